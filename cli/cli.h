@@ -1,0 +1,23 @@
+/* The CLI's sub-command table and shared helpers. */
+#ifndef KGREC_CLI_H
+#define KGREC_CLI_H
+
+#include <stdio.h>
+
+typedef struct {
+	const char *name;
+	int (*run)(int argc, char **argv); /* argv[0] is the sub-command name */
+	const char *summary;
+} kgr_cli_command;
+
+/* Print "kgrec: <what>: <kgr_error_last()>" to stderr and return the exit code 1. */
+int kgr_cli_fail(const char *what);
+/* Print a usage error and return exit code 2. */
+int kgr_cli_usage(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+#define KGR_CLI_DECLARE(n) int kgr_cmd_##n(int argc, char **argv)
+KGR_CLI_DECLARE(load);
+KGR_CLI_DECLARE(stats);
+KGR_CLI_DECLARE(export);
+
+#endif

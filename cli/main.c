@@ -1,0 +1,64 @@
+#include "cli/cli.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "kgrec/common.h"
+
+static int cmd_version(int argc, char **argv)
+{
+	(void)argc;
+	(void)argv;
+	printf("kgrec %s\n", KGR_VERSION_STRING);
+	return 0;
+}
+
+static const kgr_cli_command commands[] = {
+	{ "version", cmd_version, "print the version" },
+};
+
+int kgr_cli_fail(const char *what)
+{
+	fprintf(stderr, "kgrec: %s: %s\n", what, kgr_error_last());
+	return 1;
+}
+
+int kgr_cli_usage(const char *fmt, ...)
+{
+	va_list ap;
+	fputs("kgrec: ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputs(" (see 'kgrec help')\n", stderr);
+	return 2;
+}
+
+static void usage(FILE *f)
+{
+	size_t i;
+	fprintf(f, "kgrec %s - knowledge-graph-augmented recommender\n\nusage: kgrec <command> [options]\n\n",
+		KGR_VERSION_STRING);
+	for (i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+		fprintf(f, "  %-10s %s\n", commands[i].name, commands[i].summary);
+	fprintf(f, "\n'kgrec <command> --help' describes a command.\n");
+}
+
+int main(int argc, char **argv)
+{
+	size_t i;
+	if (argc < 2 || !strcmp(argv[1], "help") || !strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")) {
+		usage(argc < 2 ? stderr : stdout);
+		return argc < 2 ? 2 : 0;
+	}
+	if (!strcmp(argv[1], "--version")) {
+		printf("kgrec %s\n", KGR_VERSION_STRING);
+		return 0;
+	}
+	kgr_init();
+	for (i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+		if (!strcmp(argv[1], commands[i].name))
+			return commands[i].run(argc - 1, argv + 1);
+	return kgr_cli_usage("unknown command '%s'", argv[1]);
+}

@@ -1,0 +1,194 @@
+/**
+ * @file retrieval.h
+ * @brief Graph view, candidate generation, evidence paths and the graph ranker.
+ *
+ * A kgr_graph is built once per finalized store (kgr_graph_new()) and is read-only after
+ * that: any number of threads may call kgr_recommend() on it at once.
+ */
+#ifndef KGREC_RETRIEVAL_H
+#define KGREC_RETRIEVAL_H
+
+#include "store.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef struct kgr_graph kgr_graph;
+
+/** Candidate generators. Bit i of kgr_rec_item.generators is generator i. */
+typedef enum {
+	KGR_GEN_PPR = 0,        /**< personalized PageRank from the user's recent items */
+	KGR_GEN_COVISIT = 1,    /**< item-item co-interaction */
+	KGR_GEN_METAPATH = 2,   /**< same brand / category / accessory ... */
+	KGR_GEN_SEQUENTIAL = 3, /**< what others took right after the user's last items */
+	KGR_GEN_POPULAR = 4,    /**< global or per-category popularity (cold start) */
+	KGR_GEN_NEWITEM = 5,    /**< items without interactions reached through the catalog */
+	KGR_GEN_QUERY = 6,      /**< free-text query or explicit seeds */
+	KGR_GEN__COUNT = 7
+} kgr_generator;
+
+/** Features of a candidate (the same for the graph ranker, the LLM ranker and eval). */
+typedef enum {
+	KGR_FEAT_PPR = 0,
+	KGR_FEAT_COVISIT,
+	KGR_FEAT_METAPATH,
+	KGR_FEAT_SEQUENTIAL,
+	KGR_FEAT_POPULAR,
+	KGR_FEAT_NEWITEM,
+	KGR_FEAT_QUERY,
+	KGR_FEAT_PATHS,       /**< log(1 + number of evidence paths found) */
+	KGR_FEAT_SHORTEST,    /**< 1 / shortest path length (0 when none) */
+	KGR_FEAT_RECENCY,     /**< recency of the history item the best path starts from, 0..1 */
+	KGR_FEAT_ITEMPOP,     /**< log(1 + interactions with the item), normalised */
+	KGR_FEAT_HUB,         /**< share of hop nodes that are hubs (penalty), 0..1 */
+	KGR_FEAT__COUNT
+} kgr_feature;
+
+/** Short stable name of a feature ("ppr", "covisit", ...). */
+const char *kgr_feature_name(kgr_feature f);
+/** Short stable name of a generator ("ppr", "covisit", ...). */
+const char *kgr_generator_name(kgr_generator g);
+
+/** One step of an evidence path: a real triple of the store (s p o), walked forwards when
+ *  @c reversed is 0 (from s to o) or backwards when 1 (from o to s). */
+typedef struct {
+	kgr_id s, p, o;
+	int reversed;
+} kgr_edge;
+
+#define KGR_MAX_PATH_EDGES 4
+#define KGR_MAX_PATHS 3
+
+/** An evidence path from a node of the user's history (or a seed) to the candidate. */
+typedef struct {
+	size_t n_edges;
+	kgr_edge edges[KGR_MAX_PATH_EDGES];
+	kgr_id from;   /**< the history item or seed the path starts at */
+	double score;  /**< specificity: higher is better (hub hops penalised) */
+} kgr_path;
+
+/** One recommended item. */
+typedef struct {
+	kgr_id item;
+	double score;                       /**< final score */
+	double features[KGR_FEAT__COUNT];   /**< raw feature values */
+	double parts[KGR_FEAT__COUNT];      /**< weight * feature: the score's parts */
+	unsigned int generators;            /**< bit mask of kgr_generator */
+	size_t n_paths;
+	kgr_path paths[KGR_MAX_PATHS];      /**< evidence, best first (when explained) */
+	char *rationale;                    /**< one line rendered from the best path, or NULL */
+} kgr_rec_item;
+
+/** Weights of the graph ranker. */
+typedef struct {
+	double w[KGR_FEAT__COUNT];
+	double bias;
+} kgr_weights;
+
+/** @brief Default weights. */
+void kgr_weights_default(kgr_weights *out);
+/** @brief Read weights from a JSON file written by kgr_weights_save(). KGR_ENOTFOUND, KGR_EPARSE. */
+int kgr_weights_load(kgr_weights *out, const char *path);
+/** @brief Write weights as JSON. KGR_EIO. */
+int kgr_weights_save(const kgr_weights *w, const char *path);
+
+/** Options of kgr_recommend(). */
+typedef struct {
+	unsigned int version;
+	size_t k;                /**< items to return (1 .. KGR_MAX_K) */
+	size_t n_candidates;     /**< candidates to score before cutting to k */
+	int explain;             /**< find evidence paths and rationales */
+	int exclude_seen;        /**< drop items the user already interacted with */
+	int64_t at;              /**< only history before this time (0: all) */
+	const char *query;       /**< free-text query, or NULL */
+	const kgr_id *seeds;     /**< explicit seed items, or NULL */
+	size_t n_seeds;
+	const kgr_id *exclude;   /**< items never to return */
+	size_t n_exclude;
+	const kgr_weights *weights; /**< NULL: defaults */
+	unsigned int generators; /**< bit mask of generators to run; 0: all */
+	int require_path;        /**< only return items with at least one evidence path */
+} kgr_rec_options;
+
+#define KGR_MAX_K 1000
+#define KGR_REC_OPTIONS_VERSION 1
+#define KGR_REC_OPTIONS_INIT { KGR_REC_OPTIONS_VERSION, 10, 100, 0, 1, 0, NULL, NULL, 0, \
+	NULL, 0, NULL, 0, 0 }
+
+/** A ranked list. */
+typedef struct {
+	kgr_id user;           /**< 0 for an anonymous / item-to-item request */
+	int cold_start;        /**< 1 when the user had no usable history */
+	size_t n;
+	kgr_rec_item *items;   /**< best first */
+	size_t n_candidates;   /**< candidates considered */
+	size_t n_notes;
+	char **notes;          /**< human-readable notes (cold start, clamped k, fewer results ...) */
+	size_t n_matches;      /**< free-text query: word -> node matches */
+	struct kgr_query_match { char *word; kgr_id node; double score; } *matches;
+} kgr_recs;
+
+/** Options of kgr_graph_new(). */
+typedef struct {
+	unsigned int version;
+	const char *config_path;   /**< per-store relation configuration (JSON), or NULL */
+	double hub_degree;         /**< a node with more item neighbours than this is a hub; 0: automatic */
+	double recency_half_life;  /**< seconds; 0: automatic from the data */
+} kgr_graph_options;
+
+#define KGR_GRAPH_OPTIONS_VERSION 1
+#define KGR_GRAPH_OPTIONS_INIT { KGR_GRAPH_OPTIONS_VERSION, NULL, 0, 0 }
+
+/**
+ * @brief Build the graph view of a finalized store.
+ * @param[out] out the graph; free with kgr_graph_free(). It borrows @p store, which must
+ *        outlive it.
+ * @return 0; KGR_ENOMEM; KGR_EPARSE (bad relation configuration).
+ */
+int kgr_graph_new(kgr_graph **out, const kgr_store *store, const kgr_graph_options *opts);
+
+/** @brief Free a graph view. Accepts NULL. */
+void kgr_graph_free(kgr_graph *graph);
+
+/** @brief The store a graph was built from. Borrowed. */
+const kgr_store *kgr_graph_store(const kgr_graph *graph);
+
+/**
+ * @brief Recommend items for a user (or, with user 0, for seeds / a query alone).
+ * @param[out] out the ranked list; free with kgr_recs_free().
+ * @param user the user's IRI id; an unknown user (0 or no history) gets cold-start results
+ *        and a note.
+ * @return 0; KGR_EINVALID (k out of range: message says the limits); KGR_ENOTFOUND (a seed
+ *         that is not an item); KGR_ENOMEM.
+ */
+int kgr_recommend(kgr_recs **out, const kgr_graph *graph, kgr_id user, const kgr_rec_options *opts);
+
+/**
+ * @brief Items similar to one item, with evidence paths from that item.
+ * @return 0; KGR_ENOTFOUND (not an item); KGR_EINVALID; KGR_ENOMEM.
+ */
+int kgr_similar(kgr_recs **out, const kgr_graph *graph, kgr_id item, const kgr_rec_options *opts);
+
+/**
+ * @brief Evidence paths from the user's history to one item (at most @p max_hops hops).
+ * @param[out] out a list with the one item (n == 1) and its paths; n_paths == 0 when there
+ *        is no path within max_hops. Free with kgr_recs_free().
+ * @return 0; KGR_ENOTFOUND (unknown item); KGR_ENOMEM.
+ */
+int kgr_explain(kgr_recs **out, const kgr_graph *graph, kgr_id user, kgr_id item, int max_hops);
+
+/** @brief Free a ranked list. Accepts NULL. */
+void kgr_recs_free(kgr_recs *recs);
+
+/**
+ * @brief Render a one-line rationale for a path with the relation phrases of the ontology
+ *        ("You bought Goalie Gloves; Soccer Jersey shares the category Soccer with it").
+ * @return a new string the caller frees with free(), or NULL on ENOMEM.
+ */
+char *kgr_path_rationale(const kgr_graph *graph, kgr_id user, const kgr_path *path, kgr_id item);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

@@ -1,0 +1,282 @@
+/**
+ * @file store.h
+ * @brief The knowledge-graph store: interned terms, indexed quads, interactions, snapshots.
+ *
+ * A store is built in two phases. While loading, RDF files and interaction logs are parsed
+ * and their terms interned (kgr_store_load_rdf(), kgr_store_load_interactions()); then
+ * kgr_store_finalize() sorts and deduplicates the quads, builds the SPO/POS/OSP indexes,
+ * materialises transitive closures and derives the interaction table. A finalized store is
+ * read-only and may be read from any number of threads. kgr_store_save() writes it as one
+ * checksummed snapshot file; kgr_store_open() maps it back.
+ */
+#ifndef KGREC_STORE_H
+#define KGREC_STORE_H
+
+#include "common.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/** Namespace of the kgrec vocabulary (ontologies/kgrec.ttl). */
+#define KGR_NS "https://w3id.org/kgrec/ns#"
+/** Named graph that holds the embedded kgrec ontology. */
+#define KGR_GRAPH_ONTOLOGY "https://w3id.org/kgrec/graph/ontology"
+/** Named graph that holds triples inferred at finalize (closures, interaction edges). */
+#define KGR_GRAPH_INFERRED "https://w3id.org/kgrec/graph/inferred"
+
+typedef struct kgr_store kgr_store;
+
+/** Kind of an RDF term. */
+typedef enum {
+	KGR_TERM_NONE = 0,
+	KGR_TERM_IRI = 1,
+	KGR_TERM_BLANK = 2,
+	KGR_TERM_LITERAL = 3
+} kgr_term_kind;
+
+/** A quad of term ids. g is 0 for the default graph. */
+typedef struct {
+	kgr_id s, p, o, g;
+} kgr_quad;
+
+/** One user -> item interaction. Sorted by (user, time) in the store. */
+typedef struct {
+	kgr_id user;   /**< IRI of the user */
+	kgr_id item;   /**< IRI of the item */
+	kgr_id action; /**< IRI of the action (kgr:purchase, kgr:view, ...); 0 if unknown */
+	kgr_id event;  /**< the event node that describes it in the graph */
+	int64_t time;  /**< seconds since the epoch, UTC */
+	float weight;  /**< explicit weight (rating, count...), or 1 */
+} kgr_interaction;
+
+/** Options of kgr_store_load_interactions(). */
+typedef struct {
+	unsigned int version;
+	const char *user_base;  /**< prefix for user columns that are not IRIs */
+	const char *item_base;  /**< prefix for item columns that are not IRIs */
+	char delimiter;         /**< ',' or '\t'; 0 guesses from the file name and header */
+	int skip_bad_rows;      /**< skip and count malformed rows instead of failing */
+	size_t *skipped_out;    /**< when set, receives the number of rows skipped */
+} kgr_interaction_options;
+
+#define KGR_INTERACTION_OPTIONS_VERSION 1
+#define KGR_INTERACTION_OPTIONS_INIT { KGR_INTERACTION_OPTIONS_VERSION, \
+	"https://w3id.org/kgrec/user/", "https://w3id.org/kgrec/item/", 0, 0, NULL }
+
+/** Progress callback: bytes read so far out of total (0 when unknown). */
+typedef void (*kgr_progress_cb)(uint64_t done, uint64_t total, void *payload);
+
+/**
+ * @brief Create an empty store in its loading phase.
+ * @param[out] out the new store; free with kgr_store_free().
+ * @param with_ontology load the embedded kgrec ontology into KGR_GRAPH_ONTOLOGY.
+ * @return 0, or KGR_ENOMEM.
+ */
+int kgr_store_new(kgr_store **out, int with_ontology);
+
+/** @brief Free a store. Accepts NULL. */
+void kgr_store_free(kgr_store *store);
+
+/** @brief Set a progress callback for the following loads. */
+void kgr_store_set_progress(kgr_store *store, kgr_progress_cb cb, void *payload);
+
+/**
+ * @brief Parse an RDF file (optionally gzip-compressed) into the store.
+ * @param path the file; "-" reads standard input.
+ * @param format a raptor parser name ("ntriples", "turtle", "rdfxml", "nquads", "trig",
+ *        "json") or NULL to guess from the extension (.gz stripped first).
+ * @param base base IRI, or NULL for the file's own URI.
+ * @return 0; KGR_ENOTFOUND (no such file), KGR_EPARSE (syntax error; the message names
+ *         file, line and column), KGR_EIO, KGR_EINVALID (unknown format, store finalized).
+ *         On error the store holds no triple of this file.
+ */
+int kgr_store_load_rdf(kgr_store *store, const char *path, const char *format, const char *base);
+
+/** @brief Parse RDF from memory. @p name is used in error messages. Same codes. */
+int kgr_store_load_rdf_buffer(kgr_store *store, const char *data, size_t len, const char *format,
+	const char *base, const char *name);
+
+/**
+ * @brief Read an interaction log `user,item,timestamp[,action][,weight]` with a header row
+ *        (CSV, or TSV) and add each row as an interaction event in RDF.
+ * @return 0; KGR_ENOTFOUND, KGR_EPARSE (message names file and line), KGR_EIO.
+ *         On error the store holds no event of this file.
+ */
+int kgr_store_load_interactions(kgr_store *store, const char *path,
+	const kgr_interaction_options *opts);
+
+/**
+ * @brief End the loading phase: sort, deduplicate, index, materialise closures of
+ *        transitive properties and interaction edges, derive the interaction table.
+ * @return 0; KGR_ENOMEM; KGR_EPARSE when an interaction event is malformed.
+ */
+int kgr_store_finalize(kgr_store *store);
+
+/**
+ * @brief Write a finalized store as a snapshot file, atomically (temporary file, fsync,
+ *        rename): on any error the previous file at @p path is untouched.
+ * @return 0; KGR_EIO; KGR_EINVALID when the store is not finalized.
+ */
+int kgr_store_save(const kgr_store *store, const char *path);
+
+/**
+ * @brief Open a snapshot file.
+ * @param[out] out the store, finalized; free with kgr_store_free().
+ * @return 0; KGR_ENOTFOUND; KGR_ECORRUPT (bad magic, truncated, checksum mismatch);
+ *         KGR_EVERSION (written by another format version, named in the message); KGR_EIO.
+ */
+int kgr_store_open(kgr_store **out, const char *path);
+
+/** @brief 64-bit checksum of the store's content (the snapshot's checksum). */
+uint64_t kgr_store_checksum(const kgr_store *store);
+
+/** @brief Checksum as 16 hex digits into buf (at least 17 bytes). Returns buf. */
+char *kgr_store_checksum_hex(const kgr_store *store, char *buf);
+
+/* ---- terms ---- */
+
+/** @brief Number of interned terms; valid ids are 1 .. count. */
+size_t kgr_store_term_count(const kgr_store *store);
+
+/** @brief Kind of a term; KGR_TERM_NONE for an invalid id. */
+kgr_term_kind kgr_term_kind_of(const kgr_store *store, kgr_id id);
+
+/**
+ * @brief Lexical value of a term: the IRI, the blank node label, or the literal's lexical form.
+ * @param[out] len_out when set, receives the byte length.
+ * @return borrowed from the store; NULL for an invalid id.
+ */
+const char *kgr_term_value(const kgr_store *store, kgr_id id, size_t *len_out);
+
+/** @brief Language tag of a literal, or NULL. Borrowed. */
+const char *kgr_term_lang(const kgr_store *store, kgr_id id);
+
+/** @brief Datatype IRI term of a literal, or 0 (plain / language-tagged). */
+kgr_id kgr_term_datatype(const kgr_store *store, kgr_id id);
+
+/** @brief Id of an IRI, or 0 when the store has no such IRI. */
+kgr_id kgr_store_iri(const kgr_store *store, const char *iri);
+
+/** @brief Id of a blank node label, or 0. */
+kgr_id kgr_store_blank(const kgr_store *store, const char *label);
+
+/**
+ * @brief Id of a literal, or 0.
+ * @param lang language tag or NULL; @param datatype datatype IRI string or NULL.
+ */
+kgr_id kgr_store_literal(const kgr_store *store, const char *lexical, size_t len,
+	const char *lang, const char *datatype);
+
+/**
+ * @brief Resolve what a user typed: a full IRI, `<IRI>`, a prefixed name with a prefix the
+ *        store knows (schema:, kgr:, rdf:, rdfs:, skos:, owl:, xsd:, and those of the input),
+ *        or a local name matched against the user / item base or the end of an IRI when that
+ *        is unambiguous.
+ * @return the id, or 0 (and an error message naming @p text) when nothing matches.
+ */
+kgr_id kgr_store_resolve(const kgr_store *store, const char *text);
+
+/**
+ * @brief Display label of a term: rdfs:label, schema:name, skos:prefLabel, foaf:name
+ *        (English or untagged first), else the IRI's local name, else the value.
+ * @return borrowed from the store.
+ */
+const char *kgr_store_label(const kgr_store *store, kgr_id id);
+
+/** @brief Writes a term in N-Triples syntax into buf; returns the length it needs (snprintf-like). */
+size_t kgr_term_to_ntriples(const kgr_store *store, kgr_id id, char *buf, size_t size);
+
+/* ---- triples ---- */
+
+/** @brief Number of distinct quads. */
+size_t kgr_store_quad_count(const kgr_store *store);
+
+/**
+ * @brief All quads, sorted by (s, p, o, g). Borrowed; valid for the life of the store.
+ * @param[out] n_out number of quads.
+ */
+const kgr_quad *kgr_store_quads(const kgr_store *store, size_t *n_out);
+
+/** @brief Quads whose subject is @p s, sorted by (p, o, g). Borrowed. */
+const kgr_quad *kgr_store_by_subject(const kgr_store *store, kgr_id s, size_t *n_out);
+
+/**
+ * @brief Iterator over quads matching a pattern; 0 in s, p or o is a wildcard.
+ *
+ * Uses the index that fits the bound positions: SPO for s or (s,p) or (s,p,o), POS for p or
+ * (p,o), OSP for o or (o,s). A graph constraint is a filter.
+ */
+typedef struct {
+	const kgr_store *store;
+	kgr_quad pattern;
+	int any_graph;
+	const uint32_t *perm;  /* permutation in use, or NULL for the SPO array */
+	size_t pos, end;
+} kgr_iter;
+
+/** Value of g in kgr_store_match() that matches quads of every graph. */
+#define KGR_ANY_GRAPH ((kgr_id)0xffffffffu)
+
+/**
+ * @brief Start iterating quads that match (s, p, o) in graph @p g (KGR_ANY_GRAPH for all
+ *        graphs, 0 for the default graph only, else that named graph).
+ * Complexity: O(log n) to start, O(1) per match.
+ */
+void kgr_store_match(const kgr_store *store, kgr_iter *it, kgr_id s, kgr_id p, kgr_id o, kgr_id g);
+
+/** @brief Next match; returns 1 and fills @p out, or 0 at the end. */
+int kgr_iter_next(kgr_iter *it, kgr_quad *out);
+
+/** @brief Number of quads matching (s, p, o) in any graph, without iterating. */
+size_t kgr_store_count(const kgr_store *store, kgr_id s, kgr_id p, kgr_id o);
+
+/** @brief First object of (s, p, ?) in any graph, or 0. */
+kgr_id kgr_store_object(const kgr_store *store, kgr_id s, kgr_id p);
+
+/** @brief Distinct named graphs (ids), sorted. Borrowed. */
+const kgr_id *kgr_store_graphs(const kgr_store *store, size_t *n_out);
+
+/** @brief Prefix -> namespace pairs declared in the loaded files (for export and display). */
+size_t kgr_store_prefix_count(const kgr_store *store);
+void kgr_store_prefix(const kgr_store *store, size_t i, const char **prefix_out, const char **ns_out);
+
+/* ---- interactions, users, items ---- */
+
+/** @brief All interactions sorted by (user, time, item). Borrowed. */
+const kgr_interaction *kgr_store_interactions(const kgr_store *store, size_t *n_out);
+
+/** @brief Interactions of one user in time order (empty for an unknown user). Borrowed. */
+const kgr_interaction *kgr_store_user_interactions(const kgr_store *store, kgr_id user, size_t *n_out);
+
+/** @brief Distinct users (ids of users with at least one interaction), sorted. Borrowed. */
+const kgr_id *kgr_store_users(const kgr_store *store, size_t *n_out);
+
+/**
+ * @brief Distinct items, sorted: every resource typed schema:Product or kgr:Item (or a
+ *        subclass declared in the store) plus every item that has an interaction. Borrowed.
+ */
+const kgr_id *kgr_store_items(const kgr_store *store, size_t *n_out);
+
+/** @brief 1 when @p id is an item of the store. O(log n). */
+int kgr_store_is_item(const kgr_store *store, kgr_id id);
+
+/** @brief Number of interactions with an item. O(1). */
+uint32_t kgr_store_item_popularity(const kgr_store *store, kgr_id item);
+
+/* ---- statistics ---- */
+
+typedef struct {
+	size_t quads, terms, iris, blanks, literals;
+	size_t subjects, predicates, graphs;
+	size_t users, items, interactions;
+	size_t inferred;  /**< quads in KGR_GRAPH_INFERRED */
+} kgr_store_stats;
+
+/** @brief Fill @p out with counts. */
+void kgr_store_get_stats(const kgr_store *store, kgr_store_stats *out);
+
+#ifdef __cplusplus
+}
+#endif
+#endif
