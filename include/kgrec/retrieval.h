@@ -135,10 +135,16 @@ typedef struct {
 	const char *config_path;   /**< per-store relation configuration (JSON), or NULL */
 	double hub_degree;         /**< a node with more item neighbours than this is a hub; 0: automatic */
 	double recency_half_life;  /**< seconds; 0: automatic from the data */
+	/** When set, the graph uses these interactions (sorted by user, time) instead of the
+	 *  store's: evaluation passes its training split so no held-out event leaks in. The
+	 *  array is copied. */
+	const kgr_interaction *interactions;
+	size_t n_interactions;
+	int no_catalog;            /**< ignore catalog relations (interactions only; a baseline) */
 } kgr_graph_options;
 
 #define KGR_GRAPH_OPTIONS_VERSION 1
-#define KGR_GRAPH_OPTIONS_INIT { KGR_GRAPH_OPTIONS_VERSION, NULL, 0, 0 }
+#define KGR_GRAPH_OPTIONS_INIT { KGR_GRAPH_OPTIONS_VERSION, NULL, 0, 0, NULL, 0, 0 }
 
 /**
  * @brief Build the graph view of a finalized store.
@@ -147,6 +153,14 @@ typedef struct {
  * @return 0; KGR_ENOMEM; KGR_EPARSE (bad relation configuration).
  */
 int kgr_graph_new(kgr_graph **out, const kgr_store *store, const kgr_graph_options *opts);
+
+/**
+ * @brief Apply new interactions (live events) to a graph view: the next kgr_recommend()
+ *        sees them. Not thread-safe against readers: the caller holds a write lock.
+ *        Users and items must already have ids (see kgr_store_intern_extra()).
+ * @return 0; KGR_ENOMEM.
+ */
+int kgr_graph_add_interactions(kgr_graph *graph, const kgr_interaction *events, size_t n);
 
 /** @brief Free a graph view. Accepts NULL. */
 void kgr_graph_free(kgr_graph *graph);
