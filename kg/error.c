@@ -40,7 +40,15 @@ int kgr__error_prefix(const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(prefix, sizeof(prefix), fmt, ap);
 	va_end(ap);
+	size_t n;
 	memcpy(old, error_msg, sizeof(old));
-	snprintf(error_msg, sizeof(error_msg), "%s: %s", prefix, old);
+	n = strlen(prefix);
+	if (n > sizeof(error_msg) - 3)
+		n = sizeof(error_msg) - 3;
+	memcpy(error_msg, prefix, n);
+	error_msg[n++] = ':';
+	error_msg[n++] = ' ';
+	memcpy(error_msg + n, old, sizeof(error_msg) - n - 1);
+	error_msg[sizeof(error_msg) - 1] = '\0';
 	return error_code;
 }
