@@ -18,6 +18,8 @@ static const kgr_cli_command commands[] = {
 	{ "load", kgr_cmd_load, "parse RDF files and interaction logs into a snapshot" },
 	{ "stats", kgr_cmd_stats, "counts: triples, terms, predicates, classes, users, items" },
 	{ "export", kgr_cmd_export, "write a snapshot back out as Turtle, N-Triples or N-Quads" },
+	{ "serve", kgr_cmd_serve, "HTTP service: recommendations, SPARQL endpoint, live events" },
+	{ "compact", kgr_cmd_compact, "fold a server's events log into a new snapshot" },
 	{ "version", cmd_version, "print the version" },
 };
 

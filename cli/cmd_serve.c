@@ -1,0 +1,133 @@
+#include "cli/cli.h"
+
+#include <errno.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "kgrec/server.h"
+
+static const char usage_text[] =
+	"usage: kgrec serve STORE [options]\n"
+	"\n"
+	"  --listen HOST:PORT     address to listen on (default 127.0.0.1:8080; port 0: any free)\n"
+	"  --threads N            requests computed at once (default: 2 per CPU)\n"
+	"  --token-file F         bearer token clients must send (required off loopback)\n"
+	"  --events-log F         write-ahead log for POST /v1/events (replayed at start)\n"
+	"  --max-body BYTES       largest request body (default 1048576)\n"
+	"  --sparql-timeout MS    per-query time limit (default 10000)\n"
+	"  --sparql-max-rows N    result rows at most (default 10000)\n"
+	"  --access-log F         one JSON line per request ('-': stderr)\n"
+	"  --timeout S            idle / slow client timeout in seconds (default 30)\n"
+	"  --graph-config F       relation configuration for the graph view\n"
+	"  --weights F            graph ranker weights (kgrec train)\n"
+	"\n"
+	"Endpoints: POST /v1/recommend, GET /v1/items/{iri}/similar, GET /v1/explain,\n"
+	"POST /v1/events, GET|POST /sparql, GET /healthz /readyz /metrics, POST /admin/reload.\n"
+	"SIGHUP reloads the snapshot; SIGTERM finishes requests in flight and exits.\n";
+
+static int parse_size(const char *opt, const char *s, unsigned long long max, unsigned long long *out)
+{
+	char *end;
+	unsigned long long v;
+	errno = 0;
+	v = strtoull(s, &end, 10);
+	if (!*s || *end || errno || v == 0 || v > max || s[0] == '-')
+		return kgr_cli_usage("serve: %s expects a positive integer up to %llu, got '%s'", opt, max, s);
+	*out = v;
+	return 0;
+}
+
+int kgr_cmd_serve(int argc, char **argv)
+{
+	kgr_server_options o = KGR_SERVER_OPTIONS_INIT;
+	kgr_server *srv = NULL;
+	unsigned long long v;
+	int i, rc;
+
+	for (i = 1; i < argc; i++) {
+		const char *a = argv[i];
+		const char *val = i + 1 < argc ? argv[i + 1] : NULL;
+		if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
+			fputs(usage_text, stdout);
+			return 0;
+		}
+		if (a[0] != '-') {
+			if (o.store_path)
+				return kgr_cli_usage("serve: more than one STORE ('%s' and '%s')", o.store_path, a);
+			o.store_path = a;
+			continue;
+		}
+		if (!val)
+			return kgr_cli_usage("serve: %s needs a value", a);
+		i++;
+		if (!strcmp(a, "--listen"))
+			o.listen = val;
+		else if (!strcmp(a, "--token-file"))
+			o.token_file = val;
+		else if (!strcmp(a, "--events-log"))
+			o.events_log = val;
+		else if (!strcmp(a, "--access-log"))
+			o.access_log = val;
+		else if (!strcmp(a, "--graph-config"))
+			o.graph_config = val;
+		else if (!strcmp(a, "--weights"))
+			o.weights_path = val;
+		else if (!strcmp(a, "--threads")) {
+			if (parse_size(a, val, 1024, &v))
+				return 2;
+			o.threads = (unsigned int)v;
+		} else if (!strcmp(a, "--max-body")) {
+			if (parse_size(a, val, 1ull << 32, &v))
+				return 2;
+			o.max_body = (size_t)v;
+		} else if (!strcmp(a, "--sparql-timeout")) {
+			if (parse_size(a, val, 3600000, &v))
+				return 2;
+			o.sparql_timeout_ms = (unsigned int)v;
+		} else if (!strcmp(a, "--sparql-max-rows")) {
+			if (parse_size(a, val, 100000000, &v))
+				return 2;
+			o.sparql_max_rows = (size_t)v;
+		} else if (!strcmp(a, "--timeout")) {
+			if (parse_size(a, val, 86400, &v))
+				return 2;
+			o.conn_timeout_s = (unsigned int)v;
+		} else
+			return kgr_cli_usage("serve: unknown option '%s'", a);
+	}
+	if (!o.store_path)
+		return kgr_cli_usage("serve: missing STORE");
+	if (kgr_server_new(&srv, &o) < 0)
+		return kgr_cli_fail("serve");
+	{
+		kgr_server_replay_info ri;
+		kgr_server_replay_stats(srv, &ri);
+		if (o.events_log)
+			fprintf(stderr, "kgrec serve: events log %s: %zu events replayed (%zu already in the "
+				"snapshot)%s\n", o.events_log, ri.applied, ri.duplicates,
+				ri.torn_bytes ? ", torn last line dropped" : "");
+	}
+	/* Connection threads inherit the signal mask: block the signals kgr_server_run() waits
+	 * for before they start. */
+	{
+		sigset_t set;
+		sigemptyset(&set);
+		sigaddset(&set, SIGTERM);
+		sigaddset(&set, SIGINT);
+		sigaddset(&set, SIGHUP);
+		pthread_sigmask(SIG_BLOCK, &set, NULL);
+	}
+	rc = 0;
+	if (kgr_server_start(srv) < 0) {
+		rc = kgr_cli_fail("serve");
+	} else {
+		printf("kgrec serve: listening on http://%s:%u/\n", kgr_server_host(srv), kgr_server_port(srv));
+		fflush(stdout);
+		if (kgr_server_run(srv, 10000) < 0)
+			rc = kgr_cli_fail("serve");
+	}
+	kgr_server_free(srv);
+	return rc;
+}

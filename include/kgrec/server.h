@@ -1,0 +1,120 @@
+/**
+ * @file server.h
+ * @brief The HTTP service: JSON recommendation API, SPARQL 1.1 Protocol endpoint, live
+ *        interaction events with a write-ahead log, metrics, atomic snapshot reload.
+ *
+ * A server owns a loaded snapshot (store + graph view). Requests run on their own connection
+ * threads and hold a reference to the snapshot they started on, so a reload swaps the
+ * snapshot atomically while requests in flight finish on the old one. Events posted to
+ * `/v1/events` are appended to the events log and flushed to disk (fdatasync) before the
+ * reply, then applied to the graph view under a write lock; a restart replays the log.
+ */
+#ifndef KGREC_SERVER_H
+#define KGREC_SERVER_H
+
+#include "common.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef struct kgr_server kgr_server;
+
+/** Options of kgr_server_new(). Strings are copied. */
+typedef struct {
+	unsigned int version;
+	const char *store_path;     /**< snapshot file (required) */
+	const char *listen;         /**< "HOST:PORT" ("127.0.0.1:8080"); port 0 picks a free one */
+	unsigned int threads;       /**< requests computed at once (0: 2 per CPU) */
+	const char *token_file;     /**< file holding the bearer token, or NULL */
+	const char *events_log;     /**< write-ahead log of events, or NULL (POST /v1/events refused) */
+	size_t max_body;            /**< largest request body in bytes (0: 1 MiB) */
+	unsigned int sparql_timeout_ms; /**< per-query time limit (0: 10000) */
+	size_t sparql_max_rows;     /**< result rows at most (0: 10000) */
+	const char *access_log;     /**< JSON-lines access log path, "-" for stderr, NULL for none */
+	unsigned int conn_timeout_s;/**< idle / slow client timeout in seconds (0: 30) */
+	const char *graph_config;   /**< relation configuration for the graph view, or NULL */
+	const char *weights_path;   /**< graph ranker weights (kgr_weights_load()), or NULL */
+	unsigned int max_connections; /**< concurrent connections at most (0: 256) */
+} kgr_server_options;
+
+#define KGR_SERVER_OPTIONS_VERSION 1
+#define KGR_SERVER_OPTIONS_INIT { KGR_SERVER_OPTIONS_VERSION, NULL, "127.0.0.1:8080", 0, NULL, \
+	NULL, 0, 0, 0, NULL, 0, NULL, NULL, 0 }
+
+/** What happened when a server replayed its events log. */
+typedef struct {
+	size_t batches;        /**< complete log lines read */
+	size_t events;         /**< events read from them */
+	size_t applied;        /**< events applied to the graph view */
+	size_t duplicates;     /**< events already in the snapshot (skipped) */
+	size_t torn_bytes;     /**< bytes of an incomplete last line dropped (0: none) */
+} kgr_server_replay_info;
+
+/**
+ * @brief Load the snapshot, build its graph view and replay the events log.
+ *        Does not listen yet (see kgr_server_start()).
+ * @param[out] out the server; free with kgr_server_free().
+ * @return 0; KGR_EINVALID (bad option: unparsable listen address, a non-loopback address
+ *         without a token file, an empty token file); KGR_ENOTFOUND (store or token file
+ *         missing); KGR_ECORRUPT (a damaged line in the events log other than a torn last
+ *         line: the message names the line); KGR_EIO; KGR_ENOMEM; and the codes of
+ *         kgr_store_open() and kgr_graph_new().
+ */
+int kgr_server_new(kgr_server **out, const kgr_server_options *opts);
+
+/**
+ * @brief Start listening (connection threads run in the background).
+ * @return 0; KGR_EIO (the address cannot be bound: the message says why).
+ */
+int kgr_server_start(kgr_server *server);
+
+/** @brief The TCP port the server listens on (useful with port 0); 0 before start. */
+unsigned int kgr_server_port(const kgr_server *server);
+
+/** @brief The address the server listens on ("127.0.0.1", "::1"). Borrowed. */
+const char *kgr_server_host(const kgr_server *server);
+
+/** @brief Replay statistics of the last load (start or reload). */
+void kgr_server_replay_stats(const kgr_server *server, kgr_server_replay_info *out);
+
+/**
+ * @brief Load the snapshot file again (it may have been replaced), replay the events log
+ *        onto it and swap it in. Requests in flight finish on the old snapshot.
+ * @return 0; the codes of kgr_server_new() for the store: on error the old snapshot stays.
+ */
+int kgr_server_reload(kgr_server *server);
+
+/**
+ * @brief Serve until SIGTERM or SIGINT, reloading on SIGHUP. Blocks those signals in the
+ *        calling thread (call it before kgr_server_start() so connection threads inherit the
+ *        mask: it starts the server itself when not started). On SIGTERM stops accepting,
+ *        waits for requests in flight (at most @p drain_ms) and returns 0.
+ * @return 0; the codes of kgr_server_start().
+ */
+int kgr_server_run(kgr_server *server, unsigned int drain_ms);
+
+/**
+ * @brief Stop listening, wait for requests in flight (at most @p drain_ms milliseconds),
+ *        close connections. Idempotent.
+ */
+void kgr_server_stop(kgr_server *server, unsigned int drain_ms);
+
+/** @brief Stop (if running) and free. Accepts NULL. */
+void kgr_server_free(kgr_server *server);
+
+/**
+ * @brief Fold an events log into a new snapshot: the triples of @p store_path plus one RDF
+ *        interaction event (kgr:Interaction) per logged event that the snapshot does not
+ *        already hold, finalized and saved atomically at @p out_path.
+ * @param[out] n_events_out when set, receives the number of events added.
+ * @return 0; KGR_ENOTFOUND; KGR_ECORRUPT (damaged log line); KGR_EIO; KGR_EINVALID
+ *         (@p out_path equals @p store_path); KGR_ENOMEM.
+ */
+int kgr_server_compact(const char *store_path, const char *events_log, const char *out_path,
+	size_t *n_events_out);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

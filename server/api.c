@@ -1,0 +1,606 @@
+/* The JSON recommendation API: POST /v1/recommend, GET /v1/items/{iri}/similar,
+ * GET /v1/explain. Requests are checked strictly (unknown fields, wrong types, ranges) before
+ * any work; ids travel as strings (IRIs); every call runs on one snapshot under its read lock. */
+#include "server/internal.h"
+
+#include <cjson/cJSON.h>
+#include <errno.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* ---- rendering (the same shape as `kgrec recommend --format json`) ---- */
+
+static void add_term(cJSON *o, const char *key, const char *label_key, const kgr_store *store, kgr_id id)
+{
+	const char *v = kgr_term_value(store, id, NULL);
+	cJSON_AddStringToObject(o, key, v ? v : "");
+	if (label_key)
+		cJSON_AddStringToObject(o, label_key, kgr_store_label(store, id));
+}
+
+static cJSON *path_json(const kgr_store *store, const kgr_path *p)
+{
+	cJSON *o = cJSON_CreateObject(), *edges;
+	size_t e;
+	if (!o)
+		return NULL;
+	add_term(o, "from", "from_label", store, p->from);
+	cJSON_AddNumberToObject(o, "score", p->score);
+	edges = cJSON_AddArrayToObject(o, "edges");
+	for (e = 0; edges && e < p->n_edges; e++) {
+		cJSON *ej = cJSON_CreateObject();
+		if (!ej)
+			break;
+		add_term(ej, "s", "s_label", store, p->edges[e].s);
+		add_term(ej, "p", "p_label", store, p->edges[e].p);
+		add_term(ej, "o", "o_label", store, p->edges[e].o);
+		cJSON_AddBoolToObject(ej, "reversed", p->edges[e].reversed != 0);
+		cJSON_AddItemToArray(edges, ej);
+	}
+	return o;
+}
+
+/* Fill @p root with a ranked list. */
+static void recs_json(cJSON *root, const kgr_store *store, const kgr_recs *r, int explain)
+{
+	cJSON *items = cJSON_AddArrayToObject(root, "items"), *notes;
+	size_t i, f;
+	cJSON_AddBoolToObject(root, "cold_start", r->cold_start != 0);
+	cJSON_AddNumberToObject(root, "n_candidates", (double)r->n_candidates);
+	for (i = 0; items && i < r->n; i++) {
+		const kgr_rec_item *it = &r->items[i];
+		cJSON *o = cJSON_CreateObject(), *parts, *feats, *gens;
+		if (!o)
+			break;
+		cJSON_AddItemToArray(items, o);
+		cJSON_AddNumberToObject(o, "rank", (double)(i + 1));
+		add_term(o, "item", "label", store, it->item);
+		cJSON_AddNumberToObject(o, "score", it->score);
+		parts = cJSON_AddObjectToObject(o, "parts");
+		feats = cJSON_AddObjectToObject(o, "features");
+		for (f = 0; f < KGR_FEAT__COUNT; f++) {
+			if (parts)
+				cJSON_AddNumberToObject(parts, kgr_feature_name((kgr_feature)f), it->parts[f]);
+			if (feats)
+				cJSON_AddNumberToObject(feats, kgr_feature_name((kgr_feature)f), it->features[f]);
+		}
+		gens = cJSON_AddArrayToObject(o, "generators");
+		for (f = 0; gens && f < KGR_GEN__COUNT; f++)
+			if (it->generators & (1u << f))
+				cJSON_AddItemToArray(gens, cJSON_CreateString(kgr_generator_name((kgr_generator)f)));
+		if (explain) {
+			cJSON *paths = cJSON_AddArrayToObject(o, "paths");
+			size_t p;
+			if (it->rationale)
+				cJSON_AddStringToObject(o, "rationale", it->rationale);
+			else
+				cJSON_AddNullToObject(o, "rationale");
+			for (p = 0; paths && p < it->n_paths; p++) {
+				cJSON *pj = path_json(store, &it->paths[p]);
+				if (pj)
+					cJSON_AddItemToArray(paths, pj);
+			}
+		}
+	}
+	notes = cJSON_AddArrayToObject(root, "notes");
+	for (i = 0; notes && i < r->n_notes; i++)
+		cJSON_AddItemToArray(notes, cJSON_CreateString(r->notes[i]));
+	if (r->n_matches) {
+		cJSON *m = cJSON_AddArrayToObject(root, "matches");
+		for (i = 0; m && i < r->n_matches; i++) {
+			cJSON *o = cJSON_CreateObject();
+			if (!o)
+				break;
+			cJSON_AddStringToObject(o, "word", r->matches[i].word);
+			add_term(o, "node", "label", store, r->matches[i].node);
+			cJSON_AddNumberToObject(o, "score", r->matches[i].score);
+			cJSON_AddItemToArray(m, o);
+		}
+	}
+}
+
+/* ---- input helpers ---- */
+
+/* An item named by a client: IRI, <IRI>, prefixed or local name. 0 when it is not an item. */
+static kgr_id find_item(const kgr_store *store, const char *text)
+{
+	kgr_id id = kgr_store_resolve(store, text);
+	kgr_error_clear();
+	return id && kgr_store_is_item(store, id) ? id : 0;
+}
+
+/* A user named by a client; 0 for a user the snapshot and the events have never seen. */
+static kgr_id find_user(const kgr_store *store, const char *text)
+{
+	char buf[1024];
+	size_t n = strlen(text);
+	kgr_id id;
+	if (n >= 2 && text[0] == '<' && text[n - 1] == '>' && n - 2 < sizeof(buf)) {
+		memcpy(buf, text + 1, n - 2);
+		buf[n - 2] = '\0';
+		return kgr_store_iri(store, buf);
+	}
+	if (strstr(text, "://") || !strncmp(text, "urn:", 4))
+		return kgr_store_iri(store, text);
+	snprintf(buf, sizeof(buf), "%s%s", KGR__USER_BASE, text);
+	if ((id = kgr_store_iri(store, buf)) != 0)
+		return id;
+	id = kgr_store_resolve(store, text);
+	kgr_error_clear();
+	return id;
+}
+
+static int get_int(const cJSON *v, long lo, long hi, long *out)
+{
+	if (!cJSON_IsNumber(v) || v->valuedouble != floor(v->valuedouble))
+		return -1;
+	if (v->valuedouble < (double)lo || v->valuedouble > (double)hi)
+		return -2;
+	*out = (long)v->valuedouble;
+	return 0;
+}
+
+/* Query-string booleans: true/false/1/0/yes/no. -1 when malformed. */
+static int arg_bool(const char *s, int dflt)
+{
+	if (!s)
+		return dflt;
+	if (!strcmp(s, "true") || !strcmp(s, "1") || !strcmp(s, "yes") || !*s)
+		return 1;
+	if (!strcmp(s, "false") || !strcmp(s, "0") || !strcmp(s, "no"))
+		return 0;
+	return -1;
+}
+
+static int arg_long(const char *s, long lo, long hi, long *out)
+{
+	char *end;
+	long v;
+	errno = 0;
+	v = strtol(s, &end, 10);
+	if (!*s || *end || errno)
+		return -1;
+	if (v < lo || v > hi)
+		return -2;
+	*out = v;
+	return 0;
+}
+
+/* Resolve an array of item names; an unknown one is a 404 naming it (seeds) or skipped. */
+static int item_list(const kgr_store *store, const cJSON *arr, const char *field, int strict,
+	kgr_id **out, size_t *n_out, kgr__resp *resp)
+{
+	const cJSON *e;
+	size_t n = 0, i = 0;
+	kgr_id *ids;
+	if (!cJSON_IsArray(arr))
+		return kgr__resp_error(resp, 400, "wrong_type", "%s: expected an array of item IRIs", field);
+	n = (size_t)cJSON_GetArraySize(arr);
+	ids = calloc(n ? n : 1, sizeof(*ids));
+	if (!ids)
+		return kgr__resp_error(resp, 503, "out_of_memory", "out of memory");
+	cJSON_ArrayForEach(e, arr) {
+		kgr_id id;
+		if (!cJSON_IsString(e)) {
+			free(ids);
+			return kgr__resp_error(resp, 400, "wrong_type", "%s[%zu]: expected a string (an item "
+				"IRI)", field, i);
+		}
+		id = find_item(store, e->valuestring);
+		if (!id && strict) {
+			free(ids);
+			return kgr__resp_error(resp, 404, "unknown_item", "%s[%zu]: unknown item '%s'", field,
+				i, e->valuestring);
+		}
+		if (id)
+			ids[(*n_out)++] = id;
+		i++;
+	}
+	*out = ids;
+	return 0;
+}
+
+static const char *const rec_fields[] = { "user", "k", "query", "seeds", "exclude", "explain",
+	"exclude_seen", "candidates", "at", "require_path", "llm", NULL };
+static const char *const llm_fields[] = { "enabled", "deadline_ms", "model", "mode", NULL };
+
+static int in_list(const char *k, const char *const *list)
+{
+	for (; *list; list++)
+		if (!strcmp(k, *list))
+			return 1;
+	return 0;
+}
+
+static void reply_recs(kgr__resp *resp, const kgr__req *req, const kgr_store *store,
+	const kgr_recs *r, const char *user_text, const char *user_iri, size_t k, int explain,
+	const char *extra_note, const char *kind)
+{
+	cJSON *root = cJSON_CreateObject();
+	if (!root) {
+		kgr__resp_error(resp, 503, "out_of_memory", "out of memory");
+		return;
+	}
+	cJSON_AddStringToObject(root, "request_id", req->request_id);
+	if (kind)
+		cJSON_AddStringToObject(root, "kind", kind);
+	if (user_text) {
+		if (user_iri)
+			cJSON_AddStringToObject(root, "user", user_iri);
+		else
+			cJSON_AddStringToObject(root, "user", user_text);
+	}
+	cJSON_AddNumberToObject(root, "k", (double)k);
+	cJSON_AddStringToObject(root, "ranker", "graph");
+	recs_json(root, store, r, explain);
+	if (extra_note) {
+		cJSON *notes = cJSON_GetObjectItemCaseSensitive(root, "notes");
+		if (notes)
+			cJSON_AddItemToArray(notes, cJSON_CreateString(extra_note));
+	}
+	kgr__resp_json(resp, 200, root);
+	cJSON_Delete(root);
+}
+
+static void reply_kgr_error(kgr__resp *resp, int err, const char *what)
+{
+	const char *code;
+	int st = kgr__status_of(err, &code);
+	kgr__resp_error(resp, st, code, "%s: %s", what, kgr_error_last());
+}
+
+/* ---- POST /v1/recommend ---- */
+
+void kgr__handle_recommend(kgr_server *srv, const kgr__req *req, kgr__resp *resp)
+{
+	kgr_rec_options o = KGR_REC_OPTIONS_INIT;
+	cJSON *root = NULL;
+	const cJSON *f, *user = NULL, *llm = NULL;
+	kgr_id uid = 0, *seeds = NULL, *exclude = NULL;
+	size_t n_seeds = 0, n_exclude = 0;
+	kgr__state *st = NULL;
+	kgr_recs *recs = NULL;
+	const char *llm_note = NULL;
+	int err, locked = 0;
+
+	root = cJSON_ParseWithLength(req->body, req->body_len);
+	if (!root) {
+		const char *at = cJSON_GetErrorPtr();
+		kgr__resp_error(resp, 400, "malformed_json", "the body is not valid JSON (error near byte "
+			"%ld)", at && at >= req->body ? (long)(at - req->body) : 0L);
+		return;
+	}
+	if (!cJSON_IsObject(root)) {
+		kgr__resp_error(resp, 400, "wrong_type", "expected a JSON object {\"user\": ..., \"k\": ...}");
+		goto cleanup;
+	}
+	cJSON_ArrayForEach(f, root) {
+		if (!in_list(f->string, rec_fields)) {
+			kgr__resp_error(resp, 400, "unknown_field", "unknown field '%s' (expected user, k, "
+				"query, seeds, exclude, explain, exclude_seen, candidates, at, require_path, llm)",
+				f->string);
+			goto cleanup;
+		}
+	}
+	user = cJSON_GetObjectItemCaseSensitive(root, "user");
+	if (user && (!cJSON_IsString(user) || !user->valuestring[0])) {
+		kgr__resp_error(resp, 400, "wrong_type", "user: expected a non-empty string (an IRI or a "
+			"user name)");
+		goto cleanup;
+	}
+	if ((f = cJSON_GetObjectItemCaseSensitive(root, "k"))) {
+		long k;
+		int r = get_int(f, 1, KGR_MAX_K, &k);
+		if (r == -1) {
+			kgr__resp_error(resp, 400, "wrong_type", "k: expected an integer");
+			goto cleanup;
+		}
+		if (r == -2) {
+			kgr__resp_error(resp, 400, "out_of_range", "k: must be between 1 and %d, got %g",
+				KGR_MAX_K, f->valuedouble);
+			goto cleanup;
+		}
+		o.k = (size_t)k;
+	}
+	if ((f = cJSON_GetObjectItemCaseSensitive(root, "candidates"))) {
+		long c;
+		int r = get_int(f, 1, 10000, &c);
+		if (r < 0) {
+			kgr__resp_error(resp, 400, r == -1 ? "wrong_type" : "out_of_range",
+				"candidates: expected an integer between 1 and 10000");
+			goto cleanup;
+		}
+		o.n_candidates = (size_t)c;
+	}
+	if (o.n_candidates < o.k)
+		o.n_candidates = o.k;
+	if ((f = cJSON_GetObjectItemCaseSensitive(root, "query"))) {
+		if (!cJSON_IsString(f)) {
+			kgr__resp_error(resp, 400, "wrong_type", "query: expected a string");
+			goto cleanup;
+		}
+		o.query = f->valuestring[0] ? f->valuestring : NULL;
+	}
+	if ((f = cJSON_GetObjectItemCaseSensitive(root, "explain"))) {
+		if (!cJSON_IsBool(f)) {
+			kgr__resp_error(resp, 400, "wrong_type", "explain: expected true or false");
+			goto cleanup;
+		}
+		o.explain = cJSON_IsTrue(f);
+	}
+	if ((f = cJSON_GetObjectItemCaseSensitive(root, "exclude_seen"))) {
+		if (!cJSON_IsBool(f)) {
+			kgr__resp_error(resp, 400, "wrong_type", "exclude_seen: expected true or false");
+			goto cleanup;
+		}
+		o.exclude_seen = cJSON_IsTrue(f);
+	}
+	if ((f = cJSON_GetObjectItemCaseSensitive(root, "require_path"))) {
+		if (!cJSON_IsBool(f)) {
+			kgr__resp_error(resp, 400, "wrong_type", "require_path: expected true or false");
+			goto cleanup;
+		}
+		o.require_path = cJSON_IsTrue(f);
+	}
+	if ((f = cJSON_GetObjectItemCaseSensitive(root, "at"))) {
+		int64_t t;
+		if (cJSON_IsNumber(f) && f->valuedouble == floor(f->valuedouble)) {
+			o.at = (int64_t)f->valuedouble;
+		} else if (cJSON_IsString(f) && kgr__parse_time(f->valuestring, strlen(f->valuestring), &t) == 0) {
+			o.at = t;
+		} else {
+			kgr__resp_error(resp, 400, "wrong_type", "at: expected seconds since the epoch or an "
+				"ISO-8601 date-time");
+			goto cleanup;
+		}
+	}
+	if ((llm = cJSON_GetObjectItemCaseSensitive(root, "llm"))) {
+		const cJSON *e;
+		if (!cJSON_IsObject(llm)) {
+			kgr__resp_error(resp, 400, "wrong_type", "llm: expected an object {enabled, "
+				"deadline_ms, model, mode}");
+			goto cleanup;
+		}
+		cJSON_ArrayForEach(e, llm) {
+			if (!in_list(e->string, llm_fields)) {
+				kgr__resp_error(resp, 400, "unknown_field", "llm: unknown field '%s' (expected "
+					"enabled, deadline_ms, model, mode)", e->string);
+				goto cleanup;
+			}
+		}
+		e = cJSON_GetObjectItemCaseSensitive(llm, "enabled");
+		if (e && !cJSON_IsBool(e)) {
+			kgr__resp_error(resp, 400, "wrong_type", "llm.enabled: expected true or false");
+			goto cleanup;
+		}
+		if ((e = cJSON_GetObjectItemCaseSensitive(llm, "deadline_ms"))) {
+			long d;
+			if (get_int(e, 1, 600000, &d) < 0) {
+				kgr__resp_error(resp, 400, "wrong_type", "llm.deadline_ms: expected an integer "
+					"between 1 and 600000");
+				goto cleanup;
+			}
+		}
+		if ((e = cJSON_GetObjectItemCaseSensitive(llm, "model")) && !cJSON_IsString(e)) {
+			kgr__resp_error(resp, 400, "wrong_type", "llm.model: expected a string");
+			goto cleanup;
+		}
+		if ((e = cJSON_GetObjectItemCaseSensitive(llm, "mode")) && !cJSON_IsString(e)) {
+			kgr__resp_error(resp, 400, "wrong_type", "llm.mode: expected a string");
+			goto cleanup;
+		}
+		e = cJSON_GetObjectItemCaseSensitive(llm, "enabled");
+		if (!e || cJSON_IsTrue(e)) {
+			atomic_fetch_add(&srv->metrics.llm_fallbacks, 1);
+			llm_note = "LLM ranking is not configured on this server: graph order returned";
+		}
+	}
+
+	st = kgr__state_acquire(srv);
+	if (!st) {
+		kgr__resp_error(resp, 503, "not_ready", "no snapshot is loaded");
+		goto cleanup;
+	}
+	pthread_rwlock_rdlock(&st->lock);
+	locked = 1;
+	if ((f = cJSON_GetObjectItemCaseSensitive(root, "seeds"))) {
+		if (item_list(st->store, f, "seeds", 1, &seeds, &n_seeds, resp))
+			goto cleanup;
+		o.seeds = seeds;
+		o.n_seeds = n_seeds;
+	}
+	if ((f = cJSON_GetObjectItemCaseSensitive(root, "exclude"))) {
+		if (item_list(st->store, f, "exclude", 0, &exclude, &n_exclude, resp))
+			goto cleanup;
+		o.exclude = exclude;
+		o.n_exclude = n_exclude;
+	}
+	if (user)
+		uid = find_user(st->store, user->valuestring);
+	if (srv->have_weights)
+		o.weights = &srv->weights;
+	err = st->graph ? kgr_recommend(&recs, st->graph, uid, &o) :
+		kgr__error_set(KGR_EUNSUPPORTED, "this build has no graph retrieval module");
+	if (err < 0) {
+		reply_kgr_error(resp, err, "recommend");
+		goto cleanup;
+	}
+	reply_recs(resp, req, st->store, recs, user ? user->valuestring : NULL,
+		uid ? kgr_term_value(st->store, uid, NULL) : NULL, o.k, o.explain, llm_note, NULL);
+cleanup:
+	kgr_recs_free(recs);
+	if (locked)
+		pthread_rwlock_unlock(&st->lock);
+	kgr__state_release(st);
+	free(seeds);
+	free(exclude);
+	cJSON_Delete(root);
+}
+
+/* ---- GET /v1/items/{iri}/similar ---- */
+
+static const char *const similar_args[] = { "k", "explain", "candidates", NULL };
+static const char *const explain_args[] = { "user", "item", "max_hops", NULL };
+
+void kgr__handle_similar(kgr_server *srv, const kgr__req *req, const char *item, kgr__resp *resp)
+{
+	kgr_rec_options o = KGR_REC_OPTIONS_INIT;
+	kgr__state *st = NULL;
+	kgr_recs *recs = NULL;
+	const char *a;
+	kgr_id id;
+	long v;
+	int err, r;
+
+	if ((a = req->unknown_arg(req->arg_ctx, similar_args))) {
+		kgr__resp_error(resp, 400, "unknown_parameter", "unknown parameter '%s' (expected k, "
+			"explain, candidates)", a);
+		return;
+	}
+	if ((a = req->arg(req->arg_ctx, "k"))) {
+		if ((r = arg_long(a, 1, KGR_MAX_K, &v)) < 0) {
+			kgr__resp_error(resp, 400, r == -1 ? "wrong_type" : "out_of_range", "k: must be an "
+				"integer between 1 and %d, got '%s'", KGR_MAX_K, a);
+			return;
+		}
+		o.k = (size_t)v;
+	}
+	if ((a = req->arg(req->arg_ctx, "candidates"))) {
+		if (arg_long(a, 1, 10000, &v) < 0) {
+			kgr__resp_error(resp, 400, "out_of_range", "candidates: must be an integer between 1 "
+				"and 10000, got '%s'", a);
+			return;
+		}
+		o.n_candidates = (size_t)v;
+	}
+	if (o.n_candidates < o.k)
+		o.n_candidates = o.k;
+	o.explain = arg_bool(req->arg(req->arg_ctx, "explain"), 0);
+	if (o.explain < 0) {
+		kgr__resp_error(resp, 400, "wrong_type", "explain: expected true or false");
+		return;
+	}
+	st = kgr__state_acquire(srv);
+	if (!st) {
+		kgr__resp_error(resp, 503, "not_ready", "no snapshot is loaded");
+		return;
+	}
+	pthread_rwlock_rdlock(&st->lock);
+	id = find_item(st->store, item);
+	if (!id) {
+		kgr__resp_error(resp, 404, "unknown_item", "unknown item '%s'", item);
+		goto cleanup;
+	}
+	if (srv->have_weights)
+		o.weights = &srv->weights;
+	err = st->graph ? kgr_similar(&recs, st->graph, id, &o) :
+		kgr__error_set(KGR_EUNSUPPORTED, "this build has no graph retrieval module");
+	if (err < 0) {
+		reply_kgr_error(resp, err, "similar");
+		goto cleanup;
+	}
+	{
+		cJSON *root = cJSON_CreateObject();
+		if (!root) {
+			kgr__resp_error(resp, 503, "out_of_memory", "out of memory");
+			goto cleanup;
+		}
+		cJSON_AddStringToObject(root, "request_id", req->request_id);
+		add_term(root, "item", "label", st->store, id);
+		cJSON_AddNumberToObject(root, "k", (double)o.k);
+		recs_json(root, st->store, recs, o.explain);
+		kgr__resp_json(resp, 200, root);
+		cJSON_Delete(root);
+	}
+cleanup:
+	kgr_recs_free(recs);
+	pthread_rwlock_unlock(&st->lock);
+	kgr__state_release(st);
+}
+
+/* ---- GET /v1/explain?user=..&item=.. ---- */
+
+void kgr__handle_explain(kgr_server *srv, const kgr__req *req, kgr__resp *resp)
+{
+	const char *u = req->arg(req->arg_ctx, "user"), *it = req->arg(req->arg_ctx, "item");
+	const char *mh = req->arg(req->arg_ctx, "max_hops");
+	kgr__state *st = NULL;
+	kgr_recs *recs = NULL;
+	kgr_id uid, iid;
+	long hops = 3;
+	int err;
+
+	if ((u = req->unknown_arg(req->arg_ctx, explain_args))) {
+		kgr__resp_error(resp, 400, "unknown_parameter", "unknown parameter '%s' (expected user, "
+			"item, max_hops)", u);
+		return;
+	}
+	u = req->arg(req->arg_ctx, "user");
+	if (!u || !*u || !it || !*it) {
+		kgr__resp_error(resp, 400, "missing_parameter", "explain needs both ?user= and ?item=%s",
+			!u || !*u ? " (user is missing)" : " (item is missing)");
+		return;
+	}
+	if (mh && arg_long(mh, 1, 4, &hops) < 0) {
+		kgr__resp_error(resp, 400, "out_of_range", "max_hops: must be an integer between 1 and 4, "
+			"got '%s'", mh);
+		return;
+	}
+	st = kgr__state_acquire(srv);
+	if (!st) {
+		kgr__resp_error(resp, 503, "not_ready", "no snapshot is loaded");
+		return;
+	}
+	pthread_rwlock_rdlock(&st->lock);
+	iid = find_item(st->store, it);
+	if (!iid) {
+		kgr__resp_error(resp, 404, "unknown_item", "unknown item '%s'", it);
+		goto cleanup;
+	}
+	uid = find_user(st->store, u);
+	err = st->graph ? kgr_explain(&recs, st->graph, uid, iid, (int)hops) :
+		kgr__error_set(KGR_EUNSUPPORTED, "this build has no graph retrieval module");
+	if (err < 0) {
+		reply_kgr_error(resp, err, "explain");
+		goto cleanup;
+	}
+	{
+		cJSON *root = cJSON_CreateObject(), *paths, *notes;
+		size_t p;
+		if (!root) {
+			kgr__resp_error(resp, 503, "out_of_memory", "out of memory");
+			goto cleanup;
+		}
+		cJSON_AddStringToObject(root, "request_id", req->request_id);
+		cJSON_AddStringToObject(root, "user", uid ? kgr_term_value(st->store, uid, NULL) : u);
+		cJSON_AddBoolToObject(root, "known_user", uid != 0);
+		add_term(root, "item", "label", st->store, iid);
+		cJSON_AddNumberToObject(root, "max_hops", (double)hops);
+		paths = cJSON_AddArrayToObject(root, "paths");
+		if (recs->n > 0) {
+			const kgr_rec_item *ri = &recs->items[0];
+			for (p = 0; paths && p < ri->n_paths; p++) {
+				cJSON *pj = path_json(st->store, &ri->paths[p]);
+				if (pj)
+					cJSON_AddItemToArray(paths, pj);
+			}
+			if (ri->rationale)
+				cJSON_AddStringToObject(root, "rationale", ri->rationale);
+		}
+		notes = cJSON_AddArrayToObject(root, "notes");
+		for (p = 0; notes && p < recs->n_notes; p++)
+			cJSON_AddItemToArray(notes, cJSON_CreateString(recs->notes[p]));
+		if (notes && (recs->n == 0 || recs->items[0].n_paths == 0)) {
+			char msg[96];
+			snprintf(msg, sizeof(msg), "no path within %ld hops", hops);
+			cJSON_AddItemToArray(notes, cJSON_CreateString(msg));
+		}
+		kgr__resp_json(resp, 200, root);
+		cJSON_Delete(root);
+	}
+cleanup:
+	kgr_recs_free(recs);
+	pthread_rwlock_unlock(&st->lock);
+	kgr__state_release(st);
+}

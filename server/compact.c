@@ -1,0 +1,184 @@
+/* kgr_server_compact(): fold an events log into a new snapshot with the public store API.
+ * The snapshot's own triples are exported as N-Quads (named graphs kept; the inferred and
+ * ontology graphs are rebuilt by finalize), each logged event not already in the snapshot is
+ * written as a kgr:Interaction node exactly like kgr_store_load_interactions() writes one (same
+ * hashed event IRI, so the same event twice is one event), and the whole file is loaded into a
+ * new store, finalized and saved atomically. */
+#include "server/internal.h"
+
+#include <cjson/cJSON.h>
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+typedef struct {
+	const kgr_store *base;
+	FILE *f;
+	const char *log;
+	size_t added, duplicates;
+} compact_ctx;
+
+static int iri_ok(const char *s)
+{
+	if (!*s)
+		return 0;
+	for (; *s; s++)
+		if ((unsigned char)*s <= ' ' || strchr("<>\"{}|^`\\", *s))
+			return 0;
+	return 1;
+}
+
+static int compact_line(const cJSON *events, size_t line_no, void *payload)
+{
+	compact_ctx *c = payload;
+	const cJSON *e;
+	cJSON_ArrayForEach(e, events) {
+		kgr__event ev;
+		char tiso[40], wbuf[64], hbuf[4096], ebuf[64];
+		kgr_id u, it, a;
+		uint64_t h;
+		int n;
+		if (kgr__wal_event(&ev, e) < 0 || !iri_ok(ev.user) || !iri_ok(ev.item) || !iri_ok(ev.action))
+			return kgr__error_set(KGR_ECORRUPT, "events log %s: line %zu: a malformed event",
+				c->log, line_no);
+		it = kgr_store_iri(c->base, ev.item);
+		a = kgr_store_iri(c->base, ev.action);
+		if (!it || !kgr_store_is_item(c->base, it))
+			return kgr__error_set(KGR_ENOTFOUND, "events log %s: line %zu: item <%s> is not in "
+				"the snapshot (was the log written against another one?)", c->log, line_no, ev.item);
+		u = kgr_store_iri(c->base, ev.user);
+		if (u && a) {
+			kgr_interaction in = { u, it, a, 0, ev.time, (float)ev.weight };
+			if (kgr__event_in_snapshot(c->base, &in)) {
+				c->duplicates++;
+				continue;
+			}
+		}
+		kgr__format_time(ev.time, tiso, sizeof(tiso));
+		n = snprintf(hbuf, sizeof(hbuf), "%s\t%s\t%s\t%s", ev.user, ev.item, tiso, ev.action);
+		if (n < 0 || (size_t)n >= sizeof(hbuf))
+			return kgr__error_set(KGR_ECORRUPT, "events log %s: line %zu: IRIs too long", c->log,
+				line_no);
+		h = kgr__hash64(hbuf, (size_t)n, 0x6b677265);
+		snprintf(ebuf, sizeof(ebuf), "urn:kgrec:event:%016llx", (unsigned long long)h);
+		snprintf(wbuf, sizeof(wbuf), "%.17g", ev.weight);
+		if (!strpbrk(wbuf, ".eni"))
+			strcat(wbuf, ".0");
+		fprintf(c->f,
+			"<%s> <http://www.w3.org/1999/02/22-rdf-syntax-ns#type> <" KGR_NS "Interaction> .\n"
+			"<%s> <" KGR_NS "user> <%s> .\n"
+			"<%s> <" KGR_NS "item> <%s> .\n"
+			"<%s> <" KGR_NS "action> <%s> .\n"
+			"<%s> <" KGR_NS "time> \"%s\"^^<http://www.w3.org/2001/XMLSchema#dateTime> .\n"
+			"<%s> <" KGR_NS "weight> \"%s\"^^<http://www.w3.org/2001/XMLSchema#double> .\n"
+			"<%s> <http://www.w3.org/1999/02/22-rdf-syntax-ns#type> <" KGR_NS "User> .\n",
+			ebuf, ebuf, ev.user, ebuf, ev.item, ebuf, ev.action, ebuf, tiso, ebuf, wbuf, ev.user);
+		c->added++;
+	}
+	return 0;
+}
+
+static int has_graph(const kgr_store *s, const char *iri)
+{
+	kgr_id g = kgr_store_iri(s, iri);
+	size_t n, i;
+	const kgr_id *gs = kgr_store_graphs(s, &n);
+	for (i = 0; g && i < n; i++)
+		if (gs[i] == g)
+			return 1;
+	return 0;
+}
+
+int kgr_server_compact(const char *store_path, const char *events_log, const char *out_path,
+	size_t *n_events_out)
+{
+	kgr_store *base = NULL, *ns = NULL;
+	compact_ctx c;
+	char *tmp = NULL, *prefixes = NULL;
+	size_t plen = 0, torn = 0, i, n;
+	uint64_t good;
+	struct stat s1, s2;
+	FILE *pf = NULL;
+	int fd, error;
+
+	kgr_init();
+	memset(&c, 0, sizeof(c));
+	if (!strcmp(store_path, out_path) ||
+		(stat(store_path, &s1) == 0 && stat(out_path, &s2) == 0 && s1.st_ino == s2.st_ino &&
+			s1.st_dev == s2.st_dev))
+		return kgr__error_set(KGR_EINVALID, "compact: the output %s is the input snapshot; write "
+			"a new file and swap it in with a reload", out_path);
+	if ((error = kgr_store_open(&base, store_path)) < 0)
+		return error;
+	if (access(events_log, R_OK) != 0) {
+		error = kgr__error_set(errno == ENOENT ? KGR_ENOTFOUND : KGR_EIO, "events log %s: %s",
+			events_log, strerror(errno));
+		goto cleanup;
+	}
+	tmp = malloc(strlen(out_path) + sizeof(".compact-XXXXXX"));
+	if (!tmp) {
+		error = kgr__error_set(KGR_ENOMEM, "out of memory");
+		goto cleanup;
+	}
+	strcpy(tmp, out_path);
+	strcat(tmp, ".compact-XXXXXX");
+	fd = mkstemp(tmp);
+	if (fd < 0 || !(c.f = fdopen(fd, "w"))) {
+		error = kgr__error_set(KGR_EIO, "compact: cannot create a temporary file next to %s: %s",
+			out_path, strerror(errno));
+		if (fd >= 0)
+			close(fd);
+		free(tmp);
+		tmp = NULL;
+		goto cleanup;
+	}
+	if ((error = kgr_store_export(base, c.f, "nquads", 0)) < 0)
+		goto cleanup;
+	c.base = base;
+	c.log = events_log;
+	if ((error = kgr__wal_read(events_log, compact_line, &c, &good, &torn, NULL)) < 0)
+		goto cleanup;
+	if (fclose(c.f) != 0) {
+		c.f = NULL;
+		error = kgr__error_set(KGR_EIO, "compact: writing %s: %s", tmp, strerror(errno));
+		goto cleanup;
+	}
+	c.f = NULL;
+	if ((error = kgr_store_new(&ns, has_graph(base, KGR_GRAPH_ONTOLOGY))) < 0)
+		goto cleanup;
+	/* The snapshot's prefixes: a Turtle document of @prefix lines alone. */
+	n = kgr_store_prefix_count(base);
+	if (n) {
+		pf = open_memstream(&prefixes, &plen);
+		for (i = 0; pf && i < n; i++) {
+			const char *p, *iri;
+			kgr_store_prefix(base, i, &p, &iri);
+			fprintf(pf, "@prefix %s: <%s> .\n", p, iri);
+		}
+		if (!pf || fclose(pf) != 0) {
+			error = kgr__error_set(KGR_ENOMEM, "out of memory");
+			goto cleanup;
+		}
+		if ((error = kgr_store_load_rdf_buffer(ns, prefixes, plen, "turtle", NULL, "prefixes")) < 0)
+			goto cleanup;
+	}
+	if ((error = kgr_store_load_rdf(ns, tmp, "nquads", NULL)) < 0 ||
+		(error = kgr_store_finalize(ns)) < 0 || (error = kgr_store_save(ns, out_path)) < 0)
+		goto cleanup;
+	if (n_events_out)
+		*n_events_out = c.added;
+	error = 0;
+cleanup:
+	if (c.f)
+		fclose(c.f);
+	if (tmp) {
+		unlink(tmp);
+		free(tmp);
+	}
+	free(prefixes);
+	kgr_store_free(ns);
+	kgr_store_free(base);
+	return error;
+}

@@ -1,0 +1,390 @@
+/* POST /v1/events: validate a batch, log it durably, apply it to the graph view.
+ *
+ * Order matters: the batch is validated completely first (nothing is logged when one event
+ * is bad), then, holding events_mu, appended to the log and fdatasync'd, then applied under
+ * the state's write lock. events_mu is also what a reload holds while it replays the log, so
+ * an acknowledged event is either in the log the new state replays or applied to the state
+ * that is live when it is applied: never lost between the two. */
+#include "server/internal.h"
+
+#include <cjson/cJSON.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#define MAX_BATCH 10000
+
+/* IRI for what a client typed as a user: an IRI, <IRI>, a prefixed name the store knows, a
+ * known user's local name, or a new local name under the default user base. */
+static char *user_iri(const kgr_store *store, const char *text, kgr_id *id_out)
+{
+	size_t n = strlen(text), i;
+	kgr_id id;
+	char *iri;
+	*id_out = 0;
+	if (n >= 2 && text[0] == '<' && text[n - 1] == '>')
+		return strndup(text + 1, n - 2);
+	if (strstr(text, "://") || !strncmp(text, "urn:", 4)) {
+		*id_out = kgr_store_iri(store, text);
+		return strdup(text);
+	}
+	iri = malloc(sizeof(KGR__USER_BASE) + n);
+	if (!iri)
+		return NULL;
+	memcpy(iri, KGR__USER_BASE, sizeof(KGR__USER_BASE) - 1);
+	memcpy(iri + sizeof(KGR__USER_BASE) - 1, text, n + 1);
+	if ((id = kgr_store_iri(store, iri)) != 0) {
+		*id_out = id;
+		return iri;
+	}
+	id = kgr_store_resolve(store, text);
+	kgr_error_clear();
+	if (id && kgr_term_kind_of(store, id) == KGR_TERM_IRI) {
+		size_t ni;
+		kgr_store_user_interactions(store, id, &ni);
+		if (ni || strchr(text, ':')) {
+			free(iri);
+			*id_out = id;
+			return strdup(kgr_term_value(store, id, NULL));
+		}
+	}
+	/* A new user: the local name must be usable in an IRI as is. */
+	for (i = 0; i < n; i++) {
+		char c = text[i];
+		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+			    c == '-' || c == '_' || c == '.' || c == '~')) {
+			free(iri);
+			return NULL;
+		}
+	}
+	return iri;
+}
+
+static int intern_iri(kgr_store *store, const char *iri, kgr_id *out)
+{
+	*out = kgr_store_intern_extra(store, iri);
+	return *out ? 0 : kgr__error_set(KGR_ENOMEM, "out of memory");
+}
+
+int kgr__event_to_interaction(kgr_store *store, const kgr__event *ev, kgr_interaction *out)
+{
+	int error;
+	memset(out, 0, sizeof(*out));
+	out->item = kgr_store_iri(store, ev->item);
+	if (!out->item || !kgr_store_is_item(store, out->item))
+		return kgr__error_set(KGR_ENOTFOUND, "unknown item <%s>", ev->item);
+	out->action = kgr_store_iri(store, ev->action);
+	if (!out->action)
+		return kgr__error_set(KGR_ENOTFOUND, "unknown action <%s>", ev->action);
+	if ((error = intern_iri(store, ev->user, &out->user)) < 0)
+		return kgr__error_prefix("user <%s>", ev->user);
+	out->time = ev->time;
+	out->weight = (float)ev->weight;
+	return 0;
+}
+
+int kgr__event_in_snapshot(const kgr_store *store, const kgr_interaction *in)
+{
+	size_t n, i;
+	const kgr_interaction *all = kgr_store_user_interactions(store, in->user, &n);
+	for (i = 0; i < n; i++)
+		if (all[i].item == in->item && all[i].time == in->time && all[i].action == in->action)
+			return 1;
+	return 0;
+}
+
+/* ---- request parsing ---- */
+
+typedef struct {
+	char *user, *item, *action; /* IRIs, owned */
+	kgr_id user_id;
+	int64_t time;
+	double weight;
+} parsed_event;
+
+static const char *const event_fields[] = { "user", "item", "action", "time", "weight", NULL };
+
+static int known_field(const char *k, const char *const *fields)
+{
+	for (; *fields; fields++)
+		if (!strcmp(k, *fields))
+			return 1;
+	return 0;
+}
+
+static kgr_id resolve_action(const kgr_store *store, const char *text)
+{
+	char buf[512];
+	kgr_id id;
+	if (!strchr(text, ':')) {
+		snprintf(buf, sizeof(buf), "%s%s", KGR_NS, text);
+		return kgr_store_iri(store, buf);
+	}
+	id = kgr_store_resolve(store, text);
+	kgr_error_clear();
+	return id;
+}
+
+/* Validate one event against the store (read lock held). Fills @p pe or an error reply. */
+static int parse_event(const kgr_store *store, const cJSON *e, size_t idx, int single,
+	parsed_event *pe, kgr__resp *resp)
+{
+	char where[48];
+	const cJSON *f, *u, *it, *a, *t, *w;
+	kgr_id item;
+
+	if (single)
+		snprintf(where, sizeof(where), "event");
+	else
+		snprintf(where, sizeof(where), "events[%zu]", idx);
+	if (!cJSON_IsObject(e))
+		return kgr__resp_error(resp, 400, "invalid_event", "%s: expected an object "
+			"{user, item, action, time, weight}", where);
+	cJSON_ArrayForEach(f, e) {
+		if (!known_field(f->string, event_fields))
+			return kgr__resp_error(resp, 400, "unknown_field", "%s: unknown field '%s' "
+				"(expected user, item, action, time, weight)", where, f->string);
+	}
+	u = cJSON_GetObjectItemCaseSensitive(e, "user");
+	it = cJSON_GetObjectItemCaseSensitive(e, "item");
+	a = cJSON_GetObjectItemCaseSensitive(e, "action");
+	t = cJSON_GetObjectItemCaseSensitive(e, "time");
+	w = cJSON_GetObjectItemCaseSensitive(e, "weight");
+	if (!u || !cJSON_IsString(u) || !u->valuestring[0])
+		return kgr__resp_error(resp, 400, u ? "wrong_type" : "missing_field",
+			"%s.user: %s", where, u ? "expected a non-empty string" : "required");
+	if (!it || !cJSON_IsString(it) || !it->valuestring[0])
+		return kgr__resp_error(resp, 400, it ? "wrong_type" : "missing_field",
+			"%s.item: %s", where, it ? "expected a non-empty string" : "required");
+	if (a && (!cJSON_IsString(a) || !a->valuestring[0]))
+		return kgr__resp_error(resp, 400, "wrong_type", "%s.action: expected a string such as "
+			"\"view\", \"cart\" or \"purchase\"", where);
+	if (w && (!cJSON_IsNumber(w) || !isfinite(w->valuedouble)))
+		return kgr__resp_error(resp, 400, "wrong_type", "%s.weight: expected a number", where);
+
+	pe->weight = w ? w->valuedouble : 1.0;
+	if (!t) {
+		pe->time = (int64_t)time(NULL);
+	} else if (cJSON_IsNumber(t)) {
+		if (t->valuedouble != floor(t->valuedouble) || fabs(t->valuedouble) > 9e15)
+			return kgr__resp_error(resp, 400, "wrong_type", "%s.time: expected whole seconds "
+				"since the epoch or an ISO-8601 date-time", where);
+		pe->time = (int64_t)t->valuedouble;
+	} else if (cJSON_IsString(t)) {
+		if (kgr__parse_time(t->valuestring, strlen(t->valuestring), &pe->time) < 0)
+			return kgr__resp_error(resp, 400, "invalid_time", "%s.time: '%s' is not seconds since "
+				"the epoch nor an ISO-8601 date-time like 2024-05-01T10:00:00Z", where,
+				t->valuestring);
+	} else {
+		return kgr__resp_error(resp, 400, "wrong_type", "%s.time: expected a number or a string",
+			where);
+	}
+
+	item = kgr_store_resolve(store, it->valuestring);
+	kgr_error_clear();
+	if (!item || !kgr_store_is_item(store, item))
+		return kgr__resp_error(resp, 404, "unknown_item", "%s.item: unknown item '%s'", where,
+			it->valuestring);
+	pe->item = strdup(kgr_term_value(store, item, NULL));
+	{
+		kgr_id act = resolve_action(store, a ? a->valuestring : "interact");
+		if (!act)
+			return kgr__resp_error(resp, 400, "unknown_action", "%s.action: unknown action '%s' "
+				"(kgrec knows view, click, cart, wishlist, purchase, rate, review, listen, tag, "
+				"interact, or any IRI of the graph)", where, a->valuestring);
+		pe->action = strdup(kgr_term_value(store, act, NULL));
+	}
+	pe->user = user_iri(store, u->valuestring, &pe->user_id);
+	if (!pe->user)
+		return kgr__resp_error(resp, 400, "invalid_user", "%s.user: '%s' is neither an IRI, a "
+			"known user nor a plain name (letters, digits, '-', '_', '.', '~')", where,
+			u->valuestring);
+	if (!pe->item || !pe->action)
+		return kgr__resp_error(resp, 503, "out_of_memory", "out of memory");
+	return 0;
+}
+
+static void free_events(parsed_event *pe, size_t n)
+{
+	size_t i;
+	for (i = 0; i < n; i++) {
+		free(pe[i].user);
+		free(pe[i].item);
+		free(pe[i].action);
+	}
+	free(pe);
+}
+
+static char *log_line(const parsed_event *pe, size_t n, uint64_t batch, size_t *len_out)
+{
+	cJSON *root = cJSON_CreateObject(), *arr;
+	char *s, *line = NULL;
+	size_t i, len;
+	if (!root)
+		return NULL;
+	cJSON_AddNumberToObject(root, "batch", (double)batch);
+	arr = cJSON_AddArrayToObject(root, "events");
+	for (i = 0; arr && i < n; i++) {
+		cJSON *e = cJSON_CreateObject();
+		if (!e)
+			break;
+		cJSON_AddItemToArray(arr, e);
+		cJSON_AddStringToObject(e, "user", pe[i].user);
+		cJSON_AddStringToObject(e, "item", pe[i].item);
+		cJSON_AddStringToObject(e, "action", pe[i].action);
+		cJSON_AddNumberToObject(e, "time", (double)pe[i].time);
+		cJSON_AddNumberToObject(e, "weight", pe[i].weight);
+	}
+	s = cJSON_PrintUnformatted(root);
+	cJSON_Delete(root);
+	if (!s)
+		return NULL;
+	len = strlen(s);
+	line = realloc(s, len + 2);
+	if (!line) {
+		free(s);
+		return NULL;
+	}
+	line[len] = '\n';
+	line[len + 1] = '\0';
+	*len_out = len + 1;
+	return line;
+}
+
+void kgr__handle_events(kgr_server *srv, const kgr__req *req, kgr__resp *resp)
+{
+	cJSON *root = NULL, *reply;
+	const cJSON *list, *e;
+	parsed_event *pe = NULL;
+	kgr_interaction *ins = NULL;
+	kgr__state *st = NULL;
+	size_t n = 0, i, line_len = 0;
+	char *line = NULL;
+	int single = 0, error;
+	uint64_t batch;
+
+	if (srv->wal_fd < 0) {
+		kgr__resp_error(resp, 503, "events_disabled", "this server has no events log: start it "
+			"with --events-log FILE to accept events");
+		return;
+	}
+	root = cJSON_ParseWithLength(req->body, req->body_len);
+	if (!root) {
+		const char *at = cJSON_GetErrorPtr();
+		kgr__resp_error(resp, 400, "malformed_json", "the body is not valid JSON (error near "
+			"byte %ld)", at && at >= req->body ? (long)(at - req->body) : 0L);
+		return;
+	}
+	if (cJSON_IsArray(root)) {
+		list = root;
+	} else if (cJSON_IsObject(root) && cJSON_GetObjectItemCaseSensitive(root, "events")) {
+		cJSON_ArrayForEach(e, root) {
+			if (strcmp(e->string, "events")) {
+				kgr__resp_error(resp, 400, "unknown_field", "unknown field '%s' next to "
+					"'events'", e->string);
+				goto cleanup;
+			}
+		}
+		list = cJSON_GetObjectItemCaseSensitive(root, "events");
+		if (!cJSON_IsArray(list)) {
+			kgr__resp_error(resp, 400, "wrong_type", "events: expected an array of events");
+			goto cleanup;
+		}
+	} else if (cJSON_IsObject(root)) {
+		list = root;
+		single = 1;
+	} else {
+		kgr__resp_error(resp, 400, "wrong_type", "expected an event object, an array of events "
+			"or {\"events\": [...]}");
+		goto cleanup;
+	}
+	n = single ? 1 : (size_t)cJSON_GetArraySize(list);
+	if (n == 0) {
+		kgr__resp_error(resp, 400, "empty_batch", "the batch holds no event");
+		goto cleanup;
+	}
+	if (n > MAX_BATCH) {
+		kgr__resp_error(resp, 413, "batch_too_large", "a batch holds at most %d events, got %zu",
+			MAX_BATCH, n);
+		goto cleanup;
+	}
+	pe = calloc(n, sizeof(*pe));
+	ins = calloc(n, sizeof(*ins));
+	if (!pe || !ins) {
+		kgr__resp_error(resp, 503, "out_of_memory", "out of memory");
+		goto cleanup;
+	}
+
+	pthread_mutex_lock(&srv->events_mu);
+	st = kgr__state_acquire(srv);
+	if (!st) {
+		pthread_mutex_unlock(&srv->events_mu);
+		kgr__resp_error(resp, 503, "not_ready", "no snapshot is loaded");
+		goto cleanup;
+	}
+	pthread_rwlock_rdlock(&st->lock);
+	i = 0;
+	if (single) {
+		error = parse_event(st->store, root, 0, 1, &pe[0], resp);
+	} else {
+		error = 0;
+		cJSON_ArrayForEach(e, list) {
+			if ((error = parse_event(st->store, e, i, 0, &pe[i], resp)) != 0)
+				break;
+			i++;
+		}
+	}
+	pthread_rwlock_unlock(&st->lock);
+	if (error) {
+		pthread_mutex_unlock(&srv->events_mu);
+		goto cleanup;
+	}
+	batch = srv->wal_batches + 1;
+	line = log_line(pe, n, batch, &line_len);
+	if (!line) {
+		pthread_mutex_unlock(&srv->events_mu);
+		kgr__resp_error(resp, 503, "out_of_memory", "out of memory");
+		goto cleanup;
+	}
+	if ((error = kgr__wal_append(srv->wal_fd, line, line_len)) < 0) {
+		pthread_mutex_unlock(&srv->events_mu);
+		kgr__resp_error(resp, 503, "log_failed", "the events were not stored: %s",
+			kgr_error_last());
+		goto cleanup;
+	}
+	srv->wal_batches = batch;
+	/* Durable from here on: a failure below is repaired by the replay at the next start. */
+	pthread_rwlock_wrlock(&st->lock);
+	for (i = 0, error = 0; i < n && error == 0; i++) {
+		kgr__event ev = { pe[i].user, pe[i].item, pe[i].action, pe[i].time, pe[i].weight };
+		error = kgr__event_to_interaction(st->store, &ev, &ins[i]);
+	}
+	if (error == 0 && st->graph)
+		error = kgr_graph_add_interactions(st->graph, ins, n);
+	pthread_rwlock_unlock(&st->lock);
+	pthread_mutex_unlock(&srv->events_mu);
+	if (error < 0) {
+		kgr__resp_error(resp, 500, "apply_failed", "the events are logged and will be applied "
+			"at the next start, but applying them now failed: %s", kgr_error_last());
+		goto cleanup;
+	}
+	atomic_fetch_add(&srv->metrics.events_applied, n);
+	reply = cJSON_CreateObject();
+	if (reply) {
+		cJSON_AddNumberToObject(reply, "accepted", (double)n);
+		cJSON_AddNumberToObject(reply, "batch", (double)batch);
+		cJSON_AddStringToObject(reply, "request_id", req->request_id);
+		kgr__resp_json(resp, 200, reply);
+		cJSON_Delete(reply);
+	} else {
+		kgr__resp_error(resp, 503, "out_of_memory", "out of memory");
+	}
+cleanup:
+	kgr__state_release(st);
+	free(line);
+	free(ins);
+	if (pe)
+		free_events(pe, n);
+	cJSON_Delete(root);
+}

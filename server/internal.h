@@ -1,0 +1,220 @@
+/* Declarations shared by the server's files. Only server/http.c sees libmicrohttpd: the
+ * handlers work on the neutral kgr__req / kgr__resp below. Not installed. */
+#ifndef KGREC_SERVER_INTERNAL_H
+#define KGREC_SERVER_INTERNAL_H
+
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "kg/internal.h"
+#include "kgrec/retrieval.h"
+#include "kgrec/server.h"
+
+struct cJSON;
+
+/* ---- the loaded snapshot: reference-counted, swapped whole on reload ---- */
+
+typedef struct kgr__state {
+	atomic_int refs;
+	kgr_store *store;
+	kgr_graph *graph;
+	pthread_rwlock_t lock; /* readers: requests; writer: events being applied */
+	char checksum[17];
+	int64_t loaded_at;
+} kgr__state;
+
+/* ---- metrics ---- */
+
+typedef enum {
+	KGR__EP_RECOMMEND = 0,
+	KGR__EP_SIMILAR,
+	KGR__EP_EXPLAIN,
+	KGR__EP_EVENTS,
+	KGR__EP_SPARQL,
+	KGR__EP_HEALTHZ,
+	KGR__EP_READYZ,
+	KGR__EP_METRICS,
+	KGR__EP_RELOAD,
+	KGR__EP_OTHER,
+	KGR__EP__COUNT
+} kgr__endpoint;
+
+#define KGR__N_BUCKETS 14
+
+typedef struct {
+	atomic_ullong by_code[KGR__EP__COUNT][6][100]; /* [endpoint][code/100][code%100] */
+	atomic_ullong hist[KGR__EP__COUNT][KGR__N_BUCKETS + 1];
+	atomic_ullong hist_sum_us[KGR__EP__COUNT];
+	atomic_ullong events_applied, events_replayed, events_duplicate, torn_lines;
+	atomic_ullong reloads, reload_failures;
+	atomic_ullong llm_calls, llm_fallbacks, llm_cache_hits;
+	atomic_ullong sparql_timeouts, sparql_truncated;
+	atomic_int in_flight;
+} kgr__metrics;
+
+const char *kgr__endpoint_name(kgr__endpoint ep);
+void kgr__metrics_observe(kgr__metrics *m, kgr__endpoint ep, int status, double seconds);
+/* Prometheus text exposition; returns a malloc'd string. */
+char *kgr__metrics_render(const kgr__metrics *m, const kgr__state *st, size_t *len_out);
+
+/* ---- the server ---- */
+
+struct kgr_server {
+	kgr_server_options opts; /* strings below are owned copies */
+	char *store_path, *listen_host, *events_path, *access_path, *graph_config, *weights_path;
+	unsigned int listen_port;
+	int listen_ipv6;
+	char *token;             /* NULL: no authentication */
+	kgr_weights weights;
+	int have_weights;
+
+	pthread_mutex_t state_mu; /* guards the state pointer only */
+	kgr__state *state;
+	pthread_mutex_t reload_mu;  /* one reload at a time */
+	pthread_mutex_t events_mu;  /* log append + apply, and reload's replay */
+	int wal_fd;                 /* -1 without an events log */
+	uint64_t wal_batches;
+	kgr_server_replay_info replay;
+
+	pthread_mutex_t sparql_mu;  /* librdf is not thread-safe */
+	pthread_mutex_t log_mu;
+	FILE *access_log;
+	int access_log_owned;
+
+	/* requests computed at once */
+	pthread_mutex_t work_mu;
+	pthread_cond_t work_cv;
+	unsigned int work_busy, work_max;
+
+	kgr__metrics metrics;
+	atomic_ullong next_request;
+	uint64_t boot_nonce;
+	void *daemon; /* struct MHD_Daemon * */
+	unsigned int bound_port;
+	atomic_int stopping;
+};
+
+kgr__state *kgr__state_acquire(kgr_server *srv);
+void kgr__state_release(kgr__state *st);
+/* Load store + graph view of srv->store_path. */
+int kgr__state_open(kgr_server *srv, kgr__state **out);
+/* Replay the events log into a state (caller holds events_mu when the server runs);
+ * good_len_out receives the length of the complete lines. */
+int kgr__state_replay(kgr_server *srv, kgr__state *st, kgr_server_replay_info *info,
+	uint64_t *good_len_out);
+
+void kgr__work_enter(kgr_server *srv);
+void kgr__work_leave(kgr_server *srv);
+
+/* ---- requests and responses as the handlers see them ---- */
+
+typedef struct {
+	const char *method;
+	const char *path;           /* percent-decoded path, without the query string */
+	const char *body;
+	size_t body_len;
+	const char *content_type;   /* or NULL */
+	const char *accept;         /* or NULL */
+	const char *request_id;
+	/* query-string argument lookup (decoded), NULL when absent */
+	const char *(*arg)(void *ctx, const char *name);
+	/* first query-string argument not in the NULL-terminated list, or NULL */
+	const char *(*unknown_arg)(void *ctx, const char *const *allowed);
+	void *arg_ctx;
+} kgr__req;
+
+typedef struct {
+	int status;
+	char *body;                 /* malloc'd; may be NULL */
+	size_t len;
+	const char *content_type;
+	const char *allow;          /* Allow header for 405 */
+	const char *note;           /* short reason for the access log */
+} kgr__resp;
+
+/* A JSON error body {"error":{"code":..,"message":..}}; returns resp->status. */
+int kgr__resp_error(kgr__resp *resp, int status, const char *code, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+/* Print a cJSON tree into resp (takes ownership of nothing; the caller frees root). */
+int kgr__resp_json(kgr__resp *resp, int status, const struct cJSON *root);
+/* Status and JSON error code for a KGR_E* code. */
+int kgr__status_of(int kgr_code, const char **code_out);
+
+/* Handlers (server/api.c, server/events.c, server/sparql_ep.c). */
+void kgr__handle_recommend(kgr_server *srv, const kgr__req *req, kgr__resp *resp);
+void kgr__handle_similar(kgr_server *srv, const kgr__req *req, const char *item, kgr__resp *resp);
+void kgr__handle_explain(kgr_server *srv, const kgr__req *req, kgr__resp *resp);
+void kgr__handle_events(kgr_server *srv, const kgr__req *req, kgr__resp *resp);
+void kgr__handle_sparql(kgr_server *srv, const kgr__req *req, kgr__resp *resp);
+
+/* ---- events log (server/wal.c) ---- */
+
+/* One event as logged: IRIs and values. */
+typedef struct {
+	const char *user, *item, *action; /* IRIs */
+	int64_t time;
+	double weight;
+} kgr__event;
+
+/* Called for each complete log line with its parsed "events" array. */
+typedef int (*kgr__wal_cb)(const struct cJSON *events, size_t line_no, void *payload);
+
+/* Read a log. Stops at the first error of the callback. A last line without its newline or
+ * that does not parse is torn: its length goes to *torn_out and *good_len_out is where it
+ * starts. Any other damaged line is KGR_ECORRUPT naming the line. A missing file is empty. */
+int kgr__wal_read(const char *path, kgr__wal_cb cb, void *payload, uint64_t *good_len_out,
+	size_t *torn_out, size_t *lines_out);
+/* Open for appending, cutting the file at good_len first (drops a torn tail). */
+int kgr__wal_open(int *fd_out, const char *path, uint64_t good_len);
+/* Append one line (with its newline) and fdatasync it. */
+int kgr__wal_append(int fd, const char *line, size_t len);
+/* Parse one logged event. Returns 0 or KGR_ECORRUPT. Strings borrowed from @p obj. */
+int kgr__wal_event(kgr__event *out, const struct cJSON *obj);
+
+/* Resolve a logged event against a store, interning a new user; 0 ids on error. */
+int kgr__event_to_interaction(kgr_store *store, const kgr__event *ev, kgr_interaction *out);
+/* 1 when the snapshot already holds this interaction. */
+int kgr__event_in_snapshot(const kgr_store *store, const kgr_interaction *in);
+
+/* ---- SPARQL (server/sparql_ep.c) ---- */
+
+/* Result format a client asked for. */
+typedef enum {
+	KGR__FMT_NONE = 0,
+	KGR__FMT_JSON,
+	KGR__FMT_XML,
+	KGR__FMT_CSV,
+	KGR__FMT_TSV,
+	KGR__FMT_TURTLE,
+	KGR__FMT_NTRIPLES
+} kgr__fmt;
+
+/* Query forms. */
+typedef enum {
+	KGR__Q_UNKNOWN = 0,
+	KGR__Q_SELECT,
+	KGR__Q_ASK,
+	KGR__Q_CONSTRUCT,
+	KGR__Q_DESCRIBE,
+	KGR__Q_UPDATE
+} kgr__qform;
+
+kgr__qform kgr__sparql_form(const char *query);
+kgr__fmt kgr__sparql_negotiate(const char *accept, kgr__qform form);
+
+/* ---- small helpers (server/util.c) ---- */
+int64_t kgr__now_us(void);
+/* Time parsing and formatting are the store's (kg/interactions.c):
+ * kgr__parse_time(text, len, &out) and kgr__format_time(t, buf, size). */
+int kgr__parse_time(const char *text, size_t len, int64_t *out);
+void kgr__format_time(int64_t t, char *buf, size_t size);
+/* Decode application/x-www-form-urlencoded value of @p name from body; malloc'd or NULL. */
+char *kgr__form_value(const char *body, size_t len, const char *name, int *count_out);
+/* Constant-time comparison. */
+int kgr__token_equal(const char *a, const char *b);
+
+#define KGR__USER_BASE "https://w3id.org/kgrec/user/"
+
+#endif

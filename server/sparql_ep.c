@@ -1,0 +1,428 @@
+/* /sparql: the SPARQL 1.1 Protocol over the snapshot in service.
+ *
+ * Query by GET ?query=, by form POST (application/x-www-form-urlencoded, query=) or by an
+ * application/sparql-query body. Updates (update= or application/sparql-update, or a query
+ * whose first keyword after the prologue is an update operation) are refused with 403.
+ * Results by Accept: SPARQL JSON (default), SPARQL XML (what rasqal's `roqet -p` asks for;
+ * converted here from the JSON results), CSV, TSV; Turtle (default) or N-Triples for
+ * CONSTRUCT / DESCRIBE. librdf is not thread-safe: queries run one at a time behind
+ * sparql_mu, each with a time limit and a row limit. */
+#include "server/internal.h"
+
+#include <cjson/cJSON.h>
+#include <ctype.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+/* ---- query form ---- */
+
+static const char *skip_ws(const char *p)
+{
+	for (;;) {
+		while (isspace((unsigned char)*p))
+			p++;
+		if (*p == '#') {
+			while (*p && *p != '\n')
+				p++;
+			continue;
+		}
+		return p;
+	}
+}
+
+static int kw(const char *p, const char *word)
+{
+	size_t n = strlen(word);
+	return !strncasecmp(p, word, n) && !isalnum((unsigned char)p[n]) && p[n] != '_';
+}
+
+kgr__qform kgr__sparql_form(const char *q)
+{
+	static const char *const updates[] = { "INSERT", "DELETE", "LOAD", "CLEAR", "CREATE", "DROP",
+		"COPY", "MOVE", "ADD", "WITH", NULL };
+	const char *const *u;
+	const char *p = skip_ws(q);
+	/* the prologue: BASE <iri> and PREFIX name: <iri>, any number, in any order */
+	for (;;) {
+		if (kw(p, "BASE")) {
+			p = strchr(p, '>');
+			if (!p)
+				return KGR__Q_UNKNOWN;
+			p = skip_ws(p + 1);
+		} else if (kw(p, "PREFIX")) {
+			p = strchr(p, '>');
+			if (!p)
+				return KGR__Q_UNKNOWN;
+			p = skip_ws(p + 1);
+		} else {
+			break;
+		}
+	}
+	if (kw(p, "SELECT"))
+		return KGR__Q_SELECT;
+	if (kw(p, "ASK"))
+		return KGR__Q_ASK;
+	if (kw(p, "CONSTRUCT"))
+		return KGR__Q_CONSTRUCT;
+	if (kw(p, "DESCRIBE"))
+		return KGR__Q_DESCRIBE;
+	for (u = updates; *u; u++)
+		if (kw(p, *u))
+			return KGR__Q_UPDATE;
+	return KGR__Q_UNKNOWN;
+}
+
+/* ---- Accept negotiation ---- */
+
+typedef struct {
+	const char *type;
+	kgr__fmt fmt;
+	int graph; /* 1: a graph syntax (CONSTRUCT/DESCRIBE), 0: a results syntax */
+} media;
+
+static const media medias[] = {
+	{ "application/sparql-results+json", KGR__FMT_JSON, 0 },
+	{ "application/json", KGR__FMT_JSON, 0 },
+	{ "application/sparql-results+xml", KGR__FMT_XML, 0 },
+	{ "application/xml", KGR__FMT_XML, 0 },
+	{ "text/xml", KGR__FMT_XML, 0 },
+	{ "text/csv", KGR__FMT_CSV, 0 },
+	{ "text/tab-separated-values", KGR__FMT_TSV, 0 },
+	{ "text/turtle", KGR__FMT_TURTLE, 1 },
+	{ "application/x-turtle", KGR__FMT_TURTLE, 1 },
+	{ "application/n-triples", KGR__FMT_NTRIPLES, 1 },
+	{ "text/plain", KGR__FMT_NTRIPLES, 1 },
+};
+
+kgr__fmt kgr__sparql_negotiate(const char *accept, kgr__qform form)
+{
+	int graph = form == KGR__Q_CONSTRUCT || form == KGR__Q_DESCRIBE;
+	kgr__fmt dflt = graph ? KGR__FMT_TURTLE : KGR__FMT_JSON, best = KGR__FMT_NONE;
+	double best_q = 0;
+	const char *p = accept;
+	if (!accept || !*accept)
+		return dflt;
+	while (*p) {
+		char type[128];
+		size_t n = 0, i;
+		double q = 1.0;
+		kgr__fmt f = KGR__FMT_NONE;
+		while (*p == ' ' || *p == ',')
+			p++;
+		while (*p && *p != ',' && *p != ';' && *p != ' ' && n < sizeof(type) - 1)
+			type[n++] = (char)tolower((unsigned char)*p++);
+		type[n] = '\0';
+		while (*p && *p != ',') {
+			if (*p == ';') {
+				const char *a = p + 1;
+				while (*a == ' ')
+					a++;
+				if (a[0] == 'q' && a[1] == '=')
+					q = strtod(a + 2, NULL);
+			}
+			p++;
+		}
+		if (!n)
+			continue;
+		if (!strcmp(type, "*/*") || (!graph && !strcmp(type, "application/*")) ||
+			(graph && !strcmp(type, "text/*"))) {
+			f = dflt;
+		} else {
+			for (i = 0; i < sizeof(medias) / sizeof(medias[0]); i++)
+				if (!strcmp(type, medias[i].type) && medias[i].graph == graph) {
+					f = medias[i].fmt;
+					break;
+				}
+		}
+		/* strictly greater: among equal q the first listed wins */
+		if (f != KGR__FMT_NONE && q > best_q) {
+			best = f;
+			best_q = q;
+		}
+	}
+	return best;
+}
+
+static const char *fmt_content_type(kgr__fmt f)
+{
+	switch (f) {
+	case KGR__FMT_JSON: return "application/sparql-results+json";
+	case KGR__FMT_XML: return "application/sparql-results+xml";
+	case KGR__FMT_CSV: return "text/csv; charset=utf-8";
+	case KGR__FMT_TSV: return "text/tab-separated-values; charset=utf-8";
+	case KGR__FMT_TURTLE: return "text/turtle; charset=utf-8";
+	case KGR__FMT_NTRIPLES: return "application/n-triples";
+	default: return "application/octet-stream";
+	}
+}
+
+/* ---- SPARQL JSON results -> SPARQL XML results ---- */
+
+typedef struct {
+	char *buf;
+	size_t len, cap;
+	int oom;
+} xbuf;
+
+static void xput(xbuf *b, const char *s, size_t n)
+{
+	if (b->oom)
+		return;
+	if (b->len + n + 1 > b->cap) {
+		size_t cap = b->cap ? b->cap * 2 : 4096;
+		char *nb;
+		while (cap < b->len + n + 1)
+			cap *= 2;
+		nb = realloc(b->buf, cap);
+		if (!nb) {
+			b->oom = 1;
+			return;
+		}
+		b->buf = nb;
+		b->cap = cap;
+	}
+	memcpy(b->buf + b->len, s, n);
+	b->len += n;
+	b->buf[b->len] = '\0';
+}
+
+static void xs(xbuf *b, const char *s)
+{
+	xput(b, s, strlen(s));
+}
+
+static void xesc(xbuf *b, const char *s)
+{
+	for (; *s; s++) {
+		switch (*s) {
+		case '<': xs(b, "&lt;"); break;
+		case '>': xs(b, "&gt;"); break;
+		case '&': xs(b, "&amp;"); break;
+		case '"': xs(b, "&quot;"); break;
+		default: xput(b, s, 1); break;
+		}
+	}
+}
+
+static char *json_to_xml(const char *json, size_t len, size_t *len_out)
+{
+	cJSON *root = cJSON_ParseWithLength(json, len), *vars, *v, *res, *bool_;
+	xbuf b = { NULL, 0, 0, 0 };
+	if (!root)
+		return NULL;
+	xs(&b, "<?xml version=\"1.0\"?>\n<sparql xmlns=\"http://www.w3.org/2005/sparql-results#\">\n<head>\n");
+	vars = cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(root, "head"), "vars");
+	cJSON_ArrayForEach(v, vars) {
+		if (cJSON_IsString(v)) {
+			xs(&b, "  <variable name=\"");
+			xesc(&b, v->valuestring);
+			xs(&b, "\"/>\n");
+		}
+	}
+	xs(&b, "</head>\n");
+	bool_ = cJSON_GetObjectItemCaseSensitive(root, "boolean");
+	if (cJSON_IsBool(bool_)) {
+		xs(&b, cJSON_IsTrue(bool_) ? "<boolean>true</boolean>\n" : "<boolean>false</boolean>\n");
+	} else {
+		const cJSON *row;
+		res = cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(root, "results"),
+			"bindings");
+		xs(&b, "<results>\n");
+		cJSON_ArrayForEach(row, res) {
+			const cJSON *bnd;
+			xs(&b, "  <result>\n");
+			cJSON_ArrayForEach(bnd, row) {
+				const char *type = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(bnd, "type"));
+				const char *val = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(bnd, "value"));
+				const char *lang = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(bnd, "xml:lang"));
+				const char *dt = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(bnd, "datatype"));
+				if (!type || !val)
+					continue;
+				xs(&b, "    <binding name=\"");
+				xesc(&b, bnd->string);
+				xs(&b, "\">");
+				if (!strcmp(type, "uri")) {
+					xs(&b, "<uri>");
+					xesc(&b, val);
+					xs(&b, "</uri>");
+				} else if (!strcmp(type, "bnode")) {
+					xs(&b, "<bnode>");
+					xesc(&b, val);
+					xs(&b, "</bnode>");
+				} else {
+					xs(&b, "<literal");
+					if (lang) {
+						xs(&b, " xml:lang=\"");
+						xesc(&b, lang);
+						xs(&b, "\"");
+					} else if (dt) {
+						xs(&b, " datatype=\"");
+						xesc(&b, dt);
+						xs(&b, "\"");
+					}
+					xs(&b, ">");
+					xesc(&b, val);
+					xs(&b, "</literal>");
+				}
+				xs(&b, "</binding>\n");
+			}
+			xs(&b, "  </result>\n");
+		}
+		xs(&b, "</results>\n");
+	}
+	xs(&b, "</sparql>\n");
+	cJSON_Delete(root);
+	if (b.oom) {
+		free(b.buf);
+		return NULL;
+	}
+	*len_out = b.len;
+	return b.buf;
+}
+
+/* ---- execution ---- */
+
+typedef struct {
+	int timed_out;
+	int truncated;
+} exec_info;
+
+/* Run one query on a store and return the serialised result. The one place that knows the
+ * SPARQL module's API. */
+static int run_query(kgr_server *srv, const kgr_store *store, const char *query, kgr__fmt fmt,
+	char **out, size_t *len_out, exec_info *info)
+{
+	(void)srv;
+	(void)store;
+	(void)query;
+	(void)fmt;
+	(void)out;
+	(void)len_out;
+	(void)info;
+	return kgr__error_set(KGR_EUNSUPPORTED, "this build has no SPARQL engine");
+}
+
+void kgr__handle_sparql(kgr_server *srv, const kgr__req *req, kgr__resp *resp)
+{
+	char *query = NULL, *body = NULL;
+	const char *ct = req->content_type;
+	kgr__qform form;
+	kgr__fmt fmt, run_fmt;
+	kgr__state *st = NULL;
+	exec_info info = { 0, 0 };
+	size_t len = 0;
+	int err, count = 0;
+
+	if (!strcmp(req->method, "GET")) {
+		const char *q = req->arg(req->arg_ctx, "query");
+		if (req->arg(req->arg_ctx, "update")) {
+			kgr__resp_error(resp, 403, "update_forbidden", "SPARQL Update is not allowed on this "
+				"endpoint (read-only)");
+			return;
+		}
+		if (!q || !*q) {
+			kgr__resp_error(resp, 400, "missing_query", "no query: send ?query=<SPARQL> (GET), a "
+				"form field query= (POST) or an application/sparql-query body");
+			return;
+		}
+		query = strdup(q);
+	} else if (ct && !strncasecmp(ct, "application/x-www-form-urlencoded", 33)) {
+		char *upd = kgr__form_value(req->body, req->body_len, "update", NULL);
+		if (upd) {
+			free(upd);
+			kgr__resp_error(resp, 403, "update_forbidden", "SPARQL Update is not allowed on this "
+				"endpoint (read-only)");
+			return;
+		}
+		query = kgr__form_value(req->body, req->body_len, "query", &count);
+		if (!query || !*query) {
+			free(query);
+			kgr__resp_error(resp, 400, "missing_query", "the form has no query= field");
+			return;
+		}
+		if (count > 1) {
+			free(query);
+			kgr__resp_error(resp, 400, "invalid", "the form has %d query= fields; send exactly one",
+				count);
+			return;
+		}
+	} else if (ct && !strncasecmp(ct, "application/sparql-query", 24)) {
+		query = strndup(req->body, req->body_len);
+	} else if (ct && !strncasecmp(ct, "application/sparql-update", 25)) {
+		kgr__resp_error(resp, 403, "update_forbidden", "SPARQL Update is not allowed on this "
+			"endpoint (read-only)");
+		return;
+	} else {
+		kgr__resp_error(resp, 415, "unsupported_media_type", "POST /sparql needs Content-Type "
+			"application/x-www-form-urlencoded or application/sparql-query, got '%s'",
+			ct ? ct : "(none)");
+		return;
+	}
+	if (!query) {
+		kgr__resp_error(resp, 503, "out_of_memory", "out of memory");
+		return;
+	}
+	form = kgr__sparql_form(query);
+	if (form == KGR__Q_UPDATE) {
+		kgr__resp_error(resp, 403, "update_forbidden", "SPARQL Update is not allowed on this "
+			"endpoint (read-only)");
+		goto cleanup;
+	}
+	fmt = kgr__sparql_negotiate(req->accept, form);
+	if (fmt == KGR__FMT_NONE) {
+		kgr__resp_error(resp, 406, "not_acceptable", "cannot produce any of '%s' for a %s query "
+			"(results: application/sparql-results+json, application/sparql-results+xml, "
+			"text/csv, text/tab-separated-values; graphs: text/turtle, application/n-triples)",
+			req->accept, form == KGR__Q_CONSTRUCT || form == KGR__Q_DESCRIBE ? "graph" : "SELECT/ASK");
+		goto cleanup;
+	}
+	run_fmt = fmt == KGR__FMT_XML ? KGR__FMT_JSON : fmt;
+	st = kgr__state_acquire(srv);
+	if (!st) {
+		kgr__resp_error(resp, 503, "not_ready", "no snapshot is loaded");
+		goto cleanup;
+	}
+	pthread_mutex_lock(&srv->sparql_mu);
+	pthread_rwlock_rdlock(&st->lock);
+	err = run_query(srv, st->store, query, run_fmt, &body, &len, &info);
+	pthread_rwlock_unlock(&st->lock);
+	pthread_mutex_unlock(&srv->sparql_mu);
+	if (info.truncated)
+		atomic_fetch_add(&srv->metrics.sparql_truncated, 1);
+	if (err < 0) {
+		const char *code;
+		int status = kgr__status_of(err, &code);
+		if (err == KGR_ETIMEOUT) {
+			atomic_fetch_add(&srv->metrics.sparql_timeouts, 1);
+			kgr__resp_error(resp, 503, "timeout", "the query ran past the time limit of %u ms "
+				"(--sparql-timeout)", srv->opts.sparql_timeout_ms);
+		} else if (err == KGR_EPARSE) {
+			kgr__resp_error(resp, 400, "query_syntax", "%s", kgr_error_last());
+		} else {
+			kgr__resp_error(resp, status, code, "%s", kgr_error_last());
+		}
+		goto cleanup;
+	}
+	if (fmt == KGR__FMT_XML) {
+		size_t xlen = 0;
+		char *x = json_to_xml(body, len, &xlen);
+		free(body);
+		body = x;
+		len = xlen;
+		if (!body) {
+			kgr__resp_error(resp, 500, "internal", "could not convert the results to XML");
+			goto cleanup;
+		}
+	}
+	resp->status = 200;
+	resp->body = body;
+	resp->len = len;
+	resp->content_type = fmt_content_type(fmt);
+	resp->note = info.truncated ? "results cut at the row limit" : NULL;
+	body = NULL;
+cleanup:
+	kgr__state_release(st);
+	free(body);
+	free(query);
+}
