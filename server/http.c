@@ -233,6 +233,31 @@ static int valid_request_id(const char *s)
 	return n > 0 && n <= 64;
 }
 
+/* Endpoint of a path, for metrics and the access log (also of refused requests). */
+static kgr__endpoint classify(const char *p)
+{
+	size_t n = strlen(p);
+	if (!strcmp(p, "/v1/recommend"))
+		return KGR__EP_RECOMMEND;
+	if (!strncmp(p, "/v1/items/", 10) && n > 18 && !strcmp(p + n - 8, "/similar"))
+		return KGR__EP_SIMILAR;
+	if (!strcmp(p, "/v1/explain"))
+		return KGR__EP_EXPLAIN;
+	if (!strcmp(p, "/v1/events"))
+		return KGR__EP_EVENTS;
+	if (!strcmp(p, "/sparql"))
+		return KGR__EP_SPARQL;
+	if (!strcmp(p, "/healthz"))
+		return KGR__EP_HEALTHZ;
+	if (!strcmp(p, "/readyz"))
+		return KGR__EP_READYZ;
+	if (!strcmp(p, "/metrics"))
+		return KGR__EP_METRICS;
+	if (!strcmp(p, "/admin/reload"))
+		return KGR__EP_RELOAD;
+	return KGR__EP_OTHER;
+}
+
 static int method_is(const char *m, const char *want)
 {
 	return strcmp(m, want) == 0;
@@ -458,10 +483,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 			snprintf(c->request_id, sizeof(c->request_id), "%08llx-%06llx",
 				(unsigned long long)(srv->boot_nonce & 0xffffffffu),
 				(unsigned long long)atomic_fetch_add(&srv->next_request, 1));
-		if (!strcmp(url, "/healthz"))
-			c->ep = KGR__EP_HEALTHZ;
-		else if (!strcmp(url, "/readyz"))
-			c->ep = KGR__EP_READYZ;
+		c->ep = classify(url);
 		if (!health && !authorized(srv, conn)) {
 			kgr__resp_error(&resp, 401, "unauthorized",
 				"missing or wrong bearer token (send 'Authorization: Bearer <token>')");

@@ -1,0 +1,507 @@
+/* `kgrec serve` driven over real HTTP on loopback: endpoints, bad input, authentication,
+ * events log durability (kill -9 and replay), reload, compaction, SPARQL protocol. */
+#include <arpa/inet.h>
+#include <check.h>
+#include <cjson/cJSON.h>
+#include <netinet/in.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "helper_http.h"
+#include "kgrec/server.h"
+#include "kgrec/store.h"
+
+#define TOKEN "supersecret-token-42"
+#define SHOP "http://example.org/shop/"
+
+static char *dir, *store, *evlog;
+
+static void setup(void)
+{
+	dir = th_tmpdir();
+	store = th_path(dir, "shop.kgr");
+	evlog = th_path(dir, "events.log");
+	th_build_store(store, 0);
+}
+
+static void teardown(void)
+{
+	th_rmdir(dir);
+	free(dir);
+	free(store);
+	free(evlog);
+}
+
+static cJSON *body_json(const th_resp *r)
+{
+	cJSON *j = cJSON_Parse(r->body);
+	ck_assert_msg(j != NULL, "reply is not JSON: %s", r->body);
+	return j;
+}
+
+/* Assert a JSON error reply: status, error.code, and a message containing @p needle. */
+static void assert_error(th_resp *r, int status, const char *code, const char *needle)
+{
+	cJSON *j, *e;
+	ck_assert_msg(r->status == status, "expected %d, got %d: %s", status, r->status, r->body);
+	ck_assert_str_eq(r->content_type, "application/json");
+	j = body_json(r);
+	e = cJSON_GetObjectItem(j, "error");
+	ck_assert_ptr_nonnull(e);
+	ck_assert_str_eq(cJSON_GetStringValue(cJSON_GetObjectItem(e, "code")), code);
+	ck_assert_msg(strstr(cJSON_GetStringValue(cJSON_GetObjectItem(e, "message")), needle) != NULL,
+		"message '%s' does not name '%s'", cJSON_GetStringValue(cJSON_GetObjectItem(e, "message")),
+		needle);
+	cJSON_Delete(j);
+	th_resp_free(r);
+}
+
+static double json_num(const cJSON *o, const char *path1, const char *path2)
+{
+	const cJSON *v = cJSON_GetObjectItem(o, path1);
+	if (path2)
+		v = cJSON_GetObjectItem(v, path2);
+	ck_assert_msg(cJSON_IsNumber(v), "%s%s%s is not a number", path1, path2 ? "." : "",
+		path2 ? path2 : "");
+	return v->valuedouble;
+}
+
+static size_t count_lines(const char *path)
+{
+	size_t n = 0, len;
+	char *s = th_read_file(path, &len), *p;
+	if (!s)
+		return 0;
+	for (p = s; *p; p++)
+		n += *p == '\n';
+	free(s);
+	return n;
+}
+
+/* ------------------------------------------------------------------ health, auth, startup */
+
+START_TEST(test_health_and_auth)
+{
+	th_server s;
+	th_resp r;
+	cJSON *j;
+	ck_assert_int_eq(th_serve(&s, store, "--token-file", KGR_TEST_DATA "/server/token.txt", NULL), 0);
+
+	/* health checks need no token */
+	ck_assert_int_eq(th_get(&r, &s, "/healthz", NULL), 200);
+	j = body_json(&r);
+	ck_assert_str_eq(cJSON_GetStringValue(cJSON_GetObjectItem(j, "status")), "ok");
+	cJSON_Delete(j);
+	th_resp_free(&r);
+	ck_assert_int_eq(th_get(&r, &s, "/readyz", NULL), 200);
+	j = body_json(&r);
+	ck_assert_str_eq(cJSON_GetStringValue(cJSON_GetObjectItem(j, "status")), "ready");
+	ck_assert_int_eq((int)json_num(j, "items", NULL), 11);
+	ck_assert_int_eq((int)strlen(cJSON_GetStringValue(cJSON_GetObjectItem(j, "snapshot"))), 16);
+	cJSON_Delete(j);
+	th_resp_free(&r);
+
+	/* everything else does */
+	th_get(&r, &s, "/metrics", NULL);
+	assert_error(&r, 401, "unauthorized", "bearer token");
+	th_get(&r, &s, "/metrics", "wrong-token");
+	assert_error(&r, 401, "unauthorized", "bearer token");
+	th_post(&r, &s, "/v1/recommend", "{\"user\":\"alice\"}", NULL);
+	assert_error(&r, 401, "unauthorized", "bearer token");
+	th_get(&r, &s, "/sparql?query=ASK%7B%7D", "supersecret-token-4");
+	assert_error(&r, 401, "unauthorized", "bearer token");
+	ck_assert_int_eq(th_get(&r, &s, "/metrics", TOKEN), 200);
+	ck_assert_ptr_nonnull(strstr(r.body, "kgrec_http_requests_total{endpoint=\"metrics\",code=\"401\"} 2"));
+	ck_assert_ptr_nonnull(strstr(r.body, "kgrec_http_requests_total{endpoint=\"readyz\",code=\"200\"} 1"));
+	ck_assert_ptr_nonnull(strstr(r.body, "kgrec_http_request_duration_seconds_bucket{endpoint=\"healthz\",le=\"+Inf\"} 1"));
+	ck_assert_ptr_nonnull(strstr(r.body, "# TYPE kgrec_http_request_duration_seconds histogram"));
+	ck_assert_ptr_nonnull(strstr(r.body, "kgrec_events_applied_total 0"));
+	ck_assert_ptr_nonnull(strstr(r.body, "kgrec_llm_fallbacks_total"));
+	ck_assert_ptr_nonnull(strstr(r.body, "kgrec_llm_cache_hits_total"));
+	ck_assert_str_eq(r.content_type, "text/plain; version=0.0.4; charset=utf-8");
+	th_resp_free(&r);
+
+	/* unknown endpoint and wrong method */
+	th_get(&r, &s, "/v2/nothing", TOKEN);
+	assert_error(&r, 404, "no_such_endpoint", "/v2/nothing");
+	th_get(&r, &s, "/v1/recommend", TOKEN);
+	assert_error(&r, 405, "method_not_allowed", "GET is not allowed on /v1/recommend");
+	ck_assert_int_eq(th_stop(&s, SIGTERM), 0);
+}
+END_TEST
+
+START_TEST(test_refuses_open_address_without_token)
+{
+	th_server s;
+	kgr_server *srv = NULL;
+	kgr_server_options o = KGR_SERVER_OPTIONS_INIT;
+	char *empty = th_path(dir, "empty-token");
+
+	/* the CLI: exit status 1 and the reason */
+	const char *argv_listen = "0.0.0.0:0";
+	int st;
+	pid_t pid;
+	int errp[2];
+	char buf[2048] = "";
+	ssize_t n;
+	ck_assert_int_eq(pipe(errp), 0);
+	pid = fork();
+	if (pid == 0) {
+		dup2(errp[1], 2);
+		execl(KGR_CLI, KGR_CLI, "serve", store, "--listen", argv_listen, (char *)NULL);
+		_exit(127);
+	}
+	close(errp[1]);
+	n = read(errp[0], buf, sizeof(buf) - 1);
+	buf[n > 0 ? n : 0] = '\0';
+	close(errp[0]);
+	waitpid(pid, &st, 0);
+	ck_assert(WIFEXITED(st));
+	ck_assert_int_eq(WEXITSTATUS(st), 1);
+	ck_assert_msg(strstr(buf, "refusing to listen on 0.0.0.0:0 without --token-file") != NULL, "%s", buf);
+
+	/* the library: same check, same code */
+	o.store_path = store;
+	o.listen = "0.0.0.0:0";
+	ck_assert_int_eq(kgr_server_new(&srv, &o), KGR_EINVALID);
+	ck_assert_ptr_nonnull(strstr(kgr_error_last(), "without --token-file"));
+	ck_assert_ptr_null(srv);
+
+	/* a malformed address, an empty token file, a missing store */
+	o.listen = "127.0.0.1";
+	ck_assert_int_eq(kgr_server_new(&srv, &o), KGR_EINVALID);
+	ck_assert_ptr_nonnull(strstr(kgr_error_last(), "--listen '127.0.0.1'"));
+	o.listen = "127.0.0.1:0";
+	th_write_file(empty, "\n");
+	o.token_file = empty;
+	ck_assert_int_eq(kgr_server_new(&srv, &o), KGR_EINVALID);
+	ck_assert_ptr_nonnull(strstr(kgr_error_last(), "is empty"));
+	o.token_file = NULL;
+	o.store_path = "/nonexistent/shop.kgr";
+	ck_assert_int_eq(kgr_server_new(&srv, &o), KGR_ENOTFOUND);
+
+	/* with a token an open address is allowed */
+	ck_assert_int_eq(th_serve(&s, store, "--token-file", KGR_TEST_DATA "/server/token.txt", NULL), 0);
+	th_stop(&s, SIGTERM);
+	free(empty);
+}
+END_TEST
+
+/* ------------------------------------------------------------------ events */
+
+START_TEST(test_events_validation)
+{
+	th_server s;
+	th_resp r;
+	cJSON *j;
+	ck_assert_int_eq(th_serve(&s, store, "--events-log", evlog, NULL), 0);
+
+	th_post(&r, &s, "/v1/events", "{\"user\":\"zed\",", NULL);
+	assert_error(&r, 400, "malformed_json", "not valid JSON");
+	th_post(&r, &s, "/v1/events", "{\"user\":\"zed\",\"item\":\"" SHOP "ball\",\"when\":3}", NULL);
+	assert_error(&r, 400, "unknown_field", "unknown field 'when'");
+	th_post(&r, &s, "/v1/events", "{\"user\":7,\"item\":\"" SHOP "ball\"}", NULL);
+	assert_error(&r, 400, "wrong_type", "event.user: expected a non-empty string");
+	th_post(&r, &s, "/v1/events", "{\"item\":\"" SHOP "ball\"}", NULL);
+	assert_error(&r, 400, "missing_field", "event.user: required");
+	th_post(&r, &s, "/v1/events", "{\"events\":[{\"user\":\"zed\",\"item\":\"" SHOP "ball\"},"
+		"{\"user\":\"zed\",\"item\":\"" SHOP "nothing-like-it\"}]}", NULL);
+	assert_error(&r, 404, "unknown_item", "events[1].item: unknown item '" SHOP "nothing-like-it'");
+	th_post(&r, &s, "/v1/events", "{\"user\":\"zed\",\"item\":\"" SHOP "ball\",\"action\":\"juggle\"}", NULL);
+	assert_error(&r, 400, "unknown_action", "unknown action 'juggle'");
+	th_post(&r, &s, "/v1/events", "{\"user\":\"zed\",\"item\":\"" SHOP "ball\",\"weight\":\"heavy\"}", NULL);
+	assert_error(&r, 400, "wrong_type", "event.weight: expected a number");
+	th_post(&r, &s, "/v1/events", "{\"user\":\"zed\",\"item\":\"" SHOP "ball\",\"time\":\"yesterday\"}", NULL);
+	assert_error(&r, 400, "invalid_time", "'yesterday' is not seconds since the epoch");
+	th_post(&r, &s, "/v1/events", "{\"user\":\"z e d\",\"item\":\"" SHOP "ball\"}", NULL);
+	assert_error(&r, 400, "invalid_user", "'z e d'");
+	th_post(&r, &s, "/v1/events", "{\"events\":[]}", NULL);
+	assert_error(&r, 400, "empty_batch", "no event");
+	th_post(&r, &s, "/v1/events", "{\"events\":[],\"extra\":1}", NULL);
+	assert_error(&r, 400, "unknown_field", "unknown field 'extra'");
+	th_post(&r, &s, "/v1/events", "42", NULL);
+	assert_error(&r, 400, "wrong_type", "expected an event object");
+	/* nothing was logged for any of those */
+	ck_assert_int_eq((int)count_lines(evlog), 0);
+
+	/* one event, then a batch (array form), then {"events": [...]} */
+	ck_assert_int_eq(th_post(&r, &s, "/v1/events", "{\"user\":\"zed\",\"item\":\"" SHOP "ball\","
+		"\"action\":\"purchase\",\"time\":\"2024-06-01T10:00:00Z\",\"weight\":2}", NULL), 200);
+	j = body_json(&r);
+	ck_assert_int_eq((int)json_num(j, "accepted", NULL), 1);
+	ck_assert_int_eq((int)json_num(j, "batch", NULL), 1);
+	ck_assert_str_eq(cJSON_GetStringValue(cJSON_GetObjectItem(j, "request_id")), r.request_id);
+	cJSON_Delete(j);
+	th_resp_free(&r);
+	ck_assert_int_eq(th_post(&r, &s, "/v1/events", "[{\"user\":\"" "https://w3id.org/kgrec/user/yan\","
+		"\"item\":\"" SHOP "racket\",\"time\":1717236000},{\"user\":\"alice\",\"item\":\"" SHOP "boots\","
+		"\"action\":\"cart\"}]", NULL), 200);
+	th_resp_free(&r);
+	ck_assert_int_eq(th_post(&r, &s, "/v1/events", "{\"events\":[{\"user\":\"zed\",\"item\":\"" SHOP
+		"gloves\",\"action\":\"" "https://w3id.org/kgrec/ns#view\"}]}", NULL), 200);
+	th_resp_free(&r);
+	ck_assert_int_eq((int)count_lines(evlog), 3);
+	{
+		char *log = th_read_file(evlog, NULL);
+		ck_assert_ptr_nonnull(strstr(log, "\"user\":\"https://w3id.org/kgrec/user/zed\",\"item\":\""
+			SHOP "ball\",\"action\":\"https://w3id.org/kgrec/ns#purchase\",\"time\":1717236000,\"weight\":2"));
+		ck_assert_ptr_nonnull(strstr(log, "\"action\":\"https://w3id.org/kgrec/ns#interact\""));
+		free(log);
+	}
+	ck_assert_int_eq(th_get(&r, &s, "/metrics", NULL), 200);
+	ck_assert_ptr_nonnull(strstr(r.body, "kgrec_events_applied_total 4"));
+	th_resp_free(&r);
+	ck_assert_int_eq(th_stop(&s, SIGTERM), 0);
+
+	/* a restart replays the four events */
+	ck_assert_int_eq(th_serve(&s, store, "--events-log", evlog, NULL), 0);
+	ck_assert_int_eq(th_get(&r, &s, "/readyz", NULL), 200);
+	j = body_json(&r);
+	ck_assert_int_eq((int)json_num(j, "replay", "batches"), 3);
+	ck_assert_int_eq((int)json_num(j, "replay", "events"), 4);
+	ck_assert_int_eq((int)json_num(j, "replay", "torn_bytes"), 0);
+	cJSON_Delete(j);
+	th_resp_free(&r);
+	th_stop(&s, SIGTERM);
+}
+END_TEST
+
+START_TEST(test_events_without_log)
+{
+	th_server s;
+	th_resp r;
+	ck_assert_int_eq(th_serve(&s, store, NULL), 0);
+	th_post(&r, &s, "/v1/events", "{\"user\":\"zed\",\"item\":\"" SHOP "ball\"}", NULL);
+	assert_error(&r, 503, "events_disabled", "--events-log");
+	th_stop(&s, SIGTERM);
+}
+END_TEST
+
+START_TEST(test_torn_last_line)
+{
+	th_server s;
+	th_resp r;
+	cJSON *j;
+	char *log;
+	/* two good batches and half of a third, as a crash in the middle of a write leaves it */
+	th_write_file(evlog,
+		"{\"batch\":1,\"events\":[{\"user\":\"https://w3id.org/kgrec/user/t1\",\"item\":\"" SHOP "ball\","
+		"\"action\":\"https://w3id.org/kgrec/ns#view\",\"time\":1717236000,\"weight\":1}]}\n"
+		"{\"batch\":2,\"events\":[{\"user\":\"https://w3id.org/kgrec/user/t2\",\"item\":\"" SHOP "ball\","
+		"\"action\":\"https://w3id.org/kgrec/ns#view\",\"time\":1717236001,\"weight\":1}]}\n"
+		"{\"batch\":3,\"events\":[{\"user\":\"https://w3id.org/kgr");
+	ck_assert_int_eq(th_serve(&s, store, "--events-log", evlog, NULL), 0);
+	ck_assert_ptr_nonnull(strstr(th_drain_stderr(&s), "dropped a torn last line"));
+	ck_assert_int_eq(th_get(&r, &s, "/readyz", NULL), 200);
+	j = body_json(&r);
+	ck_assert_int_eq((int)json_num(j, "replay", "events"), 2);
+	ck_assert_int_gt((int)json_num(j, "replay", "torn_bytes"), 10);
+	cJSON_Delete(j);
+	th_resp_free(&r);
+	/* the next batch starts on a clean line */
+	ck_assert_int_eq(th_post(&r, &s, "/v1/events", "{\"user\":\"t3\",\"item\":\"" SHOP "ball\"}", NULL), 200);
+	th_resp_free(&r);
+	th_stop(&s, SIGTERM);
+	log = th_read_file(evlog, NULL);
+	ck_assert_ptr_null(strstr(log, "https://w3id.org/kgr\n"));
+	ck_assert_ptr_null(strstr(log, "kgr{"));
+	free(log);
+	ck_assert_int_eq((int)count_lines(evlog), 3);
+	ck_assert_int_eq(th_serve(&s, store, "--events-log", evlog, NULL), 0);
+	ck_assert_int_eq(th_get(&r, &s, "/readyz", NULL), 200);
+	j = body_json(&r);
+	ck_assert_int_eq((int)json_num(j, "replay", "events"), 3);
+	ck_assert_int_eq((int)json_num(j, "replay", "torn_bytes"), 0);
+	cJSON_Delete(j);
+	th_resp_free(&r);
+	th_stop(&s, SIGTERM);
+
+	/* damage in the middle is not a torn line: the server refuses to start, naming the line */
+	th_write_file(evlog, "{\"batch\":1,\"events\":[]}\nnot json\n{\"batch\":3,\"events\":[]}\n");
+	ck_assert_int_eq(th_serve(&s, store, "--events-log", evlog, NULL), 1);
+	ck_assert_msg(strstr(s.err, "line 2 is damaged") != NULL, "%s", s.err);
+}
+END_TEST
+
+/* Post events one by one until the server dies; return how many got a 2xx. */
+typedef struct {
+	th_server *s;
+	int acked;
+	int last_status;
+} stream_ctx;
+
+static void *stream_events(void *p)
+{
+	stream_ctx *c = p;
+	char body[256];
+	int i;
+	for (i = 0; i < 100000; i++) {
+		th_resp r;
+		snprintf(body, sizeof(body), "{\"user\":\"k9u%d\",\"item\":\"" SHOP "ball\",\"action\":\"view\","
+			"\"time\":%d}", i, 1700000000 + i);
+		th_post(&r, c->s, "/v1/events", body, NULL);
+		c->last_status = r.status;
+		th_resp_free(&r);
+		if (r.status != 200)
+			break;
+		c->acked = i + 1;
+	}
+	return NULL;
+}
+
+START_TEST(test_kill9_during_events)
+{
+	th_server s;
+	th_resp r;
+	stream_ctx c;
+	pthread_t t;
+	cJSON *j;
+	char *log, needle[64];
+	int i, replayed;
+
+	ck_assert_int_eq(th_serve(&s, store, "--events-log", evlog, NULL), 0);
+	memset(&c, 0, sizeof(c));
+	c.s = &s;
+	pthread_create(&t, NULL, stream_events, &c);
+	usleep(300000);
+	ck_assert_int_eq(th_stop(&s, SIGKILL), 128 + SIGKILL);
+	pthread_join(t, NULL);
+	ck_assert_int_gt(c.acked, 5);
+	ck_assert_int_ne(c.last_status, 200);
+
+	/* every acknowledged event is in the log ... */
+	log = th_read_file(evlog, NULL);
+	for (i = 0; i < c.acked; i++) {
+		snprintf(needle, sizeof(needle), "/user/k9u%d\"", i);
+		ck_assert_msg(strstr(log, needle) != NULL, "acknowledged event %d is not in the log", i);
+	}
+	free(log);
+	/* ... and applied after a restart */
+	ck_assert_int_eq(th_serve(&s, store, "--events-log", evlog, NULL), 0);
+	ck_assert_int_eq(th_get(&r, &s, "/readyz", NULL), 200);
+	j = body_json(&r);
+	replayed = (int)json_num(j, "replay", "applied");
+	/* at most the one batch in flight at the kill was logged without its reply */
+	ck_assert_msg(replayed == c.acked || replayed == c.acked + 1, "acked %d, replayed %d", c.acked,
+		replayed);
+	cJSON_Delete(j);
+	th_resp_free(&r);
+	th_stop(&s, SIGTERM);
+}
+END_TEST
+
+/* ------------------------------------------------------------------ bodies and clients */
+
+static int raw_connect(int port)
+{
+	struct sockaddr_in sa;
+	int fd = socket(AF_INET, SOCK_STREAM, 0);
+	memset(&sa, 0, sizeof(sa));
+	sa.sin_family = AF_INET;
+	sa.sin_port = htons((uint16_t)port);
+	inet_pton(AF_INET, "127.0.0.1", &sa.sin_addr);
+	ck_assert_int_eq(connect(fd, (struct sockaddr *)&sa, sizeof(sa)), 0);
+	return fd;
+}
+
+static void send_all(int fd, const char *s, size_t n)
+{
+	while (n > 0) {
+		ssize_t w = send(fd, s, n, MSG_NOSIGNAL);
+		if (w <= 0)
+			return;
+		s += w;
+		n -= (size_t)w;
+	}
+}
+
+START_TEST(test_body_cap_and_slow_client)
+{
+	th_server s;
+	th_resp r;
+	char *big = malloc(5001), buf[4096], head[256];
+	int fd;
+	ssize_t n;
+	int64_t t0;
+
+	ck_assert_int_eq(th_serve(&s, store, "--events-log", evlog, "--max-body", "1000", "--timeout", "1",
+		NULL), 0);
+	memset(big, ' ', 5000);
+	big[0] = '[';
+	big[4999] = ']';
+	big[5000] = '\0';
+	/* declared length over the cap: refused before the body is read */
+	th_post(&r, &s, "/v1/events", big, NULL);
+	assert_error(&r, 413, "body_too_large", "over the limit of 1000 bytes");
+	th_post(&r, &s, "/v1/recommend", big, NULL);
+	assert_error(&r, 413, "body_too_large", "--max-body");
+
+	/* chunked body over the cap: refused once it passes the cap */
+	fd = raw_connect(s.port);
+	snprintf(head, sizeof(head), "POST /v1/events HTTP/1.1\r\nHost: t\r\nContent-Type: application/json\r\n"
+		"Transfer-Encoding: chunked\r\n\r\n%x\r\n", 1500);
+	send_all(fd, head, strlen(head));
+	send_all(fd, big, 1500);
+	send_all(fd, "\r\n0\r\n\r\n", 7);
+	n = recv(fd, buf, sizeof(buf) - 1, 0);
+	ck_assert_int_gt(n, 12);
+	buf[n] = '\0';
+	ck_assert_msg(!strncmp(buf, "HTTP/1.1 413", 12), "%s", buf);
+	ck_assert_ptr_nonnull(strstr(buf, "body_too_large"));
+	close(fd);
+	ck_assert_int_eq((int)count_lines(evlog), 0);
+
+	/* a client that sends half a request holds only its own connection ... */
+	fd = raw_connect(s.port);
+	send_all(fd, "GET /healthz HTTP/1.1\r\nHost: t\r\n", 32);
+	t0 = th_now_ms();
+	ck_assert_int_eq(th_get(&r, &s, "/healthz", NULL), 200);
+	th_resp_free(&r);
+	ck_assert_int_lt(th_now_ms() - t0, 500);
+	/* ... and is disconnected after the timeout */
+	{
+		struct timeval tv = { 5, 0 };
+		setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+	}
+	n = recv(fd, buf, sizeof(buf), 0);
+	ck_assert_int_le(n, 0);
+	ck_assert_int_lt(th_now_ms() - t0, 4000);
+	close(fd);
+	free(big);
+	ck_assert_int_eq(th_stop(&s, SIGTERM), 0);
+}
+END_TEST
+
+Suite *server_suite(void);
+Suite *server_suite(void)
+{
+	Suite *s = suite_create("server");
+	TCase *tc = tcase_create("http");
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_set_timeout(tc, 120);
+	tcase_add_test(tc, test_health_and_auth);
+	tcase_add_test(tc, test_refuses_open_address_without_token);
+	tcase_add_test(tc, test_events_validation);
+	tcase_add_test(tc, test_events_without_log);
+	tcase_add_test(tc, test_torn_last_line);
+	tcase_add_test(tc, test_kill9_during_events);
+	tcase_add_test(tc, test_body_cap_and_slow_client);
+	suite_add_tcase(s, tc);
+	return s;
+}
+
+int main(void)
+{
+	SRunner *sr = srunner_create(server_suite());
+	int failed;
+	srunner_run_all(sr, CK_NORMAL);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed ? 1 : 0;
+}
