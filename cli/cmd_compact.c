@@ -7,7 +7,7 @@
 int kgr_cmd_compact(int argc, char **argv)
 {
 	const char *store = NULL, *log = NULL, *out = NULL;
-	size_t added = 0;
+	size_t added = 0, skipped = 0;
 	int i;
 
 	for (i = 1; i < argc; i++) {
@@ -35,8 +35,11 @@ int kgr_cmd_compact(int argc, char **argv)
 	}
 	if (!store || !log || !out)
 		return kgr_cli_usage("compact: usage: kgrec compact STORE --events-log F -o NEWSTORE");
-	if (kgr_server_compact(store, log, out, &added) < 0)
+	if (kgr_server_compact(store, log, out, &added, &skipped) < 0)
 		return kgr_cli_fail("compact");
 	printf("kgrec compact: %s written with %zu new events from %s\n", out, added, log);
+	if (skipped)
+		printf("kgrec compact: %zu events left out: their item or action is not in %s\n", skipped,
+			store);
 	return 0;
 }

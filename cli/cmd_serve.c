@@ -106,7 +106,8 @@ int kgr_cmd_serve(int argc, char **argv)
 		kgr_server_replay_stats(srv, &ri);
 		if (o.events_log)
 			fprintf(stderr, "kgrec serve: events log %s: %zu events replayed (%zu already in the "
-				"snapshot)%s\n", o.events_log, ri.applied, ri.duplicates,
+				"snapshot, %zu about items it lacks)%s\n", o.events_log, ri.applied, ri.duplicates,
+				ri.skipped,
 				ri.torn_bytes ? ", torn last line dropped" : "");
 	}
 	/* Connection threads inherit the signal mask: block the signals kgr_server_run() waits

@@ -17,7 +17,7 @@ typedef struct {
 	const kgr_store *base;
 	FILE *f;
 	const char *log;
-	size_t added, duplicates;
+	size_t added, duplicates, skipped;
 } compact_ctx;
 
 static int iri_ok(const char *s)
@@ -45,11 +45,13 @@ static int compact_line(const cJSON *events, size_t line_no, void *payload)
 				c->log, line_no);
 		it = kgr_store_iri(c->base, ev.item);
 		a = kgr_store_iri(c->base, ev.action);
-		if (!it || !kgr_store_is_item(c->base, it))
-			return kgr__error_set(KGR_ENOTFOUND, "events log %s: line %zu: item <%s> is not in "
-				"the snapshot (was the log written against another one?)", c->log, line_no, ev.item);
+		if (!it || !kgr_store_is_item(c->base, it) || !a) {
+			/* the catalog dropped the item since the event was logged */
+			c->skipped++;
+			continue;
+		}
 		u = kgr_store_iri(c->base, ev.user);
-		if (u && a) {
+		if (u) {
 			kgr_interaction in = { u, it, a, 0, ev.time, (float)ev.weight };
 			if (kgr__event_in_snapshot(c->base, &in)) {
 				c->duplicates++;
@@ -92,15 +94,14 @@ static int has_graph(const kgr_store *s, const char *iri)
 }
 
 int kgr_server_compact(const char *store_path, const char *events_log, const char *out_path,
-	size_t *n_events_out)
+	size_t *n_events_out, size_t *n_skipped_out)
 {
 	kgr_store *base = NULL, *ns = NULL;
 	compact_ctx c;
-	char *tmp = NULL, *prefixes = NULL;
-	size_t plen = 0, torn = 0, i, n;
+	char *tmp = NULL;
+	size_t torn = 0;
 	uint64_t good;
 	struct stat s1, s2;
-	FILE *pf = NULL;
 	int fd, error;
 
 	kgr_init();
@@ -148,27 +149,13 @@ int kgr_server_compact(const char *store_path, const char *events_log, const cha
 	c.f = NULL;
 	if ((error = kgr_store_new(&ns, has_graph(base, KGR_GRAPH_ONTOLOGY))) < 0)
 		goto cleanup;
-	/* The snapshot's prefixes: a Turtle document of @prefix lines alone. */
-	n = kgr_store_prefix_count(base);
-	if (n) {
-		pf = open_memstream(&prefixes, &plen);
-		for (i = 0; pf && i < n; i++) {
-			const char *p, *iri;
-			kgr_store_prefix(base, i, &p, &iri);
-			fprintf(pf, "@prefix %s: <%s> .\n", p, iri);
-		}
-		if (!pf || fclose(pf) != 0) {
-			error = kgr__error_set(KGR_ENOMEM, "out of memory");
-			goto cleanup;
-		}
-		if ((error = kgr_store_load_rdf_buffer(ns, prefixes, plen, "turtle", NULL, "prefixes")) < 0)
-			goto cleanup;
-	}
 	if ((error = kgr_store_load_rdf(ns, tmp, "nquads", NULL)) < 0 ||
 		(error = kgr_store_finalize(ns)) < 0 || (error = kgr_store_save(ns, out_path)) < 0)
 		goto cleanup;
 	if (n_events_out)
 		*n_events_out = c.added;
+	if (n_skipped_out)
+		*n_skipped_out = c.skipped;
 	error = 0;
 cleanup:
 	if (c.f)
@@ -177,7 +164,6 @@ cleanup:
 		unlink(tmp);
 		free(tmp);
 	}
-	free(prefixes);
 	kgr_store_free(ns);
 	kgr_store_free(base);
 	return error;

@@ -303,6 +303,7 @@ static void handle_health(kgr_server *srv, int ready, kgr__resp *resp)
 			cJSON_AddNumberToObject(r, "events", (double)srv->replay.events);
 			cJSON_AddNumberToObject(r, "applied", (double)srv->replay.applied);
 			cJSON_AddNumberToObject(r, "duplicates", (double)srv->replay.duplicates);
+			cJSON_AddNumberToObject(r, "skipped", (double)srv->replay.skipped);
 			cJSON_AddNumberToObject(r, "torn_bytes", (double)srv->replay.torn_bytes);
 		}
 		kgr__state_release(st);

@@ -84,6 +84,12 @@ static int replay_line(const cJSON *events, size_t line_no, void *payload)
 			return kgr__error_set(KGR_ECORRUPT, "events log %s: line %zu: an event lacks "
 				"user, item, action, time or weight", rc->path, line_no);
 		err = kgr__event_to_interaction(rc->st->store, &ev, &in);
+		if (err == KGR_ENOTFOUND) {
+			/* the item or action left the catalog since the event was logged */
+			rc->info->skipped++;
+			kgr_error_clear();
+			continue;
+		}
 		if (err < 0)
 			return kgr__error_prefix("events log %s: line %zu", rc->path, line_no);
 		if (kgr__event_in_snapshot(rc->st->store, &in)) {

@@ -48,6 +48,7 @@ typedef struct {
 	size_t events;         /**< events read from them */
 	size_t applied;        /**< events applied to the graph view */
 	size_t duplicates;     /**< events already in the snapshot (skipped) */
+	size_t skipped;        /**< events naming an item or action the snapshot lacks (skipped) */
 	size_t torn_bytes;     /**< bytes of an incomplete last line dropped (0: none) */
 } kgr_server_replay_info;
 
@@ -106,13 +107,15 @@ void kgr_server_free(kgr_server *server);
 /**
  * @brief Fold an events log into a new snapshot: the triples of @p store_path plus one RDF
  *        interaction event (kgr:Interaction) per logged event that the snapshot does not
- *        already hold, finalized and saved atomically at @p out_path.
+ *        already hold, finalized and saved atomically at @p out_path. Events naming an item
+ *        or an action the snapshot lacks are left out and counted.
  * @param[out] n_events_out when set, receives the number of events added.
+ * @param[out] n_skipped_out when set, receives the number of events left out.
  * @return 0; KGR_ENOTFOUND; KGR_ECORRUPT (damaged log line); KGR_EIO; KGR_EINVALID
  *         (@p out_path equals @p store_path); KGR_ENOMEM.
  */
 int kgr_server_compact(const char *store_path, const char *events_log, const char *out_path,
-	size_t *n_events_out);
+	size_t *n_events_out, size_t *n_skipped_out);
 
 #ifdef __cplusplus
 }

@@ -196,6 +196,8 @@ int64_t th_now_ms(void)
 
 /* ---- HTTP ---- */
 
+const char *th_extra_header;
+
 static size_t on_body(char *ptr, size_t size, size_t nmemb, void *ud)
 {
 	th_resp *r = ud;
@@ -260,6 +262,8 @@ int th_http(th_resp *r, const char *method, const char *url, const char *body,
 	snprintf(hb, sizeof(hb), "Content-Type: %s", content_type ? content_type : "application/json");
 	h = curl_slist_append(h, hb);
 	h = curl_slist_append(h, "Expect:");
+	if (th_extra_header)
+		h = curl_slist_append(h, th_extra_header);
 	if (token) {
 		snprintf(hb, sizeof(hb), "Authorization: Bearer %s", token);
 		h = curl_slist_append(h, hb);

@@ -36,6 +36,9 @@ int th_stop(th_server *s, int sig);
 const char *th_drain_stderr(th_server *s);
 int64_t th_now_ms(void);
 
+/* One more request header for the following th_http() calls ("Name: value"), or NULL. */
+extern const char *th_extra_header;
+
 int th_http(th_resp *r, const char *method, const char *url, const char *body,
 	const char *content_type, const char *token, const char *accept);
 int th_get(th_resp *r, const th_server *s, const char *path, const char *token);

@@ -478,6 +478,311 @@ START_TEST(test_body_cap_and_slow_client)
 }
 END_TEST
 
+/* ------------------------------------------------------------------ recommend input */
+
+START_TEST(test_recommend_bad_input)
+{
+	th_server s;
+	th_resp r;
+	ck_assert_int_eq(th_serve(&s, store, NULL), 0);
+	th_post(&r, &s, "/v1/recommend", "{\"user\":\"alice\"", NULL);
+	assert_error(&r, 400, "malformed_json", "not valid JSON");
+	th_post(&r, &s, "/v1/recommend", "[1,2]", NULL);
+	assert_error(&r, 400, "wrong_type", "expected a JSON object");
+	th_post(&r, &s, "/v1/recommend", "{\"user\":\"alice\",\"kk\":3}", NULL);
+	assert_error(&r, 400, "unknown_field", "unknown field 'kk'");
+	th_post(&r, &s, "/v1/recommend", "{\"user\":\"alice\",\"k\":0}", NULL);
+	assert_error(&r, 400, "out_of_range", "k: must be between 1 and 1000, got 0");
+	th_post(&r, &s, "/v1/recommend", "{\"user\":\"alice\",\"k\":1001}", NULL);
+	assert_error(&r, 400, "out_of_range", "got 1001");
+	th_post(&r, &s, "/v1/recommend", "{\"user\":\"alice\",\"k\":-5}", NULL);
+	assert_error(&r, 400, "out_of_range", "got -5");
+	th_post(&r, &s, "/v1/recommend", "{\"user\":\"alice\",\"k\":\"3\"}", NULL);
+	assert_error(&r, 400, "wrong_type", "k: expected an integer");
+	th_post(&r, &s, "/v1/recommend", "{\"user\":\"alice\",\"k\":2.5}", NULL);
+	assert_error(&r, 400, "wrong_type", "k: expected an integer");
+	th_post(&r, &s, "/v1/recommend", "{\"user\":[\"alice\"]}", NULL);
+	assert_error(&r, 400, "wrong_type", "user: expected a non-empty string");
+	th_post(&r, &s, "/v1/recommend", "{\"user\":\"alice\",\"explain\":\"yes\"}", NULL);
+	assert_error(&r, 400, "wrong_type", "explain: expected true or false");
+	th_post(&r, &s, "/v1/recommend", "{\"user\":\"alice\",\"seeds\":\"" SHOP "ball\"}", NULL);
+	assert_error(&r, 400, "wrong_type", "seeds: expected an array");
+	th_post(&r, &s, "/v1/recommend", "{\"user\":\"alice\",\"seeds\":[\"" SHOP "ball\",\"" SHOP "unicorn\"]}", NULL);
+	assert_error(&r, 404, "unknown_item", "seeds[1]: unknown item '" SHOP "unicorn'");
+	th_post(&r, &s, "/v1/recommend", "{\"user\":\"alice\",\"exclude\":[3]}", NULL);
+	assert_error(&r, 400, "wrong_type", "exclude[0]: expected a string");
+	th_post(&r, &s, "/v1/recommend", "{\"user\":\"alice\",\"llm\":{\"enabled\":true,\"temperature\":1}}", NULL);
+	assert_error(&r, 400, "unknown_field", "llm: unknown field 'temperature'");
+	th_post(&r, &s, "/v1/recommend", "{\"user\":\"alice\",\"llm\":true}", NULL);
+	assert_error(&r, 400, "wrong_type", "llm: expected an object");
+	th_post(&r, &s, "/v1/recommend", "{\"user\":\"alice\",\"at\":\"last week\"}", NULL);
+	assert_error(&r, 400, "wrong_type", "at: expected seconds since the epoch");
+
+	th_get(&r, &s, "/v1/items/" "unicorn" "/similar", NULL);
+	assert_error(&r, 404, "unknown_item", "unknown item 'unicorn'");
+	th_get(&r, &s, "/v1/items/ball/similar?k=0", NULL);
+	assert_error(&r, 400, "out_of_range", "k: must be an integer between 1 and 1000, got '0'");
+	th_get(&r, &s, "/v1/items/ball/similar?k=abc", NULL);
+	assert_error(&r, 400, "wrong_type", "got 'abc'");
+	th_get(&r, &s, "/v1/items/ball/similar?limit=3", NULL);
+	assert_error(&r, 400, "unknown_parameter", "unknown parameter 'limit'");
+	th_get(&r, &s, "/v1/explain?user=alice", NULL);
+	assert_error(&r, 400, "missing_parameter", "item is missing");
+	th_get(&r, &s, "/v1/explain?user=alice&item=unicorn", NULL);
+	assert_error(&r, 404, "unknown_item", "unknown item 'unicorn'");
+	th_get(&r, &s, "/v1/explain?user=alice&item=ball&max_hops=9", NULL);
+	assert_error(&r, 400, "out_of_range", "max_hops");
+	th_stop(&s, SIGTERM);
+}
+END_TEST
+
+/* ------------------------------------------------------------------ reload, compaction */
+
+static char *readyz_snapshot(th_server *s)
+{
+	th_resp r;
+	cJSON *j;
+	char *sum;
+	ck_assert_int_eq(th_get(&r, s, "/readyz", NULL), 200);
+	j = body_json(&r);
+	sum = strdup(cJSON_GetStringValue(cJSON_GetObjectItem(j, "snapshot")));
+	cJSON_Delete(j);
+	th_resp_free(&r);
+	return sum;
+}
+
+START_TEST(test_reload_and_sighup)
+{
+	th_server s;
+	th_resp r;
+	cJSON *j;
+	char *before, *after, *next = th_path(dir, "next.kgr"), *bad = th_path(dir, "bad.kgr");
+	int64_t deadline;
+
+	ck_assert_int_eq(th_serve(&s, store, "--events-log", evlog, "--token-file",
+		KGR_TEST_DATA "/server/token.txt", NULL), 0);
+	ck_assert_int_eq(th_post(&r, &s, "/v1/events", "{\"user\":\"rel1\",\"item\":\"" SHOP "ball\"}", TOKEN), 200);
+	th_resp_free(&r);
+	before = readyz_snapshot(&s);
+	th_post(&r, &s, "/admin/reload", "", NULL);
+	assert_error(&r, 401, "unauthorized", "bearer");
+
+	/* a new snapshot replaces the file; reload swaps it in and replays the log onto it */
+	th_build_store(next, 1);
+	ck_assert_int_eq(rename(next, store), 0);
+	ck_assert_int_eq(th_post(&r, &s, "/admin/reload", "", TOKEN), 200);
+	j = body_json(&r);
+	ck_assert_str_eq(cJSON_GetStringValue(cJSON_GetObjectItem(j, "status")), "reloaded");
+	ck_assert_int_eq((int)json_num(j, "replayed_events", NULL), 1);
+	after = strdup(cJSON_GetStringValue(cJSON_GetObjectItem(j, "snapshot")));
+	cJSON_Delete(j);
+	th_resp_free(&r);
+	ck_assert_str_ne(before, after);
+	free(before);
+	before = readyz_snapshot(&s);
+	ck_assert_str_eq(before, after);
+	/* the new item is there: an event about it is accepted */
+	ck_assert_int_eq(th_post(&r, &s, "/v1/events", "{\"user\":\"rel1\",\"item\":\"" SHOP "bottle\"}", TOKEN), 200);
+	th_resp_free(&r);
+
+	/* a damaged snapshot: reload fails, the old one stays in service */
+	th_write_file(bad, "this is not a snapshot");
+	ck_assert_int_eq(rename(bad, store), 0);
+	th_post(&r, &s, "/admin/reload", "", TOKEN);
+	assert_error(&r, 500, "reload_failed", "the previous snapshot stays in service");
+	free(before);
+	before = readyz_snapshot(&s);
+	ck_assert_str_eq(before, after);
+
+	/* SIGHUP does the same as POST /admin/reload */
+	th_build_store(next, 0);
+	ck_assert_int_eq(rename(next, store), 0);
+	kill(s.pid, SIGHUP);
+	deadline = th_now_ms() + 10000;
+	for (;;) {
+		char *now = readyz_snapshot(&s);
+		int changed = strcmp(now, after) != 0;
+		free(now);
+		if (changed)
+			break;
+		ck_assert_msg(th_now_ms() < deadline, "SIGHUP did not reload: %s", th_drain_stderr(&s));
+		usleep(20000);
+	}
+	ck_assert_int_eq(th_get(&r, &s, "/metrics", TOKEN), 200);
+	ck_assert_ptr_nonnull(strstr(r.body, "kgrec_reloads_total 2"));
+	ck_assert_ptr_nonnull(strstr(r.body, "kgrec_reload_failures_total 1"));
+	th_resp_free(&r);
+	/* the item of the removed catalog update is gone again, the replay skipped its event */
+	ck_assert_int_eq(th_get(&r, &s, "/readyz", NULL), 200);
+	j = body_json(&r);
+	ck_assert_int_eq((int)json_num(j, "replay", "skipped"), 1);
+	ck_assert_int_eq((int)json_num(j, "replay", "applied"), 1);
+	cJSON_Delete(j);
+	th_resp_free(&r);
+	th_post(&r, &s, "/v1/events", "{\"user\":\"rel1\",\"item\":\"" SHOP "bottle\"}", TOKEN);
+	assert_error(&r, 404, "unknown_item", "bottle");
+	ck_assert_int_eq(th_stop(&s, SIGTERM), 0);
+	ck_assert_ptr_nonnull(strstr(s.err, "reloaded"));
+	free(before);
+	free(after);
+	free(next);
+	free(bad);
+}
+END_TEST
+
+START_TEST(test_compact)
+{
+	th_server s;
+	th_resp r;
+	cJSON *j;
+	kgr_store *ns = NULL;
+	kgr_store_stats st0, st1;
+	char *out = th_path(dir, "compacted.kgr"), cmd[2048];
+	kgr_id u;
+	size_t n;
+
+	ck_assert_int_eq(th_serve(&s, store, "--events-log", evlog, NULL), 0);
+	ck_assert_int_eq(th_post(&r, &s, "/v1/events", "[{\"user\":\"cmp1\",\"item\":\"" SHOP "ball\","
+		"\"action\":\"purchase\",\"time\":\"2024-07-01T00:00:00Z\",\"weight\":3},{\"user\":\"alice\","
+		"\"item\":\"" SHOP "boots\",\"time\":1720000000}]", NULL), 200);
+	th_resp_free(&r);
+	th_stop(&s, SIGTERM);
+
+	snprintf(cmd, sizeof(cmd), "'%s' compact '%s' --events-log '%s' -o '%s' >/dev/null", KGR_CLI, store,
+		evlog, out);
+	ck_assert_int_eq(system(cmd), 0);
+	ck_assert_int_eq(kgr_store_open(&ns, out), 0);
+	kgr_store_get_stats(ns, &st1);
+	{
+		kgr_store *old = NULL;
+		ck_assert_int_eq(kgr_store_open(&old, store), 0);
+		kgr_store_get_stats(old, &st0);
+		kgr_store_free(old);
+	}
+	ck_assert_int_eq((int)st1.interactions, (int)st0.interactions + 2);
+	ck_assert_int_eq((int)st1.users, (int)st0.users + 1);
+	u = kgr_store_iri(ns, "https://w3id.org/kgrec/user/cmp1");
+	ck_assert_uint_ne(u, 0);
+	{
+		const kgr_interaction *in = kgr_store_user_interactions(ns, u, &n);
+		ck_assert_int_eq((int)n, 1);
+		ck_assert_int_eq((long long)in[0].time, 1719792000LL);
+		ck_assert(in[0].weight == 3.0f);
+		ck_assert_str_eq(kgr_term_value(ns, in[0].action, NULL), "https://w3id.org/kgrec/ns#purchase");
+	}
+	kgr_store_free(ns);
+
+	/* the compacted snapshot with the same log: every logged event is already in it */
+	ck_assert_int_eq(th_serve(&s, out, "--events-log", evlog, NULL), 0);
+	ck_assert_int_eq(th_get(&r, &s, "/readyz", NULL), 200);
+	j = body_json(&r);
+	ck_assert_int_eq((int)json_num(j, "replay", "events"), 2);
+	ck_assert_int_eq((int)json_num(j, "replay", "duplicates"), 2);
+	ck_assert_int_eq((int)json_num(j, "replay", "applied"), 0);
+	cJSON_Delete(j);
+	th_resp_free(&r);
+	th_stop(&s, SIGTERM);
+
+	/* compacting onto the input is refused */
+	snprintf(cmd, sizeof(cmd), "'%s' compact '%s' --events-log '%s' -o '%s' 2>/dev/null", KGR_CLI, store,
+		evlog, store);
+	ck_assert_int_eq(WEXITSTATUS(system(cmd)), 1);
+	ck_assert_int_eq(kgr_server_compact(store, evlog, store, NULL, NULL), KGR_EINVALID);
+	ck_assert_ptr_nonnull(strstr(kgr_error_last(), "is the input snapshot"));
+	ck_assert_int_eq(kgr_server_compact(store, "/nonexistent/events.log", out, NULL, NULL), KGR_ENOTFOUND);
+	free(out);
+}
+END_TEST
+
+/* ------------------------------------------------------------------ SPARQL protocol */
+
+START_TEST(test_sparql_protocol_refusals)
+{
+	th_server s;
+	th_resp r;
+	char *u;
+	ck_assert_int_eq(th_serve(&s, store, NULL), 0);
+	th_get(&r, &s, "/sparql", NULL);
+	assert_error(&r, 400, "missing_query", "no query");
+	th_get(&r, &s, "/sparql?update=CLEAR%20ALL", NULL);
+	assert_error(&r, 403, "update_forbidden", "not allowed");
+	th_get(&r, &s, "/sparql?query=PREFIX%20ex%3A%20%3Chttp%3A%2F%2Fex.org%2F%3E%0AINSERT%20DATA%20%7B%20ex%3Aa%20ex%3Ab%20ex%3Ac%20%7D", NULL);
+	assert_error(&r, 403, "update_forbidden", "read-only");
+	u = th_url(&s, "/sparql");
+	th_http(&r, "POST", u, "update=DELETE%20WHERE%20%7B%3Fs%20%3Fp%20%3Fo%7D",
+		"application/x-www-form-urlencoded", NULL, NULL);
+	assert_error(&r, 403, "update_forbidden", "not allowed");
+	th_http(&r, "POST", u, "DROP ALL", "application/sparql-update", NULL, NULL);
+	assert_error(&r, 403, "update_forbidden", "not allowed");
+	th_http(&r, "POST", u, "SELECT * WHERE {?s ?p ?o}", "text/plain", NULL, NULL);
+	assert_error(&r, 415, "unsupported_media_type", "got 'text/plain'");
+	th_http(&r, "POST", u, "other=1", "application/x-www-form-urlencoded", NULL, NULL);
+	assert_error(&r, 400, "missing_query", "no query= field");
+	th_http(&r, "GET", u, NULL, NULL, NULL, "image/png");
+	th_resp_free(&r);
+	free(u);
+	u = th_url(&s, "/sparql?query=SELECT%20*%20WHERE%20%7B%3Fs%20%3Fp%20%3Fo%7D");
+	th_http(&r, "GET", u, NULL, NULL, NULL, "image/png");
+	assert_error(&r, 406, "not_acceptable", "image/png");
+	th_http(&r, "DELETE", u, NULL, NULL, NULL, NULL);
+	assert_error(&r, 405, "method_not_allowed", "GET, POST");
+	free(u);
+	th_stop(&s, SIGTERM);
+}
+END_TEST
+
+/* ------------------------------------------------------------------ access log, shutdown */
+
+START_TEST(test_access_log_and_request_id)
+{
+	th_server s;
+	th_resp r;
+	char *alog = th_path(dir, "access.log"), *text, *line, *save = NULL, *u;
+	int lines = 0, saw_custom = 0, saw_401 = 0;
+	ck_assert_int_eq(th_serve(&s, store, "--access-log", alog, "--token-file",
+		KGR_TEST_DATA "/server/token.txt", NULL), 0);
+	ck_assert_int_eq(th_get(&r, &s, "/healthz", NULL), 200);
+	ck_assert_int_gt((int)strlen(r.request_id), 8);
+	th_resp_free(&r);
+	th_get(&r, &s, "/metrics", NULL);
+	th_resp_free(&r);
+	u = th_url(&s, "/readyz");
+	/* a client's own request id is kept; a hostile one is replaced */
+	th_extra_header = "X-Request-Id: shop-req-0042";
+	ck_assert_int_eq(th_http(&r, "GET", u, NULL, NULL, NULL, NULL), 200);
+	ck_assert_str_eq(r.request_id, "shop-req-0042");
+	th_resp_free(&r);
+	th_extra_header = "X-Request-Id: <script>";
+	ck_assert_int_eq(th_http(&r, "GET", u, NULL, NULL, NULL, NULL), 200);
+	ck_assert_str_ne(r.request_id, "<script>");
+	th_resp_free(&r);
+	th_extra_header = NULL;
+	free(u);
+	ck_assert_int_eq(th_stop(&s, SIGTERM), 0);
+	text = th_read_file(alog, NULL);
+	ck_assert_ptr_nonnull(text);
+	for (line = strtok_r(text, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+		cJSON *j = cJSON_Parse(line);
+		ck_assert_msg(j != NULL, "access log line is not JSON: %s", line);
+		ck_assert(cJSON_IsString(cJSON_GetObjectItem(j, "request_id")));
+		ck_assert(cJSON_IsString(cJSON_GetObjectItem(j, "time")));
+		ck_assert(cJSON_IsNumber(cJSON_GetObjectItem(j, "duration_ms")));
+		ck_assert_str_eq(cJSON_GetStringValue(cJSON_GetObjectItem(j, "remote")), "127.0.0.1");
+		if ((int)json_num(j, "status", NULL) == 401) {
+			saw_401 = 1;
+			ck_assert_str_eq(cJSON_GetStringValue(cJSON_GetObjectItem(j, "endpoint")), "metrics");
+		}
+		saw_custom |= !strcmp(cJSON_GetStringValue(cJSON_GetObjectItem(j, "request_id")), "shop-req-0042");
+		cJSON_Delete(j);
+		lines++;
+	}
+	ck_assert_int_eq(lines, 4);
+	ck_assert(saw_401 && saw_custom);
+	free(text);
+	free(alog);
+}
+END_TEST
+
 Suite *server_suite(void);
 Suite *server_suite(void)
 {
@@ -492,6 +797,11 @@ Suite *server_suite(void)
 	tcase_add_test(tc, test_torn_last_line);
 	tcase_add_test(tc, test_kill9_during_events);
 	tcase_add_test(tc, test_body_cap_and_slow_client);
+	tcase_add_test(tc, test_recommend_bad_input);
+	tcase_add_test(tc, test_reload_and_sighup);
+	tcase_add_test(tc, test_compact);
+	tcase_add_test(tc, test_sparql_protocol_refusals);
+	tcase_add_test(tc, test_access_log_and_request_id);
 	suite_add_tcase(s, tc);
 	return s;
 }
