@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Throughput and latency of `kgrec serve`: wrk against POST /v1/recommend (explanations on,
 # graph ranker) at 2 and 8 connections, then the same while POST /v1/events takes about
-# 100 events/s (each fsync'd before its reply).
+# 100 events/s (2 connections, each pausing KGR_BENCH_EVENT_DELAY ms, default 15, after a
+# reply; every event is fdatasync'd before its reply). The measured events/s is printed.
 #
 #   bench/serve.sh STORE USERS.txt ITEMS.txt [DURATION]
 #
@@ -44,7 +45,7 @@ ms() { awk -v p="$1" '$1 == p { v = $2; if (v ~ /us$/) { sub(/us/, "", v); v /= 
 run() {
 	local conns=$1 events=$2 out=$WORK/wrk.$1.$2 evpid=
 	if [ "$events" = yes ]; then
-		wrk -t1 -c1 -d"$DUR" -s "$HERE/wrk/events.lua" "$URL" >"$WORK/events.out" 2>&1 &
+		wrk -t1 -c2 -d"$DUR" -s "$HERE/wrk/events.lua" "$URL" >"$WORK/events.out" 2>&1 &
 		evpid=$!
 	fi
 	wrk -t2 -c"$conns" -d"$DUR" --latency -s "$HERE/wrk/recommend.lua" "$URL" >"$out" 2>&1
