@@ -119,6 +119,7 @@ static int run_query(librdf_world *world, librdf_model *model, const char *path,
 		rows = librdf_query_results_get_boolean(res) > 0;
 	}
 	printf("query\t%s\trows=%lu\tseconds=%.4f\n", path, rows, now() - t0);
+	fflush(stdout);
 	error = lc->errors != errors_before;
 done:
 	if (res)
@@ -212,6 +213,7 @@ int main(int argc, char **argv)
 	size = librdf_model_size(model);
 	printf("load\tfiles=%d\tstorage=%s\tstatements=%d\tseconds=%.3f\tpeak_rss_kb=%ld\terrors=%lu\n", n_files,
 		storage_name, size, load_s, peak_rss_kb(), lc.errors);
+	fflush(stdout);
 	error = lc.errors != 0;
 	if (qstart > 0) {
 		for (i = qstart; i < argc; i++)
