@@ -133,9 +133,10 @@ SPECS = {
         models=["Pro", "Club", "Academy", "Strike", "Nova", "Street", "Arena", "Junior", "Elite", "Pulse"],
         brands=["strikeforce", "tempo-athletics", "northpeak"], materials=["polyurethane", "rubber"],
         colors=["white", "yellow", "orange", "blue"], audience=["adults", "kids", "teens"], occasions=["game-day", "birthday"],
-        price=(12, 140), features=["thermally bonded panels for a true flight", "size 5, FIFA quality tested",
+        price=(12, 140), features=["thermally bonded panels for a true flight", "Match Ball:size 5, FIFA quality tested",
             "machine-stitched and durable on artificial turf", "high-visibility print for winter evenings",
-            "butyl bladder that holds air for weeks"]),
+            "butyl bladder that holds air for weeks", "Mini Ball:size 1 for skills and juggling",
+            "Futsal Ball:low bounce for indoor courts", "Training Ball:size 4 and 5 available"]),
     "goalkeeper-gloves": dict(n=8, slug="goalie-gloves", nouns=["Goalkeeper Gloves"],
         models=["Pro Grip", "Fingersave", "Aqua", "Training", "Junior", "Roll Finger", "Hybrid", "Elite"],
         brands=["strikeforce", "tempo-athletics"], materials=["latex", "neoprene"],
@@ -165,13 +166,14 @@ SPECS = {
         brands=["kinetix", "northpeak", "tempo-athletics"], materials=["mesh", "rubber"],
         colors=["black", "white", "blue", "pink", "grey"], audience=["adults", "beginners"], occasions=[],
         price=(55, 210), features=["responsive foam midsole", "8 mm heel-to-toe drop", "breathable engineered mesh",
-            "lugged outsole for muddy trails", "carbon plate for race day", "reflective details"]),
+            "Trail Running Shoes:lugged outsole for muddy trails", "Racing Flats:carbon plate for race day",
+            "reflective details"]),
     "running-apparel": dict(n=8, slug="running", nouns=["Running Shirt", "Running Shorts", "Running Jacket", "Running Tights", "Running Socks"],
         models=["Dry", "Air", "Storm", "Thermo", "Light", "Core", "Flow", "Reflect"],
         brands=["kinetix", "northpeak", "tempo-athletics"], materials=["polyester", "merino-wool", "nylon"],
         colors=["black", "blue", "green", "red", "grey"], audience=["adults", "beginners"], occasions=[],
         price=(12, 130), features=["moisture-wicking fabric", "flatlock seams against chafing", "zip pocket for keys",
-            "reflective trims for dark mornings", "wind- and water-resistant"]),
+            "reflective trims for dark mornings", "Jacket:wind- and water-resistant"]),
     "running-hydration": dict(n=5, slug="running", nouns=["Hydration Vest", "Soft Flask", "Handheld Bottle", "Waist Belt"],
         models=["5L", "12L", "500", "Trail", "Race"],
         brands=["kinetix", "northpeak"], materials=["nylon", "silicone"],
@@ -181,8 +183,8 @@ SPECS = {
         models=["Power 100", "Control 98", "Tour 95", "Junior 25", "Comfort 105", "Spin 100", "Classic 97", "Lite 102"],
         brands=["aceline", "tempo-athletics"], materials=["graphite", "aluminium"],
         colors=["black", "blue", "red", "white"], audience=["adults", "kids", "beginners", "professionals"], occasions=[],
-        price=(40, 260), features=["300 g unstrung", "16x19 string pattern for spin", "vibration dampening frame",
-            "large sweet spot for beginners", "pre-strung"]),
+        price=(40, 260), features=["Tour:300 g unstrung", "16x19 string pattern for spin", "vibration dampening frame",
+            "large sweet spot for beginners", "pre-strung", "Junior:25-inch frame for players aged 9 to 10"]),
     "tennis-balls": dict(n=5, slug="tennis-balls", nouns=["Tennis Balls"],
         models=["Championship 4-Pack", "Tour 3-Pack", "Practice 12-Pack", "Clay 4-Pack", "Junior Stage 2"],
         brands=["aceline", "tempo-athletics"], materials=["rubber", "felt"],
@@ -203,8 +205,10 @@ SPECS = {
         models=["Corsa", "Strada", "Ghiaia", "Piccolo", "Elettra", "Veloce", "Urbana"],
         brands=["velocita"], materials=["aluminium", "carbon-fibre", "steel"],
         colors=["black", "red", "white", "green"], audience=["adults", "kids", "teens"], occasions=["birthday", "christmas"],
-        price=(250, 2800), features=["hydraulic disc brakes", "Shimano-compatible 2x11 drivetrain", "puncture-resistant tyres",
-            "integrated mudguards and rack", "500 Wh battery with 90 km range"]),
+        price=(250, 2800), features=["hydraulic disc brakes", "Road Bike:2x11 drivetrain", "puncture-resistant tyres",
+            "City Bike:integrated mudguards and rack", "E-Bike:500 Wh battery with 90 km range",
+            "Gravel Bike:clearance for 45 mm tyres", "Kids' Bike:20-inch wheels and a low step-through frame",
+            "Road Bike:endurance geometry for long rides"]),
     "bike-helmets": dict(n=5, slug="bike-helmet", nouns=["Bike Helmet"],
         models=["Aero", "Urban", "Trail", "Kids", "Vent"],
         brands=["velocita", "northpeak"], materials=["polycarbonate", "foam"],
@@ -353,15 +357,16 @@ SPECS = {
         models=["65W", "2 m", "15W", "10000 mAh", "Dual 36W", "30W", "1 m Braided"],
         brands=["voltix", "nimbus"], materials=["plastic", "nylon"],
         colors=["black", "white"], audience=["adults"], occasions=[],
-        price=(9, 60), features=["fast charging for phones and earbuds", "GaN technology", "foldable plug",
-            "charges two devices at once"]),
+        price=(9, 60), features=["fast charging for phones and earbuds", "Charger:GaN technology", "USB-C Charger:foldable plug",
+            "Dual:charges two devices at once", "overheat and short-circuit protection", "Cable:braided and tested for 30,000 bends", "Power Bank:charges a phone three times"]),
     "digital-cameras": dict(n=7, slug="camera", nouns=["Mirrorless Camera", "Mirrorless Camera", "Mirrorless Camera", "Compact Camera", "Action Camera",
             "Mirrorless Camera", "Compact Camera"],
         models=["Z50", "Z30", "Z8", "C100", "Go 4", "Z50 II", "C200"],
         brands=["lumora"], materials=["magnesium-alloy", "plastic"],
         colors=["black", "silver"], audience=["adults", "professionals", "beginners"], occasions=["christmas", "wedding"],
-        price=(250, 3200), features=["24 MP APS-C sensor", "4K video", "in-body stabilisation", "weather-sealed body",
-            "flip screen for vlogging"]),
+        price=(250, 3200), features=["Mirrorless:24 MP APS-C sensor", "4K video", "Mirrorless:in-body stabilisation",
+            "weather-sealed body", "flip screen for vlogging", "Action:waterproof to 10 m without a housing",
+            "Compact:1-inch sensor and a 24-120 mm zoom"]),
     "camera-lenses": dict(n=6, slug="lens", nouns=["Prime Lens", "Zoom Lens", "Prime Lens", "Zoom Lens", "Macro Lens", "Wide-Angle Zoom Lens"],
         models=["50mm f1.8", "18-55mm", "35mm f1.4", "70-300mm", "100mm f2.8", "10-20mm"],
         brands=["lumora"], materials=["glass", "aluminium"],
@@ -387,17 +392,20 @@ SPECS = {
         models=["Q45 ANC", "Studio 7", "City", "Q30", "Kids Safe", "Pro Monitor"],
         brands=["aurion", "sonique"], materials=["plastic", "leather"],
         colors=["black", "white", "blue"], audience=["adults", "kids", "professionals"], occasions=["christmas", "birthday"],
-        price=(30, 420), features=["active noise cancelling", "40 hours of battery", "volume limited to 85 dB", "flat studio response"]),
+        price=(30, 420), features=["Over-Ear:active noise cancelling", "40 hours of battery", "Kids:volume limited to 85 dB",
+            "Studio:flat studio response", "folds flat into a case", "Studio:detachable coiled cable"]),
     "earbuds": dict(n=6, slug="earbuds", nouns=["Wireless Earbuds", "Wireless Earbuds", "Sport Earbuds", "Wireless Earbuds", "Sport Earbuds", "Wireless Earbuds"],
         models=["Buds 3", "Buds 3 Pro", "Run", "Air", "Fit", "Mini"],
         brands=["aurion", "sonique", "nimbus"], materials=["plastic"],
         colors=["black", "white", "blue"], audience=["adults", "teens"], occasions=["christmas", "birthday"],
-        price=(25, 260), features=["sweat-proof for running", "noise cancelling", "USB-C charging case", "ear hooks stay in"]),
+        price=(25, 260), features=["Sport:sweat-proof for running", "Wireless:noise cancelling", "USB-C charging case",
+            "Sport:ear hooks stay in", "six hours per charge"]),
     "speakers": dict(n=5, slug="speaker", nouns=["Bluetooth Speaker", "Party Speaker", "Smart Speaker", "Party Speaker", "Bluetooth Speaker"],
         models=["Go", "Boom", "Home", "Party XL", "Waterproof Mini"],
         brands=["aurion", "sonique"], materials=["fabric", "plastic"],
         colors=["black", "blue", "red", "grey"], audience=["adults", "families"], occasions=["birthday", "new-year", "game-day"],
-        price=(30, 380), features=["IP67 waterproof", "12 hours of play", "light show", "pairs with a second speaker"]),
+        price=(30, 380), features=["Bluetooth:IP67 waterproof", "12 hours of play", "Party:light show", "pairs with a second speaker",
+            "Smart:voice assistant built in"]),
 }
 
 MATERIAL_LABELS = {
@@ -563,8 +571,12 @@ def build_catalog(rng):
                         k = 1 if len(occ) == 1 else rng.choice([1, 1, 2])
                         p.occasions = rng.sample(occ, k)
                     lo, hi = spec["price"]
+                    if p.audience == ["kids"]:
+                        hi = lo + (hi - lo) * 0.3
                     p.price = round(lo + (hi - lo) * rng.random() ** 1.6, 0) - 0.01 if hi > 30 else round(lo + (hi - lo) * rng.random(), 1) + 0.09
-                    feats = rng.sample(spec["features"], 2)
+                    fitting = [f.split(":", 1)[-1] for f in spec["features"]
+                               if ":" not in f or f.split(":", 1)[0] in name]
+                    feats = rng.sample(fitting, 2)
                     desc = "%s. %s, %s." % (name, feats[0][0].upper() + feats[0][1:], feats[1])
                     if target is not None:
                         desc += " Made to fit the %s." % target.name

@@ -43,7 +43,7 @@ rows() { roqet -q -i sparql11 -D "$EX/catalog.ttl" "$EX/queries/$1" 2>/dev/null 
 [ "$(rows products-per-brand.rq)" -eq 23 ] || fail "products-per-brand.rq: want one row per brand (23)"
 [ "$(rows accessories-under-50.rq)" -gt 7 ] || fail "accessories-under-50.rq found no accessory"
 [ "$(rows christmas-complements.rq)" -gt 0 ] || fail "christmas-complements.rq found nothing"
-# u001 bought a soccer ball and goalkeeper gloves (the README's story)
+# u001 is the scripted soccer shopper: a ball, then goalkeeper gloves
 grep -q '^u001,p-training-ball-northpeak-club,.*,purchase,1$' "$EX/interactions.csv" || fail "u001 ball purchase"
 grep -q '^u001,p-goalie-gloves-[^,]*,.*,purchase,1$' "$EX/interactions.csv" || fail "u001 gloves purchase"
 echo "ok: $products products, $users users"
