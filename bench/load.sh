@@ -163,12 +163,14 @@ if [ $QUERIES -eq 1 ]; then
 	echo
 	echo "queries (bench/queries/*.rq)"
 	if [ $have_librdf -eq 1 ]; then
-		echo "== librdf-hashes queries" >&2
-		timeout "$TIMEOUT" "$LIBRDF_LOAD" -s hashes "$GRAPH" "$PURCH" -q "$HERE"/queries/*.rq 2>"$LOGS/librdf-queries.err" |
-			tee "$LOGS/librdf-queries.log" |
-			awk -F'\t' '$1 == "query" { n = split($2, p, "/"); sub(/rows=/, "", $3); sub(/seconds=/, "", $4);
-				printf "librdf-hashes  %-34s rows=%-8s %s s\n", p[n], $3, $4 }'
-		[ "${PIPESTATUS[0]}" -ne 124 ] || echo "librdf-hashes  (stopped: TIMEOUT after ${TIMEOUT}s)"
+		for s in $LIBRDF_STORAGES; do
+			echo "== librdf-$s queries" >&2
+			timeout "$TIMEOUT" "$LIBRDF_LOAD" -s "$s" "$GRAPH" "$PURCH" -q "$HERE"/queries/*.rq 2>"$LOGS/librdf-$s-queries.err" |
+				tee "$LOGS/librdf-$s-queries.log" |
+				awk -F'\t' -v s="librdf-$s" '$1 == "query" { n = split($2, p, "/"); sub(/rows=/, "", $3); sub(/seconds=/, "", $4);
+					printf "%-14s %-34s rows=%-8s %s s\n", s, p[n], $3, $4 }'
+			[ "${PIPESTATUS[0]}" -ne 124 ] || echo "librdf-$s  (stopped: TIMEOUT after ${TIMEOUT}s)"
+		done
 	fi
 	if [ $have_kgrec -eq 1 ] && [ -f "$DIR/store-full.snap" ]; then
 		for q in "$HERE"/queries/*.rq; do
