@@ -9,95 +9,119 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* ---- rendering (the same shape as `kgrec recommend --format json`) ---- */
+/* ---- rendering: the shape of `kgrec recommend --format json` (cli/recs_output.c), plus
+ * the request id ---- */
 
-static void add_term(cJSON *o, const char *key, const char *label_key, const kgr_store *store, kgr_id id)
+static const char *val(const kgr_store *st, kgr_id id)
 {
-	const char *v = kgr_term_value(store, id, NULL);
-	cJSON_AddStringToObject(o, key, v ? v : "");
-	if (label_key)
-		cJSON_AddStringToObject(o, label_key, kgr_store_label(store, id));
+	const char *v = id ? kgr_term_value(st, id, NULL) : NULL;
+	return v ? v : "";
 }
 
-static cJSON *path_json(const kgr_store *store, const kgr_path *p)
+static cJSON *edge_json(const kgr_store *st, const kgr_edge *e)
 {
-	cJSON *o = cJSON_CreateObject(), *edges;
-	size_t e;
+	cJSON *o = cJSON_CreateObject();
 	if (!o)
 		return NULL;
-	add_term(o, "from", "from_label", store, p->from);
-	cJSON_AddNumberToObject(o, "score", p->score);
-	edges = cJSON_AddArrayToObject(o, "edges");
-	for (e = 0; edges && e < p->n_edges; e++) {
-		cJSON *ej = cJSON_CreateObject();
-		if (!ej)
-			break;
-		add_term(ej, "s", "s_label", store, p->edges[e].s);
-		add_term(ej, "p", "p_label", store, p->edges[e].p);
-		add_term(ej, "o", "o_label", store, p->edges[e].o);
-		cJSON_AddBoolToObject(ej, "reversed", p->edges[e].reversed != 0);
-		cJSON_AddItemToArray(edges, ej);
-	}
+	cJSON_AddStringToObject(o, "s", val(st, e->s));
+	cJSON_AddStringToObject(o, "p", val(st, e->p));
+	cJSON_AddStringToObject(o, "o", val(st, e->o));
+	cJSON_AddStringToObject(o, "s_label", kgr_store_label(st, e->s));
+	cJSON_AddStringToObject(o, "p_label", kgr_store_label(st, e->p));
+	cJSON_AddStringToObject(o, "o_label", kgr_store_label(st, e->o));
+	cJSON_AddBoolToObject(o, "reversed", e->reversed);
 	return o;
 }
 
-/* Fill @p root with a ranked list. */
-static void recs_json(cJSON *root, const kgr_store *store, const kgr_recs *r, int explain)
+static cJSON *paths_json(const kgr_store *st, const kgr_rec_item *it)
 {
-	cJSON *items = cJSON_AddArrayToObject(root, "items"), *notes;
-	size_t i, f;
-	cJSON_AddBoolToObject(root, "cold_start", r->cold_start != 0);
-	cJSON_AddNumberToObject(root, "n_candidates", (double)r->n_candidates);
-	for (i = 0; items && i < r->n; i++) {
-		const kgr_rec_item *it = &r->items[i];
-		cJSON *o = cJSON_CreateObject(), *parts, *feats, *gens;
-		if (!o)
+	cJSON *paths = cJSON_CreateArray();
+	size_t j, k;
+	for (j = 0; paths && j < it->n_paths; j++) {
+		cJSON *p = cJSON_CreateObject(), *edges;
+		if (!p)
 			break;
-		cJSON_AddItemToArray(items, o);
-		cJSON_AddNumberToObject(o, "rank", (double)(i + 1));
-		add_term(o, "item", "label", store, it->item);
-		cJSON_AddNumberToObject(o, "score", it->score);
-		parts = cJSON_AddObjectToObject(o, "parts");
-		feats = cJSON_AddObjectToObject(o, "features");
-		for (f = 0; f < KGR_FEAT__COUNT; f++) {
-			if (parts)
-				cJSON_AddNumberToObject(parts, kgr_feature_name((kgr_feature)f), it->parts[f]);
-			if (feats)
-				cJSON_AddNumberToObject(feats, kgr_feature_name((kgr_feature)f), it->features[f]);
-		}
-		gens = cJSON_AddArrayToObject(o, "generators");
-		for (f = 0; gens && f < KGR_GEN__COUNT; f++)
-			if (it->generators & (1u << f))
-				cJSON_AddItemToArray(gens, cJSON_CreateString(kgr_generator_name((kgr_generator)f)));
-		if (explain) {
-			cJSON *paths = cJSON_AddArrayToObject(o, "paths");
-			size_t p;
-			if (it->rationale)
-				cJSON_AddStringToObject(o, "rationale", it->rationale);
-			else
-				cJSON_AddNullToObject(o, "rationale");
-			for (p = 0; paths && p < it->n_paths; p++) {
-				cJSON *pj = path_json(store, &it->paths[p]);
-				if (pj)
-					cJSON_AddItemToArray(paths, pj);
-			}
-		}
+		cJSON_AddStringToObject(p, "from", val(st, it->paths[j].from));
+		cJSON_AddNumberToObject(p, "score", it->paths[j].score);
+		edges = cJSON_AddArrayToObject(p, "edges");
+		for (k = 0; edges && k < it->paths[j].n_edges; k++)
+			cJSON_AddItemToArray(edges, edge_json(st, &it->paths[j].edges[k]));
+		cJSON_AddItemToArray(paths, p);
 	}
+	return paths;
+}
+
+/* A ranked list as the CLI prints it; @p extra notes come before the list's own. */
+static cJSON *recs_json(const kgr_store *st, const kgr_recs *r, const char *request_id,
+	const char *const *extra, size_t n_extra)
+{
+	cJSON *root = cJSON_CreateObject(), *notes, *items, *matches;
+	size_t i, k;
+	if (!root)
+		return NULL;
+	cJSON_AddStringToObject(root, "request_id", request_id);
+	if (r->user)
+		cJSON_AddStringToObject(root, "user", val(st, r->user));
+	else
+		cJSON_AddNullToObject(root, "user");
+	cJSON_AddBoolToObject(root, "cold_start", r->cold_start);
+	cJSON_AddNumberToObject(root, "candidates", (double)r->n_candidates);
 	notes = cJSON_AddArrayToObject(root, "notes");
+	for (i = 0; notes && i < n_extra; i++)
+		cJSON_AddItemToArray(notes, cJSON_CreateString(extra[i]));
 	for (i = 0; notes && i < r->n_notes; i++)
 		cJSON_AddItemToArray(notes, cJSON_CreateString(r->notes[i]));
 	if (r->n_matches) {
-		cJSON *m = cJSON_AddArrayToObject(root, "matches");
-		for (i = 0; m && i < r->n_matches; i++) {
-			cJSON *o = cJSON_CreateObject();
-			if (!o)
+		matches = cJSON_AddArrayToObject(root, "matches");
+		for (i = 0; matches && i < r->n_matches; i++) {
+			cJSON *m = cJSON_CreateObject();
+			if (!m)
 				break;
-			cJSON_AddStringToObject(o, "word", r->matches[i].word);
-			add_term(o, "node", "label", store, r->matches[i].node);
-			cJSON_AddNumberToObject(o, "score", r->matches[i].score);
-			cJSON_AddItemToArray(m, o);
+			cJSON_AddStringToObject(m, "word", r->matches[i].word);
+			cJSON_AddStringToObject(m, "node", val(st, r->matches[i].node));
+			cJSON_AddStringToObject(m, "label", kgr_store_label(st, r->matches[i].node));
+			cJSON_AddNumberToObject(m, "score", r->matches[i].score);
+			cJSON_AddItemToArray(matches, m);
 		}
 	}
+	items = cJSON_AddArrayToObject(root, "items");
+	for (i = 0; items && i < r->n; i++) {
+		const kgr_rec_item *it = &r->items[i];
+		cJSON *o = cJSON_CreateObject(), *gens, *feats, *parts;
+		if (!o)
+			break;
+		cJSON_AddNumberToObject(o, "rank", (double)(i + 1));
+		cJSON_AddStringToObject(o, "item", val(st, it->item));
+		cJSON_AddStringToObject(o, "label", kgr_store_label(st, it->item));
+		cJSON_AddNumberToObject(o, "score", it->score);
+		gens = cJSON_AddArrayToObject(o, "generators");
+		for (k = 0; gens && k < KGR_GEN__COUNT; k++)
+			if (it->generators & (1u << k))
+				cJSON_AddItemToArray(gens, cJSON_CreateString(kgr_generator_name((kgr_generator)k)));
+		feats = cJSON_AddObjectToObject(o, "features");
+		parts = cJSON_AddObjectToObject(o, "parts");
+		for (k = 0; feats && parts && k < KGR_FEAT__COUNT; k++) {
+			cJSON_AddNumberToObject(feats, kgr_feature_name((kgr_feature)k), it->features[k]);
+			cJSON_AddNumberToObject(parts, kgr_feature_name((kgr_feature)k), it->parts[k]);
+		}
+		if (it->rationale)
+			cJSON_AddStringToObject(o, "rationale", it->rationale);
+		cJSON_AddItemToObject(o, "paths", paths_json(st, it));
+		cJSON_AddItemToArray(items, o);
+	}
+	return root;
+}
+
+static void reply_recs(kgr__resp *resp, const kgr_store *st, const kgr_recs *r,
+	const char *request_id, const char *const *extra, size_t n_extra)
+{
+	cJSON *root = recs_json(st, r, request_id, extra, n_extra);
+	if (!root) {
+		kgr__resp_error(resp, 503, "out_of_memory", "out of memory");
+		return;
+	}
+	kgr__resp_json(resp, 200, root);
+	cJSON_Delete(root);
 }
 
 /* ---- input helpers ---- */
@@ -211,36 +235,6 @@ static int in_list(const char *k, const char *const *list)
 		if (!strcmp(k, *list))
 			return 1;
 	return 0;
-}
-
-static void reply_recs(kgr__resp *resp, const kgr__req *req, const kgr_store *store,
-	const kgr_recs *r, const char *user_text, const char *user_iri, size_t k, int explain,
-	const char *extra_note, const char *kind)
-{
-	cJSON *root = cJSON_CreateObject();
-	if (!root) {
-		kgr__resp_error(resp, 503, "out_of_memory", "out of memory");
-		return;
-	}
-	cJSON_AddStringToObject(root, "request_id", req->request_id);
-	if (kind)
-		cJSON_AddStringToObject(root, "kind", kind);
-	if (user_text) {
-		if (user_iri)
-			cJSON_AddStringToObject(root, "user", user_iri);
-		else
-			cJSON_AddStringToObject(root, "user", user_text);
-	}
-	cJSON_AddNumberToObject(root, "k", (double)k);
-	cJSON_AddStringToObject(root, "ranker", "graph");
-	recs_json(root, store, r, explain);
-	if (extra_note) {
-		cJSON *notes = cJSON_GetObjectItemCaseSensitive(root, "notes");
-		if (notes)
-			cJSON_AddItemToArray(notes, cJSON_CreateString(extra_note));
-	}
-	kgr__resp_json(resp, 200, root);
-	cJSON_Delete(root);
 }
 
 static void reply_kgr_error(kgr__resp *resp, int err, const char *what)
@@ -426,8 +420,19 @@ void kgr__handle_recommend(kgr_server *srv, const kgr__req *req, kgr__resp *resp
 		reply_kgr_error(resp, err, "recommend");
 		goto cleanup;
 	}
-	reply_recs(resp, req, st->store, recs, user ? user->valuestring : NULL,
-		uid ? kgr_term_value(st->store, uid, NULL) : NULL, o.k, o.explain, llm_note, NULL);
+	{
+		const char *extra[2];
+		size_t n_extra = 0;
+		char unknown[600];
+		if (user && !uid) {
+			snprintf(unknown, sizeof(unknown), "unknown user '%.500s': cold-start recommendations",
+				user->valuestring);
+			extra[n_extra++] = unknown;
+		}
+		if (llm_note)
+			extra[n_extra++] = llm_note;
+		reply_recs(resp, st->store, recs, req->request_id, extra, n_extra);
+	}
 cleanup:
 	kgr_recs_free(recs);
 	if (locked)
@@ -500,19 +505,7 @@ void kgr__handle_similar(kgr_server *srv, const kgr__req *req, const char *item,
 		reply_kgr_error(resp, err, "similar");
 		goto cleanup;
 	}
-	{
-		cJSON *root = cJSON_CreateObject();
-		if (!root) {
-			kgr__resp_error(resp, 503, "out_of_memory", "out of memory");
-			goto cleanup;
-		}
-		cJSON_AddStringToObject(root, "request_id", req->request_id);
-		add_term(root, "item", "label", st->store, id);
-		cJSON_AddNumberToObject(root, "k", (double)o.k);
-		recs_json(root, st->store, recs, o.explain);
-		kgr__resp_json(resp, 200, root);
-		cJSON_Delete(root);
-	}
+	reply_recs(resp, st->store, recs, req->request_id, NULL, 0);
 cleanup:
 	kgr_recs_free(recs);
 	pthread_rwlock_unlock(&st->lock);
@@ -565,40 +558,7 @@ void kgr__handle_explain(kgr_server *srv, const kgr__req *req, kgr__resp *resp)
 		reply_kgr_error(resp, err, "explain");
 		goto cleanup;
 	}
-	{
-		cJSON *root = cJSON_CreateObject(), *paths, *notes;
-		size_t p;
-		if (!root) {
-			kgr__resp_error(resp, 503, "out_of_memory", "out of memory");
-			goto cleanup;
-		}
-		cJSON_AddStringToObject(root, "request_id", req->request_id);
-		cJSON_AddStringToObject(root, "user", uid ? kgr_term_value(st->store, uid, NULL) : u);
-		cJSON_AddBoolToObject(root, "known_user", uid != 0);
-		add_term(root, "item", "label", st->store, iid);
-		cJSON_AddNumberToObject(root, "max_hops", (double)hops);
-		paths = cJSON_AddArrayToObject(root, "paths");
-		if (recs->n > 0) {
-			const kgr_rec_item *ri = &recs->items[0];
-			for (p = 0; paths && p < ri->n_paths; p++) {
-				cJSON *pj = path_json(st->store, &ri->paths[p]);
-				if (pj)
-					cJSON_AddItemToArray(paths, pj);
-			}
-			if (ri->rationale)
-				cJSON_AddStringToObject(root, "rationale", ri->rationale);
-		}
-		notes = cJSON_AddArrayToObject(root, "notes");
-		for (p = 0; notes && p < recs->n_notes; p++)
-			cJSON_AddItemToArray(notes, cJSON_CreateString(recs->notes[p]));
-		if (notes && (recs->n == 0 || recs->items[0].n_paths == 0)) {
-			char msg[96];
-			snprintf(msg, sizeof(msg), "no path within %ld hops", hops);
-			cJSON_AddItemToArray(notes, cJSON_CreateString(msg));
-		}
-		kgr__resp_json(resp, 200, root);
-		cJSON_Delete(root);
-	}
+	reply_recs(resp, st->store, recs, req->request_id, NULL, 0);
 cleanup:
 	kgr_recs_free(recs);
 	pthread_rwlock_unlock(&st->lock);
