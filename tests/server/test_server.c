@@ -783,6 +783,94 @@ START_TEST(test_access_log_and_request_id)
 }
 END_TEST
 
+/* ------------------------------------------------------------------ shutdown, library API */
+
+START_TEST(test_sigterm_finishes_request_in_flight)
+{
+	th_server s;
+	const char *body = "{\"user\":\"late\",\"item\":\"" SHOP "ball\"}";
+	char head[256], buf[2048];
+	size_t half = strlen(body) / 2;
+	ssize_t n;
+	int fd, st;
+
+	ck_assert_int_eq(th_serve(&s, store, "--events-log", evlog, NULL), 0);
+	fd = raw_connect(s.port);
+	snprintf(head, sizeof(head), "POST /v1/events HTTP/1.1\r\nHost: t\r\nContent-Type: application/json\r\n"
+		"Content-Length: %zu\r\n\r\n", strlen(body));
+	send_all(fd, head, strlen(head));
+	send_all(fd, body, half);
+	usleep(200000);
+	kill(s.pid, SIGTERM);
+	usleep(300000);
+	/* still running: the request is in flight */
+	ck_assert_int_eq(waitpid(s.pid, &st, WNOHANG), 0);
+	send_all(fd, body + half, strlen(body) - half);
+	n = recv(fd, buf, sizeof(buf) - 1, 0);
+	ck_assert_int_gt(n, 12);
+	buf[n] = '\0';
+	ck_assert_msg(!strncmp(buf, "HTTP/1.1 200", 12), "%s", buf);
+	close(fd);
+	ck_assert_int_eq(waitpid(s.pid, &st, 0), s.pid);
+	s.pid = 0;
+	ck_assert(WIFEXITED(st));
+	ck_assert_int_eq(WEXITSTATUS(st), 0);
+	th_stop(&s, SIGTERM);
+	ck_assert_ptr_nonnull(strstr(s.err, "SIGTERM received"));
+	ck_assert_int_eq((int)count_lines(evlog), 1);
+}
+END_TEST
+
+START_TEST(test_library_in_process)
+{
+	kgr_server *srv = NULL;
+	kgr_server_options o = KGR_SERVER_OPTIONS_INIT;
+	kgr_server_replay_info ri;
+	th_server fake;
+	th_resp r;
+	o.store_path = store;
+	o.listen = "127.0.0.1:0";
+	o.events_log = evlog;
+	th_write_file(evlog, "{\"batch\":1,\"events\":[{\"user\":\"https://w3id.org/kgrec/user/lib\",\"item\":\""
+		SHOP "ball\",\"action\":\"https://w3id.org/kgrec/ns#view\",\"time\":1717236000,\"weight\":1}]}\n");
+	ck_assert_int_eq(kgr_server_new(&srv, &o), 0);
+	kgr_server_replay_stats(srv, &ri);
+	ck_assert_int_eq((int)ri.events, 1);
+	ck_assert_int_eq((int)ri.batches, 1);
+	ck_assert_uint_eq(kgr_server_port(srv), 0);
+	ck_assert_int_eq(kgr_server_start(srv), 0);
+	ck_assert_uint_gt(kgr_server_port(srv), 0);
+	ck_assert_str_eq(kgr_server_host(srv), "127.0.0.1");
+	memset(&fake, 0, sizeof(fake));
+	snprintf(fake.base, sizeof(fake.base), "http://127.0.0.1:%u", kgr_server_port(srv));
+	ck_assert_int_eq(th_get(&r, &fake, "/healthz", NULL), 200);
+	th_resp_free(&r);
+	ck_assert_int_eq(th_post(&r, &fake, "/v1/events", "{\"user\":\"lib2\",\"item\":\"" SHOP "gloves\"}", NULL), 200);
+	th_resp_free(&r);
+	ck_assert_int_eq(kgr_server_reload(srv), 0);
+	kgr_server_replay_stats(srv, &ri);
+	ck_assert_int_eq((int)ri.events, 2);
+	/* a second server on the same port cannot start, and says why */
+	{
+		kgr_server *other = NULL;
+		char listen[32];
+		snprintf(listen, sizeof(listen), "127.0.0.1:%u", kgr_server_port(srv));
+		o.listen = listen;
+		o.events_log = NULL;
+		ck_assert_int_eq(kgr_server_new(&other, &o), 0);
+		ck_assert_int_eq(kgr_server_start(other), KGR_EIO);
+		ck_assert_ptr_nonnull(strstr(kgr_error_last(), "cannot listen on 127.0.0.1:"));
+		kgr_server_free(other);
+	}
+	kgr_server_stop(srv, 1000);
+	ck_assert_uint_eq(kgr_server_port(srv), 0);
+	ck_assert_int_lt(th_get(&r, &fake, "/healthz", NULL), 0);
+	th_resp_free(&r);
+	kgr_server_free(srv);
+	kgr_server_free(NULL);
+}
+END_TEST
+
 Suite *server_suite(void);
 Suite *server_suite(void)
 {
@@ -802,6 +890,8 @@ Suite *server_suite(void)
 	tcase_add_test(tc, test_compact);
 	tcase_add_test(tc, test_sparql_protocol_refusals);
 	tcase_add_test(tc, test_access_log_and_request_id);
+	tcase_add_test(tc, test_sigterm_finishes_request_in_flight);
+	tcase_add_test(tc, test_library_in_process);
 	suite_add_tcase(s, tc);
 	return s;
 }
