@@ -11,6 +11,7 @@
 
 #include <cjson/cJSON.h>
 #include <ctype.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -288,9 +289,64 @@ typedef struct {
 	int truncated;
 } exec_info;
 
-/* Run one query on a store and return the serialised result. The one place that knows the
- * SPARQL module's API. */
-static int run_query(kgr_server *srv, const kgr_store *store, const char *query, kgr__fmt fmt,
+/* Run one query on a store and return the serialised result; *fmt may change when the query
+ * form turns out other than the prologue scan said (a graph for a results format, or the
+ * reverse). The one place that knows the SPARQL module's API. */
+#if __has_include("kgrec/sparql.h")
+#include "kgrec/sparql.h"
+
+static kgr_sparql_format to_sparql_format(kgr__fmt f)
+{
+	switch (f) {
+	case KGR__FMT_CSV: return KGR_SPARQL_FORMAT_CSV;
+	case KGR__FMT_TSV: return KGR_SPARQL_FORMAT_TSV;
+	case KGR__FMT_TURTLE: return KGR_SPARQL_FORMAT_TURTLE;
+	case KGR__FMT_NTRIPLES: return KGR_SPARQL_FORMAT_NTRIPLES;
+	default: return KGR_SPARQL_FORMAT_JSON;
+	}
+}
+
+static int run_query(kgr_server *srv, const kgr_store *store, const char *query, kgr__fmt *fmt,
+	char **out, size_t *len_out, exec_info *info)
+{
+	kgr_sparql_options so = KGR_SPARQL_OPTIONS_INIT;
+	kgr_sparql_result *res = NULL;
+	FILE *mf;
+	char *buf = NULL;
+	size_t len = 0;
+	int err, graph;
+
+	so.max_rows = srv->opts.sparql_max_rows;
+	so.timeout_ms = srv->opts.sparql_timeout_ms;
+	if ((err = kgr_sparql_query(&res, store, query, &so)) < 0) {
+		info->timed_out = err == KGR_ETIMEOUT;
+		return err;
+	}
+	info->truncated = kgr_sparql_result_truncated(res);
+	graph = kgr_sparql_result_kind(res) == KGR_SPARQL_GRAPH;
+	if (graph && *fmt != KGR__FMT_TURTLE && *fmt != KGR__FMT_NTRIPLES)
+		*fmt = KGR__FMT_TURTLE;
+	else if (!graph && (*fmt == KGR__FMT_TURTLE || *fmt == KGR__FMT_NTRIPLES))
+		*fmt = KGR__FMT_JSON;
+	mf = open_memstream(&buf, &len);
+	if (!mf) {
+		kgr_sparql_result_free(res);
+		return kgr__error_set(KGR_ENOMEM, "out of memory");
+	}
+	err = kgr_sparql_write(res, mf, to_sparql_format(*fmt));
+	if (fclose(mf) != 0 && err == 0)
+		err = kgr__error_set(KGR_ENOMEM, "out of memory writing the results");
+	kgr_sparql_result_free(res);
+	if (err < 0) {
+		free(buf);
+		return err;
+	}
+	*out = buf;
+	*len_out = len;
+	return 0;
+}
+#else
+static int run_query(kgr_server *srv, const kgr_store *store, const char *query, kgr__fmt *fmt,
 	char **out, size_t *len_out, exec_info *info)
 {
 	(void)srv;
@@ -302,6 +358,7 @@ static int run_query(kgr_server *srv, const kgr_store *store, const char *query,
 	(void)info;
 	return kgr__error_set(KGR_EUNSUPPORTED, "this build has no SPARQL engine");
 }
+#endif
 
 void kgr__handle_sparql(kgr_server *srv, const kgr__req *req, kgr__resp *resp)
 {
@@ -385,7 +442,9 @@ void kgr__handle_sparql(kgr_server *srv, const kgr__req *req, kgr__resp *resp)
 	}
 	pthread_mutex_lock(&srv->sparql_mu);
 	pthread_rwlock_rdlock(&st->lock);
-	err = run_query(srv, st->store, query, run_fmt, &body, &len, &info);
+	err = run_query(srv, st->store, query, &run_fmt, &body, &len, &info);
+	if (fmt != KGR__FMT_XML || (run_fmt != KGR__FMT_JSON))
+		fmt = run_fmt;
 	pthread_rwlock_unlock(&st->lock);
 	pthread_mutex_unlock(&srv->sparql_mu);
 	if (info.truncated)

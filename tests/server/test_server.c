@@ -731,6 +731,178 @@ START_TEST(test_sparql_protocol_refusals)
 }
 END_TEST
 
+#if __has_include("kgrec/sparql.h")
+/* GET /sparql?query=Q with an Accept header. */
+static int sparql_get(th_resp *r, th_server *s, const char *q, const char *accept, const char *token)
+{
+	char *e = th_escape(q), *path = malloc(strlen(e) + 32), *u;
+	int st;
+	sprintf(path, "/sparql?query=%s", e);
+	u = th_url(s, path);
+	st = th_http(r, "GET", u, NULL, NULL, token, accept);
+	free(u);
+	free(path);
+	free(e);
+	return st;
+}
+
+#define Q_BRAND "SELECT ?b WHERE { <" SHOP "ball> <http://schema.org/brand> ?b }"
+
+START_TEST(test_sparql_results)
+{
+	th_server s;
+	th_resp r;
+	cJSON *j, *rows;
+	char *u;
+	ck_assert_int_eq(th_serve(&s, store, "--sparql-max-rows", "3", NULL), 0);
+
+	/* SELECT in each results format */
+	ck_assert_int_eq(sparql_get(&r, &s, Q_BRAND, NULL, NULL), 200);
+	ck_assert_str_eq(r.content_type, "application/sparql-results+json");
+	j = body_json(&r);
+	rows = cJSON_GetObjectItem(cJSON_GetObjectItem(j, "results"), "bindings");
+	ck_assert_int_eq(cJSON_GetArraySize(rows), 1);
+	ck_assert_str_eq(cJSON_GetStringValue(cJSON_GetObjectItem(cJSON_GetObjectItem(cJSON_GetArrayItem(rows, 0),
+		"b"), "value")), SHOP "brand-kick");
+	cJSON_Delete(j);
+	th_resp_free(&r);
+	ck_assert_int_eq(sparql_get(&r, &s, Q_BRAND, "text/csv", NULL), 200);
+	ck_assert_str_eq(r.content_type, "text/csv; charset=utf-8");
+	ck_assert_str_eq(r.body, "b\r\n" SHOP "brand-kick\r\n");
+	th_resp_free(&r);
+	ck_assert_int_eq(sparql_get(&r, &s, Q_BRAND, "text/tab-separated-values", NULL), 200);
+	ck_assert_ptr_nonnull(strstr(r.body, "?b\n<" SHOP "brand-kick>"));
+	th_resp_free(&r);
+	ck_assert_int_eq(sparql_get(&r, &s, Q_BRAND, "application/sparql-results+xml", NULL), 200);
+	ck_assert_str_eq(r.content_type, "application/sparql-results+xml");
+	ck_assert_ptr_nonnull(strstr(r.body, "<variable name=\"b\"/>"));
+	ck_assert_ptr_nonnull(strstr(r.body, "<binding name=\"b\"><uri>" SHOP "brand-kick</uri></binding>"));
+	th_resp_free(&r);
+	/* q-values: CSV preferred over JSON */
+	ck_assert_int_eq(sparql_get(&r, &s, Q_BRAND, "application/sparql-results+json;q=0.5, text/csv", NULL), 200);
+	ck_assert_str_eq(r.content_type, "text/csv; charset=utf-8");
+	th_resp_free(&r);
+
+	/* ASK, CONSTRUCT in Turtle and N-Triples */
+	ck_assert_int_eq(sparql_get(&r, &s, "ASK { <" SHOP "tballs> <http://schema.org/isConsumableFor> <" SHOP "racket> }",
+		NULL, NULL), 200);
+	ck_assert_ptr_nonnull(strstr(r.body, "\"boolean\":true"));
+	th_resp_free(&r);
+	ck_assert_int_eq(sparql_get(&r, &s, "CONSTRUCT { ?i <http://schema.org/brand> ?b } WHERE { ?i <http://schema.org/brand> ?b "
+		"FILTER(?i = <" SHOP "shoes>) }", "application/n-triples", NULL), 200);
+	ck_assert_str_eq(r.content_type, "application/n-triples");
+	ck_assert_str_eq(r.body, "<" SHOP "shoes> <http://schema.org/brand> <" SHOP "brand-kick> .\n");
+	th_resp_free(&r);
+	ck_assert_int_eq(sparql_get(&r, &s, "CONSTRUCT { ?i <http://schema.org/brand> ?b } WHERE { ?i <http://schema.org/brand> ?b "
+		"FILTER(?i = <" SHOP "shoes>) }", NULL, NULL), 200);
+	ck_assert_str_eq(r.content_type, "text/turtle; charset=utf-8");
+	ck_assert_ptr_nonnull(strstr(r.body, "brand-kick"));
+	th_resp_free(&r);
+
+	/* form POST and application/sparql-query bodies */
+	u = th_url(&s, "/sparql");
+	ck_assert_int_eq(th_http(&r, "POST", u, "query=SELECT%20%3Fb%20WHERE%20%7B%3C" "http%3A%2F%2Fexample.org%2Fshop%2F"
+		"ball%3E%20%3Chttp%3A%2F%2Fschema.org%2Fbrand%3E%20%3Fb%7D", "application/x-www-form-urlencoded", NULL,
+		"text/csv"), 200);
+	ck_assert_str_eq(r.body, "b\r\n" SHOP "brand-kick\r\n");
+	th_resp_free(&r);
+	ck_assert_int_eq(th_http(&r, "POST", u, Q_BRAND, "application/sparql-query", NULL, "text/csv"), 200);
+	ck_assert_str_eq(r.body, "b\r\n" SHOP "brand-kick\r\n");
+	th_resp_free(&r);
+	free(u);
+
+	/* the row limit */
+	ck_assert_int_eq(sparql_get(&r, &s, "SELECT ?i WHERE { ?i a <http://schema.org/Product> }", NULL, NULL), 200);
+	j = body_json(&r);
+	ck_assert_int_eq(cJSON_GetArraySize(cJSON_GetObjectItem(cJSON_GetObjectItem(j, "results"), "bindings")), 3);
+	cJSON_Delete(j);
+	th_resp_free(&r);
+	ck_assert_int_eq(th_get(&r, &s, "/metrics", NULL), 200);
+	ck_assert_ptr_nonnull(strstr(r.body, "kgrec_sparql_truncated_total 1"));
+	th_resp_free(&r);
+
+	/* a syntax error names the line */
+	sparql_get(&r, &s, "SELECT * WHERE { ?a ?b ", NULL, NULL);
+	assert_error(&r, 400, "query_syntax", "line 1");
+	th_stop(&s, SIGTERM);
+}
+END_TEST
+
+START_TEST(test_sparql_time_limit)
+{
+	th_server s;
+	th_resp r;
+	int64_t t0;
+	ck_assert_int_eq(th_serve(&s, store, "--sparql-timeout", "300", "--sparql-max-rows", "100000000", NULL), 0);
+	t0 = th_now_ms();
+	sparql_get(&r, &s, "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i }", NULL, NULL);
+	assert_error(&r, 503, "timeout", "time limit of 300 ms");
+	ck_assert_int_lt(th_now_ms() - t0, 5000);
+	/* the endpoint still answers */
+	ck_assert_int_eq(sparql_get(&r, &s, Q_BRAND, "text/csv", NULL), 200);
+	th_resp_free(&r);
+	ck_assert_int_eq(th_get(&r, &s, "/metrics", NULL), 200);
+	ck_assert_ptr_nonnull(strstr(r.body, "kgrec_sparql_timeouts_total 1"));
+	th_resp_free(&r);
+	th_stop(&s, SIGTERM);
+}
+END_TEST
+
+/* Clients nobody here wrote: rasqal's roqet and Python's SPARQLWrapper. */
+START_TEST(test_sparql_foreign_clients)
+{
+	th_server s;
+	char cmd[1024], out[4096];
+	size_t n;
+	FILE *p;
+	ck_assert_int_eq(th_serve(&s, store, "--token-file", KGR_TEST_DATA "/server/token.txt", NULL), 0);
+
+	snprintf(cmd, sizeof(cmd), "roqet -q -i sparql -p %s/sparql -e '" Q_BRAND "' 2>&1", s.base);
+	/* roqet sends no token: refused */
+	p = popen(cmd, "r");
+	n = fread(out, 1, sizeof(out) - 1, p);
+	out[n] = '\0';
+	pclose(p);
+	ck_assert_ptr_null(strstr(out, "brand-kick"));
+	th_stop(&s, SIGTERM);
+
+	ck_assert_int_eq(th_serve(&s, store, NULL), 0);
+	snprintf(cmd, sizeof(cmd), "roqet -q -i sparql -p %s/sparql -e '" Q_BRAND "' 2>&1", s.base);
+	p = popen(cmd, "r");
+	n = fread(out, 1, sizeof(out) - 1, p);
+	out[n] = '\0';
+	ck_assert_int_eq(pclose(p), 0);
+	ck_assert_msg(strstr(out, "row: [b=uri<" SHOP "brand-kick>]") != NULL, "roqet printed: %s", out);
+	th_stop(&s, SIGTERM);
+
+	ck_assert_int_eq(th_serve(&s, store, "--token-file", KGR_TEST_DATA "/server/token.txt", NULL), 0);
+	snprintf(cmd, sizeof(cmd), "/usr/bin/python3 %s/server/sparqlwrapper_client.py %s/sparql %s 2>&1", KGR_TEST_SRC,
+		s.base, TOKEN);
+	p = popen(cmd, "r");
+	n = fread(out, 1, sizeof(out) - 1, p);
+	out[n] = '\0';
+	ck_assert_msg(pclose(p) == 0, "SPARQLWrapper failed: %s", out);
+	ck_assert_msg(strstr(out, "select " SHOP "grip " SHOP "jersey " SHOP "racket " SHOP "socks " SHOP "tballs\n"),
+		"%s", out);
+	ck_assert_msg(strstr(out, "ask True\n") != NULL, "%s", out);
+	ck_assert_msg(strstr(out, "csv label|Soccer Ball\n") != NULL, "%s", out);
+	ck_assert_msg(strstr(out, "construct True\n") != NULL, "%s", out);
+	th_stop(&s, SIGTERM);
+}
+END_TEST
+#else
+START_TEST(test_sparql_without_engine)
+{
+	th_server s;
+	th_resp r;
+	ck_assert_int_eq(th_serve(&s, store, NULL), 0);
+	th_get(&r, &s, "/sparql?query=ASK%7B%7D", NULL);
+	assert_error(&r, 501, "unsupported", "no SPARQL engine");
+	th_stop(&s, SIGTERM);
+}
+END_TEST
+#endif
+
 /* ------------------------------------------------------------------ access log, shutdown */
 
 START_TEST(test_access_log_and_request_id)
@@ -892,6 +1064,13 @@ Suite *server_suite(void)
 	tcase_add_test(tc, test_access_log_and_request_id);
 	tcase_add_test(tc, test_sigterm_finishes_request_in_flight);
 	tcase_add_test(tc, test_library_in_process);
+#if __has_include("kgrec/sparql.h")
+	tcase_add_test(tc, test_sparql_results);
+	tcase_add_test(tc, test_sparql_time_limit);
+	tcase_add_test(tc, test_sparql_foreign_clients);
+#else
+	tcase_add_test(tc, test_sparql_without_engine);
+#endif
 	suite_add_tcase(s, tc);
 	return s;
 }
