@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "helper_http.h"
+#include "kgrec/retrieval.h"
 #include "kgrec/server.h"
 #include "kgrec/store.h"
 
@@ -532,6 +533,168 @@ START_TEST(test_recommend_bad_input)
 	assert_error(&r, 404, "unknown_item", "unknown item 'unicorn'");
 	th_get(&r, &s, "/v1/explain?user=alice&item=ball&max_hops=9", NULL);
 	assert_error(&r, 400, "out_of_range", "max_hops");
+	th_stop(&s, SIGTERM);
+}
+END_TEST
+
+/* ------------------------------------------------------------------ recommendations */
+
+/* 1 when this build links graph retrieval (the server answers 501 otherwise). */
+static int have_retrieval(void)
+{
+	kgr_store *st = NULL;
+	kgr_graph *g = NULL;
+	int err;
+	ck_assert_int_eq(kgr_store_open(&st, store), 0);
+	err = kgr_graph_new(&g, st, NULL);
+	kgr_graph_free(g);
+	kgr_store_free(st);
+	return err != KGR_EUNSUPPORTED;
+}
+
+static int has_item(const cJSON *reply, const char *iri)
+{
+	const cJSON *it;
+	cJSON_ArrayForEach(it, cJSON_GetObjectItem(reply, "items"))
+		if (!strcmp(cJSON_GetStringValue(cJSON_GetObjectItem(it, "item")), iri))
+			return 1;
+	return 0;
+}
+
+static cJSON *recommend(th_server *s, const char *body)
+{
+	th_resp r;
+	cJSON *j;
+	ck_assert_int_eq(th_post(&r, s, "/v1/recommend", body, NULL), 200);
+	j = body_json(&r);
+	ck_assert_str_eq(cJSON_GetStringValue(cJSON_GetObjectItem(j, "request_id")), r.request_id);
+	th_resp_free(&r);
+	return j;
+}
+
+/* Run the CLI and parse its JSON output. */
+static cJSON *cli_json(const char *args)
+{
+	char cmd[2048], *buf = malloc(1 << 20);
+	size_t n;
+	FILE *p;
+	cJSON *j;
+	snprintf(cmd, sizeof(cmd), "'%s' %s", KGR_CLI, args);
+	p = popen(cmd, "r");
+	n = fread(buf, 1, (1 << 20) - 1, p);
+	buf[n] = '\0';
+	ck_assert_int_eq(pclose(p), 0);
+	j = cJSON_Parse(buf);
+	ck_assert_msg(j != NULL, "not JSON: %s", buf);
+	free(buf);
+	return j;
+}
+
+START_TEST(test_recommend_endpoints)
+{
+	th_server s;
+	th_resp r;
+	cJSON *j, *it;
+	char args[1024];
+	int with_rationale = 0;
+
+	ck_assert_int_eq(th_serve(&s, store, "--events-log", evlog, NULL), 0);
+	if (!have_retrieval()) {
+		th_post(&r, &s, "/v1/recommend", "{\"user\":\"alice\"}", NULL);
+		assert_error(&r, 501, "unsupported", "no graph retrieval module");
+		th_stop(&s, SIGTERM);
+		return;
+	}
+
+	/* a known user: explained items she does not have yet */
+	j = recommend(&s, "{\"user\":\"alice\",\"k\":3,\"explain\":true}");
+	ck_assert_str_eq(cJSON_GetStringValue(cJSON_GetObjectItem(j, "user")), "https://w3id.org/kgrec/user/alice");
+	ck_assert(cJSON_IsFalse(cJSON_GetObjectItem(j, "cold_start")));
+	ck_assert_int_ge(cJSON_GetArraySize(cJSON_GetObjectItem(j, "items")), 1);
+	ck_assert_int_le(cJSON_GetArraySize(cJSON_GetObjectItem(j, "items")), 3);
+	ck_assert(!has_item(j, SHOP "ball") && !has_item(j, SHOP "gloves"));
+	cJSON_ArrayForEach(it, cJSON_GetObjectItem(j, "items")) {
+		const cJSON *p, *e;
+		ck_assert(!strncmp(cJSON_GetStringValue(cJSON_GetObjectItem(it, "item")), SHOP, strlen(SHOP)));
+		with_rationale += cJSON_IsString(cJSON_GetObjectItem(it, "rationale"));
+		cJSON_ArrayForEach(p, cJSON_GetObjectItem(it, "paths"))
+			cJSON_ArrayForEach(e, cJSON_GetObjectItem(p, "edges")) {
+				ck_assert(strlen(cJSON_GetStringValue(cJSON_GetObjectItem(e, "s"))) > 0);
+				ck_assert(strlen(cJSON_GetStringValue(cJSON_GetObjectItem(e, "p"))) > 0);
+				ck_assert(strlen(cJSON_GetStringValue(cJSON_GetObjectItem(e, "o"))) > 0);
+			}
+	}
+	ck_assert_int_ge(with_rationale, 1);
+
+	/* the same JSON as `kgrec recommend --format json`, plus the request id */
+	cJSON_DeleteItemFromObject(j, "request_id");
+	snprintf(args, sizeof(args), "recommend '%s' --user alice -k 3 --explain --format json", store);
+	{
+		cJSON *cli = cli_json(args);
+		ck_assert_msg(cJSON_Compare(j, cli, 1), "server and CLI disagree:\n%s\n%s", cJSON_Print(j),
+			cJSON_Print(cli));
+		cJSON_Delete(cli);
+	}
+	cJSON_Delete(j);
+
+	/* an unknown user gets cold-start results and a note, not an error */
+	j = recommend(&s, "{\"user\":\"nobody\",\"k\":2}");
+	ck_assert(cJSON_IsNull(cJSON_GetObjectItem(j, "user")));
+	ck_assert(cJSON_IsTrue(cJSON_GetObjectItem(j, "cold_start")));
+	ck_assert_ptr_nonnull(strstr(cJSON_GetStringValue(cJSON_GetArrayItem(cJSON_GetObjectItem(j, "notes"), 0)),
+		"unknown user 'nobody'"));
+	ck_assert_int_ge(cJSON_GetArraySize(cJSON_GetObjectItem(j, "items")), 1);
+	cJSON_Delete(j);
+
+	/* an event changes the very next recommendation */
+	ck_assert_int_eq(th_post(&r, &s, "/v1/events", "{\"user\":\"newbie\",\"item\":\"" SHOP "racket\","
+		"\"action\":\"purchase\",\"time\":\"2024-06-01T00:00:00Z\"}", NULL), 200);
+	th_resp_free(&r);
+	j = recommend(&s, "{\"user\":\"newbie\",\"k\":3,\"explain\":true}");
+	ck_assert_str_eq(cJSON_GetStringValue(cJSON_GetObjectItem(j, "user")), "https://w3id.org/kgrec/user/newbie");
+	ck_assert(cJSON_IsFalse(cJSON_GetObjectItem(j, "cold_start")));
+	ck_assert(!has_item(j, SHOP "racket"));
+	ck_assert(has_item(j, SHOP "tballs") || has_item(j, SHOP "grip"));
+	cJSON_Delete(j);
+
+	/* seeds and exclusions; an LLM request on a server without one falls back with a note */
+	j = recommend(&s, "{\"seeds\":[\"" SHOP "racket\"],\"exclude\":[\"" SHOP "tballs\",\"" SHOP "gone\"],\"k\":3,"
+		"\"llm\":{\"enabled\":true,\"deadline_ms\":500}}");
+	ck_assert(!has_item(j, SHOP "tballs"));
+	ck_assert_int_ge(cJSON_GetArraySize(cJSON_GetObjectItem(j, "items")), 1);
+	ck_assert_ptr_nonnull(strstr(cJSON_PrintUnformatted(cJSON_GetObjectItem(j, "notes")), "graph order returned"));
+	cJSON_Delete(j);
+
+	/* similar items and an explanation */
+	ck_assert_int_eq(th_get(&r, &s, "/v1/items/http%3A%2F%2Fexample.org%2Fshop%2Fball/similar?k=3&explain=true",
+		NULL), 200);
+	j = body_json(&r);
+	th_resp_free(&r);
+	ck_assert_int_ge(cJSON_GetArraySize(cJSON_GetObjectItem(j, "items")), 1);
+	ck_assert(!has_item(j, SHOP "ball"));
+	cJSON_Delete(j);
+	ck_assert_int_eq(th_get(&r, &s, "/v1/explain?user=alice&item=" SHOP "boots", NULL), 200);
+	j = body_json(&r);
+	th_resp_free(&r);
+	it = cJSON_GetArrayItem(cJSON_GetObjectItem(j, "items"), 0);
+	ck_assert_str_eq(cJSON_GetStringValue(cJSON_GetObjectItem(it, "item")), SHOP "boots");
+	ck_assert_int_ge(cJSON_GetArraySize(cJSON_GetObjectItem(it, "paths")), 1);
+	ck_assert_str_eq(cJSON_GetStringValue(cJSON_GetObjectItem(cJSON_GetArrayItem(cJSON_GetObjectItem(
+		cJSON_GetArrayItem(cJSON_GetObjectItem(it, "paths"), 0), "edges"), 0), "s")),
+		"https://w3id.org/kgrec/user/alice");
+	cJSON_Delete(j);
+	ck_assert_int_eq(th_get(&r, &s, "/metrics", NULL), 200);
+	ck_assert_ptr_nonnull(strstr(r.body, "kgrec_llm_fallbacks_total 1"));
+	ck_assert_ptr_nonnull(strstr(r.body, "kgrec_http_requests_total{endpoint=\"recommend\",code=\"200\"} 4"));
+	th_resp_free(&r);
+	th_stop(&s, SIGTERM);
+
+	/* after a restart the replayed event still counts */
+	ck_assert_int_eq(th_serve(&s, store, "--events-log", evlog, NULL), 0);
+	j = recommend(&s, "{\"user\":\"newbie\",\"k\":3}");
+	ck_assert(cJSON_IsFalse(cJSON_GetObjectItem(j, "cold_start")));
+	ck_assert(!has_item(j, SHOP "racket"));
+	cJSON_Delete(j);
 	th_stop(&s, SIGTERM);
 }
 END_TEST
@@ -1058,6 +1221,7 @@ Suite *server_suite(void)
 	tcase_add_test(tc, test_kill9_during_events);
 	tcase_add_test(tc, test_body_cap_and_slow_client);
 	tcase_add_test(tc, test_recommend_bad_input);
+	tcase_add_test(tc, test_recommend_endpoints);
 	tcase_add_test(tc, test_reload_and_sighup);
 	tcase_add_test(tc, test_compact);
 	tcase_add_test(tc, test_sparql_protocol_refusals);
