@@ -662,7 +662,11 @@ START_TEST(test_recommend_endpoints)
 		"\"llm\":{\"enabled\":true,\"deadline_ms\":500}}");
 	ck_assert(!has_item(j, SHOP "tballs"));
 	ck_assert_int_ge(cJSON_GetArraySize(cJSON_GetObjectItem(j, "items")), 1);
-	ck_assert_ptr_nonnull(strstr(cJSON_PrintUnformatted(cJSON_GetObjectItem(j, "notes")), "graph order returned"));
+	{
+		char *notes = cJSON_PrintUnformatted(cJSON_GetObjectItem(j, "notes"));
+		ck_assert_ptr_nonnull(strstr(notes, "graph order returned"));
+		free(notes);
+	}
 	cJSON_Delete(j);
 
 	/* similar items and an explanation */
