@@ -147,9 +147,12 @@ static kgr_id find_user(const kgr_store *store, const char *text)
 	}
 	if (strstr(text, "://") || !strncmp(text, "urn:", 4))
 		return kgr_store_iri(store, text);
-	snprintf(buf, sizeof(buf), "%s%s", KGR__USER_BASE, text);
-	if ((id = kgr_store_iri(store, buf)) != 0)
-		return id;
+	if (n + sizeof(KGR__USER_BASE) <= sizeof(buf)) {
+		memcpy(buf, KGR__USER_BASE, sizeof(KGR__USER_BASE) - 1);
+		memcpy(buf + sizeof(KGR__USER_BASE) - 1, text, n + 1);
+		if ((id = kgr_store_iri(store, buf)) != 0)
+			return id;
+	}
 	id = kgr_store_resolve(store, text);
 	kgr_error_clear();
 	return id;
