@@ -399,7 +399,7 @@ void kgr__handle_recommend(kgr_server *srv, const kgr__req *req, kgr__resp *resp
 		kgr__resp_error(resp, 503, "not_ready", "no snapshot is loaded");
 		goto cleanup;
 	}
-	pthread_rwlock_rdlock(&st->lock);
+	kgr__state_rdlock(st);
 	locked = 1;
 	if ((f = cJSON_GetObjectItemCaseSensitive(root, "seeds"))) {
 		if (item_list(st->store, f, "seeds", 1, &seeds, &n_seeds, resp))
@@ -439,7 +439,7 @@ void kgr__handle_recommend(kgr_server *srv, const kgr__req *req, kgr__resp *resp
 cleanup:
 	kgr_recs_free(recs);
 	if (locked)
-		pthread_rwlock_unlock(&st->lock);
+		kgr__state_unlock(st);
 	kgr__state_release(st);
 	free(seeds);
 	free(exclude);
@@ -494,7 +494,7 @@ void kgr__handle_similar(kgr_server *srv, const kgr__req *req, const char *item,
 		kgr__resp_error(resp, 503, "not_ready", "no snapshot is loaded");
 		return;
 	}
-	pthread_rwlock_rdlock(&st->lock);
+	kgr__state_rdlock(st);
 	id = find_item(st->store, item);
 	if (!id) {
 		kgr__resp_error(resp, 404, "unknown_item", "unknown item '%s'", item);
@@ -511,7 +511,7 @@ void kgr__handle_similar(kgr_server *srv, const kgr__req *req, const char *item,
 	reply_recs(resp, st->store, recs, req->request_id, NULL, 0);
 cleanup:
 	kgr_recs_free(recs);
-	pthread_rwlock_unlock(&st->lock);
+	kgr__state_unlock(st);
 	kgr__state_release(st);
 }
 
@@ -548,7 +548,7 @@ void kgr__handle_explain(kgr_server *srv, const kgr__req *req, kgr__resp *resp)
 		kgr__resp_error(resp, 503, "not_ready", "no snapshot is loaded");
 		return;
 	}
-	pthread_rwlock_rdlock(&st->lock);
+	kgr__state_rdlock(st);
 	iid = find_item(st->store, it);
 	if (!iid) {
 		kgr__resp_error(resp, 404, "unknown_item", "unknown item '%s'", it);
@@ -564,6 +564,6 @@ void kgr__handle_explain(kgr_server *srv, const kgr__req *req, kgr__resp *resp)
 	reply_recs(resp, st->store, recs, req->request_id, NULL, 0);
 cleanup:
 	kgr_recs_free(recs);
-	pthread_rwlock_unlock(&st->lock);
+	kgr__state_unlock(st);
 	kgr__state_release(st);
 }

@@ -63,6 +63,8 @@ static char *user_iri(const kgr_store *store, const char *text, kgr_id *id_out)
 
 static int intern_iri(kgr_store *store, const char *iri, kgr_id *out)
 {
+	if ((*out = kgr_store_iri(store, iri)) != 0)
+		return 0;
 	*out = kgr_store_intern_extra(store, iri);
 	return *out ? 0 : kgr__error_set(KGR_ENOMEM, "out of memory");
 }
@@ -259,7 +261,7 @@ void kgr__handle_events(kgr_server *srv, const kgr__req *req, kgr__resp *resp)
 	parsed_event *pe = NULL;
 	kgr_interaction *ins = NULL;
 	kgr__state *st = NULL;
-	size_t n = 0, i, line_len = 0;
+	size_t n = 0, i, line_len = 0, new_users;
 	char *line = NULL;
 	int single = 0, error;
 	uint64_t batch;
@@ -323,7 +325,7 @@ void kgr__handle_events(kgr_server *srv, const kgr__req *req, kgr__resp *resp)
 		kgr__resp_error(resp, 503, "not_ready", "no snapshot is loaded");
 		goto cleanup;
 	}
-	pthread_rwlock_rdlock(&st->lock);
+	pthread_rwlock_rdlock(&st->store_lock);
 	i = 0;
 	if (single) {
 		error = parse_event(st->store, root, 0, 1, &pe[0], resp);
@@ -335,7 +337,7 @@ void kgr__handle_events(kgr_server *srv, const kgr__req *req, kgr__resp *resp)
 			i++;
 		}
 	}
-	pthread_rwlock_unlock(&st->lock);
+	pthread_rwlock_unlock(&st->store_lock);
 	if (error) {
 		pthread_mutex_unlock(&srv->events_mu);
 		goto cleanup;
@@ -354,15 +356,29 @@ void kgr__handle_events(kgr_server *srv, const kgr__req *req, kgr__resp *resp)
 		goto cleanup;
 	}
 	srv->wal_batches = batch;
-	/* Durable from here on: a failure below is repaired by the replay at the next start. */
-	pthread_rwlock_wrlock(&st->lock);
+	/* Durable from here on: a failure below is repaired by the replay at the next start.
+	 * Users never seen before get ids under the store's write lock; the batch is applied
+	 * under the graph's. Nothing else writes meanwhile: this thread holds events_mu. */
+	for (i = 0, new_users = 0; i < n; i++)
+		new_users += pe[i].user_id == 0;
+	if (new_users)
+		pthread_rwlock_wrlock(&st->store_lock);
+	else
+		pthread_rwlock_rdlock(&st->store_lock);
 	for (i = 0, error = 0; i < n && error == 0; i++) {
 		kgr__event ev = { pe[i].user, pe[i].item, pe[i].action, pe[i].time, pe[i].weight };
 		error = kgr__event_to_interaction(st->store, &ev, &ins[i]);
 	}
-	if (error == 0 && st->graph)
+	if (new_users) {
+		pthread_rwlock_unlock(&st->store_lock);
+		pthread_rwlock_rdlock(&st->store_lock);
+	}
+	if (error == 0 && st->graph) {
+		pthread_rwlock_wrlock(&st->graph_lock);
 		error = kgr_graph_add_interactions(st->graph, ins, n);
-	pthread_rwlock_unlock(&st->lock);
+		pthread_rwlock_unlock(&st->graph_lock);
+	}
+	pthread_rwlock_unlock(&st->store_lock);
 	pthread_mutex_unlock(&srv->events_mu);
 	if (error < 0) {
 		kgr__resp_error(resp, 500, "apply_failed", "the events are logged and will be applied "

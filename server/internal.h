@@ -20,7 +20,13 @@ typedef struct kgr__state {
 	atomic_int refs;
 	kgr_store *store;
 	kgr_graph *graph;
-	pthread_rwlock_t lock; /* readers: requests; writer: events being applied */
+	/* Two locks, always taken store_lock first. store_lock: writer = interning new users
+	 * (kgr_store_intern_extra), readers = everything that reads terms (SPARQL included).
+	 * graph_lock: writer = kgr_graph_add_interactions, readers = recommend/similar/explain.
+	 * So a long SPARQL query only delays events of users never seen before. Both prefer
+	 * writers, so a stream of readers cannot starve events. */
+	pthread_rwlock_t store_lock;
+	pthread_rwlock_t graph_lock;
 	char checksum[17];
 	int64_t loaded_at;
 } kgr__state;
@@ -97,6 +103,9 @@ struct kgr_server {
 };
 
 kgr__state *kgr__state_acquire(kgr_server *srv);
+/* Both read locks (recommend, similar, explain). */
+void kgr__state_rdlock(kgr__state *st);
+void kgr__state_unlock(kgr__state *st);
 void kgr__state_release(kgr__state *st);
 /* Load store + graph view of srv->store_path. */
 int kgr__state_open(kgr_server *srv, kgr__state **out);
