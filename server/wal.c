@@ -91,13 +91,38 @@ cleanup:
 	return error;
 }
 
+/* A new log's directory entry must be durable too, or a power cut could lose the file. */
+static void sync_parent_dir(const char *path)
+{
+	char *dir = strdup(path), *slash;
+	int dfd;
+	if (!dir)
+		return;
+	slash = strrchr(dir, '/');
+	if (!slash)
+		strcpy(dir, ".");
+	else if (slash == dir)
+		dir[1] = '\0';
+	else
+		*slash = '\0';
+	dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (dfd >= 0) {
+		fsync(dfd);
+		close(dfd);
+	}
+	free(dir);
+}
+
 int kgr__wal_open(int *fd_out, const char *path, uint64_t good_len)
 {
 	struct stat st;
+	int existed = access(path, F_OK) == 0;
 	int fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
 	if (fd < 0)
 		return kgr__error_set(KGR_EIO, "events log %s: cannot open for appending: %s", path,
 			strerror(errno));
+	if (!existed)
+		sync_parent_dir(path);
 	if (fstat(fd, &st) == 0 && (uint64_t)st.st_size > good_len) {
 		if (ftruncate(fd, (off_t)good_len) != 0 || fdatasync(fd) != 0) {
 			int e = errno;
