@@ -15,6 +15,7 @@ static int cmd_version(int argc, char **argv)
 }
 
 static const kgr_cli_command commands[] = {
+	{ "query", kgr_cmd_query, "run a SPARQL query on a snapshot" },
 	{ "version", cmd_version, "print the version" },
 };
 
