@@ -712,6 +712,119 @@ static const char *find_keyword(const char *from, const char *start, const char 
 	return NULL;
 }
 
+/* Appends n bytes to a growing string; 0 or KGR_ENOMEM. */
+static int append(char **out, size_t *len, size_t *cap, const char *s, size_t n)
+{
+	if (*len + n + 1 > *cap) {
+		size_t c = *cap ? *cap : 256;
+		char *p;
+		while (c < *len + n + 1)
+			c *= 2;
+		if (!(p = realloc(*out, c)))
+			return KGR_ENOMEM;
+		*out = p;
+		*cap = c;
+	}
+	memcpy(*out + *len, s, n);
+	*len += n;
+	(*out)[*len] = '\0';
+	return 0;
+}
+
+/* End of one RDF term of a VALUES block starting at p (IRI, literal, prefixed name,
+ * number, UNDEF). */
+static const char *term_end(const char *p)
+{
+	if (*p == '<' || *p == '"' || *p == '\'') {
+		int literal = *p != '<';
+		p = skip_opaque(p);
+		if (literal && *p == '@') {
+			p++;
+			while (isalnum((unsigned char)*p) || *p == '-')
+				p++;
+		} else if (literal && p[0] == '^' && p[1] == '^') {
+			p += 2;
+			if (*p == '<')
+				return skip_opaque(p);
+			while (*p && !isspace((unsigned char)*p) && *p != '}' && *p != '#')
+				p++;
+		}
+		return p;
+	}
+	while (*p && !isspace((unsigned char)*p) && *p != '}' && *p != '#' && *p != '(' && *p != ')')
+		p++;
+	return p;
+}
+
+/* rasqal 0.9.33 reads `VALUES ?v { a b }` as one row of two values (and can crash on it);
+ * the equivalent `VALUES (?v) { (a) (b) }` works. Returns the rewritten text, NULL when
+ * nothing needs rewriting (or on a form it does not recognise, left to rasqal), and sets
+ * *oom on allocation failure. */
+static char *rewrite_values(const char *text, int *oom)
+{
+	const char *from = text, *kw;
+	char *out = NULL;
+	size_t len = 0, cap = 0;
+	*oom = 0;
+	while ((kw = find_keyword(from, text, "VALUES", 0))) {
+		const char *p = kw + 6, *var, *var_end, *q;
+		while (isspace((unsigned char)*p))
+			p++;
+		if (*p != '?' && *p != '$') {
+			from = kw + 6;
+			continue;
+		}
+		var = p++;
+		while (is_word(*p))
+			p++;
+		var_end = p;
+		while (isspace((unsigned char)*p))
+			p++;
+		if (*p != '{') {
+			from = kw + 6;
+			continue;
+		}
+		if (append(&out, &len, &cap, from, (size_t)(kw - from)) ||
+			append(&out, &len, &cap, "VALUES (", 8) ||
+			append(&out, &len, &cap, var, (size_t)(var_end - var)) ||
+			append(&out, &len, &cap, ") {", 3))
+			goto nomem;
+		q = p + 1;
+		for (;;) {
+			const char *end;
+			while (isspace((unsigned char)*q) || *q == '#') {
+				if (*q == '#')
+					q = skip_opaque(q);
+				else
+					q++;
+			}
+			if (!*q || *q == '}')
+				break;
+			end = term_end(q);
+			if (end == q) {
+				free(out);
+				return NULL; /* not a term: let rasqal report it */
+			}
+			if (append(&out, &len, &cap, " (", 2) || append(&out, &len, &cap, q, (size_t)(end - q)) ||
+				append(&out, &len, &cap, ")", 1))
+				goto nomem;
+			q = end;
+		}
+		if (append(&out, &len, &cap, " ", 1))
+			goto nomem;
+		from = q; /* the closing brace (or the end) is copied by the next round */
+	}
+	if (!out)
+		return NULL;
+	if (append(&out, &len, &cap, from, strlen(from)))
+		goto nomem;
+	return out;
+nomem:
+	free(out);
+	*oom = 1;
+	return NULL;
+}
+
 /* ---- evaluation ---- */
 
 static int literal_to_cell(kgr_sparql_result *r, rasqal_literal *l)
@@ -877,7 +990,8 @@ static int prepare(rasqal_query **rq_out, rasqal_world *rw, raptor_world *raptor
 {
 	rasqal_query *rq;
 	raptor_uri *base;
-	int rc;
+	char *rewritten;
+	int rc, oom;
 	*rq_out = NULL;
 	rq = rasqal_new_query(rw, "sparql11", NULL);
 	if (!rq)
@@ -887,12 +1001,21 @@ static int prepare(rasqal_query **rq_out, rasqal_world *rw, raptor_world *raptor
 		rasqal_free_query(rq);
 		return kgr__error_set(KGR_EINVALID, "invalid base IRI '%s'", base_iri);
 	}
-	rc = rasqal_query_prepare(rq, (const unsigned char *)text, base);
+	rewritten = rewrite_values(text, &oom);
+	if (oom) {
+		rasqal_free_query(rq);
+		raptor_free_uri(base);
+		return kgr__error_set(KGR_ENOMEM, "out of memory");
+	}
+	rc = rasqal_query_prepare(rq, (const unsigned char *)(rewritten ? rewritten : text), base);
 	raptor_free_uri(base);
 	if (rc) {
 		rasqal_free_query(rq);
-		return parse_error(text);
+		rc = parse_error(rewritten ? rewritten : text);
+		free(rewritten);
+		return rc;
 	}
+	free(rewritten);
 	*rq_out = rq;
 	return 0;
 }

@@ -573,6 +573,13 @@ static int term_cmp(const kgr_sparql_term *a, const kgr_sparql_term *b)
 	return a->len < b->len ? -1 : a->len > b->len;
 }
 
+#define RDF_TYPE "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
+
+static int is_rdf_type(const kgr_sparql_term *t)
+{
+	return t->kind == KGR_TERM_IRI && t->len == strlen(RDF_TYPE) && !memcmp(t->value, RDF_TYPE, t->len);
+}
+
 static const kgr_sparql_result *sort_result;
 
 static int triple_order(const void *x, const void *y)
@@ -581,10 +588,22 @@ static int triple_order(const void *x, const void *y)
 	const kgr_sparql_term *c = sort_result->cells;
 	int d = term_cmp(&c[3 * i], &c[3 * j]);
 	if (!d)
+		d = is_rdf_type(&c[3 * j + 1]) - is_rdf_type(&c[3 * i + 1]);
+	if (!d)
 		d = term_cmp(&c[3 * i + 1], &c[3 * j + 1]);
 	if (!d)
 		d = i < j ? -1 : i > j;
 	return d;
+}
+
+static void put_predicate(buf *b, const kgr_sparql_term *t)
+{
+	if (is_rdf_type(t))
+		buf_puts(b, "a ");
+	else {
+		put_turtle_term(b, t);
+		buf_putc(b, ' ');
+	}
 }
 
 static int write_turtle(const kgr_sparql_result *r, FILE *f)
@@ -602,6 +621,8 @@ static int write_turtle(const kgr_sparql_result *r, FILE *f)
 	qsort(order, r->ntriples, sizeof(*order), triple_order);
 	for (i = 0; i < 3 * r->ntriples; i++) {
 		const kgr_sparql_term *t = &r->cells[i];
+		if (i % 3 == 1 && is_rdf_type(t))
+			continue; /* written as 'a' */
 		if (t->kind == KGR_TERM_IRI && (pi = prefix_of(t->value, t->len)) >= 0)
 			used[pi] = 1;
 		if (t->kind == KGR_TERM_LITERAL && !t->lang && t->datatype && !bare_number(t) &&
@@ -625,8 +646,7 @@ static int write_turtle(const kgr_sparql_result *r, FILE *f)
 				buf_puts(&b, " ,\n        ");
 			} else {
 				buf_puts(&b, " ;\n    ");
-				put_turtle_term(&b, &c[1]);
-				buf_putc(&b, ' ');
+				put_predicate(&b, &c[1]);
 			}
 		} else {
 			if (prev)
@@ -634,8 +654,7 @@ static int write_turtle(const kgr_sparql_result *r, FILE *f)
 			buf_putc(&b, '\n');
 			put_turtle_term(&b, &c[0]);
 			buf_puts(&b, "\n    ");
-			put_turtle_term(&b, &c[1]);
-			buf_putc(&b, ' ');
+			put_predicate(&b, &c[1]);
 		}
 		put_turtle_term(&b, &c[2]);
 		if (b.len > 65536 && (error = flush(f, &b)))

@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "kg/rdf_world.h"
@@ -105,14 +106,17 @@ static char *roqet_out(const char *data, const char *q, const char *format)
 	ck_assert_int_ge(fd, 0);
 	ck_assert_int_eq(write(fd, q, strlen(q)), (int)strlen(q));
 	close(fd);
-	snprintf(cmd, sizeof(cmd), "roqet -q -i sparql -D '%s' -r %s '%s' 2>/dev/null", data, format,
-		qpath);
+	/* graph results: roqet writes N-Triples when no result format is given */
+	snprintf(cmd, sizeof(cmd), "roqet -q -i sparql -D '%s' %s%s '%s' 2>/dev/null", data,
+		format ? "-r " : "", format ? format : "", qpath);
 	p = popen(cmd, "r");
 	ck_assert_msg(p != NULL, "cannot run roqet");
 	out = read_stream(p);
 	status = pclose(p);
 	unlink(qpath);
-	ck_assert_msg(status == 0, "roqet failed (status %d) on:\n%s\noutput:\n%s", status, q, out);
+	/* roqet exits with 2 when rasqal warned (it warns about every aggregate) */
+	ck_assert_msg(WIFEXITED(status) && (WEXITSTATUS(status) == 0 || WEXITSTATUS(status) == 2),
+		"roqet failed (status %d) on:\n%s\noutput:\n%s", status, q, out);
 	return out;
 }
 
@@ -121,11 +125,36 @@ static int cmp_lines(const void *a, const void *b)
 	return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
+/* roqet escapes non-ASCII characters in TSV as \\uXXXX; kgrec writes UTF-8. */
+static void decode_u_escapes(char *text)
+{
+	char *r = text, *w = text;
+	while (*r) {
+		unsigned int cp;
+		if (r[0] == '\\' && r[1] == 'u' && sscanf(r + 2, "%4x", &cp) == 1 && cp >= 0x80 && cp < 0x800) {
+			*w++ = (char)(0xC0 | (cp >> 6));
+			*w++ = (char)(0x80 | (cp & 0x3F));
+			r += 6;
+		} else if (r[0] == '\\' && r[1] == 'u' && sscanf(r + 2, "%4x", &cp) == 1 && cp >= 0x800) {
+			*w++ = (char)(0xE0 | (cp >> 12));
+			*w++ = (char)(0x80 | ((cp >> 6) & 0x3F));
+			*w++ = (char)(0x80 | (cp & 0x3F));
+			r += 6;
+		} else {
+			if (r[0] == '\\' && r[1])
+				*w++ = *r++;
+			*w++ = *r++;
+		}
+	}
+	*w = '\0';
+}
+
 /* Header line kept first; the other lines sorted unless @p ordered. Returns the row count. */
 static size_t normalise(char *text, int ordered, char **joined)
 {
 	char **lines = NULL, *save = NULL, *line;
 	size_t n = 0, i, len = 0;
+	decode_u_escapes(text);
 	for (line = strtok_r(text, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
 		lines = realloc(lines, (n + 1) * sizeof(*lines));
 		lines[n++] = line;
@@ -144,9 +173,9 @@ static size_t normalise(char *text, int ordered, char **joined)
 }
 
 /* The same rows as roqet (as multisets, or as sequences when @p ordered), and @p rows of them. */
-static void same_as_roqet(const char *q, int ordered, size_t rows)
+static void same_as_roqet2(const char *q, const char *roqet_q, int ordered, size_t rows)
 {
-	char *ours = kgrec_tsv(shop, q), *theirs = roqet_out(SHOP, q, "tsv");
+	char *ours = kgrec_tsv(shop, q), *theirs = roqet_out(SHOP, roqet_q, "tsv");
 	char *a, *b;
 	size_t na = normalise(ours, ordered, &a), nb = normalise(theirs, ordered, &b);
 	ck_assert_msg(!strcmp(a, b), "kgrec and roqet differ on\n%s\n--- kgrec\n%s--- roqet\n%s", q, a, b);
@@ -156,6 +185,11 @@ static void same_as_roqet(const char *q, int ordered, size_t rows)
 	free(theirs);
 	free(a);
 	free(b);
+}
+
+static void same_as_roqet(const char *q, int ordered, size_t rows)
+{
+	same_as_roqet2(q, q, ordered, rows);
 }
 
 static int term_is(const kgr_sparql_term *t, kgr_term_kind kind, const char *value)
@@ -183,7 +217,7 @@ END_TEST
 START_TEST(select_union)
 {
 	same_as_roqet(PFX "SELECT ?x ?label WHERE { { ?x skos:prefLabel ?label } UNION { ?x rdfs:label ?label } }",
-		0, 11);
+		0, 10);
 }
 END_TEST
 
@@ -198,15 +232,23 @@ END_TEST
 
 START_TEST(select_bind)
 {
+	/* a function call inside CONCAT gives garbage in rasqal 0.9.33: bind it first */
 	same_as_roqet(PFX "SELECT ?p ?discounted ?tag WHERE { ?p a schema:Product ; schema:price ?price ;"
-			  " schema:name ?n BIND(?price * 0.9 AS ?discounted) BIND(CONCAT(\"#\", UCASE(?n)) AS ?tag) }",
+			  " schema:name ?n BIND(?price * 0.9 AS ?discounted) BIND(UCASE(?n) AS ?u)"
+			  " BIND(CONCAT(\"#\", ?u) AS ?tag) }",
 		0, 5);
 }
 END_TEST
 
 START_TEST(select_values)
 {
-	same_as_roqet(PFX "SELECT ?p ?n WHERE { VALUES ?p { ex:p2 ex:p4 ex:nothing } ?p schema:name ?n }", 0, 2);
+	/* kgrec rewrites the one-variable form, which rasqal 0.9.33 misreads (or crashes on) */
+	same_as_roqet2(PFX "SELECT ?p ?n WHERE { VALUES ?p { ex:p2 ex:p4 ex:nothing } ?p schema:name ?n }",
+		PFX "SELECT ?p ?n WHERE { VALUES (?p) { (ex:p2) (ex:p4) (ex:nothing) } ?p schema:name ?n }", 0, 2);
+	same_as_roqet2(PFX "SELECT ?p ?n WHERE { ?p schema:name ?n { VALUES $p { ex:p2 \"}\" 7 } } }",
+		PFX "SELECT ?p ?n WHERE { ?p schema:name ?n { VALUES (?p) { (ex:p2) (\"}\") (7) } } }", 0, 1);
+	same_as_roqet(PFX "SELECT ?p ?r WHERE { ?p schema:ratingValue ?r } VALUES (?p ?r) { (ex:p1 4) (ex:p2 4) (UNDEF 3) }",
+		0, 2);
 }
 END_TEST
 
@@ -307,7 +349,7 @@ START_TEST(construct)
 	size_t na, nb;
 	ck_assert_int_eq(kgr_sparql_result_kind(r), KGR_SPARQL_GRAPH);
 	ours = write_to_string(r, KGR_SPARQL_FORMAT_NTRIPLES);
-	theirs = roqet_out(SHOP, q, "ntriples");
+	theirs = roqet_out(SHOP, q, NULL);
 	/* rasqal's CONSTRUCT keeps duplicate triples (one per solution); compare as sets */
 	na = normalise(ours, 0, &a);
 	nb = normalise(theirs, 0, &b);
@@ -402,6 +444,15 @@ START_TEST(named_graphs)
 	r = query_ok(graphs, PFX "SELECT ?s ?n WHERE { ?s schema:name ?n }");
 	ck_assert_uint_eq(kgr_sparql_result_row_count(r), 3);
 	kgr_sparql_result_free(r);
+	r = query_ok(graphs, PFX "SELECT ?s ?p WHERE { ?s ?p \"Road Runner 2\" }");
+	ck_assert_uint_eq(kgr_sparql_result_row_count(r), 1);
+	kgr_sparql_result_free(r);
+	r = query_ok(graphs, PFX "SELECT ?p ?o WHERE { ex:p1 ?p ?o }");
+	ck_assert_uint_eq(kgr_sparql_result_row_count(r), 2);
+	kgr_sparql_result_free(r);
+	r = query_ok(graphs, PFX "SELECT * WHERE { ?s ?p ?o }");
+	ck_assert_uint_eq(kgr_sparql_result_row_count(r), 5);
+	kgr_sparql_result_free(r);
 
 	r = query_ok(graphs, PFX "SELECT DISTINCT ?g WHERE { GRAPH ?g { ex:p2 ?p ?o } } ORDER BY ?g");
 	ck_assert_uint_eq(kgr_sparql_result_row_count(r), 2);
@@ -465,7 +516,7 @@ START_TEST(syntax_error)
 	ck_assert_int_eq(kgr_sparql_query(&r, shop, "SELECT ?x\nWHERE { ?x ?p ?o .\n  FILTER(?x = ) }", NULL),
 		KGR_EPARSE);
 	ck_assert_ptr_null(r);
-	ck_assert_str_eq(kgr_error_last(), "SPARQL syntax error at line 3, column 14: syntax error, unexpected ')'");
+	ck_assert_str_eq(kgr_error_last(), "SPARQL syntax error at line 3, column 15: syntax error, unexpected ')'");
 
 	ck_assert_int_eq(kgr_sparql_query(&r, shop, "SELECT * WHERE { ?x foo:bar ?y }", NULL), KGR_EPARSE);
 	ck_assert_msg(strstr(kgr_error_last(), "foo:bar") != NULL, "message: %s", kgr_error_last());
@@ -541,10 +592,9 @@ START_TEST(format_graphs)
 	kgr_sparql_result *r = query_ok(shop, PFX "CONSTRUCT { ex:p3 ?p ?o } WHERE { ex:p3 ?p ?o FILTER(?p != rdfs:label) }");
 	char *ttl = write_to_string(r, KGR_SPARQL_FORMAT_TURTLE), *nt, *table;
 	ck_assert_str_eq(ttl,
-		"@prefix rdf: <http://www.w3.org/1999/02/22-rdf-syntax-ns#> .\n"
 		"@prefix schema: <http://schema.org/> .\n"
 		"\n<" EX "p3>\n"
-		"    rdf:type schema:Product ;\n"
+		"    a schema:Product ;\n"
 		"    schema:brand <" EX "acme> ;\n"
 		"    schema:category <" EX "footwear> ;\n"
 		"    schema:name \"City Walker\" ;\n"
@@ -567,12 +617,12 @@ START_TEST(format_table)
 	kgr_sparql_result *r = query_ok(shop, PFX "SELECT ?b ?n WHERE { ?b a schema:Brand ; schema:name ?n } ORDER BY ?n");
 	char *table = write_to_string(r, KGR_SPARQL_FORMAT_TABLE);
 	ck_assert_str_eq(table,
-		"+-------------------------------------+----------+\n"
-		"| ?b                                  | ?n       |\n"
-		"+-------------------------------------+----------+\n"
-		"| <http://example.org/shop/acme>      | \"Acme\"   |\n"
-		"| <http://example.org/shop/zenith>    | \"Zenith\" |\n"
-		"+-------------------------------------+----------+\n");
+		"+----------------------------------+----------+\n"
+		"| ?b                               | ?n       |\n"
+		"+----------------------------------+----------+\n"
+		"| <http://example.org/shop/acme>   | \"Acme\"   |\n"
+		"| <http://example.org/shop/zenith> | \"Zenith\" |\n"
+		"+----------------------------------+----------+\n");
 	free(table);
 	kgr_sparql_result_free(r);
 }
@@ -580,7 +630,7 @@ END_TEST
 
 /* ---- the librdf storage module ---- */
 
-START_TEST(librdf_storage)
+START_TEST(storage_module)
 {
 	librdf_world *w = kgr__rdf_lock();
 	librdf_storage *st;
@@ -595,8 +645,8 @@ START_TEST(librdf_storage)
 	ck_assert_ptr_nonnull(st);
 	m = librdf_new_model(w, st, NULL);
 	ck_assert_ptr_nonnull(m);
-	/* 7 quads, 6 distinct triples */
-	ck_assert_int_eq(librdf_model_size(m), 6);
+	/* 6 quads, 5 distinct triples */
+	ck_assert_int_eq(librdf_model_size(m), 5);
 
 	pat = librdf_new_statement_from_nodes(w, NULL,
 		librdf_new_node_from_uri_string(w, (const unsigned char *)"http://schema.org/name"), NULL);
@@ -625,7 +675,7 @@ START_TEST(librdf_storage)
 	librdf_statement_set_subject(pat, librdf_new_node_from_uri_string(w, (const unsigned char *)EX "p1"));
 	ck_assert_int_ne(librdf_model_add_statement(m, pat), 0);
 	ck_assert_int_eq(librdf_model_contains_statement(m, pat), 0);
-	ck_assert_int_eq(librdf_model_size(m), 6);
+	ck_assert_int_eq(librdf_model_size(m), 5);
 
 	librdf_free_node(g1);
 	librdf_free_statement(pat);
@@ -666,7 +716,7 @@ static Suite *sparql_suite(void)
 	tcase_add_test(tc, format_json_csv);
 	tcase_add_test(tc, format_graphs);
 	tcase_add_test(tc, format_table);
-	tcase_add_test(tc, librdf_storage);
+	tcase_add_test(tc, storage_module);
 	suite_add_tcase(s, tc);
 	return s;
 }
