@@ -12,6 +12,7 @@
  * and SPARQL Update is refused. */
 #include "kg/rdf_world.h"
 #include "kg/sparql_result.h"
+#include "kg/store_internal.h"
 
 #include <ctype.h>
 #include <stdlib.h>
@@ -1284,6 +1285,9 @@ int kgr_sparql_query(kgr_sparql_result **out, const kgr_store *store, const char
 		opts = &defaults;
 	if (!query)
 		return kgr__error_set(KGR_EINVALID, "no SPARQL query given");
+	if (!store->finalized)
+		return kgr__error_set(KGR_EINVALID,
+			"the store is still loading: call kgr_store_finalize() before querying it");
 	if (tried_update(query))
 		return kgr__error_set(KGR_EUNSUPPORTED,
 			"SPARQL Update is not supported: a kgrec store is a read-only snapshot "

@@ -540,6 +540,20 @@ START_TEST(unsupported)
 }
 END_TEST
 
+START_TEST(not_finalized)
+{
+	kgr_store *s = NULL;
+	kgr_sparql_result *r = NULL;
+	ck_assert_int_eq(kgr_store_new(&s, 0), 0);
+	ck_assert_int_eq(kgr_store_load_rdf(s, SHOP, NULL, NULL), 0);
+	ck_assert_int_eq(kgr_sparql_query(&r, s, "ASK { ?s ?p ?o }", NULL), KGR_EINVALID);
+	ck_assert_str_eq(kgr_error_last(),
+		"the store is still loading: call kgr_store_finalize() before querying it");
+	ck_assert_ptr_null(r);
+	kgr_store_free(s);
+}
+END_TEST
+
 START_TEST(formats_errors)
 {
 	kgr_sparql_format f = KGR_SPARQL_FORMAT_TABLE;
@@ -712,6 +726,7 @@ static Suite *sparql_suite(void)
 	tcase_add_test(tc, time_limit);
 	tcase_add_test(tc, syntax_error);
 	tcase_add_test(tc, unsupported);
+	tcase_add_test(tc, not_finalized);
 	tcase_add_test(tc, formats_errors);
 	tcase_add_test(tc, format_json_csv);
 	tcase_add_test(tc, format_graphs);
