@@ -899,13 +899,94 @@ static int exec_error(exec_ctx *ex, const kgr_sparql_options *opts, const char *
 		log->errors ? log->message : "rasqal gave no reason");
 }
 
+/* Solution modifiers kgrec applies itself: rasqal 0.9.33 leaks about 2 KB on every
+ * SELECT DISTINCT, so a top-level DISTINCT (and the OFFSET / LIMIT that come after it in
+ * the algebra) is taken off the rasqal query and done while reading the rows. */
+typedef struct {
+	int distinct;
+	long offset, limit; /* -1: none */
+	uint64_t *hashes;
+	size_t *rows;
+	size_t cap, count;
+} row_filter;
+
+static uint64_t row_hash(const kgr_sparql_result *r, size_t row)
+{
+	uint64_t h = 1469598103934665603ull;
+	size_t c;
+	for (c = 0; c < r->ncols; c++) {
+		const kgr_sparql_term *t = &r->cells[row * r->ncols + c];
+		h = kgr__hash64(t->value ? t->value : "", t->len, h ^ (uint64_t)t->kind);
+		if (t->lang)
+			h = kgr__hash64(t->lang, strlen(t->lang), h);
+		if (t->datatype)
+			h = kgr__hash64(t->datatype, strlen(t->datatype), h);
+	}
+	return h;
+}
+
+static int opt_eq(const char *a, const char *b)
+{
+	return a == b || (a && b && !strcmp(a, b));
+}
+
+static int rows_equal(const kgr_sparql_result *r, size_t a, size_t b)
+{
+	size_t c;
+	for (c = 0; c < r->ncols; c++) {
+		const kgr_sparql_term *x = &r->cells[a * r->ncols + c], *y = &r->cells[b * r->ncols + c];
+		if (x->kind != y->kind || x->len != y->len || (x->len && memcmp(x->value, y->value, x->len)) ||
+			!opt_eq(x->lang, y->lang) || !opt_eq(x->datatype, y->datatype))
+			return 0;
+	}
+	return 1;
+}
+
+/* 1 when row @p row (the last one read) repeats an earlier row, else records it; -1 on OOM. */
+static int seen_row(row_filter *f, const kgr_sparql_result *r, size_t row)
+{
+	uint64_t h = row_hash(r, row);
+	size_t i;
+	if (f->count * 2 >= f->cap) {
+		size_t cap = f->cap ? f->cap * 2 : 256, j;
+		uint64_t *hashes = calloc(cap, sizeof(*hashes));
+		size_t *rows = calloc(cap, sizeof(*rows));
+		if (!hashes || !rows) {
+			free(hashes);
+			free(rows);
+			return -1;
+		}
+		for (j = 0; j < f->cap; j++) {
+			if (!f->rows[j])
+				continue;
+			i = (size_t)f->hashes[j] & (cap - 1);
+			while (rows[i])
+				i = (i + 1) & (cap - 1);
+			hashes[i] = f->hashes[j];
+			rows[i] = f->rows[j];
+		}
+		free(f->hashes);
+		free(f->rows);
+		f->hashes = hashes;
+		f->rows = rows;
+		f->cap = cap;
+	}
+	for (i = (size_t)h & (f->cap - 1); f->rows[i]; i = (i + 1) & (f->cap - 1))
+		if (f->hashes[i] == h && rows_equal(r, f->rows[i] - 1, row))
+			return 1;
+	f->hashes[i] = h;
+	f->rows[i] = row + 1; /* 0 marks an empty slot */
+	f->count++;
+	return 0;
+}
+
 /* Reads all results of an executed query into @p r. */
 static int collect(kgr_sparql_result **out, rasqal_query_results *res, exec_ctx *ex,
-	const kgr_sparql_options *opts)
+	const kgr_sparql_options *opts, row_filter *f)
 {
 	kgr_sparql_result *r = NULL;
 	int error = 0;
-	size_t limit = opts->max_rows;
+	size_t limit = opts->max_rows, skip = f->offset > 0 ? (size_t)f->offset : 0;
 
 	if (rasqal_query_results_is_boolean(res)) {
 		int b = rasqal_query_results_get_boolean(res);
@@ -933,10 +1014,14 @@ static int collect(kgr_sparql_result **out, rasqal_query_results *res, exec_ctx 
 				goto cleanup;
 			}
 		}
+		/* rows before skip are read (DISTINCT needs them) and dropped at the end */
 		while (!rasqal_query_results_finished(res)) {
+			int dup = 0;
 			if (ex->timed_out || ex->oom)
 				break;
-			if (limit && r->nrows >= limit) {
+			if (f->limit >= 0 && r->nrows >= skip + (size_t)f->limit)
+				break;
+			if (limit && r->nrows >= skip + limit) {
 				r->truncated = 1;
 				break;
 			}
@@ -946,9 +1031,23 @@ static int collect(kgr_sparql_result **out, rasqal_query_results *res, exec_ctx 
 					goto cleanup;
 				}
 			}
-			r->nrows++;
+			if (f->distinct && (dup = seen_row(f, r, r->nrows)) < 0) {
+				error = kgr__error_set(KGR_ENOMEM, "out of memory");
+				goto cleanup;
+			}
+			if (dup)
+				r->ncells -= r->ncols;
+			else
+				r->nrows++;
 			if (rasqal_query_results_next(res))
 				break;
+		}
+		if (skip) {
+			size_t drop = skip < r->nrows ? skip : r->nrows;
+			memmove(r->cells, r->cells + drop * r->ncols,
+				(r->nrows - drop) * r->ncols * sizeof(*r->cells));
+			r->nrows -= drop;
+			r->ncells = r->nrows * r->ncols;
 		}
 	} else if (rasqal_query_results_is_graph(res)) {
 		raptor_statement *st;
@@ -1039,17 +1138,33 @@ static int execute(kgr_sparql_result **out, rasqal_query *rq, exec_ctx *ex,
 	const kgr_sparql_options *opts)
 {
 	rasqal_query_results *res;
+	row_filter f;
 	int error;
 	if (has_operator(rasqal_query_get_query_graph_pattern(rq), RASQAL_GRAPH_PATTERN_OPERATOR_MINUS))
 		return kgr__error_set(KGR_EUNSUPPORTED,
 			"SPARQL MINUS is not supported by rasqal 0.9.33; write OPTIONAL { ... } "
 			"FILTER(!BOUND(?v)) instead (docs/SPARQL.md)");
+	memset(&f, 0, sizeof(f));
+	f.offset = f.limit = -1;
+	if (rasqal_query_get_verb(rq) == RASQAL_QUERY_VERB_SELECT && rasqal_query_get_distinct(rq)) {
+		f.distinct = 1;
+		f.limit = rasqal_query_get_limit(rq);
+		f.offset = rasqal_query_get_offset(rq);
+		rasqal_query_set_distinct(rq, 0);
+		rasqal_query_set_limit(rq, -1);
+		rasqal_query_set_offset(rq, -1);
+	}
 	rasqal_query_set_user_data(rq, ex);
 	res = rasqal_query_execute(rq);
-	if (!res)
-		return exec_error(ex, opts, "execution");
-	error = collect(out, res, ex, opts);
+	if (!res) {
+		error = exec_error(ex, opts, "execution");
+		goto cleanup;
+	}
+	error = collect(out, res, ex, opts, &f);
 	rasqal_free_query_results(res);
+cleanup:
+	free(f.hashes);
+	free(f.rows);
 	return error;
 }
 
@@ -1127,7 +1242,8 @@ cleanup:
 }
 
 /* Rewrites "DESCRIBE ?a <iri> ... WHERE { P } modifiers" to
- * "SELECT DISTINCT ?a ... WHERE { P } modifiers" (or SELECT DISTINCT * for DESCRIBE *). */
+ * "SELECT ?a ... WHERE { P } modifiers" (or SELECT * for DESCRIBE *); the resources found
+ * are deduplicated while describing them. */
 static char *describe_to_select(const char *text, raptor_sequence *seq, int wildcard)
 {
 	const char *kw = find_keyword(text, text, "DESCRIBE", 0), *body;
@@ -1152,7 +1268,7 @@ static char *describe_to_select(const char *text, raptor_sequence *seq, int wild
 	n = (size_t)(kw - text);
 	memcpy(sql, text, n);
 	p = sql + n;
-	p += sprintf(p, "SELECT DISTINCT");
+	p += sprintf(p, "SELECT");
 	if (wildcard) {
 		p += sprintf(p, " *");
 	} else {
@@ -1295,6 +1411,10 @@ int kgr_sparql_query(kgr_sparql_result **out, const kgr_store *store, const char
 	memset(&ex, 0, sizeof(ex));
 	ex.magic = EXEC_MAGIC;
 	ex.store = store;
+
+	if (!(w = kgr__rdf_lock()))
+		return kgr_error_last_code();
+	/* the time limit counts from here: waiting for another query's turn is not included */
 	if (opts->timeout_ms) {
 		clock_gettime(CLOCK_MONOTONIC, &ex.deadline);
 		ex.deadline.tv_sec += opts->timeout_ms / 1000;
@@ -1305,9 +1425,6 @@ int kgr_sparql_query(kgr_sparql_result **out, const kgr_store *store, const char
 		}
 		ex.has_deadline = 1;
 	}
-
-	if (!(w = kgr__rdf_lock()))
-		return kgr_error_last_code();
 	ex.rw = librdf_world_get_rasqal(w);
 	ex.raptor = librdf_world_get_raptor(w);
 	if (!registered) {
