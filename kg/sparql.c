@@ -981,8 +981,8 @@ static int seen_row(row_filter *f, const kgr_sparql_result *r, size_t row)
 }
 
 /* Reads all results of an executed query into @p r. */
-static int collect(kgr_sparql_result **out, rasqal_query_results *res, exec_ctx *ex,
-	const kgr_sparql_options *opts, row_filter *f)
+static int collect(kgr_sparql_result **out, rasqal_query *rq, rasqal_query_results *res,
+	exec_ctx *ex, const kgr_sparql_options *opts, row_filter *f)
 {
 	kgr_sparql_result *r = NULL;
 	int error = 0;
@@ -997,6 +997,11 @@ static int collect(kgr_sparql_result **out, rasqal_query_results *res, exec_ctx 
 		r->boolean = b > 0;
 	} else if (rasqal_query_results_is_bindings(res)) {
 		int n = rasqal_query_results_get_bindings_count(res), i;
+		/* rasqal 0.9.33 knows the result's variables only once it has a row: for an empty
+		 * result the columns come from the query's projection */
+		raptor_sequence *projected = n > 0 ? NULL : rasqal_query_get_bound_variable_sequence(rq);
+		if (projected)
+			n = raptor_sequence_size(projected);
 		if (!(r = kgr__sparql_result_new(KGR_SPARQL_BINDINGS)))
 			return kgr__error_set(KGR_ENOMEM, "out of memory");
 		r->ncols = n > 0 ? (size_t)n : 0;
@@ -1006,7 +1011,13 @@ static int collect(kgr_sparql_result **out, rasqal_query_results *res, exec_ctx 
 			goto cleanup;
 		}
 		for (i = 0; i < n; i++) {
-			const char *name = (const char *)rasqal_query_results_get_binding_name(res, i);
+			const char *name;
+			if (projected) {
+				rasqal_variable *v = raptor_sequence_get_at(projected, i);
+				name = v ? (const char *)v->name : NULL;
+			} else {
+				name = (const char *)rasqal_query_results_get_binding_name(res, i);
+			}
 			if (!name)
 				name = "";
 			if (!(r->cols[i] = kgr__sparql_strdup(r, name, strlen(name)))) {
@@ -1015,7 +1026,7 @@ static int collect(kgr_sparql_result **out, rasqal_query_results *res, exec_ctx 
 			}
 		}
 		/* rows before skip are read (DISTINCT needs them) and dropped at the end */
-		while (!rasqal_query_results_finished(res)) {
+		while (!projected && !rasqal_query_results_finished(res)) {
 			int dup = 0;
 			if (ex->timed_out || ex->oom)
 				break;
@@ -1107,6 +1118,8 @@ static int prepare(rasqal_query **rq_out, rasqal_world *rw, raptor_world *raptor
 		raptor_free_uri(base);
 		return kgr__error_set(KGR_ENOMEM, "out of memory");
 	}
+	/* nothing is ever fetched: FROM graphs are ignored, SERVICE is refused */
+	rasqal_query_set_feature(rq, RASQAL_FEATURE_NO_NET, 1);
 	rc = rasqal_query_prepare(rq, (const unsigned char *)(rewritten ? rewritten : text), base);
 	raptor_free_uri(base);
 	if (rc) {
@@ -1140,6 +1153,9 @@ static int execute(kgr_sparql_result **out, rasqal_query *rq, exec_ctx *ex,
 	rasqal_query_results *res;
 	row_filter f;
 	int error;
+	if (has_operator(rasqal_query_get_query_graph_pattern(rq), RASQAL_GRAPH_PATTERN_OPERATOR_SERVICE))
+		return kgr__error_set(KGR_EUNSUPPORTED,
+			"SPARQL SERVICE (federated query) is not supported: a kgrec query reads only its store");
 	if (has_operator(rasqal_query_get_query_graph_pattern(rq), RASQAL_GRAPH_PATTERN_OPERATOR_MINUS))
 		return kgr__error_set(KGR_EUNSUPPORTED,
 			"SPARQL MINUS is not supported by rasqal 0.9.33; write OPTIONAL { ... } "
@@ -1160,7 +1176,7 @@ static int execute(kgr_sparql_result **out, rasqal_query *rq, exec_ctx *ex,
 		error = exec_error(ex, opts, "execution");
 		goto cleanup;
 	}
-	error = collect(out, res, ex, opts, &f);
+	error = collect(out, rq, res, ex, opts, &f);
 	rasqal_free_query_results(res);
 cleanup:
 	free(f.hashes);
