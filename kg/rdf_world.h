@@ -43,7 +43,7 @@ void kgr__rdf_raptor_log(void *user_data, raptor_log_message *message);
  */
 librdf_storage *kgr__rdf_storage_new(librdf_world *world, const kgr_store *store);
 
-/** The store under a storage made by kgr__rdf_storage_new(), or NULL for another storage. */
+/** The store under a storage made by kgr__rdf_storage_new() (only for those). */
 const kgr_store *kgr__rdf_storage_store(librdf_storage *storage);
 
 /** librdf node for a store term (world locked); NULL for an invalid id. */

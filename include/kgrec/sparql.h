@@ -6,7 +6,7 @@
  * The dataset a query sees is the store itself: the default graph is the union (RDF merge)
  * of all graphs of the store, and every named graph of the store is available to
  * `GRAPH <iri> { ... }` and `GRAPH ?g { ... }`. `FROM` and `FROM NAMED` clauses are
- * ignored (nothing is ever loaded from the network). SELECT, ASK and CONSTRUCT are
+ * ignored and SERVICE is refused (nothing is ever fetched from the network). SELECT, ASK and CONSTRUCT are
  * evaluated by rasqal; DESCRIBE is answered with the Concise Bounded Description of each
  * resource named or matched; SPARQL Update is refused (the store is read-only).
  *
@@ -79,8 +79,8 @@ typedef struct {
  * @return 0;
  *   KGR_EPARSE for a syntax error (the message gives rasqal's message, the line and, when
  *   it can be told, the column);
- *   KGR_EUNSUPPORTED for SPARQL Update and for constructs rasqal cannot execute (message
- *   names the construct and the workaround);
+ *   KGR_EUNSUPPORTED for SPARQL Update, SERVICE, and MINUS (which rasqal cannot execute;
+ *   the message gives the workaround);
  *   KGR_ETIMEOUT when opts->timeout_ms passed (message gives the limit);
  *   KGR_EINVALID when the store is not finalized;
  *   KGR_ENOMEM; KGR_ERROR when rasqal fails while executing (its message).
