@@ -6,9 +6,10 @@
  * The dataset a query sees is the store itself: the default graph is the union (RDF merge)
  * of all graphs of the store, and every named graph of the store is available to
  * `GRAPH <iri> { ... }` and `GRAPH ?g { ... }`. `FROM` and `FROM NAMED` clauses are
- * ignored and SERVICE is refused (nothing is ever fetched from the network). SELECT, ASK and CONSTRUCT are
- * evaluated by rasqal; DESCRIBE is answered with the Concise Bounded Description of each
- * resource named or matched; SPARQL Update is refused (the store is read-only).
+ * ignored and SERVICE is refused: nothing is ever fetched from the network. SELECT, ASK
+ * and CONSTRUCT are evaluated by rasqal; DESCRIBE is answered with the Concise Bounded
+ * Description of each resource named or matched; SPARQL Update is refused (the store is
+ * read-only).
  *
  * Thread safety: librdf and rasqal are not thread-safe, so every call of kgr_sparql_query()
  * takes one process-wide lock: queries from several threads are serialised. A result,
