@@ -2,6 +2,7 @@
  * graph queries, DESCRIBE, named graphs, limits, errors, the formats and the librdf storage
  * module. */
 #include <check.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -530,6 +531,41 @@ START_TEST(time_limit)
 }
 END_TEST
 
+/* Queries from several threads are serialised by kgrec's lock; each thread gets its own
+ * results and its own error messages. */
+static void *query_thread(void *arg)
+{
+	long id = (long)arg, i, bad = 0;
+	for (i = 0; i < 20; i++) {
+		kgr_sparql_result *r = NULL;
+		if (id % 2 == 0) {
+			if (kgr_sparql_query(&r, shop, PFX "SELECT ?p ?n WHERE { ?p a schema:Product ; schema:name ?n }", NULL) ||
+				kgr_sparql_result_row_count(r) != 5)
+				bad++;
+		} else {
+			if (kgr_sparql_query(&r, shop, "SELECT ?x WHERE { ?x ?y }", NULL) != KGR_EPARSE ||
+				!strstr(kgr_error_last(), "unexpected '}'"))
+				bad++;
+		}
+		kgr_sparql_result_free(r);
+	}
+	return (void *)bad;
+}
+
+START_TEST(threads)
+{
+	pthread_t t[4];
+	long i;
+	void *bad;
+	for (i = 0; i < 4; i++)
+		ck_assert_int_eq(pthread_create(&t[i], NULL, query_thread, (void *)i), 0);
+	for (i = 0; i < 4; i++) {
+		ck_assert_int_eq(pthread_join(t[i], &bad), 0);
+		ck_assert_msg(bad == NULL, "thread %ld: %ld bad answers", i, (long)bad);
+	}
+}
+END_TEST
+
 /* ---- errors ---- */
 
 START_TEST(syntax_error)
@@ -767,6 +803,7 @@ static Suite *sparql_suite(void)
 	tcase_add_test(tc, named_graphs);
 	tcase_add_test(tc, row_limit);
 	tcase_add_test(tc, time_limit);
+	tcase_add_test(tc, threads);
 	tcase_add_test(tc, syntax_error);
 	tcase_add_test(tc, unsupported);
 	tcase_add_test(tc, not_finalized);
