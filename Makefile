@@ -31,7 +31,7 @@ check: build
 check-asan: deps
 	cmake -S . -B $(BUILD)-asan -DCMAKE_BUILD_TYPE=Debug -DKGR_SANITIZE=ON -DKGR_WERROR=$(WERROR) $(CMAKE_FLAGS)
 	cmake --build $(BUILD)-asan -j2
-	cd $(BUILD)-asan && ASAN_OPTIONS=detect_leaks=1 ctest --output-on-failure -j2
+	cd $(BUILD)-asan && ASAN_OPTIONS=detect_leaks=1 LSAN_OPTIONS=suppressions=$(CURDIR)/tests/sanitizers/lsan.supp ctest --output-on-failure -j2
 
 # The unit suites under valgrind (slow; not part of check).
 check-valgrind: build
