@@ -611,10 +611,11 @@ static int run(kgr_recs **out, const kgr_graph *g, kgr_id user, kgr_id item,
 		c->feat[KGR_FEAT_HUB] = st.hub_share;
 		c->score = kgr__ranker_score(w, c->feat, c->parts);
 	}
-	if (o->require_path) {
+	{
+		/* a far PageRank hit with no path within 3 hops explains nothing: never pad with it */
 		size_t m = 0;
 		for (i = 0; i < n_cand; i++)
-			if (x.c[i].n_paths)
+			if (x.c[i].n_paths || (!o->require_path && x.c[i].gens != (1u << KGR_GEN_PPR)))
 				x.c[m++] = x.c[i];
 		n_cand = m;
 	}
@@ -650,11 +651,11 @@ static int run(kgr_recs **out, const kgr_graph *g, kgr_id user, kgr_id item,
 	if (r->n < o->k) {
 		int e;
 		if (n_excluded)
-			e = note(r, "only %zu of %zu items could be recommended: %zu items are excluded "
-				    "(seen or asked to exclude) and nothing else is connected",
+			e = note(r, "only %zu of %zu items could be recommended: %zu excluded (seen or asked "
+				    "to exclude), nothing else connected closely enough",
 				r->n, o->k, n_excluded);
 		else
-			e = note(r, "only %zu of %zu items could be recommended: nothing else is connected",
+			e = note(r, "only %zu of %zu items could be recommended: nothing else connected closely enough",
 				r->n, o->k);
 		if (e < 0) {
 			error = kgr__error_set(KGR_ENOMEM, "out of memory");
