@@ -135,6 +135,8 @@ double *kgr__map_put(kgr__map *m, uint32_t node);
 void kgr__map_reset(kgr__map *m);
 
 /* ---- ppr.c ---- */
+/* Residual threshold of the push in kgr_recommend() (a benchmark knob). */
+extern double kgr__ppr_eps;
 /* Andersen-Chung-Lang forward push. seeds/w: the teleport distribution (normalised inside).
  * Result in sc->maps[KGR__MAP_P]. Returns 0 or KGR_ENOMEM. */
 int kgr__ppr_push(const kgr_graph *g, kgr__scratch *sc, const uint32_t *seeds, const double *w,

@@ -19,11 +19,11 @@
 
 #define MAX_PARENTS 3
 #define SRC_DEGREE_CAP 2000
-#define SRC_USERS_CAP 50
-#define M2_PER_NODE_CAP 300
-#define M2_TOTAL_CAP 20000
+#define SRC_USERS_CAP 20
+#define M2_PER_NODE_CAP 100
+#define M2_TOTAL_CAP 5000
 #define CAND_DEGREE_CAP 1000
-#define CAND_USERS_CAP 200
+#define CAND_USERS_CAP 50
 #define MAX_FOUND 64
 
 
@@ -33,6 +33,8 @@ typedef struct {
 	uint32_t nodes[4];
 	kgr_edge e[3];
 	double score;
+	int check;      /* 1: steps through another user, not yet checked against the store;
+	                   -1: checked and absent (a live event) */
 } found_path;
 
 static double spec(const kgr_graph *g, uint32_t node)
@@ -182,7 +184,7 @@ static kgr_id action_of(const kgr_graph *g, uint32_t ix)
 
 /* Steps through another user are only evidence when the store holds the triple (a live
  * event added after the snapshot does not). */
-static int user_edges(const kgr_graph *g, uint32_t ix_src, uint32_t ix_cand, kgr_edge *e)
+static void user_edges(const kgr_graph *g, uint32_t ix_src, uint32_t ix_cand, kgr_edge *e)
 {
 	const kgr_interaction *a = &g->ints[ix_src], *b = &g->ints[ix_cand];
 	e[0].s = a->user;
@@ -193,8 +195,17 @@ static int user_edges(const kgr_graph *g, uint32_t ix_src, uint32_t ix_cand, kgr
 	e[1].p = action_of(g, ix_cand);
 	e[1].o = b->item;
 	e[1].reversed = 0;
-	return e[0].p && e[1].p && kgr_store_count(g->store, e[0].s, e[0].p, e[0].o) > 0 &&
-		kgr_store_count(g->store, e[1].s, e[1].p, e[1].o) > 0;
+}
+
+/* Checked only for the paths about to be returned: two index lookups each. */
+static int path_ok(const kgr_graph *g, found_path *p)
+{
+	if (p->check == 1)
+		p->check = p->e[0].p && p->e[1].p && kgr_store_count(g->store, p->e[0].s, p->e[0].p, p->e[0].o) > 0 &&
+				kgr_store_count(g->store, p->e[1].s, p->e[1].p, p->e[1].o) > 0
+			? 0
+			: -1;
+	return p->check == 0;
 }
 
 static int cmp_found(const void *a, const void *b)
@@ -361,8 +372,8 @@ void kgr__paths_find(kgr__req *rq, uint32_t c, kgr_path *paths, size_t *n_paths,
 				p.nodes[0] = s;
 				p.nodes[1] = u;
 				p.nodes[2] = c;
-				if (!user_edges(g, pa->ix, ix, p.e))
-					continue;
+				user_edges(g, pa->ix, ix, p.e);
+				p.check = 1;
 				p.score = path_score(rq, &p);
 				push_found(f, &n, &p);
 				total++;
@@ -379,15 +390,19 @@ void kgr__paths_find(kgr__req *rq, uint32_t c, kgr_path *paths, size_t *n_paths,
 		for (j = 0; j < n_chosen; j++)
 			if (same_pattern(&f[i], &f[chosen[j]]))
 				break;
-		if (j == n_chosen)
+		if (j == n_chosen && path_ok(g, &f[i]))
 			chosen[n_chosen++] = i;
 	}
 	for (i = 0; i < n && n_chosen < KGR_MAX_PATHS; i++) {
 		for (j = 0; j < n_chosen; j++)
 			if (chosen[j] == i)
 				break;
-		if (j == n_chosen)
+		if (j == n_chosen && path_ok(g, &f[i]))
 			chosen[n_chosen++] = i;
+	}
+	if (n_chosen == 0) {
+		free(f);
+		return;
 	}
 	/* keep them in score order */
 	for (i = 1; i < n_chosen; i++)
@@ -416,17 +431,20 @@ void kgr__paths_find(kgr__req *rq, uint32_t c, kgr_path *paths, size_t *n_paths,
 	}
 	*n_paths = n_chosen;
 	st->n_found = total;
-	st->shortest = (int)f[0].hops;
-	for (i = 1; i < n; i++)
-		if ((int)f[i].hops < st->shortest)
+	st->shortest = 0;
+	for (i = 0; i < n; i++)
+		if (f[i].check != -1 && (!st->shortest || (int)f[i].hops < st->shortest))
 			st->shortest = (int)f[i].hops;
-	st->recency = rq->src[f[0].src].recency;
-	if (f[0].hops > 1) {
-		uint32_t hubs = 0;
-		for (j = 1; j < f[0].hops; j++)
-			if (g->flags[f[0].nodes[j]] & KGR__NODE_HUB)
-				hubs++;
-		st->hub_share = (double)hubs / (double)(f[0].hops - 1);
+	{
+		const found_path *best = &f[chosen[0]];
+		st->recency = rq->src[best->src].recency;
+		if (best->hops > 1) {
+			uint32_t hubs = 0;
+			for (j = 1; j < best->hops; j++)
+				if (g->flags[best->nodes[j]] & KGR__NODE_HUB)
+					hubs++;
+			st->hub_share = (double)hubs / (double)(best->hops - 1);
+		}
 	}
 	free(f);
 }

@@ -16,14 +16,15 @@
 #define EXPLAIN_SOURCES 50
 #define QUERY_SOURCES 5
 #define PPR_ALPHA 0.15
-#define PPR_EPS 1e-5
 #define PPR_TOP 300
-#define COVISIT_USERS 100
-#define COVISIT_WINDOW 25
+#define COVISIT_USERS 30
+#define COVISIT_WINDOW 10
 #define SEQ_LAST 3
-#define SEQ_USERS 200
+#define SEQ_USERS 100
 #define POP_PER_NODE 10
 #define MAX_CANDIDATES 10000
+
+double kgr__ppr_eps = 1e-5;
 
 static const char *const feature_names[KGR_FEAT__COUNT] = { "ppr", "covisit", "metapath",
 	"sequential", "popular", "newitem", "query", "paths", "shortest", "recency", "itempop", "hub" };
@@ -157,16 +158,53 @@ static int gen_ppr(ctx *x)
 		seeds[i] = x->rq.src[i].node;
 		w[i] = x->rq.src[i].w;
 	}
-	error = kgr__ppr_push(g, x->rq.sc, seeds, w, x->rq.n_src, PPR_ALPHA, PPR_EPS, x->rq.at);
+	error = kgr__ppr_push(g, x->rq.sc, seeds, w, x->rq.n_src, PPR_ALPHA, kgr__ppr_eps, x->rq.at);
 	free(seeds);
 	free(w);
 	if (error < 0)
 		return error;
-	for (i = 0; i < P->n; i++) {
-		uint32_t node = P->keys[i];
-		if (kgr__map_get(&x->rq.sc->maps[KGR__MAP_SRC], node))
-			continue;
-		propose(x, node, KGR_GEN_PPR, P->vals[i]);
+	/* the PPR_TOP best items (a min-heap on the score) */
+	{
+		uint32_t *heap = malloc(PPR_TOP * sizeof(uint32_t));
+		size_t nh = 0;
+		if (!heap)
+			return kgr__error_set(KGR_ENOMEM, "out of memory");
+#define LESS(a, b) (P->vals[a] < P->vals[b] || (P->vals[a] == P->vals[b] && P->keys[a] > P->keys[b]))
+		for (i = 0; i < P->n; i++) {
+			uint32_t node = P->keys[i];
+			size_t c, q;
+			if (!(g->flags[node] & KGR__NODE_ITEM) || kgr__map_get(&x->rq.sc->maps[KGR__MAP_SRC], node))
+				continue;
+			if (nh == PPR_TOP) {
+				if (!LESS(heap[0], i))
+					continue;
+				heap[0] = (uint32_t)i;
+				for (q = 0;;) { /* sift down */
+					size_t m = q, l = 2 * q + 1, r = l + 1;
+					if (l < nh && LESS(heap[l], heap[m]))
+						m = l;
+					if (r < nh && LESS(heap[r], heap[m]))
+						m = r;
+					if (m == q)
+						break;
+					c = heap[m];
+					heap[m] = heap[q];
+					heap[q] = (uint32_t)c;
+					q = m;
+				}
+			} else {
+				heap[nh] = (uint32_t)i;
+				for (q = nh++; q > 0 && LESS(heap[q], heap[(q - 1) / 2]); q = (q - 1) / 2) {
+					c = heap[q];
+					heap[q] = heap[(q - 1) / 2];
+					heap[(q - 1) / 2] = (uint32_t)c;
+				}
+			}
+		}
+#undef LESS
+		for (i = 0; i < nh; i++)
+			propose(x, P->keys[heap[i]], KGR_GEN_PPR, P->vals[heap[i]]);
+		free(heap);
 	}
 	return 0;
 }
