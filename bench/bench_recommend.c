@@ -114,7 +114,7 @@ static size_t user_seeds(const kgr_graph *g, uint32_t u, uint32_t *seeds, double
 	size_t n = 0, i;
 	int64_t ref = b > a ? g->ints[b - 1].time : 0;
 	for (k = b; k > a && n < 20; k--) {
-		uint32_t it = kgr__node_of(g, g->ints[k - 1].item);
+		uint32_t it = g->int_inode[k - 1];
 		for (i = 0; i < n; i++)
 			if (seeds[i] == it)
 				break;

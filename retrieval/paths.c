@@ -37,13 +37,9 @@ typedef struct {
 	                   -1: checked and absent (a live event) */
 } found_path;
 
-static double spec(const kgr_graph *g, uint32_t node)
+static inline double spec(const kgr_graph *g, uint32_t node)
 {
-	double d = (g->flags[node] & KGR__NODE_USER) ? g->hist_len[node] : g->itemdeg[node];
-	double s = log2(2.0 + d);
-	if (g->flags[node] & KGR__NODE_HUB)
-		s *= 10.0;
-	return s;
+	return g->spec[node];
 }
 
 static int add_parent(kgr__req *rq, kgr__map *m, uint32_t node, uint32_t prev, uint32_t rel,
@@ -109,6 +105,8 @@ int kgr__paths_prepare(kgr__req *rq, int max_hops)
 	kgr__map_reset(M1);
 	kgr__map_reset(M2);
 	rq->n_par = 0;
+	if (!rq->found && !(rq->found = malloc(MAX_FOUND * sizeof(found_path))))
+		return kgr__error_set(KGR_ENOMEM, "out of memory");
 	rq->max_hops = max_hops;
 	for (i = 0; i < rq->n_src; i++) {
 		uint32_t s = rq->src[i].node, k, lim, taken = 0;
@@ -128,7 +126,7 @@ int kgr__paths_prepare(kgr__req *rq, int max_hops)
 		if (g->flags[s] & KGR__NODE_ITEM) {
 			/* other users of the source, newest first */
 			for (k = g->iu_off[s + 1]; k > g->iu_off[s] && taken < SRC_USERS_CAP; k--) {
-				uint32_t ix = g->iu[k - 1], u = kgr__node_of(g, g->ints[ix].user);
+				uint32_t ix = g->iu[k - 1], u = g->iu_user[k - 1];
 				double sc;
 				if (u == rq->unode || (rq->at && g->ints[ix].time >= rq->at))
 					continue;
@@ -233,56 +231,66 @@ static int same_pattern(const found_path *a, const found_path *b)
 	return 1;
 }
 
-static void push_found(found_path *f, size_t *n, const found_path *p)
+typedef struct {
+	found_path *f;
+	size_t n, worst;
+} found_set;
+
+/* Keep the MAX_FOUND best paths; the worst is tracked so a full set costs one comparison
+ * per rejected path. */
+static void push_found(found_set *fs, const found_path *p)
 {
-	size_t i, worst = 0;
-	if (*n < MAX_FOUND) {
-		f[(*n)++] = *p;
+	size_t i;
+	if (fs->n < MAX_FOUND) {
+		fs->f[fs->n++] = *p;
+		if (fs->n == MAX_FOUND)
+			for (fs->worst = 0, i = 1; i < fs->n; i++)
+				if (cmp_found(&fs->f[i], &fs->f[fs->worst]) > 0)
+					fs->worst = i;
 		return;
 	}
-	for (i = 1; i < *n; i++)
-		if (cmp_found(&f[i], &f[worst]) > 0)
-			worst = i;
-	if (cmp_found(p, &f[worst]) < 0)
-		f[worst] = *p;
+	if (cmp_found(p, &fs->f[fs->worst]) >= 0)
+		return;
+	fs->f[fs->worst] = *p;
+	for (fs->worst = 0, i = 1; i < fs->n; i++)
+		if (cmp_found(&fs->f[i], &fs->f[fs->worst]) > 0)
+			fs->worst = i;
 }
 
-static double path_score(const kgr__req *rq, const found_path *p)
+/* Specificity: the source's weight times the relation weights, divided by log2(2 + items
+ * linked) of each inner node (hubs ten times more), divided by the number of hops. */
+static double path_score(const kgr__req *rq, const found_path *p, const double *w)
 {
 	const kgr_graph *g = rq->g;
 	double s = rq->src[p->src].w;
 	uint32_t i;
 	for (i = 0; i < p->hops; i++) {
-		kgr_id pred = p->e[i].p;
-		size_t r;
-		double w = 1.0;
-		for (r = 0; r < g->n_rels; r++)
-			if (g->rels[r].pred == pred) {
-				w = g->rels[r].weight;
-				break;
-			}
-		if (r == g->n_rels)
-			w = kgr__action_weight(g, pred);
-		s *= w;
+		s *= w[i];
 		if (i > 0)
 			s /= spec(g, p->nodes[i]);
 	}
 	return s / p->hops;
 }
 
+#define RELW(rel) (g->rels[(rel) >> 1].weight)
+
 void kgr__paths_find(kgr__req *rq, uint32_t c, kgr_path *paths, size_t *n_paths, kgr__path_stats *st)
 {
+	found_set fs;
+	double pw[3];
 	const kgr_graph *g = rq->g;
 	kgr__map *M1 = &rq->sc->maps[KGR__MAP_M1], *M2 = &rq->sc->maps[KGR__MAP_M2];
 	kgr__map *S = &rq->sc->maps[KGR__MAP_SRC];
-	found_path *f = malloc(MAX_FOUND * sizeof(found_path)), p;
+	found_path *f = rq->found, p;
 	size_t n = 0, total = 0, i, j, chosen[KGR_MAX_PATHS], n_chosen = 0;
 	uint32_t k, lim;
 
 	memset(st, 0, sizeof(*st));
-	*n_paths = 0;
-	if (!f)
-		return;
+	if (n_paths)
+		*n_paths = 0;
+	fs.f = f;
+	fs.n = 0;
+	fs.worst = 0;
 	if (c < g->n_cat_nodes) {
 		lim = g->cat_off[c + 1] - g->cat_off[c];
 		if (lim > CAND_DEGREE_CAP)
@@ -297,8 +305,9 @@ void kgr__paths_find(kgr__req *rq, uint32_t c, kgr_path *paths, size_t *n_paths,
 				p.nodes[0] = z;
 				p.nodes[1] = c;
 				cat_edge(g, z, c, r, &p.e[0]);
-				p.score = path_score(rq, &p);
-				push_found(f, &n, &p);
+				pw[0] = RELW(r);
+				p.score = path_score(rq, &p, pw);
+				push_found(&fs, &p);
 				total++;
 			}
 			if (rq->max_hops >= 2 && (v = kgr__map_get(M1, z))) {
@@ -315,8 +324,10 @@ void kgr__paths_find(kgr__req *rq, uint32_t c, kgr_path *paths, size_t *n_paths,
 					p.nodes[2] = c;
 					cat_edge(g, s, z, pa->rel, &p.e[0]);
 					cat_edge(g, z, c, r, &p.e[1]);
-					p.score = path_score(rq, &p);
-					push_found(f, &n, &p);
+					pw[0] = RELW(pa->rel);
+					pw[1] = RELW(r);
+					p.score = path_score(rq, &p, pw);
+					push_found(&fs, &p);
 					total++;
 				}
 			}
@@ -342,8 +353,11 @@ void kgr__paths_find(kgr__req *rq, uint32_t c, kgr_path *paths, size_t *n_paths,
 						cat_edge(g, s, x, pa->rel, &p.e[0]);
 						cat_edge(g, x, z, pb->rel, &p.e[1]);
 						cat_edge(g, z, c, r, &p.e[2]);
-						p.score = path_score(rq, &p);
-						push_found(f, &n, &p);
+						pw[0] = RELW(pa->rel);
+						pw[1] = RELW(pb->rel);
+						pw[2] = RELW(r);
+						p.score = path_score(rq, &p, pw);
+						push_found(&fs, &p);
 						total++;
 					}
 				}
@@ -354,7 +368,7 @@ void kgr__paths_find(kgr__req *rq, uint32_t c, kgr_path *paths, size_t *n_paths,
 	if (rq->max_hops >= 2 && (g->flags[c] & KGR__NODE_ITEM)) {
 		uint32_t taken = 0;
 		for (k = g->iu_off[c + 1]; k > g->iu_off[c] && taken < CAND_USERS_CAP; k--) {
-			uint32_t ix = g->iu[k - 1], u = kgr__node_of(g, g->ints[ix].user), a;
+			uint32_t ix = g->iu[k - 1], u = g->iu_user[k - 1], a;
 			double *v;
 			if (rq->at && g->ints[ix].time >= rq->at)
 				continue;
@@ -374,17 +388,28 @@ void kgr__paths_find(kgr__req *rq, uint32_t c, kgr_path *paths, size_t *n_paths,
 				p.nodes[2] = c;
 				user_edges(g, pa->ix, ix, p.e);
 				p.check = 1;
-				p.score = path_score(rq, &p);
-				push_found(f, &n, &p);
+				pw[0] = g->int_w[pa->ix];
+				pw[1] = g->int_w[ix];
+				p.score = path_score(rq, &p, pw);
+				push_found(&fs, &p);
 				total++;
 			}
 		}
 	}
-	if (n == 0) {
-		free(f);
+	n = fs.n;
+	if (n == 0)
 		return;
-	}
 	qsort(f, n, sizeof(found_path), cmp_found);
+	if (!paths) {
+		/* features only: the best path, unchecked */
+		st->n_found = total;
+		st->shortest = (int)f[0].hops;
+		for (i = 1; i < n; i++)
+			if ((int)f[i].hops < st->shortest)
+				st->shortest = (int)f[i].hops;
+		chosen[0] = 0;
+		goto stats;
+	}
 	/* distinct relation patterns first, then the best of the rest */
 	for (i = 0; i < n && n_chosen < KGR_MAX_PATHS; i++) {
 		for (j = 0; j < n_chosen; j++)
@@ -400,10 +425,8 @@ void kgr__paths_find(kgr__req *rq, uint32_t c, kgr_path *paths, size_t *n_paths,
 		if (j == n_chosen && path_ok(g, &f[i]))
 			chosen[n_chosen++] = i;
 	}
-	if (n_chosen == 0) {
-		free(f);
+	if (n_chosen == 0)
 		return;
-	}
 	/* keep them in score order */
 	for (i = 1; i < n_chosen; i++)
 		for (j = i; j > 0 && chosen[j - 1] > chosen[j]; j--) {
@@ -430,11 +453,12 @@ void kgr__paths_find(kgr__req *rq, uint32_t c, kgr_path *paths, size_t *n_paths,
 		out->n_edges = e;
 	}
 	*n_paths = n_chosen;
-	st->n_found = total;
 	st->shortest = 0;
+	st->n_found = total;
 	for (i = 0; i < n; i++)
 		if (f[i].check != -1 && (!st->shortest || (int)f[i].hops < st->shortest))
 			st->shortest = (int)f[i].hops;
+stats:
 	{
 		const found_path *best = &f[chosen[0]];
 		st->recency = rq->src[best->src].recency;
@@ -446,11 +470,12 @@ void kgr__paths_find(kgr__req *rq, uint32_t c, kgr_path *paths, size_t *n_paths,
 			st->hub_share = (double)hubs / (double)(best->hops - 1);
 		}
 	}
-	free(f);
 }
 
 void kgr__req_free(kgr__req *rq)
 {
+	free(rq->found);
+	rq->found = NULL;
 	free(rq->par);
 	free(rq->src);
 	rq->par = NULL;

@@ -94,7 +94,7 @@ int kgr__ppr_push(const kgr_graph *g, kgr__scratch *sc, const uint32_t *seeds, c
 			for (k = a; k < b; k++) {
 				if (at && g->ints[k].time >= at)
 					continue;
-				PUSH_TO(kgr__node_of(g, g->ints[k].item), g->int_w[k]);
+				PUSH_TO(g->int_inode[k], g->int_w[k]);
 			}
 			visits += b - a;
 		}
@@ -103,7 +103,7 @@ int kgr__ppr_push(const kgr_graph *g, kgr__scratch *sc, const uint32_t *seeds, c
 				uint32_t ix = g->iu[k];
 				if (at && g->ints[ix].time >= at)
 					continue;
-				PUSH_TO(kgr__node_of(g, g->ints[ix].user), g->int_w[ix]);
+				PUSH_TO(g->int_unode[ix], g->int_w[ix]);
 			}
 			visits += g->iu_off[u + 1] - g->iu_off[u];
 		}

@@ -48,8 +48,7 @@ typedef struct {
 	double feat[KGR_FEAT__COUNT];
 	double parts[KGR_FEAT__COUNT];
 	double pre, score;
-	size_t n_paths;
-	kgr_path paths[KGR_MAX_PATHS];
+	size_t n_found;  /* evidence paths found (unchecked) */
 } cand;
 
 typedef struct {
@@ -222,7 +221,7 @@ static void gen_covisit(ctx *x)
 			continue;
 		ws = x->rq.src[i].w / sqrt((double)g->pop[s]);
 		for (k = g->iu_off[s + 1]; k > g->iu_off[s] && taken < COVISIT_USERS; k--) {
-			uint32_t ix = g->iu[k - 1], u = kgr__node_of(g, g->ints[ix].user), a, b, j;
+			uint32_t ix = g->iu[k - 1], u = g->iu_user[k - 1], a, b, j;
 			if (u == x->rq.unode || (x->rq.at && g->ints[ix].time >= x->rq.at))
 				continue;
 			taken++;
@@ -231,7 +230,7 @@ static void gen_covisit(ctx *x)
 			if (b > ix + COVISIT_WINDOW + 1)
 				b = ix + COVISIT_WINDOW + 1;
 			for (j = a; j < b; j++) {
-				uint32_t c = kgr__node_of(g, g->ints[j].item);
+				uint32_t c = g->int_inode[j];
 				double *v;
 				if (c == s || (x->rq.at && g->ints[j].time >= x->rq.at))
 					continue;
@@ -261,13 +260,13 @@ static void gen_sequential(ctx *x)
 			continue;
 		used++;
 		for (k = g->iu_off[s + 1]; k > g->iu_off[s] && taken < SEQ_USERS; k--) {
-			uint32_t ix = g->iu[k - 1], u = kgr__node_of(g, g->ints[ix].user), j, end;
+			uint32_t ix = g->iu[k - 1], u = g->iu_user[k - 1], j, end;
 			if (u == x->rq.unode || (x->rq.at && g->ints[ix].time >= x->rq.at))
 				continue;
 			taken++;
 			end = g->hist_off[u] + g->hist_len[u];
 			for (j = ix + 1; j < end; j++) {
-				uint32_t c = kgr__node_of(g, g->ints[j].item);
+				uint32_t c = g->int_inode[j];
 				if (x->rq.at && g->ints[j].time >= x->rq.at)
 					break;
 				if (c == s)
@@ -391,7 +390,7 @@ static int history_sources(ctx *x, size_t max_sources, int exclude_seen, size_t 
 		return 0;
 	ref = x->rq.at ? x->rq.at : g->ints[b - 1].time;
 	for (k = b; k > a; k--) {
-		uint32_t ix = k - 1, it = kgr__node_of(g, g->ints[ix].item);
+		uint32_t ix = k - 1, it = g->int_inode[ix];
 		double age = (double)(ref - g->ints[ix].time), rec;
 		if (age < 0)
 			age = 0;
@@ -642,7 +641,8 @@ static int run(kgr_recs **out, const kgr_graph *g, kgr_id user, kgr_id item,
 	for (i = 0; i < n_cand; i++) {
 		cand *c = &x.c[i];
 		kgr__path_stats st;
-		kgr__paths_find(&x.rq, c->node, c->paths, &c->n_paths, &st);
+		kgr__paths_find(&x.rq, c->node, NULL, NULL, &st);
+		c->n_found = st.n_found;
 		c->feat[KGR_FEAT_PATHS] = log1p((double)st.n_found);
 		c->feat[KGR_FEAT_SHORTEST] = st.shortest ? 1.0 / st.shortest : 0.0;
 		c->feat[KGR_FEAT_RECENCY] = st.recency;
@@ -653,7 +653,7 @@ static int run(kgr_recs **out, const kgr_graph *g, kgr_id user, kgr_id item,
 		/* a far PageRank hit with no path within 3 hops explains nothing: never pad with it */
 		size_t m = 0;
 		for (i = 0; i < n_cand; i++)
-			if (x.c[i].n_paths || (!o->require_path && x.c[i].gens != (1u << KGR_GEN_PPR)))
+			if (x.c[i].n_found || (!o->require_path && x.c[i].gens != (1u << KGR_GEN_PPR)))
 				x.c[m++] = x.c[i];
 		n_cand = m;
 	}
@@ -673,10 +673,10 @@ static int run(kgr_recs **out, const kgr_graph *g, kgr_id user, kgr_id item,
 		it->generators = c->gens;
 		if (o->explain) {
 			const char *gr;
-			it->n_paths = c->n_paths;
-			memcpy(it->paths, c->paths, sizeof(it->paths));
-			if (c->n_paths)
-				it->rationale = kgr_path_rationale(g, user, &c->paths[0], it->item);
+			kgr__path_stats st;
+			kgr__paths_find(&x.rq, c->node, it->paths, &it->n_paths, &st);
+			if (it->n_paths)
+				it->rationale = kgr_path_rationale(g, user, &it->paths[0], it->item);
 			else if ((gr = generator_rationale(c->gens)) && (it->rationale = malloc(strlen(gr) + 1)))
 				strcpy(it->rationale, gr);
 			if (!it->rationale) {
