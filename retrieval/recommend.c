@@ -24,7 +24,7 @@
 #define POP_PER_NODE 10
 #define MAX_CANDIDATES 10000
 
-double kgr__ppr_eps = 1e-5;
+double kgr__ppr_eps = 1e-4;
 
 static const char *const feature_names[KGR_FEAT__COUNT] = { "ppr", "covisit", "metapath",
 	"sequential", "popular", "newitem", "query", "paths", "shortest", "recency", "itempop", "hub" };
