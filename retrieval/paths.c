@@ -7,7 +7,7 @@
  * own neighbours only: a neighbour that is a source closes a 1-hop path, one in M1 a 2-hop
  * path, one in M2 a 3-hop path. Paths are scored by specificity: each inner node divides by
  * log2(2 + the number of items it links), hubs cost a further factor 10, relation weights
- * multiply, longer paths divide by their length.
+ * multiply, longer paths divide by the square of their length.
  * Complexity: prepare O(sources * degree + M1 * capped degree); find O(candidate degree *
  * parents). */
 #include "retrieval/internal.h"
@@ -257,19 +257,20 @@ static void push_found(found_set *fs, const found_path *p)
 			fs->worst = i;
 }
 
-/* Specificity: the source's weight times the relation weights, divided by log2(2 + items
- * linked) of each inner node (hubs ten times more), divided by the number of hops. */
+/* Specificity: the relation weights, divided by log2(2 + items linked) of each inner node
+ * (hubs ten times more) and by the square of the number of hops; the source's recency
+ * weight counts half, so a short path from an older item beats a long one from the last. */
 static double path_score(const kgr__req *rq, const found_path *p, const double *w)
 {
 	const kgr_graph *g = rq->g;
-	double s = rq->src[p->src].w;
+	double s = 0.5 + 0.5 * rq->src[p->src].w;
 	uint32_t i;
 	for (i = 0; i < p->hops; i++) {
 		s *= w[i];
 		if (i > 0)
 			s /= spec(g, p->nodes[i]);
 	}
-	return s / p->hops;
+	return s / (p->hops * p->hops);
 }
 
 #define RELW(rel) (g->rels[(rel) >> 1].weight)
