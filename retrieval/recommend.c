@@ -631,7 +631,8 @@ static int run(kgr_recs **out, const kgr_graph *g, kgr_id user, kgr_id item,
 			c->pre += w->w[KGR_FEAT_ITEMPOP] * c->feat[KGR_FEAT_ITEMPOP];
 		}
 	}
-	qsort(x.c, x.n, sizeof(cand), cmp_pre);
+	if (x.n)
+		qsort(x.c, x.n, sizeof(cand), cmp_pre);
 	n_cand = o->n_candidates < o->k ? o->k : o->n_candidates;
 	if (n_cand > MAX_CANDIDATES)
 		n_cand = MAX_CANDIDATES;
@@ -657,7 +658,8 @@ static int run(kgr_recs **out, const kgr_graph *g, kgr_id user, kgr_id item,
 				x.c[m++] = x.c[i];
 		n_cand = m;
 	}
-	qsort(x.c, n_cand, sizeof(cand), cmp_score);
+	if (n_cand)
+		qsort(x.c, n_cand, sizeof(cand), cmp_score);
 	r->n = n_cand < o->k ? n_cand : o->k;
 	if (r->n && !(r->items = calloc(r->n, sizeof(kgr_rec_item)))) {
 		error = kgr__error_set(KGR_ENOMEM, "out of memory");
