@@ -3,6 +3,7 @@
  * view is kept as an igraph_t (edge weights in a vector) for the full PRPACK solver, and as
  * flat CSR arrays that request threads read without calling igraph at all (igraph is built
  * with IGRAPH_THREAD_SAFE 0). */
+#define _GNU_SOURCE /* qsort_r: the comparisons read the graph being built */
 #include "retrieval/internal.h"
 
 #include <cjson/cJSON.h>
@@ -338,18 +339,18 @@ static int cmp_int(const void *a, const void *b)
 	return 0;
 }
 
-static const kgr_graph *sort_graph; /* qsort has no payload; only used under build */
-
-static int cmp_pop(const void *a, const void *b)
+static int cmp_pop(const void *a, const void *b, void *payload)
 {
+	const kgr_graph *sort_graph = payload;
 	uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
 	if (sort_graph->pop[x] != sort_graph->pop[y])
 		return sort_graph->pop[x] > sort_graph->pop[y] ? -1 : 1;
 	return x < y ? -1 : (x > y);
 }
 
-static int cmp_time(const void *a, const void *b)
+static int cmp_time(const void *a, const void *b, void *payload)
 {
+	const kgr_graph *sort_graph = payload;
 	uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
 	int64_t tx = sort_graph->ints[x].time, ty = sort_graph->ints[y].time;
 	if (tx != ty)
@@ -357,8 +358,9 @@ static int cmp_time(const void *a, const void *b)
 	return x < y ? -1 : (x > y);
 }
 
-static int cmp_adj(const void *a, const void *b)
+static int cmp_adj(const void *a, const void *b, void *payload)
 {
+	const kgr_graph *sort_graph = payload;
 	const kgr__adj *x = a, *y = b;
 	uint32_t px = sort_graph->pop[x->nbr], py = sort_graph->pop[y->nbr];
 	if (px != py)
@@ -463,8 +465,7 @@ int kgr__graph_index_interactions(kgr_graph *g)
 	}
 	for (i = 0; i < g->n_ints; i++)
 		order[i] = (uint32_t)i;
-	sort_graph = g;
-	qsort(order, g->n_ints, sizeof(uint32_t), cmp_time);
+	qsort_r(order, g->n_ints, sizeof(uint32_t), cmp_time, g);
 	for (i = 0; i < g->n_ints; i++) {
 		uint32_t it = g->int_inode[order[i]];
 		g->iu_user[g->iu_off[it] + cnt[it]] = g->int_unode[order[i]];
@@ -479,7 +480,7 @@ int kgr__graph_index_interactions(kgr_graph *g)
 				g->max_pop = g->pop[i];
 		}
 	}
-	qsort(g->popular, g->n_popular, sizeof(uint32_t), cmp_pop);
+	qsort_r(g->popular, g->n_popular, sizeof(uint32_t), cmp_pop, g);
 	if (g->opts.recency_half_life > 0)
 		g->half_life = g->opts.recency_half_life;
 	else {
@@ -816,9 +817,8 @@ int kgr_graph_new(kgr_graph **out, const kgr_store *store, const kgr_graph_optio
 	}
 	free(edges);
 	edges = NULL;
-	sort_graph = g;
 	for (i = 0; i < g->n_nodes; i++)
-		qsort(g->cat + g->cat_off[i], g->cat_off[i + 1] - g->cat_off[i], sizeof(kgr__adj), cmp_adj);
+		qsort_r(g->cat + g->cat_off[i], g->cat_off[i + 1] - g->cat_off[i], sizeof(kgr__adj), cmp_adj, g);
 
 	/* hubs: nodes linked to many items explain nothing */
 	if (opts->hub_degree > 0)

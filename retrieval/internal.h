@@ -207,6 +207,9 @@ typedef struct {
 void kgr__paths_find(kgr__req *rq, uint32_t cand, kgr_path *paths, size_t *n_paths,
 	kgr__path_stats *st);
 void kgr__req_free(kgr__req *rq);
+/* kgr_path_rationale() with another opening clause than "You bought X" (NULL: the usual). */
+char *kgr__path_rationale(const kgr_graph *g, kgr_id user, const kgr_path *path, kgr_id item,
+	const char *lead);
 
 /* ---- ranker ---- */
 double kgr__ranker_score(const kgr_weights *w, const double *features, double *parts);

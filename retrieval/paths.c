@@ -555,13 +555,23 @@ static const char *name_of(const kgr_graph *g, kgr_id id, kgr_id from, kgr_id us
 
 char *kgr_path_rationale(const kgr_graph *g, kgr_id user, const kgr_path *path, kgr_id item)
 {
+	return kgr__path_rationale(g, user, path, item, NULL);
+}
+
+char *kgr__path_rationale(const kgr_graph *g, kgr_id user, const kgr_path *path, kgr_id item,
+	const char *lead)
+{
 	sbuf b = { NULL, 0, 0, 0 };
 	size_t i = 0, n = path->n_edges;
 	const kgr_edge *e = path->edges;
 
 	if (n == 0)
 		return NULL;
-	if (user && e[0].s == user && e[0].o == path->from && !e[0].reversed) {
+	if (lead) {
+		sb_add(&b, lead);
+		if (user && e[0].s == user && e[0].o == path->from && !e[0].reversed)
+			i = 1;
+	} else if (user && e[0].s == user && e[0].o == path->from && !e[0].reversed) {
 		sb_add(&b, "You ");
 		sb_add(&b, phrase_of(g, e[0].p));
 		sb_add(&b, " ");

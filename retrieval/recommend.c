@@ -677,8 +677,28 @@ static int run(kgr_recs **out, const kgr_graph *g, kgr_id user, kgr_id item,
 			const char *gr;
 			kgr__path_stats st;
 			kgr__paths_find(&x.rq, c->node, it->paths, &it->n_paths, &st);
-			if (it->n_paths)
-				it->rationale = kgr_path_rationale(g, user, &it->paths[0], it->item);
+			if (it->n_paths) {
+				char lead[512];
+				const char *ld = NULL;
+				size_t q;
+				kgr_id from = it->paths[0].from;
+				if (mode == MODE_SIMILAR) {
+					snprintf(lead, sizeof(lead), "Like %s", kgr_store_label(g->store, from));
+					ld = lead;
+				}
+				for (q = 0; q < r->n_matches && !ld; q++)
+					if (r->matches[q].node == from) {
+						snprintf(lead, sizeof(lead), "You searched for \"%s\" (%s)", r->matches[q].word,
+							kgr_store_label(g->store, from));
+						ld = lead;
+					}
+				if (!ld && !(it->paths[0].n_edges && it->paths[0].edges[0].s == user && user)) {
+					snprintf(lead, sizeof(lead), "You asked for items like %s",
+						kgr_store_label(g->store, from));
+					ld = lead;
+				}
+				it->rationale = kgr__path_rationale(g, user, &it->paths[0], it->item, ld);
+			}
 			else if ((gr = generator_rationale(c->gens)) && (it->rationale = malloc(strlen(gr) + 1)))
 				strcpy(it->rationale, gr);
 			if (!it->rationale) {
