@@ -26,6 +26,7 @@ demo: build
 check: build
 	cd $(BUILD) && ctest --output-on-failure -j2
 	$(MAKE) check-asan
+	$(MAKE) check-valgrind
 
 # The unit and integration suites again under AddressSanitizer and UBSan.
 check-asan: deps
@@ -33,9 +34,9 @@ check-asan: deps
 	cmake --build $(BUILD)-asan -j2
 	cd $(BUILD)-asan && ASAN_OPTIONS=detect_leaks=1 LSAN_OPTIONS=suppressions=$(CURDIR)/tests/sanitizers/lsan.supp ctest --output-on-failure -j2
 
-# The unit suites under valgrind (slow; not part of check).
+# The unit suites under valgrind memcheck.
 check-valgrind: build
-	cd $(BUILD) && CK_FORK=no ctest -L unit -T memcheck --output-on-failure
+	sh scripts/check-valgrind.sh $(BUILD)
 
 install: build
 	cmake --install $(BUILD)

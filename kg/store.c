@@ -216,6 +216,12 @@ kgr_id kgr__intern(kgr_store *s, kgr_term_kind kind, const char *val, size_t len
 		if (!hs)
 			goto nomem;
 		s->hashes = hs;
+		if (!s->cap_terms) {
+			/* id 0 is never a term, but it is written with the arrays */
+			memset(&s->terms[0], 0, sizeof(s->terms[0]));
+			s->kinds[0] = 0;
+			s->hashes[0] = 0;
+		}
 		s->cap_terms = cap;
 	}
 	need = len + 1 + (lang_len ? lang_len + 1 : 0);
