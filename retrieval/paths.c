@@ -220,6 +220,18 @@ static int cmp_found(const void *a, const void *b)
 	return 0;
 }
 
+/* The same walk through the same nodes (a symmetric relation stated both ways). */
+static int same_nodes(const found_path *a, const found_path *b)
+{
+	uint32_t i;
+	if (a->hops != b->hops || a->src != b->src)
+		return 0;
+	for (i = 0; i <= a->hops; i++)
+		if (a->nodes[i] != b->nodes[i])
+			return 0;
+	return 1;
+}
+
 static int same_pattern(const found_path *a, const found_path *b)
 {
 	uint32_t i;
@@ -414,14 +426,14 @@ void kgr__paths_find(kgr__req *rq, uint32_t c, kgr_path *paths, size_t *n_paths,
 	/* distinct relation patterns first, then the best of the rest */
 	for (i = 0; i < n && n_chosen < KGR_MAX_PATHS; i++) {
 		for (j = 0; j < n_chosen; j++)
-			if (same_pattern(&f[i], &f[chosen[j]]))
+			if (same_pattern(&f[i], &f[chosen[j]]) || same_nodes(&f[i], &f[chosen[j]]))
 				break;
 		if (j == n_chosen && path_ok(g, &f[i]))
 			chosen[n_chosen++] = i;
 	}
 	for (i = 0; i < n && n_chosen < KGR_MAX_PATHS; i++) {
 		for (j = 0; j < n_chosen; j++)
-			if (chosen[j] == i)
+			if (chosen[j] == i || same_nodes(&f[i], &f[chosen[j]]))
 				break;
 		if (j == n_chosen && path_ok(g, &f[i]))
 			chosen[n_chosen++] = i;
