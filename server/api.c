@@ -417,8 +417,7 @@ void kgr__handle_recommend(kgr_server *srv, const kgr__req *req, kgr__resp *resp
 		uid = find_user(st->store, user->valuestring);
 	if (srv->have_weights)
 		o.weights = &srv->weights;
-	err = st->graph ? kgr_recommend(&recs, st->graph, uid, &o) :
-		kgr__error_set(KGR_EUNSUPPORTED, "this build has no graph retrieval module");
+	err = kgr_recommend(&recs, st->graph, uid, &o);
 	if (err < 0) {
 		reply_kgr_error(resp, err, "recommend");
 		goto cleanup;
@@ -502,8 +501,7 @@ void kgr__handle_similar(kgr_server *srv, const kgr__req *req, const char *item,
 	}
 	if (srv->have_weights)
 		o.weights = &srv->weights;
-	err = st->graph ? kgr_similar(&recs, st->graph, id, &o) :
-		kgr__error_set(KGR_EUNSUPPORTED, "this build has no graph retrieval module");
+	err = kgr_similar(&recs, st->graph, id, &o);
 	if (err < 0) {
 		reply_kgr_error(resp, err, "similar");
 		goto cleanup;
@@ -555,8 +553,7 @@ void kgr__handle_explain(kgr_server *srv, const kgr__req *req, kgr__resp *resp)
 		goto cleanup;
 	}
 	uid = find_user(st->store, u);
-	err = st->graph ? kgr_explain(&recs, st->graph, uid, iid, (int)hops) :
-		kgr__error_set(KGR_EUNSUPPORTED, "this build has no graph retrieval module");
+	err = kgr_explain(&recs, st->graph, uid, iid, (int)hops);
 	if (err < 0) {
 		reply_kgr_error(resp, err, "explain");
 		goto cleanup;

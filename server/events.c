@@ -373,7 +373,7 @@ void kgr__handle_events(kgr_server *srv, const kgr__req *req, kgr__resp *resp)
 		pthread_rwlock_unlock(&st->store_lock);
 		pthread_rwlock_rdlock(&st->store_lock);
 	}
-	if (error == 0 && st->graph) {
+	if (error == 0) {
 		pthread_rwlock_wrlock(&st->graph_lock);
 		error = kgr_graph_add_interactions(st->graph, ins, n);
 		pthread_rwlock_unlock(&st->graph_lock);

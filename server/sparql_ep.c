@@ -8,6 +8,7 @@
  * CONSTRUCT / DESCRIBE. librdf is not thread-safe: queries run one at a time behind
  * sparql_mu, each with a time limit and a row limit. */
 #include "server/internal.h"
+#include "kgrec/sparql.h"
 
 #include <cjson/cJSON.h>
 #include <ctype.h>
@@ -292,8 +293,6 @@ typedef struct {
 /* Run one query on a store and return the serialised result; *fmt may change when the query
  * form turns out other than the prologue scan said (a graph for a results format, or the
  * reverse). The one place that knows the SPARQL module's API. */
-#if __has_include("kgrec/sparql.h")
-#include "kgrec/sparql.h"
 
 static kgr_sparql_format to_sparql_format(kgr__fmt f)
 {
@@ -345,20 +344,6 @@ static int run_query(kgr_server *srv, const kgr_store *store, const char *query,
 	*len_out = len;
 	return 0;
 }
-#else
-static int run_query(kgr_server *srv, const kgr_store *store, const char *query, kgr__fmt *fmt,
-	char **out, size_t *len_out, exec_info *info)
-{
-	(void)srv;
-	(void)store;
-	(void)query;
-	(void)fmt;
-	(void)out;
-	(void)len_out;
-	(void)info;
-	return kgr__error_set(KGR_EUNSUPPORTED, "this build has no SPARQL engine");
-}
-#endif
 
 void kgr__handle_sparql(kgr_server *srv, const kgr__req *req, kgr__resp *resp)
 {

@@ -144,12 +144,8 @@ int kgr__state_open(kgr_server *srv, kgr__state **out)
 	kgr_store_checksum_hex(st->store, st->checksum);
 	gopts.config_path = srv->graph_config;
 	if ((error = kgr_graph_new(&st->graph, st->store, &gopts)) < 0) {
-		if (error != KGR_EUNSUPPORTED) {
-			kgr__error_prefix("graph view of %s", srv->store_path);
-			goto cleanup;
-		}
-		/* A build without graph retrieval still serves SPARQL and takes events. */
-		st->graph = NULL;
+		kgr__error_prefix("graph view of %s", srv->store_path);
+		goto cleanup;
 	}
 	st->loaded_at = (int64_t)time(NULL);
 	*out = st;
@@ -181,7 +177,7 @@ int kgr__state_replay(kgr_server *srv, kgr__state *st, kgr_server_replay_info *i
 	if (error < 0)
 		goto cleanup;
 	info->torn_bytes = torn;
-	if (rc.n && st->graph) {
+	if (rc.n) {
 		pthread_rwlock_rdlock(&st->store_lock);
 		pthread_rwlock_wrlock(&st->graph_lock);
 		error = kgr_graph_add_interactions(st->graph, rc.buf, rc.n);

@@ -539,19 +539,6 @@ END_TEST
 
 /* ------------------------------------------------------------------ recommendations */
 
-/* 1 when this build links graph retrieval (the server answers 501 otherwise). */
-static int have_retrieval(void)
-{
-	kgr_store *st = NULL;
-	kgr_graph *g = NULL;
-	int err;
-	ck_assert_int_eq(kgr_store_open(&st, store), 0);
-	err = kgr_graph_new(&g, st, NULL);
-	kgr_graph_free(g);
-	kgr_store_free(st);
-	return err != KGR_EUNSUPPORTED;
-}
-
 static int has_item(const cJSON *reply, const char *iri)
 {
 	const cJSON *it;
@@ -599,12 +586,6 @@ START_TEST(test_recommend_endpoints)
 	int with_rationale = 0;
 
 	ck_assert_int_eq(th_serve(&s, store, "--events-log", evlog, NULL), 0);
-	if (!have_retrieval()) {
-		th_post(&r, &s, "/v1/recommend", "{\"user\":\"alice\"}", NULL);
-		assert_error(&r, 501, "unsupported", "no graph retrieval module");
-		th_stop(&s, SIGTERM);
-		return;
-	}
 
 	/* a known user: explained items she does not have yet */
 	j = recommend(&s, "{\"user\":\"alice\",\"k\":3,\"explain\":true}");
@@ -898,7 +879,6 @@ START_TEST(test_sparql_protocol_refusals)
 }
 END_TEST
 
-#if __has_include("kgrec/sparql.h")
 /* GET /sparql?query=Q with an Accept header. */
 static int sparql_get(th_resp *r, th_server *s, const char *q, const char *accept, const char *token)
 {
@@ -1057,18 +1037,6 @@ START_TEST(test_sparql_foreign_clients)
 	th_stop(&s, SIGTERM);
 }
 END_TEST
-#else
-START_TEST(test_sparql_without_engine)
-{
-	th_server s;
-	th_resp r;
-	ck_assert_int_eq(th_serve(&s, store, NULL), 0);
-	th_get(&r, &s, "/sparql?query=ASK%7B%7D", NULL);
-	assert_error(&r, 501, "unsupported", "no SPARQL engine");
-	th_stop(&s, SIGTERM);
-}
-END_TEST
-#endif
 
 /* ------------------------------------------------------------------ access log, shutdown */
 
@@ -1232,13 +1200,9 @@ Suite *server_suite(void)
 	tcase_add_test(tc, test_access_log_and_request_id);
 	tcase_add_test(tc, test_sigterm_finishes_request_in_flight);
 	tcase_add_test(tc, test_library_in_process);
-#if __has_include("kgrec/sparql.h")
 	tcase_add_test(tc, test_sparql_results);
 	tcase_add_test(tc, test_sparql_time_limit);
 	tcase_add_test(tc, test_sparql_foreign_clients);
-#else
-	tcase_add_test(tc, test_sparql_without_engine);
-#endif
 	suite_add_tcase(s, tc);
 	return s;
 }
