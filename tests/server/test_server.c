@@ -842,6 +842,91 @@ START_TEST(test_compact)
 }
 END_TEST
 
+/* Recommendations, events and SPARQL queries keep flowing while the snapshot is swapped:
+ * every request gets its answer from one snapshot or the other, none fails. */
+typedef struct {
+	th_server *s;
+	int kind; /* 0 recommend, 1 events, 2 sparql */
+	volatile int *stop;
+	int ok, failed, last_status;
+} load_ctx;
+
+static void *load_loop(void *p)
+{
+	load_ctx *c = p;
+	int i = 0;
+	while (!*c->stop) {
+		th_resp r;
+		char body[256];
+		if (c->kind == 0) {
+			th_post(&r, c->s, "/v1/recommend", i % 2 ? "{\"user\":\"alice\",\"k\":3,\"explain\":true}" :
+				"{\"user\":\"carol\",\"k\":5}", NULL);
+		} else if (c->kind == 1) {
+			snprintf(body, sizeof(body), "{\"user\":\"live%d\",\"item\":\"" SHOP "%s\",\"time\":%d}", i % 7,
+				i % 2 ? "ball" : "racket", 1718000000 + i);
+			th_post(&r, c->s, "/v1/events", body, NULL);
+		} else {
+			th_get(&r, c->s, "/sparql?query=SELECT%20%3Fi%20WHERE%20%7B%3Fi%20a%20%3Chttp%3A%2F%2Fschema.org"
+				"%2FProduct%3E%7D", NULL);
+		}
+		if (r.status == 200)
+			c->ok++;
+		else {
+			c->failed++;
+			c->last_status = r.status;
+		}
+		th_resp_free(&r);
+		i++;
+	}
+	return NULL;
+}
+
+START_TEST(test_reload_under_load)
+{
+	th_server s;
+	th_resp r;
+	pthread_t t[4];
+	load_ctx c[4];
+	volatile int stop = 0;
+	int i, reloads = 0;
+	cJSON *j;
+
+	ck_assert_int_eq(th_serve(&s, store, "--events-log", evlog, NULL), 0);
+	for (i = 0; i < 4; i++) {
+		memset(&c[i], 0, sizeof(c[i]));
+		c[i].s = &s;
+		c[i].kind = i < 2 ? 0 : i - 1;
+		c[i].stop = &stop;
+		pthread_create(&t[i], NULL, load_loop, &c[i]);
+	}
+	for (i = 0; i < 5; i++) {
+		usleep(100000);
+		ck_assert_int_eq(th_post(&r, &s, "/admin/reload", "", NULL), 200);
+		th_resp_free(&r);
+		reloads++;
+	}
+	usleep(100000);
+	stop = 1;
+	for (i = 0; i < 4; i++) {
+		pthread_join(t[i], NULL);
+		ck_assert_msg(c[i].failed == 0, "load %d: %d failed (last HTTP %d), %d ok", i, c[i].failed,
+			c[i].last_status, c[i].ok);
+		ck_assert_int_gt(c[i].ok, 0);
+	}
+	/* every event acknowledged under load is in the state in service */
+	ck_assert_int_eq(th_get(&r, &s, "/metrics", NULL), 200);
+	ck_assert_ptr_nonnull(strstr(r.body, "kgrec_reloads_total 5"));
+	th_resp_free(&r);
+	ck_assert_int_eq(th_post(&r, &s, "/admin/reload", "", NULL), 200);
+	j = body_json(&r);
+	ck_assert_int_eq((int)json_num(j, "replayed_events", NULL), c[2].ok);
+	cJSON_Delete(j);
+	th_resp_free(&r);
+	ck_assert_int_eq(th_stop(&s, SIGTERM), 0);
+	(void)reloads;
+}
+END_TEST
+
 /* ------------------------------------------------------------------ SPARQL protocol */
 
 START_TEST(test_sparql_protocol_refusals)
@@ -1195,6 +1280,7 @@ Suite *server_suite(void)
 	tcase_add_test(tc, test_recommend_bad_input);
 	tcase_add_test(tc, test_recommend_endpoints);
 	tcase_add_test(tc, test_reload_and_sighup);
+	tcase_add_test(tc, test_reload_under_load);
 	tcase_add_test(tc, test_compact);
 	tcase_add_test(tc, test_sparql_protocol_refusals);
 	tcase_add_test(tc, test_access_log_and_request_id);
