@@ -270,7 +270,7 @@ int kgr__template_load(kgr__template **out, const char *dir, const char *name)
 	*usr = '\0';
 	usr += strlen("### user\n");
 	for (end = text; end < usr; end++)
-		if (*end == '\n' || *end == '\0')
+		if (*end == '\n')
 			usr_line++;
 	sys = strstr(text, "### system\n");
 	if (sys) {

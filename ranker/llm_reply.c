@@ -32,7 +32,9 @@ void *kgr__reply_json(const char *text, const char *want_key)
 			continue;
 		if (cJSON_IsObject(root) && (!want_key || cJSON_GetObjectItemCaseSensitive(root, want_key)))
 			return root;
-		if (cJSON_IsArray(root) && want_key && !strcmp(want_key, "ranking") &&
+		/* a bare array of ids, but only as the reply's first JSON value (never an array
+		 * found inside a broken object) */
+		if (cJSON_IsArray(root) && attempts == 1 && want_key && !strcmp(want_key, "ranking") &&
 			cJSON_GetArraySize(root) > 0) {
 			cJSON *obj = cJSON_CreateObject();
 			if (!obj) {
