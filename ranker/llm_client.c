@@ -24,9 +24,50 @@
 static pthread_once_t curl_once = PTHREAD_ONCE_INIT;
 static CURLcode curl_init_code;
 
+/* Easy handles kept between runs so that their connections (and TLS sessions) are reused;
+ * a handle is used by one thread at a time. */
+#define POOL_MAX 64
+static pthread_mutex_t pool_lock = PTHREAD_MUTEX_INITIALIZER;
+static CURL *pool[POOL_MAX];
+static size_t n_pool;
+
+static void pool_cleanup(void)
+{
+	pthread_mutex_lock(&pool_lock);
+	while (n_pool > 0)
+		curl_easy_cleanup(pool[--n_pool]);
+	pthread_mutex_unlock(&pool_lock);
+}
+
+static CURL *pool_get(void)
+{
+	CURL *h = NULL;
+	pthread_mutex_lock(&pool_lock);
+	if (n_pool > 0)
+		h = pool[--n_pool];
+	pthread_mutex_unlock(&pool_lock);
+	return h ? h : curl_easy_init();
+}
+
+static void pool_put(CURL *h)
+{
+	if (!h)
+		return;
+	pthread_mutex_lock(&pool_lock);
+	if (n_pool < POOL_MAX) {
+		pool[n_pool++] = h;
+		h = NULL;
+	}
+	pthread_mutex_unlock(&pool_lock);
+	if (h)
+		curl_easy_cleanup(h);
+}
+
 static void curl_init_fn(void)
 {
 	curl_init_code = curl_global_init(CURL_GLOBAL_DEFAULT);
+	if (curl_init_code == CURLE_OK)
+		atexit(pool_cleanup);
 }
 
 double kgr__now_ms(void)
@@ -179,6 +220,7 @@ static int attempt(batch *bt, CURL *h, kgr__llm_req *r, int *retry_ok, long *wai
 	}
 	hdrs = curl_slist_append(hdrs, "Content-Type: application/json");
 	hdrs = curl_slist_append(hdrs, "Accept: application/json");
+	hdrs = curl_slist_append(hdrs, "Expect:"); /* no 100-continue round trip */
 	if (o->api_key && *o->api_key) {
 		snprintf(auth, sizeof(auth), "Authorization: Bearer %s", o->api_key);
 		hdrs = curl_slist_append(hdrs, auth);
@@ -296,7 +338,7 @@ static void run_one(batch *bt, CURL *h, kgr__llm_req *r)
 static void *worker(void *arg)
 {
 	batch *bt = arg;
-	CURL *h = curl_easy_init();
+	CURL *h = pool_get();
 	for (;;) {
 		size_t i;
 		pthread_mutex_lock(&bt->lock);
@@ -311,7 +353,7 @@ static void *worker(void *arg)
 		}
 		run_one(bt, h, &bt->reqs[i]);
 	}
-	curl_easy_cleanup(h);
+	pool_put(h);
 	return NULL;
 }
 
