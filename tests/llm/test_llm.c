@@ -462,12 +462,18 @@ END_TEST
 START_TEST(t_retry_recovers)
 {
 	static const char *const models[] = { "malformedonce/r", "error500once/r", "droponce/r" };
+	char key[64];
 	size_t k;
 	for (k = 0; k < 3; k++) {
 		kgr_llm_result *res = rank(models[k], NULL);
 		ck_assert_msg(res->fallback == 0, "%s", models[k]);
-		ck_assert_uint_eq(res->stats.retries, 1);
-		ck_assert_int_eq(res->calls[0].retries, 1);
+		/* a connection dropped on a reused connection is retried by libcurl itself */
+		if (k < 2) {
+			ck_assert_msg(res->stats.retries == 1, "%s: %zu retries", models[k], res->stats.retries);
+			ck_assert_int_eq(res->calls[0].retries, 1);
+		}
+		snprintf(key, sizeof(key), "model:%s", models[k]);
+		ck_assert_int_eq(fake_stat(key), 2);
 		assert_order(res, alpha_order);
 		kgr_llm_result_free(res);
 	}
