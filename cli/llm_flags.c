@@ -256,3 +256,32 @@ void kgr_cli_llm_print(FILE *f, const kgr_store *store, const kgr_llm_result *re
 	for (i = 0; i < res->n_notes; i++)
 		fprintf(f, "# note: %s\n", res->notes[i]);
 }
+
+const kgr_interaction *kgr_cli_llm_history(const kgr_store *store, kgr_id user, int64_t at, size_t *n_out)
+{
+	size_t n = 0;
+	const kgr_interaction *h = user ? kgr_store_user_interactions(store, user, &n) : NULL;
+	if (h && at)
+		while (n > 0 && h[n - 1].time >= at)
+			n--;
+	*n_out = h ? n : 0;
+	return h;
+}
+
+int kgr_cli_llm_rerank(const kgr_store *store, kgr_recs *recs, int64_t at, const kgr_llm_options *o,
+	FILE *out, int json)
+{
+	kgr_llm_result *res = NULL;
+	size_t n_hist;
+	const kgr_interaction *hist = kgr_cli_llm_history(store, recs->user, at, &n_hist);
+	if (kgr_llm_rank(&res, store, recs, hist, n_hist, o) < 0)
+		return kgr_cli_fail("llm");
+	if (out)
+		kgr_cli_llm_print(out, store, res, json);
+	if (kgr_llm_apply(recs, res) < 0) {
+		kgr_llm_result_free(res);
+		return kgr_cli_fail("llm");
+	}
+	kgr_llm_result_free(res);
+	return 0;
+}

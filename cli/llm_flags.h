@@ -29,4 +29,16 @@ void kgr_cli_llm_usage(FILE *f);
  * parts, rationale with [grounded] or [ungrounded], cited facts) or JSON (one object). */
 void kgr_cli_llm_print(FILE *f, const kgr_store *store, const kgr_llm_result *res, int json);
 
+/* The user's history for prompts: interactions before @p at (all when 0). Borrowed from the
+ * store. */
+const kgr_interaction *kgr_cli_llm_history(const kgr_store *store, kgr_id user, int64_t at, size_t *n_out);
+
+/* `--llm` of recommend: re-rank @p recs with the LLM (kgr_llm_rank(), then kgr_llm_apply()
+ * so the list carries the hybrid order, scores, grounded rationales and notes). When @p out is
+ * set, the LLM result is also printed there (kgr_cli_llm_print()). Returns 0, or 1 after
+ * printing the error (a failing LLM is not an error: the list keeps the graph order and a note
+ * says why). */
+int kgr_cli_llm_rerank(const kgr_store *store, kgr_recs *recs, int64_t at, const kgr_llm_options *o,
+	FILE *out, int json);
+
 #endif

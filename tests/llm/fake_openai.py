@@ -168,6 +168,8 @@ class Handler(BaseHTTPRequestHandler):
             STATE["max_inflight"] = max(STATE["max_inflight"], STATE["inflight"])
         try:
             self.handle_post()
+        except (BrokenPipeError, ConnectionResetError):
+            pass  # the client gave up (timeout scenarios)
         finally:
             with LOCK:
                 STATE["inflight"] -= 1
