@@ -511,6 +511,26 @@ static int cmp_scored(const void *a, const void *b)
 	return x->cand < y->cand ? -1 : x->cand > y->cand;
 }
 
+int kgr__llm_fuse(size_t *out, const size_t *const *ranks, size_t m, size_t n, kgr_llm_fusion fusion)
+{
+	scored *sc = calloc(n ? n : 1, sizeof(*sc));
+	size_t b, i;
+	if (!sc)
+		return kgr__error_set(KGR_ENOMEM, "out of memory");
+	for (i = 0; i < n; i++)
+		sc[i].cand = i;
+	/* Borda gives n - position, RRF 1 / (60 + position), position 1-based */
+	for (b = 0; b < m; b++)
+		for (i = 0; i < n; i++)
+			sc[ranks[b][i]].points += fusion == KGR_LLM_FUSION_RRF ?
+				1.0 / (60.0 + (double)i + 1.0) : (double)(n - i);
+	qsort(sc, n, sizeof(*sc), cmp_scored);
+	for (i = 0; i < n; i++)
+		out[i] = sc[i].cand;
+	free(sc);
+	return 0;
+}
+
 static int rank_listwise(ctx *c, outcome *oc)
 {
 	const kgr__llm_input *in = c->in;
@@ -518,7 +538,6 @@ static int rank_listwise(ctx *c, outcome *oc)
 	job *jobs = NULL;
 	size_t **ranks = NULL, *order = NULL;
 	unsigned char *mark = NULL;
-	scored *sc = NULL;
 	int error = 0;
 	char first_error[300] = "";
 
@@ -530,8 +549,7 @@ static int rank_listwise(ctx *c, outcome *oc)
 	ranks = calloc(B, sizeof(*ranks));
 	order = malloc(n * sizeof(size_t));
 	mark = malloc(n);
-	sc = calloc(n, sizeof(*sc));
-	if (!ranks || !order || !mark || !sc) {
+	if (!ranks || !order || !mark) {
 		error = kgr__error_set(KGR_ENOMEM, "out of memory");
 		goto cleanup;
 	}
@@ -584,16 +602,8 @@ static int rank_listwise(ctx *c, outcome *oc)
 			first_error[0] ? first_error : "no reply");
 		goto cleanup;
 	}
-	/* Fusion: Borda gives n - position, RRF 1 / (60 + position), position 1-based. */
-	for (i = 0; i < n; i++)
-		sc[i].cand = i;
-	for (b = 0; b < m; b++)
-		for (i = 0; i < n; i++)
-			sc[ranks[b][i]].points += c->o->fusion == KGR_LLM_FUSION_RRF ?
-				1.0 / (60.0 + (double)i + 1.0) : (double)(n - i);
-	qsort(sc, n, sizeof(*sc), cmp_scored);
-	for (i = 0; i < n; i++)
-		order[i] = sc[i].cand;
+	if ((error = kgr__llm_fuse(order, (const size_t *const *)ranks, m, n, c->o->fusion)))
+		goto cleanup;
 	scores_from_order(oc, order, n);
 	if (c->res->stats.ids_missing)
 		error = note(c->res, "the LLM left out %zu candidate place(s); completed in graph order",
@@ -604,7 +614,6 @@ cleanup:
 	free(ranks);
 	free(order);
 	free(mark);
-	free(sc);
 	return error;
 }
 

@@ -57,6 +57,9 @@ void kgr__llm_input_free(kgr__llm_input *in);
  * these after kgr__llm_input_from_store(). */
 int kgr__llm_rank_input(kgr_llm_result **out, const kgr__llm_input *in, const kgr_llm_options *opts);
 int kgr__llm_render_input(char **out, const kgr__llm_input *in, const kgr_llm_options *opts);
+/* Merges m rankings (each a permutation of 0..n-1, best first) into @p out; ties go to the
+ * smaller index (the graph order). Complexity: O(m n + n log n). */
+int kgr__llm_fuse(size_t *out, const size_t *const *ranks, size_t m, size_t n, kgr_llm_fusion fusion);
 /* Checks option ranges; KGR_EINVALID names the field. need_server: base_url and model set. */
 int kgr__llm_options_check(const kgr_llm_options *opts, int need_server);
 

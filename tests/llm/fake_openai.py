@@ -7,7 +7,7 @@ counters of one test apart from another's. Every request body is checked against
 chat-completions request shape; a request that does not fit gets 400.
 
 Scenarios: good, unknown, duplicate, partial, badevidence, malformed, prose, slow, ratelimit,
-error500, error500once, drop, droponce, malformedonce, noschema, gullible, sleepy (0.2 s).
+error500, error500once, drop, droponce, malformedonce, noschema, gullible, echo, auth*, sleepy (0.2 s).
 The scripted model ranks candidates by label (ascending), prefers the smaller label in a pair
 and rates a label starting with A..M 5, else 1; it cites each candidate's first fact.
 
@@ -90,7 +90,8 @@ def first_fact(c):
 
 
 def ranking(cands, scenario):
-    order = sorted(cands, key=lambda c: c["label"])
+    # "echo" is a model with total position bias: it returns the order it was shown
+    order = list(cands) if scenario == "echo" else sorted(cands, key=lambda c: c["label"])
     out = [{"id": c["id"], "score": round(1.0 - i / max(1, len(order)), 3),
             "rationale": "%s fits the history" % c["label"], "evidence": first_fact(c)}
            for i, c in enumerate(order)]

@@ -209,6 +209,30 @@ START_TEST(t_reply_rating_and_preference)
 }
 END_TEST
 
+START_TEST(t_fusion)
+{
+	/* Borda ties all three (4 points each): graph order; RRF favours the two firsts */
+	size_t r1[] = { 0, 1, 2 }, r2[] = { 2, 1, 0 }, out[4];
+	const size_t *ranks[] = { r1, r2 };
+	size_t s1[] = { 1, 0, 2, 3 }, s2[] = { 1, 2, 0, 3 }, s3[] = { 0, 1, 3, 2 };
+	const size_t *ranks2[] = { s1, s2, s3 };
+	ck_assert_int_eq(kgr__llm_fuse(out, ranks, 2, 3, KGR_LLM_FUSION_BORDA), 0);
+	ck_assert_uint_eq(out[0], 0);
+	ck_assert_uint_eq(out[1], 1);
+	ck_assert_uint_eq(out[2], 2);
+	ck_assert_int_eq(kgr__llm_fuse(out, ranks, 2, 3, KGR_LLM_FUSION_RRF), 0);
+	ck_assert_uint_eq(out[0], 0);
+	ck_assert_uint_eq(out[1], 2);
+	ck_assert_uint_eq(out[2], 1);
+	/* Borda: 1 -> 4+4+3 = 11, 0 -> 3+2+4 = 9, 2 -> 2+3+1 = 6, 3 -> 1+1+2 = 4 */
+	ck_assert_int_eq(kgr__llm_fuse(out, ranks2, 3, 4, KGR_LLM_FUSION_BORDA), 0);
+	ck_assert_uint_eq(out[0], 1);
+	ck_assert_uint_eq(out[1], 0);
+	ck_assert_uint_eq(out[2], 2);
+	ck_assert_uint_eq(out[3], 3);
+}
+END_TEST
+
 /* ---- templates ---- */
 
 static char tmpdir[256];
@@ -658,6 +682,32 @@ START_TEST(t_bootstrap_early_stop)
 }
 END_TEST
 
+START_TEST(t_bootstrap_fusion)
+{
+	/* a model that returns whatever order it is shown: shuffles disagree, all are fused */
+	kgr_llm_options o = server_opts("echo/fusion");
+	kgr_llm_result *res;
+	size_t i;
+	o.boots = 4;
+	res = rank(NULL, &o);
+	ck_assert_uint_eq(res->stats.boots_run, 4);
+	ck_assert_uint_eq(res->stats.calls, 4);
+	ck_assert(!has_note(res, "bootstrapping stopped"));
+	for (i = 0; i < res->n; i++)
+		ck_assert_int_eq(res->items[i].llm_valid, 1);
+	/* Borda over the graph order and three shuffles: the result is a permutation whose LLM
+	 * scores are 1, .75, .5, .25, 0 */
+	for (i = 0; i < res->n; i++)
+		ck_assert_double_eq_tol(res->items[i].llm_score, 1.0 - 0.25 * (double)i, 1e-12);
+	kgr_llm_result_free(res);
+	/* with one order only, the echo is the graph order itself */
+	o = server_opts("echo/one");
+	res = rank(NULL, &o);
+	assert_order(res, graph_order);
+	kgr_llm_result_free(res);
+}
+END_TEST
+
 START_TEST(t_parallel)
 {
 	kgr_llm_options o = server_opts("sleepy/par");
@@ -943,6 +993,7 @@ static Suite *llm_suite(void)
 	tcase_add_test(tc, t_reply_malformed);
 	tcase_add_test(tc, t_reply_validation);
 	tcase_add_test(tc, t_reply_rating_and_preference);
+	tcase_add_test(tc, t_fusion);
 	tcase_add_test(tc, t_template_errors);
 	tcase_add_test(tc, t_render_quotes_catalog_text);
 	tcase_add_test(tc, t_options);
@@ -968,6 +1019,7 @@ static Suite *llm_suite(void)
 	tcase_add_test(tc, t_auth_and_schema_fallback);
 	tcase_add_test(tc, t_cache);
 	tcase_add_test(tc, t_bootstrap_early_stop);
+	tcase_add_test(tc, t_bootstrap_fusion);
 	tcase_add_test(tc, t_parallel);
 	tcase_add_test(tc, t_pointwise);
 	tcase_add_test(tc, t_pairwise);
