@@ -233,6 +233,38 @@ START_TEST(t_fusion)
 }
 END_TEST
 
+START_TEST(t_max_facts_and_text)
+{
+	/* with one fact shown per candidate, citing a candidate's second (unshown) fact is invalid */
+	kgr__llm_input *in = make_input();
+	kgr__template *t;
+	kgr__prompt_view v;
+	kgr__reply r;
+	char *s, *u;
+	size_t order[] = { 0, 2 };
+	kgr_llm_options o = KGR_LLM_OPTIONS_INIT;
+	o.max_facts = 1;
+	o.max_text = 6;
+	ck_assert_int_eq(kgr__template_load(&t, KGR_SOURCE_DIR "/prompts", "listwise_sequential"), 0);
+	ck_assert_int_eq(kgr__prompt_render(&s, &u, &v, t, in, order, 2, &o), 0);
+	ck_assert_uint_eq(v.n_facts, 2);
+	ck_assert_ptr_nonnull(strstr(u, "[C1] \"Soccer...\" | description: \"Breath...\" | facts: F1\n"
+		"[C2] \"Ball P...\" | facts: F2\n"));
+	ck_assert_ptr_nonnull(strstr(u, "[F2] \"Goalie...\" | brand | \"Kicker...\"\n"));
+	ck_assert_int_eq(kgr__reply_ranking(&r, "{\"ranking\":[{\"id\":\"C2\",\"rationale\":\"x\","
+		"\"evidence\":[\"F2\"]},{\"id\":\"C1\",\"rationale\":\"y\",\"evidence\":[\"F2\"]}]}", &v, in), 0);
+	ck_assert_int_eq(r.entries[0].grounded, 1);
+	ck_assert_int_eq(r.entries[1].grounded, 0);
+	ck_assert_uint_eq(r.citations_invalid, 1);
+	kgr__reply_free(&r);
+	free(s);
+	free(u);
+	kgr__prompt_view_free(&v);
+	kgr__template_free(t);
+	kgr__llm_input_free(in);
+}
+END_TEST
+
 /* ---- templates ---- */
 
 static char tmpdir[256];
@@ -994,6 +1026,7 @@ static Suite *llm_suite(void)
 	tcase_add_test(tc, t_reply_validation);
 	tcase_add_test(tc, t_reply_rating_and_preference);
 	tcase_add_test(tc, t_fusion);
+	tcase_add_test(tc, t_max_facts_and_text);
 	tcase_add_test(tc, t_template_errors);
 	tcase_add_test(tc, t_render_quotes_catalog_text);
 	tcase_add_test(tc, t_options);
