@@ -175,6 +175,7 @@ static void make_recs(const kgr_store *s, kgr_recs *recs, kgr_rec_item *items, s
 			p->edges[0].o = kgr_store_object(s, it, pred);
 		}
 	}
+	memset(hist, 0, 20 * sizeof(*hist));
 	for (c = 0; c < 20; c++) {
 		hist[c].item = iri(s, "http://ex.org/item/%zu", c);
 		hist[c].time = 1700000000 + 3600 * (int64_t)c;
