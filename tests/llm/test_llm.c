@@ -1074,6 +1074,9 @@ int main(void)
 {
 	SRunner *sr = srunner_create(llm_suite());
 	int failed;
+	/* the scripted server is on loopback: never through a proxy of the environment */
+	setenv("no_proxy", "127.0.0.1,localhost", 1);
+	setenv("NO_PROXY", "127.0.0.1,localhost", 1);
 	srunner_run_all(sr, CK_NORMAL);
 	failed = srunner_ntests_failed(sr);
 	srunner_free(sr);
