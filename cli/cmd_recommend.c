@@ -172,6 +172,11 @@ int kgr_cmd_recommend(int argc, char **argv)
 		goto done;
 	}
 	k_out = ro.k;
+	/* conversational: the request in words is also retrieval's query, and the other way round */
+	if (use_llm && lo.mode == KGR_LLM_CONVERSATIONAL && !lo.request && ro.query)
+		lo.request = ro.query;
+	if (use_llm && lo.mode == KGR_LLM_CONVERSATIONAL && !ro.query && lo.request)
+		ro.query = lo.request;
 	if (use_llm) {
 		ro.explain = 1;
 		if (ro.k < llm_cands)

@@ -39,6 +39,8 @@ done
 [ "$(cat "$T/n.txt")" = 2 ]; check "pairwise shows two candidates" $?
 "$KGREC" prompt "$T/s.snap" --user u1 --mode conversational --request 'rainy "match" day' | grep -q '^"rainy \\"match\\" day"$'
 check "the request is quoted data" $?
+"$KGREC" prompt "$T/s.snap" --user u1 --mode conversational --query 'soccer' | grep -q '^"soccer"$'
+check "conversational: --query is the request" $?
 
 # a copied template directory
 mkdir "$T/prompts"

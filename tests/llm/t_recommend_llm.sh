@@ -60,6 +60,15 @@ check "a failing LLM is not an error" $?
 grep -q '^# note: no usable LLM ranking (.*); graph order kept$' "$T/out.txt"; check "fallback note" $?
 grep -q 'from graph order' "$T/out.txt"; check "items marked as graph order" $?
 
+"$KGREC" recommend "$T/s.snap" --user u1 -k 2 --llm --llm-url "$URL" --llm-model good/conv \
+	--mode conversational --request "something for the goalkeeper" > "$T/out.txt" 2> "$T/err.txt"
+check "conversational runs ($(cat "$T/err.txt"))" $?
+grep -q '^# llm: 1 call(s)' "$T/out.txt"; check "conversational asks once" $?
+"$KGREC" recommend "$T/s.snap" --user u1 --llm --llm-url "$URL" --llm-model good/conv \
+	--mode conversational 2> "$T/err.txt"
+[ $? -eq 1 ] && grep -q "conversational mode needs a request" "$T/err.txt"
+check "conversational without a request ($(cat "$T/err.txt"))" $?
+
 "$KGREC" recommend "$T/s.snap" --user u1 --llm --mode sideways 2> "$T/err.txt"
 [ $? -eq 2 ] && grep -q "unknown LLM mode 'sideways'" "$T/err.txt"; check "bad --mode" $?
 "$KGREC" recommend "$T/s.snap" --user u1 --llm --timeout 2> "$T/err.txt"
