@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cli/llm_flags.h"
 #include "cli/recs_output.h"
 #include "kgrec/retrieval.h"
 
@@ -21,7 +22,9 @@ static const char usage[] =
 	"  --exclude ITEM       an item never to return (repeatable)\n"
 	"  --require-path       only items with an evidence path\n"
 	"  --weights FILE       ranker weights written by 'kgrec train'\n"
-	"  --config FILE        relation configuration of the graph view (JSON)\n";
+	"  --config FILE        relation configuration of the graph view (JSON)\n"
+	"  --llm                re-rank with an LLM citing the graph's facts (options below)\n"
+	"  --llm-candidates N   graph candidates the LLM re-ranks (default 20, at least k)\n";
 
 int kgr_cmd_recommend(int argc, char **argv)
 {
@@ -39,7 +42,9 @@ int kgr_cmd_recommend(int argc, char **argv)
 	char note_buf[600], title[600];
 	const char *notes[1];
 	long long v;
-	int rc = 2;
+	int rc = 2, use_llm = 0, r, ii;
+	size_t llm_cands = 20, k_out;
+	kgr_llm_options lo = kgr_llm_options_from_env();
 
 	seed_text = calloc((size_t)argc + 1, sizeof(char *));
 	excl_text = calloc((size_t)argc + 1, sizeof(char *));
@@ -50,6 +55,7 @@ int kgr_cmd_recommend(int argc, char **argv)
 		int more = i + 1 < (size_t)argc;
 		if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
 			fputs(usage, stdout);
+			kgr_cli_llm_usage(stdout);
 			rc = 0;
 			goto done;
 		} else if (!strcmp(a, "--user") && more) {
@@ -92,6 +98,16 @@ int kgr_cmd_recommend(int argc, char **argv)
 			weights_path = argv[++i];
 		} else if (!strcmp(a, "--config") && more) {
 			config = argv[++i];
+		} else if (!strcmp(a, "--llm")) {
+			use_llm = 1;
+		} else if (!strcmp(a, "--llm-candidates") && more) {
+			if (kgr_cli_int("--llm-candidates", argv[++i], 1, 100, &v) < 0)
+				goto done;
+			llm_cands = (size_t)v;
+		} else if ((ii = (int)i, r = kgr_cli_llm_flag(&lo, argc, argv, &ii)) != 0) {
+			i = (size_t)ii;
+			if (r == 2)
+				goto done;
 		} else if (a[0] == '-' && a[1]) {
 			kgr_cli_usage("recommend: unknown option or missing value '%s'", a);
 			goto done;
@@ -155,10 +171,30 @@ int kgr_cmd_recommend(int argc, char **argv)
 		rc = kgr_cli_fail("recommend: graph view");
 		goto done;
 	}
+	k_out = ro.k;
+	/* conversational: the request in words is also retrieval's query, and the other way round */
+	if (use_llm && lo.mode == KGR_LLM_CONVERSATIONAL && !lo.request && ro.query)
+		lo.request = ro.query;
+	if (use_llm && lo.mode == KGR_LLM_CONVERSATIONAL && !ro.query && lo.request)
+		ro.query = lo.request;
+	if (use_llm) {
+		ro.explain = 1;
+		if (ro.k < llm_cands)
+			ro.k = llm_cands;
+		if (ro.n_candidates < ro.k)
+			ro.n_candidates = ro.k;
+	}
 	if (kgr_recommend(&recs, graph, user, &ro) < 0) {
 		rc = kgr_cli_fail("recommend");
 		goto done;
 	}
+	if (use_llm && fmt != KGR_OUT_DOT) {
+		rc = kgr_cli_llm_rerank(store, recs, ro.at, &lo, stdout, fmt == KGR_OUT_JSON, k_out);
+		goto done;
+	}
+	if (use_llm && (rc = kgr_cli_llm_rerank(store, recs, ro.at, &lo, NULL, 0, 0)) != 0)
+		goto done;
+	rc = 1;
 	if (user)
 		snprintf(title, sizeof(title), "Recommendations for %s", kgr_store_label(store, user));
 	else
