@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cli/llm_flags.h"
 #include "kgrec/server.h"
 
 static const char usage_text[] =
@@ -19,9 +20,13 @@ static const char usage_text[] =
 	"  --sparql-timeout MS    per-query time limit (default 10000)\n"
 	"  --sparql-max-rows N    result rows at most (default 10000)\n"
 	"  --access-log F         one JSON line per request ('-': stderr)\n"
-	"  --timeout S            idle / slow client timeout in seconds (default 30)\n"
+	"  --client-timeout S     idle / slow client timeout in seconds (default 30)\n"
 	"  --graph-config F       relation configuration for the graph view\n"
 	"  --weights F            graph ranker weights (kgrec train)\n"
+	"  --llm                  re-rank POST /v1/recommend with an LLM (requests may opt out with\n"
+	"                         \"llm\": {\"enabled\": false}; \"deadline_ms\" bounds the call)\n"
+	"  --llm-candidates N     graph candidates the LLM re-ranks (default 20, at least k)\n"
+	"  LLM flags (--llm-url, --llm-model, --timeout MS, --mode, ...; see 'kgrec recommend --help')\n"
 	"\n"
 	"Endpoints: POST /v1/recommend, GET /v1/items/{iri}/similar, GET /v1/explain,\n"
 	"POST /v1/events, GET|POST /sparql, GET /healthz /readyz /metrics, POST /admin/reload.\n"
@@ -42,6 +47,8 @@ static int parse_size(const char *opt, const char *s, unsigned long long max, un
 int kgr_cmd_serve(int argc, char **argv)
 {
 	kgr_server_options o = KGR_SERVER_OPTIONS_INIT;
+	kgr_llm_options lo = kgr_llm_options_from_env();
+	int use_llm = 0;
 	kgr_server *srv = NULL;
 	unsigned long long v;
 	int i, rc;
@@ -52,6 +59,19 @@ int kgr_cmd_serve(int argc, char **argv)
 		if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
 			fputs(usage_text, stdout);
 			return 0;
+		}
+		if (!strcmp(a, "--llm")) {
+			use_llm = 1;
+			continue;
+		}
+		{
+			int ii = i, r = kgr_cli_llm_flag(&lo, argc, argv, &ii);
+			if (r == 2)
+				return 2;
+			if (r == 1) {
+				i = ii;
+				continue;
+			}
 		}
 		if (a[0] != '-') {
 			if (o.store_path)
@@ -74,6 +94,11 @@ int kgr_cmd_serve(int argc, char **argv)
 			o.graph_config = val;
 		else if (!strcmp(a, "--weights"))
 			o.weights_path = val;
+		else if (!strcmp(a, "--llm-candidates")) {
+			if (parse_size(a, val, 100, &v))
+				return 2;
+			o.llm_candidates = (size_t)v;
+		}
 		else if (!strcmp(a, "--threads")) {
 			if (parse_size(a, val, 1024, &v))
 				return 2;
@@ -90,7 +115,7 @@ int kgr_cmd_serve(int argc, char **argv)
 			if (parse_size(a, val, 100000000, &v))
 				return 2;
 			o.sparql_max_rows = (size_t)v;
-		} else if (!strcmp(a, "--timeout")) {
+		} else if (!strcmp(a, "--client-timeout")) {
 			if (parse_size(a, val, 86400, &v))
 				return 2;
 			o.conn_timeout_s = (unsigned int)v;
@@ -99,6 +124,8 @@ int kgr_cmd_serve(int argc, char **argv)
 	}
 	if (!o.store_path)
 		return kgr_cli_usage("serve: missing STORE");
+	if (use_llm)
+		o.llm = &lo;
 	if (kgr_server_new(&srv, &o) < 0)
 		return kgr_cli_fail("serve");
 	{

@@ -2,6 +2,7 @@
  * GET /v1/explain. Requests are checked strictly (unknown fields, wrong types, ranges) before
  * any work; ids travel as strings (IRIs); every call runs on one snapshot under its read lock. */
 #include "server/internal.h"
+#include "kgrec/llm.h"
 
 #include <cjson/cJSON.h>
 #include <errno.h>
@@ -53,7 +54,7 @@ static cJSON *paths_json(const kgr_store *st, const kgr_rec_item *it)
 
 /* A ranked list as the CLI prints it; @p extra notes come before the list's own. */
 static cJSON *recs_json(const kgr_store *st, const kgr_recs *r, const char *request_id,
-	const char *const *extra, size_t n_extra)
+	const char *const *extra, size_t n_extra, size_t limit)
 {
 	cJSON *root = cJSON_CreateObject(), *notes, *items, *matches;
 	size_t i, k;
@@ -85,7 +86,7 @@ static cJSON *recs_json(const kgr_store *st, const kgr_recs *r, const char *requ
 		}
 	}
 	items = cJSON_AddArrayToObject(root, "items");
-	for (i = 0; items && i < r->n; i++) {
+	for (i = 0; items && i < r->n && i < limit; i++) {
 		const kgr_rec_item *it = &r->items[i];
 		cJSON *o = cJSON_CreateObject(), *gens, *feats, *parts;
 		if (!o)
@@ -113,15 +114,82 @@ static cJSON *recs_json(const kgr_store *st, const kgr_recs *r, const char *requ
 }
 
 static void reply_recs(kgr__resp *resp, const kgr_store *st, const kgr_recs *r,
-	const char *request_id, const char *const *extra, size_t n_extra)
+	const char *request_id, const char *const *extra, size_t n_extra, size_t limit)
 {
-	cJSON *root = recs_json(st, r, request_id, extra, n_extra);
+	cJSON *root = recs_json(st, r, request_id, extra, n_extra, limit);
 	if (!root) {
 		kgr__resp_error(resp, 503, "out_of_memory", "out of memory");
 		return;
 	}
 	kgr__resp_json(resp, 200, root);
 	cJSON_Delete(root);
+}
+
+/* An LLM-ranked list: the shape of `kgrec recommend --llm --format json`
+ * (cli/llm_flags.c), the first @p limit items, plus the request id. */
+static cJSON *llm_json(const kgr_store *st, const kgr_llm_result *res, const char *request_id,
+	const char *const *extra, size_t n_extra, size_t limit)
+{
+	cJSON *root = cJSON_CreateObject(), *items, *acct, *notes;
+	size_t i, k;
+	if (!root)
+		return NULL;
+	cJSON_AddStringToObject(root, "request_id", request_id);
+	cJSON_AddStringToObject(root, "user", val(st, res->user));
+	cJSON_AddBoolToObject(root, "fallback", res->fallback);
+	items = cJSON_AddArrayToObject(root, "items");
+	for (i = 0; items && i < res->n && i < limit; i++) {
+		const kgr_llm_item *it = &res->items[i];
+		cJSON *o = cJSON_CreateObject(), *cited;
+		if (!o)
+			break;
+		cJSON_AddStringToObject(o, "item", val(st, it->item));
+		cJSON_AddStringToObject(o, "label", kgr_store_label(st, it->item));
+		cJSON_AddNumberToObject(o, "score", it->score);
+		cJSON_AddNumberToObject(o, "llm_score", it->llm_score);
+		cJSON_AddNumberToObject(o, "graph_score", it->graph_score);
+		cJSON_AddNumberToObject(o, "graph_raw", it->graph_raw);
+		cJSON_AddNumberToObject(o, "graph_rank", (double)it->graph_rank + 1);
+		cJSON_AddBoolToObject(o, "llm_valid", it->llm_valid);
+		if (it->rationale)
+			cJSON_AddStringToObject(o, "rationale", it->rationale);
+		else
+			cJSON_AddNullToObject(o, "rationale");
+		cJSON_AddBoolToObject(o, "grounded", it->grounded);
+		cited = cJSON_AddArrayToObject(o, "cited");
+		for (k = 0; cited && k < it->n_cited; k++) {
+			cJSON *e = cJSON_CreateObject();
+			if (!e)
+				break;
+			cJSON_AddStringToObject(e, "s", val(st, it->cited[k].s));
+			cJSON_AddStringToObject(e, "p", val(st, it->cited[k].p));
+			cJSON_AddStringToObject(e, "o", val(st, it->cited[k].o));
+			cJSON_AddItemToArray(cited, e);
+		}
+		cJSON_AddItemToArray(items, o);
+	}
+	acct = cJSON_AddObjectToObject(root, "accounting");
+	if (acct) {
+		cJSON_AddNumberToObject(acct, "calls", (double)res->stats.calls);
+		cJSON_AddNumberToObject(acct, "cache_hits", (double)res->stats.cache_hits);
+		cJSON_AddNumberToObject(acct, "retries", (double)res->stats.retries);
+		cJSON_AddNumberToObject(acct, "failures", (double)res->stats.failures);
+		cJSON_AddNumberToObject(acct, "prompt_tokens", (double)res->stats.prompt_tokens);
+		cJSON_AddNumberToObject(acct, "completion_tokens", (double)res->stats.completion_tokens);
+		cJSON_AddNumberToObject(acct, "latency_ms", res->stats.latency_ms);
+		cJSON_AddNumberToObject(acct, "validity_rate", res->stats.validity_rate);
+		cJSON_AddNumberToObject(acct, "ids_unknown", (double)res->stats.ids_unknown);
+		cJSON_AddNumberToObject(acct, "ids_duplicate", (double)res->stats.ids_duplicate);
+		cJSON_AddNumberToObject(acct, "ids_missing", (double)res->stats.ids_missing);
+		cJSON_AddNumberToObject(acct, "citations_invalid", (double)res->stats.citations_invalid);
+		cJSON_AddNumberToObject(acct, "boots_run", (double)res->stats.boots_run);
+	}
+	notes = cJSON_AddArrayToObject(root, "notes");
+	for (i = 0; notes && i < n_extra; i++)
+		cJSON_AddItemToArray(notes, cJSON_CreateString(extra[i]));
+	for (i = 0; notes && i < res->n_notes; i++)
+		cJSON_AddItemToArray(notes, cJSON_CreateString(res->notes[i]));
+	return root;
 }
 
 /* ---- input helpers ---- */
@@ -259,7 +327,11 @@ void kgr__handle_recommend(kgr_server *srv, const kgr__req *req, kgr__resp *resp
 	kgr__state *st = NULL;
 	kgr_recs *recs = NULL;
 	const char *llm_note = NULL;
-	int err, locked = 0;
+	kgr_llm_options lo = KGR_LLM_OPTIONS_INIT;
+	kgr_llm_result *lres = NULL;
+	long deadline = 0;
+	size_t k_out = 0;
+	int err, locked = 0, use_llm;
 
 	root = cJSON_ParseWithLength(req->body, req->body_len);
 	if (!root) {
@@ -352,6 +424,9 @@ void kgr__handle_recommend(kgr_server *srv, const kgr__req *req, kgr__resp *resp
 			goto cleanup;
 		}
 	}
+	use_llm = srv->have_llm;
+	if (srv->have_llm)
+		lo = srv->llm;
 	if ((llm = cJSON_GetObjectItemCaseSensitive(root, "llm"))) {
 		const cJSON *e;
 		if (!cJSON_IsObject(llm)) {
@@ -372,26 +447,51 @@ void kgr__handle_recommend(kgr_server *srv, const kgr__req *req, kgr__resp *resp
 			goto cleanup;
 		}
 		if ((e = cJSON_GetObjectItemCaseSensitive(llm, "deadline_ms"))) {
-			long d;
-			if (get_int(e, 1, 600000, &d) < 0) {
+			if (get_int(e, 1, 600000, &deadline) < 0) {
 				kgr__resp_error(resp, 400, "wrong_type", "llm.deadline_ms: expected an integer "
 					"between 1 and 600000");
 				goto cleanup;
 			}
 		}
-		if ((e = cJSON_GetObjectItemCaseSensitive(llm, "model")) && !cJSON_IsString(e)) {
-			kgr__resp_error(resp, 400, "wrong_type", "llm.model: expected a string");
-			goto cleanup;
+		if ((e = cJSON_GetObjectItemCaseSensitive(llm, "model"))) {
+			if (!cJSON_IsString(e) || !e->valuestring[0]) {
+				kgr__resp_error(resp, 400, "wrong_type", "llm.model: expected a non-empty string");
+				goto cleanup;
+			}
+			lo.model = e->valuestring;
 		}
-		if ((e = cJSON_GetObjectItemCaseSensitive(llm, "mode")) && !cJSON_IsString(e)) {
-			kgr__resp_error(resp, 400, "wrong_type", "llm.mode: expected a string");
-			goto cleanup;
+		if ((e = cJSON_GetObjectItemCaseSensitive(llm, "mode"))) {
+			kgr_llm_mode mode;
+			if (!cJSON_IsString(e) || kgr_llm_mode_parse(&mode, e->valuestring) < 0) {
+				kgr__resp_error(resp, 400, "invalid", "llm.mode: expected listwise, pointwise, "
+					"pairwise or conversational");
+				goto cleanup;
+			}
+			lo.mode = mode;
 		}
 		e = cJSON_GetObjectItemCaseSensitive(llm, "enabled");
-		if (!e || cJSON_IsTrue(e)) {
+		use_llm = !e || cJSON_IsTrue(e);
+		if (use_llm && !srv->have_llm) {
+			use_llm = 0;
 			atomic_fetch_add(&srv->metrics.llm_fallbacks, 1);
 			llm_note = "LLM ranking is not configured on this server: graph order returned";
 		}
+	}
+	if (use_llm) {
+		if (deadline > 0) {
+			/* one attempt, bounded: past it the graph order comes back with a note */
+			if (lo.timeout_ms <= 0 || lo.timeout_ms > deadline)
+				lo.timeout_ms = deadline;
+			lo.retries = 0;
+		}
+		if (lo.mode == KGR_LLM_CONVERSATIONAL && !lo.request && o.query)
+			lo.request = o.query;
+		k_out = o.k;
+		o.explain = 1; /* the LLM is given the evidence paths as facts */
+		if (o.k < srv->llm_candidates)
+			o.k = srv->llm_candidates;
+		if (o.n_candidates < o.k)
+			o.n_candidates = o.k;
 	}
 
 	st = kgr__state_acquire(srv);
@@ -423,9 +523,9 @@ void kgr__handle_recommend(kgr_server *srv, const kgr__req *req, kgr__resp *resp
 		goto cleanup;
 	}
 	{
-		const char *extra[2];
+		const char *extra[3];
 		size_t n_extra = 0;
-		char unknown[600];
+		char unknown[600], failed[1200];
 		if (user && !uid) {
 			snprintf(unknown, sizeof(unknown), "unknown user '%.500s': cold-start recommendations",
 				user->valuestring);
@@ -433,12 +533,51 @@ void kgr__handle_recommend(kgr_server *srv, const kgr__req *req, kgr__resp *resp
 		}
 		if (llm_note)
 			extra[n_extra++] = llm_note;
-		reply_recs(resp, st->store, recs, req->request_id, extra, n_extra);
+		if (!use_llm) {
+			reply_recs(resp, st->store, recs, req->request_id, extra, n_extra, (size_t)-1);
+			goto cleanup;
+		}
+		/* The LLM call can take its whole deadline: let events reach the graph meanwhile.
+		 * The store stays read-locked (the ranker reads labels and facts). */
+		pthread_rwlock_unlock(&st->graph_lock);
+		locked = 2;
+		{
+			size_t n_hist = 0;
+			const kgr_interaction *hist = uid ? kgr_store_user_interactions(st->store, uid, &n_hist) : NULL;
+			if (hist && o.at)
+				while (n_hist > 0 && hist[n_hist - 1].time >= o.at)
+					n_hist--;
+			err = kgr_llm_rank(&lres, st->store, recs, hist, n_hist, &lo);
+		}
+		if (err < 0) {
+			snprintf(failed, sizeof(failed), "LLM ranking failed (%.1100s): graph order returned",
+				kgr_error_last());
+			extra[n_extra++] = failed;
+			atomic_fetch_add(&srv->metrics.llm_fallbacks, 1);
+			reply_recs(resp, st->store, recs, req->request_id, extra, n_extra, k_out);
+			goto cleanup;
+		}
+		atomic_fetch_add(&srv->metrics.llm_calls, lres->stats.calls - lres->stats.cache_hits);
+		atomic_fetch_add(&srv->metrics.llm_cache_hits, lres->stats.cache_hits);
+		if (lres->fallback)
+			atomic_fetch_add(&srv->metrics.llm_fallbacks, 1);
+		{
+			cJSON *root2 = llm_json(st->store, lres, req->request_id, extra, n_extra, k_out);
+			if (!root2) {
+				kgr__resp_error(resp, 503, "out_of_memory", "out of memory");
+				goto cleanup;
+			}
+			kgr__resp_json(resp, 200, root2);
+			cJSON_Delete(root2);
+		}
 	}
 cleanup:
+	kgr_llm_result_free(lres);
 	kgr_recs_free(recs);
-	if (locked)
+	if (locked == 1)
 		kgr__state_unlock(st);
+	else if (locked == 2)
+		pthread_rwlock_unlock(&st->store_lock);
 	kgr__state_release(st);
 	free(seeds);
 	free(exclude);
@@ -506,7 +645,7 @@ void kgr__handle_similar(kgr_server *srv, const kgr__req *req, const char *item,
 		reply_kgr_error(resp, err, "similar");
 		goto cleanup;
 	}
-	reply_recs(resp, st->store, recs, req->request_id, NULL, 0);
+	reply_recs(resp, st->store, recs, req->request_id, NULL, 0, (size_t)-1);
 cleanup:
 	kgr_recs_free(recs);
 	kgr__state_unlock(st);
@@ -558,7 +697,7 @@ void kgr__handle_explain(kgr_server *srv, const kgr__req *req, kgr__resp *resp)
 		reply_kgr_error(resp, err, "explain");
 		goto cleanup;
 	}
-	reply_recs(resp, st->store, recs, req->request_id, NULL, 0);
+	reply_recs(resp, st->store, recs, req->request_id, NULL, 0, (size_t)-1);
 cleanup:
 	kgr_recs_free(recs);
 	kgr__state_unlock(st);

@@ -75,6 +75,9 @@ struct kgr_server {
 	char *token;             /* NULL: no authentication */
 	kgr_weights weights;
 	int have_weights;
+	kgr_llm_options llm;        /* valid when have_llm */
+	int have_llm;
+	size_t llm_candidates;
 
 	pthread_mutex_t state_mu; /* guards the state pointer only */
 	kgr__state *state;

@@ -5,6 +5,7 @@
  * that requests need, then swaps the pointer under state_mu and drops the server's reference
  * to the old one, which is freed when its last request finishes. */
 #include "server/internal.h"
+#include "ranker/llm_internal.h"
 
 #include <arpa/inet.h>
 #include <cjson/cJSON.h>
@@ -346,6 +347,15 @@ int kgr_server_new(kgr_server **out, const kgr_server_options *opts)
 			"127.0.0.1", opts->listen);
 		goto fail;
 	}
+	if (opts->llm) {
+		srv->llm = *opts->llm;
+		if ((error = kgr__llm_options_check(&srv->llm, 1)) < 0) {
+			kgr__error_prefix("LLM options");
+			goto fail;
+		}
+		srv->have_llm = 1;
+	}
+	srv->llm_candidates = opts->llm_candidates ? opts->llm_candidates : 20;
 	if (srv->weights_path) {
 		if ((error = kgr_weights_load(&srv->weights, srv->weights_path)) < 0)
 			goto fail;

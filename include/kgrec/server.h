@@ -13,6 +13,7 @@
 #define KGREC_SERVER_H
 
 #include "common.h"
+#include "llm.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -36,11 +37,15 @@ typedef struct {
 	const char *graph_config;   /**< relation configuration for the graph view, or NULL */
 	const char *weights_path;   /**< graph ranker weights (kgr_weights_load()), or NULL */
 	unsigned int max_connections; /**< concurrent connections at most (0: 256) */
+	/** LLM ranker for POST /v1/recommend, or NULL for graph order only. Copied; the strings
+	 *  it points to are borrowed and must outlive the server. */
+	const kgr_llm_options *llm;
+	size_t llm_candidates;      /**< graph candidates the LLM re-ranks (0: 20; at least k) */
 } kgr_server_options;
 
 #define KGR_SERVER_OPTIONS_VERSION 1
 #define KGR_SERVER_OPTIONS_INIT { KGR_SERVER_OPTIONS_VERSION, NULL, "127.0.0.1:8080", 0, NULL, \
-	NULL, 0, 0, 0, NULL, 0, NULL, NULL, 0 }
+	NULL, 0, 0, 0, NULL, 0, NULL, NULL, 0, NULL, 0 }
 
 /** What happened when a server replayed its events log. */
 typedef struct {
@@ -57,7 +62,7 @@ typedef struct {
  *        Does not listen yet (see kgr_server_start()).
  * @param[out] out the server; free with kgr_server_free().
  * @return 0; KGR_EINVALID (bad option: unparsable listen address, a non-loopback address
- *         without a token file, an empty token file); KGR_ENOTFOUND (store or token file
+ *         without a token file, an empty token file, LLM options out of range); KGR_ENOTFOUND (store or token file
  *         missing); KGR_ECORRUPT (a damaged line in the events log other than a torn last
  *         line: the message names the line); KGR_EIO; KGR_ENOMEM; and the codes of
  *         kgr_store_open() and kgr_graph_new().

@@ -431,7 +431,7 @@ START_TEST(test_body_cap_and_slow_client)
 	ssize_t n;
 	int64_t t0;
 
-	ck_assert_int_eq(th_serve(&s, store, "--events-log", evlog, "--max-body", "1000", "--timeout", "1",
+	ck_assert_int_eq(th_serve(&s, store, "--events-log", evlog, "--max-body", "1000", "--client-timeout", "1",
 		NULL), 0);
 	memset(big, ' ', 5000);
 	big[0] = '[';
@@ -681,6 +681,133 @@ START_TEST(test_recommend_endpoints)
 	ck_assert(!has_item(j, SHOP "racket"));
 	cJSON_Delete(j);
 	th_stop(&s, SIGTERM);
+}
+END_TEST
+
+/* ------------------------------------------------------------------ LLM ranking */
+
+/* The scripted chat-completions server of the LLM tests, on a free loopback port. */
+static pid_t start_fake_llm(int *port)
+{
+	int fds[2];
+	char line[64];
+	ssize_t n = 0;
+	pid_t pid;
+	ck_assert_int_eq(pipe(fds), 0);
+	pid = fork();
+	if (pid == 0) {
+		dup2(fds[1], 1);
+		close(fds[0]);
+		execlp("python3", "python3", KGR_SOURCE_DIR "/tests/llm/fake_openai.py", (char *)NULL);
+		_exit(127);
+	}
+	close(fds[1]);
+	while (n < (ssize_t)sizeof(line) - 1) {
+		ssize_t r = read(fds[0], line + n, 1);
+		if (r <= 0 || line[n] == '\n')
+			break;
+		n++;
+	}
+	line[n] = '\0';
+	close(fds[0]);
+	*port = atoi(line);
+	ck_assert_int_gt(*port, 0);
+	return pid;
+}
+
+START_TEST(test_recommend_llm)
+{
+	th_server s;
+	th_resp r;
+	cJSON *j, *cli, *it;
+	char *shop = th_path(dir, "llmshop.kgr"), url[128], args[2048];
+	kgr_store *st = NULL;
+	kgr_interaction_options io = KGR_INTERACTION_OPTIONS_INIT;
+	int port;
+	pid_t fake;
+	int64_t t0;
+
+	ck_assert_int_eq(kgr_store_new(&st, 1), 0);
+	ck_assert_int_eq(kgr_store_load_rdf(st, KGR_TEST_DATA "/llm/shop.ttl", NULL, NULL), 0);
+	ck_assert_int_eq(kgr_store_load_interactions(st, KGR_TEST_DATA "/llm/shop_events.csv", &io), 0);
+	ck_assert_int_eq(kgr_store_finalize(st), 0);
+	ck_assert_int_eq(kgr_store_save(st, shop), 0);
+	kgr_store_free(st);
+	setenv("no_proxy", "127.0.0.1,localhost", 1);
+	setenv("NO_PROXY", "127.0.0.1,localhost", 1);
+	fake = start_fake_llm(&port);
+	snprintf(url, sizeof(url), "http://127.0.0.1:%d/v1", port);
+	ck_assert_int_eq(th_serve(&s, shop, "--llm", "--llm-url", url, "--llm-model", "good/srv", "--alpha", "1",
+		"--no-cache", NULL), 0);
+
+	/* the scripted model orders by label; the facts it cites are checked */
+	j = recommend(&s, "{\"user\":\"u1\",\"k\":2}");
+	ck_assert(cJSON_IsFalse(cJSON_GetObjectItem(j, "fallback")));
+	ck_assert_int_eq(cJSON_GetArraySize(cJSON_GetObjectItem(j, "items")), 2);
+	it = cJSON_GetArrayItem(cJSON_GetObjectItem(j, "items"), 0);
+	ck_assert_str_eq(cJSON_GetStringValue(cJSON_GetObjectItem(it, "label")), "Baseball Cap");
+	ck_assert(cJSON_IsTrue(cJSON_GetObjectItem(it, "grounded")));
+	ck_assert_str_eq(cJSON_GetStringValue(cJSON_GetObjectItem(cJSON_GetArrayItem(cJSON_GetObjectItem(it, "cited"), 0),
+		"p")), "https://w3id.org/kgrec/ns#purchase");
+	ck_assert_str_eq(cJSON_GetStringValue(cJSON_GetObjectItem(cJSON_GetArrayItem(cJSON_GetObjectItem(j, "items"), 1),
+		"label")), "Shin Guards");
+	/* the same items as `kgrec recommend --llm --format json` */
+	snprintf(args, sizeof(args), "recommend '%s' --user u1 -k 2 --llm --llm-url %s --llm-model good/srv --alpha 1 "
+		"--no-cache --format json", shop, url);
+	cli = cli_json(args);
+	ck_assert_msg(cJSON_Compare(cJSON_GetObjectItem(j, "items"), cJSON_GetObjectItem(cli, "items"), 1),
+		"server and CLI disagree");
+	ck_assert(cJSON_Compare(cJSON_GetObjectItem(j, "user"), cJSON_GetObjectItem(cli, "user"), 1));
+	cJSON_Delete(cli);
+	cJSON_Delete(j);
+
+	/* a model slower than the request's deadline: graph order, on time, with a note */
+	t0 = th_now_ms();
+	j = recommend(&s, "{\"user\":\"u1\",\"k\":2,\"llm\":{\"model\":\"slow/srv\",\"deadline_ms\":300}}");
+	ck_assert_int_lt(th_now_ms() - t0, 1500);
+	ck_assert(cJSON_IsTrue(cJSON_GetObjectItem(j, "fallback")));
+	ck_assert_int_eq(cJSON_GetArraySize(cJSON_GetObjectItem(j, "items")), 2);
+	{
+		char *notes = cJSON_PrintUnformatted(cJSON_GetObjectItem(j, "notes"));
+		ck_assert_msg(strstr(notes, "300 ms") != NULL, "%s", notes);
+		free(notes);
+	}
+	cJSON_Delete(j);
+
+	/* opting out gives the graph ranker's list */
+	j = recommend(&s, "{\"user\":\"u1\",\"k\":2,\"llm\":{\"enabled\":false}}");
+	ck_assert(cJSON_IsBool(cJSON_GetObjectItem(j, "cold_start")));
+	ck_assert_ptr_null(cJSON_GetObjectItem(j, "fallback"));
+	cJSON_Delete(j);
+	th_post(&r, &s, "/v1/recommend", "{\"user\":\"u1\",\"llm\":{\"mode\":\"sideways\"}}", NULL);
+	assert_error(&r, 400, "invalid", "llm.mode");
+	ck_assert_int_eq(th_get(&r, &s, "/metrics", NULL), 200);
+	ck_assert_ptr_nonnull(strstr(r.body, "kgrec_llm_fallbacks_total 1\n"));
+	ck_assert_ptr_nonnull(strstr(r.body, "kgrec_llm_calls_total 2\n"));
+	th_resp_free(&r);
+	ck_assert_int_eq(th_stop(&s, SIGTERM), 0);
+
+	/* LLM options out of range stop the start: the CLI's flag check, the library's own */
+	ck_assert_int_eq(th_serve(&s, shop, "--llm", "--llm-url", url, "--llm-model", "good/srv", "--parallel", "0",
+		NULL), 2);
+	ck_assert_msg(strstr(s.err, "--parallel") != NULL, "%s", s.err);
+	{
+		kgr_server_options o = KGR_SERVER_OPTIONS_INIT;
+		kgr_llm_options lo = KGR_LLM_OPTIONS_INIT;
+		kgr_server *srv = NULL;
+		lo.base_url = url;
+		lo.model = "good/srv";
+		lo.parallel = 0;
+		o.store_path = shop;
+		o.listen = "127.0.0.1:0";
+		o.llm = &lo;
+		ck_assert_int_eq(kgr_server_new(&srv, &o), KGR_EINVALID);
+		ck_assert_msg(strstr(kgr_error_last(), "LLM options") != NULL, "%s", kgr_error_last());
+		ck_assert_ptr_null(srv);
+	}
+	kill(fake, SIGTERM);
+	waitpid(fake, NULL, 0);
+	free(shop);
 }
 END_TEST
 
@@ -1279,6 +1406,7 @@ Suite *server_suite(void)
 	tcase_add_test(tc, test_body_cap_and_slow_client);
 	tcase_add_test(tc, test_recommend_bad_input);
 	tcase_add_test(tc, test_recommend_endpoints);
+	tcase_add_test(tc, test_recommend_llm);
 	tcase_add_test(tc, test_reload_and_sighup);
 	tcase_add_test(tc, test_reload_under_load);
 	tcase_add_test(tc, test_compact);
