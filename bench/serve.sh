@@ -8,7 +8,9 @@
 #
 # USERS.txt / ITEMS.txt: one user / item IRI per line (e.g. cut from the interactions CSV the
 # store was loaded from). DURATION: wrk's -d (default 15s).
-# Environment: KGREC (default build/kgrec), THREADS (serve --threads, default 4).
+# Environment: KGREC (default build/kgrec), THREADS (serve --threads, default 4),
+# SERVE_ARGS (more `kgrec serve` options, e.g. "--llm --llm-url URL --llm-model M"),
+# KGR_BENCH_LLM_DEADLINE (ms: each recommend request asks for that LLM deadline).
 # Prints one line per run: connections, events, requests/s, p50, p99, non-2xx, and the
 # server's peak resident memory.
 set -eu
@@ -24,7 +26,8 @@ command -v wrk >/dev/null || { echo "serve.sh: wrk is not installed (apt-get ins
 WORK=$(mktemp -d)
 trap 'kill $SERVER 2>/dev/null || true; wait 2>/dev/null || true; rm -rf "$WORK"' EXIT
 
-"$KGREC" serve "$STORE" --listen 127.0.0.1:0 --threads "$THREADS" --events-log "$WORK/events.log" \
+# shellcheck disable=SC2086
+"$KGREC" serve "$STORE" --listen 127.0.0.1:0 --threads "$THREADS" --events-log "$WORK/events.log" ${SERVE_ARGS:-} \
 	>"$WORK/serve.out" 2>"$WORK/serve.err" &
 SERVER=$!
 for _ in $(seq 1 600); do

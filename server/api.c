@@ -547,7 +547,10 @@ void kgr__handle_recommend(kgr_server *srv, const kgr__req *req, kgr__resp *resp
 			if (hist && o.at)
 				while (n_hist > 0 && hist[n_hist - 1].time >= o.at)
 					n_hist--;
+			/* waiting on the LLM server is not computing: free the work slot meanwhile */
+			kgr__work_leave(srv);
 			err = kgr_llm_rank(&lres, st->store, recs, hist, n_hist, &lo);
+			kgr__work_enter(srv);
 		}
 		if (err < 0) {
 			snprintf(failed, sizeof(failed), "LLM ranking failed (%.1100s): graph order returned",

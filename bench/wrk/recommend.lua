@@ -9,6 +9,9 @@ if path then
 end
 if #users == 0 then users = { "anonymous" } end
 local k = os.getenv("KGR_BENCH_K") or "10"
+-- with a server started with --llm: the per-request LLM deadline in milliseconds
+local deadline = os.getenv("KGR_BENCH_LLM_DEADLINE")
+local llm = deadline and string.format(',"llm":{"deadline_ms":%s}', deadline) or ""
 local token = os.getenv("KGR_BENCH_TOKEN")
 local i = 0
 
@@ -21,7 +24,7 @@ request = function()
   local u = users[((offset or 0) + i) % #users + 1]
   local headers = { ["Content-Type"] = "application/json" }
   if token then headers["Authorization"] = "Bearer " .. token end
-  local body = string.format('{"user":"%s","k":%s,"explain":true}', u, k)
+  local body = string.format('{"user":"%s","k":%s,"explain":true%s}', u, k, llm)
   return wrk.format("POST", "/v1/recommend", headers, body)
 end
 
