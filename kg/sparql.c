@@ -1410,6 +1410,7 @@ int kgr_sparql_query(kgr_sparql_result **out, const kgr_store *store, const char
 	librdf_world *w;
 	rasqal_query *rq = NULL;
 	rasqal_query_verb verb;
+	char *reordered = NULL;
 	int error;
 
 	*out = NULL;
@@ -1454,6 +1455,24 @@ int kgr_sparql_query(kgr_sparql_result **out, const kgr_store *store, const char
 	if ((error = prepare(&rq, ex.rw, ex.raptor, query, opts->base_iri)))
 		goto cleanup;
 	verb = rasqal_query_get_verb(rq);
+	/* the text as written parsed: now the same query with a better join order, if any */
+	if (!opts->keep_order && (verb == RASQAL_QUERY_VERB_SELECT || verb == RASQAL_QUERY_VERB_ASK ||
+				     verb == RASQAL_QUERY_VERB_CONSTRUCT || verb == RASQAL_QUERY_VERB_DESCRIBE)) {
+		int oom = 0;
+		rasqal_query *rq2 = NULL;
+		reordered = kgr__sparql_reorder(store, query, &oom);
+		if (oom) {
+			error = kgr__error_set(KGR_ENOMEM, "out of memory");
+			goto cleanup;
+		}
+		if (reordered && !prepare(&rq2, ex.rw, ex.raptor, reordered, opts->base_iri)) {
+			rasqal_free_query(rq);
+			rq = rq2;
+			query = reordered;
+		}
+		kgr__rdf_log_reset();
+		kgr_error_clear();
+	}
 	switch (verb) {
 	case RASQAL_QUERY_VERB_SELECT:
 	case RASQAL_QUERY_VERB_ASK:
@@ -1481,5 +1500,6 @@ cleanup:
 		rasqal_free_query(rq);
 	exec_free(&ex);
 	kgr__rdf_unlock();
+	free(reordered);
 	return error;
 }
