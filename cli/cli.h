@@ -20,5 +20,9 @@ KGR_CLI_DECLARE(load);
 KGR_CLI_DECLARE(stats);
 KGR_CLI_DECLARE(export);
 KGR_CLI_DECLARE(query);
+KGR_CLI_DECLARE(recommend);
+KGR_CLI_DECLARE(similar);
+KGR_CLI_DECLARE(explain);
+KGR_CLI_DECLARE(train);
 
 #endif
