@@ -588,14 +588,20 @@ static int ts_register(rasqal_triples_source_factory *factory)
 
 /* ---- errors ---- */
 
+static int word_char(char c)
+{
+	return isalnum((unsigned char)c) || c == '_';
+}
+
 /* rasqal gives the line of a syntax error but no column; when the token it names
- * ("unexpected '}'", "at '\"'") occurs once on that line, its column is certain. */
+ * ("unexpected '}'", "at '\"'", "unexpected NOT") occurs once on that line, its column is
+ * certain. A keyword token is matched as a whole word in any case. */
 static int guess_column(const char *query, int line, const char *message)
 {
 	const char *p = query, *end, *tok, *hit = NULL;
 	char token[64];
 	size_t tlen = 0;
-	int l = 1;
+	int l = 1, keyword = 0;
 	if (line < 1)
 		return -1;
 	tok = strstr(message, "unexpected ");
@@ -608,17 +614,21 @@ static int guess_column(const char *query, int line, const char *message)
 	}
 	if (*tok == '\'') {
 		const char *close = strchr(tok + 1, '\'');
+		if (close == tok + 1 && tok[2] == '\'')
+			close = tok + 2; /* a quote character is shown as ''' */
 		if (!close || close == tok + 1)
 			return -1;
-		/* a quote character is shown as ''' */
-		if (close == tok + 1 && tok[2] == '\'')
-			close = tok + 2;
 		tlen = (size_t)(close - tok - 1);
 		if (tlen >= sizeof(token))
 			return -1;
 		memcpy(token, tok + 1, tlen);
 	} else {
-		return -1; /* a token class such as NOT or $end: not in the text as such */
+		while (tlen < sizeof(token) - 1 && (isupper((unsigned char)tok[tlen]) || tok[tlen] == '_'))
+			tlen++;
+		if (tlen == 0 || word_char(tok[tlen]))
+			return -1; /* $end or a token class: not in the text as such */
+		memcpy(token, tok, tlen);
+		keyword = 1;
 	}
 	token[tlen] = '\0';
 	while (l < line && *p) {
@@ -631,7 +641,10 @@ static int guess_column(const char *query, int line, const char *message)
 	if (!end)
 		end = p + strlen(p);
 	for (tok = p; tok + tlen <= end; tok++) {
-		if (!memcmp(tok, token, tlen)) {
+		int match = keyword ? !strncasecmp(tok, token, tlen) && (tok == p || !word_char(tok[-1])) &&
+					      !word_char(tok[tlen]) :
+				      !memcmp(tok, token, tlen);
+		if (match) {
 			if (hit)
 				return -1;
 			hit = tok;
@@ -648,6 +661,9 @@ static int parse_error(const char *query)
 	if (log->line > 0 && col > 0)
 		return kgr__error_set(KGR_EPARSE, "SPARQL syntax error at line %d, column %d: %s",
 			log->line, col, msg);
+	if (log->line > 0 && strstr(msg, "unexpected $end"))
+		return kgr__error_set(KGR_EPARSE,
+			"SPARQL syntax error at line %d: the query ends too early (%s)", log->line, msg);
 	if (log->line > 0)
 		return kgr__error_set(KGR_EPARSE, "SPARQL syntax error at line %d: %s", log->line, msg);
 	return kgr__error_set(KGR_EPARSE, "SPARQL error: %s", msg);
