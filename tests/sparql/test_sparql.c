@@ -638,7 +638,7 @@ START_TEST(syntax_error)
 	/* rasqal 0.9.33 has no EXISTS: the keyword is found on its line */
 	ck_assert_int_eq(kgr_sparql_query(&r, shop, "SELECT * WHERE {\n ?x ?p ?y FILTER not exists { ?x ?q ?z } }", NULL),
 		KGR_EPARSE);
-	ck_assert_str_eq(kgr_error_last(), "SPARQL syntax error at line 2, column 19: syntax error, unexpected NOT");
+	ck_assert_str_eq(kgr_error_last(), "SPARQL syntax error at line 2, column 18: syntax error, unexpected NOT");
 	ck_assert_int_eq(kgr_sparql_query(&r, shop, "SELECT * WHERE { ?x ?p ?y", NULL), KGR_EPARSE);
 	ck_assert_str_eq(kgr_error_last(),
 		"SPARQL syntax error at line 1: the query ends too early (syntax error, unexpected $end, expecting '}')");
