@@ -8,8 +8,12 @@
  * walks kgr_store_match() and hands out cached rasqal literals per term id. The default
  * graph is the union of all graphs, each triple once.
  *
- * DESCRIBE is answered here (rasqal cannot execute it) with Concise Bounded Descriptions,
- * and SPARQL Update is refused. */
+ * Around rasqal 0.9.33's gaps (docs/SPARQL.md has the measurements): DESCRIBE is answered
+ * here with Concise Bounded Descriptions; SPARQL Update, SERVICE and MINUS are refused; the
+ * one-variable VALUES form is rewritten to the form rasqal reads right; a top-level
+ * DISTINCT (with its OFFSET/LIMIT) and the plain COUNT(DISTINCT ?v) query are done here
+ * (rasqal leaks on the first and miscounts the second); kg/sparql_reorder.c puts the most
+ * selective triple patterns first. */
 #include "kg/rdf_world.h"
 #include "kg/sparql_result.h"
 #include "kg/store_internal.h"
@@ -588,7 +592,7 @@ static int ts_register(rasqal_triples_source_factory *factory)
 
 /* ---- errors ---- */
 
-static int word_char(char c)
+static int is_word(char c)
 {
 	return isalnum((unsigned char)c) || c == '_';
 }
@@ -625,7 +629,7 @@ static int guess_column(const char *query, int line, const char *message)
 	} else {
 		while (tlen < sizeof(token) - 1 && (isupper((unsigned char)tok[tlen]) || tok[tlen] == '_'))
 			tlen++;
-		if (tlen == 0 || word_char(tok[tlen]))
+		if (tlen == 0 || is_word(tok[tlen]))
 			return -1; /* $end or a token class: not in the text as such */
 		memcpy(token, tok, tlen);
 		keyword = 1;
@@ -641,8 +645,8 @@ static int guess_column(const char *query, int line, const char *message)
 	if (!end)
 		end = p + strlen(p);
 	for (tok = p; tok + tlen <= end; tok++) {
-		int match = keyword ? !strncasecmp(tok, token, tlen) && (tok == p || !word_char(tok[-1])) &&
-					      !word_char(tok[tlen]) :
+		int match = keyword ? !strncasecmp(tok, token, tlen) && (tok == p || !is_word(tok[-1])) &&
+					      !is_word(tok[tlen]) :
 				      !memcmp(tok, token, tlen);
 		if (match) {
 			if (hit)
@@ -701,11 +705,6 @@ static const char *skip_opaque(const char *p)
 		return p;
 	}
 	return p + 1;
-}
-
-static int is_word(char c)
-{
-	return isalnum((unsigned char)c) || c == '_';
 }
 
 /* Position of keyword @p kw (case-insensitive, whole word) outside strings, IRIs and
@@ -1202,13 +1201,37 @@ cleanup:
 
 /* ---- DESCRIBE ---- */
 
+/* A list of term ids in insertion order with a hash set beside it (ids are never 0). */
 typedef struct {
 	kgr_id *v;
 	size_t n, cap;
+	kgr_id *set;
+	size_t set_cap;
 } id_vec;
 
+static int id_seen(const id_vec *vec, kgr_id id)
+{
+	size_t i;
+	if (!vec->set_cap)
+		return 0;
+	for (i = (id * 2654435761u) & (vec->set_cap - 1); vec->set[i]; i = (i + 1) & (vec->set_cap - 1))
+		if (vec->set[i] == id)
+			return 1;
+	return 0;
+}
+
+static void id_set_add(kgr_id *set, size_t cap, kgr_id id)
+{
+	size_t i = (id * 2654435761u) & (cap - 1);
+	while (set[i] && set[i] != id)
+		i = (i + 1) & (cap - 1);
+	set[i] = id;
+}
+
+/* Appends @p id (also when already present: callers check id_seen() first). */
 static int id_push(id_vec *vec, kgr_id id)
 {
+	size_t i;
 	if (vec->n == vec->cap) {
 		size_t cap = vec->cap ? vec->cap * 2 : 16;
 		kgr_id *v = realloc(vec->v, cap * sizeof(*v));
@@ -1217,17 +1240,27 @@ static int id_push(id_vec *vec, kgr_id id)
 		vec->v = v;
 		vec->cap = cap;
 	}
+	if ((vec->n + 1) * 2 > vec->set_cap) {
+		size_t cap = vec->set_cap ? vec->set_cap * 2 : 64;
+		kgr_id *set = calloc(cap, sizeof(*set));
+		if (!set)
+			return KGR_ENOMEM;
+		for (i = 0; i < vec->set_cap; i++)
+			if (vec->set[i])
+				id_set_add(set, cap, vec->set[i]);
+		free(vec->set);
+		vec->set = set;
+		vec->set_cap = cap;
+	}
 	vec->v[vec->n++] = id;
+	id_set_add(vec->set, vec->set_cap, id);
 	return 0;
 }
 
-static int id_seen(const id_vec *vec, kgr_id id)
+static void id_vec_free(id_vec *vec)
 {
-	size_t i;
-	for (i = 0; i < vec->n; i++)
-		if (vec->v[i] == id)
-			return 1;
-	return 0;
+	free(vec->v);
+	free(vec->set);
 }
 
 /* Concise Bounded Description: every triple with the resource as subject, and recursively
@@ -1235,7 +1268,7 @@ static int id_seen(const id_vec *vec, kgr_id id)
 static int describe_ids(kgr_sparql_result *r, const kgr_store *store, id_vec *todo,
 	const kgr_sparql_options *opts)
 {
-	id_vec done = { 0 };
+	id_vec done = { 0, 0, 0, NULL, 0 };
 	size_t next = 0;
 	int error = 0;
 	while (next < todo->n) {
@@ -1267,7 +1300,7 @@ static int describe_ids(kgr_sparql_result *r, const kgr_store *store, id_vec *to
 		}
 	}
 cleanup:
-	free(done.v);
+	id_vec_free(&done);
 	if (error)
 		return kgr__error_set(KGR_ENOMEM, "out of memory");
 	return 0;
@@ -1321,7 +1354,7 @@ static int describe(kgr_sparql_result **out, rasqal_query *rq, exec_ctx *ex, con
 	raptor_sequence *seq = rasqal_query_get_describe_sequence(rq);
 	int wildcard = rasqal_query_get_wildcard(rq), size = seq ? raptor_sequence_size(seq) : 0, i;
 	int nvars = 0, error = 0;
-	id_vec todo = { 0 };
+	id_vec todo = { 0, 0, 0, NULL, 0 };
 	kgr_sparql_result *r = NULL, *sel = NULL;
 	rasqal_query *srq = NULL;
 	char *select = NULL;
@@ -1374,7 +1407,7 @@ static int describe(kgr_sparql_result **out, rasqal_query *rq, exec_ctx *ex, con
 cleanup:
 	if (error == KGR_ENOMEM && !*kgr_error_last())
 		kgr__error_set(KGR_ENOMEM, "out of memory");
-	free(todo.v);
+	id_vec_free(&todo);
 	free(select);
 	kgr_sparql_result_free(sel);
 	kgr_sparql_result_free(r);
