@@ -662,14 +662,22 @@ static int parse_error(const char *query)
 	const kgr_rdf_log *log = kgr__rdf_log();
 	const char *msg = log->errors ? log->message : "the query could not be parsed";
 	int col = log->column > 0 ? log->column : guess_column(query, log->line, msg);
-	if (log->line > 0 && col > 0)
+	int lines = 1, line = log->line;
+	const char *p;
+	/* the end of the text is on its last line, not on the one after a final newline */
+	for (p = query; *p; p++)
+		if (*p == '\n' && p[1])
+			lines++;
+	if (line > lines)
+		line = lines;
+	if (line > 0 && col > 0)
 		return kgr__error_set(KGR_EPARSE, "SPARQL syntax error at line %d, column %d: %s",
-			log->line, col, msg);
-	if (log->line > 0 && strstr(msg, "unexpected $end"))
+			line, col, msg);
+	if (line > 0 && strstr(msg, "unexpected $end"))
 		return kgr__error_set(KGR_EPARSE,
-			"SPARQL syntax error at line %d: the query ends too early (%s)", log->line, msg);
-	if (log->line > 0)
-		return kgr__error_set(KGR_EPARSE, "SPARQL syntax error at line %d: %s", log->line, msg);
+			"SPARQL syntax error at line %d: the query ends too early (%s)", line, msg);
+	if (line > 0)
+		return kgr__error_set(KGR_EPARSE, "SPARQL syntax error at line %d: %s", line, msg);
 	return kgr__error_set(KGR_EPARSE, "SPARQL error: %s", msg);
 }
 
@@ -1132,6 +1140,25 @@ static int prepare(rasqal_query **rq_out, rasqal_world *rw, raptor_world *raptor
 		rasqal_free_query(rq);
 		raptor_free_uri(base);
 		return kgr__error_set(KGR_ENOMEM, "out of memory");
+	}
+	/* rasqal 0.9.33 rejects a comment that ends the text without a newline */
+	{
+		const char *src = rewritten ? rewritten : text;
+		size_t n = strlen(src);
+		if (n && src[n - 1] != '\n') {
+			char *t = malloc(n + 2);
+			if (!t) {
+				free(rewritten);
+				rasqal_free_query(rq);
+				raptor_free_uri(base);
+				return kgr__error_set(KGR_ENOMEM, "out of memory");
+			}
+			memcpy(t, src, n);
+			t[n] = '\n';
+			t[n + 1] = '\0';
+			free(rewritten);
+			rewritten = t;
+		}
 	}
 	/* nothing is ever fetched: FROM graphs are ignored, SERVICE is refused */
 	rasqal_query_set_feature(rq, RASQAL_FEATURE_NO_NET, 1);

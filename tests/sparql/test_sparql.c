@@ -348,6 +348,15 @@ START_TEST(select_blank_nodes)
 }
 END_TEST
 
+START_TEST(select_comments)
+{
+	/* a comment may end the query (rasqal alone rejects one without a newline after it) */
+	kgr_sparql_result *r = query_ok(shop, PFX "# brands\nSELECT ?b WHERE { ?b a schema:Brand } # all of them");
+	ck_assert_uint_eq(kgr_sparql_result_row_count(r), 2);
+	kgr_sparql_result_free(r);
+}
+END_TEST
+
 START_TEST(select_repeated_variable)
 {
 	same_as_roqet(PFX "SELECT ?x WHERE { ?x skos:broader ?y . ?y skos:broader ?z }", 0, 1);
@@ -881,6 +890,7 @@ static Suite *sparql_suite(void)
 	tcase_add_test(tc, select_order_limit);
 	tcase_add_test(tc, select_literals);
 	tcase_add_test(tc, select_blank_nodes);
+	tcase_add_test(tc, select_comments);
 	tcase_add_test(tc, select_repeated_variable);
 	tcase_add_test(tc, ask);
 	tcase_add_test(tc, construct);
