@@ -9,6 +9,7 @@
  * usage: bench_llm [iterations]   (default 2000) */
 #include "ranker/llm_internal.h"
 
+#include <curl/curl.h>
 #include <microhttpd.h>
 #include <pthread.h>
 #include <stdio.h>
@@ -74,6 +75,39 @@ static void make_canned(void)
 		"{\"role\":\"assistant\",\"content\":\"%s\"},\"finish_reason\":\"stop\"}],"
 		"\"usage\":{\"prompt_tokens\":1500,\"completion_tokens\":400}}", esc);
 	free(esc);
+}
+
+static size_t sink(char *d, size_t s, size_t n, void *u)
+{
+	(void)d, (void)u;
+	return s * n;
+}
+
+/* The floor: the same POST over loopback with one reused handle and nothing else. */
+static double http_floor_ms(const char *url, int iters)
+{
+	char full[128], *body = malloc(6000);
+	CURL *h = curl_easy_init();
+	struct curl_slist *hd = curl_slist_append(NULL, "Content-Type: application/json");
+	double t0;
+	int i;
+	hd = curl_slist_append(hd, "Expect:");
+	memset(body, 'x', 5999);
+	body[5999] = '\0';
+	snprintf(full, sizeof(full), "%s/chat/completions", url);
+	curl_easy_setopt(h, CURLOPT_URL, full);
+	curl_easy_setopt(h, CURLOPT_HTTPHEADER, hd);
+	curl_easy_setopt(h, CURLOPT_POSTFIELDS, body);
+	curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, sink);
+	curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
+	t0 = kgr__now_ms();
+	for (i = 0; i < iters; i++)
+		curl_easy_perform(h);
+	t0 = (kgr__now_ms() - t0) / iters;
+	curl_slist_free_all(hd);
+	curl_easy_cleanup(h);
+	free(body);
+	return t0;
 }
 
 static kgr_store *make_store(void)
@@ -186,7 +220,7 @@ int main(int argc, char **argv)
 	kgr_llm_options o = KGR_LLM_OPTIONS_INIT;
 	struct MHD_Daemon *d;
 	char url[64];
-	double t0, t_render, t_parse, t_total, t_point;
+	double t0, t_render, t_parse, t_total, t_point, t_floor;
 	kgr__llm_input *in;
 	kgr_llm_result *res;
 	char *text;
@@ -267,10 +301,13 @@ int main(int argc, char **argv)
 	}
 	t_total = (kgr__now_ms() - t0) / iters;
 
+	t_floor = http_floor_ms(url, iters);
 	printf("listwise, 20 candidates, 60 facts, 20 history items, %d iterations:\n", iters);
 	printf("  render (labels + template)      %8.1f us\n", 1e3 * t_render);
 	printf("  parse + validate the reply      %8.1f us\n", 1e3 * t_parse);
 	printf("  whole request (render, HTTP, parse, validate, fuse) %8.1f us\n", 1e3 * t_total);
+	printf("  of which the bare HTTP exchange (same POST, curl alone)  %8.1f us\n", 1e3 * t_floor);
+	printf("  kgrec's own part (whole - bare HTTP)                      %8.1f us\n", 1e3 * (t_total - t_floor));
 
 	t20_60 = render_tokens(s, 20, 3, &o);
 	t20_0 = render_tokens(s, 20, 0, &o);

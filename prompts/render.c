@@ -119,6 +119,19 @@ static void buf_escape(kgr__buf *b, const char *s, size_t max)
 		kgr__buf_puts(b, "...");
 }
 
+/* @p prefix followed by the decimal @p n: the hot path of fact and candidate numbers. */
+static void buf_id(kgr__buf *b, const char *prefix, size_t n)
+{
+	char tmp[24];
+	size_t k = sizeof(tmp);
+	do {
+		tmp[--k] = (char)('0' + n % 10);
+		n /= 10;
+	} while (n);
+	kgr__buf_puts(b, prefix);
+	kgr__buf_put(b, tmp + k, sizeof(tmp) - k);
+}
+
 void kgr__buf_quote(kgr__buf *b, const char *s, size_t max)
 {
 	kgr__buf_put(b, "\"", 1);
@@ -364,7 +377,8 @@ static void render_history(kgr__buf *b, const kgr__llm_input *in, size_t from, s
 		return;
 	}
 	for (i = from; i < to; i++) {
-		kgr__buf_printf(b, "%s%zu. ", i > from ? "\n" : "", i - from + 1);
+		buf_id(b, i > from ? "\n" : "", i - from + 1);
+		kgr__buf_puts(b, ". ");
 		hist_line(b, &in->hist[i], max);
 	}
 }
@@ -417,7 +431,8 @@ static void render_facts(kgr__buf *b, const kgr__llm_input *in, const kgr__promp
 	}
 	for (k = 0; k < v->n_facts; k++) {
 		const kgr__llm_fact *f = &in->facts[v->facts[k]];
-		kgr__buf_printf(b, "%s[F%zu] ", k ? "\n" : "", k + 1);
+		buf_id(b, k ? "\n[F" : "[F", k + 1);
+		kgr__buf_puts(b, "] ");
 		kgr__buf_quote(b, f->s, max);
 		kgr__buf_puts(b, " | ");
 		buf_escape(b, f->p, 60);
@@ -433,7 +448,8 @@ static void render_cands(kgr__buf *b, const kgr__llm_input *in, const kgr__promp
 	for (i = 0; i < v->n_cands; i++) {
 		const kgr__llm_cand *c = &in->cands[v->cands[i]];
 		size_t nf = max_facts && c->n_facts > max_facts ? max_facts : c->n_facts;
-		kgr__buf_printf(b, "%s[C%zu] ", i ? "\n" : "", i + 1);
+		buf_id(b, i ? "\n[C" : "[C", i + 1);
+		kgr__buf_puts(b, "] ");
 		kgr__buf_quote(b, c->label, max);
 		if (c->desc && *c->desc) {
 			kgr__buf_puts(b, " | description: ");
@@ -443,7 +459,7 @@ static void render_cands(kgr__buf *b, const kgr__llm_input *in, const kgr__promp
 		if (!nf)
 			kgr__buf_puts(b, "none");
 		for (j = 0; j < nf; j++)
-			kgr__buf_printf(b, "%sF%zu", j ? ", " : "", view_fact_no(v, c->facts[j]));
+			buf_id(b, j ? ", F" : "F", view_fact_no(v, c->facts[j]));
 	}
 }
 
@@ -479,7 +495,7 @@ static void render_placeholder(kgr__buf *b, const char *name, size_t len, const 
 		kgr__buf_printf(b, "%zu", v->n_cands);
 	} else if (IS("candidate_ids")) {
 		for (i = 0; i < v->n_cands; i++)
-			kgr__buf_printf(b, "%sC%zu", i ? ", " : "", i + 1);
+			buf_id(b, i ? ", C" : "C", i + 1);
 	} else if (IS("request")) {
 		kgr__buf_quote(b, o->request ? o->request : "", 4 * max);
 	}

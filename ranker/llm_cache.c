@@ -13,37 +13,13 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-static uint64_t mix(uint64_t h)
-{
-	h ^= h >> 33;
-	h *= 0xff51afd7ed558ccdULL;
-	h ^= h >> 33;
-	h *= 0xc4ceb9fe1a85ec53ULL;
-	h ^= h >> 33;
-	return h;
-}
-
-static uint64_t fnv(uint64_t h, const void *data, size_t len)
-{
-	const unsigned char *p = data;
-	size_t i;
-	for (i = 0; i < len; i++) {
-		h ^= p[i];
-		h *= 0x100000001b3ULL;
-	}
-	return h;
-}
-
-/* Each field is hashed with its length so that ("ab","c") and ("a","bc") differ. */
+/* Each field is hashed with its length so that ("ab","c") and ("a","bc") differ; two
+ * independent 64-bit chains give the 128-bit key. */
 static void feed(uint64_t h[2], const char *s)
 {
 	size_t len = s ? strlen(s) : 0;
-	h[0] = fnv(h[0], &len, sizeof(len));
-	h[1] = fnv(h[1], &len, sizeof(len));
-	if (len) {
-		h[0] = fnv(h[0], s, len);
-		h[1] = fnv(h[1], s, len);
-	}
+	h[0] = kgr__hash64(s ? s : "", len, h[0] ^ len);
+	h[1] = kgr__hash64(s ? s : "", len, h[1] + len);
 }
 
 void kgr__llm_cache_key(char out[33], const kgr_llm_options *opts, const char *system,
@@ -59,7 +35,7 @@ void kgr__llm_cache_key(char out[33], const kgr_llm_options *opts, const char *s
 	feed(h, system);
 	feed(h, user);
 	feed(h, sum);
-	snprintf(out, 33, "%016llx%016llx", (unsigned long long)mix(h[0]), (unsigned long long)mix(h[1]));
+	snprintf(out, 33, "%016llx%016llx", (unsigned long long)h[0], (unsigned long long)h[1]);
 }
 
 static int mkdir_p(const char *dir)
