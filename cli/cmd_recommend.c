@@ -3,7 +3,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cli/llm_flags.h"
 #include "cli/recs_output.h"
+#include "kgrec/audit.h"
 #include "kgrec/retrieval.h"
 
 static const char usage[] =
@@ -21,7 +23,12 @@ static const char usage[] =
 	"  --exclude ITEM       an item never to return (repeatable)\n"
 	"  --require-path       only items with an evidence path\n"
 	"  --weights FILE       ranker weights written by 'kgrec train'\n"
-	"  --config FILE        relation configuration of the graph view (JSON)\n";
+	"  --config FILE        relation configuration of the graph view (JSON)\n"
+	"  --llm                re-rank with the LLM ranker (flags below)\n"
+	"  --audit-log FILE     append an audit record of the list to FILE (JSON Lines)\n"
+	"  --audit-prompt-hash  log the prompts' hashes instead of their text\n"
+	"  --audit-fsync        fsync the audit log after the record\n"
+	"  --request-id ID      id of the audit record (default: random)\n";
 
 int kgr_cmd_recommend(int argc, char **argv)
 {
@@ -39,7 +46,15 @@ int kgr_cmd_recommend(int argc, char **argv)
 	char note_buf[600], title[600];
 	const char *notes[1];
 	long long v;
-	int rc = 2;
+	int rc = 2, use_llm = 0, r;
+	kgr_llm_options llm_opts = kgr_llm_options_from_env();
+	kgr_llm_result *llm_res = NULL;
+	kgr_llm_trace *trace = NULL;
+	kgr_audit_options aopts = KGR_AUDIT_OPTIONS_INIT;
+	kgr_audit_log *alog = NULL;
+	const char *audit_path = NULL, *request_id = NULL;
+	kgr_recs cands;
+	kgr_rec_item *cand_items = NULL;
 
 	seed_text = calloc((size_t)argc + 1, sizeof(char *));
 	excl_text = calloc((size_t)argc + 1, sizeof(char *));
@@ -50,8 +65,19 @@ int kgr_cmd_recommend(int argc, char **argv)
 		int more = i + 1 < (size_t)argc;
 		if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
 			fputs(usage, stdout);
+			kgr_cli_llm_usage(stdout);
 			rc = 0;
 			goto done;
+		} else if (!strcmp(a, "--llm")) {
+			use_llm = 1;
+		} else if (!strcmp(a, "--audit-log") && more) {
+			audit_path = argv[++i];
+		} else if (!strcmp(a, "--audit-prompt-hash")) {
+			aopts.prompt_hash = 1;
+		} else if (!strcmp(a, "--audit-fsync")) {
+			aopts.fsync = 1;
+		} else if (!strcmp(a, "--request-id") && more) {
+			request_id = argv[++i];
 		} else if (!strcmp(a, "--user") && more) {
 			user_text = argv[++i];
 		} else if ((!strcmp(a, "-k") || !strcmp(a, "--k")) && more) {
@@ -92,6 +118,15 @@ int kgr_cmd_recommend(int argc, char **argv)
 			weights_path = argv[++i];
 		} else if (!strcmp(a, "--config") && more) {
 			config = argv[++i];
+		} else if (a[0] == '-' && a[1] == '-' && a[2]) {
+			int ii = (int)i;
+			if ((r = kgr_cli_llm_flag(&llm_opts, argc, argv, &ii)) == 2)
+				goto done;
+			if (r == 0) {
+				kgr_cli_usage("recommend: unknown option or missing value '%s'", a);
+				goto done;
+			}
+			i = (size_t)ii;
 		} else if (a[0] == '-' && a[1]) {
 			kgr_cli_usage("recommend: unknown option or missing value '%s'", a);
 			goto done;
@@ -110,7 +145,7 @@ int kgr_cmd_recommend(int argc, char **argv)
 		kgr_cli_usage("recommend: give --user, --seed or --query");
 		goto done;
 	}
-	if (fmt == KGR_OUT_DOT)
+	if (fmt == KGR_OUT_DOT || use_llm)
 		ro.explain = 1;
 	rc = 1;
 	if (weights_path) {
@@ -119,6 +154,10 @@ int kgr_cmd_recommend(int argc, char **argv)
 			goto done;
 		}
 		ro.weights = &w;
+	}
+	if (audit_path && kgr_audit_open(&alog, audit_path, &aopts) < 0) {
+		rc = kgr_cli_fail("recommend: --audit-log");
+		goto done;
 	}
 	if (kgr_store_open(&store, path) < 0) {
 		rc = kgr_cli_fail("recommend");
@@ -159,6 +198,43 @@ int kgr_cmd_recommend(int argc, char **argv)
 		rc = kgr_cli_fail("recommend");
 		goto done;
 	}
+	/* the candidate set as retrieval returned it, before any re-ranking (items, scores,
+	 * generators and features are what the audit record reads) */
+	cands = *recs;
+	if (!(cand_items = malloc((recs->n ? recs->n : 1) * sizeof(*cand_items))))
+		goto done;
+	memcpy(cand_items, recs->items, recs->n * sizeof(*cand_items));
+	cands.items = cand_items;
+	if (use_llm) {
+		size_t n_hist;
+		const kgr_interaction *hist = kgr_cli_llm_history(store, recs->user, ro.at, &n_hist);
+		if (kgr_llm_rank_traced(&llm_res, &trace, store, recs, hist, n_hist, &llm_opts) < 0 ||
+			kgr_llm_apply(recs, llm_res) < 0) {
+			rc = kgr_cli_fail("recommend: llm");
+			goto done;
+		}
+	}
+	if (alog) {
+		kgr_audit_entry ae = KGR_AUDIT_ENTRY_INIT;
+		char rid[65];
+		ae.id = request_id;
+		ae.store_path = path;
+		ae.user = user;
+		ae.user_text = user_text;
+		ae.rec = &ro;
+		ae.graph_config = config;
+		ae.weights_path = weights_path;
+		ae.candidates = &cands;
+		ae.llm = use_llm ? &llm_opts : NULL;
+		ae.llm_result = llm_res;
+		ae.llm_trace = trace;
+		ae.final = recs;
+		if (kgr_audit_write(alog, store, &ae, rid) < 0) {
+			rc = kgr_cli_fail("recommend: --audit-log");
+			goto done;
+		}
+		fprintf(stderr, "kgrec: audit record %s appended to %s\n", rid, audit_path);
+	}
 	if (user)
 		snprintf(title, sizeof(title), "Recommendations for %s", kgr_store_label(store, user));
 	else
@@ -169,6 +245,10 @@ int kgr_cmd_recommend(int argc, char **argv)
 			fprintf(stderr, "kgrec: note: %s\n", notes[i]);
 	rc = 0;
 done:
+	free(cand_items);
+	kgr_llm_trace_free(trace);
+	kgr_llm_result_free(llm_res);
+	kgr_audit_close(alog);
 	kgr_recs_free(recs);
 	kgr_graph_free(graph);
 	kgr_store_free(store);
