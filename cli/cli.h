@@ -23,5 +23,6 @@ KGR_CLI_DECLARE(recommend);
 KGR_CLI_DECLARE(similar);
 KGR_CLI_DECLARE(explain);
 KGR_CLI_DECLARE(train);
+KGR_CLI_DECLARE(audit);
 
 #endif

@@ -266,6 +266,22 @@ int kgr_audit_open(kgr_audit_log **out, const char *path, const kgr_audit_option
 		free(log);
 		return kgr__error_set(KGR_EIO, "audit log %s: %s", path, strerror(e));
 	}
+	/* A crash may have left a record without its newline: end that line so that the next
+	 * record starts on its own (readers report the cut line and skip it). */
+	{
+		int rfd = open(path, O_RDONLY | O_CLOEXEC);
+		char last = '\n';
+		if (rfd >= 0) {
+			if (lseek(rfd, -1, SEEK_END) >= 0 && read(rfd, &last, 1) == 1 && last != '\n' &&
+				write(log->fd, "\n", 1) != 1) {
+				int e = errno;
+				close(rfd);
+				kgr_audit_close(log);
+				return kgr__error_set(KGR_EIO, "audit log %s: %s", path, strerror(e));
+			}
+			close(rfd);
+		}
+	}
 	*out = log;
 	return 0;
 }
@@ -687,7 +703,8 @@ int kgr__audit_read(kgr__audit_file *out, const char *path)
 			const char *at = cJSON_GetErrorPtr();
 			cJSON_Delete(l->rec);
 			l->rec = NULL;
-			l->truncated = !has_nl;
+			/* cut short: a record's start whose parse ran into the end of the line */
+			l->truncated = !has_nl || (line[0] == '{' && at && at >= line + n - 1);
 			snprintf(l->error, sizeof(l->error), "not a JSON object%s%.*s%s",
 				at && *at ? " near '" : "", at && *at ? 20 : 0, at && *at ? at : "", at && *at ? "'" : "");
 		}
@@ -1038,10 +1055,10 @@ int kgr_audit_verify(kgr_audit_result **out, const char *log_path, const kgr_sto
 		const kgr__audit_line *l = &file.lines[i];
 		vctx vc;
 		if (!l->rec) {
-			if (l->truncated && i == file.n - 1) {
+			if (l->truncated) {
 				res->truncated++;
-				error = kgr__audit_find(res, KGR_AUDIT_INFO, l->line, NULL, NULL,
-					"truncated last line (a write that did not finish): skipped");
+				error = kgr__audit_find(res, KGR_AUDIT_FAIL, l->line, NULL, NULL,
+					"truncated record (a write that did not finish, e.g. a crash): reported and skipped");
 			} else {
 				res->failed++;
 				error = kgr__audit_find(res, KGR_AUDIT_FAIL, l->line, NULL, NULL, "line %zu is %s",

@@ -103,7 +103,8 @@ typedef struct {
 	size_t records;          /**< records checked */
 	size_t passed;           /**< records without failure */
 	size_t failed;           /**< records with at least one failure (refused ones included) */
-	size_t truncated;        /**< truncated last line (0 or 1), skipped */
+	size_t truncated;        /**< records cut short by a write that did not finish, skipped
+	                              (each is also a failure finding: the trail is incomplete) */
 	size_t refused;          /**< records of another format version, refused */
 	size_t other_snapshot;   /**< records made on a snapshot other than the store given */
 	size_t edges_checked, edges_missing;
@@ -121,8 +122,8 @@ void kgr_audit_result_free(kgr_audit_result *res);
  *        exists in the store, every cited fact was given in a prompt, every listed item was in
  *        the candidate set, the section digests match, the snapshot checksum matches (when it
  *        does not, the record is reported as made on another snapshot, with the edges gone
- *        since). A truncated last line is reported and skipped; a record of a newer format
- *        version is refused by name.
+ *        since). A truncated record (a crash while writing) is reported and skipped, the rest
+ *        verified; a record of a newer format version is refused by name.
  * @param[out] out the result; free with kgr_audit_result_free(). failed == 0 means it holds.
  * @return 0 (whatever was found); KGR_ENOTFOUND (no log); KGR_EIO; KGR_ENOMEM.
  */
