@@ -703,8 +703,9 @@ int kgr__audit_read(kgr__audit_file *out, const char *path)
 			const char *at = cJSON_GetErrorPtr();
 			cJSON_Delete(l->rec);
 			l->rec = NULL;
-			/* cut short: a record's start whose parse ran into the end of the line */
-			l->truncated = !has_nl || (line[0] == '{' && at && at >= line + n - 1);
+			/* cut short: the last line without its newline, or a record's start that does
+			 * not parse (a crash mid-write; the next writer ended the line) */
+			l->truncated = !has_nl || !strncmp(line, "{\"v\":", 5);
 			snprintf(l->error, sizeof(l->error), "not a JSON object%s%.*s%s",
 				at && *at ? " near '" : "", at && *at ? 20 : 0, at && *at ? at : "", at && *at ? "'" : "");
 		}

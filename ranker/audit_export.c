@@ -323,6 +323,43 @@ static void put_turtle(FILE *f, const char *term)
 	fputs(term, f);
 }
 
+static int cmp_triple(const void *a, const void *b)
+{
+	const triple *x = a, *y = b;
+	int c = strcmp(x->s, y->s);
+	if (!c)
+		c = strcmp(x->p, y->p);
+	if (!c)
+		c = strcmp(x->o, y->o);
+	return c ? c : x->idx < y->idx ? -1 : x->idx > y->idx;
+}
+
+static int cmp_idx(const void *a, const void *b)
+{
+	const triple *x = a, *y = b;
+	return x->idx < y->idx ? -1 : x->idx > y->idx;
+}
+
+/* Drops repeated triples (the snapshot and the model are described by every record), keeping
+ * the first of each in insertion order. */
+static void dedupe(graph *g)
+{
+	size_t i, k = 0;
+	qsort(g->t, g->n, sizeof(*g->t), cmp_triple);
+	for (i = 0; i < g->n; i++) {
+		if (k > 0 && !strcmp(g->t[i].s, g->t[k - 1].s) && !strcmp(g->t[i].p, g->t[k - 1].p) &&
+			!strcmp(g->t[i].o, g->t[k - 1].o)) {
+			free(g->t[i].s);
+			free(g->t[i].p);
+			free(g->t[i].o);
+			continue;
+		}
+		g->t[k++] = g->t[i];
+	}
+	g->n = k;
+	qsort(g->t, g->n, sizeof(*g->t), cmp_idx);
+}
+
 static int cmp_subject(const void *a, const void *b)
 {
 	const triple *x = a, *y = b;
@@ -360,6 +397,7 @@ int kgr_audit_export(const char *log_path, void *out, const char *format)
 			KGR_AUDIT_FORMAT_VERSION);
 		goto cleanup;
 	}
+	dedupe(&g);
 	if (turtle) {
 		qsort(g.t, g.n, sizeof(*g.t), cmp_subject);
 		for (i = 0; prefixes[i][0]; i++)
