@@ -471,68 +471,129 @@ static void dot_str(kgr__buf *b, const char *s)
 	kgr__buf_puts(b, "\"");
 }
 
-/* The evidence subgraph of a list in the dot language. */
+/* Distinct strings, in first-seen order, each with a small tag. */
+typedef struct {
+	const char **v;
+	int *tag;
+	size_t n, cap;
+} strset;
+
+/* Adds @p s (borrowed) unless present; a higher tag wins. Returns 0, or -1 on ENOMEM. */
+static int strset_add(strset *set, const char *s, int tag)
+{
+	size_t i;
+	for (i = 0; i < set->n; i++)
+		if (!strcmp(set->v[i], s)) {
+			if (tag > set->tag[i])
+				set->tag[i] = tag;
+			return 0;
+		}
+	if (set->n == set->cap) {
+		size_t cap = set->cap ? 2 * set->cap : 32;
+		const char **v = realloc(set->v, cap * sizeof(*v));
+		int *t;
+		if (!v)
+			return -1;
+		set->v = v;
+		if (!(t = realloc(set->tag, cap * sizeof(*t))))
+			return -1;
+		set->tag = t;
+		set->cap = cap;
+	}
+	set->v[set->n] = s;
+	set->tag[set->n++] = tag;
+	return 0;
+}
+
+enum { NODE_OTHER = 0, NODE_HISTORY = 1, NODE_LISTED = 2 };
+
+/* The evidence subgraph of a list in the dot language: every node once (history items blue,
+ * listed items green with their rank), every edge once. */
 static char *evidence_dot(const cJSON *rec, const kgr_store *store)
 {
 	kgr__buf b = { 0 };
-	const cJSON *it, *p, *e, *h;
-	char name[256];
-	kgr__buf_puts(&b, "digraph evidence {\n  rankdir=LR; node [shape=box, style=\"rounded,filled\", "
-		"fillcolor=\"#ffffff\", fontname=\"Helvetica\", fontsize=10]; edge [fontname=\"Helvetica\", "
-		"fontsize=9, color=\"#555555\"];\n");
-	cJSON_ArrayForEach(h, cJSON_GetObjectItemCaseSensitive(rec, "history")) {
-		const char *item = kgr__audit_str(h, "item");
-		if (!item)
-			continue;
-		kgr__buf_puts(&b, "  ");
-		dot_str(&b, item);
-		kgr__buf_puts(&b, " [fillcolor=\"#dbeafe\", label=");
-		dot_str(&b, name_of(store, item, name, sizeof(name)));
-		kgr__buf_puts(&b, "];\n");
-	}
-	cJSON_ArrayForEach(it, cJSON_GetObjectItemCaseSensitive(rec, "list")) {
-		const char *item = kgr__audit_str(it, "item");
-		char lab[300];
-		if (!item)
-			continue;
-		snprintf(lab, sizeof(lab), "#%d %s", (int)kgr__audit_num(it, "rank", 0), name_of(store, item, name, sizeof(name)));
-		kgr__buf_puts(&b, "  ");
-		dot_str(&b, item);
-		kgr__buf_puts(&b, " [fillcolor=\"#dcfce7\", penwidth=2, label=");
-		dot_str(&b, lab);
-		kgr__buf_puts(&b, "];\n");
-	}
-	cJSON_ArrayForEach(it, cJSON_GetObjectItemCaseSensitive(rec, "list"))
+	strset nodes = { 0 };
+	const cJSON *it, *p, *e, *h, *list = cJSON_GetObjectItemCaseSensitive(rec, "list");
+	const cJSON **edges = NULL;
+	size_t n_edges = 0, cap = 0, i, j;
+	char name[256], lab[300];
+	int oom = 0;
+
+	cJSON_ArrayForEach(h, cJSON_GetObjectItemCaseSensitive(rec, "history"))
+		if (kgr__audit_str(h, "item"))
+			oom |= strset_add(&nodes, kgr__audit_str(h, "item"), NODE_HISTORY);
+	cJSON_ArrayForEach(it, list)
+		if (kgr__audit_str(it, "item"))
+			oom |= strset_add(&nodes, kgr__audit_str(it, "item"), NODE_LISTED);
+	cJSON_ArrayForEach(it, list)
 		cJSON_ArrayForEach(p, cJSON_GetObjectItemCaseSensitive(it, "paths"))
 			cJSON_ArrayForEach(e, cJSON_GetObjectItemCaseSensitive(p, "edges")) {
 				const char *s = kgr__audit_str(e, "s"), *pr = kgr__audit_str(e, "p"), *o = kgr__audit_str(e, "o");
-				const char *t[2];
-				int k;
+				int dup = 0;
 				if (!s || !pr || !o)
 					continue;
-				t[0] = s;
-				t[1] = o;
-				for (k = 0; k < 2; k++) {
-					kgr__buf_puts(&b, "  ");
-					dot_str(&b, t[k]);
-					kgr__buf_puts(&b, " [label=");
-					dot_str(&b, name_of(store, t[k], name, sizeof(name)));
-					kgr__buf_puts(&b, "];\n");
+				for (j = 0; j < n_edges && !dup; j++)
+					dup = !strcmp(kgr__audit_str(edges[j], "s"), s) &&
+					      !strcmp(kgr__audit_str(edges[j], "p"), pr) &&
+					      !strcmp(kgr__audit_str(edges[j], "o"), o);
+				if (dup)
+					continue;
+				if (n_edges == cap) {
+					const cJSON **a = realloc(edges, (cap ? 2 * cap : 32) * sizeof(*a));
+					if (!a) {
+						oom = 1;
+						continue;
+					}
+					edges = a;
+					cap = cap ? 2 * cap : 32;
 				}
-				kgr__buf_puts(&b, "  ");
-				dot_str(&b, s);
-				kgr__buf_puts(&b, " -> ");
-				dot_str(&b, o);
-				kgr__buf_puts(&b, " [label=");
-				dot_str(&b, kgr__audit_term_short(pr, name, sizeof(name)));
-				kgr__buf_puts(&b, "];\n");
+				edges[n_edges++] = e;
+				oom |= strset_add(&nodes, s, NODE_OTHER);
+				oom |= strset_add(&nodes, o, NODE_OTHER);
 			}
+	kgr__buf_puts(&b, "digraph evidence {\n  rankdir=LR; node [shape=box, style=\"rounded,filled\", "
+		"fillcolor=\"#ffffff\", fontname=\"Helvetica\", fontsize=10]; edge [fontname=\"Helvetica\", "
+		"fontsize=9, color=\"#555555\"];\n");
+	for (i = 0; i < nodes.n; i++) {
+		const char *label = name_of(store, nodes.v[i], name, sizeof(name));
+		kgr__buf_puts(&b, "  ");
+		dot_str(&b, nodes.v[i]);
+		if (nodes.tag[i] == NODE_LISTED) {
+			int rank = 0;
+			cJSON_ArrayForEach(it, list)
+				if (!rank && kgr__audit_str(it, "item") && !strcmp(kgr__audit_str(it, "item"), nodes.v[i]))
+					rank = (int)kgr__audit_num(it, "rank", 0);
+			snprintf(lab, sizeof(lab), "#%d %s", rank, label);
+			kgr__buf_puts(&b, " [fillcolor=\"#dcfce7\", penwidth=2, label=");
+			dot_str(&b, lab);
+		} else {
+			kgr__buf_puts(&b, nodes.tag[i] == NODE_HISTORY ? " [fillcolor=\"#dbeafe\", label=" : " [label=");
+			dot_str(&b, label);
+		}
+		kgr__buf_puts(&b, "];\n");
+	}
+	for (i = 0; i < n_edges; i++) {
+		kgr__buf_puts(&b, "  ");
+		dot_str(&b, kgr__audit_str(edges[i], "s"));
+		kgr__buf_puts(&b, " -> ");
+		dot_str(&b, kgr__audit_str(edges[i], "o"));
+		kgr__buf_puts(&b, " [label=");
+		dot_str(&b, kgr__audit_term_short(kgr__audit_str(edges[i], "p"), name, sizeof(name)));
+		kgr__buf_puts(&b, "];\n");
+	}
 	kgr__buf_puts(&b, "}\n");
+	free(edges);
+	free(nodes.v);
+	free(nodes.tag);
+	if (oom) {
+		kgr__buf_free(&b);
+		return NULL;
+	}
 	return kgr__buf_take(&b);
 }
 
 /* Runs `dot -Tsvg` on @p src; returns the <svg> element (malloc'd) or NULL. Node attributes
- * repeat for a node seen twice; dot keeps the last, which is the same label. */
+ * are given once per node by evidence_dot(). */
 static char *dot_svg(const char *src)
 {
 	char tmpl[] = "/tmp/kgrec-audit-XXXXXX", cmd[128], buf[4096];
