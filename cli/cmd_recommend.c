@@ -205,6 +205,8 @@ int kgr_cmd_recommend(int argc, char **argv)
 		goto done;
 	memcpy(cand_items, recs->items, recs->n * sizeof(*cand_items));
 	cands.items = cand_items;
+	cands.notes = NULL; /* re-ranking may move the list's notes */
+	cands.n_notes = 0;
 	if (use_llm) {
 		size_t n_hist;
 		const kgr_interaction *hist = kgr_cli_llm_history(store, recs->user, ro.at, &n_hist);

@@ -54,9 +54,11 @@ check "recommend --llm good" $?
 check "recommend --llm badevidence, 3 boots" $?
 "$KGREC" recommend "$T/s.snap" --user carol -k 4 "${LLM[@]}" --llm-model good --mode pairwise --audit-log "$L" --request-id llm-pairwise > /dev/null 2>&1
 check "recommend --llm pairwise" $?
+"$KGREC" recommend "$T/s.snap" --user frank -k 3 "${LLM[@]}" --llm-model good --mode pointwise --audit-log "$L" --request-id llm-pointwise > /dev/null 2>&1
+check "recommend --llm pointwise" $?
 "$KGREC" recommend "$T/s.snap" --user alice -k 3 "${LLM[@]}" --llm-model good --audit-log "$L" --audit-prompt-hash --audit-fsync --request-id llm-hash > /dev/null 2>&1
 check "recommend --llm with prompt hashes only" $?
-[ "$(wc -l < "$L")" -eq 6 ]; check "six records, one per line" $?
+[ "$(wc -l < "$L")" -eq 7 ]; check "seven records, one per line" $?
 python3 - "$L" <<'PY'
 import json, sys
 recs = [json.loads(l) for l in open(sys.argv[1])]
@@ -80,14 +82,14 @@ check "record contents" $?
 
 "$KGREC" audit verify "$L" --store "$T/s.snap" > "$T/v.txt" 2>&1
 check "honest log verifies" $?
-grep -q '^OK: 6 record(s), 6 passed, 0 failed' "$T/v.txt"; check "verify summary" $?
+grep -q '^OK: 7 record(s), 7 passed, 0 failed' "$T/v.txt"; check "verify summary" $?
 "$KGREC" audit verify "$L" --store "$T/s.snap" --json > "$T/v.json"
 check "verify --json" $?
 python3 - "$T/v.json" <<'PY'
 import json, sys
 d = json.load(open(sys.argv[1]))
 s = d["summary"]
-assert d["ok"] is True and s["records"] == 6 and s["passed"] == 6 and s["failed"] == 0, s
+assert d["ok"] is True and s["records"] == 7 and s["passed"] == 7 and s["failed"] == 0, s
 assert s["edges_checked"] > 20 and s["edges_missing"] == 0, s
 assert s["citations_checked"] > 0 and s["citations_foreign"] == 0, s
 PY
@@ -95,7 +97,7 @@ check "verify --json counts" $?
 
 "$KGREC" audit replay "$L" --store "$T/s.snap" > "$T/r.txt" 2>&1
 check "replay is identical" $?
-grep -q '^OK: 6 record(s) replayed, 6 identical, 0 different' "$T/r.txt"; check "replay summary" $?
+grep -q '^OK: 7 record(s) replayed, 7 identical, 0 different' "$T/r.txt"; check "replay summary" $?
 [ $? -eq 0 ] || cat "$T/r.txt"
 "$KGREC" audit replay "$L" --store "$T/s.snap" --id llm-pairwise > "$T/r1.txt" 2>&1
 check "replay --id" $?
@@ -180,7 +182,7 @@ grep -v '^<https://w3id.org/kgrec/item/ball> <http://schema.org/brand> ' "$T/all
 check "load the second snapshot" $?
 "$KGREC" audit verify "$L" --store "$T/s2.snap" > "$T/v2.txt" 2>&1
 check "other snapshot: not a failure" $?
-grep -q '6 on another snapshot' "$T/v2.txt"; check "other snapshot counted" $?
+grep -q '7 on another snapshot' "$T/v2.txt"; check "other snapshot counted" $?
 grep -q "gone since the record's snapshot: <https://w3id.org/kgrec/item/ball> <http://schema.org/brand> <http://example.org/shop/acme>" "$T/v2.txt"
 check "edge gone since named" $?
 "$KGREC" audit replay "$L" --store "$T/s2.snap" --id graph-1 > "$T/r3.txt" 2>&1
@@ -239,9 +241,9 @@ check "Q2 reports no edge that is still there" $?
 run_q "$T/q2.rq" "$T/all.nt" "$T/audit.ttl" > "$T/q2all.csv"
 [ "$(grep -c 'audit/list' "$T/q2all.csv")" -eq 0 ]; check "Q2 on the original catalog: nothing removed" $?
 [ $? -eq 0 ] || head "$T/q2all.csv"
-# Q3: 4 lists by the good model (good, pairwise, hash), 1 by badevidence
+# Q3: 4 lists by the good model (listwise, pairwise, pointwise, hashed prompts), 1 by badevidence
 run_q "$T/q3.rq" "$T/audit.ttl" > "$T/q3.csv"
-grep -q '^badevidence,1' "$T/q3.csv" && grep -q '^good,3' "$T/q3.csv"; check "Q3 counts lists per model" $?
+grep -q '^badevidence,1' "$T/q3.csv" && grep -q '^good,4' "$T/q3.csv"; check "Q3 counts lists per model" $?
 [ $? -eq 0 ] || cat "$T/q3.csv"
 # Q4: validation notes only for the badevidence list
 run_q "$T/q4.rq" "$T/audit.ttl" > "$T/q4.csv"
@@ -257,7 +259,7 @@ grep -q 'audit/list/graph-1,' "$T/q5.csv"; check "Q5 graph-only list" $?
 "$KGREC" audit report "$L" -o "$T/report.html" --store "$T/s.snap"
 check "report" $?
 grep -q '<title>kgrec audit report: audit.log</title>' "$T/report.html"; check "report title" $?
-[ "$(grep -c '<svg' "$T/report.html")" -ge 6 ]; check "an SVG evidence graph per list" $?
+[ "$(grep -c '<svg' "$T/report.html")" -ge 7 ]; check "an SVG evidence graph per list" $?
 grep -q 'class="validation"' "$T/report.html"; check "validation notes highlighted" $?
 ! grep -q -E '(src|href)="https?:' "$T/report.html"; check "report is self-contained" $?
 CHROME=$(command -v chromium || command -v chromium-browser || true)
