@@ -15,6 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #define N_ITEMS 200
 #define N_CANDS 20
@@ -75,6 +76,19 @@ static void make_canned(void)
 		"{\"role\":\"assistant\",\"content\":\"%s\"},\"finish_reason\":\"stop\"}],"
 		"\"usage\":{\"prompt_tokens\":1500,\"completion_tokens\":400}}", esc);
 	free(esc);
+}
+
+static double cpu_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+	return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
+}
+
+static int cmp_double(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+	return x < y ? -1 : x > y;
 }
 
 static size_t sink(char *d, size_t s, size_t n, void *u)
@@ -161,6 +175,7 @@ static void make_recs(const kgr_store *s, kgr_recs *recs, kgr_rec_item *items, s
 			p->edges[0].o = kgr_store_object(s, it, pred);
 		}
 	}
+	memset(hist, 0, 20 * sizeof(*hist));
 	for (c = 0; c < 20; c++) {
 		hist[c].item = iri(s, "http://ex.org/item/%zu", c);
 		hist[c].time = 1700000000 + 3600 * (int64_t)c;
@@ -220,7 +235,7 @@ int main(int argc, char **argv)
 	kgr_llm_options o = KGR_LLM_OPTIONS_INIT;
 	struct MHD_Daemon *d;
 	char url[64];
-	double t0, t_render, t_parse, t_total, t_point, t_floor;
+	double t0, t_render, t_parse, t_total, t_point, t_floor, t_cpu, t_p50, t_p90;
 	kgr__llm_input *in;
 	kgr_llm_result *res;
 	char *text;
@@ -294,20 +309,31 @@ int main(int argc, char **argv)
 	}
 	kgr__llm_input_free(in);
 
-	t0 = kgr__now_ms();
-	for (i = 0; i < iters; i++) {
-		kgr_llm_rank(&res, s, &recs, hist, 20, &o);
-		kgr_llm_result_free(res);
+	{
+		double *lat = malloc((size_t)iters * sizeof(double)), c0 = cpu_ms(), t1;
+		t0 = kgr__now_ms();
+		for (i = 0; i < iters; i++) {
+			t1 = kgr__now_ms();
+			kgr_llm_rank(&res, s, &recs, hist, 20, &o);
+			kgr_llm_result_free(res);
+			lat[i] = kgr__now_ms() - t1;
+		}
+		t_total = (kgr__now_ms() - t0) / iters;
+		t_cpu = (cpu_ms() - c0) / iters;
+		qsort(lat, (size_t)iters, sizeof(double), cmp_double);
+		t_p50 = lat[iters / 2];
+		t_p90 = lat[iters * 9 / 10];
+		free(lat);
 	}
-	t_total = (kgr__now_ms() - t0) / iters;
 
 	t_floor = http_floor_ms(url, iters);
 	printf("listwise, 20 candidates, 60 facts, 20 history items, %d iterations:\n", iters);
 	printf("  render (labels + template)      %8.1f us\n", 1e3 * t_render);
 	printf("  parse + validate the reply      %8.1f us\n", 1e3 * t_parse);
-	printf("  whole request (render, HTTP, parse, validate, fuse) %8.1f us\n", 1e3 * t_total);
-	printf("  of which the bare HTTP exchange (same POST, curl alone)  %8.1f us\n", 1e3 * t_floor);
-	printf("  kgrec's own part (whole - bare HTTP)                      %8.1f us\n", 1e3 * (t_total - t_floor));
+	printf("  whole request (render, HTTP, parse, validate, fuse): mean %.1f us, median %.1f us, p90 %.1f us\n",
+		1e3 * t_total, 1e3 * t_p50, 1e3 * t_p90);
+	printf("  CPU time of the calling thread per request (user + system)  %8.1f us\n", 1e3 * t_cpu);
+	printf("  the bare HTTP exchange (same POST, curl alone), mean        %8.1f us\n", 1e3 * t_floor);
 
 	t20_60 = render_tokens(s, 20, 3, &o);
 	t20_0 = render_tokens(s, 20, 0, &o);

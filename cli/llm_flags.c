@@ -171,7 +171,7 @@ static cJSON *iri_json(const kgr_store *store, kgr_id id)
 	return cJSON_CreateString(v ? v : "");
 }
 
-static void print_json(FILE *f, const kgr_store *store, const kgr_llm_result *res)
+static void print_json(FILE *f, const kgr_store *store, const kgr_llm_result *res, size_t limit)
 {
 	cJSON *root = cJSON_CreateObject(), *items, *acct, *notes;
 	char *text;
@@ -179,7 +179,7 @@ static void print_json(FILE *f, const kgr_store *store, const kgr_llm_result *re
 	cJSON_AddItemToObject(root, "user", iri_json(store, res->user));
 	cJSON_AddBoolToObject(root, "fallback", res->fallback);
 	items = cJSON_AddArrayToObject(root, "items");
-	for (i = 0; i < res->n; i++) {
+	for (i = 0; i < limit; i++) {
 		const kgr_llm_item *it = &res->items[i];
 		cJSON *o = cJSON_CreateObject(), *cited;
 		cJSON_AddItemToObject(o, "item", iri_json(store, it->item));
@@ -229,14 +229,17 @@ static void print_json(FILE *f, const kgr_store *store, const kgr_llm_result *re
 	cJSON_Delete(root);
 }
 
-void kgr_cli_llm_print(FILE *f, const kgr_store *store, const kgr_llm_result *res, int json)
+void kgr_cli_llm_print(FILE *f, const kgr_store *store, const kgr_llm_result *res, int json,
+	size_t limit)
 {
 	size_t i, k;
+	if (!limit || limit > res->n)
+		limit = res->n;
 	if (json) {
-		print_json(f, store, res);
+		print_json(f, store, res, limit);
 		return;
 	}
-	for (i = 0; i < res->n; i++) {
+	for (i = 0; i < limit; i++) {
 		const kgr_llm_item *it = &res->items[i];
 		fprintf(f, "%2zu. %s  %.4f (llm %.3f%s, graph %.3f #%zu)\n", i + 1, kgr_store_label(store, it->item),
 			it->score, it->llm_score, it->llm_valid ? "" : " from graph order", it->graph_score,
@@ -269,15 +272,18 @@ const kgr_interaction *kgr_cli_llm_history(const kgr_store *store, kgr_id user, 
 }
 
 int kgr_cli_llm_rerank(const kgr_store *store, kgr_recs *recs, int64_t at, const kgr_llm_options *o,
-	FILE *out, int json)
+	FILE *out, int json, size_t limit)
 {
 	kgr_llm_result *res = NULL;
 	size_t n_hist;
 	const kgr_interaction *hist = kgr_cli_llm_history(store, recs->user, at, &n_hist);
 	if (kgr_llm_rank(&res, store, recs, hist, n_hist, o) < 0)
 		return kgr_cli_fail("llm");
-	if (out)
-		kgr_cli_llm_print(out, store, res, json);
+	if (out) {
+		kgr_cli_llm_print(out, store, res, json, limit);
+		kgr_llm_result_free(res);
+		return 0;
+	}
 	if (kgr_llm_apply(recs, res) < 0) {
 		kgr_llm_result_free(res);
 		return kgr_cli_fail("llm");

@@ -25,9 +25,11 @@ int kgr_cli_llm_flag(kgr_llm_options *o, int argc, char **argv, int *i);
 /* The flag list for --help texts. */
 void kgr_cli_llm_usage(FILE *f);
 
-/* Prints an LLM-ranked list: text (one block per item: rank, label, hybrid score and its
- * parts, rationale with [grounded] or [ungrounded], cited facts) or JSON (one object). */
-void kgr_cli_llm_print(FILE *f, const kgr_store *store, const kgr_llm_result *res, int json);
+/* Prints an LLM-ranked list, the first @p limit items (0: all): text (one block per item:
+ * rank, label, hybrid score and its parts, rationale with [grounded] or [ungrounded], cited
+ * facts, then accounting and notes as '#' lines) or JSON (one object). */
+void kgr_cli_llm_print(FILE *f, const kgr_store *store, const kgr_llm_result *res, int json,
+	size_t limit);
 
 /* The user's history for prompts: interactions before @p at (all when 0). Borrowed from the
  * store. */
@@ -35,10 +37,10 @@ const kgr_interaction *kgr_cli_llm_history(const kgr_store *store, kgr_id user, 
 
 /* `--llm` of recommend: re-rank @p recs with the LLM (kgr_llm_rank(), then kgr_llm_apply()
  * so the list carries the hybrid order, scores, grounded rationales and notes). When @p out is
- * set, the LLM result is also printed there (kgr_cli_llm_print()). Returns 0, or 1 after
- * printing the error (a failing LLM is not an error: the list keeps the graph order and a note
- * says why). */
+ * set, the LLM result is printed there instead (kgr_cli_llm_print(), first @p limit items).
+ * Returns 0, or 1 after printing the error (a failing LLM is not an error: the list keeps the
+ * graph order and a note says why). */
 int kgr_cli_llm_rerank(const kgr_store *store, kgr_recs *recs, int64_t at, const kgr_llm_options *o,
-	FILE *out, int json);
+	FILE *out, int json, size_t limit);
 
 #endif
