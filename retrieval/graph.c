@@ -3,6 +3,7 @@
  * view is kept as an igraph_t (edge weights in a vector) for the full PRPACK solver, and as
  * flat CSR arrays that request threads read without calling igraph at all (igraph is built
  * with IGRAPH_THREAD_SAFE 0). */
+#define _GNU_SOURCE /* qsort_r: the comparisons read the graph being built */
 #include "retrieval/internal.h"
 
 #include <cjson/cJSON.h>
@@ -338,18 +339,18 @@ static int cmp_int(const void *a, const void *b)
 	return 0;
 }
 
-static const kgr_graph *sort_graph; /* qsort has no payload; only used under build */
-
-static int cmp_pop(const void *a, const void *b)
+static int cmp_pop(const void *a, const void *b, void *payload)
 {
+	const kgr_graph *sort_graph = payload;
 	uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
 	if (sort_graph->pop[x] != sort_graph->pop[y])
 		return sort_graph->pop[x] > sort_graph->pop[y] ? -1 : 1;
 	return x < y ? -1 : (x > y);
 }
 
-static int cmp_time(const void *a, const void *b)
+static int cmp_time(const void *a, const void *b, void *payload)
 {
+	const kgr_graph *sort_graph = payload;
 	uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
 	int64_t tx = sort_graph->ints[x].time, ty = sort_graph->ints[y].time;
 	if (tx != ty)
@@ -357,8 +358,9 @@ static int cmp_time(const void *a, const void *b)
 	return x < y ? -1 : (x > y);
 }
 
-static int cmp_adj(const void *a, const void *b)
+static int cmp_adj(const void *a, const void *b, void *payload)
 {
+	const kgr_graph *sort_graph = payload;
 	const kgr__adj *x = a, *y = b;
 	uint32_t px = sort_graph->pop[x->nbr], py = sort_graph->pop[y->nbr];
 	if (px != py)
@@ -407,13 +409,19 @@ int kgr__graph_index_interactions(kgr_graph *g)
 	int error = 0;
 
 	free(g->int_w);
+	free(g->int_unode);
+	free(g->int_inode);
 	free(g->hist_off);
 	free(g->hist_len);
 	free(g->iu_off);
 	free(g->iu);
+	free(g->iu_user);
 	free(g->int_wdeg);
 	free(g->pop);
 	free(g->popular);
+	g->int_unode = malloc((g->n_ints + 1) * sizeof(uint32_t));
+	g->int_inode = malloc((g->n_ints + 1) * sizeof(uint32_t));
+	g->iu_user = malloc((g->n_ints + 1) * sizeof(uint32_t));
 	g->int_w = malloc((g->n_ints + 1) * sizeof(float));
 	g->hist_off = calloc(n + 1, sizeof(uint32_t));
 	g->hist_len = calloc(n + 1, sizeof(uint32_t));
@@ -423,7 +431,7 @@ int kgr__graph_index_interactions(kgr_graph *g)
 	g->pop = calloc(n + 1, sizeof(uint32_t));
 	g->popular = malloc((n + 1) * sizeof(uint32_t));
 	cnt = calloc(n + 1, sizeof(uint32_t));
-	if (!g->int_w || !g->hist_off || !g->hist_len || !g->iu_off || !g->iu || !g->int_wdeg ||
+	if (!g->int_unode || !g->int_inode || !g->iu_user || !g->int_w || !g->hist_off || !g->hist_len || !g->iu_off || !g->iu || !g->int_wdeg ||
 		!g->pop || !g->popular || !cnt) {
 		error = kgr__error_set(KGR_ENOMEM, "graph: out of memory indexing interactions");
 		goto cleanup;
@@ -435,6 +443,8 @@ int kgr__graph_index_interactions(kgr_graph *g)
 		uint32_t u = kgr__node_of(g, e->user), it = kgr__node_of(g, e->item);
 		double w = kgr__action_weight(g, e->action);
 		g->int_w[i] = (float)w;
+		g->int_unode[i] = u;
+		g->int_inode[i] = it;
 		if (i == 0 || e->user != g->ints[i - 1].user)
 			g->hist_off[u] = (uint32_t)i;
 		g->hist_len[u]++;
@@ -455,10 +465,10 @@ int kgr__graph_index_interactions(kgr_graph *g)
 	}
 	for (i = 0; i < g->n_ints; i++)
 		order[i] = (uint32_t)i;
-	sort_graph = g;
-	qsort(order, g->n_ints, sizeof(uint32_t), cmp_time);
+	qsort_r(order, g->n_ints, sizeof(uint32_t), cmp_time, g);
 	for (i = 0; i < g->n_ints; i++) {
-		uint32_t it = kgr__node_of(g, g->ints[order[i]].item);
+		uint32_t it = g->int_inode[order[i]];
+		g->iu_user[g->iu_off[it] + cnt[it]] = g->int_unode[order[i]];
 		g->iu[g->iu_off[it] + cnt[it]++] = order[i];
 	}
 	g->n_popular = 0;
@@ -470,7 +480,7 @@ int kgr__graph_index_interactions(kgr_graph *g)
 				g->max_pop = g->pop[i];
 		}
 	}
-	qsort(g->popular, g->n_popular, sizeof(uint32_t), cmp_pop);
+	qsort_r(g->popular, g->n_popular, sizeof(uint32_t), cmp_pop, g);
 	if (g->opts.recency_half_life > 0)
 		g->half_life = g->opts.recency_half_life;
 	else {
@@ -481,6 +491,22 @@ cleanup:
 	free(cnt);
 	free(order);
 	return error;
+}
+
+int kgr__graph_spec(kgr_graph *g)
+{
+	size_t i;
+	free(g->spec);
+	if (!(g->spec = malloc(((size_t)g->n_nodes + 1) * sizeof(float))))
+		return kgr__error_set(KGR_ENOMEM, "graph: out of memory");
+	for (i = 0; i < g->n_nodes; i++) {
+		double d = (g->flags[i] & KGR__NODE_USER) ? g->hist_len[i] : g->itemdeg[i];
+		double s = log2(2.0 + d);
+		if (g->flags[i] & KGR__NODE_HUB)
+			s *= 10.0;
+		g->spec[i] = (float)s;
+	}
+	return 0;
 }
 
 /* The igraph view: catalog edges then one edge per interaction, with weights. */
@@ -791,9 +817,8 @@ int kgr_graph_new(kgr_graph **out, const kgr_store *store, const kgr_graph_optio
 	}
 	free(edges);
 	edges = NULL;
-	sort_graph = g;
 	for (i = 0; i < g->n_nodes; i++)
-		qsort(g->cat + g->cat_off[i], g->cat_off[i + 1] - g->cat_off[i], sizeof(kgr__adj), cmp_adj);
+		qsort_r(g->cat + g->cat_off[i], g->cat_off[i + 1] - g->cat_off[i], sizeof(kgr__adj), cmp_adj, g);
 
 	/* hubs: nodes linked to many items explain nothing */
 	if (opts->hub_degree > 0)
@@ -808,6 +833,8 @@ int kgr_graph_new(kgr_graph **out, const kgr_store *store, const kgr_graph_optio
 		if ((double)g->itemdeg[i] > g->hub_degree)
 			g->flags[i] |= KGR__NODE_HUB;
 
+	if ((error = kgr__graph_spec(g)) < 0)
+		goto cleanup;
 	if ((error = build_igraph(g)) < 0)
 		goto cleanup;
 	if ((error = kgr__text_build(g)) < 0)
@@ -860,7 +887,7 @@ int kgr_graph_add_interactions(kgr_graph *g, const kgr_interaction *events, size
 		(void)before;
 	}
 	qsort(g->ints, g->n_ints, sizeof(kgr_interaction), cmp_int);
-	if ((error = kgr__graph_index_interactions(g)) < 0)
+	if ((error = kgr__graph_index_interactions(g)) < 0 || (error = kgr__graph_spec(g)) < 0)
 		return error;
 	/* igraph view: new vertices and the new edges */
 	if (g->ig) {
@@ -902,15 +929,19 @@ void kgr_graph_free(kgr_graph *g)
 	free(g->id_node);
 	free(g->flags);
 	free(g->itemdeg);
+	free(g->spec);
 	free(g->cat_off);
 	free(g->cat);
 	free(g->cat_wdeg);
 	free(g->ints);
 	free(g->int_w);
+	free(g->int_unode);
+	free(g->int_inode);
 	free(g->hist_off);
 	free(g->hist_len);
 	free(g->iu_off);
 	free(g->iu);
+	free(g->iu_user);
 	free(g->int_wdeg);
 	free(g->pop);
 	free(g->popular);

@@ -50,6 +50,7 @@ struct kgr_graph {
 	size_t id_cap;
 	uint8_t *flags;
 	uint32_t *itemdeg;    /* catalog neighbours that are items */
+	float *spec;          /* log2(2 + items linked, or history length), x10 for hubs */
 
 	/* catalog adjacency (static after build); nodes >= n_cat_nodes have none */
 	uint32_t n_cat_nodes;
@@ -68,10 +69,13 @@ struct kgr_graph {
 	kgr_interaction *ints;
 	size_t n_ints;
 	float *int_w;         /* graph weight of each interaction (action weight) */
+	uint32_t *int_unode;  /* user node of each interaction */
+	uint32_t *int_inode;  /* item node of each interaction */
 	uint32_t *hist_off;   /* per node: first interaction of a user node */
 	uint32_t *hist_len;   /* per node: number of interactions of a user node */
 	uint32_t *iu_off;     /* per node + 1: item -> interaction indices (CSR) */
 	uint32_t *iu;         /* interaction indices, by item, in time order */
+	uint32_t *iu_user;    /* the user node of each iu entry */
 	double *int_wdeg;     /* per node: sum of interaction weights */
 	uint32_t *pop;        /* per node: interactions with an item */
 	uint32_t *popular;    /* item nodes with pop > 0, most popular first */
@@ -104,6 +108,8 @@ int kgr__graph_ppr_exact(const kgr_graph *g, const uint32_t *seeds, const double
 	double damping, double *out);
 /* Build the interaction structures from g->ints (called at build and after live events). */
 int kgr__graph_index_interactions(kgr_graph *g);
+/* Recompute g->spec (after a build or live events). */
+int kgr__graph_spec(kgr_graph *g);
 
 /* ---- scratch.c: thread-local node maps ---- */
 typedef struct {
@@ -135,6 +141,8 @@ double *kgr__map_put(kgr__map *m, uint32_t node);
 void kgr__map_reset(kgr__map *m);
 
 /* ---- ppr.c ---- */
+/* Residual threshold of the push in kgr_recommend() (a benchmark knob). */
+extern double kgr__ppr_eps;
 /* Andersen-Chung-Lang forward push. seeds/w: the teleport distribution (normalised inside).
  * Result in sc->maps[KGR__MAP_P]. Returns 0 or KGR_ENOMEM. */
 int kgr__ppr_push(const kgr_graph *g, kgr__scratch *sc, const uint32_t *seeds, const double *w,
@@ -181,13 +189,15 @@ typedef struct {
 	/* M1/M2 parent records */
 	struct kgr__parent *par;
 	size_t n_par, cap_par;
+	void *found;          /* paths.c's working set */
 	int max_hops;
 } kgr__req;
 
 /* Build the forward reach maps M1 (1 hop) and M2 (2 hops) from the sources. */
 int kgr__paths_prepare(kgr__req *rq, int max_hops);
-/* Evidence paths of one candidate (up to KGR_MAX_PATHS, distinct patterns first);
- * also returns the path features. */
+/* Evidence paths of one candidate (up to KGR_MAX_PATHS, distinct patterns first) and the
+ * path features. With paths NULL only the features (cheaper: nothing is checked against the
+ * store). */
 typedef struct {
 	size_t n_found;
 	int shortest;         /* hops, 0: none */
@@ -197,6 +207,9 @@ typedef struct {
 void kgr__paths_find(kgr__req *rq, uint32_t cand, kgr_path *paths, size_t *n_paths,
 	kgr__path_stats *st);
 void kgr__req_free(kgr__req *rq);
+/* kgr_path_rationale() with another opening clause than "You bought X" (NULL: the usual). */
+char *kgr__path_rationale(const kgr_graph *g, kgr_id user, const kgr_path *path, kgr_id item,
+	const char *lead);
 
 /* ---- ranker ---- */
 double kgr__ranker_score(const kgr_weights *w, const double *features, double *parts);

@@ -7,7 +7,7 @@
  * own neighbours only: a neighbour that is a source closes a 1-hop path, one in M1 a 2-hop
  * path, one in M2 a 3-hop path. Paths are scored by specificity: each inner node divides by
  * log2(2 + the number of items it links), hubs cost a further factor 10, relation weights
- * multiply, longer paths divide by their length.
+ * multiply, longer paths divide by the square of their length.
  * Complexity: prepare O(sources * degree + M1 * capped degree); find O(candidate degree *
  * parents). */
 #include "retrieval/internal.h"
@@ -19,11 +19,11 @@
 
 #define MAX_PARENTS 3
 #define SRC_DEGREE_CAP 2000
-#define SRC_USERS_CAP 50
-#define M2_PER_NODE_CAP 300
-#define M2_TOTAL_CAP 20000
+#define SRC_USERS_CAP 20
+#define M2_PER_NODE_CAP 100
+#define M2_TOTAL_CAP 5000
 #define CAND_DEGREE_CAP 1000
-#define CAND_USERS_CAP 200
+#define CAND_USERS_CAP 50
 #define MAX_FOUND 64
 
 
@@ -33,15 +33,13 @@ typedef struct {
 	uint32_t nodes[4];
 	kgr_edge e[3];
 	double score;
+	int check;      /* 1: steps through another user, not yet checked against the store;
+	                   -1: checked and absent (a live event) */
 } found_path;
 
-static double spec(const kgr_graph *g, uint32_t node)
+static inline double spec(const kgr_graph *g, uint32_t node)
 {
-	double d = (g->flags[node] & KGR__NODE_USER) ? g->hist_len[node] : g->itemdeg[node];
-	double s = log2(2.0 + d);
-	if (g->flags[node] & KGR__NODE_HUB)
-		s *= 10.0;
-	return s;
+	return g->spec[node];
 }
 
 static int add_parent(kgr__req *rq, kgr__map *m, uint32_t node, uint32_t prev, uint32_t rel,
@@ -107,6 +105,8 @@ int kgr__paths_prepare(kgr__req *rq, int max_hops)
 	kgr__map_reset(M1);
 	kgr__map_reset(M2);
 	rq->n_par = 0;
+	if (!rq->found && !(rq->found = malloc(MAX_FOUND * sizeof(found_path))))
+		return kgr__error_set(KGR_ENOMEM, "out of memory");
 	rq->max_hops = max_hops;
 	for (i = 0; i < rq->n_src; i++) {
 		uint32_t s = rq->src[i].node, k, lim, taken = 0;
@@ -126,7 +126,7 @@ int kgr__paths_prepare(kgr__req *rq, int max_hops)
 		if (g->flags[s] & KGR__NODE_ITEM) {
 			/* other users of the source, newest first */
 			for (k = g->iu_off[s + 1]; k > g->iu_off[s] && taken < SRC_USERS_CAP; k--) {
-				uint32_t ix = g->iu[k - 1], u = kgr__node_of(g, g->ints[ix].user);
+				uint32_t ix = g->iu[k - 1], u = g->iu_user[k - 1];
 				double sc;
 				if (u == rq->unode || (rq->at && g->ints[ix].time >= rq->at))
 					continue;
@@ -182,7 +182,7 @@ static kgr_id action_of(const kgr_graph *g, uint32_t ix)
 
 /* Steps through another user are only evidence when the store holds the triple (a live
  * event added after the snapshot does not). */
-static int user_edges(const kgr_graph *g, uint32_t ix_src, uint32_t ix_cand, kgr_edge *e)
+static void user_edges(const kgr_graph *g, uint32_t ix_src, uint32_t ix_cand, kgr_edge *e)
 {
 	const kgr_interaction *a = &g->ints[ix_src], *b = &g->ints[ix_cand];
 	e[0].s = a->user;
@@ -193,8 +193,17 @@ static int user_edges(const kgr_graph *g, uint32_t ix_src, uint32_t ix_cand, kgr
 	e[1].p = action_of(g, ix_cand);
 	e[1].o = b->item;
 	e[1].reversed = 0;
-	return e[0].p && e[1].p && kgr_store_count(g->store, e[0].s, e[0].p, e[0].o) > 0 &&
-		kgr_store_count(g->store, e[1].s, e[1].p, e[1].o) > 0;
+}
+
+/* Checked only for the paths about to be returned: two index lookups each. */
+static int path_ok(const kgr_graph *g, found_path *p)
+{
+	if (p->check == 1)
+		p->check = p->e[0].p && p->e[1].p && kgr_store_count(g->store, p->e[0].s, p->e[0].p, p->e[0].o) > 0 &&
+				kgr_store_count(g->store, p->e[1].s, p->e[1].p, p->e[1].o) > 0
+			? 0
+			: -1;
+	return p->check == 0;
 }
 
 static int cmp_found(const void *a, const void *b)
@@ -222,56 +231,67 @@ static int same_pattern(const found_path *a, const found_path *b)
 	return 1;
 }
 
-static void push_found(found_path *f, size_t *n, const found_path *p)
+typedef struct {
+	found_path *f;
+	size_t n, worst;
+} found_set;
+
+/* Keep the MAX_FOUND best paths; the worst is tracked so a full set costs one comparison
+ * per rejected path. */
+static void push_found(found_set *fs, const found_path *p)
 {
-	size_t i, worst = 0;
-	if (*n < MAX_FOUND) {
-		f[(*n)++] = *p;
+	size_t i;
+	if (fs->n < MAX_FOUND) {
+		fs->f[fs->n++] = *p;
+		if (fs->n == MAX_FOUND)
+			for (fs->worst = 0, i = 1; i < fs->n; i++)
+				if (cmp_found(&fs->f[i], &fs->f[fs->worst]) > 0)
+					fs->worst = i;
 		return;
 	}
-	for (i = 1; i < *n; i++)
-		if (cmp_found(&f[i], &f[worst]) > 0)
-			worst = i;
-	if (cmp_found(p, &f[worst]) < 0)
-		f[worst] = *p;
+	if (cmp_found(p, &fs->f[fs->worst]) >= 0)
+		return;
+	fs->f[fs->worst] = *p;
+	for (fs->worst = 0, i = 1; i < fs->n; i++)
+		if (cmp_found(&fs->f[i], &fs->f[fs->worst]) > 0)
+			fs->worst = i;
 }
 
-static double path_score(const kgr__req *rq, const found_path *p)
+/* Specificity: the relation weights, divided by log2(2 + items linked) of each inner node
+ * (hubs ten times more) and by the square of the number of hops; the source's recency
+ * weight counts half, so a short path from an older item beats a long one from the last. */
+static double path_score(const kgr__req *rq, const found_path *p, const double *w)
 {
 	const kgr_graph *g = rq->g;
-	double s = rq->src[p->src].w;
+	double s = 0.5 + 0.5 * rq->src[p->src].w;
 	uint32_t i;
 	for (i = 0; i < p->hops; i++) {
-		kgr_id pred = p->e[i].p;
-		size_t r;
-		double w = 1.0;
-		for (r = 0; r < g->n_rels; r++)
-			if (g->rels[r].pred == pred) {
-				w = g->rels[r].weight;
-				break;
-			}
-		if (r == g->n_rels)
-			w = kgr__action_weight(g, pred);
-		s *= w;
+		s *= w[i];
 		if (i > 0)
 			s /= spec(g, p->nodes[i]);
 	}
-	return s / p->hops;
+	return s / (p->hops * p->hops);
 }
+
+#define RELW(rel) (g->rels[(rel) >> 1].weight)
 
 void kgr__paths_find(kgr__req *rq, uint32_t c, kgr_path *paths, size_t *n_paths, kgr__path_stats *st)
 {
+	found_set fs;
+	double pw[3];
 	const kgr_graph *g = rq->g;
 	kgr__map *M1 = &rq->sc->maps[KGR__MAP_M1], *M2 = &rq->sc->maps[KGR__MAP_M2];
 	kgr__map *S = &rq->sc->maps[KGR__MAP_SRC];
-	found_path *f = malloc(MAX_FOUND * sizeof(found_path)), p;
+	found_path *f = rq->found, p;
 	size_t n = 0, total = 0, i, j, chosen[KGR_MAX_PATHS], n_chosen = 0;
 	uint32_t k, lim;
 
 	memset(st, 0, sizeof(*st));
-	*n_paths = 0;
-	if (!f)
-		return;
+	if (n_paths)
+		*n_paths = 0;
+	fs.f = f;
+	fs.n = 0;
+	fs.worst = 0;
 	if (c < g->n_cat_nodes) {
 		lim = g->cat_off[c + 1] - g->cat_off[c];
 		if (lim > CAND_DEGREE_CAP)
@@ -286,8 +306,9 @@ void kgr__paths_find(kgr__req *rq, uint32_t c, kgr_path *paths, size_t *n_paths,
 				p.nodes[0] = z;
 				p.nodes[1] = c;
 				cat_edge(g, z, c, r, &p.e[0]);
-				p.score = path_score(rq, &p);
-				push_found(f, &n, &p);
+				pw[0] = RELW(r);
+				p.score = path_score(rq, &p, pw);
+				push_found(&fs, &p);
 				total++;
 			}
 			if (rq->max_hops >= 2 && (v = kgr__map_get(M1, z))) {
@@ -304,8 +325,10 @@ void kgr__paths_find(kgr__req *rq, uint32_t c, kgr_path *paths, size_t *n_paths,
 					p.nodes[2] = c;
 					cat_edge(g, s, z, pa->rel, &p.e[0]);
 					cat_edge(g, z, c, r, &p.e[1]);
-					p.score = path_score(rq, &p);
-					push_found(f, &n, &p);
+					pw[0] = RELW(pa->rel);
+					pw[1] = RELW(r);
+					p.score = path_score(rq, &p, pw);
+					push_found(&fs, &p);
 					total++;
 				}
 			}
@@ -331,8 +354,11 @@ void kgr__paths_find(kgr__req *rq, uint32_t c, kgr_path *paths, size_t *n_paths,
 						cat_edge(g, s, x, pa->rel, &p.e[0]);
 						cat_edge(g, x, z, pb->rel, &p.e[1]);
 						cat_edge(g, z, c, r, &p.e[2]);
-						p.score = path_score(rq, &p);
-						push_found(f, &n, &p);
+						pw[0] = RELW(pa->rel);
+						pw[1] = RELW(pb->rel);
+						pw[2] = RELW(r);
+						p.score = path_score(rq, &p, pw);
+						push_found(&fs, &p);
 						total++;
 					}
 				}
@@ -343,7 +369,7 @@ void kgr__paths_find(kgr__req *rq, uint32_t c, kgr_path *paths, size_t *n_paths,
 	if (rq->max_hops >= 2 && (g->flags[c] & KGR__NODE_ITEM)) {
 		uint32_t taken = 0;
 		for (k = g->iu_off[c + 1]; k > g->iu_off[c] && taken < CAND_USERS_CAP; k--) {
-			uint32_t ix = g->iu[k - 1], u = kgr__node_of(g, g->ints[ix].user), a;
+			uint32_t ix = g->iu[k - 1], u = g->iu_user[k - 1], a;
 			double *v;
 			if (rq->at && g->ints[ix].time >= rq->at)
 				continue;
@@ -361,34 +387,47 @@ void kgr__paths_find(kgr__req *rq, uint32_t c, kgr_path *paths, size_t *n_paths,
 				p.nodes[0] = s;
 				p.nodes[1] = u;
 				p.nodes[2] = c;
-				if (!user_edges(g, pa->ix, ix, p.e))
-					continue;
-				p.score = path_score(rq, &p);
-				push_found(f, &n, &p);
+				user_edges(g, pa->ix, ix, p.e);
+				p.check = 1;
+				pw[0] = g->int_w[pa->ix];
+				pw[1] = g->int_w[ix];
+				p.score = path_score(rq, &p, pw);
+				push_found(&fs, &p);
 				total++;
 			}
 		}
 	}
-	if (n == 0) {
-		free(f);
+	n = fs.n;
+	if (n == 0)
 		return;
-	}
 	qsort(f, n, sizeof(found_path), cmp_found);
+	if (!paths) {
+		/* features only: the best path, unchecked */
+		st->n_found = total;
+		st->shortest = (int)f[0].hops;
+		for (i = 1; i < n; i++)
+			if ((int)f[i].hops < st->shortest)
+				st->shortest = (int)f[i].hops;
+		chosen[0] = 0;
+		goto stats;
+	}
 	/* distinct relation patterns first, then the best of the rest */
 	for (i = 0; i < n && n_chosen < KGR_MAX_PATHS; i++) {
 		for (j = 0; j < n_chosen; j++)
 			if (same_pattern(&f[i], &f[chosen[j]]))
 				break;
-		if (j == n_chosen)
+		if (j == n_chosen && path_ok(g, &f[i]))
 			chosen[n_chosen++] = i;
 	}
 	for (i = 0; i < n && n_chosen < KGR_MAX_PATHS; i++) {
 		for (j = 0; j < n_chosen; j++)
 			if (chosen[j] == i)
 				break;
-		if (j == n_chosen)
+		if (j == n_chosen && path_ok(g, &f[i]))
 			chosen[n_chosen++] = i;
 	}
+	if (n_chosen == 0)
+		return;
 	/* keep them in score order */
 	for (i = 1; i < n_chosen; i++)
 		for (j = i; j > 0 && chosen[j - 1] > chosen[j]; j--) {
@@ -415,24 +454,29 @@ void kgr__paths_find(kgr__req *rq, uint32_t c, kgr_path *paths, size_t *n_paths,
 		out->n_edges = e;
 	}
 	*n_paths = n_chosen;
+	st->shortest = 0;
 	st->n_found = total;
-	st->shortest = (int)f[0].hops;
-	for (i = 1; i < n; i++)
-		if ((int)f[i].hops < st->shortest)
+	for (i = 0; i < n; i++)
+		if (f[i].check != -1 && (!st->shortest || (int)f[i].hops < st->shortest))
 			st->shortest = (int)f[i].hops;
-	st->recency = rq->src[f[0].src].recency;
-	if (f[0].hops > 1) {
-		uint32_t hubs = 0;
-		for (j = 1; j < f[0].hops; j++)
-			if (g->flags[f[0].nodes[j]] & KGR__NODE_HUB)
-				hubs++;
-		st->hub_share = (double)hubs / (double)(f[0].hops - 1);
+stats:
+	{
+		const found_path *best = &f[chosen[0]];
+		st->recency = rq->src[best->src].recency;
+		if (best->hops > 1) {
+			uint32_t hubs = 0;
+			for (j = 1; j < best->hops; j++)
+				if (g->flags[best->nodes[j]] & KGR__NODE_HUB)
+					hubs++;
+			st->hub_share = (double)hubs / (double)(best->hops - 1);
+		}
 	}
-	free(f);
 }
 
 void kgr__req_free(kgr__req *rq)
 {
+	free(rq->found);
+	rq->found = NULL;
 	free(rq->par);
 	free(rq->src);
 	rq->par = NULL;
@@ -511,13 +555,23 @@ static const char *name_of(const kgr_graph *g, kgr_id id, kgr_id from, kgr_id us
 
 char *kgr_path_rationale(const kgr_graph *g, kgr_id user, const kgr_path *path, kgr_id item)
 {
+	return kgr__path_rationale(g, user, path, item, NULL);
+}
+
+char *kgr__path_rationale(const kgr_graph *g, kgr_id user, const kgr_path *path, kgr_id item,
+	const char *lead)
+{
 	sbuf b = { NULL, 0, 0, 0 };
 	size_t i = 0, n = path->n_edges;
 	const kgr_edge *e = path->edges;
 
 	if (n == 0)
 		return NULL;
-	if (user && e[0].s == user && e[0].o == path->from && !e[0].reversed) {
+	if (lead) {
+		sb_add(&b, lead);
+		if (user && e[0].s == user && e[0].o == path->from && !e[0].reversed)
+			i = 1;
+	} else if (user && e[0].s == user && e[0].o == path->from && !e[0].reversed) {
 		sb_add(&b, "You ");
 		sb_add(&b, phrase_of(g, e[0].p));
 		sb_add(&b, " ");

@@ -4,7 +4,8 @@
  * multi-million-edge graph; the push touches only the neighbourhood of the seeds.
  *
  * Invariant: p + PPR(r) = PPR(seeds). A node u is pushed while r[u] > eps * d(u); at the end
- * every node satisfies |p[u] - ppr[u]| <= eps * d(u) (d: weighted degree).
+ * every node satisfies |p[u] - ppr[u]| <= eps * d(u) (d: weighted degree). The result adds
+ * alpha * r[u], the part of the residual a push would settle on u itself.
  * Complexity: O(1 / (alpha * eps)) edge visits, independent of the graph's size. */
 #include "retrieval/internal.h"
 
@@ -94,7 +95,7 @@ int kgr__ppr_push(const kgr_graph *g, kgr__scratch *sc, const uint32_t *seeds, c
 			for (k = a; k < b; k++) {
 				if (at && g->ints[k].time >= at)
 					continue;
-				PUSH_TO(kgr__node_of(g, g->ints[k].item), g->int_w[k]);
+				PUSH_TO(g->int_inode[k], g->int_w[k]);
 			}
 			visits += b - a;
 		}
@@ -103,7 +104,7 @@ int kgr__ppr_push(const kgr_graph *g, kgr__scratch *sc, const uint32_t *seeds, c
 				uint32_t ix = g->iu[k];
 				if (at && g->ints[ix].time >= at)
 					continue;
-				PUSH_TO(kgr__node_of(g, g->ints[ix].user), g->int_w[ix]);
+				PUSH_TO(g->int_unode[ix], g->int_w[ix]);
 			}
 			visits += g->iu_off[u + 1] - g->iu_off[u];
 		}
@@ -112,6 +113,15 @@ int kgr__ppr_push(const kgr_graph *g, kgr__scratch *sc, const uint32_t *seeds, c
 			visits += g->cat_off[u + 1] - g->cat_off[u];
 		if (visits > PUSH_MAX_VISITS)
 			break;
+	}
+	/* what a push would settle on each node now: p + alpha r is still a lower bound of the
+	 * exact value and ranks the nodes the walk reached but did not push */
+	for (i = 0; i < R->n; i++) {
+		if (R->vals[i] <= 0)
+			continue;
+		if (!(v = kgr__map_put(P, R->keys[i])))
+			return kgr__error_set(KGR_ENOMEM, "out of memory");
+		*v += alpha * R->vals[i];
 	}
 	kgr__map_reset(Q);
 	return 0;

@@ -16,14 +16,15 @@
 #define EXPLAIN_SOURCES 50
 #define QUERY_SOURCES 5
 #define PPR_ALPHA 0.15
-#define PPR_EPS 1e-5
 #define PPR_TOP 300
-#define COVISIT_USERS 100
-#define COVISIT_WINDOW 25
+#define COVISIT_USERS 30
+#define COVISIT_WINDOW 10
 #define SEQ_LAST 3
-#define SEQ_USERS 200
+#define SEQ_USERS 100
 #define POP_PER_NODE 10
 #define MAX_CANDIDATES 10000
+
+double kgr__ppr_eps = 1e-4;
 
 static const char *const feature_names[KGR_FEAT__COUNT] = { "ppr", "covisit", "metapath",
 	"sequential", "popular", "newitem", "query", "paths", "shortest", "recency", "itempop", "hub" };
@@ -47,8 +48,7 @@ typedef struct {
 	double feat[KGR_FEAT__COUNT];
 	double parts[KGR_FEAT__COUNT];
 	double pre, score;
-	size_t n_paths;
-	kgr_path paths[KGR_MAX_PATHS];
+	size_t n_found;  /* evidence paths found (unchecked) */
 } cand;
 
 typedef struct {
@@ -157,16 +157,53 @@ static int gen_ppr(ctx *x)
 		seeds[i] = x->rq.src[i].node;
 		w[i] = x->rq.src[i].w;
 	}
-	error = kgr__ppr_push(g, x->rq.sc, seeds, w, x->rq.n_src, PPR_ALPHA, PPR_EPS, x->rq.at);
+	error = kgr__ppr_push(g, x->rq.sc, seeds, w, x->rq.n_src, PPR_ALPHA, kgr__ppr_eps, x->rq.at);
 	free(seeds);
 	free(w);
 	if (error < 0)
 		return error;
-	for (i = 0; i < P->n; i++) {
-		uint32_t node = P->keys[i];
-		if (kgr__map_get(&x->rq.sc->maps[KGR__MAP_SRC], node))
-			continue;
-		propose(x, node, KGR_GEN_PPR, P->vals[i]);
+	/* the PPR_TOP best items (a min-heap on the score) */
+	{
+		uint32_t *heap = malloc(PPR_TOP * sizeof(uint32_t));
+		size_t nh = 0;
+		if (!heap)
+			return kgr__error_set(KGR_ENOMEM, "out of memory");
+#define LESS(a, b) (P->vals[a] < P->vals[b] || (P->vals[a] == P->vals[b] && P->keys[a] > P->keys[b]))
+		for (i = 0; i < P->n; i++) {
+			uint32_t node = P->keys[i];
+			size_t c, q;
+			if (!(g->flags[node] & KGR__NODE_ITEM) || kgr__map_get(&x->rq.sc->maps[KGR__MAP_SRC], node))
+				continue;
+			if (nh == PPR_TOP) {
+				if (!LESS(heap[0], i))
+					continue;
+				heap[0] = (uint32_t)i;
+				for (q = 0;;) { /* sift down */
+					size_t m = q, l = 2 * q + 1, r = l + 1;
+					if (l < nh && LESS(heap[l], heap[m]))
+						m = l;
+					if (r < nh && LESS(heap[r], heap[m]))
+						m = r;
+					if (m == q)
+						break;
+					c = heap[m];
+					heap[m] = heap[q];
+					heap[q] = (uint32_t)c;
+					q = m;
+				}
+			} else {
+				heap[nh] = (uint32_t)i;
+				for (q = nh++; q > 0 && LESS(heap[q], heap[(q - 1) / 2]); q = (q - 1) / 2) {
+					c = heap[q];
+					heap[q] = heap[(q - 1) / 2];
+					heap[(q - 1) / 2] = (uint32_t)c;
+				}
+			}
+		}
+#undef LESS
+		for (i = 0; i < nh; i++)
+			propose(x, P->keys[heap[i]], KGR_GEN_PPR, P->vals[heap[i]]);
+		free(heap);
 	}
 	return 0;
 }
@@ -184,7 +221,7 @@ static void gen_covisit(ctx *x)
 			continue;
 		ws = x->rq.src[i].w / sqrt((double)g->pop[s]);
 		for (k = g->iu_off[s + 1]; k > g->iu_off[s] && taken < COVISIT_USERS; k--) {
-			uint32_t ix = g->iu[k - 1], u = kgr__node_of(g, g->ints[ix].user), a, b, j;
+			uint32_t ix = g->iu[k - 1], u = g->iu_user[k - 1], a, b, j;
 			if (u == x->rq.unode || (x->rq.at && g->ints[ix].time >= x->rq.at))
 				continue;
 			taken++;
@@ -193,7 +230,7 @@ static void gen_covisit(ctx *x)
 			if (b > ix + COVISIT_WINDOW + 1)
 				b = ix + COVISIT_WINDOW + 1;
 			for (j = a; j < b; j++) {
-				uint32_t c = kgr__node_of(g, g->ints[j].item);
+				uint32_t c = g->int_inode[j];
 				double *v;
 				if (c == s || (x->rq.at && g->ints[j].time >= x->rq.at))
 					continue;
@@ -223,13 +260,13 @@ static void gen_sequential(ctx *x)
 			continue;
 		used++;
 		for (k = g->iu_off[s + 1]; k > g->iu_off[s] && taken < SEQ_USERS; k--) {
-			uint32_t ix = g->iu[k - 1], u = kgr__node_of(g, g->ints[ix].user), j, end;
+			uint32_t ix = g->iu[k - 1], u = g->iu_user[k - 1], j, end;
 			if (u == x->rq.unode || (x->rq.at && g->ints[ix].time >= x->rq.at))
 				continue;
 			taken++;
 			end = g->hist_off[u] + g->hist_len[u];
 			for (j = ix + 1; j < end; j++) {
-				uint32_t c = kgr__node_of(g, g->ints[j].item);
+				uint32_t c = g->int_inode[j];
 				if (x->rq.at && g->ints[j].time >= x->rq.at)
 					break;
 				if (c == s)
@@ -353,7 +390,7 @@ static int history_sources(ctx *x, size_t max_sources, int exclude_seen, size_t 
 		return 0;
 	ref = x->rq.at ? x->rq.at : g->ints[b - 1].time;
 	for (k = b; k > a; k--) {
-		uint32_t ix = k - 1, it = kgr__node_of(g, g->ints[ix].item);
+		uint32_t ix = k - 1, it = g->int_inode[ix];
 		double age = (double)(ref - g->ints[ix].time), rec;
 		if (age < 0)
 			age = 0;
@@ -594,7 +631,8 @@ static int run(kgr_recs **out, const kgr_graph *g, kgr_id user, kgr_id item,
 			c->pre += w->w[KGR_FEAT_ITEMPOP] * c->feat[KGR_FEAT_ITEMPOP];
 		}
 	}
-	qsort(x.c, x.n, sizeof(cand), cmp_pre);
+	if (x.n)
+		qsort(x.c, x.n, sizeof(cand), cmp_pre);
 	n_cand = o->n_candidates < o->k ? o->k : o->n_candidates;
 	if (n_cand > MAX_CANDIDATES)
 		n_cand = MAX_CANDIDATES;
@@ -604,7 +642,8 @@ static int run(kgr_recs **out, const kgr_graph *g, kgr_id user, kgr_id item,
 	for (i = 0; i < n_cand; i++) {
 		cand *c = &x.c[i];
 		kgr__path_stats st;
-		kgr__paths_find(&x.rq, c->node, c->paths, &c->n_paths, &st);
+		kgr__paths_find(&x.rq, c->node, NULL, NULL, &st);
+		c->n_found = st.n_found;
 		c->feat[KGR_FEAT_PATHS] = log1p((double)st.n_found);
 		c->feat[KGR_FEAT_SHORTEST] = st.shortest ? 1.0 / st.shortest : 0.0;
 		c->feat[KGR_FEAT_RECENCY] = st.recency;
@@ -615,11 +654,12 @@ static int run(kgr_recs **out, const kgr_graph *g, kgr_id user, kgr_id item,
 		/* a far PageRank hit with no path within 3 hops explains nothing: never pad with it */
 		size_t m = 0;
 		for (i = 0; i < n_cand; i++)
-			if (x.c[i].n_paths || (!o->require_path && x.c[i].gens != (1u << KGR_GEN_PPR)))
+			if (x.c[i].n_found || (!o->require_path && x.c[i].gens != (1u << KGR_GEN_PPR)))
 				x.c[m++] = x.c[i];
 		n_cand = m;
 	}
-	qsort(x.c, n_cand, sizeof(cand), cmp_score);
+	if (n_cand)
+		qsort(x.c, n_cand, sizeof(cand), cmp_score);
 	r->n = n_cand < o->k ? n_cand : o->k;
 	if (r->n && !(r->items = calloc(r->n, sizeof(kgr_rec_item)))) {
 		error = kgr__error_set(KGR_ENOMEM, "out of memory");
@@ -635,10 +675,30 @@ static int run(kgr_recs **out, const kgr_graph *g, kgr_id user, kgr_id item,
 		it->generators = c->gens;
 		if (o->explain) {
 			const char *gr;
-			it->n_paths = c->n_paths;
-			memcpy(it->paths, c->paths, sizeof(it->paths));
-			if (c->n_paths)
-				it->rationale = kgr_path_rationale(g, user, &c->paths[0], it->item);
+			kgr__path_stats st;
+			kgr__paths_find(&x.rq, c->node, it->paths, &it->n_paths, &st);
+			if (it->n_paths) {
+				char lead[512];
+				const char *ld = NULL;
+				size_t q;
+				kgr_id from = it->paths[0].from;
+				if (mode == MODE_SIMILAR) {
+					snprintf(lead, sizeof(lead), "Like %s", kgr_store_label(g->store, from));
+					ld = lead;
+				}
+				for (q = 0; q < r->n_matches && !ld; q++)
+					if (r->matches[q].node == from) {
+						snprintf(lead, sizeof(lead), "You searched for \"%s\" (%s)", r->matches[q].word,
+							kgr_store_label(g->store, from));
+						ld = lead;
+					}
+				if (!ld && !(it->paths[0].n_edges && it->paths[0].edges[0].s == user && user)) {
+					snprintf(lead, sizeof(lead), "You asked for items like %s",
+						kgr_store_label(g->store, from));
+					ld = lead;
+				}
+				it->rationale = kgr__path_rationale(g, user, &it->paths[0], it->item, ld);
+			}
 			else if ((gr = generator_rationale(c->gens)) && (it->rationale = malloc(strlen(gr) + 1)))
 				strcpy(it->rationale, gr);
 			if (!it->rationale) {

@@ -247,7 +247,8 @@ int kgr__text_build(kgr_graph *g)
 			total += fw;
 		}
 	}
-	qsort(ps, n_ps, sizeof(posting), cmp_posting);
+	if (n_ps)
+		qsort(ps, n_ps, sizeof(posting), cmp_posting);
 	t->post_off = calloc(t->n_tok + 1, sizeof(uint32_t));
 	t->post_node = malloc((n_ps + 1) * sizeof(uint32_t));
 	t->post_tf = malloc((n_ps + 1) * sizeof(float));

@@ -466,6 +466,71 @@ START_TEST(test_finalize_twice_and_load_after)
 }
 END_TEST
 
+/* The native N-Triples / N-Quads reader gives the very store raptor's parser gives. */
+static void same_as_raptor(const char *file, const char *fmt, const char *raptor_fmt)
+{
+	kgr_store *a = NULL, *b = NULL;
+	ck_assert_int_eq(kgr_store_new(&a, 0), 0);
+	ck_assert_int_eq(kgr_store_new(&b, 0), 0);
+	ck_assert_msg(kgr_store_load_rdf(a, kgr_test_data(file), fmt, NULL) == 0, "%s", kgr_error_last());
+	ck_assert_msg(kgr_store_load_rdf(b, kgr_test_data(file), raptor_fmt, NULL) == 0, "%s", kgr_error_last());
+	ck_assert_int_eq(kgr_store_finalize(a), 0);
+	ck_assert_int_eq(kgr_store_finalize(b), 0);
+	ck_assert_uint_eq(kgr_store_quad_count(a), kgr_store_quad_count(b));
+	ck_assert_uint_eq(kgr_store_term_count(a), kgr_store_term_count(b));
+	for (size_t i = 1; i <= kgr_store_term_count(a); i++) {
+		ck_assert_str_eq(kgr_term_value(a, (kgr_id)i, NULL), kgr_term_value(b, (kgr_id)i, NULL));
+		ck_assert_int_eq(kgr_term_kind_of(a, (kgr_id)i), kgr_term_kind_of(b, (kgr_id)i));
+	}
+	ck_assert_uint_eq(kgr_store_checksum(a), kgr_store_checksum(b));
+	kgr_store_free(a);
+	kgr_store_free(b);
+}
+
+START_TEST(test_native_ntriples)
+{
+	kgr_store *s = NULL;
+	same_as_raptor("kg/constructs.nt", "ntriples", "raptor-ntriples");
+	same_as_raptor("kg/quads.nq", "nquads", "raptor-nquads");
+	same_as_raptor("kg/graphs.trig", "trig", "trig");
+	s = kgr_test_store(NULL, "kg/constructs.nt", NULL);
+	ck_assert_int_ne(kgr_store_literal(s, "caf\xc3\xa9 \xf0\x9f\x98\x80", 10, "fr-ca", NULL), 0);
+	ck_assert_int_ne(kgr_store_literal(s, "tab\there \"q\" back\\slash\nnl", 26, NULL, NULL), 0);
+	ck_assert_int_ne(kgr_store_literal(s, "s", 1, NULL, NULL), 0); /* xsd:string is plain */
+	ck_assert_int_ne(kgr_store_iri(s, "http://a.example/p\xc3\xa9"), 0);
+	ck_assert_int_ne(kgr_store_literal(s, "", 0, NULL, NULL), 0);
+	kgr_store_free(s);
+}
+END_TEST
+
+static void expect_nt_error(const char *text, const char *needle)
+{
+	kgr_store *s = NULL;
+	ck_assert_int_eq(kgr_store_new(&s, 0), 0);
+	ck_assert_int_eq(kgr_store_load_rdf_buffer(s, text, strlen(text), "ntriples", NULL, "t.nt"), KGR_EPARSE);
+	ck_assert_msg(strstr(kgr_error_last(), needle) != NULL, "'%s' lacks '%s'", kgr_error_last(), needle);
+	ck_assert_uint_eq(kgr_store_quad_count(s), 0);
+	kgr_store_free(s);
+}
+
+START_TEST(test_native_ntriples_errors)
+{
+	const char *ok = "<http://a/s> <http://a/p> <http://a/o> .\n";
+	char buf[512];
+	expect_nt_error("<http://a/s> <http://a/p> <http://a/o>\n", "t.nt:1:39: expected '.'");
+	snprintf(buf, sizeof(buf), "%s%s", ok, "<http://a/s> <http://a/p> \"open .\n");
+	expect_nt_error(buf, "t.nt:2:27: string not closed");
+	expect_nt_error("<relative> <http://a/p> <http://a/o> .\n", "t.nt:1:2: IRI is not absolute");
+	expect_nt_error("<http://a/s> _:p <http://a/o> .\n", "t.nt:1:14: expected a predicate");
+	expect_nt_error("<http://a/s> <http://a/p> \"x\"@ .\n", "bad language tag");
+	expect_nt_error("<http://a/s> <http://a/p> \"\\q\" .\n", "bad escape");
+	expect_nt_error("<http://a/s> <http://a/p> <http://a/o> . extra\n", "text after the final '.'");
+	expect_nt_error("<http://a/s> <http://a/p> <http://a/o> <http://a/g> .\n", "expected '.'");
+	expect_nt_error("<http://a/ s> <http://a/p> <http://a/o> .\n", "t.nt:1:11: invalid character in IRI");
+	expect_nt_error("\n# only a comment\n", "no triples");
+}
+END_TEST
+
 static Suite *store_suite(void)
 {
 	Suite *s = suite_create("store");
@@ -485,6 +550,8 @@ static Suite *store_suite(void)
 	tcase_add_test(tc, test_bad_csv);
 	tcase_add_test(tc, test_export_roundtrip);
 	tcase_add_test(tc, test_finalize_twice_and_load_after);
+	tcase_add_test(tc, test_native_ntriples);
+	tcase_add_test(tc, test_native_ntriples_errors);
 	suite_add_tcase(s, tc);
 	return s;
 }

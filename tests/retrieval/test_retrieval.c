@@ -3,6 +3,7 @@
  * determinism, cold start, bad input, live events, the ranker's weights and training. */
 #include <check.h>
 #include <math.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -458,6 +459,69 @@ START_TEST(deterministic)
 }
 END_TEST
 
+typedef struct {
+	const kgr_graph *g;
+	const kgr_id *users;
+	size_t n;
+	kgr_recs **out;
+} thread_job;
+
+static void *thread_run(void *p)
+{
+	thread_job *j = p;
+	size_t i, round;
+	kgr_rec_options o = KGR_REC_OPTIONS_INIT;
+	o.explain = 1;
+	for (round = 0; round < 50; round++)
+		for (i = 0; i < j->n; i++) {
+			kgr_recs *r = NULL;
+			if (kgr_recommend(&r, j->g, j->users[i], &o) != 0)
+				return (void *)1;
+			if (round == 49)
+				j->out[i] = r;
+			else
+				kgr_recs_free(r);
+		}
+	return NULL;
+}
+
+/* Several threads on one graph get what one thread gets. */
+START_TEST(concurrent_requests)
+{
+	kgr_store *s = shop();
+	kgr_graph *g = graph_of(s);
+	const kgr_id *users;
+	size_t nu, i, t;
+	pthread_t tid[3];
+	thread_job job[3];
+	void *ret;
+	users = kgr_store_users(s, &nu);
+	for (t = 0; t < 3; t++) {
+		job[t].g = g;
+		job[t].users = users;
+		job[t].n = nu;
+		job[t].out = calloc(nu, sizeof(kgr_recs *));
+		ck_assert_int_eq(pthread_create(&tid[t], NULL, thread_run, &job[t]), 0);
+	}
+	for (t = 0; t < 3; t++) {
+		ck_assert_int_eq(pthread_join(tid[t], &ret), 0);
+		ck_assert_ptr_null(ret);
+	}
+	for (i = 0; i < nu; i++) {
+		kgr_recs *one = rec(g, users[i], 0, 1);
+		for (t = 0; t < 3; t++) {
+			ck_assert_msg(recs_equal(one, job[t].out[i]), "thread %zu differs for user %zu", t, i);
+			kgr_recs_free(job[t].out[i]);
+		}
+		kgr_recs_free(one);
+	}
+	for (t = 0; t < 3; t++)
+		free(job[t].out);
+	kgr_graph_free(g);
+	kgr_store_free(s);
+}
+END_TEST
+
 START_TEST(explain_paths_and_rationale)
 {
 	kgr_store *s = shop();
@@ -691,6 +755,7 @@ static Suite *retrieval_suite(void)
 	tcase_add_test(tc, all_excluded_gives_fewer);
 	tcase_add_test(tc, every_evidence_edge_exists);
 	tcase_add_test(tc, deterministic);
+	tcase_add_test(tc, concurrent_requests);
 	tcase_add_test(tc, explain_paths_and_rationale);
 	tcase_add_test(tc, similar_items);
 	tcase_add_test(tc, training_split_does_not_leak);
