@@ -227,6 +227,7 @@ static void job_clear(job *j)
 	free(j->system);
 	free(j->user);
 	free(j->req.content);
+	free(j->req.rejected);
 	kgr__prompt_view_free(&j->view);
 	kgr__reply_free(&j->reply);
 	memset(j, 0, sizeof(*j));
@@ -845,7 +846,9 @@ static int build_trace(kgr_llm_trace **out, const ctx *c)
 			x->acct = j->req.acct;
 			if (!(x->system = strdup(j->system)) || !(x->user = strdup(j->user)))
 				goto oom;
-			if (j->req.content && !(x->reply = strdup(j->req.content)))
+			/* the reply used, else the last one validation refused */
+			if ((j->req.content || j->req.rejected) &&
+				!(x->reply = strdup(j->req.content ? j->req.content : j->req.rejected)))
 				goto oom;
 			if (!j->ok && j->req.error[0] && !(x->error = strdup(j->req.error)))
 				goto oom;

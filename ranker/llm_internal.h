@@ -168,6 +168,7 @@ struct kgr__llm_req {
 	void *payload;
 	/* out */
 	char *content;             /* the assistant message, or NULL after a failure */
+	char *rejected;            /* the last message the accept callback refused, or NULL */
 	kgr_llm_call acct;
 	char error[300];
 	int schema_rejected;       /* the server answered 400 to response_format */

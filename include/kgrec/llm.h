@@ -209,7 +209,8 @@ int kgr_llm_apply(kgr_recs *recs, const kgr_llm_result *res);
 typedef struct {
 	char *system;        /**< the rendered system prompt */
 	char *user;          /**< the rendered user prompt */
-	char *reply;         /**< the raw assistant message that was used, or NULL when none was */
+	char *reply;         /**< the raw assistant message: the one used, else the last one that
+	                          failed validation (then @c error says why), or NULL */
 	char *error;         /**< why the exchange failed, or NULL */
 	size_t n_facts;
 	kgr_edge *facts;     /**< the facts shown: facts[0] is [F1] */

@@ -54,11 +54,13 @@ check "recommend --llm good" $?
 check "recommend --llm badevidence, 3 boots" $?
 "$KGREC" recommend "$T/s.snap" --user carol -k 4 "${LLM[@]}" --llm-model good --mode pairwise --audit-log "$L" --request-id llm-pairwise > /dev/null 2>&1
 check "recommend --llm pairwise" $?
+"$KGREC" recommend "$T/s.snap" --user bob -k 3 "${LLM[@]}" --llm-model malformed --audit-log "$L" --request-id llm-malformed > /dev/null 2>&1
+check "recommend --llm malformed (falls back)" $?
 "$KGREC" recommend "$T/s.snap" --user frank -k 3 "${LLM[@]}" --llm-model good --mode pointwise --audit-log "$L" --request-id llm-pointwise > /dev/null 2>&1
 check "recommend --llm pointwise" $?
 "$KGREC" recommend "$T/s.snap" --user alice -k 3 "${LLM[@]}" --llm-model good --audit-log "$L" --audit-prompt-hash --audit-fsync --request-id llm-hash > /dev/null 2>&1
 check "recommend --llm with prompt hashes only" $?
-[ "$(wc -l < "$L")" -eq 7 ]; check "seven records, one per line" $?
+[ "$(wc -l < "$L")" -eq 8 ]; check "eight records, one per line" $?
 python3 - "$L" <<'PY'
 import json, sys
 recs = [json.loads(l) for l in open(sys.argv[1])]
@@ -72,6 +74,11 @@ assert any(it["cited"] for it in by["llm-good"]["list"]), "grounded citations lo
 b = by["llm-badevidence"]["llm"]
 assert b["validation"]["citations_invalid"] > 0 and b["validation"]["notes"], b["validation"]
 assert len(b["exchanges"]) >= 2
+m = by["llm-malformed"]
+x = m["llm"]["exchanges"][0]
+assert x["reply"] and x["error"] and "unusable reply" in x["error"], x
+assert m["llm"]["validation"]["fallback"] is True
+assert any("graph order kept" in n for n in m["notes"]), m["notes"]
 h = by["llm-hash"]["llm"]["exchanges"][0]
 assert "user" not in h and len(h["prompt_hash"]) == 32
 e = by["graph-1"]["list"][0]["paths"][0]["edges"][0]
@@ -82,14 +89,14 @@ check "record contents" $?
 
 "$KGREC" audit verify "$L" --store "$T/s.snap" > "$T/v.txt" 2>&1
 check "honest log verifies" $?
-grep -q '^OK: 7 record(s), 7 passed, 0 failed' "$T/v.txt"; check "verify summary" $?
+grep -q '^OK: 8 record(s), 8 passed, 0 failed' "$T/v.txt"; check "verify summary" $?
 "$KGREC" audit verify "$L" --store "$T/s.snap" --json > "$T/v.json"
 check "verify --json" $?
 python3 - "$T/v.json" <<'PY'
 import json, sys
 d = json.load(open(sys.argv[1]))
 s = d["summary"]
-assert d["ok"] is True and s["records"] == 7 and s["passed"] == 7 and s["failed"] == 0, s
+assert d["ok"] is True and s["records"] == 8 and s["passed"] == 8 and s["failed"] == 0, s
 assert s["edges_checked"] > 20 and s["edges_missing"] == 0, s
 assert s["citations_checked"] > 0 and s["citations_foreign"] == 0, s
 PY
@@ -97,7 +104,7 @@ check "verify --json counts" $?
 
 "$KGREC" audit replay "$L" --store "$T/s.snap" > "$T/r.txt" 2>&1
 check "replay is identical" $?
-grep -q '^OK: 7 record(s) replayed, 7 identical, 0 different' "$T/r.txt"; check "replay summary" $?
+grep -q '^OK: 8 record(s) replayed, 8 identical, 0 different' "$T/r.txt"; check "replay summary" $?
 [ $? -eq 0 ] || cat "$T/r.txt"
 "$KGREC" audit replay "$L" --store "$T/s.snap" --id llm-pairwise > "$T/r1.txt" 2>&1
 check "replay --id" $?
@@ -182,7 +189,7 @@ grep -v '^<https://w3id.org/kgrec/item/ball> <http://schema.org/brand> ' "$T/all
 check "load the second snapshot" $?
 "$KGREC" audit verify "$L" --store "$T/s2.snap" > "$T/v2.txt" 2>&1
 check "other snapshot: not a failure" $?
-grep -q '7 on another snapshot' "$T/v2.txt"; check "other snapshot counted" $?
+grep -q '8 on another snapshot' "$T/v2.txt"; check "other snapshot counted" $?
 grep -q "gone since the record's snapshot: <https://w3id.org/kgrec/item/ball> <http://schema.org/brand> <http://example.org/shop/acme>" "$T/v2.txt"
 check "edge gone since named" $?
 "$KGREC" audit replay "$L" --store "$T/s2.snap" --id graph-1 > "$T/r3.txt" 2>&1
@@ -243,12 +250,13 @@ run_q "$T/q2.rq" "$T/all.nt" "$T/audit.ttl" > "$T/q2all.csv"
 [ $? -eq 0 ] || head "$T/q2all.csv"
 # Q3: 4 lists by the good model (listwise, pairwise, pointwise, hashed prompts), 1 by badevidence
 run_q "$T/q3.rq" "$T/audit.ttl" > "$T/q3.csv"
-grep -q '^badevidence,1' "$T/q3.csv" && grep -q '^good,4' "$T/q3.csv"; check "Q3 counts lists per model" $?
+grep -q '^badevidence,1' "$T/q3.csv" && grep -q '^good,4' "$T/q3.csv" && grep -q '^malformed,1' "$T/q3.csv"; check "Q3 counts lists per model" $?
 [ $? -eq 0 ] || cat "$T/q3.csv"
-# Q4: validation notes only for the badevidence list
+# Q4: validation notes for the badevidence and the malformed lists only
 run_q "$T/q4.rq" "$T/audit.ttl" > "$T/q4.csv"
 grep -q 'audit/list/llm-badevidence,.*not given for that candidate removed' "$T/q4.csv"; check "Q4 finds the corrected list" $?
-[ "$(grep 'audit/list' "$T/q4.csv" | grep -vc 'llm-badevidence')" -eq 0 ]; check "Q4 only that list" $?
+grep -q 'audit/list/llm-malformed,.*graph order kept' "$T/q4.csv"; check "Q4 finds the fallback" $?
+[ "$(grep 'audit/list' "$T/q4.csv" | grep -vc 'llm-badevidence\|llm-malformed')" -eq 0 ]; check "Q4 only those lists" $?
 # Q5: the ball without a grounded rationale: graph-only lists, and badevidence
 run_q "$T/q5.rq" "$T/audit.ttl" > "$T/q5.csv"
 grep -q 'audit/list/graph-1,' "$T/q5.csv"; check "Q5 graph-only list" $?
@@ -259,7 +267,7 @@ grep -q 'audit/list/graph-1,' "$T/q5.csv"; check "Q5 graph-only list" $?
 "$KGREC" audit report "$L" -o "$T/report.html" --store "$T/s.snap"
 check "report" $?
 grep -q '<title>kgrec audit report: audit.log</title>' "$T/report.html"; check "report title" $?
-[ "$(grep -c '<svg' "$T/report.html")" -ge 7 ]; check "an SVG evidence graph per list" $?
+[ "$(grep -c '<svg' "$T/report.html")" -ge 8 ]; check "an SVG evidence graph per list" $?
 grep -q 'class="validation"' "$T/report.html"; check "validation notes highlighted" $?
 ! grep -q -E '(src|href)="https?:' "$T/report.html"; check "report is self-contained" $?
 CHROME=$(command -v chromium || command -v chromium-browser || true)
