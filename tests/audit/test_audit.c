@@ -283,6 +283,32 @@ START_TEST(garbage_and_cut_lines)
 }
 END_TEST
 
+START_TEST(llm_rank_traced_failures)
+{
+	fixture f;
+	kgr_llm_options o = KGR_LLM_OPTIONS_INIT;
+	kgr_llm_result *res = NULL;
+	kgr_llm_trace *trace = NULL;
+
+	fixture_open(&f);
+	o.alpha = 2.0;
+	ck_assert_int_eq(kgr_llm_rank_traced(&res, &trace, f.store, f.recs, NULL, 0, &o), KGR_EINVALID);
+	ck_assert_str_eq(kgr_error_last(), "LLM options: alpha 2 is outside 0..1");
+	ck_assert_ptr_null(res);
+	ck_assert_ptr_null(trace);
+	/* no server configured: the graph order, a note, and a trace with no exchange */
+	o.alpha = 0.5;
+	ck_assert_int_eq(kgr_llm_rank_traced(&res, &trace, f.store, f.recs, NULL, 0, &o), 0);
+	ck_assert_int_eq(res->fallback, 1);
+	ck_assert_ptr_nonnull(trace);
+	ck_assert_uint_eq(trace->n, 0);
+	kgr_llm_trace_free(trace);
+	kgr_llm_trace_free(NULL);
+	kgr_llm_result_free(res);
+	fixture_close(&f);
+}
+END_TEST
+
 static Suite *audit_suite(void)
 {
 	Suite *s = suite_create("audit");
@@ -293,6 +319,7 @@ static Suite *audit_suite(void)
 	tcase_add_test(tc, concurrent_writers_never_interleave);
 	tcase_add_test(tc, failures_name_what_and_where);
 	tcase_add_test(tc, garbage_and_cut_lines);
+	tcase_add_test(tc, llm_rank_traced_failures);
 	suite_add_tcase(s, tc);
 	return s;
 }
