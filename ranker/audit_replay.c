@@ -137,7 +137,7 @@ bad:
 }
 
 /* Re-ranks @p recs like recommend --llm did, with the logged replies. */
-static int rerank(rctx *rc, kgr_recs *recs, const cJSON *llm, int64_t at)
+static int rerank(rctx *rc, kgr_llm_result **res_out, kgr_recs *recs, const cJSON *llm, int64_t at)
 {
 	kgr_llm_options o;
 	kgr__llm_input *in = NULL;
@@ -173,7 +173,10 @@ static int rerank(rctx *rc, kgr_recs *recs, const cJSON *llm, int64_t at)
 		RFIND(rc, "llm", "%s", kgr_error_last());
 cleanup:
 	free(a.used);
-	kgr_llm_result_free(res);
+	if (error)
+		kgr_llm_result_free(res);
+	else
+		*res_out = res;
 	kgr__llm_input_free(in);
 	return error ? -1 : 0;
 }
@@ -217,8 +220,44 @@ static void compare_edges(rctx *rc, const cJSON *paths, const kgr_rec_item *it, 
 	}
 }
 
-/* Compares a logged list (candidates or final) with a replayed one. */
-static void compare_list(rctx *rc, const cJSON *logged, const kgr_recs *recs, const char *name, int full)
+/* The cited facts of a listed item: those of a grounded LLM rationale, as the log writes them. */
+static void compare_cited(rctx *rc, const cJSON *logged, const kgr_llm_result *res, kgr_id item, size_t rank)
+{
+	const kgr_llm_item *li = NULL;
+	const cJSON *e;
+	size_t i, n = 0, k = 0;
+	char f[200];
+	for (i = 0; res && i < res->n && !li; i++)
+		if (res->items[i].item == item)
+			li = &res->items[i];
+	if (li && li->grounded)
+		n = li->n_cited;
+	snprintf(f, sizeof(f), "list[%zu].cited", rank);
+	if ((size_t)cJSON_GetArraySize(logged) != n) {
+		RFIND(rc, f, "logged %d cited fact(s), replay %zu", cJSON_GetArraySize(logged), n);
+		return;
+	}
+	cJSON_ArrayForEach(e, logged) {
+		const char *names[3] = { "s", "p", "o" };
+		kgr_id ids[3] = { li->cited[k].s, li->cited[k].p, li->cited[k].o };
+		int t;
+		for (t = 0; t < 3; t++) {
+			char *mine = kgr__audit_nt(rc->store, ids[t]);
+			const char *lg = kgr__audit_str(e, names[t]);
+			if (mine && !same_str(lg, mine)) {
+				snprintf(f, sizeof(f), "list[%zu].cited[%zu].%s", rank, k, names[t]);
+				RFIND(rc, f, "logged %s, replay %s", lg ? lg : "(none)", mine);
+			}
+			free(mine);
+		}
+		k++;
+	}
+}
+
+/* Compares a logged list (candidates or final) with a replayed one; @p res is the replayed LLM
+ * result when the LLM ranker ran (full lists only). */
+static void compare_list(rctx *rc, const cJSON *logged, const kgr_recs *recs, const char *name, int full,
+	const kgr_llm_result *res)
 {
 	const cJSON *it;
 	size_t i = 0;
@@ -249,6 +288,7 @@ static void compare_list(rctx *rc, const cJSON *logged, const kgr_recs *recs, co
 				RFIND(rc, f, "logged \"%s\", replay \"%s\"", why ? why : "(none)",
 					r->rationale ? r->rationale : "(none)");
 			compare_edges(rc, cJSON_GetObjectItemCaseSensitive(it, "paths"), r, i);
+			compare_cited(rc, cJSON_GetObjectItemCaseSensitive(it, "cited"), res, r->item, i);
 		}
 		i++;
 	}
@@ -266,6 +306,7 @@ static void replay_record(rctx *rc, graph_cache *gc, const char *store_hex)
 	kgr_rec_options ro = KGR_REC_OPTIONS_INIT;
 	kgr_weights weights;
 	kgr_recs *recs = NULL;
+	kgr_llm_result *res = NULL;
 	kgr_id user = 0, *seeds = NULL, *excl = NULL;
 	const char *cs = kgr__audit_str(cJSON_GetObjectItemCaseSensitive(rec, "snapshot"), "checksum");
 	const char *u = kgr__audit_str(req, "user"), *config = kgr__audit_str(req, "graph_config");
@@ -324,12 +365,13 @@ static void replay_record(rctx *rc, graph_cache *gc, const char *store_hex)
 		RFIND(rc, "request", "recommend: %s", kgr_error_last());
 		goto cleanup;
 	}
-	compare_list(rc, cJSON_GetObjectItemCaseSensitive(rec, "candidates"), recs, "candidates", 0);
+	compare_list(rc, cJSON_GetObjectItemCaseSensitive(rec, "candidates"), recs, "candidates", 0, NULL);
 	llm = cJSON_GetObjectItemCaseSensitive(rec, "llm");
-	if (cJSON_IsObject(llm) && rerank(rc, recs, llm, ro.at) < 0)
+	if (cJSON_IsObject(llm) && rerank(rc, &res, recs, llm, ro.at) < 0)
 		goto cleanup;
-	compare_list(rc, cJSON_GetObjectItemCaseSensitive(rec, "list"), recs, "list", 1);
+	compare_list(rc, cJSON_GetObjectItemCaseSensitive(rec, "list"), recs, "list", 1, res);
 cleanup:
+	kgr_llm_result_free(res);
 	kgr_recs_free(recs);
 	free(seeds);
 	free(excl);

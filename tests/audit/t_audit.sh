@@ -166,6 +166,10 @@ expect_fail "prompt edited" "$T/prompt.log" 'FAIL llm.exchanges\[0\].user: the p
 [ $? -eq 1 ]; check "replay of a changed reply fails" $?
 grep -q 'FAIL list\[0\].item: logged <https://w3id.org/kgrec/item/[a-z]*>, replay <https://w3id.org/kgrec/item/[a-z]*>' "$T/rr.txt"
 check "replay shows the difference" $?
+"$KGREC" audit replay "$T/cite.log" --store "$T/s.snap" > "$T/rc.txt" 2>&1
+[ $? -eq 1 ]; check "replay of an added citation fails" $?
+grep -q 'FAIL list\[0\].cited: logged 2 cited fact(s), replay 1' "$T/rc.txt"; check "replay names the citation" $?
+[ $? -eq 0 ] || cat "$T/rc.txt"
 "$KGREC" audit replay "$T/truncated.log" --store "$T/s.snap" > "$T/rt.txt" 2>&1
 [ $? -eq 1 ]; check "replay reports the truncated record" $?
 grep -q '1 identical' "$T/rt.txt"; check "replay replays the rest" $?
