@@ -203,7 +203,8 @@ int kgr_cmd_recommend(int argc, char **argv)
 	cands = *recs;
 	if (!(cand_items = malloc((recs->n ? recs->n : 1) * sizeof(*cand_items))))
 		goto done;
-	memcpy(cand_items, recs->items, recs->n * sizeof(*cand_items));
+	if (recs->n)
+		memcpy(cand_items, recs->items, recs->n * sizeof(*cand_items));
 	cands.items = cand_items;
 	cands.notes = NULL; /* re-ranking may move the list's notes */
 	cands.n_notes = 0;
