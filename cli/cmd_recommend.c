@@ -25,7 +25,8 @@ static const char usage[] =
 	"  --weights FILE       ranker weights written by 'kgrec train'\n"
 	"  --config FILE        relation configuration of the graph view (JSON)\n"
 	"  --llm                re-rank with the LLM ranker (flags below)\n"
-	"  --audit-log FILE     append an audit record of the list to FILE (JSON Lines)\n"
+	"  --audit-log FILE     append an audit record of the list to FILE (JSON Lines);\n"
+	"                       default: $KGREC_AUDIT_LOG when set\n"
 	"  --audit-prompt-hash  log the prompts' hashes instead of their text\n"
 	"  --audit-fsync        fsync the audit log after the record\n"
 	"  --request-id ID      id of the audit record (default: random)\n";
@@ -145,6 +146,8 @@ int kgr_cmd_recommend(int argc, char **argv)
 		kgr_cli_usage("recommend: give --user, --seed or --query");
 		goto done;
 	}
+	if (!audit_path && getenv("KGREC_AUDIT_LOG") && *getenv("KGREC_AUDIT_LOG"))
+		audit_path = getenv("KGREC_AUDIT_LOG");
 	if (fmt == KGR_OUT_DOT || use_llm)
 		ro.explain = 1;
 	rc = 1;

@@ -38,8 +38,8 @@ L=$T/audit.log
 "$KGREC" recommend "$T/s.snap" --user alice --explain -k 3 --audit-log "$L" --request-id graph-1 > /dev/null 2> "$T/err.txt"
 check "recommend --audit-log" $?
 grep -q 'audit record graph-1 appended' "$T/err.txt"; check "recommend names the record" $?
-"$KGREC" recommend "$T/s.snap" --user nobody -k 2 --audit-log "$L" --request-id cold-1 > /dev/null 2>&1
-check "cold-start request logged" $?
+KGREC_AUDIT_LOG=$L "$KGREC" recommend "$T/s.snap" --user nobody -k 2 --request-id cold-1 > /dev/null 2>&1
+check "cold-start request logged (log named by KGREC_AUDIT_LOG)" $?
 
 python3 "$SRC/tests/llm/fake_openai.py" > "$T/port" &
 SERVER_PID=$!
@@ -162,6 +162,15 @@ expect_fail "truncated line" "$T/truncated.log" 'line 2: FAIL truncated record'
 expect_fail "truncated line: the rest verified" "$T/truncated.log" '^INCOMPLETE: 1 record(s), 1 passed, 0 failed; 1 truncated'
 expect_fail "newer version" "$T/newer.log" 'record from-the-future is format version 2, newer than this kgrec.s 1: refused'
 expect_fail "prompt edited" "$T/prompt.log" 'FAIL llm.exchanges\[0\].user: the prompt text does not match its hash'
+"$KGREC" audit verify "$T/edge.log" --store "$T/s.snap" --json > "$T/edge.json"
+python3 - "$T/edge.json" <<'PY'
+import json, sys
+d = json.load(open(sys.argv[1]))
+assert d["ok"] is False and d["summary"]["failed"] == 1 and d["summary"]["edges_missing"] == 1, d["summary"]
+f = [x for x in d["findings"] if x["severity"] == "fail" and x["field"].startswith("list[0].paths[0].edges[")]
+assert len(f) == 1 and f[0]["id"] == "graph-1" and f[0]["line"] == 1 and "not in the store" in f[0]["message"], f
+PY
+check "verify --json names the tampered edge" $?
 "$KGREC" audit replay "$T/reply.log" --store "$T/s.snap" > "$T/rr.txt" 2>&1
 [ $? -eq 1 ]; check "replay of a changed reply fails" $?
 grep -q 'FAIL list\[0\].item: logged <https://w3id.org/kgrec/item/[a-z]*>, replay <https://w3id.org/kgrec/item/[a-z]*>' "$T/rr.txt"
