@@ -24,5 +24,7 @@ KGR_CLI_DECLARE(recommend);
 KGR_CLI_DECLARE(similar);
 KGR_CLI_DECLARE(explain);
 KGR_CLI_DECLARE(train);
+KGR_CLI_DECLARE(prompt);
+KGR_CLI_DECLARE(audit);
 
 #endif
