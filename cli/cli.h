@@ -25,6 +25,7 @@ KGR_CLI_DECLARE(similar);
 KGR_CLI_DECLARE(explain);
 KGR_CLI_DECLARE(train);
 KGR_CLI_DECLARE(prompt);
+KGR_CLI_DECLARE(audit);
 KGR_CLI_DECLARE(serve);
 KGR_CLI_DECLARE(compact);
 

@@ -24,6 +24,7 @@ static const kgr_cli_command commands[] = {
 	{ "explain", kgr_cmd_explain, "the paths from a user's history to an item" },
 	{ "train", kgr_cmd_train, "fit the graph ranker's weights on held-back interactions" },
 	{ "prompt", kgr_cmd_prompt, "print the prompt the LLM ranker would send (nothing sent)" },
+	{ "audit", kgr_cmd_audit, "verify, replay, export or report an audit log" },
 	{ "serve", kgr_cmd_serve, "HTTP service: recommendations, SPARQL endpoint, live events" },
 	{ "compact", kgr_cmd_compact, "fold a server's events log into a new snapshot" },
 	{ "version", cmd_version, "print the version" },

@@ -189,6 +189,8 @@ struct ctx {
 	size_t n_kept;
 	job **kept;        /* job arrays whose reply entries the outcome points into */
 	size_t *kept_len;
+	kgr__llm_answer_cb answer; /* replay: replies come from here, never the network */
+	void *answer_payload;
 };
 
 static int note(kgr_llm_result *res, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
@@ -225,6 +227,7 @@ static void job_clear(job *j)
 	free(j->system);
 	free(j->user);
 	free(j->req.content);
+	free(j->req.rejected);
 	kgr__prompt_view_free(&j->view);
 	kgr__reply_free(&j->reply);
 	memset(j, 0, sizeof(*j));
@@ -263,6 +266,28 @@ static int run_jobs(ctx *c, job *jobs, size_t n)
 		char *content = NULL;
 		long pt = -1, ct = -1;
 		memset(&j->req, 0, sizeof(j->req));
+		if (c->answer) {
+			if (c->answer(&content, j->req.error, sizeof(j->req.error), j->system, j->user,
+				c->answer_payload) && content && job_accept(&j->req, content, j)) {
+				j->ok = 1;
+				j->req.content = content;
+				j->req.acct.http_status = 200;
+				continue;
+			}
+			free(content);
+			kgr__reply_free(&j->reply);
+			if (!j->req.error[0])
+				snprintf(j->req.error, sizeof(j->req.error), "replayed reply unusable: %s",
+					kgr_error_last());
+			j->req.acct.error = KGR_EPARSE;
+			st->failures++;
+			st->replies_invalid++;
+			if (c->failure_notes++ < MAX_FAILURE_NOTES &&
+				(error = note(c->res, "LLM call failed after %d retries: %s", j->req.acct.retries,
+					j->req.error)))
+				goto cleanup;
+			continue;
+		}
 		if (c->use_cache && kgr__llm_cache_get(c->o->cache_dir, j->key, &content, &pt, &ct)) {
 			if (job_accept(&j->req, content, j)) {
 				j->ok = 1;
@@ -800,7 +825,57 @@ static void ctx_free(ctx *c)
 	kgr__template_free(c->tpl);
 }
 
+/* The exchanges of a run, in the order they were made, for the audit trail. */
+static int build_trace(kgr_llm_trace **out, const ctx *c)
+{
+	kgr_llm_trace *t = calloc(1, sizeof(*t));
+	size_t a, i, k, n = 0;
+	if (!t)
+		return kgr__error_set(KGR_ENOMEM, "out of memory");
+	for (a = 0; a < c->n_kept; a++)
+		n += c->kept_len[a];
+	if (!(t->exchanges = calloc(n ? n : 1, sizeof(*t->exchanges))))
+		goto oom;
+	for (a = 0; a < c->n_kept; a++)
+		for (i = 0; i < c->kept_len[a]; i++) {
+			const job *j = &c->kept[a][i];
+			kgr_llm_exchange *x = &t->exchanges[t->n];
+			if (!j->system)
+				continue; /* never prepared (bootstrapping stopped early) */
+			t->n++;
+			x->acct = j->req.acct;
+			if (!(x->system = strdup(j->system)) || !(x->user = strdup(j->user)))
+				goto oom;
+			/* the reply used, else the last one validation refused */
+			if ((j->req.content || j->req.rejected) &&
+				!(x->reply = strdup(j->req.content ? j->req.content : j->req.rejected)))
+				goto oom;
+			if (!j->ok && j->req.error[0] && !(x->error = strdup(j->req.error)))
+				goto oom;
+			if (!(x->facts = malloc((j->view.n_facts ? j->view.n_facts : 1) * sizeof(kgr_edge))) ||
+				!(x->cands = malloc((j->view.n_cands ? j->view.n_cands : 1) * sizeof(kgr_id))))
+				goto oom;
+			for (k = 0; k < j->view.n_facts; k++)
+				x->facts[k] = c->in->facts[j->view.facts[k]].edge;
+			x->n_facts = j->view.n_facts;
+			for (k = 0; k < j->view.n_cands; k++)
+				x->cands[k] = c->in->cands[j->view.cands[k]].item;
+			x->n_cands = j->view.n_cands;
+		}
+	*out = t;
+	return 0;
+oom:
+	kgr_llm_trace_free(t);
+	return kgr__error_set(KGR_ENOMEM, "out of memory");
+}
+
 int kgr__llm_rank_input(kgr_llm_result **out, const kgr__llm_input *in, const kgr_llm_options *opts)
+{
+	return kgr__llm_rank_input_ex(out, NULL, in, opts, NULL, NULL);
+}
+
+int kgr__llm_rank_input_ex(kgr_llm_result **out, kgr_llm_trace **trace_out, const kgr__llm_input *in,
+	const kgr_llm_options *opts, kgr__llm_answer_cb answer, void *payload)
 {
 	kgr_llm_options defaults = KGR_LLM_OPTIONS_INIT;
 	kgr_llm_result *res = NULL;
@@ -810,7 +885,11 @@ int kgr__llm_rank_input(kgr_llm_result **out, const kgr__llm_input *in, const kg
 	int error;
 
 	*out = NULL;
+	if (trace_out)
+		*trace_out = NULL;
 	memset(&c, 0, sizeof(c));
+	c.answer = answer;
+	c.answer_payload = payload;
 	if (!opts)
 		opts = &defaults;
 	if ((error = kgr__llm_options_check(opts, 0)))
@@ -823,7 +902,7 @@ int kgr__llm_rank_input(kgr_llm_result **out, const kgr__llm_input *in, const kg
 	c.in = in;
 	c.o = opts;
 	c.res = res;
-	c.use_cache = opts->cache_dir && *opts->cache_dir && !opts->no_cache;
+	c.use_cache = opts->cache_dir && *opts->cache_dir && !opts->no_cache && !answer;
 	switch (opts->mode) {
 	case KGR_LLM_POINTWISE:
 		c.parse = kgr__reply_rating, c.schema_name = "rating", c.schema = rating_schema;
@@ -838,7 +917,7 @@ int kgr__llm_rank_input(kgr_llm_result **out, const kgr__llm_input *in, const kg
 		goto cleanup;
 	if (!in->n_cands) {
 		error = note(res, "no candidates to rank");
-	} else if (!opts->base_url || !*opts->base_url || !opts->model || !*opts->model) {
+	} else if (!answer && (!opts->base_url || !*opts->base_url || !opts->model || !*opts->model)) {
 		fallback_graph(&c, oc);
 		error = note(res, "no LLM configured (base_url and model); graph order kept");
 	} else if (opts->mode == KGR_LLM_POINTWISE) {
@@ -857,6 +936,8 @@ int kgr__llm_rank_input(kgr_llm_result **out, const kgr__llm_input *in, const kg
 			res->stats.citations_invalid);
 	if (!error)
 		error = build_items(&c, oc);
+	if (!error && trace_out)
+		error = build_trace(trace_out, &c);
 	res->stats.latency_ms = kgr__now_ms() - t0;
 cleanup:
 	ctx_free(&c);

@@ -294,7 +294,8 @@ static int attempt(batch *bt, CURL *h, kgr__llm_req *r, int *retry_ok, long *wai
 		*retry_ok = 1;
 		req_error(r, "LLM server %s: unusable reply: %s", bt->url,
 			kgr_error_last());
-		free(r->content);
+		free(r->rejected); /* kept for the audit trail: what the model said */
+		r->rejected = r->content;
 		r->content = NULL;
 		goto cleanup;
 	}

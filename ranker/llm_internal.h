@@ -57,6 +57,15 @@ void kgr__llm_input_free(kgr__llm_input *in);
  * these after kgr__llm_input_from_store(). */
 int kgr__llm_rank_input(kgr_llm_result **out, const kgr__llm_input *in, const kgr_llm_options *opts);
 int kgr__llm_render_input(char **out, const kgr__llm_input *in, const kgr_llm_options *opts);
+/* Replay source of kgr__llm_rank_input_ex(): sets *content_out (malloc'd) to the reply of the
+ * prompt (system, user) and returns 1, or returns 0 after writing why into error (size bytes).
+ * When it is set, nothing is read from the cache or sent over the network. */
+typedef int (*kgr__llm_answer_cb)(char **content_out, char *error, size_t size, const char *system,
+	const char *user, void *payload);
+/* kgr__llm_rank_input() that also returns the exchanges (when trace_out is set) and may take
+ * its replies from @p answer instead of the server (audit replay). */
+int kgr__llm_rank_input_ex(kgr_llm_result **out, kgr_llm_trace **trace_out, const kgr__llm_input *in,
+	const kgr_llm_options *opts, kgr__llm_answer_cb answer, void *payload);
 /* Merges m rankings (each a permutation of 0..n-1, best first) into @p out; ties go to the
  * smaller index (the graph order). Complexity: O(m n + n log n). */
 int kgr__llm_fuse(size_t *out, const size_t *const *ranks, size_t m, size_t n, kgr_llm_fusion fusion);
@@ -159,6 +168,7 @@ struct kgr__llm_req {
 	void *payload;
 	/* out */
 	char *content;             /* the assistant message, or NULL after a failure */
+	char *rejected;            /* the last message the accept callback refused, or NULL */
 	kgr_llm_call acct;
 	char error[300];
 	int schema_rejected;       /* the server answered 400 to response_format */

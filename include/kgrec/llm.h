@@ -205,6 +205,38 @@ int kgr_llm_render(char **out, const kgr_store *store, const kgr_recs *recs,
  */
 int kgr_llm_apply(kgr_recs *recs, const kgr_llm_result *res);
 
+/** One exchange with the model as it happened: what was shown, what came back. */
+typedef struct {
+	char *system;        /**< the rendered system prompt */
+	char *user;          /**< the rendered user prompt */
+	char *reply;         /**< the raw assistant message: the one used, else the last one that
+	                          failed validation (then @c error says why), or NULL */
+	char *error;         /**< why the exchange failed, or NULL */
+	size_t n_facts;
+	kgr_edge *facts;     /**< the facts shown: facts[0] is [F1] */
+	size_t n_cands;
+	kgr_id *cands;       /**< the candidates shown: cands[0] is [C1] */
+	kgr_llm_call acct;
+} kgr_llm_exchange;
+
+/** Every exchange of one kgr_llm_rank_traced() run, in the order they were made. */
+typedef struct {
+	size_t n;
+	kgr_llm_exchange *exchanges;
+} kgr_llm_trace;
+
+/**
+ * @brief kgr_llm_rank() that also returns what was sent and received (for the audit trail,
+ *        see audit.h).
+ * @param[out] trace_out the exchanges; free with kgr_llm_trace_free(). NULL on error.
+ * @return the codes of kgr_llm_rank().
+ */
+int kgr_llm_rank_traced(kgr_llm_result **out, kgr_llm_trace **trace_out, const kgr_store *store,
+	const kgr_recs *recs, const kgr_interaction *history, size_t n_history, const kgr_llm_options *opts);
+
+/** @brief Free a trace. Accepts NULL. */
+void kgr_llm_trace_free(kgr_llm_trace *trace);
+
 /**
  * @brief A rough token count for a text (about 4 bytes per token), for cost estimates.
  */
