@@ -23,6 +23,9 @@ static const char usage_text[] =
 	"  --client-timeout S     idle / slow client timeout in seconds (default 30)\n"
 	"  --graph-config F       relation configuration for the graph view\n"
 	"  --weights F            graph ranker weights (kgrec train)\n"
+	"  --audit-log F          audit record of every list served (kgrec audit verify/replay)\n"
+	"  --audit-prompt-hash    log the prompts' hashes instead of their text\n"
+	"  --audit-fsync          fsync the audit log after each record\n"
 	"  --llm                  re-rank POST /v1/recommend with an LLM (requests may opt out with\n"
 	"                         \"llm\": {\"enabled\": false}; \"deadline_ms\" bounds the call)\n"
 	"  --llm-candidates N     graph candidates the LLM re-ranks (default 20, at least k)\n"
@@ -64,6 +67,13 @@ int kgr_cmd_serve(int argc, char **argv)
 			use_llm = 1;
 			continue;
 		}
+		if (!strcmp(a, "--audit-prompt-hash") || !strcmp(a, "--audit-fsync")) {
+			if (a[8] == 'p')
+				o.audit_prompt_hash = 1;
+			else
+				o.audit_fsync = 1;
+			continue;
+		}
 		{
 			int ii = i, r = kgr_cli_llm_flag(&lo, argc, argv, &ii);
 			if (r == 2)
@@ -94,6 +104,8 @@ int kgr_cmd_serve(int argc, char **argv)
 			o.graph_config = val;
 		else if (!strcmp(a, "--weights"))
 			o.weights_path = val;
+		else if (!strcmp(a, "--audit-log"))
+			o.audit_log = val;
 		else if (!strcmp(a, "--llm-candidates")) {
 			if (parse_size(a, val, 100, &v))
 				return 2;
@@ -126,6 +138,8 @@ int kgr_cmd_serve(int argc, char **argv)
 		return kgr_cli_usage("serve: missing STORE");
 	if (use_llm)
 		o.llm = &lo;
+	if (!o.audit_log && getenv("KGREC_AUDIT_LOG") && *getenv("KGREC_AUDIT_LOG"))
+		o.audit_log = getenv("KGREC_AUDIT_LOG");
 	if (kgr_server_new(&srv, &o) < 0)
 		return kgr_cli_fail("serve");
 	{

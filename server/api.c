@@ -2,6 +2,7 @@
  * GET /v1/explain. Requests are checked strictly (unknown fields, wrong types, ranges) before
  * any work; ids travel as strings (IRIs); every call runs on one snapshot under its read lock. */
 #include "server/internal.h"
+#include "kgrec/audit.h"
 #include "kgrec/llm.h"
 
 #include <cjson/cJSON.h>
@@ -317,6 +318,35 @@ static void reply_kgr_error(kgr__resp *resp, int err, const char *what)
 
 /* ---- POST /v1/recommend ---- */
 
+/* Append the audit record of a list served, under the request's id. A failure to write it
+ * fails the request: a list that cannot be audited is not shown. */
+static int audit_record(kgr_server *srv, kgr__state *st, const kgr__req *req, const char *user_text,
+	kgr_id uid, const kgr_rec_options *o, const kgr_recs *cands, const kgr_llm_options *lo,
+	const kgr_llm_result *lres, const kgr_llm_trace *trace, const kgr_recs *final, kgr__resp *resp)
+{
+	kgr_audit_entry ae = KGR_AUDIT_ENTRY_INIT;
+	int err;
+	if (!srv->audit)
+		return 0;
+	ae.id = req->request_id;
+	ae.store_path = srv->store_path;
+	ae.user = uid;
+	ae.user_text = user_text;
+	ae.rec = o;
+	ae.graph_config = srv->graph_config;
+	ae.weights_path = srv->have_weights ? srv->weights_path : NULL;
+	ae.candidates = cands;
+	ae.llm = lo;
+	ae.llm_result = lres;
+	ae.llm_trace = trace;
+	ae.final = final;
+	err = kgr_audit_write(srv->audit, st->store, &ae, NULL);
+	if (err < 0)
+		kgr__resp_error(resp, 503, "audit_failed", "the list was not served: its audit record "
+			"could not be written: %s", kgr_error_last());
+	return err;
+}
+
 void kgr__handle_recommend(kgr_server *srv, const kgr__req *req, kgr__resp *resp)
 {
 	kgr_rec_options o = KGR_REC_OPTIONS_INIT;
@@ -329,6 +359,9 @@ void kgr__handle_recommend(kgr_server *srv, const kgr__req *req, kgr__resp *resp
 	const char *llm_note = NULL;
 	kgr_llm_options lo = KGR_LLM_OPTIONS_INIT;
 	kgr_llm_result *lres = NULL;
+	kgr_llm_trace *trace = NULL;
+	kgr_recs cands;
+	kgr_rec_item *cand_items = NULL;
 	long deadline = 0;
 	size_t k_out = 0;
 	int err, locked = 0, use_llm;
@@ -522,6 +555,20 @@ void kgr__handle_recommend(kgr_server *srv, const kgr__req *req, kgr__resp *resp
 		reply_kgr_error(resp, err, "recommend");
 		goto cleanup;
 	}
+	if (srv->audit) {
+		/* the candidate set as retrieval returned it, before any re-ranking */
+		cands = *recs;
+		cand_items = malloc((recs->n ? recs->n : 1) * sizeof(*cand_items));
+		if (!cand_items) {
+			kgr__resp_error(resp, 503, "out_of_memory", "out of memory");
+			goto cleanup;
+		}
+		if (recs->n)
+			memcpy(cand_items, recs->items, recs->n * sizeof(*cand_items));
+		cands.items = cand_items;
+		cands.notes = NULL;
+		cands.n_notes = 0;
+	}
 	{
 		const char *extra[3];
 		size_t n_extra = 0;
@@ -534,6 +581,9 @@ void kgr__handle_recommend(kgr_server *srv, const kgr__req *req, kgr__resp *resp
 		if (llm_note)
 			extra[n_extra++] = llm_note;
 		if (!use_llm) {
+			if (audit_record(srv, st, req, user ? user->valuestring : NULL, uid, &o, &cands, NULL,
+				NULL, NULL, recs, resp) < 0)
+				goto cleanup;
 			reply_recs(resp, st->store, recs, req->request_id, extra, n_extra, (size_t)-1);
 			goto cleanup;
 		}
@@ -549,7 +599,8 @@ void kgr__handle_recommend(kgr_server *srv, const kgr__req *req, kgr__resp *resp
 					n_hist--;
 			/* waiting on the LLM server is not computing: free the work slot meanwhile */
 			kgr__work_leave(srv);
-			err = kgr_llm_rank(&lres, st->store, recs, hist, n_hist, &lo);
+			err = srv->audit ? kgr_llm_rank_traced(&lres, &trace, st->store, recs, hist, n_hist, &lo) :
+				kgr_llm_rank(&lres, st->store, recs, hist, n_hist, &lo);
 			kgr__work_enter(srv);
 		}
 		if (err < 0) {
@@ -557,6 +608,17 @@ void kgr__handle_recommend(kgr_server *srv, const kgr__req *req, kgr__resp *resp
 				kgr_error_last());
 			extra[n_extra++] = failed;
 			atomic_fetch_add(&srv->metrics.llm_fallbacks, 1);
+			if (srv->audit) {
+				size_t n_full = recs->n;
+				int aerr;
+				if (recs->n > k_out)
+					recs->n = k_out;
+				aerr = audit_record(srv, st, req, user ? user->valuestring : NULL, uid, &o, &cands,
+					NULL, NULL, NULL, recs, resp);
+				recs->n = n_full;
+				if (aerr < 0)
+					goto cleanup;
+			}
 			reply_recs(resp, st->store, recs, req->request_id, extra, n_extra, k_out);
 			goto cleanup;
 		}
@@ -564,6 +626,22 @@ void kgr__handle_recommend(kgr_server *srv, const kgr__req *req, kgr__resp *resp
 		atomic_fetch_add(&srv->metrics.llm_cache_hits, lres->stats.cache_hits);
 		if (lres->fallback)
 			atomic_fetch_add(&srv->metrics.llm_fallbacks, 1);
+		if (srv->audit) {
+			size_t n_full;
+			int aerr;
+			if ((err = kgr_llm_apply(recs, lres)) < 0) {
+				reply_kgr_error(resp, err, "recommend");
+				goto cleanup;
+			}
+			n_full = recs->n;
+			if (recs->n > k_out)
+				recs->n = k_out;
+			aerr = audit_record(srv, st, req, user ? user->valuestring : NULL, uid, &o, &cands, &lo,
+				lres, trace, recs, resp);
+			recs->n = n_full;
+			if (aerr < 0)
+				goto cleanup;
+		}
 		{
 			cJSON *root2 = llm_json(st->store, lres, req->request_id, extra, n_extra, k_out);
 			if (!root2) {
@@ -575,6 +653,8 @@ void kgr__handle_recommend(kgr_server *srv, const kgr__req *req, kgr__resp *resp
 		}
 	}
 cleanup:
+	kgr_llm_trace_free(trace);
+	free(cand_items);
 	kgr_llm_result_free(lres);
 	kgr_recs_free(recs);
 	if (locked == 1)

@@ -75,6 +75,7 @@ struct kgr_server {
 	char *token;             /* NULL: no authentication */
 	kgr_weights weights;
 	int have_weights;
+	struct kgr_audit_log *audit; /* or NULL */
 	kgr_llm_options llm;        /* valid when have_llm */
 	int have_llm;
 	size_t llm_candidates;

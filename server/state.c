@@ -6,6 +6,7 @@
  * to the old one, which is freed when its last request finishes. */
 #include "server/internal.h"
 #include "ranker/llm_internal.h"
+#include "kgrec/audit.h"
 
 #include <arpa/inet.h>
 #include <cjson/cJSON.h>
@@ -356,6 +357,15 @@ int kgr_server_new(kgr_server **out, const kgr_server_options *opts)
 		srv->have_llm = 1;
 	}
 	srv->llm_candidates = opts->llm_candidates ? opts->llm_candidates : 20;
+	if (opts->audit_log) {
+		kgr_audit_options ao = KGR_AUDIT_OPTIONS_INIT;
+		ao.prompt_hash = opts->audit_prompt_hash;
+		ao.fsync = opts->audit_fsync;
+		if ((error = kgr_audit_open(&srv->audit, opts->audit_log, &ao)) < 0) {
+			kgr__error_prefix("audit log");
+			goto fail;
+		}
+	}
 	if (srv->weights_path) {
 		if ((error = kgr_weights_load(&srv->weights, srv->weights_path)) < 0)
 			goto fail;
@@ -479,6 +489,7 @@ void kgr_server_free(kgr_server *srv)
 		close(srv->wal_fd);
 	if (srv->access_log_owned)
 		fclose(srv->access_log);
+	kgr_audit_close(srv->audit);
 	free(srv->store_path);
 	free(srv->listen_host);
 	free(srv->events_path);

@@ -41,11 +41,14 @@ typedef struct {
 	 *  it points to are borrowed and must outlive the server. */
 	const kgr_llm_options *llm;
 	size_t llm_candidates;      /**< graph candidates the LLM re-ranks (0: 20; at least k) */
+	const char *audit_log;      /**< audit trail of every list served (audit.h), or NULL */
+	int audit_prompt_hash;      /**< log the prompts' hashes instead of their text */
+	int audit_fsync;            /**< fsync the audit log after each record */
 } kgr_server_options;
 
 #define KGR_SERVER_OPTIONS_VERSION 1
 #define KGR_SERVER_OPTIONS_INIT { KGR_SERVER_OPTIONS_VERSION, NULL, "127.0.0.1:8080", 0, NULL, \
-	NULL, 0, 0, 0, NULL, 0, NULL, NULL, 0, NULL, 0 }
+	NULL, 0, 0, 0, NULL, 0, NULL, NULL, 0, NULL, 0, NULL, 0, 0 }
 
 /** What happened when a server replayed its events log. */
 typedef struct {

@@ -720,7 +720,8 @@ START_TEST(test_recommend_llm)
 	th_server s;
 	th_resp r;
 	cJSON *j, *cli, *it;
-	char *shop = th_path(dir, "llmshop.kgr"), url[128], args[2048];
+	char *shop = th_path(dir, "llmshop.kgr"), *audit = th_path(dir, "audit.jsonl"), url[128], args[2048];
+	char first_id[80], *log;
 	kgr_store *st = NULL;
 	kgr_interaction_options io = KGR_INTERACTION_OPTIONS_INIT;
 	int port;
@@ -738,10 +739,11 @@ START_TEST(test_recommend_llm)
 	fake = start_fake_llm(&port);
 	snprintf(url, sizeof(url), "http://127.0.0.1:%d/v1", port);
 	ck_assert_int_eq(th_serve(&s, shop, "--llm", "--llm-url", url, "--llm-model", "good/srv", "--alpha", "1",
-		"--no-cache", NULL), 0);
+		"--no-cache", "--audit-log", audit, NULL), 0);
 
 	/* the scripted model orders by label; the facts it cites are checked */
 	j = recommend(&s, "{\"user\":\"u1\",\"k\":2}");
+	snprintf(first_id, sizeof(first_id), "%s", cJSON_GetStringValue(cJSON_GetObjectItem(j, "request_id")));
 	ck_assert(cJSON_IsFalse(cJSON_GetObjectItem(j, "fallback")));
 	ck_assert_int_eq(cJSON_GetArraySize(cJSON_GetObjectItem(j, "items")), 2);
 	it = cJSON_GetArrayItem(cJSON_GetObjectItem(j, "items"), 0);
@@ -787,6 +789,19 @@ START_TEST(test_recommend_llm)
 	th_resp_free(&r);
 	ck_assert_int_eq(th_stop(&s, SIGTERM), 0);
 
+	/* every list served is in the audit trail under its request id, and it verifies and
+	 * replays with `kgrec audit` (the LLM list, the timed-out one, the graph-only one) */
+	log = th_read_file(audit, NULL);
+	ck_assert_ptr_nonnull(log);
+	ck_assert_int_eq((int)count_lines(audit), 3);
+	ck_assert_ptr_nonnull(strstr(log, first_id));
+	free(log);
+	snprintf(args, sizeof(args), "'%s' audit verify '%s' --store '%s' >/dev/null", KGR_CLI, audit, shop);
+	ck_assert_int_eq(system(args), 0);
+	snprintf(args, sizeof(args), "'%s' audit replay '%s' --store '%s' --id '%s' >/dev/null", KGR_CLI, audit,
+		shop, first_id);
+	ck_assert_int_eq(system(args), 0);
+
 	/* LLM options out of range stop the start: the CLI's flag check, the library's own */
 	ck_assert_int_eq(th_serve(&s, shop, "--llm", "--llm-url", url, "--llm-model", "good/srv", "--parallel", "0",
 		NULL), 2);
@@ -808,6 +823,7 @@ START_TEST(test_recommend_llm)
 	kill(fake, SIGTERM);
 	waitpid(fake, NULL, 0);
 	free(shop);
+	free(audit);
 }
 END_TEST
 
