@@ -393,9 +393,9 @@ static void dispatch(kgr_server *srv, req_ctx *c, const kgr__req *req, kgr__resp
 		c->ep = KGR__EP_SPARQL;
 		if (!method_is(m, "GET") && !method_is(m, "POST"))
 			return method_not_allowed(resp, m, p, "GET, POST");
-		kgr__work_enter(srv);
+		/* queries run one at a time behind sparql_mu: no work slot, so queued queries
+		 * never hold back recommendations */
 		kgr__handle_sparql(srv, req, resp);
-		kgr__work_leave(srv);
 	} else if (!strcmp(p, "/metrics")) {
 		c->ep = KGR__EP_METRICS;
 		if (!method_is(m, "GET"))
