@@ -33,6 +33,7 @@ typedef struct {
 	kgr__endpoint ep;
 	int status;
 	size_t bytes_out;
+	double secs;          /* request line to reply queued */
 	const char *note;
 } req_ctx;
 
@@ -166,17 +167,16 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
 	(void)conn;
 	if (!c)
 		return;
-	secs = (double)(kgr__now_us() - c->t0) / 1e6;
-	if (!c->responded) {
+	secs = c->responded ? c->secs : (double)(kgr__now_us() - c->t0) / 1e6;
+	if (!c->responded && c->method[0]) {
 		/* The client went away or timed out before a reply was queued. */
 		c->status = toe == MHD_REQUEST_TERMINATED_TIMEOUT_REACHED ? 408 : 499;
 		c->note = toe == MHD_REQUEST_TERMINATED_TIMEOUT_REACHED ? "client timed out" :
 			"connection closed before the reply";
-	}
-	if (c->method[0]) {
 		kgr__metrics_observe(&srv->metrics, c->ep, c->status, secs);
-		access_log(srv, c, secs);
 	}
+	if (c->method[0])
+		access_log(srv, c, secs);
 	atomic_fetch_sub(&srv->metrics.in_flight, 1);
 	free(c->uri);
 	free(c->body);
@@ -441,6 +441,10 @@ static enum MHD_Result send_resp(struct MHD_Connection *conn, req_ctx *c, kgr__r
 	c->bytes_out = resp->len;
 	if (!c->note)
 		c->note = resp->note;
+	/* Counted when the reply is queued, so a client that reads /metrics right after a reply
+	 * sees it counted. */
+	c->secs = (double)(kgr__now_us() - c->t0) / 1e6;
+	kgr__metrics_observe(&c->srv->metrics, c->ep, c->status, c->secs);
 	return ret;
 }
 
