@@ -52,3 +52,32 @@ if has audit; then
 	"$KGREC" audit report "$LOG" --store "$STORE" -o "$OUT/audit.html"
 	echo "wrote $OUT/audit.ttl (PROV-O) and $OUT/audit.html"
 fi
+if has serve; then
+	section "kgrec serve: the same over HTTP, an event that changes the next list, SPARQL by roqet"
+	rm -f "$OUT/events.log"
+	"$KGREC" serve "$STORE" --listen 127.0.0.1:0 --events-log "$OUT/events.log" > "$OUT/serve.out" 2> "$OUT/serve.err" &
+	SERVE=$!
+	for _ in $(seq 1 100); do grep -q listening "$OUT/serve.out" 2>/dev/null && break; sleep 0.1; done
+	URL=$(grep -o 'http://[0-9.:]*' "$OUT/serve.out")
+	echo "listening on $URL"
+	python3 - "$URL" <<'PY'
+import json, sys, urllib.request
+url = sys.argv[1]
+def call(path, body=None):
+    req = urllib.request.Request(url + path, data=json.dumps(body).encode() if body else None,
+                                 headers={"Content-Type": "application/json"})
+    with urllib.request.urlopen(req) as r:
+        return json.load(r)
+def show(title, rec):
+    print("%s (cold start: %s)" % (title, rec["cold_start"]))
+    for it in rec["items"]:
+        print("  %d. %s  -- %s" % (it["rank"], it["label"], it.get("rationale", "")))
+show("POST /v1/recommend {user: walkin}", call("/v1/recommend", {"user": "walkin", "k": 3, "explain": True}))
+print("POST /v1/events:", call("/v1/events", {"user": "walkin", "item": "p-mirrorless-camera-lumora-z50", "action": "purchase"}))
+show("POST /v1/recommend {user: walkin} again", call("/v1/recommend", {"user": "walkin", "k": 3, "explain": True}))
+PY
+	echo "roqet -p $URL/sparql: the Lumora products"
+	roqet -q -i sparql -p "$URL/sparql" -e 'SELECT ?name WHERE { ?p <http://schema.org/brand> <https://shop.example.org/brand/lumora> ; <http://schema.org/name> ?name } ORDER BY ?name LIMIT 4'
+	kill -TERM $SERVE
+	wait $SERVE
+fi
