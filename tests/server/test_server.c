@@ -187,6 +187,16 @@ START_TEST(test_refuses_open_address_without_token)
 	o.store_path = "/nonexistent/shop.kgr";
 	ck_assert_int_eq(kgr_server_new(&srv, &o), KGR_ENOTFOUND);
 
+	/* usage errors of the CLI: exit status 2 and the option named */
+	ck_assert_int_eq(th_serve(&s, store, "--bogus", "1", NULL), 2);
+	ck_assert_msg(strstr(s.err, "unknown option '--bogus'") != NULL, "%s", s.err);
+	ck_assert_int_eq(th_serve(&s, store, "--max-body", "0", NULL), 2);
+	ck_assert_msg(strstr(s.err, "--max-body expects a positive integer") != NULL, "%s", s.err);
+	ck_assert_int_eq(th_serve(&s, store, "--threads", "many", NULL), 2);
+	ck_assert_msg(strstr(s.err, "got 'many'") != NULL, "%s", s.err);
+	ck_assert_int_eq(th_serve(&s, "/nonexistent/shop.kgr", NULL), 1);
+	ck_assert_msg(strstr(s.err, "/nonexistent/shop.kgr") != NULL, "%s", s.err);
+
 	/* with a token an open address is allowed */
 	ck_assert_int_eq(th_serve(&s, store, "--token-file", KGR_TEST_DATA "/server/token.txt", NULL), 0);
 	th_stop(&s, SIGTERM);
