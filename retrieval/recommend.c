@@ -299,7 +299,7 @@ static void gen_catalog(ctx *x)
 			continue;
 		if (g->flags[node] & KGR__NODE_ITEM) {
 			propose(x, node, g->pop[node] ? KGR_GEN_METAPATH : KGR_GEN_NEWITEM, s);
-		} else if (!(g->flags[node] & KGR__NODE_USER) && node < g->n_cat_nodes) {
+		} else if (!(g->flags[node] & (KGR__NODE_USER | KGR__NODE_HUB)) && node < g->n_cat_nodes) {
 			uint32_t taken = 0;
 			/* adjacency is sorted by popularity: the first items are the most popular */
 			for (k = g->cat_off[node]; k < g->cat_off[node + 1] && taken < POP_PER_NODE; k++) {
@@ -442,6 +442,57 @@ static const char *generator_rationale(unsigned int gens)
 	if (gens & (1u << KGR_GEN_POPULAR))
 		return "Popular with other customers";
 	return "Related to your history";
+}
+
+/* Move the n best candidates by the first-cut score to the front, in order. A heap of n
+ * indices: O(candidates log n) and no moving of the large records but the n kept. */
+static int select_top(ctx *x, size_t n)
+{
+	size_t *heap, nh = 0, i, q, t;
+	cand *kept;
+	if (n == 0 || x->n == 0)
+		return 0;
+	heap = malloc(n * sizeof(size_t));
+	kept = malloc(n * sizeof(cand));
+	if (!heap || !kept) {
+		free(heap);
+		free(kept);
+		return kgr__error_set(KGR_ENOMEM, "out of memory");
+	}
+#define WORSE(a, b) (cmp_pre(&x->c[a], &x->c[b]) > 0)
+	for (i = 0; i < x->n; i++) {
+		if (nh < n) {
+			heap[nh] = i;
+			for (q = nh++; q > 0 && WORSE(heap[q], heap[(q - 1) / 2]); q = (q - 1) / 2) {
+				t = heap[q];
+				heap[q] = heap[(q - 1) / 2];
+				heap[(q - 1) / 2] = t;
+			}
+		} else if (WORSE(heap[0], i)) {
+			heap[0] = i;
+			for (q = 0;;) {
+				size_t m = q, l = 2 * q + 1, r = l + 1;
+				if (l < nh && WORSE(heap[l], heap[m]))
+					m = l;
+				if (r < nh && WORSE(heap[r], heap[m]))
+					m = r;
+				if (m == q)
+					break;
+				t = heap[m];
+				heap[m] = heap[q];
+				heap[q] = t;
+				q = m;
+			}
+		}
+	}
+#undef WORSE
+	for (i = 0; i < nh; i++)
+		kept[i] = x->c[heap[i]];
+	qsort(kept, nh, sizeof(cand), cmp_pre);
+	memcpy(x->c, kept, nh * sizeof(cand));
+	free(heap);
+	free(kept);
+	return 0;
 }
 
 typedef enum { MODE_RECOMMEND, MODE_SIMILAR } run_mode;
@@ -631,13 +682,13 @@ static int run(kgr_recs **out, const kgr_graph *g, kgr_id user, kgr_id item,
 			c->pre += w->w[KGR_FEAT_ITEMPOP] * c->feat[KGR_FEAT_ITEMPOP];
 		}
 	}
-	if (x.n)
-		qsort(x.c, x.n, sizeof(cand), cmp_pre);
 	n_cand = o->n_candidates < o->k ? o->k : o->n_candidates;
 	if (n_cand > MAX_CANDIDATES)
 		n_cand = MAX_CANDIDATES;
 	if (n_cand > x.n)
 		n_cand = x.n;
+	if ((error = select_top(&x, n_cand)) < 0)
+		goto cleanup;
 	r->n_candidates = n_cand;
 	for (i = 0; i < n_cand; i++) {
 		cand *c = &x.c[i];
