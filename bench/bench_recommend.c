@@ -22,6 +22,14 @@ static double now_ms(void)
 	return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
 }
 
+/* CPU time of the calling thread: what a request costs when the machine is shared. */
+static double cpu_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+	return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
+}
+
 /* Resident set size and its peak, in MB, from /proc/self/status. */
 static void rss_mb(double *rss, double *peak)
 {
@@ -37,6 +45,20 @@ static void rss_mb(double *rss, double *peak)
 			*peak = atof(line + 6) / 1024.0;
 	}
 	fclose(f);
+}
+
+static const char *loadavg(void)
+{
+	static char buf[64];
+	FILE *f = fopen("/proc/loadavg", "r");
+	buf[0] = '\0';
+	if (f) {
+		if (!fgets(buf, sizeof(buf), f))
+			buf[0] = '\0';
+		fclose(f);
+	}
+	buf[strcspn(buf, "\n")] = '\0';
+	return buf;
 }
 
 static uint64_t rng_state = 42;
@@ -69,7 +91,7 @@ typedef struct {
 	const kgr_id *users;
 	size_t n;
 	kgr_rec_options o;
-	double *lat;
+	double *lat, *cpu;
 	size_t results, paths, failures;
 } worker;
 
@@ -79,12 +101,13 @@ static void *run_worker(void *p)
 	size_t i, j;
 	for (i = 0; i < w->n; i++) {
 		kgr_recs *r = NULL;
-		double t0 = now_ms();
+		double t0 = now_ms(), c0 = cpu_ms();
 		if (kgr_recommend(&r, w->g, w->users[i], &w->o) < 0) {
 			w->failures++;
 			continue;
 		}
 		w->lat[i] = now_ms() - t0;
+		w->cpu[i] = cpu_ms() - c0;
 		w->results += r->n;
 		for (j = 0; j < r->n; j++)
 			w->paths += r->items[j].n_paths ? 1 : 0;
@@ -162,7 +185,7 @@ int main(int argc, char **argv)
 	kgr_graph *g = NULL;
 	const kgr_id *all;
 	kgr_id *users;
-	double t0, t_open, t_graph, rss0, rss1, peak, *lat;
+	double t0, t_open, t_graph, rss0, rss1, peak, *lat, *cpu;
 	worker *wk;
 	pthread_t *tid;
 	size_t results = 0, with_path = 0, failures = 0;
@@ -222,6 +245,7 @@ int main(int argc, char **argv)
 	}
 	users = malloc(n_users * sizeof(kgr_id));
 	lat = calloc(n_users, sizeof(double));
+	cpu = calloc(n_users, sizeof(double));
 	for (i = 0; i < n_users; i++)
 		users[i] = all[rng() % n_all];
 	o.explain = 1;
@@ -241,6 +265,7 @@ int main(int argc, char **argv)
 		wk[i].n = b - a;
 		wk[i].o = o;
 		wk[i].lat = lat + a;
+		wk[i].cpu = cpu + a;
 		pthread_create(&tid[i], NULL, run_worker, &wk[i]);
 	}
 	for (i = 0; i < threads; i++) {
@@ -251,6 +276,7 @@ int main(int argc, char **argv)
 	}
 	t0 = now_ms() - t0;
 	qsort(lat, n_users, sizeof(double), cmp_double);
+	qsort(cpu, n_users, sizeof(double), cmp_double);
 	{
 		double sum = 0;
 		for (i = 0; i < n_users; i++)
@@ -262,6 +288,10 @@ int main(int argc, char **argv)
 			pct(lat, n_users, 99), lat[n_users - 1], sum / (double)n_users,
 			(double)n_users / (t0 / 1000.0), (double)results / (double)n_users,
 			results ? 100.0 * (double)with_path / (double)results : 0.0, failures);
+		printf("  thread CPU time per request: p50 %.3f ms, p90 %.3f ms, p99 %.3f ms, max %.3f ms "
+		       "(load average at the end: %s)\n",
+			pct(cpu, n_users, 50), pct(cpu, n_users, 90), pct(cpu, n_users, 99), cpu[n_users - 1],
+			loadavg());
 	}
 
 	/* PRPACK vs push on the same seeds */
@@ -316,6 +346,7 @@ int main(int argc, char **argv)
 	}
 	free(users);
 	free(lat);
+	free(cpu);
 	free(wk);
 	free(tid);
 	kgr_graph_free(g);

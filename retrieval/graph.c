@@ -664,6 +664,7 @@ int kgr_graph_new(kgr_graph **out, const kgr_store *store, const kgr_graph_optio
 	vc.interacted = kgr_store_iri(store, KGR_NS "interactedWith");
 	vc.subprop = kgr_store_iri(store, RDFS_NS "subPropertyOf");
 	g->id_interact = kgr_store_iri(store, KGR_NS "interact");
+	g->id_phrase = vc.phrase;
 	g_onto = kgr_store_iri(store, KGR_GRAPH_ONTOLOGY);
 	g_inf = kgr_store_iri(store, KGR_GRAPH_INFERRED);
 

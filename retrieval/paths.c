@@ -20,8 +20,8 @@
 #define MAX_PARENTS 3
 #define SRC_DEGREE_CAP 2000
 #define SRC_USERS_CAP 20
-#define M2_PER_NODE_CAP 100
-#define M2_TOTAL_CAP 5000
+#define M2_PER_NODE_CAP 50
+#define M2_TOTAL_CAP 2000
 #define CAND_DEGREE_CAP 1000
 #define CAND_USERS_CAP 50
 #define MAX_FOUND 64
@@ -533,7 +533,7 @@ static const char *phrase_of(const kgr_graph *g, kgr_id p)
 	for (r = 0; r < g->n_rels; r++)
 		if (g->rels[r].pred == p)
 			return g->rels[r].phrase;
-	ph = kgr_store_iri(g->store, KGR_NS "phrase");
+	ph = g->id_phrase;
 	if (ph && (o = kgr_store_object(g->store, p, ph)) &&
 		kgr_term_kind_of(g->store, o) == KGR_TERM_LITERAL)
 		return kgr_term_value(g->store, o, NULL);
