@@ -18,10 +18,13 @@ static const kgr_cli_command commands[] = {
 	{ "load", kgr_cmd_load, "parse RDF files and interaction logs into a snapshot" },
 	{ "stats", kgr_cmd_stats, "counts: triples, terms, predicates, classes, users, items" },
 	{ "export", kgr_cmd_export, "write a snapshot back out as Turtle, N-Triples or N-Quads" },
+	{ "query", kgr_cmd_query, "run a SPARQL query on a snapshot" },
 	{ "recommend", kgr_cmd_recommend, "recommend items for a user, with evidence paths" },
 	{ "similar", kgr_cmd_similar, "items related to an item, with evidence paths" },
 	{ "explain", kgr_cmd_explain, "the paths from a user's history to an item" },
 	{ "train", kgr_cmd_train, "fit the graph ranker's weights on held-back interactions" },
+	{ "prompt", kgr_cmd_prompt, "print the prompt the LLM ranker would send (nothing sent)" },
+	{ "audit", kgr_cmd_audit, "verify, replay, export or report an audit log" },
 	{ "version", cmd_version, "print the version" },
 };
 
