@@ -11,7 +11,7 @@
 #
 # Environment: KGREC (default build/kgrec), LIBRDF_LOAD (build/bench/librdf_load),
 # LIBRDF_STORAGES (default "hashes"; e.g. "hashes trees"), TIMEOUT (seconds per step, 3600),
-# KGREC_QUERY (command template for one query, default "query {store} {query}").
+# KGREC_QUERY (command template for one query, default "query {store} -f {query}").
 set -u
 
 usage() {
@@ -36,7 +36,7 @@ KGREC=${KGREC:-$ROOT/build/kgrec}
 LIBRDF_LOAD=${LIBRDF_LOAD:-$ROOT/build/bench/librdf_load}
 LIBRDF_STORAGES=${LIBRDF_STORAGES:-hashes}
 TIMEOUT=${TIMEOUT:-3600}
-KGREC_QUERY=${KGREC_QUERY:-"query {store} {query}"}
+KGREC_QUERY=${KGREC_QUERY:-"query {store} -f {query}"}
 USER_BASE=https://bench.example.org/user/
 ITEM_BASE=https://bench.example.org/product/
 
