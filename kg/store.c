@@ -510,6 +510,17 @@ static int sort_perm(uint32_t *perm, size_t n, const kgr_quad *q, int field)
 	return 0;
 }
 
+static int quad_cmp(const kgr_quad *x, const kgr_quad *y)
+{
+	if (x->s != y->s)
+		return x->s < y->s ? -1 : 1;
+	if (x->p != y->p)
+		return x->p < y->p ? -1 : 1;
+	if (x->o != y->o)
+		return x->o < y->o ? -1 : 1;
+	return x->g < y->g ? -1 : x->g > y->g;
+}
+
 static size_t dedupe(kgr_quad *q, size_t n)
 {
 	size_t i, j = 0;
@@ -1076,11 +1087,21 @@ int kgr_store_finalize(kgr_store *s)
 			s->quads = t;
 			s->cap_quads = total;
 		}
-		memcpy(s->quads + s->n_quads, add, n_add * sizeof(*add));
-		s->n_quads = total;
-		if ((error = sort_quads(s->quads, s->n_quads)) < 0)
+		/* the inferred quads are few: sort them alone, then one backward merge */
+		if ((error = sort_quads(add, n_add)) < 0)
 			goto cleanup;
-		s->n_quads = dedupe(s->quads, s->n_quads);
+		n_add = dedupe(add, n_add);
+		total = s->n_quads + n_add;
+		{
+			size_t a = s->n_quads, b = n_add, k = total;
+			while (b > 0) {
+				if (a > 0 && quad_cmp(&s->quads[a - 1], &add[b - 1]) > 0)
+					s->quads[--k] = s->quads[--a];
+				else
+					s->quads[--k] = add[--b];
+			}
+		}
+		s->n_quads = dedupe(s->quads, total);
 		if ((error = build_indexes(s)) < 0)
 			goto cleanup;
 	}
