@@ -1,0 +1,149 @@
+/* The graph ranker (kgr_recommend) in the harness: with the catalog, without it (an
+ * interactions-only baseline), and allowed to return unexplained items. */
+#include "eval/internal.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* Until graph retrieval is linked into the library these resolve to NULL and the graph
+ * rankers report KGR_EUNSUPPORTED. */
+extern int kgr_graph_new(kgr_graph **out, const kgr_store *store, const kgr_graph_options *opts)
+	__attribute__((weak));
+extern void kgr_graph_free(kgr_graph *graph) __attribute__((weak));
+extern int kgr_recommend(kgr_recs **out, const kgr_graph *graph, kgr_id user,
+	const kgr_rec_options *opts) __attribute__((weak));
+extern void kgr_recs_free(kgr_recs *recs) __attribute__((weak));
+
+typedef struct {
+	kgr_graph *graph;
+	size_t candidates;
+	int require_path;
+} graph_state;
+
+static int fit_common(void **out, const kgr__eval_ctx *ctx, const kgr_interaction *ev, size_t n,
+	const char *params, int no_catalog, int require_path)
+{
+	kgr_graph_options go = KGR_GRAPH_OPTIONS_INIT;
+	graph_state *s;
+	double cand;
+	int error;
+	if (!kgr_graph_new || !kgr_recommend)
+		return kgr__error_set(KGR_EUNSUPPORTED,
+			"eval: the graph ranker needs graph retrieval, which this build lacks");
+	if (kgr__eval_param(params, "candidates", 200, &cand) < 0)
+		return kgr_error_last_code();
+	if (cand < 1 || cand > 100000)
+		return kgr__error_set(KGR_EINVALID, "eval: graph: candidates must be 1 .. 100000");
+	s = calloc(1, sizeof(*s));
+	if (!s)
+		return kgr__error_set(KGR_ENOMEM, "eval: out of memory");
+	/* The training split overrides the store's interactions: nothing held out is in it. */
+	go.interactions = ev;
+	go.n_interactions = n;
+	go.no_catalog = no_catalog;
+	go.hub_degree = ctx->opts->hub_degree;
+	error = kgr_graph_new(&s->graph, ctx->store, &go);
+	if (error < 0) {
+		free(s);
+		return error;
+	}
+	s->candidates = (size_t)cand;
+	s->require_path = require_path;
+	*out = s;
+	return 0;
+}
+
+static int fit_graph(void **out, const kgr__eval_ctx *ctx, const kgr_interaction *ev,
+	const uint32_t *items, size_t n, const char *params)
+{
+	(void)items;
+	return fit_common(out, ctx, ev, n, params, 0, 1);
+}
+
+static int fit_nokg(void **out, const kgr__eval_ctx *ctx, const kgr_interaction *ev,
+	const uint32_t *items, size_t n, const char *params)
+{
+	(void)items;
+	return fit_common(out, ctx, ev, n, params, 1, 0);
+}
+
+static int fit_open(void **out, const kgr__eval_ctx *ctx, const kgr_interaction *ev,
+	const uint32_t *items, size_t n, const char *params)
+{
+	(void)items;
+	return fit_common(out, ctx, ev, n, params, 0, 0);
+}
+
+/* The ranker returns a list, not scores: listed items score by position, the rest tie at
+ * -inf and are ordered by the harness's seeded tie rule (as a random order would). */
+static int graph_score(void *state, const kgr__eval_ctx *ctx, const kgr__eval_query *q,
+	double *scores, kgr_recs **recs_out)
+{
+	graph_state *s = state;
+	kgr_rec_options ro = KGR_REC_OPTIONS_INIT;
+	kgr_recs *recs = NULL;
+	size_t i;
+	int error;
+	for (i = 0; i < ctx->n_items; i++)
+		scores[i] = -INFINITY;
+	ro.k = ctx->list_len > s->candidates ? ctx->list_len : s->candidates;
+	if (ro.k > KGR_MAX_K)
+		ro.k = KGR_MAX_K;
+	ro.n_candidates = ro.k > s->candidates ? ro.k : s->candidates;
+	ro.explain = ctx->explain;
+	ro.exclude_seen = 1;
+	ro.require_path = s->require_path;
+	error = kgr_recommend(&recs, s->graph, q->user, &ro);
+	if (error < 0)
+		return error;
+	for (i = 0; i < recs->n; i++) {
+		uint32_t it = kgr__eval_item(ctx, recs->items[i].item);
+		if (it != KGR__NO_ITEM)
+			scores[it] = (double)(recs->n - i);
+	}
+	if (recs_out)
+		*recs_out = recs;
+	else
+		kgr_recs_free(recs);
+	return 0;
+}
+
+static void graph_free(void *state)
+{
+	graph_state *s = state;
+	if (!s)
+		return;
+	if (kgr_graph_free)
+		kgr_graph_free(s->graph);
+	free(s);
+}
+
+static const char *const graph_params[] = { "candidates", NULL };
+
+const kgr__ranker kgr__ranker_graph = {
+	"graph", 1, "candidates=200", NULL, 0, graph_params, fit_graph, graph_score, graph_free
+};
+const kgr__ranker kgr__ranker_graph_nokg = {
+	"graph-nokg", 1, "candidates=200", NULL, 0, graph_params, fit_nokg, graph_score, graph_free
+};
+const kgr__ranker kgr__ranker_graph_open = {
+	"graph-open", 1, "candidates=200", NULL, 0, graph_params, fit_open, graph_score, graph_free
+};
+
+static int llm_fit(void **out, const kgr__eval_ctx *ctx, const kgr_interaction *ev,
+	const uint32_t *items, size_t n, const char *params)
+{
+	(void)out;
+	(void)ctx;
+	(void)ev;
+	(void)items;
+	(void)n;
+	(void)params;
+	return kgr__error_set(KGR_EUNSUPPORTED,
+		"eval: the llm ranker needs the LLM ranking module, which this build lacks");
+}
+
+const kgr__ranker kgr__ranker_llm = {
+	"llm", 1, "", NULL, 0, NULL, llm_fit, NULL, NULL
+};
