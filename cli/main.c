@@ -15,6 +15,9 @@ static int cmd_version(int argc, char **argv)
 }
 
 static const kgr_cli_command commands[] = {
+	{ "load", kgr_cmd_load, "parse RDF files and interaction logs into a snapshot" },
+	{ "stats", kgr_cmd_stats, "counts: triples, terms, predicates, classes, users, items" },
+	{ "export", kgr_cmd_export, "write a snapshot back out as Turtle, N-Triples or N-Quads" },
 	{ "version", cmd_version, "print the version" },
 };
 

@@ -178,6 +178,14 @@ kgr_id kgr_store_literal(const kgr_store *store, const char *lexical, size_t len
 kgr_id kgr_store_resolve(const kgr_store *store, const char *text);
 
 /**
+ * @brief Give an id to an IRI that a finalized store does not have yet (a new user arriving
+ *        with a live event). The term has no triples; it is kept in memory only and is
+ *        written by the next kgr_store_save(). Not thread-safe against readers.
+ * @return the id (the existing one when the IRI is known), or 0 on KGR_ENOMEM.
+ */
+kgr_id kgr_store_intern_extra(kgr_store *store, const char *iri);
+
+/**
  * @brief Display label of a term: rdfs:label, schema:name, skos:prefLabel, foaf:name
  *        (English or untagged first), else the IRI's local name, else the value.
  * @return borrowed from the store.
@@ -264,6 +272,23 @@ int kgr_store_is_item(const kgr_store *store, kgr_id id);
 /** @brief Number of interactions with an item. O(1). */
 uint32_t kgr_store_item_popularity(const kgr_store *store, kgr_id item);
 
+/* ---- export ---- */
+
+/** Flags of kgr_store_export(). */
+enum {
+	KGR_EXPORT_INFERRED = 1, /**< include quads of KGR_GRAPH_INFERRED (closures, interaction edges) */
+	KGR_EXPORT_ONTOLOGY = 2  /**< include the embedded kgrec ontology (KGR_GRAPH_ONTOLOGY) */
+};
+
+/**
+ * @brief Write the store as RDF: "ntriples", "nquads" (keeps named graphs) or "turtle"
+ *        (subjects grouped, the store's prefixes). By default only what was loaded is
+ *        written: the inferred and ontology graphs are left out unless @p flags ask for them.
+ * @param out an open stdio stream (void * so this header needs no <stdio.h>).
+ * @return 0; KGR_EINVALID (unknown format); KGR_EIO (write failed).
+ */
+int kgr_store_export(const kgr_store *store, void *out, const char *format, unsigned int flags);
+
 /* ---- statistics ---- */
 
 typedef struct {
@@ -275,6 +300,20 @@ typedef struct {
 
 /** @brief Fill @p out with counts. */
 void kgr_store_get_stats(const kgr_store *store, kgr_store_stats *out);
+
+/** A term with a count. */
+typedef struct {
+	kgr_id id;
+	size_t count;
+} kgr_term_count;
+
+/**
+ * @brief Distinct predicates with their number of quads (@p p = 0), or distinct objects of
+ *        predicate @p p with counts (p = rdf:type gives the classes), most frequent first.
+ * @param[out] out array the caller frees with free(); @param[out] n_out its length.
+ * @return 0; KGR_ENOMEM.
+ */
+int kgr_store_histogram(kgr_term_count **out, size_t *n_out, const kgr_store *store, kgr_id p);
 
 #ifdef __cplusplus
 }

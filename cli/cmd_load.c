@@ -1,0 +1,165 @@
+#include "cli/cli.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "kgrec/store.h"
+
+static const char usage[] =
+	"usage: kgrec load FILE... [--interactions FILE.csv]... -o STORE\n"
+	"  FILE                 RDF: N-Triples, Turtle, RDF/XML, N-Quads, TriG, RDF/JSON; .gz too\n"
+	"  --format NAME        syntax of the RDF files (default: from the extension)\n"
+	"  --base IRI           base IRI for relative IRIs (default: the file's URI)\n"
+	"  --interactions FILE  user,item,timestamp[,action][,weight] log (CSV or TSV, header row)\n"
+	"  --user-base IRI      prefix for user names that are not IRIs\n"
+	"  --item-base IRI      prefix for item names that are not IRIs\n"
+	"  --skip-bad-rows      skip (and count) malformed interaction rows instead of failing\n"
+	"  --no-ontology        do not add the kgrec vocabulary to the store\n"
+	"  -o, --output STORE   snapshot file to write (replaced atomically)\n"
+	"  -q, --quiet          no progress bar\n";
+
+typedef struct {
+	const char *name;
+	struct timespec last;
+	int shown;
+} progress;
+
+static void on_progress(uint64_t done, uint64_t total, void *payload)
+{
+	progress *p = payload;
+	struct timespec now;
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	if (p->shown && (now.tv_sec - p->last.tv_sec) * 1000 + (now.tv_nsec - p->last.tv_nsec) / 1000000 < 200)
+		return;
+	p->last = now;
+	p->shown = 1;
+	if (total) {
+		int pct = (int)(done * 100 / total), bar = pct * 30 / 100, i;
+		fprintf(stderr, "\r%-30.30s [", p->name);
+		for (i = 0; i < 30; i++)
+			fputc(i < bar ? '#' : '.', stderr);
+		fprintf(stderr, "] %3d%% %7.1f MB", pct, done / 1048576.0);
+	} else {
+		fprintf(stderr, "\r%-30.30s %7.1f MB", p->name, done / 1048576.0);
+	}
+	fflush(stderr);
+}
+
+int kgr_cmd_load(int argc, char **argv)
+{
+	const char *out = NULL, *format = NULL, *base = NULL, **files, **logs;
+	size_t n_files = 0, n_logs = 0, i, skipped_total = 0;
+	kgr_interaction_options io = KGR_INTERACTION_OPTIONS_INIT;
+	int with_ontology = 1, quiet = 0, rc = 1;
+	kgr_store *store = NULL;
+	kgr_store_stats st;
+	progress prog = { 0 };
+	struct timespec t0, t1;
+
+	files = calloc((size_t)argc, sizeof(*files));
+	logs = calloc((size_t)argc, sizeof(*logs));
+	if (!files || !logs) {
+		free(files);
+		free(logs);
+		return 1;
+	}
+	for (i = 1; i < (size_t)argc; i++) {
+		const char *a = argv[i];
+		int more = i + 1 < (size_t)argc;
+		if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
+			fputs(usage, stdout);
+			rc = 0;
+			goto done;
+		} else if ((!strcmp(a, "-o") || !strcmp(a, "--output")) && more) {
+			out = argv[++i];
+		} else if (!strcmp(a, "--format") && more) {
+			format = argv[++i];
+		} else if (!strcmp(a, "--base") && more) {
+			base = argv[++i];
+		} else if (!strcmp(a, "--interactions") && more) {
+			logs[n_logs++] = argv[++i];
+		} else if (!strcmp(a, "--user-base") && more) {
+			io.user_base = argv[++i];
+		} else if (!strcmp(a, "--item-base") && more) {
+			io.item_base = argv[++i];
+		} else if (!strcmp(a, "--skip-bad-rows")) {
+			io.skip_bad_rows = 1;
+		} else if (!strcmp(a, "--no-ontology")) {
+			with_ontology = 0;
+		} else if (!strcmp(a, "-q") || !strcmp(a, "--quiet")) {
+			quiet = 1;
+		} else if (a[0] == '-' && a[1]) {
+			rc = kgr_cli_usage("load: unknown or incomplete option '%s'", a);
+			goto done;
+		} else {
+			files[n_files++] = a;
+		}
+	}
+	if (!out) {
+		rc = kgr_cli_usage("load: missing -o STORE");
+		goto done;
+	}
+	if (n_files == 0 && n_logs == 0) {
+		rc = kgr_cli_usage("load: no input files");
+		goto done;
+	}
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	if (kgr_store_new(&store, with_ontology) < 0) {
+		rc = kgr_cli_fail("load");
+		goto done;
+	}
+	if (!quiet && isatty(2))
+		kgr_store_set_progress(store, on_progress, &prog);
+	for (i = 0; i < n_files; i++) {
+		prog.name = files[i];
+		prog.shown = 0;
+		if (kgr_store_load_rdf(store, files[i], format, base) < 0) {
+			if (prog.shown)
+				fputc('\n', stderr);
+			rc = kgr_cli_fail("load");
+			goto done;
+		}
+		if (prog.shown)
+			fputc('\n', stderr);
+	}
+	for (i = 0; i < n_logs; i++) {
+		size_t skipped = 0;
+		io.skipped_out = &skipped;
+		prog.name = logs[i];
+		prog.shown = 0;
+		if (kgr_store_load_interactions(store, logs[i], &io) < 0) {
+			if (prog.shown)
+				fputc('\n', stderr);
+			rc = kgr_cli_fail("load");
+			goto done;
+		}
+		if (prog.shown)
+			fputc('\n', stderr);
+		if (skipped)
+			fprintf(stderr, "kgrec: %s: skipped %zu malformed rows\n", logs[i], skipped);
+		skipped_total += skipped;
+	}
+	if (kgr_store_finalize(store) < 0) {
+		rc = kgr_cli_fail("load");
+		goto done;
+	}
+	if (kgr_store_save(store, out) < 0) {
+		rc = kgr_cli_fail("load");
+		goto done;
+	}
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	kgr_store_get_stats(store, &st);
+	if (!quiet)
+		fprintf(stderr, "%s: %zu triples (%zu inferred), %zu terms, %zu users, %zu items, %zu interactions%s in %.2f s\n",
+			out, st.quads, st.inferred, st.terms, st.users, st.items, st.interactions,
+			skipped_total ? " (rows skipped: see above)" : "",
+			(t1.tv_sec - t0.tv_sec) + (t1.tv_nsec - t0.tv_nsec) / 1e9);
+	rc = 0;
+done:
+	kgr_store_free(store);
+	free(files);
+	free(logs);
+	return rc;
+}

@@ -1,0 +1,486 @@
+/* Interaction logs in: CSV/TSV rows `user,item,timestamp[,action][,weight]` become interaction
+ * events in RDF (ontologies/kgrec.ttl), so they are queryable like any other triple and the
+ * interaction table is derived from the graph at finalize, whatever the input was. */
+#include "kg/store_internal.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+#include <zlib.h>
+
+/* ------------------------------------------------------------------ time */
+
+static int64_t days_from_civil(int64_t y, unsigned m, unsigned d)
+{
+	/* Howard Hinnant's algorithm: days since 1970-01-01 in the proleptic Gregorian calendar. */
+	y -= m <= 2;
+	const int64_t era = (y >= 0 ? y : y - 399) / 400;
+	const unsigned yoe = (unsigned)(y - era * 400);
+	const unsigned doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
+	const unsigned doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+	return era * 146097 + (int64_t)doe - 719468;
+}
+
+static int digits(const char *p, const char *end, int n, int *out)
+{
+	int v = 0, i;
+	if (end - p < n)
+		return -1;
+	for (i = 0; i < n; i++) {
+		if (!isdigit((unsigned char)p[i]))
+			return -1;
+		v = v * 10 + (p[i] - '0');
+	}
+	*out = v;
+	return 0;
+}
+
+/* ISO-8601 date or date-time (YYYY-MM-DD[(T| )HH:MM[:SS[.frac]]][Z|(+|-)HH[:]MM]) or integer
+ * epoch seconds. */
+int kgr__parse_time(const char *text, size_t len, int64_t *out)
+{
+	const char *p = text, *end = text + len;
+	int y, mo, d, h = 0, mi = 0, sec = 0, oh = 0, om = 0, sign = 0;
+	static const int mdays[] = { 31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31 };
+
+	while (p < end && isspace((unsigned char)*p))
+		p++;
+	while (end > p && isspace((unsigned char)end[-1]))
+		end--;
+	if (p == end)
+		return -1;
+	if (end - p < 10 || p[4] != '-') {
+		/* epoch seconds */
+		const char *q = p;
+		int64_t v = 0;
+		int neg = 0;
+		if (*q == '-') {
+			neg = 1;
+			q++;
+		}
+		if (q == end)
+			return -1;
+		for (; q < end; q++) {
+			if (!isdigit((unsigned char)*q) || v > (INT64_MAX - 9) / 10)
+				return -1;
+			v = v * 10 + (*q - '0');
+		}
+		*out = neg ? -v : v;
+		return 0;
+	}
+	if (digits(p, end, 4, &y) || p[4] != '-' || digits(p + 5, end, 2, &mo) || p[7] != '-' ||
+		digits(p + 8, end, 2, &d))
+		return -1;
+	if (mo < 1 || mo > 12 || d < 1 || d > mdays[mo - 1])
+		return -1;
+	p += 10;
+	if (p < end && (*p == 'T' || *p == ' ')) {
+		p++;
+		if (digits(p, end, 2, &h) || p + 2 >= end || p[2] != ':' || digits(p + 3, end, 2, &mi))
+			return -1;
+		p += 5;
+		if (p < end && *p == ':') {
+			if (digits(p + 1, end, 2, &sec))
+				return -1;
+			p += 3;
+			if (p < end && (*p == '.' || *p == ',')) {
+				p++;
+				if (p == end || !isdigit((unsigned char)*p))
+					return -1;
+				while (p < end && isdigit((unsigned char)*p))
+					p++;
+			}
+		}
+		if (h > 24 || mi > 59 || sec > 60)
+			return -1;
+	}
+	if (p < end) {
+		if (*p == 'Z' && p + 1 == end) {
+			p++;
+		} else if (*p == '+' || *p == '-') {
+			sign = *p == '-' ? -1 : 1;
+			p++;
+			if (digits(p, end, 2, &oh))
+				return -1;
+			p += 2;
+			if (p < end && *p == ':')
+				p++;
+			if (digits(p, end, 2, &om))
+				return -1;
+			p += 2;
+		}
+		if (p != end)
+			return -1;
+	}
+	*out = days_from_civil(y, (unsigned)mo, (unsigned)d) * 86400 + h * 3600 + mi * 60 + sec -
+	       sign * (oh * 3600 + om * 60);
+	return 0;
+}
+
+void kgr__format_time(int64_t t, char *buf, size_t size)
+{
+	time_t tt = (time_t)t;
+	struct tm tm;
+	gmtime_r(&tt, &tm);
+	strftime(buf, size, "%Y-%m-%dT%H:%M:%SZ", &tm);
+}
+
+/* ------------------------------------------------------------------ CSV */
+
+typedef struct {
+	gzFile f;
+	char *line;
+	size_t cap, len;
+	long lineno;
+} reader;
+
+/* Reads one physical line (without the newline) into r->line. 1 = a line, 0 = EOF. */
+static int read_line(reader *r)
+{
+	int c;
+	r->len = 0;
+	for (;;) {
+		c = gzgetc(r->f);
+		if (c < 0)
+			break;
+		if (r->len + 2 > r->cap) {
+			size_t cap = r->cap ? r->cap * 2 : 1024;
+			char *l = realloc(r->line, cap);
+			if (!l)
+				return -1;
+			r->line = l;
+			r->cap = cap;
+		}
+		if (c == '\n')
+			break;
+		r->line[r->len++] = (char)c;
+	}
+	if (c < 0 && r->len == 0)
+		return 0;
+	if (r->len && r->line[r->len - 1] == '\r')
+		r->len--;
+	r->line[r->len] = '\0';
+	r->lineno++;
+	return 1;
+}
+
+#define MAX_FIELDS 16
+
+/* Split a line in place. Double-quoted fields may contain the delimiter and "" for a quote. */
+static int split(char *line, char delim, char **f, int max)
+{
+	int n = 0;
+	char *p = line;
+	for (;;) {
+		char *start, *w;
+		if (n == max)
+			return -1;
+		while (*p == ' ')
+			p++;
+		if (*p == '"') {
+			start = w = ++p;
+			while (*p) {
+				if (*p == '"' && p[1] == '"') {
+					*w++ = '"';
+					p += 2;
+				} else if (*p == '"') {
+					p++;
+					break;
+				} else {
+					*w++ = *p++;
+				}
+			}
+			while (*p && *p != delim)
+				p++;
+			f[n++] = start;
+			if (!*p) {
+				*w = '\0';
+				return n;
+			}
+			*w = '\0';
+			p++;
+			continue;
+		}
+		start = p;
+		while (*p && *p != delim)
+			p++;
+		f[n++] = start;
+		if (!*p)
+			break;
+		*p++ = '\0';
+	}
+	{
+		int i;
+		for (i = 0; i < n; i++) {
+			char *e = f[i] + strlen(f[i]);
+			while (e > f[i] && (e[-1] == ' ' || e[-1] == '\t'))
+				*--e = '\0';
+		}
+	}
+	return n;
+}
+
+static int looks_like_iri(const char *t)
+{
+	const char *p = t;
+	if (*p == '<')
+		return 1;
+	if (!isalpha((unsigned char)*p))
+		return 0;
+	while (isalnum((unsigned char)*p) || *p == '+' || *p == '-' || *p == '.')
+		p++;
+	return *p == ':' && (p[1] == '/' || !strncmp(t, "urn:", 4));
+}
+
+/* user / item column -> IRI: an IRI as is, a local name under the base, percent-encoding
+ * what an IRI cannot hold. */
+static int to_iri(kgr__buf *out, const char *base, const char *v)
+{
+	static const char hex[] = "0123456789ABCDEF";
+	const unsigned char *p;
+	out->len = 0;
+	if (looks_like_iri(v)) {
+		size_t n = strlen(v);
+		if (v[0] == '<' && n > 2 && v[n - 1] == '>')
+			return kgr__buf_append(out, v + 1, n - 2);
+		return kgr__buf_append(out, v, n);
+	}
+	if (kgr__buf_append(out, base, strlen(base)) < 0)
+		return KGR_ENOMEM;
+	for (p = (const unsigned char *)v; *p; p++) {
+		if (isalnum(*p) || *p == '-' || *p == '_' || *p == '.' || *p == '~' || *p >= 0x80) {
+			if (kgr__buf_append(out, p, 1) < 0)
+				return KGR_ENOMEM;
+		} else {
+			char e[3] = { '%', hex[*p >> 4], hex[*p & 15] };
+			if (kgr__buf_append(out, e, 3) < 0)
+				return KGR_ENOMEM;
+		}
+	}
+	return 0;
+}
+
+static const char *action_name(const char *a)
+{
+	static const char *const syn[][2] = {
+		{ "view", "view" }, { "views", "view" }, { "pageview", "view" }, { "detail", "view" },
+		{ "click", "click" }, { "clicks", "click" },
+		{ "cart", "cart" }, { "addtocart", "cart" }, { "add_to_cart", "cart" }, { "add-to-cart", "cart" },
+		{ "wishlist", "wishlist" }, { "save", "wishlist" },
+		{ "purchase", "purchase" }, { "buy", "purchase" }, { "order", "purchase" },
+		{ "transaction", "purchase" }, { "bought", "purchase" },
+		{ "rate", "rate" }, { "rating", "rate" }, { "rated", "rate" },
+		{ "review", "review" }, { "listen", "listen" }, { "play", "listen" }, { "plays", "listen" },
+		{ "tag", "tag" }, { "interact", "interact" }, { "", "interact" },
+	};
+	size_t i;
+	for (i = 0; i < sizeof(syn) / sizeof(syn[0]); i++)
+		if (!strcasecmp(a, syn[i][0]))
+			return syn[i][1];
+	return NULL;
+}
+
+enum { COL_USER, COL_ITEM, COL_TIME, COL_ACTION, COL_WEIGHT, COL__N };
+
+static int column_of(const char *h)
+{
+	static const char *const names[][6] = {
+		{ "user", "user_id", "userid", "uid", "customer", "visitorid" },
+		{ "item", "item_id", "itemid", "product", "product_id", "movieid" },
+		{ "timestamp", "time", "ts", "datetime", "date", "event_time" },
+		{ "action", "event", "type", "event_type", "behavior", "behaviour" },
+		{ "weight", "rating", "value", "count", "score", "amount" },
+	};
+	int c, i;
+	for (c = 0; c < COL__N; c++)
+		for (i = 0; i < 6; i++)
+			if (!strcasecmp(h, names[c][i]))
+				return c;
+	return -1;
+}
+
+int kgr_store_load_interactions(kgr_store *s, const char *path, const kgr_interaction_options *opts)
+{
+	kgr_interaction_options dflt = KGR_INTERACTION_OPTIONS_INIT;
+	reader r = { 0 };
+	char *f[MAX_FIELDS];
+	int col[COL__N], nf, i, r_ok, error = 0, has_weight;
+	char delim;
+	size_t n_terms = s->n_terms, n_quads = s->n_quads, blob_len = s->blob_len, skipped = 0, rows = 0;
+	kgr__buf ubuf = { 0 }, ibuf = { 0 }, ebuf = { 0 }, tbuf = { 0 };
+	kgr_id user_prefix_done = 0;
+
+	if (!opts)
+		opts = &dflt;
+	if (s->finalized)
+		return kgr__error_set(KGR_EINVALID, "%s: the store is finalized; load before finalizing", path);
+	r.f = gzopen(path, "rb");
+	if (!r.f)
+		return kgr__error_set(errno == ENOENT ? KGR_ENOTFOUND : KGR_EIO, "%s: %s", path, strerror(errno));
+	r_ok = read_line(&r);
+	if (r_ok <= 0) {
+		error = kgr__error_set(KGR_EPARSE, "%s: empty file (expected a header row user,item,timestamp[,action][,weight])", path);
+		goto cleanup;
+	}
+	delim = opts->delimiter;
+	if (!delim) {
+		size_t n = strlen(path);
+		delim = (strchr(r.line, '\t') || (n > 4 && !strcasecmp(path + n - 4, ".tsv"))) ? '\t' : ',';
+	}
+	for (i = 0; i < COL__N; i++)
+		col[i] = -1;
+	nf = split(r.line, delim, f, MAX_FIELDS);
+	for (i = 0; i < nf; i++) {
+		int c = column_of(f[i]);
+		if (c >= 0 && col[c] < 0)
+			col[c] = i;
+	}
+	if (col[COL_USER] < 0 || col[COL_ITEM] < 0 || col[COL_TIME] < 0) {
+		error = kgr__error_set(KGR_EPARSE,
+			"%s:1: header must name the columns user, item and timestamp (and optionally action, weight); got '%s'",
+			path, r.line);
+		goto cleanup;
+	}
+	has_weight = col[COL_WEIGHT] >= 0;
+	if (!user_prefix_done) {
+		kgr__add_prefix(s, "user", opts->user_base);
+		kgr__add_prefix(s, "item", opts->item_base);
+	}
+	while ((r_ok = read_line(&r)) > 0) {
+		int64_t t;
+		double w = 1.0;
+		const char *act;
+		char actbuf[256], wbuf[64], tiso[40], *end;
+		kgr_id u, it, e, a, tl, wl = 0;
+		uint64_t h;
+		const char *why = NULL;
+		int need;
+
+		if (r.len == 0)
+			continue;
+		nf = split(r.line, delim, f, MAX_FIELDS);
+		need = col[COL_USER];
+		for (i = 1; i < COL__N; i++)
+			if (col[i] > need)
+				need = col[i];
+		if (nf < 0)
+			why = "too many columns";
+		else if (nf <= col[COL_USER] || nf <= col[COL_ITEM] || nf <= col[COL_TIME])
+			why = "missing column";
+		else if (!*f[col[COL_USER]])
+			why = "empty user";
+		else if (!*f[col[COL_ITEM]])
+			why = "empty item";
+		else if (kgr__parse_time(f[col[COL_TIME]], strlen(f[col[COL_TIME]]), &t) < 0)
+			why = "unparseable timestamp";
+		else if (has_weight && nf > col[COL_WEIGHT] && *f[col[COL_WEIGHT]] &&
+			 ((w = strtod(f[col[COL_WEIGHT]], &end)), *end != '\0'))
+			why = "weight is not a number";
+		if (why) {
+			if (opts->skip_bad_rows) {
+				skipped++;
+				continue;
+			}
+			error = kgr__error_set(KGR_EPARSE, "%s:%ld: %s%s%s%s", path, r.lineno, why,
+				!strcmp(why, "unparseable timestamp") ? " '" : "",
+				!strcmp(why, "unparseable timestamp") ? f[col[COL_TIME]] : "",
+				!strcmp(why, "unparseable timestamp") ? "' (ISO-8601 or epoch seconds)" : "");
+			goto cleanup;
+		}
+		act = col[COL_ACTION] >= 0 && nf > col[COL_ACTION] ? f[col[COL_ACTION]] : "";
+		if ((error = to_iri(&ubuf, opts->user_base, f[col[COL_USER]])) < 0 ||
+			(error = to_iri(&ibuf, opts->item_base, f[col[COL_ITEM]])) < 0)
+			goto cleanup;
+		if (looks_like_iri(act)) {
+			snprintf(actbuf, sizeof(actbuf), "%s", act);
+		} else if (action_name(act)) {
+			snprintf(actbuf, sizeof(actbuf), KGR_NS "%s", action_name(act));
+		} else {
+			tbuf.len = 0;
+			if ((error = to_iri(&tbuf, "https://w3id.org/kgrec/action/", act)) < 0)
+				goto cleanup;
+			snprintf(actbuf, sizeof(actbuf), "%s", tbuf.data);
+		}
+		kgr__format_time(t, tiso, sizeof(tiso));
+		/* the event's IRI is a hash of what it says: the same event twice is one event */
+		ebuf.len = 0;
+		if (kgr__buf_append(&ebuf, ubuf.data, ubuf.len) < 0 || kgr__buf_append(&ebuf, "\t", 1) < 0 ||
+			kgr__buf_append(&ebuf, ibuf.data, ibuf.len) < 0 || kgr__buf_append(&ebuf, "\t", 1) < 0 ||
+			kgr__buf_append(&ebuf, tiso, strlen(tiso)) < 0 || kgr__buf_append(&ebuf, "\t", 1) < 0 ||
+			kgr__buf_append(&ebuf, actbuf, strlen(actbuf)) < 0) {
+			error = KGR_ENOMEM;
+			goto cleanup;
+		}
+		h = kgr__hash64(ebuf.data, ebuf.len, 0x6b677265);
+		snprintf(wbuf, sizeof(wbuf), "urn:kgrec:event:%016llx", (unsigned long long)h);
+		u = kgr__intern(s, KGR_TERM_IRI, ubuf.data, ubuf.len, NULL, 0, 0);
+		it = kgr__intern(s, KGR_TERM_IRI, ibuf.data, ibuf.len, NULL, 0, 0);
+		e = kgr__intern_iri(s, wbuf);
+		a = kgr__intern_iri(s, actbuf);
+		tl = kgr__intern(s, KGR_TERM_LITERAL, tiso, strlen(tiso), NULL, 0, KGR__XSD_DATETIME);
+		if (has_weight && nf > col[COL_WEIGHT] && *f[col[COL_WEIGHT]]) {
+			snprintf(wbuf, sizeof(wbuf), "%.17g", w);
+			if (!strchr(wbuf, '.') && !strchr(wbuf, 'e') && !strchr(wbuf, 'n') && !strchr(wbuf, 'i'))
+				strcat(wbuf, ".0");
+			wl = kgr__intern(s, KGR_TERM_LITERAL, wbuf, strlen(wbuf), NULL, 0, KGR__XSD_DOUBLE);
+			if (!wl) {
+				error = KGR_ENOMEM;
+				goto cleanup;
+			}
+		}
+		if (!u || !it || !e || !a || !tl || kgr__add_quad(s, e, KGR__RDF_TYPE, KGR__KGR_INTERACTION, 0) < 0 ||
+			kgr__add_quad(s, e, KGR__KGR_USER, u, 0) < 0 || kgr__add_quad(s, e, KGR__KGR_ITEM, it, 0) < 0 ||
+			kgr__add_quad(s, e, KGR__KGR_ACTION, a, 0) < 0 || kgr__add_quad(s, e, KGR__KGR_TIME, tl, 0) < 0 ||
+			(wl && kgr__add_quad(s, e, KGR__KGR_WEIGHT, wl, 0) < 0) ||
+			kgr__add_quad(s, u, KGR__RDF_TYPE, KGR__KGR_USERCLASS, 0) < 0) {
+			error = KGR_ENOMEM;
+			goto cleanup;
+		}
+		if (a > KGR__WELL_KNOWN_END && !looks_like_iri(act) && !action_name(act)) {
+			/* a new action: typed, and a sub-property of kgr:interactedWith like the others */
+			if (kgr__add_quad(s, a, KGR__RDF_TYPE, KGR__KGR_ACTIONCLASS, 0) < 0 ||
+				kgr__add_quad(s, a, KGR__RDFS_SUBPROPERTYOF, KGR__KGR_INTERACTEDWITH, 0) < 0) {
+				error = KGR_ENOMEM;
+				goto cleanup;
+			}
+		}
+		rows++;
+		if (s->progress && (rows & 0xffff) == 0)
+			s->progress((uint64_t)gzoffset(r.f), 0, s->progress_payload);
+	}
+	if (r_ok < 0) {
+		error = kgr__error_set(KGR_ENOMEM, "%s: out of memory", path);
+		goto cleanup;
+	}
+	{
+		int zerr;
+		const char *zmsg = gzerror(r.f, &zerr);
+		if (zerr != Z_OK && zerr != Z_STREAM_END) {
+			error = kgr__error_set(KGR_ECORRUPT, "%s:%ld: %s", path, r.lineno, zmsg);
+			goto cleanup;
+		}
+	}
+	if (rows == 0 && skipped == 0) {
+		error = kgr__error_set(KGR_EPARSE, "%s: no interaction rows after the header", path);
+		goto cleanup;
+	}
+	if (opts->skipped_out)
+		*opts->skipped_out = skipped;
+cleanup:
+	if (error) {
+		if (error == KGR_ENOMEM && !kgr_error_last()[0])
+			kgr__error_set(KGR_ENOMEM, "%s: out of memory", path);
+		kgr__rollback(s, n_terms, n_quads, blob_len);
+	}
+	gzclose(r.f);
+	free(r.line);
+	free(ubuf.data);
+	free(ibuf.data);
+	free(ebuf.data);
+	free(tbuf.data);
+	return error;
+}

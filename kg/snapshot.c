@@ -1,0 +1,377 @@
+/* Snapshot files: the finalized store's arrays, as they are in memory, in one file.
+ *
+ * Layout: a 64-byte header (magic "KGRSNAP\0", format version, section count, payload length,
+ * checksum), then sections (u32 tag, u32 element size, u64 byte length, data padded to 8
+ * bytes). Opening reads the file into one buffer, checks every length and the checksum, and
+ * points the store's arrays into the buffer: nothing is parsed or rebuilt. Writing goes to a
+ * temporary file in the same directory, fsync, rename, fsync of the directory. */
+#include "kg/store_internal.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <libgen.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#define SNAP_MAGIC "KGRSNAP"
+#define SNAP_VERSION 1u
+#define HEADER_SIZE 64
+
+enum {
+	SEC_TERMS = 1, SEC_KINDS, SEC_HASHES, SEC_BLOB, SEC_TABLE, SEC_QUADS, SEC_POS, SEC_OSP,
+	SEC_GRAPHS, SEC_LABELS, SEC_FLAGS, SEC_POP, SEC_INTER, SEC_USERS, SEC_USEROFF, SEC_ITEMS,
+	SEC_PREFIXES, SEC_EXTRA, SEC__END
+};
+
+typedef struct {
+	uint32_t tag, elem;
+	uint64_t len;
+	const void *data;
+} section;
+
+typedef struct {
+	uint32_t tag, elem;
+	uint64_t len;
+} section_header;
+
+/* The sections of a store, in file order. extra_blob receives the live-event IRIs (freed by
+ * the caller). */
+static size_t store_sections(const kgr_store *s, section *sec, char **extra_blob)
+{
+	size_t n = 0, i, elen = 0;
+	char *eb = NULL;
+	size_t nt = s->n_terms + 1;
+#define ADD(t, ptr, count, size) \
+	sec[n++] = (section){ (t), (uint32_t)(size), (uint64_t)(count) * (size), (ptr) }
+	ADD(SEC_TERMS, s->terms, nt, sizeof(kgr__term));
+	ADD(SEC_KINDS, s->kinds, nt, 1);
+	ADD(SEC_HASHES, s->hashes, nt, sizeof(uint32_t));
+	ADD(SEC_BLOB, s->blob, s->blob_len, 1);
+	ADD(SEC_TABLE, s->table, s->table_cap, sizeof(uint32_t));
+	ADD(SEC_QUADS, s->quads, s->n_quads, sizeof(kgr_quad));
+	ADD(SEC_POS, s->pos, s->n_quads, sizeof(uint32_t));
+	ADD(SEC_OSP, s->osp, s->n_quads, sizeof(uint32_t));
+	ADD(SEC_GRAPHS, s->graphs, s->n_graphs, sizeof(kgr_id));
+	ADD(SEC_LABELS, s->labels, nt, sizeof(uint32_t));
+	ADD(SEC_FLAGS, s->flags, nt, 1);
+	ADD(SEC_POP, s->pop, nt, sizeof(uint32_t));
+	ADD(SEC_INTER, s->inter, s->n_inter, sizeof(kgr_interaction));
+	ADD(SEC_USERS, s->users, s->n_users, sizeof(kgr_id));
+	ADD(SEC_USEROFF, s->user_off, s->n_users + 1, sizeof(uint64_t));
+	ADD(SEC_ITEMS, s->items, s->n_items, sizeof(kgr_id));
+	ADD(SEC_PREFIXES, s->prefixes.data, s->prefixes.len, 1);
+	for (i = 0; i < s->extra.n; i++)
+		elen += strlen(s->extra.values[i]) + 1;
+	if (elen) {
+		eb = malloc(elen);
+		if (eb) {
+			char *p = eb;
+			for (i = 0; i < s->extra.n; i++) {
+				size_t l = strlen(s->extra.values[i]) + 1;
+				memcpy(p, s->extra.values[i], l);
+				p += l;
+			}
+		} else {
+			elen = 0;
+		}
+	}
+	ADD(SEC_EXTRA, eb, elen, 1);
+#undef ADD
+	*extra_blob = eb;
+	return n;
+}
+
+static uint64_t chain(uint64_t h, const section_header *sh, const void *data)
+{
+	h = kgr__hash64(sh, sizeof(*sh), h);
+	return sh->len ? kgr__hash64(data, sh->len, h) : h;
+}
+
+uint64_t kgr__store_compute_checksum(const kgr_store *s)
+{
+	section sec[SEC__END];
+	char *eb;
+	size_t n = store_sections(s, sec, &eb), i;
+	uint64_t h = SNAP_VERSION;
+	for (i = 0; i < n; i++) {
+		section_header sh = { sec[i].tag, sec[i].elem, sec[i].len };
+		h = chain(h, &sh, sec[i].data);
+	}
+	free(eb);
+	return h;
+}
+
+static int write_all(int fd, const void *data, size_t len)
+{
+	const char *p = data;
+	while (len) {
+		ssize_t w = write(fd, p, len > (1u << 30) ? (1u << 30) : len);
+		if (w < 0) {
+			if (errno == EINTR)
+				continue;
+			return -1;
+		}
+		p += w;
+		len -= (size_t)w;
+	}
+	return 0;
+}
+
+int kgr_store_save(const kgr_store *s, const char *path)
+{
+	section sec[SEC__END];
+	char *eb = NULL, *tmp = NULL, *dircopy = NULL;
+	unsigned char header[HEADER_SIZE];
+	size_t n, i;
+	uint64_t payload = 0, h = SNAP_VERSION;
+	static const char zeros[8] = { 0 };
+	int fd = -1, error = 0;
+	uint32_t v;
+
+	if (!s->finalized)
+		return kgr__error_set(KGR_EINVALID, "cannot save a store that is not finalized");
+	n = store_sections(s, sec, &eb);
+	for (i = 0; i < n; i++) {
+		section_header sh = { sec[i].tag, sec[i].elem, sec[i].len };
+		h = chain(h, &sh, sec[i].data);
+		payload += sizeof(sh) + ((sec[i].len + 7) & ~(uint64_t)7);
+	}
+	memset(header, 0, sizeof(header));
+	memcpy(header, SNAP_MAGIC, 8);
+	v = SNAP_VERSION;
+	memcpy(header + 8, &v, 4);
+	v = (uint32_t)n;
+	memcpy(header + 12, &v, 4);
+	memcpy(header + 16, &payload, 8);
+	memcpy(header + 24, &h, 8);
+
+	tmp = malloc(strlen(path) + 16);
+	if (!tmp) {
+		error = kgr__error_set(KGR_ENOMEM, "out of memory");
+		goto cleanup;
+	}
+	sprintf(tmp, "%s.tmp.XXXXXX", path);
+	fd = mkstemp(tmp);
+	if (fd < 0) {
+		error = kgr__error_set(KGR_EIO, "%s: cannot create a temporary file next to it: %s", path,
+			strerror(errno));
+		goto cleanup;
+	}
+	if (write_all(fd, header, sizeof(header)) < 0)
+		goto io_error;
+	for (i = 0; i < n; i++) {
+		section_header sh = { sec[i].tag, sec[i].elem, sec[i].len };
+		if (write_all(fd, &sh, sizeof(sh)) < 0 || (sec[i].len && write_all(fd, sec[i].data, sec[i].len) < 0) ||
+			write_all(fd, zeros, ((sec[i].len + 7) & ~(uint64_t)7) - sec[i].len) < 0)
+			goto io_error;
+	}
+	if (fchmod(fd, 0644) < 0 || fsync(fd) < 0)
+		goto io_error;
+	if (close(fd) < 0) {
+		fd = -1;
+		goto io_error;
+	}
+	fd = -1;
+	if (rename(tmp, path) < 0)
+		goto io_error;
+	dircopy = strdup(path);
+	if (dircopy) {
+		int dfd = open(dirname(dircopy), O_RDONLY | O_DIRECTORY);
+		if (dfd >= 0) {
+			fsync(dfd);
+			close(dfd);
+		}
+	}
+	((kgr_store *)s)->checksum = h;
+	((kgr_store *)s)->checksum_valid = 1;
+	goto cleanup;
+io_error:
+	error = kgr__error_set(KGR_EIO, "%s: cannot write the snapshot: %s", path, strerror(errno));
+	if (fd >= 0)
+		close(fd);
+	fd = -1;
+	unlink(tmp);
+cleanup:
+	free(eb);
+	free(tmp);
+	free(dircopy);
+	return error;
+}
+
+static int corrupt(const char *path, const char *what)
+{
+	return kgr__error_set(KGR_ECORRUPT, "%s: not a valid kgrec snapshot: %s", path, what);
+}
+
+int kgr_store_open(kgr_store **out, const char *path)
+{
+	kgr_store *s = NULL;
+	struct stat st;
+	unsigned char *buf = NULL;
+	size_t got = 0, off;
+	uint32_t version, n_sec, i;
+	uint64_t payload, sum, h = SNAP_VERSION;
+	int fd, error = 0;
+	const void *ptr[SEC__END] = { 0 };
+	uint64_t len[SEC__END] = { 0 };
+
+	*out = NULL;
+	kgr_init();
+	fd = open(path, O_RDONLY);
+	if (fd < 0)
+		return kgr__error_set(errno == ENOENT ? KGR_ENOTFOUND : KGR_EIO, "%s: %s", path, strerror(errno));
+	if (fstat(fd, &st) < 0 || S_ISDIR(st.st_mode)) {
+		close(fd);
+		return kgr__error_set(KGR_EIO, "%s: %s", path, S_ISDIR(st.st_mode) ? "is a directory" : strerror(errno));
+	}
+	if ((size_t)st.st_size < HEADER_SIZE) {
+		close(fd);
+		return corrupt(path, st.st_size == 0 ? "empty file" : "shorter than the header (truncated?)");
+	}
+	if (posix_memalign((void **)&buf, 64, (size_t)st.st_size) != 0) {
+		close(fd);
+		return kgr__error_set(KGR_ENOMEM, "%s: out of memory (%lld bytes)", path, (long long)st.st_size);
+	}
+	while (got < (size_t)st.st_size) {
+		ssize_t r = read(fd, buf + got, (size_t)st.st_size - got);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r <= 0) {
+			error = kgr__error_set(KGR_EIO, "%s: read failed: %s", path, r < 0 ? strerror(errno) : "short read");
+			close(fd);
+			goto cleanup;
+		}
+		got += (size_t)r;
+	}
+	close(fd);
+	if (memcmp(buf, SNAP_MAGIC, 8) != 0) {
+		error = corrupt(path, "bad magic number (is this a snapshot written by 'kgrec load'?)");
+		goto cleanup;
+	}
+	memcpy(&version, buf + 8, 4);
+	memcpy(&n_sec, buf + 12, 4);
+	memcpy(&payload, buf + 16, 8);
+	memcpy(&sum, buf + 24, 8);
+	if (version != SNAP_VERSION) {
+		error = kgr__error_set(KGR_EVERSION,
+			"%s: snapshot format version %u; this kgrec reads version %u: load the RDF again with 'kgrec load'",
+			path, version, SNAP_VERSION);
+		goto cleanup;
+	}
+	if (payload != (uint64_t)st.st_size - HEADER_SIZE) {
+		char what[160];
+		snprintf(what, sizeof(what), "truncated or padded: header says %llu bytes of data, file has %llu",
+			(unsigned long long)payload, (unsigned long long)((uint64_t)st.st_size - HEADER_SIZE));
+		error = corrupt(path, what);
+		goto cleanup;
+	}
+	off = HEADER_SIZE;
+	for (i = 0; i < n_sec; i++) {
+		section_header sh;
+		if (off + sizeof(sh) > (size_t)st.st_size) {
+			error = corrupt(path, "section table runs past the end");
+			goto cleanup;
+		}
+		memcpy(&sh, buf + off, sizeof(sh));
+		off += sizeof(sh);
+		if (sh.len > (uint64_t)st.st_size - off) {
+			error = corrupt(path, "a section runs past the end");
+			goto cleanup;
+		}
+		h = chain(h, &sh, buf + off);
+		if (sh.tag > 0 && sh.tag < SEC__END) {
+			ptr[sh.tag] = buf + off;
+			len[sh.tag] = sh.len;
+		}
+		off += (sh.len + 7) & ~(uint64_t)7;
+	}
+	if (h != sum) {
+		error = corrupt(path, "checksum mismatch (the file is damaged)");
+		goto cleanup;
+	}
+	for (i = 1; i < SEC__END; i++) {
+		if (!ptr[i]) {
+			error = corrupt(path, "a section is missing");
+			goto cleanup;
+		}
+	}
+	s = calloc(1, sizeof(*s));
+	if (!s) {
+		error = kgr__error_set(KGR_ENOMEM, "out of memory");
+		goto cleanup;
+	}
+	pthread_mutex_init(&s->extra_lock, NULL);
+	s->snap = buf;
+	s->snap_len = (size_t)st.st_size;
+	s->finalized = 1;
+	s->n_terms = len[SEC_TERMS] / sizeof(kgr__term) - 1;
+	s->terms = (kgr__term *)ptr[SEC_TERMS];
+	s->kinds = (uint8_t *)ptr[SEC_KINDS];
+	s->hashes = (uint32_t *)ptr[SEC_HASHES];
+	s->blob = (char *)ptr[SEC_BLOB];
+	s->blob_len = len[SEC_BLOB];
+	s->table = (uint32_t *)ptr[SEC_TABLE];
+	s->table_cap = len[SEC_TABLE] / sizeof(uint32_t);
+	s->quads = (kgr_quad *)ptr[SEC_QUADS];
+	s->n_quads = len[SEC_QUADS] / sizeof(kgr_quad);
+	s->pos = (uint32_t *)ptr[SEC_POS];
+	s->osp = (uint32_t *)ptr[SEC_OSP];
+	s->graphs = (kgr_id *)ptr[SEC_GRAPHS];
+	s->n_graphs = len[SEC_GRAPHS] / sizeof(kgr_id);
+	s->labels = (uint32_t *)ptr[SEC_LABELS];
+	s->flags = (uint8_t *)ptr[SEC_FLAGS];
+	s->pop = (uint32_t *)ptr[SEC_POP];
+	s->inter = (kgr_interaction *)ptr[SEC_INTER];
+	s->n_inter = len[SEC_INTER] / sizeof(kgr_interaction);
+	s->users = (kgr_id *)ptr[SEC_USERS];
+	s->n_users = len[SEC_USERS] / sizeof(kgr_id);
+	s->user_off = (uint64_t *)ptr[SEC_USEROFF];
+	s->items = (kgr_id *)ptr[SEC_ITEMS];
+	s->n_items = len[SEC_ITEMS] / sizeof(kgr_id);
+	s->prefixes.data = (char *)ptr[SEC_PREFIXES];
+	s->prefixes.len = len[SEC_PREFIXES];
+	s->checksum = sum;
+	s->checksum_valid = 1;
+	/* structural checks that a checksum cannot give: sizes agree with each other */
+	if (len[SEC_KINDS] != s->n_terms + 1 || len[SEC_HASHES] != (s->n_terms + 1) * 4 ||
+		len[SEC_LABELS] != (s->n_terms + 1) * 4 || len[SEC_FLAGS] != s->n_terms + 1 ||
+		len[SEC_POS] != s->n_quads * 4 || len[SEC_OSP] != s->n_quads * 4 ||
+		len[SEC_USEROFF] != (s->n_users + 1) * 8 || (s->table_cap & (s->table_cap - 1)) != 0 ||
+		s->table_cap <= s->n_terms) {
+		buf = NULL; /* owned by s now */
+		error = corrupt(path, "section sizes disagree");
+		goto cleanup;
+	}
+	{
+		size_t k;
+		const char *p = s->prefixes.data, *end = p + s->prefixes.len;
+		for (k = 0; p < end; k++) {
+			const char *z = memchr(p, '\0', (size_t)(end - p));
+			if (!z)
+				break;
+			p = z + 1;
+		}
+		s->n_prefixes = k / 2;
+	}
+	buf = NULL;
+	if ((error = kgr__rebuild_prefix_ptrs(s)) < 0)
+		goto cleanup;
+	{
+		const char *p = ptr[SEC_EXTRA], *end = p + len[SEC_EXTRA];
+		while (p < end) {
+			const char *z = memchr(p, '\0', (size_t)(end - p));
+			if (!z || !kgr_store_intern_extra(s, p))
+				break;
+			p = z + 1;
+		}
+	}
+	*out = s;
+	return 0;
+cleanup:
+	free(buf);
+	kgr_store_free(s);
+	return error;
+}

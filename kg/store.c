@@ -1,0 +1,1518 @@
+/* The store: term dictionary, quads and their indexes, derived tables.
+ *
+ * Terms are interned into dense ids with an open-addressing hash table; quads are id tuples.
+ * finalize() sorts them once by (s,p,o,g) with an LSD radix sort, drops duplicates, and builds
+ * two permutation arrays (POS and OSP, 4 bytes per quad each) so every triple pattern is a
+ * contiguous range found by binary search. See docs/STORE.md. */
+#include "kg/store_internal.h"
+
+#include <ctype.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static const char *const well_known[] = {
+	NULL,
+	"http://www.w3.org/1999/02/22-rdf-syntax-ns#type",
+	"http://www.w3.org/2000/01/rdf-schema#label",
+	"http://www.w3.org/2000/01/rdf-schema#subClassOf",
+	"http://www.w3.org/2000/01/rdf-schema#subPropertyOf",
+	"http://schema.org/name",
+	"http://www.w3.org/2004/02/skos/core#prefLabel",
+	"http://xmlns.com/foaf/0.1/name",
+	"http://purl.org/dc/terms/title",
+	"http://www.w3.org/2002/07/owl#TransitiveProperty",
+	KGR_NS "closure",
+	KGR_NS "Interaction",
+	KGR_NS "user",
+	KGR_NS "item",
+	KGR_NS "action",
+	KGR_NS "time",
+	KGR_NS "weight",
+	KGR_NS "Item",
+	KGR_NS "User",
+	KGR_NS "Action",
+	KGR_NS "interact",
+	KGR_NS "interactedWith",
+	"http://schema.org/Product",
+	"http://www.w3.org/2001/XMLSchema#dateTime",
+	"http://www.w3.org/2001/XMLSchema#double",
+	"http://www.w3.org/2001/XMLSchema#string",
+	KGR_GRAPH_ONTOLOGY,
+	KGR_GRAPH_INFERRED,
+};
+
+static const char *const default_prefixes[][2] = {
+	{ "rdf", "http://www.w3.org/1999/02/22-rdf-syntax-ns#" },
+	{ "rdfs", "http://www.w3.org/2000/01/rdf-schema#" },
+	{ "owl", "http://www.w3.org/2002/07/owl#" },
+	{ "xsd", "http://www.w3.org/2001/XMLSchema#" },
+	{ "skos", "http://www.w3.org/2004/02/skos/core#" },
+	{ "schema", "http://schema.org/" },
+	{ "kgr", KGR_NS },
+	{ "prov", "http://www.w3.org/ns/prov#" },
+	{ "dcterms", "http://purl.org/dc/terms/" },
+	{ "foaf", "http://xmlns.com/foaf/0.1/" },
+};
+
+/* ------------------------------------------------------------------ buffers */
+
+int kgr__buf_append(kgr__buf *b, const void *data, size_t len)
+{
+	if (b->len + len + 1 > b->cap) {
+		size_t cap = b->cap ? b->cap : 256;
+		char *d;
+		while (cap < b->len + len + 1)
+			cap *= 2;
+		d = realloc(b->data, cap);
+		if (!d)
+			return kgr__error_set(KGR_ENOMEM, "out of memory");
+		b->data = d;
+		b->cap = cap;
+	}
+	memcpy(b->data + b->len, data, len);
+	b->len += len;
+	b->data[b->len] = '\0';
+	return 0;
+}
+
+/* ------------------------------------------------------------------ terms */
+
+static uint32_t term_hash(kgr_term_kind kind, const char *val, size_t len, const char *lang,
+	size_t lang_len, kgr_id datatype)
+{
+	uint64_t h = kgr__hash64(val, len, (uint64_t)kind * 0x9e3779b97f4a7c15ULL + datatype);
+	if (lang_len)
+		h ^= kgr__hash64(lang, lang_len, 77) * 31;
+	return (uint32_t)(h ^ (h >> 32));
+}
+
+static int term_equals(const kgr_store *s, kgr_id id, kgr_term_kind kind, const char *val, size_t len,
+	const char *lang, size_t lang_len, kgr_id datatype)
+{
+	const kgr__term *t = &s->terms[id];
+	if (s->kinds[id] != kind || t->len != len || memcmp(s->blob + t->off, val, len) != 0)
+		return 0;
+	if (kind != KGR_TERM_LITERAL)
+		return 1;
+	if (lang_len) {
+		return (t->extra & KGR__LANG_FLAG) && (t->extra & ~KGR__LANG_FLAG) == lang_len &&
+			memcmp(s->blob + t->off + len + 1, lang, lang_len) == 0;
+	}
+	return t->extra == datatype;
+}
+
+static void table_insert(uint32_t *table, size_t cap, uint32_t hash, kgr_id id)
+{
+	size_t mask = cap - 1, i = hash & mask;
+	while (table[i])
+		i = (i + 1) & mask;
+	table[i] = id;
+}
+
+int kgr__rebuild_table(kgr_store *s)
+{
+	size_t cap = 1024, id;
+	uint32_t *t;
+	while (cap < (s->n_terms + 1) * 2)
+		cap *= 2;
+	t = calloc(cap, sizeof(*t));
+	if (!t)
+		return kgr__error_set(KGR_ENOMEM, "out of memory (term table of %zu slots)", cap);
+	for (id = 1; id <= s->n_terms; id++)
+		table_insert(t, cap, s->hashes[id], (kgr_id)id);
+	if (!s->snap)
+		free(s->table);
+	s->table = t;
+	s->table_cap = cap;
+	return 0;
+}
+
+kgr_id kgr__find(const kgr_store *s, kgr_term_kind kind, const char *val, size_t len, const char *lang,
+	size_t lang_len, kgr_id datatype)
+{
+	uint32_t h = term_hash(kind, val, len, lang, lang_len, datatype);
+	size_t mask, i;
+	if (!s->table_cap)
+		return 0;
+	mask = s->table_cap - 1;
+	for (i = h & mask; s->table[i]; i = (i + 1) & mask) {
+		kgr_id id = s->table[i];
+		if (s->hashes[id] == h && term_equals(s, id, kind, val, len, lang, lang_len, datatype))
+			return id;
+	}
+	return 0;
+}
+
+kgr_id kgr__intern(kgr_store *s, kgr_term_kind kind, const char *val, size_t len, const char *lang,
+	size_t lang_len, kgr_id datatype)
+{
+	uint32_t h = term_hash(kind, val, len, lang, lang_len, datatype);
+	size_t mask = s->table_cap - 1, i, need;
+	kgr_id id;
+
+	for (i = h & mask; s->table[i]; i = (i + 1) & mask) {
+		id = s->table[i];
+		if (s->hashes[id] == h && term_equals(s, id, kind, val, len, lang, lang_len, datatype))
+			return id;
+	}
+	if (s->n_terms + 1 >= 0x7fffffffu) {
+		kgr__error_set(KGR_ENOMEM, "too many terms (limit 2^31)");
+		return 0;
+	}
+	if (s->n_terms + 2 > s->cap_terms) {
+		size_t cap = s->cap_terms ? s->cap_terms * 2 : 4096;
+		kgr__term *t = realloc(s->terms, cap * sizeof(*t));
+		uint8_t *k;
+		uint32_t *hs;
+		if (!t)
+			goto nomem;
+		s->terms = t;
+		k = realloc(s->kinds, cap);
+		if (!k)
+			goto nomem;
+		s->kinds = k;
+		hs = realloc(s->hashes, cap * sizeof(*hs));
+		if (!hs)
+			goto nomem;
+		s->hashes = hs;
+		s->cap_terms = cap;
+	}
+	need = len + 1 + (lang_len ? lang_len + 1 : 0);
+	if (s->blob_len + need > s->blob_cap) {
+		size_t cap = s->blob_cap ? s->blob_cap * 2 : 65536;
+		char *b;
+		while (cap < s->blob_len + need)
+			cap *= 2;
+		b = realloc(s->blob, cap);
+		if (!b)
+			goto nomem;
+		s->blob = b;
+		s->blob_cap = cap;
+	}
+	id = (kgr_id)++s->n_terms;
+	s->terms[id].off = s->blob_len;
+	s->terms[id].len = (uint32_t)len;
+	s->terms[id].extra = lang_len ? (KGR__LANG_FLAG | (uint32_t)lang_len) : datatype;
+	s->kinds[id] = (uint8_t)kind;
+	s->hashes[id] = h;
+	memcpy(s->blob + s->blob_len, val, len);
+	s->blob[s->blob_len + len] = '\0';
+	if (lang_len) {
+		memcpy(s->blob + s->blob_len + len + 1, lang, lang_len);
+		s->blob[s->blob_len + len + 1 + lang_len] = '\0';
+	}
+	s->blob_len += need;
+	table_insert(s->table, s->table_cap, h, id);
+	if ((s->n_terms + 1) * 2 > s->table_cap && kgr__rebuild_table(s) < 0)
+		return 0;
+	return id;
+nomem:
+	kgr__error_set(KGR_ENOMEM, "out of memory (%zu terms)", s->n_terms);
+	return 0;
+}
+
+kgr_id kgr__intern_iri(kgr_store *s, const char *iri)
+{
+	return kgr__intern(s, KGR_TERM_IRI, iri, strlen(iri), NULL, 0, 0);
+}
+
+int kgr__add_quad(kgr_store *s, kgr_id subj, kgr_id pred, kgr_id obj, kgr_id graph)
+{
+	if (s->n_quads == s->cap_quads) {
+		size_t cap = s->cap_quads ? s->cap_quads * 2 : 65536;
+		kgr_quad *q = realloc(s->quads, cap * sizeof(*q));
+		if (!q)
+			return kgr__error_set(KGR_ENOMEM, "out of memory (%zu quads)", s->n_quads);
+		s->quads = q;
+		s->cap_quads = cap;
+	}
+	s->quads[s->n_quads].s = subj;
+	s->quads[s->n_quads].p = pred;
+	s->quads[s->n_quads].o = obj;
+	s->quads[s->n_quads].g = graph;
+	s->n_quads++;
+	return 0;
+}
+
+void kgr__rollback(kgr_store *s, size_t n_terms, size_t n_quads, size_t blob_len)
+{
+	s->n_quads = n_quads;
+	if (s->n_terms != n_terms) {
+		s->n_terms = n_terms;
+		s->blob_len = blob_len;
+		kgr__rebuild_table(s);
+	}
+}
+
+int kgr__add_prefix(kgr_store *s, const char *prefix, const char *ns)
+{
+	size_t i;
+	const char *p = s->prefixes.data;
+	for (i = 0; i < s->n_prefixes; i++) {
+		const char *n = p + strlen(p) + 1;
+		if (!strcmp(p, prefix))
+			return 0; /* first declaration wins */
+		p = n + strlen(n) + 1;
+	}
+	if (kgr__buf_append(&s->prefixes, prefix, strlen(prefix) + 1) < 0 ||
+		kgr__buf_append(&s->prefixes, ns, strlen(ns) + 1) < 0)
+		return KGR_ENOMEM;
+	s->n_prefixes++;
+	return kgr__rebuild_prefix_ptrs(s);
+}
+
+int kgr__rebuild_prefix_ptrs(kgr_store *s)
+{
+	const char **pp = realloc(s->prefix_ptrs, (2 * s->n_prefixes + 1) * sizeof(*pp));
+	const char *p = s->prefixes.data;
+	size_t i;
+	if (!pp)
+		return kgr__error_set(KGR_ENOMEM, "out of memory");
+	for (i = 0; i < 2 * s->n_prefixes; i++) {
+		pp[i] = p;
+		p += strlen(p) + 1;
+	}
+	s->prefix_ptrs = pp;
+	return 0;
+}
+
+/* ------------------------------------------------------------------ life cycle */
+
+int kgr_store_new(kgr_store **out, int with_ontology)
+{
+	kgr_store *s;
+	size_t i;
+	int error = 0;
+
+	*out = NULL;
+	kgr_init();
+	s = calloc(1, sizeof(*s));
+	if (!s)
+		return kgr__error_set(KGR_ENOMEM, "out of memory");
+	pthread_mutex_init(&s->extra_lock, NULL);
+	if ((error = kgr__rebuild_table(s)) < 0)
+		goto cleanup;
+	for (i = 1; i < KGR__WELL_KNOWN_END; i++) {
+		if (kgr__intern_iri(s, well_known[i]) != i) {
+			error = KGR_ENOMEM;
+			goto cleanup;
+		}
+	}
+	for (i = 0; i < sizeof(default_prefixes) / sizeof(default_prefixes[0]); i++)
+		if ((error = kgr__add_prefix(s, default_prefixes[i][0], default_prefixes[i][1])) < 0)
+			goto cleanup;
+	if (with_ontology) {
+		error = kgr__load_buffer(s, (const char *)kgr__ontology_ttl, kgr__ontology_ttl_len,
+			"turtle", KGR_NS, "ontologies/kgrec.ttl", KGR__GRAPH_ONTOLOGY);
+		if (error < 0)
+			goto cleanup;
+	}
+	*out = s;
+	return 0;
+cleanup:
+	kgr_store_free(s);
+	return error;
+}
+
+void kgr_store_free(kgr_store *s)
+{
+	size_t i;
+	if (!s)
+		return;
+	if (!s->snap) {
+		free(s->terms);
+		free(s->kinds);
+		free(s->hashes);
+		free(s->blob);
+		free(s->table);
+		free(s->quads);
+		free(s->pos);
+		free(s->osp);
+		free(s->graphs);
+		free(s->labels);
+		free(s->flags);
+		free(s->pop);
+		free(s->inter);
+		free(s->users);
+		free(s->user_off);
+		free(s->items);
+		free(s->prefixes.data);
+	} else {
+		if (s->table && ((char *)s->table < (char *)s->snap ||
+				(char *)s->table >= (char *)s->snap + s->snap_len))
+			free(s->table);
+		free(s->snap);
+	}
+	free(s->prefix_ptrs);
+	for (i = 0; i < s->extra.n; i++)
+		free(s->extra.values[i]);
+	free(s->extra.values);
+	free(s->extra.table);
+	pthread_mutex_destroy(&s->extra_lock);
+	free(s);
+}
+
+void kgr_store_set_progress(kgr_store *s, kgr_progress_cb cb, void *payload)
+{
+	s->progress = cb;
+	s->progress_payload = payload;
+}
+
+/* ------------------------------------------------------------------ sorting */
+
+/* Stable LSD radix sort of quads by the key (s, p, o, g), 16 bits a pass; passes whose digit
+ * is the same for every quad are skipped. Complexity: O(8 n) time, O(n) extra space. */
+static int sort_quads(kgr_quad *q, size_t n)
+{
+	static const int fields[4] = { 3, 2, 1, 0 }; /* g, o, p, s: least significant first */
+	kgr_quad *tmp, *src = q, *dst;
+	size_t *count;
+	int f, shift;
+
+	if (n < 2)
+		return 0;
+	tmp = malloc(n * sizeof(*tmp));
+	count = malloc(65536 * sizeof(*count));
+	if (!tmp || !count) {
+		free(tmp);
+		free(count);
+		return kgr__error_set(KGR_ENOMEM, "out of memory sorting %zu quads", n);
+	}
+	dst = tmp;
+	for (f = 0; f < 4; f++) {
+		for (shift = 0; shift < 32; shift += 16) {
+			size_t i, sum = 0;
+			memset(count, 0, 65536 * sizeof(*count));
+			for (i = 0; i < n; i++) {
+				const uint32_t *k = (const uint32_t *)&src[i];
+				count[(k[fields[f]] >> shift) & 0xffff]++;
+			}
+			if (count[((const uint32_t *)&src[0])[fields[f]] >> shift & 0xffff] == n)
+				continue;
+			for (i = 0; i < 65536; i++) {
+				size_t c = count[i];
+				count[i] = sum;
+				sum += c;
+			}
+			for (i = 0; i < n; i++) {
+				const uint32_t *k = (const uint32_t *)&src[i];
+				dst[count[(k[fields[f]] >> shift) & 0xffff]++] = src[i];
+			}
+			{
+				kgr_quad *t = src;
+				src = dst;
+				dst = t;
+			}
+		}
+	}
+	if (src != q)
+		memcpy(q, src, n * sizeof(*q));
+	free(tmp);
+	free(count);
+	return 0;
+}
+
+/* Stable radix sort of a permutation by one field of the quads it points at. */
+static int sort_perm(uint32_t *perm, size_t n, const kgr_quad *q, int field)
+{
+	uint32_t *tmp, *src = perm, *dst;
+	size_t *count;
+	int shift;
+	if (n < 2)
+		return 0;
+	tmp = malloc(n * sizeof(*tmp));
+	count = malloc(65536 * sizeof(*count));
+	if (!tmp || !count) {
+		free(tmp);
+		free(count);
+		return kgr__error_set(KGR_ENOMEM, "out of memory building indexes");
+	}
+	dst = tmp;
+	for (shift = 0; shift < 32; shift += 16) {
+		size_t i, sum = 0;
+		memset(count, 0, 65536 * sizeof(*count));
+		for (i = 0; i < n; i++)
+			count[(((const uint32_t *)&q[src[i]])[field] >> shift) & 0xffff]++;
+		for (i = 0; i < 65536; i++) {
+			size_t c = count[i];
+			count[i] = sum;
+			sum += c;
+		}
+		for (i = 0; i < n; i++)
+			dst[count[(((const uint32_t *)&q[src[i]])[field] >> shift) & 0xffff]++] = src[i];
+		{
+			uint32_t *t = src;
+			src = dst;
+			dst = t;
+		}
+	}
+	if (src != perm)
+		memcpy(perm, src, n * sizeof(*perm));
+	free(tmp);
+	free(count);
+	return 0;
+}
+
+static size_t dedupe(kgr_quad *q, size_t n)
+{
+	size_t i, j = 0;
+	for (i = 0; i < n; i++) {
+		if (j && q[j - 1].s == q[i].s && q[j - 1].p == q[i].p && q[j - 1].o == q[i].o &&
+			q[j - 1].g == q[i].g)
+			continue;
+		q[j++] = q[i];
+	}
+	return j;
+}
+
+static int build_indexes(kgr_store *s)
+{
+	size_t i;
+	free(s->pos);
+	free(s->osp);
+	s->pos = malloc((s->n_quads + 1) * sizeof(uint32_t));
+	s->osp = malloc((s->n_quads + 1) * sizeof(uint32_t));
+	if (!s->pos || !s->osp)
+		return kgr__error_set(KGR_ENOMEM, "out of memory building indexes");
+	for (i = 0; i < s->n_quads; i++)
+		s->osp[i] = (uint32_t)i;
+	/* SPO order, stable by o -> (o, s, p, g); that, stable by p -> (p, o, s, g). */
+	if (sort_perm(s->osp, s->n_quads, s->quads, 2) < 0)
+		return KGR_ENOMEM;
+	memcpy(s->pos, s->osp, s->n_quads * sizeof(uint32_t));
+	return sort_perm(s->pos, s->n_quads, s->quads, 1);
+}
+
+/* ------------------------------------------------------------------ matching */
+
+/* First index in [lo, hi) of the sorted view whose key >= (a, b) on fields fa, fb. */
+static size_t lower_bound(const kgr_quad *q, const uint32_t *perm, size_t lo, size_t hi, int fa,
+	uint32_t a, int fb, uint32_t b)
+{
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		const uint32_t *k = (const uint32_t *)&q[perm ? perm[mid] : mid];
+		if (k[fa] < a || (k[fa] == a && fb >= 0 && k[fb] < b))
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo;
+}
+
+static void range(const kgr_quad *q, const uint32_t *perm, size_t n, int fa, uint32_t a, int fb,
+	uint32_t b, size_t *lo, size_t *hi)
+{
+	*lo = lower_bound(q, perm, 0, n, fa, a, fb, b);
+	if (fb >= 0)
+		*hi = b == UINT32_MAX ? lower_bound(q, perm, *lo, n, fa, a + 1, -1, 0)
+				      : lower_bound(q, perm, *lo, n, fa, a, fb, b + 1);
+	else
+		*hi = a == UINT32_MAX ? n : lower_bound(q, perm, *lo, n, fa, a + 1, -1, 0);
+}
+
+void kgr_store_match(const kgr_store *s, kgr_iter *it, kgr_id subj, kgr_id pred, kgr_id obj, kgr_id g)
+{
+	size_t lo = 0, hi = s->finalized ? s->n_quads : 0;
+	it->store = s;
+	it->pattern.s = subj;
+	it->pattern.p = pred;
+	it->pattern.o = obj;
+	it->pattern.g = g;
+	it->any_graph = g == KGR_ANY_GRAPH;
+	it->perm = NULL;
+	if (!s->finalized) {
+		it->pos = it->end = 0;
+		return;
+	}
+	if (subj) {
+		if (obj && !pred) {
+			it->perm = s->osp;
+			range(s->quads, s->osp, s->n_quads, 2, obj, 0, subj, &lo, &hi);
+		} else {
+			range(s->quads, NULL, s->n_quads, 0, subj, pred ? 1 : -1, pred, &lo, &hi);
+		}
+	} else if (pred) {
+		it->perm = s->pos;
+		range(s->quads, s->pos, s->n_quads, 1, pred, obj ? 2 : -1, obj, &lo, &hi);
+	} else if (obj) {
+		it->perm = s->osp;
+		range(s->quads, s->osp, s->n_quads, 2, obj, -1, 0, &lo, &hi);
+	}
+	it->pos = lo;
+	it->end = hi;
+}
+
+int kgr_iter_next(kgr_iter *it, kgr_quad *out)
+{
+	const kgr_quad *q = it->store->quads;
+	while (it->pos < it->end) {
+		const kgr_quad *x = &q[it->perm ? it->perm[it->pos] : it->pos];
+		it->pos++;
+		if (it->pattern.s && x->s != it->pattern.s)
+			continue;
+		if (it->pattern.p && x->p != it->pattern.p)
+			continue;
+		if (it->pattern.o && x->o != it->pattern.o)
+			continue;
+		if (!it->any_graph && x->g != it->pattern.g)
+			continue;
+		*out = *x;
+		return 1;
+	}
+	return 0;
+}
+
+size_t kgr_store_count(const kgr_store *s, kgr_id subj, kgr_id pred, kgr_id obj)
+{
+	kgr_iter it;
+	kgr_quad q;
+	size_t n = 0;
+	kgr_store_match(s, &it, subj, pred, obj, KGR_ANY_GRAPH);
+	if ((!subj || !obj || pred) && !(subj && obj && pred))
+		return it.end - it.pos; /* the range is exact for these patterns */
+	while (kgr_iter_next(&it, &q))
+		n++;
+	return n;
+}
+
+kgr_id kgr_store_object(const kgr_store *s, kgr_id subj, kgr_id pred)
+{
+	kgr_iter it;
+	kgr_quad q;
+	kgr_store_match(s, &it, subj, pred, 0, KGR_ANY_GRAPH);
+	return kgr_iter_next(&it, &q) ? q.o : 0;
+}
+
+const kgr_quad *kgr_store_quads(const kgr_store *s, size_t *n_out)
+{
+	*n_out = s->finalized ? s->n_quads : 0;
+	return s->quads;
+}
+
+const kgr_quad *kgr_store_by_subject(const kgr_store *s, kgr_id subj, size_t *n_out)
+{
+	size_t lo, hi;
+	if (!s->finalized || !subj) {
+		*n_out = 0;
+		return s->quads;
+	}
+	range(s->quads, NULL, s->n_quads, 0, subj, -1, 0, &lo, &hi);
+	*n_out = hi - lo;
+	return s->quads + lo;
+}
+
+size_t kgr_store_quad_count(const kgr_store *s)
+{
+	return s->n_quads;
+}
+
+const kgr_id *kgr_store_graphs(const kgr_store *s, size_t *n_out)
+{
+	*n_out = s->n_graphs;
+	return s->graphs;
+}
+
+/* ------------------------------------------------------------------ finalize */
+
+/* Transitive closure of p, added as q in the inferred graph: a DFS from every subject of p
+ * over p (and existing q) edges. Complexity: O(sum of reachable sets). */
+static int closure(kgr_store *s, kgr_id p, kgr_id q, kgr_quad **add, size_t *n_add, size_t *cap_add)
+{
+	kgr_iter it;
+	kgr_quad x;
+	kgr_id *stack = NULL, *seen = NULL;
+	size_t n_stack = 0, cap_stack = 0, n_seen = 0, cap_seen = 0;
+	kgr_id last_s = 0;
+	int error = 0;
+
+	kgr_store_match(s, &it, 0, p, 0, KGR_ANY_GRAPH);
+	/* POS order groups by object, so collect subjects first. */
+	{
+		kgr_id *subs = NULL;
+		size_t n_subs = 0, cap_subs = 0, i;
+		while (kgr_iter_next(&it, &x)) {
+			if (n_subs == cap_subs) {
+				cap_subs = cap_subs ? cap_subs * 2 : 64;
+				kgr_id *t = realloc(subs, cap_subs * sizeof(*t));
+				if (!t) {
+					free(subs);
+					return kgr__error_set(KGR_ENOMEM, "out of memory (closure)");
+				}
+				subs = t;
+			}
+			subs[n_subs++] = x.s;
+		}
+		for (i = 0; i < n_subs; i++) {
+			kgr_id root = subs[i];
+			size_t k;
+			if (root == last_s)
+				continue;
+			last_s = root;
+			n_stack = n_seen = 0;
+			/* push direct objects */
+			for (int pass = 0; pass < 2; pass++) {
+				kgr_id via = pass ? q : p;
+				kgr_store_match(s, &it, root, via, 0, KGR_ANY_GRAPH);
+				while (kgr_iter_next(&it, &x)) {
+					if (n_stack == cap_stack) {
+						cap_stack = cap_stack ? cap_stack * 2 : 64;
+						kgr_id *t = realloc(stack, cap_stack * sizeof(*t));
+						if (!t) {
+							error = KGR_ENOMEM;
+							goto done;
+						}
+						stack = t;
+					}
+					stack[n_stack++] = x.o;
+				}
+			}
+			while (n_stack) {
+				kgr_id node = stack[--n_stack];
+				int dup = node == root;
+				for (k = 0; k < n_seen && !dup; k++)
+					dup = seen[k] == node;
+				if (dup)
+					continue;
+				if (n_seen == cap_seen) {
+					cap_seen = cap_seen ? cap_seen * 2 : 64;
+					kgr_id *t = realloc(seen, cap_seen * sizeof(*t));
+					if (!t) {
+						error = KGR_ENOMEM;
+						goto done;
+					}
+					seen = t;
+				}
+				seen[n_seen++] = node;
+				for (int pass = 0; pass < 2; pass++) {
+					kgr_store_match(s, &it, node, pass ? q : p, 0, KGR_ANY_GRAPH);
+					while (kgr_iter_next(&it, &x)) {
+						if (n_stack == cap_stack) {
+							cap_stack = cap_stack * 2;
+							kgr_id *t = realloc(stack, cap_stack * sizeof(*t));
+							if (!t) {
+								error = KGR_ENOMEM;
+								goto done;
+							}
+							stack = t;
+						}
+						stack[n_stack++] = x.o;
+					}
+				}
+			}
+			for (k = 0; k < n_seen; k++) {
+				if (*n_add == *cap_add) {
+					size_t cap = *cap_add ? *cap_add * 2 : 1024;
+					kgr_quad *t = realloc(*add, cap * sizeof(*t));
+					if (!t) {
+						error = KGR_ENOMEM;
+						goto done;
+					}
+					*add = t;
+					*cap_add = cap;
+				}
+				(*add)[(*n_add)++] = (kgr_quad){ root, q, seen[k], KGR__GRAPH_INFERRED };
+			}
+		}
+done:
+		free(subs);
+	}
+	free(stack);
+	free(seen);
+	if (error)
+		return kgr__error_set(KGR_ENOMEM, "out of memory (closure)");
+	return 0;
+}
+
+static int push_quad(kgr_quad **add, size_t *n, size_t *cap, kgr_quad q)
+{
+	if (*n == *cap) {
+		size_t c = *cap ? *cap * 2 : 1024;
+		kgr_quad *t = realloc(*add, c * sizeof(*t));
+		if (!t)
+			return kgr__error_set(KGR_ENOMEM, "out of memory");
+		*add = t;
+		*cap = c;
+	}
+	(*add)[(*n)++] = q;
+	return 0;
+}
+
+static double literal_double(const kgr_store *s, kgr_id id, double dflt)
+{
+	char *end;
+	double v;
+	if (!id || s->kinds[id] != KGR_TERM_LITERAL)
+		return dflt;
+	v = strtod(s->blob + s->terms[id].off, &end);
+	return end == s->blob + s->terms[id].off ? dflt : v;
+}
+
+static int cmp_inter(const void *a, const void *b)
+{
+	const kgr_interaction *x = a, *y = b;
+	if (x->user != y->user)
+		return x->user < y->user ? -1 : 1;
+	if (x->time != y->time)
+		return x->time < y->time ? -1 : 1;
+	if (x->item != y->item)
+		return x->item < y->item ? -1 : 1;
+	if (x->event != y->event)
+		return x->event < y->event ? -1 : 1;
+	return 0;
+}
+
+static int cmp_id(const void *a, const void *b)
+{
+	kgr_id x = *(const kgr_id *)a, y = *(const kgr_id *)b;
+	return x < y ? -1 : x > y;
+}
+
+/* Interaction events (subjects typed kgr:Interaction) -> the interaction table, and one
+ * direct edge user --action--> item per event in the inferred graph. */
+static int derive_interactions(kgr_store *s, kgr_quad **add, size_t *n_add, size_t *cap_add)
+{
+	kgr_iter it;
+	kgr_quad x;
+	size_t n = kgr_store_count(s, 0, KGR__RDF_TYPE, KGR__KGR_INTERACTION), i = 0;
+	kgr_interaction *v = calloc(n + 1, sizeof(*v));
+	if (!v)
+		return kgr__error_set(KGR_ENOMEM, "out of memory (%zu interactions)", n);
+	kgr_store_match(s, &it, 0, KGR__RDF_TYPE, KGR__KGR_INTERACTION, KGR_ANY_GRAPH);
+	while (kgr_iter_next(&it, &x)) {
+		kgr_id e = x.s, t;
+		kgr_interaction *r = &v[i];
+		if (i && v[i - 1].event == e)
+			continue; /* typed in several graphs */
+		r->event = e;
+		r->user = kgr_store_object(s, e, KGR__KGR_USER);
+		r->item = kgr_store_object(s, e, KGR__KGR_ITEM);
+		r->action = kgr_store_object(s, e, KGR__KGR_ACTION);
+		if (!r->action)
+			r->action = KGR__KGR_INTERACT;
+		r->weight = (float)literal_double(s, kgr_store_object(s, e, KGR__KGR_WEIGHT), 1.0);
+		t = kgr_store_object(s, e, KGR__KGR_TIME);
+		if (!r->user || !r->item || s->kinds[r->user] != KGR_TERM_IRI ||
+			s->kinds[r->item] != KGR_TERM_IRI) {
+			int bad_user = !r->user || s->kinds[r->user] != KGR_TERM_IRI;
+			free(v);
+			return kgr__error_set(KGR_EPARSE, "interaction event %s has no %s IRI",
+				s->blob + s->terms[e].off, bad_user ? "kgr:user" : "kgr:item");
+		}
+		if (!t || s->kinds[t] != KGR_TERM_LITERAL ||
+			kgr__parse_time(s->blob + s->terms[t].off, s->terms[t].len, &r->time) < 0) {
+			free(v);
+			return kgr__error_set(KGR_EPARSE, "interaction event %s has no valid kgr:time%s%s",
+				s->blob + s->terms[e].off, t ? ": " : "", t ? s->blob + s->terms[t].off : "");
+		}
+		if (push_quad(add, n_add, cap_add,
+			    (kgr_quad){ r->user, r->action, r->item, KGR__GRAPH_INFERRED }) < 0) {
+			free(v);
+			return KGR_ENOMEM;
+		}
+		i++;
+	}
+	qsort(v, i, sizeof(*v), cmp_inter);
+	s->inter = v;
+	s->n_inter = i;
+	return 0;
+}
+
+static int derive_tables(kgr_store *s)
+{
+	size_t i, n_users = 0, n_items = 0, cap_items;
+	kgr_iter it;
+	kgr_quad x;
+	kgr_id *classes = NULL;
+	size_t n_classes = 0, done = 0;
+	int error = 0;
+
+	s->flags = calloc(s->n_terms + 1, 1);
+	s->pop = calloc(s->n_terms + 1, sizeof(uint32_t));
+	s->labels = calloc(s->n_terms + 1, sizeof(uint32_t));
+	if (!s->flags || !s->pop || !s->labels)
+		return kgr__error_set(KGR_ENOMEM, "out of memory");
+
+	/* users */
+	for (i = 0; i < s->n_inter; i++) {
+		if (!i || s->inter[i].user != s->inter[i - 1].user)
+			n_users++;
+		s->pop[s->inter[i].item]++;
+		s->flags[s->inter[i].item] |= KGR__F_ITEM;
+		s->flags[s->inter[i].user] |= KGR__F_USER;
+	}
+	s->users = malloc((n_users + 1) * sizeof(kgr_id));
+	s->user_off = malloc((n_users + 1) * sizeof(uint64_t));
+	if (!s->users || !s->user_off)
+		return kgr__error_set(KGR_ENOMEM, "out of memory");
+	n_users = 0;
+	for (i = 0; i < s->n_inter; i++) {
+		if (!i || s->inter[i].user != s->inter[i - 1].user) {
+			s->users[n_users] = s->inter[i].user;
+			s->user_off[n_users++] = i;
+		}
+	}
+	s->user_off[n_users] = s->n_inter;
+	s->n_users = n_users;
+	/* users are sorted by id because inter is sorted by user id */
+
+	/* item classes: schema:Product, kgr:Item and their subclasses */
+	classes = malloc(2 * sizeof(kgr_id));
+	if (!classes)
+		return kgr__error_set(KGR_ENOMEM, "out of memory");
+	classes[n_classes++] = KGR__KGR_ITEMCLASS;
+	classes[n_classes++] = KGR__SCHEMA_PRODUCT;
+	while (done < n_classes) {
+		kgr_id c = classes[done++];
+		kgr_store_match(s, &it, 0, KGR__RDFS_SUBCLASSOF, c, KGR_ANY_GRAPH);
+		while (kgr_iter_next(&it, &x)) {
+			size_t k;
+			int dup = 0;
+			for (k = 0; k < n_classes && !dup; k++)
+				dup = classes[k] == x.s;
+			if (dup)
+				continue;
+			kgr_id *t = realloc(classes, (n_classes + 1) * sizeof(kgr_id));
+			if (!t) {
+				free(classes);
+				return kgr__error_set(KGR_ENOMEM, "out of memory");
+			}
+			classes = t;
+			classes[n_classes++] = x.s;
+		}
+	}
+	for (i = 0; i < n_classes; i++) {
+		kgr_store_match(s, &it, 0, KGR__RDF_TYPE, classes[i], KGR_ANY_GRAPH);
+		while (kgr_iter_next(&it, &x))
+			if (s->kinds[x.s] == KGR_TERM_IRI)
+				s->flags[x.s] |= KGR__F_ITEM;
+	}
+	free(classes);
+	cap_items = 0;
+	for (i = 1; i <= s->n_terms; i++)
+		cap_items += (s->flags[i] & KGR__F_ITEM) != 0;
+	s->items = malloc((cap_items + 1) * sizeof(kgr_id));
+	if (!s->items)
+		return kgr__error_set(KGR_ENOMEM, "out of memory");
+	for (i = 1; i <= s->n_terms; i++)
+		if (s->flags[i] & KGR__F_ITEM)
+			s->items[n_items++] = (kgr_id)i;
+	s->n_items = n_items;
+
+	/* labels: the first label property in this order wins; English or untagged first */
+	{
+		static const kgr_id label_props[] = { KGR__RDFS_LABEL, KGR__SCHEMA_NAME, KGR__SKOS_PREFLABEL,
+			KGR__FOAF_NAME, KGR__DCT_TITLE };
+		uint8_t *rank = malloc(s->n_terms + 1);
+		size_t pi;
+		if (!rank)
+			return kgr__error_set(KGR_ENOMEM, "out of memory");
+		memset(rank, 0xff, s->n_terms + 1);
+		for (pi = 0; pi < sizeof(label_props) / sizeof(label_props[0]); pi++) {
+			kgr_store_match(s, &it, 0, label_props[pi], 0, KGR_ANY_GRAPH);
+			while (kgr_iter_next(&it, &x)) {
+				const kgr__term *t = &s->terms[x.o];
+				uint8_t r;
+				if (s->kinds[x.o] != KGR_TERM_LITERAL)
+					continue;
+				r = (uint8_t)(pi * 2);
+				if (t->extra & KGR__LANG_FLAG) {
+					const char *lang = s->blob + t->off + t->len + 1;
+					if (!(tolower((unsigned char)lang[0]) == 'e' &&
+						    tolower((unsigned char)lang[1]) == 'n' &&
+						    (lang[2] == '\0' || lang[2] == '-')))
+						r++;
+				}
+				if (r < rank[x.s]) {
+					rank[x.s] = r;
+					s->labels[x.s] = x.o;
+				}
+			}
+		}
+		free(rank);
+	}
+	return error;
+}
+
+static int collect_graphs(kgr_store *s)
+{
+	size_t i, n = 0, cap = 8;
+	kgr_id *g = malloc(cap * sizeof(kgr_id));
+	if (!g)
+		return kgr__error_set(KGR_ENOMEM, "out of memory");
+	for (i = 0; i < s->n_quads; i++) {
+		kgr_id x = s->quads[i].g;
+		size_t k;
+		int dup = 0;
+		if (!x)
+			continue;
+		for (k = 0; k < n && !dup; k++)
+			dup = g[k] == x;
+		if (dup)
+			continue;
+		if (n == cap) {
+			kgr_id *t = realloc(g, (cap *= 2) * sizeof(kgr_id));
+			if (!t) {
+				free(g);
+				return kgr__error_set(KGR_ENOMEM, "out of memory");
+			}
+			g = t;
+		}
+		g[n++] = x;
+	}
+	qsort(g, n, sizeof(kgr_id), cmp_id);
+	free(s->graphs);
+	s->graphs = g;
+	s->n_graphs = n;
+	return 0;
+}
+
+int kgr_store_finalize(kgr_store *s)
+{
+	kgr_quad *add = NULL;
+	size_t n_add = 0, cap_add = 0, i;
+	kgr_iter it;
+	kgr_quad x;
+	int error;
+
+	if (s->finalized)
+		return kgr__error_set(KGR_EINVALID, "store is already finalized");
+	if ((error = sort_quads(s->quads, s->n_quads)) < 0)
+		return error;
+	s->n_quads = dedupe(s->quads, s->n_quads);
+	s->finalized = 1;
+	if ((error = build_indexes(s)) < 0)
+		goto cleanup;
+
+	/* closures: p kgr:closure q, and p a owl:TransitiveProperty (closure into p itself) */
+	{
+		kgr_quad *rules = NULL;
+		size_t n_rules = 0, cap_rules = 0;
+		kgr_store_match(s, &it, 0, KGR__KGR_CLOSURE, 0, KGR_ANY_GRAPH);
+		while (kgr_iter_next(&it, &x))
+			if ((error = push_quad(&rules, &n_rules, &cap_rules, x)) < 0)
+				break;
+		kgr_store_match(s, &it, 0, KGR__RDF_TYPE, KGR__OWL_TRANSITIVE, KGR_ANY_GRAPH);
+		while (!error && kgr_iter_next(&it, &x))
+			error = push_quad(&rules, &n_rules, &cap_rules, (kgr_quad){ x.s, 0, x.s, 0 });
+		for (i = 0; !error && i < n_rules; i++)
+			if (s->kinds[rules[i].o] == KGR_TERM_IRI)
+				error = closure(s, rules[i].s, rules[i].o, &add, &n_add, &cap_add);
+		free(rules);
+		if (error)
+			goto cleanup;
+	}
+	if ((error = derive_interactions(s, &add, &n_add, &cap_add)) < 0)
+		goto cleanup;
+
+	if (n_add) {
+		/* merge the inferred quads in and re-index */
+		size_t total = s->n_quads + n_add;
+		if (total > s->cap_quads) {
+			kgr_quad *t = realloc(s->quads, total * sizeof(*t));
+			if (!t) {
+				error = kgr__error_set(KGR_ENOMEM, "out of memory");
+				goto cleanup;
+			}
+			s->quads = t;
+			s->cap_quads = total;
+		}
+		memcpy(s->quads + s->n_quads, add, n_add * sizeof(*add));
+		s->n_quads = total;
+		if ((error = sort_quads(s->quads, s->n_quads)) < 0)
+			goto cleanup;
+		s->n_quads = dedupe(s->quads, s->n_quads);
+		if ((error = build_indexes(s)) < 0)
+			goto cleanup;
+	}
+	if ((error = collect_graphs(s)) < 0 || (error = derive_tables(s)) < 0)
+		goto cleanup;
+	/* give back the slack of the loading phase */
+	if (s->cap_quads > s->n_quads + 1) {
+		kgr_quad *t = realloc(s->quads, (s->n_quads + 1) * sizeof(*t));
+		if (t) {
+			s->quads = t;
+			s->cap_quads = s->n_quads + 1;
+		}
+	}
+cleanup:
+	free(add);
+	if (error) {
+		s->finalized = 0;
+		free(s->inter);
+		s->inter = NULL;
+		s->n_inter = 0;
+	}
+	return error;
+}
+
+/* ------------------------------------------------------------------ accessors */
+
+size_t kgr_store_term_count(const kgr_store *s)
+{
+	return s->n_terms + s->extra.n;
+}
+
+kgr_term_kind kgr_term_kind_of(const kgr_store *s, kgr_id id)
+{
+	if (id == 0)
+		return KGR_TERM_NONE;
+	if (id <= s->n_terms)
+		return (kgr_term_kind)s->kinds[id];
+	return id - s->n_terms <= s->extra.n ? KGR_TERM_IRI : KGR_TERM_NONE;
+}
+
+const char *kgr_term_value(const kgr_store *s, kgr_id id, size_t *len_out)
+{
+	const char *v;
+	if (id == 0 || id > s->n_terms + s->extra.n)
+		return NULL;
+	if (id > s->n_terms) {
+		v = s->extra.values[id - s->n_terms - 1];
+		if (len_out)
+			*len_out = strlen(v);
+		return v;
+	}
+	if (len_out)
+		*len_out = s->terms[id].len;
+	return s->blob + s->terms[id].off;
+}
+
+const char *kgr_term_lang(const kgr_store *s, kgr_id id)
+{
+	const kgr__term *t;
+	if (id == 0 || id > s->n_terms || s->kinds[id] != KGR_TERM_LITERAL)
+		return NULL;
+	t = &s->terms[id];
+	return (t->extra & KGR__LANG_FLAG) ? s->blob + t->off + t->len + 1 : NULL;
+}
+
+kgr_id kgr_term_datatype(const kgr_store *s, kgr_id id)
+{
+	const kgr__term *t;
+	if (id == 0 || id > s->n_terms || s->kinds[id] != KGR_TERM_LITERAL)
+		return 0;
+	t = &s->terms[id];
+	return (t->extra & KGR__LANG_FLAG) ? 0 : t->extra;
+}
+
+static uint32_t extra_hash(const char *v)
+{
+	uint64_t h = kgr__hash64(v, strlen(v), 991);
+	return (uint32_t)(h ^ (h >> 32));
+}
+
+static kgr_id extra_find(const kgr_store *s, const char *iri)
+{
+	size_t mask, i;
+	if (!s->extra.table_cap)
+		return 0;
+	mask = s->extra.table_cap - 1;
+	for (i = extra_hash(iri) & mask; s->extra.table[i]; i = (i + 1) & mask) {
+		kgr_id id = s->extra.table[i];
+		if (!strcmp(s->extra.values[id - s->n_terms - 1], iri))
+			return id;
+	}
+	return 0;
+}
+
+kgr_id kgr_store_iri(const kgr_store *s, const char *iri)
+{
+	kgr_id id = kgr__find(s, KGR_TERM_IRI, iri, strlen(iri), NULL, 0, 0);
+	return id ? id : extra_find(s, iri);
+}
+
+kgr_id kgr_store_blank(const kgr_store *s, const char *label)
+{
+	return kgr__find(s, KGR_TERM_BLANK, label, strlen(label), NULL, 0, 0);
+}
+
+kgr_id kgr_store_literal(const kgr_store *s, const char *lexical, size_t len, const char *lang,
+	const char *datatype)
+{
+	kgr_id dt = 0;
+	if (lang && *lang)
+		return kgr__find(s, KGR_TERM_LITERAL, lexical, len, lang, strlen(lang), 0);
+	if (datatype && strcmp(datatype, "http://www.w3.org/2001/XMLSchema#string") != 0) {
+		dt = kgr__find(s, KGR_TERM_IRI, datatype, strlen(datatype), NULL, 0, 0);
+		if (!dt)
+			return 0;
+	}
+	return kgr__find(s, KGR_TERM_LITERAL, lexical, len, NULL, 0, dt);
+}
+
+kgr_id kgr_store_intern_extra(kgr_store *s, const char *iri)
+{
+	kgr_id id = kgr_store_iri(s, iri);
+	size_t i;
+	if (id)
+		return id;
+	if (s->extra.n + 1 > s->extra.cap) {
+		size_t cap = s->extra.cap ? s->extra.cap * 2 : 64;
+		char **v = realloc(s->extra.values, cap * sizeof(*v));
+		if (!v)
+			goto nomem;
+		s->extra.values = v;
+		s->extra.cap = cap;
+	}
+	if ((s->extra.n + 1) * 2 > s->extra.table_cap) {
+		size_t cap = s->extra.table_cap ? s->extra.table_cap * 2 : 128;
+		uint32_t *t = calloc(cap, sizeof(*t));
+		if (!t)
+			goto nomem;
+		for (i = 0; i < s->extra.n; i++)
+			table_insert(t, cap, extra_hash(s->extra.values[i]), (kgr_id)(s->n_terms + 1 + i));
+		free(s->extra.table);
+		s->extra.table = t;
+		s->extra.table_cap = cap;
+	}
+	s->extra.values[s->extra.n] = strdup(iri);
+	if (!s->extra.values[s->extra.n])
+		goto nomem;
+	id = (kgr_id)(s->n_terms + 1 + s->extra.n);
+	s->extra.n++;
+	table_insert(s->extra.table, s->extra.table_cap, extra_hash(iri), id);
+	return id;
+nomem:
+	kgr__error_set(KGR_ENOMEM, "out of memory");
+	return 0;
+}
+
+static const char *local_name(const char *iri)
+{
+	const char *p = iri + strlen(iri);
+	while (p > iri && p[-1] != '/' && p[-1] != '#' && p[-1] != ':')
+		p--;
+	return *p ? p : iri;
+}
+
+const char *kgr_store_label(const kgr_store *s, kgr_id id)
+{
+	const char *v;
+	if (id == 0 || id > s->n_terms + s->extra.n)
+		return "";
+	if (id <= s->n_terms && s->labels && s->labels[id])
+		return s->blob + s->terms[s->labels[id]].off;
+	v = kgr_term_value(s, id, NULL);
+	return kgr_term_kind_of(s, id) == KGR_TERM_IRI ? local_name(v) : v;
+}
+
+size_t kgr_term_to_ntriples(const kgr_store *s, kgr_id id, char *buf, size_t size)
+{
+	size_t n = 0, len, i;
+	const char *v = kgr_term_value(s, id, &len);
+	kgr_term_kind k = kgr_term_kind_of(s, id);
+#define PUT(c)                          \
+	do {                            \
+		if (n + 1 < size)       \
+			buf[n] = (char)(c); \
+		n++;                    \
+	} while (0)
+	if (!v) {
+		if (size)
+			buf[0] = '\0';
+		return 0;
+	}
+	if (k == KGR_TERM_IRI) {
+		PUT('<');
+		for (i = 0; i < len; i++) {
+			unsigned char c = (unsigned char)v[i];
+			if (c <= 0x20 || c == '<' || c == '>' || c == '"' || c == '{' || c == '}' ||
+				c == '|' || c == '^' || c == '`' || c == '\\') {
+				static const char hex[] = "0123456789ABCDEF";
+				PUT('\\');
+				PUT('u');
+				PUT('0');
+				PUT('0');
+				PUT(hex[c >> 4]);
+				PUT(hex[c & 15]);
+			} else {
+				PUT(c);
+			}
+		}
+		PUT('>');
+	} else if (k == KGR_TERM_BLANK) {
+		PUT('_');
+		PUT(':');
+		for (i = 0; i < len; i++) {
+			unsigned char c = (unsigned char)v[i];
+			PUT(isalnum(c) || c == '_' || c == '-' || (c >= 0x80) ? c : '_');
+		}
+	} else {
+		const char *lang = kgr_term_lang(s, id);
+		kgr_id dt = kgr_term_datatype(s, id);
+		PUT('"');
+		for (i = 0; i < len; i++) {
+			unsigned char c = (unsigned char)v[i];
+			switch (c) {
+			case '"': PUT('\\'); PUT('"'); break;
+			case '\\': PUT('\\'); PUT('\\'); break;
+			case '\n': PUT('\\'); PUT('n'); break;
+			case '\r': PUT('\\'); PUT('r'); break;
+			case '\t': PUT('\\'); PUT('t'); break;
+			default:
+				if (c < 0x20) {
+					static const char hex[] = "0123456789ABCDEF";
+					PUT('\\'); PUT('u'); PUT('0'); PUT('0'); PUT(hex[c >> 4]); PUT(hex[c & 15]);
+				} else {
+					PUT(c);
+				}
+			}
+		}
+		PUT('"');
+		if (lang) {
+			PUT('@');
+			for (; *lang; lang++)
+				PUT(*lang);
+		} else if (dt) {
+			size_t m;
+			PUT('^');
+			PUT('^');
+			m = kgr_term_to_ntriples(s, dt, n < size ? buf + n : NULL, n < size ? size - n : 0);
+			n += m;
+		}
+	}
+#undef PUT
+	if (size)
+		buf[n < size ? n : size - 1] = '\0';
+	return n;
+}
+
+/* ------------------------------------------------------------------ resolve */
+
+static int has_scheme(const char *t)
+{
+	const char *p = t;
+	if (!isalpha((unsigned char)*p))
+		return 0;
+	while (isalnum((unsigned char)*p) || *p == '+' || *p == '-' || *p == '.')
+		p++;
+	return *p == ':' && (p[1] == '/' || !strncmp(t, "urn:", 4) || !strncmp(t, "mailto:", 7));
+}
+
+kgr_id kgr_store_resolve(const kgr_store *s, const char *text)
+{
+	char buf[4096];
+	size_t i, len = strlen(text), found_n = 0;
+	kgr_id id, found = 0, other = 0;
+	const char *colon;
+
+	if (len == 0) {
+		kgr__error_set(KGR_ENOTFOUND, "empty name");
+		return 0;
+	}
+	if (text[0] == '<' && text[len - 1] == '>' && len - 2 < sizeof(buf)) {
+		memcpy(buf, text + 1, len - 2);
+		buf[len - 2] = '\0';
+		if ((id = kgr_store_iri(s, buf)))
+			return id;
+		kgr__error_set(KGR_ENOTFOUND, "no such IRI in the store: %s", text);
+		return 0;
+	}
+	if (has_scheme(text)) {
+		if ((id = kgr_store_iri(s, text)))
+			return id;
+		kgr__error_set(KGR_ENOTFOUND, "no such IRI in the store: <%s>", text);
+		return 0;
+	}
+	colon = strchr(text, ':');
+	if (colon) {
+		for (i = 0; i < s->n_prefixes; i++) {
+			const char *pre = s->prefix_ptrs[2 * i], *ns = s->prefix_ptrs[2 * i + 1];
+			if (strlen(pre) == (size_t)(colon - text) && !strncmp(pre, text, colon - text)) {
+				snprintf(buf, sizeof(buf), "%s%s", ns, colon + 1);
+				if ((id = kgr_store_iri(s, buf)))
+					return id;
+			}
+		}
+	}
+	/* a local name: the IRI that ends with /name or #name, when there is one */
+	for (id = 1; id <= s->n_terms; id++) {
+		const kgr__term *t = &s->terms[id];
+		const char *v;
+		if (s->kinds[id] != KGR_TERM_IRI || t->len <= len)
+			continue;
+		v = s->blob + t->off;
+		if ((v[t->len - len - 1] == '/' || v[t->len - len - 1] == '#') &&
+			!memcmp(v + t->len - len, text, len)) {
+			if (!found) {
+				found = id;
+			} else if (!(s->flags && (s->flags[id] & (KGR__F_ITEM | KGR__F_USER)) &&
+					   !(s->flags[found] & (KGR__F_ITEM | KGR__F_USER)))) {
+				other = id;
+			} else {
+				/* prefer users and items over other resources of the same local name */
+				other = found;
+				found = id;
+			}
+			found_n++;
+		}
+	}
+	if (found_n == 1 || (found && s->flags && (s->flags[found] & (KGR__F_ITEM | KGR__F_USER)) &&
+				     !(s->flags[other] & (KGR__F_ITEM | KGR__F_USER))))
+		return found;
+	for (i = 0; i < s->extra.n; i++) {
+		const char *v = s->extra.values[i];
+		size_t vl = strlen(v);
+		if (vl > len && (v[vl - len - 1] == '/' || v[vl - len - 1] == '#') &&
+			!strcmp(v + vl - len, text) && !found)
+			return (kgr_id)(s->n_terms + 1 + i);
+	}
+	if (found_n > 1)
+		kgr__error_set(KGR_EINVALID, "'%s' is ambiguous: <%s> or <%s>; give the full IRI", text,
+			s->blob + s->terms[found].off, s->blob + s->terms[other].off);
+	else
+		kgr__error_set(KGR_ENOTFOUND, "no resource named '%s' in the store", text);
+	return 0;
+}
+
+size_t kgr_store_prefix_count(const kgr_store *s)
+{
+	return s->n_prefixes;
+}
+
+void kgr_store_prefix(const kgr_store *s, size_t i, const char **prefix_out, const char **ns_out)
+{
+	*prefix_out = s->prefix_ptrs[2 * i];
+	*ns_out = s->prefix_ptrs[2 * i + 1];
+}
+
+/* ------------------------------------------------------------------ interactions */
+
+const kgr_interaction *kgr_store_interactions(const kgr_store *s, size_t *n_out)
+{
+	*n_out = s->n_inter;
+	return s->inter;
+}
+
+static size_t user_index(const kgr_store *s, kgr_id user)
+{
+	size_t lo = 0, hi = s->n_users;
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		if (s->users[mid] < user)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo < s->n_users && s->users[lo] == user ? lo : SIZE_MAX;
+}
+
+const kgr_interaction *kgr_store_user_interactions(const kgr_store *s, kgr_id user, size_t *n_out)
+{
+	size_t u = user_index(s, user);
+	if (u == SIZE_MAX) {
+		*n_out = 0;
+		return s->inter;
+	}
+	*n_out = (size_t)(s->user_off[u + 1] - s->user_off[u]);
+	return s->inter + s->user_off[u];
+}
+
+const kgr_id *kgr_store_users(const kgr_store *s, size_t *n_out)
+{
+	*n_out = s->n_users;
+	return s->users;
+}
+
+const kgr_id *kgr_store_items(const kgr_store *s, size_t *n_out)
+{
+	*n_out = s->n_items;
+	return s->items;
+}
+
+int kgr_store_is_item(const kgr_store *s, kgr_id id)
+{
+	return id && id <= s->n_terms && s->flags && (s->flags[id] & KGR__F_ITEM);
+}
+
+uint32_t kgr_store_item_popularity(const kgr_store *s, kgr_id item)
+{
+	return item && item <= s->n_terms && s->pop ? s->pop[item] : 0;
+}
+
+void kgr_store_get_stats(const kgr_store *s, kgr_store_stats *out)
+{
+	size_t i;
+	memset(out, 0, sizeof(*out));
+	out->quads = s->n_quads;
+	out->terms = s->n_terms + s->extra.n;
+	for (i = 1; i <= s->n_terms; i++) {
+		if (s->kinds[i] == KGR_TERM_IRI)
+			out->iris++;
+		else if (s->kinds[i] == KGR_TERM_BLANK)
+			out->blanks++;
+		else
+			out->literals++;
+	}
+	out->iris += s->extra.n;
+	if (s->finalized) {
+		for (i = 0; i < s->n_quads; i++) {
+			if (!i || s->quads[i].s != s->quads[i - 1].s)
+				out->subjects++;
+			if (s->quads[i].g == KGR__GRAPH_INFERRED)
+				out->inferred++;
+		}
+		for (i = 0; i < s->n_quads; i++)
+			if (!i || s->quads[s->pos[i]].p != s->quads[s->pos[i - 1]].p)
+				out->predicates++;
+	}
+	out->graphs = s->n_graphs;
+	out->users = s->n_users;
+	out->items = s->n_items;
+	out->interactions = s->n_inter;
+}
+
+uint64_t kgr_store_checksum(const kgr_store *s)
+{
+	kgr_store *m = (kgr_store *)s;
+	if (!m->checksum_valid) {
+		m->checksum = kgr__store_compute_checksum(s);
+		m->checksum_valid = 1;
+	}
+	return m->checksum;
+}
+
+char *kgr_store_checksum_hex(const kgr_store *s, char *buf)
+{
+	snprintf(buf, 17, "%016llx", (unsigned long long)kgr_store_checksum(s));
+	return buf;
+}
+
+static int cmp_count_desc(const void *a, const void *b)
+{
+	const kgr_term_count *x = a, *y = b;
+	if (x->count != y->count)
+		return x->count > y->count ? -1 : 1;
+	return x->id < y->id ? -1 : x->id > y->id;
+}
+
+int kgr_store_histogram(kgr_term_count **out, size_t *n_out, const kgr_store *s, kgr_id p)
+{
+	size_t lo = 0, hi = s->n_quads, i, n = 0;
+	kgr_term_count *v;
+	int field = p ? 2 : 1;
+	*out = NULL;
+	*n_out = 0;
+	if (!s->finalized)
+		return 0;
+	if (p)
+		range(s->quads, s->pos, s->n_quads, 1, p, -1, 0, &lo, &hi);
+	v = malloc((hi - lo + 1) * sizeof(*v));
+	if (!v)
+		return kgr__error_set(KGR_ENOMEM, "out of memory");
+	for (i = lo; i < hi; i++) {
+		kgr_id id = ((const uint32_t *)&s->quads[s->pos[i]])[field];
+		if (n && v[n - 1].id == id) {
+			v[n - 1].count++;
+		} else {
+			v[n].id = id;
+			v[n++].count = 1;
+		}
+	}
+	qsort(v, n, sizeof(*v), cmp_count_desc);
+	*out = v;
+	*n_out = n;
+	return 0;
+}

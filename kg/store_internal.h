@@ -1,0 +1,147 @@
+/* The store's internal layout, shared by store.c, ingest.c, interactions.c, snapshot.c. */
+#ifndef KGREC_KG_STORE_INTERNAL_H
+#define KGREC_KG_STORE_INTERNAL_H
+
+#include "kg/internal.h"
+
+#include <pthread.h>
+#include <stdint.h>
+
+/* A term: bytes at blob[off .. off+len), NUL-terminated. For a literal, extra is its datatype
+ * id, or KGR__LANG_FLAG | language length with the tag stored after the value's NUL. */
+typedef struct {
+	uint64_t off;
+	uint32_t len;
+	uint32_t extra;
+} kgr__term;
+
+#define KGR__LANG_FLAG 0x80000000u
+
+/* Per-term flags. */
+#define KGR__F_ITEM 1u
+#define KGR__F_USER 2u
+
+/* Well-known terms, interned in every store at creation so their ids are fixed and small. */
+enum {
+	KGR__RDF_TYPE = 1,
+	KGR__RDFS_LABEL,
+	KGR__RDFS_SUBCLASSOF,
+	KGR__RDFS_SUBPROPERTYOF,
+	KGR__SCHEMA_NAME,
+	KGR__SKOS_PREFLABEL,
+	KGR__FOAF_NAME,
+	KGR__DCT_TITLE,
+	KGR__OWL_TRANSITIVE,
+	KGR__KGR_CLOSURE,
+	KGR__KGR_INTERACTION,
+	KGR__KGR_USER,
+	KGR__KGR_ITEM,
+	KGR__KGR_ACTION,
+	KGR__KGR_TIME,
+	KGR__KGR_WEIGHT,
+	KGR__KGR_ITEMCLASS,
+	KGR__KGR_USERCLASS,
+	KGR__KGR_ACTIONCLASS,
+	KGR__KGR_INTERACT,
+	KGR__KGR_INTERACTEDWITH,
+	KGR__SCHEMA_PRODUCT,
+	KGR__XSD_DATETIME,
+	KGR__XSD_DOUBLE,
+	KGR__XSD_STRING,
+	KGR__GRAPH_ONTOLOGY,
+	KGR__GRAPH_INFERRED,
+	KGR__WELL_KNOWN_END
+};
+
+typedef struct {
+	char *data;
+	size_t len, cap;
+} kgr__buf;
+
+struct kgr_store {
+	int finalized;
+
+	/* terms: ids 1..n_terms; index 0 unused */
+	kgr__term *terms;
+	uint8_t *kinds;
+	uint32_t *hashes;
+	size_t n_terms, cap_terms;
+	char *blob;
+	size_t blob_len, blob_cap;
+	uint32_t *table; /* open addressing, 0 = empty */
+	size_t table_cap;  /* power of two */
+
+	/* quads: loading phase appends; finalize sorts (s,p,o,g) */
+	kgr_quad *quads;
+	size_t n_quads, cap_quads;
+	uint32_t *pos;  /* permutation sorted (p,o,s,g) */
+	uint32_t *osp;  /* permutation sorted (o,s,p,g) */
+
+	kgr_id *graphs;
+	size_t n_graphs;
+
+	/* derived at finalize */
+	uint32_t *labels; /* per term: literal id of its label, 0 none */
+	uint8_t *flags;   /* per term: KGR__F_* */
+	uint32_t *pop;    /* per term: interactions with it as item */
+	kgr_interaction *inter;
+	size_t n_inter;
+	kgr_id *users;
+	size_t n_users;
+	uint64_t *user_off; /* n_users + 1 offsets into inter */
+	kgr_id *items;
+	size_t n_items;
+
+	/* prefixes: "prefix\0namespace\0" pairs */
+	kgr__buf prefixes;
+	size_t n_prefixes;
+	const char **prefix_ptrs; /* 2 * n_prefixes, into prefixes.data */
+
+	/* snapshot: when set, the arrays above point into it and are not freed one by one */
+	void *snap;
+	size_t snap_len;
+	uint64_t checksum;
+	int checksum_valid;
+
+	/* terms added after finalize (live events): ids n_terms+1 .. */
+	struct {
+		char **values;
+		size_t n, cap;
+		uint32_t *table;
+		size_t table_cap;
+	} extra;
+	pthread_mutex_t extra_lock;
+
+	/* loading */
+	kgr_progress_cb progress;
+	void *progress_payload;
+	unsigned int load_serial; /* blank-node scope per parsed document */
+};
+
+/* terms */
+kgr_id kgr__intern(kgr_store *s, kgr_term_kind kind, const char *val, size_t len, const char *lang,
+	size_t lang_len, kgr_id datatype);
+kgr_id kgr__intern_iri(kgr_store *s, const char *iri);
+kgr_id kgr__find(const kgr_store *s, kgr_term_kind kind, const char *val, size_t len, const char *lang,
+	size_t lang_len, kgr_id datatype);
+int kgr__add_quad(kgr_store *s, kgr_id subj, kgr_id pred, kgr_id obj, kgr_id graph);
+void kgr__rollback(kgr_store *s, size_t n_terms, size_t n_quads, size_t blob_len);
+int kgr__add_prefix(kgr_store *s, const char *prefix, const char *ns);
+int kgr__rebuild_prefix_ptrs(kgr_store *s);
+int kgr__rebuild_table(kgr_store *s);
+
+/* ingest */
+int kgr__load_buffer(kgr_store *s, const char *data, size_t len, const char *format, const char *base,
+	const char *name, kgr_id graph);
+
+/* time */
+int kgr__parse_time(const char *text, size_t len, int64_t *out);
+void kgr__format_time(int64_t t, char *buf, size_t size);
+
+/* buffers */
+int kgr__buf_append(kgr__buf *b, const void *data, size_t len);
+
+/* checksum over the snapshot's payload sections */
+uint64_t kgr__store_compute_checksum(const kgr_store *s);
+
+#endif
