@@ -19,5 +19,6 @@ int kgr_cli_usage(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 KGR_CLI_DECLARE(load);
 KGR_CLI_DECLARE(stats);
 KGR_CLI_DECLARE(export);
+KGR_CLI_DECLARE(eval);
 
 #endif

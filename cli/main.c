@@ -18,6 +18,7 @@ static const kgr_cli_command commands[] = {
 	{ "load", kgr_cmd_load, "parse RDF files and interaction logs into a snapshot" },
 	{ "stats", kgr_cmd_stats, "counts: triples, terms, predicates, classes, users, items" },
 	{ "export", kgr_cmd_export, "write a snapshot back out as Turtle, N-Triples or N-Quads" },
+	{ "eval", kgr_cmd_eval, "offline evaluation: protocols, metrics, baselines" },
 	{ "version", cmd_version, "print the version" },
 };
 

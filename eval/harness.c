@@ -282,7 +282,7 @@ static int run_phase(harness *h, const kgr__ranker *r, const char *params, const
 			error = explain_user(h, ex, recs, h->ranked, n_top, &sum_len, &with_path, &hub_paths);
 		}
 		if (recs)
-			kgr_recs_free(recs);
+			kgr__eval_recs_free(recs);
 		if (error < 0)
 			goto cleanup;
 next_user:

@@ -55,6 +55,9 @@ typedef struct {
 	void (*free)(void *state);
 } kgr__ranker;
 
+/** Free a list a ranker handed back (kgr_recs_free() when graph retrieval is linked). */
+void kgr__eval_recs_free(kgr_recs *recs);
+
 extern const kgr__ranker kgr__ranker_pop;
 extern const kgr__ranker kgr__ranker_itemknn;
 extern const kgr__ranker kgr__ranker_graph;

@@ -127,7 +127,7 @@ static int knn_fit(void **out, const kgr__eval_ctx *ctx, const kgr_interaction *
 	uint32_t *stamp = NULL, *uitems = NULL;
 	size_t *irow = NULL, *ifill = NULL, *ustart = NULL;
 	uint32_t *iusers = NULL, *touched = NULL;
-	double *acc = NULL, *cnt = NULL;
+	double *acc = NULL, *cnt = NULL, *pa = NULL, *pb = NULL;
 	knn_pair *pairs = NULL;
 	uint32_t mark = 0;
 	int error = KGR_ENOMEM;
@@ -149,7 +149,10 @@ static int knn_fit(void **out, const kgr__eval_ctx *ctx, const kgr_interaction *
 	acc = calloc(ni + 1, sizeof(*acc));
 	touched = malloc((ni + 1) * sizeof(*touched));
 	pairs = malloc((ni + 1) * sizeof(*pairs));
-	if (!s || !stamp || !uitems || !ustart || !cnt || !irow || !acc || !touched || !pairs)
+	pa = malloc((ni + 1) * sizeof(*pa));
+	pb = malloc((ni + 1) * sizeof(*pb));
+	if (!s || !stamp || !uitems || !ustart || !cnt || !irow || !acc || !touched || !pairs ||
+		!pa || !pb)
 		goto cleanup;
 	s->decay = decay;
 	s->n_items = ni;
@@ -165,8 +168,11 @@ static int knn_fit(void **out, const kgr__eval_ctx *ctx, const kgr_interaction *
 		ustart[nu + 1] = ustart[nu] + m;
 		nu++;
 	}
-	for (a = 0; a < ni; a++)
+	for (a = 0; a < ni; a++) {
 		irow[a + 1] = irow[a] + (size_t)cnt[a];
+		pa[a] = pow(cnt[a], alpha);
+		pb[a] = pow(cnt[a], 1 - alpha);
+	}
 	iusers = malloc((irow[ni] + 1) * sizeof(*iusers));
 	ifill = malloc((ni + 1) * sizeof(*ifill));
 	if (!iusers || !ifill)
@@ -195,7 +201,7 @@ static int knn_fit(void **out, const kgr__eval_ctx *ctx, const kgr_interaction *
 		for (k = 0; k < nt; k++) {
 			uint32_t x = touched[k];
 			pairs[k].item = x;
-			pairs[k].sim = (float)(acc[x] / (pow(cnt[a], alpha) * pow(cnt[x], 1 - alpha)));
+			pairs[k].sim = (float)(acc[x] / (pa[a] * pb[x]));
 			acc[x] = 0;
 		}
 		keep = nt;
@@ -239,6 +245,8 @@ cleanup:
 	free(acc);
 	free(touched);
 	free(pairs);
+	free(pa);
+	free(pb);
 	return error;
 }
 

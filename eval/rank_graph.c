@@ -109,6 +109,12 @@ static int graph_score(void *state, const kgr__eval_ctx *ctx, const kgr__eval_qu
 	return 0;
 }
 
+void kgr__eval_recs_free(kgr_recs *recs)
+{
+	if (recs && kgr_recs_free)
+		kgr_recs_free(recs);
+}
+
 static void graph_free(void *state)
 {
 	graph_state *s = state;
