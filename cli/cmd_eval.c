@@ -24,7 +24,7 @@ static const char usage[] =
 	"  --action IRI        only interactions with this action\n"
 	"  --temporal-test F   temporal: share of events before the test cut (default 0.8)\n"
 	"  --temporal-valid F  temporal: share before the validation cut (default test - 0.1)\n"
-	"  --hub-degree N      explanations: hub threshold in incident triples (default automatic)\n"
+	"  --hub-degree N      hub: a node linked to more than N items (default max(100, 2% of items))\n"
 	"  --out FILE          write the result as JSON\n"
 	"  -q, --quiet         no progress bar\n";
 
@@ -110,10 +110,12 @@ static void print_result(const kgr_eval_result *r)
 	print_metrics("valid", r, &r->valid);
 	print_metrics("test", r, &r->test);
 	if (r->explain.measured)
-		printf("explanations: fidelity %.4f, %.2f edges per path, pattern diversity %.4f, "
-			"paths through hubs %.4f (hub: > %.0f triples), %zu items, %zu paths\n",
-			r->explain.fidelity, r->explain.mean_path_length, r->explain.pattern_diversity,
-			r->explain.hub_share, r->explain.hub_degree, r->explain.items, r->explain.paths);
+		printf("explanations: fidelity %.4f, %.2f edges per path, %zu relation patterns "
+			"(%.4f per path, entropy %.2f bits), paths through hubs %.4f (hub: > %.0f items), "
+			"%zu items, %zu paths\n",
+			r->explain.fidelity, r->explain.mean_path_length, r->explain.patterns,
+			r->explain.pattern_diversity, r->explain.pattern_entropy, r->explain.hub_share,
+			r->explain.hub_degree, r->explain.items, r->explain.paths);
 	printf("time %.1f s, peak memory %.1f MB\n", r->seconds, (double)r->peak_rss_kb / 1024.0);
 }
 

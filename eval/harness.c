@@ -89,15 +89,20 @@ typedef struct {
 	unsigned char *covered;
 	uint64_t *patterns;
 	size_t n_patterns, cap_patterns;
+	kgr_id *deg_key;      /* cache: node -> number of distinct items linked to it */
+	uint32_t *deg_val;
+	size_t deg_cap, deg_n;
+	kgr_id *scratch;
+	size_t scratch_cap;
 } harness;
 
-/* A node is a hub when more than this many triples touch it. */
+/* A node is a hub when it is linked to more than this many distinct items. */
 static double hub_threshold(const harness *h)
 {
 	double t = h->opts->hub_degree;
 	if (t > 0)
 		return t;
-	t = (double)h->ctx.n_items / 100.0;
+	t = 0.02 * (double)h->ctx.n_items; /* the graph view's own default */
 	return t > 100 ? t : 100;
 }
 
@@ -119,6 +124,78 @@ static int by_u64(const void *a, const void *b)
 {
 	const uint64_t *x = a, *y = b;
 	return *x < *y ? -1 : *x > *y;
+}
+
+static int by_id(const void *a, const void *b);
+
+static int push_scratch(harness *h, size_t *n, kgr_id id)
+{
+	if (*n == h->scratch_cap) {
+		size_t cap = h->scratch_cap ? h->scratch_cap * 2 : 1024;
+		kgr_id *p = realloc(h->scratch, cap * sizeof(*p));
+		if (!p)
+			return -1;
+		h->scratch = p;
+		h->scratch_cap = cap;
+	}
+	h->scratch[(*n)++] = id;
+	return 0;
+}
+
+/* Distinct items linked to a node by any triple, either direction (cached). */
+static int item_degree(harness *h, kgr_id node, uint32_t *out)
+{
+	const kgr_store *store = h->ctx.store;
+	kgr_iter it;
+	kgr_quad q;
+	size_t slot, n = 0, i, distinct = 0;
+	if (h->deg_n * 2 >= h->deg_cap) {
+		size_t cap = h->deg_cap ? h->deg_cap * 2 : 1024, j;
+		kgr_id *nk = calloc(cap, sizeof(*nk));
+		uint32_t *nv = calloc(cap, sizeof(*nv));
+		if (!nk || !nv) {
+			free(nk);
+			free(nv);
+			return kgr__error_set(KGR_ENOMEM, "eval: out of memory");
+		}
+		for (j = 0; j < h->deg_cap; j++) {
+			if (!h->deg_key[j])
+				continue;
+			slot = kgr__eval_mix(h->deg_key[j]) & (cap - 1);
+			while (nk[slot])
+				slot = (slot + 1) & (cap - 1);
+			nk[slot] = h->deg_key[j];
+			nv[slot] = h->deg_val[j];
+		}
+		free(h->deg_key);
+		free(h->deg_val);
+		h->deg_key = nk;
+		h->deg_val = nv;
+		h->deg_cap = cap;
+	}
+	slot = kgr__eval_mix(node) & (h->deg_cap - 1);
+	while (h->deg_key[slot] && h->deg_key[slot] != node)
+		slot = (slot + 1) & (h->deg_cap - 1);
+	if (h->deg_key[slot]) {
+		*out = h->deg_val[slot];
+		return 0;
+	}
+	kgr_store_match(store, &it, node, 0, 0, KGR_ANY_GRAPH);
+	while (kgr_iter_next(&it, &q))
+		if (kgr__eval_item(&h->ctx, q.o) != KGR__NO_ITEM && push_scratch(h, &n, q.o) < 0)
+			return kgr__error_set(KGR_ENOMEM, "eval: out of memory");
+	kgr_store_match(store, &it, 0, 0, node, KGR_ANY_GRAPH);
+	while (kgr_iter_next(&it, &q))
+		if (kgr__eval_item(&h->ctx, q.s) != KGR__NO_ITEM && push_scratch(h, &n, q.s) < 0)
+			return kgr__error_set(KGR_ENOMEM, "eval: out of memory");
+	qsort(h->scratch, n, sizeof(kgr_id), by_id);
+	for (i = 0; i < n; i++)
+		distinct += i == 0 || h->scratch[i] != h->scratch[i - 1];
+	h->deg_key[slot] = node;
+	h->deg_val[slot] = (uint32_t)distinct;
+	h->deg_n++;
+	*out = (uint32_t)distinct;
+	return 0;
 }
 
 /* Explanation metrics of one user's list: every listed item is looked up in the ranker's
@@ -150,9 +227,10 @@ static int explain_user(harness *h, kgr_eval_explain *ex, const kgr_recs *recs,
 				pat = kgr__eval_mix(pat ^ ((uint64_t)ed->p << 1) ^ (uint64_t)(ed->reversed != 0));
 				if (e + 1 < path->n_edges) {
 					kgr_id node = ed->reversed ? ed->s : ed->o;
-					double deg = (double)kgr_store_count(h->ctx.store, node, 0, 0) +
-						(double)kgr_store_count(h->ctx.store, 0, 0, node);
-					if (deg > thr)
+					uint32_t deg = 0;
+					if (item_degree(h, node, &deg) < 0)
+						return KGR_ENOMEM;
+					if ((double)deg > thr)
 						hub = 1;
 				}
 			}
@@ -306,11 +384,21 @@ next_user:
 		ex->mean_path_length = ex->paths ? sum_len / (double)ex->paths : 0;
 		ex->hub_share = ex->paths ? (double)hub_paths / (double)ex->paths : 0;
 		if (h->n_patterns) {
-			size_t distinct = 1;
+			size_t distinct = 0, run = 0;
+			double total = (double)h->n_patterns, ent = 0;
 			qsort(h->patterns, h->n_patterns, sizeof(uint64_t), by_u64);
-			for (i = 1; i < h->n_patterns; i++)
-				distinct += h->patterns[i] != h->patterns[i - 1];
-			ex->pattern_diversity = (double)distinct / (double)h->n_patterns;
+			for (i = 0; i < h->n_patterns; i++) {
+				run++;
+				if (i + 1 == h->n_patterns || h->patterns[i + 1] != h->patterns[i]) {
+					double p = (double)run / total;
+					ent -= p * log2(p);
+					distinct++;
+					run = 0;
+				}
+			}
+			ex->patterns = distinct;
+			ex->pattern_entropy = ent;
+			ex->pattern_diversity = (double)distinct / total;
 		}
 	}
 	m->seconds = now() - t0;
@@ -770,6 +858,9 @@ cleanup:
 	free(h.rel);
 	free(h.rel_ids);
 	free(h.patterns);
+	free(h.deg_key);
+	free(h.deg_val);
+	free(h.scratch);
 	free(fit_test);
 	kgr_eval_split_free(split);
 	free(res);

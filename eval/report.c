@@ -75,7 +75,9 @@ int kgr_eval_result_json(char **out, const kgr_eval_result *r)
 			cJSON_AddNumberToObject(e, "paths", (double)r->explain.paths) &&
 			cJSON_AddNumberToObject(e, "fidelity", r->explain.fidelity) &&
 			cJSON_AddNumberToObject(e, "mean_path_length", r->explain.mean_path_length) &&
+			cJSON_AddNumberToObject(e, "patterns", (double)r->explain.patterns) &&
 			cJSON_AddNumberToObject(e, "pattern_diversity", r->explain.pattern_diversity) &&
+			cJSON_AddNumberToObject(e, "pattern_entropy_bits", r->explain.pattern_entropy) &&
 			cJSON_AddNumberToObject(e, "hub_share", r->explain.hub_share) &&
 			cJSON_AddNumberToObject(e, "hub_degree", r->explain.hub_degree);
 	}

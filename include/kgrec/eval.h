@@ -103,8 +103,9 @@ typedef struct {
 	 *  (rankers with hyper-parameters), or the ranker's defaults when @c no_tune is set. */
 	const char *params;
 	int no_tune;
-	double hub_degree;         /**< explanation metrics: a hop node with more incident
-	                                triples than this is a hub; 0: automatic */
+	double hub_degree;         /**< a node linked to more distinct items than this is a hub
+	                                (graph view and explanation metrics); 0: automatic,
+	                                max(100, 2% of the items) */
 	kgr_progress_cb progress;  /**< called with (users done, users total) per phase */
 	void *progress_payload;
 	/** Called before every fit with the events the ranker is fitted on ("valid" phase:
@@ -164,9 +165,11 @@ typedef struct {
 	size_t paths;              /**< evidence paths among them */
 	double fidelity;           /**< share of items with at least one evidence path */
 	double mean_path_length;   /**< edges per path */
+	size_t patterns;           /**< distinct relation patterns (predicates and directions) */
 	double pattern_diversity;  /**< distinct relation patterns / paths */
+	double pattern_entropy;    /**< Shannon entropy of the pattern distribution, bits */
 	double hub_share;          /**< share of paths with a hub among their inner nodes */
-	double hub_degree;         /**< the hub threshold used */
+	double hub_degree;         /**< the hub threshold used (distinct items linked) */
 } kgr_eval_explain;
 
 /** Result of kgr_eval_run(). */
