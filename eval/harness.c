@@ -289,6 +289,10 @@ static int run_phase(harness *h, const kgr__ranker *r, const char *params, const
 		if (hb == he)
 			continue; /* nothing held out for this user in this phase */
 		user_range(fit, n_fit, user, &fb, &fe);
+		if (fb == fe) {
+			m->skipped++; /* no history to rank from (a user new after a time cut) */
+			continue;
+		}
 
 		/* the history is not a candidate; the held-out items that are not in it are relevant */
 		for (i = fb; i < fe; i++)
@@ -743,13 +747,20 @@ int kgr_eval_run(kgr_eval_result **out, const kgr_store *store, const kgr_eval_o
 	if ((error = merge_events(&fit_test, split)) < 0)
 		goto cleanup;
 
-	/* evaluated users: those with a test event, optionally a seeded sample of them */
-	h.users = malloc((split->n_test + 1) * sizeof(kgr_id));
+	/* evaluated users: those with a held-out event (validation or test), optionally a seeded
+	 * sample of them; each phase ranks the ones that have an event held out in it */
+	h.users = malloc((split->n_test + split->n_valid + 1) * sizeof(kgr_id));
 	if (!h.users)
 		goto nomem;
 	for (i = 0; i < split->n_test; i++)
-		if (h.n_users == 0 || h.users[h.n_users - 1] != split->test[i].user)
-			h.users[h.n_users++] = split->test[i].user;
+		h.users[h.n_users++] = split->test[i].user;
+	for (i = 0; i < split->n_valid; i++)
+		h.users[h.n_users++] = split->valid[i].user;
+	qsort(h.users, h.n_users, sizeof(kgr_id), by_id);
+	for (i = j = 0; i < h.n_users; i++)
+		if (j == 0 || h.users[j - 1] != h.users[i])
+			h.users[j++] = h.users[i];
+	h.n_users = j;
 	if (h.n_users == 0) {
 		error = kgr__error_set(KGR_ENOTFOUND, "eval: no user has a held-out event");
 		goto cleanup;

@@ -150,7 +150,8 @@ void kgr_eval_split_free(kgr_eval_split *split);
 /** Ranking metrics of one phase, averaged over its users. */
 typedef struct {
 	size_t users;                   /**< users evaluated */
-	size_t skipped;                 /**< users whose held-out items were all seen before */
+	size_t skipped;                 /**< users with no history in the fit set, or whose
+	                                     held-out items were all seen before */
 	double hr[KGR_EVAL_MAX_KS];     /**< HR@ks[i] */
 	double ndcg[KGR_EVAL_MAX_KS];   /**< NDCG@ks[i] */
 	double mrr;                     /**< mean reciprocal rank of the first relevant item */
