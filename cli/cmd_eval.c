@@ -116,7 +116,8 @@ static void print_result(const kgr_eval_result *r)
 			r->explain.fidelity, r->explain.mean_path_length, r->explain.patterns,
 			r->explain.pattern_diversity, r->explain.pattern_entropy, r->explain.hub_share,
 			r->explain.hub_degree, r->explain.items, r->explain.paths);
-	printf("time %.1f s, peak memory %.1f MB\n", r->seconds, (double)r->peak_rss_kb / 1024.0);
+	printf("time %.1f s (CPU %.1f s), peak memory %.1f MB\n", r->seconds, r->cpu_seconds,
+		(double)r->peak_rss_kb / 1024.0);
 }
 
 int kgr_cmd_eval(int argc, char **argv)

@@ -690,12 +690,15 @@ int kgr_eval_run(kgr_eval_result **out, const kgr_store *store, const kgr_eval_o
 	const kgr_interaction *all;
 	const kgr_id *items;
 	size_t n_all, i, j, n_items;
-	double t0 = now();
+	double t0 = now(), cpu0;
 	char best_params[256];
 	struct rusage ru;
 	int error;
 
 	*out = NULL;
+	getrusage(RUSAGE_SELF, &ru);
+	cpu0 = (double)ru.ru_utime.tv_sec + (double)ru.ru_utime.tv_usec * 1e-6 +
+		(double)ru.ru_stime.tv_sec + (double)ru.ru_stime.tv_usec * 1e-6;
 	memset(&h, 0, sizeof(h));
 	h.opts = opts;
 	h.ctx.opts = opts;
@@ -847,6 +850,8 @@ int kgr_eval_run(kgr_eval_result **out, const kgr_store *store, const kgr_eval_o
 	res->seconds = now() - t0;
 	getrusage(RUSAGE_SELF, &ru);
 	res->peak_rss_kb = ru.ru_maxrss;
+	res->cpu_seconds = (double)ru.ru_utime.tv_sec + (double)ru.ru_utime.tv_usec * 1e-6 +
+		(double)ru.ru_stime.tv_sec + (double)ru.ru_stime.tv_usec * 1e-6 - cpu0;
 	*out = res;
 	res = NULL;
 	error = 0;

@@ -82,6 +82,7 @@ int kgr_eval_result_json(char **out, const kgr_eval_result *r)
 			cJSON_AddNumberToObject(e, "hub_degree", r->explain.hub_degree);
 	}
 	ok = ok && cJSON_AddNumberToObject(root, "seconds", r->seconds);
+	ok = ok && cJSON_AddNumberToObject(root, "cpu_seconds", r->cpu_seconds);
 	ok = ok && cJSON_AddNumberToObject(root, "peak_rss_mb", (double)r->peak_rss_kb / 1024.0);
 	if (ok)
 		*out = cJSON_Print(root);

@@ -188,7 +188,8 @@ typedef struct {
 	kgr_eval_metrics valid;    /**< validation phase (with the chosen parameters) */
 	kgr_eval_metrics test;     /**< the reported figures */
 	kgr_eval_explain explain;
-	double seconds;            /**< whole run */
+	double seconds;            /**< whole run, wall clock */
+	double cpu_seconds;        /**< whole run, CPU time of the process (user + system) */
 	long peak_rss_kb;          /**< peak resident memory of the process */
 } kgr_eval_result;
 
