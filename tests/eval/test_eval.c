@@ -313,6 +313,42 @@ START_TEST(no_leak_itemknn)
 }
 END_TEST
 
+#if defined(__has_include)
+#if __has_include("retrieval/internal.h")
+#define HAVE_RETRIEVAL 1
+#endif
+#endif
+
+#ifdef HAVE_RETRIEVAL
+START_TEST(no_leak_graph)
+{
+	check_no_leak("graph", KGR_EVAL_LOO);
+	check_no_leak("graph-nokg", KGR_EVAL_LOO);
+	check_no_leak("graph-open", KGR_EVAL_SAMPLED);
+}
+END_TEST
+
+/* The graph ranker explains what it returns: fidelity 1, paths of 1 .. 4 real edges. */
+START_TEST(graph_explains)
+{
+	kgr_store *s = tiny_store();
+	kgr_eval_options o = KGR_EVAL_OPTIONS_INIT;
+	kgr_eval_result *r;
+	o.ranker = "graph";
+	r = run(s, &o);
+	ck_assert_int_eq(r->explain.measured, 1);
+	ck_assert_uint_gt(r->explain.items, 0);
+	ck_assert_uint_ge(r->explain.paths, r->explain.items);
+	ck_assert_double_eq_tol(r->explain.fidelity, 1.0, EPS);
+	ck_assert(r->explain.mean_path_length >= 1 && r->explain.mean_path_length <= 4);
+	ck_assert_uint_ge(r->explain.patterns, 1);
+	ck_assert(r->explain.hub_share >= 0 && r->explain.hub_share <= 1);
+	kgr_eval_result_free(r);
+	kgr_store_free(s);
+}
+END_TEST
+#endif
+
 /* ---------------------------------------------------------------- end to end */
 
 /* Popularity on the tiny store, by hand. Test-phase fit (training + validation events),
@@ -643,6 +679,10 @@ static Suite *eval_suite(void)
 	tcase_add_test(sp, split_action_filter);
 	tcase_add_test(h, no_leak_pop);
 	tcase_add_test(h, no_leak_itemknn);
+#ifdef HAVE_RETRIEVAL
+	tcase_add_test(h, no_leak_graph);
+	tcase_add_test(h, graph_explains);
+#endif
 	tcase_add_test(h, pop_by_hand);
 	tcase_add_test(h, sampled_file_by_hand);
 	tcase_add_test(h, deterministic_with_seed);
