@@ -26,16 +26,17 @@ demo: build
 check: build
 	cd $(BUILD) && ctest --output-on-failure -j2
 	$(MAKE) check-asan
+	$(MAKE) check-valgrind
 
 # The unit and integration suites again under AddressSanitizer and UBSan.
 check-asan: deps
 	cmake -S . -B $(BUILD)-asan -DCMAKE_BUILD_TYPE=Debug -DKGR_SANITIZE=ON -DKGR_WERROR=$(WERROR) $(CMAKE_FLAGS)
 	cmake --build $(BUILD)-asan -j2
-	cd $(BUILD)-asan && ASAN_OPTIONS=detect_leaks=1 ctest --output-on-failure -j2
+	cd $(BUILD)-asan && ASAN_OPTIONS=detect_leaks=1 LSAN_OPTIONS=suppressions=$(CURDIR)/tests/sanitizers/lsan.supp ctest --output-on-failure -j2
 
-# The unit suites under valgrind (slow; not part of check).
+# The unit suites under valgrind memcheck.
 check-valgrind: build
-	cd $(BUILD) && CK_FORK=no ctest -L unit -T memcheck --output-on-failure
+	sh scripts/check-valgrind.sh $(BUILD)
 
 install: build
 	cmake --install $(BUILD)

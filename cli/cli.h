@@ -19,6 +19,11 @@ int kgr_cli_usage(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 KGR_CLI_DECLARE(load);
 KGR_CLI_DECLARE(stats);
 KGR_CLI_DECLARE(export);
+KGR_CLI_DECLARE(query);
+KGR_CLI_DECLARE(recommend);
+KGR_CLI_DECLARE(similar);
+KGR_CLI_DECLARE(explain);
+KGR_CLI_DECLARE(train);
 KGR_CLI_DECLARE(eval);
 
 #endif

@@ -18,6 +18,7 @@ static const char usage[] =
 	"  --skip-bad-rows      skip (and count) malformed interaction rows instead of failing\n"
 	"  --no-ontology        do not add the kgrec vocabulary to the store\n"
 	"  -o, --output STORE   snapshot file to write (replaced atomically)\n"
+	"  --timings            print the time of parsing, indexing and writing\n"
 	"  -q, --quiet          no progress bar\n";
 
 typedef struct {
@@ -52,7 +53,8 @@ int kgr_cmd_load(int argc, char **argv)
 	const char *out = NULL, *format = NULL, *base = NULL, **files, **logs;
 	size_t n_files = 0, n_logs = 0, i, skipped_total = 0;
 	kgr_interaction_options io = KGR_INTERACTION_OPTIONS_INIT;
-	int with_ontology = 1, quiet = 0, rc = 1;
+	int with_ontology = 1, quiet = 0, rc = 1, timings = 0;
+	struct timespec tp, tf, ts;
 	kgr_store *store = NULL;
 	kgr_store_stats st;
 	progress prog = { 0 };
@@ -88,6 +90,8 @@ int kgr_cmd_load(int argc, char **argv)
 			io.skip_bad_rows = 1;
 		} else if (!strcmp(a, "--no-ontology")) {
 			with_ontology = 0;
+		} else if (!strcmp(a, "--timings")) {
+			timings = 1;
 		} else if (!strcmp(a, "-q") || !strcmp(a, "--quiet")) {
 			quiet = 1;
 		} else if (a[0] == '-' && a[1]) {
@@ -141,15 +145,23 @@ int kgr_cmd_load(int argc, char **argv)
 			fprintf(stderr, "kgrec: %s: skipped %zu malformed rows\n", logs[i], skipped);
 		skipped_total += skipped;
 	}
+	clock_gettime(CLOCK_MONOTONIC, &tp);
 	if (kgr_store_finalize(store) < 0) {
 		rc = kgr_cli_fail("load");
 		goto done;
 	}
+	clock_gettime(CLOCK_MONOTONIC, &tf);
 	if (kgr_store_save(store, out) < 0) {
 		rc = kgr_cli_fail("load");
 		goto done;
 	}
 	clock_gettime(CLOCK_MONOTONIC, &t1);
+	ts = t1;
+	if (timings)
+		fprintf(stderr, "timings: parse %.3f s, finalize %.3f s, save %.3f s\n",
+			(tp.tv_sec - t0.tv_sec) + (tp.tv_nsec - t0.tv_nsec) / 1e9,
+			(tf.tv_sec - tp.tv_sec) + (tf.tv_nsec - tp.tv_nsec) / 1e9,
+			(ts.tv_sec - tf.tv_sec) + (ts.tv_nsec - tf.tv_nsec) / 1e9);
 	kgr_store_get_stats(store, &st);
 	if (!quiet)
 		fprintf(stderr, "%s: %zu triples (%zu inferred), %zu terms, %zu users, %zu items, %zu interactions%s in %.2f s\n",

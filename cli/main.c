@@ -18,6 +18,11 @@ static const kgr_cli_command commands[] = {
 	{ "load", kgr_cmd_load, "parse RDF files and interaction logs into a snapshot" },
 	{ "stats", kgr_cmd_stats, "counts: triples, terms, predicates, classes, users, items" },
 	{ "export", kgr_cmd_export, "write a snapshot back out as Turtle, N-Triples or N-Quads" },
+	{ "query", kgr_cmd_query, "run a SPARQL query on a snapshot" },
+	{ "recommend", kgr_cmd_recommend, "recommend items for a user, with evidence paths" },
+	{ "similar", kgr_cmd_similar, "items related to an item, with evidence paths" },
+	{ "explain", kgr_cmd_explain, "the paths from a user's history to an item" },
+	{ "train", kgr_cmd_train, "fit the graph ranker's weights on held-back interactions" },
 	{ "eval", kgr_cmd_eval, "offline evaluation: protocols, metrics, baselines" },
 	{ "version", cmd_version, "print the version" },
 };

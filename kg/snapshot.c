@@ -50,7 +50,7 @@ static size_t store_sections(const kgr_store *s, section *sec, char **extra_blob
 	ADD(SEC_KINDS, s->kinds, nt, 1);
 	ADD(SEC_HASHES, s->hashes, nt, sizeof(uint32_t));
 	ADD(SEC_BLOB, s->blob, s->blob_len, 1);
-	ADD(SEC_TABLE, s->table, s->table_cap, sizeof(uint32_t));
+	ADD(SEC_TABLE, s->table, s->table_cap, sizeof(uint64_t));
 	ADD(SEC_QUADS, s->quads, s->n_quads, sizeof(kgr_quad));
 	ADD(SEC_POS, s->pos, s->n_quads, sizeof(uint32_t));
 	ADD(SEC_OSP, s->osp, s->n_quads, sizeof(uint32_t));
@@ -313,8 +313,8 @@ int kgr_store_open(kgr_store **out, const char *path)
 	s->hashes = (uint32_t *)ptr[SEC_HASHES];
 	s->blob = (char *)ptr[SEC_BLOB];
 	s->blob_len = len[SEC_BLOB];
-	s->table = (uint32_t *)ptr[SEC_TABLE];
-	s->table_cap = len[SEC_TABLE] / sizeof(uint32_t);
+	s->table = (uint64_t *)ptr[SEC_TABLE];
+	s->table_cap = len[SEC_TABLE] / sizeof(uint64_t);
 	s->quads = (kgr_quad *)ptr[SEC_QUADS];
 	s->n_quads = len[SEC_QUADS] / sizeof(kgr_quad);
 	s->pos = (uint32_t *)ptr[SEC_POS];

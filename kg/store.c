@@ -91,7 +91,7 @@ static int term_equals(const kgr_store *s, kgr_id id, kgr_term_kind kind, const 
 	const char *lang, size_t lang_len, kgr_id datatype)
 {
 	const kgr__term *t = &s->terms[id];
-	if (s->kinds[id] != kind || t->len != len || memcmp(s->blob + t->off, val, len) != 0)
+	if (t->len != len || memcmp(s->blob + t->off, val, len) != 0 || s->kinds[id] != kind)
 		return 0;
 	if (kind != KGR_TERM_LITERAL)
 		return 1;
@@ -110,17 +110,27 @@ static void table_insert(uint32_t *table, size_t cap, uint32_t hash, kgr_id id)
 	table[i] = id;
 }
 
+/* The term table keeps the hash beside the id so a probe touches one cache line until the
+ * final comparison with the term's bytes. */
+static void table64_insert(uint64_t *table, size_t cap, uint32_t hash, kgr_id id)
+{
+	size_t mask = cap - 1, i = hash & mask;
+	while (table[i])
+		i = (i + 1) & mask;
+	table[i] = (uint64_t)hash << 32 | id;
+}
+
 int kgr__rebuild_table(kgr_store *s)
 {
 	size_t cap = 1024, id;
-	uint32_t *t;
+	uint64_t *t;
 	while (cap < (s->n_terms + 1) * 2)
 		cap *= 2;
 	t = calloc(cap, sizeof(*t));
 	if (!t)
 		return kgr__error_set(KGR_ENOMEM, "out of memory (term table of %zu slots)", cap);
 	for (id = 1; id <= s->n_terms; id++)
-		table_insert(t, cap, s->hashes[id], (kgr_id)id);
+		table64_insert(t, cap, s->hashes[id], (kgr_id)id);
 	if (!s->snap)
 		free(s->table);
 	s->table = t;
@@ -137,12 +147,22 @@ kgr_id kgr__find(const kgr_store *s, kgr_term_kind kind, const char *val, size_t
 		return 0;
 	mask = s->table_cap - 1;
 	for (i = h & mask; s->table[i]; i = (i + 1) & mask) {
-		kgr_id id = s->table[i];
-		if (s->hashes[id] == h && term_equals(s, id, kind, val, len, lang, lang_len, datatype))
-			return id;
+		uint64_t e = s->table[i];
+		if ((uint32_t)(e >> 32) == h &&
+			term_equals(s, (kgr_id)e, kind, val, len, lang, lang_len, datatype))
+			return (kgr_id)e;
 	}
 	return 0;
 }
+
+#define RECENT_SLOTS 8192
+#define RECENT_BYTES 52
+
+struct kgr__recent {
+	uint32_t hash, id;
+	uint32_t len, kind;
+	char bytes[RECENT_BYTES];
+};
 
 kgr_id kgr__intern(kgr_store *s, kgr_term_kind kind, const char *val, size_t len, const char *lang,
 	size_t lang_len, kgr_id datatype)
@@ -150,12 +170,32 @@ kgr_id kgr__intern(kgr_store *s, kgr_term_kind kind, const char *val, size_t len
 	uint32_t h = term_hash(kind, val, len, lang, lang_len, datatype);
 	size_t mask = s->table_cap - 1, i, need;
 	kgr_id id;
+	struct kgr__recent *r = NULL;
 
-	for (i = h & mask; s->table[i]; i = (i + 1) & mask) {
-		id = s->table[i];
-		if (s->hashes[id] == h && term_equals(s, id, kind, val, len, lang, lang_len, datatype))
-			return id;
+	if (len <= RECENT_BYTES && !lang_len && !datatype) {
+		if (!s->recent)
+			s->recent = calloc(RECENT_SLOTS, sizeof(*s->recent));
+		if (s->recent) {
+			r = &s->recent[(h ^ (h >> 13)) & (RECENT_SLOTS - 1)];
+			if (r->id && r->hash == h && r->len == len && r->kind == (uint32_t)kind &&
+				!memcmp(r->bytes, val, len))
+				return r->id;
+		}
 	}
+	id = kgr__find(s, kind, val, len, lang, lang_len, datatype);
+	if (id) {
+		if (r) {
+			r->hash = h;
+			r->id = id;
+			r->len = (uint32_t)len;
+			r->kind = (uint32_t)kind;
+			memcpy(r->bytes, val, len);
+		}
+		return id;
+	}
+
+	(void)mask;
+	(void)i;
 	if (s->n_terms + 1 >= 0x7fffffffu) {
 		kgr__error_set(KGR_ENOMEM, "too many terms (limit 2^31)");
 		return 0;
@@ -176,6 +216,12 @@ kgr_id kgr__intern(kgr_store *s, kgr_term_kind kind, const char *val, size_t len
 		if (!hs)
 			goto nomem;
 		s->hashes = hs;
+		if (!s->cap_terms) {
+			/* id 0 is never a term, but it is written with the arrays */
+			memset(&s->terms[0], 0, sizeof(s->terms[0]));
+			s->kinds[0] = 0;
+			s->hashes[0] = 0;
+		}
 		s->cap_terms = cap;
 	}
 	need = len + 1 + (lang_len ? lang_len + 1 : 0);
@@ -203,7 +249,14 @@ kgr_id kgr__intern(kgr_store *s, kgr_term_kind kind, const char *val, size_t len
 		s->blob[s->blob_len + len + 1 + lang_len] = '\0';
 	}
 	s->blob_len += need;
-	table_insert(s->table, s->table_cap, h, id);
+	table64_insert(s->table, s->table_cap, h, id);
+	if (r) {
+		r->hash = h;
+		r->id = id;
+		r->len = (uint32_t)len;
+		r->kind = (uint32_t)kind;
+		memcpy(r->bytes, val, len);
+	}
 	if ((s->n_terms + 1) * 2 > s->table_cap && kgr__rebuild_table(s) < 0)
 		return 0;
 	return id;
@@ -238,6 +291,8 @@ int kgr__add_quad(kgr_store *s, kgr_id subj, kgr_id pred, kgr_id obj, kgr_id gra
 void kgr__rollback(kgr_store *s, size_t n_terms, size_t n_quads, size_t blob_len)
 {
 	s->n_quads = n_quads;
+	if (s->recent)
+		memset(s->recent, 0, RECENT_SLOTS * sizeof(*s->recent));
 	if (s->n_terms != n_terms) {
 		s->n_terms = n_terms;
 		s->blob_len = blob_len;
@@ -345,6 +400,7 @@ void kgr_store_free(kgr_store *s)
 		free(s->snap);
 	}
 	free(s->prefix_ptrs);
+	free(s->recent);
 	for (i = 0; i < s->extra.n; i++)
 		free(s->extra.values[i]);
 	free(s->extra.values);
@@ -978,6 +1034,8 @@ int kgr_store_finalize(kgr_store *s)
 
 	if (s->finalized)
 		return kgr__error_set(KGR_EINVALID, "store is already finalized");
+	free(s->recent);
+	s->recent = NULL;
 	if ((error = sort_quads(s->quads, s->n_quads)) < 0)
 		return error;
 	s->n_quads = dedupe(s->quads, s->n_quads);

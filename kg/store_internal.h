@@ -68,7 +68,7 @@ struct kgr_store {
 	size_t n_terms, cap_terms;
 	char *blob;
 	size_t blob_len, blob_cap;
-	uint32_t *table; /* open addressing, 0 = empty */
+	uint64_t *table; /* open addressing: hash << 32 | id, 0 = empty */
 	size_t table_cap;  /* power of two */
 
 	/* quads: loading phase appends; finalize sorts (s,p,o,g) */
@@ -111,6 +111,11 @@ struct kgr_store {
 		size_t table_cap;
 	} extra;
 	pthread_mutex_t extra_lock;
+
+	/* loading: a cache of recently interned short terms, bytes inline, so that terms that
+	 * repeat (predicates, classes, brands, the subject of consecutive lines) are found without
+	 * touching the big table or the blob */
+	struct kgr__recent *recent;
 
 	/* loading */
 	kgr_progress_cb progress;

@@ -93,6 +93,45 @@ int kgr_weights_load(kgr_weights *out, const char *path);
 /** @brief Write weights as JSON. KGR_EIO. */
 int kgr_weights_save(const kgr_weights *w, const char *path);
 
+/** Options of kgr_weights_train(). */
+typedef struct {
+	unsigned int version;
+	uint64_t seed;          /**< sampling and shuffling; same seed, same weights */
+	size_t max_users;       /**< users sampled for training (0: every user with >= 2 events) */
+	size_t n_candidates;    /**< candidates per user */
+	size_t negatives;       /**< negatives sampled per held-back item */
+	int epochs;
+	double learning_rate;
+	double l2;
+	const char *config_path; /**< relation configuration for the graph view, or NULL */
+} kgr_train_options;
+
+#define KGR_TRAIN_OPTIONS_VERSION 1
+#define KGR_TRAIN_OPTIONS_INIT { KGR_TRAIN_OPTIONS_VERSION, 42, 2000, 100, 20, 30, 0.05, 1e-4, NULL }
+
+/** What kgr_weights_train() did. */
+typedef struct {
+	size_t users;           /**< users with a held-back interaction that were sampled */
+	size_t positives;       /**< held-back items found among the candidates */
+	size_t pairs;           /**< (positive, negative) training pairs */
+	double loss_before;     /**< mean pairwise logistic loss with the default weights */
+	double loss_after;      /**< ... with the fitted weights */
+	double hits_before;     /**< share of sampled users whose held-back item ranks in the top 10 */
+	double hits_after;
+} kgr_train_report;
+
+/**
+ * @brief Fit the graph ranker's weights on held-back last interactions: each user's last
+ *        interaction is removed, the graph view is built on the rest, and a pairwise logistic
+ *        loss (held-back item above the other candidates) is minimised by stochastic gradient
+ *        descent starting from the defaults. Deterministic for a given seed.
+ * @param[out] out the weights. @param[out] report when set, receives the figures.
+ * @return 0; KGR_EINVALID (bad options, or no user with two interactions); KGR_ENOMEM;
+ *         the codes of kgr_graph_new().
+ */
+int kgr_weights_train(kgr_weights *out, const kgr_store *store, const kgr_train_options *opts,
+	kgr_train_report *report);
+
 /** Options of kgr_recommend(). */
 typedef struct {
 	unsigned int version;

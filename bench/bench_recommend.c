@@ -1,0 +1,324 @@
+/* Graph retrieval benchmark: open a snapshot, build the graph view (time, memory), run
+ * kgr_recommend() with explanations for random users (latency percentiles), and compare
+ * igraph's full PRPACK personalized PageRank with the forward-push approximation (latency
+ * and top-20 overlap).
+ *
+ * usage: bench_recommend STORE [--users N] [--seed S] [--ppr N] [-k K] [--candidates N]
+ *                              [--threads T] */
+#include <math.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "kgrec/retrieval.h"
+#include "retrieval/internal.h"
+
+static double now_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
+}
+
+/* Resident set size and its peak, in MB, from /proc/self/status. */
+static void rss_mb(double *rss, double *peak)
+{
+	FILE *f = fopen("/proc/self/status", "r");
+	char line[256];
+	*rss = *peak = 0;
+	if (!f)
+		return;
+	while (fgets(line, sizeof(line), f)) {
+		if (!strncmp(line, "VmRSS:", 6))
+			*rss = atof(line + 6) / 1024.0;
+		else if (!strncmp(line, "VmHWM:", 6))
+			*peak = atof(line + 6) / 1024.0;
+	}
+	fclose(f);
+}
+
+static uint64_t rng_state = 42;
+static uint64_t rng(void)
+{
+	uint64_t x = rng_state;
+	x ^= x >> 12;
+	x ^= x << 25;
+	x ^= x >> 27;
+	rng_state = x;
+	return x * 0x2545F4914F6CDD1Dull;
+}
+
+static int cmp_double(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+	return x < y ? -1 : x > y;
+}
+
+static double pct(const double *sorted, size_t n, double p)
+{
+	size_t i = (size_t)ceil(p / 100.0 * (double)n);
+	if (i == 0)
+		i = 1;
+	return sorted[i - 1];
+}
+
+typedef struct {
+	const kgr_graph *g;
+	const kgr_id *users;
+	size_t n;
+	kgr_rec_options o;
+	double *lat;
+	size_t results, paths, failures;
+} worker;
+
+static void *run_worker(void *p)
+{
+	worker *w = p;
+	size_t i, j;
+	for (i = 0; i < w->n; i++) {
+		kgr_recs *r = NULL;
+		double t0 = now_ms();
+		if (kgr_recommend(&r, w->g, w->users[i], &w->o) < 0) {
+			w->failures++;
+			continue;
+		}
+		w->lat[i] = now_ms() - t0;
+		w->results += r->n;
+		for (j = 0; j < r->n; j++)
+			w->paths += r->items[j].n_paths ? 1 : 0;
+		kgr_recs_free(r);
+	}
+	return NULL;
+}
+
+typedef struct {
+	uint32_t node;
+	double v;
+} scored;
+
+static int cmp_scored(const void *a, const void *b)
+{
+	const scored *x = a, *y = b;
+	if (x->v != y->v)
+		return x->v > y->v ? -1 : 1;
+	return x->node < y->node ? -1 : (x->node > y->node);
+}
+
+/* The PageRank seeds of a user as kgr_recommend() forms them: up to 20 most recent distinct
+ * items, weighted by action and recency. */
+static size_t user_seeds(const kgr_graph *g, uint32_t u, uint32_t *seeds, double *w)
+{
+	uint32_t a = g->hist_off[u], b = a + g->hist_len[u], k;
+	size_t n = 0, i;
+	int64_t ref = b > a ? g->ints[b - 1].time : 0;
+	for (k = b; k > a && n < 20; k--) {
+		uint32_t it = g->int_inode[k - 1];
+		for (i = 0; i < n; i++)
+			if (seeds[i] == it)
+				break;
+		if (i < n)
+			continue;
+		seeds[n] = it;
+		w[n] = g->int_w[k - 1] * exp2(-(double)(ref - g->ints[k - 1].time) / g->half_life);
+		n++;
+	}
+	return n;
+}
+
+static size_t top_items(const kgr_graph *g, const double *val, const uint32_t *nodes, size_t n,
+	const uint32_t *seeds, size_t n_seeds, scored *out, size_t k)
+{
+	size_t i, m = 0, j;
+	scored *all = malloc((n + 1) * sizeof(scored));
+	for (i = 0; i < n; i++) {
+		uint32_t node = nodes ? nodes[i] : (uint32_t)i;
+		if (!(g->flags[node] & KGR__NODE_ITEM) || val[i] <= 0)
+			continue;
+		for (j = 0; j < n_seeds; j++)
+			if (seeds[j] == node)
+				break;
+		if (j < n_seeds)
+			continue;
+		all[m].node = node;
+		all[m].v = val[i];
+		m++;
+	}
+	qsort(all, m, sizeof(scored), cmp_scored);
+	if (m > k)
+		m = k;
+	memcpy(out, all, m * sizeof(scored));
+	free(all);
+	return m;
+}
+
+int main(int argc, char **argv)
+{
+	const char *path = NULL;
+	size_t n_users = 1000, n_ppr = 20, i, j, n_all, threads = 1;
+	kgr_rec_options o = KGR_REC_OPTIONS_INIT;
+	kgr_store *store = NULL;
+	kgr_graph *g = NULL;
+	const kgr_id *all;
+	kgr_id *users;
+	double t0, t_open, t_graph, rss0, rss1, peak, *lat;
+	worker *wk;
+	pthread_t *tid;
+	size_t results = 0, with_path = 0, failures = 0;
+
+	for (i = 1; i < (size_t)argc; i++) {
+		if (!strcmp(argv[i], "--users") && i + 1 < (size_t)argc)
+			n_users = strtoul(argv[++i], NULL, 10);
+		else if (!strcmp(argv[i], "--seed") && i + 1 < (size_t)argc)
+			rng_state = strtoull(argv[++i], NULL, 10) | 1;
+		else if (!strcmp(argv[i], "--ppr") && i + 1 < (size_t)argc)
+			n_ppr = strtoul(argv[++i], NULL, 10);
+		else if (!strcmp(argv[i], "-k") && i + 1 < (size_t)argc)
+			o.k = strtoul(argv[++i], NULL, 10);
+		else if (!strcmp(argv[i], "--candidates") && i + 1 < (size_t)argc)
+			o.n_candidates = strtoul(argv[++i], NULL, 10);
+		else if (!strcmp(argv[i], "--generators") && i + 1 < (size_t)argc)
+			o.generators = (unsigned)strtoul(argv[++i], NULL, 0);
+		else if (!strcmp(argv[i], "--ppr-eps") && i + 1 < (size_t)argc)
+			kgr__ppr_eps = strtod(argv[++i], NULL);
+		else if (!strcmp(argv[i], "--threads") && i + 1 < (size_t)argc)
+			threads = strtoul(argv[++i], NULL, 10);
+		else
+			path = argv[i];
+	}
+	if (!path || !threads) {
+		fprintf(stderr, "usage: bench_recommend STORE [--users N] [--seed S] [--ppr N] [-k K] "
+				"[--candidates N] [--threads T]\n");
+		return 2;
+	}
+	kgr_init();
+	t0 = now_ms();
+	if (kgr_store_open(&store, path) < 0) {
+		fprintf(stderr, "bench: %s\n", kgr_error_last());
+		return 1;
+	}
+	t_open = now_ms() - t0;
+	rss_mb(&rss0, &peak);
+	t0 = now_ms();
+	if (kgr_graph_new(&g, store, NULL) < 0) {
+		fprintf(stderr, "bench: graph: %s\n", kgr_error_last());
+		return 1;
+	}
+	t_graph = now_ms() - t0;
+	rss_mb(&rss1, &peak);
+	printf("store %s: %zu quads, %zu users, %zu items; open %.0f ms, RSS %.0f MB\n", path,
+		kgr_store_quad_count(store), (size_t)0 + (kgr_store_users(store, &n_all), n_all),
+		(kgr_store_items(store, &j), j), t_open, rss0);
+	printf("graph view: %u nodes, %zu catalog edges, %zu interactions, %zu relations, %zu words; "
+	       "build %.0f ms, +%.0f MB RSS (peak %.0f MB)\n",
+		g->n_nodes, g->n_cat_edges, g->n_ints, g->n_rels, kgr__text_tokens(g), t_graph, rss1 - rss0,
+		peak);
+
+	all = kgr_store_users(store, &n_all);
+	if (!n_all) {
+		fprintf(stderr, "bench: the store has no users\n");
+		return 1;
+	}
+	users = malloc(n_users * sizeof(kgr_id));
+	lat = calloc(n_users, sizeof(double));
+	for (i = 0; i < n_users; i++)
+		users[i] = all[rng() % n_all];
+	o.explain = 1;
+	/* warm-up: page in the snapshot and the scratch */
+	for (i = 0; i < 20 && i < n_users; i++) {
+		kgr_recs *r = NULL;
+		if (kgr_recommend(&r, g, users[i], &o) == 0)
+			kgr_recs_free(r);
+	}
+	wk = calloc(threads, sizeof(worker));
+	tid = calloc(threads, sizeof(pthread_t));
+	t0 = now_ms();
+	for (i = 0; i < threads; i++) {
+		size_t a = n_users * i / threads, b = n_users * (i + 1) / threads;
+		wk[i].g = g;
+		wk[i].users = users + a;
+		wk[i].n = b - a;
+		wk[i].o = o;
+		wk[i].lat = lat + a;
+		pthread_create(&tid[i], NULL, run_worker, &wk[i]);
+	}
+	for (i = 0; i < threads; i++) {
+		pthread_join(tid[i], NULL);
+		results += wk[i].results;
+		with_path += wk[i].paths;
+		failures += wk[i].failures;
+	}
+	t0 = now_ms() - t0;
+	qsort(lat, n_users, sizeof(double), cmp_double);
+	{
+		double sum = 0;
+		for (i = 0; i < n_users; i++)
+			sum += lat[i];
+		printf("kgr_recommend k=%zu candidates=%zu explain, %zu users, %zu thread(s): "
+		       "p50 %.3f ms, p90 %.3f ms, p99 %.3f ms, max %.3f ms, mean %.3f ms; "
+		       "%.0f requests/s; %.1f items per list, %.1f%% with an evidence path; %zu failures\n",
+			o.k, o.n_candidates, n_users, threads, pct(lat, n_users, 50), pct(lat, n_users, 90),
+			pct(lat, n_users, 99), lat[n_users - 1], sum / (double)n_users,
+			(double)n_users / (t0 / 1000.0), (double)results / (double)n_users,
+			results ? 100.0 * (double)with_path / (double)results : 0.0, failures);
+	}
+
+	/* PRPACK vs push on the same seeds */
+	if (n_ppr) {
+		double *exact = malloc(g->n_nodes * sizeof(double)), t_exact = 0, t_push = 0, overlap = 0;
+		double *pv = NULL;
+		uint32_t seeds[20];
+		double w[20];
+		scored te[20], tp[300];
+		double recall = 0;
+		size_t done = 0;
+		kgr__scratch *sc = kgr__scratch_get(g->n_nodes);
+		for (i = 0; i < n_ppr * 10 && done < n_ppr; i++) {
+			uint32_t u = kgr__node_of(g, all[rng() % n_all]);
+			size_t ns = user_seeds(g, u, seeds, w), ne, np, a, b, same = 0;
+			kgr__map *P = &sc->maps[KGR__MAP_P];
+			if (!ns)
+				continue;
+			t0 = now_ms();
+			if (kgr__graph_ppr_exact(g, seeds, w, ns, 0.85, exact) < 0) {
+				fprintf(stderr, "bench: PRPACK: %s\n", kgr_error_last());
+				break;
+			}
+			t_exact += now_ms() - t0;
+			kgr__scratch_reset(sc);
+			t0 = now_ms();
+			kgr__ppr_push(g, sc, seeds, w, ns, 0.15, kgr__ppr_eps, 0);
+			t_push += now_ms() - t0;
+			free(pv);
+			pv = malloc((P->n + 1) * sizeof(double));
+			memcpy(pv, P->vals, P->n * sizeof(double));
+			ne = top_items(g, exact, NULL, g->n_nodes, seeds, ns, te, 20);
+			np = top_items(g, pv, P->keys, P->n, seeds, ns, tp, 300);
+			for (a = 0; a < ne; a++)
+				for (b = 0; b < np && b < 20; b++)
+					if (te[a].node == tp[b].node)
+						same++;
+			overlap += ne ? (double)same / (double)ne : 1.0;
+			for (same = 0, a = 0; a < ne; a++)
+				for (b = 0; b < np; b++)
+					if (te[a].node == tp[b].node)
+						same++;
+			recall += ne ? (double)same / (double)ne : 1.0;
+			done++;
+		}
+		if (done)
+			printf("personalized PageRank, %zu users: PRPACK (igraph) %.1f ms per call, push (eps %g) "
+			       "%.3f ms per call; top-20 item overlap %.1f%%; exact top 20 among the push's top 300 (the candidates it proposes) %.1f%%\n",
+				done, t_exact / (double)done, kgr__ppr_eps, t_push / (double)done, 100 * overlap / (double)done, 100 * recall / (double)done);
+		free(pv);
+		free(exact);
+	}
+	free(users);
+	free(lat);
+	free(wk);
+	free(tid);
+	kgr_graph_free(g);
+	kgr_store_free(store);
+	return 0;
+}

@@ -1,0 +1,84 @@
+#include "cli/cli.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli/recs_output.h"
+#include "kgrec/retrieval.h"
+
+static const char usage[] =
+	"usage: kgrec explain STORE --user USER --item ITEM [--hops N] [--format text|json|dot]\n"
+	"                     [--config FILE]\n"
+	"  The evidence paths (at most N hops, 1..3, default 3) from the user's history to ITEM.\n";
+
+int kgr_cmd_explain(int argc, char **argv)
+{
+	const char *path = NULL, *user_text = NULL, *item_text = NULL, *config = NULL;
+	kgr_graph_options go = KGR_GRAPH_OPTIONS_INIT;
+	kgr_out_format fmt = KGR_OUT_TEXT;
+	kgr_store *store = NULL;
+	kgr_graph *graph = NULL;
+	kgr_recs *recs = NULL;
+	kgr_id user, item;
+	char title[800];
+	long long hops = 3;
+	int i, rc = 1;
+
+	for (i = 1; i < argc; i++) {
+		const char *a = argv[i];
+		int more = i + 1 < argc;
+		if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
+			fputs(usage, stdout);
+			return 0;
+		} else if (!strcmp(a, "--user") && more) {
+			user_text = argv[++i];
+		} else if (!strcmp(a, "--item") && more) {
+			item_text = argv[++i];
+		} else if (!strcmp(a, "--hops") && more) {
+			if (kgr_cli_int("--hops", argv[++i], 1, 3, &hops) < 0)
+				return 2;
+		} else if (!strcmp(a, "--format") && more) {
+			int f = kgr_cli_format(argv[++i]);
+			if (f < 0)
+				return kgr_cli_usage("explain: unknown format '%s' (json, text or dot)", argv[i]);
+			fmt = (kgr_out_format)f;
+		} else if (!strcmp(a, "--config") && more) {
+			config = argv[++i];
+		} else if (a[0] == '-' && a[1]) {
+			return kgr_cli_usage("explain: unknown option or missing value '%s'", a);
+		} else if (!path) {
+			path = a;
+		} else
+			return kgr_cli_usage("explain: unexpected argument '%s'", a);
+	}
+	if (!path || !user_text || !item_text)
+		return kgr_cli_usage("explain: need STORE, --user USER and --item ITEM");
+	if (kgr_store_open(&store, path) < 0)
+		return kgr_cli_fail("explain");
+	if (!(user = kgr_store_resolve(store, user_text))) {
+		fprintf(stderr, "kgrec: explain: user '%s': no such user in %s\n", user_text, path);
+		goto done;
+	}
+	if (!(item = kgr_store_resolve(store, item_text))) {
+		fprintf(stderr, "kgrec: explain: item '%s': no such item in %s\n", item_text, path);
+		goto done;
+	}
+	go.config_path = config;
+	if (kgr_graph_new(&graph, store, &go) < 0) {
+		rc = kgr_cli_fail("explain: graph view");
+		goto done;
+	}
+	if (kgr_explain(&recs, graph, user, item, (int)hops) < 0) {
+		rc = kgr_cli_fail("explain");
+		goto done;
+	}
+	snprintf(title, sizeof(title), "Why %s for %s", kgr_store_label(store, item),
+		kgr_store_label(store, user));
+	kgr_cli_print_recs(stdout, graph, recs, fmt, title, NULL, 0);
+	rc = 0;
+done:
+	kgr_recs_free(recs);
+	kgr_graph_free(graph);
+	kgr_store_free(store);
+	return rc;
+}

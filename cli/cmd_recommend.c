@@ -1,0 +1,180 @@
+#include "cli/cli.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli/recs_output.h"
+#include "kgrec/retrieval.h"
+
+static const char usage[] =
+	"usage: kgrec recommend STORE --user USER [options]\n"
+	"  --user USER          IRI, prefixed name or local name (unknown: cold start)\n"
+	"  -k N                 items to return (1..1000, default 10)\n"
+	"  --candidates N       candidates scored before the cut to k (default 100)\n"
+	"  --format F           text (default), json or dot (the evidence subgraph)\n"
+	"  --explain            evidence paths and a rationale per item\n"
+	"  --exclude-seen       leave out items the user already has (default)\n"
+	"  --include-seen       keep them\n"
+	"  --at TIME            only history before TIME (epoch seconds or ISO-8601)\n"
+	"  --query TEXT         free-text wish, matched against labels and literals\n"
+	"  --seed ITEM          an item the user wants something like (repeatable)\n"
+	"  --exclude ITEM       an item never to return (repeatable)\n"
+	"  --require-path       only items with an evidence path\n"
+	"  --weights FILE       ranker weights written by 'kgrec train'\n"
+	"  --config FILE        relation configuration of the graph view (JSON)\n";
+
+int kgr_cmd_recommend(int argc, char **argv)
+{
+	const char *path = NULL, *user_text = NULL, *weights_path = NULL, *config = NULL;
+	kgr_rec_options ro = KGR_REC_OPTIONS_INIT;
+	kgr_graph_options go = KGR_GRAPH_OPTIONS_INIT;
+	kgr_out_format fmt = KGR_OUT_TEXT;
+	kgr_store *store = NULL;
+	kgr_graph *graph = NULL;
+	kgr_recs *recs = NULL;
+	kgr_weights w;
+	kgr_id user = 0, *seeds = NULL, *excl = NULL;
+	const char **seed_text = NULL, **excl_text = NULL;
+	size_t n_seed = 0, n_excl = 0, i, n_notes = 0;
+	char note_buf[600], title[600];
+	const char *notes[1];
+	long long v;
+	int rc = 2;
+
+	seed_text = calloc((size_t)argc + 1, sizeof(char *));
+	excl_text = calloc((size_t)argc + 1, sizeof(char *));
+	if (!seed_text || !excl_text)
+		goto done;
+	for (i = 1; i < (size_t)argc; i++) {
+		const char *a = argv[i];
+		int more = i + 1 < (size_t)argc;
+		if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
+			fputs(usage, stdout);
+			rc = 0;
+			goto done;
+		} else if (!strcmp(a, "--user") && more) {
+			user_text = argv[++i];
+		} else if ((!strcmp(a, "-k") || !strcmp(a, "--k")) && more) {
+			if (kgr_cli_int("-k", argv[++i], 1, KGR_MAX_K, &v) < 0)
+				goto done;
+			ro.k = (size_t)v;
+		} else if (!strcmp(a, "--candidates") && more) {
+			if (kgr_cli_int("--candidates", argv[++i], 1, 10000, &v) < 0)
+				goto done;
+			ro.n_candidates = (size_t)v;
+		} else if (!strcmp(a, "--format") && more) {
+			int f = kgr_cli_format(argv[++i]);
+			if (f < 0) {
+				kgr_cli_usage("recommend: unknown format '%s' (json, text or dot)", argv[i]);
+				goto done;
+			}
+			fmt = (kgr_out_format)f;
+		} else if (!strcmp(a, "--explain")) {
+			ro.explain = 1;
+		} else if (!strcmp(a, "--exclude-seen")) {
+			ro.exclude_seen = 1;
+		} else if (!strcmp(a, "--include-seen")) {
+			ro.exclude_seen = 0;
+		} else if (!strcmp(a, "--require-path")) {
+			ro.require_path = 1;
+		} else if (!strcmp(a, "--at") && more) {
+			if (kgr_cli_time(argv[++i], &ro.at) < 0) {
+				kgr_cli_usage("--at: '%s' is neither epoch seconds nor an ISO-8601 time", argv[i]);
+				goto done;
+			}
+		} else if (!strcmp(a, "--query") && more) {
+			ro.query = argv[++i];
+		} else if (!strcmp(a, "--seed") && more) {
+			seed_text[n_seed++] = argv[++i];
+		} else if (!strcmp(a, "--exclude") && more) {
+			excl_text[n_excl++] = argv[++i];
+		} else if (!strcmp(a, "--weights") && more) {
+			weights_path = argv[++i];
+		} else if (!strcmp(a, "--config") && more) {
+			config = argv[++i];
+		} else if (a[0] == '-' && a[1]) {
+			kgr_cli_usage("recommend: unknown option or missing value '%s'", a);
+			goto done;
+		} else if (!path) {
+			path = a;
+		} else {
+			kgr_cli_usage("recommend: unexpected argument '%s'", a);
+			goto done;
+		}
+	}
+	if (!path) {
+		kgr_cli_usage("recommend: missing STORE");
+		goto done;
+	}
+	if (!user_text && !n_seed && !ro.query) {
+		kgr_cli_usage("recommend: give --user, --seed or --query");
+		goto done;
+	}
+	if (fmt == KGR_OUT_DOT)
+		ro.explain = 1;
+	rc = 1;
+	if (weights_path) {
+		if (kgr_weights_load(&w, weights_path) < 0) {
+			rc = kgr_cli_fail("recommend");
+			goto done;
+		}
+		ro.weights = &w;
+	}
+	if (kgr_store_open(&store, path) < 0) {
+		rc = kgr_cli_fail("recommend");
+		goto done;
+	}
+	if (user_text) {
+		user = kgr_store_resolve(store, user_text);
+		if (!user) {
+			snprintf(note_buf, sizeof(note_buf), "unknown user '%s': cold-start recommendations",
+				user_text);
+			notes[n_notes++] = note_buf;
+		}
+	}
+	seeds = calloc(n_seed + 1, sizeof(kgr_id));
+	excl = calloc(n_excl + 1, sizeof(kgr_id));
+	if (!seeds || !excl)
+		goto done;
+	for (i = 0; i < n_seed; i++)
+		if (!(seeds[i] = kgr_store_resolve(store, seed_text[i]))) {
+			fprintf(stderr, "kgrec: recommend: seed '%s': no such item in %s\n", seed_text[i], path);
+			goto done;
+		}
+	for (i = 0; i < n_excl; i++)
+		if (!(excl[i] = kgr_store_resolve(store, excl_text[i]))) {
+			fprintf(stderr, "kgrec: recommend: --exclude '%s': no such item in %s\n", excl_text[i], path);
+			goto done;
+		}
+	ro.seeds = seeds;
+	ro.n_seeds = n_seed;
+	ro.exclude = excl;
+	ro.n_exclude = n_excl;
+	go.config_path = config;
+	if (kgr_graph_new(&graph, store, &go) < 0) {
+		rc = kgr_cli_fail("recommend: graph view");
+		goto done;
+	}
+	if (kgr_recommend(&recs, graph, user, &ro) < 0) {
+		rc = kgr_cli_fail("recommend");
+		goto done;
+	}
+	if (user)
+		snprintf(title, sizeof(title), "Recommendations for %s", kgr_store_label(store, user));
+	else
+		snprintf(title, sizeof(title), "Recommendations");
+	kgr_cli_print_recs(stdout, graph, recs, fmt, title, notes, n_notes);
+	if (fmt != KGR_OUT_TEXT)
+		for (i = 0; i < n_notes; i++)
+			fprintf(stderr, "kgrec: note: %s\n", notes[i]);
+	rc = 0;
+done:
+	kgr_recs_free(recs);
+	kgr_graph_free(graph);
+	kgr_store_free(store);
+	free(seeds);
+	free(excl);
+	free(seed_text);
+	free(excl_text);
+	return rc;
+}

@@ -1,0 +1,97 @@
+#include "cli/cli.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli/recs_output.h"
+#include "kgrec/retrieval.h"
+
+static const char usage[] =
+	"usage: kgrec similar STORE --item ITEM [-k N] [--format text|json|dot] [--no-explain]\n"
+	"                     [--require-path] [--weights FILE] [--config FILE]\n"
+	"  Items related to ITEM, each with the paths that connect them.\n";
+
+int kgr_cmd_similar(int argc, char **argv)
+{
+	const char *path = NULL, *item_text = NULL, *weights_path = NULL, *config = NULL;
+	kgr_rec_options ro = KGR_REC_OPTIONS_INIT;
+	kgr_graph_options go = KGR_GRAPH_OPTIONS_INIT;
+	kgr_out_format fmt = KGR_OUT_TEXT;
+	kgr_store *store = NULL;
+	kgr_graph *graph = NULL;
+	kgr_recs *recs = NULL;
+	kgr_weights w;
+	kgr_id item;
+	char title[600];
+	long long v;
+	int i, rc = 2;
+
+	ro.explain = 1;
+	for (i = 1; i < argc; i++) {
+		const char *a = argv[i];
+		int more = i + 1 < argc;
+		if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
+			fputs(usage, stdout);
+			return 0;
+		} else if (!strcmp(a, "--item") && more) {
+			item_text = argv[++i];
+		} else if ((!strcmp(a, "-k") || !strcmp(a, "--k")) && more) {
+			if (kgr_cli_int("-k", argv[++i], 1, KGR_MAX_K, &v) < 0)
+				return 2;
+			ro.k = (size_t)v;
+		} else if (!strcmp(a, "--format") && more) {
+			int f = kgr_cli_format(argv[++i]);
+			if (f < 0)
+				return kgr_cli_usage("similar: unknown format '%s' (json, text or dot)", argv[i]);
+			fmt = (kgr_out_format)f;
+		} else if (!strcmp(a, "--no-explain")) {
+			ro.explain = 0;
+		} else if (!strcmp(a, "--explain")) {
+			ro.explain = 1;
+		} else if (!strcmp(a, "--require-path")) {
+			ro.require_path = 1;
+		} else if (!strcmp(a, "--weights") && more) {
+			weights_path = argv[++i];
+		} else if (!strcmp(a, "--config") && more) {
+			config = argv[++i];
+		} else if (a[0] == '-' && a[1]) {
+			return kgr_cli_usage("similar: unknown option or missing value '%s'", a);
+		} else if (!path) {
+			path = a;
+		} else
+			return kgr_cli_usage("similar: unexpected argument '%s'", a);
+	}
+	if (!path || !item_text)
+		return kgr_cli_usage("similar: need STORE and --item ITEM");
+	if (fmt == KGR_OUT_DOT)
+		ro.explain = 1;
+	rc = 1;
+	if (weights_path) {
+		if (kgr_weights_load(&w, weights_path) < 0)
+			return kgr_cli_fail("similar");
+		ro.weights = &w;
+	}
+	if (kgr_store_open(&store, path) < 0)
+		return kgr_cli_fail("similar");
+	if (!(item = kgr_store_resolve(store, item_text))) {
+		fprintf(stderr, "kgrec: similar: item '%s': no such item in %s\n", item_text, path);
+		goto done;
+	}
+	go.config_path = config;
+	if (kgr_graph_new(&graph, store, &go) < 0) {
+		rc = kgr_cli_fail("similar: graph view");
+		goto done;
+	}
+	if (kgr_similar(&recs, graph, item, &ro) < 0) {
+		rc = kgr_cli_fail("similar");
+		goto done;
+	}
+	snprintf(title, sizeof(title), "Items related to %s", kgr_store_label(store, item));
+	kgr_cli_print_recs(stdout, graph, recs, fmt, title, NULL, 0);
+	rc = 0;
+done:
+	kgr_recs_free(recs);
+	kgr_graph_free(graph);
+	kgr_store_free(store);
+	return rc;
+}

@@ -1,0 +1,293 @@
+#define _XOPEN_SOURCE 700
+#include "cli/recs_output.h"
+
+#include <cjson/cJSON.h>
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "cli/cli.h"
+
+int kgr_cli_format(const char *s)
+{
+	if (!strcmp(s, "text"))
+		return KGR_OUT_TEXT;
+	if (!strcmp(s, "json"))
+		return KGR_OUT_JSON;
+	if (!strcmp(s, "dot"))
+		return KGR_OUT_DOT;
+	return -1;
+}
+
+int kgr_cli_int(const char *opt, const char *s, long long lo, long long hi, long long *out)
+{
+	char *end;
+	long long v;
+	errno = 0;
+	v = strtoll(s, &end, 10);
+	if (errno || end == s || *end) {
+		kgr_cli_usage("%s: '%s' is not an integer", opt, s);
+		return -1;
+	}
+	if (v < lo || v > hi) {
+		kgr_cli_usage("%s must be between %lld and %lld (got %lld)", opt, lo, hi, v);
+		return -1;
+	}
+	*out = v;
+	return 0;
+}
+
+int kgr_cli_time(const char *s, int64_t *out)
+{
+	static const char *const fmts[] = { "%Y-%m-%dT%H:%M:%SZ", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M:%S",
+		"%Y-%m-%d", NULL };
+	struct tm tm;
+	char *end;
+	size_t i;
+	long long v;
+	errno = 0;
+	v = strtoll(s, &end, 10);
+	if (!errno && end != s && !*end) {
+		*out = v;
+		return 0;
+	}
+	for (i = 0; fmts[i]; i++) {
+		const char *e;
+		memset(&tm, 0, sizeof(tm));
+		e = strptime(s, fmts[i], &tm);
+		if (e && !*e) {
+			*out = (int64_t)timegm(&tm);
+			return 0;
+		}
+	}
+	return -1;
+}
+
+static const char *val(const kgr_store *st, kgr_id id)
+{
+	const char *v = id ? kgr_term_value(st, id, NULL) : NULL;
+	return v ? v : "";
+}
+
+static cJSON *edge_json(const kgr_store *st, const kgr_edge *e)
+{
+	cJSON *o = cJSON_CreateObject();
+	if (!o)
+		return NULL;
+	cJSON_AddStringToObject(o, "s", val(st, e->s));
+	cJSON_AddStringToObject(o, "p", val(st, e->p));
+	cJSON_AddStringToObject(o, "o", val(st, e->o));
+	cJSON_AddStringToObject(o, "s_label", kgr_store_label(st, e->s));
+	cJSON_AddStringToObject(o, "p_label", kgr_store_label(st, e->p));
+	cJSON_AddStringToObject(o, "o_label", kgr_store_label(st, e->o));
+	cJSON_AddBoolToObject(o, "reversed", e->reversed);
+	return o;
+}
+
+static void print_json(FILE *f, const kgr_graph *g, const kgr_recs *r, const char *const *extra,
+	size_t n_extra)
+{
+	const kgr_store *st = kgr_graph_store(g);
+	cJSON *root = cJSON_CreateObject(), *notes, *items, *matches;
+	char *text;
+	size_t i, j, k;
+	if (!root)
+		return;
+	if (r->user)
+		cJSON_AddStringToObject(root, "user", val(st, r->user));
+	else
+		cJSON_AddNullToObject(root, "user");
+	cJSON_AddBoolToObject(root, "cold_start", r->cold_start);
+	cJSON_AddNumberToObject(root, "candidates", (double)r->n_candidates);
+	notes = cJSON_AddArrayToObject(root, "notes");
+	for (i = 0; i < n_extra; i++)
+		cJSON_AddItemToArray(notes, cJSON_CreateString(extra[i]));
+	for (i = 0; i < r->n_notes; i++)
+		cJSON_AddItemToArray(notes, cJSON_CreateString(r->notes[i]));
+	if (r->n_matches) {
+		matches = cJSON_AddArrayToObject(root, "matches");
+		for (i = 0; i < r->n_matches; i++) {
+			cJSON *m = cJSON_CreateObject();
+			cJSON_AddStringToObject(m, "word", r->matches[i].word);
+			cJSON_AddStringToObject(m, "node", val(st, r->matches[i].node));
+			cJSON_AddStringToObject(m, "label", kgr_store_label(st, r->matches[i].node));
+			cJSON_AddNumberToObject(m, "score", r->matches[i].score);
+			cJSON_AddItemToArray(matches, m);
+		}
+	}
+	items = cJSON_AddArrayToObject(root, "items");
+	for (i = 0; i < r->n; i++) {
+		const kgr_rec_item *it = &r->items[i];
+		cJSON *o = cJSON_CreateObject(), *gens, *feats, *parts, *paths;
+		cJSON_AddNumberToObject(o, "rank", (double)(i + 1));
+		cJSON_AddStringToObject(o, "item", val(st, it->item));
+		cJSON_AddStringToObject(o, "label", kgr_store_label(st, it->item));
+		cJSON_AddNumberToObject(o, "score", it->score);
+		gens = cJSON_AddArrayToObject(o, "generators");
+		for (k = 0; k < KGR_GEN__COUNT; k++)
+			if (it->generators & (1u << k))
+				cJSON_AddItemToArray(gens, cJSON_CreateString(kgr_generator_name((kgr_generator)k)));
+		feats = cJSON_AddObjectToObject(o, "features");
+		parts = cJSON_AddObjectToObject(o, "parts");
+		for (k = 0; k < KGR_FEAT__COUNT; k++) {
+			cJSON_AddNumberToObject(feats, kgr_feature_name((kgr_feature)k), it->features[k]);
+			cJSON_AddNumberToObject(parts, kgr_feature_name((kgr_feature)k), it->parts[k]);
+		}
+		if (it->rationale)
+			cJSON_AddStringToObject(o, "rationale", it->rationale);
+		paths = cJSON_AddArrayToObject(o, "paths");
+		for (j = 0; j < it->n_paths; j++) {
+			cJSON *p = cJSON_CreateObject(), *edges;
+			cJSON_AddStringToObject(p, "from", val(st, it->paths[j].from));
+			cJSON_AddNumberToObject(p, "score", it->paths[j].score);
+			edges = cJSON_AddArrayToObject(p, "edges");
+			for (k = 0; k < it->paths[j].n_edges; k++)
+				cJSON_AddItemToArray(edges, edge_json(st, &it->paths[j].edges[k]));
+			cJSON_AddItemToArray(paths, p);
+		}
+		cJSON_AddItemToArray(items, o);
+	}
+	if ((text = cJSON_Print(root))) {
+		fputs(text, f);
+		fputc('\n', f);
+		free(text);
+	}
+	cJSON_Delete(root);
+}
+
+static void print_text(FILE *f, const kgr_graph *g, const kgr_recs *r, const char *title,
+	const char *const *extra, size_t n_extra)
+{
+	const kgr_store *st = kgr_graph_store(g);
+	size_t i, j, k;
+	fprintf(f, "%s%s\n", title, r->cold_start ? " (cold start)" : "");
+	for (i = 0; i < n_extra; i++)
+		fprintf(f, "note: %s\n", extra[i]);
+	for (i = 0; i < r->n_notes; i++)
+		fprintf(f, "note: %s\n", r->notes[i]);
+	for (i = 0; i < r->n_matches; i++)
+		fprintf(f, "match: \"%s\" -> %s <%s>\n", r->matches[i].word,
+			kgr_store_label(st, r->matches[i].node), val(st, r->matches[i].node));
+	for (i = 0; i < r->n; i++) {
+		const kgr_rec_item *it = &r->items[i];
+		int first = 1;
+		fprintf(f, "%3zu. %s <%s> score %.4f [", i + 1, kgr_store_label(st, it->item),
+			val(st, it->item), it->score);
+		for (k = 0; k < KGR_GEN__COUNT; k++)
+			if (it->generators & (1u << k)) {
+				fprintf(f, "%s%s", first ? "" : ", ", kgr_generator_name((kgr_generator)k));
+				first = 0;
+			}
+		fprintf(f, "]\n");
+		if (it->rationale)
+			fprintf(f, "     %s\n", it->rationale);
+		for (j = 0; j < it->n_paths; j++) {
+			const kgr_path *p = &it->paths[j];
+			fprintf(f, "     path %zu (%.3f):", j + 1, p->score);
+			for (k = 0; k < p->n_edges; k++)
+				fprintf(f, "%s %s -%s-> %s", k ? " ;" : "", kgr_store_label(st, p->edges[k].s),
+					kgr_store_label(st, p->edges[k].p), kgr_store_label(st, p->edges[k].o));
+			fputc('\n', f);
+		}
+	}
+}
+
+static void dot_str(FILE *f, const char *s)
+{
+	fputc('"', f);
+	for (; *s; s++) {
+		if (*s == '"' || *s == '\\')
+			fputc('\\', f);
+		if (*s == '\n')
+			fputs("\\n", f);
+		else
+			fputc(*s, f);
+	}
+	fputc('"', f);
+}
+
+/* The evidence subgraph: every edge of every path once; the user, history items and the
+ * recommended items styled apart. */
+static void print_dot(FILE *f, const kgr_graph *g, const kgr_recs *r, const char *title)
+{
+	const kgr_store *st = kgr_graph_store(g);
+	size_t i, j, k, n_seen = 0, cap = 0;
+	kgr_id *seen = NULL;
+	kgr_edge *done = NULL;
+	size_t n_done = 0, cap_done = 0;
+	fprintf(f, "digraph evidence {\n  rankdir=LR;\n  label=");
+	dot_str(f, title);
+	fprintf(f, ";\n  node [shape=box, style=rounded, fontname=\"Helvetica\"];\n");
+#define NODE(id, extra)                                                                         \
+	do {                                                                                        \
+		size_t q_;                                                                              \
+		for (q_ = 0; q_ < n_seen; q_++)                                                         \
+			if (seen[q_] == (id))                                                               \
+				break;                                                                          \
+		if (q_ == n_seen) {                                                                     \
+			if (n_seen == cap) {                                                                \
+				kgr_id *ns_ = realloc(seen, (cap ? cap * 2 : 64) * sizeof(kgr_id));             \
+				if (!ns_)                                                                       \
+					goto done;                                                                  \
+				seen = ns_;                                                                     \
+				cap = cap ? cap * 2 : 64;                                                       \
+			}                                                                                   \
+			seen[n_seen++] = (id);                                                              \
+			fprintf(f, "  n%u [label=", (unsigned)(id));                                        \
+			dot_str(f, kgr_store_label(st, (id)));                                              \
+			fprintf(f, "%s];\n", extra);                                                        \
+		}                                                                                       \
+	} while (0)
+	if (r->user)
+		NODE(r->user, ", shape=ellipse, style=filled, fillcolor=\"#dddddd\"");
+	for (i = 0; i < r->n; i++)
+		NODE(r->items[i].item, ", style=\"rounded,filled\", fillcolor=\"#cfe8ff\"");
+	for (i = 0; i < r->n; i++)
+		for (j = 0; j < r->items[i].n_paths; j++) {
+			const kgr_path *p = &r->items[i].paths[j];
+			NODE(p->from, ", style=\"rounded,filled\", fillcolor=\"#ffe9c7\"");
+			for (k = 0; k < p->n_edges; k++) {
+				const kgr_edge *e = &p->edges[k];
+				size_t q;
+				NODE(e->s, "");
+				NODE(e->o, "");
+				for (q = 0; q < n_done; q++)
+					if (done[q].s == e->s && done[q].p == e->p && done[q].o == e->o)
+						break;
+				if (q < n_done)
+					continue;
+				if (n_done == cap_done) {
+					kgr_edge *nd = realloc(done, (cap_done ? cap_done * 2 : 64) * sizeof(kgr_edge));
+					if (!nd)
+						goto done;
+					done = nd;
+					cap_done = cap_done ? cap_done * 2 : 64;
+				}
+				done[n_done++] = *e;
+				fprintf(f, "  n%u -> n%u [label=", (unsigned)e->s, (unsigned)e->o);
+				dot_str(f, kgr_store_label(st, e->p));
+				fprintf(f, "];\n");
+			}
+		}
+#undef NODE
+done:
+	fprintf(f, "}\n");
+	free(seen);
+	free(done);
+}
+
+void kgr_cli_print_recs(FILE *f, const kgr_graph *g, const kgr_recs *r, kgr_out_format fmt,
+	const char *title, const char *const *extra, size_t n_extra)
+{
+	switch (fmt) {
+	case KGR_OUT_JSON:
+		print_json(f, g, r, extra, n_extra);
+		break;
+	case KGR_OUT_DOT:
+		print_dot(f, g, r, title);
+		break;
+	default:
+		print_text(f, g, r, title, extra, n_extra);
+	}
+}

@@ -1,0 +1,1485 @@
+/* SPARQL over a kgr_store: rasqal parses and evaluates, a triples source reads the store.
+ *
+ * librdf's own bridge to rasqal deletes the query's dataset before evaluation, so GRAPH
+ * patterns never match through it (measured with rasqal 0.9.33 / librdf 1.0.17), and it
+ * converts every matched term twice (id -> librdf node -> rasqal literal). kgrec therefore
+ * installs its own rasqal triples source on the rasqal world owned by the librdf world: it
+ * declares the store's named graphs as the query's named graphs, maps pattern terms to ids,
+ * walks kgr_store_match() and hands out cached rasqal literals per term id. The default
+ * graph is the union of all graphs, each triple once.
+ *
+ * DESCRIBE is answered here (rasqal cannot execute it) with Concise Bounded Descriptions,
+ * and SPARQL Update is refused. */
+#include "kg/rdf_world.h"
+#include "kg/sparql_result.h"
+#include "kg/store_internal.h"
+
+#include <ctype.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#define DEFAULT_BASE "https://w3id.org/kgrec/query"
+
+/* ---- results ---- */
+
+struct kgr_arena_block {
+	kgr_arena_block *next;
+	size_t used, cap;
+	char data[];
+};
+
+kgr_sparql_result *kgr__sparql_result_new(kgr_sparql_kind kind)
+{
+	kgr_sparql_result *r = calloc(1, sizeof(*r));
+	if (r)
+		r->kind = kind;
+	return r;
+}
+
+char *kgr__sparql_strdup(kgr_sparql_result *r, const char *s, size_t len)
+{
+	kgr_arena_block *b = r->arena;
+	char *p;
+	if (!b || b->cap - b->used < len + 1) {
+		size_t cap = len + 1 > 65536 ? len + 1 : 65536;
+		b = malloc(sizeof(*b) + cap);
+		if (!b)
+			return NULL;
+		b->cap = cap;
+		b->used = 0;
+		b->next = r->arena;
+		r->arena = b;
+	}
+	p = b->data + b->used;
+	memcpy(p, s, len);
+	p[len] = '\0';
+	b->used += len + 1;
+	return p;
+}
+
+int kgr__sparql_push(kgr_sparql_result *r, kgr_term_kind kind, const char *value, size_t len,
+	const char *lang, const char *datatype)
+{
+	kgr_sparql_term *t;
+	if (r->ncells == r->cap_cells) {
+		size_t cap = r->cap_cells ? r->cap_cells * 2 : 64;
+		kgr_sparql_term *cells = realloc(r->cells, cap * sizeof(*cells));
+		if (!cells)
+			return KGR_ENOMEM;
+		r->cells = cells;
+		r->cap_cells = cap;
+	}
+	t = &r->cells[r->ncells];
+	memset(t, 0, sizeof(*t));
+	t->kind = kind;
+	if (kind != KGR_TERM_NONE) {
+		t->value = kgr__sparql_strdup(r, value ? value : "", value ? len : 0);
+		t->len = value ? len : 0;
+		t->lang = lang && *lang ? kgr__sparql_strdup(r, lang, strlen(lang)) : NULL;
+		t->datatype = datatype ? kgr__sparql_strdup(r, datatype, strlen(datatype)) : NULL;
+		if (!t->value || (lang && *lang && !t->lang) || (datatype && !t->datatype))
+			return KGR_ENOMEM;
+	}
+	r->ncells++;
+	return 0;
+}
+
+void kgr_sparql_result_free(kgr_sparql_result *r)
+{
+	kgr_arena_block *b, *next;
+	if (!r)
+		return;
+	for (b = r->arena; b; b = next) {
+		next = b->next;
+		free(b);
+	}
+	free(r->cols);
+	free(r->cells);
+	free(r);
+}
+
+kgr_sparql_kind kgr_sparql_result_kind(const kgr_sparql_result *r)
+{
+	return r->kind;
+}
+
+int kgr_sparql_result_truncated(const kgr_sparql_result *r)
+{
+	return r->truncated;
+}
+
+size_t kgr_sparql_result_column_count(const kgr_sparql_result *r)
+{
+	return r->kind == KGR_SPARQL_BINDINGS ? r->ncols : 0;
+}
+
+const char *kgr_sparql_result_column_name(const kgr_sparql_result *r, size_t i)
+{
+	return r->kind == KGR_SPARQL_BINDINGS && i < r->ncols ? r->cols[i] : NULL;
+}
+
+size_t kgr_sparql_result_row_count(const kgr_sparql_result *r)
+{
+	return r->kind == KGR_SPARQL_BINDINGS ? r->nrows : 0;
+}
+
+int kgr_sparql_result_get(const kgr_sparql_result *r, size_t row, size_t col, kgr_sparql_term *out)
+{
+	memset(out, 0, sizeof(*out));
+	if (r->kind != KGR_SPARQL_BINDINGS || row >= r->nrows || col >= r->ncols)
+		return 0;
+	*out = r->cells[row * r->ncols + col];
+	return out->kind != KGR_TERM_NONE;
+}
+
+int kgr_sparql_result_boolean(const kgr_sparql_result *r)
+{
+	return r->kind == KGR_SPARQL_BOOLEAN ? r->boolean : 0;
+}
+
+size_t kgr_sparql_result_triple_count(const kgr_sparql_result *r)
+{
+	return r->kind == KGR_SPARQL_GRAPH ? r->ntriples : 0;
+}
+
+int kgr_sparql_result_triple(const kgr_sparql_result *r, size_t i, kgr_sparql_term *s,
+	kgr_sparql_term *p, kgr_sparql_term *o)
+{
+	if (r->kind != KGR_SPARQL_GRAPH || i >= r->ntriples)
+		return 0;
+	if (s)
+		*s = r->cells[3 * i];
+	if (p)
+		*p = r->cells[3 * i + 1];
+	if (o)
+		*o = r->cells[3 * i + 2];
+	return 1;
+}
+
+/* ---- evaluation context and the literal cache ---- */
+
+#define EXEC_MAGIC 0x6b677271u
+
+typedef struct {
+	unsigned int magic; /* EXEC_MAGIC: the query was started by kgr_sparql_query() */
+	const kgr_store *store;
+	rasqal_world *rw;
+	raptor_world *raptor;
+	struct timespec deadline;
+	int has_deadline;
+	int timed_out;
+	unsigned int ticks;
+	/* open-addressing map id -> rasqal literal (one reference held here) */
+	kgr_id *keys;
+	rasqal_literal **vals;
+	size_t cap, count;
+	int oom;
+} exec_ctx;
+
+static void exec_free(exec_ctx *ex)
+{
+	size_t i;
+	for (i = 0; i < ex->cap; i++)
+		if (ex->keys[i])
+			rasqal_free_literal(ex->vals[i]);
+	free(ex->keys);
+	free(ex->vals);
+	ex->keys = NULL;
+	ex->vals = NULL;
+	ex->cap = ex->count = 0;
+}
+
+static int deadline_passed(exec_ctx *ex)
+{
+	struct timespec now;
+	if (!ex->has_deadline)
+		return 0;
+	if (ex->timed_out)
+		return 1;
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	if (now.tv_sec > ex->deadline.tv_sec ||
+		(now.tv_sec == ex->deadline.tv_sec && now.tv_nsec >= ex->deadline.tv_nsec))
+		ex->timed_out = 1;
+	return ex->timed_out;
+}
+
+/* Checks the clock every 1024 calls: cheap enough for the innermost loop. */
+static int tick(exec_ctx *ex)
+{
+	if (!ex->has_deadline)
+		return 0;
+	if (ex->timed_out)
+		return 1;
+	if ((++ex->ticks & 1023u) != 0)
+		return 0;
+	return deadline_passed(ex);
+}
+
+static char *rasqal_copy(const char *s, size_t len)
+{
+	char *p = rasqal_alloc_memory(len + 1);
+	if (p) {
+		memcpy(p, s, len);
+		p[len] = '\0';
+	}
+	return p;
+}
+
+static rasqal_literal *make_literal(exec_ctx *ex, kgr_id id)
+{
+	size_t len = 0;
+	const char *value = kgr_term_value(ex->store, id, &len);
+	if (!value)
+		return NULL;
+	switch (kgr_term_kind_of(ex->store, id)) {
+	case KGR_TERM_IRI: {
+		raptor_uri *u = raptor_new_uri_from_counted_string(ex->raptor,
+			(const unsigned char *)value, len);
+		return u ? rasqal_new_uri_literal(ex->rw, u) : NULL;
+	}
+	case KGR_TERM_BLANK: {
+		char *b = rasqal_copy(value, len);
+		return b ? rasqal_new_simple_literal(ex->rw, RASQAL_LITERAL_BLANK, (unsigned char *)b)
+			 : NULL;
+	}
+	case KGR_TERM_LITERAL: {
+		const char *lang = kgr_term_lang(ex->store, id);
+		kgr_id dt = kgr_term_datatype(ex->store, id);
+		char *lex = rasqal_copy(value, len), *lang_copy = NULL;
+		raptor_uri *dt_uri = NULL;
+		rasqal_literal *l;
+		if (!lex)
+			return NULL;
+		if (lang && *lang && !(lang_copy = rasqal_copy(lang, strlen(lang)))) {
+			rasqal_free_memory(lex);
+			return NULL;
+		}
+		if (dt) {
+			dt_uri = raptor_new_uri(ex->raptor,
+				(const unsigned char *)kgr_term_value(ex->store, dt, NULL));
+			if (!dt_uri) {
+				rasqal_free_memory(lex);
+				if (lang_copy)
+					rasqal_free_memory(lang_copy);
+				return NULL;
+			}
+		}
+		/* takes lex, lang_copy and dt_uri */
+		l = rasqal_new_string_literal(ex->rw, (unsigned char *)lex, lang_copy, dt_uri, NULL);
+		return l;
+	}
+	default:
+		return NULL;
+	}
+}
+
+/* A new reference to the literal of a term (rasqal literals are reference counted). */
+static rasqal_literal *id_literal(exec_ctx *ex, kgr_id id)
+{
+	size_t i;
+	if (ex->count * 2 >= ex->cap) {
+		size_t cap = ex->cap ? ex->cap * 2 : 1024, j;
+		kgr_id *keys = calloc(cap, sizeof(*keys));
+		rasqal_literal **vals = calloc(cap, sizeof(*vals));
+		if (!keys || !vals) {
+			free(keys);
+			free(vals);
+			ex->oom = 1;
+			return NULL;
+		}
+		for (j = 0; j < ex->cap; j++) {
+			if (!ex->keys[j])
+				continue;
+			i = (ex->keys[j] * 2654435761u) & (cap - 1);
+			while (keys[i])
+				i = (i + 1) & (cap - 1);
+			keys[i] = ex->keys[j];
+			vals[i] = ex->vals[j];
+		}
+		free(ex->keys);
+		free(ex->vals);
+		ex->keys = keys;
+		ex->vals = vals;
+		ex->cap = cap;
+	}
+	i = (id * 2654435761u) & (ex->cap - 1);
+	while (ex->keys[i] && ex->keys[i] != id)
+		i = (i + 1) & (ex->cap - 1);
+	if (!ex->keys[i]) {
+		rasqal_literal *l = make_literal(ex, id);
+		if (!l) {
+			ex->oom = 1;
+			return NULL;
+		}
+		ex->keys[i] = id;
+		ex->vals[i] = l;
+		ex->count++;
+	}
+	return rasqal_new_literal_from_literal(ex->vals[i]);
+}
+
+/* Id of a constant term of a query; 0 when the store does not have it. */
+static kgr_id literal_id(exec_ctx *ex, rasqal_literal *l)
+{
+	switch (rasqal_literal_get_rdf_term_type(l)) {
+	case RASQAL_LITERAL_URI:
+		return kgr_store_iri(ex->store, (const char *)raptor_uri_as_string(l->value.uri));
+	case RASQAL_LITERAL_BLANK:
+		return kgr_store_blank(ex->store, (const char *)l->string);
+	case RASQAL_LITERAL_STRING: {
+		size_t len = 0;
+		const unsigned char *lex = rasqal_literal_as_counted_string(l, &len, 0, NULL);
+		raptor_uri *dt = rasqal_literal_datatype(l);
+		if (!lex)
+			return 0;
+		return kgr__store_literal_id(ex->store, (const char *)lex, len, l->language,
+			dt ? (const char *)raptor_uri_as_string(dt) : NULL);
+	}
+	default:
+		return 0;
+	}
+}
+
+/* ---- the triples source ---- */
+
+typedef struct {
+	exec_ctx *ex;
+	kgr_iter it;
+	kgr_quad cur;
+	int have;
+	int union_mode;
+} match_ctx;
+
+static void match_advance(match_ctx *mc)
+{
+	kgr_quad q;
+	if (tick(mc->ex)) {
+		mc->have = 0;
+		return;
+	}
+	while (kgr_iter_next(&mc->it, &q)) {
+		if (mc->union_mode && mc->have && q.s == mc->cur.s && q.p == mc->cur.p && q.o == mc->cur.o)
+			continue;
+		mc->cur = q;
+		mc->have = 1;
+		return;
+	}
+	mc->have = 0;
+}
+
+static int bind_var(match_ctx *mc, rasqal_variable *v, kgr_id id)
+{
+	rasqal_literal *l = id ? id_literal(mc->ex, id) : NULL;
+	if (id && !l)
+		return 0;
+	rasqal_variable_set_value(v, l);
+	return 1;
+}
+
+static rasqal_triple_parts match_bind(struct rasqal_triples_match_s *rtm, void *user_data,
+	rasqal_variable *bindings[4], rasqal_triple_parts parts)
+{
+	match_ctx *mc = rtm->user_data;
+	unsigned int result = 0;
+	(void)user_data;
+	if (!mc->have)
+		return (rasqal_triple_parts)0;
+	if (bindings[0] && (parts & RASQAL_TRIPLE_SUBJECT)) {
+		if (!bind_var(mc, bindings[0], mc->cur.s))
+			return (rasqal_triple_parts)0;
+		result |= RASQAL_TRIPLE_SUBJECT;
+	}
+	if (bindings[1] && (parts & RASQAL_TRIPLE_PREDICATE)) {
+		if (bindings[0] == bindings[1]) {
+			if (mc->cur.s != mc->cur.p)
+				return (rasqal_triple_parts)0;
+		} else {
+			if (!bind_var(mc, bindings[1], mc->cur.p))
+				return (rasqal_triple_parts)0;
+			result |= RASQAL_TRIPLE_PREDICATE;
+		}
+	}
+	if (bindings[2] && (parts & RASQAL_TRIPLE_OBJECT)) {
+		int bind = 1;
+		if (bindings[0] == bindings[2]) {
+			if (mc->cur.s != mc->cur.o)
+				return (rasqal_triple_parts)0;
+			bind = 0;
+		}
+		if (bindings[1] == bindings[2] && bindings[0] != bindings[1]) {
+			if (mc->cur.p != mc->cur.o)
+				return (rasqal_triple_parts)0;
+			bind = 0;
+		}
+		if (bind) {
+			if (!bind_var(mc, bindings[2], mc->cur.o))
+				return (rasqal_triple_parts)0;
+			result |= RASQAL_TRIPLE_OBJECT;
+		}
+	}
+	if (bindings[3] && (parts & RASQAL_TRIPLE_ORIGIN)) {
+		if (!bind_var(mc, bindings[3], mc->cur.g))
+			return (rasqal_triple_parts)0;
+		result |= RASQAL_TRIPLE_ORIGIN;
+	}
+	return (rasqal_triple_parts)result;
+}
+
+static void match_next(struct rasqal_triples_match_s *rtm, void *user_data)
+{
+	(void)user_data;
+	match_advance(rtm->user_data);
+}
+
+static int match_is_end(struct rasqal_triples_match_s *rtm, void *user_data)
+{
+	(void)user_data;
+	return !((match_ctx *)rtm->user_data)->have;
+}
+
+static void match_finish(struct rasqal_triples_match_s *rtm, void *user_data)
+{
+	(void)user_data;
+	free(rtm->user_data);
+	rtm->user_data = NULL;
+}
+
+/* One position of a pattern: 1 with *id (0 when free), or 0 when nothing can match. */
+static int position_id(exec_ctx *ex, rasqal_literal *l, rasqal_variable **var_out, kgr_id *id)
+{
+	rasqal_variable *v = rasqal_literal_as_variable(l);
+	*id = 0;
+	if (var_out)
+		*var_out = v;
+	if (v) {
+		if (!v->value)
+			return 1;
+		l = v->value;
+	}
+	*id = literal_id(ex, l);
+	return *id != 0;
+}
+
+static int ts_init_match(rasqal_triples_match *rtm, rasqal_triples_source *rts, void *user_data,
+	rasqal_triple_meta *m, rasqal_triple *t)
+{
+	exec_ctx *ex = *(exec_ctx **)user_data;
+	match_ctx *mc;
+	kgr_id s, p, o, g = KGR_ANY_GRAPH;
+	int ok;
+	(void)rts;
+
+	rtm->bind_match = match_bind;
+	rtm->next_match = match_next;
+	rtm->is_end = match_is_end;
+	rtm->finish = match_finish;
+	mc = calloc(1, sizeof(*mc));
+	if (!mc)
+		return 1;
+	rtm->user_data = mc;
+	mc->ex = ex;
+
+	ok = position_id(ex, t->subject, &m->bindings[0], &s);
+	ok = position_id(ex, t->predicate, &m->bindings[1], &p) && ok;
+	ok = position_id(ex, t->object, &m->bindings[2], &o) && ok;
+	if (t->origin) {
+		kgr_id gid;
+		rasqal_variable *gv;
+		ok = position_id(ex, t->origin, &gv, &gid) && ok;
+		m->bindings[3] = gv;
+		if (gid)
+			g = gid;
+	}
+	if (!ok || deadline_passed(ex))
+		return 0; /* mc->have == 0: no match */
+	/* Without a graph the default graph is the merge of all graphs: each triple once. */
+	mc->union_mode = t->origin == NULL;
+	kgr_store_match(ex->store, &mc->it, s, p, o, g);
+	match_advance(mc);
+	return 0;
+}
+
+static int ts_triple_present(rasqal_triples_source *rts, void *user_data, rasqal_triple *t)
+{
+	exec_ctx *ex = *(exec_ctx **)user_data;
+	kgr_id s, p, o, g = KGR_ANY_GRAPH;
+	kgr_iter it;
+	kgr_quad q;
+	(void)rts;
+	if (!position_id(ex, t->subject, NULL, &s) || !position_id(ex, t->predicate, NULL, &p) ||
+		!position_id(ex, t->object, NULL, &o))
+		return 0;
+	if (t->origin && !position_id(ex, t->origin, NULL, &g))
+		return 0;
+	kgr_store_match(ex->store, &it, s, p, o, g ? g : KGR_ANY_GRAPH);
+	return kgr_iter_next(&it, &q);
+}
+
+static void ts_free(void *user_data)
+{
+	(void)user_data;
+}
+
+static void add_named_graph(exec_ctx *ex, rasqal_query *query, const char *iri)
+{
+	raptor_uri *u = raptor_new_uri(ex->raptor, (const unsigned char *)iri);
+	rasqal_data_graph *dg;
+	if (!u)
+		return;
+	dg = rasqal_new_data_graph_from_uri(ex->rw, u, u, RASQAL_DATA_GRAPH_NAMED, NULL, NULL, NULL);
+	raptor_free_uri(u);
+	if (dg)
+		rasqal_query_add_data_graph(query, dg);
+}
+
+/* GRAPH <iri> on an IRI that is not a named graph makes rasqal 0.9.33 answer one empty
+ * row instead of none; declaring the IRI as a (then empty) named graph avoids that. */
+static void add_graph_constants(exec_ctx *ex, rasqal_query *query, rasqal_graph_pattern *gp)
+{
+	int i;
+	rasqal_graph_pattern *sub;
+	if (!gp)
+		return;
+	if (rasqal_graph_pattern_get_operator(gp) == RASQAL_GRAPH_PATTERN_OPERATOR_GRAPH) {
+		rasqal_literal *origin = rasqal_graph_pattern_get_origin(gp);
+		if (origin && origin->type == RASQAL_LITERAL_URI &&
+			!kgr_store_iri(ex->store, (const char *)raptor_uri_as_string(origin->value.uri)))
+			add_named_graph(ex, query, (const char *)raptor_uri_as_string(origin->value.uri));
+	}
+	for (i = 0; (sub = rasqal_graph_pattern_get_sub_graph_pattern(gp, i)); i++)
+		add_graph_constants(ex, query, sub);
+}
+
+static int ts_new(rasqal_query *query, void *factory_user_data, void *user_data,
+	rasqal_triples_source *rts)
+{
+	exec_ctx *ex = rasqal_query_get_user_data(query);
+	raptor_sequence *seq = rasqal_query_get_data_graph_sequence(query);
+	const kgr_id *graphs;
+	size_t n = 0, i;
+	(void)factory_user_data;
+	/* a query run through librdf's API (librdf_query_execute) has no kgrec context */
+	if (!ex || ex->magic != EXEC_MAGIC)
+		return 1;
+	*(exec_ctx **)user_data = ex;
+	/* FROM / FROM NAMED are ignored: the dataset is the store (nothing is fetched). */
+	while (seq && raptor_sequence_size(seq) > 0)
+		rasqal_free_data_graph((rasqal_data_graph *)raptor_sequence_pop(seq));
+	graphs = kgr_store_graphs(ex->store, &n);
+	for (i = 0; i < n; i++)
+		if (graphs[i] && kgr_term_kind_of(ex->store, graphs[i]) == KGR_TERM_IRI)
+			add_named_graph(ex, query, kgr_term_value(ex->store, graphs[i], NULL));
+	add_graph_constants(ex, query, rasqal_query_get_query_graph_pattern(query));
+	rts->version = 1;
+	rts->init_triples_match = ts_init_match;
+	rts->triple_present = ts_triple_present;
+	rts->free_triples_source = ts_free;
+	return 0;
+}
+
+static int ts_register(rasqal_triples_source_factory *factory)
+{
+	factory->version = 1;
+	factory->user_data_size = sizeof(exec_ctx *);
+	factory->new_triples_source = ts_new;
+	return 0;
+}
+
+/* ---- errors ---- */
+
+/* rasqal gives the line of a syntax error but no column; when the token it names
+ * ("unexpected '}'", "at '\"'") occurs once on that line, its column is certain. */
+static int guess_column(const char *query, int line, const char *message)
+{
+	const char *p = query, *end, *tok, *hit = NULL;
+	char token[64];
+	size_t tlen = 0;
+	int l = 1;
+	if (line < 1)
+		return -1;
+	tok = strstr(message, "unexpected ");
+	if (tok) {
+		tok += strlen("unexpected ");
+	} else if ((tok = strstr(message, " at '"))) {
+		tok += 4;
+	} else {
+		return -1;
+	}
+	if (*tok == '\'') {
+		const char *close = strchr(tok + 1, '\'');
+		if (!close || close == tok + 1)
+			return -1;
+		/* a quote character is shown as ''' */
+		if (close == tok + 1 && tok[2] == '\'')
+			close = tok + 2;
+		tlen = (size_t)(close - tok - 1);
+		if (tlen >= sizeof(token))
+			return -1;
+		memcpy(token, tok + 1, tlen);
+	} else {
+		return -1; /* a token class such as NOT or $end: not in the text as such */
+	}
+	token[tlen] = '\0';
+	while (l < line && *p) {
+		if (*p++ == '\n')
+			l++;
+	}
+	if (l != line)
+		return -1;
+	end = strchr(p, '\n');
+	if (!end)
+		end = p + strlen(p);
+	for (tok = p; tok + tlen <= end; tok++) {
+		if (!memcmp(tok, token, tlen)) {
+			if (hit)
+				return -1;
+			hit = tok;
+		}
+	}
+	return hit ? (int)(hit - p) + 1 : -1;
+}
+
+static int parse_error(const char *query)
+{
+	const kgr_rdf_log *log = kgr__rdf_log();
+	const char *msg = log->errors ? log->message : "the query could not be parsed";
+	int col = log->column > 0 ? log->column : guess_column(query, log->line, msg);
+	if (log->line > 0 && col > 0)
+		return kgr__error_set(KGR_EPARSE, "SPARQL syntax error at line %d, column %d: %s",
+			log->line, col, msg);
+	if (log->line > 0)
+		return kgr__error_set(KGR_EPARSE, "SPARQL syntax error at line %d: %s", log->line, msg);
+	return kgr__error_set(KGR_EPARSE, "SPARQL error: %s", msg);
+}
+
+/* ---- query text ---- */
+
+/* Skips what cannot hold a keyword: comments, IRIs, strings. Returns the next position. */
+static const char *skip_opaque(const char *p)
+{
+	if (*p == '#') {
+		while (*p && *p != '\n')
+			p++;
+		return p;
+	}
+	if (*p == '<') {
+		const char *q = p + 1;
+		while (*q && *q != '>' && !isspace((unsigned char)*q))
+			q++;
+		return *q == '>' ? q + 1 : p + 1; /* a '<' comparison is not an IRI */
+	}
+	if (*p == '"' || *p == '\'') {
+		char c = *p;
+		int triple = p[1] == c && p[2] == c;
+		p += triple ? 3 : 1;
+		while (*p) {
+			if (*p == '\\' && p[1]) {
+				p += 2;
+				continue;
+			}
+			if (*p == c && (!triple || (p[1] == c && p[2] == c)))
+				return p + (triple ? 3 : 1);
+			p++;
+		}
+		return p;
+	}
+	return p + 1;
+}
+
+static int is_word(char c)
+{
+	return isalnum((unsigned char)c) || c == '_';
+}
+
+/* Position of keyword @p kw (case-insensitive, whole word) outside strings, IRIs and
+ * comments, starting at @p from; NULL when absent. Also stops at '{' when @p brace. */
+static const char *find_keyword(const char *from, const char *start, const char *kw, int brace)
+{
+	size_t n = strlen(kw);
+	const char *p = from;
+	while (*p) {
+		if (*p == '#' || *p == '<' || *p == '"' || *p == '\'') {
+			p = skip_opaque(p);
+			continue;
+		}
+		if (brace && *p == '{')
+			return p;
+		if ((p == start || !is_word(p[-1])) && !strncasecmp(p, kw, n) && !is_word(p[n]) &&
+			(p == start || (p[-1] != '?' && p[-1] != '$' && p[-1] != ':')))
+			return p;
+		p++;
+	}
+	return NULL;
+}
+
+/* Appends n bytes to a growing string; 0 or KGR_ENOMEM. */
+static int append(char **out, size_t *len, size_t *cap, const char *s, size_t n)
+{
+	if (*len + n + 1 > *cap) {
+		size_t c = *cap ? *cap : 256;
+		char *p;
+		while (c < *len + n + 1)
+			c *= 2;
+		if (!(p = realloc(*out, c)))
+			return KGR_ENOMEM;
+		*out = p;
+		*cap = c;
+	}
+	memcpy(*out + *len, s, n);
+	*len += n;
+	(*out)[*len] = '\0';
+	return 0;
+}
+
+/* End of one RDF term of a VALUES block starting at p (IRI, literal, prefixed name,
+ * number, UNDEF). */
+static const char *term_end(const char *p)
+{
+	if (*p == '<' || *p == '"' || *p == '\'') {
+		int literal = *p != '<';
+		p = skip_opaque(p);
+		if (literal && *p == '@') {
+			p++;
+			while (isalnum((unsigned char)*p) || *p == '-')
+				p++;
+		} else if (literal && p[0] == '^' && p[1] == '^') {
+			p += 2;
+			if (*p == '<')
+				return skip_opaque(p);
+			while (*p && !isspace((unsigned char)*p) && *p != '}' && *p != '#')
+				p++;
+		}
+		return p;
+	}
+	while (*p && !isspace((unsigned char)*p) && *p != '}' && *p != '#' && *p != '(' && *p != ')')
+		p++;
+	return p;
+}
+
+/* rasqal 0.9.33 reads `VALUES ?v { a b }` as one row of two values (and can crash on it);
+ * the equivalent `VALUES (?v) { (a) (b) }` works. Returns the rewritten text, NULL when
+ * nothing needs rewriting (or on a form it does not recognise, left to rasqal), and sets
+ * *oom on allocation failure. */
+static char *rewrite_values(const char *text, int *oom)
+{
+	const char *from = text, *kw;
+	char *out = NULL;
+	size_t len = 0, cap = 0;
+	*oom = 0;
+	while ((kw = find_keyword(from, text, "VALUES", 0))) {
+		const char *p = kw + 6, *var, *var_end, *q;
+		while (isspace((unsigned char)*p))
+			p++;
+		if (*p != '?' && *p != '$') {
+			from = kw + 6;
+			continue;
+		}
+		var = p++;
+		while (is_word(*p))
+			p++;
+		var_end = p;
+		while (isspace((unsigned char)*p))
+			p++;
+		if (*p != '{') {
+			from = kw + 6;
+			continue;
+		}
+		if (append(&out, &len, &cap, from, (size_t)(kw - from)) ||
+			append(&out, &len, &cap, "VALUES (", 8) ||
+			append(&out, &len, &cap, var, (size_t)(var_end - var)) ||
+			append(&out, &len, &cap, ") {", 3))
+			goto nomem;
+		q = p + 1;
+		for (;;) {
+			const char *end;
+			while (isspace((unsigned char)*q) || *q == '#') {
+				if (*q == '#')
+					q = skip_opaque(q);
+				else
+					q++;
+			}
+			if (!*q || *q == '}')
+				break;
+			end = term_end(q);
+			if (end == q) {
+				free(out);
+				return NULL; /* not a term: let rasqal report it */
+			}
+			if (append(&out, &len, &cap, " (", 2) || append(&out, &len, &cap, q, (size_t)(end - q)) ||
+				append(&out, &len, &cap, ")", 1))
+				goto nomem;
+			q = end;
+		}
+		if (append(&out, &len, &cap, " ", 1))
+			goto nomem;
+		from = q; /* the closing brace (or the end) is copied by the next round */
+	}
+	if (!out)
+		return NULL;
+	if (append(&out, &len, &cap, from, strlen(from)))
+		goto nomem;
+	return out;
+nomem:
+	free(out);
+	*oom = 1;
+	return NULL;
+}
+
+/* ---- evaluation ---- */
+
+static int literal_to_cell(kgr_sparql_result *r, rasqal_literal *l)
+{
+	if (!l)
+		return kgr__sparql_push(r, KGR_TERM_NONE, NULL, 0, NULL, NULL);
+	switch (rasqal_literal_get_rdf_term_type(l)) {
+	case RASQAL_LITERAL_URI: {
+		size_t len = 0;
+		const unsigned char *s = raptor_uri_as_counted_string(l->value.uri, &len);
+		return kgr__sparql_push(r, KGR_TERM_IRI, (const char *)s, len, NULL, NULL);
+	}
+	case RASQAL_LITERAL_BLANK:
+		return kgr__sparql_push(r, KGR_TERM_BLANK, (const char *)l->string,
+			strlen((const char *)l->string), NULL, NULL);
+	default: {
+		size_t len = 0;
+		const unsigned char *s = rasqal_literal_as_counted_string(l, &len, 0, NULL);
+		raptor_uri *dt = rasqal_literal_datatype(l);
+		if (!s)
+			return kgr__sparql_push(r, KGR_TERM_NONE, NULL, 0, NULL, NULL);
+		return kgr__sparql_push(r, KGR_TERM_LITERAL, (const char *)s, len, l->language,
+			dt && !l->language ? (const char *)raptor_uri_as_string(dt) : NULL);
+	}
+	}
+}
+
+static int raptor_term_to_cell(kgr_sparql_result *r, raptor_term *t)
+{
+	if (!t)
+		return kgr__sparql_push(r, KGR_TERM_NONE, NULL, 0, NULL, NULL);
+	switch (t->type) {
+	case RAPTOR_TERM_TYPE_URI: {
+		size_t len = 0;
+		const unsigned char *s = raptor_uri_as_counted_string(t->value.uri, &len);
+		return kgr__sparql_push(r, KGR_TERM_IRI, (const char *)s, len, NULL, NULL);
+	}
+	case RAPTOR_TERM_TYPE_BLANK:
+		return kgr__sparql_push(r, KGR_TERM_BLANK, (const char *)t->value.blank.string,
+			t->value.blank.string_len, NULL, NULL);
+	case RAPTOR_TERM_TYPE_LITERAL:
+		return kgr__sparql_push(r, KGR_TERM_LITERAL, (const char *)t->value.literal.string,
+			t->value.literal.string_len, (const char *)t->value.literal.language,
+			t->value.literal.datatype ?
+				(const char *)raptor_uri_as_string(t->value.literal.datatype) :
+				NULL);
+	default:
+		return kgr__sparql_push(r, KGR_TERM_NONE, NULL, 0, NULL, NULL);
+	}
+}
+
+static int id_to_cell(kgr_sparql_result *r, const kgr_store *store, kgr_id id)
+{
+	size_t len = 0;
+	const char *v = kgr_term_value(store, id, &len);
+	kgr_term_kind kind = kgr_term_kind_of(store, id);
+	kgr_id dt = kind == KGR_TERM_LITERAL ? kgr_term_datatype(store, id) : 0;
+	return kgr__sparql_push(r, kind, v, len, kind == KGR_TERM_LITERAL ? kgr_term_lang(store, id) : NULL,
+		dt ? kgr_term_value(store, dt, NULL) : NULL);
+}
+
+static int exec_error(exec_ctx *ex, const kgr_sparql_options *opts, const char *what)
+{
+	const kgr_rdf_log *log = kgr__rdf_log();
+	if (ex->timed_out)
+		return kgr__error_set(KGR_ETIMEOUT, "SPARQL query exceeded its time limit of %u ms",
+			opts->timeout_ms);
+	if (ex->oom)
+		return kgr__error_set(KGR_ENOMEM, "out of memory while evaluating the SPARQL query");
+	return kgr__error_set(KGR_ERROR, "SPARQL %s failed: %s", what,
+		log->errors ? log->message : "rasqal gave no reason");
+}
+
+/* Solution modifiers kgrec applies itself: rasqal 0.9.33 leaks about 2 KB on every
+ * SELECT DISTINCT, so a top-level DISTINCT (and the OFFSET / LIMIT that come after it in
+ * the algebra) is taken off the rasqal query and done while reading the rows. */
+typedef struct {
+	int distinct;
+	long offset, limit; /* -1: none */
+	uint64_t *hashes;
+	size_t *rows;
+	size_t cap, count;
+} row_filter;
+
+static uint64_t row_hash(const kgr_sparql_result *r, size_t row)
+{
+	uint64_t h = 1469598103934665603ull;
+	size_t c;
+	for (c = 0; c < r->ncols; c++) {
+		const kgr_sparql_term *t = &r->cells[row * r->ncols + c];
+		h = kgr__hash64(t->value ? t->value : "", t->len, h ^ (uint64_t)t->kind);
+		if (t->lang)
+			h = kgr__hash64(t->lang, strlen(t->lang), h);
+		if (t->datatype)
+			h = kgr__hash64(t->datatype, strlen(t->datatype), h);
+	}
+	return h;
+}
+
+static int opt_eq(const char *a, const char *b)
+{
+	return a == b || (a && b && !strcmp(a, b));
+}
+
+static int rows_equal(const kgr_sparql_result *r, size_t a, size_t b)
+{
+	size_t c;
+	for (c = 0; c < r->ncols; c++) {
+		const kgr_sparql_term *x = &r->cells[a * r->ncols + c], *y = &r->cells[b * r->ncols + c];
+		if (x->kind != y->kind || x->len != y->len || (x->len && memcmp(x->value, y->value, x->len)) ||
+			!opt_eq(x->lang, y->lang) || !opt_eq(x->datatype, y->datatype))
+			return 0;
+	}
+	return 1;
+}
+
+/* 1 when row @p row (the last one read) repeats an earlier row, else records it; -1 on OOM. */
+static int seen_row(row_filter *f, const kgr_sparql_result *r, size_t row)
+{
+	uint64_t h = row_hash(r, row);
+	size_t i;
+	if (f->count * 2 >= f->cap) {
+		size_t cap = f->cap ? f->cap * 2 : 256, j;
+		uint64_t *hashes = calloc(cap, sizeof(*hashes));
+		size_t *rows = calloc(cap, sizeof(*rows));
+		if (!hashes || !rows) {
+			free(hashes);
+			free(rows);
+			return -1;
+		}
+		for (j = 0; j < f->cap; j++) {
+			if (!f->rows[j])
+				continue;
+			i = (size_t)f->hashes[j] & (cap - 1);
+			while (rows[i])
+				i = (i + 1) & (cap - 1);
+			hashes[i] = f->hashes[j];
+			rows[i] = f->rows[j];
+		}
+		free(f->hashes);
+		free(f->rows);
+		f->hashes = hashes;
+		f->rows = rows;
+		f->cap = cap;
+	}
+	for (i = (size_t)h & (f->cap - 1); f->rows[i]; i = (i + 1) & (f->cap - 1))
+		if (f->hashes[i] == h && rows_equal(r, f->rows[i] - 1, row))
+			return 1;
+	f->hashes[i] = h;
+	f->rows[i] = row + 1; /* 0 marks an empty slot */
+	f->count++;
+	return 0;
+}
+
+/* Reads all results of an executed query into @p r. */
+static int collect(kgr_sparql_result **out, rasqal_query *rq, rasqal_query_results *res,
+	exec_ctx *ex, const kgr_sparql_options *opts, row_filter *f)
+{
+	kgr_sparql_result *r = NULL;
+	int error = 0;
+	size_t limit = opts->max_rows, skip = f->offset > 0 ? (size_t)f->offset : 0;
+
+	if (rasqal_query_results_is_boolean(res)) {
+		int b = rasqal_query_results_get_boolean(res);
+		if (ex->timed_out || b < 0)
+			return exec_error(ex, opts, "ASK");
+		if (!(r = kgr__sparql_result_new(KGR_SPARQL_BOOLEAN)))
+			return kgr__error_set(KGR_ENOMEM, "out of memory");
+		r->boolean = b > 0;
+	} else if (rasqal_query_results_is_bindings(res)) {
+		int n = rasqal_query_results_get_bindings_count(res), i;
+		/* rasqal 0.9.33 knows the result's variables only once it has a row: for an empty
+		 * result the columns come from the query's projection */
+		raptor_sequence *projected = n > 0 ? NULL : rasqal_query_get_bound_variable_sequence(rq);
+		if (projected)
+			n = raptor_sequence_size(projected);
+		if (!(r = kgr__sparql_result_new(KGR_SPARQL_BINDINGS)))
+			return kgr__error_set(KGR_ENOMEM, "out of memory");
+		r->ncols = n > 0 ? (size_t)n : 0;
+		r->cols = calloc(r->ncols ? r->ncols : 1, sizeof(char *));
+		if (!r->cols) {
+			error = kgr__error_set(KGR_ENOMEM, "out of memory");
+			goto cleanup;
+		}
+		for (i = 0; i < n; i++) {
+			const char *name;
+			if (projected) {
+				rasqal_variable *v = raptor_sequence_get_at(projected, i);
+				name = v ? (const char *)v->name : NULL;
+			} else {
+				name = (const char *)rasqal_query_results_get_binding_name(res, i);
+			}
+			if (!name)
+				name = "";
+			if (!(r->cols[i] = kgr__sparql_strdup(r, name, strlen(name)))) {
+				error = kgr__error_set(KGR_ENOMEM, "out of memory");
+				goto cleanup;
+			}
+		}
+		/* rows before skip are read (DISTINCT needs them) and dropped at the end */
+		while (!projected && !rasqal_query_results_finished(res)) {
+			int dup = 0;
+			if (ex->timed_out || ex->oom)
+				break;
+			if (f->limit >= 0 && r->nrows >= skip + (size_t)f->limit)
+				break;
+			if (limit && r->nrows >= skip + limit) {
+				r->truncated = 1;
+				break;
+			}
+			for (i = 0; i < n; i++) {
+				if (literal_to_cell(r, rasqal_query_results_get_binding_value(res, i))) {
+					error = kgr__error_set(KGR_ENOMEM, "out of memory");
+					goto cleanup;
+				}
+			}
+			if (f->distinct && (dup = seen_row(f, r, r->nrows)) < 0) {
+				error = kgr__error_set(KGR_ENOMEM, "out of memory");
+				goto cleanup;
+			}
+			if (dup)
+				r->ncells -= r->ncols;
+			else
+				r->nrows++;
+			if (rasqal_query_results_next(res))
+				break;
+		}
+		if (skip) {
+			size_t drop = skip < r->nrows ? skip : r->nrows;
+			memmove(r->cells, r->cells + drop * r->ncols,
+				(r->nrows - drop) * r->ncols * sizeof(*r->cells));
+			r->nrows -= drop;
+			r->ncells = r->nrows * r->ncols;
+		}
+	} else if (rasqal_query_results_is_graph(res)) {
+		raptor_statement *st;
+		if (!(r = kgr__sparql_result_new(KGR_SPARQL_GRAPH)))
+			return kgr__error_set(KGR_ENOMEM, "out of memory");
+		for (st = rasqal_query_results_get_triple(res); st;
+			st = rasqal_query_results_get_triple(res)) {
+			if (ex->timed_out || ex->oom)
+				break;
+			if (limit && r->ntriples >= limit) {
+				r->truncated = 1;
+				break;
+			}
+			if (raptor_term_to_cell(r, st->subject) || raptor_term_to_cell(r, st->predicate) ||
+				raptor_term_to_cell(r, st->object)) {
+				error = kgr__error_set(KGR_ENOMEM, "out of memory");
+				goto cleanup;
+			}
+			r->ntriples++;
+			if (rasqal_query_results_next_triple(res))
+				break;
+		}
+	} else {
+		return kgr__error_set(KGR_EUNSUPPORTED, "this kind of SPARQL result is not supported");
+	}
+	if (ex->timed_out || ex->oom || kgr__rdf_log()->errors)
+		error = exec_error(ex, opts, "evaluation");
+cleanup:
+	if (error) {
+		kgr_sparql_result_free(r);
+		return error;
+	}
+	*out = r;
+	return 0;
+}
+
+/* Prepares @p text; on success *rq_out is the prepared query. */
+static int prepare(rasqal_query **rq_out, rasqal_world *rw, raptor_world *raptor, const char *text,
+	const char *base_iri)
+{
+	rasqal_query *rq;
+	raptor_uri *base;
+	char *rewritten;
+	int rc, oom;
+	*rq_out = NULL;
+	rq = rasqal_new_query(rw, "sparql11", NULL);
+	if (!rq)
+		return kgr__error_set(KGR_ENOMEM, "cannot create a rasqal query");
+	base = raptor_new_uri(raptor, (const unsigned char *)(base_iri ? base_iri : DEFAULT_BASE));
+	if (!base) {
+		rasqal_free_query(rq);
+		return kgr__error_set(KGR_EINVALID, "invalid base IRI '%s'", base_iri);
+	}
+	rewritten = rewrite_values(text, &oom);
+	if (oom) {
+		rasqal_free_query(rq);
+		raptor_free_uri(base);
+		return kgr__error_set(KGR_ENOMEM, "out of memory");
+	}
+	/* nothing is ever fetched: FROM graphs are ignored, SERVICE is refused */
+	rasqal_query_set_feature(rq, RASQAL_FEATURE_NO_NET, 1);
+	rc = rasqal_query_prepare(rq, (const unsigned char *)(rewritten ? rewritten : text), base);
+	raptor_free_uri(base);
+	if (rc) {
+		rasqal_free_query(rq);
+		rc = parse_error(rewritten ? rewritten : text);
+		free(rewritten);
+		return rc;
+	}
+	free(rewritten);
+	*rq_out = rq;
+	return 0;
+}
+
+static int has_operator(rasqal_graph_pattern *gp, rasqal_graph_pattern_operator op)
+{
+	int i;
+	rasqal_graph_pattern *sub;
+	if (!gp)
+		return 0;
+	if (rasqal_graph_pattern_get_operator(gp) == op)
+		return 1;
+	for (i = 0; (sub = rasqal_graph_pattern_get_sub_graph_pattern(gp, i)); i++)
+		if (has_operator(sub, op))
+			return 1;
+	return 0;
+}
+
+static int execute(kgr_sparql_result **out, rasqal_query *rq, exec_ctx *ex,
+	const kgr_sparql_options *opts)
+{
+	rasqal_query_results *res;
+	row_filter f;
+	int error;
+	if (has_operator(rasqal_query_get_query_graph_pattern(rq), RASQAL_GRAPH_PATTERN_OPERATOR_SERVICE))
+		return kgr__error_set(KGR_EUNSUPPORTED,
+			"SPARQL SERVICE (federated query) is not supported: a kgrec query reads only its store");
+	if (has_operator(rasqal_query_get_query_graph_pattern(rq), RASQAL_GRAPH_PATTERN_OPERATOR_MINUS))
+		return kgr__error_set(KGR_EUNSUPPORTED,
+			"SPARQL MINUS is not supported by rasqal 0.9.33; write OPTIONAL { ... } "
+			"FILTER(!BOUND(?v)) instead (docs/SPARQL.md)");
+	memset(&f, 0, sizeof(f));
+	f.offset = f.limit = -1;
+	if (rasqal_query_get_verb(rq) == RASQAL_QUERY_VERB_SELECT && rasqal_query_get_distinct(rq)) {
+		f.distinct = 1;
+		f.limit = rasqal_query_get_limit(rq);
+		f.offset = rasqal_query_get_offset(rq);
+		rasqal_query_set_distinct(rq, 0);
+		rasqal_query_set_limit(rq, -1);
+		rasqal_query_set_offset(rq, -1);
+	}
+	rasqal_query_set_user_data(rq, ex);
+	res = rasqal_query_execute(rq);
+	if (!res) {
+		error = exec_error(ex, opts, "execution");
+		goto cleanup;
+	}
+	error = collect(out, rq, res, ex, opts, &f);
+	rasqal_free_query_results(res);
+cleanup:
+	free(f.hashes);
+	free(f.rows);
+	return error;
+}
+
+/* ---- DESCRIBE ---- */
+
+typedef struct {
+	kgr_id *v;
+	size_t n, cap;
+} id_vec;
+
+static int id_push(id_vec *vec, kgr_id id)
+{
+	if (vec->n == vec->cap) {
+		size_t cap = vec->cap ? vec->cap * 2 : 16;
+		kgr_id *v = realloc(vec->v, cap * sizeof(*v));
+		if (!v)
+			return KGR_ENOMEM;
+		vec->v = v;
+		vec->cap = cap;
+	}
+	vec->v[vec->n++] = id;
+	return 0;
+}
+
+static int id_seen(const id_vec *vec, kgr_id id)
+{
+	size_t i;
+	for (i = 0; i < vec->n; i++)
+		if (vec->v[i] == id)
+			return 1;
+	return 0;
+}
+
+/* Concise Bounded Description: every triple with the resource as subject, and recursively
+ * the descriptions of the blank nodes among their objects. */
+static int describe_ids(kgr_sparql_result *r, const kgr_store *store, id_vec *todo,
+	const kgr_sparql_options *opts)
+{
+	id_vec done = { 0 };
+	size_t next = 0;
+	int error = 0;
+	while (next < todo->n) {
+		kgr_id subject = todo->v[next++];
+		kgr_iter it;
+		kgr_quad q, prev = { 0, 0, 0, 0 };
+		int have_prev = 0;
+		if (id_seen(&done, subject))
+			continue;
+		if ((error = id_push(&done, subject)))
+			goto cleanup;
+		kgr_store_match(store, &it, subject, 0, 0, KGR_ANY_GRAPH);
+		while (kgr_iter_next(&it, &q)) {
+			if (have_prev && q.p == prev.p && q.o == prev.o)
+				continue;
+			prev = q;
+			have_prev = 1;
+			if (opts->max_rows && r->ntriples >= opts->max_rows) {
+				r->truncated = 1;
+				goto cleanup;
+			}
+			if ((error = id_to_cell(r, store, q.s)) || (error = id_to_cell(r, store, q.p)) ||
+				(error = id_to_cell(r, store, q.o)))
+				goto cleanup;
+			r->ntriples++;
+			if (kgr_term_kind_of(store, q.o) == KGR_TERM_BLANK && !id_seen(&done, q.o) &&
+				(error = id_push(todo, q.o)))
+				goto cleanup;
+		}
+	}
+cleanup:
+	free(done.v);
+	if (error)
+		return kgr__error_set(KGR_ENOMEM, "out of memory");
+	return 0;
+}
+
+/* Rewrites "DESCRIBE ?a <iri> ... WHERE { P } modifiers" to
+ * "SELECT ?a ... WHERE { P } modifiers" (or SELECT * for DESCRIBE *); the resources found
+ * are deduplicated while describing them. */
+static char *describe_to_select(const char *text, raptor_sequence *seq, int wildcard)
+{
+	const char *kw = find_keyword(text, text, "DESCRIBE", 0), *body;
+	size_t cap, n, i;
+	char *sql, *p;
+	int size = seq ? raptor_sequence_size(seq) : 0;
+	if (!kw)
+		return NULL;
+	body = find_keyword(kw + 8, text, "WHERE", 1);
+	if (!body)
+		return NULL;
+	cap = strlen(text) + 32;
+	for (i = 0; i < (size_t)size; i++) {
+		rasqal_literal *l = raptor_sequence_get_at(seq, (int)i);
+		rasqal_variable *v = rasqal_literal_as_variable(l);
+		if (v)
+			cap += strlen((const char *)v->name) + 2;
+	}
+	sql = malloc(cap);
+	if (!sql)
+		return NULL;
+	n = (size_t)(kw - text);
+	memcpy(sql, text, n);
+	p = sql + n;
+	p += sprintf(p, "SELECT");
+	if (wildcard) {
+		p += sprintf(p, " *");
+	} else {
+		for (i = 0; i < (size_t)size; i++) {
+			rasqal_variable *v = rasqal_literal_as_variable(raptor_sequence_get_at(seq, (int)i));
+			if (v)
+				p += sprintf(p, " ?%s", (const char *)v->name);
+		}
+	}
+	*p++ = ' ';
+	strcpy(p, body);
+	return sql;
+}
+
+static int describe(kgr_sparql_result **out, rasqal_query *rq, exec_ctx *ex, const char *text,
+	const kgr_sparql_options *opts)
+{
+	raptor_sequence *seq = rasqal_query_get_describe_sequence(rq);
+	int wildcard = rasqal_query_get_wildcard(rq), size = seq ? raptor_sequence_size(seq) : 0, i;
+	int nvars = 0, error = 0;
+	id_vec todo = { 0 };
+	kgr_sparql_result *r = NULL, *sel = NULL;
+	rasqal_query *srq = NULL;
+	char *select = NULL;
+
+	if (!(r = kgr__sparql_result_new(KGR_SPARQL_GRAPH))) {
+		error = kgr__error_set(KGR_ENOMEM, "out of memory");
+		goto cleanup;
+	}
+	for (i = 0; i < size; i++) {
+		rasqal_literal *l = raptor_sequence_get_at(seq, i);
+		if (rasqal_literal_as_variable(l)) {
+			nvars++;
+		} else {
+			kgr_id id = literal_id(ex, l);
+			if (id && !id_seen(&todo, id) && (error = id_push(&todo, id)))
+				goto cleanup;
+		}
+	}
+	if (nvars || wildcard) {
+		size_t row, col;
+		kgr_sparql_options sopts = *opts;
+		sopts.max_rows = 0;
+		if (!(select = describe_to_select(text, seq, wildcard))) {
+			error = kgr__error_set(KGR_EUNSUPPORTED,
+				"DESCRIBE with variables needs a WHERE pattern");
+			goto cleanup;
+		}
+		kgr__rdf_log_reset();
+		if ((error = prepare(&srq, ex->rw, ex->raptor, select, opts->base_iri)))
+			goto cleanup;
+		if ((error = execute(&sel, srq, ex, &sopts)))
+			goto cleanup;
+		for (row = 0; row < sel->nrows; row++) {
+			for (col = 0; col < sel->ncols; col++) {
+				kgr_sparql_term *t = &sel->cells[row * sel->ncols + col];
+				kgr_id id = 0;
+				if (t->kind == KGR_TERM_IRI)
+					id = kgr_store_iri(ex->store, t->value);
+				else if (t->kind == KGR_TERM_BLANK)
+					id = kgr_store_blank(ex->store, t->value);
+				if (id && !id_seen(&todo, id) && (error = id_push(&todo, id)))
+					goto cleanup;
+			}
+		}
+	}
+	if ((error = describe_ids(r, ex->store, &todo, opts)))
+		goto cleanup;
+	*out = r;
+	r = NULL;
+cleanup:
+	if (error == KGR_ENOMEM && !*kgr_error_last())
+		kgr__error_set(KGR_ENOMEM, "out of memory");
+	free(todo.v);
+	free(select);
+	kgr_sparql_result_free(sel);
+	kgr_sparql_result_free(r);
+	if (srq)
+		rasqal_free_query(srq);
+	return error;
+}
+
+/* ---- entry point ---- */
+
+static int tried_update(const char *text)
+{
+	static const char *const words[] = { "INSERT", "DELETE", "LOAD", "CLEAR", "DROP", "CREATE",
+		"ADD", "MOVE", "COPY", NULL };
+	const char *p = text;
+	size_t i;
+	/* after the prologue (PREFIX/BASE declarations), an update starts with one of these */
+	for (;;) {
+		while (*p && (isspace((unsigned char)*p) || *p == '#')) {
+			if (*p == '#')
+				p = skip_opaque(p);
+			else
+				p++;
+		}
+		if (!strncasecmp(p, "PREFIX", 6) || !strncasecmp(p, "BASE", 4)) {
+			const char *iri = strchr(p, '<');
+			if (!iri)
+				return 0;
+			p = skip_opaque(iri);
+			continue;
+		}
+		break;
+	}
+	for (i = 0; words[i]; i++) {
+		size_t n = strlen(words[i]);
+		if (!strncasecmp(p, words[i], n) && !is_word(p[n]))
+			return 1;
+	}
+	return 0;
+}
+
+static int registered;
+
+int kgr_sparql_query(kgr_sparql_result **out, const kgr_store *store, const char *query,
+	const kgr_sparql_options *opts)
+{
+	kgr_sparql_options defaults = KGR_SPARQL_OPTIONS_INIT;
+	exec_ctx ex;
+	librdf_world *w;
+	rasqal_query *rq = NULL;
+	rasqal_query_verb verb;
+	int error;
+
+	*out = NULL;
+	if (!opts)
+		opts = &defaults;
+	if (!query)
+		return kgr__error_set(KGR_EINVALID, "no SPARQL query given");
+	if (!store->finalized)
+		return kgr__error_set(KGR_EINVALID,
+			"the store is still loading: call kgr_store_finalize() before querying it");
+	if (tried_update(query))
+		return kgr__error_set(KGR_EUNSUPPORTED,
+			"SPARQL Update is not supported: a kgrec store is a read-only snapshot "
+			"(rebuild it with 'kgrec load')");
+	memset(&ex, 0, sizeof(ex));
+	ex.magic = EXEC_MAGIC;
+	ex.store = store;
+
+	if (!(w = kgr__rdf_lock()))
+		return kgr_error_last_code();
+	/* the time limit counts from here: waiting for another query's turn is not included */
+	if (opts->timeout_ms) {
+		clock_gettime(CLOCK_MONOTONIC, &ex.deadline);
+		ex.deadline.tv_sec += opts->timeout_ms / 1000;
+		ex.deadline.tv_nsec += (long)(opts->timeout_ms % 1000) * 1000000L;
+		if (ex.deadline.tv_nsec >= 1000000000L) {
+			ex.deadline.tv_sec++;
+			ex.deadline.tv_nsec -= 1000000000L;
+		}
+		ex.has_deadline = 1;
+	}
+	ex.rw = librdf_world_get_rasqal(w);
+	ex.raptor = librdf_world_get_raptor(w);
+	if (!registered) {
+		if (rasqal_set_triples_source_factory(ex.rw, ts_register, NULL)) {
+			error = kgr__error_set(KGR_ERROR, "cannot install the kgrec rasqal triples source");
+			goto cleanup;
+		}
+		registered = 1;
+	}
+	kgr_error_clear();
+	if ((error = prepare(&rq, ex.rw, ex.raptor, query, opts->base_iri)))
+		goto cleanup;
+	verb = rasqal_query_get_verb(rq);
+	switch (verb) {
+	case RASQAL_QUERY_VERB_SELECT:
+	case RASQAL_QUERY_VERB_ASK:
+	case RASQAL_QUERY_VERB_CONSTRUCT:
+		error = execute(out, rq, &ex, opts);
+		break;
+	case RASQAL_QUERY_VERB_DESCRIBE:
+		error = describe(out, rq, &ex, query, opts);
+		break;
+	case RASQAL_QUERY_VERB_INSERT:
+	case RASQAL_QUERY_VERB_DELETE:
+	case RASQAL_QUERY_VERB_UPDATE:
+		error = kgr__error_set(KGR_EUNSUPPORTED,
+			"SPARQL Update (%s) is not supported: a kgrec store is a read-only snapshot "
+			"(rebuild it with 'kgrec load')",
+			rasqal_query_verb_as_string(verb));
+		break;
+	default:
+		error = kgr__error_set(KGR_EUNSUPPORTED, "unsupported SPARQL query form (%s)",
+			rasqal_query_verb_as_string(verb));
+		break;
+	}
+cleanup:
+	if (rq)
+		rasqal_free_query(rq);
+	exec_free(&ex);
+	kgr__rdf_unlock();
+	return error;
+}

@@ -1,0 +1,32 @@
+/* The in-memory SPARQL result shared by kg/sparql.c (evaluation) and kg/sparql_write.c
+ * (formats). Internal, not installed. */
+#ifndef KGREC_KG_SPARQL_RESULT_H
+#define KGREC_KG_SPARQL_RESULT_H
+
+#include "kg/internal.h"
+#include "kgrec/sparql.h"
+
+typedef struct kgr_arena_block kgr_arena_block;
+
+struct kgr_sparql_result {
+	kgr_sparql_kind kind;
+	int truncated;
+	int boolean;
+	size_t ncols;
+	char **cols;
+	/* bindings: nrows * ncols cells; graph: ntriples * 3 cells (s, p, o) */
+	kgr_sparql_term *cells;
+	size_t ncells, cap_cells;
+	size_t nrows, ntriples;
+	kgr_arena_block *arena;
+};
+
+/** A new, empty result of a kind. NULL when out of memory. */
+kgr_sparql_result *kgr__sparql_result_new(kgr_sparql_kind kind);
+/** Copy @p len bytes into the result's arena (NUL-terminated). NULL when out of memory. */
+char *kgr__sparql_strdup(kgr_sparql_result *r, const char *s, size_t len);
+/** Append one cell, copying its strings. 0, or KGR_ENOMEM. */
+int kgr__sparql_push(kgr_sparql_result *r, kgr_term_kind kind, const char *value, size_t len,
+	const char *lang, const char *datatype);
+
+#endif

@@ -1,0 +1,954 @@
+/* The graph view: resource nodes, walkable catalog relations and user -> item interaction
+ * edges, built once per finalized store. This is the only file that talks to igraph: the
+ * view is kept as an igraph_t (edge weights in a vector) for the full PRPACK solver, and as
+ * flat CSR arrays that request threads read without calling igraph at all (igraph is built
+ * with IGRAPH_THREAD_SAFE 0). */
+#define _GNU_SOURCE /* qsort_r: the comparisons read the graph being built */
+#include "retrieval/internal.h"
+
+#include <cjson/cJSON.h>
+#include <igraph.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define RDF_NS "http://www.w3.org/1999/02/22-rdf-syntax-ns#"
+#define RDFS_NS "http://www.w3.org/2000/01/rdf-schema#"
+#define OWL_NS "http://www.w3.org/2002/07/owl#"
+
+/* Walk relations nobody annotated? Yes by default (weight 1): most catalogs bring their own
+ * vocabulary; rdf:, rdfs: and owl: terms and the interaction vocabulary never. */
+typedef struct {
+	kgr_id pred;
+	int traversable; /* -1 unset */
+	double weight;   /* < 0 unset */
+	char *phrase, *shared;
+} rel_config;
+
+typedef struct {
+	rel_config *rels;
+	size_t n;
+	int walk_unannotated;
+	double hub_degree;
+} graph_config;
+
+double kgr__action_weight(const kgr_graph *g, kgr_id action)
+{
+	size_t i;
+	for (i = 0; i < g->n_actions; i++)
+		if (g->actions[i].action == action)
+			return g->actions[i].weight;
+	return 1.0;
+}
+
+static char *dupstr(const char *s)
+{
+	size_t n = strlen(s) + 1;
+	char *d = malloc(n);
+	if (d)
+		memcpy(d, s, n);
+	return d;
+}
+
+/* Literal value of (s, p, ?) or NULL. */
+static const char *literal_of(const kgr_store *st, kgr_id s, kgr_id p)
+{
+	kgr_id o;
+	if (!s || !p)
+		return NULL;
+	o = kgr_store_object(st, s, p);
+	if (!o || kgr_term_kind_of(st, o) != KGR_TERM_LITERAL)
+		return NULL;
+	return kgr_term_value(st, o, NULL);
+}
+
+static int grow_nodes(kgr_graph *g, size_t need)
+{
+	size_t cap = g->cap_nodes;
+	void *p;
+	if (need <= cap)
+		return 0;
+	cap = cap ? cap : 1024;
+	while (cap < need)
+		cap *= 2;
+	if (!(p = realloc(g->node_id, cap * sizeof(kgr_id))))
+		return kgr__error_set(KGR_ENOMEM, "graph: out of memory");
+	g->node_id = p;
+	if (!(p = realloc(g->flags, cap)))
+		return kgr__error_set(KGR_ENOMEM, "graph: out of memory");
+	g->flags = p;
+	memset(g->flags + g->cap_nodes, 0, cap - g->cap_nodes);
+	if (!(p = realloc(g->itemdeg, cap * sizeof(uint32_t))))
+		return kgr__error_set(KGR_ENOMEM, "graph: out of memory");
+	g->itemdeg = p;
+	memset(g->itemdeg + g->cap_nodes, 0, (cap - g->cap_nodes) * sizeof(uint32_t));
+	g->cap_nodes = (uint32_t)cap;
+	return 0;
+}
+
+static int grow_ids(kgr_graph *g, size_t need)
+{
+	size_t cap = g->id_cap;
+	uint32_t *p;
+	if (need <= cap)
+		return 0;
+	while (cap < need)
+		cap = cap ? cap * 2 : 1024;
+	if (!(p = realloc(g->id_node, cap * sizeof(uint32_t))))
+		return kgr__error_set(KGR_ENOMEM, "graph: out of memory");
+	memset(p + g->id_cap, 0, (cap - g->id_cap) * sizeof(uint32_t));
+	g->id_node = p;
+	g->id_cap = cap;
+	return 0;
+}
+
+/* Node of a term, created when missing. KGR__NONE on ENOMEM. */
+static uint32_t node_add(kgr_graph *g, kgr_id id)
+{
+	uint32_t n;
+	if (grow_ids(g, (size_t)id + 1) < 0)
+		return KGR__NONE;
+	if (g->id_node[id])
+		return g->id_node[id] - 1;
+	if (grow_nodes(g, (size_t)g->n_nodes + 1) < 0)
+		return KGR__NONE;
+	n = g->n_nodes++;
+	g->node_id[n] = id;
+	g->flags[n] = 0;
+	g->itemdeg[n] = 0;
+	g->id_node[id] = n + 1;
+	return n;
+}
+
+static void config_free(graph_config *c)
+{
+	size_t i;
+	for (i = 0; i < c->n; i++) {
+		free(c->rels[i].phrase);
+		free(c->rels[i].shared);
+	}
+	free(c->rels);
+	memset(c, 0, sizeof(*c));
+}
+
+static int read_file(const char *path, char **out)
+{
+	FILE *f = fopen(path, "rb");
+	char *buf = NULL;
+	long len;
+	if (!f)
+		return kgr__error_set(KGR_ENOTFOUND, "%s: cannot open relation configuration", path);
+	if (fseek(f, 0, SEEK_END) != 0 || (len = ftell(f)) < 0 || fseek(f, 0, SEEK_SET) != 0) {
+		fclose(f);
+		return kgr__error_set(KGR_EIO, "%s: cannot read", path);
+	}
+	if (!(buf = malloc((size_t)len + 1))) {
+		fclose(f);
+		return kgr__error_set(KGR_ENOMEM, "out of memory");
+	}
+	if (fread(buf, 1, (size_t)len, f) != (size_t)len) {
+		free(buf);
+		fclose(f);
+		return kgr__error_set(KGR_EIO, "%s: cannot read", path);
+	}
+	buf[len] = '\0';
+	fclose(f);
+	*out = buf;
+	return 0;
+}
+
+/* Per-store relation configuration:
+ * { "walk_unannotated": bool, "hub_degree": n,
+ *   "relations": { "IRI or prefixed name": { "traversable": bool, "weight": x,
+ *                  "phrase": "...", "shared_phrase": "..." } } } */
+static int config_load(graph_config *c, const kgr_store *st, const char *path)
+{
+	char *text = NULL;
+	cJSON *root = NULL, *rels, *it, *v;
+	int error = 0;
+	c->walk_unannotated = 1;
+	c->hub_degree = 0;
+	if (!path)
+		return 0;
+	if ((error = read_file(path, &text)) < 0)
+		return error;
+	root = cJSON_Parse(text);
+	if (!root || !cJSON_IsObject(root)) {
+		error = kgr__error_set(KGR_EPARSE, "%s: not a JSON object (near byte %ld)", path,
+			root ? 0L : (long)(cJSON_GetErrorPtr() ? cJSON_GetErrorPtr() - text : 0));
+		goto cleanup;
+	}
+	if ((v = cJSON_GetObjectItemCaseSensitive(root, "walk_unannotated"))) {
+		if (!cJSON_IsBool(v)) {
+			error = kgr__error_set(KGR_EPARSE, "%s: walk_unannotated must be true or false", path);
+			goto cleanup;
+		}
+		c->walk_unannotated = cJSON_IsTrue(v);
+	}
+	if ((v = cJSON_GetObjectItemCaseSensitive(root, "hub_degree"))) {
+		if (!cJSON_IsNumber(v) || v->valuedouble < 0) {
+			error = kgr__error_set(KGR_EPARSE, "%s: hub_degree must be a number >= 0", path);
+			goto cleanup;
+		}
+		c->hub_degree = v->valuedouble;
+	}
+	rels = cJSON_GetObjectItemCaseSensitive(root, "relations");
+	if (rels && !cJSON_IsObject(rels)) {
+		error = kgr__error_set(KGR_EPARSE, "%s: relations must be an object", path);
+		goto cleanup;
+	}
+	c->rels = calloc((size_t)cJSON_GetArraySize(rels) + 1, sizeof(rel_config));
+	if (!c->rels) {
+		error = kgr__error_set(KGR_ENOMEM, "out of memory");
+		goto cleanup;
+	}
+	cJSON_ArrayForEach(it, rels) {
+		rel_config *r = &c->rels[c->n];
+		kgr_id p = kgr_store_resolve(st, it->string);
+		if (!p) {
+			/* a relation the store does not use: nothing to configure */
+			kgr_error_clear();
+			continue;
+		}
+		if (!cJSON_IsObject(it)) {
+			error = kgr__error_set(KGR_EPARSE, "%s: relation %s: expected an object", path, it->string);
+			goto cleanup;
+		}
+		r->pred = p;
+		r->traversable = -1;
+		r->weight = -1;
+		if ((v = cJSON_GetObjectItemCaseSensitive(it, "traversable"))) {
+			if (!cJSON_IsBool(v)) {
+				error = kgr__error_set(KGR_EPARSE, "%s: relation %s: traversable must be true or false",
+					path, it->string);
+				goto cleanup;
+			}
+			r->traversable = cJSON_IsTrue(v);
+		}
+		if ((v = cJSON_GetObjectItemCaseSensitive(it, "weight"))) {
+			if (!cJSON_IsNumber(v) || v->valuedouble <= 0 || !isfinite(v->valuedouble)) {
+				error = kgr__error_set(KGR_EPARSE, "%s: relation %s: weight must be a number > 0",
+					path, it->string);
+				goto cleanup;
+			}
+			r->weight = v->valuedouble;
+		}
+		if ((v = cJSON_GetObjectItemCaseSensitive(it, "phrase")) && cJSON_IsString(v))
+			r->phrase = dupstr(v->valuestring);
+		if ((v = cJSON_GetObjectItemCaseSensitive(it, "shared_phrase")) && cJSON_IsString(v))
+			r->shared = dupstr(v->valuestring);
+		c->n++;
+	}
+cleanup:
+	cJSON_Delete(root);
+	free(text);
+	return error;
+}
+
+typedef struct {
+	kgr_id traversable, rel_weight, phrase, shared, default_weight;
+	kgr_id k_user, k_item, k_action, interacted, subprop;
+} vocab;
+
+static int is_excluded_ns(const char *iri)
+{
+	return !strncmp(iri, RDF_NS, strlen(RDF_NS)) || !strncmp(iri, RDFS_NS, strlen(RDFS_NS)) ||
+		!strncmp(iri, OWL_NS, strlen(OWL_NS));
+}
+
+/* Relation index of predicate p, creating it; -1 when p is never walked. */
+static int classify_pred(kgr_graph *g, const vocab *vc, const graph_config *cfg, kgr_id p)
+{
+	const kgr_store *st = g->store;
+	const rel_config *rc = NULL;
+	const char *v, *iri;
+	int trav = -1;
+	double w = 1.0;
+	size_t i;
+	kgr__relation *r;
+	char buf[256];
+
+	for (i = 0; i < cfg->n; i++)
+		if (cfg->rels[i].pred == p)
+			rc = &cfg->rels[i];
+	if (p == vc->k_user || p == vc->k_item || p == vc->k_action || p == vc->interacted)
+		return -1;
+	if (vc->interacted && vc->subprop && kgr_store_count(st, p, vc->subprop, vc->interacted) > 0)
+		return -1; /* an action: user -> item edges come from the interaction table */
+	if ((v = literal_of(st, p, vc->traversable)))
+		trav = !strcmp(v, "true") || !strcmp(v, "1");
+	if (rc && rc->traversable >= 0)
+		trav = rc->traversable;
+	iri = kgr_term_value(st, p, NULL);
+	if (trav < 0)
+		trav = cfg->walk_unannotated && iri && !is_excluded_ns(iri);
+	if (!trav)
+		return -1;
+	if ((v = literal_of(st, p, vc->rel_weight))) {
+		char *end;
+		double x = strtod(v, &end);
+		if (end != v && x > 0 && isfinite(x))
+			w = x;
+	}
+	if (rc && rc->weight > 0)
+		w = rc->weight;
+	if (g->n_rels % 16 == 0) {
+		void *np = realloc(g->rels, (g->n_rels + 16) * sizeof(*g->rels));
+		if (!np)
+			return kgr__error_set(KGR_ENOMEM, "graph: out of memory");
+		g->rels = np;
+	}
+	r = &g->rels[g->n_rels];
+	memset(r, 0, sizeof(*r));
+	r->pred = p;
+	r->weight = w;
+	if (rc && rc->phrase)
+		r->phrase = dupstr(rc->phrase);
+	else if ((v = literal_of(st, p, vc->phrase)))
+		r->phrase = dupstr(v);
+	else
+		r->phrase = dupstr(kgr_store_label(st, p));
+	if (rc && rc->shared)
+		r->shared = dupstr(rc->shared);
+	else if ((v = literal_of(st, p, vc->shared)))
+		r->shared = dupstr(v);
+	else {
+		snprintf(buf, sizeof(buf), "the %s", kgr_store_label(st, p));
+		r->shared = dupstr(buf);
+	}
+	if (!r->phrase || !r->shared) {
+		free(r->phrase);
+		free(r->shared);
+		return kgr__error_set(KGR_ENOMEM, "graph: out of memory");
+	}
+	return (int)g->n_rels++;
+}
+
+static int cmp_int(const void *a, const void *b)
+{
+	const kgr_interaction *x = a, *y = b;
+	if (x->user != y->user)
+		return x->user < y->user ? -1 : 1;
+	if (x->time != y->time)
+		return x->time < y->time ? -1 : 1;
+	if (x->item != y->item)
+		return x->item < y->item ? -1 : 1;
+	if (x->action != y->action)
+		return x->action < y->action ? -1 : 1;
+	return 0;
+}
+
+static int cmp_pop(const void *a, const void *b, void *payload)
+{
+	const kgr_graph *sort_graph = payload;
+	uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+	if (sort_graph->pop[x] != sort_graph->pop[y])
+		return sort_graph->pop[x] > sort_graph->pop[y] ? -1 : 1;
+	return x < y ? -1 : (x > y);
+}
+
+static int cmp_time(const void *a, const void *b, void *payload)
+{
+	const kgr_graph *sort_graph = payload;
+	uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+	int64_t tx = sort_graph->ints[x].time, ty = sort_graph->ints[y].time;
+	if (tx != ty)
+		return tx < ty ? -1 : 1;
+	return x < y ? -1 : (x > y);
+}
+
+static int cmp_adj(const void *a, const void *b, void *payload)
+{
+	const kgr_graph *sort_graph = payload;
+	const kgr__adj *x = a, *y = b;
+	uint32_t px = sort_graph->pop[x->nbr], py = sort_graph->pop[y->nbr];
+	if (px != py)
+		return px > py ? -1 : 1;
+	if (x->nbr != y->nbr)
+		return x->nbr < y->nbr ? -1 : 1;
+	return x->rel < y->rel ? -1 : (x->rel > y->rel);
+}
+
+static int action_weights(kgr_graph *g, const vocab *vc)
+{
+	size_t i, j;
+	for (i = 0; i < g->n_ints; i++) {
+		kgr_id a = g->ints[i].action;
+		for (j = 0; j < g->n_actions; j++)
+			if (g->actions[j].action == a)
+				break;
+		if (j < g->n_actions)
+			continue;
+		if (g->n_actions % 8 == 0) {
+			void *p = realloc(g->actions, (g->n_actions + 8) * sizeof(*g->actions));
+			if (!p)
+				return kgr__error_set(KGR_ENOMEM, "graph: out of memory");
+			g->actions = p;
+		}
+		g->actions[g->n_actions].action = a;
+		g->actions[g->n_actions].weight = 1.0;
+		if (a) {
+			const char *v = literal_of(g->store, a, vc->default_weight);
+			if (v) {
+				char *end;
+				double x = strtod(v, &end);
+				if (end != v && x > 0 && isfinite(x))
+					g->actions[g->n_actions].weight = x;
+			}
+		}
+		g->n_actions++;
+	}
+	return 0;
+}
+
+int kgr__graph_index_interactions(kgr_graph *g)
+{
+	size_t i, n = g->n_nodes;
+	uint32_t *cnt = NULL, *order = NULL;
+	int error = 0;
+
+	free(g->int_w);
+	free(g->int_unode);
+	free(g->int_inode);
+	free(g->hist_off);
+	free(g->hist_len);
+	free(g->iu_off);
+	free(g->iu);
+	free(g->iu_user);
+	free(g->int_wdeg);
+	free(g->pop);
+	free(g->popular);
+	g->int_unode = malloc((g->n_ints + 1) * sizeof(uint32_t));
+	g->int_inode = malloc((g->n_ints + 1) * sizeof(uint32_t));
+	g->iu_user = malloc((g->n_ints + 1) * sizeof(uint32_t));
+	g->int_w = malloc((g->n_ints + 1) * sizeof(float));
+	g->hist_off = calloc(n + 1, sizeof(uint32_t));
+	g->hist_len = calloc(n + 1, sizeof(uint32_t));
+	g->iu_off = calloc(n + 2, sizeof(uint32_t));
+	g->iu = malloc((g->n_ints + 1) * sizeof(uint32_t));
+	g->int_wdeg = calloc(n + 1, sizeof(double));
+	g->pop = calloc(n + 1, sizeof(uint32_t));
+	g->popular = malloc((n + 1) * sizeof(uint32_t));
+	cnt = calloc(n + 1, sizeof(uint32_t));
+	if (!g->int_unode || !g->int_inode || !g->iu_user || !g->int_w || !g->hist_off || !g->hist_len || !g->iu_off || !g->iu || !g->int_wdeg ||
+		!g->pop || !g->popular || !cnt) {
+		error = kgr__error_set(KGR_ENOMEM, "graph: out of memory indexing interactions");
+		goto cleanup;
+	}
+	g->t_min = g->n_ints ? g->ints[0].time : 0;
+	g->t_max = g->t_min;
+	for (i = 0; i < g->n_ints; i++) {
+		const kgr_interaction *e = &g->ints[i];
+		uint32_t u = kgr__node_of(g, e->user), it = kgr__node_of(g, e->item);
+		double w = kgr__action_weight(g, e->action);
+		g->int_w[i] = (float)w;
+		g->int_unode[i] = u;
+		g->int_inode[i] = it;
+		if (i == 0 || e->user != g->ints[i - 1].user)
+			g->hist_off[u] = (uint32_t)i;
+		g->hist_len[u]++;
+		g->pop[it]++;
+		g->int_wdeg[u] += w;
+		g->int_wdeg[it] += w;
+		if (e->time < g->t_min)
+			g->t_min = e->time;
+		if (e->time > g->t_max)
+			g->t_max = e->time;
+	}
+	for (i = 0; i < n; i++)
+		g->iu_off[i + 1] = g->iu_off[i] + g->pop[i];
+	/* each item's list in time order, newest last */
+	if (!(order = malloc((g->n_ints + 1) * sizeof(uint32_t)))) {
+		error = kgr__error_set(KGR_ENOMEM, "graph: out of memory indexing interactions");
+		goto cleanup;
+	}
+	for (i = 0; i < g->n_ints; i++)
+		order[i] = (uint32_t)i;
+	qsort_r(order, g->n_ints, sizeof(uint32_t), cmp_time, g);
+	for (i = 0; i < g->n_ints; i++) {
+		uint32_t it = g->int_inode[order[i]];
+		g->iu_user[g->iu_off[it] + cnt[it]] = g->int_unode[order[i]];
+		g->iu[g->iu_off[it] + cnt[it]++] = order[i];
+	}
+	g->n_popular = 0;
+	g->max_pop = 0;
+	for (i = 0; i < n; i++) {
+		if (g->pop[i]) {
+			g->popular[g->n_popular++] = (uint32_t)i;
+			if (g->pop[i] > g->max_pop)
+				g->max_pop = g->pop[i];
+		}
+	}
+	qsort_r(g->popular, g->n_popular, sizeof(uint32_t), cmp_pop, g);
+	if (g->opts.recency_half_life > 0)
+		g->half_life = g->opts.recency_half_life;
+	else {
+		double span = (double)(g->t_max - g->t_min);
+		g->half_life = span / 8 > 86400.0 ? span / 8 : 86400.0;
+	}
+cleanup:
+	free(cnt);
+	free(order);
+	return error;
+}
+
+int kgr__graph_spec(kgr_graph *g)
+{
+	size_t i;
+	free(g->spec);
+	if (!(g->spec = malloc(((size_t)g->n_nodes + 1) * sizeof(float))))
+		return kgr__error_set(KGR_ENOMEM, "graph: out of memory");
+	for (i = 0; i < g->n_nodes; i++) {
+		double d = (g->flags[i] & KGR__NODE_USER) ? g->hist_len[i] : g->itemdeg[i];
+		double s = log2(2.0 + d);
+		if (g->flags[i] & KGR__NODE_HUB)
+			s *= 10.0;
+		g->spec[i] = (float)s;
+	}
+	return 0;
+}
+
+/* The igraph view: catalog edges then one edge per interaction, with weights. */
+static int build_igraph(kgr_graph *g)
+{
+	igraph_t *ig = NULL;
+	igraph_vector_t *w = NULL;
+	igraph_vector_int_t ev;
+	size_t i, m = 0, e = 0;
+	uint32_t u;
+	int ev_init = 0, error = 0;
+
+	ig = calloc(1, sizeof(*ig));
+	w = calloc(1, sizeof(*w));
+	if (!ig || !w) {
+		error = kgr__error_set(KGR_ENOMEM, "graph: out of memory");
+		goto cleanup;
+	}
+	m = g->n_cat_edges + g->n_ints;
+	if (igraph_vector_int_init(&ev, (igraph_integer_t)(2 * m)) != IGRAPH_SUCCESS) {
+		error = kgr__error_set(KGR_ENOMEM, "graph: out of memory");
+		goto cleanup;
+	}
+	ev_init = 1;
+	if (igraph_vector_init(w, (igraph_integer_t)m) != IGRAPH_SUCCESS) {
+		free(w);
+		w = NULL;
+		error = kgr__error_set(KGR_ENOMEM, "graph: out of memory");
+		goto cleanup;
+	}
+	for (u = 0; u < g->n_cat_nodes; u++) {
+		uint32_t k;
+		for (k = g->cat_off[u]; k < g->cat_off[u + 1]; k++) {
+			const kgr__adj *a = &g->cat[k];
+			if ((a->rel & 1) || a->nbr == u)
+				continue; /* each triple once, from its subject */
+			VECTOR(ev)[2 * e] = u;
+			VECTOR(ev)[2 * e + 1] = a->nbr;
+			VECTOR(*w)[e] = g->rels[a->rel >> 1].weight;
+			e++;
+		}
+	}
+	for (i = 0; i < g->n_ints; i++) {
+		VECTOR(ev)[2 * e] = kgr__node_of(g, g->ints[i].user);
+		VECTOR(ev)[2 * e + 1] = kgr__node_of(g, g->ints[i].item);
+		VECTOR(*w)[e] = g->int_w[i];
+		e++;
+	}
+	igraph_vector_int_resize(&ev, (igraph_integer_t)(2 * e));
+	igraph_vector_resize(w, (igraph_integer_t)e);
+	if (igraph_create(ig, &ev, g->n_nodes, IGRAPH_UNDIRECTED) != IGRAPH_SUCCESS) {
+		error = kgr__error_prefix("graph: building the igraph view");
+		goto cleanup;
+	}
+	g->ig = ig;
+	g->ig_weights = w;
+	ig = NULL;
+	w = NULL;
+cleanup:
+	if (ev_init)
+		igraph_vector_int_destroy(&ev);
+	if (w) {
+		igraph_vector_destroy(w);
+		free(w);
+	}
+	free(ig);
+	return error;
+}
+
+static void free_igraph(kgr_graph *g)
+{
+	if (g->ig) {
+		igraph_destroy(g->ig);
+		free(g->ig);
+		g->ig = NULL;
+	}
+	if (g->ig_weights) {
+		igraph_vector_destroy(g->ig_weights);
+		free(g->ig_weights);
+		g->ig_weights = NULL;
+	}
+}
+
+int kgr__graph_ppr_exact(const kgr_graph *g, const uint32_t *seeds, const double *w, size_t n,
+	double damping, double *out)
+{
+	igraph_vector_t reset, res;
+	size_t i;
+	int error = 0;
+	if (!g->ig)
+		return kgr__error_set(KGR_EINVALID, "graph: no igraph view");
+	if (igraph_vector_init(&reset, g->n_nodes) != IGRAPH_SUCCESS)
+		return kgr__error_set(KGR_ENOMEM, "out of memory");
+	if (igraph_vector_init(&res, 0) != IGRAPH_SUCCESS) {
+		igraph_vector_destroy(&reset);
+		return kgr__error_set(KGR_ENOMEM, "out of memory");
+	}
+	for (i = 0; i < n; i++)
+		VECTOR(reset)[seeds[i]] += w ? w[i] : 1.0;
+	if (igraph_personalized_pagerank(g->ig, IGRAPH_PAGERANK_ALGO_PRPACK, &res, NULL,
+		    igraph_vss_all(), 0, damping, &reset, g->ig_weights, NULL) != IGRAPH_SUCCESS) {
+		error = kgr__error_prefix("personalized PageRank");
+		goto cleanup;
+	}
+	for (i = 0; i < g->n_nodes; i++)
+		out[i] = VECTOR(res)[i];
+cleanup:
+	igraph_vector_destroy(&reset);
+	igraph_vector_destroy(&res);
+	return error;
+}
+
+typedef struct {
+	uint32_t s, o, rel;
+} raw_edge;
+
+int kgr_graph_new(kgr_graph **out, const kgr_store *store, const kgr_graph_options *opts)
+{
+	kgr_graph_options defaults = KGR_GRAPH_OPTIONS_INIT;
+	graph_config cfg;
+	kgr_graph *g = NULL;
+	vocab vc;
+	int32_t *pred_rel = NULL;
+	raw_edge *edges = NULL;
+	size_t n_edges = 0, cap_edges = 0, i, nq, n_items, n_users;
+	const kgr_quad *q;
+	const kgr_id *items, *users;
+	const kgr_interaction *src;
+	kgr_id g_onto, g_inf, prev_s = 0, prev_p = 0, prev_o = 0;
+	uint32_t *cnt = NULL;
+	int error = 0;
+
+	kgr_init();
+	memset(&cfg, 0, sizeof(cfg));
+	*out = NULL;
+	if (!opts)
+		opts = &defaults;
+	if (!(g = calloc(1, sizeof(*g))))
+		return kgr__error_set(KGR_ENOMEM, "graph: out of memory");
+	g->store = store;
+	g->opts = *opts;
+	g->opts.config_path = NULL;
+	g->opts.interactions = NULL;
+
+	if ((error = config_load(&cfg, store, opts->config_path)) < 0)
+		goto cleanup;
+	vc.traversable = kgr_store_iri(store, KGR_NS "traversable");
+	vc.rel_weight = kgr_store_iri(store, KGR_NS "relationWeight");
+	vc.phrase = kgr_store_iri(store, KGR_NS "phrase");
+	vc.shared = kgr_store_iri(store, KGR_NS "sharedPhrase");
+	vc.default_weight = kgr_store_iri(store, KGR_NS "defaultWeight");
+	vc.k_user = kgr_store_iri(store, KGR_NS "user");
+	vc.k_item = kgr_store_iri(store, KGR_NS "item");
+	vc.k_action = kgr_store_iri(store, KGR_NS "action");
+	vc.interacted = kgr_store_iri(store, KGR_NS "interactedWith");
+	vc.subprop = kgr_store_iri(store, RDFS_NS "subPropertyOf");
+	g->id_interact = kgr_store_iri(store, KGR_NS "interact");
+	g_onto = kgr_store_iri(store, KGR_GRAPH_ONTOLOGY);
+	g_inf = kgr_store_iri(store, KGR_GRAPH_INFERRED);
+
+	if ((error = grow_ids(g, kgr_store_term_count(store) + 1)) < 0)
+		goto cleanup;
+	/* interactions: the store's or the caller's training split */
+	if (opts->interactions) {
+		src = opts->interactions;
+		g->n_ints = opts->n_interactions;
+	} else
+		src = kgr_store_interactions(store, &g->n_ints);
+	if (!(g->ints = malloc((g->n_ints + 1) * sizeof(kgr_interaction)))) {
+		error = kgr__error_set(KGR_ENOMEM, "graph: out of memory");
+		goto cleanup;
+	}
+	if (g->n_ints)
+		memcpy(g->ints, src, g->n_ints * sizeof(kgr_interaction));
+	qsort(g->ints, g->n_ints, sizeof(kgr_interaction), cmp_int);
+	if ((error = action_weights(g, &vc)) < 0)
+		goto cleanup;
+
+	/* nodes: items, then users */
+	items = kgr_store_items(store, &n_items);
+	for (i = 0; i < n_items; i++) {
+		uint32_t n = node_add(g, items[i]);
+		if (n == KGR__NONE) {
+			error = KGR_ENOMEM;
+			goto cleanup;
+		}
+		g->flags[n] |= KGR__NODE_ITEM;
+	}
+	users = kgr_store_users(store, &n_users);
+	(void)users;
+	for (i = 0; i < g->n_ints; i++) {
+		uint32_t u = node_add(g, g->ints[i].user), it;
+		if (u == KGR__NONE || (it = node_add(g, g->ints[i].item)) == KGR__NONE) {
+			error = KGR_ENOMEM;
+			goto cleanup;
+		}
+		g->flags[u] |= KGR__NODE_USER;
+		g->flags[it] |= KGR__NODE_ITEM;
+	}
+	/* user nodes of the full store too, so that a held-out user's triples stay out */
+	for (i = 0; i < n_users; i++) {
+		uint32_t u = node_add(g, users[i]);
+		if (u == KGR__NONE) {
+			error = KGR_ENOMEM;
+			goto cleanup;
+		}
+		g->flags[u] |= KGR__NODE_USER;
+	}
+
+	/* catalog edges */
+	if (!(pred_rel = malloc(g->id_cap * sizeof(int32_t)))) {
+		error = kgr__error_set(KGR_ENOMEM, "graph: out of memory");
+		goto cleanup;
+	}
+	for (i = 0; i < g->id_cap; i++)
+		pred_rel[i] = -2;
+	q = opts->no_catalog ? NULL : kgr_store_quads(store, &nq);
+	if (!q)
+		nq = 0;
+	for (i = 0; i < nq; i++) {
+		uint32_t sn, on;
+		int r;
+		if (q[i].g && (q[i].g == g_onto || q[i].g == g_inf))
+			continue;
+		if (q[i].s == prev_s && q[i].p == prev_p && q[i].o == prev_o)
+			continue;
+		prev_s = q[i].s;
+		prev_p = q[i].p;
+		prev_o = q[i].o;
+		if (q[i].s == q[i].o || kgr_term_kind_of(store, q[i].o) == KGR_TERM_LITERAL)
+			continue;
+		if (pred_rel[q[i].p] == -2) {
+			r = classify_pred(g, &vc, &cfg, q[i].p);
+			if (r < -1) {
+				error = r;
+				goto cleanup;
+			}
+			pred_rel[q[i].p] = r;
+		}
+		r = pred_rel[q[i].p];
+		if (r < 0)
+			continue;
+		sn = kgr__node_of(g, q[i].s);
+		on = kgr__node_of(g, q[i].o);
+		if ((sn != KGR__NONE && (g->flags[sn] & KGR__NODE_USER)) ||
+			(on != KGR__NONE && (g->flags[on] & KGR__NODE_USER)))
+			continue;
+		if (sn == KGR__NONE && (sn = node_add(g, q[i].s)) == KGR__NONE) {
+			error = KGR_ENOMEM;
+			goto cleanup;
+		}
+		if (on == KGR__NONE && (on = node_add(g, q[i].o)) == KGR__NONE) {
+			error = KGR_ENOMEM;
+			goto cleanup;
+		}
+		if (n_edges == cap_edges) {
+			size_t nc = cap_edges ? cap_edges * 2 : 4096;
+			void *p = realloc(edges, nc * sizeof(*edges));
+			if (!p) {
+				error = kgr__error_set(KGR_ENOMEM, "graph: out of memory");
+				goto cleanup;
+			}
+			edges = p;
+			cap_edges = nc;
+		}
+		edges[n_edges].s = sn;
+		edges[n_edges].o = on;
+		edges[n_edges].rel = (uint32_t)r;
+		n_edges++;
+	}
+	g->n_cat_edges = n_edges;
+
+	if ((error = kgr__graph_index_interactions(g)) < 0)
+		goto cleanup;
+
+	/* catalog CSR, both directions */
+	g->n_cat_nodes = g->n_nodes;
+	g->cat_off = calloc((size_t)g->n_nodes + 1, sizeof(uint32_t));
+	g->cat = malloc((2 * n_edges + 1) * sizeof(kgr__adj));
+	g->cat_wdeg = calloc((size_t)g->n_nodes + 1, sizeof(double));
+	cnt = calloc((size_t)g->n_nodes + 1, sizeof(uint32_t));
+	if (!g->cat_off || !g->cat || !g->cat_wdeg || !cnt) {
+		error = kgr__error_set(KGR_ENOMEM, "graph: out of memory");
+		goto cleanup;
+	}
+	for (i = 0; i < n_edges; i++) {
+		cnt[edges[i].s]++;
+		cnt[edges[i].o]++;
+	}
+	for (i = 0; i < g->n_nodes; i++)
+		g->cat_off[i + 1] = g->cat_off[i] + cnt[i];
+	memset(cnt, 0, (size_t)g->n_nodes * sizeof(uint32_t));
+	for (i = 0; i < n_edges; i++) {
+		const raw_edge *e = &edges[i];
+		double w = g->rels[e->rel].weight;
+		kgr__adj *a = &g->cat[g->cat_off[e->s] + cnt[e->s]++];
+		a->nbr = e->o;
+		a->rel = e->rel << 1;
+		a = &g->cat[g->cat_off[e->o] + cnt[e->o]++];
+		a->nbr = e->s;
+		a->rel = e->rel << 1 | 1;
+		g->cat_wdeg[e->s] += w;
+		g->cat_wdeg[e->o] += w;
+		if (g->flags[e->o] & KGR__NODE_ITEM)
+			g->itemdeg[e->s]++;
+		if (g->flags[e->s] & KGR__NODE_ITEM)
+			g->itemdeg[e->o]++;
+	}
+	free(edges);
+	edges = NULL;
+	for (i = 0; i < g->n_nodes; i++)
+		qsort_r(g->cat + g->cat_off[i], g->cat_off[i + 1] - g->cat_off[i], sizeof(kgr__adj), cmp_adj, g);
+
+	/* hubs: nodes linked to many items explain nothing */
+	if (opts->hub_degree > 0)
+		g->hub_degree = opts->hub_degree;
+	else if (cfg.hub_degree > 0)
+		g->hub_degree = cfg.hub_degree;
+	else {
+		double x = 0.02 * (double)n_items;
+		g->hub_degree = x > 100 ? x : 100;
+	}
+	for (i = 0; i < g->n_nodes; i++)
+		if ((double)g->itemdeg[i] > g->hub_degree)
+			g->flags[i] |= KGR__NODE_HUB;
+
+	if ((error = kgr__graph_spec(g)) < 0)
+		goto cleanup;
+	if ((error = build_igraph(g)) < 0)
+		goto cleanup;
+	if ((error = kgr__text_build(g)) < 0)
+		goto cleanup;
+	*out = g;
+	g = NULL;
+cleanup:
+	config_free(&cfg);
+	free(pred_rel);
+	free(edges);
+	free(cnt);
+	kgr_graph_free(g);
+	return error;
+}
+
+int kgr_graph_add_interactions(kgr_graph *g, const kgr_interaction *events, size_t n)
+{
+	kgr_interaction *ni;
+	igraph_vector_int_t ev;
+	uint32_t old_nodes = g->n_nodes;
+	size_t i;
+	int error = 0;
+
+	if (n == 0)
+		return 0;
+	for (i = 0; i < n; i++) {
+		if (!events[i].user || !events[i].item)
+			return kgr__error_set(KGR_EINVALID, "live event %zu: user and item must be set", i);
+	}
+	if (!(ni = realloc(g->ints, (g->n_ints + n + 1) * sizeof(kgr_interaction))))
+		return kgr__error_set(KGR_ENOMEM, "graph: out of memory");
+	g->ints = ni;
+	for (i = 0; i < n; i++) {
+		uint32_t u = node_add(g, events[i].user), it;
+		if (u == KGR__NONE || (it = node_add(g, events[i].item)) == KGR__NONE)
+			return KGR_ENOMEM;
+		g->flags[u] |= KGR__NODE_USER;
+		g->flags[it] |= KGR__NODE_ITEM;
+		g->ints[g->n_ints + i] = events[i];
+	}
+	/* new actions get their weights */
+	{
+		size_t before = g->n_ints;
+		vocab vc;
+		memset(&vc, 0, sizeof(vc));
+		vc.default_weight = kgr_store_iri(g->store, KGR_NS "defaultWeight");
+		g->n_ints += n;
+		if ((error = action_weights(g, &vc)) < 0)
+			return error;
+		(void)before;
+	}
+	qsort(g->ints, g->n_ints, sizeof(kgr_interaction), cmp_int);
+	if ((error = kgr__graph_index_interactions(g)) < 0 || (error = kgr__graph_spec(g)) < 0)
+		return error;
+	/* igraph view: new vertices and the new edges */
+	if (g->ig) {
+		if (g->n_nodes > old_nodes &&
+			igraph_add_vertices(g->ig, g->n_nodes - old_nodes, NULL) != IGRAPH_SUCCESS)
+			return kgr__error_prefix("graph: adding vertices");
+		if (igraph_vector_int_init(&ev, (igraph_integer_t)(2 * n)) != IGRAPH_SUCCESS)
+			return kgr__error_set(KGR_ENOMEM, "out of memory");
+		for (i = 0; i < n; i++) {
+			VECTOR(ev)[2 * i] = kgr__node_of(g, events[i].user);
+			VECTOR(ev)[2 * i + 1] = kgr__node_of(g, events[i].item);
+			if (igraph_vector_push_back(g->ig_weights, kgr__action_weight(g, events[i].action)) !=
+				IGRAPH_SUCCESS) {
+				igraph_vector_int_destroy(&ev);
+				return kgr__error_set(KGR_ENOMEM, "out of memory");
+			}
+		}
+		if (igraph_add_edges(g->ig, &ev, NULL) != IGRAPH_SUCCESS)
+			error = kgr__error_prefix("graph: adding edges");
+		igraph_vector_int_destroy(&ev);
+	}
+	return error;
+}
+
+void kgr_graph_free(kgr_graph *g)
+{
+	size_t i;
+	if (!g)
+		return;
+	free_igraph(g);
+	kgr__text_free(g->text);
+	for (i = 0; i < g->n_rels; i++) {
+		free(g->rels[i].phrase);
+		free(g->rels[i].shared);
+	}
+	free(g->rels);
+	free(g->actions);
+	free(g->node_id);
+	free(g->id_node);
+	free(g->flags);
+	free(g->itemdeg);
+	free(g->spec);
+	free(g->cat_off);
+	free(g->cat);
+	free(g->cat_wdeg);
+	free(g->ints);
+	free(g->int_w);
+	free(g->int_unode);
+	free(g->int_inode);
+	free(g->hist_off);
+	free(g->hist_len);
+	free(g->iu_off);
+	free(g->iu);
+	free(g->iu_user);
+	free(g->int_wdeg);
+	free(g->pop);
+	free(g->popular);
+	free(g);
+}
+
+const kgr_store *kgr_graph_store(const kgr_graph *g)
+{
+	return g->store;
+}

@@ -1,0 +1,217 @@
+/* Internal declarations of the retrieval module: the graph view, per-request scratch,
+ * generators, evidence paths. Not installed. */
+#ifndef KGREC_RETRIEVAL_INTERNAL_H
+#define KGREC_RETRIEVAL_INTERNAL_H
+
+#include "kg/internal.h"
+#include "kgrec/retrieval.h"
+
+#include <stdint.h>
+
+#define KGR__NONE 0xffffffffu
+
+/* Node flags. */
+#define KGR__NODE_ITEM 1u
+#define KGR__NODE_USER 2u
+#define KGR__NODE_HUB 4u
+
+/* A relation the graph walks (one per predicate). */
+typedef struct {
+	kgr_id pred;
+	double weight;
+	char *phrase;  /* "is in the category" */
+	char *shared;  /* "the category" */
+} kgr__relation;
+
+/* One adjacency entry of the catalog CSR. rel = relation index << 1 | reversed, where
+ * reversed 0 means the triple is (this node, p, nbr) and 1 means (nbr, p, this node). */
+typedef struct {
+	uint32_t nbr;
+	uint32_t rel;
+} kgr__adj;
+
+typedef struct {
+	kgr_id action;
+	double weight;
+} kgr__action_w;
+
+typedef struct kgr__text_index kgr__text_index;
+
+struct kgr_graph {
+	const kgr_store *store;
+	kgr_graph_options opts;
+	double hub_degree;
+	double half_life;
+
+	/* nodes */
+	uint32_t n_nodes, cap_nodes;
+	kgr_id *node_id;      /* node -> term id */
+	uint32_t *id_node;    /* term id -> node + 1 (0: not a node) */
+	size_t id_cap;
+	uint8_t *flags;
+	uint32_t *itemdeg;    /* catalog neighbours that are items */
+	float *spec;          /* log2(2 + items linked, or history length), x10 for hubs */
+
+	/* catalog adjacency (static after build); nodes >= n_cat_nodes have none */
+	uint32_t n_cat_nodes;
+	uint32_t *cat_off;
+	kgr__adj *cat;
+	double *cat_wdeg;
+	size_t n_cat_edges;   /* undirected edges */
+
+	kgr__relation *rels;
+	size_t n_rels;
+
+	kgr__action_w *actions;
+	size_t n_actions;
+
+	/* interactions, sorted by (user, time, item) */
+	kgr_interaction *ints;
+	size_t n_ints;
+	float *int_w;         /* graph weight of each interaction (action weight) */
+	uint32_t *int_unode;  /* user node of each interaction */
+	uint32_t *int_inode;  /* item node of each interaction */
+	uint32_t *hist_off;   /* per node: first interaction of a user node */
+	uint32_t *hist_len;   /* per node: number of interactions of a user node */
+	uint32_t *iu_off;     /* per node + 1: item -> interaction indices (CSR) */
+	uint32_t *iu;         /* interaction indices, by item, in time order */
+	uint32_t *iu_user;    /* the user node of each iu entry */
+	double *int_wdeg;     /* per node: sum of interaction weights */
+	uint32_t *pop;        /* per node: interactions with an item */
+	uint32_t *popular;    /* item nodes with pop > 0, most popular first */
+	size_t n_popular;
+	uint32_t max_pop;
+	int64_t t_min, t_max;
+
+	kgr__text_index *text;
+
+	/* vocabulary */
+	kgr_id id_interact;
+
+	/* igraph view (igraph_t *, igraph_vector_t * of weights), owned by graph.c */
+	void *ig;
+	void *ig_weights;
+};
+
+/* ---- graph.c (the igraph adapter) ---- */
+static inline uint32_t kgr__node_of(const kgr_graph *g, kgr_id id)
+{
+	if (id == 0 || id >= g->id_cap)
+		return KGR__NONE;
+	return g->id_node[id] ? g->id_node[id] - 1 : KGR__NONE;
+}
+
+double kgr__action_weight(const kgr_graph *g, kgr_id action);
+/* Full personalized PageRank by igraph's PRPACK solver on the same weighted graph the push
+ * walks (catalog + interaction edges). out[n_nodes], caller allocated. Not thread-safe. */
+int kgr__graph_ppr_exact(const kgr_graph *g, const uint32_t *seeds, const double *w, size_t n,
+	double damping, double *out);
+/* Build the interaction structures from g->ints (called at build and after live events). */
+int kgr__graph_index_interactions(kgr_graph *g);
+/* Recompute g->spec (after a build or live events). */
+int kgr__graph_spec(kgr_graph *g);
+
+/* ---- scratch.c: thread-local node maps ---- */
+typedef struct {
+	uint32_t *slot;  /* node -> index + 1 */
+	uint32_t *keys;
+	double *vals;
+	size_t n, cap;
+} kgr__map;
+
+enum { KGR__MAP_P, KGR__MAP_R, KGR__MAP_CAND, KGR__MAP_M1, KGR__MAP_M2, KGR__MAP_TMP,
+	KGR__MAP_SRC, KGR__MAP_EXCL, KGR__MAP__COUNT };
+
+typedef struct {
+	kgr__map maps[KGR__MAP__COUNT];
+	size_t node_cap;
+	uint32_t *queue;
+	size_t queue_cap;
+} kgr__scratch;
+
+kgr__scratch *kgr__scratch_get(size_t n_nodes);
+void kgr__scratch_reset(kgr__scratch *sc);
+static inline double *kgr__map_get(kgr__map *m, uint32_t node)
+{
+	uint32_t s = m->slot[node];
+	return s ? &m->vals[s - 1] : NULL;
+}
+/* Pointer to the value of node, inserting it with 0. NULL on ENOMEM. */
+double *kgr__map_put(kgr__map *m, uint32_t node);
+void kgr__map_reset(kgr__map *m);
+
+/* ---- ppr.c ---- */
+/* Residual threshold of the push in kgr_recommend() (a benchmark knob). */
+extern double kgr__ppr_eps;
+/* Andersen-Chung-Lang forward push. seeds/w: the teleport distribution (normalised inside).
+ * Result in sc->maps[KGR__MAP_P]. Returns 0 or KGR_ENOMEM. */
+int kgr__ppr_push(const kgr_graph *g, kgr__scratch *sc, const uint32_t *seeds, const double *w,
+	size_t n, double alpha, double eps, int64_t at);
+
+/* ---- text.c ---- */
+int kgr__text_build(kgr_graph *g);
+void kgr__text_free(kgr__text_index *t);
+typedef struct {
+	uint32_t node;
+	double score;
+	char word[64];
+} kgr__text_hit;
+/* Match a query: returns up to max nodes with scores and the word that contributed most. */
+int kgr__text_query(const kgr_graph *g, const char *query, kgr__text_hit **out, size_t *n_out,
+	size_t max);
+size_t kgr__text_tokens(const kgr_graph *g);
+
+/* ---- paths.c ---- */
+/* How a node of the reach maps M1/M2 was reached (chained per node). */
+struct kgr__parent {
+	uint32_t prev;  /* M1: source index; M2: the M1 node */
+	uint32_t rel;   /* catalog step prev -> node (prev's adjacency), or KGR__NONE */
+	uint32_t ix;    /* user step: the interaction (user, action, source item), or KGR__NONE */
+	uint32_t next;  /* next parent of the same node, or KGR__NONE */
+	double score;
+};
+
+typedef struct {
+	uint32_t node;
+	double w;             /* recency/seed weight, normalised to max 1 */
+	double recency;       /* 0..1 */
+	uint32_t int_idx;     /* interaction that put it in the history, or KGR__NONE (seed) */
+} kgr__source;
+
+typedef struct {
+	const kgr_graph *g;
+	kgr__scratch *sc;
+	kgr_id user;
+	uint32_t unode;
+	int64_t at;
+	kgr__source *src;
+	size_t n_src;
+	/* M1/M2 parent records */
+	struct kgr__parent *par;
+	size_t n_par, cap_par;
+	void *found;          /* paths.c's working set */
+	int max_hops;
+} kgr__req;
+
+/* Build the forward reach maps M1 (1 hop) and M2 (2 hops) from the sources. */
+int kgr__paths_prepare(kgr__req *rq, int max_hops);
+/* Evidence paths of one candidate (up to KGR_MAX_PATHS, distinct patterns first) and the
+ * path features. With paths NULL only the features (cheaper: nothing is checked against the
+ * store). */
+typedef struct {
+	size_t n_found;
+	int shortest;         /* hops, 0: none */
+	double recency;
+	double hub_share;
+} kgr__path_stats;
+void kgr__paths_find(kgr__req *rq, uint32_t cand, kgr_path *paths, size_t *n_paths,
+	kgr__path_stats *st);
+void kgr__req_free(kgr__req *rq);
+/* kgr_path_rationale() with another opening clause than "You bought X" (NULL: the usual). */
+char *kgr__path_rationale(const kgr_graph *g, kgr_id user, const kgr_path *path, kgr_id item,
+	const char *lead);
+
+/* ---- ranker ---- */
+double kgr__ranker_score(const kgr_weights *w, const double *features, double *parts);
+
+#endif

@@ -1,0 +1,631 @@
+/* Evidence paths: short walks (at most 3 hops) from the user's history items (or seeds) to a
+ * candidate, every step a triple of the store.
+ *
+ * Meet in the middle: kgr__paths_prepare() expands once per request forwards from the
+ * sources, one hop (M1: catalog neighbours and the other users of each source) and two hops
+ * (M2: catalog only, never through hubs); kgr__paths_find() then looks at the candidate's
+ * own neighbours only: a neighbour that is a source closes a 1-hop path, one in M1 a 2-hop
+ * path, one in M2 a 3-hop path. Paths are scored by specificity: each inner node divides by
+ * log2(2 + the number of items it links), hubs cost a further factor 10, relation weights
+ * multiply, longer paths divide by the square of their length.
+ * Complexity: prepare O(sources * degree + M1 * capped degree); find O(candidate degree *
+ * parents). */
+#include "retrieval/internal.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define MAX_PARENTS 3
+#define SRC_DEGREE_CAP 2000
+#define SRC_USERS_CAP 20
+#define M2_PER_NODE_CAP 100
+#define M2_TOTAL_CAP 5000
+#define CAND_DEGREE_CAP 1000
+#define CAND_USERS_CAP 50
+#define MAX_FOUND 64
+
+
+typedef struct {
+	uint32_t src;   /* source index */
+	uint32_t hops;
+	uint32_t nodes[4];
+	kgr_edge e[3];
+	double score;
+	int check;      /* 1: steps through another user, not yet checked against the store;
+	                   -1: checked and absent (a live event) */
+} found_path;
+
+static inline double spec(const kgr_graph *g, uint32_t node)
+{
+	return g->spec[node];
+}
+
+static int add_parent(kgr__req *rq, kgr__map *m, uint32_t node, uint32_t prev, uint32_t rel,
+	uint32_t ix, double score)
+{
+	double *v = kgr__map_get(m, node);
+	uint32_t head = KGR__NONE, k, count = 0;
+	struct kgr__parent *p;
+	if (v) {
+		head = (uint32_t)*v;
+		for (k = head; k != KGR__NONE; k = rq->par[k].next) {
+			if (rq->par[k].prev == prev)
+				return 0;
+			count++;
+		}
+		if (count >= MAX_PARENTS)
+			return 0;
+	} else if (!(v = kgr__map_put(m, node)))
+		return kgr__error_set(KGR_ENOMEM, "out of memory");
+	if (rq->n_par == rq->cap_par) {
+		size_t cap = rq->cap_par ? rq->cap_par * 2 : 256;
+		struct kgr__parent *np = realloc(rq->par, cap * sizeof(*np));
+		if (!np)
+			return kgr__error_set(KGR_ENOMEM, "out of memory");
+		rq->par = np;
+		rq->cap_par = cap;
+	}
+	p = &rq->par[rq->n_par];
+	p->prev = prev;
+	p->rel = rel;
+	p->ix = ix;
+	p->score = score;
+	/* append at the end of the chain so that the first parents (strongest sources) lead */
+	p->next = KGR__NONE;
+	if (head == KGR__NONE)
+		*v = (double)rq->n_par;
+	else {
+		for (k = head; rq->par[k].next != KGR__NONE; k = rq->par[k].next)
+			;
+		rq->par[k].next = (uint32_t)rq->n_par;
+	}
+	rq->n_par++;
+	return 0;
+}
+
+static double best_parent_score(const kgr__req *rq, const kgr__map *m, uint32_t node)
+{
+	uint32_t k = (uint32_t)m->vals[m->slot[node] - 1];
+	double best = 0;
+	for (; k != KGR__NONE; k = rq->par[k].next)
+		if (rq->par[k].score > best)
+			best = rq->par[k].score;
+	return best;
+}
+
+int kgr__paths_prepare(kgr__req *rq, int max_hops)
+{
+	const kgr_graph *g = rq->g;
+	kgr__map *M1 = &rq->sc->maps[KGR__MAP_M1], *M2 = &rq->sc->maps[KGR__MAP_M2];
+	size_t i, total = 0;
+	int error;
+
+	kgr__map_reset(M1);
+	kgr__map_reset(M2);
+	rq->n_par = 0;
+	if (!rq->found && !(rq->found = malloc(MAX_FOUND * sizeof(found_path))))
+		return kgr__error_set(KGR_ENOMEM, "out of memory");
+	rq->max_hops = max_hops;
+	for (i = 0; i < rq->n_src; i++) {
+		uint32_t s = rq->src[i].node, k, lim, taken = 0;
+		if (max_hops < 2)
+			break;
+		if (s < g->n_cat_nodes) {
+			lim = g->cat_off[s + 1] - g->cat_off[s];
+			if (lim > SRC_DEGREE_CAP)
+				lim = SRC_DEGREE_CAP;
+			for (k = g->cat_off[s]; k < g->cat_off[s] + lim; k++) {
+				const kgr__adj *a = &g->cat[k];
+				double sc = rq->src[i].w * g->rels[a->rel >> 1].weight / spec(g, a->nbr);
+				if ((error = add_parent(rq, M1, a->nbr, (uint32_t)i, a->rel, KGR__NONE, sc)) < 0)
+					return error;
+			}
+		}
+		if (g->flags[s] & KGR__NODE_ITEM) {
+			/* other users of the source, newest first */
+			for (k = g->iu_off[s + 1]; k > g->iu_off[s] && taken < SRC_USERS_CAP; k--) {
+				uint32_t ix = g->iu[k - 1], u = g->iu_user[k - 1];
+				double sc;
+				if (u == rq->unode || (rq->at && g->ints[ix].time >= rq->at))
+					continue;
+				sc = rq->src[i].w * g->int_w[ix] / spec(g, u);
+				if ((error = add_parent(rq, M1, u, (uint32_t)i, KGR__NONE, ix, sc)) < 0)
+					return error;
+				taken++;
+			}
+		}
+	}
+	if (max_hops < 3)
+		return 0;
+	for (i = 0; i < M1->n && total < M2_TOTAL_CAP; i++) {
+		uint32_t x = M1->keys[i], k, lim;
+		double bx;
+		if (x >= g->n_cat_nodes || (g->flags[x] & (KGR__NODE_USER | KGR__NODE_HUB)))
+			continue;
+		bx = best_parent_score(rq, M1, x);
+		lim = g->cat_off[x + 1] - g->cat_off[x];
+		if (lim > M2_PER_NODE_CAP)
+			lim = M2_PER_NODE_CAP;
+		for (k = g->cat_off[x]; k < g->cat_off[x] + lim; k++) {
+			const kgr__adj *a = &g->cat[k];
+			double sc = bx * g->rels[a->rel >> 1].weight / spec(g, a->nbr);
+			if ((error = add_parent(rq, M2, a->nbr, x, a->rel, KGR__NONE, sc)) < 0)
+				return error;
+			total++;
+		}
+	}
+	return 0;
+}
+
+/* The triple walked when stepping from node a to node b through adjacency entry rel of a. */
+static void cat_edge(const kgr_graph *g, uint32_t a, uint32_t b, uint32_t rel, kgr_edge *e)
+{
+	kgr_id p = g->rels[rel >> 1].pred;
+	e->p = p;
+	if (rel & 1) {
+		e->s = g->node_id[b];
+		e->o = g->node_id[a];
+		e->reversed = 1;
+	} else {
+		e->s = g->node_id[a];
+		e->o = g->node_id[b];
+		e->reversed = 0;
+	}
+}
+
+static kgr_id action_of(const kgr_graph *g, uint32_t ix)
+{
+	return g->ints[ix].action ? g->ints[ix].action : g->id_interact;
+}
+
+/* Steps through another user are only evidence when the store holds the triple (a live
+ * event added after the snapshot does not). */
+static void user_edges(const kgr_graph *g, uint32_t ix_src, uint32_t ix_cand, kgr_edge *e)
+{
+	const kgr_interaction *a = &g->ints[ix_src], *b = &g->ints[ix_cand];
+	e[0].s = a->user;
+	e[0].p = action_of(g, ix_src);
+	e[0].o = a->item;
+	e[0].reversed = 1;
+	e[1].s = b->user;
+	e[1].p = action_of(g, ix_cand);
+	e[1].o = b->item;
+	e[1].reversed = 0;
+}
+
+/* Checked only for the paths about to be returned: two index lookups each. */
+static int path_ok(const kgr_graph *g, found_path *p)
+{
+	if (p->check == 1)
+		p->check = p->e[0].p && p->e[1].p && kgr_store_count(g->store, p->e[0].s, p->e[0].p, p->e[0].o) > 0 &&
+				kgr_store_count(g->store, p->e[1].s, p->e[1].p, p->e[1].o) > 0
+			? 0
+			: -1;
+	return p->check == 0;
+}
+
+static int cmp_found(const void *a, const void *b)
+{
+	const found_path *x = a, *y = b;
+	uint32_t i;
+	if (x->score != y->score)
+		return x->score > y->score ? -1 : 1;
+	if (x->hops != y->hops)
+		return x->hops < y->hops ? -1 : 1;
+	for (i = 0; i <= x->hops; i++)
+		if (x->nodes[i] != y->nodes[i])
+			return x->nodes[i] < y->nodes[i] ? -1 : 1;
+	return 0;
+}
+
+/* The same walk through the same nodes (a symmetric relation stated both ways). */
+static int same_nodes(const found_path *a, const found_path *b)
+{
+	uint32_t i;
+	if (a->hops != b->hops || a->src != b->src)
+		return 0;
+	for (i = 0; i <= a->hops; i++)
+		if (a->nodes[i] != b->nodes[i])
+			return 0;
+	return 1;
+}
+
+static int same_pattern(const found_path *a, const found_path *b)
+{
+	uint32_t i;
+	if (a->hops != b->hops)
+		return 0;
+	for (i = 0; i < a->hops; i++)
+		if (a->e[i].p != b->e[i].p || a->e[i].reversed != b->e[i].reversed)
+			return 0;
+	return 1;
+}
+
+typedef struct {
+	found_path *f;
+	size_t n, worst;
+} found_set;
+
+/* Keep the MAX_FOUND best paths; the worst is tracked so a full set costs one comparison
+ * per rejected path. */
+static void push_found(found_set *fs, const found_path *p)
+{
+	size_t i;
+	if (fs->n < MAX_FOUND) {
+		fs->f[fs->n++] = *p;
+		if (fs->n == MAX_FOUND)
+			for (fs->worst = 0, i = 1; i < fs->n; i++)
+				if (cmp_found(&fs->f[i], &fs->f[fs->worst]) > 0)
+					fs->worst = i;
+		return;
+	}
+	if (cmp_found(p, &fs->f[fs->worst]) >= 0)
+		return;
+	fs->f[fs->worst] = *p;
+	for (fs->worst = 0, i = 1; i < fs->n; i++)
+		if (cmp_found(&fs->f[i], &fs->f[fs->worst]) > 0)
+			fs->worst = i;
+}
+
+/* Specificity: the relation weights, divided by log2(2 + items linked) of each inner node
+ * (hubs ten times more) and by the square of the number of hops; the source's recency
+ * weight counts half, so a short path from an older item beats a long one from the last. */
+static double path_score(const kgr__req *rq, const found_path *p, const double *w)
+{
+	const kgr_graph *g = rq->g;
+	double s = 0.5 + 0.5 * rq->src[p->src].w;
+	uint32_t i;
+	for (i = 0; i < p->hops; i++) {
+		s *= w[i];
+		if (i > 0)
+			s /= spec(g, p->nodes[i]);
+	}
+	return s / (p->hops * p->hops);
+}
+
+#define RELW(rel) (g->rels[(rel) >> 1].weight)
+
+void kgr__paths_find(kgr__req *rq, uint32_t c, kgr_path *paths, size_t *n_paths, kgr__path_stats *st)
+{
+	found_set fs;
+	double pw[3];
+	const kgr_graph *g = rq->g;
+	kgr__map *M1 = &rq->sc->maps[KGR__MAP_M1], *M2 = &rq->sc->maps[KGR__MAP_M2];
+	kgr__map *S = &rq->sc->maps[KGR__MAP_SRC];
+	found_path *f = rq->found, p;
+	size_t n = 0, total = 0, i, j, chosen[KGR_MAX_PATHS], n_chosen = 0;
+	uint32_t k, lim;
+
+	memset(st, 0, sizeof(*st));
+	if (n_paths)
+		*n_paths = 0;
+	fs.f = f;
+	fs.n = 0;
+	fs.worst = 0;
+	if (c < g->n_cat_nodes) {
+		lim = g->cat_off[c + 1] - g->cat_off[c];
+		if (lim > CAND_DEGREE_CAP)
+			lim = CAND_DEGREE_CAP;
+		for (k = g->cat_off[c]; k < g->cat_off[c] + lim; k++) {
+			uint32_t z = g->cat[k].nbr, r = g->cat[k].rel ^ 1, a, b;
+			double *v;
+			if ((v = kgr__map_get(S, z)) && rq->src[(uint32_t)*v].node != c) {
+				memset(&p, 0, sizeof(p));
+				p.src = (uint32_t)*v;
+				p.hops = 1;
+				p.nodes[0] = z;
+				p.nodes[1] = c;
+				cat_edge(g, z, c, r, &p.e[0]);
+				pw[0] = RELW(r);
+				p.score = path_score(rq, &p, pw);
+				push_found(&fs, &p);
+				total++;
+			}
+			if (rq->max_hops >= 2 && (v = kgr__map_get(M1, z))) {
+				for (a = (uint32_t)*v; a != KGR__NONE; a = rq->par[a].next) {
+					const struct kgr__parent *pa = &rq->par[a];
+					uint32_t s = rq->src[pa->prev].node;
+					if (pa->rel == KGR__NONE || s == c)
+						continue;
+					memset(&p, 0, sizeof(p));
+					p.src = pa->prev;
+					p.hops = 2;
+					p.nodes[0] = s;
+					p.nodes[1] = z;
+					p.nodes[2] = c;
+					cat_edge(g, s, z, pa->rel, &p.e[0]);
+					cat_edge(g, z, c, r, &p.e[1]);
+					pw[0] = RELW(pa->rel);
+					pw[1] = RELW(r);
+					p.score = path_score(rq, &p, pw);
+					push_found(&fs, &p);
+					total++;
+				}
+			}
+			if (rq->max_hops >= 3 && (v = kgr__map_get(M2, z))) {
+				for (b = (uint32_t)*v; b != KGR__NONE; b = rq->par[b].next) {
+					const struct kgr__parent *pb = &rq->par[b];
+					uint32_t x = pb->prev;
+					double *vx = kgr__map_get(M1, x);
+					if (x == c || !vx)
+						continue;
+					for (a = (uint32_t)*vx; a != KGR__NONE; a = rq->par[a].next) {
+						const struct kgr__parent *pa = &rq->par[a];
+						uint32_t s = rq->src[pa->prev].node;
+						if (pa->rel == KGR__NONE || s == c || s == z)
+							continue;
+						memset(&p, 0, sizeof(p));
+						p.src = pa->prev;
+						p.hops = 3;
+						p.nodes[0] = s;
+						p.nodes[1] = x;
+						p.nodes[2] = z;
+						p.nodes[3] = c;
+						cat_edge(g, s, x, pa->rel, &p.e[0]);
+						cat_edge(g, x, z, pb->rel, &p.e[1]);
+						cat_edge(g, z, c, r, &p.e[2]);
+						pw[0] = RELW(pa->rel);
+						pw[1] = RELW(pb->rel);
+						pw[2] = RELW(r);
+						p.score = path_score(rq, &p, pw);
+						push_found(&fs, &p);
+						total++;
+					}
+				}
+			}
+		}
+	}
+	/* through another user: source <- user -> candidate */
+	if (rq->max_hops >= 2 && (g->flags[c] & KGR__NODE_ITEM)) {
+		uint32_t taken = 0;
+		for (k = g->iu_off[c + 1]; k > g->iu_off[c] && taken < CAND_USERS_CAP; k--) {
+			uint32_t ix = g->iu[k - 1], u = g->iu_user[k - 1], a;
+			double *v;
+			if (rq->at && g->ints[ix].time >= rq->at)
+				continue;
+			taken++;
+			if (!(v = kgr__map_get(M1, u)))
+				continue;
+			for (a = (uint32_t)*v; a != KGR__NONE; a = rq->par[a].next) {
+				const struct kgr__parent *pa = &rq->par[a];
+				uint32_t s = rq->src[pa->prev].node;
+				if (pa->ix == KGR__NONE || s == c)
+					continue;
+				memset(&p, 0, sizeof(p));
+				p.src = pa->prev;
+				p.hops = 2;
+				p.nodes[0] = s;
+				p.nodes[1] = u;
+				p.nodes[2] = c;
+				user_edges(g, pa->ix, ix, p.e);
+				p.check = 1;
+				pw[0] = g->int_w[pa->ix];
+				pw[1] = g->int_w[ix];
+				p.score = path_score(rq, &p, pw);
+				push_found(&fs, &p);
+				total++;
+			}
+		}
+	}
+	n = fs.n;
+	if (n == 0)
+		return;
+	qsort(f, n, sizeof(found_path), cmp_found);
+	if (!paths) {
+		/* features only: the best path, unchecked */
+		st->n_found = total;
+		st->shortest = (int)f[0].hops;
+		for (i = 1; i < n; i++)
+			if ((int)f[i].hops < st->shortest)
+				st->shortest = (int)f[i].hops;
+		chosen[0] = 0;
+		goto stats;
+	}
+	/* distinct relation patterns first, then the best of the rest */
+	for (i = 0; i < n && n_chosen < KGR_MAX_PATHS; i++) {
+		for (j = 0; j < n_chosen; j++)
+			if (same_pattern(&f[i], &f[chosen[j]]) || same_nodes(&f[i], &f[chosen[j]]))
+				break;
+		if (j == n_chosen && path_ok(g, &f[i]))
+			chosen[n_chosen++] = i;
+	}
+	for (i = 0; i < n && n_chosen < KGR_MAX_PATHS; i++) {
+		for (j = 0; j < n_chosen; j++)
+			if (chosen[j] == i || same_nodes(&f[i], &f[chosen[j]]))
+				break;
+		if (j == n_chosen && path_ok(g, &f[i]))
+			chosen[n_chosen++] = i;
+	}
+	if (n_chosen == 0)
+		return;
+	/* keep them in score order */
+	for (i = 1; i < n_chosen; i++)
+		for (j = i; j > 0 && chosen[j - 1] > chosen[j]; j--) {
+			size_t t = chosen[j];
+			chosen[j] = chosen[j - 1];
+			chosen[j - 1] = t;
+		}
+	for (i = 0; i < n_chosen; i++) {
+		const found_path *fp = &f[chosen[i]];
+		const kgr__source *src = &rq->src[fp->src];
+		kgr_path *out = &paths[i];
+		size_t e = 0;
+		memset(out, 0, sizeof(*out));
+		out->from = g->node_id[src->node];
+		out->score = fp->score;
+		if (rq->user && src->int_idx != KGR__NONE) {
+			const kgr_interaction *in = &g->ints[src->int_idx];
+			kgr_edge ue = { in->user, action_of(g, src->int_idx), in->item, 0 };
+			if (ue.p && kgr_store_count(g->store, ue.s, ue.p, ue.o) > 0)
+				out->edges[e++] = ue;
+		}
+		for (j = 0; j < fp->hops; j++)
+			out->edges[e++] = fp->e[j];
+		out->n_edges = e;
+	}
+	*n_paths = n_chosen;
+	st->shortest = 0;
+	st->n_found = total;
+	for (i = 0; i < n; i++)
+		if (f[i].check != -1 && (!st->shortest || (int)f[i].hops < st->shortest))
+			st->shortest = (int)f[i].hops;
+stats:
+	{
+		const found_path *best = &f[chosen[0]];
+		st->recency = rq->src[best->src].recency;
+		if (best->hops > 1) {
+			uint32_t hubs = 0;
+			for (j = 1; j < best->hops; j++)
+				if (g->flags[best->nodes[j]] & KGR__NODE_HUB)
+					hubs++;
+			st->hub_share = (double)hubs / (double)(best->hops - 1);
+		}
+	}
+}
+
+void kgr__req_free(kgr__req *rq)
+{
+	free(rq->found);
+	rq->found = NULL;
+	free(rq->par);
+	free(rq->src);
+	rq->par = NULL;
+	rq->src = NULL;
+}
+
+/* ---- rationale ---- */
+
+typedef struct {
+	char *buf;
+	size_t len, cap;
+	int oom;
+} sbuf;
+
+static void sb_add(sbuf *b, const char *s)
+{
+	size_t n = strlen(s);
+	if (b->oom)
+		return;
+	if (b->len + n + 1 > b->cap) {
+		size_t cap = b->cap ? b->cap * 2 : 128;
+		char *nb;
+		while (cap < b->len + n + 1)
+			cap *= 2;
+		if (!(nb = realloc(b->buf, cap))) {
+			b->oom = 1;
+			return;
+		}
+		b->buf = nb;
+		b->cap = cap;
+	}
+	memcpy(b->buf + b->len, s, n + 1);
+	b->len += n;
+}
+
+static const char *phrase_of(const kgr_graph *g, kgr_id p)
+{
+	size_t r;
+	kgr_id ph, o;
+	for (r = 0; r < g->n_rels; r++)
+		if (g->rels[r].pred == p)
+			return g->rels[r].phrase;
+	ph = kgr_store_iri(g->store, KGR_NS "phrase");
+	if (ph && (o = kgr_store_object(g->store, p, ph)) &&
+		kgr_term_kind_of(g->store, o) == KGR_TERM_LITERAL)
+		return kgr_term_value(g->store, o, NULL);
+	return kgr_store_label(g->store, p);
+}
+
+static const char *shared_of(const kgr_graph *g, kgr_id p)
+{
+	size_t r;
+	for (r = 0; r < g->n_rels; r++)
+		if (g->rels[r].pred == p)
+			return g->rels[r].shared;
+	return NULL;
+}
+
+static int is_user(const kgr_graph *g, kgr_id id)
+{
+	uint32_t n = kgr__node_of(g, id);
+	return n != KGR__NONE && (g->flags[n] & KGR__NODE_USER);
+}
+
+/* Name of a node in a sentence: "it" for the history item, "a customer" for other users. */
+static const char *name_of(const kgr_graph *g, kgr_id id, kgr_id from, kgr_id user)
+{
+	if (id == from)
+		return "it";
+	if (id == user && user)
+		return "you";
+	if (is_user(g, id))
+		return "a customer";
+	return kgr_store_label(g->store, id);
+}
+
+char *kgr_path_rationale(const kgr_graph *g, kgr_id user, const kgr_path *path, kgr_id item)
+{
+	return kgr__path_rationale(g, user, path, item, NULL);
+}
+
+char *kgr__path_rationale(const kgr_graph *g, kgr_id user, const kgr_path *path, kgr_id item,
+	const char *lead)
+{
+	sbuf b = { NULL, 0, 0, 0 };
+	size_t i = 0, n = path->n_edges;
+	const kgr_edge *e = path->edges;
+
+	if (n == 0)
+		return NULL;
+	if (lead) {
+		sb_add(&b, lead);
+		if (user && e[0].s == user && e[0].o == path->from && !e[0].reversed)
+			i = 1;
+	} else if (user && e[0].s == user && e[0].o == path->from && !e[0].reversed) {
+		sb_add(&b, "You ");
+		sb_add(&b, phrase_of(g, e[0].p));
+		sb_add(&b, " ");
+		sb_add(&b, kgr_store_label(g->store, path->from));
+		i = 1;
+	} else {
+		sb_add(&b, "You asked about ");
+		sb_add(&b, kgr_store_label(g->store, path->from));
+	}
+	sb_add(&b, "; ");
+	if (n - i == 2 && e[i].p == e[i + 1].p && !e[i].reversed && e[i + 1].reversed &&
+		shared_of(g, e[i].p) && e[i + 1].s == item) {
+		/* from -p-> x <-p- item */
+		sb_add(&b, kgr_store_label(g->store, item));
+		sb_add(&b, " shares ");
+		sb_add(&b, shared_of(g, e[i].p));
+		sb_add(&b, " ");
+		sb_add(&b, kgr_store_label(g->store, e[i].o));
+		sb_add(&b, " with it");
+	} else if (n - i == 2 && is_user(g, e[i].s) && e[i].s == e[i + 1].s && e[i].reversed &&
+		!e[i + 1].reversed) {
+		/* from <-a- customer -b-> item */
+		sb_add(&b, "a customer who ");
+		sb_add(&b, phrase_of(g, e[i].p));
+		sb_add(&b, " it also ");
+		sb_add(&b, phrase_of(g, e[i + 1].p));
+		sb_add(&b, " ");
+		sb_add(&b, kgr_store_label(g->store, item));
+	} else {
+		for (; i < n; i++) {
+			sb_add(&b, name_of(g, e[i].s, path->from, user));
+			sb_add(&b, " ");
+			sb_add(&b, phrase_of(g, e[i].p));
+			sb_add(&b, " ");
+			sb_add(&b, name_of(g, e[i].o, path->from, user));
+			if (i + 1 < n)
+				sb_add(&b, ", and ");
+		}
+	}
+	if (b.oom) {
+		free(b.buf);
+		return NULL;
+	}
+	return b.buf;
+}

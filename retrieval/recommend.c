@@ -1,0 +1,843 @@
+/* Candidate generation, features and the ranked, explained list.
+ *
+ * A request: the user's recent history (and any seeds or query matches) become weighted
+ * sources; each generator proposes items with a score; scores are normalised per generator
+ * (max 1), a first cut keeps the n_candidates best by the generator part of the ranker, the
+ * evidence paths give the path features, the graph ranker gives the final order. */
+#include "retrieval/internal.h"
+
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define HISTORY_SOURCES 20
+#define EXPLAIN_SOURCES 50
+#define QUERY_SOURCES 5
+#define PPR_ALPHA 0.15
+#define PPR_TOP 300
+#define COVISIT_USERS 30
+#define COVISIT_WINDOW 10
+#define SEQ_LAST 3
+#define SEQ_USERS 100
+#define POP_PER_NODE 10
+#define MAX_CANDIDATES 10000
+
+double kgr__ppr_eps = 1e-4;
+
+static const char *const feature_names[KGR_FEAT__COUNT] = { "ppr", "covisit", "metapath",
+	"sequential", "popular", "newitem", "query", "paths", "shortest", "recency", "itempop", "hub" };
+static const char *const generator_names[KGR_GEN__COUNT] = { "ppr", "covisit", "metapath",
+	"sequential", "popular", "newitem", "query" };
+
+const char *kgr_feature_name(kgr_feature f)
+{
+	return (unsigned)f < KGR_FEAT__COUNT ? feature_names[f] : "?";
+}
+
+const char *kgr_generator_name(kgr_generator g)
+{
+	return (unsigned)g < KGR_GEN__COUNT ? generator_names[g] : "?";
+}
+
+typedef struct {
+	uint32_t node;
+	unsigned int gens;
+	double gen[KGR_GEN__COUNT];
+	double feat[KGR_FEAT__COUNT];
+	double parts[KGR_FEAT__COUNT];
+	double pre, score;
+	size_t n_found;  /* evidence paths found (unchecked) */
+} cand;
+
+typedef struct {
+	kgr__req rq;
+	const kgr_rec_options *o;
+	cand *c;
+	size_t n, cap;
+	kgr_recs *recs;
+	unsigned int gens;
+	int oom;
+} ctx;
+
+static int note(kgr_recs *r, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static int note(kgr_recs *r, const char *fmt, ...)
+{
+	char buf[512], **nn, *s;
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(buf, sizeof(buf), fmt, ap);
+	va_end(ap);
+	if (!(nn = realloc(r->notes, (r->n_notes + 1) * sizeof(char *))))
+		return KGR_ENOMEM;
+	r->notes = nn;
+	if (!(s = malloc(strlen(buf) + 1)))
+		return KGR_ENOMEM;
+	strcpy(s, buf);
+	r->notes[r->n_notes++] = s;
+	return 0;
+}
+
+void kgr_recs_free(kgr_recs *r)
+{
+	size_t i;
+	if (!r)
+		return;
+	for (i = 0; i < r->n; i++)
+		free(r->items[i].rationale);
+	free(r->items);
+	for (i = 0; i < r->n_notes; i++)
+		free(r->notes[i]);
+	free(r->notes);
+	for (i = 0; i < r->n_matches; i++)
+		free(r->matches[i].word);
+	free(r->matches);
+	free(r);
+}
+
+/* Add score to a candidate from a generator; exclusions and non-items are skipped here. */
+static void propose(ctx *x, uint32_t node, kgr_generator gen, double score)
+{
+	const kgr_graph *g = x->rq.g;
+	kgr__map *C = &x->rq.sc->maps[KGR__MAP_CAND];
+	double *v;
+	cand *c;
+	if (score <= 0 || !(x->gens & (1u << gen)) || !(g->flags[node] & KGR__NODE_ITEM) ||
+		(g->flags[node] & KGR__NODE_USER) || kgr__map_get(&x->rq.sc->maps[KGR__MAP_EXCL], node))
+		return;
+	if (!(v = kgr__map_get(C, node))) {
+		if (x->n == x->cap) {
+			size_t cap = x->cap ? x->cap * 2 : 256;
+			cand *nc = realloc(x->c, cap * sizeof(cand));
+			if (!nc) {
+				x->oom = 1;
+				return;
+			}
+			x->c = nc;
+			x->cap = cap;
+		}
+		if (!(v = kgr__map_put(C, node))) {
+			x->oom = 1;
+			return;
+		}
+		*v = (double)x->n;
+		c = &x->c[x->n++];
+		memset(c, 0, sizeof(*c));
+		c->node = node;
+	}
+	c = &x->c[(size_t)*v];
+	c->gen[gen] += score;
+	c->gens |= 1u << gen;
+}
+
+static double item_pop_feature(const kgr_graph *g, uint32_t node)
+{
+	return g->max_pop ? log1p(g->pop[node]) / log1p(g->max_pop) : 0.0;
+}
+
+static int gen_ppr(ctx *x)
+{
+	const kgr_graph *g = x->rq.g;
+	kgr__map *P = &x->rq.sc->maps[KGR__MAP_P];
+	uint32_t *seeds;
+	double *w;
+	size_t i;
+	int error;
+	if (!x->rq.n_src)
+		return 0;
+	seeds = malloc(x->rq.n_src * sizeof(uint32_t));
+	w = malloc(x->rq.n_src * sizeof(double));
+	if (!seeds || !w) {
+		free(seeds);
+		free(w);
+		return kgr__error_set(KGR_ENOMEM, "out of memory");
+	}
+	for (i = 0; i < x->rq.n_src; i++) {
+		seeds[i] = x->rq.src[i].node;
+		w[i] = x->rq.src[i].w;
+	}
+	error = kgr__ppr_push(g, x->rq.sc, seeds, w, x->rq.n_src, PPR_ALPHA, kgr__ppr_eps, x->rq.at);
+	free(seeds);
+	free(w);
+	if (error < 0)
+		return error;
+	/* the PPR_TOP best items (a min-heap on the score) */
+	{
+		uint32_t *heap = malloc(PPR_TOP * sizeof(uint32_t));
+		size_t nh = 0;
+		if (!heap)
+			return kgr__error_set(KGR_ENOMEM, "out of memory");
+#define LESS(a, b) (P->vals[a] < P->vals[b] || (P->vals[a] == P->vals[b] && P->keys[a] > P->keys[b]))
+		for (i = 0; i < P->n; i++) {
+			uint32_t node = P->keys[i];
+			size_t c, q;
+			if (!(g->flags[node] & KGR__NODE_ITEM) || kgr__map_get(&x->rq.sc->maps[KGR__MAP_SRC], node))
+				continue;
+			if (nh == PPR_TOP) {
+				if (!LESS(heap[0], i))
+					continue;
+				heap[0] = (uint32_t)i;
+				for (q = 0;;) { /* sift down */
+					size_t m = q, l = 2 * q + 1, r = l + 1;
+					if (l < nh && LESS(heap[l], heap[m]))
+						m = l;
+					if (r < nh && LESS(heap[r], heap[m]))
+						m = r;
+					if (m == q)
+						break;
+					c = heap[m];
+					heap[m] = heap[q];
+					heap[q] = (uint32_t)c;
+					q = m;
+				}
+			} else {
+				heap[nh] = (uint32_t)i;
+				for (q = nh++; q > 0 && LESS(heap[q], heap[(q - 1) / 2]); q = (q - 1) / 2) {
+					c = heap[q];
+					heap[q] = heap[(q - 1) / 2];
+					heap[(q - 1) / 2] = (uint32_t)c;
+				}
+			}
+		}
+#undef LESS
+		for (i = 0; i < nh; i++)
+			propose(x, P->keys[heap[i]], KGR_GEN_PPR, P->vals[heap[i]]);
+		free(heap);
+	}
+	return 0;
+}
+
+static void gen_covisit(ctx *x)
+{
+	const kgr_graph *g = x->rq.g;
+	kgr__map *T = &x->rq.sc->maps[KGR__MAP_TMP];
+	size_t i;
+	kgr__map_reset(T);
+	for (i = 0; i < x->rq.n_src; i++) {
+		uint32_t s = x->rq.src[i].node, k, taken = 0;
+		double ws;
+		if (!(g->flags[s] & KGR__NODE_ITEM) || !g->pop[s])
+			continue;
+		ws = x->rq.src[i].w / sqrt((double)g->pop[s]);
+		for (k = g->iu_off[s + 1]; k > g->iu_off[s] && taken < COVISIT_USERS; k--) {
+			uint32_t ix = g->iu[k - 1], u = g->iu_user[k - 1], a, b, j;
+			if (u == x->rq.unode || (x->rq.at && g->ints[ix].time >= x->rq.at))
+				continue;
+			taken++;
+			a = ix > g->hist_off[u] + COVISIT_WINDOW ? ix - COVISIT_WINDOW : g->hist_off[u];
+			b = g->hist_off[u] + g->hist_len[u];
+			if (b > ix + COVISIT_WINDOW + 1)
+				b = ix + COVISIT_WINDOW + 1;
+			for (j = a; j < b; j++) {
+				uint32_t c = g->int_inode[j];
+				double *v;
+				if (c == s || (x->rq.at && g->ints[j].time >= x->rq.at))
+					continue;
+				if (!(v = kgr__map_put(T, c))) {
+					x->oom = 1;
+					return;
+				}
+				*v += ws;
+			}
+		}
+	}
+	for (i = 0; i < T->n; i++) {
+		uint32_t c = T->keys[i];
+		propose(x, c, KGR_GEN_COVISIT, T->vals[i] / sqrt((double)(g->pop[c] ? g->pop[c] : 1)));
+	}
+	kgr__map_reset(T);
+}
+
+static void gen_sequential(ctx *x)
+{
+	const kgr_graph *g = x->rq.g;
+	size_t i, used = 0;
+	double decay = 1.0;
+	for (i = 0; i < x->rq.n_src && used < SEQ_LAST; i++) {
+		uint32_t s = x->rq.src[i].node, k, taken = 0;
+		if (x->rq.src[i].int_idx == KGR__NONE || !g->pop[s])
+			continue;
+		used++;
+		for (k = g->iu_off[s + 1]; k > g->iu_off[s] && taken < SEQ_USERS; k--) {
+			uint32_t ix = g->iu[k - 1], u = g->iu_user[k - 1], j, end;
+			if (u == x->rq.unode || (x->rq.at && g->ints[ix].time >= x->rq.at))
+				continue;
+			taken++;
+			end = g->hist_off[u] + g->hist_len[u];
+			for (j = ix + 1; j < end; j++) {
+				uint32_t c = g->int_inode[j];
+				if (x->rq.at && g->ints[j].time >= x->rq.at)
+					break;
+				if (c == s)
+					continue;
+				propose(x, c, KGR_GEN_SEQUENTIAL, decay / (double)g->pop[s]);
+				break;
+			}
+		}
+		decay *= 0.5;
+	}
+}
+
+/* Items one catalog hop from a source (accessory, complement...) and items sharing a node
+ * with a source (brand, category...): read from the reach maps of the path search. Items
+ * without interactions found this way are the new-item generator's; the most popular items
+ * next to each shared node are per-category popularity. */
+static void gen_catalog(ctx *x)
+{
+	const kgr_graph *g = x->rq.g;
+	const kgr__map *M1 = &x->rq.sc->maps[KGR__MAP_M1], *M2 = &x->rq.sc->maps[KGR__MAP_M2];
+	const struct kgr__parent *par = x->rq.par;
+	size_t i;
+	for (i = 0; i < M1->n; i++) {
+		uint32_t node = M1->keys[i], k;
+		double s = 0;
+		for (k = (uint32_t)M1->vals[i]; k != KGR__NONE; k = par[k].next)
+			if (par[k].rel != KGR__NONE)
+				s += par[k].score;
+		if (s <= 0)
+			continue;
+		if (g->flags[node] & KGR__NODE_ITEM) {
+			propose(x, node, g->pop[node] ? KGR_GEN_METAPATH : KGR_GEN_NEWITEM, s);
+		} else if (!(g->flags[node] & KGR__NODE_USER) && node < g->n_cat_nodes) {
+			uint32_t taken = 0;
+			/* adjacency is sorted by popularity: the first items are the most popular */
+			for (k = g->cat_off[node]; k < g->cat_off[node + 1] && taken < POP_PER_NODE; k++) {
+				uint32_t y = g->cat[k].nbr;
+				if (!(g->flags[y] & KGR__NODE_ITEM) || !g->pop[y])
+					break;
+				propose(x, y, KGR_GEN_POPULAR, s * item_pop_feature(g, y));
+				taken++;
+			}
+		}
+	}
+	for (i = 0; i < M2->n; i++) {
+		uint32_t node = M2->keys[i], k;
+		double s = 0;
+		if (!(g->flags[node] & KGR__NODE_ITEM))
+			continue;
+		for (k = (uint32_t)M2->vals[i]; k != KGR__NONE; k = par[k].next)
+			s += par[k].score;
+		propose(x, node, g->pop[node] ? KGR_GEN_METAPATH : KGR_GEN_NEWITEM, s);
+	}
+}
+
+static void gen_popular_global(ctx *x, size_t n)
+{
+	const kgr_graph *g = x->rq.g;
+	size_t i;
+	for (i = 0; i < g->n_popular && i < n; i++)
+		propose(x, g->popular[i], KGR_GEN_POPULAR, item_pop_feature(x->rq.g, g->popular[i]));
+}
+
+static int cmp_src(const void *a, const void *b)
+{
+	const kgr__source *x = a, *y = b;
+	if (x->w != y->w)
+		return x->w > y->w ? -1 : 1;
+	return x->node < y->node ? -1 : (x->node > y->node);
+}
+
+static int add_source(ctx *x, uint32_t node, double w, double recency, uint32_t ix, size_t *cap)
+{
+	kgr__map *S = &x->rq.sc->maps[KGR__MAP_SRC];
+	double *v = kgr__map_get(S, node);
+	if (v) {
+		kgr__source *s = &x->rq.src[(size_t)*v];
+		if (w > s->w) {
+			s->w = w;
+			s->recency = recency;
+			s->int_idx = ix;
+		}
+		return 0;
+	}
+	if (x->rq.n_src == *cap) {
+		size_t nc = *cap ? *cap * 2 : 32;
+		kgr__source *ns = realloc(x->rq.src, nc * sizeof(*ns));
+		if (!ns)
+			return kgr__error_set(KGR_ENOMEM, "out of memory");
+		x->rq.src = ns;
+		*cap = nc;
+	}
+	if (!(v = kgr__map_put(S, node)))
+		return kgr__error_set(KGR_ENOMEM, "out of memory");
+	*v = (double)x->rq.n_src;
+	x->rq.src[x->rq.n_src].node = node;
+	x->rq.src[x->rq.n_src].w = w;
+	x->rq.src[x->rq.n_src].recency = recency;
+	x->rq.src[x->rq.n_src].int_idx = ix;
+	x->rq.n_src++;
+	return 0;
+}
+
+/* The user's history before `at`, newest first, as sources weighted by action and recency.
+ * Also marks every seen item in the exclusion map when asked to. Returns the number of
+ * usable history events. */
+static int history_sources(ctx *x, size_t max_sources, int exclude_seen, size_t *cap)
+{
+	const kgr_graph *g = x->rq.g;
+	uint32_t u = x->rq.unode, a, b, k;
+	int64_t ref = 0;
+	size_t used = 0;
+	int error;
+	if (u == KGR__NONE || !(g->flags[u] & KGR__NODE_USER))
+		return 0;
+	a = g->hist_off[u];
+	b = a + g->hist_len[u];
+	while (b > a && x->rq.at && g->ints[b - 1].time >= x->rq.at)
+		b--;
+	if (b == a)
+		return 0;
+	ref = x->rq.at ? x->rq.at : g->ints[b - 1].time;
+	for (k = b; k > a; k--) {
+		uint32_t ix = k - 1, it = g->int_inode[ix];
+		double age = (double)(ref - g->ints[ix].time), rec;
+		if (age < 0)
+			age = 0;
+		rec = exp2(-age / g->half_life);
+		if (exclude_seen) {
+			double *v = kgr__map_put(&x->rq.sc->maps[KGR__MAP_EXCL], it);
+			if (!v)
+				return kgr__error_set(KGR_ENOMEM, "out of memory");
+		}
+		if (used < max_sources || kgr__map_get(&x->rq.sc->maps[KGR__MAP_SRC], it)) {
+			size_t before = x->rq.n_src;
+			if ((error = add_source(x, it, g->int_w[ix] * rec, rec, ix, cap)) < 0)
+				return error;
+			if (x->rq.n_src > before)
+				used++;
+		}
+	}
+	return (int)(b - a);
+}
+
+static int cmp_pre(const void *a, const void *b)
+{
+	const cand *x = a, *y = b;
+	if (x->pre != y->pre)
+		return x->pre > y->pre ? -1 : 1;
+	return x->node < y->node ? -1 : (x->node > y->node);
+}
+
+static int cmp_score(const void *a, const void *b)
+{
+	const cand *x = a, *y = b;
+	if (x->score != y->score)
+		return x->score > y->score ? -1 : 1;
+	return x->node < y->node ? -1 : (x->node > y->node);
+}
+
+static const char *generator_rationale(unsigned int gens)
+{
+	if (gens & (1u << KGR_GEN_QUERY))
+		return "Matches what you asked for";
+	if (gens & (1u << KGR_GEN_SEQUENTIAL))
+		return "Often chosen right after items in your history";
+	if (gens & (1u << KGR_GEN_COVISIT))
+		return "Often chosen together with items in your history";
+	if (gens & (1u << KGR_GEN_PPR))
+		return "Close to your history in the product graph";
+	if (gens & (1u << KGR_GEN_NEWITEM))
+		return "New in the catalog, next to items you know";
+	if (gens & (1u << KGR_GEN_POPULAR))
+		return "Popular with other customers";
+	return "Related to your history";
+}
+
+typedef enum { MODE_RECOMMEND, MODE_SIMILAR } run_mode;
+
+static int check_options(const kgr_rec_options *o)
+{
+	if (o->version != KGR_REC_OPTIONS_VERSION)
+		return kgr__error_set(KGR_EINVALID, "recommend: options version %u, expected %u",
+			o->version, KGR_REC_OPTIONS_VERSION);
+	if (o->k < 1 || o->k > KGR_MAX_K)
+		return kgr__error_set(KGR_EINVALID, "k must be between 1 and %d (got %zu)", KGR_MAX_K, o->k);
+	return 0;
+}
+
+static const char *id_name(const kgr_store *st, kgr_id id)
+{
+	const char *v = id ? kgr_term_value(st, id, NULL) : NULL;
+	return v ? v : "(none)";
+}
+
+static int run(kgr_recs **out, const kgr_graph *g, kgr_id user, kgr_id item,
+	const kgr_rec_options *o, run_mode mode)
+{
+	ctx x;
+	kgr_recs *r = NULL;
+	size_t i, src_cap = 0, n_cand, n_hist = 0, n_excluded = 0;
+	kgr_weights defw;
+	const kgr_weights *w = o->weights;
+	int error = 0;
+
+	*out = NULL;
+	kgr_init();
+	memset(&x, 0, sizeof(x));
+	if ((error = check_options(o)) < 0)
+		return error;
+	for (i = 0; i < o->n_seeds; i++) {
+		uint32_t n = kgr__node_of(g, o->seeds[i]);
+		if (n == KGR__NONE || !(g->flags[n] & KGR__NODE_ITEM))
+			return kgr__error_set(KGR_ENOTFOUND, "seed %s: not an item of the store",
+				id_name(g->store, o->seeds[i]));
+	}
+	if (!w) {
+		kgr_weights_default(&defw);
+		w = &defw;
+	}
+	if (!(r = calloc(1, sizeof(*r))))
+		return kgr__error_set(KGR_ENOMEM, "out of memory");
+	r->user = user;
+	x.o = o;
+	x.recs = r;
+	x.gens = o->generators ? o->generators : (1u << KGR_GEN__COUNT) - 1;
+	x.rq.g = g;
+	x.rq.user = user;
+	x.rq.unode = user ? kgr__node_of(g, user) : KGR__NONE;
+	x.rq.at = o->at;
+	if (!(x.rq.sc = kgr__scratch_get(g->n_nodes))) {
+		error = kgr__error_set(KGR_ENOMEM, "out of memory");
+		goto cleanup;
+	}
+	kgr__scratch_reset(x.rq.sc);
+
+	/* exclusions */
+	for (i = 0; i < o->n_exclude; i++) {
+		uint32_t n = kgr__node_of(g, o->exclude[i]);
+		if (n != KGR__NONE && !kgr__map_put(&x.rq.sc->maps[KGR__MAP_EXCL], n)) {
+			error = kgr__error_set(KGR_ENOMEM, "out of memory");
+			goto cleanup;
+		}
+	}
+
+	/* sources */
+	if (mode == MODE_SIMILAR) {
+		uint32_t n = kgr__node_of(g, item);
+		if ((error = add_source(&x, n, 1.0, 1.0, KGR__NONE, &src_cap)) < 0)
+			goto cleanup;
+		if (!kgr__map_put(&x.rq.sc->maps[KGR__MAP_EXCL], n)) {
+			error = kgr__error_set(KGR_ENOMEM, "out of memory");
+			goto cleanup;
+		}
+	} else {
+		int h = history_sources(&x, HISTORY_SOURCES, o->exclude_seen, &src_cap);
+		if (h < 0) {
+			error = h;
+			goto cleanup;
+		}
+		n_hist = (size_t)h;
+	}
+	for (i = 0; i < o->n_seeds; i++) {
+		uint32_t n = kgr__node_of(g, o->seeds[i]);
+		if ((error = add_source(&x, n, 1.0, 1.0, KGR__NONE, &src_cap)) < 0)
+			goto cleanup;
+		if (!kgr__map_put(&x.rq.sc->maps[KGR__MAP_EXCL], n)) {
+			error = kgr__error_set(KGR_ENOMEM, "out of memory");
+			goto cleanup;
+		}
+	}
+	if (o->query && *o->query) {
+		kgr__text_hit *hits = NULL;
+		size_t n_hits = 0;
+		if ((error = kgr__text_query(g, o->query, &hits, &n_hits, QUERY_SOURCES)) < 0)
+			goto cleanup;
+		if (n_hits) {
+			r->matches = calloc(n_hits, sizeof(*r->matches));
+			if (!r->matches) {
+				free(hits);
+				error = kgr__error_set(KGR_ENOMEM, "out of memory");
+				goto cleanup;
+			}
+		}
+		for (i = 0; i < n_hits; i++) {
+			double s = hits[i].score / hits[0].score;
+			r->matches[i].word = malloc(strlen(hits[i].word) + 1);
+			if (!r->matches[i].word) {
+				free(hits);
+				error = kgr__error_set(KGR_ENOMEM, "out of memory");
+				goto cleanup;
+			}
+			strcpy(r->matches[i].word, hits[i].word);
+			r->matches[i].node = g->node_id[hits[i].node];
+			r->matches[i].score = hits[i].score;
+			r->n_matches++;
+			propose(&x, hits[i].node, KGR_GEN_QUERY, s);
+			if ((error = add_source(&x, hits[i].node, s, 1.0, KGR__NONE, &src_cap)) < 0) {
+				free(hits);
+				goto cleanup;
+			}
+		}
+		free(hits);
+		if (n_hits == 0 && note(r, "no word of the query \"%s\" matches the catalog", o->query) < 0) {
+			error = kgr__error_set(KGR_ENOMEM, "out of memory");
+			goto cleanup;
+		}
+	}
+	/* strongest sources first; weights relative to the strongest */
+	if (x.rq.n_src) {
+		double top = 0;
+		kgr__map *S = &x.rq.sc->maps[KGR__MAP_SRC];
+		qsort(x.rq.src, x.rq.n_src, sizeof(kgr__source), cmp_src);
+		top = x.rq.src[0].w;
+		for (i = 0; i < x.rq.n_src; i++) {
+			x.rq.src[i].w = top > 0 ? x.rq.src[i].w / top : 1.0;
+			*kgr__map_get(S, x.rq.src[i].node) = (double)i;
+		}
+	}
+	if (mode == MODE_RECOMMEND && n_hist == 0) {
+		r->cold_start = 1;
+		if (user && note(r, "user %s has no history%s: cold-start recommendations", id_name(g->store, user),
+				o->at ? " before the given time" : "") < 0) {
+			error = kgr__error_set(KGR_ENOMEM, "out of memory");
+			goto cleanup;
+		}
+		if (!user && !x.rq.n_src && note(r, "no user, seed or query: cold-start recommendations") < 0) {
+			error = kgr__error_set(KGR_ENOMEM, "out of memory");
+			goto cleanup;
+		}
+	}
+
+	/* generators */
+	if ((error = kgr__paths_prepare(&x.rq, 3)) < 0)
+		goto cleanup;
+	if (x.gens & (1u << KGR_GEN_PPR) && (error = gen_ppr(&x)) < 0)
+		goto cleanup;
+	gen_covisit(&x);
+	gen_sequential(&x);
+	gen_catalog(&x);
+	if (x.rq.n_src == 0)
+		gen_popular_global(&x, o->n_candidates > o->k ? o->n_candidates : o->k);
+	if (x.oom) {
+		error = kgr__error_set(KGR_ENOMEM, "out of memory");
+		goto cleanup;
+	}
+	{
+		double mx[KGR_GEN__COUNT] = { 0 };
+		size_t gi;
+		for (i = 0; i < x.n; i++)
+			for (gi = 0; gi < KGR_GEN__COUNT; gi++)
+				if (x.c[i].gen[gi] > mx[gi])
+					mx[gi] = x.c[i].gen[gi];
+		for (i = 0; i < x.n; i++) {
+			cand *c = &x.c[i];
+			for (gi = 0; gi < KGR_GEN__COUNT; gi++)
+				c->feat[gi] = mx[gi] > 0 ? c->gen[gi] / mx[gi] : 0;
+			c->feat[KGR_FEAT_ITEMPOP] = item_pop_feature(g, c->node);
+			c->pre = 0;
+			for (gi = 0; gi < KGR_GEN__COUNT; gi++)
+				c->pre += w->w[gi] * c->feat[gi];
+			c->pre += w->w[KGR_FEAT_ITEMPOP] * c->feat[KGR_FEAT_ITEMPOP];
+		}
+	}
+	if (x.n)
+		qsort(x.c, x.n, sizeof(cand), cmp_pre);
+	n_cand = o->n_candidates < o->k ? o->k : o->n_candidates;
+	if (n_cand > MAX_CANDIDATES)
+		n_cand = MAX_CANDIDATES;
+	if (n_cand > x.n)
+		n_cand = x.n;
+	r->n_candidates = n_cand;
+	for (i = 0; i < n_cand; i++) {
+		cand *c = &x.c[i];
+		kgr__path_stats st;
+		kgr__paths_find(&x.rq, c->node, NULL, NULL, &st);
+		c->n_found = st.n_found;
+		c->feat[KGR_FEAT_PATHS] = log1p((double)st.n_found);
+		c->feat[KGR_FEAT_SHORTEST] = st.shortest ? 1.0 / st.shortest : 0.0;
+		c->feat[KGR_FEAT_RECENCY] = st.recency;
+		c->feat[KGR_FEAT_HUB] = st.hub_share;
+		c->score = kgr__ranker_score(w, c->feat, c->parts);
+	}
+	{
+		/* a far PageRank hit with no path within 3 hops explains nothing: never pad with it */
+		size_t m = 0;
+		for (i = 0; i < n_cand; i++)
+			if (x.c[i].n_found || (!o->require_path && x.c[i].gens != (1u << KGR_GEN_PPR)))
+				x.c[m++] = x.c[i];
+		n_cand = m;
+	}
+	if (n_cand)
+		qsort(x.c, n_cand, sizeof(cand), cmp_score);
+	r->n = n_cand < o->k ? n_cand : o->k;
+	if (r->n && !(r->items = calloc(r->n, sizeof(kgr_rec_item)))) {
+		error = kgr__error_set(KGR_ENOMEM, "out of memory");
+		goto cleanup;
+	}
+	for (i = 0; i < r->n; i++) {
+		const cand *c = &x.c[i];
+		kgr_rec_item *it = &r->items[i];
+		it->item = g->node_id[c->node];
+		it->score = c->score;
+		memcpy(it->features, c->feat, sizeof(it->features));
+		memcpy(it->parts, c->parts, sizeof(it->parts));
+		it->generators = c->gens;
+		if (o->explain) {
+			const char *gr;
+			kgr__path_stats st;
+			kgr__paths_find(&x.rq, c->node, it->paths, &it->n_paths, &st);
+			if (it->n_paths) {
+				char lead[512];
+				const char *ld = NULL;
+				size_t q;
+				kgr_id from = it->paths[0].from;
+				if (mode == MODE_SIMILAR) {
+					snprintf(lead, sizeof(lead), "Like %s", kgr_store_label(g->store, from));
+					ld = lead;
+				}
+				for (q = 0; q < r->n_matches && !ld; q++)
+					if (r->matches[q].node == from) {
+						snprintf(lead, sizeof(lead), "You searched for \"%s\" (%s)", r->matches[q].word,
+							kgr_store_label(g->store, from));
+						ld = lead;
+					}
+				if (!ld && !(it->paths[0].n_edges && it->paths[0].edges[0].s == user && user)) {
+					snprintf(lead, sizeof(lead), "You asked for items like %s",
+						kgr_store_label(g->store, from));
+					ld = lead;
+				}
+				it->rationale = kgr__path_rationale(g, user, &it->paths[0], it->item, ld);
+			}
+			else if ((gr = generator_rationale(c->gens)) && (it->rationale = malloc(strlen(gr) + 1)))
+				strcpy(it->rationale, gr);
+			if (!it->rationale) {
+				error = kgr__error_set(KGR_ENOMEM, "out of memory");
+				goto cleanup;
+			}
+		}
+	}
+	n_excluded = x.rq.sc->maps[KGR__MAP_EXCL].n;
+	if (r->n < o->k) {
+		int e;
+		if (n_excluded)
+			e = note(r, "only %zu of %zu items could be recommended: %zu excluded (seen or asked "
+				    "to exclude), nothing else connected closely enough",
+				r->n, o->k, n_excluded);
+		else
+			e = note(r, "only %zu of %zu items could be recommended: nothing else connected closely enough",
+				r->n, o->k);
+		if (e < 0) {
+			error = kgr__error_set(KGR_ENOMEM, "out of memory");
+			goto cleanup;
+		}
+	}
+	if (o->n_candidates < o->k && note(r, "candidates raised from %zu to k = %zu", o->n_candidates,
+					  o->k) < 0) {
+		error = kgr__error_set(KGR_ENOMEM, "out of memory");
+		goto cleanup;
+	}
+	*out = r;
+	r = NULL;
+cleanup:
+	if (x.rq.sc)
+		kgr__scratch_reset(x.rq.sc);
+	kgr__req_free(&x.rq);
+	free(x.c);
+	kgr_recs_free(r);
+	return error;
+}
+
+int kgr_recommend(kgr_recs **out, const kgr_graph *g, kgr_id user, const kgr_rec_options *opts)
+{
+	kgr_rec_options defaults = KGR_REC_OPTIONS_INIT;
+	return run(out, g, user, 0, opts ? opts : &defaults, MODE_RECOMMEND);
+}
+
+int kgr_similar(kgr_recs **out, const kgr_graph *g, kgr_id item, const kgr_rec_options *opts)
+{
+	kgr_rec_options defaults = KGR_REC_OPTIONS_INIT;
+	uint32_t n = kgr__node_of(g, item);
+	*out = NULL;
+	if (n == KGR__NONE || !(g->flags[n] & KGR__NODE_ITEM))
+		return kgr__error_set(KGR_ENOTFOUND, "item %s: not an item of the store",
+			id_name(g->store, item));
+	return run(out, g, 0, item, opts ? opts : &defaults, MODE_SIMILAR);
+}
+
+int kgr_explain(kgr_recs **out, const kgr_graph *g, kgr_id user, kgr_id item, int max_hops)
+{
+	ctx x;
+	kgr_recs *r = NULL;
+	uint32_t n = kgr__node_of(g, item);
+	size_t src_cap = 0;
+	kgr__path_stats st;
+	kgr_rec_item *it;
+	kgr_weights w;
+	int error = 0, h;
+
+	*out = NULL;
+	kgr_init();
+	if (n == KGR__NONE || !(g->flags[n] & KGR__NODE_ITEM))
+		return kgr__error_set(KGR_ENOTFOUND, "item %s: not an item of the store",
+			id_name(g->store, item));
+	if (max_hops < 1 || max_hops > 3)
+		return kgr__error_set(KGR_EINVALID, "max_hops must be between 1 and 3 (got %d)", max_hops);
+	memset(&x, 0, sizeof(x));
+	if (!(r = calloc(1, sizeof(*r))) || !(r->items = calloc(1, sizeof(kgr_rec_item)))) {
+		free(r);
+		return kgr__error_set(KGR_ENOMEM, "out of memory");
+	}
+	r->user = user;
+	r->n = 1;
+	it = &r->items[0];
+	it->item = item;
+	x.recs = r;
+	x.rq.g = g;
+	x.rq.user = user;
+	x.rq.unode = user ? kgr__node_of(g, user) : KGR__NONE;
+	if (!(x.rq.sc = kgr__scratch_get(g->n_nodes))) {
+		error = kgr__error_set(KGR_ENOMEM, "out of memory");
+		goto cleanup;
+	}
+	kgr__scratch_reset(x.rq.sc);
+	if ((h = history_sources(&x, EXPLAIN_SOURCES, 0, &src_cap)) < 0) {
+		error = h;
+		goto cleanup;
+	}
+	if (h == 0) {
+		r->cold_start = 1;
+		if (note(r, "user %s has no history: nothing to explain from", id_name(g->store, user)) < 0) {
+			error = kgr__error_set(KGR_ENOMEM, "out of memory");
+			goto cleanup;
+		}
+	}
+	if (x.rq.n_src) {
+		size_t i;
+		double top;
+		qsort(x.rq.src, x.rq.n_src, sizeof(kgr__source), cmp_src);
+		top = x.rq.src[0].w;
+		for (i = 0; i < x.rq.n_src; i++) {
+			x.rq.src[i].w = top > 0 ? x.rq.src[i].w / top : 1.0;
+			*kgr__map_get(&x.rq.sc->maps[KGR__MAP_SRC], x.rq.src[i].node) = (double)i;
+		}
+	}
+	if ((error = kgr__paths_prepare(&x.rq, max_hops)) < 0)
+		goto cleanup;
+	kgr__paths_find(&x.rq, n, it->paths, &it->n_paths, &st);
+	it->features[KGR_FEAT_PATHS] = log1p((double)st.n_found);
+	it->features[KGR_FEAT_SHORTEST] = st.shortest ? 1.0 / st.shortest : 0.0;
+	it->features[KGR_FEAT_RECENCY] = st.recency;
+	it->features[KGR_FEAT_HUB] = st.hub_share;
+	it->features[KGR_FEAT_ITEMPOP] = item_pop_feature(g, n);
+	kgr_weights_default(&w);
+	it->score = kgr__ranker_score(&w, it->features, it->parts);
+	if (it->n_paths) {
+		if (!(it->rationale = kgr_path_rationale(g, user, &it->paths[0], item))) {
+			error = kgr__error_set(KGR_ENOMEM, "out of memory");
+			goto cleanup;
+		}
+	} else if (!r->cold_start && note(r, "no path within %d hops from the history of %s to %s", max_hops,
+					     id_name(g->store, user), id_name(g->store, item)) < 0) {
+		error = kgr__error_set(KGR_ENOMEM, "out of memory");
+		goto cleanup;
+	}
+	*out = r;
+	r = NULL;
+cleanup:
+	if (x.rq.sc)
+		kgr__scratch_reset(x.rq.sc);
+	kgr__req_free(&x.rq);
+	kgr_recs_free(r);
+	return error;
+}

@@ -1,0 +1,61 @@
+#!/bin/bash
+# kgrec load / stats / export from the command line: good input, bad input, the previous
+# snapshot never damaged.
+set -u
+KGREC=$1
+D=$KGR_TEST_DATA/kg
+T=$(mktemp -d)
+trap 'rm -rf "$T"' EXIT
+fails=0
+pass=0
+check() { # name, condition result
+	if [ "$2" -eq 0 ]; then pass=$((pass + 1)); else echo "FAIL: $1"; fails=$((fails + 1)); fi
+}
+
+"$KGREC" load -q "$D/catalog.ttl" --interactions "$D/interactions.csv" \
+	--user-base http://shop.example.org/user/ --item-base http://shop.example.org/ -o "$T/s.snap"
+check "load good input" $?
+sum=$(sha256sum "$T/s.snap")
+
+"$KGREC" stats "$T/s.snap" > "$T/stats.txt"
+check "stats runs" $?
+grep -q '^users         3$' "$T/stats.txt"; check "stats: 3 users" $?
+grep -q '^interactions  6$' "$T/stats.txt"; check "stats: 6 interactions" $?
+grep -q 'http://schema.org/Product' "$T/stats.txt"; check "stats: classes listed" $?
+"$KGREC" stats --json "$T/s.snap" | python3 -c 'import json,sys; d=json.load(sys.stdin); assert d["users"]==3 and d["items"]==4' 
+check "stats --json is JSON" $?
+
+for bad in syntax-error.nt:3 unknown-prefix.ttl:3 invalid-iri.nt:2 empty.nt truncated.ttl.gz; do
+	f=${bad%%:*}
+	"$KGREC" load -q "$D/$f" -o "$T/s.snap" 2> "$T/err.txt"
+	rc=$?
+	[ $rc -ne 0 ]; check "$f: non-zero exit" $?
+	grep -q "$bad" "$T/err.txt"; check "$f: message names $bad ($(cat "$T/err.txt"))" $?
+	[ "$(sha256sum "$T/s.snap")" = "$sum" ]; check "$f: previous snapshot unchanged" $?
+done
+"$KGREC" load -q "$D/catalog.ttl" --interactions "$D/bad-timestamp.csv" -o "$T/s.snap" 2> "$T/err.txt"
+[ $? -ne 0 ] && grep -q 'bad-timestamp.csv:3: unparseable timestamp' "$T/err.txt"
+check "bad timestamp names the line" $?
+[ "$(sha256sum "$T/s.snap")" = "$sum" ]; check "bad csv: previous snapshot unchanged" $?
+"$KGREC" load -q "$D/catalog.ttl" --interactions "$D/bad-timestamp.csv" --skip-bad-rows -o "$T/skip.snap" 2> "$T/err.txt"
+check "--skip-bad-rows loads" $?
+grep -q 'skipped 1 malformed rows' "$T/err.txt"; check "--skip-bad-rows counts" $?
+ls "$T" | grep -q tmp; [ $? -ne 0 ]; check "no temporary files left behind" $?
+
+# round trip through export
+"$KGREC" export "$T/s.snap" --format ntriples > "$T/out.nt"; check "export ntriples" $?
+"$KGREC" export "$T/s.snap" --format turtle > "$T/out.ttl"; check "export turtle" $?
+rapper -q -i turtle -c "$T/out.ttl" 2>/dev/null; check "exported turtle parses with rapper" $?
+"$KGREC" load -q "$T/out.ttl" -o "$T/again.snap"; check "reload export" $?
+a=$("$KGREC" stats "$T/s.snap" | grep -E '^(triples|users|items|interactions)')
+b=$("$KGREC" stats "$T/again.snap" | grep -E '^(triples|users|items|interactions)')
+[ "$a" = "$b" ]; check "export + reload: same counts ($a / $b)" $?
+
+# snapshot damage through the CLI
+cp "$T/s.snap" "$T/trunc.snap"; truncate -s 1000 "$T/trunc.snap"
+"$KGREC" stats "$T/trunc.snap" 2> "$T/err.txt"; [ $? -ne 0 ] && grep -q 'truncated' "$T/err.txt"
+check "truncated snapshot refused" $?
+"$KGREC" load 2>/dev/null; [ $? -eq 2 ]; check "usage error exits 2" $?
+
+echo "$pass passed, $fails failed"
+[ $fails -eq 0 ]

@@ -1,0 +1,79 @@
+#!/bin/bash
+# kgrec load + kgrec query in every format, on the SPARQL test fixture; usage errors.
+set -u
+KGREC=${1:?usage: t_query.sh path/to/kgrec}
+DATA=${KGR_TEST_DATA:?KGR_TEST_DATA is not set}/sparql
+TMP=$(mktemp -d)
+trap 'rm -rf "$TMP"' EXIT
+failures=0
+checks=0
+
+check() { # name, expected, actual
+	checks=$((checks + 1))
+	if [ "$2" != "$3" ]; then
+		failures=$((failures + 1))
+		printf 'FAIL %s\n--- expected\n%s\n--- actual\n%s\n' "$1" "$2" "$3"
+	fi
+}
+
+"$KGREC" load -q --no-ontology -o "$TMP/shop.kgr" "$DATA/shop.ttl" || { echo "FAIL load"; exit 1; }
+
+P='PREFIX schema: <http://schema.org/> PREFIX ex: <http://example.org/shop/>'
+Q="$P SELECT ?b ?n WHERE { ?b a schema:Brand ; schema:name ?n } ORDER BY ?n"
+
+check table "+----------------------------------+----------+
+| ?b                               | ?n       |
++----------------------------------+----------+
+| <http://example.org/shop/acme>   | \"Acme\"   |
+| <http://example.org/shop/zenith> | \"Zenith\" |
++----------------------------------+----------+" "$("$KGREC" query "$TMP/shop.kgr" "$Q")"
+
+check json '{"head":{"vars":["b","n"]},"results":{"bindings":[
+{"b":{"type":"uri","value":"http://example.org/shop/acme"},"n":{"type":"literal","value":"Acme"}},
+{"b":{"type":"uri","value":"http://example.org/shop/zenith"},"n":{"type":"literal","value":"Zenith"}}]}}' \
+	"$("$KGREC" query "$TMP/shop.kgr" "$Q" --format json)"
+
+check csv "$(printf 'b,n\r\nhttp://example.org/shop/acme,Acme\r\nhttp://example.org/shop/zenith,Zenith\r')" \
+	"$("$KGREC" query "$TMP/shop.kgr" "$Q" --format csv)"
+
+check tsv "$(printf '?b\t?n\n<http://example.org/shop/acme>\t"Acme"\n<http://example.org/shop/zenith>\t"Zenith"')" \
+	"$("$KGREC" query "$TMP/shop.kgr" "$Q" --format tsv)"
+
+# the query from a file, a graph result as N-Triples and Turtle
+echo "$P CONSTRUCT { ?b schema:name ?n } WHERE { ?b a schema:Brand ; schema:name ?n }" > "$TMP/c.rq"
+check ntriples '<http://example.org/shop/acme> <http://schema.org/name> "Acme" .
+<http://example.org/shop/zenith> <http://schema.org/name> "Zenith" .' \
+	"$("$KGREC" query "$TMP/shop.kgr" -f "$TMP/c.rq" --format ntriples | sort)"
+check turtle '@prefix schema: <http://schema.org/> .
+
+<http://example.org/shop/acme>
+    schema:name "Acme" .
+
+<http://example.org/shop/zenith>
+    schema:name "Zenith" .' "$("$KGREC" query "$TMP/shop.kgr" -f "$TMP/c.rq" --format turtle)"
+
+check describe 11 "$("$KGREC" query "$TMP/shop.kgr" "$P DESCRIBE ex:p1" --format ntriples | grep -c '^<http://example.org/shop/p1>' | tr -d ' ')"
+check ask '{"head":{},"boolean":true}' "$("$KGREC" query "$TMP/shop.kgr" "$P ASK { ex:p1 a schema:Product }" --format json)"
+check limit 2 "$("$KGREC" query "$TMP/shop.kgr" "$P SELECT ?p WHERE { ?p a schema:Product }" --format csv --limit 2 2>/dev/null | tail -n +2 | wc -l | tr -d ' ')"
+
+# errors: exit code and message
+out=$("$KGREC" query "$TMP/shop.kgr" 'SELECT ?x WHERE { ?x ?y }' 2>&1); rc=$?
+check syntax-rc 1 "$rc"
+check syntax-msg "kgrec: query: SPARQL syntax error at line 1, column 25: syntax error, unexpected '}'" "$out"
+out=$("$KGREC" query "$TMP/shop.kgr" "$P INSERT DATA { ex:a ex:b ex:c }" 2>&1); rc=$?
+check update-rc 1 "$rc"
+case "$out" in *"SPARQL Update is not supported"*) check update-msg ok ok ;; *) check update-msg "Update refused" "$out" ;; esac
+out=$("$KGREC" query "$TMP/shop.kgr" "$Q" --format xml 2>&1); rc=$?
+check format-rc 2 "$rc"
+check format-msg "kgrec: query: unknown SPARQL result format 'xml' (use table, json, csv, tsv, turtle or ntriples) (see 'kgrec help')" "$out"
+out=$("$KGREC" query "$TMP/shop.kgr" "$Q" --format turtle 2>&1); rc=$?
+check turtle-select-rc 1 "$rc"
+out=$("$KGREC" query "$TMP/missing.kgr" "$Q" 2>&1); rc=$?
+check missing-store-rc 1 "$rc"
+out=$("$KGREC" query "$TMP/shop.kgr" 2>&1); rc=$?
+check no-query-rc 2 "$rc"
+out=$("$KGREC" query "$TMP/shop.kgr" -f "$TMP/none.rq" 2>&1); rc=$?
+check missing-file-rc 1 "$rc"
+
+echo "$((checks - failures)) passed, $failures failed"
+[ "$failures" -eq 0 ]

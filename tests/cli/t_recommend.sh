@@ -1,0 +1,120 @@
+#!/bin/bash
+# kgrec recommend / similar / explain / train from the command line: formats, evidence,
+# cold start, the bad inputs.
+set -u
+KGREC=$1
+D=$KGR_TEST_DATA/retrieval
+T=$(mktemp -d)
+trap 'rm -rf "$T"' EXIT
+fails=0
+pass=0
+check() { # name, condition result
+	if [ "$2" -eq 0 ]; then pass=$((pass + 1)); else echo "FAIL: $1"; fails=$((fails + 1)); fi
+}
+
+"$KGREC" load -q "$D/shop.ttl" --interactions "$D/interactions.csv" -o "$T/s.snap"
+check "load the shop" $?
+
+"$KGREC" recommend "$T/s.snap" --user alice --explain > "$T/text.txt"
+check "recommend text" $?
+grep -q '^  1\. Soccer Ball' "$T/text.txt"; check "alice: ball first" $?
+grep -q 'You bought Goalie Gloves; Gloves Bag is an accessory for it' "$T/text.txt"
+check "rationale from the accessory phrase" $?
+grep -q 'Tennis Racket' "$T/text.txt"; [ $? -ne 0 ]; check "no unexplained far item" $?
+
+"$KGREC" recommend "$T/s.snap" --user https://w3id.org/kgrec/user/alice --explain --format json -k 3 > "$T/r.json"
+check "recommend json" $?
+python3 - "$T/r.json" <<'PY'
+import json, sys
+d = json.load(open(sys.argv[1]))
+assert d["user"] == "https://w3id.org/kgrec/user/alice", d["user"]
+assert d["cold_start"] is False
+assert len(d["items"]) == 3
+for it in d["items"]:
+    assert isinstance(it["item"], str) and it["item"].startswith("https://w3id.org/kgrec/item/")
+    assert it["label"] and it["generators"] and it["rationale"]
+    assert set(it["features"]) == {"ppr","covisit","metapath","sequential","popular","newitem","query","paths","shortest","recency","itempop","hub"}
+    assert it["paths"], it
+    for p in it["paths"]:
+        assert 1 <= len(p["edges"]) <= 4
+        for e in p["edges"]:
+            assert all(isinstance(e[k], str) for k in ("s","p","o"))
+PY
+check "json: items, features, paths with string ids" $?
+
+"$KGREC" recommend "$T/s.snap" --user alice --format dot > "$T/r.dot"
+check "recommend dot" $?
+head -1 "$T/r.dot" | grep -q '^digraph evidence {'; check "dot header" $?
+grep -q -- '-> n[0-9]* \[label="isAccessoryOrSparePartFor"\]' "$T/r.dot"; check "dot has evidence edges" $?
+if command -v dot > /dev/null; then dot -Tsvg "$T/r.dot" > /dev/null; check "graphviz accepts the dot" $?; fi
+
+"$KGREC" recommend "$T/s.snap" --user nobody -k 2 > "$T/cold.txt" 2>&1
+check "unknown user is not an error" $?
+grep -q "unknown user 'nobody': cold-start" "$T/cold.txt"; check "unknown user note" $?
+grep -q '^  1\. Goalie Gloves' "$T/cold.txt"; check "cold start: most popular first" $?
+
+"$KGREC" recommend "$T/s.snap" --user alice --at 2023-01-01 > "$T/at.txt"
+check "--at before any event" $?
+grep -q 'no history before the given time' "$T/at.txt"; check "--at note" $?
+
+"$KGREC" recommend "$T/s.snap" --query "goalkeeper" --format json > "$T/q.json"
+check "--query" $?
+python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); assert any(m["word"]=="goalkeeper" for m in d["matches"]); assert "query" in d["items"][0]["generators"]' "$T/q.json"
+check "query matches reported" $?
+
+"$KGREC" recommend "$T/s.snap" --seed racket --explain > "$T/seed.txt"
+check "--seed" $?
+grep -q '^  1\. Tennis Balls' "$T/seed.txt"; check "seed racket: tennis balls first" $?
+
+"$KGREC" recommend "$T/s.snap" --seed nosuchthing 2> "$T/err.txt"
+[ $? -eq 1 ] && grep -q "seed 'nosuchthing'" "$T/err.txt"; check "unknown seed names it" $?
+"$KGREC" recommend "$T/s.snap" --seed ex:soccer 2> "$T/err.txt"
+[ $? -eq 1 ] && grep -q "seed http://example.org/shop/soccer: not an item" "$T/err.txt"
+check "seed that is not an item" $?
+for k in 0 -3 100000 ten; do
+	"$KGREC" recommend "$T/s.snap" --user alice -k "$k" 2> "$T/err.txt"
+	[ $? -eq 2 ] && grep -q -- "-k" "$T/err.txt"; check "-k $k rejected ($(cat "$T/err.txt"))" $?
+done
+"$KGREC" recommend "$T/s.snap" --user alice --format xml 2> "$T/err.txt"
+[ $? -eq 2 ] && grep -q "unknown format 'xml'" "$T/err.txt"; check "bad format" $?
+"$KGREC" recommend "$T/nope.snap" --user alice 2> "$T/err.txt"
+[ $? -eq 1 ] && grep -q "nope.snap" "$T/err.txt"; check "missing store named" $?
+
+"$KGREC" recommend "$T/s.snap" --user alice --exclude ball --exclude jersey --exclude shinguards \
+	--exclude bag --exclude boots > "$T/few.txt"
+check "everything excluded is not an error" $?
+grep -q 'note: only 0 of 10 items could be recommended' "$T/few.txt"; check "fewer than k, with a note" $?
+
+"$KGREC" explain "$T/s.snap" --user alice --item boots > "$T/ex.txt"
+check "explain" $?
+grep -q 'You bought Goalie Gloves; Soccer Boots shares the brand Acme with it' "$T/ex.txt"
+check "explain rationale" $?
+"$KGREC" explain "$T/s.snap" --user alice --item cap > "$T/ex2.txt"
+grep -q 'no path within 3 hops' "$T/ex2.txt"; check "explain: no path within 3 hops" $?
+"$KGREC" explain "$T/s.snap" --user alice --item nosuch 2> "$T/err.txt"
+[ $? -eq 1 ] && grep -q "item 'nosuch'" "$T/err.txt"; check "explain: unknown item" $?
+"$KGREC" explain "$T/s.snap" --user alice --item ball --hops 4 2> "$T/err.txt"
+[ $? -eq 2 ] && grep -q "between 1 and 3" "$T/err.txt"; check "explain: --hops 4" $?
+
+"$KGREC" similar "$T/s.snap" --item racket > "$T/sim.txt"
+check "similar" $?
+grep -q '^  1\. Tennis Balls' "$T/sim.txt"; check "similar: tennis balls first" $?
+grep -q 'is a consumable for it' "$T/sim.txt"; check "similar: evidence" $?
+"$KGREC" similar "$T/s.snap" --item ex:tennis 2> "$T/err.txt"
+[ $? -eq 1 ] && grep -q "not an item" "$T/err.txt"; check "similar: not an item" $?
+
+"$KGREC" train "$T/s.snap" -o "$T/w1.json" --seed 7 > "$T/train.txt"
+check "train" $?
+grep -q 'users 4' "$T/train.txt"; check "train report" $?
+"$KGREC" train "$T/s.snap" -o "$T/w2.json" --seed 7 > /dev/null
+cmp -s "$T/w1.json" "$T/w2.json"; check "train is deterministic" $?
+python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); assert len(d["weights"])==12' "$T/w1.json"
+check "weights file" $?
+"$KGREC" recommend "$T/s.snap" --user alice --weights "$T/w1.json" > /dev/null
+check "recommend with trained weights" $?
+echo '{"weights": {"ppr": "x"}}' > "$T/bad.json"
+"$KGREC" recommend "$T/s.snap" --user alice --weights "$T/bad.json" 2> "$T/err.txt"
+[ $? -eq 1 ] && grep -q 'bad.json: weight of "ppr" is not a number' "$T/err.txt"; check "bad weights file" $?
+
+echo "$pass passed, $fails failed"
+[ "$fails" -eq 0 ]

@@ -1,0 +1,567 @@
+/* The knowledge-graph store: loading, indexes, derived tables, snapshots, bad input. */
+#include <check.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "common/testutil.h"
+#include "kgrec/store.h"
+
+#define EX "http://shop.example.org/"
+#define SCHEMA "http://schema.org/"
+#define SKOS "http://www.w3.org/2004/02/skos/core#"
+#define RDF_TYPE "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
+
+static kgr_id iri(const kgr_store *s, const char *v)
+{
+	kgr_id id = kgr_store_iri(s, v);
+	ck_assert_msg(id != 0, "no IRI %s", v);
+	return id;
+}
+
+static int has_triple(const kgr_store *s, const char *subj, const char *pred, const char *obj)
+{
+	kgr_id a = kgr_store_iri(s, subj), b = kgr_store_iri(s, pred), c = kgr_store_iri(s, obj);
+	return a && b && c && kgr_store_count(s, a, b, c) > 0;
+}
+
+START_TEST(test_load_terms)
+{
+	kgr_store *s = kgr_test_store(NULL, "kg/catalog.ttl", NULL);
+	kgr_id ball = iri(s, EX "ball"), name = iri(s, SCHEMA "name"), price = iri(s, SCHEMA "price");
+	kgr_id en = kgr_store_literal(s, "Soccer Ball", 11, "en", NULL);
+	kgr_id de = kgr_store_literal(s, "Fu\xc3\x9f" "ball", 8, "de", NULL);
+	kgr_id dec = kgr_store_literal(s, "24.99", 5, NULL, "http://www.w3.org/2001/XMLSchema#decimal");
+	kgr_id desc;
+	size_t len;
+	const char *v;
+
+	ck_assert_int_ne(en, 0);
+	ck_assert_int_ne(de, 0);
+	ck_assert_int_ne(dec, 0);
+	ck_assert_int_eq(kgr_term_kind_of(s, ball), KGR_TERM_IRI);
+	ck_assert_int_eq(kgr_term_kind_of(s, en), KGR_TERM_LITERAL);
+	ck_assert_str_eq(kgr_term_lang(s, en), "en");
+	ck_assert_ptr_null(kgr_term_lang(s, dec));
+	ck_assert_str_eq(kgr_term_value(s, kgr_term_datatype(s, dec), NULL),
+		"http://www.w3.org/2001/XMLSchema#decimal");
+	/* the same lexical form with another tag or type is another term */
+	ck_assert_int_eq(kgr_store_literal(s, "Soccer Ball", 11, "de", NULL), 0);
+	ck_assert_int_eq(kgr_store_literal(s, "24.99", 5, NULL, NULL), 0);
+	ck_assert_uint_eq(kgr_store_count(s, ball, name, 0), 2);
+	ck_assert_uint_eq(kgr_store_count(s, ball, name, en), 1);
+	ck_assert_uint_eq(kgr_store_count(s, ball, price, dec), 1);
+	/* multi-line literal with quote and tab kept exactly */
+	desc = kgr_store_object(s, ball, iri(s, SCHEMA "description"));
+	v = kgr_term_value(s, desc, &len);
+	ck_assert_str_eq(v, "A size-5 match ball.\nSecond line with a \"quote\" and a tab\there.");
+	ck_assert_uint_eq(len, strlen(v));
+	/* blank nodes */
+	{
+		kgr_id size = kgr_store_object(s, iri(s, EX "jersey"), iri(s, EX "size"));
+		ck_assert_int_eq(kgr_term_kind_of(s, size), KGR_TERM_BLANK);
+		ck_assert_uint_eq(kgr_store_count(s, size, 0, 0), 2);
+	}
+	/* duplicates removed */
+	ck_assert_uint_eq(kgr_store_count(s, iri(s, EX "pump"), name, 0), 1);
+	kgr_store_free(s);
+}
+END_TEST
+
+/* Every pattern of bound / unbound positions returns exactly what a scan returns. */
+START_TEST(test_match_all_patterns)
+{
+	kgr_store *s = kgr_test_store("kg/interactions.csv", "kg/catalog.ttl", NULL);
+	size_t n, i, j;
+	const kgr_quad *q = kgr_store_quads(s, &n);
+	ck_assert_uint_gt(n, 50);
+	for (i = 0; i < n; i += 3) {
+		for (int mask = 0; mask < 8; mask++) {
+			kgr_id ps = (mask & 1) ? q[i].s : 0, pp = (mask & 2) ? q[i].p : 0, po = (mask & 4) ? q[i].o : 0;
+			size_t expect = 0, got = 0;
+			kgr_iter it;
+			kgr_quad x;
+			for (j = 0; j < n; j++)
+				expect += (!ps || q[j].s == ps) && (!pp || q[j].p == pp) && (!po || q[j].o == po);
+			kgr_store_match(s, &it, ps, pp, po, KGR_ANY_GRAPH);
+			while (kgr_iter_next(&it, &x)) {
+				ck_assert(!ps || x.s == ps);
+				ck_assert(!pp || x.p == pp);
+				ck_assert(!po || x.o == po);
+				got++;
+			}
+			ck_assert_msg(got == expect, "pattern mask %d at quad %zu: %zu != %zu", mask, i, got, expect);
+			ck_assert_uint_eq(kgr_store_count(s, ps, pp, po), expect);
+		}
+	}
+	/* sorted by (s, p, o, g) with no duplicates */
+	for (i = 1; i < n; i++)
+		ck_assert(memcmp(&q[i - 1], &q[i], sizeof(kgr_quad)) != 0 &&
+			  (q[i - 1].s < q[i].s || (q[i - 1].s == q[i].s && (q[i - 1].p < q[i].p ||
+				  (q[i - 1].p == q[i].p && (q[i - 1].o < q[i].o ||
+					  (q[i - 1].o == q[i].o && q[i - 1].g < q[i].g)))))));
+	kgr_store_free(s);
+}
+END_TEST
+
+START_TEST(test_named_graphs)
+{
+	kgr_store *s = kgr_test_store(NULL, "kg/graphs.trig", NULL);
+	kgr_id ball = iri(s, EX "ball"), g1 = iri(s, EX "g1"), g2 = iri(s, EX "g2");
+	kgr_id shared = iri(s, EX "shared");
+	kgr_iter it;
+	kgr_quad x;
+	size_t n = 0, ng, i;
+	const kgr_id *graphs = kgr_store_graphs(s, &ng);
+	int saw1 = 0, saw2 = 0;
+	for (i = 0; i < ng; i++) {
+		saw1 |= graphs[i] == g1;
+		saw2 |= graphs[i] == g2;
+	}
+	ck_assert(saw1 && saw2);
+	kgr_store_match(s, &it, ball, 0, 0, g1);
+	while (kgr_iter_next(&it, &x)) {
+		ck_assert_str_eq(kgr_term_value(s, x.o, NULL), "Ball in g1");
+		n++;
+	}
+	ck_assert_uint_eq(n, 1);
+	/* the same triple in two graphs is two quads */
+	ck_assert_uint_eq(kgr_store_count(s, shared, 0, 0), 2);
+	n = 0;
+	kgr_store_match(s, &it, 0, 0, 0, 0);
+	while (kgr_iter_next(&it, &x)) {
+		ck_assert_int_eq(x.g, 0);
+		n++;
+	}
+	ck_assert_uint_eq(n, 1); /* only ex:default-thing is in the default graph */
+	kgr_store_free(s);
+}
+END_TEST
+
+START_TEST(test_transitive_closure)
+{
+	kgr_store *s = kgr_test_store(NULL, "kg/catalog.ttl", NULL);
+	ck_assert(has_triple(s, EX "soccer", SKOS "broaderTransitive", EX "team-sports"));
+	ck_assert(has_triple(s, EX "soccer", SKOS "broaderTransitive", EX "sports"));
+	ck_assert(has_triple(s, EX "team-sports", SKOS "broaderTransitive", EX "sports"));
+	ck_assert(!has_triple(s, EX "sports", SKOS "broaderTransitive", EX "soccer"));
+	/* the input's own edges are not changed */
+	ck_assert(!has_triple(s, EX "soccer", SKOS "broader", EX "sports"));
+	kgr_store_free(s);
+}
+END_TEST
+
+START_TEST(test_interactions)
+{
+	kgr_store *s = kgr_test_store("kg/interactions.csv", "kg/catalog.ttl", NULL);
+	kgr_id alice = iri(s, EX "user/alice"), bob = iri(s, EX "user/bob"), ball = iri(s, EX "ball");
+	size_t n, i;
+	const kgr_interaction *v = kgr_store_user_interactions(s, alice, &n);
+	kgr_store_stats st;
+
+	ck_assert_uint_eq(n, 3);
+	ck_assert_int_eq(v[0].time, 1709287200);  /* 2024-03-01T10:00:00Z */
+	ck_assert_int_eq(v[1].time, 1709287500);
+	ck_assert_int_eq(v[2].time, 1709362800);  /* 09:00+02:00 = 07:00Z */
+	ck_assert_str_eq(kgr_term_value(s, v[0].action, NULL), KGR_NS "view");
+	ck_assert_str_eq(kgr_term_value(s, v[1].action, NULL), KGR_NS "purchase");
+	ck_assert_int_eq(v[1].item, ball);
+	v = kgr_store_user_interactions(s, bob, &n);
+	ck_assert_uint_eq(n, 2);
+	ck_assert_int_eq(v[0].time, 1709800000);
+	ck_assert(v[1].weight > 4.49 && v[1].weight < 4.51);
+	ck_assert_str_eq(kgr_term_value(s, v[1].action, NULL), KGR_NS "rate");
+	/* events are RDF, and each gives a direct user -> item edge */
+	ck_assert(has_triple(s, EX "user/alice", KGR_NS "purchase", EX "ball"));
+	ck_assert(has_triple(s, EX "user/carol", KGR_NS "cart", EX "pump"));
+	ck_assert_uint_eq(kgr_store_count(s, 0, iri(s, RDF_TYPE), iri(s, KGR_NS "Interaction")), 6);
+	kgr_store_get_stats(s, &st);
+	ck_assert_uint_eq(st.users, 3);
+	ck_assert_uint_eq(st.interactions, 6);
+	ck_assert_uint_eq(st.items, 4);
+	ck_assert(kgr_store_is_item(s, iri(s, EX "pump")));
+	ck_assert(!kgr_store_is_item(s, iri(s, EX "adidas")));
+	ck_assert_uint_eq(kgr_store_item_popularity(s, ball), 3);
+	/* the whole table is sorted by user then time */
+	v = kgr_store_interactions(s, &n);
+	for (i = 1; i < n; i++)
+		ck_assert(v[i - 1].user < v[i].user || (v[i - 1].user == v[i].user && v[i - 1].time <= v[i].time));
+	/* unknown user: empty */
+	kgr_store_user_interactions(s, ball, &n);
+	ck_assert_uint_eq(n, 0);
+	kgr_store_free(s);
+}
+END_TEST
+
+START_TEST(test_labels_and_resolve)
+{
+	kgr_store *s = kgr_test_store("kg/interactions.csv", "kg/catalog.ttl", NULL);
+	ck_assert_str_eq(kgr_store_label(s, iri(s, EX "ball")), "Soccer Ball");   /* English first */
+	ck_assert_str_eq(kgr_store_label(s, iri(s, EX "jersey")), "Soccer Jersey"); /* rdfs:label */
+	ck_assert_str_eq(kgr_store_label(s, iri(s, EX "sports")), "Sports");
+	ck_assert_str_eq(kgr_store_label(s, iri(s, EX "user/alice")), "alice");     /* local name */
+	ck_assert_int_eq(kgr_store_resolve(s, EX "ball"), iri(s, EX "ball"));
+	ck_assert_int_eq(kgr_store_resolve(s, "<" EX "ball>"), iri(s, EX "ball"));
+	ck_assert_int_eq(kgr_store_resolve(s, "schema:Product"), iri(s, SCHEMA "Product"));
+	ck_assert_int_eq(kgr_store_resolve(s, "alice"), iri(s, EX "user/alice"));
+	ck_assert_int_eq(kgr_store_resolve(s, "gloves"), iri(s, EX "gloves"));
+	ck_assert_int_eq(kgr_store_resolve(s, "no-such-thing"), 0);
+	ck_assert_int_eq(kgr_error_last_code(), KGR_ENOTFOUND);
+	ck_assert_ptr_nonnull(strstr(kgr_error_last(), "no-such-thing"));
+	kgr_store_free(s);
+}
+END_TEST
+
+START_TEST(test_snapshot_roundtrip)
+{
+	kgr_store *s = kgr_test_store("kg/interactions.csv", "kg/catalog.ttl", "kg/graphs.trig", NULL), *r = NULL;
+	const char *path = kgr_test_tmp("round.snap");
+	size_t n1, n2, i;
+	const kgr_quad *q1, *q2;
+	kgr_store_stats a, b;
+
+	ck_assert_int_eq(kgr_store_save(s, path), 0);
+	ck_assert_int_eq(kgr_store_open(&r, path), 0);
+	ck_assert_uint_eq(kgr_store_checksum(s), kgr_store_checksum(r));
+	q1 = kgr_store_quads(s, &n1);
+	q2 = kgr_store_quads(r, &n2);
+	ck_assert_uint_eq(n1, n2);
+	ck_assert(memcmp(q1, q2, n1 * sizeof(*q1)) == 0);
+	kgr_store_get_stats(s, &a);
+	kgr_store_get_stats(r, &b);
+	ck_assert(memcmp(&a, &b, sizeof(a)) == 0);
+	for (i = 1; i <= kgr_store_term_count(s); i++) {
+		ck_assert_str_eq(kgr_term_value(s, (kgr_id)i, NULL), kgr_term_value(r, (kgr_id)i, NULL));
+		ck_assert_str_eq(kgr_store_label(s, (kgr_id)i), kgr_store_label(r, (kgr_id)i));
+	}
+	ck_assert_int_eq(kgr_store_iri(r, EX "ball"), kgr_store_iri(s, EX "ball"));
+	ck_assert_uint_eq(kgr_store_count(r, kgr_store_iri(r, EX "soccer"), 0, 0),
+		kgr_store_count(s, kgr_store_iri(s, EX "soccer"), 0, 0));
+	/* terms added to an opened store survive a save */
+	ck_assert_int_ne(kgr_store_intern_extra(r, EX "user/newcomer"), 0);
+	ck_assert_int_eq(kgr_store_save(r, kgr_test_tmp("round2.snap")), 0);
+	kgr_store_free(r);
+	ck_assert_int_eq(kgr_store_open(&r, kgr_test_tmp("round2.snap")), 0);
+	ck_assert_int_ne(kgr_store_iri(r, EX "user/newcomer"), 0);
+	kgr_store_free(r);
+	kgr_store_free(s);
+}
+END_TEST
+
+static void write_file(const char *path, const void *data, size_t len)
+{
+	FILE *f = fopen(path, "wb");
+	ck_assert_ptr_nonnull(f);
+	ck_assert_uint_eq(fwrite(data, 1, len, f), len);
+	fclose(f);
+}
+
+START_TEST(test_snapshot_damage)
+{
+	kgr_store *s = kgr_test_store("kg/interactions.csv", "kg/catalog.ttl", NULL), *r = NULL;
+	const char *path = kgr_test_tmp("good.snap"), *bad = kgr_test_tmp("bad.snap");
+	size_t len;
+	char *data;
+	uint32_t v;
+
+	ck_assert_int_eq(kgr_store_save(s, path), 0);
+	data = kgr_test_slurp(path, &len);
+	ck_assert_ptr_nonnull(data);
+
+	/* one flipped byte in the middle */
+	data[len / 2] ^= 0x40;
+	write_file(bad, data, len);
+	ck_assert_int_eq(kgr_store_open(&r, bad), KGR_ECORRUPT);
+	ck_assert_ptr_nonnull(strstr(kgr_error_last(), "checksum"));
+	ck_assert_ptr_null(r);
+	data[len / 2] ^= 0x40;
+
+	/* truncated */
+	write_file(bad, data, len - 100);
+	ck_assert_int_eq(kgr_store_open(&r, bad), KGR_ECORRUPT);
+	ck_assert_ptr_nonnull(strstr(kgr_error_last(), "truncated"));
+	write_file(bad, data, 10);
+	ck_assert_int_eq(kgr_store_open(&r, bad), KGR_ECORRUPT);
+
+	/* another format version */
+	memcpy(&v, data + 8, 4);
+	v = 0;
+	memcpy(data + 8, &v, 4);
+	write_file(bad, data, len);
+	ck_assert_int_eq(kgr_store_open(&r, bad), KGR_EVERSION);
+	ck_assert_ptr_nonnull(strstr(kgr_error_last(), "version 0"));
+
+	/* not a snapshot at all */
+	ck_assert_int_eq(kgr_store_open(&r, kgr_test_data("kg/catalog.ttl")), KGR_ECORRUPT);
+	ck_assert_ptr_nonnull(strstr(kgr_error_last(), "magic"));
+	ck_assert_int_eq(kgr_store_open(&r, kgr_test_tmp("missing.snap")), KGR_ENOTFOUND);
+	write_file(bad, "", 0);
+	ck_assert_int_eq(kgr_store_open(&r, bad), KGR_ECORRUPT);
+	free(data);
+	kgr_store_free(s);
+}
+END_TEST
+
+START_TEST(test_save_is_atomic)
+{
+	kgr_store *s = kgr_test_store(NULL, "kg/catalog.ttl", NULL), *u = NULL, *r = NULL;
+	const char *path = kgr_test_tmp("atomic.snap");
+	uint64_t sum;
+	ck_assert_int_eq(kgr_store_save(s, path), 0);
+	sum = kgr_store_checksum(s);
+	/* an unfinalized store is refused and the file stays */
+	ck_assert_int_eq(kgr_store_new(&u, 0), 0);
+	ck_assert_int_eq(kgr_store_save(u, path), KGR_EINVALID);
+	/* a directory that cannot be written */
+	ck_assert_int_eq(kgr_store_save(s, "/proc/kgrec-cannot-write/x.snap"), KGR_EIO);
+	ck_assert_int_eq(kgr_store_open(&r, path), 0);
+	ck_assert_uint_eq(kgr_store_checksum(r), sum);
+	kgr_store_free(r);
+	kgr_store_free(u);
+	kgr_store_free(s);
+}
+END_TEST
+
+static void expect_load_error(const char *file, const char *format, int code, const char *needle)
+{
+	kgr_store *s = NULL;
+	size_t before;
+	ck_assert_int_eq(kgr_store_new(&s, 1), 0);
+	ck_assert_int_eq(kgr_store_load_rdf(s, kgr_test_data("kg/catalog.ttl"), NULL, NULL), 0);
+	before = kgr_store_term_count(s);
+	ck_assert_int_eq(kgr_store_load_rdf(s, kgr_test_data(file), format, NULL), code);
+	ck_assert_msg(strstr(kgr_error_last(), needle) != NULL, "%s: '%s' lacks '%s'", file,
+		kgr_error_last(), needle);
+	/* nothing of the bad file stays; what was loaded before is intact */
+	ck_assert_uint_eq(kgr_store_term_count(s), before);
+	ck_assert_int_eq(kgr_store_finalize(s), 0);
+	ck_assert_int_ne(kgr_store_iri(s, EX "ball"), 0);
+	ck_assert_int_eq(kgr_store_iri(s, "http://a.example/s"), 0);
+	kgr_store_free(s);
+}
+
+START_TEST(test_bad_rdf)
+{
+	expect_load_error("kg/syntax-error.nt", NULL, KGR_EPARSE, "syntax-error.nt:3:");
+	expect_load_error("kg/unknown-prefix.ttl", NULL, KGR_EPARSE, "unknown-prefix.ttl:3:");
+	expect_load_error("kg/invalid-iri.nt", NULL, KGR_EPARSE, "invalid-iri.nt:2:");
+	expect_load_error("kg/empty.nt", NULL, KGR_EPARSE, "empty");
+	expect_load_error("kg/truncated.ttl.gz", NULL, KGR_ECORRUPT, "truncated.ttl.gz");
+	expect_load_error("kg/no-such-file.ttl", NULL, KGR_ENOTFOUND, "no-such-file.ttl");
+	expect_load_error("kg/catalog.ttl", "klingon", KGR_EINVALID, "klingon");
+	expect_load_error("kg/missing-column.csv", NULL, KGR_EINVALID, "--format");
+}
+END_TEST
+
+START_TEST(test_gzip)
+{
+	kgr_store *a = kgr_test_store(NULL, "kg/catalog.ttl", NULL), *b = kgr_test_store(NULL, "kg/catalog.ttl.gz", NULL);
+	ck_assert_uint_eq(kgr_store_quad_count(a), kgr_store_quad_count(b));
+	kgr_store_free(a);
+	kgr_store_free(b);
+}
+END_TEST
+
+static void expect_csv_error(const char *file, int skip, int code, const char *needle, size_t skipped_expect)
+{
+	kgr_store *s = NULL;
+	kgr_interaction_options o = KGR_INTERACTION_OPTIONS_INIT;
+	size_t skipped = 99;
+	o.skip_bad_rows = skip;
+	o.skipped_out = &skipped;
+	ck_assert_int_eq(kgr_store_new(&s, 0), 0);
+	ck_assert_int_eq(kgr_store_load_interactions(s, kgr_test_data(file), &o), code);
+	if (code) {
+		ck_assert_msg(strstr(kgr_error_last(), needle) != NULL, "%s: '%s' lacks '%s'", file,
+			kgr_error_last(), needle);
+		ck_assert_uint_eq(kgr_store_quad_count(s), 0);
+	} else {
+		ck_assert_uint_eq(skipped, skipped_expect);
+		ck_assert_int_eq(kgr_store_finalize(s), 0);
+		size_t n;
+		kgr_store_interactions(s, &n);
+		ck_assert_uint_eq(n, 2);
+	}
+	kgr_store_free(s);
+}
+
+START_TEST(test_bad_csv)
+{
+	expect_csv_error("kg/missing-column.csv", 0, KGR_EPARSE, "missing-column.csv:3: missing column", 0);
+	expect_csv_error("kg/bad-timestamp.csv", 0, KGR_EPARSE, "bad-timestamp.csv:3: unparseable timestamp 'yesterday'", 0);
+	expect_csv_error("kg/missing-column.csv", 1, 0, NULL, 1);
+	expect_csv_error("kg/bad-timestamp.csv", 1, 0, NULL, 1);
+	expect_csv_error("kg/empty.nt", 0, KGR_EPARSE, "empty", 0);
+	expect_csv_error("kg/catalog.ttl", 0, KGR_EPARSE, "header", 0);
+}
+END_TEST
+
+START_TEST(test_export_roundtrip)
+{
+	kgr_store *s = kgr_test_store("kg/interactions.csv", "kg/catalog.ttl", NULL), *r = NULL;
+	const char *fmts[] = { "ntriples", "turtle" };
+	int k;
+	for (k = 0; k < 2; k++) {
+		const char *path = kgr_test_tmp(k ? "export.ttl" : "export.nt");
+		FILE *f = fopen(path, "w");
+		size_t n1, n2, i;
+		const kgr_quad *q1, *q2;
+		ck_assert_int_eq(kgr_store_export(s, f, fmts[k], 0), 0);
+		fclose(f);
+		ck_assert_int_eq(kgr_store_new(&r, 1), 0);
+		ck_assert_msg(kgr_store_load_rdf(r, path, NULL, NULL) == 0, "%s", kgr_error_last());
+		ck_assert_int_eq(kgr_store_finalize(r), 0);
+		q1 = kgr_store_quads(s, &n1);
+		q2 = kgr_store_quads(r, &n2);
+		ck_assert_uint_eq(n1, n2);
+		ck_assert_ptr_nonnull(q2);
+		/* every triple without blank nodes is in the reloaded store, term for term */
+		for (i = 0; i < n1; i++) {
+			kgr_id t[3] = { q1[i].s, q1[i].p, q1[i].o }, u[3];
+			int j, blank = 0;
+			for (j = 0; j < 3; j++) {
+				const char *v = kgr_term_value(s, t[j], NULL);
+				kgr_id dt = kgr_term_datatype(s, t[j]);
+				switch (kgr_term_kind_of(s, t[j])) {
+				case KGR_TERM_IRI: u[j] = kgr_store_iri(r, v); break;
+				case KGR_TERM_LITERAL:
+					u[j] = kgr_store_literal(r, v, strlen(v), kgr_term_lang(s, t[j]),
+						dt ? kgr_term_value(s, dt, NULL) : NULL);
+					break;
+				default: blank = 1; u[j] = 0;
+				}
+			}
+			if (blank)
+				continue;
+			ck_assert_msg(u[0] && u[1] && u[2] && kgr_store_count(r, u[0], u[1], u[2]) > 0,
+				"%s: triple %zu (%s %s %s) lost", fmts[k], i, kgr_term_value(s, t[0], NULL),
+				kgr_term_value(s, t[1], NULL), kgr_term_value(s, t[2], NULL));
+		}
+		ck_assert_uint_eq(kgr_store_checksum(r) != 0, 1);
+		{
+			kgr_store_stats x, y;
+			kgr_store_get_stats(s, &x);
+			kgr_store_get_stats(r, &y);
+			ck_assert_uint_eq(x.interactions, y.interactions);
+			ck_assert_uint_eq(x.items, y.items);
+			ck_assert_uint_eq(x.literals, y.literals);
+			ck_assert_uint_eq(x.inferred, y.inferred);
+		}
+		kgr_store_free(r);
+	}
+	ck_assert_int_eq(kgr_store_export(s, stdout, "yaml", 0), KGR_EINVALID);
+	kgr_store_free(s);
+}
+END_TEST
+
+START_TEST(test_finalize_twice_and_load_after)
+{
+	kgr_store *s = kgr_test_store(NULL, "kg/catalog.ttl", NULL);
+	ck_assert_int_eq(kgr_store_finalize(s), KGR_EINVALID);
+	ck_assert_int_eq(kgr_store_load_rdf(s, kgr_test_data("kg/catalog.ttl"), NULL, NULL), KGR_EINVALID);
+	ck_assert_ptr_nonnull(strstr(kgr_error_last(), "finalized"));
+	kgr_store_free(s);
+	kgr_store_free(NULL);
+}
+END_TEST
+
+/* The native N-Triples / N-Quads reader gives the very store raptor's parser gives. */
+static void same_as_raptor(const char *file, const char *fmt, const char *raptor_fmt)
+{
+	kgr_store *a = NULL, *b = NULL;
+	ck_assert_int_eq(kgr_store_new(&a, 0), 0);
+	ck_assert_int_eq(kgr_store_new(&b, 0), 0);
+	ck_assert_msg(kgr_store_load_rdf(a, kgr_test_data(file), fmt, NULL) == 0, "%s", kgr_error_last());
+	ck_assert_msg(kgr_store_load_rdf(b, kgr_test_data(file), raptor_fmt, NULL) == 0, "%s", kgr_error_last());
+	ck_assert_int_eq(kgr_store_finalize(a), 0);
+	ck_assert_int_eq(kgr_store_finalize(b), 0);
+	ck_assert_uint_eq(kgr_store_quad_count(a), kgr_store_quad_count(b));
+	ck_assert_uint_eq(kgr_store_term_count(a), kgr_store_term_count(b));
+	for (size_t i = 1; i <= kgr_store_term_count(a); i++) {
+		ck_assert_str_eq(kgr_term_value(a, (kgr_id)i, NULL), kgr_term_value(b, (kgr_id)i, NULL));
+		ck_assert_int_eq(kgr_term_kind_of(a, (kgr_id)i), kgr_term_kind_of(b, (kgr_id)i));
+	}
+	ck_assert_uint_eq(kgr_store_checksum(a), kgr_store_checksum(b));
+	kgr_store_free(a);
+	kgr_store_free(b);
+}
+
+START_TEST(test_native_ntriples)
+{
+	kgr_store *s = NULL;
+	same_as_raptor("kg/constructs.nt", "ntriples", "raptor-ntriples");
+	same_as_raptor("kg/quads.nq", "nquads", "raptor-nquads");
+	same_as_raptor("kg/graphs.trig", "trig", "trig");
+	s = kgr_test_store(NULL, "kg/constructs.nt", NULL);
+	ck_assert_int_ne(kgr_store_literal(s, "caf\xc3\xa9 \xf0\x9f\x98\x80", 10, "fr-ca", NULL), 0);
+	ck_assert_int_ne(kgr_store_literal(s, "tab\there \"q\" back\\slash\nnl", 26, NULL, NULL), 0);
+	ck_assert_int_ne(kgr_store_literal(s, "s", 1, NULL, NULL), 0); /* xsd:string is plain */
+	ck_assert_int_ne(kgr_store_iri(s, "http://a.example/p\xc3\xa9"), 0);
+	ck_assert_int_ne(kgr_store_literal(s, "", 0, NULL, NULL), 0);
+	kgr_store_free(s);
+}
+END_TEST
+
+static void expect_nt_error(const char *text, const char *needle)
+{
+	kgr_store *s = NULL;
+	ck_assert_int_eq(kgr_store_new(&s, 0), 0);
+	ck_assert_int_eq(kgr_store_load_rdf_buffer(s, text, strlen(text), "ntriples", NULL, "t.nt"), KGR_EPARSE);
+	ck_assert_msg(strstr(kgr_error_last(), needle) != NULL, "'%s' lacks '%s'", kgr_error_last(), needle);
+	ck_assert_uint_eq(kgr_store_quad_count(s), 0);
+	kgr_store_free(s);
+}
+
+START_TEST(test_native_ntriples_errors)
+{
+	const char *ok = "<http://a/s> <http://a/p> <http://a/o> .\n";
+	char buf[512];
+	expect_nt_error("<http://a/s> <http://a/p> <http://a/o>\n", "t.nt:1:39: expected '.'");
+	snprintf(buf, sizeof(buf), "%s%s", ok, "<http://a/s> <http://a/p> \"open .\n");
+	expect_nt_error(buf, "t.nt:2:27: string not closed");
+	expect_nt_error("<relative> <http://a/p> <http://a/o> .\n", "t.nt:1:2: IRI is not absolute");
+	expect_nt_error("<http://a/s> _:p <http://a/o> .\n", "t.nt:1:14: expected a predicate");
+	expect_nt_error("<http://a/s> <http://a/p> \"x\"@ .\n", "bad language tag");
+	expect_nt_error("<http://a/s> <http://a/p> \"\\q\" .\n", "bad escape");
+	expect_nt_error("<http://a/s> <http://a/p> <http://a/o> . extra\n", "text after the final '.'");
+	expect_nt_error("<http://a/s> <http://a/p> <http://a/o> <http://a/g> .\n", "expected '.'");
+	expect_nt_error("<http://a/ s> <http://a/p> <http://a/o> .\n", "t.nt:1:11: invalid character in IRI");
+	expect_nt_error("\n# only a comment\n", "no triples");
+}
+END_TEST
+
+static Suite *store_suite(void)
+{
+	Suite *s = suite_create("store");
+	TCase *tc = tcase_create("store");
+	tcase_set_timeout(tc, 60);
+	tcase_add_test(tc, test_load_terms);
+	tcase_add_test(tc, test_match_all_patterns);
+	tcase_add_test(tc, test_named_graphs);
+	tcase_add_test(tc, test_transitive_closure);
+	tcase_add_test(tc, test_interactions);
+	tcase_add_test(tc, test_labels_and_resolve);
+	tcase_add_test(tc, test_snapshot_roundtrip);
+	tcase_add_test(tc, test_snapshot_damage);
+	tcase_add_test(tc, test_save_is_atomic);
+	tcase_add_test(tc, test_bad_rdf);
+	tcase_add_test(tc, test_gzip);
+	tcase_add_test(tc, test_bad_csv);
+	tcase_add_test(tc, test_export_roundtrip);
+	tcase_add_test(tc, test_finalize_twice_and_load_after);
+	tcase_add_test(tc, test_native_ntriples);
+	tcase_add_test(tc, test_native_ntriples_errors);
+	suite_add_tcase(s, tc);
+	return s;
+}
+
+int main(void)
+{
+	SRunner *sr = srunner_create(store_suite());
+	int failed;
+	srunner_run_all(sr, CK_NORMAL);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed ? 1 : 0;
+}

@@ -1,0 +1,779 @@
+/* Graph retrieval: the graph view, each candidate generator on a hand-made shop with known
+ * answers, push PageRank against igraph's PRPACK, evidence paths that are real triples,
+ * determinism, cold start, bad input, live events, the ranker's weights and training. */
+#include <check.h>
+#include <math.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "kgrec/retrieval.h"
+#include "retrieval/internal.h"
+#include "tests/common/testutil.h"
+
+#define ITEM "https://w3id.org/kgrec/item/"
+#define USER "https://w3id.org/kgrec/user/"
+
+static kgr_store *shop(void)
+{
+	kgr_store *s = NULL;
+	kgr_interaction_options o = KGR_INTERACTION_OPTIONS_INIT;
+	ck_assert_int_eq(kgr_store_new(&s, 1), 0);
+	ck_assert_msg(kgr_store_load_rdf(s, kgr_test_data("retrieval/shop.ttl"), NULL, NULL) == 0, "%s",
+		kgr_error_last());
+	ck_assert_msg(kgr_store_load_interactions(s, kgr_test_data("retrieval/interactions.csv"), &o) == 0,
+		"%s", kgr_error_last());
+	ck_assert_msg(kgr_store_finalize(s) == 0, "%s", kgr_error_last());
+	return s;
+}
+
+static kgr_graph *graph_of(const kgr_store *s)
+{
+	kgr_graph *g = NULL;
+	ck_assert_msg(kgr_graph_new(&g, s, NULL) == 0, "%s", kgr_error_last());
+	return g;
+}
+
+static kgr_id iri(const kgr_store *s, const char *text)
+{
+	kgr_id id = kgr_store_iri(s, text);
+	ck_assert_msg(id != 0, "no term %s", text);
+	return id;
+}
+
+static const kgr_rec_item *find(const kgr_recs *r, kgr_id item)
+{
+	size_t i;
+	for (i = 0; i < r->n; i++)
+		if (r->items[i].item == item)
+			return &r->items[i];
+	return NULL;
+}
+
+static kgr_recs *rec(const kgr_graph *g, kgr_id user, unsigned gens, int explain)
+{
+	kgr_rec_options o = KGR_REC_OPTIONS_INIT;
+	kgr_recs *r = NULL;
+	o.generators = gens;
+	o.explain = explain;
+	ck_assert_msg(kgr_recommend(&r, g, user, &o) == 0, "%s", kgr_error_last());
+	return r;
+}
+
+/* Every edge of every path is a triple of the store, and the edges chain from the path's
+ * start (the user or the history item) to the item. */
+static void check_paths(const kgr_store *s, const kgr_recs *r)
+{
+	size_t i, j, k;
+	for (i = 0; i < r->n; i++)
+		for (j = 0; j < r->items[i].n_paths; j++) {
+			const kgr_path *p = &r->items[i].paths[j];
+			kgr_id at = p->from;
+			ck_assert_uint_gt(p->n_edges, 0);
+			ck_assert_uint_le(p->n_edges, KGR_MAX_PATH_EDGES);
+			for (k = 0; k < p->n_edges; k++) {
+				const kgr_edge *e = &p->edges[k];
+				ck_assert_msg(kgr_store_count(s, e->s, e->p, e->o) > 0, "edge %s %s %s is not in the store",
+					kgr_term_value(s, e->s, NULL), kgr_term_value(s, e->p, NULL),
+					kgr_term_value(s, e->o, NULL));
+				if (k == 0 && r->user && e->s == r->user && e->o == p->from)
+					continue; /* the user's own interaction with the history item */
+				ck_assert_msg((e->reversed ? e->o : e->s) == at, "path %zu of item %zu breaks at edge %zu",
+					j, i, k);
+				at = e->reversed ? e->s : e->o;
+			}
+			ck_assert_msg(at == r->items[i].item, "path does not end at the item");
+		}
+}
+
+START_TEST(graph_view_walks_catalog_not_actions)
+{
+	kgr_store *s = shop();
+	kgr_graph *g = graph_of(s);
+	kgr_id purchase = iri(s, KGR_NS "purchase"), brand = iri(s, "http://schema.org/brand");
+	kgr_id color = iri(s, "http://schema.org/color");
+	size_t i;
+	int has_brand = 0;
+	for (i = 0; i < g->n_rels; i++) {
+		ck_assert_msg(g->rels[i].pred != purchase, "an action is walked as a catalog relation");
+		ck_assert_msg(g->rels[i].pred != color, "schema:color is marked not traversable");
+		if (g->rels[i].pred == brand) {
+			has_brand = 1;
+			ck_assert_double_eq_tol(g->rels[i].weight, 1.0, 1e-12);
+			ck_assert_str_eq(g->rels[i].shared, "the brand");
+		}
+	}
+	ck_assert(has_brand);
+	/* catalog edges: 8 category + 7 brand + 1 accessory + 1 consumable + 3 broader */
+	ck_assert_uint_eq(g->n_cat_edges, 20);
+	ck_assert_uint_eq(g->n_ints, 11);
+	ck_assert_ptr_eq(kgr_graph_store(g), s);
+	kgr_graph_free(g);
+	kgr_store_free(s);
+}
+END_TEST
+
+START_TEST(hubs_detected)
+{
+	kgr_store *s = shop();
+	kgr_graph_options go = KGR_GRAPH_OPTIONS_INIT;
+	kgr_graph *g = NULL;
+	uint32_t soccer, acme, tennis;
+	go.hub_degree = 4; /* soccer links 5 items, acme 4, tennis 2 */
+	ck_assert_int_eq(kgr_graph_new(&g, s, &go), 0);
+	soccer = kgr__node_of(g, iri(s, "http://example.org/shop/soccer"));
+	acme = kgr__node_of(g, iri(s, "http://example.org/shop/acme"));
+	tennis = kgr__node_of(g, iri(s, "http://example.org/shop/tennis"));
+	ck_assert_uint_eq(g->itemdeg[soccer], 5);
+	ck_assert_uint_eq(g->itemdeg[acme], 4);
+	ck_assert(g->flags[soccer] & KGR__NODE_HUB);
+	ck_assert(!(g->flags[acme] & KGR__NODE_HUB));
+	ck_assert(!(g->flags[tennis] & KGR__NODE_HUB));
+	kgr_graph_free(g);
+	kgr_store_free(s);
+}
+END_TEST
+
+/* The push approximation agrees with igraph's full PRPACK personalized PageRank. */
+START_TEST(ppr_push_matches_prpack)
+{
+	kgr_store *s = shop();
+	kgr_graph *g = graph_of(s);
+	uint32_t seeds[2];
+	double w[2] = { 1.0, 0.5 }, *exact;
+	kgr__scratch *sc;
+	size_t i, n_seeds;
+	for (n_seeds = 1; n_seeds <= 2; n_seeds++) {
+		double maxdiff = 0, sum = 0;
+		seeds[0] = kgr__node_of(g, iri(s, ITEM "gloves"));
+		seeds[1] = kgr__node_of(g, iri(s, ITEM "racket"));
+		exact = calloc(g->n_nodes, sizeof(double));
+		ck_assert_int_eq(kgr__graph_ppr_exact(g, seeds, w, n_seeds, 0.85, exact), 0);
+		sc = kgr__scratch_get(g->n_nodes);
+		ck_assert_ptr_nonnull(sc);
+		kgr__scratch_reset(sc);
+		ck_assert_int_eq(kgr__ppr_push(g, sc, seeds, w, n_seeds, 0.15, 1e-10, 0), 0);
+		for (i = 0; i < g->n_nodes; i++) {
+			double *v = kgr__map_get(&sc->maps[KGR__MAP_P], (uint32_t)i);
+			double d = fabs((v ? *v : 0.0) - exact[i]);
+			if (d > maxdiff)
+				maxdiff = d;
+			sum += exact[i];
+		}
+		ck_assert_double_eq_tol(sum, 1.0, 1e-6);
+		ck_assert_msg(maxdiff < 1e-6, "push differs from PRPACK by %g", maxdiff);
+		/* a coarse eps stays within its bound eps * degree */
+		kgr__scratch_reset(sc);
+		ck_assert_int_eq(kgr__ppr_push(g, sc, seeds, w, n_seeds, 0.15, 1e-3, 0), 0);
+		for (i = 0; i < g->n_nodes; i++) {
+			double *v = kgr__map_get(&sc->maps[KGR__MAP_P], (uint32_t)i);
+			double d = (g->cat_wdeg[i] + g->int_wdeg[i]) * 1e-3;
+			ck_assert_msg(fabs((v ? *v : 0.0) - exact[i]) <= d + 1e-12, "node %zu outside eps*d", i);
+		}
+		kgr__scratch_reset(sc);
+		free(exact);
+	}
+	kgr_graph_free(g);
+	kgr_store_free(s);
+}
+END_TEST
+
+/* alice bought gloves; bob (jersey, ball), carol (shin guards) and frank (ball) did too:
+ * cosine co-occurrence gives ball 2/sqrt(4*2), jersey and shin guards 1/sqrt(4*1). */
+START_TEST(covisit_known_answer)
+{
+	kgr_store *s = shop();
+	kgr_graph *g = graph_of(s);
+	kgr_recs *r = rec(g, iri(s, USER "alice"), 1u << KGR_GEN_COVISIT, 0);
+	const kgr_rec_item *ball = find(r, iri(s, ITEM "ball")), *jersey = find(r, iri(s, ITEM "jersey"));
+	const kgr_rec_item *shin = find(r, iri(s, ITEM "shinguards"));
+	ck_assert_uint_eq(r->n, 3);
+	ck_assert_ptr_nonnull(ball);
+	ck_assert_ptr_nonnull(jersey);
+	ck_assert_ptr_nonnull(shin);
+	ck_assert_ptr_eq(ball, &r->items[0]);
+	ck_assert_double_eq_tol(ball->features[KGR_FEAT_COVISIT], 1.0, 1e-9);
+	ck_assert_double_eq_tol(jersey->features[KGR_FEAT_COVISIT], (1 / 2.0) / (2 / sqrt(8.0)), 1e-9);
+	ck_assert_double_eq_tol(shin->features[KGR_FEAT_COVISIT], jersey->features[KGR_FEAT_COVISIT], 1e-12);
+	ck_assert_uint_eq(ball->generators, 1u << KGR_GEN_COVISIT);
+	ck_assert(!r->cold_start);
+	kgr_recs_free(r);
+	kgr_graph_free(g);
+	kgr_store_free(s);
+}
+END_TEST
+
+/* What others took right after gloves: bob the jersey, carol the shin guards; frank bought
+ * gloves last and bob's ball came after the jersey. */
+START_TEST(sequential_known_answer)
+{
+	kgr_store *s = shop();
+	kgr_graph *g = graph_of(s);
+	kgr_recs *r = rec(g, iri(s, USER "alice"), 1u << KGR_GEN_SEQUENTIAL, 0);
+	ck_assert_uint_eq(r->n, 2);
+	ck_assert_ptr_nonnull(find(r, iri(s, ITEM "jersey")));
+	ck_assert_ptr_nonnull(find(r, iri(s, ITEM "shinguards")));
+	ck_assert_ptr_null(find(r, iri(s, ITEM "ball")));
+	ck_assert_double_eq_tol(r->items[0].features[KGR_FEAT_SEQUENTIAL], 1.0, 1e-12);
+	ck_assert_double_eq_tol(r->items[1].features[KGR_FEAT_SEQUENTIAL], 1.0, 1e-12);
+	kgr_recs_free(r);
+	kgr_graph_free(g);
+	kgr_store_free(s);
+}
+END_TEST
+
+/* Gloves share brand and category with the ball, only the category with jersey and shin
+ * guards; the bag is an accessory (one hop), bag and boots have no interactions (new items). */
+START_TEST(metapath_and_newitem_known_answer)
+{
+	kgr_store *s = shop();
+	kgr_graph *g = graph_of(s);
+	kgr_recs *r = rec(g, iri(s, USER "alice"), 1u << KGR_GEN_METAPATH | 1u << KGR_GEN_NEWITEM, 1);
+	const kgr_rec_item *ball = find(r, iri(s, ITEM "ball")), *jersey = find(r, iri(s, ITEM "jersey"));
+	const kgr_rec_item *shin = find(r, iri(s, ITEM "shinguards")), *bag = find(r, iri(s, ITEM "bag"));
+	const kgr_rec_item *boots = find(r, iri(s, ITEM "boots"));
+	ck_assert_ptr_nonnull(ball);
+	ck_assert_ptr_nonnull(jersey);
+	ck_assert_ptr_nonnull(shin);
+	ck_assert_ptr_nonnull(bag);
+	ck_assert_ptr_nonnull(boots);
+	ck_assert_ptr_null(find(r, iri(s, ITEM "lonely")));
+	ck_assert_ptr_null(find(r, iri(s, ITEM "cap")));
+	ck_assert_double_eq_tol(ball->features[KGR_FEAT_METAPATH], 1.0, 1e-12);
+	ck_assert(jersey->features[KGR_FEAT_METAPATH] < ball->features[KGR_FEAT_METAPATH]);
+	ck_assert_double_eq_tol(jersey->features[KGR_FEAT_METAPATH], shin->features[KGR_FEAT_METAPATH], 1e-12);
+	ck_assert_uint_eq(bag->generators, 1u << KGR_GEN_NEWITEM);
+	ck_assert_uint_eq(boots->generators, 1u << KGR_GEN_NEWITEM);
+	/* the accessory is one hop away: its best path is the accessory edge */
+	ck_assert_uint_ge(bag->n_paths, 1);
+	ck_assert_uint_eq(bag->paths[0].edges[bag->paths[0].n_edges - 1].p,
+		iri(s, "http://schema.org/isAccessoryOrSparePartFor"));
+	ck_assert_double_eq_tol(bag->features[KGR_FEAT_SHORTEST], 1.0, 1e-12);
+	check_paths(s, r);
+	kgr_recs_free(r);
+	kgr_graph_free(g);
+	kgr_store_free(s);
+}
+END_TEST
+
+START_TEST(cold_start_popular)
+{
+	kgr_store *s = shop();
+	kgr_graph *g = graph_of(s);
+	kgr_recs *r = rec(g, 0, 0, 1);
+	size_t i;
+	ck_assert(r->cold_start);
+	ck_assert_uint_ge(r->n_notes, 1);
+	ck_assert_ptr_nonnull(strstr(r->notes[0], "cold-start"));
+	ck_assert_uint_eq(r->n, 7); /* the items with interactions */
+	ck_assert_uint_eq(r->items[0].item, iri(s, ITEM "gloves"));
+	ck_assert_uint_eq(r->items[1].item, iri(s, ITEM "ball"));
+	for (i = 0; i < r->n; i++) {
+		ck_assert(r->items[i].generators & (1u << KGR_GEN_POPULAR));
+		ck_assert_ptr_nonnull(r->items[i].rationale);
+	}
+	kgr_recs_free(r);
+	/* a term that is no user (an item) gets the same, with a note naming it */
+	r = rec(g, iri(s, ITEM "cap"), 0, 0);
+	ck_assert(r->cold_start);
+	ck_assert_ptr_nonnull(strstr(r->notes[0], ITEM "cap"));
+	ck_assert_uint_eq(r->items[0].item, iri(s, ITEM "gloves"));
+	kgr_recs_free(r);
+	kgr_graph_free(g);
+	kgr_store_free(s);
+}
+END_TEST
+
+START_TEST(query_and_seeds)
+{
+	kgr_store *s = shop();
+	kgr_graph *g = graph_of(s);
+	kgr_rec_options o = KGR_REC_OPTIONS_INIT;
+	kgr_recs *r = NULL;
+	kgr_id racket = iri(s, ITEM "racket");
+	size_t i;
+	int matched = 0;
+	o.query = "goalkeeper gloves";
+	o.explain = 1;
+	ck_assert_int_eq(kgr_recommend(&r, g, 0, &o), 0);
+	ck_assert_uint_ge(r->n_matches, 1);
+	for (i = 0; i < r->n_matches; i++)
+		if (r->matches[i].node == iri(s, ITEM "gloves"))
+			matched = 1;
+	ck_assert(matched);
+	ck_assert_uint_eq(r->items[0].item, iri(s, ITEM "gloves"));
+	ck_assert(r->items[0].generators & (1u << KGR_GEN_QUERY));
+	check_paths(s, r);
+	kgr_recs_free(r);
+
+	o.query = NULL;
+	o.seeds = &racket;
+	o.n_seeds = 1;
+	ck_assert_int_eq(kgr_recommend(&r, g, 0, &o), 0);
+	ck_assert_uint_eq(r->items[0].item, iri(s, ITEM "tballs"));
+	ck_assert_ptr_null(find(r, racket)); /* the seed itself is not recommended */
+	ck_assert_ptr_nonnull(strstr(r->items[0].rationale, "Tennis Balls is a consumable for it"));
+	check_paths(s, r);
+	kgr_recs_free(r);
+	kgr_graph_free(g);
+	kgr_store_free(s);
+}
+END_TEST
+
+START_TEST(bad_inputs)
+{
+	kgr_store *s = shop();
+	kgr_graph *g = graph_of(s);
+	kgr_rec_options o = KGR_REC_OPTIONS_INIT;
+	kgr_recs *r = (kgr_recs *)1;
+	kgr_id soccer = iri(s, "http://example.org/shop/soccer");
+	o.k = 0;
+	ck_assert_int_eq(kgr_recommend(&r, g, iri(s, USER "alice"), &o), KGR_EINVALID);
+	ck_assert_ptr_null(r);
+	ck_assert_ptr_nonnull(strstr(kgr_error_last(), "k must be between 1 and 1000 (got 0)"));
+	o.k = (size_t)-5;
+	ck_assert_int_eq(kgr_recommend(&r, g, iri(s, USER "alice"), &o), KGR_EINVALID);
+	o.k = KGR_MAX_K + 1;
+	ck_assert_int_eq(kgr_recommend(&r, g, iri(s, USER "alice"), &o), KGR_EINVALID);
+	ck_assert_ptr_nonnull(strstr(kgr_error_last(), "got 1001"));
+	o.k = 10;
+	o.seeds = &soccer;
+	o.n_seeds = 1;
+	ck_assert_int_eq(kgr_recommend(&r, g, 0, &o), KGR_ENOTFOUND);
+	ck_assert_ptr_nonnull(strstr(kgr_error_last(), "seed http://example.org/shop/soccer: not an item"));
+	ck_assert_int_eq(kgr_similar(&r, g, soccer, NULL), KGR_ENOTFOUND);
+	ck_assert_ptr_nonnull(strstr(kgr_error_last(), "http://example.org/shop/soccer"));
+	ck_assert_int_eq(kgr_explain(&r, g, iri(s, USER "alice"), soccer, 3), KGR_ENOTFOUND);
+	ck_assert_int_eq(kgr_explain(&r, g, iri(s, USER "alice"), iri(s, ITEM "ball"), 0), KGR_EINVALID);
+	ck_assert_ptr_nonnull(strstr(kgr_error_last(), "max_hops must be between 1 and 3 (got 0)"));
+	ck_assert_int_eq(kgr_explain(&r, g, iri(s, USER "alice"), iri(s, ITEM "ball"), 4), KGR_EINVALID);
+	kgr_graph_free(g);
+	kgr_store_free(s);
+}
+END_TEST
+
+/* Everything alice's history reaches is excluded: fewer than k, a note, no padding. */
+START_TEST(all_excluded_gives_fewer)
+{
+	kgr_store *s = shop();
+	kgr_graph *g = graph_of(s);
+	kgr_rec_options o = KGR_REC_OPTIONS_INIT;
+	kgr_recs *r = NULL;
+	kgr_id ex[5];
+	size_t i;
+	ex[0] = iri(s, ITEM "ball");
+	ex[1] = iri(s, ITEM "jersey");
+	ex[2] = iri(s, ITEM "shinguards");
+	ex[3] = iri(s, ITEM "bag");
+	ex[4] = iri(s, ITEM "boots");
+	o.exclude = ex;
+	o.n_exclude = 5;
+	o.explain = 1;
+	ck_assert_int_eq(kgr_recommend(&r, g, iri(s, USER "alice"), &o), 0);
+	ck_assert_uint_lt(r->n, 10);
+	for (i = 0; i < r->n; i++) {
+		ck_assert_uint_gt(r->items[i].n_paths, 0);
+		ck_assert_uint_ne(r->items[i].item, iri(s, ITEM "gloves")); /* seen */
+	}
+	ck_assert_uint_ge(r->n_notes, 1);
+	ck_assert_ptr_nonnull(strstr(r->notes[r->n_notes - 1], "could be recommended"));
+	kgr_recs_free(r);
+	/* include_seen brings the history item back */
+	o.n_exclude = 0;
+	o.exclude_seen = 0;
+	ck_assert_int_eq(kgr_recommend(&r, g, iri(s, USER "bob"), &o), 0);
+	ck_assert_ptr_nonnull(find(r, iri(s, ITEM "jersey")));
+	kgr_recs_free(r);
+	o.exclude_seen = 1;
+	ck_assert_int_eq(kgr_recommend(&r, g, iri(s, USER "bob"), &o), 0);
+	ck_assert_ptr_null(find(r, iri(s, ITEM "jersey")));
+	kgr_recs_free(r);
+	kgr_graph_free(g);
+	kgr_store_free(s);
+}
+END_TEST
+
+START_TEST(every_evidence_edge_exists)
+{
+	kgr_store *s = shop();
+	kgr_graph *g = graph_of(s);
+	const kgr_id *users, *items;
+	size_t nu, ni, i, paths = 0;
+	users = kgr_store_users(s, &nu);
+	for (i = 0; i < nu; i++) {
+		kgr_recs *r = rec(g, users[i], 0, 1);
+		size_t j;
+		check_paths(s, r);
+		for (j = 0; j < r->n; j++)
+			paths += r->items[j].n_paths;
+		kgr_recs_free(r);
+	}
+	items = kgr_store_items(s, &ni);
+	for (i = 0; i < ni; i++) {
+		kgr_recs *r = NULL;
+		ck_assert_int_eq(kgr_similar(&r, g, items[i], NULL), 0);
+		check_paths(s, r);
+		kgr_recs_free(r);
+	}
+	ck_assert_uint_gt(paths, 20);
+	kgr_graph_free(g);
+	kgr_store_free(s);
+}
+END_TEST
+
+static int recs_equal(const kgr_recs *a, const kgr_recs *b)
+{
+	size_t i, j;
+	if (a->n != b->n)
+		return 0;
+	for (i = 0; i < a->n; i++) {
+		if (a->items[i].item != b->items[i].item || a->items[i].score != b->items[i].score ||
+			a->items[i].n_paths != b->items[i].n_paths)
+			return 0;
+		for (j = 0; j < a->items[i].n_paths; j++)
+			if (memcmp(a->items[i].paths[j].edges, b->items[i].paths[j].edges,
+				    sizeof(a->items[i].paths[j].edges)) != 0)
+				return 0;
+		if (strcmp(a->items[i].rationale, b->items[i].rationale) != 0)
+			return 0;
+	}
+	return 1;
+}
+
+START_TEST(deterministic)
+{
+	kgr_store *s = shop();
+	kgr_graph *g = graph_of(s), *g2 = graph_of(s);
+	kgr_recs *a = rec(g, iri(s, USER "frank"), 0, 1), *b = rec(g, iri(s, USER "frank"), 0, 1);
+	kgr_recs *c = rec(g2, iri(s, USER "frank"), 0, 1);
+	ck_assert_uint_gt(a->n, 2);
+	ck_assert(recs_equal(a, b));
+	ck_assert(recs_equal(a, c));
+	kgr_recs_free(a);
+	kgr_recs_free(b);
+	kgr_recs_free(c);
+	kgr_graph_free(g);
+	kgr_graph_free(g2);
+	kgr_store_free(s);
+}
+END_TEST
+
+typedef struct {
+	const kgr_graph *g;
+	const kgr_id *users;
+	size_t n;
+	kgr_recs **out;
+} thread_job;
+
+static void *thread_run(void *p)
+{
+	thread_job *j = p;
+	size_t i, round;
+	kgr_rec_options o = KGR_REC_OPTIONS_INIT;
+	o.explain = 1;
+	for (round = 0; round < 50; round++)
+		for (i = 0; i < j->n; i++) {
+			kgr_recs *r = NULL;
+			if (kgr_recommend(&r, j->g, j->users[i], &o) != 0)
+				return (void *)1;
+			if (round == 49)
+				j->out[i] = r;
+			else
+				kgr_recs_free(r);
+		}
+	return NULL;
+}
+
+/* Several threads on one graph get what one thread gets. */
+START_TEST(concurrent_requests)
+{
+	kgr_store *s = shop();
+	kgr_graph *g = graph_of(s);
+	const kgr_id *users;
+	size_t nu, i, t;
+	pthread_t tid[3];
+	thread_job job[3];
+	void *ret;
+	users = kgr_store_users(s, &nu);
+	for (t = 0; t < 3; t++) {
+		job[t].g = g;
+		job[t].users = users;
+		job[t].n = nu;
+		job[t].out = calloc(nu, sizeof(kgr_recs *));
+		ck_assert_int_eq(pthread_create(&tid[t], NULL, thread_run, &job[t]), 0);
+	}
+	for (t = 0; t < 3; t++) {
+		ck_assert_int_eq(pthread_join(tid[t], &ret), 0);
+		ck_assert_ptr_null(ret);
+	}
+	for (i = 0; i < nu; i++) {
+		kgr_recs *one = rec(g, users[i], 0, 1);
+		for (t = 0; t < 3; t++) {
+			ck_assert_msg(recs_equal(one, job[t].out[i]), "thread %zu differs for user %zu", t, i);
+			kgr_recs_free(job[t].out[i]);
+		}
+		kgr_recs_free(one);
+	}
+	for (t = 0; t < 3; t++)
+		free(job[t].out);
+	kgr_graph_free(g);
+	kgr_store_free(s);
+}
+END_TEST
+
+START_TEST(explain_paths_and_rationale)
+{
+	kgr_store *s = shop();
+	kgr_graph *g = graph_of(s);
+	kgr_recs *r = NULL;
+	char *text;
+	ck_assert_int_eq(kgr_explain(&r, g, iri(s, USER "alice"), iri(s, ITEM "boots"), 3), 0);
+	ck_assert_uint_eq(r->n, 1);
+	ck_assert_uint_ge(r->items[0].n_paths, 2);
+	check_paths(s, r);
+	ck_assert_str_eq(r->items[0].rationale,
+		"You bought Goalie Gloves; Soccer Boots shares the brand Acme with it");
+	text = kgr_path_rationale(g, iri(s, USER "alice"), &r->items[0].paths[1], iri(s, ITEM "boots"));
+	ck_assert_str_eq(text, "You bought Goalie Gloves; Soccer Boots shares the category Soccer with it");
+	free(text);
+	kgr_recs_free(r);
+	/* the cap is only reachable through the sports parent category: 4 hops */
+	ck_assert_int_eq(kgr_explain(&r, g, iri(s, USER "alice"), iri(s, ITEM "cap"), 3), 0);
+	ck_assert_uint_eq(r->items[0].n_paths, 0);
+	ck_assert_ptr_nonnull(strstr(r->notes[0], "no path within 3 hops"));
+	kgr_recs_free(r);
+	/* one hop: only the accessory */
+	ck_assert_int_eq(kgr_explain(&r, g, iri(s, USER "alice"), iri(s, ITEM "bag"), 1), 0);
+	ck_assert_uint_eq(r->items[0].n_paths, 1);
+	ck_assert_uint_eq(r->items[0].paths[0].n_edges, 2);
+	ck_assert_str_eq(r->items[0].rationale, "You bought Goalie Gloves; Gloves Bag is an accessory for it");
+	kgr_recs_free(r);
+	/* through another customer */
+	ck_assert_int_eq(kgr_explain(&r, g, iri(s, USER "dave"), iri(s, ITEM "tballs"), 2), 0);
+	ck_assert_uint_ge(r->items[0].n_paths, 1);
+	check_paths(s, r);
+	kgr_recs_free(r);
+	kgr_graph_free(g);
+	kgr_store_free(s);
+}
+END_TEST
+
+START_TEST(similar_items)
+{
+	kgr_store *s = shop();
+	kgr_graph *g = graph_of(s);
+	kgr_recs *r = NULL;
+	ck_assert_int_eq(kgr_similar(&r, g, iri(s, ITEM "racket"), NULL), 0);
+	ck_assert_uint_eq(r->user, 0);
+	ck_assert_uint_eq(r->items[0].item, iri(s, ITEM "tballs"));
+	ck_assert_ptr_null(find(r, iri(s, ITEM "racket")));
+	check_paths(s, r);
+	kgr_recs_free(r);
+	kgr_graph_free(g);
+	kgr_store_free(s);
+}
+END_TEST
+
+/* A training split: without alice's only event she is cold; without bob's last event (the
+ * ball) the ball may come back for him and no path cites the held-out triple. */
+START_TEST(training_split_does_not_leak)
+{
+	kgr_store *s = shop();
+	kgr_graph_options go = KGR_GRAPH_OPTIONS_INIT;
+	const kgr_interaction *all;
+	kgr_interaction *train;
+	kgr_graph *g = NULL;
+	kgr_recs *r;
+	kgr_id bob = iri(s, USER "bob"), ball = iri(s, ITEM "ball"), view = iri(s, KGR_NS "view");
+	size_t n, i, m = 0, j, k;
+	all = kgr_store_interactions(s, &n);
+	train = malloc(n * sizeof(*train));
+	for (i = 0; i < n; i++)
+		if (all[i].user != iri(s, USER "alice") && !(all[i].user == bob && all[i].item == ball))
+			train[m++] = all[i];
+	go.interactions = train;
+	go.n_interactions = m;
+	ck_assert_int_eq(kgr_graph_new(&g, s, &go), 0);
+	free(train); /* copied */
+	r = rec(g, iri(s, USER "alice"), 0, 0);
+	ck_assert(r->cold_start);
+	kgr_recs_free(r);
+	r = rec(g, bob, 0, 1);
+	ck_assert_ptr_nonnull(find(r, ball));
+	for (i = 0; i < r->n; i++)
+		for (j = 0; j < r->items[i].n_paths; j++)
+			for (k = 0; k < r->items[i].paths[j].n_edges; k++) {
+				const kgr_edge *e = &r->items[i].paths[j].edges[k];
+				ck_assert(!(e->s == bob && e->p == view && e->o == ball));
+			}
+	check_paths(s, r);
+	kgr_recs_free(r);
+	kgr_graph_free(g);
+	kgr_store_free(s);
+}
+END_TEST
+
+START_TEST(live_events)
+{
+	kgr_store *s = shop();
+	kgr_graph *g = graph_of(s);
+	kgr_interaction ev;
+	kgr_recs *r;
+	memset(&ev, 0, sizeof(ev));
+	ev.user = iri(s, USER "erin");
+	ev.item = iri(s, ITEM "racket");
+	ev.action = iri(s, KGR_NS "purchase");
+	ev.time = 1900000000;
+	ev.weight = 1;
+	r = rec(g, ev.user, 0, 1);
+	ck_assert_ptr_null(find(r, iri(s, ITEM "tballs")));
+	kgr_recs_free(r);
+	ck_assert_int_eq(kgr_graph_add_interactions(g, &ev, 1), 0);
+	r = rec(g, ev.user, 0, 1);
+	ck_assert_ptr_nonnull(find(r, iri(s, ITEM "tballs")));
+	ck_assert_ptr_null(find(r, iri(s, ITEM "racket"))); /* now seen */
+	check_paths(s, r); /* the live event is not a triple: never cited */
+	kgr_recs_free(r);
+	kgr_graph_free(g);
+	kgr_store_free(s);
+}
+END_TEST
+
+START_TEST(relation_config)
+{
+	kgr_store *s = shop();
+	kgr_graph_options go = KGR_GRAPH_OPTIONS_INIT;
+	kgr_graph *g = NULL;
+	kgr_recs *r;
+	const char *cfg = kgr_test_tmp("rel.json"), *bad = kgr_test_tmp("bad.json");
+	FILE *f = fopen(cfg, "w");
+	size_t i;
+	fputs("{\"relations\": {\"schema:brand\": {\"traversable\": false}}, \"hub_degree\": 3}\n", f);
+	fclose(f);
+	go.config_path = cfg;
+	ck_assert_msg(kgr_graph_new(&g, s, &go) == 0, "%s", kgr_error_last());
+	ck_assert_double_eq_tol(g->hub_degree, 3, 1e-12);
+	for (i = 0; i < g->n_rels; i++)
+		ck_assert_uint_ne(g->rels[i].pred, iri(s, "http://schema.org/brand"));
+	r = rec(g, iri(s, USER "alice"), 0, 1);
+	check_paths(s, r);
+	for (i = 0; i < r->n; i++) {
+		size_t j, k;
+		for (j = 0; j < r->items[i].n_paths; j++)
+			for (k = 0; k < r->items[i].paths[j].n_edges; k++)
+				ck_assert_uint_ne(r->items[i].paths[j].edges[k].p, iri(s, "http://schema.org/brand"));
+	}
+	kgr_recs_free(r);
+	kgr_graph_free(g);
+	g = NULL;
+	f = fopen(bad, "w");
+	fputs("{\"relations\": {\"schema:brand\": {\"weight\": \"heavy\"}}}\n", f);
+	fclose(f);
+	go.config_path = bad;
+	ck_assert_int_eq(kgr_graph_new(&g, s, &go), KGR_EPARSE);
+	ck_assert_ptr_null(g);
+	ck_assert_ptr_nonnull(strstr(kgr_error_last(), "schema:brand: weight must be a number"));
+	go.config_path = "/nonexistent/rel.json";
+	ck_assert_int_eq(kgr_graph_new(&g, s, &go), KGR_ENOTFOUND);
+	ck_assert_ptr_nonnull(strstr(kgr_error_last(), "/nonexistent/rel.json"));
+	kgr_store_free(s);
+}
+END_TEST
+
+START_TEST(weights_roundtrip_and_errors)
+{
+	kgr_weights w, back;
+	const char *p = kgr_test_tmp("w.json"), *bad = kgr_test_tmp("wbad.json");
+	FILE *f;
+	int i;
+	kgr_weights_default(&w);
+	w.w[KGR_FEAT_HUB] = -1.25;
+	w.bias = 0.5;
+	ck_assert_int_eq(kgr_weights_save(&w, p), 0);
+	ck_assert_int_eq(kgr_weights_load(&back, p), 0);
+	for (i = 0; i < KGR_FEAT__COUNT; i++)
+		ck_assert_double_eq_tol(back.w[i], w.w[i], 1e-12);
+	ck_assert_double_eq_tol(back.bias, 0.5, 1e-12);
+	ck_assert_int_eq(kgr_weights_load(&back, "/nonexistent/w.json"), KGR_ENOTFOUND);
+	ck_assert_ptr_nonnull(strstr(kgr_error_last(), "/nonexistent/w.json"));
+	f = fopen(bad, "w");
+	fputs("{\"weights\": {\"ppr\": 1, \"telepathy\": 2}}", f);
+	fclose(f);
+	ck_assert_int_eq(kgr_weights_load(&back, bad), KGR_EPARSE);
+	ck_assert_ptr_nonnull(strstr(kgr_error_last(), "unknown feature \"telepathy\""));
+	f = fopen(bad, "w");
+	fputs("{\"weights\": [1, 2", f);
+	fclose(f);
+	ck_assert_int_eq(kgr_weights_load(&back, bad), KGR_EPARSE);
+	ck_assert_int_eq(kgr_weights_save(&w, "/nonexistent/dir/w.json"), KGR_EIO);
+	ck_assert_str_eq(kgr_feature_name(KGR_FEAT_HUB), "hub");
+	ck_assert_str_eq(kgr_generator_name(KGR_GEN_SEQUENTIAL), "sequential");
+}
+END_TEST
+
+START_TEST(training_is_deterministic)
+{
+	kgr_store *s = shop();
+	kgr_train_options to = KGR_TRAIN_OPTIONS_INIT;
+	kgr_train_report ra, rb;
+	kgr_weights a, b, d;
+	int i, differs = 0;
+	ck_assert_msg(kgr_weights_train(&a, s, &to, &ra) == 0, "%s", kgr_error_last());
+	ck_assert_int_eq(kgr_weights_train(&b, s, &to, &rb), 0);
+	ck_assert_uint_eq(ra.users, 4); /* bob, carol, dave and frank have two or more events */
+	ck_assert_uint_gt(ra.positives, 0);
+	ck_assert_uint_gt(ra.pairs, 0);
+	ck_assert(ra.loss_after <= ra.loss_before);
+	kgr_weights_default(&d);
+	for (i = 0; i < KGR_FEAT__COUNT; i++) {
+		ck_assert(a.w[i] == b.w[i]);
+		if (a.w[i] != d.w[i])
+			differs = 1;
+	}
+	ck_assert(differs);
+	to.n_candidates = 1;
+	ck_assert_int_eq(kgr_weights_train(&a, s, &to, NULL), KGR_EINVALID);
+	kgr_store_free(s);
+}
+END_TEST
+
+static Suite *retrieval_suite(void)
+{
+	Suite *s = suite_create("retrieval");
+	TCase *tc = tcase_create("core");
+	tcase_set_timeout(tc, 60);
+	tcase_add_test(tc, graph_view_walks_catalog_not_actions);
+	tcase_add_test(tc, hubs_detected);
+	tcase_add_test(tc, ppr_push_matches_prpack);
+	tcase_add_test(tc, covisit_known_answer);
+	tcase_add_test(tc, sequential_known_answer);
+	tcase_add_test(tc, metapath_and_newitem_known_answer);
+	tcase_add_test(tc, cold_start_popular);
+	tcase_add_test(tc, query_and_seeds);
+	tcase_add_test(tc, bad_inputs);
+	tcase_add_test(tc, all_excluded_gives_fewer);
+	tcase_add_test(tc, every_evidence_edge_exists);
+	tcase_add_test(tc, deterministic);
+	tcase_add_test(tc, concurrent_requests);
+	tcase_add_test(tc, explain_paths_and_rationale);
+	tcase_add_test(tc, similar_items);
+	tcase_add_test(tc, training_split_does_not_leak);
+	tcase_add_test(tc, live_events);
+	tcase_add_test(tc, relation_config);
+	tcase_add_test(tc, weights_roundtrip_and_errors);
+	tcase_add_test(tc, training_is_deterministic);
+	suite_add_tcase(s, tc);
+	return s;
+}
+
+int main(void)
+{
+	SRunner *sr = srunner_create(retrieval_suite());
+	int failed;
+	kgr_init();
+	srunner_run_all(sr, CK_NORMAL);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}
