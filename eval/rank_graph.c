@@ -6,25 +6,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* Graph retrieval lives in retrieval/. A tree without it still builds: the graph rankers then
- * report KGR_EUNSUPPORTED (weak references resolve to NULL). */
-#if defined(__has_include)
-#if __has_include("retrieval/internal.h")
-#define HAVE_RETRIEVAL 1
-#endif
-#endif
-#ifdef HAVE_RETRIEVAL
-#define RETRIEVAL_LINKED() 1
-#else
-extern int kgr_graph_new(kgr_graph **out, const kgr_store *store, const kgr_graph_options *opts)
-	__attribute__((weak));
-extern void kgr_graph_free(kgr_graph *graph) __attribute__((weak));
-extern int kgr_recommend(kgr_recs **out, const kgr_graph *graph, kgr_id user,
-	const kgr_rec_options *opts) __attribute__((weak));
-extern void kgr_recs_free(kgr_recs *recs) __attribute__((weak));
-#define RETRIEVAL_LINKED() (kgr_graph_new && kgr_recommend && kgr_recs_free && kgr_graph_free)
-#endif
-
 typedef struct {
 	kgr_graph *graph;
 	size_t candidates;
@@ -38,9 +19,6 @@ static int fit_common(void **out, const kgr__eval_ctx *ctx, const kgr_interactio
 	graph_state *s;
 	double cand;
 	int error;
-	if (!RETRIEVAL_LINKED())
-		return kgr__error_set(KGR_EUNSUPPORTED,
-			"eval: the graph ranker needs graph retrieval, which this build lacks");
 	if (kgr__eval_param(params, "candidates", 200, &cand) < 0)
 		return kgr_error_last_code();
 	if (cand < 1 || cand > 100000)
@@ -121,8 +99,7 @@ static int graph_score(void *state, const kgr__eval_ctx *ctx, const kgr__eval_qu
 
 void kgr__eval_recs_free(kgr_recs *recs)
 {
-	if (recs && RETRIEVAL_LINKED())
-		kgr_recs_free(recs);
+	kgr_recs_free(recs);
 }
 
 static void graph_free(void *state)
@@ -130,8 +107,7 @@ static void graph_free(void *state)
 	graph_state *s = state;
 	if (!s)
 		return;
-	if (RETRIEVAL_LINKED())
-		kgr_graph_free(s->graph);
+	kgr_graph_free(s->graph);
 	free(s);
 }
 

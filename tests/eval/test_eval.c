@@ -313,13 +313,6 @@ START_TEST(no_leak_itemknn)
 }
 END_TEST
 
-#if defined(__has_include)
-#if __has_include("retrieval/internal.h")
-#define HAVE_RETRIEVAL 1
-#endif
-#endif
-
-#ifdef HAVE_RETRIEVAL
 START_TEST(no_leak_graph)
 {
 	check_no_leak("graph", KGR_EVAL_LOO);
@@ -347,7 +340,6 @@ START_TEST(graph_explains)
 	kgr_store_free(s);
 }
 END_TEST
-#endif
 
 /* ---------------------------------------------------------------- end to end */
 
@@ -679,10 +671,8 @@ static Suite *eval_suite(void)
 	tcase_add_test(sp, split_action_filter);
 	tcase_add_test(h, no_leak_pop);
 	tcase_add_test(h, no_leak_itemknn);
-#ifdef HAVE_RETRIEVAL
 	tcase_add_test(h, no_leak_graph);
 	tcase_add_test(h, graph_explains);
-#endif
 	tcase_add_test(h, pop_by_hand);
 	tcase_add_test(h, sampled_file_by_hand);
 	tcase_add_test(h, deterministic_with_seed);
