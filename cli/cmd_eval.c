@@ -116,6 +116,9 @@ static void print_result(const kgr_eval_result *r)
 			r->explain.fidelity, r->explain.mean_path_length, r->explain.patterns,
 			r->explain.pattern_diversity, r->explain.pattern_entropy, r->explain.hub_share,
 			r->explain.hub_degree, r->explain.items, r->explain.paths);
+	for (i = 0; r->explain.measured && i < r->explain.n_top_patterns; i++)
+		printf("  pattern %5.1f%%  %s\n", 100.0 * r->explain.top_pattern_share[i],
+			r->explain.top_patterns[i]);
 	printf("time %.1f s (CPU %.1f s), peak memory %.1f MB\n", r->seconds, r->cpu_seconds,
 		(double)r->peak_rss_kb / 1024.0);
 }

@@ -70,6 +70,15 @@ static void user_range(const kgr_interaction *ev, size_t n, kgr_id u, size_t *b,
 		(*e)++;
 }
 
+/* One relation pattern of evidence paths (predicates and directions) and how often it came. */
+typedef struct {
+	uint64_t hash;
+	size_t count;
+	size_t n;
+	kgr_id p[KGR_MAX_PATH_EDGES];
+	unsigned char rev[KGR_MAX_PATH_EDGES];
+} pattern_rec;
+
 typedef struct {
 	kgr__eval_ctx ctx;
 	const kgr_eval_options *opts;
@@ -86,9 +95,10 @@ typedef struct {
 	kgr_id *ranked;
 	uint32_t *rel;
 	kgr_id *rel_ids;
+	kgr_id *excl;
 	unsigned char *covered;
-	uint64_t *patterns;
-	size_t n_patterns, cap_patterns;
+	pattern_rec *patterns;  /* open addressing on the pattern hash; hash 0 = empty slot */
+	size_t n_patterns, cap_patterns, n_paths;
 	kgr_id *deg_key;      /* cache: node -> number of distinct items linked to it */
 	uint32_t *deg_val;
 	size_t deg_cap, deg_n;
@@ -106,24 +116,69 @@ static double hub_threshold(const harness *h)
 	return t > 100 ? t : 100;
 }
 
-static int add_pattern(harness *h, uint64_t p)
+static int add_pattern(harness *h, const kgr_path *path, uint64_t hash)
 {
-	if (h->n_patterns == h->cap_patterns) {
-		size_t cap = h->cap_patterns ? h->cap_patterns * 2 : 4096;
-		uint64_t *np = realloc(h->patterns, cap * sizeof(*np));
+	size_t slot, e;
+	if (hash == 0)
+		hash = 1;
+	if ((h->n_patterns + 1) * 2 > h->cap_patterns) {
+		size_t cap = h->cap_patterns ? h->cap_patterns * 2 : 64, j;
+		pattern_rec *np = calloc(cap, sizeof(*np));
 		if (!np)
 			return kgr__error_set(KGR_ENOMEM, "eval: out of memory");
+		for (j = 0; j < h->cap_patterns; j++) {
+			if (!h->patterns[j].hash)
+				continue;
+			slot = h->patterns[j].hash & (cap - 1);
+			while (np[slot].hash)
+				slot = (slot + 1) & (cap - 1);
+			np[slot] = h->patterns[j];
+		}
+		free(h->patterns);
 		h->patterns = np;
 		h->cap_patterns = cap;
 	}
-	h->patterns[h->n_patterns++] = p;
+	slot = hash & (h->cap_patterns - 1);
+	while (h->patterns[slot].hash && h->patterns[slot].hash != hash)
+		slot = (slot + 1) & (h->cap_patterns - 1);
+	if (!h->patterns[slot].hash) {
+		pattern_rec *r = &h->patterns[slot];
+		r->hash = hash;
+		r->n = path->n_edges < KGR_MAX_PATH_EDGES ? path->n_edges : KGR_MAX_PATH_EDGES;
+		for (e = 0; e < r->n; e++) {
+			r->p[e] = path->edges[e].p;
+			r->rev[e] = path->edges[e].reversed != 0;
+		}
+		h->n_patterns++;
+	}
+	h->patterns[slot].count++;
+	h->n_paths++;
 	return 0;
 }
 
-static int by_u64(const void *a, const void *b)
+static int by_count_desc(const void *a, const void *b)
 {
-	const uint64_t *x = a, *y = b;
-	return *x < *y ? -1 : *x > *y;
+	const pattern_rec *x = a, *y = b;
+	if (x->count != y->count)
+		return x->count > y->count ? -1 : 1;
+	return x->hash < y->hash ? -1 : x->hash > y->hash;
+}
+
+/* "review^-1 / review / hasAttribute": local names, ^-1 for an edge walked backwards. */
+static void render_pattern(const kgr_store *store, const pattern_rec *r, char *out, size_t size)
+{
+	size_t e, len = 0;
+	out[0] = '\0';
+	for (e = 0; e < r->n && len < size; e++) {
+		const char *v = kgr_term_value(store, r->p[e], NULL), *ln;
+		if (!v)
+			v = "?";
+		ln = v + strlen(v);
+		while (ln > v && ln[-1] != '/' && ln[-1] != '#')
+			ln--;
+		len += (size_t)snprintf(out + len, size - len, "%s%s%s", e ? " / " : "", ln,
+			r->rev[e] ? "^-1" : "");
+	}
 }
 
 static int by_id(const void *a, const void *b);
@@ -236,7 +291,7 @@ static int explain_user(harness *h, kgr_eval_explain *ex, const kgr_recs *recs,
 			}
 			if (hub)
 				(*hub_paths)++;
-			if (add_pattern(h, pat) < 0)
+			if (add_pattern(h, path, pat) < 0)
 				return KGR_ENOMEM;
 		}
 	}
@@ -261,6 +316,9 @@ static int run_phase(harness *h, const kgr__ranker *r, const char *params, const
 	if (ex)
 		memset(ex, 0, sizeof(*ex));
 	h->n_patterns = 0;
+	h->n_paths = 0;
+	if (h->patterns)
+		memset(h->patterns, 0, h->cap_patterns * sizeof(*h->patterns));
 	items = malloc((n_fit ? n_fit : 1) * sizeof(*items));
 	if (!items)
 		return kgr__error_set(KGR_ENOMEM, "eval: out of memory");
@@ -321,6 +379,15 @@ static int run_phase(harness *h, const kgr__ranker *r, const char *params, const
 				h->skip[h->negatives[u][k]] = 0;
 		}
 
+		q.exclude = NULL;
+		q.n_exclude = 0;
+		if (o->protocol == KGR_EVAL_SAMPLED) {
+			/* rankers that return lists rank the candidates only */
+			for (i = 0; i < ctx->n_items; i++)
+				if (h->skip[i])
+					h->excl[q.n_exclude++] = ctx->items[i];
+			q.exclude = h->excl;
+		}
 		q.user = user;
 		q.history = fit + fb;
 		q.n_history = fe - fb;
@@ -388,21 +455,28 @@ next_user:
 		ex->mean_path_length = ex->paths ? sum_len / (double)ex->paths : 0;
 		ex->hub_share = ex->paths ? (double)hub_paths / (double)ex->paths : 0;
 		if (h->n_patterns) {
-			size_t distinct = 0, run = 0;
-			double total = (double)h->n_patterns, ent = 0;
-			qsort(h->patterns, h->n_patterns, sizeof(uint64_t), by_u64);
-			for (i = 0; i < h->n_patterns; i++) {
-				run++;
-				if (i + 1 == h->n_patterns || h->patterns[i + 1] != h->patterns[i]) {
-					double p = (double)run / total;
-					ent -= p * log2(p);
-					distinct++;
-					run = 0;
-				}
+			size_t j = 0;
+			double total = (double)h->n_paths, ent = 0;
+			/* compact the table, most frequent first */
+			for (i = 0; i < h->cap_patterns; i++)
+				if (h->patterns[i].hash)
+					h->patterns[j++] = h->patterns[i];
+			qsort(h->patterns, j, sizeof(*h->patterns), by_count_desc);
+			for (i = 0; i < j; i++) {
+				double p = (double)h->patterns[i].count / total;
+				ent -= p * log2(p);
 			}
-			ex->patterns = distinct;
+			for (i = 0; i < j && i < KGR_EVAL_TOP_PATTERNS; i++) {
+				render_pattern(ctx->store, &h->patterns[i], ex->top_patterns[i],
+					sizeof(ex->top_patterns[i]));
+				ex->top_pattern_share[i] = (double)h->patterns[i].count / total;
+			}
+			ex->n_top_patterns = i;
+			ex->patterns = j;
 			ex->pattern_entropy = ent;
-			ex->pattern_diversity = (double)distinct / total;
+			ex->pattern_diversity = (double)j / total;
+			memset(h->patterns, 0, h->cap_patterns * sizeof(*h->patterns));
+			h->n_patterns = 0;
 		}
 	}
 	m->seconds = now() - t0;
@@ -787,7 +861,9 @@ int kgr_eval_run(kgr_eval_result **out, const kgr_store *store, const kgr_eval_o
 	h.ranked = malloc(h.ctx.list_len * sizeof(kgr_id));
 	h.rel = malloc(n_items * sizeof(uint32_t));
 	h.rel_ids = malloc(n_items * sizeof(kgr_id));
-	if (!h.scores || !h.skip || !h.covered || !h.top || !h.ranked || !h.rel || !h.rel_ids)
+	h.excl = malloc(n_items * sizeof(kgr_id));
+	if (!h.scores || !h.skip || !h.covered || !h.top || !h.ranked || !h.rel || !h.rel_ids ||
+		!h.excl)
 		goto nomem;
 
 	if (opts->protocol == KGR_EVAL_SAMPLED) {
@@ -873,6 +949,7 @@ cleanup:
 	free(h.ranked);
 	free(h.rel);
 	free(h.rel_ids);
+	free(h.excl);
 	free(h.patterns);
 	free(h.deg_key);
 	free(h.deg_val);

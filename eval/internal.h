@@ -35,6 +35,8 @@ typedef struct {
 	size_t n_history;
 	const uint32_t *items;          /* dense item index of each history event */
 	uint64_t seed;                  /* the user's seed */
+	const kgr_id *exclude;          /* sampled protocol: the items that are not candidates */
+	size_t n_exclude;
 } kgr__eval_query;
 
 /** A ranker as the harness drives it. */

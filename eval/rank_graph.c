@@ -81,6 +81,8 @@ static int graph_score(void *state, const kgr__eval_ctx *ctx, const kgr__eval_qu
 	ro.n_candidates = ro.k > s->candidates ? ro.k : s->candidates;
 	ro.explain = ctx->explain;
 	ro.exclude_seen = 1;
+	ro.exclude = q->exclude;
+	ro.n_exclude = q->n_exclude;
 	ro.require_path = s->require_path;
 	error = kgr_recommend(&recs, s->graph, q->user, &ro);
 	if (error < 0)

@@ -80,6 +80,16 @@ int kgr_eval_result_json(char **out, const kgr_eval_result *r)
 			cJSON_AddNumberToObject(e, "pattern_entropy_bits", r->explain.pattern_entropy) &&
 			cJSON_AddNumberToObject(e, "hub_share", r->explain.hub_share) &&
 			cJSON_AddNumberToObject(e, "hub_degree", r->explain.hub_degree);
+		if (ok) {
+			cJSON *top = cJSON_AddArrayToObject(e, "top_patterns");
+			ok = top != NULL;
+			for (i = 0; ok && i < r->explain.n_top_patterns; i++) {
+				cJSON *p = cJSON_CreateObject();
+				ok = p && cJSON_AddItemToArray(top, p) &&
+					cJSON_AddStringToObject(p, "pattern", r->explain.top_patterns[i]) &&
+					cJSON_AddNumberToObject(p, "share", r->explain.top_pattern_share[i]);
+			}
+		}
 	}
 	ok = ok && cJSON_AddNumberToObject(root, "seconds", r->seconds);
 	ok = ok && cJSON_AddNumberToObject(root, "cpu_seconds", r->cpu_seconds);

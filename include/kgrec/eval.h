@@ -146,6 +146,7 @@ void kgr_eval_split_free(kgr_eval_split *split);
 /* ---------------------------------------------------------------- harness */
 
 #define KGR_EVAL_MAX_KS 8
+#define KGR_EVAL_TOP_PATTERNS 5
 
 /** Ranking metrics of one phase, averaged over its users. */
 typedef struct {
@@ -171,6 +172,11 @@ typedef struct {
 	double pattern_entropy;    /**< Shannon entropy of the pattern distribution, bits */
 	double hub_share;          /**< share of paths with a hub among their inner nodes */
 	double hub_degree;         /**< the hub threshold used (distinct items linked) */
+	/** The most frequent patterns, e.g. "review^-1 / review" (predicate local names, ^-1
+	 *  for an edge walked backwards), and the share of paths each accounts for. */
+	size_t n_top_patterns;
+	char top_patterns[KGR_EVAL_TOP_PATTERNS][160];
+	double top_pattern_share[KGR_EVAL_TOP_PATTERNS];
 } kgr_eval_explain;
 
 /** Result of kgr_eval_run(). */

@@ -336,6 +336,23 @@ START_TEST(graph_explains)
 	ck_assert(r->explain.mean_path_length >= 1 && r->explain.mean_path_length <= 4);
 	ck_assert_uint_ge(r->explain.patterns, 1);
 	ck_assert(r->explain.hub_share >= 0 && r->explain.hub_share <= 1);
+	/* the most frequent patterns, named by predicate, shares descending and summing to <= 1 */
+	ck_assert_uint_ge(r->explain.n_top_patterns, 1);
+	ck_assert_uint_le(r->explain.n_top_patterns, r->explain.patterns);
+	{
+		size_t i;
+		double sum = 0;
+		for (i = 0; i < r->explain.n_top_patterns; i++) {
+			ck_assert_msg(strstr(r->explain.top_patterns[i], "purchase") ||
+				strstr(r->explain.top_patterns[i], "brand") ||
+				strstr(r->explain.top_patterns[i], "category"),
+				"pattern '%s'", r->explain.top_patterns[i]);
+			if (i)
+				ck_assert(r->explain.top_pattern_share[i] <= r->explain.top_pattern_share[i - 1]);
+			sum += r->explain.top_pattern_share[i];
+		}
+		ck_assert(sum > 0 && sum <= 1 + EPS);
+	}
 	kgr_eval_result_free(r);
 	kgr_store_free(s);
 }
