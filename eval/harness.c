@@ -243,7 +243,8 @@ static int item_degree(harness *h, kgr_id node, uint32_t *out)
 	while (kgr_iter_next(&it, &q))
 		if (kgr__eval_item(&h->ctx, q.s) != KGR__NO_ITEM && push_scratch(h, &n, q.s) < 0)
 			return kgr__error_set(KGR_ENOMEM, "eval: out of memory");
-	qsort(h->scratch, n, sizeof(kgr_id), by_id);
+	if (n > 1)
+		qsort(h->scratch, n, sizeof(kgr_id), by_id);
 	for (i = 0; i < n; i++)
 		distinct += i == 0 || h->scratch[i] != h->scratch[i - 1];
 	h->deg_key[slot] = node;
