@@ -24,6 +24,7 @@ static const char usage[] =
 	"  --action IRI        only interactions with this action\n"
 	"  --temporal-test F   temporal: share of events before the test cut (default 0.8)\n"
 	"  --temporal-valid F  temporal: share before the validation cut (default test - 0.1)\n"
+	"  --graph-config FILE relation configuration for the graph rankers (JSON)\n"
 	"  --hub-degree N      hub: a node linked to more than N items (default max(100, 2% of items))\n"
 	"  --out FILE          write the result as JSON\n"
 	"  -q, --quiet         no progress bar\n";
@@ -184,6 +185,8 @@ int kgr_cmd_eval(int argc, char **argv)
 			o.seed = s;
 		} else if (!strcmp(a, "--params")) {
 			o.params = v;
+		} else if (!strcmp(a, "--graph-config")) {
+			o.graph_config = v;
 		} else if (!strcmp(a, "--action")) {
 			action = v;
 		} else if (!strcmp(a, "--temporal-test")) {

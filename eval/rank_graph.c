@@ -31,6 +31,7 @@ static int fit_common(void **out, const kgr__eval_ctx *ctx, const kgr_interactio
 	go.n_interactions = n;
 	go.no_catalog = no_catalog;
 	go.hub_degree = ctx->opts->hub_degree;
+	go.config_path = ctx->opts->graph_config;
 	error = kgr_graph_new(&s->graph, ctx->store, &go);
 	if (error < 0) {
 		free(s);

@@ -112,11 +112,14 @@ typedef struct {
 	 *  training events only; "test" phase: training and validation events). For audits. */
 	void (*on_fit)(const char *phase, const kgr_interaction *events, size_t n, void *payload);
 	void *on_fit_payload;
+	/** Graph rankers: the per-store relation configuration (JSON, see kgr_graph_options),
+	 *  e.g. to switch a relation off; NULL: the ontology's annotations. */
+	const char *graph_config;
 } kgr_eval_options;
 
 #define KGR_EVAL_OPTIONS_VERSION 1
 #define KGR_EVAL_OPTIONS_INIT { KGR_EVAL_OPTIONS_VERSION, KGR_EVAL_LOO, "pop", NULL, 0, 0, 42, \
-	NULL, 0, 0, 0, 0, NULL, 0, 0, NULL, NULL, NULL, NULL }
+	NULL, 0, 0, 0, 0, NULL, 0, 0, NULL, NULL, NULL, NULL, NULL }
 
 /** A split of interactions. Each array is sorted by (user, time, item). */
 typedef struct {
