@@ -98,6 +98,14 @@ static void print_result(const kgr_eval_result *r)
 		r->valid_events, r->test_events);
 	if (r->negatives)
 		printf(", %zu negatives per user", r->negatives);
+	if (r->test_cut) {
+		char a[32], b[32];
+		time_t ta = (time_t)r->valid_cut, tb = (time_t)r->test_cut;
+		struct tm tm;
+		strftime(a, sizeof(a), "%Y-%m-%d %H:%M:%S", gmtime_r(&ta, &tm));
+		strftime(b, sizeof(b), "%Y-%m-%d %H:%M:%S", gmtime_r(&tb, &tm));
+		printf(", cuts %s / %s UTC", a, b);
+	}
 	if (r->tuned_configs)
 		printf(", %zu configurations tuned on validation", r->tuned_configs);
 	printf("\n%-6s", "");

@@ -924,6 +924,8 @@ int kgr_eval_run(kgr_eval_result **out, const kgr_store *store, const kgr_eval_o
 	res->train_events = split->n_train;
 	res->valid_events = split->n_valid;
 	res->test_events = split->n_test;
+	res->valid_cut = split->valid_cut;
+	res->test_cut = split->test_cut;
 	res->seconds = now() - t0;
 	getrusage(RUSAGE_SELF, &ru);
 	res->peak_rss_kb = ru.ru_maxrss;

@@ -61,6 +61,9 @@ int kgr_eval_result_json(char **out, const kgr_eval_result *r)
 	ok = ok && cJSON_AddNumberToObject(root, "valid_events", (double)r->valid_events);
 	ok = ok && cJSON_AddNumberToObject(root, "test_events", (double)r->test_events);
 	ok = ok && cJSON_AddNumberToObject(root, "tuned_configs", (double)r->tuned_configs);
+	if (ok && (r->valid_cut || r->test_cut))
+		ok = cJSON_AddNumberToObject(root, "valid_cut", (double)r->valid_cut) &&
+			cJSON_AddNumberToObject(root, "test_cut", (double)r->test_cut);
 	if (ok && (x = metrics_json(r, &r->valid)))
 		cJSON_AddItemToObject(root, "valid", x);
 	else

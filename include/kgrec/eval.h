@@ -193,6 +193,7 @@ typedef struct {
 	size_t items;              /**< catalog size (candidates before removing seen items) */
 	size_t negatives;          /**< sampled protocol: negatives per user */
 	size_t train_events, valid_events, test_events;
+	int64_t valid_cut, test_cut; /**< temporal protocol: the cut times (epoch seconds) */
 	size_t tuned_configs;      /**< configurations tried on the validation events */
 	kgr_eval_metrics valid;    /**< validation phase (with the chosen parameters) */
 	kgr_eval_metrics test;     /**< the reported figures */
