@@ -423,11 +423,11 @@ START_TEST(deterministic_with_seed)
 	kgr_eval_options o = KGR_EVAL_OPTIONS_INIT;
 	kgr_eval_result *a, *b;
 	size_t i;
-	const char *rankers[] = { "pop", "itemknn" };
+	const char *rankers[] = { "pop", "itemknn", "graph" };
 	kgr_eval_protocol protos[] = { KGR_EVAL_LOO, KGR_EVAL_SAMPLED };
-	for (i = 0; i < 4; i++) {
-		o.ranker = rankers[i % 2];
-		o.protocol = protos[i / 2];
+	for (i = 0; i < 6; i++) {
+		o.ranker = rankers[i % 3];
+		o.protocol = protos[i / 3];
 		o.n_negatives = 3;
 		o.max_users = 2;
 		o.seed = 1234;
