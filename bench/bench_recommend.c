@@ -4,7 +4,12 @@
  * and top-20 overlap).
  *
  * usage: bench_recommend STORE [--users N] [--seed S] [--ppr N] [-k K] [--candidates N]
- *                              [--threads T] */
+ *                              [--threads T] [--ppr-eps E] [--generators MASK]
+ *                              [--holdout N [--weights FILE]]
+ *
+ * --holdout N also measures quality: every user's last interaction is held back, the graph
+ * view is built on the rest, and HR@10 (the held-back item among the 10 recommended) is
+ * computed for N users spread evenly over the users with two or more interactions. */
 #include <math.h>
 #include <pthread.h>
 #include <stdio.h>
@@ -19,6 +24,14 @@ static double now_ms(void)
 {
 	struct timespec ts;
 	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
+}
+
+/* CPU time of the calling thread: what a request costs when the machine is shared. */
+static double cpu_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
 	return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
 }
 
@@ -37,6 +50,20 @@ static void rss_mb(double *rss, double *peak)
 			*peak = atof(line + 6) / 1024.0;
 	}
 	fclose(f);
+}
+
+static const char *loadavg(void)
+{
+	static char buf[64];
+	FILE *f = fopen("/proc/loadavg", "r");
+	buf[0] = '\0';
+	if (f) {
+		if (!fgets(buf, sizeof(buf), f))
+			buf[0] = '\0';
+		fclose(f);
+	}
+	buf[strcspn(buf, "\n")] = '\0';
+	return buf;
 }
 
 static uint64_t rng_state = 42;
@@ -69,7 +96,7 @@ typedef struct {
 	const kgr_id *users;
 	size_t n;
 	kgr_rec_options o;
-	double *lat;
+	double *lat, *cpu;
 	size_t results, paths, failures;
 } worker;
 
@@ -79,12 +106,13 @@ static void *run_worker(void *p)
 	size_t i, j;
 	for (i = 0; i < w->n; i++) {
 		kgr_recs *r = NULL;
-		double t0 = now_ms();
+		double t0 = now_ms(), c0 = cpu_ms();
 		if (kgr_recommend(&r, w->g, w->users[i], &w->o) < 0) {
 			w->failures++;
 			continue;
 		}
 		w->lat[i] = now_ms() - t0;
+		w->cpu[i] = cpu_ms() - c0;
 		w->results += r->n;
 		for (j = 0; j < r->n; j++)
 			w->paths += r->items[j].n_paths ? 1 : 0;
@@ -153,6 +181,67 @@ static size_t top_items(const kgr_graph *g, const double *val, const uint32_t *n
 	return m;
 }
 
+/* Leave-last-out HR@10 and candidate recall on n users; returns 0 or a KGR code. */
+static int holdout(const kgr_store *store, size_t n_users, const kgr_weights *w, unsigned gens)
+{
+	const kgr_interaction *all;
+	kgr_interaction *train, *held;
+	size_t n, i, j, nt = 0, nh = 0, hits = 0, found = 0, tot = 0, step;
+	kgr_graph_options go = KGR_GRAPH_OPTIONS_INIT;
+	kgr_graph *g = NULL;
+	double t0 = now_ms();
+	all = kgr_store_interactions(store, &n);
+	train = malloc((n + 1) * sizeof(*train));
+	held = malloc((n + 1) * sizeof(*held));
+	if (!train || !held)
+		return KGR_ENOMEM;
+	for (i = 0; i < n; i = j) {
+		for (j = i; j < n && all[j].user == all[i].user; j++)
+			;
+		if (j - i >= 2) {
+			memcpy(train + nt, all + i, (j - i - 1) * sizeof(*train));
+			nt += j - i - 1;
+			held[nh++] = all[j - 1];
+		} else {
+			memcpy(train + nt, all + i, (j - i) * sizeof(*train));
+			nt += j - i;
+		}
+	}
+	go.interactions = train;
+	go.n_interactions = nt;
+	if (nh == 0 || kgr_graph_new(&g, store, &go) < 0) {
+		free(train);
+		free(held);
+		return KGR_ERROR;
+	}
+	step = nh > n_users ? nh / n_users : 1;
+	for (i = 0; i < nh && tot < n_users; i += step) {
+		kgr_rec_options o = KGR_REC_OPTIONS_INIT;
+		kgr_recs *r = NULL;
+		o.k = 100;
+		o.weights = w;
+		o.generators = gens;
+		if (kgr_recommend(&r, g, held[i].user, &o) < 0)
+			continue;
+		for (j = 0; j < r->n; j++)
+			if (r->items[j].item == held[i].item) {
+				found++;
+				if (j < 10)
+					hits++;
+			}
+		tot++;
+		kgr_recs_free(r);
+	}
+	printf("holdout (last interaction of %zu users, %zu users with two or more): HR@10 %.4f, "
+	       "held-back item among the 100 best %.4f; %.1f s\n",
+		tot, nh, tot ? (double)hits / (double)tot : 0.0, tot ? (double)found / (double)tot : 0.0,
+		(now_ms() - t0) / 1000.0);
+	kgr_graph_free(g);
+	free(train);
+	free(held);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	const char *path = NULL;
@@ -162,10 +251,12 @@ int main(int argc, char **argv)
 	kgr_graph *g = NULL;
 	const kgr_id *all;
 	kgr_id *users;
-	double t0, t_open, t_graph, rss0, rss1, peak, *lat;
+	double t0, t_open, t_graph, rss0, rss1, peak, *lat, *cpu;
 	worker *wk;
 	pthread_t *tid;
-	size_t results = 0, with_path = 0, failures = 0;
+	size_t results = 0, with_path = 0, failures = 0, n_holdout = 0;
+	kgr_weights weights;
+	const char *weights_path = NULL;
 
 	for (i = 1; i < (size_t)argc; i++) {
 		if (!strcmp(argv[i], "--users") && i + 1 < (size_t)argc)
@@ -182,6 +273,10 @@ int main(int argc, char **argv)
 			o.generators = (unsigned)strtoul(argv[++i], NULL, 0);
 		else if (!strcmp(argv[i], "--ppr-eps") && i + 1 < (size_t)argc)
 			kgr__ppr_eps = strtod(argv[++i], NULL);
+		else if (!strcmp(argv[i], "--holdout") && i + 1 < (size_t)argc)
+			n_holdout = strtoul(argv[++i], NULL, 10);
+		else if (!strcmp(argv[i], "--weights") && i + 1 < (size_t)argc)
+			weights_path = argv[++i];
 		else if (!strcmp(argv[i], "--threads") && i + 1 < (size_t)argc)
 			threads = strtoul(argv[++i], NULL, 10);
 		else
@@ -189,10 +284,18 @@ int main(int argc, char **argv)
 	}
 	if (!path || !threads) {
 		fprintf(stderr, "usage: bench_recommend STORE [--users N] [--seed S] [--ppr N] [-k K] "
-				"[--candidates N] [--threads T]\n");
+				"[--candidates N] [--threads T] [--ppr-eps E] [--generators MASK] "
+				"[--holdout N [--weights FILE]]\n");
 		return 2;
 	}
 	kgr_init();
+	if (weights_path) {
+		if (kgr_weights_load(&weights, weights_path) < 0) {
+			fprintf(stderr, "bench: %s\n", kgr_error_last());
+			return 1;
+		}
+		o.weights = &weights;
+	}
 	t0 = now_ms();
 	if (kgr_store_open(&store, path) < 0) {
 		fprintf(stderr, "bench: %s\n", kgr_error_last());
@@ -222,6 +325,7 @@ int main(int argc, char **argv)
 	}
 	users = malloc(n_users * sizeof(kgr_id));
 	lat = calloc(n_users, sizeof(double));
+	cpu = calloc(n_users, sizeof(double));
 	for (i = 0; i < n_users; i++)
 		users[i] = all[rng() % n_all];
 	o.explain = 1;
@@ -241,6 +345,7 @@ int main(int argc, char **argv)
 		wk[i].n = b - a;
 		wk[i].o = o;
 		wk[i].lat = lat + a;
+		wk[i].cpu = cpu + a;
 		pthread_create(&tid[i], NULL, run_worker, &wk[i]);
 	}
 	for (i = 0; i < threads; i++) {
@@ -251,6 +356,7 @@ int main(int argc, char **argv)
 	}
 	t0 = now_ms() - t0;
 	qsort(lat, n_users, sizeof(double), cmp_double);
+	qsort(cpu, n_users, sizeof(double), cmp_double);
 	{
 		double sum = 0;
 		for (i = 0; i < n_users; i++)
@@ -262,6 +368,10 @@ int main(int argc, char **argv)
 			pct(lat, n_users, 99), lat[n_users - 1], sum / (double)n_users,
 			(double)n_users / (t0 / 1000.0), (double)results / (double)n_users,
 			results ? 100.0 * (double)with_path / (double)results : 0.0, failures);
+		printf("  thread CPU time per request: p50 %.3f ms, p90 %.3f ms, p99 %.3f ms, max %.3f ms "
+		       "(load average at the end: %s)\n",
+			pct(cpu, n_users, 50), pct(cpu, n_users, 90), pct(cpu, n_users, 99), cpu[n_users - 1],
+			loadavg());
 	}
 
 	/* PRPACK vs push on the same seeds */
@@ -314,8 +424,11 @@ int main(int argc, char **argv)
 		free(pv);
 		free(exact);
 	}
+	if (n_holdout && holdout(store, n_holdout, o.weights, o.generators) < 0)
+		fprintf(stderr, "bench: holdout: %s\n", kgr_error_last());
 	free(users);
 	free(lat);
+	free(cpu);
 	free(wk);
 	free(tid);
 	kgr_graph_free(g);

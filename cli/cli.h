@@ -24,6 +24,8 @@ KGR_CLI_DECLARE(recommend);
 KGR_CLI_DECLARE(similar);
 KGR_CLI_DECLARE(explain);
 KGR_CLI_DECLARE(train);
+KGR_CLI_DECLARE(prompt);
+KGR_CLI_DECLARE(audit);
 KGR_CLI_DECLARE(eval);
 
 #endif

@@ -1,4 +1,5 @@
-/* kgrec query STORE (QUERY | -f FILE.rq) [--format F] [--limit N] [--timeout MS] [--base IRI] */
+/* kgrec query STORE (QUERY | -f FILE.rq) [--format F] [--limit N] [--timeout MS] [--base IRI]
+ *              [--keep-order] */
 #include "cli/cli.h"
 
 #include <errno.h>
@@ -18,7 +19,8 @@ static void query_usage(FILE *f)
 	      "  --format F          table (default), json, csv, tsv; turtle, ntriples for graphs\n"
 	      "  --limit N           keep at most N rows or triples\n"
 	      "  --timeout MS        give up after MS milliseconds\n"
-	      "  --base IRI          base IRI for relative IRIs in the query\n",
+	      "  --base IRI          base IRI for relative IRIs in the query\n"
+	      "  --keep-order        join the triple patterns in the order written\n",
 		f);
 }
 
@@ -93,6 +95,8 @@ int kgr_cmd_query(int argc, char **argv)
 			if ((rc = parse_count("--timeout", argv[i], 86400000ul, &n)))
 				return rc;
 			opts.timeout_ms = (unsigned int)n;
+		} else if (!strcmp(a, "--keep-order")) {
+			opts.keep_order = 1;
 		} else if (!strcmp(a, "--base")) {
 			if (++i >= argc)
 				return kgr_cli_usage("--base needs an IRI");

@@ -3,7 +3,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cli/llm_flags.h"
 #include "cli/recs_output.h"
+#include "kgrec/audit.h"
 #include "kgrec/retrieval.h"
 
 static const char usage[] =
@@ -21,7 +23,14 @@ static const char usage[] =
 	"  --exclude ITEM       an item never to return (repeatable)\n"
 	"  --require-path       only items with an evidence path\n"
 	"  --weights FILE       ranker weights written by 'kgrec train'\n"
-	"  --config FILE        relation configuration of the graph view (JSON)\n";
+	"  --config FILE        relation configuration of the graph view (JSON)\n"
+	"  --llm                re-rank with an LLM citing the graph's facts (flags below)\n"
+	"  --llm-candidates N   graph candidates the LLM re-ranks (default 20, at least k)\n"
+	"  --audit-log FILE     append an audit record of the list to FILE (JSON Lines);\n"
+	"                       default: $KGREC_AUDIT_LOG when set\n"
+	"  --audit-prompt-hash  log the prompts' hashes instead of their text\n"
+	"  --audit-fsync        fsync the audit log after the record\n"
+	"  --request-id ID      id of the audit record (default: random)\n";
 
 int kgr_cmd_recommend(int argc, char **argv)
 {
@@ -39,7 +48,16 @@ int kgr_cmd_recommend(int argc, char **argv)
 	char note_buf[600], title[600];
 	const char *notes[1];
 	long long v;
-	int rc = 2;
+	int rc = 2, use_llm = 0, r;
+	size_t llm_cands = 20, k_out, n_full = 0;
+	kgr_llm_options llm_opts = kgr_llm_options_from_env();
+	kgr_llm_result *llm_res = NULL;
+	kgr_llm_trace *trace = NULL;
+	kgr_audit_options aopts = KGR_AUDIT_OPTIONS_INIT;
+	kgr_audit_log *alog = NULL;
+	const char *audit_path = NULL, *request_id = NULL;
+	kgr_recs cands;
+	kgr_rec_item *cand_items = NULL;
 
 	seed_text = calloc((size_t)argc + 1, sizeof(char *));
 	excl_text = calloc((size_t)argc + 1, sizeof(char *));
@@ -50,8 +68,23 @@ int kgr_cmd_recommend(int argc, char **argv)
 		int more = i + 1 < (size_t)argc;
 		if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
 			fputs(usage, stdout);
+			kgr_cli_llm_usage(stdout);
 			rc = 0;
 			goto done;
+		} else if (!strcmp(a, "--llm")) {
+			use_llm = 1;
+		} else if (!strcmp(a, "--llm-candidates") && more) {
+			if (kgr_cli_int("--llm-candidates", argv[++i], 1, 100, &v) < 0)
+				goto done;
+			llm_cands = (size_t)v;
+		} else if (!strcmp(a, "--audit-log") && more) {
+			audit_path = argv[++i];
+		} else if (!strcmp(a, "--audit-prompt-hash")) {
+			aopts.prompt_hash = 1;
+		} else if (!strcmp(a, "--audit-fsync")) {
+			aopts.fsync = 1;
+		} else if (!strcmp(a, "--request-id") && more) {
+			request_id = argv[++i];
 		} else if (!strcmp(a, "--user") && more) {
 			user_text = argv[++i];
 		} else if ((!strcmp(a, "-k") || !strcmp(a, "--k")) && more) {
@@ -92,6 +125,15 @@ int kgr_cmd_recommend(int argc, char **argv)
 			weights_path = argv[++i];
 		} else if (!strcmp(a, "--config") && more) {
 			config = argv[++i];
+		} else if (a[0] == '-' && a[1] == '-' && a[2]) {
+			int ii = (int)i;
+			if ((r = kgr_cli_llm_flag(&llm_opts, argc, argv, &ii)) == 2)
+				goto done;
+			if (r == 0) {
+				kgr_cli_usage("recommend: unknown option or missing value '%s'", a);
+				goto done;
+			}
+			i = (size_t)ii;
 		} else if (a[0] == '-' && a[1]) {
 			kgr_cli_usage("recommend: unknown option or missing value '%s'", a);
 			goto done;
@@ -110,7 +152,9 @@ int kgr_cmd_recommend(int argc, char **argv)
 		kgr_cli_usage("recommend: give --user, --seed or --query");
 		goto done;
 	}
-	if (fmt == KGR_OUT_DOT)
+	if (!audit_path && getenv("KGREC_AUDIT_LOG") && *getenv("KGREC_AUDIT_LOG"))
+		audit_path = getenv("KGREC_AUDIT_LOG");
+	if (fmt == KGR_OUT_DOT || use_llm)
 		ro.explain = 1;
 	rc = 1;
 	if (weights_path) {
@@ -119,6 +163,10 @@ int kgr_cmd_recommend(int argc, char **argv)
 			goto done;
 		}
 		ro.weights = &w;
+	}
+	if (audit_path && kgr_audit_open(&alog, audit_path, &aopts) < 0) {
+		rc = kgr_cli_fail("recommend: --audit-log");
+		goto done;
 	}
 	if (kgr_store_open(&store, path) < 0) {
 		rc = kgr_cli_fail("recommend");
@@ -155,20 +203,85 @@ int kgr_cmd_recommend(int argc, char **argv)
 		rc = kgr_cli_fail("recommend: graph view");
 		goto done;
 	}
+	k_out = ro.k;
+	/* conversational: the request in words is also retrieval's query, and the other way round */
+	if (use_llm && llm_opts.mode == KGR_LLM_CONVERSATIONAL && !llm_opts.request && ro.query)
+		llm_opts.request = ro.query;
+	if (use_llm && llm_opts.mode == KGR_LLM_CONVERSATIONAL && !ro.query && llm_opts.request)
+		ro.query = llm_opts.request;
+	if (use_llm) {
+		/* the LLM re-ranks a wider graph list, then the list is cut to k */
+		if (ro.k < llm_cands)
+			ro.k = llm_cands;
+		if (ro.n_candidates < ro.k)
+			ro.n_candidates = ro.k;
+	}
 	if (kgr_recommend(&recs, graph, user, &ro) < 0) {
 		rc = kgr_cli_fail("recommend");
 		goto done;
+	}
+	/* the candidate set as retrieval returned it, before any re-ranking (items, scores,
+	 * generators and features are what the audit record reads) */
+	cands = *recs;
+	if (!(cand_items = malloc((recs->n ? recs->n : 1) * sizeof(*cand_items))))
+		goto done;
+	if (recs->n)
+		memcpy(cand_items, recs->items, recs->n * sizeof(*cand_items));
+	cands.items = cand_items;
+	cands.notes = NULL; /* re-ranking may move the list's notes */
+	cands.n_notes = 0;
+	if (use_llm) {
+		size_t n_hist;
+		const kgr_interaction *hist = kgr_cli_llm_history(store, recs->user, ro.at, &n_hist);
+		if (kgr_llm_rank_traced(&llm_res, &trace, store, recs, hist, n_hist, &llm_opts) < 0 ||
+			kgr_llm_apply(recs, llm_res) < 0) {
+			rc = kgr_cli_fail("recommend: llm");
+			goto done;
+		}
+	}
+	n_full = recs->n;
+	if (use_llm && recs->n > k_out)
+		recs->n = k_out; /* the rest is freed with the list (n_full) */
+	if (alog) {
+		kgr_audit_entry ae = KGR_AUDIT_ENTRY_INIT;
+		char rid[65];
+		ae.id = request_id;
+		ae.store_path = path;
+		ae.user = user;
+		ae.user_text = user_text;
+		ae.rec = &ro;
+		ae.graph_config = config;
+		ae.weights_path = weights_path;
+		ae.candidates = &cands;
+		ae.llm = use_llm ? &llm_opts : NULL;
+		ae.llm_result = llm_res;
+		ae.llm_trace = trace;
+		ae.final = recs;
+		if (kgr_audit_write(alog, store, &ae, rid) < 0) {
+			rc = kgr_cli_fail("recommend: --audit-log");
+			goto done;
+		}
+		fprintf(stderr, "kgrec: audit record %s appended to %s\n", rid, audit_path);
 	}
 	if (user)
 		snprintf(title, sizeof(title), "Recommendations for %s", kgr_store_label(store, user));
 	else
 		snprintf(title, sizeof(title), "Recommendations");
-	kgr_cli_print_recs(stdout, graph, recs, fmt, title, notes, n_notes);
+	if (use_llm && fmt != KGR_OUT_DOT)
+		kgr_cli_llm_print(stdout, store, llm_res, fmt == KGR_OUT_JSON, k_out);
+	else
+		kgr_cli_print_recs(stdout, graph, recs, fmt, title, notes, n_notes);
 	if (fmt != KGR_OUT_TEXT)
 		for (i = 0; i < n_notes; i++)
 			fprintf(stderr, "kgrec: note: %s\n", notes[i]);
 	rc = 0;
 done:
+	if (recs && n_full)
+		recs->n = n_full;
+	free(cand_items);
+	kgr_llm_trace_free(trace);
+	kgr_llm_result_free(llm_res);
+	kgr_audit_close(alog);
 	kgr_recs_free(recs);
 	kgr_graph_free(graph);
 	kgr_store_free(store);

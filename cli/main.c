@@ -23,6 +23,8 @@ static const kgr_cli_command commands[] = {
 	{ "similar", kgr_cmd_similar, "items related to an item, with evidence paths" },
 	{ "explain", kgr_cmd_explain, "the paths from a user's history to an item" },
 	{ "train", kgr_cmd_train, "fit the graph ranker's weights on held-back interactions" },
+	{ "prompt", kgr_cmd_prompt, "print the prompt the LLM ranker would send (nothing sent)" },
+	{ "audit", kgr_cmd_audit, "verify, replay, export or report an audit log" },
 	{ "eval", kgr_cmd_eval, "offline evaluation: protocols, metrics, baselines" },
 	{ "version", cmd_version, "print the version" },
 };

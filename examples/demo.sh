@@ -39,3 +39,16 @@ if has similar; then
 	section "kgrec similar --item p-mirrorless-camera-lumora-z50"
 	"$KGREC" similar "$STORE" --item p-mirrorless-camera-lumora-z50 -k 5 --format text
 fi
+if has audit; then
+	section "kgrec recommend --audit-log, then kgrec audit verify, replay, export and report"
+	LOG=$OUT/audit.log
+	rm -f "$LOG"
+	for u in u001 u002 u003; do
+		"$KGREC" recommend "$STORE" --user "$u" -k 5 --explain --audit-log "$LOG" > /dev/null
+	done
+	"$KGREC" audit verify "$LOG" --store "$STORE"
+	"$KGREC" audit replay "$LOG" --store "$STORE"
+	"$KGREC" audit export "$LOG" --format turtle -o "$OUT/audit.ttl"
+	"$KGREC" audit report "$LOG" --store "$STORE" -o "$OUT/audit.html"
+	echo "wrote $OUT/audit.ttl (PROV-O) and $OUT/audit.html"
+fi

@@ -17,7 +17,7 @@
 #include <unistd.h>
 
 #define SNAP_MAGIC "KGRSNAP"
-#define SNAP_VERSION 1u
+#define SNAP_VERSION 2u /* 2: term table slots hold hash << 32 | id */
 #define HEADER_SIZE 64
 
 enum {
@@ -201,6 +201,15 @@ cleanup:
 	return error;
 }
 
+/* Element size of each section, as this version writes it. */
+static const uint32_t elem_size[SEC__END] = {
+	[SEC_TERMS] = sizeof(kgr__term), [SEC_KINDS] = 1, [SEC_HASHES] = 4, [SEC_BLOB] = 1,
+	[SEC_TABLE] = 8, [SEC_QUADS] = sizeof(kgr_quad), [SEC_POS] = 4, [SEC_OSP] = 4,
+	[SEC_GRAPHS] = sizeof(kgr_id), [SEC_LABELS] = 4, [SEC_FLAGS] = 1, [SEC_POP] = 4,
+	[SEC_INTER] = sizeof(kgr_interaction), [SEC_USERS] = sizeof(kgr_id), [SEC_USEROFF] = 8,
+	[SEC_ITEMS] = sizeof(kgr_id), [SEC_PREFIXES] = 1, [SEC_EXTRA] = 1,
+};
+
 static int corrupt(const char *path, const char *what)
 {
 	return kgr__error_set(KGR_ECORRUPT, "%s: not a valid kgrec snapshot: %s", path, what);
@@ -282,6 +291,10 @@ int kgr_store_open(kgr_store **out, const char *path)
 			goto cleanup;
 		}
 		h = chain(h, &sh, buf + off);
+		if (sh.tag > 0 && sh.tag < SEC__END && sh.elem != elem_size[sh.tag]) {
+			error = corrupt(path, "a section's element size is not this version's");
+			goto cleanup;
+		}
 		if (sh.tag > 0 && sh.tag < SEC__END) {
 			ptr[sh.tag] = buf + off;
 			len[sh.tag] = sh.len;

@@ -179,7 +179,7 @@ static int bare_number(const kgr_sparql_term *t)
 	return exp;
 }
 
-/* A term in N-Triples syntax; TSV and Turtle show some numbers bare. */
+/* A term in N-Triples syntax; TSV, Turtle and the table show some numbers bare. */
 static void put_term(buf *b, const kgr_sparql_term *t, int numbers_bare)
 {
 	switch (t->kind) {
@@ -438,7 +438,7 @@ static int write_table(const kgr_sparql_result *r, FILE *f)
 		for (col = 0; col < ncols; col++) {
 			size_t w;
 			tmp.len = 0;
-			put_term(&tmp, &r->cells[row * ncols + col], 0);
+			put_term(&tmp, &r->cells[row * ncols + col], 1);
 			w = tmp.s ? utf8_width(tmp.s, tmp.len) : 0;
 			if (w > widths[col])
 				widths[col] = w;
@@ -459,7 +459,7 @@ static int write_table(const kgr_sparql_result *r, FILE *f)
 	for (row = 0; row < nrows; row++) {
 		for (col = 0; col < ncols; col++) {
 			tmp.len = 0;
-			put_term(&tmp, &r->cells[row * ncols + col], 0);
+			put_term(&tmp, &r->cells[row * ncols + col], 1);
 			buf_puts(&b, col ? " | " : "| ");
 			put_padded(&b, tmp.s ? tmp.s : "", tmp.len, widths[col]);
 		}

@@ -664,6 +664,7 @@ int kgr_graph_new(kgr_graph **out, const kgr_store *store, const kgr_graph_optio
 	vc.interacted = kgr_store_iri(store, KGR_NS "interactedWith");
 	vc.subprop = kgr_store_iri(store, RDFS_NS "subPropertyOf");
 	g->id_interact = kgr_store_iri(store, KGR_NS "interact");
+	g->id_phrase = vc.phrase;
 	g_onto = kgr_store_iri(store, KGR_GRAPH_ONTOLOGY);
 	g_inf = kgr_store_iri(store, KGR_GRAPH_INFERRED);
 
@@ -777,6 +778,29 @@ int kgr_graph_new(kgr_graph **out, const kgr_store *store, const kgr_graph_optio
 		edges[n_edges].rel = (uint32_t)r;
 		n_edges++;
 	}
+	/* dead ends: a resource that is not an item and meets one edge (an image, a rating
+	 * node, an offer) links nothing to anything; leave it out */
+	if (!(cnt = calloc((size_t)g->n_nodes + 1, sizeof(uint32_t)))) {
+		error = kgr__error_set(KGR_ENOMEM, "graph: out of memory");
+		goto cleanup;
+	}
+	for (i = 0; i < n_edges; i++) {
+		cnt[edges[i].s]++;
+		cnt[edges[i].o]++;
+	}
+	{
+		size_t m = 0;
+		for (i = 0; i < n_edges; i++) {
+			uint32_t a = edges[i].s, b = edges[i].o;
+			if ((cnt[a] < 2 && !(g->flags[a] & KGR__NODE_ITEM)) ||
+				(cnt[b] < 2 && !(g->flags[b] & KGR__NODE_ITEM)))
+				continue;
+			edges[m++] = edges[i];
+		}
+		n_edges = m;
+	}
+	free(cnt);
+	cnt = NULL;
 	g->n_cat_edges = n_edges;
 
 	if ((error = kgr__graph_index_interactions(g)) < 0)

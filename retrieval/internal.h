@@ -87,6 +87,7 @@ struct kgr_graph {
 
 	/* vocabulary */
 	kgr_id id_interact;
+	kgr_id id_phrase;
 
 	/* igraph view (igraph_t *, igraph_vector_t * of weights), owned by graph.c */
 	void *ig;

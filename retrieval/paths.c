@@ -20,8 +20,8 @@
 #define MAX_PARENTS 3
 #define SRC_DEGREE_CAP 2000
 #define SRC_USERS_CAP 20
-#define M2_PER_NODE_CAP 100
-#define M2_TOTAL_CAP 5000
+#define M2_PER_NODE_CAP 50
+#define M2_TOTAL_CAP 2000
 #define CAND_DEGREE_CAP 1000
 #define CAND_USERS_CAP 50
 #define MAX_FOUND 64
@@ -245,7 +245,8 @@ static int same_pattern(const found_path *a, const found_path *b)
 
 typedef struct {
 	found_path *f;
-	size_t n, worst;
+	size_t n, worst, cap;
+	uint32_t min_hops;
 } found_set;
 
 /* Keep the MAX_FOUND best paths; the worst is tracked so a full set costs one comparison
@@ -253,9 +254,11 @@ typedef struct {
 static void push_found(found_set *fs, const found_path *p)
 {
 	size_t i;
-	if (fs->n < MAX_FOUND) {
+	if (p->hops < fs->min_hops)
+		fs->min_hops = p->hops;
+	if (fs->n < fs->cap) {
 		fs->f[fs->n++] = *p;
-		if (fs->n == MAX_FOUND)
+		if (fs->n == fs->cap)
 			for (fs->worst = 0, i = 1; i < fs->n; i++)
 				if (cmp_found(&fs->f[i], &fs->f[fs->worst]) > 0)
 					fs->worst = i;
@@ -304,6 +307,8 @@ void kgr__paths_find(kgr__req *rq, uint32_t c, kgr_path *paths, size_t *n_paths,
 	fs.f = f;
 	fs.n = 0;
 	fs.worst = 0;
+	fs.cap = paths ? MAX_FOUND : 1; /* features need the best path only */
+	fs.min_hops = 99;
 	if (c < g->n_cat_nodes) {
 		lim = g->cat_off[c + 1] - g->cat_off[c];
 		if (lim > CAND_DEGREE_CAP)
@@ -416,10 +421,7 @@ void kgr__paths_find(kgr__req *rq, uint32_t c, kgr_path *paths, size_t *n_paths,
 	if (!paths) {
 		/* features only: the best path, unchecked */
 		st->n_found = total;
-		st->shortest = (int)f[0].hops;
-		for (i = 1; i < n; i++)
-			if ((int)f[i].hops < st->shortest)
-				st->shortest = (int)f[i].hops;
+		st->shortest = (int)fs.min_hops;
 		chosen[0] = 0;
 		goto stats;
 	}
@@ -531,7 +533,7 @@ static const char *phrase_of(const kgr_graph *g, kgr_id p)
 	for (r = 0; r < g->n_rels; r++)
 		if (g->rels[r].pred == p)
 			return g->rels[r].phrase;
-	ph = kgr_store_iri(g->store, KGR_NS "phrase");
+	ph = g->id_phrase;
 	if (ph && (o = kgr_store_object(g->store, p, ph)) &&
 		kgr_term_kind_of(g->store, o) == KGR_TERM_LITERAL)
 		return kgr_term_value(g->store, o, NULL);

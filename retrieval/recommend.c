@@ -17,6 +17,7 @@
 #define QUERY_SOURCES 5
 #define PPR_ALPHA 0.15
 #define PPR_TOP 300
+#define GEN_TOP 300 /* candidates a generator hands on */
 #define COVISIT_USERS 30
 #define COVISIT_WINDOW 10
 #define SEQ_LAST 3
@@ -136,6 +137,50 @@ static double item_pop_feature(const kgr_graph *g, uint32_t node)
 	return g->max_pop ? log1p(g->pop[node]) / log1p(g->max_pop) : 0.0;
 }
 
+/* Propose the `limit` entries of m with the highest positive values (a min-heap of
+ * indices, O(n log limit)): a generator that touches thousands of items hands on its best. */
+static int propose_top(ctx *x, const kgr__map *m, kgr_generator gen, size_t limit)
+{
+	size_t *heap, nh = 0, i, q, t;
+	if (!m->n)
+		return 0;
+	if (!(heap = malloc(limit * sizeof(size_t))))
+		return kgr__error_set(KGR_ENOMEM, "out of memory");
+#define LESS(a, b) (m->vals[a] < m->vals[b] || (m->vals[a] == m->vals[b] && m->keys[a] > m->keys[b]))
+	for (i = 0; i < m->n; i++) {
+		if (m->vals[i] <= 0)
+			continue;
+		if (nh < limit) {
+			heap[nh] = i;
+			for (q = nh++; q > 0 && LESS(heap[q], heap[(q - 1) / 2]); q = (q - 1) / 2) {
+				t = heap[q];
+				heap[q] = heap[(q - 1) / 2];
+				heap[(q - 1) / 2] = t;
+			}
+		} else if (LESS(heap[0], i)) {
+			heap[0] = i;
+			for (q = 0;;) {
+				size_t mm = q, l = 2 * q + 1, r = l + 1;
+				if (l < nh && LESS(heap[l], heap[mm]))
+					mm = l;
+				if (r < nh && LESS(heap[r], heap[mm]))
+					mm = r;
+				if (mm == q)
+					break;
+				t = heap[mm];
+				heap[mm] = heap[q];
+				heap[q] = t;
+				q = mm;
+			}
+		}
+	}
+#undef LESS
+	for (i = 0; i < nh; i++)
+		propose(x, m->keys[heap[i]], gen, m->vals[heap[i]]);
+	free(heap);
+	return 0;
+}
+
 static int gen_ppr(ctx *x)
 {
 	const kgr_graph *g = x->rq.g;
@@ -162,50 +207,12 @@ static int gen_ppr(ctx *x)
 	free(w);
 	if (error < 0)
 		return error;
-	/* the PPR_TOP best items (a min-heap on the score) */
-	{
-		uint32_t *heap = malloc(PPR_TOP * sizeof(uint32_t));
-		size_t nh = 0;
-		if (!heap)
-			return kgr__error_set(KGR_ENOMEM, "out of memory");
-#define LESS(a, b) (P->vals[a] < P->vals[b] || (P->vals[a] == P->vals[b] && P->keys[a] > P->keys[b]))
-		for (i = 0; i < P->n; i++) {
-			uint32_t node = P->keys[i];
-			size_t c, q;
-			if (!(g->flags[node] & KGR__NODE_ITEM) || kgr__map_get(&x->rq.sc->maps[KGR__MAP_SRC], node))
-				continue;
-			if (nh == PPR_TOP) {
-				if (!LESS(heap[0], i))
-					continue;
-				heap[0] = (uint32_t)i;
-				for (q = 0;;) { /* sift down */
-					size_t m = q, l = 2 * q + 1, r = l + 1;
-					if (l < nh && LESS(heap[l], heap[m]))
-						m = l;
-					if (r < nh && LESS(heap[r], heap[m]))
-						m = r;
-					if (m == q)
-						break;
-					c = heap[m];
-					heap[m] = heap[q];
-					heap[q] = (uint32_t)c;
-					q = m;
-				}
-			} else {
-				heap[nh] = (uint32_t)i;
-				for (q = nh++; q > 0 && LESS(heap[q], heap[(q - 1) / 2]); q = (q - 1) / 2) {
-					c = heap[q];
-					heap[q] = heap[(q - 1) / 2];
-					heap[(q - 1) / 2] = (uint32_t)c;
-				}
-			}
-		}
-#undef LESS
-		for (i = 0; i < nh; i++)
-			propose(x, P->keys[heap[i]], KGR_GEN_PPR, P->vals[heap[i]]);
-		free(heap);
-	}
-	return 0;
+	/* the PPR_TOP best items; sources are no candidates of their own walk */
+	for (i = 0; i < P->n; i++)
+		if (!(g->flags[P->keys[i]] & KGR__NODE_ITEM) ||
+			kgr__map_get(&x->rq.sc->maps[KGR__MAP_SRC], P->keys[i]))
+			P->vals[i] = 0;
+	return propose_top(x, P, KGR_GEN_PPR, PPR_TOP);
 }
 
 static void gen_covisit(ctx *x)
@@ -244,8 +251,10 @@ static void gen_covisit(ctx *x)
 	}
 	for (i = 0; i < T->n; i++) {
 		uint32_t c = T->keys[i];
-		propose(x, c, KGR_GEN_COVISIT, T->vals[i] / sqrt((double)(g->pop[c] ? g->pop[c] : 1)));
+		T->vals[i] /= sqrt((double)(g->pop[c] ? g->pop[c] : 1));
 	}
+	if (propose_top(x, T, KGR_GEN_COVISIT, GEN_TOP) < 0)
+		x->oom = 1;
 	kgr__map_reset(T);
 }
 
@@ -287,39 +296,62 @@ static void gen_catalog(ctx *x)
 {
 	const kgr_graph *g = x->rq.g;
 	const kgr__map *M1 = &x->rq.sc->maps[KGR__MAP_M1], *M2 = &x->rq.sc->maps[KGR__MAP_M2];
+	kgr__map *T = &x->rq.sc->maps[KGR__MAP_TMP];
 	const struct kgr__parent *par = x->rq.par;
 	size_t i;
-	for (i = 0; i < M1->n; i++) {
-		uint32_t node = M1->keys[i], k;
-		double s = 0;
-		for (k = (uint32_t)M1->vals[i]; k != KGR__NONE; k = par[k].next)
-			if (par[k].rel != KGR__NONE)
-				s += par[k].score;
-		if (s <= 0)
-			continue;
-		if (g->flags[node] & KGR__NODE_ITEM) {
-			propose(x, node, g->pop[node] ? KGR_GEN_METAPATH : KGR_GEN_NEWITEM, s);
-		} else if (!(g->flags[node] & KGR__NODE_USER) && node < g->n_cat_nodes) {
-			uint32_t taken = 0;
-			/* adjacency is sorted by popularity: the first items are the most popular */
-			for (k = g->cat_off[node]; k < g->cat_off[node + 1] && taken < POP_PER_NODE; k++) {
-				uint32_t y = g->cat[k].nbr;
-				if (!(g->flags[y] & KGR__NODE_ITEM) || !g->pop[y])
-					break;
-				propose(x, y, KGR_GEN_POPULAR, s * item_pop_feature(g, y));
-				taken++;
+	int pass;
+	/* pass 0: items with interactions (metapath); 1: without (new items); 2: popularity */
+	for (pass = 0; pass < 3; pass++) {
+		kgr__map_reset(T);
+		for (i = 0; i < M1->n; i++) {
+			uint32_t node = M1->keys[i], k;
+			double s = 0, *v;
+			for (k = (uint32_t)M1->vals[i]; k != KGR__NONE; k = par[k].next)
+				if (par[k].rel != KGR__NONE)
+					s += par[k].score;
+			if (s <= 0)
+				continue;
+			if (g->flags[node] & KGR__NODE_ITEM) {
+				if (pass == 2 || (pass == 0) != (g->pop[node] > 0))
+					continue;
+				if (!(v = kgr__map_put(T, node)))
+					goto oom;
+				*v += s;
+			} else if (pass == 2 && !(g->flags[node] & (KGR__NODE_USER | KGR__NODE_HUB)) &&
+				node < g->n_cat_nodes) {
+				uint32_t taken = 0;
+				/* adjacency is sorted by popularity: the first items are the most popular */
+				for (k = g->cat_off[node]; k < g->cat_off[node + 1] && taken < POP_PER_NODE; k++) {
+					uint32_t y = g->cat[k].nbr;
+					if (!(g->flags[y] & KGR__NODE_ITEM) || !g->pop[y])
+						break;
+					if (!(v = kgr__map_put(T, y)))
+						goto oom;
+					*v += s * item_pop_feature(g, y);
+					taken++;
+				}
 			}
 		}
+		for (i = 0; pass < 2 && i < M2->n; i++) {
+			uint32_t node = M2->keys[i], k;
+			double s = 0, *v;
+			if (!(g->flags[node] & KGR__NODE_ITEM) || (pass == 0) != (g->pop[node] > 0))
+				continue;
+			for (k = (uint32_t)M2->vals[i]; k != KGR__NONE; k = par[k].next)
+				s += par[k].score;
+			if (!(v = kgr__map_put(T, node)))
+				goto oom;
+			*v += s;
+		}
+		if (propose_top(x, T, pass == 0 ? KGR_GEN_METAPATH : pass == 1 ? KGR_GEN_NEWITEM : KGR_GEN_POPULAR,
+			    GEN_TOP) < 0)
+			goto oom;
 	}
-	for (i = 0; i < M2->n; i++) {
-		uint32_t node = M2->keys[i], k;
-		double s = 0;
-		if (!(g->flags[node] & KGR__NODE_ITEM))
-			continue;
-		for (k = (uint32_t)M2->vals[i]; k != KGR__NONE; k = par[k].next)
-			s += par[k].score;
-		propose(x, node, g->pop[node] ? KGR_GEN_METAPATH : KGR_GEN_NEWITEM, s);
-	}
+	kgr__map_reset(T);
+	return;
+oom:
+	kgr__map_reset(T);
+	x->oom = 1;
 }
 
 static void gen_popular_global(ctx *x, size_t n)
@@ -442,6 +474,57 @@ static const char *generator_rationale(unsigned int gens)
 	if (gens & (1u << KGR_GEN_POPULAR))
 		return "Popular with other customers";
 	return "Related to your history";
+}
+
+/* Move the n best candidates by the first-cut score to the front, in order. A heap of n
+ * indices: O(candidates log n) and no moving of the large records but the n kept. */
+static int select_top(ctx *x, size_t n)
+{
+	size_t *heap, nh = 0, i, q, t;
+	cand *kept;
+	if (n == 0 || x->n == 0)
+		return 0;
+	heap = malloc(n * sizeof(size_t));
+	kept = malloc(n * sizeof(cand));
+	if (!heap || !kept) {
+		free(heap);
+		free(kept);
+		return kgr__error_set(KGR_ENOMEM, "out of memory");
+	}
+#define WORSE(a, b) (cmp_pre(&x->c[a], &x->c[b]) > 0)
+	for (i = 0; i < x->n; i++) {
+		if (nh < n) {
+			heap[nh] = i;
+			for (q = nh++; q > 0 && WORSE(heap[q], heap[(q - 1) / 2]); q = (q - 1) / 2) {
+				t = heap[q];
+				heap[q] = heap[(q - 1) / 2];
+				heap[(q - 1) / 2] = t;
+			}
+		} else if (WORSE(heap[0], i)) {
+			heap[0] = i;
+			for (q = 0;;) {
+				size_t m = q, l = 2 * q + 1, r = l + 1;
+				if (l < nh && WORSE(heap[l], heap[m]))
+					m = l;
+				if (r < nh && WORSE(heap[r], heap[m]))
+					m = r;
+				if (m == q)
+					break;
+				t = heap[m];
+				heap[m] = heap[q];
+				heap[q] = t;
+				q = m;
+			}
+		}
+	}
+#undef WORSE
+	for (i = 0; i < nh; i++)
+		kept[i] = x->c[heap[i]];
+	qsort(kept, nh, sizeof(cand), cmp_pre);
+	memcpy(x->c, kept, nh * sizeof(cand));
+	free(heap);
+	free(kept);
+	return 0;
 }
 
 typedef enum { MODE_RECOMMEND, MODE_SIMILAR } run_mode;
@@ -631,13 +714,13 @@ static int run(kgr_recs **out, const kgr_graph *g, kgr_id user, kgr_id item,
 			c->pre += w->w[KGR_FEAT_ITEMPOP] * c->feat[KGR_FEAT_ITEMPOP];
 		}
 	}
-	if (x.n)
-		qsort(x.c, x.n, sizeof(cand), cmp_pre);
 	n_cand = o->n_candidates < o->k ? o->k : o->n_candidates;
 	if (n_cand > MAX_CANDIDATES)
 		n_cand = MAX_CANDIDATES;
 	if (n_cand > x.n)
 		n_cand = x.n;
+	if ((error = select_top(&x, n_cand)) < 0)
+		goto cleanup;
 	r->n_candidates = n_cand;
 	for (i = 0; i < n_cand; i++) {
 		cand *c = &x.c[i];

@@ -57,10 +57,13 @@ typedef struct {
 	unsigned int timeout_ms;
 	/** Base IRI for relative IRIs in the query, or NULL for https://w3id.org/kgrec/query. */
 	const char *base_iri;
+	/** rasqal joins triple patterns in the order written; kgrec rewrites plain groups of
+	 *  triple patterns most selective first (counted in the store). 1 keeps the order. */
+	int keep_order;
 } kgr_sparql_options;
 
 #define KGR_SPARQL_OPTIONS_VERSION 1
-#define KGR_SPARQL_OPTIONS_INIT { KGR_SPARQL_OPTIONS_VERSION, 0, 0, NULL }
+#define KGR_SPARQL_OPTIONS_INIT { KGR_SPARQL_OPTIONS_VERSION, 0, 0, NULL, 0 }
 
 /** One RDF term of a result. Strings are borrowed from the result. */
 typedef struct {

@@ -534,6 +534,11 @@ START_TEST(explain_paths_and_rationale)
 	check_paths(s, r);
 	ck_assert_str_eq(r->items[0].rationale,
 		"You bought Goalie Gloves; Soccer Boots shares the brand Acme with it");
+	{
+		kgr_path empty;
+		memset(&empty, 0, sizeof(empty));
+		ck_assert_ptr_null(kgr_path_rationale(g, 0, &empty, iri(s, ITEM "boots")));
+	}
 	text = kgr_path_rationale(g, iri(s, USER "alice"), &r->items[0].paths[1], iri(s, ITEM "boots"));
 	ck_assert_str_eq(text, "You bought Goalie Gloves; Soccer Boots shares the category Soccer with it");
 	free(text);
@@ -629,6 +634,10 @@ START_TEST(live_events)
 	r = rec(g, ev.user, 0, 1);
 	ck_assert_ptr_null(find(r, iri(s, ITEM "tballs")));
 	kgr_recs_free(r);
+	ev.user = 0;
+	ck_assert_int_eq(kgr_graph_add_interactions(g, &ev, 1), KGR_EINVALID);
+	ck_assert_ptr_nonnull(strstr(kgr_error_last(), "live event 0: user and item must be set"));
+	ev.user = iri(s, USER "erin");
 	ck_assert_int_eq(kgr_graph_add_interactions(g, &ev, 1), 0);
 	r = rec(g, ev.user, 0, 1);
 	ck_assert_ptr_nonnull(find(r, iri(s, ITEM "tballs")));
@@ -707,6 +716,7 @@ START_TEST(weights_roundtrip_and_errors)
 	fclose(f);
 	ck_assert_int_eq(kgr_weights_load(&back, bad), KGR_EPARSE);
 	ck_assert_int_eq(kgr_weights_save(&w, "/nonexistent/dir/w.json"), KGR_EIO);
+	ck_assert_ptr_nonnull(strstr(kgr_error_last(), "/nonexistent/dir/w.json"));
 	ck_assert_str_eq(kgr_feature_name(KGR_FEAT_HUB), "hub");
 	ck_assert_str_eq(kgr_generator_name(KGR_GEN_SEQUENTIAL), "sequential");
 }
@@ -734,6 +744,7 @@ START_TEST(training_is_deterministic)
 	ck_assert(differs);
 	to.n_candidates = 1;
 	ck_assert_int_eq(kgr_weights_train(&a, s, &to, NULL), KGR_EINVALID);
+	ck_assert_ptr_nonnull(strstr(kgr_error_last(), "candidates 2..1000"));
 	kgr_store_free(s);
 }
 END_TEST

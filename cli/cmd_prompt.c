@@ -1,0 +1,128 @@
+/* kgrec prompt: the prompt the LLM ranker would send for a user, rendered, nothing sent. */
+#include "cli/cli.h"
+#include "cli/llm_flags.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "kgrec/llm.h"
+#include "kgrec/retrieval.h"
+
+static const char usage[] =
+	"usage: kgrec prompt STORE --user USER [options]\n"
+	"Prints the prompt the LLM ranker would send (system and user parts); sends nothing.\n"
+	"  --user USER          IRI, prefixed name or local name\n"
+	"  -k N                 candidates shown (1..100, default 20)\n"
+	"  --query TEXT         free-text wish passed to retrieval\n"
+	"  --at TIME            only history before TIME (epoch seconds)\n"
+	"  --config FILE        relation configuration of the graph view (JSON)\n"
+	"  --tokens             also print the size estimate in tokens (stderr)\n";
+
+static int parse_k(const char *v, size_t *out)
+{
+	char *end;
+	long x;
+	errno = 0;
+	x = strtol(v, &end, 10);
+	if (errno || end == v || *end || x < 1 || x > 100)
+		return kgr_cli_usage("prompt: -k: '%s' is not an integer in 1..100", v);
+	*out = (size_t)x;
+	return 0;
+}
+
+int kgr_cmd_prompt(int argc, char **argv)
+{
+	const char *path = NULL, *user_text = NULL, *config = NULL;
+	kgr_llm_options lo = kgr_llm_options_from_env();
+	kgr_rec_options ro = KGR_REC_OPTIONS_INIT;
+	kgr_graph_options go = KGR_GRAPH_OPTIONS_INIT;
+	kgr_store *store = NULL;
+	kgr_graph *graph = NULL;
+	kgr_recs *recs = NULL;
+	const kgr_interaction *hist;
+	size_t n_hist;
+	char *text = NULL, *end;
+	kgr_id user;
+	int i, rc = 2, tokens = 0, r;
+
+	ro.k = 20;
+	ro.explain = 1;
+	for (i = 1; i < argc; i++) {
+		const char *a = argv[i];
+		int more = i + 1 < argc;
+		if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
+			fputs(usage, stdout);
+			kgr_cli_llm_usage(stdout);
+			return 0;
+		} else if (!strcmp(a, "--user") && more) {
+			user_text = argv[++i];
+		} else if ((!strcmp(a, "-k") || !strcmp(a, "--k")) && more) {
+			if (parse_k(argv[++i], &ro.k))
+				return 2;
+		} else if (!strcmp(a, "--query") && more) {
+			ro.query = argv[++i];
+		} else if (!strcmp(a, "--at") && more) {
+			errno = 0;
+			ro.at = strtoll(argv[++i], &end, 10);
+			if (errno || end == argv[i] || *end)
+				return kgr_cli_usage("prompt: --at: '%s' is not epoch seconds", argv[i]);
+		} else if (!strcmp(a, "--config") && more) {
+			config = argv[++i];
+		} else if (!strcmp(a, "--tokens")) {
+			tokens = 1;
+		} else if ((r = kgr_cli_llm_flag(&lo, argc, argv, &i)) != 0) {
+			if (r == 2)
+				return 2;
+		} else if (a[0] == '-' && a[1]) {
+			return kgr_cli_usage("prompt: unknown option or missing value '%s'", a);
+		} else if (!path) {
+			path = a;
+		} else {
+			return kgr_cli_usage("prompt: unexpected argument '%s'", a);
+		}
+	}
+	if (!path)
+		return kgr_cli_usage("prompt: missing STORE");
+	if (!user_text)
+		return kgr_cli_usage("prompt: missing --user");
+	/* conversational: the request in words is also retrieval's query, and the other way round */
+	if (lo.mode == KGR_LLM_CONVERSATIONAL && !lo.request && ro.query)
+		lo.request = ro.query;
+	if (lo.mode == KGR_LLM_CONVERSATIONAL && !ro.query && lo.request)
+		ro.query = lo.request;
+	rc = 1;
+	if (kgr_store_open(&store, path) < 0) {
+		rc = kgr_cli_fail("prompt");
+		goto done;
+	}
+	if (!(user = kgr_store_resolve(store, user_text))) {
+		rc = kgr_cli_fail("prompt: --user");
+		goto done;
+	}
+	go.config_path = config;
+	if (kgr_graph_new(&graph, store, &go) < 0) {
+		rc = kgr_cli_fail("prompt: graph view");
+		goto done;
+	}
+	if (kgr_recommend(&recs, graph, user, &ro) < 0) {
+		rc = kgr_cli_fail("prompt: candidates");
+		goto done;
+	}
+	hist = kgr_cli_llm_history(store, user, ro.at, &n_hist);
+	if (kgr_llm_render(&text, store, recs, hist, n_hist, &lo) < 0) {
+		rc = kgr_cli_fail("prompt");
+		goto done;
+	}
+	fputs(text, stdout);
+	if (tokens)
+		fprintf(stderr, "kgrec: prompt: about %zu tokens for %zu candidates\n",
+			kgr_llm_token_estimate(text), recs->n);
+	rc = 0;
+done:
+	free(text);
+	kgr_recs_free(recs);
+	kgr_graph_free(graph);
+	kgr_store_free(store);
+	return rc;
+}

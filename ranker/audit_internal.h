@@ -1,0 +1,55 @@
+/* Internal interfaces of the audit trail: reading a log, terms in N-Triples syntax, digests,
+ * findings. Not installed. */
+#ifndef KGREC_RANKER_AUDIT_INTERNAL_H
+#define KGREC_RANKER_AUDIT_INTERNAL_H
+
+#include "kgrec/audit.h"
+
+#include <cjson/cJSON.h>
+
+/* A term of the store in N-Triples syntax, malloc'd ("" for id 0), or NULL on ENOMEM. */
+char *kgr__audit_nt(const kgr_store *store, kgr_id id);
+/* The id of an N-Triples term in @p store, 0 when the store has no such term or the text is
+ * not a term (why is in *why when set: "not a term", "unknown"). */
+kgr_id kgr__audit_term(const kgr_store *store, const char *nt, const char **why);
+/* The readable value of an N-Triples term (IRI, lexical form, label) into buf. */
+const char *kgr__audit_term_text(const char *nt, char *buf, size_t size);
+/* The local name of an IRI term (after the last '#' or '/'), or the literal's text. */
+const char *kgr__audit_term_short(const char *nt, char *buf, size_t size);
+
+/* 32 hex digits of a two-seed 64-bit hash of a JSON section as printed unformatted. */
+void kgr__audit_digest(char out[33], const cJSON *section);
+/* The same over "system\nuser". */
+void kgr__audit_prompt_hash(char out[33], const char *system, const char *user);
+
+/* One line of a log as read. */
+typedef struct {
+	size_t line;      /* 1-based */
+	cJSON *rec;       /* parsed record, or NULL (see error) */
+	int truncated;    /* the last line, cut short (no newline and not JSON) */
+	char error[200];  /* why rec is NULL */
+} kgr__audit_line;
+
+typedef struct {
+	size_t n;
+	kgr__audit_line *lines;
+} kgr__audit_file;
+
+/* Read and parse every non-empty line. KGR_ENOTFOUND, KGR_EIO, KGR_ENOMEM. */
+int kgr__audit_read(kgr__audit_file *out, const char *path);
+void kgr__audit_file_free(kgr__audit_file *f);
+
+/* The string member @p key of @p o, or NULL. */
+const char *kgr__audit_str(const cJSON *o, const char *key);
+/* The number member @p key, or @p dflt. */
+double kgr__audit_num(const cJSON *o, const char *key, double dflt);
+
+/* Append a finding (message printf-style). KGR_ENOMEM. */
+int kgr__audit_find(kgr_audit_result *res, kgr_audit_severity sev, size_t line, const char *id,
+	const char *field, const char *fmt, ...) __attribute__((format(printf, 6, 7)));
+
+/* Checks "v" of a record: 0 when it is this version; otherwise records a finding (a newer
+ * version is refused by name) and returns 1. */
+int kgr__audit_check_version(kgr_audit_result *res, const kgr__audit_line *l, int *error);
+
+#endif

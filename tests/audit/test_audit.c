@@ -1,0 +1,336 @@
+/* The audit trail through its API: terms in N-Triples syntax round-trip, records written by
+ * several threads at once stay whole, verification of an in-process log, and every public
+ * function's failure codes and messages. The CLI end to end is tests/audit/t_audit.sh. */
+#include <check.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "common/testutil.h"
+#include "kgrec/audit.h"
+#include "ranker/audit_internal.h"
+
+static const char terms_ttl[] =
+	"@prefix ex: <http://example.org/> .\n"
+	"@prefix xsd: <http://www.w3.org/2001/XMLSchema#> .\n"
+	"ex:a ex:says \"plain\" , \"caf\\u00e9\"@fr , \"two\\nlines \\\"quoted\\\" back\\\\slash\" ;\n"
+	"     ex:count \"5\"^^xsd:integer ; ex:knows ex:b , <http://example.org/with%20space\\u00e9> .\n"
+	"_:x ex:p ex:a .\n";
+
+START_TEST(terms_roundtrip)
+{
+	kgr_store *s = NULL;
+	size_t i, n;
+	ck_assert_int_eq(kgr_store_new(&s, 0), 0);
+	ck_assert_msg(kgr_store_load_rdf_buffer(s, terms_ttl, strlen(terms_ttl), "turtle", "http://example.org/",
+		"terms.ttl") == 0, "%s", kgr_error_last());
+	ck_assert_int_eq(kgr_store_finalize(s), 0);
+	n = kgr_store_term_count(s);
+	ck_assert_uint_ge(n, 10);
+	for (i = 1; i <= n; i++) {
+		char *nt = kgr__audit_nt(s, (kgr_id)i);
+		ck_assert_ptr_nonnull(nt);
+		ck_assert_msg(kgr__audit_term(s, nt, NULL) == (kgr_id)i, "term %zu %s does not round-trip", i, nt);
+		free(nt);
+	}
+	{
+		const char *why = NULL;
+		ck_assert_uint_eq(kgr__audit_term(s, "<http://example.org/nothing>", &why), 0);
+		ck_assert_str_eq(why, "no such IRI in the store");
+		ck_assert_uint_eq(kgr__audit_term(s, "\"plain\"@de", &why), 0);
+		ck_assert_str_eq(why, "no such literal in the store");
+		ck_assert_uint_eq(kgr__audit_term(s, "plain", &why), 0);
+		ck_assert_str_eq(why, "not an N-Triples term");
+		ck_assert_uint_eq(kgr__audit_term(s, "\"bad \\q escape\"", &why), 0);
+		ck_assert_str_eq(why, "not an N-Triples term");
+	}
+	kgr_store_free(s);
+}
+END_TEST
+
+/* A store, its graph view and alice's list: what recommend --audit-log logs. */
+typedef struct {
+	kgr_store *store;
+	kgr_graph *graph;
+	kgr_recs *recs;
+	kgr_rec_options ro;
+	kgr_id user;
+} fixture;
+
+static void fixture_open(fixture *f)
+{
+	kgr_rec_options ro = KGR_REC_OPTIONS_INIT;
+	memset(f, 0, sizeof(*f));
+	f->store = kgr_test_store("retrieval/interactions.csv", "retrieval/shop.ttl", NULL);
+	ck_assert_int_eq(kgr_graph_new(&f->graph, f->store, NULL), 0);
+	f->user = kgr_store_resolve(f->store, "alice");
+	ck_assert_uint_ne(f->user, 0);
+	f->ro = ro;
+	f->ro.k = 3;
+	f->ro.explain = 1;
+	ck_assert_int_eq(kgr_recommend(&f->recs, f->graph, f->user, &f->ro), 0);
+	ck_assert_uint_eq(f->recs->n, 3);
+}
+
+static void fixture_close(fixture *f)
+{
+	kgr_recs_free(f->recs);
+	kgr_graph_free(f->graph);
+	kgr_store_free(f->store);
+}
+
+static kgr_audit_entry entry_of(fixture *f, const char *id)
+{
+	kgr_audit_entry e = KGR_AUDIT_ENTRY_INIT;
+	e.id = id;
+	e.time = 1790000000;
+	e.user = f->user;
+	e.rec = &f->ro;
+	e.candidates = f->recs;
+	e.final = f->recs;
+	return e;
+}
+
+START_TEST(write_and_verify)
+{
+	fixture f;
+	kgr_audit_log *log = NULL;
+	kgr_audit_result *r = NULL;
+	kgr_audit_entry e;
+	char id[65];
+	const char *path = kgr_test_tmp("one.log");
+	char *text;
+
+	fixture_open(&f);
+	remove(path);
+	ck_assert_int_eq(kgr_audit_open(&log, path, NULL), 0);
+	e = entry_of(&f, NULL);
+	ck_assert_msg(kgr_audit_write(log, f.store, &e, id) == 0, "%s", kgr_error_last());
+	ck_assert_uint_eq(strlen(id), 32);
+	kgr_audit_close(log);
+	text = kgr_test_slurp(path, NULL);
+	ck_assert_ptr_nonnull(text);
+	ck_assert_msg(!strncmp(text, "{\"v\":1,\"id\":\"", 13), "record starts with its version: %.40s", text);
+	ck_assert_ptr_nonnull(strstr(text, id));
+	ck_assert_ptr_nonnull(strstr(text, "\"time\":\"2026-09-21T"));
+	ck_assert_int_eq(text[strlen(text) - 1], '\n');
+	ck_assert_ptr_null(strchr(text, '\n') + 1 == text + strlen(text) ? NULL : strchr(text, '\n') + 1);
+	free(text);
+
+	ck_assert_int_eq(kgr_audit_verify(&r, path, f.store), 0);
+	ck_assert_uint_eq(r->records, 1);
+	ck_assert_uint_eq(r->passed, 1);
+	ck_assert_uint_eq(r->failed, 0);
+	ck_assert_uint_gt(r->edges_checked, 3);
+	ck_assert_uint_eq(r->edges_missing, 0);
+	ck_assert_uint_eq(r->items_checked, 3);
+	kgr_audit_result_free(r);
+
+	ck_assert_int_eq(kgr_audit_replay(&r, path, id, f.store), 0);
+	ck_assert_uint_eq(r->records, 1);
+	ck_assert_uint_eq(r->passed, 1);
+	kgr_audit_result_free(r);
+	fixture_close(&f);
+}
+END_TEST
+
+typedef struct {
+	fixture *f;
+	kgr_audit_log *log;
+	int n, failures;
+} writer;
+
+static void *write_many(void *arg)
+{
+	writer *w = arg;
+	int i;
+	for (i = 0; i < w->n; i++) {
+		kgr_audit_entry e = entry_of(w->f, NULL);
+		if (kgr_audit_write(w->log, w->f->store, &e, NULL) != 0)
+			w->failures++;
+	}
+	return NULL;
+}
+
+START_TEST(concurrent_writers_never_interleave)
+{
+	fixture f;
+	kgr_audit_log *a = NULL, *b = NULL;
+	kgr_audit_result *r = NULL;
+	pthread_t th[4];
+	writer w[4];
+	const char *path = kgr_test_tmp("many.log");
+	int i;
+
+	fixture_open(&f);
+	remove(path);
+	/* two descriptors on one file, as two processes would have */
+	ck_assert_int_eq(kgr_audit_open(&a, path, NULL), 0);
+	ck_assert_int_eq(kgr_audit_open(&b, path, NULL), 0);
+	for (i = 0; i < 4; i++) {
+		w[i].f = &f;
+		w[i].log = i % 2 ? a : b;
+		w[i].n = 25;
+		w[i].failures = 0;
+		ck_assert_int_eq(pthread_create(&th[i], NULL, write_many, &w[i]), 0);
+	}
+	for (i = 0; i < 4; i++) {
+		pthread_join(th[i], NULL);
+		ck_assert_int_eq(w[i].failures, 0);
+	}
+	kgr_audit_close(a);
+	kgr_audit_close(b);
+	ck_assert_int_eq(kgr_audit_verify(&r, path, f.store), 0);
+	ck_assert_uint_eq(r->lines, 100);
+	ck_assert_uint_eq(r->records, 100);
+	ck_assert_uint_eq(r->passed, 100);
+	ck_assert_uint_eq(r->truncated, 0);
+	kgr_audit_result_free(r);
+	fixture_close(&f);
+}
+END_TEST
+
+START_TEST(failures_name_what_and_where)
+{
+	fixture f;
+	kgr_audit_log *log = NULL;
+	kgr_audit_result *r = NULL;
+	kgr_audit_options bad = KGR_AUDIT_OPTIONS_INIT;
+	kgr_audit_entry e;
+	const char *path = kgr_test_tmp("fail.log");
+	FILE *out;
+
+	fixture_open(&f);
+	ck_assert_int_eq(kgr_audit_open(&log, "/nonexistent-dir/a.log", NULL), KGR_EIO);
+	ck_assert_ptr_null(log);
+	ck_assert_msg(strstr(kgr_error_last(), "/nonexistent-dir/a.log") != NULL, "%s", kgr_error_last());
+	bad.version = 99;
+	ck_assert_int_eq(kgr_audit_open(&log, path, &bad), KGR_EINVALID);
+	ck_assert_str_eq(kgr_error_last(), "audit options: version 99, expected 1");
+
+	ck_assert_int_eq(kgr_audit_open(&log, path, NULL), 0);
+	e = entry_of(&f, NULL);
+	e.candidates = NULL;
+	ck_assert_int_eq(kgr_audit_write(log, f.store, &e, NULL), KGR_EINVALID);
+	ck_assert_str_eq(kgr_error_last(),
+		"audit entry: version, options, candidates and final list are required");
+	e = entry_of(&f, "0123456789012345678901234567890123456789012345678901234567890123456789");
+	ck_assert_int_eq(kgr_audit_write(log, f.store, &e, NULL), KGR_EINVALID);
+	ck_assert_str_eq(kgr_error_last(), "audit entry: id longer than 64 bytes");
+	e = entry_of(&f, "ok-1");
+	ck_assert_int_eq(kgr_audit_write(log, f.store, &e, NULL), 0);
+	kgr_audit_close(log);
+	kgr_audit_close(NULL);
+
+	ck_assert_int_eq(kgr_audit_verify(&r, kgr_test_tmp("none.log"), f.store), KGR_ENOTFOUND);
+	ck_assert_ptr_null(r);
+	ck_assert_msg(strstr(kgr_error_last(), "none.log: no such file") != NULL, "%s", kgr_error_last());
+	ck_assert_int_eq(kgr_audit_replay(&r, path, "nosuch", f.store), KGR_ENOTFOUND);
+	ck_assert_msg(strstr(kgr_error_last(), "no record with id 'nosuch'") != NULL, "%s", kgr_error_last());
+	ck_assert_int_eq(kgr_audit_replay(&r, kgr_test_tmp("none.log"), NULL, f.store), KGR_ENOTFOUND);
+
+	out = tmpfile();
+	ck_assert_int_eq(kgr_audit_export(path, out, "rdfxml"), KGR_EINVALID);
+	ck_assert_str_eq(kgr_error_last(), "unknown audit export format 'rdfxml' (turtle, ntriples)");
+	ck_assert_int_eq(kgr_audit_export(kgr_test_tmp("none.log"), out, "turtle"), KGR_ENOTFOUND);
+	ck_assert_int_eq(kgr_audit_export(path, out, "ntriples"), 0);
+	ck_assert_int_gt(ftell(out), 1000);
+	fclose(out);
+
+	ck_assert_int_eq(kgr_audit_report_html(path, "/nonexistent-dir/r.html", NULL), KGR_EIO);
+	ck_assert_msg(strstr(kgr_error_last(), "/nonexistent-dir/r.html") != NULL, "%s", kgr_error_last());
+	ck_assert_int_eq(kgr_audit_report_html(kgr_test_tmp("none.log"), kgr_test_tmp("r.html"), NULL),
+		KGR_ENOTFOUND);
+	kgr_audit_result_free(NULL);
+	fixture_close(&f);
+}
+END_TEST
+
+START_TEST(garbage_and_cut_lines)
+{
+	fixture f;
+	kgr_audit_log *log = NULL;
+	kgr_audit_result *r = NULL;
+	kgr_audit_entry e;
+	const char *path = kgr_test_tmp("garbage.log");
+	FILE *fp;
+
+	fixture_open(&f);
+	remove(path);
+	fp = fopen(path, "w");
+	ck_assert_ptr_nonnull(fp);
+	fputs("not json at all\n{\"v\":1,\"id\":\"cut", fp); /* a line of garbage, then a cut record */
+	fclose(fp);
+	ck_assert_int_eq(kgr_audit_open(&log, path, NULL), 0); /* ends the cut line */
+	e = entry_of(&f, "after");
+	ck_assert_int_eq(kgr_audit_write(log, f.store, &e, NULL), 0);
+	kgr_audit_close(log);
+	ck_assert_int_eq(kgr_audit_verify(&r, path, f.store), 0);
+	ck_assert_uint_eq(r->lines, 3);
+	ck_assert_uint_eq(r->records, 1);
+	ck_assert_uint_eq(r->passed, 1);
+	ck_assert_uint_eq(r->truncated, 1);
+	ck_assert_uint_eq(r->failed, 1); /* the garbage line */
+	ck_assert_uint_eq(r->n_findings, 2);
+	ck_assert_uint_eq(r->findings[0].line, 1);
+	ck_assert_msg(strstr(r->findings[0].message, "not a JSON object") != NULL, "%s", r->findings[0].message);
+	ck_assert_uint_eq(r->findings[1].line, 2);
+	ck_assert_msg(strstr(r->findings[1].message, "truncated record") != NULL, "%s", r->findings[1].message);
+	kgr_audit_result_free(r);
+	fixture_close(&f);
+}
+END_TEST
+
+START_TEST(llm_rank_traced_failures)
+{
+	fixture f;
+	kgr_llm_options o = KGR_LLM_OPTIONS_INIT;
+	kgr_llm_result *res = NULL;
+	kgr_llm_trace *trace = NULL;
+
+	fixture_open(&f);
+	o.alpha = 2.0;
+	ck_assert_int_eq(kgr_llm_rank_traced(&res, &trace, f.store, f.recs, NULL, 0, &o), KGR_EINVALID);
+	ck_assert_str_eq(kgr_error_last(), "LLM options: alpha 2 is outside 0..1");
+	ck_assert_ptr_null(res);
+	ck_assert_ptr_null(trace);
+	/* no server configured: the graph order, a note, and a trace with no exchange */
+	o.alpha = 0.5;
+	ck_assert_int_eq(kgr_llm_rank_traced(&res, &trace, f.store, f.recs, NULL, 0, &o), 0);
+	ck_assert_int_eq(res->fallback, 1);
+	ck_assert_ptr_nonnull(trace);
+	ck_assert_uint_eq(trace->n, 0);
+	kgr_llm_trace_free(trace);
+	kgr_llm_trace_free(NULL);
+	kgr_llm_result_free(res);
+	fixture_close(&f);
+}
+END_TEST
+
+static Suite *audit_suite(void)
+{
+	Suite *s = suite_create("audit");
+	TCase *tc = tcase_create("audit");
+	tcase_set_timeout(tc, 120);
+	tcase_add_test(tc, terms_roundtrip);
+	tcase_add_test(tc, write_and_verify);
+	tcase_add_test(tc, concurrent_writers_never_interleave);
+	tcase_add_test(tc, failures_name_what_and_where);
+	tcase_add_test(tc, garbage_and_cut_lines);
+	tcase_add_test(tc, llm_rank_traced_failures);
+	suite_add_tcase(s, tc);
+	return s;
+}
+
+int main(void)
+{
+	SRunner *sr = srunner_create(audit_suite());
+	int failed;
+	kgr_init();
+	srunner_run_all(sr, CK_NORMAL);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}

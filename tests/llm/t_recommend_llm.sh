@@ -1,0 +1,78 @@
+#!/bin/bash
+# kgrec recommend --llm against the scripted chat-completions server: text and JSON output,
+# the cache, a failing model (graph order kept, exit 0), bad flags.
+set -u
+KGREC=$1
+D=$KGR_TEST_DATA/llm
+T=$(mktemp -d)
+SRV=
+trap '[ -n "$SRV" ] && kill $SRV 2>/dev/null; rm -rf "$T"' EXIT
+fails=0
+pass=0
+check() { # name, condition result
+	if [ "$2" -eq 0 ]; then pass=$((pass + 1)); else echo "FAIL: $1"; fails=$((fails + 1)); fi
+}
+
+python3 "$KGR_SOURCE_DIR/tests/llm/fake_openai.py" > "$T/port" &
+SRV=$!
+for _ in $(seq 50); do [ -s "$T/port" ] && break; sleep 0.1; done
+URL="http://127.0.0.1:$(head -1 "$T/port")/v1"
+unset KGREC_LLM_URL KGREC_LLM_MODEL KGREC_LLM_API_KEY OPENAI_API_KEY OPENAI_BASE_URL
+export KGREC_LLM_CACHE="$T/cache"
+export no_proxy=127.0.0.1,localhost NO_PROXY=127.0.0.1,localhost
+
+"$KGREC" load -q "$D/shop.ttl" --interactions "$D/shop_events.csv" -o "$T/s.snap"
+check "load the shop" $?
+
+"$KGREC" recommend "$T/s.snap" --user u1 -k 2 --llm --llm-url "$URL" --llm-model good/cli \
+	--alpha 1 > "$T/out.txt" 2> "$T/err.txt"
+check "recommend --llm runs ($(cat "$T/err.txt"))" $?
+# the scripted model orders by label: Baseball Cap, Shin Guards, Soccer Jersey
+grep -q '^ 1\. Baseball Cap ' "$T/out.txt"; check "LLM order first ($(head -1 "$T/out.txt"))" $?
+grep -q '^ 2\. Shin Guards ' "$T/out.txt"; check "LLM order second" $?
+[ "$(grep -c '^ *[0-9]*\. ' "$T/out.txt")" = 2 ]; check "k items" $?
+grep -q 'Baseball Cap fits the history \[grounded\]' "$T/out.txt"; check "grounded rationale" $?
+grep -q '^      cites ' "$T/out.txt"; check "cited facts" $?
+grep -q '^# llm: 1 call(s), 0 cached' "$T/out.txt"; check "accounting" $?
+
+"$KGREC" recommend "$T/s.snap" --user u1 -k 2 --llm --llm-url "$URL" --llm-model good/cli \
+	--alpha 1 --format json > "$T/out.json" 2> "$T/err.txt"
+check "--format json runs" $?
+python3 - "$T/out.json" <<'PY'
+import json, sys
+d = json.load(open(sys.argv[1]))
+assert d["fallback"] is False
+assert [i["label"] for i in d["items"]] == ["Baseball Cap", "Shin Guards"], d["items"]
+it = d["items"][0]
+assert it["llm_valid"] and it["grounded"] and it["cited"][0]["p"] == "https://w3id.org/kgrec/ns#purchase", it
+assert d["accounting"]["cache_hits"] == 1, d["accounting"]   # same prompt as the text run
+assert abs(it["score"] - it["llm_score"]) < 1e-9
+PY
+check "JSON output: order, parts, citations, cache hit" $?
+
+"$KGREC" recommend "$T/s.snap" --user u1 -k 2 --llm --llm-url "$URL" --llm-model good/cli \
+	--alpha 1 --no-cache > "$T/out.txt"
+grep -q '^# llm: 1 call(s), 0 cached' "$T/out.txt"; check "--no-cache sends again" $?
+
+"$KGREC" recommend "$T/s.snap" --user u1 -k 3 --llm --llm-url "$URL" --llm-model malformed/cli \
+	--retries 0 > "$T/out.txt" 2> "$T/err.txt"
+check "a failing LLM is not an error" $?
+grep -q '^# note: no usable LLM ranking (.*); graph order kept$' "$T/out.txt"; check "fallback note" $?
+grep -q 'from graph order' "$T/out.txt"; check "items marked as graph order" $?
+
+"$KGREC" recommend "$T/s.snap" --user u1 -k 2 --llm --llm-url "$URL" --llm-model good/conv \
+	--mode conversational --request "something for the goalkeeper" > "$T/out.txt" 2> "$T/err.txt"
+check "conversational runs ($(cat "$T/err.txt"))" $?
+grep -q '^# llm: 1 call(s)' "$T/out.txt"; check "conversational asks once" $?
+"$KGREC" recommend "$T/s.snap" --user u1 --llm --llm-url "$URL" --llm-model good/conv \
+	--mode conversational 2> "$T/err.txt"
+[ $? -eq 1 ] && grep -q "conversational mode needs a request" "$T/err.txt"
+check "conversational without a request ($(cat "$T/err.txt"))" $?
+
+"$KGREC" recommend "$T/s.snap" --user u1 --llm --mode sideways 2> "$T/err.txt"
+[ $? -eq 2 ] && grep -q "unknown LLM mode 'sideways'" "$T/err.txt"; check "bad --mode" $?
+"$KGREC" recommend "$T/s.snap" --user u1 --llm --timeout 2> "$T/err.txt"
+[ $? -eq 2 ] && grep -q -- "--timeout needs a value" "$T/err.txt"; check "missing value" $?
+
+echo "t_recommend_llm: $pass passed, $fails failed"
+[ $fails -eq 0 ]
