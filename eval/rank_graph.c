@@ -3,6 +3,7 @@
 #include "eval/internal.h"
 
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -10,7 +11,27 @@ typedef struct {
 	kgr_graph *graph;
 	size_t candidates;
 	int require_path;
+	kgr_weights weights;
 } graph_state;
+
+/* Parameters: "candidates" and one "w_<feature>" per ranker weight (kgr_feature_name()),
+ * starting from kgr_weights_default(). */
+static const char *const graph_params[] = { "candidates", "w_ppr", "w_covisit", "w_metapath",
+	"w_sequential", "w_popular", "w_newitem", "w_query", "w_paths", "w_shortest", "w_recency",
+	"w_itempop", "w_hub", NULL };
+
+static int read_weights(kgr_weights *w, const char *params)
+{
+	int f;
+	kgr_weights_default(w);
+	for (f = 0; f < KGR_FEAT__COUNT; f++) {
+		char name[32];
+		snprintf(name, sizeof(name), "w_%s", kgr_feature_name((kgr_feature)f));
+		if (kgr__eval_param(params, name, w->w[f], &w->w[f]) < 0)
+			return kgr_error_last_code();
+	}
+	return 0;
+}
 
 static int fit_common(void **out, const kgr__eval_ctx *ctx, const kgr_interaction *ev, size_t n,
 	const char *params, int no_catalog, int require_path)
@@ -26,6 +47,10 @@ static int fit_common(void **out, const kgr__eval_ctx *ctx, const kgr_interactio
 	s = calloc(1, sizeof(*s));
 	if (!s)
 		return kgr__error_set(KGR_ENOMEM, "eval: out of memory");
+	if ((error = read_weights(&s->weights, params)) < 0) {
+		free(s);
+		return error;
+	}
 	/* The training split overrides the store's interactions: nothing held out is in it. */
 	go.interactions = ev;
 	go.n_interactions = n;
@@ -85,6 +110,7 @@ static int graph_score(void *state, const kgr__eval_ctx *ctx, const kgr__eval_qu
 	ro.exclude = q->exclude;
 	ro.n_exclude = q->n_exclude;
 	ro.require_path = s->require_path;
+	ro.weights = &s->weights;
 	error = kgr_recommend(&recs, s->graph, q->user, &ro);
 	if (error < 0)
 		return error;
@@ -114,16 +140,30 @@ static void graph_free(void *state)
 	free(s);
 }
 
-static const char *const graph_params[] = { "candidates", NULL };
+/* Weight sets tried on the validation events: the library's defaults; the first defaults of
+ * the graph ranker; more weight on what the user did last (sequential, recency); more on
+ * co-interaction; more on the catalog (meta-paths, paths). */
+static const char *const graph_grid[] = {
+	"candidates=200",
+	"candidates=200,w_ppr=1,w_covisit=1,w_metapath=0.8,w_sequential=0.8,w_popular=0.3,"
+	"w_newitem=0.3,w_paths=0.2,w_shortest=0.3,w_recency=0.3,w_itempop=0.2,w_hub=-0.5",
+	"candidates=200,w_sequential=1.5,w_recency=0.8",
+	"candidates=200,w_covisit=1.5,w_ppr=0.5",
+	"candidates=200,w_metapath=1.5,w_paths=0.6",
+};
+#define GRAPH_GRID (sizeof(graph_grid) / sizeof(graph_grid[0]))
 
 const kgr__ranker kgr__ranker_graph = {
-	"graph", 1, "candidates=200", NULL, 0, graph_params, fit_graph, graph_score, graph_free
+	"graph", 1, "candidates=200", graph_grid, GRAPH_GRID, graph_params, fit_graph, graph_score,
+	graph_free
 };
 const kgr__ranker kgr__ranker_graph_nokg = {
-	"graph-nokg", 1, "candidates=200", NULL, 0, graph_params, fit_nokg, graph_score, graph_free
+	"graph-nokg", 1, "candidates=200", graph_grid, GRAPH_GRID, graph_params, fit_nokg,
+	graph_score, graph_free
 };
 const kgr__ranker kgr__ranker_graph_open = {
-	"graph-open", 1, "candidates=200", NULL, 0, graph_params, fit_open, graph_score, graph_free
+	"graph-open", 1, "candidates=200", graph_grid, GRAPH_GRID, graph_params, fit_open,
+	graph_score, graph_free
 };
 
 static int llm_fit(void **out, const kgr__eval_ctx *ctx, const kgr_interaction *ev,
