@@ -24,6 +24,8 @@ static const char usage[] =
 	"  --action IRI        only interactions with this action\n"
 	"  --temporal-test F   temporal: share of events before the test cut (default 0.8)\n"
 	"  --temporal-valid F  temporal: share before the validation cut (default test - 0.1)\n"
+	"  --llm-url URL       llm: OpenAI-compatible endpoint (default KGREC_LLM_URL)\n"
+	"  --llm-model NAME    llm: model (default KGREC_LLM_MODEL)\n"
 	"  --graph-config FILE relation configuration for the graph rankers (JSON)\n"
 	"  --hub-degree N      hub: a node linked to more than N items (default max(100, 2% of items))\n"
 	"  --out FILE          write the result as JSON\n"
@@ -128,6 +130,12 @@ static void print_result(const kgr_eval_result *r)
 	for (i = 0; r->explain.measured && i < r->explain.n_top_patterns; i++)
 		printf("  pattern %5.1f%%  %s\n", 100.0 * r->explain.top_pattern_share[i],
 			r->explain.top_patterns[i]);
+	if (r->llm.measured)
+		printf("llm: %zu lists, %zu in graph order (fallback), validity %.4f, grounded rationales "
+			"%.4f of %zu, %zu calls (%zu cached, %zu failed, %zu invalid replies), tokens %ld + %ld\n",
+			r->llm.users, r->llm.fallbacks, r->llm.validity, r->llm.grounding, r->llm.rationales,
+			r->llm.calls, r->llm.cache_hits, r->llm.failures, r->llm.replies_invalid,
+			r->llm.prompt_tokens, r->llm.completion_tokens);
 	printf("time %.1f s (CPU %.1f s), peak memory %.1f MB\n", r->seconds, r->cpu_seconds,
 		(double)r->peak_rss_kb / 1024.0);
 }
@@ -193,6 +201,10 @@ int kgr_cmd_eval(int argc, char **argv)
 			o.seed = s;
 		} else if (!strcmp(a, "--params")) {
 			o.params = v;
+		} else if (!strcmp(a, "--llm-url")) {
+			o.llm_url = v;
+		} else if (!strcmp(a, "--llm-model")) {
+			o.llm_model = v;
 		} else if (!strcmp(a, "--graph-config")) {
 			o.graph_config = v;
 		} else if (!strcmp(a, "--action")) {

@@ -302,7 +302,7 @@ static int explain_user(harness *h, kgr_eval_explain *ex, const kgr_recs *recs,
 /* One phase: fit on `fit`, rank every evaluated user's held-out items. */
 static int run_phase(harness *h, const kgr__ranker *r, const char *params, const char *phase,
 	const kgr_interaction *fit, size_t n_fit, const kgr_interaction *held, size_t n_held,
-	int explain, kgr_eval_metrics *m, kgr_eval_explain *ex)
+	int explain, kgr_eval_metrics *m, kgr_eval_explain *ex, kgr_eval_result *report)
 {
 	const kgr_eval_options *o = h->opts;
 	kgr__eval_ctx *ctx = &h->ctx;
@@ -330,7 +330,7 @@ static int run_phase(harness *h, const kgr__ranker *r, const char *params, const
 	ctx->explain = explain;
 	error = r->fit(&state, ctx, fit, items, n_fit, params);
 	if (error < 0) {
-		kgr__error_prefix("eval: %s: fit (%s phase)", r->name, phase);
+		kgr__error_prefix("%s: fit (%s phase)", r->name, phase);
 		goto cleanup;
 	}
 	memset(h->covered, 0, ctx->n_items);
@@ -396,7 +396,7 @@ static int run_phase(harness *h, const kgr__ranker *r, const char *params, const
 		q.seed = useed;
 		error = r->score(state, ctx, &q, h->scores, explain && r->explains ? &recs : NULL);
 		if (error < 0) {
-			kgr__error_prefix("eval: %s: user %s", r->name, kgr_term_value(ctx->store, user, NULL));
+			kgr__error_prefix("%s: user %s", r->name, kgr_term_value(ctx->store, user, NULL));
 			goto cleanup;
 		}
 		/* -inf means "not recommended": those items never enter the list */
@@ -481,6 +481,8 @@ next_user:
 		}
 	}
 	m->seconds = now() - t0;
+	if (report && state && r->report)
+		r->report(state, report);
 cleanup:
 	if (state && r->free)
 		r->free(state);
@@ -888,7 +890,7 @@ int kgr_eval_run(kgr_eval_result **out, const kgr_store *store, const kgr_eval_o
 		kgr_eval_metrics m;
 		for (j = 0; j < r->n_grid; j++) {
 			error = run_phase(&h, r, r->grid[j], "valid", split->train, split->n_train,
-				split->valid, split->n_valid, 0, &m, NULL);
+				split->valid, split->n_valid, 0, &m, NULL, NULL);
 			if (error < 0)
 				goto cleanup;
 			total += m.seconds;
@@ -903,14 +905,14 @@ int kgr_eval_run(kgr_eval_result **out, const kgr_store *store, const kgr_eval_o
 	} else {
 		snprintf(best_params, sizeof(best_params), "%s", opts->params ? opts->params : r->defaults);
 		error = run_phase(&h, r, best_params, "valid", split->train, split->n_train, split->valid,
-			split->n_valid, 0, &res->valid, NULL);
+			split->n_valid, 0, &res->valid, NULL, NULL);
 		if (error < 0)
 			goto cleanup;
 	}
 
 	/* test phase: fit on training + validation events, rank the test events */
 	error = run_phase(&h, r, best_params, "test", fit_test, split->n_train + split->n_valid,
-		split->test, split->n_test, r->explains, &res->test, &res->explain);
+		split->test, split->n_test, r->explains, &res->test, &res->explain, res);
 	if (error < 0)
 		goto cleanup;
 

@@ -55,6 +55,8 @@ typedef struct {
 	int (*score)(void *state, const kgr__eval_ctx *ctx, const kgr__eval_query *q,
 		double *scores, kgr_recs **recs);
 	void (*free)(void *state);
+	/* Optional: adds what the ranker counted during the test phase to the result. */
+	void (*report)(void *state, kgr_eval_result *res);
 } kgr__ranker;
 
 /** Free a list a ranker handed back (kgr_recs_free() when graph retrieval is linked). */

@@ -155,30 +155,14 @@ static const char *const graph_grid[] = {
 
 const kgr__ranker kgr__ranker_graph = {
 	"graph", 1, "candidates=200", graph_grid, GRAPH_GRID, graph_params, fit_graph, graph_score,
-	graph_free
+	graph_free, NULL
 };
 const kgr__ranker kgr__ranker_graph_nokg = {
 	"graph-nokg", 1, "candidates=200", graph_grid, GRAPH_GRID, graph_params, fit_nokg,
-	graph_score, graph_free
+	graph_score, graph_free, NULL
 };
 const kgr__ranker kgr__ranker_graph_open = {
 	"graph-open", 1, "candidates=200", graph_grid, GRAPH_GRID, graph_params, fit_open,
-	graph_score, graph_free
+	graph_score, graph_free, NULL
 };
 
-static int llm_fit(void **out, const kgr__eval_ctx *ctx, const kgr_interaction *ev,
-	const uint32_t *items, size_t n, const char *params)
-{
-	(void)out;
-	(void)ctx;
-	(void)ev;
-	(void)items;
-	(void)n;
-	(void)params;
-	return kgr__error_set(KGR_EUNSUPPORTED,
-		"eval: the llm ranker needs the LLM ranking module, which this build lacks");
-}
-
-const kgr__ranker kgr__ranker_llm = {
-	"llm", 1, "", NULL, 0, NULL, llm_fit, NULL, NULL
-};

@@ -94,6 +94,20 @@ int kgr_eval_result_json(char **out, const kgr_eval_result *r)
 			}
 		}
 	}
+	if (ok && r->llm.measured) {
+		cJSON *l = cJSON_AddObjectToObject(root, "llm");
+		ok = l && cJSON_AddNumberToObject(l, "users", (double)r->llm.users) &&
+			cJSON_AddNumberToObject(l, "fallbacks", (double)r->llm.fallbacks) &&
+			cJSON_AddNumberToObject(l, "calls", (double)r->llm.calls) &&
+			cJSON_AddNumberToObject(l, "cache_hits", (double)r->llm.cache_hits) &&
+			cJSON_AddNumberToObject(l, "failures", (double)r->llm.failures) &&
+			cJSON_AddNumberToObject(l, "replies_invalid", (double)r->llm.replies_invalid) &&
+			cJSON_AddNumberToObject(l, "prompt_tokens", (double)r->llm.prompt_tokens) &&
+			cJSON_AddNumberToObject(l, "completion_tokens", (double)r->llm.completion_tokens) &&
+			cJSON_AddNumberToObject(l, "validity", r->llm.validity) &&
+			cJSON_AddNumberToObject(l, "rationales", (double)r->llm.rationales) &&
+			cJSON_AddNumberToObject(l, "grounding", r->llm.grounding);
+	}
 	ok = ok && cJSON_AddNumberToObject(root, "seconds", r->seconds);
 	ok = ok && cJSON_AddNumberToObject(root, "cpu_seconds", r->cpu_seconds);
 	ok = ok && cJSON_AddNumberToObject(root, "peak_rss_mb", (double)r->peak_rss_kb / 1024.0);

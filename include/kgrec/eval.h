@@ -115,11 +115,16 @@ typedef struct {
 	/** Graph rankers: the per-store relation configuration (JSON, see kgr_graph_options),
 	 *  e.g. to switch a relation off; NULL: the ontology's annotations. */
 	const char *graph_config;
+	/** LLM ranker: the OpenAI-compatible endpoint and model; NULL: KGREC_LLM_URL /
+	 *  KGREC_LLM_MODEL from the environment (see kgr_llm_options_from_env()). The other LLM
+	 *  settings (key, cache, ...) come from the environment too. */
+	const char *llm_url;
+	const char *llm_model;
 } kgr_eval_options;
 
 #define KGR_EVAL_OPTIONS_VERSION 1
 #define KGR_EVAL_OPTIONS_INIT { KGR_EVAL_OPTIONS_VERSION, KGR_EVAL_LOO, "pop", NULL, 0, 0, 42, \
-	NULL, 0, 0, 0, 0, NULL, 0, 0, NULL, NULL, NULL, NULL, NULL }
+	NULL, 0, 0, 0, 0, NULL, 0, 0, NULL, NULL, NULL, NULL, NULL, NULL, NULL }
 
 /** A split of interactions. Each array is sorted by (user, time, item). */
 typedef struct {
@@ -182,6 +187,18 @@ typedef struct {
 	double top_pattern_share[KGR_EVAL_TOP_PATTERNS];
 } kgr_eval_explain;
 
+/** LLM ranker accounting over the test phase. */
+typedef struct {
+	int measured;              /**< 0 unless the ranker is the LLM ranker */
+	size_t users;              /**< lists re-ranked */
+	size_t fallbacks;          /**< lists left in graph order (no usable answer) */
+	size_t calls, cache_hits, failures, replies_invalid;
+	long prompt_tokens, completion_tokens; /**< as the server reported them */
+	double validity;           /**< mean share of items whose LLM placement was valid */
+	size_t rationales;         /**< items with a rationale */
+	double grounding;          /**< share of those rationales whose citations survived */
+} kgr_eval_llm;
+
 /** Result of kgr_eval_run(). */
 typedef struct {
 	char ranker[32];
@@ -198,6 +215,7 @@ typedef struct {
 	kgr_eval_metrics valid;    /**< validation phase (with the chosen parameters) */
 	kgr_eval_metrics test;     /**< the reported figures */
 	kgr_eval_explain explain;
+	kgr_eval_llm llm;
 	double seconds;            /**< whole run, wall clock */
 	double cpu_seconds;        /**< whole run, CPU time of the process (user + system) */
 	long peak_rss_kb;          /**< peak resident memory of the process */
