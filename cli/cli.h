@@ -28,5 +28,6 @@ KGR_CLI_DECLARE(prompt);
 KGR_CLI_DECLARE(audit);
 KGR_CLI_DECLARE(serve);
 KGR_CLI_DECLARE(compact);
+KGR_CLI_DECLARE(eval);
 
 #endif

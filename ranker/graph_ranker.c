@@ -14,16 +14,16 @@ void kgr_weights_default(kgr_weights *out)
 {
 	memset(out, 0, sizeof(*out));
 	out->w[KGR_FEAT_PPR] = 1.0;
-	out->w[KGR_FEAT_COVISIT] = 0.8;
+	out->w[KGR_FEAT_COVISIT] = 1.0;
 	out->w[KGR_FEAT_METAPATH] = 0.8;
-	out->w[KGR_FEAT_SEQUENTIAL] = 1.0;
-	out->w[KGR_FEAT_POPULAR] = 0.5;
+	out->w[KGR_FEAT_SEQUENTIAL] = 0.8;
+	out->w[KGR_FEAT_POPULAR] = 0.3;
 	out->w[KGR_FEAT_NEWITEM] = 0.3;
 	out->w[KGR_FEAT_QUERY] = 1.5;
-	out->w[KGR_FEAT_PATHS] = 0.3;
+	out->w[KGR_FEAT_PATHS] = 0.2;
 	out->w[KGR_FEAT_SHORTEST] = 0.3;
-	out->w[KGR_FEAT_RECENCY] = 0.5;
-	out->w[KGR_FEAT_ITEMPOP] = 0.8;
+	out->w[KGR_FEAT_RECENCY] = 0.3;
+	out->w[KGR_FEAT_ITEMPOP] = 0.2;
 	out->w[KGR_FEAT_HUB] = -0.5;
 	out->bias = 0;
 }

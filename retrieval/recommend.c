@@ -98,14 +98,20 @@ void kgr_recs_free(kgr_recs *r)
 }
 
 /* Add score to a candidate from a generator; exclusions and non-items are skipped here. */
-static void propose(ctx *x, uint32_t node, kgr_generator gen, double score)
+/* Whether a node may be proposed at all: an item, not a user, not excluded. */
+static int proposable(const ctx *x, uint32_t node, kgr_generator gen)
 {
 	const kgr_graph *g = x->rq.g;
+	return (x->gens & (1u << gen)) && (g->flags[node] & KGR__NODE_ITEM) &&
+	       !(g->flags[node] & KGR__NODE_USER) && !kgr__map_get(&x->rq.sc->maps[KGR__MAP_EXCL], node);
+}
+
+static void propose(ctx *x, uint32_t node, kgr_generator gen, double score)
+{
 	kgr__map *C = &x->rq.sc->maps[KGR__MAP_CAND];
 	double *v;
 	cand *c;
-	if (score <= 0 || !(x->gens & (1u << gen)) || !(g->flags[node] & KGR__NODE_ITEM) ||
-		(g->flags[node] & KGR__NODE_USER) || kgr__map_get(&x->rq.sc->maps[KGR__MAP_EXCL], node))
+	if (score <= 0 || !proposable(x, node, gen))
 		return;
 	if (!(v = kgr__map_get(C, node))) {
 		if (x->n == x->cap) {
@@ -148,7 +154,8 @@ static int propose_top(ctx *x, const kgr__map *m, kgr_generator gen, size_t limi
 		return kgr__error_set(KGR_ENOMEM, "out of memory");
 #define LESS(a, b) (m->vals[a] < m->vals[b] || (m->vals[a] == m->vals[b] && m->keys[a] > m->keys[b]))
 	for (i = 0; i < m->n; i++) {
-		if (m->vals[i] <= 0)
+		/* what cannot be proposed takes no place among the best (excluded items, say) */
+		if (m->vals[i] <= 0 || !proposable(x, m->keys[i], gen))
 			continue;
 		if (nh < limit) {
 			heap[nh] = i;

@@ -1,0 +1,59 @@
+/* "name=value,name=value" hyper-parameter strings. */
+#include "eval/internal.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* Finds `name=` at the start of a field; returns the value's start or NULL. */
+static const char *find(const char *params, const char *name)
+{
+	size_t len = strlen(name);
+	const char *p = params;
+	while (p && *p) {
+		if (!strncmp(p, name, len) && p[len] == '=')
+			return p + len + 1;
+		p = strchr(p, ',');
+		if (p)
+			p++;
+	}
+	return NULL;
+}
+
+int kgr__eval_param(const char *params, const char *name, double def, double *out)
+{
+	const char *v = params ? find(params, name) : NULL;
+	char *end;
+	*out = def;
+	if (!v)
+		return 0;
+	errno = 0;
+	*out = strtod(v, &end);
+	if (errno || end == v || (*end && *end != ','))
+		return kgr__error_set(KGR_EINVALID, "eval: parameter %s: '%.*s' is not a number", name,
+			(int)strcspn(v, ","), v);
+	return 1;
+}
+
+int kgr__eval_params_check(const char *params, const char *const *names, const char *ranker)
+{
+	const char *p = params;
+	while (p && *p) {
+		size_t len = strcspn(p, "=,");
+		const char *const *n;
+		int known = 0;
+		if (p[len] != '=')
+			return kgr__error_set(KGR_EINVALID, "eval: parameter '%.*s' has no '=value'",
+				(int)strcspn(p, ","), p);
+		for (n = names; n && *n; n++)
+			if (strlen(*n) == len && !strncmp(*n, p, len))
+				known = 1;
+		if (!known)
+			return kgr__error_set(KGR_EINVALID, "eval: ranker %s has no parameter '%.*s'",
+				ranker, (int)len, p);
+		p = strchr(p, ',');
+		if (p)
+			p++;
+	}
+	return 0;
+}

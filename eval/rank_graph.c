@@ -1,0 +1,168 @@
+/* The graph ranker (kgr_recommend) in the harness: with the catalog, without it (an
+ * interactions-only baseline), and allowed to return unexplained items. */
+#include "eval/internal.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+typedef struct {
+	kgr_graph *graph;
+	size_t candidates;
+	int require_path;
+	kgr_weights weights;
+} graph_state;
+
+/* Parameters: "candidates" and one "w_<feature>" per ranker weight (kgr_feature_name()),
+ * starting from kgr_weights_default(). */
+static const char *const graph_params[] = { "candidates", "w_ppr", "w_covisit", "w_metapath",
+	"w_sequential", "w_popular", "w_newitem", "w_query", "w_paths", "w_shortest", "w_recency",
+	"w_itempop", "w_hub", NULL };
+
+static int read_weights(kgr_weights *w, const char *params)
+{
+	int f;
+	kgr_weights_default(w);
+	for (f = 0; f < KGR_FEAT__COUNT; f++) {
+		char name[32];
+		snprintf(name, sizeof(name), "w_%s", kgr_feature_name((kgr_feature)f));
+		if (kgr__eval_param(params, name, w->w[f], &w->w[f]) < 0)
+			return kgr_error_last_code();
+	}
+	return 0;
+}
+
+static int fit_common(void **out, const kgr__eval_ctx *ctx, const kgr_interaction *ev, size_t n,
+	const char *params, int no_catalog, int require_path)
+{
+	kgr_graph_options go = KGR_GRAPH_OPTIONS_INIT;
+	graph_state *s;
+	double cand;
+	int error;
+	if (kgr__eval_param(params, "candidates", 200, &cand) < 0)
+		return kgr_error_last_code();
+	if (cand < 1 || cand > 100000)
+		return kgr__error_set(KGR_EINVALID, "eval: graph: candidates must be 1 .. 100000");
+	s = calloc(1, sizeof(*s));
+	if (!s)
+		return kgr__error_set(KGR_ENOMEM, "eval: out of memory");
+	if ((error = read_weights(&s->weights, params)) < 0) {
+		free(s);
+		return error;
+	}
+	/* The training split overrides the store's interactions: nothing held out is in it. */
+	go.interactions = ev;
+	go.n_interactions = n;
+	go.no_catalog = no_catalog;
+	go.hub_degree = ctx->opts->hub_degree;
+	go.config_path = ctx->opts->graph_config;
+	error = kgr_graph_new(&s->graph, ctx->store, &go);
+	if (error < 0) {
+		free(s);
+		return error;
+	}
+	s->candidates = (size_t)cand;
+	s->require_path = require_path;
+	*out = s;
+	return 0;
+}
+
+static int fit_graph(void **out, const kgr__eval_ctx *ctx, const kgr_interaction *ev,
+	const uint32_t *items, size_t n, const char *params)
+{
+	(void)items;
+	return fit_common(out, ctx, ev, n, params, 0, 1);
+}
+
+static int fit_nokg(void **out, const kgr__eval_ctx *ctx, const kgr_interaction *ev,
+	const uint32_t *items, size_t n, const char *params)
+{
+	(void)items;
+	return fit_common(out, ctx, ev, n, params, 1, 0);
+}
+
+static int fit_open(void **out, const kgr__eval_ctx *ctx, const kgr_interaction *ev,
+	const uint32_t *items, size_t n, const char *params)
+{
+	(void)items;
+	return fit_common(out, ctx, ev, n, params, 0, 0);
+}
+
+/* The ranker returns a list, not scores: listed items score by position, the rest tie at
+ * -inf and are ordered by the harness's seeded tie rule (as a random order would). */
+static int graph_score(void *state, const kgr__eval_ctx *ctx, const kgr__eval_query *q,
+	double *scores, kgr_recs **recs_out)
+{
+	graph_state *s = state;
+	kgr_rec_options ro = KGR_REC_OPTIONS_INIT;
+	kgr_recs *recs = NULL;
+	size_t i;
+	int error;
+	for (i = 0; i < ctx->n_items; i++)
+		scores[i] = -INFINITY;
+	ro.k = ctx->list_len > s->candidates ? ctx->list_len : s->candidates;
+	if (ro.k > KGR_MAX_K)
+		ro.k = KGR_MAX_K;
+	ro.n_candidates = ro.k > s->candidates ? ro.k : s->candidates;
+	ro.explain = ctx->explain;
+	ro.exclude_seen = 1;
+	ro.exclude = q->exclude;
+	ro.n_exclude = q->n_exclude;
+	ro.require_path = s->require_path;
+	ro.weights = &s->weights;
+	error = kgr_recommend(&recs, s->graph, q->user, &ro);
+	if (error < 0)
+		return error;
+	for (i = 0; i < recs->n; i++) {
+		uint32_t it = kgr__eval_item(ctx, recs->items[i].item);
+		if (it != KGR__NO_ITEM)
+			scores[it] = (double)(recs->n - i);
+	}
+	if (recs_out)
+		*recs_out = recs;
+	else
+		kgr_recs_free(recs);
+	return 0;
+}
+
+void kgr__eval_recs_free(kgr_recs *recs)
+{
+	kgr_recs_free(recs);
+}
+
+static void graph_free(void *state)
+{
+	graph_state *s = state;
+	if (!s)
+		return;
+	kgr_graph_free(s->graph);
+	free(s);
+}
+
+/* Weight sets tried on the validation events, each a change from the library's defaults
+ * fixed before any evaluation: the defaults; more weight on popularity; more on what the user
+ * did last (sequential, recency); more on co-interaction; more on the catalog (meta-paths,
+ * paths). */
+static const char *const graph_grid[] = {
+	"candidates=200",
+	"candidates=200,w_popular=0.6,w_itempop=0.8",
+	"candidates=200,w_sequential=1.5,w_recency=0.8",
+	"candidates=200,w_covisit=1.5,w_ppr=0.5",
+	"candidates=200,w_metapath=1.5,w_paths=0.6",
+};
+#define GRAPH_GRID (sizeof(graph_grid) / sizeof(graph_grid[0]))
+
+const kgr__ranker kgr__ranker_graph = {
+	"graph", 1, "candidates=200", graph_grid, GRAPH_GRID, graph_params, fit_graph, graph_score,
+	graph_free, NULL
+};
+const kgr__ranker kgr__ranker_graph_nokg = {
+	"graph-nokg", 1, "candidates=200", graph_grid, GRAPH_GRID, graph_params, fit_nokg,
+	graph_score, graph_free, NULL
+};
+const kgr__ranker kgr__ranker_graph_open = {
+	"graph-open", 1, "candidates=200", graph_grid, GRAPH_GRID, graph_params, fit_open,
+	graph_score, graph_free, NULL
+};
+
