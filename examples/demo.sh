@@ -35,6 +35,10 @@ if has recommend; then
 	section "kgrec recommend --query 'christmas baking' (a shopper with no history)"
 	"$KGREC" recommend "$STORE" --user newcomer --query "christmas baking" -k 5 --explain --format text
 fi
+if has prompt; then
+	section "kgrec prompt --user u002 -k 5: what an LLM would be asked (numbered facts, candidates; nothing sent)"
+	"$KGREC" prompt "$STORE" --user u002 -k 5 | head -60
+fi
 if has similar; then
 	section "kgrec similar --item p-mirrorless-camera-lumora-z50"
 	"$KGREC" similar "$STORE" --item p-mirrorless-camera-lumora-z50 -k 5 --format text
