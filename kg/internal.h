@@ -14,6 +14,9 @@ int kgr__error_prefix(const char *fmt, ...) __attribute__((format(printf, 1, 2))
 extern const unsigned char kgr__ontology_ttl[];
 extern const size_t kgr__ontology_ttl_len;
 
+/** The order of interaction tables: by user, then time, then item; <0, 0 or >0. */
+int kgr__interaction_cmp(const kgr_interaction *a, const kgr_interaction *b);
+
 /** 64-bit hash of a byte string (fast, not cryptographic). */
 uint64_t kgr__hash64(const void *data, size_t len, uint64_t seed);
 

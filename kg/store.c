@@ -785,15 +785,24 @@ static double literal_double(const kgr_store *s, kgr_id id, double dflt)
 	return end == s->blob + s->terms[id].off ? dflt : v;
 }
 
-static int cmp_inter(const void *a, const void *b)
+int kgr__interaction_cmp(const kgr_interaction *x, const kgr_interaction *y)
 {
-	const kgr_interaction *x = a, *y = b;
 	if (x->user != y->user)
 		return x->user < y->user ? -1 : 1;
 	if (x->time != y->time)
 		return x->time < y->time ? -1 : 1;
 	if (x->item != y->item)
 		return x->item < y->item ? -1 : 1;
+	return 0;
+}
+
+/* The store's table: events of the same user, time and item in event order. */
+static int cmp_inter(const void *a, const void *b)
+{
+	const kgr_interaction *x = a, *y = b;
+	int c = kgr__interaction_cmp(x, y);
+	if (c)
+		return c;
 	if (x->event != y->event)
 		return x->event < y->event ? -1 : 1;
 	return 0;

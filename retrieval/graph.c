@@ -325,15 +325,13 @@ static int classify_pred(kgr_graph *g, const vocab *vc, const graph_config *cfg,
 	return (int)g->n_rels++;
 }
 
+/* The graph's table: events of the same user, time and item in action order. */
 static int cmp_int(const void *a, const void *b)
 {
 	const kgr_interaction *x = a, *y = b;
-	if (x->user != y->user)
-		return x->user < y->user ? -1 : 1;
-	if (x->time != y->time)
-		return x->time < y->time ? -1 : 1;
-	if (x->item != y->item)
-		return x->item < y->item ? -1 : 1;
+	int c = kgr__interaction_cmp(x, y);
+	if (c)
+		return c;
 	if (x->action != y->action)
 		return x->action < y->action ? -1 : 1;
 	return 0;
