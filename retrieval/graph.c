@@ -400,12 +400,9 @@ static int action_weights(kgr_graph *g, const vocab *vc)
 	return 0;
 }
 
-int kgr__graph_index_interactions(kgr_graph *g)
+/* The arrays kgr__graph_index_interactions() derives from the interaction table. */
+static void free_interaction_index(kgr_graph *g)
 {
-	size_t i, n = g->n_nodes;
-	uint32_t *cnt = NULL, *order = NULL;
-	int error = 0;
-
 	free(g->int_w);
 	free(g->int_unode);
 	free(g->int_inode);
@@ -417,6 +414,15 @@ int kgr__graph_index_interactions(kgr_graph *g)
 	free(g->int_wdeg);
 	free(g->pop);
 	free(g->popular);
+}
+
+int kgr__graph_index_interactions(kgr_graph *g)
+{
+	size_t i, n = g->n_nodes;
+	uint32_t *cnt = NULL, *order = NULL;
+	int error = 0;
+
+	free_interaction_index(g);
 	g->int_unode = malloc((g->n_ints + 1) * sizeof(uint32_t));
 	g->int_inode = malloc((g->n_ints + 1) * sizeof(uint32_t));
 	g->iu_user = malloc((g->n_ints + 1) * sizeof(uint32_t));
@@ -956,17 +962,7 @@ void kgr_graph_free(kgr_graph *g)
 	free(g->cat);
 	free(g->cat_wdeg);
 	free(g->ints);
-	free(g->int_w);
-	free(g->int_unode);
-	free(g->int_inode);
-	free(g->hist_off);
-	free(g->hist_len);
-	free(g->iu_off);
-	free(g->iu);
-	free(g->iu_user);
-	free(g->int_wdeg);
-	free(g->pop);
-	free(g->popular);
+	free_interaction_index(g);
 	free(g);
 }
 
