@@ -40,7 +40,8 @@ typedef struct {
 	kgr__llm_hist *hist;      /* time order, oldest first */
 } kgr__llm_input;
 
-/* Resolve labels, facts and history from the store (ranker/llm_input.c). */
+/* Check the options (when given), then resolve labels, facts and history from the store
+ * (ranker/llm_store.c). */
 int kgr__llm_input_from_store(kgr__llm_input **out, const kgr_store *store, const kgr_recs *recs,
 	const kgr_interaction *history, size_t n_history, const kgr_llm_options *opts);
 /* Build an input by hand: takes ownership of nothing; copies. Used by tests and benches. */
