@@ -792,6 +792,60 @@ int kgr__audit_check_version(kgr_audit_result *res, const kgr__audit_line *l, in
 	return 1;
 }
 
+int kgr__audit_each(kgr_audit_result **out, const char *log_path, const kgr_store *store,
+	const char *only_id, kgr__audit_check_fn check, void *payload)
+{
+	kgr__audit_file file;
+	kgr_audit_result *res;
+	char hex[17];
+	size_t i;
+	int error, r;
+
+	*out = NULL;
+	if ((error = kgr__audit_read(&file, log_path)))
+		return error;
+	if (!(res = calloc(1, sizeof(*res)))) {
+		kgr__audit_file_free(&file);
+		return kgr__error_set(KGR_ENOMEM, "out of memory");
+	}
+	kgr_store_checksum_hex(store, hex);
+	res->lines = file.n;
+	for (i = 0; i < file.n && !error; i++) {
+		const kgr__audit_line *l = &file.lines[i];
+		const char *id = l->rec ? kgr__audit_str(l->rec, "id") : NULL;
+		if (!l->rec) {
+			if (l->truncated) {
+				res->truncated++;
+				error = kgr__audit_find(res, KGR_AUDIT_FAIL, l->line, NULL, NULL,
+					"truncated record (a write that did not finish, e.g. a crash): reported and skipped");
+			} else if (!only_id) {
+				res->failed++;
+				error = kgr__audit_find(res, KGR_AUDIT_FAIL, l->line, NULL, NULL, "line %zu is %s",
+					l->line, l->error);
+			}
+			continue;
+		}
+		if (only_id && (!id || strcmp(id, only_id)))
+			continue;
+		if (kgr__audit_check_version(res, l, &error))
+			continue;
+		res->records++;
+		if ((r = check(res, l, id, hex, payload)) < 0)
+			error = r;
+		else if (r)
+			res->failed++;
+		else
+			res->passed++;
+	}
+	kgr__audit_file_free(&file);
+	if (error) {
+		kgr_audit_result_free(res);
+		return error;
+	}
+	*out = res;
+	return 0;
+}
+
 /* ---- verification ---- */
 
 typedef struct {
@@ -1035,58 +1089,20 @@ cleanup:
 	free(cand_items);
 }
 
+static int verify_one(kgr_audit_result *res, const kgr__audit_line *l, const char *id,
+	const char *store_hex, void *payload)
+{
+	vctx vc;
+	memset(&vc, 0, sizeof(vc));
+	vc.res = res;
+	vc.store = payload;
+	vc.l = l;
+	vc.id = id;
+	verify_record(&vc, store_hex);
+	return vc.error < 0 ? vc.error : vc.failed;
+}
+
 int kgr_audit_verify(kgr_audit_result **out, const char *log_path, const kgr_store *store)
 {
-	kgr__audit_file file;
-	kgr_audit_result *res;
-	char hex[17];
-	size_t i;
-	int error;
-
-	*out = NULL;
-	if ((error = kgr__audit_read(&file, log_path)))
-		return error;
-	if (!(res = calloc(1, sizeof(*res)))) {
-		kgr__audit_file_free(&file);
-		return kgr__error_set(KGR_ENOMEM, "out of memory");
-	}
-	kgr_store_checksum_hex(store, hex);
-	res->lines = file.n;
-	for (i = 0; i < file.n && !error; i++) {
-		const kgr__audit_line *l = &file.lines[i];
-		vctx vc;
-		if (!l->rec) {
-			if (l->truncated) {
-				res->truncated++;
-				error = kgr__audit_find(res, KGR_AUDIT_FAIL, l->line, NULL, NULL,
-					"truncated record (a write that did not finish, e.g. a crash): reported and skipped");
-			} else {
-				res->failed++;
-				error = kgr__audit_find(res, KGR_AUDIT_FAIL, l->line, NULL, NULL, "line %zu is %s",
-					l->line, l->error);
-			}
-			continue;
-		}
-		if (kgr__audit_check_version(res, l, &error))
-			continue;
-		memset(&vc, 0, sizeof(vc));
-		vc.res = res;
-		vc.store = store;
-		vc.l = l;
-		vc.id = kgr__audit_str(l->rec, "id");
-		res->records++;
-		verify_record(&vc, hex);
-		error = vc.error;
-		if (vc.failed)
-			res->failed++;
-		else
-			res->passed++;
-	}
-	kgr__audit_file_free(&file);
-	if (error) {
-		kgr_audit_result_free(res);
-		return error;
-	}
-	*out = res;
-	return 0;
+	return kgr__audit_each(out, log_path, store, NULL, verify_one, (void *)store);
 }
