@@ -1,16 +1,8 @@
 #!/bin/bash
 # kgrec load / stats / export from the command line: good input, bad input, the previous
 # snapshot never damaged.
-set -u
-KGREC=$1
+. "$(dirname "$0")/../common/lib.sh"
 D=$KGR_TEST_DATA/kg
-T=$(mktemp -d)
-trap 'rm -rf "$T"' EXIT
-fails=0
-pass=0
-check() { # name, condition result
-	if [ "$2" -eq 0 ]; then pass=$((pass + 1)); else echo "FAIL: $1"; fails=$((fails + 1)); fi
-}
 
 "$KGREC" load -q "$D/catalog.ttl" --interactions "$D/interactions.csv" \
 	--user-base http://shop.example.org/user/ --item-base http://shop.example.org/ -o "$T/s.snap"
@@ -57,5 +49,4 @@ cp "$T/s.snap" "$T/trunc.snap"; truncate -s 1000 "$T/trunc.snap"
 check "truncated snapshot refused" $?
 "$KGREC" load 2>/dev/null; [ $? -eq 2 ]; check "usage error exits 2" $?
 
-echo "$pass passed, $fails failed"
-[ $fails -eq 0 ]
+finish

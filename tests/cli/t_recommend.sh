@@ -1,16 +1,8 @@
 #!/bin/bash
 # kgrec recommend / similar / explain / train from the command line: formats, evidence,
 # cold start, the bad inputs.
-set -u
-KGREC=$1
+. "$(dirname "$0")/../common/lib.sh"
 D=$KGR_TEST_DATA/retrieval
-T=$(mktemp -d)
-trap 'rm -rf "$T"' EXIT
-fails=0
-pass=0
-check() { # name, condition result
-	if [ "$2" -eq 0 ]; then pass=$((pass + 1)); else echo "FAIL: $1"; fails=$((fails + 1)); fi
-}
 
 "$KGREC" load -q "$D/shop.ttl" --interactions "$D/interactions.csv" -o "$T/s.snap"
 check "load the shop" $?
@@ -116,5 +108,4 @@ echo '{"weights": {"ppr": "x"}}' > "$T/bad.json"
 "$KGREC" recommend "$T/s.snap" --user alice --weights "$T/bad.json" 2> "$T/err.txt"
 [ $? -eq 1 ] && grep -q 'bad.json: weight of "ppr" is not a number' "$T/err.txt"; check "bad weights file" $?
 
-echo "$pass passed, $fails failed"
-[ "$fails" -eq 0 ]
+finish

@@ -1,15 +1,7 @@
 #!/bin/bash
 # kgrec prompt: the rendered prompt for each mode, nothing sent; bad flags and inputs.
-set -u
-KGREC=$1
+. "$(dirname "$0")/../common/lib.sh"
 D=$KGR_TEST_DATA/llm
-T=$(mktemp -d)
-trap 'rm -rf "$T"' EXIT
-fails=0
-pass=0
-check() { # name, condition result
-	if [ "$2" -eq 0 ]; then pass=$((pass + 1)); else echo "FAIL: $1"; fails=$((fails + 1)); fi
-}
 
 "$KGREC" load -q "$D/shop.ttl" --interactions "$D/shop_events.csv" -o "$T/s.snap"
 check "load the shop" $?
@@ -63,5 +55,4 @@ grep -q '^ONLY C1' "$T/p.txt"; check "--prompt-dir template used" $?
 "$KGREC" prompt "$T/s.snap" --user u1 --mode conversational 2> "$T/err.txt"
 [ $? -eq 1 ] && grep -q "conversational mode needs a request" "$T/err.txt"; check "conversational without request" $?
 
-echo "t_prompt: $pass passed, $fails failed"
-[ $fails -eq 0 ]
+finish t_prompt

@@ -1,17 +1,10 @@
 #!/bin/bash
 # kgrec recommend --llm against the scripted chat-completions server: text and JSON output,
 # the cache, a failing model (graph order kept, exit 0), bad flags.
-set -u
-KGREC=$1
+. "$(dirname "$0")/../common/lib.sh"
 D=$KGR_TEST_DATA/llm
-T=$(mktemp -d)
 SRV=
-trap '[ -n "$SRV" ] && kill $SRV 2>/dev/null; rm -rf "$T"' EXIT
-fails=0
-pass=0
-check() { # name, condition result
-	if [ "$2" -eq 0 ]; then pass=$((pass + 1)); else echo "FAIL: $1"; fails=$((fails + 1)); fi
-}
+on_exit '[ -n "$SRV" ] && kill $SRV 2>/dev/null'
 
 python3 "$KGR_SOURCE_DIR/tests/llm/fake_openai.py" > "$T/port" &
 SRV=$!
@@ -74,5 +67,4 @@ check "conversational without a request ($(cat "$T/err.txt"))" $?
 "$KGREC" recommend "$T/s.snap" --user u1 --llm --timeout 2> "$T/err.txt"
 [ $? -eq 2 ] && grep -q -- "--timeout needs a value" "$T/err.txt"; check "missing value" $?
 
-echo "t_recommend_llm: $pass passed, $fails failed"
-[ $fails -eq 0 ]
+finish t_recommend_llm
