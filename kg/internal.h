@@ -14,6 +14,23 @@ int kgr__error_prefix(const char *fmt, ...) __attribute__((format(printf, 1, 2))
 extern const unsigned char kgr__ontology_ttl[];
 extern const size_t kgr__ontology_ttl_len;
 
+/** A growable, NUL-terminated string (kg/buf.c). Zero-initialise; after a failed allocation
+ *  oom is set and further appends do nothing. */
+typedef struct {
+	char *s;
+	size_t len, cap;
+	int oom;
+} kgr__buf;
+
+void kgr__buf_put(kgr__buf *b, const char *s, size_t n);
+void kgr__buf_puts(kgr__buf *b, const char *s);
+void kgr__buf_printf(kgr__buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/** Append; 0, or KGR_ENOMEM with the message set. */
+int kgr__buf_append(kgr__buf *b, const void *data, size_t len);
+/** Returns the string (caller frees) or NULL after an allocation failure. */
+char *kgr__buf_take(kgr__buf *b);
+void kgr__buf_free(kgr__buf *b);
+
 /** The order of interaction tables: by user, then time, then item; <0, 0 or >0. */
 int kgr__interaction_cmp(const kgr_interaction *a, const kgr_interaction *b);
 

@@ -55,27 +55,6 @@ static const char *const default_prefixes[][2] = {
 	{ "foaf", "http://xmlns.com/foaf/0.1/" },
 };
 
-/* ------------------------------------------------------------------ buffers */
-
-int kgr__buf_append(kgr__buf *b, const void *data, size_t len)
-{
-	if (b->len + len + 1 > b->cap) {
-		size_t cap = b->cap ? b->cap : 256;
-		char *d;
-		while (cap < b->len + len + 1)
-			cap *= 2;
-		d = realloc(b->data, cap);
-		if (!d)
-			return kgr__error_set(KGR_ENOMEM, "out of memory");
-		b->data = d;
-		b->cap = cap;
-	}
-	memcpy(b->data + b->len, data, len);
-	b->len += len;
-	b->data[b->len] = '\0';
-	return 0;
-}
-
 /* ------------------------------------------------------------------ terms */
 
 static uint32_t term_hash(kgr_term_kind kind, const char *val, size_t len, const char *lang,
@@ -303,7 +282,7 @@ void kgr__rollback(kgr_store *s, size_t n_terms, size_t n_quads, size_t blob_len
 int kgr__add_prefix(kgr_store *s, const char *prefix, const char *ns)
 {
 	size_t i;
-	const char *p = s->prefixes.data;
+	const char *p = s->prefixes.s;
 	for (i = 0; i < s->n_prefixes; i++) {
 		const char *n = p + strlen(p) + 1;
 		if (!strcmp(p, prefix))
@@ -320,7 +299,7 @@ int kgr__add_prefix(kgr_store *s, const char *prefix, const char *ns)
 int kgr__rebuild_prefix_ptrs(kgr_store *s)
 {
 	const char **pp = realloc(s->prefix_ptrs, (2 * s->n_prefixes + 1) * sizeof(*pp));
-	const char *p = s->prefixes.data;
+	const char *p = s->prefixes.s;
 	size_t i;
 	if (!pp)
 		return kgr__error_set(KGR_ENOMEM, "out of memory");
@@ -392,7 +371,7 @@ void kgr_store_free(kgr_store *s)
 		free(s->users);
 		free(s->user_off);
 		free(s->items);
-		free(s->prefixes.data);
+		free(s->prefixes.s);
 	} else {
 		if (s->table && ((char *)s->table < (char *)s->snap ||
 				(char *)s->table >= (char *)s->snap + s->snap_len))

@@ -488,33 +488,6 @@ void kgr__req_free(kgr__req *rq)
 
 /* ---- rationale ---- */
 
-typedef struct {
-	char *buf;
-	size_t len, cap;
-	int oom;
-} sbuf;
-
-static void sb_add(sbuf *b, const char *s)
-{
-	size_t n = strlen(s);
-	if (b->oom)
-		return;
-	if (b->len + n + 1 > b->cap) {
-		size_t cap = b->cap ? b->cap * 2 : 128;
-		char *nb;
-		while (cap < b->len + n + 1)
-			cap *= 2;
-		if (!(nb = realloc(b->buf, cap))) {
-			b->oom = 1;
-			return;
-		}
-		b->buf = nb;
-		b->cap = cap;
-	}
-	memcpy(b->buf + b->len, s, n + 1);
-	b->len += n;
-}
-
 static const char *phrase_of(const kgr_graph *g, kgr_id p)
 {
 	size_t r;
@@ -564,59 +537,55 @@ char *kgr_path_rationale(const kgr_graph *g, kgr_id user, const kgr_path *path, 
 char *kgr__path_rationale(const kgr_graph *g, kgr_id user, const kgr_path *path, kgr_id item,
 	const char *lead)
 {
-	sbuf b = { NULL, 0, 0, 0 };
+	kgr__buf b = { 0 };
 	size_t i = 0, n = path->n_edges;
 	const kgr_edge *e = path->edges;
 
 	if (n == 0)
 		return NULL;
 	if (lead) {
-		sb_add(&b, lead);
+		kgr__buf_puts(&b, lead);
 		if (user && e[0].s == user && e[0].o == path->from && !e[0].reversed)
 			i = 1;
 	} else if (user && e[0].s == user && e[0].o == path->from && !e[0].reversed) {
-		sb_add(&b, "You ");
-		sb_add(&b, phrase_of(g, e[0].p));
-		sb_add(&b, " ");
-		sb_add(&b, kgr_store_label(g->store, path->from));
+		kgr__buf_puts(&b, "You ");
+		kgr__buf_puts(&b, phrase_of(g, e[0].p));
+		kgr__buf_puts(&b, " ");
+		kgr__buf_puts(&b, kgr_store_label(g->store, path->from));
 		i = 1;
 	} else {
-		sb_add(&b, "You asked about ");
-		sb_add(&b, kgr_store_label(g->store, path->from));
+		kgr__buf_puts(&b, "You asked about ");
+		kgr__buf_puts(&b, kgr_store_label(g->store, path->from));
 	}
-	sb_add(&b, "; ");
+	kgr__buf_puts(&b, "; ");
 	if (n - i == 2 && e[i].p == e[i + 1].p && !e[i].reversed && e[i + 1].reversed &&
 		shared_of(g, e[i].p) && e[i + 1].s == item) {
 		/* from -p-> x <-p- item */
-		sb_add(&b, kgr_store_label(g->store, item));
-		sb_add(&b, " shares ");
-		sb_add(&b, shared_of(g, e[i].p));
-		sb_add(&b, " ");
-		sb_add(&b, kgr_store_label(g->store, e[i].o));
-		sb_add(&b, " with it");
+		kgr__buf_puts(&b, kgr_store_label(g->store, item));
+		kgr__buf_puts(&b, " shares ");
+		kgr__buf_puts(&b, shared_of(g, e[i].p));
+		kgr__buf_puts(&b, " ");
+		kgr__buf_puts(&b, kgr_store_label(g->store, e[i].o));
+		kgr__buf_puts(&b, " with it");
 	} else if (n - i == 2 && is_user(g, e[i].s) && e[i].s == e[i + 1].s && e[i].reversed &&
 		!e[i + 1].reversed) {
 		/* from <-a- customer -b-> item */
-		sb_add(&b, "a customer who ");
-		sb_add(&b, phrase_of(g, e[i].p));
-		sb_add(&b, " it also ");
-		sb_add(&b, phrase_of(g, e[i + 1].p));
-		sb_add(&b, " ");
-		sb_add(&b, kgr_store_label(g->store, item));
+		kgr__buf_puts(&b, "a customer who ");
+		kgr__buf_puts(&b, phrase_of(g, e[i].p));
+		kgr__buf_puts(&b, " it also ");
+		kgr__buf_puts(&b, phrase_of(g, e[i + 1].p));
+		kgr__buf_puts(&b, " ");
+		kgr__buf_puts(&b, kgr_store_label(g->store, item));
 	} else {
 		for (; i < n; i++) {
-			sb_add(&b, name_of(g, e[i].s, path->from, user));
-			sb_add(&b, " ");
-			sb_add(&b, phrase_of(g, e[i].p));
-			sb_add(&b, " ");
-			sb_add(&b, name_of(g, e[i].o, path->from, user));
+			kgr__buf_puts(&b, name_of(g, e[i].s, path->from, user));
+			kgr__buf_puts(&b, " ");
+			kgr__buf_puts(&b, phrase_of(g, e[i].p));
+			kgr__buf_puts(&b, " ");
+			kgr__buf_puts(&b, name_of(g, e[i].o, path->from, user));
 			if (i + 1 < n)
-				sb_add(&b, ", and ");
+				kgr__buf_puts(&b, ", and ");
 		}
 	}
-	if (b.oom) {
-		free(b.buf);
-		return NULL;
-	}
-	return b.buf;
+	return kgr__buf_take(&b);
 }
