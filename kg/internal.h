@@ -34,6 +34,9 @@ void kgr__buf_free(kgr__buf *b);
 /** The order of interaction tables: by user, then time, then item; <0, 0 or >0. */
 int kgr__interaction_cmp(const kgr_interaction *a, const kgr_interaction *b);
 
+/** Next number of a xorshift64* generator (Vigna 2016) whose non-zero state is *state. */
+uint64_t kgr__rng_next(uint64_t *state);
+
 /** 64-bit hash of a byte string (fast, not cryptographic). */
 uint64_t kgr__hash64(const void *data, size_t len, uint64_t seed);
 

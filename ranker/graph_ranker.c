@@ -160,20 +160,9 @@ cleanup:
 
 /* ---- training ---- */
 
-static uint64_t rng_next(uint64_t *s)
-{
-	/* xorshift64* */
-	uint64_t x = *s;
-	x ^= x >> 12;
-	x ^= x << 25;
-	x ^= x >> 27;
-	*s = x;
-	return x * 0x2545F4914F6CDD1Dull;
-}
-
 static size_t rng_below(uint64_t *s, size_t n)
 {
-	return (size_t)(rng_next(s) % (uint64_t)n);
+	return (size_t)(kgr__rng_next(s) % (uint64_t)n);
 }
 
 typedef struct {
