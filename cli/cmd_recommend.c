@@ -61,8 +61,11 @@ int kgr_cmd_recommend(int argc, char **argv)
 
 	seed_text = calloc((size_t)argc + 1, sizeof(char *));
 	excl_text = calloc((size_t)argc + 1, sizeof(char *));
-	if (!seed_text || !excl_text)
+	if (!seed_text || !excl_text) {
+		fputs("kgrec: recommend: out of memory\n", stderr);
+		rc = 1;
 		goto done;
+	}
 	for (i = 1; i < (size_t)argc; i++) {
 		const char *a = argv[i];
 		int more = i + 1 < (size_t)argc;
@@ -172,8 +175,10 @@ int kgr_cmd_recommend(int argc, char **argv)
 	}
 	seeds = calloc(n_seed + 1, sizeof(kgr_id));
 	excl = calloc(n_excl + 1, sizeof(kgr_id));
-	if (!seeds || !excl)
+	if (!seeds || !excl) {
+		fputs("kgrec: recommend: out of memory\n", stderr);
 		goto done;
+	}
 	for (i = 0; i < n_seed; i++)
 		if (!(seeds[i] = kgr_cli_resolve(store, path, "recommend: seed", seed_text[i], "item")))
 			goto done;
@@ -206,8 +211,10 @@ int kgr_cmd_recommend(int argc, char **argv)
 	/* the candidate set as retrieval returned it, before any re-ranking (items, scores,
 	 * generators and features are what the audit record reads) */
 	cands = *recs;
-	if (!(cand_items = malloc((recs->n ? recs->n : 1) * sizeof(*cand_items))))
+	if (!(cand_items = malloc((recs->n ? recs->n : 1) * sizeof(*cand_items)))) {
+		fputs("kgrec: recommend: out of memory\n", stderr);
 		goto done;
+	}
 	if (recs->n)
 		memcpy(cand_items, recs->items, recs->n * sizeof(*cand_items));
 	cands.items = cand_items;
