@@ -22,7 +22,7 @@ for bad in syntax-error.nt:3 unknown-prefix.ttl:3 invalid-iri.nt:2 empty.nt trun
 	"$KGREC" load -q "$D/$f" -o "$T/s.snap" 2> "$T/err.txt"
 	rc=$?
 	[ $rc -ne 0 ]; check "$f: non-zero exit" $?
-	grep -q "$bad" "$T/err.txt"; check "$f: message names $bad ($(cat "$T/err.txt"))" $?
+	grep -q "$bad" "$T/err.txt"; r=$?; check "$f: message names $bad ($(cat "$T/err.txt"))" $r
 	[ "$(sha256sum "$T/s.snap")" = "$sum" ]; check "$f: previous snapshot unchanged" $?
 done
 "$KGREC" load -q "$D/catalog.ttl" --interactions "$D/bad-timestamp.csv" -o "$T/s.snap" 2> "$T/err.txt"

@@ -65,7 +65,7 @@ grep -q '^  1\. Tennis Balls' "$T/seed.txt"; check "seed racket: tennis balls fi
 check "seed that is not an item" $?
 for k in 0 -3 100000 ten; do
 	"$KGREC" recommend "$T/s.snap" --user alice -k "$k" 2> "$T/err.txt"
-	[ $? -eq 2 ] && grep -q -- "-k" "$T/err.txt"; check "-k $k rejected ($(cat "$T/err.txt"))" $?
+	[ $? -eq 2 ] && grep -q -- "-k" "$T/err.txt"; r=$?; check "-k $k rejected ($(cat "$T/err.txt"))" $r
 done
 "$KGREC" recommend "$T/s.snap" --user alice --format xml 2> "$T/err.txt"
 [ $? -eq 2 ] && grep -q "unknown format 'xml'" "$T/err.txt"; check "bad format" $?

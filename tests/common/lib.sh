@@ -1,7 +1,8 @@
 # Shared by the shell tests; sourced with the test's own arguments:
 #   . "$(dirname "$0")/../common/lib.sh"
 # Sets KGREC (the CLI, $1) and T (a temporary directory, removed on exit unless KGR_KEEP_TMP
-# is set); check NAME STATUS counts a check (status 0 = passed); on_exit CMD runs CMD at exit
+# is set); check NAME STATUS counts a check (status 0 = passed; when NAME holds a $(...), keep
+# the status first, r=$?, as the substitution resets $?); on_exit CMD runs CMD at exit
 # (e.g. to stop a server the test started); finish [NAME] prints the counts and fails when a
 # check failed.
 set -u
