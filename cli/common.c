@@ -18,9 +18,13 @@ kgr_id kgr_cli_resolve(const kgr_store *store, const char *path, const char *wha
 	const char *kind)
 {
 	kgr_id id = kgr_store_resolve(store, text);
-	if (!id)
+	if (id)
+		return id;
+	if (kgr_error_last_code() == KGR_EINVALID) /* a local name of several resources */
+		fprintf(stderr, "kgrec: %s '%s': %s\n", what, text, kgr_error_last());
+	else
 		fprintf(stderr, "kgrec: %s '%s': no such %s in %s\n", what, text, kind, path);
-	return id;
+	return 0;
 }
 
 int kgr_cli_graph(kgr_graph **out, const kgr_store *store, const char *config, const char *cmd)

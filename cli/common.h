@@ -10,7 +10,8 @@
 int kgr_cli_operand(const char *cmd, const char *arg, const char **path);
 
 /* The term text names in the store at path; when there is none, prints
- * "kgrec: <what> '<text>': no such <kind> in <path>" and returns 0. */
+ * "kgrec: <what> '<text>': no such <kind> in <path>" (or, when the name is a local name of
+ * several resources, the store's message listing two of them) and returns 0. */
 kgr_id kgr_cli_resolve(const kgr_store *store, const char *path, const char *what, const char *text,
 	const char *kind);
 

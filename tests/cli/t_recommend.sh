@@ -95,6 +95,17 @@ grep -q 'is a consumable for it' "$T/sim.txt"; check "similar: evidence" $?
 "$KGREC" similar "$T/s.snap" --item ex:tennis 2> "$T/err.txt"
 [ $? -eq 1 ] && grep -q "not an item" "$T/err.txt"; check "similar: not an item" $?
 
+# a local name two items share: the message lists both, not "no such item"
+printf '@prefix schema: <http://schema.org/> .\n<http://other.example.org/ball> a schema:Product ; schema:name "Other Ball" .\n' > "$T/other.ttl"
+"$KGREC" load -q "$D/shop.ttl" "$T/other.ttl" --interactions "$D/interactions.csv" -o "$T/amb.snap"
+check "load a second ball" $?
+"$KGREC" similar "$T/amb.snap" --item ball 2> "$T/err.txt"
+[ $? -eq 1 ] && grep -q "similar: item 'ball': 'ball' is ambiguous: <.*ball> or <.*ball>; give the full IRI" "$T/err.txt" &&
+	! grep -q "no such item" "$T/err.txt"
+r=$?; check "similar: ambiguous local name ($(cat "$T/err.txt"))" $r
+"$KGREC" similar "$T/amb.snap" --item http://other.example.org/ball > /dev/null
+check "similar: the full IRI resolves" $?
+
 "$KGREC" train "$T/s.snap" -o "$T/w1.json" --seed 7 > "$T/train.txt"
 check "train" $?
 grep -q 'users 4' "$T/train.txt"; check "train report" $?
