@@ -1,7 +1,9 @@
 /* The library's growable string: append, format, take. A failed allocation is remembered
- * (oom) and later appends do nothing, so a writer checks once at the end. */
+ * (oom) and later appends do nothing, so a writer checks once at the end. And small files
+ * read whole. */
 #include "kg/internal.h"
 
+#include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -92,4 +94,33 @@ int kgr__buf_append(kgr__buf *b, const void *data, size_t len)
 {
 	kgr__buf_put(b, data, len);
 	return b->oom ? kgr__error_set(KGR_ENOMEM, "out of memory") : 0;
+}
+
+int kgr__read_file(char **out, size_t *len_out, const char *path, const char *what)
+{
+	FILE *f = fopen(path, "rb");
+	char *buf;
+	long len;
+	*out = NULL;
+	if (!f)
+		return kgr__error_set(KGR_ENOTFOUND, "%s: cannot open %s: %s", path, what, strerror(errno));
+	if (fseek(f, 0, SEEK_END) != 0 || (len = ftell(f)) < 0 || fseek(f, 0, SEEK_SET) != 0) {
+		fclose(f);
+		return kgr__error_set(KGR_EIO, "%s: cannot read", path);
+	}
+	if (!(buf = malloc((size_t)len + 1))) {
+		fclose(f);
+		return kgr__error_set(KGR_ENOMEM, "out of memory");
+	}
+	if (fread(buf, 1, (size_t)len, f) != (size_t)len) {
+		free(buf);
+		fclose(f);
+		return kgr__error_set(KGR_EIO, "%s: cannot read", path);
+	}
+	fclose(f);
+	buf[len] = '\0';
+	*out = buf;
+	if (len_out)
+		*len_out = (size_t)len;
+	return 0;
 }

@@ -31,6 +31,11 @@ int kgr__buf_append(kgr__buf *b, const void *data, size_t len);
 char *kgr__buf_take(kgr__buf *b);
 void kgr__buf_free(kgr__buf *b);
 
+/** The whole file at path, NUL-terminated, through *out (caller frees) and its length through
+ *  *len_out (may be NULL). KGR_ENOTFOUND ("<path>: cannot open <what>: <reason>"), KGR_EIO,
+ *  KGR_ENOMEM. */
+int kgr__read_file(char **out, size_t *len_out, const char *path, const char *what);
+
 /** The order of interaction tables: by user, then time, then item; <0, 0 or >0. */
 int kgr__interaction_cmp(const kgr_interaction *a, const kgr_interaction *b);
 

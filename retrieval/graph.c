@@ -132,32 +132,6 @@ static void config_free(graph_config *c)
 	memset(c, 0, sizeof(*c));
 }
 
-static int read_file(const char *path, char **out)
-{
-	FILE *f = fopen(path, "rb");
-	char *buf = NULL;
-	long len;
-	if (!f)
-		return kgr__error_set(KGR_ENOTFOUND, "%s: cannot open relation configuration", path);
-	if (fseek(f, 0, SEEK_END) != 0 || (len = ftell(f)) < 0 || fseek(f, 0, SEEK_SET) != 0) {
-		fclose(f);
-		return kgr__error_set(KGR_EIO, "%s: cannot read", path);
-	}
-	if (!(buf = malloc((size_t)len + 1))) {
-		fclose(f);
-		return kgr__error_set(KGR_ENOMEM, "out of memory");
-	}
-	if (fread(buf, 1, (size_t)len, f) != (size_t)len) {
-		free(buf);
-		fclose(f);
-		return kgr__error_set(KGR_EIO, "%s: cannot read", path);
-	}
-	buf[len] = '\0';
-	fclose(f);
-	*out = buf;
-	return 0;
-}
-
 /* Per-store relation configuration:
  * { "walk_unannotated": bool, "hub_degree": n,
  *   "relations": { "IRI or prefixed name": { "traversable": bool, "weight": x,
@@ -171,7 +145,7 @@ static int config_load(graph_config *c, const kgr_store *st, const char *path)
 	c->hub_degree = 0;
 	if (!path)
 		return 0;
-	if ((error = read_file(path, &text)) < 0)
+	if ((error = kgr__read_file(&text, NULL, path, "relation configuration")) < 0)
 		return error;
 	root = cJSON_Parse(text);
 	if (!root || !cJSON_IsObject(root)) {
