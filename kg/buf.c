@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 static int buf_grow(kgr__buf *b, size_t extra)
 {
@@ -99,11 +100,16 @@ int kgr__buf_append(kgr__buf *b, const void *data, size_t len)
 int kgr__read_file(char **out, size_t *len_out, const char *path, const char *what)
 {
 	FILE *f = fopen(path, "rb");
+	struct stat st;
 	char *buf;
 	long len;
 	*out = NULL;
 	if (!f)
 		return kgr__error_set(KGR_ENOTFOUND, "%s: cannot open %s: %s", path, what, strerror(errno));
+	if (fstat(fileno(f), &st) == 0 && S_ISDIR(st.st_mode)) { /* fopen() takes a directory */
+		fclose(f);
+		return kgr__error_set(KGR_ENOTFOUND, "%s: cannot open %s: is a directory", path, what);
+	}
 	if (fseek(f, 0, SEEK_END) != 0 || (len = ftell(f)) < 0 || fseek(f, 0, SEEK_SET) != 0) {
 		fclose(f);
 		return kgr__error_set(KGR_EIO, "%s: cannot read", path);

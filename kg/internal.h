@@ -32,8 +32,8 @@ char *kgr__buf_take(kgr__buf *b);
 void kgr__buf_free(kgr__buf *b);
 
 /** The whole file at path, NUL-terminated, through *out (caller frees) and its length through
- *  *len_out (may be NULL). KGR_ENOTFOUND ("<path>: cannot open <what>: <reason>"), KGR_EIO,
- *  KGR_ENOMEM. */
+ *  *len_out (may be NULL). KGR_ENOTFOUND ("<path>: cannot open <what>: <reason>"),
+ *  a directory too; KGR_EIO, KGR_ENOMEM. */
 int kgr__read_file(char **out, size_t *len_out, const char *path, const char *what);
 
 /** The order of interaction tables: by user, then time, then item; <0, 0 or >0. */
