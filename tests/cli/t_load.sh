@@ -37,6 +37,14 @@ ls "$T" | grep -q tmp; [ $? -ne 0 ]; check "no temporary files left behind" $?
 # round trip through export
 "$KGREC" export "$T/s.snap" --format ntriples > "$T/out.nt"; check "export ntriples" $?
 "$KGREC" export "$T/s.snap" --format turtle > "$T/out.ttl"; check "export turtle" $?
+if [ -w /dev/full ]; then
+	"$KGREC" export "$T/s.snap" -o /dev/full 2> "$T/err.txt"
+	[ $? -eq 1 ] && grep -q "export: /dev/full: write failed" "$T/err.txt"
+	r=$?; check "export to a full device: exit 1, file named ($(cat "$T/err.txt"))" $r
+fi
+"$KGREC" export "$T/s.snap" -o "$T/no/such/dir/out.ttl" 2> "$T/err.txt"
+[ $? -eq 1 ] && grep -q "cannot write $T/no/such/dir/out.ttl: No such file or directory" "$T/err.txt"
+r=$?; check "export into a missing directory: exit 1, reason given ($(cat "$T/err.txt"))" $r
 rapper -q -i turtle -c "$T/out.ttl" 2>/dev/null; check "exported turtle parses with rapper" $?
 "$KGREC" load -q "$T/out.ttl" -o "$T/again.snap"; check "reload export" $?
 a=$("$KGREC" stats "$T/s.snap" | grep -E '^(triples|users|items|interactions)')
