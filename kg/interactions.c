@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <zlib.h>
 
@@ -313,11 +314,14 @@ int kgr_store_load_interactions(kgr_store *s, const char *path, const kgr_intera
 	size_t n_terms = s->n_terms, n_quads = s->n_quads, blob_len = s->blob_len, skipped = 0, rows = 0;
 	kgr__buf ubuf = { 0 }, ibuf = { 0 }, ebuf = { 0 }, tbuf = { 0 };
 	kgr_id user_prefix_done = 0;
+	struct stat st;
 
 	if (!opts)
 		opts = &dflt;
 	if (s->finalized)
 		return kgr__error_set(KGR_EINVALID, "%s: the store is finalized; load before finalizing", path);
+	if (stat(path, &st) == 0 && S_ISDIR(st.st_mode)) /* gzopen() takes a directory */
+		return kgr__error_set(KGR_EIO, "%s: is a directory", path);
 	r.f = gzopen(path, "rb");
 	if (!r.f)
 		return kgr__error_set(errno == ENOENT ? KGR_ENOTFOUND : KGR_EIO, "%s: %s", path, strerror(errno));
