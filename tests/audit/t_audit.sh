@@ -209,6 +209,9 @@ check "both syntaxes hold the same triples" $?
 ! grep -qi 'error' "$T/rap1.txt" "$T/rap2.txt"; check "rapper reports no error" $?
 "$KGREC" load -q "$T/v2.nt" "$T/audit.ttl" -o "$T/both.snap"
 check "kgrec load takes the export next to the catalog" $?
+"$KGREC" audit export "$L" -o "$T/no/such/dir/audit.ttl" 2> "$T/err.txt"
+[ $? -eq 1 ] && grep -q "cannot write $T/no/such/dir/audit.ttl: No such file or directory" "$T/err.txt"
+r=$?; check "audit export into a missing directory: reason given ($(cat "$T/err.txt"))" $r
 "$KGREC" audit export "$T/newer.log" --format rdfxml > /dev/null 2>&1
 [ $? -ne 0 ]; check "unknown export format" $?
 
