@@ -82,11 +82,7 @@ int kgr_cmd_prompt(int argc, char **argv)
 		return kgr_cli_usage("prompt: missing STORE");
 	if (!user_text)
 		return kgr_cli_usage("prompt: missing --user");
-	/* conversational: the request in words is also retrieval's query, and the other way round */
-	if (lo.mode == KGR_LLM_CONVERSATIONAL && !lo.request && ro.query)
-		lo.request = ro.query;
-	if (lo.mode == KGR_LLM_CONVERSATIONAL && !ro.query && lo.request)
-		ro.query = lo.request;
+	kgr_cli_llm_link_query(&lo, &ro);
 	rc = 1;
 	if (kgr_store_open(&store, path) < 0) {
 		rc = kgr_cli_fail("prompt");

@@ -192,12 +192,8 @@ int kgr_cmd_recommend(int argc, char **argv)
 	if (kgr_cli_graph(&graph, store, config, "recommend"))
 		goto done;
 	k_out = ro.k;
-	/* conversational: the request in words is also retrieval's query, and the other way round */
-	if (use_llm && llm_opts.mode == KGR_LLM_CONVERSATIONAL && !llm_opts.request && ro.query)
-		llm_opts.request = ro.query;
-	if (use_llm && llm_opts.mode == KGR_LLM_CONVERSATIONAL && !ro.query && llm_opts.request)
-		ro.query = llm_opts.request;
 	if (use_llm) {
+		kgr_cli_llm_link_query(&llm_opts, &ro);
 		/* the LLM re-ranks a wider graph list, then the list is cut to k */
 		if (ro.k < llm_cands)
 			ro.k = llm_cands;
