@@ -36,6 +36,13 @@ void kgr__buf_free(kgr__buf *b);
  *  a directory too; KGR_EIO, KGR_ENOMEM. */
 int kgr__read_file(char **out, size_t *len_out, const char *path, const char *what);
 
+/** UTF-8 bytes of code point cp (at most 0x10FFFF) into out (room for 4); returns how many. */
+size_t kgr__utf8_put(char *out, uint32_t cp);
+/** An N-Triples \uXXXX or \UXXXXXXXX escape at p (p[0] == '\\', the text ending at end):
+ *  the code point through *cp and the bytes it takes, or 0 when it is not a valid one (bad
+ *  digits, beyond 0x10FFFF, a surrogate). */
+size_t kgr__ntriples_uchar(const char *p, const char *end, uint32_t *cp);
+
 /** The order of interaction tables: by user, then time, then item; <0, 0 or >0. */
 int kgr__interaction_cmp(const kgr_interaction *a, const kgr_interaction *b);
 

@@ -35,36 +35,6 @@ char *kgr__audit_nt(const kgr_store *store, kgr_id id)
 	return s;
 }
 
-static int hexval(int c)
-{
-	return c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 :
-		c >= 'A' && c <= 'F' ? c - 'A' + 10 : -1;
-}
-
-static size_t put_utf8(char *o, unsigned long cp)
-{
-	if (cp < 0x80) {
-		o[0] = (char)cp;
-		return 1;
-	}
-	if (cp < 0x800) {
-		o[0] = (char)(0xC0 | (cp >> 6));
-		o[1] = (char)(0x80 | (cp & 0x3F));
-		return 2;
-	}
-	if (cp < 0x10000) {
-		o[0] = (char)(0xE0 | (cp >> 12));
-		o[1] = (char)(0x80 | ((cp >> 6) & 0x3F));
-		o[2] = (char)(0x80 | (cp & 0x3F));
-		return 3;
-	}
-	o[0] = (char)(0xF0 | (cp >> 18));
-	o[1] = (char)(0x80 | ((cp >> 12) & 0x3F));
-	o[2] = (char)(0x80 | ((cp >> 6) & 0x3F));
-	o[3] = (char)(0x80 | (cp & 0x3F));
-	return 4;
-}
-
 /* Unescapes s[0..n) (N-Triples \uXXXX \UXXXXXXXX \t \n ...) into out (at least n + 1 bytes).
  * Returns the length, or (size_t)-1 on a bad escape. */
 static size_t unescape(char *out, const char *s, size_t n)
@@ -88,18 +58,12 @@ static size_t unescape(char *out, const char *s, size_t n)
 		case '\\': out[k++] = '\\'; break;
 		case 'u':
 		case 'U': {
-			size_t d = s[i] == 'u' ? 4 : 8, j;
-			unsigned long cp = 0;
-			for (j = 1; j <= d; j++) {
-				int h = i + j < n ? hexval((unsigned char)s[i + j]) : -1;
-				if (h < 0)
-					return (size_t)-1;
-				cp = cp * 16 + (unsigned long)h;
-			}
-			if (cp > 0x10FFFF)
+			uint32_t cp;
+			size_t d = kgr__ntriples_uchar(s + i - 1, s + n, &cp);
+			if (!d)
 				return (size_t)-1;
-			k += put_utf8(out + k, cp);
-			i += d;
+			k += kgr__utf8_put(out + k, cp);
+			i += d - 2; /* to the last digit */
 			break;
 		}
 		default:
