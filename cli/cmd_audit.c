@@ -2,6 +2,7 @@
 
 #include <cjson/cJSON.h>
 #include <stdlib.h>
+#include <errno.h>
 #include <string.h>
 
 #include "kgrec/audit.h"
@@ -154,7 +155,7 @@ static int do_export(const args *a)
 	const char *fmt = a->format ? a->format : "turtle";
 	int rc = 0;
 	if (a->out && !(f = fopen(a->out, "w"))) {
-		fprintf(stderr, "kgrec: audit export: cannot write %s\n", a->out);
+		fprintf(stderr, "kgrec: audit export: cannot write %s: %s\n", a->out, strerror(errno));
 		return 1;
 	}
 	if (kgr_audit_export(a->log, f, fmt) < 0)

@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cli/common.h"
 #include "cli/recs_output.h"
 #include "kgrec/retrieval.h"
 
@@ -14,7 +15,6 @@ static const char usage[] =
 int kgr_cmd_explain(int argc, char **argv)
 {
 	const char *path = NULL, *user_text = NULL, *item_text = NULL, *config = NULL;
-	kgr_graph_options go = KGR_GRAPH_OPTIONS_INIT;
 	kgr_out_format fmt = KGR_OUT_TEXT;
 	kgr_store *store = NULL;
 	kgr_graph *graph = NULL;
@@ -38,36 +38,22 @@ int kgr_cmd_explain(int argc, char **argv)
 			if (kgr_cli_int("--hops", argv[++i], 1, 3, &hops) < 0)
 				return 2;
 		} else if (!strcmp(a, "--format") && more) {
-			int f = kgr_cli_format(argv[++i]);
-			if (f < 0)
-				return kgr_cli_usage("explain: unknown format '%s' (json, text or dot)", argv[i]);
-			fmt = (kgr_out_format)f;
+			if (kgr_cli_format("explain", argv[++i], &fmt))
+				return 2;
 		} else if (!strcmp(a, "--config") && more) {
 			config = argv[++i];
-		} else if (a[0] == '-' && a[1]) {
-			return kgr_cli_usage("explain: unknown option or missing value '%s'", a);
-		} else if (!path) {
-			path = a;
-		} else
-			return kgr_cli_usage("explain: unexpected argument '%s'", a);
+		} else if (kgr_cli_operand("explain", a, &path)) {
+			return 2;
+		}
 	}
 	if (!path || !user_text || !item_text)
 		return kgr_cli_usage("explain: need STORE, --user USER and --item ITEM");
 	if (kgr_store_open(&store, path) < 0)
 		return kgr_cli_fail("explain");
-	if (!(user = kgr_store_resolve(store, user_text))) {
-		fprintf(stderr, "kgrec: explain: user '%s': no such user in %s\n", user_text, path);
+	if (!(user = kgr_cli_resolve(store, path, "explain: user", user_text, "user")) ||
+		!(item = kgr_cli_resolve(store, path, "explain: item", item_text, "item")) ||
+		kgr_cli_graph(&graph, store, config, "explain"))
 		goto done;
-	}
-	if (!(item = kgr_store_resolve(store, item_text))) {
-		fprintf(stderr, "kgrec: explain: item '%s': no such item in %s\n", item_text, path);
-		goto done;
-	}
-	go.config_path = config;
-	if (kgr_graph_new(&graph, store, &go) < 0) {
-		rc = kgr_cli_fail("explain: graph view");
-		goto done;
-	}
 	if (kgr_explain(&recs, graph, user, item, (int)hops) < 0) {
 		rc = kgr_cli_fail("explain");
 		goto done;

@@ -1,5 +1,6 @@
 #include "cli/cli.h"
 
+#include <errno.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -11,6 +12,7 @@ int kgr_cmd_export(int argc, char **argv)
 	unsigned int flags = 0;
 	kgr_store *store = NULL;
 	FILE *f = stdout;
+	char what[4200];
 	int i, rc = 1;
 
 	for (i = 1; i < argc; i++) {
@@ -40,17 +42,21 @@ int kgr_cmd_export(int argc, char **argv)
 	if (kgr_store_open(&store, path) < 0)
 		return kgr_cli_fail("export");
 	if (out && !(f = fopen(out, "w"))) {
-		fprintf(stderr, "kgrec: export: cannot write %s\n", out);
+		fprintf(stderr, "kgrec: export: cannot write %s: %s\n", out, strerror(errno));
 		goto done;
 	}
+	/* a failed write names the file written */
+	snprintf(what, sizeof(what), "export: %s", out ? out : "standard output");
 	if (kgr_store_export(store, f, format, flags) < 0) {
-		rc = kgr_cli_fail("export");
+		rc = kgr_cli_fail(what);
 		goto done;
 	}
 	rc = 0;
 done:
-	if (out && f)
-		fclose(f);
+	if (out && f && fclose(f) && rc == 0) {
+		fprintf(stderr, "kgrec: %s: write failed: %s\n", what, strerror(errno));
+		rc = 1;
+	}
 	kgr_store_free(store);
 	return rc;
 }

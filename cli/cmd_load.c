@@ -48,13 +48,32 @@ static void on_progress(uint64_t done, uint64_t total, void *payload)
 	fflush(stderr);
 }
 
+/* A new file: its name on the bar. */
+static void progress_start(progress *p, const char *name)
+{
+	p->name = name;
+	p->shown = 0;
+}
+
+/* The file is read: end the bar's line, if one was drawn. */
+static void progress_end(const progress *p)
+{
+	if (p->shown)
+		fputc('\n', stderr);
+}
+
+static double seconds(struct timespec from, struct timespec to)
+{
+	return (double)(to.tv_sec - from.tv_sec) + (to.tv_nsec - from.tv_nsec) / 1e9;
+}
+
 int kgr_cmd_load(int argc, char **argv)
 {
 	const char *out = NULL, *format = NULL, *base = NULL, **files, **logs;
 	size_t n_files = 0, n_logs = 0, i, skipped_total = 0;
 	kgr_interaction_options io = KGR_INTERACTION_OPTIONS_INIT;
 	int with_ontology = 1, quiet = 0, rc = 1, timings = 0;
-	struct timespec tp, tf, ts;
+	struct timespec tp, tf;
 	kgr_store *store = NULL;
 	kgr_store_stats st;
 	progress prog = { 0 };
@@ -117,30 +136,26 @@ int kgr_cmd_load(int argc, char **argv)
 	if (!quiet && isatty(2))
 		kgr_store_set_progress(store, on_progress, &prog);
 	for (i = 0; i < n_files; i++) {
-		prog.name = files[i];
-		prog.shown = 0;
-		if (kgr_store_load_rdf(store, files[i], format, base) < 0) {
-			if (prog.shown)
-				fputc('\n', stderr);
+		int e;
+		progress_start(&prog, files[i]);
+		e = kgr_store_load_rdf(store, files[i], format, base);
+		progress_end(&prog);
+		if (e < 0) {
 			rc = kgr_cli_fail("load");
 			goto done;
 		}
-		if (prog.shown)
-			fputc('\n', stderr);
 	}
 	for (i = 0; i < n_logs; i++) {
 		size_t skipped = 0;
+		int e;
 		io.skipped_out = &skipped;
-		prog.name = logs[i];
-		prog.shown = 0;
-		if (kgr_store_load_interactions(store, logs[i], &io) < 0) {
-			if (prog.shown)
-				fputc('\n', stderr);
+		progress_start(&prog, logs[i]);
+		e = kgr_store_load_interactions(store, logs[i], &io);
+		progress_end(&prog);
+		if (e < 0) {
 			rc = kgr_cli_fail("load");
 			goto done;
 		}
-		if (prog.shown)
-			fputc('\n', stderr);
 		if (skipped)
 			fprintf(stderr, "kgrec: %s: skipped %zu malformed rows\n", logs[i], skipped);
 		skipped_total += skipped;
@@ -156,18 +171,14 @@ int kgr_cmd_load(int argc, char **argv)
 		goto done;
 	}
 	clock_gettime(CLOCK_MONOTONIC, &t1);
-	ts = t1;
 	if (timings)
-		fprintf(stderr, "timings: parse %.3f s, finalize %.3f s, save %.3f s\n",
-			(tp.tv_sec - t0.tv_sec) + (tp.tv_nsec - t0.tv_nsec) / 1e9,
-			(tf.tv_sec - tp.tv_sec) + (tf.tv_nsec - tp.tv_nsec) / 1e9,
-			(ts.tv_sec - tf.tv_sec) + (ts.tv_nsec - tf.tv_nsec) / 1e9);
+		fprintf(stderr, "timings: parse %.3f s, finalize %.3f s, save %.3f s\n", seconds(t0, tp),
+			seconds(tp, tf), seconds(tf, t1));
 	kgr_store_get_stats(store, &st);
 	if (!quiet)
 		fprintf(stderr, "%s: %zu triples (%zu inferred), %zu terms, %zu users, %zu items, %zu interactions%s in %.2f s\n",
 			out, st.quads, st.inferred, st.terms, st.users, st.items, st.interactions,
-			skipped_total ? " (rows skipped: see above)" : "",
-			(t1.tv_sec - t0.tv_sec) + (t1.tv_nsec - t0.tv_nsec) / 1e9);
+			skipped_total ? " (rows skipped: see above)" : "", seconds(t0, t1));
 	rc = 0;
 done:
 	kgr_store_free(store);

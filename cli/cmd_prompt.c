@@ -1,5 +1,6 @@
 /* kgrec prompt: the prompt the LLM ranker would send for a user, rendered, nothing sent. */
 #include "cli/cli.h"
+#include "cli/common.h"
 #include "cli/llm_flags.h"
 
 #include <errno.h>
@@ -36,7 +37,6 @@ int kgr_cmd_prompt(int argc, char **argv)
 	const char *path = NULL, *user_text = NULL, *config = NULL;
 	kgr_llm_options lo = kgr_llm_options_from_env();
 	kgr_rec_options ro = KGR_REC_OPTIONS_INIT;
-	kgr_graph_options go = KGR_GRAPH_OPTIONS_INIT;
 	kgr_store *store = NULL;
 	kgr_graph *graph = NULL;
 	kgr_recs *recs = NULL;
@@ -74,23 +74,15 @@ int kgr_cmd_prompt(int argc, char **argv)
 		} else if ((r = kgr_cli_llm_flag(&lo, argc, argv, &i)) != 0) {
 			if (r == 2)
 				return 2;
-		} else if (a[0] == '-' && a[1]) {
-			return kgr_cli_usage("prompt: unknown option or missing value '%s'", a);
-		} else if (!path) {
-			path = a;
-		} else {
-			return kgr_cli_usage("prompt: unexpected argument '%s'", a);
+		} else if (kgr_cli_operand("prompt", a, &path)) {
+			return 2;
 		}
 	}
 	if (!path)
 		return kgr_cli_usage("prompt: missing STORE");
 	if (!user_text)
 		return kgr_cli_usage("prompt: missing --user");
-	/* conversational: the request in words is also retrieval's query, and the other way round */
-	if (lo.mode == KGR_LLM_CONVERSATIONAL && !lo.request && ro.query)
-		lo.request = ro.query;
-	if (lo.mode == KGR_LLM_CONVERSATIONAL && !ro.query && lo.request)
-		ro.query = lo.request;
+	kgr_cli_llm_link_query(&lo, &ro);
 	rc = 1;
 	if (kgr_store_open(&store, path) < 0) {
 		rc = kgr_cli_fail("prompt");
@@ -100,11 +92,8 @@ int kgr_cmd_prompt(int argc, char **argv)
 		rc = kgr_cli_fail("prompt: --user");
 		goto done;
 	}
-	go.config_path = config;
-	if (kgr_graph_new(&graph, store, &go) < 0) {
-		rc = kgr_cli_fail("prompt: graph view");
+	if (kgr_cli_graph(&graph, store, config, "prompt"))
 		goto done;
-	}
 	if (kgr_recommend(&recs, graph, user, &ro) < 0) {
 		rc = kgr_cli_fail("prompt: candidates");
 		goto done;

@@ -125,13 +125,17 @@ int kgr_cmd_query(int argc, char **argv)
 			fprintf(stderr, "kgrec: query: cannot open '%s': %s\n", file, strerror(errno));
 			return 1;
 		}
+		errno = 0;
 		owned = read_all(in);
-		if (in != stdin)
-			fclose(in);
 		if (!owned) {
-			fprintf(stderr, "kgrec: query: cannot read '%s'\n", file);
+			fprintf(stderr, "kgrec: query: cannot read '%s': %s\n", file,
+				strerror(errno ? errno : ENOMEM));
+			if (in != stdin)
+				fclose(in);
 			return 1;
 		}
+		if (in != stdin)
+			fclose(in);
 		text = owned;
 	}
 	if (kgr_store_open(&store, store_path)) {

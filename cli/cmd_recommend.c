@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cli/common.h"
 #include "cli/llm_flags.h"
 #include "cli/recs_output.h"
 #include "kgrec/audit.h"
@@ -36,7 +37,6 @@ int kgr_cmd_recommend(int argc, char **argv)
 {
 	const char *path = NULL, *user_text = NULL, *weights_path = NULL, *config = NULL;
 	kgr_rec_options ro = KGR_REC_OPTIONS_INIT;
-	kgr_graph_options go = KGR_GRAPH_OPTIONS_INIT;
 	kgr_out_format fmt = KGR_OUT_TEXT;
 	kgr_store *store = NULL;
 	kgr_graph *graph = NULL;
@@ -61,8 +61,11 @@ int kgr_cmd_recommend(int argc, char **argv)
 
 	seed_text = calloc((size_t)argc + 1, sizeof(char *));
 	excl_text = calloc((size_t)argc + 1, sizeof(char *));
-	if (!seed_text || !excl_text)
+	if (!seed_text || !excl_text) {
+		fputs("kgrec: recommend: out of memory\n", stderr);
+		rc = 1;
 		goto done;
+	}
 	for (i = 1; i < (size_t)argc; i++) {
 		const char *a = argv[i];
 		int more = i + 1 < (size_t)argc;
@@ -96,12 +99,8 @@ int kgr_cmd_recommend(int argc, char **argv)
 				goto done;
 			ro.n_candidates = (size_t)v;
 		} else if (!strcmp(a, "--format") && more) {
-			int f = kgr_cli_format(argv[++i]);
-			if (f < 0) {
-				kgr_cli_usage("recommend: unknown format '%s' (json, text or dot)", argv[i]);
+			if (kgr_cli_format("recommend", argv[++i], &fmt))
 				goto done;
-			}
-			fmt = (kgr_out_format)f;
 		} else if (!strcmp(a, "--explain")) {
 			ro.explain = 1;
 		} else if (!strcmp(a, "--exclude-seen")) {
@@ -134,13 +133,7 @@ int kgr_cmd_recommend(int argc, char **argv)
 				goto done;
 			}
 			i = (size_t)ii;
-		} else if (a[0] == '-' && a[1]) {
-			kgr_cli_usage("recommend: unknown option or missing value '%s'", a);
-			goto done;
-		} else if (!path) {
-			path = a;
-		} else {
-			kgr_cli_usage("recommend: unexpected argument '%s'", a);
+		} else if (kgr_cli_operand("recommend", a, &path)) {
 			goto done;
 		}
 	}
@@ -182,34 +175,25 @@ int kgr_cmd_recommend(int argc, char **argv)
 	}
 	seeds = calloc(n_seed + 1, sizeof(kgr_id));
 	excl = calloc(n_excl + 1, sizeof(kgr_id));
-	if (!seeds || !excl)
+	if (!seeds || !excl) {
+		fputs("kgrec: recommend: out of memory\n", stderr);
 		goto done;
+	}
 	for (i = 0; i < n_seed; i++)
-		if (!(seeds[i] = kgr_store_resolve(store, seed_text[i]))) {
-			fprintf(stderr, "kgrec: recommend: seed '%s': no such item in %s\n", seed_text[i], path);
+		if (!(seeds[i] = kgr_cli_resolve(store, path, "recommend: seed", seed_text[i], "item")))
 			goto done;
-		}
 	for (i = 0; i < n_excl; i++)
-		if (!(excl[i] = kgr_store_resolve(store, excl_text[i]))) {
-			fprintf(stderr, "kgrec: recommend: --exclude '%s': no such item in %s\n", excl_text[i], path);
+		if (!(excl[i] = kgr_cli_resolve(store, path, "recommend: --exclude", excl_text[i], "item")))
 			goto done;
-		}
 	ro.seeds = seeds;
 	ro.n_seeds = n_seed;
 	ro.exclude = excl;
 	ro.n_exclude = n_excl;
-	go.config_path = config;
-	if (kgr_graph_new(&graph, store, &go) < 0) {
-		rc = kgr_cli_fail("recommend: graph view");
+	if (kgr_cli_graph(&graph, store, config, "recommend"))
 		goto done;
-	}
 	k_out = ro.k;
-	/* conversational: the request in words is also retrieval's query, and the other way round */
-	if (use_llm && llm_opts.mode == KGR_LLM_CONVERSATIONAL && !llm_opts.request && ro.query)
-		llm_opts.request = ro.query;
-	if (use_llm && llm_opts.mode == KGR_LLM_CONVERSATIONAL && !ro.query && llm_opts.request)
-		ro.query = llm_opts.request;
 	if (use_llm) {
+		kgr_cli_llm_link_query(&llm_opts, &ro);
 		/* the LLM re-ranks a wider graph list, then the list is cut to k */
 		if (ro.k < llm_cands)
 			ro.k = llm_cands;
@@ -223,8 +207,10 @@ int kgr_cmd_recommend(int argc, char **argv)
 	/* the candidate set as retrieval returned it, before any re-ranking (items, scores,
 	 * generators and features are what the audit record reads) */
 	cands = *recs;
-	if (!(cand_items = malloc((recs->n ? recs->n : 1) * sizeof(*cand_items))))
+	if (!(cand_items = malloc((recs->n ? recs->n : 1) * sizeof(*cand_items)))) {
+		fputs("kgrec: recommend: out of memory\n", stderr);
 		goto done;
+	}
 	if (recs->n)
 		memcpy(cand_items, recs->items, recs->n * sizeof(*cand_items));
 	cands.items = cand_items;

@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cli/common.h"
 #include "cli/recs_output.h"
 #include "kgrec/retrieval.h"
 
@@ -15,7 +16,6 @@ int kgr_cmd_similar(int argc, char **argv)
 {
 	const char *path = NULL, *item_text = NULL, *weights_path = NULL, *config = NULL;
 	kgr_rec_options ro = KGR_REC_OPTIONS_INIT;
-	kgr_graph_options go = KGR_GRAPH_OPTIONS_INIT;
 	kgr_out_format fmt = KGR_OUT_TEXT;
 	kgr_store *store = NULL;
 	kgr_graph *graph = NULL;
@@ -40,10 +40,8 @@ int kgr_cmd_similar(int argc, char **argv)
 				return 2;
 			ro.k = (size_t)v;
 		} else if (!strcmp(a, "--format") && more) {
-			int f = kgr_cli_format(argv[++i]);
-			if (f < 0)
-				return kgr_cli_usage("similar: unknown format '%s' (json, text or dot)", argv[i]);
-			fmt = (kgr_out_format)f;
+			if (kgr_cli_format("similar", argv[++i], &fmt))
+				return 2;
 		} else if (!strcmp(a, "--no-explain")) {
 			ro.explain = 0;
 		} else if (!strcmp(a, "--explain")) {
@@ -54,12 +52,9 @@ int kgr_cmd_similar(int argc, char **argv)
 			weights_path = argv[++i];
 		} else if (!strcmp(a, "--config") && more) {
 			config = argv[++i];
-		} else if (a[0] == '-' && a[1]) {
-			return kgr_cli_usage("similar: unknown option or missing value '%s'", a);
-		} else if (!path) {
-			path = a;
-		} else
-			return kgr_cli_usage("similar: unexpected argument '%s'", a);
+		} else if (kgr_cli_operand("similar", a, &path)) {
+			return 2;
+		}
 	}
 	if (!path || !item_text)
 		return kgr_cli_usage("similar: need STORE and --item ITEM");
@@ -73,15 +68,9 @@ int kgr_cmd_similar(int argc, char **argv)
 	}
 	if (kgr_store_open(&store, path) < 0)
 		return kgr_cli_fail("similar");
-	if (!(item = kgr_store_resolve(store, item_text))) {
-		fprintf(stderr, "kgrec: similar: item '%s': no such item in %s\n", item_text, path);
+	if (!(item = kgr_cli_resolve(store, path, "similar: item", item_text, "item")) ||
+		kgr_cli_graph(&graph, store, config, "similar"))
 		goto done;
-	}
-	go.config_path = config;
-	if (kgr_graph_new(&graph, store, &go) < 0) {
-		rc = kgr_cli_fail("similar: graph view");
-		goto done;
-	}
 	if (kgr_similar(&recs, graph, item, &ro) < 0) {
 		rc = kgr_cli_fail("similar");
 		goto done;

@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cli/common.h"
 #include "cli/recs_output.h"
 #include "kgrec/retrieval.h"
 
@@ -56,12 +57,9 @@ int kgr_cmd_train(int argc, char **argv)
 			to.epochs = (int)v;
 		} else if (!strcmp(a, "--config") && more) {
 			to.config_path = argv[++i];
-		} else if (a[0] == '-' && a[1]) {
-			return kgr_cli_usage("train: unknown option or missing value '%s'", a);
-		} else if (!path) {
-			path = a;
-		} else
-			return kgr_cli_usage("train: unexpected argument '%s'", a);
+		} else if (kgr_cli_operand("train", a, &path)) {
+			return 2;
+		}
 	}
 	if (!path || !out)
 		return kgr_cli_usage("train: need STORE and -o WEIGHTS.json");

@@ -260,6 +260,16 @@ void kgr_cli_llm_print(FILE *f, const kgr_store *store, const kgr_llm_result *re
 		fprintf(f, "# note: %s\n", res->notes[i]);
 }
 
+void kgr_cli_llm_link_query(kgr_llm_options *o, kgr_rec_options *ro)
+{
+	if (o->mode != KGR_LLM_CONVERSATIONAL)
+		return;
+	if (!o->request && ro->query)
+		o->request = ro->query;
+	if (!ro->query && o->request)
+		ro->query = o->request;
+}
+
 const kgr_interaction *kgr_cli_llm_history(const kgr_store *store, kgr_id user, int64_t at, size_t *n_out)
 {
 	size_t n = 0;

@@ -9,15 +9,17 @@
 
 #include "cli/cli.h"
 
-int kgr_cli_format(const char *s)
+int kgr_cli_format(const char *cmd, const char *s, kgr_out_format *out)
 {
 	if (!strcmp(s, "text"))
-		return KGR_OUT_TEXT;
-	if (!strcmp(s, "json"))
-		return KGR_OUT_JSON;
-	if (!strcmp(s, "dot"))
-		return KGR_OUT_DOT;
-	return -1;
+		*out = KGR_OUT_TEXT;
+	else if (!strcmp(s, "json"))
+		*out = KGR_OUT_JSON;
+	else if (!strcmp(s, "dot"))
+		*out = KGR_OUT_DOT;
+	else
+		return kgr_cli_usage("%s: unknown format '%s' (json, text or dot)", cmd, s);
+	return 0;
 }
 
 int kgr_cli_int(const char *opt, const char *s, long long lo, long long hi, long long *out)

@@ -9,8 +9,9 @@
 
 typedef enum { KGR_OUT_TEXT, KGR_OUT_JSON, KGR_OUT_DOT } kgr_out_format;
 
-/* Parse "json", "text" or "dot"; -1 when unknown. */
-int kgr_cli_format(const char *s);
+/* Parse the --format value of command cmd: "json", "text" or "dot". 0, or exit code 2 after a
+ * usage error. */
+int kgr_cli_format(const char *cmd, const char *s, kgr_out_format *out);
 /* Parse an integer option in [lo, hi]; prints a usage error naming the option and returns -1. */
 int kgr_cli_int(const char *opt, const char *s, long long lo, long long hi, long long *out);
 /* Epoch seconds or ISO-8601 (YYYY-MM-DD[THH:MM:SS[Z]]); -1 on error. */

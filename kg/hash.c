@@ -58,3 +58,13 @@ uint64_t kgr__hash64(const void *data, size_t len, uint64_t seed)
 	}
 	return fmix64(h1 ^ len);
 }
+
+uint64_t kgr__rng_next(uint64_t *state)
+{
+	uint64_t x = *state;
+	x ^= x >> 12;
+	x ^= x << 25;
+	x ^= x >> 27;
+	*state = x;
+	return x * 0x2545F4914F6CDD1DULL;
+}

@@ -429,7 +429,7 @@ static int hexval(int ch)
 	return -1;
 }
 
-static size_t utf8_put(char *out, uint32_t cp)
+size_t kgr__utf8_put(char *out, uint32_t cp)
 {
 	if (cp < 0x80) {
 		out[0] = (char)cp;
@@ -453,8 +453,7 @@ static size_t utf8_put(char *out, uint32_t cp)
 	return 4;
 }
 
-/* \uXXXX or \UXXXXXXXX at p (p[0] == '\\'); returns bytes consumed or 0. */
-static size_t uchar(const char *p, const char *end, uint32_t *cp)
+size_t kgr__ntriples_uchar(const char *p, const char *end, uint32_t *cp)
 {
 	int n = p + 1 < end && p[1] == 'u' ? 4 : p + 1 < end && p[1] == 'U' ? 8 : 0, i;
 	uint32_t v = 0;
@@ -512,7 +511,7 @@ static int nt_iri(const char **pp, const char *end, scratch_buf *sb, const char 
 			unsigned char ch = (unsigned char)*p;
 			if (ch == '\\') {
 				uint32_t cp;
-				size_t k = uchar(p, end, &cp);
+				size_t k = kgr__ntriples_uchar(p, end, &cp);
 				if (!k) {
 					e->why = "bad escape in IRI (only \\uXXXX and \\UXXXXXXXX)";
 					e->at = p;
@@ -523,7 +522,7 @@ static int nt_iri(const char **pp, const char *end, scratch_buf *sb, const char 
 					e->at = p;
 					return -1;
 				}
-				n += utf8_put(sb->buf + n, cp);
+				n += kgr__utf8_put(sb->buf + n, cp);
 				p += k;
 				continue;
 			}
@@ -602,13 +601,13 @@ static int nt_string(const char **pp, const char *end, scratch_buf *sb, const ch
 				p += 2;
 				continue;
 			}
-			k = uchar(p, end, &cp);
+			k = kgr__ntriples_uchar(p, end, &cp);
 			if (!k) {
 				e->why = "bad escape in string";
 				e->at = p;
 				return -1;
 			}
-			n += utf8_put(sb->buf + n, cp);
+			n += kgr__utf8_put(sb->buf + n, cp);
 			p += k;
 			continue;
 		}

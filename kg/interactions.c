@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <zlib.h>
 
@@ -313,11 +314,14 @@ int kgr_store_load_interactions(kgr_store *s, const char *path, const kgr_intera
 	size_t n_terms = s->n_terms, n_quads = s->n_quads, blob_len = s->blob_len, skipped = 0, rows = 0;
 	kgr__buf ubuf = { 0 }, ibuf = { 0 }, ebuf = { 0 }, tbuf = { 0 };
 	kgr_id user_prefix_done = 0;
+	struct stat st;
 
 	if (!opts)
 		opts = &dflt;
 	if (s->finalized)
 		return kgr__error_set(KGR_EINVALID, "%s: the store is finalized; load before finalizing", path);
+	if (stat(path, &st) == 0 && S_ISDIR(st.st_mode)) /* gzopen() takes a directory */
+		return kgr__error_set(KGR_EIO, "%s: is a directory", path);
 	r.f = gzopen(path, "rb");
 	if (!r.f)
 		return kgr__error_set(errno == ENOENT ? KGR_ENOTFOUND : KGR_EIO, "%s: %s", path, strerror(errno));
@@ -403,22 +407,22 @@ int kgr_store_load_interactions(kgr_store *s, const char *path, const kgr_intera
 			tbuf.len = 0;
 			if ((error = to_iri(&tbuf, "https://w3id.org/kgrec/action/", act)) < 0)
 				goto cleanup;
-			snprintf(actbuf, sizeof(actbuf), "%s", tbuf.data);
+			snprintf(actbuf, sizeof(actbuf), "%s", tbuf.s);
 		}
 		kgr__format_time(t, tiso, sizeof(tiso));
 		/* the event's IRI is a hash of what it says: the same event twice is one event */
 		ebuf.len = 0;
-		if (kgr__buf_append(&ebuf, ubuf.data, ubuf.len) < 0 || kgr__buf_append(&ebuf, "\t", 1) < 0 ||
-			kgr__buf_append(&ebuf, ibuf.data, ibuf.len) < 0 || kgr__buf_append(&ebuf, "\t", 1) < 0 ||
+		if (kgr__buf_append(&ebuf, ubuf.s, ubuf.len) < 0 || kgr__buf_append(&ebuf, "\t", 1) < 0 ||
+			kgr__buf_append(&ebuf, ibuf.s, ibuf.len) < 0 || kgr__buf_append(&ebuf, "\t", 1) < 0 ||
 			kgr__buf_append(&ebuf, tiso, strlen(tiso)) < 0 || kgr__buf_append(&ebuf, "\t", 1) < 0 ||
 			kgr__buf_append(&ebuf, actbuf, strlen(actbuf)) < 0) {
 			error = KGR_ENOMEM;
 			goto cleanup;
 		}
-		h = kgr__hash64(ebuf.data, ebuf.len, 0x6b677265);
+		h = kgr__hash64(ebuf.s, ebuf.len, 0x6b677265);
 		snprintf(wbuf, sizeof(wbuf), "urn:kgrec:event:%016llx", (unsigned long long)h);
-		u = kgr__intern(s, KGR_TERM_IRI, ubuf.data, ubuf.len, NULL, 0, 0);
-		it = kgr__intern(s, KGR_TERM_IRI, ibuf.data, ibuf.len, NULL, 0, 0);
+		u = kgr__intern(s, KGR_TERM_IRI, ubuf.s, ubuf.len, NULL, 0, 0);
+		it = kgr__intern(s, KGR_TERM_IRI, ibuf.s, ibuf.len, NULL, 0, 0);
 		e = kgr__intern_iri(s, wbuf);
 		a = kgr__intern_iri(s, actbuf);
 		tl = kgr__intern(s, KGR_TERM_LITERAL, tiso, strlen(tiso), NULL, 0, KGR__XSD_DATETIME);
@@ -478,9 +482,9 @@ cleanup:
 	}
 	gzclose(r.f);
 	free(r.line);
-	free(ubuf.data);
-	free(ibuf.data);
-	free(ebuf.data);
-	free(tbuf.data);
+	free(ubuf.s);
+	free(ibuf.s);
+	free(ebuf.s);
+	free(tbuf.s);
 	return error;
 }

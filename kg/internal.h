@@ -14,6 +14,41 @@ int kgr__error_prefix(const char *fmt, ...) __attribute__((format(printf, 1, 2))
 extern const unsigned char kgr__ontology_ttl[];
 extern const size_t kgr__ontology_ttl_len;
 
+/** A growable, NUL-terminated string (kg/buf.c). Zero-initialise; after a failed allocation
+ *  oom is set and further appends do nothing. */
+typedef struct {
+	char *s;
+	size_t len, cap;
+	int oom;
+} kgr__buf;
+
+void kgr__buf_put(kgr__buf *b, const char *s, size_t n);
+void kgr__buf_puts(kgr__buf *b, const char *s);
+void kgr__buf_printf(kgr__buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/** Append; 0, or KGR_ENOMEM with the message set. */
+int kgr__buf_append(kgr__buf *b, const void *data, size_t len);
+/** Returns the string (caller frees) or NULL after an allocation failure. */
+char *kgr__buf_take(kgr__buf *b);
+void kgr__buf_free(kgr__buf *b);
+
+/** The whole file at path, NUL-terminated, through *out (caller frees) and its length through
+ *  *len_out (may be NULL). KGR_ENOTFOUND ("<path>: cannot open <what>: <reason>"),
+ *  a directory too; KGR_EIO, KGR_ENOMEM. */
+int kgr__read_file(char **out, size_t *len_out, const char *path, const char *what);
+
+/** UTF-8 bytes of code point cp (at most 0x10FFFF) into out (room for 4); returns how many. */
+size_t kgr__utf8_put(char *out, uint32_t cp);
+/** An N-Triples \uXXXX or \UXXXXXXXX escape at p (p[0] == '\\', the text ending at end):
+ *  the code point through *cp and the bytes it takes, or 0 when it is not a valid one (bad
+ *  digits, beyond 0x10FFFF, a surrogate). */
+size_t kgr__ntriples_uchar(const char *p, const char *end, uint32_t *cp);
+
+/** The order of interaction tables: by user, then time, then item; <0, 0 or >0. */
+int kgr__interaction_cmp(const kgr_interaction *a, const kgr_interaction *b);
+
+/** Next number of a xorshift64* generator (Vigna 2016) whose non-zero state is *state. */
+uint64_t kgr__rng_next(uint64_t *state);
+
 /** 64-bit hash of a byte string (fast, not cryptographic). */
 uint64_t kgr__hash64(const void *data, size_t len, uint64_t seed);
 

@@ -62,7 +62,7 @@ static size_t store_sections(const kgr_store *s, section *sec, char **extra_blob
 	ADD(SEC_USERS, s->users, s->n_users, sizeof(kgr_id));
 	ADD(SEC_USEROFF, s->user_off, s->n_users + 1, sizeof(uint64_t));
 	ADD(SEC_ITEMS, s->items, s->n_items, sizeof(kgr_id));
-	ADD(SEC_PREFIXES, s->prefixes.data, s->prefixes.len, 1);
+	ADD(SEC_PREFIXES, s->prefixes.s, s->prefixes.len, 1);
 	for (i = 0; i < s->extra.n; i++)
 		elen += strlen(s->extra.values[i]) + 1;
 	if (elen) {
@@ -344,7 +344,7 @@ int kgr_store_open(kgr_store **out, const char *path)
 	s->user_off = (uint64_t *)ptr[SEC_USEROFF];
 	s->items = (kgr_id *)ptr[SEC_ITEMS];
 	s->n_items = len[SEC_ITEMS] / sizeof(kgr_id);
-	s->prefixes.data = (char *)ptr[SEC_PREFIXES];
+	s->prefixes.s = (char *)ptr[SEC_PREFIXES];
 	s->prefixes.len = len[SEC_PREFIXES];
 	s->checksum = sum;
 	s->checksum_valid = 1;
@@ -360,7 +360,7 @@ int kgr_store_open(kgr_store **out, const char *path)
 	}
 	{
 		size_t k;
-		const char *p = s->prefixes.data, *end = p + s->prefixes.len;
+		const char *p = s->prefixes.s, *end = p + s->prefixes.len;
 		for (k = 0; p < end; k++) {
 			const char *z = memchr(p, '\0', (size_t)(end - p));
 			if (!z)

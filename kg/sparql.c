@@ -698,19 +698,8 @@ static const char *skip_opaque(const char *p)
 		return *q == '>' ? q + 1 : p + 1; /* a '<' comparison is not an IRI */
 	}
 	if (*p == '"' || *p == '\'') {
-		char c = *p;
-		int triple = p[1] == c && p[2] == c;
-		p += triple ? 3 : 1;
-		while (*p) {
-			if (*p == '\\' && p[1]) {
-				p += 2;
-				continue;
-			}
-			if (*p == c && (!triple || (p[1] == c && p[2] == c)))
-				return p + (triple ? 3 : 1);
-			p++;
-		}
-		return p;
+		const char *q = kgr__sparql_skip_string(p);
+		return q ? q : p + strlen(p);
 	}
 	return p + 1;
 }

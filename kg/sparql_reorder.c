@@ -46,8 +46,7 @@ typedef struct {
 	size_t nprefixes;
 } ctx;
 
-/* Past a string literal starting at p (single, double, or triple quotes); NULL if unclosed. */
-static const char *skip_string(const char *p)
+const char *kgr__sparql_skip_string(const char *p)
 {
 	char c = *p;
 	int triple = p[1] == c && p[2] == c;
@@ -95,7 +94,7 @@ static const char *skip_parens(const char *p, const char *end)
 	int depth = 0;
 	while (p < end) {
 		if (*p == '"' || *p == '\'') {
-			p = skip_string(p);
+			p = kgr__sparql_skip_string(p);
 			if (!p || p > end)
 				return NULL;
 			continue;
@@ -150,7 +149,7 @@ static int tokenize(const char *p, const char *end, tok *out, int max)
 				return -1;
 			out[n].kind = T_TERM;
 		} else if (*p == '"' || *p == '\'') {
-			p = skip_string(p);
+			p = kgr__sparql_skip_string(p);
 			if (!p || p > end)
 				return -1;
 			if (*p == '@') {
@@ -573,7 +572,7 @@ char *kgr__sparql_reorder(const kgr_store *store, const char *text, int *oom)
 			continue;
 		}
 		if (*p == '"' || *p == '\'') {
-			const char *q = skip_string(p);
+			const char *q = kgr__sparql_skip_string(p);
 			if (!q)
 				break;
 			p = q;

@@ -29,6 +29,10 @@ char *kgr__sparql_strdup(kgr_sparql_result *r, const char *s, size_t len);
 int kgr__sparql_push(kgr_sparql_result *r, kgr_term_kind kind, const char *value, size_t len,
 	const char *lang, const char *datatype);
 
+/** Past a string literal starting at @p p (single, double or triple quotes, backslash
+ *  escapes); NULL when it is not closed (kg/sparql_reorder.c). */
+const char *kgr__sparql_skip_string(const char *p);
+
 /** The query text with the triple patterns of its plain groups in a selective-first order
  *  (kg/sparql_reorder.c); NULL when nothing changes (or *oom set when out of memory). */
 char *kgr__sparql_reorder(const kgr_store *store, const char *text, int *oom);

@@ -52,44 +52,13 @@ const char *kgr_sparql_format_media_type(kgr_sparql_format format)
 	return "application/octet-stream";
 }
 
-/* ---- a growable string for rendering cells ---- */
+/* ---- cells are rendered into a growable string ---- */
 
-typedef struct {
-	char *s;
-	size_t len, cap;
-	int oom;
-} buf;
-
-static void buf_putn(buf *b, const char *s, size_t n)
-{
-	if (b->oom)
-		return;
-	if (b->len + n + 1 > b->cap) {
-		size_t cap = b->cap ? b->cap : 256;
-		char *p;
-		while (cap < b->len + n + 1)
-			cap *= 2;
-		p = realloc(b->s, cap);
-		if (!p) {
-			b->oom = 1;
-			return;
-		}
-		b->s = p;
-		b->cap = cap;
-	}
-	memcpy(b->s + b->len, s, n);
-	b->len += n;
-	b->s[b->len] = '\0';
-}
-
-static void buf_puts(buf *b, const char *s)
-{
-	buf_putn(b, s, strlen(s));
-}
+typedef kgr__buf buf;
 
 static void buf_putc(buf *b, char c)
 {
-	buf_putn(b, &c, 1);
+	kgr__buf_put(b, &c, 1);
 }
 
 /* N-Triples string escapes (also valid in Turtle and SPARQL TSV). */
@@ -100,25 +69,25 @@ static void put_escaped(buf *b, const char *s, size_t n)
 		unsigned char c = (unsigned char)s[i];
 		switch (c) {
 		case '\\':
-			buf_puts(b, "\\\\");
+			kgr__buf_puts(b, "\\\\");
 			break;
 		case '"':
-			buf_puts(b, "\\\"");
+			kgr__buf_puts(b, "\\\"");
 			break;
 		case '\n':
-			buf_puts(b, "\\n");
+			kgr__buf_puts(b, "\\n");
 			break;
 		case '\r':
-			buf_puts(b, "\\r");
+			kgr__buf_puts(b, "\\r");
 			break;
 		case '\t':
-			buf_puts(b, "\\t");
+			kgr__buf_puts(b, "\\t");
 			break;
 		default:
 			if (c < 0x20) {
 				char esc[8];
 				snprintf(esc, sizeof(esc), "\\u%04X", c);
-				buf_puts(b, esc);
+				kgr__buf_puts(b, esc);
 			} else {
 				buf_putc(b, (char)c);
 			}
@@ -135,7 +104,7 @@ static void put_iri(buf *b, const char *s, size_t n)
 		if (c <= 0x20 || strchr("<>\"{}|^`\\", c)) {
 			char esc[8];
 			snprintf(esc, sizeof(esc), "\\u%04X", c);
-			buf_puts(b, esc);
+			kgr__buf_puts(b, esc);
 		} else {
 			buf_putc(b, (char)c);
 		}
@@ -187,12 +156,12 @@ static void put_term(buf *b, const kgr_sparql_term *t, int numbers_bare)
 		put_iri(b, t->value, t->len);
 		break;
 	case KGR_TERM_BLANK:
-		buf_puts(b, "_:");
-		buf_putn(b, t->value, t->len);
+		kgr__buf_puts(b, "_:");
+		kgr__buf_put(b, t->value, t->len);
 		break;
 	case KGR_TERM_LITERAL:
 		if (numbers_bare && bare_number(t)) {
-			buf_putn(b, t->value, t->len);
+			kgr__buf_put(b, t->value, t->len);
 			break;
 		}
 		buf_putc(b, '"');
@@ -200,9 +169,9 @@ static void put_term(buf *b, const kgr_sparql_term *t, int numbers_bare)
 		buf_putc(b, '"');
 		if (t->lang) {
 			buf_putc(b, '@');
-			buf_puts(b, t->lang);
+			kgr__buf_puts(b, t->lang);
 		} else if (t->datatype) {
-			buf_puts(b, "^^");
+			kgr__buf_puts(b, "^^");
 			put_iri(b, t->datatype, strlen(t->datatype));
 		}
 		break;
@@ -238,15 +207,15 @@ static void put_json_string(buf *b, const char *s, size_t n)
 			buf_putc(b, '\\');
 			buf_putc(b, (char)c);
 		} else if (c == '\n') {
-			buf_puts(b, "\\n");
+			kgr__buf_puts(b, "\\n");
 		} else if (c == '\r') {
-			buf_puts(b, "\\r");
+			kgr__buf_puts(b, "\\r");
 		} else if (c == '\t') {
-			buf_puts(b, "\\t");
+			kgr__buf_puts(b, "\\t");
 		} else if (c < 0x20) {
 			char esc[8];
 			snprintf(esc, sizeof(esc), "\\u%04x", c);
-			buf_puts(b, esc);
+			kgr__buf_puts(b, esc);
 		} else {
 			buf_putc(b, (char)c);
 		}
@@ -256,15 +225,15 @@ static void put_json_string(buf *b, const char *s, size_t n)
 
 static void put_json_term(buf *b, const kgr_sparql_term *t)
 {
-	buf_puts(b, "{\"type\":");
-	buf_puts(b, t->kind == KGR_TERM_IRI ? "\"uri\"" : t->kind == KGR_TERM_BLANK ? "\"bnode\"" : "\"literal\"");
-	buf_puts(b, ",\"value\":");
+	kgr__buf_puts(b, "{\"type\":");
+	kgr__buf_puts(b, t->kind == KGR_TERM_IRI ? "\"uri\"" : t->kind == KGR_TERM_BLANK ? "\"bnode\"" : "\"literal\"");
+	kgr__buf_puts(b, ",\"value\":");
 	put_json_string(b, t->value, t->len);
 	if (t->kind == KGR_TERM_LITERAL && t->lang) {
-		buf_puts(b, ",\"xml:lang\":");
+		kgr__buf_puts(b, ",\"xml:lang\":");
 		put_json_string(b, t->lang, strlen(t->lang));
 	} else if (t->kind == KGR_TERM_LITERAL && t->datatype) {
-		buf_puts(b, ",\"datatype\":");
+		kgr__buf_puts(b, ",\"datatype\":");
 		put_json_string(b, t->datatype, strlen(t->datatype));
 	}
 	buf_putc(b, '}');
@@ -276,19 +245,19 @@ static int write_json(const kgr_sparql_result *r, FILE *f)
 	size_t row, col;
 	int error = 0;
 	if (r->kind == KGR_SPARQL_BOOLEAN) {
-		buf_puts(&b, r->boolean ? "{\"head\":{},\"boolean\":true}\n" : "{\"head\":{},\"boolean\":false}\n");
+		kgr__buf_puts(&b, r->boolean ? "{\"head\":{},\"boolean\":true}\n" : "{\"head\":{},\"boolean\":false}\n");
 		goto done;
 	}
-	buf_puts(&b, "{\"head\":{\"vars\":[");
+	kgr__buf_puts(&b, "{\"head\":{\"vars\":[");
 	for (col = 0; col < r->ncols; col++) {
 		if (col)
 			buf_putc(&b, ',');
 		put_json_string(&b, r->cols[col], strlen(r->cols[col]));
 	}
-	buf_puts(&b, "]},\"results\":{\"bindings\":[");
+	kgr__buf_puts(&b, "]},\"results\":{\"bindings\":[");
 	for (row = 0; row < r->nrows; row++) {
 		int first = 1;
-		buf_puts(&b, row ? ",\n{" : "\n{");
+		kgr__buf_puts(&b, row ? ",\n{" : "\n{");
 		for (col = 0; col < r->ncols; col++) {
 			const kgr_sparql_term *t = cell(r, row, col);
 			if (t->kind == KGR_TERM_NONE)
@@ -304,7 +273,7 @@ static int write_json(const kgr_sparql_result *r, FILE *f)
 		if (b.len > 65536 && (error = flush(f, &b)))
 			goto done;
 	}
-	buf_puts(&b, "]}}\n");
+	kgr__buf_puts(&b, "]}}\n");
 done:
 	if (!error)
 		error = flush(f, &b);
@@ -322,7 +291,7 @@ static void put_csv_field(buf *b, const char *s, size_t n)
 		if (s[i] == ',' || s[i] == '"' || s[i] == '\n' || s[i] == '\r')
 			quote = 1;
 	if (!quote) {
-		buf_putn(b, s, n);
+		kgr__buf_put(b, s, n);
 		return;
 	}
 	buf_putc(b, '"');
@@ -341,10 +310,10 @@ static int write_sv(const kgr_sparql_result *r, FILE *f, int tsv)
 	const char *eol = tsv ? "\n" : "\r\n";
 	int error = 0;
 	if (r->kind == KGR_SPARQL_BOOLEAN) {
-		buf_puts(&b, tsv ? "?_askResult" : "_askResult");
-		buf_puts(&b, eol);
-		buf_puts(&b, r->boolean ? "true" : "false");
-		buf_puts(&b, eol);
+		kgr__buf_puts(&b, tsv ? "?_askResult" : "_askResult");
+		kgr__buf_puts(&b, eol);
+		kgr__buf_puts(&b, r->boolean ? "true" : "false");
+		kgr__buf_puts(&b, eol);
 		goto done;
 	}
 	for (col = 0; col < r->ncols; col++) {
@@ -352,9 +321,9 @@ static int write_sv(const kgr_sparql_result *r, FILE *f, int tsv)
 			buf_putc(&b, tsv ? '\t' : ',');
 		if (tsv)
 			buf_putc(&b, '?');
-		buf_puts(&b, r->cols[col]);
+		kgr__buf_puts(&b, r->cols[col]);
 	}
-	buf_puts(&b, eol);
+	kgr__buf_puts(&b, eol);
 	for (row = 0; row < r->nrows; row++) {
 		for (col = 0; col < r->ncols; col++) {
 			const kgr_sparql_term *t = cell(r, row, col);
@@ -365,13 +334,13 @@ static int write_sv(const kgr_sparql_result *r, FILE *f, int tsv)
 			if (tsv) {
 				put_term(&b, t, 1);
 			} else if (t->kind == KGR_TERM_BLANK) {
-				buf_puts(&b, "_:");
+				kgr__buf_puts(&b, "_:");
 				put_csv_field(&b, t->value, t->len);
 			} else {
 				put_csv_field(&b, t->value, t->len);
 			}
 		}
-		buf_puts(&b, eol);
+		kgr__buf_puts(&b, eol);
 		if (b.len > 65536 && (error = flush(f, &b)))
 			goto done;
 	}
@@ -397,7 +366,7 @@ static size_t utf8_width(const char *s, size_t n)
 static void put_padded(buf *b, const char *s, size_t n, size_t width)
 {
 	size_t w = utf8_width(s, n);
-	buf_putn(b, s, n);
+	kgr__buf_put(b, s, n);
 	while (w++ < width)
 		buf_putc(b, ' ');
 }
@@ -406,11 +375,11 @@ static void put_rule(buf *b, const size_t *widths, size_t ncols)
 {
 	size_t col, i;
 	for (col = 0; col < ncols; col++) {
-		buf_puts(b, col ? "-+-" : "+-");
+		kgr__buf_puts(b, col ? "-+-" : "+-");
 		for (i = 0; i < widths[col]; i++)
 			buf_putc(b, '-');
 	}
-	buf_puts(b, "-+\n");
+	kgr__buf_puts(b, "-+\n");
 }
 
 static int write_table(const kgr_sparql_result *r, FILE *f)
@@ -422,7 +391,7 @@ static int write_table(const kgr_sparql_result *r, FILE *f)
 	size_t *widths = NULL, row, col;
 	int error = 0;
 	if (r->kind == KGR_SPARQL_BOOLEAN) {
-		buf_puts(&b, r->boolean ? "true\n" : "false\n");
+		kgr__buf_puts(&b, r->boolean ? "true\n" : "false\n");
 		goto done;
 	}
 	widths = calloc(ncols ? ncols : 1, sizeof(*widths));
@@ -446,7 +415,7 @@ static int write_table(const kgr_sparql_result *r, FILE *f)
 	}
 	put_rule(&b, widths, ncols);
 	for (col = 0; col < ncols; col++) {
-		buf_puts(&b, col ? " | " : "| ");
+		kgr__buf_puts(&b, col ? " | " : "| ");
 		if (r->kind == KGR_SPARQL_GRAPH) {
 			put_padded(&b, spo[col], strlen(spo[col]), widths[col]);
 		} else {
@@ -454,16 +423,16 @@ static int write_table(const kgr_sparql_result *r, FILE *f)
 			put_padded(&b, r->cols[col], strlen(r->cols[col]), widths[col] - 1);
 		}
 	}
-	buf_puts(&b, " |\n");
+	kgr__buf_puts(&b, " |\n");
 	put_rule(&b, widths, ncols);
 	for (row = 0; row < nrows; row++) {
 		for (col = 0; col < ncols; col++) {
 			tmp.len = 0;
 			put_term(&tmp, &r->cells[row * ncols + col], 1);
-			buf_puts(&b, col ? " | " : "| ");
+			kgr__buf_puts(&b, col ? " | " : "| ");
 			put_padded(&b, tmp.s ? tmp.s : "", tmp.len, widths[col]);
 		}
-		buf_puts(&b, " |\n");
+		kgr__buf_puts(&b, " |\n");
 		if (b.len > 65536 && (error = flush(f, &b)))
 			goto done;
 	}
@@ -492,7 +461,7 @@ static int write_ntriples(const kgr_sparql_result *r, FILE *f)
 		put_term(&b, &r->cells[3 * i + 1], 0);
 		buf_putc(&b, ' ');
 		put_term(&b, &r->cells[3 * i + 2], 0);
-		buf_puts(&b, " .\n");
+		kgr__buf_puts(&b, " .\n");
 		if (b.len > 65536 && (error = flush(f, &b)))
 			break;
 	}
@@ -543,19 +512,19 @@ static void put_turtle_term(buf *b, const kgr_sparql_term *t)
 	int pi;
 	if (t->kind == KGR_TERM_IRI && (pi = prefix_of(t->value, t->len)) >= 0) {
 		size_t n = strlen(known_prefixes[pi].ns);
-		buf_puts(b, known_prefixes[pi].prefix);
+		kgr__buf_puts(b, known_prefixes[pi].prefix);
 		buf_putc(b, ':');
-		buf_putn(b, t->value + n, t->len - n);
+		kgr__buf_put(b, t->value + n, t->len - n);
 		return;
 	}
 	if (t->kind == KGR_TERM_LITERAL && !t->lang && t->datatype &&
 		(pi = prefix_of(t->datatype, strlen(t->datatype))) >= 0 && !bare_number(t)) {
 		buf_putc(b, '"');
 		put_escaped(b, t->value, t->len);
-		buf_puts(b, "\"^^");
-		buf_puts(b, known_prefixes[pi].prefix);
+		kgr__buf_puts(b, "\"^^");
+		kgr__buf_puts(b, known_prefixes[pi].prefix);
 		buf_putc(b, ':');
-		buf_puts(b, t->datatype + strlen(known_prefixes[pi].ns));
+		kgr__buf_puts(b, t->datatype + strlen(known_prefixes[pi].ns));
 		return;
 	}
 	put_term(b, t, 1);
@@ -599,7 +568,7 @@ static int triple_order(const void *x, const void *y)
 static void put_predicate(buf *b, const kgr_sparql_term *t)
 {
 	if (is_rdf_type(t))
-		buf_puts(b, "a ");
+		kgr__buf_puts(b, "a ");
 	else {
 		put_turtle_term(b, t);
 		buf_putc(b, ' ');
@@ -632,28 +601,28 @@ static int write_turtle(const kgr_sparql_result *r, FILE *f)
 	for (k = 0; k < N_PREFIXES; k++) {
 		if (!used[k])
 			continue;
-		buf_puts(&b, "@prefix ");
-		buf_puts(&b, known_prefixes[k].prefix);
-		buf_puts(&b, ": <");
-		buf_puts(&b, known_prefixes[k].ns);
-		buf_puts(&b, "> .\n");
+		kgr__buf_puts(&b, "@prefix ");
+		kgr__buf_puts(&b, known_prefixes[k].prefix);
+		kgr__buf_puts(&b, ": <");
+		kgr__buf_puts(&b, known_prefixes[k].ns);
+		kgr__buf_puts(&b, "> .\n");
 	}
 	for (i = 0; i < r->ntriples; i++) {
 		const kgr_sparql_term *c = &r->cells[3 * order[i]];
 		const kgr_sparql_term *prev = i ? &r->cells[3 * order[i - 1]] : NULL;
 		if (prev && !term_cmp(&prev[0], &c[0])) {
 			if (!term_cmp(&prev[1], &c[1])) {
-				buf_puts(&b, " ,\n        ");
+				kgr__buf_puts(&b, " ,\n        ");
 			} else {
-				buf_puts(&b, " ;\n    ");
+				kgr__buf_puts(&b, " ;\n    ");
 				put_predicate(&b, &c[1]);
 			}
 		} else {
 			if (prev)
-				buf_puts(&b, " .\n");
+				kgr__buf_puts(&b, " .\n");
 			buf_putc(&b, '\n');
 			put_turtle_term(&b, &c[0]);
-			buf_puts(&b, "\n    ");
+			kgr__buf_puts(&b, "\n    ");
 			put_predicate(&b, &c[1]);
 		}
 		put_turtle_term(&b, &c[2]);
@@ -661,7 +630,7 @@ static int write_turtle(const kgr_sparql_result *r, FILE *f)
 			goto done;
 	}
 	if (r->ntriples)
-		buf_puts(&b, " .\n");
+		kgr__buf_puts(&b, " .\n");
 done:
 	if (!error)
 		error = flush(f, &b);

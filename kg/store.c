@@ -55,27 +55,6 @@ static const char *const default_prefixes[][2] = {
 	{ "foaf", "http://xmlns.com/foaf/0.1/" },
 };
 
-/* ------------------------------------------------------------------ buffers */
-
-int kgr__buf_append(kgr__buf *b, const void *data, size_t len)
-{
-	if (b->len + len + 1 > b->cap) {
-		size_t cap = b->cap ? b->cap : 256;
-		char *d;
-		while (cap < b->len + len + 1)
-			cap *= 2;
-		d = realloc(b->data, cap);
-		if (!d)
-			return kgr__error_set(KGR_ENOMEM, "out of memory");
-		b->data = d;
-		b->cap = cap;
-	}
-	memcpy(b->data + b->len, data, len);
-	b->len += len;
-	b->data[b->len] = '\0';
-	return 0;
-}
-
 /* ------------------------------------------------------------------ terms */
 
 static uint32_t term_hash(kgr_term_kind kind, const char *val, size_t len, const char *lang,
@@ -303,7 +282,7 @@ void kgr__rollback(kgr_store *s, size_t n_terms, size_t n_quads, size_t blob_len
 int kgr__add_prefix(kgr_store *s, const char *prefix, const char *ns)
 {
 	size_t i;
-	const char *p = s->prefixes.data;
+	const char *p = s->prefixes.s;
 	for (i = 0; i < s->n_prefixes; i++) {
 		const char *n = p + strlen(p) + 1;
 		if (!strcmp(p, prefix))
@@ -320,7 +299,7 @@ int kgr__add_prefix(kgr_store *s, const char *prefix, const char *ns)
 int kgr__rebuild_prefix_ptrs(kgr_store *s)
 {
 	const char **pp = realloc(s->prefix_ptrs, (2 * s->n_prefixes + 1) * sizeof(*pp));
-	const char *p = s->prefixes.data;
+	const char *p = s->prefixes.s;
 	size_t i;
 	if (!pp)
 		return kgr__error_set(KGR_ENOMEM, "out of memory");
@@ -392,7 +371,7 @@ void kgr_store_free(kgr_store *s)
 		free(s->users);
 		free(s->user_off);
 		free(s->items);
-		free(s->prefixes.data);
+		free(s->prefixes.s);
 	} else {
 		if (s->table && ((char *)s->table < (char *)s->snap ||
 				(char *)s->table >= (char *)s->snap + s->snap_len))
@@ -417,6 +396,37 @@ void kgr_store_set_progress(kgr_store *s, kgr_progress_cb cb, void *payload)
 
 /* ------------------------------------------------------------------ sorting */
 
+#define RADIX 65536 /* 16-bit digits */
+
+/* The scratch of a radix sort of n elements: the digit counts in *count and, returned, a
+ * second array; NULL (nothing allocated) when out of memory. */
+static void *radix_buffers(size_t elem, size_t n, size_t **count)
+{
+	void *tmp = malloc(n * elem);
+	*count = malloc(RADIX * sizeof(**count));
+	if (tmp && *count)
+		return tmp;
+	free(tmp);
+	free(*count);
+	return NULL;
+}
+
+/* Digit counts -> the first output position of each digit. */
+static void radix_offsets(size_t *count)
+{
+	size_t i, sum = 0;
+	for (i = 0; i < RADIX; i++) {
+		size_t c = count[i];
+		count[i] = sum;
+		sum += c;
+	}
+}
+
+static inline uint32_t quad_field(const kgr_quad *q, int field)
+{
+	return ((const uint32_t *)q)[field];
+}
+
 /* Stable LSD radix sort of quads by the key (s, p, o, g), 16 bits a pass; passes whose digit
  * is the same for every quad are skipped. Complexity: O(8 n) time, O(n) extra space. */
 static int sort_quads(kgr_quad *q, size_t n)
@@ -428,33 +438,20 @@ static int sort_quads(kgr_quad *q, size_t n)
 
 	if (n < 2)
 		return 0;
-	tmp = malloc(n * sizeof(*tmp));
-	count = malloc(65536 * sizeof(*count));
-	if (!tmp || !count) {
-		free(tmp);
-		free(count);
+	if (!(tmp = radix_buffers(sizeof(*tmp), n, &count)))
 		return kgr__error_set(KGR_ENOMEM, "out of memory sorting %zu quads", n);
-	}
 	dst = tmp;
 	for (f = 0; f < 4; f++) {
 		for (shift = 0; shift < 32; shift += 16) {
-			size_t i, sum = 0;
-			memset(count, 0, 65536 * sizeof(*count));
-			for (i = 0; i < n; i++) {
-				const uint32_t *k = (const uint32_t *)&src[i];
-				count[(k[fields[f]] >> shift) & 0xffff]++;
-			}
-			if (count[((const uint32_t *)&src[0])[fields[f]] >> shift & 0xffff] == n)
+			size_t i;
+			memset(count, 0, RADIX * sizeof(*count));
+			for (i = 0; i < n; i++)
+				count[(quad_field(&src[i], fields[f]) >> shift) & 0xffff]++;
+			if (count[(quad_field(&src[0], fields[f]) >> shift) & 0xffff] == n)
 				continue;
-			for (i = 0; i < 65536; i++) {
-				size_t c = count[i];
-				count[i] = sum;
-				sum += c;
-			}
-			for (i = 0; i < n; i++) {
-				const uint32_t *k = (const uint32_t *)&src[i];
-				dst[count[(k[fields[f]] >> shift) & 0xffff]++] = src[i];
-			}
+			radix_offsets(count);
+			for (i = 0; i < n; i++)
+				dst[count[(quad_field(&src[i], fields[f]) >> shift) & 0xffff]++] = src[i];
 			{
 				kgr_quad *t = src;
 				src = dst;
@@ -477,26 +474,17 @@ static int sort_perm(uint32_t *perm, size_t n, const kgr_quad *q, int field)
 	int shift;
 	if (n < 2)
 		return 0;
-	tmp = malloc(n * sizeof(*tmp));
-	count = malloc(65536 * sizeof(*count));
-	if (!tmp || !count) {
-		free(tmp);
-		free(count);
+	if (!(tmp = radix_buffers(sizeof(*tmp), n, &count)))
 		return kgr__error_set(KGR_ENOMEM, "out of memory building indexes");
-	}
 	dst = tmp;
 	for (shift = 0; shift < 32; shift += 16) {
-		size_t i, sum = 0;
-		memset(count, 0, 65536 * sizeof(*count));
+		size_t i;
+		memset(count, 0, RADIX * sizeof(*count));
 		for (i = 0; i < n; i++)
-			count[(((const uint32_t *)&q[src[i]])[field] >> shift) & 0xffff]++;
-		for (i = 0; i < 65536; i++) {
-			size_t c = count[i];
-			count[i] = sum;
-			sum += c;
-		}
+			count[(quad_field(&q[src[i]], field) >> shift) & 0xffff]++;
+		radix_offsets(count);
 		for (i = 0; i < n; i++)
-			dst[count[(((const uint32_t *)&q[src[i]])[field] >> shift) & 0xffff]++] = src[i];
+			dst[count[(quad_field(&q[src[i]], field) >> shift) & 0xffff]++] = src[i];
 		{
 			uint32_t *t = src;
 			src = dst;
@@ -683,112 +671,18 @@ const kgr_id *kgr_store_graphs(const kgr_store *s, size_t *n_out)
 
 /* ------------------------------------------------------------------ finalize */
 
-/* Transitive closure of p, added as q in the inferred graph: a DFS from every subject of p
- * over p (and existing q) edges. Complexity: O(sum of reachable sets). */
-static int closure(kgr_store *s, kgr_id p, kgr_id q, kgr_quad **add, size_t *n_add, size_t *cap_add)
+/* Append v to the growable array *a of *n ids (capacity *cap); 0, or -1 when out of memory. */
+static int push_id(kgr_id **a, size_t *n, size_t *cap, kgr_id v)
 {
-	kgr_iter it;
-	kgr_quad x;
-	kgr_id *stack = NULL, *seen = NULL;
-	size_t n_stack = 0, cap_stack = 0, n_seen = 0, cap_seen = 0;
-	kgr_id last_s = 0;
-	int error = 0;
-
-	kgr_store_match(s, &it, 0, p, 0, KGR_ANY_GRAPH);
-	/* POS order groups by object, so collect subjects first. */
-	{
-		kgr_id *subs = NULL;
-		size_t n_subs = 0, cap_subs = 0, i;
-		while (kgr_iter_next(&it, &x)) {
-			if (n_subs == cap_subs) {
-				cap_subs = cap_subs ? cap_subs * 2 : 64;
-				kgr_id *t = realloc(subs, cap_subs * sizeof(*t));
-				if (!t) {
-					free(subs);
-					return kgr__error_set(KGR_ENOMEM, "out of memory (closure)");
-				}
-				subs = t;
-			}
-			subs[n_subs++] = x.s;
-		}
-		for (i = 0; i < n_subs; i++) {
-			kgr_id root = subs[i];
-			size_t k;
-			if (root == last_s)
-				continue;
-			last_s = root;
-			n_stack = n_seen = 0;
-			/* push direct objects */
-			for (int pass = 0; pass < 2; pass++) {
-				kgr_id via = pass ? q : p;
-				kgr_store_match(s, &it, root, via, 0, KGR_ANY_GRAPH);
-				while (kgr_iter_next(&it, &x)) {
-					if (n_stack == cap_stack) {
-						cap_stack = cap_stack ? cap_stack * 2 : 64;
-						kgr_id *t = realloc(stack, cap_stack * sizeof(*t));
-						if (!t) {
-							error = KGR_ENOMEM;
-							goto done;
-						}
-						stack = t;
-					}
-					stack[n_stack++] = x.o;
-				}
-			}
-			while (n_stack) {
-				kgr_id node = stack[--n_stack];
-				int dup = node == root;
-				for (k = 0; k < n_seen && !dup; k++)
-					dup = seen[k] == node;
-				if (dup)
-					continue;
-				if (n_seen == cap_seen) {
-					cap_seen = cap_seen ? cap_seen * 2 : 64;
-					kgr_id *t = realloc(seen, cap_seen * sizeof(*t));
-					if (!t) {
-						error = KGR_ENOMEM;
-						goto done;
-					}
-					seen = t;
-				}
-				seen[n_seen++] = node;
-				for (int pass = 0; pass < 2; pass++) {
-					kgr_store_match(s, &it, node, pass ? q : p, 0, KGR_ANY_GRAPH);
-					while (kgr_iter_next(&it, &x)) {
-						if (n_stack == cap_stack) {
-							cap_stack = cap_stack * 2;
-							kgr_id *t = realloc(stack, cap_stack * sizeof(*t));
-							if (!t) {
-								error = KGR_ENOMEM;
-								goto done;
-							}
-							stack = t;
-						}
-						stack[n_stack++] = x.o;
-					}
-				}
-			}
-			for (k = 0; k < n_seen; k++) {
-				if (*n_add == *cap_add) {
-					size_t cap = *cap_add ? *cap_add * 2 : 1024;
-					kgr_quad *t = realloc(*add, cap * sizeof(*t));
-					if (!t) {
-						error = KGR_ENOMEM;
-						goto done;
-					}
-					*add = t;
-					*cap_add = cap;
-				}
-				(*add)[(*n_add)++] = (kgr_quad){ root, q, seen[k], KGR__GRAPH_INFERRED };
-			}
-		}
-done:
-		free(subs);
+	if (*n == *cap) {
+		size_t c = *cap ? *cap * 2 : 64;
+		kgr_id *t = realloc(*a, c * sizeof(*t));
+		if (!t)
+			return -1;
+		*a = t;
+		*cap = c;
 	}
-	free(stack);
-	free(seen);
-	if (error)
-		return kgr__error_set(KGR_ENOMEM, "out of memory (closure)");
+	(*a)[(*n)++] = v;
 	return 0;
 }
 
@@ -806,6 +700,71 @@ static int push_quad(kgr_quad **add, size_t *n, size_t *cap, kgr_quad q)
 	return 0;
 }
 
+/* Push the objects of node over p and over q onto the stack. */
+static int push_objects(const kgr_store *s, kgr_id node, kgr_id p, kgr_id q, kgr_id **stack, size_t *n,
+	size_t *cap)
+{
+	kgr_iter it;
+	kgr_quad x;
+	int pass;
+	for (pass = 0; pass < 2; pass++) {
+		kgr_store_match(s, &it, node, pass ? q : p, 0, KGR_ANY_GRAPH);
+		while (kgr_iter_next(&it, &x))
+			if (push_id(stack, n, cap, x.o) < 0)
+				return -1;
+	}
+	return 0;
+}
+
+/* Transitive closure of p, added as q in the inferred graph: a DFS from every subject of p
+ * over p (and existing q) edges. Complexity: O(sum of reachable sets). */
+static int closure(kgr_store *s, kgr_id p, kgr_id q, kgr_quad **add, size_t *n_add, size_t *cap_add)
+{
+	kgr_iter it;
+	kgr_quad x;
+	kgr_id *subs = NULL, *stack = NULL, *seen = NULL;
+	size_t n_subs = 0, cap_subs = 0, n_stack = 0, cap_stack = 0, n_seen = 0, cap_seen = 0, i, k;
+	kgr_id last_s = 0;
+	int error = 0;
+
+	/* POS order groups by object, so collect subjects first. */
+	kgr_store_match(s, &it, 0, p, 0, KGR_ANY_GRAPH);
+	while (kgr_iter_next(&it, &x))
+		if ((error = push_id(&subs, &n_subs, &cap_subs, x.s)) < 0)
+			goto done;
+	for (i = 0; i < n_subs; i++) {
+		kgr_id root = subs[i];
+		if (root == last_s)
+			continue;
+		last_s = root;
+		n_stack = n_seen = 0;
+		if ((error = push_objects(s, root, p, q, &stack, &n_stack, &cap_stack)) < 0)
+			goto done;
+		while (n_stack) {
+			kgr_id node = stack[--n_stack];
+			int dup = node == root;
+			for (k = 0; k < n_seen && !dup; k++)
+				dup = seen[k] == node;
+			if (dup)
+				continue;
+			if ((error = push_id(&seen, &n_seen, &cap_seen, node)) < 0 ||
+				(error = push_objects(s, node, p, q, &stack, &n_stack, &cap_stack)) < 0)
+				goto done;
+		}
+		for (k = 0; k < n_seen; k++)
+			if ((error = push_quad(add, n_add, cap_add,
+				     (kgr_quad){ root, q, seen[k], KGR__GRAPH_INFERRED })) < 0)
+				goto done;
+	}
+done:
+	free(subs);
+	free(stack);
+	free(seen);
+	if (error)
+		return kgr__error_set(KGR_ENOMEM, "out of memory (closure)");
+	return 0;
+}
+
 static double literal_double(const kgr_store *s, kgr_id id, double dflt)
 {
 	char *end;
@@ -816,15 +775,24 @@ static double literal_double(const kgr_store *s, kgr_id id, double dflt)
 	return end == s->blob + s->terms[id].off ? dflt : v;
 }
 
-static int cmp_inter(const void *a, const void *b)
+int kgr__interaction_cmp(const kgr_interaction *x, const kgr_interaction *y)
 {
-	const kgr_interaction *x = a, *y = b;
 	if (x->user != y->user)
 		return x->user < y->user ? -1 : 1;
 	if (x->time != y->time)
 		return x->time < y->time ? -1 : 1;
 	if (x->item != y->item)
 		return x->item < y->item ? -1 : 1;
+	return 0;
+}
+
+/* The store's table: events of the same user, time and item in event order. */
+static int cmp_inter(const void *a, const void *b)
+{
+	const kgr_interaction *x = a, *y = b;
+	int c = kgr__interaction_cmp(x, y);
+	if (c)
+		return c;
 	if (x->event != y->event)
 		return x->event < y->event ? -1 : 1;
 	return 0;

@@ -53,11 +53,6 @@ enum {
 	KGR__WELL_KNOWN_END
 };
 
-typedef struct {
-	char *data;
-	size_t len, cap;
-} kgr__buf;
-
 struct kgr_store {
 	int finalized;
 
@@ -142,9 +137,6 @@ int kgr__load_buffer(kgr_store *s, const char *data, size_t len, const char *for
 /* time */
 int kgr__parse_time(const char *text, size_t len, int64_t *out);
 void kgr__format_time(int64_t t, char *buf, size_t size);
-
-/* buffers */
-int kgr__buf_append(kgr__buf *b, const void *data, size_t len);
 
 /* checksum over the snapshot's payload sections */
 uint64_t kgr__store_compute_checksum(const kgr_store *s);

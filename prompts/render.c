@@ -16,66 +16,6 @@
 #include <sys/stat.h>
 #include <time.h>
 
-/* ---- growable string ---- */
-
-static int buf_grow(kgr__buf *b, size_t extra)
-{
-	size_t need, cap;
-	char *p;
-	if (b->oom)
-		return -1;
-	need = b->len + extra + 1;
-	if (need <= b->cap)
-		return 0;
-	cap = b->cap ? b->cap : 256;
-	while (cap < need)
-		cap *= 2;
-	p = realloc(b->s, cap);
-	if (!p) {
-		b->oom = 1;
-		return -1;
-	}
-	b->s = p;
-	b->cap = cap;
-	return 0;
-}
-
-void kgr__buf_put(kgr__buf *b, const char *s, size_t n)
-{
-	if (buf_grow(b, n))
-		return;
-	memcpy(b->s + b->len, s, n);
-	b->len += n;
-	b->s[b->len] = '\0';
-}
-
-void kgr__buf_puts(kgr__buf *b, const char *s)
-{
-	kgr__buf_put(b, s, strlen(s));
-}
-
-void kgr__buf_printf(kgr__buf *b, const char *fmt, ...)
-{
-	va_list ap;
-	int n;
-	char small[256];
-	va_start(ap, fmt);
-	n = vsnprintf(small, sizeof(small), fmt, ap);
-	va_end(ap);
-	if (n < 0)
-		return;
-	if ((size_t)n < sizeof(small)) {
-		kgr__buf_put(b, small, (size_t)n);
-		return;
-	}
-	if (buf_grow(b, (size_t)n))
-		return;
-	va_start(ap, fmt);
-	vsnprintf(b->s + b->len, (size_t)n + 1, fmt, ap);
-	va_end(ap);
-	b->len += (size_t)n;
-}
-
 /* Escape without quotes. Cuts at @p max bytes on a UTF-8 boundary. */
 static void buf_escape(kgr__buf *b, const char *s, size_t max)
 {
@@ -137,29 +77,6 @@ void kgr__buf_quote(kgr__buf *b, const char *s, size_t max)
 	kgr__buf_put(b, "\"", 1);
 	buf_escape(b, s ? s : "", max);
 	kgr__buf_put(b, "\"", 1);
-}
-
-char *kgr__buf_take(kgr__buf *b)
-{
-	char *s;
-	if (b->oom) {
-		kgr__buf_free(b);
-		return NULL;
-	}
-	if (!b->s && buf_grow(b, 0))
-		return NULL;
-	s = b->s;
-	b->s = NULL;
-	b->len = b->cap = 0;
-	return s;
-}
-
-void kgr__buf_free(kgr__buf *b)
-{
-	free(b->s);
-	b->s = NULL;
-	b->len = b->cap = 0;
-	b->oom = 0;
 }
 
 /* ---- templates ---- */

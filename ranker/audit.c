@@ -35,36 +35,6 @@ char *kgr__audit_nt(const kgr_store *store, kgr_id id)
 	return s;
 }
 
-static int hexval(int c)
-{
-	return c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 :
-		c >= 'A' && c <= 'F' ? c - 'A' + 10 : -1;
-}
-
-static size_t put_utf8(char *o, unsigned long cp)
-{
-	if (cp < 0x80) {
-		o[0] = (char)cp;
-		return 1;
-	}
-	if (cp < 0x800) {
-		o[0] = (char)(0xC0 | (cp >> 6));
-		o[1] = (char)(0x80 | (cp & 0x3F));
-		return 2;
-	}
-	if (cp < 0x10000) {
-		o[0] = (char)(0xE0 | (cp >> 12));
-		o[1] = (char)(0x80 | ((cp >> 6) & 0x3F));
-		o[2] = (char)(0x80 | (cp & 0x3F));
-		return 3;
-	}
-	o[0] = (char)(0xF0 | (cp >> 18));
-	o[1] = (char)(0x80 | ((cp >> 12) & 0x3F));
-	o[2] = (char)(0x80 | ((cp >> 6) & 0x3F));
-	o[3] = (char)(0x80 | (cp & 0x3F));
-	return 4;
-}
-
 /* Unescapes s[0..n) (N-Triples \uXXXX \UXXXXXXXX \t \n ...) into out (at least n + 1 bytes).
  * Returns the length, or (size_t)-1 on a bad escape. */
 static size_t unescape(char *out, const char *s, size_t n)
@@ -88,18 +58,12 @@ static size_t unescape(char *out, const char *s, size_t n)
 		case '\\': out[k++] = '\\'; break;
 		case 'u':
 		case 'U': {
-			size_t d = s[i] == 'u' ? 4 : 8, j;
-			unsigned long cp = 0;
-			for (j = 1; j <= d; j++) {
-				int h = i + j < n ? hexval((unsigned char)s[i + j]) : -1;
-				if (h < 0)
-					return (size_t)-1;
-				cp = cp * 16 + (unsigned long)h;
-			}
-			if (cp > 0x10FFFF)
+			uint32_t cp;
+			size_t d = kgr__ntriples_uchar(s + i - 1, s + n, &cp);
+			if (!d)
 				return (size_t)-1;
-			k += put_utf8(out + k, cp);
-			i += d;
+			k += kgr__utf8_put(out + k, cp);
+			i += d - 2; /* to the last digit */
 			break;
 		}
 		default:
@@ -792,6 +756,60 @@ int kgr__audit_check_version(kgr_audit_result *res, const kgr__audit_line *l, in
 	return 1;
 }
 
+int kgr__audit_each(kgr_audit_result **out, const char *log_path, const kgr_store *store,
+	const char *only_id, kgr__audit_check_fn check, void *payload)
+{
+	kgr__audit_file file;
+	kgr_audit_result *res;
+	char hex[17];
+	size_t i;
+	int error, r;
+
+	*out = NULL;
+	if ((error = kgr__audit_read(&file, log_path)))
+		return error;
+	if (!(res = calloc(1, sizeof(*res)))) {
+		kgr__audit_file_free(&file);
+		return kgr__error_set(KGR_ENOMEM, "out of memory");
+	}
+	kgr_store_checksum_hex(store, hex);
+	res->lines = file.n;
+	for (i = 0; i < file.n && !error; i++) {
+		const kgr__audit_line *l = &file.lines[i];
+		const char *id = l->rec ? kgr__audit_str(l->rec, "id") : NULL;
+		if (!l->rec) {
+			if (l->truncated) {
+				res->truncated++;
+				error = kgr__audit_find(res, KGR_AUDIT_FAIL, l->line, NULL, NULL,
+					"truncated record (a write that did not finish, e.g. a crash): reported and skipped");
+			} else if (!only_id) {
+				res->failed++;
+				error = kgr__audit_find(res, KGR_AUDIT_FAIL, l->line, NULL, NULL, "line %zu is %s",
+					l->line, l->error);
+			}
+			continue;
+		}
+		if (only_id && (!id || strcmp(id, only_id)))
+			continue;
+		if (kgr__audit_check_version(res, l, &error))
+			continue;
+		res->records++;
+		if ((r = check(res, l, id, hex, payload)) < 0)
+			error = r;
+		else if (r)
+			res->failed++;
+		else
+			res->passed++;
+	}
+	kgr__audit_file_free(&file);
+	if (error) {
+		kgr_audit_result_free(res);
+		return error;
+	}
+	*out = res;
+	return 0;
+}
+
 /* ---- verification ---- */
 
 typedef struct {
@@ -1035,58 +1053,20 @@ cleanup:
 	free(cand_items);
 }
 
+static int verify_one(kgr_audit_result *res, const kgr__audit_line *l, const char *id,
+	const char *store_hex, void *payload)
+{
+	vctx vc;
+	memset(&vc, 0, sizeof(vc));
+	vc.res = res;
+	vc.store = payload;
+	vc.l = l;
+	vc.id = id;
+	verify_record(&vc, store_hex);
+	return vc.error < 0 ? vc.error : vc.failed;
+}
+
 int kgr_audit_verify(kgr_audit_result **out, const char *log_path, const kgr_store *store)
 {
-	kgr__audit_file file;
-	kgr_audit_result *res;
-	char hex[17];
-	size_t i;
-	int error;
-
-	*out = NULL;
-	if ((error = kgr__audit_read(&file, log_path)))
-		return error;
-	if (!(res = calloc(1, sizeof(*res)))) {
-		kgr__audit_file_free(&file);
-		return kgr__error_set(KGR_ENOMEM, "out of memory");
-	}
-	kgr_store_checksum_hex(store, hex);
-	res->lines = file.n;
-	for (i = 0; i < file.n && !error; i++) {
-		const kgr__audit_line *l = &file.lines[i];
-		vctx vc;
-		if (!l->rec) {
-			if (l->truncated) {
-				res->truncated++;
-				error = kgr__audit_find(res, KGR_AUDIT_FAIL, l->line, NULL, NULL,
-					"truncated record (a write that did not finish, e.g. a crash): reported and skipped");
-			} else {
-				res->failed++;
-				error = kgr__audit_find(res, KGR_AUDIT_FAIL, l->line, NULL, NULL, "line %zu is %s",
-					l->line, l->error);
-			}
-			continue;
-		}
-		if (kgr__audit_check_version(res, l, &error))
-			continue;
-		memset(&vc, 0, sizeof(vc));
-		vc.res = res;
-		vc.store = store;
-		vc.l = l;
-		vc.id = kgr__audit_str(l->rec, "id");
-		res->records++;
-		verify_record(&vc, hex);
-		error = vc.error;
-		if (vc.failed)
-			res->failed++;
-		else
-			res->passed++;
-	}
-	kgr__audit_file_free(&file);
-	if (error) {
-		kgr_audit_result_free(res);
-		return error;
-	}
-	*out = res;
-	return 0;
+	return kgr__audit_each(out, log_path, store, NULL, verify_one, (void *)store);
 }

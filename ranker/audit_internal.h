@@ -52,4 +52,16 @@ int kgr__audit_find(kgr_audit_result *res, kgr_audit_severity sev, size_t line, 
  * version is refused by name) and returns 1. */
 int kgr__audit_check_version(kgr_audit_result *res, const kgr__audit_line *l, int *error);
 
+/* Checks one record (its id, or NULL) against the store whose checksum is store_hex: 1 when
+ * it failed, 0 when it passed, or a negative KGR_E* code to stop. */
+typedef int (*kgr__audit_check_fn)(kgr_audit_result *res, const kgr__audit_line *l, const char *id,
+	const char *store_hex, void *payload);
+
+/* Reads the log and runs check on each record of this format version, counting lines, records,
+ * passed and failed; unreadable lines and other versions are findings. With only_id, only the
+ * record of that id is checked and unreadable lines (but a truncated last one) pass unreported.
+ * The result through *out, to free with kgr_audit_result_free(). */
+int kgr__audit_each(kgr_audit_result **out, const char *log_path, const kgr_store *store,
+	const char *only_id, kgr__audit_check_fn check, void *payload);
+
 #endif

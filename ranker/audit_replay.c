@@ -385,67 +385,39 @@ cleanup:
 	free(excl);
 }
 
+typedef struct {
+	const kgr_store *store;
+	graph_cache gc;
+} replay_state;
+
+static int replay_one(kgr_audit_result *res, const kgr__audit_line *l, const char *id,
+	const char *store_hex, void *payload)
+{
+	replay_state *st = payload;
+	rctx rc;
+	memset(&rc, 0, sizeof(rc));
+	rc.res = res;
+	rc.store = st->store;
+	rc.l = l;
+	rc.id = id;
+	replay_record(&rc, &st->gc, store_hex);
+	return rc.error < 0 ? rc.error : rc.failed;
+}
+
 int kgr_audit_replay(kgr_audit_result **out, const char *log_path, const char *id, const kgr_store *store)
 {
-	kgr__audit_file file;
-	kgr_audit_result *res;
-	graph_cache gc;
-	char hex[17];
-	size_t i;
+	replay_state st;
 	int error;
 
-	*out = NULL;
-	memset(&gc, 0, sizeof(gc));
-	if ((error = kgr__audit_read(&file, log_path)))
-		return error;
-	if (!(res = calloc(1, sizeof(*res)))) {
-		kgr__audit_file_free(&file);
-		return kgr__error_set(KGR_ENOMEM, "out of memory");
+	memset(&st, 0, sizeof(st));
+	st.store = store;
+	error = kgr__audit_each(out, log_path, store, id, replay_one, &st);
+	kgr_graph_free(st.gc.graph);
+	free(st.gc.config);
+	if (!error && id && !(*out)->records && !(*out)->refused) {
+		kgr_audit_result_free(*out);
+		*out = NULL;
+		return kgr__error_set(KGR_ENOTFOUND, "audit log %s: no record with id '%s'", log_path, id);
 	}
-	kgr_store_checksum_hex(store, hex);
-	res->lines = file.n;
-	for (i = 0; i < file.n && !error; i++) {
-		const kgr__audit_line *l = &file.lines[i];
-		const char *rid = l->rec ? kgr__audit_str(l->rec, "id") : NULL;
-		rctx rc;
-		if (!l->rec) {
-			if (l->truncated) {
-				res->truncated++;
-				error = kgr__audit_find(res, KGR_AUDIT_FAIL, l->line, NULL, NULL,
-					"truncated record (a write that did not finish, e.g. a crash): reported and skipped");
-			} else if (!id) {
-				res->failed++;
-				error = kgr__audit_find(res, KGR_AUDIT_FAIL, l->line, NULL, NULL, "line %zu is %s",
-					l->line, l->error);
-			}
-			continue;
-		}
-		if (id && !same_str(rid, id))
-			continue;
-		if (kgr__audit_check_version(res, l, &error))
-			continue;
-		memset(&rc, 0, sizeof(rc));
-		rc.res = res;
-		rc.store = store;
-		rc.l = l;
-		rc.id = rid;
-		res->records++;
-		replay_record(&rc, &gc, hex);
-		error = rc.error;
-		if (rc.failed)
-			res->failed++;
-		else
-			res->passed++;
-	}
-	kgr_graph_free(gc.graph);
-	free(gc.config);
-	kgr__audit_file_free(&file);
-	if (!error && id && !res->records && !res->refused)
-		error = kgr__error_set(KGR_ENOTFOUND, "audit log %s: no record with id '%s'", log_path, id);
-	if (error) {
-		kgr_audit_result_free(res);
-		return error;
-	}
-	*out = res;
-	return 0;
+	return error;
 }

@@ -92,30 +92,14 @@ cleanup:
 
 int kgr_weights_load(kgr_weights *out, const char *path)
 {
-	FILE *f = fopen(path, "rb");
 	char *text = NULL;
-	long len;
+	size_t len;
 	cJSON *root = NULL, *ws, *it, *b;
 	kgr_weights w;
 	int error = 0;
 
-	if (!f)
-		return kgr__error_set(KGR_ENOTFOUND, "%s: cannot open weights: %s", path, strerror(errno));
-	if (fseek(f, 0, SEEK_END) != 0 || (len = ftell(f)) < 0 || fseek(f, 0, SEEK_SET) != 0) {
-		fclose(f);
-		return kgr__error_set(KGR_EIO, "%s: cannot read", path);
-	}
-	if (!(text = malloc((size_t)len + 1))) {
-		fclose(f);
-		return kgr__error_set(KGR_ENOMEM, "out of memory");
-	}
-	if (fread(text, 1, (size_t)len, f) != (size_t)len) {
-		fclose(f);
-		free(text);
-		return kgr__error_set(KGR_EIO, "%s: cannot read", path);
-	}
-	fclose(f);
-	text[len] = '\0';
+	if ((error = kgr__read_file(&text, &len, path, "weights")) < 0)
+		return error;
 	kgr_weights_default(&w);
 	root = cJSON_Parse(text);
 	if (!root || !cJSON_IsObject(root)) {
@@ -160,20 +144,9 @@ cleanup:
 
 /* ---- training ---- */
 
-static uint64_t rng_next(uint64_t *s)
-{
-	/* xorshift64* */
-	uint64_t x = *s;
-	x ^= x >> 12;
-	x ^= x << 25;
-	x ^= x >> 27;
-	*s = x;
-	return x * 0x2545F4914F6CDD1Dull;
-}
-
 static size_t rng_below(uint64_t *s, size_t n)
 {
-	return (size_t)(rng_next(s) % (uint64_t)n);
+	return (size_t)(kgr__rng_next(s) % (uint64_t)n);
 }
 
 typedef struct {

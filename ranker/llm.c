@@ -452,16 +452,6 @@ static void fallback_graph(ctx *c, outcome *oc)
 
 /* ---- listwise and conversational ---- */
 
-static uint64_t rng_next(uint64_t *s)
-{
-	uint64_t x = *s;
-	x ^= x >> 12;
-	x ^= x << 25;
-	x ^= x >> 27;
-	*s = x;
-	return x * 0x2545F4914F6CDD1DULL;
-}
-
 static void shuffle(size_t *a, size_t n, unsigned int seed, int boot)
 {
 	uint64_t s = ((uint64_t)seed << 32) ^ (0x9E3779B97F4A7C15ULL * (uint64_t)(boot + 1));
@@ -469,7 +459,7 @@ static void shuffle(size_t *a, size_t n, unsigned int seed, int boot)
 	if (!s)
 		s = 1;
 	for (i = n; i > 1; i--) {
-		size_t j = (size_t)(rng_next(&s) % i), t = a[i - 1];
+		size_t j = (size_t)(kgr__rng_next(&s) % i), t = a[i - 1];
 		a[i - 1] = a[j];
 		a[j] = t;
 	}

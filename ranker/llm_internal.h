@@ -3,6 +3,7 @@
 #ifndef KGREC_RANKER_LLM_INTERNAL_H
 #define KGREC_RANKER_LLM_INTERNAL_H
 
+#include "kg/internal.h"
 #include "kgrec/llm.h"
 
 /* ---- what a prompt is made of, every catalog string already resolved ---- */
@@ -40,7 +41,8 @@ typedef struct {
 	kgr__llm_hist *hist;      /* time order, oldest first */
 } kgr__llm_input;
 
-/* Resolve labels, facts and history from the store (ranker/llm_input.c). */
+/* Check the options (when given), then resolve labels, facts and history from the store
+ * (ranker/llm_store.c). */
 int kgr__llm_input_from_store(kgr__llm_input **out, const kgr_store *store, const kgr_recs *recs,
 	const kgr_interaction *history, size_t n_history, const kgr_llm_options *opts);
 /* Build an input by hand: takes ownership of nothing; copies. Used by tests and benches. */
@@ -72,23 +74,11 @@ int kgr__llm_fuse(size_t *out, const size_t *const *ranks, size_t m, size_t n, k
 /* Checks option ranges; KGR_EINVALID names the field. need_server: base_url and model set. */
 int kgr__llm_options_check(const kgr_llm_options *opts, int need_server);
 
-/* ---- growable string ---- */
+/* ---- growable string (kgr__buf, kg/internal.h) ---- */
 
-typedef struct {
-	char *s;
-	size_t len, cap;
-	int oom;
-} kgr__buf;
-
-void kgr__buf_put(kgr__buf *b, const char *s, size_t n);
-void kgr__buf_puts(kgr__buf *b, const char *s);
-void kgr__buf_printf(kgr__buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* Catalog text as quoted data: "..." with \" \\ \n and < > | escaped, cut at max bytes
  * (on a UTF-8 boundary) with "..." appended. */
 void kgr__buf_quote(kgr__buf *b, const char *s, size_t max);
-/* Returns the string (caller frees) or NULL after an allocation failure. */
-char *kgr__buf_take(kgr__buf *b);
-void kgr__buf_free(kgr__buf *b);
 
 /* ---- templates (prompts/render.c) ---- */
 

@@ -30,6 +30,8 @@ int kgr__llm_input_from_store(kgr__llm_input **out, const kgr_store *store, cons
 	int error;
 
 	*out = NULL;
+	if (opts && (error = kgr__llm_options_check(opts, 0)))
+		return error;
 	if ((error = kgr__llm_input_new(&in)))
 		return error;
 	in->user = recs->user;
@@ -77,8 +79,6 @@ int kgr_llm_rank(kgr_llm_result **out, const kgr_store *store, const kgr_recs *r
 	kgr__llm_input *in = NULL;
 	int error;
 	*out = NULL;
-	if (opts && (error = kgr__llm_options_check(opts, 0)))
-		return error;
 	if ((error = kgr__llm_input_from_store(&in, store, recs, history, n_history, opts)))
 		return error;
 	error = kgr__llm_rank_input(out, in, opts);
@@ -92,8 +92,6 @@ int kgr_llm_render(char **out, const kgr_store *store, const kgr_recs *recs,
 	kgr__llm_input *in = NULL;
 	int error;
 	*out = NULL;
-	if (opts && (error = kgr__llm_options_check(opts, 0)))
-		return error;
 	if ((error = kgr__llm_input_from_store(&in, store, recs, history, n_history, opts)))
 		return error;
 	error = kgr__llm_render_input(out, in, opts);

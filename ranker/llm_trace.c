@@ -12,8 +12,6 @@ int kgr_llm_rank_traced(kgr_llm_result **out, kgr_llm_trace **trace_out, const k
 	int error;
 	*out = NULL;
 	*trace_out = NULL;
-	if (opts && (error = kgr__llm_options_check(opts, 0)))
-		return error;
 	if ((error = kgr__llm_input_from_store(&in, store, recs, history, n_history, opts)))
 		return error;
 	error = kgr__llm_rank_input_ex(out, trace_out, in, opts, NULL, NULL);

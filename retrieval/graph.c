@@ -132,32 +132,6 @@ static void config_free(graph_config *c)
 	memset(c, 0, sizeof(*c));
 }
 
-static int read_file(const char *path, char **out)
-{
-	FILE *f = fopen(path, "rb");
-	char *buf = NULL;
-	long len;
-	if (!f)
-		return kgr__error_set(KGR_ENOTFOUND, "%s: cannot open relation configuration", path);
-	if (fseek(f, 0, SEEK_END) != 0 || (len = ftell(f)) < 0 || fseek(f, 0, SEEK_SET) != 0) {
-		fclose(f);
-		return kgr__error_set(KGR_EIO, "%s: cannot read", path);
-	}
-	if (!(buf = malloc((size_t)len + 1))) {
-		fclose(f);
-		return kgr__error_set(KGR_ENOMEM, "out of memory");
-	}
-	if (fread(buf, 1, (size_t)len, f) != (size_t)len) {
-		free(buf);
-		fclose(f);
-		return kgr__error_set(KGR_EIO, "%s: cannot read", path);
-	}
-	buf[len] = '\0';
-	fclose(f);
-	*out = buf;
-	return 0;
-}
-
 /* Per-store relation configuration:
  * { "walk_unannotated": bool, "hub_degree": n,
  *   "relations": { "IRI or prefixed name": { "traversable": bool, "weight": x,
@@ -171,7 +145,7 @@ static int config_load(graph_config *c, const kgr_store *st, const char *path)
 	c->hub_degree = 0;
 	if (!path)
 		return 0;
-	if ((error = read_file(path, &text)) < 0)
+	if ((error = kgr__read_file(&text, NULL, path, "relation configuration")) < 0)
 		return error;
 	root = cJSON_Parse(text);
 	if (!root || !cJSON_IsObject(root)) {
@@ -325,15 +299,13 @@ static int classify_pred(kgr_graph *g, const vocab *vc, const graph_config *cfg,
 	return (int)g->n_rels++;
 }
 
+/* The graph's table: events of the same user, time and item in action order. */
 static int cmp_int(const void *a, const void *b)
 {
 	const kgr_interaction *x = a, *y = b;
-	if (x->user != y->user)
-		return x->user < y->user ? -1 : 1;
-	if (x->time != y->time)
-		return x->time < y->time ? -1 : 1;
-	if (x->item != y->item)
-		return x->item < y->item ? -1 : 1;
+	int c = kgr__interaction_cmp(x, y);
+	if (c)
+		return c;
 	if (x->action != y->action)
 		return x->action < y->action ? -1 : 1;
 	return 0;
@@ -402,12 +374,9 @@ static int action_weights(kgr_graph *g, const vocab *vc)
 	return 0;
 }
 
-int kgr__graph_index_interactions(kgr_graph *g)
+/* The arrays kgr__graph_index_interactions() derives from the interaction table. */
+static void free_interaction_index(kgr_graph *g)
 {
-	size_t i, n = g->n_nodes;
-	uint32_t *cnt = NULL, *order = NULL;
-	int error = 0;
-
 	free(g->int_w);
 	free(g->int_unode);
 	free(g->int_inode);
@@ -419,6 +388,15 @@ int kgr__graph_index_interactions(kgr_graph *g)
 	free(g->int_wdeg);
 	free(g->pop);
 	free(g->popular);
+}
+
+int kgr__graph_index_interactions(kgr_graph *g)
+{
+	size_t i, n = g->n_nodes;
+	uint32_t *cnt = NULL, *order = NULL;
+	int error = 0;
+
+	free_interaction_index(g);
 	g->int_unode = malloc((g->n_ints + 1) * sizeof(uint32_t));
 	g->int_inode = malloc((g->n_ints + 1) * sizeof(uint32_t));
 	g->iu_user = malloc((g->n_ints + 1) * sizeof(uint32_t));
@@ -958,17 +936,7 @@ void kgr_graph_free(kgr_graph *g)
 	free(g->cat);
 	free(g->cat_wdeg);
 	free(g->ints);
-	free(g->int_w);
-	free(g->int_unode);
-	free(g->int_inode);
-	free(g->hist_off);
-	free(g->hist_len);
-	free(g->iu_off);
-	free(g->iu);
-	free(g->iu_user);
-	free(g->int_wdeg);
-	free(g->pop);
-	free(g->popular);
+	free_interaction_index(g);
 	free(g);
 }
 

@@ -290,6 +290,23 @@ static double path_score(const kgr__req *rq, const found_path *p, const double *
 
 #define RELW(rel) (g->rels[(rel) >> 1].weight)
 
+/* A new path of `hops` steps from source index src through nodes[0 .. hops]. */
+static void path_start(found_path *p, uint32_t src, uint32_t hops, const uint32_t *nodes)
+{
+	memset(p, 0, sizeof(*p));
+	p->src = src;
+	p->hops = hops;
+	memcpy(p->nodes, nodes, (hops + 1) * sizeof(uint32_t));
+}
+
+/* Score a complete path with its step weights w and keep it if it is among the best. */
+static void path_add(found_set *fs, const kgr__req *rq, found_path *p, const double *w, size_t *total)
+{
+	p->score = path_score(rq, p, w);
+	push_found(fs, p);
+	(*total)++;
+}
+
 void kgr__paths_find(kgr__req *rq, uint32_t c, kgr_path *paths, size_t *n_paths, kgr__path_stats *st)
 {
 	found_set fs;
@@ -317,16 +334,10 @@ void kgr__paths_find(kgr__req *rq, uint32_t c, kgr_path *paths, size_t *n_paths,
 			uint32_t z = g->cat[k].nbr, r = g->cat[k].rel ^ 1, a, b;
 			double *v;
 			if ((v = kgr__map_get(S, z)) && rq->src[(uint32_t)*v].node != c) {
-				memset(&p, 0, sizeof(p));
-				p.src = (uint32_t)*v;
-				p.hops = 1;
-				p.nodes[0] = z;
-				p.nodes[1] = c;
+				path_start(&p, (uint32_t)*v, 1, (const uint32_t[]){ z, c });
 				cat_edge(g, z, c, r, &p.e[0]);
 				pw[0] = RELW(r);
-				p.score = path_score(rq, &p, pw);
-				push_found(&fs, &p);
-				total++;
+				path_add(&fs, rq, &p, pw, &total);
 			}
 			if (rq->max_hops >= 2 && (v = kgr__map_get(M1, z))) {
 				for (a = (uint32_t)*v; a != KGR__NONE; a = rq->par[a].next) {
@@ -334,19 +345,12 @@ void kgr__paths_find(kgr__req *rq, uint32_t c, kgr_path *paths, size_t *n_paths,
 					uint32_t s = rq->src[pa->prev].node;
 					if (pa->rel == KGR__NONE || s == c)
 						continue;
-					memset(&p, 0, sizeof(p));
-					p.src = pa->prev;
-					p.hops = 2;
-					p.nodes[0] = s;
-					p.nodes[1] = z;
-					p.nodes[2] = c;
+					path_start(&p, pa->prev, 2, (const uint32_t[]){ s, z, c });
 					cat_edge(g, s, z, pa->rel, &p.e[0]);
 					cat_edge(g, z, c, r, &p.e[1]);
 					pw[0] = RELW(pa->rel);
 					pw[1] = RELW(r);
-					p.score = path_score(rq, &p, pw);
-					push_found(&fs, &p);
-					total++;
+					path_add(&fs, rq, &p, pw, &total);
 				}
 			}
 			if (rq->max_hops >= 3 && (v = kgr__map_get(M2, z))) {
@@ -361,22 +365,14 @@ void kgr__paths_find(kgr__req *rq, uint32_t c, kgr_path *paths, size_t *n_paths,
 						uint32_t s = rq->src[pa->prev].node;
 						if (pa->rel == KGR__NONE || s == c || s == z)
 							continue;
-						memset(&p, 0, sizeof(p));
-						p.src = pa->prev;
-						p.hops = 3;
-						p.nodes[0] = s;
-						p.nodes[1] = x;
-						p.nodes[2] = z;
-						p.nodes[3] = c;
+						path_start(&p, pa->prev, 3, (const uint32_t[]){ s, x, z, c });
 						cat_edge(g, s, x, pa->rel, &p.e[0]);
 						cat_edge(g, x, z, pb->rel, &p.e[1]);
 						cat_edge(g, z, c, r, &p.e[2]);
 						pw[0] = RELW(pa->rel);
 						pw[1] = RELW(pb->rel);
 						pw[2] = RELW(r);
-						p.score = path_score(rq, &p, pw);
-						push_found(&fs, &p);
-						total++;
+						path_add(&fs, rq, &p, pw, &total);
 					}
 				}
 			}
@@ -398,19 +394,12 @@ void kgr__paths_find(kgr__req *rq, uint32_t c, kgr_path *paths, size_t *n_paths,
 				uint32_t s = rq->src[pa->prev].node;
 				if (pa->ix == KGR__NONE || s == c)
 					continue;
-				memset(&p, 0, sizeof(p));
-				p.src = pa->prev;
-				p.hops = 2;
-				p.nodes[0] = s;
-				p.nodes[1] = u;
-				p.nodes[2] = c;
+				path_start(&p, pa->prev, 2, (const uint32_t[]){ s, u, c });
 				user_edges(g, pa->ix, ix, p.e);
 				p.check = 1;
 				pw[0] = g->int_w[pa->ix];
 				pw[1] = g->int_w[ix];
-				p.score = path_score(rq, &p, pw);
-				push_found(&fs, &p);
-				total++;
+				path_add(&fs, rq, &p, pw, &total);
 			}
 		}
 	}
@@ -499,33 +488,6 @@ void kgr__req_free(kgr__req *rq)
 
 /* ---- rationale ---- */
 
-typedef struct {
-	char *buf;
-	size_t len, cap;
-	int oom;
-} sbuf;
-
-static void sb_add(sbuf *b, const char *s)
-{
-	size_t n = strlen(s);
-	if (b->oom)
-		return;
-	if (b->len + n + 1 > b->cap) {
-		size_t cap = b->cap ? b->cap * 2 : 128;
-		char *nb;
-		while (cap < b->len + n + 1)
-			cap *= 2;
-		if (!(nb = realloc(b->buf, cap))) {
-			b->oom = 1;
-			return;
-		}
-		b->buf = nb;
-		b->cap = cap;
-	}
-	memcpy(b->buf + b->len, s, n + 1);
-	b->len += n;
-}
-
 static const char *phrase_of(const kgr_graph *g, kgr_id p)
 {
 	size_t r;
@@ -575,59 +537,55 @@ char *kgr_path_rationale(const kgr_graph *g, kgr_id user, const kgr_path *path, 
 char *kgr__path_rationale(const kgr_graph *g, kgr_id user, const kgr_path *path, kgr_id item,
 	const char *lead)
 {
-	sbuf b = { NULL, 0, 0, 0 };
+	kgr__buf b = { 0 };
 	size_t i = 0, n = path->n_edges;
 	const kgr_edge *e = path->edges;
 
 	if (n == 0)
 		return NULL;
 	if (lead) {
-		sb_add(&b, lead);
+		kgr__buf_puts(&b, lead);
 		if (user && e[0].s == user && e[0].o == path->from && !e[0].reversed)
 			i = 1;
 	} else if (user && e[0].s == user && e[0].o == path->from && !e[0].reversed) {
-		sb_add(&b, "You ");
-		sb_add(&b, phrase_of(g, e[0].p));
-		sb_add(&b, " ");
-		sb_add(&b, kgr_store_label(g->store, path->from));
+		kgr__buf_puts(&b, "You ");
+		kgr__buf_puts(&b, phrase_of(g, e[0].p));
+		kgr__buf_puts(&b, " ");
+		kgr__buf_puts(&b, kgr_store_label(g->store, path->from));
 		i = 1;
 	} else {
-		sb_add(&b, "You asked about ");
-		sb_add(&b, kgr_store_label(g->store, path->from));
+		kgr__buf_puts(&b, "You asked about ");
+		kgr__buf_puts(&b, kgr_store_label(g->store, path->from));
 	}
-	sb_add(&b, "; ");
+	kgr__buf_puts(&b, "; ");
 	if (n - i == 2 && e[i].p == e[i + 1].p && !e[i].reversed && e[i + 1].reversed &&
 		shared_of(g, e[i].p) && e[i + 1].s == item) {
 		/* from -p-> x <-p- item */
-		sb_add(&b, kgr_store_label(g->store, item));
-		sb_add(&b, " shares ");
-		sb_add(&b, shared_of(g, e[i].p));
-		sb_add(&b, " ");
-		sb_add(&b, kgr_store_label(g->store, e[i].o));
-		sb_add(&b, " with it");
+		kgr__buf_puts(&b, kgr_store_label(g->store, item));
+		kgr__buf_puts(&b, " shares ");
+		kgr__buf_puts(&b, shared_of(g, e[i].p));
+		kgr__buf_puts(&b, " ");
+		kgr__buf_puts(&b, kgr_store_label(g->store, e[i].o));
+		kgr__buf_puts(&b, " with it");
 	} else if (n - i == 2 && is_user(g, e[i].s) && e[i].s == e[i + 1].s && e[i].reversed &&
 		!e[i + 1].reversed) {
 		/* from <-a- customer -b-> item */
-		sb_add(&b, "a customer who ");
-		sb_add(&b, phrase_of(g, e[i].p));
-		sb_add(&b, " it also ");
-		sb_add(&b, phrase_of(g, e[i + 1].p));
-		sb_add(&b, " ");
-		sb_add(&b, kgr_store_label(g->store, item));
+		kgr__buf_puts(&b, "a customer who ");
+		kgr__buf_puts(&b, phrase_of(g, e[i].p));
+		kgr__buf_puts(&b, " it also ");
+		kgr__buf_puts(&b, phrase_of(g, e[i + 1].p));
+		kgr__buf_puts(&b, " ");
+		kgr__buf_puts(&b, kgr_store_label(g->store, item));
 	} else {
 		for (; i < n; i++) {
-			sb_add(&b, name_of(g, e[i].s, path->from, user));
-			sb_add(&b, " ");
-			sb_add(&b, phrase_of(g, e[i].p));
-			sb_add(&b, " ");
-			sb_add(&b, name_of(g, e[i].o, path->from, user));
+			kgr__buf_puts(&b, name_of(g, e[i].s, path->from, user));
+			kgr__buf_puts(&b, " ");
+			kgr__buf_puts(&b, phrase_of(g, e[i].p));
+			kgr__buf_puts(&b, " ");
+			kgr__buf_puts(&b, name_of(g, e[i].o, path->from, user));
 			if (i + 1 < n)
-				sb_add(&b, ", and ");
+				kgr__buf_puts(&b, ", and ");
 		}
 	}
-	if (b.oom) {
-		free(b.buf);
-		return NULL;
-	}
-	return b.buf;
+	return kgr__buf_take(&b);
 }

@@ -71,10 +71,10 @@ static int note(kgr_recs *r, const char *fmt, ...)
 	vsnprintf(buf, sizeof(buf), fmt, ap);
 	va_end(ap);
 	if (!(nn = realloc(r->notes, (r->n_notes + 1) * sizeof(char *))))
-		return KGR_ENOMEM;
+		return kgr__error_set(KGR_ENOMEM, "out of memory");
 	r->notes = nn;
 	if (!(s = malloc(strlen(buf) + 1)))
-		return KGR_ENOMEM;
+		return kgr__error_set(KGR_ENOMEM, "out of memory");
 	strcpy(s, buf);
 	r->notes[r->n_notes++] = s;
 	return 0;
@@ -143,45 +143,58 @@ static double item_pop_feature(const kgr_graph *g, uint32_t node)
 	return g->max_pop ? log1p(g->pop[node]) / log1p(g->max_pop) : 0.0;
 }
 
-/* Propose the `limit` entries of m with the highest positive values (a min-heap of
- * indices, O(n log limit)): a generator that touches thousands of items hands on its best. */
+/* A bounded heap of indices whose root is the worst one kept: offering every index keeps
+ * the `limit` best in O(n log limit). worse(arg, a, b) says index a ranks below index b. */
+typedef int (*worse_fn)(const void *arg, size_t a, size_t b);
+
+static void heap_offer(size_t *heap, size_t *nh, size_t limit, size_t i, worse_fn worse, const void *arg)
+{
+	size_t q, t;
+	if (*nh < limit) {
+		heap[*nh] = i;
+		for (q = (*nh)++; q > 0 && worse(arg, heap[q], heap[(q - 1) / 2]); q = (q - 1) / 2) {
+			t = heap[q];
+			heap[q] = heap[(q - 1) / 2];
+			heap[(q - 1) / 2] = t;
+		}
+	} else if (worse(arg, heap[0], i)) {
+		heap[0] = i;
+		for (q = 0;;) {
+			size_t m = q, l = 2 * q + 1, r = l + 1;
+			if (l < *nh && worse(arg, heap[l], heap[m]))
+				m = l;
+			if (r < *nh && worse(arg, heap[r], heap[m]))
+				m = r;
+			if (m == q)
+				break;
+			t = heap[m];
+			heap[m] = heap[q];
+			heap[q] = t;
+			q = m;
+		}
+	}
+}
+
+/* Lower value, then higher node id, ranks below. */
+static int map_worse(const void *arg, size_t a, size_t b)
+{
+	const kgr__map *m = arg;
+	return m->vals[a] < m->vals[b] || (m->vals[a] == m->vals[b] && m->keys[a] > m->keys[b]);
+}
+
+/* Propose the `limit` entries of m with the highest positive values: a generator that
+ * touches thousands of items hands on its best. */
 static int propose_top(ctx *x, const kgr__map *m, kgr_generator gen, size_t limit)
 {
-	size_t *heap, nh = 0, i, q, t;
+	size_t *heap, nh = 0, i;
 	if (!m->n)
 		return 0;
 	if (!(heap = malloc(limit * sizeof(size_t))))
 		return kgr__error_set(KGR_ENOMEM, "out of memory");
-#define LESS(a, b) (m->vals[a] < m->vals[b] || (m->vals[a] == m->vals[b] && m->keys[a] > m->keys[b]))
-	for (i = 0; i < m->n; i++) {
+	for (i = 0; i < m->n; i++)
 		/* what cannot be proposed takes no place among the best (excluded items, say) */
-		if (m->vals[i] <= 0 || !proposable(x, m->keys[i], gen))
-			continue;
-		if (nh < limit) {
-			heap[nh] = i;
-			for (q = nh++; q > 0 && LESS(heap[q], heap[(q - 1) / 2]); q = (q - 1) / 2) {
-				t = heap[q];
-				heap[q] = heap[(q - 1) / 2];
-				heap[(q - 1) / 2] = t;
-			}
-		} else if (LESS(heap[0], i)) {
-			heap[0] = i;
-			for (q = 0;;) {
-				size_t mm = q, l = 2 * q + 1, r = l + 1;
-				if (l < nh && LESS(heap[l], heap[mm]))
-					mm = l;
-				if (r < nh && LESS(heap[r], heap[mm]))
-					mm = r;
-				if (mm == q)
-					break;
-				t = heap[mm];
-				heap[mm] = heap[q];
-				heap[q] = t;
-				q = mm;
-			}
-		}
-	}
-#undef LESS
+		if (m->vals[i] > 0 && proposable(x, m->keys[i], gen))
+			heap_offer(heap, &nh, limit, i, map_worse, m);
 	for (i = 0; i < nh; i++)
 		propose(x, m->keys[heap[i]], gen, m->vals[heap[i]]);
 	free(heap);
@@ -409,6 +422,17 @@ static int add_source(ctx *x, uint32_t node, double w, double recency, uint32_t 
 	return 0;
 }
 
+/* A seed (the item of similar(), an item asked for): a full-weight source, never returned. */
+static int add_seed(ctx *x, uint32_t node, size_t *cap)
+{
+	int error;
+	if ((error = add_source(x, node, 1.0, 1.0, KGR__NONE, cap)) < 0)
+		return error;
+	if (!kgr__map_put(&x->rq.sc->maps[KGR__MAP_EXCL], node))
+		return kgr__error_set(KGR_ENOMEM, "out of memory");
+	return 0;
+}
+
 /* The user's history before `at`, newest first, as sources weighted by action and recency.
  * Also marks every seen item in the exclusion map when asked to. Returns the number of
  * usable history events. */
@@ -450,6 +474,32 @@ static int history_sources(ctx *x, size_t max_sources, int exclude_seen, size_t 
 	return (int)(b - a);
 }
 
+/* Strongest sources first; weights relative to the strongest; the source map points at the
+ * new order. */
+static void rank_sources(kgr__req *rq)
+{
+	kgr__map *S = &rq->sc->maps[KGR__MAP_SRC];
+	size_t i;
+	double top;
+	if (!rq->n_src)
+		return;
+	qsort(rq->src, rq->n_src, sizeof(kgr__source), cmp_src);
+	top = rq->src[0].w;
+	for (i = 0; i < rq->n_src; i++) {
+		rq->src[i].w = top > 0 ? rq->src[i].w / top : 1.0;
+		*kgr__map_get(S, rq->src[i].node) = (double)i;
+	}
+}
+
+/* The features read from a candidate's evidence paths. */
+static void path_features(double *feat, const kgr__path_stats *st)
+{
+	feat[KGR_FEAT_PATHS] = log1p((double)st->n_found);
+	feat[KGR_FEAT_SHORTEST] = st->shortest ? 1.0 / st->shortest : 0.0;
+	feat[KGR_FEAT_RECENCY] = st->recency;
+	feat[KGR_FEAT_HUB] = st->hub_share;
+}
+
 static int cmp_pre(const void *a, const void *b)
 {
 	const cand *x = a, *y = b;
@@ -483,11 +533,17 @@ static const char *generator_rationale(unsigned int gens)
 	return "Related to your history";
 }
 
+static int cand_worse(const void *arg, size_t a, size_t b)
+{
+	const cand *c = arg;
+	return cmp_pre(&c[a], &c[b]) > 0;
+}
+
 /* Move the n best candidates by the first-cut score to the front, in order. A heap of n
  * indices: O(candidates log n) and no moving of the large records but the n kept. */
 static int select_top(ctx *x, size_t n)
 {
-	size_t *heap, nh = 0, i, q, t;
+	size_t *heap, nh = 0, i;
 	cand *kept;
 	if (n == 0 || x->n == 0)
 		return 0;
@@ -498,33 +554,8 @@ static int select_top(ctx *x, size_t n)
 		free(kept);
 		return kgr__error_set(KGR_ENOMEM, "out of memory");
 	}
-#define WORSE(a, b) (cmp_pre(&x->c[a], &x->c[b]) > 0)
-	for (i = 0; i < x->n; i++) {
-		if (nh < n) {
-			heap[nh] = i;
-			for (q = nh++; q > 0 && WORSE(heap[q], heap[(q - 1) / 2]); q = (q - 1) / 2) {
-				t = heap[q];
-				heap[q] = heap[(q - 1) / 2];
-				heap[(q - 1) / 2] = t;
-			}
-		} else if (WORSE(heap[0], i)) {
-			heap[0] = i;
-			for (q = 0;;) {
-				size_t m = q, l = 2 * q + 1, r = l + 1;
-				if (l < nh && WORSE(heap[l], heap[m]))
-					m = l;
-				if (r < nh && WORSE(heap[r], heap[m]))
-					m = r;
-				if (m == q)
-					break;
-				t = heap[m];
-				heap[m] = heap[q];
-				heap[q] = t;
-				q = m;
-			}
-		}
-	}
-#undef WORSE
+	for (i = 0; i < x->n; i++)
+		heap_offer(heap, &nh, n, i, cand_worse, x->c);
 	for (i = 0; i < nh; i++)
 		kept[i] = x->c[heap[i]];
 	qsort(kept, nh, sizeof(cand), cmp_pre);
@@ -532,6 +563,27 @@ static int select_top(ctx *x, size_t n)
 	free(heap);
 	free(kept);
 	return 0;
+}
+
+/* A request's context for the list r: the user's node and the calling thread's scratch maps. */
+static int req_begin(ctx *x, const kgr_graph *g, kgr_id user, kgr_recs *r)
+{
+	x->recs = r;
+	x->rq.g = g;
+	x->rq.user = user;
+	x->rq.unode = user ? kgr__node_of(g, user) : KGR__NONE;
+	if (!(x->rq.sc = kgr__scratch_get(g->n_nodes)))
+		return kgr__error_set(KGR_ENOMEM, "out of memory");
+	kgr__scratch_reset(x->rq.sc);
+	return 0;
+}
+
+static void req_end(ctx *x)
+{
+	if (x->rq.sc)
+		kgr__scratch_reset(x->rq.sc);
+	kgr__req_free(&x->rq);
+	free(x->c);
 }
 
 typedef enum { MODE_RECOMMEND, MODE_SIMILAR } run_mode;
@@ -581,17 +633,10 @@ static int run(kgr_recs **out, const kgr_graph *g, kgr_id user, kgr_id item,
 		return kgr__error_set(KGR_ENOMEM, "out of memory");
 	r->user = user;
 	x.o = o;
-	x.recs = r;
 	x.gens = o->generators ? o->generators : (1u << KGR_GEN__COUNT) - 1;
-	x.rq.g = g;
-	x.rq.user = user;
-	x.rq.unode = user ? kgr__node_of(g, user) : KGR__NONE;
 	x.rq.at = o->at;
-	if (!(x.rq.sc = kgr__scratch_get(g->n_nodes))) {
-		error = kgr__error_set(KGR_ENOMEM, "out of memory");
+	if ((error = req_begin(&x, g, user, r)) < 0)
 		goto cleanup;
-	}
-	kgr__scratch_reset(x.rq.sc);
 
 	/* exclusions */
 	for (i = 0; i < o->n_exclude; i++) {
@@ -604,13 +649,8 @@ static int run(kgr_recs **out, const kgr_graph *g, kgr_id user, kgr_id item,
 
 	/* sources */
 	if (mode == MODE_SIMILAR) {
-		uint32_t n = kgr__node_of(g, item);
-		if ((error = add_source(&x, n, 1.0, 1.0, KGR__NONE, &src_cap)) < 0)
+		if ((error = add_seed(&x, kgr__node_of(g, item), &src_cap)) < 0)
 			goto cleanup;
-		if (!kgr__map_put(&x.rq.sc->maps[KGR__MAP_EXCL], n)) {
-			error = kgr__error_set(KGR_ENOMEM, "out of memory");
-			goto cleanup;
-		}
 	} else {
 		int h = history_sources(&x, HISTORY_SOURCES, o->exclude_seen, &src_cap);
 		if (h < 0) {
@@ -619,15 +659,9 @@ static int run(kgr_recs **out, const kgr_graph *g, kgr_id user, kgr_id item,
 		}
 		n_hist = (size_t)h;
 	}
-	for (i = 0; i < o->n_seeds; i++) {
-		uint32_t n = kgr__node_of(g, o->seeds[i]);
-		if ((error = add_source(&x, n, 1.0, 1.0, KGR__NONE, &src_cap)) < 0)
+	for (i = 0; i < o->n_seeds; i++)
+		if ((error = add_seed(&x, kgr__node_of(g, o->seeds[i]), &src_cap)) < 0)
 			goto cleanup;
-		if (!kgr__map_put(&x.rq.sc->maps[KGR__MAP_EXCL], n)) {
-			error = kgr__error_set(KGR_ENOMEM, "out of memory");
-			goto cleanup;
-		}
-	}
 	if (o->query && *o->query) {
 		kgr__text_hit *hits = NULL;
 		size_t n_hits = 0;
@@ -660,33 +694,19 @@ static int run(kgr_recs **out, const kgr_graph *g, kgr_id user, kgr_id item,
 			}
 		}
 		free(hits);
-		if (n_hits == 0 && note(r, "no word of the query \"%s\" matches the catalog", o->query) < 0) {
-			error = kgr__error_set(KGR_ENOMEM, "out of memory");
+		if (n_hits == 0 &&
+			(error = note(r, "no word of the query \"%s\" matches the catalog", o->query)) < 0)
 			goto cleanup;
-		}
 	}
-	/* strongest sources first; weights relative to the strongest */
-	if (x.rq.n_src) {
-		double top = 0;
-		kgr__map *S = &x.rq.sc->maps[KGR__MAP_SRC];
-		qsort(x.rq.src, x.rq.n_src, sizeof(kgr__source), cmp_src);
-		top = x.rq.src[0].w;
-		for (i = 0; i < x.rq.n_src; i++) {
-			x.rq.src[i].w = top > 0 ? x.rq.src[i].w / top : 1.0;
-			*kgr__map_get(S, x.rq.src[i].node) = (double)i;
-		}
-	}
+	rank_sources(&x.rq);
 	if (mode == MODE_RECOMMEND && n_hist == 0) {
 		r->cold_start = 1;
-		if (user && note(r, "user %s has no history%s: cold-start recommendations", id_name(g->store, user),
-				o->at ? " before the given time" : "") < 0) {
-			error = kgr__error_set(KGR_ENOMEM, "out of memory");
+		if (user && (error = note(r, "user %s has no history%s: cold-start recommendations",
+				     id_name(g->store, user), o->at ? " before the given time" : "")) < 0)
 			goto cleanup;
-		}
-		if (!user && !x.rq.n_src && note(r, "no user, seed or query: cold-start recommendations") < 0) {
-			error = kgr__error_set(KGR_ENOMEM, "out of memory");
+		if (!user && !x.rq.n_src &&
+			(error = note(r, "no user, seed or query: cold-start recommendations")) < 0)
 			goto cleanup;
-		}
 	}
 
 	/* generators */
@@ -734,10 +754,7 @@ static int run(kgr_recs **out, const kgr_graph *g, kgr_id user, kgr_id item,
 		kgr__path_stats st;
 		kgr__paths_find(&x.rq, c->node, NULL, NULL, &st);
 		c->n_found = st.n_found;
-		c->feat[KGR_FEAT_PATHS] = log1p((double)st.n_found);
-		c->feat[KGR_FEAT_SHORTEST] = st.shortest ? 1.0 / st.shortest : 0.0;
-		c->feat[KGR_FEAT_RECENCY] = st.recency;
-		c->feat[KGR_FEAT_HUB] = st.hub_share;
+		path_features(c->feat, &st);
 		c->score = kgr__ranker_score(w, c->feat, c->parts);
 	}
 	{
@@ -799,31 +816,24 @@ static int run(kgr_recs **out, const kgr_graph *g, kgr_id user, kgr_id item,
 	}
 	n_excluded = x.rq.sc->maps[KGR__MAP_EXCL].n;
 	if (r->n < o->k) {
-		int e;
 		if (n_excluded)
-			e = note(r, "only %zu of %zu items could be recommended: %zu excluded (seen or asked "
-				    "to exclude), nothing else connected closely enough",
+			error = note(r, "only %zu of %zu items could be recommended: %zu excluded (seen or asked "
+					"to exclude), nothing else connected closely enough",
 				r->n, o->k, n_excluded);
 		else
-			e = note(r, "only %zu of %zu items could be recommended: nothing else connected closely enough",
+			error = note(r, "only %zu of %zu items could be recommended: nothing else connected "
+					"closely enough",
 				r->n, o->k);
-		if (e < 0) {
-			error = kgr__error_set(KGR_ENOMEM, "out of memory");
+		if (error < 0)
 			goto cleanup;
-		}
 	}
-	if (o->n_candidates < o->k && note(r, "candidates raised from %zu to k = %zu", o->n_candidates,
-					  o->k) < 0) {
-		error = kgr__error_set(KGR_ENOMEM, "out of memory");
+	if (o->n_candidates < o->k &&
+		(error = note(r, "candidates raised from %zu to k = %zu", o->n_candidates, o->k)) < 0)
 		goto cleanup;
-	}
 	*out = r;
 	r = NULL;
 cleanup:
-	if (x.rq.sc)
-		kgr__scratch_reset(x.rq.sc);
-	kgr__req_free(&x.rq);
-	free(x.c);
+	req_end(&x);
 	kgr_recs_free(r);
 	return error;
 }
@@ -872,43 +882,22 @@ int kgr_explain(kgr_recs **out, const kgr_graph *g, kgr_id user, kgr_id item, in
 	r->n = 1;
 	it = &r->items[0];
 	it->item = item;
-	x.recs = r;
-	x.rq.g = g;
-	x.rq.user = user;
-	x.rq.unode = user ? kgr__node_of(g, user) : KGR__NONE;
-	if (!(x.rq.sc = kgr__scratch_get(g->n_nodes))) {
-		error = kgr__error_set(KGR_ENOMEM, "out of memory");
+	if ((error = req_begin(&x, g, user, r)) < 0)
 		goto cleanup;
-	}
-	kgr__scratch_reset(x.rq.sc);
 	if ((h = history_sources(&x, EXPLAIN_SOURCES, 0, &src_cap)) < 0) {
 		error = h;
 		goto cleanup;
 	}
 	if (h == 0) {
 		r->cold_start = 1;
-		if (note(r, "user %s has no history: nothing to explain from", id_name(g->store, user)) < 0) {
-			error = kgr__error_set(KGR_ENOMEM, "out of memory");
+		if ((error = note(r, "user %s has no history: nothing to explain from", id_name(g->store, user))) < 0)
 			goto cleanup;
-		}
 	}
-	if (x.rq.n_src) {
-		size_t i;
-		double top;
-		qsort(x.rq.src, x.rq.n_src, sizeof(kgr__source), cmp_src);
-		top = x.rq.src[0].w;
-		for (i = 0; i < x.rq.n_src; i++) {
-			x.rq.src[i].w = top > 0 ? x.rq.src[i].w / top : 1.0;
-			*kgr__map_get(&x.rq.sc->maps[KGR__MAP_SRC], x.rq.src[i].node) = (double)i;
-		}
-	}
+	rank_sources(&x.rq);
 	if ((error = kgr__paths_prepare(&x.rq, max_hops)) < 0)
 		goto cleanup;
 	kgr__paths_find(&x.rq, n, it->paths, &it->n_paths, &st);
-	it->features[KGR_FEAT_PATHS] = log1p((double)st.n_found);
-	it->features[KGR_FEAT_SHORTEST] = st.shortest ? 1.0 / st.shortest : 0.0;
-	it->features[KGR_FEAT_RECENCY] = st.recency;
-	it->features[KGR_FEAT_HUB] = st.hub_share;
+	path_features(it->features, &st);
 	it->features[KGR_FEAT_ITEMPOP] = item_pop_feature(g, n);
 	kgr_weights_default(&w);
 	it->score = kgr__ranker_score(&w, it->features, it->parts);
@@ -917,17 +906,14 @@ int kgr_explain(kgr_recs **out, const kgr_graph *g, kgr_id user, kgr_id item, in
 			error = kgr__error_set(KGR_ENOMEM, "out of memory");
 			goto cleanup;
 		}
-	} else if (!r->cold_start && note(r, "no path within %d hops from the history of %s to %s", max_hops,
-					     id_name(g->store, user), id_name(g->store, item)) < 0) {
-		error = kgr__error_set(KGR_ENOMEM, "out of memory");
+	} else if (!r->cold_start && (error = note(r, "no path within %d hops from the history of %s to %s",
+					      max_hops, id_name(g->store, user), id_name(g->store, item))) < 0) {
 		goto cleanup;
 	}
 	*out = r;
 	r = NULL;
 cleanup:
-	if (x.rq.sc)
-		kgr__scratch_reset(x.rq.sc);
-	kgr__req_free(&x.rq);
+	req_end(&x);
 	kgr_recs_free(r);
 	return error;
 }

@@ -189,7 +189,8 @@ typedef struct {
  * @brief Build the graph view of a finalized store.
  * @param[out] out the graph; free with kgr_graph_free(). It borrows @p store, which must
  *        outlive it.
- * @return 0; KGR_ENOMEM; KGR_EPARSE (bad relation configuration).
+ * @return 0; KGR_ENOMEM; KGR_EPARSE (bad relation configuration); KGR_ENOTFOUND (the relation
+ *         configuration cannot be opened).
  */
 int kgr_graph_new(kgr_graph **out, const kgr_store *store, const kgr_graph_options *opts);
 

@@ -3,24 +3,11 @@
 # with the scripted LLM server of tests/llm) verify and replay identically; each tampering fails
 # and names the field; the RDF export parses with rapper and the SPARQL queries of
 # docs/AUDIT.md return the expected rows; the HTML report renders in headless Chromium.
-set -u
-KGREC=$1
+. "$(dirname "$0")/../common/lib.sh"
 D=$KGR_TEST_DATA/retrieval
 SRC=$KGR_SOURCE_DIR
-T=$(mktemp -d)
-[ -n "${KGR_KEEP_TMP:-}" ] && echo "tmp: $T"
 SERVER_PID=
-cleanup() {
-	[ -n "$SERVER_PID" ] && kill "$SERVER_PID" 2>/dev/null
-	rm -rf "$T"
-}
-trap cleanup EXIT
-[ -n "${KGR_KEEP_TMP:-}" ] && trap - EXIT
-fails=0
-pass=0
-check() { # name, status (0 = passed)
-	if [ "$2" -eq 0 ]; then pass=$((pass + 1)); else echo "FAIL: $1"; fails=$((fails + 1)); fi
-}
+on_exit '[ -n "$SERVER_PID" ] && kill "$SERVER_PID" 2>/dev/null'
 # expect_fail NAME LOG PATTERN: verify exits 1 and prints PATTERN
 expect_fail() {
 	"$KGREC" audit verify "$2" --store "$T/s.snap" > "$T/out.txt" 2>&1
@@ -222,6 +209,9 @@ check "both syntaxes hold the same triples" $?
 ! grep -qi 'error' "$T/rap1.txt" "$T/rap2.txt"; check "rapper reports no error" $?
 "$KGREC" load -q "$T/v2.nt" "$T/audit.ttl" -o "$T/both.snap"
 check "kgrec load takes the export next to the catalog" $?
+"$KGREC" audit export "$L" -o "$T/no/such/dir/audit.ttl" 2> "$T/err.txt"
+[ $? -eq 1 ] && grep -q "cannot write $T/no/such/dir/audit.ttl: No such file or directory" "$T/err.txt"
+r=$?; check "audit export into a missing directory: reason given ($(cat "$T/err.txt"))" $r
 "$KGREC" audit export "$T/newer.log" --format rdfxml > /dev/null 2>&1
 [ $? -ne 0 ]; check "unknown export format" $?
 
@@ -310,5 +300,4 @@ PY
 	rm -rf "$PROFILE"
 fi
 
-echo "$pass passed, $fails failed"
-[ "$fails" -eq 0 ]
+finish

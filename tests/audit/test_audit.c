@@ -45,6 +45,17 @@ START_TEST(terms_roundtrip)
 		ck_assert_str_eq(why, "not an N-Triples term");
 		ck_assert_uint_eq(kgr__audit_term(s, "\"bad \\q escape\"", &why), 0);
 		ck_assert_str_eq(why, "not an N-Triples term");
+		/* \u and \U escapes name the same literal as its UTF-8 text; a surrogate, a short or a
+		 * too large escape is no term */
+		ck_assert_uint_ne(kgr__audit_term(s, "\"caf\\u00e9\"@fr", NULL), 0);
+		ck_assert_uint_eq(kgr__audit_term(s, "\"caf\\U000000E9\"@fr", NULL),
+			kgr__audit_term(s, "\"caf\\u00e9\"@fr", NULL));
+		ck_assert_uint_eq(kgr__audit_term(s, "\"caf\\u00e\"@fr", &why), 0);
+		ck_assert_str_eq(why, "not an N-Triples term");
+		ck_assert_uint_eq(kgr__audit_term(s, "\"x\\ud800\"", &why), 0);
+		ck_assert_str_eq(why, "not an N-Triples term");
+		ck_assert_uint_eq(kgr__audit_term(s, "\"x\\U00110000\"", &why), 0);
+		ck_assert_str_eq(why, "not an N-Triples term");
 	}
 	kgr_store_free(s);
 }

@@ -1,16 +1,8 @@
 #!/bin/bash
 # kgrec load / stats / export from the command line: good input, bad input, the previous
 # snapshot never damaged.
-set -u
-KGREC=$1
+. "$(dirname "$0")/../common/lib.sh"
 D=$KGR_TEST_DATA/kg
-T=$(mktemp -d)
-trap 'rm -rf "$T"' EXIT
-fails=0
-pass=0
-check() { # name, condition result
-	if [ "$2" -eq 0 ]; then pass=$((pass + 1)); else echo "FAIL: $1"; fails=$((fails + 1)); fi
-}
 
 "$KGREC" load -q "$D/catalog.ttl" --interactions "$D/interactions.csv" \
 	--user-base http://shop.example.org/user/ --item-base http://shop.example.org/ -o "$T/s.snap"
@@ -30,7 +22,7 @@ for bad in syntax-error.nt:3 unknown-prefix.ttl:3 invalid-iri.nt:2 empty.nt trun
 	"$KGREC" load -q "$D/$f" -o "$T/s.snap" 2> "$T/err.txt"
 	rc=$?
 	[ $rc -ne 0 ]; check "$f: non-zero exit" $?
-	grep -q "$bad" "$T/err.txt"; check "$f: message names $bad ($(cat "$T/err.txt"))" $?
+	grep -q "$bad" "$T/err.txt"; r=$?; check "$f: message names $bad ($(cat "$T/err.txt"))" $r
 	[ "$(sha256sum "$T/s.snap")" = "$sum" ]; check "$f: previous snapshot unchanged" $?
 done
 "$KGREC" load -q "$D/catalog.ttl" --interactions "$D/bad-timestamp.csv" -o "$T/s.snap" 2> "$T/err.txt"
@@ -45,6 +37,14 @@ ls "$T" | grep -q tmp; [ $? -ne 0 ]; check "no temporary files left behind" $?
 # round trip through export
 "$KGREC" export "$T/s.snap" --format ntriples > "$T/out.nt"; check "export ntriples" $?
 "$KGREC" export "$T/s.snap" --format turtle > "$T/out.ttl"; check "export turtle" $?
+if [ -w /dev/full ]; then
+	"$KGREC" export "$T/s.snap" -o /dev/full 2> "$T/err.txt"
+	[ $? -eq 1 ] && grep -q "export: /dev/full: write failed" "$T/err.txt"
+	r=$?; check "export to a full device: exit 1, file named ($(cat "$T/err.txt"))" $r
+fi
+"$KGREC" export "$T/s.snap" -o "$T/no/such/dir/out.ttl" 2> "$T/err.txt"
+[ $? -eq 1 ] && grep -q "cannot write $T/no/such/dir/out.ttl: No such file or directory" "$T/err.txt"
+r=$?; check "export into a missing directory: exit 1, reason given ($(cat "$T/err.txt"))" $r
 rapper -q -i turtle -c "$T/out.ttl" 2>/dev/null; check "exported turtle parses with rapper" $?
 "$KGREC" load -q "$T/out.ttl" -o "$T/again.snap"; check "reload export" $?
 a=$("$KGREC" stats "$T/s.snap" | grep -E '^(triples|users|items|interactions)')
@@ -57,5 +57,4 @@ cp "$T/s.snap" "$T/trunc.snap"; truncate -s 1000 "$T/trunc.snap"
 check "truncated snapshot refused" $?
 "$KGREC" load 2>/dev/null; [ $? -eq 2 ]; check "usage error exits 2" $?
 
-echo "$pass passed, $fails failed"
-[ $fails -eq 0 ]
+finish

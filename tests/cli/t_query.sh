@@ -74,6 +74,9 @@ out=$("$KGREC" query "$TMP/shop.kgr" 2>&1); rc=$?
 check no-query-rc 2 "$rc"
 out=$("$KGREC" query "$TMP/shop.kgr" -f "$TMP/none.rq" 2>&1); rc=$?
 check missing-file-rc 1 "$rc"
+out=$("$KGREC" query "$TMP/shop.kgr" -f "$TMP" 2>&1); rc=$?
+check directory-file-rc 1 "$rc"
+check directory-file-msg "kgrec: query: cannot read '$TMP': Is a directory" "$out"
 
 echo "$((checks - failures)) passed, $failures failed"
 [ "$failures" -eq 0 ]

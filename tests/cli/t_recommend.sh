@@ -1,16 +1,8 @@
 #!/bin/bash
 # kgrec recommend / similar / explain / train from the command line: formats, evidence,
 # cold start, the bad inputs.
-set -u
-KGREC=$1
+. "$(dirname "$0")/../common/lib.sh"
 D=$KGR_TEST_DATA/retrieval
-T=$(mktemp -d)
-trap 'rm -rf "$T"' EXIT
-fails=0
-pass=0
-check() { # name, condition result
-	if [ "$2" -eq 0 ]; then pass=$((pass + 1)); else echo "FAIL: $1"; fails=$((fails + 1)); fi
-}
 
 "$KGREC" load -q "$D/shop.ttl" --interactions "$D/interactions.csv" -o "$T/s.snap"
 check "load the shop" $?
@@ -73,7 +65,7 @@ grep -q '^  1\. Tennis Balls' "$T/seed.txt"; check "seed racket: tennis balls fi
 check "seed that is not an item" $?
 for k in 0 -3 100000 ten; do
 	"$KGREC" recommend "$T/s.snap" --user alice -k "$k" 2> "$T/err.txt"
-	[ $? -eq 2 ] && grep -q -- "-k" "$T/err.txt"; check "-k $k rejected ($(cat "$T/err.txt"))" $?
+	[ $? -eq 2 ] && grep -q -- "-k" "$T/err.txt"; r=$?; check "-k $k rejected ($(cat "$T/err.txt"))" $r
 done
 "$KGREC" recommend "$T/s.snap" --user alice --format xml 2> "$T/err.txt"
 [ $? -eq 2 ] && grep -q "unknown format 'xml'" "$T/err.txt"; check "bad format" $?
@@ -103,6 +95,17 @@ grep -q 'is a consumable for it' "$T/sim.txt"; check "similar: evidence" $?
 "$KGREC" similar "$T/s.snap" --item ex:tennis 2> "$T/err.txt"
 [ $? -eq 1 ] && grep -q "not an item" "$T/err.txt"; check "similar: not an item" $?
 
+# a local name two items share: the message lists both, not "no such item"
+printf '@prefix schema: <http://schema.org/> .\n<http://other.example.org/ball> a schema:Product ; schema:name "Other Ball" .\n' > "$T/other.ttl"
+"$KGREC" load -q "$D/shop.ttl" "$T/other.ttl" --interactions "$D/interactions.csv" -o "$T/amb.snap"
+check "load a second ball" $?
+"$KGREC" similar "$T/amb.snap" --item ball 2> "$T/err.txt"
+[ $? -eq 1 ] && grep -q "similar: item 'ball': 'ball' is ambiguous: <.*ball> or <.*ball>; give the full IRI" "$T/err.txt" &&
+	! grep -q "no such item" "$T/err.txt"
+r=$?; check "similar: ambiguous local name ($(cat "$T/err.txt"))" $r
+"$KGREC" similar "$T/amb.snap" --item http://other.example.org/ball > /dev/null
+check "similar: the full IRI resolves" $?
+
 "$KGREC" train "$T/s.snap" -o "$T/w1.json" --seed 7 > "$T/train.txt"
 check "train" $?
 grep -q 'users 4' "$T/train.txt"; check "train report" $?
@@ -116,5 +119,4 @@ echo '{"weights": {"ppr": "x"}}' > "$T/bad.json"
 "$KGREC" recommend "$T/s.snap" --user alice --weights "$T/bad.json" 2> "$T/err.txt"
 [ $? -eq 1 ] && grep -q 'bad.json: weight of "ppr" is not a number' "$T/err.txt"; check "bad weights file" $?
 
-echo "$pass passed, $fails failed"
-[ "$fails" -eq 0 ]
+finish

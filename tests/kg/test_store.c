@@ -394,6 +394,8 @@ START_TEST(test_bad_csv)
 	expect_csv_error("kg/bad-timestamp.csv", 1, 0, NULL, 1);
 	expect_csv_error("kg/empty.nt", 0, KGR_EPARSE, "empty", 0);
 	expect_csv_error("kg/catalog.ttl", 0, KGR_EPARSE, "header", 0);
+	/* a directory opens with gzopen(); it is named, not taken for an empty file */
+	expect_csv_error("kg", 0, KGR_EIO, "kg: is a directory", 0);
 }
 END_TEST
 

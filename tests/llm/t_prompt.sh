@@ -1,15 +1,7 @@
 #!/bin/bash
 # kgrec prompt: the rendered prompt for each mode, nothing sent; bad flags and inputs.
-set -u
-KGREC=$1
+. "$(dirname "$0")/../common/lib.sh"
 D=$KGR_TEST_DATA/llm
-T=$(mktemp -d)
-trap 'rm -rf "$T"' EXIT
-fails=0
-pass=0
-check() { # name, condition result
-	if [ "$2" -eq 0 ]; then pass=$((pass + 1)); else echo "FAIL: $1"; fails=$((fails + 1)); fi
-}
 
 "$KGREC" load -q "$D/shop.ttl" --interactions "$D/shop_events.csv" -o "$T/s.snap"
 check "load the shop" $?
@@ -17,7 +9,7 @@ check "load the shop" $?
 # no server is reachable here: a prompt must not need one
 export KGREC_LLM_URL=http://127.0.0.1:1/v1
 "$KGREC" prompt "$T/s.snap" --user u1 -k 5 > "$T/p.txt" 2> "$T/err.txt"
-check "prompt runs ($(cat "$T/err.txt"))" $?
+r=$?; check "prompt runs ($(cat "$T/err.txt"))" $r
 grep -q '^### system$' "$T/p.txt"; check "system part" $?
 grep -q '^### user$' "$T/p.txt"; check "user part" $?
 grep -q '^1\. "Goalie Gloves" (purchase, 2023-11-14, rating 4)$' "$T/p.txt"; check "history line" $?
@@ -30,7 +22,7 @@ for m in "--mode pointwise" "--mode pairwise" "--mode listwise --history recency
 	"--mode listwise --history in-context" "--mode conversational --request a-gift"; do
 	# shellcheck disable=SC2086
 	"$KGREC" prompt "$T/s.snap" --user u1 $m > "$T/m.txt" 2> "$T/err.txt"
-	check "$m runs ($(cat "$T/err.txt"))" $?
+	r=$?; check "$m runs ($(cat "$T/err.txt"))" $r
 	grep -q '^\[C1\]' "$T/m.txt"; check "$m: candidates" $?
 done
 "$KGREC" prompt "$T/s.snap" --user u1 --mode pointwise | grep -c '^\[C[0-9]*\]' > "$T/n.txt"
@@ -57,11 +49,10 @@ grep -q '^ONLY C1' "$T/p.txt"; check "--prompt-dir template used" $?
 "$KGREC" prompt "$T/s.snap" 2> "$T/err.txt"
 [ $? -eq 2 ] && grep -q "missing --user" "$T/err.txt"; check "missing --user" $?
 "$KGREC" prompt "$T/s.snap" --user nobody-here 2> "$T/err.txt"
-[ $? -eq 1 ] && grep -q "nobody-here" "$T/err.txt"; check "unknown user named ($(cat "$T/err.txt"))" $?
+[ $? -eq 1 ] && grep -q "nobody-here" "$T/err.txt"; r=$?; check "unknown user named ($(cat "$T/err.txt"))" $r
 "$KGREC" prompt "$T/s.snap" --user u1 --prompt-dir "$T/none" 2> "$T/err.txt"
 [ $? -eq 1 ] && grep -q "$T/none/listwise_sequential.txt" "$T/err.txt"; check "missing template named" $?
 "$KGREC" prompt "$T/s.snap" --user u1 --mode conversational 2> "$T/err.txt"
 [ $? -eq 1 ] && grep -q "conversational mode needs a request" "$T/err.txt"; check "conversational without request" $?
 
-echo "t_prompt: $pass passed, $fails failed"
-[ $fails -eq 0 ]
+finish t_prompt

@@ -1,17 +1,10 @@
 #!/bin/bash
 # kgrec recommend --llm against the scripted chat-completions server: text and JSON output,
 # the cache, a failing model (graph order kept, exit 0), bad flags.
-set -u
-KGREC=$1
+. "$(dirname "$0")/../common/lib.sh"
 D=$KGR_TEST_DATA/llm
-T=$(mktemp -d)
 SRV=
-trap '[ -n "$SRV" ] && kill $SRV 2>/dev/null; rm -rf "$T"' EXIT
-fails=0
-pass=0
-check() { # name, condition result
-	if [ "$2" -eq 0 ]; then pass=$((pass + 1)); else echo "FAIL: $1"; fails=$((fails + 1)); fi
-}
+on_exit '[ -n "$SRV" ] && kill $SRV 2>/dev/null'
 
 python3 "$KGR_SOURCE_DIR/tests/llm/fake_openai.py" > "$T/port" &
 SRV=$!
@@ -26,9 +19,9 @@ check "load the shop" $?
 
 "$KGREC" recommend "$T/s.snap" --user u1 -k 2 --llm --llm-url "$URL" --llm-model good/cli \
 	--alpha 1 > "$T/out.txt" 2> "$T/err.txt"
-check "recommend --llm runs ($(cat "$T/err.txt"))" $?
+r=$?; check "recommend --llm runs ($(cat "$T/err.txt"))" $r
 # the scripted model orders by label: Baseball Cap, Shin Guards, Soccer Jersey
-grep -q '^ 1\. Baseball Cap ' "$T/out.txt"; check "LLM order first ($(head -1 "$T/out.txt"))" $?
+grep -q '^ 1\. Baseball Cap ' "$T/out.txt"; r=$?; check "LLM order first ($(head -1 "$T/out.txt"))" $r
 grep -q '^ 2\. Shin Guards ' "$T/out.txt"; check "LLM order second" $?
 [ "$(grep -c '^ *[0-9]*\. ' "$T/out.txt")" = 2 ]; check "k items" $?
 grep -q 'Baseball Cap fits the history \[grounded\]' "$T/out.txt"; check "grounded rationale" $?
@@ -62,17 +55,16 @@ grep -q 'from graph order' "$T/out.txt"; check "items marked as graph order" $?
 
 "$KGREC" recommend "$T/s.snap" --user u1 -k 2 --llm --llm-url "$URL" --llm-model good/conv \
 	--mode conversational --request "something for the goalkeeper" > "$T/out.txt" 2> "$T/err.txt"
-check "conversational runs ($(cat "$T/err.txt"))" $?
+r=$?; check "conversational runs ($(cat "$T/err.txt"))" $r
 grep -q '^# llm: 1 call(s)' "$T/out.txt"; check "conversational asks once" $?
 "$KGREC" recommend "$T/s.snap" --user u1 --llm --llm-url "$URL" --llm-model good/conv \
 	--mode conversational 2> "$T/err.txt"
 [ $? -eq 1 ] && grep -q "conversational mode needs a request" "$T/err.txt"
-check "conversational without a request ($(cat "$T/err.txt"))" $?
+r=$?; check "conversational without a request ($(cat "$T/err.txt"))" $r
 
 "$KGREC" recommend "$T/s.snap" --user u1 --llm --mode sideways 2> "$T/err.txt"
 [ $? -eq 2 ] && grep -q "unknown LLM mode 'sideways'" "$T/err.txt"; check "bad --mode" $?
 "$KGREC" recommend "$T/s.snap" --user u1 --llm --timeout 2> "$T/err.txt"
 [ $? -eq 2 ] && grep -q -- "--timeout needs a value" "$T/err.txt"; check "missing value" $?
 
-echo "t_recommend_llm: $pass passed, $fails failed"
-[ $fails -eq 0 ]
+finish t_recommend_llm

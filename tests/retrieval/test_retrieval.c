@@ -685,7 +685,8 @@ START_TEST(relation_config)
 	ck_assert_ptr_nonnull(strstr(kgr_error_last(), "schema:brand: weight must be a number"));
 	go.config_path = "/nonexistent/rel.json";
 	ck_assert_int_eq(kgr_graph_new(&g, s, &go), KGR_ENOTFOUND);
-	ck_assert_ptr_nonnull(strstr(kgr_error_last(), "/nonexistent/rel.json"));
+	ck_assert_ptr_nonnull(strstr(kgr_error_last(),
+		"/nonexistent/rel.json: cannot open relation configuration: No such file or directory"));
 	kgr_store_free(s);
 }
 END_TEST
@@ -705,7 +706,10 @@ START_TEST(weights_roundtrip_and_errors)
 		ck_assert_double_eq_tol(back.w[i], w.w[i], 1e-12);
 	ck_assert_double_eq_tol(back.bias, 0.5, 1e-12);
 	ck_assert_int_eq(kgr_weights_load(&back, "/nonexistent/w.json"), KGR_ENOTFOUND);
-	ck_assert_ptr_nonnull(strstr(kgr_error_last(), "/nonexistent/w.json"));
+	ck_assert_ptr_nonnull(strstr(kgr_error_last(), "/nonexistent/w.json: cannot open weights: No such file"));
+	/* a directory opens with fopen(); it is named, not "out of memory" */
+	ck_assert_int_eq(kgr_weights_load(&back, KGR_TEST_DATA), KGR_ENOTFOUND);
+	ck_assert_ptr_nonnull(strstr(kgr_error_last(), KGR_TEST_DATA ": cannot open weights: is a directory"));
 	f = fopen(bad, "w");
 	fputs("{\"weights\": {\"ppr\": 1, \"telepathy\": 2}}", f);
 	fclose(f);
