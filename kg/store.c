@@ -422,6 +422,16 @@ static void radix_offsets(size_t *count)
 	}
 }
 
+/* The sorted elements end in src after the last pass: back into out (bytes long) when src is
+ * the scratch; the scratch is freed. */
+static void radix_done(void *out, const void *src, size_t bytes, void *tmp, size_t *count)
+{
+	if (src != out)
+		memcpy(out, src, bytes);
+	free(tmp);
+	free(count);
+}
+
 static inline uint32_t quad_field(const kgr_quad *q, int field)
 {
 	return ((const uint32_t *)q)[field];
@@ -459,10 +469,7 @@ static int sort_quads(kgr_quad *q, size_t n)
 			}
 		}
 	}
-	if (src != q)
-		memcpy(q, src, n * sizeof(*q));
-	free(tmp);
-	free(count);
+	radix_done(q, src, n * sizeof(*q), tmp, count);
 	return 0;
 }
 
@@ -491,10 +498,7 @@ static int sort_perm(uint32_t *perm, size_t n, const kgr_quad *q, int field)
 			dst = t;
 		}
 	}
-	if (src != perm)
-		memcpy(perm, src, n * sizeof(*perm));
-	free(tmp);
-	free(count);
+	radix_done(perm, src, n * sizeof(*perm), tmp, count);
 	return 0;
 }
 
