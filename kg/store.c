@@ -143,6 +143,17 @@ struct kgr__recent {
 	char bytes[RECENT_BYTES];
 };
 
+/* Remember a short term's id in its slot of the recent-terms cache. */
+static inline void recent_put(struct kgr__recent *r, uint32_t hash, kgr_id id, kgr_term_kind kind,
+	const char *val, size_t len)
+{
+	r->hash = hash;
+	r->id = id;
+	r->len = (uint32_t)len;
+	r->kind = (uint32_t)kind;
+	memcpy(r->bytes, val, len);
+}
+
 kgr_id kgr__intern(kgr_store *s, kgr_term_kind kind, const char *val, size_t len, const char *lang,
 	size_t lang_len, kgr_id datatype)
 {
@@ -163,13 +174,8 @@ kgr_id kgr__intern(kgr_store *s, kgr_term_kind kind, const char *val, size_t len
 	}
 	id = kgr__find(s, kind, val, len, lang, lang_len, datatype);
 	if (id) {
-		if (r) {
-			r->hash = h;
-			r->id = id;
-			r->len = (uint32_t)len;
-			r->kind = (uint32_t)kind;
-			memcpy(r->bytes, val, len);
-		}
+		if (r)
+			recent_put(r, h, id, kind, val, len);
 		return id;
 	}
 
@@ -229,13 +235,8 @@ kgr_id kgr__intern(kgr_store *s, kgr_term_kind kind, const char *val, size_t len
 	}
 	s->blob_len += need;
 	table64_insert(s->table, s->table_cap, h, id);
-	if (r) {
-		r->hash = h;
-		r->id = id;
-		r->len = (uint32_t)len;
-		r->kind = (uint32_t)kind;
-		memcpy(r->bytes, val, len);
-	}
+	if (r)
+		recent_put(r, h, id, kind, val, len);
 	if ((s->n_terms + 1) * 2 > s->table_cap && kgr__rebuild_table(s) < 0)
 		return 0;
 	return id;
@@ -422,6 +423,16 @@ static void radix_offsets(size_t *count)
 	}
 }
 
+/* The sorted elements end in src after the last pass: back into out (bytes long) when src is
+ * the scratch; the scratch is freed. */
+static void radix_done(void *out, const void *src, size_t bytes, void *tmp, size_t *count)
+{
+	if (src != out)
+		memcpy(out, src, bytes);
+	free(tmp);
+	free(count);
+}
+
 static inline uint32_t quad_field(const kgr_quad *q, int field)
 {
 	return ((const uint32_t *)q)[field];
@@ -459,10 +470,7 @@ static int sort_quads(kgr_quad *q, size_t n)
 			}
 		}
 	}
-	if (src != q)
-		memcpy(q, src, n * sizeof(*q));
-	free(tmp);
-	free(count);
+	radix_done(q, src, n * sizeof(*q), tmp, count);
 	return 0;
 }
 
@@ -491,10 +499,7 @@ static int sort_perm(uint32_t *perm, size_t n, const kgr_quad *q, int field)
 			dst = t;
 		}
 	}
-	if (src != perm)
-		memcpy(perm, src, n * sizeof(*perm));
-	free(tmp);
-	free(count);
+	radix_done(perm, src, n * sizeof(*perm), tmp, count);
 	return 0;
 }
 

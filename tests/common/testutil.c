@@ -112,3 +112,13 @@ char *kgr_test_slurp(const char *path, size_t *len)
 	}
 	return b;
 }
+
+int kgr_test_run_suite(Suite *suite)
+{
+	SRunner *sr = srunner_create(suite);
+	int failed;
+	srunner_run_all(sr, CK_NORMAL);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed ? 1 : 0;
+}

@@ -2,6 +2,7 @@
 #ifndef KGREC_TESTUTIL_H
 #define KGREC_TESTUTIL_H
 
+#include <check.h>
 #include <stddef.h>
 
 #include "kgrec/store.h"
@@ -15,6 +16,9 @@ const char *kgr_test_tmp(const char *name);
 kgr_store *kgr_test_store(const char *csv, ...);
 /* Run a shell command; capture stdout (and stderr when merge) into a malloc'd string. */
 char *kgr_test_run(int *status, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* Run a suite (CK_NORMAL: each test forked unless CK_FORK=no); the exit status: 0 when
+ * every test passed, else 1. */
+int kgr_test_run_suite(Suite *suite);
 /* Read a whole file (malloc'd, NUL-terminated) or NULL. */
 char *kgr_test_slurp(const char *path, size_t *len);
 

@@ -2,6 +2,7 @@
  * tests/llm/fake_openai.py, the reply checks, the cache, parallel requests, the templates
  * (golden files) and the public entry points on a small store. */
 #include "ranker/llm_internal.h"
+#include "common/testutil.h"
 #include "llm/helper_server.h"
 
 #include <check.h>
@@ -1072,13 +1073,8 @@ static Suite *llm_suite(void)
 
 int main(void)
 {
-	SRunner *sr = srunner_create(llm_suite());
-	int failed;
 	/* the scripted server is on loopback: never through a proxy of the environment */
 	setenv("no_proxy", "127.0.0.1,localhost", 1);
 	setenv("NO_PROXY", "127.0.0.1,localhost", 1);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? 1 : 0;
+	return kgr_test_run_suite(llm_suite());
 }

@@ -784,11 +784,6 @@ static Suite *retrieval_suite(void)
 
 int main(void)
 {
-	SRunner *sr = srunner_create(retrieval_suite());
-	int failed;
 	kgr_init();
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return kgr_test_run_suite(retrieval_suite());
 }

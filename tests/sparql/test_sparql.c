@@ -9,6 +9,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "common/testutil.h"
 #include "kg/rdf_world.h"
 #include "kg/sparql_result.h"
 #include "kgrec/sparql.h"
@@ -916,10 +917,5 @@ static Suite *sparql_suite(void)
 
 int main(void)
 {
-	SRunner *sr = srunner_create(sparql_suite());
-	int failed;
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return kgr_test_run_suite(sparql_suite());
 }
