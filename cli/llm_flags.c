@@ -280,24 +280,3 @@ const kgr_interaction *kgr_cli_llm_history(const kgr_store *store, kgr_id user, 
 	*n_out = h ? n : 0;
 	return h;
 }
-
-int kgr_cli_llm_rerank(const kgr_store *store, kgr_recs *recs, int64_t at, const kgr_llm_options *o,
-	FILE *out, int json, size_t limit)
-{
-	kgr_llm_result *res = NULL;
-	size_t n_hist;
-	const kgr_interaction *hist = kgr_cli_llm_history(store, recs->user, at, &n_hist);
-	if (kgr_llm_rank(&res, store, recs, hist, n_hist, o) < 0)
-		return kgr_cli_fail("llm");
-	if (out) {
-		kgr_cli_llm_print(out, store, res, json, limit);
-		kgr_llm_result_free(res);
-		return 0;
-	}
-	if (kgr_llm_apply(recs, res) < 0) {
-		kgr_llm_result_free(res);
-		return kgr_cli_fail("llm");
-	}
-	kgr_llm_result_free(res);
-	return 0;
-}

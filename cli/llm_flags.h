@@ -47,4 +47,4 @@ const kgr_interaction *kgr_cli_llm_history(const kgr_store *store, kgr_id user, 
 int kgr_cli_llm_rerank(const kgr_store *store, kgr_recs *recs, int64_t at, const kgr_llm_options *o,
 	FILE *out, int json, size_t limit);
 
-#endif
+#endif#endif
