@@ -39,12 +39,5 @@ void kgr_cli_llm_link_query(kgr_llm_options *o, kgr_rec_options *ro);
  * store. */
 const kgr_interaction *kgr_cli_llm_history(const kgr_store *store, kgr_id user, int64_t at, size_t *n_out);
 
-/* `--llm` of recommend: re-rank @p recs with the LLM (kgr_llm_rank(), then kgr_llm_apply()
- * so the list carries the hybrid order, scores, grounded rationales and notes). When @p out is
- * set, the LLM result is printed there instead (kgr_cli_llm_print(), first @p limit items).
- * Returns 0, or 1 after printing the error (a failing LLM is not an error: the list keeps the
- * graph order and a note says why). */
-int kgr_cli_llm_rerank(const kgr_store *store, kgr_recs *recs, int64_t at, const kgr_llm_options *o,
-	FILE *out, int json, size_t limit);
 
-#endif#endif
+#endif
