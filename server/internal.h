@@ -83,7 +83,13 @@ struct kgr_server {
 	pthread_mutex_t state_mu; /* guards the state pointer only */
 	kgr__state *state;
 	pthread_mutex_t reload_mu;  /* one reload at a time */
-	pthread_mutex_t events_mu;  /* log append + apply, and reload's replay */
+	pthread_mutex_t events_mu;  /* log append + new user ids, and reload's replay */
+	/* Group commit: logged batches wait in apply_queue; one waiting request at a time
+	 * (applying) takes the whole queue and applies it in one kgr_graph_add_interactions(). */
+	pthread_mutex_t apply_mu;
+	pthread_cond_t apply_cv;
+	struct kgr__apply_job *apply_queue;
+	int applying;
 	int wal_fd;                 /* -1 without an events log */
 	uint64_t wal_batches;
 	kgr_server_replay_info replay;

@@ -306,6 +306,8 @@ int kgr_server_new(kgr_server **out, const kgr_server_options *opts)
 	pthread_mutex_init(&srv->state_mu, NULL);
 	pthread_mutex_init(&srv->reload_mu, NULL);
 	pthread_mutex_init(&srv->events_mu, NULL);
+	pthread_mutex_init(&srv->apply_mu, NULL);
+	pthread_cond_init(&srv->apply_cv, NULL);
 	pthread_mutex_init(&srv->sparql_mu, NULL);
 	pthread_mutex_init(&srv->log_mu, NULL);
 	pthread_mutex_init(&srv->work_mu, NULL);
@@ -500,6 +502,8 @@ void kgr_server_free(kgr_server *srv)
 	pthread_mutex_destroy(&srv->state_mu);
 	pthread_mutex_destroy(&srv->reload_mu);
 	pthread_mutex_destroy(&srv->events_mu);
+	pthread_mutex_destroy(&srv->apply_mu);
+	pthread_cond_destroy(&srv->apply_cv);
 	pthread_mutex_destroy(&srv->sparql_mu);
 	pthread_mutex_destroy(&srv->log_mu);
 	pthread_mutex_destroy(&srv->work_mu);
