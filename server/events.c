@@ -277,7 +277,6 @@ static void apply_group(kgr__state *st, kgr__apply_job **jobs, size_t n)
 	for (i = 0; i < n; i++)
 		if (jobs[i]->st == st)
 			total += jobs[i]->n;
-	pthread_rwlock_rdlock(&st->store_lock);
 	pthread_rwlock_wrlock(&st->graph_lock);
 	if (n > 1 && (all = malloc(total * sizeof(*all)))) {
 		for (i = 0; i < n; i++)
@@ -299,7 +298,6 @@ static void apply_group(kgr__state *st, kgr__apply_job **jobs, size_t n)
 				snprintf(jobs[i]->msg, sizeof(jobs[i]->msg), "%s", kgr_error_last());
 	}
 	pthread_rwlock_unlock(&st->graph_lock);
-	pthread_rwlock_unlock(&st->store_lock);
 	free(all);
 }
 
@@ -358,7 +356,7 @@ void kgr__handle_events(kgr_server *srv, const kgr__req *req, kgr__resp *resp)
 	parsed_event *pe = NULL;
 	kgr_interaction *ins = NULL;
 	kgr__state *st = NULL;
-	size_t n = 0, i, line_len = 0, new_users;
+	size_t n = 0, i, line_len = 0;
 	char *line = NULL;
 	int single = 0, error;
 	uint64_t batch;
@@ -422,7 +420,6 @@ void kgr__handle_events(kgr_server *srv, const kgr__req *req, kgr__resp *resp)
 		kgr__resp_error(resp, 503, "not_ready", "no snapshot is loaded");
 		goto cleanup;
 	}
-	pthread_rwlock_rdlock(&st->store_lock);
 	i = 0;
 	if (single) {
 		error = parse_event(st->store, root, 0, 1, &pe[0], resp);
@@ -434,7 +431,6 @@ void kgr__handle_events(kgr_server *srv, const kgr__req *req, kgr__resp *resp)
 			i++;
 		}
 	}
-	pthread_rwlock_unlock(&st->store_lock);
 	if (error) {
 		pthread_mutex_unlock(&srv->events_mu);
 		goto cleanup;
@@ -454,19 +450,12 @@ void kgr__handle_events(kgr_server *srv, const kgr__req *req, kgr__resp *resp)
 	}
 	srv->wal_batches = batch;
 	/* Durable from here on: a failure below is repaired by the replay at the next start.
-	 * Users never seen before get ids under the store's write lock, still under events_mu
-	 * so that ids follow the log's order. */
-	for (i = 0, new_users = 0; i < n; i++)
-		new_users += pe[i].user_id == 0;
-	if (new_users)
-		pthread_rwlock_wrlock(&st->store_lock);
-	else
-		pthread_rwlock_rdlock(&st->store_lock);
+	 * Users never seen before get ids (kgr_store_intern_extra needs no lock against the
+	 * store's readers), still under events_mu so that ids follow the log's order. */
 	for (i = 0, error = 0; i < n && error == 0; i++) {
 		kgr__event ev = { pe[i].user, pe[i].item, pe[i].action, pe[i].time, pe[i].weight };
 		error = kgr__event_to_interaction(st->store, &ev, &ins[i]);
 	}
-	pthread_rwlock_unlock(&st->store_lock);
 	pthread_mutex_unlock(&srv->events_mu);
 	if (error == 0) {
 		kgr__apply_job job;

@@ -20,12 +20,10 @@ typedef struct kgr__state {
 	atomic_int refs;
 	kgr_store *store;
 	kgr_graph *graph;
-	/* Two locks, always taken store_lock first. store_lock: writer = interning new users
-	 * (kgr_store_intern_extra), readers = everything that reads terms (SPARQL included).
-	 * graph_lock: writer = kgr_graph_add_interactions, readers = recommend/similar/explain.
-	 * So a long SPARQL query only delays events of users never seen before. Both prefer
-	 * writers, so a stream of readers cannot starve events. */
-	pthread_rwlock_t store_lock;
+	/* graph_lock: writer = kgr_graph_add_interactions, readers = recommend/similar/explain.
+	 * It prefers writers, so a stream of readers cannot starve events. The store needs no
+	 * lock: the only thing that changes in it, kgr_store_intern_extra (new users), is safe
+	 * against its readers, so SPARQL queries and LLM calls never hold back an event. */
 	pthread_rwlock_t graph_lock;
 	char checksum[17];
 	int64_t loaded_at;

@@ -35,21 +35,18 @@ static void state_free(kgr__state *st)
 		return;
 	kgr_graph_free(st->graph);
 	kgr_store_free(st->store);
-	pthread_rwlock_destroy(&st->store_lock);
 	pthread_rwlock_destroy(&st->graph_lock);
 	free(st);
 }
 
 void kgr__state_rdlock(kgr__state *st)
 {
-	pthread_rwlock_rdlock(&st->store_lock);
 	pthread_rwlock_rdlock(&st->graph_lock);
 }
 
 void kgr__state_unlock(kgr__state *st)
 {
 	pthread_rwlock_unlock(&st->graph_lock);
-	pthread_rwlock_unlock(&st->store_lock);
 }
 
 void kgr__state_release(kgr__state *st)
@@ -137,7 +134,6 @@ int kgr__state_open(kgr_server *srv, kgr__state **out)
 		pthread_rwlockattr_t a;
 		pthread_rwlockattr_init(&a);
 		pthread_rwlockattr_setkind_np(&a, PTHREAD_RWLOCK_PREFER_WRITER_NONRECURSIVE_NP);
-		pthread_rwlock_init(&st->store_lock, &a);
 		pthread_rwlock_init(&st->graph_lock, &a);
 		pthread_rwlockattr_destroy(&a);
 	}
@@ -180,11 +176,9 @@ int kgr__state_replay(kgr_server *srv, kgr__state *st, kgr_server_replay_info *i
 		goto cleanup;
 	info->torn_bytes = torn;
 	if (rc.n) {
-		pthread_rwlock_rdlock(&st->store_lock);
 		pthread_rwlock_wrlock(&st->graph_lock);
 		error = kgr_graph_add_interactions(st->graph, rc.buf, rc.n);
 		pthread_rwlock_unlock(&st->graph_lock);
-		pthread_rwlock_unlock(&st->store_lock);
 		if (error < 0)
 			goto cleanup;
 	}
