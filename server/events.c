@@ -269,10 +269,10 @@ typedef struct kgr__apply_job {
 
 /* Apply jobs[0..n) that are on state st (all of them, except across a reload) in one
  * kgr_graph_add_interactions() call; one at a time when the merged array cannot be had. */
-static void apply_group(kgr__state *st, kgr__apply_job **jobs, size_t n)
+static void apply_group(kgr_server *srv, kgr__state *st, kgr__apply_job **jobs, size_t n)
 {
 	kgr_interaction *all = NULL;
-	size_t total = 0, i, at = 0;
+	size_t total = 0, i, at = 0, calls = 0;
 	int error;
 	for (i = 0; i < n; i++)
 		if (jobs[i]->st == st)
@@ -285,6 +285,7 @@ static void apply_group(kgr__state *st, kgr__apply_job **jobs, size_t n)
 				at += jobs[i]->n;
 			}
 		error = kgr_graph_add_interactions(st->graph, all, total);
+		calls = 1;
 		for (i = 0; i < n; i++)
 			if (jobs[i]->st == st) {
 				jobs[i]->error = error;
@@ -292,12 +293,16 @@ static void apply_group(kgr__state *st, kgr__apply_job **jobs, size_t n)
 					snprintf(jobs[i]->msg, sizeof(jobs[i]->msg), "%s", kgr_error_last());
 			}
 	} else {
-		for (i = 0; i < n; i++)
-			if (jobs[i]->st == st &&
-				(jobs[i]->error = kgr_graph_add_interactions(st->graph, jobs[i]->ins, jobs[i]->n)) < 0)
+		for (i = 0; i < n; i++) {
+			if (jobs[i]->st != st)
+				continue;
+			calls++;
+			if ((jobs[i]->error = kgr_graph_add_interactions(st->graph, jobs[i]->ins, jobs[i]->n)) < 0)
 				snprintf(jobs[i]->msg, sizeof(jobs[i]->msg), "%s", kgr_error_last());
+		}
 	}
 	pthread_rwlock_unlock(&st->graph_lock);
+	atomic_fetch_add(&srv->metrics.event_applies, calls);
 	free(all);
 }
 
@@ -332,13 +337,13 @@ static void apply_wait(kgr_server *srv, kgr__apply_job *job)
 				for (k = 0; k < i && jobs[k]->st != jobs[i]->st; k++)
 					;
 				if (k == i) /* first job on this state */
-					apply_group(jobs[i]->st, jobs + i, n - i);
+					apply_group(srv, jobs[i]->st, jobs + i, n - i);
 			}
 			if (jobs != stack_jobs)
 				free(jobs);
 		} else {
 			for (j = list; j; j = j->next)
-				apply_group(j->st, &j, 1);
+				apply_group(srv, j->st, &j, 1);
 		}
 		pthread_mutex_lock(&srv->apply_mu);
 		for (j = list; j; j = j->next)

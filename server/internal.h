@@ -51,7 +51,7 @@ typedef struct {
 	atomic_ullong by_code[KGR__EP__COUNT][6][100]; /* [endpoint][code/100][code%100] */
 	atomic_ullong hist[KGR__EP__COUNT][KGR__N_BUCKETS + 1];
 	atomic_ullong hist_sum_us[KGR__EP__COUNT];
-	atomic_ullong events_applied, events_replayed, events_duplicate, torn_lines;
+	atomic_ullong events_applied, event_applies, events_replayed, events_duplicate, torn_lines;
 	atomic_ullong reloads, reload_failures;
 	atomic_ullong llm_calls, llm_fallbacks, llm_cache_hits;
 	atomic_ullong sparql_timeouts, sparql_truncated;
