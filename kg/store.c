@@ -1163,7 +1163,9 @@ static uint32_t extra_hash(const char *v)
 
 /* Lock-free lookup: the table and each slot are read with acquire, so an id found comes
  * with its value written. A term interned at this very moment may be missed (it is being
- * added concurrently); one interned before is always found. */
+ * added concurrently: its slot may be there before the count says so, and such an id is not
+ * returned, as kgr_term_value() would not know it yet); one interned before is always
+ * found. */
 static kgr_id extra_find(const kgr_store *s, const char *iri)
 {
 	const kgr__extra_table *t = atomic_load_explicit(&s->extra.table, memory_order_acquire);
@@ -1175,7 +1177,7 @@ static kgr_id extra_find(const kgr_store *s, const char *iri)
 	for (i = extra_hash(iri) & mask;
 	     (id = atomic_load_explicit(&t->slots[i], memory_order_acquire)) != 0; i = (i + 1) & mask) {
 		if (!strcmp(kgr__extra_value(s, id - s->n_terms - 1), iri))
-			return id;
+			return id - s->n_terms <= kgr__extra_count(s) ? id : 0;
 	}
 	return 0;
 }
@@ -1249,10 +1251,11 @@ kgr_id kgr_store_intern_extra(kgr_store *s, const char *iri)
 		atomic_store_explicit(&s->extra.table, nt, memory_order_release);
 		t = nt;
 	}
+	/* value, then its slot, then the count: whoever sees the count finds the slot */
 	s->extra.chunks[k][off] = v;
 	id = (kgr_id)(s->n_terms + 1 + n);
-	atomic_store_explicit(&s->extra.n, n + 1, memory_order_release);
 	extra_table_insert(t, extra_hash(iri), id);
+	atomic_store_explicit(&s->extra.n, n + 1, memory_order_release);
 	goto done;
 nomem:
 	free(v);

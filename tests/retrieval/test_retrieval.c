@@ -784,6 +784,18 @@ START_TEST(live_events_match_a_rebuild)
 		same_interactions(live, fresh);
 		for (i = 0; i < n_users; i++)
 			same_recs(live, fresh, users[i], step % 10 == 0);
+		if (n_all == n_base + n_ev) {
+			/* the full PageRank solve sees the live events too */
+			double *pa = calloc(live->n_nodes, sizeof(double)), *pb = calloc(live->n_nodes, sizeof(double));
+			uint32_t seed_node = kgr__node_of(live, users[0]);
+			ck_assert_msg(kgr__graph_ppr_exact(live, &seed_node, NULL, 1, 0.85, pa) == 0, "%s",
+				kgr_error_last());
+			ck_assert_int_eq(kgr__graph_ppr_exact(fresh, &seed_node, NULL, 1, 0.85, pb), 0);
+			for (i = 0; i < live->n_nodes; i++)
+				ck_assert_double_eq_tol(pa[i], pb[i], 1e-9);
+			free(pa);
+			free(pb);
+		}
 		kgr_graph_free(fresh);
 		step++;
 	}
