@@ -1228,17 +1228,25 @@ int kgr_graph_add_interactions(kgr_graph *g, const kgr_interaction *events, size
 		if (!events[i].user || !events[i].item)
 			return kgr__error_set(KGR_EINVALID, "live event %zu: user and item must be set", i);
 	}
-	for (i = 0; i < n; i++) {
-		uint32_t u = node_add(g, events[i].user), it;
-		if (u == KGR__NONE || (it = node_add(g, events[i].item)) == KGR__NONE)
-			return KGR_ENOMEM;
-		g->flags[u] |= KGR__NODE_USER;
-		g->flags[it] |= KGR__NODE_ITEM;
+	/* new nodes, and room for them in every per-node array before anyone can reach them */
+	for (i = 0; i < n && error == 0; i++)
+		if (node_add(g, events[i].user) == KGR__NONE || node_add(g, events[i].item) == KGR__NONE)
+			error = KGR_ENOMEM;
+	if (grow_int_nodes(g) < 0) {
+		/* take the new nodes back: nothing may reach a node the arrays do not cover */
+		for (i = old_nodes; i < g->n_nodes; i++)
+			g->id_node[g->node_id[i]] = 0;
+		g->n_nodes = old_nodes;
+		return KGR_ENOMEM;
 	}
-	if ((error = grow_int_nodes(g)) < 0)
-		return error;
 	for (i = old_nodes; i < g->n_nodes; i++)
 		g->spec[i] = spec_of(g, (uint32_t)i);
+	if (error < 0)
+		return error;
+	for (i = 0; i < n; i++) {
+		g->flags[kgr__node_of(g, events[i].user)] |= KGR__NODE_USER;
+		g->flags[kgr__node_of(g, events[i].item)] |= KGR__NODE_ITEM;
+	}
 	/* new actions get their weights */
 	{
 		vocab vc;
@@ -1247,24 +1255,22 @@ int kgr_graph_add_interactions(kgr_graph *g, const kgr_interaction *events, size
 		if ((error = action_weights(g, &vc, events, n)) < 0)
 			return error;
 	}
+	/* The igraph view (the full PRPACK solve only) is dropped rather than extended:
+	 * igraph_add_edges() re-sorts every edge, about half a second on a 5M-triple store.
+	 * kgr__graph_ppr_exact() builds it again when asked. */
+	free_igraph(g);
 	if (!(sorted = malloc(n * sizeof(*sorted))))
 		return kgr__error_set(KGR_ENOMEM, "graph: out of memory");
 	memcpy(sorted, events, n * sizeof(*sorted));
 	qsort(sorted, n, sizeof(*sorted), cmp_int);
 	for (i = 0; i < n; i++)
 		if ((error = add_one(g, &sorted[i])) < 0)
-			break;
+			break; /* the events before it are in, consistently */
 	free(sorted);
-	if (error < 0)
-		return error;
 	if (g->opts.recency_half_life <= 0) {
 		double span = (double)(g->t_max - g->t_min);
 		g->half_life = span / 8 > 86400.0 ? span / 8 : 86400.0;
 	}
-	/* The igraph view (the full PRPACK solve only) is dropped rather than extended:
-	 * igraph_add_edges() re-sorts every edge, about half a second on a 5M-triple store.
-	 * kgr__graph_ppr_exact() builds it again when asked. */
-	free_igraph(g);
 	return error;
 }
 

@@ -117,9 +117,10 @@ double kgr__action_weight(const kgr_graph *g, kgr_id action);
  * walks (catalog + interaction edges). out[n_nodes], caller allocated. Not thread-safe. */
 int kgr__graph_ppr_exact(const kgr_graph *g, const uint32_t *seeds, const double *w, size_t n,
 	double damping, double *out);
-/* Build the interaction structures from g->ints (called at build and after live events). */
+/* Build the interaction structures from g->ints, packed (called at build; live events
+ * update them in place, see kgr_graph_add_interactions()). */
 int kgr__graph_index_interactions(kgr_graph *g);
-/* Recompute g->spec (after a build or live events). */
+/* Compute g->spec (at build; live events update the nodes they touch). */
 int kgr__graph_spec(kgr_graph *g);
 
 /* ---- scratch.c: thread-local node maps ---- */
