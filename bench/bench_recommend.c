@@ -242,6 +242,50 @@ static int holdout(const kgr_store *store, size_t n_users, const kgr_weights *w,
 	return 0;
 }
 
+/* --events N: N live events, one per kgr_graph_add_interactions() call (a view of a random
+ * item by a random user, each later than everything before), then the same N as one batch. */
+static int live_events(kgr_graph *g, const kgr_store *store, const kgr_id *users, size_t n_users,
+	size_t n)
+{
+	size_t n_items, i;
+	const kgr_id *items = kgr_store_items(store, &n_items);
+	kgr_interaction *ev = calloc(n, sizeof(*ev));
+	double *lat = calloc(n, sizeof(double)), t0, t_batch;
+	kgr_id view = kgr_store_iri(store, KGR_NS "view");
+	if (!ev || !lat || !n_items)
+		return -1;
+	for (i = 0; i < n; i++) {
+		ev[i].user = users[rng() % n_users];
+		ev[i].item = items[rng() % n_items];
+		ev[i].action = view;
+		ev[i].time = g->t_max + 1 + (int64_t)i;
+		ev[i].weight = 1;
+	}
+	for (i = 0; i < n; i++) {
+		t0 = now_ms();
+		if (kgr_graph_add_interactions(g, &ev[i], 1) < 0) {
+			fprintf(stderr, "bench: live event: %s\n", kgr_error_last());
+			return -1;
+		}
+		lat[i] = now_ms() - t0;
+	}
+	qsort(lat, n, sizeof(double), cmp_double);
+	for (i = 0; i < n; i++)
+		ev[i].time += (int64_t)n;
+	t0 = now_ms();
+	if (kgr_graph_add_interactions(g, ev, n) < 0) {
+		fprintf(stderr, "bench: live events: %s\n", kgr_error_last());
+		return -1;
+	}
+	t_batch = now_ms() - t0;
+	printf("live events: %zu single-event calls: p50 %.3f ms, p99 %.3f ms, max %.3f ms; one batch of "
+	       "%zu: %.3f ms; now %zu interactions\n", n, pct(lat, n, 50), pct(lat, n, 99), lat[n - 1], n,
+		t_batch, g->n_ints);
+	free(ev);
+	free(lat);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	const char *path = NULL;
@@ -254,7 +298,7 @@ int main(int argc, char **argv)
 	double t0, t_open, t_graph, rss0, rss1, peak, *lat, *cpu;
 	worker *wk;
 	pthread_t *tid;
-	size_t results = 0, with_path = 0, failures = 0, n_holdout = 0;
+	size_t results = 0, with_path = 0, failures = 0, n_holdout = 0, n_events = 0;
 	kgr_weights weights;
 	const char *weights_path = NULL;
 
@@ -279,13 +323,15 @@ int main(int argc, char **argv)
 			weights_path = argv[++i];
 		else if (!strcmp(argv[i], "--threads") && i + 1 < (size_t)argc)
 			threads = strtoul(argv[++i], NULL, 10);
+		else if (!strcmp(argv[i], "--events") && i + 1 < (size_t)argc)
+			n_events = strtoul(argv[++i], NULL, 10);
 		else
 			path = argv[i];
 	}
 	if (!path || !threads) {
 		fprintf(stderr, "usage: bench_recommend STORE [--users N] [--seed S] [--ppr N] [-k K] "
 				"[--candidates N] [--threads T] [--ppr-eps E] [--generators MASK] "
-				"[--holdout N [--weights FILE]]\n");
+				"[--holdout N [--weights FILE]] [--events N]\n");
 		return 2;
 	}
 	kgr_init();
@@ -323,6 +369,8 @@ int main(int argc, char **argv)
 		fprintf(stderr, "bench: the store has no users\n");
 		return 1;
 	}
+	if (n_events && live_events(g, store, all, n_all, n_events) < 0)
+		return 1;
 	users = malloc(n_users * sizeof(kgr_id));
 	lat = calloc(n_users, sizeof(double));
 	cpu = calloc(n_users, sizeof(double));

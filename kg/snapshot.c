@@ -41,7 +41,7 @@ typedef struct {
  * the caller). */
 static size_t store_sections(const kgr_store *s, section *sec, char **extra_blob)
 {
-	size_t n = 0, i, elen = 0;
+	size_t n = 0, i, elen = 0, n_extra = kgr__extra_count(s);
 	char *eb = NULL;
 	size_t nt = s->n_terms + 1;
 #define ADD(t, ptr, count, size) \
@@ -63,15 +63,15 @@ static size_t store_sections(const kgr_store *s, section *sec, char **extra_blob
 	ADD(SEC_USEROFF, s->user_off, s->n_users + 1, sizeof(uint64_t));
 	ADD(SEC_ITEMS, s->items, s->n_items, sizeof(kgr_id));
 	ADD(SEC_PREFIXES, s->prefixes.s, s->prefixes.len, 1);
-	for (i = 0; i < s->extra.n; i++)
-		elen += strlen(s->extra.values[i]) + 1;
+	for (i = 0; i < n_extra; i++)
+		elen += strlen(kgr__extra_value(s, i)) + 1;
 	if (elen) {
 		eb = malloc(elen);
 		if (eb) {
 			char *p = eb;
-			for (i = 0; i < s->extra.n; i++) {
-				size_t l = strlen(s->extra.values[i]) + 1;
-				memcpy(p, s->extra.values[i], l);
+			for (i = 0; i < n_extra; i++) {
+				size_t l = strlen(kgr__extra_value(s, i)) + 1;
+				memcpy(p, kgr__extra_value(s, i), l);
 				p += l;
 			}
 		} else {

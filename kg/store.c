@@ -81,14 +81,6 @@ static int term_equals(const kgr_store *s, kgr_id id, kgr_term_kind kind, const 
 	return t->extra == datatype;
 }
 
-static void table_insert(uint32_t *table, size_t cap, uint32_t hash, kgr_id id)
-{
-	size_t mask = cap - 1, i = hash & mask;
-	while (table[i])
-		i = (i + 1) & mask;
-	table[i] = id;
-}
-
 /* The term table keeps the hash beside the id so a probe touches one cache line until the
  * final comparison with the term's bytes. */
 static void table64_insert(uint64_t *table, size_t cap, uint32_t hash, kgr_id id)
@@ -381,10 +373,18 @@ void kgr_store_free(kgr_store *s)
 	}
 	free(s->prefix_ptrs);
 	free(s->recent);
-	for (i = 0; i < s->extra.n; i++)
-		free(s->extra.values[i]);
-	free(s->extra.values);
-	free(s->extra.table);
+	{
+		size_t n = kgr__extra_count(s);
+		kgr__extra_table *t = atomic_load_explicit(&s->extra.table, memory_order_acquire), *next;
+		for (i = 0; i < n; i++)
+			free((char *)kgr__extra_value(s, i));
+		for (i = 0; i < KGR__EXTRA_CHUNKS; i++)
+			free(s->extra.chunks[i]);
+		for (; t; t = next) {
+			next = t->retired;
+			free(t);
+		}
+	}
 	pthread_mutex_destroy(&s->extra_lock);
 	free(s);
 }
@@ -1103,7 +1103,7 @@ cleanup:
 
 size_t kgr_store_term_count(const kgr_store *s)
 {
-	return s->n_terms + s->extra.n;
+	return s->n_terms + kgr__extra_count(s);
 }
 
 kgr_term_kind kgr_term_kind_of(const kgr_store *s, kgr_id id)
@@ -1112,16 +1112,16 @@ kgr_term_kind kgr_term_kind_of(const kgr_store *s, kgr_id id)
 		return KGR_TERM_NONE;
 	if (id <= s->n_terms)
 		return (kgr_term_kind)s->kinds[id];
-	return id - s->n_terms <= s->extra.n ? KGR_TERM_IRI : KGR_TERM_NONE;
+	return id - s->n_terms <= kgr__extra_count(s) ? KGR_TERM_IRI : KGR_TERM_NONE;
 }
 
 const char *kgr_term_value(const kgr_store *s, kgr_id id, size_t *len_out)
 {
 	const char *v;
-	if (id == 0 || id > s->n_terms + s->extra.n)
+	if (id == 0 || id > s->n_terms + kgr__extra_count(s))
 		return NULL;
 	if (id > s->n_terms) {
-		v = s->extra.values[id - s->n_terms - 1];
+		v = kgr__extra_value(s, id - s->n_terms - 1);
 		if (len_out)
 			*len_out = strlen(v);
 		return v;
@@ -1155,18 +1155,33 @@ static uint32_t extra_hash(const char *v)
 	return (uint32_t)(h ^ (h >> 32));
 }
 
+/* Lock-free lookup: the table and each slot are read with acquire, so an id found comes
+ * with its value written. A term interned at this very moment may be missed (it is being
+ * added concurrently: its slot may be there before the count says so, and such an id is not
+ * returned, as kgr_term_value() would not know it yet); one interned before is always
+ * found. */
 static kgr_id extra_find(const kgr_store *s, const char *iri)
 {
+	const kgr__extra_table *t = atomic_load_explicit(&s->extra.table, memory_order_acquire);
 	size_t mask, i;
-	if (!s->extra.table_cap)
+	kgr_id id;
+	if (!t)
 		return 0;
-	mask = s->extra.table_cap - 1;
-	for (i = extra_hash(iri) & mask; s->extra.table[i]; i = (i + 1) & mask) {
-		kgr_id id = s->extra.table[i];
-		if (!strcmp(s->extra.values[id - s->n_terms - 1], iri))
-			return id;
+	mask = t->cap - 1;
+	for (i = extra_hash(iri) & mask;
+	     (id = atomic_load_explicit(&t->slots[i], memory_order_acquire)) != 0; i = (i + 1) & mask) {
+		if (!strcmp(kgr__extra_value(s, id - s->n_terms - 1), iri))
+			return id - s->n_terms <= kgr__extra_count(s) ? id : 0;
 	}
 	return 0;
+}
+
+static void extra_table_insert(kgr__extra_table *t, uint32_t hash, kgr_id id)
+{
+	size_t mask = t->cap - 1, i = hash & mask;
+	while (atomic_load_explicit(&t->slots[i], memory_order_relaxed))
+		i = (i + 1) & mask;
+	atomic_store_explicit(&t->slots[i], id, memory_order_release);
 }
 
 kgr_id kgr_store_iri(const kgr_store *s, const char *iri)
@@ -1194,41 +1209,54 @@ kgr_id kgr_store_literal(const kgr_store *s, const char *lexical, size_t len, co
 	return kgr__find(s, KGR_TERM_LITERAL, lexical, len, NULL, 0, dt);
 }
 
+/* Safe against concurrent readers (see extra in store_internal.h); writers take
+ * extra_lock. Nothing a reader may be looking at is moved or freed. */
 kgr_id kgr_store_intern_extra(kgr_store *s, const char *iri)
 {
+	kgr__extra_table *t, *nt = NULL;
+	size_t i, n, k, off;
 	kgr_id id = kgr_store_iri(s, iri);
-	size_t i;
+	char *v = NULL;
 	if (id)
 		return id;
-	if (s->extra.n + 1 > s->extra.cap) {
-		size_t cap = s->extra.cap ? s->extra.cap * 2 : 64;
-		char **v = realloc(s->extra.values, cap * sizeof(*v));
-		if (!v)
-			goto nomem;
-		s->extra.values = v;
-		s->extra.cap = cap;
+	pthread_mutex_lock(&s->extra_lock);
+	if ((id = kgr_store_iri(s, iri)) != 0)
+		goto done; /* another writer was first */
+	n = atomic_load_explicit(&s->extra.n, memory_order_relaxed);
+	k = kgr__extra_chunk(n, &off);
+	if (k >= KGR__EXTRA_CHUNKS || s->n_terms + 1 + n > UINT32_MAX) {
+		kgr__error_set(KGR_ENOMEM, "too many terms added after loading (%zu)", n);
+		goto done;
 	}
-	if ((s->extra.n + 1) * 2 > s->extra.table_cap) {
-		size_t cap = s->extra.table_cap ? s->extra.table_cap * 2 : 128;
-		uint32_t *t = calloc(cap, sizeof(*t));
-		if (!t)
-			goto nomem;
-		for (i = 0; i < s->extra.n; i++)
-			table_insert(t, cap, extra_hash(s->extra.values[i]), (kgr_id)(s->n_terms + 1 + i));
-		free(s->extra.table);
-		s->extra.table = t;
-		s->extra.table_cap = cap;
-	}
-	s->extra.values[s->extra.n] = strdup(iri);
-	if (!s->extra.values[s->extra.n])
+	if (!s->extra.chunks[k] &&
+		!(s->extra.chunks[k] = malloc(((size_t)KGR__EXTRA_FIRST << k) * sizeof(char *))))
 		goto nomem;
-	id = (kgr_id)(s->n_terms + 1 + s->extra.n);
-	s->extra.n++;
-	table_insert(s->extra.table, s->extra.table_cap, extra_hash(iri), id);
-	return id;
+	if (!(v = strdup(iri)))
+		goto nomem;
+	t = atomic_load_explicit(&s->extra.table, memory_order_relaxed);
+	if (!t || (n + 1) * 2 > t->cap) {
+		size_t cap = t ? t->cap * 2 : 128;
+		if (!(nt = calloc(1, sizeof(*nt) + cap * sizeof(nt->slots[0]))))
+			goto nomem;
+		nt->cap = cap;
+		nt->retired = t;
+		for (i = 0; i < n; i++)
+			extra_table_insert(nt, extra_hash(kgr__extra_value(s, i)), (kgr_id)(s->n_terms + 1 + i));
+		atomic_store_explicit(&s->extra.table, nt, memory_order_release);
+		t = nt;
+	}
+	/* value, then its slot, then the count: whoever sees the count finds the slot */
+	s->extra.chunks[k][off] = v;
+	id = (kgr_id)(s->n_terms + 1 + n);
+	extra_table_insert(t, extra_hash(iri), id);
+	atomic_store_explicit(&s->extra.n, n + 1, memory_order_release);
+	goto done;
 nomem:
+	free(v);
 	kgr__error_set(KGR_ENOMEM, "out of memory");
-	return 0;
+done:
+	pthread_mutex_unlock(&s->extra_lock);
+	return id;
 }
 
 static const char *local_name(const char *iri)
@@ -1242,7 +1270,7 @@ static const char *local_name(const char *iri)
 const char *kgr_store_label(const kgr_store *s, kgr_id id)
 {
 	const char *v;
-	if (id == 0 || id > s->n_terms + s->extra.n)
+	if (id == 0 || id > s->n_terms + kgr__extra_count(s))
 		return "";
 	if (id <= s->n_terms && s->labels && s->labels[id])
 		return s->blob + s->terms[s->labels[id]].off;
@@ -1404,8 +1432,8 @@ kgr_id kgr_store_resolve(const kgr_store *s, const char *text)
 	if (found_n == 1 || (found && s->flags && (s->flags[found] & (KGR__F_ITEM | KGR__F_USER)) &&
 				     !(s->flags[other] & (KGR__F_ITEM | KGR__F_USER))))
 		return found;
-	for (i = 0; i < s->extra.n; i++) {
-		const char *v = s->extra.values[i];
+	for (i = 0; i < kgr__extra_count(s); i++) {
+		const char *v = kgr__extra_value(s, i);
 		size_t vl = strlen(v);
 		if (vl > len && (v[vl - len - 1] == '/' || v[vl - len - 1] == '#') &&
 			!strcmp(v + vl - len, text) && !found)
@@ -1489,7 +1517,7 @@ void kgr_store_get_stats(const kgr_store *s, kgr_store_stats *out)
 	size_t i;
 	memset(out, 0, sizeof(*out));
 	out->quads = s->n_quads;
-	out->terms = s->n_terms + s->extra.n;
+	out->terms = s->n_terms + kgr__extra_count(s);
 	for (i = 1; i <= s->n_terms; i++) {
 		if (s->kinds[i] == KGR_TERM_IRI)
 			out->iris++;
@@ -1498,7 +1526,7 @@ void kgr_store_get_stats(const kgr_store *s, kgr_store_stats *out)
 		else
 			out->literals++;
 	}
-	out->iris += s->extra.n;
+	out->iris += kgr__extra_count(s);
 	if (s->finalized) {
 		for (i = 0; i < s->n_quads; i++) {
 			if (!i || s->quads[i].s != s->quads[i - 1].s)

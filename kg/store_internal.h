@@ -5,7 +5,28 @@
 #include "kg/internal.h"
 
 #include <pthread.h>
+#include <stdatomic.h>
+#include <stddef.h>
 #include <stdint.h>
+
+/* Extra terms (kgr_store_intern_extra): chunk sizes and the hash table readers probe. */
+#define KGR__EXTRA_FIRST 64u
+#define KGR__EXTRA_CHUNKS 26
+typedef struct kgr__extra_table {
+	size_t cap;                         /* a power of two */
+	struct kgr__extra_table *retired;   /* the table this one replaced */
+	_Atomic uint32_t slots[];           /* term ids, 0: empty */
+} kgr__extra_table;
+
+/* Chunk and offset of extra value i. */
+static inline size_t kgr__extra_chunk(size_t i, size_t *off)
+{
+	size_t q = i / KGR__EXTRA_FIRST + 1, k = 0;
+	while (q >>= 1)
+		k++;
+	*off = i - KGR__EXTRA_FIRST * (((size_t)1 << k) - 1);
+	return k;
+}
 
 /* A term: bytes at blob[off .. off+len), NUL-terminated. For a literal, extra is its datatype
  * id, or KGR__LANG_FLAG | language length with the tag stored after the value's NUL. */
@@ -98,12 +119,15 @@ struct kgr_store {
 	uint64_t checksum;
 	int checksum_valid;
 
-	/* terms added after finalize (live events): ids n_terms+1 .. */
+	/* terms added after finalize (live events): ids n_terms+1 .. Read without a lock while
+	 * kgr_store_intern_extra() adds more (writers take extra_lock): the values live in
+	 * chunks that never move (chunk k holds KGR__EXTRA_FIRST << k of them), a value is
+	 * written before n is raised (release), and a new hash table is published whole
+	 * (release) while the old ones stay allocated until kgr_store_free(). */
 	struct {
-		char **values;
-		size_t n, cap;
-		uint32_t *table;
-		size_t table_cap;
+		char **chunks[KGR__EXTRA_CHUNKS];
+		atomic_size_t n;
+		_Atomic(struct kgr__extra_table *) table;
 	} extra;
 	pthread_mutex_t extra_lock;
 
@@ -140,5 +164,18 @@ void kgr__format_time(int64_t t, char *buf, size_t size);
 
 /* checksum over the snapshot's payload sections */
 uint64_t kgr__store_compute_checksum(const kgr_store *s);
+
+/* Value of extra term i (i < extra.n, read with acquire or after the writer's unlock). */
+static inline const char *kgr__extra_value(const kgr_store *s, size_t i)
+{
+	size_t off, k = kgr__extra_chunk(i, &off);
+	return s->extra.chunks[k][off];
+}
+
+/* Number of extra terms, read with acquire: values below it are complete. */
+static inline size_t kgr__extra_count(const kgr_store *s)
+{
+	return atomic_load_explicit(&s->extra.n, memory_order_acquire);
+}
 
 #endif

@@ -65,17 +65,27 @@ struct kgr_graph {
 	kgr__action_w *actions;
 	size_t n_actions;
 
-	/* interactions, sorted by (user, time, item) */
+	/* interactions: each user's history is one block of slots, sorted by (time, item,
+	 * action); blocks are in user order after a build, and a block that outgrows its slots
+	 * after live events moves to the end (its old slots are left unused). */
 	kgr_interaction *ints;
-	size_t n_ints;
+	size_t n_ints;        /* interactions */
+	size_t ints_len;      /* slots in use (>= n_ints) */
+	size_t ints_cap;      /* slots allocated */
 	float *int_w;         /* graph weight of each interaction (action weight) */
 	uint32_t *int_unode;  /* user node of each interaction */
 	uint32_t *int_inode;  /* item node of each interaction */
 	uint32_t *hist_off;   /* per node: first interaction of a user node */
 	uint32_t *hist_len;   /* per node: number of interactions of a user node */
-	uint32_t *iu_off;     /* per node + 1: item -> interaction indices (CSR) */
-	uint32_t *iu;         /* interaction indices, by item, in time order */
+	uint32_t *hist_cap;   /* per node: slots of its block */
+	uint32_t *iu_off;     /* per node: first entry of an item's list in iu */
+	uint32_t *iu_end;     /* per node: end of the item's list */
+	uint32_t *iu_cap;     /* per node: slots of the item's list */
+	uint32_t *iu;         /* interaction indices, by item, in time order (ties: by user,
+	                       * item, action: the order of a build) */
 	uint32_t *iu_user;    /* the user node of each iu entry */
+	size_t iu_len, iu_alloc; /* iu slots in use / allocated */
+	uint32_t int_cap_nodes; /* nodes the per-node interaction arrays and spec hold */
 	double *int_wdeg;     /* per node: sum of interaction weights */
 	uint32_t *pop;        /* per node: interactions with an item */
 	uint32_t *popular;    /* item nodes with pop > 0, most popular first */
@@ -107,9 +117,10 @@ double kgr__action_weight(const kgr_graph *g, kgr_id action);
  * walks (catalog + interaction edges). out[n_nodes], caller allocated. Not thread-safe. */
 int kgr__graph_ppr_exact(const kgr_graph *g, const uint32_t *seeds, const double *w, size_t n,
 	double damping, double *out);
-/* Build the interaction structures from g->ints (called at build and after live events). */
+/* Build the interaction structures from g->ints, packed (called at build; live events
+ * update them in place, see kgr_graph_add_interactions()). */
 int kgr__graph_index_interactions(kgr_graph *g);
-/* Recompute g->spec (after a build or live events). */
+/* Compute g->spec (at build; live events update the nodes they touch). */
 int kgr__graph_spec(kgr_graph *g);
 
 /* ---- scratch.c: thread-local node maps ---- */

@@ -125,7 +125,7 @@ int kgr__paths_prepare(kgr__req *rq, int max_hops)
 		}
 		if (g->flags[s] & KGR__NODE_ITEM) {
 			/* other users of the source, newest first */
-			for (k = g->iu_off[s + 1]; k > g->iu_off[s] && taken < SRC_USERS_CAP; k--) {
+			for (k = g->iu_end[s]; k > g->iu_off[s] && taken < SRC_USERS_CAP; k--) {
 				uint32_t ix = g->iu[k - 1], u = g->iu_user[k - 1];
 				double sc;
 				if (u == rq->unode || (rq->at && g->ints[ix].time >= rq->at))
@@ -381,7 +381,7 @@ void kgr__paths_find(kgr__req *rq, uint32_t c, kgr_path *paths, size_t *n_paths,
 	/* through another user: source <- user -> candidate */
 	if (rq->max_hops >= 2 && (g->flags[c] & KGR__NODE_ITEM)) {
 		uint32_t taken = 0;
-		for (k = g->iu_off[c + 1]; k > g->iu_off[c] && taken < CAND_USERS_CAP; k--) {
+		for (k = g->iu_end[c]; k > g->iu_off[c] && taken < CAND_USERS_CAP; k--) {
 			uint32_t ix = g->iu[k - 1], u = g->iu_user[k - 1], a;
 			double *v;
 			if (rq->at && g->ints[ix].time >= rq->at)

@@ -100,13 +100,13 @@ int kgr__ppr_push(const kgr_graph *g, kgr__scratch *sc, const uint32_t *seeds, c
 			visits += b - a;
 		}
 		if (g->flags[u] & KGR__NODE_ITEM) {
-			for (k = g->iu_off[u]; k < g->iu_off[u + 1]; k++) {
+			for (k = g->iu_off[u]; k < g->iu_end[u]; k++) {
 				uint32_t ix = g->iu[k];
 				if (at && g->ints[ix].time >= at)
 					continue;
 				PUSH_TO(g->int_unode[ix], g->int_w[ix]);
 			}
-			visits += g->iu_off[u + 1] - g->iu_off[u];
+			visits += g->iu_end[u] - g->iu_off[u];
 		}
 #undef PUSH_TO
 		if (u < g->n_cat_nodes)

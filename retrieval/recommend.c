@@ -247,7 +247,7 @@ static void gen_covisit(ctx *x)
 		if (!(g->flags[s] & KGR__NODE_ITEM) || !g->pop[s])
 			continue;
 		ws = x->rq.src[i].w / sqrt((double)g->pop[s]);
-		for (k = g->iu_off[s + 1]; k > g->iu_off[s] && taken < COVISIT_USERS; k--) {
+		for (k = g->iu_end[s]; k > g->iu_off[s] && taken < COVISIT_USERS; k--) {
 			uint32_t ix = g->iu[k - 1], u = g->iu_user[k - 1], a, b, j;
 			if (u == x->rq.unode || (x->rq.at && g->ints[ix].time >= x->rq.at))
 				continue;
@@ -288,7 +288,7 @@ static void gen_sequential(ctx *x)
 		if (x->rq.src[i].int_idx == KGR__NONE || !g->pop[s])
 			continue;
 		used++;
-		for (k = g->iu_off[s + 1]; k > g->iu_off[s] && taken < SEQ_USERS; k--) {
+		for (k = g->iu_end[s]; k > g->iu_off[s] && taken < SEQ_USERS; k--) {
 			uint32_t ix = g->iu[k - 1], u = g->iu_user[k - 1], j, end;
 			if (u == x->rq.unode || (x->rq.at && g->ints[ix].time >= x->rq.at))
 				continue;

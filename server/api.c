@@ -588,9 +588,9 @@ void kgr__handle_recommend(kgr_server *srv, const kgr__req *req, kgr__resp *resp
 			goto cleanup;
 		}
 		/* The LLM call can take its whole deadline: let events reach the graph meanwhile.
-		 * The store stays read-locked (the ranker reads labels and facts). */
-		pthread_rwlock_unlock(&st->graph_lock);
-		locked = 2;
+		 * The ranker reads labels and facts of the store, which needs no lock. */
+		kgr__state_unlock(st);
+		locked = 0;
 		{
 			size_t n_hist = 0;
 			const kgr_interaction *hist = uid ? kgr_store_user_interactions(st->store, uid, &n_hist) : NULL;
@@ -659,8 +659,6 @@ cleanup:
 	kgr_recs_free(recs);
 	if (locked == 1)
 		kgr__state_unlock(st);
-	else if (locked == 2)
-		pthread_rwlock_unlock(&st->store_lock);
 	kgr__state_release(st);
 	free(seeds);
 	free(exclude);

@@ -1,10 +1,12 @@
 /* POST /v1/events: validate a batch, log it durably, apply it to the graph view.
  *
  * Order matters: the batch is validated completely first (nothing is logged when one event
- * is bad), then, holding events_mu, appended to the log and fdatasync'd, then applied under
- * the state's write lock. events_mu is also what a reload holds while it replays the log, so
- * an acknowledged event is either in the log the new state replays or applied to the state
- * that is live when it is applied: never lost between the two. */
+ * is bad), then, holding events_mu, appended to the log and fdatasync'd (and new users get
+ * ids), then queued and applied under the graph's write lock, together with every batch
+ * logged while the previous apply ran (group commit); the reply waits for its batch to be
+ * applied, so the next request sees it. events_mu is also what a reload holds while it
+ * replays the log, so an acknowledged event is either in the log the new state replays or
+ * applied to the state that was live when it was logged: never lost between the two. */
 #include "server/internal.h"
 
 #include <cjson/cJSON.h>
@@ -254,6 +256,104 @@ static char *log_line(const parsed_event *pe, size_t n, uint64_t batch, size_t *
 	return line;
 }
 
+/* A logged batch waiting to be applied. */
+typedef struct kgr__apply_job {
+	kgr__state *st;
+	const kgr_interaction *ins;
+	size_t n;
+	int done;
+	int error;
+	char msg[256];
+	struct kgr__apply_job *next;
+} kgr__apply_job;
+
+/* Apply jobs[0..n) that are on state st (all of them, except across a reload) in one
+ * kgr_graph_add_interactions() call; one at a time when the merged array cannot be had. */
+static void apply_group(kgr_server *srv, kgr__state *st, kgr__apply_job **jobs, size_t n)
+{
+	kgr_interaction *all = NULL;
+	size_t total = 0, i, at = 0, calls = 0;
+	int error;
+	for (i = 0; i < n; i++)
+		if (jobs[i]->st == st)
+			total += jobs[i]->n;
+	pthread_rwlock_wrlock(&st->graph_lock);
+	if (n > 1 && (all = malloc(total * sizeof(*all)))) {
+		for (i = 0; i < n; i++)
+			if (jobs[i]->st == st) {
+				memcpy(all + at, jobs[i]->ins, jobs[i]->n * sizeof(*all));
+				at += jobs[i]->n;
+			}
+		error = kgr_graph_add_interactions(st->graph, all, total);
+		calls = 1;
+		for (i = 0; i < n; i++)
+			if (jobs[i]->st == st) {
+				jobs[i]->error = error;
+				if (error < 0)
+					snprintf(jobs[i]->msg, sizeof(jobs[i]->msg), "%s", kgr_error_last());
+			}
+	} else {
+		for (i = 0; i < n; i++) {
+			if (jobs[i]->st != st)
+				continue;
+			calls++;
+			if ((jobs[i]->error = kgr_graph_add_interactions(st->graph, jobs[i]->ins, jobs[i]->n)) < 0)
+				snprintf(jobs[i]->msg, sizeof(jobs[i]->msg), "%s", kgr_error_last());
+		}
+	}
+	pthread_rwlock_unlock(&st->graph_lock);
+	atomic_fetch_add(&srv->metrics.event_applies, calls);
+	free(all);
+}
+
+/* Queue a logged batch and return once it is applied. A waiting request that finds no
+ * apply in progress takes everything queued so far (its own batch included) and applies it
+ * in one call; the batches that arrive meanwhile are applied together by the next one. A
+ * job is marked done only under apply_mu, and its owner returns only after that. */
+static void apply_wait(kgr_server *srv, kgr__apply_job *job)
+{
+	pthread_mutex_lock(&srv->apply_mu);
+	job->next = srv->apply_queue;
+	srv->apply_queue = job;
+	while (!job->done) {
+		kgr__apply_job *list, *j, *stack_jobs[64], **jobs;
+		size_t n = 0, i, k;
+		if (srv->applying) {
+			pthread_cond_wait(&srv->apply_cv, &srv->apply_mu);
+			continue;
+		}
+		list = srv->apply_queue;
+		srv->apply_queue = NULL;
+		srv->applying = 1;
+		pthread_mutex_unlock(&srv->apply_mu);
+		for (j = list; j; j = j->next)
+			n++;
+		jobs = n <= 64 ? stack_jobs : malloc(n * sizeof(*jobs));
+		if (jobs) {
+			/* the queue is newest first: apply in arrival order */
+			for (j = list, i = n; j; j = j->next)
+				jobs[--i] = j;
+			for (i = 0; i < n; i++) {
+				for (k = 0; k < i && jobs[k]->st != jobs[i]->st; k++)
+					;
+				if (k == i) /* first job on this state */
+					apply_group(srv, jobs[i]->st, jobs + i, n - i);
+			}
+			if (jobs != stack_jobs)
+				free(jobs);
+		} else {
+			for (j = list; j; j = j->next)
+				apply_group(srv, j->st, &j, 1);
+		}
+		pthread_mutex_lock(&srv->apply_mu);
+		for (j = list; j; j = j->next)
+			j->done = 1;
+		srv->applying = 0;
+		pthread_cond_broadcast(&srv->apply_cv);
+	}
+	pthread_mutex_unlock(&srv->apply_mu);
+}
+
 void kgr__handle_events(kgr_server *srv, const kgr__req *req, kgr__resp *resp)
 {
 	cJSON *root = NULL, *reply;
@@ -261,7 +361,7 @@ void kgr__handle_events(kgr_server *srv, const kgr__req *req, kgr__resp *resp)
 	parsed_event *pe = NULL;
 	kgr_interaction *ins = NULL;
 	kgr__state *st = NULL;
-	size_t n = 0, i, line_len = 0, new_users;
+	size_t n = 0, i, line_len = 0;
 	char *line = NULL;
 	int single = 0, error;
 	uint64_t batch;
@@ -325,7 +425,6 @@ void kgr__handle_events(kgr_server *srv, const kgr__req *req, kgr__resp *resp)
 		kgr__resp_error(resp, 503, "not_ready", "no snapshot is loaded");
 		goto cleanup;
 	}
-	pthread_rwlock_rdlock(&st->store_lock);
 	i = 0;
 	if (single) {
 		error = parse_event(st->store, root, 0, 1, &pe[0], resp);
@@ -337,7 +436,6 @@ void kgr__handle_events(kgr_server *srv, const kgr__req *req, kgr__resp *resp)
 			i++;
 		}
 	}
-	pthread_rwlock_unlock(&st->store_lock);
 	if (error) {
 		pthread_mutex_unlock(&srv->events_mu);
 		goto cleanup;
@@ -357,29 +455,24 @@ void kgr__handle_events(kgr_server *srv, const kgr__req *req, kgr__resp *resp)
 	}
 	srv->wal_batches = batch;
 	/* Durable from here on: a failure below is repaired by the replay at the next start.
-	 * Users never seen before get ids under the store's write lock; the batch is applied
-	 * under the graph's. Nothing else writes meanwhile: this thread holds events_mu. */
-	for (i = 0, new_users = 0; i < n; i++)
-		new_users += pe[i].user_id == 0;
-	if (new_users)
-		pthread_rwlock_wrlock(&st->store_lock);
-	else
-		pthread_rwlock_rdlock(&st->store_lock);
+	 * Users never seen before get ids (kgr_store_intern_extra needs no lock against the
+	 * store's readers), still under events_mu so that ids follow the log's order. */
 	for (i = 0, error = 0; i < n && error == 0; i++) {
 		kgr__event ev = { pe[i].user, pe[i].item, pe[i].action, pe[i].time, pe[i].weight };
 		error = kgr__event_to_interaction(st->store, &ev, &ins[i]);
 	}
-	if (new_users) {
-		pthread_rwlock_unlock(&st->store_lock);
-		pthread_rwlock_rdlock(&st->store_lock);
-	}
-	if (error == 0) {
-		pthread_rwlock_wrlock(&st->graph_lock);
-		error = kgr_graph_add_interactions(st->graph, ins, n);
-		pthread_rwlock_unlock(&st->graph_lock);
-	}
-	pthread_rwlock_unlock(&st->store_lock);
 	pthread_mutex_unlock(&srv->events_mu);
+	if (error == 0) {
+		kgr__apply_job job;
+		memset(&job, 0, sizeof(job));
+		job.st = st;
+		job.ins = ins;
+		job.n = n;
+		apply_wait(srv, &job);
+		error = job.error;
+		if (error < 0)
+			kgr__error_set(error, "%s", job.msg);
+	}
 	if (error < 0) {
 		kgr__resp_error(resp, 500, "apply_failed", "the events are logged and will be applied "
 			"at the next start, but applying them now failed: %s", kgr_error_last());

@@ -291,6 +291,10 @@ static void handle_health(kgr_server *srv, int ready, kgr__resp *resp)
 	} else {
 		cJSON *r;
 		kgr_store_stats stats;
+		kgr_server_replay_info rp;
+		pthread_mutex_lock(&srv->state_mu); /* a reload writes it under state_mu */
+		rp = srv->replay;
+		pthread_mutex_unlock(&srv->state_mu);
 		kgr_store_get_stats(st->store, &stats);
 		cJSON_AddStringToObject(o, "status", "ready");
 		cJSON_AddStringToObject(o, "snapshot", st->checksum);
@@ -299,12 +303,12 @@ static void handle_health(kgr_server *srv, int ready, kgr__resp *resp)
 		cJSON_AddNumberToObject(o, "items", (double)stats.items);
 		r = cJSON_AddObjectToObject(o, "replay");
 		if (r) {
-			cJSON_AddNumberToObject(r, "batches", (double)srv->replay.batches);
-			cJSON_AddNumberToObject(r, "events", (double)srv->replay.events);
-			cJSON_AddNumberToObject(r, "applied", (double)srv->replay.applied);
-			cJSON_AddNumberToObject(r, "duplicates", (double)srv->replay.duplicates);
-			cJSON_AddNumberToObject(r, "skipped", (double)srv->replay.skipped);
-			cJSON_AddNumberToObject(r, "torn_bytes", (double)srv->replay.torn_bytes);
+			cJSON_AddNumberToObject(r, "batches", (double)rp.batches);
+			cJSON_AddNumberToObject(r, "events", (double)rp.events);
+			cJSON_AddNumberToObject(r, "applied", (double)rp.applied);
+			cJSON_AddNumberToObject(r, "duplicates", (double)rp.duplicates);
+			cJSON_AddNumberToObject(r, "skipped", (double)rp.skipped);
+			cJSON_AddNumberToObject(r, "torn_bytes", (double)rp.torn_bytes);
 		}
 		kgr__state_release(st);
 		kgr__resp_json(resp, 200, o);

@@ -20,12 +20,10 @@ typedef struct kgr__state {
 	atomic_int refs;
 	kgr_store *store;
 	kgr_graph *graph;
-	/* Two locks, always taken store_lock first. store_lock: writer = interning new users
-	 * (kgr_store_intern_extra), readers = everything that reads terms (SPARQL included).
-	 * graph_lock: writer = kgr_graph_add_interactions, readers = recommend/similar/explain.
-	 * So a long SPARQL query only delays events of users never seen before. Both prefer
-	 * writers, so a stream of readers cannot starve events. */
-	pthread_rwlock_t store_lock;
+	/* graph_lock: writer = kgr_graph_add_interactions, readers = recommend/similar/explain.
+	 * It prefers writers, so a stream of readers cannot starve events. The store needs no
+	 * lock: the only thing that changes in it, kgr_store_intern_extra (new users), is safe
+	 * against its readers, so SPARQL queries and LLM calls never hold back an event. */
 	pthread_rwlock_t graph_lock;
 	char checksum[17];
 	int64_t loaded_at;
@@ -53,7 +51,7 @@ typedef struct {
 	atomic_ullong by_code[KGR__EP__COUNT][6][100]; /* [endpoint][code/100][code%100] */
 	atomic_ullong hist[KGR__EP__COUNT][KGR__N_BUCKETS + 1];
 	atomic_ullong hist_sum_us[KGR__EP__COUNT];
-	atomic_ullong events_applied, events_replayed, events_duplicate, torn_lines;
+	atomic_ullong events_applied, event_applies, events_replayed, events_duplicate, torn_lines;
 	atomic_ullong reloads, reload_failures;
 	atomic_ullong llm_calls, llm_fallbacks, llm_cache_hits;
 	atomic_ullong sparql_timeouts, sparql_truncated;
@@ -83,7 +81,13 @@ struct kgr_server {
 	pthread_mutex_t state_mu; /* guards the state pointer only */
 	kgr__state *state;
 	pthread_mutex_t reload_mu;  /* one reload at a time */
-	pthread_mutex_t events_mu;  /* log append + apply, and reload's replay */
+	pthread_mutex_t events_mu;  /* log append + new user ids, and reload's replay */
+	/* Group commit: logged batches wait in apply_queue; one waiting request at a time
+	 * (applying) takes the whole queue and applies it in one kgr_graph_add_interactions(). */
+	pthread_mutex_t apply_mu;
+	pthread_cond_t apply_cv;
+	struct kgr__apply_job *apply_queue;
+	int applying;
 	int wal_fd;                 /* -1 without an events log */
 	uint64_t wal_batches;
 	kgr_server_replay_info replay;

@@ -426,11 +426,9 @@ void kgr__handle_sparql(kgr_server *srv, const kgr__req *req, kgr__resp *resp)
 		goto cleanup;
 	}
 	pthread_mutex_lock(&srv->sparql_mu);
-	pthread_rwlock_rdlock(&st->store_lock);
 	err = run_query(srv, st->store, query, &run_fmt, &body, &len, &info);
 	if (fmt != KGR__FMT_XML || (run_fmt != KGR__FMT_JSON))
 		fmt = run_fmt;
-	pthread_rwlock_unlock(&st->store_lock);
 	pthread_mutex_unlock(&srv->sparql_mu);
 	if (info.truncated)
 		atomic_fetch_add(&srv->metrics.sparql_truncated, 1);

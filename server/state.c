@@ -35,21 +35,18 @@ static void state_free(kgr__state *st)
 		return;
 	kgr_graph_free(st->graph);
 	kgr_store_free(st->store);
-	pthread_rwlock_destroy(&st->store_lock);
 	pthread_rwlock_destroy(&st->graph_lock);
 	free(st);
 }
 
 void kgr__state_rdlock(kgr__state *st)
 {
-	pthread_rwlock_rdlock(&st->store_lock);
 	pthread_rwlock_rdlock(&st->graph_lock);
 }
 
 void kgr__state_unlock(kgr__state *st)
 {
 	pthread_rwlock_unlock(&st->graph_lock);
-	pthread_rwlock_unlock(&st->store_lock);
 }
 
 void kgr__state_release(kgr__state *st)
@@ -137,7 +134,6 @@ int kgr__state_open(kgr_server *srv, kgr__state **out)
 		pthread_rwlockattr_t a;
 		pthread_rwlockattr_init(&a);
 		pthread_rwlockattr_setkind_np(&a, PTHREAD_RWLOCK_PREFER_WRITER_NONRECURSIVE_NP);
-		pthread_rwlock_init(&st->store_lock, &a);
 		pthread_rwlock_init(&st->graph_lock, &a);
 		pthread_rwlockattr_destroy(&a);
 	}
@@ -180,11 +176,9 @@ int kgr__state_replay(kgr_server *srv, kgr__state *st, kgr_server_replay_info *i
 		goto cleanup;
 	info->torn_bytes = torn;
 	if (rc.n) {
-		pthread_rwlock_rdlock(&st->store_lock);
 		pthread_rwlock_wrlock(&st->graph_lock);
 		error = kgr_graph_add_interactions(st->graph, rc.buf, rc.n);
 		pthread_rwlock_unlock(&st->graph_lock);
-		pthread_rwlock_unlock(&st->store_lock);
 		if (error < 0)
 			goto cleanup;
 	}
@@ -306,6 +300,8 @@ int kgr_server_new(kgr_server **out, const kgr_server_options *opts)
 	pthread_mutex_init(&srv->state_mu, NULL);
 	pthread_mutex_init(&srv->reload_mu, NULL);
 	pthread_mutex_init(&srv->events_mu, NULL);
+	pthread_mutex_init(&srv->apply_mu, NULL);
+	pthread_cond_init(&srv->apply_cv, NULL);
 	pthread_mutex_init(&srv->sparql_mu, NULL);
 	pthread_mutex_init(&srv->log_mu, NULL);
 	pthread_mutex_init(&srv->work_mu, NULL);
@@ -500,6 +496,8 @@ void kgr_server_free(kgr_server *srv)
 	pthread_mutex_destroy(&srv->state_mu);
 	pthread_mutex_destroy(&srv->reload_mu);
 	pthread_mutex_destroy(&srv->events_mu);
+	pthread_mutex_destroy(&srv->apply_mu);
+	pthread_cond_destroy(&srv->apply_cv);
 	pthread_mutex_destroy(&srv->sparql_mu);
 	pthread_mutex_destroy(&srv->log_mu);
 	pthread_mutex_destroy(&srv->work_mu);

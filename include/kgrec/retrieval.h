@@ -196,9 +196,13 @@ int kgr_graph_new(kgr_graph **out, const kgr_store *store, const kgr_graph_optio
 
 /**
  * @brief Apply new interactions (live events) to a graph view: the next kgr_recommend()
- *        sees them. Not thread-safe against readers: the caller holds a write lock.
- *        Users and items must already have ids (see kgr_store_intern_extra()).
- * @return 0; KGR_ENOMEM.
+ *        sees them, exactly as a graph built with them would. Not thread-safe against
+ *        readers: the caller holds a write lock. Users and items must already have ids (see
+ *        kgr_store_intern_extra()).
+ *        Complexity: per event, the user's history and the item's interactions and catalog
+ *        neighbours (amortised), not the whole interaction table.
+ * @return 0; KGR_EINVALID (an event without user or item, nothing applied); KGR_ENOMEM (the
+ *         events before the failing one are applied).
  */
 int kgr_graph_add_interactions(kgr_graph *graph, const kgr_interaction *events, size_t n);
 

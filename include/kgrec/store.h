@@ -180,7 +180,10 @@ kgr_id kgr_store_resolve(const kgr_store *store, const char *text);
 /**
  * @brief Give an id to an IRI that a finalized store does not have yet (a new user arriving
  *        with a live event). The term has no triples; it is kept in memory only and is
- *        written by the next kgr_store_save(). Not thread-safe against readers.
+ *        written by the next kgr_store_save(). Safe against concurrent readers of terms
+ *        (kgr_term_value(), kgr_store_iri(), kgr_store_label() ... take no lock and see
+ *        every term added before they were called) and against other callers of this
+ *        function (they are serialised).
  * @return the id (the existing one when the IRI is known), or 0 on KGR_ENOMEM.
  */
 kgr_id kgr_store_intern_extra(kgr_store *store, const char *iri);

@@ -1,5 +1,7 @@
 /* The knowledge-graph store: loading, indexes, derived tables, snapshots, bad input. */
 #include <check.h>
+#include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -246,6 +248,123 @@ START_TEST(test_snapshot_roundtrip)
 	ck_assert_int_ne(kgr_store_iri(r, EX "user/newcomer"), 0);
 	kgr_store_free(r);
 	kgr_store_free(s);
+}
+END_TEST
+
+/* kgr_store_intern_extra() while other threads read: readers look up and print every term
+ * added so far, with no lock, while two writers add thousands (the chunks and hash tables
+ * grow many times meanwhile). */
+#define EXTRA_N 20000
+typedef struct {
+	kgr_store *s;
+	kgr_id first;
+	atomic_int stop;
+	atomic_long errors, reads;
+	char first_error[256];
+	pthread_mutex_t mu;
+} extra_race;
+
+static void extra_iri(char *buf, size_t size, size_t i)
+{
+	snprintf(buf, size, EX "user/live-%zu", i);
+}
+
+static void extra_fail(extra_race *x, const char *msg)
+{
+	pthread_mutex_lock(&x->mu);
+	if (atomic_fetch_add(&x->errors, 1) == 0)
+		snprintf(x->first_error, sizeof(x->first_error), "%s", msg);
+	pthread_mutex_unlock(&x->mu);
+}
+
+static void *extra_writer(void *arg)
+{
+	extra_race *x = arg;
+	char buf[128], msg[256];
+	size_t i;
+	for (i = 1; i < EXTRA_N; i++) {
+		kgr_id id;
+		extra_iri(buf, sizeof(buf), i);
+		id = kgr_store_intern_extra(x->s, buf);
+		if (id != x->first + i) { /* both writers add the same IRIs in the same order */
+			snprintf(msg, sizeof(msg), "%s got id %u, expected %u", buf, id, (unsigned)(x->first + i));
+			extra_fail(x, msg);
+		}
+	}
+	return NULL;
+}
+
+static void *extra_reader(void *arg)
+{
+	extra_race *x = arg;
+	char buf[128], msg[256];
+	unsigned seed = 7;
+	while (!atomic_load(&x->stop)) {
+		size_t count = kgr_store_term_count(x->s), known = count - x->first + 1, i, k;
+		for (k = 0; k < 64; k++) {
+			const char *v;
+			kgr_id id;
+			seed = seed * 1103515245u + 12345u;
+			i = k == 0 ? known - 1 : (seed >> 4) % known; /* the newest, and any other */
+			extra_iri(buf, sizeof(buf), i);
+			v = kgr_term_value(x->s, (kgr_id)(x->first + i), NULL);
+			if (!v || strcmp(v, buf)) {
+				snprintf(msg, sizeof(msg), "term %zu: value %s, expected %s", i, v ? v : "(null)", buf);
+				extra_fail(x, msg);
+			}
+			if ((id = kgr_store_iri(x->s, buf)) != x->first + i) {
+				snprintf(msg, sizeof(msg), "lookup of %s: %u, expected %u", buf, id,
+					(unsigned)(x->first + i));
+				extra_fail(x, msg);
+			}
+			if (kgr_term_kind_of(x->s, id) != KGR_TERM_IRI || strcmp(kgr_store_label(x->s, id),
+				buf + strlen(EX "user/")))
+				extra_fail(x, "kind or label of a new term");
+			atomic_fetch_add(&x->reads, 1);
+		}
+	}
+	return NULL;
+}
+
+START_TEST(test_intern_extra_concurrent_readers)
+{
+	extra_race x;
+	pthread_t w[2], r[3];
+	char buf[128];
+	size_t i;
+	memset(&x, 0, sizeof(x));
+	pthread_mutex_init(&x.mu, NULL);
+	x.s = kgr_test_store("kg/interactions.csv", "kg/catalog.ttl", NULL);
+	extra_iri(buf, sizeof(buf), 0);
+	x.first = kgr_store_intern_extra(x.s, buf);
+	ck_assert_uint_eq(x.first, kgr_store_term_count(x.s));
+	for (i = 0; i < 3; i++)
+		ck_assert_int_eq(pthread_create(&r[i], NULL, extra_reader, &x), 0);
+	for (i = 0; i < 2; i++)
+		ck_assert_int_eq(pthread_create(&w[i], NULL, extra_writer, &x), 0);
+	for (i = 0; i < 2; i++)
+		pthread_join(w[i], NULL);
+	atomic_store(&x.stop, 1);
+	for (i = 0; i < 3; i++)
+		pthread_join(r[i], NULL);
+	ck_assert_msg(atomic_load(&x.errors) == 0, "%ld errors, first: %s", atomic_load(&x.errors),
+		x.first_error);
+	ck_assert_int_gt(atomic_load(&x.reads), 0);
+	ck_assert_uint_eq(kgr_store_term_count(x.s), x.first + EXTRA_N - 1);
+	for (i = 0; i < EXTRA_N; i += 997) {
+		extra_iri(buf, sizeof(buf), i);
+		ck_assert_uint_eq(kgr_store_iri(x.s, buf), x.first + i);
+		ck_assert_str_eq(kgr_term_value(x.s, (kgr_id)(x.first + i), NULL), buf);
+	}
+	/* and they are saved like the others */
+	ck_assert_int_eq(kgr_store_save(x.s, kgr_test_tmp("extra.snap")), 0);
+	kgr_store_free(x.s);
+	x.s = NULL;
+	ck_assert_int_eq(kgr_store_open(&x.s, kgr_test_tmp("extra.snap")), 0);
+	extra_iri(buf, sizeof(buf), EXTRA_N - 1);
+	ck_assert_uint_eq(kgr_store_iri(x.s, buf), x.first + EXTRA_N - 1);
+	kgr_store_free(x.s);
+	pthread_mutex_destroy(&x.mu);
 }
 END_TEST
 
@@ -545,6 +664,7 @@ static Suite *store_suite(void)
 	tcase_add_test(tc, test_interactions);
 	tcase_add_test(tc, test_labels_and_resolve);
 	tcase_add_test(tc, test_snapshot_roundtrip);
+	tcase_add_test(tc, test_intern_extra_concurrent_readers);
 	tcase_add_test(tc, test_snapshot_damage);
 	tcase_add_test(tc, test_save_is_atomic);
 	tcase_add_test(tc, test_bad_rdf);

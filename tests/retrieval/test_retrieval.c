@@ -649,6 +649,162 @@ START_TEST(live_events)
 }
 END_TEST
 
+static int cmp_user_time(const void *a, const void *b)
+{
+	const kgr_interaction *x = a, *y = b;
+	if (x->user != y->user)
+		return x->user < y->user ? -1 : 1;
+	return x->time < y->time ? -1 : (x->time > y->time);
+}
+
+/* The interaction structures of two graphs hold the same thing: per user the same history in
+ * the same order, per item the same list, the same counts, popularity order and specificity. */
+static void same_interactions(const kgr_graph *a, const kgr_graph *b)
+{
+	uint32_t n, k;
+	ck_assert_uint_eq(a->n_nodes, b->n_nodes);
+	ck_assert_uint_eq(a->n_ints, b->n_ints);
+	ck_assert_int_eq(a->t_min, b->t_min);
+	ck_assert_int_eq(a->t_max, b->t_max);
+	ck_assert_double_eq(a->half_life, b->half_life);
+	ck_assert_uint_eq(a->n_popular, b->n_popular);
+	ck_assert_uint_eq(a->max_pop, b->max_pop);
+	for (k = 0; k < a->n_popular; k++)
+		ck_assert_uint_eq(a->popular[k], b->popular[k]);
+	ck_assert_uint_eq(a->n_cat_nodes, b->n_cat_nodes);
+	for (n = 0; n <= a->n_cat_nodes; n++)
+		ck_assert_uint_eq(a->cat_off[n], b->cat_off[n]);
+	for (k = 0; k < a->cat_off[a->n_cat_nodes]; k++) {
+		ck_assert_uint_eq(a->cat[k].nbr, b->cat[k].nbr);
+		ck_assert_uint_eq(a->cat[k].rel, b->cat[k].rel);
+	}
+	for (n = 0; n < a->n_nodes; n++) {
+		ck_assert_uint_eq(a->node_id[n], b->node_id[n]);
+		ck_assert_uint_eq(a->flags[n], b->flags[n]);
+		ck_assert_uint_eq(a->hist_len[n], b->hist_len[n]);
+		ck_assert_uint_eq(a->pop[n], b->pop[n]);
+		ck_assert_uint_eq(a->iu_end[n] - a->iu_off[n], b->iu_end[n] - b->iu_off[n]);
+		ck_assert_float_eq(a->spec[n], b->spec[n]);
+		ck_assert_msg(a->int_wdeg[n] == b->int_wdeg[n], "node %u wdeg %.17g != %.17g", n, a->int_wdeg[n], b->int_wdeg[n]);
+		for (k = 0; k < a->hist_len[n]; k++) {
+			uint32_t x = a->hist_off[n] + k, y = b->hist_off[n] + k;
+			ck_assert(!memcmp(&a->ints[x], &b->ints[y], sizeof(kgr_interaction)));
+			ck_assert_float_eq(a->int_w[x], b->int_w[y]);
+			ck_assert_uint_eq(a->int_unode[x], n);
+			ck_assert_uint_eq(a->int_inode[x], b->int_inode[y]);
+		}
+		for (k = 0; k < a->iu_end[n] - a->iu_off[n]; k++) {
+			uint32_t x = a->iu[a->iu_off[n] + k], y = b->iu[b->iu_off[n] + k];
+			ck_assert(!memcmp(&a->ints[x], &b->ints[y], sizeof(kgr_interaction)));
+			ck_assert_uint_eq(a->iu_user[a->iu_off[n] + k], b->iu_user[b->iu_off[n] + k]);
+			ck_assert_uint_eq(a->int_inode[x], n);
+		}
+	}
+}
+
+/* Two graphs recommend the same: same items in the same order, same scores and features. */
+static void same_recs(const kgr_graph *a, const kgr_graph *b, kgr_id user, int explain)
+{
+	kgr_recs *x = rec(a, user, 0, explain), *y = rec(b, user, 0, explain);
+	size_t i, f;
+	ck_assert_uint_eq(x->n, y->n);
+	ck_assert_int_eq(x->cold_start, y->cold_start);
+	ck_assert_uint_eq(x->n_candidates, y->n_candidates);
+	for (i = 0; i < x->n; i++) {
+		ck_assert_uint_eq(x->items[i].item, y->items[i].item);
+		for (f = 0; f < KGR_FEAT__COUNT; f++)
+			ck_assert_msg(fabs(x->items[i].features[f] - y->items[i].features[f]) < 1e-9,
+				"item %zu feature %zu: %.17g != %.17g", i, f, x->items[i].features[f],
+				y->items[i].features[f]);
+		ck_assert_double_eq_tol(x->items[i].score, y->items[i].score, 1e-9);
+		ck_assert_uint_eq(x->items[i].generators, y->items[i].generators);
+		ck_assert_uint_eq(x->items[i].n_paths, y->items[i].n_paths);
+	}
+	kgr_recs_free(x);
+	kgr_recs_free(y);
+}
+
+/* Live events applied one by one (and in batches) give the graph a build from scratch with
+ * the same interactions gives: events for every user, out of time order, at equal times, on
+ * items with and without interactions, enough to outgrow every user's and item's slots. */
+START_TEST(live_events_match_a_rebuild)
+{
+	kgr_store *s = shop();
+	const kgr_interaction *base;
+	const kgr_id *users, *items;
+	kgr_interaction *all;
+	kgr_graph *live = NULL;
+	kgr_graph_options go = KGR_GRAPH_OPTIONS_INIT;
+	kgr_id actions[2];
+	size_t n_base, n_users, n_items, n_all, i, step = 0;
+	uint32_t seed = 12345;
+	const size_t n_ev = 120;
+
+	base = kgr_store_interactions(s, &n_base);
+	users = kgr_store_users(s, &n_users);
+	items = kgr_store_items(s, &n_items);
+	ck_assert_uint_ge(n_users, 5);
+	ck_assert_uint_ge(n_items, 8);
+	actions[0] = iri(s, KGR_NS "purchase");
+	actions[1] = iri(s, KGR_NS "view");
+	all = malloc((n_base + n_ev) * sizeof(*all));
+	memcpy(all, base, n_base * sizeof(*all));
+	n_all = n_base;
+	go.interactions = base;
+	go.n_interactions = n_base;
+	ck_assert_msg(kgr_graph_new(&live, s, &go) == 0, "%s", kgr_error_last());
+	while (n_all < n_base + n_ev) {
+		/* batches of 1, then of 1..4 events */
+		size_t batch = step < 40 ? 1 : 1 + (size_t)(step % 4), b0 = n_all;
+		kgr_graph *fresh = NULL;
+		kgr_interaction *sorted;
+		for (i = 0; i < batch && n_all < n_base + n_ev; i++) {
+			kgr_interaction *e = &all[n_all++];
+			memset(e, 0, sizeof(*e));
+			seed = seed * 1103515245u + 12345u;
+			e->user = users[(seed >> 8) % n_users];
+			seed = seed * 1103515245u + 12345u;
+			e->item = items[(seed >> 8) % n_items];
+			e->action = actions[(seed >> 20) & 1];
+			seed = seed * 1103515245u + 12345u;
+			/* around the fixture's days (2024-01-01..03), often on the same second */
+			e->time = 1704067200 + (int64_t)((seed >> 8) % 8) * 43200;
+			e->weight = 1;
+		}
+		ck_assert_msg(kgr_graph_add_interactions(live, all + b0, n_all - b0) == 0, "%s",
+			kgr_error_last());
+		/* the rebuild takes them sorted, as the option says */
+		sorted = malloc(n_all * sizeof(*sorted));
+		memcpy(sorted, all, n_all * sizeof(*sorted));
+		qsort(sorted, n_all, sizeof(*sorted), cmp_user_time);
+		go.interactions = sorted;
+		go.n_interactions = n_all;
+		ck_assert_msg(kgr_graph_new(&fresh, s, &go) == 0, "%s", kgr_error_last());
+		free(sorted);
+		same_interactions(live, fresh);
+		for (i = 0; i < n_users; i++)
+			same_recs(live, fresh, users[i], step % 10 == 0);
+		if (n_all == n_base + n_ev) {
+			/* the full PageRank solve sees the live events too */
+			double *pa = calloc(live->n_nodes, sizeof(double)), *pb = calloc(live->n_nodes, sizeof(double));
+			uint32_t seed_node = kgr__node_of(live, users[0]);
+			ck_assert_msg(kgr__graph_ppr_exact(live, &seed_node, NULL, 1, 0.85, pa) == 0, "%s",
+				kgr_error_last());
+			ck_assert_int_eq(kgr__graph_ppr_exact(fresh, &seed_node, NULL, 1, 0.85, pb), 0);
+			for (i = 0; i < live->n_nodes; i++)
+				ck_assert_double_eq_tol(pa[i], pb[i], 1e-9);
+			free(pa);
+			free(pb);
+		}
+		kgr_graph_free(fresh);
+		step++;
+	}
+	kgr_graph_free(live);
+	free(all);
+	kgr_store_free(s);
+}
+END_TEST
+
 START_TEST(relation_config)
 {
 	kgr_store *s = shop();
@@ -775,6 +931,7 @@ static Suite *retrieval_suite(void)
 	tcase_add_test(tc, similar_items);
 	tcase_add_test(tc, training_split_does_not_leak);
 	tcase_add_test(tc, live_events);
+	tcase_add_test(tc, live_events_match_a_rebuild);
 	tcase_add_test(tc, relation_config);
 	tcase_add_test(tc, weights_roundtrip_and_errors);
 	tcase_add_test(tc, training_is_deterministic);

@@ -407,6 +407,94 @@ START_TEST(test_kill9_during_events)
 }
 END_TEST
 
+/* Group commit: batches posted at once from several connections are applied together, and
+ * still every reply comes after its own batch is applied: the very next request of the same
+ * client sees it (each event brings a user never seen before, so a cold start would show). */
+typedef struct {
+	const th_server *s;
+	int id, acked, failed;
+	char why[256];
+} gc_ctx;
+
+static void *group_commit_client(void *p)
+{
+	static const char *items[] = { "ball", "racket", "gloves", "boots", "jersey" };
+	gc_ctx *c = p;
+	char body[320];
+	int i;
+	for (i = 0; i < 25; i++) {
+		th_resp r;
+		cJSON *j;
+		snprintf(body, sizeof(body), "[{\"user\":\"gc%d-%d\",\"item\":\"" SHOP "%s\","
+			"\"action\":\"purchase\",\"time\":%d},{\"user\":\"gc%d-%d\",\"item\":\"" SHOP
+			"ball\",\"action\":\"view\",\"time\":%d}]", c->id, i, items[(c->id + i) % 5],
+			1700000000 + i, c->id, i, 1700000001 + i);
+		if (th_post(&r, c->s, "/v1/events", body, NULL) != 200) {
+			snprintf(c->why, sizeof(c->why), "event %d: HTTP %d %s", i, r.status, r.body ? r.body : "");
+			th_resp_free(&r);
+			c->failed++;
+			break;
+		}
+		th_resp_free(&r);
+		c->acked++;
+		snprintf(body, sizeof(body), "{\"user\":\"gc%d-%d\",\"k\":5}", c->id, i);
+		if (th_post(&r, c->s, "/v1/recommend", body, NULL) != 200 || !(j = cJSON_Parse(r.body))) {
+			snprintf(c->why, sizeof(c->why), "recommend %d: HTTP %d", i, r.status);
+			th_resp_free(&r);
+			c->failed++;
+			break;
+		}
+		if (!cJSON_IsFalse(cJSON_GetObjectItem(j, "cold_start")) || strstr(r.body, SHOP "ball\"")) {
+			snprintf(c->why, sizeof(c->why), "user gc%d-%d: its events are not applied yet: %.150s",
+				c->id, i, r.body);
+			c->failed++;
+		}
+		cJSON_Delete(j);
+		th_resp_free(&r);
+	}
+	return NULL;
+}
+
+START_TEST(test_events_group_commit)
+{
+	th_server s;
+	th_resp r;
+	pthread_t t[6];
+	gc_ctx c[6];
+	int i, total = 0, applies;
+	char needle[96];
+
+	ck_assert_int_eq(th_serve(&s, store, "--events-log", evlog, NULL), 0);
+	for (i = 0; i < 6; i++) {
+		memset(&c[i], 0, sizeof(c[i]));
+		c[i].s = &s;
+		c[i].id = i;
+		pthread_create(&t[i], NULL, group_commit_client, &c[i]);
+	}
+	for (i = 0; i < 6; i++) {
+		pthread_join(t[i], NULL);
+		ck_assert_msg(c[i].failed == 0, "client %d: %s", i, c[i].why);
+		total += c[i].acked;
+	}
+	ck_assert_int_eq(total, 150);
+	/* one log line per batch, every event counted once */
+	ck_assert_uint_eq(count_lines(evlog), 150);
+	ck_assert_int_eq(th_get(&r, &s, "/metrics", NULL), 200);
+	snprintf(needle, sizeof(needle), "kgrec_events_applied_total %d\n", 2 * total);
+	ck_assert_msg(strstr(r.body, needle) != NULL, "no '%s' in /metrics", needle);
+	/* never more apply calls than batches (fewer when batches met) */
+	{
+		const char *m = strstr(r.body, "\nkgrec_event_applies_total ");
+		ck_assert_ptr_nonnull(m);
+		applies = atoi(m + strlen("\nkgrec_event_applies_total "));
+		ck_assert_int_ge(applies, 1);
+		ck_assert_int_le(applies, 150);
+	}
+	th_resp_free(&r);
+	ck_assert_int_eq(th_stop(&s, SIGTERM), 0);
+}
+END_TEST
+
 /* ------------------------------------------------------------------ bodies and clients */
 
 static int raw_connect(int port)
@@ -1429,6 +1517,7 @@ Suite *server_suite(void)
 	tcase_add_test(tc, test_events_without_log);
 	tcase_add_test(tc, test_torn_last_line);
 	tcase_add_test(tc, test_kill9_during_events);
+	tcase_add_test(tc, test_events_group_commit);
 	tcase_add_test(tc, test_body_cap_and_slow_client);
 	tcase_add_test(tc, test_recommend_bad_input);
 	tcase_add_test(tc, test_recommend_endpoints);
