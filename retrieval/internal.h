@@ -203,6 +203,10 @@ typedef struct {
 	size_t n_par, cap_par;
 	void *found;          /* paths.c's working set */
 	int max_hops;
+	/* path counts per pattern of the last explained candidate */
+	kgr_path_pattern *pat;
+	size_t n_pat, cap_pat;
+	int pat_oom;
 } kgr__req;
 
 /* Build the forward reach maps M1 (1 hop) and M2 (2 hops) from the sources. */
@@ -215,6 +219,12 @@ typedef struct {
 	int shortest;         /* hops, 0: none */
 	double recency;
 	double hub_share;
+	/* with paths: the count of every path found per relation pattern, most frequent first
+	 * (borrowed from the request until its next kgr__paths_find); patterns_oom when a pattern
+	 * could not be stored */
+	const kgr_path_pattern *patterns;
+	size_t n_patterns;
+	int patterns_oom;
 } kgr__path_stats;
 void kgr__paths_find(kgr__req *rq, uint32_t cand, kgr_path *paths, size_t *n_paths,
 	kgr__path_stats *st);

@@ -299,12 +299,72 @@ static void path_start(found_path *p, uint32_t src, uint32_t hops, const uint32_
 	memcpy(p->nodes, nodes, (hops + 1) * sizeof(uint32_t));
 }
 
-/* Score a complete path with its step weights w and keep it if it is among the best. */
-static void path_add(found_set *fs, const kgr__req *rq, found_path *p, const double *w, size_t *total)
+/* Count one found path under its relation pattern (explained candidates only). */
+static void count_pattern(kgr__req *rq, const found_path *p)
+{
+	kgr_path_pattern *pt;
+	size_t i;
+	uint32_t j;
+	for (i = 0; i < rq->n_pat; i++) {
+		pt = &rq->pat[i];
+		if (pt->n_edges != p->hops)
+			continue;
+		for (j = 0; j < p->hops; j++)
+			if (pt->rel[j] != p->e[j].p || pt->reversed[j] != (p->e[j].reversed != 0))
+				break;
+		if (j == p->hops) {
+			pt->count++;
+			return;
+		}
+	}
+	if (rq->n_pat == rq->cap_pat) {
+		size_t cap = rq->cap_pat ? rq->cap_pat * 2 : 16;
+		kgr_path_pattern *np = realloc(rq->pat, cap * sizeof(*np));
+		if (!np) {
+			rq->pat_oom = 1;
+			return;
+		}
+		rq->pat = np;
+		rq->cap_pat = cap;
+	}
+	pt = &rq->pat[rq->n_pat++];
+	memset(pt, 0, sizeof(*pt));
+	pt->n_edges = p->hops;
+	for (j = 0; j < p->hops; j++) {
+		pt->rel[j] = p->e[j].p;
+		pt->reversed[j] = p->e[j].reversed != 0;
+	}
+	pt->count = 1;
+}
+
+/* Most frequent first; ties by length, then predicates and directions (deterministic). */
+static int cmp_pattern(const void *a, const void *b)
+{
+	const kgr_path_pattern *x = a, *y = b;
+	size_t i;
+	if (x->count != y->count)
+		return x->count > y->count ? -1 : 1;
+	if (x->n_edges != y->n_edges)
+		return x->n_edges < y->n_edges ? -1 : 1;
+	for (i = 0; i < x->n_edges; i++) {
+		if (x->rel[i] != y->rel[i])
+			return x->rel[i] < y->rel[i] ? -1 : 1;
+		if (x->reversed[i] != y->reversed[i])
+			return x->reversed[i] < y->reversed[i] ? -1 : 1;
+	}
+	return 0;
+}
+
+/* Score a complete path with its step weights w and keep it if it is among the best; with
+ * patterns set, count it under its relation pattern too. */
+static void path_add(found_set *fs, kgr__req *rq, found_path *p, const double *w, size_t *total,
+	int patterns)
 {
 	p->score = path_score(rq, p, w);
 	push_found(fs, p);
 	(*total)++;
+	if (patterns)
+		count_pattern(rq, p);
 }
 
 void kgr__paths_find(kgr__req *rq, uint32_t c, kgr_path *paths, size_t *n_paths, kgr__path_stats *st)
@@ -326,6 +386,8 @@ void kgr__paths_find(kgr__req *rq, uint32_t c, kgr_path *paths, size_t *n_paths,
 	fs.worst = 0;
 	fs.cap = paths ? MAX_FOUND : 1; /* features need the best path only */
 	fs.min_hops = 99;
+	rq->n_pat = 0;
+	rq->pat_oom = 0;
 	if (c < g->n_cat_nodes) {
 		lim = g->cat_off[c + 1] - g->cat_off[c];
 		if (lim > CAND_DEGREE_CAP)
@@ -337,7 +399,7 @@ void kgr__paths_find(kgr__req *rq, uint32_t c, kgr_path *paths, size_t *n_paths,
 				path_start(&p, (uint32_t)*v, 1, (const uint32_t[]){ z, c });
 				cat_edge(g, z, c, r, &p.e[0]);
 				pw[0] = RELW(r);
-				path_add(&fs, rq, &p, pw, &total);
+				path_add(&fs, rq, &p, pw, &total, paths != NULL);
 			}
 			if (rq->max_hops >= 2 && (v = kgr__map_get(M1, z))) {
 				for (a = (uint32_t)*v; a != KGR__NONE; a = rq->par[a].next) {
@@ -350,7 +412,7 @@ void kgr__paths_find(kgr__req *rq, uint32_t c, kgr_path *paths, size_t *n_paths,
 					cat_edge(g, z, c, r, &p.e[1]);
 					pw[0] = RELW(pa->rel);
 					pw[1] = RELW(r);
-					path_add(&fs, rq, &p, pw, &total);
+					path_add(&fs, rq, &p, pw, &total, paths != NULL);
 				}
 			}
 			if (rq->max_hops >= 3 && (v = kgr__map_get(M2, z))) {
@@ -372,7 +434,7 @@ void kgr__paths_find(kgr__req *rq, uint32_t c, kgr_path *paths, size_t *n_paths,
 						pw[0] = RELW(pa->rel);
 						pw[1] = RELW(pb->rel);
 						pw[2] = RELW(r);
-						path_add(&fs, rq, &p, pw, &total);
+						path_add(&fs, rq, &p, pw, &total, paths != NULL);
 					}
 				}
 			}
@@ -399,9 +461,16 @@ void kgr__paths_find(kgr__req *rq, uint32_t c, kgr_path *paths, size_t *n_paths,
 				p.check = 1;
 				pw[0] = g->int_w[pa->ix];
 				pw[1] = g->int_w[ix];
-				path_add(&fs, rq, &p, pw, &total);
+				path_add(&fs, rq, &p, pw, &total, paths != NULL);
 			}
 		}
+	}
+	if (paths) {
+		if (rq->n_pat > 1)
+			qsort(rq->pat, rq->n_pat, sizeof(*rq->pat), cmp_pattern);
+		st->patterns = rq->pat;
+		st->n_patterns = rq->n_pat;
+		st->patterns_oom = rq->pat_oom;
 	}
 	n = fs.n;
 	if (n == 0)
@@ -480,6 +549,9 @@ void kgr__req_free(kgr__req *rq)
 {
 	free(rq->found);
 	rq->found = NULL;
+	free(rq->pat);
+	rq->pat = NULL;
+	rq->n_pat = rq->cap_pat = 0;
 	free(rq->par);
 	free(rq->src);
 	rq->par = NULL;
@@ -588,4 +660,25 @@ char *kgr__path_rationale(const kgr_graph *g, kgr_id user, const kgr_path *path,
 		}
 	}
 	return kgr__buf_take(&b);
+}
+
+size_t kgr_path_pattern_name(const kgr_store *store, const kgr_path_pattern *pattern, char *out, size_t size)
+{
+	size_t e, len = 0;
+	if (size)
+		out[0] = '\0';
+	for (e = 0; e < pattern->n_edges && e < KGR_MAX_PATH_EDGES; e++) {
+		const char *v = pattern->rel[e] ? kgr_term_value(store, pattern->rel[e], NULL) : NULL, *ln;
+		int w;
+		if (!v)
+			v = "?";
+		ln = v + strlen(v);
+		while (ln > v && ln[-1] != '/' && ln[-1] != '#')
+			ln--;
+		w = snprintf(len < size ? out + len : NULL, len < size ? size - len : 0, "%s%s%s", e ? " / " : "",
+			ln, pattern->reversed[e] ? "^-1" : "");
+		if (w > 0)
+			len += (size_t)w;
+	}
+	return len;
 }

@@ -85,8 +85,10 @@ void kgr_recs_free(kgr_recs *r)
 	size_t i;
 	if (!r)
 		return;
-	for (i = 0; i < r->n; i++)
+	for (i = 0; i < r->n; i++) {
 		free(r->items[i].rationale);
+		free(r->items[i].patterns);
+	}
 	free(r->items);
 	for (i = 0; i < r->n_notes; i++)
 		free(r->notes[i]);
@@ -500,6 +502,20 @@ static void path_features(double *feat, const kgr__path_stats *st)
 	feat[KGR_FEAT_HUB] = st->hub_share;
 }
 
+/* The item's own copy of the path counts per pattern of its explained search. */
+static int take_patterns(kgr_rec_item *it, const kgr__path_stats *st)
+{
+	if (st->patterns_oom)
+		return kgr__error_set(KGR_ENOMEM, "out of memory");
+	if (!st->n_patterns)
+		return 0;
+	if (!(it->patterns = malloc(st->n_patterns * sizeof(*it->patterns))))
+		return kgr__error_set(KGR_ENOMEM, "out of memory");
+	memcpy(it->patterns, st->patterns, st->n_patterns * sizeof(*it->patterns));
+	it->n_patterns = st->n_patterns;
+	return 0;
+}
+
 static int cmp_pre(const void *a, const void *b)
 {
 	const cand *x = a, *y = b;
@@ -784,6 +800,8 @@ static int run(kgr_recs **out, const kgr_graph *g, kgr_id user, kgr_id item,
 			const char *gr;
 			kgr__path_stats st;
 			kgr__paths_find(&x.rq, c->node, it->paths, &it->n_paths, &st);
+			if ((error = take_patterns(it, &st)) < 0)
+				goto cleanup;
 			if (it->n_paths) {
 				char lead[512];
 				const char *ld = NULL;
@@ -897,6 +915,8 @@ int kgr_explain(kgr_recs **out, const kgr_graph *g, kgr_id user, kgr_id item, in
 	if ((error = kgr__paths_prepare(&x.rq, max_hops)) < 0)
 		goto cleanup;
 	kgr__paths_find(&x.rq, n, it->paths, &it->n_paths, &st);
+	if ((error = take_patterns(it, &st)) < 0)
+		goto cleanup;
 	path_features(it->features, &st);
 	it->features[KGR_FEAT_ITEMPOP] = item_pop_feature(g, n);
 	kgr_weights_default(&w);

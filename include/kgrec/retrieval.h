@@ -68,6 +68,17 @@ typedef struct {
 	double score;  /**< specificity: higher is better (hub hops penalised) */
 } kgr_path;
 
+/** A meta-path pattern: the relations an evidence path walks from the history item (or
+ *  seed) to the candidate, with their directions, and how many paths of that pattern the
+ *  path search found for one item. The user's own interaction that opens a returned path is
+ *  not part of the pattern. */
+typedef struct {
+	size_t n_edges;                               /**< 1 .. 3 */
+	kgr_id rel[KGR_MAX_PATH_EDGES];               /**< predicate of each step */
+	unsigned char reversed[KGR_MAX_PATH_EDGES];   /**< 1: the step walks the triple o -> s */
+	size_t count;                                 /**< paths of this pattern found */
+} kgr_path_pattern;
+
 /** One recommended item. */
 typedef struct {
 	kgr_id item;
@@ -78,6 +89,11 @@ typedef struct {
 	size_t n_paths;
 	kgr_path paths[KGR_MAX_PATHS];      /**< evidence, best first (when explained) */
 	char *rationale;                    /**< one line rendered from the best path, or NULL */
+	size_t n_patterns;
+	/** path counts per meta-path pattern over every path found (their counts add up to the
+	 *  number KGR_FEAT_PATHS is computed from), most frequent first; filled when explained,
+	 *  else NULL. Owned by the list. */
+	kgr_path_pattern *patterns;
 } kgr_rec_item;
 
 /** Weights of the graph ranker. */
@@ -245,6 +261,15 @@ void kgr_recs_free(kgr_recs *recs);
  * @return a new string the caller frees with free(), or NULL on ENOMEM.
  */
 char *kgr_path_rationale(const kgr_graph *graph, kgr_id user, const kgr_path *path, kgr_id item);
+
+/**
+ * @brief Name a meta-path pattern by the local names of its predicates, " / " between steps
+ *        and "^-1" after a step walked backwards ("purchase^-1 / purchase", "category /
+ *        category^-1"), the form eval reports its top patterns in.
+ * @return the length of the full name (as snprintf); @p out is always terminated when
+ *         @p size > 0.
+ */
+size_t kgr_path_pattern_name(const kgr_store *store, const kgr_path_pattern *pattern, char *out, size_t size);
 
 #ifdef __cplusplus
 }
