@@ -564,6 +564,89 @@ START_TEST(explain_paths_and_rationale)
 }
 END_TEST
 
+/* Path counts per meta-path pattern: carol bought the gloves and the shin guards (both in the
+ * soccer category); the boots are reached by category from each (2), by brand from the gloves
+ * (1), and from the gloves through the bag's brand (1): 4 paths, the number KGR_FEAT_PATHS
+ * counts. */
+static void check_boots_patterns(const kgr_store *s, const kgr_rec_item *it)
+{
+	kgr_id cat = iri(s, "http://schema.org/category"), brand = iri(s, "http://schema.org/brand"),
+	       acc = iri(s, "http://schema.org/isAccessoryOrSparePartFor");
+	const kgr_path_pattern *p = it->patterns;
+	size_t j, sum = 0;
+	char name[64];
+	ck_assert_uint_eq(it->n_patterns, 3);
+	ck_assert_ptr_nonnull(p);
+	ck_assert_uint_eq(p[0].n_edges, 2);
+	ck_assert_uint_eq(p[0].count, 2);
+	ck_assert(p[0].rel[0] == cat && p[0].reversed[0] == 0 && p[0].rel[1] == cat && p[0].reversed[1] == 1);
+	ck_assert_uint_eq(p[1].n_edges, 2);
+	ck_assert_uint_eq(p[1].count, 1);
+	ck_assert(p[1].rel[0] == brand && p[1].reversed[0] == 0 && p[1].rel[1] == brand && p[1].reversed[1] == 1);
+	ck_assert_uint_eq(p[2].n_edges, 3);
+	ck_assert_uint_eq(p[2].count, 1);
+	ck_assert(p[2].rel[0] == acc && p[2].reversed[0] == 1 && p[2].rel[1] == brand && p[2].reversed[1] == 0 &&
+		p[2].rel[2] == brand && p[2].reversed[2] == 1);
+	for (j = 0; j < it->n_patterns; j++)
+		sum += p[j].count;
+	ck_assert_uint_eq(sum, 4);
+	ck_assert_double_eq_tol(it->features[KGR_FEAT_PATHS], log(1.0 + 4.0), 1e-12);
+	ck_assert_uint_eq(kgr_path_pattern_name(s, &p[0], name, sizeof(name)), strlen("category / category^-1"));
+	ck_assert_str_eq(name, "category / category^-1");
+	kgr_path_pattern_name(s, &p[2], name, sizeof(name));
+	ck_assert_str_eq(name, "isAccessoryOrSparePartFor^-1 / brand / brand^-1");
+	/* a short buffer: cut and terminated, the full length returned */
+	ck_assert_uint_eq(kgr_path_pattern_name(s, &p[1], name, 6), strlen("brand / brand^-1"));
+	ck_assert_str_eq(name, "brand");
+}
+
+START_TEST(meta_path_counts)
+{
+	kgr_store *s = shop();
+	kgr_graph *g = graph_of(s);
+	kgr_id carol = iri(s, USER "carol"), boots = iri(s, ITEM "boots"), ball = iri(s, ITEM "ball");
+	kgr_recs *r = rec(g, carol, 0, 1), *plain = rec(g, carol, 0, 0);
+	const kgr_rec_item *it = find(r, boots), *b;
+	size_t i, j;
+	char name[64];
+	ck_assert_ptr_nonnull(it);
+	check_boots_patterns(s, it);
+	/* through other customers, one pattern per action: bob viewed the ball, frank bought it */
+	ck_assert_ptr_nonnull(b = find(r, ball));
+	for (i = 0, j = 0; i < b->n_patterns; i++) {
+		kgr_path_pattern_name(s, &b->patterns[i], name, sizeof(name));
+		if (!strcmp(name, "purchase^-1 / view") || !strcmp(name, "purchase^-1 / purchase")) {
+			ck_assert_uint_eq(b->patterns[i].count, 1);
+			j++;
+		}
+	}
+	ck_assert_uint_eq(j, 2);
+	/* not explained: no patterns, and the same list and scores */
+	ck_assert_uint_eq(plain->n, r->n);
+	for (i = 0; i < r->n; i++) {
+		ck_assert_uint_eq(plain->items[i].n_patterns, 0);
+		ck_assert_ptr_null(plain->items[i].patterns);
+		ck_assert(plain->items[i].item == r->items[i].item);
+		ck_assert(plain->items[i].score == r->items[i].score);
+		for (j = 0, b = &r->items[i]; j < b->n_patterns; j++)
+			ck_assert_uint_gt(b->patterns[j].count, 0);
+	}
+	kgr_recs_free(plain);
+	kgr_recs_free(r);
+	/* kgr_explain() counts the same */
+	ck_assert_int_eq(kgr_explain(&r, g, carol, boots, 3), 0);
+	check_boots_patterns(s, &r->items[0]);
+	kgr_recs_free(r);
+	/* no path: no pattern */
+	ck_assert_int_eq(kgr_explain(&r, g, iri(s, USER "alice"), iri(s, ITEM "cap"), 3), 0);
+	ck_assert_uint_eq(r->items[0].n_patterns, 0);
+	ck_assert_ptr_null(r->items[0].patterns);
+	kgr_recs_free(r);
+	kgr_graph_free(g);
+	kgr_store_free(s);
+}
+END_TEST
+
 START_TEST(similar_items)
 {
 	kgr_store *s = shop();
@@ -928,6 +1011,7 @@ static Suite *retrieval_suite(void)
 	tcase_add_test(tc, deterministic);
 	tcase_add_test(tc, concurrent_requests);
 	tcase_add_test(tc, explain_paths_and_rationale);
+	tcase_add_test(tc, meta_path_counts);
 	tcase_add_test(tc, similar_items);
 	tcase_add_test(tc, training_split_does_not_leak);
 	tcase_add_test(tc, live_events);
