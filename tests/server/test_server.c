@@ -4,6 +4,7 @@
 #include <check.h>
 #include <cjson/cJSON.h>
 #include <netinet/in.h>
+#include <math.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
@@ -702,6 +703,18 @@ START_TEST(test_recommend_endpoints)
 				ck_assert(strlen(cJSON_GetStringValue(cJSON_GetObjectItem(e, "p"))) > 0);
 				ck_assert(strlen(cJSON_GetStringValue(cJSON_GetObjectItem(e, "o"))) > 0);
 			}
+		{
+			/* path counts per meta-path: they add up to the path feature, log(1 + paths) */
+			double sum = 0, feat = cJSON_GetNumberValue(
+				cJSON_GetObjectItem(cJSON_GetObjectItem(it, "features"), "paths"));
+			cJSON_ArrayForEach(p, cJSON_GetObjectItem(it, "meta_paths")) {
+				ck_assert(strlen(cJSON_GetStringValue(cJSON_GetObjectItem(p, "pattern"))) > 0);
+				ck_assert(cJSON_GetNumberValue(cJSON_GetObjectItem(p, "count")) >= 1);
+				sum += cJSON_GetNumberValue(cJSON_GetObjectItem(p, "count"));
+			}
+			ck_assert(cJSON_IsArray(cJSON_GetObjectItem(it, "meta_paths")));
+			ck_assert_double_eq_tol(sum, exp(feat) - 1, 1e-6);
+		}
 	}
 	ck_assert_int_ge(with_rationale, 1);
 
