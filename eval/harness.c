@@ -167,18 +167,15 @@ static int by_count_desc(const void *a, const void *b)
 /* "review^-1 / review / hasAttribute": local names, ^-1 for an edge walked backwards. */
 static void render_pattern(const kgr_store *store, const pattern_rec *r, char *out, size_t size)
 {
-	size_t e, len = 0;
-	out[0] = '\0';
-	for (e = 0; e < r->n && len < size; e++) {
-		const char *v = kgr_term_value(store, r->p[e], NULL), *ln;
-		if (!v)
-			v = "?";
-		ln = v + strlen(v);
-		while (ln > v && ln[-1] != '/' && ln[-1] != '#')
-			ln--;
-		len += (size_t)snprintf(out + len, size - len, "%s%s%s", e ? " / " : "", ln,
-			r->rev[e] ? "^-1" : "");
+	kgr_path_pattern pt;
+	size_t e;
+	memset(&pt, 0, sizeof(pt));
+	pt.n_edges = r->n;
+	for (e = 0; e < r->n; e++) {
+		pt.rel[e] = r->p[e];
+		pt.reversed[e] = r->rev[e];
 	}
+	kgr_path_pattern_name(store, &pt, out, size);
 }
 
 static int by_id(const void *a, const void *b);
