@@ -90,9 +90,9 @@ typedef struct {
 	kgr_path paths[KGR_MAX_PATHS];      /**< evidence, best first (when explained) */
 	char *rationale;                    /**< one line rendered from the best path, or NULL */
 	size_t n_patterns;
-	/** path counts per meta-path pattern over every path found (their counts add up to the
-	 *  number KGR_FEAT_PATHS is computed from), most frequent first; filled when explained,
-	 *  else NULL. Owned by the list. */
+	/** path counts per meta-path pattern over every path the search found, most frequent
+	 *  first (in kgr_recommend() and kgr_similar() they add up to the count KGR_FEAT_PATHS is
+	 *  computed from); filled when explained, else NULL. Owned by the list. */
 	kgr_path_pattern *patterns;
 } kgr_rec_item;
 
