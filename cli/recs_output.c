@@ -1,5 +1,6 @@
 #define _XOPEN_SOURCE 700
 #include "cli/recs_output.h"
+#include "retrieval/json.h"
 
 #include <cjson/cJSON.h>
 #include <errno.h>
@@ -87,31 +88,6 @@ static cJSON *edge_json(const kgr_store *st, const kgr_edge *e)
 	return o;
 }
 
-/* "meta_paths": [{"pattern": "category / category^-1", "count": 4}, ...] of an item. */
-static cJSON *meta_paths_json(const kgr_store *st, const kgr_rec_item *it)
-{
-	cJSON *arr = cJSON_CreateArray();
-	size_t j;
-	for (j = 0; arr && j < it->n_patterns; j++) {
-		char buf[512], *name = buf;
-		size_t len = kgr_path_pattern_name(st, &it->patterns[j], buf, sizeof(buf));
-		cJSON *p;
-		if (len >= sizeof(buf)) {
-			if (!(name = malloc(len + 1)))
-				break;
-			kgr_path_pattern_name(st, &it->patterns[j], name, len + 1);
-		}
-		if ((p = cJSON_CreateObject())) {
-			cJSON_AddStringToObject(p, "pattern", name);
-			cJSON_AddNumberToObject(p, "count", (double)it->patterns[j].count);
-			cJSON_AddItemToArray(arr, p);
-		}
-		if (name != buf)
-			free(name);
-	}
-	return arr;
-}
-
 static void print_json(FILE *f, const kgr_graph *g, const kgr_recs *r, const char *const *extra,
 	size_t n_extra)
 {
@@ -173,7 +149,7 @@ static void print_json(FILE *f, const kgr_graph *g, const kgr_recs *r, const cha
 				cJSON_AddItemToArray(edges, edge_json(st, &it->paths[j].edges[k]));
 			cJSON_AddItemToArray(paths, p);
 		}
-		cJSON_AddItemToObject(o, "meta_paths", meta_paths_json(st, it));
+		kgr__json_add_meta_paths(o, st, it);
 		cJSON_AddItemToArray(items, o);
 	}
 	if ((text = cJSON_Print(root))) {

@@ -2,6 +2,7 @@
  * GET /v1/explain. Requests are checked strictly (unknown fields, wrong types, ranges) before
  * any work; ids travel as strings (IRIs); every call runs on one snapshot under its read lock. */
 #include "server/internal.h"
+#include "retrieval/json.h"
 #include "kgrec/audit.h"
 #include "kgrec/llm.h"
 
@@ -51,31 +52,6 @@ static cJSON *paths_json(const kgr_store *st, const kgr_rec_item *it)
 		cJSON_AddItemToArray(paths, p);
 	}
 	return paths;
-}
-
-/* "meta_paths": [{"pattern": "category / category^-1", "count": 4}, ...] of an item. */
-static cJSON *meta_paths_json(const kgr_store *st, const kgr_rec_item *it)
-{
-	cJSON *arr = cJSON_CreateArray();
-	size_t j;
-	for (j = 0; arr && j < it->n_patterns; j++) {
-		char buf[512], *name = buf;
-		size_t len = kgr_path_pattern_name(st, &it->patterns[j], buf, sizeof(buf));
-		cJSON *p;
-		if (len >= sizeof(buf)) {
-			if (!(name = malloc(len + 1)))
-				break;
-			kgr_path_pattern_name(st, &it->patterns[j], name, len + 1);
-		}
-		if ((p = cJSON_CreateObject())) {
-			cJSON_AddStringToObject(p, "pattern", name);
-			cJSON_AddNumberToObject(p, "count", (double)it->patterns[j].count);
-			cJSON_AddItemToArray(arr, p);
-		}
-		if (name != buf)
-			free(name);
-	}
-	return arr;
 }
 
 /* A ranked list as the CLI prints it; @p extra notes come before the list's own. */
@@ -134,7 +110,7 @@ static cJSON *recs_json(const kgr_store *st, const kgr_recs *r, const char *requ
 		if (it->rationale)
 			cJSON_AddStringToObject(o, "rationale", it->rationale);
 		cJSON_AddItemToObject(o, "paths", paths_json(st, it));
-		cJSON_AddItemToObject(o, "meta_paths", meta_paths_json(st, it));
+		kgr__json_add_meta_paths(o, st, it);
 		cJSON_AddItemToArray(items, o);
 	}
 	return root;

@@ -119,4 +119,30 @@ echo '{"weights": {"ppr": "x"}}' > "$T/bad.json"
 "$KGREC" recommend "$T/s.snap" --user alice --weights "$T/bad.json" 2> "$T/err.txt"
 [ $? -eq 1 ] && grep -q 'bad.json: weight of "ppr" is not a number' "$T/err.txt"; check "bad weights file" $?
 
+# meta-path counts: the most frequent patterns are listed (at most 8), all are counted, and
+# the counts of a fully listed item add up to its paths feature, log(1 + paths)
+"$KGREC" load -q "$KGR_SOURCE_DIR/examples/catalog.ttl" --interactions "$KGR_SOURCE_DIR/examples/interactions.csv" \
+	--user-base https://shop.example.org/user/ --item-base https://shop.example.org/product/ -o "$T/ex.snap"
+check "load the example catalog" $?
+"$KGREC" recommend "$T/ex.snap" --user u002 --explain --format json -k 5 > "$T/mp.json"
+check "recommend u002 json" $?
+python3 - "$T/mp.json" <<'PY'
+import json, math, sys
+d = json.load(open(sys.argv[1]))
+capped = 0
+for it in d["items"]:
+    mp, total = it["meta_paths"], it["meta_paths_total"]
+    assert len(mp) == min(total, 8), (len(mp), total)
+    counts = [m["count"] for m in mp]
+    assert counts == sorted(counts, reverse=True), counts
+    paths = math.exp(it["features"]["paths"]) - 1
+    if total <= 8:
+        assert abs(sum(counts) - paths) < 1e-6, (counts, paths)
+    else:
+        capped += 1
+        assert sum(counts) < paths + 1e-6
+assert capped >= 1, "expected an item with more than 8 patterns"
+PY
+check "meta_paths: listed, capped, counted" $?
+
 finish

@@ -713,7 +713,12 @@ START_TEST(test_recommend_endpoints)
 				sum += cJSON_GetNumberValue(cJSON_GetObjectItem(p, "count"));
 			}
 			ck_assert(cJSON_IsArray(cJSON_GetObjectItem(it, "meta_paths")));
-			ck_assert_double_eq_tol(sum, exp(feat) - 1, 1e-6);
+			/* the most frequent patterns are listed, all of them are counted */
+			if (cJSON_GetNumberValue(cJSON_GetObjectItem(it, "meta_paths_total")) <=
+				cJSON_GetArraySize(cJSON_GetObjectItem(it, "meta_paths")))
+				ck_assert_double_eq_tol(sum, exp(feat) - 1, 1e-6);
+			else
+				ck_assert(sum < exp(feat) - 1 + 1e-6);
 		}
 	}
 	ck_assert_int_ge(with_rationale, 1);

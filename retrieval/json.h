@@ -1,0 +1,20 @@
+/* JSON pieces of a recommendation list shared by `kgrec recommend --format json` and
+ * `kgrec serve`, so the two cannot drift. Not installed. */
+#ifndef KGREC_RETRIEVAL_JSON_H
+#define KGREC_RETRIEVAL_JSON_H
+
+#include <cjson/cJSON.h>
+
+#include "kgrec/retrieval.h"
+
+/** Meta-paths listed per item at most; the rest are counted in "meta_paths_total". */
+#define KGR__JSON_MAX_META_PATHS 8
+
+/**
+ * Adds "meta_paths": [{"pattern": "category / category^-1", "count": 4}, ...] (the most
+ * frequent first, at most KGR__JSON_MAX_META_PATHS) and "meta_paths_total" (how many patterns
+ * there are) to @p obj. Returns 0, or -1 when out of memory.
+ */
+int kgr__json_add_meta_paths(cJSON *obj, const kgr_store *store, const kgr_rec_item *item);
+
+#endif
