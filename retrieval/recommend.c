@@ -193,10 +193,13 @@ static int propose_top(ctx *x, const kgr__map *m, kgr_generator gen, size_t limi
 		return 0;
 	if (!(heap = malloc(limit * sizeof(size_t))))
 		return kgr__error_set(KGR_ENOMEM, "out of memory");
-	for (i = 0; i < m->n; i++)
+	for (i = 0; i < m->n; i++) {
+		if (m->vals[i] <= 0 || (nh == limit && !map_worse(m, heap[0], i)))
+			continue; /* not among the best so far: no need to look further */
 		/* what cannot be proposed takes no place among the best (excluded items, say) */
-		if (m->vals[i] > 0 && proposable(x, m->keys[i], gen))
+		if (proposable(x, m->keys[i], gen))
 			heap_offer(heap, &nh, limit, i, map_worse, m);
+	}
 	for (i = 0; i < nh; i++)
 		propose(x, m->keys[heap[i]], gen, m->vals[heap[i]]);
 	free(heap);
