@@ -73,86 +73,12 @@ static const char *val(const kgr_store *st, kgr_id id)
 	return v ? v : "";
 }
 
-static cJSON *edge_json(const kgr_store *st, const kgr_edge *e)
-{
-	cJSON *o = cJSON_CreateObject();
-	if (!o)
-		return NULL;
-	cJSON_AddStringToObject(o, "s", val(st, e->s));
-	cJSON_AddStringToObject(o, "p", val(st, e->p));
-	cJSON_AddStringToObject(o, "o", val(st, e->o));
-	cJSON_AddStringToObject(o, "s_label", kgr_store_label(st, e->s));
-	cJSON_AddStringToObject(o, "p_label", kgr_store_label(st, e->p));
-	cJSON_AddStringToObject(o, "o_label", kgr_store_label(st, e->o));
-	cJSON_AddBoolToObject(o, "reversed", e->reversed);
-	return o;
-}
-
 static void print_json(FILE *f, const kgr_graph *g, const kgr_recs *r, const char *const *extra,
 	size_t n_extra)
 {
-	const kgr_store *st = kgr_graph_store(g);
-	cJSON *root = cJSON_CreateObject(), *notes, *items, *matches;
-	char *text;
-	size_t i, j, k;
-	if (!root)
-		return;
-	if (r->user)
-		cJSON_AddStringToObject(root, "user", val(st, r->user));
-	else
-		cJSON_AddNullToObject(root, "user");
-	cJSON_AddBoolToObject(root, "cold_start", r->cold_start);
-	cJSON_AddNumberToObject(root, "candidates", (double)r->n_candidates);
-	notes = cJSON_AddArrayToObject(root, "notes");
-	for (i = 0; i < n_extra; i++)
-		cJSON_AddItemToArray(notes, cJSON_CreateString(extra[i]));
-	for (i = 0; i < r->n_notes; i++)
-		cJSON_AddItemToArray(notes, cJSON_CreateString(r->notes[i]));
-	if (r->n_matches) {
-		matches = cJSON_AddArrayToObject(root, "matches");
-		for (i = 0; i < r->n_matches; i++) {
-			cJSON *m = cJSON_CreateObject();
-			cJSON_AddStringToObject(m, "word", r->matches[i].word);
-			cJSON_AddStringToObject(m, "node", val(st, r->matches[i].node));
-			cJSON_AddStringToObject(m, "label", kgr_store_label(st, r->matches[i].node));
-			cJSON_AddNumberToObject(m, "score", r->matches[i].score);
-			cJSON_AddItemToArray(matches, m);
-		}
-	}
-	items = cJSON_AddArrayToObject(root, "items");
-	for (i = 0; i < r->n; i++) {
-		const kgr_rec_item *it = &r->items[i];
-		cJSON *o = cJSON_CreateObject(), *gens, *feats, *parts, *paths;
-		cJSON_AddNumberToObject(o, "rank", (double)(i + 1));
-		cJSON_AddStringToObject(o, "item", val(st, it->item));
-		cJSON_AddStringToObject(o, "label", kgr_store_label(st, it->item));
-		cJSON_AddNumberToObject(o, "score", it->score);
-		gens = cJSON_AddArrayToObject(o, "generators");
-		for (k = 0; k < KGR_GEN__COUNT; k++)
-			if (it->generators & (1u << k))
-				cJSON_AddItemToArray(gens, cJSON_CreateString(kgr_generator_name((kgr_generator)k)));
-		feats = cJSON_AddObjectToObject(o, "features");
-		parts = cJSON_AddObjectToObject(o, "parts");
-		for (k = 0; k < KGR_FEAT__COUNT; k++) {
-			cJSON_AddNumberToObject(feats, kgr_feature_name((kgr_feature)k), it->features[k]);
-			cJSON_AddNumberToObject(parts, kgr_feature_name((kgr_feature)k), it->parts[k]);
-		}
-		if (it->rationale)
-			cJSON_AddStringToObject(o, "rationale", it->rationale);
-		paths = cJSON_AddArrayToObject(o, "paths");
-		for (j = 0; j < it->n_paths; j++) {
-			cJSON *p = cJSON_CreateObject(), *edges;
-			cJSON_AddStringToObject(p, "from", val(st, it->paths[j].from));
-			cJSON_AddNumberToObject(p, "score", it->paths[j].score);
-			edges = cJSON_AddArrayToObject(p, "edges");
-			for (k = 0; k < it->paths[j].n_edges; k++)
-				cJSON_AddItemToArray(edges, edge_json(st, &it->paths[j].edges[k]));
-			cJSON_AddItemToArray(paths, p);
-		}
-		kgr__json_add_meta_paths(o, st, it);
-		cJSON_AddItemToArray(items, o);
-	}
-	if ((text = cJSON_Print(root))) {
+	cJSON *root = kgr__recs_json(kgr_graph_store(g), r, NULL, extra, n_extra, r->n);
+	char *text = root ? cJSON_Print(root) : NULL;
+	if (text) {
 		fputs(text, f);
 		fputc('\n', f);
 		free(text);

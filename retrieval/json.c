@@ -2,6 +2,13 @@
 
 #include <stdlib.h>
 
+static const char *val(const kgr_store *st, kgr_id id)
+{
+	const char *v = id ? kgr_term_value(st, id, NULL) : NULL;
+	return v ? v : "";
+}
+
+
 int kgr__json_add_meta_paths(cJSON *obj, const kgr_store *st, const kgr_rec_item *it)
 {
 	cJSON *arr = cJSON_CreateArray();
@@ -28,3 +35,99 @@ int kgr__json_add_meta_paths(cJSON *obj, const kgr_store *st, const kgr_rec_item
 	cJSON_AddItemToObject(obj, "meta_paths", arr);
 	return cJSON_AddNumberToObject(obj, "meta_paths_total", (double)it->n_patterns) ? 0 : -1;
 }
+
+static cJSON *edge_json(const kgr_store *st, const kgr_edge *e)
+{
+	cJSON *o = cJSON_CreateObject();
+	if (!o)
+		return NULL;
+	cJSON_AddStringToObject(o, "s", val(st, e->s));
+	cJSON_AddStringToObject(o, "p", val(st, e->p));
+	cJSON_AddStringToObject(o, "o", val(st, e->o));
+	cJSON_AddStringToObject(o, "s_label", kgr_store_label(st, e->s));
+	cJSON_AddStringToObject(o, "p_label", kgr_store_label(st, e->p));
+	cJSON_AddStringToObject(o, "o_label", kgr_store_label(st, e->o));
+	cJSON_AddBoolToObject(o, "reversed", e->reversed);
+	return o;
+}
+
+static cJSON *paths_json(const kgr_store *st, const kgr_rec_item *it)
+{
+	cJSON *paths = cJSON_CreateArray();
+	size_t j, k;
+	for (j = 0; paths && j < it->n_paths; j++) {
+		cJSON *p = cJSON_CreateObject(), *edges;
+		if (!p)
+			break;
+		cJSON_AddStringToObject(p, "from", val(st, it->paths[j].from));
+		cJSON_AddNumberToObject(p, "score", it->paths[j].score);
+		edges = cJSON_AddArrayToObject(p, "edges");
+		for (k = 0; edges && k < it->paths[j].n_edges; k++)
+			cJSON_AddItemToArray(edges, edge_json(st, &it->paths[j].edges[k]));
+		cJSON_AddItemToArray(paths, p);
+	}
+	return paths;
+}
+
+cJSON *kgr__recs_json(const kgr_store *st, const kgr_recs *r, const char *request_id,
+	const char *const *extra, size_t n_extra, size_t limit)
+{
+	cJSON *root = cJSON_CreateObject(), *notes, *items, *matches;
+	size_t i, k;
+	if (!root)
+		return NULL;
+	if (request_id)
+		cJSON_AddStringToObject(root, "request_id", request_id);
+	if (r->user)
+		cJSON_AddStringToObject(root, "user", val(st, r->user));
+	else
+		cJSON_AddNullToObject(root, "user");
+	cJSON_AddBoolToObject(root, "cold_start", r->cold_start);
+	cJSON_AddNumberToObject(root, "candidates", (double)r->n_candidates);
+	notes = cJSON_AddArrayToObject(root, "notes");
+	for (i = 0; notes && i < n_extra; i++)
+		cJSON_AddItemToArray(notes, cJSON_CreateString(extra[i]));
+	for (i = 0; notes && i < r->n_notes; i++)
+		cJSON_AddItemToArray(notes, cJSON_CreateString(r->notes[i]));
+	if (r->n_matches) {
+		matches = cJSON_AddArrayToObject(root, "matches");
+		for (i = 0; matches && i < r->n_matches; i++) {
+			cJSON *m = cJSON_CreateObject();
+			if (!m)
+				break;
+			cJSON_AddStringToObject(m, "word", r->matches[i].word);
+			cJSON_AddStringToObject(m, "node", val(st, r->matches[i].node));
+			cJSON_AddStringToObject(m, "label", kgr_store_label(st, r->matches[i].node));
+			cJSON_AddNumberToObject(m, "score", r->matches[i].score);
+			cJSON_AddItemToArray(matches, m);
+		}
+	}
+	items = cJSON_AddArrayToObject(root, "items");
+	for (i = 0; items && i < r->n && i < limit; i++) {
+		const kgr_rec_item *it = &r->items[i];
+		cJSON *o = cJSON_CreateObject(), *gens, *feats, *parts;
+		if (!o)
+			break;
+		cJSON_AddNumberToObject(o, "rank", (double)(i + 1));
+		cJSON_AddStringToObject(o, "item", val(st, it->item));
+		cJSON_AddStringToObject(o, "label", kgr_store_label(st, it->item));
+		cJSON_AddNumberToObject(o, "score", it->score);
+		gens = cJSON_AddArrayToObject(o, "generators");
+		for (k = 0; gens && k < KGR_GEN__COUNT; k++)
+			if (it->generators & (1u << k))
+				cJSON_AddItemToArray(gens, cJSON_CreateString(kgr_generator_name((kgr_generator)k)));
+		feats = cJSON_AddObjectToObject(o, "features");
+		parts = cJSON_AddObjectToObject(o, "parts");
+		for (k = 0; feats && parts && k < KGR_FEAT__COUNT; k++) {
+			cJSON_AddNumberToObject(feats, kgr_feature_name((kgr_feature)k), it->features[k]);
+			cJSON_AddNumberToObject(parts, kgr_feature_name((kgr_feature)k), it->parts[k]);
+		}
+		if (it->rationale)
+			cJSON_AddStringToObject(o, "rationale", it->rationale);
+		cJSON_AddItemToObject(o, "paths", paths_json(st, it));
+		kgr__json_add_meta_paths(o, st, it);
+		cJSON_AddItemToArray(items, o);
+	}
+	return root;
+}
+
