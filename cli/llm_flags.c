@@ -1,5 +1,6 @@
 #include "cli/llm_flags.h"
 #include "cli/cli.h"
+#include "ranker/llm_json.h"
 
 #include <cjson/cJSON.h>
 #include <errno.h>
@@ -165,64 +166,10 @@ static void print_fact(FILE *f, const kgr_store *store, const kgr_edge *e)
 		kgr_store_label(store, e->o));
 }
 
-static cJSON *iri_json(const kgr_store *store, kgr_id id)
-{
-	const char *v = kgr_term_value(store, id, NULL);
-	return cJSON_CreateString(v ? v : "");
-}
-
 static void print_json(FILE *f, const kgr_store *store, const kgr_llm_result *res, size_t limit)
 {
-	cJSON *root = cJSON_CreateObject(), *items, *acct, *notes;
-	char *text;
-	size_t i, k;
-	cJSON_AddItemToObject(root, "user", iri_json(store, res->user));
-	cJSON_AddBoolToObject(root, "fallback", res->fallback);
-	items = cJSON_AddArrayToObject(root, "items");
-	for (i = 0; i < limit; i++) {
-		const kgr_llm_item *it = &res->items[i];
-		cJSON *o = cJSON_CreateObject(), *cited;
-		cJSON_AddItemToObject(o, "item", iri_json(store, it->item));
-		cJSON_AddStringToObject(o, "label", kgr_store_label(store, it->item));
-		cJSON_AddNumberToObject(o, "score", it->score);
-		cJSON_AddNumberToObject(o, "llm_score", it->llm_score);
-		cJSON_AddNumberToObject(o, "graph_score", it->graph_score);
-		cJSON_AddNumberToObject(o, "graph_raw", it->graph_raw);
-		cJSON_AddNumberToObject(o, "graph_rank", (double)it->graph_rank + 1);
-		cJSON_AddBoolToObject(o, "llm_valid", it->llm_valid);
-		if (it->rationale)
-			cJSON_AddStringToObject(o, "rationale", it->rationale);
-		else
-			cJSON_AddNullToObject(o, "rationale");
-		cJSON_AddBoolToObject(o, "grounded", it->grounded);
-		cited = cJSON_AddArrayToObject(o, "cited");
-		for (k = 0; k < it->n_cited; k++) {
-			cJSON *e = cJSON_CreateObject();
-			cJSON_AddItemToObject(e, "s", iri_json(store, it->cited[k].s));
-			cJSON_AddItemToObject(e, "p", iri_json(store, it->cited[k].p));
-			cJSON_AddItemToObject(e, "o", iri_json(store, it->cited[k].o));
-			cJSON_AddItemToArray(cited, e);
-		}
-		cJSON_AddItemToArray(items, o);
-	}
-	acct = cJSON_AddObjectToObject(root, "accounting");
-	cJSON_AddNumberToObject(acct, "calls", (double)res->stats.calls);
-	cJSON_AddNumberToObject(acct, "cache_hits", (double)res->stats.cache_hits);
-	cJSON_AddNumberToObject(acct, "retries", (double)res->stats.retries);
-	cJSON_AddNumberToObject(acct, "failures", (double)res->stats.failures);
-	cJSON_AddNumberToObject(acct, "prompt_tokens", (double)res->stats.prompt_tokens);
-	cJSON_AddNumberToObject(acct, "completion_tokens", (double)res->stats.completion_tokens);
-	cJSON_AddNumberToObject(acct, "latency_ms", res->stats.latency_ms);
-	cJSON_AddNumberToObject(acct, "validity_rate", res->stats.validity_rate);
-	cJSON_AddNumberToObject(acct, "ids_unknown", (double)res->stats.ids_unknown);
-	cJSON_AddNumberToObject(acct, "ids_duplicate", (double)res->stats.ids_duplicate);
-	cJSON_AddNumberToObject(acct, "ids_missing", (double)res->stats.ids_missing);
-	cJSON_AddNumberToObject(acct, "citations_invalid", (double)res->stats.citations_invalid);
-	cJSON_AddNumberToObject(acct, "boots_run", (double)res->stats.boots_run);
-	notes = cJSON_AddArrayToObject(root, "notes");
-	for (i = 0; i < res->n_notes; i++)
-		cJSON_AddItemToArray(notes, cJSON_CreateString(res->notes[i]));
-	text = cJSON_Print(root);
+	cJSON *root = kgr__llm_json(store, res, NULL, NULL, 0, limit);
+	char *text = root ? cJSON_Print(root) : NULL;
 	if (text)
 		fprintf(f, "%s\n", text);
 	free(text);

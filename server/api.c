@@ -3,6 +3,7 @@
  * any work; ids travel as strings (IRIs); every call runs on one snapshot under its read lock. */
 #include "server/internal.h"
 #include "retrieval/json.h"
+#include "ranker/llm_json.h"
 #include "kgrec/audit.h"
 #include "kgrec/llm.h"
 
@@ -15,12 +16,6 @@
 /* ---- rendering: lists as `kgrec recommend --format json` prints them (retrieval/json.c),
  * plus the request id ---- */
 
-static const char *val(const kgr_store *st, kgr_id id)
-{
-	const char *v = id ? kgr_term_value(st, id, NULL) : NULL;
-	return v ? v : "";
-}
-
 static void reply_recs(kgr__resp *resp, const kgr_store *st, const kgr_recs *r,
 	const char *request_id, const char *const *extra, size_t n_extra, size_t limit)
 {
@@ -31,73 +26,6 @@ static void reply_recs(kgr__resp *resp, const kgr_store *st, const kgr_recs *r,
 	}
 	kgr__resp_json(resp, 200, root);
 	cJSON_Delete(root);
-}
-
-/* An LLM-ranked list: the shape of `kgrec recommend --llm --format json`
- * (cli/llm_flags.c), the first @p limit items, plus the request id. */
-static cJSON *llm_json(const kgr_store *st, const kgr_llm_result *res, const char *request_id,
-	const char *const *extra, size_t n_extra, size_t limit)
-{
-	cJSON *root = cJSON_CreateObject(), *items, *acct, *notes;
-	size_t i, k;
-	if (!root)
-		return NULL;
-	cJSON_AddStringToObject(root, "request_id", request_id);
-	cJSON_AddStringToObject(root, "user", val(st, res->user));
-	cJSON_AddBoolToObject(root, "fallback", res->fallback);
-	items = cJSON_AddArrayToObject(root, "items");
-	for (i = 0; items && i < res->n && i < limit; i++) {
-		const kgr_llm_item *it = &res->items[i];
-		cJSON *o = cJSON_CreateObject(), *cited;
-		if (!o)
-			break;
-		cJSON_AddStringToObject(o, "item", val(st, it->item));
-		cJSON_AddStringToObject(o, "label", kgr_store_label(st, it->item));
-		cJSON_AddNumberToObject(o, "score", it->score);
-		cJSON_AddNumberToObject(o, "llm_score", it->llm_score);
-		cJSON_AddNumberToObject(o, "graph_score", it->graph_score);
-		cJSON_AddNumberToObject(o, "graph_raw", it->graph_raw);
-		cJSON_AddNumberToObject(o, "graph_rank", (double)it->graph_rank + 1);
-		cJSON_AddBoolToObject(o, "llm_valid", it->llm_valid);
-		if (it->rationale)
-			cJSON_AddStringToObject(o, "rationale", it->rationale);
-		else
-			cJSON_AddNullToObject(o, "rationale");
-		cJSON_AddBoolToObject(o, "grounded", it->grounded);
-		cited = cJSON_AddArrayToObject(o, "cited");
-		for (k = 0; cited && k < it->n_cited; k++) {
-			cJSON *e = cJSON_CreateObject();
-			if (!e)
-				break;
-			cJSON_AddStringToObject(e, "s", val(st, it->cited[k].s));
-			cJSON_AddStringToObject(e, "p", val(st, it->cited[k].p));
-			cJSON_AddStringToObject(e, "o", val(st, it->cited[k].o));
-			cJSON_AddItemToArray(cited, e);
-		}
-		cJSON_AddItemToArray(items, o);
-	}
-	acct = cJSON_AddObjectToObject(root, "accounting");
-	if (acct) {
-		cJSON_AddNumberToObject(acct, "calls", (double)res->stats.calls);
-		cJSON_AddNumberToObject(acct, "cache_hits", (double)res->stats.cache_hits);
-		cJSON_AddNumberToObject(acct, "retries", (double)res->stats.retries);
-		cJSON_AddNumberToObject(acct, "failures", (double)res->stats.failures);
-		cJSON_AddNumberToObject(acct, "prompt_tokens", (double)res->stats.prompt_tokens);
-		cJSON_AddNumberToObject(acct, "completion_tokens", (double)res->stats.completion_tokens);
-		cJSON_AddNumberToObject(acct, "latency_ms", res->stats.latency_ms);
-		cJSON_AddNumberToObject(acct, "validity_rate", res->stats.validity_rate);
-		cJSON_AddNumberToObject(acct, "ids_unknown", (double)res->stats.ids_unknown);
-		cJSON_AddNumberToObject(acct, "ids_duplicate", (double)res->stats.ids_duplicate);
-		cJSON_AddNumberToObject(acct, "ids_missing", (double)res->stats.ids_missing);
-		cJSON_AddNumberToObject(acct, "citations_invalid", (double)res->stats.citations_invalid);
-		cJSON_AddNumberToObject(acct, "boots_run", (double)res->stats.boots_run);
-	}
-	notes = cJSON_AddArrayToObject(root, "notes");
-	for (i = 0; notes && i < n_extra; i++)
-		cJSON_AddItemToArray(notes, cJSON_CreateString(extra[i]));
-	for (i = 0; notes && i < res->n_notes; i++)
-		cJSON_AddItemToArray(notes, cJSON_CreateString(res->notes[i]));
-	return root;
 }
 
 /* ---- input helpers ---- */
@@ -550,7 +478,7 @@ void kgr__handle_recommend(kgr_server *srv, const kgr__req *req, kgr__resp *resp
 				goto cleanup;
 		}
 		{
-			cJSON *root2 = llm_json(st->store, lres, req->request_id, extra, n_extra, k_out);
+			cJSON *root2 = kgr__llm_json(st->store, lres, req->request_id, extra, n_extra, k_out);
 			if (!root2) {
 				kgr__resp_error(resp, 503, "out_of_memory", "out of memory");
 				goto cleanup;
