@@ -5,20 +5,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-static int by_user_time(const void *a, const void *b)
-{
-	const kgr_interaction *x = a, *y = b;
-	if (x->user != y->user)
-		return x->user < y->user ? -1 : 1;
-	if (x->time != y->time)
-		return x->time < y->time ? -1 : 1;
-	if (x->item != y->item)
-		return x->item < y->item ? -1 : 1;
-	if (x->event != y->event)
-		return x->event < y->event ? -1 : 1;
-	return 0;
-}
-
 static int by_time(const void *a, const void *b)
 {
 	const int64_t *x = a, *y = b;
@@ -57,7 +43,7 @@ int kgr_eval_split_new(kgr_eval_split **out, const kgr_interaction *events, size
 			opts->action ? " with the requested action" : "");
 		goto cleanup;
 	}
-	qsort(all, m, sizeof(*all), by_user_time);
+	qsort(all, m, sizeof(*all), kgr__interaction_qsort_cmp);
 	s->train = malloc(m * sizeof(*all));
 	s->valid = malloc(m * sizeof(*all));
 	s->test = malloc(m * sizeof(*all));

@@ -45,6 +45,8 @@ size_t kgr__ntriples_uchar(const char *p, const char *end, uint32_t *cp);
 
 /** The order of interaction tables: by user, then time, then item; <0, 0 or >0. */
 int kgr__interaction_cmp(const kgr_interaction *a, const kgr_interaction *b);
+/* The store's table order for qsort(): (user, time, item), then event. */
+int kgr__interaction_qsort_cmp(const void *a, const void *b);
 
 /** Next number of a xorshift64* generator (Vigna 2016) whose non-zero state is *state. */
 uint64_t kgr__rng_next(uint64_t *state);

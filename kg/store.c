@@ -791,8 +791,7 @@ int kgr__interaction_cmp(const kgr_interaction *x, const kgr_interaction *y)
 	return 0;
 }
 
-/* The store's table: events of the same user, time and item in event order. */
-static int cmp_inter(const void *a, const void *b)
+int kgr__interaction_qsort_cmp(const void *a, const void *b)
 {
 	const kgr_interaction *x = a, *y = b;
 	int c = kgr__interaction_cmp(x, y);
@@ -853,7 +852,7 @@ static int derive_interactions(kgr_store *s, kgr_quad **add, size_t *n_add, size
 		}
 		i++;
 	}
-	qsort(v, i, sizeof(*v), cmp_inter);
+	qsort(v, i, sizeof(*v), kgr__interaction_qsort_cmp);
 	s->inter = v;
 	s->n_inter = i;
 	return 0;

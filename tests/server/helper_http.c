@@ -62,25 +62,6 @@ void th_write_file(const char *path, const char *text)
 	ck_assert_int_eq(fclose(f), 0);
 }
 
-char *th_read_file(const char *path, size_t *len_out)
-{
-	FILE *f = fopen(path, "rb");
-	char *buf;
-	long n;
-	if (!f)
-		return NULL;
-	fseek(f, 0, SEEK_END);
-	n = ftell(f);
-	fseek(f, 0, SEEK_SET);
-	buf = malloc((size_t)n + 1);
-	ck_assert_int_eq(fread(buf, 1, (size_t)n, f), (size_t)n);
-	buf[n] = '\0';
-	fclose(f);
-	if (len_out)
-		*len_out = (size_t)n;
-	return buf;
-}
-
 /* ---- the server as a child process ---- */
 
 int th_serve(th_server *out, const char *store, ...)

@@ -27,7 +27,6 @@ char *th_path(const char *dir, const char *name);
 void th_rmdir(const char *dir);
 void th_build_store(const char *out, int extra);
 void th_write_file(const char *path, const char *text);
-char *th_read_file(const char *path, size_t *len_out);
 
 /* Start `kgrec serve STORE --listen 127.0.0.1:0 ARGS... NULL`; 0 when it listens, else the
  * child's exit status (its stderr is in s->err). */

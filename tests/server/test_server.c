@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "helper_http.h"
+#include "common/testutil.h"
 #include "kgrec/retrieval.h"
 #include "kgrec/server.h"
 #include "kgrec/store.h"
@@ -77,7 +78,7 @@ static double json_num(const cJSON *o, const char *path1, const char *path2)
 static size_t count_lines(const char *path)
 {
 	size_t n = 0, len;
-	char *s = th_read_file(path, &len), *p;
+	char *s = kgr_test_slurp(path, &len), *p;
 	if (!s)
 		return 0;
 	for (p = s; *p; p++)
@@ -260,7 +261,7 @@ START_TEST(test_events_validation)
 	th_resp_free(&r);
 	ck_assert_int_eq((int)count_lines(evlog), 3);
 	{
-		char *log = th_read_file(evlog, NULL);
+		char *log = kgr_test_slurp(evlog, NULL);
 		ck_assert_ptr_nonnull(strstr(log, "\"user\":\"https://w3id.org/kgrec/user/zed\",\"item\":\""
 			SHOP "ball\",\"action\":\"https://w3id.org/kgrec/ns#purchase\",\"time\":1717236000,\"weight\":2"));
 		ck_assert_ptr_nonnull(strstr(log, "\"action\":\"https://w3id.org/kgrec/ns#interact\""));
@@ -320,7 +321,7 @@ START_TEST(test_torn_last_line)
 	ck_assert_int_eq(th_post(&r, &s, "/v1/events", "{\"user\":\"t3\",\"item\":\"" SHOP "ball\"}", NULL), 200);
 	th_resp_free(&r);
 	th_stop(&s, SIGTERM);
-	log = th_read_file(evlog, NULL);
+	log = kgr_test_slurp(evlog, NULL);
 	ck_assert_ptr_null(strstr(log, "https://w3id.org/kgr\n"));
 	ck_assert_ptr_null(strstr(log, "kgr{"));
 	free(log);
@@ -388,7 +389,7 @@ START_TEST(test_kill9_during_events)
 	ck_assert_int_ne(c.last_status, 200);
 
 	/* every acknowledged event is in the log ... */
-	log = th_read_file(evlog, NULL);
+	log = kgr_test_slurp(evlog, NULL);
 	for (i = 0; i < c.acked; i++) {
 		snprintf(needle, sizeof(needle), "/user/k9u%d\"", i);
 		ck_assert_msg(strstr(log, needle) != NULL, "acknowledged event %d is not in the log", i);
@@ -907,7 +908,7 @@ START_TEST(test_recommend_llm)
 
 	/* every list served is in the audit trail under its request id, and it verifies and
 	 * replays with `kgrec audit` (the LLM list, the timed-out one, the graph-only one) */
-	log = th_read_file(audit, NULL);
+	log = kgr_test_slurp(audit, NULL);
 	ck_assert_ptr_nonnull(log);
 	ck_assert_int_eq((int)count_lines(audit), 3);
 	ck_assert_ptr_nonnull(strstr(log, first_id));
@@ -1410,7 +1411,7 @@ START_TEST(test_access_log_and_request_id)
 	th_extra_header = NULL;
 	free(u);
 	ck_assert_int_eq(th_stop(&s, SIGTERM), 0);
-	text = th_read_file(alog, NULL);
+	text = kgr_test_slurp(alog, NULL);
 	ck_assert_ptr_nonnull(text);
 	for (line = strtok_r(text, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
 		cJSON *j = cJSON_Parse(line);
