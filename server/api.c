@@ -30,6 +30,20 @@ static void reply_recs(kgr__resp *resp, const kgr_store *st, const kgr_recs *r,
 
 /* ---- input helpers ---- */
 
+/* The current snapshot, read-locked; NULL (and a 503 reply) when none is loaded. Release
+ * with kgr__state_unlock() and kgr__state_release(). */
+static kgr__state *read_state(kgr_server *srv, kgr__resp *resp)
+{
+	kgr__state *st = kgr__state_acquire(srv);
+	if (!st) {
+		kgr__resp_error(resp, 503, "not_ready", "no snapshot is loaded");
+		return NULL;
+	}
+	kgr__state_rdlock(st);
+	return st;
+}
+
+
 /* An item named by a client: IRI, <IRI>, prefixed or local name. 0 when it is not an item. */
 static kgr_id find_item(const kgr_store *store, const char *text)
 {
@@ -362,12 +376,8 @@ void kgr__handle_recommend(kgr_server *srv, const kgr__req *req, kgr__resp *resp
 			o.n_candidates = o.k;
 	}
 
-	st = kgr__state_acquire(srv);
-	if (!st) {
-		kgr__resp_error(resp, 503, "not_ready", "no snapshot is loaded");
+	if (!(st = read_state(srv, resp)))
 		goto cleanup;
-	}
-	kgr__state_rdlock(st);
 	locked = 1;
 	if ((f = cJSON_GetObjectItemCaseSensitive(root, "seeds"))) {
 		if (item_list(st->store, f, "seeds", 1, &seeds, &n_seeds, resp))
@@ -543,12 +553,8 @@ void kgr__handle_similar(kgr_server *srv, const kgr__req *req, const char *item,
 		kgr__resp_error(resp, 400, "wrong_type", "explain: expected true or false");
 		return;
 	}
-	st = kgr__state_acquire(srv);
-	if (!st) {
-		kgr__resp_error(resp, 503, "not_ready", "no snapshot is loaded");
+	if (!(st = read_state(srv, resp)))
 		return;
-	}
-	kgr__state_rdlock(st);
 	id = find_item(st->store, item);
 	if (!id) {
 		kgr__resp_error(resp, 404, "unknown_item", "unknown item '%s'", item);
@@ -596,12 +602,8 @@ void kgr__handle_explain(kgr_server *srv, const kgr__req *req, kgr__resp *resp)
 			"got '%s'", mh);
 		return;
 	}
-	st = kgr__state_acquire(srv);
-	if (!st) {
-		kgr__resp_error(resp, 503, "not_ready", "no snapshot is loaded");
+	if (!(st = read_state(srv, resp)))
 		return;
-	}
-	kgr__state_rdlock(st);
 	iid = find_item(st->store, it);
 	if (!iid) {
 		kgr__resp_error(resp, 404, "unknown_item", "unknown item '%s'", it);
