@@ -5,7 +5,11 @@
  *
  * usage: bench_recommend STORE [--users N] [--seed S] [--ppr N] [-k K] [--candidates N]
  *                              [--threads T] [--ppr-eps E] [--generators MASK]
- *                              [--holdout N [--weights FILE]]
+ *                              [--holdout N [--weights FILE]] [--digest]
+ *
+ * --digest prints one FNV-1a digest over every list (items, scores, features, evidence
+ * paths, path counts, rationales) in user order: two builds that must rank alike can be
+ * compared on a large store.
  *
  * --holdout N also measures quality: every user's last interaction is held back, the graph
  * view is built on the rest, and HR@10 (the held-back item among the 10 recommended) is
@@ -97,8 +101,56 @@ typedef struct {
 	size_t n;
 	kgr_rec_options o;
 	double *lat, *cpu;
+	uint64_t *digest;     /* per user, or NULL */
 	size_t results, paths, failures;
 } worker;
+
+static uint64_t fnv(uint64_t h, const void *p, size_t n)
+{
+	const unsigned char *b = p;
+	while (n--)
+		h = (h ^ *b++) * 0x100000001b3ull;
+	return h;
+}
+
+/* Everything a list says, in order (rationales and notes by their text). */
+static uint64_t digest_of(const kgr_recs *r)
+{
+	uint64_t h = 0xcbf29ce484222325ull;
+	size_t i, j;
+	h = fnv(h, &r->n, sizeof(r->n));
+	h = fnv(h, &r->n_candidates, sizeof(r->n_candidates));
+	for (i = 0; i < r->n_notes; i++)
+		h = fnv(h, r->notes[i], strlen(r->notes[i]));
+	for (i = 0; i < r->n; i++) {
+		const kgr_rec_item *it = &r->items[i];
+		h = fnv(h, &it->item, sizeof(it->item));
+		h = fnv(h, &it->score, sizeof(it->score));
+		h = fnv(h, it->features, sizeof(it->features));
+		h = fnv(h, &it->generators, sizeof(it->generators));
+		h = fnv(h, &it->n_paths, sizeof(it->n_paths));
+		for (j = 0; j < it->n_paths; j++) {
+			const kgr_path *p = &it->paths[j];
+			size_t e;
+			h = fnv(h, &p->from, sizeof(p->from));
+			h = fnv(h, &p->score, sizeof(p->score));
+			for (e = 0; e < p->n_edges; e++) {
+				h = fnv(h, &p->edges[e].s, sizeof(kgr_id));
+				h = fnv(h, &p->edges[e].p, sizeof(kgr_id));
+				h = fnv(h, &p->edges[e].o, sizeof(kgr_id));
+				h = fnv(h, &p->edges[e].reversed, sizeof(p->edges[e].reversed));
+			}
+		}
+		for (j = 0; j < it->n_patterns; j++) {
+			const kgr_path_pattern *pt = &it->patterns[j];
+			h = fnv(h, &pt->count, sizeof(pt->count));
+			h = fnv(h, pt->rel, pt->n_edges * sizeof(pt->rel[0]));
+		}
+		if (it->rationale)
+			h = fnv(h, it->rationale, strlen(it->rationale));
+	}
+	return h;
+}
 
 static void *run_worker(void *p)
 {
@@ -114,6 +166,8 @@ static void *run_worker(void *p)
 		w->lat[i] = now_ms() - t0;
 		w->cpu[i] = cpu_ms() - c0;
 		w->results += r->n;
+		if (w->digest)
+			w->digest[i] = digest_of(r);
 		for (j = 0; j < r->n; j++)
 			w->paths += r->items[j].n_paths ? 1 : 0;
 		kgr_recs_free(r);
@@ -299,6 +353,8 @@ int main(int argc, char **argv)
 	worker *wk;
 	pthread_t *tid;
 	size_t results = 0, with_path = 0, failures = 0, n_holdout = 0, n_events = 0;
+	int want_digest = 0;
+	uint64_t *digests = NULL;
 	kgr_weights weights;
 	const char *weights_path = NULL;
 
@@ -325,13 +381,15 @@ int main(int argc, char **argv)
 			threads = strtoul(argv[++i], NULL, 10);
 		else if (!strcmp(argv[i], "--events") && i + 1 < (size_t)argc)
 			n_events = strtoul(argv[++i], NULL, 10);
+		else if (!strcmp(argv[i], "--digest"))
+			want_digest = 1;
 		else
 			path = argv[i];
 	}
 	if (!path || !threads) {
 		fprintf(stderr, "usage: bench_recommend STORE [--users N] [--seed S] [--ppr N] [-k K] "
 				"[--candidates N] [--threads T] [--ppr-eps E] [--generators MASK] "
-				"[--holdout N [--weights FILE]] [--events N]\n");
+				"[--holdout N [--weights FILE]] [--events N] [--digest]\n");
 		return 2;
 	}
 	kgr_init();
@@ -374,6 +432,8 @@ int main(int argc, char **argv)
 	users = malloc(n_users * sizeof(kgr_id));
 	lat = calloc(n_users, sizeof(double));
 	cpu = calloc(n_users, sizeof(double));
+	if (want_digest)
+		digests = calloc(n_users, sizeof(uint64_t));
 	for (i = 0; i < n_users; i++)
 		users[i] = all[rng() % n_all];
 	o.explain = 1;
@@ -394,6 +454,7 @@ int main(int argc, char **argv)
 		wk[i].o = o;
 		wk[i].lat = lat + a;
 		wk[i].cpu = cpu + a;
+		wk[i].digest = digests ? digests + a : NULL;
 		pthread_create(&tid[i], NULL, run_worker, &wk[i]);
 	}
 	for (i = 0; i < threads; i++) {
@@ -403,6 +464,13 @@ int main(int argc, char **argv)
 		failures += wk[i].failures;
 	}
 	t0 = now_ms() - t0;
+	if (digests) {
+		uint64_t h = 0xcbf29ce484222325ull;
+		for (i = 0; i < n_users; i++)
+			h = fnv(h, &digests[i], sizeof(digests[i]));
+		printf("digest of the %zu lists: %016llx\n", n_users, (unsigned long long)h);
+		free(digests);
+	}
 	qsort(lat, n_users, sizeof(double), cmp_double);
 	qsort(cpu, n_users, sizeof(double), cmp_double);
 	{
