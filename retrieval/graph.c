@@ -497,9 +497,12 @@ int kgr__graph_spec(kgr_graph *g)
 {
 	size_t i;
 	free(g->spec);
-	if (!(g->spec = malloc(((size_t)g->n_nodes + 1) * sizeof(float))))
+	free(g->wdeg);
+	g->wdeg = malloc(((size_t)g->n_nodes + 1) * sizeof(double));
+	if (!(g->spec = malloc(((size_t)g->n_nodes + 1) * sizeof(float))) || !g->wdeg)
 		return kgr__error_set(KGR_ENOMEM, "graph: out of memory");
 	for (i = 0; i < g->n_nodes; i++) {
+		g->wdeg[i] = kgr__wdeg_of(g, (uint32_t)i);
 		double d = (g->flags[i] & KGR__NODE_USER) ? g->hist_len[i] : g->itemdeg[i];
 		double s = log2(2.0 + d);
 		if (g->flags[i] & KGR__NODE_HUB)
@@ -902,11 +905,15 @@ static int grow_int_nodes(kgr_graph *g)
 	if (!(p = realloc(g->spec, ((size_t)cap + 1) * sizeof(float))))
 		return kgr__error_set(KGR_ENOMEM, "graph: out of memory");
 	g->spec = p;
+	if (!(p = realloc(g->wdeg, ((size_t)cap + 1) * sizeof(double))))
+		return kgr__error_set(KGR_ENOMEM, "graph: out of memory");
+	g->wdeg = p;
 	/* popular keeps its entries; the rest starts empty */
 	for (i = 0; i < sizeof(u32) / sizeof(u32[0]) - 1; i++)
 		memset(*u32[i] + old, 0, ((size_t)cap + 2 - old) * sizeof(uint32_t));
 	memset(g->int_wdeg + old, 0, ((size_t)cap + 1 - old) * sizeof(double));
 	memset(g->spec + old, 0, ((size_t)cap + 1 - old) * sizeof(float));
+	memset(g->wdeg + old, 0, ((size_t)cap + 1 - old) * sizeof(double));
 	g->int_cap_nodes = cap;
 	return 0;
 }
@@ -1110,6 +1117,7 @@ static void wdeg_redo(kgr_graph *g, uint32_t n)
 	g->int_wdeg[n] = d;
 	for (k = g->iu_off[n]; k < g->iu_end[n]; k++)
 		g->int_wdeg[n] += kgr__action_weight(g, g->ints[g->iu[k]].action);
+	g->wdeg[n] = kgr__wdeg_of(g, n);
 }
 
 /* One event into the interaction structures, exactly where a build would put it. */
@@ -1270,6 +1278,7 @@ void kgr_graph_free(kgr_graph *g)
 	free(g->flags);
 	free(g->itemdeg);
 	free(g->spec);
+	free(g->wdeg);
 	free(g->cat_off);
 	free(g->cat);
 	free(g->cat_wdeg);

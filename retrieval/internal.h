@@ -87,6 +87,7 @@ struct kgr_graph {
 	size_t iu_len, iu_alloc; /* iu slots in use / allocated */
 	uint32_t int_cap_nodes; /* nodes the per-node interaction arrays and spec hold */
 	double *int_wdeg;     /* per node: sum of interaction weights */
+	double *wdeg;         /* per node: cat_wdeg + int_wdeg, the degree the push divides by */
 	uint32_t *pop;        /* per node: interactions with an item */
 	uint32_t *popular;    /* item nodes with pop > 0, most popular first */
 	size_t n_popular;
@@ -120,12 +121,22 @@ int kgr__graph_ppr_exact(const kgr_graph *g, const uint32_t *seeds, const double
 /* Build the interaction structures from g->ints, packed (called at build; live events
  * update them in place, see kgr_graph_add_interactions()). */
 int kgr__graph_index_interactions(kgr_graph *g);
-/* Compute g->spec (at build; live events update the nodes they touch). */
+/* Compute g->spec and g->wdeg (at build; live events update the nodes they touch). */
 int kgr__graph_spec(kgr_graph *g);
+static inline double kgr__wdeg_of(const kgr_graph *g, uint32_t n)
+{
+	return (n < g->n_cat_nodes ? g->cat_wdeg[n] : 0.0) + g->int_wdeg[n];
+}
 
 /* ---- scratch.c: thread-local node maps ---- */
+/* A map node -> double that remembers insertion order (keys/vals are dense, iterated in the
+ * order nodes were first put). The index is an open-addressing table sized to what the
+ * request touches (load at most 1/2), so the few thousand nodes of a request stay in the
+ * cache instead of costing a miss each in a node-sized array. */
 typedef struct {
-	uint32_t *slot;  /* node -> index + 1 */
+	uint32_t *tab;   /* 2 words per slot: node, index + 1 (0: empty) */
+	uint32_t mask;   /* slots - 1 (slots: a power of two) */
+	uint32_t shift;  /* 32 - log2(slots) */
 	uint32_t *keys;
 	double *vals;
 	size_t n, cap;
@@ -143,10 +154,26 @@ typedef struct {
 
 kgr__scratch *kgr__scratch_get(size_t n_nodes);
 void kgr__scratch_reset(kgr__scratch *sc);
+static inline uint32_t kgr__map_home(const kgr__map *m, uint32_t node)
+{
+	return (uint32_t)(node * 0x9e3779b1u) >> m->shift;
+}
+/* Index of node in keys/vals, or -1. */
+static inline long kgr__map_index(const kgr__map *m, uint32_t node)
+{
+	uint32_t h = kgr__map_home(m, node);
+	for (;; h = (h + 1) & m->mask) {
+		uint32_t s = m->tab[2 * h + 1];
+		if (!s)
+			return -1;
+		if (m->tab[2 * h] == node)
+			return (long)s - 1;
+	}
+}
 static inline double *kgr__map_get(kgr__map *m, uint32_t node)
 {
-	uint32_t s = m->slot[node];
-	return s ? &m->vals[s - 1] : NULL;
+	long i = kgr__map_index(m, node);
+	return i < 0 ? NULL : &m->vals[i];
 }
 /* Pointer to the value of node, inserting it with 0. NULL on ENOMEM. */
 double *kgr__map_put(kgr__map *m, uint32_t node);

@@ -27,11 +27,16 @@
 #define MAX_FOUND 64
 
 
+/* A path as found: its nodes and how each step was taken. The triples (kgr_edge) are
+ * derived only for the paths that are counted or returned (path_edges()). */
 typedef struct {
 	uint32_t src;   /* source index */
 	uint32_t hops;
 	uint32_t nodes[4];
-	kgr_edge e[3];
+	uint32_t rel[3]; /* catalog step i: adjacency entry rel of nodes[i] towards nodes[i + 1] */
+	uint32_t ix[2]; /* a 2-hop path through another user (rel[0] KGR__NONE): the source's and the
+	                 * candidate's interactions */
+	kgr_edge e[3];  /* filled by path_edges() */
 	double score;
 	int check;      /* 1: steps through another user, not yet checked against the store;
 	                   -1: checked and absent (a live event) */
@@ -87,7 +92,7 @@ static int add_parent(kgr__req *rq, kgr__map *m, uint32_t node, uint32_t prev, u
 
 static double best_parent_score(const kgr__req *rq, const kgr__map *m, uint32_t node)
 {
-	uint32_t k = (uint32_t)m->vals[m->slot[node] - 1];
+	uint32_t k = (uint32_t)m->vals[kgr__map_index(m, node)];
 	double best = 0;
 	for (; k != KGR__NONE; k = rq->par[k].next)
 		if (rq->par[k].score > best)
@@ -195,6 +200,18 @@ static void user_edges(const kgr_graph *g, uint32_t ix_src, uint32_t ix_cand, kg
 	e[1].reversed = 0;
 }
 
+/* The triples of a found path. */
+static void path_edges(const kgr_graph *g, found_path *p)
+{
+	uint32_t i;
+	if (p->rel[0] == KGR__NONE) {
+		user_edges(g, p->ix[0], p->ix[1], p->e);
+		return;
+	}
+	for (i = 0; i < p->hops; i++)
+		cat_edge(g, p->nodes[i], p->nodes[i + 1], p->rel[i], &p->e[i]);
+}
+
 /* Checked only for the paths about to be returned: two index lookups each. */
 static int path_ok(const kgr_graph *g, found_path *p)
 {
@@ -290,13 +307,23 @@ static double path_score(const kgr__req *rq, const found_path *p, const double *
 
 #define RELW(rel) (g->rels[(rel) >> 1].weight)
 
-/* A new path of `hops` steps from source index src through nodes[0 .. hops]. */
-static void path_start(found_path *p, uint32_t src, uint32_t hops, const uint32_t *nodes)
+/* A new path of `hops` steps from source index src through nodes[0 .. hops], each step
+ * through the catalog (rels[i]) or, with rels NULL, through another user (interactions ix). */
+static void path_start(found_path *p, uint32_t src, uint32_t hops, const uint32_t *nodes,
+	const uint32_t *rels, const uint32_t *ix)
 {
-	memset(p, 0, sizeof(*p));
 	p->src = src;
 	p->hops = hops;
 	memcpy(p->nodes, nodes, (hops + 1) * sizeof(uint32_t));
+	if (rels) {
+		memcpy(p->rel, rels, hops * sizeof(uint32_t));
+		p->check = 0;
+	} else {
+		p->rel[0] = KGR__NONE;
+		p->ix[0] = ix[0];
+		p->ix[1] = ix[1];
+		p->check = 1;
+	}
 }
 
 /* Count one found path under its relation pattern (explained candidates only). */
@@ -356,15 +383,17 @@ static int cmp_pattern(const void *a, const void *b)
 }
 
 /* Score a complete path with its step weights w and keep it if it is among the best; with
- * patterns set, count it under its relation pattern too. */
+ * patterns set, count it under its relation pattern too (which needs its triples). */
 static void path_add(found_set *fs, kgr__req *rq, found_path *p, const double *w, size_t *total,
 	int patterns)
 {
 	p->score = path_score(rq, p, w);
+	if (patterns) {
+		path_edges(rq->g, p);
+		count_pattern(rq, p);
+	}
 	push_found(fs, p);
 	(*total)++;
-	if (patterns)
-		count_pattern(rq, p);
 }
 
 void kgr__paths_find(kgr__req *rq, uint32_t c, kgr_path *paths, size_t *n_paths, kgr__path_stats *st)
@@ -396,8 +425,7 @@ void kgr__paths_find(kgr__req *rq, uint32_t c, kgr_path *paths, size_t *n_paths,
 			uint32_t z = g->cat[k].nbr, r = g->cat[k].rel ^ 1, a, b;
 			double *v;
 			if ((v = kgr__map_get(S, z)) && rq->src[(uint32_t)*v].node != c) {
-				path_start(&p, (uint32_t)*v, 1, (const uint32_t[]){ z, c });
-				cat_edge(g, z, c, r, &p.e[0]);
+				path_start(&p, (uint32_t)*v, 1, (const uint32_t[]){ z, c }, &r, NULL);
 				pw[0] = RELW(r);
 				path_add(&fs, rq, &p, pw, &total, paths != NULL);
 			}
@@ -407,9 +435,8 @@ void kgr__paths_find(kgr__req *rq, uint32_t c, kgr_path *paths, size_t *n_paths,
 					uint32_t s = rq->src[pa->prev].node;
 					if (pa->rel == KGR__NONE || s == c)
 						continue;
-					path_start(&p, pa->prev, 2, (const uint32_t[]){ s, z, c });
-					cat_edge(g, s, z, pa->rel, &p.e[0]);
-					cat_edge(g, z, c, r, &p.e[1]);
+					path_start(&p, pa->prev, 2, (const uint32_t[]){ s, z, c },
+						(const uint32_t[]){ pa->rel, r }, NULL);
 					pw[0] = RELW(pa->rel);
 					pw[1] = RELW(r);
 					path_add(&fs, rq, &p, pw, &total, paths != NULL);
@@ -427,10 +454,8 @@ void kgr__paths_find(kgr__req *rq, uint32_t c, kgr_path *paths, size_t *n_paths,
 						uint32_t s = rq->src[pa->prev].node;
 						if (pa->rel == KGR__NONE || s == c || s == z)
 							continue;
-						path_start(&p, pa->prev, 3, (const uint32_t[]){ s, x, z, c });
-						cat_edge(g, s, x, pa->rel, &p.e[0]);
-						cat_edge(g, x, z, pb->rel, &p.e[1]);
-						cat_edge(g, z, c, r, &p.e[2]);
+						path_start(&p, pa->prev, 3, (const uint32_t[]){ s, x, z, c },
+							(const uint32_t[]){ pa->rel, pb->rel, r }, NULL);
 						pw[0] = RELW(pa->rel);
 						pw[1] = RELW(pb->rel);
 						pw[2] = RELW(r);
@@ -456,9 +481,8 @@ void kgr__paths_find(kgr__req *rq, uint32_t c, kgr_path *paths, size_t *n_paths,
 				uint32_t s = rq->src[pa->prev].node;
 				if (pa->ix == KGR__NONE || s == c)
 					continue;
-				path_start(&p, pa->prev, 2, (const uint32_t[]){ s, u, c });
-				user_edges(g, pa->ix, ix, p.e);
-				p.check = 1;
+				path_start(&p, pa->prev, 2, (const uint32_t[]){ s, u, c }, NULL,
+					(const uint32_t[]){ pa->ix, ix });
 				pw[0] = g->int_w[pa->ix];
 				pw[1] = g->int_w[ix];
 				path_add(&fs, rq, &p, pw, &total, paths != NULL);

@@ -15,7 +15,7 @@
 
 static inline double wdeg(const kgr_graph *g, uint32_t u)
 {
-	return (u < g->n_cat_nodes ? g->cat_wdeg[u] : 0.0) + g->int_wdeg[u];
+	return g->wdeg[u];
 }
 
 int kgr__ppr_push(const kgr_graph *g, kgr__scratch *sc, const uint32_t *seeds, const double *w,
@@ -104,7 +104,7 @@ int kgr__ppr_push(const kgr_graph *g, kgr__scratch *sc, const uint32_t *seeds, c
 				uint32_t ix = g->iu[k];
 				if (at && g->ints[ix].time >= at)
 					continue;
-				PUSH_TO(g->int_unode[ix], g->int_w[ix]);
+				PUSH_TO(g->iu_user[k], g->int_w[ix]);
 			}
 			visits += g->iu_end[u] - g->iu_off[u];
 		}

@@ -1,11 +1,13 @@
-/* Per-thread scratch for requests: dense node -> slot arrays with a list of touched keys,
- * so a request costs what it touches, not the size of the graph, and no request allocates
- * a node-sized array. Freed at thread exit. */
+/* Per-thread scratch for requests: node maps (an open-addressing index over insertion-ordered
+ * keys and values) and the push queue, kept between requests so a request costs what it
+ * touches, not the size of the graph. Freed at thread exit. */
 #include "retrieval/internal.h"
 
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
+
+#define MAP_MIN_BITS 10
 
 static pthread_key_t scratch_key;
 static pthread_once_t scratch_once = PTHREAD_ONCE_INIT;
@@ -17,7 +19,7 @@ static void scratch_free(void *p)
 	if (!sc)
 		return;
 	for (i = 0; i < KGR__MAP__COUNT; i++) {
-		free(sc->maps[i].slot);
+		free(sc->maps[i].tab);
 		free(sc->maps[i].keys);
 		free(sc->maps[i].vals);
 	}
@@ -30,6 +32,19 @@ static void scratch_key_init(void)
 	pthread_key_create(&scratch_key, scratch_free);
 }
 
+/* A table of 2^bits empty slots. */
+static int map_table(kgr__map *m, uint32_t bits)
+{
+	uint32_t *t = calloc((size_t)2 << bits, sizeof(uint32_t));
+	if (!t)
+		return -1;
+	free(m->tab);
+	m->tab = t;
+	m->mask = (1u << bits) - 1;
+	m->shift = 32 - bits;
+	return 0;
+}
+
 kgr__scratch *kgr__scratch_get(size_t n_nodes)
 {
 	kgr__scratch *sc;
@@ -39,31 +54,35 @@ kgr__scratch *kgr__scratch_get(size_t n_nodes)
 	if (!sc) {
 		if (!(sc = calloc(1, sizeof(*sc))))
 			return NULL;
+		for (i = 0; i < KGR__MAP__COUNT; i++)
+			if (map_table(&sc->maps[i], MAP_MIN_BITS) < 0) {
+				scratch_free(sc);
+				return NULL;
+			}
 		if (pthread_setspecific(scratch_key, sc) != 0) {
-			free(sc);
+			scratch_free(sc);
 			return NULL;
 		}
 	}
-	if (sc->node_cap < n_nodes) {
-		size_t cap = n_nodes + n_nodes / 4 + 64;
-		for (i = 0; i < KGR__MAP__COUNT; i++) {
-			uint32_t *s = calloc(cap, sizeof(uint32_t));
-			if (!s)
-				return NULL;
-			free(sc->maps[i].slot);
-			sc->maps[i].slot = s;
-			sc->maps[i].n = 0;
-		}
-		sc->node_cap = cap;
-	}
+	if (sc->node_cap < n_nodes)
+		sc->node_cap = n_nodes + n_nodes / 4 + 64;
 	return sc;
 }
 
 void kgr__map_reset(kgr__map *m)
 {
 	size_t i;
-	for (i = 0; i < m->n; i++)
-		m->slot[m->keys[i]] = 0;
+	if (!m->n)
+		return;
+	if (m->n * 8 >= (size_t)m->mask + 1)
+		memset(m->tab, 0, ((size_t)m->mask + 1) * 2 * sizeof(uint32_t));
+	else
+		for (i = 0; i < m->n; i++) {
+			uint32_t h = kgr__map_home(m, m->keys[i]);
+			while (m->tab[2 * h] != m->keys[i] || !m->tab[2 * h + 1])
+				h = (h + 1) & m->mask;
+			m->tab[2 * h + 1] = 0;
+		}
 	m->n = 0;
 }
 
@@ -74,11 +93,36 @@ void kgr__scratch_reset(kgr__scratch *sc)
 		kgr__map_reset(&sc->maps[i]);
 }
 
+/* Double the table and put every key back at its index. */
+static int map_grow(kgr__map *m)
+{
+	uint32_t bits = 32 - m->shift + 1;
+	size_t i;
+	if (bits > 31 || map_table(m, bits) < 0)
+		return -1;
+	for (i = 0; i < m->n; i++) {
+		uint32_t h = kgr__map_home(m, m->keys[i]);
+		while (m->tab[2 * h + 1])
+			h = (h + 1) & m->mask;
+		m->tab[2 * h] = m->keys[i];
+		m->tab[2 * h + 1] = (uint32_t)i + 1;
+	}
+	return 0;
+}
+
 double *kgr__map_put(kgr__map *m, uint32_t node)
 {
-	uint32_t s = m->slot[node];
-	if (s)
-		return &m->vals[s - 1];
+	uint32_t h = kgr__map_home(m, node), s;
+	for (; (s = m->tab[2 * h + 1]); h = (h + 1) & m->mask)
+		if (m->tab[2 * h] == node)
+			return &m->vals[s - 1];
+	if ((m->n + 1) * 2 > (size_t)m->mask + 1) {
+		if (map_grow(m) < 0)
+			return NULL;
+		h = kgr__map_home(m, node);
+		while (m->tab[2 * h + 1])
+			h = (h + 1) & m->mask;
+	}
 	if (m->n == m->cap) {
 		size_t cap = m->cap ? m->cap * 2 : 1024;
 		uint32_t *k = realloc(m->keys, cap * sizeof(uint32_t));
@@ -93,6 +137,8 @@ double *kgr__map_put(kgr__map *m, uint32_t node)
 	}
 	m->keys[m->n] = node;
 	m->vals[m->n] = 0;
-	m->slot[node] = (uint32_t)++m->n;
+	m->n++;
+	m->tab[2 * h] = node;
+	m->tab[2 * h + 1] = (uint32_t)m->n;
 	return &m->vals[m->n - 1];
 }

@@ -327,6 +327,7 @@ int kgr__text_query(const kgr_graph *g, const char *query, kgr__text_hit **out, 
 		for (k = t->post_off[tok]; k < t->post_off[tok + 1]; k++) {
 			uint32_t node = t->post_node[k];
 			double tf = t->post_tf[k], s, *v;
+			hit_info *hi;
 			s = idf * tf * (BM25_K1 + 1) /
 				(tf + BM25_K1 * (1 - BM25_B + BM25_B * t->doclen[node] / t->avglen));
 			if (!(v = kgr__map_put(m, node))) {
@@ -343,12 +344,13 @@ int kgr__text_query(const kgr_graph *g, const char *query, kgr__text_hit **out, 
 				info = ni;
 				info_cap = cap;
 			}
+			hi = &info[v - m->vals];
 			if (*v == 0)
-				info[m->slot[node] - 1].best = 0;
+				hi->best = 0;
 			*v += s;
-			if (s > info[m->slot[node] - 1].best) {
-				info[m->slot[node] - 1].best = s;
-				info[m->slot[node] - 1].word = (uint32_t)(n_words - 1);
+			if (s > hi->best) {
+				hi->best = s;
+				hi->word = (uint32_t)(n_words - 1);
 			}
 		}
 	}

@@ -769,6 +769,7 @@ static void same_interactions(const kgr_graph *a, const kgr_graph *b)
 		ck_assert_uint_eq(a->iu_end[n] - a->iu_off[n], b->iu_end[n] - b->iu_off[n]);
 		ck_assert_float_eq(a->spec[n], b->spec[n]);
 		ck_assert_msg(a->int_wdeg[n] == b->int_wdeg[n], "node %u wdeg %.17g != %.17g", n, a->int_wdeg[n], b->int_wdeg[n]);
+		ck_assert_msg(a->wdeg[n] == b->wdeg[n], "node %u push degree %.17g != %.17g", n, a->wdeg[n], b->wdeg[n]);
 		for (k = 0; k < a->hist_len[n]; k++) {
 			uint32_t x = a->hist_off[n] + k, y = b->hist_off[n] + k;
 			ck_assert(!memcmp(&a->ints[x], &b->ints[y], sizeof(kgr_interaction)));
@@ -780,6 +781,7 @@ static void same_interactions(const kgr_graph *a, const kgr_graph *b)
 			uint32_t x = a->iu[a->iu_off[n] + k], y = b->iu[b->iu_off[n] + k];
 			ck_assert(!memcmp(&a->ints[x], &b->ints[y], sizeof(kgr_interaction)));
 			ck_assert_uint_eq(a->iu_user[a->iu_off[n] + k], b->iu_user[b->iu_off[n] + k]);
+			ck_assert_uint_eq(a->iu_user[a->iu_off[n] + k], a->int_unode[x]);
 			ck_assert_uint_eq(a->int_inode[x], n);
 		}
 	}
