@@ -150,6 +150,10 @@ typedef struct {
 	size_t node_cap;
 	uint32_t *queue;
 	size_t queue_cap;
+	/* the growing buffers of a request (kgr__req's and the candidates), lent to each
+	 * request and taken back at its end so that requests do not allocate them again */
+	void *cand, *src, *par, *found, *pat;
+	size_t cand_cap, src_cap, par_cap, pat_cap;
 } kgr__scratch;
 
 kgr__scratch *kgr__scratch_get(size_t n_nodes);
@@ -224,7 +228,7 @@ typedef struct {
 	uint32_t unode;
 	int64_t at;
 	kgr__source *src;
-	size_t n_src;
+	size_t n_src, cap_src;
 	/* M1/M2 parent records */
 	struct kgr__parent *par;
 	size_t n_par, cap_par;
@@ -256,6 +260,10 @@ typedef struct {
 void kgr__paths_find(kgr__req *rq, uint32_t cand, kgr_path *paths, size_t *n_paths,
 	kgr__path_stats *st);
 void kgr__req_free(kgr__req *rq);
+/* Lend the scratch's buffers to a request (and its candidate array *cand / *cand_cap), and
+ * take them back at its end (whatever the request grew them to). */
+void kgr__scratch_lend(kgr__scratch *sc, kgr__req *rq, void **cand, size_t *cand_cap);
+void kgr__scratch_take_back(kgr__scratch *sc, kgr__req *rq, void **cand, size_t *cand_cap);
 /* kgr_path_rationale() with another opening clause than "You bought X" (NULL: the usual). */
 char *kgr__path_rationale(const kgr_graph *g, kgr_id user, const kgr_path *path, kgr_id item,
 	const char *lead);

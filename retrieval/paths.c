@@ -580,6 +580,7 @@ void kgr__req_free(kgr__req *rq)
 	free(rq->src);
 	rq->par = NULL;
 	rq->src = NULL;
+	rq->cap_par = rq->cap_src = 0;
 }
 
 /* ---- rationale ---- */

@@ -594,13 +594,16 @@ static int req_begin(ctx *x, const kgr_graph *g, kgr_id user, kgr_recs *r)
 	if (!(x->rq.sc = kgr__scratch_get(g->n_nodes)))
 		return kgr__error_set(KGR_ENOMEM, "out of memory");
 	kgr__scratch_reset(x->rq.sc);
+	kgr__scratch_lend(x->rq.sc, &x->rq, (void **)&x->c, &x->cap);
 	return 0;
 }
 
 static void req_end(ctx *x)
 {
-	if (x->rq.sc)
+	if (x->rq.sc) {
 		kgr__scratch_reset(x->rq.sc);
+		kgr__scratch_take_back(x->rq.sc, &x->rq, (void **)&x->c, &x->cap);
+	}
 	kgr__req_free(&x->rq);
 	free(x->c);
 }
@@ -628,7 +631,7 @@ static int run(kgr_recs **out, const kgr_graph *g, kgr_id user, kgr_id item,
 {
 	ctx x;
 	kgr_recs *r = NULL;
-	size_t i, src_cap = 0, n_cand, n_hist = 0, n_excluded = 0;
+	size_t i, n_cand, n_hist = 0, n_excluded = 0;
 	kgr_weights defw;
 	const kgr_weights *w = o->weights;
 	int error = 0;
@@ -668,10 +671,10 @@ static int run(kgr_recs **out, const kgr_graph *g, kgr_id user, kgr_id item,
 
 	/* sources */
 	if (mode == MODE_SIMILAR) {
-		if ((error = add_seed(&x, kgr__node_of(g, item), &src_cap)) < 0)
+		if ((error = add_seed(&x, kgr__node_of(g, item), &x.rq.cap_src)) < 0)
 			goto cleanup;
 	} else {
-		int h = history_sources(&x, HISTORY_SOURCES, o->exclude_seen, &src_cap);
+		int h = history_sources(&x, HISTORY_SOURCES, o->exclude_seen, &x.rq.cap_src);
 		if (h < 0) {
 			error = h;
 			goto cleanup;
@@ -679,7 +682,7 @@ static int run(kgr_recs **out, const kgr_graph *g, kgr_id user, kgr_id item,
 		n_hist = (size_t)h;
 	}
 	for (i = 0; i < o->n_seeds; i++)
-		if ((error = add_seed(&x, kgr__node_of(g, o->seeds[i]), &src_cap)) < 0)
+		if ((error = add_seed(&x, kgr__node_of(g, o->seeds[i]), &x.rq.cap_src)) < 0)
 			goto cleanup;
 	if (o->query && *o->query) {
 		kgr__text_hit *hits = NULL;
@@ -707,7 +710,7 @@ static int run(kgr_recs **out, const kgr_graph *g, kgr_id user, kgr_id item,
 			r->matches[i].score = hits[i].score;
 			r->n_matches++;
 			propose(&x, hits[i].node, KGR_GEN_QUERY, s);
-			if ((error = add_source(&x, hits[i].node, s, 1.0, KGR__NONE, &src_cap)) < 0) {
+			if ((error = add_source(&x, hits[i].node, s, 1.0, KGR__NONE, &x.rq.cap_src)) < 0) {
 				free(hits);
 				goto cleanup;
 			}
@@ -881,7 +884,6 @@ int kgr_explain(kgr_recs **out, const kgr_graph *g, kgr_id user, kgr_id item, in
 	ctx x;
 	kgr_recs *r = NULL;
 	uint32_t n = kgr__node_of(g, item);
-	size_t src_cap = 0;
 	kgr__path_stats st;
 	kgr_rec_item *it;
 	kgr_weights w;
@@ -905,7 +907,7 @@ int kgr_explain(kgr_recs **out, const kgr_graph *g, kgr_id user, kgr_id item, in
 	it->item = item;
 	if ((error = req_begin(&x, g, user, r)) < 0)
 		goto cleanup;
-	if ((h = history_sources(&x, EXPLAIN_SOURCES, 0, &src_cap)) < 0) {
+	if ((h = history_sources(&x, EXPLAIN_SOURCES, 0, &x.rq.cap_src)) < 0) {
 		error = h;
 		goto cleanup;
 	}

@@ -24,6 +24,11 @@ static void scratch_free(void *p)
 		free(sc->maps[i].vals);
 	}
 	free(sc->queue);
+	free(sc->cand);
+	free(sc->src);
+	free(sc->par);
+	free(sc->found);
+	free(sc->pat);
 	free(sc);
 }
 
@@ -141,4 +146,36 @@ double *kgr__map_put(kgr__map *m, uint32_t node)
 	m->tab[2 * h] = node;
 	m->tab[2 * h + 1] = (uint32_t)m->n;
 	return &m->vals[m->n - 1];
+}
+
+/* Move a buffer and its capacity from (*fp, *fc) to (*tp, *tc) when the target is empty. */
+static void move_buf(void **fp, size_t *fc, void **tp, size_t *tc)
+{
+	if (*tp || !*fp)
+		return;
+	*tp = *fp;
+	*tc = *fc;
+	*fp = NULL;
+	*fc = 0;
+}
+
+void kgr__scratch_lend(kgr__scratch *sc, kgr__req *rq, void **cand, size_t *cand_cap)
+{
+	size_t none = 0;
+	move_buf(&sc->cand, &sc->cand_cap, cand, cand_cap);
+	move_buf(&sc->src, &sc->src_cap, (void **)&rq->src, &rq->cap_src);
+	move_buf(&sc->par, &sc->par_cap, (void **)&rq->par, &rq->cap_par);
+	move_buf(&sc->found, &none, &rq->found, &none);
+	move_buf(&sc->pat, &sc->pat_cap, (void **)&rq->pat, &rq->cap_pat);
+}
+
+void kgr__scratch_take_back(kgr__scratch *sc, kgr__req *rq, void **cand, size_t *cand_cap)
+{
+	size_t none = 0;
+	move_buf(cand, cand_cap, &sc->cand, &sc->cand_cap);
+	move_buf((void **)&rq->src, &rq->cap_src, &sc->src, &sc->src_cap);
+	move_buf((void **)&rq->par, &rq->cap_par, &sc->par, &sc->par_cap);
+	move_buf(&rq->found, &none, &sc->found, &none);
+	move_buf((void **)&rq->pat, &rq->cap_pat, &sc->pat, &sc->pat_cap);
+	rq->n_src = rq->n_par = rq->n_pat = 0;
 }
