@@ -8,6 +8,7 @@
  * replays the log, so an acknowledged event is either in the log the new state replays or
  * applied to the state that was live when it was logged: never lost between the two. */
 #include "server/internal.h"
+#include "kg/json_print.h"
 
 #include <cjson/cJSON.h>
 #include <math.h>
@@ -240,7 +241,7 @@ static char *log_line(const parsed_event *pe, size_t n, uint64_t batch, size_t *
 		cJSON_AddNumberToObject(e, "time", (double)pe[i].time);
 		cJSON_AddNumberToObject(e, "weight", pe[i].weight);
 	}
-	s = cJSON_PrintUnformatted(root);
+	s = kgr__json_print(root, NULL);
 	cJSON_Delete(root);
 	if (!s)
 		return NULL;

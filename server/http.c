@@ -5,6 +5,7 @@
  * (MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_THREAD_PER_CONNECTION), so a slow request
  * (a SPARQL query, a reload, an LLM call) only ever blocks its own connection. */
 #include "server/internal.h"
+#include "kg/json_print.h"
 
 #include <arpa/inet.h>
 #include <cjson/cJSON.h>
@@ -73,7 +74,7 @@ int kgr__resp_error(kgr__resp *resp, int status, const char *code, const char *f
 		cJSON_AddStringToObject(err, "message", msg);
 	}
 	free(resp->body);
-	resp->body = root ? cJSON_PrintUnformatted(root) : NULL;
+	resp->body = root ? kgr__json_print(root, NULL) : NULL;
 	resp->len = resp->body ? strlen(resp->body) : 0;
 	resp->status = status;
 	resp->content_type = "application/json";
@@ -84,10 +85,9 @@ int kgr__resp_error(kgr__resp *resp, int status, const char *code, const char *f
 int kgr__resp_json(kgr__resp *resp, int status, const cJSON *root)
 {
 	free(resp->body);
-	resp->body = cJSON_PrintUnformatted(root);
+	resp->body = kgr__json_print(root, &resp->len);
 	if (!resp->body)
 		return kgr__resp_error(resp, 503, "out_of_memory", "out of memory printing the reply");
-	resp->len = strlen(resp->body);
 	resp->status = status;
 	resp->content_type = "application/json";
 	return status;
@@ -121,7 +121,7 @@ static void access_log(kgr_server *srv, req_ctx *c, double seconds)
 	cJSON_AddNumberToObject(o, "bytes_out", (double)c->bytes_out);
 	if (c->note)
 		cJSON_AddStringToObject(o, "note", c->note);
-	line = cJSON_PrintUnformatted(o);
+	line = kgr__json_print(o, NULL);
 	cJSON_Delete(o);
 	if (!line)
 		return;

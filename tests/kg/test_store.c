@@ -1,5 +1,8 @@
 /* The knowledge-graph store: loading, indexes, derived tables, snapshots, bad input. */
 #include <check.h>
+#include <cjson/cJSON.h>
+#include <limits.h>
+#include <math.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdio.h>
@@ -8,6 +11,7 @@
 #include <unistd.h>
 
 #include "common/testutil.h"
+#include "kg/json_print.h"
 #include "kgrec/store.h"
 
 #define EX "http://shop.example.org/"
@@ -651,6 +655,92 @@ START_TEST(test_native_ntriples_errors)
 }
 END_TEST
 
+/* The fast printer writes what cJSON_PrintUnformatted() writes, byte for byte. */
+static void same_as_cjson(const cJSON *tree)
+{
+	char *want = cJSON_PrintUnformatted(tree), *got;
+	size_t len = 0;
+	ck_assert_ptr_nonnull(want);
+	got = kgr__json_print(tree, &len);
+	ck_assert_ptr_nonnull(got);
+	ck_assert_str_eq(got, want);
+	ck_assert_uint_eq(len, strlen(want));
+	free(want);
+	free(got);
+}
+
+static uint64_t json_rng = 88172645463325252ull;
+static uint64_t next_rand(void)
+{
+	json_rng ^= json_rng << 13;
+	json_rng ^= json_rng >> 7;
+	json_rng ^= json_rng << 17;
+	return json_rng;
+}
+
+START_TEST(test_json_print_matches_cjson)
+{
+	static const double nums[] = { 0.0, -0.0, 1, -1, 3, 0.1, 1.0 / 3, -2.5e-300, 1e300, 123456.789,
+		1e10, -1e10, 9007199254740993.0, 2147483647.0, -2147483648.0, 2147483648.0, 0.30000000000000004,
+		5e-324, 1.7976931348623157e308, 0.0581, 1e-7, 12345678901234567890.0 };
+	cJSON *root = cJSON_CreateObject(), *arr, *obj, *rnd;
+	char ctl[40];
+	size_t i;
+	int c;
+	arr = cJSON_AddArrayToObject(root, "numbers");
+	for (i = 0; i < sizeof(nums) / sizeof(nums[0]); i++)
+		cJSON_AddItemToArray(arr, cJSON_CreateNumber(nums[i]));
+	cJSON_AddItemToArray(arr, cJSON_CreateNumber(NAN));
+	cJSON_AddItemToArray(arr, cJSON_CreateNumber(INFINITY));
+	cJSON_AddItemToArray(arr, cJSON_CreateNumber(-INFINITY));
+	cJSON_AddItemToArray(arr, cJSON_CreateNumber((double)INT_MIN));
+	/* every control character, quotes, backslashes, UTF-8 and DEL */
+	for (c = 1; c < 32; c++)
+		ctl[c - 1] = (char)c;
+	ctl[31] = '\0';
+	cJSON_AddStringToObject(root, "control", ctl);
+	cJSON_AddStringToObject(root, "quotes \"and\" \\ back\\slashes", "\"\\/\x7f caf\xc3\xa9 \xe2\x82\xac");
+	cJSON_AddStringToObject(root, "", "");
+	cJSON_AddNullToObject(root, "null");
+	cJSON_AddTrueToObject(root, "t");
+	cJSON_AddFalseToObject(root, "f");
+	cJSON_AddItemToObject(root, "raw", cJSON_CreateRaw("{\"already\":[1,2]}"));
+	cJSON_AddArrayToObject(root, "empty array");
+	obj = cJSON_AddObjectToObject(root, "nested");
+	cJSON_AddObjectToObject(obj, "empty object");
+	cJSON_AddItemToObject(obj, "deeper", cJSON_CreateArray());
+	cJSON_AddItemToArray(cJSON_GetObjectItem(obj, "deeper"), cJSON_CreateObject());
+	same_as_cjson(root);
+	same_as_cjson(arr);
+	same_as_cjson(cJSON_GetObjectItem(root, "control"));
+	/* random doubles of every magnitude and random byte strings */
+	rnd = cJSON_AddArrayToObject(root, "random");
+	for (i = 0; i < 20000; i++) {
+		uint64_t bits = next_rand();
+		double d;
+		char str[24];
+		size_t k;
+		memcpy(&d, &bits, sizeof(d));
+		cJSON_AddItemToArray(rnd, cJSON_CreateNumber(d));
+		cJSON_AddItemToArray(rnd, cJSON_CreateNumber((double)(next_rand() % 2000000) / 1000.0 - 1000.0));
+		for (k = 0; k + 1 < sizeof(str); k++)
+			str[k] = (char)(next_rand() % 255 + 1);
+		str[k] = '\0';
+		cJSON_AddItemToArray(rnd, cJSON_CreateString(str));
+	}
+	same_as_cjson(root);
+	cJSON_Delete(root);
+	/* a raw item without text cannot be printed */
+	root = cJSON_CreateRaw("x");
+	ck_assert_ptr_nonnull(root);
+	cJSON_free(root->valuestring);
+	root->valuestring = NULL;
+	ck_assert_ptr_null(kgr__json_print(root, NULL));
+	cJSON_Delete(root);
+	ck_assert_ptr_null(kgr__json_print(NULL, NULL));
+}
+END_TEST
+
 static Suite *store_suite(void)
 {
 	Suite *s = suite_create("store");
@@ -673,6 +763,9 @@ static Suite *store_suite(void)
 	tcase_add_test(tc, test_finalize_twice_and_load_after);
 	tcase_add_test(tc, test_native_ntriples);
 	tcase_add_test(tc, test_native_ntriples_errors);
+	suite_add_tcase(s, tc);
+	tc = tcase_create("json");
+	tcase_add_test(tc, test_json_print_matches_cjson);
 	suite_add_tcase(s, tc);
 	return s;
 }
