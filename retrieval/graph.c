@@ -389,6 +389,7 @@ static void free_interaction_index(kgr_graph *g)
 	free(g->iu_cap);
 	free(g->iu);
 	free(g->iu_user);
+	free(g->iu_w);
 	free(g->int_wdeg);
 	free(g->pop);
 	free(g->popular);
@@ -404,6 +405,7 @@ int kgr__graph_index_interactions(kgr_graph *g)
 	g->int_unode = malloc((g->n_ints + 1) * sizeof(uint32_t));
 	g->int_inode = malloc((g->n_ints + 1) * sizeof(uint32_t));
 	g->iu_user = malloc((g->n_ints + 1) * sizeof(uint32_t));
+	g->iu_w = malloc((g->n_ints + 1) * sizeof(float));
 	g->int_w = malloc((g->n_ints + 1) * sizeof(float));
 	g->hist_off = calloc(n + 1, sizeof(uint32_t));
 	g->hist_len = calloc(n + 1, sizeof(uint32_t));
@@ -416,7 +418,7 @@ int kgr__graph_index_interactions(kgr_graph *g)
 	g->pop = calloc(n + 1, sizeof(uint32_t));
 	g->popular = malloc((n + 1) * sizeof(uint32_t));
 	cnt = calloc(n + 1, sizeof(uint32_t));
-	if (!g->int_unode || !g->int_inode || !g->iu_user || !g->int_w || !g->hist_off || !g->hist_len ||
+	if (!g->int_unode || !g->int_inode || !g->iu_user || !g->iu_w || !g->int_w || !g->hist_off || !g->hist_len ||
 		!g->hist_cap || !g->iu_off || !g->iu_end || !g->iu_cap || !g->iu || !g->int_wdeg || !g->pop ||
 		!g->popular || !cnt) {
 		error = kgr__error_set(KGR_ENOMEM, "graph: out of memory indexing interactions");
@@ -463,6 +465,7 @@ int kgr__graph_index_interactions(kgr_graph *g)
 	for (i = 0; i < g->n_ints; i++) {
 		uint32_t it = g->int_inode[order[i]];
 		g->iu_user[g->iu_off[it] + cnt[it]] = g->int_unode[order[i]];
+		g->iu_w[g->iu_off[it] + cnt[it]] = g->int_w[order[i]];
 		g->iu[g->iu_off[it] + cnt[it]++] = order[i];
 	}
 	/* an item's weighted degree is summed in the order of its list, as live events redo it */
@@ -957,6 +960,9 @@ static int reserve_iu(kgr_graph *g, size_t need)
 	if (!(p = realloc(g->iu_user, cap * sizeof(uint32_t))))
 		return kgr__error_set(KGR_ENOMEM, "graph: out of memory");
 	g->iu_user = p;
+	if (!(p = realloc(g->iu_w, cap * sizeof(float))))
+		return kgr__error_set(KGR_ENOMEM, "graph: out of memory");
+	g->iu_w = p;
 	g->iu_alloc = cap;
 	return 0;
 }
@@ -1150,6 +1156,7 @@ static int add_one(kgr_graph *g, const kgr_interaction *e)
 			return kgr__error_set(KGR_ENOMEM, "graph: too many interaction slots");
 		memcpy(g->iu + g->iu_len, g->iu + from, len * sizeof(uint32_t));
 		memcpy(g->iu_user + g->iu_len, g->iu_user + from, len * sizeof(uint32_t));
+		memcpy(g->iu_w + g->iu_len, g->iu_w + from, len * sizeof(float));
 		g->iu_off[it] = (uint32_t)g->iu_len;
 		g->iu_end[it] = (uint32_t)g->iu_len + len;
 		g->iu_cap[it] = cap;
@@ -1172,8 +1179,10 @@ static int add_one(kgr_graph *g, const kgr_interaction *e)
 		q--;
 	memmove(g->iu + q + 1, g->iu + q, (g->iu_end[it] - q) * sizeof(uint32_t));
 	memmove(g->iu_user + q + 1, g->iu_user + q, (g->iu_end[it] - q) * sizeof(uint32_t));
+	memmove(g->iu_w + q + 1, g->iu_w + q, (g->iu_end[it] - q) * sizeof(float));
 	g->iu[q] = p;
 	g->iu_user[q] = u;
+	g->iu_w[q] = (float)w;
 	g->iu_end[it]++;
 	/* counts */
 	g->pop[it]++;

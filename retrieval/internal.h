@@ -84,6 +84,7 @@ struct kgr_graph {
 	uint32_t *iu;         /* interaction indices, by item, in time order (ties: by user,
 	                       * item, action: the order of a build) */
 	uint32_t *iu_user;    /* the user node of each iu entry */
+	float *iu_w;          /* the graph weight of each iu entry (int_w of its interaction) */
 	size_t iu_len, iu_alloc; /* iu slots in use / allocated */
 	uint32_t int_cap_nodes; /* nodes the per-node interaction arrays and spec hold */
 	double *int_wdeg;     /* per node: sum of interaction weights */

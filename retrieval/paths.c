@@ -135,7 +135,7 @@ int kgr__paths_prepare(kgr__req *rq, int max_hops)
 				double sc;
 				if (u == rq->unode || (rq->at && g->ints[ix].time >= rq->at))
 					continue;
-				sc = rq->src[i].w * g->int_w[ix] / spec(g, u);
+				sc = rq->src[i].w * g->iu_w[k - 1] / spec(g, u);
 				if ((error = add_parent(rq, M1, u, (uint32_t)i, KGR__NONE, ix, sc)) < 0)
 					return error;
 				taken++;
@@ -470,7 +470,7 @@ void kgr__paths_find(kgr__req *rq, uint32_t c, kgr_path *paths, size_t *n_paths,
 		uint32_t taken = 0;
 		for (k = g->iu_end[c]; k > g->iu_off[c] && taken < CAND_USERS_CAP; k--) {
 			uint32_t ix = g->iu[k - 1], u = g->iu_user[k - 1], a;
-			double *v;
+			double *v, wc = g->iu_w[k - 1];
 			if (rq->at && g->ints[ix].time >= rq->at)
 				continue;
 			taken++;
@@ -484,7 +484,7 @@ void kgr__paths_find(kgr__req *rq, uint32_t c, kgr_path *paths, size_t *n_paths,
 				path_start(&p, pa->prev, 2, (const uint32_t[]){ s, u, c }, NULL,
 					(const uint32_t[]){ pa->ix, ix });
 				pw[0] = g->int_w[pa->ix];
-				pw[1] = g->int_w[ix];
+				pw[1] = wc;
 				path_add(&fs, rq, &p, pw, &total, paths != NULL);
 			}
 		}

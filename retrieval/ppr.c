@@ -104,7 +104,7 @@ int kgr__ppr_push(const kgr_graph *g, kgr__scratch *sc, const uint32_t *seeds, c
 				uint32_t ix = g->iu[k];
 				if (at && g->ints[ix].time >= at)
 					continue;
-				PUSH_TO(g->iu_user[k], g->int_w[ix]);
+				PUSH_TO(g->iu_user[k], g->iu_w[k]);
 			}
 			visits += g->iu_end[u] - g->iu_off[u];
 		}
