@@ -503,7 +503,7 @@ int main(int argc, char **argv)
 		for (i = 0; i < n_ppr * 10 && done < n_ppr; i++) {
 			uint32_t u = kgr__node_of(g, all[rng() % n_all]);
 			size_t ns = user_seeds(g, u, seeds, w), ne, np, a, b, same = 0;
-			kgr__map *P = &sc->maps[KGR__MAP_P];
+			kgr__map *R = &sc->maps[KGR__MAP_R];
 			if (!ns)
 				continue;
 			t0 = now_ms();
@@ -517,10 +517,10 @@ int main(int argc, char **argv)
 			kgr__ppr_push(g, sc, seeds, w, ns, 0.15, kgr__ppr_eps, 0);
 			t_push += now_ms() - t0;
 			free(pv);
-			pv = malloc((P->n + 1) * sizeof(double));
-			memcpy(pv, P->vals, P->n * sizeof(double));
+			pv = malloc((R->n + 1) * sizeof(double));
+			memcpy(pv, sc->ppr, R->n * sizeof(double));
 			ne = top_items(g, exact, NULL, g->n_nodes, seeds, ns, te, 20);
-			np = top_items(g, pv, P->keys, P->n, seeds, ns, tp, 300);
+			np = top_items(g, pv, R->keys, R->n, seeds, ns, tp, 300);
 			for (a = 0; a < ne; a++)
 				for (b = 0; b < np && b < 20; b++)
 					if (te[a].node == tp[b].node)

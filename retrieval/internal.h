@@ -143,7 +143,7 @@ typedef struct {
 	size_t n, cap;
 } kgr__map;
 
-enum { KGR__MAP_P, KGR__MAP_R, KGR__MAP_CAND, KGR__MAP_M1, KGR__MAP_M2, KGR__MAP_TMP,
+enum { KGR__MAP_R, KGR__MAP_CAND, KGR__MAP_M1, KGR__MAP_M2, KGR__MAP_TMP,
 	KGR__MAP_SRC, KGR__MAP_EXCL, KGR__MAP__COUNT };
 
 typedef struct {
@@ -151,6 +151,10 @@ typedef struct {
 	size_t node_cap;
 	uint32_t *queue;
 	size_t queue_cap;
+	/* the push's estimates and queue marks, beside maps[KGR__MAP_R] (same indices) */
+	double *ppr;
+	uint8_t *ppr_queued;
+	size_t ppr_cap;
 	/* the growing buffers of a request (kgr__req's and the candidates), lent to each
 	 * request and taken back at its end so that requests do not allocate them again */
 	void *cand, *src, *par, *found, *pat;
@@ -188,9 +192,16 @@ void kgr__map_reset(kgr__map *m);
 /* Residual threshold of the push in kgr_recommend() (a benchmark knob). */
 extern double kgr__ppr_eps;
 /* Andersen-Chung-Lang forward push. seeds/w: the teleport distribution (normalised inside).
- * Result in sc->maps[KGR__MAP_P]. Returns 0 or KGR_ENOMEM. */
+ * Result: the nodes reached are sc->maps[KGR__MAP_R].keys[i] with estimates sc->ppr[i]
+ * (i < maps[KGR__MAP_R].n, in the order they were reached). Returns 0 or KGR_ENOMEM. */
 int kgr__ppr_push(const kgr_graph *g, kgr__scratch *sc, const uint32_t *seeds, const double *w,
 	size_t n, double alpha, double eps, int64_t at);
+/* The estimate of one node after kgr__ppr_push() (0 when the walk did not reach it). */
+static inline double kgr__ppr_value(kgr__scratch *sc, uint32_t node)
+{
+	long i = kgr__map_index(&sc->maps[KGR__MAP_R], node);
+	return i < 0 ? 0.0 : sc->ppr[i];
+}
 
 /* ---- text.c ---- */
 int kgr__text_build(kgr_graph *g);

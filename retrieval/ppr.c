@@ -18,17 +18,36 @@ static inline double wdeg(const kgr_graph *g, uint32_t u)
 	return g->wdeg[u];
 }
 
+/* Room for the value arrays of every node R holds. */
+static int ppr_room(kgr__scratch *sc, size_t n)
+{
+	size_t cap = sc->ppr_cap ? sc->ppr_cap : 1024;
+	double *p;
+	uint8_t *q;
+	if (n <= sc->ppr_cap)
+		return 0;
+	while (cap < n)
+		cap *= 2;
+	if (!(p = realloc(sc->ppr, cap * sizeof(double))))
+		return -1;
+	sc->ppr = p;
+	if (!(q = realloc(sc->ppr_queued, cap)))
+		return -1;
+	sc->ppr_queued = q;
+	sc->ppr_cap = cap;
+	return 0;
+}
+
 int kgr__ppr_push(const kgr_graph *g, kgr__scratch *sc, const uint32_t *seeds, const double *w,
 	size_t n, double alpha, double eps, int64_t at)
 {
-	kgr__map *P = &sc->maps[KGR__MAP_P], *R = &sc->maps[KGR__MAP_R], *Q = &sc->maps[KGR__MAP_TMP];
+	/* one map of the nodes reached (R: residuals) with two arrays beside it: the estimate p
+	 * and whether the node waits in the queue; the queue holds indices into R */
+	kgr__map *R = &sc->maps[KGR__MAP_R];
 	size_t i, head = 0, tail = 0, qcap = sc->node_cap, visits = 0;
-	double total = 0;
-	double *v;
+	double total = 0, *p, *r;
 
-	kgr__map_reset(P);
 	kgr__map_reset(R);
-	kgr__map_reset(Q);
 	if (!sc->queue || sc->queue_cap < qcap) {
 		uint32_t *nq = realloc(sc->queue, qcap * sizeof(uint32_t));
 		if (!nq)
@@ -41,50 +60,54 @@ int kgr__ppr_push(const kgr_graph *g, kgr__scratch *sc, const uint32_t *seeds, c
 	if (total <= 0)
 		return 0;
 	for (i = 0; i < n; i++) {
-		if (!(v = kgr__map_put(R, seeds[i])))
+		if (!(r = kgr__map_put(R, seeds[i])))
 			return kgr__error_set(KGR_ENOMEM, "out of memory");
-		*v += (w ? w[i] : 1.0) / total;
+		*r += (w ? w[i] : 1.0) / total;
 	}
+	if (ppr_room(sc, R->n) < 0)
+		return kgr__error_set(KGR_ENOMEM, "out of memory");
 	for (i = 0; i < R->n; i++) {
-		if (!(v = kgr__map_put(Q, R->keys[i])))
-			return kgr__error_set(KGR_ENOMEM, "out of memory");
-		*v = 1;
-		sc->queue[tail] = R->keys[i];
+		sc->ppr[i] = 0;
+		sc->ppr_queued[i] = 1;
+		sc->queue[tail] = (uint32_t)i;
 		tail = (tail + 1) % qcap;
 	}
 	while (head != tail) {
-		uint32_t u = sc->queue[head], k;
+		uint32_t ui = sc->queue[head], u = R->keys[ui], k;
 		double ru, d, push;
 		head = (head + 1) % qcap;
-		*kgr__map_get(Q, u) = 0;
-		ru = *kgr__map_get(R, u);
+		sc->ppr_queued[ui] = 0;
+		ru = R->vals[ui];
 		d = wdeg(g, u);
 		if (ru <= eps * d || ru <= 0)
 			continue;
-		if (!(v = kgr__map_put(P, u)))
-			return kgr__error_set(KGR_ENOMEM, "out of memory");
-		*kgr__map_get(R, u) = 0;
+		p = &sc->ppr[ui];
+		R->vals[ui] = 0;
 		if (d <= 0) {
-			*v += ru; /* a dead end keeps its mass */
+			*p += ru; /* a dead end keeps its mass */
 			continue;
 		}
-		*v += alpha * ru;
+		*p += alpha * ru;
 		push = (1 - alpha) * ru / d;
 #define PUSH_TO(node, weight)                                                                   \
 	do {                                                                                        \
 		uint32_t nb_ = (node);                                                                  \
-		double *rv_ = kgr__map_put(R, nb_), *qv_;                                               \
+		size_t n_ = R->n, ix_;                                                                  \
+		double *rv_ = kgr__map_put(R, nb_);                                                     \
 		if (!rv_)                                                                               \
 			return kgr__error_set(KGR_ENOMEM, "out of memory");                                 \
-		*rv_ += push * (weight);                                                                \
-		if (*rv_ > eps * wdeg(g, nb_)) {                                                        \
-			if (!(qv_ = kgr__map_put(Q, nb_)))                                                  \
+		ix_ = (size_t)(rv_ - R->vals);                                                          \
+		if (R->n > n_) {                                                                        \
+			if (ppr_room(sc, R->n) < 0)                                                         \
 				return kgr__error_set(KGR_ENOMEM, "out of memory");                             \
-			if (*qv_ == 0) {                                                                    \
-				*qv_ = 1;                                                                       \
-				sc->queue[tail] = nb_;                                                          \
-				tail = (tail + 1) % qcap;                                                       \
-			}                                                                                   \
+			sc->ppr[ix_] = 0;                                                                   \
+			sc->ppr_queued[ix_] = 0;                                                            \
+		}                                                                                       \
+		*rv_ += push * (weight);                                                                \
+		if (*rv_ > eps * wdeg(g, nb_) && !sc->ppr_queued[ix_]) {                                \
+			sc->ppr_queued[ix_] = 1;                                                            \
+			sc->queue[tail] = (uint32_t)ix_;                                                    \
+			tail = (tail + 1) % qcap;                                                           \
 		}                                                                                       \
 	} while (0)
 		if (u < g->n_cat_nodes)
@@ -116,13 +139,8 @@ int kgr__ppr_push(const kgr_graph *g, kgr__scratch *sc, const uint32_t *seeds, c
 	}
 	/* what a push would settle on each node now: p + alpha r is still a lower bound of the
 	 * exact value and ranks the nodes the walk reached but did not push */
-	for (i = 0; i < R->n; i++) {
-		if (R->vals[i] <= 0)
-			continue;
-		if (!(v = kgr__map_put(P, R->keys[i])))
-			return kgr__error_set(KGR_ENOMEM, "out of memory");
-		*v += alpha * R->vals[i];
-	}
-	kgr__map_reset(Q);
+	for (i = 0; i < R->n; i++)
+		if (R->vals[i] > 0)
+			sc->ppr[i] += alpha * R->vals[i];
 	return 0;
 }

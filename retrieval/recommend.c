@@ -209,7 +209,7 @@ static int propose_top(ctx *x, const kgr__map *m, kgr_generator gen, size_t limi
 static int gen_ppr(ctx *x)
 {
 	const kgr_graph *g = x->rq.g;
-	kgr__map *P = &x->rq.sc->maps[KGR__MAP_P];
+	kgr__map P = { 0 };
 	uint32_t *seeds;
 	double *w;
 	size_t i;
@@ -232,12 +232,15 @@ static int gen_ppr(ctx *x)
 	free(w);
 	if (error < 0)
 		return error;
-	/* the PPR_TOP best items; sources are no candidates of their own walk */
-	for (i = 0; i < P->n; i++)
-		if (!(g->flags[P->keys[i]] & KGR__NODE_ITEM) ||
-			kgr__map_get(&x->rq.sc->maps[KGR__MAP_SRC], P->keys[i]))
-			P->vals[i] = 0;
-	return propose_top(x, P, KGR_GEN_PPR, PPR_TOP);
+	/* the PPR_TOP best items (a list of the nodes reached and their estimates); sources are
+	 * no candidates of their own walk */
+	P.keys = x->rq.sc->maps[KGR__MAP_R].keys;
+	P.vals = x->rq.sc->ppr;
+	P.n = x->rq.sc->maps[KGR__MAP_R].n;
+	for (i = 0; i < P.n; i++)
+		if (!(g->flags[P.keys[i]] & KGR__NODE_ITEM) || kgr__map_get(&x->rq.sc->maps[KGR__MAP_SRC], P.keys[i]))
+			P.vals[i] = 0;
+	return propose_top(x, &P, KGR_GEN_PPR, PPR_TOP);
 }
 
 static void gen_covisit(ctx *x)

@@ -24,6 +24,8 @@ static void scratch_free(void *p)
 		free(sc->maps[i].vals);
 	}
 	free(sc->queue);
+	free(sc->ppr);
+	free(sc->ppr_queued);
 	free(sc->cand);
 	free(sc->src);
 	free(sc->par);
