@@ -281,7 +281,9 @@ static void push_found(found_set *fs, const found_path *p)
 					fs->worst = i;
 		return;
 	}
-	if (cmp_found(p, &fs->f[fs->worst]) >= 0)
+	/* most paths lose on the score alone */
+	if (p->score < fs->f[fs->worst].score ||
+		(p->score == fs->f[fs->worst].score && cmp_found(p, &fs->f[fs->worst]) >= 0))
 		return;
 	fs->f[fs->worst] = *p;
 	for (fs->worst = 0, i = 1; i < fs->n; i++)
@@ -326,18 +328,31 @@ static void path_start(found_path *p, uint32_t src, uint32_t hops, const uint32_
 	}
 }
 
-/* Count one found path under its relation pattern (explained candidates only). */
+/* Count one found path under its relation pattern (explained candidates only): the
+ * predicate and direction of each step, as path_edges() would give them. */
 static void count_pattern(kgr__req *rq, const found_path *p)
 {
+	const kgr_graph *g = rq->g;
 	kgr_path_pattern *pt;
+	kgr_id pred[3];
+	int rev[3];
 	size_t i;
 	uint32_t j;
+	for (j = 0; j < p->hops; j++) {
+		if (p->rel[0] == KGR__NONE) {
+			pred[j] = action_of(g, p->ix[j]);
+			rev[j] = j == 0;
+		} else {
+			pred[j] = g->rels[p->rel[j] >> 1].pred;
+			rev[j] = (p->rel[j] & 1) != 0;
+		}
+	}
 	for (i = 0; i < rq->n_pat; i++) {
 		pt = &rq->pat[i];
 		if (pt->n_edges != p->hops)
 			continue;
 		for (j = 0; j < p->hops; j++)
-			if (pt->rel[j] != p->e[j].p || pt->reversed[j] != (p->e[j].reversed != 0))
+			if (pt->rel[j] != pred[j] || pt->reversed[j] != rev[j])
 				break;
 		if (j == p->hops) {
 			pt->count++;
@@ -358,8 +373,8 @@ static void count_pattern(kgr__req *rq, const found_path *p)
 	memset(pt, 0, sizeof(*pt));
 	pt->n_edges = p->hops;
 	for (j = 0; j < p->hops; j++) {
-		pt->rel[j] = p->e[j].p;
-		pt->reversed[j] = p->e[j].reversed != 0;
+		pt->rel[j] = pred[j];
+		pt->reversed[j] = rev[j];
 	}
 	pt->count = 1;
 }
@@ -383,15 +398,13 @@ static int cmp_pattern(const void *a, const void *b)
 }
 
 /* Score a complete path with its step weights w and keep it if it is among the best; with
- * patterns set, count it under its relation pattern too (which needs its triples). */
+ * patterns set, count it under its relation pattern too. */
 static void path_add(found_set *fs, kgr__req *rq, found_path *p, const double *w, size_t *total,
 	int patterns)
 {
 	p->score = path_score(rq, p, w);
-	if (patterns) {
-		path_edges(rq->g, p);
+	if (patterns)
 		count_pattern(rq, p);
-	}
 	push_found(fs, p);
 	(*total)++;
 }
@@ -499,6 +512,9 @@ void kgr__paths_find(kgr__req *rq, uint32_t c, kgr_path *paths, size_t *n_paths,
 	n = fs.n;
 	if (n == 0)
 		return;
+	if (paths)
+		for (i = 0; i < n; i++)
+			path_edges(g, &f[i]);
 	qsort(f, n, sizeof(found_path), cmp_found);
 	if (!paths) {
 		/* features only: the best path, unchecked */

@@ -7,6 +7,7 @@
 #include "retrieval/internal.h"
 
 #include <math.h>
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -140,9 +141,26 @@ static void propose(ctx *x, uint32_t node, kgr_generator gen, double score)
 	c->gens |= 1u << gen;
 }
 
+/* log1p of small counts, computed once (popularity and path counts are mostly small). */
+#define LOG1P_TABLE 4096
+static double log1p_table[LOG1P_TABLE];
+static pthread_once_t log1p_once = PTHREAD_ONCE_INIT;
+
+static void log1p_table_init(void)
+{
+	size_t i;
+	for (i = 0; i < LOG1P_TABLE; i++)
+		log1p_table[i] = log1p((double)i);
+}
+
+static double log1p_count(size_t n)
+{
+	return n < LOG1P_TABLE ? log1p_table[n] : log1p((double)n);
+}
+
 static double item_pop_feature(const kgr_graph *g, uint32_t node)
 {
-	return g->max_pop ? log1p(g->pop[node]) / log1p(g->max_pop) : 0.0;
+	return g->max_pop ? log1p_count(g->pop[node]) / log1p_count(g->max_pop) : 0.0;
 }
 
 /* A bounded heap of indices whose root is the worst one kept: offering every index keeps
@@ -177,31 +195,68 @@ static void heap_offer(size_t *heap, size_t *nh, size_t limit, size_t i, worse_f
 	}
 }
 
-/* Lower value, then higher node id, ranks below. */
-static int map_worse(const void *arg, size_t a, size_t b)
+/* An entry of a generator's map: a node and its score. Lower score, then higher node id,
+ * ranks below. */
+typedef struct {
+	double v;
+	uint32_t node;
+} scored_node;
+
+static inline int sn_worse(const scored_node *a, const scored_node *b)
 {
-	const kgr__map *m = arg;
-	return m->vals[a] < m->vals[b] || (m->vals[a] == m->vals[b] && m->keys[a] > m->keys[b]);
+	return a->v < b->v || (a->v == b->v && a->node > b->node);
+}
+
+/* heap_offer() for scored nodes held by value (no indirection through the map). */
+static void sn_offer(scored_node *heap, size_t *nh, size_t limit, scored_node e)
+{
+	size_t q;
+	scored_node t;
+	if (*nh < limit) {
+		heap[*nh] = e;
+		for (q = (*nh)++; q > 0 && sn_worse(&heap[q], &heap[(q - 1) / 2]); q = (q - 1) / 2) {
+			t = heap[q];
+			heap[q] = heap[(q - 1) / 2];
+			heap[(q - 1) / 2] = t;
+		}
+	} else if (sn_worse(&heap[0], &e)) {
+		heap[0] = e;
+		for (q = 0;;) {
+			size_t m = q, l = 2 * q + 1, r = l + 1;
+			if (l < *nh && sn_worse(&heap[l], &heap[m]))
+				m = l;
+			if (r < *nh && sn_worse(&heap[r], &heap[m]))
+				m = r;
+			if (m == q)
+				break;
+			t = heap[m];
+			heap[m] = heap[q];
+			heap[q] = t;
+			q = m;
+		}
+	}
 }
 
 /* Propose the `limit` entries of m with the highest positive values: a generator that
  * touches thousands of items hands on its best. */
 static int propose_top(ctx *x, const kgr__map *m, kgr_generator gen, size_t limit)
 {
-	size_t *heap, nh = 0, i;
+	scored_node *heap;
+	size_t nh = 0, i;
 	if (!m->n)
 		return 0;
-	if (!(heap = malloc(limit * sizeof(size_t))))
+	if (!(heap = malloc(limit * sizeof(*heap))))
 		return kgr__error_set(KGR_ENOMEM, "out of memory");
 	for (i = 0; i < m->n; i++) {
-		if (m->vals[i] <= 0 || (nh == limit && !map_worse(m, heap[0], i)))
+		scored_node e = { m->vals[i], m->keys[i] };
+		if (e.v <= 0 || (nh == limit && !sn_worse(&heap[0], &e)))
 			continue; /* not among the best so far: no need to look further */
 		/* what cannot be proposed takes no place among the best (excluded items, say) */
-		if (proposable(x, m->keys[i], gen))
-			heap_offer(heap, &nh, limit, i, map_worse, m);
+		if (proposable(x, e.node, gen))
+			sn_offer(heap, &nh, limit, e);
 	}
 	for (i = 0; i < nh; i++)
-		propose(x, m->keys[heap[i]], gen, m->vals[heap[i]]);
+		propose(x, heap[i].node, gen, heap[i].v);
 	free(heap);
 	return 0;
 }
@@ -502,7 +557,7 @@ static void rank_sources(kgr__req *rq)
 /* The features read from a candidate's evidence paths. */
 static void path_features(double *feat, const kgr__path_stats *st)
 {
-	feat[KGR_FEAT_PATHS] = log1p((double)st->n_found);
+	feat[KGR_FEAT_PATHS] = log1p_count(st->n_found);
 	feat[KGR_FEAT_SHORTEST] = st->shortest ? 1.0 / st->shortest : 0.0;
 	feat[KGR_FEAT_RECENCY] = st->recency;
 	feat[KGR_FEAT_HUB] = st->hub_share;
@@ -590,6 +645,7 @@ static int select_top(ctx *x, size_t n)
 /* A request's context for the list r: the user's node and the calling thread's scratch maps. */
 static int req_begin(ctx *x, const kgr_graph *g, kgr_id user, kgr_recs *r)
 {
+	pthread_once(&log1p_once, log1p_table_init);
 	x->recs = r;
 	x->rq.g = g;
 	x->rq.user = user;
