@@ -163,43 +163,12 @@ static double item_pop_feature(const kgr_graph *g, uint32_t node)
 	return g->max_pop ? log1p_count(g->pop[node]) / log1p_count(g->max_pop) : 0.0;
 }
 
-/* A bounded heap of indices whose root is the worst one kept: offering every index keeps
- * the `limit` best in O(n log limit). worse(arg, a, b) says index a ranks below index b. */
-typedef int (*worse_fn)(const void *arg, size_t a, size_t b);
-
-static void heap_offer(size_t *heap, size_t *nh, size_t limit, size_t i, worse_fn worse, const void *arg)
-{
-	size_t q, t;
-	if (*nh < limit) {
-		heap[*nh] = i;
-		for (q = (*nh)++; q > 0 && worse(arg, heap[q], heap[(q - 1) / 2]); q = (q - 1) / 2) {
-			t = heap[q];
-			heap[q] = heap[(q - 1) / 2];
-			heap[(q - 1) / 2] = t;
-		}
-	} else if (worse(arg, heap[0], i)) {
-		heap[0] = i;
-		for (q = 0;;) {
-			size_t m = q, l = 2 * q + 1, r = l + 1;
-			if (l < *nh && worse(arg, heap[l], heap[m]))
-				m = l;
-			if (r < *nh && worse(arg, heap[r], heap[m]))
-				m = r;
-			if (m == q)
-				break;
-			t = heap[m];
-			heap[m] = heap[q];
-			heap[q] = t;
-			q = m;
-		}
-	}
-}
-
-/* An entry of a generator's map: a node and its score. Lower score, then higher node id,
- * ranks below. */
+/* A node with a score (and where it came from). Lower score, then higher node id, ranks
+ * below. */
 typedef struct {
 	double v;
 	uint32_t node;
+	uint32_t at;
 } scored_node;
 
 static inline int sn_worse(const scored_node *a, const scored_node *b)
@@ -207,7 +176,8 @@ static inline int sn_worse(const scored_node *a, const scored_node *b)
 	return a->v < b->v || (a->v == b->v && a->node > b->node);
 }
 
-/* heap_offer() for scored nodes held by value (no indirection through the map). */
+/* A bounded heap whose root is the worst entry kept: offering every entry keeps the `limit`
+ * best in O(n log limit). */
 static void sn_offer(scored_node *heap, size_t *nh, size_t limit, scored_node e)
 {
 	size_t q;
@@ -248,7 +218,7 @@ static int propose_top(ctx *x, const kgr__map *m, kgr_generator gen, size_t limi
 	if (!(heap = malloc(limit * sizeof(*heap))))
 		return kgr__error_set(KGR_ENOMEM, "out of memory");
 	for (i = 0; i < m->n; i++) {
-		scored_node e = { m->vals[i], m->keys[i] };
+		scored_node e = { m->vals[i], m->keys[i], (uint32_t)i };
 		if (e.v <= 0 || (nh == limit && !sn_worse(&heap[0], &e)))
 			continue; /* not among the best so far: no need to look further */
 		/* what cannot be proposed takes no place among the best (excluded items, say) */
@@ -610,31 +580,29 @@ static const char *generator_rationale(unsigned int gens)
 	return "Related to your history";
 }
 
-static int cand_worse(const void *arg, size_t a, size_t b)
-{
-	const cand *c = arg;
-	return cmp_pre(&c[a], &c[b]) > 0;
-}
-
 /* Move the n best candidates by the first-cut score to the front, in order. A heap of n
- * indices: O(candidates log n) and no moving of the large records but the n kept. */
+ * (score, node, index) entries: O(candidates log n) and no moving of the large records but
+ * the n kept. */
 static int select_top(ctx *x, size_t n)
 {
-	size_t *heap, nh = 0, i;
+	scored_node *heap;
+	size_t nh = 0, i;
 	cand *kept;
 	if (n == 0 || x->n == 0)
 		return 0;
-	heap = malloc(n * sizeof(size_t));
+	heap = malloc(n * sizeof(*heap));
 	kept = malloc(n * sizeof(cand));
 	if (!heap || !kept) {
 		free(heap);
 		free(kept);
 		return kgr__error_set(KGR_ENOMEM, "out of memory");
 	}
-	for (i = 0; i < x->n; i++)
-		heap_offer(heap, &nh, n, i, cand_worse, x->c);
+	for (i = 0; i < x->n; i++) {
+		scored_node e = { x->c[i].pre, x->c[i].node, (uint32_t)i };
+		sn_offer(heap, &nh, n, e);
+	}
 	for (i = 0; i < nh; i++)
-		kept[i] = x->c[heap[i]];
+		kept[i] = x->c[heap[i].at];
 	qsort(kept, nh, sizeof(cand), cmp_pre);
 	memcpy(x->c, kept, nh * sizeof(cand));
 	free(heap);
