@@ -7,7 +7,8 @@
 #   bench/serve.sh STORE USERS.txt ITEMS.txt [DURATION]
 #
 # USERS.txt / ITEMS.txt: one user / item IRI per line (e.g. cut from the interactions CSV the
-# store was loaded from). DURATION: wrk's -d (default 15s).
+# store was loaded from; bench/serve-data.sh DIR writes the 5M-triple store of
+# docs/BENCHMARKS.md with both lists). DURATION: wrk's -d (default 15s).
 # Environment: KGREC (default build/kgrec), THREADS (serve --threads, default 4),
 # SERVE_ARGS (more `kgrec serve` options, e.g. "--llm --llm-url URL --llm-model M"),
 # KGR_BENCH_LLM_DEADLINE (ms: each recommend request asks for that LLM deadline).
