@@ -342,6 +342,69 @@ cleanup:
 	return error;
 }
 
+/* A malloc'd copy of n bytes (NULL when n is 0 or out of memory; *oom set then). */
+static void *dup_bytes(const void *p, size_t n, int *oom)
+{
+	void *d;
+	if (!n)
+		return NULL;
+	if (!(d = malloc(n)))
+		*oom = 1;
+	else
+		memcpy(d, p, n);
+	return d;
+}
+
+int kgr_store_new_from(kgr_store **out, const kgr_store *base)
+{
+	kgr_store *s;
+	size_t i, n_extra;
+	int oom = 0, error = 0;
+
+	*out = NULL;
+	kgr_init();
+	if (!base->finalized)
+		return kgr__error_set(KGR_EINVALID, "copy of a store: the store is still loading");
+	if (!(s = calloc(1, sizeof(*s))))
+		return kgr__error_set(KGR_ENOMEM, "out of memory");
+	pthread_mutex_init(&s->extra_lock, NULL);
+	/* terms, with their ids */
+	s->n_terms = base->n_terms;
+	s->cap_terms = base->n_terms + 1;
+	s->terms = dup_bytes(base->terms, s->cap_terms * sizeof(*s->terms), &oom);
+	s->kinds = dup_bytes(base->kinds, s->cap_terms, &oom);
+	s->hashes = dup_bytes(base->hashes, s->cap_terms * sizeof(*s->hashes), &oom);
+	s->blob_len = s->blob_cap = base->blob_len;
+	s->blob = dup_bytes(base->blob, base->blob_len, &oom);
+	if (oom || (error = kgr__rebuild_table(s)) < 0)
+		goto fail;
+	/* terms added to base after it was finalized keep their ids too */
+	n_extra = kgr__extra_count(base);
+	for (i = 0; i < n_extra; i++)
+		if (kgr__intern_iri(s, kgr__extra_value(base, i)) != (kgr_id)(base->n_terms + 1 + i)) {
+			oom = 1;
+			goto fail;
+		}
+	/* prefixes */
+	if (kgr__buf_append(&s->prefixes, base->prefixes.s, base->prefixes.len) < 0)
+		goto fail;
+	s->n_prefixes = base->n_prefixes;
+	if ((error = kgr__rebuild_prefix_ptrs(s)) < 0)
+		goto fail;
+	/* the asserted quads; finalize sorts and derives the rest again */
+	if (!(s->quads = malloc((base->n_quads + 1) * sizeof(*s->quads))))
+		goto fail;
+	s->cap_quads = base->n_quads + 1;
+	for (i = 0; i < base->n_quads; i++)
+		if (base->quads[i].g != KGR__GRAPH_INFERRED)
+			s->quads[s->n_quads++] = base->quads[i];
+	*out = s;
+	return 0;
+fail:
+	kgr_store_free(s);
+	return error < 0 ? error : kgr__error_set(KGR_ENOMEM, "out of memory copying a store");
+}
+
 void kgr_store_free(kgr_store *s)
 {
 	size_t i;

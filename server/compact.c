@@ -1,9 +1,9 @@
 /* kgr_server_compact(): fold an events log into a new snapshot with the public store API.
- * The snapshot's own triples are exported as N-Quads (named graphs kept; the inferred and
- * ontology graphs are rebuilt by finalize), each logged event not already in the snapshot is
- * written as a kgr:Interaction node exactly like kgr_store_load_interactions() writes one (same
- * hashed event IRI, so the same event twice is one event), and the whole file is loaded into a
- * new store, finalized and saved atomically. */
+ * The snapshot is copied into a loading store (kgr_store_new_from(): its terms, prefixes and
+ * asserted quads in every graph; the inferred graph is derived again by finalize), each logged
+ * event not already in the snapshot is written as N-Triples of a kgr:Interaction node exactly
+ * like kgr_store_load_interactions() writes one (same hashed event IRI, so the same event twice
+ * is one event) and parsed into it, and the store is finalized and saved atomically. */
 #include "server/internal.h"
 
 #include <cjson/cJSON.h>
@@ -82,27 +82,16 @@ static int compact_line(const cJSON *events, size_t line_no, void *payload)
 	return 0;
 }
 
-static int has_graph(const kgr_store *s, const char *iri)
-{
-	kgr_id g = kgr_store_iri(s, iri);
-	size_t n, i;
-	const kgr_id *gs = kgr_store_graphs(s, &n);
-	for (i = 0; g && i < n; i++)
-		if (gs[i] == g)
-			return 1;
-	return 0;
-}
-
 int kgr_server_compact(const char *store_path, const char *events_log, const char *out_path,
 	size_t *n_events_out, size_t *n_skipped_out)
 {
 	kgr_store *base = NULL, *ns = NULL;
 	compact_ctx c;
-	char *tmp = NULL;
-	size_t torn = 0;
+	char *text = NULL;
+	size_t text_len = 0, torn = 0;
 	uint64_t good;
 	struct stat s1, s2;
-	int fd, error;
+	int error;
 
 	kgr_init();
 	memset(&c, 0, sizeof(c));
@@ -118,39 +107,25 @@ int kgr_server_compact(const char *store_path, const char *events_log, const cha
 			events_log, strerror(errno));
 		goto cleanup;
 	}
-	tmp = malloc(strlen(out_path) + sizeof(".compact-XXXXXX"));
-	if (!tmp) {
-		error = kgr__error_set(KGR_ENOMEM, "out of memory");
+	if (!(c.f = open_memstream(&text, &text_len))) {
+		error = kgr__error_set(KGR_ENOMEM, "compact: out of memory");
 		goto cleanup;
 	}
-	strcpy(tmp, out_path);
-	strcat(tmp, ".compact-XXXXXX");
-	fd = mkstemp(tmp);
-	if (fd < 0 || !(c.f = fdopen(fd, "w"))) {
-		error = kgr__error_set(KGR_EIO, "compact: cannot create a temporary file next to %s: %s",
-			out_path, strerror(errno));
-		if (fd >= 0)
-			close(fd);
-		free(tmp);
-		tmp = NULL;
-		goto cleanup;
-	}
-	if ((error = kgr_store_export(base, c.f, "nquads", 0)) < 0)
-		goto cleanup;
 	c.base = base;
 	c.log = events_log;
 	if ((error = kgr__wal_read(events_log, compact_line, &c, &good, &torn, NULL)) < 0)
 		goto cleanup;
 	if (fclose(c.f) != 0) {
 		c.f = NULL;
-		error = kgr__error_set(KGR_EIO, "compact: writing %s: %s", tmp, strerror(errno));
+		error = kgr__error_set(KGR_ENOMEM, "compact: out of memory");
 		goto cleanup;
 	}
 	c.f = NULL;
-	if ((error = kgr_store_new(&ns, has_graph(base, KGR_GRAPH_ONTOLOGY))) < 0)
+	if ((error = kgr_store_new_from(&ns, base)) < 0)
 		goto cleanup;
-	if ((error = kgr_store_load_rdf(ns, tmp, "nquads", NULL)) < 0 ||
-		(error = kgr_store_finalize(ns)) < 0 || (error = kgr_store_save(ns, out_path)) < 0)
+	if (text_len && (error = kgr_store_load_rdf_buffer(ns, text, text_len, "ntriples", NULL, events_log)) < 0)
+		goto cleanup;
+	if ((error = kgr_store_finalize(ns)) < 0 || (error = kgr_store_save(ns, out_path)) < 0)
 		goto cleanup;
 	if (n_events_out)
 		*n_events_out = c.added;
@@ -160,10 +135,7 @@ int kgr_server_compact(const char *store_path, const char *events_log, const cha
 cleanup:
 	if (c.f)
 		fclose(c.f);
-	if (tmp) {
-		unlink(tmp);
-		free(tmp);
-	}
+	free(text);
 	kgr_store_free(ns);
 	kgr_store_free(base);
 	return error;

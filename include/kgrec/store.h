@@ -75,6 +75,16 @@ typedef void (*kgr_progress_cb)(uint64_t done, uint64_t total, void *payload);
  */
 int kgr_store_new(kgr_store **out, int with_ontology);
 
+/**
+ * @brief A store in its loading phase holding what a finalized @p base holds: its terms (same
+ *        ids), prefixes and asserted quads in every graph (the inferred graph is derived again
+ *        by kgr_store_finalize()). Load more into it, finalize and save: a snapshot plus new
+ *        triples without exporting and parsing the snapshot again. @p base is not changed.
+ * @param[out] out the new store; free with kgr_store_free().
+ * @return 0; KGR_EINVALID (@p base is still loading); KGR_ENOMEM.
+ */
+int kgr_store_new_from(kgr_store **out, const kgr_store *base);
+
 /** @brief Free a store. Accepts NULL. */
 void kgr_store_free(kgr_store *store);
 

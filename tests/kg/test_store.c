@@ -255,6 +255,89 @@ START_TEST(test_snapshot_roundtrip)
 }
 END_TEST
 
+/* A loading copy of a finalized snapshot, finalized again, holds the same quads under the
+ * same term ids (named graphs, inferred closures and interactions included); more can be
+ * loaded into it; the base is left as it was; a store still loading is refused. */
+START_TEST(test_new_from_snapshot)
+{
+	kgr_store *s = kgr_test_store("kg/interactions.csv", "kg/catalog.ttl", "kg/graphs.trig", NULL);
+	kgr_store *r = NULL, *c = NULL, *loading = NULL;
+	const char *path = kgr_test_tmp("from.snap");
+	const char *more =
+		"<urn:kgrec:event:t1> <" RDF_TYPE "> <https://w3id.org/kgrec/ns#Interaction> .\n"
+		"<urn:kgrec:event:t1> <https://w3id.org/kgrec/ns#user> <" EX "user/newcomer> .\n"
+		"<urn:kgrec:event:t1> <https://w3id.org/kgrec/ns#item> <" EX "ball> .\n"
+		"<urn:kgrec:event:t1> <https://w3id.org/kgrec/ns#action> <https://w3id.org/kgrec/ns#purchase> .\n"
+		"<urn:kgrec:event:t1> <https://w3id.org/kgrec/ns#time> "
+		"\"2024-03-09T10:00:00Z\"^^<http://www.w3.org/2001/XMLSchema#dateTime> .\n"
+		"<" EX "ball> <" EX "finish> \"matte\" .\n";
+	size_t n1, n2, n_base, i;
+	const kgr_quad *q1, *q2;
+	kgr_store_stats a, b;
+	uint64_t base_sum;
+	kgr_id extra;
+
+	ck_assert_int_eq(kgr_store_save(s, path), 0);
+	ck_assert_int_eq(kgr_store_open(&r, path), 0);
+	extra = kgr_store_intern_extra(r, EX "user/after-open");
+	ck_assert_int_ne(extra, 0);
+	base_sum = kgr_store_checksum(r);
+	ck_assert_int_eq(kgr_store_new_from(&c, r), 0);
+	ck_assert_int_eq(kgr_store_finalize(c), 0);
+	q1 = kgr_store_quads(r, &n1);
+	q2 = kgr_store_quads(c, &n2);
+	ck_assert_uint_eq(n1, n2);
+	ck_assert(memcmp(q1, q2, n1 * sizeof(*q1)) == 0);
+	kgr_store_get_stats(r, &a);
+	kgr_store_get_stats(c, &b);
+	ck_assert_uint_eq(a.quads, b.quads);
+	ck_assert_uint_eq(a.inferred, b.inferred);
+	ck_assert_uint_gt(a.inferred, 0);
+	ck_assert_uint_eq(a.graphs, b.graphs);
+	ck_assert_uint_eq(a.users, b.users);
+	ck_assert_uint_eq(a.items, b.items);
+	ck_assert_uint_eq(a.interactions, b.interactions);
+	for (i = 1; i <= kgr_store_term_count(r); i++)
+		ck_assert_str_eq(kgr_term_value(r, (kgr_id)i, NULL), kgr_term_value(c, (kgr_id)i, NULL));
+	ck_assert_int_eq(kgr_store_iri(c, EX "user/after-open"), extra);
+	ck_assert_uint_eq(kgr_store_prefix_count(c), kgr_store_prefix_count(r));
+	for (i = 0; i < kgr_store_prefix_count(r); i++) {
+		const char *p1, *n1p, *p2, *n2p;
+		kgr_store_prefix(r, i, &p1, &n1p);
+		kgr_store_prefix(c, i, &p2, &n2p);
+		ck_assert_str_eq(p1, p2);
+		ck_assert_str_eq(n1p, n2p);
+	}
+	kgr_store_free(c);
+
+	/* more triples on top */
+	ck_assert_int_eq(kgr_store_new_from(&c, r), 0);
+	ck_assert_int_eq(kgr_store_load_rdf_buffer(c, more, strlen(more), "ntriples", NULL, "more"), 0);
+	ck_assert_int_eq(kgr_store_finalize(c), 0);
+	kgr_store_quads(c, &n2);
+	ck_assert_uint_gt(n2, n1);
+	ck_assert_uint_eq(kgr_store_count(c, kgr_store_iri(c, EX "ball"), kgr_store_iri(c, EX "finish"),
+				  kgr_store_literal(c, "matte", 5, NULL, 0)), 1);
+	kgr_store_get_stats(c, &b);
+	ck_assert_uint_eq(b.users, a.users + 1);
+	ck_assert_uint_eq(b.interactions, a.interactions + 1);
+	ck_assert_uint_eq(kgr_store_iri(r, EX "finish"), 0);
+	kgr_store_quads(r, &n_base);
+	ck_assert_uint_eq(n_base, n1);
+	ck_assert_uint_eq(kgr_store_checksum(r), base_sum);
+	kgr_store_free(c);
+
+	ck_assert_int_eq(kgr_store_new(&loading, 0), 0);
+	c = (kgr_store *)1;
+	ck_assert_int_eq(kgr_store_new_from(&c, loading), KGR_EINVALID);
+	ck_assert_ptr_null(c);
+	ck_assert_ptr_nonnull(strstr(kgr_error_last(), "still loading"));
+	kgr_store_free(loading);
+	kgr_store_free(r);
+	kgr_store_free(s);
+}
+END_TEST
+
 /* kgr_store_intern_extra() while other threads read: readers look up and print every term
  * added so far, with no lock, while two writers add thousands (the chunks and hash tables
  * grow many times meanwhile). */
@@ -753,6 +836,7 @@ static Suite *store_suite(void)
 	tcase_add_test(tc, test_interactions);
 	tcase_add_test(tc, test_labels_and_resolve);
 	tcase_add_test(tc, test_snapshot_roundtrip);
+	tcase_add_test(tc, test_new_from_snapshot);
 	tcase_add_test(tc, test_intern_extra_concurrent_readers);
 	tcase_add_test(tc, test_snapshot_damage);
 	tcase_add_test(tc, test_save_is_atomic);

@@ -1091,6 +1091,29 @@ START_TEST(test_compact)
 	th_resp_free(&r);
 	th_stop(&s, SIGTERM);
 
+	/* compacting it again with nothing new keeps every term and quad as they are */
+	{
+		char *out2 = th_path(dir, "compacted2.kgr");
+		kgr_store *a = NULL, *b = NULL;
+		const kgr_quad *qa, *qb;
+		size_t na, nb, i;
+		size_t added = 99;
+		ck_assert_int_eq(kgr_server_compact(out, evlog, out2, &added, NULL), 0);
+		ck_assert_uint_eq(added, 0);
+		ck_assert_int_eq(kgr_store_open(&a, out), 0);
+		ck_assert_int_eq(kgr_store_open(&b, out2), 0);
+		qa = kgr_store_quads(a, &na);
+		qb = kgr_store_quads(b, &nb);
+		ck_assert_uint_eq(na, nb);
+		ck_assert(memcmp(qa, qb, na * sizeof(*qa)) == 0);
+		ck_assert_uint_eq(kgr_store_term_count(a), kgr_store_term_count(b));
+		for (i = 1; i <= kgr_store_term_count(a); i++)
+			ck_assert_str_eq(kgr_term_value(a, (kgr_id)i, NULL), kgr_term_value(b, (kgr_id)i, NULL));
+		kgr_store_free(a);
+		kgr_store_free(b);
+		free(out2);
+	}
+
 	/* compacting onto the input is refused */
 	snprintf(cmd, sizeof(cmd), "'%s' compact '%s' --events-log '%s' -o '%s' 2>/dev/null", KGR_CLI, store,
 		evlog, store);
