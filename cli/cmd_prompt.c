@@ -2,6 +2,7 @@
 #include "cli/cli.h"
 #include "cli/common.h"
 #include "cli/llm_flags.h"
+#include "cli/recs_output.h"
 
 #include <errno.h>
 #include <stdlib.h>
@@ -16,7 +17,7 @@ static const char usage[] =
 	"  --user USER          IRI, prefixed name or local name\n"
 	"  -k N                 candidates shown (1..100, default 20)\n"
 	"  --query TEXT         free-text wish passed to retrieval\n"
-	"  --at TIME            only history before TIME (epoch seconds)\n"
+	"  --at TIME            only history before TIME (epoch seconds or ISO-8601)\n"
 	"  --config FILE        relation configuration of the graph view (JSON)\n"
 	"  --tokens             also print the size estimate in tokens (stderr)\n";
 
@@ -42,7 +43,7 @@ int kgr_cmd_prompt(int argc, char **argv)
 	kgr_recs *recs = NULL;
 	const kgr_interaction *hist;
 	size_t n_hist;
-	char *text = NULL, *end;
+	char *text = NULL;
 	kgr_id user;
 	int i, rc = 2, tokens = 0, r;
 
@@ -63,10 +64,9 @@ int kgr_cmd_prompt(int argc, char **argv)
 		} else if (!strcmp(a, "--query") && more) {
 			ro.query = argv[++i];
 		} else if (!strcmp(a, "--at") && more) {
-			errno = 0;
-			ro.at = strtoll(argv[++i], &end, 10);
-			if (errno || end == argv[i] || *end)
-				return kgr_cli_usage("prompt: --at: '%s' is not epoch seconds", argv[i]);
+			if (kgr_cli_time(argv[++i], &ro.at) < 0)
+				return kgr_cli_usage("prompt: --at: '%s' is neither epoch seconds nor an ISO-8601 time",
+					argv[i]);
 		} else if (!strcmp(a, "--config") && more) {
 			config = argv[++i];
 		} else if (!strcmp(a, "--tokens")) {

@@ -34,6 +34,17 @@ check "the request is quoted data" $?
 "$KGREC" prompt "$T/s.snap" --user u1 --mode conversational --query 'soccer' | grep -q '^"soccer"$'
 check "conversational: --query is the request" $?
 
+# --at: only the history before that time, as epoch seconds or ISO-8601
+"$KGREC" prompt "$T/s.snap" --user u1 --at 2023-11-15T00:00:00Z > "$T/at_iso.txt" 2> "$T/err.txt"
+r=$?; check "--at ISO-8601 runs ($(cat "$T/err.txt"))" $r
+"$KGREC" prompt "$T/s.snap" --user u1 --at 1700006400 > "$T/at_epoch.txt"
+cmp -s "$T/at_iso.txt" "$T/at_epoch.txt"; check "--at: the same time written both ways gives the same prompt" $?
+grep -q '^1\. "Goalie Gloves" (purchase' "$T/at_iso.txt" && ! grep -q '^2\. ' "$T/at_iso.txt"
+check "--at: the view of the next day is not history yet" $?
+"$KGREC" prompt "$T/s.snap" --user u1 --at yesterday > /dev/null 2> "$T/err.txt"
+[ $? = 2 ] && grep -q "neither epoch seconds nor an ISO-8601 time" "$T/err.txt"
+check "--at: a bad time is named ($(cat "$T/err.txt"))" $?
+
 # a copied template directory
 mkdir "$T/prompts"
 cp "$KGR_SOURCE_DIR"/prompts/*.txt "$T/prompts/"
