@@ -101,6 +101,7 @@ int kgr_cli_llm_flag(kgr_llm_options *o, int argc, char **argv, int *i)
 	DBL("--alpha", alpha, 0.0, 1.0)
 	INT("--max-tokens", max_tokens, 1, 1000000)
 	INT("--timeout", timeout_ms, 1, 3600000)
+	INT("--deadline", deadline_ms, 1, 3600000)
 	INT("--parallel", parallel, 1, 64)
 	INT("--retries", retries, 0, 10)
 	INT("--boots", boots, 1, 32)
@@ -150,6 +151,8 @@ void kgr_cli_llm_usage(FILE *f)
 	      "  --temperature T       sampling temperature (0)\n"
 	      "  --max-tokens N        completion limit per request (1024)\n"
 	      "  --timeout MS          per attempt (30000)\n"
+	      "  --deadline MS         for the whole LLM ranking, retries included (none); past it\n"
+	      "                        the graph order is kept, with a note\n"
 	      "  --parallel N          requests in flight (4)\n"
 	      "  --retries N           extra attempts after a failure (2)\n"
 	      "  --max-history N       history items shown (20)\n"

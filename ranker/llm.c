@@ -130,6 +130,9 @@ int kgr__llm_options_check(const kgr_llm_options *o, int need_server)
 	if (o->timeout_ms < 1 || o->timeout_ms > 3600000L)
 		return kgr__error_set(KGR_EINVALID, "LLM options: timeout %ld ms is outside 1..3600000",
 			o->timeout_ms);
+	if (o->deadline_ms < 0 || o->deadline_ms > 3600000L)
+		return kgr__error_set(KGR_EINVALID, "LLM options: deadline %ld ms is outside 0..3600000",
+			o->deadline_ms);
 	if (!(o->temperature >= 0.0 && o->temperature <= 2.0))
 		return kgr__error_set(KGR_EINVALID, "LLM options: temperature %g is outside 0..2",
 			o->temperature);
@@ -184,6 +187,7 @@ struct ctx {
 	parse_fn parse;
 	const char *schema_name, *schema;
 	int use_cache;
+	double end_ms;     /* kgr__now_ms() time the ranking must end by (deadline_ms), or 0 */
 	int schema_note;
 	size_t failure_notes;
 	size_t n_kept;
@@ -309,7 +313,7 @@ static int run_jobs(ctx *c, job *jobs, size_t n)
 		reqs[n_miss].payload = j;
 		n_miss++;
 	}
-	if (n_miss && (error = kgr__llm_chat_many(c->o, reqs, n_miss)))
+	if (n_miss && (error = kgr__llm_chat_many(c->o, reqs, n_miss, c->end_ms)))
 		goto cleanup;
 	for (i = 0; i < n_miss; i++) {
 		job *j = reqs[i].payload;
@@ -892,6 +896,7 @@ int kgr__llm_rank_input_ex(kgr_llm_result **out, kgr_llm_trace **trace_out, cons
 	c.in = in;
 	c.o = opts;
 	c.res = res;
+	c.end_ms = opts->deadline_ms > 0 ? t0 + (double)opts->deadline_ms : 0;
 	c.use_cache = opts->cache_dir && *opts->cache_dir && !opts->no_cache && !answer;
 	switch (opts->mode) {
 	case KGR_LLM_POINTWISE:

@@ -94,6 +94,7 @@ typedef struct {
 	size_t n;
 	size_t next;
 	int schema_off;          /* the server rejected response_format: stop sending it */
+	double end_ms;           /* no attempt runs past this kgr__now_ms() time; 0: none */
 	char url[2048];
 	pthread_mutex_t lock;
 } batch;
@@ -205,12 +206,23 @@ static int attempt(batch *bt, CURL *h, kgr__llm_req *r, int *retry_ok, long *wai
 	kgr__buf body = { 0 };
 	char *req_body = NULL;
 	CURLcode cc;
-	long status = 0;
+	long status = 0, timeout = o->timeout_ms;
 	curl_off_t ra = -1;
 	int error = 0, with_schema;
 
 	*retry_ok = 0;
 	*wait_ms = 0;
+	if (bt->end_ms > 0) {
+		/* the ranking's deadline: this attempt gets what is left of it */
+		double left = bt->end_ms - kgr__now_ms();
+		if (left < 1) {
+			req_error(r, "LLM server %s: the ranking's deadline of %ld ms passed before this request",
+				bt->url, o->deadline_ms);
+			return KGR_ETIMEOUT;
+		}
+		if ((double)timeout > left)
+			timeout = (long)left;
+	}
 	pthread_mutex_lock(&bt->lock);
 	with_schema = o->json_schema && !bt->schema_off && r->schema;
 	pthread_mutex_unlock(&bt->lock);
@@ -234,8 +246,8 @@ static int attempt(batch *bt, CURL *h, kgr__llm_req *r, int *retry_ok, long *wai
 	curl_easy_setopt(h, CURLOPT_WRITEDATA, &body);
 	curl_easy_setopt(h, CURLOPT_ERRORBUFFER, errbuf);
 	curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
-	curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, o->timeout_ms);
-	curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS, o->timeout_ms);
+	curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, timeout);
+	curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS, timeout);
 	curl_easy_setopt(h, CURLOPT_USERAGENT, "kgrec/" KGR_VERSION_STRING);
 	curl_easy_setopt(h, CURLOPT_ACCEPT_ENCODING, "");
 
@@ -245,8 +257,11 @@ static int attempt(batch *bt, CURL *h, kgr__llm_req *r, int *retry_ok, long *wai
 	if (cc == CURLE_OPERATION_TIMEDOUT) {
 		error = KGR_ETIMEOUT;
 		*retry_ok = 1;
-		req_error(r, "LLM server %s: no answer within %ld ms", bt->url,
-			o->timeout_ms);
+		if (timeout < o->timeout_ms)
+			req_error(r, "LLM server %s: no answer within the ranking's deadline of %ld ms", bt->url,
+				o->deadline_ms);
+		else
+			req_error(r, "LLM server %s: no answer within %ld ms", bt->url, o->timeout_ms);
 		goto cleanup;
 	}
 	if (cc != CURLE_OK) {
@@ -323,6 +338,8 @@ static void run_one(batch *bt, CURL *h, kgr__llm_req *r)
 			continue;
 		if (!retry_ok || tries >= o->retries)
 			break;
+		if (bt->end_ms > 0 && kgr__now_ms() + (double)(wait_ms > backoff ? wait_ms : backoff) >= bt->end_ms)
+			break; /* a retry would start past the deadline */
 		tries++;
 		sleep_ms(wait_ms > backoff ? wait_ms : backoff);
 		backoff = backoff ? backoff * 2 : 0;
@@ -358,7 +375,7 @@ static void *worker(void *arg)
 	return NULL;
 }
 
-int kgr__llm_chat_many(const kgr_llm_options *opts, kgr__llm_req *reqs, size_t n)
+int kgr__llm_chat_many(const kgr_llm_options *opts, kgr__llm_req *reqs, size_t n, double end_ms)
 {
 	batch bt;
 	pthread_t th[64];
@@ -374,6 +391,7 @@ int kgr__llm_chat_many(const kgr_llm_options *opts, kgr__llm_req *reqs, size_t n
 	bt.opts = opts;
 	bt.reqs = reqs;
 	bt.n = n;
+	bt.end_ms = end_ms;
 	blen = strlen(opts->base_url);
 	while (blen > 0 && opts->base_url[blen - 1] == '/')
 		blen--;

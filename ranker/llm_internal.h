@@ -165,8 +165,9 @@ struct kgr__llm_req {
 };
 
 /* Send the requests, `parallel` at a time, each with its retries. Failures are recorded in
- * each request (acct.error, error); the return value is 0 or KGR_ENOMEM / KGR_EINVALID. */
-int kgr__llm_chat_many(const kgr_llm_options *opts, kgr__llm_req *reqs, size_t n);
+ * each request (acct.error, error); the return value is 0 or KGR_ENOMEM / KGR_EINVALID.
+ * end_ms: when set (kgr__now_ms() time), no attempt runs past it (KGR_ETIMEOUT). */
+int kgr__llm_chat_many(const kgr_llm_options *opts, kgr__llm_req *reqs, size_t n, double end_ms);
 
 /* ---- response cache (ranker/llm_cache.c) ---- */
 

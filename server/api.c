@@ -13,6 +13,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* Milliseconds of a request's deadline kept for what follows the LLM call: taking a work
+ * slot back, rendering and sending the reply. */
+#define REPLY_MARGIN_MS 10
+
 /* ---- rendering: lists as `kgrec recommend --format json` prints them (retrieval/json.c),
  * plus the request id ---- */
 
@@ -360,12 +364,8 @@ void kgr__handle_recommend(kgr_server *srv, const kgr__req *req, kgr__resp *resp
 		}
 	}
 	if (use_llm) {
-		if (deadline > 0) {
-			/* one attempt, bounded: past it the graph order comes back with a note */
-			if (lo.timeout_ms <= 0 || lo.timeout_ms > deadline)
-				lo.timeout_ms = deadline;
-			lo.retries = 0;
-		}
+		if (deadline > 0 && (lo.timeout_ms <= 0 || lo.timeout_ms > deadline))
+			lo.timeout_ms = deadline;
 		if (lo.mode == KGR_LLM_CONVERSATIONAL && !lo.request && o.query)
 			lo.request = o.query;
 		k_out = o.k;
@@ -417,7 +417,7 @@ void kgr__handle_recommend(kgr_server *srv, const kgr__req *req, kgr__resp *resp
 	{
 		const char *extra[3];
 		size_t n_extra = 0;
-		char unknown[600], failed[1200];
+		char unknown[600], failed[1200], late[200];
 		if (user && !uid) {
 			snprintf(unknown, sizeof(unknown), "unknown user '%.500s': cold-start recommendations",
 				user->valuestring);
@@ -442,11 +442,23 @@ void kgr__handle_recommend(kgr_server *srv, const kgr__req *req, kgr__resp *resp
 			if (hist && o.at)
 				while (n_hist > 0 && hist[n_hist - 1].time >= o.at)
 					n_hist--;
-			/* waiting on the LLM server is not computing: free the work slot meanwhile */
-			kgr__work_leave(srv);
-			err = srv->audit ? kgr_llm_rank_traced(&lres, &trace, st->store, recs, hist, n_hist, &lo) :
-				kgr_llm_rank(&lres, st->store, recs, hist, n_hist, &lo);
-			kgr__work_enter(srv);
+			/* the request's deadline counts from its arrival: the LLM gets what retrieval left
+			 * of it, less a margin for taking a work slot back and sending the reply */
+			long left = deadline > 0 ?
+				deadline - (long)((kgr__now_us() - req->t0_us) / 1000) - REPLY_MARGIN_MS : 0;
+			if (deadline > 0 && left < 1) {
+				err = kgr__error_set(KGR_ETIMEOUT, "the deadline of %ld ms passed before the LLM "
+					"was asked", deadline);
+			} else {
+				if (deadline > 0)
+					lo.deadline_ms = left;
+				/* waiting on the LLM server is not computing: free the work slot meanwhile */
+				kgr__work_leave(srv);
+				err = srv->audit ?
+					kgr_llm_rank_traced(&lres, &trace, st->store, recs, hist, n_hist, &lo) :
+					kgr_llm_rank(&lres, st->store, recs, hist, n_hist, &lo);
+				kgr__work_enter(srv);
+			}
 		}
 		if (err < 0) {
 			snprintf(failed, sizeof(failed), "LLM ranking failed (%.1100s): graph order returned",
@@ -471,6 +483,11 @@ void kgr__handle_recommend(kgr_server *srv, const kgr__req *req, kgr__resp *resp
 		atomic_fetch_add(&srv->metrics.llm_cache_hits, lres->stats.cache_hits);
 		if (lres->fallback)
 			atomic_fetch_add(&srv->metrics.llm_fallbacks, 1);
+		if (lres->fallback && deadline > 0 && n_extra < sizeof(extra) / sizeof(extra[0])) {
+			snprintf(late, sizeof(late), "request deadline %ld ms: the LLM had the %ld ms graph "
+				"retrieval left of it", deadline, lo.deadline_ms);
+			extra[n_extra++] = late;
+		}
 		if (srv->audit) {
 			size_t n_full;
 			int aerr;

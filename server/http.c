@@ -557,6 +557,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 	req.content_type = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_TYPE);
 	req.accept = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_ACCEPT);
 	req.request_id = c->request_id;
+	req.t0_us = c->t0;
 	req.arg = get_arg;
 	req.unknown_arg = unknown_arg;
 	req.arg_ctx = &actx;

@@ -135,6 +135,7 @@ typedef struct {
 	const char *content_type;   /* or NULL */
 	const char *accept;         /* or NULL */
 	const char *request_id;
+	int64_t t0_us;              /* kgr__now_us() when the request line arrived */
 	/* query-string argument lookup (decoded), NULL when absent */
 	const char *(*arg)(void *ctx, const char *name);
 	/* first query-string argument not in the NULL-terminated list, or NULL */

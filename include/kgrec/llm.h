@@ -72,12 +72,16 @@ typedef struct {
 	int json_schema;          /**< 1: ask for response_format json_schema (dropped if the
 	                               server rejects it with 400); 0: never */
 	unsigned int seed;        /**< seed of the bootstrapped shuffles */
+	long deadline_ms;         /**< the whole ranking (every request, retry and back-off) ends
+	                               within this many ms of its start: an attempt gets only the
+	                               time left, no retry starts past it, and a ranking that runs
+	                               out fails with KGR_ETIMEOUT; 0: no limit */
 } kgr_llm_options;
 
 #define KGR_LLM_OPTIONS_VERSION 1
 #define KGR_LLM_OPTIONS_INIT { KGR_LLM_OPTIONS_VERSION, NULL, NULL, NULL, 0.0, 1024, 30000, 4, 2, \
 	250, KGR_LLM_LISTWISE, KGR_LLM_HISTORY_SEQUENTIAL, 1, KGR_LLM_FUSION_BORDA, 0.5, NULL, NULL, \
-	0, NULL, 0, 0, 0, 1, 1 }
+	0, NULL, 0, 0, 0, 1, 1, 0 }
 
 /**
  * @brief Options from the environment, on top of KGR_LLM_OPTIONS_INIT.

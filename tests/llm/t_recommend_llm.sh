@@ -53,6 +53,18 @@ check "a failing LLM is not an error" $?
 grep -q '^# note: no usable LLM ranking (.*); graph order kept$' "$T/out.txt"; check "fallback note" $?
 grep -q 'from graph order' "$T/out.txt"; check "items marked as graph order" $?
 
+# --deadline bounds the whole LLM ranking: a model that answers after 2 s, two retries of 5 s
+# each allowed, and the list (in graph order, with a note) comes back within about 0.3 s
+start=$(date +%s%N)
+"$KGREC" recommend "$T/s.snap" --user u1 -k 3 --llm --llm-url "$URL" --llm-model slow/cli \
+	--timeout 5000 --retries 2 --deadline 300 --no-cache > "$T/out.txt" 2> "$T/err.txt"
+r=$?; took=$(( ($(date +%s%N) - start) / 1000000 ))
+check "--deadline: a slow LLM is not an error ($(cat "$T/err.txt"))" $r
+[ "$took" -lt 1500 ]; check "--deadline 300 with a 2 s model: done in ${took} ms" $?
+grep -q "deadline of 300 ms" "$T/out.txt"; check "--deadline: the note names it" $?
+"$KGREC" recommend "$T/s.snap" --user u1 --llm --deadline 0 2> "$T/err.txt"
+[ $? -eq 2 ]; check "--deadline 0 refused ($(cat "$T/err.txt"))" $?
+
 "$KGREC" recommend "$T/s.snap" --user u1 -k 2 --llm --llm-url "$URL" --llm-model good/conv \
 	--mode conversational --request "something for the goalkeeper" > "$T/out.txt" 2> "$T/err.txt"
 r=$?; check "conversational runs ($(cat "$T/err.txt"))" $r

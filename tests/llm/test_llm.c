@@ -564,6 +564,55 @@ START_TEST(t_timeout)
 }
 END_TEST
 
+/* deadline_ms bounds the whole ranking: attempts get only the time left (a 5 s timeout and
+ * two retries against a model that answers after 2 s end at the deadline), no retry starts
+ * past it (a Retry-After of 1 s is not waited for), and every comparison of pairwise mode
+ * shares it. Without it the same calls take seconds. */
+START_TEST(t_deadline)
+{
+	kgr_llm_options o = server_opts("slow/deadline");
+	kgr_llm_result *res;
+	kgr__llm_input *in;
+	double t0 = kgr__now_ms(), took;
+	o.retries = 2;
+	o.deadline_ms = 300;
+	res = rank(NULL, &o);
+	took = kgr__now_ms() - t0;
+	ck_assert_msg(took < 1000, "slow model with a 300 ms deadline took %.0f ms", took);
+	ck_assert_int_eq(res->fallback, 1);
+	ck_assert_int_eq(res->calls[0].error, KGR_ETIMEOUT);
+	ck_assert(has_note(res, "deadline of 300 ms"));
+	assert_order(res, graph_order);
+	kgr_llm_result_free(res);
+
+	o = server_opts("ratelimit/deadline");
+	o.deadline_ms = 500;
+	t0 = kgr__now_ms();
+	res = rank(NULL, &o);
+	took = kgr__now_ms() - t0;
+	ck_assert_msg(took < 900, "a retry after Retry-After: 1 started past the deadline (%.0f ms)", took);
+	ck_assert_int_eq(res->fallback, 1);
+	ck_assert_uint_eq(res->stats.retries, 0);
+	kgr_llm_result_free(res);
+
+	o = server_opts("slow/deadline-pairs");
+	o.mode = KGR_LLM_PAIRWISE;
+	o.parallel = 2;
+	o.deadline_ms = 300;
+	in = make_input();
+	t0 = kgr__now_ms();
+	ck_assert_int_eq(kgr__llm_rank_input(&res, in, &o), 0);
+	took = kgr__now_ms() - t0;
+	ck_assert_msg(took < 1000, "pairwise comparisons with a 300 ms deadline took %.0f ms", took);
+	ck_assert_int_eq(res->fallback, 1);
+	kgr_llm_result_free(res);
+	o.deadline_ms = -1;
+	ck_assert_int_eq(kgr__llm_rank_input(&res, in, &o), KGR_EINVALID);
+	ck_assert_ptr_nonnull(strstr(kgr_error_last(), "deadline"));
+	kgr__llm_input_free(in);
+}
+END_TEST
+
 START_TEST(t_rate_limit)
 {
 	kgr_llm_result *res;
@@ -1047,6 +1096,7 @@ static Suite *llm_suite(void)
 	tcase_add_test(tc, t_retry_recovers);
 	tcase_add_test(tc, t_prose);
 	tcase_add_test(tc, t_timeout);
+	tcase_add_test(tc, t_deadline);
 	tcase_add_test(tc, t_rate_limit);
 	tcase_add_test(tc, t_server_errors);
 	tcase_add_test(tc, t_connection_refused);
