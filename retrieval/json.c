@@ -8,6 +8,16 @@ static const char *val(const kgr_store *st, kgr_id id)
 	return v ? v : "";
 }
 
+/* A string member that points at text the tree does not outlive (the store's terms and
+ * labels, the list's notes and rationales, string constants): no copy of the key or value,
+ * which is most of the cost of building a reply. */
+static void add_ref(cJSON *obj, const char *key, const char *value)
+{
+	cJSON *v = cJSON_CreateStringReference(value);
+	if (v && !cJSON_AddItemToObjectCS(obj, key, v))
+		cJSON_Delete(v);
+}
+
 
 int kgr__json_add_meta_paths(cJSON *obj, const kgr_store *st, const kgr_rec_item *it)
 {
@@ -41,12 +51,12 @@ static cJSON *edge_json(const kgr_store *st, const kgr_edge *e)
 	cJSON *o = cJSON_CreateObject();
 	if (!o)
 		return NULL;
-	cJSON_AddStringToObject(o, "s", val(st, e->s));
-	cJSON_AddStringToObject(o, "p", val(st, e->p));
-	cJSON_AddStringToObject(o, "o", val(st, e->o));
-	cJSON_AddStringToObject(o, "s_label", kgr_store_label(st, e->s));
-	cJSON_AddStringToObject(o, "p_label", kgr_store_label(st, e->p));
-	cJSON_AddStringToObject(o, "o_label", kgr_store_label(st, e->o));
+	add_ref(o, "s", val(st, e->s));
+	add_ref(o, "p", val(st, e->p));
+	add_ref(o, "o", val(st, e->o));
+	add_ref(o, "s_label", kgr_store_label(st, e->s));
+	add_ref(o, "p_label", kgr_store_label(st, e->p));
+	add_ref(o, "o_label", kgr_store_label(st, e->o));
 	cJSON_AddBoolToObject(o, "reversed", e->reversed);
 	return o;
 }
@@ -59,7 +69,7 @@ static cJSON *paths_json(const kgr_store *st, const kgr_rec_item *it)
 		cJSON *p = cJSON_CreateObject(), *edges;
 		if (!p)
 			break;
-		cJSON_AddStringToObject(p, "from", val(st, it->paths[j].from));
+		add_ref(p, "from", val(st, it->paths[j].from));
 		cJSON_AddNumberToObject(p, "score", it->paths[j].score);
 		edges = cJSON_AddArrayToObject(p, "edges");
 		for (k = 0; edges && k < it->paths[j].n_edges; k++)
@@ -77,9 +87,9 @@ cJSON *kgr__recs_json(const kgr_store *st, const kgr_recs *r, const char *reques
 	if (!root)
 		return NULL;
 	if (request_id)
-		cJSON_AddStringToObject(root, "request_id", request_id);
+		add_ref(root, "request_id", request_id);
 	if (r->user)
-		cJSON_AddStringToObject(root, "user", val(st, r->user));
+		add_ref(root, "user", val(st, r->user));
 	else
 		cJSON_AddNullToObject(root, "user");
 	cJSON_AddBoolToObject(root, "cold_start", r->cold_start);
@@ -95,9 +105,9 @@ cJSON *kgr__recs_json(const kgr_store *st, const kgr_recs *r, const char *reques
 			cJSON *m = cJSON_CreateObject();
 			if (!m)
 				break;
-			cJSON_AddStringToObject(m, "word", r->matches[i].word);
-			cJSON_AddStringToObject(m, "node", val(st, r->matches[i].node));
-			cJSON_AddStringToObject(m, "label", kgr_store_label(st, r->matches[i].node));
+			add_ref(m, "word", r->matches[i].word);
+			add_ref(m, "node", val(st, r->matches[i].node));
+			add_ref(m, "label", kgr_store_label(st, r->matches[i].node));
 			cJSON_AddNumberToObject(m, "score", r->matches[i].score);
 			cJSON_AddItemToArray(matches, m);
 		}
@@ -109,8 +119,8 @@ cJSON *kgr__recs_json(const kgr_store *st, const kgr_recs *r, const char *reques
 		if (!o)
 			break;
 		cJSON_AddNumberToObject(o, "rank", (double)(i + 1));
-		cJSON_AddStringToObject(o, "item", val(st, it->item));
-		cJSON_AddStringToObject(o, "label", kgr_store_label(st, it->item));
+		add_ref(o, "item", val(st, it->item));
+		add_ref(o, "label", kgr_store_label(st, it->item));
 		cJSON_AddNumberToObject(o, "score", it->score);
 		gens = cJSON_AddArrayToObject(o, "generators");
 		for (k = 0; gens && k < KGR_GEN__COUNT; k++)
@@ -123,7 +133,7 @@ cJSON *kgr__recs_json(const kgr_store *st, const kgr_recs *r, const char *reques
 			cJSON_AddNumberToObject(parts, kgr_feature_name((kgr_feature)k), it->parts[k]);
 		}
 		if (it->rationale)
-			cJSON_AddStringToObject(o, "rationale", it->rationale);
+			add_ref(o, "rationale", it->rationale);
 		cJSON_AddItemToObject(o, "paths", paths_json(st, it));
 		kgr__json_add_meta_paths(o, st, it);
 		cJSON_AddItemToArray(items, o);

@@ -22,6 +22,8 @@ int kgr__json_add_meta_paths(cJSON *obj, const kgr_store *store, const kgr_rec_i
  * cold_start, candidates, notes (@p extra first, then the list's own), matches, and the first
  * @p limit items with rank, item, label, score, generators, features, parts, rationale, paths
  * and meta-paths. @p request_id (NULL: none) is added first. Returns NULL when out of memory.
+ * The tree points at the store's terms and labels, the list's notes and rationales, @p extra
+ * and @p request_id instead of copying them: delete it before any of those go.
  */
 cJSON *kgr__recs_json(const kgr_store *store, const kgr_recs *recs, const char *request_id,
 	const char *const *extra, size_t n_extra, size_t limit);
