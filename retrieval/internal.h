@@ -276,6 +276,8 @@ void kgr__req_free(kgr__req *rq);
  * take them back at its end (whatever the request grew them to). */
 void kgr__scratch_lend(kgr__scratch *sc, kgr__req *rq, void **cand, size_t *cand_cap);
 void kgr__scratch_take_back(kgr__scratch *sc, kgr__req *rq, void **cand, size_t *cand_cap);
+/* The verb phrase of a predicate in rationales ("bought", "is in the category"). */
+const char *kgr__phrase_of(const kgr_graph *g, kgr_id p);
 /* kgr_path_rationale() with another opening clause than "You bought X" (NULL: the usual). */
 char *kgr__path_rationale(const kgr_graph *g, kgr_id user, const kgr_path *path, kgr_id item,
 	const char *lead);

@@ -601,7 +601,7 @@ void kgr__req_free(kgr__req *rq)
 
 /* ---- rationale ---- */
 
-static const char *phrase_of(const kgr_graph *g, kgr_id p)
+const char *kgr__phrase_of(const kgr_graph *g, kgr_id p)
 {
 	size_t r;
 	kgr_id ph, o;
@@ -662,7 +662,7 @@ char *kgr__path_rationale(const kgr_graph *g, kgr_id user, const kgr_path *path,
 			i = 1;
 	} else if (user && e[0].s == user && e[0].o == path->from && !e[0].reversed) {
 		kgr__buf_puts(&b, "You ");
-		kgr__buf_puts(&b, phrase_of(g, e[0].p));
+		kgr__buf_puts(&b, kgr__phrase_of(g, e[0].p));
 		kgr__buf_puts(&b, " ");
 		kgr__buf_puts(&b, kgr_store_label(g->store, path->from));
 		i = 1;
@@ -684,16 +684,16 @@ char *kgr__path_rationale(const kgr_graph *g, kgr_id user, const kgr_path *path,
 		!e[i + 1].reversed) {
 		/* from <-a- customer -b-> item */
 		kgr__buf_puts(&b, "a customer who ");
-		kgr__buf_puts(&b, phrase_of(g, e[i].p));
+		kgr__buf_puts(&b, kgr__phrase_of(g, e[i].p));
 		kgr__buf_puts(&b, " it also ");
-		kgr__buf_puts(&b, phrase_of(g, e[i + 1].p));
+		kgr__buf_puts(&b, kgr__phrase_of(g, e[i + 1].p));
 		kgr__buf_puts(&b, " ");
 		kgr__buf_puts(&b, kgr_store_label(g->store, item));
 	} else {
 		for (; i < n; i++) {
 			kgr__buf_puts(&b, name_of(g, e[i].s, path->from, user));
 			kgr__buf_puts(&b, " ");
-			kgr__buf_puts(&b, phrase_of(g, e[i].p));
+			kgr__buf_puts(&b, kgr__phrase_of(g, e[i].p));
 			kgr__buf_puts(&b, " ");
 			kgr__buf_puts(&b, name_of(g, e[i].o, path->from, user));
 			if (i + 1 < n)

@@ -851,8 +851,19 @@ static int run(kgr_recs **out, const kgr_graph *g, kgr_id user, kgr_id item,
 						ld = lead;
 					}
 				if (!ld && !(it->paths[0].n_edges && it->paths[0].edges[0].s == user && user)) {
-					snprintf(lead, sizeof(lead), "You asked for items like %s",
-						kgr_store_label(g->store, from));
+					/* a history item whose event is not a triple of the store yet (a live
+					 * event) is not cited as evidence, but it is still the user's own */
+					uint32_t fn = kgr__node_of(g, from), ix = KGR__NONE;
+					double *sv = fn != KGR__NONE ? kgr__map_get(&x.rq.sc->maps[KGR__MAP_SRC], fn) : NULL;
+					if (sv && user)
+						ix = x.rq.src[(size_t)*sv].int_idx;
+					if (ix != KGR__NONE)
+						snprintf(lead, sizeof(lead), "You %s %s",
+							kgr__phrase_of(g, g->ints[ix].action ? g->ints[ix].action : g->id_interact),
+							kgr_store_label(g->store, from));
+					else
+						snprintf(lead, sizeof(lead), "You asked for items like %s",
+							kgr_store_label(g->store, from));
 					ld = lead;
 				}
 				it->rationale = kgr__path_rationale(g, user, &it->paths[0], it->item, ld);

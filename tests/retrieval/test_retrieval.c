@@ -724,6 +724,15 @@ START_TEST(live_events)
 	ck_assert_ptr_nonnull(find(r, iri(s, ITEM "tballs")));
 	ck_assert_ptr_null(find(r, iri(s, ITEM "racket"))); /* now seen */
 	check_paths(s, r); /* the live event is not a triple: never cited */
+	{
+		/* ... but the rationale still says what the user did, not "you asked for" */
+		const kgr_rec_item *it = find(r, iri(s, ITEM "tballs"));
+		char want[256];
+		snprintf(want, sizeof(want), "You bought %s", kgr_store_label(s, iri(s, ITEM "racket")));
+		ck_assert_ptr_nonnull(it->rationale);
+		ck_assert_msg(it->n_paths && !strncmp(it->rationale, want, strlen(want)), "rationale: %s",
+			it->rationale);
+	}
 	kgr_recs_free(r);
 	kgr_graph_free(g);
 	kgr_store_free(s);
