@@ -404,6 +404,7 @@ static cJSON *llm_json(const kgr_store *store, const kgr_audit_entry *e, int has
 	cJSON_AddBoolToObject(p, "json_schema", lo->json_schema);
 	cJSON_AddNumberToObject(p, "retries", lo->retries);
 	cJSON_AddNumberToObject(p, "timeout_ms", (double)lo->timeout_ms);
+	cJSON_AddNumberToObject(p, "deadline_ms", (double)lo->deadline_ms);
 	add_str_or_null(p, "request", lo->request);
 	add_str_or_null(p, "prompt_dir", lo->prompt_dir);
 	a = cJSON_AddArrayToObject(o, "exchanges");

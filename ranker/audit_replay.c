@@ -126,6 +126,7 @@ static int llm_options_of(rctx *rc, kgr_llm_options *o, const cJSON *llm)
 	o->json_schema = (int)kgr__audit_num(p, "json_schema", o->json_schema);
 	o->retries = (int)kgr__audit_num(p, "retries", o->retries);
 	o->timeout_ms = (long)kgr__audit_num(p, "timeout_ms", (double)o->timeout_ms);
+	o->deadline_ms = (long)kgr__audit_num(p, "deadline_ms", 0);
 	o->request = kgr__audit_str(p, "request");
 	o->prompt_dir = kgr__audit_str(p, "prompt_dir");
 	if (kgr__llm_options_check(o, 0) < 0)

@@ -912,6 +912,8 @@ START_TEST(test_recommend_llm)
 	ck_assert_ptr_nonnull(log);
 	ck_assert_int_eq((int)count_lines(audit), 3);
 	ck_assert_ptr_nonnull(strstr(log, first_id));
+	/* the timed-out list's record says how much of its 300 ms deadline the LLM had */
+	ck_assert_ptr_nonnull(strstr(log, "\"deadline_ms\":2"));
 	free(log);
 	snprintf(args, sizeof(args), "'%s' audit verify '%s' --store '%s' >/dev/null", KGR_CLI, audit, shop);
 	ck_assert_int_eq(system(args), 0);
