@@ -78,7 +78,8 @@ typedef struct {
 	                               out fails with KGR_ETIMEOUT; 0: no limit */
 } kgr_llm_options;
 
-#define KGR_LLM_OPTIONS_VERSION 1
+/* 2: deadline_ms added (options of version 1 are refused with KGR_EINVALID) */
+#define KGR_LLM_OPTIONS_VERSION 2
 #define KGR_LLM_OPTIONS_INIT { KGR_LLM_OPTIONS_VERSION, NULL, NULL, NULL, 0.0, 1024, 30000, 4, 2, \
 	250, KGR_LLM_LISTWISE, KGR_LLM_HISTORY_SEQUENTIAL, 1, KGR_LLM_FUSION_BORDA, 0.5, NULL, NULL, \
 	0, NULL, 0, 0, 0, 1, 1, 0 }

@@ -609,6 +609,15 @@ START_TEST(t_deadline)
 	o.deadline_ms = -1;
 	ck_assert_int_eq(kgr__llm_rank_input(&res, in, &o), KGR_EINVALID);
 	ck_assert_ptr_nonnull(strstr(kgr_error_last(), "deadline"));
+	/* options laid out before deadline_ms existed (version 1) are refused, not misread */
+	o.deadline_ms = 0;
+	o.version = 1;
+	ck_assert_int_eq(kgr__llm_rank_input(&res, in, &o), KGR_EINVALID);
+	{
+		char want[64];
+		snprintf(want, sizeof(want), "version 1, expected %u", KGR_LLM_OPTIONS_VERSION);
+		ck_assert_ptr_nonnull(strstr(kgr_error_last(), want));
+	}
 	kgr__llm_input_free(in);
 }
 END_TEST
