@@ -2,7 +2,7 @@
 #   . "$(dirname "$0")/../common/lib.sh"
 # Sets KGREC (the CLI, $1) and T (a temporary directory, removed on exit unless KGR_KEEP_TMP
 # is set); check NAME STATUS counts a check (status 0 = passed; when NAME holds a $(...), keep
-# the status first, r=$?, as the substitution resets $?); on_exit CMD runs CMD at exit
+# the status first, r=$?, as the substitution resets $?) and returns whether it passed; on_exit CMD runs CMD at exit
 # (e.g. to stop a server the test started); finish [NAME] prints the counts and fails when a
 # check failed.
 set -u
@@ -13,8 +13,11 @@ fails=0
 pass=0
 kgr_exit_cmds=
 
-check() { # name, status (0 = passed)
-	if [ "$2" -eq 0 ]; then pass=$((pass + 1)); else echo "FAIL: $1"; fails=$((fails + 1)); fi
+check() { # name, status (0 = passed); returns 0 when it passed, 1 when not
+	if [ "$2" -eq 0 ]; then pass=$((pass + 1)); return 0; fi
+	echo "FAIL: $1" >&2
+	fails=$((fails + 1))
+	return 1
 }
 
 on_exit() { # command

@@ -37,6 +37,7 @@ echo "$out" | grep -q '3 calls (3 cached' || fail "cache: $out"
 llm=$("$KGREC" eval "$TMP/t.snap" --ranker llm --llm-url "$URL" --llm-model malformed/eval -q) || fail "malformed"
 echo "$llm" | grep -q '^llm: 3 lists, 3 in graph order (fallback), validity 0.0000' || fail "fallback: $llm"
 graph=$("$KGREC" eval "$TMP/t.snap" --ranker graph --params candidates=20 -q) || fail "graph"
+echo "$graph" | grep -q '^test ' || fail "the graph run printed no test figures: $graph"
 [ "$(echo "$llm" | grep '^test' | awk '{print $2,$3,$4,$5,$8}')" = \
   "$(echo "$graph" | grep '^test' | awk '{print $2,$3,$4,$5,$8}')" ] || fail "fallback figures: $llm / $graph"
 

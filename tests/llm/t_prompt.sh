@@ -43,7 +43,7 @@ grep -q '^1\. "Goalie Gloves" (purchase' "$T/at_iso.txt" && ! grep -q '^2\. ' "$
 check "--at: the view of the next day is not history yet" $?
 "$KGREC" prompt "$T/s.snap" --user u1 --at yesterday > /dev/null 2> "$T/err.txt"
 [ $? = 2 ] && grep -q "neither epoch seconds nor an ISO-8601 time" "$T/err.txt"
-check "--at: a bad time is named ($(cat "$T/err.txt"))" $?
+r=$?; check "--at: a bad time is named ($(cat "$T/err.txt"))" $r
 
 # a copied template directory
 mkdir "$T/prompts"
