@@ -85,6 +85,8 @@ bench() {
 	run "$label" 8 yes
 	echo "${KGREC_REF:+$label }peak RSS of the server: $(awk '/VmHWM/ { print $2, $3 }' /proc/$SERVER/status)"
 	echo "${KGREC_REF:+$label }events logged: $(wc -l <"$WORK/events.log") batches"
+	kill -0 $SERVER 2>/dev/null || { echo "serve.sh: the server ($bin) exited during the runs:" >&2;
+		cat "$WORK/serve.err" >&2; exit 1; }
 	kill $SERVER
 	wait $SERVER 2>/dev/null || true
 	SERVER=
