@@ -477,11 +477,7 @@ static int run_phase(harness *h, const kgr__ranker *r, const fitted *f, const ch
 		if (error < 0)
 			goto cleanup;
 next_user:
-		if (o->protocol == KGR_EVAL_SAMPLED)
-			memset(h->skip, 0, ctx->n_items);
-		else
-			for (i = 0; i < ctx->n_items; i++)
-				h->skip[i] = 0;
+		memset(h->skip, 0, ctx->n_items);
 	}
 	if (m->users) {
 		for (k = 0; k < h->n_ks; k++) {
@@ -545,14 +541,6 @@ static const char *local_name(const char *iri)
 	return p;
 }
 
-static uint64_t hash_str(const char *s)
-{
-	uint64_t h = 0xcbf29ce484222325ull; /* FNV-1a */
-	for (; *s; s++)
-		h = (h ^ (unsigned char)*s) * 0x100000001b3ull;
-	return kgr__eval_mix(h);
-}
-
 static int name_map_build(name_map *m, const kgr_store *store, const kgr_id *ids, size_t n)
 {
 	size_t i;
@@ -569,7 +557,7 @@ static int name_map_build(name_map *m, const kgr_store *store, const kgr_id *ids
 		if (!v)
 			continue;
 		ln = local_name(v);
-		slot = hash_str(ln) & (m->cap - 1);
+		slot = kgr__hash64(ln, strlen(ln), 0) & (m->cap - 1);
 		while (m->key[slot] && strcmp(m->key[slot], ln) != 0)
 			slot = (slot + 1) & (m->cap - 1);
 		if (m->key[slot])
@@ -590,7 +578,7 @@ static kgr_id name_map_get(const name_map *m, const kgr_store *store, const char
 		if (id)
 			return id;
 	}
-	slot = hash_str(tok) & (m->cap - 1);
+	slot = kgr__hash64(tok, strlen(tok), 0) & (m->cap - 1);
 	while (m->key[slot]) {
 		if (!strcmp(m->key[slot], tok))
 			return m->val[slot];
@@ -779,9 +767,7 @@ static int merge_events(kgr_interaction **out, const kgr_eval_split *s)
 		else if (j == s->n_valid)
 			take_train = 1;
 		else {
-			const kgr_interaction *a = &s->train[i], *b = &s->valid[j];
-			take_train = a->user != b->user ? a->user < b->user :
-				a->time != b->time ? a->time < b->time : a->item <= b->item;
+			take_train = kgr__interaction_cmp(&s->train[i], &s->valid[j]) <= 0;
 		}
 		m[n++] = take_train ? s->train[i++] : s->valid[j++];
 	}
