@@ -296,15 +296,67 @@ static int explain_user(harness *h, kgr_eval_explain *ex, const kgr_recs *recs,
 	return 0;
 }
 
-/* One phase: fit on `fit`, rank every evaluated user's held-out items. */
-static int run_phase(harness *h, const kgr__ranker *r, const char *params, const char *phase,
-	const kgr_interaction *fit, size_t n_fit, const kgr_interaction *held, size_t n_held,
-	int explain, kgr_eval_metrics *m, kgr_eval_explain *ex, kgr_eval_result *report)
+/* A ranker fitted on one set of events. A ranker with a configure hook serves every
+ * configuration from one fit; the others are fitted per configuration. */
+typedef struct {
+	const kgr_interaction *events;
+	size_t n;
+	uint32_t *items; /* dense item index of each event */
+	void *state;
+	double seconds;  /* time the fit took */
+} fitted;
+
+static void fitted_free(const kgr__ranker *r, fitted *f)
+{
+	if (f->state && r->free)
+		r->free(f->state);
+	free(f->items);
+	memset(f, 0, sizeof(*f));
+}
+
+/* Fit r on `fit`; params reach the fit only when the ranker has no configure hook. */
+static int fit_ranker(harness *h, const kgr__ranker *r, const char *params, const char *phase,
+	const kgr_interaction *fit, size_t n_fit, int explain, fitted *f)
 {
 	const kgr_eval_options *o = h->opts;
 	kgr__eval_ctx *ctx = &h->ctx;
-	uint32_t *items = NULL;
-	void *state = NULL;
+	double t0 = now();
+	size_t i;
+	int error;
+
+	fitted_free(r, f);
+	f->items = malloc((n_fit ? n_fit : 1) * sizeof(*f->items));
+	if (!f->items)
+		return kgr__error_set(KGR_ENOMEM, "eval: out of memory");
+	for (i = 0; i < n_fit; i++)
+		f->items[i] = kgr__eval_item(ctx, fit[i].item);
+	f->events = fit;
+	f->n = n_fit;
+	if (o->on_fit)
+		o->on_fit(phase, fit, n_fit, o->on_fit_payload);
+	ctx->explain = explain;
+	error = r->fit(&f->state, ctx, fit, f->items, n_fit, r->configure ? NULL : params);
+	if (error < 0) {
+		kgr__error_prefix("%s: fit (%s phase)", r->name, phase);
+		fitted_free(r, f);
+		return error;
+	}
+	f->seconds = now() - t0;
+	return 0;
+}
+
+/* One phase: with the ranker fitted on f->events (and configured with params), rank every
+ * evaluated user's held-out items. m->seconds is the time of the ranking, not of the fit. */
+static int run_phase(harness *h, const kgr__ranker *r, const fitted *f, const char *params,
+	const char *phase, const kgr_interaction *held, size_t n_held, int explain,
+	kgr_eval_metrics *m, kgr_eval_explain *ex, kgr_eval_result *report)
+{
+	const kgr_eval_options *o = h->opts;
+	kgr__eval_ctx *ctx = &h->ctx;
+	const kgr_interaction *fit = f->events;
+	const uint32_t *items = f->items;
+	void *state = f->state;
+	size_t n_fit = f->n;
 	size_t i, u, k, done = 0, n_cov = 0, with_path = 0, hub_paths = 0;
 	size_t list_len = ctx->list_len;
 	double t0 = now(), sum_len = 0;
@@ -317,18 +369,10 @@ static int run_phase(harness *h, const kgr__ranker *r, const char *params, const
 	h->n_paths = 0;
 	if (h->patterns)
 		memset(h->patterns, 0, h->cap_patterns * sizeof(*h->patterns));
-	items = malloc((n_fit ? n_fit : 1) * sizeof(*items));
-	if (!items)
-		return kgr__error_set(KGR_ENOMEM, "eval: out of memory");
-	for (i = 0; i < n_fit; i++)
-		items[i] = kgr__eval_item(ctx, fit[i].item);
-	if (o->on_fit)
-		o->on_fit(phase, fit, n_fit, o->on_fit_payload);
 	ctx->explain = explain;
-	error = r->fit(&state, ctx, fit, items, n_fit, params);
-	if (error < 0) {
-		kgr__error_prefix("%s: fit (%s phase)", r->name, phase);
-		goto cleanup;
+	if (r->configure && (error = r->configure(state, ctx, params)) < 0) {
+		kgr__error_prefix("%s: parameters (%s phase)", r->name, phase);
+		return error;
 	}
 	memset(h->covered, 0, ctx->n_items);
 
@@ -433,11 +477,7 @@ static int run_phase(harness *h, const kgr__ranker *r, const char *params, const
 		if (error < 0)
 			goto cleanup;
 next_user:
-		if (o->protocol == KGR_EVAL_SAMPLED)
-			memset(h->skip, 0, ctx->n_items);
-		else
-			for (i = 0; i < ctx->n_items; i++)
-				h->skip[i] = 0;
+		memset(h->skip, 0, ctx->n_items);
 	}
 	if (m->users) {
 		for (k = 0; k < h->n_ks; k++) {
@@ -481,9 +521,6 @@ next_user:
 	if (report && state && r->report)
 		r->report(state, report);
 cleanup:
-	if (state && r->free)
-		r->free(state);
-	free(items);
 	return error;
 }
 
@@ -504,14 +541,6 @@ static const char *local_name(const char *iri)
 	return p;
 }
 
-static uint64_t hash_str(const char *s)
-{
-	uint64_t h = 0xcbf29ce484222325ull; /* FNV-1a */
-	for (; *s; s++)
-		h = (h ^ (unsigned char)*s) * 0x100000001b3ull;
-	return kgr__eval_mix(h);
-}
-
 static int name_map_build(name_map *m, const kgr_store *store, const kgr_id *ids, size_t n)
 {
 	size_t i;
@@ -528,7 +557,7 @@ static int name_map_build(name_map *m, const kgr_store *store, const kgr_id *ids
 		if (!v)
 			continue;
 		ln = local_name(v);
-		slot = hash_str(ln) & (m->cap - 1);
+		slot = kgr__hash64(ln, strlen(ln), 0) & (m->cap - 1);
 		while (m->key[slot] && strcmp(m->key[slot], ln) != 0)
 			slot = (slot + 1) & (m->cap - 1);
 		if (m->key[slot])
@@ -549,7 +578,7 @@ static kgr_id name_map_get(const name_map *m, const kgr_store *store, const char
 		if (id)
 			return id;
 	}
-	slot = hash_str(tok) & (m->cap - 1);
+	slot = kgr__hash64(tok, strlen(tok), 0) & (m->cap - 1);
 	while (m->key[slot]) {
 		if (!strcmp(m->key[slot], tok))
 			return m->val[slot];
@@ -738,9 +767,7 @@ static int merge_events(kgr_interaction **out, const kgr_eval_split *s)
 		else if (j == s->n_valid)
 			take_train = 1;
 		else {
-			const kgr_interaction *a = &s->train[i], *b = &s->valid[j];
-			take_train = a->user != b->user ? a->user < b->user :
-				a->time != b->time ? a->time < b->time : a->item <= b->item;
+			take_train = kgr__interaction_cmp(&s->train[i], &s->valid[j]) <= 0;
 		}
 		m[n++] = take_train ? s->train[i++] : s->valid[j++];
 	}
@@ -760,7 +787,8 @@ int kgr_eval_run(kgr_eval_result **out, const kgr_store *store, const kgr_eval_o
 	kgr_eval_result *res = NULL;
 	kgr_eval_split *split = NULL;
 	kgr_interaction *fit_test = NULL;
-	const kgr__ranker *r;
+	fitted fit_valid = { 0 }, fit_final = { 0 };
+	const kgr__ranker *r = NULL;
 	const kgr_interaction *all;
 	const kgr_id *items;
 	size_t n_all, i, j, n_items;
@@ -880,14 +908,22 @@ int kgr_eval_run(kgr_eval_result **out, const kgr_store *store, const kgr_eval_o
 		res->negatives = h.n_negatives[0];
 	}
 
-	/* validation phase: fit on training events only; tune when the ranker has a grid */
+	/* validation phase: fit on training events only; tune when the ranker has a grid (one
+	 * fit for every configuration when the ranker can be configured after fitting) */
 	if (!opts->params && !opts->no_tune && r->n_grid > 0) {
 		size_t ki = tune_k_index(&h);
 		double best = -1, total = 0;
 		kgr_eval_metrics m;
 		for (j = 0; j < r->n_grid; j++) {
-			error = run_phase(&h, r, r->grid[j], "valid", split->train, split->n_train,
-				split->valid, split->n_valid, 0, &m, NULL, NULL);
+			if (!fit_valid.items || !r->configure) {
+				error = fit_ranker(&h, r, r->grid[j], "valid", split->train, split->n_train, 0,
+					&fit_valid);
+				if (error < 0)
+					goto cleanup;
+				total += fit_valid.seconds;
+			}
+			error = run_phase(&h, r, &fit_valid, r->grid[j], "valid", split->valid,
+				split->n_valid, 0, &m, NULL, NULL);
 			if (error < 0)
 				goto cleanup;
 			total += m.seconds;
@@ -901,17 +937,29 @@ int kgr_eval_run(kgr_eval_result **out, const kgr_store *store, const kgr_eval_o
 		res->tuned_configs = r->n_grid;
 	} else {
 		snprintf(best_params, sizeof(best_params), "%s", opts->params ? opts->params : r->defaults);
-		error = run_phase(&h, r, best_params, "valid", split->train, split->n_train, split->valid,
-			split->n_valid, 0, &res->valid, NULL, NULL);
+		error = fit_ranker(&h, r, best_params, "valid", split->train, split->n_train, 0,
+			&fit_valid);
 		if (error < 0)
 			goto cleanup;
+		error = run_phase(&h, r, &fit_valid, best_params, "valid", split->valid, split->n_valid,
+			0, &res->valid, NULL, NULL);
+		if (error < 0)
+			goto cleanup;
+		res->valid.seconds += fit_valid.seconds;
 	}
+	fitted_free(r, &fit_valid);
 
 	/* test phase: fit on training + validation events, rank the test events */
-	error = run_phase(&h, r, best_params, "test", fit_test, split->n_train + split->n_valid,
-		split->test, split->n_test, r->explains, &res->test, &res->explain, res);
+	error = fit_ranker(&h, r, best_params, "test", fit_test, split->n_train + split->n_valid,
+		r->explains, &fit_final);
 	if (error < 0)
 		goto cleanup;
+	error = run_phase(&h, r, &fit_final, best_params, "test", split->test, split->n_test,
+		r->explains, &res->test, &res->explain, res);
+	if (error < 0)
+		goto cleanup;
+	res->test.seconds += fit_final.seconds;
+	fitted_free(r, &fit_final);
 
 	snprintf(res->ranker, sizeof(res->ranker), "%s", r->name);
 	snprintf(res->protocol, sizeof(res->protocol), "%s", kgr_eval_protocol_name(opts->protocol));
@@ -956,6 +1004,10 @@ cleanup:
 	free(h.deg_key);
 	free(h.deg_val);
 	free(h.scratch);
+	if (r) {
+		fitted_free(r, &fit_valid);
+		fitted_free(r, &fit_final);
+	}
 	free(fit_test);
 	kgr_eval_split_free(split);
 	free(res);

@@ -47,9 +47,15 @@ typedef struct {
 	const char *const *grid;         /* configurations tried on the validation events */
 	size_t n_grid;
 	const char *const *param_names;  /* accepted parameter names, NULL-terminated */
-	/* Fit on events (sorted by user, time), items[i] the dense index of events[i].item. */
+	/* Fit on events (sorted by user, time), items[i] the dense index of events[i].item.
+	 * A ranker with configure gets params NULL here: its fit depends on the events and
+	 * ctx->opts only, so the harness fits it once per fit set and configures it per grid
+	 * point. A ranker without configure is fitted for every configuration. */
 	int (*fit)(void **state, const kgr__eval_ctx *ctx, const kgr_interaction *events,
 		const uint32_t *items, size_t n, const char *params);
+	/* Optional: set the parameters of a fitted state (cheap; called before each scoring
+	 * pass, may be called again on the same state with other parameters). */
+	int (*configure)(void *state, const kgr__eval_ctx *ctx, const char *params);
 	/* Score every item for the user (higher is better; -INFINITY: not ranked). A ranker
 	 * that explains may hand its list back through *recs (freed by the harness). */
 	int (*score)(void *state, const kgr__eval_ctx *ctx, const kgr__eval_query *q,

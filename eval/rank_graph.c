@@ -33,24 +33,17 @@ static int read_weights(kgr_weights *w, const char *params)
 	return 0;
 }
 
+/* The graph depends on the fit events and the run's options only (hub degree, graph
+ * configuration): it is built once per fit set; the parameters are set by graph_configure. */
 static int fit_common(void **out, const kgr__eval_ctx *ctx, const kgr_interaction *ev, size_t n,
-	const char *params, int no_catalog, int require_path)
+	int no_catalog, int require_path)
 {
 	kgr_graph_options go = KGR_GRAPH_OPTIONS_INIT;
 	graph_state *s;
-	double cand;
 	int error;
-	if (kgr__eval_param(params, "candidates", 200, &cand) < 0)
-		return kgr_error_last_code();
-	if (cand < 1 || cand > 100000)
-		return kgr__error_set(KGR_EINVALID, "eval: graph: candidates must be 1 .. 100000");
 	s = calloc(1, sizeof(*s));
 	if (!s)
 		return kgr__error_set(KGR_ENOMEM, "eval: out of memory");
-	if ((error = read_weights(&s->weights, params)) < 0) {
-		free(s);
-		return error;
-	}
 	/* The training split overrides the store's interactions: nothing held out is in it. */
 	go.interactions = ev;
 	go.n_interactions = n;
@@ -62,9 +55,26 @@ static int fit_common(void **out, const kgr__eval_ctx *ctx, const kgr_interactio
 		free(s);
 		return error;
 	}
-	s->candidates = (size_t)cand;
 	s->require_path = require_path;
 	*out = s;
+	return 0;
+}
+
+static int graph_configure(void *state, const kgr__eval_ctx *ctx, const char *params)
+{
+	graph_state *s = state;
+	kgr_weights w;
+	double cand;
+	int error;
+	(void)ctx;
+	if (kgr__eval_param(params, "candidates", 200, &cand) < 0)
+		return kgr_error_last_code();
+	if (cand < 1 || cand > 100000)
+		return kgr__error_set(KGR_EINVALID, "eval: graph: candidates must be 1 .. 100000");
+	if ((error = read_weights(&w, params)) < 0)
+		return error;
+	s->candidates = (size_t)cand;
+	s->weights = w;
 	return 0;
 }
 
@@ -72,21 +82,24 @@ static int fit_graph(void **out, const kgr__eval_ctx *ctx, const kgr_interaction
 	const uint32_t *items, size_t n, const char *params)
 {
 	(void)items;
-	return fit_common(out, ctx, ev, n, params, 0, 1);
+	(void)params;
+	return fit_common(out, ctx, ev, n, 0, 1);
 }
 
 static int fit_nokg(void **out, const kgr__eval_ctx *ctx, const kgr_interaction *ev,
 	const uint32_t *items, size_t n, const char *params)
 {
 	(void)items;
-	return fit_common(out, ctx, ev, n, params, 1, 0);
+	(void)params;
+	return fit_common(out, ctx, ev, n, 1, 0);
 }
 
 static int fit_open(void **out, const kgr__eval_ctx *ctx, const kgr_interaction *ev,
 	const uint32_t *items, size_t n, const char *params)
 {
 	(void)items;
-	return fit_common(out, ctx, ev, n, params, 0, 0);
+	(void)params;
+	return fit_common(out, ctx, ev, n, 0, 0);
 }
 
 /* The ranker returns a list, not scores: listed items score by position, the rest tie at
@@ -154,15 +167,15 @@ static const char *const graph_grid[] = {
 #define GRAPH_GRID (sizeof(graph_grid) / sizeof(graph_grid[0]))
 
 const kgr__ranker kgr__ranker_graph = {
-	"graph", 1, "candidates=200", graph_grid, GRAPH_GRID, graph_params, fit_graph, graph_score,
-	graph_free, NULL
+	"graph", 1, "candidates=200", graph_grid, GRAPH_GRID, graph_params, fit_graph,
+	graph_configure, graph_score, graph_free, NULL
 };
 const kgr__ranker kgr__ranker_graph_nokg = {
 	"graph-nokg", 1, "candidates=200", graph_grid, GRAPH_GRID, graph_params, fit_nokg,
-	graph_score, graph_free, NULL
+	graph_configure, graph_score, graph_free, NULL
 };
 const kgr__ranker kgr__ranker_graph_open = {
 	"graph-open", 1, "candidates=200", graph_grid, GRAPH_GRID, graph_params, fit_open,
-	graph_score, graph_free, NULL
+	graph_configure, graph_score, graph_free, NULL
 };
 

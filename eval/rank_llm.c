@@ -20,20 +20,19 @@ typedef struct {
 
 static const char *const llm_params[] = { "candidates", "alpha", NULL };
 
+/* The endpoint and the graph depend on the run's options and the fit events only; the
+ * parameters (candidates, alpha) are set by llm_configure. */
 static int llm_fit(void **out, const kgr__eval_ctx *ctx, const kgr_interaction *ev,
 	const uint32_t *items, size_t n, const char *params)
 {
 	kgr_graph_options go = KGR_GRAPH_OPTIONS_INIT;
 	llm_state *s;
-	double cand, alpha;
 	int error;
 	(void)items;
-	if (kgr__eval_param(params, "candidates", 20, &cand) < 0 ||
-		kgr__eval_param(params, "alpha", 0.5, &alpha) < 0)
-		return kgr_error_last_code();
-	if (cand < 1 || cand > 100 || alpha < 0 || alpha > 1)
+	(void)params;
+	if (!ctx->opts->llm_url && !getenv("KGREC_LLM_URL") && !getenv("OPENAI_BASE_URL"))
 		return kgr__error_set(KGR_EINVALID,
-			"eval: llm: need 1 <= candidates <= 100 and 0 <= alpha <= 1");
+			"eval: the llm ranker needs an endpoint: --llm-url (or KGREC_LLM_URL)");
 	s = calloc(1, sizeof(*s));
 	if (!s)
 		return kgr__error_set(KGR_ENOMEM, "eval: out of memory");
@@ -42,14 +41,7 @@ static int llm_fit(void **out, const kgr__eval_ctx *ctx, const kgr_interaction *
 		s->lo.base_url = ctx->opts->llm_url;
 	if (ctx->opts->llm_model)
 		s->lo.model = ctx->opts->llm_model;
-	if (!ctx->opts->llm_url && !getenv("KGREC_LLM_URL") && !getenv("OPENAI_BASE_URL")) {
-		free(s);
-		return kgr__error_set(KGR_EINVALID,
-			"eval: the llm ranker needs an endpoint: --llm-url (or KGREC_LLM_URL)");
-	}
-	s->lo.alpha = alpha;
 	s->lo.seed = (unsigned int)ctx->opts->seed;
-	s->candidates = (size_t)cand;
 	kgr_weights_default(&s->weights);
 	go.interactions = ev;
 	go.n_interactions = n;
@@ -60,6 +52,27 @@ static int llm_fit(void **out, const kgr__eval_ctx *ctx, const kgr_interaction *
 		return error;
 	}
 	*out = s;
+	return 0;
+}
+
+/* Sets the parameters and starts the accounting afresh: what report() gives covers the
+ * scoring done since the last configuration. */
+static int llm_configure(void *state, const kgr__eval_ctx *ctx, const char *params)
+{
+	llm_state *s = state;
+	double cand, alpha;
+	(void)ctx;
+	if (kgr__eval_param(params, "candidates", 20, &cand) < 0 ||
+		kgr__eval_param(params, "alpha", 0.5, &alpha) < 0)
+		return kgr_error_last_code();
+	if (cand < 1 || cand > 100 || alpha < 0 || alpha > 1)
+		return kgr__error_set(KGR_EINVALID,
+			"eval: llm: need 1 <= candidates <= 100 and 0 <= alpha <= 1");
+	s->lo.alpha = alpha;
+	s->candidates = (size_t)cand;
+	memset(&s->acc, 0, sizeof(s->acc));
+	s->validity_sum = 0;
+	s->grounded = 0;
 	return 0;
 }
 
@@ -142,6 +155,6 @@ static void llm_free(void *state)
 }
 
 const kgr__ranker kgr__ranker_llm = {
-	"llm", 1, "candidates=20,alpha=0.5", NULL, 0, llm_params, llm_fit, llm_score, llm_free,
-	llm_report
+	"llm", 1, "candidates=20,alpha=0.5", NULL, 0, llm_params, llm_fit, llm_configure,
+	llm_score, llm_free, llm_report
 };
