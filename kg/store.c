@@ -304,6 +304,52 @@ int kgr__rebuild_prefix_ptrs(kgr_store *s)
 	return 0;
 }
 
+/* ------------------------------------------------------------------ local names */
+
+/* The last path segment of an IRI (after its last '/' or '#'), or NULL when it has none. */
+static const char *last_segment(const char *v, size_t len, size_t *seg_len)
+{
+	size_t i = len;
+	while (i > 0 && v[i - 1] != '/' && v[i - 1] != '#')
+		i--;
+	if (i == 0 || i == len)
+		return NULL;
+	*seg_len = len - i;
+	return v + i;
+}
+
+/* The local-name index of a finalized store, built on first use (a scan of every term each
+ * time a client names a resource by its local name was the cost before). NULL when out of
+ * memory: the caller scans then. */
+static const uint64_t *local_names(const kgr_store *cs)
+{
+	kgr_store *s = (kgr_store *)cs;
+	uint64_t *t = atomic_load_explicit(&s->local_names, memory_order_acquire);
+	size_t cap = 1024, id;
+	if (t || !s->finalized)
+		return t;
+	pthread_mutex_lock(&s->extra_lock);
+	if ((t = atomic_load_explicit(&s->local_names, memory_order_relaxed)))
+		goto done;
+	while (cap < (s->n_terms + 1) * 2)
+		cap *= 2;
+	if (!(t = calloc(cap, sizeof(*t))))
+		goto done;
+	for (id = 1; id <= s->n_terms; id++) {
+		const char *seg;
+		size_t n;
+		if (s->kinds[id] != KGR_TERM_IRI ||
+			!(seg = last_segment(s->blob + s->terms[id].off, s->terms[id].len, &n)))
+			continue;
+		table64_insert(t, cap, (uint32_t)kgr__hash64(seg, n, 0), (kgr_id)id);
+	}
+	s->local_names_cap = cap;
+	atomic_store_explicit(&s->local_names, t, memory_order_release);
+done:
+	pthread_mutex_unlock(&s->extra_lock);
+	return t;
+}
+
 /* ------------------------------------------------------------------ life cycle */
 
 int kgr_store_new(kgr_store **out, int with_ontology)
@@ -436,6 +482,7 @@ void kgr_store_free(kgr_store *s)
 	}
 	free(s->prefix_ptrs);
 	free(s->recent);
+	free(atomic_load_explicit(&s->local_names, memory_order_relaxed));
 	{
 		size_t n = kgr__extra_count(s);
 		kgr__extra_table *t = atomic_load_explicit(&s->extra.table, memory_order_acquire), *next;
@@ -1433,12 +1480,37 @@ static int has_scheme(const char *t)
 	return *p == ':' && (p[1] == '/' || !strncmp(t, "urn:", 4) || !strncmp(t, "mailto:", 7));
 }
 
+/* Term id as a candidate for local name text: counted when it is an IRI ending with /text
+ * or #text; users and items are preferred over other resources of the same local name. */
+static void consider_local(const kgr_store *s, kgr_id id, const char *text, size_t len, kgr_id *found,
+	kgr_id *other, size_t *found_n)
+{
+	const kgr__term *t = &s->terms[id];
+	const char *v;
+	if (s->kinds[id] != KGR_TERM_IRI || t->len <= len)
+		return;
+	v = s->blob + t->off;
+	if ((v[t->len - len - 1] != '/' && v[t->len - len - 1] != '#') || memcmp(v + t->len - len, text, len))
+		return;
+	if (!*found) {
+		*found = id;
+	} else if (!(s->flags && (s->flags[id] & (KGR__F_ITEM | KGR__F_USER)) &&
+			   !(s->flags[*found] & (KGR__F_ITEM | KGR__F_USER)))) {
+		*other = id;
+	} else {
+		*other = *found;
+		*found = id;
+	}
+	(*found_n)++;
+}
+
 kgr_id kgr_store_resolve(const kgr_store *s, const char *text)
 {
 	char buf[4096];
 	size_t i, len = strlen(text), found_n = 0;
 	kgr_id id, found = 0, other = 0;
 	const char *colon;
+	const uint64_t *names;
 
 	if (len == 0) {
 		kgr__error_set(KGR_ENOTFOUND, "empty name");
@@ -1469,28 +1541,31 @@ kgr_id kgr_store_resolve(const kgr_store *s, const char *text)
 			}
 		}
 	}
-	/* a local name: the IRI that ends with /name or #name, when there is one */
-	for (id = 1; id <= s->n_terms; id++) {
-		const kgr__term *t = &s->terms[id];
-		const char *v;
-		if (s->kinds[id] != KGR_TERM_IRI || t->len <= len)
-			continue;
-		v = s->blob + t->off;
-		if ((v[t->len - len - 1] == '/' || v[t->len - len - 1] == '#') &&
-			!memcmp(v + t->len - len, text, len)) {
-			if (!found) {
-				found = id;
-			} else if (!(s->flags && (s->flags[id] & (KGR__F_ITEM | KGR__F_USER)) &&
-					   !(s->flags[found] & (KGR__F_ITEM | KGR__F_USER)))) {
-				other = id;
-			} else {
-				/* prefer users and items over other resources of the same local name */
-				other = found;
-				found = id;
+	/* a local name: the IRI that ends with /name or #name, when there is one; without a '/'
+	 * or '#' in the name that is the IRI's last segment, which the index finds */
+	if (!strpbrk(text, "/#") && (names = local_names(s))) {
+		size_t mask = s->local_names_cap - 1, n = 0;
+		uint32_t h = (uint32_t)kgr__hash64(text, len, 0);
+		kgr_id ids[64];
+		for (i = h & mask; names[i]; i = (i + 1) & mask) {
+			if ((uint32_t)(names[i] >> 32) != h)
+				continue;
+			if (n == sizeof(ids) / sizeof(ids[0])) {
+				n = 0; /* a name shared by that many: scan as below */
+				break;
 			}
-			found_n++;
+			ids[n++] = (kgr_id)names[i];
+		}
+		if (n || !names[i]) {
+			qsort(ids, n, sizeof(ids[0]), cmp_id);
+			for (i = 0; i < n; i++)
+				consider_local(s, ids[i], text, len, &found, &other, &found_n);
+			goto matched;
 		}
 	}
+	for (id = 1; id <= s->n_terms; id++)
+		consider_local(s, id, text, len, &found, &other, &found_n);
+matched:
 	if (found_n == 1 || (found && s->flags && (s->flags[found] & (KGR__F_ITEM | KGR__F_USER)) &&
 				     !(s->flags[other] & (KGR__F_ITEM | KGR__F_USER))))
 		return found;

@@ -136,6 +136,12 @@ struct kgr_store {
 	 * touching the big table or the blob */
 	struct kgr__recent *recent;
 
+	/* finalized: IRIs by their last path segment (after the last '/' or '#'), for
+	 * kgr_store_resolve(); slots hold hash << 32 | id, several per hash, built on first use
+	 * under extra_lock and published whole (release) */
+	_Atomic(uint64_t *) local_names;
+	size_t local_names_cap;
+
 	/* loading */
 	kgr_progress_cb progress;
 	void *progress_payload;
