@@ -145,7 +145,6 @@ int kgr__state_open(kgr_server *srv, kgr__state **out)
 		kgr__error_prefix("graph view of %s", srv->store_path);
 		goto cleanup;
 	}
-	st->loaded_at = (int64_t)time(NULL);
 	*out = st;
 	st = NULL;
 	error = 0;
