@@ -116,8 +116,9 @@ void kgr__state_unlock(kgr__state *st);
 void kgr__state_release(kgr__state *st);
 /* Load store + graph view of srv->store_path. */
 int kgr__state_open(kgr_server *srv, kgr__state **out);
-/* Replay the events log into a state (caller holds events_mu when the server runs);
- * good_len_out receives the length of the complete lines. */
+/* Replay the events log into a state (caller holds events_mu when the server runs) and,
+ * when it succeeds, count the replayed and duplicate events in srv->metrics (at start and at
+ * reload alike); good_len_out receives the length of the complete lines. */
 int kgr__state_replay(kgr_server *srv, kgr__state *st, kgr_server_replay_info *info,
 	uint64_t *good_len_out);
 
