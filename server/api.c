@@ -154,14 +154,6 @@ static const char *const rec_fields[] = { "user", "k", "query", "seeds", "exclud
 	"exclude_seen", "candidates", "at", "require_path", "llm", NULL };
 static const char *const llm_fields[] = { "enabled", "deadline_ms", "model", "mode", NULL };
 
-static int in_list(const char *k, const char *const *list)
-{
-	for (; *list; list++)
-		if (!strcmp(k, *list))
-			return 1;
-	return 0;
-}
-
 static void reply_kgr_error(kgr__resp *resp, int err, const char *what)
 {
 	const char *code;
@@ -219,19 +211,14 @@ void kgr__handle_recommend(kgr_server *srv, const kgr__req *req, kgr__resp *resp
 	size_t k_out = 0;
 	int err, locked = 0, use_llm;
 
-	root = cJSON_ParseWithLength(req->body, req->body_len);
-	if (!root) {
-		const char *at = cJSON_GetErrorPtr();
-		kgr__resp_error(resp, 400, "malformed_json", "the body is not valid JSON (error near byte "
-			"%ld)", at && at >= req->body ? (long)(at - req->body) : 0L);
+	if (!(root = kgr__parse_json_body(req, resp)))
 		return;
-	}
 	if (!cJSON_IsObject(root)) {
 		kgr__resp_error(resp, 400, "wrong_type", "expected a JSON object {\"user\": ..., \"k\": ...}");
 		goto cleanup;
 	}
 	cJSON_ArrayForEach(f, root) {
-		if (!in_list(f->string, rec_fields)) {
+		if (!kgr__name_in(f->string, rec_fields)) {
 			kgr__resp_error(resp, 400, "unknown_field", "unknown field '%s' (expected user, k, "
 				"query, seeds, exclude, explain, exclude_seen, candidates, at, require_path, llm)",
 				f->string);
@@ -321,7 +308,7 @@ void kgr__handle_recommend(kgr_server *srv, const kgr__req *req, kgr__resp *resp
 			goto cleanup;
 		}
 		cJSON_ArrayForEach(e, llm) {
-			if (!in_list(e->string, llm_fields)) {
+			if (!kgr__name_in(e->string, llm_fields)) {
 				kgr__resp_error(resp, 400, "unknown_field", "llm: unknown field '%s' (expected "
 					"enabled, deadline_ms, model, mode)", e->string);
 				goto cleanup;

@@ -20,27 +20,22 @@
 
 /* IRI for what a client typed as a user: an IRI, <IRI>, a prefixed name the store knows, a
  * known user's local name, or a new local name under the default user base. */
-static char *user_iri(const kgr_store *store, const char *text, kgr_id *id_out)
+static char *user_iri(const kgr_store *store, const char *text)
 {
 	size_t n = strlen(text), i;
 	kgr_id id;
 	char *iri;
-	*id_out = 0;
 	if (n >= 2 && text[0] == '<' && text[n - 1] == '>')
 		return strndup(text + 1, n - 2);
-	if (strstr(text, "://") || !strncmp(text, "urn:", 4)) {
-		*id_out = kgr_store_iri(store, text);
+	if (strstr(text, "://") || !strncmp(text, "urn:", 4))
 		return strdup(text);
-	}
 	iri = malloc(sizeof(KGR__USER_BASE) + n);
 	if (!iri)
 		return NULL;
 	memcpy(iri, KGR__USER_BASE, sizeof(KGR__USER_BASE) - 1);
 	memcpy(iri + sizeof(KGR__USER_BASE) - 1, text, n + 1);
-	if ((id = kgr_store_iri(store, iri)) != 0) {
-		*id_out = id;
+	if (kgr_store_iri(store, iri) != 0)
 		return iri;
-	}
 	id = kgr_store_resolve(store, text);
 	kgr_error_clear();
 	if (id && kgr_term_kind_of(store, id) == KGR_TERM_IRI) {
@@ -48,7 +43,6 @@ static char *user_iri(const kgr_store *store, const char *text, kgr_id *id_out)
 		kgr_store_user_interactions(store, id, &ni);
 		if (ni || strchr(text, ':')) {
 			free(iri);
-			*id_out = id;
 			return strdup(kgr_term_value(store, id, NULL));
 		}
 	}
@@ -103,20 +97,11 @@ int kgr__event_in_snapshot(const kgr_store *store, const kgr_interaction *in)
 
 typedef struct {
 	char *user, *item, *action; /* IRIs, owned */
-	kgr_id user_id;
 	int64_t time;
 	double weight;
 } parsed_event;
 
 static const char *const event_fields[] = { "user", "item", "action", "time", "weight", NULL };
-
-static int known_field(const char *k, const char *const *fields)
-{
-	for (; *fields; fields++)
-		if (!strcmp(k, *fields))
-			return 1;
-	return 0;
-}
 
 static kgr_id resolve_action(const kgr_store *store, const char *text)
 {
@@ -147,7 +132,7 @@ static int parse_event(const kgr_store *store, const cJSON *e, size_t idx, int s
 		return kgr__resp_error(resp, 400, "invalid_event", "%s: expected an object "
 			"{user, item, action, time, weight}", where);
 	cJSON_ArrayForEach(f, e) {
-		if (!known_field(f->string, event_fields))
+		if (!kgr__name_in(f->string, event_fields))
 			return kgr__resp_error(resp, 400, "unknown_field", "%s: unknown field '%s' "
 				"(expected user, item, action, time, weight)", where, f->string);
 	}
@@ -200,7 +185,7 @@ static int parse_event(const kgr_store *store, const cJSON *e, size_t idx, int s
 				"interact, or any IRI of the graph)", where, a->valuestring);
 		pe->action = strdup(kgr_term_value(store, act, NULL));
 	}
-	pe->user = user_iri(store, u->valuestring, &pe->user_id);
+	pe->user = user_iri(store, u->valuestring);
 	if (!pe->user)
 		return kgr__resp_error(resp, 400, "invalid_user", "%s.user: '%s' is neither an IRI, a "
 			"known user nor a plain name (letters, digits, '-', '_', '.', '~')", where,
@@ -372,13 +357,8 @@ void kgr__handle_events(kgr_server *srv, const kgr__req *req, kgr__resp *resp)
 			"with --events-log FILE to accept events");
 		return;
 	}
-	root = cJSON_ParseWithLength(req->body, req->body_len);
-	if (!root) {
-		const char *at = cJSON_GetErrorPtr();
-		kgr__resp_error(resp, 400, "malformed_json", "the body is not valid JSON (error near "
-			"byte %ld)", at && at >= req->body ? (long)(at - req->body) : 0L);
+	if (!(root = kgr__parse_json_body(req, resp)))
 		return;
-	}
 	if (cJSON_IsArray(root)) {
 		list = root;
 	} else if (cJSON_IsObject(root) && cJSON_GetObjectItemCaseSensitive(root, "events")) {

@@ -349,27 +349,25 @@ static void handle_reload(kgr_server *srv, kgr__resp *resp)
 	}
 }
 
-/* Route a complete request. Authentication has been checked. */
+/* Route a complete request by its endpoint (classify()). Authentication has been checked. */
 static void dispatch(kgr_server *srv, req_ctx *c, const kgr__req *req, kgr__resp *resp)
 {
 	const char *p = req->path, *m = req->method;
-	static const char items_prefix[] = "/v1/items/";
-	static const char similar_suffix[] = "/similar";
-	size_t plen = strlen(p);
 
-	if (!strcmp(p, "/v1/recommend")) {
-		c->ep = KGR__EP_RECOMMEND;
+	switch (c->ep) {
+	case KGR__EP_RECOMMEND:
 		if (!method_is(m, "POST"))
 			return method_not_allowed(resp, m, p, "POST");
 		kgr__work_enter(srv);
 		kgr__handle_recommend(srv, req, resp);
 		kgr__work_leave(srv);
-	} else if (!strncmp(p, items_prefix, sizeof(items_prefix) - 1) &&
-		plen > sizeof(items_prefix) - 1 + sizeof(similar_suffix) - 1 &&
-		!strcmp(p + plen - (sizeof(similar_suffix) - 1), similar_suffix)) {
+		break;
+	case KGR__EP_SIMILAR: {
+		/* /v1/items/{item}/similar */
+		static const char items_prefix[] = "/v1/items/";
+		static const char similar_suffix[] = "/similar";
+		size_t n = strlen(p) - (sizeof(items_prefix) - 1) - (sizeof(similar_suffix) - 1);
 		char *item;
-		size_t n = plen - (sizeof(items_prefix) - 1) - (sizeof(similar_suffix) - 1);
-		c->ep = KGR__EP_SIMILAR;
 		if (!method_is(m, "GET"))
 			return method_not_allowed(resp, m, p, "GET");
 		item = strndup(p + sizeof(items_prefix) - 1, n);
@@ -381,37 +379,40 @@ static void dispatch(kgr_server *srv, req_ctx *c, const kgr__req *req, kgr__resp
 		kgr__handle_similar(srv, req, item, resp);
 		kgr__work_leave(srv);
 		free(item);
-	} else if (!strcmp(p, "/v1/explain")) {
-		c->ep = KGR__EP_EXPLAIN;
+		break;
+	}
+	case KGR__EP_EXPLAIN:
 		if (!method_is(m, "GET"))
 			return method_not_allowed(resp, m, p, "GET");
 		kgr__work_enter(srv);
 		kgr__handle_explain(srv, req, resp);
 		kgr__work_leave(srv);
-	} else if (!strcmp(p, "/v1/events")) {
-		c->ep = KGR__EP_EVENTS;
+		break;
+	case KGR__EP_EVENTS:
 		if (!method_is(m, "POST"))
 			return method_not_allowed(resp, m, p, "POST");
 		kgr__handle_events(srv, req, resp);
-	} else if (!strcmp(p, "/sparql")) {
-		c->ep = KGR__EP_SPARQL;
+		break;
+	case KGR__EP_SPARQL:
 		if (!method_is(m, "GET") && !method_is(m, "POST"))
 			return method_not_allowed(resp, m, p, "GET, POST");
 		/* queries run one at a time behind sparql_mu: no work slot, so queued queries
 		 * never hold back recommendations */
 		kgr__handle_sparql(srv, req, resp);
-	} else if (!strcmp(p, "/metrics")) {
-		c->ep = KGR__EP_METRICS;
+		break;
+	case KGR__EP_METRICS:
 		if (!method_is(m, "GET"))
 			return method_not_allowed(resp, m, p, "GET");
 		handle_metrics(srv, resp);
-	} else if (!strcmp(p, "/admin/reload")) {
-		c->ep = KGR__EP_RELOAD;
+		break;
+	case KGR__EP_RELOAD:
 		if (!method_is(m, "POST"))
 			return method_not_allowed(resp, m, p, "POST");
 		handle_reload(srv, resp);
-	} else {
+		break;
+	default: /* KGR__EP_OTHER; /healthz and /readyz are answered before dispatch() */
 		kgr__resp_error(resp, 404, "no_such_endpoint", "no endpoint %s %s", m, p);
+		break;
 	}
 }
 

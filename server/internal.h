@@ -26,7 +26,6 @@ typedef struct kgr__state {
 	 * against its readers, so SPARQL queries and LLM calls never hold back an event. */
 	pthread_rwlock_t graph_lock;
 	char checksum[17];
-	int64_t loaded_at;
 } kgr__state;
 
 /* ---- metrics ---- */
@@ -117,8 +116,9 @@ void kgr__state_unlock(kgr__state *st);
 void kgr__state_release(kgr__state *st);
 /* Load store + graph view of srv->store_path. */
 int kgr__state_open(kgr_server *srv, kgr__state **out);
-/* Replay the events log into a state (caller holds events_mu when the server runs);
- * good_len_out receives the length of the complete lines. */
+/* Replay the events log into a state (caller holds events_mu when the server runs) and,
+ * when it succeeds, count the replayed and duplicate events in srv->metrics (at start and at
+ * reload alike); good_len_out receives the length of the complete lines. */
 int kgr__state_replay(kgr_server *srv, kgr__state *st, kgr_server_replay_info *info,
 	uint64_t *good_len_out);
 
@@ -232,6 +232,11 @@ void kgr__format_time(int64_t t, char *buf, size_t size);
 char *kgr__form_value(const char *body, size_t len, const char *name, int *count_out);
 /* Constant-time comparison. */
 int kgr__token_equal(const char *a, const char *b);
+/* 1 when k is one of the NULL-terminated names in list, else 0. */
+int kgr__name_in(const char *k, const char *const *list);
+/* The request body parsed as JSON (caller frees with cJSON_Delete), or NULL after replying
+ * 400 malformed_json with the byte offset of the error. */
+struct cJSON *kgr__parse_json_body(const kgr__req *req, kgr__resp *resp);
 
 #define KGR__USER_BASE "https://w3id.org/kgrec/user/"
 

@@ -3,7 +3,6 @@
  * counters are lock-free atomics updated by connection threads. */
 #include "server/internal.h"
 
-#include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -32,83 +31,43 @@ void kgr__metrics_observe(kgr__metrics *m, kgr__endpoint ep, int status, double 
 	atomic_fetch_add(&m->hist_sum_us[ep], (unsigned long long)(seconds * 1e6));
 }
 
-typedef struct {
-	char *buf;
-	size_t len, cap;
-	int oom;
-} sbuf;
-
-static void sb_printf(sbuf *s, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static void sb_printf(sbuf *s, const char *fmt, ...)
+static void counter(kgr__buf *s, const char *name, const char *help, unsigned long long v)
 {
-	va_list ap;
-	int n;
-	if (s->oom)
-		return;
-	for (;;) {
-		va_start(ap, fmt);
-		n = vsnprintf(s->buf + s->len, s->cap - s->len, fmt, ap);
-		va_end(ap);
-		if (n < 0) {
-			s->oom = 1;
-			return;
-		}
-		if ((size_t)n < s->cap - s->len) {
-			s->len += (size_t)n;
-			return;
-		}
-		{
-			size_t cap = s->cap * 2 + (size_t)n;
-			char *nb = realloc(s->buf, cap);
-			if (!nb) {
-				s->oom = 1;
-				return;
-			}
-			s->buf = nb;
-			s->cap = cap;
-		}
-	}
-}
-
-static void counter(sbuf *s, const char *name, const char *help, unsigned long long v)
-{
-	sb_printf(s, "# HELP %s %s\n# TYPE %s counter\n%s %llu\n", name, help, name, name, v);
+	kgr__buf_printf(s, "# HELP %s %s\n# TYPE %s counter\n%s %llu\n", name, help, name, name, v);
 }
 
 char *kgr__metrics_render(const kgr__metrics *m, const kgr__state *st, size_t *len_out)
 {
-	sbuf s = { malloc(16384), 0, 16384, 0 };
+	kgr__buf s = { 0 };
 	size_t e, c1, c2, b;
-	if (!s.buf)
-		return NULL;
-	sb_printf(&s, "# HELP kgrec_http_requests_total HTTP requests by endpoint and status code.\n"
+	kgr__buf_printf(&s, "# HELP kgrec_http_requests_total HTTP requests by endpoint and status code.\n"
 		"# TYPE kgrec_http_requests_total counter\n");
 	for (e = 0; e < KGR__EP__COUNT; e++)
 		for (c1 = 1; c1 < 6; c1++)
 			for (c2 = 0; c2 < 100; c2++) {
 				unsigned long long v = atomic_load(&m->by_code[e][c1][c2]);
 				if (v)
-					sb_printf(&s, "kgrec_http_requests_total{endpoint=\"%s\",code=\"%zu\"} %llu\n",
+					kgr__buf_printf(&s, "kgrec_http_requests_total{endpoint=\"%s\",code=\"%zu\"} %llu\n",
 						ep_names[e], c1 * 100 + c2, v);
 			}
-	sb_printf(&s, "# HELP kgrec_http_request_duration_seconds Time from request line to reply.\n"
+	kgr__buf_printf(&s, "# HELP kgrec_http_request_duration_seconds Time from request line to reply.\n"
 		"# TYPE kgrec_http_request_duration_seconds histogram\n");
 	for (e = 0; e < KGR__EP__COUNT; e++) {
 		unsigned long long cum = 0;
 		for (b = 0; b < KGR__N_BUCKETS; b++) {
 			cum += atomic_load(&m->hist[e][b]);
-			sb_printf(&s, "kgrec_http_request_duration_seconds_bucket{endpoint=\"%s\",le=\"%g\"} %llu\n",
+			kgr__buf_printf(&s, "kgrec_http_request_duration_seconds_bucket{endpoint=\"%s\",le=\"%g\"} %llu\n",
 				ep_names[e], buckets[b], cum);
 		}
 		cum += atomic_load(&m->hist[e][KGR__N_BUCKETS]);
-		sb_printf(&s, "kgrec_http_request_duration_seconds_bucket{endpoint=\"%s\",le=\"+Inf\"} %llu\n",
+		kgr__buf_printf(&s, "kgrec_http_request_duration_seconds_bucket{endpoint=\"%s\",le=\"+Inf\"} %llu\n",
 			ep_names[e], cum);
-		sb_printf(&s, "kgrec_http_request_duration_seconds_sum{endpoint=\"%s\"} %.6f\n", ep_names[e],
+		kgr__buf_printf(&s, "kgrec_http_request_duration_seconds_sum{endpoint=\"%s\"} %.6f\n", ep_names[e],
 			(double)atomic_load(&m->hist_sum_us[e]) / 1e6);
-		sb_printf(&s, "kgrec_http_request_duration_seconds_count{endpoint=\"%s\"} %llu\n",
+		kgr__buf_printf(&s, "kgrec_http_request_duration_seconds_count{endpoint=\"%s\"} %llu\n",
 			ep_names[e], cum);
 	}
-	sb_printf(&s, "# HELP kgrec_http_requests_in_flight Requests being processed.\n"
+	kgr__buf_printf(&s, "# HELP kgrec_http_requests_in_flight Requests being processed.\n"
 		"# TYPE kgrec_http_requests_in_flight gauge\nkgrec_http_requests_in_flight %d\n",
 		atomic_load(&m->in_flight));
 	counter(&s, "kgrec_events_applied_total", "Events posted and applied to the graph view.",
@@ -137,16 +96,12 @@ char *kgr__metrics_render(const kgr__metrics *m, const kgr__state *st, size_t *l
 	if (st) {
 		kgr_store_stats stats;
 		kgr_store_get_stats(st->store, &stats);
-		sb_printf(&s, "# HELP kgrec_snapshot_info The snapshot in service.\n"
+		kgr__buf_printf(&s, "# HELP kgrec_snapshot_info The snapshot in service.\n"
 			"# TYPE kgrec_snapshot_info gauge\nkgrec_snapshot_info{checksum=\"%s\"} 1\n",
 			st->checksum);
-		sb_printf(&s, "# HELP kgrec_snapshot_quads Quads in the snapshot in service.\n"
+		kgr__buf_printf(&s, "# HELP kgrec_snapshot_quads Quads in the snapshot in service.\n"
 			"# TYPE kgrec_snapshot_quads gauge\nkgrec_snapshot_quads %zu\n", stats.quads);
 	}
-	if (s.oom) {
-		free(s.buf);
-		return NULL;
-	}
 	*len_out = s.len;
-	return s.buf;
+	return kgr__buf_take(&s);
 }

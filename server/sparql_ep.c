@@ -161,48 +161,15 @@ static const char *fmt_content_type(kgr__fmt f)
 
 /* ---- SPARQL JSON results -> SPARQL XML results ---- */
 
-typedef struct {
-	char *buf;
-	size_t len, cap;
-	int oom;
-} xbuf;
-
-static void xput(xbuf *b, const char *s, size_t n)
-{
-	if (b->oom)
-		return;
-	if (b->len + n + 1 > b->cap) {
-		size_t cap = b->cap ? b->cap * 2 : 4096;
-		char *nb;
-		while (cap < b->len + n + 1)
-			cap *= 2;
-		nb = realloc(b->buf, cap);
-		if (!nb) {
-			b->oom = 1;
-			return;
-		}
-		b->buf = nb;
-		b->cap = cap;
-	}
-	memcpy(b->buf + b->len, s, n);
-	b->len += n;
-	b->buf[b->len] = '\0';
-}
-
-static void xs(xbuf *b, const char *s)
-{
-	xput(b, s, strlen(s));
-}
-
-static void xesc(xbuf *b, const char *s)
+static void xesc(kgr__buf *b, const char *s)
 {
 	for (; *s; s++) {
 		switch (*s) {
-		case '<': xs(b, "&lt;"); break;
-		case '>': xs(b, "&gt;"); break;
-		case '&': xs(b, "&amp;"); break;
-		case '"': xs(b, "&quot;"); break;
-		default: xput(b, s, 1); break;
+		case '<': kgr__buf_puts(b, "&lt;"); break;
+		case '>': kgr__buf_puts(b, "&gt;"); break;
+		case '&': kgr__buf_puts(b, "&amp;"); break;
+		case '"': kgr__buf_puts(b, "&quot;"); break;
+		default: kgr__buf_put(b, s, 1); break;
 		}
 	}
 }
@@ -210,30 +177,30 @@ static void xesc(xbuf *b, const char *s)
 static char *json_to_xml(const char *json, size_t len, size_t *len_out)
 {
 	cJSON *root = cJSON_ParseWithLength(json, len), *vars, *v, *res, *bool_;
-	xbuf b = { NULL, 0, 0, 0 };
+	kgr__buf b = { 0 };
 	if (!root)
 		return NULL;
-	xs(&b, "<?xml version=\"1.0\"?>\n<sparql xmlns=\"http://www.w3.org/2005/sparql-results#\">\n<head>\n");
+	kgr__buf_puts(&b, "<?xml version=\"1.0\"?>\n<sparql xmlns=\"http://www.w3.org/2005/sparql-results#\">\n<head>\n");
 	vars = cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(root, "head"), "vars");
 	cJSON_ArrayForEach(v, vars) {
 		if (cJSON_IsString(v)) {
-			xs(&b, "  <variable name=\"");
+			kgr__buf_puts(&b, "  <variable name=\"");
 			xesc(&b, v->valuestring);
-			xs(&b, "\"/>\n");
+			kgr__buf_puts(&b, "\"/>\n");
 		}
 	}
-	xs(&b, "</head>\n");
+	kgr__buf_puts(&b, "</head>\n");
 	bool_ = cJSON_GetObjectItemCaseSensitive(root, "boolean");
 	if (cJSON_IsBool(bool_)) {
-		xs(&b, cJSON_IsTrue(bool_) ? "<boolean>true</boolean>\n" : "<boolean>false</boolean>\n");
+		kgr__buf_puts(&b, cJSON_IsTrue(bool_) ? "<boolean>true</boolean>\n" : "<boolean>false</boolean>\n");
 	} else {
 		const cJSON *row;
 		res = cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(root, "results"),
 			"bindings");
-		xs(&b, "<results>\n");
+		kgr__buf_puts(&b, "<results>\n");
 		cJSON_ArrayForEach(row, res) {
 			const cJSON *bnd;
-			xs(&b, "  <result>\n");
+			kgr__buf_puts(&b, "  <result>\n");
 			cJSON_ArrayForEach(bnd, row) {
 				const char *type = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(bnd, "type"));
 				const char *val = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(bnd, "value"));
@@ -241,46 +208,42 @@ static char *json_to_xml(const char *json, size_t len, size_t *len_out)
 				const char *dt = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(bnd, "datatype"));
 				if (!type || !val)
 					continue;
-				xs(&b, "    <binding name=\"");
+				kgr__buf_puts(&b, "    <binding name=\"");
 				xesc(&b, bnd->string);
-				xs(&b, "\">");
+				kgr__buf_puts(&b, "\">");
 				if (!strcmp(type, "uri")) {
-					xs(&b, "<uri>");
+					kgr__buf_puts(&b, "<uri>");
 					xesc(&b, val);
-					xs(&b, "</uri>");
+					kgr__buf_puts(&b, "</uri>");
 				} else if (!strcmp(type, "bnode")) {
-					xs(&b, "<bnode>");
+					kgr__buf_puts(&b, "<bnode>");
 					xesc(&b, val);
-					xs(&b, "</bnode>");
+					kgr__buf_puts(&b, "</bnode>");
 				} else {
-					xs(&b, "<literal");
+					kgr__buf_puts(&b, "<literal");
 					if (lang) {
-						xs(&b, " xml:lang=\"");
+						kgr__buf_puts(&b, " xml:lang=\"");
 						xesc(&b, lang);
-						xs(&b, "\"");
+						kgr__buf_puts(&b, "\"");
 					} else if (dt) {
-						xs(&b, " datatype=\"");
+						kgr__buf_puts(&b, " datatype=\"");
 						xesc(&b, dt);
-						xs(&b, "\"");
+						kgr__buf_puts(&b, "\"");
 					}
-					xs(&b, ">");
+					kgr__buf_puts(&b, ">");
 					xesc(&b, val);
-					xs(&b, "</literal>");
+					kgr__buf_puts(&b, "</literal>");
 				}
-				xs(&b, "</binding>\n");
+				kgr__buf_puts(&b, "</binding>\n");
 			}
-			xs(&b, "  </result>\n");
+			kgr__buf_puts(&b, "  </result>\n");
 		}
-		xs(&b, "</results>\n");
+		kgr__buf_puts(&b, "</results>\n");
 	}
-	xs(&b, "</sparql>\n");
+	kgr__buf_puts(&b, "</sparql>\n");
 	cJSON_Delete(root);
-	if (b.oom) {
-		free(b.buf);
-		return NULL;
-	}
 	*len_out = b.len;
-	return b.buf;
+	return kgr__buf_take(&b);
 }
 
 /* ---- execution ---- */

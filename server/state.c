@@ -145,7 +145,6 @@ int kgr__state_open(kgr_server *srv, kgr__state **out)
 		kgr__error_prefix("graph view of %s", srv->store_path);
 		goto cleanup;
 	}
-	st->loaded_at = (int64_t)time(NULL);
 	*out = st;
 	st = NULL;
 	error = 0;
@@ -183,6 +182,8 @@ int kgr__state_replay(kgr_server *srv, kgr__state *st, kgr_server_replay_info *i
 			goto cleanup;
 	}
 	info->applied = rc.n;
+	atomic_fetch_add(&srv->metrics.events_replayed, info->applied);
+	atomic_fetch_add(&srv->metrics.events_duplicate, info->duplicates);
 	if (good_len_out)
 		*good_len_out = good;
 cleanup:
@@ -383,8 +384,6 @@ int kgr_server_new(kgr_server **out, const kgr_server_options *opts)
 	if ((error = kgr__state_open(srv, &srv->state)) < 0 ||
 		(error = kgr__state_replay(srv, srv->state, &srv->replay, &good)) < 0)
 		goto fail;
-	atomic_fetch_add(&srv->metrics.events_replayed, srv->replay.applied);
-	atomic_fetch_add(&srv->metrics.events_duplicate, srv->replay.duplicates);
 	if (srv->events_path) {
 		if ((error = kgr__wal_open(&srv->wal_fd, srv->events_path, good)) < 0)
 			goto fail;
@@ -429,7 +428,6 @@ int kgr_server_reload(kgr_server *srv)
 	pthread_mutex_unlock(&srv->state_mu);
 	pthread_mutex_unlock(&srv->events_mu);
 	atomic_fetch_add(&srv->metrics.reloads, 1);
-	atomic_fetch_add(&srv->metrics.events_replayed, info.applied);
 	kgr__state_release(old);
 	pthread_mutex_unlock(&srv->reload_mu);
 	return 0;

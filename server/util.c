@@ -1,5 +1,6 @@
 #include "server/internal.h"
 
+#include <cjson/cJSON.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -74,4 +75,23 @@ int kgr__token_equal(const char *a, const char *b)
 	for (i = 0; i < la; i++)
 		diff |= (unsigned char)(a[i] ^ b[i % (lb ? lb : 1)]);
 	return diff == 0;
+}
+
+int kgr__name_in(const char *k, const char *const *list)
+{
+	for (; *list; list++)
+		if (!strcmp(k, *list))
+			return 1;
+	return 0;
+}
+
+cJSON *kgr__parse_json_body(const kgr__req *req, kgr__resp *resp)
+{
+	cJSON *root = cJSON_ParseWithLength(req->body, req->body_len);
+	if (!root) {
+		const char *at = cJSON_GetErrorPtr();
+		kgr__resp_error(resp, 400, "malformed_json", "the body is not valid JSON (error near byte "
+			"%ld)", at && at >= req->body ? (long)(at - req->body) : 0L);
+	}
+	return root;
 }
