@@ -212,10 +212,28 @@ START_TEST(test_labels_and_resolve)
 	ck_assert_int_eq(kgr_store_resolve(s, "schema:Product"), iri(s, SCHEMA "Product"));
 	ck_assert_int_eq(kgr_store_resolve(s, "alice"), iri(s, EX "user/alice"));
 	ck_assert_int_eq(kgr_store_resolve(s, "gloves"), iri(s, EX "gloves"));
+	ck_assert_int_eq(kgr_store_resolve(s, "user/alice"), iri(s, EX "user/alice")); /* two segments */
 	ck_assert_int_eq(kgr_store_resolve(s, "no-such-thing"), 0);
 	ck_assert_int_eq(kgr_error_last_code(), KGR_ENOTFOUND);
 	ck_assert_ptr_nonnull(strstr(kgr_error_last(), "no-such-thing"));
+	/* a term added after the snapshot is found by its local name too */
+	ck_assert_int_ne(kgr_store_intern_extra(s, EX "user/newcomer"), 0);
+	ck_assert_int_eq(kgr_store_resolve(s, "newcomer"), kgr_store_iri(s, EX "user/newcomer"));
 	kgr_store_free(s);
+	/* two resources of the same local name, neither a user nor an item: ambiguous */
+	{
+		const char *nt = "<http://a.example/x> <http://a.example/p> <http://b.example/x> .\n"
+				 "<http://a.example/y> <http://a.example/p> <http://a.example/ns#z> .\n";
+		ck_assert_int_eq(kgr_store_new(&s, 0), 0);
+		ck_assert_int_eq(kgr_store_load_rdf_buffer(s, nt, strlen(nt), "ntriples", NULL, "t"), 0);
+		ck_assert_int_eq(kgr_store_finalize(s), 0);
+		ck_assert_int_eq(kgr_store_resolve(s, "x"), 0);
+		ck_assert_int_eq(kgr_error_last_code(), KGR_EINVALID);
+		ck_assert_ptr_nonnull(strstr(kgr_error_last(), "'x' is ambiguous"));
+		ck_assert_int_eq(kgr_store_resolve(s, "z"), kgr_store_iri(s, "http://a.example/ns#z"));
+		ck_assert_int_eq(kgr_store_resolve(s, "y"), kgr_store_iri(s, "http://a.example/y"));
+		kgr_store_free(s);
+	}
 }
 END_TEST
 
