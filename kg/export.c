@@ -12,18 +12,27 @@ static int skip_graph(kgr_id g, unsigned int flags)
 	       (g == KGR__GRAPH_ONTOLOGY && !(flags & KGR_EXPORT_ONTOLOGY));
 }
 
-static void put_term(const kgr_store *s, kgr_id id, FILE *f, char **buf, size_t *cap)
+/* The buffer a term is written into; oom is set when a term could not be (the export fails). */
+typedef struct {
+	char *s;
+	size_t cap;
+	int oom;
+} term_buf;
+
+static void put_term(const kgr_store *s, kgr_id id, FILE *f, term_buf *b)
 {
-	size_t n = kgr_term_to_ntriples(s, id, *buf, *cap);
-	if (n + 1 > *cap) {
-		char *b = realloc(*buf, n + 1);
-		if (!b)
+	size_t n = kgr_term_to_ntriples(s, id, b->s, b->cap);
+	if (n + 1 > b->cap) {
+		char *nb = realloc(b->s, n + 1);
+		if (!nb) {
+			b->oom = 1;
 			return;
-		*buf = b;
-		*cap = n + 1;
-		kgr_term_to_ntriples(s, id, *buf, *cap);
+		}
+		b->s = nb;
+		b->cap = n + 1;
+		kgr_term_to_ntriples(s, id, b->s, b->cap);
 	}
-	fwrite(*buf, 1, n, f);
+	fwrite(b->s, 1, n, f);
 }
 
 /* A prefixed name for an IRI when a prefix fits and the rest is a safe local name. */
@@ -51,28 +60,28 @@ static int pname(const kgr_store *s, kgr_id id, FILE *f)
 	return 0;
 }
 
-static void put_turtle_term(const kgr_store *s, kgr_id id, FILE *f, char **buf, size_t *cap)
+static void put_turtle_term(const kgr_store *s, kgr_id id, FILE *f, term_buf *b)
 {
 	if (kgr_term_kind_of(s, id) == KGR_TERM_IRI && pname(s, id, f))
 		return;
-	put_term(s, id, f, buf, cap);
+	put_term(s, id, f, b);
 }
 
 int kgr_store_export(const kgr_store *s, void *out, const char *format, unsigned int flags)
 {
 	FILE *f = out;
-	size_t n, i, cap = 1024;
+	size_t n, i;
 	const kgr_quad *q = kgr_store_quads(s, &n);
-	char *buf = malloc(cap);
+	term_buf tb = { malloc(1024), 1024, 0 };
 	int nq, turtle;
 	kgr_id last_s = 0, last_p = 0;
 
-	if (!buf)
+	if (!tb.s)
 		return kgr__error_set(KGR_ENOMEM, "out of memory");
 	nq = !strcmp(format, "nquads");
 	turtle = !strcmp(format, "turtle") || !strcmp(format, "ttl");
 	if (!nq && !turtle && strcmp(format, "ntriples") && strcmp(format, "nt")) {
-		free(buf);
+		free(tb.s);
 		return kgr__error_set(KGR_EINVALID, "unknown export format '%s' (turtle, ntriples, nquads)", format);
 	}
 	if (turtle) {
@@ -112,38 +121,40 @@ int kgr_store_export(const kgr_store *s, void *out, const char *format, unsigned
 				if (x->p == KGR__RDF_TYPE)
 					fputs("a", f);
 				else
-					put_turtle_term(s, x->p, f, &buf, &cap);
+					put_turtle_term(s, x->p, f, &tb);
 				fputc(' ', f);
 			} else {
 				if (last_s)
 					fputs(" .\n\n", f);
-				put_turtle_term(s, x->s, f, &buf, &cap);
+				put_turtle_term(s, x->s, f, &tb);
 				fputs("\n    ", f);
 				if (x->p == KGR__RDF_TYPE)
 					fputs("a", f);
 				else
-					put_turtle_term(s, x->p, f, &buf, &cap);
+					put_turtle_term(s, x->p, f, &tb);
 				fputc(' ', f);
 			}
-			put_turtle_term(s, x->o, f, &buf, &cap);
+			put_turtle_term(s, x->o, f, &tb);
 			last_s = x->s;
 			last_p = x->p;
 			continue;
 		}
-		put_term(s, x->s, f, &buf, &cap);
+		put_term(s, x->s, f, &tb);
 		fputc(' ', f);
-		put_term(s, x->p, f, &buf, &cap);
+		put_term(s, x->p, f, &tb);
 		fputc(' ', f);
-		put_term(s, x->o, f, &buf, &cap);
+		put_term(s, x->o, f, &tb);
 		if (nq && x->g) {
 			fputc(' ', f);
-			put_term(s, x->g, f, &buf, &cap);
+			put_term(s, x->g, f, &tb);
 		}
 		fputs(" .\n", f);
 	}
 	if (turtle && last_s)
 		fputs(" .\n", f);
-	free(buf);
+	free(tb.s);
+	if (tb.oom)
+		return kgr__error_set(KGR_ENOMEM, "out of memory writing a term");
 	if (fflush(f) != 0 || ferror(f))
 		return kgr__error_set(KGR_EIO, "write failed");
 	return 0;

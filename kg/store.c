@@ -150,7 +150,7 @@ kgr_id kgr__intern(kgr_store *s, kgr_term_kind kind, const char *val, size_t len
 	size_t lang_len, kgr_id datatype)
 {
 	uint32_t h = term_hash(kind, val, len, lang, lang_len, datatype);
-	size_t mask = s->table_cap - 1, i, need;
+	size_t need;
 	kgr_id id;
 	struct kgr__recent *r = NULL;
 
@@ -171,8 +171,6 @@ kgr_id kgr__intern(kgr_store *s, kgr_term_kind kind, const char *val, size_t len
 		return id;
 	}
 
-	(void)mask;
-	(void)i;
 	if (s->n_terms + 1 >= 0x7fffffffu) {
 		kgr__error_set(KGR_ENOMEM, "too many terms (limit 2^31)");
 		return 0;
