@@ -708,7 +708,6 @@ int kgr_graph_new(kgr_graph **out, const kgr_store *store, const kgr_graph_optio
 		g->flags[n] |= KGR__NODE_ITEM;
 	}
 	users = kgr_store_users(store, &n_users);
-	(void)users;
 	for (i = 0; i < g->n_ints; i++) {
 		uint32_t u = node_add(g, g->ints[i].user), it;
 		if (u == KGR__NONE || (it = node_add(g, g->ints[i].item)) == KGR__NONE) {
