@@ -363,12 +363,8 @@ static kgr_id term_id(const ctx *c, const tok *t)
 			dt[len] = '\0';
 			dtp = dt;
 		}
-		{
-			kgr_id id = kgr_store_literal(c->store, s + 1, (size_t)(close - s - 1), langp, dtp);
-			if (!id && !langp && !dtp)
-				id = kgr_store_literal(c->store, s + 1, (size_t)(close - s - 1), NULL, XSD "string");
-			return id;
-		}
+		/* a plain literal and an xsd:string are the same term to kgr_store_literal() */
+		return kgr_store_literal(c->store, s + 1, (size_t)(close - s - 1), langp, dtp);
 	}
 	if (isdigit((unsigned char)*s) || *s == '+' || *s == '-') {
 		const char *dtp = memchr(s, 'e', n) || memchr(s, 'E', n) ? XSD "double" :
