@@ -48,6 +48,13 @@ int kgr__interaction_cmp(const kgr_interaction *a, const kgr_interaction *b);
 /* The store's table order for qsort(): (user, time, item), then event. */
 int kgr__interaction_qsort_cmp(const void *a, const void *b);
 
+/** ISO-8601 date or date-time (YYYY-MM-DD[(T| )HH:MM[:SS[.frac]]][Z|(+|-)HH[:]MM]) or integer
+ *  epoch seconds, surrounding blanks ignored, as epoch seconds through *out; 0 or -1 (no
+ *  message set). (kg/interactions.c) */
+int kgr__parse_time(const char *text, size_t len, int64_t *out);
+/** Epoch seconds as YYYY-MM-DDTHH:MM:SSZ into buf. */
+void kgr__format_time(int64_t t, char *buf, size_t size);
+
 /** Next number of a xorshift64* generator (Vigna 2016) whose non-zero state is *state. */
 uint64_t kgr__rng_next(uint64_t *state);
 
