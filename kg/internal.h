@@ -5,6 +5,8 @@
 #include "kgrec/common.h"
 #include "kgrec/store.h"
 
+#include <stdarg.h>
+
 /** Set the per-thread error message and return @p code. */
 int kgr__error_set(int code, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /** Prefix the current message with "prefix: " and return the current code. */
@@ -25,6 +27,7 @@ typedef struct {
 void kgr__buf_put(kgr__buf *b, const char *s, size_t n);
 void kgr__buf_puts(kgr__buf *b, const char *s);
 void kgr__buf_printf(kgr__buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+void kgr__buf_vprintf(kgr__buf *b, const char *fmt, va_list ap) __attribute__((format(printf, 2, 0)));
 /** Append; 0, or KGR_ENOMEM with the message set. */
 int kgr__buf_append(kgr__buf *b, const void *data, size_t len);
 /** Returns the string (caller frees) or NULL after an allocation failure. */
