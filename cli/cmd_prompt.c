@@ -21,18 +21,6 @@ static const char usage[] =
 	"  --config FILE        relation configuration of the graph view (JSON)\n"
 	"  --tokens             also print the size estimate in tokens (stderr)\n";
 
-static int parse_k(const char *v, size_t *out)
-{
-	char *end;
-	long x;
-	errno = 0;
-	x = strtol(v, &end, 10);
-	if (errno || end == v || *end || x < 1 || x > 100)
-		return kgr_cli_usage("prompt: -k: '%s' is not an integer in 1..100", v);
-	*out = (size_t)x;
-	return 0;
-}
-
 int kgr_cmd_prompt(int argc, char **argv)
 {
 	const char *path = NULL, *user_text = NULL, *config = NULL;
@@ -59,8 +47,10 @@ int kgr_cmd_prompt(int argc, char **argv)
 		} else if (!strcmp(a, "--user") && more) {
 			user_text = argv[++i];
 		} else if ((!strcmp(a, "-k") || !strcmp(a, "--k")) && more) {
-			if (parse_k(argv[++i], &ro.k))
+			long long v;
+			if (kgr_cli_int("-k", argv[++i], 1, 100, &v) < 0)
 				return 2;
+			ro.k = (size_t)v;
 		} else if (!strcmp(a, "--query") && more) {
 			ro.query = argv[++i];
 		} else if (!strcmp(a, "--at") && more) {

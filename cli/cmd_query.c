@@ -1,6 +1,7 @@
 /* kgrec query STORE (QUERY | -f FILE.rq) [--format F] [--limit N] [--timeout MS] [--base IRI]
  *              [--keep-order] */
 #include "cli/cli.h"
+#include "cli/recs_output.h"
 
 #include <errno.h>
 #include <stdlib.h>
@@ -49,16 +50,6 @@ static char *read_all(FILE *in)
 	return s;
 }
 
-static int parse_count(const char *opt, const char *text, unsigned long max, unsigned long *out)
-{
-	char *end;
-	errno = 0;
-	*out = strtoul(text, &end, 10);
-	if (errno || !*text || *end || text[0] == '-' || *out > max)
-		return kgr_cli_usage("%s needs a number from 0 to %lu, not '%s'", opt, max, text);
-	return 0;
-}
-
 int kgr_cmd_query(int argc, char **argv)
 {
 	const char *store_path = NULL, *text = NULL, *file = NULL, *format_name = "table";
@@ -67,7 +58,7 @@ int kgr_cmd_query(int argc, char **argv)
 	kgr_sparql_result *result = NULL;
 	kgr_store *store = NULL;
 	char *owned = NULL;
-	unsigned long n;
+	long long n;
 	int i, rc = 0;
 
 	for (i = 1; i < argc; i++) {
@@ -86,14 +77,14 @@ int kgr_cmd_query(int argc, char **argv)
 		} else if (!strcmp(a, "--limit")) {
 			if (++i >= argc)
 				return kgr_cli_usage("--limit needs a number");
-			if ((rc = parse_count("--limit", argv[i], (unsigned long)-1 / 2, &n)))
-				return rc;
+			if (kgr_cli_int("--limit", argv[i], 0, (long long)((unsigned long)-1 / 2), &n) < 0)
+				return 2;
 			opts.max_rows = n;
 		} else if (!strcmp(a, "--timeout")) {
 			if (++i >= argc)
 				return kgr_cli_usage("--timeout needs a number of milliseconds");
-			if ((rc = parse_count("--timeout", argv[i], 86400000ul, &n)))
-				return rc;
+			if (kgr_cli_int("--timeout", argv[i], 0, 86400000, &n) < 0)
+				return 2;
 			opts.timeout_ms = (unsigned int)n;
 		} else if (!strcmp(a, "--keep-order")) {
 			opts.keep_order = 1;

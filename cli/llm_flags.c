@@ -1,5 +1,6 @@
 #include "cli/llm_flags.h"
 #include "cli/cli.h"
+#include "cli/recs_output.h"
 #include "ranker/llm_json.h"
 
 #include <cjson/cJSON.h>
@@ -26,18 +27,6 @@ static const char *flag_value(const char *name, int argc, char **argv, int *i, i
 	return argv[++*i];
 }
 
-static int to_long(const char *flag, const char *v, long lo, long hi, long *out)
-{
-	char *end;
-	long x;
-	errno = 0;
-	x = strtol(v, &end, 10);
-	if (errno || end == v || *end || x < lo || x > hi)
-		return kgr_cli_usage("%s: '%s' is not an integer in %ld..%ld", flag, v, lo, hi);
-	*out = x;
-	return 0;
-}
-
 static int to_double(const char *flag, const char *v, double lo, double hi, double *out)
 {
 	char *end;
@@ -54,7 +43,7 @@ int kgr_cli_llm_flag(kgr_llm_options *o, int argc, char **argv, int *i)
 {
 	const char *v;
 	int missing;
-	long l;
+	long long l;
 	double d;
 
 	if (!strcmp(argv[*i], "--no-cache")) {
@@ -74,7 +63,7 @@ int kgr_cli_llm_flag(kgr_llm_options *o, int argc, char **argv, int *i)
 		return kgr_cli_usage("%s needs a value", name);
 #define INT(name, field, lo, hi)                                           \
 	if ((v = flag_value(name, argc, argv, i, &missing)) != NULL) {     \
-		if (to_long(name, v, lo, hi, &l))                          \
+		if (kgr_cli_int(name, v, lo, hi, &l) < 0)                  \
 			return 2;                                          \
 		o->field = l;                                              \
 		return 1;                                                  \

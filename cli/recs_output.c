@@ -1,6 +1,7 @@
 #define _XOPEN_SOURCE 700
 #include "cli/recs_output.h"
 #include "retrieval/json.h"
+#include "kg/internal.h"
 
 #include <cjson/cJSON.h>
 #include <errno.h>
@@ -43,28 +44,7 @@ int kgr_cli_int(const char *opt, const char *s, long long lo, long long hi, long
 
 int kgr_cli_time(const char *s, int64_t *out)
 {
-	static const char *const fmts[] = { "%Y-%m-%dT%H:%M:%SZ", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M:%S",
-		"%Y-%m-%d", NULL };
-	struct tm tm;
-	char *end;
-	size_t i;
-	long long v;
-	errno = 0;
-	v = strtoll(s, &end, 10);
-	if (!errno && end != s && !*end) {
-		*out = v;
-		return 0;
-	}
-	for (i = 0; fmts[i]; i++) {
-		const char *e;
-		memset(&tm, 0, sizeof(tm));
-		e = strptime(s, fmts[i], &tm);
-		if (e && !*e) {
-			*out = (int64_t)timegm(&tm);
-			return 0;
-		}
-	}
-	return -1;
+	return kgr__parse_time(s, strlen(s), out);
 }
 
 static const char *val(const kgr_store *st, kgr_id id)

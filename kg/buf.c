@@ -46,26 +46,33 @@ void kgr__buf_puts(kgr__buf *b, const char *s)
 	kgr__buf_put(b, s, strlen(s));
 }
 
+void kgr__buf_vprintf(kgr__buf *b, const char *fmt, va_list ap)
+{
+	va_list again;
+	int n;
+	char small[256];
+	va_copy(again, ap);
+	n = vsnprintf(small, sizeof(small), fmt, ap);
+	if (n < 0)
+		goto done;
+	if ((size_t)n < sizeof(small)) {
+		kgr__buf_put(b, small, (size_t)n);
+		goto done;
+	}
+	if (buf_grow(b, (size_t)n))
+		goto done;
+	vsnprintf(b->s + b->len, (size_t)n + 1, fmt, again);
+	b->len += (size_t)n;
+done:
+	va_end(again);
+}
+
 void kgr__buf_printf(kgr__buf *b, const char *fmt, ...)
 {
 	va_list ap;
-	int n;
-	char small[256];
 	va_start(ap, fmt);
-	n = vsnprintf(small, sizeof(small), fmt, ap);
+	kgr__buf_vprintf(b, fmt, ap);
 	va_end(ap);
-	if (n < 0)
-		return;
-	if ((size_t)n < sizeof(small)) {
-		kgr__buf_put(b, small, (size_t)n);
-		return;
-	}
-	if (buf_grow(b, (size_t)n))
-		return;
-	va_start(ap, fmt);
-	vsnprintf(b->s + b->len, (size_t)n + 1, fmt, ap);
-	va_end(ap);
-	b->len += (size_t)n;
 }
 
 char *kgr__buf_take(kgr__buf *b)

@@ -26,7 +26,6 @@
 typedef struct {
 	char *data;
 	size_t len, cap;
-	size_t count;
 } batch;
 
 typedef struct {
@@ -245,7 +244,6 @@ static void statement_handler(void *data, raptor_statement *st)
 		raptor_parser_parse_abort(c->parser);
 		return;
 	}
-	b->count++;
 	if (b->len >= BATCH_BYTES && hand_over(c) < 0)
 		raptor_parser_parse_abort(c->parser);
 }
@@ -316,7 +314,6 @@ static int consume(load_ctx *c, batch *b)
 		c->triples++;
 	}
 	b->len = 0;
-	b->count = 0;
 	return 0;
 }
 
@@ -727,7 +724,6 @@ tail:
 		r = -1;
 		goto fail;
 	}
-	b->count++;
 	return 0;
 bad_end:
 	e->why = "expected '.' at the end of the statement";

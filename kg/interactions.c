@@ -313,7 +313,6 @@ int kgr_store_load_interactions(kgr_store *s, const char *path, const kgr_intera
 	char delim;
 	size_t n_terms = s->n_terms, n_quads = s->n_quads, blob_len = s->blob_len, skipped = 0, rows = 0;
 	kgr__buf ubuf = { 0 }, ibuf = { 0 }, ebuf = { 0 }, tbuf = { 0 };
-	kgr_id user_prefix_done = 0;
 	struct stat st;
 
 	if (!opts)
@@ -350,10 +349,8 @@ int kgr_store_load_interactions(kgr_store *s, const char *path, const kgr_intera
 		goto cleanup;
 	}
 	has_weight = col[COL_WEIGHT] >= 0;
-	if (!user_prefix_done) {
-		kgr__add_prefix(s, "user", opts->user_base);
-		kgr__add_prefix(s, "item", opts->item_base);
-	}
+	kgr__add_prefix(s, "user", opts->user_base);
+	kgr__add_prefix(s, "item", opts->item_base);
 	while ((r_ok = read_line(&r)) > 0) {
 		int64_t t;
 		double w = 1.0;
@@ -362,15 +359,10 @@ int kgr_store_load_interactions(kgr_store *s, const char *path, const kgr_intera
 		kgr_id u, it, e, a, tl, wl = 0;
 		uint64_t h;
 		const char *why = NULL;
-		int need;
 
 		if (r.len == 0)
 			continue;
 		nf = split(r.line, delim, f, MAX_FIELDS);
-		need = col[COL_USER];
-		for (i = 1; i < COL__N; i++)
-			if (col[i] > need)
-				need = col[i];
 		if (nf < 0)
 			why = "too many columns";
 		else if (nf <= col[COL_USER] || nf <= col[COL_ITEM] || nf <= col[COL_TIME])

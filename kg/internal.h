@@ -5,6 +5,8 @@
 #include "kgrec/common.h"
 #include "kgrec/store.h"
 
+#include <stdarg.h>
+
 /** Set the per-thread error message and return @p code. */
 int kgr__error_set(int code, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /** Prefix the current message with "prefix: " and return the current code. */
@@ -25,6 +27,7 @@ typedef struct {
 void kgr__buf_put(kgr__buf *b, const char *s, size_t n);
 void kgr__buf_puts(kgr__buf *b, const char *s);
 void kgr__buf_printf(kgr__buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+void kgr__buf_vprintf(kgr__buf *b, const char *fmt, va_list ap) __attribute__((format(printf, 2, 0)));
 /** Append; 0, or KGR_ENOMEM with the message set. */
 int kgr__buf_append(kgr__buf *b, const void *data, size_t len);
 /** Returns the string (caller frees) or NULL after an allocation failure. */
@@ -47,6 +50,13 @@ size_t kgr__ntriples_uchar(const char *p, const char *end, uint32_t *cp);
 int kgr__interaction_cmp(const kgr_interaction *a, const kgr_interaction *b);
 /* The store's table order for qsort(): (user, time, item), then event. */
 int kgr__interaction_qsort_cmp(const void *a, const void *b);
+
+/** ISO-8601 date or date-time (YYYY-MM-DD[(T| )HH:MM[:SS[.frac]]][Z|(+|-)HH[:]MM]) or integer
+ *  epoch seconds, surrounding blanks ignored, as epoch seconds through *out; 0 or -1 (no
+ *  message set). (kg/interactions.c) */
+int kgr__parse_time(const char *text, size_t len, int64_t *out);
+/** Epoch seconds as YYYY-MM-DDTHH:MM:SSZ into buf. */
+void kgr__format_time(int64_t t, char *buf, size_t size);
 
 /** Next number of a xorshift64* generator (Vigna 2016) whose non-zero state is *state. */
 uint64_t kgr__rng_next(uint64_t *state);

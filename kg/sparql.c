@@ -725,25 +725,6 @@ static const char *find_keyword(const char *from, const char *start, const char 
 	return NULL;
 }
 
-/* Appends n bytes to a growing string; 0 or KGR_ENOMEM. */
-static int append(char **out, size_t *len, size_t *cap, const char *s, size_t n)
-{
-	if (*len + n + 1 > *cap) {
-		size_t c = *cap ? *cap : 256;
-		char *p;
-		while (c < *len + n + 1)
-			c *= 2;
-		if (!(p = realloc(*out, c)))
-			return KGR_ENOMEM;
-		*out = p;
-		*cap = c;
-	}
-	memcpy(*out + *len, s, n);
-	*len += n;
-	(*out)[*len] = '\0';
-	return 0;
-}
-
 /* End of one RDF term of a VALUES block starting at p (IRI, literal, prefixed name,
  * number, UNDEF). */
 static const char *term_end(const char *p)
@@ -776,8 +757,7 @@ static const char *term_end(const char *p)
 static char *rewrite_values(const char *text, int *oom)
 {
 	const char *from = text, *kw;
-	char *out = NULL;
-	size_t len = 0, cap = 0;
+	kgr__buf out = { 0 };
 	*oom = 0;
 	while ((kw = find_keyword(from, text, "VALUES", 0))) {
 		const char *p = kw + 6, *var, *var_end, *q;
@@ -797,11 +777,10 @@ static char *rewrite_values(const char *text, int *oom)
 			from = kw + 6;
 			continue;
 		}
-		if (append(&out, &len, &cap, from, (size_t)(kw - from)) ||
-			append(&out, &len, &cap, "VALUES (", 8) ||
-			append(&out, &len, &cap, var, (size_t)(var_end - var)) ||
-			append(&out, &len, &cap, ") {", 3))
-			goto nomem;
+		kgr__buf_put(&out, from, (size_t)(kw - from));
+		kgr__buf_puts(&out, "VALUES (");
+		kgr__buf_put(&out, var, (size_t)(var_end - var));
+		kgr__buf_puts(&out, ") {");
 		q = p + 1;
 		for (;;) {
 			const char *end;
@@ -815,25 +794,29 @@ static char *rewrite_values(const char *text, int *oom)
 				break;
 			end = term_end(q);
 			if (end == q) {
-				free(out);
+				if (out.oom)
+					goto nomem;
+				kgr__buf_free(&out);
 				return NULL; /* not a term: let rasqal report it */
 			}
-			if (append(&out, &len, &cap, " (", 2) || append(&out, &len, &cap, q, (size_t)(end - q)) ||
-				append(&out, &len, &cap, ")", 1))
-				goto nomem;
+			kgr__buf_puts(&out, " (");
+			kgr__buf_put(&out, q, (size_t)(end - q));
+			kgr__buf_puts(&out, ")");
 			q = end;
 		}
-		if (append(&out, &len, &cap, " ", 1))
-			goto nomem;
+		kgr__buf_puts(&out, " ");
 		from = q; /* the closing brace (or the end) is copied by the next round */
 	}
-	if (!out)
-		return NULL;
-	if (append(&out, &len, &cap, from, strlen(from)))
+	if (out.oom)
 		goto nomem;
-	return out;
+	if (!out.s)
+		return NULL;
+	kgr__buf_puts(&out, from);
+	if (out.oom)
+		goto nomem;
+	return kgr__buf_take(&out);
 nomem:
-	free(out);
+	kgr__buf_free(&out);
 	*oom = 1;
 	return NULL;
 }

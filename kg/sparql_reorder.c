@@ -363,12 +363,8 @@ static kgr_id term_id(const ctx *c, const tok *t)
 			dt[len] = '\0';
 			dtp = dt;
 		}
-		{
-			kgr_id id = kgr_store_literal(c->store, s + 1, (size_t)(close - s - 1), langp, dtp);
-			if (!id && !langp && !dtp)
-				id = kgr_store_literal(c->store, s + 1, (size_t)(close - s - 1), NULL, XSD "string");
-			return id;
-		}
+		/* a plain literal and an xsd:string are the same term to kgr_store_literal() */
+		return kgr_store_literal(c->store, s + 1, (size_t)(close - s - 1), langp, dtp);
 	}
 	if (isdigit((unsigned char)*s) || *s == '+' || *s == '-') {
 		const char *dtp = memchr(s, 'e', n) || memchr(s, 'E', n) ? XSD "double" :
@@ -419,31 +415,14 @@ static int connected(const pattern *pats, const int *order, size_t nchosen, cons
 	return 0;
 }
 
-static int append(char **out, size_t *len, size_t *cap, const char *s, size_t n)
-{
-	if (*len + n + 1 > *cap) {
-		size_t c = *cap ? *cap * 2 : 1024;
-		char *p;
-		while (c < *len + n + 1)
-			c *= 2;
-		if (!(p = realloc(*out, c)))
-			return -1;
-		*out = p;
-		*cap = c;
-	}
-	memcpy(*out + *len, s, n);
-	*len += n;
-	(*out)[*len] = '\0';
-	return 0;
-}
-
 /* The new body of a group, or 0 with *body NULL when its order stays as written. */
 static int reorder_group(const ctx *c, const char *start, const char *end, char **body)
 {
 	tok toks[MAX_TOKENS];
 	pattern pats[MAX_PATTERNS];
 	const tok *filters[MAX_TOKENS];
-	size_t npats, nfilters, cost[MAX_PATTERNS], k, i, len = 0, cap = 0;
+	size_t npats, nfilters, cost[MAX_PATTERNS], k, i;
+	kgr__buf b = { 0 };
 	int order[MAX_PATTERNS], used[MAX_PATTERNS] = { 0 }, n, changed = 0;
 	*body = NULL;
 	n = tokenize(start, end, toks, MAX_TOKENS);
@@ -472,22 +451,20 @@ static int reorder_group(const ctx *c, const char *start, const char *end, char 
 		return 0;
 	for (k = 0; k < npats; k++) {
 		const pattern *pt = &pats[order[k]];
-		for (i = 0; i < 3; i++)
-			if (append(body, &len, &cap, " ", 1) || append(body, &len, &cap, pt->t[i].p, pt->t[i].n))
-				goto nomem;
-		if (append(body, &len, &cap, " .", 2))
-			goto nomem;
+		for (i = 0; i < 3; i++) {
+			kgr__buf_puts(&b, " ");
+			kgr__buf_put(&b, pt->t[i].p, pt->t[i].n);
+		}
+		kgr__buf_puts(&b, " .");
 	}
-	for (k = 0; k < nfilters; k++)
-		if (append(body, &len, &cap, " ", 1) || append(body, &len, &cap, filters[k]->p, filters[k]->n))
-			goto nomem;
-	if (append(body, &len, &cap, " ", 1))
-		goto nomem;
+	for (k = 0; k < nfilters; k++) {
+		kgr__buf_puts(&b, " ");
+		kgr__buf_put(&b, filters[k]->p, filters[k]->n);
+	}
+	kgr__buf_puts(&b, " ");
+	if (!(*body = kgr__buf_take(&b)))
+		return KGR_ENOMEM;
 	return 0;
-nomem:
-	free(*body);
-	*body = NULL;
-	return KGR_ENOMEM;
 }
 
 /* PREFIX declarations of the prologue. */
@@ -559,8 +536,7 @@ char *kgr__sparql_reorder(const kgr_store *store, const char *text, int *oom)
 {
 	ctx c;
 	const char *p = text, *open = NULL, *from = text;
-	char *out = NULL;
-	size_t len = 0, cap = 0;
+	kgr__buf out = { 0 };
 	*oom = 0;
 	memset(&c, 0, sizeof(c));
 	c.store = store;
@@ -587,20 +563,14 @@ char *kgr__sparql_reorder(const kgr_store *store, const char *text, int *oom)
 			open = p; /* the innermost group so far */
 		} else if (*p == '}' && open) {
 			char *body = NULL;
-			if (group_allowed(text, open) && reorder_group(&c, open + 1, p, &body)) {
-				free(out);
-				*oom = 1;
-				return NULL;
-			}
+			if (group_allowed(text, open) && reorder_group(&c, open + 1, p, &body))
+				goto nomem;
 			if (body) {
-				if (append(&out, &len, &cap, from, (size_t)(open + 1 - from)) ||
-					append(&out, &len, &cap, body, strlen(body))) {
-					free(body);
-					free(out);
-					*oom = 1;
-					return NULL;
-				}
+				kgr__buf_put(&out, from, (size_t)(open + 1 - from));
+				kgr__buf_puts(&out, body);
 				free(body);
+				if (out.oom)
+					goto nomem;
 				from = p;
 			}
 			open = NULL;
@@ -609,12 +579,14 @@ char *kgr__sparql_reorder(const kgr_store *store, const char *text, int *oom)
 		}
 		p++;
 	}
-	if (!out)
+	if (!out.s)
 		return NULL;
-	if (append(&out, &len, &cap, from, strlen(from))) {
-		free(out);
-		*oom = 1;
-		return NULL;
-	}
-	return out;
+	kgr__buf_puts(&out, from);
+	if (out.oom)
+		goto nomem;
+	return kgr__buf_take(&out);
+nomem:
+	kgr__buf_free(&out);
+	*oom = 1;
+	return NULL;
 }

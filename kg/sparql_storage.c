@@ -99,18 +99,9 @@ void kgr__rdf_unlock(void)
 kgr_id kgr__store_literal_id(const kgr_store *store, const char *lex, size_t len, const char *lang,
 	const char *datatype)
 {
-	kgr_id id;
-	if (lang && !*lang)
-		lang = NULL;
-	id = kgr_store_literal(store, lex, len, lang, datatype);
-	if (id || lang)
-		return id;
-	/* RDF 1.1: a simple literal is an xsd:string; accept either spelling. */
-	if (!datatype)
-		return kgr_store_literal(store, lex, len, NULL, KGR_XSD "string");
-	if (!strcmp(datatype, KGR_XSD "string"))
-		return kgr_store_literal(store, lex, len, NULL, NULL);
-	return 0;
+	/* RDF 1.1: a simple literal is an xsd:string; kgr_store_literal() takes either spelling
+	 * (and an empty language tag as none). */
+	return kgr_store_literal(store, lex, len, lang, datatype);
 }
 
 kgr_id kgr__rdf_id_from_node(const kgr_store *store, librdf_node *node)

@@ -164,10 +164,6 @@ int kgr__rebuild_table(kgr_store *s);
 int kgr__load_buffer(kgr_store *s, const char *data, size_t len, const char *format, const char *base,
 	const char *name, kgr_id graph);
 
-/* time */
-int kgr__parse_time(const char *text, size_t len, int64_t *out);
-void kgr__format_time(int64_t t, char *buf, size_t size);
-
 /* checksum over the snapshot's payload sections */
 uint64_t kgr__store_compute_checksum(const kgr_store *s);
 

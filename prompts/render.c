@@ -8,7 +8,6 @@
 #include "ranker/llm_internal.h"
 #include "kg/internal.h"
 
-#include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -126,28 +125,6 @@ static const char *default_dir(void)
 	return KGR_PROMPT_DIR;
 }
 
-static int read_file(char **out, size_t *len_out, const char *path)
-{
-	FILE *f = fopen(path, "rb");
-	kgr__buf b = { 0 };
-	char chunk[4096];
-	size_t n;
-	if (!f)
-		return kgr__error_set(errno == ENOENT ? KGR_ENOTFOUND : KGR_EIO,
-			"prompt template '%s': %s", path, strerror(errno));
-	while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0)
-		kgr__buf_put(&b, chunk, n);
-	if (ferror(f)) {
-		fclose(f);
-		kgr__buf_free(&b);
-		return kgr__error_set(KGR_EIO, "prompt template '%s': read error", path);
-	}
-	fclose(f);
-	*len_out = b.len;
-	*out = kgr__buf_take(&b);
-	return *out ? 0 : kgr__error_set(KGR_ENOMEM, "out of memory reading '%s'", path);
-}
-
 /* Checks that every {{...}} names a known placeholder; reports file and line otherwise. */
 static int check_placeholders(const char *path, const char *text, int first_line)
 {
@@ -186,7 +163,7 @@ int kgr__template_load(kgr__template **out, const char *dir, const char *name)
 		goto cleanup;
 	}
 	snprintf(t->path, plen, "%s/%s.txt", dir, name);
-	if ((error = read_file(&text, &len, t->path)))
+	if ((error = kgr__read_file(&text, &len, t->path, "prompt template")))
 		goto cleanup;
 	if (strlen(text) != len) {
 		error = kgr__error_set(KGR_EPARSE, "%s: contains a NUL byte", t->path);

@@ -44,19 +44,10 @@ static char *dupf(const char *fmt, ...)
 {
 	kgr__buf b = { 0 };
 	va_list ap;
-	char tmp[1];
-	int n;
 	va_start(ap, fmt);
-	n = vsnprintf(tmp, sizeof(tmp), fmt, ap);
+	kgr__buf_vprintf(&b, fmt, ap);
 	va_end(ap);
-	if (n < 0)
-		return NULL;
-	if (!(b.s = malloc((size_t)n + 1)))
-		return NULL;
-	va_start(ap, fmt);
-	vsnprintf(b.s, (size_t)n + 1, fmt, ap);
-	va_end(ap);
-	return b.s;
+	return kgr__buf_take(&b);
 }
 
 static void add(graph *g, char *s, char *p, char *o)

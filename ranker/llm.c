@@ -389,6 +389,12 @@ static int cmp_item(const void *a, const void *b)
 	return x->graph_rank < y->graph_rank ? -1 : x->graph_rank > y->graph_rank;
 }
 
+/* A place in a best-first list of n as a score: 1 for the first, 0 for the last. */
+static double rank_score(size_t i, size_t n)
+{
+	return n > 1 ? (double)(n - 1 - i) / (double)(n - 1) : 1.0;
+}
+
 static int build_items(ctx *c, const outcome *oc)
 {
 	const kgr__llm_input *in = c->in;
@@ -411,8 +417,7 @@ static int build_items(ctx *c, const outcome *oc)
 		it->item = in->cands[i].item;
 		it->graph_raw = in->cands[i].graph_score;
 		it->graph_rank = i;
-		it->graph_score = hi > lo ? (it->graph_raw - lo) / (hi - lo) :
-			n > 1 ? (double)(n - 1 - i) / (double)(n - 1) : 1.0;
+		it->graph_score = hi > lo ? (it->graph_raw - lo) / (hi - lo) : rank_score(i, n);
 		it->llm_score = oc[i].llm;
 		it->llm_valid = oc[i].valid;
 		it->score = a * it->llm_score + (1.0 - a) * it->graph_score;
@@ -440,14 +445,14 @@ static void scores_from_order(outcome *oc, const size_t *order, size_t n)
 {
 	size_t r;
 	for (r = 0; r < n; r++)
-		oc[order[r]].llm = n > 1 ? (double)(n - 1 - r) / (double)(n - 1) : 1.0;
+		oc[order[r]].llm = rank_score(r, n);
 }
 
 static void fallback_graph(ctx *c, outcome *oc)
 {
 	size_t i, n = c->in->n_cands;
 	for (i = 0; i < n; i++) {
-		oc[i].llm = n > 1 ? (double)(n - 1 - i) / (double)(n - 1) : 1.0;
+		oc[i].llm = rank_score(i, n);
 		oc[i].valid = 0;
 		oc[i].entry = NULL;
 	}
@@ -671,7 +676,7 @@ static int rank_pointwise(ctx *c, outcome *oc)
 		/* An unrated candidate takes its graph rank as its LLM part. */
 		for (i = 0; i < n; i++)
 			if (!oc[i].valid)
-				oc[i].llm = n > 1 ? (double)(n - 1 - i) / (double)(n - 1) : 1.0;
+				oc[i].llm = rank_score(i, n);
 		return note(c->res, "%zu of %zu candidates got no usable rating; their LLM part is their graph rank",
 			n - n_ok, n);
 	}

@@ -59,10 +59,7 @@ static int mkdir_p(const char *dir)
 int kgr__llm_cache_get(const char *dir, const char key[33], char **content_out, long *ptok, long *ctok)
 {
 	char path[4200];
-	FILE *f;
-	kgr__buf b = { 0 };
-	char chunk[4096];
-	size_t n;
+	char *text = NULL;
 	cJSON *root = NULL, *k, *c, *v;
 	int hit = 0;
 
@@ -70,14 +67,14 @@ int kgr__llm_cache_get(const char *dir, const char key[33], char **content_out, 
 	if (strlen(dir) > 4000)
 		return 0;
 	snprintf(path, sizeof(path), "%.4000s/%.2s/%.32s.json", dir, key, key);
-	if (!(f = fopen(path, "rb")))
+	/* a miss is no error: leave no message behind */
+	if (access(path, R_OK) != 0)
 		return 0;
-	while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0)
-		kgr__buf_put(&b, chunk, n);
-	fclose(f);
-	if (b.oom || !b.s)
-		goto cleanup;
-	root = cJSON_Parse(b.s);
+	if (kgr__read_file(&text, NULL, path, "LLM cache entry") < 0) {
+		kgr_error_clear();
+		return 0;
+	}
+	root = cJSON_Parse(text);
 	k = cJSON_GetObjectItemCaseSensitive(root, "key");
 	c = cJSON_GetObjectItemCaseSensitive(root, "content");
 	if (!cJSON_IsString(k) || strcmp(k->valuestring, key) || !cJSON_IsString(c))
@@ -91,7 +88,7 @@ int kgr__llm_cache_get(const char *dir, const char key[33], char **content_out, 
 	hit = 1;
 cleanup:
 	cJSON_Delete(root);
-	kgr__buf_free(&b);
+	free(text);
 	return hit;
 }
 

@@ -395,6 +395,18 @@ static void free_interaction_index(kgr_graph *g)
 	free(g->popular);
 }
 
+/* The recency half-life: the option when given, else an eighth of the events' time span,
+ * at least a day. */
+static void set_half_life(kgr_graph *g)
+{
+	if (g->opts.recency_half_life > 0)
+		g->half_life = g->opts.recency_half_life;
+	else {
+		double span = (double)(g->t_max - g->t_min);
+		g->half_life = span / 8 > 86400.0 ? span / 8 : 86400.0;
+	}
+}
+
 int kgr__graph_index_interactions(kgr_graph *g)
 {
 	size_t i, n = g->n_nodes;
@@ -484,16 +496,20 @@ int kgr__graph_index_interactions(kgr_graph *g)
 		}
 	}
 	qsort_r(g->popular, g->n_popular, sizeof(uint32_t), cmp_pop, g);
-	if (g->opts.recency_half_life > 0)
-		g->half_life = g->opts.recency_half_life;
-	else {
-		double span = (double)(g->t_max - g->t_min);
-		g->half_life = span / 8 > 86400.0 ? span / 8 : 86400.0;
-	}
+	set_half_life(g);
 cleanup:
 	free(cnt);
 	free(order);
 	return error;
+}
+
+static float spec_of(const kgr_graph *g, uint32_t n)
+{
+	double d = (g->flags[n] & KGR__NODE_USER) ? g->hist_len[n] : g->itemdeg[n];
+	double s = log2(2.0 + d);
+	if (g->flags[n] & KGR__NODE_HUB)
+		s *= 10.0;
+	return (float)s;
 }
 
 int kgr__graph_spec(kgr_graph *g)
@@ -506,11 +522,7 @@ int kgr__graph_spec(kgr_graph *g)
 		return kgr__error_set(KGR_ENOMEM, "graph: out of memory");
 	for (i = 0; i < g->n_nodes; i++) {
 		g->wdeg[i] = kgr__wdeg_of(g, (uint32_t)i);
-		double d = (g->flags[i] & KGR__NODE_USER) ? g->hist_len[i] : g->itemdeg[i];
-		double s = log2(2.0 + d);
-		if (g->flags[i] & KGR__NODE_HUB)
-			s *= 10.0;
-		g->spec[i] = (float)s;
+		g->spec[i] = spec_of(g, (uint32_t)i);
 	}
 	return 0;
 }
@@ -708,7 +720,6 @@ int kgr_graph_new(kgr_graph **out, const kgr_store *store, const kgr_graph_optio
 		g->flags[n] |= KGR__NODE_ITEM;
 	}
 	users = kgr_store_users(store, &n_users);
-	(void)users;
 	for (i = 0; i < g->n_ints; i++) {
 		uint32_t u = node_add(g, g->ints[i].user), it;
 		if (u == KGR__NONE || (it = node_add(g, g->ints[i].item)) == KGR__NONE) {
@@ -1103,15 +1114,6 @@ static void catalog_bump(kgr_graph *g, uint32_t it)
 	}
 }
 
-static float spec_of(const kgr_graph *g, uint32_t n)
-{
-	double d = (g->flags[n] & KGR__NODE_USER) ? g->hist_len[n] : g->itemdeg[n];
-	double s = log2(2.0 + d);
-	if (g->flags[n] & KGR__NODE_HUB)
-		s *= 10.0;
-	return (float)s;
-}
-
 /* Weighted degree of a node, summed in the order a build sums it (its history, then its
  * list as an item), so that it comes out bit for bit the same. */
 static void wdeg_redo(kgr_graph *g, uint32_t n)
@@ -1262,10 +1264,7 @@ int kgr_graph_add_interactions(kgr_graph *g, const kgr_interaction *events, size
 		if ((error = add_one(g, &sorted[i])) < 0)
 			break; /* the events before it are in, consistently */
 	free(sorted);
-	if (g->opts.recency_half_life <= 0) {
-		double span = (double)(g->t_max - g->t_min);
-		g->half_life = span / 8 > 86400.0 ? span / 8 : 86400.0;
-	}
+	set_half_life(g);
 	return error;
 }
 

@@ -692,6 +692,34 @@ START_TEST(t_auth_and_schema_fallback)
 }
 END_TEST
 
+/* A cache entry that is absent or cannot be read is a miss, and no error is left behind. */
+START_TEST(t_cache_miss_no_message)
+{
+	static const char key[33] = "0123456789abcdef0123456789abcdef";
+	char path[600], *content = (char *)1;
+	long ptok = 7, ctok = 7;
+	make_tmpdir();
+	kgr_error_clear();
+	ck_assert_int_eq(kgr__llm_cache_get(tmpdir, key, &content, &ptok, &ctok), 0);
+	ck_assert_ptr_null(content);
+	ck_assert_str_eq(kgr_error_last(), "");
+	ck_assert_int_eq(kgr_error_last_code(), 0);
+	/* a directory where the entry belongs: opened, not readable as a file */
+	snprintf(path, sizeof(path), "%s/01", tmpdir);
+	ck_assert_int_eq(mkdir(path, 0755), 0);
+	snprintf(path, sizeof(path), "%s/01/%s.json", tmpdir, key);
+	ck_assert_int_eq(mkdir(path, 0755), 0);
+	ck_assert_int_eq(kgr__llm_cache_get(tmpdir, key, &content, &ptok, &ctok), 0);
+	ck_assert_ptr_null(content);
+	ck_assert_str_eq(kgr_error_last(), "");
+	ck_assert_int_eq(kgr_error_last_code(), 0);
+	rmdir(path);
+	snprintf(path, sizeof(path), "%s/01", tmpdir);
+	rmdir(path);
+	rmdir(tmpdir);
+}
+END_TEST
+
 START_TEST(t_cache)
 {
 	kgr_llm_options o = server_opts("good/cache");
@@ -1111,6 +1139,7 @@ static Suite *llm_suite(void)
 	tcase_add_test(tc, t_connection_refused);
 	tcase_add_test(tc, t_auth_and_schema_fallback);
 	tcase_add_test(tc, t_cache);
+	tcase_add_test(tc, t_cache_miss_no_message);
 	tcase_add_test(tc, t_bootstrap_early_stop);
 	tcase_add_test(tc, t_bootstrap_fusion);
 	tcase_add_test(tc, t_parallel);
