@@ -224,10 +224,7 @@ kgr__fmt kgr__sparql_negotiate(const char *accept, kgr__qform form);
 
 /* ---- small helpers (server/util.c) ---- */
 int64_t kgr__now_us(void);
-/* Time parsing and formatting are the store's (kg/interactions.c):
- * kgr__parse_time(text, len, &out) and kgr__format_time(t, buf, size). */
-int kgr__parse_time(const char *text, size_t len, int64_t *out);
-void kgr__format_time(int64_t t, char *buf, size_t size);
+/* Time parsing and formatting: kgr__parse_time(), kgr__format_time() (kg/internal.h). */
 /* Decode application/x-www-form-urlencoded value of @p name from body; malloc'd or NULL. */
 char *kgr__form_value(const char *body, size_t len, const char *name, int *count_out);
 /* Constant-time comparison. */
