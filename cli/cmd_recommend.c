@@ -1,4 +1,5 @@
 #include "cli/cli.h"
+#include "kg/internal.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -218,7 +219,7 @@ int kgr_cmd_recommend(int argc, char **argv)
 	cands.n_notes = 0;
 	if (use_llm) {
 		size_t n_hist;
-		const kgr_interaction *hist = kgr_cli_llm_history(store, recs->user, ro.at, &n_hist);
+		const kgr_interaction *hist = kgr__user_history(store, recs->user, ro.at, &n_hist);
 		if (kgr_llm_rank_traced(&llm_res, &trace, store, recs, hist, n_hist, &llm_opts) < 0 ||
 			kgr_llm_apply(recs, llm_res) < 0) {
 			rc = kgr_cli_fail("recommend: llm");

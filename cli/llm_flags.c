@@ -208,14 +208,3 @@ void kgr_cli_llm_link_query(kgr_llm_options *o, kgr_rec_options *ro)
 	if (!ro->query && o->request)
 		ro->query = o->request;
 }
-
-const kgr_interaction *kgr_cli_llm_history(const kgr_store *store, kgr_id user, int64_t at, size_t *n_out)
-{
-	size_t n = 0;
-	const kgr_interaction *h = user ? kgr_store_user_interactions(store, user, &n) : NULL;
-	if (h && at)
-		while (n > 0 && h[n - 1].time >= at)
-			n--;
-	*n_out = h ? n : 0;
-	return h;
-}

@@ -35,9 +35,6 @@ void kgr_cli_llm_print(FILE *f, const kgr_store *store, const kgr_llm_result *re
  * round (whichever of the two was given fills the other). */
 void kgr_cli_llm_link_query(kgr_llm_options *o, kgr_rec_options *ro);
 
-/* The user's history for prompts: interactions before @p at (all when 0). Borrowed from the
- * store. */
-const kgr_interaction *kgr_cli_llm_history(const kgr_store *store, kgr_id user, int64_t at, size_t *n_out);
 
 
 #endif

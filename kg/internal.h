@@ -61,6 +61,10 @@ void kgr__format_time(int64_t t, char *buf, size_t size);
 /** Next number of a xorshift64* generator (Vigna 2016) whose non-zero state is *state. */
 uint64_t kgr__rng_next(uint64_t *state);
 
+/** A user's interactions before @p at (all when 0), in time order; NULL (and 0) for no user.
+ *  Borrowed from the store. What the LLM ranker and the audit trail show as history. */
+const kgr_interaction *kgr__user_history(const kgr_store *s, kgr_id user, int64_t at, size_t *n_out);
+
 /** 64-bit hash of a byte string (fast, not cryptographic). */
 uint64_t kgr__hash64(const void *data, size_t len, uint64_t seed);
 

@@ -1625,6 +1625,17 @@ const kgr_interaction *kgr_store_user_interactions(const kgr_store *s, kgr_id us
 	return s->inter + s->user_off[u];
 }
 
+const kgr_interaction *kgr__user_history(const kgr_store *s, kgr_id user, int64_t at, size_t *n_out)
+{
+	size_t n = 0;
+	const kgr_interaction *h = user ? kgr_store_user_interactions(s, user, &n) : NULL;
+	if (h && at)
+		while (n > 0 && h[n - 1].time >= at)
+			n--;
+	*n_out = h ? n : 0;
+	return h;
+}
+
 const kgr_id *kgr_store_users(const kgr_store *s, size_t *n_out)
 {
 	*n_out = s->n_users;

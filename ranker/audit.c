@@ -361,13 +361,10 @@ static cJSON *candidates_json(const kgr_store *store, const kgr_recs *c)
 static cJSON *history_json(const kgr_store *store, kgr_id user, int64_t at)
 {
 	cJSON *a = cJSON_CreateArray();
-	size_t n = 0, i, from;
-	const kgr_interaction *h = user ? kgr_store_user_interactions(store, user, &n) : NULL;
+	size_t n, i, from;
+	const kgr_interaction *h = kgr__user_history(store, user, at, &n);
 	if (!h)
 		return a;
-	if (at)
-		while (n > 0 && h[n - 1].time >= at)
-			n--;
 	from = n > 50 ? n - 50 : 0;
 	for (i = from; i < n; i++) {
 		cJSON *o = cJSON_CreateObject();

@@ -151,10 +151,7 @@ static int rerank(rctx *rc, kgr_llm_result **res_out, kgr_recs *recs, const cJSO
 	memset(&a, 0, sizeof(a));
 	if (llm_options_of(rc, &o, llm) < 0)
 		return -1;
-	h = recs->user ? kgr_store_user_interactions(rc->store, recs->user, &n) : NULL;
-	if (h && at)
-		while (n > 0 && h[n - 1].time >= at)
-			n--;
+	h = kgr__user_history(rc->store, recs->user, at, &n);
 	a.exchanges = cJSON_GetObjectItemCaseSensitive(llm, "exchanges");
 	a.n = (size_t)cJSON_GetArraySize(a.exchanges);
 	if (!(a.used = calloc(a.n + 1, 1)))

@@ -424,11 +424,8 @@ void kgr__handle_recommend(kgr_server *srv, const kgr__req *req, kgr__resp *resp
 		kgr__state_unlock(st);
 		locked = 0;
 		{
-			size_t n_hist = 0;
-			const kgr_interaction *hist = uid ? kgr_store_user_interactions(st->store, uid, &n_hist) : NULL;
-			if (hist && o.at)
-				while (n_hist > 0 && hist[n_hist - 1].time >= o.at)
-					n_hist--;
+			size_t n_hist;
+			const kgr_interaction *hist = kgr__user_history(st->store, uid, o.at, &n_hist);
 			/* the request's deadline counts from its arrival: the LLM gets what retrieval left
 			 * of it, less a margin for taking a work slot back and sending the reply */
 			long left = deadline > 0 ?
