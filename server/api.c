@@ -56,27 +56,13 @@ static kgr_id find_item(const kgr_store *store, const char *text)
 	return id && kgr_store_is_item(store, id) ? id : 0;
 }
 
-/* A user named by a client; 0 for a user the snapshot and the events have never seen. */
+/* A user named by a client, read as POST /v1/events reads it (kgr__user_iri()); 0 for a user
+ * the snapshot and the events have never seen. */
 static kgr_id find_user(const kgr_store *store, const char *text)
 {
-	char buf[1024];
-	size_t n = strlen(text);
-	kgr_id id;
-	if (n >= 2 && text[0] == '<' && text[n - 1] == '>' && n - 2 < sizeof(buf)) {
-		memcpy(buf, text + 1, n - 2);
-		buf[n - 2] = '\0';
-		return kgr_store_iri(store, buf);
-	}
-	if (strstr(text, "://") || !strncmp(text, "urn:", 4))
-		return kgr_store_iri(store, text);
-	if (n + sizeof(KGR__USER_BASE) <= sizeof(buf)) {
-		memcpy(buf, KGR__USER_BASE, sizeof(KGR__USER_BASE) - 1);
-		memcpy(buf + sizeof(KGR__USER_BASE) - 1, text, n + 1);
-		if ((id = kgr_store_iri(store, buf)) != 0)
-			return id;
-	}
-	id = kgr_store_resolve(store, text);
-	kgr_error_clear();
+	char *iri = kgr__user_iri(store, text);
+	kgr_id id = iri ? kgr_store_iri(store, iri) : 0;
+	free(iri);
 	return id;
 }
 

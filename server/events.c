@@ -18,9 +18,8 @@
 
 #define MAX_BATCH 10000
 
-/* IRI for what a client typed as a user: an IRI, <IRI>, a prefixed name the store knows, a
- * known user's local name, or a new local name under the default user base. */
-static char *user_iri(const kgr_store *store, const char *text)
+/* Declared in server/internal.h. */
+char *kgr__user_iri(const kgr_store *store, const char *text)
 {
 	size_t n = strlen(text), i;
 	kgr_id id;
@@ -185,7 +184,7 @@ static int parse_event(const kgr_store *store, const cJSON *e, size_t idx, int s
 				"interact, or any IRI of the graph)", where, a->valuestring);
 		pe->action = strdup(kgr_term_value(store, act, NULL));
 	}
-	pe->user = user_iri(store, u->valuestring);
+	pe->user = kgr__user_iri(store, u->valuestring);
 	if (!pe->user)
 		return kgr__resp_error(resp, 400, "invalid_user", "%s.user: '%s' is neither an IRI, a "
 			"known user nor a plain name (letters, digits, '-', '_', '.', '~')", where,

@@ -225,6 +225,10 @@ kgr__fmt kgr__sparql_negotiate(const char *accept, kgr__qform form);
 /* ---- small helpers (server/util.c) ---- */
 int64_t kgr__now_us(void);
 /* Time parsing and formatting: kgr__parse_time(), kgr__format_time() (kg/internal.h). */
+/* The IRI of a user a client named (an IRI, <IRI>, a prefixed name the store knows, a known
+ * user's local name, or a new local name under the default user base); malloc'd, NULL when
+ * the name cannot be a user's (server/events.c). Events and recommendations read names alike. */
+char *kgr__user_iri(const kgr_store *store, const char *text);
 /* Decode application/x-www-form-urlencoded value of @p name from body; malloc'd or NULL. */
 char *kgr__form_value(const char *body, size_t len, const char *name, int *count_out);
 /* Constant-time comparison. */

@@ -743,6 +743,12 @@ START_TEST(test_recommend_endpoints)
 		"unknown user 'nobody'"));
 	ck_assert_int_ge(cJSON_GetArraySize(cJSON_GetObjectItem(j, "items")), 1);
 	cJSON_Delete(j);
+	/* an item's local name is no user: read as /v1/events reads it, a user never seen */
+	j = recommend(&s, "{\"user\":\"racket\",\"k\":2}");
+	ck_assert(cJSON_IsNull(cJSON_GetObjectItem(j, "user")));
+	ck_assert_ptr_nonnull(strstr(cJSON_GetStringValue(cJSON_GetArrayItem(cJSON_GetObjectItem(j, "notes"), 0)),
+		"unknown user 'racket'"));
+	cJSON_Delete(j);
 
 	/* an event changes the very next recommendation */
 	ck_assert_int_eq(th_post(&r, &s, "/v1/events", "{\"user\":\"newbie\",\"item\":\"" SHOP "racket\","
@@ -787,7 +793,7 @@ START_TEST(test_recommend_endpoints)
 	cJSON_Delete(j);
 	ck_assert_int_eq(th_get(&r, &s, "/metrics", NULL), 200);
 	ck_assert_ptr_nonnull(strstr(r.body, "kgrec_llm_fallbacks_total 1"));
-	ck_assert_ptr_nonnull(strstr(r.body, "kgrec_http_requests_total{endpoint=\"recommend\",code=\"200\"} 4"));
+	ck_assert_ptr_nonnull(strstr(r.body, "kgrec_http_requests_total{endpoint=\"recommend\",code=\"200\"} 5"));
 	th_resp_free(&r);
 	th_stop(&s, SIGTERM);
 
