@@ -1,6 +1,5 @@
 /* kgrec prompt: the prompt the LLM ranker would send for a user, rendered, nothing sent. */
 #include "cli/cli.h"
-#include "kg/internal.h"
 #include "cli/common.h"
 #include "cli/llm_flags.h"
 #include "cli/recs_output.h"
@@ -89,7 +88,7 @@ int kgr_cmd_prompt(int argc, char **argv)
 		rc = kgr_cli_fail("prompt: candidates");
 		goto done;
 	}
-	hist = kgr__user_history(store, user, ro.at, &n_hist);
+	hist = kgr_store_user_history(store, user, ro.at, &n_hist);
 	if (kgr_llm_render(&text, store, recs, hist, n_hist, &lo) < 0) {
 		rc = kgr_cli_fail("prompt");
 		goto done;

@@ -1,5 +1,4 @@
 #include "cli/cli.h"
-#include "kg/internal.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -8,6 +7,7 @@
 #include "cli/llm_flags.h"
 #include "cli/recs_output.h"
 #include "kgrec/audit.h"
+#include "kgrec/pipeline.h"
 #include "kgrec/retrieval.h"
 
 static const char usage[] =
@@ -41,7 +41,10 @@ int kgr_cmd_recommend(int argc, char **argv)
 	kgr_out_format fmt = KGR_OUT_TEXT;
 	kgr_store *store = NULL;
 	kgr_graph *graph = NULL;
-	kgr_recs *recs = NULL;
+	const kgr_recs *recs = NULL;
+	kgr_rank_options rq = KGR_RANK_OPTIONS_INIT;
+	kgr_ranking rk;
+	kgr_audit_entry ae = KGR_AUDIT_ENTRY_INIT;
 	kgr_weights w;
 	kgr_id user = 0, *seeds = NULL, *excl = NULL;
 	const char **seed_text = NULL, **excl_text = NULL;
@@ -50,16 +53,13 @@ int kgr_cmd_recommend(int argc, char **argv)
 	const char *notes[1];
 	long long v;
 	int rc = 2, use_llm = 0, r;
-	size_t llm_cands = 20, k_out, n_full = 0;
+	size_t llm_cands = 20, k_out;
 	kgr_llm_options llm_opts = kgr_llm_options_from_env();
-	kgr_llm_result *llm_res = NULL;
-	kgr_llm_trace *trace = NULL;
 	kgr_audit_options aopts = KGR_AUDIT_OPTIONS_INIT;
 	kgr_audit_log *alog = NULL;
 	const char *audit_path = NULL, *request_id = NULL;
-	kgr_recs cands;
-	kgr_rec_item *cand_items = NULL;
 
+	memset(&rk, 0, sizeof(rk));
 	seed_text = calloc((size_t)argc + 1, sizeof(char *));
 	excl_text = calloc((size_t)argc + 1, sizeof(char *));
 	if (!seed_text || !excl_text) {
@@ -193,69 +193,32 @@ int kgr_cmd_recommend(int argc, char **argv)
 	if (kgr_cli_graph(&graph, store, config, "recommend"))
 		goto done;
 	k_out = ro.k;
-	if (use_llm) {
+	if (use_llm)
 		kgr_cli_llm_link_query(&llm_opts, &ro);
-		/* the LLM re-ranks a wider graph list, then the list is cut to k */
-		if (ro.k < llm_cands)
-			ro.k = llm_cands;
-		if (ro.n_candidates < ro.k)
-			ro.n_candidates = ro.k;
-	}
-	if (kgr_recommend(&recs, graph, user, &ro) < 0) {
-		rc = kgr_cli_fail("recommend");
+	rq.rec = ro;
+	rq.llm = use_llm ? &llm_opts : NULL;
+	rq.llm_candidates = llm_cands;
+	rq.audit = alog;
+	ae.id = request_id;
+	ae.store_path = path;
+	ae.user_text = user_text;
+	ae.graph_config = config;
+	ae.weights_path = weights_path;
+	rq.audit_entry = &ae;
+	if (kgr_rank_request(&rk, graph, user, &rq) < 0) {
+		rc = kgr_cli_fail(rk.failed == KGR_STAGE_LLM ? "recommend: llm" :
+			rk.failed == KGR_STAGE_AUDIT ? "recommend: --audit-log" : "recommend");
 		goto done;
 	}
-	/* the candidate set as retrieval returned it, before any re-ranking (items, scores,
-	 * generators and features are what the audit record reads) */
-	cands = *recs;
-	if (!(cand_items = malloc((recs->n ? recs->n : 1) * sizeof(*cand_items)))) {
-		fputs("kgrec: recommend: out of memory\n", stderr);
-		goto done;
-	}
-	if (recs->n)
-		memcpy(cand_items, recs->items, recs->n * sizeof(*cand_items));
-	cands.items = cand_items;
-	cands.notes = NULL; /* re-ranking may move the list's notes */
-	cands.n_notes = 0;
-	if (use_llm) {
-		size_t n_hist;
-		const kgr_interaction *hist = kgr__user_history(store, recs->user, ro.at, &n_hist);
-		if (kgr_llm_rank_traced(&llm_res, &trace, store, recs, hist, n_hist, &llm_opts) < 0 ||
-			kgr_llm_apply(recs, llm_res) < 0) {
-			rc = kgr_cli_fail("recommend: llm");
-			goto done;
-		}
-	}
-	n_full = recs->n;
-	if (use_llm && recs->n > k_out)
-		recs->n = k_out; /* the rest is freed with the list (n_full) */
-	if (alog) {
-		kgr_audit_entry ae = KGR_AUDIT_ENTRY_INIT;
-		char rid[65];
-		ae.id = request_id;
-		ae.store_path = path;
-		ae.user = user;
-		ae.user_text = user_text;
-		ae.rec = &ro;
-		ae.graph_config = config;
-		ae.weights_path = weights_path;
-		ae.candidates = &cands;
-		ae.llm = use_llm ? &llm_opts : NULL;
-		ae.llm_result = llm_res;
-		ae.llm_trace = trace;
-		ae.final = recs;
-		if (kgr_audit_write(alog, store, &ae, rid) < 0) {
-			rc = kgr_cli_fail("recommend: --audit-log");
-			goto done;
-		}
-		fprintf(stderr, "kgrec: audit record %s appended to %s\n", rid, audit_path);
-	}
+	recs = rk.recs;
+	if (alog)
+		fprintf(stderr, "kgrec: audit record %s appended to %s\n", rk.audit_id, audit_path);
 	if (user)
 		snprintf(title, sizeof(title), "Recommendations for %s", kgr_store_label(store, user));
 	else
 		snprintf(title, sizeof(title), "Recommendations");
 	if (use_llm && fmt != KGR_OUT_DOT)
-		kgr_cli_llm_print(stdout, store, llm_res, fmt == KGR_OUT_JSON, k_out);
+		kgr_cli_llm_print(stdout, store, rk.llm, fmt == KGR_OUT_JSON, k_out);
 	else
 		kgr_cli_print_recs(stdout, graph, recs, fmt, title, notes, n_notes);
 	if (fmt != KGR_OUT_TEXT)
@@ -263,13 +226,8 @@ int kgr_cmd_recommend(int argc, char **argv)
 			fprintf(stderr, "kgrec: note: %s\n", notes[i]);
 	rc = 0;
 done:
-	if (recs && n_full)
-		recs->n = n_full;
-	free(cand_items);
-	kgr_llm_trace_free(trace);
-	kgr_llm_result_free(llm_res);
+	kgr_ranking_clear(&rk);
 	kgr_audit_close(alog);
-	kgr_recs_free(recs);
 	kgr_graph_free(graph);
 	kgr_store_free(store);
 	free(seeds);

@@ -1,7 +1,6 @@
 #include "cli/llm_flags.h"
 #include "cli/cli.h"
 #include "cli/recs_output.h"
-#include "ranker/llm_json.h"
 
 #include <cjson/cJSON.h>
 #include <errno.h>
@@ -160,12 +159,10 @@ static void print_fact(FILE *f, const kgr_store *store, const kgr_edge *e)
 
 static void print_json(FILE *f, const kgr_store *store, const kgr_llm_result *res, size_t limit)
 {
-	cJSON *root = kgr__llm_json(store, res, NULL, NULL, 0, limit);
-	char *text = root ? cJSON_Print(root) : NULL;
-	if (text)
+	char *text = NULL;
+	if (kgr_llm_result_json(&text, store, res, NULL, NULL, 0, limit, 1) == 0)
 		fprintf(f, "%s\n", text);
 	free(text);
-	cJSON_Delete(root);
 }
 
 void kgr_cli_llm_print(FILE *f, const kgr_store *store, const kgr_llm_result *res, int json,

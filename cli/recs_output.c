@@ -1,7 +1,5 @@
 #define _XOPEN_SOURCE 700
 #include "cli/recs_output.h"
-#include "retrieval/json.h"
-#include "kg/internal.h"
 
 #include <cjson/cJSON.h>
 #include <errno.h>
@@ -44,7 +42,7 @@ int kgr_cli_int(const char *opt, const char *s, long long lo, long long hi, long
 
 int kgr_cli_time(const char *s, int64_t *out)
 {
-	return kgr__parse_time(s, strlen(s), out);
+	return kgr_time_parse(out, s);
 }
 
 static const char *val(const kgr_store *st, kgr_id id)
@@ -56,14 +54,12 @@ static const char *val(const kgr_store *st, kgr_id id)
 static void print_json(FILE *f, const kgr_graph *g, const kgr_recs *r, const char *const *extra,
 	size_t n_extra)
 {
-	cJSON *root = kgr__recs_json(kgr_graph_store(g), r, NULL, extra, n_extra, r->n);
-	char *text = root ? cJSON_Print(root) : NULL;
-	if (text) {
+	char *text = NULL;
+	if (kgr_recs_json(&text, kgr_graph_store(g), r, NULL, extra, n_extra, r->n, 1) == 0) {
 		fputs(text, f);
 		fputc('\n', f);
 		free(text);
 	}
-	cJSON_Delete(root);
 }
 
 static void print_text(FILE *f, const kgr_graph *g, const kgr_recs *r, const char *title,

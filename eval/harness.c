@@ -798,6 +798,7 @@ int kgr_eval_run(kgr_eval_result **out, const kgr_store *store, const kgr_eval_o
 	int error;
 
 	*out = NULL;
+	KGR__CHECK_VERSION(opts, KGR_EVAL_OPTIONS_VERSION, "eval");
 	getrusage(RUSAGE_SELF, &ru);
 	cpu0 = (double)ru.ru_utime.tv_sec + (double)ru.ru_utime.tv_usec * 1e-6 +
 		(double)ru.ru_stime.tv_sec + (double)ru.ru_stime.tv_usec * 1e-6;

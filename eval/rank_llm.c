@@ -3,6 +3,7 @@
 #include "eval/internal.h"
 
 #include "kgrec/llm.h"
+#include "kgrec/pipeline.h"
 
 #include <math.h>
 #include <stdlib.h>
@@ -81,10 +82,12 @@ static int llm_score(void *state, const kgr__eval_ctx *ctx, const kgr__eval_quer
 {
 	llm_state *s = state;
 	kgr_rec_options ro = KGR_REC_OPTIONS_INIT;
-	kgr_recs *recs = NULL;
-	kgr_llm_result *res = NULL;
+	kgr_rank_options rq = KGR_RANK_OPTIONS_INIT;
+	kgr_ranking rk;
+	const kgr_llm_result *res;
 	size_t i;
 	int error;
+	memset(&rk, 0, sizeof(rk));
 	for (i = 0; i < ctx->n_items; i++)
 		scores[i] = -INFINITY;
 	ro.k = s->candidates;
@@ -95,21 +98,17 @@ static int llm_score(void *state, const kgr__eval_ctx *ctx, const kgr__eval_quer
 	ro.n_exclude = q->n_exclude;
 	ro.require_path = 1;
 	ro.weights = &s->weights;
-	if ((error = kgr_recommend(&recs, s->graph, q->user, &ro)) < 0)
-		return error;
-	if (recs->n == 0) {
-		/* nothing to re-rank: no request */
-		if (recs_out)
-			*recs_out = recs;
-		else
-			kgr_recs_free(recs);
-		return 0;
-	}
-	error = kgr_llm_rank(&res, ctx->store, recs, q->history, q->n_history, &s->lo);
-	if (error < 0) {
-		kgr_recs_free(recs);
+	rq.rec = ro;
+	rq.llm = &s->lo;
+	rq.history = q->history;
+	rq.n_history = q->n_history;
+	if ((error = kgr_rank_request(&rk, s->graph, q->user, &rq)) < 0) {
+		kgr_ranking_clear(&rk);
 		return error;
 	}
+	res = rk.llm;
+	if (rk.recs->n == 0)
+		goto done; /* nothing was re-ranked: no request is counted */
 	for (i = 0; i < res->n; i++) {
 		uint32_t it = kgr__eval_item(ctx, res->items[i].item);
 		if (it != KGR__NO_ITEM)
@@ -128,11 +127,13 @@ static int llm_score(void *state, const kgr__eval_ctx *ctx, const kgr__eval_quer
 	s->acc.prompt_tokens += res->stats.prompt_tokens;
 	s->acc.completion_tokens += res->stats.completion_tokens;
 	s->validity_sum += res->stats.validity_rate;
-	kgr_llm_result_free(res);
-	if (recs_out)
-		*recs_out = recs;
-	else
-		kgr_recs_free(recs);
+done:
+	if (recs_out) {
+		/* the list in the LLM's order: its evidence paths are the graph's */
+		*recs_out = rk.recs;
+		rk.recs = NULL;
+	}
+	kgr_ranking_clear(&rk);
 	return 0;
 }
 

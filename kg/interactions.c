@@ -122,6 +122,13 @@ int kgr__parse_time(const char *text, size_t len, int64_t *out)
 	return 0;
 }
 
+int kgr_time_parse(int64_t *out, const char *text)
+{
+	if (kgr__parse_time(text, strlen(text), out) < 0)
+		return kgr__error_set(KGR_EINVALID, "'%s' is neither epoch seconds nor an ISO-8601 time", text);
+	return 0;
+}
+
 void kgr__format_time(int64_t t, char *buf, size_t size)
 {
 	time_t tt = (time_t)t;
@@ -317,6 +324,7 @@ int kgr_store_load_interactions(kgr_store *s, const char *path, const kgr_intera
 
 	if (!opts)
 		opts = &dflt;
+	KGR__CHECK_VERSION(opts, KGR_INTERACTION_OPTIONS_VERSION, "interactions");
 	if (s->finalized)
 		return kgr__error_set(KGR_EINVALID, "%s: the store is finalized; load before finalizing", path);
 	if (stat(path, &st) == 0 && S_ISDIR(st.st_mode)) /* gzopen() takes a directory */

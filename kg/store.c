@@ -1625,6 +1625,11 @@ const kgr_interaction *kgr_store_user_interactions(const kgr_store *s, kgr_id us
 	return s->inter + s->user_off[u];
 }
 
+const kgr_interaction *kgr_store_user_history(const kgr_store *s, kgr_id user, int64_t at, size_t *n_out)
+{
+	return kgr__user_history(s, user, at, n_out);
+}
+
 const kgr_interaction *kgr__user_history(const kgr_store *s, kgr_id user, int64_t at, size_t *n_out)
 {
 	size_t n = 0;

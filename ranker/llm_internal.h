@@ -80,7 +80,7 @@ int kgr__llm_options_check(const kgr_llm_options *opts, int need_server);
  * (on a UTF-8 boundary) with "..." appended. */
 void kgr__buf_quote(kgr__buf *b, const char *s, size_t max);
 
-/* ---- templates (prompts/render.c) ---- */
+/* ---- templates (ranker/prompt_render.c) ---- */
 
 typedef struct kgr__template kgr__template;
 

@@ -1,6 +1,7 @@
 /* An LLM-ranked list as JSON, shared by `kgrec recommend --llm --format json` and
  * `kgrec serve`. */
 #include "ranker/llm_json.h"
+#include "retrieval/json.h"
 
 static const char *val(const kgr_store *st, kgr_id id)
 {
@@ -72,4 +73,10 @@ cJSON *kgr__llm_json(const kgr_store *st, const kgr_llm_result *res, const char 
 	for (i = 0; notes && i < res->n_notes; i++)
 		cJSON_AddItemToArray(notes, cJSON_CreateString(res->notes[i]));
 	return root;
+}
+
+int kgr_llm_result_json(char **out, const kgr_store *store, const kgr_llm_result *res,
+	const char *request_id, const char *const *extra, size_t n_extra, size_t limit, int pretty)
+{
+	return kgr__json_text(out, kgr__llm_json(store, res, request_id, extra, n_extra, limit), pretty);
 }

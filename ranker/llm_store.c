@@ -1,5 +1,5 @@
 /* The public entry points of the LLM ranker: resolve labels, facts and history from the store,
- * then rank (ranker/llm.c) or render (prompts/render.c). */
+ * then rank (ranker/llm.c) or render (ranker/prompt_render.c). */
 #include "ranker/llm_internal.h"
 #include "kg/internal.h"
 

@@ -667,6 +667,7 @@ int kgr_graph_new(kgr_graph **out, const kgr_store *store, const kgr_graph_optio
 	*out = NULL;
 	if (!opts)
 		opts = &defaults;
+	KGR__CHECK_VERSION(opts, KGR_GRAPH_OPTIONS_VERSION, "graph");
 	if (!(g = calloc(1, sizeof(*g))))
 		return kgr__error_set(KGR_ENOMEM, "graph: out of memory");
 	g->store = store;

@@ -1,4 +1,6 @@
 #include "retrieval/json.h"
+#include "util/json_print.h"
+#include "util/util.h"
 
 #include <stdlib.h>
 
@@ -141,3 +143,19 @@ cJSON *kgr__recs_json(const kgr_store *st, const kgr_recs *r, const char *reques
 	return root;
 }
 
+
+/* Text of a reply tree: cJSON's indented print, or the compact print of util/json_print.c. */
+int kgr__json_text(char **out, cJSON *root, int pretty)
+{
+	*out = NULL;
+	if (root)
+		*out = pretty ? cJSON_Print(root) : kgr__json_print(root, NULL);
+	cJSON_Delete(root);
+	return *out ? 0 : kgr__error_set(KGR_ENOMEM, "out of memory");
+}
+
+int kgr_recs_json(char **out, const kgr_store *store, const kgr_recs *recs, const char *request_id,
+	const char *const *extra, size_t n_extra, size_t limit, int pretty)
+{
+	return kgr__json_text(out, kgr__recs_json(store, recs, request_id, extra, n_extra, limit), pretty);
+}

@@ -28,4 +28,7 @@ int kgr__json_add_meta_paths(cJSON *obj, const kgr_store *store, const kgr_rec_i
 cJSON *kgr__recs_json(const kgr_store *store, const kgr_recs *recs, const char *request_id,
 	const char *const *extra, size_t n_extra, size_t limit);
 
+/* Text of a reply tree (freed here): indented with tabs (pretty) or compact; KGR_ENOMEM. */
+int kgr__json_text(char **out, cJSON *root, int pretty);
+
 #endif

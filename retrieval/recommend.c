@@ -100,6 +100,20 @@ void kgr_recs_free(kgr_recs *r)
 	free(r);
 }
 
+void kgr_recs_truncate(kgr_recs *r, size_t k)
+{
+	size_t i;
+	if (!r || r->n <= k)
+		return;
+	for (i = k; i < r->n; i++) {
+		free(r->items[i].rationale);
+		free(r->items[i].patterns);
+		r->items[i].rationale = NULL;
+		r->items[i].patterns = NULL;
+	}
+	r->n = k;
+}
+
 /* Add score to a candidate from a generator; exclusions and non-items are skipped here. */
 /* Whether a node may be proposed at all: an item, not a user, not excluded. */
 static int proposable(const ctx *x, uint32_t node, kgr_generator gen)

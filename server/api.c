@@ -2,6 +2,7 @@
  * GET /v1/explain. Requests are checked strictly (unknown fields, wrong types, ranges) before
  * any work; ids travel as strings (IRIs); every call runs on one snapshot under its read lock. */
 #include "server/internal.h"
+#include "kgrec/pipeline.h"
 #include "retrieval/json.h"
 #include "ranker/llm_json.h"
 #include "kgrec/audit.h"
@@ -151,31 +152,74 @@ static void reply_kgr_error(kgr__resp *resp, int err, const char *what)
 
 /* Append the audit record of a list served, under the request's id. A failure to write it
  * fails the request: a list that cannot be audited is not shown. */
-static int audit_record(kgr_server *srv, kgr__state *st, const kgr__req *req, const char *user_text,
-	kgr_id uid, const kgr_rec_options *o, const kgr_recs *cands, const kgr_llm_options *lo,
-	const kgr_llm_result *lres, const kgr_llm_trace *trace, const kgr_recs *final, kgr__resp *resp)
+/* While the LLM is asked (it may take its whole deadline), events reach the graph: the
+ * ranker reads labels and facts of the store, which needs no lock; and waiting on the LLM
+ * server is not computing, so the work slot is free meanwhile. */
+typedef struct {
+	kgr_server *srv;
+	kgr__state *st;
+	int *locked;
+} llm_lock;
+
+static void llm_begin(void *payload)
 {
-	kgr_audit_entry ae = KGR_AUDIT_ENTRY_INIT;
-	int err;
-	if (!srv->audit)
-		return 0;
-	ae.id = req->request_id;
-	ae.store_path = srv->store_path;
-	ae.user = uid;
-	ae.user_text = user_text;
-	ae.rec = o;
-	ae.graph_config = srv->graph_config;
-	ae.weights_path = srv->have_weights ? srv->weights_path : NULL;
-	ae.candidates = cands;
-	ae.llm = lo;
-	ae.llm_result = lres;
-	ae.llm_trace = trace;
-	ae.final = final;
-	err = kgr_audit_write(srv->audit, st->store, &ae, NULL);
-	if (err < 0)
-		kgr__resp_error(resp, 503, "audit_failed", "the list was not served: its audit record "
-			"could not be written: %s", kgr_error_last());
-	return err;
+	llm_lock *lk = payload;
+	kgr__state_unlock(lk->st);
+	*lk->locked = 0;
+	kgr__work_leave(lk->srv);
+}
+
+static void llm_end(void *payload)
+{
+	llm_lock *lk = payload;
+	kgr__work_enter(lk->srv);
+}
+
+/* The reply to a ranked request: the graph list, or the LLM's with its accounting; notes for
+ * an unknown user, an LLM that is not configured, failed or ran out of time. */
+static void reply_ranked(kgr_server *srv, kgr__resp *resp, const kgr_store *store, const char *id,
+	const kgr_ranking *rk, int use_llm, size_t k, long deadline, const char *unknown_user,
+	const char *llm_note)
+{
+	const char *extra[3];
+	size_t n_extra = 0;
+	char unknown[600], failed[1200], late[200];
+	cJSON *root;
+
+	if (unknown_user) {
+		snprintf(unknown, sizeof(unknown), "unknown user '%.500s': cold-start recommendations",
+			unknown_user);
+		extra[n_extra++] = unknown;
+	}
+	if (llm_note)
+		extra[n_extra++] = llm_note;
+	if (!use_llm) {
+		reply_recs(resp, store, rk->recs, id, extra, n_extra, (size_t)-1);
+		return;
+	}
+	if (rk->llm_failed) {
+		snprintf(failed, sizeof(failed), "LLM ranking failed (%.1100s): graph order returned",
+			rk->llm_error);
+		extra[n_extra++] = failed;
+		atomic_fetch_add(&srv->metrics.llm_fallbacks, 1);
+		reply_recs(resp, store, rk->recs, id, extra, n_extra, k);
+		return;
+	}
+	atomic_fetch_add(&srv->metrics.llm_calls, rk->llm->stats.calls - rk->llm->stats.cache_hits);
+	atomic_fetch_add(&srv->metrics.llm_cache_hits, rk->llm->stats.cache_hits);
+	if (rk->llm->fallback)
+		atomic_fetch_add(&srv->metrics.llm_fallbacks, 1);
+	if (rk->llm->fallback && deadline > 0 && n_extra < sizeof(extra) / sizeof(extra[0])) {
+		snprintf(late, sizeof(late), "request deadline %ld ms: the LLM had the %ld ms graph "
+			"retrieval left of it", deadline, rk->llm_deadline_ms);
+		extra[n_extra++] = late;
+	}
+	if (!(root = kgr__llm_json(store, rk->llm, id, extra, n_extra, k))) {
+		kgr__resp_error(resp, 503, "out_of_memory", "out of memory");
+		return;
+	}
+	kgr__resp_json(resp, 200, root);
+	cJSON_Delete(root);
 }
 
 void kgr__handle_recommend(kgr_server *srv, const kgr__req *req, kgr__resp *resp)
@@ -186,16 +230,16 @@ void kgr__handle_recommend(kgr_server *srv, const kgr__req *req, kgr__resp *resp
 	kgr_id uid = 0, *seeds = NULL, *exclude = NULL;
 	size_t n_seeds = 0, n_exclude = 0;
 	kgr__state *st = NULL;
-	kgr_recs *recs = NULL;
 	const char *llm_note = NULL;
 	kgr_llm_options lo = KGR_LLM_OPTIONS_INIT;
-	kgr_llm_result *lres = NULL;
-	kgr_llm_trace *trace = NULL;
-	kgr_recs cands;
-	kgr_rec_item *cand_items = NULL;
+	kgr_rank_options rq = KGR_RANK_OPTIONS_INIT;
+	kgr_audit_entry ae = KGR_AUDIT_ENTRY_INIT;
+	kgr_ranking rk;
+	llm_lock lk;
 	long deadline = 0;
-	size_t k_out = 0;
 	int err, locked = 0, use_llm;
+
+	memset(&rk, 0, sizeof(rk));
 
 	if (!(root = kgr__parse_json_body(req, resp)))
 		return;
@@ -341,12 +385,6 @@ void kgr__handle_recommend(kgr_server *srv, const kgr__req *req, kgr__resp *resp
 			lo.timeout_ms = deadline;
 		if (lo.mode == KGR_LLM_CONVERSATIONAL && !lo.request && o.query)
 			lo.request = o.query;
-		k_out = o.k;
-		o.explain = 1; /* the LLM is given the evidence paths as facts */
-		if (o.k < srv->llm_candidates)
-			o.k = srv->llm_candidates;
-		if (o.n_candidates < o.k)
-			o.n_candidates = o.k;
 	}
 
 	if (!(st = read_state(srv, resp)))
@@ -368,127 +406,38 @@ void kgr__handle_recommend(kgr_server *srv, const kgr__req *req, kgr__resp *resp
 		uid = find_user(st->store, user->valuestring);
 	if (srv->have_weights)
 		o.weights = &srv->weights;
-	err = kgr_recommend(&recs, st->graph, uid, &o);
-	if (err < 0) {
-		reply_kgr_error(resp, err, "recommend");
+	rq.rec = o;
+	rq.llm = use_llm ? &lo : NULL;
+	rq.llm_candidates = srv->llm_candidates;
+	rq.llm_fallback = 1;
+	rq.deadline_ms = deadline;
+	rq.started_us = req->t0_us;
+	rq.reserve_ms = REPLY_MARGIN_MS;
+	rq.llm_begin = llm_begin;
+	rq.llm_end = llm_end;
+	lk.srv = srv;
+	lk.st = st;
+	lk.locked = &locked;
+	rq.payload = &lk;
+	rq.audit = srv->audit;
+	ae.id = req->request_id;
+	ae.store_path = srv->store_path;
+	ae.user_text = user ? user->valuestring : NULL;
+	ae.graph_config = srv->graph_config;
+	ae.weights_path = srv->have_weights ? srv->weights_path : NULL;
+	rq.audit_entry = &ae;
+	if ((err = kgr_rank_request(&rk, st->graph, uid, &rq)) < 0) {
+		if (rk.failed == KGR_STAGE_AUDIT)
+			kgr__resp_error(resp, 503, "audit_failed", "the list was not served: its audit record "
+				"could not be written: %s", kgr_error_last());
+		else
+			reply_kgr_error(resp, err, "recommend");
 		goto cleanup;
 	}
-	if (srv->audit) {
-		/* the candidate set as retrieval returned it, before any re-ranking */
-		cands = *recs;
-		cand_items = malloc((recs->n ? recs->n : 1) * sizeof(*cand_items));
-		if (!cand_items) {
-			kgr__resp_error(resp, 503, "out_of_memory", "out of memory");
-			goto cleanup;
-		}
-		if (recs->n)
-			memcpy(cand_items, recs->items, recs->n * sizeof(*cand_items));
-		cands.items = cand_items;
-		cands.notes = NULL;
-		cands.n_notes = 0;
-	}
-	{
-		const char *extra[3];
-		size_t n_extra = 0;
-		char unknown[600], failed[1200], late[200];
-		if (user && !uid) {
-			snprintf(unknown, sizeof(unknown), "unknown user '%.500s': cold-start recommendations",
-				user->valuestring);
-			extra[n_extra++] = unknown;
-		}
-		if (llm_note)
-			extra[n_extra++] = llm_note;
-		if (!use_llm) {
-			if (audit_record(srv, st, req, user ? user->valuestring : NULL, uid, &o, &cands, NULL,
-				NULL, NULL, recs, resp) < 0)
-				goto cleanup;
-			reply_recs(resp, st->store, recs, req->request_id, extra, n_extra, (size_t)-1);
-			goto cleanup;
-		}
-		/* The LLM call can take its whole deadline: let events reach the graph meanwhile.
-		 * The ranker reads labels and facts of the store, which needs no lock. */
-		kgr__state_unlock(st);
-		locked = 0;
-		{
-			size_t n_hist;
-			const kgr_interaction *hist = kgr__user_history(st->store, uid, o.at, &n_hist);
-			/* the request's deadline counts from its arrival: the LLM gets what retrieval left
-			 * of it, less a margin for taking a work slot back and sending the reply */
-			long left = deadline > 0 ?
-				deadline - (long)((kgr__now_us() - req->t0_us) / 1000) - REPLY_MARGIN_MS : 0;
-			if (deadline > 0 && left < 1) {
-				err = kgr__error_set(KGR_ETIMEOUT, "the deadline of %ld ms passed before the LLM "
-					"was asked", deadline);
-			} else {
-				if (deadline > 0)
-					lo.deadline_ms = left;
-				/* waiting on the LLM server is not computing: free the work slot meanwhile */
-				kgr__work_leave(srv);
-				err = srv->audit ?
-					kgr_llm_rank_traced(&lres, &trace, st->store, recs, hist, n_hist, &lo) :
-					kgr_llm_rank(&lres, st->store, recs, hist, n_hist, &lo);
-				kgr__work_enter(srv);
-			}
-		}
-		if (err < 0) {
-			snprintf(failed, sizeof(failed), "LLM ranking failed (%.1100s): graph order returned",
-				kgr_error_last());
-			extra[n_extra++] = failed;
-			atomic_fetch_add(&srv->metrics.llm_fallbacks, 1);
-			if (srv->audit) {
-				size_t n_full = recs->n;
-				int aerr;
-				if (recs->n > k_out)
-					recs->n = k_out;
-				aerr = audit_record(srv, st, req, user ? user->valuestring : NULL, uid, &o, &cands,
-					NULL, NULL, NULL, recs, resp);
-				recs->n = n_full;
-				if (aerr < 0)
-					goto cleanup;
-			}
-			reply_recs(resp, st->store, recs, req->request_id, extra, n_extra, k_out);
-			goto cleanup;
-		}
-		atomic_fetch_add(&srv->metrics.llm_calls, lres->stats.calls - lres->stats.cache_hits);
-		atomic_fetch_add(&srv->metrics.llm_cache_hits, lres->stats.cache_hits);
-		if (lres->fallback)
-			atomic_fetch_add(&srv->metrics.llm_fallbacks, 1);
-		if (lres->fallback && deadline > 0 && n_extra < sizeof(extra) / sizeof(extra[0])) {
-			snprintf(late, sizeof(late), "request deadline %ld ms: the LLM had the %ld ms graph "
-				"retrieval left of it", deadline, lo.deadline_ms);
-			extra[n_extra++] = late;
-		}
-		if (srv->audit) {
-			size_t n_full;
-			int aerr;
-			if ((err = kgr_llm_apply(recs, lres)) < 0) {
-				reply_kgr_error(resp, err, "recommend");
-				goto cleanup;
-			}
-			n_full = recs->n;
-			if (recs->n > k_out)
-				recs->n = k_out;
-			aerr = audit_record(srv, st, req, user ? user->valuestring : NULL, uid, &o, &cands, &lo,
-				lres, trace, recs, resp);
-			recs->n = n_full;
-			if (aerr < 0)
-				goto cleanup;
-		}
-		{
-			cJSON *root2 = kgr__llm_json(st->store, lres, req->request_id, extra, n_extra, k_out);
-			if (!root2) {
-				kgr__resp_error(resp, 503, "out_of_memory", "out of memory");
-				goto cleanup;
-			}
-			kgr__resp_json(resp, 200, root2);
-			cJSON_Delete(root2);
-		}
-	}
+	reply_ranked(srv, resp, st->store, req->request_id, &rk, use_llm, o.k, deadline,
+		user && !uid ? user->valuestring : NULL, llm_note);
 cleanup:
-	kgr_llm_trace_free(trace);
-	free(cand_items);
-	kgr_llm_result_free(lres);
-	kgr_recs_free(recs);
+	kgr_ranking_clear(&rk);
 	if (locked == 1)
 		kgr__state_unlock(st);
 	kgr__state_release(st);

@@ -8,7 +8,7 @@
  * replays the log, so an acknowledged event is either in the log the new state replays or
  * applied to the state that was live when it was logged: never lost between the two. */
 #include "server/internal.h"
-#include "kg/json_print.h"
+#include "util/json_print.h"
 
 #include <cjson/cJSON.h>
 #include <math.h>

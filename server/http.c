@@ -5,7 +5,7 @@
  * (MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_THREAD_PER_CONNECTION), so a slow request
  * (a SPARQL query, a reload, an LLM call) only ever blocks its own connection. */
 #include "server/internal.h"
-#include "kg/json_print.h"
+#include "util/json_print.h"
 
 #include <arpa/inet.h>
 #include <cjson/cJSON.h>

@@ -293,6 +293,7 @@ int kgr_server_new(kgr_server **out, const kgr_server_options *opts)
 	kgr_init();
 	if (!opts || !opts->store_path)
 		return kgr__error_set(KGR_EINVALID, "a store path is required");
+	KGR__CHECK_VERSION(opts, KGR_SERVER_OPTIONS_VERSION, "server");
 	srv = calloc(1, sizeof(*srv));
 	if (!srv)
 		return kgr__error_set(KGR_ENOMEM, "out of memory");

@@ -40,17 +40,17 @@ typedef struct {
 } kgr_audit_options;
 
 #define KGR_AUDIT_OPTIONS_VERSION 1
-#define KGR_AUDIT_OPTIONS_INIT { KGR_AUDIT_OPTIONS_VERSION, 0, 0 }
+#define KGR_AUDIT_OPTIONS_INIT { .version = KGR_AUDIT_OPTIONS_VERSION }
 
 /**
  * @brief Open (create when missing) an audit log for appending.
  * @param[out] out the log; close with kgr_audit_close().
  * @return 0; KGR_EIO (the message names the file and the reason); KGR_EINVALID (bad options).
  */
-int kgr_audit_open(kgr_audit_log **out, const char *path, const kgr_audit_options *opts);
+KGR_API int kgr_audit_open(kgr_audit_log **out, const char *path, const kgr_audit_options *opts);
 
 /** @brief Close a log. Accepts NULL. */
-void kgr_audit_close(kgr_audit_log *log);
+KGR_API void kgr_audit_close(kgr_audit_log *log);
 
 /** What one record is made of. Everything is borrowed for the duration of kgr_audit_write(). */
 typedef struct {
@@ -71,15 +71,14 @@ typedef struct {
 } kgr_audit_entry;
 
 #define KGR_AUDIT_ENTRY_VERSION 1
-#define KGR_AUDIT_ENTRY_INIT { KGR_AUDIT_ENTRY_VERSION, NULL, 0, NULL, 0, NULL, NULL, NULL, NULL, \
-	NULL, NULL, NULL, NULL, NULL }
+#define KGR_AUDIT_ENTRY_INIT { .version = KGR_AUDIT_ENTRY_VERSION }
 
 /**
  * @brief Append one record. Thread-safe: one write() per record.
  * @param id_out when set, receives the record's id (at least 65 bytes).
  * @return 0; KGR_EINVALID (no candidates, final list or options); KGR_EIO; KGR_ENOMEM.
  */
-int kgr_audit_write(kgr_audit_log *log, const kgr_store *store, const kgr_audit_entry *entry,
+KGR_API int kgr_audit_write(kgr_audit_log *log, const kgr_store *store, const kgr_audit_entry *entry,
 	char *id_out);
 
 /** Severity of a finding. */
@@ -115,7 +114,7 @@ typedef struct {
 } kgr_audit_result;
 
 /** @brief Free a result. Accepts NULL. */
-void kgr_audit_result_free(kgr_audit_result *res);
+KGR_API void kgr_audit_result_free(kgr_audit_result *res);
 
 /**
  * @brief Verify every record of a log against a store: every evidence edge and cited fact
@@ -127,7 +126,7 @@ void kgr_audit_result_free(kgr_audit_result *res);
  * @param[out] out the result; free with kgr_audit_result_free(). failed == 0 means it holds.
  * @return 0 (whatever was found); KGR_ENOTFOUND (no log); KGR_EIO; KGR_ENOMEM.
  */
-int kgr_audit_verify(kgr_audit_result **out, const char *log_path, const kgr_store *store);
+KGR_API int kgr_audit_verify(kgr_audit_result **out, const char *log_path, const kgr_store *store);
 
 /**
  * @brief Re-run records with their logged options on @p store and the logged LLM replies
@@ -136,7 +135,7 @@ int kgr_audit_verify(kgr_audit_result **out, const char *log_path, const kgr_sto
  * @param id the record to replay, or NULL for all.
  * @return 0; KGR_ENOTFOUND (no log, or no record with that id); KGR_EIO; KGR_ENOMEM.
  */
-int kgr_audit_replay(kgr_audit_result **out, const char *log_path, const char *id,
+KGR_API int kgr_audit_replay(kgr_audit_result **out, const char *log_path, const char *id,
 	const kgr_store *store);
 
 /**
@@ -146,7 +145,7 @@ int kgr_audit_replay(kgr_audit_result **out, const char *log_path, const char *i
  * @param out an open stdio stream. @param format "turtle" or "ntriples".
  * @return 0; KGR_EINVALID (format); KGR_ENOTFOUND; KGR_EIO; KGR_EPARSE (no readable record).
  */
-int kgr_audit_export(const char *log_path, void *out, const char *format);
+KGR_API int kgr_audit_export(const char *log_path, void *out, const char *format);
 
 /**
  * @brief Write a self-contained HTML report: one section per list with the user's history,
@@ -155,7 +154,7 @@ int kgr_audit_export(const char *log_path, void *out, const char *format);
  * @param store when set, gives labels (and the user's history); NULL: IRIs only.
  * @return 0; KGR_ENOTFOUND; KGR_EIO.
  */
-int kgr_audit_report_html(const char *log_path, const char *out_path, const kgr_store *store);
+KGR_API int kgr_audit_report_html(const char *log_path, const char *out_path, const kgr_store *store);
 
 #ifdef __cplusplus
 }

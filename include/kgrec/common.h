@@ -14,6 +14,14 @@ extern "C" {
 
 #define KGR_VERSION_STRING "0.1.0"
 
+/** Marks the library's public functions: the shared library exports these and nothing else
+ *  (it is built with -fvisibility=hidden). */
+#if defined(__GNUC__) || defined(__clang__)
+#define KGR_API __attribute__((visibility("default")))
+#else
+#define KGR_API
+#endif
+
 /** Return codes. 0 is success; errors are negative. Only ever appended. */
 enum {
 	KGR_OK = 0,
@@ -38,19 +46,19 @@ typedef uint32_t kgr_id;
  * @return a NUL-terminated string owned by the library, valid until the next failing call
  *         on the same thread; "" when no error was recorded.
  */
-const char *kgr_error_last(void);
+KGR_API const char *kgr_error_last(void);
 
 /** @brief The code of the last error on this thread (0 when none). */
-int kgr_error_last_code(void);
+KGR_API int kgr_error_last_code(void);
 
 /** @brief Forget the last error on this thread. */
-void kgr_error_clear(void);
+KGR_API void kgr_error_clear(void);
 
 /**
  * @brief Initialise the library (igraph error handler, RNG seed). Idempotent and cheap;
  *        every entry point that needs it calls it, so calling it is optional.
  */
-void kgr_init(void);
+KGR_API void kgr_init(void);
 
 #ifdef __cplusplus
 }

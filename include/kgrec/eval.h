@@ -30,9 +30,9 @@ typedef enum {
 } kgr_eval_protocol;
 
 /** @brief Name of a protocol ("loo", "temporal", "sampled"). */
-const char *kgr_eval_protocol_name(kgr_eval_protocol p);
+KGR_API const char *kgr_eval_protocol_name(kgr_eval_protocol p);
 /** @brief Parse a protocol name. @return 0 or KGR_EINVALID (message lists the names). */
-int kgr_eval_protocol_parse(kgr_eval_protocol *out, const char *name);
+KGR_API int kgr_eval_protocol_parse(kgr_eval_protocol *out, const char *name);
 
 /* ---------------------------------------------------------------- metrics */
 
@@ -45,7 +45,7 @@ int kgr_eval_protocol_parse(kgr_eval_protocol *out, const char *name);
  * @return the rank (1 = best); 0 when @p target is itself skipped or out of range.
  * Complexity: O(n).
  */
-size_t kgr_eval_rank(const double *scores, size_t n, size_t target, const unsigned char *skip,
+KGR_API size_t kgr_eval_rank(const double *scores, size_t n, size_t target, const unsigned char *skip,
 	uint64_t tie_seed);
 
 /**
@@ -53,7 +53,7 @@ size_t kgr_eval_rank(const double *scores, size_t n, size_t target, const unsign
  *        the first @p k candidate indices (fewer when fewer are not skipped) into @p out.
  * @return the number written. Complexity: O(n log k).
  */
-size_t kgr_eval_top(size_t *out, size_t k, const double *scores, size_t n,
+KGR_API size_t kgr_eval_top(size_t *out, size_t k, const double *scores, size_t n,
 	const unsigned char *skip, uint64_t tie_seed);
 
 /**
@@ -63,20 +63,20 @@ size_t kgr_eval_top(size_t *out, size_t k, const double *scores, size_t n,
  *        the list's end count as misses, so k may exceed @p n_ranked.
  * @return a value in [0, 1]; 0 when @p n_relevant is 0.
  */
-double kgr_eval_ndcg(const kgr_id *ranked, size_t n_ranked, const kgr_id *relevant,
+KGR_API double kgr_eval_ndcg(const kgr_id *ranked, size_t n_ranked, const kgr_id *relevant,
 	size_t n_relevant, size_t k);
 
 /** @brief HR@k: 1 when a relevant item is among the first k of the list, else 0. */
-double kgr_eval_hit(const kgr_id *ranked, size_t n_ranked, const kgr_id *relevant,
+KGR_API double kgr_eval_hit(const kgr_id *ranked, size_t n_ranked, const kgr_id *relevant,
 	size_t n_relevant, size_t k);
 
 /** @brief Reciprocal rank of the first relevant item of the list; 0 when none is in it. */
-double kgr_eval_rr(const kgr_id *ranked, size_t n_ranked, const kgr_id *relevant,
+KGR_API double kgr_eval_rr(const kgr_id *ranked, size_t n_ranked, const kgr_id *relevant,
 	size_t n_relevant);
 
 /** @brief NDCG@k of one relevant item at 1-based @p rank: 1/log2(rank+1) when
  *         1 <= rank <= k, else 0. */
-double kgr_eval_ndcg_at_rank(size_t rank, size_t k);
+KGR_API double kgr_eval_ndcg_at_rank(size_t rank, size_t k);
 
 /* ---------------------------------------------------------------- split */
 
@@ -123,8 +123,8 @@ typedef struct {
 } kgr_eval_options;
 
 #define KGR_EVAL_OPTIONS_VERSION 1
-#define KGR_EVAL_OPTIONS_INIT { KGR_EVAL_OPTIONS_VERSION, KGR_EVAL_LOO, "pop", NULL, 0, 0, 42, \
-	NULL, 0, 0, 0, 0, NULL, 0, 0, NULL, NULL, NULL, NULL, NULL, NULL, NULL }
+#define KGR_EVAL_OPTIONS_INIT { .version = KGR_EVAL_OPTIONS_VERSION, .protocol = KGR_EVAL_LOO, \
+	.ranker = "pop", .seed = 42 }
 
 /** A split of interactions. Each array is sorted by (user, time, item). */
 typedef struct {
@@ -145,11 +145,11 @@ typedef struct {
  * @return 0; KGR_EINVALID (bad temporal shares, named); KGR_ENOTFOUND (no interactions
  *         left after the filter); KGR_ENOMEM.
  */
-int kgr_eval_split_new(kgr_eval_split **out, const kgr_interaction *events, size_t n,
+KGR_API int kgr_eval_split_new(kgr_eval_split **out, const kgr_interaction *events, size_t n,
 	const kgr_eval_options *opts);
 
 /** @brief Free a split. Accepts NULL. */
-void kgr_eval_split_free(kgr_eval_split *split);
+KGR_API void kgr_eval_split_free(kgr_eval_split *split);
 
 /* ---------------------------------------------------------------- harness */
 
@@ -230,17 +230,17 @@ typedef struct {
  *         KGR_EPARSE (a malformed negatives file: file and line in the message);
  *         KGR_EUNSUPPORTED (a ranker this build lacks); KGR_ENOMEM.
  */
-int kgr_eval_run(kgr_eval_result **out, const kgr_store *store, const kgr_eval_options *opts);
+KGR_API int kgr_eval_run(kgr_eval_result **out, const kgr_store *store, const kgr_eval_options *opts);
 
 /** @brief Free a result. Accepts NULL. */
-void kgr_eval_result_free(kgr_eval_result *result);
+KGR_API void kgr_eval_result_free(kgr_eval_result *result);
 
 /**
  * @brief The result as a JSON document.
  * @param[out] out a NUL-terminated string; the caller frees it with free().
  * @return 0 or KGR_ENOMEM.
  */
-int kgr_eval_result_json(char **out, const kgr_eval_result *result);
+KGR_API int kgr_eval_result_json(char **out, const kgr_eval_result *result);
 
 #ifdef __cplusplus
 }

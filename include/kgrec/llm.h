@@ -80,9 +80,10 @@ typedef struct {
 
 /* 2: deadline_ms added (options of version 1 are refused with KGR_EINVALID) */
 #define KGR_LLM_OPTIONS_VERSION 2
-#define KGR_LLM_OPTIONS_INIT { KGR_LLM_OPTIONS_VERSION, NULL, NULL, NULL, 0.0, 1024, 30000, 4, 2, \
-	250, KGR_LLM_LISTWISE, KGR_LLM_HISTORY_SEQUENTIAL, 1, KGR_LLM_FUSION_BORDA, 0.5, NULL, NULL, \
-	0, NULL, 0, 0, 0, 1, 1, 0 }
+#define KGR_LLM_OPTIONS_INIT { .version = KGR_LLM_OPTIONS_VERSION, .max_tokens = 1024, \
+	.timeout_ms = 30000, .parallel = 4, .retries = 2, .retry_base_ms = 250, \
+	.mode = KGR_LLM_LISTWISE, .history = KGR_LLM_HISTORY_SEQUENTIAL, .boots = 1, \
+	.fusion = KGR_LLM_FUSION_BORDA, .alpha = 0.5, .json_schema = 1, .seed = 1 }
 
 /**
  * @brief Options from the environment, on top of KGR_LLM_OPTIONS_INIT.
@@ -92,18 +93,18 @@ typedef struct {
  * $XDG_CACHE_HOME/kgrec/llm, else $HOME/.cache/kgrec/llm). The strings are borrowed from the
  * environment and stay valid while it is not changed.
  */
-kgr_llm_options kgr_llm_options_from_env(void);
+KGR_API kgr_llm_options kgr_llm_options_from_env(void);
 
 /** @brief Parse a mode name ("listwise", "pointwise", "pairwise", "conversational").
  *  @return 0; KGR_EINVALID (message lists the names). */
-int kgr_llm_mode_parse(kgr_llm_mode *out, const char *name);
+KGR_API int kgr_llm_mode_parse(kgr_llm_mode *out, const char *name);
 /** @brief Parse a history style ("sequential", "recency", "in-context"). 0; KGR_EINVALID. */
-int kgr_llm_history_parse(kgr_llm_history *out, const char *name);
+KGR_API int kgr_llm_history_parse(kgr_llm_history *out, const char *name);
 /** @brief Parse a fusion name ("borda", "rrf"). 0; KGR_EINVALID. */
-int kgr_llm_fusion_parse(kgr_llm_fusion *out, const char *name);
+KGR_API int kgr_llm_fusion_parse(kgr_llm_fusion *out, const char *name);
 /** @brief Stable names of the enums. */
-const char *kgr_llm_mode_name(kgr_llm_mode mode);
-const char *kgr_llm_history_name(kgr_llm_history history);
+KGR_API const char *kgr_llm_mode_name(kgr_llm_mode mode);
+KGR_API const char *kgr_llm_history_name(kgr_llm_history history);
 
 /** One re-ranked item. */
 typedef struct {
@@ -183,11 +184,22 @@ typedef struct {
  *         without a request; the message names the field); KGR_ENOTFOUND / KGR_EPARSE (a
  *         template file missing or naming an unknown placeholder); KGR_ENOMEM.
  */
-int kgr_llm_rank(kgr_llm_result **out, const kgr_store *store, const kgr_recs *recs,
+KGR_API int kgr_llm_rank(kgr_llm_result **out, const kgr_store *store, const kgr_recs *recs,
 	const kgr_interaction *history, size_t n_history, const kgr_llm_options *opts);
 
+/**
+ * @brief An LLM ranking as JSON (items with their LLM and graph ranks, rationales, cited facts,
+ *        groundedness; fallback, notes, accounting): the reply of /v1/recommend with the LLM
+ *        and of `kgrec recommend --llm --format json`.
+ * @param[out] out NUL-terminated text; free with free().
+ * @param limit at most this many items. @param pretty 1: indented; 0: compact.
+ * @return 0; KGR_ENOMEM.
+ */
+KGR_API int kgr_llm_result_json(char **out, const kgr_store *store, const kgr_llm_result *res,
+	const char *request_id, const char *const *extra, size_t n_extra, size_t limit, int pretty);
+
 /** @brief Free a result. Accepts NULL. */
-void kgr_llm_result_free(kgr_llm_result *res);
+KGR_API void kgr_llm_result_free(kgr_llm_result *res);
 
 /**
  * @brief Render the prompt(s) kgr_llm_rank() would send, without sending anything.
@@ -199,7 +211,7 @@ void kgr_llm_result_free(kgr_llm_result *res);
  * @param[out] out a new NUL-terminated string; free with free().
  * @return 0; KGR_EINVALID; KGR_ENOTFOUND / KGR_EPARSE (template); KGR_ENOMEM.
  */
-int kgr_llm_render(char **out, const kgr_store *store, const kgr_recs *recs,
+KGR_API int kgr_llm_render(char **out, const kgr_store *store, const kgr_recs *recs,
 	const kgr_interaction *history, size_t n_history, const kgr_llm_options *opts);
 
 /**
@@ -208,7 +220,7 @@ int kgr_llm_render(char **out, const kgr_store *store, const kgr_recs *recs,
  *        its rationale with it; append the result's notes to @p recs->notes.
  * @return 0; KGR_EINVALID (the result is not about these items); KGR_ENOMEM.
  */
-int kgr_llm_apply(kgr_recs *recs, const kgr_llm_result *res);
+KGR_API int kgr_llm_apply(kgr_recs *recs, const kgr_llm_result *res);
 
 /** One exchange with the model as it happened: what was shown, what came back. */
 typedef struct {
@@ -236,16 +248,16 @@ typedef struct {
  * @param[out] trace_out the exchanges; free with kgr_llm_trace_free(). NULL on error.
  * @return the codes of kgr_llm_rank().
  */
-int kgr_llm_rank_traced(kgr_llm_result **out, kgr_llm_trace **trace_out, const kgr_store *store,
+KGR_API int kgr_llm_rank_traced(kgr_llm_result **out, kgr_llm_trace **trace_out, const kgr_store *store,
 	const kgr_recs *recs, const kgr_interaction *history, size_t n_history, const kgr_llm_options *opts);
 
 /** @brief Free a trace. Accepts NULL. */
-void kgr_llm_trace_free(kgr_llm_trace *trace);
+KGR_API void kgr_llm_trace_free(kgr_llm_trace *trace);
 
 /**
  * @brief A rough token count for a text (about 4 bytes per token), for cost estimates.
  */
-size_t kgr_llm_token_estimate(const char *text);
+KGR_API size_t kgr_llm_token_estimate(const char *text);
 
 #ifdef __cplusplus
 }

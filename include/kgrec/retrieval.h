@@ -46,9 +46,9 @@ typedef enum {
 } kgr_feature;
 
 /** Short stable name of a feature ("ppr", "covisit", ...). */
-const char *kgr_feature_name(kgr_feature f);
+KGR_API const char *kgr_feature_name(kgr_feature f);
 /** Short stable name of a generator ("ppr", "covisit", ...). */
-const char *kgr_generator_name(kgr_generator g);
+KGR_API const char *kgr_generator_name(kgr_generator g);
 
 /** One step of an evidence path: a real triple of the store (s p o), walked forwards when
  *  @c reversed is 0 (from s to o) or backwards when 1 (from o to s). */
@@ -103,11 +103,11 @@ typedef struct {
 } kgr_weights;
 
 /** @brief Default weights. */
-void kgr_weights_default(kgr_weights *out);
+KGR_API void kgr_weights_default(kgr_weights *out);
 /** @brief Read weights from a JSON file written by kgr_weights_save(). KGR_ENOTFOUND, KGR_EPARSE. */
-int kgr_weights_load(kgr_weights *out, const char *path);
+KGR_API int kgr_weights_load(kgr_weights *out, const char *path);
 /** @brief Write weights as JSON. KGR_EIO. */
-int kgr_weights_save(const kgr_weights *w, const char *path);
+KGR_API int kgr_weights_save(const kgr_weights *w, const char *path);
 
 /** Options of kgr_weights_train(). */
 typedef struct {
@@ -123,7 +123,9 @@ typedef struct {
 } kgr_train_options;
 
 #define KGR_TRAIN_OPTIONS_VERSION 1
-#define KGR_TRAIN_OPTIONS_INIT { KGR_TRAIN_OPTIONS_VERSION, 42, 2000, 100, 20, 30, 0.05, 1e-4, NULL }
+#define KGR_TRAIN_OPTIONS_INIT { .version = KGR_TRAIN_OPTIONS_VERSION, .seed = 42, \
+	.max_users = 2000, .n_candidates = 100, .negatives = 20, .epochs = 30, .learning_rate = 0.05, \
+	.l2 = 1e-4 }
 
 /** What kgr_weights_train() did. */
 typedef struct {
@@ -145,7 +147,7 @@ typedef struct {
  * @return 0; KGR_EINVALID (bad options, or no user with two interactions); KGR_ENOMEM;
  *         the codes of kgr_graph_new().
  */
-int kgr_weights_train(kgr_weights *out, const kgr_store *store, const kgr_train_options *opts,
+KGR_API int kgr_weights_train(kgr_weights *out, const kgr_store *store, const kgr_train_options *opts,
 	kgr_train_report *report);
 
 /** Options of kgr_recommend(). */
@@ -168,8 +170,8 @@ typedef struct {
 
 #define KGR_MAX_K 1000
 #define KGR_REC_OPTIONS_VERSION 1
-#define KGR_REC_OPTIONS_INIT { KGR_REC_OPTIONS_VERSION, 10, 100, 0, 1, 0, NULL, NULL, 0, \
-	NULL, 0, NULL, 0, 0 }
+#define KGR_REC_OPTIONS_INIT { .version = KGR_REC_OPTIONS_VERSION, .k = 10, \
+	.n_candidates = 100, .exclude_seen = 1 }
 
 /** A ranked list. */
 typedef struct {
@@ -199,7 +201,7 @@ typedef struct {
 } kgr_graph_options;
 
 #define KGR_GRAPH_OPTIONS_VERSION 1
-#define KGR_GRAPH_OPTIONS_INIT { KGR_GRAPH_OPTIONS_VERSION, NULL, 0, 0, NULL, 0, 0 }
+#define KGR_GRAPH_OPTIONS_INIT { .version = KGR_GRAPH_OPTIONS_VERSION }
 
 /**
  * @brief Build the graph view of a finalized store.
@@ -208,7 +210,7 @@ typedef struct {
  * @return 0; KGR_ENOMEM; KGR_EPARSE (bad relation configuration); KGR_ENOTFOUND (the relation
  *         configuration cannot be opened).
  */
-int kgr_graph_new(kgr_graph **out, const kgr_store *store, const kgr_graph_options *opts);
+KGR_API int kgr_graph_new(kgr_graph **out, const kgr_store *store, const kgr_graph_options *opts);
 
 /**
  * @brief Apply new interactions (live events) to a graph view: the next kgr_recommend()
@@ -220,13 +222,13 @@ int kgr_graph_new(kgr_graph **out, const kgr_store *store, const kgr_graph_optio
  * @return 0; KGR_EINVALID (an event without user or item, nothing applied); KGR_ENOMEM (the
  *         events before the failing one are applied).
  */
-int kgr_graph_add_interactions(kgr_graph *graph, const kgr_interaction *events, size_t n);
+KGR_API int kgr_graph_add_interactions(kgr_graph *graph, const kgr_interaction *events, size_t n);
 
 /** @brief Free a graph view. Accepts NULL. */
-void kgr_graph_free(kgr_graph *graph);
+KGR_API void kgr_graph_free(kgr_graph *graph);
 
 /** @brief The store a graph was built from. Borrowed. */
-const kgr_store *kgr_graph_store(const kgr_graph *graph);
+KGR_API const kgr_store *kgr_graph_store(const kgr_graph *graph);
 
 /**
  * @brief Recommend items for a user (or, with user 0, for seeds / a query alone).
@@ -236,13 +238,13 @@ const kgr_store *kgr_graph_store(const kgr_graph *graph);
  * @return 0; KGR_EINVALID (k out of range: message says the limits); KGR_ENOTFOUND (a seed
  *         that is not an item); KGR_ENOMEM.
  */
-int kgr_recommend(kgr_recs **out, const kgr_graph *graph, kgr_id user, const kgr_rec_options *opts);
+KGR_API int kgr_recommend(kgr_recs **out, const kgr_graph *graph, kgr_id user, const kgr_rec_options *opts);
 
 /**
  * @brief Items similar to one item, with evidence paths from that item.
  * @return 0; KGR_ENOTFOUND (not an item); KGR_EINVALID; KGR_ENOMEM.
  */
-int kgr_similar(kgr_recs **out, const kgr_graph *graph, kgr_id item, const kgr_rec_options *opts);
+KGR_API int kgr_similar(kgr_recs **out, const kgr_graph *graph, kgr_id item, const kgr_rec_options *opts);
 
 /**
  * @brief Evidence paths from the user's history to one item (at most @p max_hops hops).
@@ -250,17 +252,35 @@ int kgr_similar(kgr_recs **out, const kgr_graph *graph, kgr_id item, const kgr_r
  *        is no path within max_hops. Free with kgr_recs_free().
  * @return 0; KGR_ENOTFOUND (unknown item); KGR_ENOMEM.
  */
-int kgr_explain(kgr_recs **out, const kgr_graph *graph, kgr_id user, kgr_id item, int max_hops);
+KGR_API int kgr_explain(kgr_recs **out, const kgr_graph *graph, kgr_id user, kgr_id item, int max_hops);
 
 /** @brief Free a ranked list. Accepts NULL. */
-void kgr_recs_free(kgr_recs *recs);
+KGR_API void kgr_recs_free(kgr_recs *recs);
+
+/**
+ * @brief A ranked list as JSON: {"request_id"?, "user", "cold_start", "items": [{item, label,
+ *        score, features, parts, generators, paths, meta_paths, rationale}], "notes"}, the
+ *        reply of the service's /v1/recommend and of `kgrec recommend --format json`.
+ * @param[out] out NUL-terminated text; free with free().
+ * @param request_id included when not NULL.
+ * @param extra notes added after the list's own.
+ * @param limit at most this many items.
+ * @param pretty 1: indented with tabs; 0: compact.
+ * @return 0; KGR_ENOMEM.
+ */
+KGR_API int kgr_recs_json(char **out, const kgr_store *store, const kgr_recs *recs, const char *request_id,
+	const char *const *extra, size_t n_extra, size_t limit, int pretty);
+
+/** @brief Keep the first @p k items of a list and free the rest (their rationales and pattern
+ *         counts). A list of k items or fewer is left as it is. */
+KGR_API void kgr_recs_truncate(kgr_recs *recs, size_t k);
 
 /**
  * @brief Render a one-line rationale for a path with the relation phrases of the ontology
  *        ("You bought Goalie Gloves; Soccer Jersey shares the category Soccer with it").
  * @return a new string the caller frees with free(), or NULL on ENOMEM.
  */
-char *kgr_path_rationale(const kgr_graph *graph, kgr_id user, const kgr_path *path, kgr_id item);
+KGR_API char *kgr_path_rationale(const kgr_graph *graph, kgr_id user, const kgr_path *path, kgr_id item);
 
 /**
  * @brief Name a meta-path pattern by the local names of its predicates, " / " between steps
@@ -269,7 +289,7 @@ char *kgr_path_rationale(const kgr_graph *graph, kgr_id user, const kgr_path *pa
  * @return the length of the full name (as snprintf); @p out is always terminated when
  *         @p size > 0.
  */
-size_t kgr_path_pattern_name(const kgr_store *store, const kgr_path_pattern *pattern, char *out, size_t size);
+KGR_API size_t kgr_path_pattern_name(const kgr_store *store, const kgr_path_pattern *pattern, char *out, size_t size);
 
 #ifdef __cplusplus
 }

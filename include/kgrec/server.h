@@ -47,8 +47,8 @@ typedef struct {
 } kgr_server_options;
 
 #define KGR_SERVER_OPTIONS_VERSION 1
-#define KGR_SERVER_OPTIONS_INIT { KGR_SERVER_OPTIONS_VERSION, NULL, "127.0.0.1:8080", 0, NULL, \
-	NULL, 0, 0, 0, NULL, 0, NULL, NULL, 0, NULL, 0, NULL, 0, 0 }
+#define KGR_SERVER_OPTIONS_INIT { .version = KGR_SERVER_OPTIONS_VERSION, \
+	.listen = "127.0.0.1:8080" }
 
 /** What happened when a server replayed its events log. */
 typedef struct {
@@ -70,29 +70,29 @@ typedef struct {
  *         line: the message names the line); KGR_EIO; KGR_ENOMEM; and the codes of
  *         kgr_store_open() and kgr_graph_new().
  */
-int kgr_server_new(kgr_server **out, const kgr_server_options *opts);
+KGR_API int kgr_server_new(kgr_server **out, const kgr_server_options *opts);
 
 /**
  * @brief Start listening (connection threads run in the background).
  * @return 0; KGR_EIO (the address cannot be bound: the message says why).
  */
-int kgr_server_start(kgr_server *server);
+KGR_API int kgr_server_start(kgr_server *server);
 
 /** @brief The TCP port the server listens on (useful with port 0); 0 before start. */
-unsigned int kgr_server_port(const kgr_server *server);
+KGR_API unsigned int kgr_server_port(const kgr_server *server);
 
 /** @brief The address the server listens on ("127.0.0.1", "::1"). Borrowed. */
-const char *kgr_server_host(const kgr_server *server);
+KGR_API const char *kgr_server_host(const kgr_server *server);
 
 /** @brief Replay statistics of the last load (start or reload). */
-void kgr_server_replay_stats(const kgr_server *server, kgr_server_replay_info *out);
+KGR_API void kgr_server_replay_stats(const kgr_server *server, kgr_server_replay_info *out);
 
 /**
  * @brief Load the snapshot file again (it may have been replaced), replay the events log
  *        onto it and swap it in. Requests in flight finish on the old snapshot.
  * @return 0; the codes of kgr_server_new() for the store: on error the old snapshot stays.
  */
-int kgr_server_reload(kgr_server *server);
+KGR_API int kgr_server_reload(kgr_server *server);
 
 /**
  * @brief Serve until SIGTERM or SIGINT, reloading on SIGHUP. Blocks those signals in the
@@ -101,16 +101,16 @@ int kgr_server_reload(kgr_server *server);
  *        waits for requests in flight (at most @p drain_ms) and returns 0.
  * @return 0; the codes of kgr_server_start().
  */
-int kgr_server_run(kgr_server *server, unsigned int drain_ms);
+KGR_API int kgr_server_run(kgr_server *server, unsigned int drain_ms);
 
 /**
  * @brief Stop listening, wait for requests in flight (at most @p drain_ms milliseconds),
  *        close connections. Idempotent.
  */
-void kgr_server_stop(kgr_server *server, unsigned int drain_ms);
+KGR_API void kgr_server_stop(kgr_server *server, unsigned int drain_ms);
 
 /** @brief Stop (if running) and free. Accepts NULL. */
-void kgr_server_free(kgr_server *server);
+KGR_API void kgr_server_free(kgr_server *server);
 
 /**
  * @brief Fold an events log into a new snapshot: the triples of @p store_path plus one RDF
@@ -122,7 +122,7 @@ void kgr_server_free(kgr_server *server);
  * @return 0; KGR_ENOTFOUND; KGR_ECORRUPT (damaged log line); KGR_EIO; KGR_EINVALID
  *         (@p out_path equals @p store_path); KGR_ENOMEM.
  */
-int kgr_server_compact(const char *store_path, const char *events_log, const char *out_path,
+KGR_API int kgr_server_compact(const char *store_path, const char *events_log, const char *out_path,
 	size_t *n_events_out, size_t *n_skipped_out);
 
 #ifdef __cplusplus

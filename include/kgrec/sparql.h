@@ -63,7 +63,7 @@ typedef struct {
 } kgr_sparql_options;
 
 #define KGR_SPARQL_OPTIONS_VERSION 1
-#define KGR_SPARQL_OPTIONS_INIT { KGR_SPARQL_OPTIONS_VERSION, 0, 0, NULL, 0 }
+#define KGR_SPARQL_OPTIONS_INIT { .version = KGR_SPARQL_OPTIONS_VERSION }
 
 /** One RDF term of a result. Strings are borrowed from the result. */
 typedef struct {
@@ -89,46 +89,46 @@ typedef struct {
  *   KGR_EINVALID when the store is not finalized;
  *   KGR_ENOMEM; KGR_ERROR when rasqal fails while executing (its message).
  */
-int kgr_sparql_query(kgr_sparql_result **out, const kgr_store *store, const char *query,
+KGR_API int kgr_sparql_query(kgr_sparql_result **out, const kgr_store *store, const char *query,
 	const kgr_sparql_options *opts);
 
 /** @brief Free a result. Accepts NULL. */
-void kgr_sparql_result_free(kgr_sparql_result *result);
+KGR_API void kgr_sparql_result_free(kgr_sparql_result *result);
 
 /** @brief Kind of the result. */
-kgr_sparql_kind kgr_sparql_result_kind(const kgr_sparql_result *result);
+KGR_API kgr_sparql_kind kgr_sparql_result_kind(const kgr_sparql_result *result);
 
 /** @brief 1 when rows (or triples) were dropped because of kgr_sparql_options.max_rows. */
-int kgr_sparql_result_truncated(const kgr_sparql_result *result);
+KGR_API int kgr_sparql_result_truncated(const kgr_sparql_result *result);
 
 /** @brief Number of variables (columns) of a bindings result; 0 for other kinds. */
-size_t kgr_sparql_result_column_count(const kgr_sparql_result *result);
+KGR_API size_t kgr_sparql_result_column_count(const kgr_sparql_result *result);
 
 /** @brief Name of column @p i without the '?'. Borrowed; NULL when out of range. */
-const char *kgr_sparql_result_column_name(const kgr_sparql_result *result, size_t i);
+KGR_API const char *kgr_sparql_result_column_name(const kgr_sparql_result *result, size_t i);
 
 /** @brief Number of rows of a bindings result; 0 for other kinds. */
-size_t kgr_sparql_result_row_count(const kgr_sparql_result *result);
+KGR_API size_t kgr_sparql_result_row_count(const kgr_sparql_result *result);
 
 /**
  * @brief The value of column @p col in row @p row.
  * @param[out] out the term (kind KGR_TERM_NONE when the variable is unbound).
  * @return 1 when bound, 0 when unbound or out of range.
  */
-int kgr_sparql_result_get(const kgr_sparql_result *result, size_t row, size_t col,
+KGR_API int kgr_sparql_result_get(const kgr_sparql_result *result, size_t row, size_t col,
 	kgr_sparql_term *out);
 
 /** @brief The answer of an ASK query (0 or 1); 0 for other kinds. */
-int kgr_sparql_result_boolean(const kgr_sparql_result *result);
+KGR_API int kgr_sparql_result_boolean(const kgr_sparql_result *result);
 
 /** @brief Number of triples of a graph result; 0 for other kinds. */
-size_t kgr_sparql_result_triple_count(const kgr_sparql_result *result);
+KGR_API size_t kgr_sparql_result_triple_count(const kgr_sparql_result *result);
 
 /**
  * @brief Triple @p i of a graph result.
  * @return 1, or 0 when out of range (the terms are then left untouched).
  */
-int kgr_sparql_result_triple(const kgr_sparql_result *result, size_t i, kgr_sparql_term *s,
+KGR_API int kgr_sparql_result_triple(const kgr_sparql_result *result, size_t i, kgr_sparql_term *s,
 	kgr_sparql_term *p, kgr_sparql_term *o);
 
 /**
@@ -140,20 +140,20 @@ int kgr_sparql_result_triple(const kgr_sparql_result *result, size_t i, kgr_spar
  * @return 0; KGR_EINVALID when the format cannot show this kind of result (message names
  *         both); KGR_EIO when writing fails.
  */
-int kgr_sparql_write(const kgr_sparql_result *result, FILE *f, kgr_sparql_format format);
+KGR_API int kgr_sparql_write(const kgr_sparql_result *result, FILE *f, kgr_sparql_format format);
 
 /**
  * @brief Format from its name: "table", "json", "csv", "tsv", "turtle" (or "ttl"),
  *        "ntriples" (or "nt").
  * @return 0; KGR_EINVALID for an unknown name (message lists the valid ones).
  */
-int kgr_sparql_format_from_name(kgr_sparql_format *out, const char *name);
+KGR_API int kgr_sparql_format_from_name(kgr_sparql_format *out, const char *name);
 
 /** @brief Name of a format ("table", "json", ...). */
-const char *kgr_sparql_format_name(kgr_sparql_format format);
+KGR_API const char *kgr_sparql_format_name(kgr_sparql_format format);
 
 /** @brief Media type of a format ("application/sparql-results+json", "text/turtle", ...). */
-const char *kgr_sparql_format_media_type(kgr_sparql_format format);
+KGR_API const char *kgr_sparql_format_media_type(kgr_sparql_format format);
 
 #ifdef __cplusplus
 }

@@ -61,8 +61,8 @@ typedef struct {
 } kgr_interaction_options;
 
 #define KGR_INTERACTION_OPTIONS_VERSION 1
-#define KGR_INTERACTION_OPTIONS_INIT { KGR_INTERACTION_OPTIONS_VERSION, \
-	"https://w3id.org/kgrec/user/", "https://w3id.org/kgrec/item/", 0, 0, NULL }
+#define KGR_INTERACTION_OPTIONS_INIT { .version = KGR_INTERACTION_OPTIONS_VERSION, \
+	.user_base = "https://w3id.org/kgrec/user/", .item_base = "https://w3id.org/kgrec/item/" }
 
 /** Progress callback: bytes read so far out of total (0 when unknown). */
 typedef void (*kgr_progress_cb)(uint64_t done, uint64_t total, void *payload);
@@ -73,7 +73,7 @@ typedef void (*kgr_progress_cb)(uint64_t done, uint64_t total, void *payload);
  * @param with_ontology load the embedded kgrec ontology into KGR_GRAPH_ONTOLOGY.
  * @return 0, or KGR_ENOMEM.
  */
-int kgr_store_new(kgr_store **out, int with_ontology);
+KGR_API int kgr_store_new(kgr_store **out, int with_ontology);
 
 /**
  * @brief A store in its loading phase holding what a finalized @p base holds: its terms (same
@@ -83,13 +83,13 @@ int kgr_store_new(kgr_store **out, int with_ontology);
  * @param[out] out the new store; free with kgr_store_free().
  * @return 0; KGR_EINVALID (@p base is still loading); KGR_ENOMEM.
  */
-int kgr_store_new_from(kgr_store **out, const kgr_store *base);
+KGR_API int kgr_store_new_from(kgr_store **out, const kgr_store *base);
 
 /** @brief Free a store. Accepts NULL. */
-void kgr_store_free(kgr_store *store);
+KGR_API void kgr_store_free(kgr_store *store);
 
 /** @brief Set a progress callback for the following loads. */
-void kgr_store_set_progress(kgr_store *store, kgr_progress_cb cb, void *payload);
+KGR_API void kgr_store_set_progress(kgr_store *store, kgr_progress_cb cb, void *payload);
 
 /**
  * @brief Parse an RDF file (optionally gzip-compressed) into the store.
@@ -101,10 +101,10 @@ void kgr_store_set_progress(kgr_store *store, kgr_progress_cb cb, void *payload)
  *         file, line and column), KGR_EIO, KGR_EINVALID (unknown format, store finalized).
  *         On error the store holds no triple of this file.
  */
-int kgr_store_load_rdf(kgr_store *store, const char *path, const char *format, const char *base);
+KGR_API int kgr_store_load_rdf(kgr_store *store, const char *path, const char *format, const char *base);
 
 /** @brief Parse RDF from memory. @p name is used in error messages. Same codes. */
-int kgr_store_load_rdf_buffer(kgr_store *store, const char *data, size_t len, const char *format,
+KGR_API int kgr_store_load_rdf_buffer(kgr_store *store, const char *data, size_t len, const char *format,
 	const char *base, const char *name);
 
 /**
@@ -113,7 +113,7 @@ int kgr_store_load_rdf_buffer(kgr_store *store, const char *data, size_t len, co
  * @return 0; KGR_ENOTFOUND, KGR_EPARSE (message names file and line), KGR_EIO.
  *         On error the store holds no event of this file.
  */
-int kgr_store_load_interactions(kgr_store *store, const char *path,
+KGR_API int kgr_store_load_interactions(kgr_store *store, const char *path,
 	const kgr_interaction_options *opts);
 
 /**
@@ -121,14 +121,14 @@ int kgr_store_load_interactions(kgr_store *store, const char *path,
  *        transitive properties and interaction edges, derive the interaction table.
  * @return 0; KGR_ENOMEM; KGR_EPARSE when an interaction event is malformed.
  */
-int kgr_store_finalize(kgr_store *store);
+KGR_API int kgr_store_finalize(kgr_store *store);
 
 /**
  * @brief Write a finalized store as a snapshot file, atomically (temporary file, fsync,
  *        rename): on any error the previous file at @p path is untouched.
  * @return 0; KGR_EIO; KGR_EINVALID when the store is not finalized.
  */
-int kgr_store_save(const kgr_store *store, const char *path);
+KGR_API int kgr_store_save(const kgr_store *store, const char *path);
 
 /**
  * @brief Open a snapshot file.
@@ -136,46 +136,46 @@ int kgr_store_save(const kgr_store *store, const char *path);
  * @return 0; KGR_ENOTFOUND; KGR_ECORRUPT (bad magic, truncated, checksum mismatch);
  *         KGR_EVERSION (written by another format version, named in the message); KGR_EIO.
  */
-int kgr_store_open(kgr_store **out, const char *path);
+KGR_API int kgr_store_open(kgr_store **out, const char *path);
 
 /** @brief 64-bit checksum of the store's content (the snapshot's checksum). */
-uint64_t kgr_store_checksum(const kgr_store *store);
+KGR_API uint64_t kgr_store_checksum(const kgr_store *store);
 
 /** @brief Checksum as 16 hex digits into buf (at least 17 bytes). Returns buf. */
-char *kgr_store_checksum_hex(const kgr_store *store, char *buf);
+KGR_API char *kgr_store_checksum_hex(const kgr_store *store, char *buf);
 
 /* ---- terms ---- */
 
 /** @brief Number of interned terms; valid ids are 1 .. count. */
-size_t kgr_store_term_count(const kgr_store *store);
+KGR_API size_t kgr_store_term_count(const kgr_store *store);
 
 /** @brief Kind of a term; KGR_TERM_NONE for an invalid id. */
-kgr_term_kind kgr_term_kind_of(const kgr_store *store, kgr_id id);
+KGR_API kgr_term_kind kgr_term_kind_of(const kgr_store *store, kgr_id id);
 
 /**
  * @brief Lexical value of a term: the IRI, the blank node label, or the literal's lexical form.
  * @param[out] len_out when set, receives the byte length.
  * @return borrowed from the store; NULL for an invalid id.
  */
-const char *kgr_term_value(const kgr_store *store, kgr_id id, size_t *len_out);
+KGR_API const char *kgr_term_value(const kgr_store *store, kgr_id id, size_t *len_out);
 
 /** @brief Language tag of a literal, or NULL. Borrowed. */
-const char *kgr_term_lang(const kgr_store *store, kgr_id id);
+KGR_API const char *kgr_term_lang(const kgr_store *store, kgr_id id);
 
 /** @brief Datatype IRI term of a literal, or 0 (plain / language-tagged). */
-kgr_id kgr_term_datatype(const kgr_store *store, kgr_id id);
+KGR_API kgr_id kgr_term_datatype(const kgr_store *store, kgr_id id);
 
 /** @brief Id of an IRI, or 0 when the store has no such IRI. */
-kgr_id kgr_store_iri(const kgr_store *store, const char *iri);
+KGR_API kgr_id kgr_store_iri(const kgr_store *store, const char *iri);
 
 /** @brief Id of a blank node label, or 0. */
-kgr_id kgr_store_blank(const kgr_store *store, const char *label);
+KGR_API kgr_id kgr_store_blank(const kgr_store *store, const char *label);
 
 /**
  * @brief Id of a literal, or 0.
  * @param lang language tag or NULL; @param datatype datatype IRI string or NULL.
  */
-kgr_id kgr_store_literal(const kgr_store *store, const char *lexical, size_t len,
+KGR_API kgr_id kgr_store_literal(const kgr_store *store, const char *lexical, size_t len,
 	const char *lang, const char *datatype);
 
 /**
@@ -185,7 +185,7 @@ kgr_id kgr_store_literal(const kgr_store *store, const char *lexical, size_t len
  *        is unambiguous.
  * @return the id, or 0 (and an error message naming @p text) when nothing matches.
  */
-kgr_id kgr_store_resolve(const kgr_store *store, const char *text);
+KGR_API kgr_id kgr_store_resolve(const kgr_store *store, const char *text);
 
 /**
  * @brief Give an id to an IRI that a finalized store does not have yet (a new user arriving
@@ -196,31 +196,48 @@ kgr_id kgr_store_resolve(const kgr_store *store, const char *text);
  *        function (they are serialised).
  * @return the id (the existing one when the IRI is known), or 0 on KGR_ENOMEM.
  */
-kgr_id kgr_store_intern_extra(kgr_store *store, const char *iri);
+KGR_API kgr_id kgr_store_intern_extra(kgr_store *store, const char *iri);
 
 /**
  * @brief Display label of a term: rdfs:label, schema:name, skos:prefLabel, foaf:name
  *        (English or untagged first), else the IRI's local name, else the value.
  * @return borrowed from the store.
  */
-const char *kgr_store_label(const kgr_store *store, kgr_id id);
+KGR_API const char *kgr_store_label(const kgr_store *store, kgr_id id);
+
+/**
+ * @brief A user's interactions before @p at (all of them when @p at is 0), in time order: what
+ *        the LLM ranker and the audit trail show as the user's history.
+ * @param n_out receives how many.
+ * @return borrowed from the store; NULL (and 0) for an id that is not a user with interactions.
+ */
+KGR_API const kgr_interaction *kgr_store_user_history(const kgr_store *store, kgr_id user, int64_t at,
+	size_t *n_out);
+
+/**
+ * @brief Parse a time as the interaction tables take it: ISO-8601 date or date-time
+ *        (YYYY-MM-DD[(T| )HH:MM[:SS[.frac]]][Z|(+|-)HH[:]MM]) or integer epoch seconds.
+ * @param[out] out seconds since the epoch.
+ * @return 0; KGR_EINVALID when @p text is neither (the message quotes it).
+ */
+KGR_API int kgr_time_parse(int64_t *out, const char *text);
 
 /** @brief Writes a term in N-Triples syntax into buf; returns the length it needs (snprintf-like). */
-size_t kgr_term_to_ntriples(const kgr_store *store, kgr_id id, char *buf, size_t size);
+KGR_API size_t kgr_term_to_ntriples(const kgr_store *store, kgr_id id, char *buf, size_t size);
 
 /* ---- triples ---- */
 
 /** @brief Number of distinct quads. */
-size_t kgr_store_quad_count(const kgr_store *store);
+KGR_API size_t kgr_store_quad_count(const kgr_store *store);
 
 /**
  * @brief All quads, sorted by (s, p, o, g). Borrowed; valid for the life of the store.
  * @param[out] n_out number of quads.
  */
-const kgr_quad *kgr_store_quads(const kgr_store *store, size_t *n_out);
+KGR_API const kgr_quad *kgr_store_quads(const kgr_store *store, size_t *n_out);
 
 /** @brief Quads whose subject is @p s, sorted by (p, o, g). Borrowed. */
-const kgr_quad *kgr_store_by_subject(const kgr_store *store, kgr_id s, size_t *n_out);
+KGR_API const kgr_quad *kgr_store_by_subject(const kgr_store *store, kgr_id s, size_t *n_out);
 
 /**
  * @brief Iterator over quads matching a pattern; 0 in s, p or o is a wildcard.
@@ -244,46 +261,46 @@ typedef struct {
  *        graphs, 0 for the default graph only, else that named graph).
  * Complexity: O(log n) to start, O(1) per match.
  */
-void kgr_store_match(const kgr_store *store, kgr_iter *it, kgr_id s, kgr_id p, kgr_id o, kgr_id g);
+KGR_API void kgr_store_match(const kgr_store *store, kgr_iter *it, kgr_id s, kgr_id p, kgr_id o, kgr_id g);
 
 /** @brief Next match; returns 1 and fills @p out, or 0 at the end. */
-int kgr_iter_next(kgr_iter *it, kgr_quad *out);
+KGR_API int kgr_iter_next(kgr_iter *it, kgr_quad *out);
 
 /** @brief Number of quads matching (s, p, o) in any graph, without iterating. */
-size_t kgr_store_count(const kgr_store *store, kgr_id s, kgr_id p, kgr_id o);
+KGR_API size_t kgr_store_count(const kgr_store *store, kgr_id s, kgr_id p, kgr_id o);
 
 /** @brief First object of (s, p, ?) in any graph, or 0. */
-kgr_id kgr_store_object(const kgr_store *store, kgr_id s, kgr_id p);
+KGR_API kgr_id kgr_store_object(const kgr_store *store, kgr_id s, kgr_id p);
 
 /** @brief Distinct named graphs (ids), sorted. Borrowed. */
-const kgr_id *kgr_store_graphs(const kgr_store *store, size_t *n_out);
+KGR_API const kgr_id *kgr_store_graphs(const kgr_store *store, size_t *n_out);
 
 /** @brief Prefix -> namespace pairs declared in the loaded files (for export and display). */
-size_t kgr_store_prefix_count(const kgr_store *store);
-void kgr_store_prefix(const kgr_store *store, size_t i, const char **prefix_out, const char **ns_out);
+KGR_API size_t kgr_store_prefix_count(const kgr_store *store);
+KGR_API void kgr_store_prefix(const kgr_store *store, size_t i, const char **prefix_out, const char **ns_out);
 
 /* ---- interactions, users, items ---- */
 
 /** @brief All interactions sorted by (user, time, item). Borrowed. */
-const kgr_interaction *kgr_store_interactions(const kgr_store *store, size_t *n_out);
+KGR_API const kgr_interaction *kgr_store_interactions(const kgr_store *store, size_t *n_out);
 
 /** @brief Interactions of one user in time order (empty for an unknown user). Borrowed. */
-const kgr_interaction *kgr_store_user_interactions(const kgr_store *store, kgr_id user, size_t *n_out);
+KGR_API const kgr_interaction *kgr_store_user_interactions(const kgr_store *store, kgr_id user, size_t *n_out);
 
 /** @brief Distinct users (ids of users with at least one interaction), sorted. Borrowed. */
-const kgr_id *kgr_store_users(const kgr_store *store, size_t *n_out);
+KGR_API const kgr_id *kgr_store_users(const kgr_store *store, size_t *n_out);
 
 /**
  * @brief Distinct items, sorted: every resource typed schema:Product or kgr:Item (or a
  *        subclass declared in the store) plus every item that has an interaction. Borrowed.
  */
-const kgr_id *kgr_store_items(const kgr_store *store, size_t *n_out);
+KGR_API const kgr_id *kgr_store_items(const kgr_store *store, size_t *n_out);
 
 /** @brief 1 when @p id is an item of the store. O(log n). */
-int kgr_store_is_item(const kgr_store *store, kgr_id id);
+KGR_API int kgr_store_is_item(const kgr_store *store, kgr_id id);
 
 /** @brief Number of interactions with an item. O(1). */
-uint32_t kgr_store_item_popularity(const kgr_store *store, kgr_id item);
+KGR_API uint32_t kgr_store_item_popularity(const kgr_store *store, kgr_id item);
 
 /* ---- export ---- */
 
@@ -300,7 +317,7 @@ enum {
  * @param out an open stdio stream (void * so this header needs no <stdio.h>).
  * @return 0; KGR_EINVALID (unknown format); KGR_EIO (write failed).
  */
-int kgr_store_export(const kgr_store *store, void *out, const char *format, unsigned int flags);
+KGR_API int kgr_store_export(const kgr_store *store, void *out, const char *format, unsigned int flags);
 
 /* ---- statistics ---- */
 
@@ -312,7 +329,7 @@ typedef struct {
 } kgr_store_stats;
 
 /** @brief Fill @p out with counts. */
-void kgr_store_get_stats(const kgr_store *store, kgr_store_stats *out);
+KGR_API void kgr_store_get_stats(const kgr_store *store, kgr_store_stats *out);
 
 /** A term with a count. */
 typedef struct {
@@ -326,7 +343,7 @@ typedef struct {
  * @param[out] out array the caller frees with free(); @param[out] n_out its length.
  * @return 0; KGR_ENOMEM.
  */
-int kgr_store_histogram(kgr_term_count **out, size_t *n_out, const kgr_store *store, kgr_id p);
+KGR_API int kgr_store_histogram(kgr_term_count **out, size_t *n_out, const kgr_store *store, kgr_id p);
 
 #ifdef __cplusplus
 }

@@ -6,11 +6,16 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <signal.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 
 #include "common/testutil.h"
 #include "kgrec/audit.h"
-#include "ranker/audit_internal.h"
+#include "kgrec/pipeline.h"
+#include "kgrec/server.h"
+#include "kgrec/sparql.h"
+#include "audit/audit_internal.h"
 
 static const char terms_ttl[] =
 	"@prefix ex: <http://example.org/> .\n"
@@ -320,6 +325,236 @@ START_TEST(llm_rank_traced_failures)
 }
 END_TEST
 
+
+/* ---- the request pipeline (kgr_rank_request) ---- */
+
+static int hook_calls[2];
+static void hook_begin(void *payload) { (void)payload; hook_calls[0]++; }
+static void hook_end(void *payload) { (void)payload; hook_calls[1]++; }
+
+START_TEST(pipeline_graph_order)
+{
+	fixture f;
+	kgr_rank_options o;
+	kgr_ranking r;
+	size_t i;
+
+	fixture_open(&f);
+	kgr_rank_options_init(&o);
+	o.rec = f.ro;
+	memset(&r, 0, sizeof(r));
+	ck_assert_msg(kgr_rank_request(&r, f.graph, f.user, &o) == 0, "%s", kgr_error_last());
+	ck_assert_uint_eq(r.recs->n, f.recs->n);
+	for (i = 0; i < r.recs->n; i++) {
+		ck_assert_uint_eq(r.recs->items[i].item, f.recs->items[i].item);
+		ck_assert(r.recs->items[i].score == f.recs->items[i].score);
+	}
+	ck_assert_ptr_null(r.candidates);
+	ck_assert_ptr_null(r.llm);
+	ck_assert_str_eq(r.audit_id, "");
+	kgr_ranking_clear(&r);
+	ck_assert_ptr_null(r.recs);
+	kgr_ranking_clear(NULL);
+
+	o.keep_candidates = 1;
+	ck_assert_int_eq(kgr_rank_request(&r, f.graph, f.user, &o), 0);
+	ck_assert_uint_eq(r.candidates->n, r.recs->n);
+	for (i = 0; i < r.candidates->n; i++) {
+		ck_assert_uint_eq(r.candidates->items[i].item, r.recs->items[i].item);
+		ck_assert_ptr_null(r.candidates->items[i].rationale);
+	}
+	kgr_ranking_clear(&r);
+
+	o.version = 99;
+	ck_assert_int_eq(kgr_rank_request(&r, f.graph, f.user, &o), KGR_EINVALID);
+	ck_assert_str_eq(kgr_error_last(), "rank options: options version 99, expected 1");
+	kgr_ranking_clear(&r);
+	o.version = KGR_RANK_OPTIONS_VERSION;
+	o.rec.k = 0;
+	ck_assert_int_eq(kgr_rank_request(&r, f.graph, f.user, &o), KGR_EINVALID);
+	ck_assert_int_eq(r.failed, KGR_STAGE_RETRIEVE);
+	kgr_ranking_clear(&r);
+	fixture_close(&f);
+}
+END_TEST
+
+START_TEST(pipeline_llm_widen_cut_and_fail)
+{
+	fixture f;
+	kgr_rank_options o = KGR_RANK_OPTIONS_INIT;
+	kgr_llm_options lo = KGR_LLM_OPTIONS_INIT;
+	kgr_ranking r;
+
+	fixture_open(&f);
+	memset(&r, 0, sizeof(r));
+	o.rec = f.ro;
+	o.rec.k = 2;
+	o.llm = &lo;
+	o.llm_candidates = 4;
+	o.llm_begin = hook_begin;
+	o.llm_end = hook_end;
+	hook_calls[0] = hook_calls[1] = 0;
+	/* no model configured: the ranker keeps the graph order of the widened list, then the cut */
+	ck_assert_msg(kgr_rank_request(&r, f.graph, f.user, &o) == 0, "%s", kgr_error_last());
+	ck_assert_ptr_nonnull(r.llm);
+	ck_assert_uint_gt(r.llm->n, 2);
+	ck_assert_uint_eq(r.recs->n, 2);
+	ck_assert_int_eq(r.llm->fallback, 1);
+	ck_assert_int_eq(hook_calls[0], 1);
+	ck_assert_int_eq(hook_calls[1], 1);
+	kgr_ranking_clear(&r);
+
+	/* a failing LLM ranking: an error naming the stage, or the graph order with fallback */
+	lo.alpha = 2.0;
+	ck_assert_int_eq(kgr_rank_request(&r, f.graph, f.user, &o), KGR_EINVALID);
+	ck_assert_int_eq(r.failed, KGR_STAGE_LLM);
+	ck_assert_str_eq(kgr_error_last(), "LLM options: alpha 2 is outside 0..1");
+	kgr_ranking_clear(&r);
+	o.llm_fallback = 1;
+	ck_assert_int_eq(kgr_rank_request(&r, f.graph, f.user, &o), 0);
+	ck_assert_int_eq(r.llm_failed, 1);
+	ck_assert_str_eq(r.llm_error, "LLM options: alpha 2 is outside 0..1");
+	ck_assert_ptr_null(r.llm);
+	ck_assert_uint_eq(r.recs->n, 2);
+	ck_assert_uint_eq(r.recs->items[0].item, f.recs->items[0].item);
+	kgr_ranking_clear(&r);
+
+	/* the request's deadline passed during retrieval: the LLM is not asked */
+	lo.alpha = 0.5;
+	hook_calls[0] = hook_calls[1] = 0;
+	o.deadline_ms = 5;
+	o.started_us = kgr_rank_now_us() - 1000000;
+	ck_assert_int_eq(kgr_rank_request(&r, f.graph, f.user, &o), 0);
+	ck_assert_int_eq(r.llm_failed, 1);
+	ck_assert_str_eq(r.llm_error, "the deadline of 5 ms passed before the LLM was asked");
+	ck_assert_int_eq(hook_calls[0], 0);
+	kgr_ranking_clear(&r);
+	/* time left: the LLM gets it, less the reserve */
+	o.deadline_ms = 60000;
+	o.started_us = 0;
+	o.reserve_ms = 1000;
+	ck_assert_int_eq(kgr_rank_request(&r, f.graph, f.user, &o), 0);
+	ck_assert_int_eq(r.llm_failed, 0);
+	ck_assert(r.llm_deadline_ms > 58000 && r.llm_deadline_ms <= 59000);
+	kgr_ranking_clear(&r);
+	fixture_close(&f);
+}
+END_TEST
+
+START_TEST(pipeline_audit_record)
+{
+	fixture f;
+	kgr_rank_options o = KGR_RANK_OPTIONS_INIT;
+	kgr_audit_entry ae = KGR_AUDIT_ENTRY_INIT;
+	kgr_audit_log *log = NULL;
+	kgr_audit_result *v = NULL;
+	kgr_ranking r;
+	const char *path = kgr_test_tmp("pipeline.log");
+	char *text;
+
+	fixture_open(&f);
+	memset(&r, 0, sizeof(r));
+	remove(path);
+	ck_assert_int_eq(kgr_audit_open(&log, path, NULL), 0);
+	o.rec = f.ro;
+	o.audit = log;
+	ae.id = "req-1";
+	ae.user_text = "alice";
+	o.audit_entry = &ae;
+	ck_assert_msg(kgr_rank_request(&r, f.graph, f.user, &o) == 0, "%s", kgr_error_last());
+	ck_assert_str_eq(r.audit_id, "req-1");
+	ck_assert_ptr_nonnull(r.candidates);
+	kgr_ranking_clear(&r);
+	kgr_audit_close(log);
+	text = kgr_test_slurp(path, NULL);
+	ck_assert_ptr_nonnull(text);
+	ck_assert_ptr_nonnull(strstr(text, "\"id\":\"req-1\""));
+	free(text);
+	ck_assert_int_eq(kgr_audit_replay(&v, path, NULL, f.store), 0);
+	ck_assert_uint_eq(v->records, 1);
+	ck_assert_uint_eq(v->failed, 0);
+	kgr_audit_result_free(v);
+
+	/* a record that cannot be written (the file may not grow): the list must not be shown */
+	{
+		struct rlimit old, lim;
+		struct stat sb;
+		ck_assert_int_eq(kgr_audit_open(&log, path, NULL), 0);
+		ck_assert_int_eq(stat(path, &sb), 0);
+		signal(SIGXFSZ, SIG_IGN);
+		ck_assert_int_eq(getrlimit(RLIMIT_FSIZE, &old), 0);
+		lim = old;
+		lim.rlim_cur = (rlim_t)sb.st_size;
+		ck_assert_int_eq(setrlimit(RLIMIT_FSIZE, &lim), 0);
+		o.audit = log;
+		ae.id = "req-2";
+		ck_assert_int_eq(kgr_rank_request(&r, f.graph, f.user, &o), KGR_EIO);
+		setrlimit(RLIMIT_FSIZE, &old);
+		ck_assert_int_eq(r.failed, KGR_STAGE_AUDIT);
+		kgr_ranking_clear(&r);
+		kgr_audit_close(log);
+	}
+	fixture_close(&f);
+}
+END_TEST
+
+START_TEST(recs_truncate_history_time)
+{
+	fixture f;
+	const kgr_interaction *h;
+	size_t n = 99, i;
+	int64_t t = 0;
+
+	fixture_open(&f);
+	kgr_recs_truncate(f.recs, 10);
+	ck_assert_uint_eq(f.recs->n, 3);
+	kgr_recs_truncate(f.recs, 1);
+	ck_assert_uint_eq(f.recs->n, 1);
+	kgr_recs_truncate(NULL, 1);
+
+	h = kgr_store_user_history(f.store, f.user, 0, &n);
+	ck_assert_ptr_nonnull(h);
+	ck_assert_uint_ge(n, 1);
+	for (i = 1; i < n; i++)
+		ck_assert(h[i - 1].time <= h[i].time);
+	ck_assert_ptr_null(kgr_store_user_history(f.store, 0, 0, &n));
+	ck_assert_uint_eq(n, 0);
+
+	ck_assert_int_eq(kgr_time_parse(&t, "2026-01-02T03:04:05Z"), 0);
+	ck_assert(t == 1767323045);
+	ck_assert_int_eq(kgr_time_parse(&t, "1767323045"), 0);
+	ck_assert(t == 1767323045);
+	ck_assert_int_eq(kgr_time_parse(&t, "yesterday"), KGR_EINVALID);
+	ck_assert_str_eq(kgr_error_last(), "'yesterday' is neither epoch seconds nor an ISO-8601 time");
+
+	/* every versioned options struct refuses another version, naming itself */
+	{
+		kgr_graph_options go = KGR_GRAPH_OPTIONS_INIT;
+		kgr_sparql_options so = KGR_SPARQL_OPTIONS_INIT;
+		kgr_interaction_options io = KGR_INTERACTION_OPTIONS_INIT;
+		kgr_server_options sv = KGR_SERVER_OPTIONS_INIT;
+		kgr_graph *g = NULL;
+		kgr_sparql_result *sr = NULL;
+		kgr_server *srv = NULL;
+		kgr_store *st = NULL;
+		go.version = so.version = io.version = sv.version = 7;
+		ck_assert_int_eq(kgr_graph_new(&g, f.store, &go), KGR_EINVALID);
+		ck_assert_str_eq(kgr_error_last(), "graph: options version 7, expected 1");
+		ck_assert_int_eq(kgr_sparql_query(&sr, f.store, "ASK {}", &so), KGR_EINVALID);
+		ck_assert_str_eq(kgr_error_last(), "SPARQL: options version 7, expected 1");
+		ck_assert_int_eq(kgr_store_new(&st, 0), 0);
+		ck_assert_int_eq(kgr_store_load_interactions(st, kgr_test_data("retrieval/interactions.csv"), &io),
+			KGR_EINVALID);
+		ck_assert_str_eq(kgr_error_last(), "interactions: options version 7, expected 1");
+		kgr_store_free(st);
+		sv.store_path = "x.snap";
+		ck_assert_int_eq(kgr_server_new(&srv, &sv), KGR_EINVALID);
+		ck_assert_str_eq(kgr_error_last(), "server: options version 7, expected 1");
+	}
+	fixture_close(&f);
+}
+END_TEST
+
 static Suite *audit_suite(void)
 {
 	Suite *s = suite_create("audit");
@@ -331,6 +566,10 @@ static Suite *audit_suite(void)
 	tcase_add_test(tc, failures_name_what_and_where);
 	tcase_add_test(tc, garbage_and_cut_lines);
 	tcase_add_test(tc, llm_rank_traced_failures);
+	tcase_add_test(tc, pipeline_graph_order);
+	tcase_add_test(tc, pipeline_llm_widen_cut_and_fail);
+	tcase_add_test(tc, pipeline_audit_record);
+	tcase_add_test(tc, recs_truncate_history_time);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -11,7 +11,7 @@
 #include <unistd.h>
 
 #include "common/testutil.h"
-#include "kg/json_print.h"
+#include "util/json_print.h"
 #include "kgrec/store.h"
 
 #define EX "http://shop.example.org/"

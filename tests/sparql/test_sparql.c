@@ -10,8 +10,8 @@
 #include <unistd.h>
 
 #include "common/testutil.h"
-#include "kg/rdf_world.h"
-#include "kg/sparql_result.h"
+#include "sparql/rdf_world.h"
+#include "sparql/sparql_result.h"
 #include "kgrec/sparql.h"
 #include "kgrec/store.h"
 

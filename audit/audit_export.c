@@ -1,6 +1,6 @@
 /* An audit log as RDF with PROV-O, and as a self-contained HTML report with the evidence drawn
  * by Graphviz. The RDF vocabulary is described in docs/AUDIT.md. */
-#include "ranker/audit_internal.h"
+#include "audit/audit_internal.h"
 #include "ranker/llm_internal.h"
 #include "kg/internal.h"
 

@@ -1,4 +1,4 @@
-#include "kg/internal.h"
+#include "util/util.h"
 
 #include <string.h>
 

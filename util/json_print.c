@@ -1,5 +1,5 @@
-#include "kg/json_print.h"
-#include "kg/internal.h"
+#include "util/json_print.h"
+#include "util/util.h"
 
 #include <float.h>
 #include <locale.h>

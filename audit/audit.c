@@ -1,6 +1,6 @@
 /* The audit trail: writing records (one write() per JSON line on an O_APPEND descriptor),
  * reading them back, and verifying them against a store. */
-#include "ranker/audit_internal.h"
+#include "audit/audit_internal.h"
 #include "kg/internal.h"
 
 #include <errno.h>

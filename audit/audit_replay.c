@@ -2,7 +2,7 @@
  * the LLM's logged raw replies are fed back through the ranker's own parse, validation and
  * fusion code (nothing is sent anywhere). The candidates and the final list must come out the
  * same; each difference is a finding that shows both values. */
-#include "ranker/audit_internal.h"
+#include "audit/audit_internal.h"
 #include "ranker/llm_internal.h"
 #include "kg/internal.h"
 
@@ -137,48 +137,6 @@ bad:
 	return -1;
 }
 
-/* Re-ranks @p recs like recommend --llm did, with the logged replies. */
-static int rerank(rctx *rc, kgr_llm_result **res_out, kgr_recs *recs, const cJSON *llm, int64_t at)
-{
-	kgr_llm_options o;
-	kgr__llm_input *in = NULL;
-	kgr_llm_result *res = NULL;
-	const kgr_interaction *h;
-	answers a;
-	size_t n = 0, i;
-	int error = 0;
-
-	memset(&a, 0, sizeof(a));
-	if (llm_options_of(rc, &o, llm) < 0)
-		return -1;
-	h = kgr__user_history(rc->store, recs->user, at, &n);
-	a.exchanges = cJSON_GetObjectItemCaseSensitive(llm, "exchanges");
-	a.n = (size_t)cJSON_GetArraySize(a.exchanges);
-	if (!(a.used = calloc(a.n + 1, 1)))
-		return rc->error = kgr__error_set(KGR_ENOMEM, "out of memory");
-	if ((error = kgr__llm_input_from_store(&in, rc->store, recs, h ? h : NULL, h ? n : 0, &o)) ||
-		(error = kgr__llm_rank_input_ex(&res, NULL, in, &o, answer_from_log, &a))) {
-		RFIND(rc, "llm", "replaying the LLM ranker failed: %s", kgr_error_last());
-		goto cleanup;
-	}
-	for (i = 0; i < a.n; i++)
-		if (!a.used[i]) {
-			char f[64];
-			snprintf(f, sizeof(f), "llm.exchanges[%zu]", i);
-			RFIND(rc, f, "logged exchange %zu was not asked on replay", i + 1);
-		}
-	if ((error = kgr_llm_apply(recs, res)))
-		RFIND(rc, "llm", "%s", kgr_error_last());
-cleanup:
-	free(a.used);
-	if (error)
-		kgr_llm_result_free(res);
-	else
-		*res_out = res;
-	kgr__llm_input_free(in);
-	return error ? -1 : 0;
-}
-
 static void compare_edges(rctx *rc, const cJSON *paths, const kgr_rec_item *it, size_t rank)
 {
 	size_t k = 0, j;
@@ -303,13 +261,19 @@ static void replay_record(rctx *rc, graph_cache *gc, const char *store_hex)
 	const cJSON *rec = rc->l->rec, *req = cJSON_GetObjectItemCaseSensitive(rec, "request"), *w, *llm;
 	kgr_rec_options ro = KGR_REC_OPTIONS_INIT;
 	kgr_weights weights;
-	kgr_recs *recs = NULL;
-	kgr_llm_result *res = NULL;
+	kgr_rank_options rq = KGR_RANK_OPTIONS_INIT;
+	kgr_ranking rk;
+	kgr_llm_options lo;
+	answers a;
+	const cJSON *shown;
+	size_t n_shown;
 	kgr_id user = 0, *seeds = NULL, *excl = NULL;
 	const char *cs = kgr__audit_str(cJSON_GetObjectItemCaseSensitive(rec, "snapshot"), "checksum");
 	const char *u = kgr__audit_str(req, "user"), *config = kgr__audit_str(req, "graph_config");
 	size_t i;
 
+	memset(&rk, 0, sizeof(rk));
+	memset(&a, 0, sizeof(a));
 	if (!cs || strcmp(cs, store_hex)) {
 		RFIND(rc, "snapshot.checksum", "made on snapshot %s, the store is %s: replay needs the record's snapshot",
 			cs ? cs : "(none)", store_hex);
@@ -359,26 +323,44 @@ static void replay_record(rctx *rc, graph_cache *gc, const char *store_hex)
 		}
 		gc->built = 1;
 	}
-	if (kgr_recommend(&recs, gc->graph, user, &ro) < 0) {
-		RFIND(rc, "request", "recommend: %s", kgr_error_last());
-		goto cleanup;
-	}
-	compare_list(rc, cJSON_GetObjectItemCaseSensitive(rec, "candidates"), recs, "candidates", 0, NULL);
 	llm = cJSON_GetObjectItemCaseSensitive(rec, "llm");
-	if (cJSON_IsObject(llm) && rerank(rc, &res, recs, llm, ro.at) < 0)
-		goto cleanup;
-	{
-		/* with an LLM, a wider graph list is re-ranked and then cut to the k shown */
-		const cJSON *shown = cJSON_GetObjectItemCaseSensitive(rec, "list");
-		size_t n_full = recs->n, n_shown = cJSON_IsArray(shown) ? (size_t)cJSON_GetArraySize(shown) : 0;
-		if (cJSON_IsObject(llm) && n_shown < recs->n)
-			recs->n = n_shown;
-		compare_list(rc, shown, recs, "list", 1, res);
-		recs->n = n_full;
+	shown = cJSON_GetObjectItemCaseSensitive(rec, "list");
+	n_shown = cJSON_IsArray(shown) ? (size_t)cJSON_GetArraySize(shown) : 0;
+	rq.rec = ro;
+	rq.keep_candidates = 1;
+	if (cJSON_IsObject(llm) && llm_options_of(rc, &lo, llm) == 0) {
+		a.exchanges = cJSON_GetObjectItemCaseSensitive(llm, "exchanges");
+		a.n = (size_t)cJSON_GetArraySize(a.exchanges);
+		if (!(a.used = calloc(a.n + 1, 1))) {
+			rc->error = kgr__error_set(KGR_ENOMEM, "out of memory");
+			goto cleanup;
+		}
+		/* the record's k is the wider graph list the LLM re-ranked; the list shown was cut */
+		rq.llm = &lo;
+		rq.llm_candidates = ro.k;
+		if (n_shown && n_shown < ro.k)
+			rq.rec.k = n_shown;
 	}
+	if (kgr__rank_request_ex(&rk, gc->graph, user, &rq, rq.llm ? answer_from_log : NULL, &a) < 0) {
+		if (rk.failed == KGR_STAGE_RETRIEVE)
+			RFIND(rc, "request", "recommend: %s", kgr_error_last());
+		else
+			RFIND(rc, "llm", "replaying the LLM ranker failed: %s", kgr_error_last());
+		goto cleanup;
+	}
+	compare_list(rc, cJSON_GetObjectItemCaseSensitive(rec, "candidates"), rk.candidates, "candidates", 0, NULL);
+	if (!rq.llm && cJSON_IsObject(llm))
+		goto cleanup; /* the logged LLM options were refused (a finding already) */
+	for (i = 0; i < a.n; i++)
+		if (!a.used[i]) {
+			char f[64];
+			snprintf(f, sizeof(f), "llm.exchanges[%zu]", i);
+			RFIND(rc, f, "logged exchange %zu was not asked on replay", i + 1);
+		}
+	compare_list(rc, shown, rk.recs, "list", 1, rk.llm);
 cleanup:
-	kgr_llm_result_free(res);
-	kgr_recs_free(recs);
+	free(a.used);
+	kgr_ranking_clear(&rk);
 	free(seeds);
 	free(excl);
 }

@@ -1,8 +1,8 @@
 /* Compact JSON text of a cJSON tree: byte for byte what cJSON_PrintUnformatted() prints,
  * without its per-number sscanf and its buffer re-measuring (a large share of a reply's cost
  * in the service). Not installed. */
-#ifndef KGREC_KG_JSON_PRINT_H
-#define KGREC_KG_JSON_PRINT_H
+#ifndef KGREC_UTIL_JSON_PRINT_H
+#define KGREC_UTIL_JSON_PRINT_H
 
 #include <cjson/cJSON.h>
 #include <stddef.h>

@@ -5,7 +5,7 @@
  * The storage maps the nodes of a pattern to term ids (an unknown term matches nothing),
  * walks the store's SPO/POS/OSP indexes with kgr_store_match() and builds librdf nodes
  * only for the statement a caller actually reads. */
-#include "kg/rdf_world.h"
+#include "sparql/rdf_world.h"
 
 #include <limits.h>
 #include <pthread.h>

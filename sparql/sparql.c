@@ -12,10 +12,10 @@
  * here with Concise Bounded Descriptions; SPARQL Update, SERVICE and MINUS are refused; the
  * one-variable VALUES form is rewritten to the form rasqal reads right; a top-level
  * DISTINCT (with its OFFSET/LIMIT) and the plain COUNT(DISTINCT ?v) query are done here
- * (rasqal leaks on the first and miscounts the second); kg/sparql_reorder.c puts the most
+ * (rasqal leaks on the first and miscounts the second); sparql/sparql_reorder.c puts the most
  * selective triple patterns first. */
-#include "kg/rdf_world.h"
-#include "kg/sparql_result.h"
+#include "sparql/rdf_world.h"
+#include "sparql/sparql_result.h"
 #include "kg/store_internal.h"
 
 #include <ctype.h>
@@ -1582,6 +1582,7 @@ int kgr_sparql_query(kgr_sparql_result **out, const kgr_store *store, const char
 	*out = NULL;
 	if (!opts)
 		opts = &defaults;
+	KGR__CHECK_VERSION(opts, KGR_SPARQL_OPTIONS_VERSION, "SPARQL");
 	if (!query)
 		return kgr__error_set(KGR_EINVALID, "no SPARQL query given");
 	if (!store->finalized)

@@ -10,7 +10,7 @@
  * Anything it does not fully understand (nested groups, BIND, VALUES, property lists in
  * brackets, collections, escapes) is left as written. The caller parses the original text
  * first, so syntax errors are reported against what the user wrote. */
-#include "kg/sparql_result.h"
+#include "sparql/sparql_result.h"
 
 #include <ctype.h>
 #include <stdlib.h>

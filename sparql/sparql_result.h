@@ -1,4 +1,4 @@
-/* The in-memory SPARQL result shared by kg/sparql.c (evaluation) and kg/sparql_write.c
+/* The in-memory SPARQL result shared by sparql/sparql.c (evaluation) and sparql/sparql_write.c
  * (formats). Internal, not installed. */
 #ifndef KGREC_KG_SPARQL_RESULT_H
 #define KGREC_KG_SPARQL_RESULT_H
@@ -30,11 +30,11 @@ int kgr__sparql_push(kgr_sparql_result *r, kgr_term_kind kind, const char *value
 	const char *lang, const char *datatype);
 
 /** Past a string literal starting at @p p (single, double or triple quotes, backslash
- *  escapes); NULL when it is not closed (kg/sparql_reorder.c). */
+ *  escapes); NULL when it is not closed (sparql/sparql_reorder.c). */
 const char *kgr__sparql_skip_string(const char *p);
 
 /** The query text with the triple patterns of its plain groups in a selective-first order
- *  (kg/sparql_reorder.c); NULL when nothing changes (or *oom set when out of memory). */
+ *  (sparql/sparql_reorder.c); NULL when nothing changes (or *oom set when out of memory). */
 char *kgr__sparql_reorder(const kgr_store *store, const char *text, int *oom);
 
 #endif

@@ -1,6 +1,6 @@
 /* SPARQL result formats: aligned table, W3C SPARQL 1.1 Query Results JSON, CSV and TSV,
  * and Turtle / N-Triples for graph results. */
-#include "kg/sparql_result.h"
+#include "sparql/sparql_result.h"
 
 #include <stdlib.h>
 #include <string.h>

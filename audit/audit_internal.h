@@ -1,9 +1,11 @@
 /* Internal interfaces of the audit trail: reading a log, terms in N-Triples syntax, digests,
  * findings. Not installed. */
-#ifndef KGREC_RANKER_AUDIT_INTERNAL_H
-#define KGREC_RANKER_AUDIT_INTERNAL_H
+#ifndef KGREC_AUDIT_AUDIT_INTERNAL_H
+#define KGREC_AUDIT_AUDIT_INTERNAL_H
 
 #include "kgrec/audit.h"
+#include "kgrec/pipeline.h"
+#include "ranker/llm_internal.h"
 
 #include <cjson/cJSON.h>
 
@@ -63,5 +65,9 @@ typedef int (*kgr__audit_check_fn)(kgr_audit_result *res, const kgr__audit_line 
  * The result through *out, to free with kgr_audit_result_free(). */
 int kgr__audit_each(kgr_audit_result **out, const char *log_path, const kgr_store *store,
 	const char *only_id, kgr__audit_check_fn check, void *payload);
+
+/* kgr_rank_request() whose LLM replies come from @p answer when it is set (audit replay). */
+int kgr__rank_request_ex(kgr_ranking *out, const kgr_graph *graph, kgr_id user,
+	const kgr_rank_options *o, kgr__llm_answer_cb answer, void *payload);
 
 #endif

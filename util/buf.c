@@ -1,7 +1,7 @@
 /* The library's growable string: append, format, take. A failed allocation is remembered
  * (oom) and later appends do nothing, so a writer checks once at the end. And small files
  * read whole. */
-#include "kg/internal.h"
+#include "util/util.h"
 
 #include <errno.h>
 #include <stdarg.h>
