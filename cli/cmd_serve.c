@@ -47,6 +47,40 @@ static int parse_size(const char *opt, const char *s, unsigned long long max, un
 	return 0;
 }
 
+/* Operator messages of the server, on standard error like the command's own. */
+static void log_to_stderr(const char *message, void *payload)
+{
+	(void)payload;
+	fprintf(stderr, "kgrec serve: %s\n", message);
+}
+
+/* Serve until SIGTERM or SIGINT, reloading the snapshot on SIGHUP; then stop accepting and
+ * let requests in flight finish (at most drain_ms). The signals are blocked in every thread,
+ * so sigwait() here is the only place they arrive. */
+static void serve_until_signal(kgr_server *srv, const char *store_path, unsigned int drain_ms)
+{
+	sigset_t set;
+	int sig;
+	sigemptyset(&set);
+	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGINT);
+	sigaddset(&set, SIGHUP);
+	for (;;) {
+		if (sigwait(&set, &sig) != 0)
+			continue;
+		if (sig != SIGHUP)
+			break;
+		if (kgr_server_reload(srv) < 0)
+			fprintf(stderr, "kgrec serve: reload failed, keeping the old snapshot: %s\n",
+				kgr_error_last());
+		else
+			fprintf(stderr, "kgrec serve: reloaded %s\n", store_path);
+	}
+	fprintf(stderr, "kgrec serve: %s received, finishing requests in flight\n",
+		sig == SIGINT ? "SIGINT" : "SIGTERM");
+	kgr_server_stop(srv, drain_ms);
+}
+
 int kgr_cmd_serve(int argc, char **argv)
 {
 	kgr_server_options o = KGR_SERVER_OPTIONS_INIT;
@@ -54,7 +88,10 @@ int kgr_cmd_serve(int argc, char **argv)
 	int use_llm = 0;
 	kgr_server *srv = NULL;
 	unsigned long long v;
+	sigset_t set;
 	int i, rc;
+
+	o.log = log_to_stderr;
 
 	for (i = 1; i < argc; i++) {
 		const char *a = argv[i];
@@ -151,24 +188,21 @@ int kgr_cmd_serve(int argc, char **argv)
 				ri.skipped,
 				ri.torn_bytes ? ", torn last line dropped" : "");
 	}
-	/* Connection threads inherit the signal mask: block the signals kgr_server_run() waits
-	 * for before they start. */
-	{
-		sigset_t set;
-		sigemptyset(&set);
-		sigaddset(&set, SIGTERM);
-		sigaddset(&set, SIGINT);
-		sigaddset(&set, SIGHUP);
-		pthread_sigmask(SIG_BLOCK, &set, NULL);
-	}
+	/* Connection threads inherit the signal mask: block the signals waited for below before
+	 * they start. */
+	sigemptyset(&set);
+	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGINT);
+	sigaddset(&set, SIGHUP);
+	pthread_sigmask(SIG_BLOCK, &set, NULL);
+	signal(SIGPIPE, SIG_IGN);
 	rc = 0;
 	if (kgr_server_start(srv) < 0) {
 		rc = kgr_cli_fail("serve");
 	} else {
 		printf("kgrec serve: listening on http://%s:%u/\n", kgr_server_host(srv), kgr_server_port(srv));
 		fflush(stdout);
-		if (kgr_server_run(srv, 10000) < 0)
-			rc = kgr_cli_fail("serve");
+		serve_until_signal(srv, o.store_path, 10000);
 	}
 	kgr_server_free(srv);
 	return rc;

@@ -70,6 +70,8 @@ struct kgr_server {
 	unsigned int listen_port;
 	int listen_ipv6;
 	char *token;             /* NULL: no authentication */
+	void (*log)(const char *message, void *payload); /* operator messages, or NULL */
+	void *log_payload;
 	kgr_weights weights;
 	int have_weights;
 	struct kgr_audit_log *audit; /* or NULL */
@@ -240,5 +242,8 @@ int kgr__name_in(const char *k, const char *const *list);
 struct cJSON *kgr__parse_json_body(const kgr__req *req, kgr__resp *resp);
 
 #define KGR__USER_BASE "https://w3id.org/kgrec/user/"
+
+/** Tell the operator (kgr_server_options.log), when a log callback is set. */
+void kgr__server_log(kgr_server *srv, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 #endif

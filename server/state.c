@@ -1,4 +1,4 @@
-/* Server lifecycle: options, the reference-counted snapshot state, reload, signals.
+/* Server lifecycle: options, the reference-counted snapshot state, reload, operator messages.
  *
  * Requests take a reference to the current state (kgr__state_acquire) for their whole run; a
  * reload builds a complete new state (store, graph view, events log replayed) outside any lock
@@ -11,7 +11,8 @@
 #include <arpa/inet.h>
 #include <cjson/cJSON.h>
 #include <errno.h>
-#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/random.h>
@@ -327,6 +328,8 @@ int kgr_server_new(kgr_server **out, const kgr_server_options *opts)
 	srv->store_path = strdup(opts->store_path);
 	srv->events_path = dup_or_null(opts->events_log);
 	srv->access_path = dup_or_null(opts->access_log);
+	srv->log = opts->log;
+	srv->log_payload = opts->log_payload;
 	srv->graph_config = dup_or_null(opts->graph_config);
 	srv->weights_path = dup_or_null(opts->weights_path);
 	if (!srv->store_path || (opts->events_log && !srv->events_path) ||
@@ -391,8 +394,8 @@ int kgr_server_new(kgr_server **out, const kgr_server_options *opts)
 		srv->wal_batches = srv->replay.batches;
 		if (srv->replay.torn_bytes) {
 			atomic_fetch_add(&srv->metrics.torn_lines, 1);
-			fprintf(stderr, "kgrec serve: events log %s: dropped a torn last line of %zu bytes "
-				"(a batch that was never acknowledged)\n", srv->events_path,
+			kgr__server_log(srv, "events log %s: dropped a torn last line of %zu bytes "
+				"(a batch that was never acknowledged)", srv->events_path,
 				srv->replay.torn_bytes);
 		}
 	}
@@ -443,35 +446,16 @@ void kgr_server_replay_stats(const kgr_server *srv, kgr_server_replay_info *out)
 	*out = srv->replay;
 }
 
-int kgr_server_run(kgr_server *srv, unsigned int drain_ms)
+void kgr__server_log(kgr_server *srv, const char *fmt, ...)
 {
-	sigset_t set;
-	int sig, error;
-	sigemptyset(&set);
-	sigaddset(&set, SIGTERM);
-	sigaddset(&set, SIGINT);
-	sigaddset(&set, SIGHUP);
-	pthread_sigmask(SIG_BLOCK, &set, NULL);
-	signal(SIGPIPE, SIG_IGN);
-	if ((error = kgr_server_start(srv)) < 0)
-		return error;
-	for (;;) {
-		if (sigwait(&set, &sig) != 0)
-			continue;
-		if (sig == SIGHUP) {
-			if (kgr_server_reload(srv) < 0)
-				fprintf(stderr, "kgrec serve: reload failed, keeping the old snapshot: %s\n",
-					kgr_error_last());
-			else
-				fprintf(stderr, "kgrec serve: reloaded %s\n", srv->store_path);
-			continue;
-		}
-		break;
-	}
-	fprintf(stderr, "kgrec serve: %s received, finishing requests in flight\n",
-		sig == SIGINT ? "SIGINT" : "SIGTERM");
-	kgr_server_stop(srv, drain_ms);
-	return 0;
+	char msg[1024];
+	va_list ap;
+	if (!srv->log)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	srv->log(msg, srv->log_payload);
 }
 
 void kgr_server_free(kgr_server *srv)

@@ -44,9 +44,14 @@ typedef struct {
 	const char *audit_log;      /**< audit trail of every list served (audit.h), or NULL */
 	int audit_prompt_hash;      /**< log the prompts' hashes instead of their text */
 	int audit_fsync;            /**< fsync the audit log after each record */
+	/** Called with a one-line message for what an operator should know (a torn line dropped
+	 *  from the events log...); NULL: not told. The library never prints. */
+	void (*log)(const char *message, void *payload);
+	void *log_payload;
 } kgr_server_options;
 
-#define KGR_SERVER_OPTIONS_VERSION 1
+/* 2: log and log_payload added (options of version 1 are refused with KGR_EINVALID) */
+#define KGR_SERVER_OPTIONS_VERSION 2
 #define KGR_SERVER_OPTIONS_INIT { .version = KGR_SERVER_OPTIONS_VERSION, \
 	.listen = "127.0.0.1:8080" }
 
@@ -73,7 +78,9 @@ typedef struct {
 KGR_API int kgr_server_new(kgr_server **out, const kgr_server_options *opts);
 
 /**
- * @brief Start listening (connection threads run in the background).
+ * @brief Start listening (connection threads run in the background). Signals are the
+ *        caller's: a program that waits for them with sigwait() blocks them before this call,
+ *        so that the connection threads inherit the mask (as `kgrec serve` does).
  * @return 0; KGR_EIO (the address cannot be bound: the message says why).
  */
 KGR_API int kgr_server_start(kgr_server *server);
@@ -93,15 +100,6 @@ KGR_API void kgr_server_replay_stats(const kgr_server *server, kgr_server_replay
  * @return 0; the codes of kgr_server_new() for the store: on error the old snapshot stays.
  */
 KGR_API int kgr_server_reload(kgr_server *server);
-
-/**
- * @brief Serve until SIGTERM or SIGINT, reloading on SIGHUP. Blocks those signals in the
- *        calling thread (call it before kgr_server_start() so connection threads inherit the
- *        mask: it starts the server itself when not started). On SIGTERM stops accepting,
- *        waits for requests in flight (at most @p drain_ms) and returns 0.
- * @return 0; the codes of kgr_server_start().
- */
-KGR_API int kgr_server_run(kgr_server *server, unsigned int drain_ms);
 
 /**
  * @brief Stop listening, wait for requests in flight (at most @p drain_ms milliseconds),

@@ -1511,6 +1511,42 @@ START_TEST(test_sigterm_finishes_request_in_flight)
 }
 END_TEST
 
+/* The library never prints: what the operator should know reaches the log callback. */
+static char logged[2048];
+static void log_cb(const char *message, void *payload)
+{
+	size_t n = strlen(logged);
+	(void)payload;
+	snprintf(logged + n, sizeof(logged) - n, "%s\n", message);
+}
+
+START_TEST(test_library_log_callback)
+{
+	kgr_server *srv = NULL;
+	kgr_server_options o = KGR_SERVER_OPTIONS_INIT;
+	o.store_path = store;
+	o.listen = "127.0.0.1:0";
+	o.events_log = evlog;
+	th_write_file(evlog, "{\"batch\":1,\"events\":[{\"user\":\"https://w3id.org/kgrec/user/lib\",\"item\":\""
+		SHOP "ball\",\"action\":\"https://w3id.org/kgrec/ns#view\",\"time\":1717236000,\"weight\":1}]}\n"
+		"{\"batch\":2,\"events\":[{\"user\":\"https://w3id.org/kg");
+	logged[0] = 0;
+	o.log = log_cb;
+	ck_assert_int_eq(kgr_server_new(&srv, &o), 0);
+	ck_assert_msg(strstr(logged, "dropped a torn last line") != NULL, "logged: %s", logged);
+	ck_assert_ptr_null(strchr(logged, '\n') + 1 == logged + strlen(logged) ? NULL : logged);
+	kgr_server_free(srv);
+	srv = NULL;
+	/* without a callback nothing is told, and nothing fails */
+	th_write_file(evlog, "{\"batch\":1,\"events\":[{\"user\":\"https://w3id.org/kg");
+	o.log = NULL;
+	logged[0] = 0;
+	ck_assert_int_eq(kgr_server_new(&srv, &o), 0);
+	ck_assert_str_eq(logged, "");
+	kgr_server_free(srv);
+}
+END_TEST
+
 START_TEST(test_library_in_process)
 {
 	kgr_server *srv = NULL;
@@ -1587,6 +1623,7 @@ Suite *server_suite(void)
 	tcase_add_test(tc, test_sigterm_finishes_request_in_flight);
 	tcase_add_test(tc, test_library_in_process);
 	tcase_add_test(tc, test_sparql_results);
+	tcase_add_test(tc, test_library_log_callback);
 	tcase_add_test(tc, test_sparql_time_limit);
 	tcase_add_test(tc, test_sparql_foreign_clients);
 	suite_add_tcase(s, tc);
