@@ -140,100 +140,129 @@ static void print_result(const kgr_eval_result *r)
 		(double)r->peak_rss_kb / 1024.0);
 }
 
-int kgr_cmd_eval(int argc, char **argv)
+/* What the command line asked for. */
+typedef struct {
+	kgr_eval_options o;
+	const char *path, *out_path, *action;
+	size_t ks[KGR_EVAL_MAX_KS], n_ks;
+	int quiet;
+} eval_args;
+
+/* The arguments into *a: -1 to go on, or the exit code (0 after --help, 2 after a usage
+ * error, 1 when out of memory). */
+static int parse_args(eval_args *a, int argc, char **argv)
 {
-	kgr_eval_options o = KGR_EVAL_OPTIONS_INIT;
-	const char *path = NULL, *out_path = NULL, *action = NULL;
-	size_t ks[KGR_EVAL_MAX_KS], n_ks = 0;
-	kgr_store *store = NULL;
-	kgr_eval_result *res = NULL;
-	progress prog = { 0 };
-	char *json = NULL;
-	int i, quiet = 0, rc = 1;
+	int i;
 
 	for (i = 1; i < argc; i++) {
-		const char *a = argv[i];
+		const char *arg = argv[i];
 		const char *v = i + 1 < argc ? argv[i + 1] : NULL;
-		if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
+		if (!strcmp(arg, "-h") || !strcmp(arg, "--help")) {
 			fputs(usage, stdout);
 			return 0;
-		} else if (!strcmp(a, "-q") || !strcmp(a, "--quiet")) {
-			quiet = 1;
+		} else if (!strcmp(arg, "-q") || !strcmp(arg, "--quiet")) {
+			a->quiet = 1;
 			continue;
-		} else if (!strcmp(a, "--no-tune")) {
-			o.no_tune = 1;
+		} else if (!strcmp(arg, "--no-tune")) {
+			a->o.no_tune = 1;
 			continue;
-		} else if (a[0] == '-' && a[1] == '-' && !v) {
-			return kgr_cli_usage("eval: %s needs a value", a);
+		} else if (arg[0] == '-' && arg[1] == '-' && !v) {
+			return kgr_cli_usage("eval: %s needs a value", arg);
 		}
-		if (!strcmp(a, "--protocol")) {
-			if (kgr_eval_protocol_parse(&o.protocol, v) < 0)
+		if (!strcmp(arg, "--protocol")) {
+			if (kgr_eval_protocol_parse(&a->o.protocol, v) < 0)
 				return kgr_cli_usage("%s", kgr_error_last());
-		} else if (!strcmp(a, "--ranker")) {
-			o.ranker = v;
-		} else if (!strcmp(a, "--negatives")) {
-			if (parse_size(v, &o.n_negatives) != 0) {
-				o.n_negatives = 0;
-				o.negatives_path = v;
-			} else if (o.n_negatives == 0) {
+		} else if (!strcmp(arg, "--ranker")) {
+			a->o.ranker = v;
+		} else if (!strcmp(arg, "--negatives")) {
+			if (parse_size(v, &a->o.n_negatives) != 0) {
+				a->o.n_negatives = 0;
+				a->o.negatives_path = v;
+			} else if (a->o.n_negatives == 0) {
 				return kgr_cli_usage("eval: --negatives needs a file or a count >= 1");
 			}
-		} else if (!strcmp(a, "--k")) {
+		} else if (!strcmp(arg, "--k")) {
 			char *copy = strdup(v), *tok, *save;
 			if (!copy)
 				return 1;
 			for (tok = strtok_r(copy, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
-				if (n_ks == KGR_EVAL_MAX_KS || parse_size(tok, &ks[n_ks]) != 0 || ks[n_ks] == 0) {
+				if (a->n_ks == KGR_EVAL_MAX_KS || parse_size(tok, &a->ks[a->n_ks]) != 0 || a->ks[a->n_ks] == 0) {
 					free(copy);
 					return kgr_cli_usage("eval: --k takes up to %d positive numbers, "
 						"comma-separated: '%s'", KGR_EVAL_MAX_KS, v);
 				}
-				n_ks++;
+				a->n_ks++;
 			}
 			free(copy);
-		} else if (!strcmp(a, "--users")) {
-			if (parse_size(v, &o.max_users) != 0)
+		} else if (!strcmp(arg, "--users")) {
+			if (parse_size(v, &a->o.max_users) != 0)
 				return kgr_cli_usage("eval: --users takes a count: '%s'", v);
-		} else if (!strcmp(a, "--seed")) {
+		} else if (!strcmp(arg, "--seed")) {
 			size_t s;
 			if (parse_size(v, &s) != 0)
 				return kgr_cli_usage("eval: --seed takes a non-negative number: '%s'", v);
-			o.seed = s;
-		} else if (!strcmp(a, "--params")) {
-			o.params = v;
-		} else if (!strcmp(a, "--llm-url")) {
-			o.llm_url = v;
-		} else if (!strcmp(a, "--llm-model")) {
-			o.llm_model = v;
-		} else if (!strcmp(a, "--graph-config")) {
-			o.graph_config = v;
-		} else if (!strcmp(a, "--action")) {
-			action = v;
-		} else if (!strcmp(a, "--temporal-test")) {
-			if (parse_double(v, &o.temporal_test) != 0)
+			a->o.seed = s;
+		} else if (!strcmp(arg, "--params")) {
+			a->o.params = v;
+		} else if (!strcmp(arg, "--llm-url")) {
+			a->o.llm_url = v;
+		} else if (!strcmp(arg, "--llm-model")) {
+			a->o.llm_model = v;
+		} else if (!strcmp(arg, "--graph-config")) {
+			a->o.graph_config = v;
+		} else if (!strcmp(arg, "--action")) {
+			a->action = v;
+		} else if (!strcmp(arg, "--temporal-test")) {
+			if (parse_double(v, &a->o.temporal_test) != 0)
 				return kgr_cli_usage("eval: --temporal-test takes a number: '%s'", v);
-		} else if (!strcmp(a, "--temporal-valid")) {
-			if (parse_double(v, &o.temporal_valid) != 0)
+		} else if (!strcmp(arg, "--temporal-valid")) {
+			if (parse_double(v, &a->o.temporal_valid) != 0)
 				return kgr_cli_usage("eval: --temporal-valid takes a number: '%s'", v);
-		} else if (!strcmp(a, "--hub-degree")) {
-			if (parse_double(v, &o.hub_degree) != 0 || o.hub_degree < 0)
+		} else if (!strcmp(arg, "--hub-degree")) {
+			if (parse_double(v, &a->o.hub_degree) != 0 || a->o.hub_degree < 0)
 				return kgr_cli_usage("eval: --hub-degree takes a number >= 0: '%s'", v);
-		} else if (!strcmp(a, "--out") || !strcmp(a, "-o")) {
-			out_path = v;
-		} else if (a[0] == '-') {
-			return kgr_cli_usage("eval: unknown option '%s'", a);
-		} else if (!path) {
-			path = a;
+		} else if (!strcmp(arg, "--out") || !strcmp(arg, "-o")) {
+			a->out_path = v;
+		} else if (arg[0] == '-') {
+			return kgr_cli_usage("eval: unknown option '%s'", arg);
+		} else if (!a->path) {
+			a->path = arg;
 			continue;
 		} else {
-			return kgr_cli_usage("eval: unexpected argument '%s'", a);
+			return kgr_cli_usage("eval: unexpected argument '%s'", arg);
 		}
 		i++;
 	}
+	return -1;
+}
+
+int kgr_cmd_eval(int argc, char **argv)
+{
+	kgr_eval_options dflt = KGR_EVAL_OPTIONS_INIT, o;
+	const char *path, *out_path, *action;
+	size_t n_ks;
+	kgr_store *store = NULL;
+	kgr_eval_result *res = NULL;
+	progress prog = { 0 };
+	char *json = NULL;
+	eval_args args;
+	int quiet, rc;
+
+	memset(&args, 0, sizeof(args));
+	args.o = dflt;
+	if ((rc = parse_args(&args, argc, argv)) >= 0)
+		return rc;
+	o = args.o;
+	path = args.path;
+	out_path = args.out_path;
+	action = args.action;
+	quiet = args.quiet;
+	n_ks = args.n_ks;
+	rc = 1;
 	if (!path)
 		return kgr_cli_usage("eval: which store? usage: kgrec eval STORE [options]");
 	if (n_ks) {
-		o.ks = ks;
+		o.ks = args.ks;
 		o.n_ks = n_ks;
 	}
 	if (!quiet && isatty(2)) {

@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "cli/common.h"
+#include "cli/options.h"
 #include "cli/recs_output.h"
 #include "kgrec/retrieval.h"
 
@@ -22,29 +23,26 @@ int kgr_cmd_explain(int argc, char **argv)
 	kgr_id user, item;
 	char title[800];
 	long long hops = 3;
-	int i, rc = 1;
+	int i, r, rc = 1;
+	const kgr_cli_opt opts[] = {
+		{ "--user", NULL, KGR_OPT_STRING, &user_text, 0, 0, 0, NULL, NULL },
+		{ "--item", NULL, KGR_OPT_STRING, &item_text, 0, 0, 0, NULL, NULL },
+		{ "--hops", NULL, KGR_OPT_LONG, &hops, 1, 3, 0, NULL, NULL },
+		{ "--format", NULL, KGR_OPT_PARSE, &fmt, 0, 0, 0, NULL, kgr_cli_opt_format },
+		{ "--config", NULL, KGR_OPT_STRING, &config, 0, 0, 0, NULL, NULL },
+		{ NULL, NULL, KGR_OPT_SET, NULL, 0, 0, 0, NULL, NULL }
+	};
 
 	for (i = 1; i < argc; i++) {
 		const char *a = argv[i];
-		int more = i + 1 < argc;
 		if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
 			fputs(usage, stdout);
 			return 0;
-		} else if (!strcmp(a, "--user") && more) {
-			user_text = argv[++i];
-		} else if (!strcmp(a, "--item") && more) {
-			item_text = argv[++i];
-		} else if (!strcmp(a, "--hops") && more) {
-			if (kgr_cli_int("--hops", argv[++i], 1, 3, &hops) < 0)
-				return 2;
-		} else if (!strcmp(a, "--format") && more) {
-			if (kgr_cli_format("explain", argv[++i], &fmt))
-				return 2;
-		} else if (!strcmp(a, "--config") && more) {
-			config = argv[++i];
-		} else if (kgr_cli_operand("explain", a, &path)) {
-			return 2;
 		}
+		if ((r = kgr_cli_opt_parse("explain", opts, argc, argv, &i)) < 0)
+			return 2;
+		if (!r && kgr_cli_operand("explain", a, &path))
+			return 2;
 	}
 	if (!path || !user_text || !item_text)
 		return kgr_cli_usage("explain: need STORE, --user USER and --item ITEM");

@@ -5,6 +5,7 @@
 
 #include "cli/common.h"
 #include "cli/llm_flags.h"
+#include "cli/options.h"
 #include "cli/recs_output.h"
 #include "kgrec/audit.h"
 #include "kgrec/pipeline.h"
@@ -34,196 +35,197 @@ static const char usage[] =
 	"  --audit-fsync        fsync the audit log after the record\n"
 	"  --request-id ID      id of the audit record (default: random)\n";
 
+/* What the command line asked for. */
+typedef struct {
+	const char *path, *user_text, *weights_path, *config, *audit_path, *request_id;
+	kgr_rec_options ro;
+	kgr_out_format fmt;
+	const char **seed_text, **excl_text;
+	size_t n_seed, n_excl, llm_cands;
+	int use_llm;
+	kgr_llm_options llm;
+	kgr_audit_options aopts;
+} rec_args;
+
+/* The arguments into *a: -1 to go on, or the exit code (0 after --help, 2 after a usage
+ * error). */
+static int parse_args(rec_args *a, int argc, char **argv)
+{
+	const kgr_cli_opt opts[] = {
+		{ "--llm", NULL, KGR_OPT_SET, &a->use_llm, 0, 0, 1, NULL, NULL },
+		{ "--llm-candidates", NULL, KGR_OPT_SIZE, &a->llm_cands, 1, 100, 0, NULL, NULL },
+		{ "--audit-log", NULL, KGR_OPT_STRING, &a->audit_path, 0, 0, 0, NULL, NULL },
+		{ "--audit-prompt-hash", NULL, KGR_OPT_SET, &a->aopts.prompt_hash, 0, 0, 1, NULL, NULL },
+		{ "--audit-fsync", NULL, KGR_OPT_SET, &a->aopts.fsync, 0, 0, 1, NULL, NULL },
+		{ "--request-id", NULL, KGR_OPT_STRING, &a->request_id, 0, 0, 0, NULL, NULL },
+		{ "--user", NULL, KGR_OPT_STRING, &a->user_text, 0, 0, 0, NULL, NULL },
+		{ "--k", "-k", KGR_OPT_SIZE, &a->ro.k, 1, KGR_MAX_K, 0, NULL, NULL },
+		{ "--candidates", NULL, KGR_OPT_SIZE, &a->ro.n_candidates, 1, 10000, 0, NULL, NULL },
+		{ "--format", NULL, KGR_OPT_PARSE, &a->fmt, 0, 0, 0, NULL, kgr_cli_opt_format },
+		{ "--explain", NULL, KGR_OPT_SET, &a->ro.explain, 0, 0, 1, NULL, NULL },
+		{ "--exclude-seen", NULL, KGR_OPT_SET, &a->ro.exclude_seen, 0, 0, 1, NULL, NULL },
+		{ "--include-seen", NULL, KGR_OPT_SET, &a->ro.exclude_seen, 0, 0, 0, NULL, NULL },
+		{ "--require-path", NULL, KGR_OPT_SET, &a->ro.require_path, 0, 0, 1, NULL, NULL },
+		{ "--at", NULL, KGR_OPT_TIME, &a->ro.at, 0, 0, 0, NULL, NULL },
+		{ "--query", NULL, KGR_OPT_STRING, &a->ro.query, 0, 0, 0, NULL, NULL },
+		{ "--seed", NULL, KGR_OPT_APPEND, a->seed_text, 0, 0, 0, &a->n_seed, NULL },
+		{ "--exclude", NULL, KGR_OPT_APPEND, a->excl_text, 0, 0, 0, &a->n_excl, NULL },
+		{ "--weights", NULL, KGR_OPT_STRING, &a->weights_path, 0, 0, 0, NULL, NULL },
+		{ "--config", NULL, KGR_OPT_STRING, &a->config, 0, 0, 0, NULL, NULL },
+		{ NULL, NULL, KGR_OPT_SET, NULL, 0, 0, 0, NULL, NULL }
+	};
+	int i, r;
+
+	for (i = 1; i < argc; i++) {
+		const char *arg = argv[i];
+		if (!strcmp(arg, "-h") || !strcmp(arg, "--help")) {
+			fputs(usage, stdout);
+			kgr_cli_llm_usage(stdout);
+			return 0;
+		}
+		if ((r = kgr_cli_opt_parse("recommend", opts, argc, argv, &i)) < 0)
+			return 2;
+		if (r)
+			continue;
+		if (arg[0] == '-' && arg[1] == '-' && arg[2]) {
+			if ((r = kgr_cli_llm_flag(&a->llm, argc, argv, &i)) == 2)
+				return 2;
+			if (r == 0)
+				return kgr_cli_usage("recommend: unknown option or missing value '%s'", arg);
+		} else if (kgr_cli_operand("recommend", arg, &a->path)) {
+			return 2;
+		}
+	}
+	if (!a->path)
+		return kgr_cli_usage("recommend: missing STORE");
+	if (!a->user_text && !a->n_seed && !a->ro.query)
+		return kgr_cli_usage("recommend: give --user, --seed or --query");
+	if (!a->audit_path && getenv("KGREC_AUDIT_LOG") && *getenv("KGREC_AUDIT_LOG"))
+		a->audit_path = getenv("KGREC_AUDIT_LOG");
+	if (a->fmt == KGR_OUT_DOT || a->use_llm)
+		a->ro.explain = 1;
+	return -1;
+}
+
+/* The items named by texts as ids (*out, n + 1 of them); 0, or 1 after a message naming
+ * the one the store lacks. */
+static int resolve_items(kgr_id **out, const kgr_store *store, const char *path, const char *what,
+	const char **texts, size_t n)
+{
+	size_t i;
+	if (!(*out = calloc(n + 1, sizeof(kgr_id)))) {
+		fputs("kgrec: recommend: out of memory\n", stderr);
+		return 1;
+	}
+	for (i = 0; i < n; i++)
+		if (!((*out)[i] = kgr_cli_resolve(store, path, what, texts[i], "item")))
+			return 1;
+	return 0;
+}
+
+/* The list as the format asks: the LLM's answer, or the graph's list with its notes. */
+static void print_result(const rec_args *a, const kgr_store *store, const kgr_graph *graph,
+	const kgr_ranking *rk, kgr_id user, size_t k, const char *const *notes, size_t n_notes)
+{
+	char title[600];
+	size_t i;
+	if (user)
+		snprintf(title, sizeof(title), "Recommendations for %s", kgr_store_label(store, user));
+	else
+		snprintf(title, sizeof(title), "Recommendations");
+	if (a->use_llm && a->fmt != KGR_OUT_DOT)
+		kgr_cli_llm_print(stdout, store, rk->llm, a->fmt == KGR_OUT_JSON, k);
+	else
+		kgr_cli_print_recs(stdout, graph, rk->recs, a->fmt, title, notes, n_notes);
+	if (a->fmt != KGR_OUT_TEXT)
+		for (i = 0; i < n_notes; i++)
+			fprintf(stderr, "kgrec: note: %s\n", notes[i]);
+}
+
 int kgr_cmd_recommend(int argc, char **argv)
 {
-	const char *path = NULL, *user_text = NULL, *weights_path = NULL, *config = NULL;
-	kgr_rec_options ro = KGR_REC_OPTIONS_INIT;
-	kgr_out_format fmt = KGR_OUT_TEXT;
+	rec_args a;
+	kgr_rec_options dflt = KGR_REC_OPTIONS_INIT;
+	kgr_audit_options adflt = KGR_AUDIT_OPTIONS_INIT;
 	kgr_store *store = NULL;
 	kgr_graph *graph = NULL;
-	const kgr_recs *recs = NULL;
 	kgr_rank_options rq = KGR_RANK_OPTIONS_INIT;
 	kgr_ranking rk;
 	kgr_audit_entry ae = KGR_AUDIT_ENTRY_INIT;
 	kgr_weights w;
 	kgr_id user = 0, *seeds = NULL, *excl = NULL;
-	const char **seed_text = NULL, **excl_text = NULL;
-	size_t n_seed = 0, n_excl = 0, i, n_notes = 0;
-	char note_buf[600], title[600];
+	size_t n_notes = 0;
+	char note_buf[600];
 	const char *notes[1];
-	long long v;
-	int rc = 2, use_llm = 0, r;
-	size_t llm_cands = 20, k_out;
-	kgr_llm_options llm_opts = kgr_llm_options_from_env();
-	kgr_audit_options aopts = KGR_AUDIT_OPTIONS_INIT;
+	int rc = 2;
 	kgr_audit_log *alog = NULL;
-	const char *audit_path = NULL, *request_id = NULL;
 
 	memset(&rk, 0, sizeof(rk));
-	seed_text = calloc((size_t)argc + 1, sizeof(char *));
-	excl_text = calloc((size_t)argc + 1, sizeof(char *));
-	if (!seed_text || !excl_text) {
+	memset(&a, 0, sizeof(a));
+	a.ro = dflt;
+	a.aopts = adflt;
+	a.fmt = KGR_OUT_TEXT;
+	a.llm_cands = 20;
+	a.llm = kgr_llm_options_from_env();
+	a.seed_text = calloc((size_t)argc + 1, sizeof(char *));
+	a.excl_text = calloc((size_t)argc + 1, sizeof(char *));
+	if (!a.seed_text || !a.excl_text) {
 		fputs("kgrec: recommend: out of memory\n", stderr);
 		rc = 1;
 		goto done;
 	}
-	for (i = 1; i < (size_t)argc; i++) {
-		const char *a = argv[i];
-		int more = i + 1 < (size_t)argc;
-		if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
-			fputs(usage, stdout);
-			kgr_cli_llm_usage(stdout);
-			rc = 0;
-			goto done;
-		} else if (!strcmp(a, "--llm")) {
-			use_llm = 1;
-		} else if (!strcmp(a, "--llm-candidates") && more) {
-			if (kgr_cli_int("--llm-candidates", argv[++i], 1, 100, &v) < 0)
-				goto done;
-			llm_cands = (size_t)v;
-		} else if (!strcmp(a, "--audit-log") && more) {
-			audit_path = argv[++i];
-		} else if (!strcmp(a, "--audit-prompt-hash")) {
-			aopts.prompt_hash = 1;
-		} else if (!strcmp(a, "--audit-fsync")) {
-			aopts.fsync = 1;
-		} else if (!strcmp(a, "--request-id") && more) {
-			request_id = argv[++i];
-		} else if (!strcmp(a, "--user") && more) {
-			user_text = argv[++i];
-		} else if ((!strcmp(a, "-k") || !strcmp(a, "--k")) && more) {
-			if (kgr_cli_int("-k", argv[++i], 1, KGR_MAX_K, &v) < 0)
-				goto done;
-			ro.k = (size_t)v;
-		} else if (!strcmp(a, "--candidates") && more) {
-			if (kgr_cli_int("--candidates", argv[++i], 1, 10000, &v) < 0)
-				goto done;
-			ro.n_candidates = (size_t)v;
-		} else if (!strcmp(a, "--format") && more) {
-			if (kgr_cli_format("recommend", argv[++i], &fmt))
-				goto done;
-		} else if (!strcmp(a, "--explain")) {
-			ro.explain = 1;
-		} else if (!strcmp(a, "--exclude-seen")) {
-			ro.exclude_seen = 1;
-		} else if (!strcmp(a, "--include-seen")) {
-			ro.exclude_seen = 0;
-		} else if (!strcmp(a, "--require-path")) {
-			ro.require_path = 1;
-		} else if (!strcmp(a, "--at") && more) {
-			if (kgr_cli_time(argv[++i], &ro.at) < 0) {
-				kgr_cli_usage("--at: '%s' is neither epoch seconds nor an ISO-8601 time", argv[i]);
-				goto done;
-			}
-		} else if (!strcmp(a, "--query") && more) {
-			ro.query = argv[++i];
-		} else if (!strcmp(a, "--seed") && more) {
-			seed_text[n_seed++] = argv[++i];
-		} else if (!strcmp(a, "--exclude") && more) {
-			excl_text[n_excl++] = argv[++i];
-		} else if (!strcmp(a, "--weights") && more) {
-			weights_path = argv[++i];
-		} else if (!strcmp(a, "--config") && more) {
-			config = argv[++i];
-		} else if (a[0] == '-' && a[1] == '-' && a[2]) {
-			int ii = (int)i;
-			if ((r = kgr_cli_llm_flag(&llm_opts, argc, argv, &ii)) == 2)
-				goto done;
-			if (r == 0) {
-				kgr_cli_usage("recommend: unknown option or missing value '%s'", a);
-				goto done;
-			}
-			i = (size_t)ii;
-		} else if (kgr_cli_operand("recommend", a, &path)) {
-			goto done;
-		}
-	}
-	if (!path) {
-		kgr_cli_usage("recommend: missing STORE");
+	if ((rc = parse_args(&a, argc, argv)) >= 0)
 		goto done;
-	}
-	if (!user_text && !n_seed && !ro.query) {
-		kgr_cli_usage("recommend: give --user, --seed or --query");
-		goto done;
-	}
-	if (!audit_path && getenv("KGREC_AUDIT_LOG") && *getenv("KGREC_AUDIT_LOG"))
-		audit_path = getenv("KGREC_AUDIT_LOG");
-	if (fmt == KGR_OUT_DOT || use_llm)
-		ro.explain = 1;
 	rc = 1;
-	if (weights_path) {
-		if (kgr_weights_load(&w, weights_path) < 0) {
+	if (a.weights_path) {
+		if (kgr_weights_load(&w, a.weights_path) < 0) {
 			rc = kgr_cli_fail("recommend");
 			goto done;
 		}
-		ro.weights = &w;
+		a.ro.weights = &w;
 	}
-	if (audit_path && kgr_audit_open(&alog, audit_path, &aopts) < 0) {
+	if (a.audit_path && kgr_audit_open(&alog, a.audit_path, &a.aopts) < 0) {
 		rc = kgr_cli_fail("recommend: --audit-log");
 		goto done;
 	}
-	if (kgr_store_open(&store, path) < 0) {
+	if (kgr_store_open(&store, a.path) < 0) {
 		rc = kgr_cli_fail("recommend");
 		goto done;
 	}
-	if (user_text) {
-		user = kgr_store_resolve(store, user_text);
-		if (!user) {
-			snprintf(note_buf, sizeof(note_buf), "unknown user '%s': cold-start recommendations",
-				user_text);
-			notes[n_notes++] = note_buf;
-		}
+	if (a.user_text && !(user = kgr_store_resolve(store, a.user_text))) {
+		snprintf(note_buf, sizeof(note_buf), "unknown user '%s': cold-start recommendations",
+			a.user_text);
+		notes[n_notes++] = note_buf;
 	}
-	seeds = calloc(n_seed + 1, sizeof(kgr_id));
-	excl = calloc(n_excl + 1, sizeof(kgr_id));
-	if (!seeds || !excl) {
-		fputs("kgrec: recommend: out of memory\n", stderr);
+	if (resolve_items(&seeds, store, a.path, "recommend: seed", a.seed_text, a.n_seed) ||
+		resolve_items(&excl, store, a.path, "recommend: --exclude", a.excl_text, a.n_excl))
 		goto done;
-	}
-	for (i = 0; i < n_seed; i++)
-		if (!(seeds[i] = kgr_cli_resolve(store, path, "recommend: seed", seed_text[i], "item")))
-			goto done;
-	for (i = 0; i < n_excl; i++)
-		if (!(excl[i] = kgr_cli_resolve(store, path, "recommend: --exclude", excl_text[i], "item")))
-			goto done;
-	ro.seeds = seeds;
-	ro.n_seeds = n_seed;
-	ro.exclude = excl;
-	ro.n_exclude = n_excl;
-	if (kgr_cli_graph(&graph, store, config, "recommend"))
+	a.ro.seeds = seeds;
+	a.ro.n_seeds = a.n_seed;
+	a.ro.exclude = excl;
+	a.ro.n_exclude = a.n_excl;
+	if (kgr_cli_graph(&graph, store, a.config, "recommend"))
 		goto done;
-	k_out = ro.k;
-	if (use_llm)
-		kgr_cli_llm_link_query(&llm_opts, &ro);
-	rq.rec = ro;
-	rq.llm = use_llm ? &llm_opts : NULL;
-	rq.llm_candidates = llm_cands;
+	if (a.use_llm)
+		kgr_cli_llm_link_query(&a.llm, &a.ro);
+	rq.rec = a.ro;
+	rq.llm = a.use_llm ? &a.llm : NULL;
+	rq.llm_candidates = a.llm_cands;
 	rq.audit = alog;
-	ae.id = request_id;
-	ae.store_path = path;
-	ae.user_text = user_text;
-	ae.graph_config = config;
-	ae.weights_path = weights_path;
+	ae.id = a.request_id;
+	ae.store_path = a.path;
+	ae.user_text = a.user_text;
+	ae.graph_config = a.config;
+	ae.weights_path = a.weights_path;
 	rq.audit_entry = &ae;
 	if (kgr_rank_request(&rk, graph, user, &rq) < 0) {
 		rc = kgr_cli_fail(rk.failed == KGR_STAGE_LLM ? "recommend: llm" :
 			rk.failed == KGR_STAGE_AUDIT ? "recommend: --audit-log" : "recommend");
 		goto done;
 	}
-	recs = rk.recs;
 	if (alog)
-		fprintf(stderr, "kgrec: audit record %s appended to %s\n", rk.audit_id, audit_path);
-	if (user)
-		snprintf(title, sizeof(title), "Recommendations for %s", kgr_store_label(store, user));
-	else
-		snprintf(title, sizeof(title), "Recommendations");
-	if (use_llm && fmt != KGR_OUT_DOT)
-		kgr_cli_llm_print(stdout, store, rk.llm, fmt == KGR_OUT_JSON, k_out);
-	else
-		kgr_cli_print_recs(stdout, graph, recs, fmt, title, notes, n_notes);
-	if (fmt != KGR_OUT_TEXT)
-		for (i = 0; i < n_notes; i++)
-			fprintf(stderr, "kgrec: note: %s\n", notes[i]);
+		fprintf(stderr, "kgrec: audit record %s appended to %s\n", rk.audit_id, a.audit_path);
+	print_result(&a, store, graph, &rk, user, a.ro.k, notes, n_notes);
 	rc = 0;
 done:
 	kgr_ranking_clear(&rk);
@@ -232,7 +234,7 @@ done:
 	kgr_store_free(store);
 	free(seeds);
 	free(excl);
-	free(seed_text);
-	free(excl_text);
+	free(a.seed_text);
+	free(a.excl_text);
 	return rc;
 }

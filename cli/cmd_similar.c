@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "cli/common.h"
+#include "cli/options.h"
 #include "cli/recs_output.h"
 #include "kgrec/retrieval.h"
 
@@ -23,38 +24,30 @@ int kgr_cmd_similar(int argc, char **argv)
 	kgr_weights w;
 	kgr_id item;
 	char title[600];
-	long long v;
-	int i, rc = 2;
+	int i, r, rc = 2;
+	const kgr_cli_opt opts[] = {
+		{ "--item", NULL, KGR_OPT_STRING, &item_text, 0, 0, 0, NULL, NULL },
+		{ "--k", "-k", KGR_OPT_SIZE, &ro.k, 1, KGR_MAX_K, 0, NULL, NULL },
+		{ "--format", NULL, KGR_OPT_PARSE, &fmt, 0, 0, 0, NULL, kgr_cli_opt_format },
+		{ "--no-explain", NULL, KGR_OPT_SET, &ro.explain, 0, 0, 0, NULL, NULL },
+		{ "--explain", NULL, KGR_OPT_SET, &ro.explain, 0, 0, 1, NULL, NULL },
+		{ "--require-path", NULL, KGR_OPT_SET, &ro.require_path, 0, 0, 1, NULL, NULL },
+		{ "--weights", NULL, KGR_OPT_STRING, &weights_path, 0, 0, 0, NULL, NULL },
+		{ "--config", NULL, KGR_OPT_STRING, &config, 0, 0, 0, NULL, NULL },
+		{ NULL, NULL, KGR_OPT_SET, NULL, 0, 0, 0, NULL, NULL }
+	};
 
 	ro.explain = 1;
 	for (i = 1; i < argc; i++) {
 		const char *a = argv[i];
-		int more = i + 1 < argc;
 		if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
 			fputs(usage, stdout);
 			return 0;
-		} else if (!strcmp(a, "--item") && more) {
-			item_text = argv[++i];
-		} else if ((!strcmp(a, "-k") || !strcmp(a, "--k")) && more) {
-			if (kgr_cli_int("-k", argv[++i], 1, KGR_MAX_K, &v) < 0)
-				return 2;
-			ro.k = (size_t)v;
-		} else if (!strcmp(a, "--format") && more) {
-			if (kgr_cli_format("similar", argv[++i], &fmt))
-				return 2;
-		} else if (!strcmp(a, "--no-explain")) {
-			ro.explain = 0;
-		} else if (!strcmp(a, "--explain")) {
-			ro.explain = 1;
-		} else if (!strcmp(a, "--require-path")) {
-			ro.require_path = 1;
-		} else if (!strcmp(a, "--weights") && more) {
-			weights_path = argv[++i];
-		} else if (!strcmp(a, "--config") && more) {
-			config = argv[++i];
-		} else if (kgr_cli_operand("similar", a, &path)) {
-			return 2;
 		}
+		if ((r = kgr_cli_opt_parse("similar", opts, argc, argv, &i)) < 0)
+			return 2;
+		if (!r && kgr_cli_operand("similar", a, &path))
+			return 2;
 	}
 	if (!path || !item_text)
 		return kgr_cli_usage("similar: need STORE and --item ITEM");

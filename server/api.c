@@ -222,11 +222,168 @@ static void reply_ranked(kgr_server *srv, kgr__resp *resp, const kgr_store *stor
 	cJSON_Delete(root);
 }
 
+/* The retrieval fields of a /v1/recommend body into *o; -1 after a 400 naming the field. */
+static int parse_rec_fields(kgr_rec_options *o, const cJSON *root, kgr__resp *resp)
+{
+	const cJSON *f, *user;
+
+	cJSON_ArrayForEach(f, root) {
+		if (!kgr__name_in(f->string, rec_fields)) {
+			kgr__resp_error(resp, 400, "unknown_field", "unknown field '%s' (expected user, k, "
+				"query, seeds, exclude, explain, exclude_seen, candidates, at, require_path, llm)",
+				f->string);
+			return -1;
+		}
+	}
+	user = cJSON_GetObjectItemCaseSensitive(root, "user");
+	if (user && (!cJSON_IsString(user) || !user->valuestring[0])) {
+		kgr__resp_error(resp, 400, "wrong_type", "user: expected a non-empty string (an IRI or a "
+			"user name)");
+		return -1;
+	}
+	if ((f = cJSON_GetObjectItemCaseSensitive(root, "k"))) {
+		long k;
+		int r = get_int(f, 1, KGR_MAX_K, &k);
+		if (r == -1) {
+			kgr__resp_error(resp, 400, "wrong_type", "k: expected an integer");
+			return -1;
+		}
+		if (r == -2) {
+			kgr__resp_error(resp, 400, "out_of_range", "k: must be between 1 and %d, got %g",
+				KGR_MAX_K, f->valuedouble);
+			return -1;
+		}
+		o->k = (size_t)k;
+	}
+	if ((f = cJSON_GetObjectItemCaseSensitive(root, "candidates"))) {
+		long c;
+		int r = get_int(f, 1, 10000, &c);
+		if (r < 0) {
+			kgr__resp_error(resp, 400, r == -1 ? "wrong_type" : "out_of_range",
+				"candidates: expected an integer between 1 and 10000");
+			return -1;
+		}
+		o->n_candidates = (size_t)c;
+	}
+	if (o->n_candidates < o->k)
+		o->n_candidates = o->k;
+	if ((f = cJSON_GetObjectItemCaseSensitive(root, "query"))) {
+		if (!cJSON_IsString(f)) {
+			kgr__resp_error(resp, 400, "wrong_type", "query: expected a string");
+			return -1;
+		}
+		o->query = f->valuestring[0] ? f->valuestring : NULL;
+	}
+	if ((f = cJSON_GetObjectItemCaseSensitive(root, "explain"))) {
+		if (!cJSON_IsBool(f)) {
+			kgr__resp_error(resp, 400, "wrong_type", "explain: expected true or false");
+			return -1;
+		}
+		o->explain = cJSON_IsTrue(f);
+	}
+	if ((f = cJSON_GetObjectItemCaseSensitive(root, "exclude_seen"))) {
+		if (!cJSON_IsBool(f)) {
+			kgr__resp_error(resp, 400, "wrong_type", "exclude_seen: expected true or false");
+			return -1;
+		}
+		o->exclude_seen = cJSON_IsTrue(f);
+	}
+	if ((f = cJSON_GetObjectItemCaseSensitive(root, "require_path"))) {
+		if (!cJSON_IsBool(f)) {
+			kgr__resp_error(resp, 400, "wrong_type", "require_path: expected true or false");
+			return -1;
+		}
+		o->require_path = cJSON_IsTrue(f);
+	}
+	if ((f = cJSON_GetObjectItemCaseSensitive(root, "at"))) {
+		int64_t t;
+		if (cJSON_IsNumber(f) && f->valuedouble == floor(f->valuedouble)) {
+			o->at = (int64_t)f->valuedouble;
+		} else if (cJSON_IsString(f) && kgr__parse_time(f->valuestring, strlen(f->valuestring), &t) == 0) {
+			o->at = t;
+		} else {
+			kgr__resp_error(resp, 400, "wrong_type", "at: expected seconds since the epoch or an "
+				"ISO-8601 date-time");
+			return -1;
+		}
+	}
+	return 0;
+}
+
+/* The "llm" field of a /v1/recommend body: whether the LLM re-ranks, with which model, mode
+ * and deadline, starting from the server's configuration; -1 after a 400 naming the field. */
+static int parse_llm_field(kgr_server *srv, const cJSON *root, const kgr_rec_options *o,
+	kgr_llm_options *lo, int *use_llm, long *deadline, const char **llm_note, kgr__resp *resp)
+{
+	const cJSON *llm;
+
+	*use_llm = srv->have_llm;
+	if (srv->have_llm)
+		*lo = srv->llm;
+	if ((llm = cJSON_GetObjectItemCaseSensitive(root, "llm"))) {
+		const cJSON *e;
+		if (!cJSON_IsObject(llm)) {
+			kgr__resp_error(resp, 400, "wrong_type", "llm: expected an object {enabled, "
+				"deadline_ms, model, mode}");
+			return -1;
+		}
+		cJSON_ArrayForEach(e, llm) {
+			if (!kgr__name_in(e->string, llm_fields)) {
+				kgr__resp_error(resp, 400, "unknown_field", "llm: unknown field '%s' (expected "
+					"enabled, deadline_ms, model, mode)", e->string);
+				return -1;
+			}
+		}
+		e = cJSON_GetObjectItemCaseSensitive(llm, "enabled");
+		if (e && !cJSON_IsBool(e)) {
+			kgr__resp_error(resp, 400, "wrong_type", "llm.enabled: expected true or false");
+			return -1;
+		}
+		if ((e = cJSON_GetObjectItemCaseSensitive(llm, "deadline_ms"))) {
+			if (get_int(e, 1, 600000, deadline) < 0) {
+				kgr__resp_error(resp, 400, "wrong_type", "llm.deadline_ms: expected an integer "
+					"between 1 and 600000");
+				return -1;
+			}
+		}
+		if ((e = cJSON_GetObjectItemCaseSensitive(llm, "model"))) {
+			if (!cJSON_IsString(e) || !e->valuestring[0]) {
+				kgr__resp_error(resp, 400, "wrong_type", "llm.model: expected a non-empty string");
+				return -1;
+			}
+			lo->model = e->valuestring;
+		}
+		if ((e = cJSON_GetObjectItemCaseSensitive(llm, "mode"))) {
+			kgr_llm_mode mode;
+			if (!cJSON_IsString(e) || kgr_llm_mode_parse(&mode, e->valuestring) < 0) {
+				kgr__resp_error(resp, 400, "invalid", "llm.mode: expected listwise, pointwise, "
+					"pairwise or conversational");
+				return -1;
+			}
+			lo->mode = mode;
+		}
+		e = cJSON_GetObjectItemCaseSensitive(llm, "enabled");
+		*use_llm = !e || cJSON_IsTrue(e);
+		if (*use_llm && !srv->have_llm) {
+			*use_llm = 0;
+			atomic_fetch_add(&srv->metrics.llm_fallbacks, 1);
+			*llm_note = "LLM ranking is not configured on this server: graph order returned";
+		}
+	}
+	if (*use_llm) {
+		if (*deadline > 0 && (lo->timeout_ms <= 0 || lo->timeout_ms > *deadline))
+			lo->timeout_ms = *deadline;
+		if (lo->mode == KGR_LLM_CONVERSATIONAL && !lo->request && o->query)
+			lo->request = o->query;
+	}
+	return 0;
+}
+
 void kgr__handle_recommend(kgr_server *srv, const kgr__req *req, kgr__resp *resp)
 {
 	kgr_rec_options o = KGR_REC_OPTIONS_INIT;
 	cJSON *root = NULL;
-	const cJSON *f, *user = NULL, *llm = NULL;
+	const cJSON *f, *user = NULL;
 	kgr_id uid = 0, *seeds = NULL, *exclude = NULL;
 	size_t n_seeds = 0, n_exclude = 0;
 	kgr__state *st = NULL;
@@ -237,7 +394,7 @@ void kgr__handle_recommend(kgr_server *srv, const kgr__req *req, kgr__resp *resp
 	kgr_ranking rk;
 	llm_lock lk;
 	long deadline = 0;
-	int err, locked = 0, use_llm;
+	int err, locked = 0, use_llm = 0;
 
 	memset(&rk, 0, sizeof(rk));
 
@@ -247,145 +404,10 @@ void kgr__handle_recommend(kgr_server *srv, const kgr__req *req, kgr__resp *resp
 		kgr__resp_error(resp, 400, "wrong_type", "expected a JSON object {\"user\": ..., \"k\": ...}");
 		goto cleanup;
 	}
-	cJSON_ArrayForEach(f, root) {
-		if (!kgr__name_in(f->string, rec_fields)) {
-			kgr__resp_error(resp, 400, "unknown_field", "unknown field '%s' (expected user, k, "
-				"query, seeds, exclude, explain, exclude_seen, candidates, at, require_path, llm)",
-				f->string);
-			goto cleanup;
-		}
-	}
-	user = cJSON_GetObjectItemCaseSensitive(root, "user");
-	if (user && (!cJSON_IsString(user) || !user->valuestring[0])) {
-		kgr__resp_error(resp, 400, "wrong_type", "user: expected a non-empty string (an IRI or a "
-			"user name)");
+	if (parse_rec_fields(&o, root, resp) < 0 ||
+		parse_llm_field(srv, root, &o, &lo, &use_llm, &deadline, &llm_note, resp) < 0)
 		goto cleanup;
-	}
-	if ((f = cJSON_GetObjectItemCaseSensitive(root, "k"))) {
-		long k;
-		int r = get_int(f, 1, KGR_MAX_K, &k);
-		if (r == -1) {
-			kgr__resp_error(resp, 400, "wrong_type", "k: expected an integer");
-			goto cleanup;
-		}
-		if (r == -2) {
-			kgr__resp_error(resp, 400, "out_of_range", "k: must be between 1 and %d, got %g",
-				KGR_MAX_K, f->valuedouble);
-			goto cleanup;
-		}
-		o.k = (size_t)k;
-	}
-	if ((f = cJSON_GetObjectItemCaseSensitive(root, "candidates"))) {
-		long c;
-		int r = get_int(f, 1, 10000, &c);
-		if (r < 0) {
-			kgr__resp_error(resp, 400, r == -1 ? "wrong_type" : "out_of_range",
-				"candidates: expected an integer between 1 and 10000");
-			goto cleanup;
-		}
-		o.n_candidates = (size_t)c;
-	}
-	if (o.n_candidates < o.k)
-		o.n_candidates = o.k;
-	if ((f = cJSON_GetObjectItemCaseSensitive(root, "query"))) {
-		if (!cJSON_IsString(f)) {
-			kgr__resp_error(resp, 400, "wrong_type", "query: expected a string");
-			goto cleanup;
-		}
-		o.query = f->valuestring[0] ? f->valuestring : NULL;
-	}
-	if ((f = cJSON_GetObjectItemCaseSensitive(root, "explain"))) {
-		if (!cJSON_IsBool(f)) {
-			kgr__resp_error(resp, 400, "wrong_type", "explain: expected true or false");
-			goto cleanup;
-		}
-		o.explain = cJSON_IsTrue(f);
-	}
-	if ((f = cJSON_GetObjectItemCaseSensitive(root, "exclude_seen"))) {
-		if (!cJSON_IsBool(f)) {
-			kgr__resp_error(resp, 400, "wrong_type", "exclude_seen: expected true or false");
-			goto cleanup;
-		}
-		o.exclude_seen = cJSON_IsTrue(f);
-	}
-	if ((f = cJSON_GetObjectItemCaseSensitive(root, "require_path"))) {
-		if (!cJSON_IsBool(f)) {
-			kgr__resp_error(resp, 400, "wrong_type", "require_path: expected true or false");
-			goto cleanup;
-		}
-		o.require_path = cJSON_IsTrue(f);
-	}
-	if ((f = cJSON_GetObjectItemCaseSensitive(root, "at"))) {
-		int64_t t;
-		if (cJSON_IsNumber(f) && f->valuedouble == floor(f->valuedouble)) {
-			o.at = (int64_t)f->valuedouble;
-		} else if (cJSON_IsString(f) && kgr__parse_time(f->valuestring, strlen(f->valuestring), &t) == 0) {
-			o.at = t;
-		} else {
-			kgr__resp_error(resp, 400, "wrong_type", "at: expected seconds since the epoch or an "
-				"ISO-8601 date-time");
-			goto cleanup;
-		}
-	}
-	use_llm = srv->have_llm;
-	if (srv->have_llm)
-		lo = srv->llm;
-	if ((llm = cJSON_GetObjectItemCaseSensitive(root, "llm"))) {
-		const cJSON *e;
-		if (!cJSON_IsObject(llm)) {
-			kgr__resp_error(resp, 400, "wrong_type", "llm: expected an object {enabled, "
-				"deadline_ms, model, mode}");
-			goto cleanup;
-		}
-		cJSON_ArrayForEach(e, llm) {
-			if (!kgr__name_in(e->string, llm_fields)) {
-				kgr__resp_error(resp, 400, "unknown_field", "llm: unknown field '%s' (expected "
-					"enabled, deadline_ms, model, mode)", e->string);
-				goto cleanup;
-			}
-		}
-		e = cJSON_GetObjectItemCaseSensitive(llm, "enabled");
-		if (e && !cJSON_IsBool(e)) {
-			kgr__resp_error(resp, 400, "wrong_type", "llm.enabled: expected true or false");
-			goto cleanup;
-		}
-		if ((e = cJSON_GetObjectItemCaseSensitive(llm, "deadline_ms"))) {
-			if (get_int(e, 1, 600000, &deadline) < 0) {
-				kgr__resp_error(resp, 400, "wrong_type", "llm.deadline_ms: expected an integer "
-					"between 1 and 600000");
-				goto cleanup;
-			}
-		}
-		if ((e = cJSON_GetObjectItemCaseSensitive(llm, "model"))) {
-			if (!cJSON_IsString(e) || !e->valuestring[0]) {
-				kgr__resp_error(resp, 400, "wrong_type", "llm.model: expected a non-empty string");
-				goto cleanup;
-			}
-			lo.model = e->valuestring;
-		}
-		if ((e = cJSON_GetObjectItemCaseSensitive(llm, "mode"))) {
-			kgr_llm_mode mode;
-			if (!cJSON_IsString(e) || kgr_llm_mode_parse(&mode, e->valuestring) < 0) {
-				kgr__resp_error(resp, 400, "invalid", "llm.mode: expected listwise, pointwise, "
-					"pairwise or conversational");
-				goto cleanup;
-			}
-			lo.mode = mode;
-		}
-		e = cJSON_GetObjectItemCaseSensitive(llm, "enabled");
-		use_llm = !e || cJSON_IsTrue(e);
-		if (use_llm && !srv->have_llm) {
-			use_llm = 0;
-			atomic_fetch_add(&srv->metrics.llm_fallbacks, 1);
-			llm_note = "LLM ranking is not configured on this server: graph order returned";
-		}
-	}
-	if (use_llm) {
-		if (deadline > 0 && (lo.timeout_ms <= 0 || lo.timeout_ms > deadline))
-			lo.timeout_ms = deadline;
-		if (lo.mode == KGR_LLM_CONVERSATIONAL && !lo.request && o.query)
-			lo.request = o.query;
-	}
+	user = cJSON_GetObjectItemCaseSensitive(root, "user");
 
 	if (!(st = read_state(srv, resp)))
 		goto cleanup;
