@@ -180,4 +180,7 @@ static inline size_t kgr__extra_count(const kgr_store *s)
 	return atomic_load_explicit(&s->extra.n, memory_order_acquire);
 }
 
+/* Term ids in ascending order, for qsort() (kg/finalize.c). */
+int kgr__id_qsort_cmp(const void *a, const void *b);
+
 #endif
