@@ -6,6 +6,7 @@
 #include <netinet/in.h>
 #include <math.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -1145,7 +1146,7 @@ END_TEST
 typedef struct {
 	th_server *s;
 	int kind; /* 0 recommend, 1 events, 2 sparql */
-	volatile int *stop;
+	atomic_int *stop;
 	int ok, failed, last_status;
 } load_ctx;
 
@@ -1153,7 +1154,7 @@ static void *load_loop(void *p)
 {
 	load_ctx *c = p;
 	int i = 0;
-	while (!*c->stop) {
+	while (!atomic_load(c->stop)) {
 		th_resp r;
 		char body[256];
 		if (c->kind == 0) {
@@ -1185,7 +1186,7 @@ START_TEST(test_reload_under_load)
 	th_resp r;
 	pthread_t t[4];
 	load_ctx c[4];
-	volatile int stop = 0;
+	atomic_int stop = 0;
 	int i, reloads = 0;
 	cJSON *j;
 
@@ -1204,7 +1205,7 @@ START_TEST(test_reload_under_load)
 		reloads++;
 	}
 	usleep(100000);
-	stop = 1;
+	atomic_store(&stop, 1);
 	for (i = 0; i < 4; i++) {
 		pthread_join(t[i], NULL);
 		ck_assert_msg(c[i].failed == 0, "load %d: %d failed (last HTTP %d), %d ok", i, c[i].failed,
