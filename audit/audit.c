@@ -829,39 +829,88 @@ typedef struct {
 			(vc)->failed = 1;                                                        \
 	} while (0)
 
-/* Checks that the edge {s,p,o} exists in the store; @p field names it. Returns 1 when it does. */
+/* What the store has where a logged edge was expected: up to three objects it has for the
+ * logged subject and predicate, else whether the subject has the predicate at all. */
+static void store_instead(const kgr_store *store, const kgr_id id[3], char *buf, size_t size)
+{
+	kgr_iter it;
+	kgr_quad q;
+	size_t n = 0, len;
+	buf[0] = 0;
+	if (!id[0]) {
+		snprintf(buf, size, "; the store has no such subject");
+		return;
+	}
+	if (!id[1]) {
+		snprintf(buf, size, "; the store has no such predicate");
+		return;
+	}
+	kgr_store_match(store, &it, id[0], id[1], 0, 0);
+	while (n < 3 && kgr_iter_next(&it, &q)) {
+		len = strlen(buf);
+		if (!n)
+			snprintf(buf + len, size - len, "; the store has instead: ");
+		len = strlen(buf);
+		if (n)
+			snprintf(buf + len, size - len, ", ");
+		len = strlen(buf);
+		kgr_term_to_ntriples(store, q.o, buf + len, size - len);
+		n++;
+	}
+	if (!n)
+		snprintf(buf, size, "; the store has nothing for that subject and predicate");
+}
+
+/* Checks that the edge {s,p,o} exists in the store; @p field names it. Every message quotes
+ * the edge as the record logged it, and says what the store has instead. Returns 1 when the
+ * edge is there. */
 static int check_edge(vctx *vc, const cJSON *e, const char *field)
 {
 	const char *t[3], *why = NULL, *names[3] = { "s", "p", "o" };
-	kgr_id id[3];
-	int i;
+	kgr_id id[3] = { 0, 0, 0 };
+	char instead[1200];
+	int i, unknown = -1;
 	vc->res->edges_checked++;
+	for (i = 0; i < 3; i++)
+		t[i] = kgr__audit_str(e, names[i]);
 	for (i = 0; i < 3; i++) {
 		char f[300];
-		t[i] = kgr__audit_str(e, names[i]);
 		snprintf(f, sizeof(f), "%s.%s", field, names[i]);
 		if (!t[i]) {
 			VFIND(vc, KGR_AUDIT_FAIL, f, "edge has no '%s' term", names[i]);
 			vc->res->edges_missing++;
 			return 0;
 		}
-		if (!(id[i] = kgr__audit_term(vc->store, t[i], &why))) {
-			vc->res->edges_missing++;
-			if (vc->same_snapshot)
-				VFIND(vc, KGR_AUDIT_FAIL, f, "%s: %s", t[i], why);
-			else
-				VFIND(vc, KGR_AUDIT_INFO, f, "gone since the record's snapshot: %s %s %s (%s: %s)",
-					t[0] ? t[0] : "", t[1] ? t[1] : "", kgr__audit_str(e, "o") ? kgr__audit_str(e, "o") : "",
-					t[i], why);
-			return 0;
+	}
+	for (i = 0; i < 3; i++) {
+		const char *w = NULL;
+		if (!(id[i] = kgr__audit_term(vc->store, t[i], &w)) && unknown < 0) {
+			unknown = i;
+			why = w;
 		}
+	}
+	if (unknown >= 0) {
+		char f[300];
+		snprintf(f, sizeof(f), "%s.%s", field, names[unknown]);
+		vc->res->edges_missing++;
+		store_instead(vc->store, id, instead, sizeof(instead));
+		if (vc->same_snapshot)
+			VFIND(vc, KGR_AUDIT_FAIL, f, "logged edge %s %s %s: %s: %s%s", t[0], t[1], t[2],
+				t[unknown], why ? why : "unknown", instead);
+		else
+			VFIND(vc, KGR_AUDIT_INFO, f, "gone since the record's snapshot: %s %s %s (%s: %s)%s",
+				t[0], t[1], t[2], t[unknown], why ? why : "unknown", instead);
+		return 0;
 	}
 	if (kgr_store_count(vc->store, id[0], id[1], id[2]) == 0) {
 		vc->res->edges_missing++;
+		store_instead(vc->store, id, instead, sizeof(instead));
 		if (vc->same_snapshot)
-			VFIND(vc, KGR_AUDIT_FAIL, field, "edge %s %s %s is not in the store", t[0], t[1], t[2]);
+			VFIND(vc, KGR_AUDIT_FAIL, field, "edge %s %s %s is not in the store%s", t[0], t[1], t[2],
+				instead);
 		else
-			VFIND(vc, KGR_AUDIT_INFO, field, "gone since the record's snapshot: %s %s %s", t[0], t[1], t[2]);
+			VFIND(vc, KGR_AUDIT_INFO, field, "gone since the record's snapshot: %s %s %s%s", t[0], t[1],
+				t[2], instead);
 		return 0;
 	}
 	return 1;

@@ -1,24 +1,53 @@
 #include "cli/cli.h"
 
 #include <cjson/cJSON.h>
-#include <stdlib.h>
 #include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "kgrec/audit.h"
 
-static const char usage[] =
-	"usage: kgrec audit <verb> LOG [options]\n"
-	"  verify LOG --store STORE [--json]   every edge in the store, every cited fact given,\n"
-	"                                      every item a candidate, digests and snapshot\n"
-	"  replay LOG --store STORE [--id ID] [--json]\n"
-	"                                      re-run records on their snapshot with the logged\n"
-	"                                      LLM replies; the lists must come out the same\n"
-	"  export LOG [--format turtle|ntriples] [-o FILE]\n"
-	"                                      the log as RDF (PROV-O), loadable with kgrec load\n"
-	"  report LOG -o FILE.html [--store STORE]\n"
-	"                                      an HTML page per log with the evidence as SVG\n"
-	"Exit status: 0 when every record holds, 1 when one does not, 2 on a usage error.\n";
+/* Each verb's usage: what it checks and every option it takes. */
+static const struct {
+	const char *verb, *text;
+} verbs[] = {
+	{ "verify", "  verify LOG --store STORE [--json]\n"
+		"      every evidence edge in the store, every cited fact among those given, every item\n"
+		"      a candidate, each section's digest and the snapshot checksum\n"
+		"      --store STORE   the snapshot the lists were made on (required)\n"
+		"      --json          the findings as one JSON object\n" },
+	{ "replay", "  replay LOG --store STORE [--id ID] [--json]\n"
+		"      re-run each record on its snapshot with the logged LLM replies; the lists must\n"
+		"      come out the same\n"
+		"      --store STORE   the snapshot the lists were made on (required)\n"
+		"      --id ID         only the record with this id\n"
+		"      --json          the findings as one JSON object\n" },
+	{ "export", "  export LOG [--format turtle|ntriples] [-o FILE]\n"
+		"      the log as RDF (PROV-O), loadable with kgrec load beside the catalog\n"
+		"      --format F      turtle (default) or ntriples\n"
+		"      -o, --output F  write to F (default: standard output)\n" },
+	{ "report", "  report LOG -o FILE.html [--store STORE]\n"
+		"      one HTML page: a verification banner per record and per item, the request and\n"
+		"      its parameters, score parts, rationales and each item's evidence drawing\n"
+		"      -o, --output F  the page to write (required)\n"
+		"      --store STORE   verify against this snapshot and show its labels\n" },
+};
+
+static void print_usage(FILE *f, const char *verb)
+{
+	size_t i, shown = 0;
+	fputs("usage: kgrec audit <verb> LOG [options]\n", f);
+	for (i = 0; i < sizeof(verbs) / sizeof(verbs[0]); i++)
+		if (!verb || !strcmp(verb, verbs[i].verb)) {
+			fputs(verbs[i].text, f);
+			shown++;
+		}
+	if (!shown)
+		for (i = 0; i < sizeof(verbs) / sizeof(verbs[0]); i++)
+			fputs(verbs[i].text, f);
+	fputs("Exit status: 0 when every record holds, 1 when one does not, 2 on a usage error.\n", f);
+}
 
 typedef struct {
 	const char *verb, *log, *store, *id, *format, *out;
@@ -30,15 +59,19 @@ static int parse(args *a, int argc, char **argv)
 	int i;
 	memset(a, 0, sizeof(*a));
 	if (argc < 2) {
-		fputs(usage, stderr);
+		print_usage(stderr, NULL);
 		return 2;
+	}
+	if (!strcmp(argv[1], "-h") || !strcmp(argv[1], "--help") || !strcmp(argv[1], "help")) {
+		print_usage(stdout, argc > 2 ? argv[2] : NULL);
+		return 1;
 	}
 	a->verb = argv[1];
 	for (i = 2; i < argc; i++) {
 		const char *s = argv[i];
 		int more = i + 1 < argc;
 		if (!strcmp(s, "-h") || !strcmp(s, "--help")) {
-			fputs(usage, stdout);
+			print_usage(stdout, a->verb);
 			return 1;
 		} else if (!strcmp(s, "--store") && more) {
 			a->store = argv[++i];

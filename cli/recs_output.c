@@ -146,13 +146,13 @@ static void print_dot(FILE *f, const kgr_graph *g, const kgr_recs *r, const char
 		}                                                                                       \
 	} while (0)
 	if (r->user)
-		NODE(r->user, ", shape=ellipse, style=filled, fillcolor=\"#dddddd\"");
+		NODE(r->user, ", shape=ellipse, style=filled, fillcolor=\"#e5e7eb\"");
 	for (i = 0; i < r->n; i++)
-		NODE(r->items[i].item, ", style=\"rounded,filled\", fillcolor=\"#cfe8ff\"");
+		NODE(r->items[i].item, ", style=\"rounded,filled\", fillcolor=\"#dcfce7\"");
 	for (i = 0; i < r->n; i++)
 		for (j = 0; j < r->items[i].n_paths; j++) {
 			const kgr_path *p = &r->items[i].paths[j];
-			NODE(p->from, ", style=\"rounded,filled\", fillcolor=\"#ffe9c7\"");
+			NODE(p->from, ", style=\"rounded,filled\", fillcolor=\"#dbeafe\"");
 			for (k = 0; k < p->n_edges; k++) {
 				const kgr_edge *e = &p->edges[k];
 				size_t q;

@@ -192,6 +192,25 @@ check "other snapshot: not a failure" $?
 grep -q '8 on another snapshot' "$T/v2.txt"; check "other snapshot counted" $?
 grep -q "gone since the record's snapshot: <https://w3id.org/kgrec/item/ball> <http://schema.org/brand> <http://example.org/shop/acme>" "$T/v2.txt"
 check "edge gone since named" $?
+"$KGREC" audit verify "$L" --store "$T/s2.snap" --json > "$T/v2.json" 2>&1
+python3 - "$T/v2.json" "$L" <<'PY'
+import json, re, sys
+res = json.load(open(sys.argv[1]))
+logged = set()
+for r in map(json.loads, open(sys.argv[2])):
+    for it in r["list"] or []:
+        for p in it["paths"]:
+            for e in p["edges"]:
+                logged.add((e["s"], e["p"], e["o"]))
+gone = [f for f in res["findings"] if f["message"].startswith("gone since")]
+assert gone, "notes about the removed edge"
+for f in gone:
+    m = re.match(r"gone since the record's snapshot: (<[^>]*>|\S+) (<[^>]*>) (<[^>]*>|\"[^\"]*\"\S*)", f["message"])
+    assert m, f["message"]
+    assert m.groups() in logged, ("a note quotes a triple that was never logged", f["message"])
+    assert "the store has" in f["message"], f["message"]
+PY
+check "every 'gone since' note quotes the logged triple and says what the store has" $?
 "$KGREC" audit replay "$L" --store "$T/s2.snap" --id graph-1 > "$T/r3.txt" 2>&1
 [ $? -eq 1 ] && grep -q 'replay needs the record.s snapshot' "$T/r3.txt"; check "replay refuses another snapshot" $?
 
@@ -219,11 +238,11 @@ python3 - "$SRC/docs/AUDIT.md" "$T" <<'PY'
 import re, sys
 doc = open(sys.argv[1]).read()
 qs = re.findall(r"```sparql\n(.*?)```", doc, re.S)
-assert len(qs) == 5, len(qs)
+assert len(qs) == 7, len(qs)
 for i, q in enumerate(qs, 1):
     open("%s/q%d.rq" % (sys.argv[2], i), "w").write(q)
 PY
-check "five queries in docs/AUDIT.md" $?
+check "seven queries in docs/AUDIT.md" $?
 NOW_MONTH_START=$(date -u -d "$(date -u +%Y-%m-01)" +%Y-%m-01T00:00:00Z)
 NEXT_MONTH_START=$(date -u -d "$(date -u +%Y-%m-01) +1 month" +%Y-%m-01T00:00:00Z)
 PREV_MONTH_START=$(date -u -d "$(date -u +%Y-%m-01) -1 month" +%Y-%m-01T00:00:00Z)
@@ -265,6 +284,71 @@ run_q "$T/q5.rq" "$T/audit.ttl" > "$T/q5.csv"
 grep -q 'audit/list/graph-1,' "$T/q5.csv"; check "Q5 graph-only list" $?
 ! grep -q 'audit/list/llm-good,' "$T/q5.csv"; check "Q5 leaves out the grounded LLM list" $?
 [ $? -eq 0 ] || cat "$T/q5.csv"
+# Q6: the lists whose ball entry walked ball-brand-acme, with the path's position
+run_q "$T/q6.rq" "$T/audit.ttl" > "$T/q6.csv"
+grep -q 'audit/list/graph-1,[0-9]*,https://w3id.org/kgrec/item/ball,[0-9]' "$T/q6.csv"; check "Q6 finds graph-1's ball and its path" $? || cat "$T/q6.csv"
+python3 - "$T/q6.csv" "$L" <<'PY'
+import csv, json, sys
+edge = ("<https://w3id.org/kgrec/item/ball>", "<http://schema.org/brand>", "<http://example.org/shop/acme>")
+recs = {r["id"]: r for r in map(json.loads, open(sys.argv[2]))}
+rows = list(csv.DictReader(open(sys.argv[1])))
+assert rows
+for row in rows:
+    rec = recs[row["list"].rsplit("/", 1)[1]]
+    it = rec["list"][int(row["rank"]) - 1]
+    assert "<%s>" % row["item"] == it["item"], (row, it["item"])
+    path = it["paths"][int(row["pathIndex"]) - 1]
+    assert any((e["s"], e["p"], e["o"]) == edge for e in path["edges"]), row
+# and every logged path that walks the edge is found
+want = {(rid, i + 1, j + 1) for rid, r in recs.items() for i, it in enumerate(r["list"] or [])
+        for j, p in enumerate(it["paths"]) if any((e["s"], e["p"], e["o"]) == edge for e in p["edges"])}
+got = {(row["list"].rsplit("/", 1)[1], int(row["rank"]), int(row["pathIndex"])) for row in rows}
+assert want == got, (want - got, got - want)
+PY
+check "Q6 rows are exactly the logged paths that walk the edge" $?
+! grep -q 'cold-1' "$T/q6.csv"; check "Q6 leaves out the cold-start list" $?
+# Q7: alice's LLM lists: her history, the candidates and the facts the model saw
+run_q "$T/q7.rq" "$T/audit.ttl" > "$T/q7.csv"
+grep -q 'audit/list/llm-good,history,https://w3id.org/kgrec/item/gloves' "$T/q7.csv"; check "Q7 history shown" $? || head "$T/q7.csv"
+grep -q 'audit/list/llm-good,candidate,https://w3id.org/kgrec/item/ball' "$T/q7.csv"; check "Q7 candidate shown" $?
+grep -q 'audit/list/llm-good,fact,' "$T/q7.csv"; check "Q7 facts given" $?
+! grep -q 'audit/list/graph-1,\|llm-badevidence' "$T/q7.csv"; check "Q7 only alice's LLM lists" $?
+# the structure: an ordered path of statements per entry, score parts, the software agent
+python3 - "$T/audit.nt" <<'PY'
+import sys, re
+t = [l.rstrip(" .\n") for l in open(sys.argv[1]) if l.strip()]
+def objs(s, p):
+    return [l.split(" ", 2)[2] for l in t if l.startswith(s + " " + p + " ")]
+RDF = "<http://www.w3.org/1999/02/22-rdf-syntax-ns#"
+KGA = "<https://w3id.org/kgrec/audit#"
+entry = "<https://w3id.org/kgrec/audit/list/graph-1/1>"
+paths = objs(entry, KGA + "path>")
+assert paths, "graph-1's first entry has paths"
+for p in paths:
+    cell = objs(p, KGA + "statements>")[0]
+    n = 0
+    while cell != RDF + "nil>":
+        assert len(objs(cell, RDF + "first>")) == 1
+        cell = objs(cell, RDF + "rest>")[0]
+        n += 1
+    assert 1 <= n <= 3, n
+assert objs(entry, KGA + "scorePart>"), "score parts"
+agent = objs("<https://w3id.org/kgrec/audit/activity/graph-1>", "<http://www.w3.org/ns/prov#wasAssociatedWith>")
+assert agent and any("SoftwareAgent" in o for o in objs(agent[0], RDF + "type>")), agent
+PY
+check "export: ordered evidence paths, score parts and the software agent" $?
+
+# ---- help ----
+"$KGREC" audit --help > "$T/help.txt" 2>&1
+check "audit --help exits 0" $?
+for v in verify replay export report; do
+	grep -q "^  $v LOG" "$T/help.txt"; check "audit --help lists $v" $?
+done
+grep -q -- '--id ID' "$T/help.txt" && grep -q -- '-o, --output F' "$T/help.txt"; check "audit --help lists the options" $?
+"$KGREC" audit report --help > "$T/help2.txt" 2>&1
+check "audit report --help exits 0" $?
+grep -q -- '--store STORE' "$T/help2.txt" && ! grep -q '^  verify' "$T/help2.txt"
+check "audit report --help shows that verb's options only" $?
 
 # ---- HTML report in headless Chromium ----
 "$KGREC" audit report "$L" -o "$T/report.html" --store "$T/s.snap"
@@ -273,6 +357,25 @@ grep -q '<title>kgrec audit report: audit.log</title>' "$T/report.html"; check "
 [ "$(grep -c '<svg' "$T/report.html")" -ge 8 ]; check "an SVG evidence graph per list" $?
 grep -q 'class="validation"' "$T/report.html"; check "validation notes highlighted" $?
 ! grep -q -E '(src|href)="https?:' "$T/report.html"; check "report is self-contained" $?
+# the report shows what verification found: every honest record verified, and a forged edge
+# fails its record and its item, drawn in red
+grep -q 'class="summary" data-failed="0"' "$T/report.html"; check "report: honest log, no record failed" $?
+[ "$(grep -c '<section class="list" data-state="verified">' "$T/report.html")" -eq 8 ]
+check "report: every honest record has a verified banner" $?
+! grep -q 'data-state="failed"' "$T/report.html"; check "report: no failed banner for the honest log" $?
+grep -q '<dt>model</dt>' "$T/report.html" && grep -q '<dt>parameters</dt><dd>k ' "$T/report.html"
+check "report: model and parameters shown" $?
+grep -q '<th>score part</th>' "$T/report.html"; check "report: score parts per item" $?
+"$KGREC" audit report "$T/edge.log" -o "$T/forged.html" --store "$T/s.snap"
+check "report of a tampered log" $?
+grep -q '<section class="list" data-state="failed">' "$T/forged.html"; check "report: the forged record fails" $?
+grep -q 'data-state="edges missing"' "$T/forged.html"; check "report: the forged item says edges missing" $?
+grep -q 'stroke="#dc2626"' "$T/forged.html"; check "report: the missing edge is drawn in red" $?
+grep -q 'class="summary" data-failed="[1-9]' "$T/forged.html"; check "report: the summary counts the failure" $?
+"$KGREC" audit report "$L" -o "$T/unverified.html"
+grep -q 'data-state="not verified"' "$T/unverified.html" && ! grep -q 'data-state="verified"' "$T/unverified.html"
+check "report without a store says not verified" $?
+
 CHROME=$(command -v chromium || command -v chromium-browser || true)
 if [ -z "$CHROME" ]; then
 	echo "SKIP: chromium is not installed (scripts/install-deps.sh installs it): screenshot not checked"
@@ -296,6 +399,12 @@ PY
 	timeout 120 "${CH[@]}" --dump-dom "file://$T/report.html" > "$T/dom.html" 2>> "$T/chrome.log"
 	grep -q 'kgrec audit report: audit.log' "$T/dom.html"; check "chromium rendered the title" $?
 	grep -q 'Soccer Ball' "$T/dom.html"; check "chromium rendered the labels" $?
+	timeout 120 "${CH[@]}" --enable-logging=stderr --v=0 --dump-dom "file://$T/forged.html" > "$T/dom2.html" 2> "$T/chrome2.log"
+	grep -q 'data-state="edges missing"' "$T/dom2.html"; check "chromium rendered the failing banner" $?
+	! grep -qi 'uncaught\|console.*error' "$T/chrome2.log"; check "no script error in the console" $?
+	timeout 120 "${CH[@]}" --screenshot="$T/forged.png" --window-size=1200,1400 "file://$T/forged.html" > /dev/null 2>&1
+	[ -s "$T/forged.png" ]; check "screenshot of a failing record" $?
+	[ -n "${KGR_KEEP_FAIL_SCREENSHOT:-}" ] && cp "$T/forged.png" "$KGR_KEEP_FAIL_SCREENSHOT"
 	[ -n "${KGR_KEEP_SCREENSHOT:-}" ] && cp "$T/report.png" "$KGR_KEEP_SCREENSHOT"
 	rm -rf "$PROFILE"
 fi
