@@ -497,8 +497,12 @@ static cJSON *list_json(const kgr_store *store, const kgr_audit_entry *e)
 			cJSON_AddNumberToObject(parts, "graph", li->graph_score);
 		}
 		add_str_or_null(o, "rationale", it->rationale);
-		if (li)
+		if (li) {
 			cJSON_AddBoolToObject(o, "grounded", li->grounded && li->rationale);
+			/* what the model said of this item, even when it could not be trusted */
+			add_str_or_null(o, "llm_rationale", li->rationale);
+			cJSON_AddBoolToObject(o, "llm_valid", li->llm_valid);
+		}
 		paths = cJSON_AddArrayToObject(o, "paths");
 		for (k = 0; k < it->n_paths; k++) {
 			const kgr_path *p = &it->paths[k];

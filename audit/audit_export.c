@@ -897,6 +897,14 @@ static void report_item(kgr__buf *b, const cJSON *rec, const cJSON *it, size_t i
 		kgr__buf_puts(b, cJSON_IsTrue(g) ? " <span class=\"ok\">(the model's, grounded)</span>" :
 			" <span class=\"warn\">(the graph's: the model's was ungrounded)</span>");
 	kgr__buf_puts(b, "</p>\n");
+	if (cJSON_IsBool(g) && !cJSON_IsTrue(g) && kgr__audit_str(it, "llm_rationale")) {
+		kgr__buf_puts(b, "<p class=\"model-said\">The model said: &ldquo;");
+		html(b, kgr__audit_str(it, "llm_rationale"));
+		kgr__buf_puts(b, "&rdquo; <span class=\"warn\">(no valid citation)</span></p>\n");
+	}
+	if (cJSON_IsFalse(cJSON_GetObjectItemCaseSensitive(it, "llm_valid")))
+		kgr__buf_puts(b, "<p class=\"validation\">Validation: no answer of the model placed this item "
+			"validly; its LLM part comes from the graph order.</p>\n");
 	if (cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(it, "cited")) > 0) {
 		kgr__buf_puts(b, "<p>Facts the model cited:</p>\n<ul class=\"cited\">\n");
 		cJSON_ArrayForEach(e, cJSON_GetObjectItemCaseSensitive(it, "cited")) {

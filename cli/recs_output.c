@@ -113,6 +113,16 @@ static void dot_str(FILE *f, const char *s)
 	fputc('"', f);
 }
 
+/* What an edge says, as the audit report says it: the ontology's phrase for the property
+ * ("is in the category"), else its label. */
+static const char *phrase_of(const kgr_store *st, kgr_id p)
+{
+	kgr_id phrase = kgr_store_iri(st, KGR_NS "phrase");
+	kgr_id o = phrase ? kgr_store_object(st, p, phrase) : 0;
+	const char *v = o ? kgr_term_value(st, o, NULL) : NULL;
+	return v ? v : kgr_store_label(st, p);
+}
+
 /* The evidence subgraph: every edge of every path once; the user, history items and the
  * recommended items styled apart. */
 static void print_dot(FILE *f, const kgr_graph *g, const kgr_recs *r, const char *title)
@@ -172,7 +182,7 @@ static void print_dot(FILE *f, const kgr_graph *g, const kgr_recs *r, const char
 				}
 				done[n_done++] = *e;
 				fprintf(f, "  n%u -> n%u [label=", (unsigned)e->s, (unsigned)e->o);
-				dot_str(f, kgr_store_label(st, e->p));
+				dot_str(f, phrase_of(st, e->p));
 				fprintf(f, "];\n");
 			}
 		}

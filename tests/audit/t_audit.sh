@@ -366,6 +366,16 @@ check "report: every honest record has a verified banner" $?
 grep -q '<dt>model</dt>' "$T/report.html" && grep -q '<dt>parameters</dt><dd>k ' "$T/report.html"
 check "report: model and parameters shown" $?
 grep -q '<th>score part</th>' "$T/report.html"; check "report: score parts per item" $?
+python3 - "$T/report.html" <<'PY'
+import re, sys
+page = open(sys.argv[1]).read()
+sec = {m.group(1): m.group(0) for m in re.finditer(r'<section class="list"[^>]*>\n<h2>List ([^<]*)</h2>.*?</section>', page, re.S)}
+assert "The model said" in sec["llm-badevidence"], "the model's own ungrounded rationale is shown"
+assert "(no valid citation)" in sec["llm-badevidence"]
+assert "placed this item validly" in sec["llm-malformed"], "the fallback is told per item"
+assert "The model said" not in sec["graph-1"] and "placed this item" not in sec["graph-1"]
+PY
+check "report: the model's rationale and validation per item" $?
 "$KGREC" audit report "$T/edge.log" -o "$T/forged.html" --store "$T/s.snap"
 check "report of a tampered log" $?
 grep -q '<section class="list" data-state="failed">' "$T/forged.html"; check "report: the forged record fails" $?

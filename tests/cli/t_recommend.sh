@@ -37,7 +37,8 @@ check "json: items, features, paths with string ids" $?
 "$KGREC" recommend "$T/s.snap" --user alice --format dot > "$T/r.dot"
 check "recommend dot" $?
 head -1 "$T/r.dot" | grep -q '^digraph evidence {'; check "dot header" $?
-grep -q -- '-> n[0-9]* \[label="isAccessoryOrSparePartFor"\]' "$T/r.dot"; check "dot has evidence edges" $?
+grep -q -- '-> n[0-9]* \[label="is an accessory for"\]' "$T/r.dot"; check "dot has evidence edges, labelled with the ontology's phrases" $?
+grep -q 'fillcolor="#dcfce7"' "$T/r.dot" && grep -q 'fillcolor="#dbeafe"' "$T/r.dot"; check "dot colours: recommended green, history blue, as in the audit report" $?
 if command -v dot > /dev/null; then dot -Tsvg "$T/r.dot" > /dev/null; check "graphviz accepts the dot" $?; fi
 
 "$KGREC" recommend "$T/s.snap" --user nobody -k 2 > "$T/cold.txt" 2>&1
