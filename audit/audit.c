@@ -476,6 +476,16 @@ static const kgr_llm_item *llm_item_of(const kgr_llm_result *res, kgr_id item)
 	return NULL;
 }
 
+/* The graph ranker's rationale for an item of the candidate set, or NULL. */
+static const char *graph_rationale_of(const kgr_recs *cands, kgr_id item)
+{
+	size_t i;
+	for (i = 0; cands && i < cands->n; i++)
+		if (cands->items[i].item == item)
+			return cands->items[i].rationale;
+	return NULL;
+}
+
 static cJSON *list_json(const kgr_store *store, const kgr_audit_entry *e)
 {
 	cJSON *a = cJSON_CreateArray();
@@ -499,8 +509,10 @@ static cJSON *list_json(const kgr_store *store, const kgr_audit_entry *e)
 		add_str_or_null(o, "rationale", it->rationale);
 		if (li) {
 			cJSON_AddBoolToObject(o, "grounded", li->grounded && li->rationale);
-			/* what the model said of this item, even when it could not be trusted */
+			/* what the model said of this item, even when it could not be trusted, and what
+			 * the graph said of it */
 			add_str_or_null(o, "llm_rationale", li->rationale);
+			add_str_or_null(o, "graph_rationale", graph_rationale_of(e->candidates, it->item));
 			cJSON_AddBoolToObject(o, "llm_valid", li->llm_valid);
 		}
 		paths = cJSON_AddArrayToObject(o, "paths");

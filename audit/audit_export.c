@@ -897,6 +897,11 @@ static void report_item(kgr__buf *b, const cJSON *rec, const cJSON *it, size_t i
 		kgr__buf_puts(b, cJSON_IsTrue(g) ? " <span class=\"ok\">(the model's, grounded)</span>" :
 			" <span class=\"warn\">(the graph's: the model's was ungrounded)</span>");
 	kgr__buf_puts(b, "</p>\n");
+	if (cJSON_IsBool(g) && cJSON_IsTrue(g) && kgr__audit_str(it, "graph_rationale")) {
+		kgr__buf_puts(b, "<p class=\"graph-said\">The graph's rationale: &ldquo;");
+		html(b, kgr__audit_str(it, "graph_rationale"));
+		kgr__buf_puts(b, "&rdquo;</p>\n");
+	}
 	if (cJSON_IsBool(g) && !cJSON_IsTrue(g) && kgr__audit_str(it, "llm_rationale")) {
 		kgr__buf_puts(b, "<p class=\"model-said\">The model said: &ldquo;");
 		html(b, kgr__audit_str(it, "llm_rationale"));

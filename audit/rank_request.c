@@ -30,6 +30,9 @@ void kgr_ranking_clear(kgr_ranking *r)
 		return;
 	kgr_recs_free(r->recs);
 	if (r->candidates) {
+		size_t i;
+		for (i = 0; i < r->candidates->n; i++)
+			free(r->candidates->items[i].rationale);
 		free(r->candidates->items);
 		free(r->candidates);
 	}
@@ -39,10 +42,11 @@ void kgr_ranking_clear(kgr_ranking *r)
 }
 
 /* A copy of the graph list before re-ranking: the re-ranking reorders the items and may
- * replace their rationales, so the copy owns its item array and points at no string. */
+ * replace their rationales, so the copy owns its item array and its rationales (the graph's,
+ * which the audit record shows beside the model's) and has no pattern counts. */
 static int keep_candidates(kgr_recs **out, const kgr_recs *recs)
 {
-	kgr_recs *c = malloc(sizeof(*c));
+	kgr_recs *c = calloc(1, sizeof(*c));
 	size_t i;
 	if (!c || !(c->items = malloc((recs->n ? recs->n : 1) * sizeof(*c->items)))) {
 		free(c);
@@ -50,9 +54,15 @@ static int keep_candidates(kgr_recs **out, const kgr_recs *recs)
 	}
 	memcpy(c->items, recs->items, recs->n * sizeof(*c->items));
 	for (i = 0; i < recs->n; i++) {
-		c->items[i].rationale = NULL;
 		c->items[i].patterns = NULL;
 		c->items[i].n_patterns = 0;
+		if (recs->items[i].rationale && !(c->items[i].rationale = strdup(recs->items[i].rationale))) {
+			while (i--)
+				free(c->items[i].rationale);
+			free(c->items);
+			free(c);
+			return kgr__error_set(KGR_ENOMEM, "out of memory");
+		}
 	}
 	c->user = recs->user;
 	c->cold_start = recs->cold_start;

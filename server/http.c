@@ -255,6 +255,8 @@ static kgr__endpoint classify(const char *p)
 		return KGR__EP_METRICS;
 	if (!strcmp(p, "/admin/reload"))
 		return KGR__EP_RELOAD;
+	if (!strcmp(p, "/openapi.json"))
+		return KGR__EP_OPENAPI;
 	return KGR__EP_OTHER;
 }
 
@@ -409,6 +411,18 @@ static void dispatch(kgr_server *srv, req_ctx *c, const kgr__req *req, kgr__resp
 		if (!method_is(m, "POST"))
 			return method_not_allowed(resp, m, p, "POST");
 		handle_reload(srv, resp);
+		break;
+	case KGR__EP_OPENAPI:
+		/* the description of this API, docs/openapi.json as built in */
+		if (!method_is(m, "GET"))
+			return method_not_allowed(resp, m, p, "GET");
+		if (!(resp->body = strdup((const char *)kgr__openapi_json))) {
+			kgr__resp_error(resp, 503, "out_of_memory", "out of memory");
+			return;
+		}
+		resp->len = kgr__openapi_json_len;
+		resp->status = 200;
+		resp->content_type = "application/json";
 		break;
 	default: /* KGR__EP_OTHER; /healthz and /readyz are answered before dispatch() */
 		kgr__resp_error(resp, 404, "no_such_endpoint", "no endpoint %s %s", m, p);

@@ -40,6 +40,7 @@ typedef enum {
 	KGR__EP_READYZ,
 	KGR__EP_METRICS,
 	KGR__EP_RELOAD,
+	KGR__EP_OPENAPI,
 	KGR__EP_OTHER,
 	KGR__EP__COUNT
 } kgr__endpoint;
@@ -245,5 +246,9 @@ struct cJSON *kgr__parse_json_body(const kgr__req *req, kgr__resp *resp);
 
 /** Tell the operator (kgr_server_options.log), when a log callback is set. */
 void kgr__server_log(kgr_server *srv, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/** docs/openapi.json, built in (openapi_data.c). */
+extern const unsigned char kgr__openapi_json[];
+extern const size_t kgr__openapi_json_len;
 
 #endif

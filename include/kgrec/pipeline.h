@@ -69,7 +69,7 @@ typedef enum {
 typedef struct {
 	kgr_recs *recs;              /**< the list to show, at most rec.k items */
 	/** With keep_candidates (or an audit log): the graph list before re-ranking, with items,
-	 *  scores, generators, features and paths (no rationales or pattern counts). */
+	 *  scores, generators, features, paths and the graph's rationales (no pattern counts). */
 	kgr_recs *candidates;
 	kgr_llm_result *llm;         /**< the LLM's ranking, or NULL (none asked, or it failed) */
 	kgr_llm_trace *trace;        /**< the LLM exchanges, when an audit record was written */

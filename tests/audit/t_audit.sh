@@ -374,6 +374,7 @@ assert "The model said" in sec["llm-badevidence"], "the model's own ungrounded r
 assert "(no valid citation)" in sec["llm-badevidence"]
 assert "placed this item validly" in sec["llm-malformed"], "the fallback is told per item"
 assert "The model said" not in sec["graph-1"] and "placed this item" not in sec["graph-1"]
+assert "The graph's rationale" in sec["llm-good"], "the graph's rationale beside the model's grounded one"
 PY
 check "report: the model's rationale and validation per item" $?
 "$KGREC" audit report "$T/edge.log" -o "$T/forged.html" --store "$T/s.snap"

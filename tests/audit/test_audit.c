@@ -361,7 +361,11 @@ START_TEST(pipeline_graph_order)
 	ck_assert_uint_eq(r.candidates->n, r.recs->n);
 	for (i = 0; i < r.candidates->n; i++) {
 		ck_assert_uint_eq(r.candidates->items[i].item, r.recs->items[i].item);
-		ck_assert_ptr_null(r.candidates->items[i].rationale);
+		/* the graph's rationale, a copy the candidate set owns */
+		ck_assert_ptr_nonnull(r.candidates->items[i].rationale);
+		ck_assert_str_eq(r.candidates->items[i].rationale, r.recs->items[i].rationale);
+		ck_assert_ptr_ne(r.candidates->items[i].rationale, r.recs->items[i].rationale);
+		ck_assert_ptr_null(r.candidates->items[i].patterns);
 	}
 	kgr_ranking_clear(&r);
 
