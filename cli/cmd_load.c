@@ -13,9 +13,11 @@ static const char usage[] =
 	"  --format NAME        syntax of the RDF files (default: from the extension)\n"
 	"  --base IRI           base IRI for relative IRIs (default: the file's URI)\n"
 	"  --interactions FILE  user,item,timestamp[,action][,weight] log (CSV or TSV, header row)\n"
+	"  --product-feed FILE  a Google-Merchant-style product feed (CSV or TSV, header row) as\n"
+	"                       schema.org and SKOS triples (docs/FEEDS.md); ids under --item-base\n"
 	"  --user-base IRI      prefix for user names that are not IRIs\n"
-	"  --item-base IRI      prefix for item names that are not IRIs\n"
-	"  --skip-bad-rows      skip (and count) malformed interaction rows instead of failing\n"
+	"  --item-base IRI      prefix for item names that are not IRIs (and feed product ids)\n"
+	"  --skip-bad-rows      skip (and count) malformed interaction and feed rows instead of failing\n"
 	"  --no-ontology        do not add the kgrec vocabulary to the store\n"
 	"  -o, --output STORE   snapshot file to write (replaced atomically)\n"
 	"  --timings            print the time of parsing, indexing and writing\n"
@@ -69,8 +71,9 @@ static double seconds(struct timespec from, struct timespec to)
 
 int kgr_cmd_load(int argc, char **argv)
 {
-	const char *out = NULL, *format = NULL, *base = NULL, **files, **logs;
-	size_t n_files = 0, n_logs = 0, i, skipped_total = 0;
+	const char *out = NULL, *format = NULL, *base = NULL, **files, **logs, **feeds;
+	size_t n_files = 0, n_logs = 0, n_feeds = 0, i, skipped_total = 0;
+	kgr_feed_options fo = KGR_FEED_OPTIONS_INIT;
 	kgr_interaction_options io = KGR_INTERACTION_OPTIONS_INIT;
 	int with_ontology = 1, quiet = 0, rc = 1, timings = 0;
 	struct timespec tp, tf;
@@ -81,9 +84,11 @@ int kgr_cmd_load(int argc, char **argv)
 
 	files = calloc((size_t)argc, sizeof(*files));
 	logs = calloc((size_t)argc, sizeof(*logs));
-	if (!files || !logs) {
+	feeds = calloc((size_t)argc, sizeof(*feeds));
+	if (!files || !logs || !feeds) {
 		free(files);
 		free(logs);
+		free(feeds);
 		return 1;
 	}
 	for (i = 1; i < (size_t)argc; i++) {
@@ -101,6 +106,8 @@ int kgr_cmd_load(int argc, char **argv)
 			base = argv[++i];
 		} else if (!strcmp(a, "--interactions") && more) {
 			logs[n_logs++] = argv[++i];
+		} else if (!strcmp(a, "--product-feed") && more) {
+			feeds[n_feeds++] = argv[++i];
 		} else if (!strcmp(a, "--user-base") && more) {
 			io.user_base = argv[++i];
 		} else if (!strcmp(a, "--item-base") && more) {
@@ -124,7 +131,7 @@ int kgr_cmd_load(int argc, char **argv)
 		rc = kgr_cli_usage("load: missing -o STORE");
 		goto done;
 	}
-	if (n_files == 0 && n_logs == 0) {
+	if (n_files == 0 && n_logs == 0 && n_feeds == 0) {
 		rc = kgr_cli_usage("load: no input files");
 		goto done;
 	}
@@ -144,6 +151,18 @@ int kgr_cmd_load(int argc, char **argv)
 			rc = kgr_cli_fail("load");
 			goto done;
 		}
+	}
+	fo.item_base = io.item_base;
+	fo.skip_bad_rows = io.skip_bad_rows;
+	for (i = 0; i < n_feeds; i++) {
+		size_t skipped = 0;
+		fo.skipped_out = &skipped;
+		if (kgr_store_load_product_feed(store, feeds[i], &fo) < 0) {
+			rc = kgr_cli_fail("load");
+			goto done;
+		}
+		if (skipped)
+			fprintf(stderr, "kgrec: %s: skipped %zu bad product rows\n", feeds[i], skipped);
 	}
 	for (i = 0; i < n_logs; i++) {
 		size_t skipped = 0;
@@ -184,5 +203,6 @@ done:
 	kgr_store_free(store);
 	free(files);
 	free(logs);
+	free(feeds);
 	return rc;
 }

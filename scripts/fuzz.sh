@@ -8,7 +8,7 @@ B=$1
 S=$2
 shift 2
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
-TARGETS=${*:-"fuzz_rdf fuzz_csv fuzz_request fuzz_llm_reply"}
+TARGETS=${*:-"fuzz_rdf fuzz_csv fuzz_feed fuzz_request fuzz_llm_reply"}
 mkdir -p "$B/fuzz-artifacts"
 fail=0
 for t in $TARGETS; do
@@ -20,10 +20,10 @@ for t in $TARGETS; do
 		"$B/fuzz/$t" -max_total_time="$S" -timeout=10 -rss_limit_mb=2048 -print_final_stats=1 \
 		-artifact_prefix="$B/fuzz-artifacts/$t-" "$work" "$seeds" > "$B/fuzz-artifacts/$t.log" 2>&1; then
 		echo "fuzz: $t FAILED (see $B/fuzz-artifacts/$t.log)"
-		grep -E "ERROR|SUMMARY|Test unit written" "$B/fuzz-artifacts/$t.log" | head -5
+		grep -a -E "ERROR|SUMMARY|Test unit written" "$B/fuzz-artifacts/$t.log" | head -5
 		fail=1
 	else
-		grep -E "stat::number_of_executed_units|cov:" "$B/fuzz-artifacts/$t.log" | tail -1
+		grep -a -E "stat::number_of_executed_units|cov:" "$B/fuzz-artifacts/$t.log" | tail -1
 	fi
 done
 exit $fail

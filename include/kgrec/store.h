@@ -64,6 +64,20 @@ typedef struct {
 #define KGR_INTERACTION_OPTIONS_INIT { .version = KGR_INTERACTION_OPTIONS_VERSION, \
 	.user_base = "https://w3id.org/kgrec/user/", .item_base = "https://w3id.org/kgrec/item/" }
 
+/** Options of kgr_store_load_product_feed(). */
+typedef struct {
+	unsigned int version;
+	const char *item_base;  /**< prefix of product IRIs: item_base + the id column (percent-encoded) */
+	const char *node_base;  /**< prefix of brand, category, material, audience and group IRIs */
+	char delimiter;         /**< ',', ';' or '\t'; 0 guesses from the header */
+	int skip_bad_rows;      /**< skip and count bad rows instead of failing */
+	size_t *skipped_out;    /**< when set, receives the number of rows skipped */
+} kgr_feed_options;
+
+#define KGR_FEED_OPTIONS_VERSION 1
+#define KGR_FEED_OPTIONS_INIT { .version = KGR_FEED_OPTIONS_VERSION, \
+	.item_base = "https://w3id.org/kgrec/item/", .node_base = "https://w3id.org/kgrec/catalog/" }
+
 /** Progress callback: bytes read so far out of total (0 when unknown). */
 typedef void (*kgr_progress_cb)(uint64_t done, uint64_t total, void *payload);
 
@@ -106,6 +120,19 @@ KGR_API int kgr_store_load_rdf(kgr_store *store, const char *path, const char *f
 /** @brief Parse RDF from memory. @p name is used in error messages. Same codes. */
 KGR_API int kgr_store_load_rdf_buffer(kgr_store *store, const char *data, size_t len, const char *format,
 	const char *base, const char *name);
+
+/**
+ * @brief Load a product feed: a Google-Merchant-style CSV or TSV with a header row (id,
+ *        item_group_id, title, description, brand, gtin, mpn, google_product_category,
+ *        product_type, price, sale_price, availability, condition, color, size, material,
+ *        gender, age_group, link, image_link, custom_label_0..4; other columns are ignored),
+ *        as schema.org and SKOS triples: category paths ("A > B > C") become a skos:broader
+ *        taxonomy, variants schema:isVariantOf. docs/FEEDS.md lists the mapping.
+ * @return 0; KGR_ENOTFOUND / KGR_EIO (the file); KGR_EPARSE naming the file, line, column and
+ *         the value (a bad price, availability or URL; an empty id; no 'id' column; an
+ *         unclosed quote); KGR_EINVALID (finalized store, options version).
+ */
+KGR_API int kgr_store_load_product_feed(kgr_store *store, const char *path, const kgr_feed_options *opts);
 
 /**
  * @brief Read an interaction log `user,item,timestamp[,action][,weight]` with a header row

@@ -346,7 +346,7 @@ END_TEST
 /* Post events one by one until the server dies; return how many got a 2xx. */
 typedef struct {
 	th_server *s;
-	int acked;
+	atomic_int acked;
 	int last_status;
 } stream_ctx;
 
@@ -364,7 +364,7 @@ static void *stream_events(void *p)
 		th_resp_free(&r);
 		if (r.status != 200)
 			break;
-		c->acked = i + 1;
+		atomic_store(&c->acked, i + 1);
 	}
 	return NULL;
 }
@@ -383,7 +383,11 @@ START_TEST(test_kill9_during_events)
 	memset(&c, 0, sizeof(c));
 	c.s = &s;
 	pthread_create(&t, NULL, stream_events, &c);
-	usleep(300000);
+	/* kill in the middle of the stream: once a few events were acknowledged (a loaded
+	 * machine may take a while to get there), whatever is in flight then */
+	for (i = 0; i < 3000 && atomic_load(&c.acked) <= 5; i++)
+		usleep(10000);
+	usleep(50000);
 	ck_assert_int_eq(th_stop(&s, SIGKILL), 128 + SIGKILL);
 	pthread_join(t, NULL);
 	ck_assert_int_gt(c.acked, 5);
