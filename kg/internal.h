@@ -65,6 +65,10 @@ uint64_t kgr__rng_next(uint64_t *state);
  *  Borrowed from the store. What the LLM ranker and the audit trail show as history. */
 const kgr_interaction *kgr__user_history(const kgr_store *s, kgr_id user, int64_t at, size_t *n_out);
 
+/** End every SPARQL query in flight in this process (their child processes are killed; each
+ *  kgr_sparql_query() returns KGR_ERROR "cancelled"). For a service that is stopping. */
+void kgr__sparql_cancel_all(void);
+
 /** 64-bit hash of a byte string (fast, not cryptographic). */
 uint64_t kgr__hash64(const void *data, size_t len, uint64_t seed);
 

@@ -1566,9 +1566,11 @@ static int tried_update(const char *text)
 	return 0;
 }
 
-static int registered;
+/* The world the triples source was installed on. Set in a query process only (on its copy of
+ * the world), so each query process installs it. */
+static librdf_world *registered;
 
-int kgr_sparql_query(kgr_sparql_result **out, const kgr_store *store, const char *query,
+int kgr__sparql_query_here(kgr_sparql_result **out, const kgr_store *store, const char *query,
 	const kgr_sparql_options *opts)
 {
 	kgr_sparql_options defaults = KGR_SPARQL_OPTIONS_INIT;
@@ -1610,12 +1612,12 @@ int kgr_sparql_query(kgr_sparql_result **out, const kgr_store *store, const char
 	}
 	ex.rw = librdf_world_get_rasqal(w);
 	ex.raptor = librdf_world_get_raptor(w);
-	if (!registered) {
+	if (registered != w) {
 		if (rasqal_set_triples_source_factory(ex.rw, ts_register, NULL)) {
 			error = kgr__error_set(KGR_ERROR, "cannot install the kgrec rasqal triples source");
 			goto cleanup;
 		}
-		registered = 1;
+		registered = w;
 	}
 	kgr_error_clear();
 	if ((error = prepare(&rq, ex.rw, ex.raptor, query, opts->base_iri)))

@@ -37,4 +37,9 @@ const char *kgr__sparql_skip_string(const char *p);
  *  (kg/sparql_reorder.c); NULL when nothing changes (or *oom set when out of memory). */
 char *kgr__sparql_reorder(const kgr_store *store, const char *text, int *oom);
 
+/** kgr_sparql_query() in this process, under the librdf lock (kg/sparql.c); the public
+ *  function runs it in a child process (kg/sparql_child.c). */
+int kgr__sparql_query_here(kgr_sparql_result **out, const kgr_store *store, const char *query,
+	const kgr_sparql_options *opts);
+
 #endif

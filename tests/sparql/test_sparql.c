@@ -6,10 +6,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include "common/testutil.h"
+#include "kg/internal.h"
 #include "kg/rdf_world.h"
 #include "kg/sparql_result.h"
 #include "kgrec/sparql.h"
@@ -618,7 +620,75 @@ START_TEST(time_limit)
 }
 END_TEST
 
-/* Queries from several threads are serialised by kgrec's lock; each thread gets its own
+static int64_t now_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* 15 nested OPTIONALs: rasqal prepares this for tens of seconds without reading a triple. */
+static char *nested_optionals(void)
+{
+	char *q = malloc(1024), *p = q;
+	int i;
+	p += sprintf(p, "SELECT * WHERE { ?s0 ?p0 ?o0 ");
+	for (i = 1; i <= 15; i++)
+		p += sprintf(p, "OPTIONAL { ?s%d ?p%d ?o%d ", i, i, i);
+	for (i = 1; i <= 15; i++)
+		*p++ = '}';
+	strcpy(p, " }");
+	return q;
+}
+
+static void *slow_query_thread(void *arg)
+{
+	kgr_sparql_options opts = KGR_SPARQL_OPTIONS_INIT;
+	kgr_sparql_result *r = NULL;
+	char *q = nested_optionals();
+	long rc;
+	opts.timeout_ms = (unsigned int)(long)arg;
+	rc = kgr_sparql_query(&r, shop, q, &opts);
+	if (rc == 0 || r)
+		rc = 1;
+	else if (!strstr(kgr_error_last(), (long)arg ? "time limit of 1000 ms" : "cancelled"))
+		rc = 2;
+	kgr_sparql_result_free(r);
+	free(q);
+	return (void *)rc;
+}
+
+/* The time limit covers parse and prepare; meanwhile other queries run. */
+START_TEST(time_limit_prepare)
+{
+	pthread_t t;
+	kgr_sparql_result *r;
+	int64_t t0 = now_ms();
+	void *rc;
+	ck_assert_int_eq(pthread_create(&t, NULL, slow_query_thread, (void *)1000L), 0);
+	usleep(100000);
+	r = query_ok(shop, PFX "SELECT ?p WHERE { ?p a schema:Brand }");
+	ck_assert_uint_eq(kgr_sparql_result_row_count(r), 2);
+	kgr_sparql_result_free(r);
+#if !defined(__SANITIZE_ADDRESS__) /* there, queries fork one at a time (kg/sparql_child.c) */
+	ck_assert_int_lt(now_ms() - t0, 900);
+#endif
+	ck_assert_int_eq(pthread_join(t, &rc), 0);
+	ck_assert_int_eq((long)rc, KGR_ETIMEOUT);
+	ck_assert_int_lt(now_ms() - t0, 3000);
+
+	/* without a time limit, kgr__sparql_cancel_all() ends it */
+	t0 = now_ms();
+	ck_assert_int_eq(pthread_create(&t, NULL, slow_query_thread, (void *)0L), 0);
+	usleep(300000);
+	kgr__sparql_cancel_all();
+	ck_assert_int_eq(pthread_join(t, &rc), 0);
+	ck_assert_int_eq((long)rc, KGR_ERROR);
+	ck_assert_int_lt(now_ms() - t0, 2000);
+}
+END_TEST
+
+/* Queries from several threads, each in its own process; each thread gets its own
  * results and its own error messages. */
 static void *query_thread(void *arg)
 {
@@ -901,6 +971,7 @@ static Suite *sparql_suite(void)
 	tcase_add_test(tc, join_order);
 	tcase_add_test(tc, row_limit);
 	tcase_add_test(tc, time_limit);
+	tcase_add_test(tc, time_limit_prepare);
 	tcase_add_test(tc, threads);
 	tcase_add_test(tc, syntax_error);
 	tcase_add_test(tc, unsupported);
