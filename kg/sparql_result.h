@@ -42,4 +42,9 @@ char *kgr__sparql_reorder(const kgr_store *store, const char *text, int *oom);
 int kgr__sparql_query_here(kgr_sparql_result **out, const kgr_store *store, const char *query,
 	const kgr_sparql_options *opts);
 
+/** 0, or KGR_EUNSUPPORTED (message: line, column, the argument and the rewrite) when a CONCAT
+ *  argument is an expression, which rasqal 0.9.33 reads after freeing it
+ *  (kg/sparql_guard.c). */
+int kgr__sparql_check_concat(const char *text);
+
 #endif
