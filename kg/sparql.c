@@ -1166,6 +1166,7 @@ static int execute(kgr_sparql_result **out, rasqal_query *rq, exec_ctx *ex,
 {
 	rasqal_query_results *res;
 	row_filter f;
+	kgr__agg_plan plan;
 	int error;
 	if (has_operator(rasqal_query_get_query_graph_pattern(rq), RASQAL_GRAPH_PATTERN_OPERATOR_SERVICE))
 		return kgr__error_set(KGR_EUNSUPPORTED,
@@ -1185,6 +1186,7 @@ static int execute(kgr_sparql_result **out, rasqal_query *rq, exec_ctx *ex,
 		rasqal_query_set_offset(rq, -1);
 	}
 	rasqal_query_set_user_data(rq, ex);
+	kgr__sparql_aggregate_plan(&plan, rq);
 	res = rasqal_query_execute(rq);
 	if (!res) {
 		error = exec_error(ex, opts, "execution");
@@ -1192,6 +1194,10 @@ static int execute(kgr_sparql_result **out, rasqal_query *rq, exec_ctx *ex,
 	}
 	error = collect(out, rq, res, ex, opts, &f);
 	rasqal_free_query_results(res);
+	if (!error && (error = kgr__sparql_empty_aggregates(*out, &plan, rq, f.offset, f.limit))) {
+		kgr_sparql_result_free(*out);
+		*out = NULL;
+	}
 cleanup:
 	free(f.hashes);
 	free(f.rows);
@@ -1658,7 +1664,11 @@ int kgr__sparql_query_here(kgr_sparql_result **out, const kgr_store *store, cons
 	}
 	case RASQAL_QUERY_VERB_ASK:
 	case RASQAL_QUERY_VERB_CONSTRUCT:
-		error = execute(out, rq, &ex, opts);
+		if (kgr__sparql_empty_template(rq))
+			error = (*out = kgr__sparql_result_new(KGR_SPARQL_GRAPH)) ? 0
+				: kgr__error_set(KGR_ENOMEM, "out of memory");
+		else
+			error = execute(out, rq, &ex, opts);
 		break;
 	case RASQAL_QUERY_VERB_DESCRIBE:
 		error = describe(out, rq, &ex, query, opts);

@@ -332,7 +332,7 @@ static int64_t now_ms(void)
 static const char *signal_name(int sig)
 {
 	switch (sig) {
-	case SIGSEGV: return "SIGSEGV, a crash";
+	case SIGSEGV: return "SIGSEGV, a crash inside rasqal";
 	case SIGABRT: return "SIGABRT, an abort";
 	case SIGBUS: return "SIGBUS, a crash";
 	case SIGKILL: return "SIGKILL, out of memory?";
@@ -485,7 +485,7 @@ static int query_in_child(kgr_sparql_result **out, const kgr_store *store, const
 		*out = NULL;
 		if (WIFSIGNALED(status))
 			error = kgr__error_set(KGR_ERROR, "SPARQL evaluation failed: the query process "
-				"ended with signal %d (%s); the service is unaffected", WTERMSIG(status),
+				"ended with signal %d (%s)", WTERMSIG(status),
 				signal_name(WTERMSIG(status)));
 		else
 			error = kgr__error_set(KGR_ERROR, "SPARQL evaluation failed: the query process "

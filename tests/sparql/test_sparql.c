@@ -729,6 +729,72 @@ START_TEST(concat_expression)
 }
 END_TEST
 
+/* SPARQL 1.1, 18.5: an aggregate without GROUP BY over no match is one group, the empty
+ * one. rasqal gave no row. */
+START_TEST(aggregates_over_nothing)
+{
+	kgr_sparql_result *r;
+	kgr_sparql_term t;
+	r = query_ok(shop, "SELECT (COUNT(*) AS ?n) WHERE { ?s <http://example.org/nothing> ?o }");
+	ck_assert_uint_eq(kgr_sparql_result_row_count(r), 1);
+	ck_assert(kgr_sparql_result_get(r, 0, 0, &t));
+	ck_assert_str_eq(t.value, "0");
+	ck_assert_str_eq(t.datatype, "http://www.w3.org/2001/XMLSchema#integer");
+	kgr_sparql_result_free(r);
+	r = query_ok(shop, "SELECT (SUM(?o) AS ?s) (AVG(?o) AS ?a) (MIN(?o) AS ?m) (GROUP_CONCAT(?o) AS ?g) "
+			   "WHERE { ?s <http://example.org/nothing> ?o }");
+	ck_assert_uint_eq(kgr_sparql_result_row_count(r), 1);
+	ck_assert(kgr_sparql_result_get(r, 0, 0, &t));
+	ck_assert_str_eq(t.value, "0");
+	ck_assert(kgr_sparql_result_get(r, 0, 1, &t));
+	ck_assert_str_eq(t.value, "0");
+	ck_assert(!kgr_sparql_result_get(r, 0, 2, &t));
+	ck_assert(kgr_sparql_result_get(r, 0, 3, &t));
+	ck_assert_str_eq(t.value, "");
+	kgr_sparql_result_free(r);
+	/* OFFSET 1 drops that row; a match is counted as before */
+	r = query_ok(shop, "SELECT (COUNT(*) AS ?n) WHERE { ?s <http://example.org/nothing> ?o } OFFSET 1");
+	ck_assert_uint_eq(kgr_sparql_result_row_count(r), 0);
+	kgr_sparql_result_free(r);
+	r = query_ok(shop, PFX "SELECT (COUNT(*) AS ?n) WHERE { ?b a schema:Brand }");
+	ck_assert_uint_eq(kgr_sparql_result_row_count(r), 1);
+	ck_assert(kgr_sparql_result_get(r, 0, 0, &t));
+	ck_assert_str_eq(t.value, "2");
+	kgr_sparql_result_free(r);
+}
+END_TEST
+
+/* rasqal crashed on an empty CONSTRUCT template; the answer is the empty graph. */
+START_TEST(construct_empty_template)
+{
+	kgr_sparql_result *r = query_ok(shop, "CONSTRUCT {} WHERE {}");
+	ck_assert_int_eq(kgr_sparql_result_kind(r), KGR_SPARQL_GRAPH);
+	ck_assert_uint_eq(kgr_sparql_result_triple_count(r), 0);
+	kgr_sparql_result_free(r);
+	r = query_ok(shop, "CONSTRUCT { } WHERE { ?s ?p ?o }");
+	ck_assert_uint_eq(kgr_sparql_result_triple_count(r), 0);
+	kgr_sparql_result_free(r);
+}
+END_TEST
+
+/* An invalid regular expression and a LIMIT beyond any count are not time-limit errors. */
+START_TEST(errors_are_not_timeouts)
+{
+	kgr_sparql_options opts = KGR_SPARQL_OPTIONS_INIT;
+	kgr_sparql_result *r = NULL;
+	opts.timeout_ms = 5000;
+	ck_assert_int_eq(kgr_sparql_query(&r, shop, "SELECT ?s WHERE { ?s ?p ?o FILTER(REGEX(STR(?o), \"(\")) }",
+				 &opts), KGR_ERROR);
+	ck_assert_ptr_null(r);
+	ck_assert_msg(strstr(kgr_error_last(), "Regex compile of '(' failed") != NULL, "%s", kgr_error_last());
+	ck_assert_ptr_null(strstr(kgr_error_last(), "time limit"));
+	ck_assert_int_eq(kgr_sparql_query(&r, shop, PFX "SELECT ?b WHERE { ?b a schema:Brand } "
+						      "LIMIT 99999999999999999999", &opts), 0);
+	ck_assert_uint_eq(kgr_sparql_result_row_count(r), 2);
+	kgr_sparql_result_free(r);
+}
+END_TEST
+
 /* Queries from several threads, each in its own process; each thread gets its own
  * results and its own error messages. */
 static void *query_thread(void *arg)
@@ -1014,6 +1080,9 @@ static Suite *sparql_suite(void)
 	tcase_add_test(tc, time_limit);
 	tcase_add_test(tc, time_limit_prepare);
 	tcase_add_test(tc, concat_expression);
+	tcase_add_test(tc, aggregates_over_nothing);
+	tcase_add_test(tc, construct_empty_template);
+	tcase_add_test(tc, errors_are_not_timeouts);
 	tcase_add_test(tc, threads);
 	tcase_add_test(tc, syntax_error);
 	tcase_add_test(tc, unsupported);
