@@ -194,9 +194,14 @@ static void exec_free(exec_ctx *ex)
 	ex->cap = ex->count = 0;
 }
 
+/* Also 1 once rasqal has logged an error (an invalid regular expression, say): the query
+ * fails then anyway (collect()), and reading on would only let it run into its time limit,
+ * which would then be reported instead of the error. */
 static int deadline_passed(exec_ctx *ex)
 {
 	struct timespec now;
+	if (kgr__rdf_log()->errors)
+		return 1;
 	if (!ex->has_deadline)
 		return 0;
 	if (ex->timed_out)
@@ -211,6 +216,8 @@ static int deadline_passed(exec_ctx *ex)
 /* Checks the clock every 1024 calls: cheap enough for the innermost loop. */
 static int tick(exec_ctx *ex)
 {
+	if (kgr__rdf_log()->errors)
+		return 1;
 	if (!ex->has_deadline)
 		return 0;
 	if (ex->timed_out)
@@ -885,7 +892,7 @@ static int id_to_cell(kgr_sparql_result *r, const kgr_store *store, kgr_id id)
 static int exec_error(exec_ctx *ex, const kgr_sparql_options *opts, const char *what)
 {
 	const kgr_rdf_log *log = kgr__rdf_log();
-	if (ex->timed_out)
+	if (ex->timed_out && !log->errors)
 		return kgr__error_set(KGR_ETIMEOUT, "SPARQL query exceeded its time limit of %u ms",
 			opts->timeout_ms);
 	if (ex->oom)
