@@ -10,7 +10,7 @@ for t in "$BUILD"/tests/kgrec_test_*; do
 	# integration suites start servers and child processes: sanitizers cover those
 	case " cli server llm audit " in *" $mod "*) continue ;; esac
 	echo "valgrind: $mod"
-	if ! CK_FORK=no valgrind -q --error-exitcode=3 --leak-check=full --errors-for-leak-kinds=definite \
+	if ! CK_FORK=no valgrind -q --child-silent-after-fork=yes --error-exitcode=3 --leak-check=full --errors-for-leak-kinds=definite \
 		--suppressions="$SUPP" "$t" > "$BUILD/valgrind-$mod.log" 2>&1; then
 		tail -40 "$BUILD/valgrind-$mod.log"
 		status=1

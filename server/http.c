@@ -5,6 +5,7 @@
  * (MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_THREAD_PER_CONNECTION), so a slow request
  * (a SPARQL query, a reload, an LLM call) only ever blocks its own connection. */
 #include "server/internal.h"
+#include "sparql/sparql_result.h"
 #include "util/json_print.h"
 
 #include <arpa/inet.h>
@@ -666,6 +667,9 @@ void kgr_server_stop(kgr_server *srv, unsigned int drain_ms)
 	lfd = MHD_quiesce_daemon(d);
 	if (lfd != MHD_INVALID_SOCKET)
 		close(lfd);
+	/* SPARQL queries are read-only and may run up to their time limit: they are cut now
+	 * (the client gets a 500 "cancelled") instead of holding the stop for that long */
+	kgr__sparql_cancel_all();
 	deadline = kgr__now_us() + (int64_t)drain_ms * 1000;
 	while (atomic_load(&srv->metrics.in_flight) > 0 && kgr__now_us() < deadline)
 		usleep(5000);

@@ -388,11 +388,10 @@ void kgr__handle_sparql(kgr_server *srv, const kgr__req *req, kgr__resp *resp)
 		kgr__resp_error(resp, 503, "not_ready", "no snapshot is loaded");
 		goto cleanup;
 	}
-	pthread_mutex_lock(&srv->sparql_mu);
+	/* each query runs in a process of its own (kgr_sparql_query): no lock here */
 	err = run_query(srv, st->store, query, &run_fmt, &body, &len, &info);
 	if (fmt != KGR__FMT_XML || (run_fmt != KGR__FMT_JSON))
 		fmt = run_fmt;
-	pthread_mutex_unlock(&srv->sparql_mu);
 	if (info.truncated)
 		atomic_fetch_add(&srv->metrics.sparql_truncated, 1);
 	if (err < 0) {

@@ -20,6 +20,9 @@
 librdf_world *kgr__rdf_lock(void);
 /** Release the lock taken by kgr__rdf_lock(). */
 void kgr__rdf_unlock(void);
+/** In a child process forked while the parent held kgr__rdf_lock(): the world is whole
+ *  (no thread was inside librdf) and is the child's own copy; the lock is made free again. */
+void kgr__rdf_after_fork_child(void);
 
 /** Captured log since kgr__rdf_lock(): the first error, its line and column (-1 if unknown). */
 typedef struct {

@@ -194,9 +194,14 @@ static void exec_free(exec_ctx *ex)
 	ex->cap = ex->count = 0;
 }
 
+/* Also 1 once rasqal has logged an error (an invalid regular expression, say): the query
+ * fails then anyway (collect()), and reading on would only let it run into its time limit,
+ * which would then be reported instead of the error. */
 static int deadline_passed(exec_ctx *ex)
 {
 	struct timespec now;
+	if (kgr__rdf_log()->errors)
+		return 1;
 	if (!ex->has_deadline)
 		return 0;
 	if (ex->timed_out)
@@ -211,6 +216,8 @@ static int deadline_passed(exec_ctx *ex)
 /* Checks the clock every 1024 calls: cheap enough for the innermost loop. */
 static int tick(exec_ctx *ex)
 {
+	if (kgr__rdf_log()->errors)
+		return 1;
 	if (!ex->has_deadline)
 		return 0;
 	if (ex->timed_out)
@@ -885,7 +892,7 @@ static int id_to_cell(kgr_sparql_result *r, const kgr_store *store, kgr_id id)
 static int exec_error(exec_ctx *ex, const kgr_sparql_options *opts, const char *what)
 {
 	const kgr_rdf_log *log = kgr__rdf_log();
-	if (ex->timed_out)
+	if (ex->timed_out && !log->errors)
 		return kgr__error_set(KGR_ETIMEOUT, "SPARQL query exceeded its time limit of %u ms",
 			opts->timeout_ms);
 	if (ex->oom)
@@ -1166,6 +1173,7 @@ static int execute(kgr_sparql_result **out, rasqal_query *rq, exec_ctx *ex,
 {
 	rasqal_query_results *res;
 	row_filter f;
+	kgr__agg_plan plan;
 	int error;
 	if (has_operator(rasqal_query_get_query_graph_pattern(rq), RASQAL_GRAPH_PATTERN_OPERATOR_SERVICE))
 		return kgr__error_set(KGR_EUNSUPPORTED,
@@ -1185,6 +1193,7 @@ static int execute(kgr_sparql_result **out, rasqal_query *rq, exec_ctx *ex,
 		rasqal_query_set_offset(rq, -1);
 	}
 	rasqal_query_set_user_data(rq, ex);
+	kgr__sparql_aggregate_plan(&plan, rq);
 	res = rasqal_query_execute(rq);
 	if (!res) {
 		error = exec_error(ex, opts, "execution");
@@ -1192,6 +1201,10 @@ static int execute(kgr_sparql_result **out, rasqal_query *rq, exec_ctx *ex,
 	}
 	error = collect(out, rq, res, ex, opts, &f);
 	rasqal_free_query_results(res);
+	if (!error && (error = kgr__sparql_empty_aggregates(*out, &plan, rq, f.offset, f.limit))) {
+		kgr_sparql_result_free(*out);
+		*out = NULL;
+	}
 cleanup:
 	free(f.hashes);
 	free(f.rows);
@@ -1566,9 +1579,11 @@ static int tried_update(const char *text)
 	return 0;
 }
 
-static int registered;
+/* The world the triples source was installed on. Set in a query process only (on its copy of
+ * the world), so each query process installs it. */
+static librdf_world *registered;
 
-int kgr_sparql_query(kgr_sparql_result **out, const kgr_store *store, const char *query,
+int kgr__sparql_query_here(kgr_sparql_result **out, const kgr_store *store, const char *query,
 	const kgr_sparql_options *opts)
 {
 	kgr_sparql_options defaults = KGR_SPARQL_OPTIONS_INIT;
@@ -1592,6 +1607,8 @@ int kgr_sparql_query(kgr_sparql_result **out, const kgr_store *store, const char
 		return kgr__error_set(KGR_EUNSUPPORTED,
 			"SPARQL Update is not supported: a kgrec store is a read-only snapshot "
 			"(rebuild it with 'kgrec load')");
+	if ((error = kgr__sparql_check_concat(query)))
+		return error;
 	memset(&ex, 0, sizeof(ex));
 	ex.magic = EXEC_MAGIC;
 	ex.store = store;
@@ -1611,12 +1628,12 @@ int kgr_sparql_query(kgr_sparql_result **out, const kgr_store *store, const char
 	}
 	ex.rw = librdf_world_get_rasqal(w);
 	ex.raptor = librdf_world_get_raptor(w);
-	if (!registered) {
+	if (registered != w) {
 		if (rasqal_set_triples_source_factory(ex.rw, ts_register, NULL)) {
 			error = kgr__error_set(KGR_ERROR, "cannot install the kgrec rasqal triples source");
 			goto cleanup;
 		}
-		registered = 1;
+		registered = w;
 	}
 	kgr_error_clear();
 	if ((error = prepare(&rq, ex.rw, ex.raptor, query, opts->base_iri)))
@@ -1655,7 +1672,11 @@ int kgr_sparql_query(kgr_sparql_result **out, const kgr_store *store, const char
 	}
 	case RASQAL_QUERY_VERB_ASK:
 	case RASQAL_QUERY_VERB_CONSTRUCT:
-		error = execute(out, rq, &ex, opts);
+		if (kgr__sparql_empty_template(rq))
+			error = (*out = kgr__sparql_result_new(KGR_SPARQL_GRAPH)) ? 0
+				: kgr__error_set(KGR_ENOMEM, "out of memory");
+		else
+			error = execute(out, rq, &ex, opts);
 		break;
 	case RASQAL_QUERY_VERB_DESCRIBE:
 		error = describe(out, rq, &ex, query, opts);

@@ -37,4 +37,38 @@ const char *kgr__sparql_skip_string(const char *p);
  *  (sparql/sparql_reorder.c); NULL when nothing changes (or *oom set when out of memory). */
 char *kgr__sparql_reorder(const kgr_store *store, const char *text, int *oom);
 
+/** kgr_sparql_query() in this process, under the librdf lock (sparql/sparql.c); the public
+ *  function runs it in a child process (sparql/sparql_child.c). */
+int kgr__sparql_query_here(kgr_sparql_result **out, const kgr_store *store, const char *query,
+	const kgr_sparql_options *opts);
+
+struct rasqal_query_s;
+/** 1 when @p rq is a CONSTRUCT with an empty template (rasqal crashes on it; the answer is
+ *  the empty graph) (sparql/sparql_fixups.c). Takes a rasqal_query. */
+int kgr__sparql_empty_template(struct rasqal_query_s *rq);
+/** What the one row of an aggregate query without GROUP BY over no match holds, per column
+ *  (rasqal gives no row; SPARQL 1.1 gives one): n is 0 when the query is not of that form.
+ *  Taken before execution, which rewrites the projection (sparql/sparql_fixups.c). */
+enum { KGR__AGG_ZERO = 1, KGR__AGG_EMPTY, KGR__AGG_UNBOUND };
+typedef struct {
+	int n;
+	unsigned char kind[64];
+} kgr__agg_plan;
+void kgr__sparql_aggregate_plan(kgr__agg_plan *plan, struct rasqal_query_s *rq);
+/** Adds that row to an empty result (COUNT, SUM, AVG 0, GROUP_CONCAT "", MIN, MAX, SAMPLE
+ *  unbound), unless OFFSET or LIMIT 0 drop it; @p offset and @p limit are those kgrec applies
+ *  itself (-1: none). 0 or KGR_ENOMEM. */
+int kgr__sparql_empty_aggregates(kgr_sparql_result *r, const kgr__agg_plan *plan,
+	struct rasqal_query_s *rq, long offset, long limit);
+
+/** 0, or KGR_EUNSUPPORTED (message: line, column, the argument and the rewrite) when a CONCAT
+ *  argument is an expression, which rasqal 0.9.33 reads after freeing it
+ *  (sparql/sparql_guard.c). */
+int kgr__sparql_check_concat(const char *text);
+
+/** End every SPARQL query in flight in this process (their child processes are killed; each
+ *  kgr_sparql_query() returns KGR_ERROR "cancelled"). For a service that is stopping
+ *  (sparql/sparql_child.c). */
+void kgr__sparql_cancel_all(void);
+
 #endif

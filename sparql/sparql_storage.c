@@ -94,6 +94,12 @@ void kgr__rdf_unlock(void)
 	pthread_mutex_unlock(&world_lock);
 }
 
+void kgr__rdf_after_fork_child(void)
+{
+	pthread_mutex_t fresh = PTHREAD_MUTEX_INITIALIZER;
+	memcpy(&world_lock, &fresh, sizeof(fresh));
+}
+
 /* ---- terms ---- */
 
 kgr_id kgr__store_literal_id(const kgr_store *store, const char *lex, size_t len, const char *lang,

@@ -11,10 +11,12 @@
  * Description of each resource named or matched; SPARQL Update is refused (the store is
  * read-only).
  *
- * Thread safety: librdf and rasqal are not thread-safe, so every call of kgr_sparql_query()
- * takes one process-wide lock: queries from several threads are serialised. A result,
- * once returned, is independent of librdf and of the lock, and may be read and written out
- * from any thread. See docs/SPARQL.md for what rasqal 0.9.33 supports and the workarounds.
+ * Each call of kgr_sparql_query() runs the query in a child process of its own (fork, no
+ * exec), under the time limit: parse, prepare and evaluation are all cut at the deadline,
+ * queries from several threads run at the same time, and a crash inside rasqal is an error
+ * of that query. A result, once returned, is plain memory and may be read and written out
+ * from any thread. See docs/SPARQL.md for the costs, what rasqal 0.9.33 supports and the
+ * workarounds.
  */
 #ifndef KGREC_SPARQL_H
 #define KGREC_SPARQL_H
@@ -87,7 +89,9 @@ typedef struct {
  *   the message gives the workaround);
  *   KGR_ETIMEOUT when opts->timeout_ms passed (message gives the limit);
  *   KGR_EINVALID when the store is not finalized;
- *   KGR_ENOMEM; KGR_ERROR when rasqal fails while executing (its message).
+ *   KGR_ENOMEM; KGR_EIO when the query process cannot be started;
+ *   KGR_ERROR when rasqal fails while executing (its message), when the query process ends
+ *   abnormally (the signal) or when the query was cancelled.
  */
 KGR_API int kgr_sparql_query(kgr_sparql_result **out, const kgr_store *store, const char *query,
 	const kgr_sparql_options *opts);

@@ -57,4 +57,21 @@ cp "$T/s.snap" "$T/trunc.snap"; truncate -s 1000 "$T/trunc.snap"
 check "truncated snapshot refused" $?
 "$KGREC" load 2>/dev/null; [ $? -eq 2 ]; check "usage error exits 2" $?
 
+# a language tag of 1,000 characters: raptor's Turtle lexer would overflow its heap on it
+tag=$(printf 'a%.0s' $(seq 1000))
+for ext in ttl trig nt; do
+	if [ $ext = nt ]; then
+		printf '<http://a/s> <http://a/p> "x"@%s .\n' "$tag" > "$T/longtag.$ext"
+		where=1:31
+	else
+		printf '@prefix ex: <http://a/> .\nex:s ex:p "ok"@en ,\n  "x"@%s .\n' "$tag" > "$T/longtag.$ext"
+		where=3:7
+	fi
+	"$KGREC" load -q "$T/longtag.$ext" -o "$T/s.snap" 2> "$T/err.txt"
+	[ $? -eq 1 ]; check "$ext: 1,000-character language tag refused" $?
+	grep -q "longtag.$ext:$where: language tag longer than 64 characters" "$T/err.txt"
+	check "$ext: message names the file, line and column ($(cat "$T/err.txt"))" $?
+	[ "$(sha256sum "$T/s.snap")" = "$sum" ]; check "$ext: previous snapshot unchanged" $?
+done
+
 finish

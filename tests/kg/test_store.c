@@ -756,6 +756,76 @@ START_TEST(test_native_ntriples_errors)
 }
 END_TEST
 
+static void expect_buffer_error(const char *text, size_t len, const char *format, const char *name,
+	const char *needle)
+{
+	kgr_store *s = NULL;
+	ck_assert_int_eq(kgr_store_new(&s, 0), 0);
+	ck_assert_int_eq(kgr_store_load_rdf_buffer(s, text, len, format, NULL, name), KGR_EPARSE);
+	ck_assert_msg(strstr(kgr_error_last(), needle) != NULL, "'%s' lacks '%s'", kgr_error_last(), needle);
+	ck_assert_uint_eq(kgr_store_quad_count(s), 0);
+	kgr_store_free(s);
+}
+
+/* A literal whose language tag is @p n characters: "x"@aaaa... in the syntax of @p format. */
+static char *long_tag_doc(const char *format, size_t n)
+{
+	char *text = malloc(n + 256), *p = text;
+	size_t i;
+	if (!strcmp(format, "ntriples"))
+		p += sprintf(p, "<http://a/s> <http://a/p> \"x\"@");
+	else
+		p += sprintf(p, "@prefix ex: <http://a/> .\n# a \"comment\"@with-a-tag\n"
+			"ex:s ex:p \"\"\"long \"\" string\"\"\"@en-GB , 'one'@fr ;\n  ex:q \"x\"@");
+	for (i = 0; i < n; i++)
+		*p++ = 'a';
+	strcpy(p, " .\n");
+	return text;
+}
+
+/* raptor's Turtle lexer overflows its heap on a tag of 300 characters or more: such tags are
+ * refused before raptor sees them, and by kgrec's own N-Triples reader, with line and
+ * column; BCP 47 shapes up to 64 characters load. */
+START_TEST(test_language_tag_limits)
+{
+	static const char *formats[] = { "ntriples", "turtle", "trig" };
+	static const size_t lengths[] = { 65, 300, 1000, 100000 };
+	kgr_store *s = NULL;
+	size_t f, i;
+	for (f = 0; f < 3; f++)
+		for (i = 0; i < sizeof(lengths) / sizeof(lengths[0]); i++) {
+			char *doc = long_tag_doc(formats[f], lengths[i]);
+			expect_buffer_error(doc, strlen(doc), formats[f], "t.rdf",
+				f == 0 ? "t.rdf:1:31: language tag longer than 64 characters"
+				       : "t.rdf:4:12: language tag longer than 64 characters");
+			free(doc);
+		}
+	expect_buffer_error("<http://a/s> <http://a/p> \"x\"@en-abcdefghi .\n", 46, "ntriples", "t.nt",
+		"t.nt:1:31: bad language tag: a subtag is longer than 8 characters");
+	expect_buffer_error("<http://a/s> <http://a/p> \"x\"@e1 .\n", 35, "ntriples", "t.nt",
+		"t.nt:1:31: bad language tag");
+	expect_buffer_error("@prefix ex: <http://a/> .\nex:s ex:p \"x\"@en--us .\n", 48, "turtle", "t.ttl",
+		"t.ttl:2:15: bad language tag: empty subtag");
+	/* 64 characters of BCP 47 shape load, in all three syntaxes; tags inside comments,
+	 * strings and IRIs are not tags */
+	for (f = 0; f < 3; f++) {
+		const char *tag = "en-latn-gb-abcdefgh-abcdefgh-abcdefgh-abcdefgh-abcdefgh-abcdefgh";
+		char doc[1024];
+		ck_assert_uint_eq(strlen(tag), 64);
+		if (f == 0)
+			snprintf(doc, sizeof(doc), "<http://a/s> <http://a/p> \"x\"@%s .\n", tag);
+		else
+			snprintf(doc, sizeof(doc), "@prefix ex: <http://a/a@b#x> .\n# \"c\"@%0300d\n"
+				"ex:s ex:p \"x\"@%s, \"\"\"q\"@%0300d\"\"\" .\n", 0, tag, 0);
+		ck_assert_int_eq(kgr_store_new(&s, 0), 0);
+		ck_assert_msg(kgr_store_load_rdf_buffer(s, doc, strlen(doc), formats[f], NULL, "ok") == 0, "%s: %s",
+			formats[f], kgr_error_last());
+		ck_assert_uint_eq(kgr_store_quad_count(s), f == 0 ? 1 : 2);
+		kgr_store_free(s);
+	}
+}
+END_TEST
+
 /* The fast printer writes what cJSON_PrintUnformatted() writes, byte for byte. */
 static void same_as_cjson(const cJSON *tree)
 {
@@ -865,6 +935,7 @@ static Suite *store_suite(void)
 	tcase_add_test(tc, test_finalize_twice_and_load_after);
 	tcase_add_test(tc, test_native_ntriples);
 	tcase_add_test(tc, test_native_ntriples_errors);
+	tcase_add_test(tc, test_language_tag_limits);
 	suite_add_tcase(s, tc);
 	tc = tcase_create("json");
 	tcase_add_test(tc, test_json_print_matches_cjson);

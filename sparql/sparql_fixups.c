@@ -1,0 +1,79 @@
+/* Answers rasqal 0.9.33 gets wrong for queries over nothing, put right after it ran (or
+ * instead of running it).
+ *
+ * - An aggregate query without GROUP BY over no match is one group, the empty one: SPARQL
+ *   1.1 (section 18.5) gives one row, COUNT and SUM 0, AVG 0, GROUP_CONCAT "", MIN, MAX and
+ *   SAMPLE unbound. rasqal returns no row at all.
+ * - CONSTRUCT with an empty template crashes rasqal (segmentation fault); its answer is the
+ *   empty graph, whatever the pattern matches. */
+#include "sparql/rdf_world.h"
+#include "sparql/sparql_result.h"
+
+#define XSD_INTEGER KGR_XSD "integer"
+
+int kgr__sparql_empty_template(rasqal_query *rq)
+{
+	raptor_sequence *seq;
+	if (rasqal_query_get_verb(rq) != RASQAL_QUERY_VERB_CONSTRUCT)
+		return 0;
+	seq = rasqal_query_get_construct_triples_sequence(rq);
+	return !seq || raptor_sequence_size(seq) == 0;
+}
+
+void kgr__sparql_aggregate_plan(kgr__agg_plan *plan, rasqal_query *rq)
+{
+	raptor_sequence *vars, *groups, *having;
+	int i, n;
+	plan->n = 0;
+	if (rasqal_query_get_verb(rq) != RASQAL_QUERY_VERB_SELECT)
+		return;
+	groups = rasqal_query_get_group_conditions_sequence(rq);
+	having = rasqal_query_get_having_conditions_sequence(rq);
+	if ((groups && raptor_sequence_size(groups) > 0) || (having && raptor_sequence_size(having) > 0))
+		return;
+	vars = rasqal_query_get_bound_variable_sequence(rq);
+	if (!vars || (n = raptor_sequence_size(vars)) <= 0 || n > (int)sizeof(plan->kind))
+		return;
+	/* every column must be a plain aggregate: anything else and the row is not known here */
+	for (i = 0; i < n; i++) {
+		rasqal_variable *v = raptor_sequence_get_at(vars, i);
+		if (!v || !v->expression)
+			return;
+		switch (v->expression->op) {
+		case RASQAL_EXPR_COUNT: case RASQAL_EXPR_SUM: case RASQAL_EXPR_AVG:
+			plan->kind[i] = KGR__AGG_ZERO;
+			break;
+		case RASQAL_EXPR_GROUP_CONCAT:
+			plan->kind[i] = KGR__AGG_EMPTY;
+			break;
+		case RASQAL_EXPR_MIN: case RASQAL_EXPR_MAX: case RASQAL_EXPR_SAMPLE:
+			plan->kind[i] = KGR__AGG_UNBOUND;
+			break;
+		default:
+			return;
+		}
+	}
+	plan->n = n;
+}
+
+int kgr__sparql_empty_aggregates(kgr_sparql_result *r, const kgr__agg_plan *plan, rasqal_query *rq,
+	long offset, long limit)
+{
+	int i;
+	if (plan->n == 0 || r->kind != KGR_SPARQL_BINDINGS || r->nrows != 0 || (size_t)plan->n != r->ncols ||
+		offset > 0 || limit == 0 || rasqal_query_get_offset(rq) > 0 || rasqal_query_get_limit(rq) == 0)
+		return 0;
+	for (i = 0; i < plan->n; i++) {
+		int error;
+		if (plan->kind[i] == KGR__AGG_ZERO)
+			error = kgr__sparql_push(r, KGR_TERM_LITERAL, "0", 1, NULL, XSD_INTEGER);
+		else if (plan->kind[i] == KGR__AGG_EMPTY)
+			error = kgr__sparql_push(r, KGR_TERM_LITERAL, "", 0, NULL, NULL);
+		else
+			error = kgr__sparql_push(r, KGR_TERM_NONE, NULL, 0, NULL, NULL);
+		if (error)
+			return kgr__error_set(KGR_ENOMEM, "out of memory");
+	}
+	r->nrows = 1;
+	return 0;
+}
