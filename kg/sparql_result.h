@@ -65,5 +65,8 @@ int kgr__sparql_empty_aggregates(kgr_sparql_result *r, const kgr__agg_plan *plan
  *  argument is an expression, which rasqal 0.9.33 reads after freeing it
  *  (kg/sparql_guard.c). */
 int kgr__sparql_check_concat(const char *text);
+/** 0, or KGR_EINVALID (message: line, column, the value) for a LIMIT or OFFSET beyond
+ *  INT_MAX, which rasqal 0.9.33 wraps (kg/sparql_guard.c). */
+int kgr__sparql_check_limits(const char *text);
 
 #endif
