@@ -7,10 +7,14 @@
  * UCASE(?n), an arithmetic expression or a nested CONCAT, is freed for good: its string is
  * read after the free (a heap use-after-free under ASan, garbage bytes without it). So every
  * argument of CONCAT must be a variable or a constant; anything else is refused with the
- * rewrite that gives the same answer safely (BIND the inner value to a variable first). */
+ * rewrite that gives the same answer safely (BIND the inner value to a variable first).
+ *
+ * rasqal also reads LIMIT and OFFSET into an int: beyond 2147483647 the value wraps, and
+ * OFFSET 4294967296 skipped nothing (measured). Such values are refused. */
 #include "sparql/sparql_result.h"
 
 #include <ctype.h>
+#include <limits.h>
 #include <string.h>
 #include <strings.h>
 
@@ -159,6 +163,70 @@ int kgr__sparql_check_concat(const char *text)
 				"CONCAT(?s, \"x\") (docs/SPARQL.md)",
 				line, col, bad_end - bad > 40 ? 40 : (int)(bad_end - bad), bad,
 				bad_end - bad > 40 ? "..." : "");
+		}
+		p++;
+	}
+	return 0;
+}
+
+/* Line and column of p in text. */
+static void position(const char *text, const char *p, int *line, int *col)
+{
+	const char *s;
+	*line = 1;
+	*col = 1;
+	for (s = text; s < p; s++) {
+		if (*s == '\n') {
+			(*line)++;
+			*col = 1;
+		} else {
+			(*col)++;
+		}
+	}
+}
+
+int kgr__sparql_check_limits(const char *text)
+{
+	const char *p = text;
+	while (*p) {
+		const char *q;
+		if (*p == '#') {
+			while (*p && *p != '\n')
+				p++;
+			continue;
+		}
+		if (*p == '"' || *p == '\'') {
+			if (!(q = kgr__sparql_skip_string(p)))
+				return 0;
+			p = q;
+			continue;
+		}
+		if (*p == '<' && (q = skip_iri(p))) {
+			p = q;
+			continue;
+		}
+		if ((p == text || !word_char((unsigned char)p[-1])) &&
+			((!strncasecmp(p, "limit", 5) && !word_char((unsigned char)p[5])) ||
+				(!strncasecmp(p, "offset", 6) && !word_char((unsigned char)p[6])))) {
+			int kw = (p[0] | 32) == 'l' ? 5 : 6, line, col;
+			const char *d = p + kw, *e;
+			size_t digits;
+			while (isspace((unsigned char)*d))
+				d++;
+			for (e = d; *e == '0'; e++)
+				;
+			for (q = e; isdigit((unsigned char)*q); q++)
+				;
+			digits = (size_t)(q - e);
+			if (q > d && (digits > 10 || (digits == 10 && strncmp(e, "2147483647", 10) > 0))) {
+				position(text, p, &line, &col);
+				return kgr__error_set(KGR_EINVALID,
+					"SPARQL %s at line %d, column %d: %.*s is beyond %d, the largest value "
+					"rasqal 0.9.33 reads%s", kw == 5 ? "LIMIT" : "OFFSET", line, col, (int)(q - d) > 40 ? 40 : (int)(q - d), d,
+					INT_MAX, kw == 5 ? " (leave LIMIT out for no limit)" : "");
+			}
+			p += kw;
+			continue;
 		}
 		p++;
 	}

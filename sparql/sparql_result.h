@@ -65,6 +65,9 @@ int kgr__sparql_empty_aggregates(kgr_sparql_result *r, const kgr__agg_plan *plan
  *  argument is an expression, which rasqal 0.9.33 reads after freeing it
  *  (sparql/sparql_guard.c). */
 int kgr__sparql_check_concat(const char *text);
+/** 0, or KGR_EINVALID (message: line, column, the value) for a LIMIT or OFFSET beyond
+ *  INT_MAX, which rasqal 0.9.33 wraps (sparql/sparql_guard.c). */
+int kgr__sparql_check_limits(const char *text);
 
 /** End every SPARQL query in flight in this process (their child processes are killed; each
  *  kgr_sparql_query() returns KGR_ERROR "cancelled"). For a service that is stopping

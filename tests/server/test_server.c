@@ -1432,7 +1432,7 @@ START_TEST(test_sparql_deadline_covers_prepare)
 	char *q = nested_optionals(), *reply;
 	int fd, st;
 
-	ck_assert_int_eq(th_serve(&s, store, "--sparql-timeout", "1500", NULL), 0);
+	ck_assert_int_eq(th_serve(&s, store, "--sparql-timeout", "3000", NULL), 0);
 	t0 = th_now_ms();
 	fd = sparql_post_raw(&s, q);
 	usleep(200000);
@@ -1441,20 +1441,20 @@ START_TEST(test_sparql_deadline_covers_prepare)
 	ck_assert_ptr_nonnull(strstr(r.body, "brand-kick"));
 	th_resp_free(&r);
 #if !defined(__SANITIZE_ADDRESS__) /* there, queries fork one at a time (sparql/sparql_child.c) */
-	ck_assert_int_lt(th_now_ms() - t0, 1200);
+	ck_assert_int_lt(th_now_ms() - t0, 2500); /* not after the other's 3 s */
 #endif
 	ck_assert_int_eq(th_post(&r, &s, "/v1/recommend", "{\"user\":\"alice\"}", NULL), 200);
 	th_resp_free(&r);
 #if !defined(__SANITIZE_ADDRESS__)
-	ck_assert_int_lt(th_now_ms() - t0, 1400);
+	ck_assert_int_lt(th_now_ms() - t0, 2800);
 #endif
 	/* and the query is cut at its time limit */
 	reply = recv_all(fd);
 	close(fd);
 	ck_assert_msg(!strncmp(reply, "HTTP/1.1 503", 12), "%s", reply);
-	ck_assert_ptr_nonnull(strstr(reply, "time limit of 1500 ms"));
+	ck_assert_ptr_nonnull(strstr(reply, "time limit of 3000 ms"));
 	free(reply);
-	ck_assert_int_lt(th_now_ms() - t0, 3000);
+	ck_assert_int_lt(th_now_ms() - t0, 6000);
 	ck_assert_int_eq(th_get(&r, &s, "/metrics", NULL), 200);
 	ck_assert_ptr_nonnull(strstr(r.body, "kgrec_sparql_timeouts_total 1"));
 	th_resp_free(&r);
