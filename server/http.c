@@ -255,6 +255,8 @@ static kgr__endpoint classify(const char *p)
 		return KGR__EP_METRICS;
 	if (!strcmp(p, "/admin/reload"))
 		return KGR__EP_RELOAD;
+	if (kgr__console_route(p))
+		return KGR__EP_CONSOLE;
 	return KGR__EP_OTHER;
 }
 
@@ -410,6 +412,9 @@ static void dispatch(kgr_server *srv, req_ctx *c, const kgr__req *req, kgr__resp
 			return method_not_allowed(resp, m, p, "POST");
 		handle_reload(srv, resp);
 		break;
+	case KGR__EP_CONSOLE:
+		kgr__handle_console(srv, req, resp);
+		break;
 	default: /* KGR__EP_OTHER; /healthz and /readyz are answered before dispatch() */
 		kgr__resp_error(resp, 404, "no_such_endpoint", "no endpoint %s %s", m, p);
 		break;
@@ -483,7 +488,9 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 	memset(&resp, 0, sizeof(resp));
 	if (!c->started) {
 		const char *cl, *rid;
-		int health = !strcmp(url, "/healthz") || !strcmp(url, "/readyz");
+		/* the console's files hold no data: the page asks for the token itself */
+		int health = !strcmp(url, "/healthz") || !strcmp(url, "/readyz") ||
+			kgr__console_public(url);
 		c->started = 1;
 		snprintf(c->method, sizeof(c->method), "%s", method);
 		rid = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "X-Request-Id");
