@@ -1,0 +1,38 @@
+#!/bin/bash
+# The web console served by `kgrec serve` at /: a real server on loopback with the example
+# catalog and a token; console_test.py checks the console's JSON endpoints over HTTP and
+# drives every view in headless Chromium (DevTools protocol), comparing what the page shows
+# with what /v1/recommend, /v1/explain, similar and /sparql answer.
+. "$(dirname "$0")/../common/lib.sh"
+SRC=$KGR_SOURCE_DIR
+SERVER_PID=
+on_exit '[ -n "$SERVER_PID" ] && kill "$SERVER_PID" 2>/dev/null && wait "$SERVER_PID" 2>/dev/null'
+
+"$KGREC" load -q "$SRC/examples/catalog.ttl" --interactions "$SRC/examples/interactions.csv" \
+	--user-base https://shop.example.org/user/ --item-base https://shop.example.org/product/ \
+	-o "$T/catalog.snap"
+check "load the example catalog" $?
+echo "console-test-token-$$" > "$T/token"
+
+"$KGREC" serve "$T/catalog.snap" --listen 127.0.0.1:0 --token-file "$T/token" \
+	--events-log "$T/events.log" > "$T/serve.log" 2>&1 &
+SERVER_PID=$!
+PORT=
+for _ in $(seq 100); do
+	PORT=$(sed -n 's|.*listening on http://127.0.0.1:\([0-9]*\)/.*|\1|p' "$T/serve.log")
+	[ -n "$PORT" ] && break
+	sleep 0.1
+done
+[ -n "$PORT" ]; check "kgrec serve started" $? || { cat "$T/serve.log"; finish; exit 1; }
+
+if ! command -v chromium > /dev/null && ! command -v chromium-browser > /dev/null; then
+	echo "SKIP: chromium is not installed (scripts/install-deps.sh installs it)"
+else
+	timeout 120 python3 "$SRC/tests/console/console_test.py" "http://127.0.0.1:$PORT" \
+		"$(cat "$T/token")" "$SRC"
+	check "console in headless Chromium" $?
+fi
+kill "$SERVER_PID"; wait "$SERVER_PID"
+check "server stops cleanly" $?
+SERVER_PID=
+finish console
