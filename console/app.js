@@ -258,25 +258,28 @@
   /* One ranked list; data-* attributes carry the exact values the API returned. */
   function recList(items, meta) {
     return el('ol', { class: 'recs', 'data-ranker': meta.ranker, 'data-user': meta.user },
-      items.map((it) => recItem(it, meta.user)));
+      items.map((it, i) => recItem(it, meta.user, i + 1)));
   }
-  function recItem(it, user) {
+  function recItem(it, user, pos) {
     const parts = it.parts ? Object.entries(it.parts).filter(([, v]) => v !== 0) : [];
     const maxPart = Math.max(1e-9, ...parts.map(([, v]) => Math.abs(v)));
-    const li = el('li', { 'data-item': it.item, 'data-score': String(it.score), 'data-rank': it.rank || '' },
+    const li = el('li', { 'data-item': it.item, 'data-score': String(it.score), 'data-rank': it.rank || pos },
       el('div', { class: 'rec-head' },
-        el('span', { class: 'rank' }, it.rank ? '#' + it.rank : ''),
+        el('span', { class: 'rank' }, '#' + (it.rank || pos)),
         el('span', { class: 'name' }, nodeLink(it.item, it.label || curie(it.item))),
         el('span', { class: 'score', title: 'score' }, fmt(it.score))),
       it.llm_score !== undefined ? el('div', { class: 'gens' }, 'LLM score ' + fmt(it.llm_score) + ' \u00b7 graph score ' +
-        fmt(it.graph_score) + ' (graph rank ' + it.graph_rank + ')' + (it.llm_valid === false ? ' \u00b7 invalid LLM answer' : '')) : null,
+        fmt(it.graph_score) + ' (graph rank ' + it.graph_rank + ')' + (it.llm_valid === false ? ' \u00b7 no valid LLM answer' : '') +
+        (it.grounded ? ' \u00b7 grounded' : '')) : null,
+      it.cited && it.cited.length ? el('details', { class: 'cited' }, el('summary', {}, 'cites ' + it.cited.length + ' fact' + (it.cited.length > 1 ? 's' : '')),
+        el('ul', {}, it.cited.map((f) => el('li', {}, nodeLink(f.s), ' ' + phrase(f.p) + ' ', /^[a-z][a-z0-9+.-]*:/i.test(f.o) ? nodeLink(f.o) : f.o)))) : null,
       it.generators && it.generators.length ? el('div', { class: 'gens' }, 'from: ' + it.generators.join(', ')) : null,
       it.rationale ? el('p', { class: 'rationale' }, it.rationale) : null,
       parts.length ? el('div', { class: 'parts', role: 'table', 'aria-label': 'score parts' },
         parts.map(([k, v]) => [el('span', { role: 'cell' }, k),
           el('span', { role: 'cell' }, el('span', { class: 'bar', style: 'display:block;width:' + Math.round(100 * Math.abs(v) / maxPart) + '%' })),
           el('span', { class: 'val', role: 'cell' }, fmt(v, 3))])) : null,
-      it.paths && it.paths.length ? pathGraph(it, user) : null,
+      it.paths && it.paths.length ? pathGraph(it, user) : user && !it.paths ? pathsOnDemand(it, user) : null,
       it.meta_paths && it.meta_paths.length ? el('details', {}, el('summary', {}, 'meta-paths (' + it.meta_paths_total + ')'),
         el('ul', {}, it.meta_paths.map((m) => el('li', {}, m.pattern + ' \u00d7 ' + m.count)))) : null,
       el('div', { class: 'row' }, el('button', { type: 'button', class: 'secondary', onclick: () => {
@@ -284,6 +287,21 @@
         $('similar-title').scrollIntoView({ block: 'start' });
       } }, 'Similar items')));
     return li;
+  }
+
+  /* A list without paths (the LLM ranker's): the paths come from /v1/explain when asked. */
+  function pathsOnDemand(it, user) {
+    const box = el('div', { class: 'row' });
+    box.append(el('button', { type: 'button', class: 'secondary', onclick: async () => {
+      say(box, 'Finding the paths\u2026');
+      try {
+        const r = await getJSON('/v1/explain?' + q({ user, item: it.item }));
+        const x = r.items[0];
+        clear(box, x && x.paths && x.paths.length ? pathGraph(Object.assign({}, x, { label: it.label }), user)
+          : el('p', { class: 'hint' }, 'No evidence path within the hop limit.'));
+      } catch (e) { report(box, e); }
+    } }, 'Show evidence paths'));
+    return box;
   }
 
   /* Evidence paths as one small left-to-right graph: column = hop from the start of the
@@ -310,7 +328,7 @@
     if (nodes.has(it.item)) nodes.get(it.item).col = maxCol;
     const rows = new Array(maxCol + 1).fill(0);
     for (const n of nodes.values()) n.row = rows[n.col]++;
-    const W = 150, GAP = 120, H = 34, VG = 18;
+    const W = 140, GAP = 100, H = 32, VG = 16;
     const height = Math.max(...rows) * (H + VG) + 10;
     const width = (maxCol + 1) * W + maxCol * GAP + 10;
     const pos = (n) => ({ x: 5 + n.col * (W + GAP), y: 5 + n.row * (H + VG) });
@@ -336,7 +354,7 @@
       svg.append(sv('a', { href: link('node', { iri: n.iri }) },
         sv('title', {}, (n.label || '') + '\n' + n.iri),
         sv('rect', { class: cls, x: p.x, y: p.y, width: W, height: H, rx: 5 }),
-        sv('text', { x: p.x + W / 2, y: p.y + H / 2 + 4, 'text-anchor': 'middle' }, short(n.label || curie(n.iri), 24))));
+        sv('text', { x: p.x + W / 2, y: p.y + H / 2 + 4, 'text-anchor': 'middle' }, short(n.label || curie(n.iri), 21))));
     }
     return el('details', { class: 'evidence', open: true }, el('summary', {}, it.paths.length + ' evidence path' + (it.paths.length > 1 ? 's' : '')), svg);
   }
@@ -647,7 +665,8 @@
           el('dt', {}, 'applied'), el('dd', {}, String(c.kgrec_events_applied_total || 0)),
           el('dt', {}, 'events/s'), el('dd', { 'data-rate': 'events' }, rate(c.kgrec_events_applied_total || 0, pc.kgrec_events_applied_total))),
         st.last_events.length ? el('table', {}, el('thead', {}, el('tr', {}, el('th', {}, 'user'), el('th', {}, 'action'), el('th', {}, 'item'), el('th', {}, 'time'))),
-          el('tbody', {}, st.last_events.map((e) => el('tr', {}, el('td', {}, nodeLink(e.user)), el('td', {}, curie(e.action)), el('td', {}, nodeLink(e.item)), el('td', { class: 'mono' }, e.time)))))
+          el('tbody', {}, st.last_events.map((e) => el('tr', {}, el('td', {}, nodeLink(e.user, e.user_label)), el('td', {}, phrase(e.action)),
+            el('td', {}, nodeLink(e.item, e.item_label)), el('td', { class: 'mono' }, e.time.replace('T', ' ').replace('Z', ''))))))
           : el('p', { class: 'hint' }, 'No events logged yet.')),
       el('section', { class: 'card', 'aria-labelledby': 'svc-llm' }, el('h3', { id: 'svc-llm' }, 'LLM ranker'),
         el('dl', { class: 'kv' },

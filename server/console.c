@@ -439,7 +439,17 @@ static void handle_vocab(kgr_server *srv, const kgr__req *req, kgr__resp *resp)
 /* The last events of the events log (newest first): the tail of the file is read without
  * any lock, since each batch is one line appended whole; a line cut by the tail's start or
  * by a write in progress does not parse and is skipped. */
-static void add_last_events(cJSON *root, const char *path)
+static void add_label(cJSON *o, const char *key, const kgr_store *store, const cJSON *iri)
+{
+	const char *v = cJSON_GetStringValue(iri), *slash;
+	kgr_id id = v ? kgr_store_iri(store, v) : 0;
+	if (id)
+		cJSON_AddStringToObject(o, key, kgr_store_label(store, id));
+	else if (v && (slash = strrchr(v, '/')) && slash[1])
+		cJSON_AddStringToObject(o, key, slash + 1); /* a user the snapshot has not seen */
+}
+
+static void add_last_events(cJSON *root, const char *path, const kgr_store *store)
 {
 	cJSON *arr = cJSON_AddArrayToObject(root, "last_events");
 	char *buf = NULL, *line, *end;
@@ -479,6 +489,8 @@ static void add_last_events(cJSON *root, const char *path)
 				kgr__format_time((int64_t)t->valuedouble, ts, sizeof(ts));
 				cJSON_ReplaceItemInObjectCaseSensitive(c, "time", cJSON_CreateString(ts));
 			}
+			add_label(c, "user_label", store, cJSON_GetObjectItemCaseSensitive(e, "user"));
+			add_label(c, "item_label", store, cJSON_GetObjectItemCaseSensitive(e, "item"));
 			cJSON_AddNumberToObject(c, "batch",
 				cJSON_GetNumberValue(cJSON_GetObjectItemCaseSensitive(batch, "batch")));
 			cJSON_AddItemToArray(arr, c);
@@ -536,7 +548,7 @@ static void handle_status(kgr_server *srv, const kgr__req *req, kgr__resp *resp)
 	cJSON_AddBoolToObject(root, "events_log", srv->events_path != NULL);
 	cJSON_AddBoolToObject(root, "weights", srv->have_weights);
 	if (root)
-		add_last_events(root, srv->events_path);
+		add_last_events(root, srv->events_path, st->store);
 	kgr__state_release(st);
 	reply_tree(resp, root);
 }
