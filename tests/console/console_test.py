@@ -148,7 +148,8 @@ def endpoints():
     check("status: snapshot as /readyz says", s["snapshot"]["checksum"] == ready["snapshot"] and
           s["snapshot"]["quads"] == ready["quads"] and s["snapshot"]["users"] == ready["users"])
     check("status: age and options", s["snapshot"]["age_seconds"] >= 0 and
-          s["llm"]["configured"] is False and s["sparql"]["max_rows"] == 10000 and
+          s["llm"] == {"configured": True, "model": "good/console", "candidates": 20} and
+          s["sparql"]["max_rows"] == 10000 and
           s["events_log"] is True)
     before = len(s["last_events"])
     st, _, _ = http("/v1/events", method="POST", body=json.dumps(
@@ -159,7 +160,8 @@ def endpoints():
     last = api("/v1/status")["last_events"]
     check("status: the last events, newest first", st == 200 and len(last) == before + 2 and
           last[0]["action"].endswith("#purchase") and last[0]["time"] == "2025-10-01T10:05:00Z"
-          and last[1]["action"].endswith("#view"), json.dumps(last)[:300])
+          and last[1]["action"].endswith("#view") and last[0]["user_label"] == "u900" and
+          last[0]["item_label"] == "Lumora Z8 Mirrorless Camera", json.dumps(last)[:300])
     st, _, m = http("/metrics")
     check("metrics count the console", 'endpoint="console"' in m)
 
@@ -201,7 +203,7 @@ def shopper(b, vocab):
     go(b, "#/shopper?user=u003&k=5")
     b.wait("document.querySelectorAll('#lists ol.recs > li').length === 5")
     dom = dom_list(b, "#lists ol.recs > li")
-    api_list = recommend({"user": "u003", "k": 5, "explain": True})["items"]
+    api_list = recommend({"user": "u003", "k": 5, "explain": True, "llm": {"enabled": False}})["items"]
     same_list("shopper list matches /v1/recommend exactly", dom, api_list)
     check("each item with evidence paths has its drawing",
           all(d["svgs"] == (1 if it.get("paths") else 0) for d, it in zip(dom, api_list)))
@@ -215,13 +217,26 @@ def shopper(b, vocab):
     check("rationale shown", b.eval("document.querySelector('#lists .rationale').textContent") ==
           api_list[0]["rationale"])
 
-    # a second list side by side
-    go(b, "#/shopper?user=u003&k=4&ranker=graph&compare=graph")
+    # the graph and the LLM ranker side by side
+    go(b, "#/shopper?user=u003&k=4&ranker=graph&compare=llm")
     b.wait("document.querySelectorAll('#lists ol.recs').length === 2 && "
-           "document.querySelectorAll('#lists ol.recs')[1].children.length === 4")
+           "document.querySelector('#lists ol.recs[data-ranker=llm]') && "
+           "document.querySelector('#lists ol.recs[data-ranker=llm]').children.length === 4 && "
+           "document.querySelector('#lists ol.recs[data-ranker=graph]').children.length === 4")
     two = b.eval("Array.from(document.querySelectorAll('#lists > section')).map((s) => "
                  "s.getBoundingClientRect().top)")
     check("two lists side by side at 1280 px", len(two) == 2 and abs(two[0] - two[1]) < 2, str(two))
+    same_list("graph list of the pair matches /v1/recommend", dom_list(b, "#lists ol.recs[data-ranker=graph] > li"),
+              recommend({"user": "u003", "k": 4, "explain": True, "llm": {"enabled": False}})["items"])
+    llm = recommend({"user": "u003", "k": 4, "explain": True, "llm": {"enabled": True}})
+    check("the LLM ranked (not a fallback)", llm.get("fallback") is False, json.dumps(llm.get("notes")))
+    for i, it in enumerate(llm["items"]):
+        it.setdefault("rank", i + 1)
+    same_list("LLM list matches /v1/recommend with the LLM", dom_list(b, "#lists ol.recs[data-ranker=llm] > li"),
+              llm["items"])
+    b.eval("document.querySelector('#lists ol.recs[data-ranker=llm] > li .row button').click(); 1")
+    b.wait("!!document.querySelector('#lists ol.recs[data-ranker=llm] > li svg.paths')")
+    check("LLM list: evidence paths on demand", True)
 
     # why not this item?
     target = PROD + "p-camera-shoulder-bag-pixelcraft-pro-30l"
@@ -243,7 +258,7 @@ def shopper(b, vocab):
     b.wait("document.querySelectorAll('#lists ol.recs > li').length > 0")
     time.sleep(0.1)
     same_list("free-text list matches /v1/recommend", dom_list(b, "#lists ol.recs > li"),
-              recommend({"query": "camera bag", "k": 5, "explain": True})["items"])
+              recommend({"query": "camera bag", "k": 5, "explain": True, "llm": {"enabled": False}})["items"])
 
 
 def query(b, vocab):

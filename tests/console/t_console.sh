@@ -6,7 +6,9 @@
 . "$(dirname "$0")/../common/lib.sh"
 SRC=$KGR_SOURCE_DIR
 SERVER_PID=
+LLM_PID=
 on_exit '[ -n "$SERVER_PID" ] && kill "$SERVER_PID" 2>/dev/null && wait "$SERVER_PID" 2>/dev/null'
+on_exit '[ -n "$LLM_PID" ] && kill "$LLM_PID" 2>/dev/null'
 
 "$KGREC" load -q "$SRC/examples/catalog.ttl" --interactions "$SRC/examples/interactions.csv" \
 	--user-base https://shop.example.org/user/ --item-base https://shop.example.org/product/ \
@@ -14,12 +16,20 @@ on_exit '[ -n "$SERVER_PID" ] && kill "$SERVER_PID" 2>/dev/null && wait "$SERVER
 check "load the example catalog" $?
 echo "console-test-token-$$" > "$T/token"
 
+# the scripted chat-completions server of tests/llm, so the LLM ranker can be compared
+python3 "$SRC/tests/llm/fake_openai.py" > "$T/llm_port" &
+LLM_PID=$!
+for _ in $(seq 50); do [ -s "$T/llm_port" ] && break; sleep 0.1; done
+LLM_PORT=$(head -1 "$T/llm_port")
+[ -n "$LLM_PORT" ]; check "scripted LLM server started" $?
+
 "$KGREC" serve "$T/catalog.snap" --listen 127.0.0.1:0 --token-file "$T/token" \
-	--events-log "$T/events.log" > "$T/serve.log" 2>&1 &
+	--events-log "$T/events.log" --llm --llm-url "http://127.0.0.1:$LLM_PORT/v1" \
+	--llm-model good/console --no-cache > "$T/serve.log" 2>&1 &
 SERVER_PID=$!
 PORT=
 for _ in $(seq 100); do
-	PORT=$(sed -n 's|.*listening on http://127.0.0.1:\([0-9]*\)/.*|\1|p' "$T/serve.log")
+	PORT=$(sed -n 's|.*listening on http://127.0.0.1:\([0-9]*\)/.*|\1|p' "$T/serve.log" 2>/dev/null)
 	[ -n "$PORT" ] && break
 	sleep 0.1
 done
