@@ -149,7 +149,7 @@ def endpoints():
           s["snapshot"]["quads"] == ready["quads"] and s["snapshot"]["users"] == ready["users"])
     check("status: age and options", s["snapshot"]["age_seconds"] >= 0 and
           s["llm"] == {"configured": True, "model": "good/console", "candidates": 20} and
-          s["sparql"]["max_rows"] == 10000 and
+          s["sparql"]["max_rows"] == 500 and
           s["events_log"] is True)
     before = len(s["last_events"])
     st, _, _ = http("/v1/events", method="POST", body=json.dumps(
@@ -277,7 +277,20 @@ def query(b, vocab):
           .startswith("#/node?iri="))
     check("query: rows and time shown", b.eval(
         "/^\\d+ rows? in \\d+ ms/.test(document.getElementById('query-info').textContent)"))
-    check("query: downloads enabled", b.eval("!document.getElementById('dl-csv').disabled"))
+    # the downloads are the server's own result formats
+    b.eval("window.__blobs = []; const make = URL.createObjectURL.bind(URL);"
+           "URL.createObjectURL = (x) => { window.__blobs.push(x); return make(x); }; 1")
+    b.eval("document.getElementById('dl-json').click(); document.getElementById('dl-csv').click(); 1")
+    b.wait("window.__blobs.length === 2")
+    got = b.eval("Promise.all(window.__blobs.map((x) => x.text()))")
+    st, _, csv = http("/sparql", method="POST", body=urllib.parse.urlencode({"query": q}).encode(),
+                      headers={"Content-Type": "application/x-www-form-urlencoded", "Accept": "text/csv"})
+    check("query: JSON download is the /sparql result", json.loads(got[0]) == res)
+    check("query: CSV download is /sparql's CSV", st == 200 and got[1] == csv, got[1][:200])
+    go(b, "#/query?q=" + urllib.parse.quote("SELECT ?s ?p ?o WHERE { ?s ?p ?o }"))
+    b.wait("document.querySelectorAll('table.results tbody tr').length === 500")
+    check("query: a result cut at --sparql-max-rows says so",
+          "truncated at the server\u2019s limit of 500 rows" in b.eval("document.getElementById('query-info').textContent"))
     check("query: example list", b.eval(
         "document.querySelectorAll('#query-example option').length") == len(vocab["queries"]) + 1)
     bad = "PREFIX schema: <http://schema.org/>\nSELECT ?s WHERE {\n  ?s schema:name ?n .\n  FILTER(?n = )\n}"

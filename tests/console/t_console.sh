@@ -25,7 +25,7 @@ LLM_PORT=$(head -1 "$T/llm_port")
 
 "$KGREC" serve "$T/catalog.snap" --listen 127.0.0.1:0 --token-file "$T/token" \
 	--events-log "$T/events.log" --llm --llm-url "http://127.0.0.1:$LLM_PORT/v1" \
-	--llm-model good/console --no-cache > "$T/serve.log" 2>&1 &
+	--llm-model good/console --no-cache --sparql-max-rows 500 > "$T/serve.log" 2>&1 &
 SERVER_PID=$!
 PORT=
 for _ in $(seq 100); do
