@@ -27,7 +27,7 @@ for _ in $(seq 50); do [ -s "$TMP/llm_port" ] && break; sleep 0.1; done
 PID=$!
 PORT=
 for _ in $(seq 100); do
-	PORT=$(sed -n 's|.*listening on http://127.0.0.1:\([0-9]*\)/.*|\1|p' "$TMP/serve.log" 2>/dev/null)
+	PORT=$(sed -n 's|.*listening on http://127.0.0.1:\([0-9]*\)/.*|\1|p' "$TMP/serve.log" 2>/dev/null || true)
 	[ -n "$PORT" ] && break
 	sleep 0.1
 done
