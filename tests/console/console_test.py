@@ -3,7 +3,7 @@ catalog): the console's JSON endpoints over HTTP, then each view in headless Chr
 lists and tables compared with what the API itself answers, an unauthorised browser, phone
 width, keyboard reach, and no script error anywhere.
 
-    console_test.py URL TOKEN SOURCE_DIR
+    console_test.py URL TOKEN SOURCE_DIR [URL_WITHOUT_TOKEN]
 """
 import json
 import os
@@ -17,6 +17,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import cdp  # noqa: E402
 
 URL, TOKEN, SRC = sys.argv[1].rstrip("/"), sys.argv[2], sys.argv[3]
+OPEN_URL = sys.argv[4].rstrip("/") if len(sys.argv) > 4 else None
 PROD = "https://shop.example.org/product/"
 failures = 0
 passed = 0
@@ -386,6 +387,30 @@ def unauthorised():
         b.close()
 
 
+def without_token():
+    """A server without a token file (loopback only): no sign-in form, no sign-out button."""
+    b = cdp.Browser()
+    try:
+        b.goto(OPEN_URL + "/#/service")
+        b.wait("!document.getElementById('app').hidden && !!document.querySelector('[data-checksum]')")
+        check("no token file: the console opens without the sign-in form",
+              b.eval("document.getElementById('login').hidden && document.getElementById('logout').hidden"))
+        check("no token file: no script error or failed request", not b.errors and not b.network,
+              str(b.errors + b.network))
+    finally:
+        b.close()
+
+
+def token_revoked(b):
+    """A token refused in the middle of a session brings the sign-in form back."""
+    b.eval("sessionStorage.setItem('kgrec-token', 'no-longer-valid'); 1")
+    go(b, "#/node?iri=brand:lumora")
+    b.wait("!document.getElementById('login').hidden")
+    check("a refused token brings the sign-in form back", b.eval(
+        "document.getElementById('app').hidden && !document.getElementById('login-error').hidden"))
+    check("... after one 401", len(b.network) == 1 and "401" in b.network[0], str(b.network))
+
+
 def main():
     t0 = time.time()
     endpoints()
@@ -401,8 +426,12 @@ def main():
                 check(f"{step.__name__} view", False, repr(e))
         check("no script error logged", not b.errors, str(b.errors))
         check("no failed request", not b.network, str(b.network))
+        token_revoked(b)
+        check("no script error after the sign-in form came back", not b.errors, str(b.errors))
     finally:
         b.close()
+    if OPEN_URL:
+        without_token()
     print(f"console: {passed} passed, {failures} failed in {time.time() - t0:.1f} s")
     return 1 if failures else 0
 

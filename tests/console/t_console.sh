@@ -6,9 +6,11 @@
 . "$(dirname "$0")/../common/lib.sh"
 SRC=$KGR_SOURCE_DIR
 SERVER_PID=
+OPEN_PID=
 LLM_PID=
 on_exit '[ -n "$SERVER_PID" ] && kill "$SERVER_PID" 2>/dev/null && wait "$SERVER_PID" 2>/dev/null'
 on_exit '[ -n "$LLM_PID" ] && kill "$LLM_PID" 2>/dev/null'
+on_exit '[ -n "$OPEN_PID" ] && kill "$OPEN_PID" 2>/dev/null'
 
 "$KGREC" load -q "$SRC/examples/catalog.ttl" --interactions "$SRC/examples/interactions.csv" \
 	--user-base https://shop.example.org/user/ --item-base https://shop.example.org/product/ \
@@ -34,15 +36,28 @@ for _ in $(seq 100); do
 	sleep 0.1
 done
 [ -n "$PORT" ]; check "kgrec serve started" $? || { cat "$T/serve.log"; finish; exit 1; }
+# and one without a token file (loopback only)
+"$KGREC" serve "$T/catalog.snap" --listen 127.0.0.1:0 > "$T/open.log" 2>&1 &
+OPEN_PID=$!
+OPEN_PORT=
+for _ in $(seq 100); do
+	OPEN_PORT=$(sed -n 's|.*listening on http://127.0.0.1:\([0-9]*\)/.*|\1|p' "$T/open.log" 2>/dev/null)
+	[ -n "$OPEN_PORT" ] && break
+	sleep 0.1
+done
+[ -n "$OPEN_PORT" ]; check "kgrec serve without a token started" $?
 
 if ! command -v chromium > /dev/null && ! command -v chromium-browser > /dev/null; then
 	echo "SKIP: chromium is not installed (scripts/install-deps.sh installs it)"
 else
 	timeout 120 python3 "$SRC/tests/console/console_test.py" "http://127.0.0.1:$PORT" \
-		"$(cat "$T/token")" "$SRC"
+		"$(cat "$T/token")" "$SRC" "http://127.0.0.1:$OPEN_PORT"
 	check "console in headless Chromium" $?
 fi
 kill "$SERVER_PID"; wait "$SERVER_PID"
 check "server stops cleanly" $?
 SERVER_PID=
+kill "$OPEN_PID"; wait "$OPEN_PID"
+check "the server without a token stops cleanly" $?
+OPEN_PID=
 finish console
