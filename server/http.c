@@ -258,6 +258,8 @@ static kgr__endpoint classify(const char *p)
 		return KGR__EP_RELOAD;
 	if (!strcmp(p, "/openapi.json"))
 		return KGR__EP_OPENAPI;
+	if (kgr__console_route(p))
+		return KGR__EP_CONSOLE;
 	return KGR__EP_OTHER;
 }
 
@@ -425,6 +427,9 @@ static void dispatch(kgr_server *srv, req_ctx *c, const kgr__req *req, kgr__resp
 		resp->status = 200;
 		resp->content_type = "application/json";
 		break;
+	case KGR__EP_CONSOLE:
+		kgr__handle_console(srv, req, resp);
+		break;
 	default: /* KGR__EP_OTHER; /healthz and /readyz are answered before dispatch() */
 		kgr__resp_error(resp, 404, "no_such_endpoint", "no endpoint %s %s", m, p);
 		break;
@@ -498,7 +503,9 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 	memset(&resp, 0, sizeof(resp));
 	if (!c->started) {
 		const char *cl, *rid;
-		int health = !strcmp(url, "/healthz") || !strcmp(url, "/readyz");
+		/* the console's files hold no data: the page asks for the token itself */
+		int health = !strcmp(url, "/healthz") || !strcmp(url, "/readyz") ||
+			kgr__console_public(url);
 		c->started = 1;
 		snprintf(c->method, sizeof(c->method), "%s", method);
 		rid = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "X-Request-Id");

@@ -42,6 +42,7 @@ typedef enum {
 	KGR__EP_RELOAD,
 	KGR__EP_OPENAPI,
 	KGR__EP_OTHER,
+	KGR__EP_CONSOLE, /* the console's files and JSON (server/console.c) */
 	KGR__EP__COUNT
 } kgr__endpoint;
 
@@ -169,6 +170,11 @@ void kgr__handle_similar(kgr_server *srv, const kgr__req *req, const char *item,
 void kgr__handle_explain(kgr_server *srv, const kgr__req *req, kgr__resp *resp);
 void kgr__handle_events(kgr_server *srv, const kgr__req *req, kgr__resp *resp);
 void kgr__handle_sparql(kgr_server *srv, const kgr__req *req, kgr__resp *resp);
+/* The web console (server/console.c): public files ("/", "/console/..."), and the read-only
+ * JSON of /v1/users, /v1/history, /v1/node, /v1/vocab, /v1/status. */
+int kgr__console_public(const char *path);
+int kgr__console_route(const char *path);
+void kgr__handle_console(kgr_server *srv, const kgr__req *req, kgr__resp *resp);
 
 /* ---- events log (server/wal.c) ---- */
 

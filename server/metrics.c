@@ -10,7 +10,8 @@ static const double buckets[KGR__N_BUCKETS] = { 0.0005, 0.001, 0.0025, 0.005, 0.
 	0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10 };
 
 static const char *const ep_names[KGR__EP__COUNT] = { "recommend", "similar", "explain", "events",
-	"sparql", "healthz", "readyz", "metrics", "reload", "openapi", "other" };
+	"sparql", "healthz", "readyz", "metrics", "reload", "openapi", "other",
+	"console" };
 
 const char *kgr__endpoint_name(kgr__endpoint ep)
 {
