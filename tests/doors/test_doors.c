@@ -1,0 +1,243 @@
+/* Input refused at the door it comes in by, with the place named, and nothing stored lost:
+ * names that are not IRIs, invalid UTF-8, U+0000, trailing bytes after a JSON body, CSV rows,
+ * token files. Over real HTTP on loopback (a `kgrec serve` child) and real files. */
+#include <check.h>
+#include <cjson/cJSON.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "server/helper_http.h"
+#include "common/testutil.h"
+#include "kgrec/server.h"
+#include "kgrec/store.h"
+
+#define TOKEN "supersecret-token-42"
+#define SHOP "http://example.org/shop/"
+
+static char *dir, *store, *evlog;
+
+static void setup(void)
+{
+	dir = th_tmpdir();
+	store = th_path(dir, "shop.kgr");
+	evlog = th_path(dir, "events.log");
+	th_build_store(store, 0);
+}
+
+static void teardown(void)
+{
+	th_rmdir(dir);
+	free(dir);
+	free(store);
+	free(evlog);
+}
+
+static void assert_error(th_resp *r, int status, const char *code, const char *needle)
+{
+	cJSON *j = cJSON_Parse(r->body), *e;
+	ck_assert_msg(r->status == status, "expected %d, got %d: %s", status, r->status, r->body);
+	ck_assert_msg(j != NULL, "reply is not JSON: %s", r->body);
+	e = cJSON_GetObjectItem(j, "error");
+	ck_assert_ptr_nonnull(e);
+	ck_assert_msg(!strcmp(cJSON_GetStringValue(cJSON_GetObjectItem(e, "code")), code), "code %s: %s",
+		cJSON_GetStringValue(cJSON_GetObjectItem(e, "code")), r->body);
+	ck_assert_msg(strstr(cJSON_GetStringValue(cJSON_GetObjectItem(e, "message")), needle) != NULL,
+		"message '%s' does not name '%s'", cJSON_GetStringValue(cJSON_GetObjectItem(e, "message")),
+		needle);
+	cJSON_Delete(j);
+	th_resp_free(r);
+}
+
+static size_t file_size(const char *path)
+{
+	struct stat st;
+	return stat(path, &st) == 0 ? (size_t)st.st_size : 0;
+}
+
+/* ------------------------------------------------------------------ POST /v1/events */
+
+START_TEST(test_event_names_must_be_iris)
+{
+	th_server s;
+	th_resp r;
+	size_t logged;
+	int status;
+	char *out;
+	ck_assert_int_eq(th_serve(&s, store, "--events-log", evlog, NULL), 0);
+	th_post(&r, &s, "/v1/events", "{\"user\":\"zed\",\"item\":\"" SHOP "ball\"}", NULL);
+	ck_assert_msg(r.status == 200, "%d %s", r.status, r.body);
+	th_resp_free(&r);
+	logged = file_size(evlog);
+	ck_assert_uint_gt(logged, 0);
+
+	th_post(&r, &s, "/v1/events", "{\"user\":\"<http://ex.org/a b>\",\"item\":\"" SHOP "ball\"}", NULL);
+	assert_error(&r, 400, "invalid_user", "event.user: '<http://ex.org/a b>' is not a valid IRI");
+	th_post(&r, &s, "/v1/events", "{\"user\":\"http://ex.org/a>b\",\"item\":\"" SHOP "ball\"}", NULL);
+	assert_error(&r, 400, "invalid_user", "event.user: 'http://ex.org/a>b' is not a valid IRI");
+	th_post(&r, &s, "/v1/events", "{\"user\":\"<>\",\"item\":\"" SHOP "ball\"}", NULL);
+	assert_error(&r, 400, "invalid_user", "event.user: '<>' is not a valid IRI");
+	th_post(&r, &s, "/v1/events", "{\"user\":\"http://ex.org/a\\u0000b\",\"item\":\"" SHOP "ball\"}", NULL);
+	assert_error(&r, 400, "invalid_string", "user: a string contains U+0000");
+	th_post(&r, &s, "/v1/events", "{\"events\":[{\"user\":\"zed\",\"item\":\"" SHOP "ball\"},"
+		"{\"user\":\"zed\",\"item\":\"<" SHOP "a b>\"}]}", NULL);
+	assert_error(&r, 400, "invalid_item", "events[1].item: '<" SHOP "a b>' is not a valid IRI");
+	/* nothing of a refused batch is logged */
+	ck_assert_uint_eq(file_size(evlog), logged);
+	ck_assert_int_eq(th_stop(&s, 15), 0);
+
+	/* and the log still compacts: what was acknowledged is kept */
+	out = kgr_test_run(&status, "%s compact '%s' --events-log '%s' -o '%s/new.kgr' 2>&1", KGR_CLI, store,
+		evlog, dir);
+	ck_assert_msg(status == 0, "%s", out);
+	free(out);
+}
+END_TEST
+
+/* ------------------------------------------------------------------ JSON bodies */
+
+START_TEST(test_json_bodies)
+{
+	th_server s;
+	th_resp r;
+	ck_assert_int_eq(th_serve(&s, store, NULL), 0);
+	th_post(&r, &s, "/v1/recommend", "{\"user\":\"alice\"}", NULL);
+	ck_assert_msg(r.status == 200, "%d %s", r.status, r.body);
+	th_resp_free(&r);
+	th_post(&r, &s, "/v1/recommend", "{\"user\":\"alice\"} \r\n", NULL);
+	ck_assert_msg(r.status == 200, "%d %s", r.status, r.body);
+	th_resp_free(&r);
+	th_post(&r, &s, "/v1/recommend", "{\"user\":\"u001\"} x", NULL);
+	assert_error(&r, 400, "malformed_json", "more after its JSON value (byte 16)");
+	th_post(&r, &s, "/v1/recommend", "{\"user\":\"alice\"}{}", NULL);
+	assert_error(&r, 400, "malformed_json", "more after its JSON value");
+	th_post(&r, &s, "/v1/recommend", "{\"user\":\"al\xffice\"}", NULL);
+	assert_error(&r, 400, "invalid_utf8", "not valid UTF-8 (byte 11)");
+	th_post(&r, &s, "/v1/recommend", "{\"user\":\"\xc0\xafx\"}", NULL);
+	assert_error(&r, 400, "invalid_utf8", "not valid UTF-8 (byte 9)");
+	/* an escaped backslash before u0000 is text, not U+0000 */
+	th_post(&r, &s, "/v1/recommend", "{\"user\":\"alice\",\"query\":\"a\\\\u0000\"}", NULL);
+	ck_assert_msg(r.status == 200, "%d %s", r.status, r.body);
+	th_resp_free(&r);
+	th_post(&r, &s, "/v1/recommend", "{\"user\":\"alice\",\"query\":\"a\\u0000b\"}", NULL);
+	assert_error(&r, 400, "invalid_string", "query: a string contains U+0000");
+	ck_assert_int_eq(th_stop(&s, 15), 0);
+}
+END_TEST
+
+/* ------------------------------------------------------------------ CSV */
+
+static void load_csv(const char *csv, int skip, int expect_rc, const char *needle)
+{
+	char *path = th_path(dir, "rows.csv");
+	kgr_store *s = NULL;
+	kgr_interaction_options o = KGR_INTERACTION_OPTIONS_INIT;
+	size_t skipped = 0;
+	int rc;
+	th_write_file(path, csv);
+	o.user_base = "http://shop.example.org/user/";
+	o.item_base = "http://shop.example.org/";
+	o.skip_bad_rows = skip;
+	o.skipped_out = &skipped;
+	ck_assert_int_eq(kgr_store_new(&s, 0), 0);
+	rc = kgr_store_load_interactions(s, path, &o);
+	ck_assert_msg(rc == expect_rc, "%s: rc %d: %s", csv, rc, kgr_error_last());
+	if (needle)
+		ck_assert_msg(strstr(kgr_error_last(), needle) && strstr(kgr_error_last(), path), "%s",
+			kgr_error_last());
+	if (skip)
+		ck_assert_uint_eq(skipped, 1);
+	kgr_store_free(s);
+	free(path);
+}
+
+START_TEST(test_csv_iris)
+{
+	load_csv("user,item,timestamp\n<http://ex.org/a b>,p1,2024-01-01T00:00:00Z\n", 0, KGR_EPARSE,
+		"rows.csv:2: column 1 (user): '<http://ex.org/a b>' is not a valid IRI");
+	load_csv("user,item,timestamp\nu1,http://ex.org/a>b,2024-01-01T00:00:00Z\n", 0, KGR_EPARSE,
+		":2: column 2 (item): 'http://ex.org/a>b' is not a valid IRI");
+	load_csv("item,timestamp,user\np1,2024-01-01T00:00:00Z,<>\n", 0, KGR_EPARSE,
+		":2: column 3 (user): '<>' is not a valid IRI");
+	load_csv("user,item,timestamp\nu\xff,p1,2024-01-01T00:00:00Z\n", 0, KGR_EPARSE,
+		"column 1 (user)");
+	load_csv("user,item,timestamp,action\nu1,p1,2024-01-01T00:00:00Z,http://ex.org/x y\n", 0, KGR_EPARSE,
+		"column 4 (action)");
+	/* a bad row is skipped when asked, the good ones kept */
+	load_csv("user,item,timestamp\nu1,p1,2024-01-01T00:00:00Z\nu2,http://ex.org/a>b,2024-01-01T00:00:00Z\n",
+		1, 0, NULL);
+}
+END_TEST
+
+/* Two long action IRIs that differ only after 255 bytes stay two actions. */
+START_TEST(test_csv_long_actions)
+{
+	char *path = th_path(dir, "long.csv"), a1[500], a2[500], csv[1400];
+	kgr_store *s = NULL;
+	kgr_interaction_options o = KGR_INTERACTION_OPTIONS_INIT;
+	memset(a1, 'x', sizeof(a1));
+	memcpy(a1, "http://ex.org/", 14);
+	a1[450] = '\0';
+	memcpy(a2, a1, sizeof(a2));
+	a1[440] = '1';
+	a2[440] = '2';
+	snprintf(csv, sizeof(csv), "user,item,timestamp,action\nu1,p1,2024-01-01T00:00:00Z,%s\n"
+		"u1,p1,2024-01-01T00:00:00Z,%s\n", a1, a2);
+	th_write_file(path, csv);
+	o.user_base = "http://shop.example.org/user/";
+	o.item_base = "http://shop.example.org/";
+	ck_assert_int_eq(kgr_store_new(&s, 0), 0);
+	ck_assert_msg(kgr_store_load_interactions(s, path, &o) == 0, "%s", kgr_error_last());
+	ck_assert_int_eq(kgr_store_finalize(s), 0);
+	ck_assert_uint_ne(kgr_store_iri(s, a1), 0);
+	ck_assert_uint_ne(kgr_store_iri(s, a2), 0);
+	{
+		size_t n;
+		kgr_store_interactions(s, &n);
+		ck_assert_uint_eq(n, 2);
+	}
+	kgr_store_free(s);
+	free(path);
+}
+END_TEST
+
+/* ------------------------------------------------------------------ token file */
+
+START_TEST(test_token_file_whole)
+{
+	char *tok = th_path(dir, "token");
+	kgr_server *srv = NULL;
+	kgr_server_options o = KGR_SERVER_OPTIONS_INIT;
+	FILE *f = fopen(tok, "wb");
+	ck_assert_ptr_nonnull(f);
+	fwrite("x\0secret\n", 1, 9, f);
+	fclose(f);
+	o.store_path = store;
+	o.token_file = tok;
+	ck_assert_int_eq(kgr_server_new(&srv, &o), KGR_EINVALID);
+	ck_assert_ptr_null(srv);
+	ck_assert_msg(strstr(kgr_error_last(), tok) && strstr(kgr_error_last(), "NUL"), "%s", kgr_error_last());
+	free(tok);
+}
+END_TEST
+
+static Suite *doors_suite(void)
+{
+	Suite *s = suite_create("doors");
+	TCase *tc = tcase_create("doors");
+	tcase_set_timeout(tc, 120);
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_add_test(tc, test_event_names_must_be_iris);
+	tcase_add_test(tc, test_json_bodies);
+	tcase_add_test(tc, test_csv_iris);
+	tcase_add_test(tc, test_csv_long_actions);
+	tcase_add_test(tc, test_token_file_whole);
+	suite_add_tcase(s, tc);
+	return s;
+}
+
+int main(void)
+{
+	return kgr_test_run_suite(doors_suite());
+}
