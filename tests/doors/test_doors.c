@@ -222,6 +222,41 @@ START_TEST(test_token_file_whole)
 }
 END_TEST
 
+/* ------------------------------------------------------------------ N-Triples */
+
+/* Invalid UTF-8 is refused with file, line and column, and what was loaded before is kept;
+ * a literal holding U+0000 is written back whole. */
+START_TEST(test_ntriples_utf8)
+{
+	char *bad = th_path(dir, "bad.nt"), *nul = th_path(dir, "nul.nt"), *out = th_path(dir, "out.nt");
+	kgr_store *s = NULL;
+	size_t before, len;
+	char *text;
+	FILE *f;
+	th_write_file(bad, "<http://ex.org/a> <http://ex.org/p> \"ok\" .\n"
+		"<http://ex.org/a> <http://ex.org/p> \"caf\xe9\" .\n");
+	th_write_file(nul, "<http://ex.org/a> <http://ex.org/p> \"a\\u0000b\" .\n");
+	ck_assert_int_eq(kgr_store_new(&s, 0), 0);
+	ck_assert_int_eq(kgr_store_load_rdf(s, nul, NULL, NULL), 0);
+	before = kgr_store_quad_count(s);
+	ck_assert_int_eq(kgr_store_load_rdf(s, bad, NULL, NULL), KGR_EPARSE);
+	ck_assert_msg(strstr(kgr_error_last(), "bad.nt:2:41: invalid UTF-8") != NULL, "%s", kgr_error_last());
+	ck_assert_uint_eq(kgr_store_quad_count(s), before);
+	ck_assert_int_eq(kgr_store_finalize(s), 0);
+	f = fopen(out, "w");
+	ck_assert_ptr_nonnull(f);
+	ck_assert_int_eq(kgr_store_export(s, f, "ntriples", 0), 0);
+	fclose(f);
+	text = kgr_test_slurp(out, &len);
+	ck_assert_msg(strstr(text, "\"a\\u0000b\"") != NULL, "%s", text);
+	free(text);
+	kgr_store_free(s);
+	free(bad);
+	free(nul);
+	free(out);
+}
+END_TEST
+
 static Suite *doors_suite(void)
 {
 	Suite *s = suite_create("doors");
@@ -233,6 +268,7 @@ static Suite *doors_suite(void)
 	tcase_add_test(tc, test_csv_iris);
 	tcase_add_test(tc, test_csv_long_actions);
 	tcase_add_test(tc, test_token_file_whole);
+	tcase_add_test(tc, test_ntriples_utf8);
 	suite_add_tcase(s, tc);
 	return s;
 }
