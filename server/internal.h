@@ -70,6 +70,7 @@ struct kgr_server {
 	unsigned int listen_port;
 	int listen_ipv6;
 	char *token;             /* NULL: no authentication */
+	struct kgr__limits *limits; /* connection deadlines and per-address limits (limits.c) */
 	kgr_weights weights;
 	int have_weights;
 	struct kgr_audit_log *audit; /* or NULL */

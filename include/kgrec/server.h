@@ -44,11 +44,14 @@ typedef struct {
 	const char *audit_log;      /**< audit trail of every list served (audit.h), or NULL */
 	int audit_prompt_hash;      /**< log the prompts' hashes instead of their text */
 	int audit_fsync;            /**< fsync the audit log after each record */
+	unsigned int max_per_ip;    /**< connections open at once from one address (0: 32) */
+	unsigned int header_timeout_s; /**< a request's headers complete within this (0: 10 s) */
+	unsigned int min_body_rate; /**< request bodies arrive at this many bytes/s at least (0: 256) */
 } kgr_server_options;
 
 #define KGR_SERVER_OPTIONS_VERSION 1
 #define KGR_SERVER_OPTIONS_INIT { KGR_SERVER_OPTIONS_VERSION, NULL, "127.0.0.1:8080", 0, NULL, \
-	NULL, 0, 0, 0, NULL, 0, NULL, NULL, 0, NULL, 0, NULL, 0, 0 }
+	NULL, 0, 0, 0, NULL, 0, NULL, NULL, 0, NULL, 0, NULL, 0, 0, 0, 0, 0 }
 
 /** What happened when a server replayed its events log. */
 typedef struct {

@@ -6,7 +6,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "server/helper_http.h"
 #include "common/testutil.h"
@@ -257,6 +262,142 @@ START_TEST(test_ntriples_utf8)
 }
 END_TEST
 
+/* ------------------------------------------------------------------ slow clients */
+
+static int connect_to(const th_server *s)
+{
+	struct sockaddr_in a;
+	int fd = socket(AF_INET, SOCK_STREAM, 0);
+	ck_assert_int_ge(fd, 0);
+	memset(&a, 0, sizeof(a));
+	a.sin_family = AF_INET;
+	a.sin_port = htons((uint16_t)s->port);
+	inet_pton(AF_INET, "127.0.0.1", &a.sin_addr);
+	if (connect(fd, (struct sockaddr *)&a, sizeof(a)) < 0) {
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+static int send_all(int fd, const char *s, size_t n)
+{
+	while (n) {
+		ssize_t w = send(fd, s, n, MSG_NOSIGNAL);
+		if (w <= 0)
+			return -1;
+		s += w;
+		n -= (size_t)w;
+	}
+	return 0;
+}
+
+/* One GET /healthz on a fresh connection, answered within wait_ms: 1 when "200" came back. */
+static int healthz_once(const th_server *s, int wait_ms)
+{
+	static const char req[] = "GET /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n";
+	char buf[256];
+	struct pollfd p;
+	ssize_t n;
+	int fd = connect_to(s), ok = 0;
+	if (fd < 0)
+		return 0;
+	if (send_all(fd, req, sizeof(req) - 1) == 0) {
+		p.fd = fd;
+		p.events = POLLIN;
+		if (poll(&p, 1, wait_ms) == 1 && (n = recv(fd, buf, sizeof(buf) - 1, 0)) > 0) {
+			buf[n] = '\0';
+			ok = strstr(buf, " 200 ") != NULL;
+		}
+	}
+	close(fd);
+	return ok;
+}
+
+/* Whether the server has closed fd (EOF or reset), waiting at most wait_ms. */
+static int closed_by_server(int fd, int wait_ms)
+{
+	struct pollfd p = { fd, POLLIN, 0 };
+	char c;
+	if (poll(&p, 1, wait_ms) != 1)
+		return 0;
+	return recv(fd, &c, 1, MSG_DONTWAIT) <= 0;
+}
+
+START_TEST(test_slow_headers_do_not_lock_out)
+{
+	th_server s;
+	int fds[300], i, n_open = 0, ok = 0;
+	int64_t t0, waited;
+	ck_assert_int_eq(th_serve(&s, store, NULL), 0);
+	ck_assert(healthz_once(&s, 2000));
+	for (i = 0; i < 300; i++) {
+		static const char half[] = "GET /healthz HTTP/1.1\r\nHost: x\r\nX-Slow: ";
+		fds[i] = connect_to(&s);
+		if (fds[i] >= 0) {
+			n_open++;
+			send_all(fds[i], half, sizeof(half) - 1);
+		}
+	}
+	ck_assert_int_gt(n_open, 200);
+	/* a new client gets an answer within about a second, however the 300 behave */
+	t0 = th_now_ms();
+	while (!ok && th_now_ms() - t0 < 5000) {
+		ok = healthz_once(&s, 1000);
+		if (!ok)
+			usleep(50000);
+	}
+	waited = th_now_ms() - t0;
+	ck_assert_msg(ok && waited <= 1500, "a new client waited %lld ms (answered: %d)", (long long)waited, ok);
+	for (i = 0; i < 300; i++)
+		if (fds[i] >= 0)
+			close(fds[i]);
+	ck_assert_int_eq(th_stop(&s, 15), 0);
+}
+END_TEST
+
+START_TEST(test_slow_body_and_header_deadlines)
+{
+	th_server s;
+	static const char head[] = "POST /v1/recommend HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+		"Content-Length: 100\r\n\r\n";
+	int fd, i, dropped = 0;
+	int64_t t0;
+	ck_assert_int_eq(th_serve(&s, store, "--header-timeout", "2", NULL), 0);
+
+	/* a body at one byte a second is dropped within a few seconds */
+	fd = connect_to(&s);
+	ck_assert_int_ge(fd, 0);
+	ck_assert_int_eq(send_all(fd, head, sizeof(head) - 1), 0);
+	t0 = th_now_ms();
+	for (i = 0; i < 10 && !dropped; i++) {
+		if (send_all(fd, "{", 1) < 0 || closed_by_server(fd, 1000))
+			dropped = 1;
+	}
+	ck_assert_msg(dropped, "a body at 1 byte/s was still open after %lld ms", (long long)(th_now_ms() - t0));
+	ck_assert_int_le(th_now_ms() - t0, 5000);
+	close(fd);
+
+	/* headers sent a byte at a time, never finished, are dropped after --header-timeout */
+	fd = connect_to(&s);
+	ck_assert_int_ge(fd, 0);
+	t0 = th_now_ms();
+	dropped = 0;
+	for (i = 0; i < 40 && !dropped; i++) {
+		if (send_all(fd, i ? "a" : "GET /healthz HTTP/1.1\r\nX-Slow: ", i ? 1 : 32) < 0 ||
+			closed_by_server(fd, 250))
+			dropped = 1;
+	}
+	ck_assert_msg(dropped, "unfinished headers were still open after %lld ms", (long long)(th_now_ms() - t0));
+	ck_assert_int_ge(th_now_ms() - t0, 1500);
+	close(fd);
+
+	/* an ordinary client is unaffected */
+	ck_assert(healthz_once(&s, 2000));
+	ck_assert_int_eq(th_stop(&s, 15), 0);
+}
+END_TEST
+
 static Suite *doors_suite(void)
 {
 	Suite *s = suite_create("doors");
@@ -269,6 +410,8 @@ static Suite *doors_suite(void)
 	tcase_add_test(tc, test_csv_long_actions);
 	tcase_add_test(tc, test_token_file_whole);
 	tcase_add_test(tc, test_ntriples_utf8);
+	tcase_add_test(tc, test_slow_headers_do_not_lock_out);
+	tcase_add_test(tc, test_slow_body_and_header_deadlines);
 	suite_add_tcase(s, tc);
 	return s;
 }
