@@ -72,12 +72,13 @@ int kgr__parse_time(const char *text, size_t len, int64_t *out)
 			v = v * 10 + (*q - '0');
 		}
 		*out = neg ? -v : v;
-		return 0;
+		return kgr__time_ok(*out) ? 0 : -1;
 	}
 	if (digits(p, end, 4, &y) || p[4] != '-' || digits(p + 5, end, 2, &mo) || p[7] != '-' ||
 		digits(p + 8, end, 2, &d))
 		return -1;
-	if (mo < 1 || mo > 12 || d < 1 || d > mdays[mo - 1])
+	if (mo < 1 || mo > 12 || d < 1 || d > mdays[mo - 1] ||
+		(mo == 2 && d == 29 && (y % 4 != 0 || (y % 100 == 0 && y % 400 != 0))))
 		return -1;
 	p += 10;
 	if (p < end && (*p == 'T' || *p == ' ')) {
@@ -97,7 +98,9 @@ int kgr__parse_time(const char *text, size_t len, int64_t *out)
 					p++;
 			}
 		}
-		if (h > 24 || mi > 59 || sec > 60)
+		/* 24:00:00 is the end of a day; :60 only for a leap second at 23:59 */
+		if (h > 24 || mi > 59 || sec > 60 || (h == 24 && (mi || sec)) ||
+			(sec == 60 && (h != 23 || mi != 59)))
 			return -1;
 	}
 	if (p < end) {
@@ -114,21 +117,29 @@ int kgr__parse_time(const char *text, size_t len, int64_t *out)
 			if (digits(p, end, 2, &om))
 				return -1;
 			p += 2;
+			if (oh > 23 || om > 59)
+				return -1;
 		}
 		if (p != end)
 			return -1;
 	}
 	*out = days_from_civil(y, (unsigned)mo, (unsigned)d) * 86400 + h * 3600 + mi * 60 + sec -
 	       sign * (oh * 3600 + om * 60);
-	return 0;
+	return kgr__time_ok(*out) ? 0 : -1;
+}
+
+/* Years 1000 to 9999: what four-digit xsd:dateTime years (and kgr__format_time()) can say. */
+int kgr__time_ok(int64_t t)
+{
+	return t >= days_from_civil(1000, 1, 1) * 86400 && t < days_from_civil(10000, 1, 1) * 86400;
 }
 
 void kgr__format_time(int64_t t, char *buf, size_t size)
 {
 	time_t tt = (time_t)t;
 	struct tm tm;
-	gmtime_r(&tt, &tm);
-	strftime(buf, size, "%Y-%m-%dT%H:%M:%SZ", &tm);
+	if (!kgr__time_ok(t) || !gmtime_r(&tt, &tm) || !strftime(buf, size, "%Y-%m-%dT%H:%M:%SZ", &tm))
+		snprintf(buf, size, "%lld", (long long)t);
 }
 
 /* ------------------------------------------------------------------ CSV */
@@ -431,7 +442,7 @@ int kgr_store_load_interactions(kgr_store *s, const char *path, const kgr_intera
 			error = kgr__error_set(KGR_EPARSE, "%s:%ld: %s%s%s%s", path, r.lineno, why,
 				!strcmp(why, "unparseable timestamp") ? " '" : "",
 				!strcmp(why, "unparseable timestamp") ? f[col[COL_TIME]] : "",
-				!strcmp(why, "unparseable timestamp") ? "' (ISO-8601 or epoch seconds)" : "");
+				!strcmp(why, "unparseable timestamp") ? "' (ISO-8601 or epoch seconds, a real date in the years 1000 to 9999)" : "");
 			goto cleanup;
 		}
 		kgr__format_time(t, tiso, sizeof(tiso));

@@ -157,7 +157,8 @@ static int parse_event(const kgr_store *store, const cJSON *e, size_t idx, int s
 	if (!t) {
 		pe->time = (int64_t)time(NULL);
 	} else if (cJSON_IsNumber(t)) {
-		if (t->valuedouble != floor(t->valuedouble) || fabs(t->valuedouble) > 9e15)
+		if (t->valuedouble != floor(t->valuedouble) || fabs(t->valuedouble) > 9e15 ||
+			!kgr__time_ok((int64_t)t->valuedouble))
 			return kgr__resp_error(resp, 400, "wrong_type", "%s.time: expected whole seconds "
 				"since the epoch or an ISO-8601 date-time", where);
 		pe->time = (int64_t)t->valuedouble;

@@ -175,6 +175,44 @@ START_TEST(test_csv_iris)
 }
 END_TEST
 
+/* Timestamps that are not real times in the years 1000 to 9999 are bad rows: refused with
+ * the line, or skipped with --skip-bad-rows, never a failed load or a shifted date. */
+START_TEST(test_csv_timestamps)
+{
+	static const char *const bad[] = { "99999999999999999", "-99999999999", "0999-12-31", "2025-02-29",
+		"1900-02-29T00:00:00Z", "2024-01-01T24:59:60Z", "2024-01-01T12:00:60Z", "2024-01-01T00:00:00+25:00",
+		"253402300800" };
+	size_t i;
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		char csv[256], needle[96];
+		snprintf(csv, sizeof(csv), "user,item,timestamp\nu1,p1,2024-02-29T23:59:60Z\nu2,p2,%s\n", bad[i]);
+		snprintf(needle, sizeof(needle), "rows.csv:3: unparseable timestamp '%s'", bad[i]);
+		load_csv(csv, 0, KGR_EPARSE, needle);
+		load_csv(csv, 1, 0, NULL);
+	}
+	/* the last second of 9999 and a leap day are kept as they are */
+	{
+		char *path = th_path(dir, "edge.csv");
+		kgr_store *s = NULL;
+		kgr_interaction_options o = KGR_INTERACTION_OPTIONS_INIT;
+		const kgr_interaction *in;
+		size_t n;
+		th_write_file(path, "user,item,timestamp\nu1,p1,253402300799\nu1,p2,2000-02-29T00:00:00Z\n");
+		o.user_base = "http://shop.example.org/user/";
+		o.item_base = "http://shop.example.org/";
+		ck_assert_int_eq(kgr_store_new(&s, 0), 0);
+		ck_assert_msg(kgr_store_load_interactions(s, path, &o) == 0, "%s", kgr_error_last());
+		ck_assert_int_eq(kgr_store_finalize(s), 0);
+		in = kgr_store_interactions(s, &n);
+		ck_assert_uint_eq(n, 2);
+		ck_assert_int_eq(in[0].time, 951782400);
+		ck_assert_int_eq(in[1].time, 253402300799LL);
+		kgr_store_free(s);
+		free(path);
+	}
+}
+END_TEST
+
 /* Two long action IRIs that differ only after 255 bytes stay two actions. */
 START_TEST(test_csv_long_actions)
 {
@@ -408,6 +446,7 @@ static Suite *doors_suite(void)
 	tcase_add_test(tc, test_json_bodies);
 	tcase_add_test(tc, test_csv_iris);
 	tcase_add_test(tc, test_csv_long_actions);
+	tcase_add_test(tc, test_csv_timestamps);
 	tcase_add_test(tc, test_token_file_whole);
 	tcase_add_test(tc, test_ntriples_utf8);
 	tcase_add_test(tc, test_slow_headers_do_not_lock_out);
