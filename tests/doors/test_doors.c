@@ -17,6 +17,7 @@
 #include "common/testutil.h"
 #include "kgrec/server.h"
 #include "kgrec/store.h"
+#include "ranker/llm_internal.h"
 
 #define TOKEN "supersecret-token-42"
 #define SHOP "http://example.org/shop/"
@@ -436,6 +437,20 @@ START_TEST(test_slow_body_and_header_deadlines)
 }
 END_TEST
 
+/* ------------------------------------------------------------------ LLM replies */
+
+START_TEST(test_llm_reply_utf8)
+{
+	cJSON *j = kgr__reply_json("{\"ranking\":[\"C1\"],\"rationale\":{\"C1\":\"caf\xe9\"}}", "ranking");
+	ck_assert_ptr_null(j);
+	ck_assert_msg(strstr(kgr_error_last(), "reply is not valid UTF-8 (byte 40)") != NULL, "%s",
+		kgr_error_last());
+	j = kgr__reply_json("{\"ranking\":[\"C1\"],\"rationale\":{\"C1\":\"caf\xc3\xa9\"}}", "ranking");
+	ck_assert_ptr_nonnull(j);
+	cJSON_Delete(j);
+}
+END_TEST
+
 static Suite *doors_suite(void)
 {
 	Suite *s = suite_create("doors");
@@ -449,6 +464,7 @@ static Suite *doors_suite(void)
 	tcase_add_test(tc, test_csv_timestamps);
 	tcase_add_test(tc, test_token_file_whole);
 	tcase_add_test(tc, test_ntriples_utf8);
+	tcase_add_test(tc, test_llm_reply_utf8);
 	tcase_add_test(tc, test_slow_headers_do_not_lock_out);
 	tcase_add_test(tc, test_slow_body_and_header_deadlines);
 	suite_add_tcase(s, tc);
