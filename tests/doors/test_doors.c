@@ -15,6 +15,7 @@
 
 #include "server/helper_http.h"
 #include "common/testutil.h"
+#include "kgrec/audit.h"
 #include "kgrec/server.h"
 #include "kgrec/store.h"
 #include "ranker/llm_internal.h"
@@ -451,6 +452,44 @@ START_TEST(test_llm_reply_utf8)
 }
 END_TEST
 
+/* ------------------------------------------------------------------ audit logs */
+
+START_TEST(test_audit_nested_and_empty)
+{
+	char *deep = th_path(dir, "deep.log"), *empty = th_path(dir, "empty.log"), *text;
+	kgr_store *s = NULL;
+	kgr_audit_result *r = NULL;
+	size_t i, n = 0;
+	ck_assert_int_eq(kgr_store_open(&s, store), 0);
+	text = malloc(8000);
+	ck_assert_ptr_nonnull(text);
+	n += (size_t)sprintf(text, "{\"v\":1,\"id\":\"x\",\"n\":");
+	for (i = 0; i < 1500; i++)
+		text[n++] = '[';
+	for (i = 0; i < 1500; i++)
+		text[n++] = ']';
+	strcpy(text + n, "}\n");
+	th_write_file(deep, text);
+	free(text);
+	ck_assert_int_eq(kgr_audit_verify(&r, deep, s), 0);
+	ck_assert_uint_eq(r->truncated, 0);
+	ck_assert_uint_eq(r->failed, 1);
+	ck_assert_uint_eq(r->n_findings, 1);
+	ck_assert_msg(strstr(r->findings[0].message, "line 1 is not a JSON object") != NULL, "%s",
+		r->findings[0].message);
+	kgr_audit_result_free(r);
+	r = NULL;
+	th_write_file(empty, "");
+	ck_assert_int_eq(kgr_audit_verify(&r, empty, s), KGR_EINVALID);
+	ck_assert_ptr_null(r);
+	ck_assert_msg(strstr(kgr_error_last(), "holds no records") && strstr(kgr_error_last(), empty), "%s",
+		kgr_error_last());
+	kgr_store_free(s);
+	free(deep);
+	free(empty);
+}
+END_TEST
+
 static Suite *doors_suite(void)
 {
 	Suite *s = suite_create("doors");
@@ -465,6 +504,7 @@ static Suite *doors_suite(void)
 	tcase_add_test(tc, test_token_file_whole);
 	tcase_add_test(tc, test_ntriples_utf8);
 	tcase_add_test(tc, test_llm_reply_utf8);
+	tcase_add_test(tc, test_audit_nested_and_empty);
 	tcase_add_test(tc, test_slow_headers_do_not_lock_out);
 	tcase_add_test(tc, test_slow_body_and_header_deadlines);
 	suite_add_tcase(s, tc);
