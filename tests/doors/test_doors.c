@@ -280,7 +280,8 @@ START_TEST(test_ntriples_utf8)
 	FILE *f;
 	th_write_file(bad, "<http://ex.org/a> <http://ex.org/p> \"ok\" .\n"
 		"<http://ex.org/a> <http://ex.org/p> \"caf\xe9\" .\n");
-	th_write_file(nul, "<http://ex.org/a> <http://ex.org/p> \"a\\u0000b\" .\n");
+	th_write_file(nul, "<http://ex.org/a> <http://ex.org/p> \"a\\u0000b\" .\n"
+		"<http://ex.org/a> <http://www.w3.org/2000/01/rdf-schema#label> \"x\\u0000y\" .\n");
 	ck_assert_int_eq(kgr_store_new(&s, 0), 0);
 	ck_assert_int_eq(kgr_store_load_rdf(s, nul, NULL, NULL), 0);
 	before = kgr_store_quad_count(s);
@@ -294,6 +295,9 @@ START_TEST(test_ntriples_utf8)
 	fclose(f);
 	text = kgr_test_slurp(out, &len);
 	ck_assert_msg(strstr(text, "\"a\\u0000b\"") != NULL, "%s", text);
+	ck_assert_msg(strstr(text, "\"x\\u0000y\"") != NULL, "%s", text);
+	/* a label holding U+0000 is not shown (it would be cut at the NUL): the local name is */
+	ck_assert_str_eq(kgr_store_label(s, kgr_store_iri(s, "http://ex.org/a")), "a");
 	free(text);
 	kgr_store_free(s);
 	free(bad);
