@@ -647,6 +647,26 @@ double kgr__audit_num(const cJSON *o, const char *key, double dflt)
 	return cJSON_IsNumber(v) ? v->valuedouble : cJSON_IsBool(v) ? (cJSON_IsTrue(v) ? 1 : 0) : dflt;
 }
 
+/* Whether a line nests arrays and objects deeper than cJSON reads (CJSON_NESTING_LIMIT), so
+ * its failure to parse says nothing about a cut. Strings are skipped with their escapes. */
+static int too_deep(const char *s, size_t n)
+{
+	size_t i, depth = 0;
+	for (i = 0; i < n; i++) {
+		if (s[i] == '"') {
+			for (i++; i < n && s[i] != '"'; i++)
+				if (s[i] == '\\')
+					i++;
+		} else if (s[i] == '[' || s[i] == '{') {
+			if (++depth > CJSON_NESTING_LIMIT)
+				return 1;
+		} else if ((s[i] == ']' || s[i] == '}') && depth) {
+			depth--;
+		}
+	}
+	return 0;
+}
+
 int kgr__audit_read(kgr__audit_file *out, const char *path)
 {
 	FILE *f;
@@ -682,8 +702,9 @@ int kgr__audit_read(kgr__audit_file *out, const char *path)
 			cJSON_Delete(l->rec);
 			l->rec = NULL;
 			/* cut short: the last line without its newline, or a record's start that does
-			 * not parse (a crash mid-write; the next writer ended the line) */
-			l->truncated = !has_nl || !strncmp(line, "{\"v\":", 5);
+			 * not parse (a crash mid-write; the next writer ended the line). A line nested
+			 * deeper than any record is damage, not a cut. */
+			l->truncated = (!has_nl || !strncmp(line, "{\"v\":", 5)) && !too_deep(line, (size_t)n);
 			snprintf(l->error, sizeof(l->error), "not a JSON object%s%.*s%s",
 				at && *at ? " near '" : "", at && *at ? 20 : 0, at && *at ? at : "", at && *at ? "'" : "");
 		}
@@ -1131,5 +1152,12 @@ static int verify_one(kgr_audit_result *res, const kgr__audit_line *l, const cha
 
 int kgr_audit_verify(kgr_audit_result **out, const char *log_path, const kgr_store *store)
 {
-	return kgr__audit_each(out, log_path, store, NULL, verify_one, (void *)store);
+	int error = kgr__audit_each(out, log_path, store, NULL, verify_one, (void *)store);
+	if (!error && (*out)->lines == 0) {
+		/* nothing to vouch for: an emptied log must not read as a clean one */
+		kgr_audit_result_free(*out);
+		*out = NULL;
+		return kgr__error_set(KGR_EINVALID, "audit log %s holds no records", log_path);
+	}
+	return error;
 }

@@ -21,6 +21,9 @@ static const char usage_text[] =
 	"  --sparql-max-rows N    result rows at most (default 10000)\n"
 	"  --access-log F         one JSON line per request ('-': stderr)\n"
 	"  --client-timeout S     idle / slow client timeout in seconds (default 30)\n"
+	"  --header-timeout S     a request's headers must arrive within this (default 10)\n"
+	"  --min-body-rate B      request bodies must arrive at B bytes/s at least (default 256)\n"
+	"  --max-per-ip N         connections open at once from one address (default 32)\n"
 	"  --graph-config F       relation configuration for the graph view\n"
 	"  --weights F            graph ranker weights (kgrec train)\n"
 	"  --audit-log F          audit record of every list served (kgrec audit verify/replay)\n"
@@ -168,6 +171,18 @@ int kgr_cmd_serve(int argc, char **argv)
 			if (parse_size(a, val, 86400, &v))
 				return 2;
 			o.conn_timeout_s = (unsigned int)v;
+		} else if (!strcmp(a, "--header-timeout")) {
+			if (parse_size(a, val, 86400, &v))
+				return 2;
+			o.header_timeout_s = (unsigned int)v;
+		} else if (!strcmp(a, "--min-body-rate")) {
+			if (parse_size(a, val, 1u << 30, &v))
+				return 2;
+			o.min_body_rate = (unsigned int)v;
+		} else if (!strcmp(a, "--max-per-ip")) {
+			if (parse_size(a, val, 100000, &v))
+				return 2;
+			o.max_per_ip = (unsigned int)v;
 		} else
 			return kgr_cli_usage("serve: unknown option '%s'", a);
 	}

@@ -437,7 +437,8 @@ static int derive_tables(kgr_store *s)
 			while (kgr_iter_next(&it, &x)) {
 				const kgr__term *t = &s->terms[x.o];
 				uint8_t r;
-				if (s->kinds[x.o] != KGR_TERM_LITERAL)
+				/* a label is shown as a C string: one holding U+0000 would be shown cut */
+				if (s->kinds[x.o] != KGR_TERM_LITERAL || memchr(s->blob + t->off, '\0', t->len))
 					continue;
 				r = (uint8_t)(pi * 2);
 				if (t->extra & KGR__LANG_FLAG) {

@@ -3,6 +3,7 @@
  * was before the file. */
 #include "kg/rdf_guard.h"
 #include "kg/store_internal.h"
+#include "kg/text_check.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -788,6 +789,10 @@ static int native_parse(load_ctx *c, read_fn rd, void *src, uint64_t total, int 
 			lineno++;
 			if (le > line && le[-1] == '\r')
 				le--;
+			if ((e.at = line + kgr__utf8_invalid_at(line, (size_t)(le - line))) != le) {
+				fail(c, KGR_EPARSE, "%s:%ld:%ld: invalid UTF-8", c->name, lineno, (long)(e.at - line) + 1);
+				break;
+			}
 			r = nt_line(c->filling, line, le, quads, &sb, &sb2, &e);
 			if (r == -2) {
 				error = KGR_ENOMEM;

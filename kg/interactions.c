@@ -2,6 +2,7 @@
  * events in RDF (ontologies/kgrec.ttl), so they are queryable like any other triple and the
  * interaction table is derived from the graph at finalize, whatever the input was. */
 #include "kg/store_internal.h"
+#include "kg/text_check.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -71,12 +72,13 @@ int kgr__parse_time(const char *text, size_t len, int64_t *out)
 			v = v * 10 + (*q - '0');
 		}
 		*out = neg ? -v : v;
-		return 0;
+		return kgr__time_ok(*out) ? 0 : -1;
 	}
 	if (digits(p, end, 4, &y) || p[4] != '-' || digits(p + 5, end, 2, &mo) || p[7] != '-' ||
 		digits(p + 8, end, 2, &d))
 		return -1;
-	if (mo < 1 || mo > 12 || d < 1 || d > mdays[mo - 1])
+	if (mo < 1 || mo > 12 || d < 1 || d > mdays[mo - 1] ||
+		(mo == 2 && d == 29 && (y % 4 != 0 || (y % 100 == 0 && y % 400 != 0))))
 		return -1;
 	p += 10;
 	if (p < end && (*p == 'T' || *p == ' ')) {
@@ -96,7 +98,9 @@ int kgr__parse_time(const char *text, size_t len, int64_t *out)
 					p++;
 			}
 		}
-		if (h > 24 || mi > 59 || sec > 60)
+		/* 24:00:00 is the end of a day; :60 only for a leap second at 23:59 */
+		if (h > 24 || mi > 59 || sec > 60 || (h == 24 && (mi || sec)) ||
+			(sec == 60 && (h != 23 || mi != 59)))
 			return -1;
 	}
 	if (p < end) {
@@ -113,13 +117,21 @@ int kgr__parse_time(const char *text, size_t len, int64_t *out)
 			if (digits(p, end, 2, &om))
 				return -1;
 			p += 2;
+			if (oh > 23 || om > 59)
+				return -1;
 		}
 		if (p != end)
 			return -1;
 	}
 	*out = days_from_civil(y, (unsigned)mo, (unsigned)d) * 86400 + h * 3600 + mi * 60 + sec -
 	       sign * (oh * 3600 + om * 60);
-	return 0;
+	return kgr__time_ok(*out) ? 0 : -1;
+}
+
+/* Years 1000 to 9999: what four-digit xsd:dateTime years (and kgr__format_time()) can say. */
+int kgr__time_ok(int64_t t)
+{
+	return t >= days_from_civil(1000, 1, 1) * 86400 && t < days_from_civil(10000, 1, 1) * 86400;
 }
 
 int kgr_time_parse(int64_t *out, const char *text)
@@ -133,8 +145,8 @@ void kgr__format_time(int64_t t, char *buf, size_t size)
 {
 	time_t tt = (time_t)t;
 	struct tm tm;
-	gmtime_r(&tt, &tm);
-	strftime(buf, size, "%Y-%m-%dT%H:%M:%SZ", &tm);
+	if (!kgr__time_ok(t) || !gmtime_r(&tt, &tm) || !strftime(buf, size, "%Y-%m-%dT%H:%M:%SZ", &tm))
+		snprintf(buf, size, "%lld", (long long)t);
 }
 
 /* ------------------------------------------------------------------ CSV */
@@ -272,6 +284,40 @@ static int to_iri(kgr__buf *out, const char *base, const char *v)
 	return 0;
 }
 
+static const char *action_name(const char *a);
+
+/* action column -> IRI: an IRI as is, a known action (or a synonym) in the kgrec namespace,
+ * anything else under .../action/; kept whole however long (tmp is scratch space). */
+static int action_iri(kgr__buf *out, kgr__buf *tmp, const char *act)
+{
+	out->len = 0;
+	if (looks_like_iri(act))
+		return to_iri(out, "", act);
+	if (action_name(act)) {
+		if (kgr__buf_append(out, KGR_NS, strlen(KGR_NS)) < 0 ||
+			kgr__buf_append(out, action_name(act), strlen(action_name(act))) < 0)
+			return KGR_ENOMEM;
+		return 0;
+	}
+	tmp->len = 0;
+	if (to_iri(tmp, "https://w3id.org/kgrec/action/", act) < 0 ||
+		kgr__buf_append(out, tmp->s, tmp->len) < 0)
+		return KGR_ENOMEM;
+	return 0;
+}
+
+/* NULL when the IRI made of a column is one N-Triples can carry; else why, into buf, naming
+ * the column (1-based) and the value. */
+static const char *bad_iri(char *buf, size_t size, const kgr__buf *iri, int column, const char *name,
+	const char *value)
+{
+	const char *why = kgr__iri_problem(iri->s, iri->len);
+	if (!why)
+		return NULL;
+	snprintf(buf, size, "column %d (%s): '%.120s' is not a valid IRI: %s", column + 1, name, value, why);
+	return buf;
+}
+
 static const char *action_name(const char *a)
 {
 	static const char *const syn[][2] = {
@@ -319,7 +365,7 @@ int kgr_store_load_interactions(kgr_store *s, const char *path, const kgr_intera
 	int col[COL__N], nf, i, r_ok, error = 0, has_weight;
 	char delim;
 	size_t n_terms = s->n_terms, n_quads = s->n_quads, blob_len = s->blob_len, skipped = 0, rows = 0;
-	kgr__buf ubuf = { 0 }, ibuf = { 0 }, ebuf = { 0 }, tbuf = { 0 };
+	kgr__buf ubuf = { 0 }, ibuf = { 0 }, ebuf = { 0 }, tbuf = { 0 }, abuf = { 0 };
 	struct stat st;
 
 	if (!opts)
@@ -363,7 +409,7 @@ int kgr_store_load_interactions(kgr_store *s, const char *path, const kgr_intera
 		int64_t t;
 		double w = 1.0;
 		const char *act;
-		char actbuf[256], wbuf[64], tiso[40], *end;
+		char wbuf[64], tiso[40], whybuf[320], *end;
 		kgr_id u, it, e, a, tl, wl = 0;
 		uint64_t h;
 		const char *why = NULL;
@@ -384,6 +430,18 @@ int kgr_store_load_interactions(kgr_store *s, const char *path, const kgr_intera
 		else if (has_weight && nf > col[COL_WEIGHT] && *f[col[COL_WEIGHT]] &&
 			 ((w = strtod(f[col[COL_WEIGHT]], &end)), *end != '\0'))
 			why = "weight is not a number";
+		if (!why) {
+			act = col[COL_ACTION] >= 0 && nf > col[COL_ACTION] ? f[col[COL_ACTION]] : "";
+			if ((error = to_iri(&ubuf, opts->user_base, f[col[COL_USER]])) < 0 ||
+				(error = to_iri(&ibuf, opts->item_base, f[col[COL_ITEM]])) < 0 ||
+				(error = action_iri(&abuf, &tbuf, act)) < 0)
+				goto cleanup;
+			why = bad_iri(whybuf, sizeof(whybuf), &ubuf, col[COL_USER], "user", f[col[COL_USER]]);
+			if (!why)
+				why = bad_iri(whybuf, sizeof(whybuf), &ibuf, col[COL_ITEM], "item", f[col[COL_ITEM]]);
+			if (!why && col[COL_ACTION] >= 0)
+				why = bad_iri(whybuf, sizeof(whybuf), &abuf, col[COL_ACTION], "action", act);
+		}
 		if (why) {
 			if (opts->skip_bad_rows) {
 				skipped++;
@@ -392,22 +450,8 @@ int kgr_store_load_interactions(kgr_store *s, const char *path, const kgr_intera
 			error = kgr__error_set(KGR_EPARSE, "%s:%ld: %s%s%s%s", path, r.lineno, why,
 				!strcmp(why, "unparseable timestamp") ? " '" : "",
 				!strcmp(why, "unparseable timestamp") ? f[col[COL_TIME]] : "",
-				!strcmp(why, "unparseable timestamp") ? "' (ISO-8601 or epoch seconds)" : "");
+				!strcmp(why, "unparseable timestamp") ? "' (ISO-8601 or epoch seconds, a real date in the years 1000 to 9999)" : "");
 			goto cleanup;
-		}
-		act = col[COL_ACTION] >= 0 && nf > col[COL_ACTION] ? f[col[COL_ACTION]] : "";
-		if ((error = to_iri(&ubuf, opts->user_base, f[col[COL_USER]])) < 0 ||
-			(error = to_iri(&ibuf, opts->item_base, f[col[COL_ITEM]])) < 0)
-			goto cleanup;
-		if (looks_like_iri(act)) {
-			snprintf(actbuf, sizeof(actbuf), "%s", act);
-		} else if (action_name(act)) {
-			snprintf(actbuf, sizeof(actbuf), KGR_NS "%s", action_name(act));
-		} else {
-			tbuf.len = 0;
-			if ((error = to_iri(&tbuf, "https://w3id.org/kgrec/action/", act)) < 0)
-				goto cleanup;
-			snprintf(actbuf, sizeof(actbuf), "%s", tbuf.s);
 		}
 		kgr__format_time(t, tiso, sizeof(tiso));
 		/* the event's IRI is a hash of what it says: the same event twice is one event */
@@ -415,7 +459,7 @@ int kgr_store_load_interactions(kgr_store *s, const char *path, const kgr_intera
 		if (kgr__buf_append(&ebuf, ubuf.s, ubuf.len) < 0 || kgr__buf_append(&ebuf, "\t", 1) < 0 ||
 			kgr__buf_append(&ebuf, ibuf.s, ibuf.len) < 0 || kgr__buf_append(&ebuf, "\t", 1) < 0 ||
 			kgr__buf_append(&ebuf, tiso, strlen(tiso)) < 0 || kgr__buf_append(&ebuf, "\t", 1) < 0 ||
-			kgr__buf_append(&ebuf, actbuf, strlen(actbuf)) < 0) {
+			kgr__buf_append(&ebuf, abuf.s, abuf.len) < 0) {
 			error = KGR_ENOMEM;
 			goto cleanup;
 		}
@@ -424,7 +468,7 @@ int kgr_store_load_interactions(kgr_store *s, const char *path, const kgr_intera
 		u = kgr__intern(s, KGR_TERM_IRI, ubuf.s, ubuf.len, NULL, 0, 0);
 		it = kgr__intern(s, KGR_TERM_IRI, ibuf.s, ibuf.len, NULL, 0, 0);
 		e = kgr__intern_iri(s, wbuf);
-		a = kgr__intern_iri(s, actbuf);
+		a = kgr__intern(s, KGR_TERM_IRI, abuf.s, abuf.len, NULL, 0, 0);
 		tl = kgr__intern(s, KGR_TERM_LITERAL, tiso, strlen(tiso), NULL, 0, KGR__XSD_DATETIME);
 		if (has_weight && nf > col[COL_WEIGHT] && *f[col[COL_WEIGHT]]) {
 			snprintf(wbuf, sizeof(wbuf), "%.17g", w);
@@ -486,5 +530,6 @@ cleanup:
 	free(ibuf.s);
 	free(ebuf.s);
 	free(tbuf.s);
+	free(abuf.s);
 	return error;
 }

@@ -30,6 +30,8 @@ int kgr__interaction_qsort_cmp(const void *a, const void *b);
 int kgr__parse_time(const char *text, size_t len, int64_t *out);
 /** Epoch seconds as YYYY-MM-DDTHH:MM:SSZ into buf. */
 void kgr__format_time(int64_t t, char *buf, size_t size);
+/** Whether epoch seconds t fall in the years 1000 to 9999 (the range times are accepted in). */
+int kgr__time_ok(int64_t t);
 
 /** A user's interactions before @p at (all when 0), in time order; NULL (and 0) for no user.
  *  Borrowed from the store. What the LLM ranker and the audit trail show as history. */

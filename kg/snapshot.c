@@ -6,6 +6,7 @@
  * points the store's arrays into the buffer: nothing is parsed or rebuilt. Writing goes to a
  * temporary file in the same directory, fsync, rename, fsync of the directory. */
 #include "kg/store_internal.h"
+#include "kg/snapshot_check.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -187,6 +188,7 @@ int kgr_store_save(const kgr_store *s, const char *path)
 	}
 	((kgr_store *)s)->checksum = h;
 	((kgr_store *)s)->checksum_valid = 1;
+	kgr__snapshot_written(h);
 	goto cleanup;
 io_error:
 	error = kgr__error_set(KGR_EIO, "%s: cannot write the snapshot: %s", path, strerror(errno));
@@ -356,6 +358,11 @@ int kgr_store_open(kgr_store **out, const char *path)
 		s->table_cap <= s->n_terms) {
 		buf = NULL; /* owned by s now */
 		error = corrupt(path, "section sizes disagree");
+		goto cleanup;
+	}
+	/* a file this process did not write is checked id by id before anything reads it */
+	if (!kgr__snapshot_written_here(sum) && (error = kgr__snapshot_check(s, path)) < 0) {
+		buf = NULL;
 		goto cleanup;
 	}
 	{

@@ -5,6 +5,7 @@
  * must name a shown candidate, once; a cited fact must be one shown for that candidate. */
 #include "ranker/llm_internal.h"
 #include "kg/internal.h"
+#include "kg/text_check.h"
 
 #include <cjson/cJSON.h>
 #include <ctype.h>
@@ -21,6 +22,14 @@ void *kgr__reply_json(const char *text, const char *want_key)
 	int attempts = 0;
 	if (!text)
 		goto fail;
+	{
+		/* what the reply says ends up in JSON output: it must be UTF-8 */
+		size_t n = strlen(text), bad = kgr__utf8_invalid_at(text, n);
+		if (bad != n) {
+			kgr__error_set(KGR_EPARSE, "reply is not valid UTF-8 (byte %zu)", bad);
+			return NULL;
+		}
+	}
 	for (p = text; *p && attempts < MAX_ATTEMPTS; p++) {
 		cJSON *root;
 		const char *end = NULL;

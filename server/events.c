@@ -9,6 +9,7 @@
  * applied to the state that was live when it was logged: never lost between the two. */
 #include "server/internal.h"
 #include "util/json_print.h"
+#include "kg/text_check.h"
 
 #include <cjson/cJSON.h>
 #include <math.h>
@@ -156,7 +157,8 @@ static int parse_event(const kgr_store *store, const cJSON *e, size_t idx, int s
 	if (!t) {
 		pe->time = (int64_t)time(NULL);
 	} else if (cJSON_IsNumber(t)) {
-		if (t->valuedouble != floor(t->valuedouble) || fabs(t->valuedouble) > 9e15)
+		if (t->valuedouble != floor(t->valuedouble) || fabs(t->valuedouble) > 9e15 ||
+			!kgr__time_ok((int64_t)t->valuedouble))
 			return kgr__resp_error(resp, 400, "wrong_type", "%s.time: expected whole seconds "
 				"since the epoch or an ISO-8601 date-time", where);
 		pe->time = (int64_t)t->valuedouble;
@@ -170,6 +172,16 @@ static int parse_event(const kgr_store *store, const cJSON *e, size_t idx, int s
 			where);
 	}
 
+	{
+		/* an item written as an IRI must be one before it is looked up */
+		const char *iv = it->valuestring, *why;
+		size_t il = strlen(iv);
+		if (il >= 2 && iv[0] == '<' && iv[il - 1] == '>')
+			iv++, il -= 2;
+		if ((iv != it->valuestring || strstr(it->valuestring, "://")) && (why = kgr__iri_problem(iv, il)))
+			return kgr__resp_error(resp, 400, "invalid_item", "%s.item: '%s' is not a valid IRI: %s",
+				where, it->valuestring, why);
+	}
 	item = kgr_store_resolve(store, it->valuestring);
 	kgr_error_clear();
 	if (!item || !kgr_store_is_item(store, item))
@@ -191,6 +203,12 @@ static int parse_event(const kgr_store *store, const cJSON *e, size_t idx, int s
 			u->valuestring);
 	if (!pe->item || !pe->action)
 		return kgr__resp_error(resp, 503, "out_of_memory", "out of memory");
+	{
+		const char *why = kgr__iri_problem(pe->user, strlen(pe->user));
+		if (why)
+			return kgr__resp_error(resp, 400, "invalid_user", "%s.user: '%s' is not a valid IRI: "
+				"%s", where, u->valuestring, why);
+	}
 	return 0;
 }
 

@@ -7,6 +7,7 @@
 #include "server/internal.h"
 #include "sparql/sparql_result.h"
 #include "util/json_print.h"
+#include "server/limits.h"
 
 #include <arpa/inet.h>
 #include <cjson/cJSON.h>
@@ -165,7 +166,7 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
 	kgr_server *srv = cls;
 	req_ctx *c = *con_cls;
 	double secs;
-	(void)conn;
+	kgr__limits_request_done(srv->limits, conn);
 	if (!c)
 		return;
 	secs = c->responded ? c->secs : (double)(kgr__now_us() - c->t0) / 1e6;
@@ -487,6 +488,20 @@ static int authorized(kgr_server *srv, struct MHD_Connection *conn)
 	return kgr__token_equal(h, srv->token);
 }
 
+/* Connection limits (server/limits.c): accept policy and connection start / close. */
+static enum MHD_Result on_accept(void *cls, const struct sockaddr *addr, socklen_t len)
+{
+	kgr_server *srv = cls;
+	return kgr__limits_accept(srv->limits, addr, len) ? MHD_YES : MHD_NO;
+}
+
+static void on_connection(void *cls, struct MHD_Connection *conn, void **socket_context,
+	enum MHD_ConnectionNotificationCode toe)
+{
+	kgr_server *srv = cls;
+	kgr__limits_connection(srv->limits, conn, socket_context, toe == MHD_CONNECTION_NOTIFY_STARTED);
+}
+
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const char *url,
 	const char *method, const char *version, const char *upload_data, size_t *upload_data_size,
 	void **con_cls)
@@ -507,6 +522,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 		int health = !strcmp(url, "/healthz") || !strcmp(url, "/readyz") ||
 			kgr__console_public(url);
 		c->started = 1;
+		kgr__limits_headers_done(srv->limits, conn);
 		snprintf(c->method, sizeof(c->method), "%s", method);
 		rid = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "X-Request-Id");
 		if (valid_request_id(rid))
@@ -538,6 +554,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 	if (*upload_data_size > 0) {
 		size_t n = *upload_data_size;
 		*upload_data_size = 0;
+		kgr__limits_body(srv->limits, conn, n);
 		if (c->too_large || c->len + n > srv->opts.max_body) {
 			c->too_large = 1;
 			c->len += n; /* counted, not kept */
@@ -562,6 +579,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 		c->body[c->len] = '\0';
 		return MHD_YES;
 	}
+	kgr__limits_body_done(srv->limits, conn);
 	if (c->responded)
 		return MHD_YES;
 	if (c->too_large) {
@@ -635,7 +653,11 @@ int kgr_server_start(kgr_server *srv)
 	}
 	if (MHD_is_feature_supported(MHD_FEATURE_POLL))
 		flags |= MHD_USE_POLL;
-	d = MHD_start_daemon(flags, (uint16_t)srv->listen_port, NULL, NULL, on_request, srv,
+	if (!srv->limits && kgr__limits_new(&srv->limits, srv->opts.max_connections, srv->opts.max_per_ip,
+		srv->opts.header_timeout_s, srv->opts.min_body_rate) < 0)
+		return KGR_ENOMEM;
+	d = MHD_start_daemon(flags, (uint16_t)srv->listen_port, on_accept, srv, on_request, srv,
+		MHD_OPTION_NOTIFY_CONNECTION, on_connection, srv,
 		MHD_OPTION_SOCK_ADDR, sa,
 		MHD_OPTION_URI_LOG_CALLBACK, on_uri, srv,
 		MHD_OPTION_NOTIFY_COMPLETED, on_completed, srv,
@@ -643,6 +665,10 @@ int kgr_server_start(kgr_server *srv)
 		MHD_OPTION_CONNECTION_LIMIT, srv->opts.max_connections,
 		MHD_OPTION_EXTERNAL_LOGGER, mhd_log, NULL,
 		MHD_OPTION_END);
+	if (!d) {
+		kgr__limits_free(srv->limits);
+		srv->limits = NULL;
+	}
 	if (!d)
 		return kgr__error_set(KGR_EIO, "cannot listen on %s%s%s:%u (address in use, or not an "
 			"address of this machine)", srv->listen_ipv6 ? "[" : "", srv->listen_host,
@@ -682,4 +708,6 @@ void kgr_server_stop(kgr_server *srv, unsigned int drain_ms)
 		usleep(5000);
 	MHD_stop_daemon(d);
 	srv->daemon = NULL;
+	kgr__limits_free(srv->limits);
+	srv->limits = NULL;
 }

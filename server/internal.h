@@ -74,6 +74,7 @@ struct kgr_server {
 	char *token;             /* NULL: no authentication */
 	void (*log)(const char *message, void *payload); /* operator messages, or NULL */
 	void *log_payload;
+	struct kgr__limits *limits; /* connection deadlines and per-address limits (limits.c) */
 	kgr_weights weights;
 	int have_weights;
 	struct kgr_audit_log *audit; /* or NULL */

@@ -268,8 +268,16 @@ static int read_token(kgr_server *srv, const char *path)
 		return kgr__error_set(errno == ENOENT ? KGR_ENOTFOUND : KGR_EIO, "token file %s: %s",
 			path, strerror(errno));
 	n = fread(buf, 1, sizeof(buf) - 1, f);
+	if (n == sizeof(buf) - 1 && fgetc(f) != EOF) {
+		fclose(f);
+		return kgr__error_set(KGR_EINVALID, "token file %s is longer than %zu bytes", path, n);
+	}
 	fclose(f);
 	buf[n] = '\0';
+	/* the token is compared as a C string: a NUL inside would make its start a token */
+	if (memchr(buf, '\0', n))
+		return kgr__error_set(KGR_EINVALID, "token file %s contains a NUL byte at byte %zu", path,
+			(size_t)((char *)memchr(buf, '\0', n) - buf));
 	while (n > 0 && (buf[n - 1] == '\n' || buf[n - 1] == '\r' || buf[n - 1] == ' ' || buf[n - 1] == '\t'))
 		buf[--n] = '\0';
 	while (buf[a] == ' ' || buf[a] == '\t' || buf[a] == '\n' || buf[a] == '\r')

@@ -1,4 +1,5 @@
 #include "server/internal.h"
+#include "server/json_body.h"
 
 #include <cjson/cJSON.h>
 #include <stdlib.h>
@@ -87,11 +88,18 @@ int kgr__name_in(const char *k, const char *const *list)
 
 cJSON *kgr__parse_json_body(const kgr__req *req, kgr__resp *resp)
 {
-	cJSON *root = cJSON_ParseWithLength(req->body, req->body_len);
+	const char *end = NULL;
+	cJSON *root;
+	if (kgr__json_body_check(req->body, req->body_len, resp))
+		return NULL;
+	root = cJSON_ParseWithLengthOpts(req->body, req->body_len, &end, 0);
 	if (!root) {
 		const char *at = cJSON_GetErrorPtr();
 		kgr__resp_error(resp, 400, "malformed_json", "the body is not valid JSON (error near byte "
 			"%ld)", at && at >= req->body ? (long)(at - req->body) : 0L);
+	} else if (kgr__json_body_rest(req->body, req->body_len, end, resp)) {
+		cJSON_Delete(root);
+		root = NULL;
 	}
 	return root;
 }

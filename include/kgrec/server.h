@@ -44,13 +44,16 @@ typedef struct {
 	const char *audit_log;      /**< audit trail of every list served (audit.h), or NULL */
 	int audit_prompt_hash;      /**< log the prompts' hashes instead of their text */
 	int audit_fsync;            /**< fsync the audit log after each record */
+	unsigned int max_per_ip;    /**< connections open at once from one address (0: 32) */
+	unsigned int header_timeout_s; /**< a request's headers complete within this (0: 10 s) */
+	unsigned int min_body_rate; /**< request bodies arrive at this many bytes/s at least (0: 256) */
 	/** Called with a one-line message for what an operator should know (a torn line dropped
 	 *  from the events log...); NULL: not told. The library never prints. */
 	void (*log)(const char *message, void *payload);
 	void *log_payload;
 } kgr_server_options;
 
-/* 2: log and log_payload added (options of version 1 are refused with KGR_EINVALID) */
+/* 2: log, log_payload and the connection limits added (options of version 1 are refused with KGR_EINVALID) */
 #define KGR_SERVER_OPTIONS_VERSION 2
 #define KGR_SERVER_OPTIONS_INIT { .version = KGR_SERVER_OPTIONS_VERSION, \
 	.listen = "127.0.0.1:8080" }

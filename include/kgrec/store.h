@@ -158,9 +158,12 @@ KGR_API int kgr_store_finalize(kgr_store *store);
 KGR_API int kgr_store_save(const kgr_store *store, const char *path);
 
 /**
- * @brief Open a snapshot file.
+ * @brief Open a snapshot file. A file this process did not save itself is checked before use:
+ *        every term offset, id, permutation entry and count in its sections (linear in the
+ *        file's size); one it saved is used as it is.
  * @param[out] out the store, finalized; free with kgr_store_free().
- * @return 0; KGR_ENOTFOUND; KGR_ECORRUPT (bad magic, truncated, checksum mismatch);
+ * @return 0; KGR_ENOTFOUND; KGR_ECORRUPT (bad magic, truncated, checksum mismatch, an id,
+ *         offset or order inside a section that is wrong, named in the message);
  *         KGR_EVERSION (written by another format version, named in the message); KGR_EIO.
  */
 KGR_API int kgr_store_open(kgr_store **out, const char *path);
