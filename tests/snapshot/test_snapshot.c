@@ -6,6 +6,7 @@
 
 #include "kgrec/retrieval.h"
 #include "kgrec/sparql.h"
+#include "sparql/sparql_result.h"
 #include "kgrec/store.h"
 
 #include <check.h>
@@ -73,8 +74,11 @@ static void use_store(const kgr_store *s)
 		kgr_graph_free(g);
 	}
 	{
+		/* in this process, not in the query's child process: a crash inside rasqal over an
+		 * edited store must end the test, not become an error of that query (and a fork per
+		 * edit would make the suite far slower under valgrind) */
 		kgr_sparql_result *res = NULL;
-		if (kgr_sparql_query(&res, s, "SELECT ?s ?p ?o WHERE { ?s ?p ?o } LIMIT 50", NULL) == 0)
+		if (kgr__sparql_query_here(&res, s, "SELECT ?s ?p ?o WHERE { ?s ?p ?o } LIMIT 50", NULL) == 0)
 			kgr_sparql_result_free(res);
 	}
 }
