@@ -6,10 +6,12 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <math.h>
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -18,6 +20,13 @@ struct kgr_audit_log {
 	int fd;
 	char *path;
 	kgr_audit_options opts;
+	/* the chain: the link of the last record this log wrote, and the file's size after it;
+	 * when the file has not grown since, the link is not read back */
+	char last_link[33];
+	off_t last_size;
+	int have_link;
+	/* writers of this process (flock() does not tell apart threads sharing a descriptor) */
+	pthread_mutex_t mu;
 };
 
 /* ---- terms ---- */
@@ -190,6 +199,20 @@ void kgr__audit_digest(char out[33], const cJSON *section)
 	free(s);
 }
 
+void kgr__audit_link(char out[33], const cJSON *rec)
+{
+	const cJSON *dig = cJSON_GetObjectItemCaseSensitive(rec, "digest");
+	const char *id = kgr__audit_str(rec, "id");
+	char *d = dig ? cJSON_PrintUnformatted(dig) : NULL;
+	kgr__buf b = { 0 };
+	kgr__buf_puts(&b, id ? id : "");
+	kgr__buf_puts(&b, "\n");
+	kgr__buf_puts(&b, d ? d : "null");
+	hash_hex(out, b.s ? b.s : "", b.len);
+	kgr__buf_free(&b);
+	free(d);
+}
+
 void kgr__audit_prompt_hash(char out[33], const char *system, const char *user)
 {
 	size_t a = strlen(system), b = strlen(user);
@@ -223,9 +246,11 @@ int kgr_audit_open(kgr_audit_log **out, const char *path, const kgr_audit_option
 		return kgr__error_set(KGR_ENOMEM, "out of memory");
 	}
 	log->opts = *opts;
+	pthread_mutex_init(&log->mu, NULL);
 	log->fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0644);
 	if (log->fd < 0) {
 		int e = errno;
+		pthread_mutex_destroy(&log->mu);
 		free(log->path);
 		free(log);
 		return kgr__error_set(KGR_EIO, "audit log %s: %s", path, strerror(e));
@@ -256,6 +281,7 @@ void kgr_audit_close(kgr_audit_log *log)
 		return;
 	if (log->fd >= 0)
 		close(log->fd);
+	pthread_mutex_destroy(&log->mu);
 	free(log->path);
 	free(log);
 }
@@ -556,13 +582,74 @@ static void new_id(char out[65])
 		snprintf(out + 2 * i, 3, "%02x", r[i]);
 }
 
-static const char *const sections[] = { "snapshot", "request", "history", "candidates", "llm", "list",
+static const char *const sections[] = { "prev", "snapshot", "request", "history", "candidates", "llm", "list",
 	"notes", NULL };
+
+/* The link of the last whole record of the log (its last line that ends with a newline and
+ * parses), or "" for a log without one. Called with the log locked. */
+static int last_link(kgr_audit_log *log, char out[33])
+{
+	struct stat st;
+	int rfd, error = 0;
+	off_t end, start;
+	char *buf = NULL;
+	size_t cap = 0;
+
+	out[0] = 0;
+	if (fstat(log->fd, &st) < 0)
+		return kgr__error_set(KGR_EIO, "audit log %s: %s", log->path, strerror(errno));
+	if (log->have_link && st.st_size == log->last_size) {
+		memcpy(out, log->last_link, 33);
+		return 0;
+	}
+	if ((rfd = open(log->path, O_RDONLY | O_CLOEXEC)) < 0)
+		return kgr__error_set(KGR_EIO, "audit log %s: %s", log->path, strerror(errno));
+	/* walk back over whole lines from the end until one parses as a record */
+	end = st.st_size;
+	while (end > 0 && !out[0]) {
+		size_t n;
+		cJSON *rec;
+		char c;
+		/* end: just past a line's newline; a last line without one was cut short */
+		if (pread(rfd, &c, 1, end - 1) == 1 && c != '\n') {
+			while (end > 0 && pread(rfd, &c, 1, end - 1) == 1 && c != '\n')
+				end--;
+			continue;
+		}
+		start = end - 1;
+		while (start > 0 && pread(rfd, &c, 1, start - 1) == 1 && c != '\n')
+			start--;
+		n = (size_t)(end - start);
+		if (n + 1 > cap) {
+			char *b = realloc(buf, n + 1);
+			if (!b) {
+				error = kgr__error_set(KGR_ENOMEM, "out of memory");
+				break;
+			}
+			buf = b;
+			cap = n + 1;
+		}
+		if (pread(rfd, buf, n, start) != (ssize_t)n) {
+			error = kgr__error_set(KGR_EIO, "audit log %s: %s", log->path, strerror(errno));
+			break;
+		}
+		buf[n] = 0;
+		if ((rec = cJSON_Parse(buf)) && kgr__audit_str(rec, "id") &&
+			cJSON_IsObject(cJSON_GetObjectItemCaseSensitive(rec, "digest")))
+			kgr__audit_link(out, rec);
+		cJSON_Delete(rec);
+		end = start;
+	}
+	free(buf);
+	close(rfd);
+	return error;
+}
 
 int kgr_audit_write(kgr_audit_log *log, const kgr_store *store, const kgr_audit_entry *e, char *id_out)
 {
 	cJSON *root = NULL, *snap, *dig, *notes;
-	char id[65], when[32], hex[17], d[33], *text = NULL;
+	char id[65], when[32], hex[17], d[33], prev[33], *text = NULL;
+	int locked = 0;
 	struct tm tm;
 	time_t t;
 	size_t i, len, done = 0;
@@ -586,6 +673,18 @@ int kgr_audit_write(kgr_audit_log *log, const kgr_store *store, const kgr_audit_
 	cJSON_AddStringToObject(root, "id", id);
 	cJSON_AddStringToObject(root, "time", when);
 	cJSON_AddNumberToObject(root, "t", (double)t);
+	/* the chain: written after the log's last record, which is read under the locks (this
+	 * process's writers, then every process's) */
+	pthread_mutex_lock(&log->mu);
+	locked = 1;
+	if (flock(log->fd, LOCK_EX) < 0) {
+		error = kgr__error_set(KGR_EIO, "audit log %s: lock: %s", log->path, strerror(errno));
+		goto cleanup;
+	}
+	locked = 2;
+	if ((error = last_link(log, prev)) < 0)
+		goto cleanup;
+	cJSON_AddStringToObject(root, "prev", prev);
 	snap = cJSON_AddObjectToObject(root, "snapshot");
 	cJSON_AddStringToObject(snap, "checksum", kgr_store_checksum_hex(store, hex));
 	add_str_or_null(snap, "path", e->store_path);
@@ -625,9 +724,22 @@ int kgr_audit_write(kgr_audit_log *log, const kgr_store *store, const kgr_audit_
 		error = kgr__error_set(KGR_EIO, "audit log %s: fsync: %s", log->path, strerror(errno));
 		goto cleanup;
 	}
+	{
+		struct stat st;
+		log->have_link = 0;
+		if (fstat(log->fd, &st) == 0) {
+			kgr__audit_link(log->last_link, root);
+			log->last_size = st.st_size;
+			log->have_link = 1;
+		}
+	}
 	if (id_out)
 		memcpy(id_out, id, strlen(id) + 1);
 cleanup:
+	if (locked == 2)
+		flock(log->fd, LOCK_UN);
+	if (locked)
+		pthread_mutex_unlock(&log->mu);
 	free(text);
 	cJSON_Delete(root);
 	return error;
@@ -1012,6 +1124,8 @@ static void verify_record(vctx *vc, const char *store_hex)
 		VFIND(vc, KGR_AUDIT_FAIL, "digest", "record has no digest");
 	for (i = 0; cJSON_IsObject(dig) && sections[i]; i++) {
 		const char *want = kgr__audit_str(dig, sections[i]);
+		if (!strcmp(sections[i], "prev") && !want && !cJSON_GetObjectItemCaseSensitive(rec, "prev"))
+			continue; /* a record written before the log was chained */
 		kgr__audit_digest(d, cJSON_GetObjectItemCaseSensitive(rec, sections[i]));
 		if (!want || strcmp(want, d))
 			VFIND(vc, KGR_AUDIT_FAIL, sections[i],
@@ -1137,22 +1251,87 @@ cleanup:
 	free(cand_items);
 }
 
+/* The chain of a log as verification walks it: the link of the last record, and the ids
+ * seen with their lines. */
+typedef struct {
+	const kgr_store *store;
+	char link[33];
+	int any;
+	char **ids;
+	size_t *id_lines, n_ids, cap_ids;
+} vchain;
+
+/* A record is where the chain says: its "prev" is the link of the record before it (or "" for
+ * the first), so a deleted, duplicated or moved record breaks the chain where it happened; and
+ * no id comes twice. Records written before logs were chained have no "prev". */
+static void verify_chain(vctx *vc, vchain *ch)
+{
+	const cJSON *rec = vc->l->rec;
+	const char *prev = kgr__audit_str(rec, "prev");
+	size_t i;
+	if (prev && strcmp(prev, ch->any ? ch->link : ""))
+		VFIND(vc, KGR_AUDIT_FAIL, "prev", ch->any ? "the record before it in the log is not the one it "
+			"was written after: a record was deleted, duplicated or moved here" :
+			"the first record of the log was written after another one: records were removed "
+			"from the start of the log");
+	if (vc->id) {
+		for (i = 0; i < ch->n_ids; i++)
+			if (!strcmp(ch->ids[i], vc->id)) {
+				VFIND(vc, KGR_AUDIT_FAIL, "id", "id %s was already used by the record at line %zu",
+					vc->id, ch->id_lines[i]);
+				break;
+			}
+		if (ch->n_ids == ch->cap_ids) {
+			size_t cap = ch->cap_ids ? 2 * ch->cap_ids : 64;
+			char **a = realloc(ch->ids, cap * sizeof(*a));
+			size_t *b = a ? realloc(ch->id_lines, cap * sizeof(*b)) : NULL;
+			if (a)
+				ch->ids = a;
+			if (!a || !b) {
+				vc->error = kgr__error_set(KGR_ENOMEM, "out of memory");
+				return;
+			}
+			ch->id_lines = b;
+			ch->cap_ids = cap;
+		}
+		if (!(ch->ids[ch->n_ids] = strdup(vc->id))) {
+			vc->error = kgr__error_set(KGR_ENOMEM, "out of memory");
+			return;
+		}
+		ch->id_lines[ch->n_ids++] = vc->l->line;
+	}
+	kgr__audit_link(ch->link, rec);
+	ch->any = 1;
+}
+
 static int verify_one(kgr_audit_result *res, const kgr__audit_line *l, const char *id,
 	const char *store_hex, void *payload)
 {
+	vchain *ch = payload;
 	vctx vc;
 	memset(&vc, 0, sizeof(vc));
 	vc.res = res;
-	vc.store = payload;
+	vc.store = ch->store;
 	vc.l = l;
 	vc.id = id;
-	verify_record(&vc, store_hex);
+	verify_chain(&vc, ch);
+	if (!vc.error)
+		verify_record(&vc, store_hex);
 	return vc.error < 0 ? vc.error : vc.failed;
 }
 
 int kgr_audit_verify(kgr_audit_result **out, const char *log_path, const kgr_store *store)
 {
-	int error = kgr__audit_each(out, log_path, store, NULL, verify_one, (void *)store);
+	vchain ch;
+	size_t i;
+	int error;
+	memset(&ch, 0, sizeof(ch));
+	ch.store = store;
+	error = kgr__audit_each(out, log_path, store, NULL, verify_one, &ch);
+	for (i = 0; i < ch.n_ids; i++)
+		free(ch.ids[i]);
+	free(ch.ids);
+	free(ch.id_lines);
 	if (!error && (*out)->lines == 0) {
 		/* nothing to vouch for: an emptied log must not read as a clean one */
 		kgr_audit_result_free(*out);

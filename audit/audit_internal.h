@@ -21,6 +21,9 @@ const char *kgr__audit_term_short(const char *nt, char *buf, size_t size);
 
 /* 32 hex digits of a two-seed 64-bit hash of a JSON section as printed unformatted. */
 void kgr__audit_digest(char out[33], const cJSON *section);
+/* The link of a record in the log's chain: a hash of its id and its digest object. The next
+ * record's "prev" is this link; the first record's is "". */
+void kgr__audit_link(char out[33], const cJSON *rec);
 /* The same over "system\nuser". */
 void kgr__audit_prompt_hash(char out[33], const char *system, const char *user);
 

@@ -69,6 +69,38 @@ static double seconds(struct timespec from, struct timespec to)
 	return (double)(to.tv_sec - from.tv_sec) + (to.tv_nsec - from.tv_nsec) / 1e9;
 }
 
+/* The product feeds, then the interaction logs, each with its count of skipped rows; 0, or
+ * the first error (its message set). */
+static int load_tables(kgr_store *store, const char **feeds, size_t n_feeds, kgr_feed_options *fo,
+	const char **logs, size_t n_logs, kgr_interaction_options *io, progress *prog, size_t *skipped_total)
+{
+	size_t i;
+	for (i = 0; i < n_feeds; i++) {
+		size_t skipped = 0;
+		int e;
+		fo->skipped_out = &skipped;
+		if ((e = kgr_store_load_product_feed(store, feeds[i], fo)) < 0)
+			return e;
+		if (skipped)
+			fprintf(stderr, "kgrec: %s: skipped %zu bad product rows\n", feeds[i], skipped);
+		*skipped_total += skipped;
+	}
+	for (i = 0; i < n_logs; i++) {
+		size_t skipped = 0;
+		int e;
+		io->skipped_out = &skipped;
+		progress_start(prog, logs[i]);
+		e = kgr_store_load_interactions(store, logs[i], io);
+		progress_end(prog);
+		if (e < 0)
+			return e;
+		if (skipped)
+			fprintf(stderr, "kgrec: %s: skipped %zu malformed rows\n", logs[i], skipped);
+		*skipped_total += skipped;
+	}
+	return 0;
+}
+
 int kgr_cmd_load(int argc, char **argv)
 {
 	const char *out = NULL, *format = NULL, *base = NULL, **files, **logs, **feeds;
@@ -154,30 +186,9 @@ int kgr_cmd_load(int argc, char **argv)
 	}
 	fo.item_base = io.item_base;
 	fo.skip_bad_rows = io.skip_bad_rows;
-	for (i = 0; i < n_feeds; i++) {
-		size_t skipped = 0;
-		fo.skipped_out = &skipped;
-		if (kgr_store_load_product_feed(store, feeds[i], &fo) < 0) {
-			rc = kgr_cli_fail("load");
-			goto done;
-		}
-		if (skipped)
-			fprintf(stderr, "kgrec: %s: skipped %zu bad product rows\n", feeds[i], skipped);
-	}
-	for (i = 0; i < n_logs; i++) {
-		size_t skipped = 0;
-		int e;
-		io.skipped_out = &skipped;
-		progress_start(&prog, logs[i]);
-		e = kgr_store_load_interactions(store, logs[i], &io);
-		progress_end(&prog);
-		if (e < 0) {
-			rc = kgr_cli_fail("load");
-			goto done;
-		}
-		if (skipped)
-			fprintf(stderr, "kgrec: %s: skipped %zu malformed rows\n", logs[i], skipped);
-		skipped_total += skipped;
+	if (load_tables(store, feeds, n_feeds, &fo, logs, n_logs, &io, &prog, &skipped_total) < 0) {
+		rc = kgr_cli_fail("load");
+		goto done;
 	}
 	clock_gettime(CLOCK_MONOTONIC, &tp);
 	if (kgr_store_finalize(store) < 0) {

@@ -84,17 +84,12 @@ static void serve_until_signal(kgr_server *srv, const char *store_path, unsigned
 	kgr_server_stop(srv, drain_ms);
 }
 
-int kgr_cmd_serve(int argc, char **argv)
+/* The arguments into *o, *lo and *use_llm: -1 to go on, or the exit code (0 after --help,
+ * 2 after a usage error). */
+static int parse_args(kgr_server_options *o, kgr_llm_options *lo, int *use_llm, int argc, char **argv)
 {
-	kgr_server_options o = KGR_SERVER_OPTIONS_INIT;
-	kgr_llm_options lo = kgr_llm_options_from_env();
-	int use_llm = 0;
-	kgr_server *srv = NULL;
 	unsigned long long v;
-	sigset_t set;
-	int i, rc;
-
-	o.log = log_to_stderr;
+	int i;
 
 	for (i = 1; i < argc; i++) {
 		const char *a = argv[i];
@@ -104,18 +99,18 @@ int kgr_cmd_serve(int argc, char **argv)
 			return 0;
 		}
 		if (!strcmp(a, "--llm")) {
-			use_llm = 1;
+			*use_llm = 1;
 			continue;
 		}
 		if (!strcmp(a, "--audit-prompt-hash") || !strcmp(a, "--audit-fsync")) {
 			if (a[8] == 'p')
-				o.audit_prompt_hash = 1;
+				o->audit_prompt_hash = 1;
 			else
-				o.audit_fsync = 1;
+				o->audit_fsync = 1;
 			continue;
 		}
 		{
-			int ii = i, r = kgr_cli_llm_flag(&lo, argc, argv, &ii);
+			int ii = i, r = kgr_cli_llm_flag(lo, argc, argv, &ii);
 			if (r == 2)
 				return 2;
 			if (r == 1) {
@@ -124,68 +119,84 @@ int kgr_cmd_serve(int argc, char **argv)
 			}
 		}
 		if (a[0] != '-') {
-			if (o.store_path)
-				return kgr_cli_usage("serve: more than one STORE ('%s' and '%s')", o.store_path, a);
-			o.store_path = a;
+			if (o->store_path)
+				return kgr_cli_usage("serve: more than one STORE ('%s' and '%s')", o->store_path, a);
+			o->store_path = a;
 			continue;
 		}
 		if (!val)
 			return kgr_cli_usage("serve: %s needs a value", a);
 		i++;
 		if (!strcmp(a, "--listen"))
-			o.listen = val;
+			o->listen = val;
 		else if (!strcmp(a, "--token-file"))
-			o.token_file = val;
+			o->token_file = val;
 		else if (!strcmp(a, "--events-log"))
-			o.events_log = val;
+			o->events_log = val;
 		else if (!strcmp(a, "--access-log"))
-			o.access_log = val;
+			o->access_log = val;
 		else if (!strcmp(a, "--graph-config"))
-			o.graph_config = val;
+			o->graph_config = val;
 		else if (!strcmp(a, "--weights"))
-			o.weights_path = val;
+			o->weights_path = val;
 		else if (!strcmp(a, "--audit-log"))
-			o.audit_log = val;
+			o->audit_log = val;
 		else if (!strcmp(a, "--llm-candidates")) {
 			if (parse_size(a, val, 100, &v))
 				return 2;
-			o.llm_candidates = (size_t)v;
+			o->llm_candidates = (size_t)v;
 		}
 		else if (!strcmp(a, "--threads")) {
 			if (parse_size(a, val, 1024, &v))
 				return 2;
-			o.threads = (unsigned int)v;
+			o->threads = (unsigned int)v;
 		} else if (!strcmp(a, "--max-body")) {
 			if (parse_size(a, val, 1ull << 32, &v))
 				return 2;
-			o.max_body = (size_t)v;
+			o->max_body = (size_t)v;
 		} else if (!strcmp(a, "--sparql-timeout")) {
 			if (parse_size(a, val, 3600000, &v))
 				return 2;
-			o.sparql_timeout_ms = (unsigned int)v;
+			o->sparql_timeout_ms = (unsigned int)v;
 		} else if (!strcmp(a, "--sparql-max-rows")) {
 			if (parse_size(a, val, 100000000, &v))
 				return 2;
-			o.sparql_max_rows = (size_t)v;
+			o->sparql_max_rows = (size_t)v;
 		} else if (!strcmp(a, "--client-timeout")) {
 			if (parse_size(a, val, 86400, &v))
 				return 2;
-			o.conn_timeout_s = (unsigned int)v;
+			o->conn_timeout_s = (unsigned int)v;
 		} else if (!strcmp(a, "--header-timeout")) {
 			if (parse_size(a, val, 86400, &v))
 				return 2;
-			o.header_timeout_s = (unsigned int)v;
+			o->header_timeout_s = (unsigned int)v;
 		} else if (!strcmp(a, "--min-body-rate")) {
 			if (parse_size(a, val, 1u << 30, &v))
 				return 2;
-			o.min_body_rate = (unsigned int)v;
+			o->min_body_rate = (unsigned int)v;
 		} else if (!strcmp(a, "--max-per-ip")) {
 			if (parse_size(a, val, 100000, &v))
 				return 2;
-			o.max_per_ip = (unsigned int)v;
+			o->max_per_ip = (unsigned int)v;
 		} else
 			return kgr_cli_usage("serve: unknown option '%s'", a);
 	}
+	return -1;
+}
+
+int kgr_cmd_serve(int argc, char **argv)
+{
+	kgr_server_options o = KGR_SERVER_OPTIONS_INIT;
+	kgr_llm_options lo = kgr_llm_options_from_env();
+	int use_llm = 0;
+	kgr_server *srv = NULL;
+	sigset_t set;
+	int rc;
+
+	o.log = log_to_stderr;
+
+	if ((rc = parse_args(&o, &lo, &use_llm, argc, argv)) >= 0)
+		return rc;
 	if (!o.store_path)
 		return kgr_cli_usage("serve: missing STORE");
 	if (use_llm)

@@ -149,6 +149,23 @@ expect_fail "truncated line" "$T/truncated.log" 'line 2: FAIL truncated record'
 expect_fail "truncated line: the rest verified" "$T/truncated.log" '^INCOMPLETE: 1 record(s), 1 passed, 0 failed; 1 truncated'
 expect_fail "newer version" "$T/newer.log" 'record from-the-future is format version 2, newer than this kgrec.s 1: refused'
 expect_fail "prompt edited" "$T/prompt.log" 'FAIL llm.exchanges\[0\].user: the prompt text does not match its hash'
+# the chain: each record names the one it was written after
+python3 - "$L" "$T" <<'PY'
+import sys
+lines = open(sys.argv[1]).read().splitlines(True)
+t = sys.argv[2]
+open(t + "/dup.log", "w").writelines(lines[:3] + [lines[2]] + lines[3:])
+open(t + "/swap.log", "w").writelines(lines[:2] + [lines[3], lines[2]] + lines[4:])
+open(t + "/gap.log", "w").writelines(lines[:2] + lines[3:])
+open(t + "/head.log", "w").writelines(lines[1:])
+PY
+check "chain tampered copies written" $?
+expect_fail "duplicated record" "$T/dup.log" 'FAIL prev: the record before it in the log is not the one it was written after'
+expect_fail "duplicated record (id)" "$T/dup.log" 'FAIL id: id .* was already used by the record at line 3'
+expect_fail "records swapped" "$T/swap.log" 'line 3 record .*: FAIL prev: the record before it'
+expect_fail "record deleted" "$T/gap.log" 'line 3 record .*: FAIL prev: the record before it'
+expect_fail "first record deleted" "$T/head.log" 'line 1 record .*: FAIL prev: the first record of the log was written after another one'
+"$KGREC" audit verify "$L" --store "$T/s.snap" > /dev/null 2>&1; check "the untouched log still verifies" $?
 "$KGREC" audit verify "$T/edge.log" --store "$T/s.snap" --json > "$T/edge.json"
 python3 - "$T/edge.json" <<'PY'
 import json, sys
