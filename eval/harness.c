@@ -780,9 +780,169 @@ void kgr_eval_result_free(kgr_eval_result *result)
 	free(result);
 }
 
-int kgr_eval_run(kgr_eval_result **out, const kgr_store *store, const kgr_eval_options *opts)
+/* The ranker asked for (*rp), the cut-offs (into h), the parameters and the protocol's
+ * options checked: 0 or KGR_EINVALID naming what is wrong. */
+static int check_run(harness *h, const kgr__ranker **rp, const kgr_eval_options *opts)
 {
 	static const size_t default_ks[] = { 5, 10, 20 };
+	const kgr__ranker *r;
+	size_t i;
+	int error;
+
+	*rp = r = find_ranker(opts->ranker ? opts->ranker : "pop");
+	if (!r)
+		return kgr__error_set(KGR_EINVALID,
+			"eval: unknown ranker '%s' (pop, itemknn, graph, graph-nokg, graph-open, llm)",
+			opts->ranker);
+	h->ks = opts->ks ? opts->ks : default_ks;
+	h->n_ks = opts->ks ? opts->n_ks : 3;
+	if (h->n_ks == 0 || h->n_ks > KGR_EVAL_MAX_KS)
+		return kgr__error_set(KGR_EINVALID, "eval: between 1 and %d cut-offs", KGR_EVAL_MAX_KS);
+	for (i = 0; i < h->n_ks; i++) {
+		if (h->ks[i] == 0 || h->ks[i] > KGR_MAX_K)
+			return kgr__error_set(KGR_EINVALID, "eval: cut-off %zu out of range 1 .. %d",
+				h->ks[i], KGR_MAX_K);
+		if (h->ks[i] > h->ctx.list_len)
+			h->ctx.list_len = h->ks[i];
+	}
+	if (opts->params && (error = kgr__eval_params_check(opts->params, r->param_names, r->name)) < 0)
+		return error;
+	if (opts->negatives_path && opts->protocol != KGR_EVAL_SAMPLED)
+		return kgr__error_set(KGR_EINVALID, "eval: a negatives file needs the sampled protocol");
+
+	return 0;
+}
+
+/* The evaluated users: those with a held-out event (validation or test), optionally a
+ * seeded sample of them, sorted; each phase ranks the ones that have an event held out in it. */
+static int pick_users(harness *h, const kgr_eval_split *split, const kgr_eval_options *opts)
+{
+	size_t i, j;
+
+	h->users = malloc((split->n_test + split->n_valid + 1) * sizeof(kgr_id));
+	if (!h->users)
+		return kgr__error_set(KGR_ENOMEM, "eval: out of memory");
+	for (i = 0; i < split->n_test; i++)
+		h->users[h->n_users++] = split->test[i].user;
+	for (i = 0; i < split->n_valid; i++)
+		h->users[h->n_users++] = split->valid[i].user;
+	qsort(h->users, h->n_users, sizeof(kgr_id), by_id);
+	for (i = j = 0; i < h->n_users; i++)
+		if (j == 0 || h->users[j - 1] != h->users[i])
+			h->users[j++] = h->users[i];
+	h->n_users = j;
+	if (h->n_users == 0) {
+		return kgr__error_set(KGR_ENOTFOUND, "eval: no user has a held-out event");
+	}
+	if (opts->max_users && opts->max_users < h->n_users) {
+		for (i = 0; i < opts->max_users; i++) {
+			size_t k = i + (size_t)(kgr__eval_mix(opts->seed ^ (0x7573657273ull + i)) %
+				(h->n_users - i));
+			kgr_id t = h->users[i];
+			h->users[i] = h->users[k];
+			h->users[k] = t;
+		}
+		h->n_users = opts->max_users;
+		qsort(h->users, h->n_users, sizeof(kgr_id), by_id);
+	}
+
+	return 0;
+}
+
+/* The validation phase: fit on the training events only, then rank the validation events;
+ * with a grid and no parameters given, every configuration (one fit when the ranker can be
+ * configured after fitting) and the best by NDCG at the tuning cut-off. The chosen
+ * parameters go to best_params, the figures to res->valid. */
+static int validation_phase(harness *h, const kgr__ranker *r, const kgr_eval_split *split,
+	kgr_eval_result *res, char *best_params, size_t best_size, fitted *fit_valid)
+{
+	size_t j;
+	int error;
+
+	if (!h->opts->params && !h->opts->no_tune && r->n_grid > 0) {
+		size_t ki = tune_k_index(h);
+		double best = -1, total = 0;
+		kgr_eval_metrics m;
+		for (j = 0; j < r->n_grid; j++) {
+			if (!fit_valid->items || !r->configure) {
+				error = fit_ranker(h, r, r->grid[j], "valid", split->train, split->n_train, 0,
+					fit_valid);
+				if (error < 0)
+					return error;
+				total += fit_valid->seconds;
+			}
+			error = run_phase(h, r, fit_valid, r->grid[j], "valid", split->valid,
+				split->n_valid, 0, &m, NULL, NULL);
+			if (error < 0)
+				return error;
+			total += m.seconds;
+			if (m.ndcg[ki] > best) {
+				best = m.ndcg[ki];
+				res->valid = m;
+				snprintf(best_params, best_size, "%s", r->grid[j]);
+			}
+		}
+		res->valid.seconds = total;
+		res->tuned_configs = r->n_grid;
+	} else {
+		snprintf(best_params, best_size, "%s", h->opts->params ? h->opts->params : r->defaults);
+		error = fit_ranker(h, r, best_params, "valid", split->train, split->n_train, 0,
+			fit_valid);
+		if (error < 0)
+			return error;
+		error = run_phase(h, r, fit_valid, best_params, "valid", split->valid, split->n_valid,
+			0, &res->valid, NULL, NULL);
+		if (error < 0)
+			return error;
+		res->valid.seconds += fit_valid->seconds;
+	}
+	return 0;
+}
+
+static void harness_free(harness *h)
+{
+	size_t i;
+	if (h->negatives)
+		for (i = 0; i < h->n_users; i++)
+			free(h->negatives[i]);
+	free(h->negatives);
+	free(h->n_negatives);
+	free(h->ctx.index);
+	free(h->users);
+	free(h->scores);
+	free(h->skip);
+	free(h->covered);
+	free(h->top);
+	free(h->ranked);
+	free(h->rel);
+	free(h->rel_ids);
+	free(h->excl);
+	free(h->patterns);
+	free(h->deg_key);
+	free(h->deg_val);
+	free(h->scratch);
+}
+
+/* What the result says of the run: ranker, protocol, parameters, seed, cut-offs, sizes. */
+static void describe_run(kgr_eval_result *res, const harness *h, const kgr__ranker *r,
+	const kgr_eval_split *split, const char *best_params, size_t n_items)
+{
+	snprintf(res->ranker, sizeof(res->ranker), "%s", r->name);
+	snprintf(res->protocol, sizeof(res->protocol), "%s", kgr_eval_protocol_name(h->opts->protocol));
+	snprintf(res->params, sizeof(res->params), "%s", best_params);
+	res->seed = h->opts->seed;
+	res->n_ks = h->n_ks;
+	memcpy(res->ks, h->ks, h->n_ks * sizeof(size_t));
+	res->items = n_items;
+	res->train_events = split->n_train;
+	res->valid_events = split->n_valid;
+	res->test_events = split->n_test;
+	res->valid_cut = split->valid_cut;
+	res->test_cut = split->test_cut;
+}
+
+int kgr_eval_run(kgr_eval_result **out, const kgr_store *store, const kgr_eval_options *opts)
+{
 	harness h;
 	kgr_eval_result *res = NULL;
 	kgr_eval_split *split = NULL;
@@ -791,7 +951,7 @@ int kgr_eval_run(kgr_eval_result **out, const kgr_store *store, const kgr_eval_o
 	const kgr__ranker *r = NULL;
 	const kgr_interaction *all;
 	const kgr_id *items;
-	size_t n_all, i, j, n_items;
+	size_t n_all, i, n_items;
 	double t0 = now(), cpu0;
 	char best_params[256];
 	struct rusage ru;
@@ -806,26 +966,8 @@ int kgr_eval_run(kgr_eval_result **out, const kgr_store *store, const kgr_eval_o
 	h.opts = opts;
 	h.ctx.opts = opts;
 	h.ctx.store = store;
-	r = find_ranker(opts->ranker ? opts->ranker : "pop");
-	if (!r)
-		return kgr__error_set(KGR_EINVALID,
-			"eval: unknown ranker '%s' (pop, itemknn, graph, graph-nokg, graph-open, llm)",
-			opts->ranker);
-	h.ks = opts->ks ? opts->ks : default_ks;
-	h.n_ks = opts->ks ? opts->n_ks : 3;
-	if (h.n_ks == 0 || h.n_ks > KGR_EVAL_MAX_KS)
-		return kgr__error_set(KGR_EINVALID, "eval: between 1 and %d cut-offs", KGR_EVAL_MAX_KS);
-	for (i = 0; i < h.n_ks; i++) {
-		if (h.ks[i] == 0 || h.ks[i] > KGR_MAX_K)
-			return kgr__error_set(KGR_EINVALID, "eval: cut-off %zu out of range 1 .. %d",
-				h.ks[i], KGR_MAX_K);
-		if (h.ks[i] > h.ctx.list_len)
-			h.ctx.list_len = h.ks[i];
-	}
-	if (opts->params && (error = kgr__eval_params_check(opts->params, r->param_names, r->name)) < 0)
+	if ((error = check_run(&h, &r, opts)) < 0)
 		return error;
-	if (opts->negatives_path && opts->protocol != KGR_EVAL_SAMPLED)
-		return kgr__error_set(KGR_EINVALID, "eval: a negatives file needs the sampled protocol");
 
 	res = calloc(1, sizeof(*res));
 	if (!res)
@@ -855,33 +997,8 @@ int kgr_eval_run(kgr_eval_result **out, const kgr_store *store, const kgr_eval_o
 
 	/* evaluated users: those with a held-out event (validation or test), optionally a seeded
 	 * sample of them; each phase ranks the ones that have an event held out in it */
-	h.users = malloc((split->n_test + split->n_valid + 1) * sizeof(kgr_id));
-	if (!h.users)
-		goto nomem;
-	for (i = 0; i < split->n_test; i++)
-		h.users[h.n_users++] = split->test[i].user;
-	for (i = 0; i < split->n_valid; i++)
-		h.users[h.n_users++] = split->valid[i].user;
-	qsort(h.users, h.n_users, sizeof(kgr_id), by_id);
-	for (i = j = 0; i < h.n_users; i++)
-		if (j == 0 || h.users[j - 1] != h.users[i])
-			h.users[j++] = h.users[i];
-	h.n_users = j;
-	if (h.n_users == 0) {
-		error = kgr__error_set(KGR_ENOTFOUND, "eval: no user has a held-out event");
+	if ((error = pick_users(&h, split, opts)) < 0)
 		goto cleanup;
-	}
-	if (opts->max_users && opts->max_users < h.n_users) {
-		for (i = 0; i < opts->max_users; i++) {
-			size_t k = i + (size_t)(kgr__eval_mix(opts->seed ^ (0x7573657273ull + i)) %
-				(h.n_users - i));
-			kgr_id t = h.users[i];
-			h.users[i] = h.users[k];
-			h.users[k] = t;
-		}
-		h.n_users = opts->max_users;
-		qsort(h.users, h.n_users, sizeof(kgr_id), by_id);
-	}
 
 	h.scores = malloc(n_items * sizeof(double));
 	h.skip = calloc(n_items, 1);
@@ -911,43 +1028,8 @@ int kgr_eval_run(kgr_eval_result **out, const kgr_store *store, const kgr_eval_o
 
 	/* validation phase: fit on training events only; tune when the ranker has a grid (one
 	 * fit for every configuration when the ranker can be configured after fitting) */
-	if (!opts->params && !opts->no_tune && r->n_grid > 0) {
-		size_t ki = tune_k_index(&h);
-		double best = -1, total = 0;
-		kgr_eval_metrics m;
-		for (j = 0; j < r->n_grid; j++) {
-			if (!fit_valid.items || !r->configure) {
-				error = fit_ranker(&h, r, r->grid[j], "valid", split->train, split->n_train, 0,
-					&fit_valid);
-				if (error < 0)
-					goto cleanup;
-				total += fit_valid.seconds;
-			}
-			error = run_phase(&h, r, &fit_valid, r->grid[j], "valid", split->valid,
-				split->n_valid, 0, &m, NULL, NULL);
-			if (error < 0)
-				goto cleanup;
-			total += m.seconds;
-			if (m.ndcg[ki] > best) {
-				best = m.ndcg[ki];
-				res->valid = m;
-				snprintf(best_params, sizeof(best_params), "%s", r->grid[j]);
-			}
-		}
-		res->valid.seconds = total;
-		res->tuned_configs = r->n_grid;
-	} else {
-		snprintf(best_params, sizeof(best_params), "%s", opts->params ? opts->params : r->defaults);
-		error = fit_ranker(&h, r, best_params, "valid", split->train, split->n_train, 0,
-			&fit_valid);
-		if (error < 0)
-			goto cleanup;
-		error = run_phase(&h, r, &fit_valid, best_params, "valid", split->valid, split->n_valid,
-			0, &res->valid, NULL, NULL);
-		if (error < 0)
-			goto cleanup;
-		res->valid.seconds += fit_valid.seconds;
-	}
+	if ((error = validation_phase(&h, r, split, res, best_params, sizeof(best_params), &fit_valid)) < 0)
+		goto cleanup;
 	fitted_free(r, &fit_valid);
 
 	/* test phase: fit on training + validation events, rank the test events */
@@ -962,18 +1044,7 @@ int kgr_eval_run(kgr_eval_result **out, const kgr_store *store, const kgr_eval_o
 	res->test.seconds += fit_final.seconds;
 	fitted_free(r, &fit_final);
 
-	snprintf(res->ranker, sizeof(res->ranker), "%s", r->name);
-	snprintf(res->protocol, sizeof(res->protocol), "%s", kgr_eval_protocol_name(opts->protocol));
-	snprintf(res->params, sizeof(res->params), "%s", best_params);
-	res->seed = opts->seed;
-	res->n_ks = h.n_ks;
-	memcpy(res->ks, h.ks, h.n_ks * sizeof(size_t));
-	res->items = n_items;
-	res->train_events = split->n_train;
-	res->valid_events = split->n_valid;
-	res->test_events = split->n_test;
-	res->valid_cut = split->valid_cut;
-	res->test_cut = split->test_cut;
+	describe_run(res, &h, r, split, best_params, n_items);
 	res->seconds = now() - t0;
 	getrusage(RUSAGE_SELF, &ru);
 	res->peak_rss_kb = ru.ru_maxrss;
@@ -986,25 +1057,7 @@ int kgr_eval_run(kgr_eval_result **out, const kgr_store *store, const kgr_eval_o
 nomem:
 	error = kgr__error_set(KGR_ENOMEM, "eval: out of memory");
 cleanup:
-	if (h.negatives)
-		for (i = 0; i < h.n_users; i++)
-			free(h.negatives[i]);
-	free(h.negatives);
-	free(h.n_negatives);
-	free(h.ctx.index);
-	free(h.users);
-	free(h.scores);
-	free(h.skip);
-	free(h.covered);
-	free(h.top);
-	free(h.ranked);
-	free(h.rel);
-	free(h.rel_ids);
-	free(h.excl);
-	free(h.patterns);
-	free(h.deg_key);
-	free(h.deg_val);
-	free(h.scratch);
+	harness_free(&h);
 	if (r) {
 		fitted_free(r, &fit_valid);
 		fitted_free(r, &fit_final);

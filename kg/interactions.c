@@ -357,12 +357,92 @@ static int column_of(const char *h)
 	return -1;
 }
 
+/* One interaction as RDF: an event node named by a hash of what it says (the same event twice
+ * is one event) with its user, item, action, time and weight, the user typed, and a new
+ * action declared a sub-property of kgr:interactedWith. 0, or KGR_ENOMEM. */
+static int add_event(kgr_store *s, const kgr__buf *ubuf, const kgr__buf *ibuf, const kgr__buf *abuf,
+	kgr__buf *ebuf, const char *act, int64_t t, int has_w, double w)
+{
+	char wbuf[64], tiso[40];
+	kgr_id u, it, e, a, tl, wl = 0;
+	uint64_t h;
+
+	kgr__format_time(t, tiso, sizeof(tiso));
+	/* the event's IRI is a hash of what it says: the same event twice is one event */
+	ebuf->len = 0;
+	if (kgr__buf_append(ebuf, ubuf->s, ubuf->len) < 0 || kgr__buf_append(ebuf, "\t", 1) < 0 ||
+		kgr__buf_append(ebuf, ibuf->s, ibuf->len) < 0 || kgr__buf_append(ebuf, "\t", 1) < 0 ||
+		kgr__buf_append(ebuf, tiso, strlen(tiso)) < 0 || kgr__buf_append(ebuf, "\t", 1) < 0 ||
+		kgr__buf_append(ebuf, abuf->s, abuf->len) < 0) {
+		return KGR_ENOMEM;
+	}
+	h = kgr__hash64(ebuf->s, ebuf->len, 0x6b677265);
+	snprintf(wbuf, sizeof(wbuf), "urn:kgrec:event:%016llx", (unsigned long long)h);
+	u = kgr__intern(s, KGR_TERM_IRI, ubuf->s, ubuf->len, NULL, 0, 0);
+	it = kgr__intern(s, KGR_TERM_IRI, ibuf->s, ibuf->len, NULL, 0, 0);
+	e = kgr__intern_iri(s, wbuf);
+	a = kgr__intern(s, KGR_TERM_IRI, abuf->s, abuf->len, NULL, 0, 0);
+	tl = kgr__intern(s, KGR_TERM_LITERAL, tiso, strlen(tiso), NULL, 0, KGR__XSD_DATETIME);
+	if (has_w) {
+		snprintf(wbuf, sizeof(wbuf), "%.17g", w);
+		if (!strchr(wbuf, '.') && !strchr(wbuf, 'e') && !strchr(wbuf, 'n') && !strchr(wbuf, 'i'))
+			strcat(wbuf, ".0");
+		wl = kgr__intern(s, KGR_TERM_LITERAL, wbuf, strlen(wbuf), NULL, 0, KGR__XSD_DOUBLE);
+		if (!wl) {
+			return KGR_ENOMEM;
+		}
+	}
+	if (!u || !it || !e || !a || !tl || kgr__add_quad(s, e, KGR__RDF_TYPE, KGR__KGR_INTERACTION, 0) < 0 ||
+		kgr__add_quad(s, e, KGR__KGR_USER, u, 0) < 0 || kgr__add_quad(s, e, KGR__KGR_ITEM, it, 0) < 0 ||
+		kgr__add_quad(s, e, KGR__KGR_ACTION, a, 0) < 0 || kgr__add_quad(s, e, KGR__KGR_TIME, tl, 0) < 0 ||
+		(wl && kgr__add_quad(s, e, KGR__KGR_WEIGHT, wl, 0) < 0) ||
+		kgr__add_quad(s, u, KGR__RDF_TYPE, KGR__KGR_USERCLASS, 0) < 0) {
+		return KGR_ENOMEM;
+	}
+	if (a > KGR__WELL_KNOWN_END && !looks_like_iri(act) && !action_name(act)) {
+		/* a new action: typed, and a sub-property of kgr:interactedWith like the others */
+		if (kgr__add_quad(s, a, KGR__RDF_TYPE, KGR__KGR_ACTIONCLASS, 0) < 0 ||
+			kgr__add_quad(s, a, KGR__RDFS_SUBPROPERTYOF, KGR__KGR_INTERACTEDWITH, 0) < 0) {
+			return KGR_ENOMEM;
+		}
+	}
+	return 0;
+}
+
+/* The delimiter (@p want_delim, or a tab when the header has one or the file is .tsv, else a
+ * comma) and the column of each field named by the header @p line (-1 when absent); the
+ * header is split in place. KGR_EPARSE when user, item or timestamp is missing. */
+static int header_columns(int col[COL__N], char *delim, const char *path, char *line, char want_delim)
+{
+	char *f[MAX_FIELDS];
+	int nf, i;
+	*delim = want_delim;
+	if (!*delim) {
+		size_t n = strlen(path);
+		*delim = (strchr(line, '\t') || (n > 4 && !strcasecmp(path + n - 4, ".tsv"))) ? '\t' : ',';
+	}
+	for (i = 0; i < COL__N; i++)
+		col[i] = -1;
+	nf = split(line, *delim, f, MAX_FIELDS);
+	for (i = 0; i < nf; i++) {
+		int c = column_of(f[i]);
+		if (c >= 0 && col[c] < 0)
+			col[c] = i;
+	}
+	if (col[COL_USER] < 0 || col[COL_ITEM] < 0 || col[COL_TIME] < 0) {
+		return kgr__error_set(KGR_EPARSE,
+			"%s:1: header must name the columns user, item and timestamp (and optionally action, weight); got '%s'",
+			path, line);
+	}
+	return 0;
+}
+
 int kgr_store_load_interactions(kgr_store *s, const char *path, const kgr_interaction_options *opts)
 {
 	kgr_interaction_options dflt = KGR_INTERACTION_OPTIONS_INIT;
 	reader r = { 0 };
 	char *f[MAX_FIELDS];
-	int col[COL__N], nf, i, r_ok, error = 0, has_weight;
+	int col[COL__N], nf, r_ok, error = 0, has_weight;
 	char delim;
 	size_t n_terms = s->n_terms, n_quads = s->n_quads, blob_len = s->blob_len, skipped = 0, rows = 0;
 	kgr__buf ubuf = { 0 }, ibuf = { 0 }, ebuf = { 0 }, tbuf = { 0 }, abuf = { 0 };
@@ -383,35 +463,16 @@ int kgr_store_load_interactions(kgr_store *s, const char *path, const kgr_intera
 		error = kgr__error_set(KGR_EPARSE, "%s: empty file (expected a header row user,item,timestamp[,action][,weight])", path);
 		goto cleanup;
 	}
-	delim = opts->delimiter;
-	if (!delim) {
-		size_t n = strlen(path);
-		delim = (strchr(r.line, '\t') || (n > 4 && !strcasecmp(path + n - 4, ".tsv"))) ? '\t' : ',';
-	}
-	for (i = 0; i < COL__N; i++)
-		col[i] = -1;
-	nf = split(r.line, delim, f, MAX_FIELDS);
-	for (i = 0; i < nf; i++) {
-		int c = column_of(f[i]);
-		if (c >= 0 && col[c] < 0)
-			col[c] = i;
-	}
-	if (col[COL_USER] < 0 || col[COL_ITEM] < 0 || col[COL_TIME] < 0) {
-		error = kgr__error_set(KGR_EPARSE,
-			"%s:1: header must name the columns user, item and timestamp (and optionally action, weight); got '%s'",
-			path, r.line);
+	if ((error = header_columns(col, &delim, path, r.line, opts->delimiter)) < 0)
 		goto cleanup;
-	}
 	has_weight = col[COL_WEIGHT] >= 0;
 	kgr__add_prefix(s, "user", opts->user_base);
 	kgr__add_prefix(s, "item", opts->item_base);
 	while ((r_ok = read_line(&r)) > 0) {
 		int64_t t;
 		double w = 1.0;
-		const char *act;
-		char wbuf[64], tiso[40], whybuf[320], *end;
-		kgr_id u, it, e, a, tl, wl = 0;
-		uint64_t h;
+		const char *act = "";
+		char whybuf[320], *end;
 		const char *why = NULL;
 
 		if (r.len == 0)
@@ -453,49 +514,9 @@ int kgr_store_load_interactions(kgr_store *s, const char *path, const kgr_intera
 				!strcmp(why, "unparseable timestamp") ? "' (ISO-8601 or epoch seconds, a real date in the years 1000 to 9999)" : "");
 			goto cleanup;
 		}
-		kgr__format_time(t, tiso, sizeof(tiso));
-		/* the event's IRI is a hash of what it says: the same event twice is one event */
-		ebuf.len = 0;
-		if (kgr__buf_append(&ebuf, ubuf.s, ubuf.len) < 0 || kgr__buf_append(&ebuf, "\t", 1) < 0 ||
-			kgr__buf_append(&ebuf, ibuf.s, ibuf.len) < 0 || kgr__buf_append(&ebuf, "\t", 1) < 0 ||
-			kgr__buf_append(&ebuf, tiso, strlen(tiso)) < 0 || kgr__buf_append(&ebuf, "\t", 1) < 0 ||
-			kgr__buf_append(&ebuf, abuf.s, abuf.len) < 0) {
-			error = KGR_ENOMEM;
+		if ((error = add_event(s, &ubuf, &ibuf, &abuf, &ebuf, act, t,
+			     has_weight && nf > col[COL_WEIGHT] && *f[col[COL_WEIGHT]], w)) < 0)
 			goto cleanup;
-		}
-		h = kgr__hash64(ebuf.s, ebuf.len, 0x6b677265);
-		snprintf(wbuf, sizeof(wbuf), "urn:kgrec:event:%016llx", (unsigned long long)h);
-		u = kgr__intern(s, KGR_TERM_IRI, ubuf.s, ubuf.len, NULL, 0, 0);
-		it = kgr__intern(s, KGR_TERM_IRI, ibuf.s, ibuf.len, NULL, 0, 0);
-		e = kgr__intern_iri(s, wbuf);
-		a = kgr__intern(s, KGR_TERM_IRI, abuf.s, abuf.len, NULL, 0, 0);
-		tl = kgr__intern(s, KGR_TERM_LITERAL, tiso, strlen(tiso), NULL, 0, KGR__XSD_DATETIME);
-		if (has_weight && nf > col[COL_WEIGHT] && *f[col[COL_WEIGHT]]) {
-			snprintf(wbuf, sizeof(wbuf), "%.17g", w);
-			if (!strchr(wbuf, '.') && !strchr(wbuf, 'e') && !strchr(wbuf, 'n') && !strchr(wbuf, 'i'))
-				strcat(wbuf, ".0");
-			wl = kgr__intern(s, KGR_TERM_LITERAL, wbuf, strlen(wbuf), NULL, 0, KGR__XSD_DOUBLE);
-			if (!wl) {
-				error = KGR_ENOMEM;
-				goto cleanup;
-			}
-		}
-		if (!u || !it || !e || !a || !tl || kgr__add_quad(s, e, KGR__RDF_TYPE, KGR__KGR_INTERACTION, 0) < 0 ||
-			kgr__add_quad(s, e, KGR__KGR_USER, u, 0) < 0 || kgr__add_quad(s, e, KGR__KGR_ITEM, it, 0) < 0 ||
-			kgr__add_quad(s, e, KGR__KGR_ACTION, a, 0) < 0 || kgr__add_quad(s, e, KGR__KGR_TIME, tl, 0) < 0 ||
-			(wl && kgr__add_quad(s, e, KGR__KGR_WEIGHT, wl, 0) < 0) ||
-			kgr__add_quad(s, u, KGR__RDF_TYPE, KGR__KGR_USERCLASS, 0) < 0) {
-			error = KGR_ENOMEM;
-			goto cleanup;
-		}
-		if (a > KGR__WELL_KNOWN_END && !looks_like_iri(act) && !action_name(act)) {
-			/* a new action: typed, and a sub-property of kgr:interactedWith like the others */
-			if (kgr__add_quad(s, a, KGR__RDF_TYPE, KGR__KGR_ACTIONCLASS, 0) < 0 ||
-				kgr__add_quad(s, a, KGR__RDFS_SUBPROPERTYOF, KGR__KGR_INTERACTEDWITH, 0) < 0) {
-				error = KGR_ENOMEM;
-				goto cleanup;
-			}
-		}
 		rows++;
 		if (s->progress && (rows & 0xffff) == 0)
 			s->progress((uint64_t)gzoffset(r.f), 0, s->progress_payload);

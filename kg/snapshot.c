@@ -217,20 +217,17 @@ static int corrupt(const char *path, const char *what)
 	return kgr__error_set(KGR_ECORRUPT, "%s: not a valid kgrec snapshot: %s", path, what);
 }
 
-int kgr_store_open(kgr_store **out, const char *path)
+/* The whole file at @p path into a 64-byte aligned buffer (*buf, caller frees) with its
+ * status in *st: KGR_ENOTFOUND, KGR_EIO (a directory too), KGR_ECORRUPT (shorter than the
+ * header), KGR_ENOMEM. */
+static int read_whole(const char *path, unsigned char **bufp, struct stat *stp)
 {
-	kgr_store *s = NULL;
 	struct stat st;
 	unsigned char *buf = NULL;
-	size_t got = 0, off;
-	uint32_t version, n_sec, i;
-	uint64_t payload, sum, h = SNAP_VERSION;
+	size_t got = 0;
 	int fd, error = 0;
-	const void *ptr[SEC__END] = { 0 };
-	uint64_t len[SEC__END] = { 0 };
 
-	*out = NULL;
-	kgr_init();
+	*bufp = NULL;
 	fd = open(path, O_RDONLY);
 	if (fd < 0)
 		return kgr__error_set(errno == ENOENT ? KGR_ENOTFOUND : KGR_EIO, "%s: %s", path, strerror(errno));
@@ -253,11 +250,79 @@ int kgr_store_open(kgr_store **out, const char *path)
 		if (r <= 0) {
 			error = kgr__error_set(KGR_EIO, "%s: read failed: %s", path, r < 0 ? strerror(errno) : "short read");
 			close(fd);
-			goto cleanup;
+			free(buf);
+			return error;
 		}
 		got += (size_t)r;
 	}
 	close(fd);
+	*bufp = buf;
+	*stp = st;
+	return 0;
+}
+
+/* The store's arrays point into the snapshot's sections, which it then owns. */
+static void point_at_sections(kgr_store *s, const void *const *ptr, const uint64_t *len)
+{
+	s->n_terms = len[SEC_TERMS] / sizeof(kgr__term) - 1;
+	s->terms = (kgr__term *)ptr[SEC_TERMS];
+	s->kinds = (uint8_t *)ptr[SEC_KINDS];
+	s->hashes = (uint32_t *)ptr[SEC_HASHES];
+	s->blob = (char *)ptr[SEC_BLOB];
+	s->blob_len = len[SEC_BLOB];
+	s->table = (uint64_t *)ptr[SEC_TABLE];
+	s->table_cap = len[SEC_TABLE] / sizeof(uint64_t);
+	s->quads = (kgr_quad *)ptr[SEC_QUADS];
+	s->n_quads = len[SEC_QUADS] / sizeof(kgr_quad);
+	s->pos = (uint32_t *)ptr[SEC_POS];
+	s->osp = (uint32_t *)ptr[SEC_OSP];
+	s->graphs = (kgr_id *)ptr[SEC_GRAPHS];
+	s->n_graphs = len[SEC_GRAPHS] / sizeof(kgr_id);
+	s->labels = (uint32_t *)ptr[SEC_LABELS];
+	s->flags = (uint8_t *)ptr[SEC_FLAGS];
+	s->pop = (uint32_t *)ptr[SEC_POP];
+	s->inter = (kgr_interaction *)ptr[SEC_INTER];
+	s->n_inter = len[SEC_INTER] / sizeof(kgr_interaction);
+	s->users = (kgr_id *)ptr[SEC_USERS];
+	s->n_users = len[SEC_USERS] / sizeof(kgr_id);
+	s->user_off = (uint64_t *)ptr[SEC_USEROFF];
+	s->items = (kgr_id *)ptr[SEC_ITEMS];
+	s->n_items = len[SEC_ITEMS] / sizeof(kgr_id);
+	s->prefixes.s = (char *)ptr[SEC_PREFIXES];
+	s->prefixes.len = len[SEC_PREFIXES];
+}
+
+/* How many NUL-terminated strings @p len bytes at @p p hold. */
+static size_t count_strings(const char *p, size_t len)
+{
+	const char *end = p + len;
+	size_t k;
+	for (k = 0; p < end; k++) {
+		const char *z = memchr(p, '\0', (size_t)(end - p));
+		if (!z)
+			break;
+		p = z + 1;
+	}
+	return k;
+}
+
+int kgr_store_open(kgr_store **out, const char *path)
+{
+	kgr_store *s = NULL;
+	struct stat st;
+	unsigned char *buf = NULL;
+	size_t off;
+	uint32_t version, n_sec, i;
+	uint64_t payload, sum, h = SNAP_VERSION;
+	int error = 0;
+	const void *ptr[SEC__END] = { 0 };
+	uint64_t len[SEC__END] = { 0 };
+
+	*out = NULL;
+	memset(&st, 0, sizeof(st));
+	kgr_init();
+	if ((error = read_whole(path, &buf, &st)) < 0)
+		return error;
 	if (memcmp(buf, SNAP_MAGIC, 8) != 0) {
 		error = corrupt(path, "bad magic number (is this a snapshot written by 'kgrec load'?)");
 		goto cleanup;
@@ -322,32 +387,7 @@ int kgr_store_open(kgr_store **out, const char *path)
 	s->snap = buf;
 	s->snap_len = (size_t)st.st_size;
 	s->finalized = 1;
-	s->n_terms = len[SEC_TERMS] / sizeof(kgr__term) - 1;
-	s->terms = (kgr__term *)ptr[SEC_TERMS];
-	s->kinds = (uint8_t *)ptr[SEC_KINDS];
-	s->hashes = (uint32_t *)ptr[SEC_HASHES];
-	s->blob = (char *)ptr[SEC_BLOB];
-	s->blob_len = len[SEC_BLOB];
-	s->table = (uint64_t *)ptr[SEC_TABLE];
-	s->table_cap = len[SEC_TABLE] / sizeof(uint64_t);
-	s->quads = (kgr_quad *)ptr[SEC_QUADS];
-	s->n_quads = len[SEC_QUADS] / sizeof(kgr_quad);
-	s->pos = (uint32_t *)ptr[SEC_POS];
-	s->osp = (uint32_t *)ptr[SEC_OSP];
-	s->graphs = (kgr_id *)ptr[SEC_GRAPHS];
-	s->n_graphs = len[SEC_GRAPHS] / sizeof(kgr_id);
-	s->labels = (uint32_t *)ptr[SEC_LABELS];
-	s->flags = (uint8_t *)ptr[SEC_FLAGS];
-	s->pop = (uint32_t *)ptr[SEC_POP];
-	s->inter = (kgr_interaction *)ptr[SEC_INTER];
-	s->n_inter = len[SEC_INTER] / sizeof(kgr_interaction);
-	s->users = (kgr_id *)ptr[SEC_USERS];
-	s->n_users = len[SEC_USERS] / sizeof(kgr_id);
-	s->user_off = (uint64_t *)ptr[SEC_USEROFF];
-	s->items = (kgr_id *)ptr[SEC_ITEMS];
-	s->n_items = len[SEC_ITEMS] / sizeof(kgr_id);
-	s->prefixes.s = (char *)ptr[SEC_PREFIXES];
-	s->prefixes.len = len[SEC_PREFIXES];
+	point_at_sections(s, ptr, len);
 	s->checksum = sum;
 	s->checksum_valid = 1;
 	/* structural checks that a checksum cannot give: sizes agree with each other */
@@ -365,17 +405,7 @@ int kgr_store_open(kgr_store **out, const char *path)
 		buf = NULL;
 		goto cleanup;
 	}
-	{
-		size_t k;
-		const char *p = s->prefixes.s, *end = p + s->prefixes.len;
-		for (k = 0; p < end; k++) {
-			const char *z = memchr(p, '\0', (size_t)(end - p));
-			if (!z)
-				break;
-			p = z + 1;
-		}
-		s->n_prefixes = k / 2;
-	}
+	s->n_prefixes = count_strings(s->prefixes.s, s->prefixes.len) / 2;
 	buf = NULL;
 	if ((error = kgr__rebuild_prefix_ptrs(s)) < 0)
 		goto cleanup;

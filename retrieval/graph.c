@@ -646,20 +646,188 @@ typedef struct {
 	uint32_t s, o, rel;
 } raw_edge;
 
+/* The catalog's edges between resources, in the store's order: each triple once (the
+ * ontology's and the inferred graph's left out), no literal and no self-loop, only relations
+ * the configuration walks, nothing that touches a user. New nodes are added as met. */
+static int collect_catalog_edges(kgr_graph *g, const kgr_store *store, const kgr_graph_options *opts,
+	const vocab *vc, graph_config *cfg, raw_edge **edges_out, size_t *n_out)
+{
+	int32_t *pred_rel = NULL;
+	size_t i, nq, cap_edges = 0;
+	const kgr_quad *q;
+	kgr_id g_onto = kgr_store_iri(store, KGR_GRAPH_ONTOLOGY), g_inf = kgr_store_iri(store, KGR_GRAPH_INFERRED);
+	kgr_id prev_s = 0, prev_p = 0, prev_o = 0;
+	int error = 0;
+
+	if (!(pred_rel = malloc(g->id_cap * sizeof(int32_t)))) {
+		error = kgr__error_set(KGR_ENOMEM, "graph: out of memory");
+		goto done;
+	}
+	for (i = 0; i < g->id_cap; i++)
+		pred_rel[i] = -2;
+	q = opts->no_catalog ? NULL : kgr_store_quads(store, &nq);
+	if (!q)
+		nq = 0;
+	for (i = 0; i < nq; i++) {
+		uint32_t sn, on;
+		int r;
+		if (q[i].g && (q[i].g == g_onto || q[i].g == g_inf))
+			continue;
+		if (q[i].s == prev_s && q[i].p == prev_p && q[i].o == prev_o)
+			continue;
+		prev_s = q[i].s;
+		prev_p = q[i].p;
+		prev_o = q[i].o;
+		if (q[i].s == q[i].o || kgr_term_kind_of(store, q[i].o) == KGR_TERM_LITERAL)
+			continue;
+		if (pred_rel[q[i].p] == -2) {
+			r = classify_pred(g, vc, cfg, q[i].p);
+			if (r < -1) {
+				error = r;
+				goto done;
+			}
+			pred_rel[q[i].p] = r;
+		}
+		r = pred_rel[q[i].p];
+		if (r < 0)
+			continue;
+		sn = kgr__node_of(g, q[i].s);
+		on = kgr__node_of(g, q[i].o);
+		if ((sn != KGR__NONE && (g->flags[sn] & KGR__NODE_USER)) ||
+			(on != KGR__NONE && (g->flags[on] & KGR__NODE_USER)))
+			continue;
+		if (sn == KGR__NONE && (sn = node_add(g, q[i].s)) == KGR__NONE) {
+			error = KGR_ENOMEM;
+			goto done;
+		}
+		if (on == KGR__NONE && (on = node_add(g, q[i].o)) == KGR__NONE) {
+			error = KGR_ENOMEM;
+			goto done;
+		}
+		if (*n_out == cap_edges) {
+			size_t nc = cap_edges ? cap_edges * 2 : 4096;
+			void *p = realloc(*edges_out, nc * sizeof(**edges_out));
+			if (!p) {
+				error = kgr__error_set(KGR_ENOMEM, "graph: out of memory");
+				goto done;
+			}
+			*edges_out = p;
+			cap_edges = nc;
+		}
+		(*edges_out)[*n_out].s = sn;
+		(*edges_out)[*n_out].o = on;
+		(*edges_out)[*n_out].rel = (uint32_t)r;
+		(*n_out)++;
+	}
+done:
+	free(pred_rel);
+	return error;
+}
+
+static int drop_dead_ends(kgr_graph *g, raw_edge *edges, size_t *n_edges)
+{
+	uint32_t *cnt;
+	size_t i;
+
+	/* dead ends: a resource that is not an item and meets one edge (an image, a rating
+	 * node, an offer) links nothing to anything; leave it out */
+	if (!(cnt = calloc((size_t)g->n_nodes + 1, sizeof(uint32_t))))
+		return kgr__error_set(KGR_ENOMEM, "graph: out of memory");
+	for (i = 0; i < *n_edges; i++) {
+		cnt[edges[i].s]++;
+		cnt[edges[i].o]++;
+	}
+	{
+		size_t m = 0;
+		for (i = 0; i < *n_edges; i++) {
+			uint32_t a = edges[i].s, b = edges[i].o;
+			if ((cnt[a] < 2 && !(g->flags[a] & KGR__NODE_ITEM)) ||
+				(cnt[b] < 2 && !(g->flags[b] & KGR__NODE_ITEM)))
+				continue;
+			edges[m++] = edges[i];
+		}
+		*n_edges = m;
+	}
+	free(cnt);
+	return 0;
+}
+
+/* The catalog as CSR in both directions (a reversed step's relation has its low bit set),
+ * each node's neighbours sorted, with weighted degrees and item degrees. */
+static int build_catalog_csr(kgr_graph *g, const raw_edge *edges, size_t n_edges)
+{
+	uint32_t *cnt;
+	size_t i;
+
+	/* catalog CSR, both directions */
+	g->n_cat_nodes = g->n_nodes;
+	g->cat_off = calloc((size_t)g->n_nodes + 1, sizeof(uint32_t));
+	g->cat = malloc((2 * n_edges + 1) * sizeof(kgr__adj));
+	g->cat_wdeg = calloc((size_t)g->n_nodes + 1, sizeof(double));
+	cnt = calloc((size_t)g->n_nodes + 1, sizeof(uint32_t));
+	if (!g->cat_off || !g->cat || !g->cat_wdeg || !cnt) {
+		free(cnt);
+		return kgr__error_set(KGR_ENOMEM, "graph: out of memory");
+	}
+	for (i = 0; i < n_edges; i++) {
+		cnt[edges[i].s]++;
+		cnt[edges[i].o]++;
+	}
+	for (i = 0; i < g->n_nodes; i++)
+		g->cat_off[i + 1] = g->cat_off[i] + cnt[i];
+	memset(cnt, 0, (size_t)g->n_nodes * sizeof(uint32_t));
+	for (i = 0; i < n_edges; i++) {
+		const raw_edge *e = &edges[i];
+		double w = g->rels[e->rel].weight;
+		kgr__adj *a = &g->cat[g->cat_off[e->s] + cnt[e->s]++];
+		a->nbr = e->o;
+		a->rel = e->rel << 1;
+		a = &g->cat[g->cat_off[e->o] + cnt[e->o]++];
+		a->nbr = e->s;
+		a->rel = e->rel << 1 | 1;
+		g->cat_wdeg[e->s] += w;
+		g->cat_wdeg[e->o] += w;
+		if (g->flags[e->o] & KGR__NODE_ITEM)
+			g->itemdeg[e->s]++;
+		if (g->flags[e->s] & KGR__NODE_ITEM)
+			g->itemdeg[e->o]++;
+	}
+	free(cnt);
+	for (i = 0; i < g->n_nodes; i++)
+		qsort_r(g->cat + g->cat_off[i], g->cat_off[i + 1] - g->cat_off[i], sizeof(kgr__adj), cmp_adj, g);
+
+	return 0;
+}
+
+/* The hub degree (options, the configuration, else 2% of the items and at least 100) and the
+ * nodes above it. */
+static void set_hubs(kgr_graph *g, const kgr_graph_options *opts, const graph_config *cfg, size_t n_items)
+{
+	size_t i;
+	/* hubs: nodes linked to many items explain nothing */
+	if (opts->hub_degree > 0)
+		g->hub_degree = opts->hub_degree;
+	else if (cfg->hub_degree > 0)
+		g->hub_degree = cfg->hub_degree;
+	else {
+		double x = 0.02 * (double)n_items;
+		g->hub_degree = x > 100 ? x : 100;
+	}
+	for (i = 0; i < g->n_nodes; i++)
+		if ((double)g->itemdeg[i] > g->hub_degree)
+			g->flags[i] |= KGR__NODE_HUB;
+}
+
 int kgr_graph_new(kgr_graph **out, const kgr_store *store, const kgr_graph_options *opts)
 {
 	kgr_graph_options defaults = KGR_GRAPH_OPTIONS_INIT;
 	graph_config cfg;
 	kgr_graph *g = NULL;
 	vocab vc;
-	int32_t *pred_rel = NULL;
 	raw_edge *edges = NULL;
-	size_t n_edges = 0, cap_edges = 0, i, nq, n_items, n_users;
-	const kgr_quad *q;
+	size_t n_edges = 0, i, n_items, n_users;
 	const kgr_id *items, *users;
 	const kgr_interaction *src;
-	kgr_id g_onto, g_inf, prev_s = 0, prev_p = 0, prev_o = 0;
-	uint32_t *cnt = NULL;
 	int error = 0;
 
 	kgr_init();
@@ -689,8 +857,6 @@ int kgr_graph_new(kgr_graph **out, const kgr_store *store, const kgr_graph_optio
 	vc.subprop = kgr_store_iri(store, RDFS_NS "subPropertyOf");
 	g->id_interact = kgr_store_iri(store, KGR_NS "interact");
 	g->id_phrase = vc.phrase;
-	g_onto = kgr_store_iri(store, KGR_GRAPH_ONTOLOGY);
-	g_inf = kgr_store_iri(store, KGR_GRAPH_INFERRED);
 
 	if ((error = grow_ids(g, kgr_store_term_count(store) + 1)) < 0)
 		goto cleanup;
@@ -741,144 +907,19 @@ int kgr_graph_new(kgr_graph **out, const kgr_store *store, const kgr_graph_optio
 	}
 
 	/* catalog edges */
-	if (!(pred_rel = malloc(g->id_cap * sizeof(int32_t)))) {
-		error = kgr__error_set(KGR_ENOMEM, "graph: out of memory");
+	if ((error = collect_catalog_edges(g, store, opts, &vc, &cfg, &edges, &n_edges)) < 0 ||
+		(error = drop_dead_ends(g, edges, &n_edges)) < 0)
 		goto cleanup;
-	}
-	for (i = 0; i < g->id_cap; i++)
-		pred_rel[i] = -2;
-	q = opts->no_catalog ? NULL : kgr_store_quads(store, &nq);
-	if (!q)
-		nq = 0;
-	for (i = 0; i < nq; i++) {
-		uint32_t sn, on;
-		int r;
-		if (q[i].g && (q[i].g == g_onto || q[i].g == g_inf))
-			continue;
-		if (q[i].s == prev_s && q[i].p == prev_p && q[i].o == prev_o)
-			continue;
-		prev_s = q[i].s;
-		prev_p = q[i].p;
-		prev_o = q[i].o;
-		if (q[i].s == q[i].o || kgr_term_kind_of(store, q[i].o) == KGR_TERM_LITERAL)
-			continue;
-		if (pred_rel[q[i].p] == -2) {
-			r = classify_pred(g, &vc, &cfg, q[i].p);
-			if (r < -1) {
-				error = r;
-				goto cleanup;
-			}
-			pred_rel[q[i].p] = r;
-		}
-		r = pred_rel[q[i].p];
-		if (r < 0)
-			continue;
-		sn = kgr__node_of(g, q[i].s);
-		on = kgr__node_of(g, q[i].o);
-		if ((sn != KGR__NONE && (g->flags[sn] & KGR__NODE_USER)) ||
-			(on != KGR__NONE && (g->flags[on] & KGR__NODE_USER)))
-			continue;
-		if (sn == KGR__NONE && (sn = node_add(g, q[i].s)) == KGR__NONE) {
-			error = KGR_ENOMEM;
-			goto cleanup;
-		}
-		if (on == KGR__NONE && (on = node_add(g, q[i].o)) == KGR__NONE) {
-			error = KGR_ENOMEM;
-			goto cleanup;
-		}
-		if (n_edges == cap_edges) {
-			size_t nc = cap_edges ? cap_edges * 2 : 4096;
-			void *p = realloc(edges, nc * sizeof(*edges));
-			if (!p) {
-				error = kgr__error_set(KGR_ENOMEM, "graph: out of memory");
-				goto cleanup;
-			}
-			edges = p;
-			cap_edges = nc;
-		}
-		edges[n_edges].s = sn;
-		edges[n_edges].o = on;
-		edges[n_edges].rel = (uint32_t)r;
-		n_edges++;
-	}
-	/* dead ends: a resource that is not an item and meets one edge (an image, a rating
-	 * node, an offer) links nothing to anything; leave it out */
-	if (!(cnt = calloc((size_t)g->n_nodes + 1, sizeof(uint32_t)))) {
-		error = kgr__error_set(KGR_ENOMEM, "graph: out of memory");
-		goto cleanup;
-	}
-	for (i = 0; i < n_edges; i++) {
-		cnt[edges[i].s]++;
-		cnt[edges[i].o]++;
-	}
-	{
-		size_t m = 0;
-		for (i = 0; i < n_edges; i++) {
-			uint32_t a = edges[i].s, b = edges[i].o;
-			if ((cnt[a] < 2 && !(g->flags[a] & KGR__NODE_ITEM)) ||
-				(cnt[b] < 2 && !(g->flags[b] & KGR__NODE_ITEM)))
-				continue;
-			edges[m++] = edges[i];
-		}
-		n_edges = m;
-	}
-	free(cnt);
-	cnt = NULL;
 	g->n_cat_edges = n_edges;
 
 	if ((error = kgr__graph_index_interactions(g)) < 0)
 		goto cleanup;
 
-	/* catalog CSR, both directions */
-	g->n_cat_nodes = g->n_nodes;
-	g->cat_off = calloc((size_t)g->n_nodes + 1, sizeof(uint32_t));
-	g->cat = malloc((2 * n_edges + 1) * sizeof(kgr__adj));
-	g->cat_wdeg = calloc((size_t)g->n_nodes + 1, sizeof(double));
-	cnt = calloc((size_t)g->n_nodes + 1, sizeof(uint32_t));
-	if (!g->cat_off || !g->cat || !g->cat_wdeg || !cnt) {
-		error = kgr__error_set(KGR_ENOMEM, "graph: out of memory");
+	if ((error = build_catalog_csr(g, edges, n_edges)) < 0)
 		goto cleanup;
-	}
-	for (i = 0; i < n_edges; i++) {
-		cnt[edges[i].s]++;
-		cnt[edges[i].o]++;
-	}
-	for (i = 0; i < g->n_nodes; i++)
-		g->cat_off[i + 1] = g->cat_off[i] + cnt[i];
-	memset(cnt, 0, (size_t)g->n_nodes * sizeof(uint32_t));
-	for (i = 0; i < n_edges; i++) {
-		const raw_edge *e = &edges[i];
-		double w = g->rels[e->rel].weight;
-		kgr__adj *a = &g->cat[g->cat_off[e->s] + cnt[e->s]++];
-		a->nbr = e->o;
-		a->rel = e->rel << 1;
-		a = &g->cat[g->cat_off[e->o] + cnt[e->o]++];
-		a->nbr = e->s;
-		a->rel = e->rel << 1 | 1;
-		g->cat_wdeg[e->s] += w;
-		g->cat_wdeg[e->o] += w;
-		if (g->flags[e->o] & KGR__NODE_ITEM)
-			g->itemdeg[e->s]++;
-		if (g->flags[e->s] & KGR__NODE_ITEM)
-			g->itemdeg[e->o]++;
-	}
 	free(edges);
 	edges = NULL;
-	for (i = 0; i < g->n_nodes; i++)
-		qsort_r(g->cat + g->cat_off[i], g->cat_off[i + 1] - g->cat_off[i], sizeof(kgr__adj), cmp_adj, g);
-
-	/* hubs: nodes linked to many items explain nothing */
-	if (opts->hub_degree > 0)
-		g->hub_degree = opts->hub_degree;
-	else if (cfg.hub_degree > 0)
-		g->hub_degree = cfg.hub_degree;
-	else {
-		double x = 0.02 * (double)n_items;
-		g->hub_degree = x > 100 ? x : 100;
-	}
-	for (i = 0; i < g->n_nodes; i++)
-		if ((double)g->itemdeg[i] > g->hub_degree)
-			g->flags[i] |= KGR__NODE_HUB;
+	set_hubs(g, opts, &cfg, n_items);
 
 	if ((error = kgr__graph_spec(g)) < 0)
 		goto cleanup;
@@ -890,9 +931,7 @@ int kgr_graph_new(kgr_graph **out, const kgr_store *store, const kgr_graph_optio
 	g = NULL;
 cleanup:
 	config_free(&cfg);
-	free(pred_rel);
 	free(edges);
-	free(cnt);
 	kgr_graph_free(g);
 	return error;
 }

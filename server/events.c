@@ -357,9 +357,56 @@ static void apply_wait(kgr_server *srv, kgr__apply_job *job)
 	pthread_mutex_unlock(&srv->apply_mu);
 }
 
+/* The events of a body: an array of events, {"events": [...]} (nothing else beside it), or
+ * one event object (*single set); NULL after a 400 naming what is wrong. */
+static const cJSON *batch_of(const cJSON *root, int *single, kgr__resp *resp)
+{
+	const cJSON *list, *e;
+	*single = 0;
+	if (cJSON_IsArray(root)) {
+		list = root;
+	} else if (cJSON_IsObject(root) && cJSON_GetObjectItemCaseSensitive(root, "events")) {
+		cJSON_ArrayForEach(e, root) {
+			if (strcmp(e->string, "events")) {
+				kgr__resp_error(resp, 400, "unknown_field", "unknown field '%s' next to "
+					"'events'", e->string);
+				return NULL;
+			}
+		}
+		list = cJSON_GetObjectItemCaseSensitive(root, "events");
+		if (!cJSON_IsArray(list)) {
+			kgr__resp_error(resp, 400, "wrong_type", "events: expected an array of events");
+			return NULL;
+		}
+	} else if (cJSON_IsObject(root)) {
+		list = root;
+		*single = 1;
+	} else {
+		kgr__resp_error(resp, 400, "wrong_type", "expected an event object, an array of events "
+			"or {\"events\": [...]}");
+		return NULL;
+	}
+	return list;
+}
+
+/* {"accepted": n, "batch": b, "request_id": ...}: the events are logged and applied. */
+static void reply_accepted(kgr__resp *resp, size_t n, uint64_t batch, const char *request_id)
+{
+	cJSON *reply = cJSON_CreateObject();
+	if (!reply) {
+		kgr__resp_error(resp, 503, "out_of_memory", "out of memory");
+		return;
+	}
+	cJSON_AddNumberToObject(reply, "accepted", (double)n);
+	cJSON_AddNumberToObject(reply, "batch", (double)batch);
+	cJSON_AddStringToObject(reply, "request_id", request_id);
+	kgr__resp_json(resp, 200, reply);
+	cJSON_Delete(reply);
+}
+
 void kgr__handle_events(kgr_server *srv, const kgr__req *req, kgr__resp *resp)
 {
-	cJSON *root = NULL, *reply;
+	cJSON *root = NULL;
 	const cJSON *list, *e;
 	parsed_event *pe = NULL;
 	kgr_interaction *ins = NULL;
@@ -376,29 +423,8 @@ void kgr__handle_events(kgr_server *srv, const kgr__req *req, kgr__resp *resp)
 	}
 	if (!(root = kgr__parse_json_body(req, resp)))
 		return;
-	if (cJSON_IsArray(root)) {
-		list = root;
-	} else if (cJSON_IsObject(root) && cJSON_GetObjectItemCaseSensitive(root, "events")) {
-		cJSON_ArrayForEach(e, root) {
-			if (strcmp(e->string, "events")) {
-				kgr__resp_error(resp, 400, "unknown_field", "unknown field '%s' next to "
-					"'events'", e->string);
-				goto cleanup;
-			}
-		}
-		list = cJSON_GetObjectItemCaseSensitive(root, "events");
-		if (!cJSON_IsArray(list)) {
-			kgr__resp_error(resp, 400, "wrong_type", "events: expected an array of events");
-			goto cleanup;
-		}
-	} else if (cJSON_IsObject(root)) {
-		list = root;
-		single = 1;
-	} else {
-		kgr__resp_error(resp, 400, "wrong_type", "expected an event object, an array of events "
-			"or {\"events\": [...]}");
+	if (!(list = batch_of(root, &single, resp)))
 		goto cleanup;
-	}
 	n = single ? 1 : (size_t)cJSON_GetArraySize(list);
 	if (n == 0) {
 		kgr__resp_error(resp, 400, "empty_batch", "the batch holds no event");
@@ -477,16 +503,7 @@ void kgr__handle_events(kgr_server *srv, const kgr__req *req, kgr__resp *resp)
 		goto cleanup;
 	}
 	atomic_fetch_add(&srv->metrics.events_applied, n);
-	reply = cJSON_CreateObject();
-	if (reply) {
-		cJSON_AddNumberToObject(reply, "accepted", (double)n);
-		cJSON_AddNumberToObject(reply, "batch", (double)batch);
-		cJSON_AddStringToObject(reply, "request_id", req->request_id);
-		kgr__resp_json(resp, 200, reply);
-		cJSON_Delete(reply);
-	} else {
-		kgr__resp_error(resp, 503, "out_of_memory", "out of memory");
-	}
+	reply_accepted(resp, n, batch, req->request_id);
 cleanup:
 	kgr__state_release(st);
 	free(line);
