@@ -358,6 +358,14 @@ static cJSON *request_json(const kgr_store *store, const kgr_audit_entry *e)
 		cJSON_AddNullToObject(o, "weights");
 	}
 	add_str_or_null(o, "graph_config", e->graph_config);
+	if (e->model) {
+		cJSON *m = cJSON_AddObjectToObject(o, "model");
+		add_str_or_null(m, "path", e->model_path);
+		cJSON_AddStringToObject(m, "checksum", kgr_model_checksum(e->model));
+		cJSON_AddStringToObject(m, "snapshot", kgr_model_snapshot(e->model));
+	} else {
+		cJSON_AddNullToObject(o, "model");
+	}
 	return o;
 }
 
@@ -531,6 +539,12 @@ static cJSON *list_json(const kgr_store *store, const kgr_audit_entry *e)
 		if (li) {
 			cJSON_AddNumberToObject(parts, "llm", li->llm_score);
 			cJSON_AddNumberToObject(parts, "graph", li->graph_score);
+		}
+		if (it->n_contribs) {
+			/* the learned ranker: every feature's share of the score (they add up to it) */
+			cJSON *cs = cJSON_AddObjectToObject(o, "contributions");
+			for (k = 0; cs && k < it->n_contribs; k++)
+				cJSON_AddNumberToObject(cs, it->contribs[k].feature, it->contribs[k].contribution);
 		}
 		add_str_or_null(o, "rationale", it->rationale);
 		if (li) {

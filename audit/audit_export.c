@@ -208,6 +208,9 @@ static void activity_params(graph *g, const char *A, const char *L, const cJSON 
 				"true" : "false", "boolean"));
 	if (kgr__audit_str(req, "query"))
 		T(A, P(NS_KGA, "query"), lit(kgr__audit_str(req, "query"), NULL));
+	if (kgr__audit_str(cJSON_GetObjectItemCaseSensitive(req, "model"), "checksum"))
+		T(A, P(NS_KGA, "learnedModel"), lit(kgr__audit_str(cJSON_GetObjectItemCaseSensitive(req, "model"),
+			"checksum"), NULL));
 	if (pa) {
 		if (kgr__audit_str(pa, "mode"))
 			T(A, P(NS_KGA, "mode"), lit(kgr__audit_str(pa, "mode"), NULL));
@@ -224,9 +227,12 @@ static void activity_params(graph *g, const char *A, const char *L, const cJSON 
  * kga:EvidencePath whose kga:statements is an RDF list of the statements it walks. */
 static void entry_structure(graph *g, const char *E, const cJSON *it)
 {
-	const cJSON *part, *p, *e;
+	const cJSON *part, *p, *e, *parts = cJSON_GetObjectItemCaseSensitive(it, "contributions");
 	size_t j = 0, k, n;
-	cJSON_ArrayForEach(part, cJSON_GetObjectItemCaseSensitive(it, "parts")) {
+	/* a learned ranking's contributions are its score parts */
+	if (!parts)
+		parts = cJSON_GetObjectItemCaseSensitive(it, "parts");
+	cJSON_ArrayForEach(part, parts) {
 		char *pp = pct(part->string ? part->string : ""), *V = dupf("%.*s/part/%s>", (int)strlen(E) - 1, E, pp ? pp : "");
 		if (cJSON_IsNumber(part)) {
 			T(E, P(NS_KGA, "scorePart"), V ? strdup(V) : NULL);
@@ -808,6 +814,11 @@ static void report_meta(kgr__buf *b, const cJSON *rec, const kgr_store *store, s
 		kgr__audit_num(req, "exclude_seen", 0) ? "yes" : "no");
 	if (kgr__audit_num(req, "at", 0))
 		kgr__buf_printf(b, ", history before %.0f", kgr__audit_num(req, "at", 0));
+	if (kgr__audit_str(cJSON_GetObjectItemCaseSensitive(req, "model"), "checksum")) {
+		kgr__buf_puts(b, ", learned model <code>");
+		html(b, kgr__audit_str(cJSON_GetObjectItemCaseSensitive(req, "model"), "checksum"));
+		kgr__buf_puts(b, "</code>");
+	}
 	if (q) {
 		kgr__buf_puts(b, ", query &ldquo;");
 		html(b, q);
@@ -857,7 +868,7 @@ static void report_history(kgr__buf *b, const cJSON *rec, const kgr_store *store
 static void report_item(kgr__buf *b, const cJSON *rec, const cJSON *it, size_t index,
 	const kgr_store *store, const record_findings *rf, int verified)
 {
-	const cJSON *g = cJSON_GetObjectItemCaseSensitive(it, "grounded"), *part, *e;
+	const cJSON *g = cJSON_GetObjectItemCaseSensitive(it, "grounded"), *part, *parts, *e;
 	char name[256], field[32], *dot, *svg;
 	int edges_bad, other_bad;
 
@@ -885,8 +896,14 @@ static void report_item(kgr__buf *b, const cJSON *rec, const cJSON *it, size_t i
 		banner(b, "warn", "rationale ungrounded", "the model's rationale cited no fact it was given; the graph's is shown");
 	else
 		banner(b, "ok", "verified", NULL);
-	kgr__buf_puts(b, "<table class=\"parts\"><tr><th>score part</th><th>value</th></tr>\n");
-	cJSON_ArrayForEach(part, cJSON_GetObjectItemCaseSensitive(it, "parts")) {
+	if ((parts = cJSON_GetObjectItemCaseSensitive(it, "contributions")))
+		kgr__buf_puts(b, "<table class=\"parts\"><tr><th>feature (learned ranker)</th>"
+			"<th>contribution</th></tr>\n");
+	else
+		kgr__buf_puts(b, "<table class=\"parts\"><tr><th>score part</th><th>value</th></tr>\n");
+	if (!parts)
+		parts = cJSON_GetObjectItemCaseSensitive(it, "parts");
+	cJSON_ArrayForEach(part, parts) {
 		kgr__buf_puts(b, "<tr><td>");
 		html(b, part->string);
 		kgr__buf_printf(b, "</td><td>%.4f</td></tr>\n", cJSON_IsNumber(part) ? part->valuedouble : 0.0);

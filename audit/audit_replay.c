@@ -256,8 +256,35 @@ typedef struct {
 	int built;
 } graph_cache;
 
+/* The learned model a record names: read again from its path, and it must be the same file. */
+static int replay_model(rctx *rc, kgr_model **out, const cJSON *m)
+{
+	const char *path = kgr__audit_str(m, "path"), *sum = kgr__audit_str(m, "checksum");
+	*out = NULL;
+	if (!cJSON_IsObject(m))
+		return 0;
+	if (!path) {
+		RFIND(rc, "request.model.path", "the list was ranked by a learned model (%s) whose file "
+			"the record does not name", sum ? sum : "no checksum");
+		return -1;
+	}
+	if (kgr_model_load(out, path) < 0) {
+		RFIND(rc, "request.model", "%s", kgr_error_last());
+		return -1;
+	}
+	if (!sum || strcmp(sum, kgr_model_checksum(*out))) {
+		RFIND(rc, "request.model.checksum", "the record's model is %s, %s is %s now",
+			sum ? sum : "(none)", path, kgr_model_checksum(*out));
+		kgr_model_free(*out);
+		*out = NULL;
+		return -1;
+	}
+	return 0;
+}
+
 static void replay_record(rctx *rc, graph_cache *gc, const char *store_hex)
 {
+	kgr_model *model = NULL;
 	const cJSON *rec = rc->l->rec, *req = cJSON_GetObjectItemCaseSensitive(rec, "request"), *w, *llm;
 	kgr_rec_options ro = KGR_REC_OPTIONS_INIT;
 	kgr_weights weights;
@@ -309,6 +336,8 @@ static void replay_record(rctx *rc, graph_cache *gc, const char *store_hex)
 		weights.bias = kgr__audit_num(w, "bias", weights.bias);
 		ro.weights = &weights;
 	}
+	if (replay_model(rc, &model, cJSON_GetObjectItemCaseSensitive(req, "model")) < 0)
+		goto cleanup;
 	if (!gc->built || !same_str(gc->config, config)) {
 		kgr_graph_options go = KGR_GRAPH_OPTIONS_INIT;
 		kgr_graph_free(gc->graph);
@@ -327,6 +356,7 @@ static void replay_record(rctx *rc, graph_cache *gc, const char *store_hex)
 	shown = cJSON_GetObjectItemCaseSensitive(rec, "list");
 	n_shown = cJSON_IsArray(shown) ? (size_t)cJSON_GetArraySize(shown) : 0;
 	rq.rec = ro;
+	rq.model = model;
 	rq.keep_candidates = 1;
 	if (cJSON_IsObject(llm) && llm_options_of(rc, &lo, llm) == 0) {
 		a.exchanges = cJSON_GetObjectItemCaseSensitive(llm, "exchanges");
@@ -361,6 +391,7 @@ static void replay_record(rctx *rc, graph_cache *gc, const char *store_hex)
 cleanup:
 	free(a.used);
 	kgr_ranking_clear(&rk);
+	kgr_model_free(model);
 	free(seeds);
 	free(excl);
 }

@@ -120,7 +120,9 @@ static int audit(kgr_ranking *out, const kgr_store *store, kgr_id user, const kg
 		ae.user_text = o->audit_entry->user_text;
 		ae.graph_config = o->audit_entry->graph_config;
 		ae.weights_path = o->audit_entry->weights_path;
+		ae.model_path = o->audit_entry->model_path;
 	}
+	ae.model = o->model;
 	ae.user = user;
 	ae.rec = ro;
 	ae.candidates = out->candidates;
@@ -150,7 +152,9 @@ int kgr__rank_request_ex(kgr_ranking *out, const kgr_graph *graph, kgr_id user,
 		if (ro.n_candidates < ro.k)
 			ro.n_candidates = ro.k;
 	}
-	if ((error = kgr_recommend(&out->recs, graph, user, &ro)) < 0) {
+	error = o->model ? kgr_learned_recommend(&out->recs, graph, o->model, user, &ro) :
+		kgr_recommend(&out->recs, graph, user, &ro);
+	if (error < 0) {
 		out->failed = KGR_STAGE_RETRIEVE;
 		return error;
 	}

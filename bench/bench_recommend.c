@@ -5,11 +5,15 @@
  *
  * usage: bench_recommend STORE [--users N] [--seed S] [--ppr N] [-k K] [--candidates N]
  *                              [--threads T] [--ppr-eps E] [--generators MASK]
- *                              [--holdout N [--weights FILE]] [--digest]
+ *                              [--holdout N [--weights FILE]] [--digest] [--model FILE]
  *
  * --digest prints one FNV-1a digest over every list (items, scores, features, evidence
  * paths, path counts, rationales) in user order: two builds that must rank alike can be
  * compared on a large store.
+ *
+ * --model FILE runs the same users a second time through the learned ranker
+ * (kgr_learned_recommend(), same options) right after the graph formula, and prints both
+ * latencies and their difference: what the model adds to a request.
  *
  * --holdout N also measures quality: every user's last interaction is held back, the graph
  * view is built on the rest, and HR@10 (the held-back item among the 10 recommended) is
@@ -21,6 +25,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "kgrec/learned.h"
 #include "kgrec/retrieval.h"
 #include "retrieval/internal.h"
 
@@ -102,6 +107,7 @@ typedef struct {
 	kgr_rec_options o;
 	double *lat, *cpu;
 	uint64_t *digest;     /* per user, or NULL */
+	const kgr_model *model; /* the learned ranker, or NULL: the graph formula */
 	size_t results, paths, failures;
 } worker;
 
@@ -159,7 +165,9 @@ static void *run_worker(void *p)
 	for (i = 0; i < w->n; i++) {
 		kgr_recs *r = NULL;
 		double t0 = now_ms(), c0 = cpu_ms();
-		if (kgr_recommend(&r, w->g, w->users[i], &w->o) < 0) {
+		int rc = w->model ? kgr_learned_recommend(&r, w->g, w->model, w->users[i], &w->o) :
+			kgr_recommend(&r, w->g, w->users[i], &w->o);
+		if (rc < 0) {
 			w->failures++;
 			continue;
 		}
@@ -340,6 +348,68 @@ static int live_events(kgr_graph *g, const kgr_store *store, const kgr_id *users
 	return 0;
 }
 
+/* Runs every user once on `threads` threads and prints the latencies; *p50_cpu receives the
+ * p50 of the thread CPU time. */
+static int measure(const kgr_graph *g, const kgr_id *users, size_t n_users, size_t threads,
+	const kgr_rec_options *o, const kgr_model *model, double *lat, double *cpu, uint64_t *digests,
+	double *p50_cpu)
+{
+	worker *wk = calloc(threads, sizeof(worker));
+	pthread_t *tid = calloc(threads, sizeof(pthread_t));
+	size_t i, results = 0, with_path = 0, failures = 0;
+	double t0, sum = 0;
+	if (!wk || !tid) {
+		free(wk);
+		free(tid);
+		return -1;
+	}
+	t0 = now_ms();
+	for (i = 0; i < threads; i++) {
+		size_t a = n_users * i / threads, b = n_users * (i + 1) / threads;
+		wk[i].g = g;
+		wk[i].users = users + a;
+		wk[i].n = b - a;
+		wk[i].o = *o;
+		wk[i].model = model;
+		wk[i].lat = lat + a;
+		wk[i].cpu = cpu + a;
+		wk[i].digest = digests ? digests + a : NULL;
+		pthread_create(&tid[i], NULL, run_worker, &wk[i]);
+	}
+	for (i = 0; i < threads; i++) {
+		pthread_join(tid[i], NULL);
+		results += wk[i].results;
+		with_path += wk[i].paths;
+		failures += wk[i].failures;
+	}
+	t0 = now_ms() - t0;
+	if (digests) {
+		uint64_t h = 0xcbf29ce484222325ull;
+		for (i = 0; i < n_users; i++)
+			h = fnv(h, &digests[i], sizeof(digests[i]));
+		printf("digest of the %zu lists: %016llx\n", n_users, (unsigned long long)h);
+	}
+	qsort(lat, n_users, sizeof(double), cmp_double);
+	qsort(cpu, n_users, sizeof(double), cmp_double);
+	for (i = 0; i < n_users; i++)
+		sum += lat[i];
+	printf("%s k=%zu candidates=%zu explain, %zu users, %zu thread(s): "
+	       "p50 %.3f ms, p90 %.3f ms, p99 %.3f ms, max %.3f ms, mean %.3f ms; "
+	       "%.0f requests/s; %.1f items per list, %.1f%% with an evidence path; %zu failures\n",
+		model ? "kgr_learned_recommend" : "kgr_recommend", o->k, o->n_candidates, n_users, threads,
+		pct(lat, n_users, 50), pct(lat, n_users, 90), pct(lat, n_users, 99), lat[n_users - 1],
+		sum / (double)n_users, (double)n_users / (t0 / 1000.0), (double)results / (double)n_users,
+		results ? 100.0 * (double)with_path / (double)results : 0.0, failures);
+	printf("  thread CPU time per request: p50 %.3f ms, p90 %.3f ms, p99 %.3f ms, max %.3f ms "
+	       "(load average at the end: %s)\n",
+		pct(cpu, n_users, 50), pct(cpu, n_users, 90), pct(cpu, n_users, 99), cpu[n_users - 1],
+		loadavg());
+	*p50_cpu = pct(cpu, n_users, 50);
+	free(wk);
+	free(tid);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	const char *path = NULL;
@@ -350,13 +420,13 @@ int main(int argc, char **argv)
 	const kgr_id *all;
 	kgr_id *users;
 	double t0, t_open, t_graph, rss0, rss1, peak, *lat, *cpu;
-	worker *wk;
-	pthread_t *tid;
-	size_t results = 0, with_path = 0, failures = 0, n_holdout = 0, n_events = 0;
+	size_t n_holdout = 0, n_events = 0;
 	int want_digest = 0;
 	uint64_t *digests = NULL;
 	kgr_weights weights;
-	const char *weights_path = NULL;
+	const char *weights_path = NULL, *model_path = NULL;
+	kgr_model *model = NULL;
+	double p50_graph = 0;
 
 	for (i = 1; i < (size_t)argc; i++) {
 		if (!strcmp(argv[i], "--users") && i + 1 < (size_t)argc)
@@ -377,6 +447,8 @@ int main(int argc, char **argv)
 			n_holdout = strtoul(argv[++i], NULL, 10);
 		else if (!strcmp(argv[i], "--weights") && i + 1 < (size_t)argc)
 			weights_path = argv[++i];
+		else if (!strcmp(argv[i], "--model") && i + 1 < (size_t)argc)
+			model_path = argv[++i];
 		else if (!strcmp(argv[i], "--threads") && i + 1 < (size_t)argc)
 			threads = strtoul(argv[++i], NULL, 10);
 		else if (!strcmp(argv[i], "--events") && i + 1 < (size_t)argc)
@@ -389,7 +461,7 @@ int main(int argc, char **argv)
 	if (!path || !threads) {
 		fprintf(stderr, "usage: bench_recommend STORE [--users N] [--seed S] [--ppr N] [-k K] "
 				"[--candidates N] [--threads T] [--ppr-eps E] [--generators MASK] "
-				"[--holdout N [--weights FILE]] [--events N] [--digest]\n");
+				"[--holdout N [--weights FILE]] [--events N] [--digest] [--model FILE]\n");
 		return 2;
 	}
 	kgr_init();
@@ -399,6 +471,10 @@ int main(int argc, char **argv)
 			return 1;
 		}
 		o.weights = &weights;
+	}
+	if (model_path && kgr_model_load(&model, model_path) < 0) {
+		fprintf(stderr, "bench: %s\n", kgr_error_last());
+		return 1;
 	}
 	t0 = now_ms();
 	if (kgr_store_open(&store, path) < 0) {
@@ -443,52 +519,16 @@ int main(int argc, char **argv)
 		if (kgr_recommend(&r, g, users[i], &o) == 0)
 			kgr_recs_free(r);
 	}
-	wk = calloc(threads, sizeof(worker));
-	tid = calloc(threads, sizeof(pthread_t));
-	t0 = now_ms();
-	for (i = 0; i < threads; i++) {
-		size_t a = n_users * i / threads, b = n_users * (i + 1) / threads;
-		wk[i].g = g;
-		wk[i].users = users + a;
-		wk[i].n = b - a;
-		wk[i].o = o;
-		wk[i].lat = lat + a;
-		wk[i].cpu = cpu + a;
-		wk[i].digest = digests ? digests + a : NULL;
-		pthread_create(&tid[i], NULL, run_worker, &wk[i]);
+	if (measure(g, users, n_users, threads, &o, NULL, lat, cpu, digests, &p50_graph) < 0)
+		return 1;
+	if (model) {
+		double p50_model;
+		if (measure(g, users, n_users, threads, &o, model, lat, cpu, NULL, &p50_model) < 0)
+			return 1;
+		printf("the learned ranker adds %.3f ms to the p50 of a request (thread CPU time)\n",
+			p50_model - p50_graph);
 	}
-	for (i = 0; i < threads; i++) {
-		pthread_join(tid[i], NULL);
-		results += wk[i].results;
-		with_path += wk[i].paths;
-		failures += wk[i].failures;
-	}
-	t0 = now_ms() - t0;
-	if (digests) {
-		uint64_t h = 0xcbf29ce484222325ull;
-		for (i = 0; i < n_users; i++)
-			h = fnv(h, &digests[i], sizeof(digests[i]));
-		printf("digest of the %zu lists: %016llx\n", n_users, (unsigned long long)h);
-		free(digests);
-	}
-	qsort(lat, n_users, sizeof(double), cmp_double);
-	qsort(cpu, n_users, sizeof(double), cmp_double);
-	{
-		double sum = 0;
-		for (i = 0; i < n_users; i++)
-			sum += lat[i];
-		printf("kgr_recommend k=%zu candidates=%zu explain, %zu users, %zu thread(s): "
-		       "p50 %.3f ms, p90 %.3f ms, p99 %.3f ms, max %.3f ms, mean %.3f ms; "
-		       "%.0f requests/s; %.1f items per list, %.1f%% with an evidence path; %zu failures\n",
-			o.k, o.n_candidates, n_users, threads, pct(lat, n_users, 50), pct(lat, n_users, 90),
-			pct(lat, n_users, 99), lat[n_users - 1], sum / (double)n_users,
-			(double)n_users / (t0 / 1000.0), (double)results / (double)n_users,
-			results ? 100.0 * (double)with_path / (double)results : 0.0, failures);
-		printf("  thread CPU time per request: p50 %.3f ms, p90 %.3f ms, p99 %.3f ms, max %.3f ms "
-		       "(load average at the end: %s)\n",
-			pct(cpu, n_users, 50), pct(cpu, n_users, 90), pct(cpu, n_users, 99), cpu[n_users - 1],
-			loadavg());
-	}
+	free(digests);
 
 	/* PRPACK vs push on the same seeds */
 	if (n_ppr) {
@@ -545,8 +585,7 @@ int main(int argc, char **argv)
 	free(users);
 	free(lat);
 	free(cpu);
-	free(wk);
-	free(tid);
+	kgr_model_free(model);
 	kgr_graph_free(g);
 	kgr_store_free(store);
 	return 0;

@@ -12,7 +12,7 @@ static const char usage[] =
 	"usage: kgrec eval STORE [--protocol loo|temporal|sampled] [--ranker NAME] [options]\n"
 	"  --protocol P        loo: last event test, second last validation, full ranking (default)\n"
 	"                      temporal: global time cut; sampled: leave-one-out against negatives\n"
-	"  --ranker NAME       pop, itemknn, graph, graph-nokg, graph-open, llm (default pop)\n"
+	"  --ranker NAME       pop, itemknn, graph, graph-nokg, graph-open, llm, learned, learned-nokg (default pop)\n"
 	"  --negatives FILE|N  sampled: a file 'user neg1 neg2 ...' or a count drawn with the seed\n"
 	"                      (default 99)\n"
 	"  --k LIST            cut-offs, comma-separated (default 5,10,20)\n"

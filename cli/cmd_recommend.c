@@ -25,7 +25,8 @@ static const char usage[] =
 	"  --seed ITEM          an item the user wants something like (repeatable)\n"
 	"  --exclude ITEM       an item never to return (repeatable)\n"
 	"  --require-path       only items with an evidence path\n"
-	"  --weights FILE       ranker weights written by 'kgrec train'\n"
+	"  --weights FILE       graph ranker weights written by 'kgrec train --linear'\n"
+	"  --model FILE         order with the learned ranker written by 'kgrec train'\n"
 	"  --config FILE        relation configuration of the graph view (JSON)\n"
 	"  --llm                re-rank with an LLM citing the graph's facts (flags below)\n"
 	"  --llm-candidates N   graph candidates the LLM re-ranks (default 20, at least k)\n"
@@ -37,7 +38,7 @@ static const char usage[] =
 
 /* What the command line asked for. */
 typedef struct {
-	const char *path, *user_text, *weights_path, *config, *audit_path, *request_id;
+	const char *path, *user_text, *weights_path, *model_path, *config, *audit_path, *request_id;
 	kgr_rec_options ro;
 	kgr_out_format fmt;
 	const char **seed_text, **excl_text;
@@ -71,6 +72,7 @@ static int parse_args(rec_args *a, int argc, char **argv)
 		{ "--seed", NULL, KGR_OPT_APPEND, a->seed_text, 0, 0, 0, &a->n_seed, NULL },
 		{ "--exclude", NULL, KGR_OPT_APPEND, a->excl_text, 0, 0, 0, &a->n_excl, NULL },
 		{ "--weights", NULL, KGR_OPT_STRING, &a->weights_path, 0, 0, 0, NULL, NULL },
+		{ "--model", NULL, KGR_OPT_STRING, &a->model_path, 0, 0, 0, NULL, NULL },
 		{ "--config", NULL, KGR_OPT_STRING, &a->config, 0, 0, 0, NULL, NULL },
 		{ NULL, NULL, KGR_OPT_SET, NULL, 0, 0, 0, NULL, NULL }
 	};
@@ -153,6 +155,7 @@ int kgr_cmd_recommend(int argc, char **argv)
 	kgr_ranking rk;
 	kgr_audit_entry ae = KGR_AUDIT_ENTRY_INIT;
 	kgr_weights w;
+	kgr_model *model = NULL;
 	kgr_id user = 0, *seeds = NULL, *excl = NULL;
 	size_t n_notes = 0;
 	char note_buf[600];
@@ -183,6 +186,10 @@ int kgr_cmd_recommend(int argc, char **argv)
 			goto done;
 		}
 		a.ro.weights = &w;
+	}
+	if (a.model_path && kgr_model_load(&model, a.model_path) < 0) {
+		rc = kgr_cli_fail("recommend: --model");
+		goto done;
 	}
 	if (a.audit_path && kgr_audit_open(&alog, a.audit_path, &a.aopts) < 0) {
 		rc = kgr_cli_fail("recommend: --audit-log");
@@ -217,6 +224,8 @@ int kgr_cmd_recommend(int argc, char **argv)
 	ae.user_text = a.user_text;
 	ae.graph_config = a.config;
 	ae.weights_path = a.weights_path;
+	ae.model_path = a.model_path;
+	rq.model = model;
 	rq.audit_entry = &ae;
 	if (kgr_rank_request(&rk, graph, user, &rq) < 0) {
 		rc = kgr_cli_fail(rk.failed == KGR_STAGE_LLM ? "recommend: llm" :
@@ -229,6 +238,7 @@ int kgr_cmd_recommend(int argc, char **argv)
 	rc = 0;
 done:
 	kgr_ranking_clear(&rk);
+	kgr_model_free(model);
 	kgr_audit_close(alog);
 	kgr_graph_free(graph);
 	kgr_store_free(store);

@@ -25,7 +25,9 @@ static const char usage_text[] =
 	"  --min-body-rate B      request bodies must arrive at B bytes/s at least (default 256)\n"
 	"  --max-per-ip N         connections open at once from one address (default 32)\n"
 	"  --graph-config F       relation configuration for the graph view\n"
-	"  --weights F            graph ranker weights (kgrec train)\n"
+	"  --weights F            graph ranker weights (kgrec train --linear)\n"
+	"  --model F              order lists with the learned ranker (kgrec train); read again\n"
+	"                         on reload\n"
 	"  --audit-log F          audit record of every list served (kgrec audit verify/replay)\n"
 	"  --audit-prompt-hash    log the prompts' hashes instead of their text\n"
 	"  --audit-fsync          fsync the audit log after each record\n"
@@ -139,6 +141,8 @@ static int parse_args(kgr_server_options *o, kgr_llm_options *lo, int *use_llm, 
 			o->graph_config = val;
 		else if (!strcmp(a, "--weights"))
 			o->weights_path = val;
+		else if (!strcmp(a, "--model"))
+			o->model_path = val;
 		else if (!strcmp(a, "--audit-log"))
 			o->audit_log = val;
 		else if (!strcmp(a, "--llm-candidates")) {

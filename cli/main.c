@@ -22,7 +22,7 @@ static const kgr_cli_command commands[] = {
 	{ "recommend", kgr_cmd_recommend, "recommend items for a user, with evidence paths" },
 	{ "similar", kgr_cmd_similar, "items related to an item, with evidence paths" },
 	{ "explain", kgr_cmd_explain, "the paths from a user's history to an item" },
-	{ "train", kgr_cmd_train, "fit the graph ranker's weights on held-back interactions" },
+	{ "train", kgr_cmd_train, "fit the learned ranker (or, with --linear, the graph formula's weights) on held-back interactions" },
 	{ "prompt", kgr_cmd_prompt, "print the prompt the LLM ranker would send (nothing sent)" },
 	{ "audit", kgr_cmd_audit, "verify, replay, export or report an audit log" },
 	{ "serve", kgr_cmd_serve, "HTTP service: recommendations, SPARQL endpoint, live events" },

@@ -86,6 +86,14 @@ static void print_text(FILE *f, const kgr_graph *g, const kgr_recs *r, const cha
 				first = 0;
 			}
 		fprintf(f, "]\n");
+		if (it->n_contribs) {
+			/* the learned score's largest shares (the list is sorted by size) */
+			fprintf(f, "     learned score parts:");
+			for (k = 0; k < it->n_contribs && k < 5; k++)
+				fprintf(f, "%s %s %+.3f", k ? "," : "", it->contribs[k].feature,
+					it->contribs[k].contribution);
+			fprintf(f, "%s\n", it->n_contribs > 5 ? ", ..." : "");
+		}
 		if (it->rationale)
 			fprintf(f, "     %s\n", it->rationale);
 		for (j = 0; j < it->n_paths; j++) {

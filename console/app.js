@@ -151,12 +151,15 @@
   /* ---- shopper ---- */
   function setupRankers() {
     const llm = state.status.llm && state.status.llm.configured;
+    const learned = !!state.status.learned;
     for (const id of ['rec-ranker-a', 'rec-ranker-b']) {
       clear($(id),
-        el('option', { value: 'graph' }, 'graph' + (state.status.weights ? ' (learned weights)' : '')),
+        el('option', { value: 'learned', disabled: !learned }, learned ? 'learned (model ' + state.status.learned.checksum + ')' : 'learned (no model: serve --model)'),
+        el('option', { value: 'graph' }, 'graph' + (state.status.weights ? ' (trained weights)' : '')),
         el('option', { value: 'llm', disabled: !llm }, llm ? 'LLM (' + (state.status.llm.model || 'configured') + ')' : 'LLM (not configured)'));
     }
-    if (llm) $('rec-ranker-b').value = 'llm';
+    $('rec-ranker-a').value = learned ? 'learned' : 'graph';
+    $('rec-ranker-b').value = llm ? 'llm' : 'graph';
   }
   $('rec-compare').addEventListener('change', () => { $('rec-ranker-b').disabled = !$('rec-compare').checked; });
 
@@ -243,9 +246,11 @@
     if (user) body.user = user;
     if (text) body.query = text;
     if (state.status.llm && state.status.llm.configured) body.llm = { enabled: ranker === 'llm' };
+    if (state.status.learned) body.ranker = ranker === 'graph' ? 'graph' : 'learned';
     const sec = el('section', { class: 'list', 'aria-label': 'list ' + (slot + 1) });
     $('lists').append(sec);
-    sec.append(el('h3', {}, (ranker === 'llm' ? 'LLM ranker' : 'Graph ranker') + (text ? ': \u201c' + text + '\u201d' : '')));
+    const title = ranker === 'llm' ? 'LLM ranker' : ranker === 'learned' ? 'Learned ranker' : 'Graph ranker';
+    sec.append(el('h3', {}, title + (text ? ': \u201c' + text + '\u201d' : '')));
     const t0 = performance.now();
     const r = await postJSON('/v1/recommend', body);
     sec.append(el('p', { class: 'hint' }, r.items.length + ' items in ' + Math.round(performance.now() - t0) + ' ms',
@@ -261,7 +266,10 @@
       items.map((it, i) => recItem(it, meta.user, i + 1)));
   }
   function recItem(it, user, pos) {
-    const parts = it.parts ? Object.entries(it.parts).filter(([, v]) => v !== 0) : [];
+    /* the learned ranker's contributions (every feature's share, largest first), else the
+     * graph formula's score parts */
+    const parts = it.contributions ? it.contributions.slice(0, 8).map((c) => [c.feature, c.contribution])
+      : it.parts ? Object.entries(it.parts).filter(([, v]) => v !== 0) : [];
     const maxPart = Math.max(1e-9, ...parts.map(([, v]) => Math.abs(v)));
     const li = el('li', { 'data-item': it.item, 'data-score': String(it.score), 'data-rank': it.rank || pos },
       el('div', { class: 'rec-head' },

@@ -39,6 +39,12 @@ if has prompt; then
 	section "kgrec prompt --user u002 -k 5: what an LLM would be asked (numbered facts, candidates; nothing sent)"
 	"$KGREC" prompt "$STORE" --user u002 -k 5 | head -60
 fi
+if has train; then
+	section "kgrec train: the learned ranker, fitted on each shopper's held-back last interaction"
+	"$KGREC" train "$STORE" -o "$OUT/ranker.model" --rounds 60 --threads 1 -q
+	section "kgrec recommend --user u003 --model: the learned order, with each feature's share"
+	"$KGREC" recommend "$STORE" --user u003 -k 5 --explain --model "$OUT/ranker.model" --format text
+fi
 if has similar; then
 	section "kgrec similar --item p-mirrorless-camera-lumora-z50"
 	"$KGREC" similar "$STORE" --item p-mirrorless-camera-lumora-z50 -k 5 --format text

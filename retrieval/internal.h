@@ -262,6 +262,8 @@ typedef struct {
 	int shortest;         /* hops, 0: none */
 	double recency;
 	double hub_share;
+	size_t n_catalog;     /* paths found whose last step is a catalog relation */
+	size_t n_collab;      /* paths found through another user (history item <- user -> it) */
 	/* with paths: the count of every path found per relation pattern, most frequent first
 	 * (borrowed from the request until its next kgr__paths_find); patterns_oom when a pattern
 	 * could not be stored */

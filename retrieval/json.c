@@ -134,6 +134,19 @@ cJSON *kgr__recs_json(const kgr_store *st, const kgr_recs *r, const char *reques
 			cJSON_AddNumberToObject(feats, kgr_feature_name((kgr_feature)k), it->features[k]);
 			cJSON_AddNumberToObject(parts, kgr_feature_name((kgr_feature)k), it->parts[k]);
 		}
+		if (it->n_contribs) {
+			/* the learned ranker: each feature's value and share of the score, largest first */
+			cJSON *cs = cJSON_AddArrayToObject(o, "contributions");
+			for (k = 0; cs && k < it->n_contribs; k++) {
+				cJSON *c = cJSON_CreateObject();
+				if (!c)
+					break;
+				cJSON_AddStringToObject(c, "feature", it->contribs[k].feature);
+				cJSON_AddNumberToObject(c, "value", it->contribs[k].value);
+				cJSON_AddNumberToObject(c, "contribution", it->contribs[k].contribution);
+				cJSON_AddItemToArray(cs, c);
+			}
+		}
 		if (it->rationale)
 			add_ref(o, "rationale", it->rationale);
 		cJSON_AddItemToObject(o, "paths", paths_json(st, it));

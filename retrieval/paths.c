@@ -431,6 +431,7 @@ void kgr__paths_find(kgr__req *rq, uint32_t c, kgr_path *paths, size_t *n_paths,
 	rq->n_pat = 0;
 	rq->pat_oom = 0;
 	if (c < g->n_cat_nodes) {
+		size_t before = total;
 		lim = g->cat_off[c + 1] - g->cat_off[c];
 		if (lim > CAND_DEGREE_CAP)
 			lim = CAND_DEGREE_CAP;
@@ -477,10 +478,12 @@ void kgr__paths_find(kgr__req *rq, uint32_t c, kgr_path *paths, size_t *n_paths,
 				}
 			}
 		}
+		st->n_catalog = total - before;
 	}
 	/* through another user: source <- user -> candidate */
 	if (rq->max_hops >= 2 && (g->flags[c] & KGR__NODE_ITEM)) {
 		uint32_t taken = 0;
+		size_t before = total;
 		for (k = g->iu_end[c]; k > g->iu_off[c] && taken < CAND_USERS_CAP; k--) {
 			uint32_t ix = g->iu[k - 1], u = g->iu_user[k - 1], a;
 			double *v, wc = g->iu_w[k - 1];
@@ -501,6 +504,7 @@ void kgr__paths_find(kgr__req *rq, uint32_t c, kgr_path *paths, size_t *n_paths,
 				path_add(&fs, rq, &p, pw, &total, paths != NULL);
 			}
 		}
+		st->n_collab = total - before;
 	}
 	if (paths) {
 		if (rq->n_pat > 1)

@@ -51,6 +51,7 @@ typedef struct {
 	double parts[KGR_FEAT__COUNT];
 	double pre, score;
 	size_t n_found;  /* evidence paths found (unchecked) */
+	size_t n_catalog, n_collab; /* ... by family */
 } cand;
 
 typedef struct {
@@ -89,6 +90,7 @@ void kgr_recs_free(kgr_recs *r)
 	for (i = 0; i < r->n; i++) {
 		free(r->items[i].rationale);
 		free(r->items[i].patterns);
+		free(r->items[i].contribs);
 	}
 	free(r->items);
 	for (i = 0; i < r->n_notes; i++)
@@ -108,8 +110,10 @@ void kgr_recs_truncate(kgr_recs *r, size_t k)
 	for (i = k; i < r->n; i++) {
 		free(r->items[i].rationale);
 		free(r->items[i].patterns);
+		free(r->items[i].contribs);
 		r->items[i].rationale = NULL;
 		r->items[i].patterns = NULL;
+		r->items[i].contribs = NULL;
 	}
 	r->n = k;
 }
@@ -817,6 +821,8 @@ static int run(kgr_recs **out, const kgr_graph *g, kgr_id user, kgr_id item,
 		kgr__path_stats st;
 		kgr__paths_find(&x.rq, c->node, NULL, NULL, &st);
 		c->n_found = st.n_found;
+		c->n_catalog = st.n_catalog;
+		c->n_collab = st.n_collab;
 		path_features(c->feat, &st);
 		c->score = kgr__ranker_score(w, c->feat, c->parts);
 	}
@@ -843,6 +849,8 @@ static int run(kgr_recs **out, const kgr_graph *g, kgr_id user, kgr_id item,
 		memcpy(it->features, c->feat, sizeof(it->features));
 		memcpy(it->parts, c->parts, sizeof(it->parts));
 		it->generators = c->gens;
+		it->n_catalog_paths = c->n_catalog;
+		it->n_collab_paths = c->n_collab;
 		if (o->explain) {
 			const char *gr;
 			kgr__path_stats st;
@@ -972,6 +980,8 @@ int kgr_explain(kgr_recs **out, const kgr_graph *g, kgr_id user, kgr_id item, in
 	if ((error = kgr__paths_prepare(&x.rq, max_hops)) < 0)
 		goto cleanup;
 	kgr__paths_find(&x.rq, n, it->paths, &it->n_paths, &st);
+	it->n_catalog_paths = st.n_catalog;
+	it->n_collab_paths = st.n_collab;
 	if ((error = take_patterns(it, &st)) < 0)
 		goto cleanup;
 	path_features(it->features, &st);

@@ -138,7 +138,7 @@ static int item_list(const kgr_store *store, const cJSON *arr, const char *field
 }
 
 static const char *const rec_fields[] = { "user", "k", "query", "seeds", "exclude", "explain",
-	"exclude_seen", "candidates", "at", "require_path", "llm", NULL };
+	"exclude_seen", "candidates", "at", "require_path", "llm", "ranker", NULL };
 static const char *const llm_fields[] = { "enabled", "deadline_ms", "model", "mode", NULL };
 
 static void reply_kgr_error(kgr__resp *resp, int err, const char *what)
@@ -230,7 +230,7 @@ static int parse_rec_fields(kgr_rec_options *o, const cJSON *root, kgr__resp *re
 	cJSON_ArrayForEach(f, root) {
 		if (!kgr__name_in(f->string, rec_fields)) {
 			kgr__resp_error(resp, 400, "unknown_field", "unknown field '%s' (expected user, k, "
-				"query, seeds, exclude, explain, exclude_seen, candidates, at, require_path, llm)",
+				"query, seeds, exclude, explain, exclude_seen, candidates, at, require_path, llm, ranker)",
 				f->string);
 			return -1;
 		}
@@ -447,6 +447,21 @@ void kgr__handle_recommend(kgr_server *srv, const kgr__req *req, kgr__resp *resp
 	ae.user_text = user ? user->valuestring : NULL;
 	ae.graph_config = srv->graph_config;
 	ae.weights_path = srv->have_weights ? srv->weights_path : NULL;
+	if ((f = cJSON_GetObjectItemCaseSensitive(root, "ranker"))) {
+		if (!cJSON_IsString(f) || (strcmp(f->valuestring, "graph") && strcmp(f->valuestring, "learned"))) {
+			kgr__resp_error(resp, 400, "bad_field", "ranker: \"graph\" or \"learned\"");
+			goto cleanup;
+		}
+		if (!strcmp(f->valuestring, "learned") && !st->model) {
+			kgr__resp_error(resp, 400, "no_model", "ranker: \"learned\" needs the service to "
+				"run with --model");
+			goto cleanup;
+		}
+	}
+	if (st->model && !(f && !strcmp(f->valuestring, "graph"))) {
+		rq.model = st->model;
+		ae.model_path = srv->model_path;
+	}
 	rq.audit_entry = &ae;
 	if ((err = kgr_rank_request(&rk, st->graph, uid, &rq)) < 0) {
 		if (rk.failed == KGR_STAGE_AUDIT)

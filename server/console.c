@@ -547,6 +547,14 @@ static void handle_status(kgr_server *srv, const kgr__req *req, kgr__resp *resp)
 	}
 	cJSON_AddBoolToObject(root, "events_log", srv->events_path != NULL);
 	cJSON_AddBoolToObject(root, "weights", srv->have_weights);
+	if (st->model) {
+		cJSON *m = cJSON_AddObjectToObject(root, "learned");
+		cJSON_AddStringToObject(m, "checksum", kgr_model_checksum(st->model));
+		cJSON_AddStringToObject(m, "snapshot", kgr_model_snapshot(st->model));
+		cJSON_AddStringToObject(m, "path", srv->model_path);
+	} else {
+		cJSON_AddNullToObject(root, "learned");
+	}
 	if (root)
 		add_last_events(root, srv->events_path, st->store);
 	kgr__state_release(st);

@@ -9,6 +9,7 @@
 #include <stdio.h>
 
 #include "kg/internal.h"
+#include "kgrec/learned.h"
 #include "kgrec/retrieval.h"
 #include "kgrec/server.h"
 
@@ -26,6 +27,7 @@ typedef struct kgr__state {
 	 * against its readers, so SPARQL queries and LLM calls never hold back an event. */
 	pthread_rwlock_t graph_lock;
 	char checksum[17];
+	kgr_model *model;        /* the learned ranker, read with the snapshot; or NULL */
 } kgr__state;
 
 /* ---- metrics ---- */
@@ -69,6 +71,7 @@ char *kgr__metrics_render(const kgr__metrics *m, const kgr__state *st, size_t *l
 struct kgr_server {
 	kgr_server_options opts; /* strings below are owned copies */
 	char *store_path, *listen_host, *events_path, *access_path, *graph_config, *weights_path;
+	char *model_path;
 	unsigned int listen_port;
 	int listen_ipv6;
 	char *token;             /* NULL: no authentication */

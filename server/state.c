@@ -35,6 +35,7 @@ static void state_free(kgr__state *st)
 	if (!st)
 		return;
 	kgr_graph_free(st->graph);
+	kgr_model_free(st->model);
 	kgr_store_free(st->store);
 	pthread_rwlock_destroy(&st->graph_lock);
 	free(st);
@@ -146,6 +147,8 @@ int kgr__state_open(kgr_server *srv, kgr__state **out)
 		kgr__error_prefix("graph view of %s", srv->store_path);
 		goto cleanup;
 	}
+	if (srv->model_path && (error = kgr_model_load(&st->model, srv->model_path)) < 0)
+		goto cleanup;
 	*out = st;
 	st = NULL;
 	error = 0;
@@ -340,7 +343,9 @@ int kgr_server_new(kgr_server **out, const kgr_server_options *opts)
 	srv->log_payload = opts->log_payload;
 	srv->graph_config = dup_or_null(opts->graph_config);
 	srv->weights_path = dup_or_null(opts->weights_path);
+	srv->model_path = dup_or_null(opts->model_path);
 	if (!srv->store_path || (opts->events_log && !srv->events_path) ||
+		(opts->model_path && !srv->model_path) ||
 		(opts->access_log && !srv->access_path) || (opts->graph_config && !srv->graph_config) ||
 		(opts->weights_path && !srv->weights_path)) {
 		error = kgr__error_set(KGR_ENOMEM, "out of memory");
@@ -483,6 +488,7 @@ void kgr_server_free(kgr_server *srv)
 	free(srv->access_path);
 	free(srv->graph_config);
 	free(srv->weights_path);
+	free(srv->model_path);
 	free(srv->token);
 	pthread_mutex_destroy(&srv->state_mu);
 	pthread_mutex_destroy(&srv->reload_mu);

@@ -19,6 +19,7 @@
 #ifndef KGREC_AUDIT_H
 #define KGREC_AUDIT_H
 
+#include "learned.h"
 #include "llm.h"
 #include "retrieval.h"
 #include "store.h"
@@ -68,6 +69,8 @@ typedef struct {
 	const kgr_llm_result *llm_result;
 	const kgr_llm_trace *llm_trace;  /**< kgr_llm_rank_traced()'s exchanges, or NULL */
 	const kgr_recs *final;           /**< the list shown (candidates itself when not re-ranked) */
+	const kgr_model *model;          /**< the learned ranker that ordered the list, or NULL */
+	const char *model_path;          /**< where it was read from, or NULL */
 } kgr_audit_entry;
 
 #define KGR_AUDIT_ENTRY_VERSION 1

@@ -16,6 +16,7 @@
 #define KGREC_PIPELINE_H
 
 #include "audit.h"
+#include "learned.h"
 #include "llm.h"
 #include "retrieval.h"
 #include "store.h"
@@ -49,9 +50,12 @@ typedef struct {
 	/** The record's request fields: id, store_path, user_text, graph_config, weights_path
 	 *  (the rest is filled in); NULL: none of them. */
 	const kgr_audit_entry *audit_entry;
+	/** The learned ranker (kgr_learned_recommend()) instead of the graph formula; NULL: the
+	 *  graph formula. With an LLM, the LLM re-ranks the learned list. */
+	const kgr_model *model;
 } kgr_rank_options;
 
-#define KGR_RANK_OPTIONS_VERSION 1
+#define KGR_RANK_OPTIONS_VERSION 2
 #define KGR_RANK_OPTIONS_INIT { .version = KGR_RANK_OPTIONS_VERSION, .rec = KGR_REC_OPTIONS_INIT }
 
 /** @brief Set @p opts to the defaults of this version (same as KGR_RANK_OPTIONS_INIT). */

@@ -79,6 +79,13 @@ typedef struct {
 	size_t count;                                 /**< paths of this pattern found */
 } kgr_path_pattern;
 
+/** One feature's additive share of a learned score (see learned.h). */
+typedef struct {
+	const char *feature;   /**< kgr_learned_feature_name(), or "bias"; static storage */
+	double value;          /**< the feature's value (0 for the bias) */
+	double contribution;   /**< its share of the score; the shares add up to the score */
+} kgr_contrib;
+
 /** One recommended item. */
 typedef struct {
 	kgr_id item;
@@ -94,6 +101,14 @@ typedef struct {
 	 *  first (in kgr_recommend() and kgr_similar() they add up to the count KGR_FEAT_PATHS is
 	 *  computed from); filled when explained, else NULL. Owned by the list. */
 	kgr_path_pattern *patterns;
+	/** evidence paths the search found (they add up to the count KGR_FEAT_PATHS is computed
+	 *  from), by family: those whose last step is a catalog relation, and those through another
+	 *  user who took a history item and this one */
+	size_t n_catalog_paths, n_collab_paths;
+	size_t n_contribs;
+	/** the learned ranker's per-feature contributions (kgr_learned_recommend()), else NULL.
+	 *  Owned by the list. */
+	kgr_contrib *contribs;
 } kgr_rec_item;
 
 /** Weights of the graph ranker. */

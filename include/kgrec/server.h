@@ -51,10 +51,14 @@ typedef struct {
 	 *  from the events log...); NULL: not told. The library never prints. */
 	void (*log)(const char *message, void *payload);
 	void *log_payload;
+	/** The learned ranker's model file (kgr_model_load()), or NULL: /v1/recommend orders with
+	 *  it unless the body asks for "ranker": "graph"; a reload reads it again. */
+	const char *model_path;
 } kgr_server_options;
 
-/* 2: log, log_payload and the connection limits added (options of version 1 are refused with KGR_EINVALID) */
-#define KGR_SERVER_OPTIONS_VERSION 2
+/* 2: log, log_payload and the connection limits added; 3: model_path (options of an older
+ * version are refused with KGR_EINVALID) */
+#define KGR_SERVER_OPTIONS_VERSION 3
 #define KGR_SERVER_OPTIONS_INIT { .version = KGR_SERVER_OPTIONS_VERSION, \
 	.listen = "127.0.0.1:8080" }
 

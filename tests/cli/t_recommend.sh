@@ -107,10 +107,10 @@ r=$?; check "similar: ambiguous local name ($(cat "$T/err.txt"))" $r
 "$KGREC" similar "$T/amb.snap" --item http://other.example.org/ball > /dev/null
 check "similar: the full IRI resolves" $?
 
-"$KGREC" train "$T/s.snap" -o "$T/w1.json" --seed 7 > "$T/train.txt"
+"$KGREC" train "$T/s.snap" --linear -o "$T/w1.json" --seed 7 > "$T/train.txt"
 check "train" $?
 grep -q 'users 4' "$T/train.txt"; check "train report" $?
-"$KGREC" train "$T/s.snap" -o "$T/w2.json" --seed 7 > /dev/null
+"$KGREC" train "$T/s.snap" --linear -o "$T/w2.json" --seed 7 > /dev/null
 cmp -s "$T/w1.json" "$T/w2.json"; check "train is deterministic" $?
 python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); assert len(d["weights"])==12' "$T/w1.json"
 check "weights file" $?

@@ -1,0 +1,128 @@
+/**
+ * @file learned.h
+ * @brief The learned ranker: LambdaMART (XGBoost, objective rank:ndcg) over every candidate's
+ *        features, fitted on held-back interactions of the store itself.
+ *
+ * A request: the graph's candidate generators (kgr_recommend()) and an item-kNN over the
+ * interactions (cosine of co-interactions, recency-decayed over the history) propose
+ * candidates; each gets the feature vector of kgr_learned_feature_name(); the model orders
+ * them; the first k keep their evidence paths and rationale from the graph and get their
+ * score split into per-feature contributions (TreeSHAP, XGBoost's pred_contribs).
+ *
+ * A kgr_model is read-only after it is made: any number of threads may rank with it at once.
+ */
+#ifndef KGREC_LEARNED_H
+#define KGREC_LEARNED_H
+
+#include "retrieval.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef struct kgr_model kgr_model;
+
+/** Number of features of the learned ranker (this build's feature set). */
+KGR_API size_t kgr_learned_n_features(void);
+/** Stable name of feature @p i ("ppr", ..., "knn_d07", "pop_recent"); NULL past the end. */
+KGR_API const char *kgr_learned_feature_name(size_t i);
+
+/** Options of kgr_model_train(). */
+typedef struct {
+	unsigned int version;
+	uint64_t seed;             /**< user sampling and XGBoost's seed: same seed and threads, same model */
+	int threads;               /**< feature extraction and XGBoost; 0: the core count */
+	size_t max_users;          /**< users with a held-back event used (seeded sample); 0: all */
+	size_t n_candidates;       /**< graph candidates per request (also at ranking time) */
+	size_t knn_candidates;     /**< item-kNN candidates added per request */
+	int rounds;                /**< boosting rounds at most */
+	int early_stop;            /**< stop after this many rounds without a better validation NDCG@10 */
+	double learning_rate;      /**< XGBoost eta */
+	int max_depth;             /**< tree depth */
+	double valid_share;        /**< share of the users held back for early stopping */
+	/** When set, training uses these interactions (sorted by user, time) instead of the
+	 *  store's; evaluation passes its fit split. */
+	const kgr_interaction *interactions;
+	size_t n_interactions;
+	const char *config_path;   /**< relation configuration of the graph view, or NULL */
+	double hub_degree;         /**< see kgr_graph_options; 0: automatic */
+	int no_catalog;            /**< graph view without catalog relations (a baseline) */
+	/** Called with (steps done, steps total): users whose features are extracted, then
+	 *  boosting rounds. */
+	kgr_progress_cb progress;
+	void *progress_payload;
+} kgr_learn_options;
+
+#define KGR_LEARN_OPTIONS_VERSION 1
+#define KGR_LEARN_OPTIONS_INIT { .version = KGR_LEARN_OPTIONS_VERSION, .seed = 42, \
+	.n_candidates = 200, .knn_candidates = 100, .rounds = 400, .early_stop = 100, \
+	.learning_rate = 0.05, .max_depth = 6, .valid_share = 0.1 }
+
+/** What kgr_model_train() did. */
+typedef struct {
+	size_t users;              /**< users with a held-back interaction looked at */
+	size_t groups;             /**< of them, users whose held-back item was among the candidates */
+	size_t rows;               /**< candidates (training rows) in all groups */
+	size_t valid_groups;       /**< groups held back for early stopping */
+	int rounds;                /**< boosting rounds run */
+	int best_round;            /**< rounds kept (the best validation NDCG@10) */
+	double valid_ndcg_graph;   /**< validation groups: NDCG@10 of the graph formula's order */
+	double valid_ndcg;         /**< ... of the model's order (XGBoost's ndcg@10 of the best round) */
+	double recall;             /**< share of looked-at users whose held-back item was a candidate */
+	double seconds_features;
+	double seconds_boosting;
+} kgr_learn_report;
+
+/**
+ * @brief Fit the learned ranker on the store's (or the given) interactions: each user's last
+ *        event is held back, the graph view and the item-kNN are built on the rest (never on
+ *        a held-back event), and every user whose held-back item is among the candidates is
+ *        one listwise group.
+ * @param[out] out the model; free with kgr_model_free().
+ * @param[out] report when set, the figures.
+ * @return 0; KGR_EINVALID (bad options; no user with two events; no group); KGR_ENOMEM;
+ *         KGR_ERROR (XGBoost failed: its message is in the error); the codes of kgr_graph_new().
+ */
+KGR_API int kgr_model_train(kgr_model **out, const kgr_store *store, const kgr_learn_options *opts,
+	kgr_learn_report *report);
+
+/** @brief Write a model file: a magic line, a JSON header (format, feature names, the
+ *         snapshot it was fitted on, options, report), the XGBoost model (UBJSON) and a
+ *         checksum line. Written to a temporary file and renamed. KGR_EIO, KGR_ENOMEM. */
+KGR_API int kgr_model_save(const kgr_model *model, const char *path);
+
+/**
+ * @brief Read a model file.
+ * @return 0; KGR_ENOTFOUND; KGR_EIO; KGR_ECORRUPT (not a model file, truncated, checksum
+ *         mismatch); KGR_EVERSION (another format version); KGR_EINVALID (its feature set is
+ *         not this build's: the first difference is named); KGR_ENOMEM.
+ */
+KGR_API int kgr_model_load(kgr_model **out, const char *path);
+
+/** @brief Free a model. Accepts NULL. */
+KGR_API void kgr_model_free(kgr_model *model);
+
+/** @brief The snapshot checksum (16 hex digits) of the store the model was fitted on. */
+KGR_API const char *kgr_model_snapshot(const kgr_model *model);
+/** @brief A 16-hex-digit checksum of the model file's content (for audit records). */
+KGR_API const char *kgr_model_checksum(const kgr_model *model);
+/** @brief The model's training options and report as a JSON object (borrowed). */
+KGR_API const char *kgr_model_info_json(const kgr_model *model);
+
+/**
+ * @brief Rank with the learned model: candidates from kgr_recommend() (with @p opts'
+ *        exclusions, time and generators; its k is raised to the model's n_candidates) and
+ *        from the item-kNN, ordered by the model, cut to opts->k. Each item keeps the graph's
+ *        features and evidence (paths and rationale when opts->explain), its score is the
+ *        model's, and contribs holds the per-feature contributions (they add up to the score,
+ *        with "bias"); parts[] holds the contributions of the graph features.
+ *        A model fitted on another snapshot than the graph's store adds a note.
+ * @return 0; the codes of kgr_recommend(); KGR_ERROR (XGBoost failed); KGR_ENOMEM.
+ */
+KGR_API int kgr_learned_recommend(kgr_recs **out, const kgr_graph *graph, const kgr_model *model,
+	kgr_id user, const kgr_rec_options *opts);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

@@ -1,0 +1,418 @@
+/* The learned ranker's candidates and features: the graph's candidate list (its generators'
+ * scores, path features and formula), an item-kNN over the graph view's interactions, and
+ * item and user statistics read from the same view.
+ *
+ * The item-kNN is the harness's baseline computed per request: sim(h, x) = c(h, x) /
+ * sqrt(n(h) n(x)), c the users who took both (each user counted once), n the item's
+ * interactions; a user's score for x sums sim(h, x) over the history events h, the event j
+ * steps before the last weighted decay^j. Bounded per request: the 50 newest history events,
+ * the 500 newest users of each history item, the 200 newest items of each such user. */
+#include "ranker/ltr_internal.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define KNN_HISTORY 50
+#define KNN_USERS 500
+#define KNN_USER_ITEMS 200
+
+/* ---- a small open-addressing map node -> dense index ---- */
+
+typedef struct {
+	uint32_t *key;  /* node + 1, 0: empty */
+	uint32_t *val;
+	size_t mask, n;
+} nmap;
+
+static int nmap_init(nmap *m, size_t want)
+{
+	size_t cap = 64;
+	while (cap < want * 2)
+		cap <<= 1;
+	m->key = calloc(cap, sizeof(*m->key));
+	m->val = malloc(cap * sizeof(*m->val));
+	m->mask = cap - 1;
+	m->n = 0;
+	return m->key && m->val ? 0 : -1;
+}
+
+static void nmap_free(nmap *m)
+{
+	free(m->key);
+	free(m->val);
+	memset(m, 0, sizeof(*m));
+}
+
+static size_t nmap_slot(const nmap *m, uint32_t node)
+{
+	size_t i = ((uint64_t)node * 0x9E3779B97F4A7C15ull >> 20) & m->mask;
+	while (m->key[i] && m->key[i] != node + 1)
+		i = (i + 1) & m->mask;
+	return i;
+}
+
+static uint32_t nmap_get(const nmap *m, uint32_t node)
+{
+	size_t i = nmap_slot(m, node);
+	return m->key[i] ? m->val[i] : UINT32_MAX;
+}
+
+/* Inserts node with value v when absent; returns its value, or UINT32_MAX - 1 on ENOMEM. */
+static uint32_t nmap_put(nmap *m, uint32_t node, uint32_t v)
+{
+	size_t i;
+	if ((m->n + 1) * 2 > m->mask + 1) {
+		nmap old = *m;
+		size_t k;
+		if (nmap_init(m, old.mask + 1) < 0) {
+			nmap_free(m);
+			*m = old;
+			return UINT32_MAX - 1;
+		}
+		for (k = 0; k <= old.mask; k++)
+			if (old.key[k]) {
+				size_t j = nmap_slot(m, old.key[k] - 1);
+				m->key[j] = old.key[k];
+				m->val[j] = old.val[k];
+				m->n++;
+			}
+		nmap_free(&old);
+	}
+	i = nmap_slot(m, node);
+	if (m->key[i])
+		return m->val[i];
+	m->key[i] = node + 1;
+	m->val[i] = v;
+	m->n++;
+	return v;
+}
+
+/* ---- item-kNN over the graph view ---- */
+
+typedef struct {
+	uint32_t node;
+	double s[4]; /* decay 1, 0.7, 0.4, last event only */
+	uint32_t rank;
+} knn_hit;
+
+typedef struct {
+	nmap ix;        /* node -> index in hits */
+	knn_hit *hits;
+	size_t n, cap;
+} knn_acc;
+
+static knn_hit *knn_slot(knn_acc *k, uint32_t node)
+{
+	uint32_t v = nmap_put(&k->ix, node, (uint32_t)k->n);
+	if (v == UINT32_MAX - 1)
+		return NULL;
+	if (v == k->n) {
+		if (k->n == k->cap) {
+			size_t nc = k->cap ? k->cap * 2 : 256;
+			knn_hit *p = realloc(k->hits, nc * sizeof(*p));
+			if (!p)
+				return NULL;
+			k->hits = p;
+			k->cap = nc;
+		}
+		memset(&k->hits[k->n], 0, sizeof(knn_hit));
+		k->hits[k->n].node = node;
+		k->n++;
+	}
+	return &k->hits[v];
+}
+
+static int has_ints(const kgr_graph *g, uint32_t n)
+{
+	return n != KGR__NONE && n < g->int_cap_nodes;
+}
+
+typedef struct {
+	uint32_t node, count, last; /* co-interactions; the last user (1-based) that counted it */
+} co_entry;
+
+/* Adds sim(h, .) * w[] for one history item h. users, co: scratch maps. */
+static int knn_item(knn_acc *k, const kgr_graph *g, uint32_t h, const double w[4], nmap *users,
+	nmap *co, co_entry **ce, size_t *ce_cap)
+{
+	uint32_t a = g->iu_off[h], b = g->iu_end[h], j, n_users = 0;
+	size_t n_co = 0, q;
+	double nh = g->pop[h] ? (double)g->pop[h] : 1.0;
+	users->n = 0;
+	memset(users->key, 0, (users->mask + 1) * sizeof(*users->key));
+	co->n = 0;
+	memset(co->key, 0, (co->mask + 1) * sizeof(*co->key));
+	for (j = b; j > a && n_users < KNN_USERS; j--) {
+		uint32_t u = g->iu_user[j - 1], ha, t;
+		size_t before = users->n, taken = 0;
+		if (nmap_put(users, u, 0) == UINT32_MAX - 1)
+			return -1;
+		if (users->n == before || !has_ints(g, u))
+			continue;
+		n_users++;
+		ha = g->hist_off[u];
+		for (t = ha + g->hist_len[u]; t > ha && taken < KNN_USER_ITEMS; t--) {
+			uint32_t x = g->int_inode[t - 1], c;
+			if (x == h)
+				continue;
+			taken++;
+			c = nmap_get(co, x);
+			if (c == UINT32_MAX) {
+				if (n_co == *ce_cap) {
+					size_t nc = *ce_cap ? *ce_cap * 2 : 256;
+					co_entry *p = realloc(*ce, nc * sizeof(*p));
+					if (!p)
+						return -1;
+					*ce = p;
+					*ce_cap = nc;
+				}
+				if (nmap_put(co, x, (uint32_t)n_co) == UINT32_MAX - 1)
+					return -1;
+				(*ce)[n_co].node = x;
+				(*ce)[n_co].count = 1;
+				(*ce)[n_co].last = n_users;
+				n_co++;
+			} else if ((*ce)[c].last != n_users) {
+				(*ce)[c].count++;
+				(*ce)[c].last = n_users;
+			}
+		}
+	}
+	for (q = 0; q < n_co; q++) {
+		uint32_t x = (*ce)[q].node;
+		double nx = g->pop[x] ? (double)g->pop[x] : 1.0;
+		double sim = (double)(*ce)[q].count / sqrt(nh * nx);
+		knn_hit *hit = knn_slot(k, x);
+		int d;
+		if (!hit)
+			return -1;
+		for (d = 0; d < 4; d++)
+			hit->s[d] += w[d] * sim;
+	}
+	return 0;
+}
+
+static int by_knn(const void *pa, const void *pb)
+{
+	const knn_hit *a = pa, *b = pb;
+	if (a->s[1] != b->s[1])
+		return a->s[1] > b->s[1] ? -1 : 1;
+	return a->node < b->node ? -1 : a->node > b->node;
+}
+
+/* Interactions with item x up to time t (the item's list is in time order). */
+static uint32_t count_until(const kgr_graph *g, uint32_t x, int64_t t)
+{
+	uint32_t lo = g->iu_off[x], hi = g->iu_end[x], a = lo;
+	while (lo < hi) {
+		uint32_t mid = lo + (hi - lo) / 2;
+		if (g->ints[g->iu[mid]].time <= t)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo - a;
+}
+
+static void item_features(float *f, const kgr_graph *g, uint32_t x, int64_t t_ref)
+{
+	double hl = g->half_life > 0 ? g->half_life : 1.0;
+	uint32_t pop = g->pop[x], upto, recent;
+	f[KGR__LTR_POP_LOG] = (float)log1p((double)pop);
+	if (!has_ints(g, x) || g->iu_end[x] == g->iu_off[x])
+		return;
+	upto = count_until(g, x, t_ref);
+	recent = upto - count_until(g, x, t_ref - (int64_t)hl);
+	f[KGR__LTR_POP_RECENT] = (float)log1p((double)recent);
+	f[KGR__LTR_POP_TREND] = (float)((double)recent / (double)(pop ? pop : 1));
+	f[KGR__LTR_ITEM_AGE] = (float)((double)(t_ref - g->ints[g->iu[g->iu_off[x]]].time) / hl);
+	f[KGR__LTR_ITEM_IDLE] = upto ? (float)((double)(t_ref -
+		g->ints[g->iu[g->iu_off[x] + upto - 1]].time) / hl) : -1.0f;
+}
+
+void kgr__ltr_cands_free(kgr__ltr_cands *c)
+{
+	if (!c)
+		return;
+	free(c->node);
+	free(c->x);
+	free(c->graph_ix);
+	kgr_recs_free(c->graph);
+	memset(c, 0, sizeof(*c));
+}
+
+typedef struct {
+	knn_acc k;
+	nmap users, co, cand, excl;
+	co_entry *ce;
+	size_t ce_cap;
+} ltr_scratch;
+
+static void scratch_free(ltr_scratch *s)
+{
+	nmap_free(&s->k.ix);
+	free(s->k.hits);
+	nmap_free(&s->users);
+	nmap_free(&s->co);
+	nmap_free(&s->cand);
+	nmap_free(&s->excl);
+	free(s->ce);
+}
+
+/* The user's history range [*a, *b) before o->at in the graph view. */
+static void history_range(const kgr_graph *g, uint32_t un, const kgr_rec_options *o, uint32_t *a,
+	uint32_t *b)
+{
+	*a = *b = 0;
+	if (!has_ints(g, un) || !(g->flags[un] & KGR__NODE_USER))
+		return;
+	*a = g->hist_off[un];
+	*b = *a + g->hist_len[un];
+	while (*b > *a && o->at && g->ints[*b - 1].time >= o->at)
+		(*b)--;
+}
+
+static int knn_history(ltr_scratch *s, const kgr_graph *g, uint32_t a, uint32_t b)
+{
+	uint32_t t;
+	double w07 = 1, w04 = 1;
+	size_t j = 0;
+	for (t = b; t > a && j < KNN_HISTORY; t--, j++, w07 *= 0.7, w04 *= 0.4) {
+		uint32_t h = g->int_inode[t - 1];
+		double w[4] = { 1.0, w07, w04, j == 0 ? 1.0 : 0.0 };
+		if (!has_ints(g, h))
+			continue;
+		if (knn_item(&s->k, g, h, w, &s->users, &s->co, &s->ce, &s->ce_cap) < 0)
+			return -1;
+	}
+	return 0;
+}
+
+static int add_cand(kgr__ltr_cands *c, ltr_scratch *s, uint32_t node, int32_t gix, size_t cap)
+{
+	uint32_t v;
+	if (c->n == cap)
+		return 0;
+	v = nmap_put(&s->cand, node, (uint32_t)c->n);
+	if (v == UINT32_MAX - 1)
+		return -1;
+	if (v != c->n)
+		return 0;
+	c->node[c->n] = node;
+	c->graph_ix[c->n] = gix;
+	c->n++;
+	return 0;
+}
+
+int kgr__ltr_candidates(kgr__ltr_cands *out, const kgr_graph *g, kgr_id user,
+	const kgr_rec_options *o, size_t n_graph, size_t n_knn)
+{
+	kgr_rec_options ro = *o;
+	ltr_scratch s;
+	uint32_t un = kgr__node_of(g, user), a, b, t;
+	int64_t t_ref;
+	double hist_pop = 0, best_knn;
+	size_t i, cap, n_hist;
+	int error;
+
+	memset(out, 0, sizeof(*out));
+	memset(&s, 0, sizeof(s));
+	ro.k = n_graph < 1 ? 1 : n_graph > KGR_MAX_K ? KGR_MAX_K : n_graph;
+	ro.n_candidates = ro.k;
+	ro.explain = 0;
+	ro.require_path = 0;
+	if ((error = kgr_recommend(&out->graph, g, user, &ro)) < 0)
+		return error;
+	history_range(g, un, o, &a, &b);
+	n_hist = b - a;
+	t_ref = n_hist ? g->ints[b - 1].time : (o->at ? o->at : g->t_max);
+	cap = out->graph->n + n_knn;
+	if (nmap_init(&s.k.ix, 1024) < 0 || nmap_init(&s.users, 1024) < 0 ||
+		nmap_init(&s.co, 1024) < 0 || nmap_init(&s.cand, cap + 1) < 0 ||
+		nmap_init(&s.excl, n_hist + o->n_exclude + 1) < 0 ||
+		!(out->node = malloc((cap + 1) * sizeof(*out->node))) ||
+		!(out->graph_ix = malloc((cap + 1) * sizeof(*out->graph_ix))))
+		goto oom;
+	for (t = a; t < b; t++) {
+		hist_pop += log1p((double)g->pop[g->int_inode[t]]);
+		if (o->exclude_seen && nmap_put(&s.excl, g->int_inode[t], 0) == UINT32_MAX - 1)
+			goto oom;
+	}
+	for (i = 0; i < o->n_exclude; i++) {
+		uint32_t n = kgr__node_of(g, o->exclude[i]);
+		if (n != KGR__NONE && nmap_put(&s.excl, n, 0) == UINT32_MAX - 1)
+			goto oom;
+	}
+	if (knn_history(&s, g, a, b) < 0)
+		goto oom;
+	if (s.k.n)
+		qsort(s.k.hits, s.k.n, sizeof(knn_hit), by_knn);
+	for (i = 0; i < s.k.n; i++)
+		s.k.hits[i].rank = (uint32_t)(i + 1);
+	/* the index of a node in hits after sorting */
+	nmap_free(&s.k.ix);
+	if (nmap_init(&s.k.ix, s.k.n + 1) < 0)
+		goto oom;
+	for (i = 0; i < s.k.n; i++)
+		if (nmap_put(&s.k.ix, s.k.hits[i].node, (uint32_t)i) == UINT32_MAX - 1)
+			goto oom;
+	best_knn = s.k.n ? s.k.hits[0].s[1] : 0;
+
+	for (i = 0; i < out->graph->n; i++) {
+		uint32_t n = kgr__node_of(g, out->graph->items[i].item);
+		if (n != KGR__NONE && add_cand(out, &s, n, (int32_t)i, cap) < 0)
+			goto oom;
+	}
+	for (i = 0; i < s.k.n && out->n < cap; i++) {
+		uint32_t n = s.k.hits[i].node;
+		if (nmap_get(&s.excl, n) != UINT32_MAX || !(g->flags[n] & KGR__NODE_ITEM))
+			continue;
+		if (add_cand(out, &s, n, -1, cap) < 0)
+			goto oom;
+	}
+	if (!(out->x = calloc((out->n ? out->n : 1) * KGR__LTR_NF, sizeof(float))))
+		goto oom;
+	for (i = 0; i < out->n; i++) {
+		float *f = out->x + i * KGR__LTR_NF;
+		uint32_t n = out->node[i], ki = nmap_get(&s.k.ix, n);
+		int k;
+		if (out->graph_ix[i] >= 0) {
+			const kgr_rec_item *it = &out->graph->items[out->graph_ix[i]];
+			for (k = 0; k < KGR_FEAT__COUNT; k++)
+				f[k] = (float)it->features[k];
+			f[KGR__LTR_GRAPH_SCORE] = (float)it->score;
+			f[KGR__LTR_GRAPH_RANK] = (float)(out->graph_ix[i] + 1);
+			f[KGR__LTR_IN_GRAPH] = 1;
+			f[KGR__LTR_PATHS_CATALOG] = (float)log1p((double)it->n_catalog_paths);
+			f[KGR__LTR_PATHS_COLLAB] = (float)log1p((double)it->n_collab_paths);
+			if (it->n_catalog_paths + it->n_collab_paths)
+				f[KGR__LTR_CATALOG_SHARE] = (float)((double)it->n_catalog_paths /
+					(double)(it->n_catalog_paths + it->n_collab_paths));
+		} else {
+			f[KGR_FEAT_ITEMPOP] = g->max_pop ? (float)(log1p((double)g->pop[n]) /
+				log1p((double)g->max_pop)) : 0.0f;
+			f[KGR__LTR_GRAPH_RANK] = (float)(out->graph->n + 1);
+		}
+		if (ki != UINT32_MAX) {
+			const knn_hit *h = &s.k.hits[ki];
+			f[KGR__LTR_KNN] = (float)h->s[0];
+			f[KGR__LTR_KNN_D07] = (float)h->s[1];
+			f[KGR__LTR_KNN_D04] = (float)h->s[2];
+			f[KGR__LTR_KNN_LAST] = (float)h->s[3];
+			f[KGR__LTR_KNN_RANK] = (float)h->rank;
+			f[KGR__LTR_KNN_REL] = best_knn > 0 ? (float)(h->s[1] / best_knn) : 0.0f;
+		} else {
+			f[KGR__LTR_KNN_RANK] = (float)(s.k.n + 1);
+		}
+		item_features(f, g, n, t_ref);
+		f[KGR__LTR_USER_LEN] = (float)log1p((double)n_hist);
+		f[KGR__LTR_HIST_POP] = n_hist ? (float)(hist_pop / (double)n_hist) : 0.0f;
+	}
+	scratch_free(&s);
+	return 0;
+oom:
+	scratch_free(&s);
+	kgr__ltr_cands_free(out);
+	return kgr__error_set(KGR_ENOMEM, "learned ranker: out of memory");
+}

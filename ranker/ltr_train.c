@@ -1,0 +1,449 @@
+/* Fitting the learned ranker: LambdaMART (C. Burges, "From RankNet to LambdaRank to
+ * LambdaMART", 2010) by XGBoost's rank:ndcg on listwise groups, one per user: the candidates
+ * of the user's request over a graph view built without the user's last event, labelled 1
+ * for that event's item. A share of the users is kept apart to stop boosting when their
+ * NDCG@10 stops improving. */
+#include "ranker/ltr_internal.h"
+
+#include <cjson/cJSON.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include <xgboost/c_api.h>
+
+typedef struct {
+	kgr_id user, item;  /* the held-back event */
+	int valid;          /* kept apart for early stopping */
+	uint64_t order;     /* sampling key */
+	/* filled by the workers */
+	float *x;
+	size_t n;
+	int pos;            /* index of the held-back item among the candidates, -1 */
+	int graph_rank;     /* its place in the graph formula's order, 0 when absent */
+} group;
+
+typedef struct {
+	const kgr_graph *g;
+	const kgr_learn_options *o;
+	group *groups;
+	size_t n_groups;
+	size_t next;        /* next group to take */
+	size_t done;
+	int error;
+	pthread_mutex_t lock;
+} work;
+
+static double wall(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + ts.tv_nsec * 1e-9;
+}
+
+static int group_features(work *w, group *gr)
+{
+	kgr_rec_options ro = KGR_REC_OPTIONS_INIT;
+	kgr__ltr_cands c;
+	size_t i;
+	int error;
+	ro.exclude_seen = 1;
+	if ((error = kgr__ltr_candidates(&c, w->g, gr->user, &ro, w->o->n_candidates,
+		     w->o->knn_candidates)) < 0)
+		return error;
+	gr->pos = -1;
+	for (i = 0; i < c.n; i++)
+		if (w->g->node_id[c.node[i]] == gr->item)
+			gr->pos = (int)i;
+	if (gr->pos >= 0) {
+		gr->n = c.n;
+		gr->x = c.x;
+		c.x = NULL;
+		gr->graph_rank = c.graph_ix[gr->pos] >= 0 ? c.graph_ix[gr->pos] + 1 : 0;
+	}
+	kgr__ltr_cands_free(&c);
+	return 0;
+}
+
+static void *worker(void *arg)
+{
+	work *w = arg;
+	for (;;) {
+		size_t i;
+		int error;
+		pthread_mutex_lock(&w->lock);
+		if (w->error || w->next == w->n_groups) {
+			pthread_mutex_unlock(&w->lock);
+			return NULL;
+		}
+		i = w->next++;
+		pthread_mutex_unlock(&w->lock);
+		error = group_features(w, &w->groups[i]);
+		pthread_mutex_lock(&w->lock);
+		if (error < 0 && !w->error)
+			w->error = error;
+		w->done++;
+		if (w->o->progress && (w->done % 256 == 0 || w->done == w->n_groups))
+			w->o->progress(w->done, w->n_groups, w->o->progress_payload);
+		pthread_mutex_unlock(&w->lock);
+	}
+}
+
+static int threads_of(const kgr_learn_options *o)
+{
+	long n = o->threads > 0 ? o->threads : sysconf(_SC_NPROCESSORS_ONLN);
+	return n < 1 ? 1 : n > 64 ? 64 : (int)n;
+}
+
+/* Features of every group, on all threads; the result does not depend on their number. */
+static int extract(const kgr_graph *g, const kgr_learn_options *o, group *groups, size_t n)
+{
+	work w;
+	pthread_t th[64];
+	int nt = threads_of(o), i, started = 0;
+	memset(&w, 0, sizeof(w));
+	w.g = g;
+	w.o = o;
+	w.groups = groups;
+	w.n_groups = n;
+	pthread_mutex_init(&w.lock, NULL);
+	for (i = 1; i < nt; i++)
+		if (pthread_create(&th[started], NULL, worker, &w) == 0)
+			started++;
+	worker(&w);
+	for (i = 0; i < started; i++)
+		pthread_join(th[i], NULL);
+	pthread_mutex_destroy(&w.lock);
+	return w.error;
+}
+
+static int by_order(const void *pa, const void *pb)
+{
+	const group *a = pa, *b = pb;
+	return a->order < b->order ? -1 : a->order > b->order;
+}
+
+/* Holds back each user's last event: *fit gets the rest, *groups one entry per held-back
+ * event (a seeded sample of max_users, in a seeded order). */
+static int hold_back(const kgr_interaction *ev, size_t n, const kgr_learn_options *o,
+	kgr_interaction **fit, size_t *n_fit, group **groups, size_t *n_groups)
+{
+	size_t i, j, nf = 0, ng = 0;
+	kgr_interaction *f = malloc((n + 1) * sizeof(*f));
+	group *gr = calloc(n + 1, sizeof(*gr));
+	if (!f || !gr) {
+		free(f);
+		free(gr);
+		return kgr__error_set(KGR_ENOMEM, "learned ranker: out of memory");
+	}
+	for (i = 0; i < n; i = j) {
+		for (j = i; j < n && ev[j].user == ev[i].user; j++)
+			;
+		memcpy(f + nf, ev + i, (j - i - (j - i >= 2)) * sizeof(*f));
+		nf += j - i - (j - i >= 2);
+		if (j - i >= 2) {
+			gr[ng].user = ev[j - 1].user;
+			gr[ng].item = ev[j - 1].item;
+			gr[ng].order = kgr__hash64(&ev[j - 1].user, sizeof(kgr_id), o->seed);
+			ng++;
+		}
+	}
+	if (!ng) {
+		free(f);
+		free(gr);
+		return kgr__error_set(KGR_EINVALID, "learned ranker: no user has two interactions to "
+			"hold one back");
+	}
+	qsort(gr, ng, sizeof(*gr), by_order);
+	if (o->max_users && ng > o->max_users)
+		ng = o->max_users;
+	for (i = 0; i < ng; i++)
+		gr[i].valid = (double)(kgr__hash64(&gr[i].user, sizeof(kgr_id), o->seed ^ 0x5bd1e995) >> 11) *
+			0x1.0p-53 < o->valid_share;
+	*fit = f;
+	*n_fit = nf;
+	*groups = gr;
+	*n_groups = ng;
+	return 0;
+}
+
+/* A DMatrix of the groups with valid == want. */
+static int make_dmatrix(DMatrixHandle *out, const group *gr, size_t n, int want, size_t *rows_out,
+	size_t *groups_out)
+{
+	size_t i, rows = 0, ng = 0, r = 0;
+	float *x, *y;
+	unsigned *gs;
+	int error = 0;
+	*out = NULL;
+	for (i = 0; i < n; i++)
+		if (gr[i].pos >= 0 && gr[i].valid == want) {
+			rows += gr[i].n;
+			ng++;
+		}
+	*rows_out = rows;
+	*groups_out = ng;
+	if (!ng)
+		return 0;
+	x = malloc(rows * KGR__LTR_NF * sizeof(float));
+	y = calloc(rows, sizeof(float));
+	gs = malloc(ng * sizeof(unsigned));
+	if (!x || !y || !gs) {
+		error = kgr__error_set(KGR_ENOMEM, "learned ranker: out of memory");
+		goto done;
+	}
+	ng = 0;
+	for (i = 0; i < n; i++)
+		if (gr[i].pos >= 0 && gr[i].valid == want) {
+			memcpy(x + r * KGR__LTR_NF, gr[i].x, gr[i].n * KGR__LTR_NF * sizeof(float));
+			y[r + (size_t)gr[i].pos] = 1;
+			r += gr[i].n;
+			gs[ng++] = (unsigned)gr[i].n;
+		}
+	if (XGDMatrixCreateFromMat(x, (bst_ulong)rows, KGR__LTR_NF, NAN, out) != 0 ||
+		XGDMatrixSetFloatInfo(*out, "label", y, (bst_ulong)rows) != 0 ||
+		XGDMatrixSetUIntInfo(*out, "group", gs, (bst_ulong)ng) != 0)
+		error = kgr__ltr_xgb_error("training data");
+done:
+	free(x);
+	free(y);
+	free(gs);
+	return error;
+}
+
+static double eval_ndcg(const char *s)
+{
+	const char *p = strstr(s, "ndcg@10:");
+	return p ? atof(p + 8) : 0.0;
+}
+
+static int set_params(BoosterHandle b, const kgr_learn_options *o)
+{
+	char v[64];
+	int ok = 1;
+	ok &= XGBoosterSetParam(b, "objective", "rank:ndcg") == 0;
+	ok &= XGBoosterSetParam(b, "eval_metric", "ndcg@10") == 0;
+	ok &= XGBoosterSetParam(b, "tree_method", "hist") == 0;
+	snprintf(v, sizeof(v), "%g", o->learning_rate);
+	ok &= XGBoosterSetParam(b, "eta", v) == 0;
+	snprintf(v, sizeof(v), "%d", o->max_depth);
+	ok &= XGBoosterSetParam(b, "max_depth", v) == 0;
+	snprintf(v, sizeof(v), "%llu", (unsigned long long)(o->seed & 0x7fffffff));
+	ok &= XGBoosterSetParam(b, "seed", v) == 0;
+	snprintf(v, sizeof(v), "%d", threads_of(o));
+	ok &= XGBoosterSetParam(b, "nthread", v) == 0;
+	ok &= XGBoosterSetParam(b, "verbosity", "0") == 0;
+	return ok ? 0 : kgr__ltr_xgb_error("parameters");
+}
+
+/* Boosts until early stopping; *out the booster cut to its best round. */
+static int boost(BoosterHandle *out, DMatrixHandle dtrain, DMatrixHandle dvalid,
+	const kgr_learn_options *o, kgr_learn_report *rep)
+{
+	BoosterHandle b = NULL, cut = NULL;
+	DMatrixHandle mats[2] = { dtrain, dvalid };
+	const char *evnames[1] = { "valid" };
+	double best = -1;
+	int it, error = 0;
+	if (XGBoosterCreate(mats, dvalid ? 2 : 1, &b) != 0)
+		return kgr__ltr_xgb_error("booster");
+	if ((error = set_params(b, o)) < 0)
+		goto fail;
+	rep->best_round = 0;
+	for (it = 0; it < o->rounds; it++) {
+		if (XGBoosterUpdateOneIter(b, it, dtrain) != 0) {
+			error = kgr__ltr_xgb_error("boosting");
+			goto fail;
+		}
+		rep->rounds = it + 1;
+		if (dvalid) {
+			const char *res = NULL;
+			double v;
+			if (XGBoosterEvalOneIter(b, it, &mats[1], evnames, 1, &res) != 0) {
+				error = kgr__ltr_xgb_error("validation");
+				goto fail;
+			}
+			v = eval_ndcg(res);
+			if (v > best) {
+				best = v;
+				rep->best_round = it + 1;
+			} else if (it + 1 - rep->best_round >= o->early_stop) {
+				break;
+			}
+		} else {
+			rep->best_round = it + 1;
+		}
+		if (o->progress)
+			o->progress((uint64_t)(it + 1), (uint64_t)o->rounds, o->progress_payload);
+	}
+	rep->valid_ndcg = best < 0 ? 0 : best;
+	if (XGBoosterSlice(b, 0, rep->best_round, 1, &cut) != 0) {
+		error = kgr__ltr_xgb_error("keeping the best rounds");
+		goto fail;
+	}
+	XGBoosterFree(b);
+	*out = cut;
+	return 0;
+fail:
+	XGBoosterFree(b);
+	return error;
+}
+
+static char *info_json(const kgr_learn_options *o, const kgr_learn_report *r)
+{
+	cJSON *root = cJSON_CreateObject(), *op, *rp;
+	char *txt;
+	if (!root)
+		return NULL;
+	op = cJSON_AddObjectToObject(root, "options");
+	cJSON_AddNumberToObject(op, "seed", (double)o->seed);
+	cJSON_AddNumberToObject(op, "max_users", (double)o->max_users);
+	cJSON_AddNumberToObject(op, "candidates", (double)o->n_candidates);
+	cJSON_AddNumberToObject(op, "knn_candidates", (double)o->knn_candidates);
+	cJSON_AddNumberToObject(op, "rounds", o->rounds);
+	cJSON_AddNumberToObject(op, "early_stop", o->early_stop);
+	cJSON_AddNumberToObject(op, "learning_rate", o->learning_rate);
+	cJSON_AddNumberToObject(op, "max_depth", o->max_depth);
+	cJSON_AddNumberToObject(op, "valid_share", o->valid_share);
+	cJSON_AddBoolToObject(op, "no_catalog", o->no_catalog != 0);
+	rp = cJSON_AddObjectToObject(root, "report");
+	cJSON_AddNumberToObject(rp, "users", (double)r->users);
+	cJSON_AddNumberToObject(rp, "groups", (double)r->groups);
+	cJSON_AddNumberToObject(rp, "rows", (double)r->rows);
+	cJSON_AddNumberToObject(rp, "valid_groups", (double)r->valid_groups);
+	cJSON_AddNumberToObject(rp, "rounds", r->rounds);
+	cJSON_AddNumberToObject(rp, "best_round", r->best_round);
+	cJSON_AddNumberToObject(rp, "valid_ndcg_graph", r->valid_ndcg_graph);
+	cJSON_AddNumberToObject(rp, "valid_ndcg", r->valid_ndcg);
+	cJSON_AddNumberToObject(rp, "recall", r->recall);
+	txt = cJSON_PrintUnformatted(root);
+	cJSON_Delete(root);
+	return txt;
+}
+
+static int check_learn_options(const kgr_learn_options *o)
+{
+	if (o->version != KGR_LEARN_OPTIONS_VERSION)
+		return kgr__error_set(KGR_EVERSION, "learned ranker: options version %u, expected %u",
+			o->version, KGR_LEARN_OPTIONS_VERSION);
+	if (o->n_candidates < 1 || o->n_candidates > KGR_MAX_K || o->knn_candidates > KGR_MAX_K ||
+		o->rounds < 1 || o->early_stop < 1 || !(o->learning_rate > 0 && o->learning_rate <= 1) ||
+		o->max_depth < 1 || o->max_depth > 16 || !(o->valid_share >= 0 && o->valid_share < 1))
+		return kgr__error_set(KGR_EINVALID, "learned ranker: bad options (candidates 1..%d, "
+			"knn candidates 0..%d, rounds >= 1, early stop >= 1, learning rate in (0, 1], depth "
+			"1..16, validation share in [0, 1))", KGR_MAX_K, KGR_MAX_K);
+	return 0;
+}
+
+int kgr_model_train(kgr_model **out, const kgr_store *store, const kgr_learn_options *opts,
+	kgr_learn_report *report)
+{
+	kgr_learn_options defaults = KGR_LEARN_OPTIONS_INIT;
+	const kgr_learn_options *o = opts ? opts : &defaults;
+	kgr_graph_options go = KGR_GRAPH_OPTIONS_INIT;
+	const kgr_interaction *ev;
+	kgr_interaction *fit = NULL;
+	size_t n_ev, n_fit = 0, n_groups = 0, i, rows_valid = 0, valid_found = 0;
+	group *groups = NULL;
+	kgr_graph *g = NULL;
+	DMatrixHandle dtrain = NULL, dvalid = NULL;
+	BoosterHandle bst = NULL;
+	kgr_learn_report rep;
+	char snap[17], *info = NULL;
+	double t0 = wall(), ndcg_graph = 0;
+	int error;
+
+	*out = NULL;
+	kgr_init();
+	memset(&rep, 0, sizeof(rep));
+	if ((error = check_learn_options(o)) < 0)
+		return error;
+	ev = o->interactions ? o->interactions : kgr_store_interactions(store, &n_ev);
+	if (o->interactions)
+		n_ev = o->n_interactions;
+	if ((error = hold_back(ev, n_ev, o, &fit, &n_fit, &groups, &n_groups)) < 0)
+		return error;
+	go.interactions = fit;
+	go.n_interactions = n_fit;
+	go.config_path = o->config_path;
+	go.hub_degree = o->hub_degree;
+	go.no_catalog = o->no_catalog;
+	if ((error = kgr_graph_new(&g, store, &go)) < 0)
+		goto done;
+	if ((error = extract(g, o, groups, n_groups)) < 0)
+		goto done;
+	rep.users = n_groups;
+	for (i = 0; i < n_groups; i++) {
+		if (groups[i].pos < 0)
+			continue;
+		rep.groups++;
+		rep.rows += groups[i].n;
+		if (groups[i].valid) {
+			valid_found++;
+			if (groups[i].graph_rank > 0 && groups[i].graph_rank <= 10)
+				ndcg_graph += 1.0 / log2(1.0 + groups[i].graph_rank);
+		}
+	}
+	for (i = 0; i < n_groups; i++)
+		rep.valid_groups += groups[i].valid;
+	rep.recall = n_groups ? (double)rep.groups / (double)n_groups : 0;
+	/* XGBoost's ndcg@10 averages over groups with a positive, so compare alike */
+	rep.valid_ndcg_graph = valid_found ? ndcg_graph / (double)valid_found : 0;
+	rep.seconds_features = wall() - t0;
+	if (!rep.groups) {
+		error = kgr__error_set(KGR_EINVALID, "learned ranker: no held-back item was among its "
+			"user's candidates (%zu users): nothing to learn from", n_groups);
+		goto done;
+	}
+	{
+		size_t rows_train, g_train, g_valid;
+		if ((error = make_dmatrix(&dtrain, groups, n_groups, 0, &rows_train, &g_train)) < 0 ||
+			(error = make_dmatrix(&dvalid, groups, n_groups, 1, &rows_valid, &g_valid)) < 0)
+			goto done;
+		rep.valid_groups = g_valid;
+		if (!g_train) {
+			error = kgr__error_set(KGR_EINVALID, "learned ranker: every group was kept for "
+				"validation; lower the validation share");
+			goto done;
+		}
+	}
+	for (i = 0; i < n_groups; i++) {
+		free(groups[i].x);
+		groups[i].x = NULL;
+	}
+	t0 = wall();
+	if ((error = boost(&bst, dtrain, dvalid, o, &rep)) < 0)
+		goto done;
+	rep.seconds_boosting = wall() - t0;
+	if (!(info = info_json(o, &rep))) {
+		error = kgr__error_set(KGR_ENOMEM, "learned ranker: out of memory");
+		goto done;
+	}
+	kgr_store_checksum_hex(store, snap);
+	if ((error = kgr__ltr_model_new(out, bst, snap, info, o->n_candidates, o->knn_candidates)) < 0)
+		goto done;
+	bst = NULL;
+	if ((error = kgr__ltr_model_seal(*out)) < 0) {
+		kgr_model_free(*out);
+		*out = NULL;
+		goto done;
+	}
+	if (report)
+		*report = rep;
+done:
+	if (bst)
+		XGBoosterFree(bst);
+	if (dtrain)
+		XGDMatrixFree(dtrain);
+	if (dvalid)
+		XGDMatrixFree(dvalid);
+	for (i = 0; groups && i < n_groups; i++)
+		free(groups[i].x);
+	free(groups);
+	free(fit);
+	free(info);
+	kgr_graph_free(g);
+	return error;
+}

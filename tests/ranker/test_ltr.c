@@ -1,0 +1,234 @@
+/* The learned ranker's parts: the item-kNN feature against a count done here from the
+ * interactions, the flat-array trees against XGBoost's own predictions and contributions,
+ * contributions that add up to the score, the model file round trip, and determinism. */
+#include <check.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "kgrec/learned.h"
+#include "ranker/ltr_internal.h"
+#include "tests/common/testutil.h"
+
+static kgr_store *shop(void)
+{
+	kgr_store *s = NULL;
+	kgr_interaction_options o = KGR_INTERACTION_OPTIONS_INIT;
+	ck_assert_int_eq(kgr_store_new(&s, 1), 0);
+	ck_assert_msg(kgr_store_load_rdf(s, KGR_SOURCE_DIR "/examples/catalog.ttl", NULL, NULL) == 0,
+		"%s", kgr_error_last());
+	ck_assert_msg(kgr_store_load_interactions(s, KGR_SOURCE_DIR "/examples/interactions.csv", &o) == 0,
+		"%s", kgr_error_last());
+	ck_assert_msg(kgr_store_finalize(s) == 0, "%s", kgr_error_last());
+	return s;
+}
+
+static kgr_model *train(const kgr_store *s, uint64_t seed)
+{
+	kgr_learn_options lo = KGR_LEARN_OPTIONS_INIT;
+	kgr_learn_report rep;
+	kgr_model *m = NULL;
+	lo.seed = seed;
+	lo.threads = 1;
+	lo.rounds = 40;
+	ck_assert_msg(kgr_model_train(&m, s, &lo, &rep) == 0, "%s", kgr_error_last());
+	ck_assert_uint_gt(rep.groups, 5);
+	ck_assert_uint_eq(rep.rounds, 40);
+	return m;
+}
+
+/* Distinct users who took both a and b, and interactions with a, from the store's table. */
+static void counts(const kgr_interaction *ev, size_t n, kgr_id a, kgr_id b, double *both, double *na)
+{
+	size_t i, j, k;
+	*both = *na = 0;
+	for (i = 0; i < n; i = j) {
+		int has_a = 0, has_b = 0;
+		for (j = i; j < n && ev[j].user == ev[i].user; j++)
+			;
+		for (k = i; k < j; k++) {
+			has_a |= ev[k].item == a;
+			has_b |= ev[k].item == b;
+			*na += ev[k].item == a;
+		}
+		*both += has_a && has_b;
+	}
+}
+
+START_TEST(knn_feature_is_the_cosine_of_co_interactions)
+{
+	kgr_store *s = shop();
+	kgr_graph *g = NULL;
+	kgr_rec_options ro = KGR_REC_OPTIONS_INIT;
+	kgr__ltr_cands c;
+	size_t n_ev, n_hist, i, checked = 0;
+	const kgr_interaction *ev = kgr_store_interactions(s, &n_ev);
+	kgr_id user = kgr_store_resolve(s, "u001");
+	const kgr_interaction *hist = kgr_store_user_interactions(s, user, &n_hist);
+	ck_assert_msg(kgr_graph_new(&g, s, NULL) == 0, "%s", kgr_error_last());
+	ck_assert_int_eq(kgr__ltr_candidates(&c, g, user, &ro, 200, 100), 0);
+	ck_assert_uint_gt(c.n, 10);
+	for (i = 0; i < c.n; i++) {
+		kgr_id x = g->node_id[c.node[i]];
+		double want = 0, want07 = 0, w07 = 1, nx, both, nh, dummy;
+		size_t j;
+		counts(ev, n_ev, x, x, &dummy, &nx);
+		for (j = n_hist; j-- > 0; w07 *= 0.7) {
+			counts(ev, n_ev, hist[j].item, x, &both, &nh);
+			if (hist[j].item == x)
+				continue;
+			want += both / sqrt(nh * nx);
+			want07 += w07 * both / sqrt(nh * nx);
+		}
+		ck_assert_msg(fabs(c.x[i * KGR__LTR_NF + KGR__LTR_KNN] - want) < 1e-4,
+			"knn of candidate %zu: %g, counted %g", i, c.x[i * KGR__LTR_NF + KGR__LTR_KNN], want);
+		ck_assert_msg(fabs(c.x[i * KGR__LTR_NF + KGR__LTR_KNN_D07] - want07) < 1e-4,
+			"knn_d07 of candidate %zu: %g, counted %g", i, c.x[i * KGR__LTR_NF + KGR__LTR_KNN_D07], want07);
+		for (j = 0; j < n_hist; j++)
+			ck_assert_msg(hist[j].item != x, "a seen item is a candidate");
+		checked += want > 0;
+	}
+	ck_assert_uint_gt(checked, 5);
+	kgr__ltr_cands_free(&c);
+	kgr_graph_free(g);
+	kgr_store_free(s);
+}
+END_TEST
+
+START_TEST(trees_score_as_xgboost_does)
+{
+	kgr_store *s = shop();
+	kgr_model *m = train(s, 7);
+	kgr_graph *g = NULL;
+	size_t n_users, u, i, k, rows = 0, w = KGR__LTR_NF + 1;
+	const kgr_id *users = kgr_store_users(s, &n_users);
+	ck_assert_msg(kgr_graph_new(&g, s, NULL) == 0, "%s", kgr_error_last());
+	for (u = 0; u < n_users && u < 40; u++) {
+		kgr_rec_options ro = KGR_REC_OPTIONS_INIT;
+		kgr__ltr_cands c;
+		float *a, *b, *ca, *cb;
+		ck_assert_int_eq(kgr__ltr_candidates(&c, g, users[u], &ro, 200, 100), 0);
+		if (!c.n) {
+			kgr__ltr_cands_free(&c);
+			continue;
+		}
+		a = malloc(c.n * sizeof(float));
+		b = malloc(c.n * sizeof(float));
+		ca = malloc(c.n * w * sizeof(float));
+		cb = malloc(c.n * w * sizeof(float));
+		ck_assert_int_eq(kgr__ltr_predict(m, c.x, c.n, a), 0);
+		ck_assert_int_eq(kgr__ltr_xgb_predict(m, c.x, c.n, 1, b), 0);
+		ck_assert_int_eq(kgr__ltr_contribs(m, c.x, c.n, ca), 0);
+		ck_assert_int_eq(kgr__ltr_xgb_predict(m, c.x, c.n, 3, cb), 0);
+		for (i = 0; i < c.n; i++) {
+			double sum = 0;
+			ck_assert_msg(a[i] == b[i], "row %zu: %.9g here, %.9g by XGBoost", i, a[i], b[i]);
+			for (k = 0; k < w; k++) {
+				ck_assert_msg(fabsf(ca[i * w + k] - cb[i * w + k]) < 1e-4f,
+					"row %zu feature %zu: contribution %g here, %g by XGBoost", i, k,
+					ca[i * w + k], cb[i * w + k]);
+				sum += ca[i * w + k];
+			}
+			ck_assert_msg(fabs(sum - a[i]) < 1e-3, "row %zu: contributions %g, score %g", i, sum, a[i]);
+		}
+		rows += c.n;
+		free(a);
+		free(b);
+		free(ca);
+		free(cb);
+		kgr__ltr_cands_free(&c);
+	}
+	ck_assert_uint_gt(rows, 1000);
+	kgr_graph_free(g);
+	kgr_model_free(m);
+	kgr_store_free(s);
+}
+END_TEST
+
+START_TEST(model_file_round_trip_and_determinism)
+{
+	kgr_store *s = shop();
+	kgr_model *m = train(s, 11), *m2 = train(s, 11), *m3 = train(s, 12), *back = NULL;
+	kgr_graph *g = NULL;
+	kgr_recs *r1 = NULL, *r2 = NULL;
+	kgr_rec_options ro = KGR_REC_OPTIONS_INIT;
+	char path[] = "/tmp/kgr-ltr-XXXXXX";
+	char snap[17];
+	size_t i;
+	int fd = mkstemp(path);
+	ck_assert_int_ge(fd, 0);
+	close(fd);
+	ck_assert_str_eq(kgr_model_checksum(m), kgr_model_checksum(m2));
+	ck_assert_str_ne(kgr_model_checksum(m), kgr_model_checksum(m3));
+	kgr_store_checksum_hex(s, snap);
+	ck_assert_str_eq(kgr_model_snapshot(m), snap);
+	ck_assert_msg(kgr_model_save(m, path) == 0, "%s", kgr_error_last());
+	ck_assert_msg(kgr_model_load(&back, path) == 0, "%s", kgr_error_last());
+	ck_assert_str_eq(kgr_model_checksum(back), kgr_model_checksum(m));
+	ck_assert_msg(kgr_graph_new(&g, s, NULL) == 0, "%s", kgr_error_last());
+	ro.k = 10;
+	ro.explain = 1;
+	ck_assert_int_eq(kgr_learned_recommend(&r1, g, m, kgr_store_resolve(s, "u002"), &ro), 0);
+	ck_assert_int_eq(kgr_learned_recommend(&r2, g, back, kgr_store_resolve(s, "u002"), &ro), 0);
+	ck_assert_uint_eq(r1->n, 10);
+	ck_assert_uint_eq(r1->n, r2->n);
+	for (i = 0; i < r1->n; i++) {
+		ck_assert_uint_eq(r1->items[i].item, r2->items[i].item);
+		ck_assert(r1->items[i].score == r2->items[i].score);
+		ck_assert_uint_gt(r1->items[i].n_paths, 0);
+		ck_assert_uint_eq(r1->items[i].n_contribs, KGR__LTR_NF + 1);
+		if (i)
+			ck_assert(r1->items[i].score <= r1->items[i - 1].score);
+	}
+	kgr_recs_free(r1);
+	kgr_recs_free(r2);
+	kgr_graph_free(g);
+	unlink(path);
+	kgr_model_free(m);
+	kgr_model_free(m2);
+	kgr_model_free(m3);
+	kgr_model_free(back);
+	kgr_store_free(s);
+}
+END_TEST
+
+START_TEST(bad_options_are_named)
+{
+	kgr_store *s = shop();
+	kgr_learn_options lo = KGR_LEARN_OPTIONS_INIT;
+	kgr_model *m = NULL;
+	lo.max_depth = 0;
+	ck_assert_int_eq(kgr_model_train(&m, s, &lo, NULL), KGR_EINVALID);
+	ck_assert_ptr_null(m);
+	ck_assert_ptr_nonnull(strstr(kgr_error_last(), "depth"));
+	lo = (kgr_learn_options)KGR_LEARN_OPTIONS_INIT;
+	lo.version = 99;
+	ck_assert_int_eq(kgr_model_train(&m, s, &lo, NULL), KGR_EVERSION);
+	kgr_store_free(s);
+}
+END_TEST
+
+static Suite *ltr_suite(void)
+{
+	Suite *s = suite_create("ltr");
+	TCase *tc = tcase_create("ltr");
+	tcase_set_timeout(tc, 300);
+	tcase_add_test(tc, knn_feature_is_the_cosine_of_co_interactions);
+	tcase_add_test(tc, trees_score_as_xgboost_does);
+	tcase_add_test(tc, model_file_round_trip_and_determinism);
+	tcase_add_test(tc, bad_options_are_named);
+	suite_add_tcase(s, tc);
+	return s;
+}
+
+int main(void)
+{
+	SRunner *sr = srunner_create(ltr_suite());
+	int failed;
+	srunner_run_all(sr, CK_NORMAL);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed ? 1 : 0;
+}
