@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "cli/common.h"
+#include "cli/options.h"
 #include "cli/recs_output.h"
 #include "kgrec/learned.h"
 
@@ -24,6 +25,8 @@ static const char usage[] =
 	"  --eta X            learning rate (default 0.05)\n"
 	"  --depth N          tree depth (default 6)\n"
 	"  --valid-share X    share of users held for early stopping (default 0.1)\n"
+	"  --cuts N           held-back events a user (the last N in turn; default 0: 1 on a large\n"
+	"                     store, more on a small one, at most 8)\n"
 	"  --config FILE      relation configuration of the graph view (JSON)\n"
 	"  --no-catalog       without catalog relations (a baseline)\n"
 	"  -q, --quiet        no progress bar\n"
@@ -69,6 +72,35 @@ static void on_progress(uint64_t done, uint64_t total, void *payload)
 	fflush(stderr);
 }
 
+/* A number for KGR_OPT_PARSE (--eta, --valid-share). */
+static int parse_double(const char *cmd, const char *value, void *dest)
+{
+	char *end;
+	double d = strtod(value, &end);
+	if (!*value || *end)
+		return kgr_cli_usage("%s: not a number: '%s'", cmd, value);
+	*(double *)dest = d;
+	return 0;
+}
+
+/* The operands and options of argv through table: -1 to go on, 0 after --help, 2 after a
+ * usage error. */
+static int parse(const kgr_cli_opt *table, int argc, char **argv, const char **path)
+{
+	int i, r;
+	for (i = 1; i < argc; i++) {
+		if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help")) {
+			fputs(usage, stdout);
+			return 0;
+		}
+		if ((r = kgr_cli_opt_parse("train", table, argc, argv, &i)) < 0)
+			return 2;
+		if (!r && kgr_cli_operand("train", argv[i], path))
+			return 2;
+	}
+	return -1;
+}
+
 static int train_learned(int argc, char **argv)
 {
 	const char *path = NULL, *out = NULL;
@@ -77,72 +109,38 @@ static int train_learned(int argc, char **argv)
 	kgr_store *store = NULL;
 	kgr_model *model = NULL;
 	progress prog = { 0 };
-	int i, rc = 1, quiet = 0;
-	long long v;
+	long long seed = (long long)lo.seed, threads = 0, rounds = lo.rounds, early = lo.early_stop,
+		depth = lo.max_depth;
+	int rc = 1, quiet = 0;
+	const kgr_cli_opt opts[] = {
+		{ "--output", "-o", KGR_OPT_STRING, &out, 0, 0, 0, NULL, NULL },
+		{ "--seed", NULL, KGR_OPT_LONG, &seed, 0, 0x7fffffffffffffffLL, 0, NULL, NULL },
+		{ "--threads", NULL, KGR_OPT_LONG, &threads, 0, 64, 0, NULL, NULL },
+		{ "--users", NULL, KGR_OPT_SIZE, &lo.max_users, 0, 100000000, 0, NULL, NULL },
+		{ "--candidates", NULL, KGR_OPT_SIZE, &lo.n_candidates, 1, KGR_MAX_K, 0, NULL, NULL },
+		{ "--knn-candidates", NULL, KGR_OPT_SIZE, &lo.knn_candidates, 0, KGR_MAX_K, 0, NULL, NULL },
+		{ "--rounds", NULL, KGR_OPT_LONG, &rounds, 1, 100000, 0, NULL, NULL },
+		{ "--early-stop", NULL, KGR_OPT_LONG, &early, 1, 100000, 0, NULL, NULL },
+		{ "--depth", NULL, KGR_OPT_LONG, &depth, 1, 16, 0, NULL, NULL },
+		{ "--eta", NULL, KGR_OPT_PARSE, &lo.learning_rate, 0, 0, 0, NULL, parse_double },
+		{ "--valid-share", NULL, KGR_OPT_PARSE, &lo.valid_share, 0, 0, 0, NULL, parse_double },
+		{ "--cuts", NULL, KGR_OPT_SIZE, &lo.cuts, 0, 64, 0, NULL, NULL },
+		{ "--config", NULL, KGR_OPT_STRING, &lo.config_path, 0, 0, 0, NULL, NULL },
+		{ "--no-catalog", NULL, KGR_OPT_SET, &lo.no_catalog, 0, 0, 1, NULL, NULL },
+		{ "--quiet", "-q", KGR_OPT_SET, &quiet, 0, 0, 1, NULL, NULL },
+		{ NULL, NULL, KGR_OPT_SET, NULL, 0, 0, 0, NULL, NULL }
+	};
 
-	for (i = 1; i < argc; i++) {
-		const char *a = argv[i];
-		int more = i + 1 < argc;
-		if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
-			fputs(usage, stdout);
-			return 0;
-		} else if ((!strcmp(a, "-o") || !strcmp(a, "--output")) && more) {
-			out = argv[++i];
-		} else if (!strcmp(a, "--seed") && more) {
-			if (kgr_cli_int("--seed", argv[++i], 0, 0x7fffffffffffffffLL, &v) < 0)
-				return 2;
-			lo.seed = (uint64_t)v;
-		} else if (!strcmp(a, "--threads") && more) {
-			if (kgr_cli_int("--threads", argv[++i], 0, 64, &v) < 0)
-				return 2;
-			lo.threads = (int)v;
-		} else if (!strcmp(a, "--users") && more) {
-			if (kgr_cli_int("--users", argv[++i], 0, 100000000, &v) < 0)
-				return 2;
-			lo.max_users = (size_t)v;
-		} else if (!strcmp(a, "--candidates") && more) {
-			if (kgr_cli_int("--candidates", argv[++i], 1, KGR_MAX_K, &v) < 0)
-				return 2;
-			lo.n_candidates = (size_t)v;
-		} else if (!strcmp(a, "--knn-candidates") && more) {
-			if (kgr_cli_int("--knn-candidates", argv[++i], 0, KGR_MAX_K, &v) < 0)
-				return 2;
-			lo.knn_candidates = (size_t)v;
-		} else if (!strcmp(a, "--rounds") && more) {
-			if (kgr_cli_int("--rounds", argv[++i], 1, 100000, &v) < 0)
-				return 2;
-			lo.rounds = (int)v;
-		} else if (!strcmp(a, "--early-stop") && more) {
-			if (kgr_cli_int("--early-stop", argv[++i], 1, 100000, &v) < 0)
-				return 2;
-			lo.early_stop = (int)v;
-		} else if (!strcmp(a, "--depth") && more) {
-			if (kgr_cli_int("--depth", argv[++i], 1, 16, &v) < 0)
-				return 2;
-			lo.max_depth = (int)v;
-		} else if ((!strcmp(a, "--eta") || !strcmp(a, "--valid-share")) && more) {
-			char *end;
-			double d = strtod(argv[++i], &end);
-			if (*end || end == argv[i]) {
-				fprintf(stderr, "kgrec: train: %s: not a number: '%s'\n", a, argv[i]);
-				return 2;
-			}
-			if (!strcmp(a, "--eta"))
-				lo.learning_rate = d;
-			else
-				lo.valid_share = d;
-		} else if (!strcmp(a, "--config") && more) {
-			lo.config_path = argv[++i];
-		} else if (!strcmp(a, "--no-catalog")) {
-			lo.no_catalog = 1;
-		} else if (!strcmp(a, "-q") || !strcmp(a, "--quiet")) {
-			quiet = 1;
-		} else if (kgr_cli_operand("train", a, &path)) {
-			return 2;
-		}
-	}
+	if ((rc = parse(opts, argc, argv, &path)) >= 0)
+		return rc;
+	rc = 1;
 	if (!path || !out)
 		return kgr_cli_usage("train: need STORE and -o RANKER.model");
+	lo.seed = (uint64_t)seed;
+	lo.threads = (int)threads;
+	lo.rounds = (int)rounds;
+	lo.early_stop = (int)early;
+	lo.max_depth = (int)depth;
 	if (!quiet) {
 		lo.progress = on_progress;
 		lo.progress_payload = &prog;
@@ -157,8 +155,8 @@ static int train_learned(int argc, char **argv)
 	}
 	if (prog.last_total)
 		fputc('\n', stderr);
-	printf("users %zu; held-back item among the candidates for %zu (recall %.3f); %zu rows\n",
-		rep.users, rep.groups, rep.recall, rep.rows);
+	printf("held-back events %zu (%zu cut%s a user); among the candidates %zu (recall %.3f); %zu rows\n",
+		rep.users, rep.cuts, rep.cuts == 1 ? "" : "s", rep.groups, rep.recall, rep.rows);
 	printf("validation users %zu: NDCG@10 of the graph formula %.4f, of the model %.4f\n",
 		rep.valid_groups, rep.valid_ndcg_graph, rep.valid_ndcg);
 	printf("rounds %d, kept %d; features %.1f s, boosting %.1f s\n", rep.rounds, rep.best_round,
@@ -172,65 +170,37 @@ done:
 	return rc;
 }
 
-int kgr_cmd_train(int argc, char **argv)
+static int train_linear(int argc, char **argv)
 {
 	const char *path = NULL, *out = NULL;
 	kgr_train_options to = KGR_TRAIN_OPTIONS_INIT;
 	kgr_train_report rep;
 	kgr_store *store = NULL;
 	kgr_weights w;
-	long long v;
-	int i, rc = 1;
+	long long seed = (long long)to.seed, epochs = to.epochs;
+	int rc, linear = 1;
+	const kgr_cli_opt opts[] = {
+		{ "--linear", NULL, KGR_OPT_SET, &linear, 0, 0, 1, NULL, NULL },
+		{ "--output", "-o", KGR_OPT_STRING, &out, 0, 0, 0, NULL, NULL },
+		{ "--seed", NULL, KGR_OPT_LONG, &seed, 0, 0x7fffffffffffffffLL, 0, NULL, NULL },
+		{ "--users", NULL, KGR_OPT_SIZE, &to.max_users, 0, 100000000, 0, NULL, NULL },
+		{ "--candidates", NULL, KGR_OPT_SIZE, &to.n_candidates, 2, KGR_MAX_K, 0, NULL, NULL },
+		{ "--negatives", NULL, KGR_OPT_SIZE, &to.negatives, 1, KGR_MAX_K, 0, NULL, NULL },
+		{ "--epochs", NULL, KGR_OPT_LONG, &epochs, 0, 10000, 0, NULL, NULL },
+		{ "--config", NULL, KGR_OPT_STRING, &to.config_path, 0, 0, 0, NULL, NULL },
+		{ NULL, NULL, KGR_OPT_SET, NULL, 0, 0, 0, NULL, NULL }
+	};
 
-	for (i = 1; i < argc && strcmp(argv[i], "--linear"); i++)
-		;
-	if (i == argc)
-		return train_learned(argc, argv);
-	for (i = 1; i < argc; i++) {
-		const char *a = argv[i];
-		int more = i + 1 < argc;
-		if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
-			fputs(usage, stdout);
-			return 0;
-		} else if (!strcmp(a, "--linear")) {
-			continue;
-		} else if ((!strcmp(a, "-o") || !strcmp(a, "--output")) && more) {
-			out = argv[++i];
-		} else if (!strcmp(a, "--seed") && more) {
-			if (kgr_cli_int("--seed", argv[++i], 0, 0x7fffffffffffffffLL, &v) < 0)
-				return 2;
-			to.seed = (uint64_t)v;
-		} else if (!strcmp(a, "--users") && more) {
-			if (kgr_cli_int("--users", argv[++i], 0, 100000000, &v) < 0)
-				return 2;
-			to.max_users = (size_t)v;
-		} else if (!strcmp(a, "--candidates") && more) {
-			if (kgr_cli_int("--candidates", argv[++i], 2, KGR_MAX_K, &v) < 0)
-				return 2;
-			to.n_candidates = (size_t)v;
-		} else if (!strcmp(a, "--negatives") && more) {
-			if (kgr_cli_int("--negatives", argv[++i], 1, KGR_MAX_K, &v) < 0)
-				return 2;
-			to.negatives = (size_t)v;
-		} else if (!strcmp(a, "--epochs") && more) {
-			if (kgr_cli_int("--epochs", argv[++i], 0, 10000, &v) < 0)
-				return 2;
-			to.epochs = (int)v;
-		} else if (!strcmp(a, "--config") && more) {
-			to.config_path = argv[++i];
-		} else if (kgr_cli_operand("train", a, &path)) {
-			return 2;
-		}
-	}
+	if ((rc = parse(opts, argc, argv, &path)) >= 0)
+		return rc;
 	if (!path || !out)
 		return kgr_cli_usage("train: need STORE and -o WEIGHTS.json");
+	to.seed = (uint64_t)seed;
+	to.epochs = (int)epochs;
 	if (kgr_store_open(&store, path) < 0)
 		return kgr_cli_fail("train");
-	if (kgr_weights_train(&w, store, &to, &rep) < 0) {
-		rc = kgr_cli_fail("train");
-		goto done;
-	}
-	if (kgr_weights_save(&w, out) < 0) {
+	rc = 1;
+	if (kgr_weights_train(&w, store, &to, &rep) < 0 || kgr_weights_save(&w, out) < 0) {
 		rc = kgr_cli_fail("train");
 		goto done;
 	}
@@ -243,4 +213,13 @@ int kgr_cmd_train(int argc, char **argv)
 done:
 	kgr_store_free(store);
 	return rc;
+}
+
+int kgr_cmd_train(int argc, char **argv)
+{
+	int i;
+	for (i = 1; i < argc; i++)
+		if (!strcmp(argv[i], "--linear"))
+			return train_linear(argc, argv);
+	return train_learned(argc, argv);
 }

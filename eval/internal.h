@@ -65,6 +65,12 @@ typedef struct {
 	void (*report)(void *state, kgr_eval_result *res);
 } kgr__ranker;
 
+/** A ranked list as the harness's scores: listed items by position (the first highest), the
+ *  rest -inf (ordered by the harness's seeded tie rule, as a random order would be). The list
+ *  goes to *recs_out when set, else it is freed. */
+void kgr__eval_list_scores(const kgr__eval_ctx *ctx, kgr_recs *recs, double *scores,
+	kgr_recs **recs_out);
+
 /** Free a list a ranker handed back (kgr_recs_free() when graph retrieval is linked). */
 void kgr__eval_recs_free(kgr_recs *recs);
 

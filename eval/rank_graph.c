@@ -110,10 +110,7 @@ static int graph_score(void *state, const kgr__eval_ctx *ctx, const kgr__eval_qu
 	graph_state *s = state;
 	kgr_rec_options ro = KGR_REC_OPTIONS_INIT;
 	kgr_recs *recs = NULL;
-	size_t i;
 	int error;
-	for (i = 0; i < ctx->n_items; i++)
-		scores[i] = -INFINITY;
 	ro.k = ctx->list_len > s->candidates ? ctx->list_len : s->candidates;
 	if (ro.k > KGR_MAX_K)
 		ro.k = KGR_MAX_K;
@@ -127,6 +124,16 @@ static int graph_score(void *state, const kgr__eval_ctx *ctx, const kgr__eval_qu
 	error = kgr_recommend(&recs, s->graph, q->user, &ro);
 	if (error < 0)
 		return error;
+	kgr__eval_list_scores(ctx, recs, scores, recs_out);
+	return 0;
+}
+
+void kgr__eval_list_scores(const kgr__eval_ctx *ctx, kgr_recs *recs, double *scores,
+	kgr_recs **recs_out)
+{
+	size_t i;
+	for (i = 0; i < ctx->n_items; i++)
+		scores[i] = -INFINITY;
 	for (i = 0; i < recs->n; i++) {
 		uint32_t it = kgr__eval_item(ctx, recs->items[i].item);
 		if (it != KGR__NO_ITEM)
@@ -136,7 +143,6 @@ static int graph_score(void *state, const kgr__eval_ctx *ctx, const kgr__eval_qu
 		*recs_out = recs;
 	else
 		kgr_recs_free(recs);
-	return 0;
 }
 
 void kgr__eval_recs_free(kgr_recs *recs)

@@ -14,7 +14,7 @@ typedef struct {
 } learned_state;
 
 static const char *const learned_params[] = { "candidates", "knn_candidates", "rounds",
-	"early_stop", "eta", "depth", "users", "checked", "threads", NULL };
+	"early_stop", "eta", "depth", "users", "checked", "threads", "cuts", NULL };
 
 static int read_options(kgr_learn_options *lo, const char *params)
 {
@@ -39,6 +39,9 @@ static int read_options(kgr_learn_options *lo, const char *params)
 	if (kgr__eval_param(params, "users", (double)lo->max_users, &v) < 0)
 		return kgr_error_last_code();
 	lo->max_users = (size_t)v;
+	if (kgr__eval_param(params, "cuts", (double)lo->cuts, &v) < 0)
+		return kgr_error_last_code();
+	lo->cuts = (size_t)v;
 	if (kgr__eval_param(params, "threads", lo->threads, &v) < 0)
 		return kgr_error_last_code();
 	lo->threads = (int)v;
@@ -117,10 +120,7 @@ static int learned_score(void *state, const kgr__eval_ctx *ctx, const kgr__eval_
 	learned_state *s = state;
 	kgr_rec_options ro = KGR_REC_OPTIONS_INIT;
 	kgr_recs *recs = NULL;
-	size_t i;
 	int error;
-	for (i = 0; i < ctx->n_items; i++)
-		scores[i] = -INFINITY;
 	ro.k = ctx->list_len;
 	ro.explain = ctx->explain;
 	ro.exclude_seen = 1;
@@ -130,15 +130,7 @@ static int learned_score(void *state, const kgr__eval_ctx *ctx, const kgr__eval_
 	if ((error = kgr__learned_rank(&recs, s->graph, s->model, q->user, &ro,
 		     s->checked && s->checked < ctx->list_len ? s->checked : ctx->list_len, 0)) < 0)
 		return error;
-	for (i = 0; i < recs->n; i++) {
-		uint32_t it = kgr__eval_item(ctx, recs->items[i].item);
-		if (it != KGR__NO_ITEM)
-			scores[it] = (double)(recs->n - i);
-	}
-	if (recs_out)
-		*recs_out = recs;
-	else
-		kgr_recs_free(recs);
+	kgr__eval_list_scores(ctx, recs, scores, recs_out);
 	return 0;
 }
 

@@ -22,6 +22,7 @@
 typedef struct {
 	uint32_t *key;  /* node + 1, 0: empty */
 	uint32_t *val;
+	uint32_t *used; /* the slots in use, in insertion order (to clear them alone) */
 	size_t mask, n;
 } nmap;
 
@@ -32,16 +33,27 @@ static int nmap_init(nmap *m, size_t want)
 		cap <<= 1;
 	m->key = calloc(cap, sizeof(*m->key));
 	m->val = malloc(cap * sizeof(*m->val));
+	m->used = malloc(cap / 2 * sizeof(*m->used));
 	m->mask = cap - 1;
 	m->n = 0;
-	return m->key && m->val ? 0 : -1;
+	return m->key && m->val && m->used ? 0 : -1;
 }
 
 static void nmap_free(nmap *m)
 {
 	free(m->key);
 	free(m->val);
+	free(m->used);
 	memset(m, 0, sizeof(*m));
+}
+
+/* Empties the map in time proportional to what it holds, not to its size. */
+static void nmap_clear(nmap *m)
+{
+	size_t i;
+	for (i = 0; i < m->n; i++)
+		m->key[m->used[i]] = 0;
+	m->n = 0;
 }
 
 static size_t nmap_slot(const nmap *m, uint32_t node)
@@ -70,13 +82,12 @@ static uint32_t nmap_put(nmap *m, uint32_t node, uint32_t v)
 			*m = old;
 			return UINT32_MAX - 1;
 		}
-		for (k = 0; k <= old.mask; k++)
-			if (old.key[k]) {
-				size_t j = nmap_slot(m, old.key[k] - 1);
-				m->key[j] = old.key[k];
-				m->val[j] = old.val[k];
-				m->n++;
-			}
+		for (k = 0; k < old.n; k++) {
+			size_t from = old.used[k], j = nmap_slot(m, old.key[from] - 1);
+			m->key[j] = old.key[from];
+			m->val[j] = old.val[from];
+			m->used[m->n++] = (uint32_t)j;
+		}
 		nmap_free(&old);
 	}
 	i = nmap_slot(m, node);
@@ -84,7 +95,7 @@ static uint32_t nmap_put(nmap *m, uint32_t node, uint32_t v)
 		return m->val[i];
 	m->key[i] = node + 1;
 	m->val[i] = v;
-	m->n++;
+	m->used[m->n++] = (uint32_t)i;
 	return v;
 }
 
@@ -139,10 +150,8 @@ static int knn_item(knn_acc *k, const kgr_graph *g, uint32_t h, const double w[4
 	uint32_t a = g->iu_off[h], b = g->iu_end[h], j, n_users = 0;
 	size_t n_co = 0, q;
 	double nh = g->pop[h] ? (double)g->pop[h] : 1.0;
-	users->n = 0;
-	memset(users->key, 0, (users->mask + 1) * sizeof(*users->key));
-	co->n = 0;
-	memset(co->key, 0, (co->mask + 1) * sizeof(*co->key));
+	nmap_clear(users);
+	nmap_clear(co);
 	for (j = b; j > a && n_users < KNN_USERS; j--) {
 		uint32_t u = g->iu_user[j - 1], ha, t;
 		size_t before = users->n, taken = 0;

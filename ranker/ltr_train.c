@@ -17,7 +17,6 @@
 typedef struct {
 	kgr_id user, item;  /* the held-back event */
 	int valid;          /* kept apart for early stopping */
-	uint64_t order;     /* sampling key */
 	/* filled by the workers */
 	float *x;
 	size_t n;
@@ -32,6 +31,7 @@ typedef struct {
 	size_t n_groups;
 	size_t next;        /* next group to take */
 	size_t done;
+	size_t done_before, total; /* progress over every cut */
 	int error;
 	pthread_mutex_t lock;
 } work;
@@ -86,7 +86,7 @@ static void *worker(void *arg)
 			w->error = error;
 		w->done++;
 		if (w->o->progress && (w->done % 256 == 0 || w->done == w->n_groups))
-			w->o->progress(w->done, w->n_groups, w->o->progress_payload);
+			w->o->progress(w->done_before + w->done, w->total, w->o->progress_payload);
 		pthread_mutex_unlock(&w->lock);
 	}
 }
@@ -98,12 +98,15 @@ static int threads_of(const kgr_learn_options *o)
 }
 
 /* Features of every group, on all threads; the result does not depend on their number. */
-static int extract(const kgr_graph *g, const kgr_learn_options *o, group *groups, size_t n)
+static int extract(const kgr_graph *g, const kgr_learn_options *o, group *groups, size_t n,
+	size_t done_before, size_t total)
 {
 	work w;
 	pthread_t th[64];
 	int nt = threads_of(o), i, started = 0;
 	memset(&w, 0, sizeof(w));
+	w.done_before = done_before;
+	w.total = total;
 	w.g = g;
 	w.o = o;
 	w.groups = groups;
@@ -119,54 +122,144 @@ static int extract(const kgr_graph *g, const kgr_learn_options *o, group *groups
 	return w.error;
 }
 
+typedef struct {
+	kgr_id user;
+	uint64_t order;     /* sampling key */
+	int valid;
+} sampled;
+
 static int by_order(const void *pa, const void *pb)
 {
-	const group *a = pa, *b = pb;
+	const sampled *a = pa, *b = pb;
 	return a->order < b->order ? -1 : a->order > b->order;
 }
 
-/* Holds back each user's last event: *fit gets the rest, *groups one entry per held-back
- * event (a seeded sample of max_users, in a seeded order). */
-static int hold_back(const kgr_interaction *ev, size_t n, const kgr_learn_options *o,
+static int by_user(const void *pa, const void *pb)
+{
+	const sampled *a = pa, *b = pb;
+	return a->user < b->user ? -1 : a->user > b->user;
+}
+
+/* The users that give groups: those with two events or more, a seeded sample of max_users,
+ * each kept apart for validation or not by its own hash (all its cuts alike). Sorted by user. */
+static int sample_users(const kgr_interaction *ev, size_t n, const kgr_learn_options *o,
+	sampled **out, size_t *n_out)
+{
+	size_t i, j, ns = 0;
+	sampled *su = calloc(n + 1, sizeof(*su));
+	if (!su)
+		return kgr__error_set(KGR_ENOMEM, "learned ranker: out of memory");
+	for (i = 0; i < n; i = j) {
+		for (j = i; j < n && ev[j].user == ev[i].user; j++)
+			;
+		if (j - i < 2)
+			continue;
+		su[ns].user = ev[i].user;
+		su[ns].order = kgr__hash64(&ev[i].user, sizeof(kgr_id), o->seed);
+		su[ns].valid = (double)(kgr__hash64(&ev[i].user, sizeof(kgr_id), o->seed ^ 0x5bd1e995) >> 11) *
+			0x1.0p-53 < o->valid_share;
+		ns++;
+	}
+	if (!ns) {
+		free(su);
+		return kgr__error_set(KGR_EINVALID, "learned ranker: no user has two interactions to "
+			"hold one back");
+	}
+	qsort(su, ns, sizeof(*su), by_order);
+	if (o->max_users && ns > o->max_users)
+		ns = o->max_users;
+	qsort(su, ns, sizeof(*su), by_user);
+	*out = su;
+	*n_out = ns;
+	return 0;
+}
+
+/* Cut m (1: the last event): every user's last m events are left out of *fit; each sampled
+ * user with more than m events gets a group labelled with its m-th last event. */
+static int hold_back(const kgr_interaction *ev, size_t n, const sampled *su, size_t ns, size_t m,
 	kgr_interaction **fit, size_t *n_fit, group **groups, size_t *n_groups)
 {
 	size_t i, j, nf = 0, ng = 0;
 	kgr_interaction *f = malloc((n + 1) * sizeof(*f));
-	group *gr = calloc(n + 1, sizeof(*gr));
+	group *gr = calloc(ns + 1, sizeof(*gr));
 	if (!f || !gr) {
 		free(f);
 		free(gr);
 		return kgr__error_set(KGR_ENOMEM, "learned ranker: out of memory");
 	}
 	for (i = 0; i < n; i = j) {
+		sampled key, *hit;
+		size_t keep;
 		for (j = i; j < n && ev[j].user == ev[i].user; j++)
 			;
-		memcpy(f + nf, ev + i, (j - i - (j - i >= 2)) * sizeof(*f));
-		nf += j - i - (j - i >= 2);
-		if (j - i >= 2) {
-			gr[ng].user = ev[j - 1].user;
-			gr[ng].item = ev[j - 1].item;
-			gr[ng].order = kgr__hash64(&ev[j - 1].user, sizeof(kgr_id), o->seed);
+		keep = j - i > m ? j - i - m : 0;
+		memcpy(f + nf, ev + i, keep * sizeof(*f));
+		nf += keep;
+		key.user = ev[i].user;
+		if (keep && (hit = bsearch(&key, su, ns, sizeof(*su), by_user))) {
+			gr[ng].user = ev[i].user;
+			gr[ng].item = ev[i + keep].item;
+			gr[ng].valid = hit->valid;
 			ng++;
 		}
 	}
-	if (!ng) {
-		free(f);
-		free(gr);
-		return kgr__error_set(KGR_EINVALID, "learned ranker: no user has two interactions to "
-			"hold one back");
-	}
-	qsort(gr, ng, sizeof(*gr), by_order);
-	if (o->max_users && ng > o->max_users)
-		ng = o->max_users;
-	for (i = 0; i < ng; i++)
-		gr[i].valid = (double)(kgr__hash64(&gr[i].user, sizeof(kgr_id), o->seed ^ 0x5bd1e995) >> 11) *
-			0x1.0p-53 < o->valid_share;
 	*fit = f;
 	*n_fit = nf;
 	*groups = gr;
 	*n_groups = ng;
 	return 0;
+}
+
+/* Cuts per user: one when the sample is large; on a small catalog, more of each user's
+ * events are held back in turn (each with a graph view built without them) until about
+ * CUT_GROUPS groups are in sight, at most MAX_CUTS. */
+#define CUT_GROUPS 16000
+#define MAX_CUTS 8
+
+static size_t cuts_of(const kgr_learn_options *o, size_t n_users)
+{
+	size_t c = o->cuts ? o->cuts : (CUT_GROUPS + n_users - 1) / (n_users ? n_users : 1);
+	return c < 1 ? 1 : c > MAX_CUTS && !o->cuts ? MAX_CUTS : c;
+}
+
+/* Features of every cut's groups, appended to *all. */
+static int cut_groups(const kgr_store *store, const kgr_learn_options *o, const kgr_interaction *ev,
+	size_t n_ev, const sampled *su, size_t ns, size_t cuts, group **all, size_t *n_all)
+{
+	size_t m, done = 0;
+	int error = 0;
+	for (m = 1; m <= cuts && !error; m++) {
+		kgr_graph_options go = KGR_GRAPH_OPTIONS_INIT;
+		kgr_interaction *fit = NULL;
+		group *gr = NULL, *grown;
+		size_t n_fit = 0, ng = 0;
+		kgr_graph *g = NULL;
+		if ((error = hold_back(ev, n_ev, su, ns, m, &fit, &n_fit, &gr, &ng)) < 0)
+			break;
+		go.interactions = fit;
+		go.n_interactions = n_fit;
+		go.config_path = o->config_path;
+		go.hub_degree = o->hub_degree;
+		go.no_catalog = o->no_catalog;
+		if ((error = kgr_graph_new(&g, store, &go)) == 0)
+			error = extract(g, o, gr, ng, done, ns * cuts);
+		kgr_graph_free(g);
+		free(fit);
+		done += ns;
+		if (!error && !(grown = realloc(*all, (*n_all + ng + 1) * sizeof(group))))
+			error = kgr__error_set(KGR_ENOMEM, "learned ranker: out of memory");
+		if (!error) {
+			*all = grown;
+			memcpy(*all + *n_all, gr, ng * sizeof(group));
+			*n_all += ng;
+		} else {
+			size_t i;
+			for (i = 0; i < ng; i++)
+				free(gr[i].x);
+		}
+		free(gr);
+	}
+	return error;
 }
 
 /* A DMatrix of the groups with valid == want. */
@@ -307,9 +400,11 @@ static char *info_json(const kgr_learn_options *o, const kgr_learn_report *r)
 	cJSON_AddNumberToObject(op, "learning_rate", o->learning_rate);
 	cJSON_AddNumberToObject(op, "max_depth", o->max_depth);
 	cJSON_AddNumberToObject(op, "valid_share", o->valid_share);
+	cJSON_AddNumberToObject(op, "cuts", (double)o->cuts);
 	cJSON_AddBoolToObject(op, "no_catalog", o->no_catalog != 0);
 	rp = cJSON_AddObjectToObject(root, "report");
 	cJSON_AddNumberToObject(rp, "users", (double)r->users);
+	cJSON_AddNumberToObject(rp, "cuts", (double)r->cuts);
 	cJSON_AddNumberToObject(rp, "groups", (double)r->groups);
 	cJSON_AddNumberToObject(rp, "rows", (double)r->rows);
 	cJSON_AddNumberToObject(rp, "valid_groups", (double)r->valid_groups);
@@ -342,12 +437,10 @@ int kgr_model_train(kgr_model **out, const kgr_store *store, const kgr_learn_opt
 {
 	kgr_learn_options defaults = KGR_LEARN_OPTIONS_INIT;
 	const kgr_learn_options *o = opts ? opts : &defaults;
-	kgr_graph_options go = KGR_GRAPH_OPTIONS_INIT;
 	const kgr_interaction *ev;
-	kgr_interaction *fit = NULL;
-	size_t n_ev, n_fit = 0, n_groups = 0, i, rows_valid = 0, valid_found = 0;
+	sampled *su = NULL;
+	size_t n_ev, n_su = 0, n_groups = 0, i, rows_valid = 0, valid_found = 0;
 	group *groups = NULL;
-	kgr_graph *g = NULL;
 	DMatrixHandle dtrain = NULL, dvalid = NULL;
 	BoosterHandle bst = NULL;
 	kgr_learn_report rep;
@@ -363,18 +456,12 @@ int kgr_model_train(kgr_model **out, const kgr_store *store, const kgr_learn_opt
 	ev = o->interactions ? o->interactions : kgr_store_interactions(store, &n_ev);
 	if (o->interactions)
 		n_ev = o->n_interactions;
-	if ((error = hold_back(ev, n_ev, o, &fit, &n_fit, &groups, &n_groups)) < 0)
+	if ((error = sample_users(ev, n_ev, o, &su, &n_su)) < 0)
 		return error;
-	go.interactions = fit;
-	go.n_interactions = n_fit;
-	go.config_path = o->config_path;
-	go.hub_degree = o->hub_degree;
-	go.no_catalog = o->no_catalog;
-	if ((error = kgr_graph_new(&g, store, &go)) < 0)
+	rep.cuts = cuts_of(o, n_su);
+	if ((error = cut_groups(store, o, ev, n_ev, su, n_su, rep.cuts, &groups, &n_groups)) < 0)
 		goto done;
-	if ((error = extract(g, o, groups, n_groups)) < 0)
-		goto done;
-	rep.users = n_groups;
+	rep.users = n_groups; /* user-cuts looked at */
 	for (i = 0; i < n_groups; i++) {
 		if (groups[i].pos < 0)
 			continue;
@@ -442,8 +529,7 @@ done:
 	for (i = 0; groups && i < n_groups; i++)
 		free(groups[i].x);
 	free(groups);
-	free(fit);
+	free(su);
 	free(info);
-	kgr_graph_free(g);
 	return error;
 }

@@ -40,6 +40,10 @@ typedef struct {
 	double learning_rate;      /**< XGBoost eta */
 	int max_depth;             /**< tree depth */
 	double valid_share;        /**< share of the users held back for early stopping */
+	/** Held-back positions per user: cut m leaves each user's last m events out of the graph
+	 *  view and labels the m-th last; 0: automatic (1 on a large store, up to 8 so that about
+	 *  16,000 groups are in sight on a small one). */
+	size_t cuts;
 	/** When set, training uses these interactions (sorted by user, time) instead of the
 	 *  store's; evaluation passes its fit split. */
 	const kgr_interaction *interactions;
@@ -60,7 +64,8 @@ typedef struct {
 
 /** What kgr_model_train() did. */
 typedef struct {
-	size_t users;              /**< users with a held-back interaction looked at */
+	size_t users;              /**< held-back interactions looked at (users x cuts) */
+	size_t cuts;               /**< cuts used */
 	size_t groups;             /**< of them, users whose held-back item was among the candidates */
 	size_t rows;               /**< candidates (training rows) in all groups */
 	size_t valid_groups;       /**< groups held back for early stopping */
