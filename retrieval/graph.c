@@ -300,15 +300,46 @@ static int classify_pred(kgr_graph *g, const vocab *vc, const graph_config *cfg,
 	return (int)g->n_rels++;
 }
 
-/* The graph's table: events of the same user, time and item in action order. */
-static int cmp_int(const void *a, const void *b)
+/* The graph's table: by user and time; the events of one user at the same second keep the
+ * order they come in (a build keeps its input's order, a live event goes after them). */
+static int cmp_int(const kgr_interaction *x, const kgr_interaction *y)
 {
-	const kgr_interaction *x = a, *y = b;
-	int c = kgr__interaction_cmp(x, y);
+	return kgr__interaction_cmp(x, y);
+}
+
+static int cmp_given(const void *a, const void *b, void *payload)
+{
+	const kgr_interaction *v = payload;
+	uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+	int c = cmp_int(&v[x], &v[y]);
 	if (c)
 		return c;
-	if (x->action != y->action)
-		return x->action < y->action ? -1 : 1;
+	return x < y ? -1 : (x > y);
+}
+
+/* src into dst by (user, time), equal events in src's order (qsort is not stable, so the
+ * positions break ties); an input already in order (the store's, eval's split) is copied. */
+static int sort_events(kgr_interaction *dst, const kgr_interaction *src, size_t n)
+{
+	uint32_t *order;
+	size_t i;
+	for (i = 1; i < n && cmp_int(&src[i - 1], &src[i]) <= 0; i++)
+		;
+	if (i >= n) {
+		if (n)
+			memcpy(dst, src, n * sizeof(*src));
+		return 0;
+	}
+	if (n > UINT32_MAX)
+		return kgr__error_set(KGR_ENOMEM, "graph: too many interactions (%zu)", n);
+	if (!(order = malloc(n * sizeof(uint32_t))))
+		return kgr__error_set(KGR_ENOMEM, "graph: out of memory");
+	for (i = 0; i < n; i++)
+		order[i] = (uint32_t)i;
+	qsort_r(order, n, sizeof(uint32_t), cmp_given, (void *)src);
+	for (i = 0; i < n; i++)
+		dst[i] = src[order[i]];
+	free(order);
 	return 0;
 }
 
@@ -1281,10 +1312,8 @@ int kgr_graph_new(kgr_graph **out, const kgr_store *store, const kgr_graph_optio
 		error = kgr__error_set(KGR_ENOMEM, "graph: out of memory");
 		goto cleanup;
 	}
-	if (g->n_ints)
-		memcpy(g->ints, src, g->n_ints * sizeof(kgr_interaction));
-	qsort(g->ints, g->n_ints, sizeof(kgr_interaction), cmp_int);
-	if ((error = action_weights(g, &vc, g->ints, g->n_ints)) < 0)
+	if ((error = sort_events(g->ints, src, g->n_ints)) < 0 ||
+		(error = action_weights(g, &vc, g->ints, g->n_ints)) < 0)
 		goto cleanup;
 
 	/* nodes: items, then users */
@@ -1446,7 +1475,8 @@ static void move_int(kgr_graph *g, uint32_t from, uint32_t to)
 		}
 }
 
-/* Order of an item's list: time, then the order of the interactions (user, item, action). */
+/* Order of an item's list: time, then user (a build's order: by time, then by place in the
+ * table; a live event goes after the equal ones). */
 static int cmp_iu(const kgr_interaction *x, const kgr_interaction *y)
 {
 	if (x->time != y->time)
@@ -1617,7 +1647,7 @@ static int add_one(kgr_graph *g, const kgr_interaction *e)
 		g->iu_cap[it] = cap;
 		g->iu_len += cap;
 	}
-	/* place in the user's history (after equal ones), later events shift up */
+	/* place in the user's history (after the events of the same second), later events shift up */
 	p = g->hist_off[u] + g->hist_len[u];
 	while (p > g->hist_off[u] && cmp_int(&g->ints[p - 1], e) > 0)
 		p--;
@@ -1711,8 +1741,10 @@ int kgr_graph_add_interactions(kgr_graph *g, const kgr_interaction *events, size
 	free_igraph(g);
 	if (!(sorted = malloc(n * sizeof(*sorted))))
 		return kgr__error_set(KGR_ENOMEM, "graph: out of memory");
-	memcpy(sorted, events, n * sizeof(*sorted));
-	qsort(sorted, n, sizeof(*sorted), cmp_int);
+	if ((error = sort_events(sorted, events, n)) < 0) {
+		free(sorted);
+		return error;
+	}
 	for (i = 0; i < n; i++)
 		if ((error = add_one(g, &sorted[i])) < 0)
 			break; /* the events before it are in, consistently */

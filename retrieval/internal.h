@@ -89,8 +89,9 @@ struct kgr_graph {
 	kgr__action_w *actions;
 	size_t n_actions;
 
-	/* interactions: each user's history is one block of slots, sorted by (time, item,
-	 * action); blocks are in user order after a build, and a block that outgrows its slots
+	/* interactions: each user's history is one block of slots, sorted by time, the events
+	 * of one second in the order they came (the input's at a build, then live events after
+	 * them); blocks are in user order after a build, and a block that outgrows its slots
 	 * after live events moves to the end (its old slots are left unused). */
 	kgr_interaction *ints;
 	size_t n_ints;        /* interactions */
@@ -106,7 +107,7 @@ struct kgr_graph {
 	uint32_t *iu_end;     /* per node: end of the item's list */
 	uint32_t *iu_cap;     /* per node: slots of the item's list */
 	uint32_t *iu;         /* interaction indices, by item, in time order (ties: by user,
-	                       * item, action: the order of a build) */
+	                       * then the order the user's events came in) */
 	uint32_t *iu_user;    /* the user node of each iu entry */
 	float *iu_w;          /* the graph weight of each iu entry (int_w of its interaction) */
 	size_t iu_len, iu_alloc; /* iu slots in use / allocated */

@@ -200,7 +200,7 @@ typedef struct {
 	double recency_half_life;  /**< seconds; 0: automatic from the data */
 	/** When set, the graph uses these interactions (sorted by user, time) instead of the
 	 *  store's: evaluation passes its training split so no held-out event leaks in. The
-	 *  array is copied. */
+	 *  array is copied; events of one user at the same time keep the order they have in it. */
 	const kgr_interaction *interactions;
 	size_t n_interactions;
 	int no_catalog;            /**< ignore catalog relations (interactions only; a baseline) */
@@ -220,7 +220,9 @@ KGR_API int kgr_graph_new(kgr_graph **out, const kgr_store *store, const kgr_gra
 
 /**
  * @brief Apply new interactions (live events) to a graph view: the next kgr_recommend()
- *        sees them, exactly as a graph built with them would. Not thread-safe against
+ *        sees them, exactly as a graph built with them would (built with them after the
+ *        events it had: an event goes after the user's events of the same second, the events
+ *        of one call in the order given). Not thread-safe against
  *        readers: the caller holds a write lock. Users and items must already have ids (see
  *        kgr_store_intern_extra()).
  *        Complexity: per event, the user's history and the item's interactions and catalog

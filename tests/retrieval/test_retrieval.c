@@ -740,12 +740,24 @@ START_TEST(live_events)
 }
 END_TEST
 
-static int cmp_user_time(const void *a, const void *b)
+static int cmp_user_time(const kgr_interaction *x, const kgr_interaction *y)
 {
-	const kgr_interaction *x = a, *y = b;
 	if (x->user != y->user)
 		return x->user < y->user ? -1 : 1;
 	return x->time < y->time ? -1 : (x->time > y->time);
+}
+
+/* By user and time, events of the same second in the order they came (insertion sort:
+ * stable). */
+static void sort_stable(kgr_interaction *v, size_t n)
+{
+	size_t i, j;
+	for (i = 1; i < n; i++) {
+		kgr_interaction x = v[i];
+		for (j = i; j > 0 && cmp_user_time(&v[j - 1], &x) > 0; j--)
+			v[j] = v[j - 1];
+		v[j] = x;
+	}
 }
 
 /* The interaction structures of two graphs hold the same thing: per user the same history in
@@ -867,10 +879,11 @@ START_TEST(live_events_match_a_rebuild)
 		}
 		ck_assert_msg(kgr_graph_add_interactions(live, all + b0, n_all - b0) == 0, "%s",
 			kgr_error_last());
-		/* the rebuild takes them sorted, as the option says */
+		/* the rebuild takes them sorted, as the option says, events of the same second in
+		 * the order they came: a live event goes after the ones it finds */
 		sorted = malloc(n_all * sizeof(*sorted));
 		memcpy(sorted, all, n_all * sizeof(*sorted));
-		qsort(sorted, n_all, sizeof(*sorted), cmp_user_time);
+		sort_stable(sorted, n_all);
 		go.interactions = sorted;
 		go.n_interactions = n_all;
 		ck_assert_msg(kgr_graph_new(&fresh, s, &go) == 0, "%s", kgr_error_last());
@@ -999,6 +1012,35 @@ START_TEST(training_is_deterministic)
 	to.n_candidates = 1;
 	ck_assert_int_eq(kgr_weights_train(&a, s, &to, NULL), KGR_EINVALID);
 	ck_assert_ptr_nonnull(strstr(kgr_error_last(), "candidates 2..1000"));
+	kgr_store_free(s);
+}
+END_TEST
+
+/* Live events at the second of an event the user already has go after it, in the order they
+ * come (within one call and across calls), whatever their items' ids. */
+START_TEST(live_events_same_second_go_last)
+{
+	kgr_store *s = shop();
+	kgr_graph *g = graph_of(s);
+	kgr_id alice = iri(s, USER "alice"), gloves = iri(s, ITEM "gloves"), ball = iri(s, ITEM "ball"),
+	       cap = iri(s, ITEM "cap"), jersey = iri(s, ITEM "jersey"), purchase = iri(s, KGR_NS "purchase");
+	kgr_interaction ev[3];
+	int64_t t;
+	uint32_t u = kgr__node_of(g, alice), k;
+	const kgr_id want[] = { gloves, cap, ball, jersey };
+
+	ck_assert_int_eq(kgr_time_parse(&t, "2024-01-01T10:00:00Z"), 0);
+	ck_assert(jersey < ball && ball < cap); /* ids in the order of the catalog */
+	memset(ev, 0, sizeof(ev));
+	ev[0] = (kgr_interaction){ alice, cap, purchase, 0, t, 1 };
+	ev[1] = (kgr_interaction){ alice, ball, purchase, 0, t, 1 };
+	ev[2] = (kgr_interaction){ alice, jersey, purchase, 0, t, 1 };
+	ck_assert_int_eq(kgr_graph_add_interactions(g, ev, 2), 0);
+	ck_assert_int_eq(kgr_graph_add_interactions(g, ev + 2, 1), 0);
+	ck_assert_uint_eq(g->hist_len[u], 4);
+	for (k = 0; k < 4; k++)
+		ck_assert_uint_eq(g->ints[g->hist_off[u] + k].item, want[k]);
+	kgr_graph_free(g);
 	kgr_store_free(s);
 }
 END_TEST
@@ -1256,6 +1298,7 @@ static Suite *retrieval_suite(void)
 	tcase_add_test(tc, training_split_does_not_leak);
 	tcase_add_test(tc, live_events);
 	tcase_add_test(tc, live_events_match_a_rebuild);
+	tcase_add_test(tc, live_events_same_second_go_last);
 	tcase_add_test(tc, relation_config);
 	tcase_add_test(tc, weights_roundtrip_and_errors);
 	tcase_add_test(tc, training_is_deterministic);
