@@ -687,6 +687,19 @@ START_TEST(convert_beauty)
 }
 END_TEST
 
+START_TEST(convert_sports)
+{
+	/* the Beauty format under its own file names and IRI base: 3 users, items 1..5, 8 events */
+	check_dataset("sports", 3, 5, 8);
+}
+END_TEST
+
+START_TEST(convert_toys)
+{
+	check_dataset("toys", 2, 4, 6);
+}
+END_TEST
+
 START_TEST(convert_lastfm)
 {
 	/* 2 users; 4 artists typed kgr:Item (one with a shared DBpedia IRI keeps its own IRI);
@@ -735,6 +748,16 @@ START_TEST(convert_bad_input)
 	ck_assert_msg(strstr(msg, "convert/missing/dbpedia_mapping/MappingLastfm2DBpedia-1.2.tsv"), "%s", msg);
 	free(msg);
 
+	/* each Amazon dataset reads its own file names */
+	ck_assert_int_eq(convert("sports", KGR_TEST_DATA "/eval/convert/beauty", out, err), 1);
+	msg = slurp(err);
+	ck_assert_msg(strstr(msg, "convert/beauty/Sports_and_Outdoors.txt"), "%s", msg);
+	free(msg);
+	ck_assert_int_eq(convert("toys", KGR_TEST_DATA "/eval/convert/sports", out, err), 1);
+	msg = slurp(err);
+	ck_assert_msg(strstr(msg, "convert/sports/Toys_and_Games.txt"), "%s", msg);
+	free(msg);
+
 	ck_assert_int_eq(convert("imdb", KGR_TEST_DATA "/eval/convert/beauty", out, err), 2);
 	msg = slurp(err);
 	ck_assert_ptr_nonnull(strstr(msg, "unknown dataset 'imdb'"));
@@ -770,6 +793,8 @@ static Suite *eval_suite(void)
 	tcase_add_test(h, result_json);
 	tcase_add_test(h, bad_options);
 	tcase_add_test(c, convert_beauty);
+	tcase_add_test(c, convert_sports);
+	tcase_add_test(c, convert_toys);
 	tcase_add_test(c, convert_lastfm);
 	tcase_add_test(c, convert_lastfm_s3rec);
 	tcase_add_test(c, convert_movielens);
