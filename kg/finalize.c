@@ -270,8 +270,6 @@ int kgr__interaction_cmp(const kgr_interaction *x, const kgr_interaction *y)
 		return x->user < y->user ? -1 : 1;
 	if (x->time != y->time)
 		return x->time < y->time ? -1 : 1;
-	if (x->item != y->item)
-		return x->item < y->item ? -1 : 1;
 	return 0;
 }
 
@@ -283,7 +281,24 @@ int kgr__interaction_qsort_cmp(const void *a, const void *b)
 		return c;
 	if (x->event != y->event)
 		return x->event < y->event ? -1 : 1;
+	if (x->item != y->item)
+		return x->item < y->item ? -1 : 1;
+	if (x->action != y->action)
+		return x->action < y->action ? -1 : 1;
 	return 0;
+}
+
+void kgr__interactions_load_order(kgr_interaction *v, size_t n)
+{
+	size_t i, j;
+	for (i = 0; i < n; i = j) {
+		int sorted = 1;
+		for (j = i + 1; j < n && kgr__interaction_cmp(&v[i], &v[j]) == 0; j++)
+			if (kgr__interaction_qsort_cmp(&v[j - 1], &v[j]) > 0)
+				sorted = 0;
+		if (!sorted)
+			qsort(v + i, j - i, sizeof(*v), kgr__interaction_qsort_cmp);
+	}
 }
 
 int kgr__id_qsort_cmp(const void *a, const void *b)

@@ -19,10 +19,16 @@ size_t kgr__utf8_put(char *out, uint32_t cp);
  *  digits, beyond 0x10FFFF, a surrogate). */
 size_t kgr__ntriples_uchar(const char *p, const char *end, uint32_t *cp);
 
-/** The order of interaction tables: by user, then time, then item; <0, 0 or >0. */
+/** The order every interaction table keeps: by user, then time; <0, 0 or >0. Events of one
+ *  user at the same time are equal here: each table says how it orders them. */
 int kgr__interaction_cmp(const kgr_interaction *a, const kgr_interaction *b);
-/* The store's table order for qsort(): (user, time, item), then event. */
+/* The store's table order for qsort(): (user, time), then the event node, whose id says when
+ * the event was first loaded (terms are numbered as they are first met), so that same-time
+ * events keep the order of the input; then item and action for events without a node. */
 int kgr__interaction_qsort_cmp(const void *a, const void *b);
+/* Put the same-time events of each user in the order they were loaded (by event id), where a
+ * table is not (a snapshot saved when ties went by item id). */
+void kgr__interactions_load_order(kgr_interaction *v, size_t n);
 
 /** ISO-8601 date or date-time (YYYY-MM-DD[(T| )HH:MM[:SS[.frac]]][Z|(+|-)HH[:]MM]) or integer
  *  epoch seconds, surrounding blanks ignored, as epoch seconds through *out; 0 or -1 (no

@@ -405,6 +405,9 @@ int kgr_store_open(kgr_store **out, const char *path)
 		buf = NULL;
 		goto cleanup;
 	}
+	/* same-time events in the order they were loaded: a file saved while such ties went by
+	 * item id gets that order from its event ids (a linear pass when there is nothing to do) */
+	kgr__interactions_load_order(s->inter, s->n_inter);
 	s->n_prefixes = count_strings(s->prefixes.s, s->prefixes.len) / 2;
 	buf = NULL;
 	if ((error = kgr__rebuild_prefix_ptrs(s)) < 0)

@@ -300,15 +300,46 @@ static int classify_pred(kgr_graph *g, const vocab *vc, const graph_config *cfg,
 	return (int)g->n_rels++;
 }
 
-/* The graph's table: events of the same user, time and item in action order. */
-static int cmp_int(const void *a, const void *b)
+/* The graph's table: by user and time; the events of one user at the same second keep the
+ * order they come in (a build keeps its input's order, a live event goes after them). */
+static int cmp_int(const kgr_interaction *x, const kgr_interaction *y)
 {
-	const kgr_interaction *x = a, *y = b;
-	int c = kgr__interaction_cmp(x, y);
+	return kgr__interaction_cmp(x, y);
+}
+
+static int cmp_given(const void *a, const void *b, void *payload)
+{
+	const kgr_interaction *v = payload;
+	uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+	int c = cmp_int(&v[x], &v[y]);
 	if (c)
 		return c;
-	if (x->action != y->action)
-		return x->action < y->action ? -1 : 1;
+	return x < y ? -1 : (x > y);
+}
+
+/* src into dst by (user, time), equal events in src's order (qsort is not stable, so the
+ * positions break ties); an input already in order (the store's, eval's split) is copied. */
+static int sort_events(kgr_interaction *dst, const kgr_interaction *src, size_t n)
+{
+	uint32_t *order;
+	size_t i;
+	for (i = 1; i < n && cmp_int(&src[i - 1], &src[i]) <= 0; i++)
+		;
+	if (i >= n) {
+		if (n)
+			memcpy(dst, src, n * sizeof(*src));
+		return 0;
+	}
+	if (n > UINT32_MAX)
+		return kgr__error_set(KGR_ENOMEM, "graph: too many interactions (%zu)", n);
+	if (!(order = malloc(n * sizeof(uint32_t))))
+		return kgr__error_set(KGR_ENOMEM, "graph: out of memory");
+	for (i = 0; i < n; i++)
+		order[i] = (uint32_t)i;
+	qsort_r(order, n, sizeof(uint32_t), cmp_given, (void *)src);
+	for (i = 0; i < n; i++)
+		dst[i] = src[order[i]];
+	free(order);
 	return 0;
 }
 
@@ -646,6 +677,407 @@ typedef struct {
 	uint32_t s, o, rel;
 } raw_edge;
 
+/* ---- owl:sameAs cliques ---- */
+
+typedef struct {
+	kgr_id s, o;
+} same_pair;
+
+static int cmp_pair(const void *a, const void *b)
+{
+	const same_pair *x = a, *y = b;
+	if (x->s != y->s)
+		return x->s < y->s ? -1 : 1;
+	return x->o < y->o ? -1 : (x->o > y->o);
+}
+
+static int cmp_id(const void *a, const void *b)
+{
+	kgr_id x = *(const kgr_id *)a, y = *(const kgr_id *)b;
+	return x < y ? -1 : (x > y);
+}
+
+static int cmp_node_clique(const void *a, const void *b)
+{
+	const uint32_t *x = a, *y = b;
+	if (x[0] != y[0])
+		return x[0] < y[0] ? -1 : 1;
+	return x[1] < y[1] ? -1 : (x[1] > y[1]);
+}
+
+static uint32_t uf_find(uint32_t *parent, uint32_t x)
+{
+	while (parent[x] != x) {
+		parent[x] = parent[parent[x]];
+		x = parent[x];
+	}
+	return x;
+}
+
+static void cliques_free(kgr__cliques *c)
+{
+	free(c->off);
+	free(c->term);
+	free(c->link_off);
+	free(c->link);
+	free(c->node_off);
+	free(c->node);
+	free(c->of_term);
+	free(c->by_node);
+	memset(c, 0, sizeof(*c));
+}
+
+/* The sameAs links the graph view takes as identity: between two resources, outside the
+ * ontology and the inferred graph, not a loop, no user at either end; each once. */
+static int collect_same_links(const kgr_graph *g, const kgr_store *store, same_pair **out, size_t *n_out)
+{
+	kgr_id g_onto = kgr_store_iri(store, KGR_GRAPH_ONTOLOGY), g_inf = kgr_store_iri(store, KGR_GRAPH_INFERRED);
+	same_pair *l = NULL;
+	size_t n = 0, cap = 0, i, m;
+	kgr_iter it;
+	kgr_quad x;
+
+	*out = NULL;
+	*n_out = 0;
+	kgr_store_match(store, &it, 0, g->id_sameas, 0, KGR_ANY_GRAPH);
+	while (kgr_iter_next(&it, &x)) {
+		uint32_t sn = kgr__node_of(g, x.s), on = kgr__node_of(g, x.o);
+		if ((x.g && (x.g == g_onto || x.g == g_inf)) || x.s == x.o ||
+			kgr_term_kind_of(store, x.s) == KGR_TERM_LITERAL || kgr_term_kind_of(store, x.o) == KGR_TERM_LITERAL)
+			continue;
+		if ((sn != KGR__NONE && (g->flags[sn] & KGR__NODE_USER)) ||
+			(on != KGR__NONE && (g->flags[on] & KGR__NODE_USER)))
+			continue;
+		if (n == cap) {
+			size_t nc = cap ? cap * 2 : 64;
+			void *p = realloc(l, nc * sizeof(*l));
+			if (!p) {
+				free(l);
+				return kgr__error_set(KGR_ENOMEM, "graph: out of memory");
+			}
+			l = p;
+			cap = nc;
+		}
+		l[n].s = x.s;
+		l[n].o = x.o;
+		n++;
+	}
+	if (n > 1)
+		qsort(l, n, sizeof(*l), cmp_pair);
+	for (i = 0, m = 0; i < n; i++)
+		if (m == 0 || cmp_pair(&l[m - 1], &l[i]))
+			l[m++] = l[i];
+	*out = l;
+	*n_out = m;
+	return 0;
+}
+
+/* The members of the cliques: the ends of the links, union-find over them, cliques numbered
+ * by their smallest term and their members in term order; of_term maps each to its clique. */
+static int clique_members(kgr__cliques *c, const same_pair *l, size_t n_links, size_t id_cap)
+{
+	kgr_id *terms = NULL;
+	uint32_t *parent = NULL, *clq = NULL, *fill = NULL, n_cl = 0, k;
+	size_t n_terms = 0, i, m = 0;
+	int error = 0;
+
+	if (!(terms = malloc(2 * n_links * sizeof(kgr_id))) || !(parent = malloc(2 * n_links * sizeof(uint32_t))) ||
+		!(clq = malloc(2 * n_links * sizeof(uint32_t))) || !(c->of_term = calloc(id_cap, sizeof(uint32_t)))) {
+		error = kgr__error_set(KGR_ENOMEM, "graph: out of memory");
+		goto cleanup;
+	}
+	c->of_term_n = id_cap;
+	for (i = 0; i < n_links; i++) {
+		terms[n_terms++] = l[i].s;
+		terms[n_terms++] = l[i].o;
+	}
+	qsort(terms, n_terms, sizeof(kgr_id), cmp_id);
+	for (i = 0; i < n_terms; i++)
+		if (m == 0 || terms[m - 1] != terms[i])
+			terms[m++] = terms[i];
+	n_terms = m;
+	for (i = 0; i < n_terms; i++) {
+		parent[i] = (uint32_t)i;
+		c->of_term[terms[i]] = (uint32_t)i + 1; /* for now: the member's index + 1 */
+	}
+	for (i = 0; i < n_links; i++) {
+		uint32_t a = uf_find(parent, c->of_term[l[i].s] - 1), b = uf_find(parent, c->of_term[l[i].o] - 1);
+		if (a != b)
+			parent[a > b ? a : b] = a < b ? a : b; /* the root is the smallest term */
+	}
+	for (i = 0; i < n_terms; i++) {
+		uint32_t r = uf_find(parent, (uint32_t)i);
+		clq[i] = r == i ? n_cl++ : clq[r];
+	}
+	c->n = n_cl;
+	c->off = calloc((size_t)n_cl + 1, sizeof(uint32_t));
+	c->term = malloc(n_terms * sizeof(kgr_id));
+	fill = calloc((size_t)n_cl + 1, sizeof(uint32_t));
+	if (!c->off || !c->term || !fill) {
+		error = kgr__error_set(KGR_ENOMEM, "graph: out of memory");
+		goto cleanup;
+	}
+	for (i = 0; i < n_terms; i++)
+		c->off[clq[i] + 1]++;
+	for (k = 0; k < n_cl; k++)
+		c->off[k + 1] += c->off[k];
+	for (i = 0; i < n_terms; i++) {
+		c->term[c->off[clq[i]] + fill[clq[i]]++] = terms[i];
+		c->of_term[terms[i]] = clq[i] + 1;
+	}
+cleanup:
+	free(terms);
+	free(parent);
+	free(clq);
+	free(fill);
+	return error;
+}
+
+/* Position of member t in c->term (t is a member). */
+static uint32_t member_pos(const kgr__cliques *c, kgr_id t)
+{
+	uint32_t k = c->of_term[t] - 1, lo = c->off[k], hi = c->off[k + 1];
+	while (lo < hi) {
+		uint32_t mid = lo + (hi - lo) / 2;
+		if (c->term[mid] < t)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo;
+}
+
+/* Each member's sameAs links, both ways, for the evidence paths' breadth-first search. */
+static int clique_links(kgr__cliques *c, const same_pair *l, size_t n_links)
+{
+	size_t n_members = c->off[c->n], i;
+	uint32_t *fill;
+
+	c->link_off = calloc(n_members + 1, sizeof(uint32_t));
+	c->link = malloc(2 * n_links * sizeof(kgr__same_link));
+	fill = calloc(n_members + 1, sizeof(uint32_t));
+	if (!c->link_off || !c->link || !fill) {
+		free(fill);
+		return kgr__error_set(KGR_ENOMEM, "graph: out of memory");
+	}
+	for (i = 0; i < n_links; i++) {
+		c->link_off[member_pos(c, l[i].s) + 1]++;
+		c->link_off[member_pos(c, l[i].o) + 1]++;
+	}
+	for (i = 0; i < n_members; i++)
+		c->link_off[i + 1] += c->link_off[i];
+	for (i = 0; i < n_links; i++) {
+		uint32_t a = member_pos(c, l[i].s), b = member_pos(c, l[i].o);
+		kgr__same_link *x = &c->link[c->link_off[a] + fill[a]++];
+		x->other = b;
+		x->reversed = 0;
+		x = &c->link[c->link_off[b] + fill[b]++];
+		x->other = a;
+		x->reversed = 1;
+	}
+	free(fill);
+	return 0;
+}
+
+/* The nodes walked for each clique: its items (flagged), else one slot left KGR__NONE for the
+ * node clique_walk_nodes() makes when an edge needs it. */
+static int clique_items(kgr_graph *g)
+{
+	kgr__cliques *c = &g->same;
+	uint32_t k, m;
+
+	if (!(c->node_off = calloc((size_t)c->n + 1, sizeof(uint32_t))))
+		return kgr__error_set(KGR_ENOMEM, "graph: out of memory");
+	for (k = 0; k < c->n; k++) {
+		uint32_t items = 0;
+		for (m = c->off[k]; m < c->off[k + 1]; m++) {
+			uint32_t n = kgr__node_of(g, c->term[m]);
+			items += n != KGR__NONE && (g->flags[n] & KGR__NODE_ITEM);
+		}
+		c->node_off[k + 1] = c->node_off[k] + (items ? items : 1);
+	}
+	if (!(c->node = malloc(((size_t)c->node_off[c->n] + 1) * sizeof(uint32_t))))
+		return kgr__error_set(KGR_ENOMEM, "graph: out of memory");
+	for (k = 0; k < c->n; k++) {
+		uint32_t at = c->node_off[k];
+		c->node[at] = KGR__NONE;
+		for (m = c->off[k]; m < c->off[k + 1]; m++) {
+			uint32_t n = kgr__node_of(g, c->term[m]);
+			if (n != KGR__NONE && (g->flags[n] & KGR__NODE_ITEM)) {
+				c->node[at++] = n;
+				g->flags[n] |= KGR__NODE_SAMEAS;
+			}
+		}
+	}
+	return 0;
+}
+
+/* owl:sameAs says two IRIs name one thing, so the graph view walks each clique (connected
+ * component of sameAs links, either direction) as one node: the catalog edges of every member
+ * are reachable from any member. Which node stands for a clique: its item when it has one;
+ * with several items, each of them (an item is taken and recommended on its own, so none may
+ * disappear) and each carries the clique's edges; without an item, one node named by the
+ * smallest term id, made when the first edge meets the clique. The other members are no
+ * nodes. The links are kept per member so that evidence paths can show a crossing as real
+ * sameAs triples (retrieval/paths.c). Nothing is allocated when the store has no link.
+ * Complexity: O(L log L + T) for L links and T terms (the member table). */
+static int build_cliques(kgr_graph *g, const kgr_store *store)
+{
+	same_pair *l = NULL;
+	size_t n_links = 0;
+	int error = 0;
+
+	if (!g->id_sameas)
+		return 0;
+	if ((error = collect_same_links(g, store, &l, &n_links)) < 0 || n_links == 0)
+		goto cleanup;
+	if ((error = clique_members(&g->same, l, n_links, g->id_cap)) < 0 ||
+		(error = clique_links(&g->same, l, n_links)) < 0 || (error = clique_items(g)) < 0)
+		cliques_free(&g->same);
+cleanup:
+	free(l);
+	return error;
+}
+
+/* The walk nodes of clique k, making the one node of a clique without items. */
+static int clique_walk_nodes(kgr_graph *g, uint32_t k, const uint32_t **out, size_t *n_out)
+{
+	kgr__cliques *c = &g->same;
+	uint32_t at = c->node_off[k];
+	if (c->node[at] == KGR__NONE) {
+		uint32_t n = node_add(g, c->term[c->off[k]]);
+		if (n == KGR__NONE)
+			return KGR_ENOMEM;
+		g->flags[n] |= KGR__NODE_SAMEAS;
+		c->node[at] = n;
+	}
+	*out = c->node + at;
+	*n_out = c->node_off[k + 1] - at;
+	return 0;
+}
+
+/* The node -> clique table of the walk nodes, once every clique node exists. */
+static int index_clique_nodes(kgr_graph *g)
+{
+	kgr__cliques *c = &g->same;
+	uint32_t k, j;
+	size_t n = 0;
+	if (!c->n)
+		return 0;
+	if (!(c->by_node = malloc(2 * ((size_t)c->node_off[c->n] + 1) * sizeof(uint32_t))))
+		return kgr__error_set(KGR_ENOMEM, "graph: out of memory");
+	for (k = 0; k < c->n; k++)
+		for (j = c->node_off[k]; j < c->node_off[k + 1]; j++)
+			if (c->node[j] != KGR__NONE) {
+				c->by_node[2 * n] = c->node[j];
+				c->by_node[2 * n + 1] = k;
+				n++;
+			}
+	qsort(c->by_node, n, 2 * sizeof(uint32_t), cmp_node_clique);
+	c->n_by_node = n;
+	return 0;
+}
+
+uint32_t kgr__clique_of_node(const kgr_graph *g, uint32_t node)
+{
+	size_t lo = 0, hi = g->same.n_by_node;
+	while (lo < hi) {
+		size_t mid = (lo + hi) / 2;
+		uint32_t x = g->same.by_node[2 * mid];
+		if (x == node)
+			return g->same.by_node[2 * mid + 1];
+		if (x < node)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return KGR__NONE;
+}
+
+size_t kgr__clique_nodes(const kgr_graph *g, kgr_id id, const uint32_t **out)
+{
+	uint32_t k = kgr__clique_of_term(g, id);
+	if (k == KGR__NONE)
+		return 0;
+	*out = g->same.node + g->same.node_off[k];
+	return g->same.node_off[k + 1] - g->same.node_off[k];
+}
+
+/* A catalog triple with an end in a clique: one edge between each walk node of the one end
+ * and each of the other's. A triple inside one clique is a loop on it and is left out. */
+static int add_clique_edges(kgr_graph *g, kgr_id s, kgr_id o, uint32_t rel, raw_edge **edges, size_t *n,
+	size_t *cap)
+{
+	uint32_t ks = kgr__clique_of_term(g, s), ko = kgr__clique_of_term(g, o), one_s, one_o;
+	const uint32_t *S = &one_s, *O = &one_o;
+	size_t ns = 1, no = 1, i, j;
+	int error;
+
+	if (ks != KGR__NONE && ks == ko)
+		return 0;
+	if (ks != KGR__NONE) {
+		if ((error = clique_walk_nodes(g, ks, &S, &ns)) < 0)
+			return error;
+	} else if ((one_s = node_add(g, s)) == KGR__NONE)
+		return KGR_ENOMEM;
+	if (ko != KGR__NONE) {
+		if ((error = clique_walk_nodes(g, ko, &O, &no)) < 0)
+			return error;
+	} else if ((one_o = node_add(g, o)) == KGR__NONE)
+		return KGR_ENOMEM;
+	for (i = 0; i < ns; i++)
+		for (j = 0; j < no; j++) {
+			if (S[i] == O[j])
+				continue;
+			if (*n == *cap) {
+				size_t nc = *cap ? *cap * 2 : 256;
+				void *p = realloc(*edges, nc * sizeof(**edges));
+				if (!p)
+					return kgr__error_set(KGR_ENOMEM, "graph: out of memory");
+				*edges = p;
+				*cap = nc;
+			}
+			(*edges)[*n].s = S[i];
+			(*edges)[*n].o = O[j];
+			(*edges)[*n].rel = rel;
+			(*n)++;
+		}
+	return 0;
+}
+
+static int cmp_raw_edge(const void *a, const void *b)
+{
+	const raw_edge *x = a, *y = b;
+	if (x->s != y->s)
+		return x->s < y->s ? -1 : 1;
+	if (x->o != y->o)
+		return x->o < y->o ? -1 : 1;
+	return x->rel < y->rel ? -1 : (x->rel > y->rel);
+}
+
+/* The clique edges after the others, each once: two members' triples with the same
+ * predicate to the same node are one edge of the merged node. */
+static int append_clique_edges(raw_edge **edges, size_t *n, size_t *cap, raw_edge *ce, size_t n_ce)
+{
+	size_t i, m = 0;
+	if (n_ce == 0)
+		return 0;
+	qsort(ce, n_ce, sizeof(*ce), cmp_raw_edge);
+	for (i = 0; i < n_ce; i++)
+		if (m == 0 || cmp_raw_edge(&ce[m - 1], &ce[i]))
+			ce[m++] = ce[i];
+	if (*n + m > *cap) {
+		void *p = realloc(*edges, (*n + m) * sizeof(**edges));
+		if (!p)
+			return kgr__error_set(KGR_ENOMEM, "graph: out of memory");
+		*edges = p;
+		*cap = *n + m;
+	}
+	memcpy(*edges + *n, ce, m * sizeof(*ce));
+	*n += m;
+	return 0;
+}
+
 /* The catalog's edges between resources, in the store's order: each triple once (the
  * ontology's and the inferred graph's left out), no literal and no self-loop, only relations
  * the configuration walks, nothing that touches a user. New nodes are added as met. */
@@ -653,7 +1085,8 @@ static int collect_catalog_edges(kgr_graph *g, const kgr_store *store, const kgr
 	const vocab *vc, graph_config *cfg, raw_edge **edges_out, size_t *n_out)
 {
 	int32_t *pred_rel = NULL;
-	size_t i, nq, cap_edges = 0;
+	raw_edge *ce = NULL;
+	size_t i, nq, cap_edges = 0, n_ce = 0, cap_ce = 0;
 	const kgr_quad *q;
 	kgr_id g_onto = kgr_store_iri(store, KGR_GRAPH_ONTOLOGY), g_inf = kgr_store_iri(store, KGR_GRAPH_INFERRED);
 	kgr_id prev_s = 0, prev_p = 0, prev_o = 0;
@@ -696,6 +1129,12 @@ static int collect_catalog_edges(kgr_graph *g, const kgr_store *store, const kgr
 		if ((sn != KGR__NONE && (g->flags[sn] & KGR__NODE_USER)) ||
 			(on != KGR__NONE && (g->flags[on] & KGR__NODE_USER)))
 			continue;
+		if (g->same.n &&
+			(kgr__clique_of_term(g, q[i].s) != KGR__NONE || kgr__clique_of_term(g, q[i].o) != KGR__NONE)) {
+			if ((error = add_clique_edges(g, q[i].s, q[i].o, (uint32_t)r, &ce, &n_ce, &cap_ce)) < 0)
+				goto done;
+			continue;
+		}
 		if (sn == KGR__NONE && (sn = node_add(g, q[i].s)) == KGR__NONE) {
 			error = KGR_ENOMEM;
 			goto done;
@@ -719,8 +1158,10 @@ static int collect_catalog_edges(kgr_graph *g, const kgr_store *store, const kgr
 		(*edges_out)[*n_out].rel = (uint32_t)r;
 		(*n_out)++;
 	}
+	error = append_clique_edges(edges_out, n_out, &cap_edges, ce, n_ce);
 done:
 	free(pred_rel);
+	free(ce);
 	return error;
 }
 
@@ -857,6 +1298,7 @@ int kgr_graph_new(kgr_graph **out, const kgr_store *store, const kgr_graph_optio
 	vc.subprop = kgr_store_iri(store, RDFS_NS "subPropertyOf");
 	g->id_interact = kgr_store_iri(store, KGR_NS "interact");
 	g->id_phrase = vc.phrase;
+	g->id_sameas = kgr_store_iri(store, OWL_NS "sameAs");
 
 	if ((error = grow_ids(g, kgr_store_term_count(store) + 1)) < 0)
 		goto cleanup;
@@ -870,10 +1312,8 @@ int kgr_graph_new(kgr_graph **out, const kgr_store *store, const kgr_graph_optio
 		error = kgr__error_set(KGR_ENOMEM, "graph: out of memory");
 		goto cleanup;
 	}
-	if (g->n_ints)
-		memcpy(g->ints, src, g->n_ints * sizeof(kgr_interaction));
-	qsort(g->ints, g->n_ints, sizeof(kgr_interaction), cmp_int);
-	if ((error = action_weights(g, &vc, g->ints, g->n_ints)) < 0)
+	if ((error = sort_events(g->ints, src, g->n_ints)) < 0 ||
+		(error = action_weights(g, &vc, g->ints, g->n_ints)) < 0)
 		goto cleanup;
 
 	/* nodes: items, then users */
@@ -906,9 +1346,11 @@ int kgr_graph_new(kgr_graph **out, const kgr_store *store, const kgr_graph_optio
 		g->flags[u] |= KGR__NODE_USER;
 	}
 
-	/* catalog edges */
+	/* catalog edges, each owl:sameAs clique walked as one node */
+	if (!opts->no_catalog && (error = build_cliques(g, store)) < 0)
+		goto cleanup;
 	if ((error = collect_catalog_edges(g, store, opts, &vc, &cfg, &edges, &n_edges)) < 0 ||
-		(error = drop_dead_ends(g, edges, &n_edges)) < 0)
+		(error = index_clique_nodes(g)) < 0 || (error = drop_dead_ends(g, edges, &n_edges)) < 0)
 		goto cleanup;
 	g->n_cat_edges = n_edges;
 
@@ -1033,7 +1475,8 @@ static void move_int(kgr_graph *g, uint32_t from, uint32_t to)
 		}
 }
 
-/* Order of an item's list: time, then the order of the interactions (user, item, action). */
+/* Order of an item's list: time, then user (a build's order: by time, then by place in the
+ * table; a live event goes after the equal ones). */
 static int cmp_iu(const kgr_interaction *x, const kgr_interaction *y)
 {
 	if (x->time != y->time)
@@ -1204,7 +1647,7 @@ static int add_one(kgr_graph *g, const kgr_interaction *e)
 		g->iu_cap[it] = cap;
 		g->iu_len += cap;
 	}
-	/* place in the user's history (after equal ones), later events shift up */
+	/* place in the user's history (after the events of the same second), later events shift up */
 	p = g->hist_off[u] + g->hist_len[u];
 	while (p > g->hist_off[u] && cmp_int(&g->ints[p - 1], e) > 0)
 		p--;
@@ -1298,8 +1741,10 @@ int kgr_graph_add_interactions(kgr_graph *g, const kgr_interaction *events, size
 	free_igraph(g);
 	if (!(sorted = malloc(n * sizeof(*sorted))))
 		return kgr__error_set(KGR_ENOMEM, "graph: out of memory");
-	memcpy(sorted, events, n * sizeof(*sorted));
-	qsort(sorted, n, sizeof(*sorted), cmp_int);
+	if ((error = sort_events(sorted, events, n)) < 0) {
+		free(sorted);
+		return error;
+	}
 	for (i = 0; i < n; i++)
 		if ((error = add_one(g, &sorted[i])) < 0)
 			break; /* the events before it are in, consistently */
@@ -1332,6 +1777,7 @@ void kgr_graph_free(kgr_graph *g)
 	free(g->cat_wdeg);
 	free(g->ints);
 	free_interaction_index(g);
+	cliques_free(&g->same);
 	free(g);
 }
 

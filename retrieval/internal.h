@@ -14,6 +14,7 @@
 #define KGR__NODE_ITEM 1u
 #define KGR__NODE_USER 2u
 #define KGR__NODE_HUB 4u
+#define KGR__NODE_SAMEAS 8u /* stands for (or is one of the items of) an owl:sameAs clique */
 
 /* A relation the graph walks (one per predicate). */
 typedef struct {
@@ -36,6 +37,29 @@ typedef struct {
 } kgr__action_w;
 
 typedef struct kgr__text_index kgr__text_index;
+
+/* One owl:sameAs link of a clique member: the triple (member, owl:sameAs, other) when
+ * reversed is 0, (other, owl:sameAs, member) when 1. other is a member index (clq_term). */
+typedef struct {
+	uint32_t other;
+	uint32_t reversed;
+} kgr__same_link;
+
+/* The owl:sameAs cliques (connected components of sameAs links, either direction), each
+ * walked as one node: see graph.c, build_cliques(). All NULL / 0 when the store has none. */
+typedef struct {
+	uint32_t n;           /* cliques */
+	uint32_t *off;        /* per clique: its first member in term (n + 1 entries) */
+	kgr_id *term;         /* members, each clique's in term id order */
+	uint32_t *link_off;   /* per member: its first link in link (members + 1 entries) */
+	kgr__same_link *link;
+	uint32_t *node_off;   /* per clique: its first walk node in node (n + 1 entries) */
+	uint32_t *node;       /* walk nodes: the clique's items, or the one node standing for it */
+	uint32_t *of_term;    /* term id -> clique + 1 (0: none); of_term_n entries */
+	size_t of_term_n;
+	uint32_t *by_node;    /* pairs (walk node, clique), sorted by node */
+	size_t n_by_node;
+} kgr__cliques;
 
 struct kgr_graph {
 	const kgr_store *store;
@@ -65,8 +89,9 @@ struct kgr_graph {
 	kgr__action_w *actions;
 	size_t n_actions;
 
-	/* interactions: each user's history is one block of slots, sorted by (time, item,
-	 * action); blocks are in user order after a build, and a block that outgrows its slots
+	/* interactions: each user's history is one block of slots, sorted by time, the events
+	 * of one second in the order they came (the input's at a build, then live events after
+	 * them); blocks are in user order after a build, and a block that outgrows its slots
 	 * after live events moves to the end (its old slots are left unused). */
 	kgr_interaction *ints;
 	size_t n_ints;        /* interactions */
@@ -82,7 +107,7 @@ struct kgr_graph {
 	uint32_t *iu_end;     /* per node: end of the item's list */
 	uint32_t *iu_cap;     /* per node: slots of the item's list */
 	uint32_t *iu;         /* interaction indices, by item, in time order (ties: by user,
-	                       * item, action: the order of a build) */
+	                       * then the order the user's events came in) */
 	uint32_t *iu_user;    /* the user node of each iu entry */
 	float *iu_w;          /* the graph weight of each iu entry (int_w of its interaction) */
 	size_t iu_len, iu_alloc; /* iu slots in use / allocated */
@@ -97,9 +122,12 @@ struct kgr_graph {
 
 	kgr__text_index *text;
 
+	kgr__cliques same;
+
 	/* vocabulary */
 	kgr_id id_interact;
 	kgr_id id_phrase;
+	kgr_id id_sameas;
 
 	/* igraph view (igraph_t *, igraph_vector_t * of weights), owned by graph.c */
 	void *ig;
@@ -124,6 +152,16 @@ int kgr__graph_ppr_exact(const kgr_graph *g, const uint32_t *seeds, const double
 int kgr__graph_index_interactions(kgr_graph *g);
 /* Compute g->spec and g->wdeg (at build; live events update the nodes they touch). */
 int kgr__graph_spec(kgr_graph *g);
+/* The owl:sameAs clique of a term (a member), or KGR__NONE. */
+static inline uint32_t kgr__clique_of_term(const kgr_graph *g, kgr_id id)
+{
+	return id < g->same.of_term_n && g->same.of_term[id] ? g->same.of_term[id] - 1 : KGR__NONE;
+}
+/* The clique a walk node stands for (flag KGR__NODE_SAMEAS), or KGR__NONE. */
+uint32_t kgr__clique_of_node(const kgr_graph *g, uint32_t node);
+/* The walk nodes of a clique member that is not a node itself (its literals belong to them):
+ * returns their count and sets *out; 0 when the term is in no clique. */
+size_t kgr__clique_nodes(const kgr_graph *g, kgr_id id, const uint32_t **out);
 static inline double kgr__wdeg_of(const kgr_graph *g, uint32_t n)
 {
 	return (n < g->n_cat_nodes ? g->cat_wdeg[n] : 0.0) + g->int_wdeg[n];

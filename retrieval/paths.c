@@ -39,7 +39,9 @@ typedef struct {
 	kgr_edge e[3];  /* filled by path_edges() */
 	double score;
 	int check;      /* 1: steps through another user, not yet checked against the store;
-	                   -1: checked and absent (a live event) */
+	                   -1: checked and absent (a live event), or not shown (a crossing of
+	                   sameAs cliques longer than a path holds) */
+	int same;       /* 1: a step has an end in a sameAs clique (path_edges() sets it) */
 } found_path;
 
 static inline double spec(const kgr_graph *g, uint32_t node)
@@ -200,19 +202,197 @@ static void user_edges(const kgr_graph *g, uint32_t ix_src, uint32_t ix_cand, kg
 	e[1].reversed = 0;
 }
 
+/* ---- identity: evidence across owl:sameAs cliques ----
+ * The graph view walks a clique as one node (graph.c, build_cliques()), but a path shown to
+ * anyone is made of the store's triples: each step across a clique node is the triple of
+ * one member, and where the member a step arrives at is not the one the next step leaves
+ * from, the sameAs links between the two (the fewest, found breadth-first) are shown as
+ * steps of their own. */
+
+/* The terms a step may start or end at on node n: its clique's members, or its own term. */
+static const kgr_id *members_of(const kgr_graph *g, uint32_t n, kgr_id *one, uint32_t *count,
+	uint32_t *first)
+{
+	uint32_t k = (g->flags[n] & KGR__NODE_SAMEAS) ? kgr__clique_of_node(g, n) : KGR__NONE;
+	if (k == KGR__NONE) {
+		*one = g->node_id[n];
+		*count = 1;
+		*first = KGR__NONE;
+		return one;
+	}
+	*first = g->same.off[k];
+	*count = g->same.off[k + 1] - g->same.off[k];
+	return g->same.term + *first;
+}
+
+/* Index in same.term of member t of the clique whose members start at first, or KGR__NONE. */
+static uint32_t member_index(const kgr_graph *g, uint32_t first, uint32_t count, kgr_id t)
+{
+	uint32_t lo = 0, hi = count;
+	while (lo < hi) {
+		uint32_t mid = lo + (hi - lo) / 2;
+		kgr_id x = g->same.term[first + mid];
+		if (x == t)
+			return first + mid;
+		if (x < t)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return KGR__NONE;
+}
+
+/* Breadth-first over the sameAs links of the clique whose count members start at first,
+ * from member from: order[] gets the members by their number of links from it; par[2 * i]
+ * and par[2 * i + 1] (i: member - first) the member and the link it was reached by
+ * (KGR__NONE for from). Returns the members reached (all: a clique is connected). */
+static uint32_t same_bfs(const kgr_graph *g, uint32_t first, uint32_t count, uint32_t from, uint32_t *order,
+	uint32_t *par)
+{
+	uint32_t head = 0, n = 0, i, l;
+	for (i = 0; i < 2 * count; i++)
+		par[i] = KGR__NONE - 1; /* not reached */
+	order[n++] = from;
+	par[2 * (from - first)] = KGR__NONE;
+	while (head < n) {
+		uint32_t x = order[head++];
+		for (l = g->same.link_off[x]; l < g->same.link_off[x + 1]; l++) {
+			uint32_t y = g->same.link[l].other;
+			if (par[2 * (y - first)] != KGR__NONE - 1)
+				continue;
+			par[2 * (y - first)] = x;
+			par[2 * (y - first) + 1] = l;
+			order[n++] = y;
+		}
+	}
+	return n;
+}
+
+/* The triple of step a -> b (adjacency rel of a) when a or b stands for a clique, leaving
+ * from member cur of a: the members of a in order of their distance from cur, each with b's
+ * own term first, until the store holds the triple. -1 when none is found. */
+static int hop_triple(const kgr_graph *g, uint32_t a, uint32_t b, uint32_t rel, kgr_id cur, kgr_edge *e)
+{
+	kgr_id p = g->rels[rel >> 1].pred, one_a, one_b, tb = g->node_id[b];
+	uint32_t na, nb, fa, fb, ia, ib, *buf = NULL, *order = NULL;
+	const kgr_id *ma = members_of(g, a, &one_a, &na, &fa), *mb = members_of(g, b, &one_b, &nb, &fb);
+	int found = -1;
+
+	(void)fb;
+	if (fa != KGR__NONE) {
+		uint32_t from = member_index(g, fa, na, cur);
+		if (from != KGR__NONE && (buf = malloc(3 * (size_t)na * sizeof(uint32_t)))) {
+			order = buf;
+			na = same_bfs(g, fa, na, from, order, buf + na);
+		}
+	}
+	for (ia = 0; ia < na && found < 0; ia++) {
+		kgr_id x = order ? g->same.term[order[ia]] : ma[ia];
+		for (ib = 0; ib <= nb && found < 0; ib++) {
+			kgr_id y = ib == 0 ? tb : mb[ib - 1], s = rel & 1 ? y : x, o = rel & 1 ? x : y;
+			if (ib > 0 && y == tb)
+				continue;
+			if (kgr_store_count(g->store, s, p, o) > 0) {
+				e->s = s;
+				e->p = p;
+				e->o = o;
+				e->reversed = (int)(rel & 1);
+				found = 0;
+			}
+		}
+	}
+	free(buf);
+	return found;
+}
+
+/* The sameAs steps from member from to member to inside the clique of node n, appended to
+ * out[*n_out .. cap). -1 when they do not fit (or out of memory). */
+static int same_chain(const kgr_graph *g, uint32_t n, kgr_id from, kgr_id to, kgr_edge *out, size_t cap,
+	size_t *n_out)
+{
+	kgr_id one;
+	uint32_t count, first, f, t, x, steps = 0, *buf;
+	size_t at;
+	int error = 0;
+
+	members_of(g, n, &one, &count, &first);
+	if (first == KGR__NONE || (f = member_index(g, first, count, from)) == KGR__NONE ||
+		(t = member_index(g, first, count, to)) == KGR__NONE)
+		return -1;
+	if (!(buf = malloc(3 * (size_t)count * sizeof(uint32_t))))
+		return -1;
+	same_bfs(g, first, count, f, buf, buf + count);
+	for (x = t; x != f && buf[count + 2 * (x - first)] < KGR__NONE - 1; x = buf[count + 2 * (x - first)])
+		steps++;
+	if (x != f || *n_out + steps > cap) {
+		error = -1;
+		goto done;
+	}
+	/* written from the far end back */
+	at = *n_out + steps;
+	for (x = t; x != f; x = buf[count + 2 * (x - first)]) {
+		uint32_t prev = buf[count + 2 * (x - first)];
+		const kgr__same_link *l = &g->same.link[buf[count + 2 * (x - first) + 1]];
+		kgr_edge *e = &out[--at];
+		/* link l of prev: (prev sameAs x), or (x sameAs prev) when reversed */
+		e->p = g->id_sameas;
+		e->s = l->reversed ? g->same.term[x] : g->same.term[prev];
+		e->o = l->reversed ? g->same.term[prev] : g->same.term[x];
+		e->reversed = (int)l->reversed;
+	}
+	*n_out += steps;
+done:
+	free(buf);
+	return error;
+}
+
+/* The steps of a found path as triples (path_edges() first), from the source's term to the
+ * candidate's, with the sameAs steps a crossing needs. -1 when they do not fit in cap. */
+static int path_steps(const kgr_graph *g, const found_path *p, kgr_edge *out, size_t cap, size_t *n_out)
+{
+	kgr_id cur = g->node_id[p->nodes[0]], last = g->node_id[p->nodes[p->hops]];
+	size_t n = 0;
+	uint32_t i;
+	for (i = 0; i < p->hops; i++) {
+		const kgr_edge *e = &p->e[i];
+		kgr_id from = e->reversed ? e->o : e->s;
+		if (p->same && from != cur && same_chain(g, p->nodes[i], cur, from, out, cap, &n) < 0)
+			return -1;
+		if (n == cap)
+			return -1;
+		out[n++] = *e;
+		cur = e->reversed ? e->s : e->o;
+	}
+	if (p->same && cur != last && same_chain(g, p->nodes[p->hops], cur, last, out, cap, &n) < 0)
+		return -1;
+	*n_out = n;
+	return 0;
+}
+
 /* The triples of a found path. */
 static void path_edges(const kgr_graph *g, found_path *p)
 {
+	kgr_id cur;
 	uint32_t i;
+	p->same = 0;
 	if (p->rel[0] == KGR__NONE) {
 		user_edges(g, p->ix[0], p->ix[1], p->e);
 		return;
 	}
-	for (i = 0; i < p->hops; i++)
+	cur = g->node_id[p->nodes[0]];
+	for (i = 0; i < p->hops; i++) {
 		cat_edge(g, p->nodes[i], p->nodes[i + 1], p->rel[i], &p->e[i]);
+		if ((g->flags[p->nodes[i]] | g->flags[p->nodes[i + 1]]) & KGR__NODE_SAMEAS) {
+			p->same = 1;
+			if (hop_triple(g, p->nodes[i], p->nodes[i + 1], p->rel[i], cur, &p->e[i]) < 0)
+				p->check = -1;
+		}
+		cur = p->e[i].reversed ? p->e[i].s : p->e[i].o;
+	}
 }
 
-/* Checked only for the paths about to be returned: two index lookups each. */
+/* Checked only for the paths about to be returned: two index lookups each, and a path
+ * across a sameAs clique must fit with its sameAs steps after the user's own event. */
 static int path_ok(const kgr_graph *g, found_path *p)
 {
 	if (p->check == 1)
@@ -220,6 +400,13 @@ static int path_ok(const kgr_graph *g, found_path *p)
 				kgr_store_count(g->store, p->e[1].s, p->e[1].p, p->e[1].o) > 0
 			? 0
 			: -1;
+	if (p->check == 0 && p->same == 1) {
+		kgr_edge steps[KGR_MAX_PATH_EDGES];
+		size_t n;
+		p->same = 2; /* checked */
+		if (path_steps(g, p, steps, KGR_MAX_PATH_EDGES - 1, &n) < 0)
+			p->check = -1;
+	}
 	return p->check == 0;
 }
 
@@ -317,6 +504,7 @@ static void path_start(found_path *p, uint32_t src, uint32_t hops, const uint32_
 	p->src = src;
 	p->hops = hops;
 	memcpy(p->nodes, nodes, (hops + 1) * sizeof(uint32_t));
+	p->same = 0;
 	if (rels) {
 		memcpy(p->rel, rels, hops * sizeof(uint32_t));
 		p->check = 0;
@@ -565,8 +753,14 @@ void kgr__paths_find(kgr__req *rq, uint32_t c, kgr_path *paths, size_t *n_paths,
 			if (ue.p && kgr_store_count(g->store, ue.s, ue.p, ue.o) > 0)
 				out->edges[e++] = ue;
 		}
-		for (j = 0; j < fp->hops; j++)
-			out->edges[e++] = fp->e[j];
+		if (fp->same) {
+			size_t n_steps = 0;
+			/* fits: path_ok() tried it */
+			path_steps(g, fp, out->edges + e, KGR_MAX_PATH_EDGES - e, &n_steps);
+			e += n_steps;
+		} else
+			for (j = 0; j < fp->hops; j++)
+				out->edges[e++] = fp->e[j];
 		out->n_edges = e;
 	}
 	*n_paths = n_chosen;
@@ -616,6 +810,8 @@ const char *kgr__phrase_of(const kgr_graph *g, kgr_id p)
 	if (ph && (o = kgr_store_object(g->store, p, ph)) &&
 		kgr_term_kind_of(g->store, o) == KGR_TERM_LITERAL)
 		return kgr_term_value(g->store, o, NULL);
+	if (p && p == g->id_sameas)
+		return "is the same as"; /* a store made before the ontology gave it a phrase */
 	return kgr_store_label(g->store, p);
 }
 

@@ -204,11 +204,17 @@ int kgr__text_build(kgr_graph *g)
 	}
 	for (i = 0; q && i < nq; i++) {
 		uint32_t node = kgr__node_of(g, q[i].s);
+		const uint32_t *nodes = &node;
 		const char *v;
-		size_t len, pos = 0;
+		size_t len, pos = 0, n_nodes = 1, k;
 		float fw = 1.0f;
-		if (node == KGR__NONE || (g->flags[node] & KGR__NODE_USER) || (q[i].g && q[i].g == g_onto))
+		if (q[i].g && q[i].g == g_onto)
 			continue;
+		if (node != KGR__NONE) {
+			if (g->flags[node] & KGR__NODE_USER)
+				continue;
+		} else if (!g->same.n || !(n_nodes = kgr__clique_nodes(g, q[i].s, &nodes)))
+			continue; /* a sameAs member that is no node: its words go to its clique's nodes */
 		if (kgr_term_kind_of(st, q[i].o) != KGR_TERM_LITERAL)
 			continue;
 		if (i > 0 && q[i - 1].s == q[i].s && q[i - 1].p == q[i].p && q[i - 1].o == q[i].o)
@@ -227,24 +233,29 @@ int kgr__text_build(kgr_graph *g)
 				error = kgr__error_set(KGR_ENOMEM, "graph: out of memory (text index)");
 				goto cleanup;
 			}
-			if (n_ps == cap_ps) {
-				size_t cap = cap_ps ? cap_ps * 2 : 4096;
-				posting *np = realloc(ps, cap * sizeof(posting));
-				if (!np) {
-					error = kgr__error_set(KGR_ENOMEM, "graph: out of memory (text index)");
-					goto cleanup;
+			for (k = 0; k < n_nodes; k++) {
+				uint32_t nd = nodes[k];
+				if (nd == KGR__NONE)
+					continue; /* a clique no edge reached has no node */
+				if (n_ps == cap_ps) {
+					size_t cap = cap_ps ? cap_ps * 2 : 4096;
+					posting *np = realloc(ps, cap * sizeof(posting));
+					if (!np) {
+						error = kgr__error_set(KGR_ENOMEM, "graph: out of memory (text index)");
+						goto cleanup;
+					}
+					ps = np;
+					cap_ps = cap;
 				}
-				ps = np;
-				cap_ps = cap;
+				ps[n_ps].tok = tok;
+				ps[n_ps].node = nd;
+				ps[n_ps].tf = fw;
+				n_ps++;
+				if (t->doclen[nd] == 0)
+					t->n_docs++;
+				t->doclen[nd] += fw;
+				total += fw;
 			}
-			ps[n_ps].tok = tok;
-			ps[n_ps].node = node;
-			ps[n_ps].tf = fw;
-			n_ps++;
-			if (t->doclen[node] == 0)
-				t->n_docs++;
-			t->doclen[node] += fw;
-			total += fw;
 		}
 	}
 	if (n_ps)

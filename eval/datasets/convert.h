@@ -71,6 +71,8 @@ void csv_row(conv_out *o, const char *user, const char *item, long long ts, cons
 
 /* The converters. Each returns 0 or -1 (after printing the error). */
 int conv_beauty(const char *src, conv_out *o);
+int conv_sports(const char *src, conv_out *o);
+int conv_toys(const char *src, conv_out *o);
 int conv_s3rec_lastfm(const char *src, conv_out *o);
 int conv_lastfm(const char *src, conv_out *o);
 int conv_movielens(const char *src, conv_out *o);

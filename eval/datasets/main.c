@@ -1,6 +1,6 @@
 /* kgrec-convert: turn an evaluation dataset into N-Triples plus an interaction log.
  *
- *   kgrec-convert beauty|lastfm|lastfm-s3rec|movielens SRC_DIR -o OUT_DIR
+ *   kgrec-convert beauty|sports|toys|lastfm|lastfm-s3rec|movielens SRC_DIR -o OUT_DIR
  *
  * writes OUT_DIR/graph.nt and OUT_DIR/interactions.csv (user,item,timestamp,action,weight). */
 #include "convert.h"
@@ -13,6 +13,9 @@ static const struct {
 	const char *what;
 } datasets[] = {
 	{ "beauty", conv_beauty, "Amazon Beauty (S3-Rec): Beauty.txt, Beauty_item2attributes.json" },
+	{ "sports", conv_sports,
+		"Amazon Sports and Outdoors (S3-Rec): Sports_and_Outdoors.txt, Sports_and_Outdoors_item2attributes.json" },
+	{ "toys", conv_toys, "Amazon Toys and Games (S3-Rec): Toys_and_Games.txt, Toys_and_Games_item2attributes.json" },
 	{ "lastfm", conv_lastfm, "Last.FM HetRec 2011 + Satori/Freebase KG + DBpedia mapping" },
 	{ "lastfm-s3rec", conv_s3rec_lastfm, "Last.FM (S3-Rec): LastFM.txt, LastFM_item2attributes.json" },
 	{ "movielens", conv_movielens, "MovieLens latest-small: ratings, movies, tags, links" },

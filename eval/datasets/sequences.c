@@ -1,7 +1,9 @@
-/* The S3-Rec sequence datasets: Amazon Beauty and the Last.FM tag sequences. */
+/* The S3-Rec sequence datasets: Amazon Beauty, Sports and Outdoors, Toys and Games, and the
+ * Last.FM tag sequences. */
 #include "convert.h"
 
 #include <cjson/cJSON.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -125,14 +127,32 @@ cleanup:
 	return error;
 }
 
-int conv_beauty(const char *src, conv_out *o)
+/* The three Amazon review datasets of S3-Rec share one format and one mapping; only the file
+ * names (NAME.txt, NAME_item2attributes.json) and the IRI base differ. */
+static int conv_amazon(const char *src, conv_out *o, const char *name, const char *base)
 {
 	static const char *types[] = { NS_SCHEMA "Product" };
-	const char *base = BASE_IRI "amazon-beauty/";
-	if (conv_sequences(o, src, "Beauty.txt", base, NS_KGR "review", types, 1) != 0)
+	char seq[256], attrs[256];
+	snprintf(seq, sizeof(seq), "%s.txt", name);
+	snprintf(attrs, sizeof(attrs), "%s_item2attributes.json", name);
+	if (conv_sequences(o, src, seq, base, NS_KGR "review", types, 1) != 0)
 		return -1;
-	return conv_item_attributes(o, src, "Beauty_item2attributes.json", base, "attribute",
-		NS_KGR "hasAttribute");
+	return conv_item_attributes(o, src, attrs, base, "attribute", NS_KGR "hasAttribute");
+}
+
+int conv_beauty(const char *src, conv_out *o)
+{
+	return conv_amazon(src, o, "Beauty", BASE_IRI "amazon-beauty/");
+}
+
+int conv_sports(const char *src, conv_out *o)
+{
+	return conv_amazon(src, o, "Sports_and_Outdoors", BASE_IRI "amazon-sports/");
+}
+
+int conv_toys(const char *src, conv_out *o)
+{
+	return conv_amazon(src, o, "Toys_and_Games", BASE_IRI "amazon-toys/");
 }
 
 int conv_s3rec_lastfm(const char *src, conv_out *o)

@@ -126,7 +126,8 @@ typedef struct {
 #define KGR_EVAL_OPTIONS_INIT { .version = KGR_EVAL_OPTIONS_VERSION, .protocol = KGR_EVAL_LOO, \
 	.ranker = "pop", .seed = 42 }
 
-/** A split of interactions. Each array is sorted by (user, time, item). */
+/** A split of interactions. Each array is sorted by (user, time), a user's same-time events
+ *  in the order they were loaded. */
 typedef struct {
 	kgr_interaction *train; /**< fitted on in the validation phase */
 	size_t n_train;
@@ -138,8 +139,10 @@ typedef struct {
 } kgr_eval_split;
 
 /**
- * @brief Split interactions (sorted by user, time, item as the store keeps them) by the
- *        protocol of @p opts (and its action filter). Leave-one-out: users with fewer than 3
+ * @brief Split interactions by the protocol of @p opts (and its action filter). They are
+ *        ordered as the store keeps them: by user and time, a user's events of the same time
+ *        by their event node (the order they were loaded), so leave-one-out holds out the
+ *        last rows of the input, whatever the IRIs. Leave-one-out: users with fewer than 3
  *        events stay entirely in training.
  * @param[out] out the split; free with kgr_eval_split_free().
  * @return 0; KGR_EINVALID (bad temporal shares, named); KGR_ENOTFOUND (no interactions

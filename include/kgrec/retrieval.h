@@ -57,10 +57,15 @@ typedef struct {
 	int reversed;
 } kgr_edge;
 
-#define KGR_MAX_PATH_EDGES 4
+/** Edges an evidence path holds: the user's own interaction, at most 3 steps, and the
+ *  owl:sameAs links crossed where a step meets a sameAs clique (a path that needs more is not
+ *  returned). */
+#define KGR_MAX_PATH_EDGES 8
 #define KGR_MAX_PATHS 3
 
-/** An evidence path from a node of the user's history (or a seed) to the candidate. */
+/** An evidence path from a node of the user's history (or a seed) to the candidate. Where
+ *  the walk crosses an owl:sameAs clique (walked as one node), the sameAs triples between the
+ *  member a step arrives at and the member the next one leaves from are edges of the path. */
 typedef struct {
 	size_t n_edges;
 	kgr_edge edges[KGR_MAX_PATH_EDGES];
@@ -71,7 +76,8 @@ typedef struct {
 /** A meta-path pattern: the relations an evidence path walks from the history item (or
  *  seed) to the candidate, with their directions, and how many paths of that pattern the
  *  path search found for one item. The user's own interaction that opens a returned path is
- *  not part of the pattern. */
+ *  not part of the pattern, nor are owl:sameAs links crossed inside a clique (identity, not a
+ *  step). */
 typedef struct {
 	size_t n_edges;                               /**< 1 .. 3 */
 	kgr_id rel[KGR_MAX_PATH_EDGES];               /**< predicate of each step */
@@ -209,7 +215,7 @@ typedef struct {
 	double recency_half_life;  /**< seconds; 0: automatic from the data */
 	/** When set, the graph uses these interactions (sorted by user, time) instead of the
 	 *  store's: evaluation passes its training split so no held-out event leaks in. The
-	 *  array is copied. */
+	 *  array is copied; events of one user at the same time keep the order they have in it. */
 	const kgr_interaction *interactions;
 	size_t n_interactions;
 	int no_catalog;            /**< ignore catalog relations (interactions only; a baseline) */
@@ -229,7 +235,9 @@ KGR_API int kgr_graph_new(kgr_graph **out, const kgr_store *store, const kgr_gra
 
 /**
  * @brief Apply new interactions (live events) to a graph view: the next kgr_recommend()
- *        sees them, exactly as a graph built with them would. Not thread-safe against
+ *        sees them, exactly as a graph built with them would (built with them after the
+ *        events it had: an event goes after the user's events of the same second, the events
+ *        of one call in the order given). Not thread-safe against
  *        readers: the caller holds a write lock. Users and items must already have ids (see
  *        kgr_store_intern_extra()).
  *        Complexity: per event, the user's history and the item's interactions and catalog

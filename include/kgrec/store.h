@@ -40,7 +40,8 @@ typedef struct {
 	kgr_id s, p, o, g;
 } kgr_quad;
 
-/** One user -> item interaction. Sorted by (user, time) in the store. */
+/** One user -> item interaction. Sorted by (user, time) in the store; the events of one user
+ *  at the same time in the order they were loaded. */
 typedef struct {
 	kgr_id user;   /**< IRI of the user */
 	kgr_id item;   /**< IRI of the item */
@@ -311,7 +312,9 @@ KGR_API void kgr_store_prefix(const kgr_store *store, size_t i, const char **pre
 
 /* ---- interactions, users, items ---- */
 
-/** @brief All interactions sorted by (user, time, item). Borrowed. */
+/** @brief All interactions sorted by (user, time); a user's events of the same time in the
+ *  order they were loaded (rows of an interactions file in file order; an event loaded
+ *  twice keeps its first place). Borrowed. */
 KGR_API const kgr_interaction *kgr_store_interactions(const kgr_store *store, size_t *n_out);
 
 /** @brief Interactions of one user in time order (empty for an unknown user). Borrowed. */

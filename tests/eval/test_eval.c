@@ -231,6 +231,79 @@ START_TEST(split_action_filter)
 }
 END_TEST
 
+/* One user with three events at the same second, in the file in the opposite order of their
+ * items' IRIs (and term ids: the catalog, loaded first, lists a, b, c): the file's last row
+ * is held out for the test, the one before it for validation, as the file says, not as the
+ * ids sort; and the same after a snapshot is saved and opened again. */
+static void check_same_second(const kgr_store *s)
+{
+	kgr_eval_options o = KGR_EVAL_OPTIONS_INIT;
+	kgr_eval_split *split = NULL;
+	const kgr_interaction *all, *hist;
+	kgr_id zoe = kgr_store_iri(s, EX "user/zoe"), a = kgr_store_iri(s, EX "item/a"),
+	       b = kgr_store_iri(s, EX "item/b"), c = kgr_store_iri(s, EX "item/c"),
+	       d = kgr_store_iri(s, EX "item/d");
+	size_t n, i;
+
+	ck_assert(a && b && c && d && zoe);
+	ck_assert(a < b && b < c); /* the ids sort against the file's order */
+	hist = kgr_store_user_interactions(s, zoe, &n);
+	ck_assert_uint_eq(n, 4);
+	ck_assert_uint_eq(hist[0].item, d);
+	ck_assert_uint_eq(hist[1].item, c);
+	ck_assert_uint_eq(hist[2].item, b);
+	ck_assert_uint_eq(hist[3].item, a);
+	all = kgr_store_interactions(s, &n);
+	ck_assert_int_eq(kgr_eval_split_new(&split, all, n, &o), 0);
+	for (i = 0; i < split->n_test; i++)
+		if (split->test[i].user == zoe)
+			break;
+	ck_assert_uint_lt(i, split->n_test);
+	ck_assert_uint_eq(split->test[i].item, a);
+	for (i = 0; i < split->n_valid; i++)
+		if (split->valid[i].user == zoe)
+			break;
+	ck_assert_uint_lt(i, split->n_valid);
+	ck_assert_uint_eq(split->valid[i].item, b);
+	kgr_eval_split_free(split);
+	/* given in another order, the split puts them back in the order they were loaded */
+	{
+		kgr_interaction rev[16];
+		ck_assert_uint_le(n, 16);
+		for (i = 0; i < n; i++)
+			rev[i] = all[n - 1 - i];
+		ck_assert_int_eq(kgr_eval_split_new(&split, rev, n, &o), 0);
+		for (i = 0; i < split->n_test; i++)
+			if (split->test[i].user == zoe)
+				ck_assert_uint_eq(split->test[i].item, a);
+		kgr_eval_split_free(split);
+	}
+}
+
+START_TEST(split_same_second_in_file_order)
+{
+	kgr_store *s = NULL, *t = NULL;
+	kgr_interaction_options io = KGR_INTERACTION_OPTIONS_INIT;
+	char tmp[] = "/tmp/kgr-test-order-XXXXXX", path[600];
+	ck_assert_int_eq(kgr_store_new(&s, 1), 0);
+	ck_assert_msg(kgr_store_load_rdf(s, KGR_TEST_DATA "/eval/same_second.nt", NULL, NULL) == 0, "%s",
+		kgr_error_last());
+	ck_assert_msg(kgr_store_load_interactions(s, KGR_TEST_DATA "/eval/same_second.csv", &io) == 0, "%s",
+		kgr_error_last());
+	ck_assert_msg(kgr_store_finalize(s) == 0, "%s", kgr_error_last());
+	check_same_second(s);
+	ck_assert_ptr_nonnull(mkdtemp(tmp));
+	snprintf(path, sizeof(path), "%s/order.snap", tmp);
+	ck_assert_msg(kgr_store_save(s, path) == 0, "%s", kgr_error_last());
+	kgr_store_free(s);
+	ck_assert_msg(kgr_store_open(&t, path) == 0, "%s", kgr_error_last());
+	check_same_second(t);
+	kgr_store_free(t);
+	unlink(path);
+	rmdir(tmp);
+}
+END_TEST
+
 /* ---------------------------------------------------------------- no leak */
 
 typedef struct {
@@ -614,6 +687,19 @@ START_TEST(convert_beauty)
 }
 END_TEST
 
+START_TEST(convert_sports)
+{
+	/* the Beauty format under its own file names and IRI base: 3 users, items 1..5, 8 events */
+	check_dataset("sports", 3, 5, 8);
+}
+END_TEST
+
+START_TEST(convert_toys)
+{
+	check_dataset("toys", 2, 4, 6);
+}
+END_TEST
+
 START_TEST(convert_lastfm)
 {
 	/* 2 users; 4 artists typed kgr:Item (one with a shared DBpedia IRI keeps its own IRI);
@@ -662,6 +748,16 @@ START_TEST(convert_bad_input)
 	ck_assert_msg(strstr(msg, "convert/missing/dbpedia_mapping/MappingLastfm2DBpedia-1.2.tsv"), "%s", msg);
 	free(msg);
 
+	/* each Amazon dataset reads its own file names */
+	ck_assert_int_eq(convert("sports", KGR_TEST_DATA "/eval/convert/beauty", out, err), 1);
+	msg = slurp(err);
+	ck_assert_msg(strstr(msg, "convert/beauty/Sports_and_Outdoors.txt"), "%s", msg);
+	free(msg);
+	ck_assert_int_eq(convert("toys", KGR_TEST_DATA "/eval/convert/sports", out, err), 1);
+	msg = slurp(err);
+	ck_assert_msg(strstr(msg, "convert/sports/Toys_and_Games.txt"), "%s", msg);
+	free(msg);
+
 	ck_assert_int_eq(convert("imdb", KGR_TEST_DATA "/eval/convert/beauty", out, err), 2);
 	msg = slurp(err);
 	ck_assert_ptr_nonnull(strstr(msg, "unknown dataset 'imdb'"));
@@ -686,6 +782,7 @@ static Suite *eval_suite(void)
 	tcase_add_test(sp, split_loo);
 	tcase_add_test(sp, split_temporal);
 	tcase_add_test(sp, split_action_filter);
+	tcase_add_test(sp, split_same_second_in_file_order);
 	tcase_add_test(h, no_leak_pop);
 	tcase_add_test(h, no_leak_itemknn);
 	tcase_add_test(h, no_leak_graph);
@@ -696,6 +793,8 @@ static Suite *eval_suite(void)
 	tcase_add_test(h, result_json);
 	tcase_add_test(h, bad_options);
 	tcase_add_test(c, convert_beauty);
+	tcase_add_test(c, convert_sports);
+	tcase_add_test(c, convert_toys);
 	tcase_add_test(c, convert_lastfm);
 	tcase_add_test(c, convert_lastfm_s3rec);
 	tcase_add_test(c, convert_movielens);

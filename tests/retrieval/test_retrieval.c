@@ -1,6 +1,7 @@
 /* Graph retrieval: the graph view, each candidate generator on a hand-made shop with known
  * answers, push PageRank against igraph's PRPACK, evidence paths that are real triples,
- * determinism, cold start, bad input, live events, the ranker's weights and training. */
+ * determinism, cold start, bad input, live events, the ranker's weights and training, and
+ * owl:sameAs cliques walked as one node. */
 #include <check.h>
 #include <math.h>
 #include <pthread.h>
@@ -739,12 +740,24 @@ START_TEST(live_events)
 }
 END_TEST
 
-static int cmp_user_time(const void *a, const void *b)
+static int cmp_user_time(const kgr_interaction *x, const kgr_interaction *y)
 {
-	const kgr_interaction *x = a, *y = b;
 	if (x->user != y->user)
 		return x->user < y->user ? -1 : 1;
 	return x->time < y->time ? -1 : (x->time > y->time);
+}
+
+/* By user and time, events of the same second in the order they came (insertion sort:
+ * stable). */
+static void sort_stable(kgr_interaction *v, size_t n)
+{
+	size_t i, j;
+	for (i = 1; i < n; i++) {
+		kgr_interaction x = v[i];
+		for (j = i; j > 0 && cmp_user_time(&v[j - 1], &x) > 0; j--)
+			v[j] = v[j - 1];
+		v[j] = x;
+	}
 }
 
 /* The interaction structures of two graphs hold the same thing: per user the same history in
@@ -866,10 +879,11 @@ START_TEST(live_events_match_a_rebuild)
 		}
 		ck_assert_msg(kgr_graph_add_interactions(live, all + b0, n_all - b0) == 0, "%s",
 			kgr_error_last());
-		/* the rebuild takes them sorted, as the option says */
+		/* the rebuild takes them sorted, as the option says, events of the same second in
+		 * the order they came: a live event goes after the ones it finds */
 		sorted = malloc(n_all * sizeof(*sorted));
 		memcpy(sorted, all, n_all * sizeof(*sorted));
-		qsort(sorted, n_all, sizeof(*sorted), cmp_user_time);
+		sort_stable(sorted, n_all);
 		go.interactions = sorted;
 		go.n_interactions = n_all;
 		ck_assert_msg(kgr_graph_new(&fresh, s, &go) == 0, "%s", kgr_error_last());
@@ -1002,6 +1016,264 @@ START_TEST(training_is_deterministic)
 }
 END_TEST
 
+/* Live events at the second of an event the user already has go after it, in the order they
+ * come (within one call and across calls), whatever their items' ids. */
+START_TEST(live_events_same_second_go_last)
+{
+	kgr_store *s = shop();
+	kgr_graph *g = graph_of(s);
+	kgr_id alice = iri(s, USER "alice"), gloves = iri(s, ITEM "gloves"), ball = iri(s, ITEM "ball"),
+	       cap = iri(s, ITEM "cap"), jersey = iri(s, ITEM "jersey"), purchase = iri(s, KGR_NS "purchase");
+	kgr_interaction ev[3];
+	int64_t t;
+	uint32_t u = kgr__node_of(g, alice), k;
+	const kgr_id want[] = { gloves, cap, ball, jersey };
+
+	ck_assert_int_eq(kgr_time_parse(&t, "2024-01-01T10:00:00Z"), 0);
+	ck_assert(jersey < ball && ball < cap); /* ids in the order of the catalog */
+	memset(ev, 0, sizeof(ev));
+	ev[0] = (kgr_interaction){ alice, cap, purchase, 0, t, 1 };
+	ev[1] = (kgr_interaction){ alice, ball, purchase, 0, t, 1 };
+	ev[2] = (kgr_interaction){ alice, jersey, purchase, 0, t, 1 };
+	ck_assert_int_eq(kgr_graph_add_interactions(g, ev, 2), 0);
+	ck_assert_int_eq(kgr_graph_add_interactions(g, ev + 2, 1), 0);
+	ck_assert_uint_eq(g->hist_len[u], 4);
+	for (k = 0; k < 4; k++)
+		ck_assert_uint_eq(g->ints[g->hist_off[u] + k].item, want[k]);
+	kgr_graph_free(g);
+	kgr_store_free(s);
+}
+END_TEST
+
+/* ---- owl:sameAs: identity in the graph view ----
+ * Album A is linked by owl:sameAs to an external entity E; only E has a genre (dbo:genre
+ * jazz), and album B has the genre by another property (schema:genre jazz). ann took A. */
+#define SAMEAS_PREFIXES                                                                   \
+	"@prefix schema: <http://schema.org/> .\n"                                        \
+	"@prefix owl: <http://www.w3.org/2002/07/owl#> .\n"                               \
+	"@prefix dbo: <http://dbpedia.org/ontology/> .\n"                                 \
+	"@prefix dbr: <http://dbpedia.org/resource/> .\n"                                 \
+	"@prefix item: <https://w3id.org/kgrec/item/> .\n"                                \
+	"@prefix ex: <http://example.org/> .\n"                                           \
+	"item:a a schema:Product ; schema:name \"Album A\" .\n"                           \
+	"item:b a schema:Product ; schema:name \"Album B\" ; schema:genre ex:jazz .\n"    \
+	"item:c a schema:Product ; schema:name \"Album C\" ; schema:genre ex:jazz .\n"    \
+	"item:d a schema:Product ; schema:name \"Album D\" ; schema:genre ex:rock .\n"    \
+	"item:f a schema:Product ; schema:name \"Album F\" ; schema:genre ex:rock .\n"    \
+	"ex:jazz schema:name \"Jazz\" .\n"
+#define OWL_SAMEAS "http://www.w3.org/2002/07/owl#sameAs"
+#define DBR "http://dbpedia.org/resource/"
+
+static kgr_store *sameas_store(const char *ttl)
+{
+	kgr_store *s = NULL;
+	kgr_interaction_options o = KGR_INTERACTION_OPTIONS_INIT;
+	const char *csv = kgr_test_tmp("sameas.csv");
+	FILE *f = fopen(csv, "w");
+	ck_assert_ptr_nonnull(f);
+	fputs("user,item,timestamp,action\n"
+	      "ann,a,2024-01-01T10:00:00Z,purchase\n"
+	      "bea,b,2024-01-01T10:00:00Z,purchase\n"
+	      "cid,c,2024-01-01T10:00:00Z,purchase\n"
+	      "dan,d,2024-01-01T10:00:00Z,purchase\n",
+		f);
+	fclose(f);
+	ck_assert_int_eq(kgr_store_new(&s, 1), 0);
+	ck_assert_msg(kgr_store_load_rdf_buffer(s, ttl, strlen(ttl), "turtle", NULL, "sameas.ttl") == 0, "%s",
+		kgr_error_last());
+	ck_assert_msg(kgr_store_load_interactions(s, csv, &o) == 0, "%s", kgr_error_last());
+	ck_assert_msg(kgr_store_finalize(s) == 0, "%s", kgr_error_last());
+	return s;
+}
+
+/* Does some path of item it hold the triple (s owl:sameAs o)? */
+static int has_same_edge(const kgr_store *st, const kgr_rec_item *it, kgr_id s, kgr_id o)
+{
+	kgr_id same = iri(st, OWL_SAMEAS);
+	size_t j, k;
+	for (j = 0; j < it->n_paths; j++)
+		for (k = 0; k < it->paths[j].n_edges; k++) {
+			const kgr_edge *e = &it->paths[j].edges[k];
+			if (e->p == same && e->s == s && e->o == o)
+				return 1;
+		}
+	return 0;
+}
+
+START_TEST(sameas_is_identity)
+{
+	kgr_store *with = sameas_store(SAMEAS_PREFIXES "dbr:E dbo:genre ex:jazz .\n"
+						       "item:a owl:sameAs dbr:E .\n");
+	kgr_store *without = sameas_store(SAMEAS_PREFIXES "dbr:E dbo:genre ex:jazz .\n");
+	kgr_graph *g = graph_of(with), *g0 = graph_of(without);
+	kgr_id ann = iri(with, USER "ann"), a = iri(with, ITEM "a"), b = iri(with, ITEM "b"), e = iri(with, DBR "E");
+	kgr_recs *r = rec(g, ann, 0, 1), *r0 = rec(g0, iri(without, USER "ann"), 0, 1);
+	const kgr_rec_item *it = find(r, b);
+	uint32_t na = kgr__node_of(g, a);
+
+	/* the clique {A, E} is walked as A's node; E is no node of its own */
+	ck_assert_uint_eq(g->same.n, 1);
+	ck_assert_uint_ne(na, KGR__NONE);
+	ck_assert(g->flags[na] & KGR__NODE_ITEM);
+	ck_assert(g->flags[na] & KGR__NODE_SAMEAS);
+	ck_assert_uint_eq(kgr__node_of(g, e), KGR__NONE);
+	ck_assert_uint_eq(kgr__clique_of_node(g, na), 0);
+	/* with the link, B is reached, and its evidence crosses the identity as a real triple */
+	ck_assert_msg(it != NULL, "B is not recommended to a user who took A");
+	ck_assert_uint_gt(it->n_paths, 0);
+	ck_assert(has_same_edge(with, it, a, e));
+	ck_assert_uint_eq(it->paths[0].n_edges, 4); /* ann buys A, A sameAs E, E genre jazz, B genre jazz */
+	ck_assert_ptr_nonnull(strstr(it->rationale, "is the same as"));
+	check_paths(with, r);
+	/* the store keeps the triples as they are */
+	ck_assert_uint_eq(kgr_store_count(with, a, iri(with, OWL_SAMEAS), e), 1);
+	ck_assert_uint_eq(kgr_store_count(with, e, iri(with, OWL_SAMEAS), a), 0);
+	/* without it, nothing links A to anything */
+	ck_assert_ptr_null(find(r0, iri(without, ITEM "b")));
+	ck_assert_ptr_null(find(r0, iri(without, ITEM "c")));
+	ck_assert_uint_eq(g0->same.n, 0);
+	/* and from the other side: a user who took B reaches A through E's genre */
+	kgr_recs_free(r);
+	r = rec(g, iri(with, USER "bea"), 0, 1);
+	ck_assert_ptr_nonnull((it = find(r, a)));
+	ck_assert(has_same_edge(with, it, a, e));
+	check_paths(with, r);
+	kgr_recs_free(r);
+	kgr_recs_free(r0);
+	kgr_graph_free(g);
+	kgr_graph_free(g0);
+	kgr_store_free(with);
+	kgr_store_free(without);
+}
+END_TEST
+
+START_TEST(sameas_chain_of_three)
+{
+	/* A sameAs E1, E2 sameAs E1 (the other way round), only E2 has the genre */
+	kgr_store *s = sameas_store(SAMEAS_PREFIXES "dbr:E2 dbo:genre ex:jazz .\n"
+						    "item:a owl:sameAs dbr:E1 .\n"
+						    "dbr:E2 owl:sameAs dbr:E1 .\n");
+	kgr_graph *g = graph_of(s);
+	kgr_id a = iri(s, ITEM "a"), e1 = iri(s, DBR "E1"), e2 = iri(s, DBR "E2");
+	kgr_recs *r = rec(g, iri(s, USER "ann"), 0, 1);
+	const kgr_rec_item *it = find(r, iri(s, ITEM "b"));
+	size_t k;
+	int seen_reversed = 0;
+
+	ck_assert_uint_eq(g->same.n, 1);
+	ck_assert_uint_eq(g->same.off[1], 3);
+	ck_assert_uint_eq(kgr__node_of(g, e1), KGR__NONE);
+	ck_assert_uint_eq(kgr__node_of(g, e2), KGR__NONE);
+	ck_assert_msg(it != NULL, "B is not reached across the chain");
+	ck_assert(has_same_edge(s, it, a, e1));
+	ck_assert(has_same_edge(s, it, e2, e1));
+	/* ann buys A, A sameAs E1, E2 sameAs E1 (walked backwards), E2 genre jazz, B genre jazz */
+	ck_assert_uint_eq(it->paths[0].n_edges, 5);
+	for (k = 0; k < it->paths[0].n_edges; k++)
+		if (it->paths[0].edges[k].s == e2 && it->paths[0].edges[k].o == e1)
+			seen_reversed = it->paths[0].edges[k].reversed;
+	ck_assert_int_eq(seen_reversed, 1);
+	check_paths(s, r);
+	kgr_recs_free(r);
+	kgr_graph_free(g);
+	kgr_store_free(s);
+
+	/* without an item, the clique's node is named by its smallest term id */
+	s = sameas_store(SAMEAS_PREFIXES "dbr:E2 dbo:genre ex:jazz .\n"
+					 "dbr:E1 dbo:genre ex:rock .\n"
+					 "dbr:E2 owl:sameAs dbr:E1 .\n");
+	g = graph_of(s);
+	e1 = iri(s, DBR "E1");
+	e2 = iri(s, DBR "E2");
+	ck_assert_uint_eq(g->same.n, 1);
+	ck_assert_uint_ne(kgr__node_of(g, e1 < e2 ? e1 : e2), KGR__NONE);
+	ck_assert_uint_eq(kgr__node_of(g, e1 < e2 ? e2 : e1), KGR__NONE);
+	kgr_graph_free(g);
+	kgr_store_free(s);
+}
+END_TEST
+
+START_TEST(sameas_to_self)
+{
+	kgr_store *s = sameas_store(SAMEAS_PREFIXES "item:a schema:genre ex:jazz .\n"
+						    "item:a owl:sameAs item:a .\n");
+	kgr_store *s0 = sameas_store(SAMEAS_PREFIXES "item:a schema:genre ex:jazz .\n");
+	kgr_graph *g = graph_of(s), *g0 = graph_of(s0);
+	kgr_recs *r = rec(g, iri(s, USER "ann"), 0, 1), *r0 = rec(g0, iri(s0, USER "ann"), 0, 1);
+	size_t i;
+
+	ck_assert_uint_eq(g->same.n, 0);
+	ck_assert(!(g->flags[kgr__node_of(g, iri(s, ITEM "a"))] & KGR__NODE_SAMEAS));
+	ck_assert_uint_eq(g->n_nodes, g0->n_nodes);
+	ck_assert_uint_eq(g->n_cat_edges, g0->n_cat_edges);
+	ck_assert_uint_eq(r->n, r0->n);
+	ck_assert_uint_gt(r->n, 0);
+	for (i = 0; i < r->n; i++) {
+		ck_assert_str_eq(kgr_term_value(s, r->items[i].item, NULL), kgr_term_value(s0, r0->items[i].item, NULL));
+		ck_assert_double_eq(r->items[i].score, r0->items[i].score);
+		ck_assert_uint_eq(r->items[i].n_paths, r0->items[i].n_paths);
+	}
+	check_paths(s, r);
+	kgr_recs_free(r);
+	kgr_recs_free(r0);
+	kgr_graph_free(g);
+	kgr_graph_free(g0);
+	kgr_store_free(s);
+	kgr_store_free(s0);
+}
+END_TEST
+
+START_TEST(sameas_two_items)
+{
+	/* two listings of one album: A (no genre) and A2 (rock); E (jazz) is the same too */
+	kgr_store *s = sameas_store(SAMEAS_PREFIXES "item:a2 a schema:Product ; schema:name \"Album A, again\" ;\n"
+						    "    schema:genre ex:rock .\n"
+						    "dbr:E dbo:genre ex:jazz .\n"
+						    "item:a owl:sameAs item:a2 .\n"
+						    "item:a2 owl:sameAs dbr:E .\n");
+	kgr_graph *g = graph_of(s);
+	kgr_id a = iri(s, ITEM "a"), a2 = iri(s, ITEM "a2"), e = iri(s, DBR "E"), d = iri(s, ITEM "d");
+	kgr_recs *r;
+	const kgr_rec_item *it;
+	uint32_t na = kgr__node_of(g, a), na2 = kgr__node_of(g, a2);
+	size_t n_items, i, found = 0;
+	const kgr_id *items = kgr_store_items(s, &n_items);
+
+	/* both stay items, each its own node, both in the one clique */
+	ck_assert_uint_eq(g->same.n, 1);
+	ck_assert_uint_ne(na, KGR__NONE);
+	ck_assert_uint_ne(na2, KGR__NONE);
+	ck_assert_uint_ne(na, na2);
+	ck_assert((g->flags[na] & KGR__NODE_ITEM) && (g->flags[na2] & KGR__NODE_ITEM));
+	ck_assert_uint_eq(kgr__clique_of_node(g, na), kgr__clique_of_node(g, na2));
+	ck_assert_uint_eq(kgr__node_of(g, e), KGR__NONE);
+	for (i = 0; i < n_items; i++)
+		found += items[i] == a || items[i] == a2;
+	ck_assert_uint_eq(found, 2);
+	/* ann took A: D (rock, through A2) and B (jazz, through E via A2) */
+	r = rec(g, iri(s, USER "ann"), 0, 1);
+	ck_assert_ptr_nonnull((it = find(r, d)));
+	ck_assert(has_same_edge(s, it, a, a2));
+	ck_assert_ptr_nonnull((it = find(r, iri(s, ITEM "b"))));
+	ck_assert(has_same_edge(s, it, a, a2) && has_same_edge(s, it, a2, e));
+	check_paths(s, r);
+	kgr_recs_free(r);
+	/* dan took D (rock): both listings are recommended, each an item of its own */
+	r = rec(g, iri(s, USER "dan"), 0, 1);
+	ck_assert_ptr_nonnull(find(r, a));
+	ck_assert_ptr_nonnull((it = find(r, a2)));
+	ck_assert_uint_gt(it->n_paths, 0);
+	check_paths(s, r);
+	kgr_recs_free(r);
+	/* similar items and explanations name them too */
+	ck_assert_int_eq(kgr_similar(&r, g, a2, NULL), 0);
+	check_paths(s, r);
+	kgr_recs_free(r);
+	kgr_graph_free(g);
+	kgr_store_free(s);
+}
+END_TEST
+
 static Suite *retrieval_suite(void)
 {
 	Suite *s = suite_create("retrieval");
@@ -1026,9 +1298,17 @@ static Suite *retrieval_suite(void)
 	tcase_add_test(tc, training_split_does_not_leak);
 	tcase_add_test(tc, live_events);
 	tcase_add_test(tc, live_events_match_a_rebuild);
+	tcase_add_test(tc, live_events_same_second_go_last);
 	tcase_add_test(tc, relation_config);
 	tcase_add_test(tc, weights_roundtrip_and_errors);
 	tcase_add_test(tc, training_is_deterministic);
+	suite_add_tcase(s, tc);
+	tc = tcase_create("sameas");
+	tcase_set_timeout(tc, 60);
+	tcase_add_test(tc, sameas_is_identity);
+	tcase_add_test(tc, sameas_chain_of_three);
+	tcase_add_test(tc, sameas_to_self);
+	tcase_add_test(tc, sameas_two_items);
 	suite_add_tcase(s, tc);
 	return s;
 }

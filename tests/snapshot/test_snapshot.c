@@ -174,7 +174,7 @@ static void edit_and_expect(uint32_t tag, size_t at, uint32_t value, const char 
 }
 
 /* section tags as kg/snapshot.c numbers them */
-enum { T_TERMS = 1, T_QUADS = 6, T_POS = 7, T_USEROFF = 15 };
+enum { T_TERMS = 1, T_QUADS = 6, T_POS = 7, T_INTER = 13, T_USEROFF = 15 };
 
 START_TEST(test_quad_id_past_terms)
 {
@@ -245,6 +245,65 @@ START_TEST(test_cli_refuses_edited)
 }
 END_TEST
 
+/* A snapshot saved while a user's events of the same second went by item id: opened, they
+ * are in the order they were loaded (their event ids say it), as in a snapshot saved now. */
+START_TEST(test_same_second_in_load_order)
+{
+	kgr_store *s = NULL;
+	kgr_interaction_options o = KGR_INTERACTION_OPTIONS_INIT;
+	const char *csv = kgr_test_tmp("same-second.csv"), *path = kgr_test_tmp("same-second.snap");
+	kgr_test_section sec[64];
+	const kgr_interaction *h;
+	kgr_interaction *v, x;
+	kgr_id zed, gloves, jersey;
+	unsigned char *buf;
+	size_t len, n, i;
+	int n_sec, k;
+	FILE *f = fopen(csv, "w");
+
+	ck_assert_ptr_nonnull(f);
+	fputs("user,item,timestamp\nzed,jersey,2024-02-01T10:00:00Z\nzed,gloves,2024-02-01T10:00:00Z\n", f);
+	fclose(f);
+	ck_assert_int_eq(kgr_store_new(&s, 0), 0);
+	ck_assert_int_eq(kgr_store_load_rdf(s, kgr_test_data("retrieval/shop.ttl"), NULL, NULL), 0);
+	ck_assert_msg(kgr_store_load_interactions(s, csv, &o) == 0, "%s", kgr_error_last());
+	ck_assert_int_eq(kgr_store_finalize(s), 0);
+	zed = kgr_store_iri(s, "https://w3id.org/kgrec/user/zed");
+	gloves = kgr_store_iri(s, "https://w3id.org/kgrec/item/gloves");
+	jersey = kgr_store_iri(s, "https://w3id.org/kgrec/item/jersey");
+	ck_assert(zed && gloves < jersey);
+	h = kgr_store_user_interactions(s, zed, &n);
+	ck_assert_uint_eq(n, 2);
+	ck_assert_uint_eq(h[0].item, jersey);
+	ck_assert_int_eq(kgr_store_save(s, path), 0);
+	kgr_store_free(s);
+	/* the file as an older kgrec wrote it: the two events by item id */
+	buf = (unsigned char *)kgr_test_slurp(path, &len);
+	ck_assert_ptr_nonnull(buf);
+	n_sec = kgr_test_snapshot_sections(sec, 64, buf, len);
+	for (k = 0; k < n_sec && sec[k].tag != T_INTER; k++)
+		;
+	ck_assert_int_lt(k, n_sec);
+	ck_assert_uint_eq(sec[k].elem, sizeof(kgr_interaction));
+	v = (kgr_interaction *)(buf + sec[k].off);
+	for (i = 0; i + 1 < sec[k].len / sizeof(kgr_interaction) && v[i].user != zed; i++)
+		;
+	ck_assert_uint_eq(v[i].item, jersey);
+	x = v[i];
+	v[i] = v[i + 1];
+	v[i + 1] = x;
+	ck_assert_int_eq(kgr_test_snapshot_rechecksum(buf, len), 0);
+	ck_assert_int_eq(kgr_test_write_file(path, buf, len), 0);
+	free(buf);
+	ck_assert_msg(kgr_store_open(&s, path) == 0, "%s", kgr_error_last());
+	h = kgr_store_user_interactions(s, zed, &n);
+	ck_assert_uint_eq(n, 2);
+	ck_assert_uint_eq(h[0].item, jersey);
+	ck_assert_uint_eq(h[1].item, gloves);
+	kgr_store_free(s);
+}
+END_TEST
+
 static Suite *snapshot_suite(void)
 {
 	Suite *s = suite_create("snapshot");
@@ -256,6 +315,7 @@ static Suite *snapshot_suite(void)
 	tcase_add_test(tc, test_user_offset_past_interactions);
 	tcase_add_test(tc, test_unedited_opens);
 	tcase_add_test(tc, test_cli_refuses_edited);
+	tcase_add_test(tc, test_same_second_in_load_order);
 	tcase_add_test(tc, test_edited_bytes);
 	suite_add_tcase(s, tc);
 	return s;
