@@ -26,8 +26,16 @@ int kgr__interaction_qsort_cmp(const void *a, const void *b);
 
 /** ISO-8601 date or date-time (YYYY-MM-DD[(T| )HH:MM[:SS[.frac]]][Z|(+|-)HH[:]MM]) or integer
  *  epoch seconds, surrounding blanks ignored, as epoch seconds through *out; 0 or -1 (no
- *  message set). (kg/interactions.c) */
+ *  message set). (kg/time.c) */
 int kgr__parse_time(const char *text, size_t len, int64_t *out);
+/** A timestamp of an interaction log as epoch seconds through *out: ISO-8601 as
+ *  kgr__parse_time() takes it, or an integer in @p unit; KGR_TIME_UNIT_AUTO tells the unit by
+ *  magnitude (below 1e12 seconds; 1e12 to 1e13 milliseconds; 1e15 to 1e16 microseconds; other
+ *  magnitudes are out of range). 0; -1 neither; -2 an integer out of range. *why receives the
+ *  reason ("out of range: read as epoch seconds ... it falls in the year 10000 ..."), without
+ *  the value. (kg/time.c) */
+int kgr__parse_log_time(const char *text, size_t len, kgr_time_unit unit, int64_t *out, char *why,
+	size_t why_size);
 /** Epoch seconds as YYYY-MM-DDTHH:MM:SSZ into buf. */
 void kgr__format_time(int64_t t, char *buf, size_t size);
 /** Whether epoch seconds t fall in the years 1000 to 9999 (the range times are accepted in). */

@@ -139,3 +139,83 @@ void kgr__format_time(int64_t t, char *buf, size_t size)
 	if (!kgr__time_ok(t) || !gmtime_r(&tt, &tm) || !strftime(buf, size, "%Y-%m-%dT%H:%M:%SZ", &tm))
 		snprintf(buf, size, "%lld", (long long)t);
 }
+
+/* The civil year of day @p z since 1970-01-01 (Hinnant's civil_from_days). */
+static int64_t year_of_days(int64_t z)
+{
+	z += 719468;
+	const int64_t era = (z >= 0 ? z : z - 146096) / 146097;
+	const int64_t doe = z - era * 146097;
+	const int64_t yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+	const int64_t doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+	const int64_t mp = (5 * doy + 2) / 153;
+	return yoe + era * 400 + (mp >= 10);
+}
+
+static int64_t floor_div(int64_t a, int64_t b)
+{
+	return a / b - (a % b < 0);
+}
+
+int kgr__parse_log_time(const char *text, size_t len, kgr_time_unit unit, int64_t *out, char *why,
+	size_t why_size)
+{
+	static const char *const unit_names[] = { "", "seconds", "milliseconds", "microseconds" };
+	static const int64_t per_second[] = { 1, 1, 1000, 1000000 };
+	const char *p = text, *end = text + len, *q;
+	int64_t v = 0, mag;
+	int neg = 0, told = unit == KGR_TIME_UNIT_AUTO;
+
+	while (p < end && isspace((unsigned char)*p))
+		p++;
+	while (end > p && isspace((unsigned char)end[-1]))
+		end--;
+	q = p;
+	if (q < end && (*q == '-' || *q == '+'))
+		neg = *q++ == '-';
+	if (q == end)
+		goto not_integer;
+	for (; q < end; q++) {
+		if (!isdigit((unsigned char)*q))
+			goto not_integer;
+		if (v >= 100000000000000000LL) {
+			snprintf(why, why_size, "out of range: too many digits for epoch seconds, "
+				"milliseconds or microseconds");
+			return -2;
+		}
+		v = v * 10 + (*q - '0');
+	}
+	mag = v;
+	if (neg)
+		v = -v;
+	if (told) {
+		if (mag < 1000000000000LL)
+			unit = KGR_TIME_UNIT_S;
+		else if (mag < 10000000000000LL)
+			unit = KGR_TIME_UNIT_MS;
+		else if (mag >= 1000000000000000LL && mag < 10000000000000000LL)
+			unit = KGR_TIME_UNIT_US;
+		else {
+			snprintf(why, why_size, "out of range: an integer is read as epoch seconds below "
+				"1e12, milliseconds from 1e12 to 1e13 and microseconds from 1e15 to 1e16 "
+				"(2001-09-09 to 2286-11-20 for both), and this is none of them; the unit can be "
+				"set (--time-unit s|ms|us)");
+			return -2;
+		}
+	}
+	*out = floor_div(v, per_second[unit]);
+	if (!kgr__time_ok(*out)) {
+		snprintf(why, why_size, "out of range: read as epoch %s (%s) it falls in the year %lld, "
+			"and times must fall in the years 1000 to 9999%s", unit_names[unit],
+			told ? "told by its magnitude" : "as set", (long long)year_of_days(floor_div(*out, 86400)),
+			told ? "; the unit can be set (--time-unit s|ms|us)" : "");
+		return -2;
+	}
+	return 0;
+not_integer:
+	if (kgr__parse_time(text, len, out) == 0)
+		return 0;
+	snprintf(why, why_size, "neither ISO-8601 (a real date in the years 1000 to 9999) nor an integer "
+		"(epoch seconds, milliseconds or microseconds)");
+	return -1;
+}

@@ -50,6 +50,15 @@ typedef struct {
 	float weight;  /**< explicit weight (rating, count...), or 1 */
 } kgr_interaction;
 
+/** The unit of integer timestamps in an interaction log. */
+typedef enum {
+	KGR_TIME_UNIT_AUTO = 0, /**< told apart by magnitude: below 1e12 seconds, 1e12 to 1e13
+	                             milliseconds, 1e15 to 1e16 microseconds (docs/EVENTS.md) */
+	KGR_TIME_UNIT_S,        /**< epoch seconds */
+	KGR_TIME_UNIT_MS,       /**< epoch milliseconds */
+	KGR_TIME_UNIT_US        /**< epoch microseconds (a GA4 export's event_timestamp) */
+} kgr_time_unit;
+
 /** Options of kgr_store_load_interactions(). */
 typedef struct {
 	unsigned int version;
