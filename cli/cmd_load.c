@@ -26,7 +26,7 @@ static const char usage[] =
 	"  --no-ontology        do not add the kgrec vocabulary to the store\n"
 	"  -o, --output STORE   snapshot file to write (replaced atomically)\n"
 	"  --timings            print the time of parsing, indexing and writing\n"
-	"  -q, --quiet          no progress bar\n";
+	"  -q, --quiet          no progress bar, no summary (warnings and errors are still printed)\n";
 
 typedef struct {
 	const char *name;
