@@ -12,16 +12,21 @@ static const char usage[] =
 	"  FILE                 RDF: N-Triples, Turtle, RDF/XML, N-Quads, TriG, RDF/JSON; .gz too\n"
 	"  --format NAME        syntax of the RDF files (default: from the extension)\n"
 	"  --base IRI           base IRI for relative IRIs (default: the file's URI)\n"
-	"  --interactions FILE  user,item,timestamp[,action][,weight] log (CSV or TSV, header row)\n"
+	"  --interactions FILE  an event log: user,item,timestamp[,action][,weight] with a header row,\n"
+	"                       comma, semicolon or tab separated; GA4 and Segment exports too\n"
+	"                       (docs/EVENTS.md); items are matched against the catalog's products\n"
 	"  --product-feed FILE  a Google-Merchant-style product feed (CSV or TSV, header row) as\n"
 	"                       schema.org and SKOS triples (docs/FEEDS.md); ids under --item-base\n"
 	"  --user-base IRI      prefix for user names that are not IRIs\n"
-	"  --item-base IRI      prefix for item names that are not IRIs (and feed product ids)\n"
+	"  --item-base IRI      prefix for items that are no catalog product (and feed product ids)\n"
+	"  --action-map FILE    more action names: a CSV of name,action rows (docs/EVENTS.md)\n"
+	"  --time-unit UNIT     s, ms or us: the unit of integer timestamps (default: by magnitude)\n"
+	"  --strict-items       an event whose item is no catalog product is an error\n"
 	"  --skip-bad-rows      skip (and count) malformed interaction and feed rows instead of failing\n"
 	"  --no-ontology        do not add the kgrec vocabulary to the store\n"
 	"  -o, --output STORE   snapshot file to write (replaced atomically)\n"
 	"  --timings            print the time of parsing, indexing and writing\n"
-	"  -q, --quiet          no progress bar\n";
+	"  -q, --quiet          no progress bar, no summary (warnings and errors are still printed)\n";
 
 typedef struct {
 	const char *name;
@@ -69,10 +74,64 @@ static double seconds(struct timespec from, struct timespec to)
 	return (double)(to.tv_sec - from.tv_sec) + (to.tv_nsec - from.tv_nsec) / 1e9;
 }
 
+/* "'a', 'b', 'c'" of up to three examples. */
+static void print_examples(const char *ex, size_t n, size_t width)
+{
+	size_t i;
+	for (i = 0; i < n && ex[i * width]; i++)
+		fprintf(stderr, "%s'%s'", i ? ", " : "", ex + i * width);
+}
+
+/* What a log held: its events and how their items met the catalog, what was not loaded, and
+ * a warning for items that are no catalog product and for action names kgrec does not know. */
+static void print_report(const char *path, const kgr_interaction_report *r, const char *item_base,
+	int quiet)
+{
+	size_t matched = r->items_by_iri + r->items_by_name + r->items_by_code;
+	if (!quiet) {
+		fprintf(stderr, "kgrec: %s: %zu events; items: %zu matched catalog products", path, r->events,
+			matched);
+		if (matched) {
+			const char *sep = " (";
+			if (r->items_by_iri)
+				fprintf(stderr, "%s%zu by IRI", sep, r->items_by_iri), sep = ", ";
+			if (r->items_by_name)
+				fprintf(stderr, "%s%zu by local name", sep, r->items_by_name), sep = ", ";
+			if (r->items_by_code)
+				fprintf(stderr, "%s%zu by SKU, product id or GTIN", sep, r->items_by_code);
+			fputc(')', stderr);
+		}
+		fprintf(stderr, ", %zu did not\n", r->items_unmatched);
+		if (r->not_recorded)
+			fprintf(stderr, "kgrec: %s: %zu rows not loaded: their actions are not interactions "
+				"(refunds, list views, removals: docs/EVENTS.md)\n", path, r->not_recorded);
+	}
+	if (r->items_unmatched && r->catalog_items) {
+		fprintf(stderr, "kgrec: warning: %s: %zu of %zu events name items that are not among the "
+			"%zu catalog products, e.g. ", path, r->items_unmatched, r->events, r->catalog_items);
+		print_examples(r->unmatched[0], 3, sizeof(r->unmatched[0]));
+		fprintf(stderr, "; they became new items under %s. If they are catalog products, give "
+			"--item-base the namespace of the product IRIs, or give the products a schema:sku, "
+			"schema:productID or schema:gtin equal to these ids (--strict-items makes this an "
+			"error)\n", item_base);
+	} else if (r->items_unmatched && !quiet) {
+		fprintf(stderr, "kgrec: %s: no catalog products were loaded before this log: its items "
+			"are new items under %s\n", path, item_base);
+	}
+	if (r->unknown_actions) {
+		fprintf(stderr, "kgrec: warning: %s: %zu events have action names kgrec does not know (",
+			path, r->unknown_actions);
+		print_examples(r->unknown[0], 3, sizeof(r->unknown[0]));
+		fprintf(stderr, "): they were loaded as new actions, which explanations quote as "
+			"they are; map them to kgrec's actions with --action-map FILE (docs/EVENTS.md)\n");
+	}
+}
+
 /* The product feeds, then the interaction logs, each with its count of skipped rows; 0, or
  * the first error (its message set). */
 static int load_tables(kgr_store *store, const char **feeds, size_t n_feeds, kgr_feed_options *fo,
-	const char **logs, size_t n_logs, kgr_interaction_options *io, progress *prog, size_t *skipped_total)
+	const char **logs, size_t n_logs, kgr_interaction_options *io, progress *prog, size_t *skipped_total,
+	int quiet)
 {
 	size_t i;
 	for (i = 0; i < n_feeds; i++) {
@@ -87,8 +146,10 @@ static int load_tables(kgr_store *store, const char **feeds, size_t n_feeds, kgr
 	}
 	for (i = 0; i < n_logs; i++) {
 		size_t skipped = 0;
+		kgr_interaction_report report;
 		int e;
 		io->skipped_out = &skipped;
+		io->report_out = &report;
 		progress_start(prog, logs[i]);
 		e = kgr_store_load_interactions(store, logs[i], io);
 		progress_end(prog);
@@ -96,6 +157,7 @@ static int load_tables(kgr_store *store, const char **feeds, size_t n_feeds, kgr
 			return e;
 		if (skipped)
 			fprintf(stderr, "kgrec: %s: skipped %zu malformed rows\n", logs[i], skipped);
+		print_report(logs[i], &report, io->item_base, quiet);
 		*skipped_total += skipped;
 	}
 	return 0;
@@ -144,6 +206,22 @@ int kgr_cmd_load(int argc, char **argv)
 			io.user_base = argv[++i];
 		} else if (!strcmp(a, "--item-base") && more) {
 			io.item_base = argv[++i];
+		} else if (!strcmp(a, "--action-map") && more) {
+			io.action_map = argv[++i];
+		} else if (!strcmp(a, "--time-unit") && more) {
+			const char *u = argv[++i];
+			if (!strcmp(u, "s"))
+				io.time_unit = KGR_TIME_UNIT_S;
+			else if (!strcmp(u, "ms"))
+				io.time_unit = KGR_TIME_UNIT_MS;
+			else if (!strcmp(u, "us"))
+				io.time_unit = KGR_TIME_UNIT_US;
+			else {
+				rc = kgr_cli_usage("load: --time-unit takes s, ms or us, not '%s'", u);
+				goto done;
+			}
+		} else if (!strcmp(a, "--strict-items")) {
+			io.strict_items = 1;
 		} else if (!strcmp(a, "--skip-bad-rows")) {
 			io.skip_bad_rows = 1;
 		} else if (!strcmp(a, "--no-ontology")) {
@@ -186,7 +264,7 @@ int kgr_cmd_load(int argc, char **argv)
 	}
 	fo.item_base = io.item_base;
 	fo.skip_bad_rows = io.skip_bad_rows;
-	if (load_tables(store, feeds, n_feeds, &fo, logs, n_logs, &io, &prog, &skipped_total) < 0) {
+	if (load_tables(store, feeds, n_feeds, &fo, logs, n_logs, &io, &prog, &skipped_total, quiet) < 0) {
 		rc = kgr_cli_fail("load");
 		goto done;
 	}

@@ -1,6 +1,10 @@
 /* Interaction logs in: CSV/TSV rows `user,item,timestamp[,action][,weight]` become interaction
  * events in RDF (ontologies/kgrec.ttl), so they are queryable like any other triple and the
- * interaction table is derived from the graph at finalize, whatever the input was. */
+ * interaction table is derived from the graph at finalize, whatever the input was. The event
+ * exports of GA4 and Segment load as they are: their column names, their action names (the
+ * table of kg/actions.c), timestamps in seconds, milliseconds or microseconds (kg/time.c), and
+ * items named by SKU, product id or GTIN, matched against the catalog (kg/item_match.c).
+ * docs/EVENTS.md describes the shapes accepted. */
 #include "kg/store_internal.h"
 #include "kg/text_check.h"
 
@@ -13,141 +17,6 @@
 #include <sys/stat.h>
 #include <time.h>
 #include <zlib.h>
-
-/* ------------------------------------------------------------------ time */
-
-static int64_t days_from_civil(int64_t y, unsigned m, unsigned d)
-{
-	/* Howard Hinnant's algorithm: days since 1970-01-01 in the proleptic Gregorian calendar. */
-	y -= m <= 2;
-	const int64_t era = (y >= 0 ? y : y - 399) / 400;
-	const unsigned yoe = (unsigned)(y - era * 400);
-	const unsigned doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
-	const unsigned doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-	return era * 146097 + (int64_t)doe - 719468;
-}
-
-static int digits(const char *p, const char *end, int n, int *out)
-{
-	int v = 0, i;
-	if (end - p < n)
-		return -1;
-	for (i = 0; i < n; i++) {
-		if (!isdigit((unsigned char)p[i]))
-			return -1;
-		v = v * 10 + (p[i] - '0');
-	}
-	*out = v;
-	return 0;
-}
-
-/* ISO-8601 date or date-time (YYYY-MM-DD[(T| )HH:MM[:SS[.frac]]][Z|(+|-)HH[:]MM]) or integer
- * epoch seconds. */
-int kgr__parse_time(const char *text, size_t len, int64_t *out)
-{
-	const char *p = text, *end = text + len;
-	int y, mo, d, h = 0, mi = 0, sec = 0, oh = 0, om = 0, sign = 0;
-	static const int mdays[] = { 31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31 };
-
-	while (p < end && isspace((unsigned char)*p))
-		p++;
-	while (end > p && isspace((unsigned char)end[-1]))
-		end--;
-	if (p == end)
-		return -1;
-	if (end - p < 10 || p[4] != '-') {
-		/* epoch seconds */
-		const char *q = p;
-		int64_t v = 0;
-		int neg = 0;
-		if (*q == '-') {
-			neg = 1;
-			q++;
-		}
-		if (q == end)
-			return -1;
-		for (; q < end; q++) {
-			if (!isdigit((unsigned char)*q) || v > (INT64_MAX - 9) / 10)
-				return -1;
-			v = v * 10 + (*q - '0');
-		}
-		*out = neg ? -v : v;
-		return kgr__time_ok(*out) ? 0 : -1;
-	}
-	if (digits(p, end, 4, &y) || p[4] != '-' || digits(p + 5, end, 2, &mo) || p[7] != '-' ||
-		digits(p + 8, end, 2, &d))
-		return -1;
-	if (mo < 1 || mo > 12 || d < 1 || d > mdays[mo - 1] ||
-		(mo == 2 && d == 29 && (y % 4 != 0 || (y % 100 == 0 && y % 400 != 0))))
-		return -1;
-	p += 10;
-	if (p < end && (*p == 'T' || *p == ' ')) {
-		p++;
-		if (digits(p, end, 2, &h) || p + 2 >= end || p[2] != ':' || digits(p + 3, end, 2, &mi))
-			return -1;
-		p += 5;
-		if (p < end && *p == ':') {
-			if (digits(p + 1, end, 2, &sec))
-				return -1;
-			p += 3;
-			if (p < end && (*p == '.' || *p == ',')) {
-				p++;
-				if (p == end || !isdigit((unsigned char)*p))
-					return -1;
-				while (p < end && isdigit((unsigned char)*p))
-					p++;
-			}
-		}
-		/* 24:00:00 is the end of a day; :60 only for a leap second at 23:59 */
-		if (h > 24 || mi > 59 || sec > 60 || (h == 24 && (mi || sec)) ||
-			(sec == 60 && (h != 23 || mi != 59)))
-			return -1;
-	}
-	if (p < end) {
-		if (*p == 'Z' && p + 1 == end) {
-			p++;
-		} else if (*p == '+' || *p == '-') {
-			sign = *p == '-' ? -1 : 1;
-			p++;
-			if (digits(p, end, 2, &oh))
-				return -1;
-			p += 2;
-			if (p < end && *p == ':')
-				p++;
-			if (digits(p, end, 2, &om))
-				return -1;
-			p += 2;
-			if (oh > 23 || om > 59)
-				return -1;
-		}
-		if (p != end)
-			return -1;
-	}
-	*out = days_from_civil(y, (unsigned)mo, (unsigned)d) * 86400 + h * 3600 + mi * 60 + sec -
-	       sign * (oh * 3600 + om * 60);
-	return kgr__time_ok(*out) ? 0 : -1;
-}
-
-/* Years 1000 to 9999: what four-digit xsd:dateTime years (and kgr__format_time()) can say. */
-int kgr__time_ok(int64_t t)
-{
-	return t >= days_from_civil(1000, 1, 1) * 86400 && t < days_from_civil(10000, 1, 1) * 86400;
-}
-
-int kgr_time_parse(int64_t *out, const char *text)
-{
-	if (kgr__parse_time(text, strlen(text), out) < 0)
-		return kgr__error_set(KGR_EINVALID, "'%s' is neither epoch seconds nor an ISO-8601 time", text);
-	return 0;
-}
-
-void kgr__format_time(int64_t t, char *buf, size_t size)
-{
-	time_t tt = (time_t)t;
-	struct tm tm;
-	if (!kgr__time_ok(t) || !gmtime_r(&tt, &tm) || !strftime(buf, size, "%Y-%m-%dT%H:%M:%SZ", &tm))
-		snprintf(buf, size, "%lld", (long long)t);
-}
 
 /* ------------------------------------------------------------------ CSV */
 
@@ -188,7 +57,7 @@ static int read_line(reader *r)
 	return 1;
 }
 
-#define MAX_FIELDS 16
+#define MAX_FIELDS 256
 
 /* Split a line in place. Double-quoted fields may contain the delimiter and "" for a quote. */
 static int split(char *line, char delim, char **f, int max)
@@ -284,26 +153,94 @@ static int to_iri(kgr__buf *out, const char *base, const char *v)
 	return 0;
 }
 
-static const char *action_name(const char *a);
+/* The kinds of columns, and the header names of each (compared as action names are: case,
+ * spaces, '_' and '-' do not matter). GA4 exports name them event_timestamp, event_name,
+ * user_pseudo_id and item_id; Segment's warehouses event, user_id / anonymous_id and
+ * product_id or sku. */
+enum { COL_USER, COL_ITEM, COL_TIME, COL_ACTION, COL_WEIGHT, COL__N };
 
-/* action column -> IRI: an IRI as is, a known action (or a synonym) in the kgrec namespace,
- * anything else under .../action/; kept whole however long (tmp is scratch space). */
-static int action_iri(kgr__buf *out, kgr__buf *tmp, const char *act)
+static const char *const column_names[COL__N][12] = {
+	{ "user", "user_id", "uid", "customer", "customer_id", "visitorid", "user_pseudo_id",
+		"anonymous_id", NULL },
+	{ "item", "item_id", "product", "product_id", "movieid", "sku", NULL },
+	{ "timestamp", "time", "ts", "datetime", "date", "event_time", "event_timestamp", NULL },
+	{ "action", "event", "type", "event_type", "behavior", "behaviour", "event_name", "event_text",
+		NULL },
+	{ "weight", "rating", "value", "count", "score", "amount", NULL },
+};
+
+static int same_header(const char *a, const char *b)
 {
+	for (;;) {
+		while (*a == ' ' || *a == '_' || *a == '-')
+			a++;
+		while (*b == ' ' || *b == '_' || *b == '-')
+			b++;
+		if (!*a || !*b)
+			return !*a && !*b;
+		if (tolower((unsigned char)*a) != tolower((unsigned char)*b))
+			return 0;
+		a++;
+		b++;
+	}
+}
+
+static int column_of(const char *h)
+{
+	int c, i;
+	for (c = 0; c < COL__N; c++)
+		for (i = 0; column_names[c][i]; i++)
+			if (same_header(h, column_names[c][i]))
+				return c;
+	return -1;
+}
+
+/* One log being read. */
+typedef struct {
+	kgr_store *s;
+	const char *path;
+	const kgr_interaction_options *o;
+	reader r;
+	char delim;
+	int col[COL__N];         /* the column of each kind, -1 when absent */
+	int ucol[MAX_FIELDS];    /* the user columns, pseudonymous ids last: a row's first
+	                          * non-empty one is its user */
+	int n_ucol;
+	char time_name[64];      /* the header's name of the time column */
+	kgr__action_map *map;
+	kgr__item_index *items;
+	kgr_interaction_report rep;
+	kgr__buf ubuf, ibuf, ebuf, tbuf, abuf;
+	char why[400];
+	int why_code;            /* the code of a bad row: KGR_EPARSE, or KGR_ENOTFOUND (an item) */
+} loader;
+
+/* What the action column says: *act is the action's IRI in abuf (an IRI as written, a name
+ * of the table or of the action map, or a new action under .../action/ for a name neither
+ * knows); 1 = a known action, 2 = a new one, 0 = not recorded (a refund), <0 KGR_ENOMEM. */
+static int action_iri(loader *L, const char *act)
+{
+	const char *a;
+	kgr__action_kind k;
+	kgr__buf *out = &L->abuf;
 	out->len = 0;
 	if (looks_like_iri(act))
-		return to_iri(out, "", act);
-	if (action_name(act)) {
-		if (kgr__buf_append(out, KGR_NS, strlen(KGR_NS)) < 0 ||
-			kgr__buf_append(out, action_name(act), strlen(action_name(act))) < 0)
-			return KGR_ENOMEM;
+		return to_iri(out, "", act) < 0 ? KGR_ENOMEM : 1;
+	k = kgr__action_resolve(L->map, act, &a);
+	if (k == KGR__ACTION_NOT_RECORDED)
 		return 0;
+	if (k == KGR__ACTION_KNOWN) {
+		if (strchr(a, ':'))
+			return to_iri(out, "", a) < 0 ? KGR_ENOMEM : 1;
+		if (kgr__buf_append(out, KGR_NS, strlen(KGR_NS)) < 0 || kgr__buf_append(out, a, strlen(a)) < 0)
+			return KGR_ENOMEM;
+		return 1;
 	}
-	tmp->len = 0;
-	if (to_iri(tmp, "https://w3id.org/kgrec/action/", act) < 0 ||
-		kgr__buf_append(out, tmp->s, tmp->len) < 0)
+	L->tbuf.len = 0;
+	if (to_iri(&L->tbuf, "https://w3id.org/kgrec/action/", act) < 0 ||
+		kgr__buf_append(out, L->tbuf.s, L->tbuf.len) < 0)
 		return KGR_ENOMEM;
-	return 0;
+	return 2;
 }
 
 /* NULL when the IRI made of a column is one N-Triples can carry; else why, into buf, naming
@@ -318,50 +255,59 @@ static const char *bad_iri(char *buf, size_t size, const kgr__buf *iri, int colu
 	return buf;
 }
 
-static const char *action_name(const char *a)
+/* How an event's item was found. */
+enum { ITEM_NEW, ITEM_BY_IRI, ITEM_BY_NAME, ITEM_BY_CODE };
+
+/* The item column -> its IRI in ibuf: a catalog product when the value names one (its IRI,
+ * item_base + id, the local name of its IRI, its SKU, product id or GTIN), else the IRI as
+ * written or item_base + id. Returns an ITEM_* or KGR_ENOMEM; *ambiguous when a key named
+ * several products. */
+static int item_iri(loader *L, const char *v, int *ambiguous)
 {
-	static const char *const syn[][2] = {
-		{ "view", "view" }, { "views", "view" }, { "pageview", "view" }, { "detail", "view" },
-		{ "click", "click" }, { "clicks", "click" },
-		{ "cart", "cart" }, { "addtocart", "cart" }, { "add_to_cart", "cart" }, { "add-to-cart", "cart" },
-		{ "wishlist", "wishlist" }, { "save", "wishlist" },
-		{ "purchase", "purchase" }, { "buy", "purchase" }, { "order", "purchase" },
-		{ "transaction", "purchase" }, { "bought", "purchase" },
-		{ "rate", "rate" }, { "rating", "rate" }, { "rated", "rate" },
-		{ "review", "review" }, { "listen", "listen" }, { "play", "listen" }, { "plays", "listen" },
-		{ "tag", "tag" }, { "interact", "interact" }, { "", "interact" },
-	};
-	size_t i;
-	for (i = 0; i < sizeof(syn) / sizeof(syn[0]); i++)
-		if (!strcasecmp(a, syn[i][0]))
-			return syn[i][1];
-	return NULL;
+	kgr__match_kind how;
+	kgr_id id;
+	size_t base_len = strlen(L->o->item_base);
+	const char *pv;
+	size_t pn;
+
+	*ambiguous = 0;
+	if (to_iri(&L->ibuf, L->o->item_base, v) < 0)
+		return KGR_ENOMEM;
+	id = kgr__find(L->s, KGR_TERM_IRI, L->ibuf.s, L->ibuf.len, NULL, 0, 0);
+	if (kgr__item_index_is_product(L->items, id))
+		return ITEM_BY_IRI;
+	if (looks_like_iri(v))
+		return ITEM_NEW;
+	id = kgr__item_index_find(L->items, L->s, v, L->ibuf.s + base_len, &how, ambiguous);
+	if (!id)
+		return ITEM_NEW;
+	pv = kgr_term_value(L->s, id, &pn);
+	L->ibuf.len = 0;
+	if (kgr__buf_append(&L->ibuf, pv, pn) < 0)
+		return KGR_ENOMEM;
+	return how == KGR__MATCH_LOCAL ? ITEM_BY_NAME : ITEM_BY_CODE;
 }
 
-enum { COL_USER, COL_ITEM, COL_TIME, COL_ACTION, COL_WEIGHT, COL__N };
-
-static int column_of(const char *h)
+/* Keep @p v as one of up to @p n_ex distinct examples, slots of @p width bytes at ex. */
+static void example(char *ex, size_t n_ex, size_t width, const char *v)
 {
-	static const char *const names[][6] = {
-		{ "user", "user_id", "userid", "uid", "customer", "visitorid" },
-		{ "item", "item_id", "itemid", "product", "product_id", "movieid" },
-		{ "timestamp", "time", "ts", "datetime", "date", "event_time" },
-		{ "action", "event", "type", "event_type", "behavior", "behaviour" },
-		{ "weight", "rating", "value", "count", "score", "amount" },
-	};
-	int c, i;
-	for (c = 0; c < COL__N; c++)
-		for (i = 0; i < 6; i++)
-			if (!strcasecmp(h, names[c][i]))
-				return c;
-	return -1;
+	size_t i;
+	for (i = 0; i < n_ex; i++) {
+		char *slot = ex + i * width;
+		if (!slot[0]) {
+			snprintf(slot, width, "%s", v);
+			return;
+		}
+		if (!strncmp(slot, v, width - 1))
+			return;
+	}
 }
 
 /* One interaction as RDF: an event node named by a hash of what it says (the same event twice
  * is one event) with its user, item, action, time and weight, the user typed, and a new
  * action declared a sub-property of kgr:interactedWith. 0, or KGR_ENOMEM. */
 static int add_event(kgr_store *s, const kgr__buf *ubuf, const kgr__buf *ibuf, const kgr__buf *abuf,
-	kgr__buf *ebuf, const char *act, int64_t t, int has_w, double w)
+	kgr__buf *ebuf, int new_action, int64_t t, int has_w, double w)
 {
 	char wbuf[64], tiso[40];
 	kgr_id u, it, e, a, tl, wl = 0;
@@ -399,7 +345,7 @@ static int add_event(kgr_store *s, const kgr__buf *ubuf, const kgr__buf *ibuf, c
 		kgr__add_quad(s, u, KGR__RDF_TYPE, KGR__KGR_USERCLASS, 0) < 0) {
 		return KGR_ENOMEM;
 	}
-	if (a > KGR__WELL_KNOWN_END && !looks_like_iri(act) && !action_name(act)) {
+	if (a > KGR__WELL_KNOWN_END && new_action) {
 		/* a new action: typed, and a sub-property of kgr:interactedWith like the others */
 		if (kgr__add_quad(s, a, KGR__RDF_TYPE, KGR__KGR_ACTIONCLASS, 0) < 0 ||
 			kgr__add_quad(s, a, KGR__RDFS_SUBPROPERTYOF, KGR__KGR_INTERACTEDWITH, 0) < 0) {
@@ -409,148 +355,261 @@ static int add_event(kgr_store *s, const kgr__buf *ubuf, const kgr__buf *ibuf, c
 	return 0;
 }
 
-/* The delimiter (@p want_delim, or a tab when the header has one or the file is .tsv, else a
- * comma) and the column of each field named by the header @p line (-1 when absent); the
- * header is split in place. KGR_EPARSE when user, item or timestamp is missing. */
-static int header_columns(int col[COL__N], char *delim, const char *path, char *line, char want_delim)
+/* The delimiter of a log: the one asked for, a tab for a .tsv file, else the most frequent of
+ * tab, semicolon and comma in the header (a comma when it has none). */
+static char guess_delimiter(const char *path, const char *header)
 {
-	char *f[MAX_FIELDS];
-	int nf, i;
-	*delim = want_delim;
-	if (!*delim) {
-		size_t n = strlen(path);
-		*delim = (strchr(line, '\t') || (n > 4 && !strcasecmp(path + n - 4, ".tsv"))) ? '\t' : ',';
+	size_t n = strlen(path), n_tab = 0, n_semi = 0, n_comma = 0;
+	const char *p;
+	if (n > 4 && !strcasecmp(path + n - 4, ".tsv"))
+		return '\t';
+	for (p = header; *p; p++) {
+		n_tab += *p == '\t';
+		n_semi += *p == ';';
+		n_comma += *p == ',';
 	}
+	if (n_tab && n_tab >= n_semi && n_tab >= n_comma)
+		return '\t';
+	return n_semi > n_comma ? ';' : ',';
+}
+
+static const char *delimiter_name(char d)
+{
+	return d == '\t' ? "tab" : d == ';' ? "semicolon" : d == ',' ? "comma" : "the delimiter given";
+}
+
+/* A device's or a visitor's id (GA4's user_pseudo_id, Segment's anonymous_id): the user of a
+ * row only when the row has no other user id (user_id, customer ...). */
+static int pseudonymous(const char *h)
+{
+	return same_header(h, "user_pseudo_id") || same_header(h, "anonymous_id");
+}
+
+/* The delimiter and the column of each kind named by the header line (split in place; a
+ * UTF-8 byte order mark before it is dropped). KGR_EPARSE when user, item or timestamp is
+ * missing, naming the delimiter the header was split at. */
+static int header_columns(loader *L)
+{
+	char *f[MAX_FIELDS], *line = L->r.line;
+	int nf, i;
+	if (!strncmp(line, "\xEF\xBB\xBF", 3))
+		line += 3;
+	L->delim = L->o->delimiter ? L->o->delimiter : guess_delimiter(L->path, line);
 	for (i = 0; i < COL__N; i++)
-		col[i] = -1;
-	nf = split(line, *delim, f, MAX_FIELDS);
+		L->col[i] = -1;
+	nf = split(line, L->delim, f, MAX_FIELDS);
 	for (i = 0; i < nf; i++) {
 		int c = column_of(f[i]);
-		if (c >= 0 && col[c] < 0)
-			col[c] = i;
+		if (c == COL_USER && !pseudonymous(f[i]))
+			L->ucol[L->n_ucol++] = i;
+		if (c >= 0 && L->col[c] < 0)
+			L->col[c] = i;
 	}
-	if (col[COL_USER] < 0 || col[COL_ITEM] < 0 || col[COL_TIME] < 0) {
-		return kgr__error_set(KGR_EPARSE,
-			"%s:1: header must name the columns user, item and timestamp (and optionally action, weight); got '%s'",
-			path, line);
+	for (i = 0; i < nf; i++)
+		if (column_of(f[i]) == COL_USER && pseudonymous(f[i]))
+			L->ucol[L->n_ucol++] = i;
+	if (L->n_ucol)
+		L->col[COL_USER] = L->ucol[0];
+	if (L->col[COL_TIME] >= 0)
+		snprintf(L->time_name, sizeof(L->time_name), "%s", f[L->col[COL_TIME]]);
+	if (L->col[COL_USER] < 0 || L->col[COL_ITEM] < 0 || L->col[COL_TIME] < 0) {
+		kgr__buf got = { 0 };
+		for (i = 0; i < (nf < 0 ? MAX_FIELDS : nf) && got.len < 300; i++)
+			kgr__buf_printf(&got, "%s'%.60s'", i ? ", " : "", f[i]);
+		kgr__error_set(KGR_EPARSE, "%s:1: header must name the columns user, item and timestamp "
+			"(and optionally action, weight); split at each %s ('%s', %s) it has the columns %s%s",
+			L->path, delimiter_name(L->delim), L->delim == '\t' ? "\\t" : (char[]){ L->delim, 0 },
+			L->o->delimiter ? "as given" : "guessed from the header", got.s ? got.s : "''",
+			nf < 0 || i < nf ? ", ..." : "");
+		kgr__buf_free(&got);
+		return KGR_EPARSE;
 	}
+	return 0;
+}
+
+/* A bad row: skipped and counted with skip_bad_rows, else the error, naming the line. */
+static int bad_row(loader *L, int code, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+static int bad_row(loader *L, int code, const char *fmt, ...)
+{
+	va_list ap;
+	if (L->o->skip_bad_rows) {
+		L->rep.skipped++;
+		return 0;
+	}
+	va_start(ap, fmt);
+	vsnprintf(L->why, sizeof(L->why), fmt, ap);
+	va_end(ap);
+	return kgr__error_set(code, "%s:%ld: %s", L->path, L->r.lineno, L->why);
+}
+
+/* The column of a row's user: its first user column that is not empty, else the first. */
+static int row_user(const loader *L, char **f, int nf)
+{
+	int i;
+	for (i = 0; i < L->n_ucol; i++)
+		if (L->ucol[i] < nf && *f[L->ucol[i]])
+			return L->ucol[i];
+	return L->ucol[0];
+}
+
+/* One data row (split into f[0..nf)) as an event: 0 (loaded, skipped or not recorded), or an
+ * error with its message set. */
+static int load_row(loader *L, char **f, int nf)
+{
+	const int *col = L->col;
+	const char *user, *item, *act, *why;
+	int64_t t;
+	double w = 1.0;
+	int has_w, act_kind, item_kind, ambiguous, e, ucol;
+	char *end;
+
+	if (nf < 0)
+		return bad_row(L, KGR_EPARSE, "too many columns");
+	if (nf <= col[COL_USER] || nf <= col[COL_ITEM] || nf <= col[COL_TIME])
+		return bad_row(L, KGR_EPARSE, "missing column");
+	ucol = row_user(L, f, nf);
+	user = f[ucol];
+	item = f[col[COL_ITEM]];
+	act = col[COL_ACTION] >= 0 && nf > col[COL_ACTION] ? f[col[COL_ACTION]] : "";
+	if (!*user)
+		return bad_row(L, KGR_EPARSE, "empty user");
+	if (!*item)
+		return bad_row(L, KGR_EPARSE, "empty item");
+	if ((act_kind = action_iri(L, act)) < 0)
+		return KGR_ENOMEM;
+	if (act_kind == 0) {
+		L->rep.not_recorded++;
+		return 0;
+	}
+	if (kgr__parse_log_time(f[col[COL_TIME]], strlen(f[col[COL_TIME]]), L->o->time_unit, &t, L->why,
+		sizeof(L->why)) < 0) {
+		char msg[sizeof(L->why)];
+		memcpy(msg, L->why, sizeof(msg));
+		return bad_row(L, KGR_EPARSE, "unparseable timestamp '%.80s' in column %d (%s): %s",
+			f[col[COL_TIME]], col[COL_TIME] + 1, L->time_name, msg);
+	}
+	has_w = col[COL_WEIGHT] >= 0 && nf > col[COL_WEIGHT] && *f[col[COL_WEIGHT]];
+	if (has_w && ((w = strtod(f[col[COL_WEIGHT]], &end)), *end != '\0'))
+		return bad_row(L, KGR_EPARSE, "weight is not a number");
+	if (to_iri(&L->ubuf, L->o->user_base, user) < 0 || (item_kind = item_iri(L, item, &ambiguous)) < 0)
+		return KGR_ENOMEM;
+	if ((why = bad_iri(L->why, sizeof(L->why), &L->ubuf, ucol, "user", user)) ||
+		(why = bad_iri(L->why, sizeof(L->why), &L->ibuf, col[COL_ITEM], "item", item)) ||
+		(col[COL_ACTION] >= 0 && (why = bad_iri(L->why, sizeof(L->why), &L->abuf, col[COL_ACTION], "action", act)))) {
+		char msg[sizeof(L->why)];
+		memcpy(msg, why, sizeof(msg));
+		return bad_row(L, KGR_EPARSE, "%s", msg);
+	}
+	if (item_kind == ITEM_NEW && L->o->strict_items)
+		return bad_row(L, KGR_ENOTFOUND, "column %d (item): '%.120s' is not a catalog product%s "
+			"(looked up by IRI, the local name of product IRIs, schema:sku, schema:productID "
+			"and schema:gtin*)", col[COL_ITEM] + 1, item,
+			ambiguous ? ": it names several" : "");
+	if ((e = add_event(L->s, &L->ubuf, &L->ibuf, &L->abuf, &L->ebuf, act_kind == 2, t, has_w, w)) < 0)
+		return e;
+	L->rep.events++;
+	if (act_kind == 2) {
+		L->rep.unknown_actions++;
+		example(L->rep.unknown[0], 3, sizeof(L->rep.unknown[0]), act);
+	}
+	switch (item_kind) {
+	case ITEM_BY_IRI: L->rep.items_by_iri++; break;
+	case ITEM_BY_NAME: L->rep.items_by_name++; break;
+	case ITEM_BY_CODE: L->rep.items_by_code++; break;
+	default:
+		L->rep.items_unmatched++;
+		example(L->rep.unmatched[0], 3, sizeof(L->rep.unmatched[0]), item);
+	}
+	return 0;
+}
+
+/* The rows after the header; 0, or the first error with its message set. */
+static int load_rows(loader *L)
+{
+	char *f[MAX_FIELDS];
+	int r_ok, error;
+	while ((r_ok = read_line(&L->r)) > 0) {
+		if (L->r.len == 0)
+			continue;
+		if ((error = load_row(L, f, split(L->r.line, L->delim, f, MAX_FIELDS))) < 0)
+			return error;
+		if (L->s->progress && (L->r.lineno & 0xffff) == 0)
+			L->s->progress((uint64_t)gzoffset(L->r.f), 0, L->s->progress_payload);
+	}
+	if (r_ok < 0)
+		return kgr__error_set(KGR_ENOMEM, "%s: out of memory", L->path);
+	{
+		int zerr;
+		const char *zmsg = gzerror(L->r.f, &zerr);
+		if (zerr != Z_OK && zerr != Z_STREAM_END)
+			return kgr__error_set(KGR_ECORRUPT, "%s:%ld: %s", L->path, L->r.lineno, zmsg);
+	}
+	if (L->rep.events == 0 && L->rep.skipped == 0 && L->rep.not_recorded == 0)
+		return kgr__error_set(KGR_EPARSE, "%s: no interaction rows after the header", L->path);
 	return 0;
 }
 
 int kgr_store_load_interactions(kgr_store *s, const char *path, const kgr_interaction_options *opts)
 {
 	kgr_interaction_options dflt = KGR_INTERACTION_OPTIONS_INIT;
-	reader r = { 0 };
-	char *f[MAX_FIELDS];
-	int col[COL__N], nf, r_ok, error = 0, has_weight;
-	char delim;
-	size_t n_terms = s->n_terms, n_quads = s->n_quads, blob_len = s->blob_len, skipped = 0, rows = 0;
-	kgr__buf ubuf = { 0 }, ibuf = { 0 }, ebuf = { 0 }, tbuf = { 0 }, abuf = { 0 };
+	loader L;
+	int error = 0;
+	size_t n_terms = s->n_terms, n_quads = s->n_quads, blob_len = s->blob_len;
 	struct stat st;
 
 	if (!opts)
 		opts = &dflt;
 	KGR__CHECK_VERSION(opts, KGR_INTERACTION_OPTIONS_VERSION, "interactions");
+	if (opts->report_out)
+		memset(opts->report_out, 0, sizeof(*opts->report_out));
 	if (s->finalized)
 		return kgr__error_set(KGR_EINVALID, "%s: the store is finalized; load before finalizing", path);
 	if (stat(path, &st) == 0 && S_ISDIR(st.st_mode)) /* gzopen() takes a directory */
 		return kgr__error_set(KGR_EIO, "%s: is a directory", path);
-	r.f = gzopen(path, "rb");
-	if (!r.f)
-		return kgr__error_set(errno == ENOENT ? KGR_ENOTFOUND : KGR_EIO, "%s: %s", path, strerror(errno));
-	r_ok = read_line(&r);
-	if (r_ok <= 0) {
+	memset(&L, 0, sizeof(L));
+	L.s = s;
+	L.path = path;
+	L.o = opts;
+	if (opts->action_map && (error = kgr__action_map_load(&L.map, opts->action_map)) < 0)
+		return error;
+	L.r.f = gzopen(path, "rb");
+	if (!L.r.f) {
+		error = kgr__error_set(errno == ENOENT ? KGR_ENOTFOUND : KGR_EIO, "%s: %s", path, strerror(errno));
+		goto cleanup;
+	}
+	if (read_line(&L.r) <= 0) {
 		error = kgr__error_set(KGR_EPARSE, "%s: empty file (expected a header row user,item,timestamp[,action][,weight])", path);
 		goto cleanup;
 	}
-	if ((error = header_columns(col, &delim, path, r.line, opts->delimiter)) < 0)
+	if ((error = header_columns(&L)) < 0)
 		goto cleanup;
-	has_weight = col[COL_WEIGHT] >= 0;
+	L.rep.delimiter = L.delim;
+	if ((error = kgr__item_index_build(&L.items, s)) < 0)
+		goto cleanup;
+	L.rep.catalog_items = kgr__item_index_products(L.items);
 	kgr__add_prefix(s, "user", opts->user_base);
 	kgr__add_prefix(s, "item", opts->item_base);
-	while ((r_ok = read_line(&r)) > 0) {
-		int64_t t;
-		double w = 1.0;
-		const char *act = "";
-		char whybuf[320], *end;
-		const char *why = NULL;
-
-		if (r.len == 0)
-			continue;
-		nf = split(r.line, delim, f, MAX_FIELDS);
-		if (nf < 0)
-			why = "too many columns";
-		else if (nf <= col[COL_USER] || nf <= col[COL_ITEM] || nf <= col[COL_TIME])
-			why = "missing column";
-		else if (!*f[col[COL_USER]])
-			why = "empty user";
-		else if (!*f[col[COL_ITEM]])
-			why = "empty item";
-		else if (kgr__parse_time(f[col[COL_TIME]], strlen(f[col[COL_TIME]]), &t) < 0)
-			why = "unparseable timestamp";
-		else if (has_weight && nf > col[COL_WEIGHT] && *f[col[COL_WEIGHT]] &&
-			 ((w = strtod(f[col[COL_WEIGHT]], &end)), *end != '\0'))
-			why = "weight is not a number";
-		if (!why) {
-			act = col[COL_ACTION] >= 0 && nf > col[COL_ACTION] ? f[col[COL_ACTION]] : "";
-			if ((error = to_iri(&ubuf, opts->user_base, f[col[COL_USER]])) < 0 ||
-				(error = to_iri(&ibuf, opts->item_base, f[col[COL_ITEM]])) < 0 ||
-				(error = action_iri(&abuf, &tbuf, act)) < 0)
-				goto cleanup;
-			why = bad_iri(whybuf, sizeof(whybuf), &ubuf, col[COL_USER], "user", f[col[COL_USER]]);
-			if (!why)
-				why = bad_iri(whybuf, sizeof(whybuf), &ibuf, col[COL_ITEM], "item", f[col[COL_ITEM]]);
-			if (!why && col[COL_ACTION] >= 0)
-				why = bad_iri(whybuf, sizeof(whybuf), &abuf, col[COL_ACTION], "action", act);
-		}
-		if (why) {
-			if (opts->skip_bad_rows) {
-				skipped++;
-				continue;
-			}
-			error = kgr__error_set(KGR_EPARSE, "%s:%ld: %s%s%s%s", path, r.lineno, why,
-				!strcmp(why, "unparseable timestamp") ? " '" : "",
-				!strcmp(why, "unparseable timestamp") ? f[col[COL_TIME]] : "",
-				!strcmp(why, "unparseable timestamp") ? "' (ISO-8601 or epoch seconds, a real date in the years 1000 to 9999)" : "");
-			goto cleanup;
-		}
-		if ((error = add_event(s, &ubuf, &ibuf, &abuf, &ebuf, act, t,
-			     has_weight && nf > col[COL_WEIGHT] && *f[col[COL_WEIGHT]], w)) < 0)
-			goto cleanup;
-		rows++;
-		if (s->progress && (rows & 0xffff) == 0)
-			s->progress((uint64_t)gzoffset(r.f), 0, s->progress_payload);
-	}
-	if (r_ok < 0) {
-		error = kgr__error_set(KGR_ENOMEM, "%s: out of memory", path);
+	if ((error = load_rows(&L)) < 0)
 		goto cleanup;
-	}
-	{
-		int zerr;
-		const char *zmsg = gzerror(r.f, &zerr);
-		if (zerr != Z_OK && zerr != Z_STREAM_END) {
-			error = kgr__error_set(KGR_ECORRUPT, "%s:%ld: %s", path, r.lineno, zmsg);
-			goto cleanup;
-		}
-	}
-	if (rows == 0 && skipped == 0) {
-		error = kgr__error_set(KGR_EPARSE, "%s: no interaction rows after the header", path);
-		goto cleanup;
-	}
 	if (opts->skipped_out)
-		*opts->skipped_out = skipped;
+		*opts->skipped_out = L.rep.skipped;
 cleanup:
 	if (error) {
 		if (error == KGR_ENOMEM && !kgr_error_last()[0])
 			kgr__error_set(KGR_ENOMEM, "%s: out of memory", path);
 		kgr__rollback(s, n_terms, n_quads, blob_len);
 	}
-	gzclose(r.f);
-	free(r.line);
-	free(ubuf.s);
-	free(ibuf.s);
-	free(ebuf.s);
-	free(tbuf.s);
-	free(abuf.s);
+	if (opts->report_out)
+		*opts->report_out = L.rep;
+	if (L.r.f)
+		gzclose(L.r.f);
+	free(L.r.line);
+	kgr__buf_free(&L.ubuf);
+	kgr__buf_free(&L.ibuf);
+	kgr__buf_free(&L.ebuf);
+	kgr__buf_free(&L.tbuf);
+	kgr__buf_free(&L.abuf);
+	kgr__action_map_free(L.map);
+	kgr__item_index_free(L.items);
 	return error;
 }

@@ -32,12 +32,44 @@ void kgr__interactions_load_order(kgr_interaction *v, size_t n);
 
 /** ISO-8601 date or date-time (YYYY-MM-DD[(T| )HH:MM[:SS[.frac]]][Z|(+|-)HH[:]MM]) or integer
  *  epoch seconds, surrounding blanks ignored, as epoch seconds through *out; 0 or -1 (no
- *  message set). (kg/interactions.c) */
+ *  message set). (kg/time.c) */
 int kgr__parse_time(const char *text, size_t len, int64_t *out);
+/** A timestamp of an interaction log as epoch seconds through *out: ISO-8601 as
+ *  kgr__parse_time() takes it, or an integer in @p unit; KGR_TIME_UNIT_AUTO tells the unit by
+ *  magnitude (below 1e12 seconds; 1e12 to 1e13 milliseconds; 1e15 to 1e16 microseconds; other
+ *  magnitudes are out of range). 0; -1 neither; -2 an integer out of range. *why receives the
+ *  reason ("out of range: read as epoch seconds ... it falls in the year 10000 ..."), without
+ *  the value. (kg/time.c) */
+int kgr__parse_log_time(const char *text, size_t len, kgr_time_unit unit, int64_t *out, char *why,
+	size_t why_size);
 /** Epoch seconds as YYYY-MM-DDTHH:MM:SSZ into buf. */
 void kgr__format_time(int64_t t, char *buf, size_t size);
 /** Whether epoch seconds t fall in the years 1000 to 9999 (the range times are accepted in). */
 int kgr__time_ok(int64_t t);
+
+/** What an action name of an event log or of POST /v1/events means. (kg/actions.c) */
+typedef enum {
+	KGR__ACTION_UNKNOWN = 0,  /**< not a name kgrec knows */
+	KGR__ACTION_KNOWN,        /**< an action: its local name in the kgrec namespace ("view") */
+	KGR__ACTION_NOT_RECORDED  /**< accepted and not loaded: not an interaction (a refund) */
+} kgr__action_kind;
+
+/** The action @p name means by the table both the loader and the service use (case, spaces,
+ *  '_' and '-' do not matter); *action_out receives the action's local name for
+ *  KGR__ACTION_KNOWN, else NULL. */
+kgr__action_kind kgr__action_lookup(const char *name, const char **action_out);
+/** The names of that table, grouped by the action they mean, for messages. */
+void kgr__action_names(kgr__buf *out);
+
+/** Action names read from an --action-map file (name,action rows). */
+typedef struct kgr__action_map kgr__action_map;
+/** Read an action map. 0; KGR_ENOTFOUND, KGR_EIO, KGR_ENOMEM; KGR_EPARSE naming the file, line
+ *  and the value (a row without two columns, an action that is none). */
+int kgr__action_map_load(kgr__action_map **out, const char *path);
+/** kgr__action_lookup() with @p map (may be NULL) consulted first; there *action_out may be an
+ *  IRI (it holds a ':') instead of a local name. */
+kgr__action_kind kgr__action_resolve(const kgr__action_map *map, const char *name, const char **action_out);
+void kgr__action_map_free(kgr__action_map *map);
 
 /** A user's interactions before @p at (all when 0), in time order; NULL (and 0) for no user.
  *  Borrowed from the store. What the LLM ranker and the audit trail show as history. */

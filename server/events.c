@@ -99,18 +99,32 @@ typedef struct {
 	char *user, *item, *action; /* IRIs, owned */
 	int64_t time;
 	double weight;
+	int not_recorded;           /* a valid event of an action that is no interaction (a refund) */
 } parsed_event;
 
 static const char *const event_fields[] = { "user", "item", "action", "time", "weight", NULL };
 
-static kgr_id resolve_action(const kgr_store *store, const char *text)
+/* An action as the loader takes it (kgr__action_lookup(), the one table of names) or an IRI
+ * of the graph; 0 when it is neither. *not_recorded is set for a name the table accepts and
+ * does not record (a refund). */
+static kgr_id resolve_action(const kgr_store *store, const char *text, int *not_recorded)
 {
 	char buf[512];
+	const char *a;
 	kgr_id id;
-	if (!strchr(text, ':')) {
-		snprintf(buf, sizeof(buf), "%s%s", KGR_NS, text);
+	*not_recorded = 0;
+	switch (kgr__action_lookup(text, &a)) {
+	case KGR__ACTION_KNOWN:
+		snprintf(buf, sizeof(buf), "%s%s", KGR_NS, a);
 		return kgr_store_iri(store, buf);
+	case KGR__ACTION_NOT_RECORDED:
+		*not_recorded = 1;
+		return 0;
+	default:
+		break;
 	}
+	if (!strchr(text, ':'))
+		return 0;
 	id = kgr_store_resolve(store, text);
 	kgr_error_clear();
 	return id;
@@ -189,19 +203,26 @@ static int parse_event(const kgr_store *store, const cJSON *e, size_t idx, int s
 			it->valuestring);
 	pe->item = strdup(kgr_term_value(store, item, NULL));
 	{
-		kgr_id act = resolve_action(store, a ? a->valuestring : "interact");
-		if (!act)
-			return kgr__resp_error(resp, 400, "unknown_action", "%s.action: unknown action '%s' "
-				"(kgrec knows view, click, cart, wishlist, purchase, rate, review, listen, tag, "
-				"interact, or any IRI of the graph)", where, a->valuestring);
-		pe->action = strdup(kgr_term_value(store, act, NULL));
+		kgr_id act = resolve_action(store, a ? a->valuestring : "interact", &pe->not_recorded);
+		if (!act && !pe->not_recorded) {
+			kgr__buf names = { 0 };
+			int status;
+			kgr__action_names(&names);
+			status = kgr__resp_error(resp, 400, "unknown_action", "%s.action: unknown action "
+				"'%.80s'; accepted: %s (case, spaces, '_' and '-' aside), or an IRI of the graph",
+				where, a->valuestring, names.s ? names.s : "");
+			kgr__buf_free(&names);
+			return status;
+		}
+		if (act)
+			pe->action = strdup(kgr_term_value(store, act, NULL));
 	}
 	pe->user = kgr__user_iri(store, u->valuestring);
 	if (!pe->user)
 		return kgr__resp_error(resp, 400, "invalid_user", "%s.user: '%s' is neither an IRI, a "
 			"known user nor a plain name (letters, digits, '-', '_', '.', '~')", where,
 			u->valuestring);
-	if (!pe->item || !pe->action)
+	if (!pe->item || (!pe->action && !pe->not_recorded))
 		return kgr__resp_error(resp, 503, "out_of_memory", "out of memory");
 	{
 		const char *why = kgr__iri_problem(pe->user, strlen(pe->user));
@@ -389,8 +410,11 @@ static const cJSON *batch_of(const cJSON *root, int *single, kgr__resp *resp)
 	return list;
 }
 
-/* {"accepted": n, "batch": b, "request_id": ...}: the events are logged and applied. */
-static void reply_accepted(kgr__resp *resp, size_t n, uint64_t batch, const char *request_id)
+/* {"accepted": n, "batch": b, "request_id": ...}: the events are logged and applied; with
+ * "not_recorded": m for the events of actions that are no interactions (a refund), valid and
+ * dropped, and no batch when nothing was logged. */
+static void reply_accepted(kgr__resp *resp, size_t n, size_t not_recorded, uint64_t batch,
+	const char *request_id)
 {
 	cJSON *reply = cJSON_CreateObject();
 	if (!reply) {
@@ -398,7 +422,10 @@ static void reply_accepted(kgr__resp *resp, size_t n, uint64_t batch, const char
 		return;
 	}
 	cJSON_AddNumberToObject(reply, "accepted", (double)n);
-	cJSON_AddNumberToObject(reply, "batch", (double)batch);
+	if (not_recorded)
+		cJSON_AddNumberToObject(reply, "not_recorded", (double)not_recorded);
+	if (n)
+		cJSON_AddNumberToObject(reply, "batch", (double)batch);
 	cJSON_AddStringToObject(reply, "request_id", request_id);
 	kgr__resp_json(resp, 200, reply);
 	cJSON_Delete(reply);
@@ -411,7 +438,7 @@ void kgr__handle_events(kgr_server *srv, const kgr__req *req, kgr__resp *resp)
 	parsed_event *pe = NULL;
 	kgr_interaction *ins = NULL;
 	kgr__state *st = NULL;
-	size_t n = 0, i, line_len = 0;
+	size_t n = 0, i, line_len = 0, kept, not_recorded;
 	char *line = NULL;
 	int single = 0, error;
 	uint64_t batch;
@@ -464,6 +491,23 @@ void kgr__handle_events(kgr_server *srv, const kgr__req *req, kgr__resp *resp)
 		pthread_mutex_unlock(&srv->events_mu);
 		goto cleanup;
 	}
+	/* the events that are no interactions were checked like the others and go no further */
+	for (i = 0, kept = 0; i < n; i++) {
+		if (pe[i].not_recorded) {
+			free(pe[i].user);
+			free(pe[i].item);
+			free(pe[i].action);
+			continue;
+		}
+		pe[kept++] = pe[i];
+	}
+	not_recorded = n - kept;
+	n = kept;
+	if (n == 0) {
+		pthread_mutex_unlock(&srv->events_mu);
+		reply_accepted(resp, 0, not_recorded, 0, req->request_id);
+		goto cleanup;
+	}
 	batch = srv->wal_batches + 1;
 	line = log_line(pe, n, batch, &line_len);
 	if (!line) {
@@ -503,7 +547,7 @@ void kgr__handle_events(kgr_server *srv, const kgr__req *req, kgr__resp *resp)
 		goto cleanup;
 	}
 	atomic_fetch_add(&srv->metrics.events_applied, n);
-	reply_accepted(resp, n, batch, req->request_id);
+	reply_accepted(resp, n, not_recorded, batch, req->request_id);
 cleanup:
 	kgr__state_release(st);
 	free(line);

@@ -51,17 +51,50 @@ typedef struct {
 	float weight;  /**< explicit weight (rating, count...), or 1 */
 } kgr_interaction;
 
+/** The unit of integer timestamps in an interaction log. */
+typedef enum {
+	KGR_TIME_UNIT_AUTO = 0, /**< told apart by magnitude: below 1e12 seconds, 1e12 to 1e13
+	                             milliseconds, 1e15 to 1e16 microseconds (docs/EVENTS.md) */
+	KGR_TIME_UNIT_S,        /**< epoch seconds */
+	KGR_TIME_UNIT_MS,       /**< epoch milliseconds */
+	KGR_TIME_UNIT_US        /**< epoch microseconds (a GA4 export's event_timestamp) */
+} kgr_time_unit;
+
+/** What kgr_store_load_interactions() read, filled when kgr_interaction_options.report_out is
+ *  set (zeroed first; when the load fails, as far as it got). */
+typedef struct {
+	size_t events;           /**< rows loaded as interaction events */
+	size_t skipped;          /**< bad rows skipped (skip_bad_rows) */
+	size_t not_recorded;     /**< rows not loaded because their action is not an interaction
+	                              (a refund, a list impression: docs/EVENTS.md) */
+	size_t catalog_items;    /**< catalog products the log's items were matched against */
+	size_t items_by_iri;     /**< events naming a catalog product by its IRI (or item_base + id) */
+	size_t items_by_name;    /**< ... by the local name of the product's IRI */
+	size_t items_by_code;    /**< ... by its schema:sku, schema:productID or schema:gtin* */
+	size_t items_unmatched;  /**< events whose item is no catalog product: item_base + id, or
+	                              an IRI the catalog does not type as a product */
+	char unmatched[3][96];   /**< up to three distinct unmatched items, as written in the log */
+	size_t unknown_actions;  /**< events whose action name kgrec does not know (loaded as new
+	                              actions under https://w3id.org/kgrec/action/) */
+	char unknown[3][48];     /**< up to three distinct such names */
+	char delimiter;          /**< the delimiter the file was read with */
+} kgr_interaction_report;
+
 /** Options of kgr_store_load_interactions(). */
 typedef struct {
 	unsigned int version;
 	const char *user_base;  /**< prefix for user columns that are not IRIs */
-	const char *item_base;  /**< prefix for item columns that are not IRIs */
-	char delimiter;         /**< ',' or '\t'; 0 guesses from the file name and header */
+	const char *item_base;  /**< prefix for item columns that name no catalog product */
+	char delimiter;         /**< ',', ';' or '\t'; 0 guesses from the file name and header */
 	int skip_bad_rows;      /**< skip and count malformed rows instead of failing */
 	size_t *skipped_out;    /**< when set, receives the number of rows skipped */
+	const char *action_map; /**< a CSV file of name,action rows naming more actions, or NULL */
+	kgr_time_unit time_unit; /**< unit of integer timestamps */
+	int strict_items;       /**< an item that is no catalog product is a bad row */
+	kgr_interaction_report *report_out; /**< when set, receives what was read */
 } kgr_interaction_options;
 
-#define KGR_INTERACTION_OPTIONS_VERSION 1
+#define KGR_INTERACTION_OPTIONS_VERSION 2
 #define KGR_INTERACTION_OPTIONS_INIT { .version = KGR_INTERACTION_OPTIONS_VERSION, \
 	.user_base = "https://w3id.org/kgrec/user/", .item_base = "https://w3id.org/kgrec/item/" }
 
@@ -137,9 +170,16 @@ KGR_API int kgr_store_load_product_feed(kgr_store *store, const char *path, cons
 
 /**
  * @brief Read an interaction log `user,item,timestamp[,action][,weight]` with a header row
- *        (CSV, or TSV) and add each row as an interaction event in RDF.
- * @return 0; KGR_ENOTFOUND, KGR_EPARSE (message names file and line), KGR_EIO.
- *         On error the store holds no event of this file.
+ *        (comma, semicolon or tab separated; GA4 and Segment column names too) and add each
+ *        row as an interaction event in RDF. Action names are mapped to kgrec's actions (the
+ *        table of docs/EVENTS.md, then @c action_map); an item that is not an IRI is matched
+ *        against the products loaded so far by the local name of their IRI, schema:sku,
+ *        schema:productID and schema:gtin*, else it becomes item_base + id.
+ * @return 0; KGR_ENOTFOUND, KGR_EPARSE (message names file and line, and the column for a
+ *         bad value; a header error names the delimiter assumed), KGR_EIO; KGR_ENOTFOUND
+ *         naming the file, line and item when @c strict_items is set and an item is no
+ *         catalog product; the action map's own errors. On error the store holds no event
+ *         of this file.
  */
 KGR_API int kgr_store_load_interactions(kgr_store *store, const char *path,
 	const kgr_interaction_options *opts);

@@ -549,7 +549,7 @@ START_TEST(recs_truncate_history_time)
 		ck_assert_int_eq(kgr_store_new(&st, 0), 0);
 		ck_assert_int_eq(kgr_store_load_interactions(st, kgr_test_data("retrieval/interactions.csv"), &io),
 			KGR_EINVALID);
-		ck_assert_str_eq(kgr_error_last(), "interactions: options version 7, expected 1");
+		ck_assert_str_eq(kgr_error_last(), "interactions: options version 7, expected 2");
 		kgr_store_free(st);
 		sv.store_path = "x.snap";
 		ck_assert_int_eq(kgr_server_new(&srv, &sv), KGR_EINVALID);

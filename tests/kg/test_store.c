@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "common/testutil.h"
+#include "kg/events_tests.h"
 #include "util/json_print.h"
 #include "kgrec/store.h"
 
@@ -940,6 +941,7 @@ static Suite *store_suite(void)
 	tc = tcase_create("json");
 	tcase_add_test(tc, test_json_print_matches_cjson);
 	suite_add_tcase(s, tc);
+	suite_add_tcase(s, kgr_test_events_tcase());
 	return s;
 }
 

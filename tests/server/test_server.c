@@ -286,6 +286,69 @@ START_TEST(test_events_validation)
 }
 END_TEST
 
+/* POST /v1/events takes the action names of the event-log loader (one table): GA4's, Segment's
+ * and kgrec's own; refunds are valid and not recorded; any other name is refused with the
+ * accepted ones listed. */
+START_TEST(test_events_action_names)
+{
+	th_server s;
+	th_resp r;
+	cJSON *j;
+	char *log;
+	ck_assert_int_eq(th_serve(&s, store, "--events-log", evlog, NULL), 0);
+
+	th_post(&r, &s, "/v1/events", "{\"user\":\"zed\",\"item\":\"" SHOP "ball\",\"action\":\"juggle\"}", NULL);
+	assert_error(&r, 400, "unknown_action", "event.action: unknown action 'juggle'; accepted: view: view, "
+		"views, pageview, detail, view_item, select_item, Product Viewed, Product Clicked; click: ");
+	th_post(&r, &s, "/v1/events", "{\"user\":\"zed\",\"item\":\"" SHOP "ball\",\"action\":\"juggle\"}", NULL);
+	assert_error(&r, 400, "unknown_action", "purchase: purchase, buy, bought, order, transaction, Order Completed;");
+	th_post(&r, &s, "/v1/events", "{\"user\":\"zed\",\"item\":\"" SHOP "ball\",\"action\":\"juggle\"}", NULL);
+	assert_error(&r, 400, "unknown_action", "; not recorded: refund, Order Refunded");
+	/* a term of the vocabulary that is no action name is no longer taken for one */
+	th_post(&r, &s, "/v1/events", "{\"user\":\"zed\",\"item\":\"" SHOP "ball\",\"action\":\"interactedWith\"}", NULL);
+	assert_error(&r, 400, "unknown_action", "unknown action 'interactedWith'");
+	/* a refund is checked like any event */
+	th_post(&r, &s, "/v1/events", "{\"user\":\"z e d\",\"item\":\"" SHOP "ball\",\"action\":\"refund\"}", NULL);
+	assert_error(&r, 400, "invalid_user", "'z e d'");
+	ck_assert_int_eq((int)count_lines(evlog), 0);
+
+	ck_assert_int_eq(th_post(&r, &s, "/v1/events", "[{\"user\":\"zed\",\"item\":\"" SHOP "ball\","
+		"\"action\":\"view_item\",\"time\":1717236000},{\"user\":\"zed\",\"item\":\"" SHOP "gloves\","
+		"\"action\":\"Product Added\",\"time\":1717236001},{\"user\":\"zed\",\"item\":\"" SHOP "ball\","
+		"\"action\":\"refund\",\"time\":1717236002},{\"user\":\"zed\",\"item\":\"" SHOP "gloves\","
+		"\"action\":\"order_completed\",\"time\":1717236003},{\"user\":\"zed\",\"item\":\"" SHOP "boots\","
+		"\"action\":\"add_to_wishlist\",\"time\":1717236004}]", NULL), 200);
+	j = body_json(&r);
+	ck_assert_int_eq((int)json_num(j, "accepted", NULL), 4);
+	ck_assert_int_eq((int)json_num(j, "not_recorded", NULL), 1);
+	ck_assert_int_eq((int)json_num(j, "batch", NULL), 1);
+	cJSON_Delete(j);
+	th_resp_free(&r);
+	log = kgr_test_slurp(evlog, NULL);
+	ck_assert_ptr_nonnull(strstr(log, "\"item\":\"" SHOP "ball\",\"action\":\"https://w3id.org/kgrec/ns#view\""));
+	ck_assert_ptr_nonnull(strstr(log, "\"item\":\"" SHOP "gloves\",\"action\":\"https://w3id.org/kgrec/ns#cart\""));
+	ck_assert_ptr_nonnull(strstr(log, "\"item\":\"" SHOP "gloves\",\"action\":\"https://w3id.org/kgrec/ns#purchase\""));
+	ck_assert_ptr_nonnull(strstr(log, "\"item\":\"" SHOP "boots\",\"action\":\"https://w3id.org/kgrec/ns#wishlist\""));
+	ck_assert_ptr_null(strstr(log, "1717236002"));
+	free(log);
+
+	/* a batch of refunds only: valid, nothing logged, no batch */
+	ck_assert_int_eq(th_post(&r, &s, "/v1/events", "{\"user\":\"zed\",\"item\":\"" SHOP "gloves\","
+		"\"action\":\"Order Refunded\"}", NULL), 200);
+	j = body_json(&r);
+	ck_assert_int_eq((int)json_num(j, "accepted", NULL), 0);
+	ck_assert_int_eq((int)json_num(j, "not_recorded", NULL), 1);
+	ck_assert_ptr_null(cJSON_GetObjectItem(j, "batch"));
+	cJSON_Delete(j);
+	th_resp_free(&r);
+	ck_assert_int_eq((int)count_lines(evlog), 1);
+	ck_assert_int_eq(th_get(&r, &s, "/metrics", NULL), 200);
+	ck_assert_ptr_nonnull(strstr(r.body, "kgrec_events_applied_total 4"));
+	th_resp_free(&r);
+	th_stop(&s, SIGTERM);
+}
+END_TEST
+
 START_TEST(test_events_without_log)
 {
 	th_server s;
@@ -1709,6 +1772,7 @@ Suite *server_suite(void)
 	tcase_add_test(tc, test_health_and_auth);
 	tcase_add_test(tc, test_refuses_open_address_without_token);
 	tcase_add_test(tc, test_events_validation);
+	tcase_add_test(tc, test_events_action_names);
 	tcase_add_test(tc, test_events_without_log);
 	tcase_add_test(tc, test_torn_last_line);
 	tcase_add_test(tc, test_kill9_during_events);
