@@ -15,7 +15,8 @@ static const char usage[] =
 	"  --candidates N    candidates per user (default 100)\n"
 	"  --negatives N     negatives per held-back item (default 20)\n"
 	"  --epochs N        passes of gradient descent (default 30)\n"
-	"  --config FILE     relation configuration of the graph view (JSON)\n";
+	"  --config FILE     relation configuration of the graph view (JSON)\n"
+	"  --model sequence  train the sequence model instead (kgrec train --model sequence -h)\n";
 
 int kgr_cmd_train(int argc, char **argv)
 {
@@ -27,6 +28,9 @@ int kgr_cmd_train(int argc, char **argv)
 	long long v;
 	int i, rc = 1;
 
+	for (i = 1; i + 1 < argc; i++)
+		if (!strcmp(argv[i], "--model"))
+			return kgr_cli_train_sequence(argc, argv);
 	for (i = 1; i < argc; i++) {
 		const char *a = argv[i];
 		int more = i + 1 < argc;

@@ -112,6 +112,7 @@ int kgr_seq_train(kgr_seq_model **out, const kgr_store *store, const kgr_seq_opt
 	uint32_t *seq = NULL, *dense = NULL;
 	size_t *start = NULL;
 	kgr__seq_net *net = NULL;
+	kgr_seq_report rep;
 	int error;
 
 	*out = NULL;
@@ -137,8 +138,15 @@ int kgr_seq_train(kgr_seq_model **out, const kgr_store *store, const kgr_seq_opt
 		}
 	}
 	start[n_users] = n_ev;
-	if ((error = kgr__seq_fit(&net, seq, start, n_users, n_items, opts, report)) < 0)
+	if ((error = kgr__seq_fit(&net, seq, start, n_users, n_items, opts, &rep)) < 0)
 		goto cleanup;
+	if (!rep.users) {
+		error = kgr__error_set(KGR_EINVALID,
+			"sequence model: no user has three events (two to learn from, one to validate)");
+		goto cleanup;
+	}
+	if (report)
+		*report = rep;
 	if ((error = kgr__seq_model_wrap(out, net, store)) < 0)
 		goto cleanup;
 	net = NULL;

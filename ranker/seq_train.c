@@ -185,11 +185,6 @@ int kgr__seq_fit(kgr__seq_net **out, const uint32_t *seq, const size_t *start, s
 			n_win++;
 		}
 	}
-	if (!n_win) {
-		error = kgr__error_set(KGR_EINVALID,
-			"sequence model: no user has three events (two to learn from, one to validate)");
-		goto cleanup;
-	}
 	/* a seeded sample of the validation users, kept in user order */
 	if (o->val_users && v.n_users > o->val_users) {
 		uint64_t vr = rng ^ 0x5851F42D4C957F2DULL;
@@ -224,7 +219,7 @@ int kgr__seq_fit(kgr__seq_net **out, const uint32_t *seq, const size_t *start, s
 	}
 	grad = malloc(net->n_params * sizeof(*grad));
 	best = malloc(net->n_params * sizeof(*best));
-	order = malloc(n_win * sizeof(*order));
+	order = malloc((n_win ? n_win : 1) * sizeof(*order));
 	bstart = malloc(B * sizeof(*bstart));
 	blen = malloc(B * sizeof(*blen));
 	bitems = malloc(B * L * sizeof(*bitems));
