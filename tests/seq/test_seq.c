@@ -493,6 +493,188 @@ START_TEST(test_learns_successor_rule)
 }
 END_TEST
 
+
+/* ---- top k, the public model and its file ---- */
+
+START_TEST(test_top_k)
+{
+	float sc[8] = { 0.5f, 2.0f, -INFINITY, 2.0f, 1.0f, NAN, 3.0f, 0.1f };
+	unsigned char skip[8] = { 0, 0, 0, 0, 0, 0, 0, 1 };
+	uint32_t top[8];
+	ck_assert_uint_eq(kgr__seq_top_k(top, sc, skip, 8, 3), 3);
+	ck_assert_uint_eq(top[0], 6);
+	ck_assert_uint_eq(top[1], 1); /* a tie goes to the lower index */
+	ck_assert_uint_eq(top[2], 3);
+	ck_assert_uint_eq(kgr__seq_top_k(top, sc, skip, 8, 8), 5); /* -inf, NaN, skipped left out */
+	ck_assert_uint_eq(top[3], 4);
+	ck_assert_uint_eq(top[4], 0);
+	ck_assert_uint_eq(kgr__seq_top_k(top, sc, NULL, 8, 0), 0);
+}
+END_TEST
+
+static kgr_store *csv_store(const char *csv_text)
+{
+	kgr_store *s = NULL;
+	kgr_interaction_options io = KGR_INTERACTION_OPTIONS_INIT;
+	const char *path = kgr_test_tmp("events.csv");
+	FILE *f = fopen(path, "w");
+	ck_assert_ptr_nonnull(f);
+	fputs(csv_text, f);
+	fclose(f);
+	ck_assert_int_eq(kgr_store_new(&s, 1), 0);
+	ck_assert_msg(kgr_store_load_interactions(s, path, &io) == 0, "%s", kgr_error_last());
+	ck_assert_msg(kgr_store_finalize(s) == 0, "%s", kgr_error_last());
+	return s;
+}
+
+#define EVENTS                                                                                 \
+	"user,item,timestamp\n"                                                                \
+	"u1,a,1\nu1,b,2\nu1,c,3\nu1,d,4\n"                                                     \
+	"u2,a,1\nu2,b,2\nu2,c,3\n"                                                             \
+	"u3,b,1\nu3,c,2\nu3,d,3\nu3,e,4\n"
+
+static void write_bytes(const char *path, const char *data, size_t len)
+{
+	FILE *f = fopen(path, "wb");
+	ck_assert_ptr_nonnull(f);
+	ck_assert_uint_eq(fwrite(data, 1, len, f), len);
+	fclose(f);
+}
+
+START_TEST(test_model_file)
+{
+	kgr_store *s = csv_store(EVENTS), *other;
+	kgr_seq_options o = KGR_SEQ_OPTIONS_INIT;
+	kgr_seq_model *m = NULL, *m2 = NULL;
+	kgr_seq_report rep;
+	const char *path = kgr_test_tmp("seq.ckpt"), *bad = kgr_test_tmp("bad.ckpt");
+	char hex[17], *data;
+	kgr_id hist[2], top1[5], top2[5];
+	float sc1[5], sc2[5];
+	size_t len, n1, n2, i;
+
+	o.dims = 8;
+	o.heads = 2;
+	o.max_len = 5;
+	o.negatives = 3;
+	o.epochs = 3;
+	ck_assert_msg(kgr_seq_train(&m, s, &o, &rep) == 0, "%s", kgr_error_last());
+	ck_assert_uint_eq(rep.items, 5);
+	ck_assert_uint_eq(rep.users, 3);
+	ck_assert_uint_eq(rep.positions, 2 + 1 + 2);
+	ck_assert_str_eq(kgr_seq_store_checksum(m), kgr_store_checksum_hex(s, hex));
+	ck_assert_int_eq(kgr_seq_save(m, path), 0);
+	ck_assert_msg(kgr_seq_load(&m2, path, s) == 0, "%s", kgr_error_last());
+	ck_assert_str_eq(kgr_seq_store_checksum(m2), hex);
+
+	/* the same lists, the history left out, best first */
+	hist[0] = kgr_store_iri(s, "https://w3id.org/kgrec/item/a");
+	hist[1] = kgr_store_iri(s, "https://w3id.org/kgrec/item/b");
+	ck_assert(hist[0] && hist[1]);
+	ck_assert_int_eq(kgr_seq_recommend(top1, sc1, &n1, m, hist, 2, 5), 0);
+	ck_assert_int_eq(kgr_seq_recommend(top2, sc2, &n2, m2, hist, 2, 5), 0);
+	ck_assert_uint_eq(n1, 3);
+	ck_assert_uint_eq(n2, 3);
+	for (i = 0; i < n1; i++) {
+		ck_assert(top1[i] == top2[i] && sc1[i] == sc2[i]);
+		ck_assert(top1[i] != hist[0] && top1[i] != hist[1]);
+		if (i)
+			ck_assert(sc1[i - 1] >= sc1[i]);
+	}
+	/* an empty history still gets a list */
+	ck_assert_int_eq(kgr_seq_recommend(top1, NULL, &n1, m, NULL, 0, 2), 0);
+	ck_assert_uint_eq(n1, 2);
+	kgr_seq_free(m2);
+	m2 = NULL;
+
+	/* another store's items: refused, naming the difference */
+	other = csv_store(EVENTS "u3,f,5\n");
+	ck_assert_int_eq(kgr_seq_load(&m2, path, other), KGR_EINVALID);
+	ck_assert_msg(strstr(kgr_error_last(), "the model knows 5 items, the store has 6"), "%s",
+		kgr_error_last());
+	kgr_store_free(other);
+	other = csv_store("user,item,timestamp\nu1,a,1\nu1,b,2\nu1,c,3\nu1,d,4\nu2,x,1\n");
+	ck_assert_int_eq(kgr_seq_load(&m2, path, other), KGR_EINVALID);
+	ck_assert_msg(strstr(kgr_error_last(), "item https://w3id.org/kgrec/item/e is not an item"),
+		"%s", kgr_error_last());
+	kgr_store_free(other);
+
+	/* damaged, truncated, another version, not a model, missing */
+	data = kgr_test_slurp(path, &len);
+	ck_assert_ptr_nonnull(data);
+	data[len - 40] ^= 0x10;
+	write_bytes(bad, data, len);
+	ck_assert_int_eq(kgr_seq_load(&m2, bad, s), KGR_ECORRUPT);
+	ck_assert_ptr_nonnull(strstr(kgr_error_last(), "checksum mismatch"));
+	data[len - 40] ^= 0x10;
+	write_bytes(bad, data, len / 2);
+	ck_assert_int_eq(kgr_seq_load(&m2, bad, s), KGR_ECORRUPT);
+	ck_assert_ptr_nonnull(strstr(kgr_error_last(), "truncated"));
+	data[10] = '2';
+	write_bytes(bad, data, len);
+	ck_assert_int_eq(kgr_seq_load(&m2, bad, s), KGR_EVERSION);
+	ck_assert_ptr_nonnull(strstr(kgr_error_last(), "format 2"));
+	write_bytes(bad, "KGREC-LTR 1\n", 12);
+	ck_assert_int_eq(kgr_seq_load(&m2, bad, s), KGR_EPARSE);
+	ck_assert_ptr_nonnull(strstr(kgr_error_last(), "not a kgrec sequence model"));
+	ck_assert_int_eq(kgr_seq_load(&m2, kgr_test_tmp("missing.ckpt"), s), KGR_ENOTFOUND);
+	ck_assert_ptr_null(m2);
+	free(data);
+	kgr_seq_free(m);
+	kgr_store_free(s);
+}
+END_TEST
+
+START_TEST(test_train_errors)
+{
+	kgr_store *s = csv_store("user,item,timestamp\nu1,a,1\nu1,b,2\nu2,b,1\nu2,c,2\n");
+	kgr_seq_options o = KGR_SEQ_OPTIONS_INIT;
+	kgr_seq_model *m = NULL;
+	o.dims = 8;
+	o.epochs = 1;
+	ck_assert_int_eq(kgr_seq_train(&m, s, &o, NULL), KGR_EINVALID);
+	ck_assert_ptr_nonnull(strstr(kgr_error_last(), "no user has three events"));
+	o.version = 99;
+	ck_assert_int_eq(kgr_seq_train(&m, s, &o, NULL), KGR_EINVALID);
+	ck_assert_ptr_nonnull(strstr(kgr_error_last(), "options version 99"));
+	o.version = KGR_SEQ_OPTIONS_VERSION;
+	o.heads = 3;
+	ck_assert_int_eq(kgr_seq_train(&m, s, &o, NULL), KGR_EINVALID);
+	ck_assert_ptr_nonnull(strstr(kgr_error_last(), "heads 3 do not divide dims 8"));
+	o.heads = 1;
+	o.dropout = 1;
+	ck_assert_int_eq(kgr_seq_train(&m, s, &o, NULL), KGR_EINVALID);
+	ck_assert_ptr_nonnull(strstr(kgr_error_last(), "dropout"));
+	ck_assert_ptr_null(m);
+	kgr_seq_free(NULL);
+	kgr_store_free(s);
+}
+END_TEST
+
+/* The same seed and thread count give the same weights. */
+START_TEST(test_deterministic)
+{
+	kgr_store *s = csv_store(EVENTS);
+	kgr_seq_options o = KGR_SEQ_OPTIONS_INIT;
+	kgr_seq_model *a = NULL, *b = NULL, *c = NULL;
+	o.dims = 8;
+	o.negatives = 3;
+	o.epochs = 4;
+	o.batch = 2;
+	ck_assert_int_eq(kgr_seq_train(&a, s, &o, NULL), 0);
+	ck_assert_int_eq(kgr_seq_train(&b, s, &o, NULL), 0);
+	o.seed = 7;
+	ck_assert_int_eq(kgr_seq_train(&c, s, &o, NULL), 0);
+	ck_assert_uint_eq(a->net->n_params, b->net->n_params);
+	ck_assert_mem_eq(a->net->w, b->net->w, a->net->n_params * sizeof(float));
+	ck_assert(memcmp(a->net->w, c->net->w, a->net->n_params * sizeof(float)) != 0);
+	kgr_seq_free(a);
+	kgr_seq_free(b);
+	kgr_seq_free(c);
+	kgr_store_free(s);
+}
+END_TEST
+
 static Suite *seq_suite(void)
 {
 	Suite *s = suite_create("seq");
@@ -509,6 +691,12 @@ static Suite *seq_suite(void)
 	tc = tcase_create("training");
 	tcase_set_timeout(tc, 120);
 	tcase_add_test(tc, test_learns_successor_rule);
+	tcase_add_test(tc, test_deterministic);
+	suite_add_tcase(s, tc);
+	tc = tcase_create("model");
+	tcase_add_test(tc, test_top_k);
+	tcase_add_test(tc, test_model_file);
+	tcase_add_test(tc, test_train_errors);
 	suite_add_tcase(s, tc);
 	return s;
 }
