@@ -37,12 +37,15 @@ void kgr__seq_adamw_step(kgr__seq_adamw *opt, float *w, const float *grad,
 	lr = (float)opt->lr;
 	for (k = 0; k < n_tensors; k++) {
 		float wd = tensors[k].decay ? (float)opt->weight_decay : 0.0f;
-		size_t from = tensors[k].offset, to = from + tensors[k].count;
-		for (i = from; i < to; i++) {
-			float g = grad[i];
-			float m = opt->m[i] = b1 * opt->m[i] + (1 - b1) * g;
-			float v = opt->v[i] = b2 * opt->v[i] + (1 - b2) * g * g;
-			w[i] -= lr * ((m / c1) / (sqrtf(v / c2) + eps) + wd * w[i]);
+		size_t from = tensors[k].offset, n = tensors[k].count;
+		/* distinct arrays: restrict lets the compiler vectorise the loop */
+		float *restrict pw = w + from, *restrict pm = opt->m + from, *restrict pv = opt->v + from;
+		const float *restrict pg = grad + from;
+		for (i = 0; i < n; i++) {
+			float g = pg[i];
+			float m = pm[i] = b1 * pm[i] + (1 - b1) * g;
+			float v = pv[i] = b2 * pv[i] + (1 - b2) * g * g;
+			pw[i] -= lr * ((m / c1) / (sqrtf(v / c2) + eps) + wd * pw[i]);
 		}
 	}
 }

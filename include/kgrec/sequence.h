@@ -60,8 +60,8 @@ typedef struct {
 
 #define KGR_SEQ_OPTIONS_VERSION 1
 #define KGR_SEQ_OPTIONS_INIT { .version = KGR_SEQ_OPTIONS_VERSION, .max_len = 50, .dims = 64, \
-	.blocks = 2, .heads = 1, .ff = 0, .negatives = 128, .epochs = 200, .patience = 10,       \
-	.batch = 128, .lr = 1e-3, .weight_decay = 0.0, .dropout = 0.3,                           \
+	.blocks = 2, .heads = 1, .ff = 0, .negatives = 128, .epochs = 100, .patience = 8,        \
+	.batch = 128, .lr = 3e-3, .weight_decay = 0.0, .dropout = 0.3,                           \
 	.sampler = KGR_SEQ_SAMPLE_UNIFORM, .seed = 42, .threads = 1, .val_users = 5000 }
 
 /** What kgr_seq_train() did. */
