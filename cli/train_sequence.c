@@ -13,8 +13,8 @@
 static const char usage[] =
 	"usage: kgrec train STORE --model sequence -o MODEL.ckpt [options]\n"
 	"  Trains the sequence model (SASRec-style transformer, sampled softmax, AdamW) on the\n"
-	"  store's interactions; each user's last event is held out for early stopping on\n"
-	"  NDCG@10 over all items.\n"
+	"  store's interactions; the last event of a sample of users is held out for early\n"
+	"  stopping on NDCG@10 over all items.\n"
 	"  --max-len N       history length read (default 50)\n"
 	"  --dims N          width (default 64)\n"
 	"  --blocks N        transformer blocks (default 2)\n"
@@ -27,7 +27,10 @@ static const char usage[] =
 	"  --lr X            AdamW learning rate (default 0.003)\n"
 	"  --weight-decay X  AdamW weight decay (default 0)\n"
 	"  --dropout X       dropout rate (default 0.3)\n"
-	"  --val-users N     users in the validation NDCG (default 5000, 0: all)\n"
+	"  --val-users N     validation users, whose last event is held out (default 5000,\n"
+	"                    0: all)\n"
+	"  --holdout-all     hold out every user's last event (the validation NDCG still\n"
+	"                    ranks --val-users of them)\n"
 	"  --seed N          seed (default 42)\n"
 	"  --threads N       BLAS threads (default 1)\n"
 	"  -q, --quiet       no progress bar\n";
@@ -107,6 +110,8 @@ int kgr_cli_train_sequence(int argc, char **argv)
 				return kgr_cli_usage("train: unknown --model '%s'", argv[i]);
 		} else if ((!strcmp(a, "-o") || !strcmp(a, "--output")) && more) {
 			out = argv[++i];
+		} else if (!strcmp(a, "--holdout-all")) {
+			o.holdout_all = 1;
 		} else if (!strcmp(a, "-q") || !strcmp(a, "--quiet")) {
 			quiet = 1;
 		} else if (!strcmp(a, "--max-len") && more) {

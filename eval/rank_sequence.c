@@ -1,6 +1,6 @@
 /* The sequence model (ranker/seq_*.c) as an eval ranker: trained on the phase's fit events
- * (each user's last fit event held out for its early stopping), it scores every item after
- * the user's fit history. */
+ * (the last fit event of its validation users held out for its early stopping), it scores
+ * every item after the user's fit history. */
 #include "eval/internal.h"
 #include "ranker/seq_internal.h"
 
@@ -19,7 +19,8 @@ typedef struct {
 
 static const char *const seq_params[] = {
 	"epochs", "dims", "blocks", "heads", "negatives", "max_len", "lr", "dropout",
-	"weight_decay", "batch", "patience", "val_users", "popularity", "threads", NULL
+	"weight_decay", "batch", "patience", "val_users", "popularity", "holdout_all", "threads",
+	NULL
 };
 
 static void seq_free(void *state)
@@ -51,6 +52,7 @@ static int seq_options(kgr_seq_options *o, const char *params)
 		{ "batch", offsetof(kgr_seq_options, batch), 1 },
 		{ "patience", offsetof(kgr_seq_options, patience), 1 },
 		{ "threads", offsetof(kgr_seq_options, threads), 1 },
+		{ "holdout_all", offsetof(kgr_seq_options, holdout_all), 1 },
 		{ "lr", offsetof(kgr_seq_options, lr), 0 },
 		{ "dropout", offsetof(kgr_seq_options, dropout), 0 },
 		{ "weight_decay", offsetof(kgr_seq_options, weight_decay), 0 },

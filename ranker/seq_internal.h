@@ -196,7 +196,7 @@ float kgr__seq_normal(uint64_t *rng);
 /* ---- training on dense sequences (seq_train.c) ---- */
 
 /* users' sequences: seq[start[u] .. start[u + 1]) dense items in time order. The last item of
- * each user is held out for validation. Without any training transition (no user with three
+ * each validation user (every user's with holdout_all) is held out. Without any training transition (no user with three
  * items) the network keeps its initial weights and report->users is 0. */
 int kgr__seq_fit(kgr__seq_net **out, const uint32_t *seq, const size_t *start, size_t n_users,
 	size_t n_items, const kgr_seq_options *opts, kgr_seq_report *report);

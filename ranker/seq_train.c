@@ -1,6 +1,7 @@
 /* Training the sequence network on users' item sequences: windows of at most max_len + 1
  * items, shuffled into batches, the sampled softmax at every position, AdamW, and early
- * stopping on the NDCG@10 of each user's held-out last item ranked against every item. */
+ * stopping on the NDCG@10 of the validation users' held-out last items ranked against every
+ * item. */
 #include "ranker/seq_internal.h"
 
 #include <cblas.h>
@@ -97,6 +98,12 @@ static int val_ndcg(double *out, validation *v, const kgr__seq_net *net, kgr__se
 	return 0;
 }
 
+static int by_size(const void *a, const void *b)
+{
+	size_t x = *(const size_t *)a, y = *(const size_t *)b;
+	return x < y ? -1 : x > y;
+}
+
 static void shuffle(size_t *a, size_t n, uint64_t *rng)
 {
 	size_t i;
@@ -121,6 +128,7 @@ int kgr__seq_fit(kgr__seq_net **out, const uint32_t *seq, const size_t *start, s
 	size_t n_tensors = 0, n_win = 0, cap_win = 0, u, i, positions = 0, L, B, N;
 	window *win = NULL;
 	size_t *order = NULL, *bstart = NULL, *blen = NULL;
+	unsigned char *held = NULL;
 	uint32_t *counts = NULL, *bitems = NULL, *btarget = NULL, *bneg = NULL;
 	int *bpos = NULL;
 	float *grad = NULL, *best = NULL;
@@ -154,17 +162,29 @@ int kgr__seq_fit(kgr__seq_net **out, const uint32_t *seq, const size_t *start, s
 	B = (size_t)o->batch;
 	N = (size_t)o->negatives;
 
-	/* windows over each user's events but the last, newest first, max_len transitions each */
+	/* the validation users: a seeded sample of the users with two events or more, in user
+	 * order; their last event is held out (every user's with holdout_all) */
 	counts = calloc(n_items, sizeof(*counts));
 	v.users = malloc((n_users ? n_users : 1) * sizeof(*v.users));
-	if (!counts || !v.users)
+	held = calloc(n_users ? n_users : 1, 1);
+	if (!counts || !v.users || !held)
 		goto nomem;
+	for (u = 0; u < n_users; u++)
+		if (start[u + 1] - start[u] >= 2)
+			v.users[v.n_users++] = u;
+	if (o->val_users && v.n_users > o->val_users) {
+		uint64_t vr = rng ^ 0x5851F42D4C957F2DULL;
+		shuffle(v.users, v.n_users, &vr);
+		v.n_users = o->val_users;
+		qsort(v.users, v.n_users, sizeof(*v.users), by_size);
+	}
+	for (i = 0; i < v.n_users; i++)
+		held[v.users[i]] = 1;
+	/* windows over each user's training events, newest first, max_len transitions each */
 	for (u = 0; u < n_users; u++) {
 		size_t m = start[u + 1] - start[u], e;
-		if (m < 2)
-			continue;
-		v.users[v.n_users++] = u;
-		m--;
+		if (m >= 2 && (held[u] || o->holdout_all))
+			m--;
 		for (i = 0; i < m; i++)
 			counts[seq[start[u] + i]]++;
 		if (m >= 2)
@@ -183,20 +203,6 @@ int kgr__seq_fit(kgr__seq_net **out, const uint32_t *seq, const size_t *start, s
 			win[n_win].n = e - from;
 			positions += e - from - 1;
 			n_win++;
-		}
-	}
-	/* a seeded sample of the validation users, kept in user order */
-	if (o->val_users && v.n_users > o->val_users) {
-		uint64_t vr = rng ^ 0x5851F42D4C957F2DULL;
-		shuffle(v.users, v.n_users, &vr);
-		v.n_users = o->val_users;
-		for (i = 1; i < v.n_users; i++) { /* insertion sort keeps it dependency-free */
-			size_t x = v.users[i], j = i;
-			while (j > 0 && v.users[j - 1] > x) {
-				v.users[j] = v.users[j - 1];
-				j--;
-			}
-			v.users[j] = x;
 		}
 	}
 	v.seq = seq;
@@ -337,6 +343,7 @@ cleanup:
 	free(grad);
 	free(best);
 	free(v.users);
+	free(held);
 	free(v.stamp);
 	free(v.scores);
 	return error;

@@ -53,7 +53,9 @@ typedef struct {
 	kgr_seq_sampler sampler;
 	uint64_t seed;        /**< initialisation, shuffling, negatives, dropout */
 	int threads;          /**< OpenBLAS threads; the same seed and threads give the same model */
-	size_t val_users;     /**< validation NDCG on a seeded sample of this many users; 0: all */
+	size_t val_users;     /**< validation users: a seeded sample of this many; 0: all */
+	int holdout_all;      /**< 1: hold out every user's last event; 0: only the validation
+	                           users' (the others' last events are trained on) */
 	kgr_seq_progress_cb progress;
 	void *progress_payload;
 } kgr_seq_options;
@@ -79,9 +81,10 @@ typedef struct {
 } kgr_seq_report;
 
 /**
- * @brief Train the model on the store's interactions. Each user's last event is held out; the
- *        validation NDCG@10 over all items (the user's other items excluded) decides when to
- *        stop, and the weights of the best epoch are kept.
+ * @brief Train the model on the store's interactions. The last event of each validation user
+ *        (of every user with holdout_all) is held out; its NDCG@10 over all items (the user's
+ *        other items excluded) decides when to stop, and the weights of the best epoch are
+ *        kept.
  * @param[out] out the model; the caller frees it with kgr_seq_free().
  * @param opts NULL for the defaults.
  * @param report may be NULL.
