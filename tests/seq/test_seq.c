@@ -679,6 +679,7 @@ static Suite *seq_suite(void)
 {
 	Suite *s = suite_create("seq");
 	TCase *tc = tcase_create("gradients");
+	tcase_set_timeout(tc, 120); /* the whole model's check is thousands of forward passes */
 	tcase_add_test(tc, test_grad_embedding);
 	tcase_add_test(tc, test_grad_layernorm);
 	tcase_add_test(tc, test_grad_matmul);
