@@ -30,4 +30,7 @@ KGR_CLI_DECLARE(serve);
 KGR_CLI_DECLARE(compact);
 KGR_CLI_DECLARE(eval);
 
+/* kgrec train --model sequence (cli/train_sequence.c). */
+int kgr_cli_train_sequence(int argc, char **argv);
+
 #endif

@@ -38,7 +38,8 @@ static const char usage[] =
 	"  --candidates N    candidates per user (default 100)\n"
 	"  --negatives N     negatives per held-back item (default 20)\n"
 	"  --epochs N        passes of gradient descent (default 30)\n"
-	"  --config FILE     relation configuration of the graph view (JSON)\n";
+	"  --config FILE     relation configuration of the graph view (JSON)\n"
+	"  --model sequence  train the sequence model instead (kgrec train --model sequence -h)\n";
 
 typedef struct {
 	uint64_t last_total;
@@ -218,6 +219,9 @@ done:
 int kgr_cmd_train(int argc, char **argv)
 {
 	int i;
+	for (i = 1; i + 1 < argc; i++)
+		if (!strcmp(argv[i], "--model"))
+			return kgr_cli_train_sequence(argc, argv);
 	for (i = 1; i < argc; i++)
 		if (!strcmp(argv[i], "--linear"))
 			return train_linear(argc, argv);

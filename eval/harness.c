@@ -14,6 +14,7 @@
 static const kgr__ranker *const rankers[] = {
 	&kgr__ranker_pop, &kgr__ranker_itemknn, &kgr__ranker_graph, &kgr__ranker_graph_nokg,
 	&kgr__ranker_graph_open, &kgr__ranker_llm, &kgr__ranker_learned, &kgr__ranker_learned_nokg,
+	&kgr__ranker_sequence,
 };
 #define N_RANKERS (sizeof(rankers) / sizeof(rankers[0]))
 

@@ -82,6 +82,7 @@ extern const kgr__ranker kgr__ranker_graph_open;
 extern const kgr__ranker kgr__ranker_llm;
 extern const kgr__ranker kgr__ranker_learned;
 extern const kgr__ranker kgr__ranker_learned_nokg;
+extern const kgr__ranker kgr__ranker_sequence;
 
 /**
  * Read a numeric parameter from "name=value,name=value". Unknown names are checked by the

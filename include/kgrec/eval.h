@@ -86,7 +86,7 @@ typedef struct {
 	kgr_eval_protocol protocol;
 	/** Ranker: "pop", "itemknn", "graph", "graph-nokg" (the graph ranker without catalog
 	 *  relations), "graph-open" (the graph ranker allowed to return unexplained items),
-	 *  "llm". */
+	 *  "llm", "sequence" (the sequence model, docs/SEQUENCE.md). */
 	const char *ranker;
 	const size_t *ks;          /**< cut-offs; NULL: 5, 10, 20 */
 	size_t n_ks;

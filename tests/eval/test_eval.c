@@ -394,6 +394,41 @@ START_TEST(no_leak_graph)
 }
 END_TEST
 
+START_TEST(no_leak_sequence)
+{
+	check_no_leak("sequence", KGR_EVAL_LOO);
+	check_no_leak("sequence", KGR_EVAL_SAMPLED);
+}
+END_TEST
+
+/* The sequence ranker: its parameters are checked, and a seed gives the same figures. */
+START_TEST(sequence_params_and_seed)
+{
+	kgr_store *s = tiny_store();
+	kgr_eval_options o = KGR_EVAL_OPTIONS_INIT;
+	kgr_eval_result *r = NULL, *r2;
+	o.ranker = "sequence";
+	o.params = "dims=8,epochs=5,negatives=3";
+	r = run(s, &o);
+	r2 = run(s, &o);
+	ck_assert_uint_eq(r->test.users, 3);
+	ck_assert(r->test.ndcg[0] == r2->test.ndcg[0] && r->test.mrr == r2->test.mrr);
+	kgr_eval_result_free(r);
+	kgr_eval_result_free(r2);
+	r = NULL;
+	o.params = "dims=8,epochs=x";
+	ck_assert_int_eq(kgr_eval_run(&r, s, &o), KGR_EINVALID);
+	o.params = "dims=8,heads=3";
+	ck_assert_int_eq(kgr_eval_run(&r, s, &o), KGR_EINVALID);
+	ck_assert_ptr_nonnull(strstr(kgr_error_last(), "heads 3 do not divide dims 8"));
+	o.params = "depth=3";
+	ck_assert_int_eq(kgr_eval_run(&r, s, &o), KGR_EINVALID);
+	ck_assert_ptr_nonnull(strstr(kgr_error_last(), "depth"));
+	ck_assert_ptr_null(r);
+	kgr_store_free(s);
+}
+END_TEST
+
 /* The graph ranker explains what it returns: fidelity 1, paths of 1 .. 4 real edges. */
 START_TEST(graph_explains)
 {
@@ -786,6 +821,8 @@ static Suite *eval_suite(void)
 	tcase_add_test(h, no_leak_pop);
 	tcase_add_test(h, no_leak_itemknn);
 	tcase_add_test(h, no_leak_graph);
+	tcase_add_test(h, no_leak_sequence);
+	tcase_add_test(h, sequence_params_and_seed);
 	tcase_add_test(h, graph_explains);
 	tcase_add_test(h, pop_by_hand);
 	tcase_add_test(h, sampled_file_by_hand);

@@ -1,0 +1,708 @@
+/* The sequence model: every layer's gradient and the whole model's against central finite
+ * differences, a tiny model learning a sequence rule, the top k, and the model file. */
+#include "common/testutil.h"
+#include "ranker/seq_internal.h"
+#include "kgrec/sequence.h"
+
+#include <check.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* ---- finite differences ---- */
+
+typedef double (*objective)(void *ctx);
+
+static double central(float *x, size_t i, double eps, objective f, void *ctx)
+{
+	float keep = x[i];
+	double up, down;
+	x[i] = (float)(keep + eps);
+	up = f(ctx);
+	x[i] = (float)(keep - eps);
+	down = f(ctx);
+	x[i] = keep;
+	return (up - down) / ((double)(float)(keep + eps) - (double)(float)(keep - eps));
+}
+
+/* Compares analytic[i] with the derivative of f in x[i] (float; f evaluated in double) by
+ * central differences with Richardson extrapolation, (4 D(h/2) - D(h)) / 3, whose error is
+ * O(h^4): a step large enough to stay clear of float rounding in the forward pass. An entry
+ * is off when |a - n| > atol + rtol * max(|a|, |n|); at most bad_share of the entries may be
+ * (a ReLU kink within a step of the point, in the whole model), and the relative error of
+ * the whole vector, |a - n| / (|a| + |n|), must stay under 1e-2. */
+static void check_grad_share(const char *what, float *x, size_t n, const float *analytic,
+	objective f, void *ctx, double bad_share)
+{
+	const double h = 4e-3, rtol = 2e-2, atol = 2e-3;
+	double diff2 = 0, a2 = 0, n2 = 0, worst = 0, wa = 0, wn = 0;
+	size_t i, bad = 0, wi = 0;
+	for (i = 0; i < n; i++) {
+		double a = analytic[i];
+		double num = (4 * central(x, i, h / 2, f, ctx) - central(x, i, h, f, ctx)) / 3;
+		double off = fabs(a - num) - (atol + rtol * fmax(fabs(a), fabs(num)));
+		diff2 += (a - num) * (a - num);
+		a2 += a * a;
+		n2 += num * num;
+		if (off > 0) {
+			bad++;
+			if (off > worst) {
+				worst = off;
+				wi = i;
+				wa = a;
+				wn = num;
+			}
+		}
+	}
+	ck_assert_msg((double)bad <= bad_share * (double)n,
+		"%s: %zu of %zu entries off; the worst [%zu]: analytic %.6g, numeric %.6g", what, bad,
+		n, wi, wa, wn);
+	ck_assert_msg(sqrt(diff2) <= 1e-2 * (sqrt(a2) + sqrt(n2)),
+		"%s: relative error %.3g of the whole gradient", what,
+		sqrt(diff2) / (sqrt(a2) + sqrt(n2) + 1e-30));
+}
+
+static void check_grad(const char *what, float *x, size_t n, const float *analytic, objective f,
+	void *ctx)
+{
+	check_grad_share(what, x, n, analytic, f, ctx, 0);
+}
+
+static void fill_rand(float *x, size_t n, double sd, uint64_t *rng)
+{
+	size_t i;
+	for (i = 0; i < n; i++)
+		x[i] = (float)(sd * kgr__seq_normal(rng));
+}
+
+static double dot_r(const float *out, const float *r, size_t n)
+{
+	double s = 0;
+	size_t i;
+	for (i = 0; i < n; i++)
+		s += (double)out[i] * r[i];
+	return s;
+}
+
+/* ---- embedding ---- */
+
+typedef struct {
+	float E[5 * 4], P[3 * 4], out[4 * 4], r[4 * 4];
+	uint32_t items[4];
+	int pos[4];
+} emb_ctx;
+
+static double emb_f(void *p)
+{
+	emb_ctx *c = p;
+	kgr__seq_embed_fwd(c->out, c->E, c->P, c->items, c->pos, 4, 4);
+	return dot_r(c->out, c->r, 16);
+}
+
+START_TEST(test_grad_embedding)
+{
+	emb_ctx c;
+	float dE[20] = { 0 }, dP[12] = { 0 };
+	uint64_t rng = 7;
+	uint32_t items[4] = { 1, 3, 1, 4 };
+	int pos[4] = { 0, 1, 2, 2 };
+	memcpy(c.items, items, sizeof(items));
+	memcpy(c.pos, pos, sizeof(pos));
+	fill_rand(c.E, 20, 1, &rng);
+	fill_rand(c.P, 12, 1, &rng);
+	fill_rand(c.r, 16, 1, &rng);
+	kgr__seq_embed_bwd(dE, dP, c.r, c.items, c.pos, 4, 4);
+	check_grad("dE", c.E, 20, dE, emb_f, &c);
+	check_grad("dP", c.P, 12, dP, emb_f, &c);
+}
+END_TEST
+
+/* ---- layer norm ---- */
+
+typedef struct {
+	float x[3 * 6], g[6], b[6], out[18], mean[3], rstd[3], r[18];
+} ln_ctx;
+
+static double ln_f(void *p)
+{
+	ln_ctx *c = p;
+	kgr__seq_layernorm_fwd(c->out, c->mean, c->rstd, c->x, c->g, c->b, 3, 6);
+	return dot_r(c->out, c->r, 18);
+}
+
+START_TEST(test_grad_layernorm)
+{
+	ln_ctx c;
+	float dx[18] = { 0 }, dg[6] = { 0 }, db[6] = { 0 };
+	uint64_t rng = 11;
+	fill_rand(c.x, 18, 2, &rng);
+	fill_rand(c.g, 6, 1, &rng);
+	fill_rand(c.b, 6, 1, &rng);
+	fill_rand(c.r, 18, 1, &rng);
+	ln_f(&c);
+	kgr__seq_layernorm_bwd(dx, dg, db, c.r, c.x, c.mean, c.rstd, c.g, 3, 6);
+	check_grad("dx", c.x, 18, dx, ln_f, &c);
+	check_grad("dg", c.g, 6, dg, ln_f, &c);
+	check_grad("db", c.b, 6, db, ln_f, &c);
+}
+END_TEST
+
+/* ---- linear map, and the feed-forward (linear, ReLU, linear) ---- */
+
+typedef struct {
+	float x[4 * 5], w1[5 * 7], b1[7], w2[7 * 5], b2[5];
+	float h[4 * 7], hr[4 * 7], out[4 * 5], r[4 * 5];
+} ff_ctx;
+
+static double ff_f(void *p)
+{
+	ff_ctx *c = p;
+	kgr__seq_matmul_fwd(c->h, c->x, c->w1, c->b1, 4, 5, 7);
+	kgr__seq_relu_fwd(c->hr, c->h, 28);
+	kgr__seq_matmul_fwd(c->out, c->hr, c->w2, c->b2, 4, 7, 5);
+	return dot_r(c->out, c->r, 20);
+}
+
+typedef struct {
+	float x[4 * 5], w[5 * 7], b[7], out[4 * 7], r[4 * 7];
+} lin_ctx;
+
+static double lin2_f(void *p)
+{
+	lin_ctx *c = p;
+	kgr__seq_matmul_fwd(c->out, c->x, c->w, c->b, 4, 5, 7);
+	return dot_r(c->out, c->r, 28);
+}
+
+START_TEST(test_grad_matmul)
+{
+	lin_ctx c;
+	float dx[20] = { 0 }, dw[35] = { 0 }, db[7] = { 0 };
+	uint64_t rng = 5;
+	fill_rand(c.x, 20, 1, &rng);
+	fill_rand(c.w, 35, 1, &rng);
+	fill_rand(c.b, 7, 1, &rng);
+	fill_rand(c.r, 28, 1, &rng);
+	kgr__seq_matmul_bwd(dx, dw, db, c.r, c.x, c.w, 4, 5, 7);
+	check_grad("dx", c.x, 20, dx, lin2_f, &c);
+	check_grad("dw", c.w, 35, dw, lin2_f, &c);
+	check_grad("db", c.b, 7, db, lin2_f, &c);
+}
+END_TEST
+
+START_TEST(test_grad_feedforward)
+{
+	ff_ctx c;
+	float dx[20] = { 0 }, dw1[35] = { 0 }, db1[7] = { 0 }, dw2[35] = { 0 }, db2[5] = { 0 };
+	float dhr[28] = { 0 }, dh[28] = { 0 };
+	uint64_t rng = 9;
+	fill_rand(c.x, 20, 1, &rng);
+	fill_rand(c.w1, 35, 1, &rng);
+	fill_rand(c.b1, 7, 1, &rng);
+	fill_rand(c.w2, 35, 1, &rng);
+	fill_rand(c.b2, 5, 1, &rng);
+	fill_rand(c.r, 20, 1, &rng);
+	ff_f(&c);
+	kgr__seq_matmul_bwd(dhr, dw2, db2, c.r, c.hr, c.w2, 4, 7, 5);
+	kgr__seq_relu_bwd(dh, dhr, c.h, 28);
+	kgr__seq_matmul_bwd(dx, dw1, db1, dh, c.x, c.w1, 4, 5, 7);
+	check_grad("dx", c.x, 20, dx, ff_f, &c);
+	check_grad("dw1", c.w1, 35, dw1, ff_f, &c);
+	check_grad("db1", c.b1, 7, db1, ff_f, &c);
+	check_grad("dw2", c.w2, 35, dw2, ff_f, &c);
+	check_grad("db2", c.b2, 5, db2, ff_f, &c);
+}
+END_TEST
+
+/* ---- attention ---- */
+
+#define AT_D 8
+#define AT_T 9 /* segments of 4 and 5 rows */
+
+typedef struct {
+	float qkv[AT_T * 3 * AT_D], out[AT_T * AT_D], probs[2 * (16 + 25)], r[AT_T * AT_D];
+	size_t start[2], len[2];
+	kgr__seq_segs sg;
+	int heads;
+} att_ctx;
+
+static double att_f(void *p)
+{
+	att_ctx *c = p;
+	kgr__seq_attention_fwd(c->out, c->probs, c->qkv, &c->sg, AT_D, c->heads);
+	return dot_r(c->out, c->r, AT_T * AT_D);
+}
+
+START_TEST(test_grad_attention)
+{
+	att_ctx c;
+	float dqkv[AT_T * 3 * AT_D];
+	uint64_t rng = 13;
+	int heads;
+	for (heads = 1; heads <= 2; heads++) {
+		memset(dqkv, 0, sizeof(dqkv));
+		c.start[0] = 0;
+		c.len[0] = 4;
+		c.start[1] = 4;
+		c.len[1] = 5;
+		c.sg.n_seg = 2;
+		c.sg.rows = AT_T;
+		c.sg.start = c.start;
+		c.sg.len = c.len;
+		c.heads = heads;
+		ck_assert_uint_eq(kgr__seq_attention_size(&c.sg, heads), (size_t)heads * 41);
+		fill_rand(c.qkv, AT_T * 3 * AT_D, 1, &rng);
+		fill_rand(c.r, AT_T * AT_D, 1, &rng);
+		att_f(&c);
+		kgr__seq_attention_bwd(dqkv, c.r, c.qkv, c.probs, &c.sg, AT_D, heads);
+		check_grad("dqkv", c.qkv, AT_T * 3 * AT_D, dqkv, att_f, &c);
+	}
+}
+END_TEST
+
+START_TEST(test_attention_is_causal)
+{
+	/* changing the last row of a segment changes no earlier output, nor the other segment */
+	att_ctx c;
+	float before[AT_T * AT_D];
+	uint64_t rng = 17;
+	size_t i;
+	c.start[0] = 0;
+	c.len[0] = 4;
+	c.start[1] = 4;
+	c.len[1] = 5;
+	c.sg.n_seg = 2;
+	c.sg.rows = AT_T;
+	c.sg.start = c.start;
+	c.sg.len = c.len;
+	fill_rand(c.qkv, AT_T * 3 * AT_D, 1, &rng);
+	kgr__seq_attention_fwd(c.out, c.probs, c.qkv, &c.sg, AT_D, 2);
+	memcpy(before, c.out, sizeof(before));
+	for (i = 0; i < 3 * AT_D; i++)
+		c.qkv[3 * 3 * AT_D + i] += 1.5f; /* row 3, the last of segment 0 */
+	kgr__seq_attention_fwd(c.out, c.probs, c.qkv, &c.sg, AT_D, 2);
+	ck_assert_mem_eq(before, c.out, 3 * AT_D * sizeof(float));
+	ck_assert_mem_eq(before + 4 * AT_D, c.out + 4 * AT_D, 5 * AT_D * sizeof(float));
+}
+END_TEST
+
+/* ---- sampled softmax ---- */
+
+#define LS_D 6
+#define LS_T 5
+#define LS_I 9
+#define LS_N 4
+
+typedef struct {
+	float h[LS_T * LS_D], E[LS_I * LS_D], logq[LS_I];
+	uint32_t target[LS_T], neg[2 * LS_N];
+	size_t start[2], len[2];
+	kgr__seq_segs sg;
+	int use_logq;
+	float work[(2 * LS_D + LS_T) * LS_N];
+} loss_ctx;
+
+static double loss_f(void *p)
+{
+	loss_ctx *c = p;
+	return kgr__seq_loss(NULL, NULL, c->h, c->E, c->target, c->neg, LS_N,
+		c->use_logq ? c->logq : NULL, &c->sg, LS_D, c->work);
+}
+
+START_TEST(test_grad_loss)
+{
+	loss_ctx c;
+	/* segment 1's negatives include its positive 2 (an accidental hit) and a repeat */
+	uint32_t target[LS_T] = { 1, 4, KGR__SEQ_NONE, 2, 7 }, neg[2 * LS_N] = { 0, 3, 5, 8, 2, 6, 6, 0 };
+	float dh[LS_T * LS_D], dE[LS_I * LS_D];
+	uint64_t rng = 19;
+	size_t i;
+	double l1, l2;
+	memcpy(c.target, target, sizeof(target));
+	memcpy(c.neg, neg, sizeof(neg));
+	c.start[0] = 0;
+	c.len[0] = 3;
+	c.start[1] = 3;
+	c.len[1] = 2;
+	c.sg.n_seg = 2;
+	c.sg.rows = LS_T;
+	c.sg.start = c.start;
+	c.sg.len = c.len;
+	for (c.use_logq = 0; c.use_logq <= 1; c.use_logq++) {
+		fill_rand(c.h, LS_T * LS_D, 1, &rng);
+		fill_rand(c.E, LS_I * LS_D, 1, &rng);
+		for (i = 0; i < LS_I; i++)
+			c.logq[i] = (float)log((i + 1.0) / 45.0);
+		memset(dh, 0, sizeof(dh));
+		memset(dE, 0, sizeof(dE));
+		l1 = kgr__seq_loss(dh, dE, c.h, c.E, c.target, c.neg, LS_N, c.use_logq ? c.logq : NULL,
+			&c.sg, LS_D, c.work);
+		l2 = loss_f(&c);
+		ck_assert(fabs(l1 - l2) < 1e-9);
+		ck_assert(l1 > 0);
+		check_grad("dh", c.h, LS_T * LS_D, dh, loss_f, &c);
+		check_grad("dE", c.E, LS_I * LS_D, dE, loss_f, &c);
+	}
+	/* the loss is the mean of -log softmax over the positive and its negatives: one row */
+	{
+		float h[LS_D] = { 1, 0, 0, 0, 0, 0 }, E[LS_I * LS_D] = { 0 };
+		uint32_t t[1] = { 1 }, ng[LS_N] = { 0, 2, 3, 1 };
+		size_t s0 = 0, n1 = 1;
+		kgr__seq_segs sg = { 1, 1, &s0, &n1 };
+		E[1 * LS_D] = 2; /* logit of item 1 is 2, the others 0; item 1 among negatives is left out */
+		l1 = kgr__seq_loss(NULL, NULL, h, E, t, ng, LS_N, NULL, &sg, LS_D, c.work);
+		ck_assert(fabs(l1 - (log(exp(2.0) + 3.0) - 2.0)) < 1e-6);
+	}
+}
+END_TEST
+
+/* ---- the whole model ---- */
+
+typedef struct {
+	kgr__seq_net *net;
+	kgr__seq_ws *ws;
+	kgr__seq_batch b;
+	uint64_t rng0;
+	float p;
+} model_ctx;
+
+static double model_f(void *ctx)
+{
+	model_ctx *c = ctx;
+	uint64_t rng = c->rng0; /* the same dropout masks every time */
+	kgr__seq_forward(c->ws, c->net, &c->b, c->p, &rng);
+	return kgr__seq_loss_backward(c->ws, c->net, &c->b, NULL, NULL);
+}
+
+START_TEST(test_grad_model)
+{
+	kgr__seq_dims dm = { .n_items = 7, .d = 16, .max_len = 6, .blocks = 2, .heads = 2, .ff = 24 };
+	size_t start[2] = { 0, 5 }, len[2] = { 5, 3 };
+	uint32_t items[8] = { 0, 3, 2, 5, 1, 6, 6, 4 };
+	uint32_t target[8] = { 3, 2, 5, 1, 4, 6, 4, KGR__SEQ_NONE };
+	uint32_t neg[2 * 3] = { 1, 2, 6, 0, 5, 4 };
+	int pos[8];
+	model_ctx c;
+	float *grad;
+	size_t j;
+	int k;
+	for (j = 0; j < 5; j++)
+		pos[j] = kgr__seq_position(6, 5, j);
+	for (j = 0; j < 3; j++)
+		pos[5 + j] = kgr__seq_position(6, 3, j);
+	memset(&c, 0, sizeof(c));
+	ck_assert_int_eq(kgr__seq_net_new(&c.net, &dm, 3), 0);
+	/* move gains and biases off their initial 1 and 0 so their gradients are exercised */
+	{
+		uint64_t rng = 23;
+		kgr__seq_tensor tensors[KGR__SEQ_MAX_TENSORS];
+		size_t nt = 0, t;
+		kgr__seq_layout(&dm, NULL, NULL, tensors, &nt);
+		for (t = 0; t < nt; t++)
+			if (!tensors[t].decay)
+				for (j = 0; j < tensors[t].count; j++)
+					c.net->w[tensors[t].offset + j] += 0.3f * kgr__seq_normal(&rng);
+	}
+	c.b.segs.n_seg = 2;
+	c.b.segs.rows = 8;
+	c.b.segs.start = start;
+	c.b.segs.len = len;
+	c.b.items = items;
+	c.b.pos = pos;
+	c.b.target = target;
+	c.b.neg = neg;
+	c.b.n_neg = 3;
+	ck_assert_int_eq(kgr__seq_ws_new(&c.ws, &dm, 8, kgr__seq_attention_size(&c.b.segs, 2), 3), 0);
+	grad = calloc(c.net->n_params, sizeof(float));
+	ck_assert_ptr_nonnull(grad);
+	for (k = 0; k < 2; k++) {
+		c.p = k ? 0.25f : 0.0f;
+		c.rng0 = 99;
+		memset(grad, 0, c.net->n_params * sizeof(float));
+		{
+			uint64_t rng = c.rng0;
+			kgr__seq_forward(c.ws, c.net, &c.b, c.p, &rng);
+			kgr__seq_loss_backward(c.ws, c.net, &c.b, NULL, grad);
+		}
+		check_grad_share(k ? "model weights (dropout 0.25)" : "model weights", c.net->w,
+			c.net->n_params, grad, model_f, &c, 0.002);
+	}
+	free(grad);
+	kgr__seq_ws_free(c.ws);
+	kgr__seq_net_free(c.net);
+}
+END_TEST
+
+/* ---- learning a rule ---- */
+
+/* Sequences of item i followed by i + 1 mod n, from random starts: the model must learn to
+ * predict the successor of the last item. */
+START_TEST(test_learns_successor_rule)
+{
+	const size_t n_items = 30, n_users = 300;
+	kgr_seq_options o = KGR_SEQ_OPTIONS_INIT;
+	kgr_seq_report rep;
+	kgr__seq_net *net = NULL;
+	uint32_t *seq, hist[12];
+	size_t *start, u, j, r = 0, hits = 0, trials = 200;
+	float *scores;
+	uint64_t rng = 31;
+
+	seq = malloc(n_users * 20 * sizeof(*seq));
+	start = malloc((n_users + 1) * sizeof(*start));
+	scores = malloc(n_items * sizeof(*scores));
+	for (u = 0; u < n_users; u++) {
+		size_t len = 5 + kgr__rng_next(&rng) % 12;
+		uint32_t first = (uint32_t)(kgr__rng_next(&rng) % n_items);
+		start[u] = r;
+		for (j = 0; j < len; j++)
+			seq[r++] = (uint32_t)((first + j) % n_items);
+	}
+	start[n_users] = r;
+	o.dims = 16;
+	o.blocks = 1;
+	o.heads = 1;
+	o.max_len = 10;
+	o.negatives = 8;
+	o.epochs = 30;
+	o.batch = 32;
+	o.lr = 5e-3;
+	o.dropout = 0.1;
+	o.val_users = 0;
+	ck_assert_int_eq(kgr__seq_fit(&net, seq, start, n_users, n_items, &o, &rep), 0);
+	ck_assert_ptr_nonnull(net);
+	for (u = 0; u < trials; u++) {
+		size_t len = 1 + kgr__rng_next(&rng) % 12, best = 0;
+		uint32_t first = (uint32_t)(kgr__rng_next(&rng) % n_items);
+		for (j = 0; j < len; j++)
+			hist[j] = (uint32_t)((first + j) % n_items);
+		ck_assert_int_eq(kgr__seq_score_items(scores, net, hist, len, NULL), 0);
+		for (j = 1; j < n_items; j++)
+			if (scores[j] > scores[best])
+				best = j;
+		hits += best == (first + len) % n_items;
+	}
+	ck_assert_msg(hits >= trials * 98 / 100, "next-item accuracy %zu/%zu (val NDCG %.3f, %d epochs)",
+		hits, trials, rep.best_ndcg, rep.epochs_run);
+	ck_assert(rep.best_ndcg > 0.95);
+	free(seq);
+	free(start);
+	free(scores);
+	kgr__seq_net_free(net);
+}
+END_TEST
+
+
+/* ---- top k, the public model and its file ---- */
+
+START_TEST(test_top_k)
+{
+	float sc[8] = { 0.5f, 2.0f, -INFINITY, 2.0f, 1.0f, NAN, 3.0f, 0.1f };
+	unsigned char skip[8] = { 0, 0, 0, 0, 0, 0, 0, 1 };
+	uint32_t top[8];
+	ck_assert_uint_eq(kgr__seq_top_k(top, sc, skip, 8, 3), 3);
+	ck_assert_uint_eq(top[0], 6);
+	ck_assert_uint_eq(top[1], 1); /* a tie goes to the lower index */
+	ck_assert_uint_eq(top[2], 3);
+	ck_assert_uint_eq(kgr__seq_top_k(top, sc, skip, 8, 8), 5); /* -inf, NaN, skipped left out */
+	ck_assert_uint_eq(top[3], 4);
+	ck_assert_uint_eq(top[4], 0);
+	ck_assert_uint_eq(kgr__seq_top_k(top, sc, NULL, 8, 0), 0);
+}
+END_TEST
+
+static kgr_store *csv_store(const char *csv_text)
+{
+	kgr_store *s = NULL;
+	kgr_interaction_options io = KGR_INTERACTION_OPTIONS_INIT;
+	const char *path = kgr_test_tmp("events.csv");
+	FILE *f = fopen(path, "w");
+	ck_assert_ptr_nonnull(f);
+	fputs(csv_text, f);
+	fclose(f);
+	ck_assert_int_eq(kgr_store_new(&s, 1), 0);
+	ck_assert_msg(kgr_store_load_interactions(s, path, &io) == 0, "%s", kgr_error_last());
+	ck_assert_msg(kgr_store_finalize(s) == 0, "%s", kgr_error_last());
+	return s;
+}
+
+#define EVENTS                                                                                 \
+	"user,item,timestamp\n"                                                                \
+	"u1,a,1\nu1,b,2\nu1,c,3\nu1,d,4\n"                                                     \
+	"u2,a,1\nu2,b,2\nu2,c,3\n"                                                             \
+	"u3,b,1\nu3,c,2\nu3,d,3\nu3,e,4\n"
+
+static void write_bytes(const char *path, const char *data, size_t len)
+{
+	FILE *f = fopen(path, "wb");
+	ck_assert_ptr_nonnull(f);
+	ck_assert_uint_eq(fwrite(data, 1, len, f), len);
+	fclose(f);
+}
+
+START_TEST(test_model_file)
+{
+	kgr_store *s = csv_store(EVENTS), *other;
+	kgr_seq_options o = KGR_SEQ_OPTIONS_INIT;
+	kgr_seq_model *m = NULL, *m2 = NULL;
+	kgr_seq_report rep;
+	const char *path = kgr_test_tmp("seq.ckpt"), *bad = kgr_test_tmp("bad.ckpt");
+	char hex[17], *data;
+	kgr_id hist[2], top1[5], top2[5];
+	float sc1[5], sc2[5];
+	size_t len, n1, n2, i;
+
+	o.dims = 8;
+	o.heads = 2;
+	o.max_len = 5;
+	o.negatives = 3;
+	o.epochs = 3;
+	ck_assert_msg(kgr_seq_train(&m, s, &o, &rep) == 0, "%s", kgr_error_last());
+	ck_assert_uint_eq(rep.items, 5);
+	ck_assert_uint_eq(rep.users, 3);
+	ck_assert_uint_eq(rep.positions, 2 + 1 + 2);
+	ck_assert_str_eq(kgr_seq_store_checksum(m), kgr_store_checksum_hex(s, hex));
+	ck_assert_int_eq(kgr_seq_save(m, path), 0);
+	ck_assert_msg(kgr_seq_load(&m2, path, s) == 0, "%s", kgr_error_last());
+	ck_assert_str_eq(kgr_seq_store_checksum(m2), hex);
+
+	/* the same lists, the history left out, best first */
+	hist[0] = kgr_store_iri(s, "https://w3id.org/kgrec/item/a");
+	hist[1] = kgr_store_iri(s, "https://w3id.org/kgrec/item/b");
+	ck_assert(hist[0] && hist[1]);
+	ck_assert_int_eq(kgr_seq_recommend(top1, sc1, &n1, m, hist, 2, 5), 0);
+	ck_assert_int_eq(kgr_seq_recommend(top2, sc2, &n2, m2, hist, 2, 5), 0);
+	ck_assert_uint_eq(n1, 3);
+	ck_assert_uint_eq(n2, 3);
+	for (i = 0; i < n1; i++) {
+		ck_assert(top1[i] == top2[i] && sc1[i] == sc2[i]);
+		ck_assert(top1[i] != hist[0] && top1[i] != hist[1]);
+		if (i)
+			ck_assert(sc1[i - 1] >= sc1[i]);
+	}
+	/* an empty history still gets a list */
+	ck_assert_int_eq(kgr_seq_recommend(top1, NULL, &n1, m, NULL, 0, 2), 0);
+	ck_assert_uint_eq(n1, 2);
+	kgr_seq_free(m2);
+	m2 = NULL;
+
+	/* another store's items: refused, naming the difference */
+	other = csv_store(EVENTS "u3,f,5\n");
+	ck_assert_int_eq(kgr_seq_load(&m2, path, other), KGR_EINVALID);
+	ck_assert_msg(strstr(kgr_error_last(), "the model knows 5 items, the store has 6"), "%s",
+		kgr_error_last());
+	kgr_store_free(other);
+	other = csv_store("user,item,timestamp\nu1,a,1\nu1,b,2\nu1,c,3\nu1,d,4\nu2,x,1\n");
+	ck_assert_int_eq(kgr_seq_load(&m2, path, other), KGR_EINVALID);
+	ck_assert_msg(strstr(kgr_error_last(), "item https://w3id.org/kgrec/item/e is not an item"),
+		"%s", kgr_error_last());
+	kgr_store_free(other);
+
+	/* damaged, truncated, another version, not a model, missing */
+	data = kgr_test_slurp(path, &len);
+	ck_assert_ptr_nonnull(data);
+	data[len - 40] ^= 0x10;
+	write_bytes(bad, data, len);
+	ck_assert_int_eq(kgr_seq_load(&m2, bad, s), KGR_ECORRUPT);
+	ck_assert_ptr_nonnull(strstr(kgr_error_last(), "checksum mismatch"));
+	data[len - 40] ^= 0x10;
+	write_bytes(bad, data, len / 2);
+	ck_assert_int_eq(kgr_seq_load(&m2, bad, s), KGR_ECORRUPT);
+	ck_assert_ptr_nonnull(strstr(kgr_error_last(), "truncated"));
+	data[10] = '2';
+	write_bytes(bad, data, len);
+	ck_assert_int_eq(kgr_seq_load(&m2, bad, s), KGR_EVERSION);
+	ck_assert_ptr_nonnull(strstr(kgr_error_last(), "format 2"));
+	write_bytes(bad, "KGREC-LTR 1\n", 12);
+	ck_assert_int_eq(kgr_seq_load(&m2, bad, s), KGR_EPARSE);
+	ck_assert_ptr_nonnull(strstr(kgr_error_last(), "not a kgrec sequence model"));
+	ck_assert_int_eq(kgr_seq_load(&m2, kgr_test_tmp("missing.ckpt"), s), KGR_ENOTFOUND);
+	ck_assert_ptr_null(m2);
+	free(data);
+	kgr_seq_free(m);
+	kgr_store_free(s);
+}
+END_TEST
+
+START_TEST(test_train_errors)
+{
+	kgr_store *s = csv_store("user,item,timestamp\nu1,a,1\nu1,b,2\nu2,b,1\nu2,c,2\n");
+	kgr_seq_options o = KGR_SEQ_OPTIONS_INIT;
+	kgr_seq_model *m = NULL;
+	o.dims = 8;
+	o.epochs = 1;
+	ck_assert_int_eq(kgr_seq_train(&m, s, &o, NULL), KGR_EINVALID);
+	ck_assert_ptr_nonnull(strstr(kgr_error_last(), "no user has three events"));
+	o.version = 99;
+	ck_assert_int_eq(kgr_seq_train(&m, s, &o, NULL), KGR_EINVALID);
+	ck_assert_ptr_nonnull(strstr(kgr_error_last(), "options version 99"));
+	o.version = KGR_SEQ_OPTIONS_VERSION;
+	o.heads = 3;
+	ck_assert_int_eq(kgr_seq_train(&m, s, &o, NULL), KGR_EINVALID);
+	ck_assert_ptr_nonnull(strstr(kgr_error_last(), "heads 3 do not divide dims 8"));
+	o.heads = 1;
+	o.dropout = 1;
+	ck_assert_int_eq(kgr_seq_train(&m, s, &o, NULL), KGR_EINVALID);
+	ck_assert_ptr_nonnull(strstr(kgr_error_last(), "dropout"));
+	ck_assert_ptr_null(m);
+	kgr_seq_free(NULL);
+	kgr_store_free(s);
+}
+END_TEST
+
+/* The same seed and thread count give the same weights. */
+START_TEST(test_deterministic)
+{
+	kgr_store *s = csv_store(EVENTS);
+	kgr_seq_options o = KGR_SEQ_OPTIONS_INIT;
+	kgr_seq_model *a = NULL, *b = NULL, *c = NULL;
+	o.dims = 8;
+	o.negatives = 3;
+	o.epochs = 4;
+	o.batch = 2;
+	ck_assert_int_eq(kgr_seq_train(&a, s, &o, NULL), 0);
+	ck_assert_int_eq(kgr_seq_train(&b, s, &o, NULL), 0);
+	o.seed = 7;
+	ck_assert_int_eq(kgr_seq_train(&c, s, &o, NULL), 0);
+	ck_assert_uint_eq(a->net->n_params, b->net->n_params);
+	ck_assert_mem_eq(a->net->w, b->net->w, a->net->n_params * sizeof(float));
+	ck_assert(memcmp(a->net->w, c->net->w, a->net->n_params * sizeof(float)) != 0);
+	kgr_seq_free(a);
+	kgr_seq_free(b);
+	kgr_seq_free(c);
+	kgr_store_free(s);
+}
+END_TEST
+
+static Suite *seq_suite(void)
+{
+	Suite *s = suite_create("seq");
+	TCase *tc = tcase_create("gradients");
+	tcase_set_timeout(tc, 120); /* the whole model's check is thousands of forward passes */
+	tcase_add_test(tc, test_grad_embedding);
+	tcase_add_test(tc, test_grad_layernorm);
+	tcase_add_test(tc, test_grad_matmul);
+	tcase_add_test(tc, test_grad_feedforward);
+	tcase_add_test(tc, test_grad_attention);
+	tcase_add_test(tc, test_attention_is_causal);
+	tcase_add_test(tc, test_grad_loss);
+	tcase_add_test(tc, test_grad_model);
+	suite_add_tcase(s, tc);
+	tc = tcase_create("training");
+	tcase_set_timeout(tc, 120);
+	tcase_add_test(tc, test_learns_successor_rule);
+	tcase_add_test(tc, test_deterministic);
+	suite_add_tcase(s, tc);
+	tc = tcase_create("model");
+	tcase_add_test(tc, test_top_k);
+	tcase_add_test(tc, test_model_file);
+	tcase_add_test(tc, test_train_errors);
+	suite_add_tcase(s, tc);
+	return s;
+}
+
+int main(void)
+{
+	return kgr_test_run_suite(seq_suite());
+}
