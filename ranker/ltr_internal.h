@@ -61,6 +61,7 @@ struct kgr_model {
 	kgr__ltr_trees *trees;  /* what requests score with */
 	pthread_mutex_t lock;   /* XGBoost's predictions on one booster are serialised */
 	char snapshot[17];      /* checksum of the store it was fitted on */
+	uint64_t snapshot_sum;  /* the same as a number (compared per request) */
 	char checksum[17];      /* of the XGBoost model bytes and the header */
 	char *info;             /* JSON: options and report */
 	size_t n_graph, n_knn;  /* candidates per request it was fitted with */

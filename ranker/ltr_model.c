@@ -52,6 +52,7 @@ int kgr__ltr_model_new(kgr_model **out, void *booster, const char *snapshot, con
 	pthread_mutex_init(&m->lock, NULL);
 	m->booster = booster;
 	snprintf(m->snapshot, sizeof(m->snapshot), "%s", snapshot ? snapshot : "");
+	m->snapshot_sum = strtoull(m->snapshot, NULL, 16);
 	m->n_graph = n_graph;
 	m->n_knn = n_knn;
 	XGBoosterSetParam(booster, "nthread", "1");

@@ -99,40 +99,45 @@ static int fill_contribs(const kgr_model *m, kgr_recs *r, const float *rows)
 	return 0;
 }
 
-/* Evidence of one item from the graph: paths, patterns and rationale moved into it. */
-static int evidence(kgr_rec_item *it, const kgr_graph *g, kgr_id user, int keep)
+/* Moves the evidence of src (paths, patterns, rationale) into it. */
+static void take_evidence(kgr_rec_item *it, kgr_rec_item *src)
 {
-	kgr_recs *e = NULL;
-	int error = kgr_explain(&e, g, user, it->item, 3);
-	if (error < 0)
-		return error;
-	if (e->n == 1) {
-		kgr_rec_item *src = &e->items[0];
-		it->n_paths = src->n_paths;
-		if (keep) {
-			memcpy(it->paths, src->paths, sizeof(it->paths));
-			it->rationale = src->rationale;
-			it->patterns = src->patterns;
-			it->n_patterns = src->n_patterns;
-			src->rationale = NULL;
-			src->patterns = NULL;
-			src->n_patterns = 0;
-		}
-	}
-	kgr_recs_free(e);
-	return 0;
+	it->n_paths = src->n_paths;
+	memcpy(it->paths, src->paths, sizeof(it->paths));
+	it->rationale = src->rationale;
+	it->patterns = src->patterns;
+	it->n_patterns = src->n_patterns;
+	src->rationale = NULL;
+	src->patterns = NULL;
+	src->n_patterns = 0;
+}
+
+/* The evidence of the candidates ord[from .. from + n) in one request context. */
+static int evidence_of(kgr_recs **out, const kgr_graph *g, const kgr__ltr_cands *c,
+	const ordered *ord, size_t from, size_t n, kgr_id user)
+{
+	kgr_id *ids = malloc((n + 1) * sizeof(*ids));
+	size_t i;
+	int error;
+	if (!ids)
+		return kgr__error_set(KGR_ENOMEM, "learned ranker: out of memory");
+	for (i = 0; i < n; i++)
+		ids[i] = g->node_id[c->node[ord[from + i].i]];
+	error = kgr__explain_items(out, g, user, ids, n, 3);
+	free(ids);
+	return error;
 }
 
 int kgr__learned_rank(kgr_recs **out, const kgr_graph *g, const kgr_model *m, kgr_id user,
 	const kgr_rec_options *o, size_t n_checked, int contribs)
 {
 	kgr__ltr_cands c;
-	kgr_recs *r = NULL;
+	kgr_recs *r = NULL, *ev = NULL; /* ev: evidence of ord[ev_from ..], ev_at used */
+	size_t ev_from = 0, ev_at = 0;
 	ordered *ord = NULL;
 	float *score = NULL, *rows = NULL;
 	size_t i, n = 0;
 	int error;
-	char snap[17];
 
 	*out = NULL;
 	if ((error = kgr__ltr_candidates(&c, g, user, o, m->n_graph, m->n_knn)) < 0)
@@ -156,6 +161,25 @@ int kgr__learned_rank(kgr_recs **out, const kgr_graph *g, const kgr_model *m, kg
 	for (i = 0; i < c.n; i++) {
 		size_t ci = ord[i].i;
 		kgr_rec_item *it = &r->items[n];
+		if (n < n_checked && (o->explain || o->require_path)) {
+			/* evidence for as many as are still to be checked, all in one request */
+			if (!ev || ev_at == ev->n) {
+				kgr_recs_free(ev);
+				ev = NULL;
+				ev_from = i;
+				ev_at = 0;
+				if ((error = evidence_of(&ev, g, &c, ord, i, n_checked - n < c.n - i ?
+					     n_checked - n : c.n - i, user)) < 0)
+					goto done;
+			}
+			if (o->require_path && ev->items[i - ev_from].n_paths == 0) {
+				ev_at++;
+				continue;
+			}
+			if (o->explain)
+				take_evidence(it, &ev->items[i - ev_from]);
+			ev_at++;
+		}
 		it->item = g->node_id[c.node[ci]];
 		it->score = ord[i].score;
 		if (c.graph_ix[ci] >= 0) {
@@ -164,18 +188,6 @@ int kgr__learned_rank(kgr_recs **out, const kgr_graph *g, const kgr_model *m, kg
 			it->generators = gi->generators;
 		} else {
 			it->features[KGR_FEAT_ITEMPOP] = c.x[ci * KGR__LTR_NF + KGR_FEAT_ITEMPOP];
-		}
-		if (n < n_checked && (o->explain || o->require_path)) {
-			if ((error = evidence(it, g, user, o->explain)) < 0)
-				goto done;
-			if (o->require_path && it->n_paths == 0) {
-				free(it->rationale);
-				free(it->patterns);
-				memset(it, 0, sizeof(*it));
-				continue;
-			}
-			if (!o->explain)
-				it->n_paths = 0;
 		}
 		memcpy(rows + n * KGR__LTR_NF, c.x + ci * KGR__LTR_NF, KGR__LTR_NF * sizeof(float));
 		n++;
@@ -189,9 +201,9 @@ int kgr__learned_rank(kgr_recs **out, const kgr_graph *g, const kgr_model *m, kg
 		if (error < 0)
 			goto done;
 	}
-	kgr_store_checksum_hex(kgr_graph_store(g), snap);
-	if (strcmp(snap, m->snapshot)) {
-		char note[160];
+	if (kgr_store_checksum(kgr_graph_store(g)) != m->snapshot_sum) {
+		char note[160], snap[17];
+		kgr_store_checksum_hex(kgr_graph_store(g), snap);
 		snprintf(note, sizeof(note), "the learned model was fitted on snapshot %s; this store is %s",
 			m->snapshot, snap);
 		if (add_note(r, note) < 0) {
@@ -202,6 +214,7 @@ int kgr__learned_rank(kgr_recs **out, const kgr_graph *g, const kgr_model *m, kg
 	*out = r;
 	r = NULL;
 done:
+	kgr_recs_free(ev);
 	kgr_recs_free(r);
 	kgr__ltr_cands_free(&c);
 	free(score);

@@ -322,6 +322,11 @@ const char *kgr__phrase_of(const kgr_graph *g, kgr_id p);
 char *kgr__path_rationale(const kgr_graph *g, kgr_id user, const kgr_path *path, kgr_id item,
 	const char *lead);
 
+/* Evidence of several items for one user (kgr_explain() for each, without its "no path"
+ * note): the history is read and the reach maps are built once for all of them. */
+int kgr__explain_items(kgr_recs **out, const kgr_graph *g, kgr_id user, const kgr_id *items,
+	size_t n_items, int max_hops);
+
 /* ---- ranker ---- */
 double kgr__ranker_score(const kgr_weights *w, const double *features, double *parts);
 

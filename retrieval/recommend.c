@@ -939,32 +939,32 @@ int kgr_similar(kgr_recs **out, const kgr_graph *g, kgr_id item, const kgr_rec_o
 	return run(out, g, 0, item, opts ? opts : &defaults, MODE_SIMILAR);
 }
 
-int kgr_explain(kgr_recs **out, const kgr_graph *g, kgr_id user, kgr_id item, int max_hops)
+int kgr__explain_items(kgr_recs **out, const kgr_graph *g, kgr_id user, const kgr_id *items,
+	size_t n_items, int max_hops)
 {
 	ctx x;
 	kgr_recs *r = NULL;
-	uint32_t n = kgr__node_of(g, item);
-	kgr__path_stats st;
-	kgr_rec_item *it;
 	kgr_weights w;
+	size_t i;
 	int error = 0, h;
 
 	*out = NULL;
 	kgr_init();
-	if (n == KGR__NONE || !(g->flags[n] & KGR__NODE_ITEM))
-		return kgr__error_set(KGR_ENOTFOUND, "item %s: not an item of the store",
-			id_name(g->store, item));
+	for (i = 0; i < n_items; i++) {
+		uint32_t n = kgr__node_of(g, items[i]);
+		if (n == KGR__NONE || !(g->flags[n] & KGR__NODE_ITEM))
+			return kgr__error_set(KGR_ENOTFOUND, "item %s: not an item of the store",
+				id_name(g->store, items[i]));
+	}
 	if (max_hops < 1 || max_hops > 3)
 		return kgr__error_set(KGR_EINVALID, "max_hops must be between 1 and 3 (got %d)", max_hops);
 	memset(&x, 0, sizeof(x));
-	if (!(r = calloc(1, sizeof(*r))) || !(r->items = calloc(1, sizeof(kgr_rec_item)))) {
+	if (!(r = calloc(1, sizeof(*r))) || !(r->items = calloc(n_items + 1, sizeof(kgr_rec_item)))) {
 		free(r);
 		return kgr__error_set(KGR_ENOMEM, "out of memory");
 	}
 	r->user = user;
-	r->n = 1;
-	it = &r->items[0];
-	it->item = item;
+	r->n = n_items;
 	if ((error = req_begin(&x, g, user, r)) < 0)
 		goto cleanup;
 	if ((h = history_sources(&x, EXPLAIN_SOURCES, 0, &x.rq.cap_src)) < 0) {
@@ -977,30 +977,45 @@ int kgr_explain(kgr_recs **out, const kgr_graph *g, kgr_id user, kgr_id item, in
 			goto cleanup;
 	}
 	rank_sources(&x.rq);
+	/* the history and the reach maps are the same for every item: built once */
 	if ((error = kgr__paths_prepare(&x.rq, max_hops)) < 0)
 		goto cleanup;
-	kgr__paths_find(&x.rq, n, it->paths, &it->n_paths, &st);
-	it->n_catalog_paths = st.n_catalog;
-	it->n_collab_paths = st.n_collab;
-	if ((error = take_patterns(it, &st)) < 0)
-		goto cleanup;
-	path_features(it->features, &st);
-	it->features[KGR_FEAT_ITEMPOP] = item_pop_feature(g, n);
 	kgr_weights_default(&w);
-	it->score = kgr__ranker_score(&w, it->features, it->parts);
-	if (it->n_paths) {
-		if (!(it->rationale = kgr_path_rationale(g, user, &it->paths[0], item))) {
+	for (i = 0; i < n_items; i++) {
+		kgr_rec_item *it = &r->items[i];
+		uint32_t n = kgr__node_of(g, items[i]);
+		kgr__path_stats st;
+		it->item = items[i];
+		kgr__paths_find(&x.rq, n, it->paths, &it->n_paths, &st);
+		it->n_catalog_paths = st.n_catalog;
+		it->n_collab_paths = st.n_collab;
+		if ((error = take_patterns(it, &st)) < 0)
+			goto cleanup;
+		path_features(it->features, &st);
+		it->features[KGR_FEAT_ITEMPOP] = item_pop_feature(g, n);
+		it->score = kgr__ranker_score(&w, it->features, it->parts);
+		if (it->n_paths && !(it->rationale = kgr_path_rationale(g, user, &it->paths[0], items[i]))) {
 			error = kgr__error_set(KGR_ENOMEM, "out of memory");
 			goto cleanup;
 		}
-	} else if (!r->cold_start && (error = note(r, "no path within %d hops from the history of %s to %s",
-					      max_hops, id_name(g->store, user), id_name(g->store, item))) < 0) {
-		goto cleanup;
 	}
 	*out = r;
 	r = NULL;
 cleanup:
 	req_end(&x);
 	kgr_recs_free(r);
+	return error;
+}
+
+int kgr_explain(kgr_recs **out, const kgr_graph *g, kgr_id user, kgr_id item, int max_hops)
+{
+	int error = kgr__explain_items(out, g, user, &item, 1, max_hops);
+	if (error < 0 || (*out)->items[0].n_paths || (*out)->cold_start)
+		return error;
+	if ((error = note(*out, "no path within %d hops from the history of %s to %s", max_hops,
+		     id_name(g->store, user), id_name(g->store, item))) < 0) {
+		kgr_recs_free(*out);
+		*out = NULL;
+	}
 	return error;
 }
