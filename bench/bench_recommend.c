@@ -7,9 +7,9 @@
  *                              [--threads T] [--ppr-eps E] [--generators MASK]
  *                              [--holdout N [--weights FILE]] [--digest] [--model FILE]
  *
- * --digest prints one FNV-1a digest over every list (items, scores, features, evidence
- * paths, path counts, rationales) in user order: two builds that must rank alike can be
- * compared on a large store.
+ * --digest prints one FNV-1a digest over every list (items, scores, features, contributions,
+ * evidence paths, path counts, rationales) in user order: two builds that must rank alike can
+ * be compared on a large store.
  *
  * --model FILE runs the same users a second time through the learned ranker
  * (kgr_learned_recommend(), same options) right after the graph formula, and prints both
@@ -154,6 +154,11 @@ static uint64_t digest_of(const kgr_recs *r)
 		}
 		if (it->rationale)
 			h = fnv(h, it->rationale, strlen(it->rationale));
+		for (j = 0; j < it->n_contribs; j++) {
+			h = fnv(h, it->contribs[j].feature, strlen(it->contribs[j].feature));
+			h = fnv(h, &it->contribs[j].value, sizeof(it->contribs[j].value));
+			h = fnv(h, &it->contribs[j].contribution, sizeof(it->contribs[j].contribution));
+		}
 	}
 	return h;
 }
@@ -523,7 +528,7 @@ int main(int argc, char **argv)
 		return 1;
 	if (model) {
 		double p50_model;
-		if (measure(g, users, n_users, threads, &o, model, lat, cpu, NULL, &p50_model) < 0)
+		if (measure(g, users, n_users, threads, &o, model, lat, cpu, digests, &p50_model) < 0)
 			return 1;
 		printf("the learned ranker adds %.3f ms to the p50 of a request (thread CPU time)\n",
 			p50_model - p50_graph);

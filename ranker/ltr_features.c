@@ -6,7 +6,9 @@
  * sqrt(n(h) n(x)), c the users who took both (each user counted once), n the item's
  * interactions; a user's score for x sums sim(h, x) over the history events h, the event j
  * steps before the last weighted decay^j. Bounded per request: the 50 newest history events,
- * the 500 newest users of each history item, the 200 newest items of each such user. */
+ * the 500 newest users of each history item, the 200 newest items of each such user. The
+ * items reached are not sorted: the best of them are picked with a heap, and the candidates'
+ * ranks among all of them are counted. */
 #include "ranker/ltr_internal.h"
 
 #include <math.h>
@@ -202,14 +204,6 @@ static int knn_item(knn_acc *k, const kgr_graph *g, uint32_t h, const double w[4
 	return 0;
 }
 
-static int by_knn(const void *pa, const void *pb)
-{
-	const knn_hit *a = pa, *b = pb;
-	if (a->s[1] != b->s[1])
-		return a->s[1] > b->s[1] ? -1 : 1;
-	return a->node < b->node ? -1 : a->node > b->node;
-}
-
 /* Interactions with item x up to time t (the item's list is in time order). */
 static uint32_t count_until(const kgr_graph *g, uint32_t x, int64_t t)
 {
@@ -314,6 +308,118 @@ static int add_cand(kgr__ltr_cands *c, ltr_scratch *s, uint32_t node, int32_t gi
 	return 0;
 }
 
+/* 1: hit a comes before hit b in the item-kNN's order (score at decay 0.7, then node). */
+static int knn_before(const knn_hit *a, const knn_hit *b)
+{
+	return a->s[1] != b->s[1] ? a->s[1] > b->s[1] : a->node < b->node;
+}
+
+static int by_knn(const void *pa, const void *pb)
+{
+	const knn_hit *a = *(const knn_hit *const *)pa, *b = *(const knn_hit *const *)pb;
+	return knn_before(a, b) ? -1 : knn_before(b, a);
+}
+
+/* Sifts the hit in slot i of a heap (the worst on top) down. */
+static void heap_down(const knn_hit **h, size_t n, size_t i)
+{
+	for (;;) {
+		size_t l = 2 * i + 1, w = i;
+		const knn_hit *t;
+		if (l < n && knn_before(h[w], h[l]))
+			w = l;
+		if (l + 1 < n && knn_before(h[w], h[l + 1]))
+			w = l + 1;
+		if (w == i)
+			return;
+		t = h[i];
+		h[i] = h[w];
+		h[w] = t;
+		i = w;
+	}
+}
+
+/* The item-kNN's best items that are not candidates yet, in its order, until cap: a heap of
+ * the best `cap - n` eligible hits, then a sort of those alone (not of everything reached). */
+static int knn_candidates(kgr__ltr_cands *c, ltr_scratch *s, const kgr_graph *g, size_t cap)
+{
+	size_t want = cap - c->n, n = 0, i;
+	const knn_hit **h;
+	if (!want || !s->k.n)
+		return 0;
+	if (!(h = malloc((want < s->k.n ? want : s->k.n) * sizeof(*h))))
+		return -1;
+	for (i = 0; i < s->k.n; i++) {
+		const knn_hit *x = &s->k.hits[i];
+		if (nmap_get(&s->excl, x->node) != UINT32_MAX || !(g->flags[x->node] & KGR__NODE_ITEM) ||
+			nmap_get(&s->cand, x->node) != UINT32_MAX)
+			continue;
+		if (n < want) {
+			size_t j = n++;
+			h[j] = x;
+			while (j && knn_before(h[(j - 1) / 2], h[j])) { /* the worse one goes up */
+				const knn_hit *t = h[j];
+				h[j] = h[(j - 1) / 2];
+				h[(j - 1) / 2] = t;
+				j = (j - 1) / 2;
+			}
+		} else if (knn_before(x, h[0])) {
+			h[0] = x;
+			heap_down(h, n, 0);
+		}
+	}
+	qsort(h, n, sizeof(*h), by_knn);
+	for (i = 0; i < n; i++)
+		if (add_cand(c, s, h[i]->node, -1, cap) < 0) {
+			free(h);
+			return -1;
+		}
+	free(h);
+	return 0;
+}
+
+/* Each candidate's rank among every hit (1 + the hits before it), without sorting the hits:
+ * the candidates' hits are sorted, and each hit counts once for the candidates after it
+ * (a binary search, then a running sum). */
+static int knn_ranks(kgr__ltr_cands *c, ltr_scratch *s)
+{
+	const knn_hit **ch = malloc((c->n + 1) * sizeof(*ch));
+	uint32_t *below = calloc(c->n + 2, sizeof(*below));
+	size_t m = 0, i, run = 0;
+	if (!ch || !below) {
+		free(ch);
+		free(below);
+		return -1;
+	}
+	for (i = 0; i < c->n; i++) {
+		uint32_t ki = nmap_get(&s->k.ix, c->node[i]);
+		if (ki != UINT32_MAX)
+			ch[m++] = &s->k.hits[ki];
+	}
+	qsort(ch, m, sizeof(*ch), by_knn);
+	for (i = 0; m && i < s->k.n; i++) {
+		const knn_hit *x = &s->k.hits[i];
+		size_t lo = 0, hi = m; /* the first candidate hit that x comes before */
+		if (!knn_before(x, ch[m - 1]))
+			continue;
+		while (lo < hi) {
+			size_t mid = lo + (hi - lo) / 2;
+			if (knn_before(x, ch[mid]))
+				hi = mid;
+			else
+				lo = mid + 1;
+		}
+		below[lo]++;
+	}
+	for (i = 0; i < m; i++) {
+		run += below[i];
+		((knn_hit *)ch[i])->rank = (uint32_t)(run + 1);
+	}
+	free(ch);
+	free(below);
+	return 0;
+}
+
 int kgr__ltr_candidates(kgr__ltr_cands *out, const kgr_graph *g, kgr_id user,
 	const kgr_rec_options *o, size_t n_graph, size_t n_knn)
 {
@@ -355,31 +461,17 @@ int kgr__ltr_candidates(kgr__ltr_cands *out, const kgr_graph *g, kgr_id user,
 	}
 	if (knn_history(&s, g, a, b) < 0)
 		goto oom;
-	if (s.k.n)
-		qsort(s.k.hits, s.k.n, sizeof(knn_hit), by_knn);
+	best_knn = 0;
 	for (i = 0; i < s.k.n; i++)
-		s.k.hits[i].rank = (uint32_t)(i + 1);
-	/* the index of a node in hits after sorting */
-	nmap_free(&s.k.ix);
-	if (nmap_init(&s.k.ix, s.k.n + 1) < 0)
-		goto oom;
-	for (i = 0; i < s.k.n; i++)
-		if (nmap_put(&s.k.ix, s.k.hits[i].node, (uint32_t)i) == UINT32_MAX - 1)
-			goto oom;
-	best_knn = s.k.n ? s.k.hits[0].s[1] : 0;
-
+		if (s.k.hits[i].s[1] > best_knn)
+			best_knn = s.k.hits[i].s[1];
 	for (i = 0; i < out->graph->n; i++) {
 		uint32_t n = kgr__node_of(g, out->graph->items[i].item);
 		if (n != KGR__NONE && add_cand(out, &s, n, (int32_t)i, cap) < 0)
 			goto oom;
 	}
-	for (i = 0; i < s.k.n && out->n < cap; i++) {
-		uint32_t n = s.k.hits[i].node;
-		if (nmap_get(&s.excl, n) != UINT32_MAX || !(g->flags[n] & KGR__NODE_ITEM))
-			continue;
-		if (add_cand(out, &s, n, -1, cap) < 0)
-			goto oom;
-	}
+	if (knn_candidates(out, &s, g, cap) < 0 || knn_ranks(out, &s) < 0)
+		goto oom;
 	if (!(out->x = calloc((out->n ? out->n : 1) * KGR__LTR_NF, sizeof(float))))
 		goto oom;
 	for (i = 0; i < out->n; i++) {

@@ -147,6 +147,64 @@ START_TEST(trees_score_as_xgboost_does)
 }
 END_TEST
 
+/* The flat trees against XGBoost on the rows requests make, on the same rows with missing
+ * and extreme values, and on every row count from 1 to 40 (whole and partial groups of the
+ * eight rows walked together) against the scores of one long run. */
+START_TEST(trees_score_missing_values_as_xgboost_does)
+{
+	kgr_store *s = shop();
+	kgr_model *m = train(s, 11);
+	kgr_graph *g = NULL;
+	size_t n_users, u, i, n = 0, cap = 4096, len;
+	const kgr_id *users = kgr_store_users(s, &n_users);
+	float *x = malloc(cap * KGR__LTR_NF * sizeof(float)), *a, *b;
+	unsigned seed = 7;
+	ck_assert_msg(kgr_graph_new(&g, s, NULL) == 0, "%s", kgr_error_last());
+	for (u = 0; u < n_users && n < cap / 2; u++) {
+		kgr_rec_options ro = KGR_REC_OPTIONS_INIT;
+		kgr__ltr_cands cd;
+		ck_assert_int_eq(kgr__ltr_candidates(&cd, g, users[u], &ro, 200, 100), 0);
+		for (i = 0; i < cd.n && n < cap / 2; i++, n++)
+			memcpy(x + n * KGR__LTR_NF, cd.x + i * KGR__LTR_NF, KGR__LTR_NF * sizeof(float));
+		kgr__ltr_cands_free(&cd);
+	}
+	ck_assert_uint_gt(n, 500);
+	/* a perturbed copy of every row: a missing value in about a fifth of the entries, a
+	 * zero or a huge value in some */
+	for (i = 0; i < n * KGR__LTR_NF; i++) {
+		float v = x[i];
+		seed = seed * 1103515245u + 12345u;
+		switch ((seed >> 16) % 10) {
+		case 0: case 1: v = NAN; break;
+		case 2: v = 0; break;
+		case 3: v = (seed >> 8) & 1 ? 1e30f : -1e30f; break;
+		default: break;
+		}
+		x[n * KGR__LTR_NF + i] = v;
+	}
+	n *= 2;
+	a = malloc(n * sizeof(float));
+	b = malloc(n * sizeof(float));
+	ck_assert_int_eq(kgr__ltr_predict(m, x, n, a), 0);
+	ck_assert_int_eq(kgr__ltr_xgb_predict(m, x, n, 1, b), 0);
+	for (i = 0; i < n; i++)
+		ck_assert_msg(a[i] == b[i], "row %zu: %.9g here, %.9g by XGBoost", i, a[i], b[i]);
+	for (len = 1; len <= 40; len++) {
+		size_t from = (len * 37) % (n - len);
+		ck_assert_int_eq(kgr__ltr_predict(m, x + from * KGR__LTR_NF, len, a), 0);
+		for (i = 0; i < len; i++)
+			ck_assert_msg(a[i] == b[from + i], "%zu rows from %zu, row %zu: %.9g, by XGBoost %.9g",
+				len, from, i, a[i], b[from + i]);
+	}
+	free(a);
+	free(b);
+	free(x);
+	kgr_graph_free(g);
+	kgr_model_free(m);
+	kgr_store_free(s);
+}
+END_TEST
+
 START_TEST(model_file_round_trip_and_determinism)
 {
 	kgr_store *s = shop();
@@ -217,6 +275,7 @@ static Suite *ltr_suite(void)
 	tcase_set_timeout(tc, 300);
 	tcase_add_test(tc, knn_feature_is_the_cosine_of_co_interactions);
 	tcase_add_test(tc, trees_score_as_xgboost_does);
+	tcase_add_test(tc, trees_score_missing_values_as_xgboost_does);
 	tcase_add_test(tc, model_file_round_trip_and_determinism);
 	tcase_add_test(tc, bad_options_are_named);
 	suite_add_tcase(s, tc);
