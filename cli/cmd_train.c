@@ -29,6 +29,10 @@ static const char usage[] =
 	"                     store, more on a small one, at most 8)\n"
 	"  --config FILE      relation configuration of the graph view (JSON)\n"
 	"  --no-catalog       without catalog relations (a baseline)\n"
+	"  --sequence FILE    also fit a sequence model on the same events without the held-back\n"
+	"                     ones, learn from its scores, and write it to FILE (ranking with the\n"
+	"                     model then needs --sequence FILE)\n"
+	"  --seq-negatives N  that sequence model's sampled negatives a position (default 128)\n"
 	"  -q, --quiet        no progress bar\n"
 	"\n"
 	"usage: kgrec train STORE --linear -o WEIGHTS.json [options]\n"
@@ -104,8 +108,10 @@ static int parse(const kgr_cli_opt *table, int argc, char **argv, const char **p
 
 static int train_learned(int argc, char **argv)
 {
-	const char *path = NULL, *out = NULL;
+	const char *path = NULL, *out = NULL, *seq_out = NULL;
 	kgr_learn_options lo = KGR_LEARN_OPTIONS_INIT;
+	kgr_seq_options so = KGR_SEQ_OPTIONS_INIT;
+	long long seq_neg = so.negatives;
 	kgr_learn_report rep;
 	kgr_store *store = NULL;
 	kgr_model *model = NULL;
@@ -128,6 +134,8 @@ static int train_learned(int argc, char **argv)
 		{ "--cuts", NULL, KGR_OPT_SIZE, &lo.cuts, 0, 64, 0, NULL, NULL },
 		{ "--config", NULL, KGR_OPT_STRING, &lo.config_path, 0, 0, 0, NULL, NULL },
 		{ "--no-catalog", NULL, KGR_OPT_SET, &lo.no_catalog, 0, 0, 1, NULL, NULL },
+		{ "--sequence", NULL, KGR_OPT_STRING, &seq_out, 0, 0, 0, NULL, NULL },
+		{ "--seq-negatives", NULL, KGR_OPT_LONG, &seq_neg, 1, 100000, 0, NULL, NULL },
 		{ "--quiet", "-q", KGR_OPT_SET, &quiet, 0, 0, 1, NULL, NULL },
 		{ NULL, NULL, KGR_OPT_SET, NULL, 0, 0, 0, NULL, NULL }
 	};
@@ -142,13 +150,22 @@ static int train_learned(int argc, char **argv)
 	lo.rounds = (int)rounds;
 	lo.early_stop = (int)early;
 	lo.max_depth = (int)depth;
+	if (seq_out) {
+		so.seed = lo.seed;
+		so.negatives = (int)seq_neg;
+		lo.sequence = 1;
+		lo.seq_options = &so;
+		if (!quiet)
+			fprintf(stderr, "fitting the sequence model (the held-back events left out)...\n");
+	}
 	if (!quiet) {
 		lo.progress = on_progress;
 		lo.progress_payload = &prog;
 	}
 	if (kgr_store_open(&store, path) < 0)
 		return kgr_cli_fail("train");
-	if (kgr_model_train(&model, store, &lo, &rep) < 0 || kgr_model_save(model, out) < 0) {
+	if (kgr_model_train(&model, store, &lo, &rep) < 0 || kgr_model_save(model, out) < 0 ||
+		(seq_out && kgr_seq_save(kgr_model_sequence(model), seq_out) < 0)) {
 		if (prog.last_total)
 			fputc('\n', stderr);
 		rc = kgr_cli_fail("train");
@@ -160,6 +177,10 @@ static int train_learned(int argc, char **argv)
 		rep.users, rep.cuts, rep.cuts == 1 ? "" : "s", rep.groups, rep.recall, rep.rows);
 	printf("validation users %zu: NDCG@10 of the graph formula %.4f, of the model %.4f\n",
 		rep.valid_groups, rep.valid_ndcg_graph, rep.valid_ndcg);
+	if (seq_out)
+		printf("sequence model: %d epochs, kept %d (validation NDCG@10 %.4f), %.1f s; written to "
+			"%s\n", rep.sequence.epochs_run, rep.sequence.best_epoch, rep.sequence.best_ndcg,
+			rep.seconds_sequence, seq_out);
 	printf("rounds %d, kept %d; features %.1f s, boosting %.1f s\n", rep.rounds, rep.best_round,
 		rep.seconds_features, rep.seconds_boosting);
 	printf("model %s (snapshot %s) written to %s\n", kgr_model_checksum(model),

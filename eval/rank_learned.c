@@ -1,6 +1,7 @@
 /* The learned ranker (kgr_model_train(), ranker/ltr_*.c) in the harness: fitted on the fit
  * events of the phase only (each user's last fit event held back as its label), with the
- * catalog or without it. */
+ * catalog or without it; with sequence=1 also a sequence model, fitted on the same events
+ * without the held-back ones, whose scores are features (and which ranks with it). */
 #include "eval/internal.h"
 #include "ranker/ltr_internal.h"
 
@@ -14,11 +15,21 @@ typedef struct {
 } learned_state;
 
 static const char *const learned_params[] = { "candidates", "knn_candidates", "rounds",
-	"early_stop", "eta", "depth", "users", "checked", "threads", "cuts", NULL };
+	"early_stop", "eta", "depth", "users", "checked", "threads", "cuts", "sequence",
+	"seq_negatives", "seq_epochs", NULL };
 
-static int read_options(kgr_learn_options *lo, const char *params)
+static int read_options(kgr_learn_options *lo, kgr_seq_options *so, const char *params)
 {
 	double v;
+	if (kgr__eval_param(params, "sequence", 0, &v) < 0)
+		return kgr_error_last_code();
+	lo->sequence = v != 0;
+	if (kgr__eval_param(params, "seq_negatives", so->negatives, &v) < 0)
+		return kgr_error_last_code();
+	so->negatives = (int)v;
+	if (kgr__eval_param(params, "seq_epochs", so->epochs, &v) < 0)
+		return kgr_error_last_code();
+	so->epochs = (int)v;
 	if (kgr__eval_param(params, "candidates", (double)lo->n_candidates, &v) < 0)
 		return kgr_error_last_code();
 	lo->n_candidates = (size_t)v;
@@ -63,11 +74,14 @@ static int fit_common(void **out, const kgr__eval_ctx *ctx, const kgr_interactio
 {
 	kgr_learn_options lo = KGR_LEARN_OPTIONS_INIT;
 	kgr_graph_options go = KGR_GRAPH_OPTIONS_INIT;
+	kgr_seq_options so = KGR_SEQ_OPTIONS_INIT;
 	learned_state *s;
 	double checked;
 	int error;
-	if ((error = read_options(&lo, params)) < 0)
+	if ((error = read_options(&lo, &so, params)) < 0)
 		return error;
+	so.seed = ctx->opts->seed;
+	lo.seq_options = &so;
 	if (kgr__eval_param(params, "checked", 0, &checked) < 0)
 		return kgr_error_last_code();
 	lo.seed = ctx->opts->seed;

@@ -10,6 +10,7 @@
  * items reached are not sorted: the best of them are picked with a heap, and the candidates'
  * ranks among all of them are counted. */
 #include "ranker/ltr_internal.h"
+#include "ranker/seq_internal.h"
 
 #include <math.h>
 #include <stdlib.h>
@@ -420,8 +421,79 @@ static int knn_ranks(kgr__ltr_cands *c, ltr_scratch *s)
 	return 0;
 }
 
+typedef struct {
+	float score;
+	uint32_t i;
+} seq_hit;
+
+static int by_seq(const void *pa, const void *pb)
+{
+	const seq_hit *a = pa, *b = pb;
+	if (a->score != b->score)
+		return a->score > b->score ? -1 : 1;
+	return a->i < b->i ? -1 : a->i > b->i;
+}
+
+/* The sequence model's features of every candidate after the history [a, b) of g (its
+ * newest max_len events); missing (NaN) without a model or for an item it does not know. */
+static int seq_features(kgr__ltr_cands *c, const kgr_graph *g, const kgr_seq_model *seq,
+	uint32_t a, uint32_t b)
+{
+	size_t i, nh = 0, L, ns = 0;
+	kgr_id *hist = NULL, *ids = NULL;
+	seq_hit *ord = NULL;
+	float *sc = NULL, best = -INFINITY;
+	int error = 0;
+	if (!seq) {
+		for (i = 0; i < c->n; i++) {
+			float *f = c->x + i * KGR__LTR_NF;
+			f[KGR__LTR_SEQ] = f[KGR__LTR_SEQ_REL] = f[KGR__LTR_SEQ_RANK] = NAN;
+		}
+		return 0;
+	}
+	L = (size_t)seq->net->dims.max_len;
+	if (b - a > L)
+		a = b - (uint32_t)L;
+	hist = malloc((b - a + 1) * sizeof(*hist));
+	ids = malloc((c->n + 1) * sizeof(*ids));
+	ord = malloc((c->n + 1) * sizeof(*ord));
+	sc = malloc((c->n + 1) * sizeof(*sc));
+	if (!hist || !ids || !ord || !sc) {
+		error = kgr__error_set(KGR_ENOMEM, "learned ranker: out of memory");
+		goto done;
+	}
+	for (; a < b; a++)
+		hist[nh++] = g->node_id[g->int_inode[a]];
+	for (i = 0; i < c->n; i++)
+		ids[i] = g->node_id[c->node[i]];
+	if ((error = kgr__seq_model_score_some(sc, seq, hist, nh, ids, c->n)) < 0)
+		goto done;
+	for (i = 0; i < c->n; i++)
+		if (isfinite(sc[i])) {
+			ord[ns].score = sc[i];
+			ord[ns++].i = (uint32_t)i;
+			if (sc[i] > best)
+				best = sc[i];
+		}
+	qsort(ord, ns, sizeof(*ord), by_seq);
+	for (i = 0; i < c->n; i++) {
+		float *f = c->x + i * KGR__LTR_NF;
+		f[KGR__LTR_SEQ] = isfinite(sc[i]) ? sc[i] : NAN;
+		f[KGR__LTR_SEQ_REL] = isfinite(sc[i]) ? sc[i] - best : NAN;
+		f[KGR__LTR_SEQ_RANK] = NAN;
+	}
+	for (i = 0; i < ns; i++)
+		c->x[(size_t)ord[i].i * KGR__LTR_NF + KGR__LTR_SEQ_RANK] = (float)(i + 1);
+done:
+	free(hist);
+	free(ids);
+	free(ord);
+	free(sc);
+	return error;
+}
+
 int kgr__ltr_candidates(kgr__ltr_cands *out, const kgr_graph *g, kgr_id user,
-	const kgr_rec_options *o, size_t n_graph, size_t n_knn)
+	const kgr_rec_options *o, size_t n_graph, size_t n_knn, const kgr_seq_model *seq)
 {
 	kgr_rec_options ro = *o;
 	ltr_scratch s;
@@ -511,6 +583,10 @@ int kgr__ltr_candidates(kgr__ltr_cands *out, const kgr_graph *g, kgr_id user,
 		f[KGR__LTR_HIST_POP] = n_hist ? (float)(hist_pop / (double)n_hist) : 0.0f;
 	}
 	scratch_free(&s);
+	if ((error = seq_features(out, g, seq, a, b)) < 0) {
+		kgr__ltr_cands_free(out);
+		return error;
+	}
 	return 0;
 oom:
 	scratch_free(&s);

@@ -4,6 +4,7 @@
 
 #include "retrieval/internal.h"
 #include "kgrec/learned.h"
+#include "kgrec/sequence.h"
 
 #include <pthread.h>
 
@@ -28,6 +29,9 @@ enum {
 	KGR__LTR_PATHS_CATALOG, /* log(1 + evidence paths whose last step is a catalog relation) */
 	KGR__LTR_PATHS_COLLAB, /* log(1 + evidence paths through another user) */
 	KGR__LTR_CATALOG_SHARE, /* catalog paths / all paths (0: none) */
+	KGR__LTR_SEQ,          /* the sequence model's score after the history (missing without one) */
+	KGR__LTR_SEQ_REL,      /* ... minus the best candidate's */
+	KGR__LTR_SEQ_RANK,     /* 1-based place by it among the candidates */
 	KGR__LTR_NF
 };
 
@@ -41,9 +45,11 @@ typedef struct {
 } kgr__ltr_cands;
 
 /* Candidates and features for a user over graph g: the graph's n_graph best (kgr_recommend()
- * with o's exclusions, time and generators, unexplained) and the item-kNN's n_knn best. */
+ * with o's exclusions, time and generators, unexplained) and the item-kNN's n_knn best; with
+ * a sequence model, its scores of them after the user's history in g (else those features
+ * are missing). */
 int kgr__ltr_candidates(kgr__ltr_cands *out, const kgr_graph *g, kgr_id user,
-	const kgr_rec_options *o, size_t n_graph, size_t n_knn);
+	const kgr_rec_options *o, size_t n_graph, size_t n_knn, const kgr_seq_model *seq);
 void kgr__ltr_cands_free(kgr__ltr_cands *c);
 
 /* The booster's trees in flat arrays (ltr_trees.c): read-only, any number of threads. */
@@ -65,6 +71,9 @@ struct kgr_model {
 	char checksum[17];      /* of the XGBoost model bytes and the header */
 	char *info;             /* JSON: options and report */
 	size_t n_graph, n_knn;  /* candidates per request it was fitted with */
+	int uses_seq;           /* fitted with the sequence model's scores as features */
+	const kgr_seq_model *seq; /* the sequence model ranking uses (attached or own) */
+	kgr_seq_model *seq_own; /* the one fitted with it (kgr_model_train), owned */
 };
 
 /* Model scores (margins) of n rows (kgr__ltr_trees_predict()). */

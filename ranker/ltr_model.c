@@ -2,7 +2,7 @@
  * fitted on, and its file format.
  *
  * File: "KGREC-LTR 1\n", one line of JSON (format, features, snapshot, n_graph, n_knn,
- * info), "\n", the booster as UBJSON (its length is in the header), then
+ * sequence, info), "\n", the booster as UBJSON (its length is in the header), then
  * "\nchecksum <16 hex digits>\n" over everything before it. */
 #include "ranker/ltr_internal.h"
 
@@ -23,7 +23,8 @@ static const char *const names[KGR__LTR_NF] = { "ppr", "covisit", "metapath", "s
 	"popular", "newitem", "query", "paths", "shortest", "recency", "itempop", "hub",
 	"graph_score", "graph_rank", "in_graph", "knn", "knn_d07", "knn_d04", "knn_last",
 	"knn_rank", "knn_rel", "pop_log", "pop_recent", "pop_trend", "item_age", "item_idle",
-	"user_len", "hist_pop", "paths_catalog", "paths_collab", "catalog_share" };
+	"user_len", "hist_pop", "paths_catalog", "paths_collab", "catalog_share", "seq", "seq_rel",
+	"seq_rank" };
 
 size_t kgr_learned_n_features(void)
 {
@@ -72,6 +73,7 @@ void kgr_model_free(kgr_model *m)
 	if (m->booster)
 		XGBoosterFree(m->booster);
 	kgr__ltr_trees_free(m->trees);
+	kgr_seq_free(m->seq_own);
 	pthread_mutex_destroy(&m->lock);
 	free(m->info);
 	free(m);
@@ -90,6 +92,27 @@ const char *kgr_model_checksum(const kgr_model *m)
 const char *kgr_model_info_json(const kgr_model *m)
 {
 	return m->info;
+}
+
+int kgr_model_uses_sequence(const kgr_model *m)
+{
+	return m->uses_seq;
+}
+
+const kgr_seq_model *kgr_model_sequence(const kgr_model *m)
+{
+	return m->seq_own;
+}
+
+int kgr_model_set_sequence(kgr_model *m, const kgr_seq_model *seq)
+{
+	if (!m)
+		return kgr__error_set(KGR_EINVALID, "learned ranker: no model");
+	if (seq && !m->uses_seq)
+		return kgr__error_set(KGR_EINVALID, "learned ranker: the model was fitted without the "
+			"sequence model's scores; it cannot use one (fit it with one)");
+	m->seq = seq ? seq : m->seq_own;
+	return 0;
 }
 
 static int predict(const kgr_model *m, const float *x, size_t n, int type, float *out, size_t per_row)
@@ -164,6 +187,7 @@ static char *header_json(const kgr_model *m, bst_ulong len)
 	cJSON_AddStringToObject(root, "snapshot", m->snapshot);
 	cJSON_AddNumberToObject(root, "n_graph", (double)m->n_graph);
 	cJSON_AddNumberToObject(root, "n_knn", (double)m->n_knn);
+	cJSON_AddBoolToObject(root, "sequence", m->uses_seq != 0);
 	cJSON_AddNumberToObject(root, "model_bytes", (double)len);
 	feats = cJSON_AddArrayToObject(root, "features");
 	for (i = 0; feats && i < KGR__LTR_NF; i++)
@@ -318,6 +342,7 @@ static int parse_file(kgr_model **out, const char *data, size_t len, const char 
 			     (size_t)ng->valuedouble, (size_t)nk->valuedouble)) < 0)
 			goto done;
 		bst = NULL;
+		(*out)->uses_seq = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(h, "sequence"));
 		snprintf((*out)->checksum, sizeof((*out)->checksum), "%016" PRIx64, got);
 	}
 done:

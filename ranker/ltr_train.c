@@ -4,6 +4,7 @@
  * for that event's item. A share of the users is kept apart to stop boosting when their
  * NDCG@10 stops improving. */
 #include "ranker/ltr_internal.h"
+#include "ranker/seq_internal.h"
 
 #include <cjson/cJSON.h>
 #include <math.h>
@@ -26,6 +27,7 @@ typedef struct {
 
 typedef struct {
 	const kgr_graph *g;
+	const kgr_seq_model *seq;
 	const kgr_learn_options *o;
 	group *groups;
 	size_t n_groups;
@@ -51,7 +53,7 @@ static int group_features(work *w, group *gr)
 	int error;
 	ro.exclude_seen = 1;
 	if ((error = kgr__ltr_candidates(&c, w->g, gr->user, &ro, w->o->n_candidates,
-		     w->o->knn_candidates)) < 0)
+		     w->o->knn_candidates, w->seq)) < 0)
 		return error;
 	gr->pos = -1;
 	for (i = 0; i < c.n; i++)
@@ -98,8 +100,8 @@ static int threads_of(const kgr_learn_options *o)
 }
 
 /* Features of every group, on all threads; the result does not depend on their number. */
-static int extract(const kgr_graph *g, const kgr_learn_options *o, group *groups, size_t n,
-	size_t done_before, size_t total)
+static int extract(const kgr_graph *g, const kgr_seq_model *seq, const kgr_learn_options *o,
+	group *groups, size_t n, size_t done_before, size_t total)
 {
 	work w;
 	pthread_t th[64];
@@ -108,6 +110,7 @@ static int extract(const kgr_graph *g, const kgr_learn_options *o, group *groups
 	w.done_before = done_before;
 	w.total = total;
 	w.g = g;
+	w.seq = seq;
 	w.o = o;
 	w.groups = groups;
 	w.n_groups = n;
@@ -223,8 +226,9 @@ static size_t cuts_of(const kgr_learn_options *o, size_t n_users)
 }
 
 /* Features of every cut's groups, appended to *all. */
-static int cut_groups(const kgr_store *store, const kgr_learn_options *o, const kgr_interaction *ev,
-	size_t n_ev, const sampled *su, size_t ns, size_t cuts, group **all, size_t *n_all)
+static int cut_groups(const kgr_store *store, const kgr_seq_model *seq, const kgr_learn_options *o,
+	const kgr_interaction *ev, size_t n_ev, const sampled *su, size_t ns, size_t cuts, group **all,
+	size_t *n_all)
 {
 	size_t m, done = 0;
 	int error = 0;
@@ -242,7 +246,7 @@ static int cut_groups(const kgr_store *store, const kgr_learn_options *o, const 
 		go.hub_degree = o->hub_degree;
 		go.no_catalog = o->no_catalog;
 		if ((error = kgr_graph_new(&g, store, &go)) == 0)
-			error = extract(g, o, gr, ng, done, ns * cuts);
+			error = extract(g, seq, o, gr, ng, done, ns * cuts);
 		kgr_graph_free(g);
 		free(fit);
 		done += ns;
@@ -402,6 +406,21 @@ static char *info_json(const kgr_learn_options *o, const kgr_learn_report *r)
 	cJSON_AddNumberToObject(op, "valid_share", o->valid_share);
 	cJSON_AddNumberToObject(op, "cuts", (double)o->cuts);
 	cJSON_AddBoolToObject(op, "no_catalog", o->no_catalog != 0);
+	cJSON_AddBoolToObject(op, "sequence", o->sequence != 0);
+	if (o->sequence) {
+		cJSON *sp = cJSON_AddObjectToObject(op, "sequence_model");
+		kgr_seq_options so = KGR_SEQ_OPTIONS_INIT;
+		if (o->seq_options)
+			so = *o->seq_options;
+		cJSON_AddNumberToObject(sp, "dims", so.dims);
+		cJSON_AddNumberToObject(sp, "blocks", so.blocks);
+		cJSON_AddNumberToObject(sp, "heads", so.heads);
+		cJSON_AddNumberToObject(sp, "max_len", so.max_len);
+		cJSON_AddNumberToObject(sp, "negatives", so.negatives);
+		cJSON_AddNumberToObject(sp, "epochs_run", r->sequence.epochs_run);
+		cJSON_AddNumberToObject(sp, "best_epoch", r->sequence.best_epoch);
+		cJSON_AddNumberToObject(sp, "valid_ndcg", r->sequence.best_ndcg);
+	}
 	rp = cJSON_AddObjectToObject(root, "report");
 	cJSON_AddNumberToObject(rp, "users", (double)r->users);
 	cJSON_AddNumberToObject(rp, "cuts", (double)r->cuts);
@@ -444,6 +463,7 @@ int kgr_model_train(kgr_model **out, const kgr_store *store, const kgr_learn_opt
 	DMatrixHandle dtrain = NULL, dvalid = NULL;
 	BoosterHandle bst = NULL;
 	kgr_learn_report rep;
+	kgr_seq_model *seq = NULL;
 	char snap[17], *info = NULL;
 	double t0 = wall(), ndcg_graph = 0;
 	int error;
@@ -459,7 +479,24 @@ int kgr_model_train(kgr_model **out, const kgr_store *store, const kgr_learn_opt
 	if ((error = sample_users(ev, n_ev, o, &su, &n_su)) < 0)
 		return error;
 	rep.cuts = cuts_of(o, n_su);
-	if ((error = cut_groups(store, o, ev, n_ev, su, n_su, rep.cuts, &groups, &n_groups)) < 0)
+	if (o->sequence) {
+		/* fitted without every held-back event: no cut's label is among its training
+		 * transitions (its own validation events are the last kept ones) */
+		kgr_seq_options so = KGR_SEQ_OPTIONS_INIT;
+		double t_seq = wall();
+		if (o->seq_options) {
+			so = *o->seq_options;
+		} else {
+			so.seed = o->seed;
+		}
+		so.holdout_all = 1;
+		if ((error = kgr__seq_train_events(&seq, store, ev, n_ev, rep.cuts - 1, &so,
+			     &rep.sequence)) < 0)
+			goto done;
+		rep.seconds_sequence = wall() - t_seq;
+		t0 = wall();
+	}
+	if ((error = cut_groups(store, seq, o, ev, n_ev, su, n_su, rep.cuts, &groups, &n_groups)) < 0)
 		goto done;
 	rep.users = n_groups; /* user-cuts looked at */
 	for (i = 0; i < n_groups; i++) {
@@ -512,6 +549,9 @@ int kgr_model_train(kgr_model **out, const kgr_store *store, const kgr_learn_opt
 	if ((error = kgr__ltr_model_new(out, bst, snap, info, o->n_candidates, o->knn_candidates)) < 0)
 		goto done;
 	bst = NULL;
+	(*out)->uses_seq = o->sequence != 0;
+	(*out)->seq = (*out)->seq_own = seq;
+	seq = NULL;
 	if ((error = kgr__ltr_model_seal(*out)) < 0) {
 		kgr_model_free(*out);
 		*out = NULL;
@@ -531,5 +571,6 @@ done:
 	free(groups);
 	free(su);
 	free(info);
+	kgr_seq_free(seq);
 	return error;
 }

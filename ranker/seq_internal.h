@@ -156,6 +156,10 @@ static inline int kgr__seq_position(int max_len, size_t n, size_t j)
  * scores [n_items]. ws may be NULL (one is made for the call). */
 int kgr__seq_score_items(float *scores, const kgr__seq_net *net, const uint32_t *history,
 	size_t n, kgr__seq_ws *ws);
+/* The model's state after each of many histories (hist[u] of len[u] items) into
+ * last [n_users x dims]: an item's score is its dot product with the item's embedding. */
+int kgr__seq_hidden_many(float *last, const kgr__seq_net *net, const uint32_t *const *hist,
+	const size_t *len, size_t n_users, kgr__seq_ws *ws);
 /* The same for many histories at once: hist[u] of len[u] items, scores [n_users x n_items]. */
 int kgr__seq_score_many(float *scores, const kgr__seq_net *net, const uint32_t *const *hist,
 	const size_t *len, size_t n_users, kgr__seq_ws *ws);
@@ -201,6 +205,11 @@ float kgr__seq_normal(uint64_t *rng);
 int kgr__seq_fit(kgr__seq_net **out, const uint32_t *seq, const size_t *start, size_t n_users,
 	size_t n_items, const kgr_seq_options *opts, kgr_seq_report *report);
 
+/* kgr_seq_train() on given interactions (sorted by user, then time) without each user's last
+ * drop_last of them. */
+int kgr__seq_train_events(kgr_seq_model **out, const kgr_store *store, const kgr_interaction *ev,
+	size_t n_ev, size_t drop_last, const kgr_seq_options *opts, kgr_seq_report *report);
+
 /* Sets the OpenBLAS thread count (process-wide). */
 void kgr__seq_threads(int threads);
 
@@ -229,6 +238,11 @@ int kgr__seq_model_index(kgr_seq_model *m);
  * Thread-safe on a shared model. Complexity: one forward pass over at most max_len items,
  * then one dot product of dims per candidate over all items. */
 int kgr__seq_model_score(float *out, const kgr_seq_model *m, const kgr_id *history,
+	size_t n_history, const kgr_id *items, size_t n_items);
+
+/* The same for candidates only: one forward pass, then a dot product per candidate; without
+ * scoring every item. */
+int kgr__seq_model_score_some(float *out, const kgr_seq_model *m, const kgr_id *history,
 	size_t n_history, const kgr_id *items, size_t n_items);
 
 /* The k best of scores[0 .. n) (skip[i] set, -inf and NaN left out) into out, best first;

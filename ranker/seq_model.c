@@ -358,7 +358,7 @@ double kgr__seq_loss_backward(kgr__seq_ws *ws, const kgr__seq_net *net, const kg
 
 /* ---- scores ---- */
 
-int kgr__seq_score_many(float *scores, const kgr__seq_net *net, const uint32_t *const *hist,
+int kgr__seq_hidden_many(float *last, const kgr__seq_net *net, const uint32_t *const *hist,
 	const size_t *len, size_t n_users, kgr__seq_ws *ws)
 {
 	const kgr__seq_dims *dm = &net->dims;
@@ -366,7 +366,6 @@ int kgr__seq_score_many(float *scores, const kgr__seq_net *net, const uint32_t *
 	size_t *start = NULL, *slen = NULL;
 	uint32_t *items = NULL;
 	int *pos = NULL;
-	float *last = NULL;
 	kgr__seq_ws *own = NULL;
 	kgr__seq_batch b;
 	int error = 0;
@@ -377,8 +376,7 @@ int kgr__seq_score_many(float *scores, const kgr__seq_net *net, const uint32_t *
 	slen = malloc((n_users + 1) * sizeof(*slen));
 	items = malloc((rows + 1) * sizeof(*items));
 	pos = malloc((rows + 1) * sizeof(*pos));
-	last = calloc(n_users * d + 1, sizeof(*last));
-	if (!start || !slen || !items || !pos || !last) {
+	if (!start || !slen || !items || !pos) {
 		error = kgr__error_set(KGR_ENOMEM, "sequence model: out of memory");
 		goto cleanup;
 	}
@@ -414,14 +412,26 @@ int kgr__seq_score_many(float *scores, const kgr__seq_net *net, const uint32_t *
 		else
 			memcpy(last + u * d, net->p.lnf_b, d * sizeof(float));
 	}
-	cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (int)n_users, dm->n_items, (int)d, 1.0f,
-		last, (int)d, net->p.emb, (int)d, 0.0f, scores, dm->n_items);
 cleanup:
 	kgr__seq_ws_free(own);
 	free(start);
 	free(slen);
 	free(items);
 	free(pos);
+	return error;
+}
+
+int kgr__seq_score_many(float *scores, const kgr__seq_net *net, const uint32_t *const *hist,
+	const size_t *len, size_t n_users, kgr__seq_ws *ws)
+{
+	size_t d = (size_t)net->dims.d;
+	float *last = calloc(n_users * d + 1, sizeof(*last));
+	int error;
+	if (!last)
+		return kgr__error_set(KGR_ENOMEM, "sequence model: out of memory");
+	if ((error = kgr__seq_hidden_many(last, net, hist, len, n_users, ws)) == 0)
+		cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (int)n_users, net->dims.n_items,
+			(int)d, 1.0f, last, (int)d, net->p.emb, (int)d, 0.0f, scores, net->dims.n_items);
 	free(last);
 	return error;
 }

@@ -106,9 +106,16 @@ int kgr__seq_model_index(kgr_seq_model *m)
 int kgr_seq_train(kgr_seq_model **out, const kgr_store *store, const kgr_seq_options *opts,
 	kgr_seq_report *report)
 {
-	const kgr_interaction *ev;
+	size_t n_ev;
+	const kgr_interaction *ev = kgr_store_interactions(store, &n_ev);
+	return kgr__seq_train_events(out, store, ev, n_ev, 0, opts, report);
+}
+
+int kgr__seq_train_events(kgr_seq_model **out, const kgr_store *store, const kgr_interaction *ev,
+	size_t n_ev, size_t drop_last, const kgr_seq_options *opts, kgr_seq_report *report)
+{
 	const kgr_id *items;
-	size_t n_ev, n_items, i, n_users = 0;
+	size_t n_items, i, j, k, m = 0, n_users = 0;
 	uint32_t *seq = NULL, *dense = NULL;
 	size_t *start = NULL;
 	kgr__seq_net *net = NULL;
@@ -117,7 +124,6 @@ int kgr_seq_train(kgr_seq_model **out, const kgr_store *store, const kgr_seq_opt
 
 	*out = NULL;
 	items = kgr_store_items(store, &n_items);
-	ev = kgr_store_interactions(store, &n_ev);
 	seq = malloc((n_ev ? n_ev : 1) * sizeof(*seq));
 	start = malloc((n_ev + 2) * sizeof(*start));
 	dense = malloc((n_items ? n_items : 1) * sizeof(*dense));
@@ -127,17 +133,24 @@ int kgr_seq_train(kgr_seq_model **out, const kgr_store *store, const kgr_seq_opt
 	}
 	for (i = 0; i < n_items; i++)
 		dense[i] = (uint32_t)i;
-	for (i = 0; i < n_ev; i++) {
-		if (i == 0 || ev[i].user != ev[i - 1].user)
-			start[n_users++] = i;
-		seq[i] = dense_of(items, dense, n_items, ev[i].item);
-		if (seq[i] == KGR__SEQ_NONE) {
-			error = kgr__error_set(KGR_EINVALID, "sequence model: interaction %zu: %s is not an item",
-				i, kgr_term_value(store, ev[i].item, NULL));
-			goto cleanup;
+	for (i = 0; i < n_ev; i = j) {
+		size_t keep;
+		for (j = i; j < n_ev && ev[j].user == ev[i].user; j++)
+			;
+		keep = j - i > drop_last ? j - i - drop_last : 0;
+		if (!keep)
+			continue;
+		start[n_users++] = m;
+		for (k = i; k < i + keep; k++) {
+			seq[m] = dense_of(items, dense, n_items, ev[k].item);
+			if (seq[m++] == KGR__SEQ_NONE) {
+				error = kgr__error_set(KGR_EINVALID, "sequence model: interaction %zu: %s is "
+					"not an item", k, kgr_term_value(store, ev[k].item, NULL));
+				goto cleanup;
+			}
 		}
 	}
-	start[n_users] = n_ev;
+	start[n_users] = m;
 	if ((error = kgr__seq_fit(&net, seq, start, n_users, n_items, opts, &rep)) < 0)
 		goto cleanup;
 	if (!rep.users) {
@@ -221,6 +234,40 @@ int kgr__seq_model_score(float *out, const kgr_seq_model *m, const kgr_id *histo
 cleanup:
 	free(h);
 	free(all);
+	return error;
+}
+
+int kgr__seq_model_score_some(float *out, const kgr_seq_model *m, const kgr_id *history,
+	size_t n_history, const kgr_id *items, size_t n_items)
+{
+	size_t d = (size_t)m->net->dims.d, n = 0, i, k;
+	const uint32_t *hp[1];
+	uint32_t *h = NULL;
+	float *last = malloc(d * sizeof(*last));
+	int error;
+	if (!last)
+		return kgr__error_set(KGR_ENOMEM, "sequence model: out of memory");
+	if ((error = dense_history(&h, &n, m, history, n_history)) < 0)
+		goto cleanup;
+	hp[0] = h;
+	if ((error = kgr__seq_hidden_many(last, m->net, hp, &n, 1, NULL)) < 0)
+		goto cleanup;
+	for (i = 0; i < n_items; i++) {
+		uint32_t di = kgr__seq_model_item(m, items[i]);
+		const float *e;
+		float sum = 0;
+		if (di == KGR__SEQ_NONE) {
+			out[i] = -INFINITY;
+			continue;
+		}
+		e = m->net->p.emb + (size_t)di * d;
+		for (k = 0; k < d; k++)
+			sum += last[k] * e[k];
+		out[i] = sum;
+	}
+cleanup:
+	free(h);
+	free(last);
 	return error;
 }
 

@@ -15,6 +15,7 @@
 #define KGREC_LEARNED_H
 
 #include "retrieval.h"
+#include "sequence.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -51,13 +52,19 @@ typedef struct {
 	const char *config_path;   /**< relation configuration of the graph view, or NULL */
 	double hub_degree;         /**< see kgr_graph_options; 0: automatic */
 	int no_catalog;            /**< graph view without catalog relations (a baseline) */
+	/** 1: fit a sequence model (kgr_seq_train()) on the same interactions without the
+	 *  held-back events, and learn from its scores as features ("seq", "seq_rel",
+	 *  "seq_rank"); the model keeps it (kgr_model_sequence()) and ranking needs one. */
+	int sequence;
+	/** Options of that sequence model; NULL: its defaults with this seed. */
+	const kgr_seq_options *seq_options;
 	/** Called with (steps done, steps total): users whose features are extracted, then
 	 *  boosting rounds. */
 	kgr_progress_cb progress;
 	void *progress_payload;
 } kgr_learn_options;
 
-#define KGR_LEARN_OPTIONS_VERSION 1
+#define KGR_LEARN_OPTIONS_VERSION 2
 #define KGR_LEARN_OPTIONS_INIT { .version = KGR_LEARN_OPTIONS_VERSION, .seed = 42, \
 	.n_candidates = 200, .knn_candidates = 100, .rounds = 400, .early_stop = 100, \
 	.learning_rate = 0.05, .max_depth = 6, .valid_share = 0.1 }
@@ -76,6 +83,8 @@ typedef struct {
 	double recall;             /**< share of looked-at users whose held-back item was a candidate */
 	double seconds_features;
 	double seconds_boosting;
+	double seconds_sequence;   /**< fitting the sequence model (with opts->sequence) */
+	kgr_seq_report sequence;   /**< ... and what it did */
 } kgr_learn_report;
 
 /**
@@ -114,6 +123,20 @@ KGR_API const char *kgr_model_checksum(const kgr_model *model);
 /** @brief The model's training options and report as a JSON object (borrowed). */
 KGR_API const char *kgr_model_info_json(const kgr_model *model);
 
+/** @brief 1 when the model was fitted with a sequence model's scores as features. */
+KGR_API int kgr_model_uses_sequence(const kgr_model *model);
+
+/**
+ * @brief The sequence model whose scores ranking feeds to a model fitted with them (borrowed:
+ * keep it alive while the model ranks). A freshly fitted model uses the one fitted with it
+ * until another is set; NULL goes back to that one (a loaded model then has none).
+ * @return 0; KGR_EINVALID when the model was fitted without sequence features.
+ */
+KGR_API int kgr_model_set_sequence(kgr_model *model, const kgr_seq_model *seq);
+
+/** @brief The sequence model fitted with this model by kgr_model_train(), or NULL (borrowed). */
+KGR_API const kgr_seq_model *kgr_model_sequence(const kgr_model *model);
+
 /**
  * @brief Rank with the learned model: candidates from kgr_recommend() (with @p opts'
  *        exclusions, time and generators; its k is raised to the model's n_candidates) and
@@ -121,8 +144,10 @@ KGR_API const char *kgr_model_info_json(const kgr_model *model);
  *        features and evidence (paths and rationale when opts->explain), its score is the
  *        model's, and contribs holds the per-feature contributions (they add up to the score,
  *        with "bias"); parts[] holds the contributions of the graph features.
- *        A model fitted on another snapshot than the graph's store adds a note.
- * @return 0; the codes of kgr_recommend(); KGR_ERROR (XGBoost failed); KGR_ENOMEM.
+ *        A model fitted on another snapshot than the graph's store adds a note. A model
+ *        fitted with sequence features scores the candidates with its sequence model too.
+ * @return 0; the codes of kgr_recommend(); KGR_EINVALID (a model fitted with sequence
+ *         features has no sequence model); KGR_ERROR (XGBoost failed); KGR_ENOMEM.
  */
 KGR_API int kgr_learned_recommend(kgr_recs **out, const kgr_graph *graph, const kgr_model *model,
 	kgr_id user, const kgr_rec_options *opts);

@@ -68,7 +68,7 @@ START_TEST(knn_feature_is_the_cosine_of_co_interactions)
 	kgr_id user = kgr_store_resolve(s, "u001");
 	const kgr_interaction *hist = kgr_store_user_interactions(s, user, &n_hist);
 	ck_assert_msg(kgr_graph_new(&g, s, NULL) == 0, "%s", kgr_error_last());
-	ck_assert_int_eq(kgr__ltr_candidates(&c, g, user, &ro, 200, 100), 0);
+	ck_assert_int_eq(kgr__ltr_candidates(&c, g, user, &ro, 200, 100, NULL), 0);
 	ck_assert_uint_gt(c.n, 10);
 	for (i = 0; i < c.n; i++) {
 		kgr_id x = g->node_id[c.node[i]];
@@ -109,7 +109,7 @@ START_TEST(trees_score_as_xgboost_does)
 		kgr_rec_options ro = KGR_REC_OPTIONS_INIT;
 		kgr__ltr_cands c;
 		float *a, *b, *ca, *cb;
-		ck_assert_int_eq(kgr__ltr_candidates(&c, g, users[u], &ro, 200, 100), 0);
+		ck_assert_int_eq(kgr__ltr_candidates(&c, g, users[u], &ro, 200, 100, NULL), 0);
 		if (!c.n) {
 			kgr__ltr_cands_free(&c);
 			continue;
@@ -163,7 +163,7 @@ START_TEST(trees_score_missing_values_as_xgboost_does)
 	for (u = 0; u < n_users && n < cap / 2; u++) {
 		kgr_rec_options ro = KGR_REC_OPTIONS_INIT;
 		kgr__ltr_cands cd;
-		ck_assert_int_eq(kgr__ltr_candidates(&cd, g, users[u], &ro, 200, 100), 0);
+		ck_assert_int_eq(kgr__ltr_candidates(&cd, g, users[u], &ro, 200, 100, NULL), 0);
 		for (i = 0; i < cd.n && n < cap / 2; i++, n++)
 			memcpy(x + n * KGR__LTR_NF, cd.x + i * KGR__LTR_NF, KGR__LTR_NF * sizeof(float));
 		kgr__ltr_cands_free(&cd);
@@ -252,6 +252,113 @@ START_TEST(model_file_round_trip_and_determinism)
 }
 END_TEST
 
+/* A model fitted with the sequence model's scores: its sequence model never trained on a
+ * held-back event, every candidate of a known item gets the three features (ranks 1..n),
+ * the lists are the same after a save and load with the sequence model's file, and without
+ * one ranking is refused with a message that says what to give. */
+START_TEST(sequence_features)
+{
+	kgr_store *s = shop();
+	kgr_learn_options lo = KGR_LEARN_OPTIONS_INIT;
+	kgr_seq_options so = KGR_SEQ_OPTIONS_INIT;
+	kgr_learn_report rep;
+	kgr_rec_options ro = KGR_REC_OPTIONS_INIT;
+	kgr_model *m = NULL, *back = NULL, *plain = NULL;
+	kgr_seq_model *seq = NULL;
+	kgr_graph *g = NULL;
+	kgr_recs *r1 = NULL, *r2 = NULL;
+	kgr__ltr_cands c;
+	const kgr_interaction *ev;
+	size_t n_ev, i, j, positions = 0;
+	char mpath[] = "/tmp/kgrec-ltrseq-XXXXXX", spath[64];
+	kgr_id u = kgr_store_resolve(s, "u002");
+	int fd = mkstemp(mpath);
+	ck_assert_int_ge(fd, 0);
+	close(fd);
+	snprintf(spath, sizeof(spath), "%s.seq", mpath);
+	so.dims = 16;
+	so.epochs = 3;
+	so.negatives = 16;
+	so.val_users = 50;
+	lo.seed = 5;
+	lo.threads = 1;
+	lo.rounds = 30;
+	lo.sequence = 1;
+	lo.seq_options = &so;
+	ck_assert_msg(kgr_model_train(&m, s, &lo, &rep) == 0, "%s", kgr_error_last());
+	ck_assert(kgr_model_uses_sequence(m));
+	ck_assert_ptr_nonnull(kgr_model_sequence(m));
+	/* the transitions it trained on: each user's events without the last `cuts` (the labels
+	 * of the cuts; the earliest of them is the sequence model's validation event) */
+	ev = kgr_store_interactions(s, &n_ev);
+	for (i = 0; i < n_ev; i = j) {
+		for (j = i; j < n_ev && ev[j].user == ev[i].user; j++)
+			;
+		if (j - i >= rep.cuts + 2)
+			positions += j - i - rep.cuts - 1;
+	}
+	ck_assert_uint_gt(rep.cuts, 1);
+	ck_assert_uint_eq(rep.sequence.positions, positions);
+
+	ck_assert_msg(kgr_graph_new(&g, s, NULL) == 0, "%s", kgr_error_last());
+	ck_assert_int_eq(kgr__ltr_candidates(&c, g, u, &ro, 200, 100, kgr_model_sequence(m)), 0);
+	ck_assert_uint_gt(c.n, 20);
+	{
+		unsigned char *rank_seen = calloc(c.n + 1, 1);
+		for (i = 0; i < c.n; i++) {
+			const float *f = c.x + i * KGR__LTR_NF;
+			size_t rk = (size_t)f[KGR__LTR_SEQ_RANK];
+			ck_assert(isfinite(f[KGR__LTR_SEQ]));
+			ck_assert(f[KGR__LTR_SEQ_REL] <= 0);
+			ck_assert(rk >= 1 && rk <= c.n && !rank_seen[rk]);
+			rank_seen[rk] = 1;
+			for (j = 0; j < c.n; j++)
+				if (c.x[j * KGR__LTR_NF + KGR__LTR_SEQ] > f[KGR__LTR_SEQ])
+					ck_assert((size_t)c.x[j * KGR__LTR_NF + KGR__LTR_SEQ_RANK] < rk);
+		}
+		free(rank_seen);
+	}
+	kgr__ltr_cands_free(&c);
+	/* without a sequence model the three are missing */
+	ck_assert_int_eq(kgr__ltr_candidates(&c, g, u, &ro, 200, 100, NULL), 0);
+	ck_assert(isnan(c.x[KGR__LTR_SEQ]) && isnan(c.x[KGR__LTR_SEQ_RANK]));
+	kgr__ltr_cands_free(&c);
+
+	ro.k = 10;
+	ro.explain = 1;
+	ck_assert_msg(kgr_model_save(m, mpath) == 0, "%s", kgr_error_last());
+	ck_assert_msg(kgr_seq_save(kgr_model_sequence(m), spath) == 0, "%s", kgr_error_last());
+	ck_assert_msg(kgr_model_load(&back, mpath) == 0, "%s", kgr_error_last());
+	ck_assert(kgr_model_uses_sequence(back));
+	ck_assert_int_eq(kgr_learned_recommend(&r2, g, back, u, &ro), KGR_EINVALID);
+	ck_assert_ptr_nonnull(strstr(kgr_error_last(), "--sequence"));
+	ck_assert_msg(kgr_seq_load(&seq, spath, s) == 0, "%s", kgr_error_last());
+	ck_assert_int_eq(kgr_model_set_sequence(back, seq), 0);
+	ck_assert_int_eq(kgr_learned_recommend(&r1, g, m, u, &ro), 0);
+	ck_assert_int_eq(kgr_learned_recommend(&r2, g, back, u, &ro), 0);
+	ck_assert_uint_eq(r1->n, 10);
+	ck_assert_uint_eq(r2->n, 10);
+	for (i = 0; i < r1->n; i++) {
+		ck_assert_uint_eq(r1->items[i].item, r2->items[i].item);
+		ck_assert(r1->items[i].score == r2->items[i].score);
+	}
+	/* a model fitted without sequence features takes no sequence model */
+	lo.sequence = 0;
+	ck_assert_msg(kgr_model_train(&plain, s, &lo, NULL) == 0, "%s", kgr_error_last());
+	ck_assert_int_eq(kgr_model_set_sequence(plain, seq), KGR_EINVALID);
+	kgr_recs_free(r1);
+	kgr_recs_free(r2);
+	kgr_graph_free(g);
+	unlink(mpath);
+	unlink(spath);
+	kgr_model_free(m);
+	kgr_model_free(back);
+	kgr_model_free(plain);
+	kgr_seq_free(seq);
+	kgr_store_free(s);
+}
+END_TEST
+
 START_TEST(bad_options_are_named)
 {
 	kgr_store *s = shop();
@@ -277,6 +384,7 @@ static Suite *ltr_suite(void)
 	tcase_add_test(tc, trees_score_as_xgboost_does);
 	tcase_add_test(tc, trees_score_missing_values_as_xgboost_does);
 	tcase_add_test(tc, model_file_round_trip_and_determinism);
+	tcase_add_test(tc, sequence_features);
 	tcase_add_test(tc, bad_options_are_named);
 	suite_add_tcase(s, tc);
 	return s;
