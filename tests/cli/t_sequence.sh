@@ -126,6 +126,20 @@ assert d["cold_start"] and len(d["items"]) == 5, d
 ' "$T/cold2.json"
 check "no history before --at: a cold-start list" $?
 
+# with the learned ranker the learned model orders the list and says the sequence model is
+# not one of its features
+"$KGREC" train "$T/s.snap" -o "$T/l.model" --rounds 5 --threads 1 --seed 7 -q > /dev/null
+check "train a learned model" $?
+"$KGREC" recommend "$T/s.snap" --user $U -k 3 --model "$T/l.model" --sequence "$T/shop.ckpt" --format json > "$T/lm.json"
+r=$?
+[ $r -eq 0 ] && python3 -c '
+import json, sys
+d = json.load(open(sys.argv[1]))
+assert any("sequence model is not one of its features" in n for n in d["notes"]), d["notes"]
+assert all("contributions" in it and "sequence" not in it["parts"] for it in d["items"]), d
+' "$T/lm.json"
+check "recommend --model --sequence: the learned order and a note" $?
+
 # models that are not this store's are refused by name
 err=$("$KGREC" recommend "$T/s.snap" --user $U --sequence "$T/a.ckpt" 2>&1); r=$?
 [ $r -eq 1 ] && echo "$err" | grep -q "recommend: --sequence: .*a.ckpt.*item"; check "model of another store refused ($err)" $?
@@ -234,6 +248,24 @@ code=$(curl -s -o "$T/reload.json" -w '%{http_code}' -X POST "$URL/admin/reload"
 dims=$(curl -s "$URL/v1/status" | python3 -c 'import json,sys; print(json.load(sys.stdin)["sequence"]["dims"])')
 [ "$code" = 500 ] && grep -q 'shop.ckpt' "$T/reload.json" && [ "$dims" = 8 ]
 check "reload with a model of another store fails, the old one stays ($code: $(cat "$T/reload.json"))" $?
+kill $SRV; wait $SRV 2>/dev/null; SRV=
+
+# with both models the service orders with the learned one; "ranker": "graph" brings the
+# sequence model back
+rm -f "$T/events.log"
+start_server --sequence "$T/shop.keep" --model "$T/l.model"
+check "serve --sequence --model started ($(cat "$T/srv.err"))" $?
+URL=http://127.0.0.1:$PORT
+curl -s -X POST "$URL/v1/recommend" -d "{\"user\": \"$U\", \"k\": 3}" > "$T/both.json"
+curl -s -X POST "$URL/v1/recommend" -d "{\"user\": \"$U\", \"k\": 3, \"ranker\": \"graph\"}" > "$T/both_graph.json"
+python3 - "$T/both.json" "$T/both_graph.json" <<'PY'
+import json, sys
+a, b = (json.load(open(p)) for p in sys.argv[1:3])
+assert all("contributions" in it and "sequence" not in it["parts"] for it in a["items"]), a
+assert any("sequence model is not one of its features" in n for n in a["notes"]), a["notes"]
+assert all("sequence" in it["parts"] and "contributions" not in it for it in b["items"]), b
+PY
+check "serve with both models: learned by default, the sequence model with the graph ranker" $?
 kill $SRV; wait $SRV 2>/dev/null; SRV=
 
 # serve refuses to start with a model of another store, naming it
