@@ -2,6 +2,7 @@
  * reading them back, and verifying them against a store. */
 #include "audit/audit_internal.h"
 #include "kg/internal.h"
+#include "kgrec/sequence.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -358,6 +359,19 @@ static cJSON *request_json(const kgr_store *store, const kgr_audit_entry *e)
 		cJSON_AddNullToObject(o, "weights");
 	}
 	add_str_or_null(o, "graph_config", e->graph_config);
+	if (r->sequence) {
+		/* the sequence model that proposed candidates and scored them; replay reads it */
+		cJSON *m = cJSON_AddObjectToObject(o, "sequence");
+		kgr_seq_info info;
+		kgr_seq_info_get(&info, r->sequence);
+		add_str_or_null(m, "path", e->sequence_path);
+		cJSON_AddStringToObject(m, "checksum", kgr_seq_checksum(r->sequence));
+		cJSON_AddStringToObject(m, "store", kgr_seq_store_checksum(r->sequence));
+		cJSON_AddNumberToObject(m, "items", (double)info.items);
+		cJSON_AddNumberToObject(m, "dims", info.dims);
+		cJSON_AddNumberToObject(m, "n", (double)r->n_sequence);
+		cJSON_AddNumberToObject(m, "weight", r->w_sequence);
+	}
 	if (e->model) {
 		cJSON *m = cJSON_AddObjectToObject(o, "model");
 		add_str_or_null(m, "path", e->model_path);
@@ -383,10 +397,13 @@ static cJSON *candidates_json(const kgr_store *store, const kgr_recs *c)
 		/* the generators' features carry their scores (KGR_FEAT_PPR .. KGR_FEAT_QUERY) */
 		for (g = 0; g < KGR_GEN__COUNT; g++)
 			if (it->generators & (1u << g))
-				cJSON_AddNumberToObject(gens, kgr_generator_name((kgr_generator)g), it->features[g]);
+				cJSON_AddNumberToObject(gens, kgr_generator_name((kgr_generator)g),
+					g == KGR_GEN_SEQUENCE ? it->seq_feature : it->features[g]);
 		feat = cJSON_AddObjectToObject(o, "features");
 		for (g = 0; g < KGR_FEAT__COUNT; g++)
 			cJSON_AddNumberToObject(feat, kgr_feature_name((kgr_feature)g), it->features[g]);
+		if (c->sequence)
+			cJSON_AddNumberToObject(feat, "sequence", it->seq_feature);
 		cJSON_AddItemToArray(a, o);
 	}
 	return a;
@@ -536,6 +553,8 @@ static cJSON *list_json(const kgr_store *store, const kgr_audit_entry *e)
 		for (k = 0; k < KGR_FEAT__COUNT; k++)
 			if (it->parts[k] != 0.0)
 				cJSON_AddNumberToObject(parts, kgr_feature_name((kgr_feature)k), it->parts[k]);
+		if (it->seq_part != 0.0)
+			cJSON_AddNumberToObject(parts, "sequence", it->seq_part);
 		if (li) {
 			cJSON_AddNumberToObject(parts, "llm", li->llm_score);
 			cJSON_AddNumberToObject(parts, "graph", li->graph_score);

@@ -5,6 +5,7 @@
 #include "audit/audit_internal.h"
 #include "ranker/llm_internal.h"
 #include "kg/internal.h"
+#include "kgrec/sequence.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -282,9 +283,37 @@ static int replay_model(rctx *rc, kgr_model **out, const cJSON *m)
 	return 0;
 }
 
+/* The sequence model a record names, read again and bound to the store: the file must be
+ * the one the record's checksum names. */
+static int replay_sequence(rctx *rc, kgr_seq_model **out, const cJSON *m)
+{
+	const char *path = kgr__audit_str(m, "path"), *sum = kgr__audit_str(m, "checksum");
+	*out = NULL;
+	if (!cJSON_IsObject(m))
+		return 0;
+	if (!path) {
+		RFIND(rc, "request.sequence.path", "the list used a sequence model (%s) whose file the "
+			"record does not name", sum ? sum : "no checksum");
+		return -1;
+	}
+	if (kgr_seq_load(out, path, rc->store) < 0) {
+		RFIND(rc, "request.sequence", "%s", kgr_error_last());
+		return -1;
+	}
+	if (!sum || strcmp(sum, kgr_seq_checksum(*out))) {
+		RFIND(rc, "request.sequence.checksum", "the record's sequence model is %s, %s is %s now",
+			sum ? sum : "(none)", path, kgr_seq_checksum(*out));
+		kgr_seq_free(*out);
+		*out = NULL;
+		return -1;
+	}
+	return 0;
+}
+
 static void replay_record(rctx *rc, graph_cache *gc, const char *store_hex)
 {
 	kgr_model *model = NULL;
+	kgr_seq_model *seq = NULL;
 	const cJSON *rec = rc->l->rec, *req = cJSON_GetObjectItemCaseSensitive(rec, "request"), *w, *llm;
 	kgr_rec_options ro = KGR_REC_OPTIONS_INIT;
 	kgr_weights weights;
@@ -338,6 +367,14 @@ static void replay_record(rctx *rc, graph_cache *gc, const char *store_hex)
 	}
 	if (replay_model(rc, &model, cJSON_GetObjectItemCaseSensitive(req, "model")) < 0)
 		goto cleanup;
+	if (replay_sequence(rc, &seq, cJSON_GetObjectItemCaseSensitive(req, "sequence")) < 0)
+		goto cleanup;
+	if (seq) {
+		const cJSON *sq = cJSON_GetObjectItemCaseSensitive(req, "sequence");
+		ro.sequence = seq;
+		ro.n_sequence = (size_t)kgr__audit_num(sq, "n", 100);
+		ro.w_sequence = kgr__audit_num(sq, "weight", 1.0);
+	}
 	if (!gc->built || !same_str(gc->config, config)) {
 		kgr_graph_options go = KGR_GRAPH_OPTIONS_INIT;
 		kgr_graph_free(gc->graph);
@@ -392,6 +429,7 @@ cleanup:
 	free(a.used);
 	kgr_ranking_clear(&rk);
 	kgr_model_free(model);
+	kgr_seq_free(seq);
 	free(seeds);
 	free(excl);
 }

@@ -121,6 +121,7 @@ static int audit(kgr_ranking *out, const kgr_store *store, kgr_id user, const kg
 		ae.graph_config = o->audit_entry->graph_config;
 		ae.weights_path = o->audit_entry->weights_path;
 		ae.model_path = o->audit_entry->model_path;
+		ae.sequence_path = o->audit_entry->sequence_path;
 	}
 	ae.model = o->model;
 	ae.user = user;
@@ -133,6 +134,19 @@ static int audit(kgr_ranking *out, const kgr_store *store, kgr_id user, const kg
 	}
 	ae.final = out->recs;
 	return kgr_audit_write(o->audit, store, &ae, out->audit_id);
+}
+
+/* A note at the end of a list's notes. */
+static int add_note(kgr_recs *r, const char *text)
+{
+	char **nn = realloc(r->notes, (r->n_notes + 1) * sizeof(char *));
+	if (!nn)
+		return kgr__error_set(KGR_ENOMEM, "out of memory");
+	r->notes = nn;
+	if (!(r->notes[r->n_notes] = strdup(text)))
+		return kgr__error_set(KGR_ENOMEM, "out of memory");
+	r->n_notes++;
+	return 0;
 }
 
 int kgr__rank_request_ex(kgr_ranking *out, const kgr_graph *graph, kgr_id user,
@@ -152,8 +166,18 @@ int kgr__rank_request_ex(kgr_ranking *out, const kgr_graph *graph, kgr_id user,
 		if (ro.n_candidates < ro.k)
 			ro.n_candidates = ro.k;
 	}
-	error = o->model ? kgr_learned_recommend(&out->recs, graph, o->model, user, &ro) :
-		kgr_recommend(&out->recs, graph, user, &ro);
+	if (o->model) {
+		/* the learned ranker reads the graph formula's score as a feature: the sequence
+		 * model's part must not change it under a trained model */
+		int had_sequence = ro.sequence != NULL;
+		ro.sequence = NULL;
+		error = kgr_learned_recommend(&out->recs, graph, o->model, user, &ro);
+		if (!error && had_sequence)
+			error = add_note(out->recs, "the learned ranker ordered this list: the sequence "
+				"model is not one of its features");
+	} else {
+		error = kgr_recommend(&out->recs, graph, user, &ro);
+	}
 	if (error < 0) {
 		out->failed = KGR_STAGE_RETRIEVE;
 		return error;

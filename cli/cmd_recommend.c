@@ -10,6 +10,10 @@
 #include "kgrec/audit.h"
 #include "kgrec/pipeline.h"
 #include "kgrec/retrieval.h"
+#include "kgrec/sequence.h"
+
+#include <errno.h>
+#include <math.h>
 
 static const char usage[] =
 	"usage: kgrec recommend STORE --user USER [options]\n"
@@ -27,6 +31,11 @@ static const char usage[] =
 	"  --require-path       only items with an evidence path\n"
 	"  --weights FILE       graph ranker weights written by 'kgrec train --linear'\n"
 	"  --model FILE         order with the learned ranker written by 'kgrec train'\n"
+	"  --sequence FILE      the sequence model ('kgrec train --model sequence'): its best\n"
+	"                       items after the user's history join the candidates and its\n"
+	"                       score is a part of each item's (\"sequence\")\n"
+	"  --sequence-weight X  weight of that part (default 1)\n"
+	"  --sequence-candidates N  the model's items proposed (1..1000, default 100)\n"
 	"  --config FILE        relation configuration of the graph view (JSON)\n"
 	"  --llm                re-rank with an LLM citing the graph's facts (flags below)\n"
 	"  --llm-candidates N   graph candidates the LLM re-ranks (default 20, at least k)\n"
@@ -39,6 +48,7 @@ static const char usage[] =
 /* What the command line asked for. */
 typedef struct {
 	const char *path, *user_text, *weights_path, *model_path, *config, *audit_path, *request_id;
+	const char *seq_path;
 	kgr_rec_options ro;
 	kgr_out_format fmt;
 	const char **seed_text, **excl_text;
@@ -47,6 +57,19 @@ typedef struct {
 	kgr_llm_options llm;
 	kgr_audit_options aopts;
 } rec_args;
+
+/* A finite number for KGR_OPT_PARSE. */
+static int real_arg(const char *cmd, const char *value, void *dest)
+{
+	char *end;
+	double v;
+	errno = 0;
+	v = strtod(value, &end);
+	if (errno || end == value || *end || !isfinite(v))
+		return kgr_cli_usage("%s: '%s' is not a number", cmd, value);
+	*(double *)dest = v;
+	return 0;
+}
 
 /* The arguments into *a: -1 to go on, or the exit code (0 after --help, 2 after a usage
  * error). */
@@ -74,6 +97,10 @@ static int parse_args(rec_args *a, int argc, char **argv)
 		{ "--weights", NULL, KGR_OPT_STRING, &a->weights_path, 0, 0, 0, NULL, NULL },
 		{ "--model", NULL, KGR_OPT_STRING, &a->model_path, 0, 0, 0, NULL, NULL },
 		{ "--config", NULL, KGR_OPT_STRING, &a->config, 0, 0, 0, NULL, NULL },
+		{ "--sequence", NULL, KGR_OPT_STRING, &a->seq_path, 0, 0, 0, NULL, NULL },
+		{ "--sequence-weight", NULL, KGR_OPT_PARSE, &a->ro.w_sequence, 0, 0, 0, NULL, real_arg },
+		{ "--sequence-candidates", NULL, KGR_OPT_SIZE, &a->ro.n_sequence, 1, KGR_MAX_K, 0, NULL,
+			NULL },
 		{ NULL, NULL, KGR_OPT_SET, NULL, 0, 0, 0, NULL, NULL }
 	};
 	int i, r;
@@ -156,6 +183,7 @@ int kgr_cmd_recommend(int argc, char **argv)
 	kgr_audit_entry ae = KGR_AUDIT_ENTRY_INIT;
 	kgr_weights w;
 	kgr_model *model = NULL;
+	kgr_seq_model *seq = NULL;
 	kgr_id user = 0, *seeds = NULL, *excl = NULL;
 	size_t n_notes = 0;
 	char note_buf[600];
@@ -199,6 +227,13 @@ int kgr_cmd_recommend(int argc, char **argv)
 		rc = kgr_cli_fail("recommend");
 		goto done;
 	}
+	if (a.seq_path) {
+		if (kgr_seq_load(&seq, a.seq_path, store) < 0) {
+			rc = kgr_cli_fail("recommend: --sequence");
+			goto done;
+		}
+		a.ro.sequence = seq;
+	}
 	if (a.user_text && !(user = kgr_store_resolve(store, a.user_text))) {
 		snprintf(note_buf, sizeof(note_buf), "unknown user '%s': cold-start recommendations",
 			a.user_text);
@@ -225,6 +260,7 @@ int kgr_cmd_recommend(int argc, char **argv)
 	ae.graph_config = a.config;
 	ae.weights_path = a.weights_path;
 	ae.model_path = a.model_path;
+	ae.sequence_path = a.seq_path;
 	rq.model = model;
 	rq.audit_entry = &ae;
 	if (kgr_rank_request(&rk, graph, user, &rq) < 0) {
@@ -239,6 +275,7 @@ int kgr_cmd_recommend(int argc, char **argv)
 done:
 	kgr_ranking_clear(&rk);
 	kgr_model_free(model);
+	kgr_seq_free(seq);
 	kgr_audit_close(alog);
 	kgr_graph_free(graph);
 	kgr_store_free(store);

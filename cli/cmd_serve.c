@@ -28,6 +28,10 @@ static const char usage_text[] =
 	"  --weights F            graph ranker weights (kgrec train --linear)\n"
 	"  --model F              order lists with the learned ranker (kgrec train); read again\n"
 	"                         on reload\n"
+	"  --sequence F           the sequence model (kgrec train --model sequence): its best items\n"
+	"                         after the user's history, events posted included, join the\n"
+	"                         candidates, its score a part of each item's; requests may opt\n"
+	"                         out with \"sequence\": false; read again on reload\n"
 	"  --audit-log F          audit record of every list served (kgrec audit verify/replay)\n"
 	"  --audit-prompt-hash    log the prompts' hashes instead of their text\n"
 	"  --audit-fsync          fsync the audit log after each record\n"
@@ -143,6 +147,8 @@ static int parse_args(kgr_server_options *o, kgr_llm_options *lo, int *use_llm, 
 			o->weights_path = val;
 		else if (!strcmp(a, "--model"))
 			o->model_path = val;
+		else if (!strcmp(a, "--sequence"))
+			o->sequence_path = val;
 		else if (!strcmp(a, "--audit-log"))
 			o->audit_log = val;
 		else if (!strcmp(a, "--llm-candidates")) {

@@ -86,6 +86,9 @@ static void print_text(FILE *f, const kgr_graph *g, const kgr_recs *r, const cha
 				first = 0;
 			}
 		fprintf(f, "]\n");
+		if (r->sequence)
+			fprintf(f, "     sequence model part %+.4f (feature %.4f)\n", it->seq_part,
+				it->seq_feature);
 		if (it->n_contribs) {
 			/* the learned score's largest shares (the list is sorted by size) */
 			fprintf(f, "     learned score parts:");

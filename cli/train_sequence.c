@@ -33,11 +33,16 @@ static const char usage[] =
 	"                    ranks --val-users of them)\n"
 	"  --seed N          seed (default 42)\n"
 	"  --threads N       BLAS threads (default 1)\n"
+	"  --curve FILE.tsv  write the training curve: one line per epoch with its mean loss,\n"
+	"                    validation NDCG@10 and elapsed seconds (scripts/plot-curve.sh\n"
+	"                    draws it)\n"
 	"  -q, --quiet       no progress bar\n";
 
 typedef struct {
 	struct timespec last;
 	double t0;
+	int show;    /* draw the bar on stderr */
+	FILE *curve; /* the training curve, or NULL */
 } bar;
 
 static double seconds(void)
@@ -54,6 +59,13 @@ static void on_progress(const kgr_seq_progress *p, void *payload)
 	bar *b = payload;
 	struct timespec now;
 	size_t fill = p->n_batches ? p->batch * 30 / p->n_batches : 0, i;
+	if (b->curve && p->val_ndcg >= 0) {
+		fprintf(b->curve, "%d\t%.6f\t%.6f\t%.1f\n", p->epoch, p->loss, p->val_ndcg,
+			seconds() - b->t0);
+		fflush(b->curve);
+	}
+	if (!b->show)
+		return;
 	clock_gettime(CLOCK_MONOTONIC, &now);
 	if (p->val_ndcg < 0 &&
 		(now.tv_sec - b->last.tv_sec) * 1000 + (now.tv_nsec - b->last.tv_nsec) / 1000000 < 200)
@@ -90,7 +102,7 @@ static int whole(const char *name, const char *s, long long lo, long long hi, in
 
 int kgr_cli_train_sequence(int argc, char **argv)
 {
-	const char *path = NULL, *out = NULL;
+	const char *path = NULL, *out = NULL, *curve = NULL;
 	kgr_seq_options o = KGR_SEQ_OPTIONS_INIT;
 	kgr_seq_report rep;
 	kgr_seq_model *model = NULL;
@@ -110,6 +122,8 @@ int kgr_cli_train_sequence(int argc, char **argv)
 				return kgr_cli_usage("train: unknown --model '%s'", argv[i]);
 		} else if ((!strcmp(a, "-o") || !strcmp(a, "--output")) && more) {
 			out = argv[++i];
+		} else if (!strcmp(a, "--curve") && more) {
+			curve = argv[++i];
 		} else if (!strcmp(a, "--holdout-all")) {
 			o.holdout_all = 1;
 		} else if (!strcmp(a, "-q") || !strcmp(a, "--quiet")) {
@@ -162,14 +176,25 @@ int kgr_cli_train_sequence(int argc, char **argv)
 	}
 	if (!path || !out)
 		return kgr_cli_usage("train: need STORE and -o MODEL.ckpt");
-	if (!quiet) {
-		memset(&b, 0, sizeof(b));
-		b.t0 = seconds();
+	memset(&b, 0, sizeof(b));
+	b.t0 = seconds();
+	b.show = !quiet;
+	if (curve) {
+		b.curve = fopen(curve, "w");
+		if (!b.curve) {
+			fprintf(stderr, "kgrec: train: cannot write %s: %s\n", curve, strerror(errno));
+			return 1;
+		}
+		fputs("epoch\tloss\tval_ndcg10\tseconds\n", b.curve);
+	}
+	if (!quiet || curve) {
 		o.progress = on_progress;
 		o.progress_payload = &b;
 	}
-	if (kgr_store_open(&store, path) < 0)
-		return kgr_cli_fail("train");
+	if (kgr_store_open(&store, path) < 0) {
+		rc = kgr_cli_fail("train");
+		goto done;
+	}
 	if (kgr_seq_train(&model, store, &o, &rep) < 0 || kgr_seq_save(model, out) < 0) {
 		rc = kgr_cli_fail("train");
 		goto done;
@@ -181,6 +206,10 @@ int kgr_cli_train_sequence(int argc, char **argv)
 	printf("model written to %s\n", out);
 	rc = 0;
 done:
+	if (b.curve && fclose(b.curve) != 0 && rc == 0) {
+		fprintf(stderr, "kgrec: train: cannot write %s: %s\n", curve, strerror(errno));
+		rc = 1;
+	}
 	kgr_seq_free(model);
 	kgr_store_free(store);
 	return rc;

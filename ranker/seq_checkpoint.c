@@ -180,6 +180,7 @@ int kgr_seq_load(kgr_seq_model **out, const char *path, const kgr_store *store)
 		goto nomem;
 	m->n_items = n_items;
 	memcpy(m->checksum, hex, sizeof(hex));
+	snprintf(m->file_sum, sizeof(m->file_sum), "%016llx", sum);
 	m->items = calloc(n_items ? n_items : 1, sizeof(*m->items));
 	m->iris = calloc(n_items ? n_items : 1, sizeof(*m->iris));
 	if (!m->items || !m->iris)

@@ -222,6 +222,7 @@ struct kgr_seq_model {
 	uint32_t *by_id_dense;  /* dense index of items sorted by id (for kgr_id -> dense) */
 	kgr_id *sorted_ids;     /* the item ids sorted */
 	char checksum[17];      /* snapshot checksum of the store it was trained on */
+	char file_sum[17];      /* checksum line of the file it was read from, or "" */
 	char **iris;            /* item IRIs (checkpoint) */
 };
 

@@ -192,6 +192,22 @@ const char *kgr_seq_store_checksum(const kgr_seq_model *model)
 	return model->checksum;
 }
 
+const char *kgr_seq_checksum(const kgr_seq_model *model)
+{
+	return model->file_sum;
+}
+
+void kgr_seq_info_get(kgr_seq_info *out, const kgr_seq_model *model)
+{
+	const kgr__seq_dims *d = &model->net->dims;
+	out->items = model->n_items;
+	out->dims = d->d;
+	out->max_len = d->max_len;
+	out->blocks = d->blocks;
+	out->heads = d->heads;
+	out->params = model->net->n_params;
+}
+
 /* The dense history of known items. */
 static int dense_history(uint32_t **out, size_t *n_out, const kgr_seq_model *m,
 	const kgr_id *history, size_t n)

@@ -134,6 +134,11 @@ cJSON *kgr__recs_json(const kgr_store *st, const kgr_recs *r, const char *reques
 			cJSON_AddNumberToObject(feats, kgr_feature_name((kgr_feature)k), it->features[k]);
 			cJSON_AddNumberToObject(parts, kgr_feature_name((kgr_feature)k), it->parts[k]);
 		}
+		if (feats && parts && r->sequence) {
+			/* the sequence model's share: a part of the score beside the graph's */
+			cJSON_AddNumberToObject(feats, "sequence", it->seq_feature);
+			cJSON_AddNumberToObject(parts, "sequence", it->seq_part);
+		}
 		if (it->n_contribs) {
 			/* the learned ranker: each feature's value and share of the score, largest first */
 			cJSON *cs = cJSON_AddArrayToObject(o, "contributions");

@@ -5,6 +5,7 @@
  * (max 1), a first cut keeps the n_candidates best by the generator part of the ranker, the
  * evidence paths give the path features, the graph ranker gives the final order. */
 #include "retrieval/internal.h"
+#include "kgrec/sequence.h"
 
 #include <math.h>
 #include <pthread.h>
@@ -25,13 +26,16 @@
 #define SEQ_USERS 100
 #define POP_PER_NODE 10
 #define MAX_CANDIDATES 10000
+/* Generators below this index have the feature of the same index (KGR_FEAT_PPR ..
+ * KGR_FEAT_QUERY); the sequence model's share is a feature of its own (seq). */
+#define FEATURE_GENS KGR_GEN_SEQUENCE
 
 double kgr__ppr_eps = 1e-4;
 
 static const char *const feature_names[KGR_FEAT__COUNT] = { "ppr", "covisit", "metapath",
 	"sequential", "popular", "newitem", "query", "paths", "shortest", "recency", "itempop", "hub" };
 static const char *const generator_names[KGR_GEN__COUNT] = { "ppr", "covisit", "metapath",
-	"sequential", "popular", "newitem", "query" };
+	"sequential", "popular", "newitem", "query", "sequence" };
 
 const char *kgr_feature_name(kgr_feature f)
 {
@@ -49,6 +53,7 @@ typedef struct {
 	double gen[KGR_GEN__COUNT];
 	double feat[KGR_FEAT__COUNT];
 	double parts[KGR_FEAT__COUNT];
+	double seq;      /* the sequence model's feature, exp(s - s_top) */
 	double pre, score;
 	size_t n_found;  /* evidence paths found (unchecked) */
 	size_t n_catalog, n_collab; /* ... by family */
@@ -425,6 +430,56 @@ oom:
 	x->oom = 1;
 }
 
+/* The sequence model's n_sequence best items after the user's newest events (the model reads
+ * at most max_len of them), each proposed with exp(s - s_top): its probability under the
+ * model relative to the model's first item. The graph's history is read, so live events
+ * count. Complexity: one forward pass over the history and a heap over every item. */
+static int gen_sequence(ctx *x)
+{
+	const kgr_graph *g = x->rq.g;
+	const kgr_seq_model *m = x->o->sequence;
+	kgr_seq_info info;
+	kgr_id *hist = NULL, *items = NULL;
+	float *scores = NULL;
+	size_t n_top = 0, nh = 0, i;
+	uint32_t u = x->rq.unode, a, b, k;
+	int error = 0;
+
+	if (u == KGR__NONE || !(g->flags[u] & KGR__NODE_USER))
+		return 0;
+	a = g->hist_off[u];
+	b = a + g->hist_len[u];
+	while (b > a && x->rq.at && g->ints[b - 1].time >= x->rq.at)
+		b--;
+	if (b == a)
+		return 0;
+	kgr_seq_info_get(&info, m);
+	if (b - a > (uint32_t)info.max_len)
+		a = b - (uint32_t)info.max_len;
+	hist = malloc((b - a) * sizeof(*hist));
+	items = malloc(x->o->n_sequence * sizeof(*items));
+	scores = malloc(x->o->n_sequence * sizeof(*scores));
+	if (!hist || !items || !scores) {
+		error = kgr__error_set(KGR_ENOMEM, "out of memory");
+		goto cleanup;
+	}
+	for (k = a; k < b; k++)
+		hist[nh++] = g->node_id[g->int_inode[k]];
+	if ((error = kgr_seq_recommend(items, scores, &n_top, m, hist, nh, x->o->n_sequence)) < 0)
+		goto cleanup;
+	for (i = 0; i < n_top; i++) {
+		uint32_t node = kgr__node_of(g, items[i]);
+		if (node != KGR__NONE)
+			propose(x, node, KGR_GEN_SEQUENCE, exp((double)scores[i] - (double)scores[0]));
+	}
+	x->recs->sequence = 1;
+cleanup:
+	free(hist);
+	free(items);
+	free(scores);
+	return error;
+}
+
 static void gen_popular_global(ctx *x, size_t n)
 {
 	const kgr_graph *g = x->rq.g;
@@ -591,6 +646,8 @@ static const char *generator_rationale(unsigned int gens)
 		return "Often chosen together with items in your history";
 	if (gens & (1u << KGR_GEN_PPR))
 		return "Close to your history in the product graph";
+	if (gens & (1u << KGR_GEN_SEQUENCE))
+		return "What shoppers with histories like yours took next";
 	if (gens & (1u << KGR_GEN_NEWITEM))
 		return "New in the catalog, next to items you know";
 	if (gens & (1u << KGR_GEN_POPULAR))
@@ -662,6 +719,11 @@ static int check_options(const kgr_rec_options *o)
 			o->version, KGR_REC_OPTIONS_VERSION);
 	if (o->k < 1 || o->k > KGR_MAX_K)
 		return kgr__error_set(KGR_EINVALID, "k must be between 1 and %d (got %zu)", KGR_MAX_K, o->k);
+	if (o->sequence && (o->n_sequence < 1 || o->n_sequence > KGR_MAX_K))
+		return kgr__error_set(KGR_EINVALID, "n_sequence must be between 1 and %d (got %zu)",
+			KGR_MAX_K, o->n_sequence);
+	if (o->sequence && !isfinite(o->w_sequence))
+		return kgr__error_set(KGR_EINVALID, "w_sequence must be a finite number");
 	return 0;
 }
 
@@ -784,6 +846,9 @@ static int run(kgr_recs **out, const kgr_graph *g, kgr_id user, kgr_id item,
 	gen_covisit(&x);
 	gen_sequential(&x);
 	gen_catalog(&x);
+	if (mode == MODE_RECOMMEND && o->sequence && n_hist && (x.gens & (1u << KGR_GEN_SEQUENCE)) &&
+		(error = gen_sequence(&x)) < 0)
+		goto cleanup;
 	if (x.rq.n_src == 0)
 		gen_popular_global(&x, o->n_candidates > o->k ? o->n_candidates : o->k);
 	if (x.oom) {
@@ -794,18 +859,22 @@ static int run(kgr_recs **out, const kgr_graph *g, kgr_id user, kgr_id item,
 		double mx[KGR_GEN__COUNT] = { 0 };
 		size_t gi;
 		for (i = 0; i < x.n; i++)
-			for (gi = 0; gi < KGR_GEN__COUNT; gi++)
+			for (gi = 0; gi < FEATURE_GENS; gi++)
 				if (x.c[i].gen[gi] > mx[gi])
 					mx[gi] = x.c[i].gen[gi];
 		for (i = 0; i < x.n; i++) {
 			cand *c = &x.c[i];
-			for (gi = 0; gi < KGR_GEN__COUNT; gi++)
+			for (gi = 0; gi < FEATURE_GENS; gi++)
 				c->feat[gi] = mx[gi] > 0 ? c->gen[gi] / mx[gi] : 0;
 			c->feat[KGR_FEAT_ITEMPOP] = item_pop_feature(g, c->node);
+			/* already relative to the model's top item: not normalised again */
+			c->seq = c->gen[KGR_GEN_SEQUENCE];
 			c->pre = 0;
-			for (gi = 0; gi < KGR_GEN__COUNT; gi++)
+			for (gi = 0; gi < FEATURE_GENS; gi++)
 				c->pre += w->w[gi] * c->feat[gi];
 			c->pre += w->w[KGR_FEAT_ITEMPOP] * c->feat[KGR_FEAT_ITEMPOP];
+			if (r->sequence)
+				c->pre += o->w_sequence * c->seq;
 		}
 	}
 	n_cand = o->n_candidates < o->k ? o->k : o->n_candidates;
@@ -825,6 +894,8 @@ static int run(kgr_recs **out, const kgr_graph *g, kgr_id user, kgr_id item,
 		c->n_collab = st.n_collab;
 		path_features(c->feat, &st);
 		c->score = kgr__ranker_score(w, c->feat, c->parts);
+		if (r->sequence)
+			c->score += o->w_sequence * c->seq;
 	}
 	{
 		/* a far PageRank hit with no path within 3 hops explains nothing: never pad with it */
@@ -849,6 +920,10 @@ static int run(kgr_recs **out, const kgr_graph *g, kgr_id user, kgr_id item,
 		memcpy(it->features, c->feat, sizeof(it->features));
 		memcpy(it->parts, c->parts, sizeof(it->parts));
 		it->generators = c->gens;
+		if (r->sequence) {
+			it->seq_feature = c->seq;
+			it->seq_part = o->w_sequence * c->seq;
+		}
 		it->n_catalog_paths = c->n_catalog;
 		it->n_collab_paths = c->n_collab;
 		if (o->explain) {

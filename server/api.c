@@ -138,7 +138,7 @@ static int item_list(const kgr_store *store, const cJSON *arr, const char *field
 }
 
 static const char *const rec_fields[] = { "user", "k", "query", "seeds", "exclude", "explain",
-	"exclude_seen", "candidates", "at", "require_path", "llm", "ranker", NULL };
+	"exclude_seen", "candidates", "at", "require_path", "llm", "ranker", "sequence", NULL };
 static const char *const llm_fields[] = { "enabled", "deadline_ms", "model", "mode", NULL };
 
 static void reply_kgr_error(kgr__resp *resp, int err, const char *what)
@@ -230,7 +230,7 @@ static int parse_rec_fields(kgr_rec_options *o, const cJSON *root, kgr__resp *re
 	cJSON_ArrayForEach(f, root) {
 		if (!kgr__name_in(f->string, rec_fields)) {
 			kgr__resp_error(resp, 400, "unknown_field", "unknown field '%s' (expected user, k, "
-				"query, seeds, exclude, explain, exclude_seen, candidates, at, require_path, llm, ranker)",
+				"query, seeds, exclude, explain, exclude_seen, candidates, at, require_path, llm, ranker, sequence)",
 				f->string);
 			return -1;
 		}
@@ -461,6 +461,21 @@ void kgr__handle_recommend(kgr_server *srv, const kgr__req *req, kgr__resp *resp
 	if (st->model && !(f && !strcmp(f->valuestring, "graph"))) {
 		rq.model = st->model;
 		ae.model_path = srv->model_path;
+	}
+	if ((f = cJSON_GetObjectItemCaseSensitive(root, "sequence"))) {
+		if (!cJSON_IsBool(f)) {
+			kgr__resp_error(resp, 400, "wrong_type", "sequence: expected true or false");
+			goto cleanup;
+		}
+		if (cJSON_IsTrue(f) && !st->sequence) {
+			kgr__resp_error(resp, 400, "no_sequence", "sequence: true needs the service to run "
+				"with --sequence");
+			goto cleanup;
+		}
+	}
+	if (st->sequence && !cJSON_IsFalse(f)) {
+		rq.rec.sequence = st->sequence;
+		ae.sequence_path = srv->sequence_path;
 	}
 	rq.audit_entry = &ae;
 	if ((err = kgr_rank_request(&rk, st->graph, uid, &rq)) < 0) {

@@ -555,6 +555,19 @@ static void handle_status(kgr_server *srv, const kgr__req *req, kgr__resp *resp)
 	} else {
 		cJSON_AddNullToObject(root, "learned");
 	}
+	if (st->sequence) {
+		cJSON *m = cJSON_AddObjectToObject(root, "sequence");
+		kgr_seq_info info;
+		kgr_seq_info_get(&info, st->sequence);
+		cJSON_AddStringToObject(m, "path", srv->sequence_path);
+		cJSON_AddStringToObject(m, "store", kgr_seq_store_checksum(st->sequence));
+		cJSON_AddNumberToObject(m, "items", (double)info.items);
+		cJSON_AddNumberToObject(m, "dims", info.dims);
+		cJSON_AddNumberToObject(m, "max_len", info.max_len);
+		cJSON_AddNumberToObject(m, "blocks", info.blocks);
+	} else {
+		cJSON_AddNullToObject(root, "sequence");
+	}
 	if (root)
 		add_last_events(root, srv->events_path, st->store);
 	kgr__state_release(st);

@@ -10,6 +10,7 @@
 
 #include "kg/internal.h"
 #include "kgrec/learned.h"
+#include "kgrec/sequence.h"
 #include "kgrec/retrieval.h"
 #include "kgrec/server.h"
 
@@ -28,6 +29,7 @@ typedef struct kgr__state {
 	pthread_rwlock_t graph_lock;
 	char checksum[17];
 	kgr_model *model;        /* the learned ranker, read with the snapshot; or NULL */
+	kgr_seq_model *sequence; /* the sequence model, read with the snapshot; or NULL */
 } kgr__state;
 
 /* ---- metrics ---- */
@@ -72,6 +74,7 @@ struct kgr_server {
 	kgr_server_options opts; /* strings below are owned copies */
 	char *store_path, *listen_host, *events_path, *access_path, *graph_config, *weights_path;
 	char *model_path;
+	char *sequence_path;
 	unsigned int listen_port;
 	int listen_ipv6;
 	char *token;             /* NULL: no authentication */

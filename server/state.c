@@ -6,6 +6,7 @@
  * to the old one, which is freed when its last request finishes. */
 #include "server/internal.h"
 #include "ranker/llm_internal.h"
+#include "ranker/seq_internal.h"
 #include "kgrec/audit.h"
 
 #include <arpa/inet.h>
@@ -36,6 +37,7 @@ static void state_free(kgr__state *st)
 		return;
 	kgr_graph_free(st->graph);
 	kgr_model_free(st->model);
+	kgr_seq_free(st->sequence);
 	kgr_store_free(st->store);
 	pthread_rwlock_destroy(&st->graph_lock);
 	free(st);
@@ -148,6 +150,8 @@ int kgr__state_open(kgr_server *srv, kgr__state **out)
 		goto cleanup;
 	}
 	if (srv->model_path && (error = kgr_model_load(&st->model, srv->model_path)) < 0)
+		goto cleanup;
+	if (srv->sequence_path && (error = kgr_seq_load(&st->sequence, srv->sequence_path, st->store)) < 0)
 		goto cleanup;
 	*out = st;
 	st = NULL;
@@ -344,8 +348,10 @@ int kgr_server_new(kgr_server **out, const kgr_server_options *opts)
 	srv->graph_config = dup_or_null(opts->graph_config);
 	srv->weights_path = dup_or_null(opts->weights_path);
 	srv->model_path = dup_or_null(opts->model_path);
+	srv->sequence_path = dup_or_null(opts->sequence_path);
 	if (!srv->store_path || (opts->events_log && !srv->events_path) ||
 		(opts->model_path && !srv->model_path) ||
+		(opts->sequence_path && !srv->sequence_path) ||
 		(opts->access_log && !srv->access_path) || (opts->graph_config && !srv->graph_config) ||
 		(opts->weights_path && !srv->weights_path)) {
 		error = kgr__error_set(KGR_ENOMEM, "out of memory");
@@ -353,6 +359,10 @@ int kgr_server_new(kgr_server **out, const kgr_server_options *opts)
 	}
 	if ((error = parse_listen(srv, opts->listen ? opts->listen : "127.0.0.1:8080")) < 0)
 		goto fail;
+	/* the sequence model's products run on the request's own thread: the service's threads
+	 * are the parallelism, and OpenBLAS's pool is not shared by concurrent requests */
+	if (srv->sequence_path)
+		kgr__seq_threads(1);
 	if (opts->token_file && (error = read_token(srv, opts->token_file)) < 0)
 		goto fail;
 	if (!srv->token && !is_loopback(srv->listen_host, srv->listen_ipv6)) {
@@ -489,6 +499,7 @@ void kgr_server_free(kgr_server *srv)
 	free(srv->graph_config);
 	free(srv->weights_path);
 	free(srv->model_path);
+	free(srv->sequence_path);
 	free(srv->token);
 	pthread_mutex_destroy(&srv->state_mu);
 	pthread_mutex_destroy(&srv->reload_mu);

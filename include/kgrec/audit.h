@@ -71,9 +71,12 @@ typedef struct {
 	const kgr_recs *final;           /**< the list shown (candidates itself when not re-ranked) */
 	const kgr_model *model;          /**< the learned ranker that ordered the list, or NULL */
 	const char *model_path;          /**< where it was read from, or NULL */
+	/** where rec->sequence (the sequence model) was read from, or NULL; replay reads it */
+	const char *sequence_path;
 } kgr_audit_entry;
 
-#define KGR_AUDIT_ENTRY_VERSION 1
+/* 2: sequence_path */
+#define KGR_AUDIT_ENTRY_VERSION 2
 #define KGR_AUDIT_ENTRY_INIT { .version = KGR_AUDIT_ENTRY_VERSION }
 
 /**

@@ -55,7 +55,8 @@ typedef struct {
 	const kgr_model *model;
 } kgr_rank_options;
 
-#define KGR_RANK_OPTIONS_VERSION 2
+/* 3: rec grew (kgr_rec_options version 2: the sequence model) */
+#define KGR_RANK_OPTIONS_VERSION 3
 #define KGR_RANK_OPTIONS_INIT { .version = KGR_RANK_OPTIONS_VERSION, .rec = KGR_REC_OPTIONS_INIT }
 
 /** @brief Set @p opts to the defaults of this version (same as KGR_RANK_OPTIONS_INIT). */

@@ -15,6 +15,8 @@ extern "C" {
 #endif
 
 typedef struct kgr_graph kgr_graph;
+/** A trained sequence model (sequence.h). */
+typedef struct kgr_seq_model kgr_seq_model;
 
 /** Candidate generators. Bit i of kgr_rec_item.generators is generator i. */
 typedef enum {
@@ -25,7 +27,10 @@ typedef enum {
 	KGR_GEN_POPULAR = 4,    /**< global or per-category popularity (cold start) */
 	KGR_GEN_NEWITEM = 5,    /**< items without interactions reached through the catalog */
 	KGR_GEN_QUERY = 6,      /**< free-text query or explicit seeds */
-	KGR_GEN__COUNT = 7
+	KGR_GEN_SEQUENCE = 7,   /**< the sequence model's top items after the user's history
+	                             (kgr_rec_options.sequence); it has no kgr_feature of the same
+	                             index: its share is kgr_rec_item.seq_feature */
+	KGR_GEN__COUNT = 8
 } kgr_generator;
 
 /** Features of a candidate (the same for the graph ranker, the LLM ranker and eval). */
@@ -115,6 +120,13 @@ typedef struct {
 	/** the learned ranker's per-feature contributions (kgr_learned_recommend()), else NULL.
 	 *  Owned by the list. */
 	kgr_contrib *contribs;
+	/** the sequence model's feature (kgr_rec_options.sequence): exp(s - s_top), s the model's
+	 *  score of the item after the user's history and s_top that of its first item (the
+	 *  item's probability under the model relative to the top item's), 0 for an item outside
+	 *  the model's n_sequence best */
+	double seq_feature;
+	/** the sequence model's score part, w_sequence * seq_feature; part of score */
+	double seq_part;
 } kgr_rec_item;
 
 /** Weights of the graph ranker. */
@@ -187,12 +199,23 @@ typedef struct {
 	const kgr_weights *weights; /**< NULL: defaults */
 	unsigned int generators; /**< bit mask of generators to run; 0: all */
 	int require_path;        /**< only return items with at least one evidence path */
+	/** A sequence model (kgr_seq_load(), bound to the graph's store), or NULL. Its n_sequence
+	 *  best items after the user's newest events (before @c at; live events included) join
+	 *  the candidates (generator KGR_GEN_SEQUENCE), and every candidate's seq_feature, weighted
+	 *  by w_sequence, is part of its score. A user without history gets the other
+	 *  generators' candidates. Borrowed; thread-safe to share. */
+	const kgr_seq_model *sequence;
+	size_t n_sequence;       /**< the model's best items proposed (1 .. 1000) */
+	double w_sequence;       /**< weight of seq_feature in the graph formula (not in
+	                              kgr_weights: not fitted by kgr_weights_train()) */
 } kgr_rec_options;
 
 #define KGR_MAX_K 1000
-#define KGR_REC_OPTIONS_VERSION 1
+/* 2: sequence, n_sequence, w_sequence (options of an older version are refused with
+ * KGR_EINVALID) */
+#define KGR_REC_OPTIONS_VERSION 2
 #define KGR_REC_OPTIONS_INIT { .version = KGR_REC_OPTIONS_VERSION, .k = 10, \
-	.n_candidates = 100, .exclude_seen = 1 }
+	.n_candidates = 100, .exclude_seen = 1, .n_sequence = 100, .w_sequence = 1.0 }
 
 /** A ranked list. */
 typedef struct {
@@ -205,6 +228,8 @@ typedef struct {
 	char **notes;          /**< human-readable notes (cold start, clamped k, fewer results ...) */
 	size_t n_matches;      /**< free-text query: word -> node matches */
 	struct kgr_query_match { char *word; kgr_id node; double score; } *matches;
+	/** 1: a sequence model scored the candidates (items carry seq_feature and seq_part) */
+	int sequence;
 } kgr_recs;
 
 /** Options of kgr_graph_new(). */

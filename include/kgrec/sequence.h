@@ -114,6 +114,23 @@ KGR_API void kgr_seq_free(kgr_seq_model *model);
 /** @brief Snapshot checksum (16 hex digits) of the store the model was trained on. Borrowed. */
 KGR_API const char *kgr_seq_store_checksum(const kgr_seq_model *model);
 
+/** @brief Checksum (16 hex digits) of the file the model was read from (its last line), ""
+ *         for a model that was not read by kgr_seq_load(). Borrowed. */
+KGR_API const char *kgr_seq_checksum(const kgr_seq_model *model);
+
+/** The shape of a model. */
+typedef struct {
+	size_t items;  /**< items it scores (the store's items) */
+	int dims;      /**< embedding width */
+	int max_len;   /**< newest events of a history it reads */
+	int blocks;    /**< transformer blocks */
+	int heads;     /**< attention heads */
+	size_t params; /**< floats in the model */
+} kgr_seq_info;
+
+/** @brief The shape of a model into @p out. */
+KGR_API void kgr_seq_info_get(kgr_seq_info *out, const kgr_seq_model *model);
+
 /**
  * @brief The k items the model scores highest after a history (oldest first), the history's
  *        items left out. Items of the history that the model does not know are skipped.

@@ -54,11 +54,16 @@ typedef struct {
 	/** The learned ranker's model file (kgr_model_load()), or NULL: /v1/recommend orders with
 	 *  it unless the body asks for "ranker": "graph"; a reload reads it again. */
 	const char *model_path;
+	/** The sequence model's file (kgr_seq_load(), bound to the snapshot's items), or NULL:
+	 *  its best items after the user's history, live events included, join the candidates
+	 *  of /v1/recommend and its score is a part of each item's, unless the body says
+	 *  "sequence": false; a reload reads it again. */
+	const char *sequence_path;
 } kgr_server_options;
 
-/* 2: log, log_payload and the connection limits added; 3: model_path (options of an older
- * version are refused with KGR_EINVALID) */
-#define KGR_SERVER_OPTIONS_VERSION 3
+/* 2: log, log_payload and the connection limits added; 3: model_path; 4: sequence_path
+ * (options of an older version are refused with KGR_EINVALID) */
+#define KGR_SERVER_OPTIONS_VERSION 4
 #define KGR_SERVER_OPTIONS_INIT { .version = KGR_SERVER_OPTIONS_VERSION, \
 	.listen = "127.0.0.1:8080" }
 

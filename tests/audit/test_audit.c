@@ -371,7 +371,7 @@ START_TEST(pipeline_graph_order)
 
 	o.version = 99;
 	ck_assert_int_eq(kgr_rank_request(&r, f.graph, f.user, &o), KGR_EINVALID);
-	ck_assert_str_eq(kgr_error_last(), "rank options: options version 99, expected 2");
+	ck_assert_str_eq(kgr_error_last(), "rank options: options version 99, expected 3");
 	kgr_ranking_clear(&r);
 	o.version = KGR_RANK_OPTIONS_VERSION;
 	o.rec.k = 0;
@@ -553,7 +553,7 @@ START_TEST(recs_truncate_history_time)
 		kgr_store_free(st);
 		sv.store_path = "x.snap";
 		ck_assert_int_eq(kgr_server_new(&srv, &sv), KGR_EINVALID);
-		ck_assert_str_eq(kgr_error_last(), "server: options version 7, expected 3");
+		ck_assert_str_eq(kgr_error_last(), "server: options version 7, expected 4");
 	}
 	fixture_close(&f);
 }

@@ -2,6 +2,7 @@
  * differences, a tiny model learning a sequence rule, the top k, and the model file. */
 #include "common/testutil.h"
 #include "ranker/seq_internal.h"
+#include "kgrec/retrieval.h"
 #include "kgrec/sequence.h"
 
 #include <check.h>
@@ -675,6 +676,104 @@ START_TEST(test_deterministic)
 }
 END_TEST
 
+/* The model as a candidate generator of kgr_recommend(): its best items join the candidates
+ * with exp(s - s_top) as their feature and w_sequence times that as a part of the score. */
+START_TEST(test_candidate_generator)
+{
+	kgr_store *s = csv_store(EVENTS);
+	kgr_seq_options o = KGR_SEQ_OPTIONS_INIT;
+	kgr_rec_options ro = KGR_REC_OPTIONS_INIT;
+	kgr_seq_model *m = NULL;
+	kgr_graph *g = NULL;
+	kgr_recs *r = NULL;
+	kgr_seq_info info;
+	kgr_id u2, hist[3], top[5];
+	float sc[5];
+	size_t n_top, i, j, found = 0;
+
+	o.dims = 8;
+	o.max_len = 5;
+	o.negatives = 3;
+	o.epochs = 3;
+	ck_assert_msg(kgr_seq_train(&m, s, &o, NULL) == 0, "%s", kgr_error_last());
+	kgr_seq_info_get(&info, m);
+	ck_assert_uint_eq(info.items, 5);
+	ck_assert_int_eq(info.dims, 8);
+	ck_assert_int_eq(info.max_len, 5);
+	ck_assert_int_eq(info.blocks, 2);
+	ck_assert_int_eq(info.heads, 1);
+	ck_assert_uint_gt(info.params, 5 * 8);
+	ck_assert_int_eq(kgr_graph_new(&g, s, NULL), 0);
+	u2 = kgr_store_resolve(s, "u2");
+	ck_assert(u2);
+	hist[0] = kgr_store_iri(s, "https://w3id.org/kgrec/item/a");
+	hist[1] = kgr_store_iri(s, "https://w3id.org/kgrec/item/b");
+	hist[2] = kgr_store_iri(s, "https://w3id.org/kgrec/item/c");
+	ck_assert_int_eq(kgr_seq_recommend(top, sc, &n_top, m, hist, 3, 5), 0);
+	ck_assert_uint_eq(n_top, 2); /* d and e: the history is left out */
+
+	ro.sequence = m;
+	ro.w_sequence = 2.5;
+	ck_assert_msg(kgr_recommend(&r, g, u2, &ro) == 0, "%s", kgr_error_last());
+	ck_assert_int_eq(r->sequence, 1);
+	for (i = 0; i < r->n; i++) {
+		const kgr_rec_item *it = &r->items[i];
+		double sum = 0;
+		int k;
+		for (k = 0; k < KGR_FEAT__COUNT; k++)
+			sum += it->parts[k];
+		ck_assert_double_eq_tol(it->score, sum + it->seq_part, 1e-9);
+		ck_assert_double_eq_tol(it->seq_part, 2.5 * it->seq_feature, 1e-12);
+		for (j = 0; j < n_top && top[j] != it->item; j++)
+			;
+		ck_assert_int_eq(j < n_top, (it->generators >> KGR_GEN_SEQUENCE) & 1);
+		if (j < n_top) {
+			ck_assert_double_eq_tol(it->seq_feature, exp((double)sc[j] - (double)sc[0]), 1e-6);
+			found++;
+		} else {
+			ck_assert(it->seq_feature == 0);
+		}
+	}
+	ck_assert_uint_eq(found, n_top);
+	kgr_recs_free(r);
+	r = NULL;
+
+	/* generators without the model's bit: it is not asked */
+	ro.generators = (1u << KGR_GEN_SEQUENCE) - 1;
+	ck_assert_int_eq(kgr_recommend(&r, g, u2, &ro), 0);
+	for (i = 0; i < r->n; i++)
+		ck_assert(!(r->items[i].generators & (1u << KGR_GEN_SEQUENCE)) && r->items[i].seq_part == 0);
+	kgr_recs_free(r);
+	r = NULL;
+	ro.generators = 0;
+
+	/* a user without history: the others' candidates, no error */
+	ck_assert_int_eq(kgr_recommend(&r, g, 0, &ro), 0);
+	ck_assert_int_eq(r->cold_start, 1);
+	ck_assert_int_eq(r->sequence, 0);
+	kgr_recs_free(r);
+	r = NULL;
+
+	/* bad options */
+	ro.n_sequence = 0;
+	ck_assert_int_eq(kgr_recommend(&r, g, u2, &ro), KGR_EINVALID);
+	ck_assert_str_eq(kgr_error_last(), "n_sequence must be between 1 and 1000 (got 0)");
+	ro.n_sequence = 100;
+	ro.w_sequence = NAN;
+	ck_assert_int_eq(kgr_recommend(&r, g, u2, &ro), KGR_EINVALID);
+	ck_assert_str_eq(kgr_error_last(), "w_sequence must be a finite number");
+	ro.w_sequence = 1;
+	ro.version = 1;
+	ck_assert_int_eq(kgr_recommend(&r, g, u2, &ro), KGR_EINVALID);
+	ck_assert_str_eq(kgr_error_last(), "recommend: options version 1, expected 2");
+	ck_assert_ptr_null(r);
+
+	kgr_graph_free(g);
+	kgr_seq_free(m);
+	kgr_store_free(s);
+}
+END_TEST
+
 static Suite *seq_suite(void)
 {
 	Suite *s = suite_create("seq");
@@ -698,6 +797,7 @@ static Suite *seq_suite(void)
 	tcase_add_test(tc, test_top_k);
 	tcase_add_test(tc, test_model_file);
 	tcase_add_test(tc, test_train_errors);
+	tcase_add_test(tc, test_candidate_generator);
 	suite_add_tcase(s, tc);
 	return s;
 }
