@@ -167,10 +167,12 @@ int kgr__rank_request_ex(kgr_ranking *out, const kgr_graph *graph, kgr_id user,
 			ro.n_candidates = ro.k;
 	}
 	if (o->model) {
-		/* the learned ranker reads the graph formula's score as a feature: the sequence
-		 * model's part must not change it under a trained model */
-		int had_sequence = ro.sequence != NULL;
-		ro.sequence = NULL;
+		/* a model fitted with the sequence model's scores reads them from ro.sequence;
+		 * another model reads the graph formula's score as a feature, which the sequence
+		 * model's part must not change */
+		int had_sequence = ro.sequence != NULL && !kgr_model_uses_sequence(o->model);
+		if (had_sequence)
+			ro.sequence = NULL;
 		error = kgr_learned_recommend(&out->recs, graph, o->model, user, &ro);
 		if (!error && had_sequence)
 			error = add_note(out->recs, "the learned ranker ordered this list: the sequence "

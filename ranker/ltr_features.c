@@ -421,28 +421,25 @@ static int knn_ranks(kgr__ltr_cands *c, ltr_scratch *s)
 	return 0;
 }
 
-typedef struct {
-	float score;
-	uint32_t i;
-} seq_hit;
-
-static int by_seq(const void *pa, const void *pb)
+static int by_float_desc(const void *pa, const void *pb)
 {
-	const seq_hit *a = pa, *b = pb;
-	if (a->score != b->score)
-		return a->score > b->score ? -1 : 1;
-	return a->i < b->i ? -1 : a->i > b->i;
+	float a = *(const float *)pa, b = *(const float *)pb;
+	return a > b ? -1 : a < b;
 }
 
 /* The sequence model's features of every candidate after the history [a, b) of g (its
- * newest max_len events); missing (NaN) without a model or for an item it does not know. */
+ * newest max_len events): every item scored once, the candidates' log-probabilities under
+ * the softmax over all items, and their ranks among all items (the candidates' scores
+ * sorted, each item counted once for those it beats: a binary search each); missing (NaN)
+ * without a model or for an item it does not know. */
 static int seq_features(kgr__ltr_cands *c, const kgr_graph *g, const kgr_seq_model *seq,
 	uint32_t a, uint32_t b)
 {
-	size_t i, nh = 0, L, ns = 0;
+	size_t i, nh = 0, L, n_all, ns = 0;
 	kgr_id *hist = NULL, *ids = NULL;
-	seq_hit *ord = NULL;
-	float *sc = NULL, best = -INFINITY;
+	float *sc = NULL, *all = NULL, *sorted = NULL, best = -INFINITY;
+	uint32_t *above = NULL;
+	double lse = 0, top = -INFINITY;
 	int error = 0;
 	if (!seq) {
 		for (i = 0; i < c->n; i++) {
@@ -452,43 +449,80 @@ static int seq_features(kgr__ltr_cands *c, const kgr_graph *g, const kgr_seq_mod
 		return 0;
 	}
 	L = (size_t)seq->net->dims.max_len;
+	n_all = seq->n_items;
 	if (b - a > L)
 		a = b - (uint32_t)L;
 	hist = malloc((b - a + 1) * sizeof(*hist));
 	ids = malloc((c->n + 1) * sizeof(*ids));
-	ord = malloc((c->n + 1) * sizeof(*ord));
 	sc = malloc((c->n + 1) * sizeof(*sc));
-	if (!hist || !ids || !ord || !sc) {
+	sorted = malloc((c->n + 1) * sizeof(*sorted));
+	above = calloc(c->n + 2, sizeof(*above));
+	all = malloc((n_all + 1) * sizeof(*all));
+	if (!hist || !ids || !sc || !sorted || !above || !all) {
 		error = kgr__error_set(KGR_ENOMEM, "learned ranker: out of memory");
 		goto done;
 	}
 	for (; a < b; a++)
 		hist[nh++] = g->node_id[g->int_inode[a]];
-	for (i = 0; i < c->n; i++)
-		ids[i] = g->node_id[c->node[i]];
-	if ((error = kgr__seq_model_score_some(sc, seq, hist, nh, ids, c->n)) < 0)
+	if ((error = kgr__seq_model_score_all(all, seq, hist, nh)) < 0)
 		goto done;
-	for (i = 0; i < c->n; i++)
-		if (isfinite(sc[i])) {
-			ord[ns].score = sc[i];
-			ord[ns++].i = (uint32_t)i;
+	for (i = 0; i < n_all; i++)
+		if (all[i] > top)
+			top = all[i];
+	for (i = 0; i < n_all; i++)
+		lse += exp((double)all[i] - top);
+	lse = top + log(lse);
+	for (i = 0; i < c->n; i++) {
+		uint32_t d = kgr__seq_model_item(seq, g->node_id[c->node[i]]);
+		sc[i] = d == KGR__SEQ_NONE ? NAN : all[d];
+		if (!isnan(sc[i])) {
+			sorted[ns++] = sc[i];
 			if (sc[i] > best)
 				best = sc[i];
 		}
-	qsort(ord, ns, sizeof(*ord), by_seq);
+	}
+	qsort(sorted, ns, sizeof(*sorted), by_float_desc);
+	/* above[j]: items whose score beats sorted[j] but not sorted[j - 1] */
+	for (i = 0; ns && i < n_all; i++) {
+		size_t lo = 0, hi = ns; /* the first candidate score below all[i] */
+		if (!(all[i] > sorted[ns - 1]))
+			continue;
+		while (lo < hi) {
+			size_t mid = lo + (hi - lo) / 2;
+			if (all[i] > sorted[mid])
+				hi = mid;
+			else
+				lo = mid + 1;
+		}
+		above[lo]++;
+	}
+	for (i = 1; i < ns; i++)
+		above[i] += above[i - 1];
 	for (i = 0; i < c->n; i++) {
 		float *f = c->x + i * KGR__LTR_NF;
-		f[KGR__LTR_SEQ] = isfinite(sc[i]) ? sc[i] : NAN;
-		f[KGR__LTR_SEQ_REL] = isfinite(sc[i]) ? sc[i] - best : NAN;
-		f[KGR__LTR_SEQ_RANK] = NAN;
+		size_t lo = 0, hi = ns;
+		if (isnan(sc[i])) {
+			f[KGR__LTR_SEQ] = f[KGR__LTR_SEQ_REL] = f[KGR__LTR_SEQ_RANK] = NAN;
+			continue;
+		}
+		while (lo < hi) { /* its place among the sorted candidate scores */
+			size_t mid = lo + (hi - lo) / 2;
+			if (sorted[mid] > sc[i])
+				lo = mid + 1;
+			else
+				hi = mid;
+		}
+		f[KGR__LTR_SEQ] = (float)((double)sc[i] - lse);
+		f[KGR__LTR_SEQ_REL] = sc[i] - best;
+		f[KGR__LTR_SEQ_RANK] = (float)(above[lo] + 1);
 	}
-	for (i = 0; i < ns; i++)
-		c->x[(size_t)ord[i].i * KGR__LTR_NF + KGR__LTR_SEQ_RANK] = (float)(i + 1);
 done:
 	free(hist);
 	free(ids);
-	free(ord);
 	free(sc);
+	free(sorted);
+	free(above);
+	free(all);
 	return error;
 }
 
@@ -509,6 +543,7 @@ int kgr__ltr_candidates(kgr__ltr_cands *out, const kgr_graph *g, kgr_id user,
 	ro.n_candidates = ro.k;
 	ro.explain = 0;
 	ro.require_path = 0;
+	ro.sequence = NULL; /* the graph's features stay the graph's: the model has its own */
 	if ((error = kgr_recommend(&out->graph, g, user, &ro)) < 0)
 		return error;
 	history_range(g, un, o, &a, &b);

@@ -29,9 +29,10 @@ enum {
 	KGR__LTR_PATHS_CATALOG, /* log(1 + evidence paths whose last step is a catalog relation) */
 	KGR__LTR_PATHS_COLLAB, /* log(1 + evidence paths through another user) */
 	KGR__LTR_CATALOG_SHARE, /* catalog paths / all paths (0: none) */
-	KGR__LTR_SEQ,          /* the sequence model's score after the history (missing without one) */
+	KGR__LTR_SEQ,          /* the sequence model's log-probability of the item after the history
+	                          (softmax over every item; missing without a model) */
 	KGR__LTR_SEQ_REL,      /* ... minus the best candidate's */
-	KGR__LTR_SEQ_RANK,     /* 1-based place by it among the candidates */
+	KGR__LTR_SEQ_RANK,     /* 1-based place by it among every item the model knows */
 	KGR__LTR_NF
 };
 

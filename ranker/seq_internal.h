@@ -241,10 +241,10 @@ int kgr__seq_model_index(kgr_seq_model *m);
 int kgr__seq_model_score(float *out, const kgr_seq_model *m, const kgr_id *history,
 	size_t n_history, const kgr_id *items, size_t n_items);
 
-/* The same for candidates only: one forward pass, then a dot product per candidate; without
- * scoring every item. */
-int kgr__seq_model_score_some(float *out, const kgr_seq_model *m, const kgr_id *history,
-	size_t n_history, const kgr_id *items, size_t n_items);
+/* The score of every item of the model (by dense index: m->items[i]) after a history of
+ * store ids into out [m->n_items]. */
+int kgr__seq_model_score_all(float *out, const kgr_seq_model *m, const kgr_id *history,
+	size_t n_history);
 
 /* The k best of scores[0 .. n) (skip[i] set, -inf and NaN left out) into out, best first;
  * ties go to the lower index. Returns how many. Complexity: O(n log k) (a heap of k). */

@@ -253,37 +253,16 @@ cleanup:
 	return error;
 }
 
-int kgr__seq_model_score_some(float *out, const kgr_seq_model *m, const kgr_id *history,
-	size_t n_history, const kgr_id *items, size_t n_items)
+int kgr__seq_model_score_all(float *out, const kgr_seq_model *m, const kgr_id *history,
+	size_t n_history)
 {
-	size_t d = (size_t)m->net->dims.d, n = 0, i, k;
-	const uint32_t *hp[1];
 	uint32_t *h = NULL;
-	float *last = malloc(d * sizeof(*last));
+	size_t n = 0;
 	int error;
-	if (!last)
-		return kgr__error_set(KGR_ENOMEM, "sequence model: out of memory");
 	if ((error = dense_history(&h, &n, m, history, n_history)) < 0)
-		goto cleanup;
-	hp[0] = h;
-	if ((error = kgr__seq_hidden_many(last, m->net, hp, &n, 1, NULL)) < 0)
-		goto cleanup;
-	for (i = 0; i < n_items; i++) {
-		uint32_t di = kgr__seq_model_item(m, items[i]);
-		const float *e;
-		float sum = 0;
-		if (di == KGR__SEQ_NONE) {
-			out[i] = -INFINITY;
-			continue;
-		}
-		e = m->net->p.emb + (size_t)di * d;
-		for (k = 0; k < d; k++)
-			sum += last[k] * e[k];
-		out[i] = sum;
-	}
-cleanup:
+		return error;
+	error = kgr__seq_score_items(out, m->net, h, n, NULL);
 	free(h);
-	free(last);
 	return error;
 }
 

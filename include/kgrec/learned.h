@@ -145,7 +145,9 @@ KGR_API const kgr_seq_model *kgr_model_sequence(const kgr_model *model);
  *        model's, and contribs holds the per-feature contributions (they add up to the score,
  *        with "bias"); parts[] holds the contributions of the graph features.
  *        A model fitted on another snapshot than the graph's store adds a note. A model
- *        fitted with sequence features scores the candidates with its sequence model too.
+ *        fitted with sequence features scores the candidates with opts->sequence, else with
+ *        its own (kgr_model_set_sequence(), or the one fitted with it); the graph's
+ *        candidates and features are computed without opts->sequence.
  * @return 0; the codes of kgr_recommend(); KGR_EINVALID (a model fitted with sequence
  *         features has no sequence model); KGR_ERROR (XGBoost failed); KGR_ENOMEM.
  */

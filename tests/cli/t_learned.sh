@@ -26,7 +26,8 @@ head -1 "$T/a.model" | grep -qx 'KGREC-LTR 1'; check "model magic" $?
 sed -n 2p "$T/a.model" | python3 -c '
 import json, sys
 h = json.loads(sys.stdin.read())
-assert h["format"] == 1 and len(h["features"]) == 31 and h["features"][0] == "ppr", h
+assert h["format"] == 1 and len(h["features"]) == 34 and h["features"][0] == "ppr", h
+assert h["features"][-3:] == ["seq", "seq_rel", "seq_rank"] and h["sequence"] is False, h
 assert len(h["snapshot"]) == 16 and h["info"]["report"]["groups"] > 0, h
 '
 check "model header names the snapshot and the features" $?
@@ -42,7 +43,7 @@ scores = [it["score"] for it in d["items"]]
 assert scores == sorted(scores, reverse=True), scores
 for it in d["items"]:
     c = it["contributions"]
-    assert len(c) == 32, len(c)
+    assert len(c) == 35, len(c)
     names = {x["feature"] for x in c}
     assert "bias" in names and "knn_d07" in names and "graph_score" in names, names
     total = sum(x["contribution"] for x in c)
@@ -151,5 +152,64 @@ code=$(curl -s -o /dev/null -w '%{http_code}' -X POST "http://127.0.0.1:$PORT/ad
 after=$(curl -s "http://127.0.0.1:$PORT/v1/status" | python3 -c 'import json,sys; print(json.load(sys.stdin)["learned"]["checksum"])')
 [ "$code" = 200 ] && [ "$before" != "$after" ] && [ "$after" = "$want" ]
 r=$?; check "serve: reload reads the new model ($before -> $after, want $want, HTTP $code)" $r
+
+kill $SRV 2>/dev/null
+wait $SRV 2>/dev/null
+SRV=
+
+# a model fitted with the sequence model's scores: train writes both files, ranking needs the
+# sequence model (the CLI, serve and replay say so), and the list reads its scores
+SQ="--rounds 15 --threads 1 --seed 7 -q --seq-negatives 16"
+# shellcheck disable=SC2086
+"$KGREC" train "$T/s.snap" -o "$T/q.model" --sequence "$T/q.seq" $SQ > "$T/trainq.txt"
+check "train --sequence" $?
+grep -q '^sequence model: [0-9]* epochs, kept [0-9]*' "$T/trainq.txt" && [ -s "$T/q.seq" ]
+r=$?; check "train --sequence reports and writes the sequence model ($(grep -m1 sequence "$T/trainq.txt"))" $r
+sed -n 2p "$T/q.model" | python3 -c '
+import json, sys
+h = json.loads(sys.stdin.read())
+assert h["sequence"] is True and h["info"]["options"]["sequence"] is True, h
+assert h["info"]["options"]["sequence_model"]["negatives"] == 16, h["info"]["options"]
+'
+check "the model header says it reads the sequence model" $?
+"$KGREC" recommend "$T/s.snap" --user $U --model "$T/q.model" -k 5 2> "$T/errq.txt"
+[ $? -ne 0 ] && grep -q -- '--sequence' "$T/errq.txt"
+r=$?; check "recommend without the sequence model is refused ($(head -1 "$T/errq.txt"))" $r
+"$KGREC" recommend "$T/s.snap" --user $U --model "$T/q.model" --sequence "$T/q.seq" -k 5 \
+	--format json --audit-log "$T/auditq.jsonl" > "$T/rq.json"
+check "recommend --model --sequence" $?
+python3 - "$T/rq.json" <<'PY'
+import json, math, sys
+d = json.load(open(sys.argv[1]))
+assert len(d["items"]) == 5, d
+for it in d["items"]:
+    c = {x["feature"]: x for x in it["contributions"]}
+    assert "seq" in c and math.isfinite(c["seq"]["value"]), c.get("seq")
+    assert 1 <= c["seq_rank"]["value"] <= 300 and c["seq_rel"]["value"] <= 0, c["seq_rank"]
+    total = sum(x["contribution"] for x in it["contributions"])
+    assert abs(total - it["score"]) < 1e-3 * max(1, abs(it["score"])), (total, it["score"])
+for n in d.get("notes", []):
+    assert "not one of its features" not in n, n
+PY
+check "the learned list reads the sequence model's scores as features" $?
+"$KGREC" audit replay "$T/auditq.jsonl" --store "$T/s.snap" > "$T/replayq.txt" 2>&1
+r=$?; check "audit replay of a list ranked with both models ($(tail -1 "$T/replayq.txt"))" $r
+"$KGREC" serve "$T/s.snap" --listen 127.0.0.1:0 --model "$T/q.model" > "$T/srvq.out" 2> "$T/srvq.err"
+[ $? -ne 0 ] && grep -q -- '--sequence' "$T/srvq.err"
+r=$?; check "serve refuses the model without its sequence model ($(head -1 "$T/srvq.err"))" $r
+"$KGREC" serve "$T/s.snap" --listen 127.0.0.1:0 --model "$T/q.model" --sequence "$T/q.seq" \
+	> "$T/srvq.out" 2> "$T/srvq.err" &
+SRV=$!
+for _ in $(seq 100); do grep -q 'listening on' "$T/srvq.out" 2>/dev/null && break; sleep 0.05; done
+PORT=$(sed -n 's|.*http://127.0.0.1:\([0-9]*\)/.*|\1|p' "$T/srvq.out" | head -1)
+curl -s -X POST "http://127.0.0.1:$PORT/v1/recommend" -d "{\"user\": \"$U\", \"k\": 5}" > "$T/sq1.json"
+curl -s -X POST "http://127.0.0.1:$PORT/v1/recommend" -d "{\"user\": \"$U\", \"k\": 5, \"sequence\": false}" > "$T/sq2.json"
+python3 - "$T/sq1.json" "$T/sq2.json" "$T/rq.json" <<'PY'
+import json, sys
+a, b, cli = (json.load(open(p)) for p in sys.argv[1:4])
+ids = lambda d: [it["item"] for it in d["items"]]
+assert ids(a) == ids(cli) == ids(b), (ids(a), ids(b), ids(cli))
+PY
+check "serve --model --sequence: the CLI's list, also with the generator switched off" $?
 
 finish "learned"

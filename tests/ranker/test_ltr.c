@@ -10,6 +10,7 @@
 
 #include "kgrec/learned.h"
 #include "ranker/ltr_internal.h"
+#include "ranker/seq_internal.h"
 #include "tests/common/testutil.h"
 
 static kgr_store *shop(void)
@@ -304,19 +305,42 @@ START_TEST(sequence_features)
 	ck_assert_int_eq(kgr__ltr_candidates(&c, g, u, &ro, 200, 100, kgr_model_sequence(m)), 0);
 	ck_assert_uint_gt(c.n, 20);
 	{
-		unsigned char *rank_seen = calloc(c.n + 1, 1);
+		/* against every item's score, counted here: the log-probability under the
+		 * softmax over all items, and the rank among all items */
+		const kgr_seq_model *sm = kgr_model_sequence(m);
+		size_t n_items, nh = 0, k;
+		const kgr_id *items = kgr_store_items(s, &n_items);
+		float *all = malloc(sm->n_items * sizeof(float));
+		kgr_id *hist = malloc(n_ev * sizeof(kgr_id));
+		double lse = 0;
+		for (i = 0; i < n_ev; i++)
+			if (ev[i].user == u)
+				hist[nh++] = ev[i].item;
+		ck_assert_uint_gt(nh, 2);
+		ck_assert_uint_eq(sm->n_items, n_items);
+		ck_assert_int_eq(kgr__seq_model_score_all(all, sm, hist, nh), 0);
+		for (k = 0; k < n_items; k++)
+			lse += exp((double)all[k]);
+		lse = log(lse);
 		for (i = 0; i < c.n; i++) {
 			const float *f = c.x + i * KGR__LTR_NF;
-			size_t rk = (size_t)f[KGR__LTR_SEQ_RANK];
-			ck_assert(isfinite(f[KGR__LTR_SEQ]));
-			ck_assert(f[KGR__LTR_SEQ_REL] <= 0);
-			ck_assert(rk >= 1 && rk <= c.n && !rank_seen[rk]);
-			rank_seen[rk] = 1;
-			for (j = 0; j < c.n; j++)
-				if (c.x[j * KGR__LTR_NF + KGR__LTR_SEQ] > f[KGR__LTR_SEQ])
-					ck_assert((size_t)c.x[j * KGR__LTR_NF + KGR__LTR_SEQ_RANK] < rk);
+			kgr_id id = g->node_id[c.node[i]];
+			size_t rk = 1, d = n_items;
+			for (k = 0; k < n_items; k++)
+				if (sm->items[k] == id)
+					d = k;
+			ck_assert_uint_lt(d, n_items);
+			for (k = 0; k < n_items; k++)
+				rk += all[k] > all[d];
+			ck_assert_msg(fabs(f[KGR__LTR_SEQ] - (all[d] - lse)) < 1e-3,
+				"candidate %zu: log-probability %g, counted %g", i, f[KGR__LTR_SEQ], all[d] - lse);
+			ck_assert(f[KGR__LTR_SEQ] < 0 && f[KGR__LTR_SEQ_REL] <= 0);
+			ck_assert_msg((size_t)f[KGR__LTR_SEQ_RANK] == rk, "candidate %zu: rank %g, counted %zu",
+				i, f[KGR__LTR_SEQ_RANK], rk);
 		}
-		free(rank_seen);
+		free(all);
+		free(hist);
+		(void)items;
 	}
 	kgr__ltr_cands_free(&c);
 	/* without a sequence model the three are missing */
