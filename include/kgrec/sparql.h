@@ -46,7 +46,9 @@ typedef enum {
 	KGR_SPARQL_FORMAT_CSV,       /**< W3C SPARQL 1.1 Query Results CSV */
 	KGR_SPARQL_FORMAT_TSV,       /**< W3C SPARQL 1.1 Query Results TSV */
 	KGR_SPARQL_FORMAT_TURTLE,    /**< Turtle (graph results only) */
-	KGR_SPARQL_FORMAT_NTRIPLES   /**< N-Triples (graph results only) */
+	KGR_SPARQL_FORMAT_NTRIPLES,  /**< N-Triples (graph results only) */
+	KGR_SPARQL_FORMAT_RDFXML,    /**< RDF/XML (graph results only; raptor's writer) */
+	KGR_SPARQL_FORMAT_JSONLD     /**< JSON-LD 1.1, expanded form (graph results only) */
 } kgr_sparql_format;
 
 /** Options of kgr_sparql_query(). */
@@ -138,17 +140,20 @@ KGR_API int kgr_sparql_result_triple(const kgr_sparql_result *result, size_t i, 
 /**
  * @brief Write a result in a format.
  *
- * Bindings and booleans: table, json, csv, tsv. Graphs: turtle, ntriples, and table
- * (one triple per row). ASK in json is `{"head":{},"boolean":true}`; in csv and tsv it is
+ * Bindings and booleans: table, json, csv, tsv. Graphs: turtle, ntriples, rdfxml, jsonld
+ * (expanded form: one node object per subject, values as @id, or @value with @language or
+ * @type, rdf:type objects as @type), and table (one triple per row). ASK in json is `{"head":{},"boolean":true}`; in csv and tsv it is
  * a header `_askResult` and one line `true` or `false`.
  * @return 0; KGR_EINVALID when the format cannot show this kind of result (message names
- *         both); KGR_EIO when writing fails.
+ *         both) or when RDF/XML cannot write a predicate IRI (one with no XML local name,
+ *         e.g. ending in '/' or a digit after the last '/' or '#'); KGR_EIO when writing
+ *         fails; KGR_ENOMEM.
  */
 KGR_API int kgr_sparql_write(const kgr_sparql_result *result, FILE *f, kgr_sparql_format format);
 
 /**
  * @brief Format from its name: "table", "json", "csv", "tsv", "turtle" (or "ttl"),
- *        "ntriples" (or "nt").
+ *        "ntriples" (or "nt"), "rdfxml" (or "rdf"), "jsonld" (or "json-ld").
  * @return 0; KGR_EINVALID for an unknown name (message lists the valid ones).
  */
 KGR_API int kgr_sparql_format_from_name(kgr_sparql_format *out, const char *name);
@@ -156,7 +161,8 @@ KGR_API int kgr_sparql_format_from_name(kgr_sparql_format *out, const char *name
 /** @brief Name of a format ("table", "json", ...). */
 KGR_API const char *kgr_sparql_format_name(kgr_sparql_format format);
 
-/** @brief Media type of a format ("application/sparql-results+json", "text/turtle", ...). */
+/** @brief Media type of a format ("application/sparql-results+json", "text/turtle",
+ *         "application/rdf+xml", "application/ld+json", ...). */
 KGR_API const char *kgr_sparql_format_media_type(kgr_sparql_format format);
 
 #ifdef __cplusplus

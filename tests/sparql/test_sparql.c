@@ -2,6 +2,7 @@
  * graph queries, DESCRIBE, named graphs, limits, errors, the formats and the librdf storage
  * module. */
 #include <check.h>
+#include <cjson/cJSON.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -919,7 +920,13 @@ START_TEST(formats_errors)
 	FILE *null = fopen("/dev/null", "w");
 	ck_assert_int_eq(kgr_sparql_format_from_name(&f, "xml"), KGR_EINVALID);
 	ck_assert_str_eq(kgr_error_last(),
-		"unknown SPARQL result format 'xml' (use table, json, csv, tsv, turtle or ntriples)");
+		"unknown SPARQL result format 'xml' (use table, json, csv, tsv, turtle, ntriples, rdfxml or jsonld)");
+	ck_assert_int_eq(kgr_sparql_format_from_name(&f, "rdfxml"), 0);
+	ck_assert_int_eq(f, KGR_SPARQL_FORMAT_RDFXML);
+	ck_assert_int_eq(kgr_sparql_format_from_name(&f, "json-ld"), 0);
+	ck_assert_int_eq(f, KGR_SPARQL_FORMAT_JSONLD);
+	ck_assert_str_eq(kgr_sparql_format_media_type(KGR_SPARQL_FORMAT_RDFXML), "application/rdf+xml");
+	ck_assert_str_eq(kgr_sparql_format_media_type(KGR_SPARQL_FORMAT_JSONLD), "application/ld+json");
 	ck_assert_int_eq(kgr_sparql_format_from_name(&f, "ttl"), 0);
 	ck_assert_int_eq(f, KGR_SPARQL_FORMAT_TURTLE);
 	ck_assert_str_eq(kgr_sparql_format_media_type(KGR_SPARQL_FORMAT_JSON), "application/sparql-results+json");
@@ -932,7 +939,18 @@ START_TEST(formats_errors)
 	r = query_ok(shop, PFX "CONSTRUCT WHERE { ?p a schema:Brand }");
 	ck_assert_int_eq(kgr_sparql_write(r, null, KGR_SPARQL_FORMAT_CSV), KGR_EINVALID);
 	ck_assert_str_eq(kgr_error_last(),
-		"format csv cannot show a graph result (CONSTRUCT/DESCRIBE): use turtle, ntriples or table");
+		"format csv cannot show a graph result (CONSTRUCT/DESCRIBE): use turtle, ntriples, rdfxml, jsonld or table");
+	kgr_sparql_result_free(r);
+	r = query_ok(shop, PFX "SELECT ?p WHERE { ?p a schema:Brand }");
+	ck_assert_int_eq(kgr_sparql_write(r, null, KGR_SPARQL_FORMAT_JSONLD), KGR_EINVALID);
+	ck_assert_int_eq(kgr_sparql_write(r, null, KGR_SPARQL_FORMAT_RDFXML), KGR_EINVALID);
+	kgr_sparql_result_free(r);
+	/* RDF/XML writes a predicate as an XML element: an IRI ending in a digit after its last
+	 * '/' has no XML name */
+	r = query_ok(shop, PFX "CONSTRUCT { ex:p1 <http://example.org/v/1> ?o } WHERE { ex:p1 schema:name ?o }");
+	ck_assert_int_eq(kgr_sparql_write(r, null, KGR_SPARQL_FORMAT_RDFXML), KGR_EINVALID);
+	ck_assert_msg(strstr(kgr_error_last(), "RDF/XML cannot write the predicate <http://example.org/v/1>") != NULL,
+		"%s", kgr_error_last());
 	kgr_sparql_result_free(r);
 	fclose(null);
 }
@@ -996,6 +1014,120 @@ START_TEST(format_graphs)
 	free(nt);
 	free(table);
 	kgr_sparql_result_free(r);
+}
+END_TEST
+
+/* The JSON-LD node object of @p id in an expanded document, or NULL. */
+static cJSON *jsonld_node(cJSON *doc, const char *id)
+{
+	cJSON *n;
+	cJSON_ArrayForEach(n, doc)
+		if (!strcmp(cJSON_GetStringValue(cJSON_GetObjectItem(n, "@id")), id))
+			return n;
+	return NULL;
+}
+
+/* CONSTRUCT and DESCRIBE as RDF/XML and JSON-LD (SPARQLWrapper asks for RDF/XML): the same
+ * triples come back, literals with their language or datatype, blank nodes linked. */
+START_TEST(format_rdfxml_jsonld)
+{
+	kgr_sparql_result *r = query_ok(shop, PFX "DESCRIBE ex:p1");
+	size_t n = kgr_sparql_result_triple_count(r), values = 0;
+	char *xml = write_to_string(r, KGR_SPARQL_FORMAT_RDFXML), *jl;
+	kgr_store *back = NULL;
+	cJSON *doc, *p1, *v, *node, *offer;
+	const char *offer_id;
+
+	ck_assert_uint_eq(n, 14);
+	ck_assert_msg(strstr(xml, "xml:lang=\"de\"") && strstr(xml, "rdf:datatype=\"http://www.w3.org/2001/XMLSchema#decimal\""),
+		"%s", xml);
+	/* read back: the same number of triples */
+	ck_assert_int_eq(kgr_store_new(&back, 0), 0);
+	ck_assert_msg(kgr_store_load_rdf_buffer(back, xml, strlen(xml), "rdfxml", NULL, "result.rdf") == 0, "%s\n%s",
+		kgr_error_last(), xml);
+	ck_assert_int_eq(kgr_store_finalize(back), 0);
+	ck_assert_uint_eq(kgr_store_quad_count(back), n);
+	ck_assert_uint_ne(kgr_store_literal(back, "Strassenläufer 2", strlen("Strassenläufer 2"), "de", NULL), 0);
+	ck_assert_uint_ne(kgr_store_literal(back, "79.90", 5, NULL, "http://www.w3.org/2001/XMLSchema#decimal"), 0);
+	kgr_store_free(back);
+
+	jl = write_to_string(r, KGR_SPARQL_FORMAT_JSONLD);
+	doc = cJSON_Parse(jl);
+	ck_assert_msg(cJSON_IsArray(doc), "%s", jl);
+	ck_assert_int_eq(cJSON_GetArraySize(doc), 2); /* p1 and its offer */
+	ck_assert_ptr_nonnull(p1 = jsonld_node(doc, EX "p1"));
+	ck_assert_str_eq(cJSON_GetStringValue(cJSON_GetArrayItem(cJSON_GetObjectItem(p1, "@type"), 0)),
+		"http://schema.org/Product");
+	v = cJSON_GetArrayItem(cJSON_GetObjectItem(p1, "http://schema.org/name"), 0);
+	ck_assert_str_eq(cJSON_GetStringValue(cJSON_GetObjectItem(v, "@value")), "Road Runner 2");
+	ck_assert_ptr_null(cJSON_GetObjectItem(v, "@type")); /* xsd:string is implied */
+	v = cJSON_GetArrayItem(cJSON_GetObjectItem(p1, "http://schema.org/price"), 0);
+	ck_assert_str_eq(cJSON_GetStringValue(cJSON_GetObjectItem(v, "@value")), "89.90");
+	ck_assert_str_eq(cJSON_GetStringValue(cJSON_GetObjectItem(v, "@type")), "http://www.w3.org/2001/XMLSchema#decimal");
+	ck_assert_int_eq(cJSON_GetArraySize(cJSON_GetObjectItem(p1, "http://www.w3.org/2000/01/rdf-schema#label")), 2);
+	cJSON_ArrayForEach(v, cJSON_GetObjectItem(p1, "http://www.w3.org/2000/01/rdf-schema#label"))
+		ck_assert(cJSON_GetObjectItem(v, "@language") != NULL);
+	ck_assert_str_eq(cJSON_GetStringValue(cJSON_GetObjectItem(cJSON_GetArrayItem(
+		cJSON_GetObjectItem(p1, "http://schema.org/brand"), 0), "@id")), EX "acme");
+	offer_id = cJSON_GetStringValue(cJSON_GetObjectItem(cJSON_GetArrayItem(
+		cJSON_GetObjectItem(p1, "http://schema.org/offers"), 0), "@id"));
+	ck_assert_msg(offer_id && !strncmp(offer_id, "_:", 2), "%s", jl);
+	ck_assert_ptr_nonnull(offer = jsonld_node(doc, offer_id));
+	ck_assert_str_eq(cJSON_GetStringValue(cJSON_GetArrayItem(cJSON_GetObjectItem(offer, "@type"), 0)),
+		"http://schema.org/Offer");
+	/* every triple is one value */
+	cJSON_ArrayForEach(node, doc) {
+		cJSON *key;
+		cJSON_ArrayForEach(key, node)
+			if (strcmp(key->string, "@id"))
+				values += (size_t)cJSON_GetArraySize(key);
+	}
+	ck_assert_uint_eq(values, n);
+	cJSON_Delete(doc);
+	free(jl);
+	free(xml);
+	kgr_sparql_result_free(r);
+
+	/* an empty graph is an empty document in both */
+	r = query_ok(shop, "CONSTRUCT {} WHERE {}");
+	jl = write_to_string(r, KGR_SPARQL_FORMAT_JSONLD);
+	ck_assert_str_eq(jl, "[]\n");
+	xml = write_to_string(r, KGR_SPARQL_FORMAT_RDFXML);
+	ck_assert_msg(strstr(xml, "<rdf:RDF") != NULL, "%s", xml);
+	free(jl);
+	free(xml);
+	kgr_sparql_result_free(r);
+}
+END_TEST
+
+/* An empty dataset is a valid store: every query form answers, with nothing. */
+START_TEST(empty_store)
+{
+	kgr_store *s = NULL;
+	kgr_sparql_result *r;
+	kgr_sparql_term t;
+	ck_assert_int_eq(kgr_store_new(&s, 0), 0);
+	ck_assert_int_eq(kgr_store_load_rdf_buffer(s, "", 0, "turtle", NULL, "empty.ttl"), 0);
+	ck_assert_int_eq(kgr_store_finalize(s), 0);
+	r = query_ok(s, "SELECT ?s ?p ?o WHERE { ?s ?p ?o }");
+	ck_assert_uint_eq(kgr_sparql_result_column_count(r), 3);
+	ck_assert_uint_eq(kgr_sparql_result_row_count(r), 0);
+	kgr_sparql_result_free(r);
+	r = query_ok(s, "ASK { ?s ?p ?o }");
+	ck_assert_int_eq(kgr_sparql_result_boolean(r), 0);
+	kgr_sparql_result_free(r);
+	r = query_ok(s, "CONSTRUCT WHERE { ?s ?p ?o }");
+	ck_assert_uint_eq(kgr_sparql_result_triple_count(r), 0);
+	kgr_sparql_result_free(r);
+	r = query_ok(s, "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }");
+	ck_assert_uint_eq(kgr_sparql_result_row_count(r), 1);
+	ck_assert(kgr_sparql_result_get(r, 0, 0, &t));
+	ck_assert_str_eq(t.value, "0");
+	kgr_sparql_result_free(r);
+	r = query_ok(s, "DESCRIBE <http://example.org/nothing>");
+	ck_assert_uint_eq(kgr_sparql_result_triple_count(r), 0);
+	kgr_sparql_result_free(r);
+	kgr_store_free(s);
 }
 END_TEST
 
@@ -1114,6 +1246,8 @@ static Suite *sparql_suite(void)
 	tcase_add_test(tc, empty_result_header);
 	tcase_add_test(tc, format_graphs);
 	tcase_add_test(tc, format_table);
+	tcase_add_test(tc, format_rdfxml_jsonld);
+	tcase_add_test(tc, empty_store);
 	tcase_add_test(tc, storage_module);
 	suite_add_tcase(s, tc);
 	return s;
