@@ -1,5 +1,5 @@
 /* kgrec query STORE (QUERY | -f FILE.rq) [--format F] [--limit N] [--timeout MS] [--base IRI]
- *              [--keep-order] */
+ *              [--keep-order] [--default-graph union|unnamed] */
 #include "cli/cli.h"
 #include "cli/recs_output.h"
 
@@ -22,7 +22,9 @@ static void query_usage(FILE *f)
 	      "  --limit N           keep at most N rows or triples\n"
 	      "  --timeout MS        give up after MS milliseconds\n"
 	      "  --base IRI          base IRI for relative IRIs in the query\n"
-	      "  --keep-order        join the triple patterns in the order written\n",
+	      "  --keep-order        join the triple patterns in the order written\n"
+	      "  --default-graph G   without FROM: union (default: all graphs of the store) or\n"
+	      "                      unnamed (the unnamed graph alone; named graphs through GRAPH)\n",
 		f);
 }
 
@@ -89,6 +91,13 @@ int kgr_cmd_query(int argc, char **argv)
 			opts.timeout_ms = (unsigned int)n;
 		} else if (!strcmp(a, "--keep-order")) {
 			opts.keep_order = 1;
+		} else if (!strcmp(a, "--default-graph")) {
+			if (++i >= argc)
+				return kgr_cli_usage("--default-graph needs union or unnamed");
+			if (!strcmp(argv[i], "unnamed"))
+				opts.unnamed_default_graph = 1;
+			else if (strcmp(argv[i], "union"))
+				return kgr_cli_usage("--default-graph: '%s' is neither union nor unnamed", argv[i]);
 		} else if (!strcmp(a, "--base")) {
 			if (++i >= argc)
 				return kgr_cli_usage("--base needs an IRI");

@@ -4,9 +4,12 @@
  *        and the W3C result formats.
  *
  * The dataset a query sees is the store itself: the default graph is the union (RDF merge)
- * of all graphs of the store, and every named graph of the store is available to
- * `GRAPH <iri> { ... }` and `GRAPH ?g { ... }`. `FROM` and `FROM NAMED` clauses are
- * ignored and SERVICE is refused: nothing is ever fetched from the network. SELECT, ASK
+ * of all graphs of the store (or its unnamed graph alone, kgr_sparql_options), and every
+ * named graph of the store is available to `GRAPH <iri> { ... }` and `GRAPH ?g { ... }`.
+ * `FROM <g>` and `FROM NAMED <g>` choose graphs of the store (SPARQL 1.1's dataset: the
+ * default graph is then the merge of the FROM graphs, the named graphs the FROM NAMED ones;
+ * a graph the store does not have is empty); nothing is ever fetched from the network, and
+ * SERVICE is refused. SELECT, ASK
  * and CONSTRUCT are evaluated by rasqal; DESCRIBE is answered with the Concise Bounded
  * Description of each resource named or matched; SPARQL Update is refused (the store is
  * read-only).
@@ -64,9 +67,15 @@ typedef struct {
 	/** rasqal joins triple patterns in the order written; kgrec rewrites plain groups of
 	 *  triple patterns most selective first (counted in the store). 1 keeps the order. */
 	int keep_order;
+	/** The default graph of a query without FROM / FROM NAMED. 0: the union of all graphs
+	 *  of the store (kgrec's default: closures and named graphs are seen without GRAPH).
+	 *  1: the store's unnamed graph alone, as SPARQL's test suites and most stores have it
+	 *  (named graphs only through GRAPH). With FROM or FROM NAMED the query chooses.
+	 *  (version 2) */
+	int unnamed_default_graph;
 } kgr_sparql_options;
 
-#define KGR_SPARQL_OPTIONS_VERSION 1
+#define KGR_SPARQL_OPTIONS_VERSION 2
 #define KGR_SPARQL_OPTIONS_INIT { .version = KGR_SPARQL_OPTIONS_VERSION }
 
 /** One RDF term of a result. Strings are borrowed from the result. */

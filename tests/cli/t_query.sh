@@ -71,6 +71,17 @@ out=$("$KGREC" query "$TMP/shop.kgr" 'CONSTRUCT { } WHERE { ?s ?p ?o }' --format
 check construct-empty-where-rc 0 "$rc"
 check construct-empty-where-out "[]" "$out"
 
+# FROM chooses the default graph; --default-graph unnamed leaves the named graphs out of it
+printf '@prefix ex: <http://example.org/> .\n{ ex:a ex:p 1 . }\nex:g { ex:b ex:p 2 . }\n' > "$TMP/g.trig"
+"$KGREC" load -q --no-ontology -o "$TMP/g.kgr" "$TMP/g.trig" || { echo "FAIL load g.trig"; exit 1; }
+check default-union 2 "$("$KGREC" query "$TMP/g.kgr" 'SELECT ?s WHERE { ?s ?p ?o }' --format csv | tail -n +2 | wc -l | tr -d ' ')"
+check default-unnamed "$(printf 's\r\nhttp://example.org/a\r')" \
+	"$("$KGREC" query "$TMP/g.kgr" 'SELECT ?s WHERE { ?s ?p ?o }' --format csv --default-graph unnamed)"
+check from "$(printf 's\r\nhttp://example.org/b\r')" \
+	"$("$KGREC" query "$TMP/g.kgr" 'SELECT ?s FROM <http://example.org/g> WHERE { ?s ?p ?o }' --format csv)"
+out=$("$KGREC" query "$TMP/g.kgr" 'ASK {}' --default-graph all 2>&1); rc=$?
+check default-graph-bad-rc 2 "$rc"
+
 # graphs as RDF/XML and JSON-LD
 check rdfxml '<schema:name>Acme</schema:name>' \
 	"$("$KGREC" query "$TMP/shop.kgr" -f "$TMP/c.rq" --format rdfxml | grep -o '<schema:name>Acme</schema:name>')"

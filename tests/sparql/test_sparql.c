@@ -540,6 +540,85 @@ static void reorder_is(const char *q, const char *expected)
 	free(r);
 }
 
+static size_t rows_of(const kgr_store *store, const char *q, const kgr_sparql_options *opts)
+{
+	kgr_sparql_result *r = NULL;
+	size_t n;
+	int rc = kgr_sparql_query(&r, store, q, opts);
+	ck_assert_msg(rc == 0, "query failed (%d): %s\n%s", rc, kgr_error_last(), q);
+	n = kgr_sparql_result_row_count(r);
+	kgr_sparql_result_free(r);
+	return n;
+}
+
+#define G1 "<" EX "g1>"
+#define G2 "<" EX "g2>"
+
+/* FROM and FROM NAMED choose the dataset (they were ignored: the default graph was always the
+ * union of all graphs), and the option for the unnamed graph alone as the default graph. */
+START_TEST(dataset_clause)
+{
+	kgr_sparql_options opts = KGR_SPARQL_OPTIONS_INIT;
+	kgr_sparql_result *r;
+	kgr_sparql_term t;
+	/* FROM: the default graph is that graph alone */
+	r = query_ok(graphs, PFX "SELECT ?s ?n FROM " G2 " WHERE { ?s schema:name ?n }");
+	ck_assert_uint_eq(kgr_sparql_result_row_count(r), 1);
+	ck_assert(kgr_sparql_result_get(r, 0, 0, &t));
+	ck_assert(term_is(&t, KGR_TERM_IRI, EX "p3"));
+	kgr_sparql_result_free(r);
+	/* two FROMs: their merge; p1's name is in g1 only once */
+	ck_assert_uint_eq(rows_of(graphs, PFX "SELECT ?s ?n FROM " G1 " FROM " G2 " WHERE { ?s schema:name ?n }", NULL), 3);
+	ck_assert_uint_eq(rows_of(graphs, PFX "SELECT ?s ?x FROM " G1 " FROM " G2 " WHERE { ?s schema:price ?x }", NULL), 2);
+	/* with FROM only, there is no named graph */
+	ck_assert_uint_eq(rows_of(graphs, PFX "SELECT ?g FROM " G1 " WHERE { GRAPH ?g { ?s ?p ?o } }", NULL), 0);
+	/* FROM NAMED: those named graphs, and an empty default graph */
+	r = query_ok(graphs, PFX "SELECT DISTINCT ?g FROM NAMED " G1 " WHERE { GRAPH ?g { ?s ?p ?o } }");
+	ck_assert_uint_eq(kgr_sparql_result_row_count(r), 1);
+	ck_assert(kgr_sparql_result_get(r, 0, 0, &t));
+	ck_assert(term_is(&t, KGR_TERM_IRI, EX "g1"));
+	kgr_sparql_result_free(r);
+	ck_assert_uint_eq(rows_of(graphs, PFX "SELECT * FROM NAMED " G1 " WHERE { ?s ?p ?o }", NULL), 0);
+	ck_assert_uint_eq(rows_of(graphs, PFX "SELECT * FROM NAMED " G1 " WHERE { GRAPH " G2 " { ?s ?p ?o } }", NULL), 0);
+	ck_assert_uint_eq(rows_of(graphs, PFX "SELECT * FROM NAMED " G1 " WHERE { GRAPH " G1 " { ?s ?p ?o } }", NULL), 3);
+	/* both: the default graph from FROM, GRAPH over FROM NAMED */
+	ck_assert_uint_eq(rows_of(graphs, PFX "SELECT ?s ?g FROM " G2 " FROM NAMED " G1 " WHERE { ?s schema:name ?n . "
+		"OPTIONAL { GRAPH ?g { ?s schema:name ?m } } }", NULL), 1);
+	r = query_ok(graphs, PFX "ASK FROM " G2 " { ex:p2 schema:price 129 }");
+	ck_assert_int_eq(kgr_sparql_result_boolean(r), 1);
+	kgr_sparql_result_free(r);
+	r = query_ok(graphs, PFX "ASK FROM " G1 " { ex:p2 schema:price 129 }");
+	ck_assert_int_eq(kgr_sparql_result_boolean(r), 0);
+	kgr_sparql_result_free(r);
+	/* a graph the store does not have is empty */
+	ck_assert_uint_eq(rows_of(graphs, PFX "SELECT * FROM <" EX "g9> WHERE { ?s ?p ?o }", NULL), 0);
+	/* CONSTRUCT reads the same dataset */
+	r = query_ok(graphs, PFX "CONSTRUCT WHERE { ?s schema:price ?x } ");
+	ck_assert_uint_eq(kgr_sparql_result_triple_count(r), 2);
+	kgr_sparql_result_free(r);
+	r = query_ok(graphs, PFX "CONSTRUCT { ?s schema:price ?x } FROM " G2 " WHERE { ?s schema:price ?x }");
+	ck_assert_uint_eq(kgr_sparql_result_triple_count(r), 1);
+	kgr_sparql_result_free(r);
+
+	/* without a dataset clause: the union (kgrec's default), or the unnamed graph alone */
+	ck_assert_uint_eq(rows_of(graphs, PFX "SELECT ?s ?n WHERE { ?s schema:name ?n }", &opts), 3);
+	opts.unnamed_default_graph = 1;
+	r = NULL;
+	ck_assert_int_eq(kgr_sparql_query(&r, graphs, PFX "SELECT ?s ?n WHERE { ?s schema:name ?n }", &opts), 0);
+	ck_assert_uint_eq(kgr_sparql_result_row_count(r), 1);
+	ck_assert(kgr_sparql_result_get(r, 0, 0, &t));
+	ck_assert(term_is(&t, KGR_TERM_IRI, EX "p1"));
+	kgr_sparql_result_free(r);
+	ck_assert_uint_eq(rows_of(graphs, PFX "SELECT ?g ?s WHERE { GRAPH ?g { ?s schema:name ?n } }", &opts), 3);
+	ck_assert_uint_eq(rows_of(graphs, PFX "SELECT ?s FROM " G2 " WHERE { ?s schema:name ?n }", &opts), 1);
+	/* GRAPH never matches the unnamed graph: ex:p1's name there binds no ?g */
+	ck_assert_uint_eq(rows_of(graphs, PFX "SELECT ?g WHERE { GRAPH ?g { ex:p1 schema:name ?n } }", &opts), 1);
+	/* options of version 1 (before the field) are still read */
+	opts.version = 1;
+	ck_assert_uint_eq(rows_of(graphs, PFX "SELECT ?s ?n WHERE { ?s schema:name ?n }", &opts), 3);
+}
+END_TEST
+
 START_TEST(join_order)
 {
 	/* ex:zenith matches 2 triples, schema:price 8: the brand pattern goes first, the
@@ -1229,6 +1308,7 @@ static Suite *sparql_suite(void)
 	tcase_add_test(tc, describe_iri);
 	tcase_add_test(tc, describe_where);
 	tcase_add_test(tc, named_graphs);
+	tcase_add_test(tc, dataset_clause);
 	tcase_add_test(tc, join_order);
 	tcase_add_test(tc, row_limit);
 	tcase_add_test(tc, time_limit);

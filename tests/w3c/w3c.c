@@ -305,6 +305,8 @@ static int query_kgrec(kgr_sparql_result **out, const kgr_store *store, const ch
 	kgr_sparql_options opts = KGR_SPARQL_OPTIONS_INIT;
 	opts.timeout_ms = timeout_ms;
 	opts.base_iri = base;
+	/* the test suites' dataset: qt:data is the default graph, qt:graphData named graphs */
+	opts.unnamed_default_graph = 1;
 	return kgr_sparql_query(out, store, text, &opts);
 }
 
@@ -332,7 +334,7 @@ static void run_eval(test_rec *t, const w3c_graph *m, const w3c_term *node)
 {
 	const w3c_term *action = w3c_graph_object(m, node, MF "action");
 	const w3c_term *result = w3c_graph_object(m, node, MF "result");
-	const w3c_term *query = action ? w3c_graph_object(m, action, QT "query") : NULL, *d;
+	const w3c_term *query = action ? w3c_graph_object(m, action, QT "query") : NULL, *d, *card;
 	char *text = NULL, *nq = NULL, *from[32], *loaded[64], err[400], *order[32];
 	int named[32];
 	size_t len = 0, k = 0, i, nfrom = 0, nloaded = 0, from_i;
@@ -405,7 +407,10 @@ static void run_eval(test_rec *t, const w3c_graph *m, const w3c_term *node)
 	}
 	w3c_result_from_kgr(&got, res);
 	ordered = top_order_by(text, order, 32);
-	t->passed = w3c_result_compare(&want, &got, ordered, order, t->reason, sizeof(t->reason));
+	card = w3c_graph_object(m, node, MF "resultCardinality");
+	t->passed = w3c_result_compare(&want, &got, ordered, order,
+		card && card->kind == KGR_TERM_IRI && !strcmp(card->value, MF "LaxCardinality"), t->reason,
+		sizeof(t->reason));
 done:
 	for (i = 0; order[i]; i++)
 		free(order[i]);

@@ -71,8 +71,10 @@ void w3c_result_free(w3c_result *r);
 
 /* 1 when @p got equals @p want: terms exactly, blank nodes up to a bijection, rows in order
  * when @p ordered (only the columns in @p order_vars, NULL-terminated, must agree row by
- * row: rows that tie on them may come in any order). Else 0 and a reason in why. */
+ * row: rows that tie on them may come in any order), rows as sets when @p lax (the
+ * manifest's mf:LaxCardinality: REDUCED may keep any number of a row's copies). Else 0 and
+ * a reason in why. */
 int w3c_result_compare(const w3c_result *want, const w3c_result *got, int ordered,
-	char **order_vars, char *why, size_t whylen);
+	char **order_vars, int lax, char *why, size_t whylen);
 
 #endif
