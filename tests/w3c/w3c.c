@@ -40,6 +40,7 @@ static const char *const kind_names[T_KINDS] = { "evaluation", "positive-syntax"
 typedef struct {
 	char *id;       /* category/local name */
 	char *category; /* manifest directory relative to the suite */
+	char *name;     /* mf:name, or NULL */
 	int kind;
 	int passed;
 	char reason[400];
@@ -517,10 +518,14 @@ static int run_manifest(const char *path)
 				if (kind < 0)
 					continue;
 				t = add_test(category, list[i], kind);
+				if ((type = w3c_graph_object(&m, list[i], MF "name")) && type->kind == KGR_TERM_LITERAL &&
+					!strstr(t->id, type->value))
+					t->name = xstrdup(type->value);
 				if (only && !strstr(t->id, only)) {
 					ntests--;
 					free(t->id);
 					free(t->category);
+					free(t->name);
 					continue;
 				}
 				if (kind == T_EVAL)
@@ -728,7 +733,8 @@ int main(int argc, char **argv)
 	printf("\nfailing tests:\n");
 	for (j = 0; j < ntests; j++)
 		if (!tests[j].passed)
-			printf("  %s (%s): %s\n", tests[j].id, kind_names[tests[j].kind], tests[j].reason);
+			printf("  %s (%s%s%s): %s\n", tests[j].id, kind_names[tests[j].kind],
+				tests[j].name ? ", " : "", tests[j].name ? tests[j].name : "", tests[j].reason);
 	printf("\n");
 
 	problems = check_floor(floor_path, &have_floor);
