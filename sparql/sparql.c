@@ -1636,6 +1636,80 @@ cleanup:
 	return error;
 }
 
+/* ---- GROUP BY over no match ---- */
+
+/* "prologue ASK [FROM ...] { pattern }" for "prologue SELECT ... [FROM ...] [WHERE] { pattern }
+ * modifiers" (malloc'd), or NULL when the text has no such shape. */
+static char *ask_of_select(const char *text)
+{
+	const char *kw = find_keyword(text, text, "SELECT", 0), *from, *open, *p;
+	char *ask;
+	size_t n;
+	int depth = 0;
+	if (!kw)
+		return NULL;
+	from = find_keyword(kw + 6, text, "FROM", 1);
+	if (from && *from == '{')
+		from = NULL;
+	for (open = from ? from : kw + 6; *open && *open != '{';)
+		open = *open == '#' || *open == '<' || *open == '"' || *open == '\'' ? skip_opaque(open) : open + 1;
+	if (*open != '{')
+		return NULL;
+	for (p = open; *p;) {
+		if (*p == '#' || *p == '<' || *p == '"' || *p == '\'') {
+			p = skip_opaque(p);
+			continue;
+		}
+		if (*p == '{')
+			depth++;
+		else if (*p == '}' && --depth == 0)
+			break;
+		p++;
+	}
+	if (*p != '}')
+		return NULL;
+	n = (size_t)(kw - text);
+	ask = malloc(n + (size_t)(p + 1 - (from ? from : open)) + 8);
+	if (!ask)
+		return NULL;
+	memcpy(ask, text, n);
+	memcpy(ask + n, "ASK ", 4);
+	memcpy(ask + n + 4, from ? from : open, (size_t)(p + 1 - (from ? from : open)));
+	ask[n + 4 + (size_t)(p + 1 - (from ? from : open))] = '\0';
+	return ask;
+}
+
+/* rasqal 0.9.33 answers a GROUP BY over no match with one row (COUNT 1, the other aggregates
+ * unbound) where SPARQL has no group and so no row. A grouped result of exactly one row is
+ * checked with an ASK of the same pattern and dataset: when nothing matches, the row goes.
+ * The check costs one more evaluation of the pattern, up to its first match, and only for
+ * one-row grouped results; if it cannot be made, the result stays as rasqal gave it. */
+static void drop_empty_group(kgr_sparql_result *r, rasqal_query *rq, exec_ctx *ex, const char *text,
+	const kgr_sparql_options *opts)
+{
+	raptor_sequence *groups = rasqal_query_get_group_conditions_sequence(rq);
+	kgr_sparql_options aopts = *opts;
+	kgr_sparql_result *ar = NULL;
+	rasqal_query *arq = NULL;
+	char *ask;
+	if (!r || r->kind != KGR_SPARQL_BINDINGS || r->nrows != 1 || !groups ||
+		raptor_sequence_size(groups) <= 0 || !(ask = ask_of_select(text)))
+		return;
+	aopts.max_rows = 0;
+	kgr__rdf_log_reset();
+	if (!prepare(&arq, ex->rw, ex->raptor, ask, opts->base_iri) && !execute(&ar, arq, ex, &aopts) &&
+		ar->kind == KGR_SPARQL_BOOLEAN && !ar->boolean) {
+		r->nrows = 0;
+		r->ncells = 0;
+	}
+	kgr__rdf_log_reset();
+	kgr_error_clear();
+	kgr_sparql_result_free(ar);
+	if (arq)
+		rasqal_free_query(arq);
+	free(ask);
+}
+
 /* ---- entry point ---- */
 
 static int tried_update(const char *text)
@@ -1759,8 +1833,8 @@ int kgr__sparql_query_here(kgr_sparql_result **out, const kgr_store *store, cons
 			error = kgr__error_set(KGR_ENOMEM, "out of memory");
 		else if (form > 0)
 			error = count_distinct(out, &ex, select, as, opts);
-		else
-			error = execute(out, rq, &ex, opts);
+		else if (!(error = execute(out, rq, &ex, opts)))
+			drop_empty_group(*out, rq, &ex, query, opts);
 		free(select);
 		break;
 	}

@@ -687,6 +687,28 @@ static void put_jsonld_value(buf *b, const kgr_sparql_term *t)
 	buf_putc(b, '}');
 }
 
+/* rdf:type with an IRI or blank node object: a value of "@type" in JSON-LD. */
+static int jsonld_type(const kgr_sparql_term *t)
+{
+	return is_rdf_type(&t[1]) && t[2].kind != KGR_TERM_LITERAL;
+}
+
+/* Subjects together, "@type" first, then each predicate's values together, so that no key
+ * of a node object repeats (an rdf:type with a literal object is an ordinary key). */
+static int jsonld_order(const void *x, const void *y)
+{
+	size_t i = *(const size_t *)x, j = *(const size_t *)y;
+	const kgr_sparql_term *a = &sort_result->cells[3 * i], *b = &sort_result->cells[3 * j];
+	int d = term_cmp(&a[0], &b[0]);
+	if (!d)
+		d = jsonld_type(b) - jsonld_type(a);
+	if (!d)
+		d = term_cmp(&a[1], &b[1]);
+	if (!d)
+		d = i < j ? -1 : i > j;
+	return d;
+}
+
 /* JSON-LD 1.1 in expanded form, as the RDF-to-JSON-LD algorithm (useNativeTypes false,
  * useRdfType false) gives it for a graph without lists: an array of node objects, one per
  * subject, with rdf:type IRIs under "@type" and every other predicate as a key holding an
@@ -702,15 +724,13 @@ static int write_jsonld(const kgr_sparql_result *r, FILE *f)
 		return kgr__error_set(KGR_ENOMEM, "out of memory while writing SPARQL results");
 	for (i = 0; i < r->ntriples; i++)
 		order[i] = i;
-	/* subjects together, rdf:type first, then each predicate's values together */
 	sort_result = r;
-	qsort(order, r->ntriples, sizeof(*order), triple_order);
+	qsort(order, r->ntriples, sizeof(*order), jsonld_order);
 	buf_putc(&b, '[');
 	for (i = 0; i < r->ntriples; i++) {
 		const kgr_sparql_term *c = &r->cells[3 * order[i]];
 		const kgr_sparql_term *prev = i ? &r->cells[3 * order[i - 1]] : NULL;
-		int type = is_rdf_type(&c[1]) && c[2].kind != KGR_TERM_LITERAL;
-		int prev_type = prev && is_rdf_type(&prev[1]) && prev[2].kind != KGR_TERM_LITERAL;
+		int type = jsonld_type(c), prev_type = prev && jsonld_type(prev);
 		if (prev && !term_cmp(&prev[0], &c[0])) {
 			if (!term_cmp(&prev[1], &c[1]) && type == prev_type) {
 				buf_putc(&b, ',');

@@ -841,6 +841,20 @@ START_TEST(aggregates_over_nothing)
 	ck_assert(kgr_sparql_result_get(r, 0, 0, &t));
 	ck_assert_str_eq(t.value, "2");
 	kgr_sparql_result_free(r);
+	/* GROUP BY over no match: no group, no row (rasqal gave one row, COUNT 1) */
+	r = query_ok(shop, "SELECT ?o (COUNT(*) AS ?n) WHERE { ?s <http://example.org/nothing> ?o } GROUP BY ?o");
+	ck_assert_uint_eq(kgr_sparql_result_row_count(r), 0);
+	ck_assert_uint_eq(kgr_sparql_result_column_count(r), 2);
+	kgr_sparql_result_free(r);
+	r = query_ok(shop, PFX "SELECT (MAX(?p) AS ?m)\nFROM <http://example.org/none>\nWHERE { ?x schema:price ?p } GROUP BY ?x");
+	ck_assert_uint_eq(kgr_sparql_result_row_count(r), 0);
+	kgr_sparql_result_free(r);
+	/* one group that exists stays */
+	r = query_ok(shop, PFX "SELECT ?b (COUNT(*) AS ?n) WHERE { ?p schema:brand ?b FILTER(?b = ex:zenith) } GROUP BY ?b");
+	ck_assert_uint_eq(kgr_sparql_result_row_count(r), 1);
+	ck_assert(kgr_sparql_result_get(r, 0, 1, &t));
+	ck_assert_str_ne(t.value, "0");
+	kgr_sparql_result_free(r);
 }
 END_TEST
 
@@ -1165,6 +1179,28 @@ START_TEST(format_rdfxml_jsonld)
 	cJSON_Delete(doc);
 	free(jl);
 	free(xml);
+	kgr_sparql_result_free(r);
+
+	/* rdf:type with literal objects among IRI ones: an ordinary key, no key twice */
+	{
+		static const char *const objects[] = { "http://schema.org/Product", "a literal", "http://schema.org/Thing",
+			"another" };
+		const char *type = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type";
+		int i;
+		ck_assert_ptr_nonnull(r = kgr__sparql_result_new(KGR_SPARQL_GRAPH));
+		for (i = 0; i < 4; i++) {
+			ck_assert_int_eq(kgr__sparql_push(r, KGR_TERM_IRI, EX "p1", strlen(EX "p1"), NULL, NULL), 0);
+			ck_assert_int_eq(kgr__sparql_push(r, KGR_TERM_IRI, type, strlen(type), NULL, NULL), 0);
+			ck_assert_int_eq(kgr__sparql_push(r, i % 2 ? KGR_TERM_LITERAL : KGR_TERM_IRI, objects[i],
+				strlen(objects[i]), NULL, NULL), 0);
+			r->ntriples++;
+		}
+	}
+	jl = write_to_string(r, KGR_SPARQL_FORMAT_JSONLD);
+	ck_assert_str_eq(jl, "[\n{\"@id\":\"" EX "p1\",\n"
+		"  \"@type\":[\"http://schema.org/Product\",\"http://schema.org/Thing\"],\n"
+		"  \"http://www.w3.org/1999/02/22-rdf-syntax-ns#type\":[{\"@value\":\"a literal\"},{\"@value\":\"another\"}]}\n]\n");
+	free(jl);
 	kgr_sparql_result_free(r);
 
 	/* an empty graph is an empty document in both */
