@@ -253,6 +253,7 @@ int kgr_cmd_load(int argc, char **argv)
 	if (!quiet && isatty(2))
 		kgr_store_set_progress(store, on_progress, &prog);
 	for (i = 0; i < n_files; i++) {
+		size_t before = kgr_store_quad_count(store);
 		int e;
 		progress_start(&prog, files[i]);
 		e = kgr_store_load_rdf(store, files[i], format, base);
@@ -261,6 +262,9 @@ int kgr_cmd_load(int argc, char **argv)
 			rc = kgr_cli_fail("load");
 			goto done;
 		}
+		/* an empty dataset is a valid store; a file without triples may still be a mistake */
+		if (kgr_store_quad_count(store) == before)
+			fprintf(stderr, "kgrec: warning: %s: no triples\n", files[i]);
 	}
 	fo.item_base = io.item_base;
 	fo.skip_bad_rows = io.skip_bad_rows;

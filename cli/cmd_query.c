@@ -1,5 +1,5 @@
 /* kgrec query STORE (QUERY | -f FILE.rq) [--format F] [--limit N] [--timeout MS] [--base IRI]
- *              [--keep-order] */
+ *              [--keep-order] [--default-graph union|unnamed] */
 #include "cli/cli.h"
 #include "cli/recs_output.h"
 
@@ -17,11 +17,14 @@ static void query_usage(FILE *f)
 	      "Run a SPARQL 1.1 query (SELECT, ASK, CONSTRUCT, DESCRIBE) on a snapshot.\n"
 	      "\n"
 	      "  -f, --file FILE     read the query from FILE (- for standard input)\n"
-	      "  --format F          table (default), json, csv, tsv; turtle, ntriples for graphs\n"
+	      "  --format F          table (default), json, csv, tsv; turtle, ntriples, rdfxml,\n"
+	      "                      jsonld for graphs (CONSTRUCT, DESCRIBE)\n"
 	      "  --limit N           keep at most N rows or triples\n"
 	      "  --timeout MS        give up after MS milliseconds\n"
 	      "  --base IRI          base IRI for relative IRIs in the query\n"
-	      "  --keep-order        join the triple patterns in the order written\n",
+	      "  --keep-order        join the triple patterns in the order written\n"
+	      "  --default-graph G   without FROM: union (default: all graphs of the store) or\n"
+	      "                      unnamed (the unnamed graph alone; named graphs through GRAPH)\n",
 		f);
 }
 
@@ -88,6 +91,13 @@ int kgr_cmd_query(int argc, char **argv)
 			opts.timeout_ms = (unsigned int)n;
 		} else if (!strcmp(a, "--keep-order")) {
 			opts.keep_order = 1;
+		} else if (!strcmp(a, "--default-graph")) {
+			if (++i >= argc)
+				return kgr_cli_usage("--default-graph needs union or unnamed");
+			if (!strcmp(argv[i], "unnamed"))
+				opts.unnamed_default_graph = 1;
+			else if (strcmp(argv[i], "union"))
+				return kgr_cli_usage("--default-graph: '%s' is neither union nor unnamed", argv[i]);
 		} else if (!strcmp(a, "--base")) {
 			if (++i >= argc)
 				return kgr_cli_usage("--base needs an IRI");

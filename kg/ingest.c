@@ -925,8 +925,6 @@ cleanup:
 		pthread_mutex_unlock(&c.lock);
 		pthread_join(c.thread, NULL);
 	}
-	if (!error && !c.error && c.triples == 0)
-		fail(&c, KGR_EPARSE, "%s: no triples (empty file?)", name);
 	if (!error && c.error)
 		error = kgr__error_set(c.error, "%s", c.msg);
 	if (error)
@@ -1019,8 +1017,6 @@ int kgr_store_load_rdf(kgr_store *s, const char *path, const char *format, const
 				strerror(errno));
 		if (S_ISDIR(st.st_mode))
 			return kgr__error_set(KGR_EINVALID, "%s: is a directory", path);
-		if (st.st_size == 0)
-			return kgr__error_set(KGR_EPARSE, "%s: empty file", path);
 		g.f = gzopen(path, "rb");
 	}
 	if (!g.f)

@@ -458,6 +458,12 @@ static enum MHD_Result send_resp(struct MHD_Connection *conn, req_ctx *c, kgr__r
 		MHD_add_response_header(r, MHD_HTTP_HEADER_ALLOW, resp->allow);
 	if (resp->status == 401)
 		MHD_add_response_header(r, MHD_HTTP_HEADER_WWW_AUTHENTICATE, "Bearer realm=\"kgrec\"");
+	if (resp->truncated_at) {
+		char limit[32];
+		snprintf(limit, sizeof(limit), "%zu", resp->truncated_at);
+		MHD_add_response_header(r, "KGrec-Result-Truncated", "true");
+		MHD_add_response_header(r, "KGrec-Result-Limit", limit);
+	}
 	if (close_conn)
 		MHD_add_response_header(r, MHD_HTTP_HEADER_CONNECTION, "close");
 	ret = MHD_queue_response(conn, (unsigned int)resp->status, r);

@@ -161,6 +161,8 @@ typedef struct {
 	const char *content_type;
 	const char *allow;          /* Allow header for 405 */
 	const char *note;           /* short reason for the access log */
+	size_t truncated_at;        /* > 0: the result was cut at this many rows or triples
+	                               (KGrec-Result-Truncated and KGrec-Result-Limit headers) */
 } kgr__resp;
 
 /* A JSON error body {"error":{"code":..,"message":..}}; returns resp->status. */
@@ -222,7 +224,9 @@ typedef enum {
 	KGR__FMT_CSV,
 	KGR__FMT_TSV,
 	KGR__FMT_TURTLE,
-	KGR__FMT_NTRIPLES
+	KGR__FMT_NTRIPLES,
+	KGR__FMT_RDFXML,
+	KGR__FMT_JSONLD
 } kgr__fmt;
 
 /* Query forms. */

@@ -5,7 +5,7 @@
  * whose first keyword after the prologue is an update operation) are refused with 403.
  * Results by Accept: SPARQL JSON (default), SPARQL XML (what rasqal's `roqet -p` asks for;
  * converted here from the JSON results), CSV, TSV; Turtle (default) or N-Triples for
- * CONSTRUCT / DESCRIBE. librdf is not thread-safe: queries run one at a time behind
+ * CONSTRUCT / DESCRIBE, or RDF/XML or JSON-LD. librdf is not thread-safe: queries run one at a time behind
  * sparql_mu, each with a time limit and a row limit. */
 #include "server/internal.h"
 #include "kgrec/sparql.h"
@@ -95,6 +95,13 @@ static const media medias[] = {
 	{ "application/x-turtle", KGR__FMT_TURTLE, 1 },
 	{ "application/n-triples", KGR__FMT_NTRIPLES, 1 },
 	{ "text/plain", KGR__FMT_NTRIPLES, 1 },
+	/* SPARQLWrapper's default for CONSTRUCT and DESCRIBE */
+	{ "application/rdf+xml", KGR__FMT_RDFXML, 1 },
+	{ "application/xml", KGR__FMT_RDFXML, 1 },
+	{ "text/xml", KGR__FMT_RDFXML, 1 },
+	{ "application/ld+json", KGR__FMT_JSONLD, 1 },
+	{ "application/x-json+ld", KGR__FMT_JSONLD, 1 },
+	{ "application/json", KGR__FMT_JSONLD, 1 },
 };
 
 kgr__fmt kgr__sparql_negotiate(const char *accept, kgr__qform form)
@@ -155,6 +162,8 @@ static const char *fmt_content_type(kgr__fmt f)
 	case KGR__FMT_TSV: return "text/tab-separated-values; charset=utf-8";
 	case KGR__FMT_TURTLE: return "text/turtle; charset=utf-8";
 	case KGR__FMT_NTRIPLES: return "application/n-triples";
+	case KGR__FMT_RDFXML: return "application/rdf+xml";
+	case KGR__FMT_JSONLD: return "application/ld+json";
 	default: return "application/octet-stream";
 	}
 }
@@ -264,6 +273,8 @@ static kgr_sparql_format to_sparql_format(kgr__fmt f)
 	case KGR__FMT_TSV: return KGR_SPARQL_FORMAT_TSV;
 	case KGR__FMT_TURTLE: return KGR_SPARQL_FORMAT_TURTLE;
 	case KGR__FMT_NTRIPLES: return KGR_SPARQL_FORMAT_NTRIPLES;
+	case KGR__FMT_RDFXML: return KGR_SPARQL_FORMAT_RDFXML;
+	case KGR__FMT_JSONLD: return KGR_SPARQL_FORMAT_JSONLD;
 	default: return KGR_SPARQL_FORMAT_JSON;
 	}
 }
@@ -286,9 +297,11 @@ static int run_query(kgr_server *srv, const kgr_store *store, const char *query,
 	}
 	info->truncated = kgr_sparql_result_truncated(res);
 	graph = kgr_sparql_result_kind(res) == KGR_SPARQL_GRAPH;
-	if (graph && *fmt != KGR__FMT_TURTLE && *fmt != KGR__FMT_NTRIPLES)
+	if (graph && *fmt != KGR__FMT_TURTLE && *fmt != KGR__FMT_NTRIPLES && *fmt != KGR__FMT_RDFXML &&
+		*fmt != KGR__FMT_JSONLD)
 		*fmt = KGR__FMT_TURTLE;
-	else if (!graph && (*fmt == KGR__FMT_TURTLE || *fmt == KGR__FMT_NTRIPLES))
+	else if (!graph && (*fmt == KGR__FMT_TURTLE || *fmt == KGR__FMT_NTRIPLES || *fmt == KGR__FMT_RDFXML ||
+				   *fmt == KGR__FMT_JSONLD))
 		*fmt = KGR__FMT_JSON;
 	mf = open_memstream(&buf, &len);
 	if (!mf) {
@@ -378,7 +391,8 @@ void kgr__handle_sparql(kgr_server *srv, const kgr__req *req, kgr__resp *resp)
 	if (fmt == KGR__FMT_NONE) {
 		kgr__resp_error(resp, 406, "not_acceptable", "cannot produce any of '%s' for a %s query "
 			"(results: application/sparql-results+json, application/sparql-results+xml, "
-			"text/csv, text/tab-separated-values; graphs: text/turtle, application/n-triples)",
+			"text/csv, text/tab-separated-values; graphs: text/turtle, application/n-triples, "
+			"application/rdf+xml, application/ld+json)",
 			req->accept, form == KGR__Q_CONSTRUCT || form == KGR__Q_DESCRIBE ? "graph" : "SELECT/ASK");
 		goto cleanup;
 	}
@@ -424,6 +438,8 @@ void kgr__handle_sparql(kgr_server *srv, const kgr__req *req, kgr__resp *resp)
 	resp->len = len;
 	resp->content_type = fmt_content_type(fmt);
 	resp->note = info.truncated ? "results cut at the row limit" : NULL;
+	/* a cut result says so, or a client cannot tell it from a complete one */
+	resp->truncated_at = info.truncated ? srv->opts.sparql_max_rows : 0;
 	body = NULL;
 cleanup:
 	kgr__state_release(st);

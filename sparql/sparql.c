@@ -179,6 +179,13 @@ typedef struct {
 	rasqal_literal **vals;
 	size_t cap, count;
 	int oom;
+	/* the dataset: the default graph is the merge of the graphs in from[] (and the unnamed
+	 * graph, g = 0, when from_unnamed) when restrict_default, else of all graphs; the named
+	 * graphs are those in named[] when restrict_named, else every named graph */
+	int restrict_default, from_unnamed, restrict_named;
+	int unnamed_default; /* the option: without FROM, the default graph is g = 0 alone */
+	kgr_id *from, *named;
+	size_t nfrom, nnamed;
 } exec_ctx;
 
 static void exec_free(exec_ctx *ex)
@@ -189,9 +196,33 @@ static void exec_free(exec_ctx *ex)
 			rasqal_free_literal(ex->vals[i]);
 	free(ex->keys);
 	free(ex->vals);
+	free(ex->from);
+	free(ex->named);
 	ex->keys = NULL;
 	ex->vals = NULL;
+	ex->from = ex->named = NULL;
 	ex->cap = ex->count = 0;
+}
+
+static int id_listed(const kgr_id *ids, size_t n, kgr_id id)
+{
+	size_t i;
+	for (i = 0; i < n; i++)
+		if (ids[i] == id)
+			return 1;
+	return 0;
+}
+
+/* Whether a quad of graph @p g belongs to the dataset: to the default graph (in_graph 0,
+ * a pattern outside GRAPH) or to a named graph (in_graph 1, inside GRAPH, where the unnamed
+ * graph g = 0 never matches). */
+static int graph_in_dataset(const exec_ctx *ex, kgr_id g, int in_graph)
+{
+	if (in_graph)
+		return g != 0 && (!ex->restrict_named || id_listed(ex->named, ex->nnamed, g));
+	if (!ex->restrict_default)
+		return 1;
+	return g == 0 ? ex->from_unnamed : id_listed(ex->from, ex->nfrom, g);
 }
 
 /* Also 1 once rasqal has logged an error (an invalid regular expression, say): the query
@@ -360,6 +391,7 @@ typedef struct {
 	kgr_quad cur;
 	int have;
 	int union_mode;
+	int in_graph; /* the pattern is inside GRAPH: named graphs only */
 } match_ctx;
 
 static void match_advance(match_ctx *mc)
@@ -370,6 +402,8 @@ static void match_advance(match_ctx *mc)
 		return;
 	}
 	while (kgr_iter_next(&mc->it, &q)) {
+		if (!graph_in_dataset(mc->ex, q.g, mc->in_graph))
+			continue;
 		if (mc->union_mode && mc->have && q.s == mc->cur.s && q.p == mc->cur.p && q.o == mc->cur.o)
 			continue;
 		mc->cur = q;
@@ -504,8 +538,9 @@ static int ts_init_match(rasqal_triples_match *rtm, rasqal_triples_source *rts, 
 	}
 	if (!ok || deadline_passed(ex))
 		return 0; /* mc->have == 0: no match */
-	/* Without a graph the default graph is the merge of all graphs: each triple once. */
+	/* Without a graph the default graph is the merge of its graphs: each triple once. */
 	mc->union_mode = t->origin == NULL;
+	mc->in_graph = t->origin != NULL;
 	kgr_store_match(ex->store, &mc->it, s, p, o, g);
 	match_advance(mc);
 	return 0;
@@ -524,7 +559,10 @@ static int ts_triple_present(rasqal_triples_source *rts, void *user_data, rasqal
 	if (t->origin && !position_id(ex, t->origin, NULL, &g))
 		return 0;
 	kgr_store_match(ex->store, &it, s, p, o, g ? g : KGR_ANY_GRAPH);
-	return kgr_iter_next(&it, &q);
+	while (kgr_iter_next(&it, &q))
+		if (graph_in_dataset(ex, q.g, t->origin != NULL))
+			return 1;
+	return 0;
 }
 
 static void ts_free(void *user_data)
@@ -554,12 +592,56 @@ static void add_graph_constants(exec_ctx *ex, rasqal_query *query, rasqal_graph_
 		return;
 	if (rasqal_graph_pattern_get_operator(gp) == RASQAL_GRAPH_PATTERN_OPERATOR_GRAPH) {
 		rasqal_literal *origin = rasqal_graph_pattern_get_origin(gp);
+		kgr_id id = origin && origin->type == RASQAL_LITERAL_URI ?
+			kgr_store_iri(ex->store, (const char *)raptor_uri_as_string(origin->value.uri)) : 0;
 		if (origin && origin->type == RASQAL_LITERAL_URI &&
-			!kgr_store_iri(ex->store, (const char *)raptor_uri_as_string(origin->value.uri)))
+			(!id || (ex->restrict_named && !id_listed(ex->named, ex->nnamed, id))))
 			add_named_graph(ex, query, (const char *)raptor_uri_as_string(origin->value.uri));
 	}
 	for (i = 0; (sub = rasqal_graph_pattern_get_sub_graph_pattern(gp, i)); i++)
 		add_graph_constants(ex, query, sub);
+}
+
+/* The dataset of the query (SPARQL 1.1, 13.2): with FROM or FROM NAMED, the default graph
+ * is the merge of the FROM graphs (empty when there are none) and the named graphs are the
+ * FROM NAMED ones (none when there are none); a graph the store does not have is empty.
+ * Without either, the store's choice (the union of all graphs, or the unnamed graph alone
+ * under unnamed_default_graph) and all its named graphs. 0, or 1 when out of memory. */
+static int dataset_from_query(exec_ctx *ex, raptor_sequence *seq)
+{
+	int i, size = seq ? raptor_sequence_size(seq) : 0;
+	ex->nfrom = ex->nnamed = 0;
+	ex->restrict_named = 0;
+	ex->restrict_default = ex->from_unnamed = ex->unnamed_default;
+	if (size <= 0)
+		return 0;
+	free(ex->from);
+	free(ex->named);
+	ex->from = calloc((size_t)size, sizeof(*ex->from));
+	ex->named = calloc((size_t)size, sizeof(*ex->named));
+	if (!ex->from || !ex->named)
+		return 1;
+	ex->nfrom = ex->nnamed = 0;
+	ex->restrict_default = ex->restrict_named = 1;
+	ex->from_unnamed = 0;
+	for (i = 0; i < size; i++) {
+		rasqal_data_graph *dg = raptor_sequence_get_at(seq, i);
+		raptor_uri *u;
+		kgr_id id;
+		if (!dg)
+			continue;
+		u = dg->flags == RASQAL_DATA_GRAPH_NAMED && dg->name_uri ? dg->name_uri : dg->uri;
+		id = u ? kgr_store_iri(ex->store, (const char *)raptor_uri_as_string(u)) : 0;
+		if (!id)
+			continue; /* a graph the store does not have: empty */
+		if (dg->flags == RASQAL_DATA_GRAPH_NAMED) {
+			if (!id_listed(ex->named, ex->nnamed, id))
+				ex->named[ex->nnamed++] = id;
+		} else if (!id_listed(ex->from, ex->nfrom, id)) {
+			ex->from[ex->nfrom++] = id;
+		}
+	}
+	return 0;
 }
 
 static int ts_new(rasqal_query *query, void *factory_user_data, void *user_data,
@@ -574,13 +656,21 @@ static int ts_new(rasqal_query *query, void *factory_user_data, void *user_data,
 	if (!ex || ex->magic != EXEC_MAGIC)
 		return 1;
 	*(exec_ctx **)user_data = ex;
-	/* FROM / FROM NAMED are ignored: the dataset is the store (nothing is fetched). */
+	/* FROM / FROM NAMED choose graphs of the store (nothing is fetched): rasqal's own data
+	 * graphs are replaced by the store's */
+	if (dataset_from_query(ex, seq))
+		return 1;
 	while (seq && raptor_sequence_size(seq) > 0)
 		rasqal_free_data_graph((rasqal_data_graph *)raptor_sequence_pop(seq));
-	graphs = kgr_store_graphs(ex->store, &n);
-	for (i = 0; i < n; i++)
-		if (graphs[i] && kgr_term_kind_of(ex->store, graphs[i]) == KGR_TERM_IRI)
-			add_named_graph(ex, query, kgr_term_value(ex->store, graphs[i], NULL));
+	if (ex->restrict_named) {
+		for (i = 0; i < ex->nnamed; i++)
+			add_named_graph(ex, query, kgr_term_value(ex->store, ex->named[i], NULL));
+	} else {
+		graphs = kgr_store_graphs(ex->store, &n);
+		for (i = 0; i < n; i++)
+			if (graphs[i] && kgr_term_kind_of(ex->store, graphs[i]) == KGR_TERM_IRI)
+				add_named_graph(ex, query, kgr_term_value(ex->store, graphs[i], NULL));
+	}
 	add_graph_constants(ex, query, rasqal_query_get_query_graph_pattern(query));
 	rts->version = 1;
 	rts->init_triples_match = ts_init_match;
@@ -1546,6 +1636,80 @@ cleanup:
 	return error;
 }
 
+/* ---- GROUP BY over no match ---- */
+
+/* "prologue ASK [FROM ...] { pattern }" for "prologue SELECT ... [FROM ...] [WHERE] { pattern }
+ * modifiers" (malloc'd), or NULL when the text has no such shape. */
+static char *ask_of_select(const char *text)
+{
+	const char *kw = find_keyword(text, text, "SELECT", 0), *from, *open, *p;
+	char *ask;
+	size_t n;
+	int depth = 0;
+	if (!kw)
+		return NULL;
+	from = find_keyword(kw + 6, text, "FROM", 1);
+	if (from && *from == '{')
+		from = NULL;
+	for (open = from ? from : kw + 6; *open && *open != '{';)
+		open = *open == '#' || *open == '<' || *open == '"' || *open == '\'' ? skip_opaque(open) : open + 1;
+	if (*open != '{')
+		return NULL;
+	for (p = open; *p;) {
+		if (*p == '#' || *p == '<' || *p == '"' || *p == '\'') {
+			p = skip_opaque(p);
+			continue;
+		}
+		if (*p == '{')
+			depth++;
+		else if (*p == '}' && --depth == 0)
+			break;
+		p++;
+	}
+	if (*p != '}')
+		return NULL;
+	n = (size_t)(kw - text);
+	ask = malloc(n + (size_t)(p + 1 - (from ? from : open)) + 8);
+	if (!ask)
+		return NULL;
+	memcpy(ask, text, n);
+	memcpy(ask + n, "ASK ", 4);
+	memcpy(ask + n + 4, from ? from : open, (size_t)(p + 1 - (from ? from : open)));
+	ask[n + 4 + (size_t)(p + 1 - (from ? from : open))] = '\0';
+	return ask;
+}
+
+/* rasqal 0.9.33 answers a GROUP BY over no match with one row (COUNT 1, the other aggregates
+ * unbound) where SPARQL has no group and so no row. A grouped result of exactly one row is
+ * checked with an ASK of the same pattern and dataset: when nothing matches, the row goes.
+ * The check costs one more evaluation of the pattern, up to its first match, and only for
+ * one-row grouped results; if it cannot be made, the result stays as rasqal gave it. */
+static void drop_empty_group(kgr_sparql_result *r, rasqal_query *rq, exec_ctx *ex, const char *text,
+	const kgr_sparql_options *opts)
+{
+	raptor_sequence *groups = rasqal_query_get_group_conditions_sequence(rq);
+	kgr_sparql_options aopts = *opts;
+	kgr_sparql_result *ar = NULL;
+	rasqal_query *arq = NULL;
+	char *ask;
+	if (!r || r->kind != KGR_SPARQL_BINDINGS || r->nrows != 1 || !groups ||
+		raptor_sequence_size(groups) <= 0 || !(ask = ask_of_select(text)))
+		return;
+	aopts.max_rows = 0;
+	kgr__rdf_log_reset();
+	if (!prepare(&arq, ex->rw, ex->raptor, ask, opts->base_iri) && !execute(&ar, arq, ex, &aopts) &&
+		ar->kind == KGR_SPARQL_BOOLEAN && !ar->boolean) {
+		r->nrows = 0;
+		r->ncells = 0;
+	}
+	kgr__rdf_log_reset();
+	kgr_error_clear();
+	kgr_sparql_result_free(ar);
+	if (arq)
+		rasqal_free_query(arq);
+	free(ask);
+}
+
 /* ---- entry point ---- */
 
 static int tried_update(const char *text)
@@ -1597,7 +1761,10 @@ int kgr__sparql_query_here(kgr_sparql_result **out, const kgr_store *store, cons
 	*out = NULL;
 	if (!opts)
 		opts = &defaults;
-	KGR__CHECK_VERSION(opts, KGR_SPARQL_OPTIONS_VERSION, "SPARQL");
+	/* version 1 has no unnamed_default_graph */
+	if (opts->version != 1 && opts->version != KGR_SPARQL_OPTIONS_VERSION)
+		return kgr__error_set(KGR_EINVALID, "SPARQL: options version %u, expected %u", opts->version,
+			(unsigned)KGR_SPARQL_OPTIONS_VERSION);
 	if (!query)
 		return kgr__error_set(KGR_EINVALID, "no SPARQL query given");
 	if (!store->finalized)
@@ -1612,6 +1779,7 @@ int kgr__sparql_query_here(kgr_sparql_result **out, const kgr_store *store, cons
 	memset(&ex, 0, sizeof(ex));
 	ex.magic = EXEC_MAGIC;
 	ex.store = store;
+	ex.unnamed_default = opts->version >= 2 && opts->unnamed_default_graph;
 
 	if (!(w = kgr__rdf_lock()))
 		return kgr_error_last_code();
@@ -1665,8 +1833,8 @@ int kgr__sparql_query_here(kgr_sparql_result **out, const kgr_store *store, cons
 			error = kgr__error_set(KGR_ENOMEM, "out of memory");
 		else if (form > 0)
 			error = count_distinct(out, &ex, select, as, opts);
-		else
-			error = execute(out, rq, &ex, opts);
+		else if (!(error = execute(out, rq, &ex, opts)))
+			drop_empty_group(*out, rq, &ex, query, opts);
 		free(select);
 		break;
 	}

@@ -1,7 +1,8 @@
 /* SPARQL result formats: aligned table, W3C SPARQL 1.1 Query Results JSON, CSV and TSV,
- * and Turtle / N-Triples for graph results. */
+ * and Turtle, N-Triples, RDF/XML (raptor's writer) and JSON-LD for graph results. */
 #include "sparql/sparql_result.h"
 
+#include <raptor2.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -17,6 +18,8 @@ static const struct {
 	{ KGR_SPARQL_FORMAT_TSV, "tsv", NULL, "text/tab-separated-values; charset=utf-8" },
 	{ KGR_SPARQL_FORMAT_TURTLE, "turtle", "ttl", "text/turtle; charset=utf-8" },
 	{ KGR_SPARQL_FORMAT_NTRIPLES, "ntriples", "nt", "application/n-triples" },
+	{ KGR_SPARQL_FORMAT_RDFXML, "rdfxml", "rdf", "application/rdf+xml" },
+	{ KGR_SPARQL_FORMAT_JSONLD, "jsonld", "json-ld", "application/ld+json" },
 };
 #define N_FORMATS (sizeof(formats) / sizeof(formats[0]))
 
@@ -30,7 +33,8 @@ int kgr_sparql_format_from_name(kgr_sparql_format *out, const char *name)
 		}
 	}
 	return kgr__error_set(KGR_EINVALID,
-		"unknown SPARQL result format '%s' (use table, json, csv, tsv, turtle or ntriples)",
+		"unknown SPARQL result format '%s' (use table, json, csv, tsv, turtle, ntriples, "
+		"rdfxml or jsonld)",
 		name ? name : "(null)");
 }
 
@@ -237,6 +241,24 @@ static void put_json_term(buf *b, const kgr_sparql_term *t)
 		put_json_string(b, t->datatype, strlen(t->datatype));
 	}
 	buf_putc(b, '}');
+}
+
+/* An IRI, or a blank node as "_:label" (JSON-LD's blank node identifiers). */
+static void put_jsonld_id(buf *b, const kgr_sparql_term *t)
+{
+	if (t->kind == KGR_TERM_BLANK) {
+		char *id = malloc(t->len + 3);
+		if (!id) {
+			b->oom = 1;
+			return;
+		}
+		memcpy(id, "_:", 2);
+		memcpy(id + 2, t->value, t->len);
+		put_json_string(b, id, t->len + 2);
+		free(id);
+		return;
+	}
+	put_json_string(b, t->value, t->len);
 }
 
 static int write_json(const kgr_sparql_result *r, FILE *f)
@@ -639,6 +661,218 @@ done:
 	return error;
 }
 
+/* ---- JSON-LD ---- */
+
+#define XSD_STRING XSD "string"
+
+/* One value of a node object, expanded form: {"@id": ...} for IRIs and blank nodes,
+ * {"@value": ..., "@language" or "@type"} for literals (xsd:string is the default type). */
+static void put_jsonld_value(buf *b, const kgr_sparql_term *t)
+{
+	if (t->kind == KGR_TERM_IRI || t->kind == KGR_TERM_BLANK) {
+		kgr__buf_puts(b, "{\"@id\":");
+		put_jsonld_id(b, t);
+		buf_putc(b, '}');
+		return;
+	}
+	kgr__buf_puts(b, "{\"@value\":");
+	put_json_string(b, t->value, t->len);
+	if (t->lang) {
+		kgr__buf_puts(b, ",\"@language\":");
+		put_json_string(b, t->lang, strlen(t->lang));
+	} else if (t->datatype && strcmp(t->datatype, XSD_STRING)) {
+		kgr__buf_puts(b, ",\"@type\":");
+		put_json_string(b, t->datatype, strlen(t->datatype));
+	}
+	buf_putc(b, '}');
+}
+
+/* rdf:type with an IRI or blank node object: a value of "@type" in JSON-LD. */
+static int jsonld_type(const kgr_sparql_term *t)
+{
+	return is_rdf_type(&t[1]) && t[2].kind != KGR_TERM_LITERAL;
+}
+
+/* Subjects together, "@type" first, then each predicate's values together, so that no key
+ * of a node object repeats (an rdf:type with a literal object is an ordinary key). */
+static int jsonld_order(const void *x, const void *y)
+{
+	size_t i = *(const size_t *)x, j = *(const size_t *)y;
+	const kgr_sparql_term *a = &sort_result->cells[3 * i], *b = &sort_result->cells[3 * j];
+	int d = term_cmp(&a[0], &b[0]);
+	if (!d)
+		d = jsonld_type(b) - jsonld_type(a);
+	if (!d)
+		d = term_cmp(&a[1], &b[1]);
+	if (!d)
+		d = i < j ? -1 : i > j;
+	return d;
+}
+
+/* JSON-LD 1.1 in expanded form, as the RDF-to-JSON-LD algorithm (useNativeTypes false,
+ * useRdfType false) gives it for a graph without lists: an array of node objects, one per
+ * subject, with rdf:type IRIs under "@type" and every other predicate as a key holding an
+ * array of values. Numbers stay strings with their datatype, so nothing is rounded. raptor
+ * 2.0.15 has no JSON-LD writer. */
+static int write_jsonld(const kgr_sparql_result *r, FILE *f)
+{
+	buf b = { 0 };
+	size_t *order = NULL, i;
+	int error = 0;
+	order = malloc((r->ntriples ? r->ntriples : 1) * sizeof(*order));
+	if (!order)
+		return kgr__error_set(KGR_ENOMEM, "out of memory while writing SPARQL results");
+	for (i = 0; i < r->ntriples; i++)
+		order[i] = i;
+	sort_result = r;
+	qsort(order, r->ntriples, sizeof(*order), jsonld_order);
+	buf_putc(&b, '[');
+	for (i = 0; i < r->ntriples; i++) {
+		const kgr_sparql_term *c = &r->cells[3 * order[i]];
+		const kgr_sparql_term *prev = i ? &r->cells[3 * order[i - 1]] : NULL;
+		int type = jsonld_type(c), prev_type = prev && jsonld_type(prev);
+		if (prev && !term_cmp(&prev[0], &c[0])) {
+			if (!term_cmp(&prev[1], &c[1]) && type == prev_type) {
+				buf_putc(&b, ',');
+			} else {
+				kgr__buf_puts(&b, "],\n  ");
+				if (type) {
+					kgr__buf_puts(&b, "\"@type\":[");
+				} else {
+					put_json_string(&b, c[1].value, c[1].len);
+					kgr__buf_puts(&b, ":[");
+				}
+			}
+		} else {
+			kgr__buf_puts(&b, prev ? "]},\n{" : "\n{");
+			kgr__buf_puts(&b, "\"@id\":");
+			put_jsonld_id(&b, &c[0]);
+			kgr__buf_puts(&b, ",\n  ");
+			if (type) {
+				kgr__buf_puts(&b, "\"@type\":[");
+			} else {
+				put_json_string(&b, c[1].value, c[1].len);
+				kgr__buf_puts(&b, ":[");
+			}
+		}
+		if (type)
+			put_jsonld_id(&b, &c[2]);
+		else
+			put_jsonld_value(&b, &c[2]);
+		if (b.len > 65536 && (error = flush(f, &b)))
+			goto done;
+	}
+	kgr__buf_puts(&b, r->ntriples ? "]}\n]\n" : "]\n");
+done:
+	if (!error)
+		error = flush(f, &b);
+	free(order);
+	free(b.s);
+	return error;
+}
+
+/* ---- RDF/XML (raptor's writer) ---- */
+
+typedef struct {
+	int errors;
+	char message[256];
+} rdfxml_log;
+
+static void rdfxml_log_handler(void *data, raptor_log_message *m)
+{
+	rdfxml_log *log = data;
+	if (m->level >= RAPTOR_LOG_LEVEL_ERROR && !log->errors++)
+		snprintf(log->message, sizeof(log->message), "%s", m->text);
+}
+
+static raptor_term *raptor_term_of(raptor_world *w, const kgr_sparql_term *t)
+{
+	switch (t->kind) {
+	case KGR_TERM_IRI:
+		return raptor_new_term_from_counted_uri_string(w, (const unsigned char *)t->value, t->len);
+	case KGR_TERM_BLANK:
+		return raptor_new_term_from_counted_blank(w, (const unsigned char *)t->value, t->len);
+	case KGR_TERM_LITERAL: {
+		raptor_uri *dt = NULL;
+		raptor_term *term;
+		if (!t->lang && t->datatype && strcmp(t->datatype, XSD_STRING) &&
+			!(dt = raptor_new_uri(w, (const unsigned char *)t->datatype)))
+			return NULL;
+		term = raptor_new_term_from_counted_literal(w, (const unsigned char *)t->value, t->len, dt,
+			(const unsigned char *)t->lang, t->lang ? (unsigned char)strlen(t->lang) : 0);
+		if (dt)
+			raptor_free_uri(dt);
+		return term;
+	}
+	default:
+		return NULL;
+	}
+}
+
+/* A raptor world of its own per call: kgr_sparql_write() may run on any thread, and the
+ * librdf world of the query path is not thread-safe. */
+static int write_rdfxml(const kgr_sparql_result *r, FILE *f)
+{
+	raptor_world *w = raptor_new_world();
+	raptor_serializer *ser = NULL;
+	rdfxml_log log = { 0, "" };
+	size_t i;
+	int error = 0, k;
+	if (!w || raptor_world_open(w)) {
+		error = kgr__error_set(KGR_ENOMEM, "cannot start raptor to write RDF/XML");
+		goto done;
+	}
+	raptor_world_set_log_handler(w, &log, rdfxml_log_handler);
+	if (!(ser = raptor_new_serializer(w, "rdfxml")) || raptor_serializer_start_to_file_handle(ser, NULL, f)) {
+		error = kgr__error_set(KGR_ENOMEM, "cannot start raptor's RDF/XML writer");
+		goto done;
+	}
+	/* the common namespaces declared once on the root element, as in Turtle */
+	for (i = 0; i < N_PREFIXES; i++) {
+		raptor_uri *ns;
+		if (!strcmp(known_prefixes[i].prefix, "rdf"))
+			continue; /* raptor declares it itself */
+		ns = raptor_new_uri(w, (const unsigned char *)known_prefixes[i].ns);
+		if (ns) {
+			raptor_serializer_set_namespace(ser, ns, (const unsigned char *)known_prefixes[i].prefix);
+			raptor_free_uri(ns);
+		}
+	}
+	for (i = 0; i < r->ntriples && !error; i++) {
+		raptor_statement st;
+		raptor_term *terms[3];
+		memset(&st, 0, sizeof(st));
+		for (k = 0; k < 3; k++)
+			terms[k] = raptor_term_of(w, &r->cells[3 * i + (size_t)k]);
+		if (!terms[0] || !terms[1] || !terms[2]) {
+			error = kgr__error_set(KGR_ENOMEM, "out of memory while writing RDF/XML");
+		} else {
+			st.world = w;
+			st.subject = terms[0];
+			st.predicate = terms[1];
+			st.object = terms[2];
+			if (raptor_serializer_serialize_statement(ser, &st) || log.errors)
+				error = kgr__error_set(KGR_EINVALID,
+					"RDF/XML cannot write the predicate <%s> (%s): use turtle, ntriples or jsonld",
+					r->cells[3 * i + 1].value, log.errors ? log.message : "raptor failed");
+		}
+		for (k = 0; k < 3; k++)
+			if (terms[k])
+				raptor_free_term(terms[k]);
+	}
+	if (raptor_serializer_serialize_end(ser) && !error)
+		error = kgr__error_set(KGR_EIO, "cannot write SPARQL results as RDF/XML");
+	if (!error && (ferror(f) || log.errors))
+		error = kgr__error_set(KGR_EIO, "cannot write SPARQL results as RDF/XML%s%s",
+			log.errors ? ": " : "", log.message);
+done:
+	if (ser)
+		raptor_free_serializer(ser);
+	if (w)
+		raptor_free_world(w);
+	return error;
+}
+
 int kgr_sparql_write(const kgr_sparql_result *r, FILE *f, kgr_sparql_format format)
 {
 	int graph = r->kind == KGR_SPARQL_GRAPH;
@@ -651,19 +885,25 @@ int kgr_sparql_write(const kgr_sparql_result *r, FILE *f, kgr_sparql_format form
 		if (graph)
 			return kgr__error_set(KGR_EINVALID,
 				"format %s cannot show a graph result (CONSTRUCT/DESCRIBE): use turtle, "
-				"ntriples or table",
+				"ntriples, rdfxml, jsonld or table",
 				kgr_sparql_format_name(format));
 		if (format == KGR_SPARQL_FORMAT_JSON)
 			return write_json(r, f);
 		return write_sv(r, f, format == KGR_SPARQL_FORMAT_TSV);
 	case KGR_SPARQL_FORMAT_TURTLE:
 	case KGR_SPARQL_FORMAT_NTRIPLES:
+	case KGR_SPARQL_FORMAT_RDFXML:
+	case KGR_SPARQL_FORMAT_JSONLD:
 		if (!graph)
 			return kgr__error_set(KGR_EINVALID,
 				"format %s shows graph results only; this %s result needs table, json, csv "
 				"or tsv",
 				kgr_sparql_format_name(format),
 				r->kind == KGR_SPARQL_BOOLEAN ? "ASK" : "SELECT");
+		if (format == KGR_SPARQL_FORMAT_RDFXML)
+			return write_rdfxml(r, f);
+		if (format == KGR_SPARQL_FORMAT_JSONLD)
+			return write_jsonld(r, f);
 		return format == KGR_SPARQL_FORMAT_TURTLE ? write_turtle(r, f) : write_ntriples(r, f);
 	default:
 		return kgr__error_set(KGR_EINVALID, "unknown SPARQL result format %d", (int)format);

@@ -4,9 +4,12 @@
  *        and the W3C result formats.
  *
  * The dataset a query sees is the store itself: the default graph is the union (RDF merge)
- * of all graphs of the store, and every named graph of the store is available to
- * `GRAPH <iri> { ... }` and `GRAPH ?g { ... }`. `FROM` and `FROM NAMED` clauses are
- * ignored and SERVICE is refused: nothing is ever fetched from the network. SELECT, ASK
+ * of all graphs of the store (or its unnamed graph alone, kgr_sparql_options), and every
+ * named graph of the store is available to `GRAPH <iri> { ... }` and `GRAPH ?g { ... }`.
+ * `FROM <g>` and `FROM NAMED <g>` choose graphs of the store (SPARQL 1.1's dataset: the
+ * default graph is then the merge of the FROM graphs, the named graphs the FROM NAMED ones;
+ * a graph the store does not have is empty); nothing is ever fetched from the network, and
+ * SERVICE is refused. SELECT, ASK
  * and CONSTRUCT are evaluated by rasqal; DESCRIBE is answered with the Concise Bounded
  * Description of each resource named or matched; SPARQL Update is refused (the store is
  * read-only).
@@ -46,7 +49,9 @@ typedef enum {
 	KGR_SPARQL_FORMAT_CSV,       /**< W3C SPARQL 1.1 Query Results CSV */
 	KGR_SPARQL_FORMAT_TSV,       /**< W3C SPARQL 1.1 Query Results TSV */
 	KGR_SPARQL_FORMAT_TURTLE,    /**< Turtle (graph results only) */
-	KGR_SPARQL_FORMAT_NTRIPLES   /**< N-Triples (graph results only) */
+	KGR_SPARQL_FORMAT_NTRIPLES,  /**< N-Triples (graph results only) */
+	KGR_SPARQL_FORMAT_RDFXML,    /**< RDF/XML (graph results only; raptor's writer) */
+	KGR_SPARQL_FORMAT_JSONLD     /**< JSON-LD 1.1, expanded form (graph results only) */
 } kgr_sparql_format;
 
 /** Options of kgr_sparql_query(). */
@@ -62,9 +67,15 @@ typedef struct {
 	/** rasqal joins triple patterns in the order written; kgrec rewrites plain groups of
 	 *  triple patterns most selective first (counted in the store). 1 keeps the order. */
 	int keep_order;
+	/** The default graph of a query without FROM / FROM NAMED. 0: the union of all graphs
+	 *  of the store (kgrec's default: closures and named graphs are seen without GRAPH).
+	 *  1: the store's unnamed graph alone, as SPARQL's test suites and most stores have it
+	 *  (named graphs only through GRAPH). With FROM or FROM NAMED the query chooses.
+	 *  (version 2) */
+	int unnamed_default_graph;
 } kgr_sparql_options;
 
-#define KGR_SPARQL_OPTIONS_VERSION 1
+#define KGR_SPARQL_OPTIONS_VERSION 2
 #define KGR_SPARQL_OPTIONS_INIT { .version = KGR_SPARQL_OPTIONS_VERSION }
 
 /** One RDF term of a result. Strings are borrowed from the result. */
@@ -138,17 +149,20 @@ KGR_API int kgr_sparql_result_triple(const kgr_sparql_result *result, size_t i, 
 /**
  * @brief Write a result in a format.
  *
- * Bindings and booleans: table, json, csv, tsv. Graphs: turtle, ntriples, and table
- * (one triple per row). ASK in json is `{"head":{},"boolean":true}`; in csv and tsv it is
+ * Bindings and booleans: table, json, csv, tsv. Graphs: turtle, ntriples, rdfxml, jsonld
+ * (expanded form: one node object per subject, values as @id, or @value with @language or
+ * @type, rdf:type objects as @type), and table (one triple per row). ASK in json is `{"head":{},"boolean":true}`; in csv and tsv it is
  * a header `_askResult` and one line `true` or `false`.
  * @return 0; KGR_EINVALID when the format cannot show this kind of result (message names
- *         both); KGR_EIO when writing fails.
+ *         both) or when RDF/XML cannot write a predicate IRI (one with no XML local name,
+ *         e.g. ending in '/' or a digit after the last '/' or '#'); KGR_EIO when writing
+ *         fails; KGR_ENOMEM.
  */
 KGR_API int kgr_sparql_write(const kgr_sparql_result *result, FILE *f, kgr_sparql_format format);
 
 /**
  * @brief Format from its name: "table", "json", "csv", "tsv", "turtle" (or "ttl"),
- *        "ntriples" (or "nt").
+ *        "ntriples" (or "nt"), "rdfxml" (or "rdf"), "jsonld" (or "json-ld").
  * @return 0; KGR_EINVALID for an unknown name (message lists the valid ones).
  */
 KGR_API int kgr_sparql_format_from_name(kgr_sparql_format *out, const char *name);
@@ -156,7 +170,8 @@ KGR_API int kgr_sparql_format_from_name(kgr_sparql_format *out, const char *name
 /** @brief Name of a format ("table", "json", ...). */
 KGR_API const char *kgr_sparql_format_name(kgr_sparql_format format);
 
-/** @brief Media type of a format ("application/sparql-results+json", "text/turtle", ...). */
+/** @brief Media type of a format ("application/sparql-results+json", "text/turtle",
+ *         "application/rdf+xml", "application/ld+json", ...). */
 KGR_API const char *kgr_sparql_format_media_type(kgr_sparql_format format);
 
 #ifdef __cplusplus

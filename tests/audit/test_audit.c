@@ -545,7 +545,7 @@ START_TEST(recs_truncate_history_time)
 		ck_assert_int_eq(kgr_graph_new(&g, f.store, &go), KGR_EINVALID);
 		ck_assert_str_eq(kgr_error_last(), "graph: options version 7, expected 1");
 		ck_assert_int_eq(kgr_sparql_query(&sr, f.store, "ASK {}", &so), KGR_EINVALID);
-		ck_assert_str_eq(kgr_error_last(), "SPARQL: options version 7, expected 1");
+		ck_assert_str_eq(kgr_error_last(), "SPARQL: options version 7, expected 2");
 		ck_assert_int_eq(kgr_store_new(&st, 0), 0);
 		ck_assert_int_eq(kgr_store_load_interactions(st, kgr_test_data("retrieval/interactions.csv"), &io),
 			KGR_EINVALID);

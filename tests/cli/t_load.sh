@@ -17,7 +17,7 @@ grep -q 'http://schema.org/Product' "$T/stats.txt"; check "stats: classes listed
 "$KGREC" stats --json "$T/s.snap" | python3 -c 'import json,sys; d=json.load(sys.stdin); assert d["users"]==3 and d["items"]==4' 
 check "stats --json is JSON" $?
 
-for bad in syntax-error.nt:3 unknown-prefix.ttl:3 invalid-iri.nt:2 empty.nt truncated.ttl.gz; do
+for bad in syntax-error.nt:3 unknown-prefix.ttl:3 invalid-iri.nt:2 truncated.ttl.gz; do
 	f=${bad%%:*}
 	"$KGREC" load -q "$D/$f" -o "$T/s.snap" 2> "$T/err.txt"
 	rc=$?
@@ -73,5 +73,18 @@ for ext in ttl trig nt; do
 	check "$ext: message names the file, line and column ($(cat "$T/err.txt"))" $?
 	[ "$(sha256sum "$T/s.snap")" = "$sum" ]; check "$ext: previous snapshot unchanged" $?
 done
+
+# an empty dataset is a valid store: it loads (with a warning) and answers with nothing
+: > "$T/empty.ttl"
+printf '@prefix ex: <http://a/> .\n# nothing else\n' > "$T/prefixes.ttl"
+"$KGREC" load -q --no-ontology "$T/empty.ttl" "$T/prefixes.ttl" -o "$T/empty.snap" 2> "$T/err.txt"
+check "an empty file loads ($(cat "$T/err.txt"))" $?
+grep -q "warning: $T/empty.ttl: no triples" "$T/err.txt"; check "a file without triples is named" $?
+[ "$("$KGREC" stats "$T/empty.snap" | grep -E '^triples' | tr -s ' ')" = "triples 0" ]
+check "the empty store has no triples ($("$KGREC" stats "$T/empty.snap" | grep -E '^triples'))" $?
+out=$("$KGREC" query "$T/empty.snap" 'SELECT ?s ?p ?o WHERE { ?s ?p ?o }' --format csv)
+r=$?; [ $r -eq 0 ] && [ "$out" = "$(printf 's,p,o\r')" ]; check "querying the empty store: no rows ($out)" $?
+out=$("$KGREC" query "$T/empty.snap" 'ASK { ?s ?p ?o }' --format csv)
+r=$?; [ $r -eq 0 ] && [ "$out" = "$(printf '_askResult\r\nfalse\r')" ]; check "ASK on the empty store is false ($out)" $?
 
 finish

@@ -55,6 +55,43 @@ check turtle '@prefix schema: <http://schema.org/> .
 check describe 11 "$("$KGREC" query "$TMP/shop.kgr" "$P DESCRIBE ex:p1" --format ntriples | grep -c '^<http://example.org/shop/p1>' | tr -d ' ')"
 check ask '{"head":{},"boolean":true}' "$("$KGREC" query "$TMP/shop.kgr" "$P ASK { ex:p1 a schema:Product }" --format json)"
 check limit 2 "$("$KGREC" query "$TMP/shop.kgr" "$P SELECT ?p WHERE { ?p a schema:Product }" --format csv --limit 2 2>/dev/null | tail -n +2 | wc -l | tr -d ' ')"
+# a result cut by --limit says so on stderr; a complete one does not
+check limit-note "kgrec: query: results cut at --limit 2" \
+	"$("$KGREC" query "$TMP/shop.kgr" "$P SELECT ?p WHERE { ?p a schema:Product }" --format csv --limit 2 2>&1 >/dev/null)"
+check limit-no-note "" \
+	"$("$KGREC" query "$TMP/shop.kgr" "$P SELECT ?p WHERE { ?p a schema:Product }" --format csv --limit 1000 2>&1 >/dev/null)"
+check limit-note-graph "kgrec: query: results cut at --limit 1" \
+	"$("$KGREC" query "$TMP/shop.kgr" "$P CONSTRUCT WHERE { ?p a schema:Product }" --format ntriples --limit 1 2>&1 >/dev/null)"
+
+# rasqal crashes (segmentation fault) on an empty CONSTRUCT template: the empty graph
+out=$("$KGREC" query "$TMP/shop.kgr" 'CONSTRUCT {} WHERE {}' --format ntriples 2>&1); rc=$?
+check construct-empty-rc 0 "$rc"
+check construct-empty-out "" "$out"
+out=$("$KGREC" query "$TMP/shop.kgr" 'CONSTRUCT { } WHERE { ?s ?p ?o }' --format jsonld 2>&1); rc=$?
+check construct-empty-where-rc 0 "$rc"
+check construct-empty-where-out "[]" "$out"
+
+# FROM chooses the default graph; --default-graph unnamed leaves the named graphs out of it
+printf '@prefix ex: <http://example.org/> .\n{ ex:a ex:p 1 . }\nex:g { ex:b ex:p 2 . }\n' > "$TMP/g.trig"
+"$KGREC" load -q --no-ontology -o "$TMP/g.kgr" "$TMP/g.trig" || { echo "FAIL load g.trig"; exit 1; }
+check default-union 2 "$("$KGREC" query "$TMP/g.kgr" 'SELECT ?s WHERE { ?s ?p ?o }' --format csv | tail -n +2 | wc -l | tr -d ' ')"
+check default-unnamed "$(printf 's\r\nhttp://example.org/a\r')" \
+	"$("$KGREC" query "$TMP/g.kgr" 'SELECT ?s WHERE { ?s ?p ?o }' --format csv --default-graph unnamed)"
+check from "$(printf 's\r\nhttp://example.org/b\r')" \
+	"$("$KGREC" query "$TMP/g.kgr" 'SELECT ?s FROM <http://example.org/g> WHERE { ?s ?p ?o }' --format csv)"
+out=$("$KGREC" query "$TMP/g.kgr" 'ASK {}' --default-graph all 2>&1); rc=$?
+check default-graph-bad-rc 2 "$rc"
+
+# graphs as RDF/XML and JSON-LD
+check rdfxml '<schema:name>Acme</schema:name>' \
+	"$("$KGREC" query "$TMP/shop.kgr" -f "$TMP/c.rq" --format rdfxml | grep -o '<schema:name>Acme</schema:name>')"
+check rdfxml-roundtrip 2 "$("$KGREC" query "$TMP/shop.kgr" -f "$TMP/c.rq" --format rdfxml | rapper -i rdfxml -c - http://x/ 2>&1 | grep -o 'returned [0-9]* triples' | cut -d' ' -f2)"
+check jsonld '[
+{"@id":"http://example.org/shop/acme",
+  "http://schema.org/name":[{"@value":"Acme"}]},
+{"@id":"http://example.org/shop/zenith",
+  "http://schema.org/name":[{"@value":"Zenith"}]}
+]' "$("$KGREC" query "$TMP/shop.kgr" -f "$TMP/c.rq" --format jsonld)"
 
 # errors: exit code and message
 out=$("$KGREC" query "$TMP/shop.kgr" 'SELECT ?x WHERE { ?x ?y }' 2>&1); rc=$?
@@ -65,7 +102,7 @@ check update-rc 1 "$rc"
 case "$out" in *"SPARQL Update is not supported"*) check update-msg ok ok ;; *) check update-msg "Update refused" "$out" ;; esac
 out=$("$KGREC" query "$TMP/shop.kgr" "$Q" --format xml 2>&1); rc=$?
 check format-rc 2 "$rc"
-check format-msg "kgrec: query: unknown SPARQL result format 'xml' (use table, json, csv, tsv, turtle or ntriples) (see 'kgrec help')" "$out"
+check format-msg "kgrec: query: unknown SPARQL result format 'xml' (use table, json, csv, tsv, turtle, ntriples, rdfxml or jsonld) (see 'kgrec help')" "$out"
 out=$("$KGREC" query "$TMP/shop.kgr" "$Q" --format turtle 2>&1); rc=$?
 check turtle-select-rc 1 "$rc"
 out=$("$KGREC" query "$TMP/missing.kgr" "$Q" 2>&1); rc=$?

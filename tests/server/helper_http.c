@@ -193,10 +193,26 @@ static size_t on_body(char *ptr, size_t size, size_t nmemb, void *ud)
 	return n;
 }
 
+/* Copies the value of header @p name into @p out when the line @p ptr is that header. */
+static void header_value(const char *ptr, size_t n, const char *name, char *out, size_t size)
+{
+	size_t i = strlen(name), j;
+	if (n <= i || strncasecmp(ptr, name, i))
+		return;
+	while (i < n && ptr[i] == ' ')
+		i++;
+	j = n;
+	while (j > i && (ptr[j - 1] == '\r' || ptr[j - 1] == '\n'))
+		j--;
+	snprintf(out, size, "%.*s", (int)(j - i), ptr + i);
+}
+
 static size_t on_header(char *ptr, size_t size, size_t nmemb, void *ud)
 {
 	th_resp *r = ud;
 	size_t n = size * nmemb;
+	header_value(ptr, n, "KGrec-Result-Truncated:", r->truncated, sizeof(r->truncated));
+	header_value(ptr, n, "KGrec-Result-Limit:", r->limit, sizeof(r->limit));
 	if (n > 14 && !strncasecmp(ptr, "Content-Type:", 13)) {
 		size_t i = 13, j;
 		while (i < n && ptr[i] == ' ')

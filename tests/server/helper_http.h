@@ -20,6 +20,8 @@ typedef struct {
 	size_t len;
 	char content_type[128];
 	char request_id[80];
+	char truncated[16]; /* KGrec-Result-Truncated, "" when absent */
+	char limit[32];     /* KGrec-Result-Limit, "" when absent */
 } th_resp;
 
 char *th_tmpdir(void);

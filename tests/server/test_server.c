@@ -1357,6 +1357,8 @@ START_TEST(test_sparql_results)
 	/* SELECT in each results format */
 	ck_assert_int_eq(sparql_get(&r, &s, Q_BRAND, NULL, NULL), 200);
 	ck_assert_str_eq(r.content_type, "application/sparql-results+json");
+	ck_assert_str_eq(r.truncated, ""); /* complete: no truncation headers */
+	ck_assert_str_eq(r.limit, "");
 	j = body_json(&r);
 	rows = cJSON_GetObjectItem(cJSON_GetObjectItem(j, "results"), "bindings");
 	ck_assert_int_eq(cJSON_GetArraySize(rows), 1);
@@ -1396,6 +1398,22 @@ START_TEST(test_sparql_results)
 	ck_assert_str_eq(r.content_type, "text/turtle; charset=utf-8");
 	ck_assert_ptr_nonnull(strstr(r.body, "brand-kick"));
 	th_resp_free(&r);
+	/* RDF/XML (SPARQLWrapper's default Accept for CONSTRUCT) and JSON-LD */
+	ck_assert_int_eq(sparql_get(&r, &s, "CONSTRUCT { ?i <http://schema.org/brand> ?b } WHERE { ?i <http://schema.org/brand> ?b "
+		"FILTER(?i = <" SHOP "shoes>) }", "application/rdf+xml, application/xml;q=0.9", NULL), 200);
+	ck_assert_str_eq(r.content_type, "application/rdf+xml");
+	ck_assert_msg(strstr(r.body, "<rdf:Description rdf:about=\"" SHOP "shoes\">") &&
+		strstr(r.body, "<schema:brand rdf:resource=\"" SHOP "brand-kick\"/>"), "%s", r.body);
+	th_resp_free(&r);
+	ck_assert_int_eq(sparql_get(&r, &s, "CONSTRUCT { ?i <http://schema.org/brand> ?b } WHERE { ?i <http://schema.org/brand> ?b "
+		"FILTER(?i = <" SHOP "shoes>) }", "application/ld+json", NULL), 200);
+	ck_assert_str_eq(r.content_type, "application/ld+json");
+	ck_assert_str_eq(r.body, "[\n{\"@id\":\"" SHOP "shoes\",\n  \"http://schema.org/brand\":[{\"@id\":\"" SHOP
+		"brand-kick\"}]}\n]\n");
+	th_resp_free(&r);
+	/* JSON-LD is a graph syntax: a SELECT asking only for it gets 406 */
+	ck_assert_int_eq(sparql_get(&r, &s, Q_BRAND, "application/ld+json", NULL), 406);
+	th_resp_free(&r);
 
 	/* form POST and application/sparql-query bodies */
 	u = th_url(&s, "/sparql");
@@ -1414,9 +1432,18 @@ START_TEST(test_sparql_results)
 	j = body_json(&r);
 	ck_assert_int_eq(cJSON_GetArraySize(cJSON_GetObjectItem(cJSON_GetObjectItem(j, "results"), "bindings")), 3);
 	cJSON_Delete(j);
+	/* the cut is said in the headers: 200 with 3 rows alone looks complete */
+	ck_assert_str_eq(r.truncated, "true");
+	ck_assert_str_eq(r.limit, "3");
+	th_resp_free(&r);
+	/* a graph result cut at the limit too */
+	ck_assert_int_eq(sparql_get(&r, &s, "CONSTRUCT { ?i a <http://schema.org/Product> } WHERE { ?i a <http://schema.org/Product> }",
+		"application/n-triples", NULL), 200);
+	ck_assert_str_eq(r.truncated, "true");
+	ck_assert_str_eq(r.limit, "3");
 	th_resp_free(&r);
 	ck_assert_int_eq(th_get(&r, &s, "/metrics", NULL), 200);
-	ck_assert_ptr_nonnull(strstr(r.body, "kgrec_sparql_truncated_total 1"));
+	ck_assert_ptr_nonnull(strstr(r.body, "kgrec_sparql_truncated_total 2"));
 	th_resp_free(&r);
 
 	/* a syntax error names the line */

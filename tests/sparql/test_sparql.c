@@ -2,6 +2,7 @@
  * graph queries, DESCRIBE, named graphs, limits, errors, the formats and the librdf storage
  * module. */
 #include <check.h>
+#include <cjson/cJSON.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -539,6 +540,85 @@ static void reorder_is(const char *q, const char *expected)
 	free(r);
 }
 
+static size_t rows_of(const kgr_store *store, const char *q, const kgr_sparql_options *opts)
+{
+	kgr_sparql_result *r = NULL;
+	size_t n;
+	int rc = kgr_sparql_query(&r, store, q, opts);
+	ck_assert_msg(rc == 0, "query failed (%d): %s\n%s", rc, kgr_error_last(), q);
+	n = kgr_sparql_result_row_count(r);
+	kgr_sparql_result_free(r);
+	return n;
+}
+
+#define G1 "<" EX "g1>"
+#define G2 "<" EX "g2>"
+
+/* FROM and FROM NAMED choose the dataset (they were ignored: the default graph was always the
+ * union of all graphs), and the option for the unnamed graph alone as the default graph. */
+START_TEST(dataset_clause)
+{
+	kgr_sparql_options opts = KGR_SPARQL_OPTIONS_INIT;
+	kgr_sparql_result *r;
+	kgr_sparql_term t;
+	/* FROM: the default graph is that graph alone */
+	r = query_ok(graphs, PFX "SELECT ?s ?n FROM " G2 " WHERE { ?s schema:name ?n }");
+	ck_assert_uint_eq(kgr_sparql_result_row_count(r), 1);
+	ck_assert(kgr_sparql_result_get(r, 0, 0, &t));
+	ck_assert(term_is(&t, KGR_TERM_IRI, EX "p3"));
+	kgr_sparql_result_free(r);
+	/* two FROMs: their merge; p1's name is in g1 only once */
+	ck_assert_uint_eq(rows_of(graphs, PFX "SELECT ?s ?n FROM " G1 " FROM " G2 " WHERE { ?s schema:name ?n }", NULL), 3);
+	ck_assert_uint_eq(rows_of(graphs, PFX "SELECT ?s ?x FROM " G1 " FROM " G2 " WHERE { ?s schema:price ?x }", NULL), 2);
+	/* with FROM only, there is no named graph */
+	ck_assert_uint_eq(rows_of(graphs, PFX "SELECT ?g FROM " G1 " WHERE { GRAPH ?g { ?s ?p ?o } }", NULL), 0);
+	/* FROM NAMED: those named graphs, and an empty default graph */
+	r = query_ok(graphs, PFX "SELECT DISTINCT ?g FROM NAMED " G1 " WHERE { GRAPH ?g { ?s ?p ?o } }");
+	ck_assert_uint_eq(kgr_sparql_result_row_count(r), 1);
+	ck_assert(kgr_sparql_result_get(r, 0, 0, &t));
+	ck_assert(term_is(&t, KGR_TERM_IRI, EX "g1"));
+	kgr_sparql_result_free(r);
+	ck_assert_uint_eq(rows_of(graphs, PFX "SELECT * FROM NAMED " G1 " WHERE { ?s ?p ?o }", NULL), 0);
+	ck_assert_uint_eq(rows_of(graphs, PFX "SELECT * FROM NAMED " G1 " WHERE { GRAPH " G2 " { ?s ?p ?o } }", NULL), 0);
+	ck_assert_uint_eq(rows_of(graphs, PFX "SELECT * FROM NAMED " G1 " WHERE { GRAPH " G1 " { ?s ?p ?o } }", NULL), 3);
+	/* both: the default graph from FROM, GRAPH over FROM NAMED */
+	ck_assert_uint_eq(rows_of(graphs, PFX "SELECT ?s ?g FROM " G2 " FROM NAMED " G1 " WHERE { ?s schema:name ?n . "
+		"OPTIONAL { GRAPH ?g { ?s schema:name ?m } } }", NULL), 1);
+	r = query_ok(graphs, PFX "ASK FROM " G2 " { ex:p2 schema:price 129 }");
+	ck_assert_int_eq(kgr_sparql_result_boolean(r), 1);
+	kgr_sparql_result_free(r);
+	r = query_ok(graphs, PFX "ASK FROM " G1 " { ex:p2 schema:price 129 }");
+	ck_assert_int_eq(kgr_sparql_result_boolean(r), 0);
+	kgr_sparql_result_free(r);
+	/* a graph the store does not have is empty */
+	ck_assert_uint_eq(rows_of(graphs, PFX "SELECT * FROM <" EX "g9> WHERE { ?s ?p ?o }", NULL), 0);
+	/* CONSTRUCT reads the same dataset */
+	r = query_ok(graphs, PFX "CONSTRUCT WHERE { ?s schema:price ?x } ");
+	ck_assert_uint_eq(kgr_sparql_result_triple_count(r), 2);
+	kgr_sparql_result_free(r);
+	r = query_ok(graphs, PFX "CONSTRUCT { ?s schema:price ?x } FROM " G2 " WHERE { ?s schema:price ?x }");
+	ck_assert_uint_eq(kgr_sparql_result_triple_count(r), 1);
+	kgr_sparql_result_free(r);
+
+	/* without a dataset clause: the union (kgrec's default), or the unnamed graph alone */
+	ck_assert_uint_eq(rows_of(graphs, PFX "SELECT ?s ?n WHERE { ?s schema:name ?n }", &opts), 3);
+	opts.unnamed_default_graph = 1;
+	r = NULL;
+	ck_assert_int_eq(kgr_sparql_query(&r, graphs, PFX "SELECT ?s ?n WHERE { ?s schema:name ?n }", &opts), 0);
+	ck_assert_uint_eq(kgr_sparql_result_row_count(r), 1);
+	ck_assert(kgr_sparql_result_get(r, 0, 0, &t));
+	ck_assert(term_is(&t, KGR_TERM_IRI, EX "p1"));
+	kgr_sparql_result_free(r);
+	ck_assert_uint_eq(rows_of(graphs, PFX "SELECT ?g ?s WHERE { GRAPH ?g { ?s schema:name ?n } }", &opts), 3);
+	ck_assert_uint_eq(rows_of(graphs, PFX "SELECT ?s FROM " G2 " WHERE { ?s schema:name ?n }", &opts), 1);
+	/* GRAPH never matches the unnamed graph: ex:p1's name there binds no ?g */
+	ck_assert_uint_eq(rows_of(graphs, PFX "SELECT ?g WHERE { GRAPH ?g { ex:p1 schema:name ?n } }", &opts), 1);
+	/* options of version 1 (before the field) are still read */
+	opts.version = 1;
+	ck_assert_uint_eq(rows_of(graphs, PFX "SELECT ?s ?n WHERE { ?s schema:name ?n }", &opts), 3);
+}
+END_TEST
+
 START_TEST(join_order)
 {
 	/* ex:zenith matches 2 triples, schema:price 8: the brand pattern goes first, the
@@ -761,6 +841,20 @@ START_TEST(aggregates_over_nothing)
 	ck_assert(kgr_sparql_result_get(r, 0, 0, &t));
 	ck_assert_str_eq(t.value, "2");
 	kgr_sparql_result_free(r);
+	/* GROUP BY over no match: no group, no row (rasqal gave one row, COUNT 1) */
+	r = query_ok(shop, "SELECT ?o (COUNT(*) AS ?n) WHERE { ?s <http://example.org/nothing> ?o } GROUP BY ?o");
+	ck_assert_uint_eq(kgr_sparql_result_row_count(r), 0);
+	ck_assert_uint_eq(kgr_sparql_result_column_count(r), 2);
+	kgr_sparql_result_free(r);
+	r = query_ok(shop, PFX "SELECT (MAX(?p) AS ?m)\nFROM <http://example.org/none>\nWHERE { ?x schema:price ?p } GROUP BY ?x");
+	ck_assert_uint_eq(kgr_sparql_result_row_count(r), 0);
+	kgr_sparql_result_free(r);
+	/* one group that exists stays */
+	r = query_ok(shop, PFX "SELECT ?b (COUNT(*) AS ?n) WHERE { ?p schema:brand ?b FILTER(?b = ex:zenith) } GROUP BY ?b");
+	ck_assert_uint_eq(kgr_sparql_result_row_count(r), 1);
+	ck_assert(kgr_sparql_result_get(r, 0, 1, &t));
+	ck_assert_str_ne(t.value, "0");
+	kgr_sparql_result_free(r);
 }
 END_TEST
 
@@ -919,7 +1013,13 @@ START_TEST(formats_errors)
 	FILE *null = fopen("/dev/null", "w");
 	ck_assert_int_eq(kgr_sparql_format_from_name(&f, "xml"), KGR_EINVALID);
 	ck_assert_str_eq(kgr_error_last(),
-		"unknown SPARQL result format 'xml' (use table, json, csv, tsv, turtle or ntriples)");
+		"unknown SPARQL result format 'xml' (use table, json, csv, tsv, turtle, ntriples, rdfxml or jsonld)");
+	ck_assert_int_eq(kgr_sparql_format_from_name(&f, "rdfxml"), 0);
+	ck_assert_int_eq(f, KGR_SPARQL_FORMAT_RDFXML);
+	ck_assert_int_eq(kgr_sparql_format_from_name(&f, "json-ld"), 0);
+	ck_assert_int_eq(f, KGR_SPARQL_FORMAT_JSONLD);
+	ck_assert_str_eq(kgr_sparql_format_media_type(KGR_SPARQL_FORMAT_RDFXML), "application/rdf+xml");
+	ck_assert_str_eq(kgr_sparql_format_media_type(KGR_SPARQL_FORMAT_JSONLD), "application/ld+json");
 	ck_assert_int_eq(kgr_sparql_format_from_name(&f, "ttl"), 0);
 	ck_assert_int_eq(f, KGR_SPARQL_FORMAT_TURTLE);
 	ck_assert_str_eq(kgr_sparql_format_media_type(KGR_SPARQL_FORMAT_JSON), "application/sparql-results+json");
@@ -932,7 +1032,18 @@ START_TEST(formats_errors)
 	r = query_ok(shop, PFX "CONSTRUCT WHERE { ?p a schema:Brand }");
 	ck_assert_int_eq(kgr_sparql_write(r, null, KGR_SPARQL_FORMAT_CSV), KGR_EINVALID);
 	ck_assert_str_eq(kgr_error_last(),
-		"format csv cannot show a graph result (CONSTRUCT/DESCRIBE): use turtle, ntriples or table");
+		"format csv cannot show a graph result (CONSTRUCT/DESCRIBE): use turtle, ntriples, rdfxml, jsonld or table");
+	kgr_sparql_result_free(r);
+	r = query_ok(shop, PFX "SELECT ?p WHERE { ?p a schema:Brand }");
+	ck_assert_int_eq(kgr_sparql_write(r, null, KGR_SPARQL_FORMAT_JSONLD), KGR_EINVALID);
+	ck_assert_int_eq(kgr_sparql_write(r, null, KGR_SPARQL_FORMAT_RDFXML), KGR_EINVALID);
+	kgr_sparql_result_free(r);
+	/* RDF/XML writes a predicate as an XML element: an IRI ending in a digit after its last
+	 * '/' has no XML name */
+	r = query_ok(shop, PFX "CONSTRUCT { ex:p1 <http://example.org/v/1> ?o } WHERE { ex:p1 schema:name ?o }");
+	ck_assert_int_eq(kgr_sparql_write(r, null, KGR_SPARQL_FORMAT_RDFXML), KGR_EINVALID);
+	ck_assert_msg(strstr(kgr_error_last(), "RDF/XML cannot write the predicate <http://example.org/v/1>") != NULL,
+		"%s", kgr_error_last());
 	kgr_sparql_result_free(r);
 	fclose(null);
 }
@@ -996,6 +1107,142 @@ START_TEST(format_graphs)
 	free(nt);
 	free(table);
 	kgr_sparql_result_free(r);
+}
+END_TEST
+
+/* The JSON-LD node object of @p id in an expanded document, or NULL. */
+static cJSON *jsonld_node(cJSON *doc, const char *id)
+{
+	cJSON *n;
+	cJSON_ArrayForEach(n, doc)
+		if (!strcmp(cJSON_GetStringValue(cJSON_GetObjectItem(n, "@id")), id))
+			return n;
+	return NULL;
+}
+
+/* CONSTRUCT and DESCRIBE as RDF/XML and JSON-LD (SPARQLWrapper asks for RDF/XML): the same
+ * triples come back, literals with their language or datatype, blank nodes linked. */
+START_TEST(format_rdfxml_jsonld)
+{
+	kgr_sparql_result *r = query_ok(shop, PFX "DESCRIBE ex:p1");
+	size_t n = kgr_sparql_result_triple_count(r), values = 0;
+	char *xml = write_to_string(r, KGR_SPARQL_FORMAT_RDFXML), *jl;
+	kgr_store *back = NULL;
+	cJSON *doc, *p1, *v, *node, *offer;
+	const char *offer_id;
+
+	ck_assert_uint_eq(n, 14);
+	ck_assert_msg(strstr(xml, "xml:lang=\"de\"") && strstr(xml, "rdf:datatype=\"http://www.w3.org/2001/XMLSchema#decimal\""),
+		"%s", xml);
+	/* read back: the same number of triples */
+	ck_assert_int_eq(kgr_store_new(&back, 0), 0);
+	ck_assert_msg(kgr_store_load_rdf_buffer(back, xml, strlen(xml), "rdfxml", NULL, "result.rdf") == 0, "%s\n%s",
+		kgr_error_last(), xml);
+	ck_assert_int_eq(kgr_store_finalize(back), 0);
+	ck_assert_uint_eq(kgr_store_quad_count(back), n);
+	ck_assert_uint_ne(kgr_store_literal(back, "Strassenläufer 2", strlen("Strassenläufer 2"), "de", NULL), 0);
+	ck_assert_uint_ne(kgr_store_literal(back, "79.90", 5, NULL, "http://www.w3.org/2001/XMLSchema#decimal"), 0);
+	kgr_store_free(back);
+
+	jl = write_to_string(r, KGR_SPARQL_FORMAT_JSONLD);
+	doc = cJSON_Parse(jl);
+	ck_assert_msg(cJSON_IsArray(doc), "%s", jl);
+	ck_assert_int_eq(cJSON_GetArraySize(doc), 2); /* p1 and its offer */
+	ck_assert_ptr_nonnull(p1 = jsonld_node(doc, EX "p1"));
+	ck_assert_str_eq(cJSON_GetStringValue(cJSON_GetArrayItem(cJSON_GetObjectItem(p1, "@type"), 0)),
+		"http://schema.org/Product");
+	v = cJSON_GetArrayItem(cJSON_GetObjectItem(p1, "http://schema.org/name"), 0);
+	ck_assert_str_eq(cJSON_GetStringValue(cJSON_GetObjectItem(v, "@value")), "Road Runner 2");
+	ck_assert_ptr_null(cJSON_GetObjectItem(v, "@type")); /* xsd:string is implied */
+	v = cJSON_GetArrayItem(cJSON_GetObjectItem(p1, "http://schema.org/price"), 0);
+	ck_assert_str_eq(cJSON_GetStringValue(cJSON_GetObjectItem(v, "@value")), "89.90");
+	ck_assert_str_eq(cJSON_GetStringValue(cJSON_GetObjectItem(v, "@type")), "http://www.w3.org/2001/XMLSchema#decimal");
+	ck_assert_int_eq(cJSON_GetArraySize(cJSON_GetObjectItem(p1, "http://www.w3.org/2000/01/rdf-schema#label")), 2);
+	cJSON_ArrayForEach(v, cJSON_GetObjectItem(p1, "http://www.w3.org/2000/01/rdf-schema#label"))
+		ck_assert(cJSON_GetObjectItem(v, "@language") != NULL);
+	ck_assert_str_eq(cJSON_GetStringValue(cJSON_GetObjectItem(cJSON_GetArrayItem(
+		cJSON_GetObjectItem(p1, "http://schema.org/brand"), 0), "@id")), EX "acme");
+	offer_id = cJSON_GetStringValue(cJSON_GetObjectItem(cJSON_GetArrayItem(
+		cJSON_GetObjectItem(p1, "http://schema.org/offers"), 0), "@id"));
+	ck_assert_msg(offer_id && !strncmp(offer_id, "_:", 2), "%s", jl);
+	ck_assert_ptr_nonnull(offer = jsonld_node(doc, offer_id));
+	ck_assert_str_eq(cJSON_GetStringValue(cJSON_GetArrayItem(cJSON_GetObjectItem(offer, "@type"), 0)),
+		"http://schema.org/Offer");
+	/* every triple is one value */
+	cJSON_ArrayForEach(node, doc) {
+		cJSON *key;
+		cJSON_ArrayForEach(key, node)
+			if (strcmp(key->string, "@id"))
+				values += (size_t)cJSON_GetArraySize(key);
+	}
+	ck_assert_uint_eq(values, n);
+	cJSON_Delete(doc);
+	free(jl);
+	free(xml);
+	kgr_sparql_result_free(r);
+
+	/* rdf:type with literal objects among IRI ones: an ordinary key, no key twice */
+	{
+		static const char *const objects[] = { "http://schema.org/Product", "a literal", "http://schema.org/Thing",
+			"another" };
+		const char *type = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type";
+		int i;
+		ck_assert_ptr_nonnull(r = kgr__sparql_result_new(KGR_SPARQL_GRAPH));
+		for (i = 0; i < 4; i++) {
+			ck_assert_int_eq(kgr__sparql_push(r, KGR_TERM_IRI, EX "p1", strlen(EX "p1"), NULL, NULL), 0);
+			ck_assert_int_eq(kgr__sparql_push(r, KGR_TERM_IRI, type, strlen(type), NULL, NULL), 0);
+			ck_assert_int_eq(kgr__sparql_push(r, i % 2 ? KGR_TERM_LITERAL : KGR_TERM_IRI, objects[i],
+				strlen(objects[i]), NULL, NULL), 0);
+			r->ntriples++;
+		}
+	}
+	jl = write_to_string(r, KGR_SPARQL_FORMAT_JSONLD);
+	ck_assert_str_eq(jl, "[\n{\"@id\":\"" EX "p1\",\n"
+		"  \"@type\":[\"http://schema.org/Product\",\"http://schema.org/Thing\"],\n"
+		"  \"http://www.w3.org/1999/02/22-rdf-syntax-ns#type\":[{\"@value\":\"a literal\"},{\"@value\":\"another\"}]}\n]\n");
+	free(jl);
+	kgr_sparql_result_free(r);
+
+	/* an empty graph is an empty document in both */
+	r = query_ok(shop, "CONSTRUCT {} WHERE {}");
+	jl = write_to_string(r, KGR_SPARQL_FORMAT_JSONLD);
+	ck_assert_str_eq(jl, "[]\n");
+	xml = write_to_string(r, KGR_SPARQL_FORMAT_RDFXML);
+	ck_assert_msg(strstr(xml, "<rdf:RDF") != NULL, "%s", xml);
+	free(jl);
+	free(xml);
+	kgr_sparql_result_free(r);
+}
+END_TEST
+
+/* An empty dataset is a valid store: every query form answers, with nothing. */
+START_TEST(empty_store)
+{
+	kgr_store *s = NULL;
+	kgr_sparql_result *r;
+	kgr_sparql_term t;
+	ck_assert_int_eq(kgr_store_new(&s, 0), 0);
+	ck_assert_int_eq(kgr_store_load_rdf_buffer(s, "", 0, "turtle", NULL, "empty.ttl"), 0);
+	ck_assert_int_eq(kgr_store_finalize(s), 0);
+	r = query_ok(s, "SELECT ?s ?p ?o WHERE { ?s ?p ?o }");
+	ck_assert_uint_eq(kgr_sparql_result_column_count(r), 3);
+	ck_assert_uint_eq(kgr_sparql_result_row_count(r), 0);
+	kgr_sparql_result_free(r);
+	r = query_ok(s, "ASK { ?s ?p ?o }");
+	ck_assert_int_eq(kgr_sparql_result_boolean(r), 0);
+	kgr_sparql_result_free(r);
+	r = query_ok(s, "CONSTRUCT WHERE { ?s ?p ?o }");
+	ck_assert_uint_eq(kgr_sparql_result_triple_count(r), 0);
+	kgr_sparql_result_free(r);
+	r = query_ok(s, "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }");
+	ck_assert_uint_eq(kgr_sparql_result_row_count(r), 1);
+	ck_assert(kgr_sparql_result_get(r, 0, 0, &t));
+	ck_assert_str_eq(t.value, "0");
+	kgr_sparql_result_free(r);
+	r = query_ok(s, "DESCRIBE <http://example.org/nothing>");
+	ck_assert_uint_eq(kgr_sparql_result_triple_count(r), 0);
+	kgr_sparql_result_free(r);
+	kgr_store_free(s);
 }
 END_TEST
 
@@ -1097,6 +1344,7 @@ static Suite *sparql_suite(void)
 	tcase_add_test(tc, describe_iri);
 	tcase_add_test(tc, describe_where);
 	tcase_add_test(tc, named_graphs);
+	tcase_add_test(tc, dataset_clause);
 	tcase_add_test(tc, join_order);
 	tcase_add_test(tc, row_limit);
 	tcase_add_test(tc, time_limit);
@@ -1114,6 +1362,8 @@ static Suite *sparql_suite(void)
 	tcase_add_test(tc, empty_result_header);
 	tcase_add_test(tc, format_graphs);
 	tcase_add_test(tc, format_table);
+	tcase_add_test(tc, format_rdfxml_jsonld);
+	tcase_add_test(tc, empty_store);
 	tcase_add_test(tc, storage_module);
 	suite_add_tcase(s, tc);
 	return s;
