@@ -63,9 +63,20 @@ static void log_to_stderr(const char *message, void *payload)
 	fprintf(stderr, "kgrec serve: %s\n", message);
 }
 
+static pthread_t serve_thread;
+
+/* Threads that libraries start before the signals are blocked (OpenBLAS's pool starts when
+ * the library is loaded) would take a signal with its default action, ending the process:
+ * their handler hands it to the serving thread, where it is blocked, so sigwait() gets it. */
+static void forward_signal(int sig)
+{
+	pthread_kill(serve_thread, sig);
+}
+
 /* Serve until SIGTERM or SIGINT, reloading the snapshot on SIGHUP; then stop accepting and
- * let requests in flight finish (at most drain_ms). The signals are blocked in every thread,
- * so sigwait() here is the only place they arrive. */
+ * let requests in flight finish (at most drain_ms). The signals are blocked in every thread
+ * kgrec starts, and forwarded from the others, so sigwait() here is the only place they are
+ * taken. */
 static void serve_until_signal(kgr_server *srv, const char *store_path, unsigned int drain_ms)
 {
 	sigset_t set;
@@ -230,6 +241,16 @@ int kgr_cmd_serve(int argc, char **argv)
 	sigaddset(&set, SIGTERM);
 	sigaddset(&set, SIGINT);
 	sigaddset(&set, SIGHUP);
+	{
+		struct sigaction sa;
+		memset(&sa, 0, sizeof(sa));
+		sa.sa_handler = forward_signal;
+		sigemptyset(&sa.sa_mask);
+		serve_thread = pthread_self();
+		sigaction(SIGTERM, &sa, NULL);
+		sigaction(SIGINT, &sa, NULL);
+		sigaction(SIGHUP, &sa, NULL);
+	}
 	pthread_sigmask(SIG_BLOCK, &set, NULL);
 	signal(SIGPIPE, SIG_IGN);
 	rc = 0;
