@@ -5,7 +5,8 @@
  *
  * usage: bench_recommend STORE [--users N] [--seed S] [--ppr N] [-k K] [--candidates N]
  *                              [--threads T] [--ppr-eps E] [--generators MASK]
- *                              [--holdout N [--weights FILE]] [--digest] [--model FILE]
+ *                              [--holdout N [--weights FILE]] [--digest] [--model FILE
+ *                              [--sequence FILE]]
  *
  * --digest prints one FNV-1a digest over every list (items, scores, features, contributions,
  * evidence paths, path counts, rationales) in user order: two builds that must rank alike can
@@ -13,7 +14,8 @@
  *
  * --model FILE runs the same users a second time through the learned ranker
  * (kgr_learned_recommend(), same options) right after the graph formula, and prints both
- * latencies and their difference: what the model adds to a request.
+ * latencies and their difference: what the model adds to a request. --sequence FILE gives
+ * a model fitted with the sequence model's scores the sequence model to read them from.
  *
  * --holdout N also measures quality: every user's last interaction is held back, the graph
  * view is built on the rest, and HR@10 (the held-back item among the 10 recommended) is
@@ -429,8 +431,9 @@ int main(int argc, char **argv)
 	int want_digest = 0;
 	uint64_t *digests = NULL;
 	kgr_weights weights;
-	const char *weights_path = NULL, *model_path = NULL;
+	const char *weights_path = NULL, *model_path = NULL, *seq_path = NULL;
 	kgr_model *model = NULL;
+	kgr_seq_model *seq = NULL;
 	double p50_graph = 0;
 
 	for (i = 1; i < (size_t)argc; i++) {
@@ -454,6 +457,8 @@ int main(int argc, char **argv)
 			weights_path = argv[++i];
 		else if (!strcmp(argv[i], "--model") && i + 1 < (size_t)argc)
 			model_path = argv[++i];
+		else if (!strcmp(argv[i], "--sequence") && i + 1 < (size_t)argc)
+			seq_path = argv[++i];
 		else if (!strcmp(argv[i], "--threads") && i + 1 < (size_t)argc)
 			threads = strtoul(argv[++i], NULL, 10);
 		else if (!strcmp(argv[i], "--events") && i + 1 < (size_t)argc)
@@ -466,7 +471,8 @@ int main(int argc, char **argv)
 	if (!path || !threads) {
 		fprintf(stderr, "usage: bench_recommend STORE [--users N] [--seed S] [--ppr N] [-k K] "
 				"[--candidates N] [--threads T] [--ppr-eps E] [--generators MASK] "
-				"[--holdout N [--weights FILE]] [--events N] [--digest] [--model FILE]\n");
+				"[--holdout N [--weights FILE]] [--events N] [--digest] [--model FILE "
+				"[--sequence FILE]]\n");
 		return 2;
 	}
 	kgr_init();
@@ -487,6 +493,11 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	t_open = now_ms() - t0;
+	if (seq_path && (!model || kgr_seq_load(&seq, seq_path, store) < 0 ||
+			 kgr_model_set_sequence(model, seq) < 0)) {
+		fprintf(stderr, "bench: --sequence: %s\n", model ? kgr_error_last() : "needs --model");
+		return 1;
+	}
 	rss_mb(&rss0, &peak);
 	t0 = now_ms();
 	if (kgr_graph_new(&g, store, NULL) < 0) {
@@ -591,6 +602,7 @@ int main(int argc, char **argv)
 	free(lat);
 	free(cpu);
 	kgr_model_free(model);
+	kgr_seq_free(seq);
 	kgr_graph_free(g);
 	kgr_store_free(store);
 	return 0;

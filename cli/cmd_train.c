@@ -33,6 +33,7 @@ static const char usage[] =
 	"                     ones, learn from its scores, and write it to FILE (ranking with the\n"
 	"                     model then needs --sequence FILE)\n"
 	"  --seq-negatives N  that sequence model's sampled negatives a position (default 128)\n"
+	"  --seq-epochs N     ... and its epochs at most (default 100; early stopping ends most)\n"
 	"  -q, --quiet        no progress bar\n"
 	"\n"
 	"usage: kgrec train STORE --linear -o WEIGHTS.json [options]\n"
@@ -111,7 +112,7 @@ static int train_learned(int argc, char **argv)
 	const char *path = NULL, *out = NULL, *seq_out = NULL;
 	kgr_learn_options lo = KGR_LEARN_OPTIONS_INIT;
 	kgr_seq_options so = KGR_SEQ_OPTIONS_INIT;
-	long long seq_neg = so.negatives;
+	long long seq_neg = so.negatives, seq_epochs = so.epochs;
 	kgr_learn_report rep;
 	kgr_store *store = NULL;
 	kgr_model *model = NULL;
@@ -136,6 +137,7 @@ static int train_learned(int argc, char **argv)
 		{ "--no-catalog", NULL, KGR_OPT_SET, &lo.no_catalog, 0, 0, 1, NULL, NULL },
 		{ "--sequence", NULL, KGR_OPT_STRING, &seq_out, 0, 0, 0, NULL, NULL },
 		{ "--seq-negatives", NULL, KGR_OPT_LONG, &seq_neg, 1, 100000, 0, NULL, NULL },
+		{ "--seq-epochs", NULL, KGR_OPT_LONG, &seq_epochs, 1, 100000, 0, NULL, NULL },
 		{ "--quiet", "-q", KGR_OPT_SET, &quiet, 0, 0, 1, NULL, NULL },
 		{ NULL, NULL, KGR_OPT_SET, NULL, 0, 0, 0, NULL, NULL }
 	};
@@ -153,6 +155,7 @@ static int train_learned(int argc, char **argv)
 	if (seq_out) {
 		so.seed = lo.seed;
 		so.negatives = (int)seq_neg;
+		so.epochs = (int)seq_epochs;
 		lo.sequence = 1;
 		lo.seq_options = &so;
 		if (!quiet)
