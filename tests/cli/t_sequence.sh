@@ -265,7 +265,9 @@ assert all("contributions" in it and "sequence" not in it["parts"] for it in a["
 assert any("sequence model is not one of its features" in n for n in a["notes"]), a["notes"]
 assert all("sequence" in it["parts"] and "contributions" not in it for it in b["items"]), b
 PY
-check "serve with both models: learned by default, the sequence model with the graph ranker" $?
+r=$?
+[ $r -eq 0 ] || echo "both.json: $(head -c 300 "$T/both.json"); server: $(tail -5 "$T/srv.err")" >&2
+check "serve with both models: learned by default, the sequence model with the graph ranker" $r
 kill $SRV; wait $SRV 2>/dev/null; SRV=
 
 # serve refuses to start with a model of another store, naming it
