@@ -57,6 +57,13 @@ typedef struct {
 	const char *doc_base;
 	char path[1024];
 	size_t plen;
+	const char *text; /* the document, to find the line of a path */
+	size_t text_len;
+	struct {
+		const char *key; /* or NULL for an index */
+		size_t index, plen;
+	} comp[128];     /* the path's members, for locate() */
+	size_t ncomp;
 	unsigned long fresh; /* blank nodes made here */
 	block *arena;
 	cJSON *schema;       /* the bundled schema.org context, parsed on first use */
@@ -100,13 +107,108 @@ static char *cat(jl *j, const char *a, size_t alen, const char *b, size_t blen)
 
 static int jfail(jl *j, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
+static const char *skip_ws(const char *p, const char *end)
+{
+	while (p < end && (*p == ' ' || *p == '\t' || *p == '\n' || *p == '\r'))
+		p++;
+	return p;
+}
+
+/* Past the JSON value at @p p (the text already parsed, so well-formed). */
+static const char *skip_value(const char *p, const char *end)
+{
+	int depth = 0;
+	do {
+		if (p >= end)
+			return end;
+		if (*p == '"') {
+			for (p++; p < end && *p != '"'; p++)
+				if (*p == '\\')
+					p++;
+			p++;
+		} else if (*p == '{' || *p == '[') {
+			depth++, p++;
+		} else if (*p == '}' || *p == ']') {
+			depth--, p++;
+		} else if (depth && (*p == ',' || *p == ':' || *p == ' ' || *p == '\t' || *p == '\n' ||
+					    *p == '\r')) {
+			p++;
+		} else {
+			const char *from = p;
+			while (p < end && *p && !strchr(",:]} \t\r\n\"", *p))
+				p++;
+			if (p == from)
+				p++; /* a byte no JSON value starts with: step over it */
+		}
+	} while (depth > 0);
+	return p;
+}
+
+/* Where the member the current path names starts in the text, so that an error can give its
+ * line (cJSON keeps no positions): the path is walked again over the text. NULL when it cannot
+ * be followed (a key written with escapes, a path too deep, a bundled context). */
+static const char *locate(const jl *j)
+{
+	const char *p = j->text, *end = j->text + j->text_len;
+	size_t c;
+	if (!p || j->ncomp >= sizeof(j->comp) / sizeof(j->comp[0]))
+		return NULL;
+	p = skip_ws(p, end);
+	for (c = 0; c < j->ncomp; c++) {
+		if (j->comp[c].key) {
+			size_t klen = strlen(j->comp[c].key);
+			if (p >= end || *p != '{')
+				return NULL;
+			p = skip_ws(p + 1, end);
+			for (;;) {
+				const char *k, *q;
+				if (p >= end || *p != '"')
+					return NULL;
+				k = p + 1;
+				q = skip_value(p, end);
+				p = skip_ws(q, end);
+				if (p >= end || *p != ':')
+					return NULL;
+				p = skip_ws(p + 1, end);
+				if ((size_t)(q - 1 - k) == klen && !memcmp(k, j->comp[c].key, klen))
+					break;
+				p = skip_ws(skip_value(p, end), end);
+				if (p >= end || *p != ',')
+					return NULL;
+				p = skip_ws(p + 1, end);
+			}
+		} else {
+			size_t i;
+			if (p >= end || *p != '[')
+				return NULL;
+			p = skip_ws(p + 1, end);
+			for (i = 0; i < j->comp[c].index; i++) {
+				p = skip_ws(skip_value(p, end), end);
+				if (p >= end || *p != ',')
+					return NULL;
+				p = skip_ws(p + 1, end);
+			}
+		}
+	}
+	return p < end ? p : NULL;
+}
+
+static void line_col(const char *text, size_t off, size_t *line, size_t *col);
+
 static int jfail(jl *j, const char *fmt, ...)
 {
 	char msg[512];
+	const char *at = locate(j);
+	size_t line, col;
 	va_list ap;
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
+	if (at) {
+		line_col(j->text, (size_t)(at - j->text), &line, &col);
+		return kgr__error_set(KGR_EPARSE, "%s:%zu:%zu: %s: %s", j->name, line, col,
+			j->plen ? j->path : "$", msg);
+	}
 	return kgr__error_set(KGR_EPARSE, "%s: %s: %s", j->name, j->plen ? j->path : "$", msg);
 }
 
@@ -115,9 +217,20 @@ static int oom(jl *j)
 	return kgr__error_set(KGR_ENOMEM, "%s: out of memory", j->name);
 }
 
+static void push_comp(jl *j, const char *key, size_t index)
+{
+	if (j->ncomp < sizeof(j->comp) / sizeof(j->comp[0])) {
+		j->comp[j->ncomp].key = key;
+		j->comp[j->ncomp].index = index;
+		j->comp[j->ncomp].plen = j->plen;
+	}
+	j->ncomp++;
+}
+
 static size_t push_key(jl *j, const char *key)
 {
 	size_t mark = j->plen;
+	push_comp(j, key, 0);
 	int n = snprintf(j->path + j->plen, sizeof(j->path) - j->plen, "%s%s", j->plen ? "." : "$.", key);
 	if (n > 0)
 		j->plen = j->plen + (size_t)n < sizeof(j->path) ? j->plen + (size_t)n : sizeof(j->path) - 1;
@@ -127,6 +240,7 @@ static size_t push_key(jl *j, const char *key)
 static size_t push_index(jl *j, size_t i)
 {
 	size_t mark = j->plen;
+	push_comp(j, NULL, i);
 	int n = snprintf(j->path + j->plen, sizeof(j->path) - j->plen, "%s[%zu]", j->plen ? "" : "$", i);
 	if (n > 0)
 		j->plen = j->plen + (size_t)n < sizeof(j->path) ? j->plen + (size_t)n : sizeof(j->path) - 1;
@@ -135,6 +249,9 @@ static size_t push_index(jl *j, size_t i)
 
 static void pop(jl *j, size_t mark)
 {
+	while (j->ncomp > 0 && (j->ncomp > sizeof(j->comp) / sizeof(j->comp[0]) ||
+				       j->comp[j->ncomp - 1].plen >= mark))
+		j->ncomp--;
 	j->plen = mark;
 	j->path[mark] = '\0';
 }
@@ -1153,6 +1270,8 @@ int kgr__jsonld_to_nquads(kgr__buf *out, const char *text, size_t len, const cha
 	memset(&root, 0, sizeof(root));
 	j.out = out;
 	j.name = name;
+	j.text = text;
+	j.text_len = len;
 	j.doc_base = root.base = base;
 	if ((bad = kgr__utf8_invalid_at(text, len)) != len) {
 		line_col(text, bad, &line, &col);

@@ -29,20 +29,23 @@ err() { # file, expected message
 	"$KGREC" load -q "$D/$1" -o "$T/bad.snap" > /dev/null 2> "$T/err.txt"
 	local r=$?
 	[ $r -ne 0 ] && grep -qF -- "$2" "$T/err.txt" && [ ! -e "$T/bad.snap" ]
-	check "$1: '$2' ($(cat "$T/err.txt"))" $?
+	r=$?; check "$1: '$2' ($(cat "$T/err.txt"))" $r
 }
 err bad-json.jsonld "bad-json.jsonld:5:29: malformed JSON"
-err remote-context.jsonld 'remote-context.jsonld: $.@context: remote context <https://example.org/contexts/shop.jsonld> refused: loading it would need network access'
-err bad-value.jsonld 'bad-value.jsonld: $[3].offers.price: @value must be a string, a number, true or false, not an object'
+err remote-context.jsonld 'remote-context.jsonld:2:15: $.@context: remote context <https://example.org/contexts/shop.jsonld> refused: loading it would need network access'
+err bad-value.jsonld 'bad-value.jsonld:6:44: $[3].offers.price: @value must be a string, a number, true or false, not an object'
 printf '{"@context": {"@vocab": "http://schema.org/"}, "@id": "https://x.example/a", "name": {"@value": "x", "@language": "en", "@type": "Text"}}' > "$T/both.jsonld"
 "$KGREC" load -q "$T/both.jsonld" -o "$T/bad.snap" 2> "$T/err.txt"
-grep -qF '$.name: a value object has @type or @language, not both' "$T/err.txt"; check "@type and @language ($(cat "$T/err.txt"))" $?
+grep -qF 'both.jsonld:1:86: $.name: a value object has @type or @language, not both' "$T/err.txt"
+r=$?; check "@type and @language ($(cat "$T/err.txt"))" $r
 printf '[{"@context": {"@vocab": "http://schema.org/"}, "@id": "https://x.example/a", "url": {"@id": "https://x.example/a b"}}]' > "$T/space.jsonld"
 "$KGREC" load -q "$T/space.jsonld" -o "$T/bad.snap" 2> "$T/err.txt"
-grep -qF "\$[0].url: 'https://x.example/a b' is not an absolute IRI" "$T/err.txt"; check "a bad IRI named with its path ($(cat "$T/err.txt"))" $?
+grep -qF "space.jsonld:1:94: \$[0].url.@id: 'https://x.example/a b' is not an absolute IRI" "$T/err.txt"
+r=$?; check "a bad IRI named with its path ($(cat "$T/err.txt"))" $r
 printf '{"@context": {"@vocab": "http://schema.org/"},\n "name": "\xff"}' > "$T/utf8.jsonld"
 "$KGREC" load -q "$T/utf8.jsonld" -o "$T/bad.snap" 2> "$T/err.txt"
-grep -qF "utf8.jsonld:2:11: invalid UTF-8" "$T/err.txt"; check "invalid UTF-8 with its line ($(cat "$T/err.txt"))" $?
+grep -qF "utf8.jsonld:2:11: invalid UTF-8" "$T/err.txt"
+r=$?; check "invalid UTF-8 with its line ($(cat "$T/err.txt"))" $r
 "$KGREC" load -q "$D/feed.jsonld" "$D/bad-value.jsonld" -o "$T/bad.snap" 2> /dev/null
 [ $? -ne 0 ] && [ ! -e "$T/bad.snap" ]; check "a bad document fails the whole load" $?
 
@@ -52,7 +55,8 @@ r=$?; check "kgrec load feed.jsonld --interactions events.csv ($(cat "$T/load.tx
 grep -qF '7 matched catalog products (7 by local name), 0 did not' "$T/load.txt"; check "events meet the feed's products" $?
 "$KGREC" recommend "$T/s.kgr" --user ann -k 3 --explain > "$T/rec.txt"
 check "recommend over the JSON-LD feed" $?
-grep -qF '1. Merino Running Socks <https://shop.example.org/product/SKU-300>' "$T/rec.txt"; check "labels are product names ($(head -3 "$T/rec.txt"))" $?
+grep -qF '1. Merino Running Socks <https://shop.example.org/product/SKU-300>' "$T/rec.txt"
+r=$?; check "labels are product names ($(head -3 "$T/rec.txt"))" $r
 grep -qF 'You bought Trail Running Shoe; Merino Running Socks is an accessory for it' "$T/rec.txt"; check "a rationale through isAccessoryOrSparePartFor" $?
 grep -qF 'Running Cap shares the brand Peak Gear with it' "$T/rec.txt"; check "a rationale through the nested Brand node's name" $?
 q() { "$KGREC" query "$1" "$2" --format tsv 2>&1 | tail -n +2; }

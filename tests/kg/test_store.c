@@ -984,12 +984,12 @@ START_TEST(test_jsonld)
 
 	expect_jsonld_error("{\n  \"name\": \"x\",\n  \"a\": [1, 2\n}", "t.jsonld:4:1: malformed JSON");
 	expect_jsonld_error("{\"@context\": \"http://ex.org/ctx\"}",
-		"t.jsonld: $.@context: remote context <http://ex.org/ctx> refused: loading it would need "
+		"t.jsonld:1:14: $.@context: remote context <http://ex.org/ctx> refused: loading it would need "
 		"network access");
 	expect_jsonld_error("[{\"@id\": \"http://ex.org/a\", \"http://ex.org/p\": [{\"@value\": [1]}]}]",
-		"t.jsonld: $[0].http://ex.org/p[0]: @value must be a string, a number, true or false, not an array");
+		"t.jsonld:1:49: $[0].http://ex.org/p[0]: @value must be a string, a number, true or false, not an array");
 	expect_jsonld_error("{\"@context\": {\"p\": {\"@id\": \"http://ex.org/p\", \"@container\": \"@index\"}}}",
-		"t.jsonld: $.@context.p.@container: \"@container\": \"@index\" is not supported");
+		"t.jsonld:1:61: $.@context.p.@container: \"@container\": \"@index\" is not supported");
 }
 END_TEST
 
