@@ -9,8 +9,10 @@
 
 static const char usage[] =
 	"usage: kgrec load FILE... [--interactions FILE.csv]... -o STORE\n"
-	"  FILE                 RDF: N-Triples, Turtle, RDF/XML, N-Quads, TriG, RDF/JSON; .gz too\n"
-	"  --format NAME        syntax of the RDF files (default: from the extension)\n"
+	"  FILE                 RDF: N-Triples, Turtle, RDF/XML, N-Quads, TriG, RDF/JSON, JSON-LD\n"
+	"                       (.jsonld; the schema.org context is bundled, docs/FEEDS.md); .gz too\n"
+	"  --format NAME        syntax of the RDF files (default: from the extension): ntriples,\n"
+	"                       turtle, rdfxml, nquads, trig, json (RDF/JSON), jsonld\n"
 	"  --base IRI           base IRI for relative IRIs (default: the file's URI)\n"
 	"  --interactions FILE  an event log: user,item,timestamp[,action][,weight] with a header row,\n"
 	"                       comma, semicolon or tab separated; GA4 and Segment exports too\n"

@@ -361,7 +361,7 @@ static const char *guess_format(const char *path)
 		{ ".nt", "ntriples" }, { ".ntriples", "ntriples" }, { ".ttl", "turtle" },
 		{ ".turtle", "turtle" }, { ".n3", "turtle" }, { ".rdf", "rdfxml" }, { ".xml", "rdfxml" },
 		{ ".owl", "rdfxml" }, { ".nq", "nquads" }, { ".nquads", "nquads" }, { ".trig", "trig" },
-		{ ".json", "json" }, { ".rj", "json" },
+		{ ".json", "json" }, { ".rj", "json" }, { ".jsonld", "jsonld" }, { ".json-ld", "jsonld" },
 	};
 	size_t n = strlen(path), i;
 	char tmp[4096];
@@ -388,6 +388,8 @@ static const char *canonical_format(const char *f)
 		return "rdfxml";
 	if (!strcmp(f, "nq") || !strcmp(f, "n-quads"))
 		return "nquads";
+	if (!strcmp(f, "json-ld") || !strcmp(f, "application/ld+json"))
+		return "jsonld";
 	return f;
 }
 
@@ -822,6 +824,63 @@ static int native_parse(load_ctx *c, read_fn rd, void *src, uint64_t total, int 
 }
 
 static int parse_stream(kgr_store *s, read_fn rd, void *src, uint64_t total, const char *format,
+	const char *base, const char *name, kgr_id graph);
+
+typedef struct {
+	const char *data;
+	size_t len, off;
+} mem_src;
+
+static int mem_read(void *src, char *buf, size_t cap, size_t *got, uint64_t *pos)
+{
+	mem_src *m = src;
+	size_t n = m->len - m->off < cap ? m->len - m->off : cap;
+	memcpy(buf, m->data + m->off, n);
+	m->off += n;
+	*got = n;
+	*pos = m->off;
+	return 0;
+}
+
+/* JSON-LD is one JSON value, not a stream: the whole document is read, turned into N-Quads
+ * (kg/jsonld.c) and those loaded by the N-Quads reader under the document's name. */
+static int jsonld_stream(kgr_store *s, read_fn rd, void *src, uint64_t total, const char *base,
+	const char *name, kgr_id graph)
+{
+	kgr__buf text = { 0 }, nq = { 0 };
+	char *chunk = malloc(CHUNK);
+	size_t got = 0;
+	uint64_t pos = 0;
+	int error = 0;
+	if (!chunk)
+		return kgr__error_set(KGR_ENOMEM, "%s: out of memory", name);
+	for (;;) {
+		if ((error = rd(src, chunk, CHUNK, &got, &pos)) < 0)
+			goto cleanup;
+		if (!got)
+			break;
+		if ((error = kgr__buf_append(&text, chunk, got)) < 0)
+			goto cleanup;
+		if (s->progress)
+			s->progress(pos, total, s->progress_payload);
+	}
+	if ((error = kgr__jsonld_to_nquads(&nq, text.s ? text.s : "", text.len, base, name)) < 0)
+		goto cleanup;
+	{
+		mem_src m = { nq.s ? nq.s : "", nq.len, 0 };
+		kgr_progress_cb cb = s->progress;
+		s->progress = NULL;
+		error = parse_stream(s, mem_read, &m, nq.len, "nquads", base, name, graph);
+		s->progress = cb;
+	}
+cleanup:
+	free(chunk);
+	kgr__buf_free(&text);
+	kgr__buf_free(&nq);
+	return error;
+}
+
+static int parse_stream(kgr_store *s, read_fn rd, void *src, uint64_t total, const char *format,
 	const char *base, const char *name, kgr_id graph)
 {
 	raptor_world *world = NULL;
@@ -838,8 +897,10 @@ static int parse_stream(kgr_store *s, read_fn rd, void *src, uint64_t total, con
 	if (!format)
 		return kgr__error_set(KGR_EINVALID,
 			"%s: cannot tell the RDF syntax from the file name; give --format "
-			"(ntriples, turtle, rdfxml, nquads, trig, json)", name);
+			"(ntriples, turtle, rdfxml, nquads, trig, json, jsonld)", name);
 	format = canonical_format(format);
+	if (!strcmp(format, "jsonld"))
+		return jsonld_stream(s, rd, src, total, base, name, graph);
 	pthread_once(&iri_once, iri_table);
 	memset(&c, 0, sizeof(c));
 	c.store = s;
@@ -875,7 +936,7 @@ static int parse_stream(kgr_store *s, read_fn rd, void *src, uint64_t total, con
 	raptor_world_set_log_handler(world, &c, log_handler);
 	if (!raptor_world_is_parser_name(world, format)) {
 		error = kgr__error_set(KGR_EINVALID,
-			"%s: unknown RDF syntax '%s' (ntriples, turtle, rdfxml, nquads, trig, json)", name, format);
+			"%s: unknown RDF syntax '%s' (ntriples, turtle, rdfxml, nquads, trig, json, jsonld)", name, format);
 		goto cleanup;
 	}
 	c.parser = raptor_new_parser(world, format);
@@ -966,22 +1027,6 @@ static int gz_read(void *src, char *buf, size_t cap, size_t *got, uint64_t *pos)
 	}
 	*got = (size_t)n;
 	*pos = (uint64_t)gzoffset(g->f);
-	return 0;
-}
-
-typedef struct {
-	const char *data;
-	size_t len, off;
-} mem_src;
-
-static int mem_read(void *src, char *buf, size_t cap, size_t *got, uint64_t *pos)
-{
-	mem_src *m = src;
-	size_t n = m->len - m->off < cap ? m->len - m->off : cap;
-	memcpy(buf, m->data + m->off, n);
-	m->off += n;
-	*got = n;
-	*pos = m->off;
 	return 0;
 }
 

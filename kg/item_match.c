@@ -1,7 +1,7 @@
 /* Item matching for interaction logs: an item id that is not an IRI ("SKU-100", "8711253",
  * "p-trail-tee") is looked up among the catalog's products (the resources typed
  * schema:Product or kgr:Item, or a subclass declared in the store) by the local name of
- * their IRI, schema:sku, schema:productID and schema:gtin* (http and https schema.org),
+ * their IRI, schema:sku, schema:productID and schema:gtin* (https schema.org is stored as http),
  * before the loader falls back to item_base + id. The store is still loading, so there are
  * no indexes yet: the quads are scanned once per log, and the keys kept in a hash table that
  * points back into the store's terms (their bytes are read again at each comparison, since
@@ -53,14 +53,11 @@ static int has_id(const kgr_id *v, size_t n, kgr_id id)
 static int item_classes(kgr_id **out, size_t *n_out, const kgr_store *s)
 {
 	size_t n = 0, cap = 8, i, before;
-	kgr_id *c = malloc(cap * sizeof(*c)), https;
+	kgr_id *c = malloc(cap * sizeof(*c));
 	if (!c)
 		return KGR_ENOMEM;
 	c[n++] = KGR__KGR_ITEMCLASS;
-	c[n++] = KGR__SCHEMA_PRODUCT;
-	https = kgr__find(s, KGR_TERM_IRI, "https://schema.org/Product", 26, NULL, 0, 0);
-	if (https)
-		c[n++] = https;
+	c[n++] = KGR__SCHEMA_PRODUCT; /* https://schema.org/Product too: the store keeps it so */
 	do {
 		before = n;
 		for (i = 0; i < s->n_quads; i++) {
@@ -170,8 +167,8 @@ int kgr__item_index_build(kgr__item_index **out, const kgr_store *s)
 		"gtin14" };
 	static const int prop_kind[] = { KGR__MATCH_SKU, KGR__MATCH_PRODUCTID, KGR__MATCH_GTIN,
 		KGR__MATCH_GTIN, KGR__MATCH_GTIN, KGR__MATCH_GTIN, KGR__MATCH_GTIN };
-	kgr_id pid[2 * 7];
-	int pkind[2 * 7];
+	kgr_id pid[7];
+	int pkind[7];
 	size_t n_props = 0, n_classes = 0, i, k;
 	kgr_id *classes = NULL;
 	kgr__item_index *ix = calloc(1, sizeof(*ix));
@@ -180,15 +177,14 @@ int kgr__item_index_build(kgr__item_index **out, const kgr_store *s)
 	*out = NULL;
 	if (!ix)
 		goto done;
+	/* https://schema.org/ terms are stored under http://schema.org/ (kg/store.c) */
 	for (i = 0; i < 7; i++) {
 		char iri[64];
-		for (k = 0; k < 2; k++) {
-			int n = snprintf(iri, sizeof(iri), "%s://schema.org/%s", k ? "https" : "http", props[i]);
-			kgr_id id = kgr__find(s, KGR_TERM_IRI, iri, (size_t)n, NULL, 0, 0);
-			if (id) {
-				pid[n_props] = id;
-				pkind[n_props++] = prop_kind[i];
-			}
+		int n = snprintf(iri, sizeof(iri), "http://schema.org/%s", props[i]);
+		kgr_id id = kgr__find(s, KGR_TERM_IRI, iri, (size_t)n, NULL, 0, 0);
+		if (id) {
+			pid[n_props] = id;
+			pkind[n_props++] = prop_kind[i];
 		}
 	}
 	if (item_classes(&classes, &n_classes, s) < 0)

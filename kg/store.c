@@ -110,11 +110,32 @@ int kgr__rebuild_table(kgr_store *s)
 	return 0;
 }
 
+/* http://schema.org/ and https://schema.org/ are one vocabulary: an IRI under the https form
+ * is kept (and looked up) under the http form, the one kgrec's ontology and schema.org's own
+ * JSON-LD context use (docs/FEEDS.md). *val and *len are redirected to @p buf (of @p cap bytes)
+ * when the IRI is rewritten; 1 then, else 0 (also when it does not fit: then it stays as it is). */
+#define SCHEMA_HTTPS "https://schema.org/"
+static int schema_http(const char **val, size_t *len, char *buf, size_t cap)
+{
+	if (*len < sizeof(SCHEMA_HTTPS) - 1 || memcmp(*val, SCHEMA_HTTPS, sizeof(SCHEMA_HTTPS) - 1) ||
+		*len > cap)
+		return 0;
+	memcpy(buf, "http", 4);
+	memcpy(buf + 4, *val + 5, *len - 5);
+	*val = buf;
+	*len -= 1;
+	return 1;
+}
+
 kgr_id kgr__find(const kgr_store *s, kgr_term_kind kind, const char *val, size_t len, const char *lang,
 	size_t lang_len, kgr_id datatype)
 {
-	uint32_t h = term_hash(kind, val, len, lang, lang_len, datatype);
+	char nbuf[512];
+	uint32_t h;
 	size_t mask, i;
+	if (kind == KGR_TERM_IRI)
+		schema_http(&val, &len, nbuf, sizeof(nbuf));
+	h = term_hash(kind, val, len, lang, lang_len, datatype);
 	if (!s->table_cap)
 		return 0;
 	mask = s->table_cap - 1;
@@ -150,10 +171,15 @@ static inline void recent_put(struct kgr__recent *r, uint32_t hash, kgr_id id, k
 kgr_id kgr__intern(kgr_store *s, kgr_term_kind kind, const char *val, size_t len, const char *lang,
 	size_t lang_len, kgr_id datatype)
 {
-	uint32_t h = term_hash(kind, val, len, lang, lang_len, datatype);
+	char nbuf[512];
+	uint32_t h;
 	size_t need;
 	kgr_id id;
 	struct kgr__recent *r = NULL;
+
+	if (kind == KGR_TERM_IRI)
+		schema_http(&val, &len, nbuf, sizeof(nbuf));
+	h = term_hash(kind, val, len, lang, lang_len, datatype);
 
 	if (len <= RECENT_BYTES && !lang_len && !datatype) {
 		if (!s->recent)
@@ -719,9 +745,23 @@ static void extra_table_insert(kgr__extra_table *t, uint32_t hash, kgr_id id)
 	atomic_store_explicit(&t->slots[i], id, memory_order_release);
 }
 
+/* @p iri, or its http://schema.org/ form in @p buf (NUL-terminated). */
+static const char *schema_http_str(const char *iri, char *buf, size_t cap)
+{
+	const char *v = iri;
+	size_t n = strlen(iri);
+	if (!schema_http(&v, &n, buf, cap - 1))
+		return iri;
+	buf[n] = '\0';
+	return buf;
+}
+
 kgr_id kgr_store_iri(const kgr_store *s, const char *iri)
 {
-	kgr_id id = kgr__find(s, KGR_TERM_IRI, iri, strlen(iri), NULL, 0, 0);
+	char nbuf[512];
+	kgr_id id;
+	iri = schema_http_str(iri, nbuf, sizeof(nbuf));
+	id = kgr__find(s, KGR_TERM_IRI, iri, strlen(iri), NULL, 0, 0);
 	return id ? id : extra_find(s, iri);
 }
 
@@ -748,11 +788,13 @@ kgr_id kgr_store_literal(const kgr_store *s, const char *lexical, size_t len, co
  * extra_lock. Nothing a reader may be looking at is moved or freed. */
 kgr_id kgr_store_intern_extra(kgr_store *s, const char *iri)
 {
+	char nbuf[512];
 	kgr__extra_table *t, *nt = NULL;
 	size_t i, n, k, off;
-	kgr_id id = kgr_store_iri(s, iri);
+	kgr_id id;
 	char *v = NULL;
-	if (id)
+	iri = schema_http_str(iri, nbuf, sizeof(nbuf));
+	if ((id = kgr_store_iri(s, iri)) != 0)
 		return id;
 	pthread_mutex_lock(&s->extra_lock);
 	if ((id = kgr_store_iri(s, iri)) != 0)

@@ -164,6 +164,11 @@ int kgr__rebuild_table(kgr_store *s);
 int kgr__load_buffer(kgr_store *s, const char *data, size_t len, const char *format, const char *base,
 	const char *name, kgr_id graph);
 
+/* JSON-LD (kg/jsonld.c): @p text, a JSON-LD document, as N-Quads appended to @p out, its
+ * relative IRIs resolved against @p base. 0, KGR_EPARSE (the message names the file @p name and
+ * the JSON path, or the line and column of malformed JSON) or KGR_ENOMEM. */
+int kgr__jsonld_to_nquads(kgr__buf *out, const char *text, size_t len, const char *base, const char *name);
+
 /* catalog items for interaction logs (kg/item_match.c) */
 typedef struct kgr__item_index kgr__item_index;
 typedef enum {

@@ -7,7 +7,7 @@
 #include <string.h>
 
 static const char *const description_iris[] = {
-	"http://schema.org/description", "https://schema.org/description",
+	"http://schema.org/description", /* https://schema.org/ is stored as http://schema.org/ */
 	"http://purl.org/dc/terms/description", "http://www.w3.org/2000/01/rdf-schema#comment", NULL
 };
 

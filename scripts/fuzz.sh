@@ -8,7 +8,7 @@ B=$1
 S=$2
 shift 2
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
-TARGETS=${*:-"fuzz_rdf fuzz_csv fuzz_feed fuzz_snapshot fuzz_sparql fuzz_request fuzz_llm_reply"}
+TARGETS=${*:-"fuzz_rdf fuzz_jsonld fuzz_csv fuzz_feed fuzz_snapshot fuzz_sparql fuzz_request fuzz_llm_reply"}
 mkdir -p "$B/fuzz-artifacts"
 fail=0
 for t in $TARGETS; do

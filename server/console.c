@@ -23,7 +23,7 @@
 #define LOG_TAIL_BYTES 65536
 
 static const char *const label_preds[] = { "http://www.w3.org/2000/01/rdf-schema#label",
-	"http://schema.org/name", "https://schema.org/name",
+	"http://schema.org/name", /* also https://schema.org/name, which the store keeps as this */
 	"http://www.w3.org/2004/02/skos/core#prefLabel", "http://xmlns.com/foaf/0.1/name", NULL };
 
 /* ---- files ---- */

@@ -941,6 +941,82 @@ START_TEST(test_json_print_matches_cjson)
 }
 END_TEST
 
+static void expect_jsonld_error(const char *text, const char *needle)
+{
+	expect_buffer_error(text, strlen(text), "jsonld", "t.jsonld", needle);
+}
+
+/* JSON-LD through the buffer loader: the terms a compacted document gives, and each kind of
+ * error with its code, its message (path or line) and nothing kept. */
+START_TEST(test_jsonld)
+{
+	static const char doc[] =
+		"{\"@context\": [\"https://schema.org/\", {\"ex\": \"http://ex.org/\", "
+		"\"parts\": {\"@id\": \"ex:parts\", \"@container\": \"@list\"}}],\n"
+		" \"@id\": \"http://ex.org/p1\", \"@type\": \"Product\", \"name\": \"Tent\",\n"
+		" \"url\": \"http://ex.org/tent\", \"weight\": 1200, \"rating\": 4.5, \"inStock\": true,\n"
+		" \"brand\": {\"@type\": \"Brand\", \"name\": \"Summit\"}, \"parts\": [\"pole\", \"fly\"]}";
+	kgr_store *s = NULL;
+	kgr_id p1, brand;
+	size_t n;
+	ck_assert_int_eq(kgr_store_new(&s, 0), 0);
+	ck_assert_int_eq(kgr_store_load_rdf_buffer(s, doc, strlen(doc), "jsonld", NULL, "t.jsonld"), 0);
+	ck_assert_int_eq(kgr_store_finalize(s), 0);
+	p1 = kgr_store_iri(s, "http://ex.org/p1");
+	ck_assert_uint_ne(p1, 0);
+	ck_assert_uint_eq(kgr_store_count(s, p1, kgr_store_iri(s, "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"),
+		kgr_store_iri(s, "http://schema.org/Product")), 1);
+	ck_assert_str_eq(kgr_store_label(s, p1), "Tent");
+	ck_assert_uint_eq(kgr_store_count(s, p1, kgr_store_iri(s, "http://schema.org/url"),
+		kgr_store_iri(s, "http://ex.org/tent")), 1);
+	ck_assert_uint_eq(kgr_store_count(s, p1, kgr_store_iri(s, "http://schema.org/weight"),
+		kgr_store_literal(s, "1200", 4, NULL, "http://www.w3.org/2001/XMLSchema#integer")), 1);
+	ck_assert_uint_eq(kgr_store_count(s, p1, kgr_store_iri(s, "http://schema.org/rating"),
+		kgr_store_literal(s, "4.5E0", 5, NULL, "http://www.w3.org/2001/XMLSchema#double")), 1);
+	ck_assert_uint_eq(kgr_store_count(s, p1, kgr_store_iri(s, "http://schema.org/inStock"),
+		kgr_store_literal(s, "true", 4, NULL, "http://www.w3.org/2001/XMLSchema#boolean")), 1);
+	brand = kgr_store_object(s, p1, kgr_store_iri(s, "https://schema.org/brand"));
+	ck_assert_int_eq(kgr_term_kind_of(s, brand), KGR_TERM_BLANK);
+	ck_assert_str_eq(kgr_store_label(s, brand), "Summit");
+	n = kgr_store_count(s, 0, kgr_store_iri(s, "http://www.w3.org/1999/02/22-rdf-syntax-ns#first"), 0);
+	ck_assert_uint_eq(n, 2);
+	kgr_store_free(s);
+
+	expect_jsonld_error("{\n  \"name\": \"x\",\n  \"a\": [1, 2\n}", "t.jsonld:4:1: malformed JSON");
+	expect_jsonld_error("{\"@context\": \"http://ex.org/ctx\"}",
+		"t.jsonld:1:14: $.@context: remote context <http://ex.org/ctx> refused: loading it would need "
+		"network access");
+	expect_jsonld_error("[{\"@id\": \"http://ex.org/a\", \"http://ex.org/p\": [{\"@value\": [1]}]}]",
+		"t.jsonld:1:49: $[0].http://ex.org/p[0]: @value must be a string, a number, true or false, not an array");
+	expect_jsonld_error("{\"@context\": {\"p\": {\"@id\": \"http://ex.org/p\", \"@container\": \"@index\"}}}",
+		"t.jsonld:1:61: $.@context.p.@container: \"@container\": \"@index\" is not supported");
+}
+END_TEST
+
+/* https://schema.org/ IRIs are kept, and found, under http://schema.org/. */
+START_TEST(test_schema_org_https)
+{
+	static const char nt[] = "<http://ex.org/a> <https://schema.org/name> \"A\" .\n"
+				 "<http://ex.org/a> <http://www.w3.org/1999/02/22-rdf-syntax-ns#type> "
+				 "<https://schema.org/Product> .\n";
+	kgr_store *s = NULL;
+	kgr_id a;
+	size_t len;
+	ck_assert_int_eq(kgr_store_new(&s, 1), 0);
+	ck_assert_int_eq(kgr_store_load_rdf_buffer(s, nt, strlen(nt), "ntriples", NULL, "t.nt"), 0);
+	ck_assert_int_eq(kgr_store_finalize(s), 0);
+	a = kgr_store_iri(s, "http://ex.org/a");
+	ck_assert_str_eq(kgr_store_label(s, a), "A");
+	ck_assert_uint_eq(kgr_store_iri(s, "https://schema.org/name"), kgr_store_iri(s, "http://schema.org/name"));
+	ck_assert_str_eq(kgr_term_value(s, kgr_store_iri(s, "https://schema.org/Product"), &len),
+		"http://schema.org/Product");
+	ck_assert_int_eq(kgr_store_is_item(s, a), 1);
+	ck_assert_uint_eq(kgr_store_intern_extra(s, "https://schema.org/Offer"),
+		kgr_store_intern_extra(s, "http://schema.org/Offer"));
+	kgr_store_free(s);
+}
+END_TEST
+
 static Suite *store_suite(void)
 {
 	Suite *s = suite_create("store");
@@ -966,6 +1042,8 @@ static Suite *store_suite(void)
 	tcase_add_test(tc, test_native_ntriples_errors);
 	tcase_add_test(tc, test_empty_input);
 	tcase_add_test(tc, test_language_tag_limits);
+	tcase_add_test(tc, test_jsonld);
+	tcase_add_test(tc, test_schema_org_https);
 	suite_add_tcase(s, tc);
 	tc = tcase_create("json");
 	tcase_add_test(tc, test_json_print_matches_cjson);
