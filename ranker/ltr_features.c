@@ -436,7 +436,7 @@ static int seq_features(kgr__ltr_cands *c, const kgr_graph *g, const kgr_seq_mod
 	uint32_t a, uint32_t b)
 {
 	size_t i, nh = 0, L, n_all, ns = 0;
-	kgr_id *hist = NULL, *ids = NULL;
+	kgr_id *hist = NULL;
 	float *sc = NULL, *all = NULL, *sorted = NULL, best = -INFINITY;
 	uint32_t *above = NULL;
 	double lse = 0, top = -INFINITY;
@@ -453,12 +453,11 @@ static int seq_features(kgr__ltr_cands *c, const kgr_graph *g, const kgr_seq_mod
 	if (b - a > L)
 		a = b - (uint32_t)L;
 	hist = malloc((b - a + 1) * sizeof(*hist));
-	ids = malloc((c->n + 1) * sizeof(*ids));
 	sc = malloc((c->n + 1) * sizeof(*sc));
 	sorted = malloc((c->n + 1) * sizeof(*sorted));
 	above = calloc(c->n + 2, sizeof(*above));
 	all = malloc((n_all + 1) * sizeof(*all));
-	if (!hist || !ids || !sc || !sorted || !above || !all) {
+	if (!hist || !sc || !sorted || !above || !all) {
 		error = kgr__error_set(KGR_ENOMEM, "learned ranker: out of memory");
 		goto done;
 	}
@@ -518,7 +517,6 @@ static int seq_features(kgr__ltr_cands *c, const kgr_graph *g, const kgr_seq_mod
 	}
 done:
 	free(hist);
-	free(ids);
 	free(sc);
 	free(sorted);
 	free(above);

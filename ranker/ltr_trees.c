@@ -295,8 +295,8 @@ static inline int32_t step(const kgr__ltr_trees *t, int32_t k, const float *row)
 /* Rows through the complete trees, tree by tree (a tree's nodes stay in the cache while every
  * row walks it), eight rows at a time: their walks are independent, so the loads of one
  * overlap the others' instead of waiting in one chain. Each row's leaves are added in tree
- * order, as XGBoost adds them. (Gathering eight rows' nodes with AVX2 instead was 1.6 times
- * slower on the development machine: gathers are slow there.) */
+ * order, as XGBoost adds them. (Gathering eight rows' nodes with AVX2 instead was slower on
+ * the development machine: gathers are slow there.) */
 static void predict_complete(const kgr__ltr_trees *t, const float *x, size_t n, float *out)
 {
 	size_t ni = ((size_t)1 << t->depth) - 1, li = (size_t)1 << t->depth, r, ti;

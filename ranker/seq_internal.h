@@ -234,13 +234,6 @@ int kgr__seq_model_wrap(kgr_seq_model **out, kgr__seq_net *net, const kgr_store 
 /* Fills sorted_ids and by_id_dense from items. */
 int kgr__seq_model_index(kgr_seq_model *m);
 
-/* The model's score of each of items[0 .. n_items) after a history of store ids (oldest
- * first; unknown items skipped) into out; -INFINITY for an item the model does not know.
- * Thread-safe on a shared model. Complexity: one forward pass over at most max_len items,
- * then one dot product of dims per candidate over all items. */
-int kgr__seq_model_score(float *out, const kgr_seq_model *m, const kgr_id *history,
-	size_t n_history, const kgr_id *items, size_t n_items);
-
 /* The score of every item of the model (by dense index: m->items[i]) after a history of
  * store ids into out [m->n_items]. */
 int kgr__seq_model_score_all(float *out, const kgr_seq_model *m, const kgr_id *history,

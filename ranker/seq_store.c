@@ -226,33 +226,6 @@ static int dense_history(uint32_t **out, size_t *n_out, const kgr_seq_model *m,
 	return 0;
 }
 
-int kgr__seq_model_score(float *out, const kgr_seq_model *m, const kgr_id *history,
-	size_t n_history, const kgr_id *items, size_t n_items)
-{
-	uint32_t *h = NULL;
-	float *all = NULL;
-	size_t n = 0, i;
-	int error;
-
-	if ((error = dense_history(&h, &n, m, history, n_history)) < 0)
-		return error;
-	all = malloc(m->n_items * sizeof(*all));
-	if (!all) {
-		error = kgr__error_set(KGR_ENOMEM, "sequence model: out of memory");
-		goto cleanup;
-	}
-	if ((error = kgr__seq_score_items(all, m->net, h, n, NULL)) < 0)
-		goto cleanup;
-	for (i = 0; i < n_items; i++) {
-		uint32_t d = kgr__seq_model_item(m, items[i]);
-		out[i] = d == KGR__SEQ_NONE ? -INFINITY : all[d];
-	}
-cleanup:
-	free(h);
-	free(all);
-	return error;
-}
-
 int kgr__seq_model_score_all(float *out, const kgr_seq_model *m, const kgr_id *history,
 	size_t n_history)
 {

@@ -473,9 +473,7 @@ void kgr__handle_recommend(kgr_server *srv, const kgr__req *req, kgr__resp *resp
 			goto cleanup;
 		}
 	}
-	/* a learned model fitted with the sequence model's scores always reads them: the switch
-	 * turns off the graph's sequence generator only */
-	if (st->sequence && (!cJSON_IsFalse(f) || (rq.model && kgr_model_uses_sequence(rq.model)))) {
+	if (st->sequence && !cJSON_IsFalse(f)) {
 		rq.rec.sequence = st->sequence;
 		ae.sequence_path = srv->sequence_path;
 	}

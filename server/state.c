@@ -153,10 +153,17 @@ int kgr__state_open(kgr_server *srv, kgr__state **out)
 		goto cleanup;
 	if (srv->sequence_path && (error = kgr_seq_load(&st->sequence, srv->sequence_path, st->store)) < 0)
 		goto cleanup;
-	if (st->model && kgr_model_uses_sequence(st->model) && !st->sequence) {
-		error = kgr__error_set(KGR_EINVALID, "%s: the learned model was fitted with the sequence "
-			"model's scores: give the sequence model too (--sequence FILE)", srv->model_path);
-		goto cleanup;
+	if (st->model && kgr_model_uses_sequence(st->model)) {
+		if (!st->sequence) {
+			error = kgr__error_set(KGR_EINVALID, "%s: the learned model was fitted with the "
+				"sequence model's scores: give the sequence model too (--sequence FILE)",
+				srv->model_path);
+			goto cleanup;
+		}
+		/* the model reads them from its own: a request's "sequence": false turns off the
+		 * graph's generator only */
+		if ((error = kgr_model_set_sequence(st->model, st->sequence)) < 0)
+			goto cleanup;
 	}
 	*out = st;
 	st = NULL;

@@ -309,7 +309,7 @@ START_TEST(sequence_features)
 		 * softmax over all items, and the rank among all items */
 		const kgr_seq_model *sm = kgr_model_sequence(m);
 		size_t n_items, nh = 0, k;
-		const kgr_id *items = kgr_store_items(s, &n_items);
+		kgr_store_items(s, &n_items);
 		float *all = malloc(sm->n_items * sizeof(float));
 		kgr_id *hist = malloc(n_ev * sizeof(kgr_id));
 		double lse = 0;
@@ -340,7 +340,6 @@ START_TEST(sequence_features)
 		}
 		free(all);
 		free(hist);
-		(void)items;
 	}
 	kgr__ltr_cands_free(&c);
 	/* without a sequence model the three are missing */
