@@ -597,26 +597,27 @@ static void path_add(found_set *fs, kgr__req *rq, found_path *p, const double *w
 	(*total)++;
 }
 
-/* One candidate's search: the best paths kept so far and the count of every path found,
- * shared by the catalog and the collaborative search so that both feed one ranking. */
+/* One candidate's search: the best paths kept so far, shared by the catalog and the
+ * collaborative search so that both feed one ranking. */
 typedef struct {
 	kgr__req *rq;
 	uint32_t c;    /* the candidate */
 	found_set fs;
-	size_t total;  /* paths found */
 	int patterns;  /* count paths per relation pattern (explained candidates) */
 } path_search;
 
 /* Paths whose last step is a catalog relation of the candidate: each neighbour closes a
  * path when it is a source (1 hop), in M1 (2 hops) or in M2 (3 hops), so the search costs
- * the candidate's degree, not the sources' reach. */
-static void search_catalog(path_search *ps)
+ * the candidate's degree, not the sources' reach. Returns the number of paths found. */
+static size_t search_catalog(path_search *ps)
 {
 	kgr__req *rq = ps->rq;
 	const kgr_graph *g = rq->g;
 	kgr__map *M1 = &rq->sc->maps[KGR__MAP_M1], *M2 = &rq->sc->maps[KGR__MAP_M2];
 	kgr__map *S = &rq->sc->maps[KGR__MAP_SRC];
 	uint32_t c = ps->c, k, lim;
+	int patterns = ps->patterns;
+	size_t total = 0;
 	found_path p;
 	double pw[3];
 
@@ -629,7 +630,7 @@ static void search_catalog(path_search *ps)
 		if ((v = kgr__map_get(S, z)) && rq->src[(uint32_t)*v].node != c) {
 			path_start(&p, (uint32_t)*v, 1, (const uint32_t[]){ z, c }, &r, NULL);
 			pw[0] = RELW(r);
-			path_add(&ps->fs, rq, &p, pw, &ps->total, ps->patterns);
+			path_add(&ps->fs, rq, &p, pw, &total, patterns);
 		}
 		if (rq->max_hops >= 2 && (v = kgr__map_get(M1, z))) {
 			for (a = (uint32_t)*v; a != KGR__NONE; a = rq->par[a].next) {
@@ -641,7 +642,7 @@ static void search_catalog(path_search *ps)
 					(const uint32_t[]){ pa->rel, r }, NULL);
 				pw[0] = RELW(pa->rel);
 				pw[1] = RELW(r);
-				path_add(&ps->fs, rq, &p, pw, &ps->total, ps->patterns);
+				path_add(&ps->fs, rq, &p, pw, &total, patterns);
 			}
 		}
 		if (rq->max_hops >= 3 && (v = kgr__map_get(M2, z))) {
@@ -661,22 +662,25 @@ static void search_catalog(path_search *ps)
 					pw[0] = RELW(pa->rel);
 					pw[1] = RELW(pb->rel);
 					pw[2] = RELW(r);
-					path_add(&ps->fs, rq, &p, pw, &ps->total, ps->patterns);
+					path_add(&ps->fs, rq, &p, pw, &total, patterns);
 				}
 			}
 		}
 	}
+	return total;
 }
 
 /* Paths through another user (source <- user -> candidate): the candidate's users newest
  * first, capped so that a popular item costs no more than a niche one; events from `at` on
- * are not known to the request. */
-static void search_collab(path_search *ps)
+ * are not known to the request. Returns the number of paths found. */
+static size_t search_collab(path_search *ps)
 {
 	kgr__req *rq = ps->rq;
 	const kgr_graph *g = rq->g;
 	kgr__map *M1 = &rq->sc->maps[KGR__MAP_M1];
 	uint32_t c = ps->c, k, taken = 0;
+	int patterns = ps->patterns;
+	size_t total = 0;
 	found_path p;
 	double pw[3];
 
@@ -697,9 +701,10 @@ static void search_collab(path_search *ps)
 				(const uint32_t[]){ pa->ix, ix });
 			pw[0] = g->int_w[pa->ix];
 			pw[1] = wc;
-			path_add(&ps->fs, rq, &p, pw, &ps->total, ps->patterns);
+			path_add(&ps->fs, rq, &p, pw, &total, patterns);
 		}
 	}
+	return total;
 }
 
 /* The paths to show among the n found (sorted best first): distinct relation patterns
@@ -781,7 +786,7 @@ void kgr__paths_find(kgr__req *rq, uint32_t c, kgr_path *paths, size_t *n_paths,
 	const kgr_graph *g = rq->g;
 	found_path *f = rq->found;
 	path_search ps;
-	size_t n, i, chosen[KGR_MAX_PATHS], n_chosen;
+	size_t n, total = 0, i, chosen[KGR_MAX_PATHS], n_chosen;
 
 	memset(st, 0, sizeof(*st));
 	if (n_paths)
@@ -793,18 +798,16 @@ void kgr__paths_find(kgr__req *rq, uint32_t c, kgr_path *paths, size_t *n_paths,
 	ps.fs.worst = 0;
 	ps.fs.cap = paths ? MAX_FOUND : 1; /* features need the best path only */
 	ps.fs.min_hops = 99;
-	ps.total = 0;
 	ps.patterns = paths != NULL;
 	rq->n_pat = 0;
 	rq->pat_oom = 0;
 	if (c < g->n_cat_nodes) {
-		search_catalog(&ps);
-		st->n_catalog = ps.total;
+		st->n_catalog = search_catalog(&ps);
+		total += st->n_catalog;
 	}
 	if (rq->max_hops >= 2 && (g->flags[c] & KGR__NODE_ITEM)) {
-		size_t before = ps.total;
-		search_collab(&ps);
-		st->n_collab = ps.total - before;
+		st->n_collab = search_collab(&ps);
+		total += st->n_collab;
 	}
 	if (paths) {
 		if (rq->n_pat > 1)
@@ -822,7 +825,7 @@ void kgr__paths_find(kgr__req *rq, uint32_t c, kgr_path *paths, size_t *n_paths,
 	qsort(f, n, sizeof(found_path), cmp_found);
 	if (!paths) {
 		/* features only: the best path, unchecked */
-		st->n_found = ps.total;
+		st->n_found = total;
 		st->shortest = (int)ps.fs.min_hops;
 		best_path_stats(rq, &f[0], st);
 		return;
@@ -833,7 +836,7 @@ void kgr__paths_find(kgr__req *rq, uint32_t c, kgr_path *paths, size_t *n_paths,
 		path_out(rq, &f[chosen[i]], &paths[i]);
 	*n_paths = n_chosen;
 	st->shortest = 0;
-	st->n_found = ps.total;
+	st->n_found = total;
 	for (i = 0; i < n; i++)
 		if (f[i].check != -1 && (!st->shortest || (int)f[i].hops < st->shortest))
 			st->shortest = (int)f[i].hops;
