@@ -857,6 +857,8 @@ static int run_generators(ctx *x, run_mode mode, size_t n_hist)
 static void first_cut_scores(ctx *x, const kgr_weights *w)
 {
 	const kgr_graph *g = x->rq.g;
+	const kgr_rec_options *o = x->o;
+	const kgr_recs *r = x->recs;
 	double mx[KGR_GEN__COUNT] = { 0 };
 	size_t i, gi;
 	for (i = 0; i < x->n; i++)
@@ -874,8 +876,8 @@ static void first_cut_scores(ctx *x, const kgr_weights *w)
 		for (gi = 0; gi < FEATURE_GENS; gi++)
 			c->pre += w->w[gi] * c->feat[gi];
 		c->pre += w->w[KGR_FEAT_ITEMPOP] * c->feat[KGR_FEAT_ITEMPOP];
-		if (x->recs->sequence)
-			c->pre += x->o->w_sequence * c->seq;
+		if (r->sequence)
+			c->pre += o->w_sequence * c->seq;
 	}
 }
 
@@ -883,6 +885,8 @@ static void first_cut_scores(ctx *x, const kgr_weights *w)
  * best path only, unchecked) and final scores. Returns how many are left. */
 static size_t rank_candidates(ctx *x, const kgr_weights *w, size_t n_cand)
 {
+	const kgr_rec_options *o = x->o;
+	const kgr_recs *r = x->recs;
 	size_t i, m = 0;
 	for (i = 0; i < n_cand; i++) {
 		cand *c = &x->c[i];
@@ -893,12 +897,12 @@ static size_t rank_candidates(ctx *x, const kgr_weights *w, size_t n_cand)
 		c->n_collab = st.n_collab;
 		path_features(c->feat, &st);
 		c->score = kgr__ranker_score(w, c->feat, c->parts);
-		if (x->recs->sequence)
-			c->score += x->o->w_sequence * c->seq;
+		if (r->sequence)
+			c->score += o->w_sequence * c->seq;
 	}
 	/* a far PageRank hit with no path within 3 hops explains nothing: never pad with it */
 	for (i = 0; i < n_cand; i++)
-		if (x->c[i].n_found || (!x->o->require_path && x->c[i].gens != (1u << KGR_GEN_PPR)))
+		if (x->c[i].n_found || (!o->require_path && x->c[i].gens != (1u << KGR_GEN_PPR)))
 			x->c[m++] = x->c[i];
 	if (m)
 		qsort(x->c, m, sizeof(cand), cmp_score);
