@@ -801,12 +801,16 @@ static int merge_level(ctx *c, outcome *oc, merge_sort *s, size_t width)
 		error = kgr__error_set(KGR_ENOMEM, "out of memory");
 		goto cleanup;
 	}
-	while (advance_merges(s)) {
+	/* a round that could not ask its questions ends the level with its error: asking the
+	 * same comparisons again would not do better */
+	while (!error && advance_merges(s)) {
 		n_jobs = s->n_need * (s->both ? 2 : 1);
-		jobs = calloc(n_jobs, sizeof(*jobs));
-		if (!jobs || (error = keep_jobs(c, jobs, n_jobs))) {
-			free(jobs);
+		if (!(jobs = calloc(n_jobs, sizeof(*jobs)))) {
 			error = kgr__error_set(KGR_ENOMEM, "out of memory");
+			break;
+		}
+		if ((error = keep_jobs(c, jobs, n_jobs)) < 0) {
+			free(jobs);
 			break;
 		}
 		error = compare_pending(c, oc, s, jobs);
