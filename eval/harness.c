@@ -993,6 +993,70 @@ static void harness_free(harness *h)
 	free(h->scratch);
 }
 
+/* The catalog as dense indices: ctx.index maps a term id to its item's position in
+ * ctx.items, all ones for a term that is not an item. */
+static int index_catalog(harness *h, const kgr_store *store)
+{
+	const kgr_id *items;
+	size_t i, n_items;
+
+	items = kgr_store_items(store, &n_items);
+	h->ctx.items = items;
+	h->ctx.n_items = n_items;
+	h->ctx.n_index = kgr_store_term_count(store) + 1;
+	h->ctx.index = malloc(h->ctx.n_index * sizeof(uint32_t));
+	if (!h->ctx.index)
+		return kgr__error_set(KGR_ENOMEM, "eval: out of memory");
+	memset(h->ctx.index, 0xff, h->ctx.n_index * sizeof(uint32_t));
+	for (i = 0; i < n_items; i++)
+		h->ctx.index[items[i]] = (uint32_t)i;
+	if (n_items == 0)
+		return kgr__error_set(KGR_ENOTFOUND, "eval: the store has no items");
+	return 0;
+}
+
+/* The buffers every user's ranking reuses, sized by the catalog and the longest cut-off once
+ * per run so that ranking a user allocates nothing. */
+static int alloc_scratch(harness *h)
+{
+	size_t n_items = h->ctx.n_items;
+
+	h->scores = malloc(n_items * sizeof(double));
+	h->skip = calloc(n_items, 1);
+	h->covered = calloc(n_items, 1);
+	h->top = malloc(h->ctx.list_len * sizeof(size_t));
+	h->ranked = malloc(h->ctx.list_len * sizeof(kgr_id));
+	h->rel = malloc(n_items * sizeof(uint32_t));
+	h->rel_ids = malloc(n_items * sizeof(kgr_id));
+	h->excl = malloc(n_items * sizeof(kgr_id));
+	if (!h->scores || !h->skip || !h->covered || !h->top || !h->ranked || !h->rel || !h->rel_ids ||
+		!h->excl)
+		return kgr__error_set(KGR_ENOMEM, "eval: out of memory");
+	return 0;
+}
+
+/* The sampled protocol's negatives of every evaluated user: from the file when one is given,
+ * otherwise drawn with the seed (99 unless asked). */
+static int prepare_negatives(harness *h, const kgr_interaction *all, size_t n_all)
+{
+	const kgr_eval_options *opts = h->opts;
+
+	h->negatives = calloc(h->n_users, sizeof(*h->negatives));
+	h->n_negatives = calloc(h->n_users, sizeof(*h->n_negatives));
+	if (!h->negatives || !h->n_negatives)
+		return kgr__error_set(KGR_ENOMEM, "eval: out of memory");
+	if (opts->negatives_path)
+		return load_negatives(h, opts->negatives_path);
+	return draw_negatives(h, all, n_all, opts->n_negatives ? opts->n_negatives : 99);
+}
+
+/* User plus system CPU time in a getrusage() result, in seconds. */
+static double cpu_seconds(const struct rusage *ru)
+{
+	return (double)ru->ru_utime.tv_sec + (double)ru->ru_utime.tv_usec * 1e-6 +
+		(double)ru->ru_stime.tv_sec + (double)ru->ru_stime.tv_usec * 1e-6;
+}
+
 /* What the result says of the run: ranker, protocol, parameters, seed, cut-offs, sizes. */
 static void describe_run(kgr_eval_result *res, const harness *h, const kgr__ranker *r,
 	const kgr_eval_split *split, const char *best_params, size_t n_items)
@@ -1020,8 +1084,7 @@ int kgr_eval_run(kgr_eval_result **out, const kgr_store *store, const kgr_eval_o
 	fitted fit_valid = { 0 }, fit_final = { 0 };
 	const kgr__ranker *r = NULL;
 	const kgr_interaction *all;
-	const kgr_id *items;
-	size_t n_all, i, n_items;
+	size_t n_all;
 	double t0 = now(), cpu0;
 	char best_params[256];
 	struct rusage ru;
@@ -1030,8 +1093,7 @@ int kgr_eval_run(kgr_eval_result **out, const kgr_store *store, const kgr_eval_o
 	*out = NULL;
 	KGR__CHECK_VERSION(opts, KGR_EVAL_OPTIONS_VERSION, "eval");
 	getrusage(RUSAGE_SELF, &ru);
-	cpu0 = (double)ru.ru_utime.tv_sec + (double)ru.ru_utime.tv_usec * 1e-6 +
-		(double)ru.ru_stime.tv_sec + (double)ru.ru_stime.tv_usec * 1e-6;
+	cpu0 = cpu_seconds(&ru);
 	memset(&h, 0, sizeof(h));
 	h.opts = opts;
 	h.ctx.opts = opts;
@@ -1043,21 +1105,8 @@ int kgr_eval_run(kgr_eval_result **out, const kgr_store *store, const kgr_eval_o
 	if (!res)
 		return kgr__error_set(KGR_ENOMEM, "eval: out of memory");
 
-	/* the catalog as dense indices */
-	items = kgr_store_items(store, &n_items);
-	h.ctx.items = items;
-	h.ctx.n_items = n_items;
-	h.ctx.n_index = kgr_store_term_count(store) + 1;
-	h.ctx.index = malloc(h.ctx.n_index * sizeof(uint32_t));
-	if (!h.ctx.index)
-		goto nomem;
-	memset(h.ctx.index, 0xff, h.ctx.n_index * sizeof(uint32_t));
-	for (i = 0; i < n_items; i++)
-		h.ctx.index[items[i]] = (uint32_t)i;
-	if (n_items == 0) {
-		error = kgr__error_set(KGR_ENOTFOUND, "eval: the store has no items");
+	if ((error = index_catalog(&h, store)) < 0)
 		goto cleanup;
-	}
 
 	all = kgr_store_interactions(store, &n_all);
 	if ((error = kgr_eval_split_new(&split, all, n_all, opts)) < 0)
@@ -1070,28 +1119,11 @@ int kgr_eval_run(kgr_eval_result **out, const kgr_store *store, const kgr_eval_o
 	if ((error = pick_users(&h, split, opts)) < 0)
 		goto cleanup;
 
-	h.scores = malloc(n_items * sizeof(double));
-	h.skip = calloc(n_items, 1);
-	h.covered = calloc(n_items, 1);
-	h.top = malloc(h.ctx.list_len * sizeof(size_t));
-	h.ranked = malloc(h.ctx.list_len * sizeof(kgr_id));
-	h.rel = malloc(n_items * sizeof(uint32_t));
-	h.rel_ids = malloc(n_items * sizeof(kgr_id));
-	h.excl = malloc(n_items * sizeof(kgr_id));
-	if (!h.scores || !h.skip || !h.covered || !h.top || !h.ranked || !h.rel || !h.rel_ids ||
-		!h.excl)
-		goto nomem;
+	if ((error = alloc_scratch(&h)) < 0)
+		goto cleanup;
 
 	if (opts->protocol == KGR_EVAL_SAMPLED) {
-		h.negatives = calloc(h.n_users, sizeof(*h.negatives));
-		h.n_negatives = calloc(h.n_users, sizeof(*h.n_negatives));
-		if (!h.negatives || !h.n_negatives)
-			goto nomem;
-		if (opts->negatives_path)
-			error = load_negatives(&h, opts->negatives_path);
-		else
-			error = draw_negatives(&h, all, n_all, opts->n_negatives ? opts->n_negatives : 99);
-		if (error < 0)
+		if ((error = prepare_negatives(&h, all, n_all)) < 0)
 			goto cleanup;
 		res->negatives = h.n_negatives[0];
 	}
@@ -1114,18 +1146,14 @@ int kgr_eval_run(kgr_eval_result **out, const kgr_store *store, const kgr_eval_o
 	res->test.seconds += fit_final.seconds;
 	fitted_free(r, &fit_final);
 
-	describe_run(res, &h, r, split, best_params, n_items);
+	describe_run(res, &h, r, split, best_params, h.ctx.n_items);
 	res->seconds = now() - t0;
 	getrusage(RUSAGE_SELF, &ru);
 	res->peak_rss_kb = ru.ru_maxrss;
-	res->cpu_seconds = (double)ru.ru_utime.tv_sec + (double)ru.ru_utime.tv_usec * 1e-6 +
-		(double)ru.ru_stime.tv_sec + (double)ru.ru_stime.tv_usec * 1e-6 - cpu0;
+	res->cpu_seconds = cpu_seconds(&ru) - cpu0;
 	*out = res;
 	res = NULL;
 	error = 0;
-	goto cleanup;
-nomem:
-	error = kgr__error_set(KGR_ENOMEM, "eval: out of memory");
 cleanup:
 	harness_free(&h);
 	if (r) {
