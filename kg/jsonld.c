@@ -565,11 +565,142 @@ static int container_of(jl *j, cJSON *v, tdef *d)
 	return jfail(j, "@container must be a string or an array of strings");
 }
 
+/* A term defined by a string: "name": "name" is the term under @vocab; any other string is
+ * expanded, and an IRI ending in a gen-delim (or a blank node) makes the term a prefix. */
+static int term_from_string(jl *j, ctx *c, defining *df, tdef *d, cJSON *item)
+{
+	const char *term = d->term, *v;
+	int error;
+
+	if (!strcmp(item->valuestring, term) && !strchr(term, ':')) {
+		if (!c->vocab)
+			return jfail(j, "the term maps to itself and the context has no @vocab");
+		if (!(d->id = cat(j, c->vocab, strlen(c->vocab), term, strlen(term))))
+			return oom(j);
+		return 0;
+	}
+	if ((error = define_used(j, c, df, item->valuestring)) < 0)
+		return error;
+	v = expand_iri(j, c, item->valuestring, 1, 0);
+	if (v == NOMEM)
+		return oom(j);
+	d->id = v;
+	if (v && !strchr(term, ':') && *v && strchr(":/?#[]@", v[strlen(v) - 1]))
+		d->prefix = 1;
+	if (v && v[0] == '_' && v[1] == ':')
+		d->prefix = 1;
+	return 0;
+}
+
+/* The IRI of a term defined by an object: its @reverse or @id, else the term itself as a
+ * compact IRI or under @vocab; and its @prefix flag. {"@id": null} leaves the term unmapped. */
+static int term_object_iri(jl *j, ctx *c, defining *df, tdef *d, cJSON *item)
+{
+	cJSON *id = cJSON_GetObjectItemCaseSensitive(item, "@id");
+	cJSON *rev = cJSON_GetObjectItemCaseSensitive(item, "@reverse");
+	cJSON *m;
+	const char *term = d->term, *src = NULL, *v;
+	int error;
+
+	if (rev) {
+		if (!cJSON_IsString(rev))
+			return jfail(j, "@reverse must be a string");
+		src = rev->valuestring;
+		d->reverse = 1;
+	} else if (id && cJSON_IsNull(id)) {
+		d->id = NULL;
+		return 0;
+	} else if (id) {
+		if (!cJSON_IsString(id))
+			return jfail(j, "@id must be a string or null");
+		src = id->valuestring;
+	}
+	if (src && !strcmp(src, term) && !d->reverse)
+		src = NULL; /* {"@id": term} is the term without @id */
+	if (src) {
+		if ((error = define_used(j, c, df, src)) < 0)
+			return error;
+		v = expand_iri(j, c, src, 1, 0);
+	} else if (strchr(term, ':')) {
+		if ((error = define_used(j, c, df, term)) < 0)
+			return error;
+		v = expand_iri(j, c, term, 1, 0);
+	} else if (c->vocab) {
+		v = cat(j, c->vocab, strlen(c->vocab), term, strlen(term));
+	} else {
+		return jfail(j, "the term has no @id and the context no @vocab");
+	}
+	if (v == NOMEM || !v)
+		return oom(j);
+	d->id = v;
+	m = cJSON_GetObjectItemCaseSensitive(item, "@prefix");
+	if (m)
+		d->prefix = cJSON_IsTrue(m);
+	return 0;
+}
+
+/* A term's "@type": @id and @vocab make its string values IRIs; anything else must expand to
+ * an absolute datatype IRI (other keywords are refused). */
+static int term_type(jl *j, ctx *c, defining *df, tdef *d, cJSON *m)
+{
+	const char *v;
+	int error;
+
+	if (!cJSON_IsString(m))
+		return jfail(j, "@type in a term definition must be a string");
+	if (!strcmp(m->valuestring, "@id") || !strcmp(m->valuestring, "@vocab")) {
+		d->type = m->valuestring;
+		return 0;
+	}
+	if (m->valuestring[0] == '@')
+		return jfail(j, "\"@type\": \"%.40s\" is not supported (only @id, @vocab and "
+			"datatype IRIs)", m->valuestring);
+	if ((error = define_used(j, c, df, m->valuestring)) < 0)
+		return error;
+	v = expand_iri(j, c, m->valuestring, 1, 0);
+	if (v == NOMEM)
+		return oom(j);
+	if (!is_absolute(v))
+		return jfail(j, "the datatype '%.80s' does not expand to an absolute IRI", m->valuestring);
+	d->type = v;
+	return 0;
+}
+
+/* A term defined by an object: its IRI, then the members that qualify its values (@type,
+ * @language, @container). Scoped contexts and @nest are refused; other members ignored. */
+static int term_from_object(jl *j, ctx *c, defining *df, tdef *d, cJSON *item)
+{
+	cJSON *m;
+	int error = 0;
+
+	for (m = item->child; m; m = m->next)
+		if (!strcmp(m->string, "@context"))
+			return jfail(j, "scoped contexts (@context inside a term definition) are not supported");
+	if ((error = term_object_iri(j, c, df, d, item)) < 0)
+		return error;
+	for (m = item->child; m && !error; m = m->next) {
+		if (!strcmp(m->string, "@type")) {
+			error = term_type(j, c, df, d, m);
+		} else if (!strcmp(m->string, "@language")) {
+			if (!cJSON_IsString(m) && !cJSON_IsNull(m))
+				return jfail(j, "@language must be a string or null");
+			d->has_lang = 1;
+			d->lang = cJSON_IsString(m) ? m->valuestring : NULL;
+		} else if (!strcmp(m->string, "@container")) {
+			size_t mk = push_key(j, "@container");
+			error = container_of(j, m, d);
+			pop(j, mk);
+		} else if (!strcmp(m->string, "@nest")) {
+			error = jfail(j, "@nest is not supported");
+		}
+	}
+	return error;
+}
+
 /* Create term definition (JSON-LD 1.1, 4.2.2), for the features listed in docs/FEEDS.md. */
 static int create_term(jl *j, ctx *c, defining *df, cJSON *item, size_t idx)
 {
-	const char *term = item->string, *v;
-	cJSON *m;
+	const char *term = item->string;
 	tdef *d;
 	size_t mark;
 	int error = 0;
@@ -581,125 +712,22 @@ static int create_term(jl *j, ctx *c, defining *df, cJSON *item, size_t idx)
 	df->state[idx] = 1;
 	mark = push_key(j, term);
 	d = alloc(j, sizeof(*d));
-	if (!d)
-		return oom(j);
-	memset(d, 0, sizeof(*d));
-	d->term = term;
-	if (cJSON_IsNull(item)) {
-		d->id = NULL;
-	} else if (cJSON_IsString(item) && !strcmp(item->valuestring, term) && !strchr(term, ':')) {
-		/* "name": "name" is the term under @vocab */
-		if (!c->vocab) {
-			error = jfail(j, "the term maps to itself and the context has no @vocab");
-			goto done;
-		}
-		if (!(d->id = cat(j, c->vocab, strlen(c->vocab), term, strlen(term))))
-			return oom(j);
-	} else if (cJSON_IsString(item)) {
-		if ((error = define_used(j, c, df, item->valuestring)) < 0)
-			goto done;
-		v = expand_iri(j, c, item->valuestring, 1, 0);
-		if (v == NOMEM)
-			return oom(j);
-		d->id = v;
-		if (v && !strchr(term, ':') && *v && strchr(":/?#[]@", v[strlen(v) - 1]))
-			d->prefix = 1;
-		if (v && v[0] == '_' && v[1] == ':')
-			d->prefix = 1;
-	} else if (cJSON_IsObject(item)) {
-		cJSON *id = cJSON_GetObjectItemCaseSensitive(item, "@id");
-		cJSON *rev = cJSON_GetObjectItemCaseSensitive(item, "@reverse");
-		const char *src = NULL;
-		for (m = item->child; m; m = m->next)
-			if (!strcmp(m->string, "@context"))
-				goto scoped;
-		if (rev) {
-			if (!cJSON_IsString(rev)) {
-				error = jfail(j, "@reverse must be a string");
-				goto done;
-			}
-			src = rev->valuestring;
-			d->reverse = 1;
-		} else if (id && cJSON_IsNull(id)) {
-			d->id = NULL;
-			goto rest;
-		} else if (id) {
-			if (!cJSON_IsString(id)) {
-				error = jfail(j, "@id must be a string or null");
-				goto done;
-			}
-			src = id->valuestring;
-		}
-		if (src && !strcmp(src, term) && !d->reverse)
-			src = NULL; /* {"@id": term} is the term without @id */
-		if (src) {
-			if ((error = define_used(j, c, df, src)) < 0)
-				goto done;
-			v = expand_iri(j, c, src, 1, 0);
-		} else if (strchr(term, ':')) {
-			if ((error = define_used(j, c, df, term)) < 0)
-				goto done;
-			v = expand_iri(j, c, term, 1, 0);
-		} else if (c->vocab) {
-			v = cat(j, c->vocab, strlen(c->vocab), term, strlen(term));
-		} else {
-			error = jfail(j, "the term has no @id and the context no @vocab");
-			goto done;
-		}
-		if (v == NOMEM || !v)
-			return oom(j);
-		d->id = v;
-		m = cJSON_GetObjectItemCaseSensitive(item, "@prefix");
-		if (m)
-			d->prefix = cJSON_IsTrue(m);
-	rest:
-		for (m = item->child; m; m = m->next) {
-			if (!strcmp(m->string, "@type")) {
-				if (!cJSON_IsString(m)) {
-					error = jfail(j, "@type in a term definition must be a string");
-					goto done;
-				}
-				if (!strcmp(m->valuestring, "@id") || !strcmp(m->valuestring, "@vocab")) {
-					d->type = m->valuestring;
-				} else if (m->valuestring[0] == '@') {
-					error = jfail(j, "\"@type\": \"%.40s\" is not supported (only @id, @vocab and "
-						"datatype IRIs)", m->valuestring);
-					goto done;
-				} else {
-					if ((error = define_used(j, c, df, m->valuestring)) < 0)
-						goto done;
-					v = expand_iri(j, c, m->valuestring, 1, 0);
-					if (v == NOMEM)
-						return oom(j);
-					if (!is_absolute(v)) {
-						error = jfail(j, "the datatype '%.80s' does not expand to an absolute IRI",
-							m->valuestring);
-						goto done;
-					}
-					d->type = v;
-				}
-			} else if (!strcmp(m->string, "@language")) {
-				if (!cJSON_IsString(m) && !cJSON_IsNull(m)) {
-					error = jfail(j, "@language must be a string or null");
-					goto done;
-				}
-				d->has_lang = 1;
-				d->lang = cJSON_IsString(m) ? m->valuestring : NULL;
-			} else if (!strcmp(m->string, "@container")) {
-				size_t mk = push_key(j, "@container");
-				error = container_of(j, m, d);
-				pop(j, mk);
-				if (error < 0)
-					goto done;
-			} else if (!strcmp(m->string, "@nest")) {
-				error = jfail(j, "@nest is not supported");
-				goto done;
-			}
-		}
-	} else {
-		error = jfail(j, "a term definition must be a string, an object or null");
+	if (!d) {
+		error = oom(j);
 		goto done;
 	}
+	memset(d, 0, sizeof(*d));
+	d->term = term;
+	if (cJSON_IsNull(item))
+		d->id = NULL;
+	else if (cJSON_IsString(item))
+		error = term_from_string(j, c, df, d, item);
+	else if (cJSON_IsObject(item))
+		error = term_from_object(j, c, df, d, item);
+	else
+		error = jfail(j, "a term definition must be a string, an object or null");
+	if (error < 0)
+		goto done;
 	if (d->id && !strcmp(d->id, "@context")) {
 		error = jfail(j, "@context cannot be aliased");
 		goto done;
@@ -710,9 +738,6 @@ static int create_term(jl *j, ctx *c, defining *df, cJSON *item, size_t idx)
 done:
 	pop(j, mark);
 	return error;
-scoped:
-	error = jfail(j, "scoped contexts (@context inside a term definition) are not supported");
-	goto done;
 }
 
 static int context_object(jl *j, ctx *c, cJSON *obj)
