@@ -1140,14 +1140,152 @@ static int types(jl *j, const ctx *c, const char *subj, cJSON *t, const char *gr
 	return 0;
 }
 
+/* What a node object's keys say before its members are read: its @id and @graph members,
+ * and whether it has any other key. */
+typedef struct {
+	cJSON *id, *graph;
+	int others;
+} node_shape;
+
+/* The shape of a node object. A value's keywords (@value, @list, @set) make it no node: an
+ * error, except at the top, where such a free-floating value only gives no triple (1). */
+static int node_shape_of(jl *j, const ctx *c, cJSON *obj, int top, node_shape *sh)
+{
+	cJSON *m;
+	size_t mark;
+	int error;
+
+	memset(sh, 0, sizeof(*sh));
+	for (m = obj->child; m; m = m->next) {
+		const char *k = keyword(j, c, m->string);
+		if (k && !strcmp(k, "@id"))
+			sh->id = m;
+		else if (k && !strcmp(k, "@graph"))
+			sh->graph = m;
+		else if (k && (!strcmp(k, "@value") || !strcmp(k, "@list") || !strcmp(k, "@set"))) {
+			if (top)
+				return 1;
+			mark = push_key(j, m->string);
+			error = jfail(j, "%s cannot be used in a node object", k);
+			pop(j, mark);
+			return error;
+		} else if (!k || strcmp(k, "@context"))
+			sh->others = 1;
+	}
+	return 0;
+}
+
+/* The subject a node's @id names: an absolute IRI (resolved against the base) or a blank
+ * node; *subj is what iri_term gave, also on failure. */
+static int node_id(jl *j, const ctx *c, cJSON *idm, const char **subj)
+{
+	const char *iri;
+	size_t mark = push_key(j, idm->string);
+	int error = 0;
+
+	if (!cJSON_IsString(idm)) {
+		error = jfail(j, "@id must be a string");
+	} else if ((iri = expand_iri(j, c, idm->valuestring, 0, 1)) == NOMEM) {
+		error = oom(j);
+	} else if (!is_absolute(iri) && strncmp(iri, "_:", 2)) {
+		error = jfail(j, "'%.200s' is not an absolute IRI and there is no base to resolve it "
+			"against", idm->valuestring);
+	} else if (!(*subj = iri_term(j, iri)) || *subj == NOMEM) {
+		error = *subj ? oom(j) : KGR_EPARSE;
+	}
+	pop(j, mark);
+	return error;
+}
+
+/* "@reverse": {...}: each property inside links its values to the node rather than the node
+ * to them (a property defined as reverse there turns forward again). */
+static int reverse_members(jl *j, const ctx *c, const char *subj, cJSON *m, const char *graph)
+{
+	cJSON *r;
+	int error = 0;
+
+	if (!cJSON_IsObject(m))
+		error = jfail(j, "@reverse must be an object");
+	for (r = cJSON_IsObject(m) ? m->child : NULL; r && !error; r = r->next) {
+		const char *rp = expand_iri(j, c, r->string, 1, 0), *pt;
+		tdef rd = { 0 };
+		size_t mk = push_key(j, r->string);
+		if (rp == NOMEM) {
+			error = oom(j);
+		} else if (rp && is_absolute(rp)) {
+			const tdef *fd = find_def(c, r->string, strlen(r->string));
+			if (fd)
+				rd = *fd;
+			rd.reverse = !rd.reverse;
+			if (!(pt = iri_term(j, rp)) || pt == NOMEM)
+				error = pt ? oom(j) : KGR_EPARSE;
+			else
+				error = property(j, c, subj, pt, r, &rd, graph);
+		}
+		pop(j, mk);
+	}
+	return error;
+}
+
+/* One member of a node object: @type, @reverse, or a property; the other keywords were read
+ * by node_shape_of, and a key that expands to no absolute IRI is dropped, as JSON-LD says. */
+static int node_member(jl *j, const ctx *c, cJSON *m, const char *subj, const char *graph)
+{
+	const char *k = keyword(j, c, m->string), *p = NULL;
+	const tdef *d;
+	size_t mark;
+	int error = 0;
+
+	if (k == NULL && (p = expand_iri(j, c, m->string, 1, 0)) == NOMEM)
+		return oom(j);
+	mark = push_key(j, m->string);
+	if (k) {
+		if (!strcmp(k, "@type")) {
+			error = types(j, c, subj, m, graph);
+		} else if (!strcmp(k, "@reverse")) {
+			error = reverse_members(j, c, subj, m, graph);
+		} else if (!strcmp(k, "@nest") || !strcmp(k, "@included")) {
+			error = jfail(j, "%s is not supported", k);
+		}
+	} else if (p && is_absolute(p)) {
+		const char *pt = iri_term(j, p);
+		d = find_def(c, m->string, strlen(m->string));
+		if (!pt || pt == NOMEM)
+			error = pt ? oom(j) : KGR_EPARSE;
+		else
+			error = property(j, c, subj, pt, m, d, graph);
+	} /* a key that expands to no absolute IRI is dropped, as JSON-LD says */
+	pop(j, mark);
+	return error;
+}
+
+/* The node objects of a @graph member, in graph g (other members give no triple). */
+static int graph_members(jl *j, const ctx *c, cJSON *graphm, const char *g)
+{
+	cJSON *e, *one = graphm;
+	size_t i = 0, mark;
+	int error = 0, array = cJSON_IsArray(graphm);
+
+	mark = push_key(j, graphm->string);
+	for (e = array ? graphm->child : one; e && !error; e = array ? e->next : NULL, i++) {
+		size_t mk = array ? push_index(j, i) : j->plen;
+		const char *ignored;
+		if (cJSON_IsObject(e))
+			error = node(j, c, e, g, 1, &ignored);
+		pop(j, mk);
+	}
+	pop(j, mark);
+	return error;
+}
+
 /* A node object: its subject (@id, or a new blank node), @type, its properties, @reverse and
  * @graph. @p top marks a member of the document or of a top-level @graph array. */
 static int node(jl *j, const ctx *c, cJSON *obj, const char *graph, int top, const char **subj_out)
 {
-	cJSON *m, *idm = NULL, *graphm = NULL;
+	cJSON *m;
+	node_shape sh;
 	const char *subj = NULL;
-	int error = 0, others = 0;
-	size_t mark;
+	int error = 0;
 	ctx *local = NULL;
 
 	if (++j->depth > 512) {
@@ -1163,107 +1301,26 @@ static int node(jl *j, const ctx *c, cJSON *obj, const char *graph, int top, con
 			goto done;
 		c = local;
 	}
-	for (m = obj->child; m; m = m->next) {
-		const char *k = keyword(j, c, m->string);
-		if (k && !strcmp(k, "@id"))
-			idm = m;
-		else if (k && !strcmp(k, "@graph"))
-			graphm = m;
-		else if (k && (!strcmp(k, "@value") || !strcmp(k, "@list") || !strcmp(k, "@set"))) {
-			if (top)
-				goto done; /* a free-floating value gives no triple */
-			mark = push_key(j, m->string);
-			error = jfail(j, "%s cannot be used in a node object", k);
-			pop(j, mark);
-			goto done;
-		} else if (!k || strcmp(k, "@context"))
-			others = 1;
+	if ((error = node_shape_of(j, c, obj, top, &sh)) != 0) {
+		if (error > 0)
+			error = 0; /* a free-floating value gives no triple */
+		goto done;
 	}
-	if (idm) {
-		const char *iri;
-		mark = push_key(j, idm->string);
-		if (!cJSON_IsString(idm)) {
-			error = jfail(j, "@id must be a string");
-		} else if ((iri = expand_iri(j, c, idm->valuestring, 0, 1)) == NOMEM) {
-			error = oom(j);
-		} else if (!is_absolute(iri) && strncmp(iri, "_:", 2)) {
-			error = jfail(j, "'%.200s' is not an absolute IRI and there is no base to resolve it "
-				"against", idm->valuestring);
-		} else if (!(subj = iri_term(j, iri)) || subj == NOMEM) {
-			error = subj ? oom(j) : KGR_EPARSE;
-		}
-		pop(j, mark);
-		if (error < 0)
+	if (sh.id) {
+		if ((error = node_id(j, c, sh.id, &subj)) < 0)
 			goto done;
-	} else if (others || graphm || !top) {
+	} else if (sh.others || sh.graph || !top) {
 		if ((subj = fresh_blank(j)) == NOMEM) {
 			error = oom(j);
 			goto done;
 		}
 	}
-	for (m = obj->child; m && !error; m = m->next) {
-		const char *k = keyword(j, c, m->string), *p = NULL;
-		const tdef *d;
-		if (k == NULL && (p = expand_iri(j, c, m->string, 1, 0)) == NOMEM) {
-			error = oom(j);
-			break;
-		}
-		mark = push_key(j, m->string);
-		if (k) {
-			if (!strcmp(k, "@type")) {
-				error = types(j, c, subj, m, graph);
-			} else if (!strcmp(k, "@reverse")) {
-				cJSON *r;
-				if (!cJSON_IsObject(m))
-					error = jfail(j, "@reverse must be an object");
-				for (r = cJSON_IsObject(m) ? m->child : NULL; r && !error; r = r->next) {
-					const char *rp = expand_iri(j, c, r->string, 1, 0), *pt;
-					tdef rd = { 0 };
-					size_t mk = push_key(j, r->string);
-					if (rp == NOMEM) {
-						error = oom(j);
-					} else if (rp && is_absolute(rp)) {
-						const tdef *fd = find_def(c, r->string, strlen(r->string));
-						if (fd)
-							rd = *fd;
-						rd.reverse = !rd.reverse;
-						if (!(pt = iri_term(j, rp)) || pt == NOMEM)
-							error = pt ? oom(j) : KGR_EPARSE;
-						else
-							error = property(j, c, subj, pt, r, &rd, graph);
-					}
-					pop(j, mk);
-				}
-			} else if (!strcmp(k, "@nest") || !strcmp(k, "@included")) {
-				error = jfail(j, "%s is not supported", k);
-			}
-		} else if (p && is_absolute(p)) {
-			const char *pt = iri_term(j, p);
-			d = find_def(c, m->string, strlen(m->string));
-			if (!pt || pt == NOMEM)
-				error = pt ? oom(j) : KGR_EPARSE;
-			else
-				error = property(j, c, subj, pt, m, d, graph);
-		} /* a key that expands to no absolute IRI is dropped, as JSON-LD says */
-		pop(j, mark);
-	}
-	if (!error && graphm) {
-		/* a document's wrapper ({"@context": ..., "@graph": [...]}) is the default graph;
-		 * otherwise @graph names a graph after the node */
-		const char *g = top && !idm && !others ? graph : subj;
-		cJSON *e, *one = graphm;
-		size_t i = 0;
-		int array = cJSON_IsArray(graphm);
-		mark = push_key(j, graphm->string);
-		for (e = array ? graphm->child : one; e && !error; e = array ? e->next : NULL, i++) {
-			size_t mk = array ? push_index(j, i) : j->plen;
-			const char *ignored;
-			if (cJSON_IsObject(e))
-				error = node(j, c, e, g, 1, &ignored);
-			pop(j, mk);
-		}
-		pop(j, mark);
-	}
+	for (m = obj->child; m && !error; m = m->next)
+		error = node_member(j, c, m, subj, graph);
+	/* a document's wrapper ({"@context": ..., "@graph": [...]}) is the default graph;
+	 * otherwise @graph names a graph after the node */
+	if (!error && sh.graph)
+		error = graph_members(j, c, sh.graph, top && !sh.id && !sh.others ? graph : subj);
 done:
 	j->depth--;
 	*subj_out = subj;
