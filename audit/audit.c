@@ -239,9 +239,7 @@ int kgr_audit_open(kgr_audit_log **out, const char *path, const kgr_audit_option
 	*out = NULL;
 	if (!opts)
 		opts = &dflt;
-	if (opts->version != KGR_AUDIT_OPTIONS_VERSION)
-		return kgr__error_set(KGR_EINVALID, "audit options: version %u, expected %u", opts->version,
-			KGR_AUDIT_OPTIONS_VERSION);
+	KGR__CHECK_VERSION(opts, KGR_AUDIT_OPTIONS_VERSION, "audit");
 	if (!(log = calloc(1, sizeof(*log))) || !(log->path = strdup(path))) {
 		free(log);
 		return kgr__error_set(KGR_ENOMEM, "out of memory");

@@ -110,9 +110,7 @@ kgr_llm_options kgr_llm_options_from_env(void)
 
 int kgr__llm_options_check(const kgr_llm_options *o, int need_server)
 {
-	if (o->version != KGR_LLM_OPTIONS_VERSION)
-		return kgr__error_set(KGR_EINVALID, "LLM options: version %u, expected %u", o->version,
-			KGR_LLM_OPTIONS_VERSION);
+	KGR__CHECK_VERSION(o, KGR_LLM_OPTIONS_VERSION, "LLM");
 	if ((unsigned)o->mode > KGR_LLM_CONVERSATIONAL)
 		return kgr__error_set(KGR_EINVALID, "LLM options: mode %d is unknown", (int)o->mode);
 	if ((unsigned)o->history > KGR_LLM_HISTORY_INCONTEXT)

@@ -239,9 +239,7 @@ int kgr_learned_recommend(kgr_recs **out, const kgr_graph *g, const kgr_model *m
 		o = &defaults;
 	if (!m)
 		return kgr__error_set(KGR_EINVALID, "learned ranker: no model");
-	if (o->version != KGR_REC_OPTIONS_VERSION)
-		return kgr__error_set(KGR_EVERSION, "recommend options version %u, expected %u",
-			o->version, KGR_REC_OPTIONS_VERSION);
+	KGR__CHECK_VERSION(o, KGR_REC_OPTIONS_VERSION, "recommend");
 	if (o->k < 1 || o->k > KGR_MAX_K)
 		return kgr__error_set(KGR_EINVALID, "k must be between 1 and %d (got %zu)", KGR_MAX_K, o->k);
 	if ((error = kgr__learned_rank(out, g, m, user, o, o->k, 1)) < 0)

@@ -439,9 +439,7 @@ static char *info_json(const kgr_learn_options *o, const kgr_learn_report *r)
 
 static int check_learn_options(const kgr_learn_options *o)
 {
-	if (o->version != KGR_LEARN_OPTIONS_VERSION)
-		return kgr__error_set(KGR_EVERSION, "learned ranker: options version %u, expected %u",
-			o->version, KGR_LEARN_OPTIONS_VERSION);
+	KGR__CHECK_VERSION(o, KGR_LEARN_OPTIONS_VERSION, "learned ranker");
 	if (o->n_candidates < 1 || o->n_candidates > KGR_MAX_K || o->knn_candidates > KGR_MAX_K ||
 		o->rounds < 1 || o->early_stop < 1 || !(o->learning_rate > 0 && o->learning_rate <= 1) ||
 		o->max_depth < 1 || o->max_depth > 16 || !(o->valid_share >= 0 && o->valid_share < 1))

@@ -237,7 +237,8 @@ int kgr_weights_train(kgr_weights *out, const kgr_store *store, const kgr_train_
 	if (!opts)
 		opts = &defaults;
 	memset(&t, 0, sizeof(t));
-	if (opts->version != KGR_TRAIN_OPTIONS_VERSION || opts->n_candidates < 2 ||
+	KGR__CHECK_VERSION(opts, KGR_TRAIN_OPTIONS_VERSION, "train");
+	if (opts->n_candidates < 2 ||
 		opts->n_candidates > KGR_MAX_K || opts->epochs < 0 || opts->learning_rate <= 0 ||
 		opts->l2 < 0)
 		return kgr__error_set(KGR_EINVALID,

@@ -714,9 +714,7 @@ typedef enum { MODE_RECOMMEND, MODE_SIMILAR } run_mode;
 
 static int check_options(const kgr_rec_options *o)
 {
-	if (o->version != KGR_REC_OPTIONS_VERSION)
-		return kgr__error_set(KGR_EINVALID, "recommend: options version %u, expected %u",
-			o->version, KGR_REC_OPTIONS_VERSION);
+	KGR__CHECK_VERSION(o, KGR_REC_OPTIONS_VERSION, "recommend");
 	if (o->k < 1 || o->k > KGR_MAX_K)
 		return kgr__error_set(KGR_EINVALID, "k must be between 1 and %d (got %zu)", KGR_MAX_K, o->k);
 	if (o->sequence && (o->n_sequence < 1 || o->n_sequence > KGR_MAX_K))

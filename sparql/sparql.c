@@ -1799,9 +1799,7 @@ int kgr__sparql_query_here(kgr_sparql_result **out, const kgr_store *store, cons
 	if (!opts)
 		opts = &defaults;
 	/* version 1 has no unnamed_default_graph */
-	if (opts->version != 1 && opts->version != KGR_SPARQL_OPTIONS_VERSION)
-		return kgr__error_set(KGR_EINVALID, "SPARQL: options version %u, expected %u", opts->version,
-			(unsigned)KGR_SPARQL_OPTIONS_VERSION);
+	KGR__CHECK_VERSIONS(opts, 1, KGR_SPARQL_OPTIONS_VERSION, "SPARQL");
 	if (!query)
 		return kgr__error_set(KGR_EINVALID, "no SPARQL query given");
 	if (!store->finalized)
