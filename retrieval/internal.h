@@ -22,6 +22,8 @@ typedef struct {
 	double weight;
 	char *phrase;  /* "is in the category" */
 	char *shared;  /* "the category" */
+	char *inverse; /* read against the edge: "is the category of", or NULL */
+	char *tmpl;    /* the phrase with the object's place: "added {o} to the cart", or NULL */
 } kgr__relation;
 
 /* One adjacency entry of the catalog CSR. rel = relation index << 1 | reversed, where
@@ -127,6 +129,8 @@ struct kgr_graph {
 	/* vocabulary */
 	kgr_id id_interact;
 	kgr_id id_phrase;
+	kgr_id id_inverse;  /* kgr:inversePhrase */
+	kgr_id id_tmpl;     /* kgr:phraseTemplate */
 	kgr_id id_sameas;
 
 	/* igraph view (igraph_t *, igraph_vector_t * of weights), owned by graph.c */
@@ -318,6 +322,13 @@ void kgr__scratch_lend(kgr__scratch *sc, kgr__req *rq, void **cand, size_t *cand
 void kgr__scratch_take_back(kgr__scratch *sc, kgr__req *rq, void **cand, size_t *cand_cap);
 /* The verb phrase of a predicate in rationales ("bought", "is in the category"). */
 const char *kgr__phrase_of(const kgr_graph *g, kgr_id p);
+/* The predicate part of a clause: "bought X", or by the template "added X to the cart". */
+void kgr__put_predicate(kgr__buf *b, const kgr_graph *g, kgr_id p, const char *object);
+/* A whole clause: "You bought X", "a customer who added it to the cart". */
+void kgr__put_clause(kgr__buf *b, const kgr_graph *g, const char *subject, kgr_id p, const char *object);
+/* kgr__put_clause() into a fixed buffer (cut at @p size). */
+void kgr__clause_format(char *out, size_t size, const kgr_graph *g, const char *subject, kgr_id p,
+	const char *object);
 /* kgr_path_rationale() with another opening clause than "You bought X" (NULL: the usual). */
 char *kgr__path_rationale(const kgr_graph *g, kgr_id user, const kgr_path *path, kgr_id item,
 	const char *lead);

@@ -954,9 +954,8 @@ static const char *rationale_lead(const ctx *x, const kgr_rec_item *it, run_mode
 		if (sv && user)
 			ix = x->rq.src[(size_t)*sv].int_idx;
 		if (ix != KGR__NONE)
-			snprintf(lead, size, "You %s %s",
-				kgr__phrase_of(g, g->ints[ix].action ? g->ints[ix].action : g->id_interact),
-				kgr_store_label(g->store, from));
+			kgr__clause_format(lead, size, g, "You",
+				g->ints[ix].action ? g->ints[ix].action : g->id_interact, kgr_store_label(g->store, from));
 		else
 			snprintf(lead, size, "You asked for items like %s", kgr_store_label(g->store, from));
 		ld = lead;
