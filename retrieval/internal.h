@@ -251,9 +251,9 @@ void kgr__text_free(kgr__text_index *t);
 typedef struct {
 	uint32_t node;
 	double score;
-	char word[64];
+	char word[160];  /* the query's words that matched it, in the query's order */
 } kgr__text_hit;
-/* Match a query: returns up to max nodes with scores and the word that contributed most. */
+/* Match a query: returns up to max nodes with scores and the words that matched each. */
 int kgr__text_query(const kgr_graph *g, const char *query, kgr__text_hit **out, size_t *n_out,
 	size_t max);
 size_t kgr__text_tokens(const kgr_graph *g);
@@ -322,6 +322,28 @@ void kgr__scratch_lend(kgr__scratch *sc, kgr__req *rq, void **cand, size_t *cand
 void kgr__scratch_take_back(kgr__scratch *sc, kgr__req *rq, void **cand, size_t *cand_cap);
 /* The verb phrase of a predicate in rationales ("bought", "is in the category"). */
 const char *kgr__phrase_of(const kgr_graph *g, kgr_id p);
+/* A free-text request's price bounds, taken out of its text (retrieval/constraints.c). */
+typedef struct {
+	char *text;           /* the query without its price phrases (owned) */
+	int has_price;
+	double min_price;     /* -INFINITY when open */
+	double max_price;     /* INFINITY when open */
+	char currency[4];     /* ISO 4217 code the query named, or "" */
+} kgr__query_constraints;
+
+int kgr__query_parse(const char *query, kgr__query_constraints *c);
+void kgr__query_constraints_free(kgr__query_constraints *c);
+/* The lowest price of an item (its own schema:price or its offers'), in @p currency when one
+ * is given ("" for any); 0 when it has none. */
+int kgr__item_price(const kgr_store *st, kgr_id item, const char *currency, double *price);
+
+/* The constraints of a request into r->constraints: its price bounds, and each matched node
+ * that is an audience or an occasion of some item and whose label the query names in full. */
+int kgr__constraints_build(const kgr_graph *g, const kgr__query_constraints *qc, const char *query,
+	kgr_recs *r);
+/* Whether an item meets one constraint; *priced says whether its price was known (prices). */
+int kgr__constraint_admits(const kgr_graph *g, const kgr_query_constraint *c, kgr_id item, int *priced);
+
 /* The predicate part of a clause: "bought X", or by the template "added X to the cart". */
 void kgr__put_predicate(kgr__buf *b, const kgr_graph *g, kgr_id p, const char *object);
 /* A whole clause: "You bought X", "a customer who added it to the cart". */

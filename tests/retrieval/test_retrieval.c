@@ -1274,6 +1274,51 @@ START_TEST(sameas_two_items)
 }
 END_TEST
 
+/* Price phrases of a free-text request: the bounds, the currency, and the text left to match. */
+START_TEST(query_price_phrases)
+{
+	static const struct {
+		const char *q, *text, *cur;
+		double lo, hi;
+	} cases[] = {
+		{ "running shoes under 100", "running shoes", "", -INFINITY, 100 },
+		{ "headphones below 50 EUR", "headphones", "EUR", -INFINITY, 50 },
+		{ "tennis between 20 and 40", "tennis", "", 20, 40 },
+		{ "between $40 and $20 gifts", "gifts", "USD", 20, 40 },
+		{ "camera over $30", "camera", "USD", 30, INFINITY },
+		{ "bags 20-40 \xe2\x82\xac", "bags", "EUR", 20, 40 },
+		{ "jacket less than 1,299.50 dollars", "jacket", "USD", -INFINITY, 1299.5 },
+		{ "socks at least 10", "socks", "", 10, INFINITY },
+		{ "lamp no more than 25 gbp", "lamp", "GBP", -INFINITY, 25 },
+		{ "boots priced under \xc2\xa3" "80", "boots", "GBP", -INFINITY, 80 },
+		{ "tripod <= 60", "tripod", "", -INFINITY, 60 },
+		{ "Model 100 camera", "Model 100 camera", "", -INFINITY, INFINITY },
+		{ "gloves from Acme", "gloves from Acme", "", -INFINITY, INFINITY },
+		{ "under the sea", "under the sea", "", -INFINITY, INFINITY },
+		{ "set 20-40", "set 20-40", "", -INFINITY, INFINITY },
+	};
+	size_t i;
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		kgr__query_constraints c;
+		char norm[128];
+		size_t k, n = 0;
+		ck_assert_int_eq(kgr__query_parse(cases[i].q, &c), 0);
+		for (k = 0; c.text[k] && n < sizeof(norm) - 1; k++)
+			if (c.text[k] != ' ' || (n > 0 && norm[n - 1] != ' '))
+				norm[n++] = c.text[k];
+		while (n > 0 && norm[n - 1] == ' ')
+			n--;
+		norm[n] = '\0';
+		ck_assert_msg(!strcmp(norm, cases[i].text), "%s: text '%s'", cases[i].q, norm);
+		ck_assert_msg(c.min_price == cases[i].lo && c.max_price == cases[i].hi, "%s: %g..%g",
+			cases[i].q, c.min_price, c.max_price);
+		ck_assert_msg(c.has_price == (isfinite(cases[i].lo) || isfinite(cases[i].hi)), "%s", cases[i].q);
+		ck_assert_msg(!strcmp(c.currency, cases[i].cur), "%s: currency '%s'", cases[i].q, c.currency);
+		kgr__query_constraints_free(&c);
+	}
+}
+END_TEST
+
 /* ---- the phrase table: every phrase of the ontology, in every sentence it can take ---- */
 
 static kgr_path edge_path(kgr_id from, size_t n, const kgr_edge *e)
@@ -1433,6 +1478,7 @@ static Suite *retrieval_suite(void)
 	tcase_add_test(tc, sameas_to_self);
 	tcase_add_test(tc, sameas_two_items);
 	tcase_add_test(tc, phrase_table);
+	tcase_add_test(tc, query_price_phrases);
 	suite_add_tcase(s, tc);
 	return s;
 }
