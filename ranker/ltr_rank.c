@@ -33,7 +33,7 @@ static int add_note(kgr_recs *r, const char *text)
 	return 0;
 }
 
-/* Moves the graph's list-level fields (notes, matches, cold start) into r. */
+/* Moves the graph's list-level fields (notes, matches, constraints, cold start) into r. */
 static void take_list(kgr_recs *r, kgr_recs *graph)
 {
 	size_t i, m = 0;
@@ -54,6 +54,10 @@ static void take_list(kgr_recs *r, kgr_recs *graph)
 	graph->n_notes = 0;
 	graph->matches = NULL;
 	graph->n_matches = 0;
+	r->constraints = graph->constraints;
+	r->n_constraints = graph->n_constraints;
+	graph->constraints = NULL;
+	graph->n_constraints = 0;
 }
 
 static int by_contribution(const void *pa, const void *pb)

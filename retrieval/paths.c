@@ -884,22 +884,129 @@ static const char *shared_of(const kgr_graph *g, kgr_id p)
 	return NULL;
 }
 
+/* An annotation of a predicate that is not a walked relation (an action): its literal, or NULL. */
+static const char *annotation_of(const kgr_graph *g, kgr_id p, kgr_id annotation)
+{
+	kgr_id o;
+	if (!p || !annotation || !(o = kgr_store_object(g->store, p, annotation)) ||
+		kgr_term_kind_of(g->store, o) != KGR_TERM_LITERAL)
+		return NULL;
+	return kgr_term_value(g->store, o, NULL);
+}
+
+/* The phrase with the object's place ("added {o} to the cart"), or NULL when the object simply
+ * follows the phrase. */
+static const char *template_of(const kgr_graph *g, kgr_id p)
+{
+	size_t r;
+	const char *t;
+	for (r = 0; r < g->n_rels; r++)
+		if (g->rels[r].pred == p)
+			return g->rels[r].tmpl;
+	t = annotation_of(g, p, g->id_tmpl);
+	return t && strstr(t, "{o}") ? t : NULL;
+}
+
+/* The phrase read against the edge ("is the category of"), or NULL when the ontology has none. */
+static const char *inverse_of(const kgr_graph *g, kgr_id p)
+{
+	size_t r;
+	for (r = 0; r < g->n_rels; r++)
+		if (g->rels[r].pred == p)
+			return g->rels[r].inverse;
+	return annotation_of(g, p, g->id_inverse);
+}
+
+void kgr__put_predicate(kgr__buf *b, const kgr_graph *g, kgr_id p, const char *object)
+{
+	const char *t = template_of(g, p), *at;
+	if (!t) {
+		kgr__buf_puts(b, kgr__phrase_of(g, p));
+		kgr__buf_puts(b, " ");
+		kgr__buf_puts(b, object);
+		return;
+	}
+	for (; (at = strstr(t, "{o}")); t = at + 3) {
+		kgr__buf_put(b, t, (size_t)(at - t));
+		kgr__buf_puts(b, object);
+	}
+	kgr__buf_puts(b, t);
+}
+
+void kgr__clause_format(char *out, size_t size, const kgr_graph *g, const char *subject, kgr_id p,
+	const char *object)
+{
+	const char *t = template_of(g, p), *at = t ? strstr(t, "{o}") : NULL;
+	if (at)
+		snprintf(out, size, "%s %.*s%s%s", subject, (int)(at - t), t, object, at + 3);
+	else
+		snprintf(out, size, "%s %s %s", subject, kgr__phrase_of(g, p), object);
+}
+
+void kgr__put_clause(kgr__buf *b, const kgr_graph *g, const char *subject, kgr_id p, const char *object)
+{
+	kgr__buf_puts(b, subject);
+	kgr__buf_puts(b, " ");
+	kgr__put_predicate(b, g, p, object);
+}
+
 static int is_user(const kgr_graph *g, kgr_id id)
 {
 	uint32_t n = kgr__node_of(g, id);
 	return n != KGR__NONE && (g->flags[n] & KGR__NODE_USER);
 }
 
-/* Name of a node in a sentence: "it" for the history item, "a customer" for other users. */
+static int is_item(const kgr_graph *g, kgr_id id)
+{
+	uint32_t n = kgr__node_of(g, id);
+	return n != KGR__NONE && (g->flags[n] & KGR__NODE_ITEM);
+}
+
+/* Name of a node in a sentence: "it" for the history item the path starts from (a category or
+ * a word's node it starts from keeps its name), "you" for the user, "a customer" for others. */
 static const char *name_of(const kgr_graph *g, kgr_id id, kgr_id from, kgr_id user)
 {
-	if (id == from)
+	if (id == from && is_item(g, id))
 		return "it";
 	if (id == user && user)
 		return "you";
 	if (is_user(g, id))
 		return "a customer";
 	return kgr_store_label(g->store, id);
+}
+
+/* The walk from the history item to the candidate, one clause an edge, each read from the node
+ * the walk is at: "it goes well with A, which has the accessory B". An edge whose relation has
+ * no inverse phrase and is walked backwards is said the way it is stored ("..., and B is an
+ * accessory for A"). A one-edge walk against its edge keeps the candidate first ("B is an
+ * accessory for it"), the most natural order for the one sentence that explains an item. */
+static void put_walk(kgr__buf *b, const kgr_graph *g, const kgr_path *path, size_t i, kgr_id user)
+{
+	const kgr_edge *e = path->edges;
+	size_t first = i, n = path->n_edges;
+	kgr_id at = path->from;
+
+	for (; i < n; i++) {
+		kgr_id next = e[i].reversed ? e[i].s : e[i].o;
+		const char *inv = e[i].reversed && n - first > 1 ? inverse_of(g, e[i].p) : NULL;
+		int from_here = !e[i].reversed || inv;
+		if (i > first)
+			kgr__buf_puts(b, from_here ? (is_user(g, at) ? ", who " : ", which ") : ", and ");
+		if (from_here && i == first)
+			kgr__buf_puts(b, name_of(g, at, path->from, user));
+		if (from_here && i == first)
+			kgr__buf_puts(b, " ");
+		if (!e[i].reversed)
+			kgr__put_predicate(b, g, e[i].p, name_of(g, next, path->from, user));
+		else if (inv) {
+			kgr__buf_puts(b, inv);
+			kgr__buf_puts(b, " ");
+			kgr__buf_puts(b, name_of(g, next, path->from, user));
+		} else
+			kgr__put_clause(b, g, name_of(g, next, path->from, user), e[i].p,
+				name_of(g, at, path->from, user));
+		at = next;
+	}
 }
 
 char *kgr_path_rationale(const kgr_graph *g, kgr_id user, const kgr_path *path, kgr_id item)
@@ -913,6 +1020,7 @@ char *kgr__path_rationale(const kgr_graph *g, kgr_id user, const kgr_path *path,
 	kgr__buf b = { 0 };
 	size_t i = 0, n = path->n_edges;
 	const kgr_edge *e = path->edges;
+	const char *from = kgr_store_label(g->store, path->from);
 
 	if (n == 0)
 		return NULL;
@@ -921,45 +1029,41 @@ char *kgr__path_rationale(const kgr_graph *g, kgr_id user, const kgr_path *path,
 		if (user && e[0].s == user && e[0].o == path->from && !e[0].reversed)
 			i = 1;
 	} else if (user && e[0].s == user && e[0].o == path->from && !e[0].reversed) {
-		kgr__buf_puts(&b, "You ");
-		kgr__buf_puts(&b, kgr__phrase_of(g, e[0].p));
-		kgr__buf_puts(&b, " ");
-		kgr__buf_puts(&b, kgr_store_label(g->store, path->from));
+		kgr__put_clause(&b, g, "You", e[0].p, from);
 		i = 1;
 	} else {
 		kgr__buf_puts(&b, "You asked about ");
-		kgr__buf_puts(&b, kgr_store_label(g->store, path->from));
+		kgr__buf_puts(&b, from);
 	}
 	kgr__buf_puts(&b, "; ");
 	if (n - i == 2 && e[i].p == e[i + 1].p && !e[i].reversed && e[i + 1].reversed &&
-		shared_of(g, e[i].p) && e[i + 1].s == item) {
-		/* from -p-> x <-p- item */
+		e[i + 1].s == item && (is_item(g, e[i].o) || !shared_of(g, e[i].p))) {
+		/* from -p-> x <-p- item, x a product (or p a relation between products): the
+		 * candidate, like it, is an accessory for x */
+		kgr__buf_puts(&b, kgr_store_label(g->store, item));
+		kgr__buf_puts(&b, ", like ");
+		kgr__buf_puts(&b, name_of(g, path->from, path->from, user));
+		kgr__buf_puts(&b, ", ");
+		kgr__put_predicate(&b, g, e[i].p, kgr_store_label(g->store, e[i].o));
+	} else if (n - i == 2 && e[i].p == e[i + 1].p && !e[i].reversed && e[i + 1].reversed &&
+		e[i + 1].s == item) {
+		/* from -p-> x <-p- item: they share the brand x */
 		kgr__buf_puts(&b, kgr_store_label(g->store, item));
 		kgr__buf_puts(&b, " shares ");
 		kgr__buf_puts(&b, shared_of(g, e[i].p));
 		kgr__buf_puts(&b, " ");
 		kgr__buf_puts(&b, kgr_store_label(g->store, e[i].o));
-		kgr__buf_puts(&b, " with it");
+		kgr__buf_puts(&b, is_item(g, path->from) ? " with it" : " with ");
+		if (!is_item(g, path->from))
+			kgr__buf_puts(&b, from);
 	} else if (n - i == 2 && is_user(g, e[i].s) && e[i].s == e[i + 1].s && e[i].reversed &&
 		!e[i + 1].reversed) {
 		/* from <-a- customer -b-> item */
-		kgr__buf_puts(&b, "a customer who ");
-		kgr__buf_puts(&b, kgr__phrase_of(g, e[i].p));
-		kgr__buf_puts(&b, " it also ");
-		kgr__buf_puts(&b, kgr__phrase_of(g, e[i + 1].p));
-		kgr__buf_puts(&b, " ");
-		kgr__buf_puts(&b, kgr_store_label(g->store, item));
-	} else {
-		for (; i < n; i++) {
-			kgr__buf_puts(&b, name_of(g, e[i].s, path->from, user));
-			kgr__buf_puts(&b, " ");
-			kgr__buf_puts(&b, kgr__phrase_of(g, e[i].p));
-			kgr__buf_puts(&b, " ");
-			kgr__buf_puts(&b, name_of(g, e[i].o, path->from, user));
-			if (i + 1 < n)
-				kgr__buf_puts(&b, ", and ");
-		}
-	}
+		kgr__put_clause(&b, g, "a customer who", e[i].p, name_of(g, path->from, path->from, user));
+		kgr__buf_puts(&b, " also ");
+		kgr__put_predicate(&b, g, e[i + 1].p, kgr_store_label(g->store, item));
+	} else
+		put_walk(&b, g, path, i, user);
 	return kgr__buf_take(&b);
 }
 

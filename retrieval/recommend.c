@@ -67,6 +67,7 @@ typedef struct {
 	kgr_recs *recs;
 	unsigned int gens;
 	int oom;
+	kgr__query_constraints qc; /* a free-text query's price bounds and the text left */
 } ctx;
 
 static int note(kgr_recs *r, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
@@ -104,6 +105,7 @@ void kgr_recs_free(kgr_recs *r)
 	for (i = 0; i < r->n_matches; i++)
 		free(r->matches[i].word);
 	free(r->matches);
+	free(r->constraints);
 	free(r);
 }
 
@@ -707,6 +709,7 @@ static void req_end(ctx *x)
 		kgr__scratch_take_back(x->rq.sc, &x->rq, (void **)&x->c, &x->cap);
 	}
 	kgr__req_free(&x->rq);
+	kgr__query_constraints_free(&x->qc);
 	free(x->c);
 }
 
@@ -754,7 +757,8 @@ static int query_sources(ctx *x)
 	kgr__text_hit *hits = NULL;
 	size_t n_hits = 0, i;
 	int error;
-	if ((error = kgr__text_query(g, x->o->query, &hits, &n_hits, QUERY_SOURCES)) < 0)
+	if ((error = kgr__query_parse(x->o->query, &x->qc)) < 0 ||
+		(error = kgr__text_query(g, x->qc.text, &hits, &n_hits, QUERY_SOURCES)) < 0)
 		return error;
 	if (n_hits && !(r->matches = calloc(n_hits, sizeof(*r->matches)))) {
 		error = kgr__error_set(KGR_ENOMEM, "out of memory");
@@ -774,8 +778,9 @@ static int query_sources(ctx *x)
 		if ((error = add_source(x, hits[i].node, s, 1.0, KGR__NONE, &x->rq.cap_src)) < 0)
 			goto cleanup;
 	}
-	if (n_hits == 0)
-		error = note(r, "no word of the query \"%s\" matches the catalog", x->o->query);
+	if (n_hits == 0 && (error = note(r, "no word of the query \"%s\" matches the catalog", x->o->query)) < 0)
+		goto cleanup;
+	error = kgr__constraints_build(g, &x->qc, x->qc.text, r);
 cleanup:
 	free(hits);
 	return error;
@@ -907,6 +912,67 @@ static size_t rank_candidates(ctx *x, const kgr_weights *w, size_t n_cand)
 	return m;
 }
 
+/* What a constraint says, for the notes: "price at most 100 EUR", "for the audience Kids". */
+static void constraint_name(const kgr_graph *g, const kgr_query_constraint *c, char *out, size_t size)
+{
+	if (c->node)
+		snprintf(out, size, "for the %s %s", c->kind, kgr_store_label(g->store, c->node));
+	else
+		snprintf(out, size, "price %s %g%s%s", !strcmp(c->kind, "max_price") ? "at most" : "at least",
+			c->value, c->currency[0] ? " " : "", c->currency);
+}
+
+/* Leaves out the candidates that miss a constraint of the query, and says what each left out.
+ * A price bound no candidate has a price for is dropped with a note (nothing could be checked
+ * against it); an item without a price otherwise misses the bound. */
+static int apply_constraints(ctx *x)
+{
+	const kgr_graph *g = x->rq.g;
+	kgr_recs *r = x->recs;
+	const kgr_query_constraint *price = NULL;
+	size_t i, k, m = 0;
+	char name[160];
+	int error = 0, known = 0;
+	for (k = 0; k < r->n_constraints && !price; k++)
+		if (!r->constraints[k].node)
+			price = &r->constraints[k];
+	for (i = 0; price && i < x->n && !known; i++)
+		kgr__constraint_admits(g, price, g->node_id[x->c[i].node], &known);
+	for (k = 0; price && !known && k < r->n_constraints; k++) {
+		if (r->constraints[k].node) {
+			r->constraints[m++] = r->constraints[k];
+			continue;
+		}
+		constraint_name(g, &r->constraints[k], name, sizeof(name));
+		if ((error = note(r, "%s not applied: no candidate has a price", name)) < 0)
+			return error;
+	}
+	if (price && !known)
+		r->n_constraints = m;
+	m = 0;
+	for (i = 0; i < x->n; i++) {
+		int ok = 1;
+		for (k = 0; k < r->n_constraints; k++)
+			if (!kgr__constraint_admits(g, &r->constraints[k], g->node_id[x->c[i].node], &known)) {
+				r->constraints[k].removed++;
+				r->constraints[k].unpriced += !r->constraints[k].node && !known;
+				ok = 0;
+			}
+		if (ok)
+			x->c[m++] = x->c[i];
+	}
+	x->n = m;
+	for (k = 0; k < r->n_constraints && !error; k++) {
+		const kgr_query_constraint *c = &r->constraints[k];
+		constraint_name(g, c, name, sizeof(name));
+		if (c->unpriced)
+			error = note(r, "%s: %zu candidates left out (%zu without a price)", name, c->removed, c->unpriced);
+		else
+			error = note(r, "%s: %zu candidates left out", name, c->removed);
+	}
+	return error;
+}
+
 /* An item shown, from its candidate: score, features and their parts, path counts. */
 static void fill_item(const ctx *x, kgr_rec_item *it, const cand *c)
 {
@@ -952,9 +1018,8 @@ static const char *rationale_lead(const ctx *x, const kgr_rec_item *it, run_mode
 		if (sv && user)
 			ix = x->rq.src[(size_t)*sv].int_idx;
 		if (ix != KGR__NONE)
-			snprintf(lead, size, "You %s %s",
-				kgr__phrase_of(g, g->ints[ix].action ? g->ints[ix].action : g->id_interact),
-				kgr_store_label(g->store, from));
+			kgr__clause_format(lead, size, g, "You",
+				g->ints[ix].action ? g->ints[ix].action : g->id_interact, kgr_store_label(g->store, from));
 		else
 			snprintf(lead, size, "You asked for items like %s", kgr_store_label(g->store, from));
 		ld = lead;
@@ -1048,6 +1113,8 @@ static int run(kgr_recs **out, const kgr_graph *g, kgr_id user, kgr_id item,
 	if (mode == MODE_RECOMMEND && n_hist == 0 && (error = note_cold_start(&x)) < 0)
 		goto cleanup;
 	if ((error = run_generators(&x, mode, n_hist)) < 0)
+		goto cleanup;
+	if (r->n_constraints && (error = apply_constraints(&x)) < 0)
 		goto cleanup;
 	first_cut_scores(&x, w);
 	n_cand = o->n_candidates < o->k ? o->k : o->n_candidates;
