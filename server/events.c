@@ -102,6 +102,18 @@ typedef struct {
 	int not_recorded;           /* a valid event of an action that is no interaction (a refund) */
 } parsed_event;
 
+/* An event's time as the event logs write it: ISO-8601, or epoch seconds, milliseconds or
+ * microseconds told apart by magnitude (kgr__parse_log_time); the reason in why when not. */
+static int event_time(const char *text, int64_t *out, char *why, size_t size)
+{
+	char *hint;
+	if (kgr__parse_log_time(text, strlen(text), KGR_TIME_UNIT_AUTO, out, why, size) == 0)
+		return 0;
+	if ((hint = strstr(why, "; the unit can be set")))
+		*hint = '\0'; /* the command line's --time-unit: not a field of a request */
+	return -1;
+}
+
 static const char *const event_fields[] = { "user", "item", "action", "time", "weight", NULL };
 
 /* An action as the loader takes it (kgr__action_lookup(), the one table of names) or an IRI
@@ -171,16 +183,18 @@ static int parse_event(const kgr_store *store, const cJSON *e, size_t idx, int s
 	if (!t) {
 		pe->time = (int64_t)time(NULL);
 	} else if (cJSON_IsNumber(t)) {
-		if (t->valuedouble != floor(t->valuedouble) || fabs(t->valuedouble) > 9e15 ||
-			!kgr__time_ok((int64_t)t->valuedouble))
-			return kgr__resp_error(resp, 400, "wrong_type", "%s.time: expected whole seconds "
-				"since the epoch or an ISO-8601 date-time", where);
-		pe->time = (int64_t)t->valuedouble;
+		char num[32], why[320];
+		if (t->valuedouble != floor(t->valuedouble) || fabs(t->valuedouble) > 9e15)
+			return kgr__resp_error(resp, 400, "wrong_type", "%s.time: expected whole epoch seconds, "
+				"milliseconds or microseconds, or an ISO-8601 date-time", where);
+		snprintf(num, sizeof(num), "%.0f", t->valuedouble);
+		if (event_time(num, &pe->time, why, sizeof(why)) < 0)
+			return kgr__resp_error(resp, 400, "invalid_time", "%s.time: %s is %s", where, num, why);
 	} else if (cJSON_IsString(t)) {
-		if (kgr__parse_time(t->valuestring, strlen(t->valuestring), &pe->time) < 0)
-			return kgr__resp_error(resp, 400, "invalid_time", "%s.time: '%s' is not seconds since "
-				"the epoch nor an ISO-8601 date-time like 2024-05-01T10:00:00Z", where,
-				t->valuestring);
+		char why[320];
+		if (event_time(t->valuestring, &pe->time, why, sizeof(why)) < 0)
+			return kgr__resp_error(resp, 400, "invalid_time", "%s.time: '%s' is %s (for example "
+				"2024-05-01T10:00:00Z or 1714557600)", where, t->valuestring, why);
 	} else {
 		return kgr__resp_error(resp, 400, "wrong_type", "%s.time: expected a number or a string",
 			where);
