@@ -1270,6 +1270,29 @@ static void set_hubs(kgr_graph *g, const kgr_graph_options *opts, const graph_co
 			g->flags[i] |= KGR__NODE_HUB;
 }
 
+/* The ontology's terms the graph view reads, as ids of this store (0 when it lacks one). */
+static void vocab_of(kgr_graph *g, vocab *vc)
+{
+	const kgr_store *store = g->store;
+	vc->traversable = kgr_store_iri(store, KGR_NS "traversable");
+	vc->rel_weight = kgr_store_iri(store, KGR_NS "relationWeight");
+	vc->phrase = kgr_store_iri(store, KGR_NS "phrase");
+	vc->shared = kgr_store_iri(store, KGR_NS "sharedPhrase");
+	vc->inverse = kgr_store_iri(store, KGR_NS "inversePhrase");
+	vc->tmpl = kgr_store_iri(store, KGR_NS "phraseTemplate");
+	vc->default_weight = kgr_store_iri(store, KGR_NS "defaultWeight");
+	vc->k_user = kgr_store_iri(store, KGR_NS "user");
+	vc->k_item = kgr_store_iri(store, KGR_NS "item");
+	vc->k_action = kgr_store_iri(store, KGR_NS "action");
+	vc->interacted = kgr_store_iri(store, KGR_NS "interactedWith");
+	vc->subprop = kgr_store_iri(store, RDFS_NS "subPropertyOf");
+	g->id_interact = kgr_store_iri(store, KGR_NS "interact");
+	g->id_phrase = vc->phrase;
+	g->id_inverse = vc->inverse;
+	g->id_tmpl = vc->tmpl;
+	g->id_sameas = kgr_store_iri(store, OWL_NS "sameAs");
+}
+
 int kgr_graph_new(kgr_graph **out, const kgr_store *store, const kgr_graph_options *opts)
 {
 	kgr_graph_options defaults = KGR_GRAPH_OPTIONS_INIT;
@@ -1297,23 +1320,7 @@ int kgr_graph_new(kgr_graph **out, const kgr_store *store, const kgr_graph_optio
 
 	if ((error = config_load(&cfg, store, opts->config_path)) < 0)
 		goto cleanup;
-	vc.traversable = kgr_store_iri(store, KGR_NS "traversable");
-	vc.rel_weight = kgr_store_iri(store, KGR_NS "relationWeight");
-	vc.phrase = kgr_store_iri(store, KGR_NS "phrase");
-	vc.shared = kgr_store_iri(store, KGR_NS "sharedPhrase");
-	vc.inverse = kgr_store_iri(store, KGR_NS "inversePhrase");
-	vc.tmpl = kgr_store_iri(store, KGR_NS "phraseTemplate");
-	vc.default_weight = kgr_store_iri(store, KGR_NS "defaultWeight");
-	vc.k_user = kgr_store_iri(store, KGR_NS "user");
-	vc.k_item = kgr_store_iri(store, KGR_NS "item");
-	vc.k_action = kgr_store_iri(store, KGR_NS "action");
-	vc.interacted = kgr_store_iri(store, KGR_NS "interactedWith");
-	vc.subprop = kgr_store_iri(store, RDFS_NS "subPropertyOf");
-	g->id_interact = kgr_store_iri(store, KGR_NS "interact");
-	g->id_phrase = vc.phrase;
-	g->id_inverse = vc.inverse;
-	g->id_tmpl = vc.tmpl;
-	g->id_sameas = kgr_store_iri(store, OWL_NS "sameAs");
+	vocab_of(g, &vc);
 
 	if ((error = grow_ids(g, kgr_store_term_count(store) + 1)) < 0)
 		goto cleanup;
