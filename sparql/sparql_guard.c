@@ -140,7 +140,7 @@ int kgr__sparql_check_concat(const char *text)
 		}
 		if (!strncasecmp(p, "concat", 6) && (p == text || !word_char((unsigned char)p[-1])) &&
 			!word_char((unsigned char)p[6])) {
-			const char *open = p + 6, *bad, *bad_end, *s;
+			const char *open = p + 6, *bad = NULL, *bad_end = NULL, *s;
 			int line = 1, col = 1;
 			while (isspace((unsigned char)*open))
 				open++;
