@@ -326,9 +326,10 @@ static const char *declare(scanner *sc, const token *kw)
 	return b.p + b.n;
 }
 
-/* The IRI of a prefixed name (local-name escapes removed), NULL with sc->error set when its
- * prefix is not declared or memory runs out. */
-static char *expand(scanner *sc, const token *t)
+/* The IRI of a prefixed name (local-name escapes removed); "" with *undeclared set to the
+ * name when its prefix is not declared (an error only if the verb is a path: a plain verb is
+ * left to rasqal's own message); NULL when out of memory. */
+static char *expand(scanner *sc, const token *t, const char **undeclared)
 {
 	const char *colon = memchr(t->p, ':', t->n), *l;
 	size_t plen = (size_t)(colon - t->p), i;
@@ -351,8 +352,9 @@ static char *expand(scanner *sc, const token *t)
 		}
 		return kgr__buf_take(&b);
 	}
-	error_at(sc, t->p, "the prefix '%.*s:' is not declared", t->p, (int)plen);
-	return NULL;
+	if (!*undeclared)
+		*undeclared = t->p;
+	return copy("", 0);
 }
 
 /* ---- the path grammar ---- */
@@ -362,6 +364,7 @@ typedef struct {
 	token t;	     /* the next token */
 	const char *end;     /* past the last token taken */
 	int path;	     /* an operator was seen: errors are reported, not left to rasqal */
+	const char *undeclared; /* the first prefixed name whose prefix is not declared */
 } parser;
 
 static void take(parser *ps)
@@ -391,7 +394,7 @@ static char *iri_of(parser *ps)
 	if (ps->t.k == T_IRI)
 		s = resolve(ps->sc, ps->t.p + 1, ps->t.n - 2);
 	else if (ps->t.k == T_PNAME && !(ps->t.p[0] == '_' && ps->t.p[1] == ':'))
-		s = expand(ps->sc, &ps->t);
+		s = expand(ps->sc, &ps->t, &ps->undeclared);
 	else if (ps->t.k == T_WORD && ps->t.n == 1 && *ps->t.p == 'a')
 		s = copy(RDF_TYPE, strlen(RDF_TYPE));
 	else
@@ -532,7 +535,14 @@ static const char *verb(scanner *sc, const token *t)
 	ps.t = *t;
 	ps.end = t->p;
 	ps.path = 0;
+	ps.undeclared = NULL;
 	root = alternative(&ps);
+	if (root >= 0 && ps.path && ps.undeclared) {
+		const char *colon = strchr(ps.undeclared, ':');
+		error_at(sc, ps.undeclared, "the prefix '%.*s:' is not declared", ps.undeclared,
+			(int)(colon - ps.undeclared));
+		root = -1;
+	}
 	if (root < 0 || (!ps.path && sc->set->nodes[root].op == KGR__P_LINK)) {
 		while (sc->set->n > mark)
 			free(sc->set->nodes[--sc->set->n].iri);
