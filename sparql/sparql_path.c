@@ -376,7 +376,7 @@ static void take(parser *ps)
 static int fail(parser *ps, const char *what)
 {
 	if (ps->path && !ps->sc->error) {
-		if (ps->t.k == T_VAR)
+		if (ps->t.k == T_VAR && !strncmp(what, "expected an IRI", 15))
 			error_at(ps->sc, ps->t.p, "the variable '%.*s' cannot be part of a property path "
 				"(only IRIs and 'a' can)", ps->t.p, (int)ps->t.n);
 		else if (ps->t.k == T_END)
