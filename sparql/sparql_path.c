@@ -537,6 +537,12 @@ static const char *verb(scanner *sc, const token *t)
 	ps.path = 0;
 	ps.undeclared = NULL;
 	root = alternative(&ps);
+	if (root >= 0 && is_punct(&ps.t, '{')) {
+		static const char braces[] = "a path length in braces (p{2}, p{1,2}) is not SPARQL 1.1: "
+					     "write p/p, or p/p? for one to two steps";
+		error_at(sc, ps.t.p, "%.*s", braces, (int)strlen(braces));
+		root = -1;
+	}
 	if (root >= 0 && ps.path && ps.undeclared) {
 		const char *colon = strchr(ps.undeclared, ':');
 		error_at(sc, ps.undeclared, "the prefix '%.*s:' is not declared", ps.undeclared,

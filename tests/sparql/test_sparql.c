@@ -1128,6 +1128,9 @@ START_TEST(path_syntax_errors)
 		"SPARQL syntax error at line 2, column 28: expected '|' or ')' in the property path");
 	path_error(st, PP "SELECT * WHERE { ?s ex:p/nope:q ?o }", KGR_EPARSE,
 		"SPARQL syntax error at line 2, column 26: the prefix 'nope:' is not declared");
+	path_error(st, PP "SELECT * WHERE { ?s ex:p{2} ?o }", KGR_EPARSE,
+		"SPARQL syntax error at line 2, column 25: a path length in braces (p{2}, p{1,2}) is "
+		"not SPARQL 1.1: write p/p, or p/p? for one to two steps");
 	path_error(st, PP "SELECT * WHERE { ?s ex:p/", KGR_EPARSE,
 		"SPARQL syntax error at line 2, column 26: expected an IRI, a prefixed name or 'a', "
 		"found the end of the query");
