@@ -239,9 +239,7 @@ int kgr_audit_open(kgr_audit_log **out, const char *path, const kgr_audit_option
 	*out = NULL;
 	if (!opts)
 		opts = &dflt;
-	if (opts->version != KGR_AUDIT_OPTIONS_VERSION)
-		return kgr__error_set(KGR_EINVALID, "audit options: version %u, expected %u", opts->version,
-			KGR_AUDIT_OPTIONS_VERSION);
+	KGR__CHECK_VERSION(opts, KGR_AUDIT_OPTIONS_VERSION, "audit");
 	if (!(log = calloc(1, sizeof(*log))) || !(log->path = strdup(path))) {
 		free(log);
 		return kgr__error_set(KGR_ENOMEM, "out of memory");
@@ -1144,14 +1142,19 @@ static void check_cited(vctx *vc, const cJSON *cited, const char *base, char **g
 	}
 }
 
-static void verify_record(vctx *vc, const char *store_hex)
-{
-	const cJSON *rec = vc->l->rec, *dig, *snap, *cands, *list, *llm, *c, *it;
-	char **given = NULL, **cand_items = NULL, f[300], d[33];
-	size_t n_given = 0, n_cand = 0, i, k;
-	const char *cs;
+/* The sets a record's parts are checked against: the items of its candidate set (borrowed
+ * from the record) and the facts given in its prompts ("s p o" keys, owned). */
+typedef struct {
+	char **cand_items, **given;
+	size_t n_cand, n_given;
+} vsets;
 
-	/* digests: an edit made after writing */
+/* A section that no longer matches its digest was edited after the record was written. */
+static void verify_digests(vctx *vc)
+{
+	const cJSON *rec = vc->l->rec, *dig;
+	char d[33];
+	size_t i;
 	dig = cJSON_GetObjectItemCaseSensitive(rec, "digest");
 	if (!cJSON_IsObject(dig))
 		VFIND(vc, KGR_AUDIT_FAIL, "digest", "record has no digest");
@@ -1165,9 +1168,14 @@ static void verify_record(vctx *vc, const char *store_hex)
 				"section '%s' does not match its digest: it was changed after the record was written",
 				sections[i]);
 	}
-	/* snapshot */
-	snap = cJSON_GetObjectItemCaseSensitive(rec, "snapshot");
-	cs = kgr__audit_str(snap, "checksum");
+}
+
+/* Whether the record was made on this store decides whether an edge missing now is a failure
+ * or only gone since. */
+static void verify_snapshot(vctx *vc, const char *store_hex)
+{
+	const cJSON *snap = cJSON_GetObjectItemCaseSensitive(vc->l->rec, "snapshot");
+	const char *cs = kgr__audit_str(snap, "checksum");
 	if (!cs) {
 		VFIND(vc, KGR_AUDIT_FAIL, "snapshot.checksum", "record has no snapshot checksum");
 		vc->same_snapshot = 0;
@@ -1180,83 +1188,103 @@ static void verify_record(vctx *vc, const char *store_hex)
 	} else {
 		vc->same_snapshot = 1;
 	}
-	/* the candidate set */
-	cands = cJSON_GetObjectItemCaseSensitive(rec, "candidates");
+}
+
+/* The items of the candidate set, which every item shown or ranked must come from. */
+static int collect_candidates(vctx *vc, vsets *vs)
+{
+	const cJSON *cands, *c;
+	cands = cJSON_GetObjectItemCaseSensitive(vc->l->rec, "candidates");
 	if (!cJSON_IsArray(cands))
 		VFIND(vc, KGR_AUDIT_FAIL, "candidates", "record has no candidate set");
-	if (!(cand_items = calloc((size_t)cJSON_GetArraySize(cands) + 1, sizeof(char *)))) {
-		vc->error = kgr__error_set(KGR_ENOMEM, "out of memory");
-		return;
-	}
+	if (!(vs->cand_items = calloc((size_t)cJSON_GetArraySize(cands) + 1, sizeof(char *))))
+		return vc->error = kgr__error_set(KGR_ENOMEM, "out of memory");
 	cJSON_ArrayForEach(c, cands) {
 		const char *item = kgr__audit_str(c, "item");
 		if (item)
-			cand_items[n_cand++] = (char *)item;
+			vs->cand_items[vs->n_cand++] = (char *)item;
 	}
-	/* facts given to the LLM */
-	llm = cJSON_GetObjectItemCaseSensitive(rec, "llm");
-	if (cJSON_IsObject(llm)) {
-		const cJSON *x, *ex = cJSON_GetObjectItemCaseSensitive(llm, "exchanges");
-		size_t xi = 0, total = 0;
-		cJSON_ArrayForEach(x, ex)
-			total += (size_t)cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(x, "facts"));
-		if (!(given = calloc(total + 1, sizeof(char *)))) {
-			vc->error = kgr__error_set(KGR_ENOMEM, "out of memory");
-			goto cleanup;
-		}
-		cJSON_ArrayForEach(x, ex) {
-			const char *sys = kgr__audit_str(x, "system"), *usr = kgr__audit_str(x, "user");
-			const char *ph = kgr__audit_str(x, "prompt_hash");
-			const cJSON *fa = cJSON_GetObjectItemCaseSensitive(x, "facts"), *fe;
-			if (sys && usr) {
-				kgr__audit_prompt_hash(d, sys, usr);
-				if (!ph || strcmp(ph, d)) {
-					snprintf(f, sizeof(f), "llm.exchanges[%zu].user", xi);
-					VFIND(vc, KGR_AUDIT_FAIL, f, "the prompt text does not match its hash");
-				}
+	return 0;
+}
+
+/* The facts given to the LLM, which are all it may cite; on the way, each prompt must match
+ * its hash and hold the facts said to be in it. */
+static int collect_given(vctx *vc, const cJSON *llm, vsets *vs)
+{
+	const cJSON *x, *ex = cJSON_GetObjectItemCaseSensitive(llm, "exchanges");
+	size_t xi = 0, total = 0, k;
+	char f[300], d[33];
+	cJSON_ArrayForEach(x, ex)
+		total += (size_t)cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(x, "facts"));
+	if (!(vs->given = calloc(total + 1, sizeof(char *))))
+		return vc->error = kgr__error_set(KGR_ENOMEM, "out of memory");
+	cJSON_ArrayForEach(x, ex) {
+		const char *sys = kgr__audit_str(x, "system"), *usr = kgr__audit_str(x, "user");
+		const char *ph = kgr__audit_str(x, "prompt_hash");
+		const cJSON *fa = cJSON_GetObjectItemCaseSensitive(x, "facts"), *fe;
+		if (sys && usr) {
+			kgr__audit_prompt_hash(d, sys, usr);
+			if (!ph || strcmp(ph, d)) {
+				snprintf(f, sizeof(f), "llm.exchanges[%zu].user", xi);
+				VFIND(vc, KGR_AUDIT_FAIL, f, "the prompt text does not match its hash");
 			}
-			k = 0;
-			cJSON_ArrayForEach(fe, fa) {
-				char *key = edge_key(fe), tag[40];
-				const char *fid = kgr__audit_str(fe, "id");
-				snprintf(f, sizeof(f), "llm.exchanges[%zu].facts[%zu]", xi, k++);
-				if (!key) {
-					VFIND(vc, KGR_AUDIT_FAIL, f, "fact is not an edge {s,p,o}");
-					continue;
-				}
-				given[n_given++] = key;
-				if (usr && fid) {
-					snprintf(tag, sizeof(tag), "[%s]", fid);
-					if (!strstr(usr, tag))
-						VFIND(vc, KGR_AUDIT_FAIL, f, "fact %s is not in the prompt it is said to be in", fid);
-				}
+		}
+		k = 0;
+		cJSON_ArrayForEach(fe, fa) {
+			char *key = edge_key(fe), tag[40];
+			const char *fid = kgr__audit_str(fe, "id");
+			snprintf(f, sizeof(f), "llm.exchanges[%zu].facts[%zu]", xi, k++);
+			if (!key) {
+				VFIND(vc, KGR_AUDIT_FAIL, f, "fact is not an edge {s,p,o}");
+				continue;
 			}
-			xi++;
+			vs->given[vs->n_given++] = key;
+			if (usr && fid) {
+				snprintf(tag, sizeof(tag), "[%s]", fid);
+				if (!strstr(usr, tag))
+					VFIND(vc, KGR_AUDIT_FAIL, f, "fact %s is not in the prompt it is said to be in", fid);
+			}
 		}
-		it = cJSON_GetObjectItemCaseSensitive(llm, "items");
-		i = 0;
-		cJSON_ArrayForEach(c, it) {
-			const char *item = kgr__audit_str(c, "item");
-			snprintf(f, sizeof(f), "llm.items[%zu].item", i);
-			if (!item || !in_set(cand_items, n_cand, item))
-				VFIND(vc, KGR_AUDIT_FAIL, f, "LLM item %s is not in the candidate set", item ? item : "(none)");
-			snprintf(f, sizeof(f), "llm.items[%zu].cited", i);
-			check_cited(vc, cJSON_GetObjectItemCaseSensitive(c, "cited"), f, given, n_given);
-			i++;
-		}
+		xi++;
 	}
-	/* the final list */
-	list = cJSON_GetObjectItemCaseSensitive(rec, "list");
+	return 0;
+}
+
+/* The LLM may only rank candidates and cite facts it was given. */
+static void verify_llm_items(vctx *vc, const cJSON *llm, const vsets *vs)
+{
+	const cJSON *it, *c;
+	char f[300];
+	size_t i = 0;
+	it = cJSON_GetObjectItemCaseSensitive(llm, "items");
+	cJSON_ArrayForEach(c, it) {
+		const char *item = kgr__audit_str(c, "item");
+		snprintf(f, sizeof(f), "llm.items[%zu].item", i);
+		if (!item || !in_set(vs->cand_items, vs->n_cand, item))
+			VFIND(vc, KGR_AUDIT_FAIL, f, "LLM item %s is not in the candidate set", item ? item : "(none)");
+		snprintf(f, sizeof(f), "llm.items[%zu].cited", i);
+		check_cited(vc, cJSON_GetObjectItemCaseSensitive(c, "cited"), f, vs->given, vs->n_given);
+		i++;
+	}
+}
+
+/* What was shown: candidates only, every edge of every evidence path in the store, and
+ * citations only of facts an LLM was given. */
+static void verify_list(vctx *vc, const cJSON *llm, const vsets *vs)
+{
+	const cJSON *list, *it;
+	char f[300];
+	size_t i = 0;
+	list = cJSON_GetObjectItemCaseSensitive(vc->l->rec, "list");
 	if (!cJSON_IsArray(list))
 		VFIND(vc, KGR_AUDIT_FAIL, "list", "record has no list");
-	i = 0;
 	cJSON_ArrayForEach(it, list) {
 		const char *item = kgr__audit_str(it, "item");
 		const cJSON *paths = cJSON_GetObjectItemCaseSensitive(it, "paths"), *p;
 		size_t pi = 0;
 		vc->res->items_checked++;
 		snprintf(f, sizeof(f), "list[%zu].item", i);
-		if (!item || !in_set(cand_items, n_cand, item)) {
+		if (!item || !in_set(vs->cand_items, vs->n_cand, item)) {
 			vc->res->items_foreign++;
 			VFIND(vc, KGR_AUDIT_FAIL, f, "item %s is not in the candidate set", item ? item : "(none)");
 		}
@@ -1273,15 +1301,33 @@ static void verify_record(vctx *vc, const char *store_hex)
 		if (cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(it, "cited")) > 0 && !cJSON_IsObject(llm)) {
 			VFIND(vc, KGR_AUDIT_FAIL, f, "cites facts but no LLM ran");
 		} else {
-			check_cited(vc, cJSON_GetObjectItemCaseSensitive(it, "cited"), f, given, n_given);
+			check_cited(vc, cJSON_GetObjectItemCaseSensitive(it, "cited"), f, vs->given, vs->n_given);
 		}
 		i++;
 	}
+}
+
+static void verify_record(vctx *vc, const char *store_hex)
+{
+	const cJSON *llm = cJSON_GetObjectItemCaseSensitive(vc->l->rec, "llm");
+	vsets vs;
+	size_t i;
+	memset(&vs, 0, sizeof(vs));
+	verify_digests(vc);
+	verify_snapshot(vc, store_hex);
+	if (collect_candidates(vc, &vs) < 0)
+		return;
+	if (cJSON_IsObject(llm)) {
+		if (collect_given(vc, llm, &vs) < 0)
+			goto cleanup;
+		verify_llm_items(vc, llm, &vs);
+	}
+	verify_list(vc, llm, &vs);
 cleanup:
-	for (i = 0; i < n_given; i++)
-		free(given[i]);
-	free(given);
-	free(cand_items);
+	for (i = 0; i < vs.n_given; i++)
+		free(vs.given[i]);
+	free(vs.given);
+	free(vs.cand_items);
 }
 
 /* The chain of a log as verification walks it: the link of the last record, and the ids

@@ -310,11 +310,65 @@ static int replay_sequence(rctx *rc, kgr_seq_model **out, const cJSON *m)
 	return 0;
 }
 
+/* The retrieval options of a logged request, as the ranking took them: its seeds and
+ * exclusions must still be terms of the store, and logged weights replace the defaults (held
+ * in @p weights). The caller frees *seeds and *excl, also on failure. */
+static int rec_options_of(rctx *rc, kgr_rec_options *ro, kgr_weights *weights, kgr_id **seeds,
+	kgr_id **excl, const cJSON *req)
+{
+	const cJSON *w;
+	size_t i;
+	ro->k = (size_t)kgr__audit_num(req, "k", 10);
+	ro->n_candidates = (size_t)kgr__audit_num(req, "n_candidates", 100);
+	ro->explain = (int)kgr__audit_num(req, "explain", 0);
+	ro->exclude_seen = (int)kgr__audit_num(req, "exclude_seen", 1);
+	ro->at = (int64_t)kgr__audit_num(req, "at", 0);
+	ro->query = kgr__audit_str(req, "query");
+	ro->generators = (unsigned int)kgr__audit_num(req, "generators", 0);
+	ro->require_path = (int)kgr__audit_num(req, "require_path", 0);
+	if (terms_of(rc, seeds, &ro->n_seeds, cJSON_GetObjectItemCaseSensitive(req, "seeds"), "request.seeds") ||
+		terms_of(rc, excl, &ro->n_exclude, cJSON_GetObjectItemCaseSensitive(req, "exclude"), "request.exclude"))
+		return -1;
+	ro->seeds = *seeds;
+	ro->exclude = *excl;
+	w = cJSON_GetObjectItemCaseSensitive(req, "weights");
+	if (cJSON_IsObject(w)) {
+		const cJSON *ws = cJSON_GetObjectItemCaseSensitive(w, "w");
+		kgr_weights_default(weights);
+		for (i = 0; i < KGR_FEAT__COUNT; i++)
+			weights->w[i] = kgr__audit_num(ws, kgr_feature_name((kgr_feature)i), weights->w[i]);
+		weights->bias = kgr__audit_num(w, "bias", weights->bias);
+		ro->weights = weights;
+	}
+	return 0;
+}
+
+/* Records in a row mostly share their graph configuration, and building the view is the slow
+ * part of a replay: it is built again only when the configuration changes. */
+static int graph_for(rctx *rc, graph_cache *gc, const char *config)
+{
+	kgr_graph_options go = KGR_GRAPH_OPTIONS_INIT;
+	if (gc->built && same_str(gc->config, config))
+		return 0;
+	kgr_graph_free(gc->graph);
+	free(gc->config);
+	gc->graph = NULL;
+	gc->config = config ? strdup(config) : NULL;
+	gc->built = 0;
+	go.config_path = config;
+	if (kgr_graph_new(&gc->graph, rc->store, &go) < 0) {
+		RFIND(rc, "request.graph_config", "graph view: %s", kgr_error_last());
+		return -1;
+	}
+	gc->built = 1;
+	return 0;
+}
+
 static void replay_record(rctx *rc, graph_cache *gc, const char *store_hex)
 {
 	kgr_model *model = NULL;
 	kgr_seq_model *seq = NULL;
-	const cJSON *rec = rc->l->rec, *req = cJSON_GetObjectItemCaseSensitive(rec, "request"), *w, *llm;
+	const cJSON *rec = rc->l->rec, *req = cJSON_GetObjectItemCaseSensitive(rec, "request"), *llm;
 	kgr_rec_options ro = KGR_REC_OPTIONS_INIT;
 	kgr_weights weights;
 	kgr_rank_options rq = KGR_RANK_OPTIONS_INIT;
@@ -343,28 +397,8 @@ static void replay_record(rctx *rc, graph_cache *gc, const char *store_hex)
 		RFIND(rc, "request.user", "%s is not in the store", u);
 		return;
 	}
-	ro.k = (size_t)kgr__audit_num(req, "k", 10);
-	ro.n_candidates = (size_t)kgr__audit_num(req, "n_candidates", 100);
-	ro.explain = (int)kgr__audit_num(req, "explain", 0);
-	ro.exclude_seen = (int)kgr__audit_num(req, "exclude_seen", 1);
-	ro.at = (int64_t)kgr__audit_num(req, "at", 0);
-	ro.query = kgr__audit_str(req, "query");
-	ro.generators = (unsigned int)kgr__audit_num(req, "generators", 0);
-	ro.require_path = (int)kgr__audit_num(req, "require_path", 0);
-	if (terms_of(rc, &seeds, &ro.n_seeds, cJSON_GetObjectItemCaseSensitive(req, "seeds"), "request.seeds") ||
-		terms_of(rc, &excl, &ro.n_exclude, cJSON_GetObjectItemCaseSensitive(req, "exclude"), "request.exclude"))
+	if (rec_options_of(rc, &ro, &weights, &seeds, &excl, req) < 0)
 		goto cleanup;
-	ro.seeds = seeds;
-	ro.exclude = excl;
-	w = cJSON_GetObjectItemCaseSensitive(req, "weights");
-	if (cJSON_IsObject(w)) {
-		const cJSON *ws = cJSON_GetObjectItemCaseSensitive(w, "w");
-		kgr_weights_default(&weights);
-		for (i = 0; i < KGR_FEAT__COUNT; i++)
-			weights.w[i] = kgr__audit_num(ws, kgr_feature_name((kgr_feature)i), weights.w[i]);
-		weights.bias = kgr__audit_num(w, "bias", weights.bias);
-		ro.weights = &weights;
-	}
 	if (replay_model(rc, &model, cJSON_GetObjectItemCaseSensitive(req, "model")) < 0)
 		goto cleanup;
 	if (replay_sequence(rc, &seq, cJSON_GetObjectItemCaseSensitive(req, "sequence")) < 0)
@@ -375,20 +409,8 @@ static void replay_record(rctx *rc, graph_cache *gc, const char *store_hex)
 		ro.n_sequence = (size_t)kgr__audit_num(sq, "n", 100);
 		ro.w_sequence = kgr__audit_num(sq, "weight", 1.0);
 	}
-	if (!gc->built || !same_str(gc->config, config)) {
-		kgr_graph_options go = KGR_GRAPH_OPTIONS_INIT;
-		kgr_graph_free(gc->graph);
-		free(gc->config);
-		gc->graph = NULL;
-		gc->config = config ? strdup(config) : NULL;
-		gc->built = 0;
-		go.config_path = config;
-		if (kgr_graph_new(&gc->graph, rc->store, &go) < 0) {
-			RFIND(rc, "request.graph_config", "graph view: %s", kgr_error_last());
-			goto cleanup;
-		}
-		gc->built = 1;
-	}
+	if (graph_for(rc, gc, config) < 0)
+		goto cleanup;
 	llm = cJSON_GetObjectItemCaseSensitive(rec, "llm");
 	shown = cJSON_GetObjectItemCaseSensitive(rec, "list");
 	n_shown = cJSON_IsArray(shown) ? (size_t)cJSON_GetArraySize(shown) : 0;

@@ -165,112 +165,136 @@ static int load_tables(kgr_store *store, const char **feeds, size_t n_feeds, kgr
 	return 0;
 }
 
+/* What the command line asked for. */
+typedef struct {
+	const char *out, *format, *base, **files, **logs, **feeds;
+	size_t n_files, n_logs, n_feeds;
+	kgr_interaction_options io;
+	int with_ontology, quiet, timings;
+} load_args;
+
+/* The arguments into *a (its arrays have room for every argument): -1 to go on, or the exit
+ * code (0 after --help, 2 after a usage error). */
+static int parse_args(load_args *a, int argc, char **argv)
+{
+	size_t i;
+
+	for (i = 1; i < (size_t)argc; i++) {
+		const char *arg = argv[i];
+		int more = i + 1 < (size_t)argc;
+		if (!strcmp(arg, "-h") || !strcmp(arg, "--help")) {
+			fputs(usage, stdout);
+			return 0;
+		} else if ((!strcmp(arg, "-o") || !strcmp(arg, "--output")) && more) {
+			a->out = argv[++i];
+		} else if (!strcmp(arg, "--format") && more) {
+			a->format = argv[++i];
+		} else if (!strcmp(arg, "--base") && more) {
+			a->base = argv[++i];
+		} else if (!strcmp(arg, "--interactions") && more) {
+			a->logs[a->n_logs++] = argv[++i];
+		} else if (!strcmp(arg, "--product-feed") && more) {
+			a->feeds[a->n_feeds++] = argv[++i];
+		} else if (!strcmp(arg, "--user-base") && more) {
+			a->io.user_base = argv[++i];
+		} else if (!strcmp(arg, "--item-base") && more) {
+			a->io.item_base = argv[++i];
+		} else if (!strcmp(arg, "--action-map") && more) {
+			a->io.action_map = argv[++i];
+		} else if (!strcmp(arg, "--time-unit") && more) {
+			const char *u = argv[++i];
+			if (!strcmp(u, "s"))
+				a->io.time_unit = KGR_TIME_UNIT_S;
+			else if (!strcmp(u, "ms"))
+				a->io.time_unit = KGR_TIME_UNIT_MS;
+			else if (!strcmp(u, "us"))
+				a->io.time_unit = KGR_TIME_UNIT_US;
+			else
+				return kgr_cli_usage("load: --time-unit takes s, ms or us, not '%s'", u);
+		} else if (!strcmp(arg, "--strict-items")) {
+			a->io.strict_items = 1;
+		} else if (!strcmp(arg, "--skip-bad-rows")) {
+			a->io.skip_bad_rows = 1;
+		} else if (!strcmp(arg, "--no-ontology")) {
+			a->with_ontology = 0;
+		} else if (!strcmp(arg, "--timings")) {
+			a->timings = 1;
+		} else if (!strcmp(arg, "-q") || !strcmp(arg, "--quiet")) {
+			a->quiet = 1;
+		} else if (arg[0] == '-' && arg[1]) {
+			return kgr_cli_usage("load: unknown or incomplete option '%s'", arg);
+		} else {
+			a->files[a->n_files++] = arg;
+		}
+	}
+	if (!a->out)
+		return kgr_cli_usage("load: missing -o STORE");
+	if (a->n_files == 0 && a->n_logs == 0 && a->n_feeds == 0)
+		return kgr_cli_usage("load: no input files");
+	return -1;
+}
+
+/* The RDF files, in the order given; 0, or the first error (its message set). A file that
+ * adds no triple is loaded and warned about. */
+static int load_rdf(kgr_store *store, const load_args *a, progress *prog)
+{
+	size_t i;
+	for (i = 0; i < a->n_files; i++) {
+		size_t before = kgr_store_quad_count(store);
+		int e;
+		progress_start(prog, a->files[i]);
+		e = kgr_store_load_rdf(store, a->files[i], a->format, a->base);
+		progress_end(prog);
+		if (e < 0)
+			return e;
+		/* an empty dataset is a valid store; a file without triples may still be a mistake */
+		if (kgr_store_quad_count(store) == before)
+			fprintf(stderr, "kgrec: warning: %s: no triples\n", a->files[i]);
+	}
+	return 0;
+}
+
 int kgr_cmd_load(int argc, char **argv)
 {
-	const char *out = NULL, *format = NULL, *base = NULL, **files, **logs, **feeds;
-	size_t n_files = 0, n_logs = 0, n_feeds = 0, i, skipped_total = 0;
+	kgr_interaction_options io_init = KGR_INTERACTION_OPTIONS_INIT;
 	kgr_feed_options fo = KGR_FEED_OPTIONS_INIT;
-	kgr_interaction_options io = KGR_INTERACTION_OPTIONS_INIT;
-	int with_ontology = 1, quiet = 0, rc = 1, timings = 0;
+	size_t skipped_total = 0;
+	int rc = 1;
 	struct timespec tp, tf;
 	kgr_store *store = NULL;
 	kgr_store_stats st;
 	progress prog = { 0 };
 	struct timespec t0, t1;
+	load_args a;
 
-	files = calloc((size_t)argc, sizeof(*files));
-	logs = calloc((size_t)argc, sizeof(*logs));
-	feeds = calloc((size_t)argc, sizeof(*feeds));
-	if (!files || !logs || !feeds) {
-		free(files);
-		free(logs);
-		free(feeds);
+	memset(&a, 0, sizeof(a));
+	a.io = io_init;
+	a.with_ontology = 1;
+	a.files = calloc((size_t)argc, sizeof(*a.files));
+	a.logs = calloc((size_t)argc, sizeof(*a.logs));
+	a.feeds = calloc((size_t)argc, sizeof(*a.feeds));
+	if (!a.files || !a.logs || !a.feeds) {
+		free(a.files);
+		free(a.logs);
+		free(a.feeds);
 		return 1;
 	}
-	for (i = 1; i < (size_t)argc; i++) {
-		const char *a = argv[i];
-		int more = i + 1 < (size_t)argc;
-		if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
-			fputs(usage, stdout);
-			rc = 0;
-			goto done;
-		} else if ((!strcmp(a, "-o") || !strcmp(a, "--output")) && more) {
-			out = argv[++i];
-		} else if (!strcmp(a, "--format") && more) {
-			format = argv[++i];
-		} else if (!strcmp(a, "--base") && more) {
-			base = argv[++i];
-		} else if (!strcmp(a, "--interactions") && more) {
-			logs[n_logs++] = argv[++i];
-		} else if (!strcmp(a, "--product-feed") && more) {
-			feeds[n_feeds++] = argv[++i];
-		} else if (!strcmp(a, "--user-base") && more) {
-			io.user_base = argv[++i];
-		} else if (!strcmp(a, "--item-base") && more) {
-			io.item_base = argv[++i];
-		} else if (!strcmp(a, "--action-map") && more) {
-			io.action_map = argv[++i];
-		} else if (!strcmp(a, "--time-unit") && more) {
-			const char *u = argv[++i];
-			if (!strcmp(u, "s"))
-				io.time_unit = KGR_TIME_UNIT_S;
-			else if (!strcmp(u, "ms"))
-				io.time_unit = KGR_TIME_UNIT_MS;
-			else if (!strcmp(u, "us"))
-				io.time_unit = KGR_TIME_UNIT_US;
-			else {
-				rc = kgr_cli_usage("load: --time-unit takes s, ms or us, not '%s'", u);
-				goto done;
-			}
-		} else if (!strcmp(a, "--strict-items")) {
-			io.strict_items = 1;
-		} else if (!strcmp(a, "--skip-bad-rows")) {
-			io.skip_bad_rows = 1;
-		} else if (!strcmp(a, "--no-ontology")) {
-			with_ontology = 0;
-		} else if (!strcmp(a, "--timings")) {
-			timings = 1;
-		} else if (!strcmp(a, "-q") || !strcmp(a, "--quiet")) {
-			quiet = 1;
-		} else if (a[0] == '-' && a[1]) {
-			rc = kgr_cli_usage("load: unknown or incomplete option '%s'", a);
-			goto done;
-		} else {
-			files[n_files++] = a;
-		}
-	}
-	if (!out) {
-		rc = kgr_cli_usage("load: missing -o STORE");
+	if ((rc = parse_args(&a, argc, argv)) >= 0)
 		goto done;
-	}
-	if (n_files == 0 && n_logs == 0 && n_feeds == 0) {
-		rc = kgr_cli_usage("load: no input files");
-		goto done;
-	}
 	clock_gettime(CLOCK_MONOTONIC, &t0);
-	if (kgr_store_new(&store, with_ontology) < 0) {
+	if (kgr_store_new(&store, a.with_ontology) < 0) {
 		rc = kgr_cli_fail("load");
 		goto done;
 	}
-	if (!quiet && isatty(2))
+	if (!a.quiet && isatty(2))
 		kgr_store_set_progress(store, on_progress, &prog);
-	for (i = 0; i < n_files; i++) {
-		size_t before = kgr_store_quad_count(store);
-		int e;
-		progress_start(&prog, files[i]);
-		e = kgr_store_load_rdf(store, files[i], format, base);
-		progress_end(&prog);
-		if (e < 0) {
-			rc = kgr_cli_fail("load");
-			goto done;
-		}
-		/* an empty dataset is a valid store; a file without triples may still be a mistake */
-		if (kgr_store_quad_count(store) == before)
-			fprintf(stderr, "kgrec: warning: %s: no triples\n", files[i]);
+	if (load_rdf(store, &a, &prog) < 0) {
+		rc = kgr_cli_fail("load");
+		goto done;
 	}
-	fo.item_base = io.item_base;
-	fo.skip_bad_rows = io.skip_bad_rows;
-	if (load_tables(store, feeds, n_feeds, &fo, logs, n_logs, &io, &prog, &skipped_total, quiet) < 0) {
+	fo.item_base = a.io.item_base;
+	fo.skip_bad_rows = a.io.skip_bad_rows;
+	if (load_tables(store, a.feeds, a.n_feeds, &fo, a.logs, a.n_logs, &a.io, &prog, &skipped_total, a.quiet) < 0) {
 		rc = kgr_cli_fail("load");
 		goto done;
 	}
@@ -280,24 +304,24 @@ int kgr_cmd_load(int argc, char **argv)
 		goto done;
 	}
 	clock_gettime(CLOCK_MONOTONIC, &tf);
-	if (kgr_store_save(store, out) < 0) {
+	if (kgr_store_save(store, a.out) < 0) {
 		rc = kgr_cli_fail("load");
 		goto done;
 	}
 	clock_gettime(CLOCK_MONOTONIC, &t1);
-	if (timings)
+	if (a.timings)
 		fprintf(stderr, "timings: parse %.3f s, finalize %.3f s, save %.3f s\n", seconds(t0, tp),
 			seconds(tp, tf), seconds(tf, t1));
 	kgr_store_get_stats(store, &st);
-	if (!quiet)
+	if (!a.quiet)
 		fprintf(stderr, "%s: %zu triples (%zu inferred), %zu terms, %zu users, %zu items, %zu interactions%s in %.2f s\n",
-			out, st.quads, st.inferred, st.terms, st.users, st.items, st.interactions,
+			a.out, st.quads, st.inferred, st.terms, st.users, st.items, st.interactions,
 			skipped_total ? " (rows skipped: see above)" : "", seconds(t0, t1));
 	rc = 0;
 done:
 	kgr_store_free(store);
-	free(files);
-	free(logs);
-	free(feeds);
+	free(a.files);
+	free(a.logs);
+	free(a.feeds);
 	return rc;
 }

@@ -346,6 +346,189 @@ static int fit_ranker(harness *h, const kgr__ranker *r, const char *params, cons
 	return 0;
 }
 
+/* One phase in progress: what it ranks with and against, where its figures go, and the sums
+ * the figures are made of, so that each user's ranking can be a step of its own. */
+typedef struct {
+	harness *h;
+	const kgr__ranker *r;
+	const fitted *f;
+	const kgr_interaction *held;
+	size_t n_held;
+	int explain;
+	kgr_eval_metrics *m;
+	kgr_eval_explain *ex;
+	size_t n_cov, with_path, hub_paths;
+	double sum_len;
+} phase_run;
+
+/* The history is not a candidate; the held-out items that are not in it are relevant. Marks
+ * the history in h->skip (the caller clears it after the user) and returns how many relevant
+ * items went to h->rel. */
+static size_t relevant_items(phase_run *p, size_t fb, size_t fe, size_t hb, size_t he)
+{
+	harness *h = p->h;
+	const uint32_t *items = p->f->items;
+	size_t i, k, n_rel = 0;
+
+	for (i = fb; i < fe; i++)
+		if (items[i] != KGR__NO_ITEM)
+			h->skip[items[i]] = 1;
+	for (i = hb; i < he; i++) {
+		uint32_t it = kgr__eval_item(&h->ctx, p->held[i].item);
+		if (it == KGR__NO_ITEM || h->skip[it])
+			continue;
+		for (k = 0; k < n_rel && h->rel[k] != it; k++)
+			;
+		if (k == n_rel)
+			h->rel[n_rel++] = it;
+		if (h->opts->protocol != KGR_EVAL_TEMPORAL)
+			break; /* leave-one-out: one held-out event per user and phase */
+	}
+	return n_rel;
+}
+
+/* The sampled protocol ranks the held-out item among the user's negatives only: everything
+ * else is skipped, and rankers that return lists get it as their exclusion list. */
+static void sampled_candidates(harness *h, size_t u, kgr__eval_query *q)
+{
+	size_t i, k;
+
+	memset(h->skip, 1, h->ctx.n_items);
+	h->skip[h->rel[0]] = 0;
+	for (k = 0; k < h->n_negatives[u]; k++)
+		h->skip[h->negatives[u][k]] = 0;
+	for (i = 0; i < h->ctx.n_items; i++)
+		if (h->skip[i])
+			h->excl[q->n_exclude++] = h->ctx.items[i];
+	q->exclude = h->excl;
+}
+
+/* The user's list cut from the scores, and what it earns: the coverage it adds, the hit rate
+ * and NDCG at every cut-off, the reciprocal rank of the best-ranked relevant item. Returns the
+ * length of the list (in h->ranked). */
+static size_t measure_user(phase_run *p, size_t n_rel, uint64_t useed)
+{
+	harness *h = p->h;
+	const kgr__eval_ctx *ctx = &h->ctx;
+	kgr_eval_metrics *m = p->m;
+	size_t i, k, n_top, best = 0;
+
+	/* -inf means "not recommended": those items never enter the list */
+	for (i = 0; i < ctx->n_items; i++)
+		if (h->scores[i] == -INFINITY && !h->skip[i])
+			h->skip[i] = 2;
+	n_top = kgr_eval_top(h->top, ctx->list_len, h->scores, ctx->n_items, h->skip, useed);
+	for (i = 0; i < n_top; i++) {
+		h->ranked[i] = ctx->items[h->top[i]];
+		if (!h->covered[h->top[i]]) {
+			h->covered[h->top[i]] = 1;
+			p->n_cov++;
+		}
+	}
+	for (k = 0; k < n_rel; k++) {
+		size_t rk;
+		h->rel_ids[k] = ctx->items[h->rel[k]];
+		if (h->skip[h->rel[k]])
+			continue; /* not recommended at all */
+		rk = kgr_eval_rank(h->scores, ctx->n_items, h->rel[k], h->skip, useed);
+		if (rk && (!best || rk < best))
+			best = rk;
+	}
+	for (k = 0; k < h->n_ks; k++) {
+		m->hr[k] += kgr_eval_hit(h->ranked, n_top, h->rel_ids, n_rel, h->ks[k]);
+		m->ndcg[k] += kgr_eval_ndcg(h->ranked, n_top, h->rel_ids, n_rel, h->ks[k]);
+	}
+	if (best)
+		m->mrr += 1.0 / (double)best;
+	m->users++;
+	return n_top;
+}
+
+/* One evaluated user: ranked from their history in the fit set and measured against their
+ * held-out items. A user with nothing held out in this phase is not counted; one with no
+ * history or no relevant item is counted as skipped. */
+static int rank_user(phase_run *p, size_t u)
+{
+	harness *h = p->h;
+	const kgr__ranker *r = p->r;
+	const fitted *f = p->f;
+	kgr__eval_ctx *ctx = &h->ctx;
+	kgr__eval_query q;
+	kgr_recs *recs = NULL;
+	size_t fb, fe, hb, he, n_rel, n_top;
+	kgr_id user = h->users[u];
+	uint64_t useed = h->opts->seed ^ kgr__eval_mix(user);
+	int error = 0;
+
+	user_range(p->held, p->n_held, user, &hb, &he);
+	if (hb == he)
+		return 0; /* nothing held out for this user in this phase */
+	user_range(f->events, f->n, user, &fb, &fe);
+	if (fb == fe) {
+		p->m->skipped++; /* no history to rank from (a user new after a time cut) */
+		return 0;
+	}
+	n_rel = relevant_items(p, fb, fe, hb, he);
+	if (n_rel == 0) {
+		p->m->skipped++;
+		goto done;
+	}
+	q.exclude = NULL;
+	q.n_exclude = 0;
+	if (h->opts->protocol == KGR_EVAL_SAMPLED)
+		sampled_candidates(h, u, &q);
+	q.user = user;
+	q.history = f->events + fb;
+	q.n_history = fe - fb;
+	q.items = f->items + fb;
+	q.seed = useed;
+	error = r->score(f->state, ctx, &q, h->scores, p->explain && r->explains ? &recs : NULL);
+	if (error < 0) {
+		kgr__error_prefix("%s: user %s", r->name, kgr_term_value(ctx->store, user, NULL));
+		goto done;
+	}
+	n_top = measure_user(p, n_rel, useed);
+	if (recs && p->ex) {
+		p->ex->measured = 1;
+		error = explain_user(h, p->ex, recs, h->ranked, n_top, &p->sum_len, &p->with_path,
+			&p->hub_paths);
+	}
+done:
+	if (recs)
+		kgr__eval_recs_free(recs);
+	memset(h->skip, 0, ctx->n_items);
+	return error;
+}
+
+/* The relation patterns of the phase's evidence paths, most frequent first: how many, how
+ * evenly spread (entropy), the top ones by name. The table is emptied for the next phase. */
+static void pattern_summary(harness *h, kgr_eval_explain *ex)
+{
+	size_t i, j = 0;
+	double total = (double)h->n_paths, ent = 0;
+
+	/* compact the table, most frequent first */
+	for (i = 0; i < h->cap_patterns; i++)
+		if (h->patterns[i].hash)
+			h->patterns[j++] = h->patterns[i];
+	qsort(h->patterns, j, sizeof(*h->patterns), by_count_desc);
+	for (i = 0; i < j; i++) {
+		double p = (double)h->patterns[i].count / total;
+		ent -= p * log2(p);
+	}
+	for (i = 0; i < j && i < KGR_EVAL_TOP_PATTERNS; i++) {
+		render_pattern(h->ctx.store, &h->patterns[i], ex->top_patterns[i],
+			sizeof(ex->top_patterns[i]));
+		ex->top_pattern_share[i] = (double)h->patterns[i].count / total;
+	}
+	ex->n_top_patterns = i;
+	ex->patterns = j;
+	ex->pattern_entropy = ent;
+	ex->pattern_diversity = (double)j / total;
+	memset(h->patterns, 0, h->cap_patterns * sizeof(*h->patterns));
+	h->n_patterns = 0;
+}
+
 /* One phase: with the ranker fitted on f->events (and configured with params), rank every
  * evaluated user's held-out items. m->seconds is the time of the ranking, not of the fit. */
 static int run_phase(harness *h, const kgr__ranker *r, const fitted *f, const char *params,
@@ -354,15 +537,20 @@ static int run_phase(harness *h, const kgr__ranker *r, const fitted *f, const ch
 {
 	const kgr_eval_options *o = h->opts;
 	kgr__eval_ctx *ctx = &h->ctx;
-	const kgr_interaction *fit = f->events;
-	const uint32_t *items = f->items;
-	void *state = f->state;
-	size_t n_fit = f->n;
-	size_t i, u, k, done = 0, n_cov = 0, with_path = 0, hub_paths = 0;
-	size_t list_len = ctx->list_len;
-	double t0 = now(), sum_len = 0;
+	phase_run p;
+	size_t u, k, done = 0;
+	double t0 = now();
 	int error = 0;
 
+	memset(&p, 0, sizeof(p));
+	p.h = h;
+	p.r = r;
+	p.f = f;
+	p.held = held;
+	p.n_held = n_held;
+	p.explain = explain;
+	p.m = m;
+	p.ex = ex;
 	memset(m, 0, sizeof(*m));
 	if (ex)
 		memset(ex, 0, sizeof(*ex));
@@ -371,114 +559,17 @@ static int run_phase(harness *h, const kgr__ranker *r, const fitted *f, const ch
 	if (h->patterns)
 		memset(h->patterns, 0, h->cap_patterns * sizeof(*h->patterns));
 	ctx->explain = explain;
-	if (r->configure && (error = r->configure(state, ctx, params)) < 0) {
+	if (r->configure && (error = r->configure(f->state, ctx, params)) < 0) {
 		kgr__error_prefix("%s: parameters (%s phase)", r->name, phase);
-		return error;
+		goto cleanup;
 	}
 	memset(h->covered, 0, ctx->n_items);
 
 	for (u = 0; u < h->n_users; u++) {
-		kgr__eval_query q;
-		kgr_recs *recs = NULL;
-		size_t fb, fe, hb, he, n_rel = 0, n_top, best = 0;
-		kgr_id user = h->users[u];
-		uint64_t useed = o->seed ^ kgr__eval_mix(user);
-
 		if (o->progress && (++done % 64 == 0 || done == h->n_users))
 			o->progress(done, h->n_users, o->progress_payload);
-		user_range(held, n_held, user, &hb, &he);
-		if (hb == he)
-			continue; /* nothing held out for this user in this phase */
-		user_range(fit, n_fit, user, &fb, &fe);
-		if (fb == fe) {
-			m->skipped++; /* no history to rank from (a user new after a time cut) */
-			continue;
-		}
-
-		/* the history is not a candidate; the held-out items that are not in it are relevant */
-		for (i = fb; i < fe; i++)
-			if (items[i] != KGR__NO_ITEM)
-				h->skip[items[i]] = 1;
-		for (i = hb; i < he; i++) {
-			uint32_t it = kgr__eval_item(ctx, held[i].item);
-			if (it == KGR__NO_ITEM || h->skip[it])
-				continue;
-			for (k = 0; k < n_rel && h->rel[k] != it; k++)
-				;
-			if (k == n_rel)
-				h->rel[n_rel++] = it;
-			if (o->protocol != KGR_EVAL_TEMPORAL)
-				break; /* leave-one-out: one held-out event per user and phase */
-		}
-		if (n_rel == 0) {
-			m->skipped++;
-			goto next_user;
-		}
-		if (o->protocol == KGR_EVAL_SAMPLED) {
-			/* candidates: the held-out item and the user's negatives */
-			memset(h->skip, 1, ctx->n_items);
-			h->skip[h->rel[0]] = 0;
-			for (k = 0; k < h->n_negatives[u]; k++)
-				h->skip[h->negatives[u][k]] = 0;
-		}
-
-		q.exclude = NULL;
-		q.n_exclude = 0;
-		if (o->protocol == KGR_EVAL_SAMPLED) {
-			/* rankers that return lists rank the candidates only */
-			for (i = 0; i < ctx->n_items; i++)
-				if (h->skip[i])
-					h->excl[q.n_exclude++] = ctx->items[i];
-			q.exclude = h->excl;
-		}
-		q.user = user;
-		q.history = fit + fb;
-		q.n_history = fe - fb;
-		q.items = items + fb;
-		q.seed = useed;
-		error = r->score(state, ctx, &q, h->scores, explain && r->explains ? &recs : NULL);
-		if (error < 0) {
-			kgr__error_prefix("%s: user %s", r->name, kgr_term_value(ctx->store, user, NULL));
+		if ((error = rank_user(&p, u)) < 0)
 			goto cleanup;
-		}
-		/* -inf means "not recommended": those items never enter the list */
-		for (i = 0; i < ctx->n_items; i++)
-			if (h->scores[i] == -INFINITY && !h->skip[i])
-				h->skip[i] = 2;
-		n_top = kgr_eval_top(h->top, list_len, h->scores, ctx->n_items, h->skip, useed);
-		for (i = 0; i < n_top; i++) {
-			h->ranked[i] = ctx->items[h->top[i]];
-			if (!h->covered[h->top[i]]) {
-				h->covered[h->top[i]] = 1;
-				n_cov++;
-			}
-		}
-		for (k = 0; k < n_rel; k++) {
-			size_t rk;
-			h->rel_ids[k] = ctx->items[h->rel[k]];
-			if (h->skip[h->rel[k]])
-				continue; /* not recommended at all */
-			rk = kgr_eval_rank(h->scores, ctx->n_items, h->rel[k], h->skip, useed);
-			if (rk && (!best || rk < best))
-				best = rk;
-		}
-		for (k = 0; k < h->n_ks; k++) {
-			m->hr[k] += kgr_eval_hit(h->ranked, n_top, h->rel_ids, n_rel, h->ks[k]);
-			m->ndcg[k] += kgr_eval_ndcg(h->ranked, n_top, h->rel_ids, n_rel, h->ks[k]);
-		}
-		if (best)
-			m->mrr += 1.0 / (double)best;
-		m->users++;
-		if (recs && ex) {
-			ex->measured = 1;
-			error = explain_user(h, ex, recs, h->ranked, n_top, &sum_len, &with_path, &hub_paths);
-		}
-		if (recs)
-			kgr__eval_recs_free(recs);
-		if (error < 0)
-			goto cleanup;
-next_user:
-		memset(h->skip, 0, ctx->n_items);
 	}
 	if (m->users) {
 		for (k = 0; k < h->n_ks; k++) {
@@ -487,40 +578,18 @@ next_user:
 		}
 		m->mrr /= (double)m->users;
 	}
-	m->coverage = ctx->n_items ? (double)n_cov / (double)ctx->n_items : 0;
+	m->coverage = ctx->n_items ? (double)p.n_cov / (double)ctx->n_items : 0;
 	if (ex && ex->measured) {
 		ex->hub_degree = hub_threshold(h);
-		ex->fidelity = ex->items ? (double)with_path / (double)ex->items : 0;
-		ex->mean_path_length = ex->paths ? sum_len / (double)ex->paths : 0;
-		ex->hub_share = ex->paths ? (double)hub_paths / (double)ex->paths : 0;
-		if (h->n_patterns) {
-			size_t j = 0;
-			double total = (double)h->n_paths, ent = 0;
-			/* compact the table, most frequent first */
-			for (i = 0; i < h->cap_patterns; i++)
-				if (h->patterns[i].hash)
-					h->patterns[j++] = h->patterns[i];
-			qsort(h->patterns, j, sizeof(*h->patterns), by_count_desc);
-			for (i = 0; i < j; i++) {
-				double p = (double)h->patterns[i].count / total;
-				ent -= p * log2(p);
-			}
-			for (i = 0; i < j && i < KGR_EVAL_TOP_PATTERNS; i++) {
-				render_pattern(ctx->store, &h->patterns[i], ex->top_patterns[i],
-					sizeof(ex->top_patterns[i]));
-				ex->top_pattern_share[i] = (double)h->patterns[i].count / total;
-			}
-			ex->n_top_patterns = i;
-			ex->patterns = j;
-			ex->pattern_entropy = ent;
-			ex->pattern_diversity = (double)j / total;
-			memset(h->patterns, 0, h->cap_patterns * sizeof(*h->patterns));
-			h->n_patterns = 0;
-		}
+		ex->fidelity = ex->items ? (double)p.with_path / (double)ex->items : 0;
+		ex->mean_path_length = ex->paths ? p.sum_len / (double)ex->paths : 0;
+		ex->hub_share = ex->paths ? (double)p.hub_paths / (double)ex->paths : 0;
+		if (h->n_patterns)
+			pattern_summary(h, ex);
 	}
 	m->seconds = now() - t0;
-	if (report && state && r->report)
-		r->report(state, report);
+	if (report && f->state && r->report)
+		r->report(f->state, report);
 cleanup:
 	return error;
 }
@@ -924,6 +993,70 @@ static void harness_free(harness *h)
 	free(h->scratch);
 }
 
+/* The catalog as dense indices: ctx.index maps a term id to its item's position in
+ * ctx.items, all ones for a term that is not an item. */
+static int index_catalog(harness *h, const kgr_store *store)
+{
+	const kgr_id *items;
+	size_t i, n_items;
+
+	items = kgr_store_items(store, &n_items);
+	h->ctx.items = items;
+	h->ctx.n_items = n_items;
+	h->ctx.n_index = kgr_store_term_count(store) + 1;
+	h->ctx.index = malloc(h->ctx.n_index * sizeof(uint32_t));
+	if (!h->ctx.index)
+		return kgr__error_set(KGR_ENOMEM, "eval: out of memory");
+	memset(h->ctx.index, 0xff, h->ctx.n_index * sizeof(uint32_t));
+	for (i = 0; i < n_items; i++)
+		h->ctx.index[items[i]] = (uint32_t)i;
+	if (n_items == 0)
+		return kgr__error_set(KGR_ENOTFOUND, "eval: the store has no items");
+	return 0;
+}
+
+/* The buffers every user's ranking reuses, sized by the catalog and the longest cut-off once
+ * per run so that ranking a user allocates nothing. */
+static int alloc_scratch(harness *h)
+{
+	size_t n_items = h->ctx.n_items;
+
+	h->scores = malloc(n_items * sizeof(double));
+	h->skip = calloc(n_items, 1);
+	h->covered = calloc(n_items, 1);
+	h->top = malloc(h->ctx.list_len * sizeof(size_t));
+	h->ranked = malloc(h->ctx.list_len * sizeof(kgr_id));
+	h->rel = malloc(n_items * sizeof(uint32_t));
+	h->rel_ids = malloc(n_items * sizeof(kgr_id));
+	h->excl = malloc(n_items * sizeof(kgr_id));
+	if (!h->scores || !h->skip || !h->covered || !h->top || !h->ranked || !h->rel || !h->rel_ids ||
+		!h->excl)
+		return kgr__error_set(KGR_ENOMEM, "eval: out of memory");
+	return 0;
+}
+
+/* The sampled protocol's negatives of every evaluated user: from the file when one is given,
+ * otherwise drawn with the seed (99 unless asked). */
+static int prepare_negatives(harness *h, const kgr_interaction *all, size_t n_all)
+{
+	const kgr_eval_options *opts = h->opts;
+
+	h->negatives = calloc(h->n_users, sizeof(*h->negatives));
+	h->n_negatives = calloc(h->n_users, sizeof(*h->n_negatives));
+	if (!h->negatives || !h->n_negatives)
+		return kgr__error_set(KGR_ENOMEM, "eval: out of memory");
+	if (opts->negatives_path)
+		return load_negatives(h, opts->negatives_path);
+	return draw_negatives(h, all, n_all, opts->n_negatives ? opts->n_negatives : 99);
+}
+
+/* User plus system CPU time in a getrusage() result, in seconds. */
+static double cpu_seconds(const struct rusage *ru)
+{
+	return (double)ru->ru_utime.tv_sec + (double)ru->ru_utime.tv_usec * 1e-6 +
+		(double)ru->ru_stime.tv_sec + (double)ru->ru_stime.tv_usec * 1e-6;
+}
+
 /* What the result says of the run: ranker, protocol, parameters, seed, cut-offs, sizes. */
 static void describe_run(kgr_eval_result *res, const harness *h, const kgr__ranker *r,
 	const kgr_eval_split *split, const char *best_params, size_t n_items)
@@ -951,8 +1084,7 @@ int kgr_eval_run(kgr_eval_result **out, const kgr_store *store, const kgr_eval_o
 	fitted fit_valid = { 0 }, fit_final = { 0 };
 	const kgr__ranker *r = NULL;
 	const kgr_interaction *all;
-	const kgr_id *items;
-	size_t n_all, i, n_items;
+	size_t n_all;
 	double t0 = now(), cpu0;
 	char best_params[256];
 	struct rusage ru;
@@ -961,8 +1093,7 @@ int kgr_eval_run(kgr_eval_result **out, const kgr_store *store, const kgr_eval_o
 	*out = NULL;
 	KGR__CHECK_VERSION(opts, KGR_EVAL_OPTIONS_VERSION, "eval");
 	getrusage(RUSAGE_SELF, &ru);
-	cpu0 = (double)ru.ru_utime.tv_sec + (double)ru.ru_utime.tv_usec * 1e-6 +
-		(double)ru.ru_stime.tv_sec + (double)ru.ru_stime.tv_usec * 1e-6;
+	cpu0 = cpu_seconds(&ru);
 	memset(&h, 0, sizeof(h));
 	h.opts = opts;
 	h.ctx.opts = opts;
@@ -974,21 +1105,8 @@ int kgr_eval_run(kgr_eval_result **out, const kgr_store *store, const kgr_eval_o
 	if (!res)
 		return kgr__error_set(KGR_ENOMEM, "eval: out of memory");
 
-	/* the catalog as dense indices */
-	items = kgr_store_items(store, &n_items);
-	h.ctx.items = items;
-	h.ctx.n_items = n_items;
-	h.ctx.n_index = kgr_store_term_count(store) + 1;
-	h.ctx.index = malloc(h.ctx.n_index * sizeof(uint32_t));
-	if (!h.ctx.index)
-		goto nomem;
-	memset(h.ctx.index, 0xff, h.ctx.n_index * sizeof(uint32_t));
-	for (i = 0; i < n_items; i++)
-		h.ctx.index[items[i]] = (uint32_t)i;
-	if (n_items == 0) {
-		error = kgr__error_set(KGR_ENOTFOUND, "eval: the store has no items");
+	if ((error = index_catalog(&h, store)) < 0)
 		goto cleanup;
-	}
 
 	all = kgr_store_interactions(store, &n_all);
 	if ((error = kgr_eval_split_new(&split, all, n_all, opts)) < 0)
@@ -1001,28 +1119,11 @@ int kgr_eval_run(kgr_eval_result **out, const kgr_store *store, const kgr_eval_o
 	if ((error = pick_users(&h, split, opts)) < 0)
 		goto cleanup;
 
-	h.scores = malloc(n_items * sizeof(double));
-	h.skip = calloc(n_items, 1);
-	h.covered = calloc(n_items, 1);
-	h.top = malloc(h.ctx.list_len * sizeof(size_t));
-	h.ranked = malloc(h.ctx.list_len * sizeof(kgr_id));
-	h.rel = malloc(n_items * sizeof(uint32_t));
-	h.rel_ids = malloc(n_items * sizeof(kgr_id));
-	h.excl = malloc(n_items * sizeof(kgr_id));
-	if (!h.scores || !h.skip || !h.covered || !h.top || !h.ranked || !h.rel || !h.rel_ids ||
-		!h.excl)
-		goto nomem;
+	if ((error = alloc_scratch(&h)) < 0)
+		goto cleanup;
 
 	if (opts->protocol == KGR_EVAL_SAMPLED) {
-		h.negatives = calloc(h.n_users, sizeof(*h.negatives));
-		h.n_negatives = calloc(h.n_users, sizeof(*h.n_negatives));
-		if (!h.negatives || !h.n_negatives)
-			goto nomem;
-		if (opts->negatives_path)
-			error = load_negatives(&h, opts->negatives_path);
-		else
-			error = draw_negatives(&h, all, n_all, opts->n_negatives ? opts->n_negatives : 99);
-		if (error < 0)
+		if ((error = prepare_negatives(&h, all, n_all)) < 0)
 			goto cleanup;
 		res->negatives = h.n_negatives[0];
 	}
@@ -1045,18 +1146,14 @@ int kgr_eval_run(kgr_eval_result **out, const kgr_store *store, const kgr_eval_o
 	res->test.seconds += fit_final.seconds;
 	fitted_free(r, &fit_final);
 
-	describe_run(res, &h, r, split, best_params, n_items);
+	describe_run(res, &h, r, split, best_params, h.ctx.n_items);
 	res->seconds = now() - t0;
 	getrusage(RUSAGE_SELF, &ru);
 	res->peak_rss_kb = ru.ru_maxrss;
-	res->cpu_seconds = (double)ru.ru_utime.tv_sec + (double)ru.ru_utime.tv_usec * 1e-6 +
-		(double)ru.ru_stime.tv_sec + (double)ru.ru_stime.tv_usec * 1e-6 - cpu0;
+	res->cpu_seconds = cpu_seconds(&ru) - cpu0;
 	*out = res;
 	res = NULL;
 	error = 0;
-	goto cleanup;
-nomem:
-	error = kgr__error_set(KGR_ENOMEM, "eval: out of memory");
 cleanup:
 	harness_free(&h);
 	if (r) {

@@ -118,18 +118,137 @@ static void knn_free(void *state)
 	free(s);
 }
 
+/* What knn_fit builds the neighbour lists from: the users as sets of distinct items and the
+ * items as lists of their users (both CSR over the fit events), the two powers of each item's
+ * user count, and the per-item scratch of the similarity pass, allocated once for all items. */
+typedef struct {
+	size_t ni, nu;
+	uint32_t *stamp;
+	uint32_t *uitems;  /* items of user k: uitems[ustart[k] .. ustart[k + 1]) */
+	size_t *ustart;
+	double *cnt;       /* users per item */
+	size_t *irow;      /* users of item a: iusers[irow[a] .. irow[a + 1]) */
+	size_t *ifill;
+	uint32_t *iusers;
+	double *pa, *pb;   /* cnt^alpha, cnt^(1 - alpha) */
+	double *acc;       /* co-counts of the item in hand, zero between items */
+	uint32_t *touched;
+	knn_pair *pairs;
+	size_t nnz, cap;   /* neighbours written to the state so far, and room for them */
+} knn_build;
+
+static void knn_build_free(knn_build *kb)
+{
+	free(kb->stamp);
+	free(kb->uitems);
+	free(kb->ustart);
+	free(kb->cnt);
+	free(kb->irow);
+	free(kb->ifill);
+	free(kb->iusers);
+	free(kb->acc);
+	free(kb->touched);
+	free(kb->pairs);
+	free(kb->pa);
+	free(kb->pb);
+}
+
+/* The users' item sets, the items' user counts with their powers, and the items' user lists,
+ * from the fit events (grouped by user). -1 when out of memory. */
+static int knn_cooccur(knn_build *kb, const kgr_interaction *ev, const uint32_t *items, size_t n,
+	double alpha)
+{
+	size_t ni = kb->ni, b, e, k, m, a;
+	uint32_t mark = 0;
+
+	/* users as sets of distinct items (CSR), and item -> users (CSR) */
+	kb->ustart[0] = 0;
+	for (b = 0; b < n; b = e) {
+		for (e = b; e < n && ev[e].user == ev[b].user; e++)
+			;
+		m = distinct_items(items, b, e, kb->stamp, ++mark, kb->uitems + kb->ustart[kb->nu]);
+		for (k = 0; k < m; k++)
+			kb->cnt[kb->uitems[kb->ustart[kb->nu] + k]] += 1;
+		kb->ustart[kb->nu + 1] = kb->ustart[kb->nu] + m;
+		kb->nu++;
+	}
+	for (a = 0; a < ni; a++) {
+		kb->irow[a + 1] = kb->irow[a] + (size_t)kb->cnt[a];
+		kb->pa[a] = pow(kb->cnt[a], alpha);
+		kb->pb[a] = pow(kb->cnt[a], 1 - alpha);
+	}
+	kb->iusers = malloc((kb->irow[ni] + 1) * sizeof(*kb->iusers));
+	kb->ifill = malloc((ni + 1) * sizeof(*kb->ifill));
+	if (!kb->iusers || !kb->ifill)
+		return -1;
+	memcpy(kb->ifill, kb->irow, ni * sizeof(*kb->ifill));
+	for (k = 0; k < kb->nu; k++)
+		for (b = kb->ustart[k]; b < kb->ustart[k + 1]; b++)
+			kb->iusers[kb->ifill[kb->uitems[b]]++] = (uint32_t)k;
+	return 0;
+}
+
+/* Item a's neighbour list appended to the state: the items its users also took, with their
+ * similarity, cut to the `neighbours` most similar when asked. -1 when out of memory. */
+static int knn_row(knn_build *kb, knn_state *s, size_t a, double neighbours)
+{
+	const uint32_t *uitems = kb->uitems, *iusers = kb->iusers;
+	const size_t *ustart = kb->ustart;
+	double *acc = kb->acc;
+	uint32_t *touched = kb->touched;
+	knn_pair *pairs = kb->pairs;
+	size_t nt = 0, keep, b, e, k;
+
+	for (b = kb->irow[a]; b < kb->irow[a + 1]; b++) {
+		uint32_t u = iusers[b];
+		for (e = ustart[u]; e < ustart[u + 1]; e++) {
+			uint32_t x = uitems[e];
+			if (x == a)
+				continue;
+			if (acc[x] == 0)
+				touched[nt++] = x;
+			acc[x] += 1;
+		}
+	}
+	for (k = 0; k < nt; k++) {
+		uint32_t x = touched[k];
+		pairs[k].item = x;
+		pairs[k].sim = (float)(acc[x] / (kb->pa[a] * kb->pb[x]));
+		acc[x] = 0;
+	}
+	keep = nt;
+	if (neighbours > 0 && (size_t)neighbours < nt) {
+		qsort(pairs, nt, sizeof(*pairs), by_sim_desc);
+		keep = (size_t)neighbours;
+	}
+	if (kb->nnz + keep > kb->cap) {
+		size_t ncap = (kb->nnz + keep) * 2 + 1024;
+		uint32_t *p1 = realloc(s->nb, ncap * sizeof(*p1));
+		float *p2;
+		if (!p1)
+			return -1;
+		s->nb = p1;
+		p2 = realloc(s->sim, ncap * sizeof(*p2));
+		if (!p2)
+			return -1;
+		s->sim = p2;
+		kb->cap = ncap;
+	}
+	for (k = 0; k < keep; k++) {
+		s->nb[kb->nnz] = pairs[k].item;
+		s->sim[kb->nnz++] = pairs[k].sim;
+	}
+	s->row[a + 1] = kb->nnz;
+	return 0;
+}
+
 static int knn_fit(void **out, const kgr__eval_ctx *ctx, const kgr_interaction *ev,
 	const uint32_t *items, size_t n, const char *params)
 {
-	size_t ni = ctx->n_items, b, e, k, m, a, nu = 0, nnz = 0, cap = 0;
+	size_t ni = ctx->n_items, a;
 	double neighbours, alpha, decay;
 	knn_state *s = NULL;
-	uint32_t *stamp = NULL, *uitems = NULL;
-	size_t *irow = NULL, *ifill = NULL, *ustart = NULL;
-	uint32_t *iusers = NULL, *touched = NULL;
-	double *acc = NULL, *cnt = NULL, *pa = NULL, *pb = NULL;
-	knn_pair *pairs = NULL;
-	uint32_t mark = 0;
+	knn_build kb;
 	int error = KGR_ENOMEM;
 
 	if (kgr__eval_param(params, "neighbours", 0, &neighbours) < 0 ||
@@ -140,94 +259,33 @@ static int knn_fit(void **out, const kgr__eval_ctx *ctx, const kgr_interaction *
 		return kgr__error_set(KGR_EINVALID,
 			"eval: itemknn: need neighbours >= 0, 0 <= alpha <= 1, 0 < decay <= 1");
 
+	memset(&kb, 0, sizeof(kb));
+	kb.ni = ni;
 	s = calloc(1, sizeof(*s));
-	stamp = calloc(ni + 1, sizeof(*stamp));
-	uitems = malloc((n + 1) * sizeof(*uitems));
-	ustart = malloc((n + 2) * sizeof(*ustart));
-	cnt = calloc(ni + 1, sizeof(*cnt));
-	irow = calloc(ni + 2, sizeof(*irow));
-	acc = calloc(ni + 1, sizeof(*acc));
-	touched = malloc((ni + 1) * sizeof(*touched));
-	pairs = malloc((ni + 1) * sizeof(*pairs));
-	pa = malloc((ni + 1) * sizeof(*pa));
-	pb = malloc((ni + 1) * sizeof(*pb));
-	if (!s || !stamp || !uitems || !ustart || !cnt || !irow || !acc || !touched || !pairs ||
-		!pa || !pb)
+	kb.stamp = calloc(ni + 1, sizeof(*kb.stamp));
+	kb.uitems = malloc((n + 1) * sizeof(*kb.uitems));
+	kb.ustart = malloc((n + 2) * sizeof(*kb.ustart));
+	kb.cnt = calloc(ni + 1, sizeof(*kb.cnt));
+	kb.irow = calloc(ni + 2, sizeof(*kb.irow));
+	kb.acc = calloc(ni + 1, sizeof(*kb.acc));
+	kb.touched = malloc((ni + 1) * sizeof(*kb.touched));
+	kb.pairs = malloc((ni + 1) * sizeof(*kb.pairs));
+	kb.pa = malloc((ni + 1) * sizeof(*kb.pa));
+	kb.pb = malloc((ni + 1) * sizeof(*kb.pb));
+	if (!s || !kb.stamp || !kb.uitems || !kb.ustart || !kb.cnt || !kb.irow || !kb.acc ||
+		!kb.touched || !kb.pairs || !kb.pa || !kb.pb)
 		goto cleanup;
 	s->decay = decay;
 	s->n_items = ni;
 
-	/* users as sets of distinct items (CSR), and item -> users (CSR) */
-	ustart[0] = 0;
-	for (b = 0; b < n; b = e) {
-		for (e = b; e < n && ev[e].user == ev[b].user; e++)
-			;
-		m = distinct_items(items, b, e, stamp, ++mark, uitems + ustart[nu]);
-		for (k = 0; k < m; k++)
-			cnt[uitems[ustart[nu] + k]] += 1;
-		ustart[nu + 1] = ustart[nu] + m;
-		nu++;
-	}
-	for (a = 0; a < ni; a++) {
-		irow[a + 1] = irow[a] + (size_t)cnt[a];
-		pa[a] = pow(cnt[a], alpha);
-		pb[a] = pow(cnt[a], 1 - alpha);
-	}
-	iusers = malloc((irow[ni] + 1) * sizeof(*iusers));
-	ifill = malloc((ni + 1) * sizeof(*ifill));
-	if (!iusers || !ifill)
+	if (knn_cooccur(&kb, ev, items, n, alpha) < 0)
 		goto cleanup;
-	memcpy(ifill, irow, ni * sizeof(*ifill));
-	for (k = 0; k < nu; k++)
-		for (b = ustart[k]; b < ustart[k + 1]; b++)
-			iusers[ifill[uitems[b]]++] = (uint32_t)k;
-
 	s->row = calloc(ni + 1, sizeof(*s->row));
 	if (!s->row)
 		goto cleanup;
-	for (a = 0; a < ni; a++) {
-		size_t nt = 0, keep;
-		for (b = irow[a]; b < irow[a + 1]; b++) {
-			uint32_t u = iusers[b];
-			for (e = ustart[u]; e < ustart[u + 1]; e++) {
-				uint32_t x = uitems[e];
-				if (x == a)
-					continue;
-				if (acc[x] == 0)
-					touched[nt++] = x;
-				acc[x] += 1;
-			}
-		}
-		for (k = 0; k < nt; k++) {
-			uint32_t x = touched[k];
-			pairs[k].item = x;
-			pairs[k].sim = (float)(acc[x] / (pa[a] * pb[x]));
-			acc[x] = 0;
-		}
-		keep = nt;
-		if (neighbours > 0 && (size_t)neighbours < nt) {
-			qsort(pairs, nt, sizeof(*pairs), by_sim_desc);
-			keep = (size_t)neighbours;
-		}
-		if (nnz + keep > cap) {
-			size_t ncap = (nnz + keep) * 2 + 1024;
-			uint32_t *p1 = realloc(s->nb, ncap * sizeof(*p1));
-			float *p2;
-			if (!p1)
-				goto cleanup;
-			s->nb = p1;
-			p2 = realloc(s->sim, ncap * sizeof(*p2));
-			if (!p2)
-				goto cleanup;
-			s->sim = p2;
-			cap = ncap;
-		}
-		for (k = 0; k < keep; k++) {
-			s->nb[nnz] = pairs[k].item;
-			s->sim[nnz++] = pairs[k].sim;
-		}
-		s->row[a + 1] = nnz;
-	}
+	for (a = 0; a < ni; a++)
+		if (knn_row(&kb, s, a, neighbours) < 0)
+			goto cleanup;
 	*out = s;
 	s = NULL;
 	error = 0;
@@ -235,18 +293,7 @@ cleanup:
 	if (error)
 		kgr__error_set(KGR_ENOMEM, "eval: itemknn: out of memory");
 	knn_free(s);
-	free(stamp);
-	free(uitems);
-	free(ustart);
-	free(cnt);
-	free(irow);
-	free(ifill);
-	free(iusers);
-	free(acc);
-	free(touched);
-	free(pairs);
-	free(pa);
-	free(pb);
+	knn_build_free(&kb);
 	return error;
 }
 

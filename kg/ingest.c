@@ -39,7 +39,9 @@ typedef struct {
 	size_t triples;
 	char bnode_prefix[32];
 	size_t bnode_prefix_len;
+	raptor_world *world;
 	raptor_parser *parser;
+	raptor_uri *base_uri;
 
 	pthread_t thread;
 	int thread_started;
@@ -880,17 +882,132 @@ cleanup:
 	return error;
 }
 
+/* One load's state before anything runs: the store and names, a blank-node prefix of its own
+ * (so labels of different loads never meet), the lock, and the batches, all free but one. */
+static void load_ctx_init(load_ctx *c, kgr_store *s, const char *name, kgr_id graph)
+{
+	size_t i;
+
+	memset(c, 0, sizeof(*c));
+	c->store = s;
+	c->name = name;
+	c->graph = graph;
+	c->bnode_prefix_len = (size_t)snprintf(c->bnode_prefix, sizeof(c->bnode_prefix), "b%u_",
+		++s->load_serial);
+	pthread_mutex_init(&c->lock, NULL);
+	pthread_cond_init(&c->cv, NULL);
+	c->filling = &c->batches[0];
+	for (i = 1; i < N_BATCHES; i++)
+		c->free_list[c->n_free++] = &c->batches[i];
+}
+
+static int start_consumer(load_ctx *c)
+{
+	if (pthread_create(&c->thread, NULL, consumer_main, c) != 0)
+		return kgr__error_set(KGR_ENOMEM, "cannot start a thread");
+	c->thread_started = 1;
+	return 0;
+}
+
+/* The producer is done, whether it finished or failed: the consumer interns what is queued
+ * (unless a failure stopped it) and ends, so the store is complete or can be rolled back. */
+static void stop_consumer(load_ctx *c)
+{
+	if (!c->thread_started)
+		return;
+	pthread_mutex_lock(&c->lock);
+	c->finished = 1;
+	pthread_cond_broadcast(&c->cv);
+	pthread_mutex_unlock(&c->lock);
+	pthread_join(c->thread, NULL);
+}
+
+/* Everything a load holds, once the consumer has stopped: raptor's parser, base IRI and
+ * world, the batches, the lock. */
+static void load_ctx_release(load_ctx *c)
+{
+	size_t i;
+
+	if (c->parser)
+		raptor_free_parser(c->parser);
+	if (c->base_uri)
+		raptor_free_uri(c->base_uri);
+	if (c->world)
+		raptor_free_world(c->world);
+	for (i = 0; i < N_BATCHES; i++)
+		free(c->batches[i].data);
+	pthread_mutex_destroy(&c->lock);
+	pthread_cond_destroy(&c->cv);
+	free(c->scratch);
+}
+
+/* A raptor parser for the syntax, started at the base IRI, whose statements, prefixes and
+ * errors go to c. */
+static int raptor_open(load_ctx *c, const char *format, const char *base)
+{
+	c->world = raptor_new_world();
+	if (!c->world || raptor_world_open(c->world))
+		return kgr__error_set(KGR_ENOMEM, "cannot start raptor");
+	raptor_world_set_log_handler(c->world, c, log_handler);
+	if (!raptor_world_is_parser_name(c->world, format))
+		return kgr__error_set(KGR_EINVALID,
+			"%s: unknown RDF syntax '%s' (ntriples, turtle, rdfxml, nquads, trig, json, jsonld)",
+			c->name, format);
+	c->parser = raptor_new_parser(c->world, format);
+	if (!c->parser)
+		return kgr__error_set(KGR_ENOMEM, "out of memory");
+	raptor_parser_set_statement_handler(c->parser, c, statement_handler);
+	raptor_parser_set_namespace_handler(c->parser, c, namespace_handler);
+	c->base_uri = raptor_new_uri(c->world, (const unsigned char *)base);
+	if (!c->base_uri || raptor_parser_parse_start(c->parser, c->base_uri))
+		return kgr__error_set(KGR_EINVALID, "%s: bad base IRI <%s>", c->name, base);
+	return 0;
+}
+
+/* The producer loop for raptor's syntaxes: chunks from the reader into the parser until the
+ * end or the first failure, then the last batch to the consumer. */
+static int raptor_feed(load_ctx *c, read_fn rd, void *src, uint64_t total, int turtle)
+{
+	kgr_store *s = c->store;
+	kgr__ttl_scan scan;
+	char *buf = malloc(CHUNK);
+	size_t got = 0;
+	uint64_t pos = 0;
+	int eof = 0;
+
+	if (!buf)
+		return kgr__error_set(KGR_ENOMEM, "out of memory");
+	if (turtle)
+		kgr__ttl_scan_init(&scan);
+	while (!eof && !failed(c)) {
+		int r = rd(src, buf, CHUNK, &got, &pos);
+		if (r < 0) {
+			fail(c, r, "%s", kgr_error_last());
+			break;
+		}
+		eof = got == 0;
+		/* raptor's Turtle lexer overflows on long language tags: they never reach it */
+		if (turtle && kgr__ttl_scan_feed(&scan, buf, got, eof) < 0) {
+			fail(c, KGR_EPARSE, "%s:%s", c->name, scan.message);
+			break;
+		}
+		if (raptor_parser_parse_chunk(c->parser, (const unsigned char *)buf, got, eof) && !failed(c))
+			fail(c, KGR_EPARSE, "%s: syntax error", c->name);
+		if (s->progress)
+			s->progress(pos, total, s->progress_payload);
+	}
+	if (!failed(c) && c->filling && c->filling->len)
+		hand_over(c);
+	free(buf);
+	return 0;
+}
+
 static int parse_stream(kgr_store *s, read_fn rd, void *src, uint64_t total, const char *format,
 	const char *base, const char *name, kgr_id graph)
 {
-	raptor_world *world = NULL;
-	raptor_uri *base_uri = NULL;
 	load_ctx c;
-	char *buf = NULL;
-	size_t n_terms = s->n_terms, n_quads = s->n_quads, blob_len = s->blob_len, got = 0, i;
-	uint64_t pos = 0;
-	int error = 0, eof = 0, turtle;
-	kgr__ttl_scan scan;
+	size_t n_terms = s->n_terms, n_quads = s->n_quads, blob_len = s->blob_len;
+	int error = 0, turtle;
 
 	if (s->finalized)
 		return kgr__error_set(KGR_EINVALID, "%s: the store is finalized; load before finalizing", name);
@@ -902,25 +1019,12 @@ static int parse_stream(kgr_store *s, read_fn rd, void *src, uint64_t total, con
 	if (!strcmp(format, "jsonld"))
 		return jsonld_stream(s, rd, src, total, base, name, graph);
 	pthread_once(&iri_once, iri_table);
-	memset(&c, 0, sizeof(c));
-	c.store = s;
-	c.name = name;
-	c.graph = graph;
-	c.bnode_prefix_len = (size_t)snprintf(c.bnode_prefix, sizeof(c.bnode_prefix), "b%u_",
-		++s->load_serial);
-	pthread_mutex_init(&c.lock, NULL);
-	pthread_cond_init(&c.cv, NULL);
-	c.filling = &c.batches[0];
-	for (i = 1; i < N_BATCHES; i++)
-		c.free_list[c.n_free++] = &c.batches[i];
+	load_ctx_init(&c, s, name, graph);
 
 	if (!strcmp(format, "ntriples") || !strcmp(format, "nquads")) {
 		int quads = format[1] == 'q';
-		if (pthread_create(&c.thread, NULL, consumer_main, &c) != 0) {
-			error = kgr__error_set(KGR_ENOMEM, "cannot start a thread");
+		if ((error = start_consumer(&c)) < 0)
 			goto cleanup;
-		}
-		c.thread_started = 1;
 		if (native_parse(&c, rd, src, total, quads) == 0 && !failed(&c) && c.filling && c.filling->len)
 			hand_over(&c);
 		goto cleanup;
@@ -928,80 +1032,16 @@ static int parse_stream(kgr_store *s, read_fn rd, void *src, uint64_t total, con
 	turtle = !strcmp(format, "turtle") || !strcmp(format, "trig");
 	if (!strcmp(format, "raptor-ntriples") || !strcmp(format, "raptor-nquads"))
 		format += 7; /* raptor's own parser, for comparison */
-	world = raptor_new_world();
-	if (!world || raptor_world_open(world)) {
-		error = kgr__error_set(KGR_ENOMEM, "cannot start raptor");
+	if ((error = raptor_open(&c, format, base)) < 0 || (error = start_consumer(&c)) < 0)
 		goto cleanup;
-	}
-	raptor_world_set_log_handler(world, &c, log_handler);
-	if (!raptor_world_is_parser_name(world, format)) {
-		error = kgr__error_set(KGR_EINVALID,
-			"%s: unknown RDF syntax '%s' (ntriples, turtle, rdfxml, nquads, trig, json, jsonld)", name, format);
-		goto cleanup;
-	}
-	c.parser = raptor_new_parser(world, format);
-	buf = malloc(CHUNK);
-	if (!c.parser || !buf) {
-		error = kgr__error_set(KGR_ENOMEM, "out of memory");
-		goto cleanup;
-	}
-	raptor_parser_set_statement_handler(c.parser, &c, statement_handler);
-	raptor_parser_set_namespace_handler(c.parser, &c, namespace_handler);
-	base_uri = raptor_new_uri(world, (const unsigned char *)base);
-	if (!base_uri || raptor_parser_parse_start(c.parser, base_uri)) {
-		error = kgr__error_set(KGR_EINVALID, "%s: bad base IRI <%s>", name, base);
-		goto cleanup;
-	}
-	if (pthread_create(&c.thread, NULL, consumer_main, &c) != 0) {
-		error = kgr__error_set(KGR_ENOMEM, "cannot start a thread");
-		goto cleanup;
-	}
-	c.thread_started = 1;
-	if (turtle)
-		kgr__ttl_scan_init(&scan);
-	while (!eof && !failed(&c)) {
-		int r = rd(src, buf, CHUNK, &got, &pos);
-		if (r < 0) {
-			fail(&c, r, "%s", kgr_error_last());
-			break;
-		}
-		eof = got == 0;
-		/* raptor's Turtle lexer overflows on long language tags: they never reach it */
-		if (turtle && kgr__ttl_scan_feed(&scan, buf, got, eof) < 0) {
-			fail(&c, KGR_EPARSE, "%s:%s", name, scan.message);
-			break;
-		}
-		if (raptor_parser_parse_chunk(c.parser, (const unsigned char *)buf, got, eof) && !failed(&c))
-			fail(&c, KGR_EPARSE, "%s: syntax error", name);
-		if (s->progress)
-			s->progress(pos, total, s->progress_payload);
-	}
-	if (!failed(&c) && c.filling && c.filling->len)
-		hand_over(&c);
+	error = raptor_feed(&c, rd, src, total, turtle);
 cleanup:
-	if (c.thread_started) {
-		pthread_mutex_lock(&c.lock);
-		c.finished = 1;
-		pthread_cond_broadcast(&c.cv);
-		pthread_mutex_unlock(&c.lock);
-		pthread_join(c.thread, NULL);
-	}
+	stop_consumer(&c);
 	if (!error && c.error)
 		error = kgr__error_set(c.error, "%s", c.msg);
 	if (error)
 		kgr__rollback(s, n_terms, n_quads, blob_len);
-	if (c.parser)
-		raptor_free_parser(c.parser);
-	if (base_uri)
-		raptor_free_uri(base_uri);
-	if (world)
-		raptor_free_world(world);
-	for (i = 0; i < N_BATCHES; i++)
-		free(c.batches[i].data);
-	pthread_mutex_destroy(&c.lock);
-	pthread_cond_destroy(&c.cv);
-	free(c.scratch);
-	free(buf);
+	load_ctx_release(&c);
 	return error;
 }
 

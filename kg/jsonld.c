@@ -565,11 +565,142 @@ static int container_of(jl *j, cJSON *v, tdef *d)
 	return jfail(j, "@container must be a string or an array of strings");
 }
 
+/* A term defined by a string: "name": "name" is the term under @vocab; any other string is
+ * expanded, and an IRI ending in a gen-delim (or a blank node) makes the term a prefix. */
+static int term_from_string(jl *j, ctx *c, defining *df, tdef *d, cJSON *item)
+{
+	const char *term = d->term, *v;
+	int error;
+
+	if (!strcmp(item->valuestring, term) && !strchr(term, ':')) {
+		if (!c->vocab)
+			return jfail(j, "the term maps to itself and the context has no @vocab");
+		if (!(d->id = cat(j, c->vocab, strlen(c->vocab), term, strlen(term))))
+			return oom(j);
+		return 0;
+	}
+	if ((error = define_used(j, c, df, item->valuestring)) < 0)
+		return error;
+	v = expand_iri(j, c, item->valuestring, 1, 0);
+	if (v == NOMEM)
+		return oom(j);
+	d->id = v;
+	if (v && !strchr(term, ':') && *v && strchr(":/?#[]@", v[strlen(v) - 1]))
+		d->prefix = 1;
+	if (v && v[0] == '_' && v[1] == ':')
+		d->prefix = 1;
+	return 0;
+}
+
+/* The IRI of a term defined by an object: its @reverse or @id, else the term itself as a
+ * compact IRI or under @vocab; and its @prefix flag. {"@id": null} leaves the term unmapped. */
+static int term_object_iri(jl *j, ctx *c, defining *df, tdef *d, cJSON *item)
+{
+	cJSON *id = cJSON_GetObjectItemCaseSensitive(item, "@id");
+	cJSON *rev = cJSON_GetObjectItemCaseSensitive(item, "@reverse");
+	cJSON *m;
+	const char *term = d->term, *src = NULL, *v;
+	int error;
+
+	if (rev) {
+		if (!cJSON_IsString(rev))
+			return jfail(j, "@reverse must be a string");
+		src = rev->valuestring;
+		d->reverse = 1;
+	} else if (id && cJSON_IsNull(id)) {
+		d->id = NULL;
+		return 0;
+	} else if (id) {
+		if (!cJSON_IsString(id))
+			return jfail(j, "@id must be a string or null");
+		src = id->valuestring;
+	}
+	if (src && !strcmp(src, term) && !d->reverse)
+		src = NULL; /* {"@id": term} is the term without @id */
+	if (src) {
+		if ((error = define_used(j, c, df, src)) < 0)
+			return error;
+		v = expand_iri(j, c, src, 1, 0);
+	} else if (strchr(term, ':')) {
+		if ((error = define_used(j, c, df, term)) < 0)
+			return error;
+		v = expand_iri(j, c, term, 1, 0);
+	} else if (c->vocab) {
+		v = cat(j, c->vocab, strlen(c->vocab), term, strlen(term));
+	} else {
+		return jfail(j, "the term has no @id and the context no @vocab");
+	}
+	if (v == NOMEM || !v)
+		return oom(j);
+	d->id = v;
+	m = cJSON_GetObjectItemCaseSensitive(item, "@prefix");
+	if (m)
+		d->prefix = cJSON_IsTrue(m);
+	return 0;
+}
+
+/* A term's "@type": @id and @vocab make its string values IRIs; anything else must expand to
+ * an absolute datatype IRI (other keywords are refused). */
+static int term_type(jl *j, ctx *c, defining *df, tdef *d, cJSON *m)
+{
+	const char *v;
+	int error;
+
+	if (!cJSON_IsString(m))
+		return jfail(j, "@type in a term definition must be a string");
+	if (!strcmp(m->valuestring, "@id") || !strcmp(m->valuestring, "@vocab")) {
+		d->type = m->valuestring;
+		return 0;
+	}
+	if (m->valuestring[0] == '@')
+		return jfail(j, "\"@type\": \"%.40s\" is not supported (only @id, @vocab and "
+			"datatype IRIs)", m->valuestring);
+	if ((error = define_used(j, c, df, m->valuestring)) < 0)
+		return error;
+	v = expand_iri(j, c, m->valuestring, 1, 0);
+	if (v == NOMEM)
+		return oom(j);
+	if (!is_absolute(v))
+		return jfail(j, "the datatype '%.80s' does not expand to an absolute IRI", m->valuestring);
+	d->type = v;
+	return 0;
+}
+
+/* A term defined by an object: its IRI, then the members that qualify its values (@type,
+ * @language, @container). Scoped contexts and @nest are refused; other members ignored. */
+static int term_from_object(jl *j, ctx *c, defining *df, tdef *d, cJSON *item)
+{
+	cJSON *m;
+	int error = 0;
+
+	for (m = item->child; m; m = m->next)
+		if (!strcmp(m->string, "@context"))
+			return jfail(j, "scoped contexts (@context inside a term definition) are not supported");
+	if ((error = term_object_iri(j, c, df, d, item)) < 0)
+		return error;
+	for (m = item->child; m && !error; m = m->next) {
+		if (!strcmp(m->string, "@type")) {
+			error = term_type(j, c, df, d, m);
+		} else if (!strcmp(m->string, "@language")) {
+			if (!cJSON_IsString(m) && !cJSON_IsNull(m))
+				return jfail(j, "@language must be a string or null");
+			d->has_lang = 1;
+			d->lang = cJSON_IsString(m) ? m->valuestring : NULL;
+		} else if (!strcmp(m->string, "@container")) {
+			size_t mk = push_key(j, "@container");
+			error = container_of(j, m, d);
+			pop(j, mk);
+		} else if (!strcmp(m->string, "@nest")) {
+			error = jfail(j, "@nest is not supported");
+		}
+	}
+	return error;
+}
+
 /* Create term definition (JSON-LD 1.1, 4.2.2), for the features listed in docs/FEEDS.md. */
 static int create_term(jl *j, ctx *c, defining *df, cJSON *item, size_t idx)
 {
-	const char *term = item->string, *v;
-	cJSON *m;
+	const char *term = item->string;
 	tdef *d;
 	size_t mark;
 	int error = 0;
@@ -581,125 +712,22 @@ static int create_term(jl *j, ctx *c, defining *df, cJSON *item, size_t idx)
 	df->state[idx] = 1;
 	mark = push_key(j, term);
 	d = alloc(j, sizeof(*d));
-	if (!d)
-		return oom(j);
-	memset(d, 0, sizeof(*d));
-	d->term = term;
-	if (cJSON_IsNull(item)) {
-		d->id = NULL;
-	} else if (cJSON_IsString(item) && !strcmp(item->valuestring, term) && !strchr(term, ':')) {
-		/* "name": "name" is the term under @vocab */
-		if (!c->vocab) {
-			error = jfail(j, "the term maps to itself and the context has no @vocab");
-			goto done;
-		}
-		if (!(d->id = cat(j, c->vocab, strlen(c->vocab), term, strlen(term))))
-			return oom(j);
-	} else if (cJSON_IsString(item)) {
-		if ((error = define_used(j, c, df, item->valuestring)) < 0)
-			goto done;
-		v = expand_iri(j, c, item->valuestring, 1, 0);
-		if (v == NOMEM)
-			return oom(j);
-		d->id = v;
-		if (v && !strchr(term, ':') && *v && strchr(":/?#[]@", v[strlen(v) - 1]))
-			d->prefix = 1;
-		if (v && v[0] == '_' && v[1] == ':')
-			d->prefix = 1;
-	} else if (cJSON_IsObject(item)) {
-		cJSON *id = cJSON_GetObjectItemCaseSensitive(item, "@id");
-		cJSON *rev = cJSON_GetObjectItemCaseSensitive(item, "@reverse");
-		const char *src = NULL;
-		for (m = item->child; m; m = m->next)
-			if (!strcmp(m->string, "@context"))
-				goto scoped;
-		if (rev) {
-			if (!cJSON_IsString(rev)) {
-				error = jfail(j, "@reverse must be a string");
-				goto done;
-			}
-			src = rev->valuestring;
-			d->reverse = 1;
-		} else if (id && cJSON_IsNull(id)) {
-			d->id = NULL;
-			goto rest;
-		} else if (id) {
-			if (!cJSON_IsString(id)) {
-				error = jfail(j, "@id must be a string or null");
-				goto done;
-			}
-			src = id->valuestring;
-		}
-		if (src && !strcmp(src, term) && !d->reverse)
-			src = NULL; /* {"@id": term} is the term without @id */
-		if (src) {
-			if ((error = define_used(j, c, df, src)) < 0)
-				goto done;
-			v = expand_iri(j, c, src, 1, 0);
-		} else if (strchr(term, ':')) {
-			if ((error = define_used(j, c, df, term)) < 0)
-				goto done;
-			v = expand_iri(j, c, term, 1, 0);
-		} else if (c->vocab) {
-			v = cat(j, c->vocab, strlen(c->vocab), term, strlen(term));
-		} else {
-			error = jfail(j, "the term has no @id and the context no @vocab");
-			goto done;
-		}
-		if (v == NOMEM || !v)
-			return oom(j);
-		d->id = v;
-		m = cJSON_GetObjectItemCaseSensitive(item, "@prefix");
-		if (m)
-			d->prefix = cJSON_IsTrue(m);
-	rest:
-		for (m = item->child; m; m = m->next) {
-			if (!strcmp(m->string, "@type")) {
-				if (!cJSON_IsString(m)) {
-					error = jfail(j, "@type in a term definition must be a string");
-					goto done;
-				}
-				if (!strcmp(m->valuestring, "@id") || !strcmp(m->valuestring, "@vocab")) {
-					d->type = m->valuestring;
-				} else if (m->valuestring[0] == '@') {
-					error = jfail(j, "\"@type\": \"%.40s\" is not supported (only @id, @vocab and "
-						"datatype IRIs)", m->valuestring);
-					goto done;
-				} else {
-					if ((error = define_used(j, c, df, m->valuestring)) < 0)
-						goto done;
-					v = expand_iri(j, c, m->valuestring, 1, 0);
-					if (v == NOMEM)
-						return oom(j);
-					if (!is_absolute(v)) {
-						error = jfail(j, "the datatype '%.80s' does not expand to an absolute IRI",
-							m->valuestring);
-						goto done;
-					}
-					d->type = v;
-				}
-			} else if (!strcmp(m->string, "@language")) {
-				if (!cJSON_IsString(m) && !cJSON_IsNull(m)) {
-					error = jfail(j, "@language must be a string or null");
-					goto done;
-				}
-				d->has_lang = 1;
-				d->lang = cJSON_IsString(m) ? m->valuestring : NULL;
-			} else if (!strcmp(m->string, "@container")) {
-				size_t mk = push_key(j, "@container");
-				error = container_of(j, m, d);
-				pop(j, mk);
-				if (error < 0)
-					goto done;
-			} else if (!strcmp(m->string, "@nest")) {
-				error = jfail(j, "@nest is not supported");
-				goto done;
-			}
-		}
-	} else {
-		error = jfail(j, "a term definition must be a string, an object or null");
+	if (!d) {
+		error = oom(j);
 		goto done;
 	}
+	memset(d, 0, sizeof(*d));
+	d->term = term;
+	if (cJSON_IsNull(item))
+		d->id = NULL;
+	else if (cJSON_IsString(item))
+		error = term_from_string(j, c, df, d, item);
+	else if (cJSON_IsObject(item))
+		error = term_from_object(j, c, df, d, item);
+	else
+		error = jfail(j, "a term definition must be a string, an object or null");
+	if (error < 0)
+		goto done;
 	if (d->id && !strcmp(d->id, "@context")) {
 		error = jfail(j, "@context cannot be aliased");
 		goto done;
@@ -710,9 +738,6 @@ static int create_term(jl *j, ctx *c, defining *df, cJSON *item, size_t idx)
 done:
 	pop(j, mark);
 	return error;
-scoped:
-	error = jfail(j, "scoped contexts (@context inside a term definition) are not supported");
-	goto done;
 }
 
 static int context_object(jl *j, ctx *c, cJSON *obj)
@@ -1115,14 +1140,152 @@ static int types(jl *j, const ctx *c, const char *subj, cJSON *t, const char *gr
 	return 0;
 }
 
+/* What a node object's keys say before its members are read: its @id and @graph members,
+ * and whether it has any other key. */
+typedef struct {
+	cJSON *id, *graph;
+	int others;
+} node_shape;
+
+/* The shape of a node object. A value's keywords (@value, @list, @set) make it no node: an
+ * error, except at the top, where such a free-floating value only gives no triple (1). */
+static int node_shape_of(jl *j, const ctx *c, cJSON *obj, int top, node_shape *sh)
+{
+	cJSON *m;
+	size_t mark;
+	int error;
+
+	memset(sh, 0, sizeof(*sh));
+	for (m = obj->child; m; m = m->next) {
+		const char *k = keyword(j, c, m->string);
+		if (k && !strcmp(k, "@id"))
+			sh->id = m;
+		else if (k && !strcmp(k, "@graph"))
+			sh->graph = m;
+		else if (k && (!strcmp(k, "@value") || !strcmp(k, "@list") || !strcmp(k, "@set"))) {
+			if (top)
+				return 1;
+			mark = push_key(j, m->string);
+			error = jfail(j, "%s cannot be used in a node object", k);
+			pop(j, mark);
+			return error;
+		} else if (!k || strcmp(k, "@context"))
+			sh->others = 1;
+	}
+	return 0;
+}
+
+/* The subject a node's @id names: an absolute IRI (resolved against the base) or a blank
+ * node; *subj is what iri_term gave, also on failure. */
+static int node_id(jl *j, const ctx *c, cJSON *idm, const char **subj)
+{
+	const char *iri;
+	size_t mark = push_key(j, idm->string);
+	int error = 0;
+
+	if (!cJSON_IsString(idm)) {
+		error = jfail(j, "@id must be a string");
+	} else if ((iri = expand_iri(j, c, idm->valuestring, 0, 1)) == NOMEM) {
+		error = oom(j);
+	} else if (!is_absolute(iri) && strncmp(iri, "_:", 2)) {
+		error = jfail(j, "'%.200s' is not an absolute IRI and there is no base to resolve it "
+			"against", idm->valuestring);
+	} else if (!(*subj = iri_term(j, iri)) || *subj == NOMEM) {
+		error = *subj ? oom(j) : KGR_EPARSE;
+	}
+	pop(j, mark);
+	return error;
+}
+
+/* "@reverse": {...}: each property inside links its values to the node rather than the node
+ * to them (a property defined as reverse there turns forward again). */
+static int reverse_members(jl *j, const ctx *c, const char *subj, cJSON *m, const char *graph)
+{
+	cJSON *r;
+	int error = 0;
+
+	if (!cJSON_IsObject(m))
+		error = jfail(j, "@reverse must be an object");
+	for (r = cJSON_IsObject(m) ? m->child : NULL; r && !error; r = r->next) {
+		const char *rp = expand_iri(j, c, r->string, 1, 0), *pt;
+		tdef rd = { 0 };
+		size_t mk = push_key(j, r->string);
+		if (rp == NOMEM) {
+			error = oom(j);
+		} else if (rp && is_absolute(rp)) {
+			const tdef *fd = find_def(c, r->string, strlen(r->string));
+			if (fd)
+				rd = *fd;
+			rd.reverse = !rd.reverse;
+			if (!(pt = iri_term(j, rp)) || pt == NOMEM)
+				error = pt ? oom(j) : KGR_EPARSE;
+			else
+				error = property(j, c, subj, pt, r, &rd, graph);
+		}
+		pop(j, mk);
+	}
+	return error;
+}
+
+/* One member of a node object: @type, @reverse, or a property; the other keywords were read
+ * by node_shape_of, and a key that expands to no absolute IRI is dropped, as JSON-LD says. */
+static int node_member(jl *j, const ctx *c, cJSON *m, const char *subj, const char *graph)
+{
+	const char *k = keyword(j, c, m->string), *p = NULL;
+	const tdef *d;
+	size_t mark;
+	int error = 0;
+
+	if (k == NULL && (p = expand_iri(j, c, m->string, 1, 0)) == NOMEM)
+		return oom(j);
+	mark = push_key(j, m->string);
+	if (k) {
+		if (!strcmp(k, "@type")) {
+			error = types(j, c, subj, m, graph);
+		} else if (!strcmp(k, "@reverse")) {
+			error = reverse_members(j, c, subj, m, graph);
+		} else if (!strcmp(k, "@nest") || !strcmp(k, "@included")) {
+			error = jfail(j, "%s is not supported", k);
+		}
+	} else if (p && is_absolute(p)) {
+		const char *pt = iri_term(j, p);
+		d = find_def(c, m->string, strlen(m->string));
+		if (!pt || pt == NOMEM)
+			error = pt ? oom(j) : KGR_EPARSE;
+		else
+			error = property(j, c, subj, pt, m, d, graph);
+	} /* a key that expands to no absolute IRI is dropped, as JSON-LD says */
+	pop(j, mark);
+	return error;
+}
+
+/* The node objects of a @graph member, in graph g (other members give no triple). */
+static int graph_members(jl *j, const ctx *c, cJSON *graphm, const char *g)
+{
+	cJSON *e, *one = graphm;
+	size_t i = 0, mark;
+	int error = 0, array = cJSON_IsArray(graphm);
+
+	mark = push_key(j, graphm->string);
+	for (e = array ? graphm->child : one; e && !error; e = array ? e->next : NULL, i++) {
+		size_t mk = array ? push_index(j, i) : j->plen;
+		const char *ignored;
+		if (cJSON_IsObject(e))
+			error = node(j, c, e, g, 1, &ignored);
+		pop(j, mk);
+	}
+	pop(j, mark);
+	return error;
+}
+
 /* A node object: its subject (@id, or a new blank node), @type, its properties, @reverse and
  * @graph. @p top marks a member of the document or of a top-level @graph array. */
 static int node(jl *j, const ctx *c, cJSON *obj, const char *graph, int top, const char **subj_out)
 {
-	cJSON *m, *idm = NULL, *graphm = NULL;
+	cJSON *m;
+	node_shape sh;
 	const char *subj = NULL;
-	int error = 0, others = 0;
-	size_t mark;
+	int error = 0;
 	ctx *local = NULL;
 
 	if (++j->depth > 512) {
@@ -1138,107 +1301,26 @@ static int node(jl *j, const ctx *c, cJSON *obj, const char *graph, int top, con
 			goto done;
 		c = local;
 	}
-	for (m = obj->child; m; m = m->next) {
-		const char *k = keyword(j, c, m->string);
-		if (k && !strcmp(k, "@id"))
-			idm = m;
-		else if (k && !strcmp(k, "@graph"))
-			graphm = m;
-		else if (k && (!strcmp(k, "@value") || !strcmp(k, "@list") || !strcmp(k, "@set"))) {
-			if (top)
-				goto done; /* a free-floating value gives no triple */
-			mark = push_key(j, m->string);
-			error = jfail(j, "%s cannot be used in a node object", k);
-			pop(j, mark);
-			goto done;
-		} else if (!k || strcmp(k, "@context"))
-			others = 1;
+	if ((error = node_shape_of(j, c, obj, top, &sh)) != 0) {
+		if (error > 0)
+			error = 0; /* a free-floating value gives no triple */
+		goto done;
 	}
-	if (idm) {
-		const char *iri;
-		mark = push_key(j, idm->string);
-		if (!cJSON_IsString(idm)) {
-			error = jfail(j, "@id must be a string");
-		} else if ((iri = expand_iri(j, c, idm->valuestring, 0, 1)) == NOMEM) {
-			error = oom(j);
-		} else if (!is_absolute(iri) && strncmp(iri, "_:", 2)) {
-			error = jfail(j, "'%.200s' is not an absolute IRI and there is no base to resolve it "
-				"against", idm->valuestring);
-		} else if (!(subj = iri_term(j, iri)) || subj == NOMEM) {
-			error = subj ? oom(j) : KGR_EPARSE;
-		}
-		pop(j, mark);
-		if (error < 0)
+	if (sh.id) {
+		if ((error = node_id(j, c, sh.id, &subj)) < 0)
 			goto done;
-	} else if (others || graphm || !top) {
+	} else if (sh.others || sh.graph || !top) {
 		if ((subj = fresh_blank(j)) == NOMEM) {
 			error = oom(j);
 			goto done;
 		}
 	}
-	for (m = obj->child; m && !error; m = m->next) {
-		const char *k = keyword(j, c, m->string), *p = NULL;
-		const tdef *d;
-		if (k == NULL && (p = expand_iri(j, c, m->string, 1, 0)) == NOMEM) {
-			error = oom(j);
-			break;
-		}
-		mark = push_key(j, m->string);
-		if (k) {
-			if (!strcmp(k, "@type")) {
-				error = types(j, c, subj, m, graph);
-			} else if (!strcmp(k, "@reverse")) {
-				cJSON *r;
-				if (!cJSON_IsObject(m))
-					error = jfail(j, "@reverse must be an object");
-				for (r = cJSON_IsObject(m) ? m->child : NULL; r && !error; r = r->next) {
-					const char *rp = expand_iri(j, c, r->string, 1, 0), *pt;
-					tdef rd = { 0 };
-					size_t mk = push_key(j, r->string);
-					if (rp == NOMEM) {
-						error = oom(j);
-					} else if (rp && is_absolute(rp)) {
-						const tdef *fd = find_def(c, r->string, strlen(r->string));
-						if (fd)
-							rd = *fd;
-						rd.reverse = !rd.reverse;
-						if (!(pt = iri_term(j, rp)) || pt == NOMEM)
-							error = pt ? oom(j) : KGR_EPARSE;
-						else
-							error = property(j, c, subj, pt, r, &rd, graph);
-					}
-					pop(j, mk);
-				}
-			} else if (!strcmp(k, "@nest") || !strcmp(k, "@included")) {
-				error = jfail(j, "%s is not supported", k);
-			}
-		} else if (p && is_absolute(p)) {
-			const char *pt = iri_term(j, p);
-			d = find_def(c, m->string, strlen(m->string));
-			if (!pt || pt == NOMEM)
-				error = pt ? oom(j) : KGR_EPARSE;
-			else
-				error = property(j, c, subj, pt, m, d, graph);
-		} /* a key that expands to no absolute IRI is dropped, as JSON-LD says */
-		pop(j, mark);
-	}
-	if (!error && graphm) {
-		/* a document's wrapper ({"@context": ..., "@graph": [...]}) is the default graph;
-		 * otherwise @graph names a graph after the node */
-		const char *g = top && !idm && !others ? graph : subj;
-		cJSON *e, *one = graphm;
-		size_t i = 0;
-		int array = cJSON_IsArray(graphm);
-		mark = push_key(j, graphm->string);
-		for (e = array ? graphm->child : one; e && !error; e = array ? e->next : NULL, i++) {
-			size_t mk = array ? push_index(j, i) : j->plen;
-			const char *ignored;
-			if (cJSON_IsObject(e))
-				error = node(j, c, e, g, 1, &ignored);
-			pop(j, mk);
-		}
-		pop(j, mark);
-	}
+	for (m = obj->child; m && !error; m = m->next)
+		error = node_member(j, c, m, subj, graph);
+	/* a document's wrapper ({"@context": ..., "@graph": [...]}) is the default graph;
+	 * otherwise @graph names a graph after the node */
+	if (!error && sh.graph)
+		error = graph_members(j, c, sh.graph, top && !sh.id && !sh.others ? graph : subj);
 done:
 	j->depth--;
 	*subj_out = subj;

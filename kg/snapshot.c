@@ -306,14 +306,88 @@ static size_t count_strings(const char *p, size_t len)
 	return k;
 }
 
+/* The header checked against the file before anything in it is trusted: the magic number,
+ * this format version, the payload length. Gives the section count and the checksum. */
+static int check_header(const char *path, const unsigned char *buf, const struct stat *st,
+	uint32_t *n_sec, uint64_t *sum)
+{
+	uint32_t version;
+	uint64_t payload;
+
+	if (memcmp(buf, SNAP_MAGIC, 8) != 0)
+		return corrupt(path, "bad magic number (is this a snapshot written by 'kgrec load'?)");
+	memcpy(&version, buf + 8, 4);
+	memcpy(n_sec, buf + 12, 4);
+	memcpy(&payload, buf + 16, 8);
+	memcpy(sum, buf + 24, 8);
+	if (version != SNAP_VERSION)
+		return kgr__error_set(KGR_EVERSION,
+			"%s: snapshot format version %u; this kgrec reads version %u: load the RDF again with 'kgrec load'",
+			path, version, SNAP_VERSION);
+	if (payload != (uint64_t)st->st_size - HEADER_SIZE) {
+		char what[160];
+		snprintf(what, sizeof(what), "truncated or padded: header says %llu bytes of data, file has %llu",
+			(unsigned long long)payload, (unsigned long long)((uint64_t)st->st_size - HEADER_SIZE));
+		return corrupt(path, what);
+	}
+	return 0;
+}
+
+/* The section table walked: every section inside the file with this version's element size,
+ * the checksum chained over them equal to the header's, none missing. ptr and len receive
+ * each known section's data and length; unknown tags are skipped. */
+static int index_sections(const char *path, const unsigned char *buf, const struct stat *st,
+	uint32_t n_sec, uint64_t sum, const void **ptr, uint64_t *len)
+{
+	size_t off = HEADER_SIZE;
+	uint64_t h = SNAP_VERSION;
+	uint32_t i;
+
+	for (i = 0; i < n_sec; i++) {
+		section_header sh;
+		if (off + sizeof(sh) > (size_t)st->st_size)
+			return corrupt(path, "section table runs past the end");
+		memcpy(&sh, buf + off, sizeof(sh));
+		off += sizeof(sh);
+		if (sh.len > (uint64_t)st->st_size - off)
+			return corrupt(path, "a section runs past the end");
+		h = chain(h, &sh, buf + off);
+		if (sh.tag > 0 && sh.tag < SEC__END && sh.elem != elem_size[sh.tag])
+			return corrupt(path, "a section's element size is not this version's");
+		if (sh.tag > 0 && sh.tag < SEC__END) {
+			ptr[sh.tag] = buf + off;
+			len[sh.tag] = sh.len;
+		}
+		off += (sh.len + 7) & ~(uint64_t)7;
+	}
+	if (h != sum)
+		return corrupt(path, "checksum mismatch (the file is damaged)");
+	for (i = 1; i < SEC__END; i++)
+		if (!ptr[i])
+			return corrupt(path, "a section is missing");
+	return 0;
+}
+
+/* The live-event IRIs saved with the store, interned again (the first that fails ends it). */
+static void reload_extra(kgr_store *s, const char *p, uint64_t len)
+{
+	const char *end = p + len;
+
+	while (p < end) {
+		const char *z = memchr(p, '\0', (size_t)(end - p));
+		if (!z || !kgr_store_intern_extra(s, p))
+			break;
+		p = z + 1;
+	}
+}
+
 int kgr_store_open(kgr_store **out, const char *path)
 {
 	kgr_store *s = NULL;
 	struct stat st;
 	unsigned char *buf = NULL;
-	size_t off;
-	uint32_t version, n_sec, i;
-	uint64_t payload, sum, h = SNAP_VERSION;
+	uint32_t n_sec = 0;
+	uint64_t sum = 0;
 	int error = 0;
 	const void *ptr[SEC__END] = { 0 };
 	uint64_t len[SEC__END] = { 0 };
@@ -323,61 +397,9 @@ int kgr_store_open(kgr_store **out, const char *path)
 	kgr_init();
 	if ((error = read_whole(path, &buf, &st)) < 0)
 		return error;
-	if (memcmp(buf, SNAP_MAGIC, 8) != 0) {
-		error = corrupt(path, "bad magic number (is this a snapshot written by 'kgrec load'?)");
+	if ((error = check_header(path, buf, &st, &n_sec, &sum)) < 0 ||
+		(error = index_sections(path, buf, &st, n_sec, sum, ptr, len)) < 0)
 		goto cleanup;
-	}
-	memcpy(&version, buf + 8, 4);
-	memcpy(&n_sec, buf + 12, 4);
-	memcpy(&payload, buf + 16, 8);
-	memcpy(&sum, buf + 24, 8);
-	if (version != SNAP_VERSION) {
-		error = kgr__error_set(KGR_EVERSION,
-			"%s: snapshot format version %u; this kgrec reads version %u: load the RDF again with 'kgrec load'",
-			path, version, SNAP_VERSION);
-		goto cleanup;
-	}
-	if (payload != (uint64_t)st.st_size - HEADER_SIZE) {
-		char what[160];
-		snprintf(what, sizeof(what), "truncated or padded: header says %llu bytes of data, file has %llu",
-			(unsigned long long)payload, (unsigned long long)((uint64_t)st.st_size - HEADER_SIZE));
-		error = corrupt(path, what);
-		goto cleanup;
-	}
-	off = HEADER_SIZE;
-	for (i = 0; i < n_sec; i++) {
-		section_header sh;
-		if (off + sizeof(sh) > (size_t)st.st_size) {
-			error = corrupt(path, "section table runs past the end");
-			goto cleanup;
-		}
-		memcpy(&sh, buf + off, sizeof(sh));
-		off += sizeof(sh);
-		if (sh.len > (uint64_t)st.st_size - off) {
-			error = corrupt(path, "a section runs past the end");
-			goto cleanup;
-		}
-		h = chain(h, &sh, buf + off);
-		if (sh.tag > 0 && sh.tag < SEC__END && sh.elem != elem_size[sh.tag]) {
-			error = corrupt(path, "a section's element size is not this version's");
-			goto cleanup;
-		}
-		if (sh.tag > 0 && sh.tag < SEC__END) {
-			ptr[sh.tag] = buf + off;
-			len[sh.tag] = sh.len;
-		}
-		off += (sh.len + 7) & ~(uint64_t)7;
-	}
-	if (h != sum) {
-		error = corrupt(path, "checksum mismatch (the file is damaged)");
-		goto cleanup;
-	}
-	for (i = 1; i < SEC__END; i++) {
-		if (!ptr[i]) {
-			error = corrupt(path, "a section is missing");
-			goto cleanup;
-		}
-	}
 	s = calloc(1, sizeof(*s));
 	if (!s) {
 		error = kgr__error_set(KGR_ENOMEM, "out of memory");
@@ -412,15 +434,7 @@ int kgr_store_open(kgr_store **out, const char *path)
 	buf = NULL;
 	if ((error = kgr__rebuild_prefix_ptrs(s)) < 0)
 		goto cleanup;
-	{
-		const char *p = ptr[SEC_EXTRA], *end = p + len[SEC_EXTRA];
-		while (p < end) {
-			const char *z = memchr(p, '\0', (size_t)(end - p));
-			if (!z || !kgr_store_intern_extra(s, p))
-				break;
-			p = z + 1;
-		}
-	}
+	reload_extra(s, ptr[SEC_EXTRA], len[SEC_EXTRA]);
 	*out = s;
 	return 0;
 cleanup:

@@ -110,9 +110,7 @@ kgr_llm_options kgr_llm_options_from_env(void)
 
 int kgr__llm_options_check(const kgr_llm_options *o, int need_server)
 {
-	if (o->version != KGR_LLM_OPTIONS_VERSION)
-		return kgr__error_set(KGR_EINVALID, "LLM options: version %u, expected %u", o->version,
-			KGR_LLM_OPTIONS_VERSION);
+	KGR__CHECK_VERSION(o, KGR_LLM_OPTIONS_VERSION, "LLM");
 	if ((unsigned)o->mode > KGR_LLM_CONVERSATIONAL)
 		return kgr__error_set(KGR_EINVALID, "LLM options: mode %d is unknown", (int)o->mode);
 	if ((unsigned)o->history > KGR_LLM_HISTORY_INCONTEXT)
@@ -685,130 +683,183 @@ static int rank_pointwise(ctx *c, outcome *oc)
 
 /* ---- pairwise ---- */
 
+/* The pairwise merge sort: the order being sorted, the answer to every comparison asked,
+ * and, for the level being merged, where each merge stands and which comparisons it waits
+ * for. The merges of a level advance in lock step so that the comparisons they wait for
+ * are asked of the model together. */
+typedef struct {
+	size_t n, width, n_merges;
+	size_t *cur, *next;
+	signed char *memo;       /* n * n: 1 row wins, -1 column wins, 0 not asked, 2 failed */
+	size_t *li, *ri, *oi;    /* per merge: taken from the left run, from the right, written */
+	size_t *need_a, *need_b; /* the comparisons the merges wait for */
+	size_t n_need, n_cmp, n_valid_cmp;
+	int both;                /* each pair asked in both orders */
+} merge_sort;
+
+/* Advances every merge of the level as far as the comparisons answered allow (a failed one
+ * keeps graph order); each merge stops at its first pair not yet asked. Returns the number
+ * of such pairs. */
+static size_t advance_merges(merge_sort *s)
+{
+	size_t n = s->n, width = s->width, k;
+
+	s->n_need = 0;
+	for (k = 0; k < s->n_merges; k++) {
+		size_t lo = k * 2 * width, mid = lo + width < n ? lo + width : n;
+		size_t hi = lo + 2 * width < n ? lo + 2 * width : n;
+		for (;;) {
+			size_t a, b;
+			signed char w;
+			if (lo + s->li[k] >= mid || mid + s->ri[k] >= hi) {
+				while (lo + s->li[k] < mid)
+					s->next[lo + s->oi[k]++] = s->cur[lo + s->li[k]++];
+				while (mid + s->ri[k] < hi)
+					s->next[lo + s->oi[k]++] = s->cur[mid + s->ri[k]++];
+				break;
+			}
+			a = s->cur[lo + s->li[k]];
+			b = s->cur[mid + s->ri[k]];
+			w = s->memo[a * n + b];
+			if (w == 0) {
+				s->need_a[s->n_need] = a;
+				s->need_b[s->n_need] = b;
+				s->n_need++;
+				break;
+			}
+			if (w == 1 || (w == 2 && a < b)) {
+				s->next[lo + s->oi[k]++] = a;
+				s->li[k]++;
+			} else {
+				s->next[lo + s->oi[k]++] = b;
+				s->ri[k]++;
+			}
+		}
+	}
+	return s->n_need;
+}
+
+/* Asks the comparisons the merges wait for, in both orders when bootstrapping, in one run
+ * of jobs. A pair is decided only when every order gives one valid winner and the orders
+ * agree, so that its place in the prompt does not decide it; otherwise it is marked failed. */
+static int compare_pending(ctx *c, outcome *oc, merge_sort *s, job *jobs)
+{
+	size_t n = s->n, q;
+	int error = 0, both = s->both;
+
+	for (q = 0; q < s->n_need && !error; q++) {
+		size_t ab[2] = { s->need_a[q], s->need_b[q] }, ba[2] = { s->need_b[q], s->need_a[q] };
+		error = job_prepare(c, &jobs[q * (both ? 2 : 1)], ab, 2);
+		if (!error && both)
+			error = job_prepare(c, &jobs[q * 2 + 1], ba, 2);
+	}
+	if (!error)
+		error = run_jobs(c, jobs, s->n_need * (both ? 2 : 1));
+	for (q = 0; q < s->n_need && !error; q++) {
+		size_t a = s->need_a[q], b = s->need_b[q], win1, win2 = 0;
+		job *j1 = &jobs[q * (both ? 2 : 1)], *j2 = both ? j1 + 1 : NULL;
+		int ok = j1->ok && j1->reply.n == 1 && (!j2 || (j2->ok && j2->reply.n == 1));
+		s->n_cmp++;
+		if (ok) {
+			win1 = j1->reply.entries[0].cand;
+			if (j2)
+				win2 = j2->reply.entries[0].cand;
+			ok = !j2 || win1 == win2;
+		}
+		if (!ok) {
+			s->memo[a * n + b] = s->memo[b * n + a] = 2;
+			continue;
+		}
+		s->n_valid_cmp++;
+		s->memo[a * n + b] = win1 == a ? 1 : -1;
+		s->memo[b * n + a] = win1 == b ? 1 : -1;
+		oc[a].valid = oc[b].valid = 1;
+		offer_entry(&oc[win1], &j1->reply.entries[0]);
+	}
+	return error;
+}
+
+/* One level of the bottom-up merge sort, runs of width merged into runs of twice that
+ * (into s->next): as many rounds of questions as its longest merge needs, not one per
+ * comparison. */
+static int merge_level(ctx *c, outcome *oc, merge_sort *s, size_t width)
+{
+	size_t n_merges = (s->n + 2 * width - 1) / (2 * width), n_jobs;
+	job *jobs;
+	int error = 0;
+
+	s->width = width;
+	s->n_merges = n_merges;
+	s->li = calloc(n_merges, sizeof(size_t));
+	s->ri = calloc(n_merges, sizeof(size_t));
+	s->oi = calloc(n_merges, sizeof(size_t));
+	s->need_a = malloc(n_merges * sizeof(size_t));
+	s->need_b = malloc(n_merges * sizeof(size_t));
+	if (!s->li || !s->ri || !s->oi || !s->need_a || !s->need_b) {
+		error = kgr__error_set(KGR_ENOMEM, "out of memory");
+		goto cleanup;
+	}
+	/* a round that could not ask its questions ends the level with its error: asking the
+	 * same comparisons again would not do better */
+	while (!error && advance_merges(s)) {
+		n_jobs = s->n_need * (s->both ? 2 : 1);
+		if (!(jobs = calloc(n_jobs, sizeof(*jobs)))) {
+			error = kgr__error_set(KGR_ENOMEM, "out of memory");
+			break;
+		}
+		if ((error = keep_jobs(c, jobs, n_jobs)) < 0) {
+			free(jobs);
+			break;
+		}
+		error = compare_pending(c, oc, s, jobs);
+	}
+cleanup:
+	free(s->li);
+	free(s->ri);
+	free(s->oi);
+	free(s->need_a);
+	free(s->need_b);
+	s->li = s->ri = s->oi = s->need_a = s->need_b = NULL;
+	return error;
+}
+
 static int rank_pairwise(ctx *c, outcome *oc)
 {
-	size_t n = c->in->n_cands, width, i, k;
-	size_t *cur = NULL, *next = NULL;
-	signed char *memo = NULL; /* n * n: 1 row wins, -1 column wins, 0 not asked, 2 failed */
-	int error = 0, both = c->o->boots >= 2;
-	size_t n_valid_cmp = 0, n_cmp = 0;
+	size_t n = c->in->n_cands, width, i;
+	merge_sort s;
+	int error = 0;
 
-	cur = malloc((n ? n : 1) * sizeof(size_t));
-	next = malloc((n ? n : 1) * sizeof(size_t));
-	memo = calloc(n ? n * n : 1, 1);
-	if (!cur || !next || !memo) {
+	memset(&s, 0, sizeof(s));
+	s.n = n;
+	s.both = c->o->boots >= 2;
+	s.cur = malloc((n ? n : 1) * sizeof(size_t));
+	s.next = malloc((n ? n : 1) * sizeof(size_t));
+	s.memo = calloc(n ? n * n : 1, 1);
+	if (!s.cur || !s.next || !s.memo) {
 		error = kgr__error_set(KGR_ENOMEM, "out of memory");
 		goto cleanup;
 	}
 	for (i = 0; i < n; i++)
-		cur[i] = i;
-	c->res->stats.boots_run = both ? 2 : 1;
-	/* Bottom-up merge sort; the merges of one level advance in lock step. */
+		s.cur[i] = i;
+	c->res->stats.boots_run = s.both ? 2 : 1;
 	for (width = 1; width < n; width *= 2) {
-		size_t n_merges = (n + 2 * width - 1) / (2 * width);
-		size_t *li = calloc(n_merges, sizeof(size_t)), *ri = calloc(n_merges, sizeof(size_t));
-		size_t *oi = calloc(n_merges, sizeof(size_t));
-		size_t *need_a = malloc(n_merges * sizeof(size_t)), *need_b = malloc(n_merges * sizeof(size_t));
-		int active = 1;
-		if (!li || !ri || !oi || !need_a || !need_b) {
-			free(li), free(ri), free(oi), free(need_a), free(need_b);
-			error = kgr__error_set(KGR_ENOMEM, "out of memory");
+		if ((error = merge_level(c, oc, &s, width)))
 			goto cleanup;
-		}
-		while (active) {
-			size_t n_need = 0, n_jobs, q;
-			job *jobs;
-			active = 0;
-			/* advance every merge as far as known comparisons allow */
-			for (k = 0; k < n_merges; k++) {
-				size_t lo = k * 2 * width, mid = lo + width < n ? lo + width : n;
-				size_t hi = lo + 2 * width < n ? lo + 2 * width : n;
-				for (;;) {
-					size_t a, b;
-					signed char w;
-					if (lo + li[k] >= mid || mid + ri[k] >= hi) {
-						while (lo + li[k] < mid)
-							next[lo + oi[k]++] = cur[lo + li[k]++];
-						while (mid + ri[k] < hi)
-							next[lo + oi[k]++] = cur[mid + ri[k]++];
-						break;
-					}
-					a = cur[lo + li[k]];
-					b = cur[mid + ri[k]];
-					w = memo[a * n + b];
-					if (w == 0) {
-						need_a[n_need] = a;
-						need_b[n_need] = b;
-						n_need++;
-						active = 1;
-						break;
-					}
-					if (w == 1 || (w == 2 && a < b)) {
-						next[lo + oi[k]++] = a;
-						li[k]++;
-					} else {
-						next[lo + oi[k]++] = b;
-						ri[k]++;
-					}
-				}
-			}
-			if (!n_need)
-				break;
-			n_jobs = n_need * (both ? 2 : 1);
-			jobs = calloc(n_jobs, sizeof(*jobs));
-			if (!jobs || (error = keep_jobs(c, jobs, n_jobs))) {
-				free(jobs);
-				error = kgr__error_set(KGR_ENOMEM, "out of memory");
-				break;
-			}
-			for (q = 0; q < n_need && !error; q++) {
-				size_t ab[2] = { need_a[q], need_b[q] }, ba[2] = { need_b[q], need_a[q] };
-				error = job_prepare(c, &jobs[q * (both ? 2 : 1)], ab, 2);
-				if (!error && both)
-					error = job_prepare(c, &jobs[q * 2 + 1], ba, 2);
-			}
-			if (!error)
-				error = run_jobs(c, jobs, n_jobs);
-			for (q = 0; q < n_need && !error; q++) {
-				size_t a = need_a[q], b = need_b[q], win1, win2 = 0;
-				job *j1 = &jobs[q * (both ? 2 : 1)], *j2 = both ? j1 + 1 : NULL;
-				int ok = j1->ok && j1->reply.n == 1 && (!j2 || (j2->ok && j2->reply.n == 1));
-				n_cmp++;
-				if (ok) {
-					win1 = j1->reply.entries[0].cand;
-					if (j2)
-						win2 = j2->reply.entries[0].cand;
-					ok = !j2 || win1 == win2;
-				}
-				if (!ok) {
-					memo[a * n + b] = memo[b * n + a] = 2;
-					continue;
-				}
-				n_valid_cmp++;
-				memo[a * n + b] = win1 == a ? 1 : -1;
-				memo[b * n + a] = win1 == b ? 1 : -1;
-				oc[a].valid = oc[b].valid = 1;
-				offer_entry(&oc[win1], &j1->reply.entries[0]);
-			}
-		}
-		free(li), free(ri), free(oi), free(need_a), free(need_b);
-		if (error)
-			goto cleanup;
-		memcpy(cur, next, n * sizeof(size_t));
+		memcpy(s.cur, s.next, n * sizeof(size_t));
 	}
-	if (n > 1 && !n_valid_cmp) {
+	if (n > 1 && !s.n_valid_cmp) {
 		fallback_graph(c, oc);
 		error = note(c->res, "no usable LLM comparison; graph order kept");
 		goto cleanup;
 	}
-	scores_from_order(oc, cur, n);
-	if (n_valid_cmp < n_cmp)
+	scores_from_order(oc, s.cur, n);
+	if (s.n_valid_cmp < s.n_cmp)
 		error = note(c->res, "%zu of %zu comparisons failed or disagreed across orders; graph order decided them",
-			n_cmp - n_valid_cmp, n_cmp);
+			s.n_cmp - s.n_valid_cmp, s.n_cmp);
 cleanup:
-	free(cur);
-	free(next);
-	free(memo);
+	free(s.cur);
+	free(s.next);
+	free(s.memo);
 	return error;
 }
 

@@ -196,40 +196,49 @@ static void excerpt(char *dst, size_t size, const char *body)
 	dst[j] = '\0';
 }
 
-/* One attempt. Returns 0 on a usable reply; else the error code and sets *retry_ok and
- * *wait_ms (a Retry-After). */
-static int attempt(batch *bt, CURL *h, kgr__llm_req *r, int *retry_ok, long *wait_ms)
-{
-	const kgr_llm_options *o = bt->opts;
-	struct curl_slist *hdrs = NULL;
-	char auth[1024], errbuf[CURL_ERROR_SIZE], ex[200];
-	kgr__buf body = { 0 };
-	char *req_body = NULL;
-	CURLcode cc;
-	long status = 0, timeout = o->timeout_ms;
-	curl_off_t ra = -1;
-	int error = 0, with_schema;
+/* One attempt as its steps share it: the request, the handle it goes out on, how long it may
+ * take, whether it carries the schema, and what the caller learns about trying again. */
+typedef struct {
+	batch *bt;
+	CURL *h;
+	kgr__llm_req *r;
+	long timeout;    /* ms: the option, or what is left of the ranking's deadline */
+	int with_schema; /* response_format sent */
+	int *retry_ok;
+	long *wait_ms;
+} exchange;
 
-	*retry_ok = 0;
-	*wait_ms = 0;
-	if (bt->end_ms > 0) {
-		/* the ranking's deadline: this attempt gets what is left of it */
-		double left = bt->end_ms - kgr__now_ms();
-		if (left < 1) {
-			req_error(r, "LLM server %s: the ranking's deadline of %ld ms passed before this request",
-				bt->url, o->deadline_ms);
-			return KGR_ETIMEOUT;
-		}
-		if ((double)timeout > left)
-			timeout = (long)left;
+/* The ranking's deadline bounds every attempt: this one gets what is left of it, and none
+ * starts once it has passed. */
+static int fit_deadline(exchange *x)
+{
+	const batch *bt = x->bt;
+	double left;
+
+	if (bt->end_ms <= 0)
+		return 0;
+	left = bt->end_ms - kgr__now_ms();
+	if (left < 1) {
+		req_error(x->r, "LLM server %s: the ranking's deadline of %ld ms passed before this request",
+			bt->url, bt->opts->deadline_ms);
+		return KGR_ETIMEOUT;
 	}
-	pthread_mutex_lock(&bt->lock);
-	with_schema = o->json_schema && !bt->schema_off && r->schema;
-	pthread_mutex_unlock(&bt->lock);
-	if (!(req_body = request_body(o, r, with_schema))) {
-		req_error(r, "out of memory");
-		return KGR_ENOMEM;
-	}
+	if ((double)x->timeout > left)
+		x->timeout = (long)left;
+	return 0;
+}
+
+/* Every option of the request is set again on each attempt: handles come from the pool
+ * with whatever their previous request left in them. Returns the header list, which the
+ * caller frees after the transfer. */
+static struct curl_slist *setup_handle(const exchange *x, const char *req_body, kgr__buf *body,
+	char *errbuf)
+{
+	const kgr_llm_options *o = x->bt->opts;
+	struct curl_slist *hdrs = NULL;
+	char auth[1024];
+	CURL *h = x->h;
+
 	hdrs = curl_slist_append(hdrs, "Content-Type: application/json");
 	hdrs = curl_slist_append(hdrs, "Accept: application/json");
 	hdrs = curl_slist_append(hdrs, "Expect:"); /* no 100-continue round trip */
@@ -238,18 +247,92 @@ static int attempt(batch *bt, CURL *h, kgr__llm_req *r, int *retry_ok, long *wai
 		hdrs = curl_slist_append(hdrs, auth);
 	}
 	errbuf[0] = '\0';
-	curl_easy_setopt(h, CURLOPT_URL, bt->url);
+	curl_easy_setopt(h, CURLOPT_URL, x->bt->url);
 	curl_easy_setopt(h, CURLOPT_HTTPHEADER, hdrs);
 	curl_easy_setopt(h, CURLOPT_POSTFIELDS, req_body);
 	curl_easy_setopt(h, CURLOPT_POSTFIELDSIZE, (long)strlen(req_body));
 	curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, on_body);
-	curl_easy_setopt(h, CURLOPT_WRITEDATA, &body);
+	curl_easy_setopt(h, CURLOPT_WRITEDATA, body);
 	curl_easy_setopt(h, CURLOPT_ERRORBUFFER, errbuf);
 	curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
-	curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, timeout);
-	curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS, timeout);
+	curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, x->timeout);
+	curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS, x->timeout);
 	curl_easy_setopt(h, CURLOPT_USERAGENT, "kgrec/" KGR_VERSION_STRING);
 	curl_easy_setopt(h, CURLOPT_ACCEPT_ENCODING, "");
+	return hdrs;
+}
+
+/* What an HTTP status other than 200 means for the next attempt: a 400 to response_format
+ * is a server without json_schema (ask again without it, not a retry); 429 and 5xx are
+ * passing states, so they are retried (after the Retry-After, bounded); any other status
+ * would only come again. */
+static int status_error(exchange *x, long status, const char *body)
+{
+	batch *bt = x->bt;
+	curl_off_t ra = -1;
+	char ex[200];
+
+	excerpt(ex, sizeof(ex), body);
+	if (status == 400 && x->with_schema) {
+		pthread_mutex_lock(&bt->lock);
+		bt->schema_off = 1;
+		pthread_mutex_unlock(&bt->lock);
+		x->r->schema_rejected = 1;
+		*x->retry_ok = 2;
+		req_error(x->r, "LLM server %s: HTTP 400 to response_format: %s",
+			bt->url, ex);
+		return KGR_EUPSTREAM;
+	}
+	if (status == 429 || status >= 500) {
+		*x->retry_ok = 1;
+		if (status == 429 && curl_easy_getinfo(x->h, CURLINFO_RETRY_AFTER, &ra) == CURLE_OK && ra >= 0)
+			*x->wait_ms = ra * 1000 > MAX_RETRY_AFTER_MS ? MAX_RETRY_AFTER_MS : (long)ra * 1000;
+		req_error(x->r, "LLM server %s: HTTP %ld%s: %s", bt->url, status,
+			status == 429 ? " (rate limited)" : "", ex);
+		return KGR_EUPSTREAM;
+	}
+	if (status != 200) {
+		req_error(x->r, "LLM server %s: HTTP %ld%s: %s", bt->url, status,
+			status == 401 || status == 403 ? " (check the API key)" :
+			status == 404 ? " (check the URL and the model name)" : "", ex);
+		return KGR_EUPSTREAM;
+	}
+	return 0;
+}
+
+/* One attempt. Returns 0 on a usable reply; else the error code and sets *retry_ok and
+ * *wait_ms (a Retry-After). */
+static int attempt(batch *bt, CURL *h, kgr__llm_req *r, int *retry_ok, long *wait_ms)
+{
+	const kgr_llm_options *o = bt->opts;
+	exchange x;
+	struct curl_slist *hdrs = NULL;
+	char errbuf[CURL_ERROR_SIZE];
+	kgr__buf body = { 0 };
+	char *req_body = NULL;
+	CURLcode cc;
+	long status = 0;
+	int error = 0;
+
+	x.bt = bt;
+	x.h = h;
+	x.r = r;
+	x.timeout = o->timeout_ms;
+	x.with_schema = 0;
+	x.retry_ok = retry_ok;
+	x.wait_ms = wait_ms;
+	*retry_ok = 0;
+	*wait_ms = 0;
+	if ((error = fit_deadline(&x)))
+		return error;
+	pthread_mutex_lock(&bt->lock);
+	x.with_schema = o->json_schema && !bt->schema_off && r->schema;
+	pthread_mutex_unlock(&bt->lock);
+	if (!(req_body = request_body(o, r, x.with_schema))) {
+		req_error(r, "out of memory");
+		return KGR_ENOMEM;
+	}
+	hdrs = setup_handle(&x, req_body, &body, errbuf);
 
 	cc = curl_easy_perform(h);
 	curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &status);
@@ -257,7 +340,7 @@ static int attempt(batch *bt, CURL *h, kgr__llm_req *r, int *retry_ok, long *wai
 	if (cc == CURLE_OPERATION_TIMEDOUT) {
 		error = KGR_ETIMEOUT;
 		*retry_ok = 1;
-		if (timeout < o->timeout_ms)
+		if (x.timeout < o->timeout_ms)
 			req_error(r, "LLM server %s: no answer within the ranking's deadline of %ld ms", bt->url,
 				o->deadline_ms);
 		else
@@ -271,35 +354,8 @@ static int attempt(batch *bt, CURL *h, kgr__llm_req *r, int *retry_ok, long *wai
 			curl_easy_strerror(cc), errbuf[0] ? ": " : "", errbuf);
 		goto cleanup;
 	}
-	excerpt(ex, sizeof(ex), body.s);
-	if (status == 400 && with_schema) {
-		/* The server does not take json_schema: ask again without it, not a retry. */
-		pthread_mutex_lock(&bt->lock);
-		bt->schema_off = 1;
-		pthread_mutex_unlock(&bt->lock);
-		r->schema_rejected = 1;
-		error = KGR_EUPSTREAM;
-		*retry_ok = 2;
-		req_error(r, "LLM server %s: HTTP 400 to response_format: %s",
-			bt->url, ex);
+	if ((error = status_error(&x, status, body.s)))
 		goto cleanup;
-	}
-	if (status == 429 || status >= 500) {
-		error = KGR_EUPSTREAM;
-		*retry_ok = 1;
-		if (status == 429 && curl_easy_getinfo(h, CURLINFO_RETRY_AFTER, &ra) == CURLE_OK && ra >= 0)
-			*wait_ms = ra * 1000 > MAX_RETRY_AFTER_MS ? MAX_RETRY_AFTER_MS : (long)ra * 1000;
-		req_error(r, "LLM server %s: HTTP %ld%s: %s", bt->url, status,
-			status == 429 ? " (rate limited)" : "", ex);
-		goto cleanup;
-	}
-	if (status != 200) {
-		error = KGR_EUPSTREAM;
-		req_error(r, "LLM server %s: HTTP %ld%s: %s", bt->url, status,
-			status == 401 || status == 403 ? " (check the API key)" :
-			status == 404 ? " (check the URL and the model name)" : "", ex);
-		goto cleanup;
-	}
 	if ((error = parse_response(r, body.s ? body.s : "", bt->url))) {
 		*retry_ok = error != KGR_ENOMEM;
 		goto cleanup;

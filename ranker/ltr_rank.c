@@ -33,7 +33,7 @@ static int add_note(kgr_recs *r, const char *text)
 	return 0;
 }
 
-/* Moves the graph's list-level fields (notes, matches, cold start) into r. */
+/* Moves the graph's list-level fields (notes, matches, constraints, cold start) into r. */
 static void take_list(kgr_recs *r, kgr_recs *graph)
 {
 	size_t i, m = 0;
@@ -54,6 +54,10 @@ static void take_list(kgr_recs *r, kgr_recs *graph)
 	graph->n_notes = 0;
 	graph->matches = NULL;
 	graph->n_matches = 0;
+	r->constraints = graph->constraints;
+	r->n_constraints = graph->n_constraints;
+	graph->constraints = NULL;
+	graph->n_constraints = 0;
 }
 
 static int by_contribution(const void *pa, const void *pb)
@@ -239,9 +243,7 @@ int kgr_learned_recommend(kgr_recs **out, const kgr_graph *g, const kgr_model *m
 		o = &defaults;
 	if (!m)
 		return kgr__error_set(KGR_EINVALID, "learned ranker: no model");
-	if (o->version != KGR_REC_OPTIONS_VERSION)
-		return kgr__error_set(KGR_EVERSION, "recommend options version %u, expected %u",
-			o->version, KGR_REC_OPTIONS_VERSION);
+	KGR__CHECK_VERSION(o, KGR_REC_OPTIONS_VERSION, "recommend");
 	if (o->k < 1 || o->k > KGR_MAX_K)
 		return kgr__error_set(KGR_EINVALID, "k must be between 1 and %d (got %zu)", KGR_MAX_K, o->k);
 	if ((error = kgr__learned_rank(out, g, m, user, o, o->k, 1)) < 0)

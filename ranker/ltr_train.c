@@ -439,9 +439,7 @@ static char *info_json(const kgr_learn_options *o, const kgr_learn_report *r)
 
 static int check_learn_options(const kgr_learn_options *o)
 {
-	if (o->version != KGR_LEARN_OPTIONS_VERSION)
-		return kgr__error_set(KGR_EVERSION, "learned ranker: options version %u, expected %u",
-			o->version, KGR_LEARN_OPTIONS_VERSION);
+	KGR__CHECK_VERSION(o, KGR_LEARN_OPTIONS_VERSION, "learned ranker");
 	if (o->n_candidates < 1 || o->n_candidates > KGR_MAX_K || o->knn_candidates > KGR_MAX_K ||
 		o->rounds < 1 || o->early_stop < 1 || !(o->learning_rate > 0 && o->learning_rate <= 1) ||
 		o->max_depth < 1 || o->max_depth > 16 || !(o->valid_share >= 0 && o->valid_share < 1))
@@ -451,6 +449,56 @@ static int check_learn_options(const kgr_learn_options *o)
 	return 0;
 }
 
+/* The sequence model is fitted before the groups are cut and without every held-back event,
+ * so that no cut's label is among its training transitions (its own validation events are
+ * the last kept ones). */
+static int fit_sequence(kgr_seq_model **out, const kgr_store *store, const kgr_interaction *ev,
+	size_t n_ev, const kgr_learn_options *o, kgr_learn_report *rep)
+{
+	kgr_seq_options so = KGR_SEQ_OPTIONS_INIT;
+	double t_seq = wall();
+	int error;
+
+	if (o->seq_options) {
+		so = *o->seq_options;
+	} else {
+		so.seed = o->seed;
+	}
+	so.holdout_all = 1;
+	if ((error = kgr__seq_train_events(out, store, ev, n_ev, rep->cuts - 1, &so,
+		     &rep->sequence)) < 0)
+		return error;
+	rep->seconds_sequence = wall() - t_seq;
+	return 0;
+}
+
+/* What the groups say before any boosting: how often the held-back item was among its
+ * user's candidates at all, and the graph formula's NDCG@10 on the validation groups as the
+ * figure the boosted model has to beat. */
+static void count_groups(kgr_learn_report *rep, const group *groups, size_t n_groups)
+{
+	size_t i, valid_found = 0;
+	double ndcg_graph = 0;
+
+	rep->users = n_groups; /* user-cuts looked at */
+	for (i = 0; i < n_groups; i++) {
+		if (groups[i].pos < 0)
+			continue;
+		rep->groups++;
+		rep->rows += groups[i].n;
+		if (groups[i].valid) {
+			valid_found++;
+			if (groups[i].graph_rank > 0 && groups[i].graph_rank <= 10)
+				ndcg_graph += 1.0 / log2(1.0 + groups[i].graph_rank);
+		}
+	}
+	for (i = 0; i < n_groups; i++)
+		rep->valid_groups += groups[i].valid;
+	rep->recall = n_groups ? (double)rep->groups / (double)n_groups : 0;
+	/* XGBoost's ndcg@10 averages over groups with a positive, so compare alike */
+	rep->valid_ndcg_graph = valid_found ? ndcg_graph / (double)valid_found : 0;
+}
+
 int kgr_model_train(kgr_model **out, const kgr_store *store, const kgr_learn_options *opts,
 	kgr_learn_report *report)
 {
@@ -458,14 +506,14 @@ int kgr_model_train(kgr_model **out, const kgr_store *store, const kgr_learn_opt
 	const kgr_learn_options *o = opts ? opts : &defaults;
 	const kgr_interaction *ev;
 	sampled *su = NULL;
-	size_t n_ev, n_su = 0, n_groups = 0, i, rows_valid = 0, valid_found = 0;
+	size_t n_ev, n_su = 0, n_groups = 0, i, rows_valid = 0;
 	group *groups = NULL;
 	DMatrixHandle dtrain = NULL, dvalid = NULL;
 	BoosterHandle bst = NULL;
 	kgr_learn_report rep;
 	kgr_seq_model *seq = NULL;
 	char snap[17], *info = NULL;
-	double t0 = wall(), ndcg_graph = 0;
+	double t0 = wall();
 	int error;
 
 	*out = NULL;
@@ -480,41 +528,13 @@ int kgr_model_train(kgr_model **out, const kgr_store *store, const kgr_learn_opt
 		return error;
 	rep.cuts = cuts_of(o, n_su);
 	if (o->sequence) {
-		/* fitted without every held-back event: no cut's label is among its training
-		 * transitions (its own validation events are the last kept ones) */
-		kgr_seq_options so = KGR_SEQ_OPTIONS_INIT;
-		double t_seq = wall();
-		if (o->seq_options) {
-			so = *o->seq_options;
-		} else {
-			so.seed = o->seed;
-		}
-		so.holdout_all = 1;
-		if ((error = kgr__seq_train_events(&seq, store, ev, n_ev, rep.cuts - 1, &so,
-			     &rep.sequence)) < 0)
+		if ((error = fit_sequence(&seq, store, ev, n_ev, o, &rep)) < 0)
 			goto done;
-		rep.seconds_sequence = wall() - t_seq;
 		t0 = wall();
 	}
 	if ((error = cut_groups(store, seq, o, ev, n_ev, su, n_su, rep.cuts, &groups, &n_groups)) < 0)
 		goto done;
-	rep.users = n_groups; /* user-cuts looked at */
-	for (i = 0; i < n_groups; i++) {
-		if (groups[i].pos < 0)
-			continue;
-		rep.groups++;
-		rep.rows += groups[i].n;
-		if (groups[i].valid) {
-			valid_found++;
-			if (groups[i].graph_rank > 0 && groups[i].graph_rank <= 10)
-				ndcg_graph += 1.0 / log2(1.0 + groups[i].graph_rank);
-		}
-	}
-	for (i = 0; i < n_groups; i++)
-		rep.valid_groups += groups[i].valid;
-	rep.recall = n_groups ? (double)rep.groups / (double)n_groups : 0;
-	/* XGBoost's ndcg@10 averages over groups with a positive, so compare alike */
-	rep.valid_ndcg_graph = valid_found ? ndcg_graph / (double)valid_found : 0;
+	count_groups(&rep, groups, n_groups);
 	rep.seconds_features = wall() - t0;
 	if (!rep.groups) {
 		error = kgr__error_set(KGR_EINVALID, "learned ranker: no held-back item was among its "

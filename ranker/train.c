@@ -55,6 +55,170 @@ static double hits_at_10(const kgr_weights *w, const user_list *ul, size_t n_use
 	return (double)hits / (double)n_users;
 }
 
+/* What gathering the examples and fitting them share: the sampled users' candidate lists
+ * (every candidate's features, user after user, so that hits@10 can rank a positive among
+ * all of them under any weights) and the pairs (positive minus a sampled negative) that
+ * the descent sees; one random stream runs through both, in that order. */
+typedef struct {
+	const kgr_train_options *opts;
+	uint64_t rng;
+	kgr_train_report rep;
+	double (*feat)[KGR_FEAT__COUNT];
+	size_t n_feat, cap_feat;
+	pair *pairs;
+	size_t n_pairs, cap_pairs;
+} trainer;
+
+/* Each user's last interaction is held back as the positive to look for in their list; a
+ * user with a single interaction keeps it in the graph, where it still connects items. */
+static void hold_back_last(kgr_interaction *train, size_t *n_train, kgr_interaction *held,
+	size_t *n_held, const kgr_interaction *all, size_t n_all)
+{
+	size_t i, j;
+
+	for (i = 0; i < n_all; i = j) {
+		for (j = i; j < n_all && all[j].user == all[i].user; j++)
+			;
+		if (j - i >= 2) {
+			memcpy(train + *n_train, all + i, (j - i - 1) * sizeof(*train));
+			*n_train += j - i - 1;
+			held[(*n_held)++] = all[j - 1];
+		} else {
+			memcpy(train + *n_train, all + i, (j - i) * sizeof(*train));
+			*n_train += j - i;
+		}
+	}
+}
+
+/* Keeps the features of a whole candidate list, not only of the pairs drawn from it: the
+ * hit rates before and after rank the positive among all of them. *pos gets the place of
+ * item in the list, or (size_t)-1. */
+static int add_list(trainer *t, user_list *ul, const kgr_recs *recs, kgr_id item, size_t *pos)
+{
+	size_t k;
+
+	*pos = (size_t)-1;
+	ul->first = t->n_feat;
+	ul->n = recs->n;
+	ul->pos = (size_t)-1;
+	if (t->n_feat + recs->n > t->cap_feat) {
+		size_t cap = t->cap_feat ? t->cap_feat * 2 : 4096;
+		void *nf;
+		while (cap < t->n_feat + recs->n)
+			cap *= 2;
+		if (!(nf = realloc(t->feat, cap * sizeof(*t->feat))))
+			return kgr__error_set(KGR_ENOMEM, "out of memory");
+		t->feat = nf;
+		t->cap_feat = cap;
+	}
+	for (k = 0; k < recs->n; k++) {
+		memcpy(t->feat[t->n_feat + k], recs->items[k].features, sizeof(t->feat[0]));
+		if (recs->items[k].item == item)
+			*pos = k;
+	}
+	t->n_feat += recs->n;
+	return 0;
+}
+
+/* The positive against want negatives drawn from the rest of its list (with replacement):
+ * the difference of their features is all the pairwise loss needs. */
+static int add_pairs(trainer *t, const kgr_recs *recs, size_t pos, size_t want)
+{
+	size_t m;
+
+	for (m = 0; m < want; m++) {
+		size_t neg;
+		int f;
+		do
+			neg = rng_below(&t->rng, recs->n);
+		while (neg == pos);
+		if (t->n_pairs == t->cap_pairs) {
+			size_t cap = t->cap_pairs ? t->cap_pairs * 2 : 4096;
+			pair *np = realloc(t->pairs, cap * sizeof(*np));
+			if (!np)
+				return kgr__error_set(KGR_ENOMEM, "out of memory");
+			t->pairs = np;
+			t->cap_pairs = cap;
+		}
+		for (f = 0; f < KGR_FEAT__COUNT; f++)
+			t->pairs[t->n_pairs].d[f] = recs->items[pos].features[f] - recs->items[neg].features[f];
+		t->n_pairs++;
+	}
+	return 0;
+}
+
+/* One held-back event: the user's candidate list under the default weights, as the graph
+ * ranker shows it today, is what the new weights must reorder. */
+static int user_examples(trainer *t, user_list *ul, const kgr_graph *g,
+	const kgr_interaction *ev, const kgr_weights *w0)
+{
+	kgr_rec_options ro = KGR_REC_OPTIONS_INIT;
+	kgr_recs *recs = NULL;
+	size_t pos;
+	int error;
+
+	ro.k = t->opts->n_candidates;
+	ro.n_candidates = t->opts->n_candidates;
+	ro.weights = w0;
+	if ((error = kgr_recommend(&recs, g, ev->user, &ro)) < 0)
+		return error;
+	if ((error = add_list(t, ul, recs, ev->item, &pos)) < 0)
+		goto cleanup;
+	t->rep.users++;
+	if (pos != (size_t)-1 && recs->n > 1) {
+		size_t want = t->opts->negatives ? t->opts->negatives : recs->n - 1;
+		ul->pos = pos;
+		t->rep.positives++;
+		if (want > recs->n - 1)
+			want = recs->n - 1;
+		error = add_pairs(t, recs, pos, want);
+	}
+cleanup:
+	kgr_recs_free(recs);
+	return error;
+}
+
+/* Stochastic gradient descent on the pairs' logistic loss with an L2 pull towards zero, the
+ * pairs reshuffled and the step shrunk each epoch. *w holds the starting weights on entry
+ * (the report's loss before is theirs) and the fitted ones on return. */
+static int fit_pairs(kgr_weights *w, trainer *t)
+{
+	const kgr_train_options *opts = t->opts;
+	size_t *order, i, n_pairs = t->n_pairs;
+	int ep;
+
+	if (!(order = malloc(n_pairs * sizeof(*order))))
+		return kgr__error_set(KGR_ENOMEM, "out of memory");
+	for (i = 0; i < n_pairs; i++) {
+		order[i] = i;
+		t->rep.loss_before += pair_loss(w, &t->pairs[i]);
+	}
+	t->rep.loss_before /= (double)n_pairs;
+	for (ep = 0; ep < opts->epochs; ep++) {
+		double lr = opts->learning_rate / (1.0 + 0.1 * ep);
+		for (i = n_pairs; i > 1; i--) {
+			size_t k = rng_below(&t->rng, i), tmp = order[i - 1];
+			order[i - 1] = order[k];
+			order[k] = tmp;
+		}
+		for (i = 0; i < n_pairs; i++) {
+			const pair *p = &t->pairs[order[i]];
+			double m = 0, gr;
+			int f;
+			for (f = 0; f < KGR_FEAT__COUNT; f++)
+				m += w->w[f] * p->d[f];
+			gr = 1.0 / (1.0 + exp(m)); /* -dloss/dm */
+			for (f = 0; f < KGR_FEAT__COUNT; f++)
+				w->w[f] += lr * (gr * p->d[f] - opts->l2 * w->w[f]);
+		}
+	}
+	for (i = 0; i < n_pairs; i++)
+		t->rep.loss_after += pair_loss(w, &t->pairs[i]);
+	t->rep.loss_after /= (double)n_pairs;
+	free(order);
+	return 0;
+}
+
 int kgr_weights_train(kgr_weights *out, const kgr_store *store, const kgr_train_options *opts,
 	kgr_train_report *report)
 {
@@ -63,27 +227,25 @@ int kgr_weights_train(kgr_weights *out, const kgr_store *store, const kgr_train_
 	const kgr_interaction *all;
 	kgr_interaction *train = NULL;
 	kgr_interaction *held = NULL;
-	size_t n_all, n_train = 0, n_held = 0, i, j, n_pairs = 0, cap_pairs = 0, n_feat = 0, cap_feat = 0;
+	size_t n_all, n_train = 0, n_held = 0, i;
 	kgr_graph *g = NULL;
 	kgr_weights w0, w;
-	pair *pairs = NULL;
-	double (*feat)[KGR_FEAT__COUNT] = NULL;
 	user_list *ul = NULL;
-	size_t *order = NULL;
-	uint64_t rng;
-	kgr_train_report rep;
-	int error = 0, ep;
+	trainer t;
+	int error = 0;
 
 	if (!opts)
 		opts = &defaults;
-	memset(&rep, 0, sizeof(rep));
-	if (opts->version != KGR_TRAIN_OPTIONS_VERSION || opts->n_candidates < 2 ||
+	memset(&t, 0, sizeof(t));
+	KGR__CHECK_VERSION(opts, KGR_TRAIN_OPTIONS_VERSION, "train");
+	if (opts->n_candidates < 2 ||
 		opts->n_candidates > KGR_MAX_K || opts->epochs < 0 || opts->learning_rate <= 0 ||
 		opts->l2 < 0)
 		return kgr__error_set(KGR_EINVALID,
 			"train: bad options (candidates 2..%d, epochs >= 0, learning rate > 0, l2 >= 0)",
 			KGR_MAX_K);
-	rng = opts->seed ? opts->seed : 0x9E3779B97F4A7C15ull;
+	t.opts = opts;
+	t.rng = opts->seed ? opts->seed : 0x9E3779B97F4A7C15ull;
 	all = kgr_store_interactions(store, &n_all);
 	train = malloc((n_all + 1) * sizeof(*train));
 	held = malloc((n_all + 1) * sizeof(*held));
@@ -91,19 +253,7 @@ int kgr_weights_train(kgr_weights *out, const kgr_store *store, const kgr_train_
 		error = kgr__error_set(KGR_ENOMEM, "out of memory");
 		goto cleanup;
 	}
-	/* hold back each user's last interaction (users with at least two) */
-	for (i = 0; i < n_all; i = j) {
-		for (j = i; j < n_all && all[j].user == all[i].user; j++)
-			;
-		if (j - i >= 2) {
-			memcpy(train + n_train, all + i, (j - i - 1) * sizeof(*train));
-			n_train += j - i - 1;
-			held[n_held++] = all[j - 1];
-		} else {
-			memcpy(train + n_train, all + i, (j - i) * sizeof(*train));
-			n_train += j - i;
-		}
-	}
+	hold_back_last(train, &n_train, held, &n_held, all, n_all);
 	if (!n_held) {
 		error = kgr__error_set(KGR_EINVALID, "train: no user has two interactions to hold one back");
 		goto cleanup;
@@ -115,10 +265,10 @@ int kgr_weights_train(kgr_weights *out, const kgr_store *store, const kgr_train_
 		goto cleanup;
 	/* sample users: Fisher-Yates over the held-back events */
 	for (i = n_held; i > 1; i--) {
-		size_t k = rng_below(&rng, i);
-		kgr_interaction t = held[i - 1];
+		size_t k = rng_below(&t.rng, i);
+		kgr_interaction tmp = held[i - 1];
 		held[i - 1] = held[k];
-		held[k] = t;
+		held[k] = tmp;
 	}
 	if (opts->max_users && n_held > opts->max_users)
 		n_held = opts->max_users;
@@ -127,114 +277,24 @@ int kgr_weights_train(kgr_weights *out, const kgr_store *store, const kgr_train_
 		goto cleanup;
 	}
 	kgr_weights_default(&w0);
-	for (i = 0; i < n_held; i++) {
-		kgr_rec_options ro = KGR_REC_OPTIONS_INIT;
-		kgr_recs *recs = NULL;
-		size_t pos = (size_t)-1, k;
-		ro.k = opts->n_candidates;
-		ro.n_candidates = opts->n_candidates;
-		ro.weights = &w0;
-		if ((error = kgr_recommend(&recs, g, held[i].user, &ro)) < 0)
+	for (i = 0; i < n_held; i++)
+		if ((error = user_examples(&t, &ul[i], g, &held[i], &w0)) < 0)
 			goto cleanup;
-		ul[i].first = n_feat;
-		ul[i].n = recs->n;
-		ul[i].pos = (size_t)-1;
-		if (n_feat + recs->n > cap_feat) {
-			size_t cap = cap_feat ? cap_feat * 2 : 4096;
-			void *nf;
-			while (cap < n_feat + recs->n)
-				cap *= 2;
-			if (!(nf = realloc(feat, cap * sizeof(*feat)))) {
-				kgr_recs_free(recs);
-				error = kgr__error_set(KGR_ENOMEM, "out of memory");
-				goto cleanup;
-			}
-			feat = nf;
-			cap_feat = cap;
-		}
-		for (k = 0; k < recs->n; k++) {
-			memcpy(feat[n_feat + k], recs->items[k].features, sizeof(feat[0]));
-			if (recs->items[k].item == held[i].item)
-				pos = k;
-		}
-		n_feat += recs->n;
-		rep.users++;
-		if (pos != (size_t)-1 && recs->n > 1) {
-			size_t m, want = opts->negatives ? opts->negatives : recs->n - 1;
-			ul[i].pos = pos;
-			rep.positives++;
-			if (want > recs->n - 1)
-				want = recs->n - 1;
-			for (m = 0; m < want; m++) {
-				size_t neg;
-				int f;
-				do
-					neg = rng_below(&rng, recs->n);
-				while (neg == pos);
-				if (n_pairs == cap_pairs) {
-					size_t cap = cap_pairs ? cap_pairs * 2 : 4096;
-					pair *np = realloc(pairs, cap * sizeof(*np));
-					if (!np) {
-						kgr_recs_free(recs);
-						error = kgr__error_set(KGR_ENOMEM, "out of memory");
-						goto cleanup;
-					}
-					pairs = np;
-					cap_pairs = cap;
-				}
-				for (f = 0; f < KGR_FEAT__COUNT; f++)
-					pairs[n_pairs].d[f] = recs->items[pos].features[f] - recs->items[neg].features[f];
-				n_pairs++;
-			}
-		}
-		kgr_recs_free(recs);
-	}
-	rep.pairs = n_pairs;
+	t.rep.pairs = t.n_pairs;
 	w = w0;
-	if (n_pairs) {
-		if (!(order = malloc(n_pairs * sizeof(*order)))) {
-			error = kgr__error_set(KGR_ENOMEM, "out of memory");
-			goto cleanup;
-		}
-		for (i = 0; i < n_pairs; i++) {
-			order[i] = i;
-			rep.loss_before += pair_loss(&w0, &pairs[i]);
-		}
-		rep.loss_before /= (double)n_pairs;
-		for (ep = 0; ep < opts->epochs; ep++) {
-			double lr = opts->learning_rate / (1.0 + 0.1 * ep);
-			for (i = n_pairs; i > 1; i--) {
-				size_t k = rng_below(&rng, i), t = order[i - 1];
-				order[i - 1] = order[k];
-				order[k] = t;
-			}
-			for (i = 0; i < n_pairs; i++) {
-				const pair *p = &pairs[order[i]];
-				double m = 0, gr;
-				int f;
-				for (f = 0; f < KGR_FEAT__COUNT; f++)
-					m += w.w[f] * p->d[f];
-				gr = 1.0 / (1.0 + exp(m)); /* -dloss/dm */
-				for (f = 0; f < KGR_FEAT__COUNT; f++)
-					w.w[f] += lr * (gr * p->d[f] - opts->l2 * w.w[f]);
-			}
-		}
-		for (i = 0; i < n_pairs; i++)
-			rep.loss_after += pair_loss(&w, &pairs[i]);
-		rep.loss_after /= (double)n_pairs;
-	}
-	rep.hits_before = hits_at_10(&w0, ul, n_held, (const double(*)[KGR_FEAT__COUNT])feat);
-	rep.hits_after = hits_at_10(&w, ul, n_held, (const double(*)[KGR_FEAT__COUNT])feat);
+	if (t.n_pairs && (error = fit_pairs(&w, &t)) < 0)
+		goto cleanup;
+	t.rep.hits_before = hits_at_10(&w0, ul, n_held, (const double(*)[KGR_FEAT__COUNT])t.feat);
+	t.rep.hits_after = hits_at_10(&w, ul, n_held, (const double(*)[KGR_FEAT__COUNT])t.feat);
 	*out = w;
 	if (report)
-		*report = rep;
+		*report = t.rep;
 cleanup:
 	kgr_graph_free(g);
 	free(train);
 	free(held);
-	free(pairs);
-	free(feat);
+	free(t.pairs);
+	free(t.feat);
 	free(ul);
-	free(order);
 	return error;
 }

@@ -24,7 +24,7 @@ typedef struct {
 	kgr_id pred;
 	int traversable; /* -1 unset */
 	double weight;   /* < 0 unset */
-	char *phrase, *shared;
+	char *phrase, *shared, *inverse;
 } rel_config;
 
 typedef struct {
@@ -128,6 +128,7 @@ static void config_free(graph_config *c)
 	for (i = 0; i < c->n; i++) {
 		free(c->rels[i].phrase);
 		free(c->rels[i].shared);
+		free(c->rels[i].inverse);
 	}
 	free(c->rels);
 	memset(c, 0, sizeof(*c));
@@ -213,6 +214,8 @@ static int config_load(graph_config *c, const kgr_store *st, const char *path)
 			r->phrase = dupstr(v->valuestring);
 		if ((v = cJSON_GetObjectItemCaseSensitive(it, "shared_phrase")) && cJSON_IsString(v))
 			r->shared = dupstr(v->valuestring);
+		if ((v = cJSON_GetObjectItemCaseSensitive(it, "inverse_phrase")) && cJSON_IsString(v))
+			r->inverse = dupstr(v->valuestring);
 		c->n++;
 	}
 cleanup:
@@ -222,7 +225,7 @@ cleanup:
 }
 
 typedef struct {
-	kgr_id traversable, rel_weight, phrase, shared, default_weight;
+	kgr_id traversable, rel_weight, phrase, shared, inverse, tmpl, default_weight;
 	kgr_id k_user, k_item, k_action, interacted, subprop;
 } vocab;
 
@@ -237,7 +240,7 @@ static int classify_pred(kgr_graph *g, const vocab *vc, const graph_config *cfg,
 {
 	const kgr_store *st = g->store;
 	const rel_config *rc = NULL;
-	const char *v, *iri;
+	const char *v, *iri, *inv, *tmpl, *shared;
 	int trav = -1;
 	double w = 1.0;
 	size_t i;
@@ -284,17 +287,25 @@ static int classify_pred(kgr_graph *g, const vocab *vc, const graph_config *cfg,
 		r->phrase = dupstr(v);
 	else
 		r->phrase = dupstr(kgr_store_label(st, p));
-	if (rc && rc->shared)
-		r->shared = dupstr(rc->shared);
-	else if ((v = literal_of(st, p, vc->shared)))
-		r->shared = dupstr(v);
-	else {
+	/* a relation phrased but without a shared phrase is one between products: two items meet
+	 * at a product, they do not share it (the rationale says "A, like B, ...") */
+	shared = rc && rc->shared ? rc->shared : literal_of(st, p, vc->shared);
+	if (!shared && !literal_of(st, p, vc->phrase)) {
 		snprintf(buf, sizeof(buf), "the %s", kgr_store_label(st, p));
-		r->shared = dupstr(buf);
+		shared = buf;
 	}
-	if (!r->phrase || !r->shared) {
+	r->shared = shared ? dupstr(shared) : NULL;
+	inv = rc && rc->inverse ? rc->inverse : literal_of(st, p, vc->inverse);
+	tmpl = rc && rc->phrase ? NULL : literal_of(st, p, vc->tmpl);
+	if (tmpl && !strstr(tmpl, "{o}"))
+		tmpl = NULL;
+	r->inverse = inv ? dupstr(inv) : NULL;
+	r->tmpl = tmpl ? dupstr(tmpl) : NULL;
+	if (!r->phrase || (shared && !r->shared) || (inv && !r->inverse) || (tmpl && !r->tmpl)) {
 		free(r->phrase);
 		free(r->shared);
+		free(r->inverse);
+		free(r->tmpl);
 		return kgr__error_set(KGR_ENOMEM, "graph: out of memory");
 	}
 	return (int)g->n_rels++;
@@ -1290,6 +1301,8 @@ int kgr_graph_new(kgr_graph **out, const kgr_store *store, const kgr_graph_optio
 	vc.rel_weight = kgr_store_iri(store, KGR_NS "relationWeight");
 	vc.phrase = kgr_store_iri(store, KGR_NS "phrase");
 	vc.shared = kgr_store_iri(store, KGR_NS "sharedPhrase");
+	vc.inverse = kgr_store_iri(store, KGR_NS "inversePhrase");
+	vc.tmpl = kgr_store_iri(store, KGR_NS "phraseTemplate");
 	vc.default_weight = kgr_store_iri(store, KGR_NS "defaultWeight");
 	vc.k_user = kgr_store_iri(store, KGR_NS "user");
 	vc.k_item = kgr_store_iri(store, KGR_NS "item");
@@ -1298,6 +1311,8 @@ int kgr_graph_new(kgr_graph **out, const kgr_store *store, const kgr_graph_optio
 	vc.subprop = kgr_store_iri(store, RDFS_NS "subPropertyOf");
 	g->id_interact = kgr_store_iri(store, KGR_NS "interact");
 	g->id_phrase = vc.phrase;
+	g->id_inverse = vc.inverse;
+	g->id_tmpl = vc.tmpl;
 	g->id_sameas = kgr_store_iri(store, OWL_NS "sameAs");
 
 	if ((error = grow_ids(g, kgr_store_term_count(store) + 1)) < 0)
@@ -1763,6 +1778,8 @@ void kgr_graph_free(kgr_graph *g)
 	for (i = 0; i < g->n_rels; i++) {
 		free(g->rels[i].phrase);
 		free(g->rels[i].shared);
+		free(g->rels[i].inverse);
+		free(g->rels[i].tmpl);
 	}
 	free(g->rels);
 	free(g->actions);

@@ -22,6 +22,8 @@ typedef struct {
 	double weight;
 	char *phrase;  /* "is in the category" */
 	char *shared;  /* "the category" */
+	char *inverse; /* read against the edge: "is the category of", or NULL */
+	char *tmpl;    /* the phrase with the object's place: "added {o} to the cart", or NULL */
 } kgr__relation;
 
 /* One adjacency entry of the catalog CSR. rel = relation index << 1 | reversed, where
@@ -127,6 +129,8 @@ struct kgr_graph {
 	/* vocabulary */
 	kgr_id id_interact;
 	kgr_id id_phrase;
+	kgr_id id_inverse;  /* kgr:inversePhrase */
+	kgr_id id_tmpl;     /* kgr:phraseTemplate */
 	kgr_id id_sameas;
 
 	/* igraph view (igraph_t *, igraph_vector_t * of weights), owned by graph.c */
@@ -247,9 +251,9 @@ void kgr__text_free(kgr__text_index *t);
 typedef struct {
 	uint32_t node;
 	double score;
-	char word[64];
+	char word[160];  /* the query's words that matched it, in the query's order */
 } kgr__text_hit;
-/* Match a query: returns up to max nodes with scores and the word that contributed most. */
+/* Match a query: returns up to max nodes with scores and the words that matched each. */
 int kgr__text_query(const kgr_graph *g, const char *query, kgr__text_hit **out, size_t *n_out,
 	size_t max);
 size_t kgr__text_tokens(const kgr_graph *g);
@@ -318,6 +322,35 @@ void kgr__scratch_lend(kgr__scratch *sc, kgr__req *rq, void **cand, size_t *cand
 void kgr__scratch_take_back(kgr__scratch *sc, kgr__req *rq, void **cand, size_t *cand_cap);
 /* The verb phrase of a predicate in rationales ("bought", "is in the category"). */
 const char *kgr__phrase_of(const kgr_graph *g, kgr_id p);
+/* A free-text request's price bounds, taken out of its text (retrieval/constraints.c). */
+typedef struct {
+	char *text;           /* the query without its price phrases (owned) */
+	int has_price;
+	double min_price;     /* -INFINITY when open */
+	double max_price;     /* INFINITY when open */
+	char currency[4];     /* ISO 4217 code the query named, or "" */
+} kgr__query_constraints;
+
+int kgr__query_parse(const char *query, kgr__query_constraints *c);
+void kgr__query_constraints_free(kgr__query_constraints *c);
+/* The lowest price of an item (its own schema:price or its offers'), in @p currency when one
+ * is given ("" for any); 0 when it has none. */
+int kgr__item_price(const kgr_store *st, kgr_id item, const char *currency, double *price);
+
+/* The constraints of a request into r->constraints: its price bounds, and each matched node
+ * that is an audience or an occasion of some item and whose label the query names in full. */
+int kgr__constraints_build(const kgr_graph *g, const kgr__query_constraints *qc, const char *query,
+	kgr_recs *r);
+/* Whether an item meets one constraint; *priced says whether its price was known (prices). */
+int kgr__constraint_admits(const kgr_graph *g, const kgr_query_constraint *c, kgr_id item, int *priced);
+
+/* The predicate part of a clause: "bought X", or by the template "added X to the cart". */
+void kgr__put_predicate(kgr__buf *b, const kgr_graph *g, kgr_id p, const char *object);
+/* A whole clause: "You bought X", "a customer who added it to the cart". */
+void kgr__put_clause(kgr__buf *b, const kgr_graph *g, const char *subject, kgr_id p, const char *object);
+/* kgr__put_clause() into a fixed buffer (cut at @p size). */
+void kgr__clause_format(char *out, size_t size, const kgr_graph *g, const char *subject, kgr_id p,
+	const char *object);
 /* kgr_path_rationale() with another opening clause than "You bought X" (NULL: the usual). */
 char *kgr__path_rationale(const kgr_graph *g, kgr_id user, const kgr_path *path, kgr_id item,
 	const char *lead);

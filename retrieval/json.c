@@ -84,7 +84,7 @@ static cJSON *paths_json(const kgr_store *st, const kgr_rec_item *it)
 cJSON *kgr__recs_json(const kgr_store *st, const kgr_recs *r, const char *request_id,
 	const char *const *extra, size_t n_extra, size_t limit)
 {
-	cJSON *root = cJSON_CreateObject(), *notes, *items, *matches;
+	cJSON *root = cJSON_CreateObject(), *notes, *items, *matches, *cons;
 	size_t i, k;
 	if (!root)
 		return NULL;
@@ -112,6 +112,26 @@ cJSON *kgr__recs_json(const kgr_store *st, const kgr_recs *r, const char *reques
 			add_ref(m, "label", kgr_store_label(st, r->matches[i].node));
 			cJSON_AddNumberToObject(m, "score", r->matches[i].score);
 			cJSON_AddItemToArray(matches, m);
+		}
+	}
+	if (r->n_constraints && (cons = cJSON_AddArrayToObject(root, "constraints"))) {
+		for (i = 0; i < r->n_constraints; i++) {
+			const kgr_query_constraint *c = &r->constraints[i];
+			cJSON *m = cJSON_CreateObject();
+			if (!m)
+				break;
+			add_ref(m, "kind", c->kind);
+			if (c->node) {
+				add_ref(m, "node", val(st, c->node));
+				add_ref(m, "label", kgr_store_label(st, c->node));
+			} else {
+				cJSON_AddNumberToObject(m, "value", c->value);
+				if (c->currency[0])
+					cJSON_AddStringToObject(m, "currency", c->currency);
+				cJSON_AddNumberToObject(m, "unpriced", (double)c->unpriced);
+			}
+			cJSON_AddNumberToObject(m, "removed", (double)c->removed);
+			cJSON_AddItemToArray(cons, m);
 		}
 	}
 	items = cJSON_AddArrayToObject(root, "items");

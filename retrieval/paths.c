@@ -597,125 +597,123 @@ static void path_add(found_set *fs, kgr__req *rq, found_path *p, const double *w
 	(*total)++;
 }
 
-void kgr__paths_find(kgr__req *rq, uint32_t c, kgr_path *paths, size_t *n_paths, kgr__path_stats *st)
-{
+/* One candidate's search: the best paths kept so far, shared by the catalog and the
+ * collaborative search so that both feed one ranking. */
+typedef struct {
+	kgr__req *rq;
+	uint32_t c;    /* the candidate */
 	found_set fs;
-	double pw[3];
+	int patterns;  /* count paths per relation pattern (explained candidates) */
+} path_search;
+
+/* Paths whose last step is a catalog relation of the candidate: each neighbour closes a
+ * path when it is a source (1 hop), in M1 (2 hops) or in M2 (3 hops), so the search costs
+ * the candidate's degree, not the sources' reach. Returns the number of paths found. */
+static size_t search_catalog(path_search *ps)
+{
+	kgr__req *rq = ps->rq;
 	const kgr_graph *g = rq->g;
 	kgr__map *M1 = &rq->sc->maps[KGR__MAP_M1], *M2 = &rq->sc->maps[KGR__MAP_M2];
 	kgr__map *S = &rq->sc->maps[KGR__MAP_SRC];
-	found_path *f = rq->found, p;
-	size_t n = 0, total = 0, i, j, chosen[KGR_MAX_PATHS], n_chosen = 0;
-	uint32_t k, lim;
+	uint32_t c = ps->c, k, lim;
+	int patterns = ps->patterns;
+	size_t total = 0;
+	found_path p;
+	double pw[3];
 
-	memset(st, 0, sizeof(*st));
-	if (n_paths)
-		*n_paths = 0;
-	fs.f = f;
-	fs.n = 0;
-	fs.worst = 0;
-	fs.cap = paths ? MAX_FOUND : 1; /* features need the best path only */
-	fs.min_hops = 99;
-	rq->n_pat = 0;
-	rq->pat_oom = 0;
-	if (c < g->n_cat_nodes) {
-		size_t before = total;
-		lim = g->cat_off[c + 1] - g->cat_off[c];
-		if (lim > CAND_DEGREE_CAP)
-			lim = CAND_DEGREE_CAP;
-		for (k = g->cat_off[c]; k < g->cat_off[c] + lim; k++) {
-			uint32_t z = g->cat[k].nbr, r = g->cat[k].rel ^ 1, a, b;
-			double *v;
-			if ((v = kgr__map_get(S, z)) && rq->src[(uint32_t)*v].node != c) {
-				path_start(&p, (uint32_t)*v, 1, (const uint32_t[]){ z, c }, &r, NULL);
-				pw[0] = RELW(r);
-				path_add(&fs, rq, &p, pw, &total, paths != NULL);
-			}
-			if (rq->max_hops >= 2 && (v = kgr__map_get(M1, z))) {
-				for (a = (uint32_t)*v; a != KGR__NONE; a = rq->par[a].next) {
-					const struct kgr__parent *pa = &rq->par[a];
-					uint32_t s = rq->src[pa->prev].node;
-					if (pa->rel == KGR__NONE || s == c)
-						continue;
-					path_start(&p, pa->prev, 2, (const uint32_t[]){ s, z, c },
-						(const uint32_t[]){ pa->rel, r }, NULL);
-					pw[0] = RELW(pa->rel);
-					pw[1] = RELW(r);
-					path_add(&fs, rq, &p, pw, &total, paths != NULL);
-				}
-			}
-			if (rq->max_hops >= 3 && (v = kgr__map_get(M2, z))) {
-				for (b = (uint32_t)*v; b != KGR__NONE; b = rq->par[b].next) {
-					const struct kgr__parent *pb = &rq->par[b];
-					uint32_t x = pb->prev;
-					double *vx = kgr__map_get(M1, x);
-					if (x == c || !vx)
-						continue;
-					for (a = (uint32_t)*vx; a != KGR__NONE; a = rq->par[a].next) {
-						const struct kgr__parent *pa = &rq->par[a];
-						uint32_t s = rq->src[pa->prev].node;
-						if (pa->rel == KGR__NONE || s == c || s == z)
-							continue;
-						path_start(&p, pa->prev, 3, (const uint32_t[]){ s, x, z, c },
-							(const uint32_t[]){ pa->rel, pb->rel, r }, NULL);
-						pw[0] = RELW(pa->rel);
-						pw[1] = RELW(pb->rel);
-						pw[2] = RELW(r);
-						path_add(&fs, rq, &p, pw, &total, paths != NULL);
-					}
-				}
-			}
+	lim = g->cat_off[c + 1] - g->cat_off[c];
+	if (lim > CAND_DEGREE_CAP)
+		lim = CAND_DEGREE_CAP;
+	for (k = g->cat_off[c]; k < g->cat_off[c] + lim; k++) {
+		uint32_t z = g->cat[k].nbr, r = g->cat[k].rel ^ 1, a, b;
+		double *v;
+		if ((v = kgr__map_get(S, z)) && rq->src[(uint32_t)*v].node != c) {
+			path_start(&p, (uint32_t)*v, 1, (const uint32_t[]){ z, c }, &r, NULL);
+			pw[0] = RELW(r);
+			path_add(&ps->fs, rq, &p, pw, &total, patterns);
 		}
-		st->n_catalog = total - before;
-	}
-	/* through another user: source <- user -> candidate */
-	if (rq->max_hops >= 2 && (g->flags[c] & KGR__NODE_ITEM)) {
-		uint32_t taken = 0;
-		size_t before = total;
-		for (k = g->iu_end[c]; k > g->iu_off[c] && taken < CAND_USERS_CAP; k--) {
-			uint32_t ix = g->iu[k - 1], u = g->iu_user[k - 1], a;
-			double *v, wc = g->iu_w[k - 1];
-			if (rq->at && g->ints[ix].time >= rq->at)
-				continue;
-			taken++;
-			if (!(v = kgr__map_get(M1, u)))
-				continue;
+		if (rq->max_hops >= 2 && (v = kgr__map_get(M1, z))) {
 			for (a = (uint32_t)*v; a != KGR__NONE; a = rq->par[a].next) {
 				const struct kgr__parent *pa = &rq->par[a];
 				uint32_t s = rq->src[pa->prev].node;
-				if (pa->ix == KGR__NONE || s == c)
+				if (pa->rel == KGR__NONE || s == c)
 					continue;
-				path_start(&p, pa->prev, 2, (const uint32_t[]){ s, u, c }, NULL,
-					(const uint32_t[]){ pa->ix, ix });
-				pw[0] = g->int_w[pa->ix];
-				pw[1] = wc;
-				path_add(&fs, rq, &p, pw, &total, paths != NULL);
+				path_start(&p, pa->prev, 2, (const uint32_t[]){ s, z, c },
+					(const uint32_t[]){ pa->rel, r }, NULL);
+				pw[0] = RELW(pa->rel);
+				pw[1] = RELW(r);
+				path_add(&ps->fs, rq, &p, pw, &total, patterns);
 			}
 		}
-		st->n_collab = total - before;
+		if (rq->max_hops >= 3 && (v = kgr__map_get(M2, z))) {
+			for (b = (uint32_t)*v; b != KGR__NONE; b = rq->par[b].next) {
+				const struct kgr__parent *pb = &rq->par[b];
+				uint32_t x = pb->prev;
+				double *vx = kgr__map_get(M1, x);
+				if (x == c || !vx)
+					continue;
+				for (a = (uint32_t)*vx; a != KGR__NONE; a = rq->par[a].next) {
+					const struct kgr__parent *pa = &rq->par[a];
+					uint32_t s = rq->src[pa->prev].node;
+					if (pa->rel == KGR__NONE || s == c || s == z)
+						continue;
+					path_start(&p, pa->prev, 3, (const uint32_t[]){ s, x, z, c },
+						(const uint32_t[]){ pa->rel, pb->rel, r }, NULL);
+					pw[0] = RELW(pa->rel);
+					pw[1] = RELW(pb->rel);
+					pw[2] = RELW(r);
+					path_add(&ps->fs, rq, &p, pw, &total, patterns);
+				}
+			}
+		}
 	}
-	if (paths) {
-		if (rq->n_pat > 1)
-			qsort(rq->pat, rq->n_pat, sizeof(*rq->pat), cmp_pattern);
-		st->patterns = rq->pat;
-		st->n_patterns = rq->n_pat;
-		st->patterns_oom = rq->pat_oom;
+	return total;
+}
+
+/* Paths through another user (source <- user -> candidate): the candidate's users newest
+ * first, capped so that a popular item costs no more than a niche one; events from `at` on
+ * are not known to the request. Returns the number of paths found. */
+static size_t search_collab(path_search *ps)
+{
+	kgr__req *rq = ps->rq;
+	const kgr_graph *g = rq->g;
+	kgr__map *M1 = &rq->sc->maps[KGR__MAP_M1];
+	uint32_t c = ps->c, k, taken = 0;
+	int patterns = ps->patterns;
+	size_t total = 0;
+	found_path p;
+	double pw[3];
+
+	for (k = g->iu_end[c]; k > g->iu_off[c] && taken < CAND_USERS_CAP; k--) {
+		uint32_t ix = g->iu[k - 1], u = g->iu_user[k - 1], a;
+		double *v, wc = g->iu_w[k - 1];
+		if (rq->at && g->ints[ix].time >= rq->at)
+			continue;
+		taken++;
+		if (!(v = kgr__map_get(M1, u)))
+			continue;
+		for (a = (uint32_t)*v; a != KGR__NONE; a = rq->par[a].next) {
+			const struct kgr__parent *pa = &rq->par[a];
+			uint32_t s = rq->src[pa->prev].node;
+			if (pa->ix == KGR__NONE || s == c)
+				continue;
+			path_start(&p, pa->prev, 2, (const uint32_t[]){ s, u, c }, NULL,
+				(const uint32_t[]){ pa->ix, ix });
+			pw[0] = g->int_w[pa->ix];
+			pw[1] = wc;
+			path_add(&ps->fs, rq, &p, pw, &total, patterns);
+		}
 	}
-	n = fs.n;
-	if (n == 0)
-		return;
-	if (paths)
-		for (i = 0; i < n; i++)
-			path_edges(g, &f[i]);
-	qsort(f, n, sizeof(found_path), cmp_found);
-	if (!paths) {
-		/* features only: the best path, unchecked */
-		st->n_found = total;
-		st->shortest = (int)fs.min_hops;
-		chosen[0] = 0;
-		goto stats;
-	}
-	/* distinct relation patterns first, then the best of the rest */
+	return total;
+}
+
+/* The paths to show among the n found (sorted best first): distinct relation patterns
+ * first, so that the evidence is varied, then the best of the rest; each checked against
+ * the store before it is taken. chosen[] gets their indexes in score order; returns how
+ * many. */
+static size_t choose_paths(const kgr_graph *g, found_path *f, size_t n, size_t *chosen)
+{
+	size_t i, j, n_chosen = 0;
 	for (i = 0; i < n && n_chosen < KGR_MAX_PATHS; i++) {
 		for (j = 0; j < n_chosen; j++)
 			if (same_pattern(&f[i], &f[chosen[j]]) || same_nodes(&f[i], &f[chosen[j]]))
@@ -730,8 +728,6 @@ void kgr__paths_find(kgr__req *rq, uint32_t c, kgr_path *paths, size_t *n_paths,
 		if (j == n_chosen && path_ok(g, &f[i]))
 			chosen[n_chosen++] = i;
 	}
-	if (n_chosen == 0)
-		return;
 	/* keep them in score order */
 	for (i = 1; i < n_chosen; i++)
 		for (j = i; j > 0 && chosen[j - 1] > chosen[j]; j--) {
@@ -739,48 +735,112 @@ void kgr__paths_find(kgr__req *rq, uint32_t c, kgr_path *paths, size_t *n_paths,
 			chosen[j] = chosen[j - 1];
 			chosen[j - 1] = t;
 		}
-	for (i = 0; i < n_chosen; i++) {
-		const found_path *fp = &f[chosen[i]];
-		const kgr__source *src = &rq->src[fp->src];
-		kgr_path *out = &paths[i];
-		size_t e = 0;
-		memset(out, 0, sizeof(*out));
-		out->from = g->node_id[src->node];
-		out->score = fp->score;
-		if (rq->user && src->int_idx != KGR__NONE) {
-			const kgr_interaction *in = &g->ints[src->int_idx];
-			kgr_edge ue = { in->user, action_of(g, src->int_idx), in->item, 0 };
-			if (ue.p && kgr_store_count(g->store, ue.s, ue.p, ue.o) > 0)
-				out->edges[e++] = ue;
-		}
-		if (fp->same) {
-			size_t n_steps = 0;
-			/* fits: path_ok() tried it */
-			path_steps(g, fp, out->edges + e, KGR_MAX_PATH_EDGES - e, &n_steps);
-			e += n_steps;
-		} else
-			for (j = 0; j < fp->hops; j++)
-				out->edges[e++] = fp->e[j];
-		out->n_edges = e;
+	return n_chosen;
+}
+
+/* A chosen path as shown: the user's own event first when the store holds it (a live
+ * event is not evidence yet), then the path's triples with any sameAs steps. */
+static void path_out(const kgr__req *rq, const found_path *fp, kgr_path *out)
+{
+	const kgr_graph *g = rq->g;
+	const kgr__source *src = &rq->src[fp->src];
+	size_t e = 0, j;
+	memset(out, 0, sizeof(*out));
+	out->from = g->node_id[src->node];
+	out->score = fp->score;
+	if (rq->user && src->int_idx != KGR__NONE) {
+		const kgr_interaction *in = &g->ints[src->int_idx];
+		kgr_edge ue = { in->user, action_of(g, src->int_idx), in->item, 0 };
+		if (ue.p && kgr_store_count(g->store, ue.s, ue.p, ue.o) > 0)
+			out->edges[e++] = ue;
 	}
+	if (fp->same) {
+		size_t n_steps = 0;
+		/* fits: path_ok() tried it */
+		path_steps(g, fp, out->edges + e, KGR_MAX_PATH_EDGES - e, &n_steps);
+		e += n_steps;
+	} else
+		for (j = 0; j < fp->hops; j++)
+			out->edges[e++] = fp->e[j];
+	out->n_edges = e;
+}
+
+/* Recency and hub share describe the best path alone (the first shown, or with no paths
+ * asked the best found, unchecked): the one a rationale would cite. */
+static void best_path_stats(const kgr__req *rq, const found_path *best, kgr__path_stats *st)
+{
+	const kgr_graph *g = rq->g;
+	uint32_t j;
+	st->recency = rq->src[best->src].recency;
+	if (best->hops > 1) {
+		uint32_t hubs = 0;
+		for (j = 1; j < best->hops; j++)
+			if (g->flags[best->nodes[j]] & KGR__NODE_HUB)
+				hubs++;
+		st->hub_share = (double)hubs / (double)(best->hops - 1);
+	}
+}
+
+void kgr__paths_find(kgr__req *rq, uint32_t c, kgr_path *paths, size_t *n_paths, kgr__path_stats *st)
+{
+	const kgr_graph *g = rq->g;
+	found_path *f = rq->found;
+	path_search ps;
+	size_t n, total = 0, i, chosen[KGR_MAX_PATHS], n_chosen;
+
+	memset(st, 0, sizeof(*st));
+	if (n_paths)
+		*n_paths = 0;
+	ps.rq = rq;
+	ps.c = c;
+	ps.fs.f = f;
+	ps.fs.n = 0;
+	ps.fs.worst = 0;
+	ps.fs.cap = paths ? MAX_FOUND : 1; /* features need the best path only */
+	ps.fs.min_hops = 99;
+	ps.patterns = paths != NULL;
+	rq->n_pat = 0;
+	rq->pat_oom = 0;
+	if (c < g->n_cat_nodes) {
+		st->n_catalog = search_catalog(&ps);
+		total += st->n_catalog;
+	}
+	if (rq->max_hops >= 2 && (g->flags[c] & KGR__NODE_ITEM)) {
+		st->n_collab = search_collab(&ps);
+		total += st->n_collab;
+	}
+	if (paths) {
+		if (rq->n_pat > 1)
+			qsort(rq->pat, rq->n_pat, sizeof(*rq->pat), cmp_pattern);
+		st->patterns = rq->pat;
+		st->n_patterns = rq->n_pat;
+		st->patterns_oom = rq->pat_oom;
+	}
+	n = ps.fs.n;
+	if (n == 0)
+		return;
+	if (paths)
+		for (i = 0; i < n; i++)
+			path_edges(g, &f[i]);
+	qsort(f, n, sizeof(found_path), cmp_found);
+	if (!paths) {
+		/* features only: the best path, unchecked */
+		st->n_found = total;
+		st->shortest = (int)ps.fs.min_hops;
+		best_path_stats(rq, &f[0], st);
+		return;
+	}
+	if ((n_chosen = choose_paths(g, f, n, chosen)) == 0)
+		return;
+	for (i = 0; i < n_chosen; i++)
+		path_out(rq, &f[chosen[i]], &paths[i]);
 	*n_paths = n_chosen;
 	st->shortest = 0;
 	st->n_found = total;
 	for (i = 0; i < n; i++)
 		if (f[i].check != -1 && (!st->shortest || (int)f[i].hops < st->shortest))
 			st->shortest = (int)f[i].hops;
-stats:
-	{
-		const found_path *best = &f[chosen[0]];
-		st->recency = rq->src[best->src].recency;
-		if (best->hops > 1) {
-			uint32_t hubs = 0;
-			for (j = 1; j < best->hops; j++)
-				if (g->flags[best->nodes[j]] & KGR__NODE_HUB)
-					hubs++;
-			st->hub_share = (double)hubs / (double)(best->hops - 1);
-		}
-	}
+	best_path_stats(rq, &f[chosen[0]], st);
 }
 
 void kgr__req_free(kgr__req *rq)
@@ -824,22 +884,129 @@ static const char *shared_of(const kgr_graph *g, kgr_id p)
 	return NULL;
 }
 
+/* An annotation of a predicate that is not a walked relation (an action): its literal, or NULL. */
+static const char *annotation_of(const kgr_graph *g, kgr_id p, kgr_id annotation)
+{
+	kgr_id o;
+	if (!p || !annotation || !(o = kgr_store_object(g->store, p, annotation)) ||
+		kgr_term_kind_of(g->store, o) != KGR_TERM_LITERAL)
+		return NULL;
+	return kgr_term_value(g->store, o, NULL);
+}
+
+/* The phrase with the object's place ("added {o} to the cart"), or NULL when the object simply
+ * follows the phrase. */
+static const char *template_of(const kgr_graph *g, kgr_id p)
+{
+	size_t r;
+	const char *t;
+	for (r = 0; r < g->n_rels; r++)
+		if (g->rels[r].pred == p)
+			return g->rels[r].tmpl;
+	t = annotation_of(g, p, g->id_tmpl);
+	return t && strstr(t, "{o}") ? t : NULL;
+}
+
+/* The phrase read against the edge ("is the category of"), or NULL when the ontology has none. */
+static const char *inverse_of(const kgr_graph *g, kgr_id p)
+{
+	size_t r;
+	for (r = 0; r < g->n_rels; r++)
+		if (g->rels[r].pred == p)
+			return g->rels[r].inverse;
+	return annotation_of(g, p, g->id_inverse);
+}
+
+void kgr__put_predicate(kgr__buf *b, const kgr_graph *g, kgr_id p, const char *object)
+{
+	const char *t = template_of(g, p), *at;
+	if (!t) {
+		kgr__buf_puts(b, kgr__phrase_of(g, p));
+		kgr__buf_puts(b, " ");
+		kgr__buf_puts(b, object);
+		return;
+	}
+	for (; (at = strstr(t, "{o}")); t = at + 3) {
+		kgr__buf_put(b, t, (size_t)(at - t));
+		kgr__buf_puts(b, object);
+	}
+	kgr__buf_puts(b, t);
+}
+
+void kgr__clause_format(char *out, size_t size, const kgr_graph *g, const char *subject, kgr_id p,
+	const char *object)
+{
+	const char *t = template_of(g, p), *at = t ? strstr(t, "{o}") : NULL;
+	if (at)
+		snprintf(out, size, "%s %.*s%s%s", subject, (int)(at - t), t, object, at + 3);
+	else
+		snprintf(out, size, "%s %s %s", subject, kgr__phrase_of(g, p), object);
+}
+
+void kgr__put_clause(kgr__buf *b, const kgr_graph *g, const char *subject, kgr_id p, const char *object)
+{
+	kgr__buf_puts(b, subject);
+	kgr__buf_puts(b, " ");
+	kgr__put_predicate(b, g, p, object);
+}
+
 static int is_user(const kgr_graph *g, kgr_id id)
 {
 	uint32_t n = kgr__node_of(g, id);
 	return n != KGR__NONE && (g->flags[n] & KGR__NODE_USER);
 }
 
-/* Name of a node in a sentence: "it" for the history item, "a customer" for other users. */
+static int is_item(const kgr_graph *g, kgr_id id)
+{
+	uint32_t n = kgr__node_of(g, id);
+	return n != KGR__NONE && (g->flags[n] & KGR__NODE_ITEM);
+}
+
+/* Name of a node in a sentence: "it" for the history item the path starts from (a category or
+ * a word's node it starts from keeps its name), "you" for the user, "a customer" for others. */
 static const char *name_of(const kgr_graph *g, kgr_id id, kgr_id from, kgr_id user)
 {
-	if (id == from)
+	if (id == from && is_item(g, id))
 		return "it";
 	if (id == user && user)
 		return "you";
 	if (is_user(g, id))
 		return "a customer";
 	return kgr_store_label(g->store, id);
+}
+
+/* The walk from the history item to the candidate, one clause an edge, each read from the node
+ * the walk is at: "it goes well with A, which has the accessory B". An edge whose relation has
+ * no inverse phrase and is walked backwards is said the way it is stored ("..., and B is an
+ * accessory for A"). A one-edge walk against its edge keeps the candidate first ("B is an
+ * accessory for it"), the most natural order for the one sentence that explains an item. */
+static void put_walk(kgr__buf *b, const kgr_graph *g, const kgr_path *path, size_t i, kgr_id user)
+{
+	const kgr_edge *e = path->edges;
+	size_t first = i, n = path->n_edges;
+	kgr_id at = path->from;
+
+	for (; i < n; i++) {
+		kgr_id next = e[i].reversed ? e[i].s : e[i].o;
+		const char *inv = e[i].reversed && n - first > 1 ? inverse_of(g, e[i].p) : NULL;
+		int from_here = !e[i].reversed || inv;
+		if (i > first)
+			kgr__buf_puts(b, from_here ? (is_user(g, at) ? ", who " : ", which ") : ", and ");
+		if (from_here && i == first)
+			kgr__buf_puts(b, name_of(g, at, path->from, user));
+		if (from_here && i == first)
+			kgr__buf_puts(b, " ");
+		if (!e[i].reversed)
+			kgr__put_predicate(b, g, e[i].p, name_of(g, next, path->from, user));
+		else if (inv) {
+			kgr__buf_puts(b, inv);
+			kgr__buf_puts(b, " ");
+			kgr__buf_puts(b, name_of(g, next, path->from, user));
+		} else
+			kgr__put_clause(b, g, name_of(g, next, path->from, user), e[i].p,
+				name_of(g, at, path->from, user));
+		at = next;
+	}
 }
 
 char *kgr_path_rationale(const kgr_graph *g, kgr_id user, const kgr_path *path, kgr_id item)
@@ -853,6 +1020,7 @@ char *kgr__path_rationale(const kgr_graph *g, kgr_id user, const kgr_path *path,
 	kgr__buf b = { 0 };
 	size_t i = 0, n = path->n_edges;
 	const kgr_edge *e = path->edges;
+	const char *from = kgr_store_label(g->store, path->from);
 
 	if (n == 0)
 		return NULL;
@@ -861,45 +1029,41 @@ char *kgr__path_rationale(const kgr_graph *g, kgr_id user, const kgr_path *path,
 		if (user && e[0].s == user && e[0].o == path->from && !e[0].reversed)
 			i = 1;
 	} else if (user && e[0].s == user && e[0].o == path->from && !e[0].reversed) {
-		kgr__buf_puts(&b, "You ");
-		kgr__buf_puts(&b, kgr__phrase_of(g, e[0].p));
-		kgr__buf_puts(&b, " ");
-		kgr__buf_puts(&b, kgr_store_label(g->store, path->from));
+		kgr__put_clause(&b, g, "You", e[0].p, from);
 		i = 1;
 	} else {
 		kgr__buf_puts(&b, "You asked about ");
-		kgr__buf_puts(&b, kgr_store_label(g->store, path->from));
+		kgr__buf_puts(&b, from);
 	}
 	kgr__buf_puts(&b, "; ");
 	if (n - i == 2 && e[i].p == e[i + 1].p && !e[i].reversed && e[i + 1].reversed &&
-		shared_of(g, e[i].p) && e[i + 1].s == item) {
-		/* from -p-> x <-p- item */
+		e[i + 1].s == item && (is_item(g, e[i].o) || !shared_of(g, e[i].p))) {
+		/* from -p-> x <-p- item, x a product (or p a relation between products): the
+		 * candidate, like it, is an accessory for x */
+		kgr__buf_puts(&b, kgr_store_label(g->store, item));
+		kgr__buf_puts(&b, ", like ");
+		kgr__buf_puts(&b, name_of(g, path->from, path->from, user));
+		kgr__buf_puts(&b, ", ");
+		kgr__put_predicate(&b, g, e[i].p, kgr_store_label(g->store, e[i].o));
+	} else if (n - i == 2 && e[i].p == e[i + 1].p && !e[i].reversed && e[i + 1].reversed &&
+		e[i + 1].s == item) {
+		/* from -p-> x <-p- item: they share the brand x */
 		kgr__buf_puts(&b, kgr_store_label(g->store, item));
 		kgr__buf_puts(&b, " shares ");
 		kgr__buf_puts(&b, shared_of(g, e[i].p));
 		kgr__buf_puts(&b, " ");
 		kgr__buf_puts(&b, kgr_store_label(g->store, e[i].o));
-		kgr__buf_puts(&b, " with it");
+		kgr__buf_puts(&b, is_item(g, path->from) ? " with it" : " with ");
+		if (!is_item(g, path->from))
+			kgr__buf_puts(&b, from);
 	} else if (n - i == 2 && is_user(g, e[i].s) && e[i].s == e[i + 1].s && e[i].reversed &&
 		!e[i + 1].reversed) {
 		/* from <-a- customer -b-> item */
-		kgr__buf_puts(&b, "a customer who ");
-		kgr__buf_puts(&b, kgr__phrase_of(g, e[i].p));
-		kgr__buf_puts(&b, " it also ");
-		kgr__buf_puts(&b, kgr__phrase_of(g, e[i + 1].p));
-		kgr__buf_puts(&b, " ");
-		kgr__buf_puts(&b, kgr_store_label(g->store, item));
-	} else {
-		for (; i < n; i++) {
-			kgr__buf_puts(&b, name_of(g, e[i].s, path->from, user));
-			kgr__buf_puts(&b, " ");
-			kgr__buf_puts(&b, kgr__phrase_of(g, e[i].p));
-			kgr__buf_puts(&b, " ");
-			kgr__buf_puts(&b, name_of(g, e[i].o, path->from, user));
-			if (i + 1 < n)
-				kgr__buf_puts(&b, ", and ");
-		}
-	}
+		kgr__put_clause(&b, g, "a customer who", e[i].p, name_of(g, path->from, path->from, user));
+		kgr__buf_puts(&b, " also ");
+		kgr__put_predicate(&b, g, e[i + 1].p, kgr_store_label(g->store, item));
+	} else
+		put_walk(&b, g, path, i, user);
 	return kgr__buf_take(&b);
 }
 

@@ -67,6 +67,7 @@ typedef struct {
 	kgr_recs *recs;
 	unsigned int gens;
 	int oom;
+	kgr__query_constraints qc; /* a free-text query's price bounds and the text left */
 } ctx;
 
 static int note(kgr_recs *r, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
@@ -104,6 +105,7 @@ void kgr_recs_free(kgr_recs *r)
 	for (i = 0; i < r->n_matches; i++)
 		free(r->matches[i].word);
 	free(r->matches);
+	free(r->constraints);
 	free(r);
 }
 
@@ -707,6 +709,7 @@ static void req_end(ctx *x)
 		kgr__scratch_take_back(x->rq.sc, &x->rq, (void **)&x->c, &x->cap);
 	}
 	kgr__req_free(&x->rq);
+	kgr__query_constraints_free(&x->qc);
 	free(x->c);
 }
 
@@ -714,9 +717,7 @@ typedef enum { MODE_RECOMMEND, MODE_SIMILAR } run_mode;
 
 static int check_options(const kgr_rec_options *o)
 {
-	if (o->version != KGR_REC_OPTIONS_VERSION)
-		return kgr__error_set(KGR_EINVALID, "recommend: options version %u, expected %u",
-			o->version, KGR_REC_OPTIONS_VERSION);
+	KGR__CHECK_VERSION(o, KGR_REC_OPTIONS_VERSION, "recommend");
 	if (o->k < 1 || o->k > KGR_MAX_K)
 		return kgr__error_set(KGR_EINVALID, "k must be between 1 and %d (got %zu)", KGR_MAX_K, o->k);
 	if (o->sequence && (o->n_sequence < 1 || o->n_sequence > KGR_MAX_K))
@@ -733,12 +734,351 @@ static const char *id_name(const kgr_store *st, kgr_id id)
 	return v ? v : "(none)";
 }
 
+/* Items asked to be left out; an id the graph does not know has nothing to exclude. */
+static int add_exclusions(ctx *x)
+{
+	const kgr_rec_options *o = x->o;
+	size_t i;
+	for (i = 0; i < o->n_exclude; i++) {
+		uint32_t n = kgr__node_of(x->rq.g, o->exclude[i]);
+		if (n != KGR__NONE && !kgr__map_put(&x->rq.sc->maps[KGR__MAP_EXCL], n))
+			return kgr__error_set(KGR_ENOMEM, "out of memory");
+	}
+	return 0;
+}
+
+/* The query's best matches in the catalog: kept in the list (the rationale cites the word
+ * matched), proposed by the query generator and made sources, each relative to the best
+ * match, so that the walks start from what was asked for as well. */
+static int query_sources(ctx *x)
+{
+	const kgr_graph *g = x->rq.g;
+	kgr_recs *r = x->recs;
+	kgr__text_hit *hits = NULL;
+	size_t n_hits = 0, i;
+	int error;
+	if ((error = kgr__query_parse(x->o->query, &x->qc)) < 0 ||
+		(error = kgr__text_query(g, x->qc.text, &hits, &n_hits, QUERY_SOURCES)) < 0)
+		return error;
+	if (n_hits && !(r->matches = calloc(n_hits, sizeof(*r->matches)))) {
+		error = kgr__error_set(KGR_ENOMEM, "out of memory");
+		goto cleanup;
+	}
+	for (i = 0; i < n_hits; i++) {
+		double s = hits[i].score / hits[0].score;
+		if (!(r->matches[i].word = malloc(strlen(hits[i].word) + 1))) {
+			error = kgr__error_set(KGR_ENOMEM, "out of memory");
+			goto cleanup;
+		}
+		strcpy(r->matches[i].word, hits[i].word);
+		r->matches[i].node = g->node_id[hits[i].node];
+		r->matches[i].score = hits[i].score;
+		r->n_matches++;
+		propose(x, hits[i].node, KGR_GEN_QUERY, s);
+		if ((error = add_source(x, hits[i].node, s, 1.0, KGR__NONE, &x->rq.cap_src)) < 0)
+			goto cleanup;
+	}
+	if (n_hits == 0 && (error = note(r, "no word of the query \"%s\" matches the catalog", x->o->query)) < 0)
+		goto cleanup;
+	error = kgr__constraints_build(g, &x->qc, x->qc.text, r);
+cleanup:
+	free(hits);
+	return error;
+}
+
+/* Where the walks start: the user's history (or the item of similar()), the seeds and the
+ * query's matches, strongest first. *n_hist gets the usable history events, which decide a
+ * cold start. */
+static int request_sources(ctx *x, run_mode mode, kgr_id item, size_t *n_hist)
+{
+	const kgr_graph *g = x->rq.g;
+	const kgr_rec_options *o = x->o;
+	size_t i;
+	int error;
+	if (mode == MODE_SIMILAR) {
+		if ((error = add_seed(x, kgr__node_of(g, item), &x->rq.cap_src)) < 0)
+			return error;
+	} else {
+		int h = history_sources(x, HISTORY_SOURCES, o->exclude_seen, &x->rq.cap_src);
+		if (h < 0)
+			return h;
+		*n_hist = (size_t)h;
+	}
+	for (i = 0; i < o->n_seeds; i++)
+		if ((error = add_seed(x, kgr__node_of(g, o->seeds[i]), &x->rq.cap_src)) < 0)
+			return error;
+	if (o->query && *o->query && (error = query_sources(x)) < 0)
+		return error;
+	rank_sources(&x->rq);
+	return 0;
+}
+
+/* A list without history says so, so that a caller can tell generic recommendations from
+ * personal ones. */
+static int note_cold_start(ctx *x)
+{
+	const kgr_graph *g = x->rq.g;
+	kgr_id user = x->rq.user;
+	int error = 0;
+	x->recs->cold_start = 1;
+	if (user && (error = note(x->recs, "user %s has no history%s: cold-start recommendations",
+			     id_name(g->store, user), x->o->at ? " before the given time" : "")) < 0)
+		return error;
+	if (!user && !x->rq.n_src)
+		error = note(x->recs, "no user, seed or query: cold-start recommendations");
+	return error;
+}
+
+/* The reach maps are built before the generators: the catalog generator reads them, and the
+ * path search of every candidate reuses them. Global popularity only fills in when nothing
+ * starts a walk. */
+static int run_generators(ctx *x, run_mode mode, size_t n_hist)
+{
+	const kgr_rec_options *o = x->o;
+	int error;
+	if ((error = kgr__paths_prepare(&x->rq, 3)) < 0)
+		return error;
+	if (x->gens & (1u << KGR_GEN_PPR) && (error = gen_ppr(x)) < 0)
+		return error;
+	gen_covisit(x);
+	gen_sequential(x);
+	gen_catalog(x);
+	if (mode == MODE_RECOMMEND && o->sequence && n_hist && (x->gens & (1u << KGR_GEN_SEQUENCE)) &&
+		(error = gen_sequence(x)) < 0)
+		return error;
+	if (x->rq.n_src == 0)
+		gen_popular_global(x, o->n_candidates > o->k ? o->n_candidates : o->k);
+	if (x->oom)
+		return kgr__error_set(KGR_ENOMEM, "out of memory");
+	return 0;
+}
+
+/* The first cut's score of every candidate: generator scores relative to each generator's
+ * best (so no generator's scale dominates), with item popularity and the sequence model,
+ * weighted as in the final score. It needs no path search, which is what makes it cheap
+ * enough for every candidate. */
+static void first_cut_scores(ctx *x, const kgr_weights *w)
+{
+	const kgr_graph *g = x->rq.g;
+	const kgr_rec_options *o = x->o;
+	const kgr_recs *r = x->recs;
+	double mx[KGR_GEN__COUNT] = { 0 };
+	size_t i, gi;
+	for (i = 0; i < x->n; i++)
+		for (gi = 0; gi < FEATURE_GENS; gi++)
+			if (x->c[i].gen[gi] > mx[gi])
+				mx[gi] = x->c[i].gen[gi];
+	for (i = 0; i < x->n; i++) {
+		cand *c = &x->c[i];
+		for (gi = 0; gi < FEATURE_GENS; gi++)
+			c->feat[gi] = mx[gi] > 0 ? c->gen[gi] / mx[gi] : 0;
+		c->feat[KGR_FEAT_ITEMPOP] = item_pop_feature(g, c->node);
+		/* already relative to the model's top item: not normalised again */
+		c->seq = c->gen[KGR_GEN_SEQUENCE];
+		c->pre = 0;
+		for (gi = 0; gi < FEATURE_GENS; gi++)
+			c->pre += w->w[gi] * c->feat[gi];
+		c->pre += w->w[KGR_FEAT_ITEMPOP] * c->feat[KGR_FEAT_ITEMPOP];
+		if (r->sequence)
+			c->pre += o->w_sequence * c->seq;
+	}
+}
+
+/* The graph ranker's order of the n_cand kept by the first cut: their path features (the
+ * best path only, unchecked) and final scores. Returns how many are left. */
+static size_t rank_candidates(ctx *x, const kgr_weights *w, size_t n_cand)
+{
+	const kgr_rec_options *o = x->o;
+	const kgr_recs *r = x->recs;
+	size_t i, m = 0;
+	for (i = 0; i < n_cand; i++) {
+		cand *c = &x->c[i];
+		kgr__path_stats st;
+		kgr__paths_find(&x->rq, c->node, NULL, NULL, &st);
+		c->n_found = st.n_found;
+		c->n_catalog = st.n_catalog;
+		c->n_collab = st.n_collab;
+		path_features(c->feat, &st);
+		c->score = kgr__ranker_score(w, c->feat, c->parts);
+		if (r->sequence)
+			c->score += o->w_sequence * c->seq;
+	}
+	/* a far PageRank hit with no path within 3 hops explains nothing: never pad with it */
+	for (i = 0; i < n_cand; i++)
+		if (x->c[i].n_found || (!o->require_path && x->c[i].gens != (1u << KGR_GEN_PPR)))
+			x->c[m++] = x->c[i];
+	if (m)
+		qsort(x->c, m, sizeof(cand), cmp_score);
+	return m;
+}
+
+/* What a constraint says, for the notes: "price at most 100 EUR", "for the audience Kids". */
+static void constraint_name(const kgr_graph *g, const kgr_query_constraint *c, char *out, size_t size)
+{
+	if (c->node)
+		snprintf(out, size, "for the %s %s", c->kind, kgr_store_label(g->store, c->node));
+	else
+		snprintf(out, size, "price %s %g%s%s", !strcmp(c->kind, "max_price") ? "at most" : "at least",
+			c->value, c->currency[0] ? " " : "", c->currency);
+}
+
+/* Leaves out the candidates that miss a constraint of the query, and says what each left out.
+ * A price bound no candidate has a price for is dropped with a note (nothing could be checked
+ * against it); an item without a price otherwise misses the bound. */
+static int apply_constraints(ctx *x)
+{
+	const kgr_graph *g = x->rq.g;
+	kgr_recs *r = x->recs;
+	const kgr_query_constraint *price = NULL;
+	size_t i, k, m = 0;
+	char name[160];
+	int error = 0, known = 0;
+	for (k = 0; k < r->n_constraints && !price; k++)
+		if (!r->constraints[k].node)
+			price = &r->constraints[k];
+	for (i = 0; price && i < x->n && !known; i++)
+		kgr__constraint_admits(g, price, g->node_id[x->c[i].node], &known);
+	for (k = 0; price && !known && k < r->n_constraints; k++) {
+		if (r->constraints[k].node) {
+			r->constraints[m++] = r->constraints[k];
+			continue;
+		}
+		constraint_name(g, &r->constraints[k], name, sizeof(name));
+		if ((error = note(r, "%s not applied: no candidate has a price", name)) < 0)
+			return error;
+	}
+	if (price && !known)
+		r->n_constraints = m;
+	m = 0;
+	for (i = 0; i < x->n; i++) {
+		int ok = 1;
+		for (k = 0; k < r->n_constraints; k++)
+			if (!kgr__constraint_admits(g, &r->constraints[k], g->node_id[x->c[i].node], &known)) {
+				r->constraints[k].removed++;
+				r->constraints[k].unpriced += !r->constraints[k].node && !known;
+				ok = 0;
+			}
+		if (ok)
+			x->c[m++] = x->c[i];
+	}
+	x->n = m;
+	for (k = 0; k < r->n_constraints && !error; k++) {
+		const kgr_query_constraint *c = &r->constraints[k];
+		constraint_name(g, c, name, sizeof(name));
+		if (c->unpriced)
+			error = note(r, "%s: %zu candidates left out (%zu without a price)", name, c->removed, c->unpriced);
+		else
+			error = note(r, "%s: %zu candidates left out", name, c->removed);
+	}
+	return error;
+}
+
+/* An item shown, from its candidate: score, features and their parts, path counts. */
+static void fill_item(const ctx *x, kgr_rec_item *it, const cand *c)
+{
+	it->item = x->rq.g->node_id[c->node];
+	it->score = c->score;
+	memcpy(it->features, c->feat, sizeof(it->features));
+	memcpy(it->parts, c->parts, sizeof(it->parts));
+	it->generators = c->gens;
+	if (x->recs->sequence) {
+		it->seq_feature = c->seq;
+		it->seq_part = x->o->w_sequence * c->seq;
+	}
+	it->n_catalog_paths = c->n_catalog;
+	it->n_collab_paths = c->n_collab;
+}
+
+/* The opening of a rationale when the best path's start is not best told as the user's own
+ * event: the item of similar(), a query match, or a history item whose event is not a
+ * triple of the store. NULL: the usual opening (the event cited). */
+static const char *rationale_lead(const ctx *x, const kgr_rec_item *it, run_mode mode, char *lead,
+	size_t size)
+{
+	const kgr_graph *g = x->rq.g;
+	const kgr_recs *r = x->recs;
+	kgr_id user = x->rq.user, from = it->paths[0].from;
+	const char *ld = NULL;
+	size_t q;
+	if (mode == MODE_SIMILAR) {
+		snprintf(lead, size, "Like %s", kgr_store_label(g->store, from));
+		ld = lead;
+	}
+	for (q = 0; q < r->n_matches && !ld; q++)
+		if (r->matches[q].node == from) {
+			snprintf(lead, size, "You searched for \"%s\" (%s)", r->matches[q].word,
+				kgr_store_label(g->store, from));
+			ld = lead;
+		}
+	if (!ld && !(it->paths[0].n_edges && it->paths[0].edges[0].s == user && user)) {
+		/* a history item whose event is not a triple of the store yet (a live
+		 * event) is not cited as evidence, but it is still the user's own */
+		uint32_t fn = kgr__node_of(g, from), ix = KGR__NONE;
+		double *sv = fn != KGR__NONE ? kgr__map_get(&x->rq.sc->maps[KGR__MAP_SRC], fn) : NULL;
+		if (sv && user)
+			ix = x->rq.src[(size_t)*sv].int_idx;
+		if (ix != KGR__NONE)
+			kgr__clause_format(lead, size, g, "You",
+				g->ints[ix].action ? g->ints[ix].action : g->id_interact, kgr_store_label(g->store, from));
+		else
+			snprintf(lead, size, "You asked for items like %s", kgr_store_label(g->store, from));
+		ld = lead;
+	}
+	return ld;
+}
+
+/* The evidence of an item shown with explain: its checked paths, their patterns and a
+ * rationale; without a path, the reason its generators give. */
+static int explain_item(ctx *x, kgr_rec_item *it, const cand *c, run_mode mode)
+{
+	const kgr_graph *g = x->rq.g;
+	const char *gr;
+	kgr__path_stats st;
+	char lead[512];
+	int error;
+	kgr__paths_find(&x->rq, c->node, it->paths, &it->n_paths, &st);
+	if ((error = take_patterns(it, &st)) < 0)
+		return error;
+	if (it->n_paths)
+		it->rationale = kgr__path_rationale(g, x->rq.user, &it->paths[0], it->item,
+			rationale_lead(x, it, mode, lead, sizeof(lead)));
+	else if ((gr = generator_rationale(c->gens)) && (it->rationale = malloc(strlen(gr) + 1)))
+		strcpy(it->rationale, gr);
+	if (!it->rationale)
+		return kgr__error_set(KGR_ENOMEM, "out of memory");
+	return 0;
+}
+
+/* A list shorter than k, or a candidate count raised to k, says why. */
+static int shortfall_notes(ctx *x)
+{
+	kgr_recs *r = x->recs;
+	const kgr_rec_options *o = x->o;
+	size_t n_excluded = x->rq.sc->maps[KGR__MAP_EXCL].n;
+	int error = 0;
+	if (r->n < o->k) {
+		if (n_excluded)
+			error = note(r, "only %zu of %zu items could be recommended: %zu excluded (seen or asked "
+					"to exclude), nothing else connected closely enough",
+				r->n, o->k, n_excluded);
+		else
+			error = note(r, "only %zu of %zu items could be recommended: nothing else connected "
+					"closely enough",
+				r->n, o->k);
+		if (error < 0)
+			return error;
+	}
+	if (o->n_candidates < o->k)
+		error = note(r, "candidates raised from %zu to k = %zu", o->n_candidates, o->k);
+	return error;
+}
+
 static int run(kgr_recs **out, const kgr_graph *g, kgr_id user, kgr_id item,
 	const kgr_rec_options *o, run_mode mode)
 {
 	ctx x;
 	kgr_recs *r = NULL;
-	size_t i, n_cand, n_hist = 0, n_excluded = 0;
+	size_t i, n_cand, n_hist = 0;
 	kgr_weights defw;
 	const kgr_weights *w = o->weights;
 	int error = 0;
@@ -766,117 +1106,17 @@ static int run(kgr_recs **out, const kgr_graph *g, kgr_id user, kgr_id item,
 	x.rq.at = o->at;
 	if ((error = req_begin(&x, g, user, r)) < 0)
 		goto cleanup;
-
-	/* exclusions */
-	for (i = 0; i < o->n_exclude; i++) {
-		uint32_t n = kgr__node_of(g, o->exclude[i]);
-		if (n != KGR__NONE && !kgr__map_put(&x.rq.sc->maps[KGR__MAP_EXCL], n)) {
-			error = kgr__error_set(KGR_ENOMEM, "out of memory");
-			goto cleanup;
-		}
-	}
-
-	/* sources */
-	if (mode == MODE_SIMILAR) {
-		if ((error = add_seed(&x, kgr__node_of(g, item), &x.rq.cap_src)) < 0)
-			goto cleanup;
-	} else {
-		int h = history_sources(&x, HISTORY_SOURCES, o->exclude_seen, &x.rq.cap_src);
-		if (h < 0) {
-			error = h;
-			goto cleanup;
-		}
-		n_hist = (size_t)h;
-	}
-	for (i = 0; i < o->n_seeds; i++)
-		if ((error = add_seed(&x, kgr__node_of(g, o->seeds[i]), &x.rq.cap_src)) < 0)
-			goto cleanup;
-	if (o->query && *o->query) {
-		kgr__text_hit *hits = NULL;
-		size_t n_hits = 0;
-		if ((error = kgr__text_query(g, o->query, &hits, &n_hits, QUERY_SOURCES)) < 0)
-			goto cleanup;
-		if (n_hits) {
-			r->matches = calloc(n_hits, sizeof(*r->matches));
-			if (!r->matches) {
-				free(hits);
-				error = kgr__error_set(KGR_ENOMEM, "out of memory");
-				goto cleanup;
-			}
-		}
-		for (i = 0; i < n_hits; i++) {
-			double s = hits[i].score / hits[0].score;
-			r->matches[i].word = malloc(strlen(hits[i].word) + 1);
-			if (!r->matches[i].word) {
-				free(hits);
-				error = kgr__error_set(KGR_ENOMEM, "out of memory");
-				goto cleanup;
-			}
-			strcpy(r->matches[i].word, hits[i].word);
-			r->matches[i].node = g->node_id[hits[i].node];
-			r->matches[i].score = hits[i].score;
-			r->n_matches++;
-			propose(&x, hits[i].node, KGR_GEN_QUERY, s);
-			if ((error = add_source(&x, hits[i].node, s, 1.0, KGR__NONE, &x.rq.cap_src)) < 0) {
-				free(hits);
-				goto cleanup;
-			}
-		}
-		free(hits);
-		if (n_hits == 0 &&
-			(error = note(r, "no word of the query \"%s\" matches the catalog", o->query)) < 0)
-			goto cleanup;
-	}
-	rank_sources(&x.rq);
-	if (mode == MODE_RECOMMEND && n_hist == 0) {
-		r->cold_start = 1;
-		if (user && (error = note(r, "user %s has no history%s: cold-start recommendations",
-				     id_name(g->store, user), o->at ? " before the given time" : "")) < 0)
-			goto cleanup;
-		if (!user && !x.rq.n_src &&
-			(error = note(r, "no user, seed or query: cold-start recommendations")) < 0)
-			goto cleanup;
-	}
-
-	/* generators */
-	if ((error = kgr__paths_prepare(&x.rq, 3)) < 0)
+	if ((error = add_exclusions(&x)) < 0)
 		goto cleanup;
-	if (x.gens & (1u << KGR_GEN_PPR) && (error = gen_ppr(&x)) < 0)
+	if ((error = request_sources(&x, mode, item, &n_hist)) < 0)
 		goto cleanup;
-	gen_covisit(&x);
-	gen_sequential(&x);
-	gen_catalog(&x);
-	if (mode == MODE_RECOMMEND && o->sequence && n_hist && (x.gens & (1u << KGR_GEN_SEQUENCE)) &&
-		(error = gen_sequence(&x)) < 0)
+	if (mode == MODE_RECOMMEND && n_hist == 0 && (error = note_cold_start(&x)) < 0)
 		goto cleanup;
-	if (x.rq.n_src == 0)
-		gen_popular_global(&x, o->n_candidates > o->k ? o->n_candidates : o->k);
-	if (x.oom) {
-		error = kgr__error_set(KGR_ENOMEM, "out of memory");
+	if ((error = run_generators(&x, mode, n_hist)) < 0)
 		goto cleanup;
-	}
-	{
-		double mx[KGR_GEN__COUNT] = { 0 };
-		size_t gi;
-		for (i = 0; i < x.n; i++)
-			for (gi = 0; gi < FEATURE_GENS; gi++)
-				if (x.c[i].gen[gi] > mx[gi])
-					mx[gi] = x.c[i].gen[gi];
-		for (i = 0; i < x.n; i++) {
-			cand *c = &x.c[i];
-			for (gi = 0; gi < FEATURE_GENS; gi++)
-				c->feat[gi] = mx[gi] > 0 ? c->gen[gi] / mx[gi] : 0;
-			c->feat[KGR_FEAT_ITEMPOP] = item_pop_feature(g, c->node);
-			/* already relative to the model's top item: not normalised again */
-			c->seq = c->gen[KGR_GEN_SEQUENCE];
-			c->pre = 0;
-			for (gi = 0; gi < FEATURE_GENS; gi++)
-				c->pre += w->w[gi] * c->feat[gi];
-			c->pre += w->w[KGR_FEAT_ITEMPOP] * c->feat[KGR_FEAT_ITEMPOP];
-			if (r->sequence)
-				c->pre += o->w_sequence * c->seq;
-		}
-	}
+	if (r->n_constraints && (error = apply_constraints(&x)) < 0)
+		goto cleanup;
+	first_cut_scores(&x, w);
 	n_cand = o->n_candidates < o->k ? o->k : o->n_candidates;
 	if (n_cand > MAX_CANDIDATES)
 		n_cand = MAX_CANDIDATES;
@@ -885,109 +1125,18 @@ static int run(kgr_recs **out, const kgr_graph *g, kgr_id user, kgr_id item,
 	if ((error = select_top(&x, n_cand)) < 0)
 		goto cleanup;
 	r->n_candidates = n_cand;
-	for (i = 0; i < n_cand; i++) {
-		cand *c = &x.c[i];
-		kgr__path_stats st;
-		kgr__paths_find(&x.rq, c->node, NULL, NULL, &st);
-		c->n_found = st.n_found;
-		c->n_catalog = st.n_catalog;
-		c->n_collab = st.n_collab;
-		path_features(c->feat, &st);
-		c->score = kgr__ranker_score(w, c->feat, c->parts);
-		if (r->sequence)
-			c->score += o->w_sequence * c->seq;
-	}
-	{
-		/* a far PageRank hit with no path within 3 hops explains nothing: never pad with it */
-		size_t m = 0;
-		for (i = 0; i < n_cand; i++)
-			if (x.c[i].n_found || (!o->require_path && x.c[i].gens != (1u << KGR_GEN_PPR)))
-				x.c[m++] = x.c[i];
-		n_cand = m;
-	}
-	if (n_cand)
-		qsort(x.c, n_cand, sizeof(cand), cmp_score);
+	n_cand = rank_candidates(&x, w, n_cand);
 	r->n = n_cand < o->k ? n_cand : o->k;
 	if (r->n && !(r->items = calloc(r->n, sizeof(kgr_rec_item)))) {
 		error = kgr__error_set(KGR_ENOMEM, "out of memory");
 		goto cleanup;
 	}
 	for (i = 0; i < r->n; i++) {
-		const cand *c = &x.c[i];
-		kgr_rec_item *it = &r->items[i];
-		it->item = g->node_id[c->node];
-		it->score = c->score;
-		memcpy(it->features, c->feat, sizeof(it->features));
-		memcpy(it->parts, c->parts, sizeof(it->parts));
-		it->generators = c->gens;
-		if (r->sequence) {
-			it->seq_feature = c->seq;
-			it->seq_part = o->w_sequence * c->seq;
-		}
-		it->n_catalog_paths = c->n_catalog;
-		it->n_collab_paths = c->n_collab;
-		if (o->explain) {
-			const char *gr;
-			kgr__path_stats st;
-			kgr__paths_find(&x.rq, c->node, it->paths, &it->n_paths, &st);
-			if ((error = take_patterns(it, &st)) < 0)
-				goto cleanup;
-			if (it->n_paths) {
-				char lead[512];
-				const char *ld = NULL;
-				size_t q;
-				kgr_id from = it->paths[0].from;
-				if (mode == MODE_SIMILAR) {
-					snprintf(lead, sizeof(lead), "Like %s", kgr_store_label(g->store, from));
-					ld = lead;
-				}
-				for (q = 0; q < r->n_matches && !ld; q++)
-					if (r->matches[q].node == from) {
-						snprintf(lead, sizeof(lead), "You searched for \"%s\" (%s)", r->matches[q].word,
-							kgr_store_label(g->store, from));
-						ld = lead;
-					}
-				if (!ld && !(it->paths[0].n_edges && it->paths[0].edges[0].s == user && user)) {
-					/* a history item whose event is not a triple of the store yet (a live
-					 * event) is not cited as evidence, but it is still the user's own */
-					uint32_t fn = kgr__node_of(g, from), ix = KGR__NONE;
-					double *sv = fn != KGR__NONE ? kgr__map_get(&x.rq.sc->maps[KGR__MAP_SRC], fn) : NULL;
-					if (sv && user)
-						ix = x.rq.src[(size_t)*sv].int_idx;
-					if (ix != KGR__NONE)
-						snprintf(lead, sizeof(lead), "You %s %s",
-							kgr__phrase_of(g, g->ints[ix].action ? g->ints[ix].action : g->id_interact),
-							kgr_store_label(g->store, from));
-					else
-						snprintf(lead, sizeof(lead), "You asked for items like %s",
-							kgr_store_label(g->store, from));
-					ld = lead;
-				}
-				it->rationale = kgr__path_rationale(g, user, &it->paths[0], it->item, ld);
-			}
-			else if ((gr = generator_rationale(c->gens)) && (it->rationale = malloc(strlen(gr) + 1)))
-				strcpy(it->rationale, gr);
-			if (!it->rationale) {
-				error = kgr__error_set(KGR_ENOMEM, "out of memory");
-				goto cleanup;
-			}
-		}
-	}
-	n_excluded = x.rq.sc->maps[KGR__MAP_EXCL].n;
-	if (r->n < o->k) {
-		if (n_excluded)
-			error = note(r, "only %zu of %zu items could be recommended: %zu excluded (seen or asked "
-					"to exclude), nothing else connected closely enough",
-				r->n, o->k, n_excluded);
-		else
-			error = note(r, "only %zu of %zu items could be recommended: nothing else connected "
-					"closely enough",
-				r->n, o->k);
-		if (error < 0)
+		fill_item(&x, &r->items[i], &x.c[i]);
+		if (o->explain && (error = explain_item(&x, &r->items[i], &x.c[i], mode)) < 0)
 			goto cleanup;
 	}
-	if (o->n_candidates < o->k &&
-		(error = note(r, "candidates raised from %zu to k = %zu", o->n_candidates, o->k)) < 0)
+	if ((error = shortfall_notes(&x)) < 0)
 		goto cleanup;
 	*out = r;
 	r = NULL;

@@ -7,6 +7,7 @@
 #include <ctype.h>
 #include <math.h>
 #include <stdlib.h>
+#include <stdio.h>
 #include <string.h>
 
 #define BM25_K1 1.2
@@ -289,8 +290,7 @@ cleanup:
 }
 
 typedef struct {
-	double best;
-	uint32_t word;
+	uint32_t words; /* bit k: the query's k-th word matched */
 } hit_info;
 
 static int cmp_hit(const void *a, const void *b)
@@ -357,12 +357,9 @@ int kgr__text_query(const kgr_graph *g, const char *query, kgr__text_hit **out, 
 			}
 			hi = &info[v - m->vals];
 			if (*v == 0)
-				hi->best = 0;
+				hi->words = 0;
 			*v += s;
-			if (s > hi->best) {
-				hi->best = s;
-				hi->word = (uint32_t)(n_words - 1);
-			}
+			hi->words |= 1u << (n_words - 1);
 		}
 	}
 	if (m->n) {
@@ -371,9 +368,18 @@ int kgr__text_query(const kgr_graph *g, const char *query, kgr__text_hit **out, 
 			goto cleanup;
 		}
 		for (i = 0; i < m->n; i++) {
+			size_t k, used = 0;
 			hits[i].node = m->keys[i];
 			hits[i].score = m->vals[i];
-			memcpy(hits[i].word, words[info[i].word], sizeof(hits[i].word));
+			hits[i].word[0] = '\0';
+			for (k = 0; k < n_words; k++)
+				if (info[i].words & (1u << k)) {
+					int w = snprintf(hits[i].word + used, sizeof(hits[i].word) - used, "%s%s",
+						used ? " " : "", words[k]);
+					if (w < 0 || (size_t)w >= sizeof(hits[i].word) - used)
+						break;
+					used += (size_t)w;
+				}
 		}
 		qsort(hits, m->n, sizeof(*hits), cmp_hit);
 		*n_out = m->n < max ? m->n : max;

@@ -102,6 +102,18 @@ typedef struct {
 	int not_recorded;           /* a valid event of an action that is no interaction (a refund) */
 } parsed_event;
 
+/* An event's time as the event logs write it: ISO-8601, or epoch seconds, milliseconds or
+ * microseconds told apart by magnitude (kgr__parse_log_time); the reason in why when not. */
+static int event_time(const char *text, int64_t *out, char *why, size_t size)
+{
+	char *hint;
+	if (kgr__parse_log_time(text, strlen(text), KGR_TIME_UNIT_AUTO, out, why, size) == 0)
+		return 0;
+	if ((hint = strstr(why, "; the unit can be set")))
+		*hint = '\0'; /* the command line's --time-unit: not a field of a request */
+	return -1;
+}
+
 static const char *const event_fields[] = { "user", "item", "action", "time", "weight", NULL };
 
 /* An action as the loader takes it (kgr__action_lookup(), the one table of names) or an IRI
@@ -171,16 +183,18 @@ static int parse_event(const kgr_store *store, const cJSON *e, size_t idx, int s
 	if (!t) {
 		pe->time = (int64_t)time(NULL);
 	} else if (cJSON_IsNumber(t)) {
-		if (t->valuedouble != floor(t->valuedouble) || fabs(t->valuedouble) > 9e15 ||
-			!kgr__time_ok((int64_t)t->valuedouble))
-			return kgr__resp_error(resp, 400, "wrong_type", "%s.time: expected whole seconds "
-				"since the epoch or an ISO-8601 date-time", where);
-		pe->time = (int64_t)t->valuedouble;
+		char num[32], why[320];
+		if (t->valuedouble != floor(t->valuedouble) || fabs(t->valuedouble) > 9e15)
+			return kgr__resp_error(resp, 400, "wrong_type", "%s.time: expected whole epoch seconds, "
+				"milliseconds or microseconds, or an ISO-8601 date-time", where);
+		snprintf(num, sizeof(num), "%.0f", t->valuedouble);
+		if (event_time(num, &pe->time, why, sizeof(why)) < 0)
+			return kgr__resp_error(resp, 400, "invalid_time", "%s.time: %s is %s", where, num, why);
 	} else if (cJSON_IsString(t)) {
-		if (kgr__parse_time(t->valuestring, strlen(t->valuestring), &pe->time) < 0)
-			return kgr__resp_error(resp, 400, "invalid_time", "%s.time: '%s' is not seconds since "
-				"the epoch nor an ISO-8601 date-time like 2024-05-01T10:00:00Z", where,
-				t->valuestring);
+		char why[320];
+		if (event_time(t->valuestring, &pe->time, why, sizeof(why)) < 0)
+			return kgr__resp_error(resp, 400, "invalid_time", "%s.time: '%s' is %s (for example "
+				"2024-05-01T10:00:00Z or 1714557600)", where, t->valuestring, why);
 	} else {
 		return kgr__resp_error(resp, 400, "wrong_type", "%s.time: expected a number or a string",
 			where);
@@ -431,10 +445,60 @@ static void reply_accepted(kgr__resp *resp, size_t n, size_t not_recorded, uint6
 	cJSON_Delete(reply);
 }
 
+/* Every event of the batch is checked before any is logged: one bad event refuses the
+ * batch with a reply naming it. */
+static int parse_batch(parsed_event *pe, const kgr_store *store, const cJSON *root,
+	const cJSON *list, int single, kgr__resp *resp)
+{
+	const cJSON *e;
+	size_t i = 0;
+	int error = 0;
+	if (single)
+		return parse_event(store, root, 0, 1, &pe[0], resp);
+	cJSON_ArrayForEach(e, list) {
+		if ((error = parse_event(store, e, i, 0, &pe[i], resp)) != 0)
+			break;
+		i++;
+	}
+	return error;
+}
+
+/* The events that are no interactions (a refund) were checked like the others and go no
+ * further: they are freed and the rest moved up. Returns how many are left. */
+static size_t drop_not_recorded(parsed_event *pe, size_t n)
+{
+	size_t i, kept;
+	for (i = 0, kept = 0; i < n; i++) {
+		if (pe[i].not_recorded) {
+			free(pe[i].user);
+			free(pe[i].item);
+			free(pe[i].action);
+			continue;
+		}
+		pe[kept++] = pe[i];
+	}
+	return kept;
+}
+
+/* The batch may be applied by another request's thread: its error comes back in the job,
+ * and is set again here, where kgr_error_last() will read it. */
+static int apply_batch(kgr_server *srv, kgr__state *st, const kgr_interaction *ins, size_t n)
+{
+	kgr__apply_job job;
+	memset(&job, 0, sizeof(job));
+	job.st = st;
+	job.ins = ins;
+	job.n = n;
+	apply_wait(srv, &job);
+	if (job.error < 0)
+		kgr__error_set(job.error, "%s", job.msg);
+	return job.error;
+}
+
 void kgr__handle_events(kgr_server *srv, const kgr__req *req, kgr__resp *resp)
 {
 	cJSON *root = NULL;
-	const cJSON *list, *e;
+	const cJSON *list;
 	parsed_event *pe = NULL;
 	kgr_interaction *ins = NULL;
 	kgr__state *st = NULL;
@@ -476,31 +540,11 @@ void kgr__handle_events(kgr_server *srv, const kgr__req *req, kgr__resp *resp)
 		kgr__resp_error(resp, 503, "not_ready", "no snapshot is loaded");
 		goto cleanup;
 	}
-	i = 0;
-	if (single) {
-		error = parse_event(st->store, root, 0, 1, &pe[0], resp);
-	} else {
-		error = 0;
-		cJSON_ArrayForEach(e, list) {
-			if ((error = parse_event(st->store, e, i, 0, &pe[i], resp)) != 0)
-				break;
-			i++;
-		}
-	}
-	if (error) {
+	if ((error = parse_batch(pe, st->store, root, list, single, resp)) != 0) {
 		pthread_mutex_unlock(&srv->events_mu);
 		goto cleanup;
 	}
-	/* the events that are no interactions were checked like the others and go no further */
-	for (i = 0, kept = 0; i < n; i++) {
-		if (pe[i].not_recorded) {
-			free(pe[i].user);
-			free(pe[i].item);
-			free(pe[i].action);
-			continue;
-		}
-		pe[kept++] = pe[i];
-	}
+	kept = drop_not_recorded(pe, n);
 	not_recorded = n - kept;
 	n = kept;
 	if (n == 0) {
@@ -530,17 +574,8 @@ void kgr__handle_events(kgr_server *srv, const kgr__req *req, kgr__resp *resp)
 		error = kgr__event_to_interaction(st->store, &ev, &ins[i]);
 	}
 	pthread_mutex_unlock(&srv->events_mu);
-	if (error == 0) {
-		kgr__apply_job job;
-		memset(&job, 0, sizeof(job));
-		job.st = st;
-		job.ins = ins;
-		job.n = n;
-		apply_wait(srv, &job);
-		error = job.error;
-		if (error < 0)
-			kgr__error_set(error, "%s", job.msg);
-	}
+	if (error == 0)
+		error = apply_batch(srv, st, ins, n);
 	if (error < 0) {
 		kgr__resp_error(resp, 500, "apply_failed", "the events are logged and will be applied "
 			"at the next start, but applying them now failed: %s", kgr_error_last());

@@ -321,28 +321,27 @@ static int run_query(kgr_server *srv, const kgr_store *store, const char *query,
 	return 0;
 }
 
-void kgr__handle_sparql(kgr_server *srv, const kgr__req *req, kgr__resp *resp)
+/* The query text, from whichever of the protocol's three ways the client sent it; an update
+ * sent as one (update=, application/sparql-update) is refused before any text is read.
+ * Returns 0 with *out set (the caller frees it), or -1 with the error reply written. */
+static int query_of(char **out, const kgr__req *req, kgr__resp *resp)
 {
-	char *query = NULL, *body = NULL;
 	const char *ct = req->content_type;
-	kgr__qform form;
-	kgr__fmt fmt, run_fmt;
-	kgr__state *st = NULL;
-	exec_info info = { 0, 0 };
-	size_t len = 0;
-	int err, count = 0;
+	char *query = NULL;
+	int count = 0;
 
+	*out = NULL;
 	if (!strcmp(req->method, "GET")) {
 		const char *q = req->arg(req->arg_ctx, "query");
 		if (req->arg(req->arg_ctx, "update")) {
 			kgr__resp_error(resp, 403, "update_forbidden", "SPARQL Update is not allowed on this "
 				"endpoint (read-only)");
-			return;
+			return -1;
 		}
 		if (!q || !*q) {
 			kgr__resp_error(resp, 400, "missing_query", "no query: send ?query=<SPARQL> (GET), a "
 				"form field query= (POST) or an application/sparql-query body");
-			return;
+			return -1;
 		}
 		query = strdup(q);
 	} else if (ct && !strncasecmp(ct, "application/x-www-form-urlencoded", 33)) {
@@ -351,36 +350,69 @@ void kgr__handle_sparql(kgr_server *srv, const kgr__req *req, kgr__resp *resp)
 			free(upd);
 			kgr__resp_error(resp, 403, "update_forbidden", "SPARQL Update is not allowed on this "
 				"endpoint (read-only)");
-			return;
+			return -1;
 		}
 		query = kgr__form_value(req->body, req->body_len, "query", &count);
 		if (!query || !*query) {
 			free(query);
 			kgr__resp_error(resp, 400, "missing_query", "the form has no query= field");
-			return;
+			return -1;
 		}
 		if (count > 1) {
 			free(query);
 			kgr__resp_error(resp, 400, "invalid", "the form has %d query= fields; send exactly one",
 				count);
-			return;
+			return -1;
 		}
 	} else if (ct && !strncasecmp(ct, "application/sparql-query", 24)) {
 		query = strndup(req->body, req->body_len);
 	} else if (ct && !strncasecmp(ct, "application/sparql-update", 25)) {
 		kgr__resp_error(resp, 403, "update_forbidden", "SPARQL Update is not allowed on this "
 			"endpoint (read-only)");
-		return;
+		return -1;
 	} else {
 		kgr__resp_error(resp, 415, "unsupported_media_type", "POST /sparql needs Content-Type "
 			"application/x-www-form-urlencoded or application/sparql-query, got '%s'",
 			ct ? ct : "(none)");
-		return;
+		return -1;
 	}
 	if (!query) {
 		kgr__resp_error(resp, 503, "out_of_memory", "out of memory");
-		return;
+		return -1;
 	}
+	*out = query;
+	return 0;
+}
+
+/* A timeout is the service's own limit and a syntax error the client's mistake, each with its
+ * own status; other failures map as everywhere else in the service. */
+static void reply_query_error(kgr_server *srv, kgr__resp *resp, int err)
+{
+	const char *code;
+	int status = kgr__status_of(err, &code);
+	if (err == KGR_ETIMEOUT) {
+		atomic_fetch_add(&srv->metrics.sparql_timeouts, 1);
+		kgr__resp_error(resp, 503, "timeout", "the query ran past the time limit of %u ms "
+			"(--sparql-timeout)", srv->opts.sparql_timeout_ms);
+	} else if (err == KGR_EPARSE) {
+		kgr__resp_error(resp, 400, "query_syntax", "%s", kgr_error_last());
+	} else {
+		kgr__resp_error(resp, status, code, "%s", kgr_error_last());
+	}
+}
+
+void kgr__handle_sparql(kgr_server *srv, const kgr__req *req, kgr__resp *resp)
+{
+	char *query = NULL, *body = NULL;
+	kgr__qform form;
+	kgr__fmt fmt, run_fmt;
+	kgr__state *st = NULL;
+	exec_info info = { 0, 0 };
+	size_t len = 0;
+	int err;
+
+	if (query_of(&query, req, resp) < 0)
+		return;
 	form = kgr__sparql_form(query);
 	if (form == KGR__Q_UPDATE) {
 		kgr__resp_error(resp, 403, "update_forbidden", "SPARQL Update is not allowed on this "
@@ -409,17 +441,7 @@ void kgr__handle_sparql(kgr_server *srv, const kgr__req *req, kgr__resp *resp)
 	if (info.truncated)
 		atomic_fetch_add(&srv->metrics.sparql_truncated, 1);
 	if (err < 0) {
-		const char *code;
-		int status = kgr__status_of(err, &code);
-		if (err == KGR_ETIMEOUT) {
-			atomic_fetch_add(&srv->metrics.sparql_timeouts, 1);
-			kgr__resp_error(resp, 503, "timeout", "the query ran past the time limit of %u ms "
-				"(--sparql-timeout)", srv->opts.sparql_timeout_ms);
-		} else if (err == KGR_EPARSE) {
-			kgr__resp_error(resp, 400, "query_syntax", "%s", kgr_error_last());
-		} else {
-			kgr__resp_error(resp, status, code, "%s", kgr_error_last());
-		}
+		reply_query_error(srv, resp, err);
 		goto cleanup;
 	}
 	if (fmt == KGR__FMT_XML) {

@@ -311,12 +311,85 @@ static int read_token(kgr_server *srv, const char *path)
 	return srv->token ? 0 : kgr__error_set(KGR_ENOMEM, "out of memory");
 }
 
+/* A limit left at zero in the options takes its default, so a caller sets only what it
+ * means to change. */
+static void server_limits(kgr_server *srv)
+{
+	long ncpu;
+	if (!srv->opts.max_body)
+		srv->opts.max_body = 1 << 20;
+	if (!srv->opts.sparql_timeout_ms)
+		srv->opts.sparql_timeout_ms = 10000;
+	if (!srv->opts.sparql_max_rows)
+		srv->opts.sparql_max_rows = 10000;
+	if (!srv->opts.conn_timeout_s)
+		srv->opts.conn_timeout_s = 30;
+	if (!srv->opts.max_connections)
+		srv->opts.max_connections = 256;
+	ncpu = sysconf(_SC_NPROCESSORS_ONLN);
+	srv->work_max = srv->opts.threads ? srv->opts.threads : (unsigned int)(ncpu > 0 ? 2 * ncpu : 4);
+}
+
+/* The paths are read again at every reload, long after the caller's options are gone: the
+ * server keeps its own copies. */
+static int copy_paths(kgr_server *srv, const kgr_server_options *opts)
+{
+	srv->store_path = strdup(opts->store_path);
+	srv->events_path = dup_or_null(opts->events_log);
+	srv->access_path = dup_or_null(opts->access_log);
+	srv->log = opts->log;
+	srv->log_payload = opts->log_payload;
+	srv->graph_config = dup_or_null(opts->graph_config);
+	srv->weights_path = dup_or_null(opts->weights_path);
+	srv->model_path = dup_or_null(opts->model_path);
+	srv->sequence_path = dup_or_null(opts->sequence_path);
+	if (!srv->store_path || (opts->events_log && !srv->events_path) ||
+		(opts->model_path && !srv->model_path) ||
+		(opts->sequence_path && !srv->sequence_path) ||
+		(opts->access_log && !srv->access_path) || (opts->graph_config && !srv->graph_config) ||
+		(opts->weights_path && !srv->weights_path))
+		return kgr__error_set(KGR_ENOMEM, "out of memory");
+	return 0;
+}
+
+/* "-" is standard error, which the server does not own and must not close. */
+static int open_access_log(kgr_server *srv)
+{
+	if (!srv->access_path)
+		return 0;
+	if (!strcmp(srv->access_path, "-")) {
+		srv->access_log = stderr;
+		return 0;
+	}
+	srv->access_log = fopen(srv->access_path, "a");
+	if (!srv->access_log)
+		return kgr__error_set(KGR_EIO, "access log %s: %s", srv->access_path, strerror(errno));
+	srv->access_log_owned = 1;
+	return 0;
+}
+
+/* New events are appended after the last whole line replay accepted (@p good bytes): a torn
+ * last line was never acknowledged, so it is cut off, and the operator is told. */
+static int open_events_log(kgr_server *srv, uint64_t good)
+{
+	int error;
+	if ((error = kgr__wal_open(&srv->wal_fd, srv->events_path, good)) < 0)
+		return error;
+	srv->wal_batches = srv->replay.batches;
+	if (srv->replay.torn_bytes) {
+		atomic_fetch_add(&srv->metrics.torn_lines, 1);
+		kgr__server_log(srv, "events log %s: dropped a torn last line of %zu bytes "
+			"(a batch that was never acknowledged)", srv->events_path,
+			srv->replay.torn_bytes);
+	}
+	return 0;
+}
+
 int kgr_server_new(kgr_server **out, const kgr_server_options *opts)
 {
 	kgr_server *srv;
 	int error;
 	uint64_t good = 0;
-	long ncpu;
 
 	kgr_init();
 	if (!opts || !opts->store_path)
@@ -339,36 +412,9 @@ int kgr_server_new(kgr_server **out, const kgr_server_options *opts)
 	if (getrandom(&srv->boot_nonce, sizeof(srv->boot_nonce), 0) != sizeof(srv->boot_nonce))
 		srv->boot_nonce = (uint64_t)time(NULL) ^ ((uint64_t)getpid() << 32);
 
-	if (!srv->opts.max_body)
-		srv->opts.max_body = 1 << 20;
-	if (!srv->opts.sparql_timeout_ms)
-		srv->opts.sparql_timeout_ms = 10000;
-	if (!srv->opts.sparql_max_rows)
-		srv->opts.sparql_max_rows = 10000;
-	if (!srv->opts.conn_timeout_s)
-		srv->opts.conn_timeout_s = 30;
-	if (!srv->opts.max_connections)
-		srv->opts.max_connections = 256;
-	ncpu = sysconf(_SC_NPROCESSORS_ONLN);
-	srv->work_max = srv->opts.threads ? srv->opts.threads : (unsigned int)(ncpu > 0 ? 2 * ncpu : 4);
-
-	srv->store_path = strdup(opts->store_path);
-	srv->events_path = dup_or_null(opts->events_log);
-	srv->access_path = dup_or_null(opts->access_log);
-	srv->log = opts->log;
-	srv->log_payload = opts->log_payload;
-	srv->graph_config = dup_or_null(opts->graph_config);
-	srv->weights_path = dup_or_null(opts->weights_path);
-	srv->model_path = dup_or_null(opts->model_path);
-	srv->sequence_path = dup_or_null(opts->sequence_path);
-	if (!srv->store_path || (opts->events_log && !srv->events_path) ||
-		(opts->model_path && !srv->model_path) ||
-		(opts->sequence_path && !srv->sequence_path) ||
-		(opts->access_log && !srv->access_path) || (opts->graph_config && !srv->graph_config) ||
-		(opts->weights_path && !srv->weights_path)) {
-		error = kgr__error_set(KGR_ENOMEM, "out of memory");
+	server_limits(srv);
+	if ((error = copy_paths(srv, opts)) < 0)
 		goto fail;
-	}
 	if ((error = parse_listen(srv, opts->listen ? opts->listen : "127.0.0.1:8080")) < 0)
 		goto fail;
 	/* the sequence model's products run on the request's own thread: the service's threads
@@ -407,33 +453,13 @@ int kgr_server_new(kgr_server **out, const kgr_server_options *opts)
 			goto fail;
 		srv->have_weights = 1;
 	}
-	if (srv->access_path) {
-		if (!strcmp(srv->access_path, "-")) {
-			srv->access_log = stderr;
-		} else {
-			srv->access_log = fopen(srv->access_path, "a");
-			if (!srv->access_log) {
-				error = kgr__error_set(KGR_EIO, "access log %s: %s", srv->access_path,
-					strerror(errno));
-				goto fail;
-			}
-			srv->access_log_owned = 1;
-		}
-	}
+	if ((error = open_access_log(srv)) < 0)
+		goto fail;
 	if ((error = kgr__state_open(srv, &srv->state)) < 0 ||
 		(error = kgr__state_replay(srv, srv->state, &srv->replay, &good)) < 0)
 		goto fail;
-	if (srv->events_path) {
-		if ((error = kgr__wal_open(&srv->wal_fd, srv->events_path, good)) < 0)
-			goto fail;
-		srv->wal_batches = srv->replay.batches;
-		if (srv->replay.torn_bytes) {
-			atomic_fetch_add(&srv->metrics.torn_lines, 1);
-			kgr__server_log(srv, "events log %s: dropped a torn last line of %zu bytes "
-				"(a batch that was never acknowledged)", srv->events_path,
-				srv->replay.torn_bytes);
-		}
-	}
+	if (srv->events_path && (error = open_events_log(srv, good)) < 0)
+		goto fail;
 	*out = srv;
 	return 0;
 fail:

@@ -1939,6 +1939,43 @@ static int rewrite_paths(exec_ctx *ex, const char **query, const kgr_sparql_opti
  * the world), so each query process installs it. */
 static librdf_world *registered;
 
+/* The time limit counts from when the query has the library (kgr__rdf_lock()): waiting for
+ * another query's turn is not included. */
+static void start_clock(exec_ctx *ex, unsigned int timeout_ms)
+{
+	clock_gettime(CLOCK_MONOTONIC, &ex->deadline);
+	ex->deadline.tv_sec += timeout_ms / 1000;
+	ex->deadline.tv_nsec += (long)(timeout_ms % 1000) * 1000000L;
+	if (ex->deadline.tv_nsec >= 1000000000L) {
+		ex->deadline.tv_sec++;
+		ex->deadline.tv_nsec -= 1000000000L;
+	}
+	ex->has_deadline = 1;
+}
+
+/* rasqal joins the patterns in the order they are written, and a join written
+ * unselective-first runs thousands of times slower. Once the text as written has parsed, the
+ * same query in the store's better order, if any, replaces *rq and *query; a reordered text
+ * that does not parse leaves them as they were. *reordered is the new text, for the caller
+ * to free. */
+static int better_order(rasqal_query **rq, const char **query, char **reordered, exec_ctx *ex,
+	const kgr_sparql_options *opts)
+{
+	rasqal_query *rq2 = NULL;
+	int oom = 0;
+	*reordered = kgr__sparql_reorder(ex->store, *query, &oom);
+	if (oom)
+		return kgr__error_set(KGR_ENOMEM, "out of memory");
+	if (*reordered && !prepare(&rq2, ex->rw, ex->raptor, *reordered, opts->base_iri)) {
+		rasqal_free_query(*rq);
+		*rq = rq2;
+		*query = *reordered;
+	}
+	kgr__rdf_log_reset();
+	kgr_error_clear();
+	return 0;
+}
+
 int kgr__sparql_query_here(kgr_sparql_result **out, const kgr_store *store, const char *query,
 	const kgr_sparql_options *opts)
 {
@@ -1954,9 +1991,7 @@ int kgr__sparql_query_here(kgr_sparql_result **out, const kgr_store *store, cons
 	if (!opts)
 		opts = &defaults;
 	/* version 1 has no unnamed_default_graph */
-	if (opts->version != 1 && opts->version != KGR_SPARQL_OPTIONS_VERSION)
-		return kgr__error_set(KGR_EINVALID, "SPARQL: options version %u, expected %u", opts->version,
-			(unsigned)KGR_SPARQL_OPTIONS_VERSION);
+	KGR__CHECK_VERSIONS(opts, 1, KGR_SPARQL_OPTIONS_VERSION, "SPARQL");
 	if (!query)
 		return kgr__error_set(KGR_EINVALID, "no SPARQL query given");
 	if (!store->finalized)
@@ -1975,17 +2010,8 @@ int kgr__sparql_query_here(kgr_sparql_result **out, const kgr_store *store, cons
 
 	if (!(w = kgr__rdf_lock()))
 		return kgr_error_last_code();
-	/* the time limit counts from here: waiting for another query's turn is not included */
-	if (opts->timeout_ms) {
-		clock_gettime(CLOCK_MONOTONIC, &ex.deadline);
-		ex.deadline.tv_sec += opts->timeout_ms / 1000;
-		ex.deadline.tv_nsec += (long)(opts->timeout_ms % 1000) * 1000000L;
-		if (ex.deadline.tv_nsec >= 1000000000L) {
-			ex.deadline.tv_sec++;
-			ex.deadline.tv_nsec -= 1000000000L;
-		}
-		ex.has_deadline = 1;
-	}
+	if (opts->timeout_ms)
+		start_clock(&ex, opts->timeout_ms);
 	ex.rw = librdf_world_get_rasqal(w);
 	ex.raptor = librdf_world_get_raptor(w);
 	if (registered != w) {
@@ -2002,22 +2028,9 @@ int kgr__sparql_query_here(kgr_sparql_result **out, const kgr_store *store, cons
 	verb = rasqal_query_get_verb(rq);
 	/* the text as written parsed: now the same query with a better join order, if any */
 	if (!opts->keep_order && (verb == RASQAL_QUERY_VERB_SELECT || verb == RASQAL_QUERY_VERB_ASK ||
-				     verb == RASQAL_QUERY_VERB_CONSTRUCT || verb == RASQAL_QUERY_VERB_DESCRIBE)) {
-		int oom = 0;
-		rasqal_query *rq2 = NULL;
-		reordered = kgr__sparql_reorder(store, query, &oom);
-		if (oom) {
-			error = kgr__error_set(KGR_ENOMEM, "out of memory");
-			goto cleanup;
-		}
-		if (reordered && !prepare(&rq2, ex.rw, ex.raptor, reordered, opts->base_iri)) {
-			rasqal_free_query(rq);
-			rq = rq2;
-			query = reordered;
-		}
-		kgr__rdf_log_reset();
-		kgr_error_clear();
-	}
+				     verb == RASQAL_QUERY_VERB_CONSTRUCT || verb == RASQAL_QUERY_VERB_DESCRIBE) &&
+		(error = better_order(&rq, &query, &reordered, &ex, opts)))
+		goto cleanup;
 	switch (verb) {
 	case RASQAL_QUERY_VERB_SELECT: {
 		char var[128], as[128], *select = NULL;

@@ -45,9 +45,13 @@ uint64_t kgr__rng_next(uint64_t *state);
 
 /** Return KGR_EINVALID from the calling function, naming @p what, when the options struct at
  *  @p opts is not of the version this library was built with (every versioned struct). */
-#define KGR__CHECK_VERSION(opts, expected, what)                                               \
+#define KGR__CHECK_VERSION(opts, expected, what) KGR__CHECK_VERSIONS(opts, expected, expected, what)
+
+/** KGR__CHECK_VERSION() for a struct that still takes its older versions, from @p oldest (their
+ *  new members read as unset). */
+#define KGR__CHECK_VERSIONS(opts, oldest, expected, what)                                       \
 	do {                                                                                   \
-		if ((opts)->version != (unsigned)(expected))                                    \
+		if ((opts)->version < (unsigned)(oldest) || (opts)->version > (unsigned)(expected)) \
 			return kgr__error_set(KGR_EINVALID, "%s: options version %u, expected %u", \
 				(what), (opts)->version, (unsigned)(expected));                 \
 	} while (0)

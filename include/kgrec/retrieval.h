@@ -217,6 +217,17 @@ typedef struct {
 #define KGR_REC_OPTIONS_INIT { .version = KGR_REC_OPTIONS_VERSION, .k = 10, \
 	.n_candidates = 100, .exclude_seen = 1, .n_sequence = 100, .w_sequence = 1.0 }
 
+/** A constraint a free-text query states ("under 100", "for kids"). Every item of the list
+ *  meets it. */
+typedef struct kgr_query_constraint {
+	const char *kind;  /**< "max_price", "min_price", "audience" or "occasion" (static string) */
+	double value;      /**< the price bound */
+	char currency[4];  /**< the bound's ISO 4217 currency as the query named it, or "" */
+	kgr_id node;       /**< the audience or occasion node (0 for prices) */
+	size_t removed;    /**< candidates it left out */
+	size_t unpriced;   /**< prices: candidates left out because they have no price */
+} kgr_query_constraint;
+
 /** A ranked list. */
 typedef struct {
 	kgr_id user;           /**< 0 for an anonymous / item-to-item request */
@@ -230,6 +241,8 @@ typedef struct {
 	struct kgr_query_match { char *word; kgr_id node; double score; } *matches;
 	/** 1: a sequence model scored the candidates (items carry seq_feature and seq_part) */
 	int sequence;
+	size_t n_constraints;  /**< free-text query: the constraints it states, all applied */
+	kgr_query_constraint *constraints;
 } kgr_recs;
 
 /** Options of kgr_graph_new(). */

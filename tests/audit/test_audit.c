@@ -224,7 +224,7 @@ START_TEST(failures_name_what_and_where)
 	ck_assert_msg(strstr(kgr_error_last(), "/nonexistent-dir/a.log") != NULL, "%s", kgr_error_last());
 	bad.version = 99;
 	ck_assert_int_eq(kgr_audit_open(&log, path, &bad), KGR_EINVALID);
-	ck_assert_str_eq(kgr_error_last(), "audit options: version 99, expected 1");
+	ck_assert_str_eq(kgr_error_last(), "audit: options version 99, expected 1");
 
 	ck_assert_int_eq(kgr_audit_open(&log, path, NULL), 0);
 	e = entry_of(&f, NULL);
@@ -554,6 +554,27 @@ START_TEST(recs_truncate_history_time)
 		sv.store_path = "x.snap";
 		ck_assert_int_eq(kgr_server_new(&srv, &sv), KGR_EINVALID);
 		ck_assert_str_eq(kgr_error_last(), "server: options version 7, expected 4");
+	}
+	{
+		kgr_rec_options ro = KGR_REC_OPTIONS_INIT;
+		kgr_train_options to = KGR_TRAIN_OPTIONS_INIT;
+		kgr_llm_options lo = KGR_LLM_OPTIONS_INIT;
+		kgr_recs *rr = NULL;
+		kgr_llm_result *lr = NULL;
+		kgr_weights w;
+		char want[64];
+		ro.version = to.version = lo.version = 7;
+		ck_assert_int_eq(kgr_recommend(&rr, f.graph, f.user, &ro), KGR_EINVALID);
+		snprintf(want, sizeof(want), "recommend: options version 7, expected %u", KGR_REC_OPTIONS_VERSION);
+		ck_assert_str_eq(kgr_error_last(), want);
+		ck_assert_int_eq(kgr_weights_train(&w, f.store, &to, NULL), KGR_EINVALID);
+		snprintf(want, sizeof(want), "train: options version 7, expected %u", KGR_TRAIN_OPTIONS_VERSION);
+		ck_assert_str_eq(kgr_error_last(), want);
+		ck_assert_int_eq(kgr_llm_rank(&lr, f.store, f.recs, NULL, 0, &lo), KGR_EINVALID);
+		snprintf(want, sizeof(want), "LLM: options version 7, expected %u", KGR_LLM_OPTIONS_VERSION);
+		ck_assert_str_eq(kgr_error_last(), want);
+		ck_assert_ptr_null(rr);
+		ck_assert_ptr_null(lr);
 	}
 	fixture_close(&f);
 }

@@ -59,4 +59,15 @@ done
 # No relative include climbs out of a folder.
 (cd "$SRC" && grep -n '#include "\.\./' util kg sparql retrieval ranker audit eval server cli -r) > "$T/climb"
 [ ! -s "$T/climb" ]; r=$?; check "no #include \"../\" ($(head -3 "$T/climb"))" $r
+# --- no function body over 120 lines (from "{" to "}" in column 0), in the library or the CLI ---
+(cd "$SRC" && awk -v MAX=120 '
+	FNR == 1 { sig = ""; start = 0 }
+	/^[A-Za-z_].*\(/ { sig = $0 }
+	/^\{$/ { start = FNR; name = sig; sub(/\(.*/, "", name); sub(/.*[ *]/, "", name); next }
+	/^\}/ && start { n = FNR - start + 1; if (n > MAX) printf "%s:%d %s (%d lines)\n", FILENAME, start, name, n; start = 0 }
+	' util/*.c kg/*.c sparql/*.c retrieval/*.c ranker/*.c audit/*.c eval/*.c server/*.c cli/*.c) > "$T/long"
+[ ! -s "$T/long" ]; r=$?; check "no function over 120 lines ($(tr '\n' ' ' < "$T/long"))" $r
+(cd "$SRC" && awk 'FNR == 1 { start = 0 } /^\{$/ { start = 1 } /^\}/ && start { n++; start = 0 } END { print n + 0 }' \
+	util/*.c kg/*.c sparql/*.c) > "$T/nfun"
+[ "$(cat "$T/nfun")" -gt 300 ]; check "function bodies found by the length check ($(cat "$T/nfun"))" $?
 finish t_shape

@@ -146,4 +146,49 @@ assert capped >= 1, "expected an item with more than 8 patterns"
 PY
 check "meta_paths: listed, capped, counted" $?
 
+# free-text constraints on the example catalog: a price bound and an audience, named in the
+# reply, met by every item (prices read back through SPARQL), and the phrase that matched quoted
+EX=$KGR_SOURCE_DIR/examples
+"$KGREC" load -q "$EX/catalog.ttl" --interactions "$EX/interactions.csv" -o "$T/ex.snap"
+check "load the example shop" $?
+"$KGREC" query "$T/ex.snap" 'PREFIX s: <http://schema.org/> SELECT ?i ?p WHERE { ?i s:offers ?o . ?o s:price ?p }' \
+	--format csv > "$T/prices.csv"
+check "prices by SPARQL" $?
+"$KGREC" recommend "$T/ex.snap" --query "running shoes under 100 EUR" --explain -k 10 --format json > "$T/c.json"
+check "--query with a price bound" $?
+"$KGREC" recommend "$T/ex.snap" --query "headphones for kids" --explain -k 10 --format json > "$T/a.json"
+check "--query with an audience" $?
+"$KGREC" query "$T/ex.snap" 'PREFIX s: <http://schema.org/> SELECT ?i WHERE { ?i s:audience <https://shop.example.org/audience/kids> }' \
+	--format csv > "$T/kids.csv"
+check "kids' items by SPARQL" $?
+python3 - "$T/c.json" "$T/a.json" "$T/prices.csv" "$T/kids.csv" <<'PY'
+import csv, json, sys
+c, a = json.load(open(sys.argv[1])), json.load(open(sys.argv[2]))
+price = {}
+for row in list(csv.reader(open(sys.argv[3])))[1:]:
+    price[row[0]] = min(float(row[1]), price.get(row[0], float("inf")))
+kids = {row[0] for row in list(csv.reader(open(sys.argv[4])))[1:]}
+assert c["constraints"] == [{"kind": "max_price", "value": 100, "currency": "EUR", "unpriced": c["constraints"][0]["unpriced"],
+                             "removed": c["constraints"][0]["removed"]}], c["constraints"]
+assert c["constraints"][0]["removed"] > 0
+assert any(n.startswith("price at most 100 EUR: ") for n in c["notes"]), c["notes"]
+assert len(c["items"]) == 10
+for it in c["items"]:
+    assert price[it["item"]] <= 100, (it["label"], price[it["item"]])
+assert all(m["word"] != "100" and m["word"] != "under" for m in c["matches"]), c["matches"]
+assert any(m["word"] == "running shoes" for m in c["matches"]), c["matches"]
+assert any('You searched for "running shoes" (Running shoes)' in (it.get("rationale") or "") for it in c["items"])
+assert [x["kind"] for x in a["constraints"]] == ["audience"], a["constraints"]
+assert a["constraints"][0]["label"] == "kids"
+assert a["items"] and all(it["item"] in kids for it in a["items"]), [it["label"] for it in a["items"]]
+PY
+check "constraints named in the reply and met by every item" $?
+"$KGREC" recommend "$T/ex.snap" --query "headphones under 1" > "$T/none.txt"
+check "an unmet bound is no error" $?
+grep -q "price at most 1: .* candidates left out" "$T/none.txt"; check "... and says what it left out" $?
+"$KGREC" recommend "$T/s.snap" --query "gloves under 10" > "$T/np.txt"
+grep -q "price at most 10 not applied: no candidate has a price" "$T/np.txt"
+check "a bound on a catalog without prices is not applied, and said so" $?
+grep -q "Goalie Gloves" "$T/np.txt"; check "... and the list is still given" $?
+
 finish

@@ -393,7 +393,8 @@ START_TEST(bad_options_are_named)
 	ck_assert_ptr_nonnull(strstr(kgr_error_last(), "depth"));
 	lo = (kgr_learn_options)KGR_LEARN_OPTIONS_INIT;
 	lo.version = 99;
-	ck_assert_int_eq(kgr_model_train(&m, s, &lo, NULL), KGR_EVERSION);
+	ck_assert_int_eq(kgr_model_train(&m, s, &lo, NULL), KGR_EINVALID);
+	ck_assert_str_eq(kgr_error_last(), "learned ranker: options version 99, expected 2");
 	kgr_store_free(s);
 }
 END_TEST

@@ -232,7 +232,13 @@ START_TEST(test_events_validation)
 	th_post(&r, &s, "/v1/events", "{\"user\":\"zed\",\"item\":\"" SHOP "ball\",\"weight\":\"heavy\"}", NULL);
 	assert_error(&r, 400, "wrong_type", "event.weight: expected a number");
 	th_post(&r, &s, "/v1/events", "{\"user\":\"zed\",\"item\":\"" SHOP "ball\",\"time\":\"yesterday\"}", NULL);
-	assert_error(&r, 400, "invalid_time", "'yesterday' is not seconds since the epoch");
+	assert_error(&r, 400, "invalid_time", "event.time: 'yesterday' is neither ISO-8601");
+	/* 1e14 is neither milliseconds nor microseconds: refused, without the CLI's --time-unit */
+	th_post(&r, &s, "/v1/events", "{\"user\":\"zed\",\"item\":\"" SHOP "ball\",\"time\":100000000000000}", NULL);
+	ck_assert_ptr_null(strstr(r.body, "--time-unit"));
+	assert_error(&r, 400, "invalid_time", "event.time: 100000000000000 is out of range");
+	th_post(&r, &s, "/v1/events", "{\"user\":\"zed\",\"item\":\"" SHOP "ball\",\"time\":1.5}", NULL);
+	assert_error(&r, 400, "wrong_type", "event.time: expected whole epoch seconds, milliseconds");
 	th_post(&r, &s, "/v1/events", "{\"user\":\"z e d\",\"item\":\"" SHOP "ball\"}", NULL);
 	assert_error(&r, 400, "invalid_user", "'z e d'");
 	th_post(&r, &s, "/v1/events", "{\"events\":[]}", NULL);
@@ -254,8 +260,8 @@ START_TEST(test_events_validation)
 	cJSON_Delete(j);
 	th_resp_free(&r);
 	ck_assert_int_eq(th_post(&r, &s, "/v1/events", "[{\"user\":\"" "https://w3id.org/kgrec/user/yan\","
-		"\"item\":\"" SHOP "racket\",\"time\":1717236000},{\"user\":\"alice\",\"item\":\"" SHOP "boots\","
-		"\"action\":\"cart\"}]", NULL), 200);
+		"\"item\":\"" SHOP "racket\",\"time\":1717236000123},{\"user\":\"alice\",\"item\":\"" SHOP "boots\","
+		"\"action\":\"cart\",\"time\":\"1717236000000000\"}]", NULL), 200);
 	th_resp_free(&r);
 	ck_assert_int_eq(th_post(&r, &s, "/v1/events", "{\"events\":[{\"user\":\"zed\",\"item\":\"" SHOP
 		"gloves\",\"action\":\"" "https://w3id.org/kgrec/ns#view\"}]}", NULL), 200);
@@ -266,6 +272,9 @@ START_TEST(test_events_validation)
 		ck_assert_ptr_nonnull(strstr(log, "\"user\":\"https://w3id.org/kgrec/user/zed\",\"item\":\""
 			SHOP "ball\",\"action\":\"https://w3id.org/kgrec/ns#purchase\",\"time\":1717236000,\"weight\":2"));
 		ck_assert_ptr_nonnull(strstr(log, "\"action\":\"https://w3id.org/kgrec/ns#interact\""));
+		/* epoch milliseconds (a number) and microseconds (a string), as the event logs have them */
+		ck_assert_ptr_nonnull(strstr(log, "racket\",\"action\":\"https://w3id.org/kgrec/ns#interact\",\"time\":1717236000,"));
+		ck_assert_ptr_nonnull(strstr(log, "boots\",\"action\":\"https://w3id.org/kgrec/ns#cart\",\"time\":1717236000,"));
 		free(log);
 	}
 	ck_assert_int_eq(th_get(&r, &s, "/metrics", NULL), 200);
