@@ -15,6 +15,7 @@
  * (rasqal leaks on the first and miscounts the second); sparql/sparql_reorder.c puts the most
  * selective triple patterns first. */
 #include "sparql/rdf_world.h"
+#include "sparql/sparql_path.h"
 #include "sparql/sparql_result.h"
 #include "kg/store_internal.h"
 
@@ -186,6 +187,9 @@ typedef struct {
 	int unnamed_default; /* the option: without FROM, the default graph is g = 0 alone */
 	kgr_id *from, *named;
 	size_t nfrom, nnamed;
+	/* the property paths of the query (sparql/sparql_path.c) and its text with them replaced */
+	kgr__path_set *paths;
+	char *path_text;
 } exec_ctx;
 
 static void exec_free(exec_ctx *ex)
@@ -198,6 +202,10 @@ static void exec_free(exec_ctx *ex)
 	free(ex->vals);
 	free(ex->from);
 	free(ex->named);
+	kgr__path_set_free(ex->paths);
+	free(ex->path_text);
+	ex->paths = NULL;
+	ex->path_text = NULL;
 	ex->keys = NULL;
 	ex->vals = NULL;
 	ex->from = ex->named = NULL;
@@ -392,13 +400,28 @@ typedef struct {
 	int have;
 	int union_mode;
 	int in_graph; /* the pattern is inside GRAPH: named graphs only */
+	/* a path pattern: its answers, computed at the start (path_rows()) */
+	int is_path;
+	kgr_quad *rows;
+	size_t nrows, next;
+	rasqal_literal *foreign; /* the constant end that FOREIGN_ID stands for */
 } match_ctx;
+
+/* In a path's answer, the constant end the store does not hold (a zero-length path gives it
+ * to itself); term ids never come near it. */
+#define FOREIGN_ID ((kgr_id)0xfffffffeu)
 
 static void match_advance(match_ctx *mc)
 {
 	kgr_quad q;
 	if (tick(mc->ex)) {
 		mc->have = 0;
+		return;
+	}
+	if (mc->is_path) {
+		mc->have = mc->next < mc->nrows;
+		if (mc->have)
+			mc->cur = mc->rows[mc->next++];
 		return;
 	}
 	while (kgr_iter_next(&mc->it, &q)) {
@@ -415,7 +438,8 @@ static void match_advance(match_ctx *mc)
 
 static int bind_var(match_ctx *mc, rasqal_variable *v, kgr_id id)
 {
-	rasqal_literal *l = id ? id_literal(mc->ex, id) : NULL;
+	rasqal_literal *l = id == FOREIGN_ID ? rasqal_new_literal_from_literal(mc->foreign) :
+			    id ? id_literal(mc->ex, id) : NULL;
 	if (id && !l)
 		return 0;
 	rasqal_variable_set_value(v, l);
@@ -485,7 +509,13 @@ static int match_is_end(struct rasqal_triples_match_s *rtm, void *user_data)
 
 static void match_finish(struct rasqal_triples_match_s *rtm, void *user_data)
 {
+	match_ctx *mc = rtm->user_data;
 	(void)user_data;
+	if (mc) {
+		free(mc->rows);
+		if (mc->foreign)
+			rasqal_free_literal(mc->foreign);
+	}
 	free(rtm->user_data);
 	rtm->user_data = NULL;
 }
@@ -506,13 +536,142 @@ static int position_id(exec_ctx *ex, rasqal_literal *l, rasqal_variable **var_ou
 	return *id != 0;
 }
 
+/* ---- property paths (sparql/sparql_path.c) ---- */
+
+static int path_in_default(void *payload, kgr_id g)
+{
+	return graph_in_dataset(payload, g, 0);
+}
+
+static int path_stop(void *payload)
+{
+	return tick(payload);
+}
+
+/* The path a pattern's predicate stands for, or -1. */
+static int pattern_path(exec_ctx *ex, rasqal_triple *t)
+{
+	if (!ex->paths || !t->predicate || t->predicate->type != RASQAL_LITERAL_URI)
+		return -1;
+	return kgr__path_lookup(ex->paths, (const char *)raptor_uri_as_string(t->predicate->value.uri));
+}
+
+/* A quad of a path's answers: 0 (out of memory sets ex->oom). */
+static int row_push(match_ctx *mc, size_t *cap, kgr_id s, kgr_id o, kgr_id g)
+{
+	kgr_quad *q;
+	if (mc->nrows == *cap) {
+		size_t c = *cap ? *cap * 2 : 16;
+		kgr_quad *rows = realloc(mc->rows, c * sizeof(*rows));
+		if (!rows) {
+			mc->ex->oom = 1;
+			return -1;
+		}
+		mc->rows = rows;
+		*cap = c;
+	}
+	q = &mc->rows[mc->nrows++];
+	q->s = s;
+	q->p = 0;
+	q->o = o;
+	q->g = g;
+	return 0;
+}
+
+/* The answers of a path pattern in one active graph (env->graph). A constant end the store
+ * lacks (s or o FOREIGN_ID) meets only zero-length paths; an end that is a variable bound
+ * by an earlier pattern must be a node of the graph (spec 18.4: a zero-length path joins
+ * only the graph's nodes). */
+static int path_rows_in(match_ctx *mc, size_t *cap, const kgr__path_env *env, int path,
+	kgr_id s, kgr_id o, int s_var, int o_var, int same_var)
+{
+	kgr__path_pair *pairs = NULL;
+	size_t n = 0, i;
+	kgr_id g = env->graph == KGR_ANY_GRAPH ? 0 : env->graph;
+	int error;
+	if (s == FOREIGN_ID || o == FOREIGN_ID) {
+		n = kgr__path_nullable(mc->ex->paths, path);
+		for (i = 0; i < n; i++)
+			if (row_push(mc, cap, FOREIGN_ID, FOREIGN_ID, g))
+				return -1;
+		return 0;
+	}
+	if ((s && s_var && !kgr__path_node_in_graph(env, s)) || (o && o_var && !kgr__path_node_in_graph(env, o)))
+		return 0;
+	error = kgr__path_eval(&pairs, &n, mc->ex->paths, path, env, s, o);
+	if (error == KGR_ENOMEM)
+		mc->ex->oom = 1;
+	for (i = 0; !error && i < n; i++)
+		if ((!same_var || pairs[i].s == pairs[i].o) && row_push(mc, cap, pairs[i].s, pairs[i].o, g))
+			error = -1;
+	free(pairs);
+	return error ? -1 : 0;
+}
+
+/* One end of a path pattern: its id (0 when free, FOREIGN_ID for a constant or a value the
+ * store lacks, with *lit set); *is_var when it is a variable that has a value. */
+static kgr_id path_end(exec_ctx *ex, rasqal_literal *l, int *is_var, rasqal_literal **lit)
+{
+	rasqal_variable *v = rasqal_literal_as_variable(l);
+	kgr_id id;
+	*is_var = v != NULL;
+	*lit = v ? v->value : l;
+	if (v && !v->value)
+		return 0;
+	id = literal_id(ex, *lit);
+	return id ? id : FOREIGN_ID;
+}
+
+/* All answers of a path pattern into mc->rows: in the default graph, in the graph the
+ * pattern names, or in each named graph of the dataset for an unbound GRAPH variable. */
+static void path_rows(exec_ctx *ex, match_ctx *mc, rasqal_triple *t, int path)
+{
+	kgr__path_env env = { ex->store, KGR_ANY_GRAPH, path_in_default, path_stop, ex };
+	rasqal_literal *sl, *ol;
+	int s_var, o_var, same;
+	kgr_id s = path_end(ex, t->subject, &s_var, &sl), o = path_end(ex, t->object, &o_var, &ol);
+	size_t cap = 0, i, n = 0;
+	const kgr_id *graphs;
+	mc->is_path = 1;
+	same = s_var && o_var && rasqal_literal_as_variable(t->subject) == rasqal_literal_as_variable(t->object);
+	/* a value a variable has that the store lacks is in no graph; two foreign constants
+	 * meet only when they are the same term */
+	if ((s == FOREIGN_ID && (s_var || (o && o != FOREIGN_ID))) ||
+		(o == FOREIGN_ID && (o_var || (s && s != FOREIGN_ID))) ||
+		(s == FOREIGN_ID && o == FOREIGN_ID && !rasqal_literal_equals(sl, ol)))
+		return;
+	if ((s == FOREIGN_ID || o == FOREIGN_ID) &&
+		!(mc->foreign = rasqal_new_literal_from_literal(s == FOREIGN_ID ? sl : ol))) {
+		ex->oom = 1;
+		return;
+	}
+	if (!t->origin) {
+		path_rows_in(mc, &cap, &env, path, s, o, s_var, o_var, same);
+		return;
+	}
+	if (rasqal_literal_as_variable(t->origin) && !rasqal_literal_as_variable(t->origin)->value) {
+		graphs = kgr_store_graphs(ex->store, &n);
+		for (i = 0; i < n; i++) {
+			if (!graph_in_dataset(ex, graphs[i], 1))
+				continue;
+			env.graph = graphs[i];
+			if (path_rows_in(mc, &cap, &env, path, s, o, s_var, o_var, same))
+				return;
+		}
+		return;
+	}
+	if (!position_id(ex, t->origin, NULL, &env.graph) || !graph_in_dataset(ex, env.graph, 1))
+		return;
+	path_rows_in(mc, &cap, &env, path, s, o, s_var, o_var, same);
+}
+
 static int ts_init_match(rasqal_triples_match *rtm, rasqal_triples_source *rts, void *user_data,
 	rasqal_triple_meta *m, rasqal_triple *t)
 {
 	exec_ctx *ex = *(exec_ctx **)user_data;
 	match_ctx *mc;
 	kgr_id s, p, o, g = KGR_ANY_GRAPH;
-	int ok;
+	int ok, path;
 	(void)rts;
 
 	rtm->bind_match = match_bind;
@@ -525,6 +684,16 @@ static int ts_init_match(rasqal_triples_match *rtm, rasqal_triples_source *rts, 
 	rtm->user_data = mc;
 	mc->ex = ex;
 
+	if ((path = pattern_path(ex, t)) >= 0) {
+		m->bindings[0] = rasqal_literal_as_variable(t->subject);
+		m->bindings[1] = NULL;
+		m->bindings[2] = rasqal_literal_as_variable(t->object);
+		m->bindings[3] = t->origin ? rasqal_literal_as_variable(t->origin) : NULL;
+		if (!deadline_passed(ex))
+			path_rows(ex, mc, t, path);
+		match_advance(mc);
+		return 0;
+	}
 	ok = position_id(ex, t->subject, &m->bindings[0], &s);
 	ok = position_id(ex, t->predicate, &m->bindings[1], &p) && ok;
 	ok = position_id(ex, t->object, &m->bindings[2], &o) && ok;
@@ -552,7 +721,18 @@ static int ts_triple_present(rasqal_triples_source *rts, void *user_data, rasqal
 	kgr_id s, p, o, g = KGR_ANY_GRAPH;
 	kgr_iter it;
 	kgr_quad q;
+	int path = pattern_path(ex, t);
 	(void)rts;
+	if (path >= 0) {
+		match_ctx mc;
+		memset(&mc, 0, sizeof(mc));
+		mc.ex = ex;
+		path_rows(ex, &mc, t, path);
+		free(mc.rows);
+		if (mc.foreign)
+			rasqal_free_literal(mc.foreign);
+		return mc.nrows > 0;
+	}
 	if (!position_id(ex, t->subject, NULL, &s) || !position_id(ex, t->predicate, NULL, &p) ||
 		!position_id(ex, t->object, NULL, &o))
 		return 0;
@@ -1743,6 +1923,18 @@ static int tried_update(const char *text)
 	return 0;
 }
 
+/* Replaces the property paths of *query (sparql/sparql_path.c): every later step (join
+ * order, DESCRIBE, the COUNT(DISTINCT) and GROUP BY forms) then reads the rewritten text,
+ * which rasqal 0.9.33 can parse. */
+static int rewrite_paths(exec_ctx *ex, const char **query, const kgr_sparql_options *opts)
+{
+	int error = kgr__sparql_paths_rewrite(&ex->path_text, &ex->paths, *query, ex->raptor,
+		opts->base_iri ? opts->base_iri : DEFAULT_BASE);
+	if (!error && ex->path_text)
+		*query = ex->path_text;
+	return error;
+}
+
 /* The world the triples source was installed on. Set in a query process only (on its copy of
  * the world), so each query process installs it. */
 static librdf_world *registered;
@@ -1830,7 +2022,8 @@ int kgr__sparql_query_here(kgr_sparql_result **out, const kgr_store *store, cons
 		registered = w;
 	}
 	kgr_error_clear();
-	if ((error = prepare(&rq, ex.rw, ex.raptor, query, opts->base_iri)))
+	if ((error = rewrite_paths(&ex, &query, opts)) ||
+		(error = prepare(&rq, ex.rw, ex.raptor, query, opts->base_iri)))
 		goto cleanup;
 	verb = rasqal_query_get_verb(rq);
 	/* the text as written parsed: now the same query with a better join order, if any */

@@ -10,6 +10,7 @@
  * Anything it does not fully understand (nested groups, BIND, VALUES, property lists in
  * brackets, collections, escapes) is left as written. The caller parses the original text
  * first, so syntax errors are reported against what the user wrote. */
+#include "sparql/sparql_path.h"
 #include "sparql/sparql_result.h"
 
 #include <ctype.h>
@@ -377,10 +378,26 @@ static kgr_id term_id(const ctx *c, const tok *t)
 	return pname_id(c, s, n);
 }
 
+/* 1 for a property path's stand-in IRI (sparql/sparql_path.c): the store has no such
+ * predicate, yet the pattern can match many pairs. */
+static int is_path(const tok *t)
+{
+	size_t n = strlen(KGR__PATH_IRI);
+	return t->kind == T_TERM && t->n > n + 1 && t->p[0] == '<' && !strncmp(t->p + 1, KGR__PATH_IRI, n);
+}
+
 static size_t estimate(const ctx *c, const pattern *pt)
 {
 	kgr_id id[3];
 	int i;
+	if (is_path(&pt->t[1])) {
+		/* from a constant end, its triples; with both ends free, every node may start */
+		kgr_id s = pt->t[0].kind == T_TERM ? term_id(c, &pt->t[0]) : UNKNOWN;
+		kgr_id o = pt->t[2].kind == T_TERM ? term_id(c, &pt->t[2]) : UNKNOWN;
+		if (s == UNKNOWN && o == UNKNOWN)
+			return kgr_store_count(c->store, 0, 0, 0);
+		return 1 + kgr_store_count(c->store, s == UNKNOWN ? 0 : s, 0, o == UNKNOWN ? 0 : o);
+	}
 	for (i = 0; i < 3; i++) {
 		id[i] = term_id(c, &pt->t[i]);
 		if (pt->t[i].kind == T_TERM && id[i] == 0)

@@ -148,5 +148,22 @@ for q in optionals regex unions; do
 	[ "$ms" -lt 4000 ] && check "$q-timeout-ms" ok ok || check "$q-timeout-ms" "under 4000 ms" "$ms ms"
 done
 
+# property paths on the example catalog: skos:broader+ gives the categories that kgrec
+# materialises as skos:broaderTransitive; a sequence with '*' reaches the department's
+# products at any depth, the department itself included
+SRC=${KGR_SOURCE_DIR:-$(cd "$(dirname "$0")/../.." && pwd)}
+"$KGREC" load -q -o "$TMP/catalog.kgr" "$SRC/examples/catalog.ttl" || { echo "FAIL load catalog"; exit 1; }
+C='PREFIX skos: <http://www.w3.org/2004/02/skos/core#> PREFIX schema: <http://schema.org/>
+PREFIX cat: <https://shop.example.org/category/>'
+closure=$("$KGREC" query "$TMP/catalog.kgr" "$C SELECT ?c WHERE { ?c skos:broaderTransitive cat:sports } ORDER BY ?c" --format tsv)
+check "path broader+ = broaderTransitive" "$closure" \
+	"$("$KGREC" query "$TMP/catalog.kgr" "$C SELECT ?c WHERE { ?c skos:broader+ cat:sports } ORDER BY ?c" --format tsv)"
+check "path broader+ count" 21 "$(printf '%s\n' "$closure" | wc -l)"
+check "path category/broader*" "$("$KGREC" query "$TMP/catalog.kgr" "$C SELECT ?p WHERE { { ?p schema:category cat:sports } UNION { ?p schema:category ?c . ?c skos:broaderTransitive cat:sports } } ORDER BY ?p" --format tsv)" \
+	"$("$KGREC" query "$TMP/catalog.kgr" "$C SELECT ?p WHERE { ?p schema:category/skos:broader* cat:sports } ORDER BY ?p" --format tsv)"
+out=$("$KGREC" query "$TMP/catalog.kgr" "$C SELECT * WHERE { ?c skos:broader/?x ?top }" 2>&1); rc=$?
+check "path variable rc" 1 "$rc"
+check "path variable msg" "kgrec: query: SPARQL syntax error at line 2, column 83: the variable '?x' cannot be part of a property path (only IRIs and 'a' can)" "$out"
+
 echo "$((checks - failures)) passed, $failures failed"
 [ "$failures" -eq 0 ]

@@ -635,6 +635,12 @@ START_TEST(join_order)
 	reorder_is(PFX "SELECT ?p WHERE { ?p schema:price ?x ; schema:offers [ schema:seller ex:shopA ] }", NULL);
 	reorder_is(PFX "SELECT ?p WHERE { VALUES ?p { ex:p1 ex:p2 ex:p3 } ?p schema:name ?n }", NULL);
 	reorder_is(PFX "CONSTRUCT { ?p schema:price ?x . ?p schema:brand ex:acme } WHERE { ?p schema:brand ex:acme ; schema:price ?x }", NULL);
+	/* a property path (its stand-in IRI is in no triple) is not a selective constant: with
+	 * both ends free it goes last, from a constant end it is counted by that end's triples */
+	reorder_is(PFX "SELECT ?p WHERE { ?c <urn:x-kgrec:path:0> ?top . ?p schema:category ?c ; schema:brand ex:zenith }",
+		PFX "SELECT ?p WHERE { ?p schema:brand ex:zenith . ?p schema:category ?c . ?c <urn:x-kgrec:path:0> ?top . }");
+	reorder_is(PFX "SELECT ?p WHERE { ?p schema:price ?x . ?p <urn:x-kgrec:path:0> ex:zenith }",
+		PFX "SELECT ?p WHERE { ?p <urn:x-kgrec:path:0> ex:zenith . ?p schema:price ?x . }");
 
 	/* the same answers either way (and the same as roqet's, see same_as_roqet) */
 	{
@@ -966,6 +972,204 @@ START_TEST(syntax_error)
 
 	ck_assert_int_eq(kgr_sparql_query(&r, shop, "SELECT * WHERE { ?x foo:bar ?y }", NULL), KGR_EPARSE);
 	ck_assert_msg(strstr(kgr_error_last(), "foo:bar") != NULL, "message: %s", kgr_error_last());
+}
+END_TEST
+
+/* ---- property paths (sparql/sparql_path.c) ---- */
+
+#define PATHS KGR_TEST_DATA "/sparql/paths.trig"
+#define PP "PREFIX ex: <http://example.org/p/>\n"
+#define PX "http://example.org/p/"
+
+/* The rows of a query over @p store as sorted TSV (header first). */
+static char *sorted_tsv(const kgr_store *store, const char *q)
+{
+	char *tsv = kgrec_tsv(store, q), *sorted;
+	normalise(tsv, 0, &sorted);
+	free(tsv);
+	return sorted;
+}
+
+static size_t path_rows_of(const kgr_store *store, const char *q)
+{
+	kgr_sparql_result *r = query_ok(store, q);
+	size_t n = kgr_sparql_result_row_count(r);
+	kgr_sparql_result_free(r);
+	return n;
+}
+
+START_TEST(path_operators)
+{
+	kgr_store *st = load(PATHS);
+	char *t;
+	/* sequence: a join over the middle node, so the diamond gives t twice */
+	t = sorted_tsv(st, PP "SELECT ?o WHERE { ex:s ex:p/ex:q ?o }");
+	ck_assert_str_eq(t, "?o\n<" PX "t>\n<" PX "t>\n");
+	free(t);
+	/* alternative: a union, multiplicities add */
+	ck_assert_uint_eq(path_rows_of(st, PP "SELECT ?o WHERE { ex:s ex:r|ex:p/ex:q ?o }"), 3);
+	/* inverse, and 'a' inside a path */
+	t = sorted_tsv(st, PP "SELECT ?m WHERE { ex:t ^ex:q ?m }");
+	ck_assert_str_eq(t, "?m\n<" PX "m1>\n<" PX "m2>\n");
+	free(t);
+	t = sorted_tsv(st, PP "SELECT ?c WHERE { ex:s ex:p/a ?c }");
+	ck_assert_str_eq(t, "?c\n<" PX "Middle>\n");
+	free(t);
+	/* '+' and '*' give each reached node once */
+	t = sorted_tsv(st, PP "SELECT ?o WHERE { ex:s (ex:p/ex:q)+ ?o }");
+	ck_assert_str_eq(t, "?o\n<" PX "t>\n");
+	free(t);
+	t = sorted_tsv(st, PP "SELECT ?o WHERE { ex:s (ex:p/ex:q)* ?o }");
+	ck_assert_str_eq(t, "?o\n<" PX "s>\n<" PX "t>\n");
+	free(t);
+	t = sorted_tsv(st, PP "SELECT ?o WHERE { ex:a ex:next? ?o }");
+	ck_assert_str_eq(t, "?o\n<" PX "a>\n<" PX "b>\n");
+	free(t);
+	/* a subject bound by the object end: evaluated backwards */
+	t = sorted_tsv(st, PP "SELECT ?x WHERE { ?x ex:p/ex:q ex:t }");
+	ck_assert_str_eq(t, "?x\n<" PX "s>\n<" PX "s>\n");
+	free(t);
+	/* negated property sets, forward and inverse */
+	t = sorted_tsv(st, PP "SELECT ?o WHERE { ex:s !ex:p ?o }");
+	ck_assert_str_eq(t, "?o\n<" PX "t>\n");
+	free(t);
+	ck_assert_uint_eq(path_rows_of(st, PP "SELECT ?o WHERE { ex:s !(ex:p|ex:r) ?o }"), 0);
+	t = sorted_tsv(st, PP "SELECT ?x WHERE { ex:t !(^ex:q) ?x }");
+	ck_assert_str_eq(t, "?x\n<" PX "s>\n");
+	free(t);
+	t = sorted_tsv(st, PP "SELECT ?x WHERE { ex:m1 !(ex:q|^ex:p) ?x }");
+	ck_assert_str_eq(t, "?x\n<" PX "Middle>\n");
+	free(t);
+	kgr_store_free(st);
+}
+END_TEST
+
+START_TEST(path_cycles_and_zero_length)
+{
+	kgr_store *st = load(PATHS);
+	kgr_sparql_result *r;
+	char *t;
+	/* a cycle ends; each node once */
+	t = sorted_tsv(st, PP "SELECT ?x WHERE { ex:a ex:next+ ?x }");
+	ck_assert_str_eq(t, "?x\n<" PX "a>\n<" PX "b>\n<" PX "c>\n");
+	free(t);
+	/* the same variable at both ends */
+	t = sorted_tsv(st, PP "SELECT ?x WHERE { ?x ex:next+ ?x }");
+	ck_assert_str_eq(t, "?x\n<" PX "a>\n<" PX "b>\n<" PX "c>\n");
+	free(t);
+	/* both ends free: every node of the graph (12 subjects and objects) reaches itself */
+	ck_assert_uint_eq(path_rows_of(st, PP "SELECT ?x WHERE { ?x ex:nothing* ?x }"), 12);
+	/* a constant the store lacks: the zero-length path gives it to itself */
+	t = sorted_tsv(st, PP "SELECT ?x WHERE { ex:elsewhere ex:next* ?x }");
+	ck_assert_str_eq(t, "?x\n<" PX "elsewhere>\n");
+	free(t);
+	t = sorted_tsv(st, PP "SELECT ?x WHERE { ?x ex:next? \"lit\" }");
+	ck_assert_str_eq(t, "?x\n\"lit\"\n");
+	free(t);
+	r = query_ok(st, PP "ASK { ex:elsewhere ex:next* ex:elsewhere }");
+	ck_assert(kgr_sparql_result_boolean(r));
+	kgr_sparql_result_free(r);
+	ck_assert_uint_eq(path_rows_of(st, PP "SELECT * WHERE { ex:elsewhere ex:next+ ?x }"), 0);
+	/* a value bound by a join is not a constant: zero-length paths join only graph nodes */
+	ck_assert_uint_eq(path_rows_of(st, PP "SELECT * WHERE { VALUES ?v { 1 } ?v ex:next? ?v }"), 0);
+	kgr_store_free(st);
+}
+END_TEST
+
+START_TEST(path_in_patterns)
+{
+	kgr_store *st = load(PATHS);
+	char *t;
+	/* GRAPH ?g: evaluated in each named graph; the constant start is in each of them */
+	t = sorted_tsv(st, PP "SELECT ?g ?x WHERE { GRAPH ?g { ex:u ex:next* ?x } }");
+	ck_assert_str_eq(t, "?g\t?x\n<" PX "g1>\t<" PX "u>\n<" PX "g1>\t<" PX "v>\n<" PX "g1>\t<" PX
+			    "w>\n<" PX "g2>\t<" PX "u>\n");
+	free(t);
+	ck_assert_uint_eq(path_rows_of(st, PP "SELECT ?x WHERE { GRAPH ex:g1 { ex:u ex:next+ ?x } }"), 2);
+	/* the default graph is the merge: the path crosses from g1 into g2 */
+	ck_assert_uint_eq(path_rows_of(st, PP "SELECT ?x WHERE { ex:u ex:next+ ?x }"), 3);
+	ck_assert_uint_eq(path_rows_of(st, PP "SELECT ?x FROM ex:g1 WHERE { ex:u ex:next+ ?x }"), 2);
+	/* OPTIONAL, UNION, a sub-SELECT, after ';' and in a [ ] property list */
+	t = sorted_tsv(st, PP "SELECT ?x ?y WHERE { ex:a ex:next ?x OPTIONAL { ?x ex:next/ex:next ?y } }");
+	ck_assert_str_eq(t, "?x\t?y\n<" PX "b>\t<" PX "a>\n");
+	free(t);
+	ck_assert_uint_eq(path_rows_of(st, PP "SELECT ?o WHERE { { ex:s ex:p/ex:q ?o } UNION { ex:s ex:r ?o } }"), 3);
+	ck_assert_uint_eq(path_rows_of(st, PP "SELECT ?o WHERE { { SELECT ?o WHERE { ex:a ex:next+ ?o } } }"), 3);
+	ck_assert_uint_eq(path_rows_of(st, PP "SELECT ?o WHERE { ex:s ex:r ?t ; ex:p/ex:q ?o }"), 2);
+	ck_assert_uint_eq(path_rows_of(st, PP "SELECT ?o WHERE { [ ex:p/ex:q ?o ] }"), 2);
+	/* '*' and '/' in expressions stay arithmetic */
+	t = sorted_tsv(st, PP "SELECT (2*3 AS ?v) WHERE { ex:a ex:next ?x FILTER(4/2 = 2) } ORDER BY (?x*1)");
+	ck_assert_str_eq(t, "?v\n6\n");
+	free(t);
+	kgr_store_free(st);
+}
+END_TEST
+
+static void path_error(const kgr_store *st, const char *q, int code, const char *message)
+{
+	kgr_sparql_result *r = NULL;
+	ck_assert_int_eq(kgr_sparql_query(&r, st, q, NULL), code);
+	ck_assert_ptr_null(r);
+	ck_assert_str_eq(kgr_error_last(), message);
+}
+
+START_TEST(path_syntax_errors)
+{
+	kgr_store *st = load(PATHS);
+	path_error(st, PP "SELECT * WHERE {\n  ?s ex:p/?v ?o }", KGR_EPARSE,
+		"SPARQL syntax error at line 3, column 11: the variable '?v' cannot be part of a "
+		"property path (only IRIs and 'a' can)");
+	path_error(st, PP "SELECT * WHERE { ?s ?p* ?o }", KGR_EPARSE,
+		"SPARQL syntax error at line 2, column 21: the variable '?p' cannot be part of a "
+		"property path (only IRIs and 'a' can)");
+	path_error(st, PP "SELECT * WHERE { ?s (ex:p|ex:q ?o }", KGR_EPARSE,
+		"SPARQL syntax error at line 2, column 32: expected ')' in the property path");
+	path_error(st, PP "SELECT * WHERE { ?s !(ex:p ex:q) ?o }", KGR_EPARSE,
+		"SPARQL syntax error at line 2, column 28: expected '|' or ')' in the property path");
+	path_error(st, PP "SELECT * WHERE { ?s ex:p/nope:q ?o }", KGR_EPARSE,
+		"SPARQL syntax error at line 2, column 26: the prefix 'nope:' is not declared");
+	path_error(st, PP "SELECT * WHERE { ?s ex:p{2} ?o }", KGR_EPARSE,
+		"SPARQL syntax error at line 2, column 25: a path length in braces (p{2}, p{1,2}) is "
+		"not SPARQL 1.1: write p/p, or p/p? for one to two steps");
+	path_error(st, PP "SELECT * WHERE { ?s ex:p/", KGR_EPARSE,
+		"SPARQL syntax error at line 2, column 26: expected an IRI, a prefixed name or 'a', "
+		"found the end of the query");
+	path_error(st, PP "SELECT * WHERE { ?s ex:p* <urn:x-kgrec:path:0> }", KGR_EUNSUPPORTED,
+		"IRIs that begin with 'urn:x-kgrec:path:' are reserved for property paths: a query "
+		"with property paths cannot use them");
+	kgr_store_free(st);
+}
+END_TEST
+
+/* A '*' over a long chain with both ends free is quadratic: the time limit cuts it. */
+START_TEST(path_time_limit)
+{
+	char path[] = "/tmp/kgrec_chain_XXXXXX.nt";
+	int fd = mkstemps(path, 3), i;
+	FILE *f;
+	kgr_store *st;
+	kgr_sparql_options opts = KGR_SPARQL_OPTIONS_INIT;
+	kgr_sparql_result *r = NULL;
+	ck_assert_int_ge(fd, 0);
+	f = fdopen(fd, "w");
+	ck_assert_ptr_nonnull(f);
+	for (i = 0; i < 20000; i++)
+		fprintf(f, "<urn:n%d> <urn:next> <urn:n%d> .\n", i, i + 1);
+	fclose(f);
+	st = load(path);
+	unlink(path);
+	opts.timeout_ms = 200;
+	ck_assert_int_eq(kgr_sparql_query(&r, st,
+				 "SELECT (COUNT(*) AS ?n) WHERE { ?x <urn:next>* ?y }", &opts),
+		KGR_ETIMEOUT);
+	ck_assert_ptr_null(r);
+	ck_assert_str_eq(kgr_error_last(), "SPARQL query exceeded its time limit of 200 ms");
+	/* from one end it is linear and quick */
+	opts.timeout_ms = 10000;
+	ck_assert_int_eq(kgr_sparql_query(&r, st, "SELECT ?y WHERE { <urn:n0> <urn:next>+ ?y }", &opts), 0);
+	ck_assert_uint_eq(kgr_sparql_result_row_count(r), 20000);
+	kgr_sparql_result_free(r);
+	kgr_store_free(st);
 }
 END_TEST
 
@@ -1356,6 +1560,11 @@ static Suite *sparql_suite(void)
 	tcase_add_test(tc, threads);
 	tcase_add_test(tc, syntax_error);
 	tcase_add_test(tc, unsupported);
+	tcase_add_test(tc, path_operators);
+	tcase_add_test(tc, path_cycles_and_zero_length);
+	tcase_add_test(tc, path_in_patterns);
+	tcase_add_test(tc, path_syntax_errors);
+	tcase_add_test(tc, path_time_limit);
 	tcase_add_test(tc, not_finalized);
 	tcase_add_test(tc, formats_errors);
 	tcase_add_test(tc, format_json_csv);
