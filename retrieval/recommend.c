@@ -125,7 +125,6 @@ void kgr_recs_truncate(kgr_recs *r, size_t k)
 	r->n = k;
 }
 
-/* Add score to a candidate from a generator; exclusions and non-items are skipped here. */
 /* Whether a node may be proposed at all: an item, not a user, not excluded. */
 static int proposable(const ctx *x, uint32_t node, kgr_generator gen)
 {
@@ -134,6 +133,7 @@ static int proposable(const ctx *x, uint32_t node, kgr_generator gen)
 	       !(g->flags[node] & KGR__NODE_USER) && !kgr__map_get(&x->rq.sc->maps[KGR__MAP_EXCL], node);
 }
 
+/* Add score to a candidate from a generator; exclusions and non-items are skipped here. */
 static void propose(ctx *x, uint32_t node, kgr_generator gen, double score)
 {
 	kgr__map *C = &x->rq.sc->maps[KGR__MAP_CAND];

@@ -262,10 +262,6 @@ typedef struct {
 	int truncated;
 } exec_info;
 
-/* Run one query on a store and return the serialised result; *fmt may change when the query
- * form turns out other than the prologue scan said (a graph for a results format, or the
- * reverse). The one place that knows the SPARQL module's API. */
-
 static kgr_sparql_format to_sparql_format(kgr__fmt f)
 {
 	switch (f) {
@@ -279,6 +275,9 @@ static kgr_sparql_format to_sparql_format(kgr__fmt f)
 	}
 }
 
+/* Run one query on a store and return the serialised result; *fmt may change when the query
+ * form turns out other than the prologue scan said (a graph for a results format, or the
+ * reverse). The one place that knows the SPARQL module's API. */
 static int run_query(kgr_server *srv, const kgr_store *store, const char *query, kgr__fmt *fmt,
 	char **out, size_t *len_out, exec_info *info)
 {
