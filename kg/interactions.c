@@ -460,7 +460,7 @@ static int load_row(loader *L, char **f, int nf)
 	const char *user, *item, *act, *why;
 	int64_t t;
 	double w = 1.0;
-	int has_w, act_kind, item_kind, ambiguous, e, ucol;
+	int has_w, act_kind, item_kind, ambiguous, e, ucol, rc;
 	char *end;
 
 	if (nf < 0)
@@ -481,12 +481,15 @@ static int load_row(loader *L, char **f, int nf)
 		L->rep.not_recorded++;
 		return 0;
 	}
-	if (kgr__parse_log_time(f[col[COL_TIME]], strlen(f[col[COL_TIME]]), L->o->time_unit, &t, L->why,
-		sizeof(L->why)) < 0) {
+	if ((rc = kgr__parse_log_time(f[col[COL_TIME]], strlen(f[col[COL_TIME]]), L->o->time_unit, &t,
+		L->why, sizeof(L->why))) < 0) {
 		char msg[sizeof(L->why)];
 		memcpy(msg, L->why, sizeof(msg));
-		return bad_row(L, KGR_EPARSE, "unparseable timestamp '%.80s' in column %d (%s): %s",
-			f[col[COL_TIME]], col[COL_TIME] + 1, L->time_name, msg);
+		/* an integer whose unit was told by its magnitude: the loader's option can set it */
+		return bad_row(L, KGR_EPARSE, "unparseable timestamp '%.80s' in column %d (%s): %s%s",
+			f[col[COL_TIME]], col[COL_TIME] + 1, L->time_name, msg,
+			rc == -2 && L->o->time_unit == KGR_TIME_UNIT_AUTO && strstr(msg, "out of range: too") == NULL ?
+			"; the unit can be set (--time-unit s|ms|us)" : "");
 	}
 	has_w = col[COL_WEIGHT] >= 0 && nf > col[COL_WEIGHT] && *f[col[COL_WEIGHT]];
 	if (has_w && ((w = strtod(f[col[COL_WEIGHT]], &end)), *end != '\0'))

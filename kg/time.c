@@ -198,17 +198,15 @@ int kgr__parse_log_time(const char *text, size_t len, kgr_time_unit unit, int64_
 		else {
 			snprintf(why, why_size, "out of range: an integer is read as epoch seconds below "
 				"1e12, milliseconds from 1e12 to 1e13 and microseconds from 1e15 to 1e16 "
-				"(2001-09-09 to 2286-11-20 for both), and this is none of them; the unit can be "
-				"set (--time-unit s|ms|us)");
+				"(2001-09-09 to 2286-11-20 for both), and this is none of them");
 			return -2;
 		}
 	}
 	*out = floor_div(v, per_second[unit]);
 	if (!kgr__time_ok(*out)) {
 		snprintf(why, why_size, "out of range: read as epoch %s (%s) it falls in the year %lld, "
-			"and times must fall in the years 1000 to 9999%s", unit_names[unit],
-			told ? "told by its magnitude" : "as set", (long long)year_of_days(floor_div(*out, 86400)),
-			told ? "; the unit can be set (--time-unit s|ms|us)" : "");
+			"and times must fall in the years 1000 to 9999", unit_names[unit],
+			told ? "told by its magnitude" : "as set", (long long)year_of_days(floor_div(*out, 86400)));
 		return -2;
 	}
 	return 0;

@@ -106,12 +106,7 @@ typedef struct {
  * microseconds told apart by magnitude (kgr__parse_log_time); the reason in why when not. */
 static int event_time(const char *text, int64_t *out, char *why, size_t size)
 {
-	char *hint;
-	if (kgr__parse_log_time(text, strlen(text), KGR_TIME_UNIT_AUTO, out, why, size) == 0)
-		return 0;
-	if ((hint = strstr(why, "; the unit can be set")))
-		*hint = '\0'; /* the command line's --time-unit: not a field of a request */
-	return -1;
+	return kgr__parse_log_time(text, strlen(text), KGR_TIME_UNIT_AUTO, out, why, size) == 0 ? 0 : -1;
 }
 
 static const char *const event_fields[] = { "user", "item", "action", "time", "weight", NULL };
