@@ -39,7 +39,8 @@ int kgr_cmd_compact(int argc, char **argv)
 		return kgr_cli_fail("compact");
 	printf("kgrec compact: %s written with %zu new events from %s\n", out, added, log);
 	if (skipped)
-		printf("kgrec compact: %zu events left out: their item or action is not in %s\n", skipped,
-			store);
+		printf("kgrec compact: %zu events left out: their item or action is not in %s; they "
+			"stay in %s only: keep it, a later snapshot with their items takes them\n", skipped,
+			store, log);
 	return 0;
 }

@@ -16,6 +16,8 @@ static const char usage_text[] =
 	"  --threads N            requests computed at once (default: 2 per CPU)\n"
 	"  --token-file F         bearer token clients must send (required off loopback)\n"
 	"  --events-log F         write-ahead log for POST /v1/events (replayed at start)\n"
+	"  --strict-items         refuse events for items the snapshot lacks (default: log them\n"
+	"                         and count them from the reload that brings the items)\n"
 	"  --max-body BYTES       largest request body (default 1048576)\n"
 	"  --sparql-timeout MS    per-query time limit (default 10000)\n"
 	"  --sparql-max-rows N    result rows at most (default 10000)\n"
@@ -117,6 +119,10 @@ static int parse_args(kgr_server_options *o, kgr_llm_options *lo, int *use_llm, 
 		}
 		if (!strcmp(a, "--llm")) {
 			*use_llm = 1;
+			continue;
+		}
+		if (!strcmp(a, "--strict-items")) {
+			o->strict_items = 1;
 			continue;
 		}
 		if (!strcmp(a, "--audit-prompt-hash") || !strcmp(a, "--audit-fsync")) {

@@ -75,4 +75,25 @@ void kgr__action_map_free(kgr__action_map *map);
  *  Borrowed from the store. What the LLM ranker and the audit trail show as history. */
 const kgr_interaction *kgr__user_history(const kgr_store *s, kgr_id user, int64_t at, size_t *n_out);
 
+/* Catalog items named the way interaction logs name them (kg/item_match.c): the loader
+ * matches a log's ids with it, the service the items of POST /v1/events. */
+typedef struct kgr__item_index kgr__item_index;
+typedef enum {
+	KGR__MATCH_NONE = 0,
+	KGR__MATCH_LOCAL,     /* the local name of the product's IRI */
+	KGR__MATCH_SKU,       /* schema:sku */
+	KGR__MATCH_PRODUCTID, /* schema:productID */
+	KGR__MATCH_GTIN       /* schema:gtin, gtin8, gtin12, gtin13, gtin14; leading zeros ignored */
+} kgr__match_kind;
+/* The products of a store (loading or opened) and their keys; 0 or KGR_ENOMEM (message set). */
+int kgr__item_index_build(kgr__item_index **out, const kgr_store *s);
+/* The product @p value names (tried in the order of kgr__match_kind; a local name as written
+ * and, when given, percent-encoded as @p encoded), or 0 with *ambiguous set when a key named
+ * several products. */
+kgr_id kgr__item_index_find(const kgr__item_index *ix, const kgr_store *s, const char *value,
+	const char *encoded, kgr__match_kind *how, int *ambiguous);
+int kgr__item_index_is_product(const kgr__item_index *ix, kgr_id id);
+size_t kgr__item_index_products(const kgr__item_index *ix);
+void kgr__item_index_free(kgr__item_index *ix);
+
 #endif

@@ -2,10 +2,11 @@
  * "p-trail-tee") is looked up among the catalog's products (the resources typed
  * schema:Product or kgr:Item, or a subclass declared in the store) by the local name of
  * their IRI, schema:sku, schema:productID and schema:gtin* (https schema.org is stored as http),
- * before the loader falls back to item_base + id. The store is still loading, so there are
- * no indexes yet: the quads are scanned once per log, and the keys kept in a hash table that
- * points back into the store's terms (their bytes are read again at each comparison, since
- * the blob moves as the log adds terms). */
+ * before the loader falls back to item_base + id; the service matches the items of POST
+ * /v1/events the same way. The loader's store is still loading, so there are no indexes to
+ * use: the quads are scanned once per log (once per snapshot in the service), and the keys
+ * kept in a hash table that points back into the store's terms (their bytes are read again at
+ * each comparison, since the blob moves as the log adds terms). */
 #include "kg/store_internal.h"
 
 #include <stdio.h>

@@ -169,25 +169,6 @@ int kgr__load_buffer(kgr_store *s, const char *data, size_t len, const char *for
  * the JSON path, or the line and column of malformed JSON) or KGR_ENOMEM. */
 int kgr__jsonld_to_nquads(kgr__buf *out, const char *text, size_t len, const char *base, const char *name);
 
-/* catalog items for interaction logs (kg/item_match.c) */
-typedef struct kgr__item_index kgr__item_index;
-typedef enum {
-	KGR__MATCH_NONE = 0,
-	KGR__MATCH_LOCAL,     /* the local name of the product's IRI */
-	KGR__MATCH_SKU,       /* schema:sku */
-	KGR__MATCH_PRODUCTID, /* schema:productID */
-	KGR__MATCH_GTIN       /* schema:gtin, gtin8, gtin12, gtin13, gtin14; leading zeros ignored */
-} kgr__match_kind;
-/* The products of a loading store and their keys; 0 or KGR_ENOMEM (message set). */
-int kgr__item_index_build(kgr__item_index **out, const kgr_store *s);
-/* The product @p value names (tried in the order of kgr__match_kind; a local name as written
- * and, when given, percent-encoded as @p encoded), or 0 with *ambiguous set when a key named
- * several products. */
-kgr_id kgr__item_index_find(const kgr__item_index *ix, const kgr_store *s, const char *value,
-	const char *encoded, kgr__match_kind *how, int *ambiguous);
-int kgr__item_index_is_product(const kgr__item_index *ix, kgr_id id);
-size_t kgr__item_index_products(const kgr__item_index *ix);
-void kgr__item_index_free(kgr__item_index *ix);
 
 /* checksum over the snapshot's payload sections */
 uint64_t kgr__store_compute_checksum(const kgr_store *s);

@@ -15,6 +15,7 @@
 
 typedef struct {
 	const kgr_store *base;
+	kgr__item_index *items; /* the snapshot's products by name and code, for pending events */
 	FILE *f;
 	const char *log;
 	size_t added, duplicates, skipped;
@@ -40,13 +41,27 @@ static int compact_line(const cJSON *events, size_t line_no, void *payload)
 		kgr_id u, it, a;
 		uint64_t h;
 		int n;
-		if (kgr__wal_event(&ev, e) < 0 || !iri_ok(ev.user) || !iri_ok(ev.item) || !iri_ok(ev.action))
+		if (kgr__wal_event(&ev, e) < 0 || !iri_ok(ev.user) || !iri_ok(ev.action))
 			return kgr__error_set(KGR_ECORRUPT, "events log %s: line %zu: a malformed event",
 				c->log, line_no);
-		it = kgr_store_iri(c->base, ev.item);
+		if (ev.pending) {
+			int kind = kgr__event_item(c->base, &c->items, ev.item, &it);
+			if (kind < 0)
+				return kgr__error_set(KGR_ENOMEM, "compact: out of memory");
+			if (kind != KGR__EVITEM_FOUND)
+				it = 0;
+			else
+				ev.item = kgr_term_value(c->base, it, NULL);
+		} else if (!iri_ok(ev.item)) {
+			return kgr__error_set(KGR_ECORRUPT, "events log %s: line %zu: a malformed event",
+				c->log, line_no);
+		} else {
+			it = kgr_store_iri(c->base, ev.item);
+		}
 		a = kgr_store_iri(c->base, ev.action);
 		if (!it || !kgr_store_is_item(c->base, it) || !a) {
-			/* the catalog dropped the item since the event was logged */
+			/* the catalog dropped the item since the event was logged, or does not have
+			 * it yet (a pending event): the event stays in the log only */
 			c->skipped++;
 			continue;
 		}
@@ -136,6 +151,7 @@ cleanup:
 	if (c.f)
 		fclose(c.f);
 	free(text);
+	kgr__item_index_free(c.items);
 	kgr_store_free(ns);
 	kgr_store_free(base);
 	return error;

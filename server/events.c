@@ -66,11 +66,58 @@ static int intern_iri(kgr_store *store, const char *iri, kgr_id *out)
 	return *out ? 0 : kgr__error_set(KGR_ENOMEM, "out of memory");
 }
 
-int kgr__event_to_interaction(kgr_store *store, const kgr__event *ev, kgr_interaction *out)
+/* Written as an IRI: <...>, with a scheme, or a URN. */
+static int iri_form(const char *text)
+{
+	size_t n = strlen(text);
+	return (n >= 2 && text[0] == '<' && text[n - 1] == '>') || strstr(text, "://") ||
+		!strncmp(text, "urn:", 4);
+}
+
+/* Declared in server/internal.h. */
+int kgr__event_item(const kgr_store *store, kgr__item_index **ix, const char *text, kgr_id *out)
+{
+	kgr__match_kind how;
+	kgr_id id;
+	int ambiguous = 0, code;
+
+	*out = 0;
+	id = kgr_store_resolve(store, text);
+	code = kgr_error_last_code();
+	kgr_error_clear();
+	if (id && kgr_store_is_item(store, id)) {
+		*out = id;
+		return KGR__EVITEM_FOUND;
+	}
+	if (iri_form(text)) {
+		*out = id;
+		return id ? KGR__EVITEM_NOT_ITEM : KGR__EVITEM_NEW;
+	}
+	/* a local name that is not an item's, or that several resources share, may still be
+	 * one product's name or code */
+	if (!*ix && kgr__item_index_build(ix, store) < 0)
+		return KGR_ENOMEM;
+	if ((*out = kgr__item_index_find(*ix, store, text, NULL, &how, &ambiguous)) &&
+		kgr_store_is_item(store, *out))
+		return KGR__EVITEM_FOUND;
+	if (ambiguous || (!id && code == KGR_EINVALID))
+		return KGR__EVITEM_AMBIGUOUS;
+	*out = id;
+	return id ? KGR__EVITEM_NOT_ITEM : KGR__EVITEM_NEW;
+}
+
+int kgr__event_to_interaction(kgr_store *store, kgr__item_index **ix, const kgr__event *ev,
+	kgr_interaction *out)
 {
 	int error;
 	memset(out, 0, sizeof(*out));
-	out->item = kgr_store_iri(store, ev->item);
+	if (!ev->pending) {
+		out->item = kgr_store_iri(store, ev->item);
+	} else if ((error = kgr__event_item(store, ix, ev->item, &out->item)) != KGR__EVITEM_FOUND) {
+		out->item = 0;
+		if (error < 0)
+			return kgr__error_set(KGR_ENOMEM, "out of memory (catalog item index)");
+	}
 	if (!out->item || !kgr_store_is_item(store, out->item))
 		return kgr__error_set(KGR_ENOTFOUND, "unknown item <%s>", ev->item);
 	out->action = kgr_store_iri(store, ev->action);
@@ -100,6 +147,7 @@ typedef struct {
 	int64_t time;
 	double weight;
 	int not_recorded;           /* a valid event of an action that is no interaction (a refund) */
+	int pending;                /* item as written: a product the snapshot does not have yet */
 } parsed_event;
 
 /* An event's time as the event logs write it: ISO-8601, or epoch seconds, milliseconds or
@@ -137,13 +185,65 @@ static kgr_id resolve_action(const kgr_store *store, const char *text, int *not_
 	return id;
 }
 
-/* Validate one event against the store (read lock held). Fills @p pe or an error reply. */
-static int parse_event(const kgr_store *store, const cJSON *e, size_t idx, int single,
+/* The longest item name kept for a product the snapshot does not have yet. */
+#define MAX_PENDING_NAME 512
+
+/* An event's item: a catalog item's IRI into pe->item, or, for a name or IRI the snapshot
+ * does not have (a new SKU), the text as written with pe->pending set, unless the server
+ * runs with strict_items. Non-zero after an error reply. */
+static int parse_item(kgr_server *srv, kgr__state *st, const char *text, const char *where,
+	parsed_event *pe, kgr__resp *resp)
+{
+	const char *iv = text, *why;
+	size_t il = strlen(iv), i;
+	kgr_id item;
+	int kind;
+
+	/* an item written as an IRI must be one before it is looked up */
+	if (il >= 2 && iv[0] == '<' && iv[il - 1] == '>')
+		iv++, il -= 2;
+	if ((iv != text || strstr(text, "://")) && (why = kgr__iri_problem(iv, il)))
+		return kgr__resp_error(resp, 400, "invalid_item", "%s.item: '%s' is not a valid IRI: %s",
+			where, text, why);
+	if ((kind = kgr__event_item(st->store, &st->items, text, &item)) < 0)
+		return kgr__resp_error(resp, 503, "out_of_memory", "out of memory");
+	switch (kind) {
+	case KGR__EVITEM_FOUND:
+		pe->item = strdup(kgr_term_value(st->store, item, NULL));
+		return pe->item ? 0 : kgr__resp_error(resp, 503, "out_of_memory", "out of memory");
+	case KGR__EVITEM_AMBIGUOUS:
+		return kgr__resp_error(resp, 400, "ambiguous_item", "%s.item: '%s' names several "
+			"catalog items (by local name, SKU, product id or GTIN); give the item's IRI",
+			where, text);
+	case KGR__EVITEM_NOT_ITEM:
+		return kgr__resp_error(resp, 404, "unknown_item", "%s.item: '%s' is <%s>, which is not "
+			"a catalog item", where, text, kgr_term_value(st->store, item, NULL));
+	default:
+		break;
+	}
+	if (srv->opts.strict_items)
+		return kgr__resp_error(resp, 404, "unknown_item", "%s.item: unknown item '%s' (this "
+			"server runs with --strict-items: events for products the snapshot lacks are "
+			"refused)", where, text);
+	if (il > MAX_PENDING_NAME)
+		return kgr__resp_error(resp, 400, "invalid_item", "%s.item: an item the catalog does "
+			"not have yet is named in at most %d bytes", where, MAX_PENDING_NAME);
+	for (i = 0; i < il; i++)
+		if ((unsigned char)iv[i] < 0x20 || iv[i] == 0x7f)
+			return kgr__resp_error(resp, 400, "invalid_item", "%s.item: a control character "
+				"at byte %zu", where, i);
+	pe->item = strndup(iv, il);
+	pe->pending = 1;
+	return pe->item ? 0 : kgr__resp_error(resp, 503, "out_of_memory", "out of memory");
+}
+
+/* Validate one event against the state (events_mu held). Fills @p pe or an error reply. */
+static int parse_event(kgr_server *srv, kgr__state *st, const cJSON *e, size_t idx, int single,
 	parsed_event *pe, kgr__resp *resp)
 {
 	char where[48];
 	const cJSON *f, *u, *it, *a, *t, *w;
-	kgr_id item;
+	const kgr_store *store = st->store;
 
 	if (single)
 		snprintf(where, sizeof(where), "event");
@@ -195,22 +295,8 @@ static int parse_event(const kgr_store *store, const cJSON *e, size_t idx, int s
 			where);
 	}
 
-	{
-		/* an item written as an IRI must be one before it is looked up */
-		const char *iv = it->valuestring, *why;
-		size_t il = strlen(iv);
-		if (il >= 2 && iv[0] == '<' && iv[il - 1] == '>')
-			iv++, il -= 2;
-		if ((iv != it->valuestring || strstr(it->valuestring, "://")) && (why = kgr__iri_problem(iv, il)))
-			return kgr__resp_error(resp, 400, "invalid_item", "%s.item: '%s' is not a valid IRI: %s",
-				where, it->valuestring, why);
-	}
-	item = kgr_store_resolve(store, it->valuestring);
-	kgr_error_clear();
-	if (!item || !kgr_store_is_item(store, item))
-		return kgr__resp_error(resp, 404, "unknown_item", "%s.item: unknown item '%s'", where,
-			it->valuestring);
-	pe->item = strdup(kgr_term_value(store, item, NULL));
+	if (parse_item(srv, st, it->valuestring, where, pe, resp) != 0)
+		return -1;
 	{
 		kgr_id act = resolve_action(store, a ? a->valuestring : "interact", &pe->not_recorded);
 		if (!act && !pe->not_recorded) {
@@ -272,6 +358,8 @@ static char *log_line(const parsed_event *pe, size_t n, uint64_t batch, size_t *
 		cJSON_AddStringToObject(e, "action", pe[i].action);
 		cJSON_AddNumberToObject(e, "time", (double)pe[i].time);
 		cJSON_AddNumberToObject(e, "weight", pe[i].weight);
+		if (pe[i].pending)
+			cJSON_AddTrueToObject(e, "pending");
 	}
 	s = kgr__json_print(root, NULL);
 	cJSON_Delete(root);
@@ -419,11 +507,36 @@ static const cJSON *batch_of(const cJSON *root, int *single, kgr__resp *resp)
 	return list;
 }
 
-/* {"accepted": n, "batch": b, "request_id": ...}: the events are logged and applied; with
- * "not_recorded": m for the events of actions that are no interactions (a refund), valid and
- * dropped, and no batch when nothing was logged. */
-static void reply_accepted(kgr__resp *resp, size_t n, size_t not_recorded, uint64_t batch,
-	const char *request_id)
+/* The most item names a reply lists as pending. */
+#define MAX_PENDING_LISTED 10
+
+/* "pending": m and "pending_items": the distinct names of the first few, with a note. */
+static void add_pending(cJSON *reply, const parsed_event *pe, size_t n, size_t pending)
+{
+	cJSON *names;
+	size_t i, k, listed = 0;
+	cJSON_AddNumberToObject(reply, "pending", (double)pending);
+	names = cJSON_AddArrayToObject(reply, "pending_items");
+	for (i = 0; names && i < n && listed < MAX_PENDING_LISTED; i++) {
+		if (!pe[i].pending)
+			continue;
+		for (k = 0; k < i && !(pe[k].pending && !strcmp(pe[k].item, pe[i].item)); k++)
+			;
+		if (k < i)
+			continue;
+		cJSON_AddItemToArray(names, cJSON_CreateString(pe[i].item));
+		listed++;
+	}
+	cJSON_AddStringToObject(reply, "note", "the snapshot has no item by these names yet: "
+		"their events are logged and count from the reload whose snapshot has the items "
+		"(matched by IRI, local name, SKU, product id or GTIN)");
+}
+
+/* {"accepted": n, "batch": b, "request_id": ...}: the events are logged, and applied but for
+ * the "pending" ones (add_pending()); with "not_recorded": m for the events of actions that
+ * are no interactions (a refund), valid and dropped, and no batch when nothing was logged. */
+static void reply_accepted(kgr__resp *resp, const parsed_event *pe, size_t n, size_t pending,
+	size_t not_recorded, uint64_t batch, const char *request_id)
 {
 	cJSON *reply = cJSON_CreateObject();
 	if (!reply) {
@@ -431,6 +544,8 @@ static void reply_accepted(kgr__resp *resp, size_t n, size_t not_recorded, uint6
 		return;
 	}
 	cJSON_AddNumberToObject(reply, "accepted", (double)n);
+	if (pending)
+		add_pending(reply, pe, n, pending);
 	if (not_recorded)
 		cJSON_AddNumberToObject(reply, "not_recorded", (double)not_recorded);
 	if (n)
@@ -442,16 +557,16 @@ static void reply_accepted(kgr__resp *resp, size_t n, size_t not_recorded, uint6
 
 /* Every event of the batch is checked before any is logged: one bad event refuses the
  * batch with a reply naming it. */
-static int parse_batch(parsed_event *pe, const kgr_store *store, const cJSON *root,
+static int parse_batch(kgr_server *srv, parsed_event *pe, kgr__state *st, const cJSON *root,
 	const cJSON *list, int single, kgr__resp *resp)
 {
 	const cJSON *e;
 	size_t i = 0;
 	int error = 0;
 	if (single)
-		return parse_event(store, root, 0, 1, &pe[0], resp);
+		return parse_event(srv, st, root, 0, 1, &pe[0], resp);
 	cJSON_ArrayForEach(e, list) {
-		if ((error = parse_event(store, e, i, 0, &pe[i], resp)) != 0)
+		if ((error = parse_event(srv, st, e, i, 0, &pe[i], resp)) != 0)
 			break;
 		i++;
 	}
@@ -497,7 +612,7 @@ void kgr__handle_events(kgr_server *srv, const kgr__req *req, kgr__resp *resp)
 	parsed_event *pe = NULL;
 	kgr_interaction *ins = NULL;
 	kgr__state *st = NULL;
-	size_t n = 0, i, line_len = 0, kept, not_recorded;
+	size_t n = 0, i, line_len = 0, kept, not_recorded, n_ins = 0;
 	char *line = NULL;
 	int single = 0, error;
 	uint64_t batch;
@@ -535,7 +650,7 @@ void kgr__handle_events(kgr_server *srv, const kgr__req *req, kgr__resp *resp)
 		kgr__resp_error(resp, 503, "not_ready", "no snapshot is loaded");
 		goto cleanup;
 	}
-	if ((error = parse_batch(pe, st->store, root, list, single, resp)) != 0) {
+	if ((error = parse_batch(srv, pe, st, root, list, single, resp)) != 0) {
 		pthread_mutex_unlock(&srv->events_mu);
 		goto cleanup;
 	}
@@ -544,7 +659,7 @@ void kgr__handle_events(kgr_server *srv, const kgr__req *req, kgr__resp *resp)
 	n = kept;
 	if (n == 0) {
 		pthread_mutex_unlock(&srv->events_mu);
-		reply_accepted(resp, 0, not_recorded, 0, req->request_id);
+		reply_accepted(resp, pe, 0, 0, not_recorded, 0, req->request_id);
 		goto cleanup;
 	}
 	batch = srv->wal_batches + 1;
@@ -564,20 +679,22 @@ void kgr__handle_events(kgr_server *srv, const kgr__req *req, kgr__resp *resp)
 	/* Durable from here on: a failure below is repaired by the replay at the next start.
 	 * Users never seen before get ids (kgr_store_intern_extra needs no lock against the
 	 * store's readers), still under events_mu so that ids follow the log's order. */
-	for (i = 0, error = 0; i < n && error == 0; i++) {
-		kgr__event ev = { pe[i].user, pe[i].item, pe[i].action, pe[i].time, pe[i].weight };
-		error = kgr__event_to_interaction(st->store, &ev, &ins[i]);
+	for (i = 0, n_ins = 0, error = 0; i < n && error == 0; i++) {
+		kgr__event ev = { pe[i].user, pe[i].item, pe[i].action, pe[i].time, pe[i].weight, 0 };
+		if (!pe[i].pending)
+			error = kgr__event_to_interaction(st->store, &st->items, &ev, &ins[n_ins++]);
 	}
 	pthread_mutex_unlock(&srv->events_mu);
-	if (error == 0)
-		error = apply_batch(srv, st, ins, n);
+	if (error == 0 && n_ins)
+		error = apply_batch(srv, st, ins, n_ins);
 	if (error < 0) {
 		kgr__resp_error(resp, 500, "apply_failed", "the events are logged and will be applied "
 			"at the next start, but applying them now failed: %s", kgr_error_last());
 		goto cleanup;
 	}
-	atomic_fetch_add(&srv->metrics.events_applied, n);
-	reply_accepted(resp, n, not_recorded, batch, req->request_id);
+	atomic_fetch_add(&srv->metrics.events_applied, n_ins);
+	atomic_fetch_add(&srv->metrics.events_pending, n - n_ins);
+	reply_accepted(resp, pe, n, n - n_ins, not_recorded, batch, req->request_id);
 cleanup:
 	kgr__state_release(st);
 	free(line);

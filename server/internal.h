@@ -30,6 +30,9 @@ typedef struct kgr__state {
 	char checksum[17];
 	kgr_model *model;        /* the learned ranker, read with the snapshot; or NULL */
 	kgr_seq_model *sequence; /* the sequence model, read with the snapshot; or NULL */
+	/* the snapshot's products by name and code, for the items of events (built at the first
+	 * event that needs it, under events_mu, which every use holds) */
+	kgr__item_index *items;
 } kgr__state;
 
 /* ---- metrics ---- */
@@ -57,6 +60,7 @@ typedef struct {
 	atomic_ullong hist[KGR__EP__COUNT][KGR__N_BUCKETS + 1];
 	atomic_ullong hist_sum_us[KGR__EP__COUNT];
 	atomic_ullong events_applied, event_applies, events_replayed, events_duplicate, torn_lines;
+	atomic_ullong events_pending; /* posted naming an item the snapshot lacks */
 	atomic_ullong reloads, reload_failures;
 	atomic_ullong llm_calls, llm_fallbacks, llm_cache_hits;
 	atomic_ullong sparql_timeouts, sparql_truncated;
@@ -189,10 +193,29 @@ void kgr__handle_console(kgr_server *srv, const kgr__req *req, kgr__resp *resp);
 
 /* One event as logged: IRIs and values. */
 typedef struct {
-	const char *user, *item, *action; /* IRIs */
+	const char *user, *item, *action; /* IRIs; item is as the client wrote it when pending */
 	int64_t time;
 	double weight;
+	/* The snapshot had no item by that name when the event was logged ("pending": true in
+	 * the log): each replay and compaction matches it again (kgr__event_item()), so the
+	 * event counts from the snapshot that brings the item. */
+	int pending;
 } kgr__event;
+
+/* What an event's item text names in a store (kgr__event_item()). */
+typedef enum {
+	KGR__EVITEM_FOUND = 0, /* a catalog item */
+	KGR__EVITEM_NEW,       /* nothing yet: a new product the catalog does not have */
+	KGR__EVITEM_NOT_ITEM,  /* a resource that is not a catalog item (a brand, a user) */
+	KGR__EVITEM_AMBIGUOUS  /* a name or code several items share */
+} kgr__evitem;
+
+/* The item @p text names, as the loader matches an interaction log's ids: an IRI (written
+ * <...>, with a scheme, or with a prefix the store declares) exactly; any other text also by
+ * the local name of a product's IRI, schema:sku, schema:productID or a GTIN. *ix is the
+ * store's item index, built at the first code lookup (the caller serialises calls on one
+ * *ix). Returns a KGR__EVITEM_* (the id in *out when FOUND or NOT_ITEM) or KGR_ENOMEM. */
+int kgr__event_item(const kgr_store *store, kgr__item_index **ix, const char *text, kgr_id *out);
 
 /* Called for each complete log line with its parsed "events" array. */
 typedef int (*kgr__wal_cb)(const struct cJSON *events, size_t line_no, void *payload);
@@ -209,8 +232,11 @@ int kgr__wal_append(int fd, const char *line, size_t len);
 /* Parse one logged event. Returns 0 or KGR_ECORRUPT. Strings borrowed from @p obj. */
 int kgr__wal_event(kgr__event *out, const struct cJSON *obj);
 
-/* Resolve a logged event against a store, interning a new user; 0 ids on error. */
-int kgr__event_to_interaction(kgr_store *store, const kgr__event *ev, kgr_interaction *out);
+/* Resolve a logged event against a store (a pending item through kgr__event_item() with
+ * the index *ix), interning a new user; KGR_ENOTFOUND when its item or action is not in
+ * the store, 0 ids on error. */
+int kgr__event_to_interaction(kgr_store *store, kgr__item_index **ix, const kgr__event *ev,
+	kgr_interaction *out);
 /* 1 when the snapshot already holds this interaction. */
 int kgr__event_in_snapshot(const kgr_store *store, const kgr_interaction *in);
 

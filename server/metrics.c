@@ -76,6 +76,8 @@ char *kgr__metrics_render(const kgr__metrics *m, const kgr__state *st, size_t *l
 	counter(&s, "kgrec_event_applies_total", "Calls that applied posted batches to the graph view "
 		"(batches that arrive during an apply are applied together by the next call).",
 		atomic_load(&m->event_applies));
+	counter(&s, "kgrec_events_pending_total", "Events posted for items the snapshot lacks: logged, "
+		"and applied by the reload whose snapshot has the items.", atomic_load(&m->events_pending));
 	counter(&s, "kgrec_events_replayed_total", "Events applied from the events log at start or reload.",
 		atomic_load(&m->events_replayed));
 	counter(&s, "kgrec_events_duplicate_total", "Logged events skipped because the snapshot holds them.",

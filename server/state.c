@@ -38,6 +38,7 @@ static void state_free(kgr__state *st)
 	kgr_graph_free(st->graph);
 	kgr_model_free(st->model);
 	kgr_seq_free(st->sequence);
+	kgr__item_index_free(st->items);
 	kgr_store_free(st->store);
 	pthread_rwlock_destroy(&st->graph_lock);
 	free(st);
@@ -99,7 +100,7 @@ static int replay_line(const cJSON *events, size_t line_no, void *payload)
 		if (kgr__wal_event(&ev, e) < 0)
 			return kgr__error_set(KGR_ECORRUPT, "events log %s: line %zu: an event lacks "
 				"user, item, action, time or weight", rc->path, line_no);
-		err = kgr__event_to_interaction(rc->st->store, &ev, &in);
+		err = kgr__event_to_interaction(rc->st->store, &rc->st->items, &ev, &in);
 		if (err == KGR_ENOTFOUND) {
 			/* the item or action left the catalog since the event was logged */
 			rc->info->skipped++;

@@ -1,5 +1,6 @@
 /* The events log: one JSON line per accepted batch,
  *   {"batch":N,"events":[{"user":IRI,"item":IRI,"action":IRI,"time":SECONDS,"weight":W},...]}
+ * (an event whose item the snapshot did not have holds the item as written and "pending":true)
  * appended with one write() and made durable with fdatasync() before the HTTP reply. A batch is
  * one line, so a crash can only ever leave a torn LAST line (never acknowledged): reading drops
  * it, reports it, and opening for append cuts it off so the next line starts clean. */
@@ -21,7 +22,8 @@ int kgr__wal_event(kgr__event *out, const cJSON *obj)
 	const cJSON *a = cJSON_GetObjectItemCaseSensitive(obj, "action");
 	const cJSON *t = cJSON_GetObjectItemCaseSensitive(obj, "time");
 	const cJSON *w = cJSON_GetObjectItemCaseSensitive(obj, "weight");
-	if (!cJSON_IsString(u) || !cJSON_IsString(i) || !cJSON_IsString(a) || !cJSON_IsNumber(t) ||
+	const cJSON *p = cJSON_GetObjectItemCaseSensitive(obj, "pending");
+	if ((p && !cJSON_IsBool(p)) || !cJSON_IsString(u) || !cJSON_IsString(i) || !cJSON_IsString(a) || !cJSON_IsNumber(t) ||
 		!cJSON_IsNumber(w) || !isfinite(w->valuedouble))
 		return KGR_ECORRUPT;
 	out->user = u->valuestring;
@@ -29,6 +31,7 @@ int kgr__wal_event(kgr__event *out, const cJSON *obj)
 	out->action = a->valuestring;
 	out->time = (int64_t)t->valuedouble;
 	out->weight = w->valuedouble;
+	out->pending = cJSON_IsTrue(p);
 	return 0;
 }
 

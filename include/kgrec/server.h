@@ -59,11 +59,15 @@ typedef struct {
 	 *  of /v1/recommend and its score is a part of each item's, unless the body says
 	 *  "sequence": false; a reload reads it again. */
 	const char *sequence_path;
+	/** POST /v1/events refuses (404) an event whose item the snapshot does not have. By
+	 *  default such an event (a new SKU) is logged "pending" and counts from the reload whose
+	 *  snapshot has an item of that IRI, local name, SKU, product id or GTIN. */
+	int strict_items;
 } kgr_server_options;
 
-/* 2: log, log_payload and the connection limits added; 3: model_path; 4: sequence_path
- * (options of an older version are refused with KGR_EINVALID) */
-#define KGR_SERVER_OPTIONS_VERSION 4
+/* 2: log, log_payload and the connection limits added; 3: model_path; 4: sequence_path;
+ * 5: strict_items (options of an older version are refused with KGR_EINVALID) */
+#define KGR_SERVER_OPTIONS_VERSION 5
 #define KGR_SERVER_OPTIONS_INIT { .version = KGR_SERVER_OPTIONS_VERSION, \
 	.listen = "127.0.0.1:8080" }
 
@@ -73,7 +77,8 @@ typedef struct {
 	size_t events;         /**< events read from them */
 	size_t applied;        /**< events applied to the graph view */
 	size_t duplicates;     /**< events already in the snapshot (skipped) */
-	size_t skipped;        /**< events naming an item or action the snapshot lacks (skipped) */
+	size_t skipped;        /**< events naming an item or action the snapshot lacks (skipped;
+	                            they stay in the log and count from a snapshot that has them) */
 	size_t torn_bytes;     /**< bytes of an incomplete last line dropped (0: none) */
 } kgr_server_replay_info;
 
@@ -126,7 +131,9 @@ KGR_API void kgr_server_free(kgr_server *server);
  * @brief Fold an events log into a new snapshot: the triples of @p store_path plus one RDF
  *        interaction event (kgr:Interaction) per logged event that the snapshot does not
  *        already hold, finalized and saved atomically at @p out_path. Events naming an item
- *        or an action the snapshot lacks are left out and counted.
+ *        or an action the snapshot lacks are left out and counted: they are only in the log,
+ *        which must be kept (an event logged "pending", for a new SKU, is matched again by
+ *        name and code here, and counts once a snapshot has its item).
  * @param[out] n_events_out when set, receives the number of events added.
  * @param[out] n_skipped_out when set, receives the number of events left out.
  * @return 0; KGR_ENOTFOUND; KGR_ECORRUPT (damaged log line); KGR_EIO; KGR_EINVALID

@@ -9,8 +9,8 @@ SRC=${KGR_SOURCE_DIR:?KGR_SOURCE_DIR is not set}
 D=$KGR_TEST_DATA/retrieval
 PY=python3
 $PY -c 'import jsonschema' 2>/dev/null || PY=/usr/bin/python3
-SRV= SRV2= LLM=
-on_exit '[ -n "$SRV" ] && kill $SRV 2>/dev/null; [ -n "$SRV2" ] && kill $SRV2 2>/dev/null; [ -n "$LLM" ] && kill $LLM 2>/dev/null'
+SRV= SRV2= SRV3= LLM=
+on_exit '[ -n "$SRV" ] && kill $SRV 2>/dev/null; [ -n "$SRV2" ] && kill $SRV2 2>/dev/null; [ -n "$SRV3" ] && kill $SRV3 2>/dev/null; [ -n "$LLM" ] && kill $LLM 2>/dev/null'
 export no_proxy=127.0.0.1,localhost NO_PROXY=127.0.0.1,localhost
 
 "$KGREC" load -q "$D/shop.ttl" --interactions "$D/interactions.csv" -o "$T/s.snap"
@@ -35,13 +35,16 @@ LLM=$!
 for _ in $(seq 50); do [ -s "$T/llm.port" ] && break; sleep 0.1; done
 PORT2=$(start_server SRV2 --llm --llm-url "http://127.0.0.1:$(head -1 "$T/llm.port")/v1" --llm-model good/openapi --no-cache)
 [ -n "$PORT2" ]; check "server with the scripted LLM started" $?
+PORT3=$(start_server SRV3 --events-log "$T/events3.log" --strict-items)
+[ -n "$PORT3" ]; check "server with --strict-items started" $?
 
-"$PY" - "$SRC/docs/openapi.json" "$SRC/docs/SERVER.md" "$PORT" "$PORT2" <<'PY'
+"$PY" - "$SRC/docs/openapi.json" "$SRC/docs/SERVER.md" "$PORT" "$PORT2" "$PORT3" <<'PY'
 import copy, json, re, sys, urllib.parse, urllib.request
 import jsonschema
 
 spec = json.load(open(sys.argv[1]))
 base, base_llm = "http://127.0.0.1:%s" % sys.argv[3], "http://127.0.0.1:%s" % sys.argv[4]
+base_strict = "http://127.0.0.1:%s" % sys.argv[5]
 
 def to_json_schema(s):
     """OpenAPI 3.0 schema -> JSON Schema: nullable and $ref into components."""
@@ -116,7 +119,9 @@ call("/v1/explain", "get", "/v1/explain?user=alice", expect=400)
 call("/v1/events", "post", "/v1/events", '{"user":"zed","item":"%s","action":"view","time":1718000000}' % item, expect=200)
 call("/v1/events", "post", "/v1/events", '[{"user":"zed","item":"%s"},{"user":"yan","item":"%s","weight":2}]' % (item, item), expect=200)
 call("/v1/events", "post", "/v1/events", '{"events":[{"user":"zed"}]}', expect=400)
-call("/v1/events", "post", "/v1/events", '{"user":"zed","item":"https://w3id.org/kgrec/item/nothing"}', expect=404)
+call("/v1/events", "post", "/v1/events", '{"user":"zed","item":"https://w3id.org/kgrec/item/nothing"}', expect=200)
+call("/v1/events", "post", "/v1/events", '{"user":"zed","item":"http://example.org/shop/acme"}', expect=404)
+call("/v1/events", "post", "/v1/events", '{"user":"zed","item":"NEW-SKU-1"}', expect=404, b=base_strict)
 call("/v1/events", "post", "/v1/events", '{"user":"zed","item":"%s"}' % item, expect=503, b=base_llm)
 call("/sparql", "get", "/sparql?query=" + q("SELECT ?s WHERE { ?s ?p ?o } LIMIT 2"), expect=200)
 call("/sparql", "get", "/sparql?query=" + q("ASK { ?s ?p ?o }"), expect=200)

@@ -225,8 +225,11 @@ START_TEST(test_events_validation)
 	th_post(&r, &s, "/v1/events", "{\"item\":\"" SHOP "ball\"}", NULL);
 	assert_error(&r, 400, "missing_field", "event.user: required");
 	th_post(&r, &s, "/v1/events", "{\"events\":[{\"user\":\"zed\",\"item\":\"" SHOP "ball\"},"
-		"{\"user\":\"zed\",\"item\":\"" SHOP "nothing-like-it\"}]}", NULL);
-	assert_error(&r, 404, "unknown_item", "events[1].item: unknown item '" SHOP "nothing-like-it'");
+		"{\"user\":\"zed\",\"item\":\"" SHOP "brand-kick\"}]}", NULL);
+	assert_error(&r, 404, "unknown_item", "events[1].item: '" SHOP "brand-kick' is <" SHOP
+		"brand-kick>, which is not a catalog item");
+	th_post(&r, &s, "/v1/events", "{\"user\":\"zed\",\"item\":\"bad\\u0001sku\"}", NULL);
+	assert_error(&r, 400, "invalid_item", "event.item: a control character at byte 3");
 	th_post(&r, &s, "/v1/events", "{\"user\":\"zed\",\"item\":\"" SHOP "ball\",\"action\":\"juggle\"}", NULL);
 	assert_error(&r, 400, "unknown_action", "unknown action 'juggle'");
 	th_post(&r, &s, "/v1/events", "{\"user\":\"zed\",\"item\":\"" SHOP "ball\",\"weight\":\"heavy\"}", NULL);
@@ -1112,14 +1115,119 @@ START_TEST(test_reload_and_sighup)
 	ck_assert_int_eq((int)json_num(j, "replay", "applied"), 1);
 	cJSON_Delete(j);
 	th_resp_free(&r);
-	th_post(&r, &s, "/v1/events", "{\"user\":\"rel1\",\"item\":\"" SHOP "bottle\"}", TOKEN);
-	assert_error(&r, 404, "unknown_item", "bottle");
+	/* an event for it now waits in the log for a snapshot that has the item again */
+	ck_assert_int_eq(th_post(&r, &s, "/v1/events", "{\"user\":\"rel1\",\"item\":\"" SHOP "bottle\"}",
+		TOKEN), 200);
+	j = body_json(&r);
+	ck_assert_int_eq((int)json_num(j, "pending", NULL), 1);
+	cJSON_Delete(j);
+	th_resp_free(&r);
 	ck_assert_int_eq(th_stop(&s, SIGTERM), 0);
 	ck_assert_ptr_nonnull(strstr(s.err, "reloaded"));
 	free(before);
 	free(after);
 	free(next);
 	free(bad);
+}
+END_TEST
+
+/* A shop's event stream names products by SKU and GTIN, and names new products before the
+ * snapshot has them: known codes are matched like the loader matches them, unknown ones are
+ * logged "pending" and count from the reload whose snapshot has the product; compaction
+ * keeps them in the log until then. With --strict-items they are refused. */
+START_TEST(test_events_new_items)
+{
+	th_server s;
+	th_resp r;
+	cJSON *j, *names, *it;
+	char *next = th_path(dir, "next.kgr"), *old = th_path(dir, "old.kgr");
+	char *out = th_path(dir, "compacted.kgr"), *log, *text;
+	kgr_store *cs = NULL;
+	const kgr_interaction *in;
+	size_t added = 0, skipped = 0, n;
+	int with_bottle = 0;
+
+	ck_assert_int_eq(th_serve(&s, store, "--events-log", evlog, NULL), 0);
+	ck_assert_int_eq(th_post(&r, &s, "/v1/events", "[{\"user\":\"nina\",\"item\":\"KB-5\","
+		"\"action\":\"view\",\"time\":\"2024-06-01T09:00:00Z\"},{\"user\":\"nina\",\"item\":\"BTL-100\","
+		"\"action\":\"purchase\",\"time\":\"2024-06-01T10:00:00Z\"},{\"user\":\"nina\",\"item\":"
+		"\"12345678905\",\"action\":\"add_to_cart\",\"time\":\"2024-06-01T11:00:00Z\"},{\"user\":"
+		"\"nina\",\"item\":\"BTL-100\",\"action\":\"view\",\"time\":\"2024-06-01T12:00:00Z\"}]", NULL), 200);
+	j = body_json(&r);
+	ck_assert_int_eq((int)json_num(j, "accepted", NULL), 4);
+	ck_assert_int_eq((int)json_num(j, "pending", NULL), 3);
+	names = cJSON_GetObjectItem(j, "pending_items");
+	ck_assert_int_eq(cJSON_GetArraySize(names), 2);
+	ck_assert_str_eq(cJSON_GetStringValue(cJSON_GetArrayItem(names, 0)), "BTL-100");
+	ck_assert_str_eq(cJSON_GetStringValue(cJSON_GetArrayItem(names, 1)), "12345678905");
+	ck_assert_ptr_nonnull(strstr(cJSON_GetStringValue(cJSON_GetObjectItem(j, "note")), "reload"));
+	cJSON_Delete(j);
+	th_resp_free(&r);
+	/* the SKU of a product the snapshot has is that product; the new ones are logged as written */
+	log = kgr_test_slurp(evlog, NULL);
+	ck_assert_ptr_nonnull(strstr(log, "\"item\":\"" SHOP "ball\",\"action\":\"https://w3id.org/kgrec/ns#view\""));
+	ck_assert_ptr_nonnull(strstr(log, "\"item\":\"BTL-100\",\"action\":\"https://w3id.org/kgrec/ns#purchase\""));
+	ck_assert_ptr_nonnull(strstr(log, "\"weight\":1,\"pending\":true"));
+	free(log);
+	ck_assert_int_eq(th_get(&r, &s, "/metrics", NULL), 200);
+	ck_assert_ptr_nonnull(strstr(r.body, "kgrec_events_applied_total 1\n"));
+	ck_assert_ptr_nonnull(strstr(r.body, "kgrec_events_pending_total 3\n"));
+	th_resp_free(&r);
+	/* compacting onto a snapshot without the product leaves its events in the log only */
+	ck_assert_int_eq(kgr_server_compact(store, evlog, out, &added, &skipped), 0);
+	ck_assert_uint_eq(added, 1);
+	ck_assert_uint_eq(skipped, 3);
+
+	/* the catalog update brings the product, named by its SKU and GTIN: the reload counts
+	 * the three waiting events, and it is a candidate like any other product */
+	ck_assert_int_eq(rename(store, old), 0);
+	th_build_store(next, 1);
+	ck_assert_int_eq(rename(next, store), 0);
+	ck_assert_int_eq(th_post(&r, &s, "/admin/reload", "", NULL), 200);
+	j = body_json(&r);
+	ck_assert_int_eq((int)json_num(j, "replayed_events", NULL), 4);
+	cJSON_Delete(j);
+	th_resp_free(&r);
+	j = recommend(&s, "{\"user\":\"nina\",\"k\":5,\"explain\":true}");
+	ck_assert(!has_item(j, SHOP "ball") && !has_item(j, SHOP "bottle"));
+	/* her purchase of it is what explains the list */
+	text = cJSON_PrintUnformatted(j);
+	ck_assert_ptr_nonnull(strstr(text, "Water Bottle"));
+	free(text);
+	cJSON_Delete(j);
+	ck_assert_int_eq(th_post(&r, &s, "/v1/events", "{\"user\":\"runner\",\"item\":\"socks\","
+		"\"action\":\"purchase\"}", NULL), 200);
+	th_resp_free(&r);
+	j = recommend(&s, "{\"user\":\"runner\",\"k\":5}");
+	cJSON_ArrayForEach(it, cJSON_GetObjectItem(j, "items"))
+		with_bottle += !strcmp(cJSON_GetStringValue(cJSON_GetObjectItem(it, "item")), SHOP "bottle");
+	ck_assert_int_eq(with_bottle, 1);
+	cJSON_Delete(j);
+	th_stop(&s, SIGTERM);
+
+	/* compaction onto that snapshot takes them, matched by SKU and GTIN */
+	ck_assert_int_eq(kgr_server_compact(store, evlog, out, &added, &skipped), 0);
+	ck_assert_uint_eq(skipped, 0);
+	ck_assert_int_eq(kgr_store_open(&cs, out), 0);
+	in = kgr_store_user_interactions(cs, kgr_store_iri(cs, "https://w3id.org/kgrec/user/nina"), &n);
+	ck_assert_uint_eq(n, 4);
+	ck_assert_str_eq(kgr_term_value(cs, in[1].item, NULL), SHOP "bottle");
+	ck_assert_str_eq(kgr_term_value(cs, in[2].item, NULL), SHOP "bottle");
+	ck_assert_str_eq(kgr_term_value(cs, in[2].action, NULL), "https://w3id.org/kgrec/ns#cart");
+	kgr_store_free(cs);
+
+	/* --strict-items: refused, nothing logged */
+	ck_assert_int_eq(th_serve(&s, old, "--events-log", evlog, "--strict-items", NULL), 0);
+	th_post(&r, &s, "/v1/events", "{\"user\":\"nina\",\"item\":\"BTL-200\"}", NULL);
+	assert_error(&r, 404, "unknown_item", "event.item: unknown item 'BTL-200' (this server runs "
+		"with --strict-items");
+	ck_assert_int_eq(th_post(&r, &s, "/v1/events", "{\"user\":\"nina\",\"item\":\"KB-5\"}", NULL), 200);
+	th_resp_free(&r);
+	th_stop(&s, SIGTERM);
+	ck_assert_int_eq((int)count_lines(evlog), 3);
+	free(next);
+	free(old);
+	free(out);
 }
 END_TEST
 
@@ -1820,6 +1928,7 @@ Suite *server_suite(void)
 	tcase_add_test(tc, test_reload_and_sighup);
 	tcase_add_test(tc, test_reload_under_load);
 	tcase_add_test(tc, test_compact);
+	tcase_add_test(tc, test_events_new_items);
 	tcase_add_test(tc, test_sparql_protocol_refusals);
 	tcase_add_test(tc, test_access_log_and_request_id);
 	tcase_add_test(tc, test_sigterm_finishes_request_in_flight);
