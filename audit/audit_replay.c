@@ -353,8 +353,12 @@ static int graph_for(rctx *rc, graph_cache *gc, const char *config)
 	kgr_graph_free(gc->graph);
 	free(gc->config);
 	gc->graph = NULL;
-	gc->config = config ? strdup(config) : NULL;
+	gc->config = NULL;
 	gc->built = 0;
+	if (config && !(gc->config = strdup(config))) {
+		RFIND(rc, "request.graph_config", "out of memory");
+		return -1;
+	}
 	go.config_path = config;
 	if (kgr_graph_new(&gc->graph, rc->store, &go) < 0) {
 		RFIND(rc, "request.graph_config", "graph view: %s", kgr_error_last());

@@ -344,16 +344,6 @@ static void heap_down(const knn_hit **h, size_t n, size_t i)
  * the best `cap - n` eligible hits, then a sort of those alone (not of everything reached). */
 /* Whether an item meets the constraints of the request's query (the graph's list applied them
  * to its own candidates; the item-kNN's must meet them too). */
-static int meets_constraints(const kgr_graph *g, const kgr_recs *graph, uint32_t node)
-{
-	size_t k;
-	int priced;
-	for (k = 0; k < graph->n_constraints; k++)
-		if (!kgr__constraint_admits(g, &graph->constraints[k], g->node_id[node], &priced))
-			return 0;
-	return 1;
-}
-
 static int knn_candidates(kgr__ltr_cands *c, ltr_scratch *s, const kgr_graph *g, size_t cap)
 {
 	size_t want = cap - c->n, n = 0, i;
@@ -365,7 +355,7 @@ static int knn_candidates(kgr__ltr_cands *c, ltr_scratch *s, const kgr_graph *g,
 	for (i = 0; i < s->k.n; i++) {
 		const knn_hit *x = &s->k.hits[i];
 		if (nmap_get(&s->excl, x->node) != UINT32_MAX || !(g->flags[x->node] & KGR__NODE_ITEM) ||
-			nmap_get(&s->cand, x->node) != UINT32_MAX || !meets_constraints(g, c->graph, x->node))
+			nmap_get(&s->cand, x->node) != UINT32_MAX || !kgr__constraints_admit(g, c->graph, g->node_id[x->node]))
 			continue;
 		if (n < want) {
 			size_t j = n++;

@@ -225,15 +225,16 @@ int kgr_seq_load(kgr_seq_model **out, const char *path, const kgr_store *store)
 		(error = read_header(&dm, &n_items, &n_params, hex, &rd)) < 0)
 		goto cleanup;
 	m = calloc(1, sizeof(*m));
+	error = KGR_ENOMEM; /* until each allocation below succeeds */
 	if (!m)
-		goto nomem;
+		goto cleanup;
 	m->n_items = n_items;
 	memcpy(m->checksum, hex, sizeof(hex));
 	snprintf(m->file_sum, sizeof(m->file_sum), "%016llx", sum);
 	m->items = calloc(n_items ? n_items : 1, sizeof(*m->items));
 	m->iris = calloc(n_items ? n_items : 1, sizeof(*m->iris));
 	if (!m->items || !m->iris)
-		goto nomem;
+		goto cleanup;
 	if ((error = read_items(m, &rd, store)) < 0)
 		goto cleanup;
 	line = next_line(data, &rd.at, rd.end);
@@ -243,8 +244,10 @@ int kgr_seq_load(kgr_seq_model **out, const char *path, const kgr_store *store)
 		goto cleanup;
 	}
 	if (!(m->net = calloc(1, sizeof(*m->net))) ||
-		!(m->net->w = malloc((n_params ? n_params : 1) * sizeof(float))))
-		goto nomem;
+		!(m->net->w = malloc((n_params ? n_params : 1) * sizeof(float)))) {
+		error = KGR_ENOMEM;
+		goto cleanup;
+	}
 	m->net->dims = dm;
 	m->net->n_params = n_params;
 	memcpy(m->net->w, data + rd.at, n_params * sizeof(float));
@@ -259,10 +262,9 @@ int kgr_seq_load(kgr_seq_model **out, const char *path, const kgr_store *store)
 	*out = m;
 	m = NULL;
 	error = 0;
-	goto cleanup;
-nomem:
-	error = kgr__error_set(KGR_ENOMEM, "%s: out of memory", path);
 cleanup:
+	if (error == KGR_ENOMEM)
+		kgr__error_set(KGR_ENOMEM, "%s: out of memory", path);
 	kgr_seq_free(m);
 	free(data);
 	return error;

@@ -14,7 +14,6 @@
 #include <string.h>
 #include <strings.h>
 
-#define SCHEMA "http://schema.org/"
 
 typedef struct {
 	size_t start, end; /* byte span in the query */
@@ -294,31 +293,31 @@ static int number_of(const kgr_store *st, kgr_id o, double *out)
 
 /* The price of one node that has schema:price (or schema:lowPrice), in the currency asked for:
  * a node whose schema:priceCurrency is another is not comparable. */
-static int price_of_node(const kgr_store *st, kgr_id node, const char *currency, double *out)
+static int price_of_node(const kgr_graph *g, kgr_id node, const char *currency, double *out)
 {
-	kgr_id pc = kgr_store_iri(st, SCHEMA "priceCurrency"), cur;
+	const kgr_store *st = g->store;
+	kgr_id cur;
 	const char *cv;
-	if (!number_of(st, kgr_store_object(st, node, kgr_store_iri(st, SCHEMA "price")), out) &&
-		!number_of(st, kgr_store_object(st, node, kgr_store_iri(st, SCHEMA "lowPrice")), out))
+	if (!number_of(st, kgr_store_object(st, node, g->id_price), out) &&
+		!number_of(st, kgr_store_object(st, node, g->id_lowprice), out))
 		return 0;
-	if (currency[0] && pc && (cur = kgr_store_object(st, node, pc)) &&
+	if (currency[0] && g->id_currency && (cur = kgr_store_object(st, node, g->id_currency)) &&
 		(cv = kgr_term_value(st, cur, NULL)) && strcasecmp(cv, currency))
 		return 0;
 	return 1;
 }
 
-int kgr__item_price(const kgr_store *st, kgr_id item, const char *currency, double *price)
+int kgr__item_price(const kgr_graph *g, kgr_id item, const char *currency, double *price)
 {
-	kgr_id offers = kgr_store_iri(st, SCHEMA "offers");
 	kgr_iter it;
 	kgr_quad q;
 	double v;
-	int found = price_of_node(st, item, currency, price);
-	if (!offers)
+	int found = price_of_node(g, item, currency, price);
+	if (!g->id_offers)
 		return found;
-	kgr_store_match(st, &it, item, offers, 0, KGR_ANY_GRAPH);
+	kgr_store_match(g->store, &it, item, g->id_offers, 0, KGR_ANY_GRAPH);
 	while (kgr_iter_next(&it, &q))
-		if (price_of_node(st, q.o, currency, &v) && (!found || v < *price)) {
+		if (price_of_node(g, q.o, currency, &v) && (!found || v < *price)) {
 			*price = v; /* the lowest offer: a sale price is what the shopper pays */
 			found = 1;
 		}
@@ -326,34 +325,18 @@ int kgr__item_price(const kgr_store *st, kgr_id item, const char *currency, doub
 }
 
 /* Whether every word of a node's label is one of the query's words ("kids" names "Kids",
- * "young adults" names "Young adults", "adult" does not). */
+ * "young adults" names "Young adults", "adult" does not), words cut as the text index cuts
+ * them. */
 static int label_named(const char *label, const char *query)
 {
-	char w[64], q[64];
-	size_t i = 0, j, n, m;
+	char w[KGR__TOKEN_MAX + 1], q[KGR__TOKEN_MAX + 1];
+	size_t i = 0, ln = strlen(label), qn = strlen(query);
 	int any = 0;
-	while (label[i]) {
-		const char *qp = query;
+	while (kgr__next_token(label, ln, &i, w)) {
+		size_t j = 0;
 		int found = 0;
-		while (label[i] && !isalnum((unsigned char)label[i]))
-			i++;
-		for (n = 0; isalnum((unsigned char)label[i]); i++)
-			if (n < sizeof(w) - 1)
-				w[n++] = (char)tolower((unsigned char)label[i]);
-		w[n] = '\0';
-		if (!n)
-			break;
-		while (*qp && !found) {
-			while (*qp && !isalnum((unsigned char)*qp))
-				qp++;
-			for (m = 0; isalnum((unsigned char)*qp); qp++)
-				if (m < sizeof(q) - 1)
-					q[m++] = (char)tolower((unsigned char)*qp);
-			q[m] = '\0';
-			for (j = 0; j <= m && q[j] == w[j]; j++)
-				if (j == m)
-					found = 1;
-		}
+		while (!found && kgr__next_token(query, qn, &j, q))
+			found = !strcmp(w, q);
 		if (!found)
 			return 0;
 		any = 1;
@@ -380,7 +363,7 @@ int kgr__constraints_build(const kgr_graph *g, const kgr__query_constraints *qc,
 	kgr_recs *r)
 {
 	const kgr_store *st = g->store;
-	kgr_id audience = kgr_store_iri(st, SCHEMA "audience"), occasion = kgr_store_iri(st, KGR_NS "occasion");
+	kgr_id audience = g->id_audience, occasion = g->id_occasion;
 	size_t i;
 	int error;
 	if (qc->has_price && isfinite(qc->max_price) &&
@@ -406,16 +389,25 @@ int kgr__constraints_build(const kgr_graph *g, const kgr__query_constraints *qc,
 
 int kgr__constraint_admits(const kgr_graph *g, const kgr_query_constraint *c, kgr_id item, int *priced)
 {
-	const kgr_store *st = g->store;
 	double price;
 	if (c->node) {
-		kgr_id p = kgr_store_iri(st, !strcmp(c->kind, "audience") ? SCHEMA "audience" : KGR_NS "occasion");
-		return p && kgr_store_count(st, item, p, c->node) > 0;
+		kgr_id p = !strcmp(c->kind, "audience") ? g->id_audience : g->id_occasion;
+		return p && kgr_store_count(g->store, item, p, c->node) > 0;
 	}
-	if (!kgr__item_price(st, item, c->currency, &price)) {
+	if (!kgr__item_price(g, item, c->currency, &price)) {
 		*priced = 0;
 		return 0;
 	}
 	*priced = 1;
 	return !strcmp(c->kind, "max_price") ? price <= c->value : price >= c->value;
+}
+
+int kgr__constraints_admit(const kgr_graph *g, const kgr_recs *r, kgr_id item)
+{
+	size_t k;
+	int priced;
+	for (k = 0; k < r->n_constraints; k++)
+		if (!kgr__constraint_admits(g, &r->constraints[k], item, &priced))
+			return 0;
+	return 1;
 }

@@ -1291,6 +1291,12 @@ static void vocab_of(kgr_graph *g, vocab *vc)
 	g->id_inverse = vc->inverse;
 	g->id_tmpl = vc->tmpl;
 	g->id_sameas = kgr_store_iri(store, OWL_NS "sameAs");
+	g->id_price = kgr_store_iri(store, "http://schema.org/price");
+	g->id_lowprice = kgr_store_iri(store, "http://schema.org/lowPrice");
+	g->id_currency = kgr_store_iri(store, "http://schema.org/priceCurrency");
+	g->id_offers = kgr_store_iri(store, "http://schema.org/offers");
+	g->id_audience = kgr_store_iri(store, "http://schema.org/audience");
+	g->id_occasion = kgr_store_iri(store, KGR_NS "occasion");
 }
 
 int kgr_graph_new(kgr_graph **out, const kgr_store *store, const kgr_graph_options *opts)

@@ -132,6 +132,8 @@ struct kgr_graph {
 	kgr_id id_inverse;  /* kgr:inversePhrase */
 	kgr_id id_tmpl;     /* kgr:phraseTemplate */
 	kgr_id id_sameas;
+	/* prices and the node constraints of free-text requests (constraints.c) */
+	kgr_id id_price, id_lowprice, id_currency, id_offers, id_audience, id_occasion;
 
 	/* igraph view (igraph_t *, igraph_vector_t * of weights), owned by graph.c */
 	void *ig;
@@ -335,7 +337,7 @@ int kgr__query_parse(const char *query, kgr__query_constraints *c);
 void kgr__query_constraints_free(kgr__query_constraints *c);
 /* The lowest price of an item (its own schema:price or its offers'), in @p currency when one
  * is given ("" for any); 0 when it has none. */
-int kgr__item_price(const kgr_store *st, kgr_id item, const char *currency, double *price);
+int kgr__item_price(const kgr_graph *g, kgr_id item, const char *currency, double *price);
 
 /* The constraints of a request into r->constraints: its price bounds, and each matched node
  * that is an audience or an occasion of some item and whose label the query names in full. */
@@ -343,6 +345,12 @@ int kgr__constraints_build(const kgr_graph *g, const kgr__query_constraints *qc,
 	kgr_recs *r);
 /* Whether an item meets one constraint; *priced says whether its price was known (prices). */
 int kgr__constraint_admits(const kgr_graph *g, const kgr_query_constraint *c, kgr_id item, int *priced);
+/* Whether an item meets every constraint of @p r. */
+int kgr__constraints_admit(const kgr_graph *g, const kgr_recs *r, kgr_id item);
+/* The next word of s[*pos..len) into buf (room for KGR__TOKEN_MAX + 1 bytes), lowercased,
+ * as the text index cuts labels (stop words and one-letter words skipped); 0 at the end. */
+#define KGR__TOKEN_MAX 63
+int kgr__next_token(const char *s, size_t len, size_t *pos, char *buf);
 
 /* The predicate part of a clause: "bought X", or by the template "added X to the cart". */
 void kgr__put_predicate(kgr__buf *b, const kgr_graph *g, kgr_id p, const char *object);

@@ -13,7 +13,7 @@
 #define BM25_K1 1.2
 #define BM25_B 0.75
 #define MAX_LITERAL 4096
-#define MAX_TOKEN 63
+#define MAX_TOKEN KGR__TOKEN_MAX
 
 typedef struct {
 	uint32_t tok, node;
@@ -59,9 +59,9 @@ static int is_stop(const char *w)
 	return 0;
 }
 
-/* Next token of s from *pos into buf (lowercased); 0 at the end. Non-ASCII bytes are kept
- * as word characters so that words in other scripts are indexed whole. */
-static int next_token(const char *s, size_t len, size_t *pos, char *buf)
+/* Declared in retrieval/internal.h. Non-ASCII bytes are kept as word characters so that
+ * words in other scripts are indexed whole. */
+int kgr__next_token(const char *s, size_t len, size_t *pos, char *buf)
 {
 	size_t i = *pos, n;
 	for (;;) {
@@ -228,7 +228,7 @@ int kgr__text_build(kgr_graph *g)
 			continue;
 		if (len > MAX_LITERAL)
 			len = MAX_LITERAL;
-		while (next_token(v, len, &pos, buf)) {
+		while (kgr__next_token(v, len, &pos, buf)) {
 			uint32_t tok;
 			if (tok_intern(t, buf, &tok) < 0) {
 				error = kgr__error_set(KGR_ENOMEM, "graph: out of memory (text index)");
@@ -320,7 +320,7 @@ int kgr__text_query(const kgr_graph *g, const char *query, kgr__text_hit **out, 
 		return kgr__error_set(KGR_ENOMEM, "out of memory");
 	m = &sc->maps[KGR__MAP_TMP];
 	kgr__map_reset(m);
-	while (n_words < 16 && next_token(query, len, &pos, buf)) {
+	while (n_words < 16 && kgr__next_token(query, len, &pos, buf)) {
 		uint32_t tok;
 		size_t k, df;
 		double idf;
