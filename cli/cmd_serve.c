@@ -16,6 +16,9 @@ static const char usage_text[] =
 	"  --threads N            requests computed at once (default: 2 per CPU)\n"
 	"  --token-file F         bearer token clients must send (required off loopback)\n"
 	"  --events-log F         write-ahead log for POST /v1/events (replayed at start)\n"
+	"  --events URL           the events log in PostgreSQL that replicas share, instead of\n"
+	"                         --events-log (postgresql://user@host/db; 'kgrec db init URL'\n"
+	"                         creates its table; docs/DEPLOY.md)\n"
 	"  --strict-items         refuse events for items the snapshot lacks (default: log them\n"
 	"                         and count them from the reload that brings the items)\n"
 	"  --max-body BYTES       largest request body (default 1048576)\n"
@@ -156,6 +159,8 @@ static int parse_args(kgr_server_options *o, kgr_llm_options *lo, int *use_llm, 
 			o->token_file = val;
 		else if (!strcmp(a, "--events-log"))
 			o->events_log = val;
+		else if (!strcmp(a, "--events"))
+			o->events_db = val;
 		else if (!strcmp(a, "--access-log"))
 			o->access_log = val;
 		else if (!strcmp(a, "--graph-config"))
