@@ -1,8 +1,9 @@
 /* The shared events log in PostgreSQL (kgrec serve --events postgresql://...): replicas of
  * the service behind a load balancer all write to and read from one table.
  *
- * Writing: a batch is one transaction that takes a transaction-level advisory lock, COPYs
- * its events in, and NOTIFYs the channel; the reply is sent only after COMMIT. The lock
+ * Writing: a batch is one transaction, sent in one round trip, that takes a
+ * transaction-level advisory lock, INSERTs its events and NOTIFYs the channel; the reply is
+ * sent only after COMMIT. The lock
  * makes ids follow commit order across every replica, so a reader that has seen id N has
  * seen every event below it: a cursor is all a replica needs to miss nothing.
  *
@@ -148,97 +149,109 @@ int kgr_db_init(const char *url)
 
 /* ---- writing ---- */
 
-/* One COPY text field: backslash, tab, newline and carriage return escaped. */
-static void copy_field(kgr__buf *b, const char *s)
-{
-	for (; *s; s++) {
-		switch (*s) {
-		case '\\':
-			kgr__buf_append(b, "\\\\", 2);
-			break;
-		case '\t':
-			kgr__buf_append(b, "\\t", 2);
-			break;
-		case '\n':
-			kgr__buf_append(b, "\\n", 2);
-			break;
-		case '\r':
-			kgr__buf_append(b, "\\r", 2);
-			break;
-		default:
-			kgr__buf_append(b, s, 1);
-		}
-	}
-}
-
-static int copy_rows(kgr__buf *b, const kgr__event *ev, size_t n)
-{
-	size_t i;
-	for (i = 0; i < n; i++) {
-		copy_field(b, ev[i].user);
-		kgr__buf_append(b, "\t", 1);
-		copy_field(b, ev[i].item);
-		kgr__buf_append(b, "\t", 1);
-		copy_field(b, ev[i].action);
-		kgr__buf_printf(b, "\t%lld\t%.17g\t%s\n", (long long)ev[i].time, ev[i].weight,
-			ev[i].pending ? "t" : "f");
-	}
-	return b->oom ? -1 : 0;
-}
-
-/* BEGIN, lock, COPY, max(id), NOTIFY, COMMIT on the writer; -1 with why on any failure (the
- * transaction is then rolled back by the server or lost with the connection). */
-static int write_batch(PGconn *c, const kgr__buf *rows, int64_t *last_id, char *why, size_t size)
+/* Send several statements in one round trip and read every result: 0 when each succeeded
+ * (the last tuples returned, if any, into *last), -1 with why. */
+static int pg_run_many(PGconn *c, const char *sql, PGresult **last, char *why, size_t size)
 {
 	PGresult *r;
-	int ok;
-	if (pg_run(c, "BEGIN", why, size) < 0 ||
-		pg_run(c, "SELECT pg_advisory_xact_lock(" PG_LOCK_KEY ")", why, size) < 0)
-		return -1;
-	r = PQexec(c, "COPY " PG_TABLE " (user_iri, item, action, at, weight, pending) FROM STDIN");
-	ok = r && PQresultStatus(r) == PGRES_COPY_IN;
-	PQclear(r);
-	if (!ok || PQputCopyData(c, rows->s, (int)rows->len) != 1 || PQputCopyEnd(c, NULL) != 1) {
+	int ok = 1;
+	if (last)
+		*last = NULL;
+	if (!PQsendQuery(c, sql)) {
 		one_line(why, size, PQerrorMessage(c));
 		return -1;
 	}
-	r = PQgetResult(c);
-	ok = r && PQresultStatus(r) == PGRES_COMMAND_OK;
-	if (!ok)
-		one_line(why, size, r ? PQresultErrorMessage(r) : PQerrorMessage(c));
-	PQclear(r);
-	while ((r = PQgetResult(c)))
+	while ((r = PQgetResult(c))) {
+		ExecStatusType st = PQresultStatus(r);
+		if (ok && st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK) {
+			one_line(why, size, PQresultErrorMessage(r));
+			ok = 0;
+		}
+		if (last && st == PGRES_TUPLES_OK) {
+			PQclear(*last);
+			*last = r;
+		} else {
+			PQclear(r);
+		}
+	}
+	if (ok && PQstatus(c) != CONNECTION_OK) {
+		one_line(why, size, PQerrorMessage(c));
+		ok = 0;
+	}
+	if (!ok && last && *last) {
+		PQclear(*last);
+		*last = NULL;
+	}
+	return ok ? 0 : -1;
+}
+
+/* The whole batch as one round trip: the transaction, the lock, one INSERT of every event,
+ * the id of the last, NOTIFY and COMMIT (values quoted by PQescapeLiteral). Returns the text
+ * (malloc'd) or NULL when out of memory. */
+static char *batch_sql(PGconn *c, const kgr__event *ev, size_t n)
+{
+	kgr__buf b = { 0 };
+	size_t i;
+	kgr__buf_printf(&b, "BEGIN; SELECT pg_advisory_xact_lock(" PG_LOCK_KEY "); INSERT INTO "
+		PG_TABLE " (user_iri, item, action, at, weight, pending) VALUES ");
+	for (i = 0; i < n && !b.oom; i++) {
+		char *u = PQescapeLiteral(c, ev[i].user, strlen(ev[i].user));
+		char *it = PQescapeLiteral(c, ev[i].item, strlen(ev[i].item));
+		char *a = PQescapeLiteral(c, ev[i].action, strlen(ev[i].action));
+		if (u && it && a)
+			kgr__buf_printf(&b, "%s(%s, %s, %s, %lld, %.17g, %s)", i ? ", " : "", u, it, a,
+				(long long)ev[i].time, ev[i].weight, ev[i].pending ? "true" : "false");
+		else
+			b.oom = 1;
+		PQfreemem(u);
+		PQfreemem(it);
+		PQfreemem(a);
+	}
+	kgr__buf_printf(&b, "; SELECT max(id) FROM " PG_TABLE "; NOTIFY " PG_CHANNEL "; COMMIT");
+	if (b.oom) {
+		kgr__buf_free(&b);
+		return NULL;
+	}
+	return b.s;
+}
+
+/* Commit a batch on the writer; -1 with why on any failure (a transaction left open by a
+ * failed statement is rolled back by the caller, or lost with the connection). */
+static int write_batch(PGconn *c, const kgr__event *ev, size_t n, int64_t *last_id, char *why,
+	size_t size)
+{
+	PGresult *r;
+	char *sql = batch_sql(c, ev, n);
+	int error;
+	if (!sql) {
+		snprintf(why, size, "out of memory");
+		return -1;
+	}
+	error = pg_run_many(c, sql, &r, why, size);
+	free(sql);
+	if (error < 0)
+		return -1;
+	if (!r || PQntuples(r) != 1) {
+		snprintf(why, size, "no id after the batch");
 		PQclear(r);
-	if (!ok)
 		return -1;
-	r = PQexec(c, "SELECT max(id) FROM " PG_TABLE);
-	ok = r && PQresultStatus(r) == PGRES_TUPLES_OK && PQntuples(r) == 1;
-	if (ok)
-		*last_id = strtoll(PQgetvalue(r, 0, 0), NULL, 10);
-	else
-		one_line(why, size, r ? PQresultErrorMessage(r) : PQerrorMessage(c));
+	}
+	*last_id = strtoll(PQgetvalue(r, 0, 0), NULL, 10);
 	PQclear(r);
-	if (!ok || pg_run(c, "NOTIFY " PG_CHANNEL, why, size) < 0 || pg_run(c, "COMMIT", why, size) < 0)
-		return -1;
 	return 0;
 }
 
 int kgr__pg_append(kgr_server *srv, const kgr__event *ev, size_t n, int64_t *last_id)
 {
 	kgr__pglog *pg = srv->pg;
-	kgr__buf rows = { 0 };
 	char why[256] = "";
-	int error = 0, attempt;
-	if (copy_rows(&rows, ev, n) < 0) {
-		kgr__buf_free(&rows);
-		return kgr__error_set(KGR_ENOMEM, "out of memory");
-	}
+	int attempt;
 	/* a connection lost since the last batch is opened again once before giving up */
 	for (attempt = 0; attempt < 2; attempt++) {
 		if (!pg->writer && !(pg->writer = pg_connect(pg->url, why, sizeof(why))))
 			break;
-		if (write_batch(pg->writer, &rows, last_id, why, sizeof(why)) == 0)
-			goto done;
+		if (write_batch(pg->writer, ev, n, last_id, why, sizeof(why)) == 0)
+			return 0;
 		if (PQstatus(pg->writer) == CONNECTION_OK) {
 			char ignore[64];
 			pg_run(pg->writer, "ROLLBACK", ignore, sizeof(ignore));
@@ -247,10 +260,7 @@ int kgr__pg_append(kgr_server *srv, const kgr__event *ev, size_t n, int64_t *las
 		PQfinish(pg->writer);
 		pg->writer = NULL;
 	}
-	error = kgr__error_set(KGR_EIO, "events database: %s", why[0] ? why : "unavailable");
-done:
-	kgr__buf_free(&rows);
-	return error;
+	return kgr__error_set(KGR_EIO, "events database: %s", why[0] ? why : "unavailable");
 }
 
 /* ---- reading ---- */

@@ -65,6 +65,10 @@ code=$(post "$A" '{"user":"pg1","item":"https://w3id.org/kgrec/item/ball","actio
 known "$B" pg1; check "B recommends for the user A was told about" $?
 rec "$A" pg1 | grep -q '"cold_start":false'; check "A sees its own event at once" $?
 [ "$(sql "select count(*) from kgrec_events")" = 1 ]; check "one row in the table" $?
+code=$(post "$A" '{"user":"pg0","item":"SKU'"'"'); DROP TABLE kgrec_events; --\\\\x"}')
+[ "$code" = 200 ] && [ "$(sql "select item from kgrec_events where user_iri like '%/pg0'")" = "SKU'); DROP TABLE kgrec_events; --\\\\x" ]
+check "an id with quotes and backslashes is stored as written" $?
+sql "delete from kgrec_events where user_iri like '%/pg0'"
 
 # a stream of events to A, kill -9 in the middle: every acknowledged event is in the table,
 # and the restarted replica applies every one of them
