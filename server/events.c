@@ -605,40 +605,43 @@ static int apply_batch(kgr_server *srv, kgr__state *st, const kgr_interaction *i
 	return job.error;
 }
 
-/* The batch into the events database (events_mu held, released here): acknowledged once
- * committed and applied by this replica's listener (server/pglog.c), which every replica's
- * batches reach the same way. */
-static void post_to_db(kgr_server *srv, const parsed_event *pe, size_t n, size_t not_recorded,
-	const kgr__req *req, kgr__resp *resp)
+/* Log the batch (events_mu held): a line of the file log, or a transaction of the events
+ * database; *batch its number (the line) or the database id of its last event. Non-zero
+ * after an error reply. */
+static int log_batch(kgr_server *srv, const parsed_event *pe, size_t n, uint64_t *batch,
+	kgr__resp *resp)
 {
-	kgr__event *ev = calloc(n, sizeof(*ev));
-	size_t i, pending = 0;
-	int64_t last = 0;
+	char *line;
+	size_t i, line_len;
 	int error;
-	if (!ev) {
-		pthread_mutex_unlock(&srv->events_mu);
-		kgr__resp_error(resp, 503, "out_of_memory", "out of memory");
-		return;
+	if (srv->pg) {
+		kgr__event *ev = calloc(n, sizeof(*ev));
+		int64_t last = 0;
+		if (!ev)
+			return kgr__resp_error(resp, 503, "out_of_memory", "out of memory");
+		for (i = 0; i < n; i++)
+			ev[i] = (kgr__event){ pe[i].user, pe[i].item, pe[i].action, pe[i].time,
+				pe[i].weight, pe[i].pending };
+		error = kgr__pg_append(srv, ev, n, &last);
+		free(ev);
+		if (error < 0) {
+			resp->retry_after = 1;
+			return kgr__resp_error(resp, 503, "events_unavailable", "the events were not "
+				"stored: %s; send them again", kgr_error_last());
+		}
+		*batch = (uint64_t)last;
+		return 0;
 	}
-	for (i = 0; i < n; i++) {
-		ev[i] = (kgr__event){ pe[i].user, pe[i].item, pe[i].action, pe[i].time, pe[i].weight,
-			pe[i].pending };
-		pending += pe[i].pending != 0;
-	}
-	error = kgr__pg_append(srv, ev, n, &last);
-	pthread_mutex_unlock(&srv->events_mu);
-	free(ev);
-	if (error < 0) {
-		resp->retry_after = 1;
-		kgr__resp_error(resp, 503, "events_unavailable", "the events were not stored: %s; "
-			"send them again", kgr_error_last());
-		return;
-	}
-	atomic_fetch_add(&srv->metrics.events_pending, pending);
-	if (!kgr__pg_wait_applied(srv, last))
-		kgr__server_log(srv, "events database: batch up to id %lld committed, not applied here "
-			"yet", (long long)last);
-	reply_accepted(resp, pe, n, pending, not_recorded, (uint64_t)last, req->request_id);
+	*batch = srv->wal_batches + 1;
+	if (!(line = log_line(pe, n, *batch, &line_len)))
+		return kgr__resp_error(resp, 503, "out_of_memory", "out of memory");
+	error = kgr__wal_append(srv->wal_fd, line, line_len);
+	free(line);
+	if (error < 0)
+		return kgr__resp_error(resp, 503, "log_failed", "the events were not stored: %s",
+			kgr_error_last());
+	srv->wal_batches = *batch;
+	return 0;
 }
 
 void kgr__handle_events(kgr_server *srv, const kgr__req *req, kgr__resp *resp)
@@ -648,10 +651,9 @@ void kgr__handle_events(kgr_server *srv, const kgr__req *req, kgr__resp *resp)
 	parsed_event *pe = NULL;
 	kgr_interaction *ins = NULL;
 	kgr__state *st = NULL;
-	size_t n = 0, i, line_len = 0, kept, not_recorded, n_ins = 0;
-	char *line = NULL;
+	size_t n = 0, i, kept, not_recorded, n_ins = 0;
 	int single = 0, error;
-	uint64_t batch;
+	uint64_t batch = 0;
 
 	if (srv->wal_fd < 0 && !srv->pg) {
 		kgr__resp_error(resp, 503, "events_disabled", "this server has no events log: start it "
@@ -698,24 +700,10 @@ void kgr__handle_events(kgr_server *srv, const kgr__req *req, kgr__resp *resp)
 		reply_accepted(resp, pe, 0, 0, not_recorded, 0, req->request_id);
 		goto cleanup;
 	}
-	if (srv->pg) {
-		post_to_db(srv, pe, n, not_recorded, req, resp);
-		goto cleanup;
-	}
-	batch = srv->wal_batches + 1;
-	line = log_line(pe, n, batch, &line_len);
-	if (!line) {
+	if (log_batch(srv, pe, n, &batch, resp) != 0) {
 		pthread_mutex_unlock(&srv->events_mu);
-		kgr__resp_error(resp, 503, "out_of_memory", "out of memory");
 		goto cleanup;
 	}
-	if ((error = kgr__wal_append(srv->wal_fd, line, line_len)) < 0) {
-		pthread_mutex_unlock(&srv->events_mu);
-		kgr__resp_error(resp, 503, "log_failed", "the events were not stored: %s",
-			kgr_error_last());
-		goto cleanup;
-	}
-	srv->wal_batches = batch;
 	/* Durable from here on: a failure below is repaired by the replay at the next start.
 	 * Users never seen before get ids (kgr_store_intern_extra needs no lock against the
 	 * store's readers), still under events_mu so that ids follow the log's order. */
@@ -737,7 +725,6 @@ void kgr__handle_events(kgr_server *srv, const kgr__req *req, kgr__resp *resp)
 	reply_accepted(resp, pe, n, n - n_ins, not_recorded, batch, req->request_id);
 cleanup:
 	kgr__state_release(st);
-	free(line);
 	free(ins);
 	if (pe)
 		free_events(pe, n);

@@ -246,7 +246,7 @@ typedef struct {
 /* 0 (kept, or counted as a duplicate or skipped: its item or action is not in the store) or
  * an error. */
 int kgr__replay_event(kgr__replay *rc, const kgr__event *ev);
-int kgr__replay_apply(kgr_server *srv, kgr__replay *rc);
+int kgr__replay_apply(kgr__replay *rc);
 
 /* Resolve a logged event against a store (a pending item through kgr__event_item() with
  * the index *ix), interning a new user; KGR_ENOTFOUND when its item or action is not in
@@ -264,11 +264,10 @@ int kgr__pg_open(kgr_server *srv, const char *url);
 /* Start the listener that applies every replica's events to the live state. */
 int kgr__pg_start(kgr_server *srv);
 void kgr__pg_free(kgr_server *srv);
-/* Commit a batch (events_mu held); *last_id is its last event's id. KGR_EIO when the database
- * cannot take it. */
+/* Commit a batch (events_mu held); *last_id is its last event's id. The caller applies the
+ * batch to the live state: the listener skips these ids. KGR_EIO when the database cannot
+ * take it. */
 int kgr__pg_append(kgr_server *srv, const kgr__event *ev, size_t n, int64_t *last_id);
-/* Wait (up to 10 s) until the listener has applied every event up to @p id; 1 when it has. */
-int kgr__pg_wait_applied(kgr_server *srv, int64_t id);
 /* Replay the whole table into rc's state and set the listener's cursor after it (events_mu
  * held, or no listener yet). */
 int kgr__pg_replay(kgr_server *srv, kgr__replay *rc);

@@ -8,12 +8,12 @@
  * seen every event below it: a cursor is all a replica needs to miss nothing.
  *
  * Reading: one thread per replica (the listener) holds its own connection, LISTENs, and on a
- * notification, on a wake-up by a local batch, or at least once a second (a notification can
- * be lost with a connection) reads the events after its cursor and applies them to the live
- * state, under events_mu like a reload's replay. It is the only one that applies events: a
- * replica's own batches come back through it too, and the request that posted them waits
- * until the cursor has passed them, so it sees its own writes. A reload replays the table
- * onto the new state and moves the cursor under the same lock.
+ * notification, or at least once a second (a notification can be lost with a connection),
+ * reads the events after its cursor and applies them to the live state, under events_mu like
+ * a reload's replay. A replica applies its own batches itself, as with the file log (the
+ * request returns once they are applied, so a client sees its own writes); their ids, which
+ * the INSERT returns under events_mu, are noted so that the listener skips them. A reload
+ * replays the table onto the new state and moves the cursor under the same lock.
  *
  * When the database is down, recommendations go on from memory; POST /v1/events answers
  * 503 with Retry-After, never an acknowledgement without a commit; /readyz says
@@ -39,8 +39,6 @@
 /* the next events after an id ($1), in id order */
 #define PG_SELECT_AFTER "SELECT id, user_iri, item, action, at, weight, pending FROM " PG_TABLE \
 	" WHERE id > $1::bigint ORDER BY id LIMIT " PG_CHUNK_TEXT
-/* how long a request waits for the listener to apply its own batch */
-#define PG_APPLY_WAIT_MS 10000
 
 struct kgr__pglog {
 	char *url;
@@ -50,9 +48,10 @@ struct kgr__pglog {
 	int wake[2];              /* self-pipe: wake the listener */
 	atomic_int stop;
 	atomic_int listener_up;   /* the listener's connection is up */
-	pthread_mutex_t mu;       /* cursor and waiters */
-	pthread_cond_t cv;
+	pthread_mutex_t mu;       /* cursor, local ids, last error */
 	int64_t cursor;           /* every event up to this id is applied to the live state */
+	int64_t *local;           /* ids above the cursor that this replica applies itself */
+	size_t n_local, cap_local;
 	char last_error[256];     /* the listener's last connection error, under mu */
 };
 
@@ -185,8 +184,8 @@ static int pg_run_many(PGconn *c, const char *sql, PGresult **last, char *why, s
 	return ok ? 0 : -1;
 }
 
-/* The whole batch as one round trip: the transaction, the lock, one INSERT of every event,
- * the id of the last, NOTIFY and COMMIT (values quoted by PQescapeLiteral). Returns the text
+/* The whole batch as one round trip: the transaction, the lock, one INSERT of every event
+ * returning their ids, NOTIFY and COMMIT (values quoted by PQescapeLiteral). Returns the text
  * (malloc'd) or NULL when out of memory. */
 static char *batch_sql(PGconn *c, const kgr__event *ev, size_t n)
 {
@@ -207,7 +206,7 @@ static char *batch_sql(PGconn *c, const kgr__event *ev, size_t n)
 		PQfreemem(it);
 		PQfreemem(a);
 	}
-	kgr__buf_printf(&b, "; SELECT max(id) FROM " PG_TABLE "; NOTIFY " PG_CHANNEL "; COMMIT");
+	kgr__buf_printf(&b, " RETURNING id; NOTIFY " PG_CHANNEL "; COMMIT");
 	if (b.oom) {
 		kgr__buf_free(&b);
 		return NULL;
@@ -215,9 +214,10 @@ static char *batch_sql(PGconn *c, const kgr__event *ev, size_t n)
 	return b.s;
 }
 
-/* Commit a batch on the writer; -1 with why on any failure (a transaction left open by a
- * failed statement is rolled back by the caller, or lost with the connection). */
-static int write_batch(PGconn *c, const kgr__event *ev, size_t n, int64_t *last_id, char *why,
+/* Commit a batch on the writer, its ids into *ids (PQclear() it); -1 with why on any failure
+ * (a transaction left open by a failed statement is rolled back by the caller, or lost with
+ * the connection). */
+static int write_batch(PGconn *c, const kgr__event *ev, size_t n, PGresult **ids, char *why,
 	size_t size)
 {
 	PGresult *r;
@@ -231,27 +231,82 @@ static int write_batch(PGconn *c, const kgr__event *ev, size_t n, int64_t *last_
 	free(sql);
 	if (error < 0)
 		return -1;
-	if (!r || PQntuples(r) != 1) {
-		snprintf(why, size, "no id after the batch");
+	if (!r || PQntuples(r) != (int)n) {
+		snprintf(why, size, "the batch's ids did not come back");
 		PQclear(r);
 		return -1;
 	}
-	*last_id = strtoll(PQgetvalue(r, 0, 0), NULL, 10);
-	PQclear(r);
+	*ids = r;
 	return 0;
+}
+
+/* The ids of a batch this replica applies itself, for the listener to skip (events_mu held,
+ * so the listener cannot have read them yet). */
+static int note_local(kgr__pglog *pg, const PGresult *ids, int64_t *last_id)
+{
+	int i, n = PQntuples(ids);
+	int error = 0;
+	pthread_mutex_lock(&pg->mu);
+	if (pg->n_local + (size_t)n > pg->cap_local) {
+		size_t cap = 2 * (pg->n_local + (size_t)n) + 16;
+		int64_t *t = realloc(pg->local, cap * sizeof(*t));
+		if (t) {
+			pg->local = t;
+			pg->cap_local = cap;
+		} else {
+			error = -1;
+		}
+	}
+	for (i = 0; i < n; i++) {
+		int64_t id = strtoll(PQgetvalue(ids, i, 0), NULL, 10);
+		if (error == 0)
+			pg->local[pg->n_local++] = id;
+		if (id > *last_id)
+			*last_id = id;
+	}
+	pthread_mutex_unlock(&pg->mu);
+	return error;
+}
+
+/* Whether the listener is to skip event @p id (pg->mu held). */
+static int is_local(const kgr__pglog *pg, int64_t id)
+{
+	size_t i;
+	for (i = 0; i < pg->n_local; i++)
+		if (pg->local[i] == id)
+			return 1;
+	return 0;
+}
+
+/* The cursor moved to @p cursor: forget the local ids it passed (pg->mu held). */
+static void set_cursor(kgr__pglog *pg, int64_t cursor)
+{
+	size_t i, k = 0;
+	pg->cursor = cursor;
+	for (i = 0; i < pg->n_local; i++)
+		if (pg->local[i] > cursor)
+			pg->local[k++] = pg->local[i];
+	pg->n_local = k;
 }
 
 int kgr__pg_append(kgr_server *srv, const kgr__event *ev, size_t n, int64_t *last_id)
 {
 	kgr__pglog *pg = srv->pg;
+	PGresult *ids;
 	char why[256] = "";
-	int attempt;
+	int attempt, local;
 	/* a connection lost since the last batch is opened again once before giving up */
 	for (attempt = 0; attempt < 2; attempt++) {
 		if (!pg->writer && !(pg->writer = pg_connect(pg->url, why, sizeof(why))))
 			break;
-		if (write_batch(pg->writer, ev, n, last_id, why, sizeof(why)) == 0)
+		if (write_batch(pg->writer, ev, n, &ids, why, sizeof(why)) == 0) {
+			*last_id = 0;
+			local = note_local(pg, ids, last_id);
+			PQclear(ids);
+			if (local < 0) /* the listener will apply them a second time */
+				kgr__server_log(srv, "events database: out of memory noting a batch");
 			return 0;
+		}
 		if (PQstatus(pg->writer) == CONNECTION_OK) {
 			char ignore[64];
 			pg_run(pg->writer, "ROLLBACK", ignore, sizeof(ignore));
@@ -278,7 +333,8 @@ static void row_event(const PGresult *r, int i, kgr__event *ev)
 
 /* Events after *cursor (at most PG_CHUNK) into the replay; *cursor moves to the last one
  * read, *n_out says how many. KGR_EIO when the query failed. */
-static int read_chunk(PGconn *c, kgr__replay *rc, int64_t *cursor, size_t *n_out)
+static int read_chunk(PGconn *c, kgr__replay *rc, kgr__pglog *skip, int64_t *cursor,
+	size_t *n_out)
 {
 	char why[256];
 	char after[32];
@@ -296,27 +352,36 @@ static int read_chunk(PGconn *c, kgr__replay *rc, int64_t *cursor, size_t *n_out
 	rows = PQntuples(r);
 	for (i = 0; i < rows && error == 0; i++) {
 		kgr__event ev;
+		int64_t id = strtoll(PQgetvalue(r, i, 0), NULL, 10);
+		int mine = 0;
+		if (skip) {
+			pthread_mutex_lock(&skip->mu);
+			mine = is_local(skip, id);
+			pthread_mutex_unlock(&skip->mu);
+		}
 		row_event(r, i, &ev);
-		if ((error = kgr__replay_event(rc, &ev)) < 0)
+		if (mine)
+			*cursor = id; /* applied by the request that posted it */
+		else if ((error = kgr__replay_event(rc, &ev)) < 0)
 			kgr__error_prefix("events database: event %s", PQgetvalue(r, i, 0));
 		else
-			*cursor = strtoll(PQgetvalue(r, i, 0), NULL, 10);
+			*cursor = id;
 	}
 	PQclear(r);
 	*n_out = (size_t)rows;
 	return error;
 }
 
-/* Every event after *cursor onto rc's state, in chunks. */
-static int read_all(kgr_server *srv, PGconn *c, kgr__replay *rc, int64_t *cursor)
+/* Every event after *cursor onto rc's state, in chunks, but those of @p skip's local ids. */
+static int read_all(PGconn *c, kgr__replay *rc, kgr__pglog *skip, int64_t *cursor)
 {
 	size_t n;
 	int error;
 	do {
-		if ((error = read_chunk(c, rc, cursor, &n)) < 0)
+		if ((error = read_chunk(c, rc, skip, cursor, &n)) < 0)
 			return error;
 		rc->info->batches++;
-		if ((error = kgr__replay_apply(srv, rc)) < 0)
+		if ((error = kgr__replay_apply(rc)) < 0)
 			return error;
 	} while (n == PG_CHUNK);
 	return 0;
@@ -389,17 +454,17 @@ int kgr__pg_replay(kgr_server *srv, kgr__replay *rc)
 	int error;
 	if (!c)
 		return kgr__error_set(KGR_EIO, "events database %s: %s", pg->url, why);
-	error = read_all(srv, c, rc, &cursor);
+	error = read_all(c, rc, NULL, &cursor);
 	PQfinish(c);
 	free(rc->buf);
 	rc->buf = NULL;
 	if (error < 0)
 		return error;
+	atomic_fetch_add(&srv->metrics.events_replayed, rc->info->applied);
 	atomic_fetch_add(&srv->metrics.events_duplicate, rc->info->duplicates);
 	/* the caller holds events_mu: the listener goes on after what this replay read */
 	pthread_mutex_lock(&pg->mu);
-	pg->cursor = cursor;
-	pthread_cond_broadcast(&pg->cv);
+	set_cursor(pg, cursor);
 	pthread_mutex_unlock(&pg->mu);
 	return 0;
 }
@@ -423,12 +488,11 @@ static int listen_round(kgr_server *srv, PGconn *c)
 	pthread_mutex_lock(&pg->mu);
 	cursor = pg->cursor;
 	pthread_mutex_unlock(&pg->mu);
-	error = read_all(srv, c, &rc, &cursor);
+	error = read_all(c, &rc, pg, &cursor);
 	free(rc.buf);
 	kgr__state_release(rc.st);
 	pthread_mutex_lock(&pg->mu);
-	pg->cursor = cursor; /* as far as it got, also after an error */
-	pthread_cond_broadcast(&pg->cv);
+	set_cursor(pg, cursor); /* as far as it got, also after an error */
 	pthread_mutex_unlock(&pg->mu);
 	pthread_mutex_unlock(&srv->events_mu);
 	atomic_fetch_add(&srv->metrics.events_applied, info.applied);
@@ -516,7 +580,7 @@ int kgr__pg_open(kgr_server *srv, const char *url)
 	}
 	pg->wake[0] = pg->wake[1] = -1;
 	pthread_mutex_init(&pg->mu, NULL);
-	pthread_cond_init(&pg->cv, NULL);
+
 	srv->pg = pg;
 	if (pipe(pg->wake) != 0)
 		return kgr__error_set(KGR_EIO, "events database: pipe: %s", strerror(errno));
@@ -559,29 +623,10 @@ void kgr__pg_free(kgr_server *srv)
 	if (pg->wake[1] >= 0)
 		close(pg->wake[1]);
 	pthread_mutex_destroy(&pg->mu);
-	pthread_cond_destroy(&pg->cv);
+	free(pg->local);
 	free(pg->url);
 	free(pg);
 	srv->pg = NULL;
-}
-
-int kgr__pg_wait_applied(kgr_server *srv, int64_t id)
-{
-	kgr__pglog *pg = srv->pg;
-	struct timespec until;
-	int applied;
-	if (write(pg->wake[1], "x", 1) < 0) {
-		/* the pipe is full: the listener has a wake-up waiting already */
-	}
-	clock_gettime(CLOCK_REALTIME, &until);
-	until.tv_sec += PG_APPLY_WAIT_MS / 1000;
-	pthread_mutex_lock(&pg->mu);
-	while (pg->cursor < id && !atomic_load(&pg->stop))
-		if (pthread_cond_timedwait(&pg->cv, &pg->mu, &until) == ETIMEDOUT)
-			break;
-	applied = pg->cursor >= id;
-	pthread_mutex_unlock(&pg->mu);
-	return applied;
 }
 
 int kgr__pg_status(kgr_server *srv, char *why, size_t size)

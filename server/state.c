@@ -112,7 +112,7 @@ int kgr__replay_event(kgr__replay *rc, const kgr__event *ev)
 }
 
 /* Declared in server/internal.h. */
-int kgr__replay_apply(kgr_server *srv, kgr__replay *rc)
+int kgr__replay_apply(kgr__replay *rc)
 {
 	int error = 0;
 	if (rc->n) {
@@ -120,10 +120,8 @@ int kgr__replay_apply(kgr_server *srv, kgr__replay *rc)
 		error = kgr_graph_add_interactions(rc->st->graph, rc->buf, rc->n);
 		pthread_rwlock_unlock(&rc->st->graph_lock);
 	}
-	if (error == 0) {
+	if (error == 0)
 		rc->info->applied += rc->n;
-		atomic_fetch_add(&srv->metrics.events_replayed, rc->n);
-	}
 	rc->n = 0;
 	return error;
 }
@@ -215,8 +213,9 @@ int kgr__state_replay(kgr_server *srv, kgr__state *st, kgr_server_replay_info *i
 	if (error < 0)
 		goto cleanup;
 	info->torn_bytes = torn;
-	if ((error = kgr__replay_apply(srv, &rc)) < 0)
+	if ((error = kgr__replay_apply(&rc)) < 0)
 		goto cleanup;
+	atomic_fetch_add(&srv->metrics.events_replayed, info->applied);
 	atomic_fetch_add(&srv->metrics.events_duplicate, info->duplicates);
 	if (good_len_out)
 		*good_len_out = good;

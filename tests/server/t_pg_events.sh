@@ -64,6 +64,10 @@ code=$(post "$A" '{"user":"pg1","item":"https://w3id.org/kgrec/item/ball","actio
 [ "$code" = 200 ] && grep -q '"accepted":1' "$T/post.body"; check "A acknowledges the event" $?
 known "$B" pg1; check "B recommends for the user A was told about" $?
 rec "$A" pg1 | grep -q '"cold_start":false'; check "A sees its own event at once" $?
+applied() { curl -s "$1/metrics" | awk '/^kgrec_events_applied_total/ {print $2}'; }
+sleep 1.2 # past A's listener's next round, which reads the event back
+[ "$(applied "$A")" = 1 ] && [ "$(applied "$B")" = 1 ]
+r=$?; check "the event is applied once on each replica (A: $(applied "$A"), B: $(applied "$B"))" $r
 [ "$(sql "select count(*) from kgrec_events")" = 1 ]; check "one row in the table" $?
 code=$(post "$A" '{"user":"pg0","item":"SKU'"'"'); DROP TABLE kgrec_events; --\\\\x"}')
 [ "$code" = 200 ] && [ "$(sql "select item from kgrec_events where user_iri like '%/pg0'")" = "SKU'); DROP TABLE kgrec_events; --\\\\x" ]
