@@ -110,10 +110,18 @@ static const char *group_end(const char *p)
 
 /* ---- the rewrite ---- */
 
+/* A replacement of [from, to) by text; applied in the order of from when the scan ends,
+ * since a group's markers may go into a group written before the FILTER that needs them. */
+typedef struct {
+	const char *from, *to;
+	char *text;
+	size_t seq; /* edits at the same place apply in the order they were made */
+} edit;
+
 typedef struct {
 	const char *text;
-	kgr__buf out;
-	const char *copied; /* text before this is in out */
+	edit *edits;
+	size_t nedits, cap;
 	kgr__neg_set *set;
 	int error;
 } rw;
@@ -124,14 +132,18 @@ typedef struct {
 } span;
 
 /* The variables of a group's triple patterns, the patterns made for it, and what it holds. */
-typedef struct {
+typedef struct grp_s {
 	span vars[256];
 	size_t nvars;
 	int made[64];
 	size_t nmade;
 	int plain, optional, last_dot;
 	const char *first; /* the first EXISTS or MINUS of the group, for an error */
-	const char *other; /* the first thing that makes it not plain */
+	const char *close; /* its '}' */
+	/* a group whose only part is one nested group (or a sub-SELECT * of one group, with no
+	 * modifier): that group, where the markers of its FILTERs can go */
+	int nchildren, others, select_state;
+	struct grp_s *inner;
 } grp;
 
 static void position(const char *text, const char *at, int *line, int *col)
@@ -160,17 +172,68 @@ static int refuse(rw *w, const char *at, const char *what, const char *hint)
 	return w->error;
 }
 
-/* Copies the text up to @p from, writes @p with instead of [from, to) and keeps its newlines,
- * so that rasqal's line numbers still hold. */
+/* Writes @p with instead of [from, to), keeping its newlines so that rasqal's line numbers
+ * still hold. */
 static void replace(rw *w, const char *from, const char *to, const char *with)
 {
+	kgr__buf b = { 0 };
 	const char *p;
-	kgr__buf_put(&w->out, w->copied, (size_t)(from - w->copied));
-	kgr__buf_puts(&w->out, with);
+	edit *e;
+	kgr__buf_puts(&b, with);
 	for (p = from; p < to; p++)
 		if (*p == '\n')
-			kgr__buf_puts(&w->out, "\n");
-	w->copied = to;
+			kgr__buf_puts(&b, "\n");
+	if (w->nedits == w->cap) {
+		size_t cap = w->cap ? w->cap * 2 : 16;
+		edit *v = realloc(w->edits, cap * sizeof(*v));
+		if (!v) {
+			kgr__buf_free(&b);
+			w->error = kgr__error_set(KGR_ENOMEM, "out of memory");
+			return;
+		}
+		w->edits = v;
+		w->cap = cap;
+	}
+	e = &w->edits[w->nedits];
+	if (!(e->text = kgr__buf_take(&b))) {
+		w->error = kgr__error_set(KGR_ENOMEM, "out of memory");
+		return;
+	}
+	e->from = from;
+	e->to = to;
+	e->seq = w->nedits++;
+}
+
+static int edit_cmp(const void *a, const void *b)
+{
+	const edit *x = a, *y = b;
+	if (x->from != y->from)
+		return x->from < y->from ? -1 : 1;
+	return x->seq < y->seq ? -1 : x->seq > y->seq;
+}
+
+/* The text with the edits applied; NULL when out of memory. */
+static char *apply_edits(rw *w)
+{
+	kgr__buf out = { 0 };
+	const char *copied = w->text;
+	size_t i;
+	qsort(w->edits, w->nedits, sizeof(*w->edits), edit_cmp);
+	for (i = 0; i < w->nedits; i++) {
+		kgr__buf_put(&out, copied, (size_t)(w->edits[i].from - copied));
+		kgr__buf_puts(&out, w->edits[i].text);
+		copied = w->edits[i].to;
+	}
+	kgr__buf_puts(&out, copied);
+	return kgr__buf_take(&out);
+}
+
+static void free_edits(rw *w)
+{
+	size_t i;
+	for (i = 0; i < w->nedits; i++)
+		free(w->edits[i].text);
+	free(w->edits);
 }
 
 static char *dup_n(const char *s, size_t n)
@@ -291,7 +354,7 @@ static xtok filter_expr(rw *w, grp *g, xtok t)
 	return t;
 }
 
-static xtok group(rw *w, xtok open, int optional);
+static xtok group(rw *w, xtok open, int optional, grp **keep);
 
 /* MINUS { P } at @p t: replaced by a FILTER on the marker variable; the variables before it
  * are those it compares (SPARQL 1.1, 18.2.2.6: the group so far is its left side). */
@@ -343,14 +406,38 @@ static int outside_var(const rw *w, const char *body, const grp *g)
 	return 0;
 }
 
-/* The marker patterns at the end of a plain group, or the refusal of a group that is not. */
-static void group_close(rw *w, grp *g, const char *close)
+/* Where the markers of a group's FILTERs can go: the group itself when it is plain, else
+ * its only part when that is a plain group or a SELECT * of one (no modifier: its solutions
+ * are that group's), with nothing beside it but FILTERs (no MINUS: its left side would be
+ * what comes before it). NULL when there is no such place. */
+static grp *marker_place(const rw *w, grp *g)
+{
+	grp *c = g->inner;
+	size_t k;
+	if (g->plain)
+		return g;
+	if (g->nchildren != 1 || g->others || !c)
+		return NULL;
+	for (k = 0; k < g->nmade; k++)
+		if (w->set->v[g->made[k]].minus)
+			return NULL;
+	if (c->plain)
+		return c;
+	if (c->select_state == 3 && c->nchildren == 1 && c->inner && c->inner->plain)
+		return c->inner;
+	return NULL;
+}
+
+/* The marker patterns at the end of the group where they can go, or the refusal of a group
+ * that has none. */
+static void group_close(rw *w, grp *g)
 {
 	size_t k;
 	kgr__buf m = { 0 };
+	grp *at = marker_place(w, g);
 	if (!g->nmade || w->error)
 		return;
-	if (!g->plain) {
+	if (!at) {
 		refuse(w, g->first, is_minus_at(g->first) ? "MINUS" : "EXISTS", "its group also holds OPTIONAL, UNION, GRAPH, "
 			"BIND, VALUES, a sub-SELECT or a nested group; kgrec evaluates it only beside triple "
 			"patterns and FILTERs. Write those triple patterns and the FILTER or MINUS in a group "
@@ -361,30 +448,53 @@ static void group_close(rw *w, grp *g, const char *close)
 	}
 	for (k = 0; k < g->nmade; k++) {
 		kgr__neg *e = &w->set->v[g->made[k]];
-		if (!e->minus && set_vars(w, e, g))
+		if (!e->minus && set_vars(w, e, at))
 			return;
 		/* a FILTER of OPTIONAL { } also sees the solution it extends, which the marker
 		 * cannot: there only a pattern over the group's own variables is right */
-		if (g->optional && !e->minus && outside_var(w, e->body, g)) {
+		if (g->optional && !e->minus && outside_var(w, e->body, at)) {
 			refuse(w, g->first, "EXISTS inside OPTIONAL", "its pattern has a variable that the "
 				"OPTIONAL group's triple patterns do not bind, which may come from the solution "
 				"the OPTIONAL extends; move the FILTER out of the OPTIONAL");
 			return;
 		}
-		if (w->error)
-			return;
 		kgr__buf_printf(&m, "%s<" KGR__EXISTS_IRI "%d> <" KGR__EXISTS_IRI "%d> ?" KGR__EXISTS_VAR "%d",
-			k || g->last_dot ? " " : " . ", g->made[k], g->made[k], g->made[k]);
+			k || at->last_dot ? " " : " . ", g->made[k], g->made[k], g->made[k]);
 		kgr__buf_puts(&m, " .");
 	}
 	kgr__buf_puts(&m, " ");
+	at->last_dot = 1; /* the next markers there follow these */
 	if (m.oom) {
 		kgr__buf_free(&m);
 		w->error = kgr__error_set(KGR_ENOMEM, "out of memory");
 		return;
 	}
-	replace(w, close, close, m.s);
+	replace(w, at->close, at->close, m.s);
 	kgr__buf_free(&m);
+}
+
+static void free_grp(grp *g)
+{
+	if (g) {
+		free_grp(g->inner);
+		free(g);
+	}
+}
+
+/* Follows the form SELECT * [WHERE] { ... } } of a sub-SELECT without modifiers:
+ * select_state 3 at its end when that is all the group holds, -1 once it is not. */
+static void select_form(grp *g, const xtok *t, int child)
+{
+	if (g->select_state < 0)
+		return;
+	if (child)
+		g->select_state = g->select_state == 2 ? 3 : -1;
+	else if (g->select_state == 0 && is_kw(t, "SELECT"))
+		g->select_state = 1;
+	else if (g->select_state == 1 && is_punct(t, '*'))
+		g->select_state = 2;
+	else if (!(g->select_state == 2 && is_kw(t, "WHERE")))
+		g->select_state = -1;
 }
 
 static int is_exists_at(const xtok *t)
@@ -409,8 +519,9 @@ static int splits_group(const xtok *t)
 	return 0;
 }
 
-/* The group whose '{' is @p open, nested groups first; the token after its '}'. */
-static xtok group(rw *w, xtok open, int optional)
+/* The group whose '{' is @p open, nested groups first; the token after its '}'. With
+ * @p keep, the group's record goes there (the caller frees it with free_grp()). */
+static xtok group(rw *w, xtok open, int optional, grp **keep)
 {
 	grp *g = calloc(1, sizeof(*g));
 	xtok t = next(open.end);
@@ -423,16 +534,27 @@ static xtok group(rw *w, xtok open, int optional)
 	g->optional = optional;
 	while (t.kind != X_END && !w->error) {
 		if (is_punct(&t, '}')) {
-			group_close(w, g, t.p);
-			free(g);
+			g->close = t.p;
+			group_close(w, g);
+			if (keep)
+				*keep = g;
+			else
+				free_grp(g);
 			return next(t.end);
 		}
 		if (is_punct(&t, '{')) {
+			grp *c = NULL;
 			g->plain = 0;
-			t = group(w, t, next_optional);
+			t = group(w, t, next_optional, &c);
+			if (++g->nchildren == 1)
+				g->inner = c;
+			else
+				free_grp(c);
+			select_form(g, &t, 1);
 			next_optional = g->last_dot = 0;
 			continue;
 		}
+		select_form(g, &t, 0);
 		next_optional = is_kw(&t, "OPTIONAL");
 		if (is_kw(&t, "FILTER")) {
 			t = filter_expr(w, g, next(t.end));
@@ -452,10 +574,11 @@ static xtok group(rw *w, xtok open, int optional)
 			g->plain = 0;
 		if (t.kind == X_VAR)
 			add_var(g, &t);
+		g->others += !is_punct(&t, '.');
 		g->last_dot = is_punct(&t, '.');
 		t = next(t.end);
 	}
-	free(g);
+	free_grp(g);
 	return t;
 }
 
@@ -497,7 +620,7 @@ int kgr__sparql_negation_rewrite(char **out, kgr__neg_set *set, const char *text
 			KGR__EXISTS_IRI "', '" KGR__BNODE_IRI "' or a variable named " KGR__EXISTS_VAR "...: "
 			"kgrec reserves them");
 	memset(&w, 0, sizeof(w));
-	w.text = w.copied = text;
+	w.text = text;
 	w.set = set;
 	for (t = next(text); t.kind != X_END && !w.error;) {
 		if (!seen_query && is_query_word(&t)) {
@@ -505,7 +628,7 @@ int kgr__sparql_negation_rewrite(char **out, kgr__neg_set *set, const char *text
 			w.error = keep_prologue(set, text, t.p);
 		}
 		if (is_punct(&t, '{')) {
-			t = group(&w, t, 0);
+			t = group(&w, t, 0, NULL);
 			continue;
 		}
 		if (is_exists_at(&t) || is_kw(&t, "MINUS")) {
@@ -518,14 +641,10 @@ int kgr__sparql_negation_rewrite(char **out, kgr__neg_set *set, const char *text
 	}
 	if (!w.error && !seen_query)
 		w.error = keep_prologue(set, text, text);
-	if (w.error || set->n == before) {
-		kgr__buf_free(&w.out);
-		return w.error;
-	}
-	kgr__buf_puts(&w.out, w.copied);
-	if (!(*out = kgr__buf_take(&w.out)))
-		return kgr__error_set(KGR_ENOMEM, "out of memory");
-	return 0;
+	if (!w.error && set->n != before && !(*out = apply_edits(&w)))
+		w.error = kgr__error_set(KGR_ENOMEM, "out of memory");
+	free_edits(&w);
+	return w.error;
 }
 
 void kgr__neg_set_free(kgr__neg_set *set)

@@ -1576,6 +1576,15 @@ START_TEST(exists_filter)
 		"FILTER NOT EXISTS { ?p schema:category ex:footwear } }");
 	ck_assert_str_eq(t, "?n\n3\n");
 	free(t);
+	/* beside a lone nested group or SELECT * of one, the FILTER tests its solutions */
+	t = sorted_tsv(shop, PFX "SELECT ?p ?b WHERE { { SELECT * WHERE { ?p schema:brand ?b } } "
+		"FILTER EXISTS { ?p schema:ratingValue 4 } }");
+	ck_assert_str_eq(t, "?p\t?b\n<" P_ "1>\t<" EX "acme>\n<" P_ "5>\t<" EX "acme>\n");
+	free(t);
+	t = sorted_tsv(shop, PFX "SELECT ?p WHERE { { ?p a schema:Product FILTER NOT EXISTS { ?p "
+		"schema:category ex:footwear } } FILTER NOT EXISTS { ?p schema:ratingValue ?r } }");
+	ck_assert_str_eq(t, "?p\n<" P_ "4>\n");
+	free(t);
 }
 END_TEST
 
@@ -1637,6 +1646,9 @@ START_TEST(exists_refused)
 	ck_assert_int_eq(kgr_sparql_query(&r, shop, PFX "SELECT ?p WHERE { ?p a schema:Product "
 		"BIND(EXISTS { ?p schema:ratingValue ?x } AS ?e) }", NULL), KGR_EUNSUPPORTED);
 	ck_assert_ptr_nonnull(strstr(kgr_error_last(), "outside a FILTER"));
+	/* a sub-SELECT with a modifier is not its group's solutions */
+	ck_assert_int_eq(kgr_sparql_query(&r, shop, PFX "SELECT ?p WHERE { { SELECT * WHERE { ?p "
+		"schema:brand ?b } LIMIT 2 } FILTER EXISTS { ?p schema:ratingValue 4 } }", NULL), KGR_EUNSUPPORTED);
 	/* a FILTER of OPTIONAL sees the solution it extends (?x): refused */
 	ck_assert_int_eq(kgr_sparql_query(&r, shop, PFX "SELECT ?p WHERE { ?p schema:ratingValue ?x "
 		"OPTIONAL { ?p schema:brand ?b FILTER NOT EXISTS { ?b schema:name ?x } } }", NULL), KGR_EUNSUPPORTED);
