@@ -2357,8 +2357,16 @@ static int rewrite_negation(exec_ctx *ex, const char **query)
 		char *text, *rewritten = NULL;
 		rasqal_query *rq = NULL;
 		int line = ex->negs.v[i].line, col = ex->negs.v[i].col;
-		kgr__buf_puts(&b, ex->negs.prologue ? ex->negs.prologue : "");
-		kgr__buf_printf(&b, "\nASK { %s }\n", ex->negs.v[i].body);
+		const char *pro = ex->negs.prologue ? ex->negs.prologue : "", *c;
+		int l = 1;
+		/* P on the line it was written on, so that rasqal's line numbers are the query's */
+		for (c = pro; *c; c++)
+			l += *c == '\n';
+		kgr__buf_puts(&b, pro);
+		kgr__buf_puts(&b, " ASK { ");
+		for (; l < ex->negs.v[i].body_line; l++)
+			kgr__buf_puts(&b, "\n");
+		kgr__buf_printf(&b, "%s }\n", ex->negs.v[i].body);
 		if (!(text = kgr__buf_take(&b)))
 			return kgr__error_set(KGR_ENOMEM, "out of memory");
 		error = kgr__sparql_negation_rewrite(&rewritten, &ex->negs, text);

@@ -268,6 +268,10 @@ static int make(rw *w, grp *g, int minus, const char *kw, const char *open, cons
 	memset(e, 0, sizeof(*e));
 	e->minus = minus;
 	position(w->text, kw, &e->line, &e->col);
+	{
+		int c;
+		position(w->text, open, &e->body_line, &c);
+	}
 	if (!(e->body = dup_n(open, (size_t)(close - open)))) {
 		w->error = kgr__error_set(KGR_ENOMEM, "out of memory");
 		return -1;

@@ -29,6 +29,7 @@ typedef struct {
 	int minus;  /* MINUS { P }; else EXISTS (NOT is in the FILTER) */
 	char *body; /* P with its braces, as written (after the property-path rewrite) */
 	int line, col;
+	int body_line; /* the line of P's '{' */
 	/* the variables of the group's triple patterns that P sees (for MINUS, those before it) */
 	char **vars;
 	size_t nvars;
