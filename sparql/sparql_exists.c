@@ -14,6 +14,11 @@
 #include <string.h>
 #include <strings.h>
 
+/* Groups nest by recursion: deeper than this is refused rather than risk the stack. */
+#define MAX_DEPTH 200
+#define KGR__STR2(x) #x
+#define KGR__STR(x) KGR__STR2(x)
+
 typedef enum { X_END, X_WORD, X_VAR, X_STRING, X_IRI, X_PUNCT } xkind;
 
 typedef struct {
@@ -124,6 +129,7 @@ typedef struct {
 	size_t nedits, cap;
 	kgr__neg_set *set;
 	int error;
+	int depth; /* of group(): each nested group is a call */
 } rw;
 
 typedef struct {
@@ -527,10 +533,15 @@ static int splits_group(const xtok *t)
  * @p keep, the group's record goes there (the caller frees it with free_grp()). */
 static xtok group(rw *w, xtok open, int optional, grp **keep)
 {
-	grp *g = calloc(1, sizeof(*g));
+	grp *g;
 	xtok t = next(open.end);
 	int next_optional = 0;
-	if (!g) {
+	if (w->depth >= MAX_DEPTH) {
+		refuse(w, open.p, "group", "nested more than " KGR__STR(MAX_DEPTH) " deep in a query with "
+			"EXISTS or MINUS");
+		return t;
+	}
+	if (!(g = calloc(1, sizeof(*g)))) {
 		w->error = kgr__error_set(KGR_ENOMEM, "out of memory");
 		return t;
 	}
@@ -549,7 +560,9 @@ static xtok group(rw *w, xtok open, int optional, grp **keep)
 		if (is_punct(&t, '{')) {
 			grp *c = NULL;
 			g->plain = 0;
+			w->depth++;
 			t = group(w, t, next_optional, &c);
+			w->depth--;
 			if (++g->nchildren == 1)
 				g->inner = c;
 			else

@@ -1657,6 +1657,20 @@ START_TEST(exists_refused)
 	ck_assert_int_eq(kgr_sparql_query(&r, shop, PFX "SELECT ?p WHERE { ?p ex:nothing ?x "
 		"FILTER EXISTS { ?p ?q } }", NULL), KGR_EPARSE);
 	ck_assert_ptr_nonnull(strstr(kgr_error_last(), "in the pattern of the EXISTS or MINUS at line 6"));
+	/* groups nested deeper than the rewrite follows */
+	{
+		char q[2048];
+		size_t i, n = 0;
+		n += (size_t)snprintf(q + n, sizeof(q) - n, "SELECT * WHERE ");
+		for (i = 0; i < 300; i++)
+			q[n++] = '{';
+		n += (size_t)snprintf(q + n, sizeof(q) - n, " ?s ?p ?o FILTER EXISTS { ?s ?p ?o } ");
+		for (i = 0; i < 300; i++)
+			q[n++] = '}';
+		q[n] = '\0';
+		ck_assert_int_eq(kgr_sparql_query(&r, shop, q, NULL), KGR_EUNSUPPORTED);
+		ck_assert_ptr_nonnull(strstr(kgr_error_last(), "nested more than 200 deep"));
+	}
 	/* the names kgrec reserves */
 	ck_assert_int_eq(kgr_sparql_query(&r, shop, PFX "SELECT ?__kgr_e0 WHERE { ?p a schema:Product "
 		"FILTER EXISTS { ?p a schema:Product } }", NULL), KGR_EUNSUPPORTED);
