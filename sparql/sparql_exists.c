@@ -1,7 +1,8 @@
 /* EXISTS, NOT EXISTS and MINUS: the text rewrite (sparql/sparql_exists.h says why and how;
  * the evaluation is in sparql/sparql.c).
  *
- * Only a group that holds nothing but triple patterns and FILTERs is rewritten: there rasqal
+ * Only a group that holds nothing but triple patterns and FILTERs is rewritten (or, for
+ * EXISTS, a group whose only part is one such group or a SELECT * of one): there rasqal
  * evaluates the patterns as one set of nested loops, so the marker pattern written last sees
  * the whole solution, and the solution binds every variable of the group. Beside OPTIONAL,
  * UNION, GRAPH, BIND, VALUES, a sub-SELECT or a nested group rasqal evaluates parts apart and
