@@ -9,12 +9,14 @@
  * graph is the union of all graphs, each triple once.
  *
  * Around rasqal 0.9.33's gaps (docs/SPARQL.md has the measurements): DESCRIBE is answered
- * here with Concise Bounded Descriptions; SPARQL Update, SERVICE and MINUS are refused; the
+ * here with Concise Bounded Descriptions; SPARQL Update and SERVICE are refused; EXISTS and
+ * MINUS are evaluated by the triples source (sparql/sparql_exists.h); the
  * one-variable VALUES form is rewritten to the form rasqal reads right; a top-level
  * DISTINCT (with its OFFSET/LIMIT) and COUNT(DISTINCT ?v) columns (sparql_group.c) are done here
  * (rasqal leaks on the first and miscounts the second); sparql/sparql_reorder.c puts the most
  * selective triple patterns first. */
 #include "sparql/rdf_world.h"
+#include "sparql/sparql_exists.h"
 #include "sparql/sparql_path.h"
 #include "sparql/sparql_result.h"
 #include "kg/store_internal.h"
@@ -190,6 +192,14 @@ typedef struct {
 	/* the property paths of the query (sparql/sparql_path.c) and its text with them replaced */
 	kgr__path_set *paths;
 	char *path_text;
+	/* EXISTS / MINUS (sparql/sparql_exists.c): the patterns, the rewritten text, how deep in
+	 * patterns run on their own the evaluation is, and the first error of one of them */
+	kgr__neg_set negs;
+	char *neg_text;
+	const char *base_iri;
+	int nesting;
+	int neg_error;
+	char neg_msg[512];
 } exec_ctx;
 
 static void exec_free(exec_ctx *ex)
@@ -204,6 +214,9 @@ static void exec_free(exec_ctx *ex)
 	free(ex->named);
 	kgr__path_set_free(ex->paths);
 	free(ex->path_text);
+	kgr__neg_set_free(&ex->negs);
+	free(ex->neg_text);
+	ex->neg_text = NULL;
 	ex->paths = NULL;
 	ex->path_text = NULL;
 	ex->keys = NULL;
@@ -239,7 +252,7 @@ static int graph_in_dataset(const exec_ctx *ex, kgr_id g, int in_graph)
 static int deadline_passed(exec_ctx *ex)
 {
 	struct timespec now;
-	if (kgr__rdf_log()->errors)
+	if (kgr__rdf_log()->errors || ex->neg_error)
 		return 1;
 	if (!ex->has_deadline)
 		return 0;
@@ -255,7 +268,7 @@ static int deadline_passed(exec_ctx *ex)
 /* Checks the clock every 1024 calls: cheap enough for the innermost loop. */
 static int tick(exec_ctx *ex)
 {
-	if (kgr__rdf_log()->errors)
+	if (kgr__rdf_log()->errors || ex->neg_error)
 		return 1;
 	if (!ex->has_deadline)
 		return 0;
@@ -369,11 +382,28 @@ static rasqal_literal *id_literal(exec_ctx *ex, kgr_id id)
 	return rasqal_new_literal_from_literal(ex->vals[i]);
 }
 
+/* An IRI's id, or the store's blank node that an EXISTS pattern wrote as
+ * <urn:x-kgrec:bnode:ID> (a blank node label in a query would be a new variable). */
+static kgr_id neg_bnode_id(exec_ctx *ex, const char *iri)
+{
+	size_t n = strlen(KGR__BNODE_IRI);
+	unsigned long id;
+	char *end;
+	if (strncmp(iri, KGR__BNODE_IRI, n))
+		return kgr_store_iri(ex->store, iri);
+	id = strtoul(iri + n, &end, 10);
+	if (*end || !id || id >= KGR__NOT_STORED || kgr_term_kind_of(ex->store, (kgr_id)id) != KGR_TERM_BLANK)
+		return 0;
+	return (kgr_id)id;
+}
+
 /* Id of a constant term of a query; 0 when the store does not have it. */
 static kgr_id literal_id(exec_ctx *ex, rasqal_literal *l)
 {
 	switch (rasqal_literal_get_rdf_term_type(l)) {
 	case RASQAL_LITERAL_URI:
+		if (ex->negs.n)
+			return neg_bnode_id(ex, (const char *)raptor_uri_as_string(l->value.uri));
 		return kgr_store_iri(ex->store, (const char *)raptor_uri_as_string(l->value.uri));
 	case RASQAL_LITERAL_BLANK:
 		return kgr_store_blank(ex->store, (const char *)l->string);
@@ -410,6 +440,9 @@ typedef struct {
 /* In a path's answer, the constant end the store does not hold (a zero-length path gives it
  * to itself); term ids never come near it. */
 #define FOREIGN_ID ((kgr_id)0xfffffffeu)
+/* The value of an EXISTS / MINUS marker variable (sparql/sparql_exists.h) */
+#define TRUE_ID ((kgr_id)0xfffffffdu)
+#define FALSE_ID ((kgr_id)0xfffffffcu)
 
 static void match_advance(match_ctx *mc)
 {
@@ -439,6 +472,7 @@ static void match_advance(match_ctx *mc)
 static int bind_var(match_ctx *mc, rasqal_variable *v, kgr_id id)
 {
 	rasqal_literal *l = id == FOREIGN_ID ? rasqal_new_literal_from_literal(mc->foreign) :
+			    id == TRUE_ID || id == FALSE_ID ? rasqal_new_boolean_literal(mc->ex->rw, id == TRUE_ID) :
 			    id ? id_literal(mc->ex, id) : NULL;
 	if (id && !l)
 		return 0;
@@ -665,6 +699,364 @@ static void path_rows(exec_ctx *ex, match_ctx *mc, rasqal_triple *t, int path)
 	path_rows_in(mc, &cap, &env, path, s, o, s_var, o_var, same);
 }
 
+/* ---- EXISTS and MINUS (sparql/sparql_exists.h) ---- */
+
+/* The triples source's own data: the context and the rasqal query it serves, whose
+ * variables hold the current solution when a marker pattern is reached. */
+typedef struct {
+	exec_ctx *ex;
+	rasqal_query *query;
+} ts_data;
+
+static int prepare(rasqal_query **rq_out, rasqal_world *rw, raptor_world *raptor, const char *text,
+	const char *base_iri);
+
+/* Keeps the first error of an EXISTS or MINUS pattern; the query fails with it at the end
+ * (rasqal goes on reading until the triples source reports the end). */
+static int neg_fail(exec_ctx *ex, int code)
+{
+	if (!ex->neg_error) {
+		ex->neg_error = code;
+		snprintf(ex->neg_msg, sizeof(ex->neg_msg), "%s", kgr_error_last());
+	}
+	return code;
+}
+
+static void put_escaped(kgr__buf *b, const unsigned char *s, size_t len)
+{
+	size_t i;
+	kgr__buf_puts(b, "\"");
+	for (i = 0; i < len; i++) {
+		if (s[i] == '"' || s[i] == '\\')
+			kgr__buf_printf(b, "\\%c", s[i]);
+		else if (s[i] == '\n')
+			kgr__buf_puts(b, "\\n");
+		else if (s[i] == '\r')
+			kgr__buf_puts(b, "\\r");
+		else
+			kgr__buf_put(b, (const char *)&s[i], 1);
+	}
+	kgr__buf_puts(b, "\"");
+}
+
+/* A term in SPARQL syntax; a blank node of the store as <urn:x-kgrec:bnode:ID>. 0, or -1. */
+static int term_text(exec_ctx *ex, rasqal_literal *l, kgr__buf *b)
+{
+	switch (rasqal_literal_get_rdf_term_type(l)) {
+	case RASQAL_LITERAL_URI:
+		kgr__buf_printf(b, "<%s>", (const char *)raptor_uri_as_string(l->value.uri));
+		return 0;
+	case RASQAL_LITERAL_BLANK: {
+		kgr_id id = literal_id(ex, l);
+		if (!id)
+			return -1;
+		kgr__buf_printf(b, "<" KGR__BNODE_IRI "%u>", (unsigned)id);
+		return 1;
+	}
+	case RASQAL_LITERAL_STRING: {
+		size_t len = 0;
+		const unsigned char *lex = rasqal_literal_as_counted_string(l, &len, 0, NULL);
+		raptor_uri *dt = rasqal_literal_datatype(l);
+		if (!lex)
+			return -1;
+		put_escaped(b, lex, len);
+		if (l->language && *l->language)
+			kgr__buf_printf(b, "@%s", l->language);
+		else if (dt)
+			kgr__buf_printf(b, "^^<%s>", (const char *)raptor_uri_as_string(dt));
+		return 0;
+	}
+	default:
+		return -1;
+	}
+}
+
+/* The value variable @p name has in @p query now, or NULL. */
+static rasqal_literal *var_value(rasqal_query *query, const char *name)
+{
+	raptor_sequence *seq = rasqal_query_get_all_variable_sequence(query);
+	int i, n = seq ? raptor_sequence_size(seq) : 0;
+	for (i = 0; i < n; i++) {
+		rasqal_variable *v = raptor_sequence_get_at(seq, i);
+		if (v && !strcmp((const char *)v->name, name))
+			return v->value;
+	}
+	return NULL;
+}
+
+/* "GRAPH <g> { " for a pattern run on its own in the active graph g. */
+static void put_graph(exec_ctx *ex, kgr__buf *b, kgr_id g)
+{
+	if (kgr_term_kind_of(ex->store, g) == KGR_TERM_BLANK)
+		kgr__buf_printf(b, "GRAPH <" KGR__BNODE_IRI "%u> { ", (unsigned)g);
+	else
+		kgr__buf_printf(b, "GRAPH <%s> { ", kgr_term_value(ex->store, g, NULL));
+}
+
+/* The start of a pattern run on its own: the query's prologue, @p head, and GRAPH when the
+ * active graph is a named graph @p g (0: the default graph). */
+static void nested_head(exec_ctx *ex, kgr__buf *b, const char *head, kgr_id g)
+{
+	kgr__buf_puts(b, ex->negs.prologue ? ex->negs.prologue : "");
+	kgr__buf_printf(b, "\n%s { ", head);
+	if (g)
+		put_graph(ex, b, g);
+}
+
+/* Prepares and starts @p text, a pattern run on its own, over the query's dataset. */
+static int run_nested(exec_ctx *ex, const char *text, rasqal_query **rq, rasqal_query_results **res)
+{
+	char *rewritten = NULL;
+	int error = kgr__sparql_negation_rewrite(&rewritten, &ex->negs, text);
+	*rq = NULL;
+	*res = NULL;
+	if (!error)
+		error = prepare(rq, ex->rw, ex->raptor, rewritten ? rewritten : text, ex->base_iri);
+	free(rewritten);
+	if (error)
+		return neg_fail(ex, error);
+	rasqal_query_set_user_data(*rq, ex);
+	ex->nesting++;
+	*res = rasqal_query_execute(*rq);
+	ex->nesting--;
+	if (!*res)
+		return neg_fail(ex, kgr__error_set(KGR_ERROR, "SPARQL evaluation of an EXISTS or MINUS "
+			"pattern failed: %s", kgr__rdf_log()->errors ? kgr__rdf_log()->message : "no reason"));
+	return 0;
+}
+
+static int free_texts(char **texts, size_t n, int ret)
+{
+	size_t i;
+	for (i = 0; i < n; i++)
+		free(texts[i]);
+	free(texts);
+	return ret;
+}
+
+/* The solution's values of the variables P mentions, as SPARQL text (texts[i] NULL for the
+ * others); 0, or an error code. */
+static int exists_values(ts_data *td, const kgr__neg *e, char **texts)
+{
+	size_t i;
+	int bnode = 0;
+	for (i = 0; i < e->nvars; i++) {
+		kgr__buf t = { 0 };
+		rasqal_literal *l;
+		int kind;
+		if (!kgr__neg_mentions(e->body, e->vars[i]))
+			continue;
+		if (!(l = var_value(td->query, e->vars[i])))
+			return kgr__error_set(KGR_EUNSUPPORTED, "EXISTS at line %d, column %d: ?%s has no "
+				"value where kgrec evaluates the pattern", e->line, e->col, e->vars[i]);
+		if ((kind = term_text(td->ex, l, &t)) < 0 || !(texts[i] = kgr__buf_take(&t)))
+			return kgr__error_set(KGR_ENOMEM, "out of memory");
+		bnode |= kind == 1;
+	}
+	/* a blank node is written as an IRI: patterns match it, but isBlank() or STR() in the
+	 * pattern would see the IRI */
+	if (bnode && (kgr__neg_contains(e->body, "FILTER") || kgr__neg_contains(e->body, "BIND") ||
+			     kgr__neg_contains(e->body, "SELECT") || kgr__neg_contains(e->body, "VALUES")))
+		return kgr__error_set(KGR_EUNSUPPORTED, "EXISTS at line %d, column %d: a blank node "
+			"value in a pattern with FILTER, BIND, VALUES or a sub-SELECT is not supported",
+			e->line, e->col);
+	return 0;
+}
+
+/* EXISTS: P with the solution's values substituted (SPARQL 1.1, 18.6), run as ASK in the
+ * active graph @p g. */
+static int neg_exists(ts_data *td, int idx, kgr_id g, int *holds)
+{
+	exec_ctx *ex = td->ex;
+	const kgr__neg *e = &ex->negs.v[idx];
+	kgr__buf b = { 0 };
+	char **texts = calloc(e->nvars ? e->nvars : 1, sizeof(char *)), *text;
+	rasqal_query *rq;
+	rasqal_query_results *res;
+	int error;
+	if (!texts)
+		return neg_fail(ex, kgr__error_set(KGR_ENOMEM, "out of memory"));
+	if ((error = exists_values(td, e, texts)))
+		return free_texts(texts, e->nvars, neg_fail(ex, error));
+	nested_head(ex, &b, "ASK", g);
+	kgr__neg_substitute(&b, e->body, e->vars, texts, e->nvars);
+	kgr__buf_puts(&b, g ? " } }\n" : " }\n");
+	free_texts(texts, e->nvars, 0);
+	if (!(text = kgr__buf_take(&b)))
+		return neg_fail(ex, kgr__error_set(KGR_ENOMEM, "out of memory"));
+	error = run_nested(ex, text, &rq, &res);
+	free(text);
+	if (!error) {
+		*holds = rasqal_query_results_get_boolean(res) > 0;
+		rasqal_free_query_results(res);
+	}
+	if (rq)
+		rasqal_free_query(rq);
+	return error;
+}
+
+/* The rows of a MINUS pattern's results that bind a variable it compares. */
+static int minus_collect(exec_ctx *ex, int idx, rasqal_query_results *res)
+{
+	size_t cap = 0, i;
+	while (!rasqal_query_results_finished(res) && !ex->neg_error && !tick(ex)) {
+		/* re-read: the evaluation of a row may add patterns and move the array */
+		kgr__neg *e = &ex->negs.v[idx];
+		kgr_id *row;
+		int bound = 0;
+		if (e->nrows == cap) {
+			size_t c = cap ? cap * 2 : 16;
+			kgr_id *rows = realloc(e->rows, c * e->nvars * sizeof(*rows));
+			if (!rows)
+				return neg_fail(ex, kgr__error_set(KGR_ENOMEM, "out of memory"));
+			e->rows = rows;
+			cap = c;
+		}
+		row = e->rows + e->nrows * e->nvars;
+		for (i = 0; i < e->nvars; i++) {
+			rasqal_literal *l = rasqal_query_results_get_binding_value_by_name(res,
+				(const unsigned char *)e->vars[i]);
+			kgr_id id = l ? literal_id(ex, l) : 0;
+			row[i] = l && !id ? KGR__NOT_STORED : id;
+			bound |= row[i] != 0;
+		}
+		if (bound)
+			e->nrows++;
+		if (rasqal_query_results_next(res))
+			break;
+	}
+	return ex->neg_error;
+}
+
+/* MINUS: the rows of P in the active graph @p g over the variables before the MINUS that
+ * P mentions (only those can make a row compatible and shared), computed once per graph. */
+static int minus_rows(exec_ctx *ex, int idx, kgr_id g)
+{
+	kgr__neg *e = &ex->negs.v[idx];
+	kgr__buf b = { 0 };
+	rasqal_query *rq;
+	rasqal_query_results *res;
+	char *text;
+	size_t i, any = 0;
+	int error;
+	if (e->have_rows && e->rows_graph == g)
+		return 0;
+	free(e->rows);
+	e->rows = NULL;
+	e->nrows = 0;
+	e->have_rows = 1;
+	e->rows_graph = g;
+	kgr__buf_puts(&b, ex->negs.prologue ? ex->negs.prologue : "");
+	kgr__buf_puts(&b, "\nSELECT");
+	for (i = 0; i < e->nvars; i++)
+		if (kgr__neg_mentions(e->body, e->vars[i]) && ++any)
+			kgr__buf_printf(&b, " ?%s", e->vars[i]);
+	if (!any) {
+		kgr__buf_free(&b);
+		return 0; /* P shares no variable: MINUS removes nothing */
+	}
+	kgr__buf_puts(&b, " WHERE { ");
+	if (g)
+		put_graph(ex, &b, g);
+	kgr__buf_puts(&b, e->body);
+	kgr__buf_puts(&b, g ? " } }\n" : " }\n");
+	if (!(text = kgr__buf_take(&b)))
+		return neg_fail(ex, kgr__error_set(KGR_ENOMEM, "out of memory"));
+	error = run_nested(ex, text, &rq, &res);
+	free(text);
+	if (!error) {
+		error = minus_collect(ex, idx, res);
+		rasqal_free_query_results(res);
+	}
+	if (rq)
+		rasqal_free_query(rq);
+	return error;
+}
+
+/* MINUS (SPARQL 1.1, 18.5): the solution is removed when a row of P binds one of its
+ * variables and agrees with it on every variable both bind. */
+static int neg_minus(ts_data *td, int idx, kgr_id g, int *removed)
+{
+	exec_ctx *ex = td->ex;
+	const kgr__neg *e;
+	kgr_id *mu;
+	size_t i, r;
+	int error = minus_rows(ex, idx, g);
+	*removed = 0;
+	if (error)
+		return error;
+	e = &ex->negs.v[idx];
+	if (!e->nrows)
+		return 0;
+	if (!(mu = calloc(e->nvars, sizeof(*mu))))
+		return neg_fail(ex, kgr__error_set(KGR_ENOMEM, "out of memory"));
+	for (i = 0; i < e->nvars; i++) {
+		rasqal_literal *l;
+		if (!kgr__neg_mentions(e->body, e->vars[i]))
+			continue;
+		if (!(l = var_value(td->query, e->vars[i])) || !(mu[i] = literal_id(ex, l))) {
+			free(mu);
+			return neg_fail(ex, kgr__error_set(KGR_EUNSUPPORTED, "MINUS at line %d, column %d: "
+				"?%s has no value of the store where kgrec evaluates it", e->line, e->col,
+				e->vars[i]));
+		}
+	}
+	for (r = 0; r < e->nrows && !*removed; r++) {
+		const kgr_id *row = e->rows + r * e->nvars;
+		int ok = 1;
+		for (i = 0; i < e->nvars && ok; i++)
+			ok = !row[i] || row[i] == mu[i];
+		*removed = ok;
+	}
+	free(mu);
+	return 0;
+}
+
+/* One row of a marker pattern in the active graph @p g: its variable true or false. */
+static int neg_row(ts_data *td, match_ctx *mc, size_t *cap, int idx, kgr_id g)
+{
+	int b = 0;
+	int error = td->ex->negs.v[idx].minus ? neg_minus(td, idx, g, &b) : neg_exists(td, idx, g, &b);
+	if (error)
+		return -1;
+	return row_push(mc, cap, 0, b ? TRUE_ID : FALSE_ID, g);
+}
+
+/* The rows of a marker pattern: in the default graph, in the graph the pattern names, or
+ * in each named graph for a GRAPH variable that nothing before it bound. */
+static void neg_rows(ts_data *td, match_ctx *mc, rasqal_triple *t, int idx)
+{
+	exec_ctx *ex = td->ex;
+	size_t cap = 0, i, n = 0;
+	const kgr_id *graphs;
+	kgr_id g;
+	rasqal_variable *gv = t->origin ? rasqal_literal_as_variable(t->origin) : NULL;
+	mc->is_path = 1;
+	if (ex->neg_error)
+		return;
+	if (!t->origin) {
+		neg_row(td, mc, &cap, idx, 0);
+		return;
+	}
+	if (gv && !gv->value) {
+		graphs = kgr_store_graphs(ex->store, &n);
+		for (i = 0; i < n; i++)
+			if (graph_in_dataset(ex, graphs[i], 1) && neg_row(td, mc, &cap, idx, graphs[i]))
+				return;
+		return;
+	}
+	if (position_id(ex, t->origin, NULL, &g) && graph_in_dataset(ex, g, 1))
+		neg_row(td, mc, &cap, idx, g);
+}
+
+/* The EXISTS / MINUS pattern a marker's predicate stands for, or -1. */
+static int pattern_neg(exec_ctx *ex, rasqal_triple *t)
+{
+	if (!ex->negs.n || !t->predicate || t->predicate->type != RASQAL_LITERAL_URI)
+		return -1;
+	return kgr__neg_lookup(&ex->negs, (const char *)raptor_uri_as_string(t->predicate->value.uri));
+}
+
 static int ts_init_match(rasqal_triples_match *rtm, rasqal_triples_source *rts, void *user_data,
 	rasqal_triple_meta *m, rasqal_triple *t)
 {
@@ -684,6 +1076,15 @@ static int ts_init_match(rasqal_triples_match *rtm, rasqal_triples_source *rts, 
 	rtm->user_data = mc;
 	mc->ex = ex;
 
+	if ((path = pattern_neg(ex, t)) >= 0) {
+		m->bindings[0] = m->bindings[1] = NULL;
+		m->bindings[2] = rasqal_literal_as_variable(t->object);
+		m->bindings[3] = t->origin ? rasqal_literal_as_variable(t->origin) : NULL;
+		if (!deadline_passed(ex))
+			neg_rows(user_data, mc, t, path);
+		match_advance(mc);
+		return 0;
+	}
 	if ((path = pattern_path(ex, t)) >= 0) {
 		m->bindings[0] = rasqal_literal_as_variable(t->subject);
 		m->bindings[1] = NULL;
@@ -774,8 +1175,12 @@ static void add_graph_constants(exec_ctx *ex, rasqal_query *query, rasqal_graph_
 		rasqal_literal *origin = rasqal_graph_pattern_get_origin(gp);
 		kgr_id id = origin && origin->type == RASQAL_LITERAL_URI ?
 			kgr_store_iri(ex->store, (const char *)raptor_uri_as_string(origin->value.uri)) : 0;
+		size_t n = 0;
+		const kgr_id *graphs = kgr_store_graphs(ex->store, &n);
+		/* also a term of the store that names no graph (EXISTS { GRAPH ?g { } } with ?g
+		 * bound to any IRI writes it) */
 		if (origin && origin->type == RASQAL_LITERAL_URI &&
-			(!id || (ex->restrict_named && !id_listed(ex->named, ex->nnamed, id))))
+			(!id || !id_listed(graphs, n, id) || (ex->restrict_named && !id_listed(ex->named, ex->nnamed, id))))
 			add_named_graph(ex, query, (const char *)raptor_uri_as_string(origin->value.uri));
 	}
 	for (i = 0; (sub = rasqal_graph_pattern_get_sub_graph_pattern(gp, i)); i++)
@@ -835,10 +1240,12 @@ static int ts_new(rasqal_query *query, void *factory_user_data, void *user_data,
 	/* a query run through librdf's API (librdf_query_execute) has no kgrec context */
 	if (!ex || ex->magic != EXEC_MAGIC)
 		return 1;
-	*(exec_ctx **)user_data = ex;
+	((ts_data *)user_data)->ex = ex;
+	((ts_data *)user_data)->query = query;
 	/* FROM / FROM NAMED choose graphs of the store (nothing is fetched): rasqal's own data
-	 * graphs are replaced by the store's */
-	if (dataset_from_query(ex, seq))
+	 * graphs are replaced by the store's; a pattern of EXISTS or MINUS run on its own keeps
+	 * the dataset of its query */
+	if (!ex->nesting && dataset_from_query(ex, seq))
 		return 1;
 	while (seq && raptor_sequence_size(seq) > 0)
 		rasqal_free_data_graph((rasqal_data_graph *)raptor_sequence_pop(seq));
@@ -862,7 +1269,7 @@ static int ts_new(rasqal_query *query, void *factory_user_data, void *user_data,
 static int ts_register(rasqal_triples_source_factory *factory)
 {
 	factory->version = 1;
-	factory->user_data_size = sizeof(exec_ctx *);
+	factory->user_data_size = sizeof(ts_data);
 	factory->new_triples_source = ts_new;
 	return 0;
 }
@@ -1450,8 +1857,8 @@ static int execute(kgr_sparql_result **out, rasqal_query *rq, exec_ctx *ex,
 			"SPARQL SERVICE (federated query) is not supported: a kgrec query reads only its store");
 	if (has_operator(rasqal_query_get_query_graph_pattern(rq), RASQAL_GRAPH_PATTERN_OPERATOR_MINUS))
 		return kgr__error_set(KGR_EUNSUPPORTED,
-			"SPARQL MINUS is not supported by rasqal 0.9.33; write OPTIONAL { ... } "
-			"FILTER(!BOUND(?v)) instead (docs/SPARQL.md)");
+			"SPARQL MINUS is supported only in a group of triple patterns and FILTERs "
+			"(docs/SPARQL.md, \"EXISTS and MINUS\")");
 	memset(&f, 0, sizeof(f));
 	f.offset = f.limit = -1;
 	if (rasqal_query_get_verb(rq) == RASQAL_QUERY_VERB_SELECT && rasqal_query_get_distinct(rq)) {
@@ -1847,6 +2254,66 @@ static int rewrite_paths(exec_ctx *ex, const char **query, const kgr_sparql_opti
 	return error;
 }
 
+/* Replaces EXISTS, NOT EXISTS and MINUS (sparql/sparql_exists.c), after the paths, then
+ * checks that each pattern parses on its own, so that a syntax error inside one is reported
+ * even when no solution reaches it. */
+static int rewrite_negation(exec_ctx *ex, const char **query)
+{
+	size_t i;
+	int error = kgr__sparql_negation_rewrite(&ex->neg_text, &ex->negs, *query);
+	if (error || !ex->neg_text)
+		return error;
+	*query = ex->neg_text;
+	for (i = 0; i < ex->negs.n && !error; i++) {
+		kgr__buf b = { 0 };
+		char *text, *rewritten = NULL;
+		rasqal_query *rq = NULL;
+		int line = ex->negs.v[i].line, col = ex->negs.v[i].col;
+		const char *pro = ex->negs.prologue ? ex->negs.prologue : "", *c;
+		int l = 1;
+		/* P on the line it was written on, so that rasqal's line numbers are the query's */
+		for (c = pro; *c; c++)
+			l += *c == '\n';
+		kgr__buf_puts(&b, pro);
+		kgr__buf_puts(&b, " ASK { ");
+		for (; l < ex->negs.v[i].body_line; l++)
+			kgr__buf_puts(&b, "\n");
+		kgr__buf_printf(&b, "%s }\n", ex->negs.v[i].body);
+		if (!(text = kgr__buf_take(&b)))
+			return kgr__error_set(KGR_ENOMEM, "out of memory");
+		error = kgr__sparql_negation_rewrite(&rewritten, &ex->negs, text);
+		if (!error && !(error = prepare(&rq, ex->rw, ex->raptor, rewritten ? rewritten : text, ex->base_iri)))
+			rasqal_free_query(rq);
+		else
+			kgr__error_prefix("in the pattern of the EXISTS or MINUS at line %d, column %d", line, col);
+		free(rewritten);
+		free(text);
+	}
+	return error;
+}
+
+/* Removes the marker variables of EXISTS and MINUS from a SELECT * result. */
+static void drop_marker_columns(kgr_sparql_result *r)
+{
+	size_t c, row, keep = 0, n = strlen(KGR__EXISTS_VAR);
+	size_t *cols;
+	if (!r || r->kind != KGR_SPARQL_BINDINGS || !(cols = calloc(r->ncols + 1, sizeof(*cols))))
+		return;
+	for (c = 0; c < r->ncols; c++)
+		if (strncmp(r->cols[c], KGR__EXISTS_VAR, n))
+			cols[keep++] = c;
+	if (keep < r->ncols) {
+		for (row = 0; row < r->nrows; row++)
+			for (c = 0; c < keep; c++)
+				r->cells[row * keep + c] = r->cells[row * r->ncols + cols[c]];
+		for (c = 0; c < keep; c++)
+			r->cols[c] = r->cols[cols[c]];
+		r->ncols = keep;
+		r->ncells = r->nrows * keep;
+	}
+	free(cols);
+}
+
 /* The world the triples source was installed on. Set in a query process only (on its copy of
  * the world), so each query process installs it. */
 static librdf_world *registered;
@@ -1934,7 +2401,8 @@ int kgr__sparql_query_here(kgr_sparql_result **out, const kgr_store *store, cons
 		registered = w;
 	}
 	kgr_error_clear();
-	if ((error = rewrite_paths(&ex, &query, opts)) ||
+	ex.base_iri = opts->base_iri;
+	if ((error = rewrite_paths(&ex, &query, opts)) || (error = rewrite_negation(&ex, &query)) ||
 		(error = prepare(&rq, ex.rw, ex.raptor, query, opts->base_iri)))
 		goto cleanup;
 	verb = rasqal_query_get_verb(rq);
@@ -1975,6 +2443,13 @@ int kgr__sparql_query_here(kgr_sparql_result **out, const kgr_store *store, cons
 		error = kgr__error_set(KGR_EUNSUPPORTED, "unsupported SPARQL query form (%s)",
 			rasqal_query_verb_as_string(verb));
 		break;
+	}
+	if (ex.neg_error) {
+		kgr_sparql_result_free(*out);
+		*out = NULL;
+		error = kgr__error_set(ex.neg_error, "%s", ex.neg_msg);
+	} else if (!error) {
+		drop_marker_columns(*out);
 	}
 cleanup:
 	if (rq)

@@ -10,6 +10,7 @@
  * Anything it does not fully understand (nested groups, BIND, VALUES, property lists in
  * brackets, collections, escapes) is left as written. The caller parses the original text
  * first, so syntax errors are reported against what the user wrote. */
+#include "sparql/sparql_exists.h"
 #include "sparql/sparql_path.h"
 #include "sparql/sparql_result.h"
 
@@ -390,6 +391,10 @@ static size_t estimate(const ctx *c, const pattern *pt)
 {
 	kgr_id id[3];
 	int i;
+	size_t m = strlen(KGR__EXISTS_IRI);
+	/* an EXISTS / MINUS marker must come after every pattern of its group */
+	if (pt->t[1].kind == T_TERM && pt->t[1].n > m + 1 && !strncmp(pt->t[1].p + 1, KGR__EXISTS_IRI, m))
+		return (size_t)-1;
 	if (is_path(&pt->t[1])) {
 		/* from a constant end, its triples; with both ends free, every node may start */
 		kgr_id s = pt->t[0].kind == T_TERM ? term_id(c, &pt->t[0]) : UNKNOWN;

@@ -1031,8 +1031,8 @@ START_TEST(syntax_error)
 	ck_assert_ptr_null(r);
 	ck_assert_str_eq(kgr_error_last(), "SPARQL syntax error at line 3, column 15: syntax error, unexpected ')'");
 
-	/* rasqal 0.9.33 has no EXISTS: the keyword is found on its line */
-	ck_assert_int_eq(kgr_sparql_query(&r, shop, "SELECT * WHERE {\n ?x ?p ?y FILTER not exists { ?x ?q ?z } }", NULL),
+	/* the offending keyword is found on its line */
+	ck_assert_int_eq(kgr_sparql_query(&r, shop, "SELECT * WHERE {\n ?x ?p ?y FILTER not in { ?x ?q ?z } }", NULL),
 		KGR_EPARSE);
 	ck_assert_str_eq(kgr_error_last(), "SPARQL syntax error at line 2, column 18: syntax error, unexpected NOT");
 	ck_assert_int_eq(kgr_sparql_query(&r, shop, "SELECT * WHERE { ?x ?p ?y", NULL), KGR_EPARSE);
@@ -1253,8 +1253,9 @@ START_TEST(unsupported)
 	ck_assert_int_eq(kgr_sparql_query(&r, shop, PFX "DELETE WHERE { ?s ?p ?o }", NULL), KGR_EUNSUPPORTED);
 	ck_assert_int_eq(kgr_sparql_query(&r, shop, "# comment\nCLEAR ALL", NULL), KGR_EUNSUPPORTED);
 
-	ck_assert_int_eq(kgr_sparql_query(&r, shop, PFX "SELECT ?p WHERE { ?p a schema:Product MINUS { ?p schema:ratingValue ?r } }", NULL),
-		KGR_EUNSUPPORTED);
+	/* MINUS beside OPTIONAL (see exists_refused) */
+	ck_assert_int_eq(kgr_sparql_query(&r, shop, PFX "SELECT ?p WHERE { ?p a schema:Product "
+		"OPTIONAL { ?p schema:brand ?b } MINUS { ?p schema:ratingValue ?r } }", NULL), KGR_EUNSUPPORTED);
 	ck_assert_msg(strstr(kgr_error_last(), "BOUND") != NULL, "%s", kgr_error_last());
 
 	/* nothing leaves the machine */
@@ -1592,6 +1593,159 @@ START_TEST(storage_module)
 }
 END_TEST
 
+/* ---- EXISTS, NOT EXISTS and MINUS (sparql/sparql_exists.c) ---- */
+
+#define P_ "http://example.org/shop/p"
+
+START_TEST(exists_filter)
+{
+	char *t;
+	kgr_sparql_result *r;
+	/* correlated: the products without a rating (p4 only) */
+	t = sorted_tsv(shop, PFX "SELECT ?p WHERE { ?p a schema:Product "
+		"FILTER NOT EXISTS { ?p schema:ratingValue ?r } }");
+	ck_assert_str_eq(t, "?p\n<" P_ "4>\n");
+	free(t);
+	/* written before a pattern of its group: it still sees the whole solution */
+	t = sorted_tsv(shop, PFX "SELECT * WHERE { ?p schema:brand ?b "
+		"FILTER EXISTS { ?p schema:ratingValue 4 } ?p a schema:Product }");
+	ck_assert_str_eq(t, "?p\t?b\n<" P_ "1>\t<" EX "acme>\n<" P_ "5>\t<" EX "acme>\n");
+	free(t);
+	/* the same with the join order as written */
+	{
+		kgr_sparql_options o = KGR_SPARQL_OPTIONS_INIT;
+		o.keep_order = 1;
+		ck_assert_int_eq(kgr_sparql_query(&r, shop, PFX "SELECT ?p WHERE { ?p schema:brand ?b "
+			"FILTER EXISTS { ?p schema:ratingValue 4 } ?p a schema:Product }", &o), 0);
+		ck_assert_uint_eq(kgr_sparql_result_row_count(r), 2);
+		kgr_sparql_result_free(r);
+	}
+	/* SELECT * does not show the variables kgrec adds */
+	r = query_ok(shop, PFX "SELECT * WHERE { ?p a schema:Product "
+		"FILTER NOT EXISTS { ?p schema:ratingValue ?r } }");
+	ck_assert_uint_eq(kgr_sparql_result_column_count(r), 1);
+	ck_assert_str_eq(kgr_sparql_result_column_name(r, 0), "p");
+	kgr_sparql_result_free(r);
+	/* the empty group has one solution: EXISTS {} is true, NOT EXISTS {} false */
+	ck_assert_uint_eq(rows_of(shop, PFX "SELECT ?p WHERE { ?p a schema:Product FILTER EXISTS { } }", NULL), 5);
+	ck_assert_uint_eq(rows_of(shop, PFX "SELECT ?p WHERE { ?p a schema:Product FILTER NOT EXISTS { } }", NULL), 0);
+	/* inside an expression, and with a FILTER inside the pattern */
+	t = sorted_tsv(shop, PFX "SELECT ?p WHERE { ?p a schema:Product ; schema:price ?x "
+		"FILTER(?x < 20 || NOT EXISTS { ?p schema:ratingValue ?r FILTER(?r >= 4) }) }");
+	ck_assert_str_eq(t, "?p\n<" P_ "3>\n<" P_ "4>\n<" P_ "5>\n");
+	free(t);
+	/* nested, and over blank nodes (the offers) */
+	t = sorted_tsv(shop, PFX "SELECT ?p WHERE { ?p a schema:Product FILTER EXISTS { ?p schema:offers ?o "
+		"FILTER NOT EXISTS { ?o schema:seller ex:shopB } } }");
+	ck_assert_str_eq(t, "?p\n<" P_ "1>\n<" P_ "2>\n");
+	free(t);
+	ck_assert_uint_eq(rows_of(shop, PFX "SELECT ?o WHERE { ?p schema:offers ?o "
+		"FILTER EXISTS { ?o schema:seller ex:shopA } }", NULL), 2);
+	t = sorted_tsv(shop, PFX "SELECT (COUNT(*) AS ?n) WHERE { ?p a schema:Product "
+		"FILTER NOT EXISTS { ?p schema:category ex:footwear } }");
+	ck_assert_str_eq(t, "?n\n3\n");
+	free(t);
+	/* beside a lone nested group or SELECT * of one, the FILTER tests its solutions */
+	t = sorted_tsv(shop, PFX "SELECT ?p ?b WHERE { { SELECT * WHERE { ?p schema:brand ?b } } "
+		"FILTER EXISTS { ?p schema:ratingValue 4 } }");
+	ck_assert_str_eq(t, "?p\t?b\n<" P_ "1>\t<" EX "acme>\n<" P_ "5>\t<" EX "acme>\n");
+	free(t);
+	t = sorted_tsv(shop, PFX "SELECT ?p WHERE { { ?p a schema:Product FILTER NOT EXISTS { ?p "
+		"schema:category ex:footwear } } FILTER NOT EXISTS { ?p schema:ratingValue ?r } }");
+	ck_assert_str_eq(t, "?p\n<" P_ "4>\n");
+	free(t);
+}
+END_TEST
+
+START_TEST(exists_graph)
+{
+	char *t;
+	/* evaluated in the active graph: ex:p1 has a price in ex:g1, ex:p2 not there */
+	t = sorted_tsv(graphs, PFX "SELECT ?g ?s WHERE { GRAPH ?g { ?s schema:name ?n "
+		"FILTER NOT EXISTS { ?s schema:price ?x } } }");
+	ck_assert_str_eq(t, "?g\t?s\n<" EX "g1>\t<" P_ "2>\n<" EX "g2>\t<" P_ "3>\n");
+	free(t);
+	/* a GRAPH inside the pattern, and a pattern alone in a GRAPH group */
+	t = sorted_tsv(graphs, PFX "SELECT ?s WHERE { ?s schema:name ?n "
+		"FILTER NOT EXISTS { GRAPH ex:g2 { ?s ?p ?o } } }");
+	ck_assert_str_eq(t, "?s\n<" P_ "1>\n");
+	free(t);
+	t = sorted_tsv(graphs, PFX "SELECT ?g WHERE { GRAPH ?g { FILTER EXISTS { ?s schema:price 90 } } }");
+	ck_assert_str_eq(t, "?g\n<" EX "g1>\n");
+	free(t);
+}
+END_TEST
+
+START_TEST(minus)
+{
+	char *t;
+	/* no variable in common: nothing is removed */
+	ck_assert_uint_eq(rows_of(shop, PFX "SELECT ?p WHERE { ?p schema:brand ?b "
+		"MINUS { ?x schema:ratingValue 4 } }", NULL), 5);
+	/* shared ?p: the products rated 4 are removed */
+	t = sorted_tsv(shop, PFX "SELECT ?p WHERE { ?p schema:brand ?b MINUS { ?p schema:ratingValue 4 } }");
+	ck_assert_str_eq(t, "?p\n<" P_ "2>\n<" P_ "3>\n<" P_ "4>\n");
+	free(t);
+	/* compatible on the shared variables that the right side binds */
+	t = sorted_tsv(shop, PFX "SELECT ?p WHERE { ?p schema:brand ?b MINUS { ?p schema:brand ex:acme "
+		"OPTIONAL { ?p schema:description ?b } } }");
+	ck_assert_str_eq(t, "?p\n<" P_ "2>\n<" P_ "4>\n<" P_ "5>\n");
+	free(t);
+	/* per active graph */
+	t = sorted_tsv(graphs, PFX "SELECT ?g ?s WHERE { GRAPH ?g { ?s schema:name ?n "
+		"MINUS { ?s schema:price ?x } } }");
+	ck_assert_str_eq(t, "?g\t?s\n<" EX "g1>\t<" P_ "2>\n<" EX "g2>\t<" P_ "3>\n");
+	free(t);
+}
+END_TEST
+
+START_TEST(exists_refused)
+{
+	kgr_sparql_result *r = NULL;
+	/* beside OPTIONAL the marker would not see the solution: refused with where and how */
+	ck_assert_int_eq(kgr_sparql_query(&r, shop, PFX "SELECT ?p WHERE { ?p a schema:Product\n"
+		"  OPTIONAL { ?p schema:brand ?b } FILTER NOT EXISTS { ?p schema:ratingValue ?x } }", NULL),
+		KGR_EUNSUPPORTED);
+	ck_assert_ptr_null(r);
+	ck_assert_ptr_nonnull(strstr(kgr_error_last(), "SPARQL EXISTS at line 7, column 42 is not supported"));
+	ck_assert_ptr_nonnull(strstr(kgr_error_last(), "in a group of their own"));
+	ck_assert_int_eq(kgr_sparql_query(&r, shop, PFX "SELECT ?p WHERE { ?p a schema:Product "
+		"OPTIONAL { ?p schema:brand ?b } MINUS { ?p schema:ratingValue 4 } }", NULL), KGR_EUNSUPPORTED);
+	ck_assert_ptr_nonnull(strstr(kgr_error_last(), "SPARQL MINUS at line 6"));
+	ck_assert_int_eq(kgr_sparql_query(&r, shop, PFX "SELECT ?p WHERE { ?p a schema:Product "
+		"BIND(EXISTS { ?p schema:ratingValue ?x } AS ?e) }", NULL), KGR_EUNSUPPORTED);
+	ck_assert_ptr_nonnull(strstr(kgr_error_last(), "outside a FILTER"));
+	/* a sub-SELECT with a modifier is not its group's solutions */
+	ck_assert_int_eq(kgr_sparql_query(&r, shop, PFX "SELECT ?p WHERE { { SELECT * WHERE { ?p "
+		"schema:brand ?b } LIMIT 2 } FILTER EXISTS { ?p schema:ratingValue 4 } }", NULL), KGR_EUNSUPPORTED);
+	/* a FILTER of OPTIONAL sees the solution it extends (?x): refused */
+	ck_assert_int_eq(kgr_sparql_query(&r, shop, PFX "SELECT ?p WHERE { ?p schema:ratingValue ?x "
+		"OPTIONAL { ?p schema:brand ?b FILTER NOT EXISTS { ?b schema:name ?x } } }", NULL), KGR_EUNSUPPORTED);
+	ck_assert_ptr_nonnull(strstr(kgr_error_last(), "EXISTS inside OPTIONAL"));
+	/* a syntax error inside the pattern, even when no solution reaches it */
+	ck_assert_int_eq(kgr_sparql_query(&r, shop, PFX "SELECT ?p WHERE { ?p ex:nothing ?x "
+		"FILTER EXISTS { ?p ?q } }", NULL), KGR_EPARSE);
+	ck_assert_ptr_nonnull(strstr(kgr_error_last(), "in the pattern of the EXISTS or MINUS at line 6"));
+	/* groups nested deeper than the rewrite follows */
+	{
+		char q[2048];
+		size_t i, n = 0;
+		n += (size_t)snprintf(q + n, sizeof(q) - n, "SELECT * WHERE ");
+		for (i = 0; i < 300; i++)
+			q[n++] = '{';
+		n += (size_t)snprintf(q + n, sizeof(q) - n, " ?s ?p ?o FILTER EXISTS { ?s ?p ?o } ");
+		for (i = 0; i < 300; i++)
+			q[n++] = '}';
+		q[n] = '\0';
+		ck_assert_int_eq(kgr_sparql_query(&r, shop, q, NULL), KGR_EUNSUPPORTED);
+		ck_assert_ptr_nonnull(strstr(kgr_error_last(), "nested more than 200 deep"));
+	}
+	/* the names kgrec reserves */
+	ck_assert_int_eq(kgr_sparql_query(&r, shop, PFX "SELECT ?__kgr_e0 WHERE { ?p a schema:Product "
+		"FILTER EXISTS { ?p a schema:Product } }", NULL), KGR_EUNSUPPORTED);
+}
+END_TEST
+
 static Suite *sparql_suite(void)
 {
 	Suite *s = suite_create("sparql");
@@ -1634,6 +1788,10 @@ static Suite *sparql_suite(void)
 	tcase_add_test(tc, path_cycles_and_zero_length);
 	tcase_add_test(tc, path_in_patterns);
 	tcase_add_test(tc, path_syntax_errors);
+	tcase_add_test(tc, exists_filter);
+	tcase_add_test(tc, exists_graph);
+	tcase_add_test(tc, minus);
+	tcase_add_test(tc, exists_refused);
 	tcase_add_test(tc, path_time_limit);
 	tcase_add_test(tc, not_finalized);
 	tcase_add_test(tc, formats_errors);
