@@ -57,6 +57,27 @@ struct kgr__pglog {
 
 /* ---- connections ---- */
 
+/* The connection string as messages show it: a password in it replaced by "***". */
+static const char *shown(const char *url, char *buf, size_t size)
+{
+	const char *scheme = strstr(url, "://"), *at, *colon, *pw;
+	size_t n;
+	snprintf(buf, size, "%s", url);
+	if (scheme && (at = strchr(scheme + 3, '@')) && (colon = memchr(scheme + 3, ':',
+			     (size_t)(at - scheme - 3))) && !memchr(scheme + 3, '/', (size_t)(at - scheme - 3))) {
+		n = (size_t)(colon + 1 - url);
+		if (n < size)
+			snprintf(buf + n, size - n, "***%s", at);
+	}
+	if ((pw = strstr(buf, "password=")) != NULL) {
+		char *end = strpbrk((char *)pw + 9, "& ");
+		char tail[256];
+		snprintf(tail, sizeof(tail), "%s", end ? end : "");
+		snprintf((char *)pw + 9, size - (size_t)(pw + 9 - buf), "***%s", tail);
+	}
+	return buf;
+}
+
 /* libpq's messages span lines ("server closed the connection unexpectedly\n\tThis
  * probably means..."): one line for a log or a reply. */
 static void one_line(char *why, size_t size, const char *msg)
@@ -114,11 +135,11 @@ static int pg_run(PGconn *c, const char *sql, char *why, size_t size)
 /* The table exists and has the columns kgrec reads. */
 static int pg_check_table(PGconn *c, const char *url)
 {
-	char why[256];
+	char why[256], show[512];
 	if (pg_run(c, "SELECT id, user_iri, item, action, at, weight, pending FROM " PG_TABLE
 		    " LIMIT 0", why, sizeof(why)) < 0)
 		return kgr__error_set(KGR_EINVALID, "events database %s: %s (create the table with "
-			"'kgrec db init URL')", url, why);
+			"'kgrec db init URL')", shown(url, show, sizeof(show)), why);
 	return 0;
 }
 
@@ -134,14 +155,15 @@ int kgr_db_init(const char *url)
 		" weight double precision NOT NULL,"
 		" pending boolean NOT NULL DEFAULT false,"
 		" logged timestamptz NOT NULL DEFAULT now())";
-	char why[256];
+	char why[256], show[512];
 	PGconn *c;
 	int error = 0;
 	kgr_init();
 	if (!(c = pg_connect(url, why, sizeof(why))))
-		return kgr__error_set(KGR_EIO, "events database %s: %s", url, why);
+		return kgr__error_set(KGR_EIO, "events database %s: %s", shown(url, show, sizeof(show)), why);
 	if (pg_run(c, ddl, why, sizeof(why)) < 0)
-		error = kgr__error_set(KGR_EIO, "events database %s: creating " PG_TABLE ": %s", url, why);
+		error = kgr__error_set(KGR_EIO, "events database %s: creating " PG_TABLE ": %s",
+			shown(url, show, sizeof(show)), why);
 	PQfinish(c);
 	return error;
 }
@@ -268,14 +290,19 @@ static int note_local(kgr__pglog *pg, const PGresult *ids, int64_t *last_id)
 	return error;
 }
 
-/* Whether the listener is to skip event @p id (pg->mu held). */
+/* Whether the listener is to skip event @p id (pg->mu held). The ids are in ascending order:
+ * a batch's come back in the order inserted, and batches commit one after the other. */
 static int is_local(const kgr__pglog *pg, int64_t id)
 {
-	size_t i;
-	for (i = 0; i < pg->n_local; i++)
-		if (pg->local[i] == id)
-			return 1;
-	return 0;
+	size_t lo = 0, hi = pg->n_local;
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		if (pg->local[mid] < id)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo < pg->n_local && pg->local[lo] == id;
 }
 
 /* The cursor moved to @p cursor: forget the local ids it passed (pg->mu held). */
@@ -412,12 +439,12 @@ int64_t kgr__pg_mark(const kgr_store *store)
 int kgr__pg_each(const char *url, int64_t after,
 	int (*cb)(const kgr__event *ev, int64_t id, void *payload), void *payload)
 {
-	char why[256], from[32];
+	char why[256], from[32], show[512];
 	const char *params[1] = { from };
 	PGconn *c = pg_connect(url, why, sizeof(why));
 	int error = 0, i, rows;
 	if (!c)
-		return kgr__error_set(KGR_EIO, "events database %s: %s", url, why);
+		return kgr__error_set(KGR_EIO, "events database %s: %s", shown(url, show, sizeof(show)), why);
 	if ((error = pg_check_table(c, url)) < 0)
 		goto done;
 	do {
@@ -448,12 +475,13 @@ done:
 int kgr__pg_replay(kgr_server *srv, kgr__replay *rc)
 {
 	kgr__pglog *pg = srv->pg;
-	char why[256];
+	char why[256], show[512];
 	int64_t cursor = kgr__pg_mark(rc->st->store);
 	PGconn *c = pg_connect(pg->url, why, sizeof(why));
 	int error;
 	if (!c)
-		return kgr__error_set(KGR_EIO, "events database %s: %s", pg->url, why);
+		return kgr__error_set(KGR_EIO, "events database %s: %s",
+			shown(pg->url, show, sizeof(show)), why);
 	error = read_all(c, rc, NULL, &cursor);
 	PQfinish(c);
 	free(rc->buf);
@@ -573,7 +601,7 @@ static void *listener(void *arg)
 int kgr__pg_open(kgr_server *srv, const char *url)
 {
 	kgr__pglog *pg = calloc(1, sizeof(*pg));
-	char why[256];
+	char why[256], show[512];
 	if (!pg || !(pg->url = strdup(url))) {
 		free(pg);
 		return kgr__error_set(KGR_ENOMEM, "out of memory");
@@ -589,7 +617,7 @@ int kgr__pg_open(kgr_server *srv, const char *url)
 	fcntl(pg->wake[0], F_SETFD, FD_CLOEXEC);
 	fcntl(pg->wake[1], F_SETFD, FD_CLOEXEC);
 	if (!(pg->writer = pg_connect(url, why, sizeof(why))))
-		return kgr__error_set(KGR_EIO, "events database %s: %s", url, why);
+		return kgr__error_set(KGR_EIO, "events database %s: %s", shown(url, show, sizeof(show)), why);
 	return pg_check_table(pg->writer, url);
 }
 

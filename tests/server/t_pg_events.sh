@@ -28,8 +28,10 @@ sql() { psql "$URL" -Atqc "$1"; }
 "$KGREC" db init "$URL" > "$T/init.out"; check "kgrec db init" $?
 "$KGREC" db init "$URL" > "$T/init2.out" 2>&1; check "kgrec db init again: nothing to do" $?
 [ ! -s "$T/init2.out" ] || grep -qv NOTICE "$T/init2.out"; check "... and no server notice printed" $?
-"$KGREC" db init "postgresql://kgrec@127.0.0.1:1/postgres?connect_timeout=2" 2> "$T/bad.err"
-[ $? -eq 1 ] && grep -q "events database .*:1/postgres" "$T/bad.err"; check "an unreachable database is named" $?
+"$KGREC" db init "postgresql://kgrec:s3cret@127.0.0.1:1/postgres?connect_timeout=2" 2> "$T/bad.err"
+[ $? -eq 1 ] && grep -q "events database postgresql://kgrec:\*\*\*@127.0.0.1:1/postgres" "$T/bad.err" &&
+	! grep -q s3cret "$T/bad.err"
+check "an unreachable database is named, without its password" $? || cat "$T/bad.err" >&2
 "$KGREC" load -q "$D/shop.ttl" --interactions "$D/interactions.csv" -o "$T/s.snap"
 check "load the shop" $?
 
