@@ -28,7 +28,7 @@ audit-fsync = true
 timeout = 5000
 EOF
 
-# start OUT ARGS...: kgrec serve in the background (pid in SRV); prints the port it took
+# start OUT ARGS...: kgrec serve in the background (pid in SRV, port in PORT)
 start() {
 	local out=$1; shift
 	"$KGREC" serve "$@" > "$T/$out.out" 2> "$T/$out.err" &
@@ -38,14 +38,14 @@ start() {
 		kill -0 $SRV 2>/dev/null || break
 		sleep 0.05
 	done
-	sed -n 's|.*http://127.0.0.1:\([0-9]*\)/.*|\1|p' "$T/$out.out" | head -1
+	PORT=$(sed -n 's|.*http://127.0.0.1:\([0-9]*\)/.*|\1|p' "$T/$out.out" | head -1)
 }
 stop() {
 	kill $SRV 2>/dev/null && wait $SRV 2>/dev/null
 	SRV=
 }
 
-PORT=$(start a --config "$T/kgrec.conf")
+start a --config "$T/kgrec.conf"
 [ -n "$PORT" ]; check "a server started from the file alone ($(cat "$T/a.err"))" $?
 U=http://127.0.0.1:$PORT
 AUTH="Authorization: Bearer s3cret-token"
@@ -69,7 +69,7 @@ stop
 # the command line wins: another row limit, another token file, and the STORE operand
 cp "$T/s.snap" "$T/other.snap"
 echo "other-token" > "$T/token2"
-PORT=$(start b "$T/other.snap" --config "$T/kgrec.conf" --sparql-max-rows 3 --token-file "$T/token2")
+start b "$T/other.snap" --config "$T/kgrec.conf" --sparql-max-rows 3 --token-file "$T/token2"
 [ -n "$PORT" ]; check "a server from the file with flags beside it ($(cat "$T/b.err"))" $?
 U=http://127.0.0.1:$PORT
 curl -s -D "$T/h.txt" -o /dev/null -H "Authorization: Bearer other-token" "$U/sparql" \
