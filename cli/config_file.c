@@ -245,6 +245,8 @@ int kgr_cli_config_expand(kgr_cli_config *out, const char *cmd, int argc, char *
 done:
 	free(fx.keys);
 	free(fx.key_lines);
+	if (rc)
+		kgr_cli_config_free(out);
 	return rc;
 }
 
