@@ -33,6 +33,7 @@ KGR_CLI_DECLARE(prompt);
 KGR_CLI_DECLARE(audit);
 KGR_CLI_DECLARE(serve);
 KGR_CLI_DECLARE(compact);
+KGR_CLI_DECLARE(db);
 KGR_CLI_DECLARE(eval);
 
 /* kgrec train --model sequence (cli/train_sequence.c). */

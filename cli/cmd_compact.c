@@ -12,13 +12,16 @@ int kgr_cmd_compact(int argc, char **argv)
 
 	for (i = 1; i < argc; i++) {
 		if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help")) {
-			puts("usage: kgrec compact STORE --events-log F -o NEWSTORE\n\n"
+			puts("usage: kgrec compact STORE --events-log F -o NEWSTORE\n"
+			     "       kgrec compact STORE --events postgresql://... -o NEWSTORE\n\n"
 			     "Writes a new snapshot holding STORE's triples plus every event of the log that\n"
 			     "STORE does not hold yet. Swap it in with POST /admin/reload or SIGHUP; the\n"
-			     "server skips logged events a snapshot already holds, so the log may stay.");
+			     "server skips logged events a snapshot already holds, so the log may stay.\n"
+			     "From the events database, the snapshot also records the id up to which it has\n"
+			     "every event: replicas on it read only the events after that id.");
 			return 0;
 		}
-		if (!strcmp(argv[i], "--events-log") || !strcmp(argv[i], "-o")) {
+		if (!strcmp(argv[i], "--events-log") || !strcmp(argv[i], "--events") || !strcmp(argv[i], "-o")) {
 			if (i + 1 >= argc)
 				return kgr_cli_usage("compact: %s needs a value", argv[i]);
 			if (argv[i][1] == 'o')
@@ -34,9 +37,13 @@ int kgr_cmd_compact(int argc, char **argv)
 		}
 	}
 	if (!store || !log || !out)
-		return kgr_cli_usage("compact: usage: kgrec compact STORE --events-log F -o NEWSTORE");
+		return kgr_cli_usage("compact: usage: kgrec compact STORE --events-log F|--events URL -o "
+			"NEWSTORE");
 	if (kgr_server_compact(store, log, out, &added, &skipped) < 0)
 		return kgr_cli_fail("compact");
+	/* a connection string may hold a password: it is not printed */
+	if (strstr(log, "://"))
+		log = "the events database";
 	printf("kgrec compact: %s written with %zu new events from %s\n", out, added, log);
 	if (skipped)
 		printf("kgrec compact: %zu events left out: their item or action is not in %s; they "

@@ -22,6 +22,9 @@ static const char usage_text[] =
 	"  --threads N            requests computed at once (default: 2 per CPU)\n"
 	"  --token-file F         bearer token clients must send (required off loopback)\n"
 	"  --events-log F         write-ahead log for POST /v1/events (replayed at start)\n"
+	"  --events URL           the events log in PostgreSQL that replicas share, instead of\n"
+	"                         --events-log (postgresql://user@host/db; 'kgrec db init URL'\n"
+	"                         creates its table; docs/DEPLOY.md)\n"
 	"  --strict-items         refuse events for items the snapshot lacks (default: log them\n"
 	"                         and count them from the reload that brings the items)\n"
 	"  --max-body BYTES       largest request body (default 1048576)\n"
@@ -133,6 +136,7 @@ static const struct {
 	{ "--listen", SERVE_STRING, offsetof(serve_args, o.listen), 0 },
 	{ "--token-file", SERVE_STRING, offsetof(serve_args, o.token_file), 0 },
 	{ "--events-log", SERVE_STRING, offsetof(serve_args, o.events_log), 0 },
+	{ "--events", SERVE_STRING, offsetof(serve_args, o.events_db), 0 },
 	{ "--access-log", SERVE_STRING, offsetof(serve_args, o.access_log), 0 },
 	{ "--graph-config", SERVE_STRING, offsetof(serve_args, o.graph_config), 0 },
 	{ "--weights", SERVE_STRING, offsetof(serve_args, o.weights_path), 0 },

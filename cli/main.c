@@ -27,6 +27,7 @@ static const kgr_cli_command commands[] = {
 	{ "audit", kgr_cmd_audit, "verify, replay, export or report an audit log" },
 	{ "serve", kgr_cmd_serve, "HTTP service: recommendations, SPARQL endpoint, live events" },
 	{ "compact", kgr_cmd_compact, "fold a server's events log into a new snapshot" },
+	{ "db", kgr_cmd_db, "set up the events database that replicas share (db init URL)" },
 	{ "eval", kgr_cmd_eval, "offline evaluation: protocols, metrics, baselines" },
 	{ "version", cmd_version, "print the version" },
 };

@@ -5,6 +5,7 @@ set -e
 PKGS="build-essential cmake pkg-config git ca-certificates
 librdf0-dev libraptor2-dev librasqal3-dev raptor2-utils rasqal-utils redland-utils
 libigraph-dev libcurl4-gnutls-dev libcjson-dev check libsubunit-dev libmicrohttpd-dev zlib1g-dev libxgboost-dev libopenblas-dev
+libpq-dev postgresql postgresql-client
 python3 python3-sparqlwrapper graphviz valgrind time chromium wrk clang libclang-rt-14-dev python3-jsonschema python3-pyld
 haproxy strace systemd"
 missing=""

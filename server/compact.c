@@ -19,6 +19,7 @@ typedef struct {
 	FILE *f;
 	const char *log;
 	size_t added, duplicates, skipped;
+	int64_t first_skipped, last_id; /* database ids: the first event left out, the last read */
 } compact_ctx;
 
 static int iri_ok(const char *s)
@@ -31,69 +32,119 @@ static int iri_ok(const char *s)
 	return 1;
 }
 
+/* One logged event into the new snapshot's text (or counted as a duplicate or skipped);
+ * @p where names it in messages ("line 3", "event 1207"). */
+static int compact_event(compact_ctx *c, kgr__event ev, const char *where)
+{
+	char tiso[40], wbuf[64], hbuf[4096], ebuf[64];
+	kgr_id u, it, a;
+	uint64_t h;
+	int n;
+	if (!iri_ok(ev.user) || !iri_ok(ev.action) || (!ev.pending && !iri_ok(ev.item)))
+		return kgr__error_set(KGR_ECORRUPT, "events log %s: %s: a malformed event", c->log, where);
+	if (ev.pending) {
+		int kind = kgr__event_item(c->base, &c->items, ev.item, &it);
+		if (kind < 0)
+			return kgr__error_set(KGR_ENOMEM, "compact: out of memory");
+		if (kind != KGR__EVITEM_FOUND)
+			it = 0;
+		else
+			ev.item = kgr_term_value(c->base, it, NULL);
+	} else {
+		it = kgr_store_iri(c->base, ev.item);
+	}
+	a = kgr_store_iri(c->base, ev.action);
+	if (!it || !kgr_store_is_item(c->base, it) || !a) {
+		/* the catalog dropped the item since the event was logged, or does not have it
+		 * yet (a pending event): the event stays in the log only */
+		c->skipped++;
+		return 1;
+	}
+	u = kgr_store_iri(c->base, ev.user);
+	if (u) {
+		kgr_interaction in = { u, it, a, 0, ev.time, (float)ev.weight };
+		if (kgr__event_in_snapshot(c->base, &in)) {
+			c->duplicates++;
+			return 0;
+		}
+	}
+	kgr__format_time(ev.time, tiso, sizeof(tiso));
+	n = snprintf(hbuf, sizeof(hbuf), "%s\t%s\t%s\t%s", ev.user, ev.item, tiso, ev.action);
+	if (n < 0 || (size_t)n >= sizeof(hbuf))
+		return kgr__error_set(KGR_ECORRUPT, "events log %s: %s: IRIs too long", c->log, where);
+	h = kgr__hash64(hbuf, (size_t)n, 0x6b677265);
+	snprintf(ebuf, sizeof(ebuf), "urn:kgrec:event:%016llx", (unsigned long long)h);
+	snprintf(wbuf, sizeof(wbuf), "%.17g", ev.weight);
+	if (!strpbrk(wbuf, ".eni"))
+		strcat(wbuf, ".0");
+	fprintf(c->f,
+		"<%s> <http://www.w3.org/1999/02/22-rdf-syntax-ns#type> <" KGR_NS "Interaction> .\n"
+		"<%s> <" KGR_NS "user> <%s> .\n"
+		"<%s> <" KGR_NS "item> <%s> .\n"
+		"<%s> <" KGR_NS "action> <%s> .\n"
+		"<%s> <" KGR_NS "time> \"%s\"^^<http://www.w3.org/2001/XMLSchema#dateTime> .\n"
+		"<%s> <" KGR_NS "weight> \"%s\"^^<http://www.w3.org/2001/XMLSchema#double> .\n"
+		"<%s> <http://www.w3.org/1999/02/22-rdf-syntax-ns#type> <" KGR_NS "User> .\n",
+		ebuf, ebuf, ev.user, ebuf, ev.item, ebuf, ev.action, ebuf, tiso, ebuf, wbuf, ev.user);
+	c->added++;
+	return 0;
+}
+
 static int compact_line(const cJSON *events, size_t line_no, void *payload)
 {
 	compact_ctx *c = payload;
 	const cJSON *e;
+	char where[32];
+	snprintf(where, sizeof(where), "line %zu", line_no);
 	cJSON_ArrayForEach(e, events) {
 		kgr__event ev;
-		char tiso[40], wbuf[64], hbuf[4096], ebuf[64];
-		kgr_id u, it, a;
-		uint64_t h;
-		int n;
-		if (kgr__wal_event(&ev, e) < 0 || !iri_ok(ev.user) || !iri_ok(ev.action))
-			return kgr__error_set(KGR_ECORRUPT, "events log %s: line %zu: a malformed event",
-				c->log, line_no);
-		if (ev.pending) {
-			int kind = kgr__event_item(c->base, &c->items, ev.item, &it);
-			if (kind < 0)
-				return kgr__error_set(KGR_ENOMEM, "compact: out of memory");
-			if (kind != KGR__EVITEM_FOUND)
-				it = 0;
-			else
-				ev.item = kgr_term_value(c->base, it, NULL);
-		} else if (!iri_ok(ev.item)) {
-			return kgr__error_set(KGR_ECORRUPT, "events log %s: line %zu: a malformed event",
-				c->log, line_no);
-		} else {
-			it = kgr_store_iri(c->base, ev.item);
-		}
-		a = kgr_store_iri(c->base, ev.action);
-		if (!it || !kgr_store_is_item(c->base, it) || !a) {
-			/* the catalog dropped the item since the event was logged, or does not have
-			 * it yet (a pending event): the event stays in the log only */
-			c->skipped++;
-			continue;
-		}
-		u = kgr_store_iri(c->base, ev.user);
-		if (u) {
-			kgr_interaction in = { u, it, a, 0, ev.time, (float)ev.weight };
-			if (kgr__event_in_snapshot(c->base, &in)) {
-				c->duplicates++;
-				continue;
-			}
-		}
-		kgr__format_time(ev.time, tiso, sizeof(tiso));
-		n = snprintf(hbuf, sizeof(hbuf), "%s\t%s\t%s\t%s", ev.user, ev.item, tiso, ev.action);
-		if (n < 0 || (size_t)n >= sizeof(hbuf))
-			return kgr__error_set(KGR_ECORRUPT, "events log %s: line %zu: IRIs too long", c->log,
-				line_no);
-		h = kgr__hash64(hbuf, (size_t)n, 0x6b677265);
-		snprintf(ebuf, sizeof(ebuf), "urn:kgrec:event:%016llx", (unsigned long long)h);
-		snprintf(wbuf, sizeof(wbuf), "%.17g", ev.weight);
-		if (!strpbrk(wbuf, ".eni"))
-			strcat(wbuf, ".0");
-		fprintf(c->f,
-			"<%s> <http://www.w3.org/1999/02/22-rdf-syntax-ns#type> <" KGR_NS "Interaction> .\n"
-			"<%s> <" KGR_NS "user> <%s> .\n"
-			"<%s> <" KGR_NS "item> <%s> .\n"
-			"<%s> <" KGR_NS "action> <%s> .\n"
-			"<%s> <" KGR_NS "time> \"%s\"^^<http://www.w3.org/2001/XMLSchema#dateTime> .\n"
-			"<%s> <" KGR_NS "weight> \"%s\"^^<http://www.w3.org/2001/XMLSchema#double> .\n"
-			"<%s> <http://www.w3.org/1999/02/22-rdf-syntax-ns#type> <" KGR_NS "User> .\n",
-			ebuf, ebuf, ev.user, ebuf, ev.item, ebuf, ev.action, ebuf, tiso, ebuf, wbuf, ev.user);
-		c->added++;
+		int r;
+		if (kgr__wal_event(&ev, e) < 0)
+			return kgr__error_set(KGR_ECORRUPT, "events log %s: %s: a malformed event", c->log,
+				where);
+		if ((r = compact_event(c, ev, where)) < 0)
+			return r;
 	}
+	return 0;
+}
+
+/* An event of the events database (kgr__pg_each()): the snapshot's mark stays below the
+ * first event it cannot take, so replicas on it still replay that one. */
+static int compact_row(const kgr__event *ev, int64_t id, void *payload)
+{
+	compact_ctx *c = payload;
+	char where[40];
+	int r;
+	snprintf(where, sizeof(where), "event %lld", (long long)id);
+	if ((r = compact_event(c, *ev, where)) < 0)
+		return r;
+	if (r == 1 && !c->first_skipped)
+		c->first_skipped = id;
+	c->last_id = id;
+	return 0;
+}
+
+/* The events of the log file or database into the text of the new snapshot. */
+static int read_events(compact_ctx *c, const char *events_log)
+{
+	uint64_t good;
+	size_t torn = 0;
+	int64_t mark;
+	if (!kgr__is_db_url(events_log)) {
+		if (access(events_log, R_OK) != 0)
+			return kgr__error_set(errno == ENOENT ? KGR_ENOTFOUND : KGR_EIO, "events log %s: %s",
+				events_log, strerror(errno));
+		return kgr__wal_read(events_log, compact_line, c, &good, &torn, NULL);
+	}
+	c->log = "(database)";
+	mark = kgr__pg_mark(c->base);
+	if (kgr__pg_each(events_log, mark, compact_row, c) < 0)
+		return kgr_error_last_code();
+	if ((c->first_skipped ? c->first_skipped - 1 : c->last_id) <= mark)
+		return 0; /* the snapshot's own mark stands */
+	mark = c->first_skipped ? c->first_skipped - 1 : c->last_id;
+	fprintf(c->f, "<" KGR__PG_MARK_NODE "> <" KGR__PG_MARK_PRED "> \"%lld\"^^"
+		"<http://www.w3.org/2001/XMLSchema#integer> .\n", (long long)mark);
 	return 0;
 }
 
@@ -103,8 +154,7 @@ int kgr_server_compact(const char *store_path, const char *events_log, const cha
 	kgr_store *base = NULL, *ns = NULL;
 	compact_ctx c;
 	char *text = NULL;
-	size_t text_len = 0, torn = 0;
-	uint64_t good;
+	size_t text_len = 0;
 	struct stat s1, s2;
 	int error;
 
@@ -117,18 +167,13 @@ int kgr_server_compact(const char *store_path, const char *events_log, const cha
 			"a new file and swap it in with a reload", out_path);
 	if ((error = kgr_store_open(&base, store_path)) < 0)
 		return error;
-	if (access(events_log, R_OK) != 0) {
-		error = kgr__error_set(errno == ENOENT ? KGR_ENOTFOUND : KGR_EIO, "events log %s: %s",
-			events_log, strerror(errno));
-		goto cleanup;
-	}
 	if (!(c.f = open_memstream(&text, &text_len))) {
 		error = kgr__error_set(KGR_ENOMEM, "compact: out of memory");
 		goto cleanup;
 	}
 	c.base = base;
 	c.log = events_log;
-	if ((error = kgr__wal_read(events_log, compact_line, &c, &good, &torn, NULL)) < 0)
+	if ((error = read_events(&c, events_log)) < 0)
 		goto cleanup;
 	if (fclose(c.f) != 0) {
 		c.f = NULL;

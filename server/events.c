@@ -605,6 +605,42 @@ static int apply_batch(kgr_server *srv, kgr__state *st, const kgr_interaction *i
 	return job.error;
 }
 
+/* The batch into the events database (events_mu held, released here): acknowledged once
+ * committed and applied by this replica's listener (server/pglog.c), which every replica's
+ * batches reach the same way. */
+static void post_to_db(kgr_server *srv, const parsed_event *pe, size_t n, size_t not_recorded,
+	const kgr__req *req, kgr__resp *resp)
+{
+	kgr__event *ev = calloc(n, sizeof(*ev));
+	size_t i, pending = 0;
+	int64_t last = 0;
+	int error;
+	if (!ev) {
+		pthread_mutex_unlock(&srv->events_mu);
+		kgr__resp_error(resp, 503, "out_of_memory", "out of memory");
+		return;
+	}
+	for (i = 0; i < n; i++) {
+		ev[i] = (kgr__event){ pe[i].user, pe[i].item, pe[i].action, pe[i].time, pe[i].weight,
+			pe[i].pending };
+		pending += pe[i].pending != 0;
+	}
+	error = kgr__pg_append(srv, ev, n, &last);
+	pthread_mutex_unlock(&srv->events_mu);
+	free(ev);
+	if (error < 0) {
+		resp->retry_after = 1;
+		kgr__resp_error(resp, 503, "events_unavailable", "the events were not stored: %s; "
+			"send them again", kgr_error_last());
+		return;
+	}
+	atomic_fetch_add(&srv->metrics.events_pending, pending);
+	if (!kgr__pg_wait_applied(srv, last))
+		kgr__server_log(srv, "events database: batch up to id %lld committed, not applied here "
+			"yet", (long long)last);
+	reply_accepted(resp, pe, n, pending, not_recorded, (uint64_t)last, req->request_id);
+}
+
 void kgr__handle_events(kgr_server *srv, const kgr__req *req, kgr__resp *resp)
 {
 	cJSON *root = NULL;
@@ -617,9 +653,9 @@ void kgr__handle_events(kgr_server *srv, const kgr__req *req, kgr__resp *resp)
 	int single = 0, error;
 	uint64_t batch;
 
-	if (srv->wal_fd < 0) {
+	if (srv->wal_fd < 0 && !srv->pg) {
 		kgr__resp_error(resp, 503, "events_disabled", "this server has no events log: start it "
-			"with --events-log FILE to accept events");
+			"with --events-log FILE or --events postgresql://... to accept events");
 		return;
 	}
 	if (!(root = kgr__parse_json_body(req, resp)))
@@ -660,6 +696,10 @@ void kgr__handle_events(kgr_server *srv, const kgr__req *req, kgr__resp *resp)
 	if (n == 0) {
 		pthread_mutex_unlock(&srv->events_mu);
 		reply_accepted(resp, pe, 0, 0, not_recorded, 0, req->request_id);
+		goto cleanup;
+	}
+	if (srv->pg) {
+		post_to_db(srv, pe, n, not_recorded, req, resp);
 		goto cleanup;
 	}
 	batch = srv->wal_batches + 1;

@@ -302,7 +302,11 @@ static void handle_health(kgr_server *srv, int ready, kgr__resp *resp)
 		rp = srv->replay;
 		pthread_mutex_unlock(&srv->state_mu);
 		kgr_store_get_stats(st->store, &stats);
-		cJSON_AddStringToObject(o, "status", "ready");
+		char why[256];
+		int db_up = srv->pg ? kgr__pg_status(srv, why, sizeof(why)) : 1;
+		cJSON_AddStringToObject(o, "status", db_up ? "ready" : "degraded");
+		if (!db_up)
+			cJSON_AddStringToObject(o, "events_database", why);
 		cJSON_AddStringToObject(o, "snapshot", st->checksum);
 		cJSON_AddNumberToObject(o, "quads", (double)stats.quads);
 		cJSON_AddNumberToObject(o, "users", (double)stats.users);
@@ -458,6 +462,11 @@ static enum MHD_Result send_resp(struct MHD_Connection *conn, req_ctx *c, kgr__r
 		MHD_add_response_header(r, MHD_HTTP_HEADER_ALLOW, resp->allow);
 	if (resp->status == 401)
 		MHD_add_response_header(r, MHD_HTTP_HEADER_WWW_AUTHENTICATE, "Bearer realm=\"kgrec\"");
+	if (resp->retry_after) {
+		char secs[16];
+		snprintf(secs, sizeof(secs), "%u", resp->retry_after);
+		MHD_add_response_header(r, MHD_HTTP_HEADER_RETRY_AFTER, secs);
+	}
 	if (resp->truncated_at) {
 		char limit[32];
 		snprintf(limit, sizeof(limit), "%zu", resp->truncated_at);

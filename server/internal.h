@@ -102,7 +102,8 @@ struct kgr_server {
 	pthread_cond_t apply_cv;
 	struct kgr__apply_job *apply_queue;
 	int applying;
-	int wal_fd;                 /* -1 without an events log */
+	struct kgr__pglog *pg;      /* the events database (server/pglog.c), or NULL */
+	int wal_fd;                 /* -1 without an events log file */
 	uint64_t wal_batches;
 	kgr_server_replay_info replay;
 
@@ -167,6 +168,7 @@ typedef struct {
 	const char *note;           /* short reason for the access log */
 	size_t truncated_at;        /* > 0: the result was cut at this many rows or triples
 	                               (KGrec-Result-Truncated and KGrec-Result-Limit headers) */
+	unsigned int retry_after;   /* > 0: a Retry-After header, in seconds */
 } kgr__resp;
 
 /* A JSON error body {"error":{"code":..,"message":..}}; returns resp->status. */
@@ -232,6 +234,20 @@ int kgr__wal_append(int fd, const char *line, size_t len);
 /* Parse one logged event. Returns 0 or KGR_ECORRUPT. Strings borrowed from @p obj. */
 int kgr__wal_event(kgr__event *out, const struct cJSON *obj);
 
+/* Logged events on their way into a state: kgr__replay_event() checks one against the
+ * snapshot and keeps it, kgr__replay_apply() applies those kept so far (graph write lock). */
+typedef struct {
+	kgr__state *st;
+	kgr_server_replay_info *info;
+	kgr_interaction *buf;
+	size_t n, cap;
+	const char *path; /* for messages */
+} kgr__replay;
+/* 0 (kept, or counted as a duplicate or skipped: its item or action is not in the store) or
+ * an error. */
+int kgr__replay_event(kgr__replay *rc, const kgr__event *ev);
+int kgr__replay_apply(kgr_server *srv, kgr__replay *rc);
+
 /* Resolve a logged event against a store (a pending item through kgr__event_item() with
  * the index *ix), interning a new user; KGR_ENOTFOUND when its item or action is not in
  * the store, 0 ids on error. */
@@ -239,6 +255,35 @@ int kgr__event_to_interaction(kgr_store *store, kgr__item_index **ix, const kgr_
 	kgr_interaction *out);
 /* 1 when the snapshot already holds this interaction. */
 int kgr__event_in_snapshot(const kgr_store *store, const kgr_interaction *in);
+
+/* ---- the events database (server/pglog.c) ---- */
+
+typedef struct kgr__pglog kgr__pglog;
+/* Connect and check the table (srv->pg is set even on error: kgr__pg_free() frees it). */
+int kgr__pg_open(kgr_server *srv, const char *url);
+/* Start the listener that applies every replica's events to the live state. */
+int kgr__pg_start(kgr_server *srv);
+void kgr__pg_free(kgr_server *srv);
+/* Commit a batch (events_mu held); *last_id is its last event's id. KGR_EIO when the database
+ * cannot take it. */
+int kgr__pg_append(kgr_server *srv, const kgr__event *ev, size_t n, int64_t *last_id);
+/* Wait (up to 10 s) until the listener has applied every event up to @p id; 1 when it has. */
+int kgr__pg_wait_applied(kgr_server *srv, int64_t id);
+/* Replay the whole table into rc's state and set the listener's cursor after it (events_mu
+ * held, or no listener yet). */
+int kgr__pg_replay(kgr_server *srv, kgr__replay *rc);
+/* 1 when the listener is connected; else 0 and the reason in why. */
+int kgr__pg_status(kgr_server *srv, char *why, size_t size);
+/* Whether an events log "path" is a PostgreSQL connection string. */
+int kgr__is_db_url(const char *path);
+/* A snapshot compacted from the database holds the id up to which it has every event
+ * (kgrec compact), as this triple; replicas on it read the events after it. */
+#define KGR__PG_MARK_NODE "urn:kgrec:events-database"
+#define KGR__PG_MARK_PRED KGR_NS "eventsThrough"
+int64_t kgr__pg_mark(const kgr_store *store);
+/* Every event after id @p after, in id order, to cb (which returns 0 or an error). */
+int kgr__pg_each(const char *url, int64_t after,
+	int (*cb)(const kgr__event *ev, int64_t id, void *payload), void *payload);
 
 /* ---- SPARQL (server/sparql_ep.c) ---- */
 

@@ -79,49 +79,67 @@ void kgr__work_leave(kgr_server *srv)
 
 /* ---- replay ---- */
 
-typedef struct {
-	kgr__state *st;
-	kgr_server_replay_info *info;
-	kgr_interaction *buf;
-	size_t n, cap;
-	const char *path;
-} replay_ctx;
+/* Declared in server/internal.h. */
+int kgr__replay_event(kgr__replay *rc, const kgr__event *ev)
+{
+	kgr_interaction in;
+	int err;
+	rc->info->events++;
+	err = kgr__event_to_interaction(rc->st->store, &rc->st->items, ev, &in);
+	if (err == KGR_ENOTFOUND) {
+		/* the item or action left the catalog since the event was logged, or the item is
+		 * not in it yet (pending) */
+		rc->info->skipped++;
+		kgr_error_clear();
+		return 0;
+	}
+	if (err < 0)
+		return err;
+	if (kgr__event_in_snapshot(rc->st->store, &in)) {
+		rc->info->duplicates++;
+		return 0;
+	}
+	if (rc->n == rc->cap) {
+		size_t cap = rc->cap ? rc->cap * 2 : 1024;
+		kgr_interaction *nb = realloc(rc->buf, cap * sizeof(*nb));
+		if (!nb)
+			return kgr__error_set(KGR_ENOMEM, "out of memory replaying the events log");
+		rc->buf = nb;
+		rc->cap = cap;
+	}
+	rc->buf[rc->n++] = in;
+	return 0;
+}
+
+/* Declared in server/internal.h. */
+int kgr__replay_apply(kgr_server *srv, kgr__replay *rc)
+{
+	int error = 0;
+	if (rc->n) {
+		pthread_rwlock_wrlock(&rc->st->graph_lock);
+		error = kgr_graph_add_interactions(rc->st->graph, rc->buf, rc->n);
+		pthread_rwlock_unlock(&rc->st->graph_lock);
+	}
+	if (error == 0) {
+		rc->info->applied += rc->n;
+		atomic_fetch_add(&srv->metrics.events_replayed, rc->n);
+	}
+	rc->n = 0;
+	return error;
+}
 
 static int replay_line(const cJSON *events, size_t line_no, void *payload)
 {
-	replay_ctx *rc = payload;
+	kgr__replay *rc = payload;
 	const cJSON *e;
 	rc->info->batches++;
 	cJSON_ArrayForEach(e, events) {
 		kgr__event ev;
-		kgr_interaction in;
-		int err;
-		rc->info->events++;
 		if (kgr__wal_event(&ev, e) < 0)
 			return kgr__error_set(KGR_ECORRUPT, "events log %s: line %zu: an event lacks "
 				"user, item, action, time or weight", rc->path, line_no);
-		err = kgr__event_to_interaction(rc->st->store, &rc->st->items, &ev, &in);
-		if (err == KGR_ENOTFOUND) {
-			/* the item or action left the catalog since the event was logged */
-			rc->info->skipped++;
-			kgr_error_clear();
-			continue;
-		}
-		if (err < 0)
+		if (kgr__replay_event(rc, &ev) < 0)
 			return kgr__error_prefix("events log %s: line %zu", rc->path, line_no);
-		if (kgr__event_in_snapshot(rc->st->store, &in)) {
-			rc->info->duplicates++;
-			continue;
-		}
-		if (rc->n == rc->cap) {
-			size_t cap = rc->cap ? rc->cap * 2 : 1024;
-			kgr_interaction *nb = realloc(rc->buf, cap * sizeof(*nb));
-			if (!nb)
-				return kgr__error_set(KGR_ENOMEM, "out of memory replaying the events log");
-			rc->buf = nb;
-			rc->cap = cap;
-		}
-		rc->buf[rc->n++] = in;
 	}
 	return 0;
 }
@@ -177,7 +195,7 @@ cleanup:
 int kgr__state_replay(kgr_server *srv, kgr__state *st, kgr_server_replay_info *info,
 	uint64_t *good_len_out)
 {
-	replay_ctx rc;
+	kgr__replay rc;
 	uint64_t good = 0;
 	size_t torn = 0;
 	int error = 0;
@@ -186,24 +204,19 @@ int kgr__state_replay(kgr_server *srv, kgr__state *st, kgr_server_replay_info *i
 	memset(&rc, 0, sizeof(rc));
 	if (good_len_out)
 		*good_len_out = 0;
-	if (!srv->events_path)
-		return 0;
 	rc.st = st;
 	rc.info = info;
+	if (srv->pg)
+		return kgr__pg_replay(srv, &rc);
+	if (!srv->events_path)
+		return 0;
 	rc.path = srv->events_path;
 	error = kgr__wal_read(srv->events_path, replay_line, &rc, &good, &torn, NULL);
 	if (error < 0)
 		goto cleanup;
 	info->torn_bytes = torn;
-	if (rc.n) {
-		pthread_rwlock_wrlock(&st->graph_lock);
-		error = kgr_graph_add_interactions(st->graph, rc.buf, rc.n);
-		pthread_rwlock_unlock(&st->graph_lock);
-		if (error < 0)
-			goto cleanup;
-	}
-	info->applied = rc.n;
-	atomic_fetch_add(&srv->metrics.events_replayed, info->applied);
+	if ((error = kgr__replay_apply(srv, &rc)) < 0)
+		goto cleanup;
 	atomic_fetch_add(&srv->metrics.events_duplicate, info->duplicates);
 	if (good_len_out)
 		*good_len_out = good;
@@ -456,10 +469,19 @@ int kgr_server_new(kgr_server **out, const kgr_server_options *opts)
 	}
 	if ((error = open_access_log(srv)) < 0)
 		goto fail;
+	if (opts->events_db && opts->events_log) {
+		error = kgr__error_set(KGR_EINVALID, "an events log file and an events database "
+			"together: give one of them");
+		goto fail;
+	}
+	if (opts->events_db && (error = kgr__pg_open(srv, opts->events_db)) < 0)
+		goto fail;
 	if ((error = kgr__state_open(srv, &srv->state)) < 0 ||
 		(error = kgr__state_replay(srv, srv->state, &srv->replay, &good)) < 0)
 		goto fail;
 	if (srv->events_path && (error = open_events_log(srv, good)) < 0)
+		goto fail;
+	if ((error = kgr__pg_start(srv)) < 0)
 		goto fail;
 	*out = srv;
 	return 0;
@@ -525,6 +547,7 @@ void kgr_server_free(kgr_server *srv)
 	if (!srv)
 		return;
 	kgr_server_stop(srv, 2000);
+	kgr__pg_free(srv); /* its listener applies to the state */
 	kgr__state_release(srv->state);
 	if (srv->wal_fd >= 0)
 		close(srv->wal_fd);

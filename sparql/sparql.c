@@ -11,7 +11,7 @@
  * Around rasqal 0.9.33's gaps (docs/SPARQL.md has the measurements): DESCRIBE is answered
  * here with Concise Bounded Descriptions; SPARQL Update, SERVICE and MINUS are refused; the
  * one-variable VALUES form is rewritten to the form rasqal reads right; a top-level
- * DISTINCT (with its OFFSET/LIMIT) and the plain COUNT(DISTINCT ?v) query are done here
+ * DISTINCT (with its OFFSET/LIMIT) and COUNT(DISTINCT ?v) columns (sparql_group.c) are done here
  * (rasqal leaks on the first and miscounts the second); sparql/sparql_reorder.c puts the most
  * selective triple patterns first. */
 #include "sparql/rdf_world.h"
@@ -1700,120 +1700,32 @@ cleanup:
 
 /* ---- COUNT(DISTINCT ?v) ---- */
 
-/* Past the expected word (any case) and the white space after it, or NULL. */
-static const char *expect_word(const char *p, const char *word)
-{
-	size_t n = strlen(word);
-	while (isspace((unsigned char)*p))
-		p++;
-	if (strncasecmp(p, word, n) || (is_word(word[n - 1]) && is_word(p[n])))
-		return NULL;
-	p += n;
-	while (isspace((unsigned char)*p))
-		p++;
-	return p;
-}
-
-/* Past a variable name (?v or $v) copied into buf, or NULL. */
-static const char *expect_var(const char *p, char *buf, size_t size)
-{
-	size_t n = 0;
-	while (isspace((unsigned char)*p))
-		p++;
-	if (*p != '?' && *p != '$')
-		return NULL;
-	p++;
-	while (is_word(*p) && n + 1 < size)
-		buf[n++] = *p++;
-	buf[n] = '\0';
-	return n && !is_word(*p) ? p : NULL;
-}
-
-/* rasqal 0.9.33 gets COUNT(DISTINCT ?v) wrong at scale (509 brands counted for 500) and
- * needs minutes for 72,000 distinct values. The plain form
- *   SELECT (COUNT(DISTINCT ?v) AS ?n) WHERE { P }
- * (nothing after the pattern) is answered as SELECT DISTINCT ?v WHERE { P }, which kgrec
- * deduplicates itself, counting the bound values. Returns 1 and fills var/as/select when
- * the query has that form (select is malloc'd), 0 when not. */
-static int count_distinct_form(const char *text, char *var, char *as, size_t size, char **select)
-{
-	const char *kw = find_keyword(text, text, "SELECT", 0), *p, *body, *q;
-	int depth = 0;
-	size_t n;
-	*select = NULL;
-	if (!kw || !(p = expect_word(kw + 6, "(")) || !(p = expect_word(p, "COUNT")) ||
-		!(p = expect_word(p, "(")) || !(p = expect_word(p, "DISTINCT")) ||
-		!(p = expect_var(p, var, size)) || !(p = expect_word(p, ")")) ||
-		!(p = expect_word(p, "AS")) || !(p = expect_var(p, as, size)) || !(p = expect_word(p, ")")))
-		return 0;
-	q = expect_word(p, "WHERE");
-	body = q ? q : p;
-	if (*body != '{')
-		return 0;
-	/* the group must close at the end of the text: no GROUP BY, ORDER BY, LIMIT ... */
-	for (q = body; *q;) {
-		if (*q == '#' || *q == '<' || *q == '"' || *q == '\'') {
-			q = skip_opaque(q);
-			continue;
-		}
-		if (*q == '{')
-			depth++;
-		else if (*q == '}' && --depth == 0)
-			break;
-		q++;
-	}
-	if (*q != '}')
-		return 0;
-	for (p = q + 1; *p; p++) {
-		if (*p == '#') {
-			p = skip_opaque(p) - 1;
-			continue;
-		}
-		if (!isspace((unsigned char)*p))
-			return 0;
-	}
-	n = (size_t)(kw - text);
-	*select = malloc(n + strlen(var) + strlen(body) + 32);
-	if (!*select)
-		return -1;
-	memcpy(*select, text, n);
-	sprintf(*select + n, "SELECT DISTINCT ?%s WHERE %s", var, body);
-	return 1;
-}
-
-static int count_distinct(kgr_sparql_result **out, exec_ctx *ex, const char *select,
-	const char *as, const kgr_sparql_options *opts)
+/* rasqal 0.9.33 gets COUNT(DISTINCT ?v) wrong at scale (509 brands counted for 500), with
+ * GROUP BY and beside another one, and needs minutes for 72,000 distinct values: kgrec
+ * answers SELECTs of grouped variables and COUNT(DISTINCT ?v) columns itself
+ * (sparql/sparql_group.c). 1 when answered, 0 when the query is not of that form, or an
+ * error. */
+static int grouped_count(kgr_sparql_result **out, exec_ctx *ex, const char *text,
+	const kgr_sparql_options *opts)
 {
 	kgr_sparql_options sopts = *opts;
-	kgr_sparql_result *rows = NULL, *r = NULL;
+	kgr_sparql_result *rows = NULL;
 	rasqal_query *rq = NULL;
-	size_t i, count = 0;
-	char num[32];
-	int error;
+	void *plan = NULL;
+	char *inner = NULL;
+	int form = kgr__sparql_group_form(text, &plan, &inner), error;
+	if (form <= 0)
+		return form < 0 ? kgr__error_set(KGR_ENOMEM, "out of memory") : 0;
 	sopts.max_rows = 0;
-	if ((error = prepare(&rq, ex->rw, ex->raptor, select, opts->base_iri)) ||
-		(error = execute(&rows, rq, ex, &sopts)))
-		goto cleanup;
-	for (i = 0; i < rows->nrows; i++)
-		if (rows->ncols && rows->cells[i * rows->ncols].kind != KGR_TERM_NONE)
-			count++;
-	snprintf(num, sizeof(num), "%zu", count);
-	if (!(r = kgr__sparql_result_new(KGR_SPARQL_BINDINGS)) || !(r->cols = calloc(1, sizeof(char *))) ||
-		!(r->cols[0] = kgr__sparql_strdup(r, as, strlen(as))) ||
-		kgr__sparql_push(r, KGR_TERM_LITERAL, num, strlen(num), NULL, KGR_XSD "integer")) {
-		error = kgr__error_set(KGR_ENOMEM, "out of memory");
-		goto cleanup;
-	}
-	r->ncols = 1;
-	r->nrows = 1;
-	*out = r;
-	r = NULL;
-cleanup:
+	if (!(error = prepare(&rq, ex->rw, ex->raptor, inner, opts->base_iri)) &&
+		!(error = execute(&rows, rq, ex, &sopts)))
+		error = kgr__sparql_group_answer(out, plan, rows, opts->max_rows);
 	kgr_sparql_result_free(rows);
-	kgr_sparql_result_free(r);
 	if (rq)
 		rasqal_free_query(rq);
-	return error;
+	free(plan);
+	free(inner);
+	return error < 0 ? error : 1;
 }
 
 /* ---- GROUP BY over no match ---- */
@@ -2033,15 +1945,11 @@ int kgr__sparql_query_here(kgr_sparql_result **out, const kgr_store *store, cons
 		goto cleanup;
 	switch (verb) {
 	case RASQAL_QUERY_VERB_SELECT: {
-		char var[128], as[128], *select = NULL;
-		int form = count_distinct_form(query, var, as, sizeof(var), &select);
-		if (form < 0)
-			error = kgr__error_set(KGR_ENOMEM, "out of memory");
-		else if (form > 0)
-			error = count_distinct(out, &ex, select, as, opts);
+		int form = grouped_count(out, &ex, query, opts);
+		if (form != 0)
+			error = form < 0 ? form : 0;
 		else if (!(error = execute(out, rq, &ex, opts)))
 			drop_empty_group(*out, rq, &ex, query, opts);
-		free(select);
 		break;
 	}
 	case RASQAL_QUERY_VERB_ASK:
@@ -2075,4 +1983,16 @@ cleanup:
 	kgr__rdf_unlock();
 	free(reordered);
 	return error;
+}
+
+/* Declared in sparql/sparql_result.h. */
+const char *kgr__sparql_skip_opaque(const char *p)
+{
+	return skip_opaque(p);
+}
+
+/* Declared in sparql/sparql_result.h. */
+const char *kgr__sparql_find_keyword(const char *text, const char *kw)
+{
+	return find_keyword(text, text, kw, 0);
 }

@@ -69,6 +69,21 @@ int kgr__sparql_check_concat(const char *text);
  *  INT_MAX, which rasqal 0.9.33 wraps (sparql/sparql_guard.c). */
 int kgr__sparql_check_limits(const char *text);
 
+/** COUNT(DISTINCT ?x) per group (sparql/sparql_group.c): 1 when @p text is a SELECT of
+ *  grouped variables and COUNT(DISTINCT ?var) columns only (with GROUP BY, a HAVING that
+ *  compares one of them with an integer, ORDER BY, LIMIT, OFFSET), with *plan (free()) and
+ *  *inner, the SELECT DISTINCT of those variables over the same pattern (malloc'd); 0 when
+ *  not; -1 when out of memory. */
+int kgr__sparql_group_form(const char *text, void **plan, char **inner);
+/** The answer of that query from the rows of *inner; at most @p max_rows rows (0: all). */
+int kgr__sparql_group_answer(kgr_sparql_result **out, const void *plan, const kgr_sparql_result *rows,
+	size_t max_rows);
+/** Past a comment, an IRI or a string literal at @p p (one byte past anything else). */
+const char *kgr__sparql_skip_opaque(const char *p);
+/** The first keyword @p kw (any case, whole word) of @p text outside strings, IRIs and
+ *  comments, or NULL. */
+const char *kgr__sparql_find_keyword(const char *text, const char *kw);
+
 /** End every SPARQL query in flight in this process (their child processes are killed; each
  *  kgr_sparql_query() returns KGR_ERROR "cancelled"). For a service that is stopping
  *  (sparql/sparql_child.c). */

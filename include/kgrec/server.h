@@ -63,10 +63,15 @@ typedef struct {
 	 *  default such an event (a new SKU) is logged "pending" and counts from the reload whose
 	 *  snapshot has an item of that IRI, local name, SKU, product id or GTIN. */
 	int strict_items;
+	/** A PostgreSQL connection string ("postgresql://user@host/db") for the events log that
+	 *  replicas share, instead of events_log: POST /v1/events is acknowledged once committed
+	 *  there, and every replica applies every replica's events (kgr_db_init() makes the
+	 *  table; docs/DEPLOY.md). */
+	const char *events_db;
 } kgr_server_options;
 
 /* 2: log, log_payload and the connection limits added; 3: model_path; 4: sequence_path;
- * 5: strict_items (options of an older version are refused with KGR_EINVALID) */
+ * 5: strict_items, events_db (options of an older version are refused with KGR_EINVALID) */
 #define KGR_SERVER_OPTIONS_VERSION 5
 #define KGR_SERVER_OPTIONS_INIT { .version = KGR_SERVER_OPTIONS_VERSION, \
 	.listen = "127.0.0.1:8080" }
@@ -126,6 +131,14 @@ KGR_API void kgr_server_stop(kgr_server *server, unsigned int drain_ms);
 
 /** @brief Stop (if running) and free. Accepts NULL. */
 KGR_API void kgr_server_free(kgr_server *server);
+
+/**
+ * @brief Create the events table of a shared events database (kgr_server_options.events_db)
+ *        when it does not exist yet.
+ * @param url a PostgreSQL connection string.
+ * @return 0; KGR_EIO (cannot connect, or the statement failed: the message says why).
+ */
+KGR_API int kgr_db_init(const char *url);
 
 /**
  * @brief Fold an events log into a new snapshot: the triples of @p store_path plus one RDF
