@@ -14,6 +14,11 @@ typedef struct {
 int kgr_cli_fail(const char *what);
 /* Print a usage error and return exit code 2. */
 int kgr_cli_usage(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* Usage errors printed from now on start with "<where>: " (a configuration file's
+ * "FILE:LINE"), or not (NULL). */
+void kgr_cli_usage_where(const char *where);
+/* While quiet, kgr_cli_usage() prints nothing (a parser asked which flags it knows). */
+void kgr_cli_usage_quiet(int quiet);
 
 #define KGR_CLI_DECLARE(n) int kgr_cmd_##n(int argc, char **argv)
 KGR_CLI_DECLARE(load);

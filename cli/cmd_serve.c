@@ -3,15 +3,21 @@
 #include <errno.h>
 #include <pthread.h>
 #include <signal.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "cli/config_file.h"
 #include "cli/llm_flags.h"
 #include "kgrec/server.h"
 
 static const char usage_text[] =
 	"usage: kgrec serve STORE [options]\n"
+	"       kgrec serve --config FILE [STORE] [options]\n"
 	"\n"
+	"  --config F             settings from F: one 'key = value' a line, keys the options\n"
+	"                         below without '--' and 'store'; switches take true or false;\n"
+	"                         '#' starts a comment line; flags given here win (docs/DEPLOY.md)\n"
 	"  --listen HOST:PORT     address to listen on (default 127.0.0.1:8080; port 0: any free)\n"
 	"  --threads N            requests computed at once (default: 2 per CPU)\n"
 	"  --token-file F         bearer token clients must send (required off loopback)\n"
@@ -106,37 +112,125 @@ static void serve_until_signal(kgr_server *srv, const char *store_path, unsigned
 	kgr_server_stop(srv, drain_ms);
 }
 
-/* The arguments into *o, *lo and *use_llm: -1 to go on, or the exit code (0 after --help,
- * 2 after a usage error). */
-static int parse_args(kgr_server_options *o, kgr_llm_options *lo, int *use_llm, int argc, char **argv)
+/* What the command line (and --config) set. */
+typedef struct {
+	kgr_server_options o;
+	kgr_llm_options lo;
+	int use_llm;
+} serve_args;
+
+typedef enum { SERVE_SWITCH, SERVE_STRING, SERVE_UINT, SERVE_SIZE } serve_kind;
+
+/* The flags of `kgrec serve` (the LLM ones are kgr_cli_llm_flag()'s): one table that both the
+ * parser and --config read, so a flag added here is also a key of the configuration file. */
+static const struct {
+	const char *name;
+	serve_kind kind;
+	size_t offset;                /* in serve_args */
+	unsigned long long max;       /* SERVE_UINT, SERVE_SIZE: 1..max */
+} serve_flags[] = {
+	{ "--llm", SERVE_SWITCH, offsetof(serve_args, use_llm), 0 },
+	{ "--strict-items", SERVE_SWITCH, offsetof(serve_args, o.strict_items), 0 },
+	{ "--audit-prompt-hash", SERVE_SWITCH, offsetof(serve_args, o.audit_prompt_hash), 0 },
+	{ "--audit-fsync", SERVE_SWITCH, offsetof(serve_args, o.audit_fsync), 0 },
+	{ "--listen", SERVE_STRING, offsetof(serve_args, o.listen), 0 },
+	{ "--token-file", SERVE_STRING, offsetof(serve_args, o.token_file), 0 },
+	{ "--events-log", SERVE_STRING, offsetof(serve_args, o.events_log), 0 },
+	{ "--events", SERVE_STRING, offsetof(serve_args, o.events_db), 0 },
+	{ "--access-log", SERVE_STRING, offsetof(serve_args, o.access_log), 0 },
+	{ "--graph-config", SERVE_STRING, offsetof(serve_args, o.graph_config), 0 },
+	{ "--weights", SERVE_STRING, offsetof(serve_args, o.weights_path), 0 },
+	{ "--model", SERVE_STRING, offsetof(serve_args, o.model_path), 0 },
+	{ "--sequence", SERVE_STRING, offsetof(serve_args, o.sequence_path), 0 },
+	{ "--audit-log", SERVE_STRING, offsetof(serve_args, o.audit_log), 0 },
+	{ "--llm-candidates", SERVE_SIZE, offsetof(serve_args, o.llm_candidates), 100 },
+	{ "--threads", SERVE_UINT, offsetof(serve_args, o.threads), 1024 },
+	{ "--max-body", SERVE_SIZE, offsetof(serve_args, o.max_body), 1ull << 32 },
+	{ "--sparql-timeout", SERVE_UINT, offsetof(serve_args, o.sparql_timeout_ms), 3600000 },
+	{ "--sparql-max-rows", SERVE_SIZE, offsetof(serve_args, o.sparql_max_rows), 100000000 },
+	{ "--client-timeout", SERVE_UINT, offsetof(serve_args, o.conn_timeout_s), 86400 },
+	{ "--header-timeout", SERVE_UINT, offsetof(serve_args, o.header_timeout_s), 86400 },
+	{ "--min-body-rate", SERVE_UINT, offsetof(serve_args, o.min_body_rate), 1u << 30 },
+	{ "--max-per-ip", SERVE_UINT, offsetof(serve_args, o.max_per_ip), 100000 },
+};
+
+static int serve_flag(const char *name)
 {
-	unsigned long long v;
-	int i;
+	size_t i;
+	for (i = 0; i < sizeof(serve_flags) / sizeof(serve_flags[0]); i++)
+		if (!strcmp(name, serve_flags[i].name))
+			return (int)i;
+	return -1;
+}
+
+/* --config's question: does the parser know this flag, and does it take a value? The LLM
+ * flags' parser is asked with the flag alone, quietly: it takes a switch, and reports a flag
+ * of its own that lacks its value. */
+static int serve_arity(const char *flag, void *payload)
+{
+	kgr_llm_options scratch = kgr_llm_options_from_env();
+	char *one[2];
+	int f = serve_flag(flag), i = 0, r;
+	(void)payload;
+	if (f >= 0)
+		return serve_flags[f].kind == SERVE_SWITCH ? 0 : 1;
+	one[0] = (char *)flag;
+	one[1] = NULL;
+	kgr_cli_usage_quiet(1);
+	r = kgr_cli_llm_flag(&scratch, 1, one, &i);
+	kgr_cli_usage_quiet(0);
+	return r == 1 ? 0 : r == 2 ? 1 : -1;
+}
+
+/* The value of serve_flags[f] into *a: 0, or 2 after a usage error. */
+static int set_flag(serve_args *a, int f, const char *val)
+{
+	char *field = (char *)a + serve_flags[f].offset;
+	unsigned long long v = 0;
+	switch (serve_flags[f].kind) {
+	case SERVE_SWITCH:
+		*(int *)field = 1;
+		break;
+	case SERVE_STRING:
+		*(const char **)field = val;
+		break;
+	case SERVE_UINT:
+	case SERVE_SIZE:
+		if (parse_size(serve_flags[f].name, val, serve_flags[f].max, &v))
+			return 2;
+		if (serve_flags[f].kind == SERVE_UINT)
+			*(unsigned int *)field = (unsigned int)v;
+		else
+			*(size_t *)field = (size_t)v;
+		break;
+	}
+	return 0;
+}
+
+/* The arguments into *a: -1 to go on, or the exit code (0 after --help, 2 after a usage
+ * error). argv[1 .. n_file] came from --config (where[] says from which line): a STORE
+ * given there is replaced by one on the command line. */
+static int parse_args(serve_args *a, int argc, char **argv, int n_file, char **where)
+{
+	int i, f, r, store_from_file = 0;
 
 	for (i = 1; i < argc; i++) {
-		const char *a = argv[i];
-		const char *val = i + 1 < argc ? argv[i + 1] : NULL;
-		if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
+		const char *arg = argv[i];
+		kgr_cli_usage_where(where[i]);
+		if (!strcmp(arg, "-h") || !strcmp(arg, "--help")) {
 			fputs(usage_text, stdout);
 			return 0;
 		}
-		if (!strcmp(a, "--llm")) {
-			*use_llm = 1;
-			continue;
-		}
-		if (!strcmp(a, "--strict-items")) {
-			o->strict_items = 1;
-			continue;
-		}
-		if (!strcmp(a, "--audit-prompt-hash") || !strcmp(a, "--audit-fsync")) {
-			if (a[8] == 'p')
-				o->audit_prompt_hash = 1;
-			else
-				o->audit_fsync = 1;
+		if ((f = serve_flag(arg)) >= 0) {
+			if (serve_flags[f].kind != SERVE_SWITCH && i + 1 >= argc)
+				return kgr_cli_usage("serve: %s needs a value", arg);
+			if (set_flag(a, f, serve_flags[f].kind == SERVE_SWITCH ? NULL : argv[++i]))
+				return 2;
 			continue;
 		}
 		{
-			int ii = i, r = kgr_cli_llm_flag(lo, argc, argv, &ii);
+			int ii = i;
+			r = kgr_cli_llm_flag(&a->lo, argc, argv, &ii);
 			if (r == 2)
 				return 2;
 			if (r == 1) {
@@ -144,105 +238,32 @@ static int parse_args(kgr_server_options *o, kgr_llm_options *lo, int *use_llm, 
 				continue;
 			}
 		}
-		if (a[0] != '-') {
-			if (o->store_path)
-				return kgr_cli_usage("serve: more than one STORE ('%s' and '%s')", o->store_path, a);
-			o->store_path = a;
-			continue;
-		}
-		if (!val)
-			return kgr_cli_usage("serve: %s needs a value", a);
-		i++;
-		if (!strcmp(a, "--listen"))
-			o->listen = val;
-		else if (!strcmp(a, "--token-file"))
-			o->token_file = val;
-		else if (!strcmp(a, "--events-log"))
-			o->events_log = val;
-		else if (!strcmp(a, "--events"))
-			o->events_db = val;
-		else if (!strcmp(a, "--access-log"))
-			o->access_log = val;
-		else if (!strcmp(a, "--graph-config"))
-			o->graph_config = val;
-		else if (!strcmp(a, "--weights"))
-			o->weights_path = val;
-		else if (!strcmp(a, "--model"))
-			o->model_path = val;
-		else if (!strcmp(a, "--sequence"))
-			o->sequence_path = val;
-		else if (!strcmp(a, "--audit-log"))
-			o->audit_log = val;
-		else if (!strcmp(a, "--llm-candidates")) {
-			if (parse_size(a, val, 100, &v))
-				return 2;
-			o->llm_candidates = (size_t)v;
-		}
-		else if (!strcmp(a, "--threads")) {
-			if (parse_size(a, val, 1024, &v))
-				return 2;
-			o->threads = (unsigned int)v;
-		} else if (!strcmp(a, "--max-body")) {
-			if (parse_size(a, val, 1ull << 32, &v))
-				return 2;
-			o->max_body = (size_t)v;
-		} else if (!strcmp(a, "--sparql-timeout")) {
-			if (parse_size(a, val, 3600000, &v))
-				return 2;
-			o->sparql_timeout_ms = (unsigned int)v;
-		} else if (!strcmp(a, "--sparql-max-rows")) {
-			if (parse_size(a, val, 100000000, &v))
-				return 2;
-			o->sparql_max_rows = (size_t)v;
-		} else if (!strcmp(a, "--client-timeout")) {
-			if (parse_size(a, val, 86400, &v))
-				return 2;
-			o->conn_timeout_s = (unsigned int)v;
-		} else if (!strcmp(a, "--header-timeout")) {
-			if (parse_size(a, val, 86400, &v))
-				return 2;
-			o->header_timeout_s = (unsigned int)v;
-		} else if (!strcmp(a, "--min-body-rate")) {
-			if (parse_size(a, val, 1u << 30, &v))
-				return 2;
-			o->min_body_rate = (unsigned int)v;
-		} else if (!strcmp(a, "--max-per-ip")) {
-			if (parse_size(a, val, 100000, &v))
-				return 2;
-			o->max_per_ip = (unsigned int)v;
-		} else
-			return kgr_cli_usage("serve: unknown option '%s'", a);
+		if (arg[0] == '-')
+			return kgr_cli_usage("serve: unknown option '%s'", arg);
+		if (a->o.store_path && !store_from_file)
+			return kgr_cli_usage("serve: more than one STORE ('%s' and '%s')", a->o.store_path, arg);
+		a->o.store_path = arg;
+		store_from_file = i <= n_file;
 	}
+	kgr_cli_usage_where(NULL);
 	return -1;
 }
 
-int kgr_cmd_serve(int argc, char **argv)
+/* Start the server, serve until SIGTERM or SIGINT: the exit code. */
+static int serve(const kgr_server_options *o)
 {
-	kgr_server_options o = KGR_SERVER_OPTIONS_INIT;
-	kgr_llm_options lo = kgr_llm_options_from_env();
-	int use_llm = 0;
 	kgr_server *srv = NULL;
 	sigset_t set;
 	int rc;
 
-	o.log = log_to_stderr;
-
-	if ((rc = parse_args(&o, &lo, &use_llm, argc, argv)) >= 0)
-		return rc;
-	if (!o.store_path)
-		return kgr_cli_usage("serve: missing STORE");
-	if (use_llm)
-		o.llm = &lo;
-	if (!o.audit_log && getenv("KGREC_AUDIT_LOG") && *getenv("KGREC_AUDIT_LOG"))
-		o.audit_log = getenv("KGREC_AUDIT_LOG");
-	if (kgr_server_new(&srv, &o) < 0)
+	if (kgr_server_new(&srv, o) < 0)
 		return kgr_cli_fail("serve");
 	{
 		kgr_server_replay_info ri;
 		kgr_server_replay_stats(srv, &ri);
-		if (o.events_log)
+		if (o->events_log)
 			fprintf(stderr, "kgrec serve: events log %s: %zu events replayed (%zu already in the "
-				"snapshot, %zu about items it lacks)%s\n", o.events_log, ri.applied, ri.duplicates,
+				"snapshot, %zu about items it lacks)%s\n", o->events_log, ri.applied, ri.duplicates,
 				ri.skipped,
 				ri.torn_bytes ? ", torn last line dropped" : "");
 	}
@@ -270,8 +291,38 @@ int kgr_cmd_serve(int argc, char **argv)
 	} else {
 		printf("kgrec serve: listening on http://%s:%u/\n", kgr_server_host(srv), kgr_server_port(srv));
 		fflush(stdout);
-		serve_until_signal(srv, o.store_path, 10000);
+		serve_until_signal(srv, o->store_path, 10000);
 	}
 	kgr_server_free(srv);
+	return rc;
+}
+
+int kgr_cmd_serve(int argc, char **argv)
+{
+	serve_args a = { .o = KGR_SERVER_OPTIONS_INIT, .lo = kgr_llm_options_from_env() };
+	kgr_server_options o;
+	kgr_cli_config cfg;
+	int rc;
+
+	a.o.log = log_to_stderr;
+	if ((rc = kgr_cli_config_expand(&cfg, "serve", argc, argv, serve_arity, NULL)) != 0)
+		return rc;
+	rc = parse_args(&a, cfg.argc, cfg.argv, cfg.n_file, cfg.where);
+	kgr_cli_usage_where(NULL);
+	if (rc >= 0)
+		goto done;
+	o = a.o;
+	rc = 2;
+	if (!o.store_path) {
+		kgr_cli_usage("serve: missing STORE");
+		goto done;
+	}
+	if (a.use_llm)
+		o.llm = &a.lo;
+	if (!o.audit_log && getenv("KGREC_AUDIT_LOG") && *getenv("KGREC_AUDIT_LOG"))
+		o.audit_log = getenv("KGREC_AUDIT_LOG");
+	rc = serve(&o);
+done:
+	kgr_cli_config_free(&cfg);
 	return rc;
 }

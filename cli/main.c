@@ -38,10 +38,29 @@ int kgr_cli_fail(const char *what)
 	return 1;
 }
 
+/* Where the arguments being parsed came from ("kgrec.conf:12"), so that a bad value read from
+ * a configuration file is reported at its line; NULL for the command line. */
+static const char *usage_where;
+static int usage_quiet;
+
+void kgr_cli_usage_where(const char *where)
+{
+	usage_where = where;
+}
+
+void kgr_cli_usage_quiet(int quiet)
+{
+	usage_quiet = quiet;
+}
+
 int kgr_cli_usage(const char *fmt, ...)
 {
 	va_list ap;
+	if (usage_quiet)
+		return 2;
 	fputs("kgrec: ", stderr);
+	if (usage_where)
+		fprintf(stderr, "%s: ", usage_where);
 	va_start(ap, fmt);
 	vfprintf(stderr, fmt, ap);
 	va_end(ap);

@@ -473,7 +473,10 @@ static enum MHD_Result send_resp(struct MHD_Connection *conn, req_ctx *c, kgr__r
 		MHD_add_response_header(r, "KGrec-Result-Truncated", "true");
 		MHD_add_response_header(r, "KGrec-Result-Limit", limit);
 	}
-	if (close_conn)
+	/* While stopping, a client (a load balancer's pool above all) must not send its next
+	 * request on this kept-alive connection: the listener is already closed and the
+	 * connection goes when the drain ends, so it is told to reconnect elsewhere now. */
+	if (close_conn || atomic_load(&c->srv->stopping))
 		MHD_add_response_header(r, MHD_HTTP_HEADER_CONNECTION, "close");
 	ret = MHD_queue_response(conn, (unsigned int)resp->status, r);
 	MHD_destroy_response(r);

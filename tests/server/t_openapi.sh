@@ -10,7 +10,9 @@ D=$KGR_TEST_DATA/retrieval
 PY=python3
 $PY -c 'import jsonschema' 2>/dev/null || PY=/usr/bin/python3
 SRV= SRV2= SRV3= LLM=
-on_exit '[ -n "$SRV" ] && kill $SRV 2>/dev/null; [ -n "$SRV2" ] && kill $SRV2 2>/dev/null; [ -n "$SRV3" ] && kill $SRV3 2>/dev/null; [ -n "$LLM" ] && kill $LLM 2>/dev/null'
+# start_server runs in a command substitution, whose variables the shell does not keep: the
+# servers' pids are also written to $T/pids, which is what stops them
+on_exit '[ -f "$T/pids" ] && kill $(cat "$T/pids") 2>/dev/null; [ -n "$LLM" ] && kill $LLM 2>/dev/null'
 export no_proxy=127.0.0.1,localhost NO_PROXY=127.0.0.1,localhost
 
 "$KGREC" load -q "$D/shop.ttl" --interactions "$D/interactions.csv" -o "$T/s.snap"
@@ -21,6 +23,7 @@ start_server() {
 	local out=$1; shift
 	"$KGREC" serve "$T/s.snap" --listen 127.0.0.1:0 "$@" > "$T/$out.out" 2> "$T/$out.err" &
 	eval "$out=$!"
+	echo $! >> "$T/pids"
 	for _ in $(seq 100); do
 		grep -q 'listening on' "$T/$out.out" 2>/dev/null && break
 		sleep 0.05
