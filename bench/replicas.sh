@@ -40,11 +40,16 @@ ms() { awk -v p="$1" '$1 == p { v = $2; if (v ~ /us$/) { sub(/us/, "", v); v /= 
 replica() {
 	"$KGREC" serve "$STORE" --listen "127.0.0.1:$1" --threads "$2" > "$WORK/r$1.log" 2>&1 &
 	PIDS="$PIDS $!"
-	for _ in $(seq 1200); do
+	ready "$1" 1200 "the replica on port $1"
+}
+
+# ready PORT TRIES WHAT: /readyz on PORT answers 200 within TRIES tenths of a second, or exit
+ready() {
+	for _ in $(seq "$2"); do
 		[ "$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$1/readyz")" = 200 ] && return 0
 		sleep 0.1
 	done
-	echo "replicas.sh: the replica on port $1 did not start" >&2
+	echo "replicas.sh: $3 did not start" >&2
 	exit 1
 }
 
@@ -66,12 +71,7 @@ sys.stdout.write(text)
 PY
 	haproxy -f "$WORK/haproxy.cfg" -db > "$WORK/haproxy.log" 2>&1 &
 	PIDS="$PIDS $!"
-	for _ in $(seq 100); do
-		[ "$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$1/readyz")" = 200 ] && return 0
-		sleep 0.1
-	done
-	echo "replicas.sh: haproxy did not start" >&2
-	exit 1
+	ready "$1" 100 haproxy
 }
 
 stop_all() { for p in $PIDS; do kill $p 2>/dev/null; done; wait 2>/dev/null || true; PIDS=; }

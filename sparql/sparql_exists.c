@@ -32,7 +32,8 @@ static int name_char(unsigned char c)
 	return isalnum(c) || c == '_' || c == '-' || c == '.' || c == ':' || c >= 0x80;
 }
 
-static const char *skip_blank(const char *p)
+/* Declared in sparql/sparql_result.h. */
+const char *kgr__sparql_skip_blank(const char *p)
 {
 	for (;;) {
 		while (isspace((unsigned char)*p))
@@ -58,7 +59,7 @@ static xtok next(const char *p)
 {
 	xtok t;
 	const char *e;
-	p = skip_blank(p);
+	p = kgr__sparql_skip_blank(p);
 	t.p = t.end = p;
 	t.kind = X_END;
 	if (!*p)

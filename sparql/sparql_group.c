@@ -43,50 +43,38 @@ typedef struct {
 
 /* ---- the form ---- */
 
-static const char *skip_space(const char *p)
-{
-	for (;;) {
-		while (isspace((unsigned char)*p))
-			p++;
-		if (*p != '#')
-			return p;
-		while (*p && *p != '\n')
-			p++;
-	}
-}
-
 /* Past @p word (any case, whole word) and the space after it, or NULL. */
 static const char *word(const char *p, const char *w)
 {
 	size_t n = strlen(w);
-	p = skip_space(p);
+	p = kgr__sparql_skip_blank(p);
 	if (strncasecmp(p, w, n) || (isalnum((unsigned char)w[n - 1]) &&
 					    (isalnum((unsigned char)p[n]) || p[n] == '_')))
 		return NULL;
-	return skip_space(p + n);
+	return kgr__sparql_skip_blank(p + n);
 }
 
 /* Past a variable copied into buf, or NULL. */
 static const char *var(const char *p, char *buf)
 {
 	size_t n = 0;
-	p = skip_space(p);
+	p = kgr__sparql_skip_blank(p);
 	if (*p != '?' && *p != '$')
 		return NULL;
 	for (p++; (isalnum((unsigned char)*p) || *p == '_') && n + 1 < NAME_MAX_LEN; p++)
 		buf[n++] = *p;
 	buf[n] = '\0';
-	return n && !isalnum((unsigned char)*p) && *p != '_' ? skip_space(p) : NULL;
+	return n && !isalnum((unsigned char)*p) && *p != '_' ? kgr__sparql_skip_blank(p) : NULL;
 }
 
 static const char *integer(const char *p, long long *out)
 {
 	char *end;
-	p = skip_space(p);
+	p = kgr__sparql_skip_blank(p);
 	if (!isdigit((unsigned char)*p))
 		return NULL;
 	*out = strtoll(p, &end, 10);
-	return skip_space(end);
+	return kgr__sparql_skip_blank(end);
 }
 
 /* "(COUNT(DISTINCT ?x) AS ?n)" after its '(': fills var/as. */
@@ -272,7 +260,7 @@ static int group_form(const char *text, group_plan *g, char **inner)
 	if (*body != '{' || !(end = group_end(body)))
 		return 0;
 	if (!(p = group_by(end, g)) || !(p = having(p, g)) || !(p = order_by(p, g)) ||
-		!(p = slice(p, g)) || *skip_space(p))
+		!(p = slice(p, g)) || *kgr__sparql_skip_blank(p))
 		return 0;
 	kgr__buf_append(&b, text, (size_t)(kw - text));
 	kgr__buf_printf(&b, "SELECT DISTINCT");

@@ -78,6 +78,8 @@ int kgr__sparql_group_form(const char *text, void **plan, char **inner);
 /** The answer of that query from the rows of *inner; at most @p max_rows rows (0: all). */
 int kgr__sparql_group_answer(kgr_sparql_result **out, const void *plan, const kgr_sparql_result *rows,
 	size_t max_rows);
+/** Past white space and comments at @p p (sparql/sparql_exists.c). */
+const char *kgr__sparql_skip_blank(const char *p);
 /** Past a comment, an IRI or a string literal at @p p (one byte past anything else). */
 const char *kgr__sparql_skip_opaque(const char *p);
 /** The first keyword @p kw (any case, whole word) of @p text outside strings, IRIs and
