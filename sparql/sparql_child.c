@@ -40,12 +40,13 @@
 /* How much a query may allocate beyond what the process had mapped when it forked. */
 #define CHILD_MEMORY_MB 4096
 
-/* GCC 12's AddressSanitizer allocator is not fork-safe: a child forked while another thread
- * is inside malloc can wait forever on one of ASan's locks (glibc's malloc takes its locks
- * across fork; ASan only does from LLVM 18). In a sanitizer build, queries therefore fork one
- * at a time, and a child found waiting on a futex (it has one thread: nothing can wake it)
- * is killed and the query forked again. */
-#if defined(__SANITIZE_ADDRESS__)
+/* GCC 12's AddressSanitizer and ThreadSanitizer runtimes are not fork-safe: a child forked
+ * while another thread is inside malloc (or inside the runtime's own bookkeeping) can wait
+ * forever on one of the runtime's locks (glibc's malloc takes its locks across fork; the
+ * sanitizers only do from LLVM 18). In a sanitizer build, queries therefore fork one at a
+ * time, and a child found waiting on a futex (it has one thread: nothing can wake it) is
+ * killed and the query forked again. */
+#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
 #define SERIAL_FORKS 1
 #else
 #define SERIAL_FORKS 0
