@@ -706,6 +706,9 @@ static void path_rows(exec_ctx *ex, match_ctx *mc, rasqal_triple *t, int path)
 typedef struct {
 	exec_ctx *ex;
 	rasqal_query *query;
+	/* the variables of GRAPH ?g patterns, sub-SELECTs included (ts_init_match) */
+	rasqal_variable **graph_vars;
+	size_t n_graph_vars;
 } ts_data;
 
 static int prepare(rasqal_query **rq_out, rasqal_world *rw, raptor_world *raptor, const char *text,
@@ -1057,6 +1060,37 @@ static int pattern_neg(exec_ctx *ex, rasqal_triple *t)
 	return kgr__neg_lookup(&ex->negs, (const char *)raptor_uri_as_string(t->predicate->value.uri));
 }
 
+static int is_graph_var(const ts_data *td, const rasqal_variable *v)
+{
+	size_t i;
+	for (i = 0; i < td->n_graph_vars; i++)
+		if (td->graph_vars[i] == v)
+			return 1;
+	return 0;
+}
+
+static void unbind_part(const ts_data *td, rasqal_literal *l, unsigned int parts, unsigned int part)
+{
+	rasqal_variable *v = l && (parts & part) ? rasqal_literal_as_variable(l) : NULL;
+	if (v && v->value && !is_graph_var(td, v))
+		rasqal_variable_set_value(v, NULL);
+}
+
+/* A variable this pattern binds (rasqal's m->parts: its first binding in its group) starts
+ * free, whatever value an enclosing group gave it: a group is evaluated on its own and
+ * joined afterwards (SPARQL 1.1, 18.5), so a value from outside must not narrow its matches
+ * (`{ :x1 :p ?v OPTIONAL { :x3 :q ?w OPTIONAL { :x2 :p ?v } } }` is v=1 alone). Variables
+ * bound earlier in the same group stay constants. The name of the active graph of GRAPH ?g
+ * is kept: rasqal joins nothing on it afterwards, and a pattern inside that names ?g must
+ * meet that graph's name. */
+static void unbind_parts(const ts_data *td, rasqal_triple *t, unsigned int parts)
+{
+	unbind_part(td, t->subject, parts, RASQAL_TRIPLE_SUBJECT);
+	unbind_part(td, t->predicate, parts, RASQAL_TRIPLE_PREDICATE);
+	unbind_part(td, t->object, parts, RASQAL_TRIPLE_OBJECT);
+	unbind_part(td, t->origin, parts, RASQAL_TRIPLE_ORIGIN);
+}
+
 static int ts_init_match(rasqal_triples_match *rtm, rasqal_triples_source *rts, void *user_data,
 	rasqal_triple_meta *m, rasqal_triple *t)
 {
@@ -1076,6 +1110,7 @@ static int ts_init_match(rasqal_triples_match *rtm, rasqal_triples_source *rts, 
 	rtm->user_data = mc;
 	mc->ex = ex;
 
+	unbind_parts(user_data, t, m->parts);
 	if ((path = pattern_neg(ex, t)) >= 0) {
 		m->bindings[0] = m->bindings[1] = NULL;
 		m->bindings[2] = rasqal_literal_as_variable(t->object);
@@ -1148,7 +1183,33 @@ static int ts_triple_present(rasqal_triples_source *rts, void *user_data, rasqal
 
 static void ts_free(void *user_data)
 {
-	(void)user_data;
+	ts_data *td = user_data;
+	free(td->graph_vars);
+	td->graph_vars = NULL;
+	td->n_graph_vars = 0;
+}
+
+/* Every variable of a GRAPH ?g pattern under @p gp into td->graph_vars; 1 when out of memory. */
+static int collect_graph_vars(ts_data *td, rasqal_graph_pattern *gp)
+{
+	int i;
+	rasqal_graph_pattern *sub;
+	if (!gp)
+		return 0;
+	if (rasqal_graph_pattern_get_operator(gp) == RASQAL_GRAPH_PATTERN_OPERATOR_GRAPH) {
+		rasqal_variable *v = rasqal_literal_as_variable(rasqal_graph_pattern_get_origin(gp));
+		if (v && !is_graph_var(td, v)) {
+			rasqal_variable **a = realloc(td->graph_vars, (td->n_graph_vars + 1) * sizeof(*a));
+			if (!a)
+				return 1;
+			td->graph_vars = a;
+			a[td->n_graph_vars++] = v;
+		}
+	}
+	for (i = 0; (sub = rasqal_graph_pattern_get_sub_graph_pattern(gp, i)); i++)
+		if (collect_graph_vars(td, sub))
+			return 1;
+	return 0;
 }
 
 static void add_named_graph(exec_ctx *ex, rasqal_query *query, const char *iri)
@@ -1259,6 +1320,8 @@ static int ts_new(rasqal_query *query, void *factory_user_data, void *user_data,
 				add_named_graph(ex, query, kgr_term_value(ex->store, graphs[i], NULL));
 	}
 	add_graph_constants(ex, query, rasqal_query_get_query_graph_pattern(query));
+	if (collect_graph_vars(user_data, rasqal_query_get_query_graph_pattern(query)))
+		return 1;
 	rts->version = 1;
 	rts->init_triples_match = ts_init_match;
 	rts->triple_present = ts_triple_present;

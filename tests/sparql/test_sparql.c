@@ -1067,6 +1067,34 @@ static size_t path_rows_of(const kgr_store *store, const char *q)
 	return n;
 }
 
+/* A group is evaluated on its own and joined with what is around it (SPARQL 1.1, 18.5): a
+ * value bound outside a nested group must not narrow the matches inside it. */
+#define SCOPE KGR_TEST_DATA "/sparql/scope.trig"
+#define SP "PREFIX : <http://example.org/s/>\n"
+START_TEST(variable_scope)
+{
+	kgr_store *st = load(SCOPE);
+	char *t;
+	/* the inner OPTIONAL binds ?v to 2, which the outer ?v = 1 does not join with */
+	t = sorted_tsv(st, SP "SELECT ?v ?w WHERE { :x1 :p ?v OPTIONAL { :x3 :q ?w OPTIONAL { :x2 :p ?v } } }");
+	ck_assert_str_eq(t, "?v\t?w\n1\t\n");
+	free(t);
+	/* a group joined with a pattern before it: only ?v = 2 is compatible */
+	t = sorted_tsv(st, SP "SELECT ?x ?v ?w WHERE { ?x :p ?v . { :x3 :q ?w OPTIONAL { :x2 :p ?v } } }");
+	ck_assert_str_eq(t, "?x\t?v\t?w\n<http://example.org/s/x2>\t2\t3\n<http://example.org/s/x2>\t2\t4\n");
+	free(t);
+	/* an OPTIONAL that binds the outer variable again still joins on it */
+	t = sorted_tsv(st, SP "SELECT ?v ?s WHERE { :x1 :p ?v OPTIONAL { ?s :p ?v } }");
+	ck_assert_str_eq(t, "?v\t?s\n1\t<http://example.org/s/x1>\n");
+	free(t);
+	/* inside GRAPH ?g, a sub-SELECT that names ?g meets the active graph's name only */
+	t = sorted_tsv(st, SP "SELECT ?x WHERE { GRAPH ?g { { SELECT * WHERE { ?x :p ?g } } } }");
+	ck_assert_str_eq(t, "?x\n<http://example.org/s/c>\n");
+	free(t);
+	kgr_store_free(st);
+}
+END_TEST
+
 START_TEST(path_operators)
 {
 	kgr_store *st = load(PATHS);
@@ -1802,6 +1830,7 @@ static Suite *sparql_suite(void)
 	tcase_add_test(tc, format_rdfxml_jsonld);
 	tcase_add_test(tc, empty_store);
 	tcase_add_test(tc, storage_module);
+	tcase_add_test(tc, variable_scope);
 	suite_add_tcase(s, tc);
 	return s;
 }
