@@ -307,9 +307,16 @@ static int parse_event(kgr_server *srv, kgr__state *st, const cJSON *e, size_t i
 		return kgr__resp_error(resp, 400, "wrong_type", "%s.weight: expected a number", where);
 
 	pe->weight = w ? w->valuedouble : 1.0;
-	if (pe->weight != 1.0 && !kgr__pg_has_weight(srv)) /* every replica would read 1 */
-		return kgr__resp_error(resp, 400, "weight_not_stored", "%s.weight: the events table "
-			"has no weight column: an event weighs 1 (leave the weight out)", where);
+	{
+		/* what a shop's events table cannot hold would be read otherwise by every other
+		 * replica, or refused by the database */
+		char why[200];
+		const char *field = kgr__pg_unstorable(srv, u->valuestring, it->valuestring, pe->weight,
+			why, sizeof(why));
+		if (field)
+			return kgr__resp_error(resp, 400, field[0] == 'w' ? "weight_not_stored" :
+				field[0] == 'u' ? "invalid_user" : "invalid_item", "%s.%s: %s", where, field, why);
+	}
 	if (!t) {
 		pe->time = (int64_t)time(NULL);
 	} else if (cJSON_IsNumber(t)) {

@@ -271,9 +271,13 @@ typedef struct kgr__pglog kgr__pglog;
  * kgr__pg_free() frees it). */
 int kgr__pg_open(kgr_server *srv, const char *url, const kgr_events_map *map);
 /* Whether the events are in a table of the shop's own (names written as the client gave
- * them), and whether that table has a weight column (always true for kgrec's own). */
+ * them). */
 int kgr__pg_mapped(const kgr_server *srv);
-int kgr__pg_has_weight(const kgr_server *srv);
+/* NULL, or the field of a posted event ("user", "item", "weight") that such a table cannot
+ * hold as given (a weight other than 1 without a weight column, a fraction for an integer
+ * one, a name that is no integer for an integer column), with the reason in why. */
+const char *kgr__pg_unstorable(const kgr_server *srv, const char *user, const char *item,
+	double weight, char *why, size_t size);
 /* Start the listener that applies every replica's events to the live state. */
 int kgr__pg_start(kgr_server *srv);
 void kgr__pg_free(kgr_server *srv);

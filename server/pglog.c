@@ -49,6 +49,9 @@
 #define PG_SELECT_AFTER "SELECT id, user_iri, item, action, at, weight, pending FROM " PG_TABLE \
 	" WHERE id > $1::bigint ORDER BY id LIMIT " PG_CHUNK_TEXT
 
+/* The columns' roles in a mapping. */
+enum { ROLE_ID, ROLE_USER, ROLE_ITEM, ROLE_ACTION, ROLE_TIME, ROLE_WEIGHT, N_ROLES };
+
 /* How the time column holds a time. */
 typedef enum { PG_TIME_EPOCH_S = 0, PG_TIME_EPOCH_MS, PG_TIME_TSTZ, PG_TIME_TS } pg_time_kind;
 
@@ -65,6 +68,7 @@ typedef struct {
 	long long oid;      /* mapped: the table's */
 	pg_time_kind time;
 	int has_weight;
+	int integer[N_ROLES]; /* mapped: the column of a role holds integers */
 } pg_table;
 
 struct kgr__pglog {
@@ -236,7 +240,6 @@ static int pg_run_many(PGconn *c, const char *sql, PGresult **last, char *why, s
 
 /* ---- the table: kgrec's own, or a table of the shop's own through a mapping ---- */
 
-enum { ROLE_ID, ROLE_USER, ROLE_ITEM, ROLE_ACTION, ROLE_TIME, ROLE_WEIGHT, N_ROLES };
 static const char *const role_names[N_ROLES] = { "id", "user", "item", "action", "time", "weight" };
 
 static void table_free(pg_table *t)
@@ -439,6 +442,8 @@ static int check_columns(PGconn *c, pg_table *t, char *const cols[N_ROLES], cons
 			break;
 		}
 		type = PQgetvalue(r, i, 1);
+		t->integer[role] = !strcmp(type, "bigint") || !strcmp(type, "integer") ||
+			!strcmp(type, "smallint");
 		if (!in_list(type, role_types[role])) {
 			error = kgr__error_set(KGR_EINVALID, "events table %s: column %s (%s) is of type "
 				"%s: the %s column is %s", t->name, cols[role], role_names[role],
@@ -580,6 +585,7 @@ int kgr_db_init_map(const char *url, const kgr_events_map *map)
 	if (!map || !map->table)
 		return kgr_db_init(url);
 	kgr_init();
+	KGR__CHECK_VERSION(map, KGR_EVENTS_MAP_VERSION, "events table");
 	if (!(c = pg_connect(url, why, sizeof(why))))
 		return kgr__error_set(KGR_EIO, "events database %s: %s", shown(url, show, sizeof(show)), why);
 	if ((error = table_load(c, url, map, 1, 0, &t)) < 0)
@@ -888,9 +894,39 @@ int kgr__pg_mapped(const kgr_server *srv)
 	return srv->pg && srv->pg->tbl.mapped;
 }
 
-int kgr__pg_has_weight(const kgr_server *srv)
+static int is_integer(const char *s)
 {
-	return !kgr__pg_mapped(srv) || srv->pg->tbl.has_weight;
+	size_t n;
+	s += *s == '-';
+	n = strspn(s, "0123456789");
+	return n > 0 && n <= 18 && !s[n];
+}
+
+const char *kgr__pg_unstorable(const kgr_server *srv, const char *user, const char *item,
+	double weight, char *why, size_t size)
+{
+	const pg_table *t;
+	if (!kgr__pg_mapped(srv))
+		return NULL;
+	t = &srv->pg->tbl;
+	if (weight != 1.0 && !t->has_weight) {
+		snprintf(why, size, "the events table %s has no weight column: an event weighs 1 "
+			"(leave the weight out)", t->name);
+		return "weight";
+	}
+	if (t->has_weight && t->integer[ROLE_WEIGHT] && weight != floor(weight)) {
+		snprintf(why, size, "the weight column of the events table %s holds integers", t->name);
+		return "weight";
+	}
+	if (t->integer[ROLE_USER] && !is_integer(user)) {
+		snprintf(why, size, "the user column of the events table %s holds integers", t->name);
+		return "user";
+	}
+	if (t->integer[ROLE_ITEM] && !is_integer(item)) {
+		snprintf(why, size, "the item column of the events table %s holds integers", t->name);
+		return "item";
+	}
+	return NULL;
 }
 
 int64_t kgr__pg_mark(const kgr_store *store)

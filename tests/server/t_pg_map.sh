@@ -148,6 +148,9 @@ code=$(post "$A" '{"user":"poster1","item":"SKU-RACKET","action":"add_to_cart","
 [ "$(sql "select customer, sku, event_name, extract(epoch from created_at)::bigint, qty, channel from shop.events where customer = 'poster1'")" = "poster1|SKU-RACKET|add_to_cart|1718000000|2|web" ]
 check "... stored in the shop's columns as the client named it" $? || sql "select * from shop.events" >&2
 known "$B" poster1; check "... and applied on B" $?
+code=$(post "$A" '{"user":"poster3","item":"SKU-BALL","weight":2.5}')
+[ "$code" = 400 ] && grep -q '"weight_not_stored"' "$T/post.body" && grep -q 'holds integers' "$T/post.body"
+check "a weight with a fraction for an integer weight column is refused" $? || cat "$T/post.body" >&2
 code=$(post "$A" '{"user":"quoter","item":"SKU'"'"'); DROP TABLE shop.events; --\\x"}')
 [ "$code" = 200 ] && [ "$(sql "select sku from shop.events where customer = 'quoter'")" = "SKU'); DROP TABLE shop.events; --\\x" ]
 check "names with quotes and backslashes are stored as written" $? || cat "$T/post.body" >&2
