@@ -173,6 +173,28 @@ r=$?; check "B applied every row of 4 concurrent writers (applied: $(metric "$B"
 metric_is "$A" kgrec_events_applied_total 103
 r=$?; check "... and so did A (applied: $(metric "$A" kgrec_events_applied_total))" $r
 
+# the trigger's lock comes before the id: an insert that waits for another's commit has not
+# taken its id yet (so it cannot commit below an id a replica has read)
+psql "$URL" -qc "BEGIN; INSERT INTO shop.events (customer, sku, event_name) VALUES ('slow', 'SKU-BALL', 'view'); SELECT pg_sleep(3); COMMIT" > /dev/null &
+SLOW=$!
+for _ in $(seq 100); do
+	[ "$(sql "select count(*) from pg_locks where locktype = 'advisory' and granted")" -ge 1 ] && break
+	sleep 0.05
+done
+seq_before=$(sql "select last_value from shop.events_event_id_seq")
+psql "$URL" -qc "SET lock_timeout = '300ms'; INSERT INTO shop.events (customer, sku, event_name) VALUES ('blocked', 'SKU-BALL', 'view')" 2> "$T/blocked.err"
+blocked=$?
+seq_after=$(sql "select last_value from shop.events_event_id_seq")
+[ "$blocked" -ne 0 ] && grep -q "lock timeout" "$T/blocked.err" && [ "$seq_before" = "$seq_after" ]
+check "a second insert waits for the first's commit before it takes an id ($seq_before, $seq_after)" $? || cat "$T/blocked.err" >&2
+wait "$SLOW"
+known "$B" slow; check "... and the first one is applied once committed" $?
+# a lost notification: the cursor still finds the row (the listener reads once a second)
+sql "ALTER TABLE shop.events DISABLE TRIGGER kgrec_events_notify;
+	INSERT INTO shop.events (customer, sku, event_name) VALUES ('unnotified', 'SKU-BALL', 'view');
+	ALTER TABLE shop.events ENABLE TRIGGER kgrec_events_notify"
+known "$A" unnotified && known "$B" unnotified; check "a row inserted without a notification reaches both replicas" $?
+
 # a table with an integer time in milliseconds and no weight column
 sql "CREATE TABLE shop.clicks (id bigint GENERATED ALWAYS AS IDENTITY, who text NOT NULL, what text NOT NULL,
 	kind text NOT NULL, ts_ms bigint NOT NULL)"
@@ -197,10 +219,10 @@ kill "$C_PID"; wait "$C_PID" 2>/dev/null; C_PID=
 before=$("$KGREC" stats "$T/s.snap" | awk '/^interactions/ {print $2}')
 "$KGREC" compact "$T/s.snap" --events "$URL" "${MAP[@]}" -o "$T/next.snap" > "$T/compact.out"
 check "kgrec compact --events with the mapping" $? || cat "$T/compact.out" >&2
-grep -q "with 103 new events from the events database" "$T/compact.out" && grep -q "2 events left out" "$T/compact.out"
-check "... takes the 103 usable rows, leaves the 2 waiting ones out" $? || cat "$T/compact.out" >&2
+grep -q "with 105 new events from the events database" "$T/compact.out" && grep -q "2 events left out" "$T/compact.out"
+check "... takes the 105 usable rows, leaves the 2 waiting ones out" $? || cat "$T/compact.out" >&2
 after=$("$KGREC" stats "$T/next.snap" | awk '/^interactions/ {print $2}')
-[ "$after" -eq $((before + 103)) ]; check "the new snapshot holds each event once ($before + 103 = $after)" $?
+[ "$after" -eq $((before + 105)) ]; check "the new snapshot holds each event once ($before + 105 = $after)" $?
 "$KGREC" query "$T/next.snap" "SELECT ?n WHERE { <urn:kgrec:events-database> <https://w3id.org/kgrec/ns#eventsThrough> ?n }" > "$T/mark.txt"
 mark=$(( $(sql "select event_id from shop.events where sku = 'SKU-NEW-1'") - 1 ))
 grep -qw "$mark" "$T/mark.txt"; check "its mark stops below the first waiting row" $? || cat "$T/mark.txt" >&2
