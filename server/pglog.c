@@ -593,7 +593,8 @@ int kgr_db_init_map(const char *url, const kgr_events_map *map)
 	/* the lock before any row of the statement takes its id from the sequence: ids follow
 	 * commit order, as the listeners' cursor needs */
 	kgr__buf_printf(&sql, "BEGIN; "
-		"CREATE OR REPLACE FUNCTION %s." PG_TRIGGER "() RETURNS trigger LANGUAGE plpgsql AS "
+		"CREATE OR REPLACE FUNCTION %s." PG_TRIGGER "() RETURNS trigger LANGUAGE plpgsql "
+		"SET search_path = pg_catalog AS "
 		"$kgrec$ BEGIN PERFORM pg_advisory_xact_lock(" PG_LOCK_KEY "); "
 		"PERFORM pg_notify('" PG_CHANNEL "', ''); RETURN NULL; END $kgrec$; "
 		"DROP TRIGGER IF EXISTS " PG_TRIGGER " ON %s; "

@@ -233,6 +233,9 @@ for r in "$A" "$B"; do
 	curl -s -X POST "$r/admin/reload" > "$T/reload.json"
 	grep -q '"reloaded"' "$T/reload.json"; check "replica reloads the compacted snapshot" $? || cat "$T/reload.json" >&2
 done
+curl -s "$A/readyz" > "$T/ready.json"
+python3 -c 'import json,sys; r=json.load(open(sys.argv[1]))["replay"]; sys.exit(0 if r["applied"]==0 and r["skipped"]==2 and r["duplicates"]==r["events"]-2 else 1)' "$T/ready.json"
+check "after the move, a replica replays from the mark: the 2 waiting rows, the rest already in the snapshot" $? || cat "$T/ready.json" >&2
 rec "$A" shopper1 | grep -q '"cold_start":false'; check "events in the snapshot still count" $?
 sql "INSERT INTO shop.events (customer, sku, event_name) VALUES ('shopper4', 'SKU-GLOVES', 'purchase')"
 known "$A" shopper4 && known "$B" shopper4; check "after the move, the shop's rows reach both replicas" $?
