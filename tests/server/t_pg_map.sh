@@ -196,9 +196,10 @@ sql "ALTER TABLE shop.events DISABLE TRIGGER kgrec_events_notify;
 known "$A" unnotified && known "$B" unnotified; check "a row inserted without a notification reaches both replicas" $?
 
 # a table with an integer time in milliseconds and no weight column
+# (and a column whose name needs quoting)
 sql "CREATE TABLE shop.clicks (id bigint GENERATED ALWAYS AS IDENTITY, who text NOT NULL, what text NOT NULL,
-	kind text NOT NULL, ts_ms bigint NOT NULL)"
-CMAP=(--events-table shop.clicks --events-columns user=who,item=what,action=kind,time=ts_ms)
+	\"Kind \"\"of\"\"\" text NOT NULL, ts_ms bigint NOT NULL)"
+CMAP=(--events-table shop.clicks --events-columns 'user=who,item=what,action=Kind "of",time=ts_ms')
 "$KGREC" db init "$URL" "${CMAP[@]}" 2> "$T/e7.err"
 [ $? -eq 1 ] && grep -q "column ts_ms (time) is of type bigint: say whether it holds epoch seconds or milliseconds" "$T/e7.err"
 check "an integer time column without its unit is refused" $? || cat "$T/e7.err" >&2
@@ -210,7 +211,9 @@ check "a weight the table cannot store is refused" $? || cat "$T/post.body" >&2
 code=$(post "$C" '{"user":"clicker","item":"SKU-BALL","action":"click","time":1718000001}')
 [ "$code" = 200 ] && [ "$(sql "select ts_ms from shop.clicks where who = 'clicker'")" = 1718000001000 ]
 check "a posted time is stored in milliseconds" $? || cat "$T/post.body" >&2
-sql "INSERT INTO shop.clicks (who, what, kind, ts_ms) VALUES ('clicker2', 'SKU-GLOVES', 'view', 1718000002000)"
+[ "$(sql "select \"Kind \"\"of\"\"\" from shop.clicks where who = 'clicker'")" = click ]
+check "... and the action in the column whose name needs quoting" $?
+sql "INSERT INTO shop.clicks (who, what, \"Kind \"\"of\"\"\", ts_ms) VALUES ('clicker2', 'SKU-GLOVES', 'view', 1718000002000)"
 known "$C" clicker2; check "a row in milliseconds is applied" $?
 kill "$C_PID"; wait "$C_PID" 2>/dev/null; C_PID=
 
