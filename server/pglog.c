@@ -527,6 +527,31 @@ static int table_statements(PGconn *c, pg_table *t, char *const cols[N_ROLES])
 	return error;
 }
 
+/* Every replica reads the rows after its cursor once a second: without an index that
+ * starts with the id column, each read would scan the whole table. */
+static int check_id_index(PGconn *c, const pg_table *t, const char *id)
+{
+	char why[256], oid[32];
+	const char *params[2] = { oid, id };
+	PGresult *r;
+	int error = 0;
+	snprintf(oid, sizeof(oid), "%lld", t->oid);
+	r = PQexecParams(c, "SELECT 1 FROM pg_index i JOIN pg_attribute a ON a.attrelid = "
+		"i.indrelid AND a.attnum = i.indkey[0] WHERE i.indrelid = $1::oid AND a.attname = $2 "
+		"AND i.indisvalid", 2, NULL, params, NULL, NULL, 0);
+	if (!r || PQresultStatus(r) != PGRES_TUPLES_OK) {
+		one_line(why, sizeof(why), r ? PQresultErrorMessage(r) : PQerrorMessage(c));
+		error = kgr__error_set(KGR_EIO, "events table %s: %s", t->name, why);
+	} else if (PQntuples(r) == 0) {
+		error = kgr__error_set(KGR_EINVALID, "events table %s: column %s (id) has no index: "
+			"every replica reads the rows after its cursor once a second, which would scan "
+			"the whole table each time (make it the primary key, or CREATE INDEX ON %s (%s))",
+			t->name, id, t->name, id);
+	}
+	PQclear(r);
+	return error;
+}
+
 /* The events table of @p map on connection c into *t: checked, its statements built. With
  * @p writing, also that kgrec can insert into it and, with @p need_trigger, that its trigger
  * is there. */
@@ -552,6 +577,8 @@ static int table_load(PGconn *c, const char *url, const kgr_events_map *map, int
 		(error = find_table(c, map->table, t)) < 0 ||
 		(error = check_columns(c, t, cols, map->time_unit, writing)) < 0 ||
 		(error = table_statements(c, t, cols)) < 0)
+		goto done;
+	if (writing && (error = check_id_index(c, t, cols[ROLE_ID])) < 0)
 		goto done;
 	if (need_trigger) {
 		char why[256], oid[32];

@@ -203,6 +203,10 @@ CMAP=(--events-table shop.clicks --events-columns 'user=who,item=what,action=Kin
 "$KGREC" db init "$URL" "${CMAP[@]}" 2> "$T/e7.err"
 [ $? -eq 1 ] && grep -q "column ts_ms (time) is of type bigint: say whether it holds epoch seconds or milliseconds" "$T/e7.err"
 check "an integer time column without its unit is refused" $? || cat "$T/e7.err" >&2
+"$KGREC" db init "$URL" "${CMAP[@]}" --events-time-unit ms 2> "$T/e9.err"
+[ $? -eq 1 ] && grep -q "column id (id) has no index" "$T/e9.err"
+check "an id column without an index is refused" $? || cat "$T/e9.err" >&2
+sql "ALTER TABLE shop.clicks ADD PRIMARY KEY (id)"
 "$KGREC" db init "$URL" "${CMAP[@]}" --events-time-unit ms > /dev/null; check "db init of a table with milliseconds" $?
 start_replica C "$T/s.snap" --events "$URL" "${CMAP[@]}" --events-time-unit ms
 code=$(post "$C" '{"user":"clicker","item":"SKU-BALL","action":"click","time":1718000001,"weight":3}')
