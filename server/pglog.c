@@ -71,6 +71,13 @@ typedef struct {
 	int integer[N_ROLES]; /* mapped: the column of a role holds integers */
 } pg_table;
 
+/* Rows of a shop's own table that are no events kgrec takes, for the operator's log. */
+typedef struct {
+	size_t n;
+	long long first_id;
+	char first[200];
+} ignored_rows;
+
 struct kgr__pglog {
 	char *url;
 	pg_table tbl;
@@ -85,6 +92,8 @@ struct kgr__pglog {
 	int64_t *local;           /* ids above the cursor that this replica applies itself */
 	size_t n_local, cap_local;
 	char last_error[256];     /* the listener's last connection error, under mu */
+	ignored_rows ignored;     /* the listener's rows passed over since its last message */
+	time_t ignored_logged;    /* and when that was */
 };
 
 /* ---- connections ---- */
@@ -794,13 +803,6 @@ int kgr__pg_append(kgr_server *srv, const kgr__event *ev, size_t n, int64_t *las
 
 /* ---- reading ---- */
 
-/* Rows of a shop's own table that are no events kgrec takes, for the operator's log. */
-typedef struct {
-	size_t n;
-	long long first_id;
-	char first[200];
-} ignored_rows;
-
 /* Row i of the table's SELECT (id, user, item, action, time, weight, pending) as an event:
  * strings borrowed from r, but *owned (free it), set for a row of a shop's own table, whose
  * names are matched against @p store as a request's are. 0, or 1 when the row is no event
@@ -1069,7 +1071,19 @@ static int listen_round(kgr_server *srv, PGconn *c)
 	set_cursor(pg, cursor); /* as far as it got, also after an error */
 	pthread_mutex_unlock(&pg->mu);
 	pthread_mutex_unlock(&srv->events_mu);
-	log_ignored(srv, &ign);
+	/* the listener's: at most one message a minute, the rows since the last one counted */
+	if (ign.n) {
+		time_t now = time(NULL);
+		if (!pg->ignored.n)
+			pg->ignored = ign;
+		else
+			pg->ignored.n += ign.n;
+		if (now - pg->ignored_logged >= 60) {
+			log_ignored(srv, &pg->ignored);
+			pg->ignored.n = 0;
+			pg->ignored_logged = now;
+		}
+	}
 	atomic_fetch_add(&srv->metrics.events_applied, info.applied);
 	atomic_fetch_add(&srv->metrics.events_duplicate, info.duplicates);
 	atomic_fetch_add(&srv->metrics.events_ignored, ign.n);
