@@ -7,10 +7,12 @@
 int kgr_cmd_compact(int argc, char **argv)
 {
 	const char *store = NULL, *log = NULL, *out = NULL;
+	kgr_events_map map = KGR_EVENTS_MAP_INIT;
 	size_t added = 0, skipped = 0;
 	int i;
 
 	for (i = 1; i < argc; i++) {
+		const char **field;
 		if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help")) {
 			puts("usage: kgrec compact STORE --events-log F -o NEWSTORE\n"
 			     "       kgrec compact STORE --events postgresql://... -o NEWSTORE\n\n"
@@ -18,7 +20,9 @@ int kgr_cmd_compact(int argc, char **argv)
 			     "STORE does not hold yet. Swap it in with POST /admin/reload or SIGHUP; the\n"
 			     "server skips logged events a snapshot already holds, so the log may stay.\n"
 			     "From the events database, the snapshot also records the id up to which it has\n"
-			     "every event: replicas on it read only the events after that id.");
+			     "every event: replicas on it read only the events after that id. A shop's own\n"
+			     "events table is read with the replicas' --events-table, --events-columns and\n"
+			     "--events-time-unit.");
 			return 0;
 		}
 		if (!strcmp(argv[i], "--events-log") || !strcmp(argv[i], "--events") || !strcmp(argv[i], "-o")) {
@@ -28,6 +32,12 @@ int kgr_cmd_compact(int argc, char **argv)
 				out = argv[++i];
 			else
 				log = argv[++i];
+		} else if ((field = !strcmp(argv[i], "--events-table") ? &map.table :
+				    !strcmp(argv[i], "--events-columns") ? &map.columns :
+				    !strcmp(argv[i], "--events-time-unit") ? &map.time_unit : NULL)) {
+			if (i + 1 >= argc)
+				return kgr_cli_usage("compact: %s needs a value", argv[i]);
+			*field = argv[++i];
 		} else if (argv[i][0] == '-') {
 			return kgr_cli_usage("compact: unknown option '%s'", argv[i]);
 		} else if (store) {
@@ -39,7 +49,10 @@ int kgr_cmd_compact(int argc, char **argv)
 	if (!store || !log || !out)
 		return kgr_cli_usage("compact: usage: kgrec compact STORE --events-log F|--events URL -o "
 			"NEWSTORE");
-	if (kgr_server_compact(store, log, out, &added, &skipped) < 0)
+	if (!map.table && (map.columns || map.time_unit))
+		return kgr_cli_usage("compact: --events-columns and --events-time-unit go with "
+			"--events-table");
+	if (kgr_server_compact_map(store, log, &map, out, &added, &skipped) < 0)
 		return kgr_cli_fail("compact");
 	/* a connection string may hold a password: it is not printed */
 	if (strstr(log, "://"))

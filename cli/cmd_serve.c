@@ -25,6 +25,14 @@ static const char usage_text[] =
 	"  --events URL           the events log in PostgreSQL that replicas share, instead of\n"
 	"                         --events-log (postgresql://user@host/db; 'kgrec db init URL'\n"
 	"                         creates its table; docs/DEPLOY.md)\n"
+	"  --events-table T       with --events: the shop's own events table T (shop.events)\n"
+	"                         instead of kgrec_events ('kgrec db init URL --events-table T\n"
+	"                         ...' installs its trigger; docs/DEPLOY.md)\n"
+	"  --events-columns L     its columns, ROLE=COLUMN,... for the roles id, user, item,\n"
+	"                         action, time and weight (optional); a role left out is a\n"
+	"                         column of its name (id=event_id,user=customer,item=sku,\n"
+	"                         action=event_name,time=created_at)\n"
+	"  --events-time-unit U   s or ms: the unit of an integer time column\n"
 	"  --strict-items         refuse events for items the snapshot lacks (default: log them\n"
 	"                         and count them from the reload that brings the items)\n"
 	"  --max-body BYTES       largest request body (default 1048576)\n"
@@ -137,6 +145,9 @@ static const struct {
 	{ "--token-file", SERVE_STRING, offsetof(serve_args, o.token_file), 0 },
 	{ "--events-log", SERVE_STRING, offsetof(serve_args, o.events_log), 0 },
 	{ "--events", SERVE_STRING, offsetof(serve_args, o.events_db), 0 },
+	{ "--events-table", SERVE_STRING, offsetof(serve_args, o.events_table), 0 },
+	{ "--events-columns", SERVE_STRING, offsetof(serve_args, o.events_columns), 0 },
+	{ "--events-time-unit", SERVE_STRING, offsetof(serve_args, o.events_time_unit), 0 },
 	{ "--access-log", SERVE_STRING, offsetof(serve_args, o.access_log), 0 },
 	{ "--graph-config", SERVE_STRING, offsetof(serve_args, o.graph_config), 0 },
 	{ "--weights", SERVE_STRING, offsetof(serve_args, o.weights_path), 0 },

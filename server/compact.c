@@ -124,13 +124,17 @@ static int compact_row(const kgr__event *ev, int64_t id, void *payload)
 	return 0;
 }
 
-/* The events of the log file or database into the text of the new snapshot. */
-static int read_events(compact_ctx *c, const char *events_log)
+/* The events of the log file or database (its table kgrec's own or @p map's) into the text
+ * of the new snapshot. */
+static int read_events(compact_ctx *c, const char *events_log, const kgr_events_map *map)
 {
 	uint64_t good;
 	size_t torn = 0;
 	int64_t mark;
 	if (!kgr__is_db_url(events_log)) {
+		if (map && map->table)
+			return kgr__error_set(KGR_EINVALID, "compact: an events table is for an events "
+				"database (postgresql://...), not the file %s", events_log);
 		if (access(events_log, R_OK) != 0)
 			return kgr__error_set(errno == ENOENT ? KGR_ENOTFOUND : KGR_EIO, "events log %s: %s",
 				events_log, strerror(errno));
@@ -138,7 +142,7 @@ static int read_events(compact_ctx *c, const char *events_log)
 	}
 	c->log = "(database)";
 	mark = kgr__pg_mark(c->base);
-	if (kgr__pg_each(events_log, mark, compact_row, c) < 0)
+	if (kgr__pg_each(events_log, map, c->base, mark, compact_row, c) < 0)
 		return kgr_error_last_code();
 	if ((c->first_skipped ? c->first_skipped - 1 : c->last_id) <= mark)
 		return 0; /* the snapshot's own mark stands */
@@ -150,6 +154,13 @@ static int read_events(compact_ctx *c, const char *events_log)
 
 int kgr_server_compact(const char *store_path, const char *events_log, const char *out_path,
 	size_t *n_events_out, size_t *n_skipped_out)
+{
+	return kgr_server_compact_map(store_path, events_log, NULL, out_path, n_events_out,
+		n_skipped_out);
+}
+
+int kgr_server_compact_map(const char *store_path, const char *events_log,
+	const kgr_events_map *map, const char *out_path, size_t *n_events_out, size_t *n_skipped_out)
 {
 	kgr_store *base = NULL, *ns = NULL;
 	compact_ctx c;
@@ -173,7 +184,7 @@ int kgr_server_compact(const char *store_path, const char *events_log, const cha
 	}
 	c.base = base;
 	c.log = events_log;
-	if ((error = read_events(&c, events_log)) < 0)
+	if ((error = read_events(&c, events_log, map)) < 0)
 		goto cleanup;
 	if (fclose(c.f) != 0) {
 		c.f = NULL;

@@ -130,6 +130,35 @@ int kgr__event_to_interaction(kgr_store *store, kgr__item_index **ix, const kgr_
 	return 0;
 }
 
+static kgr_id resolve_action(const kgr_store *store, const char *text, int *not_recorded);
+
+/* Declared in server/internal.h. */
+void kgr__event_from_names(const kgr_store *store, const char *user, const char *item,
+	const char *action, kgr__event *ev, char **user_owned, char *why, size_t size)
+{
+	kgr_id act;
+	int not_recorded;
+	*user_owned = NULL;
+	why[0] = '\0';
+	act = resolve_action(store, action, &not_recorded);
+	if (!act) {
+		snprintf(why, size, not_recorded ? "action '%.60s' is no interaction" :
+			"unknown action '%.60s'", action);
+		return;
+	}
+	if (!(*user_owned = kgr__user_iri(store, user)) ||
+		kgr__iri_problem(*user_owned, strlen(*user_owned))) {
+		snprintf(why, size, "user '%.60s' makes no IRI", user);
+		free(*user_owned);
+		*user_owned = NULL;
+		return;
+	}
+	ev->user = *user_owned;
+	ev->item = item;
+	ev->action = kgr_term_value(store, act, NULL);
+	ev->pending = 1; /* matched by name and code, like a request's item */
+}
+
 int kgr__event_in_snapshot(const kgr_store *store, const kgr_interaction *in)
 {
 	size_t n, i;
@@ -148,6 +177,9 @@ typedef struct {
 	double weight;
 	int not_recorded;           /* a valid event of an action that is no interaction (a refund) */
 	int pending;                /* item as written: a product the snapshot does not have yet */
+	/* as the client wrote them (borrowed from the request's JSON), for a shop's own events
+	 * table, whose rows hold names: each replica matches them as this one did */
+	const char *raw_user, *raw_item, *raw_action;
 } parsed_event;
 
 /* An event's time as the event logs write it: ISO-8601, or epoch seconds, milliseconds or
@@ -275,6 +307,16 @@ static int parse_event(kgr_server *srv, kgr__state *st, const cJSON *e, size_t i
 		return kgr__resp_error(resp, 400, "wrong_type", "%s.weight: expected a number", where);
 
 	pe->weight = w ? w->valuedouble : 1.0;
+	{
+		/* what a shop's events table cannot hold would be read otherwise by every other
+		 * replica, or refused by the database */
+		char why[200];
+		const char *field = kgr__pg_unstorable(srv, u->valuestring, it->valuestring, pe->weight,
+			why, sizeof(why));
+		if (field)
+			return kgr__resp_error(resp, 400, field[0] == 'w' ? "weight_not_stored" :
+				field[0] == 'u' ? "invalid_user" : "invalid_item", "%s.%s: %s", where, field, why);
+	}
 	if (!t) {
 		pe->time = (int64_t)time(NULL);
 	} else if (cJSON_IsNumber(t)) {
@@ -295,6 +337,9 @@ static int parse_event(kgr_server *srv, kgr__state *st, const cJSON *e, size_t i
 			where);
 	}
 
+	pe->raw_user = u->valuestring;
+	pe->raw_item = it->valuestring;
+	pe->raw_action = a ? a->valuestring : "interact";
 	if (parse_item(srv, st, it->valuestring, where, pe, resp) != 0)
 		return -1;
 	{
@@ -615,13 +660,15 @@ static int log_batch(kgr_server *srv, const parsed_event *pe, size_t n, uint64_t
 	size_t i, line_len;
 	int error;
 	if (srv->pg) {
-		kgr__event *ev = calloc(n, sizeof(*ev));
+		kgr__event *ev;
 		int64_t last = 0;
-		if (!ev)
+		int mapped = kgr__pg_mapped(srv);
+		if (!(ev = calloc(n, sizeof(*ev))))
 			return kgr__resp_error(resp, 503, "out_of_memory", "out of memory");
 		for (i = 0; i < n; i++)
-			ev[i] = (kgr__event){ pe[i].user, pe[i].item, pe[i].action, pe[i].time,
-				pe[i].weight, pe[i].pending };
+			ev[i] = mapped ? (kgr__event){ pe[i].raw_user, pe[i].raw_item, pe[i].raw_action,
+				pe[i].time, pe[i].weight, 1 } : (kgr__event){ pe[i].user, pe[i].item,
+				pe[i].action, pe[i].time, pe[i].weight, pe[i].pending };
 		error = kgr__pg_append(srv, ev, n, &last);
 		free(ev);
 		if (error < 0) {

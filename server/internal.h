@@ -61,6 +61,7 @@ typedef struct {
 	atomic_ullong hist_sum_us[KGR__EP__COUNT];
 	atomic_ullong events_applied, event_applies, events_replayed, events_duplicate, torn_lines;
 	atomic_ullong events_pending; /* posted naming an item the snapshot lacks */
+	atomic_ullong events_ignored; /* rows of a shop's events table that are no events */
 	atomic_ullong reloads, reload_failures;
 	atomic_ullong llm_calls, llm_fallbacks, llm_cache_hits;
 	atomic_ullong sparql_timeouts, sparql_truncated;
@@ -253,14 +254,30 @@ int kgr__replay_apply(kgr__replay *rc);
  * the store, 0 ids on error. */
 int kgr__event_to_interaction(kgr_store *store, kgr__item_index **ix, const kgr__event *ev,
 	kgr_interaction *out);
+/* A row of a shop's own events table as an event (server/events.c): the user's IRI as
+ * kgr__user_iri() makes it into *user_owned (free it), the item as written (pending: matched
+ * by name and code at each replay), the action looked up as POST /v1/events does. When the
+ * row is no event kgrec takes (a user name that makes no IRI, an unknown action name, an
+ * action that is no interaction), why says so and *user_owned is NULL. */
+void kgr__event_from_names(const kgr_store *store, const char *user, const char *item,
+	const char *action, kgr__event *ev, char **user_owned, char *why, size_t size);
 /* 1 when the snapshot already holds this interaction. */
 int kgr__event_in_snapshot(const kgr_store *store, const kgr_interaction *in);
 
 /* ---- the events database (server/pglog.c) ---- */
 
 typedef struct kgr__pglog kgr__pglog;
-/* Connect and check the table (srv->pg is set even on error: kgr__pg_free() frees it). */
-int kgr__pg_open(kgr_server *srv, const char *url);
+/* Connect and check the table, kgrec's own or @p map's (srv->pg is set even on error:
+ * kgr__pg_free() frees it). */
+int kgr__pg_open(kgr_server *srv, const char *url, const kgr_events_map *map);
+/* Whether the events are in a table of the shop's own (names written as the client gave
+ * them). */
+int kgr__pg_mapped(const kgr_server *srv);
+/* NULL, or the field of a posted event ("user", "item", "weight") that such a table cannot
+ * hold as given (a weight other than 1 without a weight column, a fraction for an integer
+ * one, a name that is no integer for an integer column), with the reason in why. */
+const char *kgr__pg_unstorable(const kgr_server *srv, const char *user, const char *item,
+	double weight, char *why, size_t size);
 /* Start the listener that applies every replica's events to the live state. */
 int kgr__pg_start(kgr_server *srv);
 void kgr__pg_free(kgr_server *srv);
@@ -280,8 +297,10 @@ int kgr__is_db_url(const char *path);
 #define KGR__PG_MARK_NODE "urn:kgrec:events-database"
 #define KGR__PG_MARK_PRED KGR_NS "eventsThrough"
 int64_t kgr__pg_mark(const kgr_store *store);
-/* Every event after id @p after, in id order, to cb (which returns 0 or an error). */
-int kgr__pg_each(const char *url, int64_t after,
+/* Every event after id @p after, in id order, to cb (which returns 0 or an error); the rows
+ * of a shop's own table (@p map) are matched against @p store, and those that are no events
+ * passed over. */
+int kgr__pg_each(const char *url, const kgr_events_map *map, const kgr_store *store, int64_t after,
 	int (*cb)(const kgr__event *ev, int64_t id, void *payload), void *payload);
 
 /* ---- SPARQL (server/sparql_ep.c) ---- */

@@ -82,6 +82,9 @@ char *kgr__metrics_render(const kgr__metrics *m, const kgr__state *st, size_t *l
 		atomic_load(&m->events_replayed));
 	counter(&s, "kgrec_events_duplicate_total", "Logged events skipped because the snapshot holds them.",
 		atomic_load(&m->events_duplicate));
+	counter(&s, "kgrec_events_ignored_total", "Rows of a shop's own events table passed over by "
+		"the listener: an empty column, an action that is unknown or no interaction, a user "
+		"name that makes no IRI.", atomic_load(&m->events_ignored));
 	counter(&s, "kgrec_events_log_torn_total", "Torn last lines of the events log dropped at load.",
 		atomic_load(&m->torn_lines));
 	counter(&s, "kgrec_reloads_total", "Snapshots swapped in.", atomic_load(&m->reloads));

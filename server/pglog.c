@@ -15,6 +15,12 @@
  * the INSERT returns under events_mu, are noted so that the listener skips them. A reload
  * replays the table onto the new state and moves the cursor under the same lock.
  *
+ * A shop's own events table (kgr_events_map) is read and written through a mapping of its
+ * columns. Its rows hold names as the shop's applications write them (a customer id, a
+ * SKU, "purchase"), matched against the snapshot when read, like a request's; the trigger
+ * that `kgrec db init` installs on it takes the same advisory lock before any row gets its
+ * id, and notifies, so the shop's inserts keep ids in commit order and wake the listeners.
+ *
  * When the database is down, recommendations go on from memory; POST /v1/events answers
  * 503 with Retry-After, never an acknowledgement without a commit; /readyz says
  * "degraded"; both connections are opened again with a growing pause. */
@@ -23,6 +29,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <libpq-fe.h>
+#include <math.h>
 #include <poll.h>
 #include <stdlib.h>
 #include <string.h>
@@ -31,6 +38,8 @@
 
 #define PG_TABLE "kgrec_events"
 #define PG_CHANNEL "kgrec_events"
+/* the trigger on a shop's own events table, and its function */
+#define PG_TRIGGER "kgrec_events_notify"
 /* pg_advisory_xact_lock key: "kgrv" */
 #define PG_LOCK_KEY "1801938550"
 /* events read per round */
@@ -40,8 +49,38 @@
 #define PG_SELECT_AFTER "SELECT id, user_iri, item, action, at, weight, pending FROM " PG_TABLE \
 	" WHERE id > $1::bigint ORDER BY id LIMIT " PG_CHUNK_TEXT
 
+/* The columns' roles in a mapping. */
+enum { ROLE_ID, ROLE_USER, ROLE_ITEM, ROLE_ACTION, ROLE_TIME, ROLE_WEIGHT, N_ROLES };
+
+/* How the time column holds a time. */
+typedef enum { PG_TIME_EPOCH_S = 0, PG_TIME_EPOCH_MS, PG_TIME_TSTZ, PG_TIME_TS } pg_time_kind;
+
+/* The events table as kgrec reads and writes it: kgrec_events, or a table of the shop's own
+ * through the mapping of its columns (identifiers quoted by PQescapeIdentifier). */
+typedef struct {
+	int mapped;
+	char *name;         /* as the operator named it, for messages */
+	char *select_after; /* the next events after an id ($1), in id order, as PG_SELECT_AFTER */
+	char *insert_head;  /* "INSERT INTO table (columns) VALUES " */
+	char *returning;    /* " RETURNING id" */
+	char *schema;       /* mapped: the table's schema, quoted (the trigger's function) */
+	char *qualified;    /* mapped: schema.table, quoted */
+	long long oid;      /* mapped: the table's */
+	pg_time_kind time;
+	int has_weight;
+	int integer[N_ROLES]; /* mapped: the column of a role holds integers */
+} pg_table;
+
+/* Rows of a shop's own table that are no events kgrec takes, for the operator's log. */
+typedef struct {
+	size_t n;
+	long long first_id;
+	char first[200];
+} ignored_rows;
+
 struct kgr__pglog {
 	char *url;
+	pg_table tbl;
 	PGconn *writer;           /* POST /v1/events, under events_mu */
 	pthread_t thread;
 	int thread_started;
@@ -53,6 +92,8 @@ struct kgr__pglog {
 	int64_t *local;           /* ids above the cursor that this replica applies itself */
 	size_t n_local, cap_local;
 	char last_error[256];     /* the listener's last connection error, under mu */
+	ignored_rows ignored;     /* the listener's rows passed over since its last message */
+	time_t ignored_logged;    /* and when that was */
 };
 
 /* ---- connections ---- */
@@ -206,29 +247,444 @@ static int pg_run_many(PGconn *c, const char *sql, PGresult **last, char *why, s
 	return ok ? 0 : -1;
 }
 
+/* ---- the table: kgrec's own, or a table of the shop's own through a mapping ---- */
+
+static const char *const role_names[N_ROLES] = { "id", "user", "item", "action", "time", "weight" };
+
+static void table_free(pg_table *t)
+{
+	free(t->name);
+	free(t->select_after);
+	free(t->insert_head);
+	free(t->returning);
+	free(t->schema);
+	free(t->qualified);
+	memset(t, 0, sizeof(*t));
+}
+
+static int table_own(pg_table *t)
+{
+	t->name = strdup(PG_TABLE);
+	t->select_after = strdup(PG_SELECT_AFTER);
+	t->insert_head = strdup("INSERT INTO " PG_TABLE " (user_iri, item, action, at, weight, "
+		"pending) VALUES ");
+	t->returning = strdup(" RETURNING id");
+	if (!t->name || !t->select_after || !t->insert_head || !t->returning)
+		return kgr__error_set(KGR_ENOMEM, "out of memory");
+	return 0;
+}
+
+/* "id=event_id,user=customer,..." into cols[] (malloc'd column names; a role left out is a
+ * column of its own name, but weight, which stays NULL). */
+static int parse_columns(const char *table, const char *spec, char *cols[N_ROLES])
+{
+	const char *p = spec ? spec : "";
+	int r, given[N_ROLES] = { 0 };
+	while (*p) {
+		const char *end = strchr(p, ','), *eq;
+		size_t len = end ? (size_t)(end - p) : strlen(p), klen, vlen;
+		const char *v;
+		while (len && (*p == ' ' || *p == '\t'))
+			p++, len--;
+		while (len && (p[len - 1] == ' ' || p[len - 1] == '\t'))
+			len--;
+		eq = memchr(p, '=', len);
+		if (!eq)
+			return kgr__error_set(KGR_EINVALID, "events table %s: columns: '%.*s' is not "
+				"ROLE=COLUMN (roles: id, user, item, action, time, weight)", table, (int)len, p);
+		klen = (size_t)(eq - p);
+		while (klen && (p[klen - 1] == ' ' || p[klen - 1] == '\t'))
+			klen--;
+		v = eq + 1;
+		vlen = len - (size_t)(v - p);
+		while (vlen && (*v == ' ' || *v == '\t'))
+			v++, vlen--;
+		for (r = 0; r < N_ROLES; r++)
+			if (strlen(role_names[r]) == klen && !strncmp(p, role_names[r], klen))
+				break;
+		if (r == N_ROLES)
+			return kgr__error_set(KGR_EINVALID, "events table %s: columns: no role '%.*s' "
+				"(roles: id, user, item, action, time, weight)", table, (int)klen, p);
+		if (given[r])
+			return kgr__error_set(KGR_EINVALID, "events table %s: columns: %s given twice",
+				table, role_names[r]);
+		if (!vlen)
+			return kgr__error_set(KGR_EINVALID, "events table %s: columns: %s= names no "
+				"column", table, role_names[r]);
+		given[r] = 1;
+		free(cols[r]);
+		if (!(cols[r] = strndup(v, vlen)))
+			return kgr__error_set(KGR_ENOMEM, "out of memory");
+		p = end ? end + 1 : p + len;
+	}
+	for (r = 0; r < N_ROLES; r++)
+		if (!cols[r] && r != ROLE_WEIGHT && !(cols[r] = strdup(role_names[r])))
+			return kgr__error_set(KGR_ENOMEM, "out of memory");
+	return 0;
+}
+
+/* The base types a role takes (as regtype names them), and what a message says it expects. */
+static const char *const types_id[] = { "bigint", "integer", NULL };
+static const char *const types_name[] = { "text", "character varying", "character", "bigint",
+	"integer", NULL };
+static const char *const types_action[] = { "text", "character varying", "character", NULL };
+static const char *const types_time[] = { "timestamp with time zone",
+	"timestamp without time zone", "bigint", "integer", NULL };
+static const char *const types_weight[] = { "double precision", "real", "numeric", "bigint",
+	"integer", "smallint", NULL };
+static const char *const *const role_types[N_ROLES] = { types_id, types_name, types_name,
+	types_action, types_time, types_weight };
+static const char *const role_expect[N_ROLES] = {
+	"bigint or integer (bigserial, or an identity column)",
+	"text, varchar, char, bigint or integer", "text, varchar, char, bigint or integer",
+	"text, varchar or char",
+	"timestamptz, timestamp, or bigint or integer epoch seconds or milliseconds",
+	"double precision, real, numeric or an integer" };
+
+static int in_list(const char *s, const char *const *list)
+{
+	for (; *list; list++)
+		if (!strcmp(s, *list))
+			return 1;
+	return 0;
+}
+
+/* A statement with one text parameter (or none), its tuples or NULL with why. */
+static PGresult *pg_query1(PGconn *c, const char *sql, const char *param, char *why, size_t size)
+{
+	PGresult *r = PQexecParams(c, sql, param ? 1 : 0, NULL, param ? &param : NULL, NULL, NULL, 0);
+	if (!r || PQresultStatus(r) != PGRES_TUPLES_OK) {
+		one_line(why, size, r ? PQresultErrorMessage(r) : PQerrorMessage(c));
+		PQclear(r);
+		return NULL;
+	}
+	return r;
+}
+
+static char *quote_ident(PGconn *c, const char *name)
+{
+	char *q = PQescapeIdentifier(c, name, strlen(name)), *s;
+	if (!q)
+		return NULL;
+	s = strdup(q);
+	PQfreemem(q);
+	return s;
+}
+
+/* The mapped table's catalog entry: its oid, schema and name quoted. */
+static int find_table(PGconn *c, const char *table, pg_table *t)
+{
+	char why[256];
+	PGresult *r = pg_query1(c, "SELECT c.oid::bigint, n.nspname, c.relname, c.relkind "
+		"FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
+		"WHERE c.oid = to_regclass($1)", table, why, sizeof(why));
+	char *rel;
+	if (!r)
+		return kgr__error_set(KGR_EINVALID, "events table %s: %s", table, why);
+	if (PQntuples(r) != 1) {
+		PQclear(r);
+		return kgr__error_set(KGR_EINVALID, "events table %s: no such table in the database "
+			"(a name is read as SQL reads it: shop.events, \"Shop\".\"Events\")", table);
+	}
+	if (strcmp(PQgetvalue(r, 0, 3), "r") && strcmp(PQgetvalue(r, 0, 3), "p")) {
+		PQclear(r);
+		return kgr__error_set(KGR_EINVALID, "events table %s: not a table (a view or another "
+			"kind of relation)", table);
+	}
+	t->oid = strtoll(PQgetvalue(r, 0, 0), NULL, 10);
+	t->schema = quote_ident(c, PQgetvalue(r, 0, 1));
+	rel = quote_ident(c, PQgetvalue(r, 0, 2));
+	PQclear(r);
+	if (!t->schema || !rel) {
+		free(rel);
+		return kgr__error_set(KGR_ENOMEM, "out of memory");
+	}
+	t->qualified = malloc(strlen(t->schema) + strlen(rel) + 2);
+	if (t->qualified)
+		sprintf(t->qualified, "%s.%s", t->schema, rel);
+	free(rel);
+	return t->qualified ? 0 : kgr__error_set(KGR_ENOMEM, "out of memory");
+}
+
+/* Each mapped column exists with a type its role takes; for writing, kgrec's inserts can
+ * fill the table (the id has a default, every other NOT NULL column without one is mapped).
+ * The time column's kind into t->time. */
+static int check_columns(PGconn *c, pg_table *t, char *const cols[N_ROLES], const char *unit,
+	int writing)
+{
+	char why[256], oid[32];
+	PGresult *r;
+	int i, role, rows, error = 0;
+	snprintf(oid, sizeof(oid), "%lld", t->oid);
+	r = pg_query1(c, "SELECT a.attname, (CASE WHEN ty.typtype = 'd' THEN ty.typbasetype "
+		"ELSE a.atttypid END)::regtype::text, format_type(a.atttypid, a.atttypmod), "
+		"a.attnotnull, a.atthasdef OR a.attidentity <> '' OR a.attgenerated <> '' "
+		"FROM pg_attribute a JOIN pg_type ty ON ty.oid = a.atttypid "
+		"WHERE a.attrelid = $1::oid AND a.attnum > 0 AND NOT a.attisdropped ORDER BY a.attnum",
+		oid, why, sizeof(why));
+	if (!r)
+		return kgr__error_set(KGR_EIO, "events table %s: %s", t->name, why);
+	rows = PQntuples(r);
+	for (role = 0; role < N_ROLES && error == 0; role++) {
+		const char *type;
+		int other;
+		if (!cols[role])
+			continue;
+		for (other = 0; other < role; other++)
+			if (cols[other] && !strcmp(cols[other], cols[role]))
+				break;
+		if (other < role) {
+			error = kgr__error_set(KGR_EINVALID, "events table %s: column %s is both %s and %s",
+				t->name, cols[role], role_names[other], role_names[role]);
+			break;
+		}
+		for (i = 0; i < rows && strcmp(PQgetvalue(r, i, 0), cols[role]); i++)
+			;
+		if (i == rows) {
+			kgr__buf names = { 0 };
+			for (i = 0; i < rows; i++)
+				kgr__buf_printf(&names, "%s%s", i ? ", " : "", PQgetvalue(r, i, 0));
+			error = kgr__error_set(KGR_EINVALID, "events table %s: no column \"%s\" (%s=%s); "
+				"its columns: %s", t->name, cols[role], role_names[role], cols[role],
+				names.s ? names.s : "none");
+			kgr__buf_free(&names);
+			break;
+		}
+		type = PQgetvalue(r, i, 1);
+		t->integer[role] = !strcmp(type, "bigint") || !strcmp(type, "integer") ||
+			!strcmp(type, "smallint");
+		if (!in_list(type, role_types[role])) {
+			error = kgr__error_set(KGR_EINVALID, "events table %s: column %s (%s) is of type "
+				"%s: the %s column is %s", t->name, cols[role], role_names[role],
+				PQgetvalue(r, i, 2), role_names[role], role_expect[role]);
+			break;
+		}
+		if (role == ROLE_TIME) {
+			int integer = !strcmp(type, "bigint") || !strcmp(type, "integer");
+			if (integer && !unit)
+				error = kgr__error_set(KGR_EINVALID, "events table %s: column %s (time) is of "
+					"type %s: say whether it holds epoch seconds or milliseconds (time unit "
+					"s or ms)", t->name, cols[role], PQgetvalue(r, i, 2));
+			else if (!integer && unit)
+				error = kgr__error_set(KGR_EINVALID, "events table %s: column %s (time) is of "
+					"type %s: a time unit is for an integer time column only", t->name,
+					cols[role], PQgetvalue(r, i, 2));
+			t->time = !integer ? (strstr(type, "with time zone") && !strstr(type, "without") ?
+				PG_TIME_TSTZ : PG_TIME_TS) : !strcmp(unit ? unit : "", "ms") ? PG_TIME_EPOCH_MS :
+				PG_TIME_EPOCH_S;
+		}
+		if (role == ROLE_ID && writing && PQgetvalue(r, i, 4)[0] != 't')
+			error = kgr__error_set(KGR_EINVALID, "events table %s: column %s (id) has no "
+				"default: kgrec's inserts take their ids from it (bigserial, or an identity "
+				"column)", t->name, cols[role]);
+	}
+	for (i = 0; i < rows && error == 0 && writing; i++) {
+		const char *name = PQgetvalue(r, i, 0);
+		for (role = 0; role < N_ROLES && !(cols[role] && !strcmp(cols[role], name)); role++)
+			;
+		if (role == N_ROLES && PQgetvalue(r, i, 3)[0] == 't' && PQgetvalue(r, i, 4)[0] != 't')
+			error = kgr__error_set(KGR_EINVALID, "events table %s: column %s is NOT NULL without "
+				"a default and is not mapped: kgrec could not insert the events it is posted "
+				"(map it, or give it a default)", t->name, name);
+	}
+	PQclear(r);
+	return error;
+}
+
+/* The statements of a mapped table. */
+static int table_statements(PGconn *c, pg_table *t, char *const cols[N_ROLES])
+{
+	char *q[N_ROLES] = { 0 };
+	kgr__buf sel = { 0 }, ins = { 0 }, ret = { 0 };
+	int role, error = 0;
+	for (role = 0; role < N_ROLES; role++)
+		if (cols[role] && !(q[role] = quote_ident(c, cols[role])))
+			error = kgr__error_set(KGR_ENOMEM, "out of memory");
+	if (error == 0) {
+		kgr__buf_printf(&sel, "SELECT %s, %s::text, %s::text, %s::text, ", q[ROLE_ID],
+			q[ROLE_USER], q[ROLE_ITEM], q[ROLE_ACTION]);
+		switch (t->time) {
+		case PG_TIME_TSTZ:
+		case PG_TIME_TS: /* a timestamp without time zone is read as UTC */
+			kgr__buf_printf(&sel, "floor(extract(epoch FROM %s))::bigint", q[ROLE_TIME]);
+			break;
+		case PG_TIME_EPOCH_MS:
+			kgr__buf_printf(&sel, "floor(%s / 1000.0)::bigint", q[ROLE_TIME]);
+			break;
+		default:
+			kgr__buf_printf(&sel, "%s::bigint", q[ROLE_TIME]);
+		}
+		if (q[ROLE_WEIGHT])
+			kgr__buf_printf(&sel, ", %s::float8", q[ROLE_WEIGHT]);
+		else
+			kgr__buf_puts(&sel, ", NULL::float8");
+		kgr__buf_printf(&sel, ", true FROM %s WHERE %s > $1::bigint ORDER BY %s LIMIT "
+			PG_CHUNK_TEXT, t->qualified, q[ROLE_ID], q[ROLE_ID]);
+		kgr__buf_printf(&ins, "INSERT INTO %s (%s, %s, %s, %s%s%s) VALUES ", t->qualified,
+			q[ROLE_USER], q[ROLE_ITEM], q[ROLE_ACTION], q[ROLE_TIME], q[ROLE_WEIGHT] ? ", " : "",
+			q[ROLE_WEIGHT] ? q[ROLE_WEIGHT] : "");
+		kgr__buf_printf(&ret, " RETURNING %s", q[ROLE_ID]);
+		if (sel.oom || ins.oom || ret.oom)
+			error = kgr__error_set(KGR_ENOMEM, "out of memory");
+	}
+	t->select_after = sel.s;
+	t->insert_head = ins.s;
+	t->returning = ret.s;
+	t->has_weight = q[ROLE_WEIGHT] != NULL;
+	for (role = 0; role < N_ROLES; role++)
+		free(q[role]);
+	return error;
+}
+
+/* Every replica reads the rows after its cursor once a second: without an index that
+ * starts with the id column, each read would scan the whole table. */
+static int check_id_index(PGconn *c, const pg_table *t, const char *id)
+{
+	char why[256], oid[32];
+	const char *params[2] = { oid, id };
+	PGresult *r;
+	int error = 0;
+	snprintf(oid, sizeof(oid), "%lld", t->oid);
+	r = PQexecParams(c, "SELECT 1 FROM pg_index i JOIN pg_attribute a ON a.attrelid = "
+		"i.indrelid AND a.attnum = i.indkey[0] WHERE i.indrelid = $1::oid AND a.attname = $2 "
+		"AND i.indisvalid", 2, NULL, params, NULL, NULL, 0);
+	if (!r || PQresultStatus(r) != PGRES_TUPLES_OK) {
+		one_line(why, sizeof(why), r ? PQresultErrorMessage(r) : PQerrorMessage(c));
+		error = kgr__error_set(KGR_EIO, "events table %s: %s", t->name, why);
+	} else if (PQntuples(r) == 0) {
+		error = kgr__error_set(KGR_EINVALID, "events table %s: column %s (id) has no index: "
+			"every replica reads the rows after its cursor once a second, which would scan "
+			"the whole table each time (make it the primary key, or CREATE INDEX ON %s (%s))",
+			t->name, id, t->name, id);
+	}
+	PQclear(r);
+	return error;
+}
+
+/* The events table of @p map on connection c into *t: checked, its statements built. With
+ * @p writing, also that kgrec can insert into it and, with @p need_trigger, that its trigger
+ * is there. */
+static int table_load(PGconn *c, const char *url, const kgr_events_map *map, int writing,
+	int need_trigger, pg_table *t)
+{
+	char *cols[N_ROLES] = { 0 };
+	int error, role;
+	memset(t, 0, sizeof(*t));
+	if (!map || !map->table) {
+		if ((error = table_own(t)) == 0 && c)
+			error = pg_check_table(c, url);
+		return error;
+	}
+	KGR__CHECK_VERSION(map, KGR_EVENTS_MAP_VERSION, "events table");
+	t->mapped = 1;
+	if (!(t->name = strdup(map->table)))
+		return kgr__error_set(KGR_ENOMEM, "out of memory");
+	if (map->time_unit && strcmp(map->time_unit, "s") && strcmp(map->time_unit, "ms"))
+		return kgr__error_set(KGR_EINVALID, "events table %s: time unit '%s': expected s or ms",
+			t->name, map->time_unit);
+	if ((error = parse_columns(t->name, map->columns, cols)) < 0 ||
+		(error = find_table(c, map->table, t)) < 0 ||
+		(error = check_columns(c, t, cols, map->time_unit, writing)) < 0 ||
+		(error = table_statements(c, t, cols)) < 0)
+		goto done;
+	if (writing && (error = check_id_index(c, t, cols[ROLE_ID])) < 0)
+		goto done;
+	if (need_trigger) {
+		char why[256], oid[32];
+		PGresult *r;
+		snprintf(oid, sizeof(oid), "%lld", t->oid);
+		if (!(r = pg_query1(c, "SELECT 1 FROM pg_trigger WHERE tgrelid = $1::oid AND tgname = '"
+			      PG_TRIGGER "' AND tgenabled <> 'D'", oid, why, sizeof(why)))) {
+			error = kgr__error_set(KGR_EIO, "events table %s: %s", t->name, why);
+			goto done;
+		}
+		if (PQntuples(r) == 0)
+			error = kgr__error_set(KGR_EINVALID, "events table %s: it has no kgrec trigger "
+				"(" PG_TRIGGER "), through which the inserts of every application keep their "
+				"ids in commit order and notify the replicas: install it with 'kgrec db init "
+				"URL' and the same table and columns", t->name);
+		PQclear(r);
+	}
+done:
+	for (role = 0; role < N_ROLES; role++)
+		free(cols[role]);
+	return error;
+}
+
+int kgr_db_init_map(const char *url, const kgr_events_map *map)
+{
+	char why[256], show[512];
+	PGconn *c;
+	pg_table t;
+	kgr__buf sql = { 0 };
+	int error = 0;
+	if (!map || !map->table)
+		return kgr_db_init(url);
+	kgr_init();
+	KGR__CHECK_VERSION(map, KGR_EVENTS_MAP_VERSION, "events table");
+	if (!(c = pg_connect(url, why, sizeof(why))))
+		return kgr__error_set(KGR_EIO, "events database %s: %s", shown(url, show, sizeof(show)), why);
+	if ((error = table_load(c, url, map, 1, 0, &t)) < 0)
+		goto done;
+	/* the lock before any row of the statement takes its id from the sequence: ids follow
+	 * commit order, as the listeners' cursor needs */
+	kgr__buf_printf(&sql, "BEGIN; "
+		"CREATE OR REPLACE FUNCTION %s." PG_TRIGGER "() RETURNS trigger LANGUAGE plpgsql "
+		"SET search_path = pg_catalog AS "
+		"$kgrec$ BEGIN PERFORM pg_advisory_xact_lock(" PG_LOCK_KEY "); "
+		"PERFORM pg_notify('" PG_CHANNEL "', ''); RETURN NULL; END $kgrec$; "
+		"DROP TRIGGER IF EXISTS " PG_TRIGGER " ON %s; "
+		"CREATE TRIGGER " PG_TRIGGER " BEFORE INSERT ON %s FOR EACH STATEMENT "
+		"EXECUTE FUNCTION %s." PG_TRIGGER "(); COMMIT", t.schema, t.qualified, t.qualified,
+		t.schema);
+	if (sql.oom)
+		error = kgr__error_set(KGR_ENOMEM, "out of memory");
+	else if (pg_run_many(c, sql.s, NULL, why, sizeof(why)) < 0)
+		error = kgr__error_set(KGR_EIO, "events database %s: installing the trigger on %s: %s",
+			shown(url, show, sizeof(show)), t.name, why);
+	kgr__buf_free(&sql);
+done:
+	table_free(&t);
+	PQfinish(c);
+	return error;
+}
+
 /* The whole batch as one round trip: the transaction, the lock, one INSERT of every event
- * returning their ids, NOTIFY and COMMIT (values quoted by PQescapeLiteral). Returns the text
- * (malloc'd) or NULL when out of memory. */
-static char *batch_sql(PGconn *c, const kgr__event *ev, size_t n)
+ * returning their ids, NOTIFY and COMMIT (values quoted by PQescapeLiteral). In a table of the
+ * shop's own, an event's names are written as the client gave them, its time in the time
+ * column's kind. Returns the text (malloc'd) or NULL when out of memory. */
+static char *batch_sql(PGconn *c, const pg_table *t, const kgr__event *ev, size_t n)
 {
 	kgr__buf b = { 0 };
 	size_t i;
-	kgr__buf_printf(&b, "BEGIN; SELECT pg_advisory_xact_lock(" PG_LOCK_KEY "); INSERT INTO "
-		PG_TABLE " (user_iri, item, action, at, weight, pending) VALUES ");
+	kgr__buf_printf(&b, "BEGIN; SELECT pg_advisory_xact_lock(" PG_LOCK_KEY "); %s", t->insert_head);
 	for (i = 0; i < n && !b.oom; i++) {
 		char *u = PQescapeLiteral(c, ev[i].user, strlen(ev[i].user));
 		char *it = PQescapeLiteral(c, ev[i].item, strlen(ev[i].item));
 		char *a = PQescapeLiteral(c, ev[i].action, strlen(ev[i].action));
-		if (u && it && a)
-			kgr__buf_printf(&b, "%s(%s, %s, %s, %lld, %.17g, %s)", i ? ", " : "", u, it, a,
-				(long long)ev[i].time, ev[i].weight, ev[i].pending ? "true" : "false");
-		else
+		long long tm = (long long)ev[i].time;
+		if (!u || !it || !a)
 			b.oom = 1;
+		else if (!t->mapped)
+			kgr__buf_printf(&b, "%s(%s, %s, %s, %lld, %.17g, %s)", i ? ", " : "", u, it, a,
+				tm, ev[i].weight, ev[i].pending ? "true" : "false");
+		else {
+			kgr__buf_printf(&b, "%s(%s, %s, %s, ", i ? ", " : "", u, it, a);
+			if (t->time == PG_TIME_TSTZ)
+				kgr__buf_printf(&b, "to_timestamp(%lld)", tm);
+			else if (t->time == PG_TIME_TS)
+				kgr__buf_printf(&b, "(to_timestamp(%lld) AT TIME ZONE 'UTC')", tm);
+			else
+				kgr__buf_printf(&b, "%lld", t->time == PG_TIME_EPOCH_MS ? tm * 1000 : tm);
+			if (t->has_weight)
+				kgr__buf_printf(&b, ", %.17g", ev[i].weight);
+			kgr__buf_puts(&b, ")");
+		}
 		PQfreemem(u);
 		PQfreemem(it);
 		PQfreemem(a);
 	}
-	kgr__buf_printf(&b, " RETURNING id; NOTIFY " PG_CHANNEL "; COMMIT");
+	kgr__buf_printf(&b, "%s; NOTIFY " PG_CHANNEL "; COMMIT", t->returning);
 	if (b.oom) {
 		kgr__buf_free(&b);
 		return NULL;
@@ -239,11 +695,11 @@ static char *batch_sql(PGconn *c, const kgr__event *ev, size_t n)
 /* Commit a batch on the writer, its ids into *ids (PQclear() it); -1 with why on any failure
  * (a transaction left open by a failed statement is rolled back by the caller, or lost with
  * the connection). */
-static int write_batch(PGconn *c, const kgr__event *ev, size_t n, PGresult **ids, char *why,
-	size_t size)
+static int write_batch(PGconn *c, const pg_table *t, const kgr__event *ev, size_t n,
+	PGresult **ids, char *why, size_t size)
 {
 	PGresult *r;
-	char *sql = batch_sql(c, ev, n);
+	char *sql = batch_sql(c, t, ev, n);
 	int error;
 	if (!sql) {
 		snprintf(why, size, "out of memory");
@@ -326,7 +782,7 @@ int kgr__pg_append(kgr_server *srv, const kgr__event *ev, size_t n, int64_t *las
 	for (attempt = 0; attempt < 2; attempt++) {
 		if (!pg->writer && !(pg->writer = pg_connect(pg->url, why, sizeof(why))))
 			break;
-		if (write_batch(pg->writer, ev, n, &ids, why, sizeof(why)) == 0) {
+		if (write_batch(pg->writer, &pg->tbl, ev, n, &ids, why, sizeof(why)) == 0) {
 			*last_id = 0;
 			local = note_local(pg, ids, last_id);
 			PQclear(ids);
@@ -347,21 +803,54 @@ int kgr__pg_append(kgr_server *srv, const kgr__event *ev, size_t n, int64_t *las
 
 /* ---- reading ---- */
 
-/* Row i of a SELECT id, user_iri, item, action, at, weight, pending (strings borrowed). */
-static void row_event(const PGresult *r, int i, kgr__event *ev)
+/* Row i of the table's SELECT (id, user, item, action, time, weight, pending) as an event:
+ * strings borrowed from r, but *owned (free it), set for a row of a shop's own table, whose
+ * names are matched against @p store as a request's are. 0, or 1 when the row is no event
+ * kgrec takes (an empty column, an action name it does not know or that is no interaction):
+ * the reason in @p ign. */
+static int row_event(const pg_table *t, const kgr_store *store, const PGresult *r, int i,
+	kgr__event *ev, char **owned, ignored_rows *ign)
 {
-	ev->user = PQgetvalue(r, i, 1);
-	ev->item = PQgetvalue(r, i, 2);
-	ev->action = PQgetvalue(r, i, 3);
-	ev->time = strtoll(PQgetvalue(r, i, 4), NULL, 10);
-	ev->weight = strtod(PQgetvalue(r, i, 5), NULL);
-	ev->pending = PQgetvalue(r, i, 6)[0] == 't';
+	char why[160];
+	int col;
+	*owned = NULL;
+	if (!t->mapped) {
+		ev->user = PQgetvalue(r, i, 1);
+		ev->item = PQgetvalue(r, i, 2);
+		ev->action = PQgetvalue(r, i, 3);
+		ev->time = strtoll(PQgetvalue(r, i, 4), NULL, 10);
+		ev->weight = strtod(PQgetvalue(r, i, 5), NULL);
+		ev->pending = PQgetvalue(r, i, 6)[0] == 't';
+		return 0;
+	}
+	why[0] = '\0';
+	for (col = 1; col <= 4 && !why[0]; col++)
+		if (PQgetisnull(r, i, col) || !PQgetvalue(r, i, col)[0])
+			snprintf(why, sizeof(why), "no %s", role_names[col]);
+	if (!why[0]) {
+		ev->time = strtoll(PQgetvalue(r, i, 4), NULL, 10);
+		ev->weight = PQgetisnull(r, i, 5) ? 1.0 : strtod(PQgetvalue(r, i, 5), NULL);
+		if (!kgr__time_ok(ev->time))
+			snprintf(why, sizeof(why), "a time out of the years 1000 to 9999");
+		else if (!isfinite(ev->weight))
+			snprintf(why, sizeof(why), "a weight that is no number");
+		else
+			kgr__event_from_names(store, PQgetvalue(r, i, 1), PQgetvalue(r, i, 2),
+				PQgetvalue(r, i, 3), ev, owned, why, sizeof(why));
+	}
+	if (!why[0])
+		return 0;
+	if (!ign->n++) {
+		ign->first_id = strtoll(PQgetvalue(r, i, 0), NULL, 10);
+		snprintf(ign->first, sizeof(ign->first), "%s", why);
+	}
+	return 1;
 }
 
 /* Events after *cursor (at most PG_CHUNK) into the replay; *cursor moves to the last one
  * read, *n_out says how many. KGR_EIO when the query failed. */
-static int read_chunk(PGconn *c, kgr__replay *rc, kgr__pglog *skip, int64_t *cursor,
-	size_t *n_out)
+static int read_chunk(PGconn *c, const pg_table *t, kgr__replay *rc, kgr__pglog *skip,
+	int64_t *cursor, size_t *n_out, ignored_rows *ign)
 {
 	char why[256];
 	char after[32];
@@ -369,8 +858,7 @@ static int read_chunk(PGconn *c, kgr__replay *rc, kgr__pglog *skip, int64_t *cur
 	PGresult *r;
 	int i, rows, error = 0;
 	snprintf(after, sizeof(after), "%lld", (long long)*cursor);
-	r = PQexecParams(c, PG_SELECT_AFTER, 1, NULL, params, NULL,
-		NULL, 0);
+	r = PQexecParams(c, t->select_after, 1, NULL, params, NULL, NULL, 0);
 	if (!r || PQresultStatus(r) != PGRES_TUPLES_OK) {
 		one_line(why, sizeof(why), r ? PQresultErrorMessage(r) : PQerrorMessage(c));
 		PQclear(r);
@@ -379,6 +867,7 @@ static int read_chunk(PGconn *c, kgr__replay *rc, kgr__pglog *skip, int64_t *cur
 	rows = PQntuples(r);
 	for (i = 0; i < rows && error == 0; i++) {
 		kgr__event ev;
+		char *owned = NULL;
 		int64_t id = strtoll(PQgetvalue(r, i, 0), NULL, 10);
 		int mine = 0;
 		if (skip) {
@@ -386,13 +875,15 @@ static int read_chunk(PGconn *c, kgr__replay *rc, kgr__pglog *skip, int64_t *cur
 			mine = is_local(skip, id);
 			pthread_mutex_unlock(&skip->mu);
 		}
-		row_event(r, i, &ev);
 		if (mine)
 			*cursor = id; /* applied by the request that posted it */
+		else if (row_event(t, rc->st->store, r, i, &ev, &owned, ign) != 0)
+			*cursor = id; /* no event: passed over */
 		else if ((error = kgr__replay_event(rc, &ev)) < 0)
 			kgr__error_prefix("events database: event %s", PQgetvalue(r, i, 0));
 		else
 			*cursor = id;
+		free(owned);
 	}
 	PQclear(r);
 	*n_out = (size_t)rows;
@@ -400,12 +891,13 @@ static int read_chunk(PGconn *c, kgr__replay *rc, kgr__pglog *skip, int64_t *cur
 }
 
 /* Every event after *cursor onto rc's state, in chunks, but those of @p skip's local ids. */
-static int read_all(PGconn *c, kgr__replay *rc, kgr__pglog *skip, int64_t *cursor)
+static int read_all(PGconn *c, const pg_table *t, kgr__replay *rc, kgr__pglog *skip,
+	int64_t *cursor, ignored_rows *ign)
 {
 	size_t n;
 	int error;
 	do {
-		if ((error = read_chunk(c, rc, skip, cursor, &n)) < 0)
+		if ((error = read_chunk(c, t, rc, skip, cursor, &n, ign)) < 0)
 			return error;
 		rc->info->batches++;
 		if ((error = kgr__replay_apply(rc)) < 0)
@@ -414,9 +906,57 @@ static int read_all(PGconn *c, kgr__replay *rc, kgr__pglog *skip, int64_t *curso
 	return 0;
 }
 
+/* Tell the operator about rows of the shop's table that are no events. */
+static void log_ignored(kgr_server *srv, const ignored_rows *ign)
+{
+	if (ign->n)
+		kgr__server_log(srv, "events database: %zu rows of %s passed over, taken for no event "
+			"(row %lld: %s)", ign->n, srv->pg->tbl.name, ign->first_id, ign->first);
+}
+
 int kgr__is_db_url(const char *path)
 {
 	return !strncmp(path, "postgresql://", 13) || !strncmp(path, "postgres://", 11);
+}
+
+int kgr__pg_mapped(const kgr_server *srv)
+{
+	return srv->pg && srv->pg->tbl.mapped;
+}
+
+static int is_integer(const char *s)
+{
+	size_t n;
+	s += *s == '-';
+	n = strspn(s, "0123456789");
+	return n > 0 && n <= 18 && !s[n];
+}
+
+const char *kgr__pg_unstorable(const kgr_server *srv, const char *user, const char *item,
+	double weight, char *why, size_t size)
+{
+	const pg_table *t;
+	if (!kgr__pg_mapped(srv))
+		return NULL;
+	t = &srv->pg->tbl;
+	if (weight != 1.0 && !t->has_weight) {
+		snprintf(why, size, "the events table %s has no weight column: an event weighs 1 "
+			"(leave the weight out)", t->name);
+		return "weight";
+	}
+	if (t->has_weight && t->integer[ROLE_WEIGHT] && weight != floor(weight)) {
+		snprintf(why, size, "the weight column of the events table %s holds integers", t->name);
+		return "weight";
+	}
+	if (t->integer[ROLE_USER] && !is_integer(user)) {
+		snprintf(why, size, "the user column of the events table %s holds integers", t->name);
+		return "user";
+	}
+	if (t->integer[ROLE_ITEM] && !is_integer(item)) {
+		snprintf(why, size, "the item column of the events table %s holds integers", t->name);
+		return "item";
+	}
+	return NULL;
 }
 
 int64_t kgr__pg_mark(const kgr_store *store)
@@ -436,22 +976,23 @@ int64_t kgr__pg_mark(const kgr_store *store)
 	return mark;
 }
 
-int kgr__pg_each(const char *url, int64_t after,
-	int (*cb)(const kgr__event *ev, int64_t id, void *payload), void *payload)
+int kgr__pg_each(const char *url, const kgr_events_map *map, const kgr_store *store,
+	int64_t after, int (*cb)(const kgr__event *ev, int64_t id, void *payload), void *payload)
 {
 	char why[256], from[32], show[512];
 	const char *params[1] = { from };
 	PGconn *c = pg_connect(url, why, sizeof(why));
+	pg_table t;
 	int error = 0, i, rows;
+	memset(&t, 0, sizeof(t));
 	if (!c)
 		return kgr__error_set(KGR_EIO, "events database %s: %s", shown(url, show, sizeof(show)), why);
-	if ((error = pg_check_table(c, url)) < 0)
+	if ((error = table_load(c, url, map, 0, 0, &t)) < 0)
 		goto done;
 	do {
 		PGresult *r;
 		snprintf(from, sizeof(from), "%lld", (long long)after);
-		r = PQexecParams(c, PG_SELECT_AFTER, 1, NULL, params,
-			NULL, NULL, 0);
+		r = PQexecParams(c, t.select_after, 1, NULL, params, NULL, NULL, 0);
 		if (!r || PQresultStatus(r) != PGRES_TUPLES_OK) {
 			one_line(why, sizeof(why), r ? PQresultErrorMessage(r) : PQerrorMessage(c));
 			PQclear(r);
@@ -461,13 +1002,17 @@ int kgr__pg_each(const char *url, int64_t after,
 		rows = PQntuples(r);
 		for (i = 0; i < rows && error == 0; i++) {
 			kgr__event ev;
-			row_event(r, i, &ev);
+			ignored_rows ign = { 0 };
+			char *owned = NULL;
 			after = strtoll(PQgetvalue(r, i, 0), NULL, 10);
-			error = cb(&ev, after, payload);
+			if (row_event(&t, store, r, i, &ev, &owned, &ign) == 0)
+				error = cb(&ev, after, payload);
+			free(owned);
 		}
 		PQclear(r);
 	} while (error == 0 && rows == PG_CHUNK);
 done:
+	table_free(&t);
 	PQfinish(c);
 	return error;
 }
@@ -478,16 +1023,18 @@ int kgr__pg_replay(kgr_server *srv, kgr__replay *rc)
 	char why[256], show[512];
 	int64_t cursor = kgr__pg_mark(rc->st->store);
 	PGconn *c = pg_connect(pg->url, why, sizeof(why));
+	ignored_rows ign = { 0 };
 	int error;
 	if (!c)
 		return kgr__error_set(KGR_EIO, "events database %s: %s",
 			shown(pg->url, show, sizeof(show)), why);
-	error = read_all(c, rc, NULL, &cursor);
+	error = read_all(c, &pg->tbl, rc, NULL, &cursor, &ign);
 	PQfinish(c);
 	free(rc->buf);
 	rc->buf = NULL;
 	if (error < 0)
 		return error;
+	log_ignored(srv, &ign);
 	atomic_fetch_add(&srv->metrics.events_replayed, rc->info->applied);
 	atomic_fetch_add(&srv->metrics.events_duplicate, rc->info->duplicates);
 	/* the caller holds events_mu: the listener goes on after what this replay read */
@@ -503,6 +1050,7 @@ static int listen_round(kgr_server *srv, PGconn *c)
 	kgr__pglog *pg = srv->pg;
 	kgr_server_replay_info info;
 	kgr__replay rc;
+	ignored_rows ign = { 0 };
 	int64_t cursor;
 	int error;
 	memset(&info, 0, sizeof(info));
@@ -516,15 +1064,29 @@ static int listen_round(kgr_server *srv, PGconn *c)
 	pthread_mutex_lock(&pg->mu);
 	cursor = pg->cursor;
 	pthread_mutex_unlock(&pg->mu);
-	error = read_all(c, &rc, pg, &cursor);
+	error = read_all(c, &pg->tbl, &rc, pg, &cursor, &ign);
 	free(rc.buf);
 	kgr__state_release(rc.st);
 	pthread_mutex_lock(&pg->mu);
 	set_cursor(pg, cursor); /* as far as it got, also after an error */
 	pthread_mutex_unlock(&pg->mu);
 	pthread_mutex_unlock(&srv->events_mu);
+	/* the listener's: at most one message a minute, the rows since the last one counted */
+	if (ign.n) {
+		time_t now = time(NULL);
+		if (!pg->ignored.n)
+			pg->ignored = ign;
+		else
+			pg->ignored.n += ign.n;
+		if (now - pg->ignored_logged >= 60) {
+			log_ignored(srv, &pg->ignored);
+			pg->ignored.n = 0;
+			pg->ignored_logged = now;
+		}
+	}
 	atomic_fetch_add(&srv->metrics.events_applied, info.applied);
 	atomic_fetch_add(&srv->metrics.events_duplicate, info.duplicates);
+	atomic_fetch_add(&srv->metrics.events_ignored, ign.n);
 	return error;
 }
 
@@ -598,7 +1160,7 @@ static void *listener(void *arg)
 
 /* ---- life cycle ---- */
 
-int kgr__pg_open(kgr_server *srv, const char *url)
+int kgr__pg_open(kgr_server *srv, const char *url, const kgr_events_map *map)
 {
 	kgr__pglog *pg = calloc(1, sizeof(*pg));
 	char why[256], show[512];
@@ -618,7 +1180,7 @@ int kgr__pg_open(kgr_server *srv, const char *url)
 	fcntl(pg->wake[1], F_SETFD, FD_CLOEXEC);
 	if (!(pg->writer = pg_connect(url, why, sizeof(why))))
 		return kgr__error_set(KGR_EIO, "events database %s: %s", shown(url, show, sizeof(show)), why);
-	return pg_check_table(pg->writer, url);
+	return table_load(pg->writer, url, map, 1, 1, &pg->tbl);
 }
 
 int kgr__pg_start(kgr_server *srv)
@@ -652,6 +1214,7 @@ void kgr__pg_free(kgr_server *srv)
 		close(pg->wake[1]);
 	pthread_mutex_destroy(&pg->mu);
 	free(pg->local);
+	table_free(&pg->tbl);
 	free(pg->url);
 	free(pg);
 	srv->pg = NULL;

@@ -473,8 +473,24 @@ int kgr_server_new(kgr_server **out, const kgr_server_options *opts)
 			"together: give one of them");
 		goto fail;
 	}
-	if (opts->events_db && (error = kgr__pg_open(srv, opts->events_db)) < 0)
+	if (!opts->events_db && (opts->events_table || opts->events_columns || opts->events_time_unit)) {
+		error = kgr__error_set(KGR_EINVALID, "an events table, its columns or its time unit "
+			"without an events database: give the database too");
 		goto fail;
+	}
+	if (!opts->events_table && (opts->events_columns || opts->events_time_unit)) {
+		error = kgr__error_set(KGR_EINVALID, "events columns or a time unit without an events "
+			"table: name the table too");
+		goto fail;
+	}
+	if (opts->events_db) {
+		kgr_events_map map = KGR_EVENTS_MAP_INIT;
+		map.table = opts->events_table;
+		map.columns = opts->events_columns;
+		map.time_unit = opts->events_time_unit;
+		if ((error = kgr__pg_open(srv, opts->events_db, &map)) < 0)
+			goto fail;
+	}
 	if ((error = kgr__state_open(srv, &srv->state)) < 0 ||
 		(error = kgr__state_replay(srv, srv->state, &srv->replay, &good)) < 0)
 		goto fail;

@@ -68,11 +68,23 @@ typedef struct {
 	 *  there, and every replica applies every replica's events (kgr_db_init() makes the
 	 *  table; docs/DEPLOY.md). */
 	const char *events_db;
+	/** With events_db: a table of the shop's own to use as the events log instead of
+	 *  kgrec_events ("shop.events", as SQL names it), or NULL. kgr_db_init_map() installs
+	 *  its trigger; docs/DEPLOY.md. */
+	const char *events_table;
+	/** With events_table: its columns, "id=event_id,user=customer,item=sku,
+	 *  action=event_name,time=created_at,weight=qty"; a role left out is a column of its
+	 *  own name, but weight, which is optional. NULL: every role its own name. */
+	const char *events_columns;
+	/** With events_table: "s" or "ms", the unit of an integer time column (required for
+	 *  one; NULL otherwise). */
+	const char *events_time_unit;
 } kgr_server_options;
 
 /* 2: log, log_payload and the connection limits added; 3: model_path; 4: sequence_path;
- * 5: strict_items, events_db (options of an older version are refused with KGR_EINVALID) */
-#define KGR_SERVER_OPTIONS_VERSION 5
+ * 5: strict_items, events_db; 6: events_table, events_columns, events_time_unit (options of
+ * an older version are refused with KGR_EINVALID) */
+#define KGR_SERVER_OPTIONS_VERSION 6
 #define KGR_SERVER_OPTIONS_INIT { .version = KGR_SERVER_OPTIONS_VERSION, \
 	.listen = "127.0.0.1:8080" }
 
@@ -140,6 +152,27 @@ KGR_API void kgr_server_free(kgr_server *server);
  */
 KGR_API int kgr_db_init(const char *url);
 
+/** A table of the shop's own used as the events log (kgr_server_options.events_table). */
+typedef struct {
+	unsigned int version;
+	const char *table;     /**< "shop.events", as SQL names it; NULL: kgrec's own table */
+	const char *columns;   /**< "id=event_id,user=customer,..." (kgr_server_options.events_columns) */
+	const char *time_unit; /**< "s" or "ms" for an integer time column, else NULL */
+} kgr_events_map;
+
+#define KGR_EVENTS_MAP_VERSION 1
+#define KGR_EVENTS_MAP_INIT { .version = KGR_EVENTS_MAP_VERSION }
+
+/**
+ * @brief kgr_db_init() for an events table of the shop's own: check that the table and its
+ *        mapped columns exist with usable types, and install (again) the trigger through
+ *        which inserts of any application take their ids in commit order and notify the
+ *        replicas. Without @p map or its table, kgr_db_init().
+ * @return 0; KGR_EINVALID (a bad mapping, a missing table or column, a column of an unusable
+ *         type: the message names it and the type found); KGR_EIO.
+ */
+KGR_API int kgr_db_init_map(const char *url, const kgr_events_map *map);
+
 /**
  * @brief Fold an events log into a new snapshot: the triples of @p store_path plus one RDF
  *        interaction event (kgr:Interaction) per logged event that the snapshot does not
@@ -154,6 +187,15 @@ KGR_API int kgr_db_init(const char *url);
  */
 KGR_API int kgr_server_compact(const char *store_path, const char *events_log, const char *out_path,
 	size_t *n_events_out, size_t *n_skipped_out);
+
+/**
+ * @brief kgr_server_compact() from an events database whose events are in a table of the
+ *        shop's own (@p map; NULL or without a table: kgrec's own table). Rows that can be
+ *        no event (an empty column, an action name kgrec does not know) are not counted.
+ * @return the codes of kgr_server_compact() and of kgr_db_init_map() for the mapping.
+ */
+KGR_API int kgr_server_compact_map(const char *store_path, const char *events_log,
+	const kgr_events_map *map, const char *out_path, size_t *n_events_out, size_t *n_skipped_out);
 
 #ifdef __cplusplus
 }

@@ -553,7 +553,7 @@ START_TEST(recs_truncate_history_time)
 		kgr_store_free(st);
 		sv.store_path = "x.snap";
 		ck_assert_int_eq(kgr_server_new(&srv, &sv), KGR_EINVALID);
-		ck_assert_str_eq(kgr_error_last(), "server: options version 7, expected 5");
+		ck_assert_str_eq(kgr_error_last(), "server: options version 7, expected 6");
 	}
 	{
 		kgr_rec_options ro = KGR_REC_OPTIONS_INIT;

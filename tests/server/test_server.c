@@ -1321,7 +1321,44 @@ START_TEST(test_compact)
 	ck_assert_int_eq(kgr_server_compact(store, evlog, store, NULL, NULL), KGR_EINVALID);
 	ck_assert_ptr_nonnull(strstr(kgr_error_last(), "is the input snapshot"));
 	ck_assert_int_eq(kgr_server_compact(store, "/nonexistent/events.log", out, NULL, NULL), KGR_ENOTFOUND);
+	{
+		/* a shop's events table is for an events database only */
+		kgr_events_map map = KGR_EVENTS_MAP_INIT;
+		map.table = "shop.events";
+		ck_assert_int_eq(kgr_server_compact_map(store, evlog, &map, out, NULL, NULL), KGR_EINVALID);
+		ck_assert_ptr_nonnull(strstr(kgr_error_last(), "an events table is for an events database"));
+	}
 	free(out);
+}
+END_TEST
+
+/* The mapping of a shop's events table, refused before any database is reached; an
+ * unreachable database is named without its password. */
+START_TEST(test_events_map_errors)
+{
+	kgr_server_options o = KGR_SERVER_OPTIONS_INIT;
+	kgr_events_map map = KGR_EVENTS_MAP_INIT;
+	kgr_server *srv = NULL;
+	o.store_path = "/nonexistent.snap";
+	o.events_table = "shop.events";
+	ck_assert_int_eq(kgr_server_new(&srv, &o), KGR_EINVALID);
+	ck_assert_ptr_nonnull(strstr(kgr_error_last(), "without an events database"));
+	o.events_table = NULL;
+	o.events_db = "postgresql://kgrec@127.0.0.1:1/x";
+	o.events_columns = "user=customer";
+	ck_assert_int_eq(kgr_server_new(&srv, &o), KGR_EINVALID);
+	ck_assert_ptr_nonnull(strstr(kgr_error_last(), "without an events table"));
+	ck_assert_ptr_null(srv);
+
+	map.table = "shop.events";
+	ck_assert_int_eq(kgr_db_init_map("postgresql://kgrec:s3cret@127.0.0.1:1/x?connect_timeout=2",
+		&map), KGR_EIO);
+	ck_assert_ptr_nonnull(strstr(kgr_error_last(), "postgresql://kgrec:***@127.0.0.1:1/x"));
+	ck_assert_ptr_null(strstr(kgr_error_last(), "s3cret"));
+	map.version = 0;
+	ck_assert_int_eq(kgr_db_init_map("postgresql://kgrec@127.0.0.1:1/x?connect_timeout=2", &map),
+		KGR_EINVALID);
+	ck_assert_ptr_nonnull(strstr(kgr_error_last(), "options version 0"));
 }
 END_TEST
 
@@ -1932,6 +1969,7 @@ Suite *server_suite(void)
 	tcase_add_test(tc, test_reload_and_sighup);
 	tcase_add_test(tc, test_reload_under_load);
 	tcase_add_test(tc, test_compact);
+	tcase_add_test(tc, test_events_map_errors);
 	tcase_add_test(tc, test_events_new_items);
 	tcase_add_test(tc, test_sparql_protocol_refusals);
 	tcase_add_test(tc, test_access_log_and_request_id);
