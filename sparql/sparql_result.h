@@ -91,4 +91,15 @@ const char *kgr__sparql_find_keyword(const char *text, const char *kw);
  *  (sparql/sparql_child.c). */
 void kgr__sparql_cancel_all(void);
 
+/** The canonical lexical form of a number the query computed (sparql/sparql_canon.c):
+ *  kgr__xsd_canon_decimal() of an xsd:decimal lexical form ("6" is "6.0", "+01.50" is "1.5",
+ *  "-0" is "0.0"), kgr__xsd_canon_integer() of an xsd:integer one ("+01" is "1"),
+ *  kgr__xsd_canon_double() of a double or, with @p single, a float value ("6.0E0", "1.0E6",
+ *  "2.0E-1", "0.0E0", "INF", "NaN"; the fewest digits that read back as the value). Each
+ *  writes a NUL-terminated string to @p out and returns its length; 0 when @p lex is no such
+ *  lexical form or @p size is too small. */
+size_t kgr__xsd_canon_decimal(char *out, size_t size, const char *lex, size_t len);
+size_t kgr__xsd_canon_integer(char *out, size_t size, const char *lex, size_t len);
+size_t kgr__xsd_canon_double(char *out, size_t size, double d, int single);
+
 #endif
