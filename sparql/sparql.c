@@ -2048,7 +2048,16 @@ static int prepare(rasqal_query **rq_out, rasqal_world *rw, raptor_world *raptor
 		return kgr__error_set(KGR_EINVALID, "invalid base IRI '%s'", base_iri);
 	}
 	rewritten = rewrite_values(text, &oom);
+	if (!oom) {
+		/* XPath regular expressions as POSIX ones (sparql/sparql_regex.c) */
+		char *posix = kgr__sparql_regex_rewrite(rewritten ? rewritten : text, &oom);
+		if (posix) {
+			free(rewritten);
+			rewritten = posix;
+		}
+	}
 	if (oom) {
+		free(rewritten);
 		rasqal_free_query(rq);
 		raptor_free_uri(base);
 		return kgr__error_set(KGR_ENOMEM, "out of memory");

@@ -91,6 +91,14 @@ const char *kgr__sparql_find_keyword(const char *text, const char *kw);
  *  (sparql/sparql_child.c). */
 void kgr__sparql_cancel_all(void);
 
+/** The query text with the pattern and flags of each REGEX() and REPLACE() whose pattern and
+ *  flags are string literals written for POSIX regcomp(), which rasqal 0.9.33 uses: the
+ *  XPath flags s, m, x and q applied to the pattern, '.' not matching a line break without
+ *  's', the escapes \n \r \t \d \s (also in a class) written out; only 'i' is left as a
+ *  flag (sparql/sparql_regex.c). NULL when nothing changes (or *oom set when out of
+ *  memory); otherwise malloc'd. */
+char *kgr__sparql_regex_rewrite(const char *text, int *oom);
+
 /** The canonical lexical form of a number the query computed (sparql/sparql_canon.c):
  *  kgr__xsd_canon_decimal() of an xsd:decimal lexical form ("6" is "6.0", "+01.50" is "1.5",
  *  "-0" is "0.0"), kgr__xsd_canon_integer() of an xsd:integer one ("+01" is "1"),

@@ -1875,6 +1875,65 @@ START_TEST(computed_numbers_canonical)
 }
 END_TEST
 
+/* ---- regular expressions: XPath's flags over rasqal's POSIX regcomp() ---- */
+
+/* The subjects (local names, sorted, space-separated) whose ex:v matches FILTER @p filter. */
+static void regex_matches(const kgr_store *st, const char *filter, const char *want)
+{
+	char q[512], got[256] = "";
+	kgr_sparql_result *r;
+	size_t i;
+	snprintf(q, sizeof(q), "PREFIX ex: <http://example.org/re/>\n"
+		"SELECT ?s WHERE { ?s ex:v ?v FILTER(%s) } ORDER BY ?s", filter);
+	r = query_ok(st, q);
+	for (i = 0; i < kgr_sparql_result_row_count(r); i++) {
+		const char *v = cell(r, i, 0);
+		strncat(got, i ? " " : "", sizeof(got) - strlen(got) - 1);
+		strncat(got, v + strlen("http://example.org/re/"), sizeof(got) - strlen(got) - 1);
+	}
+	ck_assert_msg(!strcmp(got, want), "%s: got '%s', want '%s'", filter, got, want);
+	kgr_sparql_result_free(r);
+}
+
+START_TEST(regex_flags)
+{
+	kgr_store *st = load(KGR_TEST_DATA "/sparql/regex.ttl");
+	kgr_sparql_result *r;
+	char *text;
+	int oom;
+	/* '.' matches no line break unless 's' */
+	regex_matches(st, "REGEX(?v, \"^a.c$\")", "s1 s6");
+	regex_matches(st, "REGEX(?v, \"^a.c$\", \"s\")", "s1 s2 s6");
+	/* ^ and $ at line ends with 'm' */
+	regex_matches(st, "REGEX(?v, \"^b$\")", "");
+	regex_matches(st, "REGEX(?v, \"^b$\", \"m\")", "s3");
+	/* 'x' drops white space outside classes; \n inside a class is a line break */
+	regex_matches(st, "REGEX(?v, \" a c \", \"x\")", "s5");
+	regex_matches(st, "REGEX(?v, \"^a[\\\\n ]c$\")", "s2 s6");
+	/* 'q': no metacharacters; with 'i' */
+	regex_matches(st, "REGEX(?v, \"a?+*.{}()[]c\", \"q\")", "s4");
+	regex_matches(st, "REGEX(?v, \"A?+*.{}()[]C\", \"iq\")", "s4");
+	regex_matches(st, "REGEX(?v, \"^A\\\\sC$\", \"i\")", "s2 s6");
+	/* REPLACE with 'q' and 'x' */
+	r = query_ok(st, "PREFIX ex: <http://example.org/re/>\n"
+		"SELECT (REPLACE(?v, \".{\", \"-\", \"q\") AS ?q) (REPLACE(?v, \"a b\", \"X\", \"x\") AS ?x) "
+		"WHERE { ex:s4 ex:v ?v }");
+	ck_assert_str_eq(cell(r, 0, 0), "a?+*-}()[]c");
+	ck_assert_str_eq(cell(r, 0, 1), "a?+*.{}()[]c");
+	kgr_sparql_result_free(r);
+	/* the rewrite keeps line numbers, and leaves what it need not or cannot write alone */
+	text = kgr__sparql_regex_rewrite("SELECT * { ?s ?p ?o FILTER regex(?o, \"\"\"a\n.\"\"\", \"s\") }\n", &oom);
+	ck_assert_ptr_nonnull(text);
+	ck_assert_str_eq(text, "SELECT * { ?s ?p ?o FILTER regex(?o, \"a\\n.\"\n, \"\") }\n");
+	free(text);
+	ck_assert_ptr_null(kgr__sparql_regex_rewrite("SELECT * { ?s ?p ?o FILTER regex(?o, \"^ab\", \"i\") }", &oom));
+	ck_assert_ptr_null(kgr__sparql_regex_rewrite("SELECT * { ?s ?p ?o FILTER regex(?o, ?re) }", &oom));
+	ck_assert_ptr_null(kgr__sparql_regex_rewrite("SELECT * { ?s ?p ?o FILTER regex(?o, \"\\\\p{L}.\") }", &oom));
+	ck_assert_int_eq(oom, 0);
+	kgr_store_free(st);
+}
+END_TEST
+
 static Suite *sparql_suite(void)
 {
 	Suite *s = suite_create("sparql");
@@ -1912,6 +1971,7 @@ static Suite *sparql_suite(void)
 	tcase_add_test(tc, canonical_forms);
 	tcase_add_test(tc, data_literals_as_stored);
 	tcase_add_test(tc, computed_numbers_canonical);
+	tcase_add_test(tc, regex_flags);
 	tcase_add_test(tc, errors_are_not_timeouts);
 	tcase_add_test(tc, threads);
 	tcase_add_test(tc, syntax_error);
