@@ -2049,6 +2049,14 @@ static int prepare(rasqal_query **rq_out, rasqal_world *rw, raptor_world *raptor
 	}
 	rewritten = rewrite_values(text, &oom);
 	if (!oom) {
+		/* GROUP_CONCAT's separator (sparql/sparql_concat.c) */
+		char *joined = kgr__sparql_separator_rewrite(rewritten ? rewritten : text, &oom);
+		if (joined) {
+			free(rewritten);
+			rewritten = joined;
+		}
+	}
+	if (!oom) {
 		/* XPath regular expressions as POSIX ones (sparql/sparql_regex.c) */
 		char *posix = kgr__sparql_regex_rewrite(rewritten ? rewritten : text, &oom);
 		if (posix) {

@@ -17,9 +17,8 @@ static int is_word(char c)
 	return isalnum((unsigned char)c) || c == '_';
 }
 
-/* The value of the SPARQL string literal at p (ending at end): 0, or -1 when it has an
- * escape this does not decode (\u, \U), or a language tag or datatype follows. */
-static int decode_string(kgr__buf *out, const char *p, const char *end)
+/* Declared in sparql/sparql_result.h. */
+int kgr__sparql_string_value(kgr__buf *out, const char *p, const char *end)
 {
 	size_t q = (end - p >= 6 && (p[1] == p[0] && p[2] == p[0])) ? 3 : 1;
 	const char *s = p + q, *e = end - q;
@@ -47,8 +46,8 @@ static int decode_string(kgr__buf *out, const char *p, const char *end)
 	return 0;
 }
 
-/* Writes @p s as a SPARQL string literal. */
-static void put_literal(kgr__buf *out, const char *s)
+/* Declared in sparql/sparql_result.h. */
+void kgr__sparql_put_string(kgr__buf *out, const char *s)
 {
 	kgr__buf_puts(out, "\"");
 	for (; *s; s++) {
@@ -220,7 +219,7 @@ static const char *rewrite_call(kgr__buf *out, const char *p, int replace)
 	if (*q != ')')
 		return p;
 	close = q;
-	if (decode_string(&re, pat, pat_end) || (fl && decode_string(&flags, fl, fl_end)) || re.oom ||
+	if (kgr__sparql_string_value(&re, pat, pat_end) || (fl && kgr__sparql_string_value(&flags, fl, fl_end)) || re.oom ||
 		flags.oom)
 		goto keep;
 	for (f = flags.s ? flags.s : ""; *f; f++) {
@@ -241,7 +240,7 @@ static const char *rewrite_call(kgr__buf *out, const char *p, int replace)
 		newlines += *q == '\n';
 	/* ( arg1 , "posix" [, arg3] , "i" or "" ) with the pattern's line breaks kept after it */
 	kgr__buf_put(out, p, (size_t)(pat - p));
-	put_literal(out, posix.s ? posix.s : "");
+	kgr__sparql_put_string(out, posix.s ? posix.s : "");
 	while (newlines-- > 0)
 		kgr__buf_puts(out, "\n");
 	if (fl) {

@@ -91,6 +91,18 @@ const char *kgr__sparql_find_keyword(const char *text, const char *kw);
  *  (sparql/sparql_child.c). */
 void kgr__sparql_cancel_all(void);
 
+/** The value of the SPARQL string literal from @p p to @p end (its closing quote included),
+ *  appended to @p out: 0, or -1 when it has a \\u or \\U escape or a language tag or datatype
+ *  follows (sparql/sparql_regex.c). */
+int kgr__sparql_string_value(kgr__buf *out, const char *p, const char *end);
+/** Appends @p s as a SPARQL string literal "..." (sparql/sparql_regex.c). */
+void kgr__sparql_put_string(kgr__buf *out, const char *s);
+/** The query text with each GROUP_CONCAT(X; SEPARATOR="s") written as an expression rasqal
+ *  0.9.33 evaluates right (it joins with a space whatever the separator):
+ *  REPLACE(REPLACE(GROUP_CONCAT(REPLACE(STR(X), " ", "\\uE000")), " ", "s"), "\\uE000", " ")
+ *  (sparql/sparql_concat.c). NULL when nothing changes (or *oom set); otherwise malloc'd. */
+char *kgr__sparql_separator_rewrite(const char *text, int *oom);
+
 /** The query text with the pattern and flags of each REGEX() and REPLACE() whose pattern and
  *  flags are string literals written for POSIX regcomp(), which rasqal 0.9.33 uses: the
  *  XPath flags s, m, x and q applied to the pattern, '.' not matching a line break without
