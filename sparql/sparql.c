@@ -22,6 +22,8 @@
 #include "kg/store_internal.h"
 
 #include <ctype.h>
+#include <math.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -181,6 +183,16 @@ typedef struct {
 	kgr_id *keys;
 	rasqal_literal **vals;
 	size_t cap, count;
+	/* the xsd:boolean literals whose lexical form make_literal() put back (rasqal had
+	 * rewritten it), with that copy and the static string rasqal had set */
+	rasqal_literal **restored;
+	const unsigned char **restored_copy, **restored_orig;
+	size_t nrestored, cap_restored;
+	/* the literals written in the expressions of the query being executed, and its text
+	 * (VALUES): a result gives them as written */
+	rasqal_literal **consts;
+	size_t nconsts, cap_consts;
+	const char *text;
 	int oom;
 	/* the dataset: the default graph is the merge of the graphs in from[] (and the unnamed
 	 * graph, g = 0, when from_unnamed) when restrict_default, else of all graphs; the named
@@ -205,11 +217,31 @@ typedef struct {
 static void exec_free(exec_ctx *ex)
 {
 	size_t i;
+	/* a boolean's string is rasqal's static "true" / "false": give it back before the free
+	 * (unless rasqal already did: it makes a value native again before comparing it, and
+	 * then frees the copy itself) */
+	for (i = 0; i < ex->nrestored; i++) {
+		rasqal_literal *l = ex->restored[i];
+		if (l->string == ex->restored_copy[i]) {
+			rasqal_free_memory((void *)l->string);
+			l->string = ex->restored_orig[i];
+			l->string_len = (unsigned int)strlen((const char *)l->string);
+		}
+	}
 	for (i = 0; i < ex->cap; i++)
 		if (ex->keys[i])
 			rasqal_free_literal(ex->vals[i]);
 	free(ex->keys);
 	free(ex->vals);
+	free(ex->restored);
+	free(ex->restored_copy);
+	free(ex->restored_orig);
+	free(ex->consts);
+	ex->restored = NULL;
+	ex->restored_copy = ex->restored_orig = NULL;
+	ex->nrestored = ex->cap_restored = 0;
+	ex->consts = NULL;
+	ex->nconsts = ex->cap_consts = 0;
 	free(ex->from);
 	free(ex->named);
 	kgr__path_set_free(ex->paths);
@@ -289,6 +321,49 @@ static char *rasqal_copy(const char *s, size_t len)
 	return p;
 }
 
+/* rasqal rewrites the lexical form of an xsd:boolean ("0" becomes "false"), xsd:date and
+ * xsd:dateTime (a time zone "+00:00" becomes "-00:00") when it makes the literal; the value
+ * it keeps beside the string is what it compares and computes with. A term of the data is
+ * given back exactly as stored, so its own lexical form is put back into the string, which
+ * rasqal copies into results and returns from STR(). A boolean's string is one of two static
+ * strings of rasqal that it never frees: exec_free() puts that back before the last free. */
+static int restore_lexical(exec_ctx *ex, rasqal_literal *l, const char *lex, size_t len)
+{
+	unsigned char *copy;
+	if (l->type != RASQAL_LITERAL_BOOLEAN && l->type != RASQAL_LITERAL_DATE &&
+		l->type != RASQAL_LITERAL_DATETIME)
+		return 0;
+	if (l->string && l->string_len == len && !memcmp(l->string, lex, len))
+		return 0;
+	if (l->type == RASQAL_LITERAL_BOOLEAN && ex->nrestored == ex->cap_restored) {
+		size_t cap = ex->cap_restored ? ex->cap_restored * 2 : 16;
+		rasqal_literal **v = realloc(ex->restored, cap * sizeof(*v));
+		const unsigned char **c, **o;
+		if (!v)
+			return -1;
+		ex->restored = v;
+		if (!(c = realloc(ex->restored_copy, cap * sizeof(*c))))
+			return -1;
+		ex->restored_copy = c;
+		if (!(o = realloc(ex->restored_orig, cap * sizeof(*o))))
+			return -1;
+		ex->restored_orig = o;
+		ex->cap_restored = cap;
+	}
+	if (!(copy = (unsigned char *)rasqal_copy(lex, len)))
+		return -1;
+	if (l->type == RASQAL_LITERAL_BOOLEAN) {
+		ex->restored[ex->nrestored] = l;
+		ex->restored_copy[ex->nrestored] = copy;
+		ex->restored_orig[ex->nrestored++] = l->string;
+	} else {
+		rasqal_free_memory((void *)l->string); /* rasqal's own, freed with the literal */
+	}
+	l->string = copy;
+	l->string_len = (unsigned int)len;
+	return 0;
+}
+
 static rasqal_literal *make_literal(exec_ctx *ex, kgr_id id)
 {
 	size_t len = 0;
@@ -330,6 +405,10 @@ static rasqal_literal *make_literal(exec_ctx *ex, kgr_id id)
 		}
 		/* takes lex, lang_copy and dt_uri */
 		l = rasqal_new_string_literal(ex->rw, (unsigned char *)lex, lang_copy, dt_uri, NULL);
+		if (l && restore_lexical(ex, l, value, len)) {
+			rasqal_free_literal(l);
+			return NULL;
+		}
 		return l;
 	}
 	default:
@@ -1570,7 +1649,166 @@ nomem:
 
 /* ---- evaluation ---- */
 
-static int literal_to_cell(kgr_sparql_result *r, rasqal_literal *l)
+static int add_const(void *user_data, rasqal_expression *e)
+{
+	exec_ctx *ex = user_data;
+	if (e->op != RASQAL_EXPR_LITERAL || !e->literal || !e->literal->string)
+		return 0;
+	if (ex->nconsts == ex->cap_consts) {
+		size_t cap = ex->cap_consts ? ex->cap_consts * 2 : 32;
+		rasqal_literal **v = realloc(ex->consts, cap * sizeof(*v));
+		if (!v) {
+			ex->oom = 1;
+			return 1;
+		}
+		ex->consts = v;
+		ex->cap_consts = cap;
+	}
+	ex->consts[ex->nconsts++] = e->literal;
+	return 0;
+}
+
+static void visit_sequence(exec_ctx *ex, raptor_sequence *seq)
+{
+	int i, n = seq ? raptor_sequence_size(seq) : 0;
+	for (i = 0; i < n; i++) {
+		rasqal_expression *e = raptor_sequence_get_at(seq, i);
+		if (e)
+			rasqal_expression_visit(e, add_const, ex);
+	}
+}
+
+static void pattern_consts(exec_ctx *ex, rasqal_graph_pattern *gp)
+{
+	rasqal_graph_pattern *sub;
+	rasqal_expression *e;
+	int i;
+	if (!gp)
+		return;
+	if ((e = rasqal_graph_pattern_get_filter_expression(gp)))
+		rasqal_expression_visit(e, add_const, ex);
+	for (i = 0; (sub = rasqal_graph_pattern_get_sub_graph_pattern(gp, i)); i++)
+		pattern_consts(ex, sub);
+}
+
+/* Records the literals written in the expressions of @p rq (SELECT expressions, BIND,
+ * FILTER, GROUP BY, HAVING, ORDER BY), which a result writes as the query wrote them. */
+static void query_consts(exec_ctx *ex, rasqal_query *rq)
+{
+	raptor_sequence *vars = rasqal_query_get_all_variable_sequence(rq);
+	int i, n = vars ? raptor_sequence_size(vars) : 0;
+	ex->nconsts = 0;
+	for (i = 0; i < n; i++) {
+		rasqal_variable *v = raptor_sequence_get_at(vars, i);
+		if (v && v->expression)
+			rasqal_expression_visit(v->expression, add_const, ex);
+	}
+	pattern_consts(ex, rasqal_query_get_query_graph_pattern(rq));
+	visit_sequence(ex, rasqal_query_get_group_conditions_sequence(rq));
+	visit_sequence(ex, rasqal_query_get_having_conditions_sequence(rq));
+	visit_sequence(ex, rasqal_query_get_order_conditions_sequence(rq));
+}
+
+/* 1 when a literal of the query's expressions has lexical form @p s and datatype @p dt. */
+static int is_const(const exec_ctx *ex, const unsigned char *s, size_t len, raptor_uri *dt)
+{
+	size_t i;
+	for (i = 0; i < ex->nconsts; i++) {
+		const rasqal_literal *c = ex->consts[i];
+		raptor_uri *cdt = c->datatype;
+		if (c->string_len == len && !memcmp(c->string, s, len) && cdt &&
+			!strcmp((const char *)raptor_uri_as_string(cdt), (const char *)raptor_uri_as_string(dt)))
+			return 1;
+	}
+	return 0;
+}
+
+/* 1 when the query text binds variable @p name with VALUES (`VALUES ?name {` or
+ * `VALUES (... ?name ...) {`): its values are the query's own terms, which rasqal keeps in
+ * rows kgrec cannot read, so that column is written as rasqal gives it. */
+static int values_column(const char *text, const char *name)
+{
+	const char *from = text, *kw;
+	size_t n = strlen(name);
+	while (text && (kw = find_keyword(from, text, "VALUES", 0))) {
+		const char *p = kw + 6;
+		int list;
+		while (isspace((unsigned char)*p))
+			p++;
+		list = *p == '(';
+		if (list)
+			p++;
+		for (;;) {
+			while (isspace((unsigned char)*p))
+				p++;
+			if (*p != '?' && *p != '$')
+				break;
+			if (!strncmp(p + 1, name, n) && !is_word(p[1 + n]))
+				return 1;
+			p++;
+			while (is_word(*p))
+				p++;
+			if (!list)
+				break;
+		}
+		from = kw + 6;
+	}
+	return 0;
+}
+
+#define XSD_NS "http://www.w3.org/2001/XMLSchema#"
+
+/* The canonical form of a number rasqal wrote (@p s) in @p buf; NULL when the datatype is
+ * none of xsd:integer, xsd:decimal, xsd:double, xsd:float or @p s is no number of it. A
+ * double is read back and written again: rasqal writes an infinite one as "INF" followed by
+ * stray bytes. */
+static const char *canonical_number(const char *dt, const unsigned char *s, size_t len, char *buf,
+	size_t size, size_t *out_len)
+{
+	const char *p = (const char *)s;
+	size_t n = 0;
+	if (strncmp(dt, XSD_NS, sizeof(XSD_NS) - 1))
+		return NULL;
+	dt += sizeof(XSD_NS) - 1;
+	if (!strcmp(dt, "integer")) {
+		n = kgr__xsd_canon_integer(buf, size, p, len);
+	} else if (!strcmp(dt, "decimal")) {
+		n = kgr__xsd_canon_decimal(buf, size, p, len);
+	} else if (!strcmp(dt, "double") || !strcmp(dt, "float")) {
+		int single = dt[0] == 'f';
+		char tmp[64];
+		double d;
+		char *end;
+		if (len >= 3 && !strncmp(p, "INF", 3))
+			d = HUGE_VAL;
+		else if (len >= 4 && !strncmp(p, "-INF", 4))
+			d = -HUGE_VAL;
+		else if (len >= 3 && !strncmp(p, "NaN", 3))
+			d = NAN;
+		else {
+			if (len >= sizeof(tmp))
+				return NULL;
+			memcpy(tmp, p, len);
+			tmp[len] = '\0';
+			d = strtod(tmp, &end);
+			if (end == tmp || *end)
+				return NULL;
+		}
+		n = kgr__xsd_canon_double(buf, size, d, single);
+	}
+	if (!n)
+		return NULL;
+	*out_len = n;
+	return buf;
+}
+
+/* One cell of a result. rasqal hands out copies (strings, datatypes) of its values, so where a
+ * value came from is read from the value: a literal that is a term of the store (the data
+ * gave it; make_literal() kept its lexical form) or that the query's expressions or VALUES
+ * wrote is written as it is; any other number is one the query computed (arithmetic, casts,
+ * aggregates, functions) and is written in its canonical form of XSD 1.1 (@p as_given: a
+ * column of VALUES, written as rasqal gives it). */
+static int literal_to_cell(exec_ctx *ex, kgr_sparql_result *r, rasqal_literal *l, int as_given)
 {
 	if (!l)
 		return kgr__sparql_push(r, KGR_TERM_NONE, NULL, 0, NULL, NULL);
@@ -1587,10 +1825,19 @@ static int literal_to_cell(kgr_sparql_result *r, rasqal_literal *l)
 		size_t len = 0;
 		const unsigned char *s = rasqal_literal_as_counted_string(l, &len, 0, NULL);
 		raptor_uri *dt = rasqal_literal_datatype(l);
+		const char *dts = dt && !l->language ? (const char *)raptor_uri_as_string(dt) : NULL;
+		char buf[128];
+		const char *canon;
 		if (!s)
 			return kgr__sparql_push(r, KGR_TERM_NONE, NULL, 0, NULL, NULL);
-		return kgr__sparql_push(r, KGR_TERM_LITERAL, (const char *)s, len, l->language,
-			dt && !l->language ? (const char *)raptor_uri_as_string(dt) : NULL);
+		if (dts && !as_given && (canon = canonical_number(dts, s, len, buf, sizeof(buf), &(size_t){ 0 })) &&
+			(strlen(canon) != len || memcmp(canon, s, len)) &&
+			!kgr__store_literal_id(ex->store, (const char *)s, len, NULL, dts) &&
+			!is_const(ex, s, len, dt)) {
+			s = (const unsigned char *)canon;
+			len = strlen(canon);
+		}
+		return kgr__sparql_push(r, KGR_TERM_LITERAL, (const char *)s, len, l->language, dts);
 	}
 	}
 }
@@ -1729,6 +1976,7 @@ static int collect(kgr_sparql_result **out, rasqal_query *rq, rasqal_query_resul
 	kgr_sparql_result *r = NULL;
 	int error = 0;
 	size_t limit = opts->max_rows, skip = f->offset > 0 ? (size_t)f->offset : 0;
+	char *as_given = NULL;
 
 	if (rasqal_query_results_is_boolean(res)) {
 		int b = rasqal_query_results_get_boolean(res);
@@ -1767,6 +2015,12 @@ static int collect(kgr_sparql_result **out, rasqal_query *rq, rasqal_query_resul
 				goto cleanup;
 			}
 		}
+		if (!(as_given = calloc(r->ncols + 1, 1))) {
+			error = kgr__error_set(KGR_ENOMEM, "out of memory");
+			goto cleanup;
+		}
+		for (i = 0; i < n; i++)
+			as_given[i] = (char)values_column(ex->text, r->cols[i]);
 		/* rows before skip are read (DISTINCT needs them) and dropped at the end */
 		while (!projected && !rasqal_query_results_finished(res)) {
 			int dup = 0;
@@ -1779,7 +2033,8 @@ static int collect(kgr_sparql_result **out, rasqal_query *rq, rasqal_query_resul
 				break;
 			}
 			for (i = 0; i < n; i++) {
-				if (literal_to_cell(r, rasqal_query_results_get_binding_value(res, i))) {
+				if (literal_to_cell(ex, r, rasqal_query_results_get_binding_value(res, i),
+					    as_given[i])) {
 					error = kgr__error_set(KGR_ENOMEM, "out of memory");
 					goto cleanup;
 				}
@@ -1829,6 +2084,7 @@ static int collect(kgr_sparql_result **out, rasqal_query *rq, rasqal_query_resul
 	if (ex->timed_out || ex->oom || kgr__rdf_log()->errors)
 		error = exec_error(ex, opts, "evaluation");
 cleanup:
+	free(as_given);
 	if (error) {
 		kgr_sparql_result_free(r);
 		return error;
@@ -1855,7 +2111,24 @@ static int prepare(rasqal_query **rq_out, rasqal_world *rw, raptor_world *raptor
 		return kgr__error_set(KGR_EINVALID, "invalid base IRI '%s'", base_iri);
 	}
 	rewritten = rewrite_values(text, &oom);
+	if (!oom) {
+		/* GROUP_CONCAT's separator (sparql/sparql_concat.c) */
+		char *joined = kgr__sparql_separator_rewrite(rewritten ? rewritten : text, &oom);
+		if (joined) {
+			free(rewritten);
+			rewritten = joined;
+		}
+	}
+	if (!oom) {
+		/* XPath regular expressions as POSIX ones (sparql/sparql_regex.c) */
+		char *posix = kgr__sparql_regex_rewrite(rewritten ? rewritten : text, &oom);
+		if (posix) {
+			free(rewritten);
+			rewritten = posix;
+		}
+	}
 	if (oom) {
+		free(rewritten);
 		rasqal_free_query(rq);
 		raptor_free_uri(base);
 		return kgr__error_set(KGR_ENOMEM, "out of memory");
@@ -1933,6 +2206,7 @@ static int execute(kgr_sparql_result **out, rasqal_query *rq, exec_ctx *ex,
 		rasqal_query_set_offset(rq, -1);
 	}
 	rasqal_query_set_user_data(rq, ex);
+	query_consts(ex, rq);
 	kgr__sparql_aggregate_plan(&plan, rq);
 	res = rasqal_query_execute(rq);
 	if (!res) {
@@ -2474,6 +2748,7 @@ int kgr__sparql_query_here(kgr_sparql_result **out, const kgr_store *store, cons
 				     verb == RASQAL_QUERY_VERB_CONSTRUCT || verb == RASQAL_QUERY_VERB_DESCRIBE) &&
 		(error = better_order(&rq, &query, &reordered, &ex, opts)))
 		goto cleanup;
+	ex.text = query;
 	switch (verb) {
 	case RASQAL_QUERY_VERB_SELECT: {
 		int form = grouped_count(out, &ex, query, opts);

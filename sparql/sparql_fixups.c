@@ -20,6 +20,14 @@ int kgr__sparql_empty_template(rasqal_query *rq)
 	return !seq || raptor_sequence_size(seq) == 0;
 }
 
+/* 1 for the REPLACE(REPLACE(GROUP_CONCAT(...), ...), ...) that a GROUP_CONCAT with a
+ * SEPARATOR becomes (sparql/sparql_concat.c): over no match it is "" too. */
+static int separated_concat(const rasqal_expression *e)
+{
+	return e->op == RASQAL_EXPR_REPLACE && e->arg1 && e->arg1->op == RASQAL_EXPR_REPLACE &&
+	       e->arg1->arg1 && e->arg1->arg1->op == RASQAL_EXPR_GROUP_CONCAT;
+}
+
 void kgr__sparql_aggregate_plan(kgr__agg_plan *plan, rasqal_query *rq)
 {
 	raptor_sequence *vars, *groups, *having;
@@ -39,7 +47,7 @@ void kgr__sparql_aggregate_plan(kgr__agg_plan *plan, rasqal_query *rq)
 		rasqal_variable *v = raptor_sequence_get_at(vars, i);
 		if (!v || !v->expression)
 			return;
-		switch (v->expression->op) {
+		switch (separated_concat(v->expression) ? RASQAL_EXPR_GROUP_CONCAT : v->expression->op) {
 		case RASQAL_EXPR_COUNT: case RASQAL_EXPR_SUM: case RASQAL_EXPR_AVG:
 			plan->kind[i] = KGR__AGG_ZERO;
 			break;

@@ -91,4 +91,35 @@ const char *kgr__sparql_find_keyword(const char *text, const char *kw);
  *  (sparql/sparql_child.c). */
 void kgr__sparql_cancel_all(void);
 
+/** The value of the SPARQL string literal from @p p to @p end (its closing quote included),
+ *  appended to @p out: 0, or -1 when it has a \\u or \\U escape or a language tag or datatype
+ *  follows (sparql/sparql_regex.c). */
+int kgr__sparql_string_value(kgr__buf *out, const char *p, const char *end);
+/** Appends @p s as a SPARQL string literal "..." (sparql/sparql_regex.c). */
+void kgr__sparql_put_string(kgr__buf *out, const char *s);
+/** The query text with each GROUP_CONCAT(X; SEPARATOR="s") written as an expression rasqal
+ *  0.9.33 evaluates right (it joins with a space whatever the separator):
+ *  REPLACE(REPLACE(GROUP_CONCAT(REPLACE(STR(X), " ", "\\uE000")), " ", "s"), "\\uE000", " ")
+ *  (sparql/sparql_concat.c). NULL when nothing changes (or *oom set); otherwise malloc'd. */
+char *kgr__sparql_separator_rewrite(const char *text, int *oom);
+
+/** The query text with the pattern and flags of each REGEX() and REPLACE() whose pattern and
+ *  flags are string literals written for POSIX regcomp(), which rasqal 0.9.33 uses: the
+ *  XPath flags s, m, x and q applied to the pattern, '.' not matching a line break without
+ *  's', the escapes \n \r \t \d \s (also in a class) written out; only 'i' is left as a
+ *  flag (sparql/sparql_regex.c). NULL when nothing changes (or *oom set when out of
+ *  memory); otherwise malloc'd. */
+char *kgr__sparql_regex_rewrite(const char *text, int *oom);
+
+/** The canonical lexical form of a number the query computed (sparql/sparql_canon.c):
+ *  kgr__xsd_canon_decimal() of an xsd:decimal lexical form ("6" is "6.0", "+01.50" is "1.5",
+ *  "-0" is "0.0"), kgr__xsd_canon_integer() of an xsd:integer one ("+01" is "1"),
+ *  kgr__xsd_canon_double() of a double or, with @p single, a float value ("6.0E0", "1.0E6",
+ *  "2.0E-1", "0.0E0", "INF", "NaN"; the fewest digits that read back as the value). Each
+ *  writes a NUL-terminated string to @p out and returns its length; 0 when @p lex is no such
+ *  lexical form or @p size is too small. */
+size_t kgr__xsd_canon_decimal(char *out, size_t size, const char *lex, size_t len);
+size_t kgr__xsd_canon_integer(char *out, size_t size, const char *lex, size_t len);
+size_t kgr__xsd_canon_double(char *out, size_t size, double d, int single);
+
 #endif

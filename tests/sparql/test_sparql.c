@@ -3,6 +3,7 @@
  * module. */
 #include <check.h>
 #include <cjson/cJSON.h>
+#include <math.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -1774,6 +1775,229 @@ START_TEST(exists_refused)
 }
 END_TEST
 
+/* ---- numbers: computed values in canonical form, data literals as stored ---- */
+
+#define XSD "http://www.w3.org/2001/XMLSchema#"
+
+static void literal_is(const kgr_sparql_result *r, size_t row, size_t col, const char *value,
+	const char *datatype)
+{
+	kgr_sparql_term t;
+	ck_assert_msg(kgr_sparql_result_get(r, row, col, &t), "no cell (%zu, %zu)", row, col);
+	ck_assert_int_eq(t.kind, KGR_TERM_LITERAL);
+	ck_assert_str_eq(t.value, value);
+	ck_assert_str_eq(t.datatype ? t.datatype : "", datatype);
+}
+
+START_TEST(canonical_forms)
+{
+	char b[64];
+	static const struct {
+		const char *in, *out;
+	} dec[] = { { "6", "6.0" }, { "6.0", "6.0" }, { "+01.50", "1.5" }, { "-0.0", "0.0" },
+		{ ".5", "0.5" }, { "-2.", "-2.0" }, { "0.33333", "0.33333" },
+		{ "123456789012345678901234567891.0", "123456789012345678901234567891.0" } };
+	static const struct {
+		double d;
+		int single;
+		const char *out;
+	} dbl[] = { { 6, 0, "6.0E0" }, { 1e6, 0, "1.0E6" }, { 0.2, 0, "2.0E-1" }, { 0.0, 0, "0.0E0" },
+		{ -1.02e4, 0, "-1.02E4" }, { 1.0 / 3, 0, "3.333333333333333E-1" },
+		{ 1.0 / 3, 1, "3.3333334E-1" }, { 1.25, 1, "1.25E0" }, { -7.875, 0, "-7.875E0" } };
+	size_t i;
+	for (i = 0; i < sizeof(dec) / sizeof(dec[0]); i++) {
+		ck_assert_uint_gt(kgr__xsd_canon_decimal(b, sizeof(b), dec[i].in, strlen(dec[i].in)), 0);
+		ck_assert_str_eq(b, dec[i].out);
+	}
+	for (i = 0; i < sizeof(dbl) / sizeof(dbl[0]); i++) {
+		ck_assert_uint_gt(kgr__xsd_canon_double(b, sizeof(b), dbl[i].d, dbl[i].single), 0);
+		ck_assert_str_eq(b, dbl[i].out);
+	}
+	ck_assert_uint_gt(kgr__xsd_canon_double(b, sizeof(b), -0.0, 0), 0);
+	ck_assert_str_eq(b, "-0.0E0");
+	ck_assert_uint_gt(kgr__xsd_canon_double(b, sizeof(b), HUGE_VAL, 0), 0);
+	ck_assert_str_eq(b, "INF");
+	ck_assert_uint_gt(kgr__xsd_canon_double(b, sizeof(b), -HUGE_VAL, 1), 0);
+	ck_assert_str_eq(b, "-INF");
+	ck_assert_uint_gt(kgr__xsd_canon_double(b, sizeof(b), NAN, 0), 0);
+	ck_assert_str_eq(b, "NaN");
+	ck_assert_uint_gt(kgr__xsd_canon_integer(b, sizeof(b), "+007", 4), 0);
+	ck_assert_str_eq(b, "7");
+	ck_assert_uint_gt(kgr__xsd_canon_integer(b, sizeof(b), "-0", 2), 0);
+	ck_assert_str_eq(b, "0");
+	/* not numbers of that type, or no room: 0 */
+	ck_assert_uint_eq(kgr__xsd_canon_integer(b, sizeof(b), "1.5", 3), 0);
+	ck_assert_uint_eq(kgr__xsd_canon_decimal(b, sizeof(b), "1e5", 3), 0);
+	ck_assert_uint_eq(kgr__xsd_canon_decimal(b, sizeof(b), "", 0), 0);
+	ck_assert_uint_eq(kgr__xsd_canon_decimal(b, sizeof(b), "+", 1), 0);
+	ck_assert_uint_eq(kgr__xsd_canon_decimal(b, 3, "12.5", 4), 0);
+}
+END_TEST
+
+/* A literal of the data comes back exactly as stored, whatever rasqal makes of it: "01" stays
+ * "01", "0"^^xsd:boolean was "false" and the date's "+00:00" was "-00:00". */
+START_TEST(data_literals_as_stored)
+{
+	kgr_store *st = load(KGR_TEST_DATA "/sparql/numbers.ttl");
+	kgr_sparql_result *r = query_ok(st, "PREFIX ex: <http://example.org/num/>\n"
+		"SELECT ?s ?v (SAMPLE(?v) AS ?same) (MIN(?v) AS ?min) WHERE { ?s ex:v ?v } GROUP BY ?s ?v ORDER BY ?s");
+	static const char *want[][2] = { { "0", XSD "boolean" }, { "+3.50", XSD "decimal" },
+		{ "1.0e6", XSD "double" }, { "2E-1", XSD "float" }, { "01", XSD "integer" },
+		{ "2006-08-23+00:00", XSD "date" } };
+	size_t i, c;
+	ck_assert_uint_eq(kgr_sparql_result_row_count(r), 6);
+	for (i = 0; i < 6; i++)
+		for (c = 1; c < 4; c++)
+			literal_is(r, i, c, want[i][0], want[i][1]);
+	kgr_sparql_result_free(r);
+	/* STR() gives the lexical form of the data, a FILTER reads the value */
+	r = query_ok(st, "PREFIX ex: <http://example.org/num/>\n"
+		"SELECT (STR(?v) AS ?s) WHERE { ex:b ex:v ?v }");
+	ck_assert_str_eq(cell(r, 0, 0), "0");
+	kgr_sparql_result_free(r);
+	r = query_ok(st, "PREFIX ex: <http://example.org/num/>\n"
+		"SELECT ?s WHERE { ?s ex:v ?v FILTER(?v = 1) }");
+	ck_assert_uint_eq(kgr_sparql_result_row_count(r), 1);
+	ck_assert_str_eq(cell(r, 0, 0), "http://example.org/num/i");
+	kgr_sparql_result_free(r);
+	kgr_store_free(st);
+}
+END_TEST
+
+/* A number the query computes is written in its canonical form; a constant the query writes
+ * stays as written. */
+START_TEST(computed_numbers_canonical)
+{
+	kgr_store *st = load(KGR_TEST_DATA "/sparql/numbers.ttl");
+	kgr_sparql_result *r = query_ok(st, "PREFIX ex: <http://example.org/num/>\n"
+		"PREFIX xsd: <http://www.w3.org/2001/XMLSchema#>\n"
+		"SELECT (?i + 0 AS ?a) (?d * 1 AS ?b) (?e + 0 AS ?c) (?i + ?d AS ?d2) (1.0e300 * 1.0e300 AS ?inf)\n"
+		"  (ABS(-?d) AS ?abs) (ROUND(?d) AS ?round) (1.0e0 / 3 AS ?third) (?f * 2 AS ?fl)\n"
+		"  (01 AS ?k1) (1.50 AS ?k2) (xsd:integer(\"+05\") AS ?cast)\n"
+		"WHERE { ex:i ex:v ?i . ex:d ex:v ?d . ex:e ex:v ?e . ex:f ex:v ?f }");
+	ck_assert_uint_eq(kgr_sparql_result_row_count(r), 1);
+	literal_is(r, 0, 0, "1", XSD "integer");
+	literal_is(r, 0, 1, "3.5", XSD "decimal");
+	literal_is(r, 0, 2, "1.0E6", XSD "double");
+	literal_is(r, 0, 3, "4.5", XSD "decimal");
+	literal_is(r, 0, 4, "INF", XSD "double");
+	literal_is(r, 0, 5, "3.5", XSD "decimal");
+	literal_is(r, 0, 6, "4.0", XSD "decimal");
+	/* rasqal keeps 15 significant digits of a double it computes (docs/SPARQL.md) */
+	ck_assert_msg(!strncmp(cell(r, 0, 7), "3.33333333333333", 16) &&
+			      !strcmp(cell(r, 0, 7) + strlen(cell(r, 0, 7)) - 3, "E-1"),
+		"1.0e0 / 3 is %s", cell(r, 0, 7));
+	literal_is(r, 0, 8, "4.0E-1", XSD "float");
+	literal_is(r, 0, 9, "01", XSD "integer");
+	literal_is(r, 0, 10, "1.50", XSD "decimal");
+	literal_is(r, 0, 11, "5", XSD "integer");
+	kgr_sparql_result_free(r);
+	r = query_ok(st, "PREFIX ex: <http://example.org/num/>\n"
+		"PREFIX xsd: <http://www.w3.org/2001/XMLSchema#>\n"
+		"SELECT (SUM(?v) AS ?s) (SUM(?v * 2) AS ?s2) WHERE { ?x ex:v ?v "
+		"FILTER(datatype(?v) = xsd:integer || datatype(?v) = xsd:decimal) }");
+	literal_is(r, 0, 0, "4.5", XSD "decimal");
+	literal_is(r, 0, 1, "9.0", XSD "decimal");
+	kgr_sparql_result_free(r);
+	kgr_store_free(st);
+}
+END_TEST
+
+/* ---- regular expressions: XPath's flags over rasqal's POSIX regcomp() ---- */
+
+/* The subjects (local names, sorted, space-separated) whose ex:v matches FILTER @p filter. */
+static void regex_matches(const kgr_store *st, const char *filter, const char *want)
+{
+	char q[512], got[256] = "";
+	kgr_sparql_result *r;
+	size_t i;
+	snprintf(q, sizeof(q), "PREFIX ex: <http://example.org/re/>\n"
+		"SELECT ?s WHERE { ?s ex:v ?v FILTER(%s) } ORDER BY ?s", filter);
+	r = query_ok(st, q);
+	for (i = 0; i < kgr_sparql_result_row_count(r); i++) {
+		const char *v = cell(r, i, 0);
+		strncat(got, i ? " " : "", sizeof(got) - strlen(got) - 1);
+		strncat(got, v + strlen("http://example.org/re/"), sizeof(got) - strlen(got) - 1);
+	}
+	ck_assert_msg(!strcmp(got, want), "%s: got '%s', want '%s'", filter, got, want);
+	kgr_sparql_result_free(r);
+}
+
+START_TEST(regex_flags)
+{
+	kgr_store *st = load(KGR_TEST_DATA "/sparql/regex.ttl");
+	kgr_sparql_result *r;
+	char *text;
+	int oom;
+	/* '.' matches no line break unless 's' */
+	regex_matches(st, "REGEX(?v, \"^a.c$\")", "s1 s6");
+	regex_matches(st, "REGEX(?v, \"^a.c$\", \"s\")", "s1 s2 s6");
+	/* ^ and $ at line ends with 'm' */
+	regex_matches(st, "REGEX(?v, \"^b$\")", "");
+	regex_matches(st, "REGEX(?v, \"^b$\", \"m\")", "s3");
+	/* 'x' drops white space outside classes; \n inside a class is a line break */
+	regex_matches(st, "REGEX(?v, \" a c \", \"x\")", "s5");
+	regex_matches(st, "REGEX(?v, \"^a[\\\\n ]c$\")", "s2 s6");
+	/* 'q': no metacharacters; with 'i' */
+	regex_matches(st, "REGEX(?v, \"a?+*.{}()[]c\", \"q\")", "s4");
+	regex_matches(st, "REGEX(?v, \"A?+*.{}()[]C\", \"iq\")", "s4");
+	regex_matches(st, "REGEX(?v, \"^A\\\\sC$\", \"i\")", "s2 s6");
+	/* REPLACE with 'q' and 'x' */
+	r = query_ok(st, "PREFIX ex: <http://example.org/re/>\n"
+		"SELECT (REPLACE(?v, \".{\", \"-\", \"q\") AS ?q) (REPLACE(?v, \"a b\", \"X\", \"x\") AS ?x) "
+		"WHERE { ex:s4 ex:v ?v }");
+	ck_assert_str_eq(cell(r, 0, 0), "a?+*-}()[]c");
+	ck_assert_str_eq(cell(r, 0, 1), "a?+*.{}()[]c");
+	kgr_sparql_result_free(r);
+	/* the rewrite keeps line numbers, and leaves what it need not or cannot write alone */
+	text = kgr__sparql_regex_rewrite("SELECT * { ?s ?p ?o FILTER regex(?o, \"\"\"a\n.\"\"\", \"s\") }\n", &oom);
+	ck_assert_ptr_nonnull(text);
+	ck_assert_str_eq(text, "SELECT * { ?s ?p ?o FILTER regex(?o, \"a\\n.\"\n, \"\") }\n");
+	free(text);
+	ck_assert_ptr_null(kgr__sparql_regex_rewrite("SELECT * { ?s ?p ?o FILTER regex(?o, \"^ab\", \"i\") }", &oom));
+	ck_assert_ptr_null(kgr__sparql_regex_rewrite("SELECT * { ?s ?p ?o FILTER regex(?o, ?re) }", &oom));
+	ck_assert_ptr_null(kgr__sparql_regex_rewrite("SELECT * { ?s ?p ?o FILTER regex(?o, \"\\\\p{L}.\") }", &oom));
+	ck_assert_int_eq(oom, 0);
+	kgr_store_free(st);
+}
+END_TEST
+
+/* GROUP_CONCAT's SEPARATOR, which rasqal parses and ignores (it joins with a space): kgrec
+ * rewrites the call so that rasqal's spaces become the separator and the values' own spaces
+ * stay. */
+START_TEST(group_concat_separator)
+{
+	kgr_sparql_result *r;
+	char *text;
+	int oom;
+	r = query_ok(shop, PFX "SELECT (GROUP_CONCAT(?n; SEPARATOR=\", \") AS ?g) (COUNT(?n) AS ?c) "
+		"WHERE { ?b a schema:Brand ; schema:name ?n FILTER(?n IN (\"Acme\", \"Zenith\")) }");
+	ck_assert_msg(!strcmp(cell(r, 0, 0), "Acme, Zenith") || !strcmp(cell(r, 0, 0), "Zenith, Acme"),
+		"got '%s'", cell(r, 0, 0));
+	kgr_sparql_result_free(r);
+	/* values with spaces, DISTINCT, per group, inside a sub-SELECT under a FILTER */
+	r = query_ok(shop, PFX "ASK { { SELECT (GROUP_CONCAT(DISTINCT ?n ; separator = '|') AS ?g) "
+		"WHERE { VALUES ?n { \"Road Runner 2\" \"Trail Blazer\" \"Road Runner 2\" } ?b a schema:Brand } } "
+		"FILTER(?g = \"Road Runner 2|Trail Blazer\" || ?g = \"Trail Blazer|Road Runner 2\") }");
+	ck_assert_int_eq(kgr_sparql_result_boolean(r), 1);
+	kgr_sparql_result_free(r);
+	/* over no match: one row, "" (SPARQL 1.1, 18.5) */
+	r = query_ok(shop, "SELECT (GROUP_CONCAT(?o; SEPARATOR=\",\") AS ?g) WHERE { ?s <urn:none> ?o }");
+	ck_assert_uint_eq(kgr_sparql_result_row_count(r), 1);
+	ck_assert_str_eq(cell(r, 0, 0), "");
+	kgr_sparql_result_free(r);
+	/* the rewrite keeps line numbers; a separator with '\' or '$' is left to rasqal */
+	text = kgr__sparql_separator_rewrite("SELECT (GROUP_CONCAT(?o;\nSEPARATOR=\":\") AS ?g) {}", &oom);
+	ck_assert_ptr_nonnull(text);
+	ck_assert_str_eq(text, "SELECT (REPLACE(REPLACE(GROUP_CONCAT(REPLACE(STR(?o), \" \", \"\\uE000\")), "
+		"\" \", \":\"), \"\\uE000\", \" \")\n AS ?g) {}");
+	free(text);
+	ck_assert_ptr_null(kgr__sparql_separator_rewrite("SELECT (GROUP_CONCAT(?o; SEPARATOR=\"$\") AS ?g) {}", &oom));
+	ck_assert_ptr_null(kgr__sparql_separator_rewrite("SELECT (GROUP_CONCAT(?o) AS ?g) {}", &oom));
+	ck_assert_int_eq(oom, 0);
+}
+END_TEST
+
 static Suite *sparql_suite(void)
 {
 	Suite *s = suite_create("sparql");
@@ -1808,6 +2032,11 @@ static Suite *sparql_suite(void)
 	tcase_add_test(tc, aggregates_over_nothing);
 	tcase_add_test(tc, count_distinct_grouped);
 	tcase_add_test(tc, construct_empty_template);
+	tcase_add_test(tc, canonical_forms);
+	tcase_add_test(tc, data_literals_as_stored);
+	tcase_add_test(tc, computed_numbers_canonical);
+	tcase_add_test(tc, regex_flags);
+	tcase_add_test(tc, group_concat_separator);
 	tcase_add_test(tc, errors_are_not_timeouts);
 	tcase_add_test(tc, threads);
 	tcase_add_test(tc, syntax_error);
