@@ -5,9 +5,16 @@
  *   1.1 (section 18.5) gives one row, COUNT and SUM 0, AVG 0, GROUP_CONCAT "", MIN, MAX and
  *   SAMPLE unbound. rasqal returns no row at all.
  * - CONSTRUCT with an empty template crashes rasqal (segmentation fault); its answer is the
- *   empty graph, whatever the pattern matches. */
+ *   empty graph, whatever the pattern matches.
+ * - rasqal formats an infinite or NaN double past the end of its buffer: this file's
+ *   rasqal_xsd_format_double() takes the place of rasqal's (below). */
 #include "sparql/rdf_world.h"
 #include "sparql/sparql_result.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
 
 #define XSD_INTEGER KGR_XSD "integer"
 
@@ -84,4 +91,43 @@ int kgr__sparql_empty_aggregates(kgr_sparql_result *r, const kgr__agg_plan *plan
 	}
 	r->nrows = 1;
 	return 0;
+}
+
+/* rasqal 0.9.33 writes every double it computes with rasqal_xsd_format_double(): "%1.14E",
+ * then the mantissa's trailing zeros and the exponent's sign and leading zeros cut, so 1.5 is
+ * "1.5E0", 1e6 "1.0E6" and 0.2 "2.0E-1". For INF, -INF and NaN there is no 'E' to find, and
+ * it writes one over the string's end and reads on past its 21-byte buffer: a release build
+ * answered STR(1.0e300 * 1.0e300) with "INFE" and stray heap bytes, and AddressSanitizer stops
+ * at the read. librasqal calls the function through its PLT, so this definition (exported,
+ * in an object the library and the command line always link) is the one it calls: the same
+ * text for every finite double, and "INF", "-INF", "NaN" (XSD's forms) for the others. The
+ * string is malloc()ed, as rasqal frees it with free(). */
+__attribute__((visibility("default"))) unsigned char *rasqal_xsd_format_double(double d, size_t *len_p);
+__attribute__((visibility("default"))) unsigned char *rasqal_xsd_format_double(double d, size_t *len_p)
+{
+	char tmp[64], out[64];
+	const char *e;
+	size_t m;
+	unsigned char *buf;
+
+	if (isnan(d))
+		snprintf(out, sizeof(out), "NaN");
+	else if (isinf(d))
+		snprintf(out, sizeof(out), "%s", d < 0 ? "-INF" : "INF");
+	else {
+		snprintf(tmp, sizeof(tmp), "%1.14E", d);
+		if (!(e = strchr(tmp, 'E')))
+			return NULL;
+		/* the mantissa without trailing zeros, one digit after the point kept */
+		m = (size_t)(e - tmp);
+		while (m > 0 && tmp[m - 1] == '0' && tmp[m - 2] != '.')
+			m--;
+		snprintf(out, sizeof(out), "%.*sE%d", (int)m, tmp, atoi(e + 1));
+	}
+	if (!(buf = malloc(strlen(out) + 1)))
+		return NULL;
+	memcpy(buf, out, strlen(out) + 1);
+	if (len_p)
+		*len_p = strlen(out);
+	return buf;
 }
