@@ -49,6 +49,7 @@ static int sort_quads(kgr_quad *q, size_t n)
 	if (n < 2)
 		return 0;
 	tmp = malloc(n * sizeof(*tmp));
+	kgr__advise_huge(tmp, n * sizeof(*tmp));
 	count = radix_counts(8);
 	if (!tmp || !count) {
 		free(tmp);
@@ -157,6 +158,9 @@ static int build_indexes(kgr_store *s)
 		free(tmp);
 		return kgr__error_set(KGR_ENOMEM, "out of memory building indexes");
 	}
+	kgr__advise_huge(s->pos, (n + 1) * sizeof(uint32_t));
+	kgr__advise_huge(s->osp, (n + 1) * sizeof(uint32_t));
+	kgr__advise_huge(tmp, (n + 1) * sizeof(uint32_t));
 	for (i = 0; i < n; i++)
 		s->osp[i] = (uint32_t)i;
 	if ((error = sort_perm(s->osp, tmp, n, s->quads, 2)) == 0) {
@@ -193,6 +197,7 @@ static uint32_t *merge_perm(const kgr_quad *q, const uint32_t *old, size_t n, co
 	size_t j = 0, k = 0, b;
 	if (!out)
 		return NULL;
+	kgr__advise_huge(out, (n + m + 1) * sizeof(*out));
 	for (b = 0; b < m; b++) {
 		const kgr_quad *x = &add[aperm[b]];
 		size_t lo = j, hi = n;
@@ -255,6 +260,7 @@ static int merge_quads(kgr_store *s, kgr_quad *add, size_t n_add)
 	tmp = malloc(m * sizeof(*tmp));
 	if (!map || !aperm || !tmp)
 		goto nomem;
+	kgr__advise_huge(map, (n + 1) * sizeof(*map));
 	/* a stored quad moves up by the number of added quads before it */
 	for (i = 0, b = 0; i < n; i++) {
 		while (b < m && at[b] <= i)
