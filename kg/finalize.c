@@ -656,7 +656,7 @@ int kgr_store_finalize(kgr_store *s)
 		return kgr__error_set(KGR_EINVALID, "store is already finalized");
 	free(s->recent);
 	s->recent = NULL;
-	if ((error = sort_quads(s->quads, s->n_quads)) < 0)
+	if ((error = kgr__table_canonical(s)) < 0 || (error = sort_quads(s->quads, s->n_quads)) < 0)
 		return error;
 	s->n_quads = dedupe(s->quads, s->n_quads);
 	s->finalized = 1;

@@ -92,12 +92,22 @@ static void table64_insert(uint64_t *table, size_t cap, uint32_t hash, kgr_id id
 	table[i] = (uint64_t)hash << 32 | id;
 }
 
-int kgr__rebuild_table(kgr_store *s)
+/* The term table's size for n terms: the smallest power of two from 1,024 that keeps it at
+ * most half full. The snapshot holds the table as it is, so a finalized store always has
+ * this size (a table filled in id order at a given size is the same table however it grew). */
+static size_t table_size(size_t n_terms)
 {
-	size_t cap = 1024, id;
-	uint64_t *t;
-	while (cap < (s->n_terms + 1) * 2)
+	size_t cap = 1024;
+	while (cap < (n_terms + 1) * 2)
 		cap *= 2;
+	return cap;
+}
+
+/* The term table rebuilt at cap slots (at least table_size(n_terms)). */
+static int rebuild_table_at(kgr_store *s, size_t cap)
+{
+	size_t id;
+	uint64_t *t;
 	t = calloc(cap, sizeof(*t));
 	if (!t)
 		return kgr__error_set(KGR_ENOMEM, "out of memory (term table of %zu slots)", cap);
@@ -109,6 +119,16 @@ int kgr__rebuild_table(kgr_store *s)
 	s->table = t;
 	s->table_cap = cap;
 	return 0;
+}
+
+int kgr__rebuild_table(kgr_store *s)
+{
+	return rebuild_table_at(s, table_size(s->n_terms));
+}
+
+int kgr__table_canonical(kgr_store *s)
+{
+	return s->table_cap == table_size(s->n_terms) ? 0 : kgr__rebuild_table(s);
 }
 
 /* http://schema.org/ and https://schema.org/ are one vocabulary: an IRI under the https form
@@ -239,6 +259,10 @@ void kgr__store_reserve(kgr_store *s, uint64_t input_bytes)
 		(void)grow_terms(s, terms);
 	if (blob > s->blob_cap)
 		(void)grow_blob(s, blob);
+	/* the term table, too, is built once at its final size rather than rebuilt at every
+	 * doubling; finalize gives it the size the terms call for (kgr__table_canonical()) */
+	if (table_size(terms) > s->table_cap)
+		(void)rebuild_table_at(s, table_size(terms));
 }
 
 kgr_id kgr__intern(kgr_store *s, kgr_term_kind kind, const char *val, size_t len, const char *lang,

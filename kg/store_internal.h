@@ -161,6 +161,9 @@ void kgr__rollback(kgr_store *s, size_t n_terms, size_t n_quads, size_t blob_len
 int kgr__add_prefix(kgr_store *s, const char *prefix, const char *ns);
 int kgr__rebuild_prefix_ptrs(kgr_store *s);
 int kgr__rebuild_table(kgr_store *s);
+/* The term table rebuilt at the size its terms alone call for, if it is not already (a table
+ * reserved from a size hint may be larger): what a snapshot holds must not depend on hints. */
+int kgr__table_canonical(kgr_store *s);
 
 /* ingest */
 int kgr__load_buffer(kgr_store *s, const char *data, size_t len, const char *format, const char *base,
