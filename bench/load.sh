@@ -136,7 +136,7 @@ base_s=$(printf '%s\n' "${ROWS[0]}" | cut -d'|' -f2)
 base_kb=$(printf '%s\n' "${ROWS[0]}" | cut -d'|' -f3)
 {
 	echo
-	echo "load benchmark: $GRAPH ($(du -k "$GRAPH" | cut -f1) KB), $(date -u +%Y-%m-%dT%H:%MZ), $(nproc) cores"
+	echo "load benchmark: $GRAPH ($(du -kL "$GRAPH" | cut -f1) KB), $(date -u +%Y-%m-%dT%H:%MZ), $(nproc) cores"
 	printf '%-26s %10s %10s %9s %9s  %s\n' step seconds peak_MB x_time x_mem note
 	for r in "${ROWS[@]}"; do
 		IFS='|' read -r name secs kb note <<<"$r"

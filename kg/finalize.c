@@ -13,17 +13,10 @@
 
 #define RADIX 65536 /* 16-bit digits */
 
-/* The scratch of a radix sort of n elements: the digit counts in *count and, returned, a
- * second array; NULL (nothing allocated) when out of memory. */
-static void *radix_buffers(size_t elem, size_t n, size_t **count)
+/* The digit counts of a radix sort: one table of RADIX counters per 16-bit digit. */
+static size_t *radix_counts(int digits)
 {
-	void *tmp = malloc(n * elem);
-	*count = malloc(RADIX * sizeof(**count));
-	if (tmp && *count)
-		return tmp;
-	free(tmp);
-	free(*count);
-	return NULL;
+	return calloc((size_t)digits * RADIX, sizeof(size_t));
 }
 
 /* Digit counts -> the first output position of each digit. */
@@ -37,83 +30,92 @@ static void radix_offsets(size_t *count)
 	}
 }
 
-/* The sorted elements end in src after the last pass: back into out (bytes long) when src is
- * the scratch; the scratch is freed. */
-static void radix_done(void *out, const void *src, size_t bytes, void *tmp, size_t *count)
-{
-	if (src != out)
-		memcpy(out, src, bytes);
-	free(tmp);
-	free(count);
-}
-
 static inline uint32_t quad_field(const kgr_quad *q, int field)
 {
 	return ((const uint32_t *)q)[field];
 }
 
-/* Stable LSD radix sort of quads by the key (s, p, o, g), 16 bits a pass; passes whose digit
- * is the same for every quad are skipped. Complexity: O(8 n) time, O(n) extra space. */
+/* Stable LSD radix sort of quads by the key (s, p, o, g), 16 bits a pass. The counts of all
+ * eight digits come from one sequential pass (a count does not depend on the order); passes
+ * whose digit is the same for every quad are skipped. Complexity: O(9 n) time, O(n) extra
+ * space. */
 static int sort_quads(kgr_quad *q, size_t n)
 {
 	static const int fields[4] = { 3, 2, 1, 0 }; /* g, o, p, s: least significant first */
 	kgr_quad *tmp, *src = q, *dst;
-	size_t *count;
-	int f, shift;
+	size_t *count, i;
+	int d;
 
 	if (n < 2)
 		return 0;
-	if (!(tmp = radix_buffers(sizeof(*tmp), n, &count)))
+	tmp = malloc(n * sizeof(*tmp));
+	kgr__advise_huge(tmp, n * sizeof(*tmp));
+	count = radix_counts(8);
+	if (!tmp || !count) {
+		free(tmp);
+		free(count);
 		return kgr__error_set(KGR_ENOMEM, "out of memory sorting %zu quads", n);
+	}
+	for (i = 0; i < n; i++)
+		for (d = 0; d < 8; d++)
+			count[(size_t)d * RADIX + ((quad_field(&q[i], fields[d / 2]) >> (16 * (d & 1))) & 0xffff)]++;
 	dst = tmp;
-	for (f = 0; f < 4; f++) {
-		for (shift = 0; shift < 32; shift += 16) {
-			size_t i;
-			memset(count, 0, RADIX * sizeof(*count));
-			for (i = 0; i < n; i++)
-				count[(quad_field(&src[i], fields[f]) >> shift) & 0xffff]++;
-			if (count[(quad_field(&src[0], fields[f]) >> shift) & 0xffff] == n)
-				continue;
-			radix_offsets(count);
-			for (i = 0; i < n; i++)
-				dst[count[(quad_field(&src[i], fields[f]) >> shift) & 0xffff]++] = src[i];
-			{
-				kgr_quad *t = src;
-				src = dst;
-				dst = t;
-			}
+	for (d = 0; d < 8; d++) {
+		size_t *c = count + (size_t)d * RADIX;
+		int f = fields[d / 2], shift = 16 * (d & 1);
+		if (c[(quad_field(&src[0], f) >> shift) & 0xffff] == n)
+			continue;
+		radix_offsets(c);
+		for (i = 0; i < n; i++)
+			dst[c[(quad_field(&src[i], f) >> shift) & 0xffff]++] = src[i];
+		{
+			kgr_quad *t = src;
+			src = dst;
+			dst = t;
 		}
 	}
-	radix_done(q, src, n * sizeof(*q), tmp, count);
+	if (src != q)
+		memcpy(q, src, n * sizeof(*q));
+	free(tmp);
+	free(count);
 	return 0;
 }
 
-/* Stable radix sort of a permutation by one field of the quads it points at. */
-static int sort_perm(uint32_t *perm, size_t n, const kgr_quad *q, int field)
+/* Stable radix sort of a permutation of the n quads q by one field of the quads it points at;
+ * tmp holds n ids of scratch. Both digits are counted in one sequential pass over the quads
+ * (the counts do not depend on the permutation's order) and a digit that is the same for
+ * every quad (the high half of predicate ids, say) costs no pass. */
+static int sort_perm(uint32_t *perm, uint32_t *tmp, size_t n, const kgr_quad *q, int field)
 {
-	uint32_t *tmp, *src = perm, *dst;
-	size_t *count;
-	int shift;
+	uint32_t *src = perm, *dst = tmp;
+	size_t *count, i;
+	int d;
 	if (n < 2)
 		return 0;
-	if (!(tmp = radix_buffers(sizeof(*tmp), n, &count)))
+	if (!(count = radix_counts(2)))
 		return kgr__error_set(KGR_ENOMEM, "out of memory building indexes");
-	dst = tmp;
-	for (shift = 0; shift < 32; shift += 16) {
-		size_t i;
-		memset(count, 0, RADIX * sizeof(*count));
+	for (i = 0; i < n; i++) {
+		uint32_t v = quad_field(&q[i], field);
+		count[v & 0xffff]++;
+		count[RADIX + (v >> 16)]++;
+	}
+	for (d = 0; d < 2; d++) {
+		size_t *c = count + (size_t)d * RADIX;
+		int shift = 16 * d;
+		if (c[(quad_field(&q[0], field) >> shift) & 0xffff] == n)
+			continue;
+		radix_offsets(c);
 		for (i = 0; i < n; i++)
-			count[(quad_field(&q[src[i]], field) >> shift) & 0xffff]++;
-		radix_offsets(count);
-		for (i = 0; i < n; i++)
-			dst[count[(quad_field(&q[src[i]], field) >> shift) & 0xffff]++] = src[i];
+			dst[c[(quad_field(&q[src[i]], field) >> shift) & 0xffff]++] = src[i];
 		{
 			uint32_t *t = src;
 			src = dst;
 			dst = t;
 		}
 	}
-	radix_done(perm, src, n * sizeof(*perm), tmp, count);
+	if (src != perm)
+		memcpy(perm, src, n * sizeof(*perm));
+	free(count);
 	return 0;
 }
 
@@ -140,22 +142,157 @@ static size_t dedupe(kgr_quad *q, size_t n)
 	return j;
 }
 
+/* The OSP and POS permutations of the (s,p,o,g)-sorted quads: SPO order, stable by o ->
+ * (o, s, p, g); that, stable by p -> (p, o, s, g). */
 static int build_indexes(kgr_store *s)
 {
-	size_t i;
+	size_t i, n = s->n_quads;
+	uint32_t *tmp;
+	int error;
 	free(s->pos);
 	free(s->osp);
-	s->pos = malloc((s->n_quads + 1) * sizeof(uint32_t));
-	s->osp = malloc((s->n_quads + 1) * sizeof(uint32_t));
-	if (!s->pos || !s->osp)
+	s->pos = malloc((n + 1) * sizeof(uint32_t));
+	s->osp = malloc((n + 1) * sizeof(uint32_t));
+	tmp = malloc((n + 1) * sizeof(uint32_t));
+	if (!s->pos || !s->osp || !tmp) {
+		free(tmp);
 		return kgr__error_set(KGR_ENOMEM, "out of memory building indexes");
-	for (i = 0; i < s->n_quads; i++)
+	}
+	kgr__advise_huge(s->pos, (n + 1) * sizeof(uint32_t));
+	kgr__advise_huge(s->osp, (n + 1) * sizeof(uint32_t));
+	kgr__advise_huge(tmp, (n + 1) * sizeof(uint32_t));
+	for (i = 0; i < n; i++)
 		s->osp[i] = (uint32_t)i;
-	/* SPO order, stable by o -> (o, s, p, g); that, stable by p -> (p, o, s, g). */
-	if (sort_perm(s->osp, s->n_quads, s->quads, 2) < 0)
-		return KGR_ENOMEM;
-	memcpy(s->pos, s->osp, s->n_quads * sizeof(uint32_t));
-	return sort_perm(s->pos, s->n_quads, s->quads, 1);
+	if ((error = sort_perm(s->osp, tmp, n, s->quads, 2)) == 0) {
+		memcpy(s->pos, s->osp, n * sizeof(uint32_t));
+		error = sort_perm(s->pos, tmp, n, s->quads, 1);
+	}
+	free(tmp);
+	return error;
+}
+
+/* Order of two quads in the OSP permutation, (o, s, p, g), or with by_p in the POS
+ * permutation, (p, o, s, g). */
+static int perm_cmp(const kgr_quad *x, const kgr_quad *y, int by_p)
+{
+	if (by_p && x->p != y->p)
+		return x->p < y->p ? -1 : 1;
+	if (x->o != y->o)
+		return x->o < y->o ? -1 : 1;
+	if (x->s != y->s)
+		return x->s < y->s ? -1 : 1;
+	if (!by_p && x->p != y->p)
+		return x->p < y->p ? -1 : 1;
+	return x->g < y->g ? -1 : x->g > y->g;
+}
+
+/* Merge one permutation with the added quads: old is the permutation of the old quads, now
+ * at map[i]; aperm the added quads in the same order, added quad b now at at[b] + b. Each
+ * added quad finds its place by binary search from the previous one's, so the old entries
+ * are read once, in order. */
+static uint32_t *merge_perm(const kgr_quad *q, const uint32_t *old, size_t n, const uint32_t *map,
+	const kgr_quad *add, const uint32_t *aperm, const uint32_t *at, size_t m, int by_p)
+{
+	uint32_t *out = malloc((n + m + 1) * sizeof(*out));
+	size_t j = 0, k = 0, b;
+	if (!out)
+		return NULL;
+	kgr__advise_huge(out, (n + m + 1) * sizeof(*out));
+	for (b = 0; b < m; b++) {
+		const kgr_quad *x = &add[aperm[b]];
+		size_t lo = j, hi = n;
+		while (lo < hi) {
+			size_t mid = lo + (hi - lo) / 2;
+			if (perm_cmp(&q[map[old[mid]]], x, by_p) < 0)
+				lo = mid + 1;
+			else
+				hi = mid;
+		}
+		for (; j < lo; j++)
+			out[k++] = map[old[j]];
+		out[k++] = at[aperm[b]] + aperm[b];
+	}
+	for (; j < n; j++)
+		out[k++] = map[old[j]];
+	return out;
+}
+
+/* Merge the sorted, deduplicated quads add (n_add of them; the array is reused) into the
+ * finalized quads and into both permutations, which stay what build_indexes() would give
+ * (both orders are total over distinct quads), without sorting the whole store again: the
+ * inferred quads are few next to the asserted ones. Quads already stored are dropped.
+ * Complexity: O(n + m log n) for n stored and m added quads, besides sorting the m. */
+static int merge_quads(kgr_store *s, kgr_quad *add, size_t n_add)
+{
+	size_t n = s->n_quads, m = 0, b, i, lo = 0, total;
+	uint32_t *at = NULL, *map = NULL, *aperm = NULL, *tmp = NULL, *out;
+	int error = 0, by_p;
+
+	if (!(at = malloc((n_add + 1) * sizeof(*at))))
+		goto nomem;
+	/* at[b]: how many stored quads come before added quad b */
+	for (b = 0; b < n_add; b++) {
+		size_t hi = n;
+		while (lo < hi) {
+			size_t mid = lo + (hi - lo) / 2;
+			if (quad_cmp(&s->quads[mid], &add[b]) < 0)
+				lo = mid + 1;
+			else
+				hi = mid;
+		}
+		if (lo < n && quad_cmp(&s->quads[lo], &add[b]) == 0)
+			continue;
+		add[m] = add[b];
+		at[m++] = (uint32_t)lo;
+	}
+	if (!m)
+		goto done;
+	total = n + m;
+	if (total > s->cap_quads) {
+		kgr_quad *t = realloc(s->quads, total * sizeof(*t));
+		if (!t)
+			goto nomem;
+		s->quads = t;
+		s->cap_quads = total;
+	}
+	map = malloc((n + 1) * sizeof(*map));
+	aperm = malloc(m * sizeof(*aperm));
+	tmp = malloc(m * sizeof(*tmp));
+	if (!map || !aperm || !tmp)
+		goto nomem;
+	kgr__advise_huge(map, (n + 1) * sizeof(*map));
+	/* a stored quad moves up by the number of added quads before it */
+	for (i = 0, b = 0; i < n; i++) {
+		while (b < m && at[b] <= i)
+			b++;
+		map[i] = (uint32_t)(i + b);
+	}
+	for (i = n; i-- > 0;)
+		s->quads[map[i]] = s->quads[i];
+	for (b = 0; b < m; b++) {
+		s->quads[at[b] + b] = add[b];
+		aperm[b] = (uint32_t)b;
+	}
+	s->n_quads = total;
+	/* the added quads in OSP order, then (stable by p) in POS order, each merged in turn */
+	for (by_p = 0; by_p < 2; by_p++) {
+		uint32_t **perm = by_p ? &s->pos : &s->osp;
+		if ((error = sort_perm(aperm, tmp, m, add, by_p ? 1 : 2)) < 0)
+			goto done;
+		if (!(out = merge_perm(s->quads, *perm, n, map, add, aperm, at, m, by_p)))
+			goto nomem;
+		free(*perm);
+		*perm = out;
+	}
+	goto done;
+nomem:
+	error = kgr__error_set(KGR_ENOMEM, "out of memory merging the inferred quads");
+done:
+	free(at);
+	free(map);
+	free(aperm);
+	free(tmp);
+	return error;
 }
 
 /* ------------------------------------------------------------------ finalize */
@@ -519,7 +656,7 @@ int kgr_store_finalize(kgr_store *s)
 		return kgr__error_set(KGR_EINVALID, "store is already finalized");
 	free(s->recent);
 	s->recent = NULL;
-	if ((error = sort_quads(s->quads, s->n_quads)) < 0)
+	if ((error = kgr__table_canonical(s)) < 0 || (error = sort_quads(s->quads, s->n_quads)) < 0)
 		return error;
 	s->n_quads = dedupe(s->quads, s->n_quads);
 	s->finalized = 1;
@@ -548,33 +685,9 @@ int kgr_store_finalize(kgr_store *s)
 		goto cleanup;
 
 	if (n_add) {
-		/* merge the inferred quads in and re-index */
-		size_t total = s->n_quads + n_add;
-		if (total > s->cap_quads) {
-			kgr_quad *t = realloc(s->quads, total * sizeof(*t));
-			if (!t) {
-				error = kgr__error_set(KGR_ENOMEM, "out of memory");
-				goto cleanup;
-			}
-			s->quads = t;
-			s->cap_quads = total;
-		}
-		/* the inferred quads are few: sort them alone, then one backward merge */
-		if ((error = sort_quads(add, n_add)) < 0)
-			goto cleanup;
-		n_add = dedupe(add, n_add);
-		total = s->n_quads + n_add;
-		{
-			size_t a = s->n_quads, b = n_add, k = total;
-			while (b > 0) {
-				if (a > 0 && quad_cmp(&s->quads[a - 1], &add[b - 1]) > 0)
-					s->quads[--k] = s->quads[--a];
-				else
-					s->quads[--k] = add[--b];
-			}
-		}
-		s->n_quads = dedupe(s->quads, total);
-		if ((error = build_indexes(s)) < 0)
+		/* the inferred quads are few: sort them alone and merge them in */
+		if ((error = sort_quads(add, n_add)) < 0 ||
+			(error = merge_quads(s, add, dedupe(add, n_add))) < 0)
 			goto cleanup;
 	}
 	if ((error = collect_graphs(s)) < 0 || (error = derive_tables(s)) < 0)

@@ -1019,6 +1019,7 @@ static int parse_stream(kgr_store *s, read_fn rd, void *src, uint64_t total, con
 	if (!strcmp(format, "jsonld"))
 		return jsonld_stream(s, rd, src, total, base, name, graph);
 	pthread_once(&iri_once, iri_table);
+	kgr__store_reserve(s, total);
 	load_ctx_init(&c, s, name, graph);
 
 	if (!strcmp(format, "ntriples") || !strcmp(format, "nquads")) {

@@ -92,15 +92,26 @@ static void table64_insert(uint64_t *table, size_t cap, uint32_t hash, kgr_id id
 	table[i] = (uint64_t)hash << 32 | id;
 }
 
-int kgr__rebuild_table(kgr_store *s)
+/* The term table's size for n terms: the smallest power of two from 1,024 that keeps it at
+ * most half full. The snapshot holds the table as it is, so a finalized store always has
+ * this size (a table filled in id order at a given size is the same table however it grew). */
+static size_t table_size(size_t n_terms)
 {
-	size_t cap = 1024, id;
-	uint64_t *t;
-	while (cap < (s->n_terms + 1) * 2)
+	size_t cap = 1024;
+	while (cap < (n_terms + 1) * 2)
 		cap *= 2;
+	return cap;
+}
+
+/* The term table rebuilt at cap slots (at least table_size(n_terms)). */
+static int rebuild_table_at(kgr_store *s, size_t cap)
+{
+	size_t id;
+	uint64_t *t;
 	t = calloc(cap, sizeof(*t));
 	if (!t)
 		return kgr__error_set(KGR_ENOMEM, "out of memory (term table of %zu slots)", cap);
+	kgr__advise_huge(t, cap * sizeof(*t));
 	for (id = 1; id <= s->n_terms; id++)
 		table64_insert(t, cap, s->hashes[id], (kgr_id)id);
 	if (!s->snap)
@@ -108,6 +119,16 @@ int kgr__rebuild_table(kgr_store *s)
 	s->table = t;
 	s->table_cap = cap;
 	return 0;
+}
+
+int kgr__rebuild_table(kgr_store *s)
+{
+	return rebuild_table_at(s, table_size(s->n_terms));
+}
+
+int kgr__table_canonical(kgr_store *s)
+{
+	return s->table_cap == table_size(s->n_terms) ? 0 : kgr__rebuild_table(s);
 }
 
 /* http://schema.org/ and https://schema.org/ are one vocabulary: an IRI under the https form
@@ -168,6 +189,82 @@ static inline void recent_put(struct kgr__recent *r, uint32_t hash, kgr_id id, k
 	memcpy(r->bytes, val, len);
 }
 
+/* The term arrays (terms, kinds, hashes) grown to cap entries; -1 when out of memory (what
+ * could be grown stays grown). */
+static int grow_terms(kgr_store *s, size_t cap)
+{
+	kgr__term *t = realloc(s->terms, cap * sizeof(*t));
+	uint8_t *k;
+	uint32_t *hs;
+	if (!t)
+		return -1;
+	s->terms = t;
+	k = realloc(s->kinds, cap);
+	if (!k)
+		return -1;
+	s->kinds = k;
+	hs = realloc(s->hashes, cap * sizeof(*hs));
+	if (!hs)
+		return -1;
+	s->hashes = hs;
+	kgr__advise_huge(t, cap * sizeof(*t));
+	kgr__advise_huge(hs, cap * sizeof(*hs));
+	if (!s->cap_terms) {
+		/* id 0 is never a term, but it is written with the arrays */
+		memset(&s->terms[0], 0, sizeof(s->terms[0]));
+		s->kinds[0] = 0;
+		s->hashes[0] = 0;
+	}
+	s->cap_terms = cap;
+	return 0;
+}
+
+static int grow_blob(kgr_store *s, size_t cap)
+{
+	char *b = realloc(s->blob, cap);
+	if (!b)
+		return -1;
+	s->blob = b;
+	s->blob_cap = cap;
+	kgr__advise_huge(b, cap);
+	return 0;
+}
+
+static int grow_quads(kgr_store *s, size_t cap)
+{
+	kgr_quad *q = realloc(s->quads, cap * sizeof(*q));
+	if (!q)
+		return -1;
+	s->quads = q;
+	s->cap_quads = cap;
+	kgr__advise_huge(q, cap * sizeof(*q));
+	return 0;
+}
+
+/* Room for what about input_bytes of RDF hold, from ratios of N-Triples product graphs (about
+ * 90 bytes a triple, a new term every 3 or 4 triples, term bytes 6% of the input), rounded
+ * up. Growing by doubling copies every array and touches its pages twice; one allocation of
+ * the right size touches them once, and pages never reached are never backed. A short
+ * estimate only means the arrays double from there. */
+void kgr__store_reserve(kgr_store *s, uint64_t input_bytes)
+{
+	size_t quads = s->n_quads + (size_t)(input_bytes / 64) + 1;
+	size_t terms = s->n_terms + (size_t)(input_bytes / 256) + 2;
+	size_t blob = s->blob_len + (size_t)(input_bytes / 12) + 1;
+	if (input_bytes < ((uint64_t)1 << 20) || s->finalized)
+		return;
+	if (quads > s->cap_quads)
+		(void)grow_quads(s, quads);
+	if (terms > s->cap_terms)
+		(void)grow_terms(s, terms);
+	if (blob > s->blob_cap)
+		(void)grow_blob(s, blob);
+	/* the term table, too, is built once at its final size rather than rebuilt at every
+	 * doubling; finalize gives it the size the terms call for (kgr__table_canonical()) */
+	if (table_size(terms) > s->table_cap)
+		(void)rebuild_table_at(s, table_size(terms));
+}
+
 kgr_id kgr__intern(kgr_store *s, kgr_term_kind kind, const char *val, size_t len, const char *lang,
 	size_t lang_len, kgr_id datatype)
 {
@@ -202,41 +299,15 @@ kgr_id kgr__intern(kgr_store *s, kgr_term_kind kind, const char *val, size_t len
 		kgr__error_set(KGR_ENOMEM, "too many terms (limit 2^31)");
 		return 0;
 	}
-	if (s->n_terms + 2 > s->cap_terms) {
-		size_t cap = s->cap_terms ? s->cap_terms * 2 : 4096;
-		kgr__term *t = realloc(s->terms, cap * sizeof(*t));
-		uint8_t *k;
-		uint32_t *hs;
-		if (!t)
-			goto nomem;
-		s->terms = t;
-		k = realloc(s->kinds, cap);
-		if (!k)
-			goto nomem;
-		s->kinds = k;
-		hs = realloc(s->hashes, cap * sizeof(*hs));
-		if (!hs)
-			goto nomem;
-		s->hashes = hs;
-		if (!s->cap_terms) {
-			/* id 0 is never a term, but it is written with the arrays */
-			memset(&s->terms[0], 0, sizeof(s->terms[0]));
-			s->kinds[0] = 0;
-			s->hashes[0] = 0;
-		}
-		s->cap_terms = cap;
-	}
+	if (s->n_terms + 2 > s->cap_terms && grow_terms(s, s->cap_terms ? s->cap_terms * 2 : 4096) < 0)
+		goto nomem;
 	need = len + 1 + (lang_len ? lang_len + 1 : 0);
 	if (s->blob_len + need > s->blob_cap) {
 		size_t cap = s->blob_cap ? s->blob_cap * 2 : 65536;
-		char *b;
 		while (cap < s->blob_len + need)
 			cap *= 2;
-		b = realloc(s->blob, cap);
-		if (!b)
+		if (grow_blob(s, cap) < 0)
 			goto nomem;
-		s->blob = b;
-		s->blob_cap = cap;
 	}
 	id = (kgr_id)++s->n_terms;
 	s->terms[id].off = s->blob_len;
@@ -269,14 +340,8 @@ kgr_id kgr__intern_iri(kgr_store *s, const char *iri)
 
 int kgr__add_quad(kgr_store *s, kgr_id subj, kgr_id pred, kgr_id obj, kgr_id graph)
 {
-	if (s->n_quads == s->cap_quads) {
-		size_t cap = s->cap_quads ? s->cap_quads * 2 : 65536;
-		kgr_quad *q = realloc(s->quads, cap * sizeof(*q));
-		if (!q)
-			return kgr__error_set(KGR_ENOMEM, "out of memory (%zu quads)", s->n_quads);
-		s->quads = q;
-		s->cap_quads = cap;
-	}
+	if (s->n_quads == s->cap_quads && grow_quads(s, s->cap_quads ? s->cap_quads * 2 : 65536) < 0)
+		return kgr__error_set(KGR_ENOMEM, "out of memory (%zu quads)", s->n_quads);
 	s->quads[s->n_quads].s = subj;
 	s->quads[s->n_quads].p = pred;
 	s->quads[s->n_quads].o = obj;

@@ -155,10 +155,15 @@ kgr_id kgr__intern_iri(kgr_store *s, const char *iri);
 kgr_id kgr__find(const kgr_store *s, kgr_term_kind kind, const char *val, size_t len, const char *lang,
 	size_t lang_len, kgr_id datatype);
 int kgr__add_quad(kgr_store *s, kgr_id subj, kgr_id pred, kgr_id obj, kgr_id graph);
+/* Room in the loading arrays for about input_bytes more of RDF text (a hint: nothing fails). */
+void kgr__store_reserve(kgr_store *s, uint64_t input_bytes);
 void kgr__rollback(kgr_store *s, size_t n_terms, size_t n_quads, size_t blob_len);
 int kgr__add_prefix(kgr_store *s, const char *prefix, const char *ns);
 int kgr__rebuild_prefix_ptrs(kgr_store *s);
 int kgr__rebuild_table(kgr_store *s);
+/* The term table rebuilt at the size its terms alone call for, if it is not already (a table
+ * reserved from a size hint may be larger): what a snapshot holds must not depend on hints. */
+int kgr__table_canonical(kgr_store *s);
 
 /* ingest */
 int kgr__load_buffer(kgr_store *s, const char *data, size_t len, const char *format, const char *base,

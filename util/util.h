@@ -37,6 +37,12 @@ void kgr__buf_free(kgr__buf *b);
  *  a directory too; KGR_EIO, KGR_ENOMEM. */
 int kgr__read_file(char **out, size_t *len_out, const char *path, const char *what);
 
+/** Advise the kernel to back the pages of a large array (at least 4 MiB; smaller ones are
+ *  left alone) with transparent huge pages: a page fault then maps 2 MiB instead of 4 KiB,
+ *  and random access into the array misses the TLB less. Only advice: nothing changes where
+ *  the system has no such pages or refuses (util/mem.c). */
+void kgr__advise_huge(void *p, size_t len);
+
 /** 64-bit hash of a byte string (fast, not cryptographic). */
 uint64_t kgr__hash64(const void *data, size_t len, uint64_t seed);
 

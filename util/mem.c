@@ -1,0 +1,31 @@
+/* Memory advice for the large arrays of loading and indexing (the quads, the term table, the
+ * radix sorts' scratch). */
+#include "util/util.h"
+
+#include <stdint.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+/* Below this an array is not worth a system call. */
+#define HUGE_MIN ((size_t)4 << 20)
+
+void kgr__advise_huge(void *p, size_t len)
+{
+#ifdef MADV_HUGEPAGE
+	static size_t page;
+	uintptr_t a, e;
+	if (!p || len < HUGE_MIN)
+		return;
+	if (!page) {
+		long ps = sysconf(_SC_PAGESIZE);
+		page = ps > 0 ? (size_t)ps : 4096;
+	}
+	a = ((uintptr_t)p + page - 1) & ~(uintptr_t)(page - 1);
+	e = ((uintptr_t)p + len) & ~(uintptr_t)(page - 1);
+	if (e > a)
+		(void)madvise((void *)a, e - a, MADV_HUGEPAGE); /* advice only: an error changes nothing */
+#else
+	(void)p;
+	(void)len;
+#endif
+}
