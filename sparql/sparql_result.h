@@ -76,6 +76,11 @@ int kgr__sparql_check_limits(const char *text);
  *  without predicate, an escape of no character. Text it cannot follow is accepted (rasqal
  *  reports it). KGR_ENOMEM when out of memory (sparql/sparql_validate.c). */
 int kgr__sparql_validate(const char *text);
+/** The query text with each prefixed name whose local name holds ':', a '\\' escape or a
+ *  %-escape (valid SPARQL 1.1 that rasqal 0.9.33 cannot read) written as its full IRI
+ *  (sparql/sparql_validate.c). NULL when nothing changes (or *oom set when out of memory);
+ *  otherwise malloc'd. */
+char *kgr__sparql_pname_rewrite(const char *text, int *oom);
 
 /** COUNT(DISTINCT ?x) per group (sparql/sparql_group.c): 1 when @p text is a SELECT of
  *  grouped variables and COUNT(DISTINCT ?var) columns only (with GROUP BY, a HAVING that

@@ -66,6 +66,7 @@ typedef struct {
 	int depth;
 	int error; /* set with the message before longjmp */
 	jmp_buf out;
+	int quiet; /* tokens only: no refusal (the prefixed-name rewrite) */
 	void **allocs; /* every block, freed at the end (a refusal unwinds with longjmp) */
 	size_t nallocs, cap_allocs;
 } vstate;
@@ -129,13 +130,23 @@ static void *grow(vstate *v, void *old, size_t size)
 		v->allocs[v->nallocs++] = p;
 		return p;
 	}
-	for (i = 0; i < v->nallocs; i++)
-		if (v->allocs[i] == old)
+	for (i = v->nallocs; i-- > 0;) /* the block grown is usually a recent one */
+		if (v->allocs[i] == old) {
 			v->allocs[i] = p;
+			break;
+		}
 	return p;
 oom:
 	v->error = kgr__error_set(KGR_ENOMEM, "out of memory");
 	longjmp(v->out, 1);
+}
+
+/* One level deeper in the recursion: deeper than any query a person writes, it gives up
+ * (rasqal then parses it, in the query's own process). */
+static void enter(vstate *v)
+{
+	if (++v->depth > 200)
+		bail(v);
 }
 
 /* ---- tokens ---- */
@@ -161,6 +172,8 @@ static int hexval(const char *p, int n, unsigned long *out)
  * followed by a low one is taken as the pair) or a code point beyond U+10FFFF. */
 static void check_escapes(vstate *v, const char *p, const char *end)
 {
+	if (v->quiet)
+		return;
 	for (; p < end; p++) {
 		unsigned long cp, lo;
 		int n;
@@ -199,22 +212,24 @@ static const char *skip_blank(const char *p)
 	}
 }
 
+/* Past a local name at p: a final '.' ends the triple, unless escaped. */
 static const char *skip_local(const char *p)
 {
-	const char *q = p;
+	const char *q = p, *good = p;
 	for (;;) {
-		if (pn_char((unsigned char)*q) || *q == ':' || *q == '.')
+		if (*q == '.') {
 			q++;
-		else if (*q == '%' && isxdigit((unsigned char)q[1]) && isxdigit((unsigned char)q[2]))
-			q += 3;
-		else if (*q == '\\' && q[1] && strchr("_~.-!$&'()*+,;=/?#@%", q[1]))
-			q += 2;
-		else
+		} else if (pn_char((unsigned char)*q) || *q == ':') {
+			good = ++q;
+		} else if (*q == '%' && isxdigit((unsigned char)q[1]) && isxdigit((unsigned char)q[2])) {
+			good = q += 3;
+		} else if (*q == '\\' && q[1] && strchr("_~.-!$&'()*+,;=/?#@%", q[1])) {
+			good = q += 2;
+		} else {
 			break;
+		}
 	}
-	while (q > p && q[-1] == '.')
-		q--;
-	return q;
+	return good;
 }
 
 static void next(vstate *v)
@@ -387,7 +402,16 @@ static void use_label(vstate *v, int bgp)
 static void property_list(vstate *v, nameset *scope, int bgp, int required);
 
 /* A term, '[ ... ]' or '( ... )' of a triple pattern. bgp < 0: a CONSTRUCT template. */
+static void graph_node_in(vstate *v, nameset *scope, int bgp);
+
 static void graph_node(vstate *v, nameset *scope, int bgp)
+{
+	enter(v);
+	graph_node_in(v, scope, bgp);
+	v->depth--;
+}
+
+static void graph_node_in(vstate *v, nameset *scope, int bgp)
 {
 	switch (v->t.k) {
 	case T_VAR:
@@ -440,6 +464,7 @@ static void path(vstate *v);
 
 static void path_primary(vstate *v)
 {
+	enter(v);
 	if (punct(v, '^'))
 		next(v);
 	if (v->t.k == T_IRI || v->t.k == T_PNAME || word(v, "a")) {
@@ -470,6 +495,7 @@ static void path_primary(vstate *v)
 	}
 	while (punct(v, '*') || punct(v, '+') || punct(v, '?'))
 		next(v);
+	v->depth--;
 }
 
 static void path(vstate *v)
@@ -554,6 +580,7 @@ static void paren_expr(vstate *v, expr_info *ei, int in_agg)
 	int depth = 0;
 	if (!punct(v, '('))
 		bail(v);
+	enter(v);
 	for (;;) {
 		if (v->t.k == T_END || punct(v, '}'))
 			bail(v);
@@ -562,8 +589,10 @@ static void paren_expr(vstate *v, expr_info *ei, int in_agg)
 			next(v);
 		} else if (punct(v, ')')) {
 			next(v);
-			if (--depth == 0)
+			if (--depth == 0) {
+				v->depth--;
 				return;
+			}
 		} else if (v->t.k == T_BNODE || punct(v, '[')) {
 			refuse(v, v->t.p, "a blank node '%.*s' in an expression: expressions take "
 					  "variables, IRIs and literals",
@@ -903,8 +932,7 @@ static void group(vstate *v, nameset *scope)
 	nameset here = { 0 }, inner = { 0 };
 	int bgp = v->next_bgp++;
 
-	if (++v->depth > 100)
-		bail(v);
+	enter(v);
 	{
 		next(v); /* '{' */
 		if (word(v, "select")) {
@@ -1081,4 +1109,110 @@ int kgr__sparql_validate(const char *text)
 		free(v.allocs[--v.nallocs]);
 	free(v.allocs);
 	return v.error;
+}
+
+/* ---- prefixed names rasqal cannot read ---- */
+
+/* rasqal 0.9.33's lexer rejects a local name holding ':', a '\' escape or a %-escape
+ * (og:audio:title, :c\~z, og:audio%3Atitle), all valid SPARQL 1.1. Such a name is written
+ * as the full IRI: the prefix's IRI, then the local name with its '\' escapes removed
+ * (%-escapes stay as written, 19.8 note 8). A name whose prefix is not declared is left for
+ * rasqal to report. */
+typedef struct {
+	kgr__buf out;
+	const char *copied; /* text before this is in out */
+	struct {
+		const char *p, *iri;
+		size_t n, iri_n;
+	} pfx[64];
+	size_t npfx;
+	int changed;
+} pname_state;
+
+static void pname_scan(vstate *v, pname_state *ps)
+{
+	int after_prefix = 0;
+	size_t i;
+	for (next(v); v->t.k != T_END; next(v)) {
+		const char *local, *end;
+		int odd = 0;
+		if (word(v, "prefix")) {
+			after_prefix = 1;
+			continue;
+		}
+		if (after_prefix) {
+			/* PREFIX p: <iri> */
+			tok decl = v->t;
+			after_prefix = 0;
+			if (decl.k != T_PNAME)
+				continue;
+			next(v);
+			if (v->t.k == T_IRI && ps->npfx < sizeof(ps->pfx) / sizeof(*ps->pfx)) {
+				for (i = 0; i < ps->npfx; i++)
+					if (ps->pfx[i].n == decl.n && !memcmp(ps->pfx[i].p, decl.p, decl.n))
+						break;
+				ps->pfx[i].p = decl.p;
+				ps->pfx[i].n = decl.n;
+				ps->pfx[i].iri = v->t.p + 1;
+				ps->pfx[i].iri_n = v->t.n - 2;
+				if (i == ps->npfx)
+					ps->npfx++;
+			}
+			continue;
+		}
+		if (v->t.k != T_PNAME)
+			continue;
+		local = (const char *)memchr(v->t.p, ':', v->t.n) + 1;
+		end = v->t.p + v->t.n;
+		for (i = 0; local + i < end; i++)
+			odd |= local[i] == ':' || local[i] == '\\' || local[i] == '%';
+		if (!odd)
+			continue;
+		for (i = 0; i < ps->npfx; i++)
+			if (ps->pfx[i].n == (size_t)(local - v->t.p) && !memcmp(ps->pfx[i].p, v->t.p, ps->pfx[i].n))
+				break;
+		if (i == ps->npfx)
+			continue;
+		kgr__buf_put(&ps->out, ps->copied, (size_t)(v->t.p - ps->copied));
+		kgr__buf_put(&ps->out, "<", 1);
+		kgr__buf_put(&ps->out, ps->pfx[i].iri, ps->pfx[i].iri_n);
+		for (; local < end; local++) {
+			if (*local == '\\')
+				local++;
+			kgr__buf_put(&ps->out, local, 1);
+		}
+		kgr__buf_put(&ps->out, ">", 1);
+		ps->copied = end;
+		ps->changed = 1;
+	}
+}
+
+char *kgr__sparql_pname_rewrite(const char *text, int *oom)
+{
+	vstate v;
+	pname_state ps;
+
+	*oom = 0;
+	memset(&v, 0, sizeof(v));
+	memset(&ps, 0, sizeof(ps));
+	v.text = text;
+	v.t.p = text;
+	v.quiet = 1;
+	ps.copied = text;
+	if (setjmp(v.out)) {
+		kgr__buf_free(&ps.out);
+		return NULL;
+	}
+	pname_scan(&v, &ps);
+	if (!ps.changed) {
+		kgr__buf_free(&ps.out);
+		return NULL;
+	}
+	kgr__buf_puts(&ps.out, ps.copied);
+	if (ps.out.oom) {
+		*oom = 1;
+		kgr__buf_free(&ps.out);
+		return NULL;
+	}
+	return kgr__buf_take(&ps.out);
 }

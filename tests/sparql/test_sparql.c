@@ -1163,6 +1163,36 @@ START_TEST(validate_accepted)
 }
 END_TEST
 
+/* Local names rasqal 0.9.33's lexer rejects are written as full IRIs
+ * (kgr__sparql_pname_rewrite in sparql/sparql_validate.c). */
+START_TEST(escaped_local_names)
+{
+	kgr_sparql_result *r;
+	kgr_sparql_term t;
+	/* "\/" is "/": ex2:shop\/acme is <http://example.org/shop/acme> */
+	r = query_ok(shop, "PREFIX ex2: <http://example.org/>\nPREFIX schema: <http://schema.org/>\n"
+			   "SELECT ?n WHERE { ex2:shop\\/acme schema:name ?n }");
+	ck_assert_uint_eq(kgr_sparql_result_row_count(r), 1);
+	ck_assert(kgr_sparql_result_get(r, 0, 0, &t));
+	ck_assert_str_eq(t.value, "Acme");
+	kgr_sparql_result_free(r);
+	/* an escaped final '.' is part of the name; ':' in a local name; %-escapes stay */
+	r = query_ok(shop, PFX "SELECT * WHERE { ?s ?p ex:acme\\. }");
+	ck_assert_uint_eq(kgr_sparql_result_row_count(r), 0);
+	kgr_sparql_result_free(r);
+	r = query_ok(shop, PFX "SELECT * WHERE { ?s ex:a:b ?o . ?s ?p ex:acme%3A }");
+	ck_assert_uint_eq(kgr_sparql_result_row_count(r), 0);
+	kgr_sparql_result_free(r);
+	/* an undeclared prefix is still reported */
+	ck_assert_int_eq(kgr_sparql_query(&r, shop, "SELECT * WHERE { ?s ?p nope:a\\.b }", NULL), KGR_EPARSE);
+	ck_assert_msg(strstr(kgr_error_last(), "nope") != NULL, "%s", kgr_error_last());
+	/* "\\." inside a string and an IRI is left alone */
+	r = query_ok(shop, PFX "SELECT ?n WHERE { ex:acme schema:name ?n FILTER(?n != \"ex:a\\\\.b\") }");
+	ck_assert_uint_eq(kgr_sparql_result_row_count(r), 1);
+	kgr_sparql_result_free(r);
+}
+END_TEST
+
 /* ---- property paths (sparql/sparql_path.c) ---- */
 
 #define PATHS KGR_TEST_DATA "/sparql/paths.trig"
@@ -2160,6 +2190,7 @@ static Suite *sparql_suite(void)
 	tcase_add_test(tc, syntax_error);
 	tcase_add_test(tc, validate_refused);
 	tcase_add_test(tc, validate_accepted);
+	tcase_add_test(tc, escaped_local_names);
 	tcase_add_test(tc, unsupported);
 	tcase_add_test(tc, path_operators);
 	tcase_add_test(tc, path_cycles_and_zero_length);
