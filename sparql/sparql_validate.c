@@ -22,7 +22,11 @@
  * counted as one basic graph pattern across FILTER, BIND and VALUES, and the scope of a
  * variable is the one the specification gives (triple patterns, nested groups, OPTIONAL,
  * UNION, GRAPH, BIND, VALUES, a sub-SELECT's projection; not FILTER, MINUS or EXISTS), so a
- * query is refused only when the rule is broken on every reading. */
+ * query is refused only when the rule is broken on every reading. Recursion deeper than 200
+ * levels gives up too.
+ *
+ * The same tokenizer writes the prefixed names rasqal's lexer rejects as full IRIs
+ * (kgr__sparql_pname_rewrite, at the end). */
 #include "sparql/sparql_result.h"
 
 #include <ctype.h>
@@ -798,14 +802,52 @@ static void solution_modifiers(vstate *v, int *grouped, nameset *group_vars, int
 
 /* SELECT ... WHERE { } modifiers (VALUES of the outer query read by the caller). Puts the
  * variables the SELECT projects into *projected. */
+typedef struct {
+	const char *p;
+	size_t n;
+	int expr; /* (expr AS ?v): vars of the expression in evars[from, to) */
+	size_t from, to;
+} item;
+
+/* 18.2.4.1: in a grouped query every projected variable is grouped or aggregated, and a
+ * SELECT expression uses, outside aggregates, grouped variables and earlier SELECT
+ * expressions' variables only. */
+static void check_grouping(vstate *v, const char *star, const item *items, size_t nitems,
+	const nameset *evars, const nameset *group_vars, int grouped)
+{
+	nameset ok = { 0 };
+	size_t i, j;
+	if (star)
+		refuse(v, star, "SELECT * in a query with GROUP BY or aggregates: project "
+				"the grouped variables and aggregates by name");
+	add_all(v, &ok, group_vars);
+	for (i = 0; i < nitems; i++) {
+		if (!items[i].expr) {
+			if (!has_name(&ok, items[i].p, items[i].n))
+				refuse(v, items[i].p,
+					"%.*s is projected but is not in GROUP BY%s: project "
+					"only grouped variables, or aggregate it, e.g. "
+					"(SAMPLE(%.*s) AS ?any)",
+					(int)items[i].n, items[i].p,
+					grouped ? "" : " (there is none; an aggregate makes the "
+						       "query one group)",
+					(int)items[i].n, items[i].p);
+			continue;
+		}
+		for (j = items[i].from; j < items[i].to; j++)
+			if (!has_name(&ok, evars->v[j].p, evars->v[j].n))
+				refuse(v, evars->v[j].p,
+					"%.*s is used outside an aggregate in the SELECT "
+					"expression for %.*s but is not in GROUP BY: group by it "
+					"(or by (EXPR AS ?v) and project ?v), or aggregate it",
+					(int)evars->v[j].n, evars->v[j].p, (int)items[i].n,
+					items[i].p);
+		add_name(v, &ok, items[i].p, items[i].n);
+	}
+}
+
 static void select_query(vstate *v, nameset *projected)
 {
-	typedef struct {
-		const char *p;
-		size_t n;
-		int expr; /* (expr AS ?v): vars of the expression in evars[from, to) */
-		size_t from, to;
-	} item;
 	item *items = NULL;
 	size_t nitems = 0, cap = 0, i;
 	nameset evars = { 0 }, where = { 0 }, group_vars = { 0 }, assigned = { 0 };
@@ -885,38 +927,8 @@ static void select_query(vstate *v, nameset *projected)
 					(int)items[i].n, items[i].p,
 					grouped || agg || agg_elsewhere ? "a grouped variable" :
 									  "a variable of the WHERE pattern");
-		/* 18.2.4.1: in a grouped query every projected variable is grouped or aggregated */
-		if (grouped || agg || agg_elsewhere) {
-			nameset ok = { 0 };
-			if (star)
-				refuse(v, star, "SELECT * in a query with GROUP BY or aggregates: project "
-						"the grouped variables and aggregates by name");
-			add_all(v, &ok, &group_vars);
-			for (i = 0; i < nitems; i++) {
-				size_t j;
-				if (!items[i].expr) {
-					if (!has_name(&ok, items[i].p, items[i].n))
-						refuse(v, items[i].p,
-							"%.*s is projected but is not in GROUP BY%s: project "
-							"only grouped variables, or aggregate it, e.g. "
-							"(SAMPLE(%.*s) AS ?any)",
-							(int)items[i].n, items[i].p,
-							grouped ? "" : " (there is none; an aggregate makes the "
-								       "query one group)",
-							(int)items[i].n, items[i].p);
-					continue;
-				}
-				for (j = items[i].from; j < items[i].to; j++)
-					if (!has_name(&ok, evars.v[j].p, evars.v[j].n))
-						refuse(v, evars.v[j].p,
-							"%.*s is used outside an aggregate in the SELECT "
-							"expression for %.*s but is not in GROUP BY: group by it "
-							"(or by (EXPR AS ?v) and project ?v), or aggregate it",
-							(int)evars.v[j].n, evars.v[j].p, (int)items[i].n,
-							items[i].p);
-				add_name(v, &ok, items[i].p, items[i].n);
-			}
-		}
+		if (grouped || agg || agg_elsewhere)
+			check_grouping(v, star, items, nitems, &evars, &group_vars, grouped);
 		if (star)
 			add_all(v, projected, &where);
 		for (i = 0; i < nitems; i++)
