@@ -2110,7 +2110,15 @@ static int prepare(rasqal_query **rq_out, rasqal_world *rw, raptor_world *raptor
 		rasqal_free_query(rq);
 		return kgr__error_set(KGR_EINVALID, "invalid base IRI '%s'", base_iri);
 	}
-	rewritten = rewrite_values(text, &oom);
+	/* prefixed names rasqal's lexer rejects (sparql/sparql_validate.c) */
+	rewritten = kgr__sparql_pname_rewrite(text, &oom);
+	if (!oom) {
+		char *values = rewrite_values(rewritten ? rewritten : text, &oom);
+		if (values) {
+			free(rewritten);
+			rewritten = values;
+		}
+	}
 	if (!oom) {
 		/* GROUP_CONCAT's separator (sparql/sparql_concat.c) */
 		char *joined = kgr__sparql_separator_rewrite(rewritten ? rewritten : text, &oom);
@@ -2717,7 +2725,8 @@ int kgr__sparql_query_here(kgr_sparql_result **out, const kgr_store *store, cons
 		return kgr__error_set(KGR_EUNSUPPORTED,
 			"SPARQL Update is not supported: a kgrec store is a read-only snapshot "
 			"(rebuild it with 'kgrec load')");
-	if ((error = kgr__sparql_check_concat(query)) || (error = kgr__sparql_check_limits(query)))
+	if ((error = kgr__sparql_validate(query)) || (error = kgr__sparql_check_concat(query)) ||
+		(error = kgr__sparql_check_limits(query)))
 		return error;
 	memset(&ex, 0, sizeof(ex));
 	ex.magic = EXEC_MAGIC;

@@ -69,6 +69,19 @@ int kgr__sparql_check_concat(const char *text);
  *  INT_MAX, which rasqal 0.9.33 wraps (sparql/sparql_guard.c). */
 int kgr__sparql_check_limits(const char *text);
 
+/** 0, or KGR_EPARSE (message: line, column, the rule) when the query breaks a rule of the
+ *  SPARQL 1.1 grammar or its notes that rasqal 0.9.33 does not check: a blank node label in
+ *  two basic graph patterns, a blank node in an expression, an ungrouped projection, a
+ *  SELECT or BIND variable already in scope, a VALUES row of the wrong width, a subject
+ *  without predicate, an escape of no character. Text it cannot follow is accepted (rasqal
+ *  reports it). KGR_ENOMEM when out of memory (sparql/sparql_validate.c). */
+int kgr__sparql_validate(const char *text);
+/** The query text with each prefixed name whose local name holds ':', a '\\' escape or a
+ *  %-escape (valid SPARQL 1.1 that rasqal 0.9.33 cannot read) written as its full IRI
+ *  (sparql/sparql_validate.c). NULL when nothing changes (or *oom set when out of memory);
+ *  otherwise malloc'd. */
+char *kgr__sparql_pname_rewrite(const char *text, int *oom);
+
 /** COUNT(DISTINCT ?x) per group (sparql/sparql_group.c): 1 when @p text is a SELECT of
  *  grouped variables and COUNT(DISTINCT ?var) columns only (with GROUP BY, a HAVING that
  *  compares one of them with an integer, ORDER BY, LIMIT, OFFSET), with *plan (free()) and

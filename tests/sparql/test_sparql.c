@@ -1045,6 +1045,154 @@ START_TEST(syntax_error)
 }
 END_TEST
 
+/* ---- the grammar's rules rasqal does not check (sparql/sparql_validate.c) ---- */
+
+/* @p q is refused with KGR_EPARSE and exactly @p msg. */
+static void refused(const char *q, const char *msg)
+{
+	kgr_sparql_result *r = NULL;
+	int rc = kgr_sparql_query(&r, shop, q, NULL);
+	ck_assert_msg(rc == KGR_EPARSE, "accepted (%d): %s", rc, q);
+	ck_assert_ptr_null(r);
+	ck_assert_str_eq(kgr_error_last(), msg);
+}
+
+START_TEST(validate_refused)
+{
+	refused("SELECT * WHERE {\n  _:a ?p ?v OPTIONAL { ?s ?p ?v } _:a ?q 1 }",
+		"SPARQL syntax error at line 2, column 35: the blank node label _:a is also used at "
+		"line 2, column 3, in another basic graph pattern (OPTIONAL, UNION, GRAPH, MINUS or a "
+		"group lies between them); a blank node label cannot be shared between basic graph "
+		"patterns: use a variable");
+	refused("SELECT * WHERE { { _:a ?p ?v } UNION { _:a ?q 1 } }",
+		"SPARQL syntax error at line 1, column 40: the blank node label _:a is also used at "
+		"line 1, column 20, in another basic graph pattern (OPTIONAL, UNION, GRAPH, MINUS or a "
+		"group lies between them); a blank node label cannot be shared between basic graph "
+		"patterns: use a variable");
+	refused("SELECT * WHERE { _:b ?p ?v FILTER NOT EXISTS { _:b ?q 1 } }",
+		"SPARQL syntax error at line 1, column 48: the blank node label _:b is also used at "
+		"line 1, column 18, in another basic graph pattern (OPTIONAL, UNION, GRAPH, MINUS or a "
+		"group lies between them); a blank node label cannot be shared between basic graph "
+		"patterns: use a variable");
+	refused("SELECT * WHERE { <a> <b> _:x FILTER(_:x < 3) }",
+		"SPARQL syntax error at line 1, column 37: a blank node '_:x' in an expression: "
+		"expressions take variables, IRIs and literals");
+	refused("PREFIX : <http://example.org/>\nSELECT ?s ?v WHERE { ?s :p ?v } GROUP BY ?s",
+		"SPARQL syntax error at line 2, column 11: ?v is projected but is not in GROUP BY: "
+		"project only grouped variables, or aggregate it, e.g. (SAMPLE(?v) AS ?any)");
+	refused("SELECT ?p (COUNT(?o) AS ?c) WHERE { ?s ?p ?o }",
+		"SPARQL syntax error at line 1, column 8: ?p is projected but is not in GROUP BY "
+		"(there is none; an aggregate makes the query one group): project only grouped "
+		"variables, or aggregate it, e.g. (SAMPLE(?p) AS ?any)");
+	refused("SELECT ((?a + ?b) AS ?s) (COUNT(?a) AS ?c) WHERE { ?x <p> ?a ; <q> ?b }\n"
+		"GROUP BY (?a + ?b)",
+		"SPARQL syntax error at line 1, column 10: ?a is used outside an aggregate in the "
+		"SELECT expression for ?s but is not in GROUP BY: group by it (or by (EXPR AS ?v) and "
+		"project ?v), or aggregate it");
+	refused("SELECT * WHERE { ?s ?p ?o } GROUP BY ?s",
+		"SPARQL syntax error at line 1, column 8: SELECT * in a query with GROUP BY or "
+		"aggregates: project the grouped variables and aggregates by name");
+	refused("SELECT (1 AS ?x) (2 AS ?x) {}",
+		"SPARQL syntax error at line 1, column 24: ?x is assigned twice in the SELECT clause");
+	refused("SELECT (1 AS ?o) WHERE { ?s ?p ?o }",
+		"SPARQL syntax error at line 1, column 14: ?o is assigned in the SELECT clause but is "
+		"already a variable of the WHERE pattern: choose another name");
+	refused("SELECT * WHERE {\n  { ?s <p> ?o }\n  BIND(1 AS ?o) }",
+		"SPARQL syntax error at line 3, column 13: BIND assigns ?o, which the group already "
+		"binds before the BIND: choose another name");
+	refused("SELECT * WHERE { VALUES (?a ?b) {\n  (1 2)\n  (1 2 3) } }",
+		"SPARQL syntax error at line 3, column 3: this VALUES row has 3 values for 2 variables");
+	refused("SELECT * WHERE { VALUES (?a ?b) { (1) } }",
+		"SPARQL syntax error at line 1, column 35: this VALUES row has 1 value for 2 variables");
+	refused("PREFIX : <http://example.org/>\nSELECT * { :a:b:c . }",
+		"SPARQL syntax error at line 2, column 12: the triple pattern ':a:b:c' has no "
+		"predicate and object (a local name may hold ':', so this is one name)");
+	refused("SELECT * WHERE { ?s <p> '\\uD800' }",
+		"SPARQL syntax error at line 1, column 26: the escape '\\uD800' is not a character (a "
+		"lone UTF-16 surrogate or beyond U+10FFFF): write the character itself or its \\U "
+		"escape");
+	/* in a sub-SELECT too */
+	refused("SELECT * WHERE { { SELECT ?s ?o WHERE { ?s ?p ?o } GROUP BY ?s } }",
+		"SPARQL syntax error at line 1, column 30: ?o is projected but is not in GROUP BY: "
+		"project only grouped variables, or aggregate it, e.g. (SAMPLE(?o) AS ?any)");
+}
+END_TEST
+
+/* Valid queries that look like the refused ones. */
+START_TEST(validate_accepted)
+{
+	static const char *const ok[] = {
+		/* one basic graph pattern across FILTER; a label only in one group */
+		"SELECT * WHERE { _:a ?p ?v . FILTER(?v != 1) _:a ?q ?w }",
+		"SELECT * WHERE { _:a ?p ?v OPTIONAL { _:b ?q ?v } }",
+		"SELECT * WHERE { ?s ?p [ ?q _:c ] . _:c ?r ?t }",
+		/* the template's blank nodes are its own */
+		"CONSTRUCT { _:a <p> ?o } WHERE { _:a ?p ?o }",
+		/* grouped and aggregated projections */
+		"SELECT ?p (COUNT(?o) AS ?c) WHERE { ?s ?p ?o } GROUP BY ?p",
+		"SELECT ?t (SUM(?o) AS ?n) WHERE { ?s ?p ?o } GROUP BY (STR(?p) AS ?t)",
+		"SELECT ?p WHERE { ?s ?p ?o } GROUP BY (?p) ORDER BY ?p",
+		"SELECT (SUM(?o) AS ?s) WHERE { ?s ?p ?o }",
+		"SELECT (GROUP_CONCAT(?o; SEPARATOR=\", \") AS ?g) WHERE { ?s ?p ?o }",
+		"SELECT ?s WHERE { { SELECT ?s (COUNT(?o) AS ?n) WHERE { ?s ?p ?o } GROUP BY ?s } }",
+		/* $x and ?x are one variable */
+		"SELECT $p (COUNT(?o) AS ?c) WHERE { ?s ?p ?o } GROUP BY ?p",
+		/* SELECT expressions over variables not in scope */
+		"SELECT (1 AS ?x) WHERE { ?s ?p ?o FILTER(?x != 2) }",
+		"SELECT (1 AS ?x) WHERE { ?s ?p ?o MINUS { ?s ?p ?x } }",
+		"SELECT (1 AS ?x) WHERE { { SELECT ?s WHERE { ?s ?p ?x } } }",
+		/* BIND after the group, of a variable only later or only in a FILTER */
+		"SELECT * WHERE { ?s ?p ?o BIND(1 AS ?n) ?t ?q ?n }",
+		"SELECT * WHERE { { ?s ?p ?o } BIND(1 AS ?n) }",
+		"SELECT * WHERE { ?s ?p ?o FILTER(BOUND(?n)) BIND(1 AS ?n) }",
+		/* VALUES rows of the right width; one variable without parentheses */
+		"SELECT * WHERE { VALUES (?a ?b) { (1 UNDEF) (<x> \"y\"@en) } }",
+		"SELECT * WHERE { VALUES ?a { 1 2 UNDEF } }",
+		"SELECT * WHERE { ?s ?p ?o } VALUES (?s ?o) { (<a> -1) }",
+		/* a blank-node subject alone */
+		"SELECT * { [ <p> 1 ] }",
+		/* a surrogate pair, as some tools write it; \\U escapes */
+		"SELECT * WHERE { ?s ?p '\\uD83D\\uDC6A' }",
+		"SELECT * WHERE { ?s ?p \"\\U0001F46A\" }",
+		/* property paths and EXISTS */
+		"SELECT * WHERE { ?s !^<p> ?o ; (<a>|^<b>)/<c>* ?t FILTER EXISTS { ?o <q> ?s } }",
+	};
+	size_t i;
+	for (i = 0; i < sizeof(ok) / sizeof(*ok); i++)
+		kgr_sparql_result_free(query_ok(shop, ok[i]));
+}
+END_TEST
+
+/* Local names rasqal 0.9.33's lexer rejects are written as full IRIs
+ * (kgr__sparql_pname_rewrite in sparql/sparql_validate.c). */
+START_TEST(escaped_local_names)
+{
+	kgr_sparql_result *r;
+	kgr_sparql_term t;
+	/* "\/" is "/": ex2:shop\/acme is <http://example.org/shop/acme> */
+	r = query_ok(shop, "PREFIX ex2: <http://example.org/>\nPREFIX schema: <http://schema.org/>\n"
+			   "SELECT ?n WHERE { ex2:shop\\/acme schema:name ?n }");
+	ck_assert_uint_eq(kgr_sparql_result_row_count(r), 1);
+	ck_assert(kgr_sparql_result_get(r, 0, 0, &t));
+	ck_assert_str_eq(t.value, "Acme");
+	kgr_sparql_result_free(r);
+	/* an escaped final '.' is part of the name; ':' in a local name; %-escapes stay */
+	r = query_ok(shop, PFX "SELECT * WHERE { ?s ?p ex:acme\\. }");
+	ck_assert_uint_eq(kgr_sparql_result_row_count(r), 0);
+	kgr_sparql_result_free(r);
+	r = query_ok(shop, PFX "SELECT * WHERE { ?s ex:a:b ?o . ?s ?p ex:acme%3A }");
+	ck_assert_uint_eq(kgr_sparql_result_row_count(r), 0);
+	kgr_sparql_result_free(r);
+	/* an undeclared prefix is still reported */
+	ck_assert_int_eq(kgr_sparql_query(&r, shop, "SELECT * WHERE { ?s ?p nope:a\\.b }", NULL), KGR_EPARSE);
+	ck_assert_msg(strstr(kgr_error_last(), "nope") != NULL, "%s", kgr_error_last());
+	/* "\\." inside a string and an IRI is left alone */
+	r = query_ok(shop, PFX "SELECT ?n WHERE { ex:acme schema:name ?n FILTER(?n != \"ex:a\\\\.b\") }");
+	ck_assert_uint_eq(kgr_sparql_result_row_count(r), 1);
+	kgr_sparql_result_free(r);
+}
+END_TEST
+
 /* ---- property paths (sparql/sparql_path.c) ---- */
 
 #define PATHS KGR_TEST_DATA "/sparql/paths.trig"
@@ -2053,6 +2201,9 @@ static Suite *sparql_suite(void)
 	tcase_add_test(tc, errors_are_not_timeouts);
 	tcase_add_test(tc, threads);
 	tcase_add_test(tc, syntax_error);
+	tcase_add_test(tc, validate_refused);
+	tcase_add_test(tc, validate_accepted);
+	tcase_add_test(tc, escaped_local_names);
 	tcase_add_test(tc, unsupported);
 	tcase_add_test(tc, path_operators);
 	tcase_add_test(tc, path_cycles_and_zero_length);
