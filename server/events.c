@@ -767,6 +767,7 @@ void kgr__handle_events(kgr_server *srv, const kgr__req *req, kgr__resp *resp)
 			"at the next start, but applying them now failed: %s", kgr_error_last());
 		goto cleanup;
 	}
+	atomic_fetch_add(&st->events_live, n_ins);
 	atomic_fetch_add(&srv->metrics.events_applied, n_ins);
 	atomic_fetch_add(&srv->metrics.events_pending, n - n_ins);
 	reply_accepted(resp, pe, n, n - n_ins, not_recorded, batch, req->request_id);

@@ -1066,6 +1066,7 @@ static int listen_round(kgr_server *srv, PGconn *c)
 	pthread_mutex_unlock(&pg->mu);
 	error = read_all(c, &pg->tbl, &rc, pg, &cursor, &ign);
 	free(rc.buf);
+	atomic_fetch_add(&rc.st->events_live, info.applied);
 	kgr__state_release(rc.st);
 	pthread_mutex_lock(&pg->mu);
 	set_cursor(pg, cursor); /* as far as it got, also after an error */
