@@ -674,7 +674,7 @@ static int log_batch(kgr_server *srv, const parsed_event *pe, size_t n, uint64_t
 		if (error < 0) {
 			resp->retry_after = 1;
 			return kgr__resp_error(resp, 503, "events_unavailable", "the events were not "
-				"stored: %s; send them again", kgr_error_last());
+				"acknowledged: %s; send them again", kgr_error_last());
 		}
 		*batch = (uint64_t)last;
 		return 0;
