@@ -4,11 +4,12 @@
 # on loopback, and a client loop posting events to both and asking both for recommendations
 # the whole time. While it runs: PostgreSQL is restarted (events get 503 with Retry-After,
 # no recommendation fails), then the table is compacted into a new snapshot and each replica
-# moves to it (one by SIGHUP, one by POST /admin/reload). After each fault, with the posters
-# paused: each replica holds every row of the table once (the events its last start or reload
-# replayed and those applied to it since add up to the rows after its snapshot's mark), and
-# at the end every acknowledged event is one row of the table. (A replica killed with -9
-# under a stream of events: t_pg_events.sh.)
+# moves to it (one by SIGHUP, one by POST /admin/reload). Then a third replica's connection
+# is cut right after PostgreSQL committed its batch, before the reply. After each fault, with
+# the posters paused: each replica holds every row of the table once (the events its last
+# start or reload replayed and those applied to it since add up to the rows after its
+# snapshot's mark), and at the end every acknowledged event is one row of the table. (A
+# replica killed with -9 under a stream of events: t_pg_events.sh.)
 . "$(dirname "$0")/../common/lib.sh"
 D=$KGR_TEST_DATA/retrieval
 PGBIN=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -1)
@@ -33,9 +34,9 @@ sql() { psql "$URL" -Atqc "$1"; }
 check "load the shop" $?
 
 # start_replica NAME: kgrec serve on a free port, its pid in $NAME_PID, its URL in $NAME
-start_replica() {
+start_replica() { # NAME [URL]
 	local name=$1
-	"$KGREC" serve "$T/s.snap" --listen 127.0.0.1:0 --events "$URL" > "$T/$name.out" 2> "$T/$name.err" &
+	"$KGREC" serve "$T/s.snap" --listen 127.0.0.1:0 --events "${2:-$URL}" > "$T/$name.out" 2> "$T/$name.err" &
 	eval "${name}_PID=$!"
 	for _ in $(seq 1200); do # a loaded machine opens the snapshot slowly: up to a minute
 		grep -q 'listening on' "$T/$name.out" 2>/dev/null && break
@@ -43,8 +44,8 @@ start_replica() {
 	done
 	eval "$name=http://127.0.0.1:$(sed -n 's|.*http://127.0.0.1:\([0-9]*\)/.*|\1|p' "$T/$name.out" | head -1)"
 }
-A_PID= B_PID= C_PID= LOAD_PID=
-on_exit 'for p in $A_PID $B_PID $C_PID $LOAD_PID; do kill -9 $p 2>/dev/null; done'
+A_PID= B_PID= C_PID= D_PID= LOAD_PID= PROXY_PID=
+on_exit 'for p in $A_PID $B_PID $C_PID $D_PID $LOAD_PID $PROXY_PID; do kill -9 $p 2>/dev/null; done'
 start_replica A
 start_replica B
 [ "$A" != "http://127.0.0.1:" ] && [ "$B" != "http://127.0.0.1:" ]
@@ -129,32 +130,39 @@ known() { # REPLICA USER: within 30 s the replica recommends for the user from t
 	done
 	return 1
 }
-# settled NAME MARK: with the posters idle, each replica holds every row of the table once:
-# the rows after its snapshot's MARK are the events its last start or reload replayed
-# (replay.applied) and those applied to it since (live_events), none twice, none left out.
-# A marker event posted to each replica and seen on the other says that the other's listener
-# has read every row before it. Recommendations go on meanwhile.
+# settled NAME MARK [REPLICA...]: with the posters idle, each replica (A, B and those named)
+# holds every row of the table once: the rows after its snapshot's MARK are the events its
+# last start or reload replayed (replay.applied) and those applied to it since (live_events),
+# none twice, none left out. A marker event posted to A and one to B, each seen on every other
+# replica, say that their listeners have read every row before it. Recommendations go on
+# meanwhile.
 gen=0
 settled() {
-	local name=$1 mark=$2 r other base n
+	local name=$1 mark=$2 r o base n
+	shift 2
 	gen=$((gen + 1))
-	echo "$gen" > "$T/pause"
-	for _ in $(seq 600); do
-		[ "$(cat "$T/idle0" 2> /dev/null)" = "$gen" ] && [ "$(cat "$T/idle1" 2> /dev/null)" = "$gen" ] && break
-		sleep 0.1
-	done
-	[ "$(cat "$T/idle0" 2> /dev/null)" = "$gen" ] && [ "$(cat "$T/idle1" 2> /dev/null)" = "$gen" ]
-	check "$name: the posters paused" $?
+	if [ -n "$LOAD_PID" ]; then
+		echo "$gen" > "$T/pause"
+		for _ in $(seq 600); do
+			[ "$(cat "$T/idle0" 2> /dev/null)" = "$gen" ] && [ "$(cat "$T/idle1" 2> /dev/null)" = "$gen" ] && break
+			sleep 0.1
+		done
+		[ "$(cat "$T/idle0" 2> /dev/null)" = "$gen" ] && [ "$(cat "$T/idle1" 2> /dev/null)" = "$gen" ]
+		check "$name: the posters paused" $?
+	fi
 	for r in A B; do
-		[ $r = A ] && other=$B || other=$A
 		eval "base=\$$r"
 		code=$(curl -s -o /dev/null -w '%{http_code}' -X POST "$base/v1/events" \
 			-d "{\"user\":\"sync$gen$r\",\"item\":\"https://w3id.org/kgrec/item/ball\",\"time\":$((1718000000 + gen))}")
-		[ "$code" = 200 ] && known "$other" "sync$gen$r"
-		check "$name: a marker posted to $r is applied on the other replica" $?
+		[ "$code" = 200 ]; check "$name: a marker posted to $r is acknowledged" $?
+		for o in A B "$@"; do
+			[ "$o" = "$r" ] && continue
+			eval "base=\$$o"
+			known "$base" "sync$gen$r"; check "$name: ... and applied on $o" $?
+		done
 	done
 	n=$(sql "select count(*) from kgrec_events where id > $mark")
-	for r in A B; do
+	for r in A B "$@"; do
 		eval "base=\$$r"
 		curl -s "$base/readyz" > "$T/$r.ready"
 		python3 -c 'import json,sys; r=json.load(open(sys.argv[1])); p=r["replay"]
@@ -221,6 +229,69 @@ touch "$T/stop"
 wait "$LOAD_PID"; check "the client loop ended" $?
 LOAD_PID=
 
+# (3) the connection cut right after PostgreSQL committed a batch, before the reply: a replica
+# D reaches the database through a proxy that, once told to, closes both sides instead of
+# passing on the reply that holds COMMIT. The batch is in the table but its fate unknown to
+# D: D must not acknowledge it by sending it again (a second row), and it reaches every
+# replica once, through their listeners.
+cat > "$T/proxy.py" <<'PY'
+import os, socket, sys, threading
+target, T = int(sys.argv[1]), sys.argv[2]
+TAG = b"C\x00\x00\x00\x0bCOMMIT\x00"  # CommandComplete "COMMIT"
+srv = socket.socket()
+srv.bind(("127.0.0.1", 0))
+srv.listen(16)
+with open(os.path.join(T, "proxy.port.tmp"), "w") as f:
+    f.write(str(srv.getsockname()[1]))
+os.replace(os.path.join(T, "proxy.port.tmp"), os.path.join(T, "proxy.port"))
+
+def close(*socks):
+    for s in socks:
+        try:
+            s.shutdown(socket.SHUT_RDWR)
+        except OSError:
+            pass
+
+def pipe(src, dst, replies):
+    try:
+        while True:
+            data = src.recv(65536)
+            if not data:
+                break
+            if replies and TAG in data and os.path.exists(os.path.join(T, "cut")):
+                os.rename(os.path.join(T, "cut"), os.path.join(T, "cut.done"))
+                break
+            dst.sendall(data)
+    except OSError:
+        pass
+    close(src, dst)
+
+while True:
+    c, _ = srv.accept()
+    s = socket.create_connection(("127.0.0.1", target))
+    threading.Thread(target=pipe, args=(c, s, False), daemon=True).start()
+    threading.Thread(target=pipe, args=(s, c, True), daemon=True).start()
+PY
+python3 "$T/proxy.py" "$PGPORT" "$T" &
+PROXY_PID=$!
+for _ in $(seq 300); do [ -s "$T/proxy.port" ] && break; sleep 0.1; done
+start_replica D "postgresql://kgrec@127.0.0.1:$(cat "$T/proxy.port")/postgres?connect_timeout=2"
+[ "$D" != "http://127.0.0.1:" ]; check "a replica through the proxy" $? || cat "$T/D.err" >&2
+touch "$T/cut"
+code=$(curl -s -o "$T/cut.body" -D "$T/cut.head" -w '%{http_code}' -X POST "$D/v1/events" \
+	-d '{"user":"cut1","item":"https://w3id.org/kgrec/item/ball","time":1718000999}')
+[ -e "$T/cut.done" ]; check "the proxy cut the reply of a commit" $?
+n=$(sql "select count(*) from kgrec_events where user_iri like '%/cut1'")
+[ "$n" = 1 ]; check "the batch whose reply was cut is one row ($n)" $?
+[ "$code" = 503 ] && grep -qi '^Retry-After: 1' "$T/cut.head"
+check "... and not acknowledged: 503 with Retry-After ($code)" $? || cat "$T/cut.body" >&2
+[ "$(curl -s -o /dev/null -w '%{http_code}' -X POST "$D/v1/events" \
+	-d '{"user":"cut2","item":"https://w3id.org/kgrec/item/ball","time":1718000998}')" = 200 ]
+check "the next batch is acknowledged (a new connection)" $?
+known "$D" cut1 && known "$A" cut1 && known "$B" cut1; check "the cut batch is applied on every replica" $?
+settled "after the cut" "$mark" D
+kill "$D_PID" "$PROXY_PID"; wait "$D_PID" "$PROXY_PID" 2>/dev/null; D_PID= PROXY_PID=
+
 # what the clients saw: no recommendation failed; an event was acknowledged, or refused with
 # a 503 and Retry-After while the database was away, nothing else
 recs=$(wc -l < "$T/recs.log")
@@ -234,7 +305,7 @@ check "of $evs events, each acknowledged or refused with 503 and Retry-After ($r
 
 # the table against the clients: each acknowledged event is one row, a refused one at most one
 # row (its commit may have been lost on the way back), and there is no row nobody posted
-sql "select at, regexp_replace(user_iri, '.*/', ''), regexp_replace(item, '.*/', '') from kgrec_events where user_iri not like '%/sync%' order by id" |
+sql "select at, regexp_replace(user_iri, '.*/', ''), regexp_replace(item, '.*/', '') from kgrec_events where user_iri not like '%/sync%' and user_iri not like '%/cut%' order by id" |
 	tr '|' ' ' > "$T/rows.txt"
 python3 - "$T/events.log" "$T/rows.txt" > "$T/table.check" <<'PY'
 import sys, collections
@@ -264,5 +335,5 @@ check "a fresh replica replays the $((rows - through)) rows after the mark" $? |
 
 kill "$A_PID" "$B_PID" "$C_PID"; wait "$A_PID" "$B_PID" "$C_PID" 2>/dev/null; A_PID= B_PID= C_PID=
 # under make check-asan and check-tsan the replicas are sanitizer builds: they reported nothing
-! grep -l "Sanitizer\|runtime error" "$T"/A.err "$T"/B.err "$T"/C.err; check "no sanitizer report from a replica" $?
+! grep -l "Sanitizer\|runtime error" "$T"/A.err "$T"/B.err "$T"/C.err "$T"/D.err; check "no sanitizer report from a replica" $?
 finish t_pg_faults
