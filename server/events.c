@@ -674,7 +674,7 @@ static int log_batch(kgr_server *srv, const parsed_event *pe, size_t n, uint64_t
 		if (error < 0) {
 			resp->retry_after = 1;
 			return kgr__resp_error(resp, 503, "events_unavailable", "the events were not "
-				"stored: %s; send them again", kgr_error_last());
+				"acknowledged: %s; send them again", kgr_error_last());
 		}
 		*batch = (uint64_t)last;
 		return 0;
@@ -767,6 +767,7 @@ void kgr__handle_events(kgr_server *srv, const kgr__req *req, kgr__resp *resp)
 			"at the next start, but applying them now failed: %s", kgr_error_last());
 		goto cleanup;
 	}
+	atomic_fetch_add(&st->events_live, n_ins);
 	atomic_fetch_add(&srv->metrics.events_applied, n_ins);
 	atomic_fetch_add(&srv->metrics.events_pending, n - n_ins);
 	reply_accepted(resp, pe, n, n - n_ins, not_recorded, batch, req->request_id);

@@ -311,6 +311,7 @@ static void handle_health(kgr_server *srv, int ready, kgr__resp *resp)
 		cJSON_AddNumberToObject(o, "quads", (double)stats.quads);
 		cJSON_AddNumberToObject(o, "users", (double)stats.users);
 		cJSON_AddNumberToObject(o, "items", (double)stats.items);
+		cJSON_AddNumberToObject(o, "live_events", (double)atomic_load(&st->events_live));
 		r = cJSON_AddObjectToObject(o, "replay");
 		if (r) {
 			cJSON_AddNumberToObject(r, "batches", (double)rp.batches);

@@ -33,6 +33,9 @@ typedef struct kgr__state {
 	/* the snapshot's products by name and code, for the items of events (built at the first
 	 * event that needs it, under events_mu, which every use holds) */
 	kgr__item_index *items;
+	/* events applied to this state's graph view since it was loaded (by requests, and by
+	 * the events database's listener), beside those its replay applied: /readyz */
+	atomic_ullong events_live;
 } kgr__state;
 
 /* ---- metrics ---- */

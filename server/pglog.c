@@ -772,33 +772,51 @@ static void set_cursor(kgr__pglog *pg, int64_t cursor)
 	pg->n_local = k;
 }
 
+/* The writer, checked before a batch is sent on it. Between batches the server sends it
+ * nothing (it does not LISTEN), so anything to read is the server's goodbye: the error and
+ * end of file of a connection closed while idle (a restart, an administrator's terminate).
+ * Such a connection is replaced here, before anything is sent, rather than after a batch
+ * failed on it: a batch is sent once (kgr__pg_append). */
+static PGconn *writer_ready(kgr__pglog *pg, char *why, size_t size)
+{
+	struct pollfd p = { pg->writer ? PQsocket(pg->writer) : -1, POLLIN, 0 };
+	if (pg->writer && (PQstatus(pg->writer) != CONNECTION_OK || p.fd < 0 || poll(&p, 1, 0) != 0)) {
+		PQfinish(pg->writer);
+		pg->writer = NULL;
+	}
+	if (!pg->writer)
+		pg->writer = pg_connect(pg->url, why, size);
+	return pg->writer;
+}
+
 int kgr__pg_append(kgr_server *srv, const kgr__event *ev, size_t n, int64_t *last_id)
 {
 	kgr__pglog *pg = srv->pg;
 	PGresult *ids;
 	char why[256] = "";
-	int attempt, local;
-	/* a connection lost since the last batch is opened again once before giving up */
-	for (attempt = 0; attempt < 2; attempt++) {
-		if (!pg->writer && !(pg->writer = pg_connect(pg->url, why, sizeof(why))))
-			break;
-		if (write_batch(pg->writer, &pg->tbl, ev, n, &ids, why, sizeof(why)) == 0) {
-			*last_id = 0;
-			local = note_local(pg, ids, last_id);
-			PQclear(ids);
-			if (local < 0) /* the listener will apply them a second time */
-				kgr__server_log(srv, "events database: out of memory noting a batch");
-			return 0;
-		}
-		if (PQstatus(pg->writer) == CONNECTION_OK) {
-			char ignore[64];
-			pg_run(pg->writer, "ROLLBACK", ignore, sizeof(ignore));
-			break; /* the database refused it: no point in a new connection */
-		}
-		PQfinish(pg->writer);
-		pg->writer = NULL;
+	int local;
+	if (!writer_ready(pg, why, sizeof(why)))
+		return kgr__error_set(KGR_EIO, "events database: %s", why[0] ? why : "unavailable");
+	if (write_batch(pg->writer, &pg->tbl, ev, n, &ids, why, sizeof(why)) == 0) {
+		*last_id = 0;
+		local = note_local(pg, ids, last_id);
+		PQclear(ids);
+		if (local < 0) /* the listener will apply them a second time */
+			kgr__server_log(srv, "events database: out of memory noting a batch");
+		return 0;
 	}
-	return kgr__error_set(KGR_EIO, "events database: %s", why[0] ? why : "unavailable");
+	if (PQstatus(pg->writer) == CONNECTION_OK) {
+		char ignore[64];
+		pg_run(pg->writer, "ROLLBACK", ignore, sizeof(ignore));
+		return kgr__error_set(KGR_EIO, "events database: %s", why);
+	}
+	/* The connection went with the batch sent: it may have been committed, its reply lost.
+	 * Sending it again could store it twice, so it is not acknowledged; if it was committed,
+	 * the listeners apply it like another replica's (its ids are not noted as this one's). */
+	PQfinish(pg->writer);
+	pg->writer = NULL;
+	return kgr__error_set(KGR_EIO, "events database: the connection was lost with the batch "
+		"sent, which may have been stored (%s)", why);
 }
 
 /* ---- reading ---- */
@@ -1066,6 +1084,7 @@ static int listen_round(kgr_server *srv, PGconn *c)
 	pthread_mutex_unlock(&pg->mu);
 	error = read_all(c, &pg->tbl, &rc, pg, &cursor, &ign);
 	free(rc.buf);
+	atomic_fetch_add(&rc.st->events_live, info.applied);
 	kgr__state_release(rc.st);
 	pthread_mutex_lock(&pg->mu);
 	set_cursor(pg, cursor); /* as far as it got, also after an error */

@@ -151,6 +151,7 @@ int kgr__state_open(kgr_server *srv, kgr__state **out)
 	if (!st)
 		return kgr__error_set(KGR_ENOMEM, "out of memory");
 	atomic_init(&st->refs, 1);
+	atomic_init(&st->events_live, 0);
 	{
 		pthread_rwlockattr_t a;
 		pthread_rwlockattr_init(&a);
