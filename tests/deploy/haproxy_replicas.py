@@ -203,7 +203,7 @@ def rejoin(fe_port, rep, server):
 def drain_and_reload(fe_port, rep, other, server):
     """The procedure of docs/DEPLOY.md: drain, SIGHUP, wait for the reload, ready again."""
     assert "" == admin("set server %s/%s state drain" % (BACKEND, server)).strip()
-    wait_for(server + " DRAIN", lambda: status(server) == "DRAIN", timeout=5)
+    wait_for(server + " DRAIN", lambda: status(server) == "DRAIN", timeout=30)
     before, other_before = rep.recommends(), other.recommends()
     rep.proc.send_signal(signal.SIGHUP)
     wait_for("the reload", lambda: "reloaded" in open(rep.err).read(), timeout=20)
@@ -211,10 +211,10 @@ def drain_and_reload(fe_port, rep, other, server):
         err = recommend(fe_port)
         assert not err, err
     wait_for("the other replica to log the 10 requests",
-             lambda: other.recommends() == other_before + 10, timeout=5)
+             lambda: other.recommends() == other_before + 10, timeout=30)
     assert rep.recommends() == before, "a drained replica got requests"
     assert "" == admin("set server %s/%s state ready" % (BACKEND, server)).strip()
-    wait_for(server + " UP", lambda: status(server) == "UP", timeout=5)
+    wait_for(server + " UP", lambda: status(server) == "UP", timeout=30)
     for i in range(10):
         err = recommend(fe_port)
         assert not err, err
@@ -244,7 +244,7 @@ def main():
         assert not err, err
     # a request is logged once its reply is out: the last line may come a moment later
     wait_for("20 requests in the access logs (%d, %d)" % (r1.recommends(), r2.recommends()),
-             lambda: r1.recommends() + r2.recommends() == 20, timeout=5)
+             lambda: r1.recommends() + r2.recommends() == 20, timeout=30)
     assert r1.recommends() > 0 and r2.recommends() > 0, \
         "requests did not reach both replicas (%d, %d)" % (r1.recommends(), r2.recommends())
     print("20 requests through HAProxy: %d on replica1, %d on replica2"
