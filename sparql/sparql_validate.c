@@ -204,18 +204,6 @@ static void check_escapes(vstate *v, const char *p, const char *end)
 	}
 }
 
-static const char *skip_blank(const char *p)
-{
-	for (;;) {
-		while (isspace((unsigned char)*p))
-			p++;
-		if (*p != '#')
-			return p;
-		while (*p && *p != '\n')
-			p++;
-	}
-}
-
 /* Past a local name at p: a final '.' ends the triple, unless escaped. */
 static const char *skip_local(const char *p)
 {
@@ -238,7 +226,7 @@ static const char *skip_local(const char *p)
 
 static void next(vstate *v)
 {
-	const char *p = skip_blank(v->t.p + v->t.n), *e = p + 1;
+	const char *p = kgr__sparql_skip_blank(v->t.p + v->t.n), *e = p + 1;
 	tok t = { T_PUNCT, p, 0 };
 	unsigned char c = (unsigned char)*p;
 	if (!c) {
@@ -265,7 +253,7 @@ static void next(vstate *v)
 			for (e++; isalnum((unsigned char)*e) || *e == '-'; e++)
 				;
 		} else if (e[0] == '^' && e[1] == '^') {
-			const char *q = skip_blank(e + 2);
+			const char *q = kgr__sparql_skip_blank(e + 2);
 			if (*q == '<') {
 				while (*q && *q != '>')
 					q++;
@@ -746,8 +734,8 @@ static void solution_modifiers(vstate *v, int *grouped, nameset *group_vars, int
 					add_name(v, group_vars, ei.as, ei.as_n);
 				else if (ei.vars.n == 1 && !ei.aggregate) {
 					/* (?x) groups ?x */
-					const char *q = skip_blank(open + 1);
-					if (q == ei.vars.v[0].p && *skip_blank(q + ei.vars.v[0].n) == ')')
+					const char *q = kgr__sparql_skip_blank(open + 1);
+					if (q == ei.vars.v[0].p && *kgr__sparql_skip_blank(q + ei.vars.v[0].n) == ')')
 						add_name(v, group_vars, q, ei.vars.v[0].n);
 				}
 				ei_reset(&ei);
