@@ -98,6 +98,73 @@ START_TEST(knn_feature_is_the_cosine_of_co_interactions)
 }
 END_TEST
 
+/* Item statistics by a scan of each candidate's whole interaction list: the counts up to the
+ * user's last event and within a half-life before it, at cuts all through the users'
+ * histories (so the searches start from both ends of the list). */
+static void check_item_stats(const kgr_graph *g, const kgr__ltr_cands *c, int64_t t_ref)
+{
+	int64_t hl = (int64_t)(g->half_life > 0 ? g->half_life : 1.0);
+	size_t i;
+	for (i = 0; i < c->n; i++) {
+		const float *f = c->x + i * KGR__LTR_NF;
+		uint32_t x = c->node[i], j, upto = 0, recent = 0;
+		int64_t newest = 0;
+		if (x >= g->int_cap_nodes || g->iu_end[x] == g->iu_off[x])
+			continue;
+		for (j = g->iu_off[x]; j < g->iu_end[x]; j++) {
+			int64_t t = g->ints[g->iu[j]].time;
+			if (t <= t_ref) {
+				upto++;
+				newest = t;
+				recent += t > t_ref - hl;
+			}
+		}
+		ck_assert_msg(fabsf(f[KGR__LTR_POP_RECENT] - (float)log1p((double)recent)) < 1e-6,
+			"recent popularity of candidate %zu at %lld: %g, counted %u", i, (long long)t_ref,
+			f[KGR__LTR_POP_RECENT], recent);
+		if (upto)
+			ck_assert_msg(fabsf(f[KGR__LTR_ITEM_IDLE] - (float)((double)(t_ref - newest) /
+				(g->half_life > 0 ? g->half_life : 1.0))) < 1e-4,
+				"idle time of candidate %zu at %lld: %g, newest %lld of %u", i, (long long)t_ref, f[KGR__LTR_ITEM_IDLE], (long long)newest, upto);
+		else
+			ck_assert_msg(f[KGR__LTR_ITEM_IDLE] == -1.0f, "candidate %zu unseen before %lld", i,
+				(long long)t_ref);
+	}
+}
+
+START_TEST(item_statistics_are_counted_from_the_interactions)
+{
+	kgr_store *s = shop();
+	kgr_graph *g = NULL;
+	static const char *const users[] = { "u001", "u002", "u003", "u004", "u005", "u010", "u020" };
+	size_t u, checked = 0;
+	ck_assert_msg(kgr_graph_new(&g, s, NULL) == 0, "%s", kgr_error_last());
+	for (u = 0; u < sizeof(users) / sizeof(*users); u++) {
+		kgr_id user = kgr_store_resolve(s, users[u]);
+		uint32_t un = kgr__node_of(g, user), a = g->hist_off[un], n = g->hist_len[un], h;
+		ck_assert_uint_gt(n, 1);
+		for (h = 1; h <= n; h++) {
+			/* the events before the (h+1)th of the graph's history (all of them at the end) */
+			kgr_rec_options ro = KGR_REC_OPTIONS_INIT;
+			kgr__ltr_cands c;
+			uint32_t b = a + h;
+			ro.at = h < n ? g->ints[a + h].time : 0;
+			while (ro.at && b > a && g->ints[b - 1].time >= ro.at)
+				b--;
+			if (b == a)
+				continue;
+			ck_assert_int_eq(kgr__ltr_candidates(&c, g, user, &ro, 200, 100, NULL), 0);
+			check_item_stats(g, &c, g->ints[b - 1].time);
+			checked += c.n;
+			kgr__ltr_cands_free(&c);
+		}
+	}
+	ck_assert_uint_gt(checked, 100);
+	kgr_graph_free(g);
+	kgr_store_free(s);
+}
+END_TEST
+
 START_TEST(trees_score_as_xgboost_does)
 {
 	kgr_store *s = shop();
@@ -405,6 +472,7 @@ static Suite *ltr_suite(void)
 	TCase *tc = tcase_create("ltr");
 	tcase_set_timeout(tc, 300);
 	tcase_add_test(tc, knn_feature_is_the_cosine_of_co_interactions);
+	tcase_add_test(tc, item_statistics_are_counted_from_the_interactions);
 	tcase_add_test(tc, trees_score_as_xgboost_does);
 	tcase_add_test(tc, trees_score_missing_values_as_xgboost_does);
 	tcase_add_test(tc, model_file_round_trip_and_determinism);
