@@ -10,9 +10,11 @@
 #
 # STORE, USERS.txt, ITEMS.txt as for bench/serve.sh (bench/serve-data.sh DIR writes them).
 # Environment: KGREC (default build/kgrec), THREADS (serve --threads of the one replica,
-# default 4), THREADS2 (of each of the two, default THREADS), ROUNDS.
-# Prints one line per run (requests/s, p50, p99, non-2xx) and the median of each setup with
-# the ratio (two behind HAProxy / one alone).
+# default 4), THREADS2 (of each of the two, default THREADS), ROUNDS, HAPROXY_CFG (default
+# deploy/haproxy.cfg).
+# Prints one line per run (requests/s, p50, p99, non-2xx), then where the processor time of
+# that run went, per request (the replicas, HAProxy, wrk, and everything else on the machine,
+# from /proc), and the median of each setup with the ratio (two behind HAProxy / one alone).
 set -eu
 
 [ $# -ge 3 ] || { echo "usage: $0 STORE USERS.txt ITEMS.txt [DURATION]" >&2; exit 2; }
@@ -28,6 +30,9 @@ for c in wrk haproxy python3; do
 done
 WORK=$(mktemp -d)
 PIDS=
+KGR_PIDS=
+HAP_PID=
+TCK=$(getconf CLK_TCK)
 trap 'for p in $PIDS; do kill $p 2>/dev/null; done; wait 2>/dev/null || true; rm -rf "$WORK"' EXIT
 export KGR_BENCH_USERS=$USERS KGR_BENCH_ITEMS=$ITEMS
 
@@ -40,6 +45,7 @@ ms() { awk -v p="$1" '$1 == p { v = $2; if (v ~ /us$/) { sub(/us/, "", v); v /= 
 replica() {
 	"$KGREC" serve "$STORE" --listen "127.0.0.1:$1" --threads "$2" > "$WORK/r$1.log" 2>&1 &
 	PIDS="$PIDS $!"
+	KGR_PIDS="$KGR_PIDS $!"
 	ready "$1" 1200 "the replica on port $1"
 }
 
@@ -55,7 +61,7 @@ ready() {
 
 # haproxy FRONT R1 R2: deploy/haproxy.cfg in the foreground of a child, on these ports
 haproxy_start() {
-	python3 - "$ROOT/deploy/haproxy.cfg" "$WORK" "$1" "$2" "$3" > "$WORK/haproxy.cfg" <<'PY'
+	python3 - "${HAPROXY_CFG:-$ROOT/deploy/haproxy.cfg}" "$WORK" "$1" "$2" "$3" > "$WORK/haproxy.cfg" <<'PY'
 import re, sys
 cfg, work, fe, r1, r2 = sys.argv[1], sys.argv[2], int(sys.argv[3]), int(sys.argv[4]), int(sys.argv[5])
 text = open(cfg).read()
@@ -71,20 +77,41 @@ sys.stdout.write(text)
 PY
 	haproxy -f "$WORK/haproxy.cfg" -db > "$WORK/haproxy.log" 2>&1 &
 	PIDS="$PIDS $!"
+	HAP_PID=$!
 	ready "$1" 100 haproxy
 }
 
-stop_all() { for p in $PIDS; do kill $p 2>/dev/null; done; wait 2>/dev/null || true; PIDS=; }
+stop_all() { for p in $PIDS; do kill $p 2>/dev/null; done; wait 2>/dev/null || true; PIDS= KGR_PIDS= HAP_PID=; }
+
+# ticks PID...: their processor time (user + system, all threads) in clock ticks
+ticks() {
+	local t=0 p
+	for p in "$@"; do
+		t=$((t + $(awk '{ print $14 + $15 }' "/proc/$p/stat")))
+	done
+	echo $t
+}
+
+# busy: the machine's busy ticks (all cores), from /proc/stat
+busy() { awk '/^cpu / { print $2 + $3 + $4 + $7 + $8 + $9 }' /proc/stat; }
 
 # run LABEL URL: one wrk run; a result line, and "LABEL rps p99" in $WORK/results
 run() {
-	local out=$WORK/wrk.out rps p50 p99 non2xx
-	wrk -t2 -c8 -d"$DUR" --latency -s "$HERE/wrk/recommend.lua" "$2" > "$out" 2>&1
+	local out=$WORK/wrk.out rps p50 p99 non2xx k0 h0 m0 k1 h1 m1 n
+	k0=$(ticks $KGR_PIDS) h0=$(ticks $HAP_PID) m0=$(busy)
+	/usr/bin/time -f '%U %S' -o "$WORK/wrk.time" \
+		wrk -t2 -c8 -d"$DUR" --latency -s "$HERE/wrk/recommend.lua" "$2" > "$out" 2>&1
+	k1=$(ticks $KGR_PIDS) h1=$(ticks $HAP_PID) m1=$(busy)
 	rps=$(awk '/^Requests\/sec/ { print $2 }' "$out")
+	n=$(awk '/requests in/ { print $1 }' "$out")
 	non2xx=$(awk '/Non-2xx/ { print $NF }' "$out")
 	p50=$(ms 50% "$out")
 	p99=$(ms 99% "$out")
 	printf '%-28s %10s req/s  p50 %7s ms  p99 %7s ms  non-2xx %s\n' "$1" "$rps" "$p50" "$p99" "${non2xx:-0}"
+	awk -v k=$((k1 - k0)) -v h=$((h1 - h0)) -v m=$((m1 - m0)) -v n="$n" -v tck="$TCK" \
+		'{ w = ($1 + $2) * tck; o = m - k - h - w; f = 1000 / tck / n;
+		   printf "%-28s processor ms a request: kgrec %.3f, haproxy %.3f, wrk %.3f, the rest %.3f\n",
+		   "", k * f, h * f, w * f, (o > 0 ? o : 0) * f }' "$WORK/wrk.time"
 	echo "$1 $rps $p99" >> "$WORK/results"
 }
 
