@@ -16,8 +16,11 @@ run as root) on a free loopback port, `kgrec db init`, and per round:
 
 Everything it starts is stopped at the end. docs/BENCHMARKS.md gives its figures.
 """
-import argparse, glob, json, os, shutil, socket, statistics, subprocess, sys, tempfile, threading, time
-import urllib.request
+import argparse, os, statistics, subprocess, sys, threading, time
+import json, urllib.request
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import kgrbench
 
 ap = argparse.ArgumentParser()
 ap.add_argument("kgrec")
@@ -27,38 +30,12 @@ ap.add_argument("--seconds", type=float, default=10)
 ap.add_argument("--rounds", type=int, default=3)
 ap.add_argument("--cost-events", type=int, default=500)
 a = ap.parse_args()
-os.environ["no_proxy"] = os.environ["NO_PROXY"] = "127.0.0.1,localhost"
-
-def free_port():
-    s = socket.socket(); s.bind(("127.0.0.1", 0)); p = s.getsockname()[1]; s.close(); return p
-
-tmp = tempfile.mkdtemp(prefix="kgrec-pg-bench.")
-pgbin = sorted(glob.glob("/usr/lib/postgresql/*/bin"))[-1]
-as_pg = ["runuser", "-u", "postgres", "--"] if os.getuid() == 0 else []
-if os.getuid() == 0:
-    shutil.chown(tmp, "postgres")
-pgport = free_port()
-url = "postgresql://kgrec@127.0.0.1:%d/postgres" % pgport
-subprocess.run(as_pg + [pgbin + "/initdb", "-D", tmp + "/pg", "-A", "trust", "-U", "kgrec"],
-               check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-subprocess.run(as_pg + [pgbin + "/pg_ctl", "-D", tmp + "/pg", "-l", tmp + "/pg.log", "-w", "-o",
-                "-p %d -k %s -c listen_addresses=127.0.0.1" % (pgport, tmp), "start"],
-               check=True, stdout=subprocess.DEVNULL)
 procs = []
 
 def serve(*args):
-    port = free_port()
-    p = subprocess.Popen([a.kgrec, "serve", a.store, "--listen", "127.0.0.1:%d" % port] + list(args),
-                         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    p, base = kgrbench.serve(a.kgrec, a.store, *args)
     procs.append(p)
-    base = "http://127.0.0.1:%d" % port
-    for _ in range(400):
-        try:
-            urllib.request.urlopen(base + "/healthz", timeout=1).read()
-            return p, base
-        except Exception:
-            time.sleep(0.05)
-    raise SystemExit("kgrec serve did not start")
+    return p, base
 
 def stop(p):
     p.terminate(); p.wait(); procs.remove(p)
@@ -76,15 +53,10 @@ def applied(base):
                 return int(line.split()[1])
     return 0
 
-def an_item(base):
-    q = "SELECT ?i WHERE { ?e <https://w3id.org/kgrec/ns#item> ?i } LIMIT 1"
-    with urllib.request.urlopen(base + "/sparql?query=" + urllib.parse.quote(q), timeout=30) as r:
-        return json.loads(r.read())["results"]["bindings"][0]["i"]["value"]
-
 def pct(v, q):
     v = sorted(v); return v[min(len(v) - 1, int(q * len(v)))]
 
-def visibility(rnd, item):
+def visibility(url, rnd, item):
     pa, A = serve("--events", url)
     pb, B = serve("--events", url)
     base = applied(B)
@@ -116,7 +88,7 @@ def visibility(rnd, item):
     lat = [(s - p) * 1000 for p, s in zip(sent, seen) if s is not None]
     return lat, n - len(lat)
 
-def cost(rnd, item):
+def cost(url, tmp, rnd, item):
     pd, D = serve("--events", url)
     pf, F = serve("--events-log", "%s/file%d.log" % (tmp, rnd))
     td, tf = [], []
@@ -128,24 +100,25 @@ def cost(rnd, item):
     stop(pd); stop(pf)
     return statistics.median(td), statistics.median(tf)
 
-try:
+def main(url, tmp):
     subprocess.run([a.kgrec, "db", "init", url], check=True, stdout=subprocess.DEVNULL)
     p, base = serve()
-    item = an_item(base)
+    item = kgrbench.an_item(base)
     stop(p)
     print("load average at start: %s" % " ".join(open("/proc/loadavg").read().split()[:3]))
     for rnd in range(a.rounds):
-        lat, lost = visibility(rnd, item)
+        lat, lost = visibility(url, rnd, item)
         print("round %d visibility on the other replica at %g events/s: p50 %.1f ms, p99 %.1f ms, "
               "max %.1f ms (%d events, %d not seen)" % (rnd + 1, a.rate, pct(lat, 0.5), pct(lat, 0.99),
                                                        max(lat), len(lat), lost))
-        d, f = cost(rnd, item)
+        d, f = cost(url, tmp, rnd, item)
         print("round %d one event a request: database %.2f ms, file log %.2f ms (median of %d): "
               "ratio %.2f" % (rnd + 1, d, f, a.cost_events, d / f))
     print("load average at end: %s" % " ".join(open("/proc/loadavg").read().split()[:3]))
-finally:
-    for p in list(procs):
-        p.kill(); p.wait()
-    subprocess.run(as_pg + [pgbin + "/pg_ctl", "-D", tmp + "/pg", "-m", "fast", "-w", "stop"],
-                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    shutil.rmtree(tmp, ignore_errors=True)
+
+with kgrbench.Cluster("kgrec-pg-bench.") as pg:
+    try:
+        main(pg.url, pg.tmp)
+    finally:
+        for p in list(procs):
+            p.kill(); p.wait()

@@ -13,8 +13,11 @@ TOAST, and pg_total_relation_size, after VACUUM ANALYZE), and the growth divided
 
 Everything it starts is stopped at the end. docs/BENCHMARKS.md gives its figures.
 """
-import argparse, glob, json, os, shutil, socket, subprocess, tempfile, time
-import urllib.parse, urllib.request
+import argparse, json, os, subprocess, sys, time
+import urllib.request
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import kgrbench
 
 ap = argparse.ArgumentParser()
 ap.add_argument("kgrec")
@@ -22,24 +25,7 @@ ap.add_argument("store")
 ap.add_argument("--rows", type=int, default=200000)
 ap.add_argument("--batch", type=int, default=5000)
 a = ap.parse_args()
-os.environ["no_proxy"] = os.environ["NO_PROXY"] = "127.0.0.1,localhost"
-
-def free_port():
-    s = socket.socket(); s.bind(("127.0.0.1", 0)); p = s.getsockname()[1]; s.close(); return p
-
-tmp = tempfile.mkdtemp(prefix="kgrec-pg-size.")
-pgbin = sorted(glob.glob("/usr/lib/postgresql/*/bin"))[-1]
-as_pg = ["runuser", "-u", "postgres", "--"] if os.getuid() == 0 else []
-if os.getuid() == 0:
-    shutil.chown(tmp, "postgres")
-pgport = free_port()
-url = "postgresql://kgrec@127.0.0.1:%d/postgres" % pgport
-subprocess.run(as_pg + [pgbin + "/initdb", "-D", tmp + "/pg", "-A", "trust", "-U", "kgrec"],
-               check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-subprocess.run(as_pg + [pgbin + "/pg_ctl", "-D", tmp + "/pg", "-l", tmp + "/pg.log", "-w", "-o",
-                "-p %d -k %s -c listen_addresses=127.0.0.1" % (pgport, tmp), "start"],
-               check=True, stdout=subprocess.DEVNULL)
-proc = None
+url = None
 
 def sql(q):
     return subprocess.run(["psql", url, "-Atqc", q], check=True, capture_output=True,
@@ -53,25 +39,17 @@ def sizes():
     sql("VACUUM ANALYZE kgrec_events")
     return [int(x) for x in sql(SIZES).split("|")]
 
-def an_item(base):
-    q = "SELECT ?i WHERE { ?e <https://w3id.org/kgrec/ns#item> ?i } LIMIT 1"
-    with urllib.request.urlopen(base + "/sparql?query=" + urllib.parse.quote(q), timeout=30) as r:
-        return json.loads(r.read())["results"]["bindings"][0]["i"]["value"]
-
-try:
+def main():
     subprocess.run([a.kgrec, "db", "init", url], check=True, stdout=subprocess.DEVNULL)
     print("PostgreSQL: %s" % sql("show server_version"))
-    port = free_port()
-    proc = subprocess.Popen([a.kgrec, "serve", a.store, "--listen", "127.0.0.1:%d" % port,
-                             "--events", url], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    base = "http://127.0.0.1:%d" % port
-    for _ in range(1200):
-        try:
-            urllib.request.urlopen(base + "/healthz", timeout=1).read()
-            break
-        except Exception:
-            time.sleep(0.05)
-    item = an_item(base)
+    proc, base = kgrbench.serve(a.kgrec, a.store, "--events", url)
+    try:
+        measure(base)
+    finally:
+        proc.terminate(); proc.wait()
+
+def measure(base):
+    item = kgrbench.an_item(base)
     before = sizes()
     t0 = time.monotonic()
     for start in range(0, a.rows, a.batch):
@@ -88,9 +66,7 @@ try:
              sql("select action from kgrec_events limit 1")))
     for name, b, c in zip(("heap", "primary key", "TOAST", "total"), before, after):
         print("%-12s %12d -> %12d bytes: %.1f bytes a row" % (name, b, c, (c - b) / rows))
-finally:
-    if proc:
-        proc.terminate(); proc.wait()
-    subprocess.run(as_pg + [pgbin + "/pg_ctl", "-D", tmp + "/pg", "-m", "fast", "-w", "stop"],
-                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    shutil.rmtree(tmp, ignore_errors=True)
+
+with kgrbench.Cluster("kgrec-pg-size.") as pg:
+    url = pg.url
+    main()
