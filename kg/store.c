@@ -148,15 +148,11 @@ static int schema_http(const char **val, size_t *len, char *buf, size_t cap)
 	return 1;
 }
 
-kgr_id kgr__find(const kgr_store *s, kgr_term_kind kind, const char *val, size_t len, const char *lang,
-	size_t lang_len, kgr_id datatype)
+/* The id of a term whose value is as stored (schema_http() applied) and whose hash is h. */
+static kgr_id find_hashed(const kgr_store *s, uint32_t h, kgr_term_kind kind, const char *val,
+	size_t len, const char *lang, size_t lang_len, kgr_id datatype)
 {
-	char nbuf[512];
-	uint32_t h;
 	size_t mask, i;
-	if (kind == KGR_TERM_IRI)
-		schema_http(&val, &len, nbuf, sizeof(nbuf));
-	h = term_hash(kind, val, len, lang, lang_len, datatype);
 	if (!s->table_cap)
 		return 0;
 	mask = s->table_cap - 1;
@@ -167,6 +163,16 @@ kgr_id kgr__find(const kgr_store *s, kgr_term_kind kind, const char *val, size_t
 			return (kgr_id)e;
 	}
 	return 0;
+}
+
+kgr_id kgr__find(const kgr_store *s, kgr_term_kind kind, const char *val, size_t len, const char *lang,
+	size_t lang_len, kgr_id datatype)
+{
+	char nbuf[512];
+	if (kind == KGR_TERM_IRI)
+		schema_http(&val, &len, nbuf, sizeof(nbuf));
+	return find_hashed(s, term_hash(kind, val, len, lang, lang_len, datatype), kind, val, len, lang,
+		lang_len, datatype);
 }
 
 #define RECENT_SLOTS 8192
@@ -288,7 +294,7 @@ kgr_id kgr__intern(kgr_store *s, kgr_term_kind kind, const char *val, size_t len
 				return r->id;
 		}
 	}
-	id = kgr__find(s, kind, val, len, lang, lang_len, datatype);
+	id = find_hashed(s, h, kind, val, len, lang, lang_len, datatype);
 	if (id) {
 		if (r)
 			recent_put(r, h, id, kind, val, len);
