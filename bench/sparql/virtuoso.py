@@ -1,0 +1,256 @@
+#!/usr/bin/env python3
+"""kgrec's SPARQL endpoint against Virtuoso (Debian's virtuoso-opensource 7.2) on the same data,
+side by side: the same queries, the answers compared, the warm times and their ratio.
+
+    bench/sparql/virtuoso.py KGREC STORE [--queries DIR]... [--reps 5] [--budget 60] [--timeout 300]
+
+STORE is a kgrec snapshot (for example `kgrec load graph.nt --interactions interactions.csv -o
+STORE` on the files of `gen_graph --triples 1000000 --seed 1`). Both engines get exactly the
+same triples: `kgrec export STORE --format nquads --inferred` (what was loaded, the closures and
+the interaction edges kgrec materialises) is bulk-loaded into a Virtuoso database made in a
+temporary directory and run on free loopback ports; `kgrec serve STORE` answers on another.
+Every query of each DIR (default bench/queries, then bench/sparql/queries: the analysts'
+questions) goes to both endpoints over HTTP
+(`application/sparql-results+json`), once to warm up, then --reps times, each engine in turn;
+a query stops repeating once it has spent --budget seconds. Prints per query the median of
+each engine, the ratio kgrec / Virtuoso, and whether the answers agree: the same rows as
+multisets (in order where the query has ORDER BY), terms compared exactly except numbers,
+which are compared by value (the engines type an AVG differently) within 1e-9 relative.
+
+Needs virtuoso-opensource (apt-get install virtuoso-opensource; not part of the test
+dependencies). Everything it starts is stopped at the end. docs/SPARQL.md gives its figures.
+"""
+import argparse, glob, json, math, os, re, shutil, socket, statistics, subprocess, sys, tempfile, time
+import urllib.error, urllib.parse, urllib.request
+
+ap = argparse.ArgumentParser()
+ap.add_argument("kgrec")
+ap.add_argument("store")
+HERE = os.path.dirname(os.path.abspath(__file__))
+ap.add_argument("--queries", action="append", help="a folder of .rq files (repeatable)")
+ap.add_argument("--reps", type=int, default=5)
+ap.add_argument("--budget", type=float, default=60)
+ap.add_argument("--timeout", type=float, default=300)
+a = ap.parse_args()
+os.environ["no_proxy"] = os.environ["NO_PROXY"] = "127.0.0.1,localhost"
+for tool in ("virtuoso-t", "isql-vt"):
+    if not shutil.which(tool):
+        sys.exit("virtuoso.py: %s is not installed (apt-get install virtuoso-opensource)" % tool)
+
+NUMERIC = {"http://www.w3.org/2001/XMLSchema#" + t for t in (
+    "integer", "decimal", "double", "float", "int", "long", "short", "byte", "nonNegativeInteger",
+    "positiveInteger", "negativeInteger", "nonPositiveInteger", "unsignedInt", "unsignedLong")}
+
+
+def free_port():
+    s = socket.socket()
+    s.bind(("127.0.0.1", 0))
+    p = s.getsockname()[1]
+    s.close()
+    return p
+
+
+INI = """[Database]
+DatabaseFile = {d}/virtuoso.db
+ErrorLogFile = {d}/virtuoso.log
+LockFile = {d}/virtuoso.lck
+TransactionFile = {d}/virtuoso.trx
+xa_persistent_file = {d}/virtuoso.pxa
+ErrorLogLevel = 7
+FileExtend = 200
+MaxCheckpointRemap = 2000
+Striping = 0
+TempStorage = TempDatabase
+[TempDatabase]
+DatabaseFile = {d}/virtuoso-temp.db
+TransactionFile = {d}/virtuoso-temp.trx
+MaxCheckpointRemap = 2000
+Striping = 0
+[Parameters]
+ServerPort = 127.0.0.1:{sql}
+DisableUnixSocket = 1
+MaxClientConnections = 10
+CheckpointInterval = 0
+CaseMode = 2
+DirsAllowed = ., {d}
+NumberOfBuffers = 340000
+MaxDirtyBuffers = 250000
+MaxQueryMem = 2G
+ThreadsPerQuery = 2
+[HTTPServer]
+ServerPort = 127.0.0.1:{http}
+ServerRoot = {d}
+MaxClientConnections = 4
+ServerThreads = 4
+[SPARQL]
+ResultSetMaxRows = 10000000
+MaxQueryCostEstimationTime = 0
+MaxQueryExecutionTime = 0
+DefaultQuery = select 1 where {{ ?s ?p ?o }} limit 1
+"""
+
+
+def wait_http(url, what, proc, tries=1200):
+    for _ in range(tries):
+        try:
+            urllib.request.urlopen(url, timeout=2).read()
+            return
+        except Exception:
+            if proc.poll() is not None:
+                break
+            time.sleep(0.1)
+    sys.exit("virtuoso.py: %s did not start" % what)
+
+
+def isql(port, sql):
+    r = subprocess.run(["isql-vt", "127.0.0.1:%d" % port, "dba", "dba", "exec=" + sql],
+                       capture_output=True, text=True, timeout=a.timeout * 10)
+    if r.returncode != 0 or "*** Error" in r.stdout + r.stderr:
+        sys.exit("virtuoso.py: isql failed: %s\n%s%s" % (sql, r.stdout[-2000:], r.stderr[-2000:]))
+    return r.stdout
+
+
+def ask(base, query, accept="application/sparql-results+json"):
+    """(seconds, parsed JSON) of one query over HTTP GET."""
+    url = base + "?" + urllib.parse.urlencode({"query": query})
+    req = urllib.request.Request(url, headers={"Accept": accept})
+    t = time.monotonic()
+    with urllib.request.urlopen(req, timeout=a.timeout) as r:
+        body = r.read()
+    return time.monotonic() - t, json.loads(body)
+
+
+def term(t):
+    """A term as a comparable value: numbers by value, everything else exactly."""
+    kind = t["type"]
+    if kind == "typed-literal":  # Virtuoso's older name
+        kind = "literal"
+    dt = t.get("datatype")
+    if kind == "literal" and dt in NUMERIC:
+        try:
+            return ("num", float(t["value"]))
+        except ValueError:
+            pass
+    return (kind, t["value"], dt or "", t.get("xml:lang", "").lower())
+
+
+def same_term(x, y):
+    if x[0] == "num" and y[0] == "num":
+        if math.isnan(x[1]) or math.isnan(y[1]):
+            return math.isnan(x[1]) and math.isnan(y[1])
+        return x[1] == y[1] or abs(x[1] - y[1]) <= 1e-9 * max(abs(x[1]), abs(y[1]))
+    return x == y
+
+
+def rows(res):
+    if "boolean" in res:
+        return [(("bool", res["boolean"]),)]
+    vs = res["head"]["vars"]
+    return [tuple(term(b[v]) if v in b else ("unbound",) for v in vs) for b in res["results"]["bindings"]]
+
+
+def sort_key(r):
+    """Rows sorted by this pair up when equal: numbers enter rounded to 6 significant digits."""
+    return repr(tuple(("num", float("%.6g" % t[1])) if t[0] == "num" else t for t in r))
+
+
+def same_rows(x, y, ordered):
+    if len(x) != len(y):
+        return False
+    if not ordered:
+        x, y = sorted(x, key=sort_key), sorted(y, key=sort_key)
+    return all(len(r) == len(s) and all(same_term(p, q) for p, q in zip(r, s)) for r, s in zip(x, y))
+
+
+def timed(base, q, label):
+    try:
+        return ask(base, q)
+    except urllib.error.HTTPError as e:
+        return None, "%s: HTTP %d %s" % (label, e.code, e.read()[:300].decode("utf-8", "replace"))
+    except Exception as e:  # a time-out or a refused connection
+        return None, "%s: %s" % (label, e)
+
+
+def main(tmp):
+    vdir = os.path.join(tmp, "virtuoso")
+    os.makedirs(vdir)
+    data = os.path.join(vdir, "data.nq")
+    t0 = time.monotonic()
+    subprocess.run([a.kgrec, "export", a.store, "--format", "nquads", "--inferred", "-o", data], check=True)
+    print("exported %s as N-Quads (%d MB) in %.1f s" % (a.store, os.path.getsize(data) >> 20,
+                                                         time.monotonic() - t0))
+    sqlp, httpp, kport = free_port(), free_port(), free_port()
+    with open(os.path.join(vdir, "virtuoso.ini"), "w") as f:
+        f.write(INI.format(d=vdir, sql=sqlp, http=httpp))
+    procs = []
+    try:
+        v = subprocess.Popen(["virtuoso-t", "+foreground", "+configfile", os.path.join(vdir, "virtuoso.ini")],
+                             cwd=vdir, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        procs.append(v)
+        vbase = "http://127.0.0.1:%d/sparql" % httpp
+        wait_http(vbase + "?query=" + urllib.parse.quote("ASK {}"), "virtuoso", v)
+        t0 = time.monotonic()
+        isql(sqlp, "ld_dir('%s', 'data.nq', 'urn:kgrec:default'); rdf_loader_run(); checkpoint;" % vdir)
+        n = isql(sqlp, "SPARQL SELECT COUNT(*) WHERE { GRAPH ?g { ?s ?p ?o } };")
+        ver = isql(sqlp, "SELECT sys_stat('st_dbms_ver');")
+        print("Virtuoso %s: bulk load %.1f s, %s quads" % (
+            (re.findall(r"^\s*(\d+\.\d+\.\d+\S*)\s*$", ver, re.M) or ["?"])[0], time.monotonic() - t0,
+            (re.findall(r"^\s*(\d+)\s*$", n, re.M) or ["?"])[0]))
+        k = subprocess.Popen([a.kgrec, "serve", a.store, "--listen", "127.0.0.1:%d" % kport,
+                              "--sparql-timeout", str(int(a.timeout * 1000))],
+                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        procs.append(k)
+        kbase = "http://127.0.0.1:%d/sparql" % kport
+        wait_http("http://127.0.0.1:%d/readyz" % kport, "kgrec serve", k)
+        print("load average at start: %s" % " ".join(open("/proc/loadavg").read().split()[:3]))
+        print("%-36s %12s %12s %8s  %s" % ("query", "kgrec ms", "Virtuoso ms", "ratio", "answers"))
+        disagree = 0
+        dirs = a.queries or [os.path.join(HERE, "..", "queries"), os.path.join(HERE, "queries")]
+        for path in [p for d in dirs for p in sorted(glob.glob(os.path.join(d, "*.rq")))]:
+            disagree += run_query(path, kbase, vbase)
+        print("load average at end: %s" % " ".join(open("/proc/loadavg").read().split()[:3]))
+        return 1 if disagree else 0
+    finally:
+        for p in procs:
+            p.terminate()
+        for p in procs:
+            try:
+                p.wait(timeout=60)
+            except subprocess.TimeoutExpired:
+                p.kill()
+                p.wait()
+
+
+def run_query(path, kbase, vbase):
+    """Prints one line for the query; returns 1 when the answers disagree or one failed."""
+    name = os.path.basename(path)[:-3]
+    q = open(path).read()
+    ordered = re.search(r"\border\s+by\b", re.sub(r"#[^\n]*", "", q), re.I) is not None
+    tk, rk = timed(kbase, q, "kgrec")
+    tv, rv = timed(vbase, q, "Virtuoso")
+    if tk is None or tv is None:
+        print("%-36s %12s %12s %8s  failed: %s" % (name, "-", "-", "-", rk if tk is None else rv))
+        return 1
+    agree = same_rows(rows(rk), rows(rv), ordered)
+    times = {"k": [], "v": []}
+    spent = tk + tv
+    for _ in range(a.reps):
+        if spent > a.budget and len(times["k"]) >= 1:
+            break
+        for key, base in (("k", kbase), ("v", vbase)):
+            t, _ = ask(base, q)
+            times[key].append(t)
+            spent += t
+    mk, mv = statistics.median(times["k"]) * 1000, statistics.median(times["v"]) * 1000
+    print("%-36s %12.1f %12.1f %8.2f  %s (%d rows; %d runs)" % (
+        name, mk, mv, mk / mv if mv > 0 else float("inf"),
+        "agree" if agree else "DIFFER (kgrec %d rows, Virtuoso %d)" % (len(rows(rk)), len(rows(rv))),
+        len(rows(rk)), len(times["k"])))
+    return 0 if agree else 1
+
+
+tmp = tempfile.mkdtemp(prefix="kgrec-virtuoso.")
+try:
+    sys.exit(main(tmp))
+finally:
+    shutil.rmtree(tmp, ignore_errors=True)
