@@ -208,6 +208,7 @@ typedef struct {
 	 * patterns run on their own the evaluation is, and the first error of one of them */
 	kgr__neg_set negs;
 	char *neg_text;
+	char *aj_text;  /* OPTIONAL / !BOUND written as FILTER NOT EXISTS (sparql_exists.c) */
 	const char *base_iri;
 	int nesting;
 	int neg_error;
@@ -249,6 +250,8 @@ static void exec_free(exec_ctx *ex)
 	kgr__neg_set_free(&ex->negs);
 	free(ex->neg_text);
 	ex->neg_text = NULL;
+	free(ex->aj_text);
+	ex->aj_text = NULL;
 	ex->paths = NULL;
 	ex->path_text = NULL;
 	ex->keys = NULL;
@@ -2605,7 +2608,26 @@ static int rewrite_paths(exec_ctx *ex, const char **query, const kgr_sparql_opti
 static int rewrite_negation(exec_ctx *ex, const char **query)
 {
 	size_t i;
-	int error = kgr__sparql_negation_rewrite(&ex->neg_text, &ex->negs, *query);
+	int error, oom;
+	char *aj = kgr__sparql_antijoin_rewrite(*query, &oom);
+	if (oom)
+		return kgr__error_set(KGR_ENOMEM, "out of memory");
+	if (aj) {
+		/* taken only where the negation rewrite takes it: a group it refuses keeps the
+		 * OPTIONAL, which rasqal can run */
+		kgr__neg_set trial = { 0 };
+		char *out = NULL;
+		if (kgr__sparql_negation_rewrite(&out, &trial, aj) == 0) {
+			ex->aj_text = aj;
+			*query = aj;
+		} else {
+			free(aj);
+			kgr_error_clear();
+		}
+		free(out);
+		kgr__neg_set_free(&trial);
+	}
+	error = kgr__sparql_negation_rewrite(&ex->neg_text, &ex->negs, *query);
 	if (error || !ex->neg_text)
 		return error;
 	*query = ex->neg_text;

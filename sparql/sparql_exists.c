@@ -724,3 +724,230 @@ int kgr__neg_mentions(const char *body, const char *name)
 			return 1;
 	return 0;
 }
+
+/* ---- OPTIONAL { P } FILTER(!BOUND(?v)) as FILTER NOT EXISTS { P } ---- */
+
+/* Past the ')' that closes the '(' at @p, or NULL. */
+static const char *paren_end(const char *p)
+{
+	int depth = 0;
+	xtok t;
+	for (t = next(p); t.kind != X_END; t = next(t.end)) {
+		if (is_punct(&t, '('))
+			depth++;
+		else if (is_punct(&t, ')') && --depth == 0)
+			return t.end;
+		else if (is_punct(&t, '{') || is_punct(&t, '}'))
+			return NULL;
+	}
+	return NULL;
+}
+
+static int same_var(const xtok *a, const xtok *b)
+{
+	return a->kind == X_VAR && b->kind == X_VAR && a->end - a->p == b->end - b->p &&
+		!memcmp(a->p + 1, b->p + 1, (size_t)(a->end - a->p - 1));
+}
+
+/* Uses of variable @v in [p, end). */
+static size_t uses(const char *p, const char *end, const xtok *v)
+{
+	size_t n = 0;
+	xtok t;
+	for (t = next(p); t.kind != X_END && t.p < end; t = next(t.end))
+		n += same_var(&t, v);
+	return n;
+}
+
+typedef struct {
+	const char *open, *close;            /* the group's braces */
+	const char *opt, *body, *body_end;   /* OPTIONAL, its '{' and past its '}' */
+	const char *fkw[32], *filters[32], *fends[32]; /* each FILTER ( ... ): FILTER, its '(' and past its ')' */
+	size_t nfilters;
+} aj_group;
+
+/* Reads the group at @open: 1 when it holds triple patterns, FILTERs and one OPTIONAL whose
+ * group holds triple patterns alone. */
+static int aj_read(aj_group *g, const char *open)
+{
+	xtok t;
+	memset(g, 0, sizeof(*g));
+	g->open = open;
+	for (t = next(open + 1); t.kind != X_END && !is_punct(&t, '}'); t = next(t.end)) {
+		if (is_kw(&t, "OPTIONAL")) {
+			xtok b = next(t.end), u;
+			if (g->opt || !is_punct(&b, '{') || !(g->body_end = group_end(b.p)))
+				return 0;
+			for (u = next(b.end); u.p < g->body_end - 1; u = next(u.end))
+				if (u.kind == X_WORD && (splits_group(&u) || is_kw(&u, "FILTER") ||
+					    is_kw(&u, "BIND") || is_kw(&u, "VALUES") || is_kw(&u, "EXISTS") ||
+					    is_kw(&u, "NOT") || is_kw(&u, "SELECT") || is_kw(&u, "SERVICE") ||
+					    is_kw(&u, "OPTIONAL") || is_kw(&u, "MINUS") || is_kw(&u, "GRAPH")))
+					return 0;
+				else if (is_punct(&u, '{') || u.kind == X_END)
+					return 0;
+			g->opt = t.p;
+			g->body = b.p;
+			t.end = g->body_end;
+		} else if (is_kw(&t, "FILTER")) {
+			xtok e = next(t.end);
+			const char *pe;
+			if (!is_punct(&e, '(') || !(pe = paren_end(e.p)) || g->nfilters == 32)
+				return 0;
+			g->fkw[g->nfilters] = t.p;
+			g->filters[g->nfilters] = e.p;
+			g->fends[g->nfilters++] = pe;
+			t.end = pe;
+		} else if (is_punct(&t, '{') || (t.kind == X_WORD && (splits_group(&t) ||
+			   is_kw(&t, "BIND") || is_kw(&t, "VALUES") || is_kw(&t, "MINUS") ||
+			   is_kw(&t, "GRAPH") || is_kw(&t, "SELECT") || is_kw(&t, "SERVICE")))) {
+			return 0;
+		}
+	}
+	g->close = t.p;
+	return g->opt && is_punct(&t, '}');
+}
+
+/* In the FILTER at @kw, whose parentheses are [f, fe): a conjunct "!BOUND(?v)" of the '&&'
+ * chain at its top level, with ?v written in the OPTIONAL's group; [*from, *to) is what to
+ * blank out (the conjunct and one '&&' beside it, or the whole FILTER). 0 when there is none. */
+static int aj_conjunct(const aj_group *g, const char *kw, const char *f, const char *fe, xtok *v,
+	const char **from, const char **to)
+{
+	const char *cs[64], *ce[64]; /* the conjuncts: first token, past the last */
+	size_t n = 0, i;
+	int depth = 0;
+	xtok t, last = { X_END, NULL, NULL };
+	cs[0] = NULL;
+	for (t = next(f + 1); t.p < fe - 1; t = next(t.end)) {
+		if (depth == 0 && (is_punct(&t, '|') || is_punct(&t, '&'))) {
+			xtok t2 = next(t.end);
+			if (is_punct(&t, '|') || !is_punct(&t2, '&') || !cs[n] || n == 63)
+				return 0;
+			ce[n++] = last.end;
+			cs[n] = NULL;
+			t.end = t2.end;
+			continue;
+		}
+		depth += is_punct(&t, '(') - is_punct(&t, ')');
+		if (!cs[n])
+			cs[n] = t.p;
+		last = t;
+	}
+	if (!cs[n])
+		return 0;
+	ce[n++] = last.end;
+	for (i = 0; i < n; i++) {
+		xtok a = next(cs[i]), b = next(a.end), c = next(b.end), d = next(c.end), e = next(d.end);
+		if (!is_punct(&a, '!') || !is_kw(&b, "BOUND") || !is_punct(&c, '(') || d.kind != X_VAR ||
+			!is_punct(&e, ')') || e.end != ce[i] || !uses(g->body, g->body_end, &d))
+			continue;
+		*v = d;
+		if (n == 1) {
+			*from = kw;
+			*to = fe;
+		} else if (i > 0) {
+			*from = ce[i - 1];
+			*to = ce[i];
+		} else {
+			*from = cs[0];
+			*to = cs[1];
+		}
+		return 1;
+	}
+	return 0;
+}
+
+/* Whether every variable of the OPTIONAL's group that its group's patterns do not also bind
+ * is written nowhere else in the query (@v once more, in the FILTER). */
+static int aj_vars_local(const char *text, const aj_group *g, const xtok *v)
+{
+	xtok t;
+	for (t = next(g->body + 1); t.p < g->body_end - 1; t = next(t.end)) {
+		size_t in_body, in_group, all;
+		if (t.kind != X_VAR)
+			continue;
+		in_body = uses(g->body, g->body_end, &t);
+		in_group = uses(g->open, g->close, &t);
+		all = uses(text, text + strlen(text), &t);
+		if (in_group > in_body + (same_var(&t, v) ? 1 : 0))
+			continue; /* bound by the group's own patterns (or used in its FILTERs) */
+		if (all != in_body + (same_var(&t, v) ? 1 : 0))
+			return 0;
+	}
+	return 1;
+}
+
+static int has_select_star(const char *text)
+{
+	xtok t, u;
+	for (t = next(text); t.kind != X_END; t = next(t.end)) {
+		if (!is_kw(&t, "SELECT"))
+			continue;
+		u = next(t.end);
+		if (is_kw(&u, "DISTINCT") || is_kw(&u, "REDUCED"))
+			u = next(u.end);
+		if (is_punct(&u, '*'))
+			return 1;
+	}
+	return 0;
+}
+
+/* Blank out [from, to) of @s (newlines kept, so lines and columns stay where they were). */
+static void blank(char *s, const char *text, const char *from, const char *to)
+{
+	for (; from < to; from++)
+		if (*from != '\n')
+			s[from - text] = ' ';
+}
+
+char *kgr__sparql_antijoin_rewrite(const char *text, int *oom)
+{
+	xtok t;
+	char *s = NULL;
+	const char *opts[64];
+	size_t nopts = 0, i, len = strlen(text);
+	*oom = 0;
+	if (!kgr__neg_contains(text, "OPTIONAL") || !kgr__neg_contains(text, "BOUND") || has_select_star(text))
+		return NULL;
+	for (t = next(text); t.kind != X_END && nopts < 64; t = next(t.end)) {
+		aj_group g;
+		size_t k;
+		if (!is_punct(&t, '{') || !aj_read(&g, t.p))
+			continue;
+		for (k = 0; k < g.nfilters; k++) {
+			const char *from, *to;
+			xtok v;
+			if (!aj_conjunct(&g, g.fkw[k], g.filters[k], g.fends[k], &v, &from, &to) ||
+				!aj_vars_local(text, &g, &v))
+				continue;
+			if (!s && !(s = malloc(len + 1))) {
+				*oom = 1;
+				return NULL;
+			}
+			if (!nopts)
+				memcpy(s, text, len + 1);
+			blank(s, text, from, to);
+			opts[nopts++] = g.opt;
+			break;
+		}
+	}
+	if (!nopts)
+		return NULL;
+	{
+		/* "OPTIONAL" (8 bytes) becomes "FILTER NOT EXISTS" (17): one more pass with room */
+		kgr__buf b = { 0 };
+		const char *at = s;
+		for (i = 0; i < nopts; i++) {
+			const char *o = s + (opts[i] - text);
+			kgr__buf_put(&b, at, (size_t)(o - at));
+			kgr__buf_puts(&b, "FILTER NOT EXISTS");
+			at = o + 8;
+		}
+		kgr__buf_puts(&b, at);
+		free(s);
+		if (!(s = kgr__buf_take(&b)))
+			*oom = 1;
+	}
+	return s;
+}

@@ -59,6 +59,21 @@ typedef struct {
  */
 int kgr__sparql_negation_rewrite(char **out, kgr__neg_set *set, const char *text);
 
+/**
+ * @brief Anti-joins written as OPTIONAL: in a group of triple patterns and FILTERs with one
+ * `OPTIONAL { P }` (P triple patterns alone) and a FILTER whose top-level '&&' chain has the
+ * conjunct `!BOUND(?v)`, ?v written in P, the conjunct goes (the FILTER too when it was all
+ * of it) and the OPTIONAL becomes `FILTER NOT EXISTS { P }`. The same solutions (SPARQL 1.1,
+ * 18.5: a solution of the group is kept exactly when no solution of P is compatible with it,
+ * and for triple patterns that is P with its values written in having none), for as long as
+ * the other variables of P are written nowhere else and the query is no SELECT *, which
+ * would show them. kgr__sparql_negation_rewrite() then evaluates P once per solution instead
+ * of rasqal's left join running P again for every row and keeping all its matches.
+ * @param[out] oom set to 1 when memory ran out
+ * @return the rewritten text (caller frees), or NULL when nothing was rewritten
+ */
+char *kgr__sparql_antijoin_rewrite(const char *text, int *oom);
+
 /** Frees what @p set holds (not @p set itself). */
 void kgr__neg_set_free(kgr__neg_set *set);
 
