@@ -101,18 +101,27 @@ static int is_punct(const xtok *t, char c)
 	return t->kind == X_PUNCT && *t->p == c;
 }
 
-/* Past the group whose '{' is at @p, or NULL when it is not closed. */
-static const char *group_end(const char *p)
+/* Past the bracket that closes the one at @p (@open ... @close), or NULL when it is not
+ * closed; with @braces_end, also NULL at a '{' or '}' on the way (for parentheses). */
+static const char *bracket_end(const char *p, char open, char close, int braces_end)
 {
 	int depth = 0;
 	xtok t;
 	for (t = next(p); t.kind != X_END; t = next(t.end)) {
-		if (is_punct(&t, '{'))
+		if (is_punct(&t, open))
 			depth++;
-		else if (is_punct(&t, '}') && --depth == 0)
+		else if (is_punct(&t, close) && --depth == 0)
 			return t.end;
+		else if (braces_end && (is_punct(&t, '{') || is_punct(&t, '}')))
+			return NULL;
 	}
 	return NULL;
+}
+
+/* Past the group whose '{' is at @p, or NULL when it is not closed. */
+static const char *group_end(const char *p)
+{
+	return bracket_end(p, '{', '}', 0);
 }
 
 /* ---- the rewrite ---- */
@@ -730,17 +739,7 @@ int kgr__neg_mentions(const char *body, const char *name)
 /* Past the ')' that closes the '(' at @p, or NULL. */
 static const char *paren_end(const char *p)
 {
-	int depth = 0;
-	xtok t;
-	for (t = next(p); t.kind != X_END; t = next(t.end)) {
-		if (is_punct(&t, '('))
-			depth++;
-		else if (is_punct(&t, ')') && --depth == 0)
-			return t.end;
-		else if (is_punct(&t, '{') || is_punct(&t, '}'))
-			return NULL;
-	}
-	return NULL;
+	return bracket_end(p, '(', ')', 1);
 }
 
 static int same_var(const xtok *a, const xtok *b)

@@ -23,6 +23,9 @@ dependencies). Everything it starts is stopped at the end. docs/SPARQL.md gives 
 import argparse, glob, json, math, os, re, shutil, socket, statistics, subprocess, sys, tempfile, time
 import urllib.error, urllib.parse, urllib.request
 
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
+from kgrbench import free_port
+
 ap = argparse.ArgumentParser()
 ap.add_argument("kgrec")
 ap.add_argument("store")
@@ -32,7 +35,6 @@ ap.add_argument("--reps", type=int, default=5)
 ap.add_argument("--budget", type=float, default=60)
 ap.add_argument("--timeout", type=float, default=300)
 a = ap.parse_args()
-os.environ["no_proxy"] = os.environ["NO_PROXY"] = "127.0.0.1,localhost"
 for tool in ("virtuoso-t", "isql-vt"):
     if not shutil.which(tool):
         sys.exit("virtuoso.py: %s is not installed (apt-get install virtuoso-opensource)" % tool)
@@ -40,14 +42,6 @@ for tool in ("virtuoso-t", "isql-vt"):
 NUMERIC = {"http://www.w3.org/2001/XMLSchema#" + t for t in (
     "integer", "decimal", "double", "float", "int", "long", "short", "byte", "nonNegativeInteger",
     "positiveInteger", "negativeInteger", "nonPositiveInteger", "unsignedInt", "unsignedLong")}
-
-
-def free_port():
-    s = socket.socket()
-    s.bind(("127.0.0.1", 0))
-    p = s.getsockname()[1]
-    s.close()
-    return p
 
 
 INI = """[Database]
