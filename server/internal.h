@@ -107,6 +107,7 @@ struct kgr_server {
 	struct kgr__apply_job *apply_queue;
 	int applying;
 	struct kgr__pglog *pg;      /* the events database (server/pglog.c), or NULL */
+	kgr__action_map *actions;   /* the operator's action names (opts.action_map), or NULL */
 	int wal_fd;                 /* -1 without an events log file */
 	uint64_t wal_batches;
 	kgr_server_replay_info replay;
@@ -259,19 +260,21 @@ int kgr__event_to_interaction(kgr_store *store, kgr__item_index **ix, const kgr_
 	kgr_interaction *out);
 /* A row of a shop's own events table as an event (server/events.c): the user's IRI as
  * kgr__user_iri() makes it into *user_owned (free it), the item as written (pending: matched
- * by name and code at each replay), the action looked up as POST /v1/events does. When the
- * row is no event kgrec takes (a user name that makes no IRI, an unknown action name, an
- * action that is no interaction), why says so and *user_owned is NULL. */
-void kgr__event_from_names(const kgr_store *store, const char *user, const char *item,
-	const char *action, kgr__event *ev, char **user_owned, char *why, size_t size);
+ * by name and code at each replay), the action looked up as POST /v1/events does (in
+ * @p map first, which may be NULL). When the row is no event kgrec takes (a user name that
+ * makes no IRI, an unknown action name, an action that is no interaction), why says so and
+ * *user_owned is NULL. */
+void kgr__event_from_names(const kgr_store *store, const kgr__action_map *map, const char *user,
+	const char *item, const char *action, kgr__event *ev, char **user_owned, char *why,
+	size_t size);
 /* 1 when the snapshot already holds this interaction. */
 int kgr__event_in_snapshot(const kgr_store *store, const kgr_interaction *in);
 
 /* ---- the events database (server/pglog.c) ---- */
 
 typedef struct kgr__pglog kgr__pglog;
-/* Connect and check the table, kgrec's own or @p map's (srv->pg is set even on error:
- * kgr__pg_free() frees it). */
+/* Connect and check the table, kgrec's own or @p map's (srv->actions, read before, is used
+ * for the table's rows; srv->pg is set even on error: kgr__pg_free() frees it). */
 int kgr__pg_open(kgr_server *srv, const char *url, const kgr_events_map *map);
 /* Whether the events are in a table of the shop's own (names written as the client gave
  * them). */

@@ -69,6 +69,7 @@ typedef struct {
 	pg_time_kind time;
 	int has_weight;
 	int integer[N_ROLES]; /* mapped: the column of a role holds integers */
+	const kgr__action_map *actions; /* mapped: the operator's action names (borrowed), or NULL */
 } pg_table;
 
 /* Rows of a shop's own table that are no events kgrec takes, for the operator's log. */
@@ -575,7 +576,7 @@ static int table_load(PGconn *c, const char *url, const kgr_events_map *map, int
 			error = pg_check_table(c, url);
 		return error;
 	}
-	KGR__CHECK_VERSION(map, KGR_EVENTS_MAP_VERSION, "events table");
+	KGR__CHECK_VERSIONS(map, 1, KGR_EVENTS_MAP_VERSION, "events table");
 	t->mapped = 1;
 	if (!(t->name = strdup(map->table)))
 		return kgr__error_set(KGR_ENOMEM, "out of memory");
@@ -621,7 +622,7 @@ int kgr_db_init_map(const char *url, const kgr_events_map *map)
 	if (!map || !map->table)
 		return kgr_db_init(url);
 	kgr_init();
-	KGR__CHECK_VERSION(map, KGR_EVENTS_MAP_VERSION, "events table");
+	KGR__CHECK_VERSIONS(map, 1, KGR_EVENTS_MAP_VERSION, "events table");
 	if (!(c = pg_connect(url, why, sizeof(why))))
 		return kgr__error_set(KGR_EIO, "events database %s: %s", shown(url, show, sizeof(show)), why);
 	if ((error = table_load(c, url, map, 1, 0, &t)) < 0)
@@ -853,7 +854,7 @@ static int row_event(const pg_table *t, const kgr_store *store, const PGresult *
 		else if (!isfinite(ev->weight))
 			snprintf(why, sizeof(why), "a weight that is no number");
 		else
-			kgr__event_from_names(store, PQgetvalue(r, i, 1), PQgetvalue(r, i, 2),
+			kgr__event_from_names(store, t->actions, PQgetvalue(r, i, 1), PQgetvalue(r, i, 2),
 				PQgetvalue(r, i, 3), ev, owned, why, sizeof(why));
 	}
 	if (!why[0])
@@ -999,14 +1000,21 @@ int kgr__pg_each(const char *url, const kgr_events_map *map, const kgr_store *st
 {
 	char why[256], from[32], show[512];
 	const char *params[1] = { from };
-	PGconn *c = pg_connect(url, why, sizeof(why));
+	PGconn *c = NULL;
+	kgr__action_map *actions = NULL;
 	pg_table t;
 	int error = 0, i, rows;
 	memset(&t, 0, sizeof(t));
-	if (!c)
+	if (map && map->table && map->version >= 2 && map->action_map &&
+		(error = kgr__action_map_load(&actions, map->action_map)) < 0)
+		return error;
+	if (!(c = pg_connect(url, why, sizeof(why)))) {
+		kgr__action_map_free(actions);
 		return kgr__error_set(KGR_EIO, "events database %s: %s", shown(url, show, sizeof(show)), why);
+	}
 	if ((error = table_load(c, url, map, 0, 0, &t)) < 0)
 		goto done;
+	t.actions = actions;
 	do {
 		PGresult *r;
 		snprintf(from, sizeof(from), "%lld", (long long)after);
@@ -1031,6 +1039,7 @@ int kgr__pg_each(const char *url, const kgr_events_map *map, const kgr_store *st
 	} while (error == 0 && rows == PG_CHUNK);
 done:
 	table_free(&t);
+	kgr__action_map_free(actions);
 	PQfinish(c);
 	return error;
 }
@@ -1183,6 +1192,7 @@ int kgr__pg_open(kgr_server *srv, const char *url, const kgr_events_map *map)
 {
 	kgr__pglog *pg = calloc(1, sizeof(*pg));
 	char why[256], show[512];
+	int error;
 	if (!pg || !(pg->url = strdup(url))) {
 		free(pg);
 		return kgr__error_set(KGR_ENOMEM, "out of memory");
@@ -1199,7 +1209,9 @@ int kgr__pg_open(kgr_server *srv, const char *url, const kgr_events_map *map)
 	fcntl(pg->wake[1], F_SETFD, FD_CLOEXEC);
 	if (!(pg->writer = pg_connect(url, why, sizeof(why))))
 		return kgr__error_set(KGR_EIO, "events database %s: %s", shown(url, show, sizeof(show)), why);
-	return table_load(pg->writer, url, map, 1, 1, &pg->tbl);
+	error = table_load(pg->writer, url, map, 1, 1, &pg->tbl);
+	pg->tbl.actions = srv->actions;
+	return error;
 }
 
 int kgr__pg_start(kgr_server *srv)
