@@ -273,9 +273,11 @@ int kgr__event_in_snapshot(const kgr_store *store, const kgr_interaction *in);
 /* ---- the events database (server/pglog.c) ---- */
 
 typedef struct kgr__pglog kgr__pglog;
-/* Connect and check the table, kgrec's own or @p map's (srv->actions, read before, is used
- * for the table's rows; srv->pg is set even on error: kgr__pg_free() frees it). */
-int kgr__pg_open(kgr_server *srv, const char *url, const kgr_events_map *map);
+/* Connect and check the table, kgrec's own or @p map's, with @p timeout_ms the events
+ * timeout (0: 5000; srv->actions, read before, is used for the table's rows; srv->pg is set
+ * even on error: kgr__pg_free() frees it). */
+int kgr__pg_open(kgr_server *srv, const char *url, const kgr_events_map *map,
+	unsigned int timeout_ms);
 /* Whether the events are in a table of the shop's own (names written as the client gave
  * them). */
 int kgr__pg_mapped(const kgr_server *srv);
@@ -294,7 +296,8 @@ int kgr__pg_append(kgr_server *srv, const kgr__event *ev, size_t n, int64_t *las
 /* Replay the whole table into rc's state and set the listener's cursor after it (events_mu
  * held, or no listener yet). */
 int kgr__pg_replay(kgr_server *srv, kgr__replay *rc);
-/* 1 when the listener is connected; else 0 and the reason in why. */
+/* 1 when the listener is connected and no write failed for want of the database since it
+ * last read; else 0 and the reason in why. */
 int kgr__pg_status(kgr_server *srv, char *why, size_t size);
 /* Whether an events log "path" is a PostgreSQL connection string. */
 int kgr__is_db_url(const char *path);

@@ -408,9 +408,10 @@ static int open_events_options(kgr_server *srv, const kgr_server_options *opts)
 	if (opts->events_db && opts->events_log)
 		return kgr__error_set(KGR_EINVALID, "an events log file and an events database "
 			"together: give one of them");
-	if (!opts->events_db && (opts->events_table || opts->events_columns || opts->events_time_unit))
-		return kgr__error_set(KGR_EINVALID, "an events table, its columns or its time unit "
-			"without an events database: give the database too");
+	if (!opts->events_db && (opts->events_table || opts->events_columns ||
+		    opts->events_time_unit || opts->events_timeout_ms))
+		return kgr__error_set(KGR_EINVALID, "an events table, its columns, its time unit or "
+			"an events timeout without an events database: give the database too");
 	if (!opts->events_table && (opts->events_columns || opts->events_time_unit))
 		return kgr__error_set(KGR_EINVALID, "events columns or a time unit without an events "
 			"table: name the table too");
@@ -422,7 +423,7 @@ static int open_events_options(kgr_server *srv, const kgr_server_options *opts)
 	map.table = opts->events_table;
 	map.columns = opts->events_columns;
 	map.time_unit = opts->events_time_unit;
-	return kgr__pg_open(srv, opts->events_db, &map);
+	return kgr__pg_open(srv, opts->events_db, &map, opts->events_timeout_ms);
 }
 
 int kgr_server_new(kgr_server **out, const kgr_server_options *opts)

@@ -84,11 +84,17 @@ typedef struct {
 	 *  shop's own events table are looked up there before kgrec's table of names. Read once,
 	 *  at start. */
 	const char *action_map;
+	/** With events_db: how long a statement on the events database may take, and a
+	 *  connection be in the making, in milliseconds (0: 5000). A batch without a reply by
+	 *  then is answered 503, not acknowledged; /readyz says "degraded" until the database
+	 *  answers again. The connection string's own connect_timeout, keepalives... win. */
+	unsigned int events_timeout_ms;
 } kgr_server_options;
 
 /* 2: log, log_payload and the connection limits added; 3: model_path; 4: sequence_path;
  * 5: strict_items, events_db; 6: events_table, events_columns, events_time_unit; 7:
- * action_map (options of an older version are refused with KGR_EINVALID) */
+ * action_map, events_timeout_ms (options of an older version are refused with
+ * KGR_EINVALID) */
 #define KGR_SERVER_OPTIONS_VERSION 7
 #define KGR_SERVER_OPTIONS_INIT { .version = KGR_SERVER_OPTIONS_VERSION, \
 	.listen = "127.0.0.1:8080" }
