@@ -117,6 +117,9 @@ struct kgr__pglog {
 	 * listener that started after the failure succeeds. */
 	unsigned int write_failed, write_cleared;
 	char write_error[256];
+	/* until then (now_ms()), after such a failure, writes are refused without being tried:
+	 * requests queued behind one that waited out the timeout do not each wait it out too */
+	int64_t write_retry_at;
 	ignored_rows ignored;     /* the listener's rows passed over since its last message */
 	time_t ignored_logged;    /* and when that was */
 };
@@ -949,14 +952,32 @@ static PGconn *writer_ready(kgr__pglog *pg, char *why, size_t size)
 	return pg->writer;
 }
 
-/* A write failed for want of the database (@p why): /readyz is degraded until a write, or a
- * round of the listener begun after this, succeeds. */
-static void write_failed(kgr__pglog *pg, const char *why)
+/* A write begun at @p began (now_ms()) failed for want of the database (@p why): /readyz is
+ * degraded until a write, or a round of the listener begun after this, succeeds. When it
+ * waited a bound out (a second or more: a timeout, not a refusal), writes pause for a
+ * second (write_paused()). */
+static void write_failed(kgr__pglog *pg, const char *why, int64_t began)
 {
+	int64_t now = now_ms();
 	pthread_mutex_lock(&pg->mu);
 	pg->write_failed++;
 	snprintf(pg->write_error, sizeof(pg->write_error), "%s", why);
+	if (now - began >= PG_GRACE_MS)
+		pg->write_retry_at = now + PG_GRACE_MS;
 	pthread_mutex_unlock(&pg->mu);
+}
+
+/* Whether a write is refused untried, a write having waited out a bound less than a second
+ * ago (and nothing having succeeded since): its reason into why. */
+static int write_paused(kgr__pglog *pg, char *why, size_t size)
+{
+	int paused;
+	pthread_mutex_lock(&pg->mu);
+	paused = pg->write_failed != pg->write_cleared && now_ms() < pg->write_retry_at;
+	if (paused)
+		snprintf(why, size, "%s", pg->write_error);
+	pthread_mutex_unlock(&pg->mu);
+	return paused;
 }
 
 /* The database answered: the write failures up to @p failed (write_failed then) are over. */
@@ -983,9 +1004,13 @@ int kgr__pg_append(kgr_server *srv, const kgr__event *ev, size_t n, int64_t *las
 	PGresult *ids;
 	char why[256] = "", ignore[64];
 	unsigned int failed = write_failures(pg);
+	int64_t began = now_ms();
 	int local, rc;
+	if (write_paused(pg, why, sizeof(why)))
+		return kgr__error_set(KGR_EIO, "events database: not tried, a write failed a moment "
+			"ago (%s)", why);
 	if (!writer_ready(pg, why, sizeof(why))) {
-		write_failed(pg, why[0] ? why : "unavailable");
+		write_failed(pg, why[0] ? why : "unavailable", began);
 		return kgr__error_set(KGR_EIO, "events database: %s", why[0] ? why : "unavailable");
 	}
 	rc = write_batch(pg->writer, &pg->tbl, ev, n, reply_deadline(pg->timeout_ms), &ids, why,
@@ -1003,7 +1028,7 @@ int kgr__pg_append(kgr_server *srv, const kgr__event *ev, size_t n, int64_t *las
 		pg_run_many(pg->writer, "ROLLBACK", reply_deadline(pg->timeout_ms), NULL, ignore,
 			sizeof(ignore)) == 0) {
 		if (rc == PG_CANCELED) /* the server's statement_timeout: rolled back, but slow */
-			write_failed(pg, why);
+			write_failed(pg, why, began);
 		return kgr__error_set(KGR_EIO, "events database: %s", why);
 	}
 	/* The connection went, or gave no reply in time, with the batch sent: it may have been
@@ -1012,7 +1037,7 @@ int kgr__pg_append(kgr_server *srv, const kgr__event *ev, size_t n, int64_t *las
 	 * ids are not noted as this one's). */
 	PQfinish(pg->writer);
 	pg->writer = NULL;
-	write_failed(pg, why);
+	write_failed(pg, why, began);
 	if (rc == PG_TIMED_OUT)
 		return kgr__error_set(KGR_EIO, "events database: no reply within %u ms to the batch "
 			"sent, which may have been stored", pg->timeout_ms + PG_GRACE_MS);

@@ -52,14 +52,16 @@ start_replica B "$T/s.snap" --events "$URL" --events-timeout 2000
 check "two replicas with --events-timeout (one from --config)" $? || cat "$T/A.err" "$T/B.err" >&2
 
 # post REPLICA TIME: one event of its own time (each post has a time of its own); prints
-# "CODE SECONDS" (code 503R: a 503 with Retry-After) and notes it in $T/posts
+# "CODE SECONDS" (code 503R: a 503 with Retry-After), notes it in $T/posts, its reply in
+# $T/post.body
 post() {
 	local t0 t1 code
 	t0=$(date +%s%N)
-	code=$(curl -s -m 60 -o "$T/post.body" -D "$T/post.head" -w '%{http_code}' -X POST "$1/v1/events" \
+	code=$(curl -s -m 60 -o "$T/p$2.body" -D "$T/p$2.head" -w '%{http_code}' -X POST "$1/v1/events" \
 		-d "{\"user\":\"u$(( $2 % 7 ))\",\"item\":\"https://w3id.org/kgrec/item/ball\",\"action\":\"purchase\",\"time\":$2}")
 	t1=$(date +%s%N)
-	[ "$code" = 503 ] && grep -qi '^retry-after:' "$T/post.head" && code=503R
+	[ "$code" = 503 ] && grep -qi '^retry-after:' "$T/p$2.head" && code=503R
+	cp "$T/p$2.body" "$T/post.body" # the last one's, for the messages
 	echo "$2 $code" >> "$T/posts"
 	echo "$code $(( (t1 - t0) / 1000000000 ))"
 }
@@ -116,6 +118,18 @@ check "... a second event, to B, also answered 503 in $2 s" $? || cat "$T/post.b
 tm=$((tm + 1)); set -- $(post "$A" $tm)
 [ "$1" = 503R ] && [ "$2" -lt 15 ]
 check "... and one more to A, on a new connection, in $2 s" $? || cat "$T/post.body" >&2
+# requests queued behind one that waits out the timeout do not each wait it out in turn
+# (after the pause of a second that follows a failure: the first one tries again)
+sleep 1.2
+for i in $(seq 10); do
+	( post "$A" $((tm + i)) > "$T/burst$i" ) &
+done
+wait_posts() { local j; for j in $(jobs -p); do case " $A_PID $B_PID " in *" $j "*) ;; *) wait "$j";; esac; done; }
+wait_posts
+tm=$((tm + 10))
+burst=$(cat "$T"/burst* | tr '\n' ' ')
+[ "$(cat "$T"/burst* | awk '$1 == "503R" && $2 < 15' | wc -l)" = 10 ]
+check "... 10 events posted to A at once each answered 503 within 15 s ($burst)" $?
 pg_thaw
 
 ready_is "$A" ready && ready_is "$B" ready
