@@ -38,7 +38,7 @@ check-asan: deps
 
 # The multi-threaded suites (service, retrieval, LLM client) under ThreadSanitizer: the first
 # data race fails the test (the service under test is this build's kgrec too).
-TSAN_SUITES = ^(server|server_t_pg_events|server_t_pg_faults|server_t_pg_map|retrieval|llm|llm_t_recommend_llm)$$
+TSAN_SUITES = ^(server|server_t_pg_events|server_t_pg_faults|server_t_pg_map|server_t_pg_timeouts|retrieval|llm|llm_t_recommend_llm)$$
 check-tsan: deps
 	cmake -S . -B $(BUILD)-tsan -DCMAKE_BUILD_TYPE=Debug -DKGR_TSAN=ON -DKGR_WERROR=$(WERROR) $(CMAKE_FLAGS)
 	cmake --build $(BUILD)-tsan -j2

@@ -21,8 +21,8 @@ int kgr_cmd_compact(int argc, char **argv)
 			     "server skips logged events a snapshot already holds, so the log may stay.\n"
 			     "From the events database, the snapshot also records the id up to which it has\n"
 			     "every event: replicas on it read only the events after that id. A shop's own\n"
-			     "events table is read with the replicas' --events-table, --events-columns and\n"
-			     "--events-time-unit.");
+			     "events table is read with the replicas' --events-table, --events-columns,\n"
+			     "--events-time-unit and --action-map (its rows' action names).");
 			return 0;
 		}
 		if (!strcmp(argv[i], "--events-log") || !strcmp(argv[i], "--events") || !strcmp(argv[i], "-o")) {
@@ -34,7 +34,8 @@ int kgr_cmd_compact(int argc, char **argv)
 				log = argv[++i];
 		} else if ((field = !strcmp(argv[i], "--events-table") ? &map.table :
 				    !strcmp(argv[i], "--events-columns") ? &map.columns :
-				    !strcmp(argv[i], "--events-time-unit") ? &map.time_unit : NULL)) {
+				    !strcmp(argv[i], "--events-time-unit") ? &map.time_unit :
+				    !strcmp(argv[i], "--action-map") ? &map.action_map : NULL)) {
 			if (i + 1 >= argc)
 				return kgr_cli_usage("compact: %s needs a value", argv[i]);
 			*field = argv[++i];
@@ -49,9 +50,9 @@ int kgr_cmd_compact(int argc, char **argv)
 	if (!store || !log || !out)
 		return kgr_cli_usage("compact: usage: kgrec compact STORE --events-log F|--events URL -o "
 			"NEWSTORE");
-	if (!map.table && (map.columns || map.time_unit))
-		return kgr_cli_usage("compact: --events-columns and --events-time-unit go with "
-			"--events-table");
+	if (!map.table && (map.columns || map.time_unit || map.action_map))
+		return kgr_cli_usage("compact: --events-columns, --events-time-unit and --action-map go "
+			"with --events-table");
 	if (kgr_server_compact_map(store, log, &map, out, &added, &skipped) < 0)
 		return kgr_cli_fail("compact");
 	/* a connection string may hold a password: it is not printed */

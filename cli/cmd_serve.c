@@ -33,6 +33,13 @@ static const char usage_text[] =
 	"                         column of its name (id=event_id,user=customer,item=sku,\n"
 	"                         action=event_name,time=created_at)\n"
 	"  --events-time-unit U   s or ms: the unit of an integer time column\n"
+	"  --events-timeout MS    with --events: a statement on the database, or a connection in\n"
+	"                         the making, gives up after MS (default 5000): a batch without\n"
+	"                         a reply by then is answered 503, /readyz says degraded; the\n"
+	"                         URL's connect_timeout, keepalives... win (docs/DEPLOY.md)\n"
+	"  --action-map F         more action names for POST /v1/events and the rows of the\n"
+	"                         shop's own table: a CSV of name,action rows, as 'kgrec load\n"
+	"                         --action-map' reads (docs/EVENTS.md); every replica the same\n"
 	"  --strict-items         refuse events for items the snapshot lacks (default: log them\n"
 	"                         and count them from the reload that brings the items)\n"
 	"  --max-body BYTES       largest request body (default 1048576)\n"
@@ -148,6 +155,7 @@ static const struct {
 	{ "--events-table", SERVE_STRING, offsetof(serve_args, o.events_table), 0 },
 	{ "--events-columns", SERVE_STRING, offsetof(serve_args, o.events_columns), 0 },
 	{ "--events-time-unit", SERVE_STRING, offsetof(serve_args, o.events_time_unit), 0 },
+	{ "--action-map", SERVE_STRING, offsetof(serve_args, o.action_map), 0 },
 	{ "--access-log", SERVE_STRING, offsetof(serve_args, o.access_log), 0 },
 	{ "--graph-config", SERVE_STRING, offsetof(serve_args, o.graph_config), 0 },
 	{ "--weights", SERVE_STRING, offsetof(serve_args, o.weights_path), 0 },
@@ -158,6 +166,7 @@ static const struct {
 	{ "--threads", SERVE_UINT, offsetof(serve_args, o.threads), 1024 },
 	{ "--max-body", SERVE_SIZE, offsetof(serve_args, o.max_body), 1ull << 32 },
 	{ "--sparql-timeout", SERVE_UINT, offsetof(serve_args, o.sparql_timeout_ms), 3600000 },
+	{ "--events-timeout", SERVE_UINT, offsetof(serve_args, o.events_timeout_ms), 3600000 },
 	{ "--sparql-max-rows", SERVE_SIZE, offsetof(serve_args, o.sparql_max_rows), 100000000 },
 	{ "--client-timeout", SERVE_UINT, offsetof(serve_args, o.conn_timeout_s), 86400 },
 	{ "--header-timeout", SERVE_UINT, offsetof(serve_args, o.header_timeout_s), 86400 },

@@ -130,17 +130,18 @@ int kgr__event_to_interaction(kgr_store *store, kgr__item_index **ix, const kgr_
 	return 0;
 }
 
-static kgr_id resolve_action(const kgr_store *store, const char *text, int *not_recorded);
+static kgr_id resolve_action(const kgr_store *store, const kgr__action_map *map, const char *text,
+	int *not_recorded);
 
 /* Declared in server/internal.h. */
-void kgr__event_from_names(const kgr_store *store, const char *user, const char *item,
-	const char *action, kgr__event *ev, char **user_owned, char *why, size_t size)
+void kgr__event_from_names(const kgr_store *store, const kgr__action_map *map, const char *user,
+	const char *item, const char *action, kgr__event *ev, char **user_owned, char *why, size_t size)
 {
 	kgr_id act;
 	int not_recorded;
 	*user_owned = NULL;
 	why[0] = '\0';
-	act = resolve_action(store, action, &not_recorded);
+	act = resolve_action(store, map, action, &not_recorded);
 	if (!act) {
 		snprintf(why, size, not_recorded ? "action '%.60s' is no interaction" :
 			"unknown action '%.60s'", action);
@@ -191,17 +192,20 @@ static int event_time(const char *text, int64_t *out, char *why, size_t size)
 
 static const char *const event_fields[] = { "user", "item", "action", "time", "weight", NULL };
 
-/* An action as the loader takes it (kgr__action_lookup(), the one table of names) or an IRI
- * of the graph; 0 when it is neither. *not_recorded is set for a name the table accepts and
- * does not record (a refund). */
-static kgr_id resolve_action(const kgr_store *store, const char *text, int *not_recorded)
+/* An action as the loader takes it (kgr__action_resolve(): the operator's action map, then
+ * the one table of names) or an IRI of the graph; 0 when it is neither. *not_recorded is set
+ * for a name the table or the map accepts and does not record (a refund, "ignore"). */
+static kgr_id resolve_action(const kgr_store *store, const kgr__action_map *map, const char *text,
+	int *not_recorded)
 {
 	char buf[512];
 	const char *a;
 	kgr_id id;
 	*not_recorded = 0;
-	switch (kgr__action_lookup(text, &a)) {
+	switch (kgr__action_resolve(map, text, &a)) {
 	case KGR__ACTION_KNOWN:
+		if (strchr(a, ':')) /* the map's IRI */
+			return kgr_store_iri(store, a);
 		snprintf(buf, sizeof(buf), "%s%s", KGR_NS, a);
 		return kgr_store_iri(store, buf);
 	case KGR__ACTION_NOT_RECORDED:
@@ -343,14 +347,16 @@ static int parse_event(kgr_server *srv, kgr__state *st, const cJSON *e, size_t i
 	if (parse_item(srv, st, it->valuestring, where, pe, resp) != 0)
 		return -1;
 	{
-		kgr_id act = resolve_action(store, a ? a->valuestring : "interact", &pe->not_recorded);
+		kgr_id act = resolve_action(store, srv->actions, a ? a->valuestring : "interact",
+			&pe->not_recorded);
 		if (!act && !pe->not_recorded) {
 			kgr__buf names = { 0 };
 			int status;
 			kgr__action_names(&names);
 			status = kgr__resp_error(resp, 400, "unknown_action", "%s.action: unknown action "
-				"'%.80s'; accepted: %s (case, spaces, '_' and '-' aside), or an IRI of the graph",
-				where, a->valuestring, names.s ? names.s : "");
+				"'%.80s'; accepted: %s (case, spaces, '_' and '-' aside), %san IRI of the graph",
+				where, a->valuestring, names.s ? names.s : "", srv->actions ? "a name of the "
+				"server's action map, or " : "or ");
 			kgr__buf_free(&names);
 			return status;
 		}

@@ -107,6 +107,7 @@ struct kgr_server {
 	struct kgr__apply_job *apply_queue;
 	int applying;
 	struct kgr__pglog *pg;      /* the events database (server/pglog.c), or NULL */
+	kgr__action_map *actions;   /* the operator's action names (opts.action_map), or NULL */
 	int wal_fd;                 /* -1 without an events log file */
 	uint64_t wal_batches;
 	kgr_server_replay_info replay;
@@ -259,20 +260,24 @@ int kgr__event_to_interaction(kgr_store *store, kgr__item_index **ix, const kgr_
 	kgr_interaction *out);
 /* A row of a shop's own events table as an event (server/events.c): the user's IRI as
  * kgr__user_iri() makes it into *user_owned (free it), the item as written (pending: matched
- * by name and code at each replay), the action looked up as POST /v1/events does. When the
- * row is no event kgrec takes (a user name that makes no IRI, an unknown action name, an
- * action that is no interaction), why says so and *user_owned is NULL. */
-void kgr__event_from_names(const kgr_store *store, const char *user, const char *item,
-	const char *action, kgr__event *ev, char **user_owned, char *why, size_t size);
+ * by name and code at each replay), the action looked up as POST /v1/events does (in
+ * @p map first, which may be NULL). When the row is no event kgrec takes (a user name that
+ * makes no IRI, an unknown action name, an action that is no interaction), why says so and
+ * *user_owned is NULL. */
+void kgr__event_from_names(const kgr_store *store, const kgr__action_map *map, const char *user,
+	const char *item, const char *action, kgr__event *ev, char **user_owned, char *why,
+	size_t size);
 /* 1 when the snapshot already holds this interaction. */
 int kgr__event_in_snapshot(const kgr_store *store, const kgr_interaction *in);
 
 /* ---- the events database (server/pglog.c) ---- */
 
 typedef struct kgr__pglog kgr__pglog;
-/* Connect and check the table, kgrec's own or @p map's (srv->pg is set even on error:
- * kgr__pg_free() frees it). */
-int kgr__pg_open(kgr_server *srv, const char *url, const kgr_events_map *map);
+/* Connect and check the table, kgrec's own or @p map's, with @p timeout_ms the events
+ * timeout (0: 5000; srv->actions, read before, is used for the table's rows; srv->pg is set
+ * even on error: kgr__pg_free() frees it). */
+int kgr__pg_open(kgr_server *srv, const char *url, const kgr_events_map *map,
+	unsigned int timeout_ms);
 /* Whether the events are in a table of the shop's own (names written as the client gave
  * them). */
 int kgr__pg_mapped(const kgr_server *srv);
@@ -291,7 +296,8 @@ int kgr__pg_append(kgr_server *srv, const kgr__event *ev, size_t n, int64_t *las
 /* Replay the whole table into rc's state and set the listener's cursor after it (events_mu
  * held, or no listener yet). */
 int kgr__pg_replay(kgr_server *srv, kgr__replay *rc);
-/* 1 when the listener is connected; else 0 and the reason in why. */
+/* 1 when the listener is connected and no write failed for want of the database since it
+ * last read; else 0 and the reason in why. */
 int kgr__pg_status(kgr_server *srv, char *why, size_t size);
 /* Whether an events log "path" is a PostgreSQL connection string. */
 int kgr__is_db_url(const char *path);

@@ -23,11 +23,19 @@
  *
  * When the database is down, recommendations go on from memory; POST /v1/events answers
  * 503 with Retry-After, never an acknowledgement without a commit; /readyz says
- * "degraded"; both connections are opened again with a growing pause. */
+ * "degraded"; both connections are opened again with a growing pause.
+ *
+ * A database that hangs rather than refuses (a host frozen, a network partition) must not
+ * hang the service: every statement of the service's connections is sent without blocking
+ * and waited for until a deadline (the events timeout, --events-timeout), after which the
+ * connection is dropped like a lost one; the server's statement_timeout, libpq's
+ * connect_timeout, TCP keepalives and tcp_user_timeout are set from it too, unless the
+ * connection string sets them. */
 #include "server/internal.h"
 
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <libpq-fe.h>
 #include <math.h>
 #include <poll.h>
@@ -42,6 +50,16 @@
 #define PG_TRIGGER "kgrec_events_notify"
 /* pg_advisory_xact_lock key: "kgrv" */
 #define PG_LOCK_KEY "1801938550"
+/* the events timeout by default, in milliseconds */
+#define PG_TIMEOUT_MS 5000
+/* A reply is awaited this much longer than the server's statement_timeout, so that a
+ * database that answers, slowly, cancels the statement itself (rolled back, the connection
+ * kept) before the service gives the connection up. */
+#define PG_GRACE_MS 1000
+/* pg_results(): no reply by the deadline (the connection is of no further use) */
+#define PG_TIMED_OUT (-2)
+/* pg_results(): a statement cancelled by the server's statement_timeout (rolled back) */
+#define PG_CANCELED (-3)
 /* events read per round */
 #define PG_CHUNK 5000
 #define PG_CHUNK_TEXT "5000"
@@ -69,6 +87,7 @@ typedef struct {
 	pg_time_kind time;
 	int has_weight;
 	int integer[N_ROLES]; /* mapped: the column of a role holds integers */
+	const kgr__action_map *actions; /* mapped: the operator's action names (borrowed), or NULL */
 } pg_table;
 
 /* Rows of a shop's own table that are no events kgrec takes, for the operator's log. */
@@ -80,6 +99,7 @@ typedef struct {
 
 struct kgr__pglog {
 	char *url;
+	unsigned int timeout_ms;  /* the events timeout */
 	pg_table tbl;
 	PGconn *writer;           /* POST /v1/events, under events_mu */
 	pthread_t thread;
@@ -92,6 +112,14 @@ struct kgr__pglog {
 	int64_t *local;           /* ids above the cursor that this replica applies itself */
 	size_t n_local, cap_local;
 	char last_error[256];     /* the listener's last connection error, under mu */
+	/* Writes that failed for want of the database (lost, refused, no reply in time), under
+	 * mu: /readyz is degraded while failed != cleared, until a write or a round of the
+	 * listener that started after the failure succeeds. */
+	unsigned int write_failed, write_cleared;
+	char write_error[256];
+	/* until then (now_ms()), after such a failure, writes are refused without being tried:
+	 * requests queued behind one that waited out the timeout do not each wait it out too */
+	int64_t write_retry_at;
 	ignored_rows ignored;     /* the listener's rows passed over since its last message */
 	time_t ignored_logged;    /* and when that was */
 };
@@ -146,20 +174,177 @@ static void no_notices(void *arg, const char *message)
 	(void)message;
 }
 
-static PGconn *pg_connect(const char *url, char *why, size_t size)
+/* A default for connection option @p key that the connection string (and the environment)
+ * left unset: bounds on a connection in the making and on one whose peer went away without
+ * a word, which TCP alone notices after minutes or hours. @p timeout_ms 0: a command's
+ * connection, without a statement timeout. NULL: libpq's own. */
+static const char *conn_default(const char *key, const char *given, unsigned int timeout_ms,
+	char *buf, size_t size)
 {
-	PGconn *c = PQconnectdb(url);
-	if (!c) {
-		snprintf(why, size, "out of memory");
+	unsigned int ms = timeout_ms ? timeout_ms : 30000;
+	if (!strcmp(key, "connect_timeout")) /* whole seconds, 2 at least (libpq's floor) */
+		snprintf(buf, size, "%u", ms < 2000 ? 2 : (ms + 999) / 1000);
+	else if (!strcmp(key, "keepalives"))
+		snprintf(buf, size, "1");
+	else if (!strcmp(key, "keepalives_idle"))
+		snprintf(buf, size, "10");
+	else if (!strcmp(key, "keepalives_interval"))
+		snprintf(buf, size, "5");
+	else if (!strcmp(key, "keepalives_count"))
+		snprintf(buf, size, "3");
+	else if (!strcmp(key, "tcp_user_timeout"))
+		snprintf(buf, size, "%u", ms);
+	else if (!strcmp(key, "options") && timeout_ms && !(given && strstr(given, "statement_timeout")))
+		snprintf(buf, size, "%s%s-c statement_timeout=%u", given ? given : "",
+			given && given[0] ? " " : "", timeout_ms);
+	else
+		return given;
+	if (given && strcmp(key, "options"))
+		return given; /* the connection string's */
+	return buf;
+}
+
+/* Connect with the defaults of conn_default() merged into @p url's options (given ones
+ * win, as do the PG* environment variables libpq reads). A service connection (@p
+ * timeout_ms set) is non-blocking: its statements go through pg_results(). */
+static PGconn *pg_connect_opts(const char *url, unsigned int timeout_ms, char *why, size_t size)
+{
+	PQconninfoOption *opts, *o;
+	const char **keys = NULL, **vals = NULL;
+	char *err = NULL, (*bufs)[512] = NULL;
+	size_t n = 0, k = 0;
+	PGconn *c = NULL;
+	if (!(opts = PQconninfoParse(url, &err))) {
+		one_line(why, size, err ? err : "out of memory");
+		PQfreemem(err);
 		return NULL;
 	}
-	if (PQstatus(c) != CONNECTION_OK) {
+	for (o = opts; o->keyword; o++)
+		n++;
+	keys = calloc(n + 1, sizeof(*keys));
+	vals = calloc(n + 1, sizeof(*vals));
+	bufs = calloc(n + 1, sizeof(*bufs));
+	if (!keys || !vals || !bufs) {
+		snprintf(why, size, "out of memory");
+		goto done;
+	}
+	for (o = opts; o->keyword; o++) {
+		const char *given = o->val;
+		if (!given && o->envvar && getenv(o->envvar) && getenv(o->envvar)[0])
+			given = getenv(o->envvar);
+		if ((vals[k] = conn_default(o->keyword, given, timeout_ms, bufs[k], sizeof(bufs[k]))))
+			keys[k++] = o->keyword;
+	}
+	if (!(c = PQconnectdbParams(keys, vals, 0))) {
+		snprintf(why, size, "out of memory");
+	} else if (PQstatus(c) != CONNECTION_OK) {
 		one_line(why, size, PQerrorMessage(c));
 		PQfinish(c);
-		return NULL;
+		c = NULL;
+	} else {
+		PQsetNoticeProcessor(c, no_notices, NULL);
+		if (timeout_ms)
+			PQsetnonblocking(c, 1);
 	}
-	PQsetNoticeProcessor(c, no_notices, NULL);
+done:
+	free(keys);
+	free(vals);
+	free(bufs);
+	PQconninfoFree(opts);
 	return c;
+}
+
+/* A command's connection (kgrec db init, compact): connection bounds, no statement timeout. */
+static PGconn *pg_connect(const char *url, char *why, size_t size)
+{
+	return pg_connect_opts(url, 0, why, size);
+}
+
+static int64_t now_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* When a reply to a statement sent now is given up, for events timeout @p timeout_ms. */
+static int64_t reply_deadline(unsigned int timeout_ms)
+{
+	return now_ms() + timeout_ms + PG_GRACE_MS;
+}
+
+/* Wait until c's socket is ready for @p events or @p deadline (now_ms(); 0: no bound) has
+ * passed: 0, or -1 at the deadline. */
+static int pg_wait(PGconn *c, short events, int64_t deadline)
+{
+	struct pollfd p = { PQsocket(c), events, 0 };
+	for (;;) {
+		int64_t left = deadline ? deadline - now_ms() : -1;
+		int r;
+		if (deadline && left <= 0)
+			return -1;
+		r = poll(&p, 1, !deadline ? -1 : left > INT_MAX ? INT_MAX : (int)left);
+		if (r > 0 || (r < 0 && errno != EINTR) || p.fd < 0)
+			return 0; /* ready, or an error libpq reports when it reads */
+	}
+}
+
+/* Every result of the statements just sent on c (PQsendQuery...), read by @p deadline
+ * (now_ms(); 0: no bound): 0 when each succeeded (the last tuples returned, if any, into
+ * *last), -1 with why, PG_CANCELED when the server's statement_timeout cancelled one, or
+ * PG_TIMED_OUT when they were sent and no complete reply came in time (the connection is
+ * then of no further use: PQfinish() it). */
+static int pg_results(PGconn *c, int64_t deadline, PGresult **last, char *why, size_t size)
+{
+	PGresult *r;
+	int ok = 1, f, lost = 0;
+	if (last)
+		*last = NULL;
+	while ((f = PQflush(c)) == 1) {
+		if (pg_wait(c, POLLOUT | POLLIN, deadline) < 0)
+			goto timed_out;
+		if (!PQconsumeInput(c)) {
+			lost = 1;
+			break;
+		}
+	}
+	lost |= f < 0;
+	while (!lost) {
+		while (!lost && PQisBusy(c)) {
+			if (pg_wait(c, POLLIN, deadline) < 0)
+				goto timed_out;
+			lost = !PQconsumeInput(c);
+		}
+		if (lost || !(r = PQgetResult(c)))
+			break;
+		if (ok && PQresultStatus(r) != PGRES_COMMAND_OK && PQresultStatus(r) != PGRES_TUPLES_OK) {
+			const char *state = PQresultErrorField(r, PG_DIAG_SQLSTATE);
+			one_line(why, size, PQresultErrorMessage(r));
+			ok = state && !strcmp(state, "57014") ? PG_CANCELED : 0;
+		}
+		if (last && PQresultStatus(r) == PGRES_TUPLES_OK) {
+			PQclear(*last);
+			*last = r;
+		} else {
+			PQclear(r);
+		}
+	}
+	if (ok == 1 && (lost || PQstatus(c) != CONNECTION_OK)) {
+		one_line(why, size, PQerrorMessage(c));
+		ok = 0;
+	}
+	if (ok != 1 && last && *last) {
+		PQclear(*last);
+		*last = NULL;
+	}
+	return ok == 1 ? 0 : ok == PG_CANCELED ? PG_CANCELED : -1;
+timed_out:
+	if (last) {
+		PQclear(*last);
+		*last = NULL;
+	}
+	snprintf(why, size, "no reply from the database within the events timeout");
+	return PG_TIMED_OUT;
 }
 
 /* Run a statement without results; 0 or -1 with the error in why. */
@@ -211,40 +396,18 @@ int kgr_db_init(const char *url)
 
 /* ---- writing ---- */
 
-/* Send several statements in one round trip and read every result: 0 when each succeeded
- * (the last tuples returned, if any, into *last), -1 with why. */
-static int pg_run_many(PGconn *c, const char *sql, PGresult **last, char *why, size_t size)
+/* Send several statements in one round trip and read every result by @p deadline (0: no
+ * bound): pg_results()'s. */
+static int pg_run_many(PGconn *c, const char *sql, int64_t deadline, PGresult **last, char *why,
+	size_t size)
 {
-	PGresult *r;
-	int ok = 1;
 	if (last)
 		*last = NULL;
 	if (!PQsendQuery(c, sql)) {
 		one_line(why, size, PQerrorMessage(c));
 		return -1;
 	}
-	while ((r = PQgetResult(c))) {
-		ExecStatusType st = PQresultStatus(r);
-		if (ok && st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK) {
-			one_line(why, size, PQresultErrorMessage(r));
-			ok = 0;
-		}
-		if (last && st == PGRES_TUPLES_OK) {
-			PQclear(*last);
-			*last = r;
-		} else {
-			PQclear(r);
-		}
-	}
-	if (ok && PQstatus(c) != CONNECTION_OK) {
-		one_line(why, size, PQerrorMessage(c));
-		ok = 0;
-	}
-	if (!ok && last && *last) {
-		PQclear(*last);
-		*last = NULL;
-	}
-	return ok ? 0 : -1;
+	return pg_results(c, deadline, last, why, size);
 }
 
 /* ---- the table: kgrec's own, or a table of the shop's own through a mapping ---- */
@@ -575,7 +738,7 @@ static int table_load(PGconn *c, const char *url, const kgr_events_map *map, int
 			error = pg_check_table(c, url);
 		return error;
 	}
-	KGR__CHECK_VERSION(map, KGR_EVENTS_MAP_VERSION, "events table");
+	KGR__CHECK_VERSIONS(map, 1, KGR_EVENTS_MAP_VERSION, "events table");
 	t->mapped = 1;
 	if (!(t->name = strdup(map->table)))
 		return kgr__error_set(KGR_ENOMEM, "out of memory");
@@ -621,7 +784,7 @@ int kgr_db_init_map(const char *url, const kgr_events_map *map)
 	if (!map || !map->table)
 		return kgr_db_init(url);
 	kgr_init();
-	KGR__CHECK_VERSION(map, KGR_EVENTS_MAP_VERSION, "events table");
+	KGR__CHECK_VERSIONS(map, 1, KGR_EVENTS_MAP_VERSION, "events table");
 	if (!(c = pg_connect(url, why, sizeof(why))))
 		return kgr__error_set(KGR_EIO, "events database %s: %s", shown(url, show, sizeof(show)), why);
 	if ((error = table_load(c, url, map, 1, 0, &t)) < 0)
@@ -639,7 +802,7 @@ int kgr_db_init_map(const char *url, const kgr_events_map *map)
 		t.schema);
 	if (sql.oom)
 		error = kgr__error_set(KGR_ENOMEM, "out of memory");
-	else if (pg_run_many(c, sql.s, NULL, why, sizeof(why)) < 0)
+	else if (pg_run_many(c, sql.s, 0, NULL, why, sizeof(why)) < 0)
 		error = kgr__error_set(KGR_EIO, "events database %s: installing the trigger on %s: %s",
 			shown(url, show, sizeof(show)), t.name, why);
 	kgr__buf_free(&sql);
@@ -692,11 +855,11 @@ static char *batch_sql(PGconn *c, const pg_table *t, const kgr__event *ev, size_
 	return b.s;
 }
 
-/* Commit a batch on the writer, its ids into *ids (PQclear() it); -1 with why on any failure
- * (a transaction left open by a failed statement is rolled back by the caller, or lost with
- * the connection). */
+/* Commit a batch on the writer by @p deadline, its ids into *ids (PQclear() it); on any
+ * failure pg_results()'s code with why (a transaction left open by a failed statement is
+ * rolled back by the caller, or lost with the connection). */
 static int write_batch(PGconn *c, const pg_table *t, const kgr__event *ev, size_t n,
-	PGresult **ids, char *why, size_t size)
+	int64_t deadline, PGresult **ids, char *why, size_t size)
 {
 	PGresult *r;
 	char *sql = batch_sql(c, t, ev, n);
@@ -705,10 +868,10 @@ static int write_batch(PGconn *c, const pg_table *t, const kgr__event *ev, size_
 		snprintf(why, size, "out of memory");
 		return -1;
 	}
-	error = pg_run_many(c, sql, &r, why, size);
+	error = pg_run_many(c, sql, deadline, &r, why, size);
 	free(sql);
 	if (error < 0)
-		return -1;
+		return error;
 	if (!r || PQntuples(r) != (int)n) {
 		snprintf(why, size, "the batch's ids did not come back");
 		PQclear(r);
@@ -785,19 +948,75 @@ static PGconn *writer_ready(kgr__pglog *pg, char *why, size_t size)
 		pg->writer = NULL;
 	}
 	if (!pg->writer)
-		pg->writer = pg_connect(pg->url, why, size);
+		pg->writer = pg_connect_opts(pg->url, pg->timeout_ms, why, size);
 	return pg->writer;
+}
+
+/* A write begun at @p began (now_ms()) failed for want of the database (@p why): /readyz is
+ * degraded until a write, or a round of the listener begun after this, succeeds. When it
+ * waited a bound out (a second or more: a timeout, not a refusal), writes pause for a
+ * second (write_paused()). */
+static void write_failed(kgr__pglog *pg, const char *why, int64_t began)
+{
+	int64_t now = now_ms();
+	pthread_mutex_lock(&pg->mu);
+	pg->write_failed++;
+	snprintf(pg->write_error, sizeof(pg->write_error), "%s", why);
+	if (now - began >= PG_GRACE_MS)
+		pg->write_retry_at = now + PG_GRACE_MS;
+	pthread_mutex_unlock(&pg->mu);
+}
+
+/* Whether a write is refused untried, a write having waited out a bound less than a second
+ * ago (and nothing having succeeded since): its reason into why. */
+static int write_paused(kgr__pglog *pg, char *why, size_t size)
+{
+	int paused;
+	pthread_mutex_lock(&pg->mu);
+	paused = pg->write_failed != pg->write_cleared && now_ms() < pg->write_retry_at;
+	if (paused)
+		snprintf(why, size, "%s", pg->write_error);
+	pthread_mutex_unlock(&pg->mu);
+	return paused;
+}
+
+/* The database answered: the write failures up to @p failed (write_failed then) are over. */
+static void write_cleared(kgr__pglog *pg, unsigned int failed)
+{
+	pthread_mutex_lock(&pg->mu);
+	if ((int)(failed - pg->write_cleared) > 0)
+		pg->write_cleared = failed;
+	pthread_mutex_unlock(&pg->mu);
+}
+
+static unsigned int write_failures(kgr__pglog *pg)
+{
+	unsigned int n;
+	pthread_mutex_lock(&pg->mu);
+	n = pg->write_failed;
+	pthread_mutex_unlock(&pg->mu);
+	return n;
 }
 
 int kgr__pg_append(kgr_server *srv, const kgr__event *ev, size_t n, int64_t *last_id)
 {
 	kgr__pglog *pg = srv->pg;
 	PGresult *ids;
-	char why[256] = "";
-	int local;
-	if (!writer_ready(pg, why, sizeof(why)))
+	char why[256] = "", ignore[64];
+	unsigned int failed = write_failures(pg);
+	int64_t began = now_ms();
+	int local, rc;
+	if (write_paused(pg, why, sizeof(why)))
+		return kgr__error_set(KGR_EIO, "events database: not tried, a write failed a moment "
+			"ago (%s)", why);
+	if (!writer_ready(pg, why, sizeof(why))) {
+		write_failed(pg, why[0] ? why : "unavailable", began);
 		return kgr__error_set(KGR_EIO, "events database: %s", why[0] ? why : "unavailable");
-	if (write_batch(pg->writer, &pg->tbl, ev, n, &ids, why, sizeof(why)) == 0) {
+	}
+	rc = write_batch(pg->writer, &pg->tbl, ev, n, reply_deadline(pg->timeout_ms), &ids, why,
+		sizeof(why));
+	if (rc == 0) {
+		write_cleared(pg, failed);
 		*last_id = 0;
 		local = note_local(pg, ids, last_id);
 		PQclear(ids);
@@ -805,16 +1024,23 @@ int kgr__pg_append(kgr_server *srv, const kgr__event *ev, size_t n, int64_t *las
 			kgr__server_log(srv, "events database: out of memory noting a batch");
 		return 0;
 	}
-	if (PQstatus(pg->writer) == CONNECTION_OK) {
-		char ignore[64];
-		pg_run(pg->writer, "ROLLBACK", ignore, sizeof(ignore));
+	if (rc != PG_TIMED_OUT && PQstatus(pg->writer) == CONNECTION_OK &&
+		pg_run_many(pg->writer, "ROLLBACK", reply_deadline(pg->timeout_ms), NULL, ignore,
+			sizeof(ignore)) == 0) {
+		if (rc == PG_CANCELED) /* the server's statement_timeout: rolled back, but slow */
+			write_failed(pg, why, began);
 		return kgr__error_set(KGR_EIO, "events database: %s", why);
 	}
-	/* The connection went with the batch sent: it may have been committed, its reply lost.
-	 * Sending it again could store it twice, so it is not acknowledged; if it was committed,
-	 * the listeners apply it like another replica's (its ids are not noted as this one's). */
+	/* The connection went, or gave no reply in time, with the batch sent: it may have been
+	 * committed, its reply lost. Sending it again could store it twice, so it is not
+	 * acknowledged; if it was committed, the listeners apply it like another replica's (its
+	 * ids are not noted as this one's). */
 	PQfinish(pg->writer);
 	pg->writer = NULL;
+	write_failed(pg, why, began);
+	if (rc == PG_TIMED_OUT)
+		return kgr__error_set(KGR_EIO, "events database: no reply within %u ms to the batch "
+			"sent, which may have been stored", pg->timeout_ms + PG_GRACE_MS);
 	return kgr__error_set(KGR_EIO, "events database: the connection was lost with the batch "
 		"sent, which may have been stored (%s)", why);
 }
@@ -853,7 +1079,7 @@ static int row_event(const pg_table *t, const kgr_store *store, const PGresult *
 		else if (!isfinite(ev->weight))
 			snprintf(why, sizeof(why), "a weight that is no number");
 		else
-			kgr__event_from_names(store, PQgetvalue(r, i, 1), PQgetvalue(r, i, 2),
+			kgr__event_from_names(store, t->actions, PQgetvalue(r, i, 1), PQgetvalue(r, i, 2),
 				PQgetvalue(r, i, 3), ev, owned, why, sizeof(why));
 	}
 	if (!why[0])
@@ -865,22 +1091,28 @@ static int row_event(const pg_table *t, const kgr_store *store, const PGresult *
 	return 1;
 }
 
-/* Events after *cursor (at most PG_CHUNK) into the replay; *cursor moves to the last one
- * read, *n_out says how many. KGR_EIO when the query failed. */
-static int read_chunk(PGconn *c, const pg_table *t, kgr__replay *rc, kgr__pglog *skip,
-	int64_t *cursor, size_t *n_out, ignored_rows *ign)
+/* Events after *cursor (at most PG_CHUNK) into the replay, read within @p timeout_ms;
+ * *cursor moves to the last one read, *n_out says how many. KGR_EIO when the query failed,
+ * KGR_ETIMEOUT when no reply came in time (the connection is of no further use). */
+static int read_chunk(PGconn *c, const pg_table *t, unsigned int timeout_ms, kgr__replay *rc,
+	kgr__pglog *skip, int64_t *cursor, size_t *n_out, ignored_rows *ign)
 {
 	char why[256];
 	char after[32];
 	const char *params[1] = { after };
-	PGresult *r;
+	PGresult *r = NULL;
 	int i, rows, error = 0;
 	snprintf(after, sizeof(after), "%lld", (long long)*cursor);
-	r = PQexecParams(c, t->select_after, 1, NULL, params, NULL, NULL, 0);
-	if (!r || PQresultStatus(r) != PGRES_TUPLES_OK) {
-		one_line(why, sizeof(why), r ? PQresultErrorMessage(r) : PQerrorMessage(c));
-		PQclear(r);
+	if (!PQsendQueryParams(c, t->select_after, 1, NULL, params, NULL, NULL, 0)) {
+		one_line(why, sizeof(why), PQerrorMessage(c));
 		return kgr__error_set(KGR_EIO, "events database: %s", why);
+	}
+	if ((error = pg_results(c, reply_deadline(timeout_ms), &r, why, sizeof(why))) < 0 || !r) {
+		PQclear(r);
+		if (error == PG_TIMED_OUT)
+			return kgr__error_set(KGR_ETIMEOUT, "events database: no reply within %u ms",
+				timeout_ms + PG_GRACE_MS);
+		return kgr__error_set(KGR_EIO, "events database: %s", error < 0 ? why : "no rows");
 	}
 	rows = PQntuples(r);
 	for (i = 0; i < rows && error == 0; i++) {
@@ -909,13 +1141,13 @@ static int read_chunk(PGconn *c, const pg_table *t, kgr__replay *rc, kgr__pglog 
 }
 
 /* Every event after *cursor onto rc's state, in chunks, but those of @p skip's local ids. */
-static int read_all(PGconn *c, const pg_table *t, kgr__replay *rc, kgr__pglog *skip,
-	int64_t *cursor, ignored_rows *ign)
+static int read_all(PGconn *c, const pg_table *t, unsigned int timeout_ms, kgr__replay *rc,
+	kgr__pglog *skip, int64_t *cursor, ignored_rows *ign)
 {
 	size_t n;
 	int error;
 	do {
-		if ((error = read_chunk(c, t, rc, skip, cursor, &n, ign)) < 0)
+		if ((error = read_chunk(c, t, timeout_ms, rc, skip, cursor, &n, ign)) < 0)
 			return error;
 		rc->info->batches++;
 		if ((error = kgr__replay_apply(rc)) < 0)
@@ -999,14 +1231,21 @@ int kgr__pg_each(const char *url, const kgr_events_map *map, const kgr_store *st
 {
 	char why[256], from[32], show[512];
 	const char *params[1] = { from };
-	PGconn *c = pg_connect(url, why, sizeof(why));
+	PGconn *c = NULL;
+	kgr__action_map *actions = NULL;
 	pg_table t;
 	int error = 0, i, rows;
 	memset(&t, 0, sizeof(t));
-	if (!c)
+	if (map && map->table && map->version >= 2 && map->action_map &&
+		(error = kgr__action_map_load(&actions, map->action_map)) < 0)
+		return error;
+	if (!(c = pg_connect(url, why, sizeof(why)))) {
+		kgr__action_map_free(actions);
 		return kgr__error_set(KGR_EIO, "events database %s: %s", shown(url, show, sizeof(show)), why);
+	}
 	if ((error = table_load(c, url, map, 0, 0, &t)) < 0)
 		goto done;
+	t.actions = actions;
 	do {
 		PGresult *r;
 		snprintf(from, sizeof(from), "%lld", (long long)after);
@@ -1031,6 +1270,7 @@ int kgr__pg_each(const char *url, const kgr_events_map *map, const kgr_store *st
 	} while (error == 0 && rows == PG_CHUNK);
 done:
 	table_free(&t);
+	kgr__action_map_free(actions);
 	PQfinish(c);
 	return error;
 }
@@ -1040,13 +1280,13 @@ int kgr__pg_replay(kgr_server *srv, kgr__replay *rc)
 	kgr__pglog *pg = srv->pg;
 	char why[256], show[512];
 	int64_t cursor = kgr__pg_mark(rc->st->store);
-	PGconn *c = pg_connect(pg->url, why, sizeof(why));
+	PGconn *c = pg_connect_opts(pg->url, pg->timeout_ms, why, sizeof(why));
 	ignored_rows ign = { 0 };
 	int error;
 	if (!c)
 		return kgr__error_set(KGR_EIO, "events database %s: %s",
 			shown(pg->url, show, sizeof(show)), why);
-	error = read_all(c, &pg->tbl, rc, NULL, &cursor, &ign);
+	error = read_all(c, &pg->tbl, pg->timeout_ms, rc, NULL, &cursor, &ign);
 	PQfinish(c);
 	free(rc->buf);
 	rc->buf = NULL;
@@ -1070,6 +1310,7 @@ static int listen_round(kgr_server *srv, PGconn *c)
 	kgr__replay rc;
 	ignored_rows ign = { 0 };
 	int64_t cursor;
+	unsigned int failed = write_failures(pg);
 	int error;
 	memset(&info, 0, sizeof(info));
 	memset(&rc, 0, sizeof(rc));
@@ -1082,7 +1323,7 @@ static int listen_round(kgr_server *srv, PGconn *c)
 	pthread_mutex_lock(&pg->mu);
 	cursor = pg->cursor;
 	pthread_mutex_unlock(&pg->mu);
-	error = read_all(c, &pg->tbl, &rc, pg, &cursor, &ign);
+	error = read_all(c, &pg->tbl, pg->timeout_ms, &rc, pg, &cursor, &ign);
 	free(rc.buf);
 	atomic_fetch_add(&rc.st->events_live, info.applied);
 	kgr__state_release(rc.st);
@@ -1106,6 +1347,8 @@ static int listen_round(kgr_server *srv, PGconn *c)
 	atomic_fetch_add(&srv->metrics.events_applied, info.applied);
 	atomic_fetch_add(&srv->metrics.events_duplicate, info.duplicates);
 	atomic_fetch_add(&srv->metrics.events_ignored, ign.n);
+	if (error == 0) /* the database answers: writes that failed before this round may succeed */
+		write_cleared(pg, failed);
 	return error;
 }
 
@@ -1141,8 +1384,9 @@ static void *listener(void *arg)
 	unsigned int pause_ms = 100;
 	char why[256];
 	while (!atomic_load(&pg->stop)) {
-		PGconn *c = pg_connect(pg->url, why, sizeof(why));
-		if (c && pg_run(c, "LISTEN " PG_CHANNEL, why, sizeof(why)) < 0) {
+		PGconn *c = pg_connect_opts(pg->url, pg->timeout_ms, why, sizeof(why));
+		if (c && pg_run_many(c, "LISTEN " PG_CHANNEL, reply_deadline(pg->timeout_ms), NULL, why,
+			    sizeof(why)) < 0) {
 			PQfinish(c);
 			c = NULL;
 		}
@@ -1158,9 +1402,10 @@ static void *listener(void *arg)
 		pause_ms = 100;
 		/* after LISTEN: nothing committed from here on can be missed */
 		while (!atomic_load(&pg->stop)) {
-			if (listen_round(srv, c) < 0) {
+			int error = listen_round(srv, c);
+			if (error < 0) {
 				kgr__server_log(srv, "%s", kgr_error_last());
-				if (PQstatus(c) != CONNECTION_OK)
+				if (error == KGR_ETIMEOUT || PQstatus(c) != CONNECTION_OK)
 					break;
 			}
 			if (wait_for_news(pg, c) < 0)
@@ -1168,7 +1413,11 @@ static void *listener(void *arg)
 		}
 		atomic_store(&pg->listener_up, 0);
 		if (!atomic_load(&pg->stop)) {
-			one_line(why, sizeof(why), PQerrorMessage(c));
+			if (PQstatus(c) == CONNECTION_OK) /* no reply in time */
+				snprintf(why, sizeof(why), "no reply within %u ms",
+					pg->timeout_ms + PG_GRACE_MS);
+			else
+				one_line(why, sizeof(why), PQerrorMessage(c));
 			set_listener_error(pg, why);
 			kgr__server_log(srv, "events database: connection lost (%s); reconnecting", why);
 		}
@@ -1179,14 +1428,17 @@ static void *listener(void *arg)
 
 /* ---- life cycle ---- */
 
-int kgr__pg_open(kgr_server *srv, const char *url, const kgr_events_map *map)
+int kgr__pg_open(kgr_server *srv, const char *url, const kgr_events_map *map,
+	unsigned int timeout_ms)
 {
 	kgr__pglog *pg = calloc(1, sizeof(*pg));
 	char why[256], show[512];
+	int error;
 	if (!pg || !(pg->url = strdup(url))) {
 		free(pg);
 		return kgr__error_set(KGR_ENOMEM, "out of memory");
 	}
+	pg->timeout_ms = timeout_ms ? timeout_ms : PG_TIMEOUT_MS;
 	pg->wake[0] = pg->wake[1] = -1;
 	pthread_mutex_init(&pg->mu, NULL);
 
@@ -1197,9 +1449,11 @@ int kgr__pg_open(kgr_server *srv, const char *url, const kgr_events_map *map)
 	fcntl(pg->wake[1], F_SETFL, O_NONBLOCK);
 	fcntl(pg->wake[0], F_SETFD, FD_CLOEXEC);
 	fcntl(pg->wake[1], F_SETFD, FD_CLOEXEC);
-	if (!(pg->writer = pg_connect(url, why, sizeof(why))))
+	if (!(pg->writer = pg_connect_opts(url, pg->timeout_ms, why, sizeof(why))))
 		return kgr__error_set(KGR_EIO, "events database %s: %s", shown(url, show, sizeof(show)), why);
-	return table_load(pg->writer, url, map, 1, 1, &pg->tbl);
+	error = table_load(pg->writer, url, map, 1, 1, &pg->tbl);
+	pg->tbl.actions = srv->actions;
+	return error;
 }
 
 int kgr__pg_start(kgr_server *srv)
@@ -1242,9 +1496,14 @@ void kgr__pg_free(kgr_server *srv)
 int kgr__pg_status(kgr_server *srv, char *why, size_t size)
 {
 	kgr__pglog *pg = srv->pg;
-	int up = atomic_load(&pg->listener_up);
+	int up = atomic_load(&pg->listener_up), writes = 1;
 	pthread_mutex_lock(&pg->mu);
-	snprintf(why, size, "%s", up ? "" : pg->last_error[0] ? pg->last_error : "connecting");
+	if (!up)
+		snprintf(why, size, "%s", pg->last_error[0] ? pg->last_error : "connecting");
+	else if ((writes = pg->write_failed == pg->write_cleared) == 0)
+		snprintf(why, size, "writing: %s", pg->write_error);
+	else
+		why[0] = '\0';
 	pthread_mutex_unlock(&pg->mu);
-	return up;
+	return up && writes;
 }

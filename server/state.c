@@ -399,6 +399,33 @@ static int open_events_log(kgr_server *srv, uint64_t good)
 	return 0;
 }
 
+/* The options of the events database, checked, and the operator's action map read: the
+ * database connected and its table checked. */
+static int open_events_options(kgr_server *srv, const kgr_server_options *opts)
+{
+	kgr_events_map map = KGR_EVENTS_MAP_INIT;
+	int error;
+	if (opts->events_db && opts->events_log)
+		return kgr__error_set(KGR_EINVALID, "an events log file and an events database "
+			"together: give one of them");
+	if (!opts->events_db && (opts->events_table || opts->events_columns ||
+		    opts->events_time_unit || opts->events_timeout_ms))
+		return kgr__error_set(KGR_EINVALID, "an events table, its columns, its time unit or "
+			"an events timeout without an events database: give the database too");
+	if (!opts->events_table && (opts->events_columns || opts->events_time_unit))
+		return kgr__error_set(KGR_EINVALID, "events columns or a time unit without an events "
+			"table: name the table too");
+	if (opts->action_map && (error = kgr__action_map_load(&srv->actions, opts->action_map)) < 0)
+		return error;
+	srv->opts.action_map = NULL; /* read: the path is not kept */
+	if (!opts->events_db)
+		return 0;
+	map.table = opts->events_table;
+	map.columns = opts->events_columns;
+	map.time_unit = opts->events_time_unit;
+	return kgr__pg_open(srv, opts->events_db, &map, opts->events_timeout_ms);
+}
+
 int kgr_server_new(kgr_server **out, const kgr_server_options *opts)
 {
 	kgr_server *srv;
@@ -469,29 +496,8 @@ int kgr_server_new(kgr_server **out, const kgr_server_options *opts)
 	}
 	if ((error = open_access_log(srv)) < 0)
 		goto fail;
-	if (opts->events_db && opts->events_log) {
-		error = kgr__error_set(KGR_EINVALID, "an events log file and an events database "
-			"together: give one of them");
+	if ((error = open_events_options(srv, opts)) < 0)
 		goto fail;
-	}
-	if (!opts->events_db && (opts->events_table || opts->events_columns || opts->events_time_unit)) {
-		error = kgr__error_set(KGR_EINVALID, "an events table, its columns or its time unit "
-			"without an events database: give the database too");
-		goto fail;
-	}
-	if (!opts->events_table && (opts->events_columns || opts->events_time_unit)) {
-		error = kgr__error_set(KGR_EINVALID, "events columns or a time unit without an events "
-			"table: name the table too");
-		goto fail;
-	}
-	if (opts->events_db) {
-		kgr_events_map map = KGR_EVENTS_MAP_INIT;
-		map.table = opts->events_table;
-		map.columns = opts->events_columns;
-		map.time_unit = opts->events_time_unit;
-		if ((error = kgr__pg_open(srv, opts->events_db, &map)) < 0)
-			goto fail;
-	}
 	if ((error = kgr__state_open(srv, &srv->state)) < 0 ||
 		(error = kgr__state_replay(srv, srv->state, &srv->replay, &good)) < 0)
 		goto fail;
@@ -564,6 +570,7 @@ void kgr_server_free(kgr_server *srv)
 		return;
 	kgr_server_stop(srv, 2000);
 	kgr__pg_free(srv); /* its listener applies to the state */
+	kgr__action_map_free(srv->actions);
 	kgr__state_release(srv->state);
 	if (srv->wal_fd >= 0)
 		close(srv->wal_fd);

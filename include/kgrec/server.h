@@ -79,12 +79,23 @@ typedef struct {
 	/** With events_table: "s" or "ms", the unit of an integer time column (required for
 	 *  one; NULL otherwise). */
 	const char *events_time_unit;
+	/** More action names, a CSV file of name,action rows as `kgrec load --action-map` reads
+	 *  (docs/EVENTS.md), or NULL: the action names of POST /v1/events and of the rows of a
+	 *  shop's own events table are looked up there before kgrec's table of names. Read once,
+	 *  at start. */
+	const char *action_map;
+	/** With events_db: how long a statement on the events database may take, and a
+	 *  connection be in the making, in milliseconds (0: 5000). A batch without a reply by
+	 *  then is answered 503, not acknowledged; /readyz says "degraded" until the database
+	 *  answers again. The connection string's own connect_timeout, keepalives... win. */
+	unsigned int events_timeout_ms;
 } kgr_server_options;
 
 /* 2: log, log_payload and the connection limits added; 3: model_path; 4: sequence_path;
- * 5: strict_items, events_db; 6: events_table, events_columns, events_time_unit (options of
- * an older version are refused with KGR_EINVALID) */
-#define KGR_SERVER_OPTIONS_VERSION 6
+ * 5: strict_items, events_db; 6: events_table, events_columns, events_time_unit; 7:
+ * action_map, events_timeout_ms (options of an older version are refused with
+ * KGR_EINVALID) */
+#define KGR_SERVER_OPTIONS_VERSION 7
 #define KGR_SERVER_OPTIONS_INIT { .version = KGR_SERVER_OPTIONS_VERSION, \
 	.listen = "127.0.0.1:8080" }
 
@@ -158,9 +169,12 @@ typedef struct {
 	const char *table;     /**< "shop.events", as SQL names it; NULL: kgrec's own table */
 	const char *columns;   /**< "id=event_id,user=customer,..." (kgr_server_options.events_columns) */
 	const char *time_unit; /**< "s" or "ms" for an integer time column, else NULL */
+	/** More action names for the table's rows (kgr_server_options.action_map), or NULL */
+	const char *action_map;
 } kgr_events_map;
 
-#define KGR_EVENTS_MAP_VERSION 1
+/* 2: action_map (a map of version 1 is still taken, without one) */
+#define KGR_EVENTS_MAP_VERSION 2
 #define KGR_EVENTS_MAP_INIT { .version = KGR_EVENTS_MAP_VERSION }
 
 /**
@@ -191,8 +205,10 @@ KGR_API int kgr_server_compact(const char *store_path, const char *events_log, c
 /**
  * @brief kgr_server_compact() from an events database whose events are in a table of the
  *        shop's own (@p map; NULL or without a table: kgrec's own table). Rows that can be
- *        no event (an empty column, an action name kgrec does not know) are not counted.
- * @return the codes of kgr_server_compact() and of kgr_db_init_map() for the mapping.
+ *        no event (an empty column, an action name neither kgrec nor the map's action_map
+ *        knows) are not counted.
+ * @return the codes of kgr_server_compact() and of kgr_db_init_map() for the mapping;
+ *         KGR_EPARSE (a malformed action map: the message names its file and line).
  */
 KGR_API int kgr_server_compact_map(const char *store_path, const char *events_log,
 	const kgr_events_map *map, const char *out_path, size_t *n_events_out, size_t *n_skipped_out);

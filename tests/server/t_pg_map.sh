@@ -5,7 +5,9 @@
 # trigger, and two replicas on loopback. Rows the shop's applications insert with psql
 # reach both replicas (their SKUs matched to the catalog, an unknown one waiting), an event
 # posted to a replica lands in the shop's columns, many concurrent inserts are all applied,
-# compaction reads the table, and a wrong column name or type is a clear error at start.
+# compaction reads the table, and a wrong column name or type is a clear error at start. An
+# action map (--action-map) maps the shop's own action names for the rows read, the events
+# posted and compaction.
 . "$(dirname "$0")/../common/lib.sh"
 D=$KGR_TEST_DATA/retrieval
 . "$(dirname "$0")/pg_cluster.sh"
@@ -76,8 +78,8 @@ start_replica() {
 	done
 	eval "$name=http://127.0.0.1:$(sed -n 's|.*http://127.0.0.1:\([0-9]*\)/.*|\1|p' "$T/$name.out" | head -1)"
 }
-A_PID= B_PID= C_PID=
-on_exit 'for p in $A_PID $B_PID $C_PID; do kill -9 $p 2>/dev/null; done'
+A_PID= B_PID= C_PID= D_PID=
+on_exit 'for p in $A_PID $B_PID $C_PID $D_PID; do kill -9 $p 2>/dev/null; done'
 # A from a configuration file, B from flags
 cat > "$T/kgrec.conf" <<CONF
 store = $T/s.snap
@@ -238,6 +240,56 @@ NT
 "$KGREC" compact "$T/s2.snap" --events "$URL" "${MAP[@]}" -o "$T/s3.snap" > "$T/compact2.out"
 grep -q "1 events left out" "$T/compact2.out"; check "a later catalog with the SKU takes its waiting row" $? || cat "$T/compact2.out" >&2
 
+# the shop's own action names: an action map (--action-map, the key action-map) maps them
+# for the rows read and the events posted; a name it does not map is still passed over
+cat > "$T/actions.csv" <<'CSV'
+name,action
+checkout_done,purchase
+CSV
+printf 'name,action\ncheckout_done,teleport\n' > "$T/bad-actions.csv"
+"$KGREC" serve "$T/s.snap" --listen 127.0.0.1:0 --events "$URL" "${MAP[@]}" --action-map "$T/bad-actions.csv" > /dev/null 2> "$T/e10.err"
+[ $? -ne 0 ] && grep -q "bad-actions.csv:2: column 2: 'teleport' is not an action" "$T/e10.err"
+check "serve: a malformed action map stops the start, naming its file and line" $? || cat "$T/e10.err" >&2
+cat > "$T/d.conf" <<CONF
+store = $T/s.snap
+events = $URL
+events-table = shop.events
+events-columns = $COLS
+action-map = $T/actions.csv
+CONF
+start_replica D --config "$T/d.conf"
+[ "$D" != "http://127.0.0.1:" ]; check "a replica with an action map (from --config)" $? || cat "$T/D.err" >&2
+ignored_a=$(metric "$A" kgrec_events_ignored_total)
+sql "INSERT INTO shop.events (customer, sku, event_name) VALUES ('mapper1', 'SKU-GLOVES', 'checkout_done'),
+	('mapper2', 'SKU-GLOVES', 'teleported')"
+known "$D" mapper1; check "a row whose action the map names is applied" $?
+! rec "$D" mapper1 | grep -q '"https://w3id.org/kgrec/item/gloves"'
+check "... as the purchase the map says (gloves bought, so not recommended)" $?
+metric_is "$D" kgrec_events_ignored_total 1; check "... a row whose action it does not name is passed over and counted" $?
+grep -q "rows of shop.events passed over, taken for no event (row [0-9]*: unknown action 'teleported')" "$T/D.err"
+check "... and the operator is told which" $? || cat "$T/D.err" >&2
+code=$(post "$D" '{"user":"mapper3","item":"SKU-BALL","action":"checkout_done"}')
+[ "$code" = 200 ] && [ "$(sql "select event_name from shop.events where customer = 'mapper3'")" = checkout_done ]
+check "a posted event's mapped action is acknowledged, stored as the client named it" $? || cat "$T/post.body" >&2
+code=$(post "$D" '{"user":"mapper4","item":"SKU-BALL","action":"teleported"}')
+[ "$code" = 400 ] && grep -q '"unknown_action"' "$T/post.body"
+check "... an action neither the map nor kgrec knows is refused" $? || cat "$T/post.body" >&2
+code=$(post "$A" '{"user":"mapper4","item":"SKU-BALL","action":"checkout_done"}')
+[ "$code" = 400 ] && grep -q '"unknown_action"' "$T/post.body"
+check "... and so is the mapped name on a replica without the map" $? || cat "$T/post.body" >&2
+metric_is "$A" kgrec_events_ignored_total $((ignored_a + 3))
+check "the replica without the map passes the 3 new rows over" $?
+"$KGREC" compact "$T/s.snap" --events "$URL" "${MAP[@]}" -o "$T/nomap.snap" > "$T/compact3.out"
+"$KGREC" compact "$T/s.snap" --events "$URL" "${MAP[@]}" --action-map "$T/actions.csv" -o "$T/map.snap" > "$T/compact4.out"
+check "kgrec compact --action-map" $? || cat "$T/compact4.out" >&2
+n3=$(sed -n 's/.* with \([0-9]*\) new events.*/\1/p' "$T/compact3.out")
+n4=$(sed -n 's/.* with \([0-9]*\) new events.*/\1/p' "$T/compact4.out")
+[ -n "$n3" ] && [ "$n4" = $((n3 + 2)) ]; check "... takes the 2 rows the map names ($n3, $n4)" $?
+"$KGREC" compact "$T/s.snap" --events "$URL" "${MAP[@]}" --action-map "$T/bad-actions.csv" -o "$T/bad.snap" > /dev/null 2> "$T/e11.err"
+[ $? -ne 0 ] && grep -q "bad-actions.csv:2: column 2" "$T/e11.err" && [ ! -e "$T/bad.snap" ]
+check "... and a malformed one stops it, naming its file and line" $? || cat "$T/e11.err" >&2
+kill "$D_PID"; wait "$D_PID" 2>/dev/null; D_PID=
+
 kill "$A_PID" "$B_PID"; wait "$A_PID" "$B_PID" 2>/dev/null; A_PID= B_PID=
-! grep -l "Sanitizer\|runtime error" "$T"/A.err "$T"/B.err "$T"/C.err; check "no sanitizer report from a replica" $?
+! grep -l "Sanitizer\|runtime error" "$T"/A.err "$T"/B.err "$T"/C.err "$T"/D.err; check "no sanitizer report from a replica" $?
 finish t_pg_map

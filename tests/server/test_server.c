@@ -1357,16 +1357,37 @@ START_TEST(test_events_map_errors)
 	ck_assert_int_eq(kgr_server_new(&srv, &o), KGR_EINVALID);
 	ck_assert_ptr_nonnull(strstr(kgr_error_last(), "without an events table"));
 	ck_assert_ptr_null(srv);
+	o.events_columns = NULL;
+	o.events_db = NULL;
+	o.events_timeout_ms = 2000;
+	ck_assert_int_eq(kgr_server_new(&srv, &o), KGR_EINVALID);
+	ck_assert_str_eq(kgr_error_last(), "an events table, its columns, its time unit or an events "
+		"timeout without an events database: give the database too");
+	o.events_timeout_ms = 0;
+	/* a malformed action map stops the start, naming its file and line */
+	o.action_map = KGR_TEST_DATA "/events/bad-action-map.csv";
+	ck_assert_int_eq(kgr_server_new(&srv, &o), KGR_EPARSE);
+	ck_assert_ptr_nonnull(strstr(kgr_error_last(), "bad-action-map.csv:2: column 2: 'teleport' is "
+		"not an action"));
+	ck_assert_ptr_null(srv);
+	o.action_map = NULL;
 
 	map.table = "shop.events";
 	ck_assert_int_eq(kgr_db_init_map("postgresql://kgrec:s3cret@127.0.0.1:1/x?connect_timeout=2",
 		&map), KGR_EIO);
 	ck_assert_ptr_nonnull(strstr(kgr_error_last(), "postgresql://kgrec:***@127.0.0.1:1/x"));
 	ck_assert_ptr_null(strstr(kgr_error_last(), "s3cret"));
+	map.version = 1; /* before action_map: still taken */
+	ck_assert_int_eq(kgr_db_init_map("postgresql://kgrec@127.0.0.1:1/x?connect_timeout=2", &map),
+		KGR_EIO);
 	map.version = 0;
 	ck_assert_int_eq(kgr_db_init_map("postgresql://kgrec@127.0.0.1:1/x?connect_timeout=2", &map),
 		KGR_EINVALID);
 	ck_assert_ptr_nonnull(strstr(kgr_error_last(), "options version 0"));
+	map.version = KGR_EVENTS_MAP_VERSION + 1;
+	ck_assert_int_eq(kgr_db_init_map("postgresql://kgrec@127.0.0.1:1/x?connect_timeout=2", &map),
+		KGR_EINVALID);
+	ck_assert_ptr_nonnull(strstr(kgr_error_last(), "expected 2"));
 }
 END_TEST
 
