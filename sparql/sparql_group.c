@@ -121,7 +121,7 @@ static const char *projection(const char *p, group_plan *g)
 		p = q;
 	}
 	g->n_cols = n_cols;
-	return g->n_aggs ? p : NULL;
+	return g->n_aggs || g->n_keys ? p : NULL;
 }
 
 /* The group { P } starting at p: the position after its '}', or NULL. */
@@ -410,8 +410,9 @@ static int count_rows(group_table *t)
 			goto done;
 		if (added) {
 			if (t->n_groups == cap) {
+				/* count: one per group and aggregate (none when the query has none) */
 				size_t nc = cap ? 2 * cap : 256, *f = realloc(t->first_row, nc * sizeof(*f)),
-					*c = f ? realloc(t->count, nc * g->n_aggs * sizeof(*c)) : NULL;
+					*c = f ? realloc(t->count, nc * (g->n_aggs ? g->n_aggs : 1) * sizeof(*c)) : NULL;
 				if (f)
 					t->first_row = f;
 				if (!c)
@@ -420,7 +421,8 @@ static int count_rows(group_table *t)
 				cap = nc;
 			}
 			t->first_row[gid] = i;
-			memset(t->count + gid * g->n_aggs, 0, g->n_aggs * sizeof(*t->count));
+			if (g->n_aggs)
+				memset(t->count + gid * g->n_aggs, 0, g->n_aggs * sizeof(*t->count));
 			t->n_groups++;
 		}
 		for (j = 0; j < g->n_aggs; j++) {

@@ -111,6 +111,8 @@ def ask(base, query, accept="application/sparql-results+json"):
     t = time.monotonic()
     with urllib.request.urlopen(req, timeout=a.timeout) as r:
         body = r.read()
+        if r.headers.get("KGrec-Result-Truncated"):
+            raise RuntimeError("result cut at kgrec's row limit (%s rows)" % r.headers.get("KGrec-Result-Limit"))
     return time.monotonic() - t, json.loads(body)
 
 
@@ -191,7 +193,7 @@ def main(tmp):
             (re.findall(r"^\s*(\d+\.\d+\.\d+\S*)\s*$", ver, re.M) or ["?"])[0], time.monotonic() - t0,
             (re.findall(r"^\s*(\d+)\s*$", n, re.M) or ["?"])[0]))
         k = subprocess.Popen([a.kgrec, "serve", a.store, "--listen", "127.0.0.1:%d" % kport,
-                              "--sparql-timeout", str(int(a.timeout * 1000))],
+                              "--sparql-timeout", str(int(a.timeout * 1000)), "--sparql-max-rows", "100000000"],
                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         procs.append(k)
         kbase = "http://127.0.0.1:%d/sparql" % kport

@@ -190,6 +190,14 @@ static size_t normalise(char *text, int ordered, char **joined)
 }
 
 /* The same rows as roqet (as multisets, or as sequences when @p ordered), and @p rows of them. */
+static char *sorted_tsv(const kgr_store *store, const char *q)
+{
+	char *tsv = kgrec_tsv(store, q), *sorted;
+	normalise(tsv, 0, &sorted);
+	free(tsv);
+	return sorted;
+}
+
 static void same_as_roqet2(const char *q, const char *roqet_q, int ordered, size_t rows)
 {
 	char *ours = kgrec_tsv(shop, q), *theirs = roqet_out(SHOP, roqet_q, "tsv");
@@ -947,6 +955,38 @@ START_TEST(count_distinct_grouped)
 }
 END_TEST
 
+/* GROUP BY with no aggregate: one row a group (rasqal 0.9.33 gave a row for every solution). */
+START_TEST(group_by_without_aggregates)
+{
+	static const char *const q[][2] = {
+		{ PFX "SELECT ?s WHERE { ?o schema:seller ?s } GROUP BY ?s",
+		  PFX "SELECT DISTINCT ?s WHERE { ?o schema:seller ?s }" },
+		{ PFX "SELECT ?b ?c WHERE { ?p schema:brand ?b ; schema:category ?c } GROUP BY ?c ?b",
+		  PFX "SELECT DISTINCT ?b ?c WHERE { ?p schema:brand ?b ; schema:category ?c }" },
+	};
+	static const size_t rows[] = { 2, 4 };
+	size_t i;
+	for (i = 0; i < 2; i++) {
+		kgr_sparql_result *r = query_ok(shop, q[i][0]);
+		char *a = sorted_tsv(shop, q[i][0]), *b = sorted_tsv(shop, q[i][1]);
+		ck_assert_uint_eq(r->nrows, rows[i]);
+		ck_assert_str_eq(a, b);
+		kgr_sparql_result_free(r);
+		free(a);
+		free(b);
+	}
+	{
+		kgr_sparql_result *r = query_ok(shop, PFX "SELECT ?b ?c WHERE { ?p schema:brand ?b ; "
+			"schema:category ?c } GROUP BY ?b ?c ORDER BY DESC(?b) ?c LIMIT 3");
+		ck_assert_uint_eq(r->nrows, 3);
+		ck_assert_str_eq(cell(r, 0, 0), "http://example.org/shop/zenith");
+		ck_assert_str_eq(cell(r, 0, 1), "http://example.org/shop/apparel");
+		ck_assert_str_eq(cell(r, 2, 0), "http://example.org/shop/acme");
+		kgr_sparql_result_free(r);
+	}
+}
+END_TEST
+
 START_TEST(aggregates_over_nothing)
 {
 	kgr_sparql_result *r;
@@ -1260,14 +1300,6 @@ END_TEST
 #define PX "http://example.org/p/"
 
 /* The rows of a query over @p store as sorted TSV (header first). */
-static char *sorted_tsv(const kgr_store *store, const char *q)
-{
-	char *tsv = kgrec_tsv(store, q), *sorted;
-	normalise(tsv, 0, &sorted);
-	free(tsv);
-	return sorted;
-}
-
 static size_t path_rows_of(const kgr_store *store, const char *q)
 {
 	kgr_sparql_result *r = query_ok(store, q);
@@ -2251,6 +2283,7 @@ static Suite *sparql_suite(void)
 	tcase_add_test(tc, time_limit);
 	tcase_add_test(tc, time_limit_prepare);
 	tcase_add_test(tc, concat_expression);
+	tcase_add_test(tc, group_by_without_aggregates);
 	tcase_add_test(tc, aggregates_over_nothing);
 	tcase_add_test(tc, count_distinct_grouped);
 	tcase_add_test(tc, construct_empty_template);
