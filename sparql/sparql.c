@@ -2131,6 +2131,14 @@ static int prepare(rasqal_query **rq_out, rasqal_world *rw, raptor_world *raptor
 		}
 	}
 	if (!oom) {
+		/* a grouping sub-SELECT without aggregates as a DISTINCT one (sparql/sparql_group.c) */
+		char *distinct = kgr__sparql_subgroup_rewrite(rewritten ? rewritten : text, &oom);
+		if (distinct) {
+			free(rewritten);
+			rewritten = distinct;
+		}
+	}
+	if (!oom) {
 		/* XPath regular expressions as POSIX ones (sparql/sparql_regex.c) */
 		char *posix = kgr__sparql_regex_rewrite(rewritten ? rewritten : text, &oom);
 		if (posix) {

@@ -244,23 +244,32 @@ static const char *slice(const char *p, group_plan *g)
 	}
 }
 
+/* Reads the form at the SELECT keyword @kw into @g: the position after its LIMIT / OFFSET, or
+ * NULL when it is not the form; [*body, *end) is its WHERE group. */
+static const char *read_form(const char *kw, group_plan *g, const char **body, const char **end)
+{
+	const char *p;
+	memset(g, 0, sizeof(*g));
+	g->limit = g->offset = -1;
+	if (!(p = projection(kw + 6, g)))
+		return NULL;
+	*body = word(p, "WHERE");
+	*body = *body ? *body : p;
+	if (**body != '{' || !(*end = group_end(*body)))
+		return NULL;
+	if (!(p = group_by(*end, g)) || !(p = having(p, g)) || !(p = order_by(p, g)))
+		return NULL;
+	return slice(p, g);
+}
+
 /* 1 and the inner SELECT (malloc'd) when @p text has the form; 0 when not; -1 out of memory. */
 static int group_form(const char *text, group_plan *g, char **inner)
 {
 	const char *kw = kgr__sparql_find_keyword(text, "SELECT"), *p, *body, *end;
 	kgr__buf b = { 0 };
 	size_t i;
-	memset(g, 0, sizeof(*g));
-	g->limit = g->offset = -1;
 	*inner = NULL;
-	if (!kw || !(p = projection(kw + 6, g)))
-		return 0;
-	body = word(p, "WHERE");
-	body = body ? body : p;
-	if (*body != '{' || !(end = group_end(body)))
-		return 0;
-	if (!(p = group_by(end, g)) || !(p = having(p, g)) || !(p = order_by(p, g)) ||
-		!(p = slice(p, g)) || *kgr__sparql_skip_blank(p))
+	if (!kw || !(p = read_form(kw, g, &body, &end)) || *kgr__sparql_skip_blank(p))
 		return 0;
 	kgr__buf_append(&b, text, (size_t)(kw - text));
 	kgr__buf_printf(&b, "SELECT DISTINCT");
@@ -277,6 +286,44 @@ static int group_form(const char *text, group_plan *g, char **inner)
 	}
 	*inner = b.s;
 	return 1;
+}
+
+/* Declared in sparql/sparql_result.h. */
+char *kgr__sparql_subgroup_rewrite(const char *text, int *oom)
+{
+	kgr__buf b = { 0 };
+	const char *at = text, *kw = text, *prev;
+	int changed = 0;
+	*oom = 0;
+	while ((kw = kgr__sparql_find_keyword(kw, "SELECT"))) {
+		group_plan g;
+		const char *body, *end, *after, *gb_end;
+		for (prev = kw; prev > text && isspace((unsigned char)prev[-1]); prev--)
+			;
+		if (prev > text && prev[-1] == '{' && (after = read_form(kw, &g, &body, &end)) &&
+			!g.n_aggs && !g.having && *kgr__sparql_skip_blank(after) == '}' &&
+			(gb_end = group_by(end, &g)) && gb_end != end) {
+			/* SELECT ?a ?b WHERE { P } GROUP BY ?a ?b -> SELECT DISTINCT ?a ?b WHERE { P } */
+			const char *c;
+			kgr__buf_append(&b, at, (size_t)(kw + 6 - at));
+			kgr__buf_puts(&b, " DISTINCT");
+			kgr__buf_append(&b, kw + 6, (size_t)(end - (kw + 6)));
+			for (c = end; c < gb_end; c++)
+				kgr__buf_append(&b, *c == '\n' ? "\n" : " ", 1);
+			at = gb_end;
+			changed = 1;
+		}
+		kw += 6;
+	}
+	if (!changed)
+		return NULL;
+	kgr__buf_puts(&b, at);
+	if (b.oom) {
+		kgr__buf_free(&b);
+		*oom = 1;
+		return NULL;
+	}
+	return kgr__buf_take(&b);
 }
 
 int kgr__sparql_group_form(const char *text, void **plan, char **inner)

@@ -124,6 +124,16 @@ char *kgr__sparql_separator_rewrite(const char *text, int *oom);
  *  memory); otherwise malloc'd. */
 char *kgr__sparql_regex_rewrite(const char *text, int *oom);
 
+/**
+ * @brief A sub-SELECT that groups by exactly the variables it projects and has no aggregate
+ * (`{ SELECT ?a ?b WHERE { P } GROUP BY ?a ?b ... }`) written as `SELECT DISTINCT ?a ?b WHERE
+ * { P } ...` (rasqal 0.9.33 gives such a GROUP BY a row for every solution; the top-level
+ * form is answered by kgrec, sparql/sparql_group.c). Newlines are kept.
+ * @param[out] oom set to 1 when memory ran out
+ * @return the rewritten text (caller frees), or NULL when there was nothing to rewrite
+ */
+char *kgr__sparql_subgroup_rewrite(const char *text, int *oom);
+
 /** The canonical lexical form of a number the query computed (sparql/sparql_canon.c):
  *  kgr__xsd_canon_decimal() of an xsd:decimal lexical form ("6" is "6.0", "+01.50" is "1.5",
  *  "-0" is "0.0"), kgr__xsd_canon_integer() of an xsd:integer one ("+01" is "1"),

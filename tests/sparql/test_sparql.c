@@ -976,6 +976,19 @@ START_TEST(group_by_without_aggregates)
 		free(b);
 	}
 	{
+		/* inside a sub-SELECT: written as SELECT DISTINCT before rasqal reads it */
+		int oom = 0;
+		char *t = kgr__sparql_subgroup_rewrite("SELECT * { { SELECT ?a ?b WHERE { ?a <urn:p> ?b }\n"
+			"GROUP BY ?b ?a LIMIT 2 } { SELECT ?a WHERE { ?a <urn:q> ?c } GROUP BY ?a ?c } }", &oom);
+		kgr_sparql_result *r = query_ok(shop, PFX "SELECT (COUNT(*) AS ?n) WHERE { { SELECT ?b ?c "
+			"WHERE { ?p schema:brand ?b ; schema:category ?c } GROUP BY ?c ?b } }");
+		ck_assert_str_eq(t, "SELECT * { { SELECT DISTINCT ?a ?b WHERE { ?a <urn:p> ?b }\n"
+			"               LIMIT 2 } { SELECT ?a WHERE { ?a <urn:q> ?c } GROUP BY ?a ?c } }");
+		ck_assert_str_eq(cell(r, 0, 0), "4");
+		free(t);
+		kgr_sparql_result_free(r);
+	}
+	{
 		kgr_sparql_result *r = query_ok(shop, PFX "SELECT ?b ?c WHERE { ?p schema:brand ?b ; "
 			"schema:category ?c } GROUP BY ?b ?c ORDER BY DESC(?b) ?c LIMIT 3");
 		ck_assert_uint_eq(r->nrows, 3);
