@@ -2096,6 +2096,13 @@ cleanup:
 	return 0;
 }
 
+/* The rewrites of a query's text before rasqal parses it, in this order; each returns the new
+ * text (NULL: nothing to rewrite) and sets *oom when memory ran out. */
+static char *(*const text_rewrites[])(const char *, int *) = {
+	kgr__sparql_pname_rewrite, rewrite_values, kgr__sparql_separator_rewrite,
+	kgr__sparql_subgroup_rewrite, kgr__sparql_regex_rewrite,
+};
+
 /* Prepares @p text; on success *rq_out is the prepared query. */
 static int prepare(rasqal_query **rq_out, rasqal_world *rw, raptor_world *raptor, const char *text,
 	const char *base_iri)
@@ -2103,6 +2110,7 @@ static int prepare(rasqal_query **rq_out, rasqal_world *rw, raptor_world *raptor
 	rasqal_query *rq;
 	raptor_uri *base;
 	char *rewritten;
+	size_t i;
 	int rc, oom;
 	*rq_out = NULL;
 	rq = rasqal_new_query(rw, "sparql11", NULL);
@@ -2113,37 +2121,17 @@ static int prepare(rasqal_query **rq_out, rasqal_world *rw, raptor_world *raptor
 		rasqal_free_query(rq);
 		return kgr__error_set(KGR_EINVALID, "invalid base IRI '%s'", base_iri);
 	}
-	/* prefixed names rasqal's lexer rejects (sparql/sparql_validate.c) */
-	rewritten = kgr__sparql_pname_rewrite(text, &oom);
-	if (!oom) {
-		char *values = rewrite_values(rewritten ? rewritten : text, &oom);
-		if (values) {
+	/* the text rewrites, in turn: prefixed names rasqal's lexer rejects
+	 * (sparql/sparql_validate.c), one-variable VALUES, GROUP_CONCAT's separator
+	 * (sparql/sparql_concat.c), a grouping sub-SELECT without aggregates as a DISTINCT one
+	 * (sparql/sparql_group.c), XPath regular expressions as POSIX ones (sparql/sparql_regex.c) */
+	rewritten = NULL;
+	oom = 0;
+	for (i = 0; i < sizeof(text_rewrites) / sizeof(*text_rewrites) && !oom; i++) {
+		char *t = text_rewrites[i](rewritten ? rewritten : text, &oom);
+		if (t) {
 			free(rewritten);
-			rewritten = values;
-		}
-	}
-	if (!oom) {
-		/* GROUP_CONCAT's separator (sparql/sparql_concat.c) */
-		char *joined = kgr__sparql_separator_rewrite(rewritten ? rewritten : text, &oom);
-		if (joined) {
-			free(rewritten);
-			rewritten = joined;
-		}
-	}
-	if (!oom) {
-		/* a grouping sub-SELECT without aggregates as a DISTINCT one (sparql/sparql_group.c) */
-		char *distinct = kgr__sparql_subgroup_rewrite(rewritten ? rewritten : text, &oom);
-		if (distinct) {
-			free(rewritten);
-			rewritten = distinct;
-		}
-	}
-	if (!oom) {
-		/* XPath regular expressions as POSIX ones (sparql/sparql_regex.c) */
-		char *posix = kgr__sparql_regex_rewrite(rewritten ? rewritten : text, &oom);
-		if (posix) {
-			free(rewritten);
-			rewritten = posix;
+			rewritten = t;
 		}
 	}
 	if (oom) {
