@@ -32,21 +32,8 @@ static const char *skip_space(const char *p)
  * before the closing ')'). */
 static const char *find_semicolon(const char *p)
 {
-	int depth = 0;
-	while (*p) {
-		if (*p == '"' || *p == '\'' || *p == '<' || *p == '#') {
-			p = kgr__sparql_skip_opaque(p);
-			continue;
-		}
-		if (*p == '(')
-			depth++;
-		else if (*p == ')' && depth-- == 0)
-			return NULL;
-		else if (*p == ';' && depth == 0)
-			return p;
-		p++;
-	}
-	return NULL;
+	const char *q = kgr__sparql_arg_end(p, ';');
+	return *q == ';' ? q : NULL;
 }
 
 /* Rewrites the call whose name ends at p: appends the new text to @p out and returns the

@@ -154,8 +154,8 @@ static int translate(kgr__buf *out, const char *re, int s, int m, int x, int q, 
 	return 0;
 }
 
-/* Past one argument expression starting at p: at the ',' or ')' that ends it at depth 0. */
-static const char *skip_argument(const char *p)
+/* Declared in sparql/sparql_result.h. */
+const char *kgr__sparql_arg_end(const char *p, char sep)
 {
 	int depth = 0;
 	while (*p) {
@@ -167,7 +167,7 @@ static const char *skip_argument(const char *p)
 			depth++;
 		else if (*p == ')' && depth-- == 0)
 			return p;
-		else if (*p == ',' && depth == 0)
+		else if (*p == sep && depth == 0)
 			return p;
 		p++;
 	}
@@ -198,7 +198,7 @@ static const char *rewrite_call(kgr__buf *out, const char *p, int replace)
 	const char *f;
 	if (*a != '(')
 		return p;
-	q = skip_argument(a + 1);
+	q = kgr__sparql_arg_end(a + 1, ',');
 	if (*q != ',')
 		return p;
 	pat = skip_space(q + 1);
@@ -208,7 +208,7 @@ static const char *rewrite_call(kgr__buf *out, const char *p, int replace)
 	if (replace) {
 		if (*q != ',')
 			return p;
-		q = skip_argument(q + 1);
+		q = kgr__sparql_arg_end(q + 1, ',');
 	}
 	if (*q == ',') {
 		fl = skip_space(q + 1);

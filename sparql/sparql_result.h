@@ -125,6 +125,13 @@ char *kgr__sparql_separator_rewrite(const char *text, int *oom);
 char *kgr__sparql_regex_rewrite(const char *text, int *oom);
 
 /**
+ * @brief Past one argument of a call starting at @p p (after the '(' or a separator): the
+ * @p sep at depth 0 that ends it, the ')' that closes the call, or the end of the text.
+ * Strings, IRIs and comments are skipped whole.
+ */
+const char *kgr__sparql_arg_end(const char *p, char sep);
+
+/**
  * @brief A sub-SELECT that groups by exactly the variables it projects and has no aggregate
  * (`{ SELECT ?a ?b WHERE { P } GROUP BY ?a ?b ... }`) written as `SELECT DISTINCT ?a ?b WHERE
  * { P } ...` (rasqal 0.9.33 gives such a GROUP BY a row for every solution; the top-level
