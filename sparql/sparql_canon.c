@@ -5,7 +5,8 @@
  * doubleCanonicalMap, a mantissa with one non-zero digit before the point and at least one
  * after it, no trailing zeros beyond that one, and an exponent ("1.0E6", "2.5E-1", "0.0E0",
  * "-0.0E0", "INF", "-INF", "NaN"); the mantissa has the fewest digits that read back as the
- * value (rasqal 0.9.33 writes an infinite double as "INF" and stray bytes). xsd:decimal: no
+ * value (rasqal's own writer, which read past its buffer for INF and NaN, is replaced by
+ * kgrec's in sparql/sparql_fixups.c; this map does not depend on it). xsd:decimal: no
  * '+', no leading zeros, at least one digit after the point and no trailing zeros beyond it
  * ("6.0", "1.5", "0.0"). XSD 1.1 writes an integral decimal without its point ("6"); the W3C
  * suites expect both forms in different tests, so kgrec keeps the form SPARQL results have
