@@ -2100,7 +2100,7 @@ cleanup:
  * text (NULL: nothing to rewrite) and sets *oom when memory ran out. */
 static char *(*const text_rewrites[])(const char *, int *) = {
 	kgr__sparql_pname_rewrite, rewrite_values, kgr__sparql_separator_rewrite,
-	kgr__sparql_subgroup_rewrite, kgr__sparql_regex_rewrite,
+	kgr__sparql_group_distinct_rewrite, kgr__sparql_regex_rewrite,
 };
 
 /* Prepares @p text; on success *rq_out is the prepared query. */
@@ -2123,7 +2123,7 @@ static int prepare(rasqal_query **rq_out, rasqal_world *rw, raptor_world *raptor
 	}
 	/* the text rewrites, in turn: prefixed names rasqal's lexer rejects
 	 * (sparql/sparql_validate.c), one-variable VALUES, GROUP_CONCAT's separator
-	 * (sparql/sparql_concat.c), a grouping sub-SELECT without aggregates as a DISTINCT one
+	 * (sparql/sparql_concat.c), a grouping SELECT without aggregates as a DISTINCT one
 	 * (sparql/sparql_group.c), XPath regular expressions as POSIX ones (sparql/sparql_regex.c) */
 	rewritten = NULL;
 	oom = 0;
@@ -2608,22 +2608,21 @@ static int rewrite_negation(exec_ctx *ex, const char **query)
 	char *aj = kgr__sparql_antijoin_rewrite(*query, &oom);
 	if (oom)
 		return kgr__error_set(KGR_ENOMEM, "out of memory");
-	if (aj) {
-		/* taken only where the negation rewrite takes it: a group it refuses keeps the
-		 * OPTIONAL, which rasqal can run */
-		kgr__neg_set trial = { 0 };
-		char *out = NULL;
-		if (kgr__sparql_negation_rewrite(&out, &trial, aj) == 0) {
-			ex->aj_text = aj;
-			*query = aj;
-		} else {
+	/* the anti-join form is kept only where the negation rewrite takes it: a group that it
+	 * refuses keeps its OPTIONAL, which rasqal can run (ex->negs is empty until here) */
+	error = aj ? kgr__sparql_negation_rewrite(&ex->neg_text, &ex->negs, aj) : -1;
+	if (aj && !error) {
+		ex->aj_text = aj;
+	} else {
+		if (aj) {
 			free(aj);
+			free(ex->neg_text);
+			ex->neg_text = NULL;
+			kgr__neg_set_free(&ex->negs);
 			kgr_error_clear();
 		}
-		free(out);
-		kgr__neg_set_free(&trial);
+		error = kgr__sparql_negation_rewrite(&ex->neg_text, &ex->negs, *query);
 	}
-	error = kgr__sparql_negation_rewrite(&ex->neg_text, &ex->negs, *query);
 	if (error || !ex->neg_text)
 		return error;
 	*query = ex->neg_text;

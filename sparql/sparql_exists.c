@@ -777,13 +777,9 @@ static int aj_read(aj_group *g, const char *open)
 			xtok b = next(t.end), u;
 			if (g->opt || !is_punct(&b, '{') || !(g->body_end = group_end(b.p)))
 				return 0;
+			/* triple patterns alone: no FILTER, no keyword that splits a group, no group */
 			for (u = next(b.end); u.p < g->body_end - 1; u = next(u.end))
-				if (u.kind == X_WORD && (splits_group(&u) || is_kw(&u, "FILTER") ||
-					    is_kw(&u, "BIND") || is_kw(&u, "VALUES") || is_kw(&u, "EXISTS") ||
-					    is_kw(&u, "NOT") || is_kw(&u, "SELECT") || is_kw(&u, "SERVICE") ||
-					    is_kw(&u, "OPTIONAL") || is_kw(&u, "MINUS") || is_kw(&u, "GRAPH")))
-					return 0;
-				else if (is_punct(&u, '{') || u.kind == X_END)
+				if (u.kind == X_END || is_punct(&u, '{') || splits_group(&u) || is_kw(&u, "FILTER"))
 					return 0;
 			g->opt = t.p;
 			g->body = b.p;
@@ -797,10 +793,8 @@ static int aj_read(aj_group *g, const char *open)
 			g->filters[g->nfilters] = e.p;
 			g->fends[g->nfilters++] = pe;
 			t.end = pe;
-		} else if (is_punct(&t, '{') || (t.kind == X_WORD && (splits_group(&t) ||
-			   is_kw(&t, "BIND") || is_kw(&t, "VALUES") || is_kw(&t, "MINUS") ||
-			   is_kw(&t, "GRAPH") || is_kw(&t, "SELECT") || is_kw(&t, "SERVICE")))) {
-			return 0;
+		} else if (is_punct(&t, '{') || splits_group(&t)) {
+			return 0; /* a nested group, a MINUS's, a second OPTIONAL, UNION, BIND, ... */
 		}
 	}
 	g->close = t.p;

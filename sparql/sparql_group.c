@@ -269,8 +269,8 @@ static int group_form(const char *text, group_plan *g, char **inner)
 	kgr__buf b = { 0 };
 	size_t i;
 	*inner = NULL;
-	if (!kw || !(p = read_form(kw, g, &body, &end)) || *kgr__sparql_skip_blank(p))
-		return 0;
+	if (!kw || !(p = read_form(kw, g, &body, &end)) || *kgr__sparql_skip_blank(p) || !g->n_aggs)
+		return 0; /* without an aggregate: kgr__sparql_group_distinct_rewrite() */
 	kgr__buf_append(&b, text, (size_t)(kw - text));
 	kgr__buf_printf(&b, "SELECT DISTINCT");
 	for (i = 0; i < g->n_keys; i++)
@@ -289,22 +289,20 @@ static int group_form(const char *text, group_plan *g, char **inner)
 }
 
 /* Declared in sparql/sparql_result.h. */
-char *kgr__sparql_subgroup_rewrite(const char *text, int *oom)
+char *kgr__sparql_group_distinct_rewrite(const char *text, int *oom)
 {
 	kgr__buf b = { 0 };
-	const char *at = text, *kw = text, *prev;
+	const char *at = text, *kw = text;
 	int changed = 0;
 	*oom = 0;
 	while ((kw = kgr__sparql_find_keyword(kw, "SELECT"))) {
 		group_plan g;
-		const char *body, *end, *after, *gb_end;
-		for (prev = kw; prev > text && isspace((unsigned char)prev[-1]); prev--)
-			;
-		if (prev > text && prev[-1] == '{' && (after = read_form(kw, &g, &body, &end)) &&
-			!g.n_aggs && !g.having && *kgr__sparql_skip_blank(after) == '}' &&
+		const char *body, *end, *after, *gb_end, *c;
+		/* the whole query, or a sub-SELECT: nothing after the form but its '}' */
+		if ((after = read_form(kw, &g, &body, &end)) && !g.n_aggs && !g.having &&
+			(*(c = kgr__sparql_skip_blank(after)) == '}' || !*c) &&
 			(gb_end = group_by(end, &g)) && gb_end != end) {
 			/* SELECT ?a ?b WHERE { P } GROUP BY ?a ?b -> SELECT DISTINCT ?a ?b WHERE { P } */
-			const char *c;
 			kgr__buf_append(&b, at, (size_t)(kw + 6 - at));
 			kgr__buf_puts(&b, " DISTINCT");
 			kgr__buf_append(&b, kw + 6, (size_t)(end - (kw + 6)));
@@ -457,9 +455,8 @@ static int count_rows(group_table *t)
 			goto done;
 		if (added) {
 			if (t->n_groups == cap) {
-				/* count: one per group and aggregate (none when the query has none) */
 				size_t nc = cap ? 2 * cap : 256, *f = realloc(t->first_row, nc * sizeof(*f)),
-					*c = f ? realloc(t->count, nc * (g->n_aggs ? g->n_aggs : 1) * sizeof(*c)) : NULL;
+					*c = f ? realloc(t->count, nc * g->n_aggs * sizeof(*c)) : NULL;
 				if (f)
 					t->first_row = f;
 				if (!c)
@@ -468,8 +465,7 @@ static int count_rows(group_table *t)
 				cap = nc;
 			}
 			t->first_row[gid] = i;
-			if (g->n_aggs)
-				memset(t->count + gid * g->n_aggs, 0, g->n_aggs * sizeof(*t->count));
+			memset(t->count + gid * g->n_aggs, 0, g->n_aggs * sizeof(*t->count));
 			t->n_groups++;
 		}
 		for (j = 0; j < g->n_aggs; j++) {

@@ -132,14 +132,14 @@ char *kgr__sparql_regex_rewrite(const char *text, int *oom);
 const char *kgr__sparql_arg_end(const char *p, char sep);
 
 /**
- * @brief A sub-SELECT that groups by exactly the variables it projects and has no aggregate
- * (`{ SELECT ?a ?b WHERE { P } GROUP BY ?a ?b ... }`) written as `SELECT DISTINCT ?a ?b WHERE
- * { P } ...` (rasqal 0.9.33 gives such a GROUP BY a row for every solution; the top-level
- * form is answered by kgrec, sparql/sparql_group.c). Newlines are kept.
+ * @brief A SELECT (the query's or a sub-SELECT) that groups by exactly the variables it
+ * projects and has no aggregate (`SELECT ?a ?b WHERE { P } GROUP BY ?a ?b ...`) written as
+ * `SELECT DISTINCT ?a ?b WHERE { P } ...`: rasqal 0.9.33 gives such a GROUP BY a row for
+ * every solution. The query's own DISTINCT kgrec then does itself. Newlines are kept.
  * @param[out] oom set to 1 when memory ran out
  * @return the rewritten text (caller frees), or NULL when there was nothing to rewrite
  */
-char *kgr__sparql_subgroup_rewrite(const char *text, int *oom);
+char *kgr__sparql_group_distinct_rewrite(const char *text, int *oom);
 
 /** The canonical lexical form of a number the query computed (sparql/sparql_canon.c):
  *  kgr__xsd_canon_decimal() of an xsd:decimal lexical form ("6" is "6.0", "+01.50" is "1.5",

@@ -978,7 +978,7 @@ START_TEST(group_by_without_aggregates)
 	{
 		/* inside a sub-SELECT: written as SELECT DISTINCT before rasqal reads it */
 		int oom = 0;
-		char *t = kgr__sparql_subgroup_rewrite("SELECT * { { SELECT ?a ?b WHERE { ?a <urn:p> ?b }\n"
+		char *t = kgr__sparql_group_distinct_rewrite("SELECT * { { SELECT ?a ?b WHERE { ?a <urn:p> ?b }\n"
 			"GROUP BY ?b ?a LIMIT 2 } { SELECT ?a WHERE { ?a <urn:q> ?c } GROUP BY ?a ?c } }", &oom);
 		kgr_sparql_result *r = query_ok(shop, PFX "SELECT (COUNT(*) AS ?n) WHERE { { SELECT ?b ?c "
 			"WHERE { ?p schema:brand ?b ; schema:category ?c } GROUP BY ?c ?b } }");
