@@ -19,21 +19,10 @@ check "an unreachable database is named, without its password" $? || cat "$T/bad
 "$KGREC" load -q "$D/shop.ttl" --interactions "$D/interactions.csv" -o "$T/s.snap"
 check "load the shop" $?
 
-# start_replica NAME: kgrec serve on a free port, its pid in $NAME_PID, its URL in $NAME
-start_replica() {
-	local name=$1
-	"$KGREC" serve "$T/s.snap" --listen 127.0.0.1:0 --events "$URL" > "$T/$name.out" 2> "$T/$name.err" &
-	eval "${name}_PID=$!"
-	for _ in $(seq 1200); do # a loaded machine opens the snapshot slowly: up to a minute
-		grep -q 'listening on' "$T/$name.out" 2>/dev/null && break
-		sleep 0.05
-	done
-	eval "$name=http://127.0.0.1:$(sed -n 's|.*http://127.0.0.1:\([0-9]*\)/.*|\1|p' "$T/$name.out" | head -1)"
-}
 A_PID= B_PID=
 on_exit '[ -n "$A_PID" ] && kill -9 $A_PID 2>/dev/null; [ -n "$B_PID" ] && kill -9 $B_PID 2>/dev/null'
-start_replica A
-start_replica B
+start_replica A "$T/s.snap" --events "$URL"
+start_replica B "$T/s.snap" --events "$URL"
 post() { curl -s -o "$T/post.body" -D "$T/post.head" -w '%{http_code}' -X POST "$1/v1/events" -d "$2"; }
 rec() { curl -s -X POST "$1/v1/recommend" -d "{\"user\":\"$2\",\"k\":3}"; }
 # known REPLICA USER: within 20 s (a loaded machine) the replica recommends for the user
@@ -87,7 +76,7 @@ while read -r i; do
 done < "$T/acked.txt"
 [ "$missing" -eq 0 ]; check "every acknowledged event is in the table ($missing missing)" $?
 rows=$(sql "select count(*) from kgrec_events")
-start_replica A
+start_replica A "$T/s.snap" --events "$URL"
 curl -s "$A/readyz" > "$T/ready.json"
 python3 -c 'import json,sys; r=json.load(open(sys.argv[1]))["replay"]; sys.exit(0 if r["events"]==int(sys.argv[2]) and r["applied"]==int(sys.argv[2]) else 1)' "$T/ready.json" "$rows"
 check "the restarted replica replays all $rows events" $? || cat "$T/ready.json" >&2
@@ -137,10 +126,7 @@ mark=$(( $(sql "select id from kgrec_events where item = 'SKU-NOT-YET'") - 1 ))
 grep -qw "$mark" "$T/mark.txt" && [ "$(grep -c '[0-9]' "$T/mark.txt")" -eq 1 ]
 check "its mark stops below the waiting event" $? || cat "$T/mark.txt" >&2
 mv "$T/next.snap" "$T/s.snap"
-for r in "$A" "$B"; do
-	curl -s -X POST "$r/admin/reload" > "$T/reload.json"
-	grep -q '"reloaded"' "$T/reload.json"; check "replica reloads the compacted snapshot" $? || cat "$T/reload.json" >&2
-done
+reload_replicas "$A" "$B"
 curl -s "$A/readyz" > "$T/ready.json"
 python3 -c 'import json,sys; r=json.load(open(sys.argv[1]))["replay"]; sys.exit(0 if r["events"]==1 and r["applied"]==0 and r["skipped"]==1 else 1)' "$T/ready.json"
 check "after the move, a replica reads only the events after the mark" $? || cat "$T/ready.json" >&2

@@ -17,21 +17,10 @@ D=$KGR_TEST_DATA/retrieval
 "$KGREC" load -q "$D/shop.ttl" --interactions "$D/interactions.csv" -o "$T/s.snap"
 check "load the shop" $?
 
-# start_replica NAME: kgrec serve on a free port, its pid in $NAME_PID, its URL in $NAME
-start_replica() { # NAME [URL]
-	local name=$1
-	"$KGREC" serve "$T/s.snap" --listen 127.0.0.1:0 --events "${2:-$URL}" > "$T/$name.out" 2> "$T/$name.err" &
-	eval "${name}_PID=$!"
-	for _ in $(seq 1200); do # a loaded machine opens the snapshot slowly: up to a minute
-		grep -q 'listening on' "$T/$name.out" 2>/dev/null && break
-		sleep 0.05
-	done
-	eval "$name=http://127.0.0.1:$(sed -n 's|.*http://127.0.0.1:\([0-9]*\)/.*|\1|p' "$T/$name.out" | head -1)"
-}
 A_PID= B_PID= C_PID= D_PID= LOAD_PID= PROXY_PID=
 on_exit 'for p in $A_PID $B_PID $C_PID $D_PID $LOAD_PID $PROXY_PID; do kill -9 $p 2>/dev/null; done'
-start_replica A
-start_replica B
+start_replica A "$T/s.snap" --events "$URL"
+start_replica B "$T/s.snap" --events "$URL"
 [ "$A" != "http://127.0.0.1:" ] && [ "$B" != "http://127.0.0.1:" ]
 check "two replicas on the events database" $? || cat "$T/A.err" "$T/B.err" >&2
 
@@ -259,7 +248,7 @@ PY
 python3 "$T/proxy.py" "$PGPORT" "$T" &
 PROXY_PID=$!
 for _ in $(seq 300); do [ -s "$T/proxy.port" ] && break; sleep 0.1; done
-start_replica D "postgresql://kgrec@127.0.0.1:$(cat "$T/proxy.port")/postgres?connect_timeout=2"
+start_replica D "$T/s.snap" --events "postgresql://kgrec@127.0.0.1:$(cat "$T/proxy.port")/postgres?connect_timeout=2"
 [ "$D" != "http://127.0.0.1:" ]; check "a replica through the proxy" $? || cat "$T/D.err" >&2
 touch "$T/cut"
 code=$(curl -s -o "$T/cut.body" -D "$T/cut.head" -w '%{http_code}' -X POST "$D/v1/events" \
@@ -311,7 +300,7 @@ check "every acknowledged event is one row of the table, no row twice" $? || hea
 rows=$(sql "select count(*) from kgrec_events")
 
 # a replica started afresh on the final snapshot replays every row after its mark
-start_replica C
+start_replica C "$T/s.snap" --events "$URL"
 curl -s "$C/readyz" > "$T/C.ready"
 python3 -c 'import json,sys; r=json.load(open(sys.argv[1]))["replay"]; sys.exit(0 if r["applied"]==int(sys.argv[2]) and r["duplicates"]==0 else 1)' \
 	"$T/C.ready" $((rows - through))

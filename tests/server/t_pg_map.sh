@@ -66,18 +66,6 @@ check "serve: a column of an unusable type is named at start" $? || cat "$T/e5.e
 [ $? -ne 0 ] && grep -q 'no column "event" (action=event)' "$T/e6.err"
 check "serve: a wrong column name is named at start" $? || cat "$T/e6.err" >&2
 
-# start_replica NAME ARGS...: kgrec serve on a free port, its pid in $NAME_PID, its URL in $NAME
-start_replica() {
-	local name=$1
-	shift
-	"$KGREC" serve "$@" --listen 127.0.0.1:0 > "$T/$name.out" 2> "$T/$name.err" &
-	eval "${name}_PID=$!"
-	for _ in $(seq 1200); do # a loaded machine opens the snapshot slowly: up to a minute
-		grep -q 'listening on' "$T/$name.out" 2>/dev/null && break
-		sleep 0.05
-	done
-	eval "$name=http://127.0.0.1:$(sed -n 's|.*http://127.0.0.1:\([0-9]*\)/.*|\1|p' "$T/$name.out" | head -1)"
-}
 A_PID= B_PID= C_PID= D_PID=
 on_exit 'for p in $A_PID $B_PID $C_PID $D_PID; do kill -9 $p 2>/dev/null; done'
 # A from a configuration file, B from flags
@@ -163,10 +151,7 @@ r=$?; check "... and so did A (applied: $(metric "$A" kgrec_events_applied_total
 # taken its id yet (so it cannot commit below an id a replica has read)
 psql "$URL" -qc "BEGIN; INSERT INTO shop.events (customer, sku, event_name) VALUES ('slow', 'SKU-BALL', 'view'); SELECT pg_sleep(3); COMMIT" > /dev/null &
 SLOW=$!
-for _ in $(seq 100); do
-	[ "$(sql "select count(*) from pg_locks where locktype = 'advisory' and granted")" -ge 1 ] && break
-	sleep 0.05
-done
+wait_advisory_lock
 seq_before=$(sql "select last_value from shop.events_event_id_seq")
 psql "$URL" -qc "SET lock_timeout = '300ms'; INSERT INTO shop.events (customer, sku, event_name) VALUES ('blocked', 'SKU-BALL', 'view')" 2> "$T/blocked.err"
 blocked=$?
@@ -222,10 +207,7 @@ grep -qw "$mark" "$T/mark.txt"; check "its mark stops below the first waiting ro
 "$KGREC" compact "$T/s.snap" --events "$URL" -o "$T/wrong.snap" > /dev/null 2> "$T/e8.err"
 [ $? -ne 0 ]; check "compact without the mapping finds no kgrec_events table" $?
 mv "$T/next.snap" "$T/s.snap"
-for r in "$A" "$B"; do
-	curl -s -X POST "$r/admin/reload" > "$T/reload.json"
-	grep -q '"reloaded"' "$T/reload.json"; check "replica reloads the compacted snapshot" $? || cat "$T/reload.json" >&2
-done
+reload_replicas "$A" "$B"
 curl -s "$A/readyz" > "$T/ready.json"
 python3 -c 'import json,sys; r=json.load(open(sys.argv[1]))["replay"]; sys.exit(0 if r["applied"]==0 and r["skipped"]==2 and r["duplicates"]==r["events"]-2 else 1)' "$T/ready.json"
 check "after the move, a replica replays from the mark: the 2 waiting rows, the rest already in the snapshot" $? || cat "$T/ready.json" >&2

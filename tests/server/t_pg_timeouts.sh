@@ -17,18 +17,6 @@ on_exit pg_thaw
 "$KGREC" load -q "$D/shop.ttl" --interactions "$D/interactions.csv" -o "$T/s.snap"
 check "load the shop" $?
 
-# start_replica NAME ARGS...: kgrec serve on a free port, its pid in $NAME_PID, its URL in $NAME
-start_replica() {
-	local name=$1
-	shift
-	"$KGREC" serve "$@" --listen 127.0.0.1:0 > "$T/$name.out" 2> "$T/$name.err" &
-	eval "${name}_PID=$!"
-	for _ in $(seq 1200); do # a loaded machine opens the snapshot slowly: up to a minute
-		grep -q 'listening on' "$T/$name.out" 2>/dev/null && break
-		sleep 0.05
-	done
-	eval "$name=http://127.0.0.1:$(sed -n 's|.*http://127.0.0.1:\([0-9]*\)/.*|\1|p' "$T/$name.out" | head -1)"
-}
 A_PID= B_PID= LOCK_PID=
 on_exit 'for p in $A_PID $B_PID $LOCK_PID; do kill -9 $p 2>/dev/null; done'
 
@@ -85,10 +73,7 @@ done
 # a batch that waits for the events lock past the timeout: the server cancels it
 psql "$URL" -qc "BEGIN; SELECT pg_advisory_xact_lock(1801938550); SELECT pg_sleep(6); COMMIT" > /dev/null &
 LOCK_PID=$!
-for _ in $(seq 100); do
-	[ "$(sql "select count(*) from pg_locks where locktype = 'advisory' and granted")" -ge 1 ] && break
-	sleep 0.05
-done
+wait_advisory_lock
 tm=$((tm + 1)); cancelled=$tm
 set -- $(post "$A" $tm)
 [ "$1" = 503R ] && [ "$2" -lt 5 ] && grep -q "statement timeout" "$T/post.body"
