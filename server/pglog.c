@@ -56,6 +56,9 @@
  * database that answers, slowly, cancels the statement itself (rolled back, the connection
  * kept) before the service gives the connection up. */
 #define PG_GRACE_MS 1000
+/* After a write that waited at least this long and failed, writes are refused untried for as
+ * long (write_paused()): the requests queued behind it do not each wait the timeout out. */
+#define PG_PAUSE_MS 1000
 /* pg_results(): no reply by the deadline (the connection is of no further use) */
 #define PG_TIMED_OUT (-2)
 /* pg_results(): a statement cancelled by the server's statement_timeout (rolled back) */
@@ -962,8 +965,8 @@ static void write_failed(kgr__pglog *pg, const char *why, int64_t began)
 	pthread_mutex_lock(&pg->mu);
 	pg->write_failed++;
 	snprintf(pg->write_error, sizeof(pg->write_error), "%s", why);
-	if (now - began >= PG_GRACE_MS)
-		pg->write_retry_at = now + PG_GRACE_MS;
+	if (now - began >= PG_PAUSE_MS)
+		pg->write_retry_at = now + PG_PAUSE_MS;
 	pthread_mutex_unlock(&pg->mu);
 }
 
