@@ -59,6 +59,20 @@ int kgr__ltr_trees_load(kgr__ltr_trees **out, void *booster);
 void kgr__ltr_trees_free(kgr__ltr_trees *t);
 /* Margins of n rows (base_score + the leaves), as XGBoost's output_margin prediction. */
 void kgr__ltr_trees_predict(const kgr__ltr_trees *t, const float *x, size_t n, float *out);
+/* How the trees are walked: the fastest this processor has (AUTO), or one named, for tests
+ * that compare them. kgr__ltr_trees_walks() says whether a walk is available for t here. */
+typedef enum {
+	KGR__LTR_WALK_AUTO,
+	KGR__LTR_WALK_NODES,    /* node by node (any tree) */
+	KGR__LTR_WALK_COMPLETE, /* complete trees, eight rows interleaved */
+	KGR__LTR_WALK_WIDE      /* complete trees of depth <= 6, sixteen rows in AVX-512 */
+} kgr__ltr_walk;
+void kgr__ltr_trees_predict_with(const kgr__ltr_trees *t, const float *x, size_t n, float *out,
+	kgr__ltr_walk walk);
+int kgr__ltr_trees_walks(const kgr__ltr_trees *t, kgr__ltr_walk walk);
+/* Contributions by the node walk (NODES) or along the complete trees (any other). */
+void kgr__ltr_trees_contribs_with(const kgr__ltr_trees *t, const float *x, size_t n, float *out,
+	kgr__ltr_walk walk);
 /* Approximate contributions of n rows: n x (KGR__LTR_NF + 1) values, bias last, as XGBoost's
  * pred_contribs with approx_contribs. */
 void kgr__ltr_trees_contribs(const kgr__ltr_trees *t, const float *x, size_t n, float *out);

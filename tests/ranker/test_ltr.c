@@ -216,17 +216,18 @@ START_TEST(trees_score_as_xgboost_does)
 END_TEST
 
 /* The flat trees against XGBoost on the rows requests make, on the same rows with missing
- * and extreme values, and on every row count from 1 to 40 (whole and partial groups of the
- * eight rows walked together) against the scores of one long run. */
+ * and extreme values, by every walk, and on every row count from 1 to 70 against the scores
+ * of one long run. */
 START_TEST(trees_score_missing_values_as_xgboost_does)
 {
 	kgr_store *s = shop();
 	kgr_model *m = train(s, 11);
 	kgr_graph *g = NULL;
-	size_t n_users, u, i, n = 0, cap = 4096, len;
+	size_t n_users, u, i, n = 0, cap = 4096, len, w = KGR__LTR_NF + 1;
 	const kgr_id *users = kgr_store_users(s, &n_users);
 	float *x = malloc(cap * KGR__LTR_NF * sizeof(float)), *a, *b;
 	unsigned seed = 7;
+	int walk, walks = 0;
 	ck_assert_msg(kgr_graph_new(&g, s, NULL) == 0, "%s", kgr_error_last());
 	for (u = 0; u < n_users && n < cap / 2; u++) {
 		kgr_rec_options ro = KGR_REC_OPTIONS_INIT;
@@ -257,13 +258,33 @@ START_TEST(trees_score_missing_values_as_xgboost_does)
 	ck_assert_int_eq(kgr__ltr_xgb_predict(m, x, n, 1, b), 0);
 	for (i = 0; i < n; i++)
 		ck_assert_msg(a[i] == b[i], "row %zu: %.9g here, %.9g by XGBoost", i, a[i], b[i]);
-	for (len = 1; len <= 40; len++) {
-		size_t from = (len * 37) % (n - len);
-		ck_assert_int_eq(kgr__ltr_predict(m, x + from * KGR__LTR_NF, len, a), 0);
-		for (i = 0; i < len; i++)
-			ck_assert_msg(a[i] == b[from + i], "%zu rows from %zu, row %zu: %.9g, by XGBoost %.9g",
-				len, from, i, a[i], b[from + i]);
+	/* every walk this processor has, on every row count from 1 to 70 (whole and partial
+	 * groups of the 8 and the 4 x 16 rows walked together) */
+	ck_assert(kgr__ltr_trees_walks(m->trees, KGR__LTR_WALK_COMPLETE));
+	for (walk = KGR__LTR_WALK_NODES; walk <= KGR__LTR_WALK_WIDE; walk++) {
+		if (!kgr__ltr_trees_walks(m->trees, (kgr__ltr_walk)walk))
+			continue;
+		walks++;
+		for (len = 1; len <= 70; len++) {
+			size_t from = (len * 37) % (n - len);
+			kgr__ltr_trees_predict_with(m->trees, x + from * KGR__LTR_NF, len, a,
+				(kgr__ltr_walk)walk);
+			for (i = 0; i < len; i++)
+				ck_assert_msg(a[i] == b[from + i], "walk %d, %zu rows from %zu, row %zu: "
+					"%.9g, by XGBoost %.9g", walk, len, from, i, a[i], b[from + i]);
+		}
 	}
+	ck_assert_int_ge(walks, 2);
+	free(a);
+	free(b);
+	/* contributions along the complete trees: the node walk's, value for value */
+	a = malloc(n * w * sizeof(float));
+	b = malloc(n * w * sizeof(float));
+	kgr__ltr_trees_contribs_with(m->trees, x, n, a, KGR__LTR_WALK_COMPLETE);
+	kgr__ltr_trees_contribs_with(m->trees, x, n, b, KGR__LTR_WALK_NODES);
+	for (i = 0; i < n * w; i++)
+		ck_assert_msg(a[i] == b[i], "row %zu, contribution %zu: %.9g along the complete "
+			"trees, %.9g by the node walk", i / w, i % w, a[i], b[i]);
 	free(a);
 	free(b);
 	free(x);
