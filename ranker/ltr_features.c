@@ -13,6 +13,7 @@
 #include "ranker/seq_internal.h"
 
 #include <math.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -48,15 +49,6 @@ static void nmap_free(nmap *m)
 	free(m->val);
 	free(m->used);
 	memset(m, 0, sizeof(*m));
-}
-
-/* Empties the map in time proportional to what it holds, not to its size. */
-static void nmap_clear(nmap *m)
-{
-	size_t i;
-	for (i = 0; i < m->n; i++)
-		m->key[m->used[i]] = 0;
-	m->n = 0;
 }
 
 static size_t nmap_slot(const nmap *m, uint32_t node)
@@ -102,6 +94,95 @@ static uint32_t nmap_put(nmap *m, uint32_t node, uint32_t v)
 	return v;
 }
 
+/* ---- node-indexed maps of one thread, emptied in O(1) ---- */
+
+/* A slot is set when its stamp is the map's epoch; a new epoch empties the map. The item-kNN
+ * looks up every item of every neighbour's history: indexing by node reads one slot where a
+ * hash map probes, and nothing is allocated or grown per request (each thread keeps its
+ * maps, sized to the graph's nodes and an eighth more: 27 bytes a node). */
+typedef struct {
+	uint32_t stamp, val;
+} dslot;
+
+typedef struct {
+	dslot *slot;
+	size_t cap;
+	uint32_t epoch;
+} dmap;
+
+static int dmap_begin(dmap *m, size_t n_nodes)
+{
+	if (n_nodes > m->cap) {
+		free(m->slot);
+		m->cap = 0;
+		m->epoch = 0;
+		if (!(m->slot = calloc(n_nodes + n_nodes / 8 + 1, sizeof(dslot))))
+			return -1;
+		m->cap = n_nodes + n_nodes / 8 + 1;
+	}
+	if (++m->epoch == 0) {
+		memset(m->slot, 0, m->cap * sizeof(dslot));
+		m->epoch = 1;
+	}
+	return 0;
+}
+
+static inline uint32_t dmap_get(const dmap *m, uint32_t node)
+{
+	return m->slot[node].stamp == m->epoch ? m->slot[node].val : UINT32_MAX;
+}
+
+/* Sets node to v unless it is set; returns 1 when it was not. */
+static inline int dmap_add(dmap *m, uint32_t node, uint32_t v)
+{
+	dslot *d = &m->slot[node];
+	if (d->stamp == m->epoch)
+		return 0;
+	d->stamp = m->epoch;
+	d->val = v;
+	return 1;
+}
+
+typedef struct {
+	dmap users, co, hits;
+} knn_maps;
+
+static pthread_key_t maps_key;
+static pthread_once_t maps_once = PTHREAD_ONCE_INIT;
+static int maps_key_ok;
+
+static void maps_free(void *p)
+{
+	knn_maps *k = p;
+	free(k->users.slot);
+	free(k->co.slot);
+	free(k->hits.slot);
+	free(k);
+}
+
+static void maps_key_make(void)
+{
+	maps_key_ok = pthread_key_create(&maps_key, maps_free) == 0;
+}
+
+/* This thread's maps, or NULL when they cannot be had (out of memory). */
+static knn_maps *thread_maps(void)
+{
+	knn_maps *k;
+	pthread_once(&maps_once, maps_key_make);
+	if (!maps_key_ok)
+		return NULL;
+	if ((k = pthread_getspecific(maps_key)))
+		return k;
+	if (!(k = calloc(1, sizeof(*k))))
+		return NULL;
+	if (pthread_setspecific(maps_key, k)) {
+		free(k);
+		return NULL;
+	}
+	return k;
+}
+
 /* ---- item-kNN over the graph view ---- */
 
 typedef struct {
@@ -111,16 +192,14 @@ typedef struct {
 } knn_hit;
 
 typedef struct {
-	nmap ix;        /* node -> index in hits */
+	dmap *ix;       /* node -> index in hits */
 	knn_hit *hits;
 	size_t n, cap;
 } knn_acc;
 
 static knn_hit *knn_slot(knn_acc *k, uint32_t node)
 {
-	uint32_t v = nmap_put(&k->ix, node, (uint32_t)k->n);
-	if (v == UINT32_MAX - 1)
-		return NULL;
+	uint32_t v = dmap_add(k->ix, node, (uint32_t)k->n) ? (uint32_t)k->n : dmap_get(k->ix, node);
 	if (v == k->n) {
 		if (k->n == k->cap) {
 			size_t nc = k->cap ? k->cap * 2 : 256;
@@ -147,20 +226,18 @@ typedef struct {
 } co_entry;
 
 /* Adds sim(h, .) * w[] for one history item h. users, co: scratch maps. */
-static int knn_item(knn_acc *k, const kgr_graph *g, uint32_t h, const double w[4], nmap *users,
-	nmap *co, co_entry **ce, size_t *ce_cap)
+static int knn_item(knn_acc *k, const kgr_graph *g, uint32_t h, const double w[4], dmap *users,
+	dmap *co, co_entry **ce, size_t *ce_cap)
 {
 	uint32_t a = g->iu_off[h], b = g->iu_end[h], j, n_users = 0;
 	size_t n_co = 0, q;
 	double nh = g->pop[h] ? (double)g->pop[h] : 1.0;
-	nmap_clear(users);
-	nmap_clear(co);
+	if (dmap_begin(users, g->n_nodes) < 0 || dmap_begin(co, g->n_nodes) < 0)
+		return -1;
 	for (j = b; j > a && n_users < KNN_USERS; j--) {
 		uint32_t u = g->iu_user[j - 1], ha, t;
-		size_t before = users->n, taken = 0;
-		if (nmap_put(users, u, 0) == UINT32_MAX - 1)
-			return -1;
-		if (users->n == before || !has_ints(g, u))
+		size_t taken = 0;
+		if (!dmap_add(users, u, 0) || !has_ints(g, u))
 			continue;
 		n_users++;
 		ha = g->hist_off[u];
@@ -169,7 +246,7 @@ static int knn_item(knn_acc *k, const kgr_graph *g, uint32_t h, const double w[4
 			if (x == h)
 				continue;
 			taken++;
-			c = nmap_get(co, x);
+			c = dmap_get(co, x);
 			if (c == UINT32_MAX) {
 				if (n_co == *ce_cap) {
 					size_t nc = *ce_cap ? *ce_cap * 2 : 256;
@@ -179,8 +256,7 @@ static int knn_item(knn_acc *k, const kgr_graph *g, uint32_t h, const double w[4
 					*ce = p;
 					*ce_cap = nc;
 				}
-				if (nmap_put(co, x, (uint32_t)n_co) == UINT32_MAX - 1)
-					return -1;
+				dmap_add(co, x, (uint32_t)n_co);
 				(*ce)[n_co].node = x;
 				(*ce)[n_co].count = 1;
 				(*ce)[n_co].last = n_users;
@@ -211,7 +287,7 @@ static uint32_t count_until(const kgr_graph *g, uint32_t x, int64_t t)
 	uint32_t lo = g->iu_off[x], hi = g->iu_end[x], a = lo;
 	while (lo < hi) {
 		uint32_t mid = lo + (hi - lo) / 2;
-		if (g->ints[g->iu[mid]].time <= t)
+		if (g->iu_time[mid] <= t)
 			lo = mid + 1;
 		else
 			hi = mid;
@@ -230,9 +306,9 @@ static void item_features(float *f, const kgr_graph *g, uint32_t x, int64_t t_re
 	recent = upto - count_until(g, x, t_ref - (int64_t)hl);
 	f[KGR__LTR_POP_RECENT] = (float)log1p((double)recent);
 	f[KGR__LTR_POP_TREND] = (float)((double)recent / (double)(pop ? pop : 1));
-	f[KGR__LTR_ITEM_AGE] = (float)((double)(t_ref - g->ints[g->iu[g->iu_off[x]]].time) / hl);
+	f[KGR__LTR_ITEM_AGE] = (float)((double)(t_ref - g->iu_time[g->iu_off[x]]) / hl);
 	f[KGR__LTR_ITEM_IDLE] = upto ? (float)((double)(t_ref -
-		g->ints[g->iu[g->iu_off[x] + upto - 1]].time) / hl) : -1.0f;
+		g->iu_time[g->iu_off[x] + upto - 1]) / hl) : -1.0f;
 }
 
 void kgr__ltr_cands_free(kgr__ltr_cands *c)
@@ -248,17 +324,15 @@ void kgr__ltr_cands_free(kgr__ltr_cands *c)
 
 typedef struct {
 	knn_acc k;
-	nmap users, co, cand, excl;
+	knn_maps *maps; /* the thread's: users, co-items, hits */
+	nmap cand, excl;
 	co_entry *ce;
 	size_t ce_cap;
 } ltr_scratch;
 
 static void scratch_free(ltr_scratch *s)
 {
-	nmap_free(&s->k.ix);
 	free(s->k.hits);
-	nmap_free(&s->users);
-	nmap_free(&s->co);
 	nmap_free(&s->cand);
 	nmap_free(&s->excl);
 	free(s->ce);
@@ -287,7 +361,7 @@ static int knn_history(ltr_scratch *s, const kgr_graph *g, uint32_t a, uint32_t 
 		double w[4] = { 1.0, w07, w04, j == 0 ? 1.0 : 0.0 };
 		if (!has_ints(g, h))
 			continue;
-		if (knn_item(&s->k, g, h, w, &s->users, &s->co, &s->ce, &s->ce_cap) < 0)
+		if (knn_item(&s->k, g, h, w, &s->maps->users, &s->maps->co, &s->ce, &s->ce_cap) < 0)
 			return -1;
 	}
 	return 0;
@@ -354,6 +428,8 @@ static int knn_candidates(kgr__ltr_cands *c, ltr_scratch *s, const kgr_graph *g,
 		return -1;
 	for (i = 0; i < s->k.n; i++) {
 		const knn_hit *x = &s->k.hits[i];
+		if (n == want && !knn_before(x, h[0]))
+			continue; /* not among the best so far: no need to look further */
 		if (nmap_get(&s->excl, x->node) != UINT32_MAX || !(g->flags[x->node] & KGR__NODE_ITEM) ||
 			nmap_get(&s->cand, x->node) != UINT32_MAX || !kgr__constraints_admit(g, c->graph, g->node_id[x->node]))
 			continue;
@@ -381,44 +457,67 @@ static int knn_candidates(kgr__ltr_cands *c, ltr_scratch *s, const kgr_graph *g,
 	return 0;
 }
 
+/* A candidate's place key for knn_ranks(): its hit's score at decay 0.7 and node, copied
+ * out of the hits so the searches read one contiguous array. */
+typedef struct {
+	double s;
+	uint32_t node;
+	uint32_t hit;
+} rank_key;
+
+/* 1: key (s, node) comes before k in the item-kNN's order (as knn_before()). */
+static inline int key_before(double s, uint32_t node, const rank_key *k)
+{
+	return s != k->s ? s > k->s : node < k->node;
+}
+
+static int by_key(const void *pa, const void *pb)
+{
+	const rank_key *a = pa, *b = pb;
+	return key_before(a->s, a->node, b) ? -1 : key_before(b->s, b->node, a);
+}
+
 /* Each candidate's rank among every hit (1 + the hits before it), without sorting the hits:
- * the candidates' hits are sorted, and each hit counts once for the candidates after it
+ * the candidates' keys are sorted, and each hit counts once for the candidates after it
  * (a binary search, then a running sum). */
 static int knn_ranks(kgr__ltr_cands *c, ltr_scratch *s)
 {
-	const knn_hit **ch = malloc((c->n + 1) * sizeof(*ch));
+	rank_key *ck = malloc((c->n + 1) * sizeof(*ck));
 	uint32_t *below = calloc(c->n + 2, sizeof(*below));
 	size_t m = 0, i, run = 0;
-	if (!ch || !below) {
-		free(ch);
+	if (!ck || !below) {
+		free(ck);
 		free(below);
 		return -1;
 	}
 	for (i = 0; i < c->n; i++) {
-		uint32_t ki = nmap_get(&s->k.ix, c->node[i]);
-		if (ki != UINT32_MAX)
-			ch[m++] = &s->k.hits[ki];
-	}
-	qsort(ch, m, sizeof(*ch), by_knn);
-	for (i = 0; m && i < s->k.n; i++) {
-		const knn_hit *x = &s->k.hits[i];
-		size_t lo = 0, hi = m; /* the first candidate hit that x comes before */
-		if (!knn_before(x, ch[m - 1]))
-			continue;
-		while (lo < hi) {
-			size_t mid = lo + (hi - lo) / 2;
-			if (knn_before(x, ch[mid]))
-				hi = mid;
-			else
-				lo = mid + 1;
+		uint32_t ki = dmap_get(s->k.ix, c->node[i]);
+		if (ki != UINT32_MAX) {
+			ck[m].s = s->k.hits[ki].s[1];
+			ck[m].node = s->k.hits[ki].node;
+			ck[m++].hit = ki;
 		}
-		below[lo]++;
+	}
+	qsort(ck, m, sizeof(*ck), by_key);
+	for (i = 0; m && i < s->k.n; i++) {
+		double xs = s->k.hits[i].s[1];
+		uint32_t xn = s->k.hits[i].node;
+		const rank_key *at = ck; /* the first candidate key that the hit comes before: */
+		size_t len = m;          /* a search without branches (most hits take every step) */
+		if (!key_before(xs, xn, &ck[m - 1]))
+			continue;
+		while (len > 1) {
+			size_t half = len / 2;
+			at += (size_t)!key_before(xs, xn, &at[half - 1]) * half;
+			len -= half;
+		}
+		below[(size_t)(at - ck)]++;
 	}
 	for (i = 0; i < m; i++) {
 		run += below[i];
-		((knn_hit *)ch[i])->rank = (uint32_t)(run + 1);
+		s->k.hits[ck[i].hit].rank = (uint32_t)(run + 1);
 	}
-	free(ch);
+	free(ck);
 	free(below);
 	return 0;
 }
@@ -550,12 +649,13 @@ int kgr__ltr_candidates(kgr__ltr_cands *out, const kgr_graph *g, kgr_id user,
 	n_hist = b - a;
 	t_ref = n_hist ? g->ints[b - 1].time : (o->at ? o->at : g->t_max);
 	cap = out->graph->n + n_knn;
-	if (nmap_init(&s.k.ix, 1024) < 0 || nmap_init(&s.users, 1024) < 0 ||
-		nmap_init(&s.co, 1024) < 0 || nmap_init(&s.cand, cap + 1) < 0 ||
+	if (!(s.maps = thread_maps()) || dmap_begin(&s.maps->hits, g->n_nodes) < 0 ||
+		nmap_init(&s.cand, cap + 1) < 0 ||
 		nmap_init(&s.excl, n_hist + o->n_exclude + 1) < 0 ||
 		!(out->node = malloc((cap + 1) * sizeof(*out->node))) ||
 		!(out->graph_ix = malloc((cap + 1) * sizeof(*out->graph_ix))))
 		goto oom;
+	s.k.ix = &s.maps->hits;
 	for (t = a; t < b; t++) {
 		hist_pop += log1p((double)g->pop[g->int_inode[t]]);
 		if (o->exclude_seen && nmap_put(&s.excl, g->int_inode[t], 0) == UINT32_MAX - 1)
@@ -583,7 +683,7 @@ int kgr__ltr_candidates(kgr__ltr_cands *out, const kgr_graph *g, kgr_id user,
 		goto oom;
 	for (i = 0; i < out->n; i++) {
 		float *f = out->x + i * KGR__LTR_NF;
-		uint32_t n = out->node[i], ki = nmap_get(&s.k.ix, n);
+		uint32_t n = out->node[i], ki = dmap_get(s.k.ix, n);
 		int k;
 		if (out->graph_ix[i] >= 0) {
 			const kgr_rec_item *it = &out->graph->items[out->graph_ix[i]];

@@ -432,6 +432,7 @@ static void free_interaction_index(kgr_graph *g)
 	free(g->iu);
 	free(g->iu_user);
 	free(g->iu_w);
+	free(g->iu_time);
 	free(g->int_wdeg);
 	free(g->pop);
 	free(g->popular);
@@ -460,6 +461,7 @@ int kgr__graph_index_interactions(kgr_graph *g)
 	g->int_inode = malloc((g->n_ints + 1) * sizeof(uint32_t));
 	g->iu_user = malloc((g->n_ints + 1) * sizeof(uint32_t));
 	g->iu_w = malloc((g->n_ints + 1) * sizeof(float));
+	g->iu_time = malloc((g->n_ints + 1) * sizeof(int64_t));
 	g->int_w = malloc((g->n_ints + 1) * sizeof(float));
 	g->hist_off = calloc(n + 1, sizeof(uint32_t));
 	g->hist_len = calloc(n + 1, sizeof(uint32_t));
@@ -472,7 +474,7 @@ int kgr__graph_index_interactions(kgr_graph *g)
 	g->pop = calloc(n + 1, sizeof(uint32_t));
 	g->popular = malloc((n + 1) * sizeof(uint32_t));
 	cnt = calloc(n + 1, sizeof(uint32_t));
-	if (!g->int_unode || !g->int_inode || !g->iu_user || !g->iu_w || !g->int_w || !g->hist_off || !g->hist_len ||
+	if (!g->int_unode || !g->int_inode || !g->iu_user || !g->iu_w || !g->iu_time || !g->int_w || !g->hist_off || !g->hist_len ||
 		!g->hist_cap || !g->iu_off || !g->iu_end || !g->iu_cap || !g->iu || !g->int_wdeg || !g->pop ||
 		!g->popular || !cnt) {
 		error = kgr__error_set(KGR_ENOMEM, "graph: out of memory indexing interactions");
@@ -520,6 +522,7 @@ int kgr__graph_index_interactions(kgr_graph *g)
 		uint32_t it = g->int_inode[order[i]];
 		g->iu_user[g->iu_off[it] + cnt[it]] = g->int_unode[order[i]];
 		g->iu_w[g->iu_off[it] + cnt[it]] = g->int_w[order[i]];
+		g->iu_time[g->iu_off[it] + cnt[it]] = g->ints[order[i]].time;
 		g->iu[g->iu_off[it] + cnt[it]++] = order[i];
 	}
 	/* an item's weighted degree is summed in the order of its list, as live events redo it */
@@ -1484,6 +1487,9 @@ static int reserve_iu(kgr_graph *g, size_t need)
 	if (!(p = realloc(g->iu_w, cap * sizeof(float))))
 		return kgr__error_set(KGR_ENOMEM, "graph: out of memory");
 	g->iu_w = p;
+	if (!(p = realloc(g->iu_time, cap * sizeof(int64_t))))
+		return kgr__error_set(KGR_ENOMEM, "graph: out of memory");
+	g->iu_time = p;
 	g->iu_alloc = cap;
 	return 0;
 }
@@ -1670,6 +1676,7 @@ static int add_one(kgr_graph *g, const kgr_interaction *e)
 		memcpy(g->iu + g->iu_len, g->iu + from, len * sizeof(uint32_t));
 		memcpy(g->iu_user + g->iu_len, g->iu_user + from, len * sizeof(uint32_t));
 		memcpy(g->iu_w + g->iu_len, g->iu_w + from, len * sizeof(float));
+		memcpy(g->iu_time + g->iu_len, g->iu_time + from, len * sizeof(int64_t));
 		g->iu_off[it] = (uint32_t)g->iu_len;
 		g->iu_end[it] = (uint32_t)g->iu_len + len;
 		g->iu_cap[it] = cap;
@@ -1693,9 +1700,11 @@ static int add_one(kgr_graph *g, const kgr_interaction *e)
 	memmove(g->iu + q + 1, g->iu + q, (g->iu_end[it] - q) * sizeof(uint32_t));
 	memmove(g->iu_user + q + 1, g->iu_user + q, (g->iu_end[it] - q) * sizeof(uint32_t));
 	memmove(g->iu_w + q + 1, g->iu_w + q, (g->iu_end[it] - q) * sizeof(float));
+	memmove(g->iu_time + q + 1, g->iu_time + q, (g->iu_end[it] - q) * sizeof(int64_t));
 	g->iu[q] = p;
 	g->iu_user[q] = u;
 	g->iu_w[q] = (float)w;
+	g->iu_time[q] = e->time;
 	g->iu_end[it]++;
 	/* counts */
 	g->pop[it]++;

@@ -112,6 +112,7 @@ struct kgr_graph {
 	                       * then the order the user's events came in) */
 	uint32_t *iu_user;    /* the user node of each iu entry */
 	float *iu_w;          /* the graph weight of each iu entry (int_w of its interaction) */
+	int64_t *iu_time;     /* the time of each iu entry (searched without reading ints) */
 	size_t iu_len, iu_alloc; /* iu slots in use / allocated */
 	uint32_t int_cap_nodes; /* nodes the per-node interaction arrays and spec hold */
 	double *int_wdeg;     /* per node: sum of interaction weights */

@@ -135,7 +135,7 @@ int kgr__paths_prepare(kgr__req *rq, int max_hops)
 			for (k = g->iu_end[s]; k > g->iu_off[s] && taken < SRC_USERS_CAP; k--) {
 				uint32_t ix = g->iu[k - 1], u = g->iu_user[k - 1];
 				double sc;
-				if (u == rq->unode || (rq->at && g->ints[ix].time >= rq->at))
+				if (u == rq->unode || (rq->at && g->iu_time[k - 1] >= rq->at))
 					continue;
 				sc = rq->src[i].w * g->iu_w[k - 1] / spec(g, u);
 				if ((error = add_parent(rq, M1, u, (uint32_t)i, KGR__NONE, ix, sc)) < 0)
@@ -687,7 +687,7 @@ static size_t search_collab(path_search *ps)
 	for (k = g->iu_end[c]; k > g->iu_off[c] && taken < CAND_USERS_CAP; k--) {
 		uint32_t ix = g->iu[k - 1], u = g->iu_user[k - 1], a;
 		double *v, wc = g->iu_w[k - 1];
-		if (rq->at && g->ints[ix].time >= rq->at)
+		if (rq->at && g->iu_time[k - 1] >= rq->at)
 			continue;
 		taken++;
 		if (!(v = kgr__map_get(M1, u)))

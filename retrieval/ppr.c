@@ -124,8 +124,7 @@ int kgr__ppr_push(const kgr_graph *g, kgr__scratch *sc, const uint32_t *seeds, c
 		}
 		if (g->flags[u] & KGR__NODE_ITEM) {
 			for (k = g->iu_off[u]; k < g->iu_end[u]; k++) {
-				uint32_t ix = g->iu[k];
-				if (at && g->ints[ix].time >= at)
+				if (at && g->iu_time[k] >= at)
 					continue;
 				PUSH_TO(g->iu_user[k], g->iu_w[k]);
 			}

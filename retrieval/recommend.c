@@ -307,7 +307,7 @@ static void gen_covisit(ctx *x)
 		ws = x->rq.src[i].w / sqrt((double)g->pop[s]);
 		for (k = g->iu_end[s]; k > g->iu_off[s] && taken < COVISIT_USERS; k--) {
 			uint32_t ix = g->iu[k - 1], u = g->iu_user[k - 1], a, b, j;
-			if (u == x->rq.unode || (x->rq.at && g->ints[ix].time >= x->rq.at))
+			if (u == x->rq.unode || (x->rq.at && g->iu_time[k - 1] >= x->rq.at))
 				continue;
 			taken++;
 			a = ix > g->hist_off[u] + COVISIT_WINDOW ? ix - COVISIT_WINDOW : g->hist_off[u];
@@ -348,7 +348,7 @@ static void gen_sequential(ctx *x)
 		used++;
 		for (k = g->iu_end[s]; k > g->iu_off[s] && taken < SEQ_USERS; k--) {
 			uint32_t ix = g->iu[k - 1], u = g->iu_user[k - 1], j, end;
-			if (u == x->rq.unode || (x->rq.at && g->ints[ix].time >= x->rq.at))
+			if (u == x->rq.unode || (x->rq.at && g->iu_time[k - 1] >= x->rq.at))
 				continue;
 			taken++;
 			end = g->hist_off[u] + g->hist_len[u];

@@ -803,6 +803,8 @@ static void same_interactions(const kgr_graph *a, const kgr_graph *b)
 			ck_assert_uint_eq(a->iu_user[a->iu_off[n] + k], b->iu_user[b->iu_off[n] + k]);
 			ck_assert_uint_eq(a->iu_user[a->iu_off[n] + k], a->int_unode[x]);
 			ck_assert_float_eq(a->iu_w[a->iu_off[n] + k], a->int_w[x]);
+			ck_assert(a->iu_time[a->iu_off[n] + k] == a->ints[x].time);
+			ck_assert(b->iu_time[b->iu_off[n] + k] == b->ints[y].time);
 			ck_assert_uint_eq(a->int_inode[x], n);
 		}
 	}
