@@ -294,6 +294,59 @@ START_TEST(trees_score_missing_values_as_xgboost_does)
 }
 END_TEST
 
+/* Trees of every depth the vector walk takes (1 to 6: one register of split conditions per
+ * level up to 16 nodes, two above; 2 to 64 leaves) and 7 (the scalar walks alone where the
+ * trees grow that deep), by every walk, against XGBoost. */
+START_TEST(trees_of_every_depth_score_as_xgboost_does)
+{
+	kgr_store *s = shop();
+	kgr_graph *g = NULL;
+	size_t n_users, u, i, n = 0, cap = 600;
+	const kgr_id *users = kgr_store_users(s, &n_users);
+	float *x = malloc(cap * KGR__LTR_NF * sizeof(float)), *a = malloc(cap * sizeof(float));
+	float *b = malloc(cap * sizeof(float));
+	int depth, walk, wide = 0;
+	ck_assert_msg(kgr_graph_new(&g, s, NULL) == 0, "%s", kgr_error_last());
+	for (u = 0; u < n_users && n < cap; u++) {
+		kgr_rec_options ro = KGR_REC_OPTIONS_INIT;
+		kgr__ltr_cands cd;
+		ck_assert_int_eq(kgr__ltr_candidates(&cd, g, users[u], &ro, 200, 100, NULL), 0);
+		for (i = 0; i < cd.n && n < cap; i++, n++)
+			memcpy(x + n * KGR__LTR_NF, cd.x + i * KGR__LTR_NF, KGR__LTR_NF * sizeof(float));
+		kgr__ltr_cands_free(&cd);
+	}
+	ck_assert_uint_gt(n, 300);
+	for (depth = 1; depth <= 7; depth++) {
+		kgr_learn_options lo = KGR_LEARN_OPTIONS_INIT;
+		kgr_learn_report rep;
+		kgr_model *m = NULL;
+		lo.seed = 3;
+		lo.threads = 1;
+		lo.rounds = 12;
+		lo.max_depth = depth;
+		ck_assert_msg(kgr_model_train(&m, s, &lo, &rep) == 0, "%s", kgr_error_last());
+		ck_assert_int_eq(kgr__ltr_xgb_predict(m, x, n, 1, b), 0);
+		for (walk = KGR__LTR_WALK_NODES; walk <= KGR__LTR_WALK_WIDE; walk++) {
+			if (!kgr__ltr_trees_walks(m->trees, (kgr__ltr_walk)walk))
+				continue;
+			wide += walk == KGR__LTR_WALK_WIDE;
+			kgr__ltr_trees_predict_with(m->trees, x, n, a, (kgr__ltr_walk)walk);
+			for (i = 0; i < n; i++)
+				ck_assert_msg(a[i] == b[i], "depth %d, walk %d, row %zu: %.9g, by XGBoost %.9g",
+					depth, walk, i, a[i], b[i]);
+		}
+		kgr_model_free(m);
+	}
+	/* where the processor has the vector walk, it took every depth up to 6 */
+	ck_assert(wide == 0 || wide >= 6);
+	free(x);
+	free(a);
+	free(b);
+	kgr_graph_free(g);
+	kgr_store_free(s);
+}
+END_TEST
+
 START_TEST(model_file_round_trip_and_determinism)
 {
 	kgr_store *s = shop();
@@ -496,6 +549,7 @@ static Suite *ltr_suite(void)
 	tcase_add_test(tc, item_statistics_are_counted_from_the_interactions);
 	tcase_add_test(tc, trees_score_as_xgboost_does);
 	tcase_add_test(tc, trees_score_missing_values_as_xgboost_does);
+	tcase_add_test(tc, trees_of_every_depth_score_as_xgboost_does);
 	tcase_add_test(tc, model_file_round_trip_and_determinism);
 	tcase_add_test(tc, sequence_features);
 	tcase_add_test(tc, bad_options_are_named);
