@@ -271,8 +271,46 @@ void kgr__store_reserve(kgr_store *s, uint64_t input_bytes)
 		(void)rebuild_table_at(s, table_size(terms));
 }
 
+uint32_t kgr__term_hash(kgr_term_kind kind, const char *val, size_t len, const char *lang,
+	size_t lang_len, kgr_id datatype)
+{
+	char nbuf[512];
+	if (kind == KGR_TERM_IRI)
+		schema_http(&val, &len, nbuf, sizeof(nbuf));
+	return term_hash(kind, val, len, lang, lang_len, datatype);
+}
+
+void kgr__term_prefetch(const kgr_store *s, uint32_t h)
+{
+	if (s->table_cap)
+		__builtin_prefetch(&s->table[h & (s->table_cap - 1)]);
+}
+
+kgr_id kgr__term_prefetch_entry(const kgr_store *s, uint32_t h)
+{
+	uint64_t e;
+	if (!s->table_cap)
+		return 0;
+	e = s->table[h & (s->table_cap - 1)];
+	if (!e || (uint32_t)(e >> 32) != h)
+		return 0;
+	__builtin_prefetch(&s->terms[(kgr_id)e]);
+	return (kgr_id)e;
+}
+
+void kgr__term_prefetch_bytes(const kgr_store *s, kgr_id id)
+{
+	__builtin_prefetch(s->blob + s->terms[id].off);
+}
+
 kgr_id kgr__intern(kgr_store *s, kgr_term_kind kind, const char *val, size_t len, const char *lang,
 	size_t lang_len, kgr_id datatype)
+{
+	return kgr__intern_hashed(s, kind, val, len, lang, lang_len, datatype, NULL);
+}
+
+kgr_id kgr__intern_hashed(kgr_store *s, kgr_term_kind kind, const char *val, size_t len,
+	const char *lang, size_t lang_len, kgr_id datatype, const uint32_t *hash)
 {
 	char nbuf[512];
 	uint32_t h;
@@ -282,7 +320,7 @@ kgr_id kgr__intern(kgr_store *s, kgr_term_kind kind, const char *val, size_t len
 
 	if (kind == KGR_TERM_IRI)
 		schema_http(&val, &len, nbuf, sizeof(nbuf));
-	h = term_hash(kind, val, len, lang, lang_len, datatype);
+	h = hash ? *hash : term_hash(kind, val, len, lang, lang_len, datatype);
 
 	if (len <= RECENT_BYTES && !lang_len && !datatype) {
 		if (!s->recent)

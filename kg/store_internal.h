@@ -149,6 +149,18 @@ struct kgr_store {
 };
 
 /* terms */
+/* A term's hash as the term table keys it (kgr__term_hash(): an IRI in its stored form), a
+ * prefetch of its table slot, and interning with that hash given (NULL: computed). Loaders
+ * hash the terms a few ahead of interning them so the slots' cache misses overlap. */
+uint32_t kgr__term_hash(kgr_term_kind kind, const char *val, size_t len, const char *lang,
+	size_t lang_len, kgr_id datatype);
+void kgr__term_prefetch(const kgr_store *s, uint32_t h);
+/* Later stages, once the slot is in the cache: the term its home slot holds when that has
+ * the hash (its entry prefetched, its id returned; else 0), then that term's bytes. */
+kgr_id kgr__term_prefetch_entry(const kgr_store *s, uint32_t h);
+void kgr__term_prefetch_bytes(const kgr_store *s, kgr_id id);
+kgr_id kgr__intern_hashed(kgr_store *s, kgr_term_kind kind, const char *val, size_t len,
+	const char *lang, size_t lang_len, kgr_id datatype, const uint32_t *hash);
 kgr_id kgr__intern(kgr_store *s, kgr_term_kind kind, const char *val, size_t len, const char *lang,
 	size_t lang_len, kgr_id datatype);
 kgr_id kgr__intern_iri(kgr_store *s, const char *iri);

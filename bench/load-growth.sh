@@ -1,0 +1,46 @@
+#!/usr/bin/env bash
+# Growth of the load with the data: `rapper -c` (raptor's parse alone) and `kgrec load` on the
+# same N-Triples files, alternating, ROUNDS times (default 3), one line per run with wall
+# seconds, user and system seconds and peak KB; then, with --view, the graph view's build
+# time and memory on the stores STORE of each DIR (bench_recommend's first lines).
+#
+#   bench/load-growth.sh [--view] DIR...
+#
+# Each DIR holds graph.nt from bench/gen_graph (and store.kgr for --view: `kgrec load
+# graph.nt --interactions interactions.csv -o DIR/store.kgr`), e.g.
+#   for n in 1000000 5000000 20000000; do build/bench/gen_graph --triples $n --seed 1 -o /tmp/g$n; done
+#   bench/load-growth.sh /tmp/g1000000 /tmp/g5000000 /tmp/g20000000
+#
+# Environment: KGREC (default build/kgrec), BENCH_RECOMMEND (build/bench/bench_recommend),
+# ROUNDS.
+set -u
+HERE=$(cd "$(dirname "$0")" && pwd)
+ROOT=$(dirname "$HERE")
+KGREC=${KGREC:-$ROOT/build/kgrec}
+BENCH_RECOMMEND=${BENCH_RECOMMEND:-$ROOT/build/bench/bench_recommend}
+ROUNDS=${ROUNDS:-3}
+VIEW=0
+if [ "${1:-}" = --view ]; then
+	VIEW=1
+	shift
+fi
+[ $# -ge 1 ] || { echo "usage: $0 [--view] DIR..." >&2; exit 2; }
+command -v rapper >/dev/null || { echo "$0: rapper (raptor2-utils) is needed" >&2; exit 2; }
+TMP=$(mktemp -d)
+trap 'rm -rf "$TMP"' EXIT
+echo "round dir | rapper -c: wall user sys peakKB | kgrec load: wall user sys peakKB | load average"
+for round in $(seq "$ROUNDS"); do
+	for d in "$@"; do
+		/usr/bin/time -o "$TMP/r" -f "%e %U %S %M" rapper -i ntriples -c "$d/graph.nt" >/dev/null 2>&1
+		/usr/bin/time -o "$TMP/k" -f "%e %U %S %M" "$KGREC" load "$d/graph.nt" -o "$TMP/s.kgr" -q \
+			>/dev/null 2>&1 || { echo "$0: kgrec load $d/graph.nt failed" >&2; exit 1; }
+		echo "$round $d | $(tail -1 "$TMP/r") | $(tail -1 "$TMP/k") | $(cut -d' ' -f1-3 /proc/loadavg)"
+	done
+done
+if [ $VIEW = 1 ]; then
+	for round in $(seq "$ROUNDS"); do
+		for d in "$@"; do
+			echo "$round $d | $("$BENCH_RECOMMEND" "$d/store.kgr" --users 1 --ppr 0 2>&1 | grep '^graph view')"
+		done
+	done
+fi
