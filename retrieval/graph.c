@@ -1,8 +1,9 @@
 /* The graph view: resource nodes, walkable catalog relations and user -> item interaction
  * edges, built once per finalized store. This is the only file that talks to igraph: the
- * view is kept as an igraph_t (edge weights in a vector) for the full PRPACK solver, and as
- * flat CSR arrays that request threads read without calling igraph at all (igraph is built
- * with IGRAPH_THREAD_SAFE 0). */
+ * view is kept as flat CSR arrays that request threads read without calling igraph at all
+ * (igraph is built with IGRAPH_THREAD_SAFE 0), and, built on the first full PRPACK solve
+ * (the reference the forward push is measured against), as an igraph_t with the edge
+ * weights in a vector. */
 #define _GNU_SOURCE /* qsort_r: the comparisons read the graph being built */
 #include "retrieval/internal.h"
 
@@ -1396,8 +1397,9 @@ int kgr_graph_new(kgr_graph **out, const kgr_store *store, const kgr_graph_optio
 
 	if ((error = kgr__graph_spec(g)) < 0)
 		goto cleanup;
-	if ((error = build_igraph(g)) < 0)
-		goto cleanup;
+	/* no igraph view yet: only the full PRPACK solve reads it, and builds it when asked
+	 * (kgr__graph_ppr_exact()); requests never do, and building it took about a third of
+	 * the view's time and memory */
 	if ((error = kgr__text_build(g)) < 0)
 		goto cleanup;
 	*out = g;
@@ -1772,9 +1774,9 @@ int kgr_graph_add_interactions(kgr_graph *g, const kgr_interaction *events, size
 		if ((error = action_weights(g, &vc, events, n)) < 0)
 			return error;
 	}
-	/* The igraph view (the full PRPACK solve only) is dropped rather than extended:
-	 * igraph_add_edges() re-sorts every edge, about half a second on a 5M-triple store.
-	 * kgr__graph_ppr_exact() builds it again when asked. */
+	/* The igraph view (the full PRPACK solve only), when one was built, is dropped rather
+	 * than extended: igraph_add_edges() re-sorts every edge, about half a second on a
+	 * 5M-triple store. kgr__graph_ppr_exact() builds it again when asked. */
 	free_igraph(g);
 	if (!(sorted = malloc(n * sizeof(*sorted))))
 		return kgr__error_set(KGR_ENOMEM, "graph: out of memory");

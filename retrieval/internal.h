@@ -151,7 +151,8 @@ static inline uint32_t kgr__node_of(const kgr_graph *g, kgr_id id)
 
 double kgr__action_weight(const kgr_graph *g, kgr_id action);
 /* Full personalized PageRank by igraph's PRPACK solver on the same weighted graph the push
- * walks (catalog + interaction edges). out[n_nodes], caller allocated. Not thread-safe. */
+ * walks (catalog + interaction edges). out[n_nodes], caller allocated. Not thread-safe: the
+ * first call on a view builds its igraph copy (for tests and benchmarks, never requests). */
 int kgr__graph_ppr_exact(const kgr_graph *g, const uint32_t *seeds, const double *w, size_t n,
 	double damping, double *out);
 /* Build the interaction structures from g->ints, packed (called at build; live events
