@@ -162,6 +162,38 @@ static int cmp_posting(const void *a, const void *b)
 	return x->node < y->node ? -1 : (x->node > y->node);
 }
 
+/* Postings in (token, node) order by two counting passes (node, then token: each pass keeps
+ * the order of the one before), linear in the postings where a comparison sort was a sixth of
+ * the graph view's build at 5M triples. The order is the comparison's, so the index is the
+ * same. -1 when out of memory. */
+static int sort_postings(posting *ps, size_t n, uint32_t n_tok, uint32_t n_nodes)
+{
+	size_t i, nb = (n_tok > n_nodes ? n_tok : n_nodes) + 1;
+	posting *tmp = malloc(n * sizeof(*tmp));
+	uint32_t *at = calloc(nb, sizeof(*at));
+	if (!tmp || !at) {
+		free(tmp);
+		free(at);
+		return -1;
+	}
+	for (i = 0; i < n; i++)
+		at[ps[i].node + 1]++;
+	for (i = 1; i <= n_nodes; i++)
+		at[i] += at[i - 1];
+	for (i = 0; i < n; i++)
+		tmp[at[ps[i].node]++] = ps[i];
+	memset(at, 0, nb * sizeof(*at));
+	for (i = 0; i < n; i++)
+		at[tmp[i].tok + 1]++;
+	for (i = 1; i <= n_tok; i++)
+		at[i] += at[i - 1];
+	for (i = 0; i < n; i++)
+		ps[at[tmp[i].tok]++] = tmp[i];
+	free(tmp);
+	free(at);
+	return 0;
+}
+
 void kgr__text_free(kgr__text_index *t)
 {
 	if (!t)
@@ -259,7 +291,7 @@ int kgr__text_build(kgr_graph *g)
 			}
 		}
 	}
-	if (n_ps)
+	if (n_ps && sort_postings(ps, n_ps, (uint32_t)t->n_tok, g->n_nodes) < 0)
 		qsort(ps, n_ps, sizeof(posting), cmp_posting);
 	t->post_off = calloc(t->n_tok + 1, sizeof(uint32_t));
 	t->post_node = malloc((n_ps + 1) * sizeof(uint32_t));
