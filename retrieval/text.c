@@ -50,9 +50,13 @@ static uint64_t hash_str(const char *s, size_t n)
 	return h;
 }
 
-static int is_stop(const char *w)
+/* The stop words are at most 4 letters: a longer word (most of a catalog's) is not one and
+ * costs no comparison. */
+static int is_stop(const char *w, size_t n)
 {
 	size_t i;
+	if (n > 4)
+		return 0;
 	for (i = 0; stopwords[i]; i++)
 		if (!strcmp(w, stopwords[i]))
 			return 1;
@@ -78,7 +82,7 @@ int kgr__next_token(const char *s, size_t len, size_t *pos, char *buf)
 			i++;
 		}
 		buf[n] = '\0';
-		if (n >= 2 && !is_stop(buf)) {
+		if (n >= 2 && !is_stop(buf, n)) {
 			*pos = i;
 			return 1;
 		}
