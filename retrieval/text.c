@@ -166,33 +166,37 @@ static int cmp_posting(const void *a, const void *b)
 	return x->node < y->node ? -1 : (x->node > y->node);
 }
 
+/* One stable counting pass of n postings from `from` into `to` by token (by_tok) or by node,
+ * keys below nb; at: nb + 1 counters. */
+static void counting_pass(const posting *from, posting *to, size_t n, uint32_t *at, size_t nb,
+	int by_tok)
+{
+	size_t i;
+	memset(at, 0, (nb + 1) * sizeof(*at));
+	for (i = 0; i < n; i++)
+		at[(by_tok ? from[i].tok : from[i].node) + 1]++;
+	for (i = 1; i <= nb; i++)
+		at[i] += at[i - 1];
+	for (i = 0; i < n; i++)
+		to[at[by_tok ? from[i].tok : from[i].node]++] = from[i];
+}
+
 /* Postings in (token, node) order by two counting passes (node, then token: each pass keeps
  * the order of the one before), linear in the postings where a comparison sort was a sixth of
  * the graph view's build at 5M triples. The order is the comparison's, so the index is the
  * same. -1 when out of memory. */
 static int sort_postings(posting *ps, size_t n, uint32_t n_tok, uint32_t n_nodes)
 {
-	size_t i, nb = (n_tok > n_nodes ? n_tok : n_nodes) + 1;
+	size_t nb = n_tok > n_nodes ? n_tok : n_nodes;
 	posting *tmp = malloc(n * sizeof(*tmp));
-	uint32_t *at = calloc(nb, sizeof(*at));
+	uint32_t *at = malloc((nb + 1) * sizeof(*at));
 	if (!tmp || !at) {
 		free(tmp);
 		free(at);
 		return -1;
 	}
-	for (i = 0; i < n; i++)
-		at[ps[i].node + 1]++;
-	for (i = 1; i <= n_nodes; i++)
-		at[i] += at[i - 1];
-	for (i = 0; i < n; i++)
-		tmp[at[ps[i].node]++] = ps[i];
-	memset(at, 0, nb * sizeof(*at));
-	for (i = 0; i < n; i++)
-		at[tmp[i].tok + 1]++;
-	for (i = 1; i <= n_tok; i++)
-		at[i] += at[i - 1];
-	for (i = 0; i < n; i++)
-		ps[at[tmp[i].tok]++] = tmp[i];
+	counting_pass(ps, tmp, n, at, n_nodes, 0);
+	counting_pass(tmp, ps, n, at, n_tok, 1);
 	free(tmp);
 	free(at);
 	return 0;
