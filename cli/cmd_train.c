@@ -21,10 +21,13 @@ static const char usage[] =
 	"  --candidates N     graph candidates per request (default 200)\n"
 	"  --knn-candidates N item-kNN candidates added per request (default 100)\n"
 	"  --rounds N         boosting rounds at most (default 400)\n"
-	"  --early-stop N     stop after N rounds without a better validation NDCG@10 (default 100)\n"
+	"  --early-stop N     stop after N rounds without a better validation NDCG@10 (smoothed\n"
+	"                     over 11 rounds; default 100)\n"
 	"  --eta X            learning rate (default 0.05)\n"
 	"  --depth N          tree depth (default 6)\n"
-	"  --valid-share X    share of users held for early stopping (default 0.1)\n"
+	"  --valid-share X    share of users held back to choose the rounds (default 0.2)\n"
+	"  --no-refit         keep the model fitted without them (default: fit again on every\n"
+	"                     user for the rounds chosen)\n"
 	"  --cuts N           held-back events a user (the last N in turn; default 0: 1 on a large\n"
 	"                     store, more on a small one, at most 8)\n"
 	"  --config FILE      relation configuration of the graph view (JSON)\n"
@@ -58,8 +61,8 @@ static void on_progress(uint64_t done, uint64_t total, void *payload)
 	struct timespec now;
 	int pct, bar, i;
 	if (total != p->last_total) {
-		if (p->last_total)
-			p->phase = 1;
+		if (p->last_total && p->phase < 2)
+			p->phase++;
 		p->last_total = total;
 	}
 	clock_gettime(CLOCK_MONOTONIC, &now);
@@ -69,7 +72,8 @@ static void on_progress(uint64_t done, uint64_t total, void *payload)
 	p->last = now;
 	pct = total ? (int)(done * 100 / total) : 0;
 	bar = pct * 30 / 100;
-	fprintf(stderr, "\r%s [", p->phase ? "boosting rounds" : "users' features");
+	fprintf(stderr, "\r%s [", p->phase == 2 ? "on every user  " : p->phase ? "boosting rounds" :
+		"users' features");
 	for (i = 0; i < 30; i++)
 		fputc(i < bar ? '#' : '.', stderr);
 	fprintf(stderr, "] %3d%% %llu/%llu", pct, (unsigned long long)done, (unsigned long long)total);
@@ -133,6 +137,7 @@ static int train_learned(int argc, char **argv)
 		{ "--eta", NULL, KGR_OPT_PARSE, &lo.learning_rate, 0, 0, 0, NULL, parse_double },
 		{ "--valid-share", NULL, KGR_OPT_PARSE, &lo.valid_share, 0, 0, 0, NULL, parse_double },
 		{ "--cuts", NULL, KGR_OPT_SIZE, &lo.cuts, 0, 64, 0, NULL, NULL },
+		{ "--no-refit", NULL, KGR_OPT_SET, &lo.refit, 0, 0, 0, NULL, NULL },
 		{ "--config", NULL, KGR_OPT_STRING, &lo.config_path, 0, 0, 0, NULL, NULL },
 		{ "--no-catalog", NULL, KGR_OPT_SET, &lo.no_catalog, 0, 0, 1, NULL, NULL },
 		{ "--sequence", NULL, KGR_OPT_STRING, &seq_out, 0, 0, 0, NULL, NULL },
@@ -184,7 +189,8 @@ static int train_learned(int argc, char **argv)
 		printf("sequence model: %d epochs, kept %d (validation NDCG@10 %.4f), %.1f s; written to "
 			"%s\n", rep.sequence.epochs_run, rep.sequence.best_epoch, rep.sequence.best_ndcg,
 			rep.seconds_sequence, seq_out);
-	printf("rounds %d, kept %d; features %.1f s, boosting %.1f s\n", rep.rounds, rep.best_round,
+	printf("rounds %d, kept %d%s; features %.1f s, boosting %.1f s\n", rep.rounds, rep.best_round,
+		lo.refit && rep.valid_groups ? " (then fitted again on every user)" : "",
 		rep.seconds_features, rep.seconds_boosting);
 	printf("model %s (snapshot %s) written to %s\n", kgr_model_checksum(model),
 		kgr_model_snapshot(model), out);

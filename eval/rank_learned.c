@@ -16,7 +16,7 @@ typedef struct {
 
 static const char *const learned_params[] = { "candidates", "knn_candidates", "rounds",
 	"early_stop", "eta", "depth", "users", "checked", "threads", "cuts", "sequence",
-	"seq_negatives", "seq_epochs", NULL };
+	"seq_negatives", "seq_epochs", "refit", "valid_share", NULL };
 
 static int read_options(kgr_learn_options *lo, kgr_seq_options *so, const char *params)
 {
@@ -53,6 +53,11 @@ static int read_options(kgr_learn_options *lo, kgr_seq_options *so, const char *
 	if (kgr__eval_param(params, "cuts", (double)lo->cuts, &v) < 0)
 		return kgr_error_last_code();
 	lo->cuts = (size_t)v;
+	if (kgr__eval_param(params, "refit", lo->refit, &v) < 0)
+		return kgr_error_last_code();
+	lo->refit = v != 0;
+	if (kgr__eval_param(params, "valid_share", lo->valid_share, &lo->valid_share) < 0)
+		return kgr_error_last_code();
 	if (kgr__eval_param(params, "threads", lo->threads, &v) < 0)
 		return kgr_error_last_code();
 	lo->threads = (int)v;

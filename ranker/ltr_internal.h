@@ -105,6 +105,11 @@ int kgr__ltr_model_seal(kgr_model *m);
 /* XGBoost's last error as a library error. */
 int kgr__ltr_xgb_error(const char *what);
 
+/* The number of rounds to keep from a validation curve v[0 .. n) (NDCG@10 after each round):
+ * 1 + the round whose mean over the 11 rounds centred on it (fewer at the ends) is highest,
+ * the earliest of equals; 0 when n is 0. */
+int kgr__ltr_smoothed_peak(const double *v, int n);
+
 /* The learned order of a user's candidates: every candidate, best first; the first
  * n_checked are looked up for evidence (kept when explain, else dropped; with require_path
  * an item without a path is skipped there), and get contributions when contribs is set. */

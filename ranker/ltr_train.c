@@ -1,8 +1,10 @@
 /* Fitting the learned ranker: LambdaMART (C. Burges, "From RankNet to LambdaRank to
  * LambdaMART", 2010) by XGBoost's rank:ndcg on listwise groups, one per user: the candidates
  * of the user's request over a graph view built without the user's last event, labelled 1
- * for that event's item. A share of the users is kept apart to stop boosting when their
- * NDCG@10 stops improving. */
+ * for that event's item. A share of the users is kept apart to choose the number of rounds
+ * (where their smoothed NDCG@10 peaks); then the model is fitted again on every group for
+ * that many rounds. Users are sampled, split and ordered by a hash of their IRI, so the fit
+ * does not depend on how the store numbered its terms. */
 #include "ranker/ltr_internal.h"
 #include "ranker/seq_internal.h"
 
@@ -17,6 +19,8 @@
 
 typedef struct {
 	kgr_id user, item;  /* the held-back event */
+	uint64_t key;       /* the user's hash (its IRI's): the order of the groups */
+	size_t cut;         /* m of the cut that held it back */
 	int valid;          /* kept apart for early stopping */
 	/* filled by the workers */
 	float *x;
@@ -134,7 +138,20 @@ typedef struct {
 static int by_order(const void *pa, const void *pb)
 {
 	const sampled *a = pa, *b = pb;
-	return a->order < b->order ? -1 : a->order > b->order;
+	if (a->order != b->order)
+		return a->order < b->order ? -1 : 1;
+	return a->user < b->user ? -1 : a->user > b->user;
+}
+
+/* Groups by their user's hash, then cut: an order that no term numbering changes. */
+static int by_key(const void *pa, const void *pb)
+{
+	const group *a = pa, *b = pb;
+	if (a->key != b->key)
+		return a->key < b->key ? -1 : 1;
+	if (a->user != b->user)
+		return a->user < b->user ? -1 : 1;
+	return a->cut < b->cut ? -1 : a->cut > b->cut;
 }
 
 static int by_user(const void *pa, const void *pb)
@@ -143,10 +160,19 @@ static int by_user(const void *pa, const void *pb)
 	return a->user < b->user ? -1 : a->user > b->user;
 }
 
+/* A user's seeded hash, of its term's text (its IRI, or blank node label) where the store has
+ * it: the same user gets the same hash in every store made from the same data. */
+static uint64_t user_hash(const kgr_store *store, kgr_id user, uint64_t seed)
+{
+	size_t len = 0;
+	const char *s = store ? kgr_term_value(store, user, &len) : NULL;
+	return s ? kgr__hash64(s, len, seed) : kgr__hash64(&user, sizeof(user), seed);
+}
+
 /* The users that give groups: those with two events or more, a seeded sample of max_users,
  * each kept apart for validation or not by its own hash (all its cuts alike). Sorted by user. */
-static int sample_users(const kgr_interaction *ev, size_t n, const kgr_learn_options *o,
-	sampled **out, size_t *n_out)
+static int sample_users(const kgr_store *store, const kgr_interaction *ev, size_t n,
+	const kgr_learn_options *o, sampled **out, size_t *n_out)
 {
 	size_t i, j, ns = 0;
 	sampled *su = calloc(n + 1, sizeof(*su));
@@ -158,8 +184,8 @@ static int sample_users(const kgr_interaction *ev, size_t n, const kgr_learn_opt
 		if (j - i < 2)
 			continue;
 		su[ns].user = ev[i].user;
-		su[ns].order = kgr__hash64(&ev[i].user, sizeof(kgr_id), o->seed);
-		su[ns].valid = (double)(kgr__hash64(&ev[i].user, sizeof(kgr_id), o->seed ^ 0x5bd1e995) >> 11) *
+		su[ns].order = user_hash(store, ev[i].user, o->seed);
+		su[ns].valid = (double)(user_hash(store, ev[i].user, o->seed ^ 0x5bd1e995) >> 11) *
 			0x1.0p-53 < o->valid_share;
 		ns++;
 	}
@@ -202,6 +228,8 @@ static int hold_back(const kgr_interaction *ev, size_t n, const sampled *su, siz
 		if (keep && (hit = bsearch(&key, su, ns, sizeof(*su), by_user))) {
 			gr[ng].user = ev[i].user;
 			gr[ng].item = ev[i + keep].item;
+			gr[ng].key = hit->order;
+			gr[ng].cut = m;
 			gr[ng].valid = hit->valid;
 			ng++;
 		}
@@ -266,7 +294,7 @@ static int cut_groups(const kgr_store *store, const kgr_seq_model *seq, const kg
 	return error;
 }
 
-/* A DMatrix of the groups with valid == want. */
+/* A DMatrix of the groups with valid == want; every group for want < 0. */
 static int make_dmatrix(DMatrixHandle *out, const group *gr, size_t n, int want, size_t *rows_out,
 	size_t *groups_out)
 {
@@ -276,7 +304,7 @@ static int make_dmatrix(DMatrixHandle *out, const group *gr, size_t n, int want,
 	int error = 0;
 	*out = NULL;
 	for (i = 0; i < n; i++)
-		if (gr[i].pos >= 0 && gr[i].valid == want) {
+		if (gr[i].pos >= 0 && (want < 0 || gr[i].valid == want)) {
 			rows += gr[i].n;
 			ng++;
 		}
@@ -293,7 +321,7 @@ static int make_dmatrix(DMatrixHandle *out, const group *gr, size_t n, int want,
 	}
 	ng = 0;
 	for (i = 0; i < n; i++)
-		if (gr[i].pos >= 0 && gr[i].valid == want) {
+		if (gr[i].pos >= 0 && (want < 0 || gr[i].valid == want)) {
 			memcpy(x + r * KGR__LTR_NF, gr[i].x, gr[i].n * KGR__LTR_NF * sizeof(float));
 			y[r + (size_t)gr[i].pos] = 1;
 			r += gr[i].n;
@@ -335,20 +363,62 @@ static int set_params(BoosterHandle b, const kgr_learn_options *o)
 	return ok ? 0 : kgr__ltr_xgb_error("parameters");
 }
 
-/* Boosts until early stopping; *out the booster cut to its best round. */
+/* Half the width of the moving average that smooths the validation curve before its peak
+ * is taken: one round's NDCG@10 over a few hundred groups moves by more than the gain of a
+ * round, so the single best round is mostly noise (docs/LEARNED.md). */
+#define SMOOTH 5
+
+/* The mean of v[t - SMOOTH .. t + SMOOTH] within v[0 .. n). */
+static double smoothed(const double *v, int n, int t)
+{
+	int a = t - SMOOTH < 0 ? 0 : t - SMOOTH, b = t + SMOOTH >= n ? n - 1 : t + SMOOTH, i;
+	double sum = 0;
+	for (i = a; i <= b; i++)
+		sum += v[i];
+	return sum / (b - a + 1);
+}
+
+int kgr__ltr_smoothed_peak(const double *v, int n)
+{
+	double best = 0;
+	int t, at = 0;
+	for (t = 0; t < n; t++) {
+		double m = smoothed(v, n, t);
+		if (!t || m > best) {
+			best = m;
+			at = t;
+		}
+	}
+	return n ? at + 1 : 0;
+}
+
+static int new_booster(BoosterHandle *out, DMatrixHandle *mats, int n, const kgr_learn_options *o)
+{
+	int error;
+	if (XGBoosterCreate(mats, (bst_ulong)n, out) != 0)
+		return kgr__ltr_xgb_error("booster");
+	if ((error = set_params(*out, o)) < 0) {
+		XGBoosterFree(*out);
+		*out = NULL;
+	}
+	return error;
+}
+
+/* Boosts on dtrain until the smoothed validation NDCG@10 has not risen for early_stop rounds;
+ * rep->best_round is the round where it peaked (all rounds without dvalid). *out: that many
+ * rounds of this booster. */
 static int boost(BoosterHandle *out, DMatrixHandle dtrain, DMatrixHandle dvalid,
 	const kgr_learn_options *o, kgr_learn_report *rep)
 {
 	BoosterHandle b = NULL, cut = NULL;
 	DMatrixHandle mats[2] = { dtrain, dvalid };
 	const char *evnames[1] = { "valid" };
-	double best = -1;
-	int it, error = 0;
-	if (XGBoosterCreate(mats, dvalid ? 2 : 1, &b) != 0)
-		return kgr__ltr_xgb_error("booster");
-	if ((error = set_params(b, o)) < 0)
+	double *v = NULL, best = -1;
+	int it, done = 0, best_at = 0, error = 0;
+	if (dvalid && !(v = malloc((size_t)o->rounds * sizeof(*v))))
+		return kgr__error_set(KGR_ENOMEM, "learned ranker: out of memory");
+	if ((error = new_booster(&b, mats, dvalid ? 2 : 1, o)) < 0)
 		goto fail;
-	rep->best_round = 0;
 	for (it = 0; it < o->rounds; it++) {
 		if (XGBoosterUpdateOneIter(b, it, dtrain) != 0) {
 			error = kgr__ltr_xgb_error("boosting");
@@ -357,35 +427,61 @@ static int boost(BoosterHandle *out, DMatrixHandle dtrain, DMatrixHandle dvalid,
 		rep->rounds = it + 1;
 		if (dvalid) {
 			const char *res = NULL;
-			double v;
 			if (XGBoosterEvalOneIter(b, it, &mats[1], evnames, 1, &res) != 0) {
 				error = kgr__ltr_xgb_error("validation");
 				goto fail;
 			}
-			v = eval_ndcg(res);
-			if (v > best) {
-				best = v;
-				rep->best_round = it + 1;
-			} else if (it + 1 - rep->best_round >= o->early_stop) {
-				break;
+			v[it] = eval_ndcg(res);
+			/* stop once no round whose whole window is in has beaten the best for a while */
+			for (; done + SMOOTH <= it; done++) {
+				double m = smoothed(v, it + 1, done);
+				if (m > best) {
+					best = m;
+					best_at = done;
+				}
 			}
-		} else {
-			rep->best_round = it + 1;
+			if (done - best_at > o->early_stop)
+				break;
 		}
 		if (o->progress)
 			o->progress((uint64_t)(it + 1), (uint64_t)o->rounds, o->progress_payload);
 	}
-	rep->valid_ndcg = best < 0 ? 0 : best;
+	rep->best_round = rep->rounds;
+	if (dvalid) {
+		rep->best_round = kgr__ltr_smoothed_peak(v, rep->rounds);
+		rep->valid_ndcg = v[rep->best_round - 1];
+	}
 	if (XGBoosterSlice(b, 0, rep->best_round, 1, &cut) != 0) {
 		error = kgr__ltr_xgb_error("keeping the best rounds");
 		goto fail;
 	}
 	XGBoosterFree(b);
+	free(v);
 	*out = cut;
 	return 0;
 fail:
 	XGBoosterFree(b);
+	free(v);
 	return error;
+}
+
+/* The final model: `rounds` rounds on every group, the validation ones included. */
+static int refit(BoosterHandle *out, DMatrixHandle dall, int rounds, const kgr_learn_options *o)
+{
+	BoosterHandle b = NULL;
+	int it, error;
+	if ((error = new_booster(&b, &dall, 1, o)) < 0)
+		return error;
+	for (it = 0; it < rounds; it++) {
+		if (XGBoosterUpdateOneIter(b, it, dall) != 0) {
+			XGBoosterFree(b);
+			return kgr__ltr_xgb_error("boosting on every group");
+		}
+		if (o->progress)
+			o->progress((uint64_t)(it + 1), (uint64_t)rounds, o->progress_payload);
+	}
+	*out = b;
+	return 0;
 }
 
 static char *info_json(const kgr_learn_options *o, const kgr_learn_report *r)
@@ -404,6 +500,7 @@ static char *info_json(const kgr_learn_options *o, const kgr_learn_report *r)
 	cJSON_AddNumberToObject(op, "learning_rate", o->learning_rate);
 	cJSON_AddNumberToObject(op, "max_depth", o->max_depth);
 	cJSON_AddNumberToObject(op, "valid_share", o->valid_share);
+	cJSON_AddBoolToObject(op, "refit", o->version >= 3 && o->refit);
 	cJSON_AddNumberToObject(op, "cuts", (double)o->cuts);
 	cJSON_AddBoolToObject(op, "no_catalog", o->no_catalog != 0);
 	cJSON_AddBoolToObject(op, "sequence", o->sequence != 0);
@@ -439,7 +536,7 @@ static char *info_json(const kgr_learn_options *o, const kgr_learn_report *r)
 
 static int check_learn_options(const kgr_learn_options *o)
 {
-	KGR__CHECK_VERSION(o, KGR_LEARN_OPTIONS_VERSION, "learned ranker");
+	KGR__CHECK_VERSIONS(o, 2, KGR_LEARN_OPTIONS_VERSION, "learned ranker");
 	if (o->n_candidates < 1 || o->n_candidates > KGR_MAX_K || o->knn_candidates > KGR_MAX_K ||
 		o->rounds < 1 || o->early_stop < 1 || !(o->learning_rate > 0 && o->learning_rate <= 1) ||
 		o->max_depth < 1 || o->max_depth > 16 || !(o->valid_share >= 0 && o->valid_share < 1))
@@ -508,13 +605,13 @@ int kgr_model_train(kgr_model **out, const kgr_store *store, const kgr_learn_opt
 	sampled *su = NULL;
 	size_t n_ev, n_su = 0, n_groups = 0, i, rows_valid = 0;
 	group *groups = NULL;
-	DMatrixHandle dtrain = NULL, dvalid = NULL;
+	DMatrixHandle dtrain = NULL, dvalid = NULL, dall = NULL;
 	BoosterHandle bst = NULL;
 	kgr_learn_report rep;
 	kgr_seq_model *seq = NULL;
 	char snap[17], *info = NULL;
 	double t0 = wall();
-	int error;
+	int error, do_refit = 0;
 
 	*out = NULL;
 	kgr_init();
@@ -524,7 +621,7 @@ int kgr_model_train(kgr_model **out, const kgr_store *store, const kgr_learn_opt
 	ev = o->interactions ? o->interactions : kgr_store_interactions(store, &n_ev);
 	if (o->interactions)
 		n_ev = o->n_interactions;
-	if ((error = sample_users(ev, n_ev, o, &su, &n_su)) < 0)
+	if ((error = sample_users(store, ev, n_ev, o, &su, &n_su)) < 0)
 		return error;
 	rep.cuts = cuts_of(o, n_su);
 	if (o->sequence) {
@@ -534,6 +631,7 @@ int kgr_model_train(kgr_model **out, const kgr_store *store, const kgr_learn_opt
 	}
 	if ((error = cut_groups(store, seq, o, ev, n_ev, su, n_su, rep.cuts, &groups, &n_groups)) < 0)
 		goto done;
+	qsort(groups, n_groups, sizeof(*groups), by_key);
 	count_groups(&rep, groups, n_groups);
 	rep.seconds_features = wall() - t0;
 	if (!rep.groups) {
@@ -547,19 +645,38 @@ int kgr_model_train(kgr_model **out, const kgr_store *store, const kgr_learn_opt
 			(error = make_dmatrix(&dvalid, groups, n_groups, 1, &rows_valid, &g_valid)) < 0)
 			goto done;
 		rep.valid_groups = g_valid;
+		do_refit = (o->version >= 3 ? o->refit : 0) && dvalid;
 		if (!g_train) {
 			error = kgr__error_set(KGR_EINVALID, "learned ranker: every group was kept for "
 				"validation; lower the validation share");
 			goto done;
 		}
 	}
-	for (i = 0; i < n_groups; i++) {
-		free(groups[i].x);
-		groups[i].x = NULL;
+	if (!do_refit) {
+		for (i = 0; i < n_groups; i++) {
+			free(groups[i].x);
+			groups[i].x = NULL;
+		}
 	}
 	t0 = wall();
 	if ((error = boost(&bst, dtrain, dvalid, o, &rep)) < 0)
 		goto done;
+	if (do_refit) {
+		size_t rows_all, g_all;
+		XGBoosterFree(bst);
+		bst = NULL;
+		XGDMatrixFree(dtrain);
+		XGDMatrixFree(dvalid);
+		dtrain = dvalid = NULL;
+		if ((error = make_dmatrix(&dall, groups, n_groups, -1, &rows_all, &g_all)) < 0)
+			goto done;
+		for (i = 0; i < n_groups; i++) {
+			free(groups[i].x);
+			groups[i].x = NULL;
+		}
+		if ((error = refit(&bst, dall, rep.best_round, o)) < 0)
+			goto done;
+	}
 	rep.seconds_boosting = wall() - t0;
 	if (!(info = info_json(o, &rep))) {
 		error = kgr__error_set(KGR_ENOMEM, "learned ranker: out of memory");
@@ -586,6 +703,8 @@ done:
 		XGDMatrixFree(dtrain);
 	if (dvalid)
 		XGDMatrixFree(dvalid);
+	if (dall)
+		XGDMatrixFree(dall);
 	for (i = 0; groups && i < n_groups; i++)
 		free(groups[i].x);
 	free(groups);

@@ -40,7 +40,7 @@ typedef struct {
 	int early_stop;            /**< stop after this many rounds without a better validation NDCG@10 */
 	double learning_rate;      /**< XGBoost eta */
 	int max_depth;             /**< tree depth */
-	double valid_share;        /**< share of the users held back for early stopping */
+	double valid_share;        /**< share of the users held back to choose the rounds */
 	/** Held-back positions per user: cut m leaves each user's last m events out of the graph
 	 *  view and labels the m-th last; 0: automatic (1 on a large store, up to 8 so that about
 	 *  16,000 groups are in sight on a small one). */
@@ -62,12 +62,17 @@ typedef struct {
 	 *  boosting rounds. */
 	kgr_progress_cb progress;
 	void *progress_payload;
+	/** 1: once the validation users have chosen the number of rounds (where their NDCG@10,
+	 *  smoothed over 11 rounds, peaks), fit the model again on every group, theirs included,
+	 *  for that many rounds; 0: keep the model fitted without them. (Version 3; a version 2
+	 *  struct reads as 0.) */
+	int refit;
 } kgr_learn_options;
 
-#define KGR_LEARN_OPTIONS_VERSION 2
+#define KGR_LEARN_OPTIONS_VERSION 3
 #define KGR_LEARN_OPTIONS_INIT { .version = KGR_LEARN_OPTIONS_VERSION, .seed = 42, \
 	.n_candidates = 200, .knn_candidates = 100, .rounds = 400, .early_stop = 100, \
-	.learning_rate = 0.05, .max_depth = 6, .valid_share = 0.1 }
+	.learning_rate = 0.05, .max_depth = 6, .valid_share = 0.2, .refit = 1 }
 
 /** What kgr_model_train() did. */
 typedef struct {
@@ -77,9 +82,10 @@ typedef struct {
 	size_t rows;               /**< candidates (training rows) in all groups */
 	size_t valid_groups;       /**< groups held back for early stopping */
 	int rounds;                /**< boosting rounds run */
-	int best_round;            /**< rounds kept (the best validation NDCG@10) */
+	int best_round;            /**< rounds kept (the smoothed validation NDCG@10's peak) */
 	double valid_ndcg_graph;   /**< validation groups: NDCG@10 of the graph formula's order */
-	double valid_ndcg;         /**< ... of the model's order (XGBoost's ndcg@10 of the best round) */
+	double valid_ndcg;         /**< ... of the model's order (XGBoost's ndcg@10 at the rounds kept,
+	                            *   before the refit) */
 	double recall;             /**< share of looked-at users whose held-back item was a candidate */
 	double seconds_features;
 	double seconds_boosting;
