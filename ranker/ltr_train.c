@@ -294,8 +294,9 @@ static int cut_groups(const kgr_store *store, const kgr_seq_model *seq, const kg
 	return error;
 }
 
-/* A DMatrix of the groups with valid == want; every group for want < 0. */
-static int make_dmatrix(DMatrixHandle *out, const group *gr, size_t n, int want, size_t *rows_out,
+/* A DMatrix of the groups with valid == want; every group for want < 0. Each group's features
+ * are freed once copied, so that they are held once, not twice, until XGBoost has its own. */
+static int make_dmatrix(DMatrixHandle *out, group *gr, size_t n, int want, size_t *rows_out,
 	size_t *groups_out)
 {
 	size_t i, rows = 0, ng = 0, r = 0;
@@ -323,6 +324,8 @@ static int make_dmatrix(DMatrixHandle *out, const group *gr, size_t n, int want,
 	for (i = 0; i < n; i++)
 		if (gr[i].pos >= 0 && (want < 0 || gr[i].valid == want)) {
 			memcpy(x + r * KGR__LTR_NF, gr[i].x, gr[i].n * KGR__LTR_NF * sizeof(float));
+			free(gr[i].x);
+			gr[i].x = NULL;
 			y[r + (size_t)gr[i].pos] = 1;
 			r += gr[i].n;
 			gs[ng++] = (unsigned)gr[i].n;
@@ -652,32 +655,52 @@ int kgr_model_train(kgr_model **out, const kgr_store *store, const kgr_learn_opt
 			goto done;
 		}
 	}
-	if (!do_refit) {
-		for (i = 0; i < n_groups; i++) {
-			free(groups[i].x);
-			groups[i].x = NULL;
-		}
+	for (i = 0; i < n_groups; i++) {
+		free(groups[i].x);
+		groups[i].x = NULL;
 	}
 	t0 = wall();
 	if ((error = boost(&bst, dtrain, dvalid, o, &rep)) < 0)
 		goto done;
+	rep.seconds_boosting = wall() - t0;
 	if (do_refit) {
+		/* The features again rather than kept through the boosting (the same values: the
+		 * extraction is deterministic): a few seconds instead of their memory. */
+		kgr_learn_options quiet = *o;
 		size_t rows_all, g_all;
 		XGBoosterFree(bst);
 		bst = NULL;
 		XGDMatrixFree(dtrain);
 		XGDMatrixFree(dvalid);
 		dtrain = dvalid = NULL;
-		if ((error = make_dmatrix(&dall, groups, n_groups, -1, &rows_all, &g_all)) < 0)
+		free(groups);
+		groups = NULL;
+		n_groups = 0;
+		quiet.progress = NULL;
+		t0 = wall();
+		if ((error = cut_groups(store, seq, &quiet, ev, n_ev, su, n_su, rep.cuts, &groups,
+			     &n_groups)) < 0)
 			goto done;
+		qsort(groups, n_groups, sizeof(*groups), by_key);
+		error = make_dmatrix(&dall, groups, n_groups, -1, &rows_all, &g_all);
 		for (i = 0; i < n_groups; i++) {
 			free(groups[i].x);
 			groups[i].x = NULL;
 		}
+		rep.seconds_features += wall() - t0;
+		if (error < 0)
+			goto done;
+		if (g_all != rep.groups || rows_all != rep.rows) {
+			error = kgr__error_set(KGR_ERROR, "learned ranker: the features of the refit "
+				"differ from the first extraction (%zu groups, %zu rows against %zu, %zu)",
+				g_all, rows_all, rep.groups, rep.rows);
+			goto done;
+		}
+		t0 = wall();
 		if ((error = refit(&bst, dall, rep.best_round, o)) < 0)
 			goto done;
+		rep.seconds_boosting += wall() - t0;
 	}
-	rep.seconds_boosting = wall() - t0;
 	if (!(info = info_json(o, &rep))) {
 		error = kgr__error_set(KGR_ENOMEM, "learned ranker: out of memory");
 		goto done;
