@@ -537,6 +537,43 @@ static char *info_json(const kgr_learn_options *o, const kgr_learn_report *r)
 	return txt;
 }
 
+/* The final model of a fit with validation users: the features of every group extracted again
+ * (the same values: the extraction is deterministic; a few seconds instead of keeping them in
+ * memory through the first boosting), then rep->best_round rounds on all of them. */
+static int refit_all(BoosterHandle *out, const kgr_store *store, const kgr_seq_model *seq,
+	const kgr_learn_options *o, const kgr_interaction *ev, size_t n_ev, const sampled *su,
+	size_t n_su, kgr_learn_report *rep)
+{
+	kgr_learn_options quiet = *o;
+	DMatrixHandle dall = NULL;
+	group *groups = NULL;
+	size_t n_groups = 0, rows_all = 0, g_all = 0, i;
+	double t0 = wall();
+	int error;
+	quiet.progress = NULL;
+	if ((error = cut_groups(store, seq, &quiet, ev, n_ev, su, n_su, rep->cuts, &groups,
+		     &n_groups)) == 0) {
+		qsort(groups, n_groups, sizeof(*groups), by_key);
+		error = make_dmatrix(&dall, groups, n_groups, -1, &rows_all, &g_all);
+	}
+	for (i = 0; groups && i < n_groups; i++)
+		free(groups[i].x);
+	free(groups);
+	rep->seconds_features += wall() - t0;
+	if (!error && (g_all != rep->groups || rows_all != rep->rows))
+		error = kgr__error_set(KGR_ERROR, "learned ranker: the features of the refit differ "
+			"from the first extraction (%zu groups, %zu rows against %zu, %zu)", g_all,
+			rows_all, rep->groups, rep->rows);
+	if (!error) {
+		t0 = wall();
+		error = refit(out, dall, rep->best_round, o);
+		rep->seconds_boosting += wall() - t0;
+	}
+	if (dall)
+		XGDMatrixFree(dall);
+	return error;
+}
+
 static int check_learn_options(const kgr_learn_options *o)
 {
 	KGR__CHECK_VERSIONS(o, 2, KGR_LEARN_OPTIONS_VERSION, "learned ranker");
@@ -608,7 +645,7 @@ int kgr_model_train(kgr_model **out, const kgr_store *store, const kgr_learn_opt
 	sampled *su = NULL;
 	size_t n_ev, n_su = 0, n_groups = 0, i, rows_valid = 0;
 	group *groups = NULL;
-	DMatrixHandle dtrain = NULL, dvalid = NULL, dall = NULL;
+	DMatrixHandle dtrain = NULL, dvalid = NULL;
 	BoosterHandle bst = NULL;
 	kgr_learn_report rep;
 	kgr_seq_model *seq = NULL;
@@ -664,10 +701,6 @@ int kgr_model_train(kgr_model **out, const kgr_store *store, const kgr_learn_opt
 		goto done;
 	rep.seconds_boosting = wall() - t0;
 	if (do_refit) {
-		/* The features again rather than kept through the boosting (the same values: the
-		 * extraction is deterministic): a few seconds instead of their memory. */
-		kgr_learn_options quiet = *o;
-		size_t rows_all, g_all;
 		XGBoosterFree(bst);
 		bst = NULL;
 		XGDMatrixFree(dtrain);
@@ -676,30 +709,8 @@ int kgr_model_train(kgr_model **out, const kgr_store *store, const kgr_learn_opt
 		free(groups);
 		groups = NULL;
 		n_groups = 0;
-		quiet.progress = NULL;
-		t0 = wall();
-		if ((error = cut_groups(store, seq, &quiet, ev, n_ev, su, n_su, rep.cuts, &groups,
-			     &n_groups)) < 0)
+		if ((error = refit_all(&bst, store, seq, o, ev, n_ev, su, n_su, &rep)) < 0)
 			goto done;
-		qsort(groups, n_groups, sizeof(*groups), by_key);
-		error = make_dmatrix(&dall, groups, n_groups, -1, &rows_all, &g_all);
-		for (i = 0; i < n_groups; i++) {
-			free(groups[i].x);
-			groups[i].x = NULL;
-		}
-		rep.seconds_features += wall() - t0;
-		if (error < 0)
-			goto done;
-		if (g_all != rep.groups || rows_all != rep.rows) {
-			error = kgr__error_set(KGR_ERROR, "learned ranker: the features of the refit "
-				"differ from the first extraction (%zu groups, %zu rows against %zu, %zu)",
-				g_all, rows_all, rep.groups, rep.rows);
-			goto done;
-		}
-		t0 = wall();
-		if ((error = refit(&bst, dall, rep.best_round, o)) < 0)
-			goto done;
-		rep.seconds_boosting += wall() - t0;
 	}
 	if (!(info = info_json(o, &rep))) {
 		error = kgr__error_set(KGR_ENOMEM, "learned ranker: out of memory");
@@ -726,8 +737,6 @@ done:
 		XGDMatrixFree(dtrain);
 	if (dvalid)
 		XGDMatrixFree(dvalid);
-	if (dall)
-		XGDMatrixFree(dall);
 	for (i = 0; groups && i < n_groups; i++)
 		free(groups[i].x);
 	free(groups);
