@@ -160,12 +160,12 @@ static int by_user(const void *pa, const void *pb)
 	return a->user < b->user ? -1 : a->user > b->user;
 }
 
-/* A user's seeded hash, of its term's text (its IRI, or blank node label) where the store has
- * it: the same user gets the same hash in every store made from the same data. */
+/* A user's seeded hash, of its term's text (its IRI, or blank node label): the same user gets
+ * the same hash in every store made from the same data. */
 static uint64_t user_hash(const kgr_store *store, kgr_id user, uint64_t seed)
 {
 	size_t len = 0;
-	const char *s = store ? kgr_term_value(store, user, &len) : NULL;
+	const char *s = kgr_term_value(store, user, &len);
 	return s ? kgr__hash64(s, len, seed) : kgr__hash64(&user, sizeof(user), seed);
 }
 
@@ -409,7 +409,7 @@ static int new_booster(BoosterHandle *out, DMatrixHandle *mats, int n, const kgr
 
 /* Boosts on dtrain until the smoothed validation NDCG@10 has not risen for early_stop rounds;
  * rep->best_round is the round where it peaked (all rounds without dvalid). *out: that many
- * rounds of this booster. */
+ * rounds of this booster; with out NULL (the model is fitted again) only the report. */
 static int boost(BoosterHandle *out, DMatrixHandle dtrain, DMatrixHandle dvalid,
 	const kgr_learn_options *o, kgr_learn_report *rep)
 {
@@ -454,13 +454,14 @@ static int boost(BoosterHandle *out, DMatrixHandle dtrain, DMatrixHandle dvalid,
 		rep->best_round = kgr__ltr_smoothed_peak(v, rep->rounds);
 		rep->valid_ndcg = v[rep->best_round - 1];
 	}
-	if (XGBoosterSlice(b, 0, rep->best_round, 1, &cut) != 0) {
+	if (out && XGBoosterSlice(b, 0, rep->best_round, 1, &cut) != 0) {
 		error = kgr__ltr_xgb_error("keeping the best rounds");
 		goto fail;
 	}
 	XGBoosterFree(b);
 	free(v);
-	*out = cut;
+	if (out)
+		*out = cut;
 	return 0;
 fail:
 	XGBoosterFree(b);
@@ -487,6 +488,12 @@ static int refit(BoosterHandle *out, DMatrixHandle dall, int rounds, const kgr_l
 	return 0;
 }
 
+/* Whether the options ask for the refit (a version 2 struct has no such member). */
+static int refit_asked(const kgr_learn_options *o)
+{
+	return o->version >= 3 && o->refit;
+}
+
 static char *info_json(const kgr_learn_options *o, const kgr_learn_report *r)
 {
 	cJSON *root = cJSON_CreateObject(), *op, *rp;
@@ -503,7 +510,7 @@ static char *info_json(const kgr_learn_options *o, const kgr_learn_report *r)
 	cJSON_AddNumberToObject(op, "learning_rate", o->learning_rate);
 	cJSON_AddNumberToObject(op, "max_depth", o->max_depth);
 	cJSON_AddNumberToObject(op, "valid_share", o->valid_share);
-	cJSON_AddBoolToObject(op, "refit", o->version >= 3 && o->refit);
+	cJSON_AddBoolToObject(op, "refit", refit_asked(o));
 	cJSON_AddNumberToObject(op, "cuts", (double)o->cuts);
 	cJSON_AddBoolToObject(op, "no_catalog", o->no_catalog != 0);
 	cJSON_AddBoolToObject(op, "sequence", o->sequence != 0);
@@ -685,7 +692,7 @@ int kgr_model_train(kgr_model **out, const kgr_store *store, const kgr_learn_opt
 			(error = make_dmatrix(&dvalid, groups, n_groups, 1, &rows_valid, &g_valid)) < 0)
 			goto done;
 		rep.valid_groups = g_valid;
-		do_refit = (o->version >= 3 ? o->refit : 0) && dvalid;
+		do_refit = refit_asked(o) && dvalid;
 		if (!g_train) {
 			error = kgr__error_set(KGR_EINVALID, "learned ranker: every group was kept for "
 				"validation; lower the validation share");
@@ -697,12 +704,10 @@ int kgr_model_train(kgr_model **out, const kgr_store *store, const kgr_learn_opt
 		groups[i].x = NULL;
 	}
 	t0 = wall();
-	if ((error = boost(&bst, dtrain, dvalid, o, &rep)) < 0)
+	if ((error = boost(do_refit ? NULL : &bst, dtrain, dvalid, o, &rep)) < 0)
 		goto done;
 	rep.seconds_boosting = wall() - t0;
 	if (do_refit) {
-		XGBoosterFree(bst);
-		bst = NULL;
 		XGDMatrixFree(dtrain);
 		XGDMatrixFree(dvalid);
 		dtrain = dvalid = NULL;
