@@ -12,7 +12,8 @@
 #   bench/load-growth.sh /tmp/g1000000 /tmp/g5000000 /tmp/g20000000
 #
 # Environment: KGREC (default build/kgrec), BENCH_RECOMMEND (build/bench/bench_recommend),
-# ROUNDS.
+# ROUNDS, KGREC_ARGS (more arguments of kgrec load, e.g. "--threads 1"), KGREC_REF (a
+# reference build of kgrec, run in turn with the others each round: one more column).
 set -u
 HERE=$(cd "$(dirname "$0")" && pwd)
 ROOT=$(dirname "$HERE")
@@ -28,13 +29,21 @@ fi
 command -v rapper >/dev/null || { echo "$0: rapper (raptor2-utils) is needed" >&2; exit 2; }
 TMP=$(mktemp -d)
 trap 'rm -rf "$TMP"' EXIT
-echo "round dir | rapper -c: wall user sys peakKB | kgrec load: wall user sys peakKB | load average"
+KGREC_REF=${KGREC_REF:-}
+echo "round dir | rapper -c: wall user sys peakKB | kgrec load: wall user sys peakKB${KGREC_REF:+ | reference kgrec load: wall user sys peakKB} | load average"
 for round in $(seq "$ROUNDS"); do
 	for d in "$@"; do
 		/usr/bin/time -o "$TMP/r" -f "%e %U %S %M" rapper -i ntriples -c "$d/graph.nt" >/dev/null 2>&1
-		/usr/bin/time -o "$TMP/k" -f "%e %U %S %M" "$KGREC" load "$d/graph.nt" -o "$TMP/s.kgr" -q \
+		# shellcheck disable=SC2086 # KGREC_ARGS is a list of arguments
+		/usr/bin/time -o "$TMP/k" -f "%e %U %S %M" "$KGREC" load ${KGREC_ARGS:-} "$d/graph.nt" -o "$TMP/s.kgr" -q \
 			>/dev/null 2>&1 || { echo "$0: kgrec load $d/graph.nt failed" >&2; exit 1; }
-		echo "$round $d | $(tail -1 "$TMP/r") | $(tail -1 "$TMP/k") | $(cut -d' ' -f1-3 /proc/loadavg)"
+		ref=
+		if [ -n "$KGREC_REF" ]; then
+			/usr/bin/time -o "$TMP/f" -f "%e %U %S %M" "$KGREC_REF" load "$d/graph.nt" -o "$TMP/s.kgr" -q \
+				>/dev/null 2>&1 || { echo "$0: $KGREC_REF load $d/graph.nt failed" >&2; exit 1; }
+			ref=" | $(tail -1 "$TMP/f")"
+		fi
+		echo "$round $d | $(tail -1 "$TMP/r") | $(tail -1 "$TMP/k")$ref | $(cut -d' ' -f1-3 /proc/loadavg)"
 	done
 done
 if [ $VIEW = 1 ]; then

@@ -27,6 +27,8 @@ static const char usage[] =
 	"  --skip-bad-rows      skip (and count) malformed interaction and feed rows instead of failing\n"
 	"  --no-ontology        do not add the kgrec vocabulary to the store\n"
 	"  -o, --output STORE   snapshot file to write (replaced atomically)\n"
+	"  --threads N          threads that parse N-Triples and N-Quads (default: the processors\n"
+	"                       online); the snapshot is the same for any N\n"
 	"  --timings            print the time of parsing, indexing and writing\n"
 	"  -q, --quiet          no progress bar, no summary (warnings and errors are still printed)\n";
 
@@ -170,7 +172,7 @@ typedef struct {
 	const char *out, *format, *base, **files, **logs, **feeds;
 	size_t n_files, n_logs, n_feeds;
 	kgr_interaction_options io;
-	int with_ontology, quiet, timings;
+	int with_ontology, quiet, timings, threads;
 } load_args;
 
 /* The arguments into *a (its arrays have room for every argument): -1 to go on, or the exit
@@ -219,6 +221,12 @@ static int parse_args(load_args *a, int argc, char **argv)
 			a->with_ontology = 0;
 		} else if (!strcmp(arg, "--timings")) {
 			a->timings = 1;
+		} else if (!strcmp(arg, "--threads") && more) {
+			char *end;
+			long n = strtol(argv[++i], &end, 10);
+			if (end == argv[i] || *end || n < 1 || n > 64)
+				return kgr_cli_usage("load: --threads takes a whole number from 1 to 64, not '%s'", argv[i]);
+			a->threads = (int)n;
 		} else if (!strcmp(arg, "-q") || !strcmp(arg, "--quiet")) {
 			a->quiet = 1;
 		} else if (arg[0] == '-' && arg[1]) {
@@ -288,6 +296,7 @@ int kgr_cmd_load(int argc, char **argv)
 	}
 	if (!a.quiet && isatty(2))
 		kgr_store_set_progress(store, on_progress, &prog);
+	(void)kgr_store_set_threads(store, a.threads); /* 0: the processors online */
 	if (load_rdf(store, &a, &prog) < 0) {
 		rc = kgr_cli_fail("load");
 		goto done;

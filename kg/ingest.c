@@ -1,6 +1,7 @@
 /* RDF in: the raptor adapter. Every syntax raptor parses, plain or gzip-compressed (zlib reads
  * both), streamed in chunks into the term dictionary. A failed file leaves the store as it
  * was before the file. */
+#include "kg/ingest_internal.h"
 #include "kg/rdf_guard.h"
 #include "kg/store_internal.h"
 #include "kg/text_check.h"
@@ -25,10 +26,7 @@
 #define BATCH_BYTES (1u << 20)
 #define N_BATCHES 3
 
-typedef struct {
-	char *data;
-	size_t len, cap;
-} batch;
+typedef kgr__batch batch;
 
 typedef struct {
 	kgr_store *store;
@@ -129,6 +127,17 @@ static int iri_ok(const unsigned char *v, size_t len)
 		if (iri_bad[v[i]])
 			return 0;
 	return 1;
+}
+
+/* The scheme part of iri_ok() alone, for an IRI whose every character has been checked
+ * against iri_bad already (the N-Triples reader's). */
+static int has_scheme(const unsigned char *v, size_t len)
+{
+	size_t i;
+	for (i = 0; i < len && v[i] != ':'; i++)
+		if (v[i] == '/' || v[i] == '?' || v[i] == '#')
+			return 0;
+	return i > 0 && i < len;
 }
 
 static void locate(load_ctx *c, int *line, int *col)
@@ -467,7 +476,7 @@ static const char *canonical_format(const char *f)
 	return f;
 }
 
-typedef int (*read_fn)(void *src, char *buf, size_t cap, size_t *got, uint64_t *pos);
+typedef kgr__read_fn read_fn;
 
 /* Drive one raptor parse over chunks from a reader. On failure the store is rolled back. */
 
@@ -476,10 +485,7 @@ typedef int (*read_fn)(void *src, char *buf, size_t cap, size_t *got, uint64_t *
  * BLANK_NODE_LABEL, STRING_LITERAL_QUOTE with ECHAR/UCHAR, LANGTAG, comments) and writes the
  * same batches as raptor's callback, at several times raptor's speed. */
 
-typedef struct {
-	char *buf;
-	size_t cap;
-} scratch_buf;
+typedef kgr__scratch scratch_buf;
 
 static int scratch_reserve(scratch_buf *sb, size_t n)
 {
@@ -546,10 +552,7 @@ size_t kgr__ntriples_uchar(const char *p, const char *end, uint32_t *cp)
 	return (size_t)n + 2;
 }
 
-typedef struct {
-	const char *why;
-	const char *at;
-} nt_err;
+typedef kgr__nt_err nt_err;
 
 /* IRIREF at *pp ('<'), unescaped into sb when it holds escapes; sets v and len. */
 static int nt_iri(const char **pp, const char *end, scratch_buf *sb, const char **v, size_t *len, nt_err *e)
@@ -618,7 +621,7 @@ static int nt_iri(const char **pp, const char *end, scratch_buf *sb, const char 
 		*len = n;
 		*pp = p + 1;
 	}
-	if (!iri_ok((const unsigned char *)*v, *len)) {
+	if (!has_scheme((const unsigned char *)*v, *len)) {
 		e->why = "IRI is not absolute (no scheme)";
 		e->at = start;
 		return -1;
@@ -706,81 +709,84 @@ static const char *skip_ws(const char *p, const char *end)
 	return p;
 }
 
-/* One line into the batch. Returns 0, 1 for an empty line, -1 syntax error (e set), -2 ENOMEM. */
-static int nt_line(batch *b, const char *p, const char *end, int quads, scratch_buf *sb, scratch_buf *sb2,
-	nt_err *e)
+/* One line's terms (kg/ingest_internal.h): each term's bytes are the line's own where they
+ * need no unescaping, else those of the scratch buffer of its position. */
+int kgr__nt_line(kgr__nt_term t[4], const char *p, const char *end, int quads, kgr__scratch sb[5],
+	kgr__nt_err *e)
 {
 	const char *v, *v2;
-	size_t len, len2, mark = b->len;
+	size_t len, len2;
 	int r, pos;
 
 	p = skip_ws(p, end);
 	if (p == end || *p == '#')
 		return 1;
 	for (pos = 0; pos < 4; pos++) {
+		kgr__nt_term *tt = &t[pos];
 		p = skip_ws(p, end);
+		tt->v2 = NULL;
+		tt->len2 = 0;
 		if (pos == 3) {
-			if (p < end && *p == '.')
-				goto emit_none;
+			if (p < end && *p == '.') {
+				tt->tag = 'N';
+				tt->v = "";
+				tt->len = 0;
+				break;
+			}
 			if (!quads)
 				goto bad_end;
 		}
 		if (p >= end)
 			goto bad_end;
 		if (*p == '<') {
-			if ((r = nt_iri(&p, end, sb, &v, &len, e)) < 0)
-				goto fail;
-			if (put_str(b, 'I', v, len))
-				goto nomem;
+			if ((r = nt_iri(&p, end, &sb[pos], &v, &len, e)) < 0)
+				return r;
+			tt->tag = 'I';
 		} else if (*p == '_' && pos != 1) {
 			if ((r = nt_blank(&p, end, &v, &len, e)) < 0)
-				goto fail;
-			if (put_str(b, 'B', v, len))
-				goto nomem;
+				return r;
+			tt->tag = 'B';
 		} else if (*p == '"' && pos == 2) {
-			if ((r = nt_string(&p, end, sb, &v, &len, e)) < 0)
-				goto fail;
+			if ((r = nt_string(&p, end, &sb[pos], &v, &len, e)) < 0)
+				return r;
+			tt->tag = 'L';
 			if (p < end && *p == '@') {
-				const char *t = ++p;
+				const char *g = ++p;
 				while (p < end && (((*p | 32) >= 'a' && (*p | 32) <= 'z') || *p == '-' ||
-							 (p > t && *p >= '0' && *p <= '9')))
+							 (p > g && *p >= '0' && *p <= '9')))
 					p++;
-				if (p == t || p[-1] == '-') {
+				if (p == g || p[-1] == '-') {
 					e->why = "bad language tag";
-					e->at = t;
-					r = -1;
-					goto fail;
+					e->at = g;
+					return -1;
 				}
-				if ((e->why = kgr__langtag_problem(t, (size_t)(p - t)))) {
-					e->at = t;
-					r = -1;
-					goto fail;
+				if ((e->why = kgr__langtag_problem(g, (size_t)(p - g)))) {
+					e->at = g;
+					return -1;
 				}
 				/* tags compare case-insensitively; stored lower-case, as raptor does */
-				if (scratch_reserve(sb2, (size_t)(p - t)) < 0)
-					goto nomem;
-				for (len2 = 0; len2 < (size_t)(p - t); len2++)
-					sb2->buf[len2] = (char)tolower((unsigned char)t[len2]);
-				if (put_str(b, 'G', v, len) || put_str(b, 'g', sb2->buf, len2))
-					goto nomem;
+				if (scratch_reserve(&sb[4], (size_t)(p - g)) < 0)
+					return -2;
+				for (len2 = 0; len2 < (size_t)(p - g); len2++)
+					sb[4].buf[len2] = (char)tolower((unsigned char)g[len2]);
+				tt->tag = 'G';
+				tt->v2 = sb[4].buf;
+				tt->len2 = (uint32_t)len2;
 			} else if (end - p >= 2 && p[0] == '^' && p[1] == '^') {
 				p += 2;
 				if (p >= end || *p != '<') {
 					e->why = "expected a datatype IRI after ^^";
 					e->at = p;
-					r = -1;
-					goto fail;
+					return -1;
 				}
-				if ((r = nt_iri(&p, end, sb2, &v2, &len2, e)) < 0)
-					goto fail;
-				if (len2 == 39 && !memcmp(v2, "http://www.w3.org/2001/XMLSchema#string", 39)) {
-					if (put_str(b, 'L', v, len))
-						goto nomem;
-				} else if (put_str(b, 'D', v, len) || put_str(b, 'd', v2, len2)) {
-					goto nomem;
+				if ((r = nt_iri(&p, end, &sb[4], &v2, &len2, e)) < 0)
+					return r;
+				/* xsd:string is the same term as a plain literal (RDF 1.1) */
+				if (!(len2 == 39 && !memcmp(v2, "http://www.w3.org/2001/XMLSchema#string", 39))) {
+					tt->tag = 'D';
+					tt->v2 = v2;
+					tt->len2 = (uint32_t)len2;
 				}
-			} else if (put_str(b, 'L', v, len)) {
-				goto nomem;
 			}
 		} else {
 			e->why = pos == 0 ? "expected a subject (<IRI> or _:label)"
@@ -788,113 +794,25 @@ static int nt_line(batch *b, const char *p, const char *end, int quads, scratch_
 				 : pos == 2 ? "expected an object (<IRI>, _:label or \"literal\")"
 					    : "expected '.' or a graph label";
 			e->at = p;
-			r = -1;
-			goto fail;
+			return -1;
 		}
+		tt->v = v;
+		tt->len = (uint32_t)len;
 	}
 	p = skip_ws(p, end);
 	if (p >= end || *p != '.')
 		goto bad_end;
-	goto tail;
-emit_none:
-	if (put_str(b, 'N', "", 0))
-		goto nomem;
-tail:
 	p = skip_ws(p + 1, end);
 	if (p < end && *p != '#') {
 		e->why = "text after the final '.'";
 		e->at = p;
-		r = -1;
-		goto fail;
+		return -1;
 	}
 	return 0;
 bad_end:
 	e->why = "expected '.' at the end of the statement";
 	e->at = p;
-	r = -1;
-fail:
-	b->len = mark;
-	return r;
-nomem:
-	b->len = mark;
-	return -2;
-}
-
-/* Producer loop for N-Triples / N-Quads: chunks -> complete lines -> batches. */
-static int native_parse(load_ctx *c, read_fn rd, void *src, uint64_t total, int quads)
-{
-	kgr_store *s = c->store;
-	char *buf = NULL;
-	size_t cap = 2 * CHUNK, have = 0, got = 0;
-	uint64_t pos = 0;
-	long lineno = 0;
-	int eof = 0, error = 0;
-	scratch_buf sb = { 0 }, sb2 = { 0 };
-
-	buf = malloc(cap);
-	if (!buf)
-		return KGR_ENOMEM;
-	while (!eof && !failed(c)) {
-		char *line, *nl, *stop;
-		int r;
-		if (cap - have < CHUNK) {
-			char *n = realloc(buf, cap * 2);
-			if (!n) {
-				error = KGR_ENOMEM;
-				break;
-			}
-			buf = n;
-			cap *= 2;
-		}
-		r = rd(src, buf + have, CHUNK, &got, &pos);
-		if (r < 0) {
-			fail(c, r, "%s", kgr_error_last());
-			break;
-		}
-		eof = got == 0;
-		have += got;
-		stop = buf + have;
-		line = buf;
-		while (line < stop) {
-			nt_err e = { NULL, NULL };
-			char *le;
-			nl = memchr(line, '\n', (size_t)(stop - line));
-			if (!nl && !eof)
-				break;
-			le = nl ? nl : stop;
-			lineno++;
-			if (le > line && le[-1] == '\r')
-				le--;
-			if ((e.at = line + kgr__utf8_invalid_at(line, (size_t)(le - line))) != le) {
-				fail(c, KGR_EPARSE, "%s:%ld:%ld: invalid UTF-8", c->name, lineno, (long)(e.at - line) + 1);
-				break;
-			}
-			r = nt_line(c->filling, line, le, quads, &sb, &sb2, &e);
-			if (r == -2) {
-				error = KGR_ENOMEM;
-				break;
-			}
-			if (r == -1) {
-				fail(c, KGR_EPARSE, "%s:%ld:%ld: %s", c->name, lineno, (long)(e.at - line) + 1, e.why);
-				break;
-			}
-			line = nl ? nl + 1 : stop;
-			if (c->filling->len >= BATCH_BYTES && hand_over(c) < 0)
-				break;
-		}
-		if (error || failed(c))
-			break;
-		memmove(buf, line, (size_t)(stop - line));
-		have = (size_t)(stop - line);
-		if (s->progress)
-			s->progress(pos, total, s->progress_payload);
-	}
-	free(buf);
-	free(sb.buf);
-	free(sb2.buf);
-	if (error)
-		fail(c, error, "%s: out of memory", c->name);
-	return error;
+	return -1;
 }
 
 static int parse_stream(kgr_store *s, read_fn rd, void *src, uint64_t total, const char *format,
@@ -1095,11 +1013,8 @@ static int parse_stream(kgr_store *s, read_fn rd, void *src, uint64_t total, con
 	load_ctx_init(&c, s, name, graph);
 
 	if (!strcmp(format, "ntriples") || !strcmp(format, "nquads")) {
-		int quads = format[1] == 'q';
-		if ((error = start_consumer(&c)) < 0)
-			goto cleanup;
-		if (native_parse(&c, rd, src, total, quads) == 0 && !failed(&c) && c.filling && c.filling->len)
-			hand_over(&c);
+		error = kgr__nt_load(s, rd, src, total, format[1] == 'q', name, graph, c.bnode_prefix,
+			s->load_threads);
 		goto cleanup;
 	}
 	turtle = !strcmp(format, "turtle") || !strcmp(format, "trig");

@@ -639,6 +639,15 @@ void kgr_store_set_progress(kgr_store *s, kgr_progress_cb cb, void *payload)
 	s->progress_payload = payload;
 }
 
+int kgr_store_set_threads(kgr_store *s, int threads)
+{
+	if (threads < 0 || threads > 64)
+		return kgr__error_set(KGR_EINVALID, "threads %d out of range (0 to 64; 0: the processors online)",
+			threads);
+	s->load_threads = threads;
+	return 0;
+}
+
 /* ------------------------------------------------------------------ matching */
 
 /* First index in [lo, hi) of the sorted view whose key >= (a, b) on fields fa, fb. */

@@ -146,6 +146,7 @@ struct kgr_store {
 	kgr_progress_cb progress;
 	void *progress_payload;
 	unsigned int load_serial; /* blank-node scope per parsed document */
+	int load_threads;         /* N-Triples / N-Quads parsing threads; 0: the processors */
 };
 
 /* terms */

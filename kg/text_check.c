@@ -4,15 +4,27 @@
 #include "kg/text_check.h"
 
 #include <stdint.h>
+#include <string.h>
 
 size_t kgr__utf8_invalid_at(const char *str, size_t len)
 {
 	const unsigned char *s = (const unsigned char *)str;
 	size_t i = 0;
 	while (i < len) {
-		unsigned char c = s[i];
+		unsigned char c;
 		size_t n, k;
 		uint32_t cp, min;
+		uint64_t w;
+		/* ASCII eight bytes at a time: most RDF text is ASCII */
+		while (len - i >= 8) {
+			memcpy(&w, s + i, 8);
+			if (w & 0x8080808080808080ull)
+				break;
+			i += 8;
+		}
+		if (i == len)
+			break;
+		c = s[i];
 		if (c < 0x80) {
 			i++;
 			continue;

@@ -140,6 +140,15 @@ KGR_API void kgr_store_free(kgr_store *store);
 KGR_API void kgr_store_set_progress(kgr_store *store, kgr_progress_cb cb, void *payload);
 
 /**
+ * @brief Set how many threads parse N-Triples and N-Quads in the following loads (besides
+ *        the one that reads the input and the one that interns the terms in input order).
+ *        The store's terms, ids and quads are the same for every number of threads.
+ * @param threads 1 to 64; 0 (the default): the processors online.
+ * @return 0; KGR_EINVALID (out of range; the setting is unchanged).
+ */
+KGR_API int kgr_store_set_threads(kgr_store *store, int threads);
+
+/**
  * @brief Parse an RDF file (optionally gzip-compressed) into the store.
  * @param path the file; "-" reads standard input.
  * @param format a raptor parser name ("ntriples", "turtle", "rdfxml", "nquads", "trig",

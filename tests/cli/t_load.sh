@@ -77,6 +77,22 @@ for ext in ttl trig nt; do
 	[ "$(sha256sum "$T/s.snap")" = "$sum" ]; check "$ext: previous snapshot unchanged" $?
 done
 
+# N-Triples parsed on several threads (docs/STORE.md, Ingest): the same snapshot, byte for
+# byte, for any --threads, plain or gzip; a text of several 1 MiB pieces
+awk 'BEGIN { for (i = 0; i < 40000; i++) {
+	printf "<http://t.example/s%d> <http://t.example/p%d> \"v %d\"@en .\n", int(i / 5), i % 7, i % 900
+	printf "_:b%d <http://t.example/q> <http://t.example/s%d> .\n", i % 3000, (i * 13) % 8000 } }' > "$T/many.nt"
+gzip -c "$T/many.nt" > "$T/many.nt.gz"
+for t in 1 2 3; do
+	"$KGREC" load -q --threads $t "$T/many.nt" -o "$T/many$t.snap"; check "load --threads $t" $?
+done
+"$KGREC" load -q --threads 2 "$T/many.nt.gz" -o "$T/manygz.snap"; check "load --threads 2 of gzip input" $?
+cmp -s "$T/many1.snap" "$T/many2.snap" && cmp -s "$T/many1.snap" "$T/many3.snap" && cmp -s "$T/many1.snap" "$T/manygz.snap"
+check "the same snapshot for 1, 2 and 3 threads and for gzip input" $?
+"$KGREC" load -q --threads 0 "$T/many.nt" -o "$T/x.snap" 2> "$T/err.txt"
+[ $? -eq 2 ] && grep -q "threads takes a whole number from 1 to 64, not '0'" "$T/err.txt"
+check "--threads 0 refused ($(cat "$T/err.txt"))" $?
+
 # an empty dataset is a valid store: it loads (with a warning) and answers with nothing
 : > "$T/empty.ttl"
 printf '@prefix ex: <http://a/> .\n# nothing else\n' > "$T/prefixes.ttl"

@@ -801,6 +801,138 @@ START_TEST(test_native_ntriples)
 }
 END_TEST
 
+/* N-Quads over several of the parallel reader's 1 MiB pieces: every kind of term, terms that
+ * repeat within and across pieces, escapes, CRLF, comments, blank lines, and a last line
+ * without its newline. */
+static char *varied_nquads(size_t min_len, size_t *len_out)
+{
+	size_t cap = min_len + 4096, len = 0;
+	char *t = malloc(cap);
+	int i;
+	ck_assert_ptr_nonnull(t);
+	for (i = 0; len < min_len; i++) {
+		char *o = t + len;
+		size_t room = cap - len;
+		int n = 0;
+		switch (i % 9) {
+		case 0:
+			n = snprintf(o, room, "<http://t.example/s%d> <http://t.example/p%d> <http://t.example/o%d> .\n",
+				i / 7, i % 5, i % 1000);
+			break;
+		case 1:
+			n = snprintf(o, room, "_:b%d <http://t.example/p1> \"lit %d\"@EN-gb <http://t.example/g%d> .\n",
+				i / 9, i % 300, i % 3);
+			break;
+		case 2:
+			n = snprintf(o, room, "<http://t.example/s%d> <http://t.example/price> "
+				"\"%d.5\"^^<http://www.w3.org/2001/XMLSchema#decimal> .\r\n", i / 7, i % 500);
+			break;
+		case 3:
+			n = snprintf(o, room, "# comment %d\n", i);
+			break;
+		case 4:
+			n = snprintf(o, room, "\n");
+			break;
+		case 5:
+			n = snprintf(o, room, "<http://t.example/s%d> <http://t.example/name> \"tab\\there \\u00e9 %d\" _:g%d .\n",
+				i / 7, i % 200, i % 2);
+			break;
+		case 6:
+			n = snprintf(o, room, "<http://t.example/\\u00e9%d> <http://t.example/p2> "
+				"\"x\"^^<http://www.w3.org/2001/XMLSchema#string> .\n", i % 800);
+			break;
+		case 7:
+			n = snprintf(o, room, "<https://schema.org/Thing%d> <http://t.example/p3> \"%d\"^^<http://t.example/dt%d> .\n",
+				i % 40, i % 97, i % 4);
+			break;
+		default:
+			n = snprintf(o, room, "_:b%d <http://t.example/p4> _:b%d .\n", i / 9, (i * 7) % 5000);
+			break;
+		}
+		len += (size_t)n;
+	}
+	while (len && (t[len - 1] == '\n' || t[len - 1] == '\r'))
+		len--; /* the last line ends without a newline */
+	*len_out = len;
+	return t;
+}
+
+static kgr_store *load_with_threads(const char *text, size_t len, const char *fmt, int threads)
+{
+	kgr_store *s = NULL;
+	ck_assert_int_eq(kgr_store_new(&s, 1), 0);
+	ck_assert_int_eq(kgr_store_set_threads(s, threads), 0);
+	ck_assert_msg(kgr_store_load_rdf_buffer(s, text, len, fmt, NULL, "many.nq") == 0, "%s", kgr_error_last());
+	ck_assert_int_eq(kgr_store_finalize(s), 0);
+	return s;
+}
+
+/* Pieces parsed on several threads and interned in text order: the same terms under the same
+ * ids and the same quads for every number of threads, and the store raptor's parser gives. */
+START_TEST(test_parallel_load_same_for_any_threads)
+{
+	size_t len, i;
+	char *text = varied_nquads(3u << 20, &len);
+	kgr_store *ref = load_with_threads(text, len, "raptor-nquads", 1);
+	int threads[] = { 1, 2, 5, 0 };
+	ck_assert_uint_gt(kgr_store_quad_count(ref), 30000);
+	for (i = 0; i < sizeof(threads) / sizeof(threads[0]); i++) {
+		kgr_store *s = load_with_threads(text, len, "nquads", threads[i]);
+		ck_assert_uint_eq(kgr_store_term_count(s), kgr_store_term_count(ref));
+		ck_assert_uint_eq(kgr_store_quad_count(s), kgr_store_quad_count(ref));
+		for (size_t id = 1; id <= kgr_store_term_count(s); id++) {
+			ck_assert_str_eq(kgr_term_value(s, (kgr_id)id, NULL), kgr_term_value(ref, (kgr_id)id, NULL));
+			ck_assert_int_eq(kgr_term_kind_of(s, (kgr_id)id), kgr_term_kind_of(ref, (kgr_id)id));
+			ck_assert_uint_eq(kgr_term_datatype(s, (kgr_id)id), kgr_term_datatype(ref, (kgr_id)id));
+		}
+		ck_assert_msg(kgr_store_checksum(s) == kgr_store_checksum(ref), "threads %d", threads[i]);
+		kgr_store_free(s);
+	}
+	kgr_store_free(ref);
+	free(text);
+}
+END_TEST
+
+/* A bad line deep in the text is reported with its line over every piece before it, the
+ * first of two errors wins, and the store keeps only what it held before. */
+START_TEST(test_parallel_load_error_line)
+{
+	const char *good = "<http://t.example/s> <http://t.example/p> \"a line of some length to fill pieces\" .\n";
+	size_t glen = strlen(good), n_lines = (3u << 20) / glen, len = 0, i, terms, quads;
+	char *text = malloc((n_lines + 10) * (glen + 40)), want[128];
+	kgr_store *s = NULL;
+	int threads;
+	ck_assert_ptr_nonnull(text);
+	for (i = 1; i <= n_lines; i++) {
+		if (i == n_lines - 1000)
+			len += (size_t)sprintf(text + len, "<http://t.example/s> <http://t.example/p> \"x\"@-bad .\n");
+		else if (i == n_lines - 10)
+			len += (size_t)sprintf(text + len, "<http://t.example/later> error .\n");
+		else
+			len += (size_t)sprintf(text + len, "%s", good);
+	}
+	snprintf(want, sizeof(want), "big.nt:%zu:47: bad language tag", n_lines - 1000);
+	for (threads = 1; threads <= 3; threads++) {
+		ck_assert_int_eq(kgr_store_new(&s, 1), 0);
+		ck_assert_int_eq(kgr_store_set_threads(s, threads), 0);
+		ck_assert_int_eq(kgr_store_load_rdf_buffer(s, good, glen, "ntriples", NULL, "one.nt"), 0);
+		terms = kgr_store_term_count(s);
+		quads = kgr_store_quad_count(s);
+		ck_assert_int_eq(kgr_store_load_rdf_buffer(s, text, len, "ntriples", NULL, "big.nt"), KGR_EPARSE);
+		ck_assert_msg(strstr(kgr_error_last(), want) != NULL, "'%s' lacks '%s'", kgr_error_last(), want);
+		ck_assert_uint_eq(kgr_store_quad_count(s), quads);
+		ck_assert_uint_eq(kgr_store_term_count(s), terms);
+		kgr_store_free(s);
+	}
+	ck_assert_int_eq(kgr_store_new(&s, 0), 0);
+	ck_assert_int_eq(kgr_store_set_threads(s, 65), KGR_EINVALID);
+	ck_assert_ptr_nonnull(strstr(kgr_error_last(), "threads 65 out of range"));
+	ck_assert_int_eq(kgr_store_set_threads(s, -1), KGR_EINVALID);
+	kgr_store_free(s);
+	free(text);
+}
+END_TEST
+
 static void expect_nt_error(const char *text, const char *needle)
 {
 	kgr_store *s = NULL;
@@ -1115,6 +1247,8 @@ static Suite *store_suite(void)
 	tcase_add_test(tc, test_reserve_leaves_no_trace);
 	tcase_add_test(tc, test_native_ntriples);
 	tcase_add_test(tc, test_native_ntriples_errors);
+	tcase_add_test(tc, test_parallel_load_same_for_any_threads);
+	tcase_add_test(tc, test_parallel_load_error_line);
 	tcase_add_test(tc, test_empty_input);
 	tcase_add_test(tc, test_language_tag_limits);
 	tcase_add_test(tc, test_jsonld);
