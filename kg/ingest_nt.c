@@ -612,11 +612,13 @@ static int read_all(nt_ctx *c, kgr__read_fn rd, void *src, uint64_t total)
 
 	for (seq = 0;; seq++) {
 		piece *pc = &c->pieces[seq % c->n_pieces];
+		int stop;
 		pthread_mutex_lock(&c->lock);
 		while (pc->state != FREE && !c->abort)
 			pthread_cond_wait(&c->cv, &c->lock);
+		stop = c->abort;
 		pthread_mutex_unlock(&c->lock);
-		if (c->abort)
+		if (stop)
 			break;
 		if ((r = fill_piece(c, pc, rd, src, total, &carry)) < 0)
 			break;
