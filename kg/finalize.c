@@ -5,7 +5,6 @@
 #include "kg/store_internal.h"
 
 #include <ctype.h>
-#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -20,149 +19,20 @@ static size_t *radix_counts(int digits)
 	return calloc((size_t)digits * RADIX, sizeof(size_t));
 }
 
+/* Digit counts -> the first output position of each digit. */
+static void radix_offsets(size_t *count)
+{
+	size_t i, sum = 0;
+	for (i = 0; i < RADIX; i++) {
+		size_t c = count[i];
+		count[i] = sum;
+		sum += c;
+	}
+}
+
 static inline uint32_t quad_field(const kgr_quad *q, int field)
 {
 	return ((const uint32_t *)q)[field];
-}
-
-/* Large sorts run their passes on two threads: the calling thread scatters the first half
- * of the input, a second thread the second half, each from offsets of its own (the second
- * half's start after the first half's elements of the same digit), so the sort stays stable
- * and its result is the one a single thread gives. While scattering, each thread counts the
- * next pass's digit of what it writes by the half it lands in, so no pass reads the data
- * twice. Below kgr__radix_par_min elements one thread does it all. */
-size_t kgr__radix_par_min = (size_t)1 << 20;
-
-typedef struct {
-	const void *src;
-	void *dst;
-	const kgr_quad *q;  /* for permutations: the quads the ids point at */
-	size_t lo, hi, half;
-	int f, shift;       /* this pass's digit: field and shift */
-	int nf, nshift;     /* the next pass's digit; nf < 0: none */
-	size_t *off;        /* RADIX write positions of this thread */
-	size_t *next[2];    /* RADIX counts each of the next digit, by half of the output */
-} radix_pass;
-
-static inline unsigned digit(uint32_t v, int shift)
-{
-	return (v >> shift) & 0xffff;
-}
-
-static void *quad_pass(void *arg)
-{
-	radix_pass *r = arg;
-	const kgr_quad *src = r->src;
-	kgr_quad *dst = r->dst;
-	size_t i;
-	if (r->nf < 0) {
-		for (i = r->lo; i < r->hi; i++)
-			dst[r->off[digit(quad_field(&src[i], r->f), r->shift)]++] = src[i];
-		return NULL;
-	}
-	for (i = r->lo; i < r->hi; i++) {
-		size_t at = r->off[digit(quad_field(&src[i], r->f), r->shift)]++;
-		dst[at] = src[i];
-		r->next[at >= r->half][digit(quad_field(&src[i], r->nf), r->nshift)]++;
-	}
-	return NULL;
-}
-
-static void *perm_pass(void *arg)
-{
-	radix_pass *r = arg;
-	const uint32_t *src = r->src;
-	uint32_t *dst = r->dst;
-	size_t i;
-	/* a permutation is sorted by one field; its next digit is that field's other half */
-	if (r->nf < 0) {
-		for (i = r->lo; i < r->hi; i++)
-			dst[r->off[digit(quad_field(&r->q[src[i]], r->f), r->shift)]++] = src[i];
-		return NULL;
-	}
-	for (i = r->lo; i < r->hi; i++) {
-		uint32_t v = quad_field(&r->q[src[i]], r->f);
-		size_t at = r->off[digit(v, r->shift)]++;
-		dst[at] = src[i];
-		r->next[at >= r->half][digit(v, r->nshift)]++;
-	}
-	return NULL;
-}
-
-/* Counts of the first pass's digit in each half of the input. */
-static void first_counts(const void *src, const kgr_quad *q, size_t n, size_t half, int f, int shift,
-	size_t *c0, size_t *c1)
-{
-	size_t i;
-	for (i = 0; i < n; i++) {
-		uint32_t v = q ? quad_field(&q[((const uint32_t *)src)[i]], f) :
-				 quad_field(&((const kgr_quad *)src)[i], f);
-		(i < half ? c0 : c1)[digit(v, shift)]++;
-	}
-}
-
-/* The passes of an LSD radix sort over the digits (f[k], shift[k]), k < passes, from src to
- * dst and back, on two threads (above). Returns the array that holds the result, or NULL
- * when out of memory. */
-static void *radix_passes(void *src, void *dst, size_t n, const kgr_quad *q, const int *f,
-	const int *shift, int passes)
-{
-	size_t half = n / 2, i, *mem = calloc((size_t)6 * RADIX, sizeof(size_t));
-	size_t *cnt[2][2] = { { mem, mem + RADIX }, { mem + 2 * RADIX, mem + 3 * RADIX } };
-	size_t *off0 = mem + 4 * RADIX, *off1 = mem + 5 * RADIX;
-	int k;
-	if (!mem)
-		return NULL;
-	if (passes > 0)
-		first_counts(src, q, n, half, f[0], shift[0], cnt[0][0], cnt[0][1]);
-	for (k = 0; k < passes; k++) {
-		radix_pass r[2];
-		pthread_t t;
-		size_t sum = 0, *h0 = cnt[0][0], *h1 = cnt[0][1];
-		void *swap;
-		int threaded;
-		/* the counts of this pass by input half are the two threads' counts summed */
-		if (k > 0)
-			for (i = 0; i < RADIX; i++) {
-				h0[i] += cnt[1][0][i];
-				h1[i] += cnt[1][1][i];
-			}
-		for (i = 0; i < RADIX; i++) {
-			off0[i] = sum;
-			off1[i] = sum + h0[i];
-			sum += h0[i] + h1[i];
-		}
-		memset(cnt[0][0], 0, 2 * RADIX * sizeof(size_t)); /* h0, h1: next counts of thread 0 */
-		memset(cnt[1][0], 0, 2 * RADIX * sizeof(size_t));
-		for (i = 0; i < 2; i++) {
-			r[i].src = src;
-			r[i].dst = dst;
-			r[i].q = q;
-			r[i].half = half;
-			r[i].f = f[k];
-			r[i].shift = shift[k];
-			r[i].nf = k + 1 < passes ? f[k + 1] : -1;
-			r[i].nshift = k + 1 < passes ? shift[k + 1] : 0;
-			r[i].next[0] = cnt[i][0];
-			r[i].next[1] = cnt[i][1];
-		}
-		r[0].lo = 0;
-		r[0].hi = r[1].lo = half;
-		r[1].hi = n;
-		r[0].off = off0;
-		r[1].off = off1;
-		threaded = n >= kgr__radix_par_min && pthread_create(&t, NULL, q ? perm_pass : quad_pass, &r[1]) == 0;
-		(q ? perm_pass : quad_pass)(&r[0]);
-		if (threaded)
-			pthread_join(t, NULL);
-		else
-			(q ? perm_pass : quad_pass)(&r[1]);
-		swap = src;
-		src = dst;
-		dst = swap;
-	}
-	free(mem);
-	return src;
 }
 
 /* Stable LSD radix sort of quads by the key (s, p, o, g), 16 bits a pass. The counts of all
@@ -172,9 +42,9 @@ static void *radix_passes(void *src, void *dst, size_t n, const kgr_quad *q, con
 static int sort_quads(kgr_quad *q, size_t n)
 {
 	static const int fields[4] = { 3, 2, 1, 0 }; /* g, o, p, s: least significant first */
-	kgr_quad *tmp, *out;
+	kgr_quad *tmp, *src = q, *dst;
 	size_t *count, i;
-	int d, f[8], shift[8], passes = 0;
+	int d;
 
 	if (n < 2)
 		return 0;
@@ -189,18 +59,26 @@ static int sort_quads(kgr_quad *q, size_t n)
 	for (i = 0; i < n; i++)
 		for (d = 0; d < 8; d++)
 			count[(size_t)d * RADIX + ((quad_field(&q[i], fields[d / 2]) >> (16 * (d & 1))) & 0xffff)]++;
+	dst = tmp;
 	for (d = 0; d < 8; d++) {
-		f[passes] = fields[d / 2];
-		shift[passes] = 16 * (d & 1);
-		if (count[(size_t)d * RADIX + digit(quad_field(&q[0], f[passes]), shift[passes])] != n)
-			passes++;
+		size_t *c = count + (size_t)d * RADIX;
+		int f = fields[d / 2], shift = 16 * (d & 1);
+		if (c[(quad_field(&src[0], f) >> shift) & 0xffff] == n)
+			continue;
+		radix_offsets(c);
+		for (i = 0; i < n; i++)
+			dst[c[(quad_field(&src[i], f) >> shift) & 0xffff]++] = src[i];
+		{
+			kgr_quad *t = src;
+			src = dst;
+			dst = t;
+		}
 	}
-	free(count);
-	out = radix_passes(q, tmp, n, NULL, f, shift, passes);
-	if (out && out != q)
-		memcpy(q, out, n * sizeof(*q));
+	if (src != q)
+		memcpy(q, src, n * sizeof(*q));
 	free(tmp);
-	return out ? 0 : kgr__error_set(KGR_ENOMEM, "out of memory sorting %zu quads", n);
+	free(count);
+	return 0;
 }
 
 /* Stable radix sort of a permutation of the n quads q by one field of the quads it points at;
@@ -209,9 +87,9 @@ static int sort_quads(kgr_quad *q, size_t n)
  * every quad (the high half of predicate ids, say) costs no pass. */
 static int sort_perm(uint32_t *perm, uint32_t *tmp, size_t n, const kgr_quad *q, int field)
 {
-	uint32_t *out;
+	uint32_t *src = perm, *dst = tmp;
 	size_t *count, i;
-	int d, f[2], shift[2], passes = 0;
+	int d;
 	if (n < 2)
 		return 0;
 	if (!(count = radix_counts(2)))
@@ -222,16 +100,23 @@ static int sort_perm(uint32_t *perm, uint32_t *tmp, size_t n, const kgr_quad *q,
 		count[RADIX + (v >> 16)]++;
 	}
 	for (d = 0; d < 2; d++) {
-		f[passes] = field;
-		shift[passes] = 16 * d;
-		if (count[(size_t)d * RADIX + digit(quad_field(&q[0], field), 16 * d)] != n)
-			passes++;
+		size_t *c = count + (size_t)d * RADIX;
+		int shift = 16 * d;
+		if (c[(quad_field(&q[0], field) >> shift) & 0xffff] == n)
+			continue;
+		radix_offsets(c);
+		for (i = 0; i < n; i++)
+			dst[c[(quad_field(&q[src[i]], field) >> shift) & 0xffff]++] = src[i];
+		{
+			uint32_t *t = src;
+			src = dst;
+			dst = t;
+		}
 	}
+	if (src != perm)
+		memcpy(perm, src, n * sizeof(*perm));
 	free(count);
-	out = radix_passes(perm, tmp, n, q, f, shift, passes);
-	if (out && out != perm)
-		memcpy(perm, out, n * sizeof(*perm));
-	return out ? 0 : kgr__error_set(KGR_ENOMEM, "out of memory building indexes");
+	return 0;
 }
 
 static int quad_cmp(const kgr_quad *x, const kgr_quad *y)

@@ -149,10 +149,6 @@ struct kgr_store {
 	int load_threads;         /* N-Triples / N-Quads parsing threads; 0: the processors */
 };
 
-/* Elements from which finalize's radix sorts run each pass on two threads (1M); tests lower
- * it to compare both ways on small stores. */
-extern size_t kgr__radix_par_min;
-
 /* terms */
 /* A term's hash as the term table keys it (kgr__term_hash(): an IRI in its stored form), a
  * prefetch of its table slot, and interning with that hash given (NULL: computed). Loaders

@@ -13,7 +13,6 @@
 #include "common/testutil.h"
 #include "kg/events_tests.h"
 #include "kg/snapshot_check.h"
-#include "kg/store_internal.h"
 #include "util/json_print.h"
 #include "kgrec/store.h"
 
@@ -894,34 +893,6 @@ START_TEST(test_parallel_load_same_for_any_threads)
 }
 END_TEST
 
-/* finalize's radix sorts on two threads give the arrays one thread gives (the checksum
- * covers the quads and both permutations), with an odd count and the inferred quads. */
-START_TEST(test_two_thread_sorts_same_as_one)
-{
-	size_t len, keep = kgr__radix_par_min;
-	char *text = varied_nquads(1u << 20, &len);
-	kgr_store *one = NULL, *two = NULL;
-	ck_assert_int_eq(kgr_store_new(&one, 1), 0);
-	ck_assert_int_eq(kgr_store_new(&two, 1), 0);
-	ck_assert_int_eq(kgr_store_load_rdf_buffer(one, text, len, "nquads", NULL, "a.nq"), 0);
-	ck_assert_int_eq(kgr_store_load_rdf_buffer(two, text, len, "nquads", NULL, "a.nq"), 0);
-	ck_assert_int_eq(kgr_store_load_rdf(one, kgr_test_data("kg/catalog.ttl"), NULL, NULL), 0);
-	ck_assert_int_eq(kgr_store_load_rdf(two, kgr_test_data("kg/catalog.ttl"), NULL, NULL), 0);
-	kgr__radix_par_min = (size_t)-1;
-	ck_assert_int_eq(kgr_store_finalize(one), 0);
-	kgr__radix_par_min = 3;
-	ck_assert_int_eq(kgr_store_finalize(two), 0);
-	kgr__radix_par_min = keep;
-	ck_assert_uint_gt(kgr_store_quad_count(one), 10000);
-	ck_assert_uint_eq(kgr_store_quad_count(one) % 2, 1);
-	ck_assert_uint_eq(kgr_store_quad_count(one), kgr_store_quad_count(two));
-	ck_assert_uint_eq(kgr_store_checksum(one), kgr_store_checksum(two));
-	kgr_store_free(one);
-	kgr_store_free(two);
-	free(text);
-}
-END_TEST
-
 /* A bad line deep in the text is reported with its line over every piece before it, the
  * first of two errors wins, and the store keeps only what it held before. */
 START_TEST(test_parallel_load_error_line)
@@ -1278,7 +1249,6 @@ static Suite *store_suite(void)
 	tcase_add_test(tc, test_native_ntriples_errors);
 	tcase_add_test(tc, test_parallel_load_same_for_any_threads);
 	tcase_add_test(tc, test_parallel_load_error_line);
-	tcase_add_test(tc, test_two_thread_sorts_same_as_one);
 	tcase_add_test(tc, test_empty_input);
 	tcase_add_test(tc, test_language_tag_limits);
 	tcase_add_test(tc, test_jsonld);
