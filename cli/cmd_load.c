@@ -321,11 +321,13 @@ int kgr_cmd_load(int argc, char **argv)
 	if (a.timings)
 		fprintf(stderr, "timings: parse %.3f s, finalize %.3f s, save %.3f s\n", seconds(t0, tp),
 			seconds(tp, tf), seconds(tf, t1));
-	kgr_store_get_stats(store, &st);
-	if (!a.quiet)
+	if (!a.quiet) {
+		/* the counts read every quad: only for the summary line */
+		kgr_store_get_stats(store, &st);
 		fprintf(stderr, "%s: %zu triples (%zu inferred), %zu terms, %zu users, %zu items, %zu interactions%s in %.2f s\n",
 			a.out, st.quads, st.inferred, st.terms, st.users, st.items, st.interactions,
 			skipped_total ? " (rows skipped: see above)" : "", seconds(t0, t1));
+	}
 	rc = 0;
 done:
 	kgr_store_free(store);
