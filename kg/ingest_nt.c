@@ -114,6 +114,8 @@ static int reserve(void **p, size_t *cap, size_t need, size_t elem)
 
 static int append(kgr__batch *b, const void *data, size_t len)
 {
+	if (!len)
+		return 0;
 	if (b->len + len > b->cap && reserve((void **)&b->data, &b->cap, b->len + len, 1) < 0)
 		return -1;
 	memcpy(b->data + b->len, data, len);
@@ -578,7 +580,8 @@ static int fill_piece(nt_ctx *c, piece *pc, kgr__read_fn rd, void *src, uint64_t
 	pc->text_len = 0;
 	if (reserve((void **)&pc->text, &pc->text_cap, carry->len + READ_BYTES, 1) < 0)
 		return kgr__error_set(KGR_ENOMEM, "%s: out of memory", c->name);
-	memcpy(pc->text, carry->data, carry->len);
+	if (carry->len)
+		memcpy(pc->text, carry->data, carry->len);
 	pc->text_len = carry->len;
 	carry->len = 0;
 	/* the carried text holds no newline: it is what followed the last one */
