@@ -20,9 +20,10 @@
 
 #define CHUNK (256 * 1024)
 
-/* Parsing runs in two threads: raptor's callback (the producer) validates each statement and
- * copies its terms into a batch; a consumer thread interns the batches into the store. On two
- * cores this hides most of the dictionary's cost behind raptor's own. */
+/* raptor's syntaxes are parsed in two threads: raptor's callback (the producer) validates each
+ * statement and copies its terms into a batch; a consumer thread interns the batches into the
+ * store. On two cores this hides most of the dictionary's cost behind raptor's own. (N-Triples
+ * and N-Quads have a reader of their own on every core: kg/ingest_nt.c.) */
 #define BATCH_BYTES (1u << 20)
 #define N_BATCHES 3
 
@@ -478,12 +479,10 @@ static const char *canonical_format(const char *f)
 
 typedef kgr__read_fn read_fn;
 
-/* Drive one raptor parse over chunks from a reader. On failure the store is rolled back. */
-
 /* ---- native N-Triples / N-Quads ----
  * Line-based formats need no general parser: this one follows the W3C grammar (IRIREF,
- * BLANK_NODE_LABEL, STRING_LITERAL_QUOTE with ECHAR/UCHAR, LANGTAG, comments) and writes the
- * same batches as raptor's callback, at several times raptor's speed. */
+ * BLANK_NODE_LABEL, STRING_LITERAL_QUOTE with ECHAR/UCHAR, LANGTAG, comments) one line at a
+ * time, for the parallel reader of kg/ingest_nt.c, at several times raptor's speed. */
 
 typedef kgr__scratch scratch_buf;
 
