@@ -13,6 +13,7 @@
 #include "common/testutil.h"
 #include "kg/events_tests.h"
 #include "kg/snapshot_check.h"
+#include "kg/text_check.h"
 #include "util/json_print.h"
 #include "kgrec/store.h"
 
@@ -933,6 +934,32 @@ START_TEST(test_parallel_load_error_line)
 }
 END_TEST
 
+/* UTF-8 checked eight ASCII bytes at a time: sequences at every offset around the word
+ * boundaries are found (or passed) exactly where byte-by-byte reading finds them. */
+START_TEST(test_utf8_check_across_words)
+{
+	static const char *const good[] = { "\xc3\xa9", "\xe2\x82\xac", "\xf0\x9f\x98\x80" };
+	static const char *const bad[] = { "\x80", "\xe2\x82", "\xc0\xaf", "\xed\xa0\x80", "\xf4\x90\x80\x80", "\xff" };
+	char buf[64];
+	size_t k, i, len;
+	for (k = 0; k < 20; k++) {
+		for (i = 0; i < sizeof(good) / sizeof(good[0]); i++) {
+			memset(buf, 'a', sizeof(buf));
+			memcpy(buf + k, good[i], strlen(good[i]));
+			len = k + strlen(good[i]) + (k % 9);
+			ck_assert_uint_eq(kgr__utf8_invalid_at(buf, len), len);
+		}
+		for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+			memset(buf, 'a', sizeof(buf));
+			memcpy(buf + k, bad[i], strlen(bad[i]));
+			len = k + strlen(bad[i]) + (i == 1 ? 0 : 11); /* the cut sequence ends the text */
+			ck_assert_msg(kgr__utf8_invalid_at(buf, len) == k, "bad sequence %zu at %zu: found at %zu", i, k,
+				kgr__utf8_invalid_at(buf, len));
+		}
+	}
+}
+END_TEST
+
 static void expect_nt_error(const char *text, const char *needle)
 {
 	kgr_store *s = NULL;
@@ -1249,6 +1276,7 @@ static Suite *store_suite(void)
 	tcase_add_test(tc, test_native_ntriples_errors);
 	tcase_add_test(tc, test_parallel_load_same_for_any_threads);
 	tcase_add_test(tc, test_parallel_load_error_line);
+	tcase_add_test(tc, test_utf8_check_across_words);
 	tcase_add_test(tc, test_empty_input);
 	tcase_add_test(tc, test_language_tag_limits);
 	tcase_add_test(tc, test_jsonld);
