@@ -27,7 +27,7 @@
 #define BATCH_BYTES (1u << 20)
 #define N_BATCHES 3
 
-typedef kgr__batch batch;
+typedef kgr__buf batch;
 
 typedef struct {
 	kgr_store *store;
@@ -59,18 +59,24 @@ typedef struct {
 
 static void fail(load_ctx *c, int code, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 
+void kgr__load_fail(pthread_mutex_t *lock, pthread_cond_t *cv, int *error, char *msg, size_t cap,
+	int code, const char *fmt, va_list ap)
+{
+	pthread_mutex_lock(lock);
+	if (!*error) {
+		*error = code;
+		vsnprintf(msg, cap, fmt, ap);
+	}
+	pthread_cond_broadcast(cv);
+	pthread_mutex_unlock(lock);
+}
+
 static void fail(load_ctx *c, int code, const char *fmt, ...)
 {
 	va_list ap;
-	pthread_mutex_lock(&c->lock);
-	if (!c->error) {
-		c->error = code;
-		va_start(ap, fmt);
-		vsnprintf(c->msg, sizeof(c->msg), fmt, ap);
-		va_end(ap);
-	}
-	pthread_cond_broadcast(&c->cv);
-	pthread_mutex_unlock(&c->lock);
+	va_start(ap, fmt);
+	kgr__load_fail(&c->lock, &c->cv, &c->error, c->msg, sizeof(c->msg), code, fmt, ap);
+	va_end(ap);
 }
 
 static int failed(load_ctx *c)
@@ -150,28 +156,10 @@ static void locate(load_ctx *c, int *line, int *col)
 
 /* ---- producer side: encode terms into the batch ---- */
 
-static int put(batch *b, const void *data, size_t len)
-{
-	if (b->len + len > b->cap) {
-		size_t cap = b->cap ? b->cap * 2 : BATCH_BYTES;
-		char *d;
-		while (cap < b->len + len)
-			cap *= 2;
-		d = realloc(b->data, cap);
-		if (!d)
-			return -1;
-		b->data = d;
-		b->cap = cap;
-	}
-	memcpy(b->data + b->len, data, len);
-	b->len += len;
-	return 0;
-}
-
 static int put_str(batch *b, unsigned char tag, const void *v, size_t len)
 {
 	uint32_t l = (uint32_t)len;
-	return put(b, &tag, 1) || put(b, &l, 4) || put(b, v, len) ? -1 : 0;
+	return kgr__buf_append(b, &tag, 1) || kgr__buf_append(b, &l, 4) || kgr__buf_append(b, v, len) ? -1 : 0;
 }
 
 /* Term encoding: tag byte, u32 length, bytes. Tags: 'I' IRI, 'B' blank, 'L' plain literal,
@@ -264,15 +252,6 @@ static void statement_handler(void *data, raptor_statement *st)
 
 /* ---- consumer side ---- */
 
-static uint32_t get_str(const char **p, const char **v)
-{
-	uint32_t l;
-	memcpy(&l, *p + 1, 4);
-	*v = *p + 5;
-	*p += 5 + l;
-	return l;
-}
-
 /* The terms of a batch are hashed AHEAD terms before they are interned and their table slots
  * prefetched, so the slots' cache misses (the table outgrows the caches: most of the
  * interner's time at 20M triples) overlap instead of coming one at a time. */
@@ -292,7 +271,7 @@ static void peek_term(load_ctx *c, lookahead *la)
 {
 	char tag = *la->q;
 	const char *v, *v2;
-	uint32_t len = get_str(&la->q, &v), len2, h = 0;
+	uint32_t len = kgr__get_str(&la->q, &v), len2, h = 0;
 	switch (tag) {
 	case 'I':
 		h = kgr__term_hash(KGR_TERM_IRI, v, len, NULL, 0, 0);
@@ -308,11 +287,11 @@ static void peek_term(load_ctx *c, lookahead *la)
 		h = kgr__term_hash(KGR_TERM_LITERAL, v, len, NULL, 0, 0);
 		break;
 	case 'G':
-		len2 = get_str(&la->q, &v2);
+		len2 = kgr__get_str(&la->q, &v2);
 		h = kgr__term_hash(KGR_TERM_LITERAL, v, len, v2, len2, 0);
 		break;
 	case 'D':
-		len2 = get_str(&la->q, &v2);
+		len2 = kgr__get_str(&la->q, &v2);
 		h = kgr__term_hash(KGR_TERM_IRI, v2, len2, NULL, 0, 0);
 		break;
 	default:
@@ -329,7 +308,7 @@ static kgr_id decode_term(load_ctx *c, const char **p, lookahead *la, const char
 	kgr_store *s = c->store;
 	char tag = **p;
 	const char *v, *v2;
-	uint32_t len = get_str(p, &v), len2, h = la->hash[la->head++ % AHEAD];
+	uint32_t len = kgr__get_str(p, &v), len2, h = la->hash[la->head++ % AHEAD];
 	const uint32_t *pre = h ? &h : NULL;
 	kgr_id dt;
 
@@ -364,10 +343,10 @@ static kgr_id decode_term(load_ctx *c, const char **p, lookahead *la, const char
 	case 'L':
 		return kgr__intern_hashed(s, KGR_TERM_LITERAL, v, len, NULL, 0, 0, pre);
 	case 'G':
-		len2 = get_str(p, &v2);
+		len2 = kgr__get_str(p, &v2);
 		return kgr__intern_hashed(s, KGR_TERM_LITERAL, v, len, v2, len2, 0, pre);
 	case 'D':
-		len2 = get_str(p, &v2);
+		len2 = kgr__get_str(p, &v2);
 		dt = kgr__intern_hashed(s, KGR_TERM_IRI, v2, len2, NULL, 0, 0, pre);
 		return dt ? kgr__intern(s, KGR_TERM_LITERAL, v, len, NULL, 0, dt) : 0;
 	default: /* 'N' */
@@ -377,7 +356,7 @@ static kgr_id decode_term(load_ctx *c, const char **p, lookahead *la, const char
 
 static int consume(load_ctx *c, batch *b)
 {
-	const char *p = b->data, *end = b->data + b->len;
+	const char *p = b->s, *end = b->s + b->len;
 	lookahead la;
 	la.q = p;
 	la.head = la.tail = 0;
@@ -924,7 +903,7 @@ static void load_ctx_release(load_ctx *c)
 	if (c->world)
 		raptor_free_world(c->world);
 	for (i = 0; i < N_BATCHES; i++)
-		free(c->batches[i].data);
+		kgr__buf_free(&c->batches[i]);
 	pthread_mutex_destroy(&c->lock);
 	pthread_cond_destroy(&c->cv);
 	free(c->scratch);

@@ -5,16 +5,28 @@
 
 #include "kg/store_internal.h"
 
+#include <pthread.h>
+#include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
-/* Encoded terms, one after another: a tag byte, a u32 length, the bytes. Tags: 'I' IRI, 'B'
- * blank node, 'L' plain literal, 'G' language literal followed by its tag as a 'g' string,
- * 'D' typed literal followed by its datatype IRI as a 'd' string, 'N' no term. */
-typedef struct {
-	char *data;
-	size_t len, cap;
-} kgr__batch;
+/* The next string of an encoded run of terms at *q (a tag byte, a u32 length, the bytes): its
+ * bytes through *v, its length returned; *q moves past it. */
+static inline uint32_t kgr__get_str(const char **q, const char **v)
+{
+	uint32_t l;
+	memcpy(&l, *q + 1, 4);
+	*v = *q + 5;
+	*q += 5 + l;
+	return l;
+}
+
+/* A loader's first error: under lock, unless *error is set already, sets it to code and msg
+ * (cap bytes) to the formatted message; then wakes every thread waiting on cv, which each
+ * look for an error before they go on. */
+void kgr__load_fail(pthread_mutex_t *lock, pthread_cond_t *cv, int *error, char *msg, size_t cap,
+	int code, const char *fmt, va_list ap) __attribute__((format(printf, 7, 0)));
 
 /* Room for unescaped IRIs and strings. */
 typedef struct {

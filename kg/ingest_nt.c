@@ -25,7 +25,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #define PIECE_BYTES (1u << 20)
 #define READ_BYTES (256u * 1024)
@@ -44,7 +43,7 @@ typedef struct {
 	/* the parser's: distinct terms in order of first use, each 'I' | 'B' | 'L' (tag, u32
 	 * length, bytes), 'G' (the same, then u32 length and the language tag) or 'D' (the
 	 * same, then the u32 index of its datatype IRI among the piece's terms) */
-	kgr__batch terms;
+	kgr__buf terms;
 	uint32_t *off;   /* per term: where it starts in terms */
 	uint32_t *hash;  /* per term: the dictionary's hash; 0 for a typed literal */
 	uint32_t *key;   /* per term: the hash the piece's own table keys it by */
@@ -112,29 +111,9 @@ static int reserve(void **p, size_t *cap, size_t need, size_t elem)
 	return 0;
 }
 
-static int append(kgr__batch *b, const void *data, size_t len)
+static int append_u32(kgr__buf *b, uint32_t v)
 {
-	if (!len)
-		return 0;
-	if (b->len + len > b->cap && reserve((void **)&b->data, &b->cap, b->len + len, 1) < 0)
-		return -1;
-	memcpy(b->data + b->len, data, len);
-	b->len += len;
-	return 0;
-}
-
-static int append_u32(kgr__batch *b, uint32_t v)
-{
-	return append(b, &v, 4);
-}
-
-static uint32_t get_str(const char **q, const char **v)
-{
-	uint32_t l;
-	memcpy(&l, *q + 1, 4);
-	*v = *q + 5;
-	*q += 5 + l;
-	return l;
+	return kgr__buf_append(b, &v, 4);
 }
 
 /* The key a term is found by in its piece's table. Quick: the tag, length and the first,
@@ -198,7 +177,7 @@ static int rebuild_slots(parser *w, piece *pc, size_t cap, int rekey)
 	for (i = 0; i < pc->n_terms; i++) {
 		size_t k;
 		if (rekey)
-			pc->key[i] = record_key(w, pc->terms.data + pc->off[i]);
+			pc->key[i] = record_key(w, pc->terms.s + pc->off[i]);
 		for (k = pc->key[i] & (cap - 1); s[k]; k = (k + 1) & (cap - 1))
 			;
 		s[k] = (uint32_t)i + 1;
@@ -232,13 +211,13 @@ static int record_is(const parser *w, const char *rec, const kgr__nt_term *t, ui
 
 static int append_record(const parser *w, piece *pc, const kgr__nt_term *t, uint32_t dt)
 {
-	kgr__batch *b = &pc->terms;
+	kgr__buf *b = &pc->terms;
 	size_t pl = t->tag == 'B' ? w->c->bnode_prefix_len : 0;
-	if (append(b, &t->tag, 1) || append_u32(b, (uint32_t)(pl + t->len)) ||
-		append(b, w->c->bnode_prefix, pl) || append(b, t->v, t->len))
+	if (kgr__buf_append(b, &t->tag, 1) || append_u32(b, (uint32_t)(pl + t->len)) ||
+		kgr__buf_append(b, w->c->bnode_prefix, pl) || kgr__buf_append(b, t->v, t->len))
 		return -1;
 	if (t->tag == 'G')
-		return append_u32(b, t->len2) || append(b, t->v2, t->len2) ? -1 : 0;
+		return append_u32(b, t->len2) || kgr__buf_append(b, t->v2, t->len2) ? -1 : 0;
 	if (t->tag == 'D')
 		return append_u32(b, dt);
 	return 0;
@@ -275,7 +254,7 @@ again:
 	key = term_key(w->full, t->tag, t->v, t->len, extra);
 	for (k = key & (w->slot_cap - 1); w->slots[k]; k = (k + 1) & (w->slot_cap - 1)) {
 		uint32_t j = w->slots[k] - 1;
-		if (pc->key[j] == key && record_is(w, pc->terms.data + pc->off[j], t, dt)) {
+		if (pc->key[j] == key && record_is(w, pc->terms.s + pc->off[j], t, dt)) {
 			*out = j;
 			return 0;
 		}
@@ -291,7 +270,7 @@ again:
 	pc->off[pc->n_terms] = (uint32_t)pc->terms.len;
 	if (append_record(w, pc, t, dt) < 0)
 		return -1;
-	v = pc->terms.data + pc->off[pc->n_terms] + 5;
+	v = pc->terms.s + pc->off[pc->n_terms] + 5;
 	switch (t->tag) {
 	case 'I':
 		h = kgr__term_hash(KGR_TERM_IRI, v, t->len, NULL, 0, 0);
@@ -328,7 +307,7 @@ static int piece_term(parser *w, piece *pc, const kgr__nt_term *t, int pos, uint
 		return 0;
 	}
 	if (w->last[pos] != NO_TERM && t->tag != 'D' &&
-		record_is(w, pc->terms.data + pc->off[w->last[pos]], t, 0)) {
+		record_is(w, pc->terms.s + pc->off[w->last[pos]], t, 0)) {
 		*out = w->last[pos];
 		return 0;
 	}
@@ -443,16 +422,10 @@ static void intern_fail(nt_ctx *c, int code, const char *fmt, ...) __attribute__
 static void intern_fail(nt_ctx *c, int code, const char *fmt, ...)
 {
 	va_list ap;
-	pthread_mutex_lock(&c->lock);
-	if (!c->error) {
-		c->error = code;
-		va_start(ap, fmt);
-		vsnprintf(c->msg, sizeof(c->msg), fmt, ap);
-		va_end(ap);
-	}
-	c->abort = 1;
-	pthread_cond_broadcast(&c->cv);
-	pthread_mutex_unlock(&c->lock);
+	va_start(ap, fmt);
+	kgr__load_fail(&c->lock, &c->cv, &c->error, c->msg, sizeof(c->msg), code, fmt, ap);
+	va_end(ap);
+	set_abort(c);
 }
 
 /* A piece's distinct terms into the dictionary, in order; their ids in map. The table slots
@@ -461,7 +434,7 @@ static void intern_fail(nt_ctx *c, int code, const char *fmt, ...)
 static int intern_piece(nt_ctx *c, const piece *pc, kgr_id *map)
 {
 	kgr_store *s = c->store;
-	const char *q = pc->terms.data;
+	const char *q = pc->terms.s;
 	kgr_id ahead[AHEAD] = { 0 };
 	size_t i, n = pc->n_terms;
 
@@ -471,7 +444,7 @@ static int intern_piece(nt_ctx *c, const piece *pc, kgr_id *map)
 	for (i = 0; i < n; i++) {
 		char tag = *q;
 		const char *v, *v2;
-		uint32_t len = get_str(&q, &v), len2, dt;
+		uint32_t len = kgr__get_str(&q, &v), len2, dt;
 		kgr_id id;
 		if (i + AHEAD < n && pc->hash[i + AHEAD])
 			kgr__term_prefetch(s, pc->hash[i + AHEAD]);
@@ -570,7 +543,7 @@ done:
 /* The next piece's text: what was left after the last piece's final newline, then reads
  * until it holds PIECE_BYTES and a newline, or the input ends. The text after its last
  * newline is kept in carry for the next piece. 1 at the end of the input, 0, or an error. */
-static int fill_piece(nt_ctx *c, piece *pc, kgr__read_fn rd, void *src, uint64_t total, kgr__batch *carry)
+static int fill_piece(nt_ctx *c, piece *pc, kgr__read_fn rd, void *src, uint64_t total, kgr__buf *carry)
 {
 	kgr_store *s = c->store;
 	size_t got = 0, before;
@@ -581,7 +554,7 @@ static int fill_piece(nt_ctx *c, piece *pc, kgr__read_fn rd, void *src, uint64_t
 	if (reserve((void **)&pc->text, &pc->text_cap, carry->len + READ_BYTES, 1) < 0)
 		return kgr__error_set(KGR_ENOMEM, "%s: out of memory", c->name);
 	if (carry->len)
-		memcpy(pc->text, carry->data, carry->len);
+		memcpy(pc->text, carry->s, carry->len);
 	pc->text_len = carry->len;
 	carry->len = 0;
 	/* the carried text holds no newline: it is what followed the last one */
@@ -600,7 +573,7 @@ static int fill_piece(nt_ctx *c, piece *pc, kgr__read_fn rd, void *src, uint64_t
 	if (!eof) {
 		const char *last = memrchr(pc->text, '\n', pc->text_len);
 		size_t cut = (size_t)(last - pc->text) + 1;
-		if (append(carry, pc->text + cut, pc->text_len - cut) < 0)
+		if (kgr__buf_append(carry, pc->text + cut, pc->text_len - cut) < 0)
 			return kgr__error_set(KGR_ENOMEM, "%s: out of memory", c->name);
 		pc->text_len = cut;
 	}
@@ -609,7 +582,7 @@ static int fill_piece(nt_ctx *c, piece *pc, kgr__read_fn rd, void *src, uint64_t
 
 static int read_all(nt_ctx *c, kgr__read_fn rd, void *src, uint64_t total)
 {
-	kgr__batch carry = { 0 };
+	kgr__buf carry = { 0 };
 	size_t seq;
 	int r = 0;
 
@@ -642,14 +615,8 @@ static int read_all(nt_ctx *c, kgr__read_fn rd, void *src, uint64_t total)
 	c->reader_done = 1;
 	pthread_cond_broadcast(&c->cv);
 	pthread_mutex_unlock(&c->lock);
-	free(carry.data);
+	kgr__buf_free(&carry);
 	return r;
-}
-
-static int default_threads(void)
-{
-	long n = sysconf(_SC_NPROCESSORS_ONLN);
-	return n < 1 ? 1 : n > 64 ? 64 : (int)n;
 }
 
 int kgr__nt_load(kgr_store *s, kgr__read_fn rd, void *src, uint64_t total, int quads,
@@ -662,7 +629,7 @@ int kgr__nt_load(kgr_store *s, kgr__read_fn rd, void *src, uint64_t total, int q
 	char read_msg[sizeof(c.msg)] = "";
 
 	if (threads <= 0)
-		threads = default_threads();
+		threads = kgr__cpu_count(64);
 	if (total && total < PIECE_BYTES)
 		threads = 1;
 	memset(&c, 0, sizeof(c));
@@ -715,7 +682,7 @@ int kgr__nt_load(kgr_store *s, kgr__read_fn rd, void *src, uint64_t total, int q
 	for (size_t k = 0; k < c.n_pieces; k++) {
 		piece *pc = &c.pieces[k];
 		free(pc->text);
-		free(pc->terms.data);
+		free(pc->terms.s);
 		free(pc->off);
 		free(pc->hash);
 		free(pc->key);

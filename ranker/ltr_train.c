@@ -14,7 +14,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
-#include <unistd.h>
 #include <xgboost/c_api.h>
 
 typedef struct {
@@ -99,8 +98,7 @@ static void *worker(void *arg)
 
 static int threads_of(const kgr_learn_options *o)
 {
-	long n = o->threads > 0 ? o->threads : sysconf(_SC_NPROCESSORS_ONLN);
-	return n < 1 ? 1 : n > 64 ? 64 : (int)n;
+	return o->threads > 0 ? (o->threads > 64 ? 64 : o->threads) : kgr__cpu_count(64);
 }
 
 /* Features of every group, on all threads; the result does not depend on their number. */

@@ -329,7 +329,6 @@ static int read_token(kgr_server *srv, const char *path)
  * means to change. */
 static void server_limits(kgr_server *srv)
 {
-	long ncpu;
 	if (!srv->opts.max_body)
 		srv->opts.max_body = 1 << 20;
 	if (!srv->opts.sparql_timeout_ms)
@@ -340,8 +339,7 @@ static void server_limits(kgr_server *srv)
 		srv->opts.conn_timeout_s = 30;
 	if (!srv->opts.max_connections)
 		srv->opts.max_connections = 256;
-	ncpu = sysconf(_SC_NPROCESSORS_ONLN);
-	srv->work_max = srv->opts.threads ? srv->opts.threads : (unsigned int)(ncpu > 0 ? 2 * ncpu : 4);
+	srv->work_max = srv->opts.threads ? srv->opts.threads : 2u * (unsigned int)kgr__cpu_count(1024);
 }
 
 /* The paths are read again at every reload, long after the caller's options are gone: the

@@ -36,7 +36,8 @@ void kgr__buf_put(kgr__buf *b, const char *s, size_t n)
 {
 	if (buf_grow(b, n))
 		return;
-	memcpy(b->s + b->len, s, n);
+	if (n) /* s may be NULL then */
+		memcpy(b->s + b->len, s, n);
 	b->len += n;
 	b->s[b->len] = '\0';
 }

@@ -1,5 +1,5 @@
-/* Memory advice for the large arrays of loading and indexing (the quads, the term table, the
- * radix sorts' scratch). */
+/* What the machine offers: memory advice for the large arrays of loading and indexing (the
+ * quads, the term table, the radix sorts' scratch), and the processors to run threads on. */
 #include "util/util.h"
 
 #include <stdint.h>
@@ -28,4 +28,10 @@ void kgr__advise_huge(void *p, size_t len)
 	(void)p;
 	(void)len;
 #endif
+}
+
+int kgr__cpu_count(int max)
+{
+	long n = sysconf(_SC_NPROCESSORS_ONLN);
+	return n < 1 ? 1 : n > max ? max : (int)n;
 }

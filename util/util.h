@@ -43,6 +43,9 @@ int kgr__read_file(char **out, size_t *len_out, const char *path, const char *wh
  *  the system has no such pages or refuses (util/mem.c). */
 void kgr__advise_huge(void *p, size_t len);
 
+/** The processors online, at least 1 and at most @p max: the default number of threads. */
+int kgr__cpu_count(int max);
+
 /** 64-bit hash of a byte string (fast, not cryptographic). */
 uint64_t kgr__hash64(const void *data, size_t len, uint64_t seed);
 
