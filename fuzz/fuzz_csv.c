@@ -6,6 +6,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <unistd.h>
 
 int LLVMFuzzerInitialize(int *argc, char ***argv);
@@ -20,12 +21,19 @@ static const char catalog[] =
 	"<http://shop.example/p/2> a s:Product ; <https://schema.org/productID> \"P2\" .\n"
 	"<http://other.example/p/2> a s:Product ; s:sku \"SKU-1\" .\n";
 
+/* The input file goes when the fuzzer ends. */
+static void remove_file(void)
+{
+	remove(path);
+}
+
 int LLVMFuzzerInitialize(int *argc, char ***argv)
 {
 	(void)argc;
 	(void)argv;
 	kgr_init();
 	snprintf(path, sizeof(path), "/tmp/kgrec-fuzz-csv-%ld.csv", (long)getpid());
+	atexit(remove_file);
 	return 0;
 }
 

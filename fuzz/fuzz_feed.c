@@ -5,6 +5,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <unistd.h>
 
 int LLVMFuzzerInitialize(int *argc, char ***argv);
@@ -12,12 +13,19 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 static char path[64];
 
+/* The input file goes when the fuzzer ends. */
+static void remove_file(void)
+{
+	remove(path);
+}
+
 int LLVMFuzzerInitialize(int *argc, char ***argv)
 {
 	(void)argc;
 	(void)argv;
 	kgr_init();
 	snprintf(path, sizeof(path), "/tmp/kgrec-fuzz-feed-%ld.csv", (long)getpid());
+	atexit(remove_file);
 	return 0;
 }
 

@@ -28,11 +28,19 @@ static const char *no_unknown(void *ctx, const char *const *allowed)
 	return NULL;
 }
 
+static char snap[64], evlog[64];
+
+/* The shop's snapshot and the events log go when the fuzzer ends. */
+static void remove_files(void)
+{
+	remove(snap);
+	remove(evlog);
+}
+
 int LLVMFuzzerInitialize(int *argc, char ***argv)
 {
 	kgr_interaction_options io = KGR_INTERACTION_OPTIONS_INIT;
 	kgr_server_options so = KGR_SERVER_OPTIONS_INIT;
-	static char snap[64], evlog[64];
 	kgr_store *s = NULL;
 	(void)argc;
 	(void)argv;
@@ -40,6 +48,7 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 	snprintf(snap, sizeof(snap), "/tmp/kgrec-fuzz-%ld.snap", (long)getpid());
 	snprintf(evlog, sizeof(evlog), "/tmp/kgrec-fuzz-%ld.events", (long)getpid());
 	remove(evlog);
+	atexit(remove_files);
 	io.user_base = "http://shop.example.org/user/";
 	io.item_base = "http://shop.example.org/";
 	if (kgr_store_new(&s, 1) < 0 ||

@@ -21,6 +21,12 @@ static unsigned char *base;
 static size_t base_len;
 static char path[64];
 
+/* The input file goes when the fuzzer ends. */
+static void remove_file(void)
+{
+	remove(path);
+}
+
 int LLVMFuzzerInitialize(int *argc, char ***argv)
 {
 	kgr_interaction_options io = KGR_INTERACTION_OPTIONS_INIT;
@@ -31,6 +37,7 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 	(void)argv;
 	kgr_init();
 	snprintf(path, sizeof(path), "/tmp/kgrec-fuzz-snap-%ld.kgr", (long)getpid());
+	atexit(remove_file);
 	io.user_base = "http://shop.example.org/user/";
 	io.item_base = "http://shop.example.org/";
 	if (kgr_store_new(&s, 1) < 0 ||

@@ -1,6 +1,8 @@
+#define _XOPEN_SOURCE 700 /* nftw() */
 #include "testutil.h"
 
 #include <check.h>
+#include <ftw.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -18,19 +20,42 @@ const char *kgr_test_data(const char *rel)
 	return b;
 }
 
+static char tmp_dir[256];
+static pid_t tmp_owner;
+
+static int remove_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
+{
+	(void)st;
+	(void)flag;
+	(void)ftw;
+	remove(path);
+	return 0;
+}
+
+/* The directory goes with the process that made it (a test forked after it keeps it for
+ * that process); KGR_TEST_KEEP=1 keeps it to look at. */
+static void remove_tmp_dir(void)
+{
+	const char *keep = getenv("KGR_TEST_KEEP");
+	if (getpid() != tmp_owner || (keep && *keep && strcmp(keep, "0") != 0))
+		return;
+	nftw(tmp_dir, remove_entry, 16, FTW_DEPTH | FTW_PHYS);
+}
+
 const char *kgr_test_tmp(const char *name)
 {
-	static char dir[256];
 	static char bufs[8][512];
 	static int slot;
 	char *b;
-	if (!dir[0]) {
-		snprintf(dir, sizeof(dir), "/tmp/kgrec-test-XXXXXX");
-		if (!mkdtemp(dir))
+	if (!tmp_dir[0]) {
+		snprintf(tmp_dir, sizeof(tmp_dir), "/tmp/kgrec-test-XXXXXX");
+		if (!mkdtemp(tmp_dir))
 			abort();
+		tmp_owner = getpid();
+		atexit(remove_tmp_dir);
 	}
 	b = bufs[slot++ & 7];
-	snprintf(b, 512, "%s/%s", dir, name);
+	snprintf(b, 512, "%s/%s", tmp_dir, name);
 	return b;
 }
 
