@@ -385,6 +385,7 @@ static int consume(load_ctx *c, batch *b)
 static void *consumer_main(void *arg)
 {
 	load_ctx *c = arg;
+	kgr__thread_name("kgr-intern");
 	for (;;) {
 		batch *b;
 		pthread_mutex_lock(&c->lock);

@@ -389,6 +389,7 @@ static void *parser_main(void *arg)
 {
 	parser *w = arg;
 	nt_ctx *c = w->c;
+	kgr__thread_name("kgr-parse");
 	for (;;) {
 		piece *pc = NULL;
 		size_t i;
@@ -494,6 +495,7 @@ static void *interner_main(void *arg)
 	size_t map_cap = 0, next, k;
 	long lines_before = 0;
 
+	kgr__thread_name("kgr-intern");
 	for (next = 0;; next++) {
 		piece *pc = &c->pieces[next % c->n_pieces];
 		pthread_mutex_lock(&c->lock);

@@ -75,6 +75,7 @@ static int group_features(work *w, group *gr)
 static void *worker(void *arg)
 {
 	work *w = arg;
+	kgr__thread_name("kgr-features");
 	for (;;) {
 		size_t i;
 		int error;

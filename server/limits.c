@@ -81,6 +81,7 @@ static void drop(track *t)
 static void *watch(void *arg)
 {
 	kgr__limits *l = arg;
+	kgr__thread_name("kgr-limits");
 	pthread_mutex_lock(&l->mu);
 	while (!l->stop) {
 		struct timespec ts;

@@ -1386,6 +1386,7 @@ static void *listener(void *arg)
 	kgr__pglog *pg = srv->pg;
 	unsigned int pause_ms = 100;
 	char why[256];
+	kgr__thread_name("kgr-pglisten");
 	while (!atomic_load(&pg->stop)) {
 		PGconn *c = pg_connect_opts(pg->url, pg->timeout_ms, why, sizeof(why));
 		if (c && pg_run_many(c, "LISTEN " PG_CHANNEL, reply_deadline(pg->timeout_ms), NULL, why,

@@ -1,9 +1,13 @@
 /* What the machine offers: memory advice for the large arrays of loading and indexing (the
- * quads, the term table, the radix sorts' scratch), and the processors to run threads on. */
+ * quads, the term table, the radix sorts' scratch), the processors to run threads on, and
+ * names for those threads. */
 #include "util/util.h"
 
 #include <stdint.h>
 #include <sys/mman.h>
+#ifdef __linux__
+#include <sys/prctl.h>
+#endif
 #include <unistd.h>
 
 /* Below this an array is not worth a system call. */
@@ -34,4 +38,13 @@ int kgr__cpu_count(int max)
 {
 	long n = sysconf(_SC_NPROCESSORS_ONLN);
 	return n < 1 ? 1 : n > max ? max : (int)n;
+}
+
+void kgr__thread_name(const char *name)
+{
+#ifdef __linux__
+	(void)prctl(PR_SET_NAME, name, 0, 0, 0); /* a name is only a label: an error changes nothing */
+#else
+	(void)name;
+#endif
 }

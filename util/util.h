@@ -46,6 +46,10 @@ void kgr__advise_huge(void *p, size_t len);
 /** The processors online, at least 1 and at most @p max: the default number of threads. */
 int kgr__cpu_count(int max);
 
+/** Names the calling thread (at most 15 bytes), as top -H, ps -L and perf show it: nothing
+ *  where the system has no names. */
+void kgr__thread_name(const char *name);
+
 /** 64-bit hash of a byte string (fast, not cryptographic). */
 uint64_t kgr__hash64(const void *data, size_t len, uint64_t seed);
 
