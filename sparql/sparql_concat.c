@@ -1,5 +1,14 @@
-/* GROUP_CONCAT's SEPARATOR for rasqal 0.9.33, which parses it and then joins the values with
- * a space whatever it says. Before rasqal parses a query,
+/* Aggregates that rasqal 0.9.33 evaluates wrong, written as expressions it evaluates right.
+ *
+ * COUNT of a variable counts every solution, the variable bound or not (an OPTIONAL that found
+ * nothing counts 1: SELECT ?s (COUNT(?o) AS ?n) { ?s a :T OPTIONAL { ?s :p ?o } } GROUP BY ?s
+ * gives 1 for an ?s without :p, where SPARQL 1.1 gives 0). Before rasqal parses a query,
+ *   COUNT(?v)  becomes  SUM(IF(BOUND(?v), 1, 0))
+ * the same xsd:integer (0 for a group of no solution, as COUNT). COUNT(*), COUNT(DISTINCT ...)
+ * and COUNT of an expression are left as written.
+ *
+ * GROUP_CONCAT's SEPARATOR, which rasqal parses and then joins the values with a space
+ * whatever it says. Before rasqal parses a query,
  *   GROUP_CONCAT([DISTINCT] X ; SEPARATOR = "s")
  * becomes
  *   REPLACE(REPLACE(GROUP_CONCAT([DISTINCT] REPLACE(STR(X), " ", "\uE000")), " ", "s"),
@@ -83,10 +92,15 @@ static const char *rewrite_call(kgr__buf *out, const char *p)
 	return q + 1;
 }
 
-char *kgr__sparql_separator_rewrite(const char *text, int *oom)
+/* Each call of the aggregate @p name (outside strings, IRIs and comments) handed to @p rewrite,
+ * which writes its new text and returns the position after it, or the position after the name
+ * to leave it as written. The new text, or NULL when nothing changed (*oom when out of memory). */
+static char *rewrite_calls(const char *text, int *oom, const char *name,
+	const char *(*rewrite)(kgr__buf *, const char *))
 {
 	kgr__buf out = { 0 };
 	const char *p = text, *from = text;
+	size_t n = strlen(name);
 	int changed = 0;
 	*oom = 0;
 	while (*p) {
@@ -96,15 +110,15 @@ char *kgr__sparql_separator_rewrite(const char *text, int *oom)
 			continue;
 		}
 		if ((p != text && (is_word(p[-1]) || p[-1] == '?' || p[-1] == '$' || p[-1] == ':')) ||
-			strncasecmp(p, "GROUP_CONCAT", 12) || is_word(p[12])) {
+			strncasecmp(p, name, n) || is_word(p[n])) {
 			p++;
 			continue;
 		}
-		/* the name itself is written by rewrite_call() (inside two REPLACEs) */
+		/* the name itself is written by the rewrite */
 		kgr__buf_put(&out, from, (size_t)(p - from));
-		next = rewrite_call(&out, p + 12);
-		if (next == p + 12) {
-			kgr__buf_put(&out, p, 12);
+		next = rewrite(&out, p + n);
+		if (next == p + n) {
+			kgr__buf_put(&out, p, n);
 		} else {
 			changed = 1;
 		}
@@ -121,4 +135,39 @@ char *kgr__sparql_separator_rewrite(const char *text, int *oom)
 		return NULL;
 	}
 	return kgr__buf_take(&out);
+}
+
+char *kgr__sparql_separator_rewrite(const char *text, int *oom)
+{
+	return rewrite_calls(text, oom, "GROUP_CONCAT", rewrite_call);
+}
+
+/* COUNT(?v) whose name ends at p as SUM(IF(BOUND(?v), 1, 0)); p when it is another COUNT. */
+static const char *rewrite_count(kgr__buf *out, const char *p)
+{
+	const char *a = skip_space(p), *v, *e, *q;
+	int newlines = 0;
+	if (*a != '(')
+		return p;
+	v = skip_space(a + 1);
+	if ((*v != '?' && *v != '$') || !is_word(v[1]))
+		return p;
+	for (e = v + 1; is_word(*e); e++)
+		;
+	q = skip_space(e);
+	if (*q != ')')
+		return p;
+	for (a = p; a < q; a++)
+		newlines += *a == '\n';
+	kgr__buf_puts(out, "SUM(IF(BOUND(");
+	kgr__buf_put(out, v, (size_t)(e - v));
+	kgr__buf_puts(out, "), 1, 0))");
+	while (newlines-- > 0)
+		kgr__buf_puts(out, "\n");
+	return q + 1;
+}
+
+char *kgr__sparql_count_rewrite(const char *text, int *oom)
+{
+	return rewrite_calls(text, oom, "COUNT", rewrite_count);
 }

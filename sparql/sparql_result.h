@@ -76,6 +76,15 @@ int kgr__sparql_check_limits(const char *text);
  *  without predicate, an escape of no character. Text it cannot follow is accepted (rasqal
  *  reports it). KGR_ENOMEM when out of memory (sparql/sparql_validate.c). */
 int kgr__sparql_validate(const char *text);
+/** A predicate no store holds: `OPTIONAL { ?x <this> ?x }` leaves ?x unbound in every
+ *  solution, and rasqal then takes ?x as a variable of the pattern. */
+#define KGR__UNBOUND_IRI "urn:x-kgrec:unbound"
+/** The query text with `OPTIONAL { ?x <KGR__UNBOUND_IRI> ?x }` at the end of the WHERE
+ *  pattern of each SELECT whose aggregates use a variable ?x that the pattern never binds
+ *  (`SELECT (COUNT(?x) AS ?c) {}`: SPARQL 1.1 gives 0, rasqal 0.9.33 fails, "Variable x was
+ *  not bound") (sparql/sparql_validate.c). NULL when nothing changes (or *oom set when out
+ *  of memory); otherwise malloc'd. Run on a query kgr__sparql_validate() accepted. */
+char *kgr__sparql_unbound_rewrite(const char *text, int *oom);
 /** The query text with each prefixed name whose local name holds ':', a '\\' escape or a
  *  %-escape (valid SPARQL 1.1 that rasqal 0.9.33 cannot read) written as its full IRI
  *  (sparql/sparql_validate.c). NULL when nothing changes (or *oom set when out of memory);
@@ -110,6 +119,10 @@ void kgr__sparql_cancel_all(void);
 int kgr__sparql_string_value(kgr__buf *out, const char *p, const char *end);
 /** Appends @p s as a SPARQL string literal "..." (sparql/sparql_regex.c). */
 void kgr__sparql_put_string(kgr__buf *out, const char *s);
+/** The query text with each COUNT(?v) written as SUM(IF(BOUND(?v), 1, 0)): rasqal 0.9.33
+ *  counts the solutions where ?v is unbound too (sparql/sparql_concat.c). NULL when nothing
+ *  changes (or *oom set); otherwise malloc'd. */
+char *kgr__sparql_count_rewrite(const char *text, int *oom);
 /** The query text with each GROUP_CONCAT(X; SEPARATOR="s") written as an expression rasqal
  *  0.9.33 evaluates right (it joins with a space whatever the separator):
  *  REPLACE(REPLACE(GROUP_CONCAT(REPLACE(STR(X), " ", "\\uE000")), " ", "s"), "\\uE000", " ")

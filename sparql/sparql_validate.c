@@ -55,6 +55,14 @@ typedef struct {
 	size_t n, cap;
 } nameset;
 
+/* An aggregated variable that the WHERE pattern of its SELECT does not bind: where to bind it
+ * (the '}' of that pattern) and its name. */
+struct unbound {
+	const char *at;
+	const char *p;
+	size_t n;
+};
+
 typedef struct {
 	const char *p; /* the label's first occurrence */
 	size_t n;
@@ -70,7 +78,11 @@ typedef struct {
 	int depth;
 	int error; /* set with the message before longjmp */
 	jmp_buf out;
-	int quiet; /* tokens only: no refusal (the prefixed-name rewrite) */
+	int quiet; /* a rewrite: no refusal, what breaks a rule is left alone */
+	nameset *agg_vars; /* when set: the variables met inside aggregates */
+	const char *last_close; /* the '}' of the group read last */
+	struct unbound *unbound; /* aggregated variables their pattern never binds */
+	size_t nunbound, cap_unbound;
 	void **allocs; /* every block, freed at the end (a refusal unwinds with longjmp) */
 	size_t nallocs, cap_allocs;
 } vstate;
@@ -106,6 +118,8 @@ static void refuse(vstate *v, const char *at, const char *fmt, ...)
 	char msg[512];
 	va_list ap;
 	int line, col;
+	if (v->quiet) /* a rewrite reading the text: it leaves what it cannot follow alone */
+		bail(v);
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof msg, fmt, ap);
 	va_end(ap);
@@ -592,6 +606,8 @@ static void paren_expr(vstate *v, expr_info *ei, int in_agg)
 		} else if (v->t.k == T_VAR) {
 			if (!in_agg && ei)
 				add_name(v, &ei->vars, v->t.p, v->t.n);
+			else if (in_agg && v->agg_vars)
+				add_name(v, v->agg_vars, v->t.p, v->t.n);
 			next(v);
 		} else if (word(v, "exists")) {
 			nameset inner = { 0 };
@@ -834,11 +850,32 @@ static void check_grouping(vstate *v, const char *star, const item *items, size_
 	}
 }
 
+/* The variables of the SELECT clause's aggregates that the WHERE pattern just read never binds
+ * (SELECT (COUNT(?x) AS ?c) {}): each is unbound in every solution, and rasqal 0.9.33 refuses
+ * the query ("Variable x was not bound") or counts it. */
+static void note_unbound(vstate *v, const nameset *aggv, const nameset *where)
+{
+	size_t i;
+	for (i = 0; i < aggv->n; i++) {
+		if (has_name(where, aggv->v[i].p, aggv->v[i].n))
+			continue;
+		if (v->nunbound == v->cap_unbound) {
+			v->cap_unbound = v->cap_unbound ? 2 * v->cap_unbound : 4;
+			v->unbound = grow(v, v->unbound, v->cap_unbound * sizeof(*v->unbound));
+		}
+		v->unbound[v->nunbound].at = v->last_close;
+		v->unbound[v->nunbound].p = aggv->v[i].p;
+		v->unbound[v->nunbound].n = aggv->v[i].n;
+		v->nunbound++;
+	}
+}
+
 static void select_query(vstate *v, nameset *projected)
 {
 	item *items = NULL;
 	size_t nitems = 0, cap = 0, i;
-	nameset evars = { 0 }, where = { 0 }, group_vars = { 0 }, assigned = { 0 };
+	nameset evars = { 0 }, where = { 0 }, group_vars = { 0 }, assigned = { 0 }, aggv = { 0 };
+	nameset *outer_agg = v->agg_vars;
 	const char *star = NULL;
 	int grouped = 0, agg = 0, agg_elsewhere = 0;
 	expr_info ei = { 0 };
@@ -851,6 +888,7 @@ static void select_query(vstate *v, nameset *projected)
 			star = v->t.p;
 			next(v);
 		}
+		v->agg_vars = &aggv;
 		while (!star && (v->t.k == T_VAR || punct(v, '('))) {
 			if (nitems == cap) {
 				cap = cap ? 2 * cap : 8;
@@ -886,6 +924,7 @@ static void select_query(vstate *v, nameset *projected)
 			}
 			nitems++;
 		}
+		v->agg_vars = outer_agg;
 		if (!star && !nitems)
 			bail(v);
 		while (word(v, "from")) {
@@ -901,6 +940,7 @@ static void select_query(vstate *v, nameset *projected)
 		if (!punct(v, '{'))
 			bail(v);
 		group(v, &where);
+		note_unbound(v, &aggv, &where);
 		solution_modifiers(v, &grouped, &group_vars, &agg_elsewhere);
 
 		/* 18.2.1: a SELECT expression's variable must not be in scope: in a grouped query
@@ -942,6 +982,7 @@ static void group(vstate *v, nameset *scope)
 				next(v);
 				data_block(v, &dummy);
 			}
+			v->last_close = v->t.p;
 			expect_punct(v, '}');
 		} else {
 			while (!punct(v, '}')) {
@@ -1022,6 +1063,7 @@ static void group(vstate *v, nameset *scope)
 						bail(v);
 				}
 			}
+			v->last_close = v->t.p;
 			next(v); /* '}' */
 		}
 		add_all(v, scope, &here);
@@ -1109,6 +1151,53 @@ int kgr__sparql_validate(const char *text)
 		free(v.allocs[--v.nallocs]);
 	free(v.allocs);
 	return v.error;
+}
+
+/* ---- aggregated variables nothing binds ---- */
+
+/* query() on v; 0, or -1 when it stopped (v->error says why: 0 when it could not follow). */
+static int parse(vstate *v)
+{
+	if (setjmp(v->out))
+		return -1;
+	query(v);
+	return 0;
+}
+
+char *kgr__sparql_unbound_rewrite(const char *text, int *oom)
+{
+	vstate v;
+	kgr__buf out = { 0 };
+	const char *copied = text;
+	char *res = NULL;
+	size_t i;
+
+	*oom = 0;
+	memset(&v, 0, sizeof(v));
+	v.text = text;
+	v.t.p = text;
+	v.quiet = 1;
+	if (parse(&v) == 0) {
+		for (i = 0; i < v.nunbound; i++) {
+			const struct unbound *u = &v.unbound[i];
+			kgr__buf_put(&out, copied, (size_t)(u->at - copied));
+			copied = u->at;
+			kgr__buf_printf(&out, " OPTIONAL { ?%.*s <" KGR__UNBOUND_IRI "> ?%.*s } ", (int)u->n - 1,
+				u->p + 1, (int)u->n - 1, u->p + 1);
+		}
+		if (v.nunbound) {
+			kgr__buf_puts(&out, copied);
+			if (!(res = kgr__buf_take(&out)))
+				*oom = 1;
+		}
+	} else if (v.error == KGR_ENOMEM) {
+		*oom = 1;
+	}
+	kgr__buf_free(&out);
+	while (v.nallocs)
+		free(v.allocs[--v.nallocs]);
+	free(v.allocs);
+	return res;
 }
 
 /* ---- prefixed names rasqal cannot read ---- */

@@ -1349,6 +1349,43 @@ START_TEST(variable_scope)
 }
 END_TEST
 
+/* The sorted TSV of q is expected. */
+static void tsv_is(const kgr_store *st, const char *q, const char *expected)
+{
+	char *t = sorted_tsv(st, q);
+	ck_assert_str_eq(t, expected);
+	free(t);
+}
+
+#define COUNTS KGR_TEST_DATA "/sparql/counts.ttl"
+#define CP "PREFIX : <http://example.org/c/>\n"
+#define CX "<http://example.org/c/"
+START_TEST(count_unbound)
+{
+	kgr_store *st = load(COUNTS);
+	kgr_sparql_result *r;
+	/* COUNT(?o) counts the solutions where ?o is bound: 0 for :a, which has no :p */
+	tsv_is(st, CP "SELECT ?s (COUNT(?o) AS ?n) WHERE { ?s a :T OPTIONAL { ?s :p ?o } } GROUP BY ?s",
+		"?s\t?n\n" CX "a>\t0\n" CX "b>\t2\n" CX "e>\t1\n");
+	/* beside COUNT(*), over the whole result, written over lines and with $ */
+	tsv_is(st, CP "SELECT (COUNT(*) AS ?all) (count(\n  $o\n) AS ?n) WHERE { ?s a :T OPTIONAL { ?s :p ?o } }",
+		"?all\t?n\n4\t3\n");
+	/* a string that looks like a COUNT is data, not a call */
+	tsv_is(st, CP "SELECT ?s WHERE { ?s :p :y FILTER(STR(?s) != \"COUNT(?o)\") }",
+		"?s\n" CX "b>\n");
+	/* an aggregate of a variable that the pattern never binds: each solution has it unbound
+	 * (SPARQL 1.1: COUNT 0); rasqal refused these ("Variable x was not bound") */
+	tsv_is(st, "SELECT (COUNT(?x) AS ?c) {}",
+		"?c\n0\n");
+	r = query_ok(st, "SELECT (SUM(?x) AS ?s) (MIN(DISTINCT ?x) AS ?m) (GROUP_CONCAT(?x; SEPARATOR=';') AS ?g) {}");
+	ck_assert_uint_eq(r->nrows, 1);
+	kgr_sparql_result_free(r);
+	tsv_is(st, CP "SELECT ?s ?n WHERE { ?s :p :x { SELECT ?s (COUNT(?zz) AS ?n) WHERE { ?s a :T } GROUP BY ?s } }",
+		"?s\t?n\n" CX "b>\t0\n" CX "e>\t0\n");
+	kgr_store_free(st);
+}
+END_TEST
+
 START_TEST(path_operators)
 {
 	kgr_store *st = load(PATHS);
@@ -2331,6 +2368,7 @@ static Suite *sparql_suite(void)
 	tcase_add_test(tc, empty_store);
 	tcase_add_test(tc, storage_module);
 	tcase_add_test(tc, variable_scope);
+	tcase_add_test(tc, count_unbound);
 	suite_add_tcase(s, tc);
 	return s;
 }
