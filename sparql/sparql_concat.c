@@ -1,4 +1,10 @@
-/* Aggregates that rasqal 0.9.33 evaluates wrong, written as expressions it evaluates right.
+/* Aggregates and functions that rasqal 0.9.33 evaluates wrong, written as expressions it
+ * evaluates right.
+ *
+ * IRI(X) and URI(X) of an IRI are unbound (SPARQL 1.1: the IRI itself), and CONCAT() without
+ * arguments is a syntax error (SPARQL 1.1: ""). Before rasqal parses a query,
+ *   IRI(X), URI(X)  become  IF(isIRI(X), X, IRI(X))
+ *   CONCAT()        becomes  ""
  *
  * COUNT of a variable counts every solution, the variable bound or not (an OPTIONAL that found
  * nothing counts 1: SELECT ?s (COUNT(?o) AS ?n) { ?s a :T OPTIONAL { ?s :p ?o } } GROUP BY ?s
@@ -21,6 +27,7 @@
 #include "sparql/sparql_result.h"
 
 #include <ctype.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "util/util.h"
@@ -170,4 +177,67 @@ static const char *rewrite_count(kgr__buf *out, const char *p)
 char *kgr__sparql_count_rewrite(const char *text, int *oom)
 {
 	return rewrite_calls(text, oom, "COUNT", rewrite_count);
+}
+
+/* Appends s[0, n) with its line ends as spaces (a copy that must not move the lines after). */
+static void put_flat(kgr__buf *out, const char *s, size_t n)
+{
+	size_t i;
+	for (i = 0; i < n; i++)
+		kgr__buf_put(out, s[i] == '\n' ? " " : s + i, 1);
+}
+
+/* IRI(X) or URI(X) whose name ends at p as IF(isIRI(X), X, IRI(X)). */
+static const char *rewrite_iri(kgr__buf *out, const char *p)
+{
+	const char *a = skip_space(p), *x, *e;
+	if (*a != '(')
+		return p;
+	x = a + 1;
+	e = kgr__sparql_arg_end(x, ')');
+	if (*e != ')' || skip_space(x) == e)
+		return p;
+	kgr__buf_puts(out, "IF(isIRI(");
+	put_flat(out, x, (size_t)(e - x));
+	kgr__buf_puts(out, "), ");
+	put_flat(out, x, (size_t)(e - x));
+	kgr__buf_puts(out, ", IRI");
+	kgr__buf_put(out, p, (size_t)(e - p) + 1);
+	kgr__buf_puts(out, ")");
+	return e + 1;
+}
+
+/* CONCAT() whose name ends at p as "". */
+static const char *rewrite_concat(kgr__buf *out, const char *p)
+{
+	const char *a = skip_space(p), *b;
+	if (*a != '(' || *(b = skip_space(a + 1)) != ')')
+		return p;
+	kgr__buf_puts(out, "\"\"");
+	for (; p < b; p++)
+		if (*p == '\n')
+			kgr__buf_puts(out, "\n");
+	return b + 1;
+}
+
+char *kgr__sparql_function_rewrite(const char *text, int *oom)
+{
+	static const struct {
+		const char *name;
+		const char *(*rewrite)(kgr__buf *, const char *);
+	} calls[] = { { "IRI", rewrite_iri }, { "URI", rewrite_iri }, { "CONCAT", rewrite_concat } };
+	char *res = NULL, *t;
+	size_t i;
+	for (i = 0; i < sizeof(calls) / sizeof(*calls); i++) {
+		t = rewrite_calls(res ? res : text, oom, calls[i].name, calls[i].rewrite);
+		if (*oom) {
+			free(res);
+			return NULL;
+		}
+		if (t) {
+			free(res);
+			res = t;
+		}
+	}
+	return res;
 }

@@ -123,6 +123,10 @@ void kgr__sparql_put_string(kgr__buf *out, const char *s);
  *  counts the solutions where ?v is unbound too (sparql/sparql_concat.c). NULL when nothing
  *  changes (or *oom set); otherwise malloc'd. */
 char *kgr__sparql_count_rewrite(const char *text, int *oom);
+/** The query text with IRI(X) and URI(X) written as IF(isIRI(X), X, IRI(X)) (rasqal 0.9.33
+ *  gives an IRI unbound) and CONCAT() as "" (a syntax error to rasqal)
+ *  (sparql/sparql_concat.c). NULL when nothing changes (or *oom set); otherwise malloc'd. */
+char *kgr__sparql_function_rewrite(const char *text, int *oom);
 /** The query text with each GROUP_CONCAT(X; SEPARATOR="s") written as an expression rasqal
  *  0.9.33 evaluates right (it joins with a space whatever the separator):
  *  REPLACE(REPLACE(GROUP_CONCAT(REPLACE(STR(X), " ", "\\uE000")), " ", "s"), "\\uE000", " ")

@@ -1386,6 +1386,19 @@ START_TEST(count_unbound)
 }
 END_TEST
 
+START_TEST(iri_and_concat_functions)
+{
+	kgr_store *st = load(COUNTS);
+	/* IRI() and URI() of an IRI give it back (rasqal gave them unbound); of a string, the IRI */
+	tsv_is(st, "BASE <http://example.org/>\n" CP "SELECT (IRI(?s) AS ?i) (URI(\n<u>) AS ?u) (IRI(\"http://a/b\") AS ?k) "
+		"(isIRI(?s) AS ?t) WHERE { ?s :p :y }",
+		"?i\t?u\t?k\t?t\n" CX "b>\t<http://example.org/u>\t<http://a/b>\t\"true\"^^<http://www.w3.org/2001/XMLSchema#boolean>\n");
+	/* CONCAT() is the empty string (rasqal: a syntax error) */
+	tsv_is(st, "SELECT (CONCAT() AS ?c) (CONCAT ( ) AS ?d) {}", "?c\t?d\n\"\"\t\"\"\n");
+	kgr_store_free(st);
+}
+END_TEST
+
 START_TEST(path_operators)
 {
 	kgr_store *st = load(PATHS);
@@ -2369,6 +2382,7 @@ static Suite *sparql_suite(void)
 	tcase_add_test(tc, storage_module);
 	tcase_add_test(tc, variable_scope);
 	tcase_add_test(tc, count_unbound);
+	tcase_add_test(tc, iri_and_concat_functions);
 	suite_add_tcase(s, tc);
 	return s;
 }
