@@ -209,6 +209,7 @@ typedef struct {
 	kgr__neg_set negs;
 	char *neg_text;
 	char *aj_text;  /* OPTIONAL / !BOUND written as FILTER NOT EXISTS (sparql_exists.c) */
+	char *sub_text; /* a lone DISTINCT sub-select's rows as VALUES (sparql_subselect.c) */
 	const char *base_iri;
 	int nesting;
 	int neg_error;
@@ -252,6 +253,8 @@ static void exec_free(exec_ctx *ex)
 	ex->neg_text = NULL;
 	free(ex->aj_text);
 	ex->aj_text = NULL;
+	free(ex->sub_text);
+	ex->sub_text = NULL;
 	ex->paths = NULL;
 	ex->path_text = NULL;
 	ex->keys = NULL;
@@ -2489,7 +2492,6 @@ static char *ask_of_select(const char *text)
 	const char *kw = find_keyword(text, text, "SELECT", 0), *from, *open, *p;
 	char *ask;
 	size_t n;
-	int depth = 0;
 	if (!kw)
 		return NULL;
 	from = find_keyword(kw + 6, text, "FROM", 1);
@@ -2497,20 +2499,7 @@ static char *ask_of_select(const char *text)
 		from = NULL;
 	for (open = from ? from : kw + 6; *open && *open != '{';)
 		open = *open == '#' || *open == '<' || *open == '"' || *open == '\'' ? skip_opaque(open) : open + 1;
-	if (*open != '{')
-		return NULL;
-	for (p = open; *p;) {
-		if (*p == '#' || *p == '<' || *p == '"' || *p == '\'') {
-			p = skip_opaque(p);
-			continue;
-		}
-		if (*p == '{')
-			depth++;
-		else if (*p == '}' && --depth == 0)
-			break;
-		p++;
-	}
-	if (*p != '}')
+	if (*open != '{' || !(p = kgr__sparql_close_brace(open)))
 		return NULL;
 	n = (size_t)(kw - text);
 	ask = malloc(n + (size_t)(p + 1 - (from ? from : open)) + 8);
@@ -2655,6 +2644,50 @@ static int rewrite_negation(exec_ctx *ex, const char **query)
 	return error;
 }
 
+/* The rows of a lone DISTINCT sub-select written as VALUES beyond this many would cost rasqal
+ * more to read than to deduplicate: such a query is left as written. */
+#define SUBSELECT_MAX_ROWS 250000
+
+/* A query whose WHERE clause is one DISTINCT sub-select and nothing else: the sub-select runs
+ * first, as a query of its own (kgrec's DISTINCT), and its rows replace it in the text as a
+ * VALUES block (sparql/sparql_subselect.c). Where the sub-select fails, the query is left as
+ * written for rasqal to report what is wrong; running out of time or memory ends it. */
+static int lone_subselect(exec_ctx *ex, const char **query, const kgr_sparql_options *opts)
+{
+	kgr_sparql_options sopts = *opts;
+	kgr_sparql_result *rows = NULL;
+	rasqal_query *rq = NULL;
+	const char *saved = ex->text;
+	char *inner = NULL, *text = NULL;
+	size_t open, close;
+	int form = kgr__sparql_lone_subselect(*query, &open, &close, &inner), error, oom = 0;
+	if (form <= 0)
+		return form < 0 ? kgr__error_set(KGR_ENOMEM, "out of memory") : 0;
+	sopts.max_rows = SUBSELECT_MAX_ROWS;
+	if (!(error = prepare(&rq, ex->rw, ex->raptor, inner, opts->base_iri))) {
+		ex->text = inner;
+		error = execute(&rows, rq, ex, &sopts);
+		ex->text = saved;
+	}
+	if (!error)
+		text = kgr__sparql_values_text(*query, open, close, rows, &oom);
+	kgr_sparql_result_free(rows);
+	if (rq)
+		rasqal_free_query(rq);
+	free(inner);
+	if (oom || error == KGR_ENOMEM || error == KGR_ETIMEOUT || ex->neg_error)
+		return oom ? kgr__error_set(KGR_ENOMEM, "out of memory") : ex->neg_error ? 0 : error;
+	if (error) {
+		kgr__rdf_log_reset();
+		kgr_error_clear();
+	}
+	if (text) {
+		ex->sub_text = text;
+		*query = text;
+	}
+	return 0;
+}
+
 /* Removes the marker variables of EXISTS and MINUS from a SELECT * result. */
 static void drop_marker_columns(kgr_sparql_result *r)
 {
@@ -2767,6 +2800,7 @@ int kgr__sparql_query_here(kgr_sparql_result **out, const kgr_store *store, cons
 	kgr_error_clear();
 	ex.base_iri = opts->base_iri;
 	if ((error = rewrite_paths(&ex, &query, opts)) || (error = rewrite_negation(&ex, &query)) ||
+		(error = lone_subselect(&ex, &query, opts)) ||
 		(error = prepare(&rq, ex.rw, ex.raptor, query, opts->base_iri)))
 		goto cleanup;
 	verb = rasqal_query_get_verb(rq);

@@ -127,19 +127,8 @@ static const char *projection(const char *p, group_plan *g)
 /* The group { P } starting at p: the position after its '}', or NULL. */
 static const char *group_end(const char *p)
 {
-	int depth = 0;
-	while (*p) {
-		if (*p == '#' || *p == '<' || *p == '"' || *p == '\'') {
-			p = kgr__sparql_skip_opaque(p);
-			continue;
-		}
-		if (*p == '{')
-			depth++;
-		else if (*p == '}' && --depth == 0)
-			return p + 1;
-		p++;
-	}
-	return NULL;
+	const char *c = kgr__sparql_close_brace(p);
+	return c ? c + 1 : NULL;
 }
 
 static const char *group_by(const char *p, group_plan *g)

@@ -1386,6 +1386,38 @@ START_TEST(count_unbound)
 }
 END_TEST
 
+/* A WHERE clause that is one DISTINCT sub-select runs as two queries, the sub-select's rows
+ * handed on as VALUES: the answers of every form, and what VALUES cannot carry. */
+START_TEST(lone_distinct_subselect)
+{
+	kgr_store *st = load(COUNTS);
+	kgr_sparql_result *r;
+	/* counted, both ways of writing it */
+	tsv_is(st, CP "SELECT (COUNT(*) AS ?n) WHERE { { SELECT DISTINCT ?s WHERE { ?s :p ?o } } }", "?n\n2\n");
+	tsv_is(st, CP "SELECT (COUNT(*) AS ?n) WHERE { SELECT DISTINCT ?s WHERE { ?s a :T } LIMIT 2 }", "?n\n2\n");
+	/* grouped by a column of the rows */
+	tsv_is(st, CP "SELECT ?o (COUNT(?s) AS ?n) WHERE { SELECT DISTINCT ?s ?o WHERE { ?s :p ?o } } GROUP BY ?o",
+		"?o\t?n\n" CX "x>\t2\n" CX "y>\t1\n");
+	/* literals with quotes, a line end and a language tag, and an unbound value, in order */
+	r = query_ok(st, CP "SELECT ?l WHERE { SELECT DISTINCT ?l WHERE { ?s a :T OPTIONAL { ?s :label ?l } } } ORDER BY ?l");
+	ck_assert_uint_eq(r->nrows, 3);
+	ck_assert_int_eq(r->cells[0].kind, KGR_TERM_NONE);
+	ck_assert_str_eq(r->cells[1].value, "plain");
+	ck_assert_str_eq(r->cells[2].value, "say \"hi\"\nnow");
+	ck_assert_str_eq(r->cells[2].lang, "en");
+	kgr_sparql_result_free(r);
+	/* SELECT * shows the sub-select's columns only */
+	tsv_is(st, CP "SELECT * WHERE { SELECT DISTINCT ?s WHERE { ?s :p :x } }", "?s\n" CX "b>\n" CX "e>\n");
+	/* a blank node cannot be written in VALUES: the query runs as written */
+	tsv_is(st, CP "SELECT (COUNT(*) AS ?n) WHERE { SELECT DISTINCT ?x WHERE { ?s :q ?x } }", "?n\n1\n");
+	/* an error after the sub-select is reported on its own line */
+	ck_assert_int_eq(kgr_sparql_query(&r, st, CP "SELECT ?s WHERE {\n SELECT DISTINCT ?s WHERE {\n ?s :p ?o\n }\n}\n"
+		"ORDER BY ?s )", NULL), KGR_EPARSE);
+	ck_assert_ptr_nonnull(strstr(kgr_error_last(), "line 7, column 13"));
+	kgr_store_free(st);
+}
+END_TEST
+
 START_TEST(iri_and_concat_functions)
 {
 	kgr_store *st = load(COUNTS);
@@ -2383,6 +2415,7 @@ static Suite *sparql_suite(void)
 	tcase_add_test(tc, variable_scope);
 	tcase_add_test(tc, count_unbound);
 	tcase_add_test(tc, iri_and_concat_functions);
+	tcase_add_test(tc, lone_distinct_subselect);
 	suite_add_tcase(s, tc);
 	return s;
 }

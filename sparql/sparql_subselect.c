@@ -1,0 +1,174 @@
+/* A query over one DISTINCT sub-select, evaluated as two queries.
+ *
+ * rasqal 0.9.33 deduplicates a sub-select's rows in a map whose every insertion compares with
+ * the rows kept so far: `SELECT (COUNT(*) AS ?n) WHERE { { SELECT DISTINCT ?u ?b WHERE { ... } } }`
+ * took 2.6 s on a 1M-triple catalog and 165 s on a 5M one (docs/SPARQL.md). kgrec's own
+ * DISTINCT at the top of a query is a hash set. So when the WHERE clause of a query is that
+ * sub-select and nothing else, the sub-select runs first as a query of its own, and its rows
+ * take its place as a VALUES block (SPARQL 1.1, 18.2.4: a sub-select is evaluated on its own
+ * and its solutions joined with the rest of the group, which here is empty). The outer query
+ * (grouping, aggregates, ORDER BY) then reads those rows. Only the WHERE clause that is the
+ * sub-select alone is taken: rasqal joins a VALUES block with a triple pattern by reading
+ * every pair, which is slower still. A query with GRAPH, FROM or SERVICE is left as written
+ * (the active graph and dataset would have to be carried into the sub-select), and so are
+ * rows that VALUES cannot write (a blank node: it would be a new one) or that are too many.
+ * Internal (sparql/sparql.c calls it). */
+#include "sparql/sparql_exists.h"
+#include "sparql/sparql_result.h"
+
+#include <ctype.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "util/util.h"
+
+static int is_word(char c)
+{
+	return isalnum((unsigned char)c) || c == '_';
+}
+
+static int keyword_at(const char *p, const char *kw)
+{
+	size_t n = strlen(kw);
+	return !strncasecmp(p, kw, n) && !is_word(p[n]);
+}
+
+/* Declared in sparql/sparql_result.h. */
+const char *kgr__sparql_close_brace(const char *p)
+{
+	int depth = 0;
+	while (*p) {
+		if (*p == '"' || *p == '\'' || *p == '<' || *p == '#') {
+			p = kgr__sparql_skip_opaque(p);
+			continue;
+		}
+		if (*p == '{')
+			depth++;
+		else if (*p == '}' && --depth == 0)
+			return p;
+		p++;
+	}
+	return NULL;
+}
+
+int kgr__sparql_lone_subselect(const char *text, size_t *open, size_t *close, char **inner)
+{
+	const char *kw, *o, *q, *sub, *sub_end, *c, *p;
+	kgr__buf b = { 0 };
+
+	*inner = NULL;
+	if (!(kw = kgr__sparql_find_keyword(text, "SELECT")) || kgr__sparql_find_keyword(text, "GRAPH") ||
+		kgr__sparql_find_keyword(text, "FROM") || kgr__sparql_find_keyword(text, "SERVICE"))
+		return 0;
+	/* the first SELECT is the query's own: nothing but the prologue before it */
+	for (p = text; p < kw; p = *p == '"' || *p == '\'' || *p == '<' || *p == '#' ? kgr__sparql_skip_opaque(p) : p + 1)
+		if (*p == '{' || *p == '(')
+			return 0;
+	for (o = kw; *o && *o != '{';)
+		o = *o == '"' || *o == '\'' || *o == '<' || *o == '#' ? kgr__sparql_skip_opaque(o) : o + 1;
+	if (*o != '{' || !(c = kgr__sparql_close_brace(o)))
+		return 0;
+	q = kgr__sparql_skip_blank(o + 1);
+	if (*q == '{') { /* WHERE { { SELECT ... } } */
+		if (!(sub_end = kgr__sparql_close_brace(q)) || kgr__sparql_skip_blank(sub_end + 1) != c)
+			return 0;
+		q = kgr__sparql_skip_blank(q + 1);
+	} else { /* WHERE { SELECT ... } */
+		sub_end = c;
+	}
+	sub = q;
+	if (!keyword_at(sub, "SELECT") || !keyword_at(kgr__sparql_skip_blank(sub + 6), "DISTINCT"))
+		return 0;
+	kgr__buf_put(&b, text, (size_t)(kw - text));
+	kgr__buf_put(&b, sub, (size_t)(sub_end - sub));
+	kgr__buf_puts(&b, "\n");
+	if (!(*inner = kgr__buf_take(&b)))
+		return -1;
+	*open = (size_t)(o - text);
+	*close = (size_t)(c - text);
+	return 1;
+}
+
+/* A term as a VALUES block writes it; -1 when it cannot be written there. */
+static int put_term(kgr__buf *out, const kgr_sparql_term *t)
+{
+	size_t i;
+	switch (t->kind) {
+	case KGR_TERM_NONE:
+		kgr__buf_puts(out, "UNDEF");
+		return 0;
+	case KGR_TERM_IRI:
+		for (i = 0; i < t->len; i++)
+			if ((unsigned char)t->value[i] <= 0x20 || strchr("<>\"{}|^`\\", t->value[i]))
+				return -1;
+		kgr__buf_puts(out, "<");
+		kgr__buf_put(out, t->value, t->len);
+		kgr__buf_puts(out, ">");
+		return 0;
+	case KGR_TERM_LITERAL:
+		kgr__buf_puts(out, "\"");
+		for (i = 0; i < t->len; i++) {
+			char ch = t->value[i];
+			switch (ch) {
+			case '\0': return -1;
+			case '"': kgr__buf_puts(out, "\\\""); break;
+			case '\\': kgr__buf_puts(out, "\\\\"); break;
+			case '\n': kgr__buf_puts(out, "\\n"); break;
+			case '\r': kgr__buf_puts(out, "\\r"); break;
+			default: kgr__buf_put(out, &ch, 1);
+			}
+		}
+		kgr__buf_puts(out, "\"");
+		if (t->lang && *t->lang)
+			kgr__buf_printf(out, "@%s", t->lang);
+		else if (t->datatype)
+			kgr__buf_printf(out, "^^<%s>", t->datatype);
+		return 0;
+	default: /* a blank node: in VALUES it would be a new one */
+		return -1;
+	}
+}
+
+char *kgr__sparql_values_text(const char *text, size_t open, size_t close, const kgr_sparql_result *rows,
+	int *oom)
+{
+	kgr__buf b = { 0 };
+	size_t i, j, lines = 0;
+
+	*oom = 0;
+	if (rows->kind != KGR_SPARQL_BINDINGS || !rows->ncols || rows->truncated)
+		return NULL;
+	kgr__buf_put(&b, text, open);
+	kgr__buf_puts(&b, "{ VALUES (");
+	for (j = 0; j < rows->ncols; j++)
+		kgr__buf_printf(&b, "%s?%s", j ? " " : "", rows->cols[j]);
+	kgr__buf_puts(&b, ") {");
+	for (i = 0; i < rows->nrows; i++) {
+		kgr__buf_puts(&b, " (");
+		for (j = 0; j < rows->ncols; j++) {
+			if (j)
+				kgr__buf_puts(&b, " ");
+			if (put_term(&b, &rows->cells[i * rows->ncols + j]) < 0) {
+				kgr__buf_free(&b);
+				return NULL;
+			}
+		}
+		kgr__buf_puts(&b, ")");
+	}
+	/* rasqal groups the rows of a VALUES block alone as one group: a BIND after it (of a
+	 * marker variable, which no result shows) makes it group them by their values */
+	kgr__buf_puts(&b, " } BIND(1 AS ?" KGR__EXISTS_VAR "_values) }");
+	/* the lines of the sub-select, so that the text after it keeps its line numbers */
+	for (i = open; i < close; i++)
+		lines += text[i] == '\n';
+	while (lines--)
+		kgr__buf_puts(&b, "\n");
+	kgr__buf_puts(&b, text + close + 1);
+	if (b.oom) {
+		kgr__buf_free(&b);
+		*oom = 1;
+		return NULL;
+	}
+	return kgr__buf_take(&b);
+}
