@@ -163,12 +163,15 @@ const char *kgr__sparql_arg_end(const char *p, char sep)
 			p = kgr__sparql_skip_opaque(p);
 			continue;
 		}
-		if (*p == '(')
+		if (*p == '(') {
 			depth++;
-		else if (*p == ')' && depth-- == 0)
+		} else if (*p == ')') {
+			if (depth == 0)
+				return p;
+			depth--;
+		} else if (*p == sep && depth == 0) {
 			return p;
-		else if (*p == sep && depth == 0)
-			return p;
+		}
 		p++;
 	}
 	return p;

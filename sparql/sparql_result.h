@@ -95,12 +95,13 @@ char *kgr__sparql_pname_rewrite(const char *text, int *oom);
  *  (sparql/sparql_subselect.c). */
 const char *kgr__sparql_close_brace(const char *p);
 /** 1 when the WHERE clause of the query @p text is one `SELECT DISTINCT` sub-select and nothing
- *  else (`WHERE { SELECT DISTINCT ... }` or `WHERE { { SELECT DISTINCT ... } }`) and the text
- *  has no GRAPH, FROM or SERVICE: *open and *close are the offsets of that WHERE clause's
- *  braces, *inner (malloc'd) the query's prologue and the sub-select as a query of its own;
+ *  else (`WHERE { SELECT DISTINCT ... }` or `WHERE { { SELECT DISTINCT ... } }`), or one
+ *  sub-select and FILTERs (`WHERE { { SELECT ... } FILTER (...) }`), and the text has no
+ *  GRAPH, FROM or SERVICE: *open and *close are the offsets of the braces around the
+ *  sub-select, *inner (malloc'd) the query's prologue and the sub-select as a query of its own;
  *  0 when not; -1 when out of memory (sparql/sparql_subselect.c). */
 int kgr__sparql_lone_subselect(const char *text, size_t *open, size_t *close, char **inner);
-/** @p text with its WHERE clause (the braces at @p open and @p close) replaced by
+/** @p text with the braces at @p open and @p close and what they hold replaced by
  *  `{ VALUES (...) { ... } }` holding @p rows, the lines kept; NULL when a row holds what
  *  VALUES cannot write (a blank node) or the rows were cut (*oom set when out of memory). */
 char *kgr__sparql_values_text(const char *text, size_t open, size_t close, const kgr_sparql_result *rows,

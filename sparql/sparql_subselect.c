@@ -1,4 +1,4 @@
-/* A query over one DISTINCT sub-select, evaluated as two queries.
+/* A query over one sub-select, evaluated as two queries.
  *
  * rasqal 0.9.33 deduplicates a sub-select's rows in a map whose every insertion compares with
  * the rows kept so far: `SELECT (COUNT(*) AS ?n) WHERE { { SELECT DISTINCT ?u ?b WHERE { ... } } }`
@@ -7,8 +7,14 @@
  * sub-select and nothing else, the sub-select runs first as a query of its own, and its rows
  * take its place as a VALUES block (SPARQL 1.1, 18.2.4: a sub-select is evaluated on its own
  * and its solutions joined with the rest of the group, which here is empty). The outer query
- * (grouping, aggregates, ORDER BY) then reads those rows. Only the WHERE clause that is the
- * sub-select alone is taken: rasqal joins a VALUES block with a triple pattern by reading
+ * (grouping, aggregates, ORDER BY) then reads those rows.
+ *
+ * The same is done for any sub-select followed by FILTERs and nothing else in the WHERE
+ * clause, for another of rasqal's faults: a FILTER after a grouped sub-select sees the next
+ * group's keys (`{ { SELECT ?b (COUNT(?p) AS ?n) ... GROUP BY ?b } FILTER(?n > 19) }` pairs
+ * each count above 19 with the brand after its own).
+ *
+ * Only the WHERE clause that is the sub-select alone (and its FILTERs) is taken: rasqal joins a VALUES block with a triple pattern by reading
  * every pair, which is slower still. A query with GRAPH, FROM or SERVICE is left as written
  * (the active graph and dataset would have to be carried into the sub-select), and so are
  * rows that VALUES cannot write (a blank node: it would be a new one) or that are too many.
@@ -52,10 +58,34 @@ const char *kgr__sparql_close_brace(const char *p)
 	return NULL;
 }
 
+/* Past the FILTERs (and '.') from p up to end; NULL when something else is there. *n counts
+ * them. */
+static const char *skip_filters(const char *p, const char *end, int *n)
+{
+	for (p = kgr__sparql_skip_blank(p); p < end; p = kgr__sparql_skip_blank(p)) {
+		const char *a;
+		if (*p == '.') {
+			p++;
+			continue;
+		}
+		if (!keyword_at(p, "FILTER"))
+			return NULL;
+		/* FILTER ( expr ) or FILTER name ( args ): up to the '(' and past its ')' */
+		for (a = p + 6; a < end && *a != '(' && *a != '{' && *a != '}';)
+			a = *a == '"' || *a == '\'' || *a == '<' || *a == '#' ? kgr__sparql_skip_opaque(a) : a + 1;
+		if (a >= end || *a != '(' || *(a = kgr__sparql_arg_end(a + 1, ')')) != ')' || a >= end)
+			return NULL;
+		p = a + 1;
+		(*n)++;
+	}
+	return p == end ? p : NULL;
+}
+
 int kgr__sparql_lone_subselect(const char *text, size_t *open, size_t *close, char **inner)
 {
-	const char *kw, *o, *q, *sub, *sub_end, *c, *p;
+	const char *kw, *o, *q, *sub, *sub_end, *c, *p, *span;
 	kgr__buf b = { 0 };
+	int filters = 0;
 
 	*inner = NULL;
 	if (!(kw = kgr__sparql_find_keyword(text, "SELECT")) || kgr__sparql_find_keyword(text, "GRAPH") ||
@@ -70,23 +100,25 @@ int kgr__sparql_lone_subselect(const char *text, size_t *open, size_t *close, ch
 	if (*o != '{' || !(c = kgr__sparql_close_brace(o)))
 		return 0;
 	q = kgr__sparql_skip_blank(o + 1);
-	if (*q == '{') { /* WHERE { { SELECT ... } } */
-		if (!(sub_end = kgr__sparql_close_brace(q)) || kgr__sparql_skip_blank(sub_end + 1) != c)
+	if (*q == '{') { /* WHERE { { SELECT ... } FILTER ... } */
+		if (!(sub_end = kgr__sparql_close_brace(q)) || !skip_filters(sub_end + 1, c, &filters))
 			return 0;
+		span = q;
 		q = kgr__sparql_skip_blank(q + 1);
 	} else { /* WHERE { SELECT ... } */
 		sub_end = c;
+		span = o;
 	}
 	sub = q;
-	if (!keyword_at(sub, "SELECT") || !keyword_at(kgr__sparql_skip_blank(sub + 6), "DISTINCT"))
+	if (!keyword_at(sub, "SELECT") || (!filters && !keyword_at(kgr__sparql_skip_blank(sub + 6), "DISTINCT")))
 		return 0;
 	kgr__buf_put(&b, text, (size_t)(kw - text));
 	kgr__buf_put(&b, sub, (size_t)(sub_end - sub));
 	kgr__buf_puts(&b, "\n");
 	if (!(*inner = kgr__buf_take(&b)))
 		return -1;
-	*open = (size_t)(o - text);
-	*close = (size_t)(c - text);
+	*open = (size_t)(span - text);
+	*close = (size_t)(sub_end - text);
 	return 1;
 }
 

@@ -1386,8 +1386,9 @@ START_TEST(count_unbound)
 }
 END_TEST
 
-/* A WHERE clause that is one DISTINCT sub-select runs as two queries, the sub-select's rows
- * handed on as VALUES: the answers of every form, and what VALUES cannot carry. */
+/* A WHERE clause that is one DISTINCT sub-select, or a sub-select and FILTERs, runs as two
+ * queries, the sub-select's rows handed on as VALUES: the answers of every form, and what
+ * VALUES cannot carry. */
 START_TEST(lone_distinct_subselect)
 {
 	kgr_store *st = load(COUNTS);
@@ -1408,6 +1409,13 @@ START_TEST(lone_distinct_subselect)
 	kgr_sparql_result_free(r);
 	/* SELECT * shows the sub-select's columns only */
 	tsv_is(st, CP "SELECT * WHERE { SELECT DISTINCT ?s WHERE { ?s :p :x } }", "?s\n" CX "b>\n" CX "e>\n");
+	/* a grouped sub-select and FILTERs: each count with its own group (rasqal's FILTER saw
+	 * the next group's ?s: e with b's 2) */
+	tsv_is(st, CP "SELECT ?s ?n WHERE { { SELECT ?s (COUNT(?o) AS ?n) WHERE { ?s :p ?o } GROUP BY ?s } FILTER(?n > 1) }",
+		"?s\t?n\n" CX "b>\t2\n");
+	tsv_is(st, CP "SELECT ?s ?n WHERE { { SELECT ?s (COUNT(?o) AS ?n) WHERE { ?s :p ?o } GROUP BY ?s } . "
+		"FILTER(?n >= 1) FILTER regex(str(?s), \"e$\") }",
+		"?s\t?n\n" CX "e>\t1\n");
 	/* a blank node cannot be written in VALUES: the query runs as written */
 	tsv_is(st, CP "SELECT (COUNT(*) AS ?n) WHERE { SELECT DISTINCT ?x WHERE { ?s :q ?x } }", "?n\n1\n");
 	/* an error after the sub-select is reported on its own line */
@@ -1427,6 +1435,8 @@ START_TEST(iri_and_concat_functions)
 		"?i\t?u\t?k\t?t\n" CX "b>\t<http://example.org/u>\t<http://a/b>\t\"true\"^^<http://www.w3.org/2001/XMLSchema#boolean>\n");
 	/* CONCAT() is the empty string (rasqal: a syntax error) */
 	tsv_is(st, "SELECT (CONCAT() AS ?c) (CONCAT ( ) AS ?d) {}", "?c\t?d\n\"\"\t\"\"\n");
+	/* an argument with calls of its own */
+	tsv_is(st, CP "SELECT (IRI(STR(?s)) AS ?i) (URI(IRI(?s)) AS ?j) WHERE { ?s :p :y }", "?i\t?j\n" CX "b>\t" CX "b>\n");
 	kgr_store_free(st);
 }
 END_TEST
