@@ -10,8 +10,10 @@
  * nothing counts 1: SELECT ?s (COUNT(?o) AS ?n) { ?s a :T OPTIONAL { ?s :p ?o } } GROUP BY ?s
  * gives 1 for an ?s without :p, where SPARQL 1.1 gives 0). Before rasqal parses a query,
  *   COUNT(?v)  becomes  SUM(IF(BOUND(?v), 1, 0))
- * the same xsd:integer (0 for a group of no solution, as COUNT). COUNT(*), COUNT(DISTINCT ...)
- * and COUNT of an expression are left as written.
+ * the same xsd:integer (0 for a group of no solution, as COUNT). COUNT(DISTINCT ?v) counts an
+ * unbound ?v as one more value; in a query with GROUP BY (and no sub-select)
+ *   COUNT(DISTINCT ?v)  becomes  (COUNT(DISTINCT ?v) - MAX(IF(BOUND(?v), 0, 1)))
+ * COUNT(*) and COUNT of an expression are left as written.
  *
  * GROUP_CONCAT's SEPARATOR, which rasqal parses and then joins the values with a space
  * whatever it says. Before rasqal parses a query,
@@ -150,33 +152,64 @@ char *kgr__sparql_separator_rewrite(const char *text, int *oom)
 }
 
 /* COUNT(?v) whose name ends at p as SUM(IF(BOUND(?v), 1, 0)); p when it is another COUNT. */
-static const char *rewrite_count(kgr__buf *out, const char *p)
+/* COUNT([DISTINCT] ?v) whose name ends at p, the variable's name through *v / *e; the
+ * position after the ')', or NULL when it is another COUNT. */
+static const char *count_call(const char *p, int *distinct, const char **v, const char **e)
 {
-	const char *a = skip_space(p), *v, *e, *q;
-	int newlines = 0;
+	const char *a = skip_space(p), *q;
 	if (*a != '(')
-		return p;
-	v = skip_space(a + 1);
-	if ((*v != '?' && *v != '$') || !is_word(v[1]))
-		return p;
-	for (e = v + 1; is_word(*e); e++)
+		return NULL;
+	*v = skip_space(a + 1);
+	*distinct = !strncasecmp(*v, "DISTINCT", 8) && !is_word((*v)[8]);
+	if (*distinct)
+		*v = skip_space(*v + 8);
+	if ((**v != '?' && **v != '$') || !is_word((*v)[1]))
+		return NULL;
+	for (*e = *v + 1; is_word(**e); (*e)++)
 		;
-	q = skip_space(e);
-	if (*q != ')')
+	q = skip_space(*e);
+	return *q == ')' ? q + 1 : NULL;
+}
+
+/* COUNT(?v) as SUM(IF(BOUND(?v), 1, 0)); with distinct_too, COUNT(DISTINCT ?v) as
+ * (COUNT(DISTINCT ?v) - MAX(IF(BOUND(?v), 0, 1))): rasqal counts an unbound ?v as one more
+ * value, which is taken off where a solution of the group has it unbound. That form is only
+ * right over a group that has a solution (over none MAX is unbound), so it is written only
+ * in a grouped query. */
+static const char *rewrite_count_in(kgr__buf *out, const char *p, int distinct_too)
+{
+	const char *v, *e, *end = NULL;
+	int distinct = 0, newlines = 0;
+	if (!(end = count_call(p, &distinct, &v, &e)) || (distinct && !distinct_too))
 		return p;
-	for (a = p; a < q; a++)
-		newlines += *a == '\n';
-	kgr__buf_puts(out, "SUM(IF(BOUND(");
-	kgr__buf_put(out, v, (size_t)(e - v));
-	kgr__buf_puts(out, "), 1, 0))");
+	for (; p < end; p++)
+		newlines += *p == '\n';
+	if (distinct)
+		kgr__buf_printf(out, "(COUNT(DISTINCT %.*s) - MAX(IF(BOUND(%.*s), 0, 1)))", (int)(e - v), v,
+			(int)(e - v), v);
+	else
+		kgr__buf_printf(out, "SUM(IF(BOUND(%.*s), 1, 0))", (int)(e - v), v);
 	while (newlines-- > 0)
 		kgr__buf_puts(out, "\n");
-	return q + 1;
+	return end;
+}
+
+static const char *rewrite_count(kgr__buf *out, const char *p)
+{
+	return rewrite_count_in(out, p, 0);
+}
+
+static const char *rewrite_count_grouped(kgr__buf *out, const char *p)
+{
+	return rewrite_count_in(out, p, 1);
 }
 
 char *kgr__sparql_count_rewrite(const char *text, int *oom)
 {
-	return rewrite_calls(text, oom, "COUNT", rewrite_count);
+	/* grouped: one SELECT, with GROUP BY (a sub-select's groups are not told apart here) */
+	const char *sel = kgr__sparql_find_keyword(text, "SELECT");
+	int grouped = sel && !kgr__sparql_find_keyword(sel + 6, "SELECT") && kgr__sparql_find_keyword(text, "GROUP");
+	return rewrite_calls(text, oom, "COUNT", grouped ? rewrite_count_grouped : rewrite_count);
 }
 
 /* Appends s[0, n) with its line ends as spaces (a copy that must not move the lines after). */

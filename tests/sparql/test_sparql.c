@@ -1367,6 +1367,10 @@ START_TEST(count_unbound)
 	/* COUNT(?o) counts the solutions where ?o is bound: 0 for :a, which has no :p */
 	tsv_is(st, CP "SELECT ?s (COUNT(?o) AS ?n) WHERE { ?s a :T OPTIONAL { ?s :p ?o } } GROUP BY ?s",
 		"?s\t?n\n" CX "a>\t0\n" CX "b>\t2\n" CX "e>\t1\n");
+	/* COUNT(DISTINCT ?o) beside another aggregate (rasqal's own evaluation): an unbound ?o
+	 * is no value (rasqal counted it as one) */
+	tsv_is(st, CP "SELECT ?s (COUNT(DISTINCT ?o) AS ?d) (COUNT(*) AS ?c) WHERE { ?s a :T OPTIONAL { ?s :p ?o } } GROUP BY ?s",
+		"?s\t?d\t?c\n" CX "a>\t0\t1\n" CX "b>\t2\t2\n" CX "e>\t1\t1\n");
 	/* beside COUNT(*), over the whole result, written over lines and with $ */
 	tsv_is(st, CP "SELECT (COUNT(*) AS ?all) (count(\n  $o\n) AS ?n) WHERE { ?s a :T OPTIONAL { ?s :p ?o } }",
 		"?all\t?n\n4\t3\n");
