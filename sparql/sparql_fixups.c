@@ -7,10 +7,18 @@
  * - CONSTRUCT with an empty template crashes rasqal (segmentation fault); its answer is the
  *   empty graph, whatever the pattern matches.
  * - rasqal formats an infinite or NaN double past the end of its buffer: this file's
- *   rasqal_xsd_format_double() takes the place of rasqal's (below). */
+ *   rasqal_xsd_format_double() takes the place of rasqal's (below).
+ * - GRAPH X {} (an empty pattern) gives rasqal's assertions on stderr and one row whether or
+ *   not the graph exists. SPARQL 1.1 gives one row for each named graph that X matches:
+ *   before rasqal reads the query, GRAPH ?g {} becomes
+ *   { SELECT DISTINCT ?g WHERE { GRAPH ?g { ?s ?p ?o } } } and GRAPH <g> {} becomes
+ *   { SELECT * WHERE { GRAPH <g> { ?s ?p ?o } } LIMIT 1 }, with ?s ?p ?o marker variables
+ *   that no result shows. (A named graph with no triple is not in a kgrec store.) */
 #include "sparql/rdf_world.h"
+#include "sparql/sparql_exists.h"
 #include "sparql/sparql_result.h"
 
+#include <ctype.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -130,4 +138,76 @@ __attribute__((visibility("default"))) unsigned char *rasqal_xsd_format_double(d
 	if (len_p)
 		*len_p = strlen(out);
 	return buf;
+}
+
+static int word_char(char c)
+{
+	return isalnum((unsigned char)c) || c == '_';
+}
+
+/* Past the graph term at p (a variable, an IRI, a prefixed name), or p when none. */
+static const char *graph_term_end(const char *p)
+{
+	const char *q = p;
+	if (*p == '?' || *p == '$') {
+		for (q = p + 1; word_char(*q); q++)
+			;
+		return q > p + 1 ? q : p;
+	}
+	if (*p == '<')
+		return kgr__sparql_skip_opaque(p);
+	while (*q && !isspace((unsigned char)*q) && *q != '{' && *q != '#')
+		q++;
+	return memchr(p, ':', (size_t)(q - p)) ? q : p;
+}
+
+char *kgr__sparql_empty_graph_rewrite(const char *text, int *oom)
+{
+	kgr__buf out = { 0 };
+	const char *p = text, *from = text;
+	int n = 0;
+	*oom = 0;
+	while (*p) {
+		const char *t, *te, *b, *e, *c;
+		if (*p == '"' || *p == '\'' || *p == '<' || *p == '#') {
+			p = kgr__sparql_skip_opaque(p);
+			continue;
+		}
+		if ((p != text && (word_char(p[-1]) || p[-1] == '?' || p[-1] == '$' || p[-1] == ':')) ||
+			strncasecmp(p, "GRAPH", 5) || word_char(p[5])) {
+			p++;
+			continue;
+		}
+		t = kgr__sparql_skip_blank(p + 5);
+		te = graph_term_end(t);
+		b = kgr__sparql_skip_blank(te);
+		if (te == t || *b != '{' || *(e = kgr__sparql_skip_blank(b + 1)) != '}') {
+			p += 5;
+			continue;
+		}
+		kgr__buf_put(&out, from, (size_t)(p - from));
+		if (*t == '?' || *t == '$')
+			kgr__buf_printf(&out, "{ SELECT DISTINCT %.*s WHERE { GRAPH %.*s", (int)(te - t), t,
+				(int)(te - t), t);
+		else
+			kgr__buf_printf(&out, "{ SELECT * WHERE { GRAPH %.*s", (int)(te - t), t);
+		kgr__buf_printf(&out, " { ?" KGR__EXISTS_VAR "g%d_s ?" KGR__EXISTS_VAR "g%d_p ?" KGR__EXISTS_VAR
+			"g%d_o } } %s}", n, n, n, *t == '?' || *t == '$' ? "" : "LIMIT 1 ");
+		n++;
+		for (c = p; c < e; c++)
+			if (*c == '\n')
+				kgr__buf_puts(&out, "\n");
+		from = p = e + 1;
+	}
+	if (!n) {
+		kgr__buf_free(&out);
+		return NULL;
+	}
+	kgr__buf_puts(&out, from);
+	if (out.oom) {
+		kgr__buf_free(&out);
+		*oom = 1;
+		return NULL;
+	}
+	return kgr__buf_take(&out);
 }

@@ -138,6 +138,10 @@ void kgr__sparql_put_string(kgr__buf *out, const char *s);
  *  counts the solutions where ?v is unbound too (sparql/sparql_concat.c). NULL when nothing
  *  changes (or *oom set); otherwise malloc'd. */
 char *kgr__sparql_count_rewrite(const char *text, int *oom);
+/** The query text with each GRAPH X {} (an empty pattern) written as a sub-select that has a
+ *  row for each named graph X matches (sparql/sparql_fixups.c). NULL when nothing changes (or
+ *  *oom set); otherwise malloc'd. */
+char *kgr__sparql_empty_graph_rewrite(const char *text, int *oom);
 /** The query text with IRI(X) and URI(X) written as IF(isIRI(X), X, IRI(X)) (rasqal 0.9.33
  *  gives an IRI unbound) and CONCAT() as "" (a syntax error to rasqal)
  *  (sparql/sparql_concat.c). NULL when nothing changes (or *oom set); otherwise malloc'd. */

@@ -1390,6 +1390,30 @@ START_TEST(count_unbound)
 }
 END_TEST
 
+/* GRAPH X {}: a row for each named graph X matches (rasqal: one row whatever X, and its
+ * assertions on stderr). */
+START_TEST(empty_graph_pattern)
+{
+	kgr_store *st = load(GRAPHS);
+	kgr_sparql_result *r;
+	ck_assert_uint_eq(rows_of(st, "SELECT * { GRAPH <http://example.org/shop/g1> {} }", NULL), 1);
+	ck_assert_uint_eq(rows_of(st, "PREFIX ex: <http://example.org/shop/>\nSELECT * { GRAPH ex:none {\n} }", NULL), 0);
+	r = query_ok(st, "SELECT ?g WHERE { GRAPH ?g { } } ORDER BY ?g");
+	ck_assert_uint_eq(r->nrows, 2); /* g1 and g2 */
+	ck_assert_uint_eq(r->ncols, 1);
+	kgr_sparql_result_free(r);
+	/* beside a pattern, and SELECT * shows no marker column */
+	r = query_ok(st, "PREFIX ex: <http://example.org/shop/>\nSELECT * { ?p ex:none ?o . GRAPH ex:g2 {} }");
+	ck_assert_uint_eq(r->nrows, 0);
+	kgr_sparql_result_free(r);
+	r = query_ok(st, "PREFIX ex: <http://example.org/shop/>\nSELECT * { GRAPH ex:g2 {} ex:p3 ?p ?o }");
+	ck_assert_uint_eq(r->nrows, 1);
+	ck_assert_uint_eq(r->ncols, 2);
+	kgr_sparql_result_free(r);
+	kgr_store_free(st);
+}
+END_TEST
+
 /* A WHERE clause that is one DISTINCT sub-select, or a sub-select and FILTERs, runs as two
  * queries, the sub-select's rows handed on as VALUES: the answers of every form, and what
  * VALUES cannot carry. */
@@ -2430,6 +2454,7 @@ static Suite *sparql_suite(void)
 	tcase_add_test(tc, count_unbound);
 	tcase_add_test(tc, iri_and_concat_functions);
 	tcase_add_test(tc, lone_distinct_subselect);
+	tcase_add_test(tc, empty_graph_pattern);
 	suite_add_tcase(s, tc);
 	return s;
 }
