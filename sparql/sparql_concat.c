@@ -212,8 +212,8 @@ char *kgr__sparql_count_rewrite(const char *text, int *oom)
 	return rewrite_calls(text, oom, "COUNT", grouped ? rewrite_count_grouped : rewrite_count);
 }
 
-/* Appends s[0, n) with its line ends as spaces (a copy that must not move the lines after). */
-static void put_flat(kgr__buf *out, const char *s, size_t n)
+/* Declared in sparql/sparql_result.h. */
+void kgr__sparql_put_flat(kgr__buf *out, const char *s, size_t n)
 {
 	size_t i;
 	for (i = 0; i < n; i++)
@@ -231,9 +231,9 @@ static const char *rewrite_iri(kgr__buf *out, const char *p)
 	if (*e != ')' || skip_space(x) == e)
 		return p;
 	kgr__buf_puts(out, "IF(isIRI(");
-	put_flat(out, x, (size_t)(e - x));
+	kgr__sparql_put_flat(out, x, (size_t)(e - x));
 	kgr__buf_puts(out, "), ");
-	put_flat(out, x, (size_t)(e - x));
+	kgr__sparql_put_flat(out, x, (size_t)(e - x));
 	kgr__buf_puts(out, ", IRI");
 	kgr__buf_put(out, p, (size_t)(e - p) + 1);
 	kgr__buf_puts(out, ")");

@@ -12,7 +12,13 @@
  * (every projected variable grouped, every aggregate a COUNT(DISTINCT) of a variable) is
  * answered from SELECT DISTINCT ?g1 ... ?x ... WHERE { P }, which kgrec deduplicates itself:
  * a hash table of groups, one of (group, aggregate, value) triples, then HAVING, ORDER BY,
- * OFFSET and LIMIT. Other queries go to rasqal as before. */
+ * OFFSET and LIMIT. Other queries go to rasqal as before.
+ *
+ * And GROUP BY (expr AS ?v), which rasqal 0.9.33 gets wrong (all solutions in one group,
+ * keyed by the first one's value: `GROUP BY ((?price > 50) AS ?dear)` gave true 313 for 208
+ * false and 105 true). In a query without sub-selects it becomes BIND(expr AS ?v) at the end
+ * of the WHERE pattern and GROUP BY ?v: the same solutions keyed by the same values (a BIND
+ * whose expression fails leaves ?v unbound, as the group key of an error is). */
 #include "sparql/sparql_result.h"
 
 #include <ctype.h>
@@ -663,4 +669,154 @@ done:
 	free(t.count);
 	kgr_sparql_result_free(r);
 	return error == KGR_ENOMEM ? kgr__error_set(KGR_ENOMEM, "out of memory") : error;
+}
+
+static int name_char(char c)
+{
+	return isalnum((unsigned char)c) || c == '_';
+}
+
+/* In the condition from '(' at p to its ')' at close: 1 when it is (expr AS ?v), with the
+ * expression [*e0, *e1) and the variable [*v0, *v1). */
+static int alias_of(const char *p, const char *close, const char **e0, const char **e1,
+	const char **v0, const char **v1)
+{
+	const char *q = p + 1, *as = NULL;
+	int depth = 0;
+	while (q < close) {
+		if (*q == '"' || *q == '\'' || *q == '<' || *q == '#') {
+			q = kgr__sparql_skip_opaque(q);
+			continue;
+		}
+		if (*q == '(')
+			depth++;
+		else if (*q == ')')
+			depth--;
+		else if (!depth && !strncasecmp(q, "AS", 2) && !name_char(q[2]) && !name_char(q[-1]))
+			as = q;
+		q++;
+	}
+	if (!as)
+		return 0;
+	*v0 = kgr__sparql_skip_blank(as + 2);
+	if (**v0 != '?' && **v0 != '$')
+		return 0;
+	for (*v1 = *v0 + 1; name_char(**v1); (*v1)++)
+		;
+	if (*v1 == *v0 + 1 || kgr__sparql_skip_blank(*v1) != close)
+		return 0;
+	*e0 = p + 1;
+	*e1 = as;
+	return 1;
+}
+
+/* 1 when the text from p to end has the variable ?name (or $name). */
+static int mentions(const char *p, const char *end, const char *name)
+{
+	size_t n = strlen(name);
+	for (; p < end; p++)
+		if ((*p == '?' || *p == '$') && !strncmp(p + 1, name, n) && !name_char(p[1 + n]))
+			return 1;
+	return 0;
+}
+
+/* Declared in sparql/sparql_result.h. */
+char *kgr__sparql_group_alias_rewrite(const char *text, int *oom)
+{
+	const char *sel, *open, *close, *gb, *p, *c;
+	kgr__buf binds = { 0 }, out = { 0 };
+	int n = 0;
+
+	*oom = 0;
+	if (!(sel = kgr__sparql_find_keyword(text, "SELECT")) || kgr__sparql_find_keyword(sel + 6, "SELECT") ||
+		!(gb = kgr__sparql_find_keyword(sel, "GROUP")))
+		return NULL;
+	for (open = sel; *open && *open != '{';)
+		open = *open == '"' || *open == '\'' || *open == '<' || *open == '#' ? kgr__sparql_skip_opaque(open) : open + 1;
+	if (*open != '{' || !(close = kgr__sparql_close_brace(open)) || close > gb)
+		return NULL;
+	p = kgr__sparql_skip_blank(gb + 5);
+	if (strncasecmp(p, "BY", 2) || name_char(p[2]))
+		return NULL;
+	/* the conditions: variables, calls and bracketed expressions, up to the next clause */
+	for (p = kgr__sparql_skip_blank(p + 2); *p && *p != '}';) {
+		const char *e0, *e1, *v0, *v1, *end;
+		if (*p == '?' || *p == '$') {
+			for (end = p + 1; name_char(*end); end++)
+				;
+		} else if (*p == '(') {
+			end = kgr__sparql_arg_end(p + 1, ')');
+			if (*end != ')')
+				break;
+			if (alias_of(p, end, &e0, &e1, &v0, &v1)) {
+				char name[128];
+				snprintf(name, sizeof name, "%.*s", (int)(v1 - v0 - 1), v0 + 1);
+				/* a variable the pattern writes already would be bound twice */
+				if (mentions(open, close, name)) {
+					n = 0;
+					break;
+				}
+				kgr__buf_puts(&binds, " BIND(");
+				kgr__sparql_put_flat(&binds, e0, (size_t)(e1 - e0));
+				kgr__buf_printf(&binds, "AS %.*s)", (int)(v1 - v0), v0);
+				n++;
+			}
+			end++;
+		} else if (name_char(*p) && !(!strncasecmp(p, "HAVING", 6) || !strncasecmp(p, "ORDER", 5) ||
+						 !strncasecmp(p, "LIMIT", 5) || !strncasecmp(p, "OFFSET", 6) ||
+						 !strncasecmp(p, "VALUES", 6))) {
+			/* a call: name ( args ) */
+			for (end = p; *end && *end != '(' && !isspace((unsigned char)*end); end++)
+				;
+			if (*end != '(' || *(end = kgr__sparql_arg_end(end + 1, ')')) != ')')
+				break;
+			end++;
+		} else if (*p == '<') {
+			/* an IRI call: <f>(args) */
+			end = kgr__sparql_skip_opaque(p);
+			if (*end != '(' || *(end = kgr__sparql_arg_end(end + 1, ')')) != ')')
+				break;
+			end++;
+		} else {
+			break;
+		}
+		p = kgr__sparql_skip_blank(end);
+	}
+	if (!n || binds.oom) {
+		*oom = binds.oom;
+		kgr__buf_free(&binds);
+		return NULL;
+	}
+	/* the pattern with the BINDs at its end; GROUP BY with each (expr AS ?v) as ?v */
+	kgr__buf_put(&out, text, (size_t)(close - text));
+	kgr__buf_put(&out, binds.s, binds.len);
+	kgr__buf_put(&out, close, (size_t)(gb - close));
+	for (c = gb; c < p;) {
+		const char *e0, *e1, *v0, *v1, *end;
+		if (*c == '(' && *(end = kgr__sparql_arg_end(c + 1, ')')) == ')' && alias_of(c, end, &e0, &e1, &v0, &v1)) {
+			const char *k;
+			kgr__buf_put(&out, v0, (size_t)(v1 - v0));
+			for (k = c; k < end; k++)
+				if (*k == '\n')
+					kgr__buf_puts(&out, "\n");
+			c = end + 1;
+			continue;
+		}
+		if (*c == '"' || *c == '\'' || *c == '<' || *c == '#') {
+			end = kgr__sparql_skip_opaque(c);
+			kgr__buf_put(&out, c, (size_t)(end - c));
+			c = end;
+			continue;
+		}
+		kgr__buf_put(&out, c, 1);
+		c++;
+	}
+	kgr__buf_puts(&out, p);
+	kgr__buf_free(&binds);
+	if (out.oom) {
+		kgr__buf_free(&out);
+		*oom = 1;
+		return NULL;
+	}
+	return kgr__buf_take(&out);
 }

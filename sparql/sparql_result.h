@@ -106,6 +106,11 @@ int kgr__sparql_lone_subselect(const char *text, size_t *open, size_t *close, ch
  *  VALUES cannot write (a blank node) or the rows were cut (*oom set when out of memory). */
 char *kgr__sparql_values_text(const char *text, size_t open, size_t close, const kgr_sparql_result *rows,
 	int *oom);
+/** The query text with each GROUP BY (expr AS ?v) written as BIND(expr AS ?v) at the end of
+ *  the WHERE pattern and GROUP BY ?v (rasqal 0.9.33 puts every solution in one group), in a
+ *  query without sub-selects (sparql/sparql_group.c). NULL when nothing changes (or *oom set
+ *  when out of memory); otherwise malloc'd. */
+char *kgr__sparql_group_alias_rewrite(const char *text, int *oom);
 /** COUNT(DISTINCT ?x) per group (sparql/sparql_group.c): 1 when @p text is a SELECT of
  *  grouped variables and COUNT(DISTINCT ?var) columns only (with GROUP BY, a HAVING that
  *  compares one of them with an integer, ORDER BY, LIMIT, OFFSET), with *plan (free()) and
@@ -142,6 +147,9 @@ char *kgr__sparql_count_rewrite(const char *text, int *oom);
  *  row for each named graph X matches (sparql/sparql_fixups.c). NULL when nothing changes (or
  *  *oom set); otherwise malloc'd. */
 char *kgr__sparql_empty_graph_rewrite(const char *text, int *oom);
+/** Appends @p s [0, @p n) to @p out with its line ends as spaces: a copy of query text that
+ *  must not move the lines after it (sparql/sparql_concat.c). */
+void kgr__sparql_put_flat(kgr__buf *out, const char *s, size_t n);
 /** The query text with IRI(X) and URI(X) written as IF(isIRI(X), X, IRI(X)) (rasqal 0.9.33
  *  gives an IRI unbound) and CONCAT() as "" (a syntax error to rasqal)
  *  (sparql/sparql_concat.c). NULL when nothing changes (or *oom set); otherwise malloc'd. */

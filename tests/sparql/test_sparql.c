@@ -1390,6 +1390,22 @@ START_TEST(count_unbound)
 }
 END_TEST
 
+/* GROUP BY (expr AS ?v): rasqal put every solution in one group, keyed by the first one's
+ * value (true 3 here) */
+START_TEST(group_by_alias)
+{
+	kgr_store *st = load(COUNTS);
+	tsv_is(st, CP "SELECT ?k (COUNT(*) AS ?n) WHERE { ?s :p ?o } GROUP BY ((?o = :x) AS ?k)",
+		"?k\t?n\n\"false\"^^<http://www.w3.org/2001/XMLSchema#boolean>\t1\n"
+		"\"true\"^^<http://www.w3.org/2001/XMLSchema#boolean>\t2\n");
+	/* beside a variable, over lines, with a call inside, then ORDER BY */
+	tsv_is(st, CP "SELECT ?s ?len (COUNT(*) AS ?n) WHERE { ?s :p ?o } GROUP BY ?s (\n STRLEN(STR(?o)) AS ?len)\n"
+		"ORDER BY ?s",
+		"?s\t?len\t?n\n" CX "b>\t22\t2\n" CX "e>\t22\t1\n");
+	kgr_store_free(st);
+}
+END_TEST
+
 /* GRAPH X {}: a row for each named graph X matches (rasqal: one row whatever X, and its
  * assertions on stderr). */
 START_TEST(empty_graph_pattern)
@@ -2455,6 +2471,7 @@ static Suite *sparql_suite(void)
 	tcase_add_test(tc, iri_and_concat_functions);
 	tcase_add_test(tc, lone_distinct_subselect);
 	tcase_add_test(tc, empty_graph_pattern);
+	tcase_add_test(tc, group_by_alias);
 	suite_add_tcase(s, tc);
 	return s;
 }
