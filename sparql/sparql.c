@@ -2102,7 +2102,8 @@ cleanup:
 /* The rewrites of a query's text before rasqal parses it, in this order; each returns the new
  * text (NULL: nothing to rewrite) and sets *oom when memory ran out. */
 static char *(*const text_rewrites[])(const char *, int *) = {
-	kgr__sparql_pname_rewrite, kgr__sparql_unbound_rewrite, kgr__sparql_group_alias_rewrite, rewrite_values,
+	kgr__sparql_pname_rewrite, kgr__sparql_unbound_rewrite, kgr__sparql_group_alias_rewrite,
+	kgr__sparql_order_having_rewrite, rewrite_values,
 	kgr__sparql_count_rewrite,
 	kgr__sparql_function_rewrite, kgr__sparql_empty_graph_rewrite, kgr__sparql_separator_rewrite,
 	kgr__sparql_group_distinct_rewrite, kgr__sparql_regex_rewrite,
@@ -2127,8 +2128,8 @@ static int prepare(rasqal_query **rq_out, rasqal_world *rw, raptor_world *raptor
 		return kgr__error_set(KGR_EINVALID, "invalid base IRI '%s'", base_iri);
 	}
 	/* the text rewrites, in turn: prefixed names rasqal's lexer rejects and aggregated
-	 * variables that nothing binds (sparql/sparql_validate.c), GROUP BY (expr AS ?v)
-	 * (sparql/sparql_group.c), one-variable VALUES, COUNT of a
+	 * variables that nothing binds (sparql/sparql_validate.c), GROUP BY (expr AS ?v) and the
+	 * aggregates of ORDER BY and HAVING (sparql/sparql_group.c), one-variable VALUES, COUNT of a
 	 * variable, IRI() of an IRI, CONCAT() and GROUP_CONCAT's separator (sparql/sparql_concat.c),
 	 * GRAPH X {} (sparql/sparql_fixups.c), a grouping SELECT without aggregates as a DISTINCT one
 	 * (sparql/sparql_group.c), XPath regular expressions as POSIX ones (sparql/sparql_regex.c) */

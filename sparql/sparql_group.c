@@ -18,7 +18,15 @@
  * keyed by the first one's value: `GROUP BY ((?price > 50) AS ?dear)` gave true 313 for 208
  * false and 105 true). In a query without sub-selects it becomes BIND(expr AS ?v) at the end
  * of the WHERE pattern and GROUP BY ?v: the same solutions keyed by the same values (a BIND
- * whose expression fails leaves ?v unbound, as the group key of an error is). */
+ * whose expression fails leaves ?v unbound, as the group key of an error is).
+ *
+ * And aggregates in ORDER BY and HAVING: rasqal evaluates an aggregate there only when the
+ * SELECT clause computes the same one (ORDER BY DESC(COUNT(?p)) fails, "Aggregate expressions
+ * cannot be evaluated in a general scalar expression"; HAVING (COUNT(*) > 1) fails, "Found
+ * new aggregate expression in HAVING", unless the SELECT has COUNT(*)). In a query without
+ * sub-selects, an aggregate of ORDER BY becomes the variable of the SELECT expression that
+ * computes it, and one that no SELECT expression computes, there or in HAVING, is computed by
+ * a marker column added to the SELECT clause (no result shows it). */
 #include "sparql/sparql_result.h"
 
 #include <ctype.h>
@@ -813,6 +821,175 @@ char *kgr__sparql_group_alias_rewrite(const char *text, int *oom)
 	}
 	kgr__buf_puts(&out, p);
 	kgr__buf_free(&binds);
+	if (out.oom) {
+		kgr__buf_free(&out);
+		*oom = 1;
+		return NULL;
+	}
+	return kgr__buf_take(&out);
+}
+
+static const char *const AGGREGATES[] = { "COUNT", "SUM", "MIN", "MAX", "AVG", "SAMPLE", "GROUP_CONCAT", NULL };
+
+/* At p an aggregate call: the position after its ')', else NULL. */
+static const char *aggregate_call(const char *text, const char *p)
+{
+	size_t i, n;
+	if (p > text && (name_char(p[-1]) || p[-1] == '?' || p[-1] == '$' || p[-1] == ':'))
+		return NULL;
+	for (i = 0; AGGREGATES[i]; i++) {
+		n = strlen(AGGREGATES[i]);
+		if (!strncasecmp(p, AGGREGATES[i], n) && !name_char(p[n])) {
+			const char *a = kgr__sparql_skip_blank(p + n), *e;
+			if (*a != '(')
+				return NULL;
+			e = kgr__sparql_arg_end(a + 1, ')');
+			return *e == ')' ? e + 1 : NULL;
+		}
+	}
+	return NULL;
+}
+
+/* [a0, a1) and [b0, b1) are the same but for white space. */
+static int same_text(const char *a0, const char *a1, const char *b0, const char *b1)
+{
+	for (;;) {
+		while (a0 < a1 && isspace((unsigned char)*a0))
+			a0++;
+		while (b0 < b1 && isspace((unsigned char)*b0))
+			b0++;
+		if (a0 == a1 || b0 == b1)
+			return a0 == a1 && b0 == b1;
+		if (*a0++ != *b0++)
+			return 0;
+	}
+}
+
+#define MAX_EXPRS 32
+
+typedef struct {
+	const char *e0, *e1; /* the expression */
+	const char *v0, *v1; /* its variable, with '?' */
+	char hidden[32];     /* a marker column's name ("" for the query's own) */
+} sel_expr;
+
+typedef struct {
+	sel_expr x[MAX_EXPRS];
+	size_t n, n_own;
+} sel_exprs;
+
+/* The SELECT expression computing [c, e), added as a marker column (prefix: 'o' for ORDER
+ * BY, 'h' for HAVING) when none does; NULL when there is no room. */
+static sel_expr *expr_for(sel_exprs *xs, const char *c, const char *e, char prefix)
+{
+	size_t i;
+	for (i = 0; i < xs->n; i++)
+		if (same_text(xs->x[i].e0, xs->x[i].e1, c, e))
+			return &xs->x[i];
+	if (xs->n == MAX_EXPRS)
+		return NULL;
+	xs->x[xs->n].e0 = c;
+	xs->x[xs->n].e1 = e;
+	snprintf(xs->x[xs->n].hidden, sizeof(xs->x[xs->n].hidden), "?" KGR__GROUP_VAR "%c%zu", prefix, xs->n);
+	return &xs->x[xs->n++];
+}
+
+/* Declared in sparql/sparql_result.h. */
+char *kgr__sparql_order_having_rewrite(const char *text, int *oom)
+{
+	const char *sel, *p, *proj_end, *open, *close, *having, *order, *c;
+	sel_exprs xs;
+	kgr__buf out = { 0 };
+	size_t i;
+	int changed = 0;
+
+	*oom = 0;
+	xs.n = 0;
+	if (!(sel = kgr__sparql_find_keyword(text, "SELECT")) || kgr__sparql_find_keyword(sel + 6, "SELECT"))
+		return NULL;
+	p = kgr__sparql_skip_blank(sel + 6);
+	if (!strncasecmp(p, "DISTINCT", 8) || !strncasecmp(p, "REDUCED", 7))
+		return NULL; /* a marker column would change what is distinct */
+	/* the projection: variables and (expr AS ?v) */
+	for (;; p = kgr__sparql_skip_blank(p)) {
+		const char *e, *e0, *e1, *v0, *v1;
+		if (*p == '?' || *p == '$') {
+			for (p++; name_char(*p); p++)
+				;
+			continue;
+		}
+		if (*p != '(' || *(e = kgr__sparql_arg_end(p + 1, ')')) != ')')
+			break;
+		if (alias_of(p, e, &e0, &e1, &v0, &v1) && xs.n < MAX_EXPRS) {
+			xs.x[xs.n].e0 = e0;
+			xs.x[xs.n].e1 = e1;
+			xs.x[xs.n].v0 = v0;
+			xs.x[xs.n].v1 = v1;
+			xs.x[xs.n++].hidden[0] = '\0';
+		}
+		p = e + 1;
+	}
+	xs.n_own = xs.n;
+	proj_end = p;
+	for (open = p; *open && *open != '{';)
+		open = *open == '"' || *open == '\'' || *open == '<' || *open == '#' ? kgr__sparql_skip_opaque(open) : open + 1;
+	if (*open != '{' || !(close = kgr__sparql_close_brace(open)))
+		return NULL;
+	having = kgr__sparql_find_keyword(close, "HAVING");
+	order = kgr__sparql_find_keyword(close, "ORDER");
+	if (!having && !order)
+		return NULL;
+	/* the aggregates after the pattern, HAVING's and ORDER BY's: a marker column for each that
+	 * no SELECT expression computes; ORDER BY's are rewritten either way */
+	for (c = close; *c;) {
+		const char *e;
+		sel_expr *x;
+		if (*c == '"' || *c == '\'' || *c == '<' || *c == '#') {
+			c = kgr__sparql_skip_opaque(c);
+			continue;
+		}
+		if (!(e = aggregate_call(text, c))) {
+			c++;
+			continue;
+		}
+		if (!(x = expr_for(&xs, c, e, order && c > order ? 'o' : 'h')))
+			return NULL;
+		changed |= x->hidden[0] != '\0' || (order && c > order);
+		c = e;
+	}
+	if (!changed)
+		return NULL;
+	kgr__buf_put(&out, text, (size_t)(proj_end - text));
+	for (i = xs.n_own; i < xs.n; i++) {
+		kgr__buf_puts(&out, " (");
+		kgr__sparql_put_flat(&out, xs.x[i].e0, (size_t)(xs.x[i].e1 - xs.x[i].e0));
+		kgr__buf_printf(&out, " AS %s)", xs.x[i].hidden);
+	}
+	/* the rest, with ORDER BY's aggregates as their variables */
+	for (c = proj_end; *c;) {
+		const char *e, *k;
+		sel_expr *x;
+		if (*c == '"' || *c == '\'' || *c == '<' || *c == '#') {
+			e = kgr__sparql_skip_opaque(c);
+			kgr__buf_put(&out, c, (size_t)(e - c));
+			c = e;
+			continue;
+		}
+		if (!order || c <= order || !(e = aggregate_call(text, c))) {
+			kgr__buf_put(&out, c, 1);
+			c++;
+			continue;
+		}
+		x = expr_for(&xs, c, e, 'o');
+		if (x->hidden[0])
+			kgr__buf_puts(&out, x->hidden);
+		else
+			kgr__buf_put(&out, x->v0, (size_t)(x->v1 - x->v0));
+		for (k = c; k < e; k++)
+			if (*k == '\n')
+				kgr__buf_puts(&out, "\n");
+		c = e;
+	}
 	if (out.oom) {
 		kgr__buf_free(&out);
 		*oom = 1;

@@ -111,6 +111,15 @@ char *kgr__sparql_values_text(const char *text, size_t open, size_t close, const
  *  query without sub-selects (sparql/sparql_group.c). NULL when nothing changes (or *oom set
  *  when out of memory); otherwise malloc'd. */
 char *kgr__sparql_group_alias_rewrite(const char *text, int *oom);
+/** Prefix of the marker columns that compute aggregates of ORDER BY and HAVING; a result
+ *  never shows them (the EXISTS markers' prefix). */
+#define KGR__GROUP_VAR "__kgr_eg"
+/** The query text with each aggregate of ORDER BY written as the variable of the SELECT
+ *  expression that computes it, and a marker column (KGR__GROUP_VAR) added to the SELECT
+ *  clause for each aggregate of ORDER BY or HAVING that none computes: rasqal 0.9.33
+ *  evaluates no other, in a query without sub-selects and without DISTINCT
+ *  (sparql/sparql_group.c). NULL when nothing changes (or *oom set); otherwise malloc'd. */
+char *kgr__sparql_order_having_rewrite(const char *text, int *oom);
 /** COUNT(DISTINCT ?x) per group (sparql/sparql_group.c): 1 when @p text is a SELECT of
  *  grouped variables and COUNT(DISTINCT ?var) columns only (with GROUP BY, a HAVING that
  *  compares one of them with an integer, ORDER BY, LIMIT, OFFSET), with *plan (free()) and

@@ -1406,6 +1406,25 @@ START_TEST(group_by_alias)
 }
 END_TEST
 
+/* Aggregates in ORDER BY and HAVING that the SELECT clause does not compute (rasqal refused
+ * them: "Aggregate expressions cannot be evaluated", "Found new aggregate expression in
+ * HAVING"); no marker column is shown. */
+START_TEST(aggregates_in_order_and_having)
+{
+	kgr_store *st = load(COUNTS);
+	kgr_sparql_result *r;
+	tsv_is(st, CP "SELECT ?s (COUNT(?o) AS ?n) WHERE { ?s :p ?o } GROUP BY ?s ORDER BY DESC(COUNT(?o))",
+		"?s\t?n\n" CX "b>\t2\n" CX "e>\t1\n");
+	tsv_is(st, CP "SELECT ?s WHERE { ?s :p ?o } GROUP BY ?s HAVING (COUNT(*) > 1) (SUM(1) < 3)", "?s\n" CX "b>\n");
+	r = query_ok(st, CP "SELECT ?s WHERE { ?s :p ?o } GROUP BY ?s ORDER BY ASC(COUNT(*)) ?s");
+	ck_assert_uint_eq(r->ncols, 1);
+	ck_assert_uint_eq(r->nrows, 2);
+	ck_assert_str_eq(r->cells[0].value, "http://example.org/c/e");
+	kgr_sparql_result_free(r);
+	kgr_store_free(st);
+}
+END_TEST
+
 /* GRAPH X {}: a row for each named graph X matches (rasqal: one row whatever X, and its
  * assertions on stderr). */
 START_TEST(empty_graph_pattern)
@@ -2472,6 +2491,7 @@ static Suite *sparql_suite(void)
 	tcase_add_test(tc, lone_distinct_subselect);
 	tcase_add_test(tc, empty_graph_pattern);
 	tcase_add_test(tc, group_by_alias);
+	tcase_add_test(tc, aggregates_in_order_and_having);
 	suite_add_tcase(s, tc);
 	return s;
 }
