@@ -1425,6 +1425,53 @@ START_TEST(aggregates_in_order_and_having)
 }
 END_TEST
 
+/* The text rewrites read cut-off and unbalanced queries without reading past them: every
+ * prefix of each form they rewrite, alone and closed with " }", goes through each of them
+ * (a memory error shows under the sanitizers and valgrind); the whole forms still run. */
+START_TEST(rewrites_on_cut_text)
+{
+	static const char *const forms[] = {
+		CP "SELECT ?s (COUNT(?o) AS ?n) (COUNT(DISTINCT ?o) AS ?d) WHERE { ?s a :T OPTIONAL { ?s :p ?o } } GROUP BY ?s",
+		CP "SELECT (COUNT(?x) AS ?c) (SUM(?y) AS ?t) {}",
+		CP "SELECT (COUNT(*) AS ?n) WHERE { { SELECT DISTINCT ?s WHERE { ?s :p ?o } } }",
+		CP "SELECT ?s ?n WHERE { { SELECT ?s (COUNT(?o) AS ?n) WHERE { ?s :p ?o } GROUP BY ?s } . FILTER(?n > 1) FILTER regex(str(?s), \"b\") }",
+		CP "SELECT ?k (COUNT(*) AS ?n) WHERE { ?s :p ?o } GROUP BY ?s ((?o = :x) AS ?k) HAVING (SUM(1) > 0) ORDER BY DESC(COUNT(?o)) ?k",
+		CP "SELECT (IRI(STR(?s)) AS ?i) (CONCAT() AS ?c) WHERE { GRAPH ?g {} GRAPH :g { } ?s :p ?o }",
+	};
+	static char *(*const rewrites[])(const char *, int *) = { kgr__sparql_unbound_rewrite,
+		kgr__sparql_group_alias_rewrite, kgr__sparql_order_having_rewrite, kgr__sparql_count_rewrite,
+		kgr__sparql_function_rewrite, kgr__sparql_empty_graph_rewrite };
+	kgr_store *st = load(COUNTS);
+	size_t f, i, k, n, open, close;
+	char *text, *inner;
+	int oom, cut;
+	for (f = 0; f < sizeof(forms) / sizeof(*forms); f++) {
+		kgr_sparql_result *r = query_ok(st, forms[f]);
+		kgr_sparql_result_free(r);
+		n = strlen(forms[f]);
+		for (i = 0; i <= n; i++) {
+			for (cut = 0; cut < 2; cut++) {
+				/* exactly the bytes of the cut text, so that a read past it is caught */
+				ck_assert_ptr_nonnull(text = malloc(i + 3));
+				memcpy(text, forms[f], i);
+				memcpy(text + i, cut ? " }" : "", cut ? 3 : 1);
+				for (k = 0; k < sizeof(rewrites) / sizeof(*rewrites); k++) {
+					free(rewrites[k](text, &oom));
+					ck_assert_int_eq(oom, 0);
+				}
+				if (kgr__sparql_lone_subselect(text, &open, &close, &inner) > 0) {
+					ck_assert_uint_lt(open, close);
+					ck_assert_uint_lt(close, i + (cut ? 2 : 0));
+				}
+				free(inner);
+				free(text);
+			}
+		}
+	}
+	kgr_store_free(st);
+}
+END_TEST
+
 /* GRAPH X {}: a row for each named graph X matches (rasqal: one row whatever X, and its
  * assertions on stderr). */
 START_TEST(empty_graph_pattern)
@@ -2492,6 +2539,7 @@ static Suite *sparql_suite(void)
 	tcase_add_test(tc, empty_graph_pattern);
 	tcase_add_test(tc, group_by_alias);
 	tcase_add_test(tc, aggregates_in_order_and_having);
+	tcase_add_test(tc, rewrites_on_cut_text);
 	suite_add_tcase(s, tc);
 	return s;
 }
