@@ -101,10 +101,8 @@ static const char *rewrite_call(kgr__buf *out, const char *p)
 	return q + 1;
 }
 
-/* Each call of the aggregate @p name (outside strings, IRIs and comments) handed to @p rewrite,
- * which writes its new text and returns the position after it, or the position after the name
- * to leave it as written. The new text, or NULL when nothing changed (*oom when out of memory). */
-static char *rewrite_calls(const char *text, int *oom, const char *name,
+/* Declared in sparql/sparql_result.h. */
+char *kgr__sparql_rewrite_calls(const char *text, int *oom, const char *name,
 	const char *(*rewrite)(kgr__buf *, const char *))
 {
 	kgr__buf out = { 0 };
@@ -118,7 +116,9 @@ static char *rewrite_calls(const char *text, int *oom, const char *name,
 			p = kgr__sparql_skip_opaque(p);
 			continue;
 		}
-		if ((p != text && (is_word(p[-1]) || p[-1] == '?' || p[-1] == '$' || p[-1] == ':')) ||
+		/* the first letter first: this runs over every byte of every query prepared */
+		if ((*p | 0x20) != (*name | 0x20) ||
+			(p != text && (is_word(p[-1]) || p[-1] == '?' || p[-1] == '$' || p[-1] == ':')) ||
 			strncasecmp(p, name, n) || is_word(p[n])) {
 			p++;
 			continue;
@@ -148,7 +148,7 @@ static char *rewrite_calls(const char *text, int *oom, const char *name,
 
 char *kgr__sparql_separator_rewrite(const char *text, int *oom)
 {
-	return rewrite_calls(text, oom, "GROUP_CONCAT", rewrite_call);
+	return kgr__sparql_rewrite_calls(text, oom, "GROUP_CONCAT", rewrite_call);
 }
 
 /* COUNT(?v) whose name ends at p as SUM(IF(BOUND(?v), 1, 0)); p when it is another COUNT. */
@@ -209,7 +209,7 @@ char *kgr__sparql_count_rewrite(const char *text, int *oom)
 	/* grouped: one SELECT, with GROUP BY (a sub-select's groups are not told apart here) */
 	const char *sel = kgr__sparql_find_keyword(text, "SELECT");
 	int grouped = sel && !kgr__sparql_find_keyword(sel + 6, "SELECT") && kgr__sparql_find_keyword(text, "GROUP");
-	return rewrite_calls(text, oom, "COUNT", grouped ? rewrite_count_grouped : rewrite_count);
+	return kgr__sparql_rewrite_calls(text, oom, "COUNT", grouped ? rewrite_count_grouped : rewrite_count);
 }
 
 /* Declared in sparql/sparql_result.h. */
@@ -262,7 +262,7 @@ char *kgr__sparql_function_rewrite(const char *text, int *oom)
 	char *res = NULL, *t;
 	size_t i;
 	for (i = 0; i < sizeof(calls) / sizeof(*calls); i++) {
-		t = rewrite_calls(res ? res : text, oom, calls[i].name, calls[i].rewrite);
+		t = kgr__sparql_rewrite_calls(res ? res : text, oom, calls[i].name, calls[i].rewrite);
 		if (*oom) {
 			free(res);
 			return NULL;

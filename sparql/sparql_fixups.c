@@ -161,53 +161,28 @@ static const char *graph_term_end(const char *p)
 	return memchr(p, ':', (size_t)(q - p)) ? q : p;
 }
 
+/* GRAPH X {} whose keyword ends at p as the sub-select of a row for each graph X matches; p
+ * when it is another GRAPH. The marker variables are numbered by where they are written. */
+static const char *rewrite_empty_graph(kgr__buf *out, const char *p)
+{
+	const char *t = kgr__sparql_skip_blank(p), *te = graph_term_end(t), *b = kgr__sparql_skip_blank(te), *e, *c;
+	int var = *t == '?' || *t == '$';
+	size_t n = out->len;
+	if (te == t || *b != '{' || *(e = kgr__sparql_skip_blank(b + 1)) != '}')
+		return p;
+	if (var)
+		kgr__buf_printf(out, "{ SELECT DISTINCT %.*s WHERE { GRAPH %.*s", (int)(te - t), t, (int)(te - t), t);
+	else
+		kgr__buf_printf(out, "{ SELECT * WHERE { GRAPH %.*s", (int)(te - t), t);
+	kgr__buf_printf(out, " { ?" KGR__EXISTS_VAR "g%zu_s ?" KGR__EXISTS_VAR "g%zu_p ?" KGR__EXISTS_VAR "g%zu_o } } %s}",
+		n, n, n, var ? "" : "LIMIT 1 ");
+	for (c = p; c < e; c++)
+		if (*c == '\n')
+			kgr__buf_puts(out, "\n");
+	return e + 1;
+}
+
 char *kgr__sparql_empty_graph_rewrite(const char *text, int *oom)
 {
-	kgr__buf out = { 0 };
-	const char *p = text, *from = text;
-	int n = 0;
-	*oom = 0;
-	while (*p) {
-		const char *t, *te, *b, *e, *c;
-		if (*p == '"' || *p == '\'' || *p == '<' || *p == '#') {
-			p = kgr__sparql_skip_opaque(p);
-			continue;
-		}
-		if ((p != text && (word_char(p[-1]) || p[-1] == '?' || p[-1] == '$' || p[-1] == ':')) ||
-			strncasecmp(p, "GRAPH", 5) || word_char(p[5])) {
-			p++;
-			continue;
-		}
-		t = kgr__sparql_skip_blank(p + 5);
-		te = graph_term_end(t);
-		b = kgr__sparql_skip_blank(te);
-		if (te == t || *b != '{' || *(e = kgr__sparql_skip_blank(b + 1)) != '}') {
-			p += 5;
-			continue;
-		}
-		kgr__buf_put(&out, from, (size_t)(p - from));
-		if (*t == '?' || *t == '$')
-			kgr__buf_printf(&out, "{ SELECT DISTINCT %.*s WHERE { GRAPH %.*s", (int)(te - t), t,
-				(int)(te - t), t);
-		else
-			kgr__buf_printf(&out, "{ SELECT * WHERE { GRAPH %.*s", (int)(te - t), t);
-		kgr__buf_printf(&out, " { ?" KGR__EXISTS_VAR "g%d_s ?" KGR__EXISTS_VAR "g%d_p ?" KGR__EXISTS_VAR
-			"g%d_o } } %s}", n, n, n, *t == '?' || *t == '$' ? "" : "LIMIT 1 ");
-		n++;
-		for (c = p; c < e; c++)
-			if (*c == '\n')
-				kgr__buf_puts(&out, "\n");
-		from = p = e + 1;
-	}
-	if (!n) {
-		kgr__buf_free(&out);
-		return NULL;
-	}
-	kgr__buf_puts(&out, from);
-	if (out.oom) {
-		kgr__buf_free(&out);
-		*oom = 1;
-		return NULL;
-	}
-	return kgr__buf_take(&out);
+	return kgr__sparql_rewrite_calls(text, oom, "GRAPH", rewrite_empty_graph);
 }

@@ -8,14 +8,10 @@
 #include "sparql/sparql_result.h"
 
 #include <ctype.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "util/util.h"
-
-static int is_word(char c)
-{
-	return isalnum((unsigned char)c) || c == '_';
-}
 
 /* Declared in sparql/sparql_result.h. */
 int kgr__sparql_string_value(kgr__buf *out, const char *p, const char *end)
@@ -267,46 +263,43 @@ keep:
 	return p;
 }
 
+/* The call whose name (n bytes, as written) ends at p: the name, then rewrite_call()'s text;
+ * nothing written when it leaves the call as it is. */
+static const char *rewrite_named(kgr__buf *out, const char *p, size_t n, int replace)
+{
+	size_t at = out->len;
+	const char *next;
+	kgr__buf_put(out, p - n, n);
+	if ((next = rewrite_call(out, p, replace)) == p && !out->oom) {
+		out->len = at;
+		out->s[at] = '\0';
+	}
+	return next;
+}
+
+static const char *rewrite_regex(kgr__buf *out, const char *p)
+{
+	return rewrite_named(out, p, 5, 0);
+}
+
+static const char *rewrite_replace(kgr__buf *out, const char *p)
+{
+	return rewrite_named(out, p, 7, 1);
+}
+
 char *kgr__sparql_regex_rewrite(const char *text, int *oom)
 {
-	kgr__buf out = { 0 };
-	const char *p = text, *from = text;
-	int changed = 0;
-	*oom = 0;
-	while (*p) {
-		int replace;
-		const char *next;
-		if (*p == '"' || *p == '\'' || *p == '<' || *p == '#') {
-			p = kgr__sparql_skip_opaque(p);
-			continue;
-		}
-		if (p != text && (is_word(p[-1]) || p[-1] == '?' || p[-1] == '$' || p[-1] == ':')) {
-			p++;
-			continue;
-		}
-		if (!strncasecmp(p, "REGEX", 5) && !is_word(p[5]))
-			replace = 0;
-		else if (!strncasecmp(p, "REPLACE", 7) && !is_word(p[7]))
-			replace = 1;
-		else {
-			p++;
-			continue;
-		}
-		p += replace ? 7 : 5;
-		kgr__buf_put(&out, from, (size_t)(p - from));
-		next = rewrite_call(&out, p, replace);
-		changed |= next != p;
-		from = p = next;
-	}
-	if (!changed) {
-		kgr__buf_free(&out);
+	char *t = kgr__sparql_rewrite_calls(text, oom, "REGEX", rewrite_regex), *u;
+	if (*oom)
 		return NULL;
+	u = kgr__sparql_rewrite_calls(t ? t : text, oom, "REPLACE", rewrite_replace);
+	if (!u) {
+		if (*oom) {
+			free(t);
+			return NULL;
+		}
+		return t;
 	}
-	kgr__buf_puts(&out, from);
-	if (out.oom) {
-		kgr__buf_free(&out);
-		*oom = 1;
-		return NULL;
-	}
-	return kgr__buf_take(&out);
+	free(t);
+	return u;
 }

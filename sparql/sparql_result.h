@@ -156,6 +156,13 @@ char *kgr__sparql_count_rewrite(const char *text, int *oom);
  *  row for each named graph X matches (sparql/sparql_fixups.c). NULL when nothing changes (or
  *  *oom set); otherwise malloc'd. */
 char *kgr__sparql_empty_graph_rewrite(const char *text, int *oom);
+/** Each call of the function @p name (any case, a whole word, outside strings, IRIs and
+ *  comments) of @p text handed to @p rewrite with the position after the name: it writes the
+ *  call's new text to its buffer and returns the position after the call, or the position
+ *  it was given to leave the call as written. The new text (malloc'd), or NULL when nothing
+ *  changed (*oom set when out of memory) (sparql/sparql_concat.c). */
+char *kgr__sparql_rewrite_calls(const char *text, int *oom, const char *name,
+	const char *(*rewrite)(kgr__buf *, const char *));
 /** Appends @p s [0, @p n) to @p out with its line ends as spaces: a copy of query text that
  *  must not move the lines after it (sparql/sparql_concat.c). */
 void kgr__sparql_put_flat(kgr__buf *out, const char *s, size_t n);
