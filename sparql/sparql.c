@@ -2780,7 +2780,8 @@ int kgr__sparql_query_here(kgr_sparql_result **out, const kgr_store *store, cons
 		return kgr__error_set(KGR_EUNSUPPORTED,
 			"SPARQL Update is not supported: a kgrec store is a read-only snapshot "
 			"(rebuild it with 'kgrec load')");
-	if ((error = kgr__sparql_validate(query)) || (error = kgr__sparql_check_concat(query)) ||
+	if ((error = kgr__sparql_validate(query)) || (error = kgr__sparql_check_reserved(query)) ||
+		(error = kgr__sparql_check_concat(query)) ||
 		(error = kgr__sparql_check_limits(query)))
 		return error;
 	memset(&ex, 0, sizeof(ex));

@@ -643,10 +643,7 @@ int kgr__sparql_negation_rewrite(char **out, kgr__neg_set *set, const char *text
 	*out = NULL;
 	if (!kgr__neg_contains(text, "EXISTS") && !kgr__neg_contains(text, "MINUS"))
 		return 0;
-	if (kgr__neg_contains(text, KGR__EXISTS_IRI) || kgr__neg_contains(text, KGR__EXISTS_VAR) || kgr__neg_contains(text, KGR__BNODE_IRI))
-		return kgr__error_set(KGR_EUNSUPPORTED, "a query with EXISTS or MINUS cannot also write '"
-			KGR__EXISTS_IRI "', '" KGR__BNODE_IRI "' or a variable named " KGR__EXISTS_VAR "...: "
-			"kgrec reserves them");
+	/* a query that writes the markers itself was refused before (kgr__sparql_check_reserved) */
 	memset(&w, 0, sizeof(w));
 	w.text = text;
 	w.set = set;

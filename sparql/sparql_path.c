@@ -830,12 +830,7 @@ int kgr__sparql_paths_rewrite(char **out, kgr__path_set **paths, const char *tex
 		goto cleanup;
 	if (sc->copied == text)
 		goto cleanup; /* no verb was rewritten */
-	if (sc->set->nroots && strstr(text, KGR__PATH_IRI)) {
-		error = kgr__error_set(KGR_EUNSUPPORTED,
-			"IRIs that begin with '" KGR__PATH_IRI "' are reserved for property paths: "
-			"a query with property paths cannot use them");
-		goto cleanup;
-	}
+	/* a query that writes KGR__PATH_IRI itself was refused before (kgr__sparql_check_reserved) */
 	kgr__buf_puts(&sc->out, sc->copied);
 	if (!(*out = kgr__buf_take(&sc->out))) {
 		error = kgr__error_set(KGR_ENOMEM, "out of memory while reading property paths");

@@ -76,6 +76,10 @@ int kgr__sparql_check_limits(const char *text);
  *  without predicate, an escape of no character. Text it cannot follow is accepted (rasqal
  *  reports it). KGR_ENOMEM when out of memory (sparql/sparql_validate.c). */
 int kgr__sparql_validate(const char *text);
+/** KGR_EUNSUPPORTED naming line and column when the query writes an IRI that begins with
+ *  urn:x-kgrec: (in full, through a PREFIX or as the BASE) or a variable named __kgr_...:
+ *  the markers of kgrec's own rewrites. 0 otherwise. */
+int kgr__sparql_check_reserved(const char *text);
 /** A predicate no store holds: `OPTIONAL { ?x <this> ?x }` leaves ?x unbound in every
  *  solution, and rasqal then takes ?x as a variable of the pattern. */
 #define KGR__UNBOUND_IRI "urn:x-kgrec:unbound"

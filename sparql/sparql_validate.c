@@ -1305,3 +1305,103 @@ char *kgr__sparql_pname_rewrite(const char *text, int *oom)
 	}
 	return kgr__buf_take(&ps.out);
 }
+
+/* ---- names kgrec reserves ---- */
+
+#define RESERVED_IRI "urn:x-kgrec:"
+#define RESERVED_VAR "__kgr_"
+
+/* Whether the IRI written as @p a (escapes as in the query) then @p b begins with
+ * RESERVED_IRI, compared case-insensitively (URN scheme and namespace are), with \u and \U
+ * escapes of ASCII characters and a local name's '\' escapes read as the characters. */
+static int reserved_iri(const char *a, size_t an, const char *b, size_t bn)
+{
+	const size_t want = sizeof(RESERVED_IRI) - 1;
+	char got[sizeof(RESERVED_IRI)];
+	size_t n = 0, part;
+	for (part = 0; part < 2 && n < want; part++) {
+		const char *p = part ? b : a, *end = p + (part ? bn : an);
+		while (p < end && n < want) {
+			unsigned long cp;
+			int len = p[0] == '\\' && end - p > 1 ? (p[1] == 'u' ? 4 : p[1] == 'U' ? 8 : 0) : -1;
+			if (len > 0 && end - p >= 2 + len && hexval(p + 2, len, &cp) && cp < 0x80) {
+				got[n++] = (char)cp;
+				p += 2 + len;
+			} else if (len == 0 && part) {
+				got[n++] = p[1];
+				p += 2;
+			} else {
+				got[n++] = *p++;
+			}
+		}
+	}
+	return n == want && !strncasecmp(got, RESERVED_IRI, want);
+}
+
+/* The first token of the query that writes a reserved name, or NULL. */
+static const char *reserved_scan(vstate *v)
+{
+	struct {
+		const char *p, *iri;
+		size_t n, iri_n;
+	} pfx[64];
+	size_t npfx = 0, i;
+	tok decl = { T_END, NULL, 0 };
+	int after = 0; /* 1 after PREFIX, 2 after PREFIX p: */
+	for (next(v); v->t.k != T_END; next(v)) {
+		const tok t = v->t;
+		if (t.k == T_VAR && t.n > sizeof(RESERVED_VAR) && !strncmp(t.p + 1, RESERVED_VAR, sizeof(RESERVED_VAR) - 1))
+			return t.p;
+		if (t.k == T_IRI && reserved_iri(t.p + 1, t.n - 2, "", 0))
+			return t.p;
+		if (word(v, "prefix")) { /* a BASE that is reserved is refused as an IRI */
+			after = 1;
+			continue;
+		}
+		if (after == 1 && t.k == T_PNAME) {
+			decl = t; /* "p:" */
+			after = 2;
+			continue;
+		}
+		if (after == 2 && t.k == T_IRI && npfx < sizeof(pfx) / sizeof(*pfx)) {
+			pfx[npfx].p = decl.p;
+			pfx[npfx].n = decl.n;
+			pfx[npfx].iri = t.p + 1;
+			pfx[npfx].iri_n = t.n - 2;
+			npfx++;
+		}
+		after = 0;
+		if (t.k != T_PNAME)
+			continue;
+		for (i = npfx; i-- > 0;) /* a prefix declared again: the last declaration */
+			if (t.n >= pfx[i].n && !memcmp(t.p, pfx[i].p, pfx[i].n))
+				break;
+		if (i != (size_t)-1 && reserved_iri(pfx[i].iri, pfx[i].iri_n, t.p + pfx[i].n, t.n - pfx[i].n))
+			return t.p;
+	}
+	return NULL;
+}
+
+int kgr__sparql_check_reserved(const char *text)
+{
+	vstate v;
+	const char *at = NULL;
+	int line, col;
+	memset(&v, 0, sizeof(v));
+	v.text = text;
+	v.t.p = text;
+	v.quiet = 1;
+	if (setjmp(v.out) == 0)
+		at = reserved_scan(&v);
+	while (v.nallocs)
+		free(v.allocs[--v.nallocs]);
+	free(v.allocs);
+	if (!at)
+		return 0;
+	position(text, at, &line, &col);
+	return kgr__error_set(KGR_EUNSUPPORTED,
+		"the SPARQL query writes a name kgrec reserves at line %d, column %d: IRIs that begin "
+		"with '" RESERVED_IRI "' and variables named " RESERVED_VAR "... stand for its own "
+		"markers in the queries it runs",
+		line, col);
+}

@@ -1688,8 +1688,9 @@ START_TEST(path_syntax_errors)
 		"SPARQL syntax error at line 2, column 26: expected an IRI, a prefixed name or 'a', "
 		"found the end of the query");
 	path_error(st, PP "SELECT * WHERE { ?s ex:p* <urn:x-kgrec:path:0> }", KGR_EUNSUPPORTED,
-		"IRIs that begin with 'urn:x-kgrec:path:' are reserved for property paths: a query "
-		"with property paths cannot use them");
+		"the SPARQL query writes a name kgrec reserves at line 2, column 27: IRIs that begin "
+		"with 'urn:x-kgrec:' and variables named __kgr_... stand for its own markers in the "
+		"queries it runs");
 	kgr_store_free(st);
 }
 END_TEST
@@ -2230,6 +2231,46 @@ START_TEST(exists_refused)
 }
 END_TEST
 
+/* The IRIs and variables of kgrec's own markers are refused wherever a query writes them
+ * (a store blank node read as <urn:x-kgrec:bnode:ID>, a VALUES column of a sub-select run
+ * apart); the same spelling in a string, or a near name, is an ordinary query. */
+static void reserved_at(const char *q, int line, int col)
+{
+	kgr_sparql_result *r = NULL;
+	char where[64];
+	ck_assert_int_eq(kgr_sparql_query(&r, shop, q, NULL), KGR_EUNSUPPORTED);
+	ck_assert_ptr_null(r);
+	snprintf(where, sizeof where, "reserves at line %d, column %d:", line, col);
+	ck_assert_msg(strstr(kgr_error_last(), where), "%s: %s", q, kgr_error_last());
+}
+
+START_TEST(reserved_names)
+{
+	kgr_sparql_result *r = NULL;
+	reserved_at("SELECT * WHERE { ?s ?p <urn:x-kgrec:bnode:1> }", 1, 24);
+	reserved_at("SELECT * WHERE { ?s ?p <URN:X-KGREC:unbound> }", 1, 24);
+	reserved_at("SELECT * WHERE { ?s ?p <urn\\u003Ax-kgrec:unbound> }", 1, 24);
+	reserved_at("PREFIX u: <urn:>\nSELECT * WHERE {\n  ?s ?p u:x-kgrec:bnode:5 }", 3, 9);
+	reserved_at("PREFIX u: <urn:x>\nSELECT * WHERE { ?s ?p u:\\-kgrec:exists:1 }", 2, 24);
+	reserved_at("BASE <urn:x-kgrec:> SELECT * WHERE { ?s ?p <#a> }", 1, 6);
+	reserved_at("SELECT ?s (COUNT(*) AS ?__kgr_eg0) WHERE { ?s ?p ?o } GROUP BY ?s", 1, 24);
+	reserved_at("SELECT * WHERE { ?s ?p ?o BIND(1 AS $__kgr_e_values) }", 1, 37);
+	/* a later declaration of the same prefix is the one that counts */
+	reserved_at("PREFIX u: <http://example.org/> PREFIX u: <urn:>\nSELECT * { ?s ?p u:x-kgrec:a }", 2, 18);
+	/* not reserved */
+	ck_assert_int_eq(kgr_sparql_query(&r, shop, "SELECT * WHERE { ?s ?p \"urn:x-kgrec:a\" } # <urn:x-kgrec:a>",
+		NULL), 0);
+	ck_assert_uint_eq(kgr_sparql_result_row_count(r), 0);
+	kgr_sparql_result_free(r);
+	ck_assert_int_eq(kgr_sparql_query(&r, shop, "PREFIX u: <urn:x-kgrec:> PREFIX u: <urn:isbn:> "
+		"SELECT * WHERE { ?s ?p u:x-kgrec:a }", NULL), KGR_EUNSUPPORTED); /* the first PREFIX itself */
+	ck_assert_int_eq(kgr_sparql_query(&r, shop, "PREFIX u: <urn:> SELECT ?__kgr ?_kgr_x WHERE "
+		"{ ?s ?p u:isbn:0 OPTIONAL { ?s ?p <urn:x-kgre:a> } }", NULL), 0);
+	ck_assert_uint_eq(kgr_sparql_result_row_count(r), 0);
+	kgr_sparql_result_free(r);
+}
+END_TEST
+
 /* ---- numbers: computed values in canonical form, data literals as stored ---- */
 
 #define XSD "http://www.w3.org/2001/XMLSchema#"
@@ -2522,6 +2563,7 @@ static Suite *sparql_suite(void)
 	tcase_add_test(tc, exists_graph);
 	tcase_add_test(tc, minus);
 	tcase_add_test(tc, exists_refused);
+	tcase_add_test(tc, reserved_names);
 	tcase_add_test(tc, path_time_limit);
 	tcase_add_test(tc, not_finalized);
 	tcase_add_test(tc, formats_errors);
