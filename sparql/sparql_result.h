@@ -83,6 +83,9 @@ int kgr__sparql_check_reserved(const char *text);
 /** A predicate no store holds: `OPTIONAL { ?x <this> ?x }` leaves ?x unbound in every
  *  solution, and rasqal then takes ?x as a variable of the pattern. */
 #define KGR__UNBOUND_IRI "urn:x-kgrec:unbound"
+/** The variable of that OPTIONAL after a grouped query's WHERE pattern that is one VALUES
+ *  block alone (which rasqal aggregates only beside another pattern). */
+#define KGR__VALUES_ONLY_VAR "__kgr_u"
 /** The query text with `OPTIONAL { ?x <KGR__UNBOUND_IRI> ?x }` at the end of the WHERE
  *  pattern of each SELECT whose aggregates use a variable ?x that the pattern never binds
  *  (`SELECT (COUNT(?x) AS ?c) {}`: SPARQL 1.1 gives 0, rasqal 0.9.33 fails, "Variable x was

@@ -81,6 +81,7 @@ typedef struct {
 	int quiet; /* a rewrite: no refusal, what breaks a rule is left alone */
 	nameset *agg_vars; /* when set: the variables met inside aggregates */
 	const char *last_close; /* the '}' of the group read last */
+	int last_values_only; /* whether that group held nothing but one VALUES block */
 	struct unbound *unbound; /* aggregated variables their pattern never binds */
 	size_t nunbound, cap_unbound;
 	void **allocs; /* every block, freed at the end (a refusal unwinds with longjmp) */
@@ -870,14 +871,32 @@ static void note_unbound(vstate *v, const nameset *aggv, const nameset *where)
 	}
 }
 
+/* rasqal 0.9.33 groups the solutions of a WHERE pattern that is one VALUES block alone as if
+ * its variables were unbound (SELECT (GROUP_CONCAT(?o) AS ?g) { VALUES ?o { "1" "2" } } gives
+ * "", SAMPLE nothing, GROUP BY ?o one group), and right beside any other pattern: the rewrite
+ * adds an OPTIONAL that matches nothing, through the same list as note_unbound(). */
+#define VALUES_ONLY_VAR "?" KGR__VALUES_ONLY_VAR
+
+static void note_values_only(vstate *v, const char *at)
+{
+	if (v->nunbound == v->cap_unbound) {
+		v->cap_unbound = v->cap_unbound ? 2 * v->cap_unbound : 4;
+		v->unbound = grow(v, v->unbound, v->cap_unbound * sizeof(*v->unbound));
+	}
+	v->unbound[v->nunbound].at = at;
+	v->unbound[v->nunbound].p = VALUES_ONLY_VAR;
+	v->unbound[v->nunbound].n = sizeof(VALUES_ONLY_VAR) - 1;
+	v->nunbound++;
+}
+
 static void select_query(vstate *v, nameset *projected)
 {
 	item *items = NULL;
 	size_t nitems = 0, cap = 0, i;
 	nameset evars = { 0 }, where = { 0 }, group_vars = { 0 }, assigned = { 0 }, aggv = { 0 };
 	nameset *outer_agg = v->agg_vars;
-	const char *star = NULL;
-	int grouped = 0, agg = 0, agg_elsewhere = 0;
+	const char *star = NULL, *where_close;
+	int grouped = 0, agg = 0, agg_elsewhere = 0, values_only;
 	expr_info ei = { 0 };
 
 	{
@@ -941,7 +960,11 @@ static void select_query(vstate *v, nameset *projected)
 			bail(v);
 		group(v, &where);
 		note_unbound(v, &aggv, &where);
+		where_close = v->last_close;
+		values_only = v->last_values_only;
 		solution_modifiers(v, &grouped, &group_vars, &agg_elsewhere);
+		if (values_only && (grouped || agg || agg_elsewhere))
+			note_values_only(v, where_close);
 
 		/* 18.2.1: a SELECT expression's variable must not be in scope: in a grouped query
 		 * only the grouped variables are (18.2.4.1), otherwise those of the WHERE clause */
@@ -970,7 +993,7 @@ static void select_query(vstate *v, nameset *projected)
 static void group(vstate *v, nameset *scope)
 {
 	nameset here = { 0 }, inner = { 0 };
-	int bgp = v->next_bgp++;
+	int bgp = v->next_bgp++, parts = 0, values = 0;
 
 	enter(v);
 	{
@@ -987,6 +1010,8 @@ static void group(vstate *v, nameset *scope)
 		} else {
 			while (!punct(v, '}')) {
 				inner.n = 0;
+				parts += !punct(v, '.');
+				values += word(v, "values");
 				if (punct(v, '.')) {
 					next(v);
 				} else if (word(v, "optional")) {
@@ -1064,6 +1089,7 @@ static void group(vstate *v, nameset *scope)
 				}
 			}
 			v->last_close = v->t.p;
+			v->last_values_only = parts == 1 && values == 1;
 			next(v); /* '}' */
 		}
 		add_all(v, scope, &here);

@@ -1390,6 +1390,25 @@ START_TEST(count_unbound)
 }
 END_TEST
 
+/* A WHERE pattern that is one VALUES block alone: rasqal aggregated its variables as unbound
+ * (GROUP_CONCAT "", SAMPLE nothing, COUNT 0, GROUP BY ?o one group) */
+START_TEST(aggregates_over_values)
+{
+	kgr_store *st = load(COUNTS);
+	tsv_is(st, "SELECT (GROUP_CONCAT(?o) AS ?g) (COUNT(?o) AS ?c) (MAX(?o) AS ?m) WHERE { VALUES ?o { \"1\" \"2\" } }",
+		"?g\t?c\t?m\n\"1 2\"\t2\t\"2\"\n");
+	tsv_is(st, "SELECT ?o (COUNT(*) AS ?c) WHERE { VALUES ?o { \"1\" \"2\" \"1\" } } GROUP BY ?o",
+		"?o\t?c\n\"1\"\t2\n\"2\"\t1\n");
+	/* inside a sub-select, then filtered (W3C agg-groupconcat-04 to -06) */
+	tsv_is(st, "SELECT ?g WHERE { { SELECT (GROUP_CONCAT(DISTINCT ?o) AS ?g) WHERE {\n  VALUES (?o ?z) { (\"1\" 1) (\"2\" UNDEF) (\"1\" 3) } . } }\n"
+		"FILTER(?g = \"1 2\" || ?g = \"2 1\") }",
+		"?g\n\"1 2\"\n");
+	/* not grouped: unchanged */
+	tsv_is(st, "SELECT ?o WHERE { VALUES ?o { \"1\" \"2\" } }", "?o\n\"1\"\n\"2\"\n");
+	kgr_store_free(st);
+}
+END_TEST
+
 /* GROUP BY (expr AS ?v): rasqal put every solution in one group, keyed by the first one's
  * value (true 3 here) */
 START_TEST(group_by_alias)
@@ -2576,6 +2595,7 @@ static Suite *sparql_suite(void)
 	tcase_add_test(tc, storage_module);
 	tcase_add_test(tc, variable_scope);
 	tcase_add_test(tc, count_unbound);
+	tcase_add_test(tc, aggregates_over_values);
 	tcase_add_test(tc, iri_and_concat_functions);
 	tcase_add_test(tc, lone_distinct_subselect);
 	tcase_add_test(tc, empty_graph_pattern);
