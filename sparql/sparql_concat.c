@@ -253,12 +253,48 @@ static const char *rewrite_concat(kgr__buf *out, const char *p)
 	return b + 1;
 }
 
+/* BIND(expr AS ?v) whose name ends at p as BIND(COALESCE(expr) AS ?v): rasqal 0.9.33 drops
+ * a solution whose BIND expression fails, where SPARQL 1.1 (18.6, Extend) keeps it with ?v
+ * unbound; its COALESCE of one failing argument gives unbound. */
+static const char *rewrite_bind(kgr__buf *out, const char *p)
+{
+	const char *a = skip_space(p), *x, *e, *q, *as = NULL;
+	int depth = 0;
+	if (*a != '(')
+		return p;
+	x = a + 1;
+	e = kgr__sparql_arg_end(x, ')');
+	if (*e != ')')
+		return p;
+	for (q = x; q < e;) {
+		if (*q == '"' || *q == '\'' || *q == '<' || *q == '#') {
+			q = kgr__sparql_skip_opaque(q);
+			continue;
+		}
+		depth += (*q == '(') - (*q == ')');
+		if (!depth && (q[0] | 0x20) == 'a' && (q[1] | 0x20) == 's' && isspace((unsigned char)q[-1]) &&
+			!is_word(q[2]) && q[2] != ':')
+			as = q; /* the last one: AS cannot be inside the expression at depth 0 */
+		q++;
+	}
+	if (!as || skip_space(x) == as)
+		return p;
+	kgr__buf_puts(out, "BIND");
+	kgr__buf_put(out, p, (size_t)(x - p));
+	kgr__buf_puts(out, "COALESCE(");
+	kgr__buf_put(out, x, (size_t)(as - x));
+	kgr__buf_puts(out, ") ");
+	kgr__buf_put(out, as, (size_t)(e - as) + 1);
+	return e + 1;
+}
+
 char *kgr__sparql_function_rewrite(const char *text, int *oom)
 {
 	static const struct {
 		const char *name;
 		const char *(*rewrite)(kgr__buf *, const char *);
-	} calls[] = { { "IRI", rewrite_iri }, { "URI", rewrite_iri }, { "CONCAT", rewrite_concat } };
+	} calls[] = { { "IRI", rewrite_iri }, { "URI", rewrite_iri }, { "CONCAT", rewrite_concat },
+		{ "BIND", rewrite_bind } };
 	char *res = NULL, *t;
 	size_t i;
 	for (i = 0; i < sizeof(calls) / sizeof(*calls); i++) {

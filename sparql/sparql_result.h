@@ -86,6 +86,10 @@ int kgr__sparql_check_reserved(const char *text);
 /** The variable of that OPTIONAL after a grouped query's WHERE pattern that is one VALUES
  *  block alone (which rasqal aggregates only beside another pattern). */
 #define KGR__VALUES_ONLY_VAR "__kgr_u"
+/** What a FILTER or BIND expression reads in place of a variable that is not in its scope
+ *  (18.2.1): a variable nothing binds. Its name begins with KGR__EXISTS_VAR, so a SELECT *
+ *  column of it is dropped with the markers. */
+#define KGR__OUT_OF_SCOPE_VAR "__kgr_es"
 /** The query text with `OPTIONAL { ?x <KGR__UNBOUND_IRI> ?x }` at the end of the WHERE
  *  pattern of each SELECT whose aggregates use a variable ?x that the pattern never binds
  *  (`SELECT (COUNT(?x) AS ?c) {}`: SPARQL 1.1 gives 0, rasqal 0.9.33 fails, "Variable x was

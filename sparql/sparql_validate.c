@@ -84,6 +84,12 @@ typedef struct {
 	int last_values_only; /* whether that group held nothing but one VALUES block */
 	struct unbound *unbound; /* aggregated variables their pattern never binds */
 	size_t nunbound, cap_unbound;
+	/* the scope rewrite (fix_scope): the variables written in FILTER and BIND expressions
+	 * (occ), whether such an expression holds EXISTS, whether the next group is an
+	 * OPTIONAL's, and the occurrences to rename (ren) */
+	int fix_scope, occ_exists, optional_group;
+	name *occ, *ren;
+	size_t nocc, cap_occ, nren, cap_ren;
 	void **allocs; /* every block, freed at the end (a refusal unwinds with longjmp) */
 	size_t nallocs, cap_allocs;
 } vstate;
@@ -562,6 +568,34 @@ static void triples(vstate *v, nameset *scope, int bgp)
 
 /* ---- expressions ---- */
 
+static void push_name(vstate *v, name **list, size_t *n, size_t *cap, const char *p, size_t len)
+{
+	if (*n == *cap) {
+		*cap = *cap ? 2 * *cap : 16;
+		*list = grow(v, *list, *cap * sizeof(**list));
+	}
+	(*list)[*n].p = p;
+	(*list)[*n].n = len;
+	(*n)++;
+}
+
+/* A variable written in an expression, for the scope rewrite. */
+static void note_occ(vstate *v)
+{
+	if (v->fix_scope)
+		push_name(v, &v->occ, &v->nocc, &v->cap_occ, v->t.p, v->t.n);
+}
+
+/* The occurrences v->occ[from..] that @p scope lacks are to be renamed; drops them from occ. */
+static void rename_out_of_scope(vstate *v, size_t from, const nameset *scope)
+{
+	size_t i;
+	for (i = from; i < v->nocc && !v->occ_exists; i++)
+		if (!has_name(scope, v->occ[i].p, v->occ[i].n))
+			push_name(v, &v->ren, &v->nren, &v->cap_ren, v->occ[i].p, v->occ[i].n);
+	v->nocc = from;
+}
+
 static int aggregate_word(const vstate *v)
 {
 	static const char *const aggs[] = { "count", "sum", "min", "max", "avg", "sample",
@@ -605,13 +639,16 @@ static void paren_expr(vstate *v, expr_info *ei, int in_agg)
 					  "variables, IRIs and literals",
 				v->t.k == T_BNODE ? (int)v->t.n : 1, v->t.p);
 		} else if (v->t.k == T_VAR) {
-			if (!in_agg && ei)
+			if (!in_agg && ei) {
 				add_name(v, &ei->vars, v->t.p, v->t.n);
+				note_occ(v);
+			}
 			else if (in_agg && v->agg_vars)
 				add_name(v, v->agg_vars, v->t.p, v->t.n);
 			next(v);
 		} else if (word(v, "exists")) {
 			nameset inner = { 0 };
+			v->occ_exists = 1;
 			next(v);
 			if (!punct(v, '{'))
 				bail(v);
@@ -646,12 +683,14 @@ static void constraint(vstate *v, expr_info *ei)
 		paren_expr(v, ei, 0);
 	} else if (v->t.k == T_VAR) {
 		add_name(v, &ei->vars, v->t.p, v->t.n);
+		note_occ(v);
 		next(v);
 	} else if (aggregate_word(v)) {
 		next(v);
 		ei->aggregate = 1;
 		paren_expr(v, NULL, 1);
 	} else if (word(v, "not") || word(v, "exists")) {
+		v->occ_exists = 1;
 		if (word(v, "not"))
 			next(v);
 		if (!word(v, "exists"))
@@ -993,7 +1032,12 @@ static void select_query(vstate *v, nameset *projected)
 static void group(vstate *v, nameset *scope)
 {
 	nameset here = { 0 }, inner = { 0 };
-	int bgp = v->next_bgp++, parts = 0, values = 0;
+	int bgp = v->next_bgp++, parts = 0, values = 0, optional = v->optional_group;
+	int outer_exists = v->occ_exists;
+	name *filters = NULL; /* the variables of this group's FILTERs */
+	size_t nfilters = 0, cap_filters = 0, i;
+
+	v->optional_group = 0;
 
 	enter(v);
 	{
@@ -1018,6 +1062,7 @@ static void group(vstate *v, nameset *scope)
 					next(v);
 					if (!punct(v, '{'))
 						bail(v);
+					v->optional_group = 1;
 					group(v, &here);
 					bgp = v->next_bgp++;
 				} else if (word(v, "minus")) {
@@ -1051,13 +1096,22 @@ static void group(vstate *v, nameset *scope)
 					bgp = v->next_bgp++;
 				} else if (word(v, "filter")) {
 					expr_info ei = { 0 };
+					size_t from = v->nocc;
 					next(v);
+					v->occ_exists = 0;
 					constraint(v, &ei);
+					for (i = from; i < v->nocc && !v->occ_exists; i++)
+						push_name(v, &filters, &nfilters, &cap_filters, v->occ[i].p, v->occ[i].n);
+					v->nocc = from;
 					ei_reset(&ei);
 				} else if (word(v, "bind")) {
 					expr_info ei = { 0 };
+					size_t from = v->nocc;
 					next(v);
+					v->occ_exists = 0;
 					paren_expr(v, &ei, 0);
+					/* 18.2.1: BIND sees what the group bound before it */
+					rename_out_of_scope(v, from, &here);
 					if (!ei.as) {
 						ei_reset(&ei);
 						bail(v);
@@ -1090,8 +1144,14 @@ static void group(vstate *v, nameset *scope)
 			}
 			v->last_close = v->t.p;
 			v->last_values_only = parts == 1 && values == 1;
+			/* a FILTER sees the variables of its group, and those of the left side too
+			 * when the group is an OPTIONAL's (18.2.2.5: LeftJoin) */
+			for (i = 0; i < nfilters && !optional; i++)
+				if (!has_name(&here, filters[i].p, filters[i].n))
+					push_name(v, &v->ren, &v->nren, &v->cap_ren, filters[i].p, filters[i].n);
 			next(v); /* '}' */
 		}
+		v->occ_exists = outer_exists;
 		add_all(v, scope, &here);
 	}
 	v->depth--;
@@ -1190,28 +1250,47 @@ static int parse(vstate *v)
 	return 0;
 }
 
+static int by_position(const void *a, const void *b)
+{
+	const name *x = a, *y = b;
+	return x->p < y->p ? -1 : x->p > y->p;
+}
+
 char *kgr__sparql_unbound_rewrite(const char *text, int *oom)
 {
 	vstate v;
 	kgr__buf out = { 0 };
 	const char *copied = text;
 	char *res = NULL;
-	size_t i;
+	size_t i, r = 0;
 
 	*oom = 0;
 	memset(&v, 0, sizeof(v));
 	v.text = text;
 	v.t.p = text;
 	v.quiet = 1;
+	v.fix_scope = 1;
 	if (parse(&v) == 0) {
-		for (i = 0; i < v.nunbound; i++) {
-			const struct unbound *u = &v.unbound[i];
+		if (v.nren)
+			qsort(v.ren, v.nren, sizeof(*v.ren), by_position);
+		for (i = 0; i <= v.nunbound; i++) {
+			const struct unbound *u = i < v.nunbound ? &v.unbound[i] : NULL;
+			/* the renames before this insertion (all the rest after the last one) */
+			for (; r < v.nren && (!u || v.ren[r].p < u->at); r++) {
+				if (v.ren[r].p < copied)
+					continue; /* the same occurrence twice */
+				kgr__buf_put(&out, copied, (size_t)(v.ren[r].p - copied));
+				kgr__buf_puts(&out, "?" KGR__OUT_OF_SCOPE_VAR);
+				copied = v.ren[r].p + v.ren[r].n;
+			}
+			if (!u)
+				break;
 			kgr__buf_put(&out, copied, (size_t)(u->at - copied));
 			copied = u->at;
 			kgr__buf_printf(&out, " OPTIONAL { ?%.*s <" KGR__UNBOUND_IRI "> ?%.*s } ", (int)u->n - 1,
 				u->p + 1, (int)u->n - 1, u->p + 1);
 		}
-		if (v.nunbound) {
+		if (v.nunbound || v.nren) {
 			kgr__buf_puts(&out, copied);
 			if (!(res = kgr__buf_take(&out)))
 				*oom = 1;

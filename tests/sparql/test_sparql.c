@@ -1323,6 +1323,14 @@ static size_t path_rows_of(const kgr_store *store, const char *q)
 
 /* A group is evaluated on its own and joined with what is around it (SPARQL 1.1, 18.5): a
  * value bound outside a nested group must not narrow the matches inside it. */
+/* The sorted TSV of q is expected. */
+static void tsv_is(const kgr_store *st, const char *q, const char *expected)
+{
+	char *t = sorted_tsv(st, q);
+	ck_assert_str_eq(t, expected);
+	free(t);
+}
+
 #define SCOPE KGR_TEST_DATA "/sparql/scope.trig"
 #define SP "PREFIX : <http://example.org/s/>\n"
 START_TEST(variable_scope)
@@ -1349,13 +1357,41 @@ START_TEST(variable_scope)
 }
 END_TEST
 
-/* The sorted TSV of q is expected. */
-static void tsv_is(const kgr_store *st, const char *q, const char *expected)
+/* 18.2.1: a BIND reads what its group bound before it, a FILTER what its group binds (and
+ * the left side too for the FILTER of an OPTIONAL); a variable bound outside is unbound
+ * there. rasqal evaluated a nested group once per solution on its left, with that
+ * solution's values still set (W3C bind07, graph-variable-scope,
+ * dawg-optional-filter-005-not-simplified). */
+START_TEST(expression_scope)
 {
-	char *t = sorted_tsv(st, q);
-	ck_assert_str_eq(t, expected);
-	free(t);
+	kgr_store *st = load(SCOPE);
+	/* ?v+1 inside the UNION branch: ?v is unbound there, so ?z is too, in both branches */
+	tsv_is(st, SP "SELECT ?v ?z WHERE { :x1 :p ?v { BIND(?v + 1 AS ?z) } UNION { BIND(?v + 2 AS ?z) } }",
+		"?v\t?z\n1\t\n1\t\n");
+	/* the group's own variables are in scope, before the BIND */
+	tsv_is(st, SP "SELECT ?z WHERE { :x1 :p ?v { :x2 :p ?w BIND(?w + 1 AS ?z) } }", "?z\n3\n");
+	/* a FILTER in a nested group cannot see ?v of the enclosing one: nothing passes */
+	tsv_is(st, SP "SELECT ?v ?w WHERE { :x1 :p ?v { :x3 :q ?w FILTER(?v = 1) } }", "?v\t?w\n");
+	/* nested inside an OPTIONAL: the OPTIONAL finds nothing, the row stays */
+	tsv_is(st, SP "SELECT ?v ?w WHERE { :x1 :p ?v OPTIONAL { { :x3 :q ?w FILTER(?v = 1) } } }",
+		"?v\t?w\n1\t\n");
+	/* the FILTER of the OPTIONAL itself sees the left side (LeftJoin's condition) */
+	tsv_is(st, SP "SELECT ?v ?w WHERE { :x1 :p ?v OPTIONAL { :x3 :q ?w FILTER(?w > ?v + 2) } }",
+		"?v\t?w\n1\t4\n");
+	/* a FILTER sees what its group binds after it too */
+	tsv_is(st, SP "SELECT ?w WHERE { :x1 :p ?v { FILTER(?w > 3) :x3 :q ?w } }", "?w\n4\n");
+	/* inside GRAPH ?g the graph's variable is not bound */
+	tsv_is(st, SP "SELECT * WHERE { GRAPH ?g { FILTER(BOUND(?g)) } }", "?g\n");
+	/* SELECT * does not show the variable the rewrite reads instead */
+	tsv_is(st, SP "SELECT * WHERE { :x1 :p ?v { BIND(?v AS ?z) } }", "?v\t?z\n1\t\n");
+	/* 18.6: a BIND whose expression fails leaves its variable unbound and keeps the row
+	 * (rasqal dropped the row) */
+	tsv_is(st, SP "SELECT ?x ?z WHERE { ?x :q ?v BIND(?x + 1 AS ?z) }",
+		"?x\t?z\n<http://example.org/s/x3>\t\n<http://example.org/s/x3>\t\n");
+	tsv_is(st, SP "SELECT ?z WHERE { :x1 :p ?v BIND((?v + 1) * 2 AS ?z) }", "?z\n4\n");
+	kgr_store_free(st);
 }
+END_TEST
 
 #define COUNTS KGR_TEST_DATA "/sparql/counts.ttl"
 #define CP "PREFIX : <http://example.org/c/>\n"
@@ -1456,6 +1492,8 @@ START_TEST(rewrites_on_cut_text)
 		CP "SELECT ?s ?n WHERE { { SELECT ?s (COUNT(?o) AS ?n) WHERE { ?s :p ?o } GROUP BY ?s } . FILTER(?n > 1) FILTER regex(str(?s), \"b\") }",
 		CP "SELECT ?k (COUNT(*) AS ?n) WHERE { ?s :p ?o } GROUP BY ?s ((?o = :x) AS ?k) HAVING (SUM(1) > 0) ORDER BY DESC(COUNT(?o)) ?k",
 		CP "SELECT (IRI(STR(?s)) AS ?i) (CONCAT() AS ?c) WHERE { GRAPH ?g {} GRAPH :g { } ?s :p ?o }",
+		CP "SELECT ?s ?z (COUNT(?o) AS ?n) WHERE { ?s :p ?o { BIND((?o + 1) AS ?z) FILTER(?o) } UNION { VALUES ?v { 1 } } } GROUP BY ?s ?z",
+		CP "SELECT (GROUP_CONCAT(?v) AS ?g) WHERE { VALUES ?v { \"as\" 2 } }",
 	};
 	static char *(*const rewrites[])(const char *, int *) = { kgr__sparql_unbound_rewrite,
 		kgr__sparql_group_alias_rewrite, kgr__sparql_order_having_rewrite, kgr__sparql_count_rewrite,
@@ -2594,6 +2632,7 @@ static Suite *sparql_suite(void)
 	tcase_add_test(tc, empty_store);
 	tcase_add_test(tc, storage_module);
 	tcase_add_test(tc, variable_scope);
+	tcase_add_test(tc, expression_scope);
 	tcase_add_test(tc, count_unbound);
 	tcase_add_test(tc, aggregates_over_values);
 	tcase_add_test(tc, iri_and_concat_functions);
