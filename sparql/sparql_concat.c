@@ -240,6 +240,28 @@ static const char *rewrite_iri(kgr__buf *out, const char *p)
 	return e + 1;
 }
 
+/* DATATYPE(X) whose name ends at p as
+ * IF(isLiteral(X) && LANG(X) != "", rdf:langString, DATATYPE(X)): rasqal 0.9.33 fails on a
+ * literal with a language tag, which SPARQL 1.1 (17.4.2.7, RDF 1.1) types rdf:langString. */
+static const char *rewrite_datatype(kgr__buf *out, const char *p)
+{
+	const char *a = skip_space(p), *x, *e;
+	if (*a != '(')
+		return p;
+	x = a + 1;
+	e = kgr__sparql_arg_end(x, ')');
+	if (*e != ')' || skip_space(x) == e)
+		return p;
+	kgr__buf_puts(out, "IF(isLiteral(");
+	kgr__sparql_put_flat(out, x, (size_t)(e - x));
+	kgr__buf_puts(out, ") && LANG(");
+	kgr__sparql_put_flat(out, x, (size_t)(e - x));
+	kgr__buf_puts(out, ") != \"\", <http://www.w3.org/1999/02/22-rdf-syntax-ns#langString>, DATATYPE");
+	kgr__buf_put(out, p, (size_t)(e - p) + 1);
+	kgr__buf_puts(out, ")");
+	return e + 1;
+}
+
 /* CONCAT() whose name ends at p as "". */
 static const char *rewrite_concat(kgr__buf *out, const char *p)
 {
@@ -294,7 +316,7 @@ char *kgr__sparql_function_rewrite(const char *text, int *oom)
 		const char *name;
 		const char *(*rewrite)(kgr__buf *, const char *);
 	} calls[] = { { "IRI", rewrite_iri }, { "URI", rewrite_iri }, { "CONCAT", rewrite_concat },
-		{ "BIND", rewrite_bind } };
+		{ "BIND", rewrite_bind }, { "DATATYPE", rewrite_datatype } };
 	char *res = NULL, *t;
 	size_t i;
 	for (i = 0; i < sizeof(calls) / sizeof(*calls); i++) {

@@ -1604,6 +1604,12 @@ START_TEST(iri_and_concat_functions)
 	tsv_is(st, "SELECT (CONCAT() AS ?c) (CONCAT ( ) AS ?d) {}", "?c\t?d\n\"\"\t\"\"\n");
 	/* an argument with calls of its own */
 	tsv_is(st, CP "SELECT (IRI(STR(?s)) AS ?i) (URI(IRI(?s)) AS ?j) WHERE { ?s :p :y }", "?i\t?j\n" CX "b>\t" CX "b>\n");
+	/* DATATYPE of a literal with a language tag is rdf:langString (rasqal: an error), of an
+	 * IRI an error, of other literals their type */
+	tsv_is(st, CP "SELECT ?l (DATATYPE(?l) AS ?d) (datatype(STR(?l)) AS ?e) (DATATYPE(?s) AS ?f) WHERE { ?s :label ?l }",
+		"?l\t?d\t?e\t?f\n"
+		"\"plain\"\t<http://www.w3.org/2001/XMLSchema#string>\t<http://www.w3.org/2001/XMLSchema#string>\t\n"
+		"\"say \\\"hi\\\"\\nnow\"@en\t<http://www.w3.org/1999/02/22-rdf-syntax-ns#langString>\t<http://www.w3.org/2001/XMLSchema#string>\t\n");
 	kgr_store_free(st);
 }
 END_TEST
