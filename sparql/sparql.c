@@ -2102,11 +2102,11 @@ cleanup:
 /* The rewrites of a query's text before rasqal parses it, in this order; each returns the new
  * text (NULL: nothing to rewrite) and sets *oom when memory ran out. */
 static char *(*const text_rewrites[])(const char *, int *) = {
-	kgr__sparql_pname_rewrite, kgr__sparql_unbound_rewrite, kgr__sparql_group_alias_rewrite,
-	kgr__sparql_order_having_rewrite, rewrite_values,
+	kgr__sparql_pname_rewrite, kgr__sparql_unbound_rewrite, kgr__sparql_group_distinct_rewrite,
+	kgr__sparql_group_alias_rewrite, kgr__sparql_order_having_rewrite, rewrite_values,
 	kgr__sparql_count_rewrite,
 	kgr__sparql_function_rewrite, kgr__sparql_empty_graph_rewrite, kgr__sparql_separator_rewrite,
-	kgr__sparql_group_distinct_rewrite, kgr__sparql_regex_rewrite,
+	kgr__sparql_regex_rewrite,
 };
 
 /* Prepares @p text; on success *rq_out is the prepared query. */

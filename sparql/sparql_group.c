@@ -18,7 +18,10 @@
  * keyed by the first one's value: `GROUP BY ((?price > 50) AS ?dear)` gave true 313 for 208
  * false and 105 true). In a query without sub-selects it becomes BIND(expr AS ?v) at the end
  * of the WHERE pattern and GROUP BY ?v: the same solutions keyed by the same values (a BIND
- * whose expression fails leaves ?v unbound, as the group key of an error is).
+ * whose expression fails leaves ?v unbound, as the group key of an error is). The same
+ * rewrite gives every grouped variable two keys grouped on first, its kind and its value,
+ * neither ever unbound: rasqal compares keys by value and takes a failed comparison (2
+ * against "x") or an unbound key as equal, which merged groups.
  *
  * And aggregates in ORDER BY and HAVING: rasqal evaluates an aggregate there only when the
  * SELECT clause computes the same one (ORDER BY DESC(COUNT(?p)) fails, "Aggregate expressions
@@ -38,6 +41,7 @@
 #define XSD "http://www.w3.org/2001/XMLSchema#"
 #define MAX_COLS 8
 #define NAME_MAX_LEN 128
+#define MAX_KEYS 16 /* grouped variables given kind, language and value keys */
 
 typedef struct {
 	size_t n_keys, n_aggs, n_cols;
@@ -731,9 +735,14 @@ static int mentions(const char *p, const char *end, const char *name)
 /* Declared in sparql/sparql_result.h. */
 char *kgr__sparql_group_alias_rewrite(const char *text, int *oom)
 {
-	const char *sel, *open, *close, *gb, *p, *c;
+	const char *sel, *open, *close, *gb, *p, *c, *by;
 	kgr__buf binds = { 0 }, out = { 0 };
-	int n = 0;
+	struct {
+		const char *p;
+		size_t n;
+	} keys[MAX_KEYS];
+	size_t nkeys = 0, i;
+	int n = 0, bad = 0;
 
 	*oom = 0;
 	if (!(sel = kgr__sparql_find_keyword(text, "SELECT")) || kgr__sparql_find_keyword(sel + 6, "SELECT") ||
@@ -746,12 +755,17 @@ char *kgr__sparql_group_alias_rewrite(const char *text, int *oom)
 	p = kgr__sparql_skip_blank(gb + 5);
 	if (strncasecmp(p, "BY", 2) || name_char(p[2]))
 		return NULL;
+	by = p + 2;
 	/* the conditions: variables, calls and bracketed expressions, up to the next clause */
 	for (p = kgr__sparql_skip_blank(p + 2); *p && *p != '}';) {
 		const char *e0, *e1, *v0, *v1, *end;
 		if (*p == '?' || *p == '$') {
 			for (end = p + 1; name_char(*end); end++)
 				;
+			if (nkeys < MAX_KEYS) {
+				keys[nkeys].p = p;
+				keys[nkeys++].n = (size_t)(end - p);
+			}
 		} else if (*p == '(') {
 			end = kgr__sparql_arg_end(p + 1, ')');
 			if (*end != ')')
@@ -761,12 +775,16 @@ char *kgr__sparql_group_alias_rewrite(const char *text, int *oom)
 				snprintf(name, sizeof name, "%.*s", (int)(v1 - v0 - 1), v0 + 1);
 				/* a variable the pattern writes already would be bound twice */
 				if (mentions(open, close, name)) {
-					n = 0;
+					bad = 1;
 					break;
 				}
 				kgr__buf_puts(&binds, " BIND(");
 				kgr__sparql_put_flat(&binds, e0, (size_t)(e1 - e0));
 				kgr__buf_printf(&binds, "AS %.*s)", (int)(v1 - v0), v0);
+				if (nkeys < MAX_KEYS) {
+					keys[nkeys].p = v0;
+					keys[nkeys++].n = (size_t)(v1 - v0);
+				}
 				n++;
 			}
 			end++;
@@ -790,16 +808,29 @@ char *kgr__sparql_group_alias_rewrite(const char *text, int *oom)
 		}
 		p = kgr__sparql_skip_blank(end);
 	}
-	if (!n || binds.oom) {
+	if (bad || (!n && !nkeys) || binds.oom) {
 		*oom = binds.oom;
 		kgr__buf_free(&binds);
 		return NULL;
 	}
-	/* the pattern with the BINDs at its end; GROUP BY with each (expr AS ?v) as ?v */
+	/* each grouped variable's kind, language and value, never unbound, as keys before the
+	 * query's own */
+	for (i = 0; i < nkeys; i++) {
+		const int vn = (int)keys[i].n;
+		const char *v = keys[i].p;
+		kgr__buf_printf(&binds,
+			" BIND(COALESCE(STR(DATATYPE(%.*s)), IF(isIRI(%.*s), \"i\", \"b\"), \"u\") AS ?" KGR__GROUP_VAR
+			"k%zut) BIND(COALESCE(%.*s, \"\") AS ?" KGR__GROUP_VAR "k%zuv)",
+			vn, v, vn, v, i, vn, v, i);
+	}
+	/* the pattern with the BINDs at its end; GROUP BY with the keys above first and each
+	 * (expr AS ?v) as ?v */
 	kgr__buf_put(&out, text, (size_t)(close - text));
 	kgr__buf_put(&out, binds.s, binds.len);
-	kgr__buf_put(&out, close, (size_t)(gb - close));
-	for (c = gb; c < p;) {
+	kgr__buf_put(&out, close, (size_t)(by - close));
+	for (i = 0; i < nkeys; i++)
+		kgr__buf_printf(&out, " ?" KGR__GROUP_VAR "k%zut ?" KGR__GROUP_VAR "k%zuv", i, i);
+	for (c = by; c < p;) {
 		const char *e0, *e1, *v0, *v1, *end;
 		if (*c == '(' && *(end = kgr__sparql_arg_end(c + 1, ')')) == ')' && alias_of(c, end, &e0, &e1, &v0, &v1)) {
 			const char *k;

@@ -1445,6 +1445,45 @@ START_TEST(aggregates_over_values)
 }
 END_TEST
 
+/* rasqal 0.9.33 compares group keys by value and took a comparison that fails (2 against
+ * "x") or an unbound key as equal: GROUP BY ?o put 2 with "x" and 1 with 1.0, and GROUP BY ?w
+ * ?o with ?w unbound put all ten solutions in one group. Groups are now told apart by each
+ * key's kind and value first. */
+#define GROUPS KGR_TEST_DATA "/sparql/groups.ttl"
+#define GP "PREFIX : <http://example.org/g/>\n"
+START_TEST(group_keys)
+{
+	kgr_store *st = load(GROUPS);
+	kgr_sparql_result *r;
+	const char *per_value = "?o\t?n\n"
+		"\"2020-01-01\"^^<http://www.w3.org/2001/XMLSchema#date>\t1\n"
+		"\"x\"\t1\n\"x\"@en\t1\n\"y\"\t1\n"
+		"1\t2\n1.0\t1\n2\t1\n<http://example.org/g/i>\t1\n";
+	char *t;
+	/* the blank node is a group of its own: taken out of the sorted text, counted below */
+	t = sorted_tsv(st, GP "SELECT ?o (COUNT(*) AS ?n) WHERE { ?s :p ?o FILTER(!isBlank(?o)) } GROUP BY ?o");
+	ck_assert_str_eq(t, per_value);
+	free(t);
+	r = query_ok(st, GP "SELECT ?o (COUNT(*) AS ?n) WHERE { ?s :p ?o } GROUP BY ?o");
+	ck_assert_uint_eq(r->nrows, 9);
+	kgr_sparql_result_free(r);
+	/* an unbound key first */
+	tsv_is(st, GP "SELECT ?w (COUNT(*) AS ?n) (SAMPLE(?o) AS ?x) WHERE { ?s :p ?o OPTIONAL { ?s :q ?w } "
+		"FILTER(isNumeric(?o) && ?o > 1) } GROUP BY ?w ?o",
+		"?w\t?n\t?x\n<http://example.org/g/k>\t1\t2\n");
+	r = query_ok(st, GP "SELECT ?w ?o (COUNT(*) AS ?n) WHERE { ?s :p ?o OPTIONAL { ?s :q ?w } } GROUP BY ?w ?o");
+	ck_assert_uint_eq(r->nrows, 10); /* 1 with :q and 1 without are two groups */
+	kgr_sparql_result_free(r);
+	/* other aggregates, and an expression key */
+	tsv_is(st, GP "SELECT ?k (COUNT(*) AS ?n) WHERE { ?s :p ?o } GROUP BY (isLiteral(?o) AS ?k)",
+		"?k\t?n\n\"false\"^^<http://www.w3.org/2001/XMLSchema#boolean>\t2\n"
+		"\"true\"^^<http://www.w3.org/2001/XMLSchema#boolean>\t8\n");
+	tsv_is(st, GP "SELECT ?o (SUM(1) AS ?n) WHERE { ?s :p ?o FILTER(?o = 1) } GROUP BY ?o",
+		"?o\t?n\n1\t2\n1.0\t1\n");
+	kgr_store_free(st);
+}
+END_TEST
+
 /* GROUP BY (expr AS ?v): rasqal put every solution in one group, keyed by the first one's
  * value (true 3 here) */
 START_TEST(group_by_alias)
@@ -2640,6 +2679,7 @@ static Suite *sparql_suite(void)
 	tcase_add_test(tc, variable_scope);
 	tcase_add_test(tc, expression_scope);
 	tcase_add_test(tc, count_unbound);
+	tcase_add_test(tc, group_keys);
 	tcase_add_test(tc, aggregates_over_values);
 	tcase_add_test(tc, iri_and_concat_functions);
 	tcase_add_test(tc, lone_distinct_subselect);
