@@ -951,6 +951,133 @@ static int exists_values(ts_data *td, const kgr__neg *e, char **texts)
 	return 0;
 }
 
+/* ---- EXISTS of one triple pattern, on the indexes ---- */
+
+/* The IRI of the prefixed name [p, e) through the PREFIX declarations of @p prologue (the
+ * last one of a name counts); malloc'd, or NULL when undeclared or out of memory. */
+static char *prologue_iri(const char *prologue, const char *p, const char *e)
+{
+	const char *colon = memchr(p, ':', (size_t)(e - p)), *q, *found = NULL, *found_end = NULL;
+	size_t n;
+	char *iri;
+	if (!colon || !prologue)
+		return NULL;
+	n = (size_t)(colon - p) + 1;
+	for (q = prologue; (q = kgr__sparql_find_keyword(q, "PREFIX"));) {
+		const char *name = kgr__sparql_skip_blank(q + 6), *lt;
+		q = name;
+		if (strncmp(name, p, n) || !(lt = kgr__sparql_skip_blank(name + n)) || *lt != '<')
+			continue;
+		found = lt + 1;
+		found_end = strchr(found, '>');
+	}
+	if (!found || !found_end || !(iri = malloc((size_t)(found_end - found) + (size_t)(e - colon))))
+		return NULL;
+	memcpy(iri, found, (size_t)(found_end - found));
+	memcpy(iri + (found_end - found), colon + 1, (size_t)(e - colon - 1));
+	iri[(found_end - found) + (e - colon - 1)] = '\0';
+	return iri;
+}
+
+/* Reads P of EXISTS e for exists_direct(): 1 when it is one triple pattern of variables,
+ * absolute IRIs, prefixed names with plain local names and 'a', else -1. */
+static int direct_form(exec_ctx *ex, kgr__neg *e)
+{
+	const char *p = kgr__sparql_skip_blank(e->body);
+	int pos, k;
+	if (e->minus || *p != '{')
+		return -1;
+	p = kgr__sparql_skip_blank(p + 1);
+	for (pos = 0; pos < 3; pos++) {
+		const char *t = p, *end;
+		char *iri = NULL;
+		if (*t == '?' || *t == '$') {
+			char name[128];
+			size_t i;
+			for (end = t + 1; isalnum((unsigned char)*end) || *end == '_'; end++)
+				;
+			if (end == t + 1 || (size_t)(end - t) >= sizeof name)
+				return -1;
+			snprintf(name, sizeof name, "%.*s", (int)(end - t - 1), t + 1);
+			e->direct_var[pos] = -2;
+			for (i = 0; i < e->nvars; i++)
+				if (!strcmp(e->vars[i], name))
+					e->direct_var[pos] = (int)i;
+			/* a variable of P alone written twice would have to match itself */
+			for (k = 0; k < pos && e->direct_var[pos] == -2; k++)
+				if (e->direct_var[k] == -2)
+					return -1;
+		} else if (*t == '<') {
+			const char *c = t + 1;
+			while (isalnum((unsigned char)*c) || *c == '+' || *c == '-' || *c == '.')
+				c++;
+			/* absolute (a scheme, then ':'), without escapes */
+			if (!isalpha((unsigned char)t[1]) || *c != ':' || !(end = strchr(t, '>')) ||
+				memchr(t, '\\', (size_t)(end - t)) || memchr(t, ' ', (size_t)(end - t)))
+				return -1;
+			if (!(iri = malloc((size_t)(end - t))))
+				return -1;
+			memcpy(iri, t + 1, (size_t)(end - t - 1));
+			iri[end - t - 1] = '\0';
+			end++;
+		} else if (pos == 1 && *t == 'a' && (isspace((unsigned char)t[1]) || t[1] == '<' || t[1] == '?')) {
+			end = t + 1;
+			if (!(iri = strdup("http://www.w3.org/1999/02/22-rdf-syntax-ns#type")))
+				return -1;
+		} else if (isalpha((unsigned char)*t) || *t == ':') {
+			for (end = t; isalnum((unsigned char)*end) || *end == '_' || *end == '-' || *end == ':'; end++)
+				;
+			if (!memchr(t, ':', (size_t)(end - t)) || !(iri = prologue_iri(ex->negs.prologue, t, end)))
+				return -1;
+		} else {
+			return -1;
+		}
+		if (iri) {
+			e->direct_var[pos] = -1;
+			e->direct_id[pos] = kgr_store_iri(ex->store, iri);
+			free(iri);
+		}
+		p = kgr__sparql_skip_blank(end);
+		if (pos < 2 && p == end)
+			return -1; /* terms are separated */
+	}
+	if (*p == '.')
+		p = kgr__sparql_skip_blank(p + 1);
+	return *p == '}' && !*kgr__sparql_skip_blank(p + 1) ? 1 : -1;
+}
+
+/* EXISTS e on the store's indexes: 1 when P matches in the active graph @p g (0: the default
+ * graph of the dataset) with the solution's values, 0 when not, -1 when the values must go
+ * through the pattern run on its own (a variable without a value). The same answer as the
+ * ASK neg_exists() runs, without preparing a query for every solution. */
+static int exists_direct(ts_data *td, kgr__neg *e, kgr_id g)
+{
+	exec_ctx *ex = td->ex;
+	kgr_id id[3];
+	kgr_iter it;
+	kgr_quad q;
+	int pos;
+	for (pos = 0; pos < 3; pos++) {
+		if (e->direct_var[pos] == -2) {
+			id[pos] = 0;
+		} else if (e->direct_var[pos] == -1) {
+			if (!(id[pos] = e->direct_id[pos]))
+				return 0;
+		} else {
+			rasqal_literal *l = var_value(td->query, e->vars[e->direct_var[pos]]);
+			if (!l)
+				return -1;
+			if (!(id[pos] = literal_id(ex, l)) || id[pos] == KGR__NOT_STORED)
+				return 0;
+		}
+	}
+	kgr_store_match(ex->store, &it, id[0], id[1], id[2], KGR_ANY_GRAPH);
+	while (kgr_iter_next(&it, &q))
+		if (g ? q.g == g && graph_in_dataset(ex, q.g, 1) : graph_in_dataset(ex, q.g, 0))
+			return 1;
+	return 0;
+}
+
 /* EXISTS: P with the solution's values substituted (SPARQL 1.1, 18.6), run as ASK in the
  * active graph @p g. */
 static int neg_exists(ts_data *td, int idx, kgr_id g, int *holds)
@@ -962,6 +1089,13 @@ static int neg_exists(ts_data *td, int idx, kgr_id g, int *holds)
 	rasqal_query *rq;
 	rasqal_query_results *res;
 	int error;
+	if (!e->direct)
+		ex->negs.v[idx].direct = direct_form(ex, &ex->negs.v[idx]);
+	if (e->direct > 0 && (error = exists_direct(td, &ex->negs.v[idx], g)) >= 0) {
+		free(texts);
+		*holds = error;
+		return 0;
+	}
 	if (!texts)
 		return neg_fail(ex, kgr__error_set(KGR_ENOMEM, "out of memory"));
 	if ((error = exists_values(td, e, texts)))

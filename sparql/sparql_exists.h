@@ -39,6 +39,13 @@ typedef struct {
 	kgr_id rows_graph;
 	kgr_id *rows;
 	size_t nrows;
+	/* EXISTS whose P is one triple pattern of variables, IRIs and prefixed names, checked
+	 * on the store's indexes (sparql/sparql.c, exists_direct()): 0 not looked at yet, 1 yes,
+	 * -1 no. Per position: the index in vars of a variable the solution gives, -1 a constant
+	 * (id; 0 when the store lacks it), -2 a variable of P alone. */
+	int direct;
+	int direct_var[3];
+	kgr_id direct_id[3];
 } kgr__neg;
 
 #define KGR__NOT_STORED ((kgr_id)0xfffffffbu)
