@@ -220,8 +220,10 @@ void kgr__sparql_put_flat(kgr__buf *out, const char *s, size_t n)
 		kgr__buf_put(out, s[i] == '\n' ? " " : s + i, 1);
 }
 
-/* IRI(X) or URI(X) whose name ends at p as IF(isIRI(X), X, IRI(X)). */
-static const char *rewrite_iri(kgr__buf *out, const char *p)
+/* The call F(X) whose name ends at p as <head>X<mid>X<tail>F(X)), X copied flat; p when it
+ * has no single argument. */
+static const char *rewrite_twice(kgr__buf *out, const char *p, const char *head, const char *mid,
+	const char *tail)
 {
 	const char *a = skip_space(p), *x, *e;
 	if (*a != '(')
@@ -230,14 +232,20 @@ static const char *rewrite_iri(kgr__buf *out, const char *p)
 	e = kgr__sparql_arg_end(x, ')');
 	if (*e != ')' || skip_space(x) == e)
 		return p;
-	kgr__buf_puts(out, "IF(isIRI(");
+	kgr__buf_puts(out, head);
 	kgr__sparql_put_flat(out, x, (size_t)(e - x));
-	kgr__buf_puts(out, "), ");
+	kgr__buf_puts(out, mid);
 	kgr__sparql_put_flat(out, x, (size_t)(e - x));
-	kgr__buf_puts(out, ", IRI");
+	kgr__buf_puts(out, tail);
 	kgr__buf_put(out, p, (size_t)(e - p) + 1);
 	kgr__buf_puts(out, ")");
 	return e + 1;
+}
+
+/* IRI(X) or URI(X) whose name ends at p as IF(isIRI(X), X, IRI(X)). */
+static const char *rewrite_iri(kgr__buf *out, const char *p)
+{
+	return rewrite_twice(out, p, "IF(isIRI(", "), ", ", IRI");
 }
 
 /* DATATYPE(X) whose name ends at p as
@@ -245,21 +253,8 @@ static const char *rewrite_iri(kgr__buf *out, const char *p)
  * literal with a language tag, which SPARQL 1.1 (17.4.2.7, RDF 1.1) types rdf:langString. */
 static const char *rewrite_datatype(kgr__buf *out, const char *p)
 {
-	const char *a = skip_space(p), *x, *e;
-	if (*a != '(')
-		return p;
-	x = a + 1;
-	e = kgr__sparql_arg_end(x, ')');
-	if (*e != ')' || skip_space(x) == e)
-		return p;
-	kgr__buf_puts(out, "IF(isLiteral(");
-	kgr__sparql_put_flat(out, x, (size_t)(e - x));
-	kgr__buf_puts(out, ") && LANG(");
-	kgr__sparql_put_flat(out, x, (size_t)(e - x));
-	kgr__buf_puts(out, ") != \"\", <http://www.w3.org/1999/02/22-rdf-syntax-ns#langString>, DATATYPE");
-	kgr__buf_put(out, p, (size_t)(e - p) + 1);
-	kgr__buf_puts(out, ")");
-	return e + 1;
+	return rewrite_twice(out, p, "IF(isLiteral(", ") && LANG(",
+		") != \"\", <http://www.w3.org/1999/02/22-rdf-syntax-ns#langString>, DATATYPE");
 }
 
 /* CONCAT() whose name ends at p as "". */
