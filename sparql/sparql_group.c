@@ -732,6 +732,17 @@ static int mentions(const char *p, const char *end, const char *name)
 	return 0;
 }
 
+/* The BINDs of grouped variable @p v's keys number @p i: its kind and its value, never
+ * unbound, grouped on before the query's own keys. */
+static void kind_and_value(kgr__buf *binds, const char *v, size_t n, size_t i)
+{
+	const int vn = (int)n;
+	kgr__buf_printf(binds,
+		" BIND(COALESCE(STR(DATATYPE(%.*s)), IF(isIRI(%.*s), \"i\", \"b\"), \"u\") AS ?" KGR__GROUP_VAR
+		"k%zut) BIND(COALESCE(%.*s, \"\") AS ?" KGR__GROUP_VAR "k%zuv)",
+		vn, v, vn, v, i, vn, v, i);
+}
+
 /* Declared in sparql/sparql_result.h. */
 char *kgr__sparql_group_alias_rewrite(const char *text, int *oom)
 {
@@ -813,16 +824,8 @@ char *kgr__sparql_group_alias_rewrite(const char *text, int *oom)
 		kgr__buf_free(&binds);
 		return NULL;
 	}
-	/* each grouped variable's kind, language and value, never unbound, as keys before the
-	 * query's own */
-	for (i = 0; i < nkeys; i++) {
-		const int vn = (int)keys[i].n;
-		const char *v = keys[i].p;
-		kgr__buf_printf(&binds,
-			" BIND(COALESCE(STR(DATATYPE(%.*s)), IF(isIRI(%.*s), \"i\", \"b\"), \"u\") AS ?" KGR__GROUP_VAR
-			"k%zut) BIND(COALESCE(%.*s, \"\") AS ?" KGR__GROUP_VAR "k%zuv)",
-			vn, v, vn, v, i, vn, v, i);
-	}
+	for (i = 0; i < nkeys; i++)
+		kind_and_value(&binds, keys[i].p, keys[i].n, i);
 	/* the pattern with the BINDs at its end; GROUP BY with the keys above first and each
 	 * (expr AS ?v) as ?v */
 	kgr__buf_put(&out, text, (size_t)(close - text));

@@ -1027,6 +1027,32 @@ static void select_query(vstate *v, nameset *projected)
 	ei_reset(&ei);
 }
 
+/* BIND ( expr AS ?v ) in a group whose variables so far are @p here; adds ?v to them. */
+static void bind_clause(vstate *v, nameset *here)
+{
+	expr_info ei = { 0 };
+	size_t from = v->nocc;
+	next(v);
+	v->occ_exists = 0;
+	paren_expr(v, &ei, 0);
+	/* 18.2.1: BIND sees what the group bound before it */
+	rename_out_of_scope(v, from, here);
+	if (!ei.as) {
+		ei_reset(&ei);
+		bail(v);
+	}
+	if (has_name(here, ei.as, ei.as_n)) {
+		const char *as = ei.as;
+		size_t as_n = ei.as_n;
+		ei_reset(&ei);
+		refuse(v, as, "BIND assigns %.*s, which the group already binds before the BIND: choose "
+			      "another name",
+			(int)as_n, as);
+	}
+	add_name(v, here, ei.as, ei.as_n);
+	ei_reset(&ei);
+}
+
 /* '{' ... '}': a group graph pattern or a sub-SELECT. Adds the variables in scope after it
  * to *scope. */
 static void group(vstate *v, nameset *scope)
@@ -1105,28 +1131,7 @@ static void group(vstate *v, nameset *scope)
 					v->nocc = from;
 					ei_reset(&ei);
 				} else if (word(v, "bind")) {
-					expr_info ei = { 0 };
-					size_t from = v->nocc;
-					next(v);
-					v->occ_exists = 0;
-					paren_expr(v, &ei, 0);
-					/* 18.2.1: BIND sees what the group bound before it */
-					rename_out_of_scope(v, from, &here);
-					if (!ei.as) {
-						ei_reset(&ei);
-						bail(v);
-					}
-					if (has_name(&here, ei.as, ei.as_n)) {
-						const char *as = ei.as;
-						size_t as_n = ei.as_n;
-						ei_reset(&ei);
-						refuse(v, as,
-							"BIND assigns %.*s, which the group already binds before "
-							"the BIND: choose another name",
-							(int)as_n, as);
-					}
-					add_name(v, &here, ei.as, ei.as_n);
-					ei_reset(&ei);
+					bind_clause(v, &here);
 				} else if (word(v, "values")) {
 					next(v);
 					data_block(v, &here);
