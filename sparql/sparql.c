@@ -1085,18 +1085,17 @@ static int neg_exists(ts_data *td, int idx, kgr_id g, int *holds)
 	exec_ctx *ex = td->ex;
 	const kgr__neg *e = &ex->negs.v[idx];
 	kgr__buf b = { 0 };
-	char **texts = calloc(e->nvars ? e->nvars : 1, sizeof(char *)), *text;
+	char **texts, *text;
 	rasqal_query *rq;
 	rasqal_query_results *res;
 	int error;
 	if (!e->direct)
 		ex->negs.v[idx].direct = direct_form(ex, &ex->negs.v[idx]);
 	if (e->direct > 0 && (error = exists_direct(td, &ex->negs.v[idx], g)) >= 0) {
-		free(texts);
 		*holds = error;
 		return 0;
 	}
-	if (!texts)
+	if (!(texts = calloc(e->nvars ? e->nvars : 1, sizeof(char *))))
 		return neg_fail(ex, kgr__error_set(KGR_ENOMEM, "out of memory"));
 	if ((error = exists_values(td, e, texts)))
 		return free_texts(texts, e->nvars, neg_fail(ex, error));

@@ -893,21 +893,24 @@ static void check_grouping(vstate *v, const char *star, const item *items, size_
 /* The variables of the SELECT clause's aggregates that the WHERE pattern just read never binds
  * (SELECT (COUNT(?x) AS ?c) {}): each is unbound in every solution, and rasqal 0.9.33 refuses
  * the query ("Variable x was not bound") or counts it. */
+static void push_unbound(vstate *v, const char *at, const char *p, size_t n)
+{
+	if (v->nunbound == v->cap_unbound) {
+		v->cap_unbound = v->cap_unbound ? 2 * v->cap_unbound : 4;
+		v->unbound = grow(v, v->unbound, v->cap_unbound * sizeof(*v->unbound));
+	}
+	v->unbound[v->nunbound].at = at;
+	v->unbound[v->nunbound].p = p;
+	v->unbound[v->nunbound].n = n;
+	v->nunbound++;
+}
+
 static void note_unbound(vstate *v, const nameset *aggv, const nameset *where)
 {
 	size_t i;
-	for (i = 0; i < aggv->n; i++) {
-		if (has_name(where, aggv->v[i].p, aggv->v[i].n))
-			continue;
-		if (v->nunbound == v->cap_unbound) {
-			v->cap_unbound = v->cap_unbound ? 2 * v->cap_unbound : 4;
-			v->unbound = grow(v, v->unbound, v->cap_unbound * sizeof(*v->unbound));
-		}
-		v->unbound[v->nunbound].at = v->last_close;
-		v->unbound[v->nunbound].p = aggv->v[i].p;
-		v->unbound[v->nunbound].n = aggv->v[i].n;
-		v->nunbound++;
-	}
+	for (i = 0; i < aggv->n; i++)
+		if (!has_name(where, aggv->v[i].p, aggv->v[i].n))
+			push_unbound(v, v->last_close, aggv->v[i].p, aggv->v[i].n);
 }
 
 /* rasqal 0.9.33 groups the solutions of a WHERE pattern that is one VALUES block alone as if
@@ -918,14 +921,7 @@ static void note_unbound(vstate *v, const nameset *aggv, const nameset *where)
 
 static void note_values_only(vstate *v, const char *at)
 {
-	if (v->nunbound == v->cap_unbound) {
-		v->cap_unbound = v->cap_unbound ? 2 * v->cap_unbound : 4;
-		v->unbound = grow(v, v->unbound, v->cap_unbound * sizeof(*v->unbound));
-	}
-	v->unbound[v->nunbound].at = at;
-	v->unbound[v->nunbound].p = VALUES_ONLY_VAR;
-	v->unbound[v->nunbound].n = sizeof(VALUES_ONLY_VAR) - 1;
-	v->nunbound++;
+	push_unbound(v, at, VALUES_ONLY_VAR, sizeof(VALUES_ONLY_VAR) - 1);
 }
 
 static void select_query(vstate *v, nameset *projected)
