@@ -83,17 +83,26 @@ int kgr__sparql_check_reserved(const char *text);
 /** A predicate no store holds: `OPTIONAL { ?x <this> ?x }` leaves ?x unbound in every
  *  solution, and rasqal then takes ?x as a variable of the pattern. */
 #define KGR__UNBOUND_IRI "urn:x-kgrec:unbound"
-/** The variable of that OPTIONAL after a grouped query's WHERE pattern that is one VALUES
- *  block alone (which rasqal aggregates only beside another pattern). */
-#define KGR__VALUES_ONLY_VAR "__kgr_u"
+/** The variable of that OPTIONAL after the first VALUES block of a group without a triple
+ *  pattern (rasqal 0.9.33 reads such a block right only beside another pattern). Its name
+ *  begins with KGR__EXISTS_VAR, so a SELECT * column of it is dropped with the markers. */
+#define KGR__VALUES_ONLY_VAR "__kgr_ev"
 /** What a FILTER or BIND expression reads in place of a variable that is not in its scope
  *  (18.2.1): a variable nothing binds. Its name begins with KGR__EXISTS_VAR, so a SELECT *
  *  column of it is dropped with the markers. */
 #define KGR__OUT_OF_SCOPE_VAR "__kgr_es"
+/** What P reads in place of ?g in GRAPH ?g { P } when P names ?g (18.6: P is evaluated
+ *  without the graph's name, then joined with it); a number follows. Dropped from SELECT *
+ *  with the markers. */
+#define KGR__GRAPH_INNER_VAR "__kgr_en"
 /** The query text with `OPTIONAL { ?x <KGR__UNBOUND_IRI> ?x }` at the end of the WHERE
  *  pattern of each SELECT whose aggregates use a variable ?x that the pattern never binds
  *  (`SELECT (COUNT(?x) AS ?c) {}`: SPARQL 1.1 gives 0, rasqal 0.9.33 fails, "Variable x was
- *  not bound") (sparql/sparql_validate.c). NULL when nothing changes (or *oom set when out
+ *  not bound") and after the first VALUES block of each group without a triple pattern; the
+ *  variables of FILTER and BIND expressions that are out of their scope as
+ *  KGR__OUT_OF_SCOPE_VAR; and GRAPH ?g { P } whose P names ?g as
+ *  { GRAPH ?g { P'} FILTER(!BOUND(?v) || sameTerm(?v, ?g)) }, P' naming it
+ *  KGR__GRAPH_INNER_VAR (sparql/sparql_validate.c). NULL when nothing changes (or *oom set when out
  *  of memory); otherwise malloc'd. Run on a query kgr__sparql_validate() accepted. */
 char *kgr__sparql_unbound_rewrite(const char *text, int *oom);
 /** The query text with each prefixed name whose local name holds ':', a '\\' escape or a

@@ -188,9 +188,10 @@ char *kgr__sparql_values_text(const char *text, size_t open, size_t close, const
 		}
 		kgr__buf_puts(&b, ")");
 	}
-	/* rasqal groups the rows of a VALUES block alone as one group: a BIND after it (of a
-	 * marker variable, which no result shows) makes it group them by their values */
-	kgr__buf_puts(&b, " } BIND(1 AS ?" KGR__EXISTS_VAR "_values) }");
+	/* rasqal groups the rows of a VALUES block alone as one group: the OPTIONAL that
+	 * kgr__sparql_unbound_rewrite() puts after a VALUES block without a triple pattern
+	 * makes it group them by their values */
+	kgr__buf_puts(&b, " } }");
 	/* the lines of the sub-select, so that the text after it keeps its line numbers */
 	for (i = open; i < close; i++)
 		lines += text[i] == '\n';

@@ -55,6 +55,22 @@ typedef struct {
 	size_t n, cap;
 } nameset;
 
+/* GRAPH ?g { P } where P names ?g: the keyword, the '}' of P, the variable, and its
+ * occurrences in P (gocc[first .. first + n)), whether any is visible in P's solutions. */
+struct graph_wrap {
+	const char *kw, *close;
+	name var;
+	size_t first, n;
+	int visible;
+};
+
+/* An occurrence of a GRAPH's variable in its pattern: 0, or the number of the sub-select
+ * (1, 2, ...) that hides it (does not project it). */
+typedef struct {
+	const char *p;
+	size_t n, sub;
+} gname;
+
 /* An aggregated variable that the WHERE pattern of its SELECT does not bind: where to bind it
  * (the '}' of that pattern) and its name. */
 struct unbound {
@@ -81,7 +97,6 @@ typedef struct {
 	int quiet; /* a rewrite: no refusal, what breaks a rule is left alone */
 	nameset *agg_vars; /* when set: the variables met inside aggregates */
 	const char *last_close; /* the '}' of the group read last */
-	int last_values_only; /* whether that group held nothing but one VALUES block */
 	struct unbound *unbound; /* aggregated variables their pattern never binds */
 	size_t nunbound, cap_unbound;
 	/* the scope rewrite (fix_scope): the variables written in FILTER and BIND expressions
@@ -90,6 +105,12 @@ typedef struct {
 	int fix_scope, occ_exists, optional_group;
 	name *occ, *ren;
 	size_t nocc, cap_occ, nren, cap_ren;
+	/* GRAPH ?g { P } whose P names ?g (the scope rewrite too): the wraps and, for each, its
+	 * occurrences of ?g in P, in gocc */
+	struct graph_wrap *wraps;
+	size_t nwraps, cap_wraps;
+	gname *gocc;
+	size_t ngocc, cap_gocc, nsub;
 	void **allocs; /* every block, freed at the end (a refusal unwinds with longjmp) */
 	size_t nallocs, cap_allocs;
 } vstate;
@@ -913,10 +934,13 @@ static void note_unbound(vstate *v, const nameset *aggv, const nameset *where)
 			push_unbound(v, v->last_close, aggv->v[i].p, aggv->v[i].n);
 }
 
-/* rasqal 0.9.33 groups the solutions of a WHERE pattern that is one VALUES block alone as if
- * its variables were unbound (SELECT (GROUP_CONCAT(?o) AS ?g) { VALUES ?o { "1" "2" } } gives
- * "", SAMPLE nothing, GROUP BY ?o one group), and right beside any other pattern: the rewrite
- * adds an OPTIONAL that matches nothing, through the same list as note_unbound(). */
+/* rasqal 0.9.33 loses the values of a VALUES block in a group without a triple pattern once
+ * anything else reads them: a FILTER (SELECT ?t { VALUES ?t { "a" "b" } FILTER(?t = "a") }
+ * gives no row, FILTER(true) two rows with ?t unbound, the same with the VALUES in a nested
+ * group, a UNION or a GRAPH), a BIND after it (BIND(?t AS ?u) gives ?u unbound, then "a" for
+ * "b"), or an aggregate (GROUP_CONCAT(?o) gives "", GROUP BY ?o one group). Beside a triple
+ * pattern it is right. The rewrite adds an OPTIONAL that matches nothing right after the
+ * group's first VALUES block, through the same list as note_unbound(). */
 #define VALUES_ONLY_VAR "?" KGR__VALUES_ONLY_VAR
 
 static void note_values_only(vstate *v, const char *at)
@@ -930,8 +954,8 @@ static void select_query(vstate *v, nameset *projected)
 	size_t nitems = 0, cap = 0, i;
 	nameset evars = { 0 }, where = { 0 }, group_vars = { 0 }, assigned = { 0 }, aggv = { 0 };
 	nameset *outer_agg = v->agg_vars;
-	const char *star = NULL, *where_close;
-	int grouped = 0, agg = 0, agg_elsewhere = 0, values_only;
+	const char *star = NULL;
+	int grouped = 0, agg = 0, agg_elsewhere = 0;
 	expr_info ei = { 0 };
 
 	{
@@ -995,11 +1019,7 @@ static void select_query(vstate *v, nameset *projected)
 			bail(v);
 		group(v, &where);
 		note_unbound(v, &aggv, &where);
-		where_close = v->last_close;
-		values_only = v->last_values_only;
 		solution_modifiers(v, &grouped, &group_vars, &agg_elsewhere);
-		if (values_only && (grouped || agg || agg_elsewhere))
-			note_values_only(v, where_close);
 
 		/* 18.2.1: a SELECT expression's variable must not be in scope: in a grouped query
 		 * only the grouped variables are (18.2.4.1), otherwise those of the WHERE clause */
@@ -1051,10 +1071,85 @@ static void bind_clause(vstate *v, nameset *here)
 
 /* '{' ... '}': a group graph pattern or a sub-SELECT. Adds the variables in scope after it
  * to *scope. */
+/* Whether the sub-select whose SELECT keyword is s's token projects the variable gv: '*',
+ * the variable itself, or AS it. */
+static int projects(vstate s, const name *gv)
+{
+	int paren = 0, as = 0;
+	for (next(&s); s.t.k != T_END && !word(&s, "where") && !punct(&s, '{'); next(&s)) {
+		paren += punct(&s, '(') - punct(&s, ')');
+		if ((punct(&s, '*') && !paren) ||
+			(s.t.k == T_VAR && (!paren || as) && s.t.n == gv->n &&
+				!memcmp(s.t.p + 1, gv->p + 1, gv->n - 1)))
+			return 1;
+		as = word(&s, "as");
+	}
+	return 0;
+}
+
+/* GRAPH ?g { P } where P itself names ?g: P is evaluated without the graph's name and then
+ * joined with it (18.6: Join(eval(D[g], P), {?g -> g})), so ?g in P is an ordinary variable,
+ * unbound where P leaves it so; rasqal binds it to the graph's name inside P. Notes the
+ * occurrences of ?g between open and close for the rewrite, and for each the sub-select
+ * that hides it (rasqal lets a sub-select's variables reach the group around it), unless a
+ * GRAPH of the same variable is nested there (then P is left as it is). */
+static void graph_wrap(vstate *v, const char *kw, const char *open, const char *close,
+	const name *gv)
+{
+	vstate s = *v;
+	size_t first = v->ngocc, depth = 0, nst = 0;
+	struct {
+		size_t depth, sub;
+	} st[32]; /* the sub-selects that hide ?g, innermost last */
+	int visible = 0;
+	s.t.p = open;
+	s.t.n = 1;
+	for (;;) {
+		int after_graph = word(&s, "graph");
+		depth += punct(&s, '{');
+		if (punct(&s, '}')) {
+			depth--;
+			while (nst && st[nst - 1].depth > depth)
+				nst--;
+		}
+		next(&s);
+		if (s.t.k == T_END || s.t.p >= close)
+			break;
+		if (word(&s, "select") && !projects(s, gv)) {
+			if (nst == sizeof(st) / sizeof(*st))
+				goto leave;
+			st[nst].depth = depth;
+			st[nst++].sub = ++v->nsub;
+		}
+		if (s.t.k != T_VAR || s.t.n != gv->n || memcmp(s.t.p + 1, gv->p + 1, gv->n - 1))
+			continue;
+		if (after_graph)
+			goto leave;
+		if (v->ngocc == v->cap_gocc) {
+			v->cap_gocc = v->cap_gocc ? 2 * v->cap_gocc : 8;
+			v->gocc = grow(v, v->gocc, v->cap_gocc * sizeof(*v->gocc));
+		}
+		v->gocc[v->ngocc++] = (gname){ s.t.p, s.t.n, nst ? st[nst - 1].sub : 0 };
+		visible |= !nst;
+	}
+	if (v->ngocc == first)
+		return;
+	if (v->nwraps == v->cap_wraps) {
+		v->cap_wraps = v->cap_wraps ? 2 * v->cap_wraps : 4;
+		v->wraps = grow(v, v->wraps, v->cap_wraps * sizeof(*v->wraps));
+	}
+	v->wraps[v->nwraps++] = (struct graph_wrap){ kw, close, *gv, first, v->ngocc - first, visible };
+	return;
+leave:
+	v->ngocc = first;
+}
+
 static void group(vstate *v, nameset *scope)
 {
 	nameset here = { 0 }, inner = { 0 };
-	int bgp = v->next_bgp++, parts = 0, values = 0, optional = v->optional_group;
+	int bgp = v->next_bgp++, triple_parts = 0;
+	int optional = v->optional_group;
+	const char *values_end = NULL; /* after the first VALUES block */
 	int outer_exists = v->occ_exists;
 	name *filters = NULL; /* the variables of this group's FILTERs */
 	size_t nfilters = 0, cap_filters = 0, i;
@@ -1076,8 +1171,6 @@ static void group(vstate *v, nameset *scope)
 		} else {
 			while (!punct(v, '}')) {
 				inner.n = 0;
-				parts += !punct(v, '.');
-				values += word(v, "values");
 				if (punct(v, '.')) {
 					next(v);
 				} else if (word(v, "optional")) {
@@ -1095,17 +1188,25 @@ static void group(vstate *v, nameset *scope)
 					bgp = v->next_bgp++;
 				} else if (word(v, "graph") || word(v, "service")) {
 					int service = word(v, "service");
+					const char *kw = v->t.p, *open;
+					name gv = { NULL, 0 };
 					next(v);
 					if (service && word(v, "silent"))
 						next(v);
-					if (v->t.k == T_VAR)
+					if (v->t.k == T_VAR) {
 						add_name(v, &here, v->t.p, v->t.n);
-					else if (v->t.k != T_IRI && v->t.k != T_PNAME)
+						if (!service)
+							gv = (name){ v->t.p, v->t.n };
+					} else if (v->t.k != T_IRI && v->t.k != T_PNAME) {
 						bail(v);
+					}
 					next(v);
 					if (!punct(v, '{'))
 						bail(v);
+					open = v->t.p;
 					group(v, &here);
+					if (gv.p && v->fix_scope)
+						graph_wrap(v, kw, open, v->last_close, &gv);
 					bgp = v->next_bgp++;
 				} else if (punct(v, '{')) {
 					group(v, &here);
@@ -1131,9 +1232,12 @@ static void group(vstate *v, nameset *scope)
 				} else if (word(v, "values")) {
 					next(v);
 					data_block(v, &here);
+					if (!values_end)
+						values_end = v->t.p;
 				} else if (v->t.k == T_END) {
 					bail(v);
 				} else {
+					triple_parts++;
 					triples(v, &here, bgp);
 					/* a triple ends with '.', '}' or the next pattern */
 					if (!punct(v, '.') && !punct(v, '}') && !punct(v, '{') &&
@@ -1144,7 +1248,8 @@ static void group(vstate *v, nameset *scope)
 				}
 			}
 			v->last_close = v->t.p;
-			v->last_values_only = parts == 1 && values == 1;
+			if (values_end && !triple_parts && v->fix_scope)
+				note_values_only(v, values_end);
 			/* a FILTER sees the variables of its group, and those of the left side too
 			 * when the group is an OPTIONAL's (18.2.2.5: LeftJoin) */
 			for (i = 0; i < nfilters && !optional; i++)
@@ -1251,10 +1356,89 @@ static int parse(vstate *v)
 	return 0;
 }
 
-static int by_position(const void *a, const void *b)
+/* One change of the scope rewrite's text: at `at`, `del` bytes replaced by what `kind` and
+ * `ix` give. Edits at one place apply in `pri` order: a GRAPH wrap's end before an
+ * insertion at the '}' that follows it. */
+enum { E_REN, E_GOCC, E_OPEN, E_CLOSE, E_UNBOUND };
+
+typedef struct {
+	const char *at;
+	size_t del;
+	int kind, pri;
+	size_t ix, seq;
+} edit;
+
+static int by_edit(const void *a, const void *b)
 {
-	const name *x = a, *y = b;
-	return x->p < y->p ? -1 : x->p > y->p;
+	const edit *x = a, *y = b;
+	if (x->at != y->at)
+		return x->at < y->at ? -1 : 1;
+	if (x->pri != y->pri)
+		return x->pri - y->pri;
+	return x->seq < y->seq ? -1 : x->seq > y->seq;
+}
+
+static void push_edit(edit *e, size_t *n, const char *at, size_t del, int kind, size_t ix)
+{
+	static const int pri[] = { 1, 1, 0, 0, 2 };
+	e[*n] = (edit){ at, del, kind, pri[kind], ix, *n };
+	(*n)++;
+}
+
+/* The edits of a parse, in the order of the text (malloc'd; NULL when out of memory). */
+static edit *collect_edits(const vstate *v, size_t *n)
+{
+	edit *e = malloc((v->nren + v->nunbound + 2 * v->nwraps + v->ngocc + 1) * sizeof(*e));
+	size_t i, k;
+	*n = 0;
+	if (!e)
+		return NULL;
+	for (i = 0; i < v->nren; i++)
+		push_edit(e, n, v->ren[i].p, v->ren[i].n, E_REN, i);
+	for (i = 0; i < v->nunbound; i++)
+		push_edit(e, n, v->unbound[i].at, 0, E_UNBOUND, i);
+	for (i = 0; i < v->nwraps; i++) {
+		const struct graph_wrap *w = &v->wraps[i];
+		if (w->visible) {
+			push_edit(e, n, w->kw, 0, E_OPEN, i);
+			push_edit(e, n, w->close + 1, 0, E_CLOSE, i);
+		}
+		for (k = w->first; k < w->first + w->n; k++)
+			push_edit(e, n, v->gocc[k].p, v->gocc[k].n, E_GOCC, k);
+	}
+	if (*n)
+		qsort(e, *n, sizeof(*e), by_edit);
+	return e;
+}
+
+static void apply_edit(const vstate *v, kgr__buf *out, const edit *e)
+{
+	const struct unbound *u = &v->unbound[e->ix];
+	const struct graph_wrap *w = &v->wraps[e->ix];
+	const gname *g = &v->gocc[e->ix];
+	switch (e->kind) {
+	case E_REN:
+		kgr__buf_puts(out, "?" KGR__OUT_OF_SCOPE_VAR);
+		break;
+	case E_GOCC: /* the wrap's variable, or one of the sub-select's own */
+		for (w = v->wraps; g >= v->gocc + w->first + w->n; w++)
+			;
+		if (g->sub)
+			kgr__buf_printf(out, "?" KGR__GRAPH_INNER_VAR "s%zu", g->sub);
+		else
+			kgr__buf_printf(out, "?" KGR__GRAPH_INNER_VAR "%zu", (size_t)(w - v->wraps));
+		break;
+	case E_OPEN:
+		kgr__buf_puts(out, "{ ");
+		break;
+	case E_CLOSE:
+		kgr__buf_printf(out, " FILTER(!BOUND(?" KGR__GRAPH_INNER_VAR "%zu) || sameTerm(?"
+			KGR__GRAPH_INNER_VAR "%zu, %.*s)) }", e->ix, e->ix, (int)w->var.n, w->var.p);
+		break;
+	default:
+		kgr__buf_printf(out, " OPTIONAL { ?%.*s <" KGR__UNBOUND_IRI "> ?%.*s } ", (int)u->n - 1,
+			u->p + 1, (int)u->n - 1, u->p + 1);
+	}
 }
 
 char *kgr__sparql_unbound_rewrite(const char *text, int *oom)
@@ -1263,7 +1447,8 @@ char *kgr__sparql_unbound_rewrite(const char *text, int *oom)
 	kgr__buf out = { 0 };
 	const char *copied = text;
 	char *res = NULL;
-	size_t i, r = 0;
+	edit *e;
+	size_t i, n;
 
 	*oom = 0;
 	memset(&v, 0, sizeof(v));
@@ -1271,33 +1456,24 @@ char *kgr__sparql_unbound_rewrite(const char *text, int *oom)
 	v.t.p = text;
 	v.quiet = 1;
 	v.fix_scope = 1;
-	if (parse(&v) == 0) {
-		if (v.nren)
-			qsort(v.ren, v.nren, sizeof(*v.ren), by_position);
-		for (i = 0; i <= v.nunbound; i++) {
-			const struct unbound *u = i < v.nunbound ? &v.unbound[i] : NULL;
-			/* the renames before this insertion (all the rest after the last one) */
-			for (; r < v.nren && (!u || v.ren[r].p < u->at); r++) {
-				if (v.ren[r].p < copied)
-					continue; /* the same occurrence twice */
-				kgr__buf_put(&out, copied, (size_t)(v.ren[r].p - copied));
-				kgr__buf_puts(&out, "?" KGR__OUT_OF_SCOPE_VAR);
-				copied = v.ren[r].p + v.ren[r].n;
-			}
-			if (!u)
-				break;
-			kgr__buf_put(&out, copied, (size_t)(u->at - copied));
-			copied = u->at;
-			kgr__buf_printf(&out, " OPTIONAL { ?%.*s <" KGR__UNBOUND_IRI "> ?%.*s } ", (int)u->n - 1,
-				u->p + 1, (int)u->n - 1, u->p + 1);
+	if (parse(&v) < 0) {
+		*oom = v.error == KGR_ENOMEM;
+	} else if (!(e = collect_edits(&v, &n))) {
+		*oom = 1;
+	} else {
+		for (i = 0; i < n; i++) {
+			if (e[i].at < copied)
+				continue; /* the same occurrence twice */
+			kgr__buf_put(&out, copied, (size_t)(e[i].at - copied));
+			apply_edit(&v, &out, &e[i]);
+			copied = e[i].at + e[i].del;
 		}
-		if (v.nunbound || v.nren) {
+		if (n) {
 			kgr__buf_puts(&out, copied);
 			if (!(res = kgr__buf_take(&out)))
 				*oom = 1;
 		}
-	} else if (v.error == KGR_ENOMEM) {
-		*oom = 1;
+		free(e);
 	}
 	kgr__buf_free(&out);
 	while (v.nallocs)

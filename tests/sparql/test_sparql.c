@@ -1393,6 +1393,47 @@ START_TEST(expression_scope)
 }
 END_TEST
 
+/* 18.6: GRAPH ?g { P } evaluates P in each named graph without the graph's name, then joins
+ * the solutions with it, so ?g in P is a variable of its own that must agree with the name
+ * where P binds it; rasqal bound it to the name inside P (W3C graph-optional, bindings/graph,
+ * subquery03). */
+START_TEST(graph_variable_inside)
+{
+	kgr_store *st = load(SCOPE);
+	/* the OPTIONAL binds ?g to :b for :a, which is not the graph's name: :a's row goes */
+	tsv_is(st, SP "SELECT ?g ?s WHERE { GRAPH ?g { ?s :p ?o OPTIONAL { ?s :p ?g } } }",
+		"?g\t?s\n<http://example.org/s/g>\t<http://example.org/s/c>\n");
+	/* a sub-select that does not project ?g: its ?g is its own, so both triples match */
+	tsv_is(st, SP "SELECT ?x WHERE { GRAPH ?g { { SELECT ?x WHERE { ?x :p ?g } } } }",
+		"?x\n<http://example.org/s/a>\n<http://example.org/s/c>\n");
+	/* VALUES of ?g: an undefined value joins with the name, another value only if equal */
+	tsv_is(st, SP "SELECT ?g ?t WHERE { GRAPH ?g { VALUES (?g ?t) { (UNDEF \"u\") (:g \"b\") (:h \"x\") } } }",
+		"?g\t?t\n<http://example.org/s/g>\t\"b\"\n<http://example.org/s/g>\t\"u\"\n");
+	/* SELECT * shows the graph's variable once and nothing of the rewrite */
+	tsv_is(st, SP "SELECT * WHERE { GRAPH ?g { :c :p ?g } }", "?g\n<http://example.org/s/g>\n");
+	kgr_store_free(st);
+}
+END_TEST
+
+/* rasqal lost a VALUES block's values in a group without a triple pattern once a FILTER, a
+ * BIND after it, a UNION or an aggregate read them: FILTER(?t = "a") gave no row,
+ * FILTER(true) rows with ?t unbound, BIND(?t AS ?u) ?u of the row before. */
+START_TEST(values_without_triples)
+{
+	kgr_store *st = load(SCOPE);
+	tsv_is(st, "SELECT * WHERE { VALUES ?t { \"a\" \"b\" } FILTER(?t = \"a\") }", "?t\n\"a\"\n");
+	tsv_is(st, "SELECT ?t WHERE { { VALUES ?t { \"a\" \"b\" } } FILTER(true) }", "?t\n\"a\"\n\"b\"\n");
+	tsv_is(st, "SELECT ?t ?u WHERE { VALUES ?t { \"a\" \"b\" } BIND(?t AS ?u) }",
+		"?t\t?u\n\"a\"\t\"a\"\n\"b\"\t\"b\"\n");
+	tsv_is(st, "SELECT ?t WHERE { { VALUES ?t { \"a\" } } UNION { VALUES ?t { \"c\" } } FILTER(?t != \"x\") }",
+		"?t\n\"a\"\n\"c\"\n");
+	/* beside a triple pattern nothing changes */
+	tsv_is(st, SP "SELECT ?x ?u WHERE { VALUES ?t { 1 } ?x :p ?t BIND(?t AS ?u) }",
+		"?x\t?u\n<http://example.org/s/x1>\t1\n");
+	kgr_store_free(st);
+}
+END_TEST
+
 #define COUNTS KGR_TEST_DATA "/sparql/counts.ttl"
 #define CP "PREFIX : <http://example.org/c/>\n"
 #define CX "<http://example.org/c/"
@@ -2715,6 +2756,8 @@ static Suite *sparql_suite(void)
 	tcase_add_test(tc, count_unbound);
 	tcase_add_test(tc, group_keys);
 	tcase_add_test(tc, aggregates_over_values);
+	tcase_add_test(tc, graph_variable_inside);
+	tcase_add_test(tc, values_without_triples);
 	tcase_add_test(tc, iri_and_concat_functions);
 	tcase_add_test(tc, lone_distinct_subselect);
 	tcase_add_test(tc, empty_graph_pattern);
