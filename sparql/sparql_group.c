@@ -9,8 +9,10 @@
  *     [GROUP BY ?g1 ...] [HAVING (?n | COUNT(DISTINCT ?x)) OP INTEGER)]
  *     [ORDER BY [ASC|DESC](?v) ...] [LIMIT n] [OFFSET n]
  *
- * (every projected variable grouped, every aggregate a COUNT(DISTINCT) of a variable) is
- * answered from SELECT DISTINCT ?g1 ... ?x ... WHERE { P }, which kgrec deduplicates itself:
+ * (every projected variable grouped, every aggregate a COUNT(DISTINCT) of a variable, or of
+ * `*`, which rasqal counts as 1) is answered from SELECT DISTINCT ?g1 ... ?x ... WHERE { P }
+ * (SELECT DISTINCT * for COUNT(DISTINCT *), a row of which is one solution), which kgrec
+ * deduplicates itself:
  * a hash table of groups, one of (group, aggregate, value) triples, then HAVING, ORDER BY,
  * OFFSET and LIMIT. Other queries go to rasqal as before.
  *
@@ -98,8 +100,12 @@ static const char *integer(const char *p, long long *out)
 /* "(COUNT(DISTINCT ?x) AS ?n)" after its '(': fills var/as. */
 static const char *count_distinct(const char *p, char *x, char *as)
 {
-	if (!(p = word(p, "COUNT")) || !(p = word(p, "(")) || !(p = word(p, "DISTINCT")) ||
-		!(p = var(p, x)) || !(p = word(p, ")")))
+	const char *star;
+	if (!(p = word(p, "COUNT")) || !(p = word(p, "(")) || !(p = word(p, "DISTINCT")))
+		return NULL;
+	if ((star = word(p, "*"))) /* COUNT(DISTINCT *): the distinct solutions */
+		strcpy(x, "*");
+	if (!(p = star ? star : var(p, x)) || !(p = word(p, ")")))
 		return NULL;
 	if (as && (!(p = word(p, "AS")) || !(p = var(p, as)) || !(p = word(p, ")"))))
 		return NULL;
@@ -280,9 +286,11 @@ static int group_form(const char *text, group_plan *g, char **inner)
 		return 0; /* without an aggregate: kgr__sparql_group_distinct_rewrite() */
 	kgr__buf_append(&b, text, (size_t)(kw - text));
 	kgr__buf_printf(&b, "SELECT DISTINCT");
-	for (i = 0; i < g->n_keys; i++)
+	if (find_name(g->agg_var, g->n_aggs, "*") >= 0) /* every variable: each row is a solution */
+		kgr__buf_puts(&b, " *");
+	for (i = 0; i < g->n_keys && find_name(g->agg_var, g->n_aggs, "*") < 0; i++)
 		kgr__buf_printf(&b, " ?%s", g->keys[i]);
-	for (i = 0; i < g->n_aggs; i++)
+	for (i = 0; i < g->n_aggs && find_name(g->agg_var, g->n_aggs, "*") < 0; i++)
 		if (find_name(g->agg_var, i, g->agg_var[i]) < 0 && find_name(g->keys, g->n_keys, g->agg_var[i]) < 0)
 			kgr__buf_printf(&b, " ?%s", g->agg_var[i]);
 	kgr__buf_printf(&b, " WHERE ");
@@ -476,8 +484,12 @@ static int count_rows(group_table *t)
 			t->n_groups++;
 		}
 		for (j = 0; j < g->n_aggs; j++) {
-			const kgr_sparql_term *v = &row[t->agg_col[j]];
+			const kgr_sparql_term *v = t->agg_col[j] < 0 ? NULL : &row[t->agg_col[j]];
 			size_t dummy;
+			if (!v) { /* COUNT(DISTINCT *) over the distinct rows */
+				t->count[gid * g->n_aggs + j]++;
+				continue;
+			}
 			if (v->kind == KGR_TERM_NONE)
 				continue; /* COUNT counts bound values */
 			key.len = 0;
@@ -667,7 +679,7 @@ int kgr__sparql_group_answer(kgr_sparql_result **out, const void *plan, const kg
 		if ((t.key_col[i] = column_in(rows, t.g->keys[i])) < 0)
 			return kgr__error_set(KGR_ERROR, "grouped count: no column %s", t.g->keys[i]);
 	for (i = 0; i < t.g->n_aggs; i++)
-		if ((t.agg_col[i] = column_in(rows, t.g->agg_var[i])) < 0)
+		if ((t.agg_col[i] = column_in(rows, t.g->agg_var[i])) < 0 && strcmp(t.g->agg_var[i], "*"))
 			return kgr__error_set(KGR_ERROR, "grouped count: no column %s", t.g->agg_var[i]);
 	if (count_rows(&t) < 0 || pick_groups(&t, &v, &n) < 0 ||
 		!(r = kgr__sparql_result_new(KGR_SPARQL_BINDINGS)) || emit(r, &t, v, n, max_rows) < 0)

@@ -1434,6 +1434,34 @@ START_TEST(values_without_triples)
 }
 END_TEST
 
+/* COUNT(DISTINCT *): the distinct solutions of each group, answered by kgrec; rasqal 0.9.33
+ * gave 1 for every group (W3C agg-count-rows-distinct). Where kgrec does not answer it, it
+ * is refused, naming the rewrite that does. */
+#define DISTINCT_TTL KGR_TEST_DATA "/sparql/distinct.ttl"
+#define DX "<http://example.org/d/"
+START_TEST(count_distinct_rows)
+{
+	kgr_store *st = load(DISTINCT_TTL);
+	kgr_sparql_result *r = NULL;
+	tsv_is(st, "SELECT ?s (COUNT(DISTINCT *) AS ?n) WHERE { ?s ?p ?o } GROUP BY ?s",
+		"?s\t?n\n" DX "a>\t2\n" DX "b>\t3\n" DX "c>\t1\n");
+	/* beside COUNT(DISTINCT ?o): ?o's values 1 of :v and 1 of :w are one value */
+	tsv_is(st, "SELECT ?s (COUNT(DISTINCT *) AS ?n) (COUNT(DISTINCT ?o) AS ?m) WHERE { ?s ?p ?o } GROUP BY ?s",
+		"?s\t?n\t?m\n" DX "a>\t2\t2\n" DX "b>\t3\t2\n" DX "c>\t1\t1\n");
+	tsv_is(st, "SELECT ?s (COUNT(DISTINCT *) AS ?n) WHERE { ?s ?p ?o } GROUP BY ?s HAVING (COUNT(DISTINCT *) > 2)",
+		"?s\t?n\n" DX "b>\t3\n");
+	tsv_is(st, "SELECT (count( distinct\n* ) AS ?n) WHERE { ?s ?p ?o FILTER(isIRI(?s)) }", "?n\n6\n");
+	/* beside COUNT(*), rasqal's: refused, and the sub-select it names is right */
+	ck_assert_int_eq(kgr_sparql_query(&r, st, "SELECT (COUNT(*) AS ?m)\n  (COUNT(DISTINCT *) AS ?n) "
+						  "WHERE { ?s ?p ?o }", NULL), KGR_EUNSUPPORTED);
+	ck_assert_ptr_null(r);
+	ck_assert_msg(strstr(kgr_error_last(), "COUNT(DISTINCT *) at line 2, column 4") != NULL, "%s",
+		kgr_error_last());
+	tsv_is(st, "SELECT (COUNT(*) AS ?n) { SELECT DISTINCT * { ?s ?p ?o FILTER(isIRI(?s)) } }", "?n\n6\n");
+	kgr_store_free(st);
+}
+END_TEST
+
 #define COUNTS KGR_TEST_DATA "/sparql/counts.ttl"
 #define CP "PREFIX : <http://example.org/c/>\n"
 #define CX "<http://example.org/c/"
@@ -2758,6 +2786,7 @@ static Suite *sparql_suite(void)
 	tcase_add_test(tc, aggregates_over_values);
 	tcase_add_test(tc, graph_variable_inside);
 	tcase_add_test(tc, values_without_triples);
+	tcase_add_test(tc, count_distinct_rows);
 	tcase_add_test(tc, iri_and_concat_functions);
 	tcase_add_test(tc, lone_distinct_subselect);
 	tcase_add_test(tc, empty_graph_pattern);
