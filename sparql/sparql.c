@@ -170,6 +170,16 @@ int kgr_sparql_result_triple(const kgr_sparql_result *r, size_t i, kgr_sparql_te
 
 #define EXEC_MAGIC 0x6b677271u
 
+/* The answers of one path pattern with both ends free (exec_ctx.memo). */
+#define PATH_MEMO 8
+typedef struct {
+	const kgr__path_set *set;
+	int path;
+	kgr_id graph;
+	kgr__path_pair *pairs;
+	size_t n;
+} path_memo_entry;
+
 typedef struct {
 	unsigned int magic; /* EXEC_MAGIC: the query was started by kgr_sparql_query() */
 	const kgr_store *store;
@@ -210,6 +220,11 @@ typedef struct {
 	char *neg_text;
 	char *aj_text;  /* OPTIONAL / !BOUND written as FILTER NOT EXISTS (sparql_exists.c) */
 	char *sub_text; /* a lone DISTINCT sub-select's rows as VALUES (sparql_subselect.c) */
+	/* the answers of path patterns evaluated with both ends free, kept for the query: rasqal
+	 * evaluates the right side of an OPTIONAL (and a nested group) again for every row on
+	 * its left, with the variables it binds first freed (unbind_parts()) */
+	path_memo_entry memo[PATH_MEMO];
+	size_t nmemo;
 	const char *base_iri;
 	int nesting;
 	int neg_error;
@@ -255,6 +270,12 @@ static void exec_free(exec_ctx *ex)
 	ex->aj_text = NULL;
 	free(ex->sub_text);
 	ex->sub_text = NULL;
+	for (i = 0; i < PATH_MEMO; i++) {
+		free(ex->memo[i].pairs);
+		ex->memo[i].pairs = NULL;
+		ex->memo[i].set = NULL;
+	}
+	ex->nmemo = 0;
 	ex->paths = NULL;
 	ex->path_text = NULL;
 	ex->keys = NULL;
@@ -697,6 +718,29 @@ static int row_push(match_ctx *mc, size_t *cap, kgr_id s, kgr_id o, kgr_id g)
 	return 0;
 }
 
+/* The kept answers of @p path with both ends free in @p graph, or NULL. */
+static path_memo_entry *path_memo(exec_ctx *ex, int path, kgr_id graph)
+{
+	size_t i;
+	for (i = 0; i < PATH_MEMO; i++)
+		if (ex->memo[i].set == ex->paths && ex->memo[i].path == path && ex->memo[i].graph == graph &&
+			ex->memo[i].set)
+			return &ex->memo[i];
+	return NULL;
+}
+
+/* Keeps @p pairs (taken) as those answers, in place of the oldest kept. */
+static void path_memo_keep(exec_ctx *ex, int path, kgr_id graph, kgr__path_pair *pairs, size_t n)
+{
+	size_t i = ex->nmemo++ % PATH_MEMO;
+	free(ex->memo[i].pairs);
+	ex->memo[i].set = ex->paths;
+	ex->memo[i].path = path;
+	ex->memo[i].graph = graph;
+	ex->memo[i].pairs = pairs;
+	ex->memo[i].n = n;
+}
+
 /* The answers of a path pattern in one active graph (env->graph). A constant end the store
  * lacks (s or o FOREIGN_ID) meets only zero-length paths; an end that is a variable bound
  * by an earlier pattern must be a node of the graph (spec 18.4: a zero-length path joins
@@ -704,6 +748,7 @@ static int row_push(match_ctx *mc, size_t *cap, kgr_id s, kgr_id o, kgr_id g)
 static int path_rows_in(match_ctx *mc, size_t *cap, const kgr__path_env *env, int path,
 	kgr_id s, kgr_id o, int s_var, int o_var, int same_var)
 {
+	path_memo_entry *memo = NULL;
 	kgr__path_pair *pairs = NULL;
 	size_t n = 0, i;
 	kgr_id g = env->graph == KGR_ANY_GRAPH ? 0 : env->graph;
@@ -717,13 +762,22 @@ static int path_rows_in(match_ctx *mc, size_t *cap, const kgr__path_env *env, in
 	}
 	if ((s && s_var && !kgr__path_node_in_graph(env, s)) || (o && o_var && !kgr__path_node_in_graph(env, o)))
 		return 0;
-	error = kgr__path_eval(&pairs, &n, mc->ex->paths, path, env, s, o);
+	if (!s && !o && (memo = path_memo(mc->ex, path, env->graph))) {
+		pairs = memo->pairs;
+		n = memo->n;
+		error = 0;
+	} else {
+		error = kgr__path_eval(&pairs, &n, mc->ex->paths, path, env, s, o);
+	}
 	if (error == KGR_ENOMEM)
 		mc->ex->oom = 1;
 	for (i = 0; !error && i < n; i++)
 		if ((!same_var || pairs[i].s == pairs[i].o) && row_push(mc, cap, pairs[i].s, pairs[i].o, g))
 			error = -1;
-	free(pairs);
+	if (!error && !s && !o && !memo)
+		path_memo_keep(mc->ex, path, env->graph, pairs, n);
+	else if (!memo)
+		free(pairs);
 	return error ? -1 : 0;
 }
 
@@ -2627,24 +2681,30 @@ static int grouped_count(kgr_sparql_result **out, exec_ctx *ex, const char *text
 	const kgr_sparql_options *opts)
 {
 	kgr_sparql_options sopts = *opts;
-	kgr_sparql_result *rows = NULL;
-	rasqal_query *rq = NULL;
+	kgr_sparql_result *rows = NULL, *others = NULL;
+	rasqal_query *rq = NULL, *rq2 = NULL;
 	void *plan = NULL;
-	char *inner = NULL;
-	int form = kgr__sparql_group_form(text, &plan, &inner), error;
+	char *inner = NULL, *other = NULL;
+	int form = kgr__sparql_group_form(text, &plan, &inner, &other), error;
 	if (form == 0 && (error = count_distinct_star(text)) < 0)
 		return error;
 	if (form <= 0)
 		return form < 0 ? kgr__error_set(KGR_ENOMEM, "out of memory") : 0;
 	sopts.max_rows = 0;
 	if (!(error = prepare(&rq, ex->rw, ex->raptor, inner, opts->base_iri)) &&
-		!(error = execute(&rows, rq, ex, &sopts)))
-		error = kgr__sparql_group_answer(out, plan, rows, opts->max_rows);
+		!(error = execute(&rows, rq, ex, &sopts)) &&
+		(!other || (!(error = prepare(&rq2, ex->rw, ex->raptor, other, opts->base_iri)) &&
+				   !(error = execute(&others, rq2, ex, &sopts)))))
+		error = kgr__sparql_group_answer(out, plan, rows, others, opts->max_rows);
 	kgr_sparql_result_free(rows);
+	kgr_sparql_result_free(others);
 	if (rq)
 		rasqal_free_query(rq);
+	if (rq2)
+		rasqal_free_query(rq2);
 	free(plan);
 	free(inner);
+	free(other);
 	return error < 0 ? error : 1;
 }
 
@@ -2847,6 +2907,44 @@ static int lone_subselect(exec_ctx *ex, const char **query, const kgr_sparql_opt
 		kgr_error_clear();
 	}
 	if (text) {
+		free(ex->sub_text); /* a counted sub-select's text, which text was made from */
+		ex->sub_text = text;
+		*query = text;
+	}
+	return 0;
+}
+
+/* Each sub-select with COUNT(DISTINCT) that kgrec's grouped count answers (rasqal 0.9.33
+ * gives every group of `?b a schema:Brand { SELECT ?b (COUNT(DISTINCT ?c) AS ?n) ... GROUP BY
+ * ?b }` the same wrong number) runs first through grouped_count(), and its rows take its
+ * place as a VALUES block: a sub-select is evaluated on its own (18.2.4), so that is the same
+ * answer. Rows VALUES cannot write, or too many, leave the query as written. */
+static int counted_subselects(exec_ctx *ex, const char **query, const kgr_sparql_options *opts)
+{
+	kgr_sparql_options sopts = *opts;
+	int round;
+	sopts.max_rows = SUBSELECT_MAX_ROWS;
+	for (round = 0; round < 16; round++) {
+		kgr_sparql_result *rows = NULL;
+		char *inner = NULL, *text = NULL;
+		size_t open, close;
+		int form = kgr__sparql_counted_subselect(*query, &open, &close, &inner), oom = 0, error;
+		if (form <= 0)
+			return form < 0 ? kgr__error_set(KGR_ENOMEM, "out of memory") : 0;
+		error = grouped_count(&rows, ex, inner, &sopts);
+		free(inner);
+		if (error < 0) {
+			kgr_sparql_result_free(rows);
+			return error;
+		}
+		if (error == 1)
+			text = kgr__sparql_values_text(*query, open, close, rows, &oom);
+		kgr_sparql_result_free(rows);
+		if (oom)
+			return kgr__error_set(KGR_ENOMEM, "out of memory");
+		if (!text)
+			return 0;
+		free(ex->sub_text);
 		ex->sub_text = text;
 		*query = text;
 	}
@@ -2966,7 +3064,7 @@ int kgr__sparql_query_here(kgr_sparql_result **out, const kgr_store *store, cons
 	kgr_error_clear();
 	ex.base_iri = opts->base_iri;
 	if ((error = rewrite_paths(&ex, &query, opts)) || (error = rewrite_negation(&ex, &query)) ||
-		(error = lone_subselect(&ex, &query, opts)) ||
+		(error = counted_subselects(&ex, &query, opts)) || (error = lone_subselect(&ex, &query, opts)) ||
 		(error = prepare(&rq, ex.rw, ex.raptor, query, opts->base_iri)))
 		goto cleanup;
 	verb = rasqal_query_get_verb(rq);

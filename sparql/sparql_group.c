@@ -49,8 +49,14 @@ typedef struct {
 	size_t n_keys, n_aggs, n_cols;
 	char keys[MAX_COLS][NAME_MAX_LEN];
 	char agg_var[MAX_COLS][NAME_MAX_LEN], agg_as[MAX_COLS][NAME_MAX_LEN];
-	/* projection order: >= 0 a key, < 0 aggregate -1 - i */
-	int col[2 * MAX_COLS];
+	/* other aggregates (SUM, AVG, MIN, MAX, COUNT, SAMPLE, GROUP_CONCAT, not DISTINCT) beside
+	 * COUNT(DISTINCT): computed by a grouped query of their own, then joined by group key */
+	size_t n_other;
+	char other_as[MAX_COLS][NAME_MAX_LEN];
+	const char *other_p[MAX_COLS]; /* "(AGG(...) AS ?v)" in the text read */
+	size_t other_len[MAX_COLS];
+	/* projection order: >= 0 a key, AGG_COL(i) COUNT(DISTINCT) i, OTHER_COL(k) other k */
+	int col[3 * MAX_COLS];
 	int having;          /* 0 none; else the aggregate is having_agg */
 	size_t having_agg;
 	char having_op[3];
@@ -60,6 +66,12 @@ typedef struct {
 	int order_desc[MAX_COLS];
 	long limit, offset;  /* -1: none */
 } group_plan;
+
+#define AGG_COL(i) (-1 - (int)(i))
+#define OTHER_COL(k) (-1 - MAX_COLS - (int)(k))
+#define IS_AGG(c) ((c) < 0 && (c) >= -MAX_COLS)
+#define AGG_OF(c) ((size_t)(-1 - (c)))
+#define OTHER_OF(c) ((size_t)(-1 - MAX_COLS - (c)))
 
 /* ---- the form ---- */
 
@@ -121,13 +133,34 @@ static int find_name(const char (*names)[NAME_MAX_LEN], size_t n, const char *na
 	return -1;
 }
 
+/* "(AGG(...) AS ?v)" at @p open, AGG one that rasqal computes right beside COUNT(DISTINCT)
+ * when they are computed apart: past it, noted in g, or NULL. */
+static const char *other_aggregate(const char *open, group_plan *g)
+{
+	static const char *const fn[] = { "SUM", "AVG", "MIN", "MAX", "COUNT", "SAMPLE", "GROUP_CONCAT",
+		NULL };
+	const char *p = NULL, *q;
+	size_t i;
+	for (i = 0; fn[i] && !(p = word(open + 1, fn[i])); i++)
+		;
+	if (!p || *p != '(' || word(p + 1, "DISTINCT") || g->n_other == MAX_COLS)
+		return NULL;
+	q = kgr__sparql_arg_end(p + 1, ')');
+	if (*q != ')' || !(q = word(q + 1, "AS")) || !(q = var(q, g->other_as[g->n_other])) ||
+		*q != ')')
+		return NULL;
+	g->other_p[g->n_other] = open;
+	g->other_len[g->n_other++] = (size_t)(q + 1 - open);
+	return kgr__sparql_skip_blank(q + 1);
+}
+
 static const char *projection(const char *p, group_plan *g)
 {
 	size_t n_cols = 0;
 	for (;;) {
 		const char *q;
 		char name[NAME_MAX_LEN];
-		if (n_cols == 2 * MAX_COLS)
+		if (n_cols == 3 * MAX_COLS)
 			return NULL;
 		if ((q = var(p, name))) {
 			if (g->n_keys == MAX_COLS)
@@ -135,10 +168,16 @@ static const char *projection(const char *p, group_plan *g)
 			strcpy(g->keys[g->n_keys], name);
 			g->col[n_cols++] = (int)g->n_keys++;
 		} else if ((q = word(p, "("))) {
-			if (g->n_aggs == MAX_COLS ||
-				!(q = count_distinct(q, g->agg_var[g->n_aggs], g->agg_as[g->n_aggs])))
+			const char *o;
+			if (g->n_aggs < MAX_COLS &&
+				(o = count_distinct(q, g->agg_var[g->n_aggs], g->agg_as[g->n_aggs]))) {
+				g->col[n_cols++] = AGG_COL(g->n_aggs++);
+				q = o;
+			} else if ((q = other_aggregate(p, g))) {
+				g->col[n_cols++] = OTHER_COL(g->n_other - 1);
+			} else {
 				return NULL;
-			g->col[n_cols++] = -1 - (int)g->n_aggs++;
+			}
 		} else {
 			break;
 		}
@@ -201,13 +240,17 @@ static const char *having(const char *p, group_plan *g)
 	return p;
 }
 
+static const char *col_name(const group_plan *g, int col)
+{
+	return col >= 0 ? g->keys[col] : IS_AGG(col) ? g->agg_as[AGG_OF(col)] : g->other_as[OTHER_OF(col)];
+}
+
 /* The projected column named @p name, or -1. */
 static int column_of(const group_plan *g, const char *name)
 {
 	size_t c;
 	for (c = 0; c < g->n_cols; c++) {
-		const char *n = g->col[c] >= 0 ? g->keys[g->col[c]] : g->agg_as[-1 - g->col[c]];
-		if (!strcmp(n, name))
+		if (!strcmp(col_name(g, g->col[c]), name))
 			return (int)c;
 	}
 	return -1;
@@ -275,27 +318,58 @@ static const char *read_form(const char *kw, group_plan *g, const char **body, c
 	return slice(p, g);
 }
 
-/* 1 and the inner SELECT (malloc'd) when @p text has the form; 0 when not; -1 out of memory. */
-static int group_form(const char *text, group_plan *g, char **inner)
+/* The grouped query of the other aggregates: the keys, those aggregates as written, the same
+ * pattern and GROUP BY (malloc'd), or NULL when out of memory. */
+static char *other_query(const char *text, const char *kw, const group_plan *g, const char *body,
+	const char *end)
+{
+	kgr__buf b = { 0 };
+	size_t i;
+	kgr__buf_append(&b, text, (size_t)(kw - text));
+	kgr__buf_puts(&b, "SELECT");
+	for (i = 0; i < g->n_keys; i++)
+		kgr__buf_printf(&b, " ?%s", g->keys[i]);
+	for (i = 0; i < g->n_other; i++) {
+		kgr__buf_puts(&b, " ");
+		kgr__buf_append(&b, g->other_p[i], g->other_len[i]);
+	}
+	kgr__buf_puts(&b, " WHERE ");
+	kgr__buf_append(&b, body, (size_t)(end - body));
+	if (g->n_keys)
+		kgr__buf_puts(&b, " GROUP BY");
+	for (i = 0; i < g->n_keys; i++)
+		kgr__buf_printf(&b, " ?%s", g->keys[i]);
+	if (b.oom) {
+		kgr__buf_free(&b);
+		return NULL;
+	}
+	return b.s;
+}
+
+/* 1 and the inner SELECT (malloc'd) when @p text has the form, and *other the grouped query of
+ * the other aggregates when it has any (else NULL); 0 when not; -1 out of memory. */
+static int group_form(const char *text, group_plan *g, char **inner, char **other)
 {
 	const char *kw = kgr__sparql_find_keyword(text, "SELECT"), *p, *body, *end;
 	kgr__buf b = { 0 };
 	size_t i;
-	*inner = NULL;
+	int star;
+	*inner = *other = NULL;
 	if (!kw || !(p = read_form(kw, g, &body, &end)) || *kgr__sparql_skip_blank(p) || !g->n_aggs)
 		return 0; /* without an aggregate: kgr__sparql_group_distinct_rewrite() */
+	star = find_name(g->agg_var, g->n_aggs, "*") >= 0;
 	kgr__buf_append(&b, text, (size_t)(kw - text));
 	kgr__buf_printf(&b, "SELECT DISTINCT");
-	if (find_name(g->agg_var, g->n_aggs, "*") >= 0) /* every variable: each row is a solution */
+	if (star) /* every variable: each row is a solution */
 		kgr__buf_puts(&b, " *");
-	for (i = 0; i < g->n_keys && find_name(g->agg_var, g->n_aggs, "*") < 0; i++)
+	for (i = 0; i < g->n_keys && !star; i++)
 		kgr__buf_printf(&b, " ?%s", g->keys[i]);
-	for (i = 0; i < g->n_aggs && find_name(g->agg_var, g->n_aggs, "*") < 0; i++)
+	for (i = 0; i < g->n_aggs && !star; i++)
 		if (find_name(g->agg_var, i, g->agg_var[i]) < 0 && find_name(g->keys, g->n_keys, g->agg_var[i]) < 0)
 			kgr__buf_printf(&b, " ?%s", g->agg_var[i]);
 	kgr__buf_printf(&b, " WHERE ");
 	kgr__buf_append(&b, body, (size_t)(end - body));
-	if (b.oom) {
+	if (b.oom || (g->n_other && !(*other = other_query(text, kw, g, body, end)))) {
 		kgr__buf_free(&b);
 		return -1;
 	}
@@ -314,7 +388,7 @@ char *kgr__sparql_group_distinct_rewrite(const char *text, int *oom)
 		group_plan g;
 		const char *body, *end, *after, *gb_end, *c;
 		/* the whole query, or a sub-SELECT: nothing after the form but its '}' */
-		if ((after = read_form(kw, &g, &body, &end)) && !g.n_aggs && !g.having &&
+		if ((after = read_form(kw, &g, &body, &end)) && !g.n_aggs && !g.n_other && !g.having &&
 			(*(c = kgr__sparql_skip_blank(after)) == '}' || !*c) &&
 			(gb_end = group_by(end, &g)) && gb_end != end) {
 			/* SELECT ?a ?b WHERE { P } GROUP BY ?a ?b -> SELECT DISTINCT ?a ?b WHERE { P } */
@@ -339,14 +413,15 @@ char *kgr__sparql_group_distinct_rewrite(const char *text, int *oom)
 	return kgr__buf_take(&b);
 }
 
-int kgr__sparql_group_form(const char *text, void **plan, char **inner)
+int kgr__sparql_group_form(const char *text, void **plan, char **inner, char **other)
 {
 	group_plan *g = malloc(sizeof(*g));
 	int r;
 	*plan = NULL;
+	*inner = *other = NULL;
 	if (!g)
 		return -1;
-	r = group_form(text, g, inner);
+	r = group_form(text, g, inner, other);
 	if (r == 1)
 		*plan = g;
 	else
@@ -441,6 +516,10 @@ typedef struct {
 	size_t n_groups;
 	size_t *first_row; /* per group */
 	size_t *count;     /* per group and aggregate */
+	/* the other aggregates' result, its columns, and each group's row there (SIZE_MAX: none) */
+	const kgr_sparql_result *rows2;
+	int key2_col[MAX_COLS], other_col[MAX_COLS];
+	size_t *other_row;
 } group_table;
 
 static int column_in(const kgr_sparql_result *r, const char *name)
@@ -515,6 +594,47 @@ done:
 	return error;
 }
 
+/* Each group's row in the other aggregates' result, found by the group's key. */
+static int match_other(group_table *t)
+{
+	const group_plan *g = t->g;
+	const kgr_sparql_result *r = t->rows, *r2 = t->rows2;
+	strmap rows = { 0 };
+	kgr__buf key = { 0 };
+	size_t i, j, at;
+	int added, error = -1;
+	if (!g->n_other)
+		return 0;
+	if (!(t->other_row = malloc((t->n_groups + 1) * sizeof(*t->other_row))))
+		return -1;
+	for (i = 0; i < r2->nrows + t->n_groups; i++) {
+		int group = i >= r2->nrows;
+		size_t row = group ? t->first_row[i - r2->nrows] : i;
+		key.len = 0;
+		for (j = 0; j < g->n_keys && (group ? r->nrows : 1); j++)
+			term_key(&key, group ? &r->cells[row * r->ncols + t->key_col[j]] :
+				&r2->cells[row * r2->ncols + t->key2_col[j]]);
+		if (key.oom || map_put(&rows, key.s ? key.s : "", key.len, group ? SIZE_MAX : i, &at,
+				       &added) < 0)
+			goto done;
+		if (group)
+			t->other_row[i - r2->nrows] = at;
+	}
+	error = 0;
+done:
+	map_free(&rows);
+	kgr__buf_free(&key);
+	return error;
+}
+
+/* Group @p gid's value of other aggregate k (an unbound term when it has none). */
+static const kgr_sparql_term *other_value(const group_table *t, size_t gid, size_t k)
+{
+	static const kgr_sparql_term none = { KGR_TERM_NONE, NULL, 0, NULL, NULL };
+	size_t row = t->other_row[gid];
+	return row == SIZE_MAX ? &none : &t->rows2->cells[row * t->rows2->ncols + t->other_col[k]];
+}
+
 static int having_ok(const group_plan *g, size_t count)
 {
 	long long c = (long long)count, v = g->having_value;
@@ -573,10 +693,12 @@ static int group_cmp(const group_table *t, size_t ga, size_t gb)
 			int ic = t->key_col[col];
 			c = term_cmp(&r->cells[t->first_row[ga] * r->ncols + ic],
 				&r->cells[t->first_row[gb] * r->ncols + ic]);
-		} else {
-			size_t x = t->count[ga * g->n_aggs + (size_t)(-1 - col)];
-			size_t y = t->count[gb * g->n_aggs + (size_t)(-1 - col)];
+		} else if (IS_AGG(col)) {
+			size_t x = t->count[ga * g->n_aggs + AGG_OF(col)];
+			size_t y = t->count[gb * g->n_aggs + AGG_OF(col)];
 			c = x < y ? -1 : x > y;
+		} else {
+			c = term_cmp(other_value(t, ga, OTHER_OF(col)), other_value(t, gb, OTHER_OF(col)));
 		}
 		if (c)
 			return g->order_desc[k] ? -c : c;
@@ -637,7 +759,7 @@ static int emit(kgr_sparql_result *r, const group_table *t, const size_t *v, siz
 		return -1;
 	r->ncols = g->n_cols;
 	for (c = 0; c < g->n_cols; c++) {
-		const char *name = g->col[c] >= 0 ? g->keys[g->col[c]] : g->agg_as[-1 - g->col[c]];
+		const char *name = col_name(g, g->col[c]);
 		if (!(r->cols[c] = kgr__sparql_strdup(r, name, strlen(name))))
 			return -1;
 	}
@@ -653,10 +775,14 @@ static int emit(kgr_sparql_result *r, const group_table *t, const size_t *v, siz
 					&t->rows->cells[t->first_row[v[i]] * t->rows->ncols + t->key_col[col]] : NULL;
 				if (kgr__sparql_push(r, k->kind, k->value, k->len, k->lang, k->datatype))
 					return -1;
-			} else {
+			} else if (IS_AGG(col)) {
 				char num[32];
-				int len = snprintf(num, sizeof(num), "%zu", t->count[v[i] * g->n_aggs + (size_t)(-1 - col)]);
+				int len = snprintf(num, sizeof(num), "%zu", t->count[v[i] * g->n_aggs + AGG_OF(col)]);
 				if (kgr__sparql_push(r, KGR_TERM_LITERAL, num, (size_t)len, NULL, XSD "integer"))
+					return -1;
+			} else {
+				const kgr_sparql_term *o = other_value(t, v[i], OTHER_OF(col));
+				if (kgr__sparql_push(r, o->kind, o->value, o->len, o->lang, o->datatype))
 					return -1;
 			}
 		}
@@ -666,7 +792,7 @@ static int emit(kgr_sparql_result *r, const group_table *t, const size_t *v, siz
 }
 
 int kgr__sparql_group_answer(kgr_sparql_result **out, const void *plan, const kgr_sparql_result *rows,
-	size_t max_rows)
+	const kgr_sparql_result *other, size_t max_rows)
 {
 	group_table t;
 	kgr_sparql_result *r = NULL;
@@ -675,13 +801,22 @@ int kgr__sparql_group_answer(kgr_sparql_result **out, const void *plan, const kg
 	memset(&t, 0, sizeof(t));
 	t.g = plan;
 	t.rows = rows;
+	t.rows2 = other;
+	if (t.g->n_other && !other)
+		return kgr__error_set(KGR_ERROR, "grouped count: no result of the other aggregates");
+	for (i = 0; i < t.g->n_other; i++)
+		if ((t.other_col[i] = column_in(other, t.g->other_as[i])) < 0)
+			return kgr__error_set(KGR_ERROR, "grouped count: no column %s", t.g->other_as[i]);
+	for (i = 0; i < t.g->n_keys && t.g->n_other; i++)
+		if ((t.key2_col[i] = column_in(other, t.g->keys[i])) < 0)
+			return kgr__error_set(KGR_ERROR, "grouped count: no column %s", t.g->keys[i]);
 	for (i = 0; i < t.g->n_keys; i++)
 		if ((t.key_col[i] = column_in(rows, t.g->keys[i])) < 0)
 			return kgr__error_set(KGR_ERROR, "grouped count: no column %s", t.g->keys[i]);
 	for (i = 0; i < t.g->n_aggs; i++)
 		if ((t.agg_col[i] = column_in(rows, t.g->agg_var[i])) < 0 && strcmp(t.g->agg_var[i], "*"))
 			return kgr__error_set(KGR_ERROR, "grouped count: no column %s", t.g->agg_var[i]);
-	if (count_rows(&t) < 0 || pick_groups(&t, &v, &n) < 0 ||
+	if (count_rows(&t) < 0 || match_other(&t) < 0 || pick_groups(&t, &v, &n) < 0 ||
 		!(r = kgr__sparql_result_new(KGR_SPARQL_BINDINGS)) || emit(r, &t, v, n, max_rows) < 0)
 		goto done;
 	*out = r;
@@ -691,6 +826,7 @@ done:
 	free(v);
 	free(t.first_row);
 	free(t.count);
+	free(t.other_row);
 	kgr_sparql_result_free(r);
 	return error == KGR_ENOMEM ? kgr__error_set(KGR_ENOMEM, "out of memory") : error;
 }

@@ -121,6 +121,12 @@ const char *kgr__sparql_close_brace(const char *p);
  *  sub-select, *inner (malloc'd) the query's prologue and the sub-select as a query of its own;
  *  0 when not; -1 when out of memory (sparql/sparql_subselect.c). */
 int kgr__sparql_lone_subselect(const char *text, size_t *open, size_t *close, char **inner);
+/** 1 when a sub-select of the SELECT query @p text is in the form kgr__sparql_group_form()
+ *  answers (COUNT(DISTINCT), which rasqal 0.9.33 gets wrong there too) and the text has no
+ *  GRAPH, FROM or SERVICE: *open and *close are the offsets of its braces, *inner (malloc'd)
+ *  the query's prologue and the sub-select as a query of its own; 0 when none; -1 when out
+ *  of memory (sparql/sparql_subselect.c). */
+int kgr__sparql_counted_subselect(const char *text, size_t *open, size_t *close, char **inner);
 /** @p text with the braces at @p open and @p close and what they hold replaced by
  *  `{ VALUES (...) { ... } }` holding @p rows, the lines kept; NULL when a row holds what
  *  VALUES cannot write (a blank node) or the rows were cut (*oom set when out of memory). */
@@ -141,14 +147,17 @@ char *kgr__sparql_group_alias_rewrite(const char *text, int *oom);
  *  (sparql/sparql_group.c). NULL when nothing changes (or *oom set); otherwise malloc'd. */
 char *kgr__sparql_order_having_rewrite(const char *text, int *oom);
 /** COUNT(DISTINCT ?x) per group (sparql/sparql_group.c): 1 when @p text is a SELECT of
- *  grouped variables and COUNT(DISTINCT ?var) columns only (with GROUP BY, a HAVING that
- *  compares one of them with an integer, ORDER BY, LIMIT, OFFSET), with *plan (free()) and
- *  *inner, the SELECT DISTINCT of those variables over the same pattern (malloc'd); 0 when
- *  not; -1 when out of memory. */
-int kgr__sparql_group_form(const char *text, void **plan, char **inner);
-/** The answer of that query from the rows of *inner; at most @p max_rows rows (0: all). */
+ *  grouped variables and COUNT(DISTINCT ?var) columns (with GROUP BY, a HAVING that compares
+ *  one of them with an integer, ORDER BY, LIMIT, OFFSET), and maybe other aggregates (SUM,
+ *  AVG, MIN, MAX, COUNT, SAMPLE, GROUP_CONCAT, not DISTINCT), with *plan (free()) and
+ *  *inner, the SELECT DISTINCT of those variables over the same pattern, and *other, the
+ *  grouped query of the other aggregates or NULL (malloc'd); 0 when not; -1 when out of
+ *  memory. */
+int kgr__sparql_group_form(const char *text, void **plan, char **inner, char **other);
+/** The answer of that query from the rows of *inner and of *other (NULL when it has none);
+ *  at most @p max_rows rows (0: all). */
 int kgr__sparql_group_answer(kgr_sparql_result **out, const void *plan, const kgr_sparql_result *rows,
-	size_t max_rows);
+	const kgr_sparql_result *other, size_t max_rows);
 /** Past white space and comments at @p p (sparql/sparql_exists.c). */
 const char *kgr__sparql_skip_blank(const char *p);
 /** Past a comment, an IRI or a string literal at @p p (one byte past anything else). */

@@ -81,20 +81,30 @@ static const char *skip_filters(const char *p, const char *end, int *n)
 	return p == end ? p : NULL;
 }
 
+/* The SELECT keyword of a SELECT query whose text has no GRAPH, FROM or SERVICE (the active
+ * graph and the dataset would have to be carried into a sub-select run on its own), or NULL.
+ * The first SELECT is the query's own: nothing but the prologue before it. */
+static const char *query_select(const char *text)
+{
+	const char *kw, *p;
+	if (!(kw = kgr__sparql_find_keyword(text, "SELECT")) || kgr__sparql_find_keyword(text, "GRAPH") ||
+		kgr__sparql_find_keyword(text, "FROM") || kgr__sparql_find_keyword(text, "SERVICE"))
+		return NULL;
+	for (p = text; p < kw; p = *p == '"' || *p == '\'' || *p == '<' || *p == '#' ? kgr__sparql_skip_opaque(p) : p + 1)
+		if (*p == '{' || *p == '(')
+			return NULL;
+	return kw;
+}
+
 int kgr__sparql_lone_subselect(const char *text, size_t *open, size_t *close, char **inner)
 {
-	const char *kw, *o, *q, *sub, *sub_end, *c, *p, *span;
+	const char *kw, *o, *q, *sub, *sub_end, *c, *span;
 	kgr__buf b = { 0 };
 	int filters = 0;
 
 	*inner = NULL;
-	if (!(kw = kgr__sparql_find_keyword(text, "SELECT")) || kgr__sparql_find_keyword(text, "GRAPH") ||
-		kgr__sparql_find_keyword(text, "FROM") || kgr__sparql_find_keyword(text, "SERVICE"))
+	if (!(kw = query_select(text)))
 		return 0;
-	/* the first SELECT is the query's own: nothing but the prologue before it */
-	for (p = text; p < kw; p = *p == '"' || *p == '\'' || *p == '<' || *p == '#' ? kgr__sparql_skip_opaque(p) : p + 1)
-		if (*p == '{' || *p == '(')
-			return 0;
 	for (o = kw; *o && *o != '{';)
 		o = *o == '"' || *o == '\'' || *o == '<' || *o == '#' ? kgr__sparql_skip_opaque(o) : o + 1;
 	if (*o != '{' || !(c = kgr__sparql_close_brace(o)))
@@ -120,6 +130,44 @@ int kgr__sparql_lone_subselect(const char *text, size_t *open, size_t *close, ch
 	*open = (size_t)(span - text);
 	*close = (size_t)(sub_end - text);
 	return 1;
+}
+
+/* Declared in sparql/sparql_result.h. */
+int kgr__sparql_counted_subselect(const char *text, size_t *open, size_t *close, char **inner)
+{
+	const char *kw, *sub, *o, *c;
+	*inner = NULL;
+	if (!(kw = query_select(text)))
+		return 0;
+	for (sub = kw + 6; (sub = kgr__sparql_find_keyword(sub, "SELECT")); sub += 6) {
+		kgr__buf b = { 0 };
+		void *plan = NULL;
+		char *i1 = NULL, *i2 = NULL;
+		int form;
+		for (o = sub; o > text && isspace((unsigned char)o[-1]); o--)
+			;
+		if (o == text || o[-1] != '{' || !(c = kgr__sparql_close_brace(o - 1)))
+			continue;
+		kgr__buf_put(&b, text, (size_t)(kw - text));
+		kgr__buf_put(&b, sub, (size_t)(c - sub));
+		kgr__buf_puts(&b, "\n");
+		if (!(*inner = kgr__buf_take(&b)))
+			return -1;
+		form = kgr__sparql_group_form(*inner, &plan, &i1, &i2);
+		free(plan);
+		free(i1);
+		free(i2);
+		if (form == 1) {
+			*open = (size_t)(o - 1 - text);
+			*close = (size_t)(c - text);
+			return 1;
+		}
+		free(*inner);
+		*inner = NULL;
+		if (form < 0)
+			return -1;
+	}
+	return 0;
 }
 
 /* A term as a VALUES block writes it; -1 when it cannot be written there. */

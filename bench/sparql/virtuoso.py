@@ -15,7 +15,8 @@ questions) goes to both endpoints over HTTP
 a query stops repeating once it has spent --budget seconds. Prints per query the median of
 each engine, the ratio kgrec / Virtuoso, and whether the answers agree: the same rows as
 multisets (in order where the query has ORDER BY), terms compared exactly except numbers,
-which are compared by value (the engines type an AVG differently) within 1e-9 relative.
+which are compared by value (the engines type an AVG differently) within 1e-9 relative; where
+they differ, the first row of each that the other lacks is printed.
 
 Needs virtuoso-opensource (apt-get install virtuoso-opensource; not part of the test
 dependencies). Everything it starts is stopped at the end. docs/SPARQL.md gives its figures.
@@ -158,6 +159,17 @@ def same_rows(x, y, ordered):
     return all(len(r) == len(s) and all(same_term(p, q) for p, q in zip(r, s)) for r, s in zip(x, y))
 
 
+def first_difference(x, y, ordered):
+    """The first row of each answer that the other lacks (in the order compared), or '-'."""
+    if not ordered:
+        x, y = sorted(x, key=sort_key), sorted(y, key=sort_key)
+    for r, s in zip(x, y):
+        if len(r) != len(s) or not all(same_term(p, q) for p, q in zip(r, s)):
+            return repr(r), repr(s)
+    n = min(len(x), len(y))
+    return (repr(x[n]) if n < len(x) else "-"), (repr(y[n]) if n < len(y) else "-")
+
+
 def timed(base, q, label):
     try:
         return ask(base, q)
@@ -242,6 +254,8 @@ def run_query(path, kbase, vbase):
         name, mk, mv, mk / mv if mv > 0 else float("inf"),
         "agree" if agree else "DIFFER (kgrec %d rows, Virtuoso %d)" % (len(rows(rk)), len(rows(rv))),
         len(rows(rk)), len(times["k"])))
+    if not agree:
+        print("  first difference: kgrec %s, Virtuoso %s" % first_difference(rows(rk), rows(rv), ordered))
     return 0 if agree else 1
 
 

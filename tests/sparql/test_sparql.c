@@ -1462,6 +1462,37 @@ START_TEST(count_distinct_rows)
 }
 END_TEST
 
+/* COUNT(DISTINCT ?x) beside other aggregates: rasqal 0.9.33 counted one value too many when a
+ * SUM or AVG followed it (acme's two categories as 3), and gave a second COUNT(DISTINCT) the
+ * first one's number. kgrec counts the distinct values and joins rasqal's other aggregates,
+ * computed by a query of their own, by group. */
+#define SHOP_BC PFX "SELECT ?b (COUNT(DISTINCT ?c) AS ?nc) "
+#define SHOP_W "WHERE { ?p schema:brand ?b ; schema:category ?c ; schema:price ?price } GROUP BY ?b"
+START_TEST(count_distinct_beside_others)
+{
+	tsv_is(shop, SHOP_BC "(SUM(?price) AS ?s) " SHOP_W,
+		"?b\t?nc\t?s\n<" EX "acme>\t2\t159.39\n<" EX "zenith>\t2\t204.0\n");
+	tsv_is(shop, SHOP_BC "(COUNT(DISTINCT ?p) AS ?np) (AVG(?price) AS ?a) " SHOP_W,
+		"?b\t?nc\t?np\t?a\n<" EX "acme>\t2\t3\t53.13\n<" EX "zenith>\t2\t2\t102.0\n");
+	/* ordered by the other aggregate, sliced; HAVING on a distinct count */
+	tsv_is(shop, SHOP_BC "(SUM(?price) AS ?s) " SHOP_W " ORDER BY DESC(?s) LIMIT 1",
+		"?b\t?nc\t?s\n<" EX "zenith>\t2\t204.0\n");
+	tsv_is(shop, PFX "SELECT ?b (MAX(?price) AS ?m) (COUNT(DISTINCT ?p) AS ?np) " SHOP_W
+		" HAVING (COUNT(DISTINCT ?p) > 2)", "?b\t?m\t?np\n<" EX "acme>\t89.90\t3\n");
+	/* without GROUP BY: one group, also over no match */
+	tsv_is(shop, PFX "SELECT (COUNT(DISTINCT ?c) AS ?nc) (COUNT(*) AS ?n) WHERE { ?p schema:category ?c }",
+		"?nc\t?n\n4\t5\n");
+	tsv_is(shop, "SELECT (COUNT(DISTINCT ?c) AS ?nc) (SUM(?c) AS ?s) WHERE { ?p <http://example.org/none> ?c }",
+		"?nc\t?s\n0\t0\n");
+	/* in a sub-select joined with a pattern: rasqal gave the second count the first's (2 2) */
+	tsv_is(shop, PFX "SELECT ?name ?n ?m WHERE { ?b schema:name ?name { SELECT ?b (COUNT(DISTINCT ?c) AS ?n) "
+		"(COUNT(DISTINCT ?p) AS ?m) WHERE { ?p schema:brand ?b ; schema:category ?c } GROUP BY ?b } }",
+		"?name\t?n\t?m\n\"Acme\"\t2\t3\n\"Zenith\"\t2\t2\n");
+	tsv_is(shop, PFX "SELECT ?name ?m WHERE { ?b schema:name ?name { SELECT ?b (COUNT(DISTINCT ?p) AS ?m) "
+		"WHERE { ?p schema:brand ?b } GROUP BY ?b } FILTER(?m > 2) }", "?name\t?m\n\"Acme\"\t3\n");
+}
+END_TEST
+
 #define COUNTS KGR_TEST_DATA "/sparql/counts.ttl"
 #define CP "PREFIX : <http://example.org/c/>\n"
 #define CX "<http://example.org/c/"
@@ -2787,6 +2818,7 @@ static Suite *sparql_suite(void)
 	tcase_add_test(tc, graph_variable_inside);
 	tcase_add_test(tc, values_without_triples);
 	tcase_add_test(tc, count_distinct_rows);
+	tcase_add_test(tc, count_distinct_beside_others);
 	tcase_add_test(tc, iri_and_concat_functions);
 	tcase_add_test(tc, lone_distinct_subselect);
 	tcase_add_test(tc, empty_graph_pattern);
