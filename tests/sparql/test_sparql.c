@@ -1852,6 +1852,18 @@ START_TEST(path_in_patterns)
 	ck_assert_uint_eq(path_rows_of(st, PP "SELECT ?o WHERE { { SELECT ?o WHERE { ex:a ex:next+ ?o } } }"), 3);
 	ck_assert_uint_eq(path_rows_of(st, PP "SELECT ?o WHERE { ex:s ex:r ?t ; ex:p/ex:q ?o }"), 2);
 	ck_assert_uint_eq(path_rows_of(st, PP "SELECT ?o WHERE { [ ex:p/ex:q ?o ] }"), 2);
+	/* the right side of an OPTIONAL, evaluated for every row on its left with both ends
+	 * free: its answers are kept for the query, per active graph */
+	kgr_store_free(st);
+	st = load(GRAPHS);
+	t = sorted_tsv(st, PFX "SELECT ?g ?s ?v WHERE { GRAPH ?g { ?s ?p ?o OPTIONAL { ?s schema:name|schema:price ?v } } }");
+	ck_assert_str_eq(t, "?g\t?s\t?v\n<" EX "g1>\t<" EX "p1>\t\"Road Runner 2\"\n<" EX "g1>\t<" EX
+			    "p1>\t\"Road Runner 2\"\n<" EX "g1>\t<" EX "p1>\t90\n<" EX "g1>\t<" EX "p1>\t90\n<" EX
+			    "g1>\t<" EX "p2>\t\"Trail Blazer\"\n<" EX "g2>\t<" EX "p2>\t129\n<" EX "g2>\t<" EX
+			    "p3>\t\"City Walker\"\n");
+	free(t);
+	kgr_store_free(st);
+	st = load(PATHS);
 	/* '*' and '/' in expressions stay arithmetic */
 	t = sorted_tsv(st, PP "SELECT (2*3 AS ?v) WHERE { ex:a ex:next ?x FILTER(4/2 = 2) } ORDER BY (?x*1)");
 	ck_assert_str_eq(t, "?v\n6\n");
