@@ -1033,8 +1033,60 @@ static char *prologue_iri(const char *prologue, const char *p, const char *e)
 	return iri;
 }
 
+/* A literal object of an EXISTS pattern at @p t: "..." or '...' (no escape, no line end, not
+ * a long string), optionally ^^<IRI> or ^^prefix:name; bare digits an xsd:integer. Its id
+ * (0: the store lacks it) into *id and the end into *end; -1 when it is not of this form
+ * (a language tag, an escape: the pattern runs on its own). */
+static int direct_literal(exec_ctx *ex, const char *t, const char **end, kgr_id *id)
+{
+	const char *q, *lex = t + 1, *d;
+	char *dt = NULL;
+	if (isdigit((unsigned char)*t)) {
+		for (q = t; isdigit((unsigned char)*q); q++)
+			;
+		if (*q == '.' || *q == 'e' || *q == 'E' || isalpha((unsigned char)*q))
+			return -1;
+		*id = kgr__store_literal_id(ex->store, t, (size_t)(q - t), NULL,
+			"http://www.w3.org/2001/XMLSchema#integer");
+		*end = q;
+		return 0;
+	}
+	if (t[1] == t[0] && t[2] == t[0])
+		return -1;
+	for (q = lex; *q && *q != *t; q++)
+		if (*q == '\\' || *q == '\n' || *q == '\r')
+			return -1;
+	if (*q != *t || q[1] == '@')
+		return -1;
+	*end = q + 1;
+	if (q[1] == '^' && q[2] == '^') {
+		d = q + 3;
+		if (*d == '<') {
+			const char *gt = strchr(d, '>');
+			if (!gt || !(dt = malloc((size_t)(gt - d))))
+				return -1;
+			memcpy(dt, d + 1, (size_t)(gt - d - 1));
+			dt[gt - d - 1] = '\0';
+			*end = gt + 1;
+		} else {
+			const char *e;
+			for (e = d; isalnum((unsigned char)*e) || *e == '_' || *e == '-' || *e == ':'; e++)
+				;
+			if (!(dt = prologue_iri(ex->negs.prologue, d, e)))
+				return -1;
+			*end = e;
+		}
+	}
+	*id = kgr__store_literal_id(ex->store, lex, (size_t)(q - lex), NULL, dt);
+	if (*id == KGR__NOT_STORED)
+		*id = 0;
+	free(dt);
+	return 0;
+}
+
 /* Reads P of EXISTS e for exists_direct(): 1 when it is one triple pattern of variables,
- * absolute IRIs, prefixed names with plain local names and 'a', else -1. */
+ * absolute IRIs, prefixed names with plain local names and 'a', and as object maybe a
+ * literal (direct_literal()), else -1. */
 static int direct_form(exec_ctx *ex, kgr__neg *e)
 {
 	const char *p = kgr__sparql_skip_blank(e->body);
@@ -1074,6 +1126,10 @@ static int direct_form(exec_ctx *ex, kgr__neg *e)
 			memcpy(iri, t + 1, (size_t)(end - t - 1));
 			iri[end - t - 1] = '\0';
 			end++;
+		} else if (pos == 2 && (*t == '"' || *t == '\'' || isdigit((unsigned char)*t))) {
+			if (direct_literal(ex, t, &end, &e->direct_id[pos]) < 0)
+				return -1;
+			e->direct_var[pos] = -1;
 		} else if (pos == 1 && *t == 'a' && (isspace((unsigned char)t[1]) || t[1] == '<' || t[1] == '?')) {
 			end = t + 1;
 			if (!(iri = strdup("http://www.w3.org/1999/02/22-rdf-syntax-ns#type")))

@@ -2401,6 +2401,15 @@ START_TEST(exists_on_indexes)
 	/* a constant the store lacks, a variable of the solution twice */
 	exists_same(shop, "SELECT ?p WHERE { ?p schema:brand ?b FILTER EXISTS", "?p <http://example.org/none> ?x", " }", 0);
 	exists_same(shop, "SELECT ?p WHERE { ?p schema:brand ?b FILTER EXISTS", "?p ?q ?p", " }", 0);
+	/* a literal object: a string, typed (prefixed and in full), a bare integer, one the store
+	 * lacks, and a language tag (which takes the query run on its own) */
+	exists_same(shop, "SELECT ?p WHERE { ?p schema:brand ?b FILTER EXISTS", "?p schema:name \"Trail Blazer\"", " }", 1);
+	exists_same(shop, "SELECT ?p WHERE { ?p schema:brand ?b FILTER NOT EXISTS", "?p schema:price \"89.90\"^^xsd:decimal", " }", 4);
+	exists_same(shop, "SELECT ?p WHERE { ?p schema:brand ?b FILTER EXISTS",
+		"?p schema:price '75.00'^^<http://www.w3.org/2001/XMLSchema#decimal>", " }", 1);
+	exists_same(shop, "SELECT ?p WHERE { ?p schema:brand ?b FILTER EXISTS", "?p schema:ratingValue 4", " }", 2);
+	exists_same(shop, "SELECT ?p WHERE { ?p schema:brand ?b FILTER EXISTS", "?p schema:name \"none\"", " }", 0);
+	exists_same(shop, "SELECT ?p WHERE { ?p schema:brand ?b FILTER EXISTS", "?p rdfs:label \"Trail Blazer\"@en", " }", 1);
 	/* in the active graph, and over the dataset FROM gives */
 	exists_same(graphs, "SELECT ?g ?s WHERE { GRAPH ?g { ?s schema:name ?n FILTER NOT EXISTS", "?s schema:price ?x", " } }", 2);
 	exists_same(graphs, "SELECT ?s FROM ex:g2 WHERE { ?s schema:name ?n FILTER NOT EXISTS", "?s schema:price ?x", " }", 1);
