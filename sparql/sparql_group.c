@@ -706,21 +706,27 @@ static int group_cmp(const group_table *t, size_t ga, size_t gb)
 	return 0;
 }
 
-/* A stable merge sort of group ids by ORDER BY (qsort has no context to pass). */
-static void sort_groups(const group_table *t, size_t *v, size_t *tmp, size_t n)
+/* Declared in sparql/sparql_result.h. */
+void kgr__sparql_merge_sort(size_t *v, size_t *tmp, size_t n,
+	int (*cmp)(const void *ctx, size_t a, size_t b), const void *ctx)
 {
 	size_t mid = n / 2, i = 0, j = mid, k = 0;
 	if (n < 2)
 		return;
-	sort_groups(t, v, tmp, mid);
-	sort_groups(t, v + mid, tmp, n - mid);
+	kgr__sparql_merge_sort(v, tmp, mid, cmp, ctx);
+	kgr__sparql_merge_sort(v + mid, tmp, n - mid, cmp, ctx);
 	while (i < mid && j < n)
-		tmp[k++] = group_cmp(t, v[j], v[i]) < 0 ? v[j++] : v[i++];
+		tmp[k++] = cmp(ctx, v[j], v[i]) < 0 ? v[j++] : v[i++];
 	while (i < mid)
 		tmp[k++] = v[i++];
 	while (j < n)
 		tmp[k++] = v[j++];
 	memcpy(v, tmp, n * sizeof(*v));
+}
+
+static int group_order(const void *t, size_t a, size_t b)
+{
+	return group_cmp(t, a, b);
 }
 
 /* The groups that pass HAVING, in ORDER BY order, sliced: into *out (malloc'd). */
@@ -738,7 +744,7 @@ static int pick_groups(const group_table *t, size_t **out, size_t *n_out)
 			free(v);
 			return -1;
 		}
-		sort_groups(t, v, tmp, n);
+		kgr__sparql_merge_sort(v, tmp, n, group_order, t);
 		free(tmp);
 	}
 	off = g->offset > 0 ? ((size_t)g->offset < n ? (size_t)g->offset : n) : 0;

@@ -158,6 +158,10 @@ int kgr__sparql_group_form(const char *text, void **plan, char **inner, char **o
  *  at most @p max_rows rows (0: all). */
 int kgr__sparql_group_answer(kgr_sparql_result **out, const void *plan, const kgr_sparql_result *rows,
 	const kgr_sparql_result *other, size_t max_rows);
+/** A stable merge sort of the @p n numbers in @p v by @p cmp (its first argument @p ctx), with
+ *  @p tmp of n numbers to work in (sparql/sparql_group.c). */
+void kgr__sparql_merge_sort(size_t *v, size_t *tmp, size_t n,
+	int (*cmp)(const void *ctx, size_t a, size_t b), const void *ctx);
 /** Past white space and comments at @p p (sparql/sparql_exists.c). */
 const char *kgr__sparql_skip_blank(const char *p);
 /** Past a comment, an IRI or a string literal at @p p (one byte past anything else). */

@@ -1493,6 +1493,47 @@ START_TEST(count_distinct_beside_others)
 }
 END_TEST
 
+/* ORDER BY of projected variables is sorted by kgrec (rasqal's sort is quadratic on rows in
+ * order or with equal keys), in the order of 15.1: no value lowest (last under DESC), then
+ * blank nodes, IRIs, literals (numbers, dates, strings); ties by the next condition, then in
+ * the order found; LIMIT, OFFSET and max_rows after the sort. */
+static void ordered_is(const kgr_store *st, const char *q, const char *expected)
+{
+	char *t = kgrec_tsv(st, q);
+	ck_assert_msg(!strcmp(t, expected), "%s\n--- got\n%s--- expected\n%s", q, t, expected);
+	free(t);
+}
+
+#define RATED PFX "SELECT ?p ?r WHERE { ?p a schema:Product OPTIONAL { ?p schema:ratingValue ?r } } "
+START_TEST(order_by_sorted_by_kgrec)
+{
+	kgr_sparql_options o = KGR_SPARQL_OPTIONS_INIT;
+	kgr_sparql_result *r = NULL;
+	ordered_is(shop, RATED "ORDER BY ?r ?p", "?p\t?r\n<" EX "p4>\t\n<" EX "p3>\t3\n<" EX "p1>\t4\n<" EX
+		"p5>\t4\n<" EX "p2>\t5\n");
+	/* DESC reverses the whole order: the unbound value last (rasqal put it first) */
+	ordered_is(shop, RATED "ORDER BY DESC(?r) ?p", "?p\t?r\n<" EX "p2>\t5\n<" EX "p1>\t4\n<" EX "p5>\t4\n<" EX
+		"p3>\t3\n<" EX "p4>\t\n");
+	/* kinds: a blank node, IRIs, then literals, numbers before dates before strings */
+	ordered_is(shop, "SELECT ?o WHERE { <" EX "p1> ?y ?o FILTER(!isBlank(?o) && ?o != <http://schema.org/Product>) } ORDER BY ?o",
+		"?o\n<" EX "acme>\n<" EX "p5>\n<" EX "running>\n4\n89.90\n\"2023-03-01\"^^<http://www.w3.org/2001/XMLSchema#date>\n"
+		"\"Road Runner 2\"\n\"Road Runner 2\"@en\n\"Strassenläufer 2\"@de\n");
+	/* DISTINCT, then the sort, then OFFSET and LIMIT; a VALUES clause after them */
+	ordered_is(shop, PFX "SELECT DISTINCT ?r WHERE { ?p schema:ratingValue ?r } ORDER BY DESC(?r) LIMIT 2 OFFSET 1",
+		"?r\n4\n3\n");
+	ordered_is(shop, PFX "SELECT ?p ?r WHERE { ?p schema:ratingValue ?r } ORDER BY DESC(?p)\nVALUES ?r { 4 5 }",
+		"?p\t?r\n<" EX "p5>\t4\n<" EX "p2>\t5\n<" EX "p1>\t4\n");
+	/* max_rows cuts the sorted rows and says so */
+	o.max_rows = 2;
+	ck_assert_int_eq(kgr_sparql_query(&r, shop, RATED "ORDER BY DESC(?r) ?p", &o), 0);
+	ck_assert_uint_eq(kgr_sparql_result_row_count(r), 2);
+	ck_assert(kgr_sparql_result_truncated(r));
+	ck_assert_str_eq(cell(r, 0, 0), EX "p2");
+	ck_assert_str_eq(cell(r, 1, 0), EX "p1");
+	kgr_sparql_result_free(r);
+}
+END_TEST
+
 #define COUNTS KGR_TEST_DATA "/sparql/counts.ttl"
 #define CP "PREFIX : <http://example.org/c/>\n"
 #define CX "<http://example.org/c/"
@@ -2840,6 +2881,7 @@ static Suite *sparql_suite(void)
 	tcase_add_test(tc, values_without_triples);
 	tcase_add_test(tc, count_distinct_rows);
 	tcase_add_test(tc, count_distinct_beside_others);
+	tcase_add_test(tc, order_by_sorted_by_kgrec);
 	tcase_add_test(tc, iri_and_concat_functions);
 	tcase_add_test(tc, lone_distinct_subselect);
 	tcase_add_test(tc, empty_graph_pattern);
