@@ -2417,7 +2417,8 @@ static int order_apply(row_filter *f, kgr_sparql_result *r, size_t max_rows)
 	}
 	for (i = 0; i < n; i++)
 		memcpy(cells + i * r->ncols, r->cells + v[from + i] * r->ncols, r->ncols * sizeof(*cells));
-	memcpy(r->cells, cells, n * r->ncols * sizeof(*cells));
+	if (n)
+		memcpy(r->cells, cells, n * r->ncols * sizeof(*cells));
 	r->nrows = n;
 	r->ncells = n * r->ncols;
 	free(v);
@@ -3274,7 +3275,8 @@ static char *strip_order(const char *text, int *oom)
 		}
 		depth += (*p == '{') - (*p == '}');
 		if (!depth && (p == text || (!is_word(p[-1]) && p[-1] != '?' && p[-1] != '$'))) {
-			if (!strncasecmp(p, "ORDER", 5) && !is_word(p[5]))
+			const char *by = !strncasecmp(p, "ORDER", 5) && !is_word(p[5]) ? kgr__sparql_skip_blank(p + 5) : NULL;
+			if (by && !strncasecmp(by, "BY", 2) && !is_word(by[2]))
 				order = p, end = NULL;
 			else if (order && !end && !strncasecmp(p, "VALUES", 6) && !is_word(p[6]))
 				end = p;
