@@ -1048,6 +1048,14 @@ static char *prologue_iri(const char *prologue, const char *p, const char *e)
 	return iri;
 }
 
+/* Past a prefixed name with a plain local name at @p p. */
+static const char *pname_end(const char *p)
+{
+	while (isalnum((unsigned char)*p) || *p == '_' || *p == '-' || *p == ':')
+		p++;
+	return p;
+}
+
 /* A literal object of an EXISTS pattern at @p t: "..." or '...' (no escape, no line end, not
  * a long string), optionally ^^<IRI> or ^^prefix:name; bare digits an xsd:integer. Its id
  * (0: the store lacks it) into *id and the end into *end; -1 when it is not of this form
@@ -1084,9 +1092,7 @@ static int direct_literal(exec_ctx *ex, const char *t, const char **end, kgr_id 
 			dt[gt - d - 1] = '\0';
 			*end = gt + 1;
 		} else {
-			const char *e;
-			for (e = d; isalnum((unsigned char)*e) || *e == '_' || *e == '-' || *e == ':'; e++)
-				;
+			const char *e = pname_end(d);
 			if (!(dt = prologue_iri(ex->negs.prologue, d, e)))
 				return -1;
 			*end = e;
@@ -1150,8 +1156,7 @@ static int direct_form(exec_ctx *ex, kgr__neg *e)
 			if (!(iri = strdup("http://www.w3.org/1999/02/22-rdf-syntax-ns#type")))
 				return -1;
 		} else if (isalpha((unsigned char)*t) || *t == ':') {
-			for (end = t; isalnum((unsigned char)*end) || *end == '_' || *end == '-' || *end == ':'; end++)
-				;
+			end = pname_end(t);
 			if (!memchr(t, ':', (size_t)(end - t)) || !(iri = prologue_iri(ex->negs.prologue, t, end)))
 				return -1;
 		} else {
@@ -2252,29 +2257,35 @@ static int seen_row(row_filter *f, const kgr_sparql_result *r, size_t row)
  * (rasqal_literal_compare() with the flags rasqal's sort uses; an unbound value first, also
  * under DESC; a comparison that fails counts as equal): the same order. */
 
+/* 1 when the query @p rq projects the variable @p name. */
+static int projects(rasqal_query *rq, const char *name)
+{
+	raptor_sequence *proj = rasqal_query_get_bound_variable_sequence(rq);
+	int j;
+	for (j = 0; proj && j < raptor_sequence_size(proj); j++) {
+		rasqal_variable *pv = raptor_sequence_get_at(proj, j);
+		if (pv && !strcmp((const char *)pv->name, name))
+			return 1;
+	}
+	return 0;
+}
+
 /* 1 when every ORDER BY condition of the SELECT @p rq is a variable it projects, ASC or DESC:
  * the variables and directions into @p o. 0 otherwise. */
 static int order_plan(rasqal_query *rq, order_by *o)
 {
 	raptor_sequence *conds = rasqal_query_get_order_conditions_sequence(rq);
-	raptor_sequence *proj = rasqal_query_get_bound_variable_sequence(rq);
-	int n = conds ? raptor_sequence_size(conds) : 0, i, j;
-	if (n < 1 || n > ORDER_MAX || !proj)
+	int n = conds ? raptor_sequence_size(conds) : 0, i;
+	if (n < 1 || n > ORDER_MAX)
 		return 0;
 	for (i = 0; i < n; i++) {
 		rasqal_expression *e = raptor_sequence_get_at(conds, i);
 		rasqal_variable *v;
-		int found = 0;
 		o->desc[i] = e && e->op == RASQAL_EXPR_ORDER_COND_DESC;
 		if (e && (e->op == RASQAL_EXPR_ORDER_COND_ASC || e->op == RASQAL_EXPR_ORDER_COND_DESC))
 			e = e->arg1;
-		if (!e || e->op != RASQAL_EXPR_LITERAL || !(v = rasqal_literal_as_variable(e->literal)))
-			return 0;
-		for (j = 0; j < raptor_sequence_size(proj); j++) {
-			rasqal_variable *pv = raptor_sequence_get_at(proj, j);
-			found |= pv && !strcmp((const char *)pv->name, (const char *)v->name);
-		}
-		if (!found)
+		if (!e || e->op != RASQAL_EXPR_LITERAL || !(v = rasqal_literal_as_variable(e->literal)) ||
+			!projects(rq, (const char *)v->name))
 			return 0;
 		o->var[i] = (const char *)v->name;
 	}
@@ -3301,17 +3312,10 @@ static char *strip_order(const char *text, int *oom)
  * of ORDER BY is gone with the ORDER BY). */
 static int projects_all(rasqal_query *rq, const order_by *o)
 {
-	raptor_sequence *proj = rasqal_query_get_bound_variable_sequence(rq);
 	size_t k;
-	int j, found;
-	for (k = 0; k < o->n; k++) {
-		for (found = 0, j = 0; proj && j < raptor_sequence_size(proj); j++) {
-			rasqal_variable *pv = raptor_sequence_get_at(proj, j);
-			found |= pv && !strcmp((const char *)pv->name, o->var[k]);
-		}
-		if (!found)
+	for (k = 0; k < o->n; k++)
+		if (!projects(rq, o->var[k]))
 			return 0;
-	}
 	return 1;
 }
 

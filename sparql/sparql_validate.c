@@ -64,11 +64,11 @@ struct graph_wrap {
 	int visible;
 };
 
-/* An occurrence of a GRAPH's variable in its pattern: 0, or the number of the sub-select
- * (1, 2, ...) that hides it (does not project it). */
+/* An occurrence of a GRAPH's variable in its pattern: its wrap (index), and 0 or the number of
+ * the sub-select (1, 2, ...) that hides it (does not project it). */
 typedef struct {
 	const char *p;
-	size_t n, sub;
+	size_t n, wrap, sub;
 } gname;
 
 /* An aggregated variable that the WHERE pattern of its SELECT does not bind: where to bind it
@@ -1129,7 +1129,7 @@ static void graph_wrap(vstate *v, const char *kw, const char *open, const char *
 			v->cap_gocc = v->cap_gocc ? 2 * v->cap_gocc : 8;
 			v->gocc = grow(v, v->gocc, v->cap_gocc * sizeof(*v->gocc));
 		}
-		v->gocc[v->ngocc++] = (gname){ s.t.p, s.t.n, nst ? st[nst - 1].sub : 0 };
+		v->gocc[v->ngocc++] = (gname){ s.t.p, s.t.n, v->nwraps, nst ? st[nst - 1].sub : 0 };
 		visible |= !nst;
 	}
 	if (v->ngocc == first)
@@ -1421,12 +1421,10 @@ static void apply_edit(const vstate *v, kgr__buf *out, const edit *e)
 		kgr__buf_puts(out, "?" KGR__OUT_OF_SCOPE_VAR);
 		break;
 	case E_GOCC: /* the wrap's variable, or one of the sub-select's own */
-		for (w = v->wraps; g >= v->gocc + w->first + w->n; w++)
-			;
 		if (g->sub)
 			kgr__buf_printf(out, "?" KGR__GRAPH_INNER_VAR "s%zu", g->sub);
 		else
-			kgr__buf_printf(out, "?" KGR__GRAPH_INNER_VAR "%zu", (size_t)(w - v->wraps));
+			kgr__buf_printf(out, "?" KGR__GRAPH_INNER_VAR "%zu", g->wrap);
 		break;
 	case E_OPEN:
 		kgr__buf_puts(out, "{ ");
