@@ -309,6 +309,7 @@ static void child_main(int fd, pid_t parent, const kgr_store *store, const char 
 	close_range((unsigned int)fd + 1, ~0U, 0);
 	signal(SIGPIPE, SIG_DFL);
 	child_limits(opts);
+	kgr__sparql_text_setup();
 	kgr__rdf_after_fork_child();
 	if (!(f = fdopen(fd, "w")))
 		_exit(1);

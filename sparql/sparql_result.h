@@ -217,6 +217,11 @@ char *kgr__sparql_separator_rewrite(const char *text, int *oom);
  *  memory); otherwise malloc'd. */
 char *kgr__sparql_regex_rewrite(const char *text, int *oom);
 
+/** Makes the query process read text as UTF-8 (LC_CTYPE), for rasqal's regular expressions;
+ *  the object that defines it also holds kgrec's REPLACE and SUBSTR, which take the place of
+ *  rasqal's (sparql/sparql_strings.c). Called in the query process only. */
+void kgr__sparql_text_setup(void);
+
 /**
  * @brief Past one argument of a call starting at @p p (after the '(' or a separator): the
  * @p sep at depth 0 that ends it, the ')' that closes the call, or the end of the text.

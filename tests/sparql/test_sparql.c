@@ -2768,6 +2768,46 @@ START_TEST(regex_flags)
 }
 END_TEST
 
+/* REPLACE and SUBSTR by character and by the spec: rasqal 0.9.33 matched bytes ([^a-z] was one
+ * of the three bytes of 本), copied one byte too many of each group ($1 of (ab) was "abc") and
+ * garbage for a group that took no part, and failed SUBSTR past the end. */
+START_TEST(string_functions_by_character)
+{
+	kgr_store *st = load(KGR_TEST_DATA "/sparql/regex.ttl");
+	tsv_is(st, "PREFIX ex: <http://example.org/re/>\n"
+		"SELECT ?s (REPLACE(?t, \"(ab)|(a)\", \"[1=$1][2=$2]\") AS ?g) (REPLACE(?t, \"[^a-z]\", \"-\") AS ?c) "
+		"WHERE { ?s ex:t ?t }",
+		"?s\t?g\t?c\n"
+		"<http://example.org/re/u1>\t\"[1=ab][2=]cd\"\t\"abcd\"\n"
+		"<http://example.org/re/u2>\t\"日本語\"@ja\t\"---\"@ja\n"
+		"<http://example.org/re/u3>\t\"👪\"\t\"-\"\n"
+		"<http://example.org/re/u4>\t\"ÄpfelÄ\"\t\"-pfel-\"\n");
+	/* the argument keeps its language tag after REPLACE (rasqal moved it out of the term) */
+	tsv_is(st, "PREFIX ex: <http://example.org/re/>\n"
+		"SELECT (REPLACE(?t, \"本\", \"-\") AS ?r) ?t (LANG(?t) AS ?l) WHERE { ex:u2 ex:t ?t }",
+		"?r\t?t\t?l\n\"日-語\"@ja\t\"日本語\"@ja\t\"ja\"\n");
+	/* $N takes the longest run of digits that names a group; \$ is a dollar; 'i' folds Ä */
+	tsv_is(st, "PREFIX ex: <http://example.org/re/>\n"
+		"SELECT (REPLACE(?t, \"(b)(c)\", \"<$2$1\\\\$$10>\") AS ?a) (REPLACE(?t, \"ä\", \"x\", \"i\") AS ?b) "
+		"WHERE { ?s ex:t ?t FILTER(?s IN (ex:u1, ex:u4)) }",
+		"?a\t?b\n\"a<cb$b0>d\"\t\"abcd\"\n\"ÄpfelÄ\"\t\"xpfelx\"\n");
+	/* a pattern that matches \"\" and a replacement with a stray '\' are errors: no value */
+	tsv_is(st, "SELECT (REPLACE(\"abc\", \"x*\", \"-\") AS ?a) (REPLACE(\"abc\", \"b\", \"\\\\n\") AS ?b) "
+		"(REPLACE(\"abc\", \"b\", \"\") AS ?c) WHERE { }",
+		"?a\t?b\t?c\n\t\t\"ac\"\n");
+	/* SUBSTR counts characters; past the end it is "", rounding as XPath's fn:substring */
+	tsv_is(st, "PREFIX ex: <http://example.org/re/>\n"
+		"SELECT ?s (SUBSTR(?t, 2) AS ?a) (SUBSTR(?t, 5) AS ?b) (SUBSTR(?t, 1.5, 2.6) AS ?c) (SUBSTR(?t, 0, 2) AS ?d) "
+		"WHERE { ?s ex:t ?t }",
+		"?s\t?a\t?b\t?c\t?d\n"
+		"<http://example.org/re/u1>\t\"bcd\"\t\"\"\t\"bcd\"\t\"a\"\n"
+		"<http://example.org/re/u2>\t\"本語\"@ja\t\"\"@ja\t\"本語\"@ja\t\"日\"@ja\n"
+		"<http://example.org/re/u3>\t\"\"\t\"\"\t\"\"\t\"👪\"\n"
+		"<http://example.org/re/u4>\t\"pfelÄ\"\t\"lÄ\"\t\"pfe\"\t\"Ä\"\n");
+	kgr_store_free(st);
+}
+END_TEST
+
 /* GROUP_CONCAT's SEPARATOR, which rasqal parses and ignores (it joins with a space): kgrec
  * rewrites the call so that rasqal's spaces become the separator and the values' own spaces
  * stay. */
@@ -2844,6 +2884,7 @@ static Suite *sparql_suite(void)
 	tcase_add_test(tc, data_literals_as_stored);
 	tcase_add_test(tc, computed_numbers_canonical);
 	tcase_add_test(tc, regex_flags);
+	tcase_add_test(tc, string_functions_by_character);
 	tcase_add_test(tc, group_concat_separator);
 	tcase_add_test(tc, errors_are_not_timeouts);
 	tcase_add_test(tc, threads);
