@@ -12,6 +12,8 @@
  *   kgrec's definition (below) takes its place.
  * - SUBSTR (rasqal_expression_evaluate_substr()) failed when the start was past the end
  *   (SUBSTR("abc", 5) is "" by XPath's fn:substring).
+ * - UCASE and LCASE (rasqal_expression_evaluate_set_case()) changed ASCII letters only:
+ *   UCASE("äbcé") was "äBCé".
  *
  * librasqal calls both through its PLT, so these exported definitions (in an object the
  * library and the command line always link: the query process calls kgr__sparql_text_setup())
@@ -25,6 +27,8 @@
 #include <regex.h>
 #include <stdlib.h>
 #include <string.h>
+#include <wchar.h>
+#include <wctype.h>
 
 #include "util/util.h"
 
@@ -291,4 +295,62 @@ failed:
 	if (l3)
 		rasqal_free_literal(l3);
 	return NULL;
+}
+
+/* ---- UCASE, LCASE ---- */
+
+__attribute__((visibility("default"))) rasqal_literal *rasqal_expression_evaluate_set_case(rasqal_expression *e,
+	rasqal_evaluation_context *ctx, int *error_p);
+
+/* @p s[0..len) with every character mapped by towupper() or towlower() (the C.UTF-8 locale's
+ * one-to-one Unicode mappings; XPath's special casings such as "ß" to "SS" are not made), a
+ * byte that is not UTF-8 kept as it is. malloc()ed. */
+static unsigned char *utf8_case(const unsigned char *s, size_t len, int upper)
+{
+	unsigned char *out = malloc(len * 2 + MB_CUR_MAX + 1);
+	mbstate_t in_state, out_state;
+	size_t i = 0, n = 0;
+	if (!out)
+		return NULL;
+	memset(&in_state, 0, sizeof(in_state));
+	memset(&out_state, 0, sizeof(out_state));
+	while (i < len) {
+		wchar_t wc;
+		size_t k = mbrtowc(&wc, (const char *)s + i, len - i, &in_state), w;
+		if (k == (size_t)-1 || k == (size_t)-2 || k == 0) {
+			memset(&in_state, 0, sizeof(in_state));
+			out[n++] = s[i++];
+			continue;
+		}
+		w = wcrtomb((char *)out + n, (wchar_t)(upper ? towupper((wint_t)wc) : towlower((wint_t)wc)), &out_state);
+		if (w == (size_t)-1 || w > k + 1) {
+			/* not written, or longer than the room kept for it: the character as it was */
+			memcpy(out + n, s + i, k);
+			w = k;
+		}
+		n += w;
+		i += k;
+	}
+	out[n] = '\0';
+	return out;
+}
+
+/* UCASE(str) and LCASE(str) by SPARQL 17.4.3.7-8: the string literal with its characters'
+ * case changed, its language tag or datatype kept. */
+__attribute__((visibility("default"))) rasqal_literal *rasqal_expression_evaluate_set_case(rasqal_expression *e,
+	rasqal_evaluation_context *ctx, int *error_p)
+{
+	rasqal_literal *l1 = rasqal_expression_evaluate2(e->arg1, ctx, error_p), *result = NULL;
+	const unsigned char *s;
+	unsigned char *new_s;
+	size_t len = 0;
+	if (!*error_p && string_literal(l1) &&
+		(s = rasqal_literal_as_counted_string(l1, &len, ctx->flags, error_p)) != NULL && !*error_p &&
+		(new_s = utf8_case(s, len, e->op == RASQAL_EXPR_UCASE)) != NULL)
+		result = string_like(ctx->world, new_s, l1);
+	if (l1)
+		rasqal_free_literal(l1);
+	if (!result)
+		*error_p = 1;
+	return result;
 }

@@ -2770,7 +2770,8 @@ END_TEST
 
 /* REPLACE and SUBSTR by character and by the spec: rasqal 0.9.33 matched bytes ([^a-z] was one
  * of the three bytes of 本), copied one byte too many of each group ($1 of (ab) was "abc") and
- * garbage for a group that took no part, and failed SUBSTR past the end. */
+ * garbage for a group that took no part, failed SUBSTR past the end, and changed the case of
+ * ASCII letters only. */
 START_TEST(string_functions_by_character)
 {
 	kgr_store *st = load(KGR_TEST_DATA "/sparql/regex.ttl");
@@ -2795,6 +2796,11 @@ START_TEST(string_functions_by_character)
 	tsv_is(st, "SELECT (REPLACE(\"abc\", \"x*\", \"-\") AS ?a) (REPLACE(\"abc\", \"b\", \"\\\\n\") AS ?b) "
 		"(REPLACE(\"abc\", \"b\", \"\") AS ?c) WHERE { }",
 		"?a\t?b\t?c\n\t\t\"ac\"\n");
+	/* UCASE and LCASE beyond ASCII (rasqal changed A-Z and a-z only), the tag kept */
+	tsv_is(st, "PREFIX ex: <http://example.org/re/>\n"
+		"SELECT (UCASE(?t) AS ?u) (LCASE(?t) AS ?l) (UCASE(STRLANG(?t, \"de\")) AS ?d) "
+		"WHERE { ex:u4 ex:t ?t }",
+		"?u\t?l\t?d\n\"ÄPFELÄ\"\t\"äpfelä\"\t\"ÄPFELÄ\"@de\n");
 	/* SUBSTR counts characters; past the end it is "", rounding as XPath's fn:substring */
 	tsv_is(st, "PREFIX ex: <http://example.org/re/>\n"
 		"SELECT ?s (SUBSTR(?t, 2) AS ?a) (SUBSTR(?t, 5) AS ?b) (SUBSTR(?t, 1.5, 2.6) AS ?c) (SUBSTR(?t, 0, 2) AS ?d) "
