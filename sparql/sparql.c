@@ -2589,10 +2589,13 @@ cleanup:
 }
 
 /* The rewrites of a query's text before rasqal parses it, in this order; each returns the new
- * text (NULL: nothing to rewrite) and sets *oom when memory ran out. */
+ * text (NULL: nothing to rewrite) and sets *oom when memory ran out. GROUP BY without an
+ * aggregate becomes DISTINCT before the GROUP BY (expr AS ?v) rewrite, and again after it for
+ * what that rewrite made of such a query. */
 static char *(*const text_rewrites[])(const char *, int *) = {
 	kgr__sparql_pname_rewrite, kgr__sparql_unbound_rewrite, kgr__sparql_group_distinct_rewrite,
-	kgr__sparql_group_alias_rewrite, kgr__sparql_order_having_rewrite, rewrite_values,
+	kgr__sparql_group_alias_rewrite, kgr__sparql_group_distinct_rewrite, kgr__sparql_order_having_rewrite,
+	rewrite_values,
 	kgr__sparql_count_rewrite,
 	kgr__sparql_function_rewrite, kgr__sparql_empty_graph_rewrite, kgr__sparql_separator_rewrite,
 	kgr__sparql_regex_rewrite,

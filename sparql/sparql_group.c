@@ -204,10 +204,14 @@ static const char *group_by(const char *p, group_plan *g)
 	if (!(p = word(q, "BY")))
 		return NULL;
 	while ((q = var(p, name))) {
+		p = q;
+		/* without aggregates, the keys that kgr__sparql_group_alias_rewrite() adds for the
+		 * kind and value of a projected key group as that key does */
+		if (!g->n_aggs && !strncmp(name, KGR__GROUP_VAR "k", strlen(KGR__GROUP_VAR "k")))
+			continue;
 		if (find_name(g->keys, g->n_keys, name) < 0)
 			return NULL; /* grouped by a variable not projected: not this form */
 		n++;
-		p = q;
 	}
 	return n == g->n_keys && n ? p : NULL;
 }

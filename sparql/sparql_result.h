@@ -222,6 +222,11 @@ char *kgr__sparql_regex_rewrite(const char *text, int *oom);
  *  rasqal's (sparql/sparql_strings.c). Called in the query process only. */
 void kgr__sparql_text_setup(void);
 
+/** Finds rasqal's own rasqal_literal_cast(), to which kgrec's (which takes its place for the
+ *  casts rasqal refuses, sparql/sparql_cast.c) hands every other cast. Called by
+ *  kgr__sparql_text_setup(), and on first use. */
+void kgr__sparql_cast_setup(void);
+
 /**
  * @brief Past one argument of a call starting at @p p (after the '(' or a separator): the
  * @p sep at depth 0 that ends it, the ')' that closes the call, or the end of the text.

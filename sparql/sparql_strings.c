@@ -40,6 +40,7 @@ double rasqal_literal_as_double(rasqal_literal *l, int *error_p);
 void kgr__sparql_text_setup(void)
 {
 	setlocale(LC_CTYPE, "C.UTF-8");
+	kgr__sparql_cast_setup();
 }
 
 /* ---- REPLACE ---- */

@@ -2814,6 +2814,40 @@ START_TEST(string_functions_by_character)
 }
 END_TEST
 
+/* Casts by XPath's rules where rasqal 0.9.33 refused them (no value): to xsd:integer from a
+ * decimal, a double or a boolean, to xsd:boolean from a number, from strings with white space
+ * around them; a boolean cast to xsd:boolean or xsd:string in its canonical form. And GROUP BY
+ * (expr AS ?v) without an aggregate: one row a group (it was one a solution). */
+#define XSD_B "http://www.w3.org/2001/XMLSchema#boolean"
+#define GROUP_FN                                           \
+	"PREFIX xsd: <http://www.w3.org/2001/XMLSchema#>\n" \
+	"SELECT ?i WHERE { VALUES ?o { 1 1.0 2.2 2.7 -2.5e0 \"x\" } } GROUP BY (xsd:integer(?o) AS ?i)"
+START_TEST(casts_by_xpath)
+{
+	kgr_store *st = load(KGR_TEST_DATA "/sparql/regex.ttl");
+	kgr_sparql_result *r;
+	tsv_is(st, "PREFIX xsd: <http://www.w3.org/2001/XMLSchema#>\n"
+		"SELECT (xsd:integer(2.7) AS ?a) (xsd:integer(-2.7e0) AS ?b) (xsd:integer(-0.5) AS ?c) "
+		"(xsd:integer(true) AS ?d) (xsd:integer(\" 12 \") AS ?e) (xsd:integer(\"1.5\") AS ?f) "
+		"(xsd:integer(\"NaN\"^^xsd:double) AS ?g) WHERE { }",
+		"?a\t?b\t?c\t?d\t?e\t?f\t?g\n2\t-2\t0\t1\t12\t\t\n");
+	tsv_is(st, "PREFIX xsd: <http://www.w3.org/2001/XMLSchema#>\n"
+		"SELECT (xsd:boolean(0.0) AS ?a) (xsd:boolean(-3) AS ?b) (xsd:boolean(\"0\"^^xsd:boolean) AS ?c) "
+		"(xsd:string(\"1\"^^xsd:boolean) AS ?d) (xsd:decimal(true) AS ?e) (xsd:double(false) AS ?f) "
+		"(xsd:string(\" a \") AS ?g) WHERE { }",
+		"?a\t?b\t?c\t?d\t?e\t?f\t?g\n"
+		"\"false\"^^<" XSD_B ">\t\"true\"^^<" XSD_B ">\t\"false\"^^<" XSD_B ">\t"
+		"\"true\"^^<http://www.w3.org/2001/XMLSchema#string>\t1.0\t0.0E0\t"
+		"\" a \"^^<http://www.w3.org/2001/XMLSchema#string>\n");
+	/* four groups: -2, 1, 2 and the one of "x", whose cast fails (its row is blank) */
+	r = query_ok(st, GROUP_FN);
+	ck_assert_uint_eq(kgr_sparql_result_row_count(r), 4);
+	kgr_sparql_result_free(r);
+	tsv_is(st, GROUP_FN, "?i\n-2\n1\n2\n");
+	kgr_store_free(st);
+}
+END_TEST
+
 /* GROUP_CONCAT's SEPARATOR, which rasqal parses and ignores (it joins with a space): kgrec
  * rewrites the call so that rasqal's spaces become the separator and the values' own spaces
  * stay. */
@@ -2891,6 +2925,7 @@ static Suite *sparql_suite(void)
 	tcase_add_test(tc, computed_numbers_canonical);
 	tcase_add_test(tc, regex_flags);
 	tcase_add_test(tc, string_functions_by_character);
+	tcase_add_test(tc, casts_by_xpath);
 	tcase_add_test(tc, group_concat_separator);
 	tcase_add_test(tc, errors_are_not_timeouts);
 	tcase_add_test(tc, threads);

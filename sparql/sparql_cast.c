@@ -1,0 +1,201 @@
+/* XSD casts (xsd:integer(?x), xsd:boolean(?x), ...) that rasqal 0.9.33 refuses although XPath's
+ * casting rules (F&O 3.1, 19) define them; each refusal was an error, so the value was unbound,
+ * a FILTER false and a GROUP BY key one group of errors:
+ *
+ * - to xsd:integer from xsd:decimal, xsd:double, xsd:float: the value truncated toward zero
+ *   (xsd:integer(2.7) is 2; xsd:integer(?price) grouped every price under "no value");
+ * - to xsd:integer, xsd:decimal, xsd:double, xsd:float from xsd:boolean: 1 or 0;
+ * - to xsd:boolean from a number: false for 0 and NaN, else true;
+ * - to a number or xsd:boolean from a string with white space around it (XSD collapses it:
+ *   xsd:integer(" 12 ") is 12);
+ * - to xsd:boolean and xsd:string from a boolean: the value's canonical form, where rasqal
+ *   kept the argument's ("0"^^xsd:boolean cast to xsd:string was "0", XPath's is "false").
+ *
+ * rasqal_literal_cast() is exported and librasqal calls it through its PLT, so this definition
+ * is the one it calls (as with rasqal_xsd_format_double(), sparql/sparql_fixups.c); every other
+ * cast goes on to rasqal's own, found with dlsym(RTLD_NEXT). */
+#define _GNU_SOURCE
+#include "sparql/rdf_world.h"
+#include "sparql/sparql_result.h"
+
+#include <dlfcn.h>
+#include <limits.h>
+#include <math.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+double rasqal_literal_as_double(rasqal_literal *l, int *error_p);
+
+typedef rasqal_literal *(*cast_fn)(rasqal_literal *, raptor_uri *, int, int *);
+
+static cast_fn rasqal_cast;
+static pthread_once_t rasqal_cast_once = PTHREAD_ONCE_INIT;
+
+static void find_rasqal_cast(void)
+{
+	rasqal_cast = (cast_fn)dlsym(RTLD_NEXT, "rasqal_literal_cast");
+}
+
+void kgr__sparql_cast_setup(void)
+{
+	pthread_once(&rasqal_cast_once, find_rasqal_cast);
+}
+
+enum target { T_OTHER, T_INTEGER, T_DECIMAL, T_DOUBLE, T_FLOAT, T_BOOLEAN, T_STRING };
+
+static enum target target_of(raptor_uri *dt)
+{
+	static const struct {
+		const char *name;
+		enum target t;
+	} names[] = { { "integer", T_INTEGER }, { "decimal", T_DECIMAL }, { "double", T_DOUBLE },
+		{ "float", T_FLOAT }, { "boolean", T_BOOLEAN }, { "string", T_STRING } };
+	const char *u = dt ? (const char *)raptor_uri_as_string(dt) : "";
+	size_t i;
+	if (strncmp(u, KGR_XSD, strlen(KGR_XSD)) != 0)
+		return T_OTHER;
+	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+		if (!strcmp(u + strlen(KGR_XSD), names[i].name))
+			return names[i].t;
+	return T_OTHER;
+}
+
+static int is_number(const rasqal_literal *l)
+{
+	return l->type == RASQAL_LITERAL_INTEGER || l->type == RASQAL_LITERAL_INTEGER_SUBTYPE ||
+	       l->type == RASQAL_LITERAL_DECIMAL || l->type == RASQAL_LITERAL_DOUBLE || l->type == RASQAL_LITERAL_FLOAT;
+}
+
+static int xml_space(char c)
+{
+	return c == ' ' || c == '\t' || c == '\n' || c == '\r';
+}
+
+/* The integer part of a decimal's lexical form ("-2.70" -> "-2", "-0.5" -> "0"), or NULL. */
+static rasqal_literal *decimal_to_integer(rasqal_world *w, const char *lex)
+{
+	char buf[64];
+	size_t n = 0;
+	int neg = 0;
+	if (*lex == '+' || *lex == '-')
+		neg = *lex++ == '-';
+	while (*lex == '0' && lex[1] >= '0' && lex[1] <= '9')
+		lex++;
+	if (neg)
+		buf[n++] = '-';
+	while (*lex >= '0' && *lex <= '9' && n < sizeof(buf) - 1)
+		buf[n++] = *lex++;
+	if ((*lex && *lex != '.') || n == (size_t)neg || n >= sizeof(buf) - 1)
+		return NULL;
+	buf[n] = '\0';
+	if (!strcmp(buf, "-0"))
+		strcpy(buf, "0");
+	return rasqal_new_typed_literal(w, RASQAL_LITERAL_INTEGER, (const unsigned char *)buf);
+}
+
+/* A number or boolean held as a double: 1 when it is one of those. */
+static int value_of(rasqal_literal *l, double *d)
+{
+	int error = 0;
+	if (l->type == RASQAL_LITERAL_BOOLEAN) {
+		*d = l->value.integer ? 1.0 : 0.0;
+		return 1;
+	}
+	if (!is_number(l))
+		return 0;
+	*d = rasqal_literal_as_double(l, &error);
+	return !error;
+}
+
+/* A boolean's canonical form as an xsd:string literal ("0"^^xsd:boolean is "false"). */
+static rasqal_literal *boolean_string(rasqal_world *w, int b, raptor_uri *dt)
+{
+	char *s = strdup(b ? "true" : "false");
+	return s ? rasqal_new_string_literal(w, (unsigned char *)s, NULL, raptor_uri_copy(dt), NULL) : NULL;
+}
+
+/* The casts rasqal refuses or answers with the argument's own form; NULL with *handled 0 for
+ * every other. */
+static rasqal_literal *cast_here(rasqal_literal *l, enum target t, raptor_uri *dt, int *handled)
+{
+	rasqal_world *w = l->world;
+	double d;
+	*handled = 1;
+	if (t == T_BOOLEAN && is_number(l) && value_of(l, &d))
+		return rasqal_new_boolean_literal(w, !(d == 0.0 || isnan(d)));
+	if (l->type == RASQAL_LITERAL_BOOLEAN && value_of(l, &d)) {
+		switch (t) {
+		case T_BOOLEAN: return rasqal_new_boolean_literal(w, d != 0.0);
+		case T_STRING: return boolean_string(w, d != 0.0, dt);
+		case T_INTEGER: return rasqal_new_integer_literal(w, RASQAL_LITERAL_INTEGER, (int)d);
+		case T_DECIMAL: return rasqal_new_decimal_literal(w, (const unsigned char *)(d ? "1.0" : "0.0"));
+		case T_DOUBLE: return rasqal_new_double_literal(w, d);
+		case T_FLOAT: return rasqal_new_floating_literal(w, RASQAL_LITERAL_FLOAT, d);
+		default: break;
+		}
+	}
+	if (t == T_INTEGER && l->type == RASQAL_LITERAL_DECIMAL && l->string)
+		return decimal_to_integer(w, (const char *)l->string);
+	if (t == T_INTEGER && (l->type == RASQAL_LITERAL_DOUBLE || l->type == RASQAL_LITERAL_FLOAT) && value_of(l, &d)) {
+		/* NaN and the infinities have no integer (err:FOCA0002); beyond a long, no value */
+		if (isnan(d) || fabs(d) >= 9.2e18)
+			return NULL;
+		return rasqal_new_numeric_literal_from_long(w, RASQAL_LITERAL_INTEGER, (long)trunc(d));
+	}
+	*handled = 0;
+	return NULL;
+}
+
+/* @p l's string without the white space around it, as a simple literal; NULL when there is
+ * none to take away (or out of memory). */
+static rasqal_literal *trimmed(rasqal_literal *l)
+{
+	const char *s = (const char *)l->string, *e;
+	char *copy;
+	if (!s || (l->type != RASQAL_LITERAL_STRING && l->type != RASQAL_LITERAL_XSD_STRING) || l->language)
+		return NULL;
+	e = s + strlen(s);
+	if (s == e || (!xml_space(*s) && !xml_space(e[-1])))
+		return NULL;
+	while (s < e && xml_space(*s))
+		s++;
+	while (e > s && xml_space(e[-1]))
+		e--;
+	if (!(copy = strndup(s, (size_t)(e - s))))
+		return NULL;
+	return rasqal_new_string_literal(l->world, (unsigned char *)copy, NULL, NULL, NULL);
+}
+
+__attribute__((visibility("default"))) rasqal_literal *rasqal_literal_cast(rasqal_literal *l, raptor_uri *to_datatype,
+	int flags, int *error_p);
+__attribute__((visibility("default"))) rasqal_literal *rasqal_literal_cast(rasqal_literal *l, raptor_uri *to_datatype,
+	int flags, int *error_p)
+{
+	enum target t = l ? target_of(to_datatype) : T_OTHER;
+	rasqal_literal *r, *trim;
+	int handled = 0;
+	kgr__sparql_cast_setup();
+	if (t != T_OTHER) {
+		r = cast_here(l, t, to_datatype, &handled);
+		if (handled) {
+			if (!r && error_p)
+				*error_p = 1;
+			return r;
+		}
+		if (t != T_STRING && (trim = trimmed(l)) != NULL) {
+			r = rasqal_cast ? rasqal_cast(trim, to_datatype, flags, error_p) : NULL;
+			rasqal_free_literal(trim);
+			if (!r && error_p)
+				*error_p = 1;
+			return r;
+		}
+	}
+	if (!rasqal_cast) {
+		if (error_p)
+			*error_p = 1;
+		return NULL;
+	}
+	return rasqal_cast(l, to_datatype, flags, error_p);
+}
