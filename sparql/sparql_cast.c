@@ -13,7 +13,14 @@
  *
  * rasqal_literal_cast() is exported and librasqal calls it through its PLT, so this definition
  * is the one it calls (as with rasqal_xsd_format_double(), sparql/sparql_fixups.c); every other
- * cast goes on to rasqal's own, found with dlsym(RTLD_NEXT). */
+ * cast goes on to rasqal's own, found with dlsym(RTLD_NEXT).
+ *
+ * Arithmetic on two integers of different derived types ("3"^^xsd:short - "1"^^xsd:int)
+ * failed too: rasqal promotes two integer subtypes to neither, and does not know
+ * xsd:unsignedByte, xsd:positiveInteger and other derived types as numbers at all. XPath
+ * computes on their xsd:integer values, so rasqal_literal_add(), _subtract(), _multiply() and
+ * _divide() (also exported, also called through the PLT) hand rasqal xsd:integer literals of
+ * those values in those cases. */
 #define _GNU_SOURCE
 #include "sparql/rdf_world.h"
 #include "sparql/sparql_result.h"
@@ -33,9 +40,19 @@ typedef rasqal_literal *(*cast_fn)(rasqal_literal *, raptor_uri *, int, int *);
 static cast_fn rasqal_cast;
 static pthread_once_t rasqal_cast_once = PTHREAD_ONCE_INIT;
 
+typedef rasqal_literal *(*arith_fn)(rasqal_literal *, rasqal_literal *, int *);
+
+enum { A_ADD, A_SUBTRACT, A_MULTIPLY, A_DIVIDE, N_ARITH };
+static const char *const arith_names[N_ARITH] = { "rasqal_literal_add", "rasqal_literal_subtract",
+	"rasqal_literal_multiply", "rasqal_literal_divide" };
+static arith_fn rasqal_arith[N_ARITH];
+
 static void find_rasqal_cast(void)
 {
+	int i;
 	rasqal_cast = (cast_fn)dlsym(RTLD_NEXT, "rasqal_literal_cast");
+	for (i = 0; i < N_ARITH; i++)
+		rasqal_arith[i] = (arith_fn)dlsym(RTLD_NEXT, arith_names[i]);
 }
 
 void kgr__sparql_cast_setup(void)
@@ -199,3 +216,84 @@ __attribute__((visibility("default"))) rasqal_literal *rasqal_literal_cast(rasqa
 	}
 	return rasqal_cast(l, to_datatype, flags, error_p);
 }
+
+/* ---- arithmetic on integers of two derived types ---- */
+
+/* 1 when @p l is an integer of a type derived from xsd:integer: rasqal knows some of them
+ * (xsd:int, xsd:short, ...) as integer subtypes, others (xsd:unsignedByte,
+ * xsd:positiveInteger, ...) only as datatypes it does not know. */
+static int derived_integer(const rasqal_literal *l)
+{
+	static const char *const types[] = { "nonPositiveInteger", "negativeInteger", "long", "int", "short", "byte",
+		"nonNegativeInteger", "unsignedLong", "unsignedInt", "unsignedShort", "unsignedByte", "positiveInteger" };
+	const char *u, *s;
+	size_t i;
+	if (l->type == RASQAL_LITERAL_INTEGER_SUBTYPE)
+		return 1;
+	if (l->type != RASQAL_LITERAL_UDT || !l->datatype || !(s = (const char *)l->string))
+		return 0;
+	u = (const char *)raptor_uri_as_string(l->datatype);
+	if (strncmp(u, KGR_XSD, strlen(KGR_XSD)) != 0)
+		return 0;
+	for (i = 0; i < sizeof(types) / sizeof(types[0]) && strcmp(u + strlen(KGR_XSD), types[i]); i++)
+		;
+	if (i == sizeof(types) / sizeof(types[0]))
+		return 0;
+	s += *s == '+' || *s == '-';
+	if (!*s)
+		return 0;
+	for (; *s; s++)
+		if (*s < '0' || *s > '9')
+			return 0;
+	return 1;
+}
+
+/* @p l as an xsd:integer literal of its value when it is of a derived integer type (a new
+ * literal through *made, which the caller frees), else @p l itself. */
+static rasqal_literal *as_integer(rasqal_literal *l, rasqal_literal **made)
+{
+	*made = NULL;
+	if (!derived_integer(l))
+		return l;
+	*made = rasqal_new_typed_literal(l->world, RASQAL_LITERAL_INTEGER, l->string);
+	return *made;
+}
+
+static rasqal_literal *arith(int op, rasqal_literal *l1, rasqal_literal *l2, int *error_p)
+{
+	rasqal_literal *a, *b, *ma, *mb, *r = NULL;
+	kgr__sparql_cast_setup();
+	if (!rasqal_arith[op]) {
+		if (error_p)
+			*error_p = 1;
+		return NULL;
+	}
+	/* rasqal computes with two integers of one subtype, or one of a subtype and a number */
+	if (!l1 || !l2 || !(derived_integer(l1) || derived_integer(l2)) ||
+		(l1->type != RASQAL_LITERAL_UDT && l2->type != RASQAL_LITERAL_UDT &&
+			!(l1->type == RASQAL_LITERAL_INTEGER_SUBTYPE && l2->type == RASQAL_LITERAL_INTEGER_SUBTYPE &&
+				!raptor_uri_equals(l1->datatype, l2->datatype))))
+		return rasqal_arith[op](l1, l2, error_p);
+	a = as_integer(l1, &ma);
+	b = as_integer(l2, &mb);
+	if (a && b)
+		r = rasqal_arith[op](a, b, error_p);
+	else if (error_p)
+		*error_p = 1;
+	if (ma)
+		rasqal_free_literal(ma);
+	if (mb)
+		rasqal_free_literal(mb);
+	return r;
+}
+
+#define ARITH(name, op)                                                                                        \
+	__attribute__((visibility("default"))) rasqal_literal *name(rasqal_literal *l1, rasqal_literal *l2, int *e); \
+	__attribute__((visibility("default"))) rasqal_literal *name(rasqal_literal *l1, rasqal_literal *l2, int *e)  \
+	{                                                                                                          \
+		return arith(op, l1, l2, e);                                                                       \
+	}
+ARITH(rasqal_literal_add, A_ADD)
+ARITH(rasqal_literal_subtract, A_SUBTRACT)
+ARITH(rasqal_literal_multiply, A_MULTIPLY)
+ARITH(rasqal_literal_divide, A_DIVIDE)

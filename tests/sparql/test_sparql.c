@@ -2816,7 +2816,8 @@ END_TEST
 
 /* Casts by XPath's rules where rasqal 0.9.33 refused them (no value): to xsd:integer from a
  * decimal, a double or a boolean, to xsd:boolean from a number, from strings with white space
- * around them; a boolean cast to xsd:boolean or xsd:string in its canonical form. And GROUP BY
+ * around them; a boolean cast to xsd:boolean or xsd:string in its canonical form; arithmetic on
+ * integers of two derived types (unbound before). And GROUP BY
  * (expr AS ?v) without an aggregate: one row a group (it was one a solution). */
 #define XSD_B "http://www.w3.org/2001/XMLSchema#boolean"
 #define GROUP_FN                                           \
@@ -2839,6 +2840,12 @@ START_TEST(casts_by_xpath)
 		"\"false\"^^<" XSD_B ">\t\"true\"^^<" XSD_B ">\t\"false\"^^<" XSD_B ">\t"
 		"\"true\"^^<http://www.w3.org/2001/XMLSchema#string>\t1.0\t0.0E0\t"
 		"\" a \"^^<http://www.w3.org/2001/XMLSchema#string>\n");
+	/* arithmetic on integers of two derived types, and of types rasqal does not know */
+	tsv_is(st, "PREFIX xsd: <http://www.w3.org/2001/XMLSchema#>\n"
+		"SELECT (\"3\"^^xsd:short - \"1\"^^xsd:int AS ?a) (\"3\"^^xsd:short * \"2\"^^xsd:unsignedByte AS ?b) "
+		"(DATATYPE(\"1\"^^xsd:positiveInteger + \"1\"^^xsd:long) AS ?c) (1.5 + \"2\"^^xsd:unsignedByte AS ?d) "
+		"(\"x\"^^xsd:unsignedByte + 1 AS ?e) WHERE { }",
+		"?a\t?b\t?c\t?d\t?e\n2\t6\t<http://www.w3.org/2001/XMLSchema#integer>\t3.5\t\n");
 	/* four groups: -2, 1, 2 and the one of "x", whose cast fails (its row is blank) */
 	r = query_ok(st, GROUP_FN);
 	ck_assert_uint_eq(kgr_sparql_result_row_count(r), 4);
