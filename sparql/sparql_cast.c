@@ -20,7 +20,12 @@
  * xsd:unsignedByte, xsd:positiveInteger and other derived types as numbers at all. XPath
  * computes on their xsd:integer values, so rasqal_literal_add(), _subtract(), _multiply() and
  * _divide() (also exported, also called through the PLT) hand rasqal xsd:integer literals of
- * those values in those cases. */
+ * those values in those cases.
+ *
+ * `=` and `!=` between a boolean and a number were true or false (rasqal promotes the boolean
+ * to 0 or 1); XPath has no such comparison, so in SPARQL it is a type error (a FILTER drops the
+ * row). rasqal_literal_equals_flags() and _not_equals_flags(), under XQuery comparison rules
+ * (the flag rasqal evaluates expressions with), now report the error. */
 #define _GNU_SOURCE
 #include "sparql/rdf_world.h"
 #include "sparql/sparql_result.h"
@@ -47,12 +52,17 @@ static const char *const arith_names[N_ARITH] = { "rasqal_literal_add", "rasqal_
 	"rasqal_literal_multiply", "rasqal_literal_divide" };
 static arith_fn rasqal_arith[N_ARITH];
 
+typedef int (*equals_fn)(rasqal_literal *, rasqal_literal *, int, int *);
+static equals_fn rasqal_equals, rasqal_not_equals;
+
 static void find_rasqal_cast(void)
 {
 	int i;
 	rasqal_cast = (cast_fn)dlsym(RTLD_NEXT, "rasqal_literal_cast");
 	for (i = 0; i < N_ARITH; i++)
 		rasqal_arith[i] = (arith_fn)dlsym(RTLD_NEXT, arith_names[i]);
+	rasqal_equals = (equals_fn)dlsym(RTLD_NEXT, "rasqal_literal_equals_flags");
+	rasqal_not_equals = (equals_fn)dlsym(RTLD_NEXT, "rasqal_literal_not_equals_flags");
 }
 
 void kgr__sparql_cast_setup(void)
@@ -297,3 +307,39 @@ ARITH(rasqal_literal_add, A_ADD)
 ARITH(rasqal_literal_subtract, A_SUBTRACT)
 ARITH(rasqal_literal_multiply, A_MULTIPLY)
 ARITH(rasqal_literal_divide, A_DIVIDE)
+
+/* ---- = and != between a boolean and a number ---- */
+
+static int bool_and_number(const rasqal_literal *l1, const rasqal_literal *l2, int flags)
+{
+	return (flags & RASQAL_COMPARE_XQUERY) && l1 && l2 &&
+	       ((l1->type == RASQAL_LITERAL_BOOLEAN && is_number(l2)) ||
+		       (l2->type == RASQAL_LITERAL_BOOLEAN && is_number(l1)));
+}
+
+static int equals(equals_fn f, rasqal_literal *l1, rasqal_literal *l2, int flags, int *error_p)
+{
+	kgr__sparql_cast_setup();
+	if (!f || bool_and_number(l1, l2, flags)) {
+		if (error_p)
+			*error_p = 1;
+		return 0;
+	}
+	return f(l1, l2, flags, error_p);
+}
+
+__attribute__((visibility("default"))) int rasqal_literal_equals_flags(rasqal_literal *l1, rasqal_literal *l2,
+	int flags, int *error_p);
+__attribute__((visibility("default"))) int rasqal_literal_equals_flags(rasqal_literal *l1, rasqal_literal *l2,
+	int flags, int *error_p)
+{
+	return equals(rasqal_equals, l1, l2, flags, error_p);
+}
+
+__attribute__((visibility("default"))) int rasqal_literal_not_equals_flags(rasqal_literal *l1, rasqal_literal *l2,
+	int flags, int *error_p);
+__attribute__((visibility("default"))) int rasqal_literal_not_equals_flags(rasqal_literal *l1, rasqal_literal *l2,
+	int flags, int *error_p)
+{
+	return equals(rasqal_not_equals, l1, l2, flags, error_p);
+}

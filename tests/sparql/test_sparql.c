@@ -2846,6 +2846,9 @@ START_TEST(casts_by_xpath)
 		"(DATATYPE(\"1\"^^xsd:positiveInteger + \"1\"^^xsd:long) AS ?c) (1.5 + \"2\"^^xsd:unsignedByte AS ?d) "
 		"(\"x\"^^xsd:unsignedByte + 1 AS ?e) WHERE { }",
 		"?a\t?b\t?c\t?d\t?e\n2\t6\t<http://www.w3.org/2001/XMLSchema#integer>\t3.5\t\n");
+	/* = and != between a boolean and a number: a type error (rasqal compared 1 with true) */
+	tsv_is(st, "SELECT (true = 1 AS ?a) (1 != false AS ?b) (1 = 1.0 AS ?c) (true != false AS ?d) WHERE { }",
+		"?a\t?b\t?c\t?d\n\t\t\"true\"^^<" XSD_B ">\t\"true\"^^<" XSD_B ">\n");
 	/* four groups: -2, 1, 2 and the one of "x", whose cast fails (its row is blank) */
 	r = query_ok(st, GROUP_FN);
 	ck_assert_uint_eq(kgr_sparql_result_row_count(r), 4);
