@@ -22,6 +22,7 @@
 #include "kg/store_internal.h"
 
 #include <ctype.h>
+#include <inttypes.h>
 #include <math.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -2071,6 +2072,24 @@ static const char *canonical_number(const char *dt, const unsigned char *s, size
 	return buf;
 }
 
+/* A blank node's cell. One that BNODE(str) made (its label starts with KGR__BNODE_MARK, the
+ * string follows) is labelled for its solution @p row and string: the same string in one
+ * solution is one node, in another solution another (SPARQL 1.1, 17.4.2.9); @p row SIZE_MAX (a
+ * graph's triples) labels it for its string alone. */
+static int blank_to_cell(kgr_sparql_result *r, const char *label, size_t len, size_t row)
+{
+	size_t mark = sizeof(KGR__BNODE_MARK) - 1;
+	char name[64];
+	int n;
+	if (len < mark || memcmp(label, KGR__BNODE_MARK, mark) != 0)
+		return kgr__sparql_push(r, KGR_TERM_BLANK, label, len, NULL, NULL);
+	if (row == SIZE_MAX)
+		n = snprintf(name, sizeof(name), "kgrb_%016" PRIx64, kgr__hash64(label + mark, len - mark, 0));
+	else
+		n = snprintf(name, sizeof(name), "kgrb%zu_%016" PRIx64, row, kgr__hash64(label + mark, len - mark, 0));
+	return kgr__sparql_push(r, KGR_TERM_BLANK, name, (size_t)n, NULL, NULL);
+}
+
 /* One cell of a result. rasqal hands out copies (strings, datatypes) of its values, so where a
  * value came from is read from the value: a literal that is a term of the store (the data
  * gave it; make_literal() kept its lexical form) or that the query's expressions or VALUES
@@ -2088,8 +2107,8 @@ static int literal_to_cell(exec_ctx *ex, kgr_sparql_result *r, rasqal_literal *l
 		return kgr__sparql_push(r, KGR_TERM_IRI, (const char *)s, len, NULL, NULL);
 	}
 	case RASQAL_LITERAL_BLANK:
-		return kgr__sparql_push(r, KGR_TERM_BLANK, (const char *)l->string,
-			strlen((const char *)l->string), NULL, NULL);
+		return blank_to_cell(r, (const char *)l->string, strlen((const char *)l->string),
+			r->ncols ? r->ncells / r->ncols : 0);
 	default: {
 		size_t len = 0;
 		const unsigned char *s = rasqal_literal_as_counted_string(l, &len, 0, NULL);
@@ -2122,8 +2141,7 @@ static int raptor_term_to_cell(kgr_sparql_result *r, raptor_term *t)
 		return kgr__sparql_push(r, KGR_TERM_IRI, (const char *)s, len, NULL, NULL);
 	}
 	case RAPTOR_TERM_TYPE_BLANK:
-		return kgr__sparql_push(r, KGR_TERM_BLANK, (const char *)t->value.blank.string,
-			t->value.blank.string_len, NULL, NULL);
+		return blank_to_cell(r, (const char *)t->value.blank.string, t->value.blank.string_len, SIZE_MAX);
 	case RAPTOR_TERM_TYPE_LITERAL:
 		return kgr__sparql_push(r, KGR_TERM_LITERAL, (const char *)t->value.literal.string,
 			t->value.literal.string_len, (const char *)t->value.literal.language,

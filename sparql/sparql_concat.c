@@ -257,6 +257,27 @@ static const char *rewrite_datatype(kgr__buf *out, const char *p)
 		") != \"\", <http://www.w3.org/1999/02/22-rdf-syntax-ns#langString>, DATATYPE");
 }
 
+/* BNODE(X) whose name ends at p as BNODE(CONCAT("<KGR__BNODE_MARK>", X)): rasqal 0.9.33 makes
+ * X's string the blank node's label, one node for the whole query (and the data's own node
+ * when the data has a node of that label); SPARQL 1.1 (17.4.2.9) gives each solution its own.
+ * The mark tells the result collection (sparql/sparql.c) which labels to make per solution. */
+static const char *rewrite_bnode(kgr__buf *out, const char *p)
+{
+	const char *a = skip_space(p), *x, *e;
+	if (*a != '(')
+		return p;
+	x = a + 1;
+	e = kgr__sparql_arg_end(x, ')');
+	if (*e != ')' || skip_space(x) == e)
+		return p;
+	kgr__buf_puts(out, "BNODE");
+	kgr__buf_put(out, p, (size_t)(x - p));
+	kgr__buf_puts(out, "CONCAT(\"" KGR__BNODE_MARK "\", ");
+	kgr__buf_put(out, x, (size_t)(e - x));
+	kgr__buf_puts(out, "))");
+	return e + 1;
+}
+
 /* CONCAT() whose name ends at p as "". */
 static const char *rewrite_concat(kgr__buf *out, const char *p)
 {
@@ -311,7 +332,7 @@ char *kgr__sparql_function_rewrite(const char *text, int *oom)
 		const char *name;
 		const char *(*rewrite)(kgr__buf *, const char *);
 	} calls[] = { { "IRI", rewrite_iri }, { "URI", rewrite_iri }, { "CONCAT", rewrite_concat },
-		{ "BIND", rewrite_bind }, { "DATATYPE", rewrite_datatype } };
+		{ "BIND", rewrite_bind }, { "DATATYPE", rewrite_datatype }, { "BNODE", rewrite_bnode } };
 	char *res = NULL, *t;
 	size_t i;
 	for (i = 0; i < sizeof(calls) / sizeof(*calls); i++) {

@@ -200,9 +200,13 @@ char *kgr__sparql_rewrite_calls(const char *text, int *oom, const char *name,
  *  must not move the lines after it (sparql/sparql_concat.c). */
 void kgr__sparql_put_flat(kgr__buf *out, const char *s, size_t n);
 /** The query text with IRI(X) and URI(X) written as IF(isIRI(X), X, IRI(X)) (rasqal 0.9.33
- *  gives an IRI unbound) and CONCAT() as "" (a syntax error to rasqal)
- *  (sparql/sparql_concat.c). NULL when nothing changes (or *oom set); otherwise malloc'd. */
+ *  gives an IRI unbound), CONCAT() as "" (a syntax error to rasqal) and BNODE(X) as
+ *  BNODE(CONCAT(KGR__BNODE_MARK, X)) (sparql/sparql_concat.c). NULL when nothing changes (or
+ *  *oom set); otherwise malloc'd. */
 char *kgr__sparql_function_rewrite(const char *text, int *oom);
+/** The start of the label of a blank node that BNODE(str) made (U+E001, private use): the
+ *  result gets a label of its own for each solution and string. */
+#define KGR__BNODE_MARK "\xEE\x80\x81"
 /** The query text with each GROUP_CONCAT(X; SEPARATOR="s") written as an expression rasqal
  *  0.9.33 evaluates right (it joins with a space whatever the separator):
  *  REPLACE(REPLACE(GROUP_CONCAT(REPLACE(STR(X), " ", "\\uE000")), " ", "s"), "\\uE000", " ")

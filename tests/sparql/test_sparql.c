@@ -2858,6 +2858,33 @@ START_TEST(casts_by_xpath)
 }
 END_TEST
 
+/* BNODE(str): one blank node per string within a solution, another in every other solution
+ * (rasqal made the string the label: one node for the whole query, and a node of the data
+ * when the data had one of that label). */
+START_TEST(bnode_per_solution)
+{
+	kgr_store *st = load(KGR_TEST_DATA "/sparql/regex.ttl");
+	kgr_sparql_result *r = query_ok(st, "PREFIX ex: <http://example.org/re/>\n"
+					    "SELECT ?t (BNODE(?t) AS ?a) (BNODE(?t) AS ?b) (BNODE(\"x\") AS ?c) "
+					    "WHERE { ?s ex:t ?t }");
+	size_t i, j, n = kgr_sparql_result_row_count(r);
+	kgr_sparql_term t;
+	ck_assert_uint_eq(n, 4);
+	for (i = 0; i < n; i++) {
+		ck_assert(kgr_sparql_result_get(r, i, 1, &t) && t.kind == KGR_TERM_BLANK);
+		ck_assert_str_ne(cell(r, i, 1), "x");
+		ck_assert_str_eq(cell(r, i, 1), cell(r, i, 2));
+		ck_assert_str_ne(cell(r, i, 1), cell(r, i, 3));
+		for (j = 0; j < i; j++) {
+			ck_assert_str_ne(cell(r, i, 1), cell(r, j, 1));
+			ck_assert_str_ne(cell(r, i, 3), cell(r, j, 3));
+		}
+	}
+	kgr_sparql_result_free(r);
+	kgr_store_free(st);
+}
+END_TEST
+
 /* GROUP_CONCAT's SEPARATOR, which rasqal parses and ignores (it joins with a space): kgrec
  * rewrites the call so that rasqal's spaces become the separator and the values' own spaces
  * stay. */
@@ -2936,6 +2963,7 @@ static Suite *sparql_suite(void)
 	tcase_add_test(tc, regex_flags);
 	tcase_add_test(tc, string_functions_by_character);
 	tcase_add_test(tc, casts_by_xpath);
+	tcase_add_test(tc, bnode_per_solution);
 	tcase_add_test(tc, group_concat_separator);
 	tcase_add_test(tc, errors_are_not_timeouts);
 	tcase_add_test(tc, threads);
