@@ -3211,6 +3211,8 @@ static int rewrite_negation(exec_ctx *ex, const char **query)
 /* The rows of a lone DISTINCT sub-select written as VALUES beyond this many would cost rasqal
  * more to read than to deduplicate: such a query is left as written. */
 #define SUBSELECT_MAX_ROWS 250000
+/* At most this many pairs of rows compared by a MINUS run apart (minus_apart()). */
+#define MINUS_APART_PAIRS 1e8
 
 /* A query whose WHERE clause is one DISTINCT sub-select and nothing else: the sub-select runs
  * first, as a query of its own (kgrec's DISTINCT), and its rows replace it in the text as a
@@ -3434,6 +3436,113 @@ static int better_order(rasqal_query **rq, const char **query, char **reordered,
 	return 0;
 }
 
+static int same_term(const kgr_sparql_term *a, const kgr_sparql_term *b)
+{
+	return a->kind == b->kind && a->len == b->len && !memcmp(a->value, b->value, a->len) &&
+	       !strcmp(a->lang ? a->lang : "", b->lang ? b->lang : "") &&
+	       !strcmp(a->datatype ? a->datatype : "", b->datatype ? b->datatype : "");
+}
+
+/* 1 when row @p i of @p l has a row of @p r that shares a bound variable with it and agrees
+ * with it on every one both bind (18.5: MINUS removes it); @p at[a] is l's column a in r, or
+ * SIZE_MAX. */
+static int minus_removes(const kgr_sparql_result *l, size_t i, const kgr_sparql_result *r, const size_t *at)
+{
+	size_t j, a;
+	for (j = 0; j < r->nrows; j++) {
+		int shared = 0, compatible = 1;
+		for (a = 0; a < l->ncols && compatible; a++) {
+			const kgr_sparql_term *x = &l->cells[i * l->ncols + a], *y;
+			if (at[a] == SIZE_MAX || x->kind == KGR_TERM_NONE)
+				continue;
+			y = &r->cells[j * r->ncols + at[a]];
+			if (y->kind == KGR_TERM_NONE)
+				continue;
+			shared = 1;
+			compatible = same_term(x, y);
+		}
+		if (shared && compatible)
+			return 1;
+	}
+	return 0;
+}
+
+/* The rows of @p l that no row of @p r removes (MINUS), as a result of their own; NULL when
+ * out of memory. */
+static kgr_sparql_result *minus_kept(const kgr_sparql_result *l, const kgr_sparql_result *r)
+{
+	kgr_sparql_result *kept = kgr__sparql_result_new(KGR_SPARQL_BINDINGS);
+	size_t *at = calloc(l->ncols ? l->ncols : 1, sizeof(*at)), a, b, i;
+	int bad = !kept || !at || !(kept->cols = calloc(l->ncols ? l->ncols : 1, sizeof(char *)));
+	for (a = 0; a < l->ncols && !bad; a++) {
+		at[a] = SIZE_MAX;
+		for (b = 0; b < r->ncols; b++)
+			if (!strcmp(l->cols[a], r->cols[b]))
+				at[a] = b;
+		bad = !(kept->cols[a] = kgr__sparql_strdup(kept, l->cols[a], strlen(l->cols[a])));
+	}
+	if (!bad)
+		kept->ncols = l->ncols;
+	for (i = 0; i < l->nrows && !bad; i++) {
+		if (minus_removes(l, i, r, at))
+			continue;
+		for (a = 0; a < l->ncols && !bad; a++) {
+			const kgr_sparql_term *t = &l->cells[i * l->ncols + a];
+			bad = kgr__sparql_push(kept, t->kind, t->value, t->len, t->lang, t->datatype) != 0;
+		}
+		kept->nrows++;
+	}
+	free(at);
+	if (bad) {
+		kgr_sparql_result_free(kept);
+		return NULL;
+	}
+	return kept;
+}
+
+/* A WHERE group that ends with MINUS { P } and also holds OPTIONAL, UNION, BIND, VALUES, a
+ * sub-select or a nested group, where kgrec's MINUS marker cannot go ("EXISTS and MINUS" in
+ * docs/SPARQL.md): the group before the MINUS and P run as queries of their own, kgrec removes
+ * the rows of the first that a row of P is compatible with and shares a variable with (18.5),
+ * and the rows kept take the group's place as a VALUES block, which the query's projection and
+ * modifiers then read. *text_out is that query (malloc'd), or NULL to go on as written (the
+ * form does not apply, a part fails, or the rows are more than VALUES takes or hold blank
+ * nodes). */
+static int minus_apart(char **text_out, const kgr_store *store, const char *query, const kgr_sparql_options *opts)
+{
+	kgr_sparql_options sopts = *opts;
+	kgr_sparql_result *l = NULL, *r = NULL, *kept = NULL;
+	char *left = NULL, *right = NULL;
+	size_t open, close;
+	int form = kgr__sparql_trailing_minus(query, &open, &close, &left, &right), oom = 0, error;
+	*text_out = NULL;
+	if (form <= 0)
+		return form < 0 ? kgr__error_set(KGR_ENOMEM, "out of memory") : 0;
+	sopts.max_rows = SUBSELECT_MAX_ROWS;
+	error = kgr__sparql_query_here(&l, store, left, &sopts);
+	if (!error)
+		error = kgr__sparql_query_here(&r, store, right, &sopts);
+	/* every row of the one compared with every row of the other: bounded */
+	if (!error && !l->truncated && !r->truncated && (double)l->nrows * (double)r->nrows <= MINUS_APART_PAIRS) {
+		if ((kept = minus_kept(l, r)) != NULL)
+			*text_out = kgr__sparql_values_text(query, open, close, kept, &oom);
+		else
+			oom = 1;
+	}
+	kgr_sparql_result_free(l);
+	kgr_sparql_result_free(r);
+	kgr_sparql_result_free(kept);
+	free(left);
+	free(right);
+	if (oom || error == KGR_ENOMEM || error == KGR_ETIMEOUT) {
+		free(*text_out);
+		*text_out = NULL;
+		return oom ? kgr__error_set(KGR_ENOMEM, "out of memory") : error;
+	}
+	kgr_error_clear();
+	return 0;
+}
+
 int kgr__sparql_query_here(kgr_sparql_result **out, const kgr_store *store, const char *query,
 	const kgr_sparql_options *opts)
 {
@@ -3442,7 +3551,7 @@ int kgr__sparql_query_here(kgr_sparql_result **out, const kgr_store *store, cons
 	librdf_world *w;
 	rasqal_query *rq = NULL;
 	rasqal_query_verb verb;
-	char *reordered = NULL;
+	char *reordered = NULL, *apart = NULL;
 	int error;
 
 	*out = NULL;
@@ -3463,13 +3572,19 @@ int kgr__sparql_query_here(kgr_sparql_result **out, const kgr_store *store, cons
 		(error = kgr__sparql_check_concat(query)) ||
 		(error = kgr__sparql_check_limits(query)))
 		return error;
+	if ((error = minus_apart(&apart, store, query, opts)))
+		return error;
+	if (apart)
+		query = apart;
 	memset(&ex, 0, sizeof(ex));
 	ex.magic = EXEC_MAGIC;
 	ex.store = store;
 	ex.unnamed_default = opts->version >= 2 && opts->unnamed_default_graph;
 
-	if (!(w = kgr__rdf_lock()))
+	if (!(w = kgr__rdf_lock())) {
+		free(apart);
 		return kgr_error_last_code();
+	}
 	if (opts->timeout_ms)
 		start_clock(&ex, opts->timeout_ms);
 	ex.rw = librdf_world_get_rasqal(w);
@@ -3544,6 +3659,7 @@ cleanup:
 	exec_free(&ex);
 	kgr__rdf_unlock();
 	free(reordered);
+	free(apart);
 	return error;
 }
 

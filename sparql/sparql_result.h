@@ -127,6 +127,13 @@ int kgr__sparql_lone_subselect(const char *text, size_t *open, size_t *close, ch
  *  the query's prologue and the sub-select as a query of its own; 0 when none; -1 when out
  *  of memory (sparql/sparql_subselect.c). */
 int kgr__sparql_counted_subselect(const char *text, size_t *open, size_t *close, char **inner);
+/** 1 when the WHERE group of SELECT query @p text ends with MINUS { P } and also holds
+ *  OPTIONAL, UNION, BIND, VALUES, a sub-select or a nested group (where kgrec's MINUS marker
+ *  cannot go), with *left the query `SELECT * WHERE { the group before the MINUS }`, *right
+ *  `SELECT * WHERE { P }` (both with the prologue; malloc'd) and [*open, *close] the group's
+ *  braces in @p text; 0 when not (GRAPH, FROM or SERVICE anywhere, another MINUS, anything
+ *  after it); -1 out of memory (sparql/sparql_subselect.c). */
+int kgr__sparql_trailing_minus(const char *text, size_t *open, size_t *close, char **left, char **right);
 /** @p text with the braces at @p open and @p close and what they hold replaced by
  *  `{ VALUES (...) { ... } }` holding @p rows, the lines kept; NULL when a row holds what
  *  VALUES cannot write (a blank node) or the rows were cut (*oom set when out of memory). */

@@ -253,3 +253,79 @@ char *kgr__sparql_values_text(const char *text, size_t open, size_t close, const
 	}
 	return kgr__buf_take(&b);
 }
+
+/* 1 when @p p starts the keyword @p kw as a word of its own (not a prefixed name's local part
+ * or a variable's name). */
+static int keyword_here(const char *text, const char *p, const char *kw)
+{
+	return keyword_at(p, kw) &&
+	       (p == text || (!is_word(p[-1]) && p[-1] != ':' && p[-1] != '?' && p[-1] != '$'));
+}
+
+/* Declared in sparql/sparql_result.h. */
+int kgr__sparql_trailing_minus(const char *text, size_t *open, size_t *close, char **left, char **right)
+{
+	const char *kw, *o, *c, *p, *m = NULL, *m_open = NULL, *m_close = NULL;
+	kgr__buf l = { 0 }, r = { 0 };
+	int apart = 0;
+
+	*left = *right = NULL;
+	if (!(kw = query_select(text)))
+		return 0;
+	for (o = kw; *o && *o != '{';)
+		o = *o == '"' || *o == '\'' || *o == '<' || *o == '#' ? kgr__sparql_skip_opaque(o) : o + 1;
+	if (*o != '{' || !(c = kgr__sparql_close_brace(o)))
+		return 0;
+	/* the elements of the WHERE group, at its own level */
+	for (p = o + 1; p < c;) {
+		const char *e;
+		if (*p == '"' || *p == '\'' || *p == '<' || *p == '#') {
+			if (m)
+				return 0; /* something after the MINUS */
+			p = kgr__sparql_skip_opaque(p);
+			continue;
+		}
+		if (keyword_here(text, p, "MINUS")) {
+			const char *q = kgr__sparql_skip_blank(p + 5);
+			if (m || *q != '{' || !(e = kgr__sparql_close_brace(q)) || e > c)
+				return 0; /* two of them: the marker's way, or rasqal's error */
+			m = p;
+			m_open = q;
+			m_close = e;
+			p = e + 1;
+			continue;
+		}
+		if (m && !isspace((unsigned char)*p) && *p != '.')
+			return 0;
+		if (*p == '{') { /* OPTIONAL, UNION, a nested group, a sub-select, FILTER EXISTS */
+			if (!(e = kgr__sparql_close_brace(p)) || e > c)
+				return 0;
+			apart = 1;
+			p = e + 1;
+			continue;
+		}
+		if (keyword_here(text, p, "BIND") || keyword_here(text, p, "VALUES"))
+			apart = 1;
+		p++;
+	}
+	if (!m || !apart)
+		return 0; /* a group of triple patterns and FILTERs: the marker's way */
+	kgr__buf_put(&l, text, (size_t)(kw - text));
+	kgr__buf_puts(&l, "SELECT * WHERE {");
+	kgr__buf_put(&l, o + 1, (size_t)(m - (o + 1)));
+	kgr__buf_puts(&l, "\n}\n");
+	kgr__buf_put(&r, text, (size_t)(kw - text));
+	kgr__buf_puts(&r, "SELECT * WHERE ");
+	kgr__buf_put(&r, m_open, (size_t)(m_close + 1 - m_open));
+	kgr__buf_puts(&r, "\n");
+	if (l.oom || r.oom) {
+		kgr__buf_free(&l);
+		kgr__buf_free(&r);
+		return -1;
+	}
+	*left = kgr__buf_take(&l);
+	*right = kgr__buf_take(&r);
+	*open = (size_t)(o - text);
+	*close = (size_t)(c - text);
+	return 1;
+}
