@@ -114,6 +114,8 @@ static rasqal_literal *decimal_to_integer(rasqal_world *w, const char *lex)
 		buf[n++] = '-';
 	while (*lex >= '0' && *lex <= '9' && n < sizeof(buf) - 1)
 		buf[n++] = *lex++;
+	if (n == (size_t)neg && *lex == '.' && lex[1] >= '0' && lex[1] <= '9')
+		buf[n++] = '0'; /* ".5" */
 	if ((*lex && *lex != '.') || n == (size_t)neg || n >= sizeof(buf) - 1)
 		return NULL;
 	buf[n] = '\0';
