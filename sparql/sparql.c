@@ -172,11 +172,14 @@ int kgr_sparql_result_triple(const kgr_sparql_result *r, size_t i, kgr_sparql_te
 #define EXEC_MAGIC 0x6b677271u
 
 /* An ORDER BY that kgrec sorts itself (order_by_kgrec()): its variables (names owned by the
- * query read first), whether each is descending, and the OFFSET and LIMIT after it. */
+ * query read first), whether each is descending, and the OFFSET and LIMIT after it. A variable
+ * the query does not project is sorted by as a hidden column (var a name of ORDER_HIDDEN,
+ * hide the variable's own name), which the result loses with the EXISTS markers. */
 #define ORDER_MAX 8
 typedef struct {
 	size_t n;
 	const char *var[ORDER_MAX];
+	const char *hide[ORDER_MAX];
 	int desc[ORDER_MAX];
 	long offset, limit;
 } order_by;
@@ -2288,12 +2291,23 @@ static int projects(rasqal_query *rq, const char *name)
 	return 0;
 }
 
-/* 1 when every ORDER BY condition of the SELECT @p rq is a variable it projects, ASC or DESC:
- * the variables and directions into @p o. 0 otherwise. */
+/* The hidden columns' names: the prefix of the EXISTS markers, which no result shows. */
+static const char *const ORDER_HIDDEN[ORDER_MAX] = { KGR__EXISTS_VAR "o0", KGR__EXISTS_VAR "o1",
+	KGR__EXISTS_VAR "o2", KGR__EXISTS_VAR "o3", KGR__EXISTS_VAR "o4", KGR__EXISTS_VAR "o5", KGR__EXISTS_VAR "o6",
+	KGR__EXISTS_VAR "o7" };
+
+/* 1 when every ORDER BY condition of the SELECT @p rq is a variable, ASC or DESC: the variables
+ * and directions into @p o. A variable it does not project becomes a hidden column, in a query
+ * without DISTINCT, REDUCED, GROUP BY or HAVING (a column more would change what they do).
+ * 0 otherwise. */
 static int order_plan(rasqal_query *rq, order_by *o)
 {
 	raptor_sequence *conds = rasqal_query_get_order_conditions_sequence(rq);
+	raptor_sequence *groups = rasqal_query_get_group_conditions_sequence(rq);
+	raptor_sequence *having = rasqal_query_get_having_conditions_sequence(rq);
 	int n = conds ? raptor_sequence_size(conds) : 0, i;
+	int plain = !rasqal_query_get_distinct(rq) && (!groups || raptor_sequence_size(groups) == 0) &&
+		    (!having || raptor_sequence_size(having) == 0);
 	if (n < 1 || n > ORDER_MAX)
 		return 0;
 	for (i = 0; i < n; i++) {
@@ -2302,10 +2316,16 @@ static int order_plan(rasqal_query *rq, order_by *o)
 		o->desc[i] = e && e->op == RASQAL_EXPR_ORDER_COND_DESC;
 		if (e && (e->op == RASQAL_EXPR_ORDER_COND_ASC || e->op == RASQAL_EXPR_ORDER_COND_DESC))
 			e = e->arg1;
-		if (!e || e->op != RASQAL_EXPR_LITERAL || !(v = rasqal_literal_as_variable(e->literal)) ||
-			!projects(rq, (const char *)v->name))
+		if (!e || e->op != RASQAL_EXPR_LITERAL || !(v = rasqal_literal_as_variable(e->literal)))
 			return 0;
 		o->var[i] = (const char *)v->name;
+		o->hide[i] = NULL;
+		if (!projects(rq, o->var[i])) {
+			if (!plain)
+				return 0;
+			o->hide[i] = o->var[i];
+			o->var[i] = ORDER_HIDDEN[i];
+		}
 	}
 	o->n = (size_t)n;
 	o->offset = rasqal_query_get_offset(rq);
@@ -3331,6 +3351,61 @@ static char *strip_order(const char *text, int *oom)
 	return t;
 }
 
+/* 1 when the word at @p p is an aggregate's name followed by its '('. */
+static int aggregate_at(const char *p)
+{
+	static const char *const names[] = { "COUNT", "SUM", "AVG", "MIN", "MAX", "SAMPLE", "GROUP_CONCAT" };
+	size_t i, n;
+	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+		n = strlen(names[i]);
+		if (!strncasecmp(p, names[i], n) && !is_word(p[n]) && *kgr__sparql_skip_blank(p + n) == '(')
+			return 1;
+	}
+	return 0;
+}
+
+/* @p text (malloc'd; freed here) with a column (?v AS ?h) more at the end of its SELECT clause
+ * for each hidden ORDER BY variable of @p o (order_plan()); NULL when that clause holds an
+ * aggregate (the column would be grouped) or out of memory (*oom). */
+static char *add_hidden(char *text, const order_by *o, int *oom)
+{
+	const char *kw = kgr__sparql_find_keyword(text, "SELECT"), *p;
+	kgr__buf b = { 0 };
+	int depth = 0;
+	size_t k;
+	*oom = 0;
+	for (p = kw ? kw + 6 : ""; *p;) {
+		int word = !is_word(p[-1]) && p[-1] != '?' && p[-1] != '$';
+		if (*p == '#' || *p == '<' || *p == '"' || *p == '\'') {
+			p = skip_opaque(p);
+			continue;
+		}
+		if (word && aggregate_at(p))
+			break;
+		depth += (*p == '(') - (*p == ')');
+		if (!depth && (*p == '{' || (word && ((!strncasecmp(p, "WHERE", 5) && !is_word(p[5])) ||
+							    (!strncasecmp(p, "FROM", 4) && !is_word(p[4]))))))
+			break;
+		p++;
+	}
+	if (!kw || !*p || aggregate_at(p)) {
+		free(text);
+		return NULL;
+	}
+	kgr__buf_put(&b, text, (size_t)(p - text));
+	for (k = 0; k < o->n; k++)
+		if (o->hide[k])
+			kgr__buf_printf(&b, "(?%s AS ?%s) ", o->hide[k], o->var[k]);
+	kgr__buf_puts(&b, p);
+	free(text);
+	if (b.oom) {
+		kgr__buf_free(&b);
+		*oom = 1;
+		return NULL;
+	}
+	return kgr__buf_take(&b);
+}
+
 /* 1 when @p rq projects every variable of @p o (a column that a rewrite adds for an aggregate
  * of ORDER BY is gone with the ORDER BY). */
 static int projects_all(rasqal_query *rq, const order_by *o)
@@ -3351,10 +3426,15 @@ static int order_by_kgrec(exec_ctx *ex, rasqal_query *rq, const char **query, ra
 	order_by o;
 	char *text;
 	int oom;
+	size_t k;
 	*sorted = NULL;
 	if (!order_plan(rq, &o))
 		return 0;
 	if (!(text = strip_order(*query, &oom)))
+		return oom ? kgr__error_set(KGR_ENOMEM, "out of memory") : 0;
+	for (k = 0; k < o.n && !o.hide[k]; k++)
+		;
+	if (k < o.n && !(text = add_hidden(text, &o, &oom)))
 		return oom ? kgr__error_set(KGR_ENOMEM, "out of memory") : 0;
 	if (prepare(sorted, ex->rw, ex->raptor, text, opts->base_iri) || !projects_all(*sorted, &o)) {
 		if (*sorted)

@@ -1514,6 +1514,12 @@ START_TEST(order_by_sorted_by_kgrec)
 	/* DESC reverses the whole order: the unbound value last (rasqal put it first) */
 	ordered_is(shop, RATED "ORDER BY DESC(?r) ?p", "?p\t?r\n<" EX "p2>\t5\n<" EX "p1>\t4\n<" EX "p5>\t4\n<" EX
 		"p3>\t3\n<" EX "p4>\t\n");
+	/* by a variable the query does not project (a hidden column, not shown) */
+	ordered_is(shop, PFX "SELECT ?p WHERE { ?p a schema:Product OPTIONAL { ?p schema:ratingValue ?r } } "
+		"ORDER BY DESC(?r) ?p LIMIT 4",
+		"?p\n<" EX "p2>\n<" EX "p1>\n<" EX "p5>\n<" EX "p3>\n");
+	ordered_is(shop, PFX "SELECT (STR(?p) AS ?s) WHERE { ?p schema:ratingValue ?r } ORDER BY ?r DESC(?p)",
+		"?s\n\"" EX "p3\"\n\"" EX "p5\"\n\"" EX "p1\"\n\"" EX "p2\"\n");
 	/* kinds: a blank node, IRIs, then literals, numbers before dates before strings */
 	ordered_is(shop, "SELECT ?o WHERE { <" EX "p1> ?y ?o FILTER(!isBlank(?o) && ?o != <http://schema.org/Product>) } ORDER BY ?o",
 		"?o\n<" EX "acme>\n<" EX "p5>\n<" EX "running>\n4\n89.90\n\"2023-03-01\"^^<http://www.w3.org/2001/XMLSchema#date>\n"
