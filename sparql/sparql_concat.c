@@ -220,17 +220,25 @@ void kgr__sparql_put_flat(kgr__buf *out, const char *s, size_t n)
 		kgr__buf_put(out, s[i] == '\n' ? " " : s + i, 1);
 }
 
+/* 1 when the call whose name ends at p has one argument, not empty, from *x up to its ')'
+ * at *e. */
+static int one_argument(const char *p, const char **x, const char **e)
+{
+	const char *a = skip_space(p);
+	if (*a != '(')
+		return 0;
+	*x = a + 1;
+	*e = kgr__sparql_arg_end(*x, ')');
+	return **e == ')' && skip_space(*x) != *e;
+}
+
 /* The call F(X) whose name ends at p as <head>X<mid>X<tail>F(X)), X copied flat; p when it
  * has no single argument. */
 static const char *rewrite_twice(kgr__buf *out, const char *p, const char *head, const char *mid,
 	const char *tail)
 {
-	const char *a = skip_space(p), *x, *e;
-	if (*a != '(')
-		return p;
-	x = a + 1;
-	e = kgr__sparql_arg_end(x, ')');
-	if (*e != ')' || skip_space(x) == e)
+	const char *x, *e;
+	if (!one_argument(p, &x, &e))
 		return p;
 	kgr__buf_puts(out, head);
 	kgr__sparql_put_flat(out, x, (size_t)(e - x));
@@ -263,12 +271,8 @@ static const char *rewrite_datatype(kgr__buf *out, const char *p)
  * The mark tells the result collection (sparql/sparql.c) which labels to make per solution. */
 static const char *rewrite_bnode(kgr__buf *out, const char *p)
 {
-	const char *a = skip_space(p), *x, *e;
-	if (*a != '(')
-		return p;
-	x = a + 1;
-	e = kgr__sparql_arg_end(x, ')');
-	if (*e != ')' || skip_space(x) == e)
+	const char *x, *e;
+	if (!one_argument(p, &x, &e))
 		return p;
 	kgr__buf_puts(out, "BNODE");
 	kgr__buf_put(out, p, (size_t)(x - p));

@@ -249,7 +249,7 @@ static unsigned char *utf8_slice(const unsigned char *s, size_t len, double from
 __attribute__((visibility("default"))) rasqal_literal *rasqal_expression_evaluate_substr(rasqal_expression *e,
 	rasqal_evaluation_context *ctx, int *error_p)
 {
-	rasqal_literal *l1 = NULL, *l2 = NULL, *l3 = NULL, *result;
+	rasqal_literal *l1 = NULL, *l2 = NULL, *l3 = NULL, *result = NULL;
 	const unsigned char *s;
 	unsigned char *new_s = NULL;
 	size_t len = 0;
@@ -276,18 +276,11 @@ __attribute__((visibility("default"))) rasqal_literal *rasqal_expression_evaluat
 	}
 	if (!(new_s = utf8_slice(s, len, from, to)))
 		goto failed;
-	result = string_like(ctx->world, new_s, l1);
+	result = string_like(ctx->world, new_s, l1); /* new_s is the literal's, or freed */
 	new_s = NULL;
-	if (!result)
-		goto failed;
-	rasqal_free_literal(l1);
-	if (l2)
-		rasqal_free_literal(l2);
-	if (l3)
-		rasqal_free_literal(l3);
-	return result;
 failed:
-	*error_p = 1;
+	if (!result)
+		*error_p = 1;
 	free(new_s);
 	if (l1)
 		rasqal_free_literal(l1);
@@ -295,7 +288,7 @@ failed:
 		rasqal_free_literal(l2);
 	if (l3)
 		rasqal_free_literal(l3);
-	return NULL;
+	return result;
 }
 
 /* ---- UCASE, LCASE ---- */

@@ -96,6 +96,19 @@ static const char *query_select(const char *text)
 	return kw;
 }
 
+/* 1 when @p text is a SELECT query as query_select() takes it, with *kw its SELECT keyword
+ * and *open, *close the braces of its WHERE group. */
+static int where_group(const char *text, const char **kw, const char **open, const char **close)
+{
+	const char *o;
+	if (!(*kw = query_select(text)))
+		return 0;
+	for (o = *kw; *o && *o != '{';)
+		o = *o == '"' || *o == '\'' || *o == '<' || *o == '#' ? kgr__sparql_skip_opaque(o) : o + 1;
+	*open = o;
+	return *o == '{' && (*close = kgr__sparql_close_brace(o)) != NULL;
+}
+
 int kgr__sparql_lone_subselect(const char *text, size_t *open, size_t *close, char **inner)
 {
 	const char *kw, *o, *q, *sub, *sub_end, *c, *span;
@@ -103,11 +116,7 @@ int kgr__sparql_lone_subselect(const char *text, size_t *open, size_t *close, ch
 	int filters = 0;
 
 	*inner = NULL;
-	if (!(kw = query_select(text)))
-		return 0;
-	for (o = kw; *o && *o != '{';)
-		o = *o == '"' || *o == '\'' || *o == '<' || *o == '#' ? kgr__sparql_skip_opaque(o) : o + 1;
-	if (*o != '{' || !(c = kgr__sparql_close_brace(o)))
+	if (!where_group(text, &kw, &o, &c))
 		return 0;
 	q = kgr__sparql_skip_blank(o + 1);
 	if (*q == '{') { /* WHERE { { SELECT ... } FILTER ... } */
@@ -270,11 +279,7 @@ int kgr__sparql_trailing_minus(const char *text, size_t *open, size_t *close, ch
 	int apart = 0;
 
 	*left = *right = NULL;
-	if (!(kw = query_select(text)))
-		return 0;
-	for (o = kw; *o && *o != '{';)
-		o = *o == '"' || *o == '\'' || *o == '<' || *o == '#' ? kgr__sparql_skip_opaque(o) : o + 1;
-	if (*o != '{' || !(c = kgr__sparql_close_brace(o)))
+	if (!where_group(text, &kw, &o, &c))
 		return 0;
 	/* the elements of the WHERE group, at its own level */
 	for (p = o + 1; p < c;) {
