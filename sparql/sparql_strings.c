@@ -3,10 +3,9 @@
  * - The query process reads text as UTF-8 (LC_CTYPE C.UTF-8), so glibc's regcomp(), which
  *   rasqal's REGEX and REPLACE use, matches characters, not bytes: [^a-z] is one character of
  *   "日本語", not one of its nine bytes, and the flag 'i' folds case beyond ASCII.
- * - REPLACE (rasqal_expression_evaluate_replace() and its POSIX regex code) copied one byte
- *   more than each captured group ($1 of (ab) in "abcd" was "abc"), an unmatched group's
- *   bytes from offset -1, did not fill the last group, wrote whatever the groups expanded to
- *   into a buffer of the subject's plus the replacement's length, and moved the language tag
+ * - REPLACE (rasqal_expression_evaluate_replace() and its POSIX regex code) gave each
+ *   captured group one byte too many ($1 of (ab) in "abcd" was "abc"), other text for a group
+ *   that took no part ($2 of (ab)|(a) in "abcd" was "abc" too), and moved the language tag
  *   out of its argument: the argument is kgrec's one cached literal of a store term, so
  *   "日本語"@ja lost its tag for the rest of the query (SELECT ?str showed "日本語").
  *   kgrec's definition (below) takes its place.
