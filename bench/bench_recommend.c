@@ -6,7 +6,7 @@
  * usage: bench_recommend STORE [--users N] [--seed S] [--ppr N] [-k K] [--candidates N]
  *                              [--threads T] [--ppr-eps E] [--generators MASK]
  *                              [--holdout N [--weights FILE]] [--digest] [--model FILE
- *                              [--sequence FILE]]
+ *                              [--sequence FILE] [--rounds R] [--trees N]]
  *
  * --digest prints one FNV-1a digest over every list (items, scores, features, contributions,
  * evidence paths, path counts, rationales) in user order: two builds that must rank alike can
@@ -16,6 +16,11 @@
  * (kgr_learned_recommend(), same options) right after the graph formula, and prints both
  * latencies and their difference: what the model adds to a request. --sequence FILE gives
  * a model fitted with the sequence model's scores the sequence model to read them from.
+ * --rounds R runs that pair R times in turn and prints the median of the R differences (the
+ * host's speed drifts between runs; each difference compares two runs next to each other).
+ * --trees N times the model's trees alone: the rows of the first 200 users' candidates go
+ * through kgr__ltr_predict() N times, and the best and the median pass are printed per
+ * request (no ranking, evidence or allocation around it).
  *
  * --holdout N also measures quality: every user's last interaction is held back, the graph
  * view is built on the rest, and HR@10 (the held-back item among the 10 recommended) is
@@ -29,6 +34,7 @@
 
 #include "kgrec/learned.h"
 #include "kgrec/retrieval.h"
+#include "ranker/ltr_internal.h"
 #include "retrieval/internal.h"
 
 static double now_ms(void)
@@ -417,6 +423,49 @@ static int measure(const kgr_graph *g, const kgr_id *users, size_t n_users, size
 	return 0;
 }
 
+/* Times the trees alone on the candidates' rows of the first (at most) 200 users: `passes`
+ * passes over them, the best and the median pass per request. */
+static int time_trees(const kgr_graph *g, const kgr_model *m, const kgr_id *users, size_t n_users,
+	const kgr_rec_options *o, size_t passes)
+{
+	size_t n = n_users < 200 ? n_users : 200, u, p, rows = 0;
+	kgr__ltr_cands *c = calloc(n, sizeof(*c));
+	double *per = calloc(passes, sizeof(double));
+	float *out = NULL;
+	size_t most = 0;
+	if (!c || !per)
+		return -1;
+	for (u = 0; u < n; u++) {
+		if (kgr__ltr_candidates(&c[u], g, users[u], o, m->n_graph, m->n_knn,
+			    m->uses_seq ? m->seq : NULL) < 0) {
+			fprintf(stderr, "bench: trees: %s\n", kgr_error_last());
+			return -1;
+		}
+		rows += c[u].n;
+		if (c[u].n > most)
+			most = c[u].n;
+	}
+	if (!(out = malloc((most + 1) * sizeof(float))))
+		return -1;
+	for (p = 0; p < passes; p++) {
+		double t0 = cpu_ms();
+		for (u = 0; u < n; u++)
+			if (kgr__ltr_predict(m, c[u].x, c[u].n, out) < 0)
+				return -1;
+		per[p] = (cpu_ms() - t0) / (double)n;
+	}
+	qsort(per, passes, sizeof(double), cmp_double);
+	printf("the model's trees alone: %.1f us per request at best, %.1f us median (%zu passes "
+	       "over %zu users, %.0f rows a request, thread CPU time)\n",
+		per[0] * 1000.0, pct(per, passes, 50) * 1000.0, passes, n, (double)rows / (double)n);
+	for (u = 0; u < n; u++)
+		kgr__ltr_cands_free(&c[u]);
+	free(c);
+	free(per);
+	free(out);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	const char *path = NULL;
@@ -427,7 +476,7 @@ int main(int argc, char **argv)
 	const kgr_id *all;
 	kgr_id *users;
 	double t0, t_open, t_graph, rss0, rss1, peak, *lat, *cpu;
-	size_t n_holdout = 0, n_events = 0;
+	size_t n_holdout = 0, n_events = 0, n_rounds = 1, n_tree_passes = 0;
 	int want_digest = 0;
 	uint64_t *digests = NULL;
 	kgr_weights weights;
@@ -463,16 +512,20 @@ int main(int argc, char **argv)
 			threads = strtoul(argv[++i], NULL, 10);
 		else if (!strcmp(argv[i], "--events") && i + 1 < (size_t)argc)
 			n_events = strtoul(argv[++i], NULL, 10);
+		else if (!strcmp(argv[i], "--rounds") && i + 1 < (size_t)argc)
+			n_rounds = strtoul(argv[++i], NULL, 10);
+		else if (!strcmp(argv[i], "--trees") && i + 1 < (size_t)argc)
+			n_tree_passes = strtoul(argv[++i], NULL, 10);
 		else if (!strcmp(argv[i], "--digest"))
 			want_digest = 1;
 		else
 			path = argv[i];
 	}
-	if (!path || !threads) {
+	if (!path || !threads || !n_rounds) {
 		fprintf(stderr, "usage: bench_recommend STORE [--users N] [--seed S] [--ppr N] [-k K] "
 				"[--candidates N] [--threads T] [--ppr-eps E] [--generators MASK] "
 				"[--holdout N [--weights FILE]] [--events N] [--digest] [--model FILE "
-				"[--sequence FILE]]\n");
+				"[--sequence FILE] [--rounds R] [--trees N]]\n");
 		return 2;
 	}
 	kgr_init();
@@ -538,11 +591,26 @@ int main(int argc, char **argv)
 	if (measure(g, users, n_users, threads, &o, NULL, lat, cpu, digests, &p50_graph) < 0)
 		return 1;
 	if (model) {
-		double p50_model;
-		if (measure(g, users, n_users, threads, &o, model, lat, cpu, digests, &p50_model) < 0)
+		double *adds = calloc(n_rounds, sizeof(double)), p50_model;
+		size_t r;
+		for (r = 0; r < n_rounds; r++) {
+			if ((r && measure(g, users, n_users, threads, &o, NULL, lat, cpu, NULL,
+				      &p50_graph) < 0) ||
+				measure(g, users, n_users, threads, &o, model, lat, cpu, r ? NULL : digests,
+					&p50_model) < 0)
+				return 1;
+			adds[r] = p50_model - p50_graph;
+			printf("the learned ranker adds %.3f ms to the p50 of a request (thread CPU time)\n",
+				adds[r]);
+		}
+		if (n_rounds > 1) {
+			qsort(adds, n_rounds, sizeof(double), cmp_double);
+			printf("over %zu rounds: median %.3f ms, from %.3f to %.3f ms\n", n_rounds,
+				pct(adds, n_rounds, 50), adds[0], adds[n_rounds - 1]);
+		}
+		free(adds);
+		if (n_tree_passes && time_trees(g, model, users, n_users, &o, n_tree_passes) < 0)
 			return 1;
-		printf("the learned ranker adds %.3f ms to the p50 of a request (thread CPU time)\n",
-			p50_model - p50_graph);
 	}
 	free(digests);
 
