@@ -6,7 +6,7 @@
  * usage: bench_recommend STORE [--users N] [--seed S] [--ppr N] [-k K] [--candidates N]
  *                              [--threads T] [--ppr-eps E] [--generators MASK]
  *                              [--holdout N [--weights FILE]] [--digest] [--model FILE
- *                              [--sequence FILE] [--rounds R] [--trees N]]
+ *                              [--sequence FILE] [--rounds R] [--stages N]]
  *
  * --digest prints one FNV-1a digest over every list (items, scores, features, contributions,
  * evidence paths, path counts, rationales) in user order: two builds that must rank alike can
@@ -18,9 +18,9 @@
  * a model fitted with the sequence model's scores the sequence model to read them from.
  * --rounds R runs that pair R times in turn and prints the median of the R differences (the
  * host's speed drifts between runs; each difference compares two runs next to each other).
- * --trees N times the model's trees alone: the rows of the first 200 users' candidates go
- * through kgr__ltr_predict() N times, and the best and the median pass are printed per
- * request (no ranking, evidence or allocation around it).
+ * --stages N times the learned ranker's stages alone on the first 200 users, N passes: the
+ * graph's candidate list, the whole candidate stage (that list, the item-kNN, the features)
+ * and the trees on its rows (kgr__ltr_predict()); the best and the median pass per request.
  *
  * --holdout N also measures quality: every user's last interaction is held back, the graph
  * view is built on the rest, and HR@10 (the held-back item among the 10 recommended) is
@@ -423,22 +423,29 @@ static int measure(const kgr_graph *g, const kgr_id *users, size_t n_users, size
 	return 0;
 }
 
-/* Times the trees alone on the candidates' rows of the first (at most) 200 users: `passes`
- * passes over them, the best and the median pass per request. */
-static int time_trees(const kgr_graph *g, const kgr_model *m, const kgr_id *users, size_t n_users,
-	const kgr_rec_options *o, size_t passes)
+/* Times the learned ranker's stages alone on the first (at most) 200 users, `passes` passes,
+ * best and median pass per request: the graph's candidate list as the learned ranker asks
+ * for it (kgr_recommend(), unexplained), the whole candidate stage (that list, the item-kNN
+ * and the features: kgr__ltr_candidates()) and the trees on the rows it gave. */
+static int time_stages(const kgr_graph *g, const kgr_model *m, const kgr_id *users,
+	size_t n_users, const kgr_rec_options *o, size_t passes)
 {
-	size_t n = n_users < 200 ? n_users : 200, u, p, rows = 0;
+	size_t n = n_users < 200 ? n_users : 200, u, p, rows = 0, most = 0, k;
 	kgr__ltr_cands *c = calloc(n, sizeof(*c));
-	double *per = calloc(passes, sizeof(double));
+	double *per[3];
+	const char *what[3] = { "the graph's list", "the candidate stage", "the trees" };
 	float *out = NULL;
-	size_t most = 0;
-	if (!c || !per)
+	kgr_rec_options ro = *o;
+	const kgr_seq_model *seq = m->uses_seq ? m->seq : NULL;
+	ro.k = ro.n_candidates = m->n_graph;
+	ro.explain = ro.require_path = 0;
+	for (k = 0; k < 3; k++)
+		per[k] = calloc(passes, sizeof(double));
+	if (!c || !per[0] || !per[1] || !per[2])
 		return -1;
 	for (u = 0; u < n; u++) {
-		if (kgr__ltr_candidates(&c[u], g, users[u], o, m->n_graph, m->n_knn,
-			    m->uses_seq ? m->seq : NULL) < 0) {
-			fprintf(stderr, "bench: trees: %s\n", kgr_error_last());
+		if (kgr__ltr_candidates(&c[u], g, users[u], o, m->n_graph, m->n_knn, seq) < 0) {
+			fprintf(stderr, "bench: stages: %s\n", kgr_error_last());
 			return -1;
 		}
 		rows += c[u].n;
@@ -449,19 +456,39 @@ static int time_trees(const kgr_graph *g, const kgr_model *m, const kgr_id *user
 		return -1;
 	for (p = 0; p < passes; p++) {
 		double t0 = cpu_ms();
+		for (u = 0; u < n; u++) {
+			kgr_recs *r = NULL;
+			if (kgr_recommend(&r, g, users[u], &ro) < 0)
+				return -1;
+			kgr_recs_free(r);
+		}
+		per[0][p] = (cpu_ms() - t0) / (double)n;
+		t0 = cpu_ms();
+		for (u = 0; u < n; u++) {
+			kgr__ltr_cands x;
+			if (kgr__ltr_candidates(&x, g, users[u], o, m->n_graph, m->n_knn, seq) < 0)
+				return -1;
+			kgr__ltr_cands_free(&x);
+		}
+		per[1][p] = (cpu_ms() - t0) / (double)n;
+		t0 = cpu_ms();
 		for (u = 0; u < n; u++)
 			if (kgr__ltr_predict(m, c[u].x, c[u].n, out) < 0)
 				return -1;
-		per[p] = (cpu_ms() - t0) / (double)n;
+		per[2][p] = (cpu_ms() - t0) / (double)n;
 	}
-	qsort(per, passes, sizeof(double), cmp_double);
-	printf("the model's trees alone: %.1f us per request at best, %.1f us median (%zu passes "
-	       "over %zu users, %.0f rows a request, thread CPU time)\n",
-		per[0] * 1000.0, pct(per, passes, 50) * 1000.0, passes, n, (double)rows / (double)n);
+	printf("the learned ranker's stages alone (%zu passes over %zu users, %.0f rows a request, "
+	       "thread CPU time per request, best / median pass):\n", passes, n,
+		(double)rows / (double)n);
+	for (k = 0; k < 3; k++) {
+		qsort(per[k], passes, sizeof(double), cmp_double);
+		printf("  %s: %.1f / %.1f us\n", what[k], per[k][0] * 1000.0,
+			pct(per[k], passes, 50) * 1000.0);
+		free(per[k]);
+	}
 	for (u = 0; u < n; u++)
 		kgr__ltr_cands_free(&c[u]);
 	free(c);
-	free(per);
 	free(out);
 	return 0;
 }
@@ -514,7 +541,7 @@ int main(int argc, char **argv)
 			n_events = strtoul(argv[++i], NULL, 10);
 		else if (!strcmp(argv[i], "--rounds") && i + 1 < (size_t)argc)
 			n_rounds = strtoul(argv[++i], NULL, 10);
-		else if (!strcmp(argv[i], "--trees") && i + 1 < (size_t)argc)
+		else if (!strcmp(argv[i], "--stages") && i + 1 < (size_t)argc)
 			n_tree_passes = strtoul(argv[++i], NULL, 10);
 		else if (!strcmp(argv[i], "--digest"))
 			want_digest = 1;
@@ -525,7 +552,7 @@ int main(int argc, char **argv)
 		fprintf(stderr, "usage: bench_recommend STORE [--users N] [--seed S] [--ppr N] [-k K] "
 				"[--candidates N] [--threads T] [--ppr-eps E] [--generators MASK] "
 				"[--holdout N [--weights FILE]] [--events N] [--digest] [--model FILE "
-				"[--sequence FILE] [--rounds R] [--trees N]]\n");
+				"[--sequence FILE] [--rounds R] [--stages N]]\n");
 		return 2;
 	}
 	kgr_init();
@@ -609,7 +636,7 @@ int main(int argc, char **argv)
 				pct(adds, n_rounds, 50), adds[0], adds[n_rounds - 1]);
 		}
 		free(adds);
-		if (n_tree_passes && time_trees(g, model, users, n_users, &o, n_tree_passes) < 0)
+		if (n_tree_passes && time_stages(g, model, users, n_users, &o, n_tree_passes) < 0)
 			return 1;
 	}
 	free(digests);

@@ -477,17 +477,23 @@ static int by_key(const void *pa, const void *pb)
 	return key_before(a->s, a->node, b) ? -1 : key_before(b->s, b->node, a);
 }
 
+#define RANK_LANES 8
+
 /* Each candidate's rank among every hit (1 + the hits before it), without sorting the hits:
  * the candidates' keys are sorted, and each hit counts once for the candidates after it
- * (a binary search, then a running sum). */
+ * (a binary search, then a running sum). A search without branches takes the same number of
+ * steps for every hit, so RANK_LANES hits are searched side by side: their steps do not wait
+ * for each other's loads, where one search alone is a chain of them. */
 static int knn_ranks(kgr__ltr_cands *c, ltr_scratch *s)
 {
 	rank_key *ck = malloc((c->n + 1) * sizeof(*ck));
 	uint32_t *below = calloc(c->n + 2, sizeof(*below));
-	size_t m = 0, i, run = 0;
-	if (!ck || !below) {
+	uint32_t *todo = malloc((s->k.n + 1) * sizeof(*todo));
+	size_t m = 0, i, run = 0, n_todo = 0;
+	if (!ck || !below || !todo) {
 		free(ck);
 		free(below);
+		free(todo);
 		return -1;
 	}
 	for (i = 0; i < c->n; i++) {
@@ -499,19 +505,28 @@ static int knn_ranks(kgr__ltr_cands *c, ltr_scratch *s)
 		}
 	}
 	qsort(ck, m, sizeof(*ck), by_key);
-	for (i = 0; m && i < s->k.n; i++) {
-		double xs = s->k.hits[i].s[1];
-		uint32_t xn = s->k.hits[i].node;
-		const rank_key *at = ck; /* the first candidate key that the hit comes before: */
-		size_t len = m;          /* a search without branches (most hits take every step) */
-		if (!key_before(xs, xn, &ck[m - 1]))
-			continue;
+	for (i = 0; m && i < s->k.n; i++) /* the hits before some candidate */
+		if (key_before(s->k.hits[i].s[1], s->k.hits[i].node, &ck[m - 1]))
+			todo[n_todo++] = (uint32_t)i;
+	for (i = 0; i < n_todo; i += RANK_LANES) {
+		size_t at[RANK_LANES], len = m, q, lanes = n_todo - i < RANK_LANES ? n_todo - i :
+			RANK_LANES;
+		double xs[RANK_LANES];
+		uint32_t xn[RANK_LANES];
+		for (q = 0; q < RANK_LANES; q++) { /* idle lanes search the last hit again */
+			const knn_hit *h = &s->k.hits[todo[i + (q < lanes ? q : lanes - 1)]];
+			at[q] = 0;
+			xs[q] = h->s[1];
+			xn[q] = h->node;
+		}
 		while (len > 1) {
 			size_t half = len / 2;
-			at += (size_t)!key_before(xs, xn, &at[half - 1]) * half;
+			for (q = 0; q < RANK_LANES; q++)
+				at[q] += (size_t)!key_before(xs[q], xn[q], &ck[at[q] + half - 1]) * half;
 			len -= half;
 		}
-		below[(size_t)(at - ck)]++;
+		for (q = 0; q < lanes; q++)
+			below[at[q]]++;
 	}
 	for (i = 0; i < m; i++) {
 		run += below[i];
@@ -519,6 +534,7 @@ static int knn_ranks(kgr__ltr_cands *c, ltr_scratch *s)
 	}
 	free(ck);
 	free(below);
+	free(todo);
 	return 0;
 }
 
