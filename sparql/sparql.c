@@ -18,6 +18,7 @@
 #include "sparql/rdf_world.h"
 #include "sparql/sparql_exists.h"
 #include "sparql/sparql_path.h"
+#include "sparql/sparql_bgp.h"
 #include "sparql/sparql_result.h"
 #include "kg/store_internal.h"
 
@@ -2726,6 +2727,210 @@ static int has_operator(rasqal_graph_pattern *gp, rasqal_graph_pattern_operator 
 	return 0;
 }
 
+/* ---- a SELECT of one basic graph pattern, evaluated by kgrec (sparql/sparql_bgp.c) ---- */
+
+typedef struct {
+	exec_ctx *ex;
+	kgr_sparql_result *r;
+	row_filter f;
+	int col_var[KGR__BGP_VARS]; /* each column's variable */
+	size_t ncols, keep;         /* keep: rows to read (OFFSET + LIMIT, max_rows), 0: all */
+	int truncate;               /* keep is max_rows: a cut result says so */
+	int oom;
+} bgp_rows;
+
+static int bgp_graph_ok(void *payload, kgr_id g)
+{
+	return graph_in_dataset(((bgp_rows *)payload)->ex, g, 0);
+}
+
+static int bgp_stop(void *payload)
+{
+	bgp_rows *br = payload;
+	return deadline_passed(br->ex);
+}
+
+static int bgp_solution(void *payload, const kgr_id *val)
+{
+	bgp_rows *br = payload;
+	kgr_sparql_result *r = br->r;
+	size_t i;
+	int dup = 0;
+	if (br->keep && r->nrows >= br->keep) {
+		r->truncated = br->truncate;
+		return 1;
+	}
+	for (i = 0; i < br->ncols; i++)
+		if (id_to_cell(r, br->ex->store, val[br->col_var[i]])) {
+			br->oom = 1;
+			return 1;
+		}
+	if (br->f.distinct && (dup = seen_row(&br->f, r, r->nrows)) < 0) {
+		br->oom = 1;
+		return 1;
+	}
+	if (dup)
+		r->ncells -= r->ncols;
+	else
+		r->nrows++;
+	return 0;
+}
+
+/* The variable's index among vars[0 .. *n), added when new; -1 when there are too many. */
+static int bgp_var(rasqal_variable **vars, size_t *n, rasqal_variable *v)
+{
+	size_t i;
+	for (i = 0; i < *n; i++)
+		if (vars[i] == v)
+			return (int)i;
+	if (*n == KGR__BGP_VARS)
+		return -1;
+	vars[*n] = v;
+	return (int)(*n)++;
+}
+
+/* The query as kgr__bgp patterns when it is a SELECT of plain variables (or *, which rasqal
+ * has expanded into the pattern's variables) over one group of
+ * triple patterns and nothing else (no FILTER, OPTIONAL, GRAPH, path, EXISTS or MINUS marker,
+ * VALUES, sub-select, grouping, aggregate, ORDER BY; DISTINCT, LIMIT and OFFSET allowed), with
+ * every projected variable in a pattern; 0 otherwise. */
+static int bgp_form(exec_ctx *ex, rasqal_query *rq, kgr__bgp *b, rasqal_variable **vars,
+	int *col_var, size_t *ncols)
+{
+	rasqal_graph_pattern *gp = rasqal_query_get_query_graph_pattern(rq), *bp = gp;
+	raptor_sequence *proj = rasqal_query_get_bound_variable_sequence(rq);
+	raptor_sequence *g = rasqal_query_get_group_conditions_sequence(rq);
+	raptor_sequence *h = rasqal_query_get_having_conditions_sequence(rq);
+	raptor_sequence *o = rasqal_query_get_order_conditions_sequence(rq);
+	rasqal_triple *t;
+	size_t nv = 0;
+	int i, k;
+	if (rasqal_query_get_verb(rq) != RASQAL_QUERY_VERB_SELECT || ex->order.n || !gp || !proj ||
+		(g && raptor_sequence_size(g) > 0) ||
+		(h && raptor_sequence_size(h) > 0) || (o && raptor_sequence_size(o) > 0) ||
+		rasqal_query_get_bindings_variables_sequence(rq) || rasqal_graph_pattern_get_filter_expression(gp))
+		return 0;
+	if (rasqal_graph_pattern_get_operator(gp) == RASQAL_GRAPH_PATTERN_OPERATOR_GROUP) {
+		if (!(bp = rasqal_graph_pattern_get_sub_graph_pattern(gp, 0)) ||
+			rasqal_graph_pattern_get_sub_graph_pattern(gp, 1))
+			return 0;
+	}
+	if (rasqal_graph_pattern_get_operator(bp) != RASQAL_GRAPH_PATTERN_OPERATOR_BASIC ||
+		rasqal_graph_pattern_get_filter_expression(bp) || rasqal_graph_pattern_get_sub_graph_pattern(bp, 0))
+		return 0;
+	memset(b, 0, sizeof(*b));
+	for (i = 0; (t = rasqal_graph_pattern_get_triple(bp, i)); i++) {
+		rasqal_literal *part[3] = { t->subject, t->predicate, t->object };
+		kgr__bgp_pattern *pt;
+		if ((size_t)i == KGR__BGP_MAX || t->origin || pattern_path(ex, t) >= 0 || pattern_neg(ex, t) >= 0)
+			return 0;
+		pt = &b->pat[i];
+		for (k = 0; k < 3; k++) {
+			rasqal_variable *v = rasqal_literal_as_variable(part[k]);
+			if (v) {
+				if (v->expression || (pt->var[k] = bgp_var(vars, &nv, v)) < 0)
+					return 0;
+			} else if (rasqal_literal_get_rdf_term_type(part[k]) == RASQAL_LITERAL_BLANK) {
+				return 0;
+			} else {
+				pt->var[k] = -1;
+				pt->id[k] = literal_id(ex, part[k]);
+			}
+		}
+	}
+	if (!i)
+		return 0;
+	b->n_pat = (size_t)i;
+	b->n_vars = nv;
+	*ncols = (size_t)raptor_sequence_size(proj);
+	if (*ncols > KGR__BGP_VARS)
+		return 0;
+	for (i = 0; (size_t)i < *ncols; i++) {
+		rasqal_variable *v = raptor_sequence_get_at(proj, i);
+		size_t j;
+		if (!v || v->expression)
+			return 0;
+		for (j = 0; j < nv && vars[j] != v; j++)
+			;
+		if (j == nv)
+			return 0; /* a projected variable no pattern binds: rasqal's */
+		col_var[i] = (int)j;
+	}
+	return 1;
+}
+
+/* Declared in sparql/sparql_result.h. */
+unsigned long kgr__sparql_bgp_answered;
+
+/* A SELECT of one basic graph pattern answered by kgr__bgp_run(): 1 when answered (or an
+ * error, < 0), 0 when the query is not of that form (rasqal answers it). */
+static int bgp_select(kgr_sparql_result **out, rasqal_query *rq, exec_ctx *ex,
+	const kgr_sparql_options *opts)
+{
+	kgr__bgp b;
+	rasqal_variable *vars[KGR__BGP_VARS];
+	bgp_rows br;
+	size_t i, skip;
+	long limit = rasqal_query_get_limit(rq), offset = rasqal_query_get_offset(rq);
+	int error = 0;
+	memset(&br, 0, sizeof(br));
+	if (!bgp_form(ex, rq, &b, vars, br.col_var, &br.ncols))
+		return 0;
+	/* FROM chooses the default graph, as in ts_new() */
+	if (!ex->nesting && dataset_from_query(ex, rasqal_query_get_data_graph_sequence(rq)))
+		return kgr__error_set(KGR_ENOMEM, "out of memory");
+	skip = offset > 0 ? (size_t)offset : 0;
+	br.ex = ex;
+	br.f.distinct = rasqal_query_get_distinct(rq) != 0;
+	if (limit >= 0)
+		br.keep = skip + (size_t)limit;
+	if (opts->max_rows && (!br.keep || skip + opts->max_rows < br.keep)) {
+		br.keep = skip + opts->max_rows;
+		br.truncate = 1;
+	}
+	if (!(br.r = kgr__sparql_result_new(KGR_SPARQL_BINDINGS)) ||
+		!(br.r->cols = calloc(br.ncols ? br.ncols : 1, sizeof(char *)))) {
+		kgr_sparql_result_free(br.r);
+		return kgr__error_set(KGR_ENOMEM, "out of memory");
+	}
+	br.r->ncols = br.ncols;
+	for (i = 0; i < br.ncols; i++) {
+		const char *name = (const char *)vars[br.col_var[i]]->name;
+		if (!(br.r->cols[i] = kgr__sparql_strdup(br.r, name, strlen(name)))) {
+			error = kgr__error_set(KGR_ENOMEM, "out of memory");
+			goto done;
+		}
+	}
+	b.store = ex->store;
+	b.graph_ok = bgp_graph_ok;
+	b.stop = bgp_stop;
+	b.solution = bgp_solution;
+	b.payload = &br;
+	if (!(limit == 0))
+		kgr__bgp_run(&b);
+	if (br.oom || ex->oom)
+		error = kgr__error_set(KGR_ENOMEM, "out of memory");
+	else if (ex->timed_out || kgr__rdf_log()->errors)
+		error = exec_error(ex, opts, "evaluation");
+	if (!error && skip) {
+		size_t drop = skip < br.r->nrows ? skip : br.r->nrows;
+		memmove(br.r->cells, br.r->cells + drop * br.r->ncols,
+			(br.r->nrows - drop) * br.r->ncols * sizeof(*br.r->cells));
+		br.r->nrows -= drop;
+		br.r->ncells = br.r->nrows * br.r->ncols;
+	}
+done:
+	free(br.f.hashes);
+	free(br.f.rows);
+	if (error) {
+		kgr_sparql_result_free(br.r);
+		return error;
+	}
+	*out = br.r;
+	kgr__sparql_bgp_answered++;
+	return 1;
+}
+
 static int execute(kgr_sparql_result **out, rasqal_query *rq, exec_ctx *ex,
 	const kgr_sparql_options *opts)
 {
@@ -2740,6 +2945,8 @@ static int execute(kgr_sparql_result **out, rasqal_query *rq, exec_ctx *ex,
 		return kgr__error_set(KGR_EUNSUPPORTED,
 			"SPARQL MINUS is supported only in a group of triple patterns and FILTERs "
 			"(docs/SPARQL.md, \"EXISTS and MINUS\")");
+	if ((error = bgp_select(out, rq, ex, opts)) != 0)
+		return error < 0 ? error : 0;
 	memset(&f, 0, sizeof(f));
 	f.offset = f.limit = -1;
 	if (rasqal_query_get_verb(rq) == RASQAL_QUERY_VERB_SELECT && rasqal_query_get_distinct(rq)) {

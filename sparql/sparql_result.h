@@ -42,6 +42,10 @@ char *kgr__sparql_reorder(const kgr_store *store, const char *text, int *oom);
 int kgr__sparql_query_here(kgr_sparql_result **out, const kgr_store *store, const char *query,
 	const kgr_sparql_options *opts);
 
+/** Queries of this process answered by kgrec's own evaluation of a basic graph pattern
+ *  (sparql/sparql_bgp.c) rather than by rasqal; read by the tests. */
+extern unsigned long kgr__sparql_bgp_answered;
+
 struct rasqal_query_s;
 /** 1 when @p rq is a CONSTRUCT with an empty template (rasqal crashes on it; the answer is
  *  the empty graph) (sparql/sparql_fixups.c). Takes a rasqal_query. */
