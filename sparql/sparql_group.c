@@ -5,7 +5,7 @@
  * 313 products), and "users who bought from 3 or more brands" (GROUP BY ?u, HAVING) gave 2,069
  * rows, then 2,063, on one 1M-triple store, against 2,058. So the form
  *
- *   SELECT ?g1 ... (COUNT(DISTINCT ?x) AS ?n) ... [WHERE] { P }
+ *   SELECT ?g1 ... (COUNT([DISTINCT] ?x | *) AS ?n) ... [WHERE] { P }
  *     [GROUP BY ?g1 ...] [HAVING (?n | COUNT(DISTINCT ?x)) OP INTEGER)]
  *     [ORDER BY [ASC|DESC](?v) ...] [LIMIT n] [OFFSET n]
  *
@@ -15,6 +15,14 @@
  * deduplicates itself:
  * a hash table of groups, one of (group, aggregate, value) triples, then HAVING, ORDER BY,
  * OFFSET and LIMIT. Other queries go to rasqal as before.
+ *
+ * A plain COUNT(?x) or COUNT(*) in the same SELECT counts every solution of its group (with
+ * ?x bound): the inner SELECT is then without DISTINCT, a multiset of solutions, and the
+ * distinct counts beside it still count each value once. rasqal's counts were right there,
+ * but slow: it groups row by row through literals it builds for every solution, while the
+ * inner SELECT of one basic graph pattern is kgrec's (sparql/sparql_bgp.c), so
+ * `SELECT ?b (COUNT(?p) AS ?n) { ?p schema:brand ?b } GROUP BY ?b` reads term ids only.
+ * COUNT(DISTINCT *) beside a plain count stays rasqal's (its rows are the distinct solutions).
  *
  * And GROUP BY (expr AS ?v), which rasqal 0.9.33 gets wrong (all solutions in one group,
  * keyed by the first one's value: `GROUP BY ((?price > 50) AS ?dear)` gave true 313 for 208
@@ -49,6 +57,7 @@ typedef struct {
 	size_t n_keys, n_aggs, n_cols;
 	char keys[MAX_COLS][NAME_MAX_LEN];
 	char agg_var[MAX_COLS][NAME_MAX_LEN], agg_as[MAX_COLS][NAME_MAX_LEN];
+	int agg_plain[MAX_COLS]; /* COUNT(?x) or COUNT(*), every solution counted, not DISTINCT */
 	/* other aggregates (SUM, AVG, MIN, MAX, COUNT, SAMPLE, GROUP_CONCAT, not DISTINCT) beside
 	 * COUNT(DISTINCT): computed by a grouped query of their own, then joined by group key */
 	size_t n_other;
@@ -124,6 +133,20 @@ static const char *count_distinct(const char *p, char *x, char *as)
 	return p;
 }
 
+/* "(COUNT(?x) AS ?n)" or "(COUNT(*) AS ?n)" after its '(': fills x ("*") and as. */
+static const char *plain_count(const char *p, char *x, char *as)
+{
+	const char *star;
+	if (!(p = word(p, "COUNT")) || !(p = word(p, "(")) || word(p, "DISTINCT"))
+		return NULL;
+	if ((star = word(p, "*")))
+		strcpy(x, "*");
+	if (!(p = star ? star : var(p, x)) || !(p = word(p, ")")) || !(p = word(p, "AS")) ||
+		!(p = var(p, as)) || !(p = word(p, ")")))
+		return NULL;
+	return p;
+}
+
 static int find_name(const char (*names)[NAME_MAX_LEN], size_t n, const char *name)
 {
 	size_t i;
@@ -171,6 +194,11 @@ static const char *projection(const char *p, group_plan *g)
 			const char *o;
 			if (g->n_aggs < MAX_COLS &&
 				(o = count_distinct(q, g->agg_var[g->n_aggs], g->agg_as[g->n_aggs]))) {
+				g->col[n_cols++] = AGG_COL(g->n_aggs++);
+				q = o;
+			} else if (g->n_aggs < MAX_COLS &&
+				   (o = plain_count(q, g->agg_var[g->n_aggs], g->agg_as[g->n_aggs]))) {
+				g->agg_plain[g->n_aggs] = 1;
 				g->col[n_cols++] = AGG_COL(g->n_aggs++);
 				q = o;
 			} else if ((q = other_aggregate(p, g))) {
@@ -230,7 +258,10 @@ static const char *having(const char *p, group_plan *g)
 	if ((p = var(q, name))) {
 		a = find_name(g->agg_as, g->n_aggs, name);
 	} else if ((p = count_distinct(q, x, NULL))) {
-		a = find_name(g->agg_var, g->n_aggs, x);
+		size_t k;
+		for (k = 0; k < g->n_aggs && a < 0; k++)
+			if (!g->agg_plain[k] && !strcmp(g->agg_var[k], x))
+				a = (int)k;
 	}
 	if (!p || a < 0)
 		return NULL;
@@ -356,21 +387,32 @@ static int group_form(const char *text, group_plan *g, char **inner, char **othe
 {
 	const char *kw = kgr__sparql_find_keyword(text, "SELECT"), *p, *body, *end;
 	kgr__buf b = { 0 };
-	size_t i;
-	int star;
+	size_t i, n_cols = 0;
+	int star = 0, plain = 0;
 	*inner = *other = NULL;
 	if (!kw || !(p = read_form(kw, g, &body, &end)) || *kgr__sparql_skip_blank(p) || !g->n_aggs)
 		return 0; /* without an aggregate: kgr__sparql_group_distinct_rewrite() */
-	star = find_name(g->agg_var, g->n_aggs, "*") >= 0;
+	for (i = 0; i < g->n_aggs; i++) {
+		plain |= g->agg_plain[i];
+		star |= !g->agg_plain[i] && !strcmp(g->agg_var[i], "*");
+	}
+	if (star && plain)
+		return 0; /* distinct solutions beside all of them: rasqal's */
+	/* a plain count counts every solution: the rows stay a multiset */
 	kgr__buf_append(&b, text, (size_t)(kw - text));
-	kgr__buf_printf(&b, "SELECT DISTINCT");
+	kgr__buf_printf(&b, plain ? "SELECT" : "SELECT DISTINCT");
 	if (star) /* every variable: each row is a solution */
 		kgr__buf_puts(&b, " *");
-	for (i = 0; i < g->n_keys && !star; i++)
+	for (i = 0; i < g->n_keys && !star; i++, n_cols++)
 		kgr__buf_printf(&b, " ?%s", g->keys[i]);
 	for (i = 0; i < g->n_aggs && !star; i++)
-		if (find_name(g->agg_var, i, g->agg_var[i]) < 0 && find_name(g->keys, g->n_keys, g->agg_var[i]) < 0)
+		if (strcmp(g->agg_var[i], "*") && find_name(g->agg_var, i, g->agg_var[i]) < 0 &&
+			find_name(g->keys, g->n_keys, g->agg_var[i]) < 0) {
 			kgr__buf_printf(&b, " ?%s", g->agg_var[i]);
+			n_cols++;
+		}
+	if (!star && !n_cols) /* COUNT(*) alone: the solutions */
+		kgr__buf_puts(&b, " *");
 	kgr__buf_printf(&b, " WHERE ");
 	kgr__buf_append(&b, body, (size_t)(end - body));
 	if (b.oom || (g->n_other && !(*other = other_query(text, kw, g, body, end)))) {
@@ -575,6 +617,10 @@ static int count_rows(group_table *t)
 			}
 			if (v->kind == KGR_TERM_NONE)
 				continue; /* COUNT counts bound values */
+			if (g->agg_plain[j]) {
+				t->count[gid * g->n_aggs + j]++;
+				continue;
+			}
 			key.len = 0;
 			kgr__buf_printf(&key, "%zu\x1d%zu\x1d", gid, j);
 			term_key(&key, v);

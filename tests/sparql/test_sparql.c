@@ -2984,6 +2984,52 @@ START_TEST(basic_patterns_by_kgrec)
 }
 END_TEST
 
+/* A plain COUNT(?x) or COUNT(*) in a grouped SELECT is counted by kgrec over a multiset of
+ * solutions (its inner SELECT of one basic graph pattern evaluated by kgrec too): every
+ * solution once, where COUNT(DISTINCT) beside it counts values once; the same numbers as
+ * rasqal's own aggregation (the query written with "+ 0", which is not that form). */
+START_TEST(plain_counts_by_kgrec)
+{
+	static const struct {
+		const char *q, *rasqal, *want;
+	} c[] = {
+		{ "SELECT ?b (COUNT(?p) AS ?n) WHERE { ?p schema:brand ?b } GROUP BY ?b ORDER BY ?b",
+		  "SELECT ?b ((COUNT(?p) + 0) AS ?n) WHERE { ?p schema:brand ?b } GROUP BY ?b ORDER BY ?b",
+		  "?b\t?n\n<" EX "acme>\t3\n<" EX "zenith>\t2\n" },
+		{ "SELECT ?b (COUNT(*) AS ?n) WHERE { ?p schema:brand ?b } GROUP BY ?b ORDER BY DESC(?n)",
+		  "SELECT ?b ((COUNT(*) + 0) AS ?n) WHERE { ?p schema:brand ?b } GROUP BY ?b ORDER BY DESC(?n)",
+		  "?b\t?n\n<" EX "acme>\t3\n<" EX "zenith>\t2\n" },
+		{ "SELECT (COUNT(*) AS ?n) WHERE { ?p schema:offers ?o }",
+		  "SELECT ((COUNT(*) + 0) AS ?n) WHERE { ?p schema:offers ?o }", "?n\n3\n" },
+		{ "SELECT ?b (COUNT(?c) AS ?n) (COUNT(DISTINCT ?c) AS ?nc) WHERE { ?p schema:brand ?b . "
+		  "?p schema:category ?c } GROUP BY ?b ORDER BY ?b",
+		  "SELECT ?b ((COUNT(?c) + 0) AS ?n) ((COUNT(DISTINCT ?c) + 0) AS ?nc) WHERE { ?p schema:brand ?b . "
+		  "?p schema:category ?c } GROUP BY ?b ORDER BY ?b",
+		  "?b\t?n\t?nc\n<" EX "acme>\t3\t2\n<" EX "zenith>\t2\t2\n" },
+		{ "SELECT ?b (COUNT(?p) AS ?n) WHERE { ?p schema:brand ?b } GROUP BY ?b HAVING (?n > 2)",
+		  "SELECT ?b ((COUNT(?p) + 0) AS ?n) WHERE { ?p schema:brand ?b } GROUP BY ?b HAVING (COUNT(?p) > 2)",
+		  "?b\t?n\n<" EX "acme>\t3\n" },
+	};
+	size_t i;
+	for (i = 0; i < sizeof(c) / sizeof(c[0]); i++) {
+		char q[1024], q2[1024], *a, *b;
+		kgr_sparql_result *r = NULL;
+		unsigned long before = kgr__sparql_bgp_answered;
+		snprintf(q, sizeof(q), PFX "%s", c[i].q);
+		snprintf(q2, sizeof(q2), PFX "%s", c[i].rasqal);
+		ck_assert_msg(kgr__sparql_query_here(&r, shop, q, NULL) == 0, "%s: %s", q, kgr_error_last());
+		kgr_sparql_result_free(r);
+		ck_assert_msg(kgr__sparql_bgp_answered == before + 1, "inner not kgrec's: %s", q);
+		a = kgrec_tsv(shop, q);
+		b = kgrec_tsv(shop, q2);
+		ck_assert_msg(!strcmp(a, c[i].want), "%s\ngot:\n%s", q, a);
+		ck_assert_msg(!strcmp(b, c[i].want), "rasqal: %s\ngot:\n%s", q2, b);
+		free(a);
+		free(b);
+	}
+}
+END_TEST
+
 /* BNODE(str): one blank node per string within a solution, another in every other solution
  * (rasqal made the string the label: one node for the whole query, and a node of the data
  * when the data had one of that label). */
@@ -3094,6 +3140,7 @@ static Suite *sparql_suite(void)
 	tcase_add_test(tc, casts_by_xpath);
 	tcase_add_test(tc, bnode_per_solution);
 	tcase_add_test(tc, basic_patterns_by_kgrec);
+	tcase_add_test(tc, plain_counts_by_kgrec);
 	tcase_add_test(tc, group_concat_separator);
 	tcase_add_test(tc, errors_are_not_timeouts);
 	tcase_add_test(tc, threads);
