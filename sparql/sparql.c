@@ -2862,6 +2862,16 @@ static int bgp_form(exec_ctx *ex, rasqal_query *rq, kgr__bgp *b, rasqal_variable
 /* Declared in sparql/sparql_result.h. */
 unsigned long kgr__sparql_bgp_answered;
 
+/* Whether bgp_select() would answer the query. */
+static int bgp_applies(exec_ctx *ex, rasqal_query *rq)
+{
+	kgr__bgp b;
+	rasqal_variable *vars[KGR__BGP_VARS];
+	int col_var[KGR__BGP_VARS];
+	size_t ncols;
+	return bgp_form(ex, rq, &b, vars, col_var, &ncols);
+}
+
 /* A SELECT of one basic graph pattern answered by kgr__bgp_run(): 1 when answered (or an
  * error, < 0), 0 when the query is not of that form (rasqal answers it). */
 static int bgp_select(kgr_sparql_result **out, rasqal_query *rq, exec_ctx *ex,
@@ -3258,7 +3268,15 @@ static int grouped_count(kgr_sparql_result **out, exec_ctx *ex, const char *text
 		return form < 0 ? kgr__error_set(KGR_ENOMEM, "out of memory") : 0;
 	sopts.max_rows = 0;
 	if (!(error = prepare(&rq, ex->rw, ex->raptor, inner, opts->base_iri)) &&
-		!(error = execute(&rows, rq, ex, &sopts)) &&
+		kgr__sparql_group_plain_only(plan) && !bgp_applies(ex, rq)) {
+		/* plain counts over rows rasqal would make: rasqal's own grouping costs less */
+		rasqal_free_query(rq);
+		free(plan);
+		free(inner);
+		free(other);
+		return 0;
+	}
+	if (!error && !(error = execute(&rows, rq, ex, &sopts)) &&
 		(!other || (!(error = prepare(&rq2, ex->rw, ex->raptor, other, opts->base_iri)) &&
 				   !(error = execute(&others, rq2, ex, &sopts)))))
 		error = kgr__sparql_group_answer(out, plan, rows, others, opts->max_rows);

@@ -459,6 +459,16 @@ char *kgr__sparql_group_distinct_rewrite(const char *text, int *oom)
 	return kgr__buf_take(&b);
 }
 
+int kgr__sparql_group_plain_only(const void *plan)
+{
+	const group_plan *g = plan;
+	size_t i;
+	for (i = 0; i < g->n_aggs; i++)
+		if (!g->agg_plain[i])
+			return 0;
+	return 1;
+}
+
 int kgr__sparql_group_form(const char *text, void **plan, char **inner, char **other)
 {
 	group_plan *g = malloc(sizeof(*g));

@@ -158,13 +158,17 @@ char *kgr__sparql_group_alias_rewrite(const char *text, int *oom);
  *  (sparql/sparql_group.c). NULL when nothing changes (or *oom set); otherwise malloc'd. */
 char *kgr__sparql_order_having_rewrite(const char *text, int *oom);
 /** COUNT(DISTINCT ?x) per group (sparql/sparql_group.c): 1 when @p text is a SELECT of
- *  grouped variables and COUNT(DISTINCT ?var) columns (with GROUP BY, a HAVING that compares
- *  one of them with an integer, ORDER BY, LIMIT, OFFSET), and maybe other aggregates (SUM,
- *  AVG, MIN, MAX, COUNT, SAMPLE, GROUP_CONCAT, not DISTINCT), with *plan (free()) and
- *  *inner, the SELECT DISTINCT of those variables over the same pattern, and *other, the
- *  grouped query of the other aggregates or NULL (malloc'd); 0 when not; -1 when out of
- *  memory. */
+ *  grouped variables and COUNT(DISTINCT ?var), COUNT(?var) or COUNT(*) columns (with GROUP
+ *  BY, a HAVING that compares one of them with an integer, ORDER BY, LIMIT, OFFSET), and
+ *  maybe other aggregates (SUM, AVG, MIN, MAX, SAMPLE, GROUP_CONCAT, not DISTINCT), with
+ *  *plan (free()) and *inner, the SELECT of those variables over the same pattern (DISTINCT
+ *  unless a count is plain), and *other, the grouped query of the other aggregates or NULL
+ *  (malloc'd); 0 when not; -1 when out of memory. */
 int kgr__sparql_group_form(const char *text, void **plan, char **inner, char **other);
+/** 1 when every aggregate of the form's @p plan is a plain COUNT(?x) or COUNT(*), which
+ *  rasqal counts right too (kgrec's form is then only worth it when kgrec evaluates the
+ *  inner SELECT); 0 when one is a COUNT(DISTINCT) (sparql/sparql_group.c). */
+int kgr__sparql_group_plain_only(const void *plan);
 /** The answer of that query from the rows of *inner and of *other (NULL when it has none);
  *  at most @p max_rows rows (0: all). */
 int kgr__sparql_group_answer(kgr_sparql_result **out, const void *plan, const kgr_sparql_result *rows,
