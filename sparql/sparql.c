@@ -235,6 +235,7 @@ typedef struct {
 	char *neg_text;
 	char *aj_text;  /* OPTIONAL / !BOUND written as FILTER NOT EXISTS (sparql_exists.c) */
 	char *sub_text; /* a lone DISTINCT sub-select's rows as VALUES (sparql_subselect.c) */
+	kgr_sparql_result *answer; /* the query's answer, found before rasqal read it */
 	/* the answers of path patterns evaluated with both ends free, kept for the query: rasqal
 	 * evaluates the right side of an OPTIONAL (and a nested group) again for every row on
 	 * its left, with the variables it binds first freed (unbind_parts()) */
@@ -288,6 +289,8 @@ static void exec_free(exec_ctx *ex)
 	ex->aj_text = NULL;
 	free(ex->sub_text);
 	ex->sub_text = NULL;
+	kgr_sparql_result_free(ex->answer);
+	ex->answer = NULL;
 	free(ex->order_text);
 	ex->order_text = NULL;
 	for (i = 0; i < PATH_MEMO; i++) {
@@ -3261,16 +3264,19 @@ static int grouped_count(kgr_sparql_result **out, exec_ctx *ex, const char *text
 	rasqal_query *rq = NULL, *rq2 = NULL;
 	void *plan = NULL;
 	char *inner = NULL, *other = NULL;
-	int form = kgr__sparql_group_form(text, &plan, &inner, &other), error;
+	int form = kgr__sparql_group_form(text, &plan, &inner, &other), error, plain;
 	if (form == 0 && (error = count_distinct_star(text)) < 0)
 		return error;
 	if (form <= 0)
 		return form < 0 ? kgr__error_set(KGR_ENOMEM, "out of memory") : 0;
 	sopts.max_rows = 0;
-	if (!(error = prepare(&rq, ex->rw, ex->raptor, inner, opts->base_iri)) &&
-		kgr__sparql_group_plain_only(plan) && !bgp_applies(ex, rq)) {
-		/* plain counts over rows rasqal would make: rasqal's own grouping costs less */
-		rasqal_free_query(rq);
+	plain = kgr__sparql_group_plain_only(plan);
+	if (plain == 2 || (!(error = prepare(&rq, ex->rw, ex->raptor, inner, opts->base_iri)) &&
+				  plain == 1 && !bgp_applies(ex, rq))) {
+		/* plain counts beside other aggregates, or over rows rasqal would make: rasqal's own
+		 * grouping costs less */
+		if (rq)
+			rasqal_free_query(rq);
 		free(plan);
 		free(inner);
 		free(other);
@@ -3459,10 +3465,38 @@ static int rewrite_negation(exec_ctx *ex, const char **query)
 /* At most this many pairs of rows compared by a MINUS run apart (minus_apart()). */
 #define MINUS_APART_PAIRS 1e8
 
+/* The query, whose WHERE clause is the sub-select that gave @p rows, answered from those rows
+ * by kgrec's grouped count when it has that form (its counts and keys read from the rows, no
+ * other aggregate): 1 with *out, 0 when it does not have the form, or an error. */
+static int count_subselect_rows(kgr_sparql_result **out, const char *query,
+	const kgr_sparql_result *rows, const kgr_sparql_options *opts)
+{
+	void *plan = NULL;
+	char *inner = NULL, *other = NULL;
+	int form = kgr__sparql_group_form(query, &plan, &inner, &other), error = 0;
+	if (form < 0)
+		return kgr__error_set(KGR_ENOMEM, "out of memory");
+	if (form == 1 && !other && !rows->truncated) {
+		error = kgr__sparql_group_answer(out, plan, rows, NULL, opts->max_rows);
+		if (error && error != KGR_ENOMEM) { /* a column the rows lack: the query as written */
+			kgr_error_clear();
+			error = 0;
+		} else if (!error) {
+			error = 1;
+		}
+	}
+	free(plan);
+	free(inner);
+	free(other);
+	return error;
+}
+
 /* A query whose WHERE clause is one DISTINCT sub-select and nothing else: the sub-select runs
  * first, as a query of its own (kgrec's DISTINCT), and its rows replace it in the text as a
- * VALUES block (sparql/sparql_subselect.c). Where the sub-select fails, the query is left as
- * written for rasqal to report what is wrong; running out of time or memory ends it. */
+ * VALUES block (sparql/sparql_subselect.c); or, when the query counts them (a grouped count of
+ * the form above), they are counted at once into ex->answer. Where the sub-select fails, the
+ * query is left as written for rasqal to report what is wrong; running out of time or memory
+ * ends it. */
 static int lone_subselect(exec_ctx *ex, const char **query, const kgr_sparql_options *opts)
 {
 	kgr_sparql_options sopts = *opts;
@@ -3471,7 +3505,7 @@ static int lone_subselect(exec_ctx *ex, const char **query, const kgr_sparql_opt
 	const char *saved = ex->text;
 	char *inner = NULL, *text = NULL;
 	size_t open, close;
-	int form = kgr__sparql_lone_subselect(*query, &open, &close, &inner), error, oom = 0;
+	int form = kgr__sparql_lone_subselect(*query, &open, &close, &inner), error, oom = 0, counted = 0;
 	if (form <= 0)
 		return form < 0 ? kgr__error_set(KGR_ENOMEM, "out of memory") : 0;
 	sopts.max_rows = SUBSELECT_MAX_ROWS;
@@ -3480,7 +3514,9 @@ static int lone_subselect(exec_ctx *ex, const char **query, const kgr_sparql_opt
 		error = execute(&rows, rq, ex, &sopts);
 		ex->text = saved;
 	}
-	if (!error)
+	if (!error && (counted = count_subselect_rows(&ex->answer, *query, rows, opts)) < 0)
+		error = counted;
+	if (!error && !counted)
 		text = kgr__sparql_values_text(*query, open, close, rows, &oom);
 	kgr_sparql_result_free(rows);
 	if (rq)
@@ -3904,8 +3940,14 @@ int kgr__sparql_query_here(kgr_sparql_result **out, const kgr_store *store, cons
 	kgr_error_clear();
 	ex.base_iri = opts->base_iri;
 	if ((error = rewrite_paths(&ex, &query, opts)) || (error = rewrite_negation(&ex, &query)) ||
-		(error = counted_subselects(&ex, &query, opts)) || (error = lone_subselect(&ex, &query, opts)) ||
-		(error = prepare(&rq, ex.rw, ex.raptor, query, opts->base_iri)))
+		(error = counted_subselects(&ex, &query, opts)) || (error = lone_subselect(&ex, &query, opts)))
+		goto cleanup;
+	if (ex.answer) { /* the sub-select's rows counted */
+		*out = ex.answer;
+		ex.answer = NULL;
+		goto cleanup;
+	}
+	if ((error = prepare(&rq, ex.rw, ex.raptor, query, opts->base_iri)))
 		goto cleanup;
 	verb = rasqal_query_get_verb(rq);
 	/* the text as written parsed: now the same query with a better join order, if any */
