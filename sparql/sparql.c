@@ -3884,6 +3884,32 @@ static int minus_apart(char **text_out, const kgr_store *store, const char *quer
 	return 0;
 }
 
+/* What is refused from the text as written: Update, the grammar's rules rasqal does not
+ * check, and what would reach a known memory error in rasqal. */
+static int check_text(const char *query)
+{
+	int error;
+	if (tried_update(query))
+		return kgr__error_set(KGR_EUNSUPPORTED,
+			"SPARQL Update is not supported: a kgrec store is a read-only snapshot "
+			"(rebuild it with 'kgrec load')");
+	if ((error = kgr__sparql_validate(query)) || (error = kgr__sparql_check_reserved(query)) ||
+		(error = kgr__sparql_check_concat(query)) || (error = kgr__sparql_check_limits(query)))
+		return error;
+	return 0;
+}
+
+/* The query's text before rasqal reads it: property paths and EXISTS / MINUS replaced,
+ * counted and lone sub-selects run first (which may answer the whole query: ex->answer). */
+static int rewrite_text(exec_ctx *ex, const char **query, const kgr_sparql_options *opts)
+{
+	int error;
+	if ((error = rewrite_paths(ex, query, opts)) || (error = rewrite_negation(ex, query)) ||
+		(error = counted_subselects(ex, query, opts)) || (error = lone_subselect(ex, query, opts)))
+		return error;
+	return 0;
+}
+
 int kgr__sparql_query_here(kgr_sparql_result **out, const kgr_store *store, const char *query,
 	const kgr_sparql_options *opts)
 {
@@ -3905,15 +3931,7 @@ int kgr__sparql_query_here(kgr_sparql_result **out, const kgr_store *store, cons
 	if (!store->finalized)
 		return kgr__error_set(KGR_EINVALID,
 			"the store is still loading: call kgr_store_finalize() before querying it");
-	if (tried_update(query))
-		return kgr__error_set(KGR_EUNSUPPORTED,
-			"SPARQL Update is not supported: a kgrec store is a read-only snapshot "
-			"(rebuild it with 'kgrec load')");
-	if ((error = kgr__sparql_validate(query)) || (error = kgr__sparql_check_reserved(query)) ||
-		(error = kgr__sparql_check_concat(query)) ||
-		(error = kgr__sparql_check_limits(query)))
-		return error;
-	if ((error = minus_apart(&apart, store, query, opts)))
+	if ((error = check_text(query)) || (error = minus_apart(&apart, store, query, opts)))
 		return error;
 	if (apart)
 		query = apart;
@@ -3939,8 +3957,7 @@ int kgr__sparql_query_here(kgr_sparql_result **out, const kgr_store *store, cons
 	}
 	kgr_error_clear();
 	ex.base_iri = opts->base_iri;
-	if ((error = rewrite_paths(&ex, &query, opts)) || (error = rewrite_negation(&ex, &query)) ||
-		(error = counted_subselects(&ex, &query, opts)) || (error = lone_subselect(&ex, &query, opts)))
+	if ((error = rewrite_text(&ex, &query, opts)))
 		goto cleanup;
 	if (ex.answer) { /* the sub-select's rows counted */
 		*out = ex.answer;
