@@ -2515,6 +2515,15 @@ static int result_columns(kgr_sparql_result *r, rasqal_query_results *res, rapto
 	return 0;
 }
 
+/* Drops the first @p skip rows of @p r (an OFFSET applied after the rows were read). */
+static void drop_rows(kgr_sparql_result *r, size_t skip)
+{
+	size_t drop = skip < r->nrows ? skip : r->nrows;
+	memmove(r->cells, r->cells + drop * r->ncols, (r->nrows - drop) * r->ncols * sizeof(*r->cells));
+	r->nrows -= drop;
+	r->ncells = r->nrows * r->ncols;
+}
+
 static int collect(kgr_sparql_result **out, rasqal_query *rq, rasqal_query_results *res,
 	exec_ctx *ex, const kgr_sparql_options *opts, row_filter *f)
 {
@@ -2587,13 +2596,8 @@ static int collect(kgr_sparql_result **out, rasqal_query *rq, rasqal_query_resul
 			if (rasqal_query_results_next(res))
 				break;
 		}
-		if (skip) {
-			size_t drop = skip < r->nrows ? skip : r->nrows;
-			memmove(r->cells, r->cells + drop * r->ncols,
-				(r->nrows - drop) * r->ncols * sizeof(*r->cells));
-			r->nrows -= drop;
-			r->ncells = r->nrows * r->ncols;
-		}
+		if (skip)
+			drop_rows(r, skip);
 	} else if (rasqal_query_results_is_graph(res)) {
 		raptor_statement *st;
 		if (!(r = kgr__sparql_result_new(KGR_SPARQL_GRAPH)))
@@ -2844,7 +2848,6 @@ static int bgp_form(exec_ctx *ex, rasqal_query *rq, kgr__bgp *b, rasqal_variable
 	if (!i)
 		return 0;
 	b->n_pat = (size_t)i;
-	b->n_vars = nv;
 	*ncols = (size_t)raptor_sequence_size(proj);
 	if (*ncols > KGR__BGP_VARS)
 		return 0;
@@ -2883,7 +2886,7 @@ static int bgp_select(kgr_sparql_result **out, rasqal_query *rq, exec_ctx *ex,
 	kgr__bgp b;
 	rasqal_variable *vars[KGR__BGP_VARS];
 	bgp_rows br;
-	size_t i, skip;
+	size_t skip;
 	long limit = rasqal_query_get_limit(rq), offset = rasqal_query_get_offset(rq);
 	int error = 0;
 	memset(&br, 0, sizeof(br));
@@ -2901,18 +2904,11 @@ static int bgp_select(kgr_sparql_result **out, rasqal_query *rq, exec_ctx *ex,
 		br.keep = skip + opts->max_rows;
 		br.truncate = 1;
 	}
-	if (!(br.r = kgr__sparql_result_new(KGR_SPARQL_BINDINGS)) ||
-		!(br.r->cols = calloc(br.ncols ? br.ncols : 1, sizeof(char *)))) {
-		kgr_sparql_result_free(br.r);
+	if (!(br.r = kgr__sparql_result_new(KGR_SPARQL_BINDINGS)))
 		return kgr__error_set(KGR_ENOMEM, "out of memory");
-	}
-	br.r->ncols = br.ncols;
-	for (i = 0; i < br.ncols; i++) {
-		const char *name = (const char *)vars[br.col_var[i]]->name;
-		if (!(br.r->cols[i] = kgr__sparql_strdup(br.r, name, strlen(name)))) {
-			error = kgr__error_set(KGR_ENOMEM, "out of memory");
-			goto done;
-		}
+	if (result_columns(br.r, NULL, rasqal_query_get_bound_variable_sequence(rq), (int)br.ncols) < 0) {
+		error = kgr__error_set(KGR_ENOMEM, "out of memory");
+		goto done;
 	}
 	b.store = ex->store;
 	b.graph_ok = bgp_graph_ok;
@@ -2925,13 +2921,8 @@ static int bgp_select(kgr_sparql_result **out, rasqal_query *rq, exec_ctx *ex,
 		error = kgr__error_set(KGR_ENOMEM, "out of memory");
 	else if (ex->timed_out || kgr__rdf_log()->errors)
 		error = exec_error(ex, opts, "evaluation");
-	if (!error && skip) {
-		size_t drop = skip < br.r->nrows ? skip : br.r->nrows;
-		memmove(br.r->cells, br.r->cells + drop * br.r->ncols,
-			(br.r->nrows - drop) * br.r->ncols * sizeof(*br.r->cells));
-		br.r->nrows -= drop;
-		br.r->ncells = br.r->nrows * br.r->ncols;
-	}
+	if (!error && skip)
+		drop_rows(br.r, skip);
 done:
 	free(br.f.hashes);
 	free(br.f.rows);
@@ -3271,8 +3262,8 @@ static int grouped_count(kgr_sparql_result **out, exec_ctx *ex, const char *text
 		return form < 0 ? kgr__error_set(KGR_ENOMEM, "out of memory") : 0;
 	sopts.max_rows = 0;
 	plain = kgr__sparql_group_plain_only(plan);
-	if (plain == 2 || (!(error = prepare(&rq, ex->rw, ex->raptor, inner, opts->base_iri)) &&
-				  plain == 1 && !bgp_applies(ex, rq))) {
+	if ((plain && other) || (!(error = prepare(&rq, ex->rw, ex->raptor, inner, opts->base_iri)) &&
+				    plain && !bgp_applies(ex, rq))) {
 		/* plain counts beside other aggregates, or over rows rasqal would make: rasqal's own
 		 * grouping costs less */
 		if (rq)

@@ -19,8 +19,7 @@ typedef struct {
 typedef struct {
 	const kgr_store *store;
 	kgr__bgp_pattern pat[KGR__BGP_MAX];
-	size_t n_pat;
-	size_t n_vars;
+	size_t n_pat; /* the variables' indexes are below KGR__BGP_VARS */
 	/* whether a quad of graph g is in the default graph */
 	int (*graph_ok)(void *payload, kgr_id g);
 	/* asked now and then: nonzero stops the evaluation (a deadline) */

@@ -466,7 +466,7 @@ int kgr__sparql_group_plain_only(const void *plan)
 	for (i = 0; i < g->n_aggs; i++)
 		if (!g->agg_plain[i])
 			return 0;
-	return g->n_other ? 2 : 1;
+	return 1;
 }
 
 int kgr__sparql_group_form(const char *text, void **plan, char **inner, char **other)

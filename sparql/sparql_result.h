@@ -165,10 +165,10 @@ char *kgr__sparql_order_having_rewrite(const char *text, int *oom);
  *  unless a count is plain), and *other, the grouped query of the other aggregates or NULL
  *  (malloc'd); 0 when not; -1 when out of memory. */
 int kgr__sparql_group_form(const char *text, void **plan, char **inner, char **other);
-/** 1 when every aggregate of the form's @p plan is a plain COUNT(?x) or COUNT(*), which
- *  rasqal counts right too (kgrec's form is then only worth it when kgrec evaluates the
- *  inner SELECT), 2 when there are other aggregates beside them (which rasqal computes in
- *  the same pass: never worth it); 0 when one is a COUNT(DISTINCT) (sparql/sparql_group.c). */
+/** 1 when every COUNT of the form's @p plan is a plain COUNT(?x) or COUNT(*), which rasqal
+ *  counts right too (kgrec's form is then only worth it when kgrec evaluates the inner SELECT
+ *  and there is no other aggregate, which rasqal would compute in the same pass); 0 when one
+ *  is a COUNT(DISTINCT) (sparql/sparql_group.c). */
 int kgr__sparql_group_plain_only(const void *plan);
 /** The answer of that query from the rows of *inner and of *other (NULL when it has none);
  *  at most @p max_rows rows (0: all). */

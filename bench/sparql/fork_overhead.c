@@ -1,7 +1,8 @@
 /* Cost of running each SPARQL query in a child process: the same query N times through
  * kgr_sparql_query() (a child per query) and through the in-process path it wraps, in one
  * process with the snapshot open. Build and run: bench/sparql/fork_overhead.sh.
- * Usage: fork_overhead STORE.kgr 'QUERY' [N] */
+ * Usage: fork_overhead STORE.kgr 'QUERY' [N]. It also prints how much of the process is in
+ * huge pages. */
 #include "sparql/sparql_result.h"
 
 #include <stdio.h>
@@ -13,6 +14,24 @@ static double now_ms(void)
 	struct timespec ts;
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
+}
+
+/* The process's resident memory and the part of it in transparent huge pages (the store's
+ * snapshot asks for them: docs/STORE.md), where the kernel tells. */
+static void print_huge_pages(void)
+{
+	FILE *f = fopen("/proc/self/smaps_rollup", "r");
+	char line[256];
+	long rss = -1, huge = -1;
+	if (!f)
+		return;
+	while (fgets(line, sizeof(line), f)) {
+		sscanf(line, "Rss: %ld kB", &rss);
+		sscanf(line, "AnonHugePages: %ld kB", &huge);
+	}
+	fclose(f);
+	if (rss >= 0 && huge >= 0)
+		printf("resident %.0f MB, of which %.0f MB in huge pages\n", rss / 1024.0, huge / 1024.0);
 }
 
 int main(int argc, char **argv)
@@ -46,6 +65,7 @@ int main(int argc, char **argv)
 	}
 	printf("child process %.2f ms/query, in process %.2f ms/query, overhead %.2f ms\n", t[0], t[1],
 		t[0] - t[1]);
+	print_huge_pages();
 	kgr_store_free(store);
 	return 0;
 }
