@@ -71,6 +71,19 @@ int kgr__action_map_load(kgr__action_map **out, const char *path);
 kgr__action_kind kgr__action_resolve(const kgr__action_map *map, const char *name, const char **action_out);
 void kgr__action_map_free(kgr__action_map *map);
 
+/* Where the last kgr__store_match_hinted() range of a caller began: a caller that asks for
+ * keys in ascending order (the subjects of one pattern after another's sorted objects) has
+ * each range searched onwards from the one before, instead of from the whole array. Zeroed
+ * is unused. */
+typedef struct {
+	int used, view, fb;
+	uint32_t a, b;
+	size_t lo;
+} kgr__match_hint;
+/* kgr_store_match() with @p hint, which it reads and updates (kg/store.c). */
+void kgr__store_match_hinted(const kgr_store *s, kgr_iter *it, kgr_id subj, kgr_id pred, kgr_id obj,
+	kgr_id g, kgr__match_hint *hint);
+
 /** A user's interactions before @p at (all when 0), in time order; NULL (and 0) for no user.
  *  Borrowed from the store. What the LLM ranker and the audit trail show as history. */
 const kgr_interaction *kgr__user_history(const kgr_store *s, kgr_id user, int64_t at, size_t *n_out);

@@ -665,20 +665,44 @@ static size_t lower_bound(const kgr_quad *q, const uint32_t *perm, size_t lo, si
 	return lo;
 }
 
-static void range(const kgr_quad *q, const uint32_t *perm, size_t n, int fa, uint32_t a, int fb,
-	uint32_t b, size_t *lo, size_t *hi)
+/* lower_bound() over [lo, hi) when the answer is likely near lo: probes lo, lo + 1, lo + 3,
+ * lo + 7, ... and searches between the last two probes. The end of a range found by its
+ * start is usually a few quads on, where a search from the middle of the whole array would
+ * miss the cache at every step until it got there. */
+static size_t gallop_bound(const kgr_quad *q, const uint32_t *perm, size_t lo, size_t hi, int fa,
+	uint32_t a, int fb, uint32_t b)
 {
-	*lo = lower_bound(q, perm, 0, n, fa, a, fb, b);
-	if (fb >= 0)
-		*hi = b == UINT32_MAX ? lower_bound(q, perm, *lo, n, fa, a + 1, -1, 0)
-				      : lower_bound(q, perm, *lo, n, fa, a, fb, b + 1);
-	else
-		*hi = a == UINT32_MAX ? n : lower_bound(q, perm, *lo, n, fa, a + 1, -1, 0);
+	size_t from = lo, at = lo, step = 1;
+	while (at < hi) {
+		const uint32_t *k = (const uint32_t *)&q[perm ? perm[at] : at];
+		if (!(k[fa] < a || (k[fa] == a && fb >= 0 && k[fb] < b)))
+			break;
+		from = at + 1;
+		at = step < hi - lo ? lo + step : hi;
+		step = 2 * step + 1;
+	}
+	return lower_bound(q, perm, from, at < hi ? at : hi, fa, a, fb, b);
 }
 
-void kgr_store_match(const kgr_store *s, kgr_iter *it, kgr_id subj, kgr_id pred, kgr_id obj, kgr_id g)
+/* The range of the sorted view whose keys are (a, b) on fields fa, fb (fb < 0: a alone).
+ * @p after: every key before index @p from is smaller, so the search starts there. */
+static void range(const kgr_quad *q, const uint32_t *perm, size_t n, int fa, uint32_t a, int fb,
+	uint32_t b, int after, size_t from, size_t *lo, size_t *hi)
+{
+	*lo = after ? gallop_bound(q, perm, from, n, fa, a, fb, b) : lower_bound(q, perm, 0, n, fa, a, fb, b);
+	if (fb >= 0)
+		*hi = b == UINT32_MAX ? gallop_bound(q, perm, *lo, n, fa, a + 1, -1, 0)
+				      : gallop_bound(q, perm, *lo, n, fa, a, fb, b + 1);
+	else
+		*hi = a == UINT32_MAX ? n : gallop_bound(q, perm, *lo, n, fa, a + 1, -1, 0);
+}
+
+static void match(const kgr_store *s, kgr_iter *it, kgr_id subj, kgr_id pred, kgr_id obj, kgr_id g,
+	kgr__match_hint *h)
 {
 	size_t lo = 0, hi = s->finalized ? s->n_quads : 0;
+	int view = -1, fa = 0, fb = -1, after;
+	uint32_t a = 0, b = 0;
 	it->store = s;
 	it->pattern.s = subj;
 	it->pattern.p = pred;
@@ -690,29 +714,62 @@ void kgr_store_match(const kgr_store *s, kgr_iter *it, kgr_id subj, kgr_id pred,
 		it->pos = it->end = 0;
 		return;
 	}
-	if (subj) {
-		if (obj && !pred) {
-			it->perm = s->osp;
-			range(s->quads, s->osp, s->n_quads, 2, obj, 0, subj, &lo, &hi);
-		} else {
-			range(s->quads, NULL, s->n_quads, 0, subj, pred ? 1 : -1, pred, &lo, &hi);
-		}
-	} else if (pred) {
-		it->perm = s->pos;
-		range(s->quads, s->pos, s->n_quads, 1, pred, obj ? 2 : -1, obj, &lo, &hi);
+	if (subj && obj && !pred) { /* OSP: the object, then the subject */
+		view = 2, fa = 2, a = obj, fb = 0, b = subj;
+	} else if (subj) { /* SPO: the subject, then the predicate */
+		view = 0, fa = 0, a = subj, fb = pred ? 1 : -1, b = pred;
+	} else if (pred) { /* POS: the predicate, then the object */
+		view = 1, fa = 1, a = pred, fb = obj ? 2 : -1, b = obj;
 	} else if (obj) {
-		it->perm = s->osp;
-		range(s->quads, s->osp, s->n_quads, 2, obj, -1, 0, &lo, &hi);
+		view = 2, fa = 2, a = obj;
+	}
+	if (view >= 0) {
+		it->perm = view == 1 ? s->pos : view == 2 ? s->osp : NULL;
+		after = h && h->used && h->view == view && h->fb == fb &&
+			(a > h->a || (a == h->a && (fb < 0 || b >= h->b)));
+		range(s->quads, it->perm, s->n_quads, fa, a, fb, b, after, after ? h->lo : 0, &lo, &hi);
+		if (h) {
+			h->used = 1;
+			h->view = view;
+			h->fb = fb;
+			h->a = a;
+			h->b = b;
+			h->lo = lo;
+		}
 	}
 	it->pos = lo;
 	it->end = hi;
 }
 
+void kgr_store_match(const kgr_store *s, kgr_iter *it, kgr_id subj, kgr_id pred, kgr_id obj, kgr_id g)
+{
+	match(s, it, subj, pred, obj, g, NULL);
+}
+
+/* Declared in kg/internal.h. */
+void kgr__store_match_hinted(const kgr_store *s, kgr_iter *it, kgr_id subj, kgr_id pred, kgr_id obj,
+	kgr_id g, kgr__match_hint *hint)
+{
+	match(s, it, subj, pred, obj, g, hint);
+}
+
+/* How many quads ahead kgr_iter_next() prefetches in a permuted range. */
+#define ITER_AHEAD 8
+
 int kgr_iter_next(kgr_iter *it, kgr_quad *out)
 {
 	const kgr_quad *q = it->store->quads;
 	while (it->pos < it->end) {
-		const kgr_quad *x = &q[it->perm ? it->perm[it->pos] : it->pos];
+		const kgr_quad *x;
+		if (it->perm) {
+			/* the quads of a POS or OSP range lie all over the array: ask for one a few
+			 * steps ahead, so that its cache miss overlaps with this one's work */
+			if (it->pos + ITER_AHEAD < it->end)
+				__builtin_prefetch(&q[it->perm[it->pos + ITER_AHEAD]]);
+			x = &q[it->perm[it->pos]];
+		} else {
+			x = &q[it->pos];
+		}
 		it->pos++;
 		if (it->pattern.s && x->s != it->pattern.s)
 			continue;
@@ -762,7 +819,7 @@ const kgr_quad *kgr_store_by_subject(const kgr_store *s, kgr_id subj, size_t *n_
 		*n_out = 0;
 		return s->quads;
 	}
-	range(s->quads, NULL, s->n_quads, 0, subj, -1, 0, &lo, &hi);
+	range(s->quads, NULL, s->n_quads, 0, subj, -1, 0, 0, 0, &lo, &hi);
 	*n_out = hi - lo;
 	return s->quads + lo;
 }
@@ -1317,7 +1374,7 @@ int kgr_store_histogram(kgr_term_count **out, size_t *n_out, const kgr_store *s,
 	if (!s->finalized)
 		return 0;
 	if (p)
-		range(s->quads, s->pos, s->n_quads, 1, p, -1, 0, &lo, &hi);
+		range(s->quads, s->pos, s->n_quads, 1, p, -1, 0, 0, 0, &lo, &hi);
 	v = malloc((hi - lo + 1) * sizeof(*v));
 	if (!v)
 		return kgr__error_set(KGR_ENOMEM, "out of memory");
