@@ -2160,7 +2160,8 @@ static int raptor_term_to_cell(kgr_sparql_result *r, raptor_term *t)
 	}
 }
 
-static int id_to_cell(kgr_sparql_result *r, const kgr_store *store, kgr_id id)
+/* Declared in sparql/sparql_result.h. */
+int kgr__sparql_push_id(kgr_sparql_result *r, const kgr_store *store, kgr_id id)
 {
 	size_t len = 0;
 	const char *v = kgr_term_value(store, id, &len);
@@ -2737,7 +2738,7 @@ static int has_operator(rasqal_graph_pattern *gp, rasqal_graph_pattern_operator 
 /* ---- a SELECT of one basic graph pattern, evaluated by kgrec (sparql/sparql_bgp.c) ---- */
 
 typedef struct {
-	exec_ctx *ex;
+	exec_ctx *ex; /* first: bgp_graph_ok() and bgp_stop() read it from any payload */
 	kgr_sparql_result *r;
 	row_filter f;
 	int col_var[KGR__BGP_VARS]; /* each column's variable */
@@ -2746,15 +2747,15 @@ typedef struct {
 	int oom;
 } bgp_rows;
 
+/* The payload of these two begins with the query's exec_ctx pointer. */
 static int bgp_graph_ok(void *payload, kgr_id g)
 {
-	return graph_in_dataset(((bgp_rows *)payload)->ex, g, 0);
+	return graph_in_dataset(*(exec_ctx **)payload, g, 0);
 }
 
 static int bgp_stop(void *payload)
 {
-	bgp_rows *br = payload;
-	return deadline_passed(br->ex);
+	return deadline_passed(*(exec_ctx **)payload);
 }
 
 static int bgp_solution(void *payload, const kgr_id *val)
@@ -2768,7 +2769,7 @@ static int bgp_solution(void *payload, const kgr_id *val)
 		return 1;
 	}
 	for (i = 0; i < br->ncols; i++)
-		if (id_to_cell(r, br->ex->store, val[br->col_var[i]])) {
+		if (kgr__sparql_push_id(r, br->ex->store, val[br->col_var[i]])) {
 			br->oom = 1;
 			return 1;
 		}
@@ -2796,64 +2797,136 @@ static int bgp_var(rasqal_variable **vars, size_t *n, rasqal_variable *v)
 	return (int)(*n)++;
 }
 
+/* The variable of a FILTER(?m) or FILTER(!?m) (the negation rewrite's test of a marker),
+ * with *exists 1 or 0; NULL for any other expression. */
+static rasqal_variable *marker_test(rasqal_expression *e, int *exists)
+{
+	*exists = !(e && e->op == RASQAL_EXPR_BANG);
+	if (e && e->op == RASQAL_EXPR_BANG)
+		e = e->arg1;
+	return e && e->op == RASQAL_EXPR_LITERAL && e->literal ? rasqal_literal_as_variable(e->literal) : NULL;
+}
+
+/* The EXISTS marker triple @p t (pattern_neg() idx) as check c of @p b, when its pattern is
+ * one triple that exists_direct() could answer and every variable of the group it reads is
+ * one of vars[0 .. nv); 0 otherwise. The polarity is set later, from the FILTER. */
+static int bgp_check(exec_ctx *ex, kgr__bgp_check *c, int idx, rasqal_variable **vars, size_t nv)
+{
+	kgr__neg *e = &ex->negs.v[idx];
+	int k;
+	if (e->minus)
+		return 0;
+	if (!e->direct)
+		e->direct = direct_form(ex, e);
+	if (e->direct < 0)
+		return 0;
+	for (k = 0; k < 3; k++) {
+		size_t j;
+		c->var[k] = e->direct_var[k] < 0 ? e->direct_var[k] : -3;
+		c->id[k] = e->direct_var[k] == -1 ? e->direct_id[k] : 0;
+		for (j = 0; j < nv && c->var[k] == -3; j++)
+			if (!strcmp((const char *)vars[j]->name, e->vars[e->direct_var[k]]))
+				c->var[k] = (int)j;
+		if (c->var[k] == -3)
+			return 0;
+	}
+	return 1;
+}
+
 /* The query as kgr__bgp patterns when it is a SELECT of plain variables (or *, which rasqal
- * has expanded into the pattern's variables) over one group of
- * triple patterns and nothing else (no FILTER, OPTIONAL, GRAPH, path, EXISTS or MINUS marker,
- * VALUES, sub-select, grouping, aggregate, ORDER BY; DISTINCT, LIMIT and OFFSET allowed), with
- * every projected variable in a pattern; 0 otherwise. */
+ * has expanded into the pattern's variables) over one group of triple patterns and nothing
+ * else (no FILTER, OPTIONAL, GRAPH, path, MINUS marker, VALUES, sub-select, grouping,
+ * aggregate, ORDER BY; DISTINCT, LIMIT and OFFSET allowed), with every projected variable in
+ * a pattern; 0 otherwise. The one FILTER allowed is the negation rewrite's test of an EXISTS
+ * or NOT EXISTS marker whose pattern is a single triple (sparql/sparql_exists.h): it becomes
+ * a check of each solution (kgr__bgp_check). */
 static int bgp_form(exec_ctx *ex, rasqal_query *rq, kgr__bgp *b, rasqal_variable **vars,
 	int *col_var, size_t *ncols)
 {
-	rasqal_graph_pattern *gp = rasqal_query_get_query_graph_pattern(rq), *bp = gp;
+	rasqal_graph_pattern *gp = rasqal_query_get_query_graph_pattern(rq), *sub;
 	raptor_sequence *proj = rasqal_query_get_bound_variable_sequence(rq);
 	raptor_sequence *g = rasqal_query_get_group_conditions_sequence(rq);
 	raptor_sequence *h = rasqal_query_get_having_conditions_sequence(rq);
 	raptor_sequence *o = rasqal_query_get_order_conditions_sequence(rq);
-	rasqal_triple *t;
-	size_t nv = 0;
-	int i, k;
+	rasqal_variable *test_var[KGR__BGP_MAX], *marker_var[KGR__BGP_MAX];
+	int test_exists[KGR__BGP_MAX], marker_idx[KGR__BGP_MAX];
+	size_t nv = 0, n = 0, n_test = 0, n_marker = 0, m, j;
+	int i, k, si;
 	if (rasqal_query_get_verb(rq) != RASQAL_QUERY_VERB_SELECT || ex->order.n || !gp || !proj ||
 		(g && raptor_sequence_size(g) > 0) ||
 		(h && raptor_sequence_size(h) > 0) || (o && raptor_sequence_size(o) > 0) ||
 		rasqal_query_get_bindings_variables_sequence(rq) || rasqal_graph_pattern_get_filter_expression(gp))
 		return 0;
-	if (rasqal_graph_pattern_get_operator(gp) == RASQAL_GRAPH_PATTERN_OPERATOR_GROUP) {
-		if (!(bp = rasqal_graph_pattern_get_sub_graph_pattern(gp, 0)) ||
-			rasqal_graph_pattern_get_sub_graph_pattern(gp, 1))
-			return 0;
-	}
-	if (rasqal_graph_pattern_get_operator(bp) != RASQAL_GRAPH_PATTERN_OPERATOR_BASIC ||
-		rasqal_graph_pattern_get_filter_expression(bp) || rasqal_graph_pattern_get_sub_graph_pattern(bp, 0))
-		return 0;
 	memset(b, 0, sizeof(*b));
-	for (i = 0; (t = rasqal_graph_pattern_get_triple(bp, i)); i++) {
-		rasqal_literal *part[3] = { t->subject, t->predicate, t->object };
-		kgr__bgp_pattern *pt;
-		if ((size_t)i == KGR__BGP_MAX || t->origin || pattern_path(ex, t) >= 0 || pattern_neg(ex, t) >= 0)
-			return 0;
-		pt = &b->pat[i];
-		for (k = 0; k < 3; k++) {
-			rasqal_variable *v = rasqal_literal_as_variable(part[k]);
-			if (v) {
-				if (v->expression || (pt->var[k] = bgp_var(vars, &nv, v)) < 0)
-					return 0;
-			} else if (rasqal_literal_get_rdf_term_type(part[k]) == RASQAL_LITERAL_BLANK) {
+	for (si = 0;; si++) {
+		rasqal_triple *t;
+		if (rasqal_graph_pattern_get_operator(gp) != RASQAL_GRAPH_PATTERN_OPERATOR_GROUP)
+			sub = si ? NULL : gp;
+		else
+			sub = rasqal_graph_pattern_get_sub_graph_pattern(gp, si);
+		if (!sub)
+			break;
+		if (rasqal_graph_pattern_get_operator(sub) == RASQAL_GRAPH_PATTERN_OPERATOR_FILTER) {
+			if (n_test == KGR__BGP_MAX ||
+				!(test_var[n_test] = marker_test(rasqal_graph_pattern_get_filter_expression(sub),
+					  &test_exists[n_test])))
 				return 0;
-			} else {
-				pt->var[k] = -1;
-				pt->id[k] = literal_id(ex, part[k]);
+			n_test++;
+			continue;
+		}
+		if (rasqal_graph_pattern_get_operator(sub) != RASQAL_GRAPH_PATTERN_OPERATOR_BASIC ||
+			rasqal_graph_pattern_get_filter_expression(sub) || rasqal_graph_pattern_get_sub_graph_pattern(sub, 0))
+			return 0;
+		for (i = 0; (t = rasqal_graph_pattern_get_triple(sub, i)); i++) {
+			rasqal_literal *part[3] = { t->subject, t->predicate, t->object };
+			kgr__bgp_pattern *pt;
+			int neg = pattern_neg(ex, t);
+			if (t->origin || pattern_path(ex, t) >= 0)
+				return 0;
+			if (neg >= 0) { /* an EXISTS marker: its variable is tested by a FILTER */
+				if (n_marker == KGR__BGP_MAX || !(marker_var[n_marker] = rasqal_literal_as_variable(t->object)))
+					return 0;
+				marker_idx[n_marker++] = neg;
+				continue;
+			}
+			if (n == KGR__BGP_MAX)
+				return 0;
+			pt = &b->pat[n++];
+			for (k = 0; k < 3; k++) {
+				rasqal_variable *v = rasqal_literal_as_variable(part[k]);
+				if (v) {
+					if (v->expression || (pt->var[k] = bgp_var(vars, &nv, v)) < 0)
+						return 0;
+				} else if (rasqal_literal_get_rdf_term_type(part[k]) == RASQAL_LITERAL_BLANK) {
+					return 0;
+				} else {
+					pt->var[k] = -1;
+					pt->id[k] = literal_id(ex, part[k]);
+				}
 			}
 		}
 	}
-	if (!i)
+	if (!n || n_test != n_marker)
 		return 0;
-	b->n_pat = (size_t)i;
+	b->n_pat = n;
+	/* each marker tested by exactly one FILTER */
+	for (m = 0; m < n_marker; m++) {
+		kgr__bgp_check *c = &b->check[b->n_check];
+		size_t tests = 0;
+		for (j = 0; j < n_test; j++)
+			if (test_var[j] == marker_var[m]) {
+				tests++;
+				c->exists = test_exists[j];
+			}
+		if (tests != 1 || !bgp_check(ex, c, marker_idx[m], vars, nv))
+			return 0;
+		b->n_check++;
+	}
 	*ncols = (size_t)raptor_sequence_size(proj);
 	if (*ncols > KGR__BGP_VARS)
 		return 0;
 	for (i = 0; (size_t)i < *ncols; i++) {
 		rasqal_variable *v = raptor_sequence_get_at(proj, i);
-		size_t j;
 		if (!v || v->expression)
 			return 0;
 		for (j = 0; j < nv && vars[j] != v; j++)
@@ -2931,6 +3004,92 @@ done:
 		return error;
 	}
 	*out = br.r;
+	kgr__sparql_bgp_answered++;
+	return 1;
+}
+
+/* ---- a grouped count over the solutions of one basic graph pattern, by term ids ---- */
+
+typedef struct {
+	exec_ctx *ex; /* first, as in bgp_rows */
+	int col_var[KGR__BGP_VARS];
+	size_t ncols;
+	int distinct;     /* the SELECT's DISTINCT: each row once */
+	kgr__idset rows;  /* the rows so far, when distinct */
+	size_t skip, keep; /* OFFSET rows passed over, then at most keep counted (0: all) */
+	size_t n;          /* rows so far, those skipped included */
+	kgr__group_ids *gi;
+	int oom;
+} id_counts;
+
+static int id_count_solution(void *payload, const kgr_id *val)
+{
+	id_counts *c = payload;
+	kgr_id row[KGR__BGP_VARS];
+	size_t i, at;
+	int added;
+	for (i = 0; i < c->ncols; i++)
+		row[i] = val[c->col_var[i]];
+	if (c->distinct && (added = kgr__idset_add(&c->rows, row, &at)) <= 0)
+		return added < 0 ? (c->oom = 1) : 0;
+	if (c->n++ < c->skip)
+		return 0;
+	if (kgr__sparql_group_ids_add(c->gi, row) < 0)
+		return c->oom = 1;
+	return c->keep && c->n >= c->skip + c->keep;
+}
+
+/* The grouped count of @p plan (kgr__sparql_group_form()) over the rows of @p rq when rq is
+ * a SELECT that kgrec evaluates itself (bgp_form()), counted over term ids without making
+ * the rows: 1 when answered (or an error, < 0), 0 when rq or the plan is not of that form.
+ * @p as_written: rq's DISTINCT, LIMIT and OFFSET apply (a sub-select as the user wrote it);
+ * otherwise rq is the inner SELECT of the plan, whose distinct counts do without them. */
+static int count_over_ids(kgr_sparql_result **out, exec_ctx *ex, rasqal_query *rq, const void *plan,
+	int as_written, const kgr_sparql_options *opts)
+{
+	raptor_sequence *proj = rasqal_query_get_bound_variable_sequence(rq);
+	rasqal_variable *vars[KGR__BGP_VARS];
+	const char *names[KGR__BGP_VARS];
+	long limit = rasqal_query_get_limit(rq), offset = rasqal_query_get_offset(rq);
+	kgr__bgp b;
+	id_counts c;
+	size_t i;
+	int error;
+	memset(&c, 0, sizeof(c));
+	if (!bgp_form(ex, rq, &b, vars, c.col_var, &c.ncols))
+		return 0;
+	for (i = 0; i < c.ncols; i++)
+		names[i] = (const char *)((rasqal_variable *)raptor_sequence_get_at(proj, (int)i))->name;
+	if ((error = kgr__sparql_group_ids_new(&c.gi, plan, names, c.ncols)) != 0)
+		return error == 1 ? 0 : error;
+	if (!ex->nesting && dataset_from_query(ex, rasqal_query_get_data_graph_sequence(rq))) {
+		kgr__sparql_group_ids_free(c.gi);
+		return kgr__error_set(KGR_ENOMEM, "out of memory");
+	}
+	c.ex = ex;
+	c.rows.width = c.ncols;
+	if (as_written) {
+		c.distinct = rasqal_query_get_distinct(rq) != 0;
+		c.skip = offset > 0 ? (size_t)offset : 0;
+		c.keep = limit > 0 ? (size_t)limit : 0;
+	}
+	b.store = ex->store;
+	b.graph_ok = bgp_graph_ok;
+	b.stop = bgp_stop;
+	b.solution = id_count_solution;
+	b.payload = &c;
+	if (!(as_written && limit == 0))
+		kgr__bgp_run(&b);
+	if (c.oom || ex->oom)
+		error = kgr__error_set(KGR_ENOMEM, "out of memory");
+	else if (ex->timed_out || kgr__rdf_log()->errors)
+		error = exec_error(ex, opts, "evaluation");
+	else
+		error = kgr__sparql_group_ids_answer(out, c.gi, ex->store, opts->max_rows);
+	kgr__idset_free(&c.rows);
+	kgr__sparql_group_ids_free(c.gi);
+	if (error)
+		return error;
 	kgr__sparql_bgp_answered++;
 	return 1;
 }
@@ -3088,8 +3247,8 @@ static int describe_ids(kgr_sparql_result *r, const kgr_store *store, id_vec *to
 				r->truncated = 1;
 				goto cleanup;
 			}
-			if ((error = id_to_cell(r, store, q.s)) || (error = id_to_cell(r, store, q.p)) ||
-				(error = id_to_cell(r, store, q.o)))
+			if ((error = kgr__sparql_push_id(r, store, q.s)) || (error = kgr__sparql_push_id(r, store, q.p)) ||
+				(error = kgr__sparql_push_id(r, store, q.o)))
 				goto cleanup;
 			r->ntriples++;
 			if (kgr_term_kind_of(store, q.o) == KGR_TERM_BLANK && !id_seen(&done, q.o) &&
@@ -3273,7 +3432,9 @@ static int grouped_count(kgr_sparql_result **out, exec_ctx *ex, const char *text
 		free(other);
 		return 0;
 	}
-	if (!error && !(error = execute(&rows, rq, ex, &sopts)) &&
+	if (!error && (error = count_over_ids(out, ex, rq, plan, 0, opts)) == 1)
+		error = 0;
+	else if (!error && !(error = execute(&rows, rq, ex, &sopts)) &&
 		(!other || (!(error = prepare(&rq2, ex->rw, ex->raptor, other, opts->base_iri)) &&
 				   !(error = execute(&others, rq2, ex, &sopts)))))
 		error = kgr__sparql_group_answer(out, plan, rows, others, opts->max_rows);
@@ -3456,10 +3617,11 @@ static int rewrite_negation(exec_ctx *ex, const char **query)
 /* At most this many pairs of rows compared by a MINUS run apart (minus_apart()). */
 #define MINUS_APART_PAIRS 1e8
 
-/* The query, whose WHERE clause is the sub-select that gave @p rows, answered from those rows
- * by kgrec's grouped count when it has that form (its counts and keys read from the rows, no
- * other aggregate): 1 with *out, 0 when it does not have the form, or an error. */
-static int count_subselect_rows(kgr_sparql_result **out, const char *query,
+/* The query, whose WHERE clause is a sub-select, answered by kgrec's grouped count when it
+ * has that form with no other aggregate: counted over the sub-select's solutions by term ids
+ * when @p rq, the sub-select, is one kgrec evaluates (count_over_ids()), or else from the
+ * @p rows it gave. 1 with *out, 0 when it does not have the form, or an error. */
+static int count_subselect(kgr_sparql_result **out, exec_ctx *ex, const char *query, rasqal_query *rq,
 	const kgr_sparql_result *rows, const kgr_sparql_options *opts)
 {
 	void *plan = NULL;
@@ -3467,7 +3629,9 @@ static int count_subselect_rows(kgr_sparql_result **out, const char *query,
 	int form = kgr__sparql_group_form(query, &plan, &inner, &other), error = 0;
 	if (form < 0)
 		return kgr__error_set(KGR_ENOMEM, "out of memory");
-	if (form == 1 && !other && !rows->truncated) {
+	if (form == 1 && !other && rq) {
+		error = count_over_ids(out, ex, rq, plan, 1, opts);
+	} else if (form == 1 && !other && rows && !rows->truncated) {
 		error = kgr__sparql_group_answer(out, plan, rows, NULL, opts->max_rows);
 		if (error && error != KGR_ENOMEM) { /* a column the rows lack: the query as written */
 			kgr_error_clear();
@@ -3502,10 +3666,13 @@ static int lone_subselect(exec_ctx *ex, const char **query, const kgr_sparql_opt
 	sopts.max_rows = SUBSELECT_MAX_ROWS;
 	if (!(error = prepare(&rq, ex->rw, ex->raptor, inner, opts->base_iri))) {
 		ex->text = inner;
-		error = execute(&rows, rq, ex, &sopts);
+		if ((counted = count_subselect(&ex->answer, ex, *query, rq, NULL, opts)) < 0)
+			error = counted;
+		else if (!counted)
+			error = execute(&rows, rq, ex, &sopts);
 		ex->text = saved;
 	}
-	if (!error && (counted = count_subselect_rows(&ex->answer, *query, rows, opts)) < 0)
+	if (!error && !counted && (counted = count_subselect(&ex->answer, ex, *query, NULL, rows, opts)) < 0)
 		error = counted;
 	if (!error && !counted)
 		text = kgr__sparql_values_text(*query, open, close, rows, &oom);

@@ -5,6 +5,7 @@
 #include "kgrec/store.h"
 
 #include <stddef.h>
+#include <stdint.h>
 
 #define KGR__BGP_MAX 16  /* triple patterns */
 #define KGR__BGP_VARS 32 /* variables */
@@ -16,10 +17,22 @@ typedef struct {
 	kgr_id id[3];
 } kgr__bgp_pattern;
 
+/* A test of each solution: whether one triple pattern matches with the solution's values
+ * (FILTER EXISTS / NOT EXISTS { one triple pattern }). var[k] >= 0 is a variable of the
+ * patterns, -1 the term id[k] (0: one the store lacks, so nothing matches), -2 any term (a
+ * variable of the tested pattern alone, each written once). */
+typedef struct {
+	int var[3];
+	kgr_id id[3];
+	int exists; /* 1: a solution is kept when the pattern matches; 0: when it does not */
+} kgr__bgp_check;
+
 typedef struct {
 	const kgr_store *store;
 	kgr__bgp_pattern pat[KGR__BGP_MAX];
 	size_t n_pat; /* the variables' indexes are below KGR__BGP_VARS */
+	kgr__bgp_check check[KGR__BGP_MAX];
+	size_t n_check;
 	/* whether a quad of graph g is in the default graph */
 	int (*graph_ok)(void *payload, kgr_id g);
 	/* asked now and then: nonzero stops the evaluation (a deadline) */
@@ -29,8 +42,29 @@ typedef struct {
 	void *payload;
 } kgr__bgp;
 
-/* Every solution of the patterns, each once per way it matches (a multiset, as SPARQL's
- * BGP). 0 when every solution was given, 1 when stop() or solution() stopped it. */
+/* Every solution of the patterns that passes the checks, each once per way it matches (a
+ * multiset, as SPARQL's BGP). 0 when every solution was given, 1 when stop() or solution() stopped it. */
 int kgr__bgp_run(kgr__bgp *b);
+
+/* A set of tuples of term ids, all of one width (at most KGR__BGP_VARS), numbered in the
+ * order they were added: the distinct rows of a solution sequence, or groups and the values
+ * counted in them. Zeroed is empty. */
+typedef struct {
+	size_t width, n;
+	kgr_id *tuple;   /* n * width ids, in order of addition */
+	size_t tuple_cap; /* tuples */
+	uint64_t *slot;  /* cap slots: 0 empty, else (hash's high half << 32) | (number + 1) */
+	size_t cap;
+} kgr__idset;
+
+/* 1 when @p t (width ids) was added, 0 when the set held it; its number in *index either
+ * way. -1 when out of memory or past 2^32 - 1 tuples. */
+int kgr__idset_add(kgr__idset *s, const kgr_id *t, size_t *index);
+/* The tuple numbered @p i. */
+static inline const kgr_id *kgr__idset_at(const kgr__idset *s, size_t i)
+{
+	return s->tuple + i * s->width;
+}
+void kgr__idset_free(kgr__idset *s);
 
 #endif

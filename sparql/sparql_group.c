@@ -41,6 +41,7 @@
  * computes it, and one that no SELECT expression computes, there or in HAVING, is computed by
  * a marker column added to the SELECT clause (no result shows it). */
 #include "sparql/sparql_result.h"
+#include "sparql/sparql_bgp.h"
 
 #include <ctype.h>
 #include <stdio.h>
@@ -639,13 +640,6 @@ static int count_rows(group_table *t)
 			t->count[gid * g->n_aggs + j] += (size_t)added;
 		}
 	}
-	/* without GROUP BY, no match is one group of zeros (SPARQL 1.1, 18.5) */
-	if (!g->n_keys && !t->n_groups) {
-		if (!(t->count = calloc(g->n_aggs, sizeof(*t->count))) ||
-			!(t->first_row = calloc(1, sizeof(*t->first_row))))
-			goto done;
-		t->n_groups = 1;
-	}
 	error = 0;
 done:
 	map_free(&groups);
@@ -857,13 +851,44 @@ static int emit(kgr_sparql_result *r, const group_table *t, const size_t *v, siz
 	return 0;
 }
 
+/* HAVING, ORDER BY, the slice and the rows of the groups counted in @p t, whose count,
+ * first_row and other_row are freed here. 0, or -1 when out of memory. */
+static int answer_groups(kgr_sparql_result **out, group_table *t, size_t max_rows)
+{
+	const group_plan *g = t->g;
+	kgr_sparql_result *r = NULL;
+	size_t *v = NULL, n = 0;
+	int error = -1;
+	/* without GROUP BY, no match is one group of zeros (SPARQL 1.1, 18.5) */
+	if (!g->n_keys && !t->n_groups) {
+		free(t->count);
+		free(t->first_row);
+		t->first_row = NULL;
+		if (!(t->count = calloc(g->n_aggs, sizeof(*t->count))) ||
+			!(t->first_row = calloc(1, sizeof(*t->first_row))))
+			goto done;
+		t->n_groups = 1;
+	}
+	if (match_other(t) < 0 || pick_groups(t, &v, &n) < 0 ||
+		!(r = kgr__sparql_result_new(KGR_SPARQL_BINDINGS)) || emit(r, t, v, n, max_rows) < 0)
+		goto done;
+	*out = r;
+	r = NULL;
+	error = 0;
+done:
+	free(v);
+	free(t->first_row);
+	free(t->count);
+	free(t->other_row);
+	kgr_sparql_result_free(r);
+	return error;
+}
+
 int kgr__sparql_group_answer(kgr_sparql_result **out, const void *plan, const kgr_sparql_result *rows,
 	const kgr_sparql_result *other, size_t max_rows)
 {
 	group_table t;
-	kgr_sparql_result *r = NULL;
-	size_t *v = NULL, n = 0, i;
-	int error = KGR_ENOMEM;
+	size_t i;
 	memset(&t, 0, sizeof(t));
 	t.g = plan;
 	t.rows = rows;
@@ -882,19 +907,159 @@ int kgr__sparql_group_answer(kgr_sparql_result **out, const void *plan, const kg
 	for (i = 0; i < t.g->n_aggs; i++)
 		if ((t.agg_col[i] = column_in(rows, t.g->agg_var[i])) < 0 && strcmp(t.g->agg_var[i], "*"))
 			return kgr__error_set(KGR_ERROR, "grouped count: no column %s", t.g->agg_var[i]);
-	if (count_rows(&t) < 0 || match_other(&t) < 0 || pick_groups(&t, &v, &n) < 0 ||
-		!(r = kgr__sparql_result_new(KGR_SPARQL_BINDINGS)) || emit(r, &t, v, n, max_rows) < 0)
+	if (count_rows(&t) < 0) {
+		free(t.first_row);
+		free(t.count);
+		return kgr__error_set(KGR_ENOMEM, "out of memory");
+	}
+	return answer_groups(out, &t, max_rows) < 0 ? kgr__error_set(KGR_ENOMEM, "out of memory") : 0;
+}
+
+/* ---- the same counts over term ids ----
+ *
+ * When kgrec evaluates the inner SELECT itself (one basic graph pattern), its solutions are
+ * term ids: they are grouped by the ids of their keys and each COUNT(DISTINCT) keeps the
+ * (group, value id) pairs it has counted, so no term's text is read until the groups' keys
+ * are written. Two ids are two RDF terms, as two cells of different text are above. */
+
+struct kgr__group_ids {
+	const group_plan *g;
+	int key_in[MAX_COLS], agg_in[MAX_COLS]; /* each key's and aggregate's column (-1: *) */
+	kgr__idset groups;                      /* the keys of each group, numbered */
+	kgr__idset seen[MAX_COLS];              /* (group, value) counted by each COUNT(DISTINCT) */
+	size_t *count;                          /* per group and aggregate */
+	size_t cap;                             /* groups count has room for */
+};
+
+static int name_at(const char *const *names, size_t n, const char *name)
+{
+	size_t i;
+	for (i = 0; i < n; i++)
+		if (!strcmp(names[i], name))
+			return (int)i;
+	return -1;
+}
+
+int kgr__sparql_group_ids_new(kgr__group_ids **out, const void *plan, const char *const *cols,
+	size_t ncols)
+{
+	const group_plan *g = plan;
+	kgr__group_ids *gi;
+	size_t i;
+	*out = NULL;
+	if (g->n_other)
+		return 1;
+	if (!(gi = calloc(1, sizeof(*gi))))
+		return kgr__error_set(KGR_ENOMEM, "out of memory");
+	gi->g = g;
+	gi->groups.width = g->n_keys;
+	for (i = 0; i < g->n_keys; i++)
+		if ((gi->key_in[i] = name_at(cols, ncols, g->keys[i])) < 0)
+			goto unsupported;
+	for (i = 0; i < g->n_aggs; i++) {
+		gi->seen[i].width = 2;
+		gi->agg_in[i] = name_at(cols, ncols, g->agg_var[i]);
+		/* COUNT(*) counts solutions; COUNT(DISTINCT *) would need whole solutions */
+		if (gi->agg_in[i] < 0 && (strcmp(g->agg_var[i], "*") || !g->agg_plain[i]))
+			goto unsupported;
+	}
+	*out = gi;
+	return 0;
+unsupported:
+	kgr__sparql_group_ids_free(gi);
+	return 1;
+}
+
+int kgr__sparql_group_ids_add(kgr__group_ids *gi, const kgr_id *row)
+{
+	const group_plan *g = gi->g;
+	kgr_id key[MAX_COLS], pair[2];
+	size_t gid, j, at;
+	int added;
+	for (j = 0; j < g->n_keys; j++)
+		key[j] = row[gi->key_in[j]];
+	if ((added = kgr__idset_add(&gi->groups, key, &gid)) < 0)
+		return -1;
+	if (added) {
+		if (gid == gi->cap) {
+			size_t nc = gi->cap ? 2 * gi->cap : 256,
+			       *c = realloc(gi->count, nc * (g->n_aggs ? g->n_aggs : 1) * sizeof(*c));
+			if (!c)
+				return -1;
+			gi->count = c;
+			gi->cap = nc;
+		}
+		memset(gi->count + gid * g->n_aggs, 0, g->n_aggs * sizeof(*gi->count));
+	}
+	for (j = 0; j < g->n_aggs; j++) {
+		size_t *c = &gi->count[gid * g->n_aggs + j];
+		if (g->agg_plain[j]) {
+			++*c; /* a basic graph pattern binds every variable it names */
+			continue;
+		}
+		pair[0] = (kgr_id)gid;
+		pair[1] = row[gi->agg_in[j]];
+		if ((added = kgr__idset_add(&gi->seen[j], pair, &at)) < 0)
+			return -1;
+		*c += (size_t)added;
+	}
+	return 0;
+}
+
+int kgr__sparql_group_ids_answer(kgr_sparql_result **out, kgr__group_ids *gi, const kgr_store *store,
+	size_t max_rows)
+{
+	const group_plan *g = gi->g;
+	group_table t;
+	kgr_sparql_result *keys = kgr__sparql_result_new(KGR_SPARQL_BINDINGS);
+	size_t i, j;
+	int error = -1;
+	memset(&t, 0, sizeof(t));
+	t.g = g;
+	t.rows = keys;
+	t.n_groups = gi->groups.n;
+	t.count = gi->count; /* t's now, freed by answer_groups() */
+	gi->count = NULL;
+	gi->cap = 0;
+	if (!keys || !(keys->cols = calloc(g->n_keys + 1, sizeof(char *))) ||
+		!(t.first_row = malloc((t.n_groups + 1) * sizeof(*t.first_row)))) {
+		free(t.count);
 		goto done;
-	*out = r;
-	r = NULL;
-	error = 0;
-done:
-	free(v);
+	}
+	/* one row of key cells per group, in the order of the groups */
+	keys->ncols = g->n_keys;
+	for (j = 0; j < g->n_keys; j++) {
+		t.key_col[j] = (int)j;
+		if (!(keys->cols[j] = kgr__sparql_strdup(keys, g->keys[j], strlen(g->keys[j]))))
+			goto fail;
+	}
+	for (i = 0; i < t.n_groups; i++) {
+		for (j = 0; j < g->n_keys; j++)
+			if (kgr__sparql_push_id(keys, store, kgr__idset_at(&gi->groups, i)[j]))
+				goto fail;
+		keys->nrows++;
+		t.first_row[i] = i;
+	}
+	error = answer_groups(out, &t, max_rows);
+	goto done;
+fail:
 	free(t.first_row);
 	free(t.count);
-	free(t.other_row);
-	kgr_sparql_result_free(r);
-	return error == KGR_ENOMEM ? kgr__error_set(KGR_ENOMEM, "out of memory") : error;
+done:
+	kgr_sparql_result_free(keys);
+	return error < 0 ? kgr__error_set(KGR_ENOMEM, "out of memory") : 0;
+}
+
+void kgr__sparql_group_ids_free(kgr__group_ids *gi)
+{
+	size_t i;
+	if (!gi)
+		return;
+	kgr__idset_free(&gi->groups);
+	for (i = 0; i < MAX_COLS; i++)
+		kgr__idset_free(&gi->seen[i]);
+	free(gi->count);
+	free(gi);
 }
 
 static int name_char(char c)

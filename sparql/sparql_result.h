@@ -174,6 +174,21 @@ int kgr__sparql_group_plain_only(const void *plan);
  *  at most @p max_rows rows (0: all). */
 int kgr__sparql_group_answer(kgr_sparql_result **out, const void *plan, const kgr_sparql_result *rows,
 	const kgr_sparql_result *other, size_t max_rows);
+/** The same answer counted over the term ids of the inner SELECT's solutions, when kgrec
+ *  evaluates that SELECT (sparql/sparql_group.c): kgr__sparql_group_ids_new() takes the
+ *  names of its @p ncols columns and gives 0 and *out, or 1 when the form has aggregates ids
+ *  cannot count (other aggregates, COUNT(DISTINCT *), a column missing), or KGR_ENOMEM; each
+ *  solution row (ids in the columns' order) is then added (0, or -1 when out of memory), and
+ *  the answer written with the keys' terms read from @p store. */
+typedef struct kgr__group_ids kgr__group_ids;
+int kgr__sparql_group_ids_new(kgr__group_ids **out, const void *plan, const char *const *cols,
+	size_t ncols);
+int kgr__sparql_group_ids_add(kgr__group_ids *gi, const kgr_id *row);
+int kgr__sparql_group_ids_answer(kgr_sparql_result **out, kgr__group_ids *gi, const kgr_store *store,
+	size_t max_rows);
+void kgr__sparql_group_ids_free(kgr__group_ids *gi);
+/** Append the cell of term @p id of @p store. 0, or KGR_ENOMEM (sparql/sparql.c). */
+int kgr__sparql_push_id(kgr_sparql_result *r, const kgr_store *store, kgr_id id);
 /** A stable merge sort of the @p n numbers in @p v by @p cmp (its first argument @p ctx), with
  *  @p tmp of n numbers to work in (sparql/sparql_group.c). */
 void kgr__sparql_merge_sort(size_t *v, size_t *tmp, size_t n,

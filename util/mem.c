@@ -4,6 +4,8 @@
 #include "util/util.h"
 
 #include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
 #include <sys/mman.h>
 #ifdef __linux__
 #include <sys/prctl.h>
@@ -31,6 +33,27 @@ void kgr__advise_huge(void *p, size_t len)
 #else
 	(void)p;
 	(void)len;
+#endif
+}
+
+/* From this size up, kgr__huge_calloc() gives whole 2 MiB pages. */
+#define HUGE_CALLOC_MIN ((size_t)512 << 10)
+#define HUGE_PAGE ((size_t)2 << 20)
+
+void *kgr__huge_calloc(size_t size)
+{
+#ifdef MADV_HUGEPAGE
+	size_t len = (size + HUGE_PAGE - 1) & ~(HUGE_PAGE - 1);
+	void *p;
+	if (size < HUGE_CALLOC_MIN || len < size)
+		return calloc(1, size ? size : 1);
+	if (!(p = aligned_alloc(HUGE_PAGE, len)))
+		return NULL;
+	(void)madvise(p, len, MADV_HUGEPAGE); /* advice only: an error changes nothing */
+	memset(p, 0, size);
+	return p;
+#else
+	return calloc(1, size ? size : 1);
 #endif
 }
 

@@ -43,6 +43,13 @@ int kgr__read_file(char **out, size_t *len_out, const char *path, const char *wh
  *  the system has no such pages or refuses (util/mem.c). */
 void kgr__advise_huge(void *p, size_t len);
 
+/** @p size bytes, zeroed, for a large transient table that is filled at random (a hash
+ *  table): from 512 KiB up, in whole 2 MiB pages aligned to 2 MiB and advised as huge
+ *  pages, so that filling it costs one page fault per 2 MiB rather than 512 (on a virtual
+ *  machine that shadows page tables, each costs tens of microseconds). Freed with free();
+ *  NULL when out of memory (util/mem.c). */
+void *kgr__huge_calloc(size_t size);
+
 /** The processors online, at least 1 and at most @p max: the default number of threads. */
 int kgr__cpu_count(int max);
 
