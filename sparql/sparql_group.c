@@ -579,13 +579,19 @@ typedef struct {
 	size_t *other_row;
 } group_table;
 
-static int column_in(const kgr_sparql_result *r, const char *name)
+/* The index of @p name among names[0 .. n), or -1. */
+static int name_at(const char *const *names, size_t n, const char *name)
 {
 	size_t i;
-	for (i = 0; i < r->ncols; i++)
-		if (!strcmp(r->cols[i], name))
+	for (i = 0; i < n; i++)
+		if (!strcmp(names[i], name))
 			return (int)i;
 	return -1;
+}
+
+static int column_in(const kgr_sparql_result *r, const char *name)
+{
+	return name_at((const char *const *)r->cols, r->ncols, name);
 }
 
 /* Rows into groups and distinct values into counts. */
@@ -930,15 +936,6 @@ struct kgr__group_ids {
 	size_t *count;                          /* per group and aggregate */
 	size_t cap;                             /* groups count has room for */
 };
-
-static int name_at(const char *const *names, size_t n, const char *name)
-{
-	size_t i;
-	for (i = 0; i < n; i++)
-		if (!strcmp(names[i], name))
-			return (int)i;
-	return -1;
-}
 
 int kgr__sparql_group_ids_new(kgr__group_ids **out, const void *plan, const char *const *cols,
 	size_t ncols)
