@@ -45,6 +45,8 @@ static const char usage_text[] =
 	"  --max-body BYTES       largest request body (default 1048576)\n"
 	"  --sparql-timeout MS    per-query time limit (default 10000)\n"
 	"  --sparql-max-rows N    result rows at most (default 10000)\n"
+	"  --sparql-process-per-query  fork a process for every SPARQL query (default: two\n"
+	"                         kept ready, reused after queries kgrec evaluates itself)\n"
 	"  --access-log F         one JSON line per request ('-': stderr)\n"
 	"  --client-timeout S     idle / slow client timeout in seconds (default 30)\n"
 	"  --header-timeout S     a request's headers must arrive within this (default 10)\n"
@@ -148,6 +150,7 @@ static const struct {
 	{ "--strict-items", SERVE_SWITCH, offsetof(serve_args, o.strict_items), 0 },
 	{ "--audit-prompt-hash", SERVE_SWITCH, offsetof(serve_args, o.audit_prompt_hash), 0 },
 	{ "--audit-fsync", SERVE_SWITCH, offsetof(serve_args, o.audit_fsync), 0 },
+	{ "--sparql-process-per-query", SERVE_SWITCH, offsetof(serve_args, o.sparql_process_per_query), 0 },
 	{ "--listen", SERVE_STRING, offsetof(serve_args, o.listen), 0 },
 	{ "--token-file", SERVE_STRING, offsetof(serve_args, o.token_file), 0 },
 	{ "--events-log", SERVE_STRING, offsetof(serve_args, o.events_log), 0 },

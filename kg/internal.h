@@ -81,6 +81,12 @@ typedef struct {
 	size_t lo;
 } kgr__match_hint;
 /* kgr_store_match() with @p hint, which it reads and updates (kg/store.c). */
+/* Index the subjects of finalized store @p s: each subject's SPO range found by two loads
+ * rather than a search of the whole array. For a process that queries a store it alone
+ * holds (a SPARQL query process kept for reuse: its copy of the store is its own); never
+ * freed. 0, or KGR_ENOMEM (the store is then searched as before). */
+int kgr__store_index_subjects(kgr_store *s);
+
 void kgr__store_match_hinted(const kgr_store *s, kgr_iter *it, kgr_id subj, kgr_id pred, kgr_id obj,
 	kgr_id g, kgr__match_hint *hint);
 

@@ -585,11 +585,16 @@ fail:
 	return error < 0 ? error : kgr__error_set(KGR_ENOMEM, "out of memory copying a store");
 }
 
+_Atomic(kgr__store_free_fn) kgr__store_free_hook;
+
 void kgr_store_free(kgr_store *s)
 {
+	kgr__store_free_fn hook;
 	size_t i;
 	if (!s)
 		return;
+	if ((hook = atomic_load(&kgr__store_free_hook)))
+		hook(s);
 	if (!s->snap) {
 		free(s->terms);
 		free(s->kinds);
@@ -616,6 +621,7 @@ void kgr_store_free(kgr_store *s)
 	}
 	free(s->prefix_ptrs);
 	free(s->recent);
+	free(s->subj_first);
 	free(atomic_load_explicit(&s->local_names, memory_order_relaxed));
 	{
 		size_t n = kgr__extra_count(s);
@@ -697,6 +703,26 @@ static void range(const kgr_quad *q, const uint32_t *perm, size_t n, int fa, uin
 		*hi = a == UINT32_MAX ? n : gallop_bound(q, perm, *lo, n, fa, a + 1, -1, 0);
 }
 
+/* Declared in kg/internal.h. */
+int kgr__store_index_subjects(kgr_store *s)
+{
+	size_t id, pos = 0;
+	uint32_t *first;
+	if (!s->finalized || s->subj_first)
+		return 0;
+	if (s->n_quads >= UINT32_MAX)
+		return 0;
+	if (!(first = malloc((s->n_terms + 2) * sizeof(*first))))
+		return kgr__error_set(KGR_ENOMEM, "out of memory");
+	for (id = 0; id < s->n_terms + 2; id++) {
+		while (pos < s->n_quads && s->quads[pos].s < id)
+			pos++;
+		first[id] = (uint32_t)pos;
+	}
+	s->subj_first = first;
+	return 0;
+}
+
 static void match(const kgr_store *s, kgr_iter *it, kgr_id subj, kgr_id pred, kgr_id obj, kgr_id g,
 	kgr__match_hint *h)
 {
@@ -722,6 +748,16 @@ static void match(const kgr_store *s, kgr_iter *it, kgr_id subj, kgr_id pred, kg
 		view = 1, fa = 1, a = pred, fb = obj ? 2 : -1, b = obj;
 	} else if (obj) {
 		view = 2, fa = 2, a = obj;
+	}
+	if (view == 0 && s->subj_first && subj <= s->n_terms) { /* the subject's range, indexed */
+		lo = s->subj_first[subj];
+		hi = s->subj_first[subj + 1];
+		if (fb >= 0) {
+			size_t l0 = lo, h0 = hi;
+			lo = lower_bound(s->quads, NULL, l0, h0, 0, a, 1, b);
+			hi = b == UINT32_MAX ? h0 : lower_bound(s->quads, NULL, lo, h0, 0, a, 1, b + 1);
+		}
+		view = -1;
 	}
 	if (view >= 0) {
 		it->perm = view == 1 ? s->pos : view == 2 ? s->osp : NULL;

@@ -74,6 +74,11 @@ enum {
 	KGR__WELL_KNOWN_END
 };
 
+/* Called first by kgr_store_free() when set: the SPARQL layer's query processes forked from a
+ * store end before its memory can be reused (sparql/sparql_pool.c sets it). */
+typedef void (*kgr__store_free_fn)(const struct kgr_store *s);
+extern _Atomic(kgr__store_free_fn) kgr__store_free_hook;
+
 struct kgr_store {
 	int finalized;
 
@@ -92,6 +97,9 @@ struct kgr_store {
 	size_t n_quads, cap_quads;
 	uint32_t *pos;  /* permutation sorted (p,o,s,g) */
 	uint32_t *osp;  /* permutation sorted (o,s,p,g) */
+	/* when set (kgr__store_index_subjects(), in a SPARQL query process): the first SPO
+	 * position of each subject id, n_terms + 2 of them, so a subject's range is two loads */
+	uint32_t *subj_first;
 
 	kgr_id *graphs;
 	size_t n_graphs;

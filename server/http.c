@@ -695,6 +695,9 @@ int kgr_server_start(kgr_server *srv)
 	di = MHD_get_daemon_info(d, MHD_DAEMON_INFO_BIND_PORT);
 	srv->bound_port = di ? di->port : srv->listen_port;
 	srv->daemon = d;
+	/* SPARQL queries without a fork each, where that is safe (sparql/sparql_pool.c) */
+	if (!srv->opts.sparql_process_per_query && kgr__sparql_pool_start(2) == 0)
+		srv->sparql_pool = 1;
 	return 0;
 }
 
@@ -726,6 +729,9 @@ void kgr_server_stop(kgr_server *srv, unsigned int drain_ms)
 	while (atomic_load(&srv->metrics.in_flight) > 0 && kgr__now_us() < deadline)
 		usleep(5000);
 	MHD_stop_daemon(d);
+	if (srv->sparql_pool)
+		kgr__sparql_pool_stop();
+	srv->sparql_pool = 0;
 	srv->daemon = NULL;
 	kgr__limits_free(srv->limits);
 	srv->limits = NULL;

@@ -128,6 +128,7 @@ struct kgr_server {
 	void *daemon; /* struct MHD_Daemon * */
 	unsigned int bound_port;
 	atomic_int stopping;
+	int sparql_pool;    /* kgr__sparql_pool_start() was called by kgr_server_start() */
 };
 
 kgr__state *kgr__state_acquire(kgr_server *srv);

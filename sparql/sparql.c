@@ -19,6 +19,8 @@
 #include "sparql/sparql_exists.h"
 #include "sparql/sparql_path.h"
 #include "sparql/sparql_bgp.h"
+#include "sparql/sparql_vfilter.h"
+#include "sparql/sparql_child.h"
 #include "sparql/sparql_result.h"
 #include "kg/store_internal.h"
 
@@ -248,6 +250,16 @@ typedef struct {
 	int nesting;
 	int neg_error;
 	char neg_msg[512];
+	/* the FILTER expressions of the group that bgp_form() read last */
+	kgr__vfilter vf;
+	/* the values of the free end of path patterns with one end written (bgp_path_set()) */
+	struct {
+		int path;
+		kgr_id s, o;
+		kgr_id *vals;
+		size_t n;
+	} pset[KGR__BGP_MAX];
+	size_t npset;
 } exec_ctx;
 
 static void exec_free(exec_ctx *ex)
@@ -298,6 +310,9 @@ static void exec_free(exec_ctx *ex)
 		ex->memo[i].pairs = NULL;
 		ex->memo[i].set = NULL;
 	}
+	for (i = 0; i < ex->npset; i++)
+		free(ex->pset[i].vals);
+	ex->npset = 0;
 	ex->nmemo = 0;
 	ex->paths = NULL;
 	ex->path_text = NULL;
@@ -982,6 +997,7 @@ static int run_nested(exec_ctx *ex, const char *text, rasqal_query **rq, rasqal_
 		return neg_fail(ex, error);
 	rasqal_query_set_user_data(*rq, ex);
 	ex->nesting++;
+	kgr__sparql_rasqal_runs++;
 	*res = rasqal_query_execute(*rq);
 	ex->nesting--;
 	if (!*res)
@@ -2758,6 +2774,22 @@ static int bgp_stop(void *payload)
 	return deadline_passed(*(exec_ctx **)payload);
 }
 
+static int bgp_keep(void *payload, const kgr_id *values)
+{
+	return kgr__vfilter_keep(&(*(exec_ctx **)payload)->vf, values);
+}
+
+/* The top-level && chain of @p e, its parts into conj[*n ..), at most max; -1 when more. */
+static int conjuncts(rasqal_expression *e, rasqal_expression **conj, size_t *n, size_t max)
+{
+	if (e && e->op == RASQAL_EXPR_AND)
+		return conjuncts(e->arg1, conj, n, max) || conjuncts(e->arg2, conj, n, max) ? -1 : 0;
+	if (*n == max)
+		return -1;
+	conj[(*n)++] = e;
+	return 0;
+}
+
 static int bgp_solution(void *payload, const kgr_id *val)
 {
 	bgp_rows *br = payload;
@@ -2781,7 +2813,8 @@ static int bgp_solution(void *payload, const kgr_id *val)
 		r->ncells -= r->ncols;
 	else
 		r->nrows++;
-	return 0;
+	/* LIMIT reached: done (the row limit reads one more, to tell that it cut) */
+	return br->keep && r->nrows >= br->keep && !br->truncate;
 }
 
 /* The variable's index among vars[0 .. *n), added when new; -1 when there are too many. */
@@ -2833,6 +2866,65 @@ static int bgp_check(exec_ctx *ex, kgr__bgp_check *c, int idx, rasqal_variable *
 	return 1;
 }
 
+static int id_order(const void *a, const void *b)
+{
+	kgr_id x = *(const kgr_id *)a, y = *(const kgr_id *)b;
+	return x < y ? -1 : x > y;
+}
+
+/* Path pattern @p t (path @p path) as pattern @p pt: when one end is a term the store holds
+ * and the other a variable, the values of that variable, found now in the query's default
+ * graph (and kept for the query), become a pattern of values (kgr__bgp_pattern.set). 1, or 0
+ * when the pattern is not of that form or cannot be evaluated now (rasqal's then). */
+static int bgp_path_set(exec_ctx *ex, rasqal_query *rq, rasqal_triple *t, int path,
+	kgr__bgp_pattern *pt, rasqal_variable **vars, size_t *nv)
+{
+	kgr__path_env env = { ex->store, KGR_ANY_GRAPH, path_in_default, path_stop, ex };
+	rasqal_variable *sv = rasqal_literal_as_variable(t->subject);
+	rasqal_variable *ov = rasqal_literal_as_variable(t->object);
+	rasqal_variable *v = sv ? sv : ov;
+	kgr__path_pair *pairs = NULL;
+	kgr_id s = 0, o = 0, *vals;
+	size_t n = 0, i;
+	if (!sv == !ov || v->expression || ex->npset == KGR__BGP_MAX || t->origin)
+		return 0;
+	if ((sv ? rasqal_literal_get_rdf_term_type(t->object)
+		: rasqal_literal_get_rdf_term_type(t->subject)) == RASQAL_LITERAL_BLANK)
+		return 0;
+	if (!(sv ? (o = literal_id(ex, t->object)) : (s = literal_id(ex, t->subject))))
+		return 0; /* a term the store lacks: only zero-length paths meet it (rasqal's) */
+	if ((pt->var[0] = bgp_var(vars, nv, v)) < 0)
+		return 0;
+	pt->var[1] = pt->var[2] = -1;
+	for (i = 0; i < ex->npset; i++)
+		if (ex->pset[i].path == path && ex->pset[i].s == s && ex->pset[i].o == o) {
+			pt->set = ex->pset[i].vals;
+			pt->n_set = ex->pset[i].n;
+			return 1;
+		}
+	/* FROM chooses the default graph the path runs in */
+	if (!ex->nesting && dataset_from_query(ex, rasqal_query_get_data_graph_sequence(rq)))
+		return 0;
+	if (kgr__path_eval(&pairs, &n, ex->paths, path, &env, s, o))
+		return 0; /* out of memory or out of time: rasqal's path says which */
+	if (!(vals = malloc((n ? n : 1) * sizeof(*vals)))) {
+		free(pairs);
+		return 0;
+	}
+	for (i = 0; i < n; i++)
+		vals[i] = sv ? pairs[i].s : pairs[i].o;
+	free(pairs);
+	qsort(vals, n, sizeof(*vals), id_order);
+	ex->pset[ex->npset].path = path;
+	ex->pset[ex->npset].s = s;
+	ex->pset[ex->npset].o = o;
+	ex->pset[ex->npset].vals = vals;
+	ex->pset[ex->npset++].n = n;
+	pt->set = vals;
+	pt->n_set = n;
+	return 1;
+}
+
 /* The query as kgr__bgp patterns when it is a SELECT of plain variables (or *, which rasqal
  * has expanded into the pattern's variables) over one group of triple patterns and nothing
  * else (no FILTER, OPTIONAL, GRAPH, path, MINUS marker, VALUES, sub-select, grouping,
@@ -2849,10 +2941,12 @@ static int bgp_form(exec_ctx *ex, rasqal_query *rq, kgr__bgp *b, rasqal_variable
 	raptor_sequence *h = rasqal_query_get_having_conditions_sequence(rq);
 	raptor_sequence *o = rasqal_query_get_order_conditions_sequence(rq);
 	rasqal_variable *test_var[KGR__BGP_MAX], *marker_var[KGR__BGP_MAX];
+	rasqal_expression *conj[KGR__VF_ROOTS], *value_test[KGR__VF_ROOTS];
 	int test_exists[KGR__BGP_MAX], marker_idx[KGR__BGP_MAX];
-	size_t nv = 0, n = 0, n_test = 0, n_marker = 0, m, j;
-	int i, k, si;
-	if (rasqal_query_get_verb(rq) != RASQAL_QUERY_VERB_SELECT || ex->order.n || !gp || !proj ||
+	size_t nv = 0, n = 0, n_test = 0, n_marker = 0, n_value = 0, m, j;
+	int i, k, si, ask = rasqal_query_get_verb(rq) == RASQAL_QUERY_VERB_ASK;
+	if ((!ask && rasqal_query_get_verb(rq) != RASQAL_QUERY_VERB_SELECT) || ex->order.n || !gp ||
+		(!ask && !proj) ||
 		(g && raptor_sequence_size(g) > 0) ||
 		(h && raptor_sequence_size(h) > 0) || (o && raptor_sequence_size(o) > 0) ||
 		rasqal_query_get_bindings_variables_sequence(rq) || rasqal_graph_pattern_get_filter_expression(gp))
@@ -2867,11 +2961,17 @@ static int bgp_form(exec_ctx *ex, rasqal_query *rq, kgr__bgp *b, rasqal_variable
 		if (!sub)
 			break;
 		if (rasqal_graph_pattern_get_operator(sub) == RASQAL_GRAPH_PATTERN_OPERATOR_FILTER) {
-			if (n_test == KGR__BGP_MAX ||
-				!(test_var[n_test] = marker_test(rasqal_graph_pattern_get_filter_expression(sub),
-					  &test_exists[n_test])))
+			size_t nc = 0, c;
+			if (conjuncts(rasqal_graph_pattern_get_filter_expression(sub), conj, &nc, KGR__VF_ROOTS))
 				return 0;
-			n_test++;
+			for (c = 0; c < nc; c++) {
+				if (n_test == KGR__BGP_MAX || n_value == KGR__VF_ROOTS)
+					return 0;
+				if ((test_var[n_test] = marker_test(conj[c], &test_exists[n_test])))
+					n_test++;
+				else
+					value_test[n_value++] = conj[c]; /* read once the variables are known */
+			}
 			continue;
 		}
 		if (rasqal_graph_pattern_get_operator(sub) != RASQAL_GRAPH_PATTERN_OPERATOR_BASIC ||
@@ -2880,9 +2980,15 @@ static int bgp_form(exec_ctx *ex, rasqal_query *rq, kgr__bgp *b, rasqal_variable
 		for (i = 0; (t = rasqal_graph_pattern_get_triple(sub, i)); i++) {
 			rasqal_literal *part[3] = { t->subject, t->predicate, t->object };
 			kgr__bgp_pattern *pt;
-			int neg = pattern_neg(ex, t);
-			if (t->origin || pattern_path(ex, t) >= 0)
+			int neg = pattern_neg(ex, t), path = pattern_path(ex, t);
+			if (t->origin)
 				return 0;
+			if (path >= 0) { /* a path with one end written: the values of the other */
+				if (n == KGR__BGP_MAX || !bgp_path_set(ex, rq, t, path, &b->pat[n], vars, &nv))
+					return 0;
+				n++;
+				continue;
+			}
 			if (neg >= 0) { /* an EXISTS marker: its variable is tested by a FILTER */
 				if (n_marker == KGR__BGP_MAX || !(marker_var[n_marker] = rasqal_literal_as_variable(t->object)))
 					return 0;
@@ -2906,9 +3012,17 @@ static int bgp_form(exec_ctx *ex, rasqal_query *rq, kgr__bgp *b, rasqal_variable
 			}
 		}
 	}
-	if (!n || n_test != n_marker)
-		return 0;
+	if ((!n && !(ask && !n_test && !n_value)) || n_test != n_marker)
+		return 0; /* ASK {}: the empty pattern's one solution */
 	b->n_pat = n;
+	/* the other FILTERs, evaluated on the solutions' ids (sparql/sparql_vfilter.c) */
+	ex->vf.n_node = ex->vf.n_root = 0;
+	for (j = 0; j < n_value; j++)
+		if (!kgr__vfilter_add(&ex->vf, ex->store, value_test[j], (void *const *)vars, nv))
+			return 0;
+	ex->vf.unsure = 0;
+	if (n_value)
+		b->keep = bgp_keep;
 	/* each marker tested by exactly one FILTER */
 	for (m = 0; m < n_marker; m++) {
 		kgr__bgp_check *c = &b->check[b->n_check];
@@ -2922,7 +3036,7 @@ static int bgp_form(exec_ctx *ex, rasqal_query *rq, kgr__bgp *b, rasqal_variable
 			return 0;
 		b->n_check++;
 	}
-	*ncols = (size_t)raptor_sequence_size(proj);
+	*ncols = ask ? 0 : (size_t)raptor_sequence_size(proj);
 	if (*ncols > KGR__BGP_VARS)
 		return 0;
 	for (i = 0; (size_t)i < *ncols; i++) {
@@ -2961,10 +3075,12 @@ static int bgp_select(kgr_sparql_result **out, rasqal_query *rq, exec_ctx *ex,
 	bgp_rows br;
 	size_t skip;
 	long limit = rasqal_query_get_limit(rq), offset = rasqal_query_get_offset(rq);
-	int error = 0;
+	int error = 0, ask = rasqal_query_get_verb(rq) == RASQAL_QUERY_VERB_ASK;
 	memset(&br, 0, sizeof(br));
 	if (!bgp_form(ex, rq, &b, vars, br.col_var, &br.ncols))
 		return 0;
+	if (ask) /* the first solution answers */
+		limit = 1, offset = 0;
 	/* FROM chooses the default graph, as in ts_new() */
 	if (!ex->nesting && dataset_from_query(ex, rasqal_query_get_data_graph_sequence(rq)))
 		return kgr__error_set(KGR_ENOMEM, "out of memory");
@@ -2979,7 +3095,7 @@ static int bgp_select(kgr_sparql_result **out, rasqal_query *rq, exec_ctx *ex,
 	}
 	if (!(br.r = kgr__sparql_result_new(KGR_SPARQL_BINDINGS)))
 		return kgr__error_set(KGR_ENOMEM, "out of memory");
-	if (result_columns(br.r, NULL, rasqal_query_get_bound_variable_sequence(rq), (int)br.ncols) < 0) {
+	if (!ask && result_columns(br.r, NULL, rasqal_query_get_bound_variable_sequence(rq), (int)br.ncols) < 0) {
 		error = kgr__error_set(KGR_ENOMEM, "out of memory");
 		goto done;
 	}
@@ -2990,12 +3106,26 @@ static int bgp_select(kgr_sparql_result **out, rasqal_query *rq, exec_ctx *ex,
 	b.payload = &br;
 	if (!(limit == 0))
 		kgr__bgp_run(&b);
+	if (ex->vf.unsure) { /* a comparison rasqal makes: the query is its */
+		free(br.f.hashes);
+		free(br.f.rows);
+		kgr_sparql_result_free(br.r);
+		return 0;
+	}
 	if (br.oom || ex->oom)
 		error = kgr__error_set(KGR_ENOMEM, "out of memory");
 	else if (ex->timed_out || kgr__rdf_log()->errors)
 		error = exec_error(ex, opts, "evaluation");
 	if (!error && skip)
 		drop_rows(br.r, skip);
+	if (!error && ask) {
+		int yes = br.r->nrows > 0;
+		kgr_sparql_result_free(br.r);
+		if (!(br.r = kgr__sparql_result_new(KGR_SPARQL_BOOLEAN)))
+			error = kgr__error_set(KGR_ENOMEM, "out of memory");
+		else
+			br.r->boolean = yes;
+	}
 done:
 	free(br.f.hashes);
 	free(br.f.rows);
@@ -3020,6 +3150,7 @@ typedef struct {
 	size_t n;          /* rows so far, those skipped included */
 	kgr__group_ids *gi;
 	int oom;
+	int unsure; /* a SUM or AVG met a value it leaves to rasqal */
 } id_counts;
 
 static int id_count_solution(void *payload, const kgr_id *val)
@@ -3034,8 +3165,8 @@ static int id_count_solution(void *payload, const kgr_id *val)
 		return added < 0 ? (c->oom = 1) : 0;
 	if (c->n++ < c->skip)
 		return 0;
-	if (kgr__sparql_group_ids_add(c->gi, row) < 0)
-		return c->oom = 1;
+	if ((added = kgr__sparql_group_ids_add(c->gi, row)) != 0)
+		return added < 0 ? (c->oom = 1) : (c->unsure = 1);
 	return c->keep && c->n >= c->skip + c->keep;
 }
 
@@ -3060,7 +3191,7 @@ static int count_over_ids(kgr_sparql_result **out, exec_ctx *ex, rasqal_query *r
 		return 0;
 	for (i = 0; i < c.ncols; i++)
 		names[i] = (const char *)((rasqal_variable *)raptor_sequence_get_at(proj, (int)i))->name;
-	if ((error = kgr__sparql_group_ids_new(&c.gi, plan, names, c.ncols)) != 0)
+	if ((error = kgr__sparql_group_ids_new(&c.gi, plan, ex->store, names, c.ncols)) != 0)
 		return error == 1 ? 0 : error;
 	if (!ex->nesting && dataset_from_query(ex, rasqal_query_get_data_graph_sequence(rq))) {
 		kgr__sparql_group_ids_free(c.gi);
@@ -3080,16 +3211,21 @@ static int count_over_ids(kgr_sparql_result **out, exec_ctx *ex, rasqal_query *r
 	b.payload = &c;
 	if (!(as_written && limit == 0))
 		kgr__bgp_run(&b);
+	if (ex->vf.unsure || c.unsure) { /* a comparison or a sum rasqal makes: the rows are its */
+		kgr__idset_free(&c.rows);
+		kgr__sparql_group_ids_free(c.gi);
+		return 0;
+	}
 	if (c.oom || ex->oom)
 		error = kgr__error_set(KGR_ENOMEM, "out of memory");
 	else if (ex->timed_out || kgr__rdf_log()->errors)
 		error = exec_error(ex, opts, "evaluation");
 	else
-		error = kgr__sparql_group_ids_answer(out, c.gi, ex->store, opts->max_rows);
+		error = kgr__sparql_group_ids_answer(out, c.gi, ex->store, opts->max_rows, ex->rw);
 	kgr__idset_free(&c.rows);
 	kgr__sparql_group_ids_free(c.gi);
 	if (error)
-		return error;
+		return error == 1 ? 0 : error;
 	kgr__sparql_bgp_answered++;
 	return 1;
 }
@@ -3128,6 +3264,7 @@ static int execute(kgr_sparql_result **out, rasqal_query *rq, exec_ctx *ex,
 	rasqal_query_set_user_data(rq, ex);
 	query_consts(ex, rq);
 	kgr__sparql_aggregate_plan(&plan, rq);
+	kgr__sparql_rasqal_runs++;
 	res = rasqal_query_execute(rq);
 	if (!res) {
 		error = exec_error(ex, opts, "execution");
@@ -3414,17 +3551,18 @@ static int grouped_count(kgr_sparql_result **out, exec_ctx *ex, const char *text
 	rasqal_query *rq = NULL, *rq2 = NULL;
 	void *plan = NULL;
 	char *inner = NULL, *other = NULL;
-	int form = kgr__sparql_group_form(text, &plan, &inner, &other), error, plain;
+	int form = kgr__sparql_group_form(text, &plan, &inner, &other), error, plain, sums;
 	if (form == 0 && (error = count_distinct_star(text)) < 0)
 		return error;
 	if (form <= 0)
 		return form < 0 ? kgr__error_set(KGR_ENOMEM, "out of memory") : 0;
 	sopts.max_rows = 0;
 	plain = kgr__sparql_group_plain_only(plan);
-	if ((plain && other) || (!(error = prepare(&rq, ex->rw, ex->raptor, inner, opts->base_iri)) &&
-				    plain && !bgp_applies(ex, rq))) {
+	sums = kgr__sparql_group_sums(plan);
+	if ((plain && other && !sums) || (!(error = prepare(&rq, ex->rw, ex->raptor, inner, opts->base_iri)) &&
+				    (plain || sums) && !bgp_applies(ex, rq))) {
 		/* plain counts beside other aggregates, or over rows rasqal would make: rasqal's own
-		 * grouping costs less */
+		 * grouping costs less (SUM and AVG are computed over ids or by rasqal alone) */
 		if (rq)
 			rasqal_free_query(rq);
 		free(plan);
@@ -3432,9 +3570,15 @@ static int grouped_count(kgr_sparql_result **out, exec_ctx *ex, const char *text
 		free(other);
 		return 0;
 	}
-	if (!error && (error = count_over_ids(out, ex, rq, plan, 0, opts)) == 1)
+	if (!error && (error = count_over_ids(out, ex, rq, plan, 0, opts)) == 1) {
 		error = 0;
-	else if (!error && !(error = execute(&rows, rq, ex, &sopts)) &&
+	} else if (!error && sums) { /* the inner rows have the sums' values: rasqal's query */
+		rasqal_free_query(rq);
+		free(plan);
+		free(inner);
+		free(other);
+		return 0;
+	} else if (!error && !(error = execute(&rows, rq, ex, &sopts)) &&
 		(!other || (!(error = prepare(&rq2, ex->rw, ex->raptor, other, opts->base_iri)) &&
 				   !(error = execute(&others, rq2, ex, &sopts)))))
 		error = kgr__sparql_group_answer(out, plan, rows, others, opts->max_rows);

@@ -14,6 +14,8 @@
  * POS or OSP range binds come in ascending order, so the next pattern's ranges are searched
  * onwards from the last one, a merge join in effect. A FILTER EXISTS / NOT EXISTS of one
  * triple pattern is a check of each complete solution (kgr__bgp_check), one range lookup.
+ * A property path with one end written is a pattern of the values its other end takes,
+ * found before the loops (kgr__bgp_pattern.set).
  *
  * The id sets below (kgr__idset) hold the distinct rows, groups and counted values of the
  * grouped counts kgrec answers over these solutions (sparql/sparql_group.c), so that no
@@ -29,6 +31,8 @@
 /* Matches of p in the store with only its constants bound: the estimate used for order. */
 static size_t constant_count(const kgr_store *store, const kgr__bgp_pattern *p)
 {
+	if (p->set)
+		return p->n_set;
 	return kgr_store_count(store, p->var[0] < 0 ? p->id[0] : 0, p->var[1] < 0 ? p->id[1] : 0,
 		p->var[2] < 0 ? p->id[2] : 0);
 }
@@ -105,6 +109,38 @@ static int holds(run_ctx *x, size_t c)
 	return 0;
 }
 
+static int step(run_ctx *x, size_t depth);
+
+/* A pattern of values found before: each value in turn, or, when the variable has one, that
+ * value as often as the set holds it. */
+static int set_step(run_ctx *x, size_t depth, const kgr__bgp_pattern *p)
+{
+	kgr_id *v = &x->val[p->var[0]];
+	size_t lo = 0, hi = p->n_set, i;
+	if (*v) {
+		while (lo < hi) {
+			size_t mid = lo + (hi - lo) / 2;
+			if (p->set[mid] < *v)
+				lo = mid + 1;
+			else
+				hi = mid;
+		}
+		for (i = lo; i < p->n_set && p->set[i] == *v; i++)
+			if (step(x, depth + 1))
+				return 1;
+		return 0;
+	}
+	for (i = 0; i < p->n_set; i++) {
+		if ((++x->ticks & 4095u) == 0 && x->b->stop(x->b->payload))
+			return x->stopped = 1;
+		*v = p->set[i];
+		if (step(x, depth + 1))
+			return 1;
+	}
+	*v = 0;
+	return 0;
+}
+
 static int step(run_ctx *x, size_t depth)
 {
 	kgr__bgp *b = x->b;
@@ -118,9 +154,16 @@ static int step(run_ctx *x, size_t depth)
 		for (c = 0; c < b->n_check; c++)
 			if (holds(x, c) != b->check[c].exists)
 				return 0;
+		if (b->keep) {
+			int keep = b->keep(b->payload, x->val);
+			if (keep <= 0)
+				return keep < 0 ? (x->stopped = 1) : 0;
+		}
 		return b->solution(b->payload, x->val) ? (x->stopped = 1) : 0;
 	}
 	p = &b->pat[x->order[depth]];
+	if (p->set)
+		return set_step(x, depth, p);
 	for (k = 0; k < 3; k++) {
 		fresh[k] = p->var[k] >= 0 && !x->val[p->var[k]];
 		q[k] = p->var[k] < 0 ? p->id[k] : x->val[p->var[k]]; /* 0: any */
@@ -161,7 +204,7 @@ int kgr__bgp_run(kgr__bgp *b)
 	memset(&x, 0, sizeof(x));
 	x.b = b;
 	for (i = 0; i < b->n_pat; i++)
-		for (k = 0; k < 3; k++)
+		for (k = 0; k < 3 && !b->pat[i].set; k++)
 			if (b->pat[i].var[k] < 0 && !b->pat[i].id[k])
 				return 0; /* a constant the store does not hold: no solution */
 	choose_order(b, x.order);

@@ -11,10 +11,15 @@
 #define KGR__BGP_VARS 32 /* variables */
 
 /* One triple pattern: subject, predicate, object; var[k] >= 0 is a variable's index, else
- * id[k] is a term of the store (0: a term the store does not hold, so nothing matches). */
+ * id[k] is a term of the store (0: a term the store does not hold, so nothing matches).
+ * Or, when set is not NULL, the variable var[0] takes each value of set (n_set ids in
+ * ascending order, a value as often as it is there): a property path with one end written,
+ * its answers found before (var[1], var[2] unused). */
 typedef struct {
 	int var[3];
 	kgr_id id[3];
+	const kgr_id *set;
+	size_t n_set;
 } kgr__bgp_pattern;
 
 /* A test of each solution: whether one triple pattern matches with the solution's values
@@ -37,6 +42,9 @@ typedef struct {
 	int (*graph_ok)(void *payload, kgr_id g);
 	/* asked now and then: nonzero stops the evaluation (a deadline) */
 	int (*stop)(void *payload);
+	/* when set, a last test of each solution that passed the checks: 1 keeps it, 0 drops it,
+	 * -1 stops the evaluation (FILTER expressions, sparql/sparql_vfilter.h) */
+	int (*keep)(void *payload, const kgr_id *values);
 	/* one solution, every variable's value (never 0); nonzero stops the evaluation */
 	int (*solution)(void *payload, const kgr_id *values);
 	void *payload;

@@ -19,6 +19,7 @@
  * (PR_SET_PDEATHSIG). */
 #define _GNU_SOURCE /* pipe2, close_range */
 #include "sparql/rdf_world.h"
+#include "sparql/sparql_child.h"
 #include "sparql/sparql_result.h"
 #include "kg/store_internal.h"
 
@@ -40,31 +41,15 @@
 /* How much a query may allocate beyond what the process had mapped when it forked. */
 #define CHILD_MEMORY_MB 4096
 
-/* GCC 12's AddressSanitizer and ThreadSanitizer runtimes are not fork-safe: a child forked
- * while another thread is inside malloc (or inside the runtime's own bookkeeping) can wait
- * forever on one of the runtime's locks (glibc's malloc takes its locks across fork; the
- * sanitizers only do from LLVM 18). In a sanitizer build, queries therefore fork one at a
- * time, and a child found waiting on a futex (it has one thread: nothing can wake it) is
- * killed and the query forked again. */
-#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
-#define SERIAL_FORKS 1
-#else
-#define SERIAL_FORKS 0
-#endif
-static pthread_mutex_t serial_lock = PTHREAD_MUTEX_INITIALIZER;
+/* Declared in sparql/sparql_child.h. */
+pthread_mutex_t kgr__sparql_serial_lock = PTHREAD_MUTEX_INITIALIZER;
 
 /* ---- the queries in flight, for kgr__sparql_cancel_all() ---- */
 
-typedef struct running {
-	struct running *next;
-	pid_t pid;
-	int cancelled;
-} running;
-
 static pthread_mutex_t running_lock = PTHREAD_MUTEX_INITIALIZER;
-static running *running_list;
+static kgr__sparql_running *running_list;
 
-static void running_add(running *r)
+void kgr__sparql_running_add(kgr__sparql_running *r)
 {
 	pthread_mutex_lock(&running_lock);
 	r->next = running_list;
@@ -73,9 +58,9 @@ static void running_add(running *r)
 }
 
 /* Taken off the list before the child is reaped, so that no pid is killed after reuse. */
-static int running_remove(running *r)
+int kgr__sparql_running_remove(kgr__sparql_running *r)
 {
-	running **pp;
+	kgr__sparql_running **pp;
 	int cancelled;
 	pthread_mutex_lock(&running_lock);
 	for (pp = &running_list; *pp; pp = &(*pp)->next)
@@ -90,7 +75,7 @@ static int running_remove(running *r)
 
 void kgr__sparql_cancel_all(void)
 {
-	running *r;
+	kgr__sparql_running *r;
 	pthread_mutex_lock(&running_lock);
 	for (r = running_list; r; r = r->next) {
 		r->cancelled = 1;
@@ -119,7 +104,7 @@ static int put_str(FILE *f, const char *s, size_t len)
 	return put_u64(f, len) || put(f, s, len);
 }
 
-static int write_result(FILE *f, const kgr_sparql_result *r)
+int kgr__sparql_wire_result(FILE *f, const kgr_sparql_result *r)
 {
 	size_t i;
 	int32_t status = 0;
@@ -144,7 +129,7 @@ static int write_result(FILE *f, const kgr_sparql_result *r)
 	return 0;
 }
 
-static int write_error(FILE *f, int code, const char *message)
+int kgr__sparql_wire_error(FILE *f, int code, const char *message)
 {
 	int32_t status = code;
 	return put(f, &status, sizeof(status)) || put_str(f, message, strlen(message));
@@ -186,8 +171,8 @@ static int get_str(reader *rd, const char **s, size_t *len)
 	return 0;
 }
 
-/* The result or the error the child wrote. 1 when the bytes are incomplete. */
-static int read_result(kgr_sparql_result **out, const char *data, size_t len)
+/* Declared in sparql/sparql_child.h. */
+int kgr__sparql_unwire(kgr_sparql_result **out, const char *data, size_t len)
 {
 	reader rd = { data, data + len };
 	kgr_sparql_result *r;
@@ -274,7 +259,14 @@ static uint64_t mapped_bytes(void)
 	return (uint64_t)pages * (uint64_t)sysconf(_SC_PAGESIZE);
 }
 
-static void child_limits(const kgr_sparql_options *opts)
+/* Declared in sparql/sparql_child.h. */
+uint64_t kgr__sparql_mapped_bytes(void)
+{
+	return mapped_bytes();
+}
+
+/* Declared in sparql/sparql_child.h. */
+void kgr__sparql_memory_cap(void)
 {
 	struct rlimit rl;
 	uint64_t mapped = mapped_bytes();
@@ -285,13 +277,35 @@ static void child_limits(const kgr_sparql_options *opts)
 			setrlimit(RLIMIT_AS, &rl);
 		}
 	}
-	if (opts && opts->timeout_ms && getrlimit(RLIMIT_CPU, &rl) == 0) {
-		rlim_t cpu = (rlim_t)(opts->timeout_ms / 1000 + 2);
-		if (rl.rlim_max == RLIM_INFINITY || cpu < rl.rlim_max) {
-			rl.rlim_cur = cpu;
-			setrlimit(RLIMIT_CPU, &rl);
-		}
+}
+
+/* Declared in sparql/sparql_child.h. */
+void kgr__sparql_cpu_cap(unsigned int timeout_ms)
+{
+	struct rlimit rl;
+	struct rusage ru;
+	rlim_t used = 0, cpu;
+	if (getrlimit(RLIMIT_CPU, &rl) != 0)
+		return;
+	if (!timeout_ms) {
+		rl.rlim_cur = rl.rlim_max;
+		setrlimit(RLIMIT_CPU, &rl);
+		return;
 	}
+	if (getrusage(RUSAGE_SELF, &ru) == 0)
+		used = (rlim_t)(ru.ru_utime.tv_sec + ru.ru_stime.tv_sec + 1);
+	cpu = used + (rlim_t)(timeout_ms / 1000 + 2);
+	if (rl.rlim_max == RLIM_INFINITY || cpu < rl.rlim_max) {
+		rl.rlim_cur = cpu;
+		setrlimit(RLIMIT_CPU, &rl);
+	}
+}
+
+static void child_limits(const kgr_sparql_options *opts)
+{
+	kgr__sparql_memory_cap();
+	if (opts && opts->timeout_ms)
+		kgr__sparql_cpu_cap(opts->timeout_ms);
 }
 
 static void child_main(int fd, pid_t parent, const kgr_store *store, const char *query,
@@ -315,23 +329,44 @@ static void child_main(int fd, pid_t parent, const kgr_store *store, const char 
 		_exit(1);
 	error = kgr__sparql_query_here(&r, store, query, opts);
 	if (error < 0)
-		write_error(f, error, kgr_error_last());
+		kgr__sparql_wire_error(f, error, kgr_error_last());
 	else
-		write_result(f, r);
+		kgr__sparql_wire_result(f, r);
 	/* the result is in the pipe: exit at once, without freeing (the process goes) */
 	_exit(fclose(f) == 0 ? 0 : 1);
 }
 
 /* ---- the parent ---- */
 
-static int64_t now_ms(void)
+/* Declared in sparql/sparql_child.h. */
+int64_t kgr__sparql_now_ms(void)
 {
 	struct timespec ts;
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
-static const char *signal_name(int sig)
+/* Declared in sparql/sparql_child.h. */
+int kgr__sparql_wait(int fd, int64_t deadline)
+{
+	struct pollfd pfd = { fd, POLLIN, 0 };
+	int wait_ms = -1, rc;
+	if (deadline) {
+		int64_t left = deadline - kgr__sparql_now_ms();
+		if (left <= 0)
+			return KGR__WAIT_DEADLINE;
+		wait_ms = left > 1000000 ? 1000000 : (int)left;
+	}
+	if (KGR__SERIAL_FORKS && (wait_ms < 0 || wait_ms > 200))
+		wait_ms = 200; /* a stuck child is looked for every 200 ms */
+	rc = poll(&pfd, 1, wait_ms);
+	if (rc < 0 && errno == EINTR)
+		return 0;
+	return rc < 0 ? -1 : rc > 0;
+}
+
+/* Declared in sparql/sparql_child.h. */
+const char *kgr__sparql_signal_name(int sig)
 {
 	switch (sig) {
 	case SIGSEGV: return "SIGSEGV, a crash inside rasqal";
@@ -350,19 +385,27 @@ int kgr_sparql_query(kgr_sparql_result **out, const kgr_store *store, const char
 	const kgr_sparql_options *opts)
 {
 	int error, tries = 0;
-	if (!SERIAL_FORKS)
+	*out = NULL;
+	if (!query)
+		return kgr__error_set(KGR_EINVALID, "no SPARQL query given");
+	if (!store->finalized)
+		return kgr__error_set(KGR_EINVALID,
+			"the store is still loading: call kgr_store_finalize() before querying it");
+	if ((error = kgr__sparql_pool_query(out, store, query, opts)) != 1)
+		return error;
+	if (!KGR__SERIAL_FORKS)
 		return query_in_child(out, store, query, opts);
-	pthread_mutex_lock(&serial_lock);
+	pthread_mutex_lock(&kgr__sparql_serial_lock);
 	while ((error = query_in_child(out, store, query, opts)) == 1 && ++tries < 5)
 		;
-	pthread_mutex_unlock(&serial_lock);
+	pthread_mutex_unlock(&kgr__sparql_serial_lock);
 	if (error == 1)
 		error = kgr__error_set(KGR_ERROR, "SPARQL query process stuck at its start");
 	return error;
 }
 
-/* 1 when the single-threaded child @p pid waits in futex(2): no thread can ever wake it. */
-static int child_stuck(pid_t pid)
+/* Declared in sparql/sparql_child.h. */
+int kgr__sparql_child_stuck(pid_t pid)
 {
 	char path[64], buf[32];
 	FILE *f;
@@ -381,7 +424,7 @@ static int query_in_child(kgr_sparql_result **out, const kgr_store *store, const
 {
 	int fds[2], status = 0, timed_out = 0, cancelled, error, child_failed = 0, stuck = 0;
 	int64_t deadline = 0;
-	running self;
+	kgr__sparql_running self;
 	char *data = NULL;
 	size_t len = 0, cap = 0;
 	pid_t pid, parent = getpid();
@@ -393,7 +436,7 @@ static int query_in_child(kgr_sparql_result **out, const kgr_store *store, const
 		return kgr__error_set(KGR_EINVALID,
 			"the store is still loading: call kgr_store_finalize() before querying it");
 	if (opts && opts->timeout_ms)
-		deadline = now_ms() + opts->timeout_ms;
+		deadline = kgr__sparql_now_ms() + opts->timeout_ms;
 	if (pipe2(fds, O_CLOEXEC) != 0)
 		return kgr__error_set(KGR_EIO, "cannot start the SPARQL query: pipe: %s", strerror(errno));
 	fflush(NULL);
@@ -417,30 +460,20 @@ static int query_in_child(kgr_sparql_result **out, const kgr_store *store, const
 	close(fds[1]);
 	memset(&self, 0, sizeof(self));
 	self.pid = pid;
-	running_add(&self);
+	kgr__sparql_running_add(&self);
 	for (;;) {
-		struct pollfd pfd = { fds[0], POLLIN, 0 };
-		int wait_ms = -1, rc;
+		int rc = kgr__sparql_wait(fds[0], deadline);
 		ssize_t n;
-		if (deadline) {
-			int64_t left = deadline - now_ms();
-			if (left <= 0) {
-				timed_out = 1;
-				break;
-			}
-			wait_ms = left > 1000000 ? 1000000 : (int)left;
+		if (rc == KGR__WAIT_DEADLINE) {
+			timed_out = 1;
+			break;
 		}
-		if (SERIAL_FORKS && (wait_ms < 0 || wait_ms > 200))
-			wait_ms = 200;
-		rc = poll(&pfd, 1, wait_ms);
-		if (rc < 0 && errno == EINTR)
-			continue;
 		if (rc < 0) {
 			child_failed = 1;
 			break;
 		}
 		if (rc == 0) {
-			if (SERIAL_FORKS && len == 0 && child_stuck(pid) && ++stuck >= 2) {
+			if (KGR__SERIAL_FORKS && len == 0 && kgr__sparql_child_stuck(pid) && ++stuck >= 2) {
 				child_failed = 2;
 				break;
 			}
@@ -467,7 +500,7 @@ static int query_in_child(kgr_sparql_result **out, const kgr_store *store, const
 	close(fds[0]);
 	if (timed_out || child_failed)
 		kill(pid, SIGKILL);
-	cancelled = running_remove(&self);
+	cancelled = kgr__sparql_running_remove(&self);
 	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
 		;
 	if (child_failed == 2)
@@ -482,13 +515,13 @@ static int query_in_child(kgr_sparql_result **out, const kgr_store *store, const
 	else if (WIFSIGNALED(status) && WTERMSIG(status) == SIGXCPU && opts && opts->timeout_ms)
 		error = kgr__error_set(KGR_ETIMEOUT, "SPARQL query exceeded its time limit of %u ms",
 			opts->timeout_ms);
-	else if ((error = read_result(out, data, len)) == 1 || (error == 0 && !WIFEXITED(status))) {
+	else if ((error = kgr__sparql_unwire(out, data, len)) == 1 || (error == 0 && !WIFEXITED(status))) {
 		kgr_sparql_result_free(*out);
 		*out = NULL;
 		if (WIFSIGNALED(status))
 			error = kgr__error_set(KGR_ERROR, "SPARQL evaluation failed: the query process "
 				"ended with signal %d (%s)", WTERMSIG(status),
-				signal_name(WTERMSIG(status)));
+				kgr__sparql_signal_name(WTERMSIG(status)));
 		else
 			error = kgr__error_set(KGR_ERROR, "SPARQL evaluation failed: the query process "
 				"exited with status %d before writing its results", WEXITSTATUS(status));

@@ -40,6 +40,7 @@
  * sub-selects, an aggregate of ORDER BY becomes the variable of the SELECT expression that
  * computes it, and one that no SELECT expression computes, there or in HAVING, is computed by
  * a marker column added to the SELECT clause (no result shows it). */
+#include "sparql/rdf_world.h"
 #include "sparql/sparql_result.h"
 #include "sparql/sparql_bgp.h"
 
@@ -63,6 +64,11 @@ typedef struct {
 	 * COUNT(DISTINCT): computed by a grouped query of their own, then joined by group key */
 	size_t n_other;
 	char other_as[MAX_COLS][NAME_MAX_LEN];
+	/* each one's function (OTHER_SUM, OTHER_AVG, or OTHER_ELSE) and, for SUM and AVG of a
+	 * variable, its name (else "") */
+	int other_fn[MAX_COLS];
+	char other_var[MAX_COLS][NAME_MAX_LEN];
+	int sums; /* every other aggregate a SUM or AVG of a variable: the inner SELECT has them */
 	const char *other_p[MAX_COLS]; /* "(AGG(...) AS ?v)" in the text read */
 	size_t other_len[MAX_COLS];
 	/* projection order: >= 0 a key, AGG_COL(i) COUNT(DISTINCT) i, OTHER_COL(k) other k */
@@ -76,6 +82,8 @@ typedef struct {
 	int order_desc[MAX_COLS];
 	long limit, offset;  /* -1: none */
 } group_plan;
+
+enum { OTHER_SUM = 1, OTHER_AVG, OTHER_ELSE };
 
 #define AGG_COL(i) (-1 - (int)(i))
 #define OTHER_COL(k) (-1 - MAX_COLS - (int)(k))
@@ -169,6 +177,11 @@ static const char *other_aggregate(const char *open, group_plan *g)
 		;
 	if (!p || *p != '(' || word(p + 1, "DISTINCT") || g->n_other == MAX_COLS)
 		return NULL;
+	g->other_fn[g->n_other] = i == 0 ? OTHER_SUM : i == 1 ? OTHER_AVG : OTHER_ELSE;
+	g->other_var[g->n_other][0] = '\0';
+	if (i <= 1 && (q = var(kgr__sparql_skip_blank(p + 1), g->other_var[g->n_other])) &&
+		*kgr__sparql_skip_blank(q) != ')')
+		g->other_var[g->n_other][0] = '\0'; /* an expression: rasqal's */
 	q = kgr__sparql_arg_end(p + 1, ')');
 	if (*q != ')' || !(q = word(q + 1, "AS")) || !(q = var(q, g->other_as[g->n_other])) ||
 		*q != ')')
@@ -202,7 +215,7 @@ static const char *projection(const char *p, group_plan *g)
 				g->agg_plain[g->n_aggs] = 1;
 				g->col[n_cols++] = AGG_COL(g->n_aggs++);
 				q = o;
-			} else if ((q = other_aggregate(p, g))) {
+			} else if ((q = other_aggregate(kgr__sparql_skip_blank(p), g))) {
 				g->col[n_cols++] = OTHER_COL(g->n_other - 1);
 			} else {
 				return NULL;
@@ -213,7 +226,7 @@ static const char *projection(const char *p, group_plan *g)
 		p = q;
 	}
 	g->n_cols = n_cols;
-	return g->n_aggs || g->n_keys ? p : NULL;
+	return g->n_aggs || g->n_keys || g->n_other ? p : NULL;
 }
 
 /* The group { P } starting at p: the position after its '}', or NULL. */
@@ -391,17 +404,23 @@ static int group_form(const char *text, group_plan *g, char **inner, char **othe
 	size_t i, n_cols = 0;
 	int star = 0, plain = 0;
 	*inner = *other = NULL;
-	if (!kw || !(p = read_form(kw, g, &body, &end)) || *kgr__sparql_skip_blank(p) || !g->n_aggs)
-		return 0; /* without an aggregate: kgr__sparql_group_distinct_rewrite() */
+	if (!kw || !(p = read_form(kw, g, &body, &end)) || *kgr__sparql_skip_blank(p))
+		return 0;
 	for (i = 0; i < g->n_aggs; i++) {
 		plain |= g->agg_plain[i];
 		star |= !g->agg_plain[i] && !strcmp(g->agg_var[i], "*");
 	}
+	g->sums = g->n_other > 0 && !star;
+	for (i = 0; i < g->n_other; i++)
+		g->sums &= g->other_fn[i] != OTHER_ELSE && g->other_var[i][0];
+	if (!g->n_aggs && !g->sums)
+		return 0; /* without a count: kgr__sparql_group_distinct_rewrite() */
 	if (star && plain)
 		return 0; /* distinct solutions beside all of them: rasqal's */
-	/* a plain count counts every solution: the rows stay a multiset */
+	/* a plain count counts every solution, and so do SUM and AVG: the rows stay a multiset
+	 * (then only kgrec's evaluation over ids reads them: sparql/sparql.c, grouped_count()) */
 	kgr__buf_append(&b, text, (size_t)(kw - text));
-	kgr__buf_printf(&b, plain ? "SELECT" : "SELECT DISTINCT");
+	kgr__buf_printf(&b, plain || g->sums ? "SELECT" : "SELECT DISTINCT");
 	if (star) /* every variable: each row is a solution */
 		kgr__buf_puts(&b, " *");
 	for (i = 0; i < g->n_keys && !star; i++, n_cols++)
@@ -410,6 +429,13 @@ static int group_form(const char *text, group_plan *g, char **inner, char **othe
 		if (strcmp(g->agg_var[i], "*") && find_name(g->agg_var, i, g->agg_var[i]) < 0 &&
 			find_name(g->keys, g->n_keys, g->agg_var[i]) < 0) {
 			kgr__buf_printf(&b, " ?%s", g->agg_var[i]);
+			n_cols++;
+		}
+	for (i = 0; i < g->n_other && g->sums; i++)
+		if (find_name(g->other_var, i, g->other_var[i]) < 0 &&
+			find_name(g->agg_var, g->n_aggs, g->other_var[i]) < 0 &&
+			find_name(g->keys, g->n_keys, g->other_var[i]) < 0) {
+			kgr__buf_printf(&b, " ?%s", g->other_var[i]);
 			n_cols++;
 		}
 	if (!star && !n_cols) /* COUNT(*) alone: the solutions */
@@ -458,6 +484,11 @@ char *kgr__sparql_group_distinct_rewrite(const char *text, int *oom)
 		return NULL;
 	}
 	return kgr__buf_take(&b);
+}
+
+int kgr__sparql_group_sums(const void *plan)
+{
+	return ((const group_plan *)plan)->sums;
 }
 
 int kgr__sparql_group_plain_only(const void *plan)
@@ -928,27 +959,132 @@ int kgr__sparql_group_answer(kgr_sparql_result **out, const void *plan, const kg
  * (group, value id) pairs it has counted, so no term's text is read until the groups' keys
  * are written. Two ids are two RDF terms, as two cells of different text are above. */
 
+/* A SUM or AVG of one group: the exact sum of xsd:integer and xsd:decimal values, times
+ * 10^scale, and how many values. */
+typedef struct {
+	__int128 v;
+	unsigned int scale, decimal; /* decimal: a value was an xsd:decimal */
+	size_t n;
+} exact_sum;
+
 struct kgr__group_ids {
 	const group_plan *g;
+	const kgr_store *store;
 	int key_in[MAX_COLS], agg_in[MAX_COLS]; /* each key's and aggregate's column (-1: *) */
+	int other_in[MAX_COLS];                 /* each SUM's or AVG's column */
 	kgr__idset groups;                      /* the keys of each group, numbered */
 	kgr__idset seen[MAX_COLS];              /* (group, value) counted by each COUNT(DISTINCT) */
 	size_t *count;                          /* per group and aggregate */
+	exact_sum *sum;                         /* per group and other aggregate */
 	size_t cap;                             /* groups count has room for */
 };
 
-int kgr__sparql_group_ids_new(kgr__group_ids **out, const void *plan, const char *const *cols,
-	size_t ncols)
+#define SUM_LIMIT ((__int128)1000000000000000000 * (__int128)1000000000000000000) /* 10^36 */
+
+static int is_integer_type(const char *dt)
+{
+	static const char *const ints[] = { "integer", "int", "long", "short", "byte",
+		"nonNegativeInteger", "positiveInteger", "negativeInteger", "nonPositiveInteger",
+		"unsignedInt", "unsignedLong", "unsignedShort", "unsignedByte", NULL };
+	size_t i;
+	if (strncmp(dt, XSD, sizeof(XSD) - 1))
+		return 0;
+	for (i = 0; ints[i]; i++)
+		if (!strcmp(dt + sizeof(XSD) - 1, ints[i]))
+			return 1;
+	return 0;
+}
+
+/* Adds term @p id to @p acc: 0, or 1 when it is no xsd:integer or xsd:decimal of a valid
+ * lexical form, or the sum would leave the range kept exactly (rasqal computes it then). */
+static int sum_add(exact_sum *acc, const kgr_store *store, kgr_id id)
+{
+	kgr_id dt_id;
+	const char *dt, *lex;
+	size_t len, i = 0, frac = 0;
+	int neg = 0, decimal, seen_digit = 0, point = 0;
+	__int128 v = 0;
+	if (kgr_term_kind_of(store, id) != KGR_TERM_LITERAL || !(dt_id = kgr_term_datatype(store, id)) ||
+		!(dt = kgr_term_value(store, dt_id, NULL)))
+		return 1;
+	decimal = !strcmp(dt, XSD "decimal");
+	if (!decimal && !is_integer_type(dt))
+		return 1;
+	lex = kgr_term_value(store, id, &len);
+	if (i < len && (lex[i] == '+' || lex[i] == '-'))
+		neg = lex[i++] == '-';
+	for (; i < len; i++) {
+		if (lex[i] == '.' && decimal && !point) {
+			point = 1;
+			continue;
+		}
+		if (lex[i] < '0' || lex[i] > '9' || v >= SUM_LIMIT / 10)
+			return 1;
+		v = v * 10 + (lex[i] - '0');
+		seen_digit = 1;
+		frac += (size_t)point;
+	}
+	if (!seen_digit || frac > 18)
+		return 1;
+	if (neg)
+		v = -v;
+	while (acc->scale < frac) { /* the sum to the value's scale */
+		if (acc->v >= SUM_LIMIT / 10 || acc->v <= -SUM_LIMIT / 10)
+			return 1;
+		acc->v *= 10;
+		acc->scale++;
+	}
+	for (; frac < acc->scale; frac++) { /* the value to the sum's */
+		if (v >= SUM_LIMIT / 10 || v <= -SUM_LIMIT / 10)
+			return 1;
+		v *= 10;
+	}
+	acc->v += v;
+	if (acc->v >= SUM_LIMIT || acc->v <= -SUM_LIMIT)
+		return 1;
+	acc->decimal |= (unsigned int)decimal;
+	acc->n++;
+	return 0;
+}
+
+/* The sum as a lexical form: an integer, or a decimal with its scale's digits. */
+static void sum_text(const exact_sum *acc, char *out, size_t size)
+{
+	char digits[64];
+	unsigned __int128 u = acc->v < 0 ? (unsigned __int128)(-acc->v) : (unsigned __int128)acc->v;
+	size_t n = 0, i, o = 0;
+	do {
+		digits[n++] = (char)('0' + (int)(u % 10));
+		u /= 10;
+	} while (u);
+	while (n <= acc->scale)
+		digits[n++] = '0';
+	if (acc->v < 0)
+		out[o++] = '-';
+	for (i = n; i-- > 0 && o + 2 < size;) {
+		out[o++] = digits[i];
+		if (i == acc->scale && acc->scale)
+			out[o++] = '.';
+	}
+	out[o] = '\0';
+}
+
+int kgr__sparql_group_ids_new(kgr__group_ids **out, const void *plan, const kgr_store *store,
+	const char *const *cols, size_t ncols)
 {
 	const group_plan *g = plan;
 	kgr__group_ids *gi;
 	size_t i;
 	*out = NULL;
-	if (g->n_other)
+	if (g->n_other && !g->sums)
 		return 1;
 	if (!(gi = calloc(1, sizeof(*gi))))
 		return kgr__error_set(KGR_ENOMEM, "out of memory");
 	gi->g = g;
+	gi->store = store;
+	for (i = 0; i < g->n_other; i++)
+		if ((gi->other_in[i] = name_at(cols, ncols, g->other_var[i])) < 0)
+			goto unsupported;
 	gi->groups.width = g->n_keys;
 	for (i = 0; i < g->n_keys; i++)
 		if ((gi->key_in[i] = name_at(cols, ncols, g->keys[i])) < 0)
@@ -981,13 +1117,21 @@ int kgr__sparql_group_ids_add(kgr__group_ids *gi, const kgr_id *row)
 		if (gid == gi->cap) {
 			size_t nc = gi->cap ? 2 * gi->cap : 256,
 			       *c = realloc(gi->count, nc * (g->n_aggs ? g->n_aggs : 1) * sizeof(*c));
+			exact_sum *e;
 			if (!c)
 				return -1;
 			gi->count = c;
+			if (!(e = realloc(gi->sum, nc * (g->n_other ? g->n_other : 1) * sizeof(*e))))
+				return -1;
+			gi->sum = e;
 			gi->cap = nc;
 		}
 		memset(gi->count + gid * g->n_aggs, 0, g->n_aggs * sizeof(*gi->count));
+		memset(gi->sum + gid * g->n_other, 0, g->n_other * sizeof(*gi->sum));
 	}
+	for (j = 0; j < g->n_other; j++)
+		if (sum_add(&gi->sum[gid * g->n_other + j], gi->store, row[gi->other_in[j]]))
+			return 1;
 	for (j = 0; j < g->n_aggs; j++) {
 		size_t *c = &gi->count[gid * g->n_aggs + j];
 		if (g->agg_plain[j]) {
@@ -1003,15 +1147,90 @@ int kgr__sparql_group_ids_add(kgr__group_ids *gi, const kgr_id *row)
 	return 0;
 }
 
+/* The value of other aggregate @p k of a group (its sum @p acc) as a cell of @p r: SUM an
+ * xsd:integer or xsd:decimal, AVG the sum divided by the count in rasqal's decimal arithmetic
+ * (the digits rasqal gives the same AVG), both in canonical form. 0, or -1 out of memory. */
+static int push_sum(kgr_sparql_result *r, const group_plan *g, size_t k, const exact_sum *acc,
+	rasqal_world *rw)
+{
+	char text[80], canon[96];
+	size_t n;
+	sum_text(acc, text, sizeof(text));
+	if (g->other_fn[k] == OTHER_SUM && !acc->decimal)
+		return kgr__sparql_push(r, KGR_TERM_LITERAL, text, strlen(text), NULL, XSD "integer");
+	if (g->other_fn[k] == OTHER_AVG) {
+		rasqal_xsd_decimal *a = rasqal_new_xsd_decimal(rw), *b = rasqal_new_xsd_decimal(rw),
+				   *q = rasqal_new_xsd_decimal(rw);
+		char *quotient = NULL;
+		int ok = a && b && q && !rasqal_xsd_decimal_set_string(a, text) &&
+			!rasqal_xsd_decimal_set_long(b, (long)acc->n) && !rasqal_xsd_decimal_divide(q, a, b) &&
+			(quotient = rasqal_xsd_decimal_as_string(q)) && strlen(quotient) < sizeof(text);
+		if (ok)
+			strcpy(text, quotient);
+		if (a)
+			rasqal_free_xsd_decimal(a);
+		if (b)
+			rasqal_free_xsd_decimal(b);
+		if (q)
+			rasqal_free_xsd_decimal(q); /* the string is the decimal's */
+		if (!ok)
+			return -1;
+	}
+	if (!(n = kgr__xsd_canon_decimal(canon, sizeof(canon), text, strlen(text))))
+		return -1;
+	return kgr__sparql_push(r, KGR_TERM_LITERAL, canon, n, NULL, XSD "decimal");
+}
+
+/* The other aggregates' rows, one per group in the order of the groups: the keys, then each
+ * SUM or AVG (t->rows2 then matches them to the groups). */
+static kgr_sparql_result *sum_rows(const kgr__group_ids *gi, const kgr_store *store, void *rasqal_world)
+{
+	const group_plan *g = gi->g;
+	kgr_sparql_result *r = kgr__sparql_result_new(KGR_SPARQL_BINDINGS);
+	size_t i, j;
+	if (!r || !(r->cols = calloc(g->n_keys + g->n_other + 1, sizeof(char *))))
+		goto fail;
+	r->ncols = g->n_keys + g->n_other;
+	for (j = 0; j < g->n_keys; j++)
+		if (!(r->cols[j] = kgr__sparql_strdup(r, g->keys[j], strlen(g->keys[j]))))
+			goto fail;
+	for (j = 0; j < g->n_other; j++)
+		if (!(r->cols[g->n_keys + j] = kgr__sparql_strdup(r, g->other_as[j], strlen(g->other_as[j]))))
+			goto fail;
+	for (i = 0; i < gi->groups.n; i++) {
+		for (j = 0; j < g->n_keys; j++)
+			if (kgr__sparql_push_id(r, store, kgr__idset_at(&gi->groups, i)[j]))
+				goto fail;
+		for (j = 0; j < g->n_other; j++)
+			if (push_sum(r, g, j, &gi->sum[i * g->n_other + j], rasqal_world) < 0)
+				goto fail;
+		r->nrows++;
+	}
+	return r;
+fail:
+	kgr_sparql_result_free(r);
+	return NULL;
+}
+
 int kgr__sparql_group_ids_answer(kgr_sparql_result **out, kgr__group_ids *gi, const kgr_store *store,
-	size_t max_rows)
+	size_t max_rows, void *rasqal_world)
 {
 	const group_plan *g = gi->g;
 	group_table t;
-	kgr_sparql_result *keys = kgr__sparql_result_new(KGR_SPARQL_BINDINGS);
+	kgr_sparql_result *keys, *sums = NULL;
 	size_t i, j;
 	int error = -1;
+	if (g->n_other && !g->n_keys && !gi->groups.n)
+		return 1; /* SUM and AVG over nothing are 0: the path of rows says so */
+	if (g->n_other && !(sums = sum_rows(gi, store, rasqal_world)))
+		return kgr__error_set(KGR_ENOMEM, "out of memory");
+	keys = kgr__sparql_result_new(KGR_SPARQL_BINDINGS);
 	memset(&t, 0, sizeof(t));
+	t.rows2 = sums;
+	for (j = 0; j < g->n_keys; j++)
+		t.key2_col[j] = (int)j;
+	for (j = 0; j < g->n_other; j++)
+		t.other_col[j] = (int)(g->n_keys + j);
 	t.g = g;
 	t.rows = keys;
 	t.n_groups = gi->groups.n;
@@ -1044,6 +1263,7 @@ fail:
 	free(t.count);
 done:
 	kgr_sparql_result_free(keys);
+	kgr_sparql_result_free(sums);
 	return error < 0 ? kgr__error_set(KGR_ENOMEM, "out of memory") : 0;
 }
 
@@ -1056,6 +1276,7 @@ void kgr__sparql_group_ids_free(kgr__group_ids *gi)
 	for (i = 0; i < MAX_COLS; i++)
 		kgr__idset_free(&gi->seen[i]);
 	free(gi->count);
+	free(gi->sum);
 	free(gi);
 }
 

@@ -170,6 +170,10 @@ int kgr__sparql_group_form(const char *text, void **plan, char **inner, char **o
  *  and there is no other aggregate, which rasqal would compute in the same pass); 0 when one
  *  is a COUNT(DISTINCT) (sparql/sparql_group.c). */
 int kgr__sparql_group_plain_only(const void *plan);
+/** 1 when the form's other aggregates are each a SUM or an AVG of a variable: its *inner
+ *  SELECT then gives every solution with those variables, which only the answer over ids
+ *  (below) reads; 0 otherwise. */
+int kgr__sparql_group_sums(const void *plan);
 /** The answer of that query from the rows of *inner and of *other (NULL when it has none);
  *  at most @p max_rows rows (0: all). */
 int kgr__sparql_group_answer(kgr_sparql_result **out, const void *plan, const kgr_sparql_result *rows,
@@ -177,15 +181,18 @@ int kgr__sparql_group_answer(kgr_sparql_result **out, const void *plan, const kg
 /** The same answer counted over the term ids of the inner SELECT's solutions, when kgrec
  *  evaluates that SELECT (sparql/sparql_group.c): kgr__sparql_group_ids_new() takes the
  *  names of its @p ncols columns and gives 0 and *out, or 1 when the form has aggregates ids
- *  cannot count (other aggregates, COUNT(DISTINCT *), a column missing), or KGR_ENOMEM; each
- *  solution row (ids in the columns' order) is then added (0, or -1 when out of memory), and
- *  the answer written with the keys' terms read from @p store. */
+ *  cannot count (other aggregates but SUM and AVG of a variable, COUNT(DISTINCT *), a column
+ *  missing), or KGR_ENOMEM; each solution row (ids in the columns' order) is then added (0,
+ *  -1 when out of memory, 1 when a SUM or AVG met a value other than an xsd:integer or
+ *  xsd:decimal: rasqal computes the query), and the answer written with the keys' terms read
+ *  from @p store (0, an error, or 1 for a SUM or AVG over no solution at all, which the path
+ *  of rows answers). AVG divides in the decimal arithmetic of @p rasqal_world. */
 typedef struct kgr__group_ids kgr__group_ids;
-int kgr__sparql_group_ids_new(kgr__group_ids **out, const void *plan, const char *const *cols,
-	size_t ncols);
+int kgr__sparql_group_ids_new(kgr__group_ids **out, const void *plan, const kgr_store *store,
+	const char *const *cols, size_t ncols);
 int kgr__sparql_group_ids_add(kgr__group_ids *gi, const kgr_id *row);
 int kgr__sparql_group_ids_answer(kgr_sparql_result **out, kgr__group_ids *gi, const kgr_store *store,
-	size_t max_rows);
+	size_t max_rows, void *rasqal_world);
 void kgr__sparql_group_ids_free(kgr__group_ids *gi);
 /** Append the cell of term @p id of @p store. 0, or KGR_ENOMEM (sparql/sparql.c). */
 int kgr__sparql_push_id(kgr_sparql_result *r, const kgr_store *store, kgr_id id);
@@ -205,6 +212,16 @@ const char *kgr__sparql_find_keyword(const char *text, const char *kw);
  *  kgr_sparql_query() returns KGR_ERROR "cancelled"). For a service that is stopping
  *  (sparql/sparql_child.c). */
 void kgr__sparql_cancel_all(void);
+
+/** Keep up to @p keep query processes ready for the next SPARQL queries of this process
+ *  (0: 2), each used again after a query kgrec evaluated itself (sparql/sparql_pool.c). For
+ *  a service; calls nest, each ended by kgr__sparql_pool_stop(). 0 or KGR_ENOMEM. */
+int kgr__sparql_pool_start(unsigned int keep);
+/** End what kgr__sparql_pool_start() began: the ready processes end, and the pool's thread. */
+void kgr__sparql_pool_stop(void);
+/** Query processes the pool forked ready, queries after which one was kept, and how many
+ *  are ready now; for the tests. */
+void kgr__sparql_pool_counts(unsigned long *forked, unsigned long *reused, unsigned int *ready_now);
 
 /** The value of the SPARQL string literal from @p p to @p end (its closing quote included),
  *  appended to @p out: 0, or -1 when it has a \\u or \\U escape or a language tag or datatype

@@ -89,13 +89,17 @@ typedef struct {
 	 *  then is answered 503, not acknowledged; /readyz says "degraded" until the database
 	 *  answers again. The connection string's own connect_timeout, keepalives... win. */
 	unsigned int events_timeout_ms;
+	/** 1: every SPARQL query runs in a process forked for it alone. 0 (the default): two
+	 *  query processes are kept ready, and one is used again after a query kgrec evaluated
+	 *  itself (not rasqal), which saves the fork (docs/SPARQL.md, "Query processes"). */
+	int sparql_process_per_query;
 } kgr_server_options;
 
 /* 2: log, log_payload and the connection limits added; 3: model_path; 4: sequence_path;
  * 5: strict_items, events_db; 6: events_table, events_columns, events_time_unit; 7:
- * action_map, events_timeout_ms (options of an older version are refused with
- * KGR_EINVALID) */
-#define KGR_SERVER_OPTIONS_VERSION 7
+ * action_map, events_timeout_ms; 8: sparql_process_per_query (options of an older version
+ * are refused with KGR_EINVALID) */
+#define KGR_SERVER_OPTIONS_VERSION 8
 #define KGR_SERVER_OPTIONS_INIT { .version = KGR_SERVER_OPTIONS_VERSION, \
 	.listen = "127.0.0.1:8080" }
 

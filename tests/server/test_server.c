@@ -1640,6 +1640,76 @@ START_TEST(test_sparql_results)
 }
 END_TEST
 
+/* The service's query processes, read from /proc: how many children @p pid has, and the
+ * first of them in *first. */
+static int children_of(pid_t pid, pid_t *first)
+{
+	char cmd[128];
+	FILE *ls;
+	int n = 0, c;
+	snprintf(cmd, sizeof(cmd), "cat /proc/%d/task/*/children", (int)pid);
+	*first = 0;
+	ck_assert_ptr_nonnull(ls = popen(cmd, "r"));
+	while (fscanf(ls, "%d", &c) == 1)
+		if (n++ == 0)
+			*first = c;
+	pclose(ls);
+	return n;
+}
+
+/* Query processes kept ready: one is used again after queries kgrec evaluates itself (the
+ * same process before and after five of them), a rasqal-evaluated query ends its own, and
+ * every answer is the same as with --sparql-process-per-query, which leaves no process
+ * behind a query. */
+START_TEST(test_sparql_processes_kept_ready)
+{
+	static const char *const qs[] = {
+		Q_BRAND,
+		"ASK { ?s ?p ?o }",
+		"SELECT ?s ?o WHERE { ?s <http://schema.org/brand> ?o FILTER(?o != <" SHOP "none>) }",
+		"SELECT ?s ?o WHERE { ?s <http://schema.org/brand> ?o OPTIONAL { ?s ?x ?o } }",
+	};
+	th_server kept, each;
+	th_resp a, b;
+	pid_t first = 0, again = 0;
+	size_t i;
+	int n, tries;
+	ck_assert_int_eq(th_serve(&kept, store, NULL), 0);
+	ck_assert_int_eq(th_serve(&each, store, "--sparql-process-per-query", NULL), 0);
+	for (i = 0; i < sizeof(qs) / sizeof(qs[0]); i++) {
+		ck_assert_int_eq(sparql_get(&a, &kept, qs[i], "text/csv", NULL), 200);
+		ck_assert_int_eq(sparql_get(&b, &each, qs[i], "text/csv", NULL), 200);
+		ck_assert_str_eq(a.body, b.body);
+		th_resp_free(&a);
+		th_resp_free(&b);
+	}
+	ck_assert_int_eq(children_of(each.pid, &first), 0);
+	for (tries = 0; tries < 100 && children_of(kept.pid, &first) == 0; tries++)
+		usleep(20000);
+	ck_assert_int_ge(children_of(kept.pid, &first), 1);
+	for (i = 0; i < 5; i++) {
+		ck_assert_int_eq(sparql_get(&a, &kept, Q_BRAND, "text/csv", NULL), 200);
+		th_resp_free(&a);
+	}
+	n = children_of(kept.pid, &again);
+	ck_assert_int_ge(n, 1);
+	ck_assert_int_le(n, 2);
+	{ /* still there, and not a zombie waiting to be reaped */
+		char path[64], state = 'Z';
+		FILE *f;
+		snprintf(path, sizeof(path), "/proc/%d/stat", (int)first);
+		if ((f = fopen(path, "r"))) {
+			if (fscanf(f, "%*d (%*[^)]) %c", &state) != 1)
+				state = 'Z';
+			fclose(f);
+		}
+		ck_assert_msg(state != 'Z', "the ready process %d was not used again", (int)first);
+	}
+	th_stop(&kept, SIGTERM);
+	th_stop(&each, SIGTERM);
+}
+END_TEST
+
 START_TEST(test_sparql_time_limit)
 {
 	th_server s;
@@ -2006,6 +2076,7 @@ Suite *server_suite(void)
 	tcase_add_test(tc, test_library_in_process);
 	tcase_add_test(tc, test_sparql_results);
 	tcase_add_test(tc, test_library_log_callback);
+	tcase_add_test(tc, test_sparql_processes_kept_ready);
 	tcase_add_test(tc, test_sparql_time_limit);
 	tcase_add_test(tc, test_sparql_deadline_covers_prepare);
 	tcase_add_test(tc, test_sparql_foreign_clients);
