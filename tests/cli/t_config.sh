@@ -62,6 +62,8 @@ curl -s -D "$T/h.txt" -o /dev/null -H "$AUTH" "$U/sparql" \
 	--data-urlencode 'query=SELECT ?s WHERE { ?s ?p ?o }'
 grep -qi '^KGrec-Result-Limit: 2' "$T/h.txt"
 check "sparql-max-rows: results cut at the file's 2 rows" $?
+# the line is written once the reply has gone (MHD's completion callback): wait for it
+for i in $(seq 1 50); do grep -q '"endpoint":"sparql"' "$T/access.log" 2>/dev/null && break; sleep 0.1; done
 grep -q '"endpoint":"sparql"' "$T/access.log"
 check "access-log: requests logged to the file's path" $?
 stop
