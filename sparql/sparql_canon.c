@@ -128,3 +128,19 @@ size_t kgr__xsd_canon_double(char *out, size_t size, double d, int single)
 	n = (size_t)snprintf(out, size, "%sE%d", m, exp10);
 	return n < size ? n : 0;
 }
+
+/* Declared in sparql/sparql_result.h. */
+int kgr__xsd_integer_type(const char *dt)
+{
+	static const char *const ints[] = { "integer", "int", "long", "short", "byte",
+		"nonNegativeInteger", "positiveInteger", "negativeInteger", "nonPositiveInteger",
+		"unsignedInt", "unsignedLong", "unsignedShort", "unsignedByte", NULL };
+	static const char xsd[] = "http://www.w3.org/2001/XMLSchema#";
+	size_t i;
+	if (!dt || strncmp(dt, xsd, sizeof(xsd) - 1))
+		return 0;
+	for (i = 0; ints[i]; i++)
+		if (!strcmp(dt + sizeof(xsd) - 1, ints[i]))
+			return 1;
+	return 0;
+}

@@ -301,11 +301,23 @@ void kgr__sparql_cpu_cap(unsigned int timeout_ms)
 	}
 }
 
-static void child_limits(const kgr_sparql_options *opts)
+/* Declared in sparql/sparql_child.h. */
+void kgr__sparql_child_setup(int fd, pid_t parent)
 {
+	sigset_t none;
+	prctl(PR_SET_PDEATHSIG, SIGKILL);
+	if (getppid() != parent)
+		_exit(1);
+	sigemptyset(&none);
+	sigprocmask(SIG_SETMASK, &none, NULL); /* a service blocks its signals for sigwait() */
+	/* only @p fd: client sockets and listening sockets of a server stay with the parent */
+	if (fd > 3)
+		close_range(3, (unsigned int)fd - 1, 0);
+	close_range((unsigned int)fd + 1, ~0U, 0);
+	signal(SIGPIPE, SIG_DFL);
 	kgr__sparql_memory_cap();
-	if (opts && opts->timeout_ms)
-		kgr__sparql_cpu_cap(opts->timeout_ms);
+	kgr__sparql_text_setup();
+	kgr__rdf_after_fork_child();
 }
 
 static void child_main(int fd, pid_t parent, const kgr_store *store, const char *query,
@@ -314,17 +326,9 @@ static void child_main(int fd, pid_t parent, const kgr_store *store, const char 
 	kgr_sparql_result *r = NULL;
 	FILE *f;
 	int error;
-	prctl(PR_SET_PDEATHSIG, SIGKILL);
-	if (getppid() != parent)
-		_exit(1);
-	/* only the pipe: client sockets and listening sockets of a server stay with the parent */
-	if (fd > 3)
-		close_range(3, (unsigned int)fd - 1, 0);
-	close_range((unsigned int)fd + 1, ~0U, 0);
-	signal(SIGPIPE, SIG_DFL);
-	child_limits(opts);
-	kgr__sparql_text_setup();
-	kgr__rdf_after_fork_child();
+	kgr__sparql_child_setup(fd, parent);
+	if (opts && opts->timeout_ms)
+		kgr__sparql_cpu_cap(opts->timeout_ms);
 	if (!(f = fdopen(fd, "w")))
 		_exit(1);
 	error = kgr__sparql_query_here(&r, store, query, opts);

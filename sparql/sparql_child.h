@@ -46,6 +46,10 @@ int kgr__sparql_wire_error(FILE *f, int code, const char *message);
  *  the last error), or 1 when the bytes are incomplete. */
 int kgr__sparql_unwire(kgr_sparql_result **out, const char *data, size_t len);
 
+/** In a query process just forked: dies with the thread that forked it, every signal
+ *  unblocked, only @p fd kept open, the address-space cap, text as UTF-8, the librdf lock
+ *  free again. Exits when @p parent is gone already. */
+void kgr__sparql_child_setup(int fd, pid_t parent);
 /** Bytes this process maps now (0 when unknown). */
 uint64_t kgr__sparql_mapped_bytes(void);
 /** In a query process: at most CHILD_MEMORY_MB more address space than it maps now. */

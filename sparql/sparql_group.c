@@ -976,40 +976,33 @@ struct kgr__group_ids {
 	kgr__idset seen[MAX_COLS];              /* (group, value) counted by each COUNT(DISTINCT) */
 	size_t *count;                          /* per group and aggregate */
 	exact_sum *sum;                         /* per group and other aggregate */
+	kgr_id last_dt;                         /* the datatype of the value summed last */
+	int last_kind;                          /* its kind: 0 other, 1 integer, 2 decimal */
 	size_t cap;                             /* groups count has room for */
 };
 
 #define SUM_LIMIT ((__int128)1000000000000000000 * (__int128)1000000000000000000) /* 10^36 */
 
-static int is_integer_type(const char *dt)
-{
-	static const char *const ints[] = { "integer", "int", "long", "short", "byte",
-		"nonNegativeInteger", "positiveInteger", "negativeInteger", "nonPositiveInteger",
-		"unsignedInt", "unsignedLong", "unsignedShort", "unsignedByte", NULL };
-	size_t i;
-	if (strncmp(dt, XSD, sizeof(XSD) - 1))
-		return 0;
-	for (i = 0; ints[i]; i++)
-		if (!strcmp(dt + sizeof(XSD) - 1, ints[i]))
-			return 1;
-	return 0;
-}
-
 /* Adds term @p id to @p acc: 0, or 1 when it is no xsd:integer or xsd:decimal of a valid
  * lexical form, or the sum would leave the range kept exactly (rasqal computes it then). */
-static int sum_add(exact_sum *acc, const kgr_store *store, kgr_id id)
+static int sum_add(kgr__group_ids *gi, exact_sum *acc, kgr_id id)
 {
+	const kgr_store *store = gi->store;
 	kgr_id dt_id;
-	const char *dt, *lex;
+	const char *lex;
 	size_t len, i = 0, frac = 0;
 	int neg = 0, decimal, seen_digit = 0, point = 0;
 	__int128 v = 0;
-	if (kgr_term_kind_of(store, id) != KGR_TERM_LITERAL || !(dt_id = kgr_term_datatype(store, id)) ||
-		!(dt = kgr_term_value(store, dt_id, NULL)))
+	if (kgr_term_kind_of(store, id) != KGR_TERM_LITERAL || !(dt_id = kgr_term_datatype(store, id)))
 		return 1;
-	decimal = !strcmp(dt, XSD "decimal");
-	if (!decimal && !is_integer_type(dt))
+	if (dt_id != gi->last_dt) { /* the datatype's name read once for a run of values */
+		const char *dt = kgr_term_value(store, dt_id, NULL);
+		gi->last_dt = dt_id;
+		gi->last_kind = !dt ? 0 : !strcmp(dt, XSD "decimal") ? 2 : kgr__xsd_integer_type(dt);
+	}
+	if (!gi->last_kind)
 		return 1;
+	decimal = gi->last_kind == 2;
 	lex = kgr_term_value(store, id, &len);
 	if (i < len && (lex[i] == '+' || lex[i] == '-'))
 		neg = lex[i++] == '-';
@@ -1130,7 +1123,7 @@ int kgr__sparql_group_ids_add(kgr__group_ids *gi, const kgr_id *row)
 		memset(gi->sum + gid * g->n_other, 0, g->n_other * sizeof(*gi->sum));
 	}
 	for (j = 0; j < g->n_other; j++)
-		if (sum_add(&gi->sum[gid * g->n_other + j], gi->store, row[gi->other_in[j]]))
+		if (sum_add(gi, &gi->sum[gid * g->n_other + j], row[gi->other_in[j]]))
 			return 1;
 	for (j = 0; j < g->n_aggs; j++) {
 		size_t *c = &gi->count[gid * g->n_aggs + j];

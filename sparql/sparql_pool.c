@@ -31,7 +31,6 @@
 #include "kg/store_internal.h"
 
 #include <errno.h>
-#include <poll.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdatomic.h>
@@ -39,7 +38,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -125,19 +123,7 @@ static void worker_main(int fd, pid_t parent, const kgr_store *store)
 {
 	uint64_t start_mapped, served = 0;
 	char ready = 'R';
-	sigset_t none;
-	prctl(PR_SET_PDEATHSIG, SIGKILL);
-	sigemptyset(&none);
-	sigprocmask(SIG_SETMASK, &none, NULL); /* a service blocks its signals for sigwait() */
-	if (getppid() != parent)
-		_exit(1);
-	if (fd > 3)
-		close_range(3, (unsigned int)fd - 1, 0);
-	close_range((unsigned int)fd + 1, ~0U, 0);
-	signal(SIGPIPE, SIG_DFL);
-	kgr__sparql_memory_cap();
-	kgr__sparql_text_setup();
-	kgr__rdf_after_fork_child();
+	kgr__sparql_child_setup(fd, parent);
 	/* this copy of the store is the process's own: each subject's range in two loads, for
 	 * every query it will answer (a search of the whole array otherwise: kg/store.c) */
 	kgr__store_index_subjects((kgr_store *)store);
@@ -310,26 +296,12 @@ static worker *fork_worker(const kgr_store *s)
 static int ready(worker *w)
 {
 	int64_t deadline = kgr__sparql_now_ms() + POOL_READY_MS;
-	int stuck = 0;
-	for (;;) {
-		struct pollfd pfd = { w->fd, POLLIN, 0 };
-		int64_t left = deadline - kgr__sparql_now_ms();
-		char c;
-		int rc;
-		if (left <= 0)
+	int stuck = 0, rc;
+	char c;
+	while ((rc = kgr__sparql_wait(w->fd, deadline)) == 0)
+		if (KGR__SERIAL_FORKS && kgr__sparql_child_stuck(w->pid) && ++stuck >= 2)
 			return 0;
-		rc = poll(&pfd, 1, left > 200 ? 200 : (int)left);
-		if (rc < 0 && errno == EINTR)
-			continue;
-		if (rc < 0)
-			return 0;
-		if (rc == 0) {
-			if (KGR__SERIAL_FORKS && kgr__sparql_child_stuck(w->pid) && ++stuck >= 2)
-				return 0;
-			continue;
-		}
-		return read(w->fd, &c, 1) == 1 && c == 'R';
-	}
+	return rc == 1 && read(w->fd, &c, 1) == 1 && c == 'R';
 }
 
 static void *pool_main(void *arg)

@@ -304,6 +304,8 @@ char *kgr__sparql_group_distinct_rewrite(const char *text, int *oom);
  *  writes a NUL-terminated string to @p out and returns its length; 0 when @p lex is no such
  *  lexical form or @p size is too small. */
 size_t kgr__xsd_canon_decimal(char *out, size_t size, const char *lex, size_t len);
+/** 1 when @p dt is the IRI of xsd:integer or of a type derived from it (sparql/sparql_canon.c). */
+int kgr__xsd_integer_type(const char *dt);
 size_t kgr__xsd_canon_integer(char *out, size_t size, const char *lex, size_t len);
 size_t kgr__xsd_canon_double(char *out, size_t size, double d, int single);
 

@@ -25,6 +25,7 @@
  * have operators of their own) that are not the same term, and the order of two
  * language-tagged strings. */
 #include "sparql/sparql_vfilter.h"
+#include "sparql/sparql_result.h"
 #include "sparql/rdf_world.h"
 
 #include <math.h>
@@ -48,10 +49,6 @@ enum { DT_STRING = 1, DT_LANG, DT_INT, DT_DEC, DT_DBL, DT_BOOL, DT_OTHER };
 
 static int datatype_class(const char *dt, const char *lang)
 {
-	static const char *const ints[] = { "integer", "int", "long", "short", "byte",
-		"nonNegativeInteger", "positiveInteger", "negativeInteger", "nonPositiveInteger",
-		"unsignedInt", "unsignedLong", "unsignedShort", "unsignedByte" };
-	size_t i;
 	if (lang && *lang)
 		return DT_LANG;
 	if (!dt)
@@ -67,10 +64,7 @@ static int datatype_class(const char *dt, const char *lang)
 		return DT_DBL;
 	if (!strcmp(dt, "boolean"))
 		return DT_BOOL;
-	for (i = 0; i < sizeof(ints) / sizeof(ints[0]); i++)
-		if (!strcmp(dt, ints[i]))
-			return DT_INT;
-	return DT_OTHER;
+	return kgr__xsd_integer_type(dt - (sizeof(XSD) - 1)) ? DT_INT : DT_OTHER;
 }
 
 /* ---- compiling ---- */
@@ -207,7 +201,7 @@ typedef struct {
 	int dt; /* DT_* of a literal */
 } value;
 
-static void value_of(const kgr__vfilter *f, const kgr__vf_operand *o, const kgr_id *values, value *v)
+static void value_of(kgr__vfilter *f, const kgr__vf_operand *o, const kgr_id *values, value *v)
 {
 	if (o->var >= 0) {
 		kgr_id dt;
@@ -216,9 +210,15 @@ static void value_of(const kgr__vfilter *f, const kgr__vf_operand *o, const kgr_
 		v->lex = kgr_term_value(f->store, v->id, &v->len);
 		v->lang = v->kind == KGR_TERM_LITERAL ? kgr_term_lang(f->store, v->id) : NULL;
 		v->dt = 0;
-		if (v->kind == KGR_TERM_LITERAL) {
-			dt = kgr_term_datatype(f->store, v->id);
-			v->dt = datatype_class(dt ? kgr_term_value(f->store, dt, NULL) : NULL, v->lang);
+		if (v->kind == KGR_TERM_LITERAL && v->lang && *v->lang) {
+			v->dt = DT_LANG;
+		} else if (v->kind == KGR_TERM_LITERAL) {
+			/* the class of the datatype, read once for a run of values of one datatype */
+			if (!(dt = kgr_term_datatype(f->store, v->id)) || dt != f->last_dt) {
+				f->last_class = datatype_class(dt ? kgr_term_value(f->store, dt, NULL) : NULL, NULL);
+				f->last_dt = dt ? dt : (kgr_id)-1;
+			}
+			v->dt = f->last_class;
 		}
 		return;
 	}
@@ -394,7 +394,7 @@ static int tagged_compare(int op, const value *a, const value *b)
 				    !strcasecmp(a->lang, b->lang) ? 0 : 1);
 }
 
-static int compare(const kgr__vfilter *f, int op, const kgr__vf_operand *oa, const kgr__vf_operand *ob,
+static int compare(kgr__vfilter *f, int op, const kgr__vf_operand *oa, const kgr__vf_operand *ob,
 	const kgr_id *values)
 {
 	value a, b;
