@@ -73,6 +73,62 @@ def serve(kgrec, store, *args, tries=1200):
     raise SystemExit("kgrec serve %s did not start" % " ".join(args))
 
 
+def sparql_ask(url, text):
+    """POSTs the SPARQL query TEXT to URL (a /sparql endpoint) for JSON results:
+    (milliseconds until the whole reply was read, the reply)."""
+    data = urllib.parse.urlencode({"query": text}).encode()
+    t0 = time.monotonic()
+    with urllib.request.urlopen(urllib.request.Request(
+            url, data=data, headers={"Accept": "application/sparql-results+json"})) as r:
+        body = r.read()
+    return (time.monotonic() - t0) * 1000, body
+
+
+def wait_ready(port, proc, tries=1200):
+    """Waits until the `kgrec serve` PROC on PORT says /readyz (its store loaded, its SPARQL
+    query processes started); exits when it ended, or after TRIES polls 0.2 s apart."""
+    for _ in range(tries):
+        if proc.poll() is not None:
+            raise SystemExit("kgrec serve ended with status %d" % proc.returncode)
+        try:
+            urllib.request.urlopen("http://127.0.0.1:%d/readyz" % port).read()
+            return
+        except Exception:
+            time.sleep(0.2)
+    raise SystemExit("kgrec serve not ready after %d s" % (tries // 5))
+
+
+def sparql_service(kgrec, store, *args):
+    """`kgrec serve STORE ARGS` on a free port with no cap on result rows, once ready:
+    (process, URL of its /sparql)."""
+    port = free_port()
+    p = subprocess.Popen([kgrec, "serve", store, "--listen", "127.0.0.1:%d" % port,
+                          "--sparql-max-rows", "100000000"] + list(args),
+                         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        wait_ready(port, p)
+    except SystemExit:
+        stop([p])
+        raise
+    return p, "http://127.0.0.1:%d/sparql" % port
+
+
+def stop(procs, grace=20):
+    """Terminates PROCS and waits for them (killed after GRACE seconds)."""
+    for p in procs:
+        p.terminate()
+    for p in procs:
+        try:
+            p.wait(timeout=grace)
+        except subprocess.TimeoutExpired:
+            p.kill()
+            p.wait()
+
+
+def load_average():
+    return " ".join(open("/proc/loadavg").read().split()[:3])
+
+
 def an_item(base):
     """A product of the served store (an item of its interactions)."""
     q = "SELECT ?i WHERE { ?e <https://w3id.org/kgrec/ns#item> ?i } LIMIT 1"

@@ -80,13 +80,25 @@ typedef struct {
 	uint32_t a, b;
 	size_t lo;
 } kgr__match_hint;
-/* kgr_store_match() with @p hint, which it reads and updates (kg/store.c). */
 /* Index the subjects of finalized store @p s: each subject's SPO range found by two loads
  * rather than a search of the whole array. For a process that queries a store it alone
  * holds (a SPARQL query process kept for reuse: its copy of the store is its own); never
  * freed. 0, or KGR_ENOMEM (the store is then searched as before). */
 int kgr__store_index_subjects(kgr_store *s);
+/* Whether @p s has its subjects indexed (kgr__store_index_subjects()). */
+int kgr__store_subjects_indexed(const kgr_store *s);
+/* Asks the processor for what a match of subject @p subj will read, without waiting for it:
+ * @p stage 0 the subject's entry of the index, 1 (later, once that entry has arrived) the
+ * first quads of its SPO range. A caller that will look up many subjects prefetches a batch
+ * of them at stage 0, then at stage 1, so that their cache misses overlap. Nothing without
+ * the subject index. */
+void kgr__store_prefetch_subject(const kgr_store *s, kgr_id subj, int stage);
 
+/* The same for what kgr_term_kind_of(), kgr_term_datatype() and kgr_term_value() will read
+ * of term @p id: stage 0 its kind and record, 1 (once the record has arrived) its text. */
+void kgr__store_prefetch_term(const kgr_store *s, kgr_id id, int stage);
+
+/* kgr_store_match() with @p hint, which it reads and updates (kg/store.c). */
 void kgr__store_match_hinted(const kgr_store *s, kgr_iter *it, kgr_id subj, kgr_id pred, kgr_id obj,
 	kgr_id g, kgr__match_hint *hint);
 

@@ -723,6 +723,50 @@ int kgr__store_index_subjects(kgr_store *s)
 	return 0;
 }
 
+/* Declared in kg/internal.h. */
+int kgr__store_subjects_indexed(const kgr_store *s)
+{
+	return s->subj_first != NULL;
+}
+
+/* The quads of a subject's range prefetched at stage 1: enough for a product's few
+ * predicates (a quad is 16 bytes, four to a cache line). */
+#define PREFETCH_QUADS 16
+
+/* Declared in kg/internal.h. */
+void kgr__store_prefetch_subject(const kgr_store *s, kgr_id subj, int stage)
+{
+	size_t lo, hi, i;
+	if (!s->subj_first || subj > s->n_terms)
+		return;
+	if (stage == 0) {
+		__builtin_prefetch(&s->subj_first[subj]);
+		__builtin_prefetch(&s->subj_first[subj + 1]);
+		return;
+	}
+	lo = s->subj_first[subj];
+	hi = s->subj_first[subj + 1];
+	if (hi > lo + PREFETCH_QUADS)
+		hi = lo + PREFETCH_QUADS;
+	for (i = lo; i < hi; i += 4)
+		__builtin_prefetch(&s->quads[i]);
+	if (hi > lo)
+		__builtin_prefetch(&s->quads[hi - 1]);
+}
+
+/* Declared in kg/internal.h. */
+void kgr__store_prefetch_term(const kgr_store *s, kgr_id id, int stage)
+{
+	if (id == 0 || id > s->n_terms)
+		return;
+	if (stage == 0) {
+		__builtin_prefetch(&s->kinds[id]);
+		__builtin_prefetch(&s->terms[id]);
+	} else {
+		__builtin_prefetch(s->blob + s->terms[id].off);
+	}
+}
+
 static void match(const kgr_store *s, kgr_iter *it, kgr_id subj, kgr_id pred, kgr_id obj, kgr_id g,
 	kgr__match_hint *h)
 {

@@ -3146,12 +3146,68 @@ typedef struct {
 	size_t ncols;
 	int distinct;     /* the SELECT's DISTINCT: each row once */
 	kgr__idset rows;  /* the rows so far, when distinct */
+	/* or, when distinct with at most two columns and no slice: the rows as words (the first
+	 * id in the high half), sorted and counted once each at the end */
+	uint64_t *words;
+	size_t n_words, words_cap;
+	int sorting;
 	size_t skip, keep; /* OFFSET rows passed over, then at most keep counted (0: all) */
 	size_t n;          /* rows so far, those skipped included */
 	kgr__group_ids *gi;
 	int oom;
 	int unsure; /* a SUM or AVG met a value it leaves to rasqal */
 } id_counts;
+
+/* Distinct rows are kept as words up to kgr__sparql_sort_max of them, then in the hash set
+ * (as kgr__group_ids does: sorting is a few sequential passes, where a hash set outgrowing the
+ * caches waits for memory at every probe; past the limit memory stays in proportion to the
+ * distinct rows). */
+
+static uint64_t row_word(const id_counts *c, const kgr_id *row)
+{
+	return c->ncols == 2 ? (uint64_t)row[0] << 32 | row[1] : c->ncols ? row[0] : 0;
+}
+
+static void word_row(const id_counts *c, uint64_t w, kgr_id *row)
+{
+	if (c->ncols == 2)
+		row[0] = (kgr_id)(w >> 32), row[1] = (kgr_id)w;
+	else if (c->ncols)
+		row[0] = (kgr_id)w;
+}
+
+/* The rows kept as words, each once, into the counts: in ascending order (@p sort) at the
+ * end, or in the order met into the hash set past kgr__sparql_sort_max.
+ * 0, or -1 out of memory. */
+static int unword(id_counts *c, int sort)
+{
+	kgr_id row[2];
+	size_t i, at;
+	int added;
+	c->sorting = 0;
+	if (sort && kgr__sort_u64(c->words, c->n_words) < 0)
+		return -1;
+	for (i = 0; i < c->n_words; i++) {
+		if (sort ? i && c->words[i] == c->words[i - 1] : 0)
+			continue;
+		word_row(c, c->words[i], row);
+		if (!sort && (added = kgr__idset_add(&c->rows, row, &at)) <= 0) {
+			if (added < 0)
+				return -1;
+			continue;
+		}
+		c->n++;
+		if ((added = kgr__sparql_group_ids_add(c->gi, row)) != 0) {
+			if (added < 0)
+				return -1;
+			c->unsure = 1;
+		}
+	}
+	free(c->words);
+	c->words = NULL;
+	c->n_words = c->words_cap = 0;
+	return 0;
+}
 
 static int id_count_solution(void *payload, const kgr_id *val)
 {
@@ -3161,6 +3217,20 @@ static int id_count_solution(void *payload, const kgr_id *val)
 	int added;
 	for (i = 0; i < c->ncols; i++)
 		row[i] = val[c->col_var[i]];
+	if (c->sorting && c->n_words >= kgr__sparql_sort_max && unword(c, 0) < 0)
+		return c->oom = 1;
+	if (c->sorting) {
+		if (c->n_words == c->words_cap) {
+			size_t nc = c->words_cap ? 2 * c->words_cap : 4096;
+			uint64_t *w = realloc(c->words, nc * sizeof(*w));
+			if (!w)
+				return c->oom = 1;
+			c->words = w;
+			c->words_cap = nc;
+		}
+		c->words[c->n_words++] = row_word(c, row);
+		return 0;
+	}
 	if (c->distinct && (added = kgr__idset_add(&c->rows, row, &at)) <= 0)
 		return added < 0 ? (c->oom = 1) : 0;
 	if (c->n++ < c->skip)
@@ -3203,6 +3273,7 @@ static int count_over_ids(kgr_sparql_result **out, exec_ctx *ex, rasqal_query *r
 		c.distinct = rasqal_query_get_distinct(rq) != 0;
 		c.skip = offset > 0 ? (size_t)offset : 0;
 		c.keep = limit > 0 ? (size_t)limit : 0;
+		c.sorting = c.distinct && c.ncols <= 2 && !c.skip && !c.keep;
 	}
 	b.store = ex->store;
 	b.graph_ok = bgp_graph_ok;
@@ -3211,6 +3282,9 @@ static int count_over_ids(kgr_sparql_result **out, exec_ctx *ex, rasqal_query *r
 	b.payload = &c;
 	if (!(as_written && limit == 0))
 		kgr__bgp_run(&b);
+	if (c.sorting && !c.oom && !ex->oom && !ex->timed_out && unword(&c, 1) < 0)
+		c.oom = 1;
+	free(c.words);
 	if (ex->vf.unsure || c.unsure) { /* a comparison or a sum rasqal makes: the rows are its */
 		kgr__idset_free(&c.rows);
 		kgr__sparql_group_ids_free(c.gi);

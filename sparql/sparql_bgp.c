@@ -141,12 +141,114 @@ static int set_step(run_ctx *x, size_t depth, const kgr__bgp_pattern *p)
 	return 0;
 }
 
+/* When the next pattern's subject is bound by a pattern's matches, they are taken BATCH
+ * ahead of binding them: as a match is taken its subject's index entry is prefetched, LAG
+ * matches later the start of that subject's range, and LAG more later it is bound, so that
+ * the lookups' cache misses overlap instead of each stalling the loop in turn (a subject's
+ * range lies anywhere in the store's hundreds of megabytes once it is large). */
+#define BATCH 16
+#define LAG 8
+
+static kgr_id quad_field(const kgr_quad *q, int k)
+{
+	return k == 0 ? q->s : k == 1 ? q->p : q->o;
+}
+
+/* Which field of pattern @p p's matches (fresh[k]: its variable unbound before) is the
+ * subject of the pattern after it, looked up through the subject index; -1 when none. */
+static int lookahead(const run_ctx *x, size_t depth, const kgr__bgp_pattern *p, const int *fresh)
+{
+	const kgr__bgp_pattern *next;
+	int k;
+	if (depth + 1 >= x->b->n_pat || !kgr__store_subjects_indexed(x->b->store))
+		return -1;
+	next = &x->b->pat[x->order[depth + 1]];
+	if (next->set || next->var[0] < 0)
+		return -1;
+	for (k = 0; k < 3; k++)
+		if (fresh[k] && p->var[k] == next->var[0])
+			return k;
+	return -1;
+}
+
+
+/* Match @p m of pattern @p p bound to its fresh variables, then the patterns after it. */
+static inline int bind_step(run_ctx *x, size_t depth, const kgr__bgp_pattern *p, const int *fresh,
+	const kgr_quad *m)
+{
+	int k, ok = 1, stop;
+	for (k = 0; k < 3; k++)
+		if (fresh[k]) {
+			kgr_id v = quad_field(m, k);
+			if (x->val[p->var[k]] && x->val[p->var[k]] != v)
+				ok = 0; /* a variable twice in the pattern, another value */
+			else
+				x->val[p->var[k]] = v;
+		}
+	stop = ok && step(x, depth + 1);
+	for (k = 0; k < 3; k++)
+		if (fresh[k])
+			x->val[p->var[k]] = 0;
+	return stop;
+}
+
+/* The next match of @p it in the default graph into *quad: 1, or 0 at the end of the range,
+ * or -1 when the evaluation is to stop. @p prev: the triple taken last (all 0 before the
+ * first), so that a triple stated in several graphs of the default graph is taken once. */
+static inline int take(run_ctx *x, kgr_iter *it, kgr_quad *quad, kgr_id *prev)
+{
+	kgr__bgp *b = x->b;
+	while (kgr_iter_next(it, quad)) {
+		if ((++x->ticks & 4095u) == 0 && b->stop(b->payload))
+			return -1;
+		if (!b->graph_ok(b->payload, quad->g))
+			continue;
+		if (prev[1] && quad->s == prev[0] && quad->p == prev[1] && quad->o == prev[2])
+			continue; /* the same triple in another graph of the default graph */
+		prev[0] = quad->s, prev[1] = quad->p, prev[2] = quad->o;
+		return 1;
+	}
+	return 0;
+}
+
+/* The loop of step() over @p it when field @p ahead of the matches is the next pattern's
+ * subject: each match is taken BATCH ahead of binding it and its subject's lookup
+ * prefetched in two stages LAG matches apart. */
+static int step_ahead(run_ctx *x, size_t depth, const kgr__bgp_pattern *p, const int *fresh,
+	kgr_iter *it, int ahead)
+{
+	kgr__bgp *b = x->b;
+	kgr_id prev[3] = { 0, 0, 0 };
+	int more = 1;
+	size_t in = 0, out = 0, staged = 0; /* matches taken, bound, prefetched at stage 1 */
+	kgr_quad quad, ring[BATCH];
+	for (;;) {
+		while (more && in - out < BATCH) {
+			if ((more = take(x, it, &quad, prev)) <= 0) {
+				if (more < 0)
+					return x->stopped = 1;
+				break;
+			}
+			ring[in++ % BATCH] = quad;
+			kgr__store_prefetch_subject(b->store, quad_field(&quad, ahead), 0);
+			if (in - staged > LAG) /* its entry asked for LAG matches ago */
+				kgr__store_prefetch_subject(b->store, quad_field(&ring[staged++ % BATCH], ahead), 1);
+		}
+		if (out == in)
+			return 0;
+		while (!more && staged < in) /* the range's last ones */
+			kgr__store_prefetch_subject(b->store, quad_field(&ring[staged++ % BATCH], ahead), 1);
+		if (bind_step(x, depth, p, fresh, &ring[out++ % BATCH]))
+			return 1;
+	}
+}
+
 static int step(run_ctx *x, size_t depth)
 {
 	kgr__bgp *b = x->b;
 	const kgr__bgp_pattern *p;
 	kgr_id q[3], prev[3] = { 0, 0, 0 };
-	int fresh[3], k, have_prev = 0;
+	int fresh[3], k, ahead;
 	kgr_iter it;
 	kgr_quad quad;
 	if (depth == b->n_pat) {
@@ -169,31 +271,12 @@ static int step(run_ctx *x, size_t depth)
 		q[k] = p->var[k] < 0 ? p->id[k] : x->val[p->var[k]]; /* 0: any */
 	}
 	kgr__store_match_hinted(b->store, &it, q[0], q[1], q[2], KGR_ANY_GRAPH, &x->hint[depth]);
-	while (kgr_iter_next(&it, &quad)) {
-		const kgr_id t[3] = { quad.s, quad.p, quad.o };
-		int ok = 1;
-		if ((++x->ticks & 4095u) == 0 && b->stop(b->payload))
-			return x->stopped = 1;
-		if (!b->graph_ok(b->payload, quad.g))
-			continue;
-		if (have_prev && t[0] == prev[0] && t[1] == prev[1] && t[2] == prev[2])
-			continue; /* the same triple in another graph of the default graph */
-		memcpy(prev, t, sizeof(prev));
-		have_prev = 1;
-		for (k = 0; k < 3; k++)
-			if (fresh[k]) {
-				if (x->val[p->var[k]] && x->val[p->var[k]] != t[k])
-					ok = 0; /* a variable twice in the pattern, another value */
-				else
-					x->val[p->var[k]] = t[k];
-			}
-		if (ok && step(x, depth + 1))
+	if ((ahead = lookahead(x, depth, p, fresh)) >= 0)
+		return step_ahead(x, depth, p, fresh, &it, ahead);
+	while ((k = take(x, &it, &quad, prev)) > 0)
+		if (bind_step(x, depth, p, fresh, &quad))
 			return 1;
-		for (k = 0; k < 3; k++)
-			if (fresh[k])
-				x->val[p->var[k]] = 0;
-	}
-	return 0;
+	return k < 0 ? (x->stopped = 1) : 0;
 }
 
 int kgr__bgp_run(kgr__bgp *b)
@@ -277,6 +360,45 @@ int kgr__idset_add(kgr__idset *s, const kgr_id *t, size_t *index)
 	s->slot[k] = tag | (uint64_t)(s->n + 1);
 	*index = s->n++;
 	return 1;
+}
+
+size_t kgr__sparql_sort_max = (size_t)1 << 23;
+
+/* Least significant digit first, eleven bits a pass, skipping the digits every word shares:
+ * a pair of ids uses the low bits of each half, so two or three passes a half. */
+int kgr__sort_u64(uint64_t *v, size_t n)
+{
+	uint64_t diff = 0, *a = v, *b, *tmp;
+	size_t i, count[2048];
+	int shift;
+	for (i = 1; i < n; i++)
+		diff |= v[i] ^ v[0];
+	if (!diff)
+		return 0;
+	if (!(tmp = malloc(n * sizeof(*tmp))))
+		return -1;
+	b = tmp;
+	for (shift = 0; shift < 64; shift += 11) {
+		size_t sum = 0;
+		uint64_t *swap;
+		if (!((diff >> shift) & 2047u))
+			continue;
+		memset(count, 0, sizeof(count));
+		for (i = 0; i < n; i++)
+			count[(a[i] >> shift) & 2047u]++;
+		for (i = 0; i < 2048; i++) {
+			size_t c = count[i];
+			count[i] = sum;
+			sum += c;
+		}
+		for (i = 0; i < n; i++)
+			b[count[(a[i] >> shift) & 2047u]++] = a[i];
+		swap = a, a = b, b = swap;
+	}
+	if (a != v)
+		memcpy(v, a, n * sizeof(*v));
+	free(tmp);
+	return 0;
 }
 
 void kgr__idset_free(kgr__idset *s)

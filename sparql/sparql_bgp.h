@@ -75,4 +75,11 @@ static inline const kgr_id *kgr__idset_at(const kgr__idset *s, size_t i)
 }
 void kgr__idset_free(kgr__idset *s);
 
+/* Sorts the @p n words of @p v in ascending order (a radix sort: a few sequential passes,
+ * where a hash table of as many entries is probed at random). 0, or -1 out of memory. */
+int kgr__sort_u64(uint64_t *v, size_t n);
+/* How many solutions a count keeps as words to sort before it turns to hash sets
+ * (2^23; set lower by the tests, to take the other way). */
+extern size_t kgr__sparql_sort_max;
+
 #endif

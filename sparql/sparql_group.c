@@ -967,6 +967,8 @@ typedef struct {
 	size_t n;
 } exact_sum;
 
+#define SUM_LAG 8
+
 struct kgr__group_ids {
 	const group_plan *g;
 	const kgr_store *store;
@@ -979,7 +981,30 @@ struct kgr__group_ids {
 	kgr_id last_dt;                         /* the datatype of the value summed last */
 	int last_kind;                          /* its kind: 0 other, 1 integer, 2 decimal */
 	size_t cap;                             /* groups count has room for */
+	/* sorted: the rows kept as (key << 32 | value) words, one vector per COUNT(DISTINCT),
+	 * grouped by sorting them at the end */
+	int sorted;
+	/* the values of SUM and AVG waiting to be added: each one's term is prefetched as it
+	 * comes, its text SUM_LAG values later, and it is added SUM_LAG values after that (the
+	 * terms of a large store miss the caches, three loads each) */
+	struct {
+		size_t gid, k;
+		kgr_id id;
+	} pend[2 * SUM_LAG];
+	size_t pend_in, pend_out;
+	uint64_t *pair[MAX_COLS];
+	int vec_of[MAX_COLS]; /* each aggregate's vector (-1: a plain count, the run's length) */
+	size_t n_vec, n_pairs, pair_cap;
 };
+
+/* A grouped COUNT(DISTINCT) with one key (or none) and no sums keeps its solutions as pairs
+ * and sorts them, up to kgr__sparql_sort_max solutions; past it (or with more keys, or sums,
+ * or plain counts alone) it hashes. Sorting costs a few sequential passes over 8 bytes a
+ * solution and a COUNT(DISTINCT); the hash tables of groups and counted pairs are probed at
+ * random, and once they outgrow the processor's caches every probe waits for memory, so a
+ * count over many groups grew faster than the data (docs/SPARQL.md, "Counting by sorting").
+ * Past the limit the pairs go into the hash tables, so memory stays in proportion to the
+ * groups. */
 
 #define SUM_LIMIT ((__int128)1000000000000000000 * (__int128)1000000000000000000) /* 10^36 */
 
@@ -1089,6 +1114,12 @@ int kgr__sparql_group_ids_new(kgr__group_ids **out, const void *plan, const kgr_
 		if (gi->agg_in[i] < 0 && (strcmp(g->agg_var[i], "*") || !g->agg_plain[i]))
 			goto unsupported;
 	}
+	if (g->n_keys <= 1 && !g->n_other) {
+		for (i = 0; i < g->n_aggs; i++)
+			gi->vec_of[i] = g->agg_plain[i] ? -1 : (int)gi->n_vec++;
+		/* plain counts alone probe one small table of groups: they stay hashed */
+		gi->sorted = gi->n_vec > 0;
+	}
 	*out = gi;
 	return 0;
 unsupported:
@@ -1096,7 +1127,79 @@ unsupported:
 	return 1;
 }
 
+static inline int hash_add(kgr__group_ids *gi, const kgr_id *row);
+
+/* The pairs kept so far into the hash tables (past kgr__sparql_sort_max): the i-th word of
+ * every vector is the same solution's, made a row again. */
+static int unsort(kgr__group_ids *gi)
+{
+	const group_plan *g = gi->g;
+	kgr_id row[KGR__BGP_VARS];
+	size_t i, j;
+	int r = 0;
+	gi->sorted = 0;
+	memset(row, 0, sizeof(row));
+	for (i = 0; i < gi->n_pairs && r >= 0; i++) {
+		if (g->n_keys)
+			row[gi->key_in[0]] = (kgr_id)(gi->pair[0][i] >> 32);
+		for (j = 0; j < g->n_aggs; j++)
+			if (gi->vec_of[j] >= 0)
+				row[gi->agg_in[j]] = (kgr_id)gi->pair[gi->vec_of[j]][i];
+		r = hash_add(gi, row);
+	}
+	for (j = 0; j < gi->n_vec; j++) {
+		free(gi->pair[j]);
+		gi->pair[j] = NULL;
+	}
+	gi->n_pairs = gi->pair_cap = 0;
+	return r;
+}
+
 int kgr__sparql_group_ids_add(kgr__group_ids *gi, const kgr_id *row)
+{
+	const group_plan *g = gi->g;
+	size_t j;
+	if (gi->sorted && gi->n_pairs >= kgr__sparql_sort_max) {
+		int r = unsort(gi);
+		if (r)
+			return r;
+	}
+	if (gi->sorted) {
+		uint64_t k = g->n_keys ? (uint64_t)row[gi->key_in[0]] << 32 : 0;
+		if (gi->n_pairs == gi->pair_cap) {
+			size_t nc = gi->pair_cap ? 2 * gi->pair_cap : 4096;
+			for (j = 0; j < gi->n_vec; j++) {
+				uint64_t *v = realloc(gi->pair[j], nc * sizeof(*v));
+				if (!v)
+					return -1;
+				gi->pair[j] = v;
+			}
+			gi->pair_cap = nc;
+		}
+		for (j = 0; j < g->n_aggs; j++)
+			if (gi->vec_of[j] >= 0)
+				gi->pair[gi->vec_of[j]][gi->n_pairs] = k | row[gi->agg_in[j]];
+		gi->n_pairs++;
+		return 0;
+	}
+	return hash_add(gi, row);
+}
+
+/* Adds the oldest @p n values waiting (all when n is 0) to their sums: 0, or 1 when one is
+ * left to rasqal (sum_add()). */
+static int add_pending(kgr__group_ids *gi, size_t n)
+{
+	const group_plan *g = gi->g;
+	size_t stop = n ? gi->pend_out + n : gi->pend_in;
+	while (gi->pend_out < stop) {
+		size_t at = gi->pend_out++ % (2 * SUM_LAG);
+		if (sum_add(gi, &gi->sum[gi->pend[at].gid * g->n_other + gi->pend[at].k], gi->pend[at].id))
+			return 1;
+	}
+	return 0;
+}
+
+static inline int hash_add(kgr__group_ids *gi, const kgr_id *row)
 {
 	const group_plan *g = gi->g;
 	kgr_id key[MAX_COLS], pair[2];
@@ -1122,9 +1225,18 @@ int kgr__sparql_group_ids_add(kgr__group_ids *gi, const kgr_id *row)
 		memset(gi->count + gid * g->n_aggs, 0, g->n_aggs * sizeof(*gi->count));
 		memset(gi->sum + gid * g->n_other, 0, g->n_other * sizeof(*gi->sum));
 	}
-	for (j = 0; j < g->n_other; j++)
-		if (sum_add(gi, &gi->sum[gid * g->n_other + j], row[gi->other_in[j]]))
+	for (j = 0; j < g->n_other; j++) {
+		kgr_id id = row[gi->other_in[j]];
+		size_t slot = gi->pend_in++ % (2 * SUM_LAG);
+		kgr__store_prefetch_term(gi->store, id, 0);
+		gi->pend[slot].gid = gid;
+		gi->pend[slot].k = j;
+		gi->pend[slot].id = id;
+		if (gi->pend_in - gi->pend_out > SUM_LAG)
+			kgr__store_prefetch_term(gi->store, gi->pend[(gi->pend_in - 1 - SUM_LAG) % (2 * SUM_LAG)].id, 1);
+		if (gi->pend_in - gi->pend_out == 2 * SUM_LAG && add_pending(gi, 1))
 			return 1;
+	}
 	for (j = 0; j < g->n_aggs; j++) {
 		size_t *c = &gi->count[gid * g->n_aggs + j];
 		if (g->agg_plain[j]) {
@@ -1174,9 +1286,10 @@ static int push_sum(kgr_sparql_result *r, const group_plan *g, size_t k, const e
 	return kgr__sparql_push(r, KGR_TERM_LITERAL, canon, n, NULL, XSD "decimal");
 }
 
-/* The other aggregates' rows, one per group in the order of the groups: the keys, then each
- * SUM or AVG (t->rows2 then matches them to the groups). */
-static kgr_sparql_result *sum_rows(const kgr__group_ids *gi, const kgr_store *store, void *rasqal_world)
+/* The other aggregates' rows, one for each group of @p keep (n_keep group numbers) in that
+ * order: the keys, then each SUM or AVG (t->rows2 then matches them to the groups). */
+static kgr_sparql_result *sum_rows(const kgr__group_ids *gi, const size_t *keep, size_t n_keep,
+	const kgr_store *store, void *rasqal_world)
 {
 	const group_plan *g = gi->g;
 	kgr_sparql_result *r = kgr__sparql_result_new(KGR_SPARQL_BINDINGS);
@@ -1190,12 +1303,12 @@ static kgr_sparql_result *sum_rows(const kgr__group_ids *gi, const kgr_store *st
 	for (j = 0; j < g->n_other; j++)
 		if (!(r->cols[g->n_keys + j] = kgr__sparql_strdup(r, g->other_as[j], strlen(g->other_as[j]))))
 			goto fail;
-	for (i = 0; i < gi->groups.n; i++) {
+	for (i = 0; i < n_keep; i++) {
 		for (j = 0; j < g->n_keys; j++)
-			if (kgr__sparql_push_id(r, store, kgr__idset_at(&gi->groups, i)[j]))
+			if (kgr__sparql_push_id(r, store, kgr__idset_at(&gi->groups, keep[i])[j]))
 				goto fail;
 		for (j = 0; j < g->n_other; j++)
-			if (push_sum(r, g, j, &gi->sum[i * g->n_other + j], rasqal_world) < 0)
+			if (push_sum(r, g, j, &gi->sum[keep[i] * g->n_other + j], rasqal_world) < 0)
 				goto fail;
 		r->nrows++;
 	}
@@ -1205,18 +1318,85 @@ fail:
 	return NULL;
 }
 
+/* The groups and counts of the pairs kept (gi->sorted): each vector sorted, a group is a run
+ * of one key, as long in every vector (the same solutions), and the groups are numbered in
+ * ascending order of their key's id. 0, or -1 out of memory. */
+static int group_sorted(kgr__group_ids *gi)
+{
+	const group_plan *g = gi->g;
+	size_t n = gi->n_pairs, na = g->n_aggs ? g->n_aggs : 1, ng = 0, i, j, gid;
+	const uint64_t *k0;
+	kgr_id *keys;
+	size_t *count;
+	for (j = 0; j < gi->n_vec; j++)
+		if (kgr__sort_u64(gi->pair[j], n) < 0)
+			return -1;
+	k0 = gi->pair[0];
+	for (i = 0; i < n; i++)
+		ng += i == 0 || k0[i] >> 32 != k0[i - 1] >> 32;
+	if (!(keys = malloc((ng + 1) * sizeof(*keys))) || !(count = calloc(ng + 1, na * sizeof(*count)))) {
+		free(keys);
+		return -1;
+	}
+	for (i = 0, gid = 0; i < n; gid++) {
+		size_t e = i + 1, r;
+		while (e < n && k0[e] >> 32 == k0[i] >> 32)
+			e++;
+		keys[gid] = (kgr_id)(k0[i] >> 32);
+		for (j = 0; j < g->n_aggs; j++) {
+			const uint64_t *v = gi->vec_of[j] < 0 ? NULL : gi->pair[gi->vec_of[j]];
+			size_t c = e - i; /* a plain count: every solution */
+			if (v)
+				for (c = 1, r = i + 1; r < e; r++)
+					c += v[r] != v[r - 1];
+			count[gid * g->n_aggs + j] = c;
+		}
+		i = e;
+	}
+	kgr__idset_free(&gi->groups);
+	gi->groups.width = g->n_keys;
+	gi->groups.tuple = keys; /* numbered, never probed: no slots */
+	gi->groups.tuple_cap = ng + 1;
+	gi->groups.n = ng;
+	free(gi->count);
+	gi->count = count;
+	gi->cap = ng;
+	for (j = 0; j < gi->n_vec; j++) {
+		free(gi->pair[j]);
+		gi->pair[j] = NULL;
+	}
+	gi->n_pairs = gi->pair_cap = 0;
+	gi->sorted = 0;
+	return 0;
+}
+
 int kgr__sparql_group_ids_answer(kgr_sparql_result **out, kgr__group_ids *gi, const kgr_store *store,
 	size_t max_rows, void *rasqal_world)
 {
 	const group_plan *g = gi->g;
 	group_table t;
-	kgr_sparql_result *keys, *sums = NULL;
-	size_t i, j;
+	kgr_sparql_result *keys = NULL, *sums = NULL;
+	size_t i, j, *keep = NULL, n_keep = 0;
 	int error = -1;
 	if (g->n_other && !g->n_keys && !gi->groups.n)
 		return 1; /* SUM and AVG over nothing are 0: the path of rows says so */
-	if (g->n_other && !(sums = sum_rows(gi, store, rasqal_world)))
+	if (add_pending(gi, 0))
+		return 1; /* a value rasqal sums */
+	if (gi->sorted && group_sorted(gi) < 0)
 		return kgr__error_set(KGR_ENOMEM, "out of memory");
+	/* HAVING first, so that only the groups it keeps have their keys' text read; with no
+	 * GROUP BY the one group is left to answer_groups(), which gives a group of zeros when
+	 * nothing matched */
+	if (!(keep = malloc((gi->groups.n + 1) * sizeof(*keep))))
+		return kgr__error_set(KGR_ENOMEM, "out of memory");
+	for (i = 0; i < gi->groups.n; i++)
+		if (!g->n_keys || having_ok(g, g->having ? gi->count[i * g->n_aggs + g->having_agg] : 0)) {
+			memmove(gi->count + n_keep * g->n_aggs, gi->count + i * g->n_aggs,
+				g->n_aggs * sizeof(*gi->count));
+			keep[n_keep++] = i;
+		}
+	if (g->n_other && !(sums = sum_rows(gi, keep, n_keep, store, rasqal_world)))
+		goto done;
 	keys = kgr__sparql_result_new(KGR_SPARQL_BINDINGS);
 	memset(&t, 0, sizeof(t));
 	t.rows2 = sums;
@@ -1226,7 +1406,7 @@ int kgr__sparql_group_ids_answer(kgr_sparql_result **out, kgr__group_ids *gi, co
 		t.other_col[j] = (int)(g->n_keys + j);
 	t.g = g;
 	t.rows = keys;
-	t.n_groups = gi->groups.n;
+	t.n_groups = n_keep;
 	t.count = gi->count; /* t's now, freed by answer_groups() */
 	gi->count = NULL;
 	gi->cap = 0;
@@ -1235,7 +1415,7 @@ int kgr__sparql_group_ids_answer(kgr_sparql_result **out, kgr__group_ids *gi, co
 		free(t.count);
 		goto done;
 	}
-	/* one row of key cells per group, in the order of the groups */
+	/* one row of key cells per group kept, in the order of the groups */
 	keys->ncols = g->n_keys;
 	for (j = 0; j < g->n_keys; j++) {
 		t.key_col[j] = (int)j;
@@ -1244,7 +1424,7 @@ int kgr__sparql_group_ids_answer(kgr_sparql_result **out, kgr__group_ids *gi, co
 	}
 	for (i = 0; i < t.n_groups; i++) {
 		for (j = 0; j < g->n_keys; j++)
-			if (kgr__sparql_push_id(keys, store, kgr__idset_at(&gi->groups, i)[j]))
+			if (kgr__sparql_push_id(keys, store, kgr__idset_at(&gi->groups, keep[i])[j]))
 				goto fail;
 		keys->nrows++;
 		t.first_row[i] = i;
@@ -1255,6 +1435,7 @@ fail:
 	free(t.first_row);
 	free(t.count);
 done:
+	free(keep);
 	kgr_sparql_result_free(keys);
 	kgr_sparql_result_free(sums);
 	return error < 0 ? kgr__error_set(KGR_ENOMEM, "out of memory") : 0;
@@ -1266,8 +1447,10 @@ void kgr__sparql_group_ids_free(kgr__group_ids *gi)
 	if (!gi)
 		return;
 	kgr__idset_free(&gi->groups);
-	for (i = 0; i < MAX_COLS; i++)
+	for (i = 0; i < MAX_COLS; i++) {
 		kgr__idset_free(&gi->seen[i]);
+		free(gi->pair[i]);
+	}
 	free(gi->count);
 	free(gi->sum);
 	free(gi);

@@ -10,10 +10,10 @@ for each round and query, each service answers the query once to warm up and the
 times, the two in turn. Prints the median and the minimum of each, in milliseconds over HTTP
 (JSON results), and their ratio.
 """
-import argparse, os, statistics, subprocess, sys, time, urllib.parse, urllib.request
+import argparse, os, statistics, sys
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
-from kgrbench import free_port
+from kgrbench import load_average, sparql_ask as ask, sparql_service, stop
 
 ap = argparse.ArgumentParser()
 ap.add_argument("kgrec")
@@ -24,38 +24,12 @@ ap.add_argument("--rounds", type=int, default=2)
 a = ap.parse_args()
 
 
-def ask(base, text):
-    data = urllib.parse.urlencode({"query": text}).encode()
-    t0 = time.monotonic()
-    with urllib.request.urlopen(urllib.request.Request(
-            base, data=data, headers={"Accept": "application/sparql-results+json"})) as r:
-        body = r.read()
-    return (time.monotonic() - t0) * 1000, body
-
-
-def wait_ready(port, proc):
-    for _ in range(600):
-        if proc.poll() is not None:
-            sys.exit("kgrec serve ended with status %d" % proc.returncode)
-        try:
-            urllib.request.urlopen("http://127.0.0.1:%d/readyz" % port).read()
-            return
-        except Exception:
-            time.sleep(0.2)
-    sys.exit("kgrec serve not ready after 120 s")
-
-
 procs, bases = [], {}
 try:
     for name, extra in (("per query", ["--sparql-process-per-query"]), ("kept ready", [])):
-        port = free_port()
-        p = subprocess.Popen([a.kgrec, "serve", a.store, "--listen", "127.0.0.1:%d" % port,
-                              "--sparql-max-rows", "100000000"] + extra,
-                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        p, bases[name] = sparql_service(a.kgrec, a.store, *extra)
         procs.append(p)
-        wait_ready(port, p)
-        bases[name] = "http://127.0.0.1:%d/sparql" % port
-    print("load average at start: %s" % " ".join(open("/proc/loadavg").read().split()[:3]))
+    print("load average at start: %s" % load_average())
     print("%-40s %5s %24s %24s %7s" % ("query", "round", "per query: median (min)",
                                        "kept ready: median (min)", "ratio"))
     for rnd in range(1, a.rounds + 1):
@@ -75,12 +49,6 @@ try:
             print("%-40s %5d %15.2f (%6.2f) %15.2f (%6.2f) %7.2f" % (
                 label, rnd, med["per query"], min(times["per query"]), med["kept ready"],
                 min(times["kept ready"]), med["kept ready"] / med["per query"]))
-    print("load average at end: %s" % " ".join(open("/proc/loadavg").read().split()[:3]))
+    print("load average at end: %s" % load_average())
 finally:
-    for p in procs:
-        p.terminate()
-    for p in procs:
-        try:
-            p.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            p.kill()
+    stop(procs)

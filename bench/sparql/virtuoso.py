@@ -28,7 +28,7 @@ import argparse, glob, json, math, os, re, shutil, socket, statistics, subproces
 import urllib.error, urllib.parse, urllib.request
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
-from kgrbench import free_port
+from kgrbench import free_port, load_average, stop
 
 ap = argparse.ArgumentParser()
 ap.add_argument("kgrec")
@@ -260,23 +260,16 @@ def main(tmp):
         procs.append(k)
         kbase = "http://127.0.0.1:%d/sparql" % kport
         wait_http("http://127.0.0.1:%d/readyz" % kport, "kgrec serve", k)
-        print("load average at start: %s" % " ".join(open("/proc/loadavg").read().split()[:3]))
+        print("load average at start: %s" % load_average())
         print("%-36s %12s %12s %8s  %s" % ("query", "kgrec ms", "Virtuoso ms", "ratio", "answers"))
         disagree = 0
         dirs = a.queries or [os.path.join(HERE, "..", "queries"), os.path.join(HERE, "queries")]
         for path in [p for d in dirs for p in sorted(glob.glob(os.path.join(d, "*.rq")))]:
             disagree += run_query(path, kbase, vbase)
-        print("load average at end: %s" % " ".join(open("/proc/loadavg").read().split()[:3]))
+        print("load average at end: %s" % load_average())
         return 1 if disagree else 0
     finally:
-        for p in procs:
-            p.terminate()
-        for p in procs:
-            try:
-                p.wait(timeout=60)
-            except subprocess.TimeoutExpired:
-                p.kill()
-                p.wait()
+        stop(procs, grace=60)
 
 
 def run_query(path, kbase, vbase):
