@@ -15,11 +15,14 @@
  * onwards from the last one, a merge join in effect. A FILTER EXISTS / NOT EXISTS of one
  * triple pattern is a check of each complete solution (kgr__bgp_check), one range lookup.
  * A property path with one end written is a pattern of the values its other end takes,
- * found before the loops (kgr__bgp_pattern.set).
+ * found before the loops (kgr__bgp_pattern.set). In a process whose store has its subjects
+ * indexed, a pattern whose matches bind the next pattern's subject takes them a few ahead and
+ * prefetches the lookups they lead to (step_ahead()).
  *
  * The id sets below (kgr__idset) hold the distinct rows, groups and counted values of the
  * grouped counts kgrec answers over these solutions (sparql/sparql_group.c), so that no
- * term's text is read for a solution. */
+ * term's text is read for a solution; those that can be pairs of ids are sorted instead
+ * (kgr__sort_u64()). */
 #include "sparql/sparql_bgp.h"
 
 #include "kg/internal.h"
@@ -170,7 +173,6 @@ static int lookahead(const run_ctx *x, size_t depth, const kgr__bgp_pattern *p, 
 			return k;
 	return -1;
 }
-
 
 /* Match @p m of pattern @p p bound to its fresh variables, then the patterns after it. */
 static inline int bind_step(run_ctx *x, size_t depth, const kgr__bgp_pattern *p, const int *fresh,
