@@ -3148,8 +3148,7 @@ typedef struct {
 	kgr__idset rows;  /* the rows so far, when distinct */
 	/* or, when distinct with at most two columns and no slice: the rows as words (the first
 	 * id in the high half), sorted and counted once each at the end */
-	uint64_t *words;
-	size_t n_words, words_cap;
+	kgr__words words;
 	int sorting;
 	size_t skip, keep; /* OFFSET rows passed over, then at most keep counted (0: all) */
 	size_t n;          /* rows so far, those skipped included */
@@ -3185,12 +3184,12 @@ static int unword(id_counts *c, int sort)
 	size_t i, at;
 	int added;
 	c->sorting = 0;
-	if (sort && kgr__sort_u64(c->words, c->n_words) < 0)
+	if (sort && kgr__sort_u64(c->words.v, c->words.n) < 0)
 		return -1;
-	for (i = 0; i < c->n_words; i++) {
-		if (sort ? i && c->words[i] == c->words[i - 1] : 0)
+	for (i = 0; i < c->words.n; i++) {
+		if (sort && i && c->words.v[i] == c->words.v[i - 1])
 			continue;
-		word_row(c, c->words[i], row);
+		word_row(c, c->words.v[i], row);
 		if (!sort && (added = kgr__idset_add(&c->rows, row, &at)) <= 0) {
 			if (added < 0)
 				return -1;
@@ -3203,9 +3202,7 @@ static int unword(id_counts *c, int sort)
 			c->unsure = 1;
 		}
 	}
-	free(c->words);
-	c->words = NULL;
-	c->n_words = c->words_cap = 0;
+	kgr__words_free(&c->words);
 	return 0;
 }
 
@@ -3217,20 +3214,10 @@ static int id_count_solution(void *payload, const kgr_id *val)
 	int added;
 	for (i = 0; i < c->ncols; i++)
 		row[i] = val[c->col_var[i]];
-	if (c->sorting && c->n_words >= kgr__sparql_sort_max && unword(c, 0) < 0)
+	if (c->sorting && c->words.n >= kgr__sparql_sort_max && unword(c, 0) < 0)
 		return c->oom = 1;
-	if (c->sorting) {
-		if (c->n_words == c->words_cap) {
-			size_t nc = c->words_cap ? 2 * c->words_cap : 4096;
-			uint64_t *w = realloc(c->words, nc * sizeof(*w));
-			if (!w)
-				return c->oom = 1;
-			c->words = w;
-			c->words_cap = nc;
-		}
-		c->words[c->n_words++] = row_word(c, row);
-		return 0;
-	}
+	if (c->sorting)
+		return kgr__words_push(&c->words, row_word(c, row)) < 0 ? (c->oom = 1) : 0;
 	if (c->distinct && (added = kgr__idset_add(&c->rows, row, &at)) <= 0)
 		return added < 0 ? (c->oom = 1) : 0;
 	if (c->n++ < c->skip)
@@ -3284,7 +3271,7 @@ static int count_over_ids(kgr_sparql_result **out, exec_ctx *ex, rasqal_query *r
 		kgr__bgp_run(&b);
 	if (c.sorting && !c.oom && !ex->oom && !ex->timed_out && unword(&c, 1) < 0)
 		c.oom = 1;
-	free(c.words);
+	kgr__words_free(&c.words);
 	if (ex->vf.unsure || c.unsure) { /* a comparison or a sum rasqal makes: the rows are its */
 		kgr__idset_free(&c.rows);
 		kgr__sparql_group_ids_free(c.gi);

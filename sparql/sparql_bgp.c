@@ -403,6 +403,26 @@ int kgr__sort_u64(uint64_t *v, size_t n)
 	return 0;
 }
 
+int kgr__words_push(kgr__words *ws, uint64_t w)
+{
+	if (ws->n == ws->cap) {
+		size_t nc = ws->cap ? 2 * ws->cap : 4096;
+		uint64_t *v = realloc(ws->v, nc * sizeof(*v));
+		if (!v)
+			return -1;
+		ws->v = v;
+		ws->cap = nc;
+	}
+	ws->v[ws->n++] = w;
+	return 0;
+}
+
+void kgr__words_free(kgr__words *ws)
+{
+	free(ws->v);
+	memset(ws, 0, sizeof(*ws));
+}
+
 void kgr__idset_free(kgr__idset *s)
 {
 	free(s->tuple);

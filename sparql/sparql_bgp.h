@@ -78,6 +78,15 @@ void kgr__idset_free(kgr__idset *s);
 /* Sorts the @p n words of @p v in ascending order (a radix sort: a few sequential passes,
  * where a hash table of as many entries is probed at random). 0, or -1 out of memory. */
 int kgr__sort_u64(uint64_t *v, size_t n);
+/* Words kept to be sorted by kgr__sort_u64() rather than hashed: a pair of ids each (the
+ * first in the high half), or an id. Zeroed is empty. */
+typedef struct {
+	uint64_t *v;
+	size_t n, cap;
+} kgr__words;
+/* Appends @p w: 0, or -1 out of memory. */
+int kgr__words_push(kgr__words *ws, uint64_t w);
+void kgr__words_free(kgr__words *ws);
 /* How many solutions a count keeps as words to sort before it turns to hash sets
  * (2^23; set lower by the tests, to take the other way). */
 extern size_t kgr__sparql_sort_max;

@@ -992,9 +992,9 @@ struct kgr__group_ids {
 		kgr_id id;
 	} pend[2 * SUM_LAG];
 	size_t pend_in, pend_out;
-	uint64_t *pair[MAX_COLS];
+	kgr__words pair[MAX_COLS]; /* as many words each: the i-th of every one is a solution's */
 	int vec_of[MAX_COLS]; /* each aggregate's vector (-1: a plain count, the run's length) */
-	size_t n_vec, n_pairs, pair_cap;
+	size_t n_vec;
 };
 
 /* A grouped COUNT(DISTINCT) with one key (or none) and no sums keeps its solutions as pairs
@@ -1127,64 +1127,6 @@ unsupported:
 	return 1;
 }
 
-static inline int hash_add(kgr__group_ids *gi, const kgr_id *row);
-
-/* The pairs kept so far into the hash tables (past kgr__sparql_sort_max): the i-th word of
- * every vector is the same solution's, made a row again. */
-static int unsort(kgr__group_ids *gi)
-{
-	const group_plan *g = gi->g;
-	kgr_id row[KGR__BGP_VARS];
-	size_t i, j;
-	int r = 0;
-	gi->sorted = 0;
-	memset(row, 0, sizeof(row));
-	for (i = 0; i < gi->n_pairs && r >= 0; i++) {
-		if (g->n_keys)
-			row[gi->key_in[0]] = (kgr_id)(gi->pair[0][i] >> 32);
-		for (j = 0; j < g->n_aggs; j++)
-			if (gi->vec_of[j] >= 0)
-				row[gi->agg_in[j]] = (kgr_id)gi->pair[gi->vec_of[j]][i];
-		r = hash_add(gi, row);
-	}
-	for (j = 0; j < gi->n_vec; j++) {
-		free(gi->pair[j]);
-		gi->pair[j] = NULL;
-	}
-	gi->n_pairs = gi->pair_cap = 0;
-	return r;
-}
-
-int kgr__sparql_group_ids_add(kgr__group_ids *gi, const kgr_id *row)
-{
-	const group_plan *g = gi->g;
-	size_t j;
-	if (gi->sorted && gi->n_pairs >= kgr__sparql_sort_max) {
-		int r = unsort(gi);
-		if (r)
-			return r;
-	}
-	if (gi->sorted) {
-		uint64_t k = g->n_keys ? (uint64_t)row[gi->key_in[0]] << 32 : 0;
-		if (gi->n_pairs == gi->pair_cap) {
-			size_t nc = gi->pair_cap ? 2 * gi->pair_cap : 4096;
-			for (j = 0; j < gi->n_vec; j++) {
-				uint64_t *v = realloc(gi->pair[j], nc * sizeof(*v));
-				if (!v)
-					return -1;
-				gi->pair[j] = v;
-			}
-			gi->pair_cap = nc;
-		}
-		for (j = 0; j < g->n_aggs; j++)
-			if (gi->vec_of[j] >= 0)
-				gi->pair[gi->vec_of[j]][gi->n_pairs] = k | row[gi->agg_in[j]];
-		gi->n_pairs++;
-		return 0;
-	}
-	return hash_add(gi, row);
-}
-
 /* Adds the oldest @p n values waiting (all when n is 0) to their sums: 0, or 1 when one is
  * left to rasqal (sum_add()). */
 static int add_pending(kgr__group_ids *gi, size_t n)
@@ -1199,7 +1141,7 @@ static int add_pending(kgr__group_ids *gi, size_t n)
 	return 0;
 }
 
-static inline int hash_add(kgr__group_ids *gi, const kgr_id *row)
+static int hash_add(kgr__group_ids *gi, const kgr_id *row)
 {
 	const group_plan *g = gi->g;
 	kgr_id key[MAX_COLS], pair[2];
@@ -1250,6 +1192,48 @@ static inline int hash_add(kgr__group_ids *gi, const kgr_id *row)
 		*c += (size_t)added;
 	}
 	return 0;
+}
+
+/* The pairs kept so far into the hash tables (past kgr__sparql_sort_max): the i-th word of
+ * every vector is the same solution's, made a row again and added as any other from now. */
+static int unsort(kgr__group_ids *gi)
+{
+	const group_plan *g = gi->g;
+	kgr_id row[KGR__BGP_VARS];
+	size_t i, j;
+	int r = 0;
+	gi->sorted = 0;
+	memset(row, 0, sizeof(row));
+	for (i = 0; i < gi->pair[0].n && r >= 0; i++) {
+		if (g->n_keys)
+			row[gi->key_in[0]] = (kgr_id)(gi->pair[0].v[i] >> 32);
+		for (j = 0; j < g->n_aggs; j++)
+			if (gi->vec_of[j] >= 0)
+				row[gi->agg_in[j]] = (kgr_id)gi->pair[gi->vec_of[j]].v[i];
+		r = kgr__sparql_group_ids_add(gi, row);
+	}
+	for (j = 0; j < gi->n_vec; j++)
+		kgr__words_free(&gi->pair[j]);
+	return r;
+}
+
+int kgr__sparql_group_ids_add(kgr__group_ids *gi, const kgr_id *row)
+{
+	const group_plan *g = gi->g;
+	size_t j;
+	if (gi->sorted && gi->pair[0].n >= kgr__sparql_sort_max) {
+		int r = unsort(gi);
+		if (r)
+			return r;
+	}
+	if (gi->sorted) {
+		uint64_t k = g->n_keys ? (uint64_t)row[gi->key_in[0]] << 32 : 0;
+		for (j = 0; j < g->n_aggs; j++)
+			if (gi->vec_of[j] >= 0 && kgr__words_push(&gi->pair[gi->vec_of[j]], k | row[gi->agg_in[j]]) < 0)
+				return -1;
+		return 0;
+	}
+	return hash_add(gi, row);
 }
 
 /* The value of other aggregate @p k of a group (its sum @p acc) as a cell of @p r: SUM an
@@ -1324,14 +1308,14 @@ fail:
 static int group_sorted(kgr__group_ids *gi)
 {
 	const group_plan *g = gi->g;
-	size_t n = gi->n_pairs, na = g->n_aggs ? g->n_aggs : 1, ng = 0, i, j, gid;
+	size_t n = gi->pair[0].n, na = g->n_aggs ? g->n_aggs : 1, ng = 0, i, j, gid;
 	const uint64_t *k0;
 	kgr_id *keys;
 	size_t *count;
 	for (j = 0; j < gi->n_vec; j++)
-		if (kgr__sort_u64(gi->pair[j], n) < 0)
+		if (kgr__sort_u64(gi->pair[j].v, n) < 0)
 			return -1;
-	k0 = gi->pair[0];
+	k0 = gi->pair[0].v;
 	for (i = 0; i < n; i++)
 		ng += i == 0 || k0[i] >> 32 != k0[i - 1] >> 32;
 	if (!(keys = malloc((ng + 1) * sizeof(*keys))) || !(count = calloc(ng + 1, na * sizeof(*count)))) {
@@ -1344,7 +1328,7 @@ static int group_sorted(kgr__group_ids *gi)
 			e++;
 		keys[gid] = (kgr_id)(k0[i] >> 32);
 		for (j = 0; j < g->n_aggs; j++) {
-			const uint64_t *v = gi->vec_of[j] < 0 ? NULL : gi->pair[gi->vec_of[j]];
+			const uint64_t *v = gi->vec_of[j] < 0 ? NULL : gi->pair[gi->vec_of[j]].v;
 			size_t c = e - i; /* a plain count: every solution */
 			if (v)
 				for (c = 1, r = i + 1; r < e; r++)
@@ -1361,11 +1345,8 @@ static int group_sorted(kgr__group_ids *gi)
 	free(gi->count);
 	gi->count = count;
 	gi->cap = ng;
-	for (j = 0; j < gi->n_vec; j++) {
-		free(gi->pair[j]);
-		gi->pair[j] = NULL;
-	}
-	gi->n_pairs = gi->pair_cap = 0;
+	for (j = 0; j < gi->n_vec; j++)
+		kgr__words_free(&gi->pair[j]);
 	gi->sorted = 0;
 	return 0;
 }
@@ -1449,7 +1430,7 @@ void kgr__sparql_group_ids_free(kgr__group_ids *gi)
 	kgr__idset_free(&gi->groups);
 	for (i = 0; i < MAX_COLS; i++) {
 		kgr__idset_free(&gi->seen[i]);
-		free(gi->pair[i]);
+		kgr__words_free(&gi->pair[i]);
 	}
 	free(gi->count);
 	free(gi->sum);

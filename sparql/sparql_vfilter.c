@@ -214,9 +214,9 @@ static void value_of(kgr__vfilter *f, const kgr__vf_operand *o, const kgr_id *va
 			v->dt = DT_LANG;
 		} else if (v->kind == KGR_TERM_LITERAL) {
 			/* the class of the datatype, read once for a run of values of one datatype */
-			if (!(dt = kgr_term_datatype(f->store, v->id)) || dt != f->last_dt) {
+			if ((dt = kgr_term_datatype(f->store, v->id)) != f->last_dt || !f->last_class) {
 				f->last_class = datatype_class(dt ? kgr_term_value(f->store, dt, NULL) : NULL, NULL);
-				f->last_dt = dt ? dt : (kgr_id)-1;
+				f->last_dt = dt;
 			}
 			v->dt = f->last_class;
 		}

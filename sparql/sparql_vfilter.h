@@ -33,7 +33,7 @@ typedef struct {
 	int root[KGR__VF_ROOTS];
 	size_t n_node, n_operand, n_root;
 	const kgr_store *store;
-	kgr_id last_dt;    /* the datatype a value had last, and its class: most have one */
+	kgr_id last_dt;    /* the datatype a value had last (0: none), and its class (0: none yet) */
 	int last_class;
 	int unsure; /* a solution met a case left to rasqal: the evaluation is abandoned */
 } kgr__vfilter;
