@@ -2979,8 +2979,12 @@ END_TEST
  * "+ 0", which is not that form). */
 START_TEST(plain_counts_by_kgrec)
 {
+	/* rasqal: the same counted by rasqal, or NULL. rasqal's own COUNT(DISTINCT) is not an
+	 * answer to check against: it counts a value seen again as new in some runs (3 categories
+	 * for acme, which has 2, from roqet over shop.ttl too), so distinct counts are asked of it
+	 * as counts over a DISTINCT sub-select. */
 	static const struct {
-		const char *q, *rasqal, *want; /* rasqal: the same counted by rasqal, or NULL */
+		const char *q, *rasqal, *want;
 		int graphs;                    /* asked of the store of named graphs */
 	} c[] = {
 		{ "SELECT ?b (COUNT(?p) AS ?n) WHERE { ?p schema:brand ?b } GROUP BY ?b ORDER BY ?b",
@@ -2993,8 +2997,9 @@ START_TEST(plain_counts_by_kgrec)
 		  "SELECT ((COUNT(*) + 0) AS ?n) WHERE { ?p schema:offers ?o }", "?n\n3\n", 0 },
 		{ "SELECT ?b (COUNT(?c) AS ?n) (COUNT(DISTINCT ?c) AS ?nc) WHERE { ?p schema:brand ?b . "
 		  "?p schema:category ?c } GROUP BY ?b ORDER BY ?b",
-		  "SELECT ?b ((COUNT(?c) + 0) AS ?n) ((COUNT(DISTINCT ?c) + 0) AS ?nc) WHERE { ?p schema:brand ?b . "
-		  "?p schema:category ?c } GROUP BY ?b ORDER BY ?b",
+		  "SELECT ?b ?n ?nc WHERE { { SELECT ?b ((COUNT(?c) + 0) AS ?n) WHERE { ?p schema:brand ?b . "
+		  "?p schema:category ?c } GROUP BY ?b } { SELECT ?b ((COUNT(?c) + 0) AS ?nc) WHERE { SELECT DISTINCT ?b ?c "
+		  "WHERE { ?p schema:brand ?b . ?p schema:category ?c } } GROUP BY ?b } } ORDER BY ?b",
 		  "?b\t?n\t?nc\n<" EX "acme>\t3\t2\n<" EX "zenith>\t2\t2\n", 0 },
 		{ "SELECT ?b (COUNT(?p) AS ?n) WHERE { ?p schema:brand ?b } GROUP BY ?b HAVING (?n > 2)",
 		  "SELECT ?b ((COUNT(?p) + 0) AS ?n) WHERE { ?p schema:brand ?b } GROUP BY ?b HAVING (COUNT(?p) > 2)",
@@ -3029,8 +3034,8 @@ START_TEST(plain_counts_by_kgrec)
 		/* distinct counts alone, with HAVING, ORDER BY and a slice of the groups */
 		{ "SELECT ?c (COUNT(DISTINCT ?b) AS ?nb) WHERE { ?p schema:category ?c . ?p schema:brand ?b } "
 		  "GROUP BY ?c HAVING (COUNT(DISTINCT ?b) >= 1) ORDER BY DESC(?c) LIMIT 2 OFFSET 1",
-		  "SELECT ?c ((COUNT(DISTINCT ?b) + 0) AS ?nb) WHERE { ?p schema:category ?c . ?p schema:brand ?b } "
-		  "GROUP BY ?c HAVING (COUNT(DISTINCT ?b) >= 1) ORDER BY DESC(?c) LIMIT 2 OFFSET 1",
+		  "SELECT ?c ((COUNT(?b) + 0) AS ?nb) WHERE { SELECT DISTINCT ?c ?b WHERE { ?p schema:category ?c . "
+		  "?p schema:brand ?b } } GROUP BY ?c HAVING (COUNT(?b) >= 1) ORDER BY DESC(?c) LIMIT 2 OFFSET 1",
 		  "?c\t?nb\n<" EX "running>\t1\n<" EX "footwear>\t1\n", 0 },
 		/* keys that are literals with a language, written from their ids */
 		{ "SELECT ?l (COUNT(?p) AS ?n) WHERE { ?p rdfs:label ?l . ?p schema:brand ex:acme } GROUP BY ?l "
@@ -3051,7 +3056,8 @@ START_TEST(plain_counts_by_kgrec)
 		  "FILTER(!BOUND(?a)) }", "?n\n4\n", 0 },
 		/* the default graph is the merge: a triple stated in two of its graphs counts once */
 		{ "SELECT (COUNT(*) AS ?n) (COUNT(DISTINCT ?s) AS ?d) WHERE { ?s schema:name ?name }",
-		  "SELECT ((COUNT(*) + 0) AS ?n) ((COUNT(DISTINCT ?s) + 0) AS ?d) WHERE { ?s schema:name ?name }",
+		  "SELECT ?n ?d WHERE { { SELECT ((COUNT(*) + 0) AS ?n) WHERE { ?s schema:name ?name } } "
+		  "{ SELECT ((COUNT(?s) + 0) AS ?d) WHERE { SELECT DISTINCT ?s WHERE { ?s schema:name ?name } } } }",
 		  "?n\t?d\n3\t3\n", 1 },
 	};
 	size_t i;
