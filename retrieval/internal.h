@@ -319,6 +319,10 @@ typedef struct {
 } kgr__path_stats;
 void kgr__paths_find(kgr__req *rq, uint32_t cand, kgr_path *paths, size_t *n_paths,
 	kgr__path_stats *st);
+/* Ask for what kgr__paths_find() will read first of a candidate, so that the cache misses of
+ * several candidates overlap: stage 0 its offsets, stage 1 (a few candidates later, once
+ * they have come) the first entries of its catalog and interaction lists. */
+void kgr__paths_prefetch(const kgr__req *rq, uint32_t cand, int stage);
 void kgr__req_free(kgr__req *rq);
 /* Lend the scratch's buffers to a request (and its candidate array *cand / *cand_cap), and
  * take them back at its end (whatever the request grew them to). */

@@ -597,6 +597,30 @@ static void path_add(found_set *fs, kgr__req *rq, found_path *p, const double *w
 	(*total)++;
 }
 
+/* 1 when a path would be rejected by a full set on its score alone (what push_found() would
+ * do), having counted it: then it need not be built. Its score is num / den, num the product
+ * of the source's recency weight (0.5 + 0.5 w) and the step weights, den that of the inner
+ * nodes' specificities and hops squared; products instead of path_score()'s divisions, so
+ * this bound is not the exact score: only a path clearly below the worst kept (by more than
+ * their rounding) is skipped, and the others are scored exactly. Paths counted by pattern
+ * are never skipped. */
+static inline int path_skip(found_set *fs, int patterns, double num, double den, uint32_t hops,
+	size_t *total)
+{
+	if (patterns || fs->n < fs->cap || num >= fs->f[fs->worst].score * den * (1 - 1e-12))
+		return 0;
+	if (hops < fs->min_hops)
+		fs->min_hops = hops;
+	(*total)++;
+	return 1;
+}
+
+/* A source's recency weight in a path's score (path_score()). */
+static inline double src_weight(const kgr__req *rq, uint32_t src)
+{
+	return 0.5 + 0.5 * rq->src[src].w;
+}
+
 /* One candidate's search: the best paths kept so far, shared by the catalog and the
  * collaborative search so that both feed one ranking. */
 typedef struct {
@@ -636,12 +660,15 @@ static size_t search_catalog(path_search *ps)
 			for (a = (uint32_t)*v; a != KGR__NONE; a = rq->par[a].next) {
 				const struct kgr__parent *pa = &rq->par[a];
 				uint32_t s = rq->src[pa->prev].node;
+				const uint32_t nodes[3] = { s, z, c };
 				if (pa->rel == KGR__NONE || s == c)
 					continue;
-				path_start(&p, pa->prev, 2, (const uint32_t[]){ s, z, c },
-					(const uint32_t[]){ pa->rel, r }, NULL);
 				pw[0] = RELW(pa->rel);
 				pw[1] = RELW(r);
+				if (path_skip(&ps->fs, patterns, src_weight(rq, pa->prev) * pw[0] * pw[1],
+					    (double)spec(g, z) * 4, 2, &total))
+					continue;
+				path_start(&p, pa->prev, 2, nodes, (const uint32_t[]){ pa->rel, r }, NULL);
 				path_add(&ps->fs, rq, &p, pw, &total, patterns);
 			}
 		}
@@ -650,18 +677,25 @@ static size_t search_catalog(path_search *ps)
 				const struct kgr__parent *pb = &rq->par[b];
 				uint32_t x = pb->prev;
 				double *vx = kgr__map_get(M1, x);
+				double w12, den;
 				if (x == c || !vx)
 					continue;
+				w12 = RELW(pb->rel) * RELW(r);
+				den = (double)spec(g, x) * spec(g, z) * 9;
 				for (a = (uint32_t)*vx; a != KGR__NONE; a = rq->par[a].next) {
 					const struct kgr__parent *pa = &rq->par[a];
 					uint32_t s = rq->src[pa->prev].node;
+					const uint32_t nodes[4] = { s, x, z, c };
 					if (pa->rel == KGR__NONE || s == c || s == z)
 						continue;
-					path_start(&p, pa->prev, 3, (const uint32_t[]){ s, x, z, c },
-						(const uint32_t[]){ pa->rel, pb->rel, r }, NULL);
 					pw[0] = RELW(pa->rel);
 					pw[1] = RELW(pb->rel);
 					pw[2] = RELW(r);
+					if (path_skip(&ps->fs, patterns, src_weight(rq, pa->prev) * pw[0] * w12, den, 3,
+						    &total))
+						continue;
+					path_start(&p, pa->prev, 3, nodes, (const uint32_t[]){ pa->rel, pb->rel, r },
+						NULL);
 					path_add(&ps->fs, rq, &p, pw, &total, patterns);
 				}
 			}
@@ -695,12 +729,15 @@ static size_t search_collab(path_search *ps)
 		for (a = (uint32_t)*v; a != KGR__NONE; a = rq->par[a].next) {
 			const struct kgr__parent *pa = &rq->par[a];
 			uint32_t s = rq->src[pa->prev].node;
+			const uint32_t nodes[3] = { s, u, c };
 			if (pa->ix == KGR__NONE || s == c)
 				continue;
-			path_start(&p, pa->prev, 2, (const uint32_t[]){ s, u, c }, NULL,
-				(const uint32_t[]){ pa->ix, ix });
 			pw[0] = g->int_w[pa->ix];
 			pw[1] = wc;
+			if (path_skip(&ps->fs, patterns, src_weight(rq, pa->prev) * pw[0] * pw[1],
+				    (double)spec(g, u) * 4, 2, &total))
+				continue;
+			path_start(&p, pa->prev, 2, nodes, NULL, (const uint32_t[]){ pa->ix, ix });
 			path_add(&ps->fs, rq, &p, pw, &total, patterns);
 		}
 	}
@@ -778,6 +815,31 @@ static void best_path_stats(const kgr__req *rq, const found_path *best, kgr__pat
 			if (g->flags[best->nodes[j]] & KGR__NODE_HUB)
 				hubs++;
 		st->hub_share = (double)hubs / (double)(best->hops - 1);
+	}
+}
+
+void kgr__paths_prefetch(const kgr__req *rq, uint32_t c, int stage)
+{
+	const kgr_graph *g = rq->g;
+	int cat = c < g->n_cat_nodes, ints = c < g->int_cap_nodes;
+	if (stage == 0) {
+		if (cat)
+			__builtin_prefetch(&g->cat_off[c]);
+		if (ints) {
+			__builtin_prefetch(&g->iu_off[c]);
+			__builtin_prefetch(&g->iu_end[c]);
+		}
+		__builtin_prefetch(&g->flags[c]);
+		return;
+	}
+	if (cat && g->cat_off[c + 1] > g->cat_off[c])
+		__builtin_prefetch(&g->cat[g->cat_off[c]]);
+	if (ints && g->iu_end[c] > g->iu_off[c]) {
+		uint32_t k = g->iu_end[c] - 1;
+		__builtin_prefetch(&g->iu[k]);
+		__builtin_prefetch(&g->iu_user[k]);
+		__builtin_prefetch(&g->iu_w[k]);
+		__builtin_prefetch(&g->iu_time[k]);
 	}
 }
 

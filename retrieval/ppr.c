@@ -18,6 +18,23 @@ static inline double wdeg(const kgr_graph *g, uint32_t u)
 	return g->wdeg[u];
 }
 
+/* Asks for what pushing node u reads first: its degree, flags and list offsets. */
+static inline void ask_node(const kgr_graph *g, uint32_t u)
+{
+	__builtin_prefetch(&g->wdeg[u]);
+	__builtin_prefetch(&g->flags[u]);
+	if (u < g->n_cat_nodes)
+		__builtin_prefetch(&g->cat_off[u]);
+}
+
+/* Asks for what pushing to node nb reads: its degree and its slot in R. A node's neighbours
+ * are all asked for before the first is pushed to, so that their cache misses overlap. */
+static inline void ask_slot(const kgr_graph *g, const kgr__map *R, uint32_t nb)
+{
+	__builtin_prefetch(&g->wdeg[nb]);
+	__builtin_prefetch(&R->tab[2 * kgr__map_home(R, nb)]);
+}
+
 /* Room for the value arrays of every node R holds. */
 static int ppr_room(kgr__scratch *sc, size_t n)
 {
@@ -110,11 +127,18 @@ int kgr__ppr_push(const kgr_graph *g, kgr__scratch *sc, const uint32_t *seeds, c
 			tail = (tail + 1) % qcap;                                                           \
 		}                                                                                       \
 	} while (0)
-		if (u < g->n_cat_nodes)
+		if (head != tail)
+			ask_node(g, R->keys[sc->queue[head]]);
+		if (u < g->n_cat_nodes) {
+			for (k = g->cat_off[u]; k < g->cat_off[u + 1]; k++)
+				ask_slot(g, R, g->cat[k].nbr);
 			for (k = g->cat_off[u]; k < g->cat_off[u + 1]; k++)
 				PUSH_TO(g->cat[k].nbr, g->rels[g->cat[k].rel >> 1].weight);
+		}
 		if (g->flags[u] & KGR__NODE_USER) {
 			uint32_t a = g->hist_off[u], b = a + g->hist_len[u];
+			for (k = a; k < b; k++)
+				ask_slot(g, R, g->int_inode[k]);
 			for (k = a; k < b; k++) {
 				if (at && g->ints[k].time >= at)
 					continue;
@@ -123,6 +147,8 @@ int kgr__ppr_push(const kgr_graph *g, kgr__scratch *sc, const uint32_t *seeds, c
 			visits += b - a;
 		}
 		if (g->flags[u] & KGR__NODE_ITEM) {
+			for (k = g->iu_off[u]; k < g->iu_end[u]; k++)
+				ask_slot(g, R, g->iu_user[k]);
 			for (k = g->iu_off[u]; k < g->iu_end[u]; k++) {
 				if (at && g->iu_time[k] >= at)
 					continue;

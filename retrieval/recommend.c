@@ -297,19 +297,30 @@ static void gen_covisit(ctx *x)
 {
 	const kgr_graph *g = x->rq.g;
 	kgr__map *T = &x->rq.sc->maps[KGR__MAP_TMP];
+	uint32_t met[COVISIT_USERS][2]; /* a source's users taken: interaction, user */
 	size_t i;
 	kgr__map_reset(T);
 	for (i = 0; i < x->rq.n_src; i++) {
-		uint32_t s = x->rq.src[i].node, k, taken = 0;
+		uint32_t s = x->rq.src[i].node, k, t, taken = 0;
 		double ws;
 		if (!(g->flags[s] & KGR__NODE_ITEM) || !g->pop[s])
 			continue;
 		ws = x->rq.src[i].w / sqrt((double)g->pop[s]);
+		/* the users first, each one's history and window asked for, then their windows */
 		for (k = g->iu_end[s]; k > g->iu_off[s] && taken < COVISIT_USERS; k--) {
-			uint32_t ix = g->iu[k - 1], u = g->iu_user[k - 1], a, b, j;
+			uint32_t ix = g->iu[k - 1], u = g->iu_user[k - 1];
 			if (u == x->rq.unode || (x->rq.at && g->iu_time[k - 1] >= x->rq.at))
 				continue;
+			__builtin_prefetch(&g->hist_off[u]);
+			__builtin_prefetch(&g->hist_len[u]);
+			__builtin_prefetch(&g->int_inode[ix]);
+			__builtin_prefetch(&g->int_inode[ix >= COVISIT_WINDOW ? ix - COVISIT_WINDOW : 0]);
+			met[taken][0] = ix;
+			met[taken][1] = u;
 			taken++;
+		}
+		for (t = 0; t < taken; t++) {
+			uint32_t ix = met[t][0], u = met[t][1], a, b, j;
 			a = ix > g->hist_off[u] + COVISIT_WINDOW ? ix - COVISIT_WINDOW : g->hist_off[u];
 			b = g->hist_off[u] + g->hist_len[u];
 			if (b > ix + COVISIT_WINDOW + 1)
@@ -884,6 +895,10 @@ static void first_cut_scores(ctx *x, const kgr_weights *w)
 	}
 }
 
+/* Candidates whose offsets are asked for ahead of their path search, and half as many whose
+ * lists are (kgr__paths_prefetch()). */
+#define PATHS_AHEAD 4
+
 /* The graph ranker's order of the n_cand kept by the first cut: their path features (the
  * best path only, unchecked) and final scores. Returns how many are left. */
 static size_t rank_candidates(ctx *x, const kgr_weights *w, size_t n_cand)
@@ -891,9 +906,15 @@ static size_t rank_candidates(ctx *x, const kgr_weights *w, size_t n_cand)
 	const kgr_rec_options *o = x->o;
 	const kgr_recs *r = x->recs;
 	size_t i, m = 0;
+	for (i = 0; i < n_cand && i < PATHS_AHEAD; i++)
+		kgr__paths_prefetch(&x->rq, x->c[i].node, 0);
 	for (i = 0; i < n_cand; i++) {
 		cand *c = &x->c[i];
 		kgr__path_stats st;
+		if (i + PATHS_AHEAD < n_cand)
+			kgr__paths_prefetch(&x->rq, x->c[i + PATHS_AHEAD].node, 0);
+		if (i + PATHS_AHEAD / 2 < n_cand)
+			kgr__paths_prefetch(&x->rq, x->c[i + PATHS_AHEAD / 2].node, 1);
 		kgr__paths_find(&x->rq, c->node, NULL, NULL, &st);
 		c->n_found = st.n_found;
 		c->n_catalog = st.n_catalog;

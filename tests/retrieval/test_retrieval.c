@@ -646,6 +646,81 @@ START_TEST(meta_path_counts)
 }
 END_TEST
 
+/* A catalog of 400 products (12 brands, 9 categories, some accessories) and 150 customers
+ * with up to 12 purchases or views each, written here: enough paths per candidate that the
+ * search of the ranking (the best path only) passes over all but a few of them unbuilt. */
+static kgr_store *busy_shop(void)
+{
+	const char *ttl = kgr_test_tmp("busy.nt"), *csv = kgr_test_tmp("busy.csv");
+	FILE *f = fopen(ttl, "w");
+	kgr_store *s = NULL;
+	kgr_interaction_options o = KGR_INTERACTION_OPTIONS_INIT;
+	int p, u, k;
+	ck_assert_ptr_nonnull(f);
+	for (p = 0; p < 400; p++) {
+		fprintf(f, "<" ITEM "p%d> <http://www.w3.org/1999/02/22-rdf-syntax-ns#type> <http://schema.org/Product> .\n", p);
+		fprintf(f, "<" ITEM "p%d> <http://schema.org/brand> <http://example.org/b%d> .\n", p, p % 12);
+		fprintf(f, "<" ITEM "p%d> <http://schema.org/category> <http://example.org/c%d> .\n", p, (p / 3) % 9);
+		if (p % 5 == 0)
+			fprintf(f, "<" ITEM "p%d> <http://schema.org/isAccessoryOrSparePartFor> <" ITEM "p%d> .\n",
+				p, (p * 7 + 1) % 400);
+	}
+	fclose(f);
+	ck_assert_ptr_nonnull(f = fopen(csv, "w"));
+	fprintf(f, "user,item,timestamp,action\n");
+	for (u = 0; u < 150; u++)
+		for (k = 0; k < 2 + u % 11; k++)
+			fprintf(f, "u%d,p%d,2024-01-%02dT10:%02d:00Z,%s\n", u, (u * 13 + k * 29 + k * k) % 400,
+				1 + k, u % 60, k % 3 ? "purchase" : "view");
+	fclose(f);
+	ck_assert_int_eq(kgr_store_new(&s, 1), 0);
+	ck_assert_msg(kgr_store_load_rdf(s, ttl, NULL, NULL) == 0, "%s", kgr_error_last());
+	ck_assert_msg(kgr_store_load_interactions(s, csv, &o) == 0, "%s", kgr_error_last());
+	ck_assert_msg(kgr_store_finalize(s) == 0, "%s", kgr_error_last());
+	return s;
+}
+
+/* The ranking's search keeps the best path only and skips building the paths that cannot
+ * beat it, but it still counts every path: its counts (the path feature and the counts by
+ * family) are those of the explained search, which builds every path and counts it under its
+ * relation pattern; and the ranking's best path is as short as the shortest the explained
+ * search shows. */
+START_TEST(path_counts_with_paths_skipped)
+{
+	kgr_store *s = busy_shop();
+	kgr_graph *g = graph_of(s);
+	size_t i, j, items = 0, many = 0;
+	int u;
+	char name[64];
+	for (u = 0; u < 150; u += 7) {
+		kgr_recs *r;
+		snprintf(name, sizeof(name), USER "u%d", u);
+		r = rec(g, iri(s, name), 0, 1);
+		check_paths(s, r);
+		for (i = 0; i < r->n; i++) {
+			const kgr_rec_item *it = &r->items[i];
+			size_t counted = 0, found = it->n_catalog_paths + it->n_collab_paths;
+			for (j = 0; j < it->n_patterns; j++)
+				counted += it->patterns[j].count;
+			ck_assert_msg(counted == found, "user %d, item %zu: %zu paths by pattern, %zu counted",
+				u, i, counted, found);
+			ck_assert_double_eq_tol(it->features[KGR_FEAT_PATHS], log(1.0 + (double)found), 1e-12);
+			for (j = 0; j < it->n_paths; j++) {
+				size_t hops = it->paths[j].n_edges - (it->paths[j].edges[0].s == r->user);
+				ck_assert_double_ge(it->features[KGR_FEAT_SHORTEST], 1.0 / (double)hops - 1e-12);
+			}
+			items++;
+			many += found >= 4;
+		}
+		kgr_recs_free(r);
+	}
+	ck_assert_uint_gt(items, 100);
+	ck_assert_msg(many > items / 2, "%zu of %zu items with 4 paths or more", many, items);
+	kgr_graph_free(g);
+	kgr_store_free(s);
+}
+END_TEST
+
 START_TEST(similar_items)
 {
 	kgr_store *s = shop();
@@ -1464,6 +1539,7 @@ static Suite *retrieval_suite(void)
 	tcase_add_test(tc, concurrent_requests);
 	tcase_add_test(tc, explain_paths_and_rationale);
 	tcase_add_test(tc, meta_path_counts);
+	tcase_add_test(tc, path_counts_with_paths_skipped);
 	tcase_add_test(tc, similar_items);
 	tcase_add_test(tc, training_split_does_not_leak);
 	tcase_add_test(tc, live_events);
