@@ -666,7 +666,7 @@ static size_t search_catalog(path_search *ps)
 				pw[0] = RELW(pa->rel);
 				pw[1] = RELW(r);
 				if (path_skip(&ps->fs, patterns, src_weight(rq, pa->prev) * pw[0] * pw[1],
-					    (double)spec(g, z) * 4, 2, &total))
+					    spec(g, z) * 4, 2, &total))
 					continue;
 				path_start(&p, pa->prev, 2, nodes, (const uint32_t[]){ pa->rel, r }, NULL);
 				path_add(&ps->fs, rq, &p, pw, &total, patterns);
@@ -681,7 +681,7 @@ static size_t search_catalog(path_search *ps)
 				if (x == c || !vx)
 					continue;
 				w12 = RELW(pb->rel) * RELW(r);
-				den = (double)spec(g, x) * spec(g, z) * 9;
+				den = spec(g, x) * spec(g, z) * 9;
 				for (a = (uint32_t)*vx; a != KGR__NONE; a = rq->par[a].next) {
 					const struct kgr__parent *pa = &rq->par[a];
 					uint32_t s = rq->src[pa->prev].node;
@@ -735,7 +735,7 @@ static size_t search_collab(path_search *ps)
 			pw[0] = g->int_w[pa->ix];
 			pw[1] = wc;
 			if (path_skip(&ps->fs, patterns, src_weight(rq, pa->prev) * pw[0] * pw[1],
-				    (double)spec(g, u) * 4, 2, &total))
+				    spec(g, u) * 4, 2, &total))
 				continue;
 			path_start(&p, pa->prev, 2, nodes, NULL, (const uint32_t[]){ pa->ix, ix });
 			path_add(&ps->fs, rq, &p, pw, &total, patterns);
