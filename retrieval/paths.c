@@ -112,7 +112,7 @@ int kgr__paths_prepare(kgr__req *rq, int max_hops)
 	kgr__map_reset(M1);
 	kgr__map_reset(M2);
 	rq->n_par = 0;
-	if (!rq->found && !(rq->found = malloc(MAX_FOUND * sizeof(found_path))))
+	if (!rq->found && !(rq->found = malloc(2 * MAX_FOUND * sizeof(found_path)))) /* set, sorted */
 		return kgr__error_set(KGR_ENOMEM, "out of memory");
 	rq->max_hops = max_hops;
 	for (i = 0; i < rq->n_src; i++) {
@@ -451,21 +451,54 @@ typedef struct {
 	found_path *f;
 	size_t n, worst, cap;
 	uint32_t min_hops;
+	uint8_t h[MAX_FOUND]; /* f's indices as a heap whose root is the worst kept (worst) */
 } found_set;
 
-/* Keep the MAX_FOUND best paths; the worst is tracked so a full set costs one comparison
- * per rejected path. */
+/* Heap entry i worse than j: by cmp_found(), and of two that tie (the same walk through a
+ * relation stated both ways) the one in the lower slot, which is the one replaced first. */
+static inline int found_worse(const found_set *fs, size_t i, size_t j)
+{
+	int c = cmp_found(&fs->f[fs->h[i]], &fs->f[fs->h[j]]);
+	return c > 0 || (c == 0 && fs->h[i] < fs->h[j]);
+}
+
+static void found_sift_down(found_set *fs, size_t n)
+{
+	size_t q = 0;
+	for (;;) {
+		size_t m = q, l = 2 * q + 1, r = l + 1;
+		uint8_t t;
+		if (l < n && found_worse(fs, l, m))
+			m = l;
+		if (r < n && found_worse(fs, r, m))
+			m = r;
+		if (m == q)
+			return;
+		t = fs->h[m];
+		fs->h[m] = fs->h[q];
+		fs->h[q] = t;
+		q = m;
+	}
+}
+
+/* Keep the MAX_FOUND best paths in a heap of their indices whose root is the worst kept, so a
+ * full set costs one comparison per rejected path and a logarithmic sift per kept one. The
+ * slots filled and replaced are those a scan for the first worst slot would pick, so the set
+ * and its order of ties are the same. */
 static void push_found(found_set *fs, const found_path *p)
 {
-	size_t i;
+	size_t q;
 	if (p->hops < fs->min_hops)
 		fs->min_hops = p->hops;
 	if (fs->n < fs->cap) {
-		fs->f[fs->n++] = *p;
-		if (fs->n == fs->cap)
-			for (fs->worst = 0, i = 1; i < fs->n; i++)
-				if (cmp_found(&fs->f[i], &fs->f[fs->worst]) > 0)
-					fs->worst = i;
+		fs->f[fs->n] = *p;
+		fs->h[fs->n] = (uint8_t)fs->n;
+		for (q = fs->n++; q > 0 && found_worse(fs, q, (q - 1) / 2); q = (q - 1) / 2) {
+			uint8_t t = fs->h[q];
+			fs->h[q] = fs->h[(q - 1) / 2];
+			fs->h[(q - 1) / 2] = t;
+		}
+		fs->worst = fs->h[0];
 		return;
 	}
 	/* most paths lose on the score alone */
@@ -473,9 +506,32 @@ static void push_found(found_set *fs, const found_path *p)
 		(p->score == fs->f[fs->worst].score && cmp_found(p, &fs->f[fs->worst]) >= 0))
 		return;
 	fs->f[fs->worst] = *p;
-	for (fs->worst = 0, i = 1; i < fs->n; i++)
-		if (cmp_found(&fs->f[i], &fs->f[fs->worst]) > 0)
-			fs->worst = i;
+	found_sift_down(fs, fs->n);
+	fs->worst = fs->h[0];
+}
+
+/* The kept paths best first into out[0 .. n), ties in slot order: the heap emptied from its
+ * worst end, then each run of ties (popped from the lower slot) turned round. */
+static void found_sorted(found_set *fs, found_path *out)
+{
+	size_t n = fs->n, i, j;
+	while (n > 0) {
+		out[n - 1] = fs->f[fs->h[0]];
+		fs->h[0] = fs->h[--n];
+		found_sift_down(fs, n);
+	}
+	for (i = 0; i < fs->n; i = j) {
+		for (j = i + 1; j < fs->n && cmp_found(&out[j - 1], &out[j]) == 0; j++)
+			;
+		if (j - i > 1) {
+			size_t a = i, b = j - 1;
+			for (; a < b; a++, b--) {
+				found_path t = out[a];
+				out[a] = out[b];
+				out[b] = t;
+			}
+		}
+	}
 }
 
 /* Specificity: the relation weights, divided by log2(2 + items linked) of each inner node
@@ -881,10 +937,13 @@ void kgr__paths_find(kgr__req *rq, uint32_t c, kgr_path *paths, size_t *n_paths,
 	n = ps.fs.n;
 	if (n == 0)
 		return;
+	if (n > 1) {
+		found_sorted(&ps.fs, f + MAX_FOUND);
+		f += MAX_FOUND;
+	}
 	if (paths)
 		for (i = 0; i < n; i++)
 			path_edges(g, &f[i]);
-	qsort(f, n, sizeof(found_path), cmp_found);
 	if (!paths) {
 		/* features only: the best path, unchecked */
 		st->n_found = total;

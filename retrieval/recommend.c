@@ -201,58 +201,121 @@ static inline int sn_worse(const scored_node *a, const scored_node *b)
 	return a->v < b->v || (a->v == b->v && a->node > b->node);
 }
 
-/* A bounded heap whose root is the worst entry kept: offering every entry keeps the `limit`
- * best in O(n log limit). */
-static void sn_offer(scored_node *heap, size_t *nh, size_t limit, scored_node e)
+/* The `limit` best of the entries offered: they gather in a buffer of twice that; a full
+ * buffer is cut to its `limit` best by selection, and the worst of those becomes the bar the
+ * next entries must beat. O(n) on average where a heap of the best costs O(n log limit) in
+ * unpredictable branches. The entries (v, node) are all different, so the set kept is
+ * exactly the `limit` best, in no particular order. */
+typedef struct {
+	scored_node *a;
+	size_t n, limit;
+	scored_node bar; /* valid once cut */
+	int cut;
+} sn_top;
+
+static int sn_top_init(sn_top *t, size_t limit)
 {
-	size_t q;
+	memset(t, 0, sizeof(*t));
+	t->limit = limit;
+	if (!(t->a = malloc(2 * limit * sizeof(*t->a))))
+		return kgr__error_set(KGR_ENOMEM, "out of memory");
+	return 0;
+}
+
+/* Puts the k best of a[0 .. n) first (k < n): quickselect, the pivot a median of three. */
+static void sn_select(scored_node *a, size_t n, size_t k)
+{
+	size_t lo = 0, hi = n - 1;
 	scored_node t;
-	if (*nh < limit) {
-		heap[*nh] = e;
-		for (q = (*nh)++; q > 0 && sn_worse(&heap[q], &heap[(q - 1) / 2]); q = (q - 1) / 2) {
-			t = heap[q];
-			heap[q] = heap[(q - 1) / 2];
-			heap[(q - 1) / 2] = t;
+#define SN_SWAP(i, j) (t = a[i], a[i] = a[j], a[j] = t)
+	while (hi > lo) {
+		size_t mid = lo + (hi - lo) / 2, i, j;
+		scored_node piv;
+		/* order lo, mid, hi best first; the median becomes the pivot */
+		if (sn_worse(&a[lo], &a[mid]))
+			SN_SWAP(lo, mid);
+		if (sn_worse(&a[mid], &a[hi])) {
+			SN_SWAP(mid, hi);
+			if (sn_worse(&a[lo], &a[mid]))
+				SN_SWAP(lo, mid);
 		}
-	} else if (sn_worse(&heap[0], &e)) {
-		heap[0] = e;
-		for (q = 0;;) {
-			size_t m = q, l = 2 * q + 1, r = l + 1;
-			if (l < *nh && sn_worse(&heap[l], &heap[m]))
-				m = l;
-			if (r < *nh && sn_worse(&heap[r], &heap[m]))
-				m = r;
-			if (m == q)
+		piv = a[mid];
+		i = lo;
+		j = hi;
+		for (;;) { /* better than the pivot to the left, worse to the right */
+			while (sn_worse(&piv, &a[i]))
+				i++;
+			while (sn_worse(&a[j], &piv))
+				j--;
+			if (i >= j)
 				break;
-			t = heap[m];
-			heap[m] = heap[q];
-			heap[q] = t;
-			q = m;
+			SN_SWAP(i, j);
+			i++;
+			j--;
 		}
+		/* a[lo .. j] are no worse than the pivot, a[j + 1 .. hi] no better */
+		if (k - 1 <= j)
+			hi = j;
+		else
+			lo = j + 1;
 	}
+#undef SN_SWAP
+}
+
+static void sn_cut(sn_top *t)
+{
+	size_t i, w = 0;
+	sn_select(t->a, t->n, t->limit);
+	for (i = 1; i < t->limit; i++)
+		if (sn_worse(&t->a[i], &t->a[w]))
+			w = i;
+	t->bar = t->a[w];
+	t->n = t->limit;
+	t->cut = 1;
+}
+
+/* Whether e can still be among the best. */
+static inline int sn_top_wants(const sn_top *t, const scored_node *e)
+{
+	return !t->cut || sn_worse(&t->bar, e);
+}
+
+static inline void sn_top_add(sn_top *t, scored_node e)
+{
+	t->a[t->n++] = e;
+	if (t->n == 2 * t->limit)
+		sn_cut(t);
+}
+
+/* The best entries, t->n of them (at most limit), in t->a. */
+static void sn_top_finish(sn_top *t)
+{
+	if (t->n > t->limit)
+		sn_cut(t);
 }
 
 /* Propose the `limit` entries of m with the highest positive values: a generator that
  * touches thousands of items hands on its best. */
 static int propose_top(ctx *x, const kgr__map *m, kgr_generator gen, size_t limit)
 {
-	scored_node *heap;
-	size_t nh = 0, i;
+	sn_top t;
+	size_t i;
 	if (!m->n)
 		return 0;
-	if (!(heap = malloc(limit * sizeof(*heap))))
-		return kgr__error_set(KGR_ENOMEM, "out of memory");
+	if (sn_top_init(&t, limit) < 0)
+		return -1;
 	for (i = 0; i < m->n; i++) {
 		scored_node e = { m->vals[i], m->keys[i], (uint32_t)i };
-		if (e.v <= 0 || (nh == limit && !sn_worse(&heap[0], &e)))
+		if (e.v <= 0 || !sn_top_wants(&t, &e))
 			continue; /* not among the best so far: no need to look further */
 		/* what cannot be proposed takes no place among the best (excluded items, say) */
 		if (proposable(x, e.node, gen))
-			sn_offer(heap, &nh, limit, e);
+			sn_top_add(&t, e);
 	}
-	for (i = 0; i < nh; i++)
-		propose(x, heap[i].node, gen, heap[i].v);
-	free(heap);
+	sn_top_finish(&t);
+	for (i = 0; i < t.n; i++)
+		propose(x, t.a[i].node, gen, t.a[i].v);
+	free(t.a);
 	return 0;
 }
 
@@ -633,11 +696,12 @@ static int take_patterns(kgr_rec_item *it, const kgr__path_stats *st)
 	return 0;
 }
 
-static int cmp_pre(const void *a, const void *b)
+/* Best first: the higher value, then the lower node (cmp_score()'s order on (score, node)). */
+static int cmp_sn_best(const void *a, const void *b)
 {
-	const cand *x = a, *y = b;
-	if (x->pre != y->pre)
-		return x->pre > y->pre ? -1 : 1;
+	const scored_node *x = a, *y = b;
+	if (x->v != y->v)
+		return x->v > y->v ? -1 : 1;
 	return x->node < y->node ? -1 : (x->node > y->node);
 }
 
@@ -668,32 +732,33 @@ static const char *generator_rationale(unsigned int gens)
 	return "Related to your history";
 }
 
-/* Move the n best candidates by the first-cut score to the front, in order. A heap of n
- * (score, node, index) entries: O(candidates log n) and no moving of the large records but
- * the n kept. */
+/* Move the n best candidates by the first-cut score to the front, in order: the n best
+ * (score, node, index) entries selected (sn_top), sorted, and only the n kept records moved. */
 static int select_top(ctx *x, size_t n)
 {
-	scored_node *heap;
-	size_t nh = 0, i;
+	sn_top t;
+	size_t i;
 	cand *kept;
 	if (n == 0 || x->n == 0)
 		return 0;
-	heap = malloc(n * sizeof(*heap));
-	kept = malloc(n * sizeof(cand));
-	if (!heap || !kept) {
-		free(heap);
-		free(kept);
+	if (sn_top_init(&t, n) < 0)
+		return -1;
+	if (!(kept = malloc(n * sizeof(cand)))) {
+		free(t.a);
 		return kgr__error_set(KGR_ENOMEM, "out of memory");
 	}
 	for (i = 0; i < x->n; i++) {
 		scored_node e = { x->c[i].pre, x->c[i].node, (uint32_t)i };
-		sn_offer(heap, &nh, n, e);
+		if (sn_top_wants(&t, &e))
+			sn_top_add(&t, e);
 	}
-	for (i = 0; i < nh; i++)
-		kept[i] = x->c[heap[i].at];
-	qsort(kept, nh, sizeof(cand), cmp_pre);
-	memcpy(x->c, kept, nh * sizeof(cand));
-	free(heap);
+	sn_top_finish(&t);
+	/* sorted as (score, node, index) entries, then each record moved once */
+	qsort(t.a, t.n, sizeof(*t.a), cmp_sn_best);
+	for (i = 0; i < t.n; i++)
+		kept[i] = x->c[t.a[i].at];
+	memcpy(x->c, kept, t.n * sizeof(cand));
+	free(t.a);
 	free(kept);
 	return 0;
 }
@@ -895,6 +960,30 @@ static void first_cut_scores(ctx *x, const kgr_weights *w)
 	}
 }
 
+/* x->c[0 .. m) best first by score, then node: the (score, node, index) entries are sorted
+ * and each record (a few hundred bytes) is moved once. */
+static void sort_by_score(ctx *x, size_t m)
+{
+	scored_node *e = malloc(m * sizeof(*e));
+	cand *sorted = e ? malloc(m * sizeof(cand)) : NULL;
+	size_t i;
+	if (!sorted) { /* the same order, sorting the records themselves */
+		qsort(x->c, m, sizeof(cand), cmp_score);
+	} else {
+		for (i = 0; i < m; i++) {
+			e[i].v = x->c[i].score;
+			e[i].node = x->c[i].node;
+			e[i].at = (uint32_t)i;
+		}
+		qsort(e, m, sizeof(*e), cmp_sn_best);
+		for (i = 0; i < m; i++)
+			sorted[i] = x->c[e[i].at];
+		memcpy(x->c, sorted, m * sizeof(cand));
+	}
+	free(e);
+	free(sorted);
+}
+
 /* Candidates whose offsets are asked for ahead of their path search, and half as many whose
  * lists are (kgr__paths_prefetch()). */
 #define PATHS_AHEAD 4
@@ -928,8 +1017,8 @@ static size_t rank_candidates(ctx *x, const kgr_weights *w, size_t n_cand)
 	for (i = 0; i < n_cand; i++)
 		if (x->c[i].n_found || (!o->require_path && x->c[i].gens != (1u << KGR_GEN_PPR)))
 			x->c[m++] = x->c[i];
-	if (m)
-		qsort(x->c, m, sizeof(cand), cmp_score);
+	if (m > 1)
+		sort_by_score(x, m);
 	return m;
 }
 

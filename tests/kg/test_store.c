@@ -1131,6 +1131,66 @@ static uint64_t next_rand(void)
 	return json_rng;
 }
 
+/* One number printed by both, compared byte for byte (the failure names the number). */
+static void number_as_cjson(double d)
+{
+	cJSON *n = cJSON_CreateNumber(d);
+	char *want, *got;
+	ck_assert_ptr_nonnull(n);
+	want = cJSON_PrintUnformatted(n);
+	got = kgr__json_print(n, NULL);
+	ck_assert_ptr_nonnull(want);
+	ck_assert_ptr_nonnull(got);
+	ck_assert_msg(!strcmp(got, want), "%a: kgrec wrote %s, cJSON %s", d, got, want);
+	free(want);
+	free(got);
+	cJSON_Delete(n);
+}
+
+/* From 1e-4 to 1e15 the printer finds the digits itself; every kind of number there must
+ * come out as cJSON (that is, snprintf) writes it: any bits, short decimals, both sides of
+ * each power of ten, exact ties at the 15th and 17th digit, scores as the ranker makes them. */
+START_TEST(test_json_print_numbers_as_cjson)
+{
+	int i, p, s;
+	for (i = 0; i < 40000; i++) {
+		/* any mantissa, exponents from 2^-14 to 2^50 */
+		uint64_t bits = (next_rand() & ((1ull << 52) - 1)) | ((uint64_t)(1023 - 14 + next_rand() % 65) << 52);
+		double d;
+		memcpy(&d, &bits, sizeof(d));
+		number_as_cjson(d);
+		number_as_cjson(-d);
+		/* short decimals: n / 10^k */
+		number_as_cjson((double)(next_rand() % 100000000000000000ull) / pow(10, (double)(next_rand() % 21)));
+		/* dyadic values, whose decimals end in 5: ties when they have 16 or 18 digits */
+		number_as_cjson(ldexp((double)(next_rand() % (1u << 20) | 1), -(int)(next_rand() % 60)));
+		/* what scores look like */
+		number_as_cjson((double)(next_rand() % 1000 + 1) / (double)(next_rand() % 997 + 1) *
+			log1p((double)(next_rand() % 100)));
+	}
+	for (p = -5; p <= 16; p++) {
+		double t = pow(10, p), u = t, v = t;
+		for (s = 0; s < 40; s++) {
+			number_as_cjson(u);
+			number_as_cjson(-v);
+			number_as_cjson(v);
+			u = nextafter(u, 0);
+			v = nextafter(v, INFINITY);
+		}
+		/* 9.99..9 with 15 to 17 nines, which round up to the next power */
+		number_as_cjson(t * (1 - 1e-15));
+		number_as_cjson(t * (1 - 1e-16));
+		number_as_cjson(t * (1 - 5e-17));
+	}
+	for (s = 1; s <= 66; s++) /* 1 + 2^-s, 3 * 2^-s and the like: every tie position */
+		for (i = 1; i < 64; i += 2) {
+			number_as_cjson(1 + ldexp(i, -s));
+			number_as_cjson(ldexp(i, -s) * 1e4);
+			number_as_cjson(ldexp((double)i, 40 - s));
+		}
+}
+END_TEST
+
 START_TEST(test_json_print_matches_cjson)
 {
 	static const double nums[] = { 0.0, -0.0, 1, -1, 3, 0.1, 1.0 / 3, -2.5e-300, 1e300, 123456.789,
@@ -1305,6 +1365,7 @@ static Suite *store_suite(void)
 	suite_add_tcase(s, tc);
 	tc = tcase_create("json");
 	tcase_add_test(tc, test_json_print_matches_cjson);
+	tcase_add_test(tc, test_json_print_numbers_as_cjson);
 	suite_add_tcase(s, tc);
 	suite_add_tcase(s, kgr_test_events_tcase());
 	return s;
