@@ -222,42 +222,46 @@ static int sn_top_init(sn_top *t, size_t limit)
 	return 0;
 }
 
-/* Puts the k best of a[0 .. n) first (k < n): quickselect, the pivot a median of three. */
+/* 1 when a ranks above b (sn_worse(b, a)), as an integer for the partition's arithmetic. */
+static inline size_t sn_better(const scored_node *a, const scored_node *b)
+{
+	return (size_t)(a->v > b->v) | ((size_t)(a->v == b->v) & (size_t)(a->node < b->node));
+}
+
+/* Puts the k best of a[0 .. n) first (k < n): quickselect with a median of three as the pivot
+ * and a partition without branches (every element swapped into place or back, the boundary
+ * advanced by the comparison's 0 or 1), so the many unpredictable comparisons cost no
+ * mispredictions. */
 static void sn_select(scored_node *a, size_t n, size_t k)
 {
 	size_t lo = 0, hi = n - 1;
 	scored_node t;
 #define SN_SWAP(i, j) (t = a[i], a[i] = a[j], a[j] = t)
 	while (hi > lo) {
-		size_t mid = lo + (hi - lo) / 2, i, j;
-		scored_node piv;
-		/* order lo, mid, hi best first; the median becomes the pivot */
-		if (sn_worse(&a[lo], &a[mid]))
+		size_t mid = lo + (hi - lo) / 2, i, b;
+		/* the median of a[lo], a[mid], a[hi] to a[hi] as the pivot */
+		if (sn_better(&a[mid], &a[lo]))
 			SN_SWAP(lo, mid);
-		if (sn_worse(&a[mid], &a[hi])) {
+		if (sn_better(&a[hi], &a[mid]))
 			SN_SWAP(mid, hi);
-			if (sn_worse(&a[lo], &a[mid]))
-				SN_SWAP(lo, mid);
+		if (sn_better(&a[mid], &a[lo]))
+			SN_SWAP(lo, mid);
+		SN_SWAP(mid, hi);
+		/* a[lo .. b) rank above the pivot, a[b .. i) below it */
+		for (b = lo, i = lo; i < hi; i++) {
+			scored_node x = a[i];
+			size_t up = sn_better(&x, &a[hi]);
+			a[i] = a[b];
+			a[b] = x;
+			b += up;
 		}
-		piv = a[mid];
-		i = lo;
-		j = hi;
-		for (;;) { /* better than the pivot to the left, worse to the right */
-			while (sn_worse(&piv, &a[i]))
-				i++;
-			while (sn_worse(&a[j], &piv))
-				j--;
-			if (i >= j)
-				break;
-			SN_SWAP(i, j);
-			i++;
-			j--;
-		}
-		/* a[lo .. j] are no worse than the pivot, a[j + 1 .. hi] no better */
-		if (k - 1 <= j)
-			hi = j;
+		SN_SWAP(b, hi);
+		if (k - 1 == b)
+			break;
+		if (k - 1 < b)
+			hi = b - 1;
 		else
-			lo = j + 1;
+			lo = b + 1;
 	}
 #undef SN_SWAP
 }
