@@ -234,6 +234,58 @@ static inline double *kgr__map_get(kgr__map *m, uint32_t node)
 double *kgr__map_put(kgr__map *m, uint32_t node);
 void kgr__map_reset(kgr__map *m);
 
+/* ---- select.c: the best entries of a stream ---- */
+
+/* A node with a value (and where it came from). Lower value, then higher node id, ranks
+ * below; entries of one selection have different nodes, so no two tie. */
+typedef struct {
+	double v;
+	uint32_t node;
+	uint32_t at;
+} kgr__scored;
+
+static inline int kgr__scored_worse(const kgr__scored *a, const kgr__scored *b)
+{
+	return a->v < b->v || (a->v == b->v && a->node > b->node);
+}
+
+/* The `limit` best of the entries offered: they gather in a buffer of twice that; a full
+ * buffer is cut to its `limit` best by selection, and the worst of those becomes the bar the
+ * next entries must beat. O(n) on average where a heap of the best costs O(n log limit) in
+ * unpredictable branches. The set kept is exactly the `limit` best, in no particular order.
+ * Use: init; for each entry, add it when wanted; finish; the best are a[0 .. n); free a. */
+typedef struct {
+	kgr__scored *a;
+	size_t n, limit;
+	kgr__scored bar; /* the worst kept at the last cut; valid once cut */
+	int cut;
+} kgr__top;
+
+/* 0, or KGR_ENOMEM with the message set. limit >= 1. */
+int kgr__top_init(kgr__top *t, size_t limit);
+/* Cuts the buffer to its `limit` best (n > limit). */
+void kgr__top_cut(kgr__top *t);
+
+/* Whether e can still be among the best. */
+static inline int kgr__top_wants(const kgr__top *t, const kgr__scored *e)
+{
+	return !t->cut || kgr__scored_worse(&t->bar, e);
+}
+
+static inline void kgr__top_add(kgr__top *t, kgr__scored e)
+{
+	t->a[t->n++] = e;
+	if (t->n == 2 * t->limit)
+		kgr__top_cut(t);
+}
+
+/* The best entries, t->n of them (at most limit), now in t->a. */
+static inline void kgr__top_finish(kgr__top *t)
+{
+	if (t->n > t->limit)
+		kgr__top_cut(t);
+}
+
 /* ---- ppr.c ---- */
 /* Residual threshold of the push in kgr_recommend() (a benchmark knob). */
 extern double kgr__ppr_eps;

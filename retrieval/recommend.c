@@ -188,135 +188,26 @@ static double item_pop_feature(const kgr_graph *g, uint32_t node)
 	return g->max_pop ? log1p_count(g->pop[node]) / log1p_count(g->max_pop) : 0.0;
 }
 
-/* A node with a score (and where it came from). Lower score, then higher node id, ranks
- * below. */
-typedef struct {
-	double v;
-	uint32_t node;
-	uint32_t at;
-} scored_node;
-
-static inline int sn_worse(const scored_node *a, const scored_node *b)
-{
-	return a->v < b->v || (a->v == b->v && a->node > b->node);
-}
-
-/* The `limit` best of the entries offered: they gather in a buffer of twice that; a full
- * buffer is cut to its `limit` best by selection, and the worst of those becomes the bar the
- * next entries must beat. O(n) on average where a heap of the best costs O(n log limit) in
- * unpredictable branches. The entries (v, node) are all different, so the set kept is
- * exactly the `limit` best, in no particular order. */
-typedef struct {
-	scored_node *a;
-	size_t n, limit;
-	scored_node bar; /* valid once cut */
-	int cut;
-} sn_top;
-
-static int sn_top_init(sn_top *t, size_t limit)
-{
-	memset(t, 0, sizeof(*t));
-	t->limit = limit;
-	if (!(t->a = malloc(2 * limit * sizeof(*t->a))))
-		return kgr__error_set(KGR_ENOMEM, "out of memory");
-	return 0;
-}
-
-/* 1 when a ranks above b (sn_worse(b, a)), as an integer for the partition's arithmetic. */
-static inline size_t sn_better(const scored_node *a, const scored_node *b)
-{
-	return (size_t)(a->v > b->v) | ((size_t)(a->v == b->v) & (size_t)(a->node < b->node));
-}
-
-/* Puts the k best of a[0 .. n) first (k < n): quickselect with a median of three as the pivot
- * and a partition without branches (every element swapped into place or back, the boundary
- * advanced by the comparison's 0 or 1), so the many unpredictable comparisons cost no
- * mispredictions. */
-static void sn_select(scored_node *a, size_t n, size_t k)
-{
-	size_t lo = 0, hi = n - 1;
-	scored_node t;
-#define SN_SWAP(i, j) (t = a[i], a[i] = a[j], a[j] = t)
-	while (hi > lo) {
-		size_t mid = lo + (hi - lo) / 2, i, b;
-		/* the median of a[lo], a[mid], a[hi] to a[hi] as the pivot */
-		if (sn_better(&a[mid], &a[lo]))
-			SN_SWAP(lo, mid);
-		if (sn_better(&a[hi], &a[mid]))
-			SN_SWAP(mid, hi);
-		if (sn_better(&a[mid], &a[lo]))
-			SN_SWAP(lo, mid);
-		SN_SWAP(mid, hi);
-		/* a[lo .. b) rank above the pivot, a[b .. i) below it */
-		for (b = lo, i = lo; i < hi; i++) {
-			scored_node x = a[i];
-			size_t up = sn_better(&x, &a[hi]);
-			a[i] = a[b];
-			a[b] = x;
-			b += up;
-		}
-		SN_SWAP(b, hi);
-		if (k - 1 == b)
-			break;
-		if (k - 1 < b)
-			hi = b - 1;
-		else
-			lo = b + 1;
-	}
-#undef SN_SWAP
-}
-
-static void sn_cut(sn_top *t)
-{
-	size_t i, w = 0;
-	sn_select(t->a, t->n, t->limit);
-	for (i = 1; i < t->limit; i++)
-		if (sn_worse(&t->a[i], &t->a[w]))
-			w = i;
-	t->bar = t->a[w];
-	t->n = t->limit;
-	t->cut = 1;
-}
-
-/* Whether e can still be among the best. */
-static inline int sn_top_wants(const sn_top *t, const scored_node *e)
-{
-	return !t->cut || sn_worse(&t->bar, e);
-}
-
-static inline void sn_top_add(sn_top *t, scored_node e)
-{
-	t->a[t->n++] = e;
-	if (t->n == 2 * t->limit)
-		sn_cut(t);
-}
-
-/* The best entries, t->n of them (at most limit), in t->a. */
-static void sn_top_finish(sn_top *t)
-{
-	if (t->n > t->limit)
-		sn_cut(t);
-}
-
 /* Propose the `limit` entries of m with the highest positive values: a generator that
  * touches thousands of items hands on its best. */
 static int propose_top(ctx *x, const kgr__map *m, kgr_generator gen, size_t limit)
 {
-	sn_top t;
+	kgr__top t;
 	size_t i;
+	int error;
 	if (!m->n)
 		return 0;
-	if (sn_top_init(&t, limit) < 0)
-		return -1;
+	if ((error = kgr__top_init(&t, limit)) < 0)
+		return error;
 	for (i = 0; i < m->n; i++) {
-		scored_node e = { m->vals[i], m->keys[i], (uint32_t)i };
-		if (e.v <= 0 || !sn_top_wants(&t, &e))
+		kgr__scored e = { m->vals[i], m->keys[i], (uint32_t)i };
+		if (e.v <= 0 || !kgr__top_wants(&t, &e))
 			continue; /* not among the best so far: no need to look further */
 		/* what cannot be proposed takes no place among the best (excluded items, say) */
 		if (proposable(x, e.node, gen))
-			sn_top_add(&t, e);
+			kgr__top_add(&t, e);
 	}
-	sn_top_finish(&t);
+	kgr__top_finish(&t);
 	for (i = 0; i < t.n; i++)
 		propose(x, t.a[i].node, gen, t.a[i].v);
 	free(t.a);
@@ -703,7 +594,7 @@ static int take_patterns(kgr_rec_item *it, const kgr__path_stats *st)
 /* Best first: the higher value, then the lower node (cmp_score()'s order on (score, node)). */
 static int cmp_sn_best(const void *a, const void *b)
 {
-	const scored_node *x = a, *y = b;
+	const kgr__scored *x = a, *y = b;
 	if (x->v != y->v)
 		return x->v > y->v ? -1 : 1;
 	return x->node < y->node ? -1 : (x->node > y->node);
@@ -737,26 +628,27 @@ static const char *generator_rationale(unsigned int gens)
 }
 
 /* Move the n best candidates by the first-cut score to the front, in order: the n best
- * (score, node, index) entries selected (sn_top), sorted, and only the n kept records moved. */
+ * (score, node, index) entries selected (kgr__top), sorted, and only the n kept records moved. */
 static int select_top(ctx *x, size_t n)
 {
-	sn_top t;
+	kgr__top t;
 	size_t i;
 	cand *kept;
+	int error;
 	if (n == 0 || x->n == 0)
 		return 0;
-	if (sn_top_init(&t, n) < 0)
-		return -1;
+	if ((error = kgr__top_init(&t, n)) < 0)
+		return error;
 	if (!(kept = malloc(n * sizeof(cand)))) {
 		free(t.a);
 		return kgr__error_set(KGR_ENOMEM, "out of memory");
 	}
 	for (i = 0; i < x->n; i++) {
-		scored_node e = { x->c[i].pre, x->c[i].node, (uint32_t)i };
-		if (sn_top_wants(&t, &e))
-			sn_top_add(&t, e);
+		kgr__scored e = { x->c[i].pre, x->c[i].node, (uint32_t)i };
+		if (kgr__top_wants(&t, &e))
+			kgr__top_add(&t, e);
 	}
-	sn_top_finish(&t);
+	kgr__top_finish(&t);
 	/* sorted as (score, node, index) entries, then each record moved once */
 	qsort(t.a, t.n, sizeof(*t.a), cmp_sn_best);
 	for (i = 0; i < t.n; i++)
@@ -968,7 +860,7 @@ static void first_cut_scores(ctx *x, const kgr_weights *w)
  * and each record (a few hundred bytes) is moved once. */
 static void sort_by_score(ctx *x, size_t m)
 {
-	scored_node *e = malloc(m * sizeof(*e));
+	kgr__scored *e = malloc(m * sizeof(*e));
 	cand *sorted = e ? malloc(m * sizeof(cand)) : NULL;
 	size_t i;
 	if (!sorted) { /* the same order, sorting the records themselves */

@@ -685,6 +685,65 @@ static kgr_store *busy_shop(void)
  * family) are those of the explained search, which builds every path and counts it under its
  * relation pattern; and the ranking's best path is as short as the shortest the explained
  * search shows. */
+static int scored_best_first(const void *a, const void *b)
+{
+	const kgr__scored *x = a, *y = b;
+	return kgr__scored_worse(y, x) ? -1 : kgr__scored_worse(x, y) ? 1 : 0;
+}
+
+/* The selection the generators and the first cut use keeps exactly the `limit` best of a
+ * stream, entries offered as the callers do (only those it still wants), whatever the order
+ * and with many equal values (then the lower node ranks first): compared with a full sort. */
+START_TEST(top_selection_keeps_the_best)
+{
+	static const size_t limits[] = { 1, 2, 3, 7, 100, 300 };
+	static const size_t sizes[] = { 0, 1, 2, 5, 99, 100, 101, 299, 600, 601, 1999, 5000 };
+	uint64_t rng = 0x9e3779b97f4a7c15ull;
+	size_t li, si, i;
+	int order, values;
+	for (li = 0; li < sizeof(limits) / sizeof(limits[0]); li++)
+		for (si = 0; si < sizeof(sizes) / sizeof(sizes[0]); si++)
+			for (order = 0; order < 3; order++)
+				for (values = 0; values < 2; values++) {
+					size_t n = sizes[si], limit = limits[li], want = n < limit ? n : limit;
+					kgr__scored *e = malloc((n + 1) * sizeof(*e)), *sorted = malloc((n + 1) * sizeof(*e));
+					kgr__top t;
+					ck_assert(e && sorted);
+					for (i = 0; i < n; i++) {
+						rng ^= rng << 13;
+						rng ^= rng >> 7;
+						rng ^= rng << 17;
+						/* values: spread out, or a few repeated ones; nodes all different */
+						e[i].v = values ? (double)(rng % 5) : (double)(rng % 1000003) / 7.0;
+						e[i].node = (uint32_t)((i * 7919u + 13u) % 1000003u);
+						e[i].at = (uint32_t)i;
+					}
+					memcpy(sorted, e, n * sizeof(*e));
+					qsort(sorted, n, sizeof(*e), scored_best_first);
+					if (order == 1) /* best last: every entry beats the bar */
+						for (i = 0; i < n; i++)
+							e[i] = sorted[n - 1 - i];
+					else if (order == 2) /* best first */
+						memcpy(e, sorted, n * sizeof(*e));
+					ck_assert_int_eq(kgr__top_init(&t, limit), 0);
+					for (i = 0; i < n; i++)
+						if (kgr__top_wants(&t, &e[i]))
+							kgr__top_add(&t, e[i]);
+					kgr__top_finish(&t);
+					ck_assert_uint_eq(t.n, want);
+					qsort(t.a, t.n, sizeof(*t.a), scored_best_first);
+					for (i = 0; i < want; i++)
+						ck_assert_msg(t.a[i].node == sorted[i].node && t.a[i].v == sorted[i].v,
+							"limit %zu, %zu entries, order %d, values %d: place %zu holds node %u, "
+							"the %zu-th best is node %u", limit, n, order, values, i,
+							t.a[i].node, i + 1, sorted[i].node);
+					free(t.a);
+					free(e);
+					free(sorted);
+				}
+}
+END_TEST
+
 START_TEST(path_counts_with_paths_skipped)
 {
 	kgr_store *s = busy_shop();
@@ -1540,6 +1599,7 @@ static Suite *retrieval_suite(void)
 	tcase_add_test(tc, explain_paths_and_rationale);
 	tcase_add_test(tc, meta_path_counts);
 	tcase_add_test(tc, path_counts_with_paths_skipped);
+	tcase_add_test(tc, top_selection_keeps_the_best);
 	tcase_add_test(tc, similar_items);
 	tcase_add_test(tc, training_split_does_not_leak);
 	tcase_add_test(tc, live_events);
