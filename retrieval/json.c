@@ -20,6 +20,23 @@ static void add_ref(cJSON *obj, const char *key, const char *value)
 		cJSON_Delete(v);
 }
 
+/* Members under a constant key (a literal, a feature's or a generator's name): the key is
+ * not copied, so a number or a flag costs one allocation instead of two. Each returns the
+ * member, NULL when out of memory. */
+static cJSON *add_cs(cJSON *obj, const char *key, cJSON *v)
+{
+	if (v && !cJSON_AddItemToObjectCS(obj, key, v)) {
+		cJSON_Delete(v);
+		return NULL;
+	}
+	return v;
+}
+
+static cJSON *add_num(cJSON *obj, const char *key, double x)
+{
+	return add_cs(obj, key, cJSON_CreateNumber(x));
+}
+
 
 int kgr__json_add_meta_paths(cJSON *obj, const kgr_store *st, const kgr_rec_item *it)
 {
@@ -37,15 +54,15 @@ int kgr__json_add_meta_paths(cJSON *obj, const kgr_store *st, const kgr_rec_item
 			kgr_path_pattern_name(st, &it->patterns[j], name, len + 1);
 		}
 		if ((p = cJSON_CreateObject())) {
-			cJSON_AddStringToObject(p, "pattern", name);
-			cJSON_AddNumberToObject(p, "count", (double)it->patterns[j].count);
+			add_cs(p, "pattern", cJSON_CreateString(name));
+			add_num(p, "count", (double)it->patterns[j].count);
 			cJSON_AddItemToArray(arr, p);
 		}
 		if (name != buf)
 			free(name);
 	}
-	cJSON_AddItemToObject(obj, "meta_paths", arr);
-	return cJSON_AddNumberToObject(obj, "meta_paths_total", (double)it->n_patterns) ? 0 : -1;
+	add_cs(obj, "meta_paths", arr);
+	return add_num(obj, "meta_paths_total", (double)it->n_patterns) ? 0 : -1;
 }
 
 static cJSON *edge_json(const kgr_store *st, const kgr_edge *e)
@@ -59,7 +76,7 @@ static cJSON *edge_json(const kgr_store *st, const kgr_edge *e)
 	add_ref(o, "s_label", kgr_store_label(st, e->s));
 	add_ref(o, "p_label", kgr_store_label(st, e->p));
 	add_ref(o, "o_label", kgr_store_label(st, e->o));
-	cJSON_AddBoolToObject(o, "reversed", e->reversed);
+	add_cs(o, "reversed", cJSON_CreateBool(e->reversed));
 	return o;
 }
 
@@ -72,8 +89,8 @@ static cJSON *paths_json(const kgr_store *st, const kgr_rec_item *it)
 		if (!p)
 			break;
 		add_ref(p, "from", val(st, it->paths[j].from));
-		cJSON_AddNumberToObject(p, "score", it->paths[j].score);
-		edges = cJSON_AddArrayToObject(p, "edges");
+		add_num(p, "score", it->paths[j].score);
+		edges = add_cs(p, "edges", cJSON_CreateArray());
 		for (k = 0; edges && k < it->paths[j].n_edges; k++)
 			cJSON_AddItemToArray(edges, edge_json(st, &it->paths[j].edges[k]));
 		cJSON_AddItemToArray(paths, p);
@@ -140,19 +157,19 @@ cJSON *kgr__recs_json(const kgr_store *st, const kgr_recs *r, const char *reques
 		cJSON *o = cJSON_CreateObject(), *gens, *feats, *parts;
 		if (!o)
 			break;
-		cJSON_AddNumberToObject(o, "rank", (double)(i + 1));
+		add_num(o, "rank", (double)(i + 1));
 		add_ref(o, "item", val(st, it->item));
 		add_ref(o, "label", kgr_store_label(st, it->item));
-		cJSON_AddNumberToObject(o, "score", it->score);
-		gens = cJSON_AddArrayToObject(o, "generators");
+		add_num(o, "score", it->score);
+		gens = add_cs(o, "generators", cJSON_CreateArray());
 		for (k = 0; gens && k < KGR_GEN__COUNT; k++)
 			if (it->generators & (1u << k))
-				cJSON_AddItemToArray(gens, cJSON_CreateString(kgr_generator_name((kgr_generator)k)));
-		feats = cJSON_AddObjectToObject(o, "features");
-		parts = cJSON_AddObjectToObject(o, "parts");
+				cJSON_AddItemToArray(gens, cJSON_CreateStringReference(kgr_generator_name((kgr_generator)k)));
+		feats = add_cs(o, "features", cJSON_CreateObject());
+		parts = add_cs(o, "parts", cJSON_CreateObject());
 		for (k = 0; feats && parts && k < KGR_FEAT__COUNT; k++) {
-			cJSON_AddNumberToObject(feats, kgr_feature_name((kgr_feature)k), it->features[k]);
-			cJSON_AddNumberToObject(parts, kgr_feature_name((kgr_feature)k), it->parts[k]);
+			add_num(feats, kgr_feature_name((kgr_feature)k), it->features[k]);
+			add_num(parts, kgr_feature_name((kgr_feature)k), it->parts[k]);
 		}
 		if (feats && parts && r->sequence) {
 			/* the sequence model's share: a part of the score beside the graph's */
@@ -174,7 +191,7 @@ cJSON *kgr__recs_json(const kgr_store *st, const kgr_recs *r, const char *reques
 		}
 		if (it->rationale)
 			add_ref(o, "rationale", it->rationale);
-		cJSON_AddItemToObject(o, "paths", paths_json(st, it));
+		add_cs(o, "paths", paths_json(st, it));
 		kgr__json_add_meta_paths(o, st, it);
 		cJSON_AddItemToArray(items, o);
 	}
