@@ -1188,23 +1188,35 @@ char *kgr__path_rationale(const kgr_graph *g, kgr_id user, const kgr_path *path,
 	return kgr__buf_take(&b);
 }
 
+/* Appends s to out[0 .. size) at len as snprintf would (what fits, NUL-terminated); returns
+ * the length the whole text would have. */
+static size_t name_part(char *out, size_t size, size_t len, const char *s, size_t n)
+{
+	if (len < size) {
+		size_t c = n < size - len - 1 ? n : size - len - 1;
+		memcpy(out + len, s, c);
+		out[len + c] = '\0';
+	}
+	return len + n;
+}
+
 size_t kgr_path_pattern_name(const kgr_store *store, const kgr_path_pattern *pattern, char *out, size_t size)
 {
 	size_t e, len = 0;
 	if (size)
 		out[0] = '\0';
 	for (e = 0; e < pattern->n_edges && e < KGR_MAX_PATH_EDGES; e++) {
-		const char *v = pattern->rel[e] ? kgr_term_value(store, pattern->rel[e], NULL) : NULL, *ln;
-		int w;
+		const char *v = pattern->rel[e] ? kgr_term_value(store, pattern->rel[e], NULL) : NULL, *ln, *end;
 		if (!v)
 			v = "?";
-		ln = v + strlen(v);
+		end = ln = v + strlen(v);
 		while (ln > v && ln[-1] != '/' && ln[-1] != '#')
 			ln--;
-		w = snprintf(len < size ? out + len : NULL, len < size ? size - len : 0, "%s%s%s", e ? " / " : "",
-			ln, pattern->reversed[e] ? "^-1" : "");
-		if (w > 0)
-			len += (size_t)w;
+		if (e)
+			len = name_part(out, size, len, " / ", 3);
+		len = name_part(out, size, len, ln, (size_t)(end - ln));
+		if (pattern->reversed[e])
+			len = name_part(out, size, len, "^-1", 3);
 	}
 	return len;
 }
