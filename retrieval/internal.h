@@ -362,15 +362,18 @@ typedef struct {
 	double hub_share;
 	size_t n_catalog;     /* paths found whose last step is a catalog relation */
 	size_t n_collab;      /* paths found through another user (history item <- user -> it) */
-	/* with paths: the count of every path found per relation pattern, most frequent first
-	 * (borrowed from the request until its next kgr__paths_find); patterns_oom when a pattern
-	 * could not be stored */
+	/* with paths: the count of every path found per relation pattern, in the order found
+	 * (borrowed from the request until its next kgr__paths_find; kgr__paths_patterns_sorted()
+	 * gives them most frequent first); patterns_oom when a pattern could not be stored */
 	const kgr_path_pattern *patterns;
 	size_t n_patterns;
 	int patterns_oom;
 } kgr__path_stats;
 void kgr__paths_find(kgr__req *rq, uint32_t cand, kgr_path *paths, size_t *n_paths,
 	kgr__path_stats *st);
+/* st's patterns most frequent first (ties by length, then relations and directions) into
+ * out[0 .. st->n_patterns): an index sort, each pattern copied once. 0, or KGR_ENOMEM. */
+int kgr__paths_patterns_sorted(const kgr__path_stats *st, kgr_path_pattern *out);
 /* Ask for what kgr__paths_find() will read first of a candidate, so that the cache misses of
  * several candidates overlap: stage 0 its offsets, stage 1 (a few candidates later, once
  * they have come) the first entries of its catalog and interaction lists. */

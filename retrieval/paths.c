@@ -10,6 +10,7 @@
  * multiply, longer paths divide by the square of their length.
  * Complexity: prepare O(sources * degree + M1 * capped degree); find O(candidate degree *
  * parents). */
+#define _GNU_SOURCE /* qsort_r: the patterns sorted by index */
 #include "retrieval/internal.h"
 
 #include <math.h>
@@ -454,23 +455,24 @@ typedef struct {
 	uint8_t h[MAX_FOUND]; /* f's indices as a heap whose root is the worst kept (worst) */
 } found_set;
 
-/* Heap entry i worse than j: by cmp_found(), and of two that tie (the same walk through a
- * relation stated both ways) the one in the lower slot, which is the one replaced first. */
-static inline int found_worse(const found_set *fs, size_t i, size_t j)
+/* Heap entry i above j: in a heap of the worst kept (best 0), by cmp_found() the worse; in a
+ * heap of the best (best 1), the better. Of two that tie (the same walk through a relation
+ * stated both ways) the one in the lower slot goes above in both: it is the one a scan
+ * would replace first, and the one a stable sort of the slots puts first. */
+static inline int found_above(const found_set *fs, size_t i, size_t j, int best)
 {
 	int c = cmp_found(&fs->f[fs->h[i]], &fs->f[fs->h[j]]);
-	return c > 0 || (c == 0 && fs->h[i] < fs->h[j]);
+	return (best ? c < 0 : c > 0) || (c == 0 && fs->h[i] < fs->h[j]);
 }
 
-static void found_sift_down(found_set *fs, size_t n)
+static void found_sift_down(found_set *fs, size_t n, size_t q, int best)
 {
-	size_t q = 0;
 	for (;;) {
 		size_t m = q, l = 2 * q + 1, r = l + 1;
 		uint8_t t;
-		if (l < n && found_worse(fs, l, m))
+		if (l < n && found_above(fs, l, m, best))
 			m = l;
-		if (r < n && found_worse(fs, r, m))
+		if (r < n && found_above(fs, r, m, best))
 			m = r;
 		if (m == q)
 			return;
@@ -493,7 +495,7 @@ static void push_found(found_set *fs, const found_path *p)
 	if (fs->n < fs->cap) {
 		fs->f[fs->n] = *p;
 		fs->h[fs->n] = (uint8_t)fs->n;
-		for (q = fs->n++; q > 0 && found_worse(fs, q, (q - 1) / 2); q = (q - 1) / 2) {
+		for (q = fs->n++; q > 0 && found_above(fs, q, (q - 1) / 2, 0); q = (q - 1) / 2) {
 			uint8_t t = fs->h[q];
 			fs->h[q] = fs->h[(q - 1) / 2];
 			fs->h[(q - 1) / 2] = t;
@@ -506,32 +508,54 @@ static void push_found(found_set *fs, const found_path *p)
 		(p->score == fs->f[fs->worst].score && cmp_found(p, &fs->f[fs->worst]) >= 0))
 		return;
 	fs->f[fs->worst] = *p;
-	found_sift_down(fs, fs->n);
+	found_sift_down(fs, fs->n, 0, 0);
 	fs->worst = fs->h[0];
 }
 
-/* The kept paths best first into out[0 .. n), ties in slot order: the heap emptied from its
- * worst end, then each run of ties (popped from the lower slot) turned round. */
-static void found_sorted(found_set *fs, found_path *out)
+/* 1 when a node of p stands for a sameAs clique (or is one of its items). */
+static int path_in_clique(const kgr_graph *g, const found_path *p)
 {
-	size_t n = fs->n, i, j;
-	while (n > 0) {
-		out[n - 1] = fs->f[fs->h[0]];
-		fs->h[0] = fs->h[--n];
-		found_sift_down(fs, n);
+	uint32_t i;
+	for (i = 0; i <= p->hops; i++)
+		if (g->flags[p->nodes[i]] & KGR__NODE_SAMEAS)
+			return 1;
+	return 0;
+}
+
+/* The kept paths best first, taken as they are asked for: the set's heap turned into a heap
+ * of the best, and each path popped from it gets its triples (path_edges()). The shown
+ * paths are mostly among the first few, so most of the set is neither sorted nor derived. */
+typedef struct {
+	found_set *fs;
+	const kgr_graph *g;
+	found_path *out; /* out[0 .. filled): the best, in order (ties in slot order) */
+	size_t filled, left;
+} found_iter;
+
+static void found_iter_begin(found_iter *it, found_set *fs, const kgr_graph *g, found_path *out)
+{
+	size_t q;
+	it->fs = fs;
+	it->g = g;
+	it->out = out;
+	it->filled = 0;
+	it->left = fs->n;
+	for (q = fs->n / 2; q-- > 0;)
+		found_sift_down(fs, fs->n, q, 1);
+}
+
+/* The i-th best path (i < the set's size). */
+static found_path *found_at(found_iter *it, size_t i)
+{
+	while (it->filled <= i) {
+		found_set *fs = it->fs;
+		found_path *p = &it->out[it->filled++];
+		*p = fs->f[fs->h[0]];
+		path_edges(it->g, p);
+		fs->h[0] = fs->h[--it->left];
+		found_sift_down(fs, it->left, 0, 1);
 	}
-	for (i = 0; i < fs->n; i = j) {
-		for (j = i + 1; j < fs->n && cmp_found(&out[j - 1], &out[j]) == 0; j++)
-			;
-		if (j - i > 1) {
-			size_t a = i, b = j - 1;
-			for (; a < b; a++, b--) {
-				found_path t = out[a];
-				out[a] = out[b];
-				out[b] = t;
-			}
-		}
-	}
+	return &it->out[i];
 }
 
 /* Specificity: the relation weights, divided by log2(2 + items linked) of each inner node
@@ -804,21 +828,23 @@ static size_t search_collab(path_search *ps)
  * first, so that the evidence is varied, then the best of the rest; each checked against
  * the store before it is taken. chosen[] gets their indexes in score order; returns how
  * many. */
-static size_t choose_paths(const kgr_graph *g, found_path *f, size_t n, size_t *chosen)
+static size_t choose_paths(const kgr_graph *g, found_iter *it, size_t n, size_t *chosen)
 {
 	size_t i, j, n_chosen = 0;
 	for (i = 0; i < n && n_chosen < KGR_MAX_PATHS; i++) {
+		found_path *fi = found_at(it, i);
 		for (j = 0; j < n_chosen; j++)
-			if (same_pattern(&f[i], &f[chosen[j]]) || same_nodes(&f[i], &f[chosen[j]]))
+			if (same_pattern(fi, &it->out[chosen[j]]) || same_nodes(fi, &it->out[chosen[j]]))
 				break;
-		if (j == n_chosen && path_ok(g, &f[i]))
+		if (j == n_chosen && path_ok(g, fi))
 			chosen[n_chosen++] = i;
 	}
 	for (i = 0; i < n && n_chosen < KGR_MAX_PATHS; i++) {
+		found_path *fi = found_at(it, i);
 		for (j = 0; j < n_chosen; j++)
-			if (chosen[j] == i || same_nodes(&f[i], &f[chosen[j]]))
+			if (chosen[j] == i || same_nodes(fi, &it->out[chosen[j]]))
 				break;
-		if (j == n_chosen && path_ok(g, &f[i]))
+		if (j == n_chosen && path_ok(g, fi))
 			chosen[n_chosen++] = i;
 	}
 	/* keep them in score order */
@@ -904,6 +930,7 @@ void kgr__paths_find(kgr__req *rq, uint32_t c, kgr_path *paths, size_t *n_paths,
 	const kgr_graph *g = rq->g;
 	found_path *f = rq->found;
 	path_search ps;
+	found_iter it;
 	size_t n, total = 0, i, chosen[KGR_MAX_PATHS], n_chosen;
 
 	memset(st, 0, sizeof(*st));
@@ -928,8 +955,6 @@ void kgr__paths_find(kgr__req *rq, uint32_t c, kgr_path *paths, size_t *n_paths,
 		total += st->n_collab;
 	}
 	if (paths) {
-		if (rq->n_pat > 1)
-			qsort(rq->pat, rq->n_pat, sizeof(*rq->pat), cmp_pattern);
 		st->patterns = rq->pat;
 		st->n_patterns = rq->n_pat;
 		st->patterns_oom = rq->pat_oom;
@@ -937,31 +962,53 @@ void kgr__paths_find(kgr__req *rq, uint32_t c, kgr_path *paths, size_t *n_paths,
 	n = ps.fs.n;
 	if (n == 0)
 		return;
-	if (n > 1) {
-		found_sorted(&ps.fs, f + MAX_FOUND);
-		f += MAX_FOUND;
-	}
-	if (paths)
-		for (i = 0; i < n; i++)
-			path_edges(g, &f[i]);
 	if (!paths) {
-		/* features only: the best path, unchecked */
+		/* features only: the best path (the set holds one), unchecked */
 		st->n_found = total;
 		st->shortest = (int)ps.fs.min_hops;
 		best_path_stats(rq, &f[0], st);
 		return;
 	}
-	if ((n_chosen = choose_paths(g, f, n, chosen)) == 0)
+	found_iter_begin(&it, &ps.fs, g, f + MAX_FOUND);
+	if ((n_chosen = choose_paths(g, &it, n, chosen)) == 0)
 		return;
 	for (i = 0; i < n_chosen; i++)
-		path_out(rq, &f[chosen[i]], &paths[i]);
+		path_out(rq, &it.out[chosen[i]], &paths[i]);
 	*n_paths = n_chosen;
 	st->shortest = 0;
 	st->n_found = total;
+	/* the shortest path that is not known to be unshowable: of those not taken from the set,
+	 * only a step through a sameAs clique can make one so (path_edges()) */
+	for (i = 0; i < it.filled + it.left; i++) {
+		found_path *p = i < it.filled ? &it.out[i] : &ps.fs.f[ps.fs.h[i - it.filled]];
+		if (i >= it.filled && path_in_clique(g, p))
+			path_edges(g, p);
+		if (p->check != -1 && (!st->shortest || (int)p->hops < st->shortest))
+			st->shortest = (int)p->hops;
+	}
+	best_path_stats(rq, &it.out[chosen[0]], st);
+}
+
+static int cmp_pattern_at(const void *a, const void *b, void *pat)
+{
+	const kgr_path_pattern *p = pat;
+	return cmp_pattern(&p[*(const uint32_t *)a], &p[*(const uint32_t *)b]);
+}
+
+int kgr__paths_patterns_sorted(const kgr__path_stats *st, kgr_path_pattern *out)
+{
+	uint32_t small[256], *ord = small, i;
+	size_t n = st->n_patterns;
+	if (n > 256 && !(ord = malloc(n * sizeof(*ord))))
+		return kgr__error_set(KGR_ENOMEM, "out of memory");
 	for (i = 0; i < n; i++)
-		if (f[i].check != -1 && (!st->shortest || (int)f[i].hops < st->shortest))
-			st->shortest = (int)f[i].hops;
-	best_path_stats(rq, &f[chosen[0]], st);
+		ord[i] = i;
+	qsort_r(ord, n, sizeof(*ord), cmp_pattern_at, (void *)st->patterns);
+	for (i = 0; i < n; i++)
+		out[i] = st->patterns[ord[i]];
+	if (ord != small)
+		free(ord);
+	return 0;
 }
 
 void kgr__req_free(kgr__req *rq)

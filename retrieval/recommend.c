@@ -586,7 +586,11 @@ static int take_patterns(kgr_rec_item *it, const kgr__path_stats *st)
 		return 0;
 	if (!(it->patterns = malloc(st->n_patterns * sizeof(*it->patterns))))
 		return kgr__error_set(KGR_ENOMEM, "out of memory");
-	memcpy(it->patterns, st->patterns, st->n_patterns * sizeof(*it->patterns));
+	if (kgr__paths_patterns_sorted(st, it->patterns) < 0) {
+		free(it->patterns);
+		it->patterns = NULL;
+		return KGR_ENOMEM;
+	}
 	it->n_patterns = st->n_patterns;
 	return 0;
 }
