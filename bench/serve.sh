@@ -32,6 +32,8 @@ for b in "$KGREC" ${KGREC_REF:+"$KGREC_REF"}; do
 	[ -x "$b" ] || { echo "serve.sh: $b is not an executable" >&2; exit 1; }
 done
 
+# shellcheck source=bench/serve-start.sh
+. "$HERE/serve-start.sh"
 WORK=$(mktemp -d)
 SERVER=
 trap '[ -n "$SERVER" ] && kill $SERVER 2>/dev/null; wait 2>/dev/null || true; rm -rf "$WORK"' EXIT
@@ -68,15 +70,7 @@ bench() {
 	local label=$1 bin=$2
 	: >"$WORK/events.log"
 	# shellcheck disable=SC2086
-	"$bin" serve "$STORE" --listen 127.0.0.1:0 --threads "$THREADS" --events-log "$WORK/events.log" \
-		${SERVE_ARGS:-} >"$WORK/serve.out" 2>"$WORK/serve.err" &
-	SERVER=$!
-	for _ in $(seq 1 600); do
-		grep -q 'listening on' "$WORK/serve.out" 2>/dev/null && break
-		kill -0 $SERVER 2>/dev/null || { cat "$WORK/serve.err" >&2; exit 1; }
-		sleep 0.1
-	done
-	URL=$(grep -o 'http://[0-9.:]*' "$WORK/serve.out")
+	serve_start "$bin" "$STORE" "$THREADS" "$WORK" ${SERVE_ARGS:-}
 	echo "# ${KGREC_REF:+$label: }kgrec serve $STORE ($URL), --threads $THREADS, $(nproc) CPUs, wrk -d $DUR"
 	echo "# startup: $(tr '\n' ' ' <"$WORK/serve.err")"
 	run "$label" 2 no

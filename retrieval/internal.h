@@ -261,6 +261,8 @@ typedef struct {
 	int cut;
 } kgr__top;
 
+/* qsort order of kgr__scored entries, best first (the higher value, then the lower node). */
+int kgr__scored_best_first(const void *a, const void *b);
 /* 0, or KGR_ENOMEM with the message set. limit >= 1. */
 int kgr__top_init(kgr__top *t, size_t limit);
 /* Cuts the buffer to its `limit` best (n > limit). */

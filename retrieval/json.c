@@ -10,16 +10,6 @@ static const char *val(const kgr_store *st, kgr_id id)
 	return v ? v : "";
 }
 
-/* A string member that points at text the tree does not outlive (the store's terms and
- * labels, the list's notes and rationales, string constants): no copy of the key or value,
- * which is most of the cost of building a reply. */
-static void add_ref(cJSON *obj, const char *key, const char *value)
-{
-	cJSON *v = cJSON_CreateStringReference(value);
-	if (v && !cJSON_AddItemToObjectCS(obj, key, v))
-		cJSON_Delete(v);
-}
-
 /* Members under a constant key (a literal, a feature's or a generator's name): the key is
  * not copied, so a number or a flag costs one allocation instead of two. Each returns the
  * member, NULL when out of memory. */
@@ -30,6 +20,14 @@ static cJSON *add_cs(cJSON *obj, const char *key, cJSON *v)
 		return NULL;
 	}
 	return v;
+}
+
+/* A string member that points at text the tree does not outlive (the store's terms and
+ * labels, the list's notes and rationales, string constants): no copy of the key or value,
+ * which is most of the cost of building a reply. */
+static void add_ref(cJSON *obj, const char *key, const char *value)
+{
+	add_cs(obj, key, cJSON_CreateStringReference(value));
 }
 
 static cJSON *add_num(cJSON *obj, const char *key, double x)

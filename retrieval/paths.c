@@ -450,9 +450,9 @@ static int same_pattern(const found_path *a, const found_path *b)
 
 typedef struct {
 	found_path *f;
-	size_t n, worst, cap;
+	size_t n, cap;
 	uint32_t min_hops;
-	uint8_t h[MAX_FOUND]; /* f's indices as a heap whose root is the worst kept (worst) */
+	uint8_t h[MAX_FOUND]; /* f's indices as a heap whose root h[0] is the worst kept */
 } found_set;
 
 /* Heap entry i above j: in a heap of the worst kept (best 0), by cmp_found() the worse; in a
@@ -489,6 +489,7 @@ static void found_sift_down(found_set *fs, size_t n, size_t q, int best)
  * and its order of ties are the same. */
 static void push_found(found_set *fs, const found_path *p)
 {
+	found_path *worst;
 	size_t q;
 	if (p->hops < fs->min_hops)
 		fs->min_hops = p->hops;
@@ -500,16 +501,14 @@ static void push_found(found_set *fs, const found_path *p)
 			fs->h[q] = fs->h[(q - 1) / 2];
 			fs->h[(q - 1) / 2] = t;
 		}
-		fs->worst = fs->h[0];
 		return;
 	}
 	/* most paths lose on the score alone */
-	if (p->score < fs->f[fs->worst].score ||
-		(p->score == fs->f[fs->worst].score && cmp_found(p, &fs->f[fs->worst]) >= 0))
+	worst = &fs->f[fs->h[0]];
+	if (p->score < worst->score || (p->score == worst->score && cmp_found(p, worst) >= 0))
 		return;
-	fs->f[fs->worst] = *p;
+	*worst = *p;
 	found_sift_down(fs, fs->n, 0, 0);
-	fs->worst = fs->h[0];
 }
 
 /* 1 when a node of p stands for a sameAs clique (or is one of its items). */
@@ -687,7 +686,7 @@ static void path_add(found_set *fs, kgr__req *rq, found_path *p, const double *w
 static inline int path_skip(found_set *fs, int patterns, double num, double den, uint32_t hops,
 	size_t *total)
 {
-	if (patterns || fs->n < fs->cap || num >= fs->f[fs->worst].score * den * (1 - 1e-12))
+	if (patterns || fs->n < fs->cap || num >= fs->f[fs->h[0]].score * den * (1 - 1e-12))
 		return 0;
 	if (hops < fs->min_hops)
 		fs->min_hops = hops;
@@ -940,7 +939,6 @@ void kgr__paths_find(kgr__req *rq, uint32_t c, kgr_path *paths, size_t *n_paths,
 	ps.c = c;
 	ps.fs.f = f;
 	ps.fs.n = 0;
-	ps.fs.worst = 0;
 	ps.fs.cap = paths ? MAX_FOUND : 1; /* features need the best path only */
 	ps.fs.min_hops = 99;
 	ps.patterns = paths != NULL;

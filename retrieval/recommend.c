@@ -595,21 +595,21 @@ static int take_patterns(kgr_rec_item *it, const kgr__path_stats *st)
 	return 0;
 }
 
-/* Best first: the higher value, then the lower node (cmp_score()'s order on (score, node)). */
-static int cmp_sn_best(const void *a, const void *b)
+/* Puts x->c in the order of the entries e[0 .. n) (indices into x->c) sorted best first:
+ * the 16-byte entries are sorted and each candidate record (a few hundred bytes) is moved
+ * once, into x->c[0 .. n). */
+static int order_cands(ctx *x, kgr__scored *e, size_t n)
 {
-	const kgr__scored *x = a, *y = b;
-	if (x->v != y->v)
-		return x->v > y->v ? -1 : 1;
-	return x->node < y->node ? -1 : (x->node > y->node);
-}
-
-static int cmp_score(const void *a, const void *b)
-{
-	const cand *x = a, *y = b;
-	if (x->score != y->score)
-		return x->score > y->score ? -1 : 1;
-	return x->node < y->node ? -1 : (x->node > y->node);
+	cand *sorted = malloc((n ? n : 1) * sizeof(cand));
+	size_t i;
+	if (!sorted)
+		return kgr__error_set(KGR_ENOMEM, "out of memory");
+	qsort(e, n, sizeof(*e), kgr__scored_best_first);
+	for (i = 0; i < n; i++)
+		sorted[i] = x->c[e[i].at];
+	memcpy(x->c, sorted, n * sizeof(cand));
+	free(sorted);
+	return 0;
 }
 
 static const char *generator_rationale(unsigned int gens)
@@ -637,30 +637,20 @@ static int select_top(ctx *x, size_t n)
 {
 	kgr__top t;
 	size_t i;
-	cand *kept;
 	int error;
 	if (n == 0 || x->n == 0)
 		return 0;
 	if ((error = kgr__top_init(&t, n)) < 0)
 		return error;
-	if (!(kept = malloc(n * sizeof(cand)))) {
-		free(t.a);
-		return kgr__error_set(KGR_ENOMEM, "out of memory");
-	}
 	for (i = 0; i < x->n; i++) {
 		kgr__scored e = { x->c[i].pre, x->c[i].node, (uint32_t)i };
 		if (kgr__top_wants(&t, &e))
 			kgr__top_add(&t, e);
 	}
 	kgr__top_finish(&t);
-	/* sorted as (score, node, index) entries, then each record moved once */
-	qsort(t.a, t.n, sizeof(*t.a), cmp_sn_best);
-	for (i = 0; i < t.n; i++)
-		kept[i] = x->c[t.a[i].at];
-	memcpy(x->c, kept, t.n * sizeof(cand));
+	error = order_cands(x, t.a, t.n);
 	free(t.a);
-	free(kept);
-	return 0;
+	return error;
 }
 
 /* A request's context for the list r: the user's node and the calling thread's scratch maps. */
@@ -860,28 +850,22 @@ static void first_cut_scores(ctx *x, const kgr_weights *w)
 	}
 }
 
-/* x->c[0 .. m) best first by score, then node: the (score, node, index) entries are sorted
- * and each record (a few hundred bytes) is moved once. */
-static void sort_by_score(ctx *x, size_t m)
+/* x->c[0 .. m) best first by score, then node. */
+static int sort_by_score(ctx *x, size_t m)
 {
 	kgr__scored *e = malloc(m * sizeof(*e));
-	cand *sorted = e ? malloc(m * sizeof(cand)) : NULL;
 	size_t i;
-	if (!sorted) { /* the same order, sorting the records themselves */
-		qsort(x->c, m, sizeof(cand), cmp_score);
-	} else {
-		for (i = 0; i < m; i++) {
-			e[i].v = x->c[i].score;
-			e[i].node = x->c[i].node;
-			e[i].at = (uint32_t)i;
-		}
-		qsort(e, m, sizeof(*e), cmp_sn_best);
-		for (i = 0; i < m; i++)
-			sorted[i] = x->c[e[i].at];
-		memcpy(x->c, sorted, m * sizeof(cand));
+	int error;
+	if (!e)
+		return kgr__error_set(KGR_ENOMEM, "out of memory");
+	for (i = 0; i < m; i++) {
+		e[i].v = x->c[i].score;
+		e[i].node = x->c[i].node;
+		e[i].at = (uint32_t)i;
 	}
+	error = order_cands(x, e, m);
 	free(e);
-	free(sorted);
+	return error;
 }
 
 /* Candidates whose offsets are asked for ahead of their path search, and half as many whose
@@ -917,8 +901,8 @@ static size_t rank_candidates(ctx *x, const kgr_weights *w, size_t n_cand)
 	for (i = 0; i < n_cand; i++)
 		if (x->c[i].n_found || (!o->require_path && x->c[i].gens != (1u << KGR_GEN_PPR)))
 			x->c[m++] = x->c[i];
-	if (m > 1)
-		sort_by_score(x, m);
+	if (m > 1 && sort_by_score(x, m) < 0)
+		x->oom = 1; /* run() reports it */
 	return m;
 }
 
@@ -1136,6 +1120,10 @@ static int run(kgr_recs **out, const kgr_graph *g, kgr_id user, kgr_id item,
 		goto cleanup;
 	r->n_candidates = n_cand;
 	n_cand = rank_candidates(&x, w, n_cand);
+	if (x.oom) {
+		error = KGR_ENOMEM; /* the message is set */
+		goto cleanup;
+	}
 	r->n = n_cand < o->k ? n_cand : o->k;
 	if (r->n && !(r->items = calloc(r->n, sizeof(kgr_rec_item)))) {
 		error = kgr__error_set(KGR_ENOMEM, "out of memory");

@@ -6,6 +6,14 @@
 #include <stdlib.h>
 #include <string.h>
 
+int kgr__scored_best_first(const void *a, const void *b)
+{
+	const kgr__scored *x = a, *y = b;
+	if (x->v != y->v)
+		return x->v > y->v ? -1 : 1;
+	return x->node < y->node ? -1 : (x->node > y->node);
+}
+
 int kgr__top_init(kgr__top *t, size_t limit)
 {
 	memset(t, 0, sizeof(*t));

@@ -1147,19 +1147,11 @@ static void number_as_cjson(double d)
 	cJSON_Delete(n);
 }
 
-typedef struct {
-	double *v;
-	size_t n, cap;
-} number_list;
-
-static void number_add(number_list *l, double d)
+static void number_add(cJSON *arr, double d)
 {
-	if (l->n == l->cap) {
-		l->cap = l->cap ? 2 * l->cap : 4096;
-		l->v = realloc(l->v, l->cap * sizeof(double));
-		ck_assert_ptr_nonnull(l->v);
-	}
-	l->v[l->n++] = d;
+	cJSON *n = cJSON_CreateNumber(d);
+	ck_assert_ptr_nonnull(n);
+	cJSON_AddItemToArray(arr, n);
 }
 
 /* From 1e-4 to 1e15 the printer finds the digits itself; every kind of number there must
@@ -1168,61 +1160,56 @@ static void number_add(number_list *l, double d)
  * All in one array printed by both; on a difference, the first number that differs is named. */
 START_TEST(test_json_print_numbers_as_cjson)
 {
-	number_list l = { NULL, 0, 0 };
-	cJSON *arr = cJSON_CreateArray();
+	cJSON *arr = cJSON_CreateArray(), *c;
 	char *want, *got;
-	size_t k;
 	int i, p, s;
+	ck_assert_ptr_nonnull(arr);
 	for (i = 0; i < 12000; i++) {
 		/* any mantissa, exponents from 2^-14 to 2^50 */
 		uint64_t bits = (next_rand() & ((1ull << 52) - 1)) | ((uint64_t)(1023 - 14 + next_rand() % 65) << 52);
 		double d;
 		memcpy(&d, &bits, sizeof(d));
-		number_add(&l, d);
-		number_add(&l, -d);
+		number_add(arr, d);
+		number_add(arr, -d);
 		/* short decimals: n / 10^k */
-		number_add(&l, (double)(next_rand() % 100000000000000000ull) / pow(10, (double)(next_rand() % 21)));
+		number_add(arr, (double)(next_rand() % 100000000000000000ull) / pow(10, (double)(next_rand() % 21)));
 		/* dyadic values, whose decimals end in 5: ties when they have 16 or 18 digits */
-		number_add(&l, ldexp((double)(next_rand() % (1u << 20) | 1), -(int)(next_rand() % 60)));
+		number_add(arr, ldexp((double)(next_rand() % (1u << 20) | 1), -(int)(next_rand() % 60)));
 		/* what scores look like */
-		number_add(&l, (double)(next_rand() % 1000 + 1) / (double)(next_rand() % 997 + 1) *
+		number_add(arr, (double)(next_rand() % 1000 + 1) / (double)(next_rand() % 997 + 1) *
 			log1p((double)(next_rand() % 100)));
 	}
 	for (p = -5; p <= 16; p++) {
 		double t = pow(10, p), u = t, v = t;
 		for (s = 0; s < 40; s++) {
-			number_add(&l, u);
-			number_add(&l, -v);
-			number_add(&l, v);
+			number_add(arr, u);
+			number_add(arr, -v);
+			number_add(arr, v);
 			u = nextafter(u, 0);
 			v = nextafter(v, INFINITY);
 		}
 		/* 9.99..9 with 15 to 17 nines, which round up to the next power */
-		number_add(&l, t * (1 - 1e-15));
-		number_add(&l, t * (1 - 1e-16));
-		number_add(&l, t * (1 - 5e-17));
+		number_add(arr, t * (1 - 1e-15));
+		number_add(arr, t * (1 - 1e-16));
+		number_add(arr, t * (1 - 5e-17));
 	}
 	for (s = 1; s <= 66; s++) /* 1 + 2^-s, 3 * 2^-s and the like: every tie position */
 		for (i = 1; i < 64; i += 2) {
-			number_add(&l, 1 + ldexp(i, -s));
-			number_add(&l, ldexp(i, -s) * 1e4);
-			number_add(&l, ldexp((double)i, 40 - s));
+			number_add(arr, 1 + ldexp(i, -s));
+			number_add(arr, ldexp(i, -s) * 1e4);
+			number_add(arr, ldexp((double)i, 40 - s));
 		}
-	ck_assert_ptr_nonnull(arr);
-	for (k = 0; k < l.n; k++)
-		cJSON_AddItemToArray(arr, cJSON_CreateNumber(l.v[k]));
 	want = cJSON_PrintUnformatted(arr);
 	got = kgr__json_print(arr, NULL);
 	ck_assert_ptr_nonnull(want);
 	ck_assert_ptr_nonnull(got);
 	if (strcmp(got, want))
-		for (k = 0; k < l.n; k++)
-			number_as_cjson(l.v[k]);
+		cJSON_ArrayForEach(c, arr)
+			number_as_cjson(c->valuedouble);
 	ck_assert_str_eq(got, want);
 	free(want);
 	free(got);
 	cJSON_Delete(arr);
-	free(l.v);
 }
 END_TEST
 

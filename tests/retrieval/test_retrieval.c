@@ -685,12 +685,6 @@ static kgr_store *busy_shop(void)
  * family) are those of the explained search, which builds every path and counts it under its
  * relation pattern; and the ranking's best path is as short as the shortest the explained
  * search shows. */
-static int scored_best_first(const void *a, const void *b)
-{
-	const kgr__scored *x = a, *y = b;
-	return kgr__scored_worse(y, x) ? -1 : kgr__scored_worse(x, y) ? 1 : 0;
-}
-
 /* The selection the generators and the first cut use keeps exactly the `limit` best of a
  * stream, entries offered as the callers do (only those it still wants), whatever the order
  * and with many equal values (then the lower node ranks first): compared with a full sort. */
@@ -719,7 +713,7 @@ START_TEST(top_selection_keeps_the_best)
 						e[i].at = (uint32_t)i;
 					}
 					memcpy(sorted, e, n * sizeof(*e));
-					qsort(sorted, n, sizeof(*e), scored_best_first);
+					qsort(sorted, n, sizeof(*e), kgr__scored_best_first);
 					if (order == 1) /* best last: every entry beats the bar */
 						for (i = 0; i < n; i++)
 							e[i] = sorted[n - 1 - i];
@@ -731,7 +725,7 @@ START_TEST(top_selection_keeps_the_best)
 							kgr__top_add(&t, e[i]);
 					kgr__top_finish(&t);
 					ck_assert_uint_eq(t.n, want);
-					qsort(t.a, t.n, sizeof(*t.a), scored_best_first);
+					qsort(t.a, t.n, sizeof(*t.a), kgr__scored_best_first);
 					for (i = 0; i < want; i++)
 						ck_assert_msg(t.a[i].node == sorted[i].node && t.a[i].v == sorted[i].v,
 							"limit %zu, %zu entries, order %d, values %d: place %zu holds node %u, "
