@@ -397,8 +397,8 @@ static double literal_double(const kgr_store *s, kgr_id id, double dflt)
 	double v;
 	if (!id || s->kinds[id] != KGR_TERM_LITERAL)
 		return dflt;
-	v = strtod(s->blob + s->terms[id].off, &end);
-	return end == s->blob + s->terms[id].off ? dflt : v;
+	v = strtod(kgr__term_bytes(s, id), &end);
+	return end == kgr__term_bytes(s, id) ? dflt : v;
 }
 
 int kgr__interaction_cmp(const kgr_interaction *x, const kgr_interaction *y)
@@ -473,13 +473,13 @@ static int derive_interactions(kgr_store *s, kgr_quad **add, size_t *n_add, size
 			int bad_user = !r->user || s->kinds[r->user] != KGR_TERM_IRI;
 			free(v);
 			return kgr__error_set(KGR_EPARSE, "interaction event %s has no %s IRI",
-				s->blob + s->terms[e].off, bad_user ? "kgr:user" : "kgr:item");
+				kgr__term_bytes(s, e), bad_user ? "kgr:user" : "kgr:item");
 		}
 		if (!t || s->kinds[t] != KGR_TERM_LITERAL ||
-			kgr__parse_time(s->blob + s->terms[t].off, s->terms[t].len, &r->time) < 0) {
+			kgr__parse_time(kgr__term_bytes(s, t), kgr__term_len(s, t), &r->time) < 0) {
 			free(v);
 			return kgr__error_set(KGR_EPARSE, "interaction event %s has no valid kgr:time%s%s",
-				s->blob + s->terms[e].off, t ? ": " : "", t ? s->blob + s->terms[t].off : "");
+				kgr__term_bytes(s, e), t ? ": " : "", t ? kgr__term_bytes(s, t) : "");
 		}
 		if (push_quad(add, n_add, cap_add,
 			    (kgr_quad){ r->user, r->action, r->item, KGR__GRAPH_INFERRED }) < 0) {
@@ -494,45 +494,14 @@ static int derive_interactions(kgr_store *s, kgr_quad **add, size_t *n_add, size
 	return 0;
 }
 
-static int derive_tables(kgr_store *s)
+/* Subjects typed schema:Product, kgr:Item or a subclass of either flagged as items. */
+static int flag_item_classes(kgr_store *s)
 {
-	size_t i, n_users = 0, n_items = 0, cap_items;
 	kgr_iter it;
 	kgr_quad x;
-	kgr_id *classes = NULL;
-	size_t n_classes = 0, done = 0;
-	int error = 0;
+	kgr_id *classes;
+	size_t n_classes = 0, done = 0, i;
 
-	s->flags = calloc(s->n_terms + 1, 1);
-	s->pop = calloc(s->n_terms + 1, sizeof(uint32_t));
-	s->labels = calloc(s->n_terms + 1, sizeof(uint32_t));
-	if (!s->flags || !s->pop || !s->labels)
-		return kgr__error_set(KGR_ENOMEM, "out of memory");
-
-	/* users */
-	for (i = 0; i < s->n_inter; i++) {
-		if (!i || s->inter[i].user != s->inter[i - 1].user)
-			n_users++;
-		s->pop[s->inter[i].item]++;
-		s->flags[s->inter[i].item] |= KGR__F_ITEM;
-		s->flags[s->inter[i].user] |= KGR__F_USER;
-	}
-	s->users = malloc((n_users + 1) * sizeof(kgr_id));
-	s->user_off = malloc((n_users + 1) * sizeof(uint64_t));
-	if (!s->users || !s->user_off)
-		return kgr__error_set(KGR_ENOMEM, "out of memory");
-	n_users = 0;
-	for (i = 0; i < s->n_inter; i++) {
-		if (!i || s->inter[i].user != s->inter[i - 1].user) {
-			s->users[n_users] = s->inter[i].user;
-			s->user_off[n_users++] = i;
-		}
-	}
-	s->user_off[n_users] = s->n_inter;
-	s->n_users = n_users;
-	/* users are sorted by id because inter is sorted by user id */
-
-	/* item classes: schema:Product, kgr:Item and their subclasses */
 	classes = malloc(2 * sizeof(kgr_id));
 	if (!classes)
 		return kgr__error_set(KGR_ENOMEM, "out of memory");
@@ -564,37 +533,122 @@ static int derive_tables(kgr_store *s)
 				s->flags[x.s] |= KGR__F_ITEM;
 	}
 	free(classes);
+	return 0;
+}
+
+/* The per-term labels lab (0: none) kept for the labelled terms only: a bit per term and
+ * the labels in id order, found by counting the bits before (kgr__label_of()). */
+static int pack_labels(kgr_store *s, const uint32_t *lab)
+{
+	size_t words = kgr__label_words(s->n_terms), i, n = 0;
+	for (i = 1; i <= s->n_terms; i++)
+		n += lab[i] != 0;
+	s->label_bits = calloc(words, sizeof(uint64_t));
+	s->label_rank = malloc(words * sizeof(uint32_t));
+	s->labels = malloc((n + 1) * sizeof(uint32_t));
+	if (!s->label_bits || !s->label_rank || !s->labels)
+		return kgr__error_set(KGR_ENOMEM, "out of memory");
+	n = 0;
+	for (i = 0; i < words * 64; i++) {
+		if (!(i & 63))
+			s->label_rank[i >> 6] = (uint32_t)n;
+		if (i && i <= s->n_terms && lab[i]) {
+			s->label_bits[i >> 6] |= (uint64_t)1 << (i & 63);
+			s->labels[n++] = lab[i];
+		}
+	}
+	s->n_labels = n;
+	return 0;
+}
+
+static int derive_tables(kgr_store *s)
+{
+	size_t i, n_users = 0, n_items = 0, cap_items;
+	kgr_iter it;
+	kgr_quad x;
+	int error = 0;
+	uint32_t *pop;
+
+	s->flags = calloc(s->n_terms + 1, 1);
+	/* interactions per term while deriving; the store keeps them for its items only */
+	pop = calloc(s->n_terms + 1, sizeof(uint32_t));
+	if (!s->flags || !pop) {
+		free(pop);
+		return kgr__error_set(KGR_ENOMEM, "out of memory");
+	}
+
+	/* users */
+	for (i = 0; i < s->n_inter; i++) {
+		if (!i || s->inter[i].user != s->inter[i - 1].user)
+			n_users++;
+		pop[s->inter[i].item]++;
+		s->flags[s->inter[i].item] |= KGR__F_ITEM;
+		s->flags[s->inter[i].user] |= KGR__F_USER;
+	}
+	s->users = malloc((n_users + 1) * sizeof(kgr_id));
+	s->user_off = malloc((n_users + 1) * sizeof(uint64_t));
+	if (!s->users || !s->user_off) {
+		free(pop);
+		return kgr__error_set(KGR_ENOMEM, "out of memory");
+	}
+	n_users = 0;
+	for (i = 0; i < s->n_inter; i++) {
+		if (!i || s->inter[i].user != s->inter[i - 1].user) {
+			s->users[n_users] = s->inter[i].user;
+			s->user_off[n_users++] = i;
+		}
+	}
+	s->user_off[n_users] = s->n_inter;
+	s->n_users = n_users;
+	/* users are sorted by id because inter is sorted by user id */
+
+	if ((error = flag_item_classes(s)) < 0) {
+		free(pop);
+		return error;
+	}
 	cap_items = 0;
 	for (i = 1; i <= s->n_terms; i++)
 		cap_items += (s->flags[i] & KGR__F_ITEM) != 0;
 	s->items = malloc((cap_items + 1) * sizeof(kgr_id));
-	if (!s->items)
+	s->pop = malloc((cap_items + 1) * sizeof(uint32_t));
+	if (!s->items || !s->pop) {
+		free(pop);
 		return kgr__error_set(KGR_ENOMEM, "out of memory");
+	}
 	for (i = 1; i <= s->n_terms; i++)
-		if (s->flags[i] & KGR__F_ITEM)
+		if (s->flags[i] & KGR__F_ITEM) {
+			s->pop[n_items] = pop[i];
 			s->items[n_items++] = (kgr_id)i;
+		}
 	s->n_items = n_items;
+	free(pop);
 
 	/* labels: the first label property in this order wins; English or untagged first */
 	{
 		static const kgr_id label_props[] = { KGR__RDFS_LABEL, KGR__SCHEMA_NAME, KGR__SKOS_PREFLABEL,
 			KGR__FOAF_NAME, KGR__DCT_TITLE };
 		uint8_t *rank = malloc(s->n_terms + 1);
+		uint32_t *lab = calloc(s->n_terms + 1, sizeof(uint32_t));
 		size_t pi;
-		if (!rank)
+		if (!rank || !lab) {
+			free(rank);
+			free(lab);
 			return kgr__error_set(KGR_ENOMEM, "out of memory");
+		}
 		memset(rank, 0xff, s->n_terms + 1);
 		for (pi = 0; pi < sizeof(label_props) / sizeof(label_props[0]); pi++) {
 			kgr_store_match(s, &it, 0, label_props[pi], 0, KGR_ANY_GRAPH);
 			while (kgr_iter_next(&it, &x)) {
 				const kgr__term *t = &s->terms[x.o];
+				const char *v = kgr__term_bytes(s, x.o);
+				size_t vl = kgr__term_len(s, x.o);
 				uint8_t r;
 				/* a label is shown as a C string: one holding U+0000 would be shown cut */
-				if (s->kinds[x.o] != KGR_TERM_LITERAL || memchr(s->blob + t->off, '\0', t->len))
+				if (s->kinds[x.o] != KGR_TERM_LITERAL || memchr(v, '\0', vl))
 					continue;
 				r = (uint8_t)(pi * 2);
 				if (t->extra & KGR__LANG_FLAG) {
-					const char *lang = s->blob + t->off + t->len + 1;
+					const char *lang = v + vl + 1;
 					if (!(tolower((unsigned char)lang[0]) == 'e' &&
 						    tolower((unsigned char)lang[1]) == 'n' &&
 						    (lang[2] == '\0' || lang[2] == '-')))
@@ -602,11 +656,13 @@ static int derive_tables(kgr_store *s)
 				}
 				if (r < rank[x.s]) {
 					rank[x.s] = r;
-					s->labels[x.s] = x.o;
+					lab[x.s] = x.o;
 				}
 			}
 		}
 		free(rank);
+		error = pack_labels(s, lab);
+		free(lab);
 	}
 	return error;
 }

@@ -19,13 +19,17 @@
 #include <unistd.h>
 
 #define SNAP_MAGIC "KGRSNAP"
-#define SNAP_VERSION 2u /* 2: term table slots hold hash << 32 | id */
+#define SNAP_VERSION 3u /* 2: term table slots hold hash << 32 | id; 3: the table 85%
+                            * full, slots by multiplication, no per-term hashes,
+                            * 8-byte term records (offsets per block of ids, lengths from
+                            * the next offset), interaction counts for the items only,
+                            * labels for the labelled terms only (a bit per term) */
 #define HEADER_SIZE 64
 
 enum {
-	SEC_TERMS = 1, SEC_KINDS, SEC_HASHES, SEC_BLOB, SEC_TABLE, SEC_QUADS, SEC_POS, SEC_OSP,
+	SEC_TERMS = 1, SEC_KINDS, SEC_HASHES /* format 2 only */, SEC_BLOB, SEC_TABLE, SEC_QUADS, SEC_POS, SEC_OSP,
 	SEC_GRAPHS, SEC_LABELS, SEC_FLAGS, SEC_POP, SEC_INTER, SEC_USERS, SEC_USEROFF, SEC_ITEMS,
-	SEC_PREFIXES, SEC_EXTRA, SEC__END
+	SEC_PREFIXES, SEC_EXTRA, SEC_TERM_BASE, SEC_LABEL_BITS, SEC_LABEL_RANK, SEC__END
 };
 
 typedef struct {
@@ -45,21 +49,20 @@ static size_t store_sections(const kgr_store *s, section *sec, char **extra_blob
 {
 	size_t n = 0, i, elen = 0, n_extra = kgr__extra_count(s);
 	char *eb = NULL;
-	size_t nt = s->n_terms + 1;
+	size_t nt = s->n_terms + 1, nb = ((s->n_terms + 1) >> KGR__TERM_BLOCK_BITS) + 1;
 #define ADD(t, ptr, count, size) \
 	sec[n++] = (section){ (t), (uint32_t)(size), (uint64_t)(count) * (size), (ptr) }
-	ADD(SEC_TERMS, s->terms, nt, sizeof(kgr__term));
+	ADD(SEC_TERMS, s->terms, nt + 1, sizeof(kgr__term)); /* and the end of the last term */
 	ADD(SEC_KINDS, s->kinds, nt, 1);
-	ADD(SEC_HASHES, s->hashes, nt, sizeof(uint32_t));
 	ADD(SEC_BLOB, s->blob, s->blob_len, 1);
 	ADD(SEC_TABLE, s->table, s->table_cap, sizeof(uint64_t));
 	ADD(SEC_QUADS, s->quads, s->n_quads, sizeof(kgr_quad));
 	ADD(SEC_POS, s->pos, s->n_quads, sizeof(uint32_t));
 	ADD(SEC_OSP, s->osp, s->n_quads, sizeof(uint32_t));
 	ADD(SEC_GRAPHS, s->graphs, s->n_graphs, sizeof(kgr_id));
-	ADD(SEC_LABELS, s->labels, nt, sizeof(uint32_t));
+	ADD(SEC_LABELS, s->labels, s->n_labels, sizeof(uint32_t));
 	ADD(SEC_FLAGS, s->flags, nt, 1);
-	ADD(SEC_POP, s->pop, nt, sizeof(uint32_t));
+	ADD(SEC_POP, s->pop, s->n_items, sizeof(uint32_t));
 	ADD(SEC_INTER, s->inter, s->n_inter, sizeof(kgr_interaction));
 	ADD(SEC_USERS, s->users, s->n_users, sizeof(kgr_id));
 	ADD(SEC_USEROFF, s->user_off, s->n_users + 1, sizeof(uint64_t));
@@ -81,6 +84,9 @@ static size_t store_sections(const kgr_store *s, section *sec, char **extra_blob
 		}
 	}
 	ADD(SEC_EXTRA, eb, elen, 1);
+	ADD(SEC_TERM_BASE, s->term_base, nb, sizeof(uint64_t));
+	ADD(SEC_LABEL_BITS, s->label_bits, kgr__label_words(s->n_terms), sizeof(uint64_t));
+	ADD(SEC_LABEL_RANK, s->label_rank, kgr__label_words(s->n_terms), sizeof(uint32_t));
 #undef ADD
 	*extra_blob = eb;
 	return n;
@@ -210,7 +216,8 @@ static const uint32_t elem_size[SEC__END] = {
 	[SEC_TABLE] = 8, [SEC_QUADS] = sizeof(kgr_quad), [SEC_POS] = 4, [SEC_OSP] = 4,
 	[SEC_GRAPHS] = sizeof(kgr_id), [SEC_LABELS] = 4, [SEC_FLAGS] = 1, [SEC_POP] = 4,
 	[SEC_INTER] = sizeof(kgr_interaction), [SEC_USERS] = sizeof(kgr_id), [SEC_USEROFF] = 8,
-	[SEC_ITEMS] = sizeof(kgr_id), [SEC_PREFIXES] = 1, [SEC_EXTRA] = 1,
+	[SEC_ITEMS] = sizeof(kgr_id), [SEC_PREFIXES] = 1, [SEC_EXTRA] = 1, [SEC_TERM_BASE] = 8,
+	[SEC_LABEL_BITS] = 8, [SEC_LABEL_RANK] = 4,
 };
 
 static int corrupt(const char *path, const char *what)
@@ -285,10 +292,11 @@ static int read_whole(const char *path, unsigned char **bufp, struct stat *stp)
 /* The store's arrays point into the snapshot's sections, which it then owns. */
 static void point_at_sections(kgr_store *s, const void *const *ptr, const uint64_t *len)
 {
-	s->n_terms = len[SEC_TERMS] / sizeof(kgr__term) - 1;
+	s->n_terms = len[SEC_TERMS] / sizeof(kgr__term) - 2;
 	s->terms = (kgr__term *)ptr[SEC_TERMS];
+	s->term_base = (uint64_t *)ptr[SEC_TERM_BASE];
 	s->kinds = (uint8_t *)ptr[SEC_KINDS];
-	s->hashes = (uint32_t *)ptr[SEC_HASHES];
+	s->hashes = NULL; /* the table's slots hold them */
 	s->blob = (char *)ptr[SEC_BLOB];
 	s->blob_len = len[SEC_BLOB];
 	s->table = (uint64_t *)ptr[SEC_TABLE];
@@ -300,6 +308,9 @@ static void point_at_sections(kgr_store *s, const void *const *ptr, const uint64
 	s->graphs = (kgr_id *)ptr[SEC_GRAPHS];
 	s->n_graphs = len[SEC_GRAPHS] / sizeof(kgr_id);
 	s->labels = (uint32_t *)ptr[SEC_LABELS];
+	s->n_labels = len[SEC_LABELS] / sizeof(uint32_t);
+	s->label_bits = (uint64_t *)ptr[SEC_LABEL_BITS];
+	s->label_rank = (uint32_t *)ptr[SEC_LABEL_RANK];
 	s->flags = (uint8_t *)ptr[SEC_FLAGS];
 	s->pop = (uint32_t *)ptr[SEC_POP];
 	s->inter = (kgr_interaction *)ptr[SEC_INTER];
@@ -384,7 +395,7 @@ static int index_sections(const char *path, const unsigned char *buf, const stru
 	if (h != sum)
 		return corrupt(path, "checksum mismatch (the file is damaged)");
 	for (i = 1; i < SEC__END; i++)
-		if (!ptr[i])
+		if (!ptr[i] && i != SEC_HASHES)
 			return corrupt(path, "a section is missing");
 	return 0;
 }
@@ -434,11 +445,14 @@ int kgr_store_open(kgr_store **out, const char *path)
 	s->checksum = sum;
 	s->checksum_valid = 1;
 	/* structural checks that a checksum cannot give: sizes agree with each other */
-	if (len[SEC_KINDS] != s->n_terms + 1 || len[SEC_HASHES] != (s->n_terms + 1) * 4 ||
-		len[SEC_LABELS] != (s->n_terms + 1) * 4 || len[SEC_FLAGS] != s->n_terms + 1 ||
+	if (len[SEC_TERMS] < 2 * sizeof(kgr__term) || len[SEC_KINDS] != s->n_terms + 1 ||
+		len[SEC_TERM_BASE] != (((s->n_terms + 1) >> KGR__TERM_BLOCK_BITS) + 1) * 8 ||
+		len[SEC_POP] != s->n_items * 4 ||
+		len[SEC_LABEL_BITS] != kgr__label_words(s->n_terms) * 8 ||
+		len[SEC_LABEL_RANK] != kgr__label_words(s->n_terms) * 4 || len[SEC_FLAGS] != s->n_terms + 1 ||
 		len[SEC_POS] != s->n_quads * 4 || len[SEC_OSP] != s->n_quads * 4 ||
-		len[SEC_USEROFF] != (s->n_users + 1) * 8 || (s->table_cap & (s->table_cap - 1)) != 0 ||
-		s->table_cap <= s->n_terms) {
+		len[SEC_USEROFF] != (s->n_users + 1) * 8 ||
+		s->table_cap != kgr__table_final_size(s->n_terms)) {
 		buf = NULL; /* owned by s now */
 		error = corrupt(path, "section sizes disagree");
 		goto cleanup;

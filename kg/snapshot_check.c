@@ -67,24 +67,38 @@ static int check_terms(const kgr_store *s, const char *path)
 			KGR__WELL_KNOWN_END - 1);
 	if (s->blob_len && s->blob[s->blob_len - 1] != '\0')
 		return bad(path, "the term bytes do not end in NUL");
+	for (id = 0; id <= (s->n_terms + 1) >> KGR__TERM_BLOCK_BITS; id++)
+		if (s->term_base[id] > s->blob_len)
+			return bad(path, "the terms from id %zu start at offset %llu, past the term bytes",
+				id << KGR__TERM_BLOCK_BITS, (unsigned long long)s->term_base[id]);
+	if (kgr__term_off(s, s->n_terms + 1) != s->blob_len)
+		return bad(path, "the terms end at offset %llu, not at the end of the term bytes (%zu)",
+			(unsigned long long)kgr__term_off(s, s->n_terms + 1), s->blob_len);
 	for (id = 1; id <= s->n_terms; id++) {
 		const kgr__term *t = &s->terms[id];
 		uint8_t k = s->kinds[id];
+		uint64_t off = kgr__term_off(s, id), end = kgr__term_off(s, id + 1), len;
+		uint64_t tag = (t->extra & KGR__LANG_FLAG) ? (t->extra & ~KGR__LANG_FLAG) + 1 : 0;
 		if (k != KGR_TERM_IRI && k != KGR_TERM_BLANK && k != KGR_TERM_LITERAL)
 			return bad(path, "term %zu has kind %u", id, k);
-		if (t->off > s->blob_len || t->len >= s->blob_len - t->off || s->blob[t->off + t->len] != '\0')
-			return bad(path, "term %zu (offset %llu, length %u) is not inside the term bytes", id,
-				(unsigned long long)t->off, t->len);
+		/* offsets within the bytes and ascending (so every length below is inside them) */
+		if (off > s->blob_len || end > s->blob_len || end < off + 1 + tag)
+			return bad(path, "term %zu (offset %llu, next %llu) is not inside the term bytes", id,
+				(unsigned long long)off, (unsigned long long)end);
+		len = end - off - 1 - tag;
+		if (s->blob[off + len] != '\0')
+			return bad(path, "term %zu (offset %llu, length %llu) does not end in NUL", id,
+				(unsigned long long)off, (unsigned long long)len);
 		if (k != KGR_TERM_LITERAL) {
 			if (t->extra != 0)
 				return bad(path, "term %zu is not a literal but has a datatype or language", id);
-			if (memchr(s->blob + t->off, '\0', t->len))
+			if (memchr(s->blob + off, '\0', len))
 				return bad(path, "IRI or blank node %zu contains a NUL byte", id);
 			if (id < KGR__WELL_KNOWN_END && k != KGR_TERM_IRI)
 				return bad(path, "well-known term %zu is not an IRI", id);
 		} else if (t->extra & KGR__LANG_FLAG) {
-			uint64_t ll = t->extra & ~KGR__LANG_FLAG, start = t->off + t->len + 1;
-			if (ll == 0 || ll >= s->blob_len - start || s->blob[start + ll] != '\0' ||
+			uint64_t ll = tag - 1, start = off + len + 1;
+			if (ll == 0 || s->blob[start + ll] != '\0' ||
 				memchr(s->blob + start, '\0', ll))
 				return bad(path, "the language tag of literal %zu is not inside the term bytes", id);
 		} else if (t->extra && (t->extra > s->n_terms || s->kinds[t->extra] != KGR_TERM_IRI)) {
@@ -191,9 +205,23 @@ static int check_tables(const kgr_store *s, const char *path)
 {
 	size_t i, u;
 	int error;
-	for (i = 1; i <= s->n_terms; i++)
-		if (s->labels[i] > s->n_terms || (s->labels[i] && s->kinds[s->labels[i]] != KGR_TERM_LITERAL))
-			return bad(path, "the label of term %zu is not a literal of the store", i);
+	size_t words = kgr__label_words(s->n_terms), marks = 0;
+	/* the marks' counts agree with the bits (so every label found is inside labels), and
+	 * no mark falls on id 0 or past the last term */
+	for (i = 0; i < words; i++) {
+		uint64_t w = s->label_bits[i];
+		if (s->label_rank[i] != marks)
+			return bad(path, "the label counts disagree with the label bits at word %zu", i);
+		if ((i == 0 && (w & 1)) || (i == (s->n_terms + 1) >> 6 &&
+				(w >> ((s->n_terms + 1) & 63)) != 0) || (i > (s->n_terms + 1) >> 6 && w))
+			return bad(path, "a label is marked for id 0 or past the last term (word %zu)", i);
+		marks += (size_t)__builtin_popcountll(w);
+	}
+	if (marks != s->n_labels)
+		return bad(path, "%zu terms are marked as labelled, %zu labels stored", marks, s->n_labels);
+	for (i = 0; i < s->n_labels; i++)
+		if (s->labels[i] == 0 || s->labels[i] > s->n_terms || s->kinds[s->labels[i]] != KGR_TERM_LITERAL)
+			return bad(path, "label %zu is not a literal of the store", i);
 	if ((error = check_ids(s, s->graphs, s->n_graphs, 1, "graphs", path)) < 0 ||
 		(error = check_ids(s, s->users, s->n_users, 0, "users", path)) < 0 ||
 		(error = check_ids(s, s->items, s->n_items, 0, "items", path)) < 0)

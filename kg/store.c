@@ -71,30 +71,44 @@ static int term_equals(const kgr_store *s, kgr_id id, kgr_term_kind kind, const 
 	const char *lang, size_t lang_len, kgr_id datatype)
 {
 	const kgr__term *t = &s->terms[id];
-	if (t->len != len || memcmp(s->blob + t->off, val, len) != 0 || s->kinds[id] != kind)
+	const char *v = kgr__term_bytes(s, id);
+	if (kgr__term_len(s, id) != len || memcmp(v, val, len) != 0 || s->kinds[id] != kind)
 		return 0;
 	if (kind != KGR_TERM_LITERAL)
 		return 1;
 	if (lang_len) {
 		return (t->extra & KGR__LANG_FLAG) && (t->extra & ~KGR__LANG_FLAG) == lang_len &&
-			memcmp(s->blob + t->off + len + 1, lang, lang_len) == 0;
+			memcmp(v + len + 1, lang, lang_len) == 0;
 	}
 	return t->extra == datatype;
 }
 
 /* The term table keeps the hash beside the id so a probe touches one cache line until the
- * final comparison with the term's bytes. */
+ * final comparison with the term's bytes. A hash's first slot is its place in [0, cap) by
+ * multiplication (the hash's high bits), so the table can have any size: a loading store's
+ * is a power of two at most half full, a finalized store's (and so a snapshot's) 85% full
+ * (kgr__table_final_size()): a term found takes about 4 probes, mostly in one cache line,
+ * one not found about 20, in three or four lines read in order. */
+static inline size_t slot_of(uint32_t hash, size_t cap)
+{
+	return (size_t)(((uint64_t)hash * cap) >> 32);
+}
+
+static inline size_t slot_next(size_t i, size_t cap)
+{
+	return i + 1 == cap ? 0 : i + 1;
+}
+
 static void table64_insert(uint64_t *table, size_t cap, uint32_t hash, kgr_id id)
 {
-	size_t mask = cap - 1, i = hash & mask;
+	size_t i = slot_of(hash, cap);
 	while (table[i])
-		i = (i + 1) & mask;
+		i = slot_next(i, cap);
 	table[i] = (uint64_t)hash << 32 | id;
 }
 
-/* The term table's size for n terms: the smallest power of two from 1,024 that keeps it at
- * most half full. The snapshot holds the table as it is, so a finalized store always has
- * this size (a table filled in id order at a given size is the same table however it grew). */
+/* The term table's size for n terms while loading: the smallest power of two from 1,024 that
+ * keeps it at most half full, so that inserting stays cheap. */
 static size_t table_size(size_t n_terms)
 {
 	size_t cap = 1024;
@@ -103,18 +117,49 @@ static size_t table_size(size_t n_terms)
 	return cap;
 }
 
-/* The term table rebuilt at cap slots (at least table_size(n_terms)). */
+size_t kgr__table_final_size(size_t n_terms)
+{
+	size_t n = n_terms + 1;
+	return n + n * 3 / 17 + 1; /* n / 0.85 */
+}
+
+uint32_t *kgr__table_hashes(const kgr_store *s)
+{
+	uint32_t *hs = calloc(s->n_terms + 1, sizeof(*hs));
+	size_t i;
+	if (!hs)
+		return NULL;
+	for (i = 0; i < s->table_cap; i++) {
+		uint64_t e = s->table[i];
+		if (e && (kgr_id)e <= s->n_terms)
+			hs[(kgr_id)e] = (uint32_t)(e >> 32);
+	}
+	return hs;
+}
+
+/* The term table rebuilt at cap slots (more than n_terms), filled in id order, so a table
+ * of a given size holds the same slots however it grew. The hashes come from s->hashes or,
+ * in a store opened from a snapshot (which does not keep them), from the table's own slots. */
 static int rebuild_table_at(kgr_store *s, size_t cap)
 {
 	size_t id;
 	uint64_t *t;
+	uint32_t *hs = s->hashes;
+	if (!hs && s->n_terms && !(hs = kgr__table_hashes(s)))
+		return kgr__error_set(KGR_ENOMEM, "out of memory (hashes of %zu terms)", s->n_terms);
 	t = calloc(cap, sizeof(*t));
-	if (!t)
+	if (!t) {
+		if (hs != s->hashes)
+			free(hs);
 		return kgr__error_set(KGR_ENOMEM, "out of memory (term table of %zu slots)", cap);
+	}
 	kgr__advise_huge(t, cap * sizeof(*t));
 	for (id = 1; id <= s->n_terms; id++)
-		table64_insert(t, cap, s->hashes[id], (kgr_id)id);
-	if (!s->snap)
+		table64_insert(t, cap, hs[id], (kgr_id)id);
+	if (hs != s->hashes)
+		free(hs);
+	if (!s->snap || ((char *)s->table < (char *)s->snap ||
+			(char *)s->table >= (char *)s->snap + s->snap_len))
 		free(s->table);
 	s->table = t;
 	s->table_cap = cap;
@@ -128,7 +173,8 @@ int kgr__rebuild_table(kgr_store *s)
 
 int kgr__table_canonical(kgr_store *s)
 {
-	return s->table_cap == table_size(s->n_terms) ? 0 : kgr__rebuild_table(s);
+	size_t cap = kgr__table_final_size(s->n_terms);
+	return s->table_cap == cap ? 0 : rebuild_table_at(s, cap);
 }
 
 /* http://schema.org/ and https://schema.org/ are one vocabulary: an IRI under the https form
@@ -152,11 +198,10 @@ static int schema_http(const char **val, size_t *len, char *buf, size_t cap)
 static kgr_id find_hashed(const kgr_store *s, uint32_t h, kgr_term_kind kind, const char *val,
 	size_t len, const char *lang, size_t lang_len, kgr_id datatype)
 {
-	size_t mask, i;
+	size_t i;
 	if (!s->table_cap)
 		return 0;
-	mask = s->table_cap - 1;
-	for (i = h & mask; s->table[i]; i = (i + 1) & mask) {
+	for (i = slot_of(h, s->table_cap); s->table[i]; i = slot_next(i, s->table_cap)) {
 		uint64_t e = s->table[i];
 		if ((uint32_t)(e >> 32) == h &&
 			term_equals(s, (kgr_id)e, kind, val, len, lang, lang_len, datatype))
@@ -195,16 +240,21 @@ static inline void recent_put(struct kgr__recent *r, uint32_t hash, kgr_id id, k
 	memcpy(r->bytes, val, len);
 }
 
-/* The term arrays (terms, kinds, hashes) grown to cap entries; -1 when out of memory (what
- * could be grown stays grown). */
+/* The term arrays (terms, kinds, hashes, the block bases) grown to cap entries; -1 when out
+ * of memory (what could be grown stays grown). */
 static int grow_terms(kgr_store *s, size_t cap)
 {
 	kgr__term *t = realloc(s->terms, cap * sizeof(*t));
 	uint8_t *k;
 	uint32_t *hs;
+	uint64_t *tb;
 	if (!t)
 		return -1;
 	s->terms = t;
+	tb = realloc(s->term_base, (((cap - 1) >> KGR__TERM_BLOCK_BITS) + 1) * sizeof(*tb));
+	if (!tb)
+		return -1;
+	s->term_base = tb;
 	k = realloc(s->kinds, cap);
 	if (!k)
 		return -1;
@@ -220,9 +270,23 @@ static int grow_terms(kgr_store *s, size_t cap)
 		memset(&s->terms[0], 0, sizeof(s->terms[0]));
 		s->kinds[0] = 0;
 		s->hashes[0] = 0;
+		s->term_base[0] = 0;
+		memset(&s->terms[1], 0, sizeof(s->terms[1]));
 	}
 	s->cap_terms = cap;
 	return 0;
+}
+
+/* The record past the last term: where the next term's bytes would start (its block's base
+ * set when it opens a block). Needs room for n_terms + 2 records, so interning keeps room
+ * for n_terms + 3. */
+static void mark_terms_end(kgr_store *s)
+{
+	size_t id = s->n_terms + 1;
+	if (!(id & (((size_t)1 << KGR__TERM_BLOCK_BITS) - 1)))
+		s->term_base[id >> KGR__TERM_BLOCK_BITS] = s->blob_len;
+	s->terms[id].off = (uint32_t)(s->blob_len - s->term_base[id >> KGR__TERM_BLOCK_BITS]);
+	s->terms[id].extra = 0;
 }
 
 static int grow_blob(kgr_store *s, size_t cap)
@@ -283,7 +347,7 @@ uint32_t kgr__term_hash(kgr_term_kind kind, const char *val, size_t len, const c
 void kgr__term_prefetch(const kgr_store *s, uint32_t h)
 {
 	if (s->table_cap)
-		__builtin_prefetch(&s->table[h & (s->table_cap - 1)]);
+		__builtin_prefetch(&s->table[slot_of(h, s->table_cap)]);
 }
 
 kgr_id kgr__term_prefetch_entry(const kgr_store *s, uint32_t h)
@@ -291,7 +355,7 @@ kgr_id kgr__term_prefetch_entry(const kgr_store *s, uint32_t h)
 	uint64_t e;
 	if (!s->table_cap)
 		return 0;
-	e = s->table[h & (s->table_cap - 1)];
+	e = s->table[slot_of(h, s->table_cap)];
 	if (!e || (uint32_t)(e >> 32) != h)
 		return 0;
 	__builtin_prefetch(&s->terms[(kgr_id)e]);
@@ -300,7 +364,7 @@ kgr_id kgr__term_prefetch_entry(const kgr_store *s, uint32_t h)
 
 void kgr__term_prefetch_bytes(const kgr_store *s, kgr_id id)
 {
-	__builtin_prefetch(s->blob + s->terms[id].off);
+	__builtin_prefetch(kgr__term_bytes(s, id));
 }
 
 kgr_id kgr__intern(kgr_store *s, kgr_term_kind kind, const char *val, size_t len, const char *lang,
@@ -343,9 +407,14 @@ kgr_id kgr__intern_hashed(kgr_store *s, kgr_term_kind kind, const char *val, siz
 		kgr__error_set(KGR_ENOMEM, "too many terms (limit 2^31)");
 		return 0;
 	}
-	if (s->n_terms + 2 > s->cap_terms && grow_terms(s, s->cap_terms ? s->cap_terms * 2 : 4096) < 0)
+	if (s->n_terms + 3 > s->cap_terms && grow_terms(s, s->cap_terms ? s->cap_terms * 2 : 4096) < 0)
 		goto nomem;
 	need = len + 1 + (lang_len ? lang_len + 1 : 0);
+	if (s->blob_len + need - s->term_base[(s->n_terms + 1) >> KGR__TERM_BLOCK_BITS] > UINT32_MAX) {
+		kgr__error_set(KGR_ENOMEM, "too much term text: the %d terms from id %zu hold over 4 GiB",
+			1 << KGR__TERM_BLOCK_BITS, (s->n_terms + 1) & ~(((size_t)1 << KGR__TERM_BLOCK_BITS) - 1));
+		return 0;
+	}
 	if (s->blob_len + need > s->blob_cap) {
 		size_t cap = s->blob_cap ? s->blob_cap * 2 : 65536;
 		while (cap < s->blob_len + need)
@@ -354,8 +423,6 @@ kgr_id kgr__intern_hashed(kgr_store *s, kgr_term_kind kind, const char *val, siz
 			goto nomem;
 	}
 	id = (kgr_id)++s->n_terms;
-	s->terms[id].off = s->blob_len;
-	s->terms[id].len = (uint32_t)len;
 	s->terms[id].extra = lang_len ? (KGR__LANG_FLAG | (uint32_t)lang_len) : datatype;
 	s->kinds[id] = (uint8_t)kind;
 	s->hashes[id] = h;
@@ -366,6 +433,7 @@ kgr_id kgr__intern_hashed(kgr_store *s, kgr_term_kind kind, const char *val, siz
 		s->blob[s->blob_len + len + 1 + lang_len] = '\0';
 	}
 	s->blob_len += need;
+	mark_terms_end(s);
 	table64_insert(s->table, s->table_cap, h, id);
 	if (r)
 		recent_put(r, h, id, kind, val, len);
@@ -402,6 +470,7 @@ void kgr__rollback(kgr_store *s, size_t n_terms, size_t n_quads, size_t blob_len
 	if (s->n_terms != n_terms) {
 		s->n_terms = n_terms;
 		s->blob_len = blob_len;
+		mark_terms_end(s);
 		kgr__rebuild_table(s);
 	}
 }
@@ -473,7 +542,7 @@ static const uint64_t *local_names(const kgr_store *cs)
 		const char *seg;
 		size_t n;
 		if (s->kinds[id] != KGR_TERM_IRI ||
-			!(seg = last_segment(s->blob + s->terms[id].off, s->terms[id].len, &n)))
+			!(seg = last_segment(kgr__term_bytes(s, id), kgr__term_len(s, id), &n)))
 			continue;
 		table64_insert(t, cap, (uint32_t)kgr__hash64(seg, n, 0), (kgr_id)id);
 	}
@@ -550,10 +619,15 @@ int kgr_store_new_from(kgr_store **out, const kgr_store *base)
 	pthread_mutex_init(&s->extra_lock, NULL);
 	/* terms, with their ids */
 	s->n_terms = base->n_terms;
-	s->cap_terms = base->n_terms + 1;
+	s->cap_terms = base->n_terms + 2;
 	s->terms = dup_bytes(base->terms, s->cap_terms * sizeof(*s->terms), &oom);
+	s->term_base = dup_bytes(base->term_base,
+		(((s->cap_terms - 1) >> KGR__TERM_BLOCK_BITS) + 1) * sizeof(*s->term_base), &oom);
 	s->kinds = dup_bytes(base->kinds, s->cap_terms, &oom);
-	s->hashes = dup_bytes(base->hashes, s->cap_terms * sizeof(*s->hashes), &oom);
+	if (base->hashes)
+		s->hashes = dup_bytes(base->hashes, s->cap_terms * sizeof(*s->hashes), &oom);
+	else if (!(s->hashes = kgr__table_hashes(base)))
+		oom = 1;
 	s->blob_len = s->blob_cap = base->blob_len;
 	s->blob = dup_bytes(base->blob, base->blob_len, &oom);
 	if (oom || (error = kgr__rebuild_table(s)) < 0)
@@ -597,6 +671,7 @@ void kgr_store_free(kgr_store *s)
 		hook(s);
 	if (!s->snap) {
 		free(s->terms);
+		free(s->term_base);
 		free(s->kinds);
 		free(s->hashes);
 		free(s->blob);
@@ -606,6 +681,8 @@ void kgr_store_free(kgr_store *s)
 		free(s->osp);
 		free(s->graphs);
 		free(s->labels);
+		free(s->label_bits);
+		free(s->label_rank);
 		free(s->flags);
 		free(s->pop);
 		free(s->inter);
@@ -763,7 +840,7 @@ void kgr__store_prefetch_term(const kgr_store *s, kgr_id id, int stage)
 		__builtin_prefetch(&s->kinds[id]);
 		__builtin_prefetch(&s->terms[id]);
 	} else {
-		__builtin_prefetch(s->blob + s->terms[id].off);
+		__builtin_prefetch(kgr__term_bytes(s, id));
 	}
 }
 
@@ -943,8 +1020,8 @@ const char *kgr_term_value(const kgr_store *s, kgr_id id, size_t *len_out)
 		return v;
 	}
 	if (len_out)
-		*len_out = s->terms[id].len;
-	return s->blob + s->terms[id].off;
+		*len_out = kgr__term_len(s, id);
+	return kgr__term_bytes(s, id);
 }
 
 const char *kgr_term_lang(const kgr_store *s, kgr_id id)
@@ -953,7 +1030,7 @@ const char *kgr_term_lang(const kgr_store *s, kgr_id id)
 	if (id == 0 || id > s->n_terms || s->kinds[id] != KGR_TERM_LITERAL)
 		return NULL;
 	t = &s->terms[id];
-	return (t->extra & KGR__LANG_FLAG) ? s->blob + t->off + t->len + 1 : NULL;
+	return (t->extra & KGR__LANG_FLAG) ? kgr__term_bytes(s, id) + kgr__term_len(s, id) + 1 : NULL;
 }
 
 kgr_id kgr_term_datatype(const kgr_store *s, kgr_id id)
@@ -1102,10 +1179,11 @@ static const char *local_name(const char *iri)
 const char *kgr_store_label(const kgr_store *s, kgr_id id)
 {
 	const char *v;
+	uint32_t lab;
 	if (id == 0 || id > s->n_terms + kgr__extra_count(s))
 		return "";
-	if (id <= s->n_terms && s->labels && s->labels[id])
-		return s->blob + s->terms[s->labels[id]].off;
+	if (id <= s->n_terms && s->label_bits && (lab = kgr__label_of(s, id)))
+		return kgr__term_bytes(s, lab);
 	v = kgr_term_value(s, id, NULL);
 	return kgr_term_kind_of(s, id) == KGR_TERM_IRI ? local_name(v) : v;
 }
@@ -1208,12 +1286,12 @@ static int has_scheme(const char *t)
 static void consider_local(const kgr_store *s, kgr_id id, const char *text, size_t len, kgr_id *found,
 	kgr_id *other, size_t *found_n)
 {
-	const kgr__term *t = &s->terms[id];
+	size_t tl;
 	const char *v;
-	if (s->kinds[id] != KGR_TERM_IRI || t->len <= len)
+	if (s->kinds[id] != KGR_TERM_IRI || (tl = kgr__term_len(s, id)) <= len)
 		return;
-	v = s->blob + t->off;
-	if ((v[t->len - len - 1] != '/' && v[t->len - len - 1] != '#') || memcmp(v + t->len - len, text, len))
+	v = kgr__term_bytes(s, id);
+	if ((v[tl - len - 1] != '/' && v[tl - len - 1] != '#') || memcmp(v + tl - len, text, len))
 		return;
 	if (!*found) {
 		*found = id;
@@ -1267,10 +1345,10 @@ kgr_id kgr_store_resolve(const kgr_store *s, const char *text)
 	/* a local name: the IRI that ends with /name or #name, when there is one; without a '/'
 	 * or '#' in the name that is the IRI's last segment, which the index finds */
 	if (!strpbrk(text, "/#") && (names = local_names(s))) {
-		size_t mask = s->local_names_cap - 1, n = 0;
+		size_t cap = s->local_names_cap, n = 0;
 		uint32_t h = (uint32_t)kgr__hash64(text, len, 0);
 		kgr_id ids[64];
-		for (i = h & mask; names[i]; i = (i + 1) & mask) {
+		for (i = slot_of(h, cap); names[i]; i = slot_next(i, cap)) {
 			if ((uint32_t)(names[i] >> 32) != h)
 				continue;
 			if (n == sizeof(ids) / sizeof(ids[0])) {
@@ -1301,7 +1379,7 @@ matched:
 	}
 	if (found_n > 1)
 		kgr__error_set(KGR_EINVALID, "'%s' is ambiguous: <%s> or <%s>; give the full IRI", text,
-			s->blob + s->terms[found].off, s->blob + s->terms[other].off);
+			kgr__term_bytes(s, found), kgr__term_bytes(s, other));
 	else
 		kgr__error_set(KGR_ENOTFOUND, "no resource named '%s' in the store", text);
 	return 0;
@@ -1385,7 +1463,16 @@ int kgr_store_is_item(const kgr_store *s, kgr_id id)
 
 uint32_t kgr_store_item_popularity(const kgr_store *s, kgr_id item)
 {
-	return item && item <= s->n_terms && s->pop ? s->pop[item] : 0;
+	size_t lo = 0, hi = s->pop ? s->n_items : 0;
+	/* the items are in id order, their counts beside them */
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		if (s->items[mid] < item)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo < s->n_items && s->pop && s->items[lo] == item ? s->pop[lo] : 0;
 }
 
 void kgr_store_get_stats(const kgr_store *s, kgr_store_stats *out)

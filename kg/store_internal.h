@@ -28,13 +28,18 @@ static inline size_t kgr__extra_chunk(size_t i, size_t *off)
 	return k;
 }
 
-/* A term: bytes at blob[off .. off+len), NUL-terminated. For a literal, extra is its datatype
- * id, or KGR__LANG_FLAG | language length with the tag stored after the value's NUL. */
+/* A term's record: where its bytes start in the blob, relative to the base offset of its
+ * block of 2^KGR__TERM_BLOCK_BITS ids (term_base), so 32 bits suffice while the blob may
+ * exceed 4 GiB. The bytes are NUL-terminated; terms lie in the blob in id order, so a term's
+ * length is the distance to the next one's start, less its NUL and language tag (a record
+ * past the last term marks the end). For a literal, extra is its datatype id, or
+ * KGR__LANG_FLAG | language length with the tag stored after the value's NUL. */
 typedef struct {
-	uint64_t off;
-	uint32_t len;
+	uint32_t off;
 	uint32_t extra;
 } kgr__term;
+
+#define KGR__TERM_BLOCK_BITS 16
 
 #define KGR__LANG_FLAG 0x80000000u
 
@@ -85,12 +90,13 @@ struct kgr_store {
 	/* terms: ids 1..n_terms; index 0 unused */
 	kgr__term *terms;
 	uint8_t *kinds;
-	uint32_t *hashes;
+	uint32_t *hashes;  /* per term; NULL in a store opened from a snapshot (the table has them) */
+	uint64_t *term_base; /* per block of 2^KGR__TERM_BLOCK_BITS ids: the offset records add to */
 	size_t n_terms, cap_terms;
 	char *blob;
 	size_t blob_len, blob_cap;
 	uint64_t *table; /* open addressing: hash << 32 | id, 0 = empty */
-	size_t table_cap;  /* power of two */
+	size_t table_cap;  /* loading: a power of two; finalized: kgr__table_final_size() */
 
 	/* quads: loading phase appends; finalize sorts (s,p,o,g) */
 	kgr_quad *quads;
@@ -105,9 +111,15 @@ struct kgr_store {
 	size_t n_graphs;
 
 	/* derived at finalize */
-	uint32_t *labels; /* per term: literal id of its label, 0 none */
+	/* labels: bit id of label_bits marks a term that has one; the label literals of the
+	 * marked terms in id order in labels, label_rank[w] the marks in the words before w
+	 * (kgr__label_of()) */
+	uint64_t *label_bits;
+	uint32_t *label_rank;
+	uint32_t *labels;
+	size_t n_labels;
 	uint8_t *flags;   /* per term: KGR__F_* */
-	uint32_t *pop;    /* per term: interactions with it as item */
+	uint32_t *pop;    /* per item (beside items): interactions with it */
 	kgr_interaction *inter;
 	size_t n_inter;
 	kgr_id *users;
@@ -157,6 +169,40 @@ struct kgr_store {
 	int load_threads;         /* N-Triples / N-Quads parsing threads; 0: the processors */
 };
 
+/* Term id's bytes (ids 1 .. n_terms, and n_terms + 1 for the end of the last one). */
+static inline uint64_t kgr__term_off(const struct kgr_store *s, size_t id)
+{
+	return s->term_base[id >> KGR__TERM_BLOCK_BITS] + s->terms[id].off;
+}
+
+static inline const char *kgr__term_bytes(const struct kgr_store *s, size_t id)
+{
+	return s->blob + kgr__term_off(s, id);
+}
+
+/* The words of a label bitmap over term ids 0 .. n_terms. */
+static inline size_t kgr__label_words(size_t n_terms)
+{
+	return ((n_terms + 1) >> 6) + 1;
+}
+
+/* The literal id of term id's label (id <= n_terms), 0 when it has none. */
+static inline uint32_t kgr__label_of(const struct kgr_store *s, size_t id)
+{
+	uint64_t w = s->label_bits[id >> 6], bit = (uint64_t)1 << (id & 63);
+	if (!(w & bit))
+		return 0;
+	return s->labels[s->label_rank[id >> 6] + (uint32_t)__builtin_popcountll(w & (bit - 1))];
+}
+
+/* The length of term id's value (its bytes before the NUL). */
+static inline size_t kgr__term_len(const struct kgr_store *s, size_t id)
+{
+	uint32_t x = s->terms[id].extra;
+	return (size_t)(kgr__term_off(s, id + 1) - kgr__term_off(s, id)) - 1 -
+		((x & KGR__LANG_FLAG) ? (x & ~KGR__LANG_FLAG) + 1 : 0);
+}
+
 /* terms */
 /* A term's hash as the term table keys it (kgr__term_hash(): an IRI in its stored form), a
  * prefetch of its table slot, and interning with that hash given (NULL: computed). Loaders
@@ -185,6 +231,11 @@ int kgr__rebuild_table(kgr_store *s);
 /* The term table rebuilt at the size its terms alone call for, if it is not already (a table
  * reserved from a size hint may be larger): what a snapshot holds must not depend on hints. */
 int kgr__table_canonical(kgr_store *s);
+/* The slots of a finalized store's term table (85% full). */
+size_t kgr__table_final_size(size_t n_terms);
+/* Every term's hash (index 0 unused), read from the term table's slots; NULL when out of
+ * memory. For stores that do not keep s->hashes (those opened from a snapshot). */
+uint32_t *kgr__table_hashes(const kgr_store *s);
 
 /* ingest */
 int kgr__load_buffer(kgr_store *s, const char *data, size_t len, const char *format, const char *base,

@@ -889,6 +889,74 @@ static kgr_store *load_with_threads(const char *text, size_t len, const char *fm
 	return s;
 }
 
+/* Every term of an opened snapshot is found again by its value, kind, language and datatype,
+ * and has the value and length it was loaded with: the term table 85% full, term
+ * records whose lengths come from the next record's offset, across a block of 2^16 ids
+ * (about 90,000 terms here), values holding NUL bytes, and a store made again from the
+ * snapshot (kgr_store_new_from(), which takes the hashes from the table). Every third subject
+ * has a label, kept for the labelled terms only and found by counting bits. */
+START_TEST(test_every_term_found_after_open)
+{
+	size_t cap = 6u << 20, len = 0, id, n;
+	char *text = malloc(cap);
+	kgr_store *s = NULL, *r = NULL, *c = NULL;
+	const char *path = kgr_test_tmp("terms.snap");
+	int i;
+	ck_assert_ptr_nonnull(text);
+	for (i = 0; i < 30000; i++)
+		len += (size_t)snprintf(text + len, cap - len,
+			"<http://t.example/u%d> <http://t.example/p%d> \"v\\u0000%d\"@en-GB .\n"
+			"_:b%d <http://t.example/q> \"%d\"^^<http://t.example/dt%d> .\n",
+			i, i % 7, i, i, i, i % 5);
+	for (i = 0; i < 30000; i += 3)
+		len += (size_t)snprintf(text + len, cap - len,
+			"<http://t.example/u%d> <http://www.w3.org/2000/01/rdf-schema#label> \"name %d\" .\n", i, i);
+	ck_assert_int_eq(kgr_store_new(&s, 1), 0);
+	ck_assert_msg(kgr_store_load_rdf_buffer(s, text, len, "ntriples", NULL, "terms.nt") == 0, "%s",
+		kgr_error_last());
+	ck_assert_int_eq(kgr_store_finalize(s), 0);
+	n = kgr_store_term_count(s);
+	ck_assert_uint_gt(n, 1u << 16);
+	ck_assert_int_eq(kgr_store_save(s, path), 0);
+	ck_assert_int_eq(kgr_store_open(&r, path), 0);
+	ck_assert_int_eq(kgr_store_new_from(&c, r), 0);
+	ck_assert_uint_eq(kgr_store_term_count(r), n);
+	for (id = 1; id <= n; id++) {
+		size_t la, lb;
+		const char *a = kgr_term_value(s, (kgr_id)id, &la), *b = kgr_term_value(r, (kgr_id)id, &lb);
+		const char *lang = kgr_term_lang(r, (kgr_id)id);
+		kgr_id dt = kgr_term_datatype(r, (kgr_id)id), found = 0;
+		ck_assert_uint_eq(la, lb);
+		ck_assert(memcmp(a, b, la) == 0);
+		switch (kgr_term_kind_of(r, (kgr_id)id)) {
+		case KGR_TERM_IRI:
+			found = kgr_store_iri(r, b);
+			ck_assert_uint_eq(kgr_store_iri(c, b), id);
+			break;
+		case KGR_TERM_BLANK:
+			found = kgr_store_blank(r, b);
+			break;
+		default:
+			found = kgr_store_literal(r, b, lb, lang, dt ? kgr_term_value(r, dt, NULL) : NULL);
+			break;
+		}
+		ck_assert_msg(found == id, "term %zu found as %u", id, found);
+	}
+	for (i = 0; i < 30000; i++) {
+		char want[32], name[64];
+		snprintf(name, sizeof(name), "http://t.example/u%d", i);
+		snprintf(want, sizeof(want), i % 3 ? "u%d" : "name %d", i);
+		ck_assert_str_eq(kgr_store_label(r, kgr_store_iri(r, name)), want);
+	}
+	ck_assert_uint_eq(kgr_store_iri(r, "http://t.example/u30000"), 0);
+	ck_assert_uint_eq(kgr_store_literal(r, "v", 1, "en-gb", NULL), 0);
+	kgr_store_free(c);
+	kgr_store_free(r);
+	kgr_store_free(s);
+	free(text);
+}
+END_TEST
+
 /* Pieces parsed on several threads and interned in text order: the same terms under the same
  * ids and the same quads for every number of threads, and the store raptor's parser gives. */
 START_TEST(test_parallel_load_same_for_any_threads)
@@ -1378,6 +1446,7 @@ static Suite *store_suite(void)
 	tcase_add_test(tc, test_native_ntriples);
 	tcase_add_test(tc, test_native_ntriples_errors);
 	tcase_add_test(tc, test_parallel_load_same_for_any_threads);
+	tcase_add_test(tc, test_every_term_found_after_open);
 	tcase_add_test(tc, test_parallel_load_error_line);
 	tcase_add_test(tc, test_utf8_check_across_words);
 	tcase_add_test(tc, test_empty_input);

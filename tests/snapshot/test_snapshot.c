@@ -174,7 +174,8 @@ static void edit_and_expect(uint32_t tag, size_t at, uint32_t value, const char 
 }
 
 /* section tags as kg/snapshot.c numbers them */
-enum { T_TERMS = 1, T_QUADS = 6, T_POS = 7, T_INTER = 13, T_USEROFF = 15 };
+enum { T_TERMS = 1, T_QUADS = 6, T_POS = 7, T_INTER = 13, T_USEROFF = 15, T_TERM_BASE = 19,
+	T_LABEL_BITS = 20, T_LABEL_RANK = 21 };
 
 START_TEST(test_quad_id_past_terms)
 {
@@ -184,8 +185,66 @@ END_TEST
 
 START_TEST(test_term_past_blob)
 {
-	/* term 1's offset (the record of term 0 is 16 bytes) */
-	edit_and_expect(T_TERMS, 16, 0x7ffffff0u, "term 1 (offset");
+	/* term 1's offset (the record of term 0 is 8 bytes) */
+	edit_and_expect(T_TERMS, 8, 0x7ffffff0u, "term 1 (offset");
+}
+END_TEST
+
+/* A term's length is the distance to the next term's offset: offsets out of order are refused
+ * (term 3 set to start where term 2 does, so term 2 would have no bytes), as are a block base
+ * past the term bytes and a last record that does not end at the end of the bytes. */
+START_TEST(test_term_offsets_out_of_order)
+{
+	edit_and_expect(T_TERMS, 3 * 8, 0, "term 2 (offset");
+}
+END_TEST
+
+START_TEST(test_term_base_past_blob)
+{
+	edit_and_expect(T_TERM_BASE, 0, 0x7ffffff0u, "the terms from id 0 start at offset");
+}
+END_TEST
+
+/* The 4 bytes at @p from of section @p tag of the small snapshot (negative: from the section's
+ * end); *at receives their position in the section. */
+static uint32_t small_u32(uint32_t tag, long from, size_t *at)
+{
+	size_t len;
+	unsigned char *buf = small_snapshot(&len);
+	kgr_test_section sec[64];
+	int n = kgr_test_snapshot_sections(sec, 64, buf, len), i;
+	uint32_t v;
+	for (i = 0; i < n && sec[i].tag != tag; i++)
+		;
+	ck_assert_int_lt(i, n);
+	*at = from < 0 ? sec[i].len - (size_t)-from : (size_t)from;
+	ck_assert_uint_le(*at + 4, sec[i].len);
+	memcpy(&v, buf + sec[i].off + *at, 4);
+	free(buf);
+	return v;
+}
+
+/* The labels are found by counting the bits before a term's: counts that disagree with the
+ * bits, or a bit for id 0, are refused. */
+START_TEST(test_label_counts_disagree)
+{
+	edit_and_expect(T_LABEL_RANK, 0, 1, "the label counts disagree with the label bits at word 0");
+}
+END_TEST
+
+START_TEST(test_label_for_id_zero)
+{
+	size_t at = 0;
+	uint32_t low = small_u32(T_LABEL_BITS, 0, &at);
+	edit_and_expect(T_LABEL_BITS, at, low | 1u, "a label is marked for id 0");
+}
+END_TEST
+
+START_TEST(test_terms_end_short)
+{
+	size_t at = 0;
+	uint32_t last = small_u32(T_TERMS, -8, &at);
+	edit_and_expect(T_TERMS, at, last + 1, "the terms end at offset");
 }
 END_TEST
 
@@ -311,6 +370,11 @@ static Suite *snapshot_suite(void)
 	tcase_set_timeout(tc, 600);
 	tcase_add_test(tc, test_quad_id_past_terms);
 	tcase_add_test(tc, test_term_past_blob);
+	tcase_add_test(tc, test_term_offsets_out_of_order);
+	tcase_add_test(tc, test_term_base_past_blob);
+	tcase_add_test(tc, test_terms_end_short);
+	tcase_add_test(tc, test_label_counts_disagree);
+	tcase_add_test(tc, test_label_for_id_zero);
 	tcase_add_test(tc, test_pos_past_quads);
 	tcase_add_test(tc, test_user_offset_past_interactions);
 	tcase_add_test(tc, test_unedited_opens);
