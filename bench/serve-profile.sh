@@ -7,6 +7,7 @@
 #
 #   bench/serve-profile.sh STORE USERS.txt ITEMS.txt [SECONDS]
 #   UNDER=kgr__paths_find bench/serve-profile.sh ...
+#   CALLERS=malloc bench/serve-profile.sh ...   (who calls FUNC: three frames up)
 #
 # USERS.txt / ITEMS.txt as for bench/serve.sh (bench/serve-data.sh DIR writes them).
 # Environment: KGREC (default build/kgrec), THREADS (serve --threads, default 4).
@@ -52,6 +53,13 @@ echo "samples: $TOTAL"
 echo "own samples by function (top 40):"
 awk -F';' '{ print $2 }' "$WORK/stacks" | sort | uniq -c | sort -rn | head -40 |
 	awk -v t="$TOTAL" '{ printf "  %6.2f%%  %s\n", 100 * $1 / t, $2 }'
+if [ -n "${CALLERS:-}" ]; then
+	echo "samples in $CALLERS (own or below it), by the three functions that called it:"
+	awk -F';' -v f="$CALLERS" '{ for (i = 2; i <= NF; i++) if ($i == f) {
+		c = ""; for (j = i + 1; j <= i + 3 && j <= NF; j++) c = c (c == "" ? "" : " < ") $j
+		print c; break } }' "$WORK/stacks" | sort | uniq -c | sort -rn | head -20 |
+		awk '{ n = $1; $1 = ""; printf "  %6d %s\n", n, $0 }'
+fi
 if [ -n "${UNDER:-}" ]; then
 	echo "samples through $UNDER, by the function it called (or itself):"
 	awk -F';' -v f="$UNDER" '{ for (i = 2; i <= NF; i++) if ($i == f) { print (i > 2 ? $(i - 1) : f); break } }' \

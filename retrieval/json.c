@@ -1,5 +1,4 @@
 #include "retrieval/json.h"
-#include "util/json_print.h"
 #include "util/util.h"
 
 #include <stdlib.h>
@@ -10,192 +9,176 @@ static const char *val(const kgr_store *st, kgr_id id)
 	return v ? v : "";
 }
 
-/* Members under a constant key (a literal, a feature's or a generator's name): the key is
- * not copied, so a number or a flag costs one allocation instead of two. Each returns the
- * member, NULL when out of memory. */
-static cJSON *add_cs(cJSON *obj, const char *key, cJSON *v)
+static void meta_paths(kgr__jw *w, const kgr_store *st, const kgr_rec_item *it)
 {
-	if (v && !cJSON_AddItemToObjectCS(obj, key, v)) {
-		cJSON_Delete(v);
-		return NULL;
-	}
-	return v;
-}
-
-/* A string member that points at text the tree does not outlive (the store's terms and
- * labels, the list's notes and rationales, string constants): no copy of the key or value,
- * which is most of the cost of building a reply. */
-static void add_ref(cJSON *obj, const char *key, const char *value)
-{
-	add_cs(obj, key, cJSON_CreateStringReference(value));
-}
-
-static cJSON *add_num(cJSON *obj, const char *key, double x)
-{
-	return add_cs(obj, key, cJSON_CreateNumber(x));
-}
-
-
-int kgr__json_add_meta_paths(cJSON *obj, const kgr_store *st, const kgr_rec_item *it)
-{
-	cJSON *arr = cJSON_CreateArray();
 	size_t j;
-	if (!arr)
-		return -1;
+	kgr__jw_open(w, "meta_paths", 1);
 	for (j = 0; j < it->n_patterns && j < KGR__JSON_MAX_META_PATHS; j++) {
 		char buf[512], *name = buf;
 		size_t len = kgr_path_pattern_name(st, &it->patterns[j], buf, sizeof(buf));
-		cJSON *p;
 		if (len >= sizeof(buf)) {
-			if (!(name = malloc(len + 1)))
+			if (!(name = malloc(len + 1))) {
+				w->b.oom = 1;
 				break;
+			}
 			kgr_path_pattern_name(st, &it->patterns[j], name, len + 1);
 		}
-		if ((p = cJSON_CreateObject())) {
-			add_cs(p, "pattern", cJSON_CreateString(name));
-			add_num(p, "count", (double)it->patterns[j].count);
-			cJSON_AddItemToArray(arr, p);
-		}
+		kgr__jw_open(w, NULL, 0);
+		kgr__jw_str(w, "pattern", name);
+		kgr__jw_num(w, "count", (double)it->patterns[j].count);
+		kgr__jw_close(w, 0);
 		if (name != buf)
 			free(name);
 	}
-	add_cs(obj, "meta_paths", arr);
-	return add_num(obj, "meta_paths_total", (double)it->n_patterns) ? 0 : -1;
+	kgr__jw_close(w, 1);
+	kgr__jw_num(w, "meta_paths_total", (double)it->n_patterns);
 }
 
-static cJSON *edge_json(const kgr_store *st, const kgr_edge *e)
+static void edge(kgr__jw *w, const kgr_store *st, const kgr_edge *e)
 {
-	cJSON *o = cJSON_CreateObject();
-	if (!o)
-		return NULL;
-	add_ref(o, "s", val(st, e->s));
-	add_ref(o, "p", val(st, e->p));
-	add_ref(o, "o", val(st, e->o));
-	add_ref(o, "s_label", kgr_store_label(st, e->s));
-	add_ref(o, "p_label", kgr_store_label(st, e->p));
-	add_ref(o, "o_label", kgr_store_label(st, e->o));
-	add_cs(o, "reversed", cJSON_CreateBool(e->reversed));
-	return o;
+	kgr__jw_open(w, NULL, 0);
+	kgr__jw_str(w, "s", val(st, e->s));
+	kgr__jw_str(w, "p", val(st, e->p));
+	kgr__jw_str(w, "o", val(st, e->o));
+	kgr__jw_str(w, "s_label", kgr_store_label(st, e->s));
+	kgr__jw_str(w, "p_label", kgr_store_label(st, e->p));
+	kgr__jw_str(w, "o_label", kgr_store_label(st, e->o));
+	kgr__jw_bool(w, "reversed", e->reversed);
+	kgr__jw_close(w, 0);
 }
 
-static cJSON *paths_json(const kgr_store *st, const kgr_rec_item *it)
+static void paths(kgr__jw *w, const kgr_store *st, const kgr_rec_item *it)
 {
-	cJSON *paths = cJSON_CreateArray();
 	size_t j, k;
-	for (j = 0; paths && j < it->n_paths; j++) {
-		cJSON *p = cJSON_CreateObject(), *edges;
-		if (!p)
-			break;
-		add_ref(p, "from", val(st, it->paths[j].from));
-		add_num(p, "score", it->paths[j].score);
-		edges = add_cs(p, "edges", cJSON_CreateArray());
-		for (k = 0; edges && k < it->paths[j].n_edges; k++)
-			cJSON_AddItemToArray(edges, edge_json(st, &it->paths[j].edges[k]));
-		cJSON_AddItemToArray(paths, p);
+	kgr__jw_open(w, "paths", 1);
+	for (j = 0; j < it->n_paths; j++) {
+		kgr__jw_open(w, NULL, 0);
+		kgr__jw_str(w, "from", val(st, it->paths[j].from));
+		kgr__jw_num(w, "score", it->paths[j].score);
+		kgr__jw_open(w, "edges", 1);
+		for (k = 0; k < it->paths[j].n_edges; k++)
+			edge(w, st, &it->paths[j].edges[k]);
+		kgr__jw_close(w, 1);
+		kgr__jw_close(w, 0);
 	}
-	return paths;
+	kgr__jw_close(w, 1);
 }
 
-cJSON *kgr__recs_json(const kgr_store *st, const kgr_recs *r, const char *request_id,
+static void constraint(kgr__jw *w, const kgr_store *st, const kgr_query_constraint *c)
+{
+	kgr__jw_open(w, NULL, 0);
+	kgr__jw_str(w, "kind", c->kind);
+	if (c->node) {
+		kgr__jw_str(w, "node", val(st, c->node));
+		kgr__jw_str(w, "label", kgr_store_label(st, c->node));
+	} else {
+		kgr__jw_num(w, "value", c->value);
+		if (c->currency[0])
+			kgr__jw_str(w, "currency", c->currency);
+		kgr__jw_num(w, "unpriced", (double)c->unpriced);
+	}
+	kgr__jw_num(w, "removed", (double)c->removed);
+	kgr__jw_close(w, 0);
+}
+
+static void item(kgr__jw *w, const kgr_store *st, const kgr_recs *r, size_t i)
+{
+	const kgr_rec_item *it = &r->items[i];
+	size_t k;
+	kgr__jw_open(w, NULL, 0);
+	kgr__jw_num(w, "rank", (double)(i + 1));
+	kgr__jw_str(w, "item", val(st, it->item));
+	kgr__jw_str(w, "label", kgr_store_label(st, it->item));
+	kgr__jw_num(w, "score", it->score);
+	kgr__jw_open(w, "generators", 1);
+	for (k = 0; k < KGR_GEN__COUNT; k++)
+		if (it->generators & (1u << k))
+			kgr__jw_str(w, NULL, kgr_generator_name((kgr_generator)k));
+	kgr__jw_close(w, 1);
+	kgr__jw_open(w, "features", 0);
+	for (k = 0; k < KGR_FEAT__COUNT; k++)
+		kgr__jw_num(w, kgr_feature_name((kgr_feature)k), it->features[k]);
+	/* the sequence model's share: a part of the score beside the graph's */
+	if (r->sequence)
+		kgr__jw_num(w, "sequence", it->seq_feature);
+	kgr__jw_close(w, 0);
+	kgr__jw_open(w, "parts", 0);
+	for (k = 0; k < KGR_FEAT__COUNT; k++)
+		kgr__jw_num(w, kgr_feature_name((kgr_feature)k), it->parts[k]);
+	if (r->sequence)
+		kgr__jw_num(w, "sequence", it->seq_part);
+	kgr__jw_close(w, 0);
+	if (it->n_contribs) {
+		/* the learned ranker: each feature's value and share of the score, largest first */
+		kgr__jw_open(w, "contributions", 1);
+		for (k = 0; k < it->n_contribs; k++) {
+			kgr__jw_open(w, NULL, 0);
+			kgr__jw_str(w, "feature", it->contribs[k].feature);
+			kgr__jw_num(w, "value", it->contribs[k].value);
+			kgr__jw_num(w, "contribution", it->contribs[k].contribution);
+			kgr__jw_close(w, 0);
+		}
+		kgr__jw_close(w, 1);
+	}
+	if (it->rationale)
+		kgr__jw_str(w, "rationale", it->rationale);
+	paths(w, st, it);
+	meta_paths(w, st, it);
+	kgr__jw_close(w, 0);
+}
+
+void kgr__recs_write(kgr__jw *w, const kgr_store *st, const kgr_recs *r, const char *request_id,
 	const char *const *extra, size_t n_extra, size_t limit)
 {
-	cJSON *root = cJSON_CreateObject(), *notes, *items, *matches, *cons;
-	size_t i, k;
-	if (!root)
-		return NULL;
+	size_t i;
+	kgr__jw_open(w, NULL, 0);
 	if (request_id)
-		add_ref(root, "request_id", request_id);
+		kgr__jw_str(w, "request_id", request_id);
 	if (r->user)
-		add_ref(root, "user", val(st, r->user));
+		kgr__jw_str(w, "user", val(st, r->user));
 	else
-		cJSON_AddNullToObject(root, "user");
-	cJSON_AddBoolToObject(root, "cold_start", r->cold_start);
-	cJSON_AddNumberToObject(root, "candidates", (double)r->n_candidates);
-	notes = cJSON_AddArrayToObject(root, "notes");
-	for (i = 0; notes && i < n_extra; i++)
-		cJSON_AddItemToArray(notes, cJSON_CreateString(extra[i]));
-	for (i = 0; notes && i < r->n_notes; i++)
-		cJSON_AddItemToArray(notes, cJSON_CreateString(r->notes[i]));
+		kgr__jw_null(w, "user");
+	kgr__jw_bool(w, "cold_start", r->cold_start);
+	kgr__jw_num(w, "candidates", (double)r->n_candidates);
+	kgr__jw_open(w, "notes", 1);
+	for (i = 0; i < n_extra; i++)
+		kgr__jw_str(w, NULL, extra[i]);
+	for (i = 0; i < r->n_notes; i++)
+		kgr__jw_str(w, NULL, r->notes[i]);
+	kgr__jw_close(w, 1);
 	if (r->n_matches) {
-		matches = cJSON_AddArrayToObject(root, "matches");
-		for (i = 0; matches && i < r->n_matches; i++) {
-			cJSON *m = cJSON_CreateObject();
-			if (!m)
-				break;
-			add_ref(m, "word", r->matches[i].word);
-			add_ref(m, "node", val(st, r->matches[i].node));
-			add_ref(m, "label", kgr_store_label(st, r->matches[i].node));
-			cJSON_AddNumberToObject(m, "score", r->matches[i].score);
-			cJSON_AddItemToArray(matches, m);
+		kgr__jw_open(w, "matches", 1);
+		for (i = 0; i < r->n_matches; i++) {
+			kgr__jw_open(w, NULL, 0);
+			kgr__jw_str(w, "word", r->matches[i].word);
+			kgr__jw_str(w, "node", val(st, r->matches[i].node));
+			kgr__jw_str(w, "label", kgr_store_label(st, r->matches[i].node));
+			kgr__jw_num(w, "score", r->matches[i].score);
+			kgr__jw_close(w, 0);
 		}
+		kgr__jw_close(w, 1);
 	}
-	if (r->n_constraints && (cons = cJSON_AddArrayToObject(root, "constraints"))) {
-		for (i = 0; i < r->n_constraints; i++) {
-			const kgr_query_constraint *c = &r->constraints[i];
-			cJSON *m = cJSON_CreateObject();
-			if (!m)
-				break;
-			add_ref(m, "kind", c->kind);
-			if (c->node) {
-				add_ref(m, "node", val(st, c->node));
-				add_ref(m, "label", kgr_store_label(st, c->node));
-			} else {
-				cJSON_AddNumberToObject(m, "value", c->value);
-				if (c->currency[0])
-					cJSON_AddStringToObject(m, "currency", c->currency);
-				cJSON_AddNumberToObject(m, "unpriced", (double)c->unpriced);
-			}
-			cJSON_AddNumberToObject(m, "removed", (double)c->removed);
-			cJSON_AddItemToArray(cons, m);
-		}
+	if (r->n_constraints) {
+		kgr__jw_open(w, "constraints", 1);
+		for (i = 0; i < r->n_constraints; i++)
+			constraint(w, st, &r->constraints[i]);
+		kgr__jw_close(w, 1);
 	}
-	items = cJSON_AddArrayToObject(root, "items");
-	for (i = 0; items && i < r->n && i < limit; i++) {
-		const kgr_rec_item *it = &r->items[i];
-		cJSON *o = cJSON_CreateObject(), *gens, *feats, *parts;
-		if (!o)
-			break;
-		add_num(o, "rank", (double)(i + 1));
-		add_ref(o, "item", val(st, it->item));
-		add_ref(o, "label", kgr_store_label(st, it->item));
-		add_num(o, "score", it->score);
-		gens = add_cs(o, "generators", cJSON_CreateArray());
-		for (k = 0; gens && k < KGR_GEN__COUNT; k++)
-			if (it->generators & (1u << k))
-				cJSON_AddItemToArray(gens, cJSON_CreateStringReference(kgr_generator_name((kgr_generator)k)));
-		feats = add_cs(o, "features", cJSON_CreateObject());
-		parts = add_cs(o, "parts", cJSON_CreateObject());
-		for (k = 0; feats && parts && k < KGR_FEAT__COUNT; k++) {
-			add_num(feats, kgr_feature_name((kgr_feature)k), it->features[k]);
-			add_num(parts, kgr_feature_name((kgr_feature)k), it->parts[k]);
-		}
-		if (feats && parts && r->sequence) {
-			/* the sequence model's share: a part of the score beside the graph's */
-			cJSON_AddNumberToObject(feats, "sequence", it->seq_feature);
-			cJSON_AddNumberToObject(parts, "sequence", it->seq_part);
-		}
-		if (it->n_contribs) {
-			/* the learned ranker: each feature's value and share of the score, largest first */
-			cJSON *cs = cJSON_AddArrayToObject(o, "contributions");
-			for (k = 0; cs && k < it->n_contribs; k++) {
-				cJSON *c = cJSON_CreateObject();
-				if (!c)
-					break;
-				cJSON_AddStringToObject(c, "feature", it->contribs[k].feature);
-				cJSON_AddNumberToObject(c, "value", it->contribs[k].value);
-				cJSON_AddNumberToObject(c, "contribution", it->contribs[k].contribution);
-				cJSON_AddItemToArray(cs, c);
-			}
-		}
-		if (it->rationale)
-			add_ref(o, "rationale", it->rationale);
-		add_cs(o, "paths", paths_json(st, it));
-		kgr__json_add_meta_paths(o, st, it);
-		cJSON_AddItemToArray(items, o);
-	}
-	return root;
+	kgr__jw_open(w, "items", 1);
+	for (i = 0; i < r->n && i < limit; i++)
+		item(w, st, r, i);
+	kgr__jw_close(w, 1);
+	kgr__jw_close(w, 0);
 }
 
+char *kgr__recs_text(const kgr_store *st, const kgr_recs *r, const char *request_id,
+	const char *const *extra, size_t n_extra, size_t limit, size_t *len)
+{
+	kgr__jw w;
+	kgr__jw_init(&w);
+	kgr__recs_write(&w, st, r, request_id, extra, n_extra, limit);
+	return kgr__jw_take(&w, len);
+}
 
 /* Text of a reply tree: cJSON's indented print, or the compact print of util/json_print.c. */
 int kgr__json_text(char **out, cJSON *root, int pretty)
@@ -210,5 +193,20 @@ int kgr__json_text(char **out, cJSON *root, int pretty)
 int kgr_recs_json(char **out, const kgr_store *store, const kgr_recs *recs, const char *request_id,
 	const char *const *extra, size_t n_extra, size_t limit, int pretty)
 {
-	return kgr__json_text(out, kgr__recs_json(store, recs, request_id, extra, n_extra, limit), pretty);
+	char *text = kgr__recs_text(store, recs, request_id, extra, n_extra, limit, NULL);
+	cJSON *root;
+	*out = NULL;
+	if (!text)
+		return kgr__error_set(KGR_ENOMEM, "out of memory");
+	if (!pretty) {
+		*out = text;
+		return 0;
+	}
+	/* indented: the compact text read back and printed by cJSON (numbers read back print
+	 * the same digits) */
+	root = cJSON_Parse(text);
+	free(text);
+	if (!root)
+		return kgr__error_set(KGR_ENOMEM, "out of memory");
+	return kgr__json_text(out, root, 1);
 }

@@ -24,13 +24,17 @@
 static void reply_recs(kgr__resp *resp, const kgr_store *st, const kgr_recs *r,
 	const char *request_id, const char *const *extra, size_t n_extra, size_t limit)
 {
-	cJSON *root = kgr__recs_json(st, r, request_id, extra, n_extra, limit);
-	if (!root) {
+	size_t len = 0;
+	char *text = kgr__recs_text(st, r, request_id, extra, n_extra, limit, &len);
+	if (!text) {
 		kgr__resp_error(resp, 503, "out_of_memory", "out of memory");
 		return;
 	}
-	kgr__resp_json(resp, 200, root);
-	cJSON_Delete(root);
+	free(resp->body);
+	resp->body = text;
+	resp->len = len;
+	resp->status = 200;
+	resp->content_type = "application/json";
 }
 
 /* ---- input helpers ---- */

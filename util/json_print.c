@@ -9,11 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-typedef struct {
-	kgr__buf b;
-	char point;  /* the locale's decimal point, written as '.' */
-	int bad;     /* a raw item without text */
-} printer;
+typedef kgr__jw printer;
 
 /* kgr__buf_put with the common case (room left) inline: a reply is thousands of short puts. */
 static inline void put(printer *p, const char *s, size_t n)
@@ -181,9 +177,9 @@ static int fast_number(char *out, double d)
 /* cJSON's rule: null for NaN and infinities; else 15 significant digits when they read back
  * within a relative DBL_EPSILON, else 17. Whole numbers below 1e15 (what %1.15g writes as
  * plain digits) are written directly, and so are the others from 1e-4 up (fast_number). */
-static void put_number(printer *p, const cJSON *item)
+static void put_number(printer *p, double d)
 {
-	double d = item->valuedouble, back;
+	double back;
 	char num[32];
 	int len, i;
 	if (isnan(d) || isinf(d)) {
@@ -230,7 +226,7 @@ static void put_value(printer *p, const cJSON *item)
 	case cJSON_NULL: put(p, "null", 4); break;
 	case cJSON_False: put(p, "false", 5); break;
 	case cJSON_True: put(p, "true", 4); break;
-	case cJSON_Number: put_number(p, item); break;
+	case cJSON_Number: put_number(p, item->valuedouble); break;
 	case cJSON_String: put_string(p, item->valuestring); break;
 	case cJSON_Raw:
 		if (!item->valuestring)
@@ -263,20 +259,84 @@ static void put_value(printer *p, const cJSON *item)
 	}
 }
 
-char *kgr__json_print(const cJSON *item, size_t *len)
+void kgr__jw_init(kgr__jw *w)
 {
-	printer p;
 	const struct lconv *lc = localeconv();
-	memset(&p, 0, sizeof(p));
-	p.point = lc && lc->decimal_point && lc->decimal_point[0] ? lc->decimal_point[0] : '.';
-	if (!item)
-		return NULL;
-	put_value(&p, item);
-	if (p.bad || p.b.oom || !p.b.s) {
-		kgr__buf_free(&p.b);
+	memset(w, 0, sizeof(*w));
+	w->point = lc && lc->decimal_point && lc->decimal_point[0] ? lc->decimal_point[0] : '.';
+}
+
+char *kgr__jw_take(kgr__jw *w, size_t *len)
+{
+	if (w->bad || w->b.oom || !w->b.s) {
+		kgr__buf_free(&w->b);
 		return NULL;
 	}
 	if (len)
-		*len = p.b.len;
-	return kgr__buf_take(&p.b);
+		*len = w->b.len;
+	return kgr__buf_take(&w->b);
+}
+
+char *kgr__json_print(const cJSON *item, size_t *len)
+{
+	printer p;
+	if (!item)
+		return NULL;
+	kgr__jw_init(&p);
+	put_value(&p, item);
+	return kgr__jw_take(&p, len);
+}
+
+/* ---- writing without a tree: each value is preceded by a comma when one was written in
+ * the same container before it, and by its key inside an object */
+
+static inline void lead(kgr__jw *w, const char *key)
+{
+	if (w->comma)
+		put(w, ",", 1);
+	if (key) {
+		put_string(w, key);
+		put(w, ":", 1);
+	}
+	w->comma = 1;
+}
+
+void kgr__jw_open(kgr__jw *w, const char *key, int array)
+{
+	lead(w, key);
+	put(w, array ? "[" : "{", 1);
+	w->comma = 0;
+}
+
+void kgr__jw_close(kgr__jw *w, int array)
+{
+	put(w, array ? "]" : "}", 1);
+	w->comma = 1;
+}
+
+void kgr__jw_str(kgr__jw *w, const char *key, const char *s)
+{
+	lead(w, key);
+	put_string(w, s);
+}
+
+void kgr__jw_num(kgr__jw *w, const char *key, double d)
+{
+	lead(w, key);
+	put_number(w, d);
+}
+
+void kgr__jw_bool(kgr__jw *w, const char *key, int v)
+{
+	lead(w, key);
+	if (v)
+		put(w, "true", 4);
+	else
+		put(w, "false", 5);
+}
+
+void kgr__jw_null(kgr__jw *w, const char *key)
+{
+	lead(w, key);
+	put(w, "null", 4);
 }

@@ -1344,6 +1344,84 @@ START_TEST(test_json_print_matches_cjson)
 }
 END_TEST
 
+/* A tree written value by value (kgr__jw_*) is the text cJSON prints for it: commas between
+ * values, empty and nested containers, keys escaped, numbers and strings as above. */
+static void write_tree(kgr__jw *w, const char *key, const cJSON *c)
+{
+	const cJSON *k;
+	if (cJSON_IsObject(c) || cJSON_IsArray(c)) {
+		kgr__jw_open(w, key, cJSON_IsArray(c));
+		cJSON_ArrayForEach(k, c)
+			write_tree(w, cJSON_IsObject(c) ? k->string : NULL, k);
+		kgr__jw_close(w, cJSON_IsArray(c));
+	} else if (cJSON_IsNumber(c)) {
+		kgr__jw_num(w, key, c->valuedouble);
+	} else if (cJSON_IsString(c)) {
+		kgr__jw_str(w, key, c->valuestring);
+	} else if (cJSON_IsBool(c)) {
+		kgr__jw_bool(w, key, cJSON_IsTrue(c));
+	} else {
+		kgr__jw_null(w, key);
+	}
+}
+
+START_TEST(test_json_writer_matches_cjson)
+{
+	cJSON *root = cJSON_CreateObject(), *arr, *obj, *deep;
+	char ctl[32], *want, *got;
+	size_t i, len = 0;
+	kgr__jw w;
+	int c;
+	ck_assert_ptr_nonnull(root);
+	arr = cJSON_AddArrayToObject(root, "numbers");
+	for (i = 0; i < 3000; i++) {
+		uint64_t bits = next_rand();
+		double d;
+		memcpy(&d, &bits, sizeof(d));
+		cJSON_AddItemToArray(arr, cJSON_CreateNumber(d));
+		cJSON_AddItemToArray(arr, cJSON_CreateNumber((double)(next_rand() % 2000000) / 1000.0 - 1000.0));
+	}
+	cJSON_AddItemToArray(arr, cJSON_CreateNumber(NAN));
+	cJSON_AddItemToArray(arr, cJSON_CreateNumber(-0.0));
+	for (c = 1; c < 32; c++)
+		ctl[c - 1] = (char)c;
+	ctl[31] = '\0';
+	cJSON_AddStringToObject(root, "control \"key\"", ctl);
+	cJSON_AddStringToObject(root, "", "");
+	cJSON_AddNullToObject(root, "null");
+	cJSON_AddTrueToObject(root, "t");
+	cJSON_AddFalseToObject(root, "f");
+	cJSON_AddArrayToObject(root, "empty array");
+	cJSON_AddObjectToObject(root, "empty object");
+	obj = cJSON_AddObjectToObject(root, "nested");
+	deep = cJSON_AddArrayToObject(obj, "arrays");
+	cJSON_AddItemToArray(deep, cJSON_CreateArray());
+	cJSON_AddItemToArray(deep, cJSON_CreateObject());
+	cJSON_AddItemToArray(deep, cJSON_CreateString("after empties"));
+	cJSON_AddItemToArray(cJSON_GetArrayItem(deep, 0), cJSON_CreateNumber(1));
+	cJSON_AddItemToObject(obj, "last", cJSON_CreateBool(1));
+	want = cJSON_PrintUnformatted(root);
+	kgr__jw_init(&w);
+	write_tree(&w, NULL, root);
+	got = kgr__jw_take(&w, &len);
+	ck_assert_ptr_nonnull(want);
+	ck_assert_ptr_nonnull(got);
+	ck_assert_str_eq(got, want);
+	ck_assert_uint_eq(len, strlen(want));
+	free(want);
+	free(got);
+	/* a bare array of strings */
+	want = cJSON_PrintUnformatted(deep);
+	kgr__jw_init(&w);
+	write_tree(&w, NULL, deep);
+	got = kgr__jw_take(&w, NULL);
+	ck_assert_str_eq(got, want);
+	free(want);
+	free(got);
+	cJSON_Delete(root);
+}
+END_TEST
+
 static void expect_jsonld_error(const char *text, const char *needle)
 {
 	expect_buffer_error(text, strlen(text), "jsonld", "t.jsonld", needle);
@@ -1457,6 +1535,7 @@ static Suite *store_suite(void)
 	tc = tcase_create("json");
 	tcase_set_timeout(tc, 60);
 	tcase_add_test(tc, test_json_print_matches_cjson);
+	tcase_add_test(tc, test_json_writer_matches_cjson);
 	tcase_add_test(tc, test_json_print_numbers_as_cjson);
 	suite_add_tcase(s, tc);
 	suite_add_tcase(s, kgr_test_events_tcase());

@@ -11,6 +11,7 @@
 
 #include "kgrec/retrieval.h"
 #include "retrieval/internal.h"
+#include "util/json_print.h"
 #include "tests/common/testutil.h"
 
 #define ITEM "https://w3id.org/kgrec/item/"
@@ -278,6 +279,89 @@ START_TEST(cold_start_popular)
 	ck_assert(r->cold_start);
 	ck_assert_ptr_nonnull(strstr(r->notes[0], ITEM "cap"));
 	ck_assert_uint_eq(r->items[0].item, iri(s, ITEM "gloves"));
+	kgr_recs_free(r);
+	kgr_graph_free(g);
+	kgr_store_free(s);
+}
+END_TEST
+
+/* The list as JSON (the service's reply and `kgrec recommend --format json`, written without a
+ * tree): valid JSON that says what the list holds, item by item, path by path, and is its own
+ * compact print (cJSON's number and string rules); indented, the same values. */
+static void json_says(const kgr_store *s, const kgr_recs *r, size_t limit)
+{
+	const char *extra[] = { "a note \"quoted\"\n" };
+	char *text = NULL, *again, *pretty = NULL;
+	cJSON *j, *items, *it, *re;
+	size_t i = 0, k;
+	ck_assert_int_eq(kgr_recs_json(&text, s, r, "req-1", extra, 1, limit, 0), 0);
+	ck_assert_ptr_nonnull(j = cJSON_Parse(text));
+	again = kgr__json_print(j, NULL);
+	ck_assert_str_eq(again, text);
+	free(again);
+	ck_assert_str_eq(cJSON_GetObjectItem(j, "request_id")->valuestring, "req-1");
+	if (r->user)
+		ck_assert_str_eq(cJSON_GetObjectItem(j, "user")->valuestring, kgr_term_value(s, r->user, NULL));
+	else
+		ck_assert(cJSON_IsNull(cJSON_GetObjectItem(j, "user")));
+	ck_assert(cJSON_IsTrue(cJSON_GetObjectItem(j, "cold_start")) == !!r->cold_start);
+	ck_assert_int_eq(cJSON_GetArraySize(cJSON_GetObjectItem(j, "notes")), (int)r->n_notes + 1);
+	ck_assert_str_eq(cJSON_GetArrayItem(cJSON_GetObjectItem(j, "notes"), 0)->valuestring, extra[0]);
+	ck_assert_int_eq(cJSON_GetArraySize(cJSON_GetObjectItem(j, "matches")), (int)r->n_matches);
+	ck_assert_int_eq(cJSON_GetArraySize(cJSON_GetObjectItem(j, "constraints")), (int)r->n_constraints);
+	items = cJSON_GetObjectItem(j, "items");
+	ck_assert_int_eq(cJSON_GetArraySize(items), (int)(r->n < limit ? r->n : limit));
+	cJSON_ArrayForEach(it, items) {
+		const kgr_rec_item *x = &r->items[i];
+		cJSON *paths = cJSON_GetObjectItem(it, "paths"), *p;
+		size_t pi = 0;
+		ck_assert_int_eq((int)cJSON_GetObjectItem(it, "rank")->valuedouble, (int)i + 1);
+		ck_assert_str_eq(cJSON_GetObjectItem(it, "item")->valuestring, kgr_term_value(s, x->item, NULL));
+		ck_assert_str_eq(cJSON_GetObjectItem(it, "label")->valuestring, kgr_store_label(s, x->item));
+		ck_assert_double_eq_tol(cJSON_GetObjectItem(it, "score")->valuedouble, x->score,
+			fabs(x->score) * 1e-14 + 1e-300);
+		ck_assert_int_eq(cJSON_GetArraySize(cJSON_GetObjectItem(it, "features")), KGR_FEAT__COUNT);
+		for (k = 0; k < KGR_FEAT__COUNT; k++)
+			ck_assert_double_eq_tol(cJSON_GetObjectItem(cJSON_GetObjectItem(it, "parts"),
+				kgr_feature_name((kgr_feature)k))->valuedouble, x->parts[k], fabs(x->parts[k]) * 1e-14 + 1e-300);
+		if (x->rationale)
+			ck_assert_str_eq(cJSON_GetObjectItem(it, "rationale")->valuestring, x->rationale);
+		ck_assert_int_eq(cJSON_GetArraySize(paths), (int)x->n_paths);
+		cJSON_ArrayForEach(p, paths) {
+			cJSON *e = cJSON_GetArrayItem(cJSON_GetObjectItem(p, "edges"), 0);
+			ck_assert_int_eq(cJSON_GetArraySize(cJSON_GetObjectItem(p, "edges")), (int)x->paths[pi].n_edges);
+			ck_assert_str_eq(cJSON_GetObjectItem(e, "p")->valuestring,
+				kgr_term_value(s, x->paths[pi].edges[0].p, NULL));
+			ck_assert(cJSON_IsBool(cJSON_GetObjectItem(e, "reversed")));
+			pi++;
+		}
+		ck_assert_int_eq((int)cJSON_GetObjectItem(it, "meta_paths_total")->valuedouble, (int)x->n_patterns);
+		i++;
+	}
+	ck_assert_int_eq(kgr_recs_json(&pretty, s, r, "req-1", extra, 1, limit, 1), 0);
+	ck_assert_ptr_nonnull(re = cJSON_Parse(pretty));
+	ck_assert(cJSON_Compare(re, j, 1));
+	cJSON_Delete(re);
+	cJSON_Delete(j);
+	free(pretty);
+	free(text);
+}
+
+START_TEST(recs_json_says_the_list)
+{
+	kgr_store *s = shop();
+	kgr_graph *g = graph_of(s);
+	kgr_rec_options o = KGR_REC_OPTIONS_INIT;
+	kgr_recs *r = rec(g, iri(s, USER "alice"), 0 /* all */, 1);
+	ck_assert_uint_ge(r->n, 3);
+	json_says(s, r, r->n);
+	json_says(s, r, 2);
+	kgr_recs_free(r);
+	o.query = "goalkeeper gloves under 30 dollars";
+	o.explain = 1;
+	ck_assert_int_eq(kgr_recommend(&r, g, 0, &o), 0);
+	ck_assert_uint_ge(r->n_matches, 1);
+	json_says(s, r, 10);
 	kgr_recs_free(r);
 	kgr_graph_free(g);
 	kgr_store_free(s);
@@ -1611,6 +1695,7 @@ static Suite *retrieval_suite(void)
 	tcase_add_test(tc, sameas_two_items);
 	tcase_add_test(tc, phrase_table);
 	tcase_add_test(tc, query_price_phrases);
+	tcase_add_test(tc, recs_json_says_the_list);
 	suite_add_tcase(s, tc);
 	return s;
 }
