@@ -1001,7 +1001,18 @@ int kgr__paths_patterns_sorted(const kgr__path_stats *st, kgr_path_pattern *out)
 		return kgr__error_set(KGR_ENOMEM, "out of memory");
 	for (i = 0; i < n; i++)
 		ord[i] = i;
-	qsort_r(ord, n, sizeof(*ord), cmp_pattern_at, (void *)st->patterns);
+	if (n <= 48) {
+		/* a request's few patterns: insertion with the comparison inlined (no two patterns
+		 * compare equal, so this is the order qsort_r gives) */
+		for (i = 1; i < n; i++) {
+			uint32_t x = ord[i], j = i;
+			for (; j > 0 && cmp_pattern(&st->patterns[x], &st->patterns[ord[j - 1]]) < 0; j--)
+				ord[j] = ord[j - 1];
+			ord[j] = x;
+		}
+	} else {
+		qsort_r(ord, n, sizeof(*ord), cmp_pattern_at, (void *)st->patterns);
+	}
 	for (i = 0; i < n; i++)
 		out[i] = st->patterns[ord[i]];
 	if (ord != small)

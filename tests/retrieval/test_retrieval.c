@@ -285,6 +285,57 @@ START_TEST(cold_start_popular)
 }
 END_TEST
 
+/* Patterns most frequent first, then shorter, then by relations and directions: for a few
+ * (the insertion sort a request uses) and for many (qsort_r), with counts and relations that
+ * tie in every combination. */
+START_TEST(patterns_sorted_in_order)
+{
+	static const size_t sizes[] = { 1, 2, 7, 48, 49, 300 };
+	uint64_t rng = 7;
+	size_t t, i, k;
+	for (t = 0; t < sizeof(sizes) / sizeof(sizes[0]); t++) {
+		size_t n = sizes[t];
+		kgr_path_pattern *in = calloc(n, sizeof(*in)), *out = calloc(n, sizeof(*out));
+		kgr__path_stats st;
+		ck_assert_ptr_nonnull(in);
+		ck_assert_ptr_nonnull(out);
+		for (i = 0; i < n; i++) {
+			/* distinct patterns: the index in the third relation when n_edges is 3 */
+			rng = rng * 6364136223846793005ull + 1442695040888963407ull;
+			in[i].count = (size_t)(rng >> 60) % 4 + 1;
+			in[i].n_edges = 3;
+			in[i].rel[0] = (kgr_id)((rng >> 40) % 3);
+			in[i].reversed[0] = (unsigned char)((rng >> 30) & 1);
+			in[i].rel[1] = (kgr_id)((rng >> 20) % 2);
+			in[i].reversed[1] = 0;
+			in[i].rel[2] = (kgr_id)(1000 + n - i);
+			if (i % 5 == 0) /* some shorter ones */
+				in[i].n_edges = 2, in[i].rel[1] = (kgr_id)(2000 + i);
+		}
+		memset(&st, 0, sizeof(st));
+		st.patterns = in;
+		st.n_patterns = n;
+		ck_assert_int_eq(kgr__paths_patterns_sorted(&st, out), 0);
+		for (i = 1; i < n; i++) {
+			const kgr_path_pattern *a = &out[i - 1], *b = &out[i];
+			int before = a->count > b->count ||
+				(a->count == b->count && a->n_edges < b->n_edges);
+			if (a->count == b->count && a->n_edges == b->n_edges) {
+				for (k = 0; k < a->n_edges; k++)
+					if (a->rel[k] != b->rel[k] || a->reversed[k] != b->reversed[k])
+						break;
+				ck_assert_uint_lt(k, a->n_edges);
+				before = a->rel[k] < b->rel[k] ||
+					(a->rel[k] == b->rel[k] && a->reversed[k] < b->reversed[k]);
+			}
+			ck_assert_msg(before, "%zu patterns: %zu and %zu out of order", n, i - 1, i);
+		}
+		free(in);
+		free(out);
+	}
+}
+END_TEST
+
 /* The list as JSON (the service's reply and `kgrec recommend --format json`, written without a
  * tree): valid JSON that says what the list holds, item by item, path by path, and is its own
  * compact print (cJSON's number and string rules); indented, the same values. */
@@ -1696,6 +1747,7 @@ static Suite *retrieval_suite(void)
 	tcase_add_test(tc, phrase_table);
 	tcase_add_test(tc, query_price_phrases);
 	tcase_add_test(tc, recs_json_says_the_list);
+	tcase_add_test(tc, patterns_sorted_in_order);
 	suite_add_tcase(s, tc);
 	return s;
 }
