@@ -10,20 +10,27 @@
 # and that of a `git worktree` of an earlier commit). ROUNDS: default 12; USERS: default 2000.
 # Prints each round, then both builds' p50s sorted, the ratios sorted and their median, and
 # whether the two builds gave the same lists (`--digest` of the first 2000 users).
+# REF_STORE (environment): the store the reference build reads, when it reads another snapshot
+# format than the new one (each build on its own snapshot of the same sources).
 set -eu
 
 [ $# -ge 3 ] || { echo "usage: $0 REF_BENCH NEW_BENCH STORE [ROUNDS] [USERS]" >&2; exit 2; }
 REF=$1 NEW=$2 STORE=$3 ROUNDS=${4:-12} USERS=${5:-2000}
+REF_STORE=${REF_STORE:-$STORE}
 for b in "$REF" "$NEW"; do
 	[ -x "$b" ] || { echo "recommend-ab.sh: $b is not an executable" >&2; exit 1; }
 done
 
+# the store build $1 reads
+store_of() {
+	if [ "$1" = "$REF" ]; then echo "$REF_STORE"; else echo "$STORE"; fi
+}
 p50() {
-	"$1" "$STORE" --users "$USERS" --ppr 0 |
+	"$1" "$(store_of "$1")" --users "$USERS" --ppr 0 |
 		sed -n 's/.*thread CPU time per request: p50 \([0-9.]*\) ms.*/\1/p'
 }
 digest() {
-	"$1" "$STORE" --users 2000 --ppr 0 --digest | sed -n 's/^digest of the [0-9]* lists: //p'
+	"$1" "$(store_of "$1")" --users 2000 --ppr 0 --digest | sed -n 's/^digest of the [0-9]* lists: //p'
 }
 
 OUT=$(mktemp)

@@ -107,6 +107,14 @@ static void table64_insert(uint64_t *table, size_t cap, uint32_t hash, kgr_id id
 	table[i] = (uint64_t)hash << 32 | id;
 }
 
+/* The term table is the store's own allocation (not a section of its snapshot: a table
+ * rebuilt after opening one is). */
+static int table_owned(const kgr_store *s)
+{
+	return !s->snap || (s->table && ((const char *)s->table < (const char *)s->snap ||
+		(const char *)s->table >= (const char *)s->snap + s->snap_len));
+}
+
 /* The term table's size for n terms while loading: the smallest power of two from 1,024 that
  * keeps it at most half full, so that inserting stays cheap. */
 static size_t table_size(size_t n_terms)
@@ -123,7 +131,9 @@ size_t kgr__table_final_size(size_t n_terms)
 	return n + n * 3 / 17 + 1; /* n / 0.85 */
 }
 
-uint32_t *kgr__table_hashes(const kgr_store *s)
+/* Every term's hash (index 0 unused), read from the term table's slots; NULL when out of
+ * memory. For stores that do not keep s->hashes (those opened from a snapshot). */
+static uint32_t *table_hashes(const kgr_store *s)
 {
 	uint32_t *hs = calloc(s->n_terms + 1, sizeof(*hs));
 	size_t i;
@@ -145,7 +155,7 @@ static int rebuild_table_at(kgr_store *s, size_t cap)
 	size_t id;
 	uint64_t *t;
 	uint32_t *hs = s->hashes;
-	if (!hs && s->n_terms && !(hs = kgr__table_hashes(s)))
+	if (!hs && s->n_terms && !(hs = table_hashes(s)))
 		return kgr__error_set(KGR_ENOMEM, "out of memory (hashes of %zu terms)", s->n_terms);
 	t = calloc(cap, sizeof(*t));
 	if (!t) {
@@ -158,8 +168,7 @@ static int rebuild_table_at(kgr_store *s, size_t cap)
 		table64_insert(t, cap, hs[id], (kgr_id)id);
 	if (hs != s->hashes)
 		free(hs);
-	if (!s->snap || ((char *)s->table < (char *)s->snap ||
-			(char *)s->table >= (char *)s->snap + s->snap_len))
+	if (table_owned(s))
 		free(s->table);
 	s->table = t;
 	s->table_cap = cap;
@@ -626,7 +635,7 @@ int kgr_store_new_from(kgr_store **out, const kgr_store *base)
 	s->kinds = dup_bytes(base->kinds, s->cap_terms, &oom);
 	if (base->hashes)
 		s->hashes = dup_bytes(base->hashes, s->cap_terms * sizeof(*s->hashes), &oom);
-	else if (!(s->hashes = kgr__table_hashes(base)))
+	else if (!(s->hashes = table_hashes(base)))
 		oom = 1;
 	s->blob_len = s->blob_cap = base->blob_len;
 	s->blob = dup_bytes(base->blob, base->blob_len, &oom);
@@ -691,8 +700,7 @@ void kgr_store_free(kgr_store *s)
 		free(s->items);
 		free(s->prefixes.s);
 	} else {
-		if (s->table && ((char *)s->table < (char *)s->snap ||
-				(char *)s->table >= (char *)s->snap + s->snap_len))
+		if (table_owned(s))
 			free(s->table);
 		free(s->snap);
 	}
@@ -1404,17 +1412,23 @@ const kgr_interaction *kgr_store_interactions(const kgr_store *s, size_t *n_out)
 	return s->inter;
 }
 
-static size_t user_index(const kgr_store *s, kgr_id user)
+/* Where id is in ids[0 .. n) (ascending), or SIZE_MAX. */
+static size_t id_index(const kgr_id *ids, size_t n, kgr_id id)
 {
-	size_t lo = 0, hi = s->n_users;
+	size_t lo = 0, hi = n;
 	while (lo < hi) {
 		size_t mid = lo + (hi - lo) / 2;
-		if (s->users[mid] < user)
+		if (ids[mid] < id)
 			lo = mid + 1;
 		else
 			hi = mid;
 	}
-	return lo < s->n_users && s->users[lo] == user ? lo : SIZE_MAX;
+	return lo < n && ids[lo] == id ? lo : SIZE_MAX;
+}
+
+static size_t user_index(const kgr_store *s, kgr_id user)
+{
+	return id_index(s->users, s->n_users, user);
 }
 
 const kgr_interaction *kgr_store_user_interactions(const kgr_store *s, kgr_id user, size_t *n_out)
@@ -1463,16 +1477,9 @@ int kgr_store_is_item(const kgr_store *s, kgr_id id)
 
 uint32_t kgr_store_item_popularity(const kgr_store *s, kgr_id item)
 {
-	size_t lo = 0, hi = s->pop ? s->n_items : 0;
 	/* the items are in id order, their counts beside them */
-	while (lo < hi) {
-		size_t mid = lo + (hi - lo) / 2;
-		if (s->items[mid] < item)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	return lo < s->n_items && s->pop && s->items[lo] == item ? s->pop[lo] : 0;
+	size_t i = s->pop ? id_index(s->items, s->n_items, item) : SIZE_MAX;
+	return i == SIZE_MAX ? 0 : s->pop[i];
 }
 
 void kgr_store_get_stats(const kgr_store *s, kgr_store_stats *out)

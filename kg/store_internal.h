@@ -233,9 +233,7 @@ int kgr__rebuild_table(kgr_store *s);
 int kgr__table_canonical(kgr_store *s);
 /* The slots of a finalized store's term table (85% full). */
 size_t kgr__table_final_size(size_t n_terms);
-/* Every term's hash (index 0 unused), read from the term table's slots; NULL when out of
- * memory. For stores that do not keep s->hashes (those opened from a snapshot). */
-uint32_t *kgr__table_hashes(const kgr_store *s);
+
 
 /* ingest */
 int kgr__load_buffer(kgr_store *s, const char *data, size_t len, const char *format, const char *base,

@@ -81,6 +81,19 @@ static void constraint(kgr__jw *w, const kgr_store *st, const kgr_query_constrai
 	kgr__jw_close(w, 0);
 }
 
+/* An object of one value per feature, and the sequence model's (a part of the score beside
+ * the graph's) when the list has one. */
+static void by_feature(kgr__jw *w, const char *key, const double *v, int sequence, double seq)
+{
+	size_t k;
+	kgr__jw_open(w, key, 0);
+	for (k = 0; k < KGR_FEAT__COUNT; k++)
+		kgr__jw_num(w, kgr_feature_name((kgr_feature)k), v[k]);
+	if (sequence)
+		kgr__jw_num(w, "sequence", seq);
+	kgr__jw_close(w, 0);
+}
+
 static void item(kgr__jw *w, const kgr_store *st, const kgr_recs *r, size_t i)
 {
 	const kgr_rec_item *it = &r->items[i];
@@ -95,19 +108,8 @@ static void item(kgr__jw *w, const kgr_store *st, const kgr_recs *r, size_t i)
 		if (it->generators & (1u << k))
 			kgr__jw_str(w, NULL, kgr_generator_name((kgr_generator)k));
 	kgr__jw_close(w, 1);
-	kgr__jw_open(w, "features", 0);
-	for (k = 0; k < KGR_FEAT__COUNT; k++)
-		kgr__jw_num(w, kgr_feature_name((kgr_feature)k), it->features[k]);
-	/* the sequence model's share: a part of the score beside the graph's */
-	if (r->sequence)
-		kgr__jw_num(w, "sequence", it->seq_feature);
-	kgr__jw_close(w, 0);
-	kgr__jw_open(w, "parts", 0);
-	for (k = 0; k < KGR_FEAT__COUNT; k++)
-		kgr__jw_num(w, kgr_feature_name((kgr_feature)k), it->parts[k]);
-	if (r->sequence)
-		kgr__jw_num(w, "sequence", it->seq_part);
-	kgr__jw_close(w, 0);
+	by_feature(w, "features", it->features, r->sequence, it->seq_feature);
+	by_feature(w, "parts", it->parts, r->sequence, it->seq_part);
 	if (it->n_contribs) {
 		/* the learned ranker: each feature's value and share of the score, largest first */
 		kgr__jw_open(w, "contributions", 1);

@@ -26,15 +26,7 @@ static void reply_recs(kgr__resp *resp, const kgr_store *st, const kgr_recs *r,
 {
 	size_t len = 0;
 	char *text = kgr__recs_text(st, r, request_id, extra, n_extra, limit, &len);
-	if (!text) {
-		kgr__resp_error(resp, 503, "out_of_memory", "out of memory");
-		return;
-	}
-	free(resp->body);
-	resp->body = text;
-	resp->len = len;
-	resp->status = 200;
-	resp->content_type = "application/json";
+	kgr__resp_json_text(resp, 200, text, len);
 }
 
 /* ---- input helpers ---- */

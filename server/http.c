@@ -84,15 +84,23 @@ int kgr__resp_error(kgr__resp *resp, int status, const char *code, const char *f
 	return status;
 }
 
-int kgr__resp_json(kgr__resp *resp, int status, const cJSON *root)
+int kgr__resp_json_text(kgr__resp *resp, int status, char *text, size_t len)
 {
-	free(resp->body);
-	resp->body = kgr__json_print(root, &resp->len);
-	if (!resp->body)
+	if (!text)
 		return kgr__resp_error(resp, 503, "out_of_memory", "out of memory printing the reply");
+	free(resp->body);
+	resp->body = text;
+	resp->len = len;
 	resp->status = status;
 	resp->content_type = "application/json";
 	return status;
+}
+
+int kgr__resp_json(kgr__resp *resp, int status, const cJSON *root)
+{
+	size_t len = 0;
+	char *text = kgr__json_print(root, &len);
+	return kgr__resp_json_text(resp, status, text, len);
 }
 
 /* ---- access log and metrics ---- */

@@ -182,6 +182,8 @@ int kgr__resp_error(kgr__resp *resp, int status, const char *code, const char *f
 	__attribute__((format(printf, 4, 5)));
 /* Print a cJSON tree into resp (takes ownership of nothing; the caller frees root). */
 int kgr__resp_json(kgr__resp *resp, int status, const struct cJSON *root);
+/* A JSON text (malloc'd; NULL: out of memory, a 503) as resp's body, which takes it. */
+int kgr__resp_json_text(kgr__resp *resp, int status, char *text, size_t len);
 /* Status and JSON error code for a KGR_E* code. */
 int kgr__status_of(int kgr_code, const char **code_out);
 
