@@ -444,7 +444,7 @@ static int time_stages(const kgr_graph *g, const kgr_model *m, const kgr_id *use
 	if (!c || !per[0] || !per[1] || !per[2])
 		return -1;
 	for (u = 0; u < n; u++) {
-		if (kgr__ltr_candidates(&c[u], g, users[u], o, m->n_graph, m->n_knn, seq) < 0) {
+		if (kgr__ltr_candidates(&c[u], g, users[u], o, m->n_graph, m->n_knn, m->n_seq, seq) < 0) {
 			fprintf(stderr, "bench: stages: %s\n", kgr_error_last());
 			return -1;
 		}
@@ -466,7 +466,7 @@ static int time_stages(const kgr_graph *g, const kgr_model *m, const kgr_id *use
 		t0 = cpu_ms();
 		for (u = 0; u < n; u++) {
 			kgr__ltr_cands x;
-			if (kgr__ltr_candidates(&x, g, users[u], o, m->n_graph, m->n_knn, seq) < 0)
+			if (kgr__ltr_candidates(&x, g, users[u], o, m->n_graph, m->n_knn, m->n_seq, seq) < 0)
 				return -1;
 			kgr__ltr_cands_free(&x);
 		}

@@ -34,7 +34,11 @@ static const char usage[] =
 	"  --no-catalog       without catalog relations (a baseline)\n"
 	"  --sequence FILE    also fit a sequence model on the same events without the held-back\n"
 	"                     ones, learn from its scores, and write it to FILE (ranking with the\n"
-	"                     model then needs --sequence FILE)\n"
+	"                     model then needs --sequence FILE); the model written is fitted\n"
+	"                     again with the held-back events once the ranker is fitted\n"
+	"  --no-seq-refit     write the sequence model the ranker learned from instead\n"
+	"  --seq-candidates N that sequence model's best items added to each request's candidates\n"
+	"                     (default 50)\n"
 	"  --seq-negatives N  that sequence model's sampled negatives a position (default 128)\n"
 	"  --seq-epochs N     ... and its epochs at most (default 100; early stopping ends most)\n"
 	"  -q, --quiet        no progress bar\n"
@@ -116,7 +120,7 @@ static int train_learned(int argc, char **argv)
 	const char *path = NULL, *out = NULL, *seq_out = NULL;
 	kgr_learn_options lo = KGR_LEARN_OPTIONS_INIT;
 	kgr_seq_options so = KGR_SEQ_OPTIONS_INIT;
-	long long seq_neg = so.negatives, seq_epochs = so.epochs;
+	long long seq_neg = so.negatives, seq_epochs = so.epochs, seq_cands = (long long)lo.seq_candidates;
 	kgr_learn_report rep;
 	kgr_store *store = NULL;
 	kgr_model *model = NULL;
@@ -138,10 +142,12 @@ static int train_learned(int argc, char **argv)
 		{ "--valid-share", NULL, KGR_OPT_PARSE, &lo.valid_share, 0, 0, 0, NULL, parse_double },
 		{ "--cuts", NULL, KGR_OPT_SIZE, &lo.cuts, 0, 64, 0, NULL, NULL },
 		{ "--no-refit", NULL, KGR_OPT_SET, &lo.refit, 0, 0, 0, NULL, NULL },
+		{ "--no-seq-refit", NULL, KGR_OPT_SET, &lo.seq_refit, 0, 0, 0, NULL, NULL },
 		{ "--config", NULL, KGR_OPT_STRING, &lo.config_path, 0, 0, 0, NULL, NULL },
 		{ "--no-catalog", NULL, KGR_OPT_SET, &lo.no_catalog, 0, 0, 1, NULL, NULL },
 		{ "--sequence", NULL, KGR_OPT_STRING, &seq_out, 0, 0, 0, NULL, NULL },
 		{ "--seq-negatives", NULL, KGR_OPT_LONG, &seq_neg, 1, 100000, 0, NULL, NULL },
+		{ "--seq-candidates", NULL, KGR_OPT_LONG, &seq_cands, 0, KGR_MAX_K, 0, NULL, NULL },
 		{ "--seq-epochs", NULL, KGR_OPT_LONG, &seq_epochs, 1, 100000, 0, NULL, NULL },
 		{ "--quiet", "-q", KGR_OPT_SET, &quiet, 0, 0, 1, NULL, NULL },
 		{ NULL, NULL, KGR_OPT_SET, NULL, 0, 0, 0, NULL, NULL }
@@ -160,6 +166,7 @@ static int train_learned(int argc, char **argv)
 	if (seq_out) {
 		so.seed = lo.seed;
 		so.negatives = (int)seq_neg;
+		lo.seq_candidates = (size_t)seq_cands;
 		so.epochs = (int)seq_epochs;
 		lo.sequence = 1;
 		lo.seq_options = &so;
@@ -186,9 +193,15 @@ static int train_learned(int argc, char **argv)
 	printf("validation users %zu: NDCG@10 of the graph formula %.4f, of the model %.4f\n",
 		rep.valid_groups, rep.valid_ndcg_graph, rep.valid_ndcg);
 	if (seq_out)
-		printf("sequence model: %d epochs, kept %d (validation NDCG@10 %.4f), %.1f s; written to "
-			"%s\n", rep.sequence.epochs_run, rep.sequence.best_epoch, rep.sequence.best_ndcg,
-			rep.seconds_sequence, seq_out);
+		printf("sequence model: %d epochs, kept %d (validation NDCG@10 %.4f), %.1f s; %s%s\n",
+			rep.sequence.epochs_run, rep.sequence.best_epoch, rep.sequence.best_ndcg,
+			rep.seconds_sequence, lo.seq_refit ? "the ranker learned from its scores" :
+			"written to ", lo.seq_refit ? "" : seq_out);
+	if (seq_out && lo.seq_refit)
+		printf("sequence model fitted again with the held-back events: %d epochs, kept %d "
+			"(validation NDCG@10 %.4f), %.1f s; written to %s\n", rep.sequence_refit.epochs_run,
+			rep.sequence_refit.best_epoch, rep.sequence_refit.best_ndcg,
+			rep.seconds_sequence_refit, seq_out);
 	printf("rounds %d, kept %d%s; features %.1f s, boosting %.1f s\n", rep.rounds, rep.best_round,
 		lo.refit && rep.valid_groups ? " (then fitted again on every user)" : "",
 		rep.seconds_features, rep.seconds_boosting);

@@ -31,6 +31,9 @@ static const char usage[] =
 	"                    0: all)\n"
 	"  --holdout-all     hold out every user's last event (the validation NDCG still\n"
 	"                    ranks --val-users of them)\n"
+	"  --refit           once validation has chosen the epochs, train again from the start\n"
+	"                    for that many epochs on every event, the validation users' last\n"
+	"                    ones included, and write that model\n"
 	"  --seed N          seed (default 42)\n"
 	"  --threads N       BLAS threads (default 1)\n"
 	"  --curve FILE.tsv  write the training curve: one line per epoch with its mean loss,\n"
@@ -126,6 +129,8 @@ int kgr_cli_train_sequence(int argc, char **argv)
 			curve = argv[++i];
 		} else if (!strcmp(a, "--holdout-all")) {
 			o.holdout_all = 1;
+		} else if (!strcmp(a, "--refit")) {
+			o.refit = 1;
 		} else if (!strcmp(a, "-q") || !strcmp(a, "--quiet")) {
 			quiet = 1;
 		} else if (!strcmp(a, "--max-len") && more) {
@@ -203,6 +208,9 @@ int kgr_cli_train_sequence(int argc, char **argv)
 		rep.users, rep.items, rep.positions, rep.val_users, rep.params);
 	printf("epochs %d, kept epoch %d: validation NDCG@10 %.4f (full ranking), last loss %.4f, "
 		"%.1f s\n", rep.epochs_run, rep.best_epoch, rep.best_ndcg, rep.last_loss, rep.seconds);
+	if (rep.refit_positions)
+		printf("trained again for %d epochs on every event: %zu training positions, %.1f s\n",
+			rep.best_epoch, rep.refit_positions, rep.refit_seconds);
 	printf("model written to %s\n", out);
 	rc = 0;
 done:

@@ -16,7 +16,7 @@ typedef struct {
 
 static const char *const learned_params[] = { "candidates", "knn_candidates", "rounds",
 	"early_stop", "eta", "depth", "users", "checked", "threads", "cuts", "sequence",
-	"seq_negatives", "seq_epochs", "refit", "valid_share", NULL };
+	"seq_negatives", "seq_epochs", "refit", "seq_refit", "seq_candidates", "valid_share", NULL };
 
 static int read_options(kgr_learn_options *lo, kgr_seq_options *so, const char *params)
 {
@@ -56,6 +56,12 @@ static int read_options(kgr_learn_options *lo, kgr_seq_options *so, const char *
 	if (kgr__eval_param(params, "refit", lo->refit, &v) < 0)
 		return kgr_error_last_code();
 	lo->refit = v != 0;
+	if (kgr__eval_param(params, "seq_refit", lo->seq_refit, &v) < 0)
+		return kgr_error_last_code();
+	lo->seq_refit = v != 0;
+	if (kgr__eval_param(params, "seq_candidates", (double)lo->seq_candidates, &v) < 0)
+		return kgr_error_last_code();
+	lo->seq_candidates = (size_t)v;
 	if (kgr__eval_param(params, "valid_share", lo->valid_share, &lo->valid_share) < 0)
 		return kgr_error_last_code();
 	if (kgr__eval_param(params, "threads", lo->threads, &v) < 0)

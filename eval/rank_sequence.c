@@ -20,7 +20,7 @@ typedef struct {
 static const char *const seq_params[] = {
 	"epochs", "dims", "blocks", "heads", "negatives", "max_len", "lr", "dropout",
 	"weight_decay", "batch", "patience", "val_users", "popularity", "holdout_all", "threads",
-	NULL
+	"refit", NULL
 };
 
 static void seq_free(void *state)
@@ -53,6 +53,7 @@ static int seq_options(kgr_seq_options *o, const char *params)
 		{ "patience", offsetof(kgr_seq_options, patience), 1 },
 		{ "threads", offsetof(kgr_seq_options, threads), 1 },
 		{ "holdout_all", offsetof(kgr_seq_options, holdout_all), 1 },
+		{ "refit", offsetof(kgr_seq_options, refit), 1 },
 		{ "lr", offsetof(kgr_seq_options, lr), 0 },
 		{ "dropout", offsetof(kgr_seq_options, dropout), 0 },
 		{ "weight_decay", offsetof(kgr_seq_options, weight_decay), 0 },

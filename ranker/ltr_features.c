@@ -544,19 +544,132 @@ static int by_float_desc(const void *pa, const void *pb)
 	return a > b ? -1 : a < b;
 }
 
-/* The sequence model's features of every candidate after the history [a, b) of g (its
- * newest max_len events): every item scored once, the candidates' log-probabilities under
- * the softmax over all items, and their ranks among all items (the candidates' scores
- * sorted, each item counted once for those it beats: a binary search each); missing (NaN)
- * without a model or for an item it does not know. */
-static int seq_features(kgr__ltr_cands *c, const kgr_graph *g, const kgr_seq_model *seq,
-	uint32_t a, uint32_t b)
+/* The sequence model's scores of every item after the history [a, b) of g (its newest
+ * max_len events), and their log-sum-exp. */
+typedef struct {
+	float *all;   /* by the model's dense item index */
+	size_t n_all;
+	double lse;
+} seq_pass;
+
+static int seq_scores(seq_pass *p, const kgr_graph *g, const kgr_seq_model *seq, uint32_t a,
+	uint32_t b)
 {
-	size_t i, nh = 0, L, n_all, ns = 0;
-	kgr_id *hist = NULL;
-	float *sc = NULL, *all = NULL, *sorted = NULL, best = -INFINITY;
+	size_t i, nh = 0, L = (size_t)seq->net->dims.max_len;
+	kgr_id *hist;
+	double top = -INFINITY, lse = 0;
+	int error;
+	p->n_all = seq->n_items;
+	if (b - a > L)
+		a = b - (uint32_t)L;
+	hist = malloc((b - a + 1) * sizeof(*hist));
+	p->all = malloc((p->n_all + 1) * sizeof(*p->all));
+	if (!hist || !p->all) {
+		free(hist);
+		return kgr__error_set(KGR_ENOMEM, "learned ranker: out of memory");
+	}
+	for (; a < b; a++)
+		hist[nh++] = g->node_id[g->int_inode[a]];
+	error = kgr__seq_model_score_all(p->all, seq, hist, nh);
+	free(hist);
+	if (error < 0)
+		return error;
+	for (i = 0; i < p->n_all; i++)
+		if (p->all[i] > top)
+			top = p->all[i];
+	for (i = 0; i < p->n_all; i++)
+		lse += exp((double)p->all[i] - top);
+	p->lse = top + log(lse);
+	return 0;
+}
+
+typedef struct {
+	float s;
+	uint32_t d; /* dense item index */
+} seq_hit;
+
+/* 1: a comes before b in the model's order (score, then the lower index). */
+static inline int seq_before(const seq_hit *a, const seq_hit *b)
+{
+	return a->s != b->s ? a->s > b->s : a->d < b->d;
+}
+
+static int by_seq(const void *pa, const void *pb)
+{
+	const seq_hit *a = pa, *b = pb;
+	return seq_before(a, b) ? -1 : seq_before(b, a);
+}
+
+/* The sequence model's best items that are not candidates yet, in its order, until cap: a
+ * heap of the best eligible ones over every item (the same rules as the item-kNN's). */
+static int seq_candidates(kgr__ltr_cands *c, ltr_scratch *s, const kgr_graph *g,
+	const kgr_seq_model *seq, const seq_pass *p, size_t cap)
+{
+	size_t want = cap - c->n, n = 0, i;
+	seq_hit *h;
+	if (!want)
+		return 0;
+	if (!(h = malloc(want * sizeof(*h))))
+		return -1;
+	for (i = 0; i < p->n_all; i++) {
+		seq_hit x = { p->all[i], (uint32_t)i };
+		uint32_t node;
+		if (n == want && !seq_before(&x, &h[0]))
+			continue;
+		node = kgr__node_of(g, seq->items[i]);
+		if (node == KGR__NONE || nmap_get(&s->excl, node) != UINT32_MAX ||
+			!(g->flags[node] & KGR__NODE_ITEM) || nmap_get(&s->cand, node) != UINT32_MAX ||
+			!kgr__constraints_admit(g, c->graph, seq->items[i]))
+			continue;
+		if (n < want) {
+			size_t j = n++;
+			h[j] = x;
+			while (j && seq_before(&h[(j - 1) / 2], &h[j])) { /* the worse one goes up */
+				seq_hit t = h[j];
+				h[j] = h[(j - 1) / 2];
+				h[(j - 1) / 2] = t;
+				j = (j - 1) / 2;
+			}
+		} else {
+			size_t j = 0;
+			h[0] = x;
+			for (;;) {
+				size_t l = 2 * j + 1, w = j;
+				seq_hit t;
+				if (l < n && seq_before(&h[w], &h[l]))
+					w = l;
+				if (l + 1 < n && seq_before(&h[w], &h[l + 1]))
+					w = l + 1;
+				if (w == j)
+					break;
+				t = h[j];
+				h[j] = h[w];
+				h[w] = t;
+				j = w;
+			}
+		}
+	}
+	qsort(h, n, sizeof(*h), by_seq);
+	for (i = 0; i < n; i++)
+		if (add_cand(c, s, kgr__node_of(g, seq->items[h[i].d]), -1, cap) < 0) {
+			free(h);
+			return -1;
+		}
+	free(h);
+	return 0;
+}
+
+/* The sequence model's features of every candidate from the scores of every item: the
+ * candidates' log-probabilities under the softmax over all items, and their ranks among all
+ * items (the candidates' scores sorted, each item counted once for those it beats: a binary
+ * search each); missing (NaN) without a model or for an item it does not know. */
+static int seq_features(kgr__ltr_cands *c, const kgr_graph *g, const kgr_seq_model *seq,
+	const seq_pass *p)
+{
+	size_t i, n_all, ns = 0;
+	float *sc = NULL, *sorted = NULL, best = -INFINITY;
+	const float *all;
 	uint32_t *above = NULL;
-	double lse = 0, top = -INFINITY;
 	int error = 0;
 	if (!seq) {
 		for (i = 0; i < c->n; i++) {
@@ -565,29 +678,15 @@ static int seq_features(kgr__ltr_cands *c, const kgr_graph *g, const kgr_seq_mod
 		}
 		return 0;
 	}
-	L = (size_t)seq->net->dims.max_len;
-	n_all = seq->n_items;
-	if (b - a > L)
-		a = b - (uint32_t)L;
-	hist = malloc((b - a + 1) * sizeof(*hist));
+	all = p->all;
+	n_all = p->n_all;
 	sc = malloc((c->n + 1) * sizeof(*sc));
 	sorted = malloc((c->n + 1) * sizeof(*sorted));
 	above = calloc(c->n + 2, sizeof(*above));
-	all = malloc((n_all + 1) * sizeof(*all));
-	if (!hist || !sc || !sorted || !above || !all) {
+	if (!sc || !sorted || !above) {
 		error = kgr__error_set(KGR_ENOMEM, "learned ranker: out of memory");
 		goto done;
 	}
-	for (; a < b; a++)
-		hist[nh++] = g->node_id[g->int_inode[a]];
-	if ((error = kgr__seq_model_score_all(all, seq, hist, nh)) < 0)
-		goto done;
-	for (i = 0; i < n_all; i++)
-		if (all[i] > top)
-			top = all[i];
-	for (i = 0; i < n_all; i++)
-		lse += exp((double)all[i] - top);
-	lse = top + log(lse);
 	for (i = 0; i < c->n; i++) {
 		uint32_t d = kgr__seq_model_item(seq, g->node_id[c->node[i]]);
 		sc[i] = d == KGR__SEQ_NONE ? NAN : all[d];
@@ -628,24 +727,23 @@ static int seq_features(kgr__ltr_cands *c, const kgr_graph *g, const kgr_seq_mod
 			else
 				hi = mid;
 		}
-		f[KGR__LTR_SEQ] = (float)((double)sc[i] - lse);
+		f[KGR__LTR_SEQ] = (float)((double)sc[i] - p->lse);
 		f[KGR__LTR_SEQ_REL] = sc[i] - best;
 		f[KGR__LTR_SEQ_RANK] = (float)(above[lo] + 1);
 	}
 done:
-	free(hist);
 	free(sc);
 	free(sorted);
 	free(above);
-	free(all);
 	return error;
 }
 
 int kgr__ltr_candidates(kgr__ltr_cands *out, const kgr_graph *g, kgr_id user,
-	const kgr_rec_options *o, size_t n_graph, size_t n_knn, const kgr_seq_model *seq)
+	const kgr_rec_options *o, size_t n_graph, size_t n_knn, size_t n_seq, const kgr_seq_model *seq)
 {
 	kgr_rec_options ro = *o;
 	ltr_scratch s;
+	seq_pass sp = { NULL, 0, 0 };
 	uint32_t un = kgr__node_of(g, user), a, b, t;
 	int64_t t_ref;
 	double hist_pop = 0, best_knn;
@@ -664,7 +762,9 @@ int kgr__ltr_candidates(kgr__ltr_cands *out, const kgr_graph *g, kgr_id user,
 	history_range(g, un, o, &a, &b);
 	n_hist = b - a;
 	t_ref = n_hist ? g->ints[b - 1].time : (o->at ? o->at : g->t_max);
-	cap = out->graph->n + n_knn;
+	if (!seq)
+		n_seq = 0;
+	cap = out->graph->n + n_knn + n_seq;
 	if (!(s.maps = thread_maps()) || dmap_begin(&s.maps->hits, g->n_nodes) < 0 ||
 		nmap_init(&s.cand, cap + 1) < 0 ||
 		nmap_init(&s.excl, n_hist + o->n_exclude + 1) < 0 ||
@@ -693,7 +793,16 @@ int kgr__ltr_candidates(kgr__ltr_cands *out, const kgr_graph *g, kgr_id user,
 		if (n != KGR__NONE && add_cand(out, &s, n, (int32_t)i, cap) < 0)
 			goto oom;
 	}
-	if (knn_candidates(out, &s, g, cap) < 0 || knn_ranks(out, &s) < 0)
+	if (knn_candidates(out, &s, g, cap - n_seq) < 0)
+		goto oom;
+	if (seq && (error = seq_scores(&sp, g, seq, a, b)) < 0) {
+		scratch_free(&s);
+		kgr__ltr_cands_free(out);
+		free(sp.all);
+		return error;
+	}
+	if ((n_seq && seq_candidates(out, &s, g, seq, &sp, out->n + n_seq) < 0) ||
+		knn_ranks(out, &s) < 0)
 		goto oom;
 	if (!(out->x = calloc((out->n ? out->n : 1) * KGR__LTR_NF, sizeof(float))))
 		goto oom;
@@ -734,13 +843,16 @@ int kgr__ltr_candidates(kgr__ltr_cands *out, const kgr_graph *g, kgr_id user,
 		f[KGR__LTR_HIST_POP] = n_hist ? (float)(hist_pop / (double)n_hist) : 0.0f;
 	}
 	scratch_free(&s);
-	if ((error = seq_features(out, g, seq, a, b)) < 0) {
+	error = seq_features(out, g, seq, &sp);
+	free(sp.all);
+	if (error < 0) {
 		kgr__ltr_cands_free(out);
 		return error;
 	}
 	return 0;
 oom:
 	scratch_free(&s);
+	free(sp.all);
 	kgr__ltr_cands_free(out);
 	return kgr__error_set(KGR_ENOMEM, "learned ranker: out of memory");
 }

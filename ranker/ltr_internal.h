@@ -46,11 +46,12 @@ typedef struct {
 } kgr__ltr_cands;
 
 /* Candidates and features for a user over graph g: the graph's n_graph best (kgr_recommend()
- * with o's exclusions, time and generators, unexplained) and the item-kNN's n_knn best; with
- * a sequence model, its scores of them after the user's history in g (else those features
- * are missing). */
+ * with o's exclusions, time and generators, unexplained), the item-kNN's n_knn best and, with
+ * a sequence model, its n_seq best not proposed yet; with a sequence model, its scores of
+ * them all after the user's history in g (else those features are missing). */
 int kgr__ltr_candidates(kgr__ltr_cands *out, const kgr_graph *g, kgr_id user,
-	const kgr_rec_options *o, size_t n_graph, size_t n_knn, const kgr_seq_model *seq);
+	const kgr_rec_options *o, size_t n_graph, size_t n_knn, size_t n_seq,
+	const kgr_seq_model *seq);
 void kgr__ltr_cands_free(kgr__ltr_cands *c);
 
 /* The booster's trees in flat arrays (ltr_trees.c): read-only, any number of threads. */
@@ -86,6 +87,7 @@ struct kgr_model {
 	char checksum[17];      /* of the XGBoost model bytes and the header */
 	char *info;             /* JSON: options and report */
 	size_t n_graph, n_knn;  /* candidates per request it was fitted with */
+	size_t n_seq;           /* ... from the sequence model (uses_seq) */
 	int uses_seq;           /* fitted with the sequence model's scores as features */
 	const kgr_seq_model *seq; /* the sequence model ranking uses (attached or own) */
 	kgr_seq_model *seq_own; /* the one fitted with it (kgr_model_train), owned */

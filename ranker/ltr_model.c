@@ -187,6 +187,8 @@ static char *header_json(const kgr_model *m, bst_ulong len)
 	cJSON_AddStringToObject(root, "snapshot", m->snapshot);
 	cJSON_AddNumberToObject(root, "n_graph", (double)m->n_graph);
 	cJSON_AddNumberToObject(root, "n_knn", (double)m->n_knn);
+	if (m->n_seq)
+		cJSON_AddNumberToObject(root, "n_seq", (double)m->n_seq);
 	cJSON_AddBoolToObject(root, "sequence", m->uses_seq != 0);
 	cJSON_AddNumberToObject(root, "model_bytes", (double)len);
 	feats = cJSON_AddArrayToObject(root, "features");
@@ -331,11 +333,13 @@ static int parse_file(kgr_model **out, const char *data, size_t len, const char 
 		const cJSON *snap = cJSON_GetObjectItemCaseSensitive(h, "snapshot");
 		const cJSON *ng = cJSON_GetObjectItemCaseSensitive(h, "n_graph");
 		const cJSON *nk = cJSON_GetObjectItemCaseSensitive(h, "n_knn");
+		const cJSON *ns = cJSON_GetObjectItemCaseSensitive(h, "n_seq"); /* optional */
 		if (!cJSON_IsString(snap) || !cJSON_IsNumber(ng) || !cJSON_IsNumber(nk) ||
 			ng->valuedouble < 1 || ng->valuedouble > KGR_MAX_K || nk->valuedouble < 0 ||
-			nk->valuedouble > KGR_MAX_K) {
+			nk->valuedouble > KGR_MAX_K || (ns && (!cJSON_IsNumber(ns) ||
+			ns->valuedouble < 0 || ns->valuedouble > KGR_MAX_K))) {
 			error = kgr__error_set(KGR_ECORRUPT, "%s: the model header lacks snapshot, n_graph "
-				"or n_knn", path);
+				"or n_knn, or has a bad n_seq", path);
 			goto done;
 		}
 		if ((error = kgr__ltr_model_new(out, bst, snap->valuestring, info_txt,
@@ -343,6 +347,7 @@ static int parse_file(kgr_model **out, const char *data, size_t len, const char 
 			goto done;
 		bst = NULL;
 		(*out)->uses_seq = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(h, "sequence"));
+		(*out)->n_seq = ns && (*out)->uses_seq ? (size_t)ns->valuedouble : 0;
 		snprintf((*out)->checksum, sizeof((*out)->checksum), "%016" PRIx64, got);
 	}
 done:

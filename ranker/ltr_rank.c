@@ -149,7 +149,7 @@ int kgr__learned_rank(kgr_recs **out, const kgr_graph *g, const kgr_model *m, kg
 	if (m->uses_seq && !seq)
 		return kgr__error_set(KGR_EINVALID, "learned ranker: the model was fitted with the "
 			"sequence model's scores, and none is loaded (kgrec: --sequence FILE)");
-	if ((error = kgr__ltr_candidates(&c, g, user, o, m->n_graph, m->n_knn, seq)) < 0)
+	if ((error = kgr__ltr_candidates(&c, g, user, o, m->n_graph, m->n_knn, m->n_seq, seq)) < 0)
 		return error;
 	if (!(r = calloc(1, sizeof(*r))) || !(score = malloc((c.n + 1) * sizeof(float))) ||
 		!(ord = malloc((c.n + 1) * sizeof(*ord))) ||

@@ -48,6 +48,12 @@ static double wall(void)
 	return (double)ts.tv_sec + ts.tv_nsec * 1e-9;
 }
 
+/* The sequence model's candidates a request (a version 3 struct has none). */
+static size_t seq_cands(const kgr_learn_options *o)
+{
+	return o->version >= 4 && o->sequence ? o->seq_candidates : 0;
+}
+
 static int group_features(work *w, group *gr)
 {
 	kgr_rec_options ro = KGR_REC_OPTIONS_INIT;
@@ -56,7 +62,7 @@ static int group_features(work *w, group *gr)
 	int error;
 	ro.exclude_seen = 1;
 	if ((error = kgr__ltr_candidates(&c, w->g, gr->user, &ro, w->o->n_candidates,
-		     w->o->knn_candidates, w->seq)) < 0)
+		     w->o->knn_candidates, seq_cands(w->o), w->seq)) < 0)
 		return error;
 	gr->pos = -1;
 	for (i = 0; i < c.n; i++)
@@ -493,6 +499,12 @@ static int refit_asked(const kgr_learn_options *o)
 	return o->version >= 3 && o->refit;
 }
 
+/* Whether the options ask for the sequence model's refit (a version 3 struct has none). */
+static int seq_refit_asked(const kgr_learn_options *o)
+{
+	return o->version >= 4 && o->seq_refit && o->sequence;
+}
+
 static char *info_json(const kgr_learn_options *o, const kgr_learn_report *r)
 {
 	cJSON *root = cJSON_CreateObject(), *op, *rp;
@@ -504,6 +516,8 @@ static char *info_json(const kgr_learn_options *o, const kgr_learn_report *r)
 	cJSON_AddNumberToObject(op, "max_users", (double)o->max_users);
 	cJSON_AddNumberToObject(op, "candidates", (double)o->n_candidates);
 	cJSON_AddNumberToObject(op, "knn_candidates", (double)o->knn_candidates);
+	if (o->sequence)
+		cJSON_AddNumberToObject(op, "seq_candidates", (double)seq_cands(o));
 	cJSON_AddNumberToObject(op, "rounds", o->rounds);
 	cJSON_AddNumberToObject(op, "early_stop", o->early_stop);
 	cJSON_AddNumberToObject(op, "learning_rate", o->learning_rate);
@@ -526,6 +540,12 @@ static char *info_json(const kgr_learn_options *o, const kgr_learn_report *r)
 		cJSON_AddNumberToObject(sp, "epochs_run", r->sequence.epochs_run);
 		cJSON_AddNumberToObject(sp, "best_epoch", r->sequence.best_epoch);
 		cJSON_AddNumberToObject(sp, "valid_ndcg", r->sequence.best_ndcg);
+		cJSON_AddBoolToObject(sp, "refit", seq_refit_asked(o));
+		if (seq_refit_asked(o)) {
+			cJSON_AddNumberToObject(sp, "refit_epochs_run", r->sequence_refit.epochs_run);
+			cJSON_AddNumberToObject(sp, "refit_best_epoch", r->sequence_refit.best_epoch);
+			cJSON_AddNumberToObject(sp, "refit_valid_ndcg", r->sequence_refit.best_ndcg);
+		}
 	}
 	rp = cJSON_AddObjectToObject(root, "report");
 	cJSON_AddNumberToObject(rp, "users", (double)r->users);
@@ -585,18 +605,22 @@ static int check_learn_options(const kgr_learn_options *o)
 	KGR__CHECK_VERSIONS(o, 2, KGR_LEARN_OPTIONS_VERSION, "learned ranker");
 	if (o->n_candidates < 1 || o->n_candidates > KGR_MAX_K || o->knn_candidates > KGR_MAX_K ||
 		o->rounds < 1 || o->early_stop < 1 || !(o->learning_rate > 0 && o->learning_rate <= 1) ||
-		o->max_depth < 1 || o->max_depth > 16 || !(o->valid_share >= 0 && o->valid_share < 1))
+		o->max_depth < 1 || o->max_depth > 16 || !(o->valid_share >= 0 && o->valid_share < 1) ||
+		seq_cands(o) > KGR_MAX_K)
 		return kgr__error_set(KGR_EINVALID, "learned ranker: bad options (candidates 1..%d, "
-			"knn candidates 0..%d, rounds >= 1, early stop >= 1, learning rate in (0, 1], depth "
-			"1..16, validation share in [0, 1))", KGR_MAX_K, KGR_MAX_K);
+			"knn and sequence candidates 0..%d, rounds >= 1, early stop >= 1, learning rate in "
+			"(0, 1], depth 1..16, validation share in [0, 1))", KGR_MAX_K, KGR_MAX_K);
 	return 0;
 }
 
-/* The sequence model is fitted before the groups are cut and without every held-back event,
- * so that no cut's label is among its training transitions (its own validation events are
- * the last kept ones). */
+/* The sequence model the features are learned from is fitted before the groups are cut and
+ * without every held-back event, so that no cut's label is among its training transitions
+ * (its own validation events are the last kept ones). The one that ranks (all: seq_refit) is
+ * fitted afterwards on every interaction, as the graph view that ranks holds every one: its
+ * scores of the next item are then predictions one step ahead, as the first one's of the
+ * labels were. */
 static int fit_sequence(kgr_seq_model **out, const kgr_store *store, const kgr_interaction *ev,
-	size_t n_ev, const kgr_learn_options *o, kgr_learn_report *rep)
+	size_t n_ev, const kgr_learn_options *o, int all, kgr_learn_report *rep)
 {
 	kgr_seq_options so = KGR_SEQ_OPTIONS_INIT;
 	double t_seq = wall();
@@ -607,11 +631,14 @@ static int fit_sequence(kgr_seq_model **out, const kgr_store *store, const kgr_i
 	} else {
 		so.seed = o->seed;
 	}
-	so.holdout_all = 1;
-	if ((error = kgr__seq_train_events(out, store, ev, n_ev, rep->cuts - 1, &so,
-		     &rep->sequence)) < 0)
+	so.holdout_all = !all;
+	if ((error = kgr__seq_train_events(out, store, ev, n_ev, all ? 0 : rep->cuts - 1, &so,
+		     all ? &rep->sequence_refit : &rep->sequence)) < 0)
 		return error;
-	rep->seconds_sequence = wall() - t_seq;
+	if (all)
+		rep->seconds_sequence_refit = wall() - t_seq;
+	else
+		rep->seconds_sequence = wall() - t_seq;
 	return 0;
 }
 
@@ -671,7 +698,7 @@ int kgr_model_train(kgr_model **out, const kgr_store *store, const kgr_learn_opt
 		return error;
 	rep.cuts = cuts_of(o, n_su);
 	if (o->sequence) {
-		if ((error = fit_sequence(&seq, store, ev, n_ev, o, &rep)) < 0)
+		if ((error = fit_sequence(&seq, store, ev, n_ev, o, 0, &rep)) < 0)
 			goto done;
 		t0 = wall();
 	}
@@ -716,6 +743,13 @@ int kgr_model_train(kgr_model **out, const kgr_store *store, const kgr_learn_opt
 		if ((error = refit_all(&bst, store, seq, o, ev, n_ev, su, n_su, &rep)) < 0)
 			goto done;
 	}
+	if (seq_refit_asked(o)) {
+		kgr_seq_model *all = NULL;
+		if ((error = fit_sequence(&all, store, ev, n_ev, o, 1, &rep)) < 0)
+			goto done;
+		kgr_seq_free(seq);
+		seq = all;
+	}
 	if (!(info = info_json(o, &rep))) {
 		error = kgr__error_set(KGR_ENOMEM, "learned ranker: out of memory");
 		goto done;
@@ -725,6 +759,7 @@ int kgr_model_train(kgr_model **out, const kgr_store *store, const kgr_learn_opt
 		goto done;
 	bst = NULL;
 	(*out)->uses_seq = o->sequence != 0;
+	(*out)->n_seq = seq_cands(o);
 	(*out)->seq = (*out)->seq_own = seq;
 	seq = NULL;
 	if ((error = kgr__ltr_model_seal(*out)) < 0) {

@@ -24,7 +24,7 @@ static double now(void)
 
 static int options_check(const kgr_seq_options *o)
 {
-	KGR__CHECK_VERSION(o, KGR_SEQ_OPTIONS_VERSION, "sequence model");
+	KGR__CHECK_VERSIONS(o, 1, KGR_SEQ_OPTIONS_VERSION, "sequence model");
 	if (o->negatives < 1 || o->negatives > 100000)
 		return kgr__error_set(KGR_EINVALID, "sequence model: negatives %d out of 1 .. 100000",
 			o->negatives);
@@ -140,6 +140,7 @@ typedef struct {
 	uint32_t *bitems, *btarget, *bneg;
 	int *bpos;
 	float *grad, *best;
+	int refit_epochs;   /* > 0: the refit, that many epochs without validation */
 	validation v;
 	kgr_seq_report rep;
 	kgr_seq_progress pr;
@@ -157,6 +158,8 @@ static int pick_val_users(trainer *t)
 	t->held = calloc(t->n_users ? t->n_users : 1, 1);
 	if (!v->users || !t->held)
 		return kgr__error_set(KGR_ENOMEM, "sequence model: out of memory");
+	if (t->refit_epochs)
+		return 0; /* the refit: no validation user, nothing held but with holdout_all */
 	for (u = 0; u < t->n_users; u++)
 		if (t->start[u + 1] - t->start[u] >= 2)
 			v->users[v->n_users++] = u;
@@ -314,11 +317,11 @@ static void train_epoch(trainer *t, int ep, double *loss, size_t *nb)
 	*loss = loss_rows > 0 ? loss_sum / loss_rows : 0;
 }
 
-int kgr__seq_fit(kgr__seq_net **out, const uint32_t *seq, const size_t *start, size_t n_users,
-	size_t n_items, const kgr_seq_options *opts, kgr_seq_report *report)
+/* One fit: with refit_epochs 0, epochs with validation and early stopping, the best epoch's
+ * weights kept; else exactly refit_epochs epochs over every transition, the last weights kept. */
+static int fit(kgr__seq_net **out, const uint32_t *seq, const size_t *start, size_t n_users,
+	size_t n_items, const kgr_seq_options *o, int refit_epochs, kgr_seq_report *report)
 {
-	kgr_seq_options defaults = KGR_SEQ_OPTIONS_INIT;
-	const kgr_seq_options *o = opts ? opts : &defaults;
 	trainer t;
 	size_t nb;
 	double t0 = now(), loss, ndcg;
@@ -326,10 +329,7 @@ int kgr__seq_fit(kgr__seq_net **out, const uint32_t *seq, const size_t *start, s
 
 	*out = NULL;
 	memset(&t, 0, sizeof(t));
-	if ((error = options_check(o)) < 0)
-		return error;
-	if (n_items > (size_t)INT32_MAX)
-		return kgr__error_set(KGR_EINVALID, "sequence model: %zu items is too many", n_items);
+	t.refit_epochs = refit_epochs;
 	t.o = o;
 	t.seq = seq;
 	t.start = start;
@@ -358,12 +358,18 @@ int kgr__seq_fit(kgr__seq_net **out, const uint32_t *seq, const size_t *start, s
 	t.rep.val_users = t.v.n_users;
 	t.rep.params = t.net->n_params;
 	t.rep.best_ndcg = -1;
-	t.pr.epochs = o->epochs;
+	t.pr.epochs = refit_epochs ? refit_epochs : o->epochs;
 	t.pr.n_batches = (t.n_win + t.B - 1) / t.B;
 	t.pr.best_ndcg = -1;
 
-	for (ep = 1; ep <= o->epochs; ep++) {
+	for (ep = 1; ep <= t.pr.epochs; ep++) {
 		train_epoch(&t, ep, &loss, &nb);
+		if (refit_epochs) {
+			t.rep.epochs_run = t.rep.best_epoch = ep;
+			t.rep.last_loss = loss;
+			memcpy(t.best, t.net->w, t.net->n_params * sizeof(float));
+			continue;
+		}
 		if ((error = val_ndcg(&ndcg, &t.v, t.net, t.ws)) < 0)
 			goto cleanup;
 		t.rep.epochs_run = ep;
@@ -414,4 +420,38 @@ cleanup:
 	free(t.v.stamp);
 	free(t.v.scores);
 	return error;
+}
+
+int kgr__seq_fit(kgr__seq_net **out, const uint32_t *seq, const size_t *start, size_t n_users,
+	size_t n_items, const kgr_seq_options *opts, kgr_seq_report *report)
+{
+	kgr_seq_options defaults = KGR_SEQ_OPTIONS_INIT;
+	const kgr_seq_options *o = opts ? opts : &defaults;
+	kgr_seq_report rep, rr;
+	kgr__seq_net *all = NULL;
+	int error;
+
+	*out = NULL;
+	if ((error = options_check(o)) < 0)
+		return error;
+	if (n_items > (size_t)INT32_MAX)
+		return kgr__error_set(KGR_EINVALID, "sequence model: %zu items is too many", n_items);
+	if ((error = fit(out, seq, start, n_users, n_items, o, 0, &rep)) < 0)
+		return error;
+	/* the refit: as many epochs as validation chose, over every transition (the validation
+	 * users' last ones too; with holdout_all there is nothing to add) */
+	if (o->version >= 2 && o->refit && !o->holdout_all && rep.best_epoch > 0 && rep.users) {
+		if ((error = fit(&all, seq, start, n_users, n_items, o, rep.best_epoch, &rr)) < 0) {
+			kgr__seq_net_free(*out);
+			*out = NULL;
+			return error;
+		}
+		kgr__seq_net_free(*out);
+		*out = all;
+		rep.refit_positions = rr.positions;
+		rep.refit_seconds = rr.seconds;
+	}
+	if (report)
+		*report = rep;
+	return 0;
 }

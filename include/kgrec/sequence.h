@@ -58,9 +58,14 @@ typedef struct {
 	                           users' (the others' last events are trained on) */
 	kgr_seq_progress_cb progress;
 	void *progress_payload;
+	/** 1: once validation has chosen the epochs, fit the model again from its initial
+	 *  weights for that many epochs on every transition, the validation users' last ones
+	 *  included (not with holdout_all), and keep that model; the reported validation NDCG is
+	 *  the first fit's. (Version 2; a version 1 struct reads as 0.) */
+	int refit;
 } kgr_seq_options;
 
-#define KGR_SEQ_OPTIONS_VERSION 1
+#define KGR_SEQ_OPTIONS_VERSION 2
 #define KGR_SEQ_OPTIONS_INIT { .version = KGR_SEQ_OPTIONS_VERSION, .max_len = 50, .dims = 64, \
 	.blocks = 2, .heads = 1, .ff = 0, .negatives = 128, .epochs = 100, .patience = 8,        \
 	.batch = 128, .lr = 3e-3, .weight_decay = 0.0, .dropout = 0.3,                           \
@@ -77,7 +82,9 @@ typedef struct {
 	int best_epoch;        /**< the epoch whose weights were kept */
 	double best_ndcg;      /**< validation NDCG@10 (full ranking) of the kept weights */
 	double last_loss;      /**< mean training loss of the last epoch */
-	double seconds;        /**< wall time of the training */
+	double seconds;        /**< wall time of the training (the first fit) */
+	size_t refit_positions; /**< training positions of the refit; 0: no refit */
+	double refit_seconds;  /**< wall time of the refit */
 } kgr_seq_report;
 
 /**

@@ -163,15 +163,33 @@ SQ="--rounds 15 --threads 1 --seed 7 -q --seq-negatives 16"
 # shellcheck disable=SC2086
 "$KGREC" train "$T/s.snap" -o "$T/q.model" --sequence "$T/q.seq" $SQ > "$T/trainq.txt"
 check "train --sequence" $?
-grep -q '^sequence model: [0-9]* epochs, kept [0-9]*' "$T/trainq.txt" && [ -s "$T/q.seq" ]
-r=$?; check "train --sequence reports and writes the sequence model ($(grep -m1 sequence "$T/trainq.txt"))" $r
+grep -q '^sequence model: [0-9]* epochs, kept [0-9]*' "$T/trainq.txt" &&
+	grep -q '^sequence model fitted again with the held-back events: [0-9]* epochs.*written to' \
+		"$T/trainq.txt" &&
+	[ -s "$T/q.seq" ]
+r=$?
+check "train --sequence reports both fits, writes the refitted model ($(grep -m1 again "$T/trainq.txt"))" $r
 sed -n 2p "$T/q.model" | python3 -c '
 import json, sys
 h = json.loads(sys.stdin.read())
 assert h["sequence"] is True and h["info"]["options"]["sequence"] is True, h
-assert h["info"]["options"]["sequence_model"]["negatives"] == 16, h["info"]["options"]
+sm = h["info"]["options"]["sequence_model"]
+assert sm["negatives"] == 16 and sm["refit"] is True and sm["refit_epochs_run"] >= 1, sm
+assert h["n_seq"] == 50 and h["info"]["options"]["seq_candidates"] == 50, h
 '
-check "the model header says it reads the sequence model" $?
+check "the model header says it reads the sequence model and adds its candidates" $?
+# shellcheck disable=SC2086
+"$KGREC" train "$T/s.snap" -o "$T/q0.model" --sequence "$T/q0.seq" --no-seq-refit \
+	--seq-candidates 0 $SQ > "$T/trainq0.txt"
+check "train --sequence --no-seq-refit --seq-candidates 0" $?
+grep -q '^sequence model: .*written to' "$T/trainq0.txt" &&
+	! grep -q 'fitted again with the held-back events' "$T/trainq0.txt" &&
+	sed -n 2p "$T/q0.model" | python3 -c '
+import json, sys
+h = json.loads(sys.stdin.read())
+assert "n_seq" not in h and h["info"]["options"]["sequence_model"]["refit"] is False, h
+'
+check "without the refit the ranker's own sequence model is written, and no candidates of it" $?
 "$KGREC" recommend "$T/s.snap" --user $U --model "$T/q.model" -k 5 2> "$T/errq.txt"
 [ $? -ne 0 ] && grep -q -- '--sequence' "$T/errq.txt"
 r=$?; check "recommend without the sequence model is refused ($(head -1 "$T/errq.txt"))" $r

@@ -103,7 +103,7 @@ START_TEST(knn_feature_is_the_cosine_of_co_interactions)
 	kgr_id user = kgr_store_resolve(s, "u001");
 	const kgr_interaction *hist = kgr_store_user_interactions(s, user, &n_hist);
 	ck_assert_msg(kgr_graph_new(&g, s, NULL) == 0, "%s", kgr_error_last());
-	ck_assert_int_eq(kgr__ltr_candidates(&c, g, user, &ro, 200, 100, NULL), 0);
+	ck_assert_int_eq(kgr__ltr_candidates(&c, g, user, &ro, 200, 100, 0, NULL), 0);
 	ck_assert_uint_gt(c.n, 10);
 	for (i = 0; i < c.n; i++) {
 		kgr_id x = g->node_id[c.node[i]];
@@ -187,7 +187,7 @@ START_TEST(item_statistics_are_counted_from_the_interactions)
 				b--;
 			if (b == a)
 				continue;
-			ck_assert_int_eq(kgr__ltr_candidates(&c, g, user, &ro, 200, 100, NULL), 0);
+			ck_assert_int_eq(kgr__ltr_candidates(&c, g, user, &ro, 200, 100, 0, NULL), 0);
 			check_item_stats(g, &c, g->ints[b - 1].time);
 			checked += c.n;
 			kgr__ltr_cands_free(&c);
@@ -211,7 +211,7 @@ START_TEST(trees_score_as_xgboost_does)
 		kgr_rec_options ro = KGR_REC_OPTIONS_INIT;
 		kgr__ltr_cands c;
 		float *a, *b, *ca, *cb;
-		ck_assert_int_eq(kgr__ltr_candidates(&c, g, users[u], &ro, 200, 100, NULL), 0);
+		ck_assert_int_eq(kgr__ltr_candidates(&c, g, users[u], &ro, 200, 100, 0, NULL), 0);
 		if (!c.n) {
 			kgr__ltr_cands_free(&c);
 			continue;
@@ -266,7 +266,7 @@ START_TEST(trees_score_missing_values_as_xgboost_does)
 	for (u = 0; u < n_users && n < cap / 2; u++) {
 		kgr_rec_options ro = KGR_REC_OPTIONS_INIT;
 		kgr__ltr_cands cd;
-		ck_assert_int_eq(kgr__ltr_candidates(&cd, g, users[u], &ro, 200, 100, NULL), 0);
+		ck_assert_int_eq(kgr__ltr_candidates(&cd, g, users[u], &ro, 200, 100, 0, NULL), 0);
 		for (i = 0; i < cd.n && n < cap / 2; i++, n++)
 			memcpy(x + n * KGR__LTR_NF, cd.x + i * KGR__LTR_NF, KGR__LTR_NF * sizeof(float));
 		kgr__ltr_cands_free(&cd);
@@ -344,7 +344,7 @@ START_TEST(trees_of_every_depth_score_as_xgboost_does)
 	for (u = 0; u < n_users && n < cap; u++) {
 		kgr_rec_options ro = KGR_REC_OPTIONS_INIT;
 		kgr__ltr_cands cd;
-		ck_assert_int_eq(kgr__ltr_candidates(&cd, g, users[u], &ro, 200, 100, NULL), 0);
+		ck_assert_int_eq(kgr__ltr_candidates(&cd, g, users[u], &ro, 200, 100, 0, NULL), 0);
 		for (i = 0; i < cd.n && n < cap; i++, n++)
 			memcpy(x + n * KGR__LTR_NF, cd.x + i * KGR__LTR_NF, KGR__LTR_NF * sizeof(float));
 		kgr__ltr_cands_free(&cd);
@@ -428,8 +428,10 @@ START_TEST(model_file_round_trip_and_determinism)
 }
 END_TEST
 
-/* A model fitted with the sequence model's scores: its sequence model never trained on a
- * held-back event, every candidate of a known item gets the three features (ranks 1..n),
+/* A model fitted with the sequence model's scores: the sequence model it learned from never
+ * trained on a held-back event, the one it ranks with (the refit) trained on every event but
+ * its own validation events, and without the refit it ranks with the first; every candidate
+ * of a known item gets the three features (ranks 1..n),
  * the lists are the same after a save and load with the sequence model's file, and without
  * one ranking is refused with a message that says what to give. */
 START_TEST(sequence_features)
@@ -439,8 +441,9 @@ START_TEST(sequence_features)
 	kgr_seq_options so = KGR_SEQ_OPTIONS_INIT;
 	kgr_learn_report rep;
 	kgr_rec_options ro = KGR_REC_OPTIONS_INIT;
-	kgr_model *m = NULL, *back = NULL, *plain = NULL;
+	kgr_model *m = NULL, *back = NULL, *plain = NULL, *first = NULL;
 	kgr_seq_model *seq = NULL;
+	size_t all_positions = 0, users2 = 0;
 	kgr_graph *g = NULL;
 	kgr_recs *r1 = NULL, *r2 = NULL;
 	kgr__ltr_cands c;
@@ -472,12 +475,32 @@ START_TEST(sequence_features)
 			;
 		if (j - i >= rep.cuts + 2)
 			positions += j - i - rep.cuts - 1;
+		/* the refit: every transition (the validation users' last one aside, below) */
+		if (j - i >= 2)
+			all_positions += j - i - 1;
+		users2 += j - i >= 2;
 	}
+	ck_assert_uint_gt(users2, so.val_users);
 	ck_assert_uint_gt(rep.cuts, 1);
 	ck_assert_uint_eq(rep.sequence.positions, positions);
+	/* each of the refit's validation users (a sample of so.val_users) loses its last one */
+	ck_assert_uint_eq(rep.sequence_refit.val_users, so.val_users);
+	all_positions -= so.val_users;
+	ck_assert_uint_eq(rep.sequence_refit.positions, all_positions);
+	ck_assert_uint_gt(all_positions, positions);
+	ck_assert_int_gt(rep.sequence_refit.epochs_run, 0);
+	ck_assert_uint_eq(kgr_model_sequence(m)->n_items, rep.sequence_refit.items);
+	/* without the refit the model keeps the sequence model it learned from */
+	lo.seq_refit = 0;
+	ck_assert_msg(kgr_model_train(&first, s, &lo, &rep) == 0, "%s", kgr_error_last());
+	ck_assert_int_eq(rep.sequence_refit.epochs_run, 0);
+	ck_assert_uint_eq(rep.sequence.positions, positions);
+	ck_assert_ptr_null(strstr(kgr_model_info_json(first), "\"refit_epochs_run\""));
+	ck_assert_ptr_nonnull(strstr(kgr_model_info_json(m), "\"refit_epochs_run\""));
+	lo.seq_refit = 1;
 
 	ck_assert_msg(kgr_graph_new(&g, s, NULL) == 0, "%s", kgr_error_last());
-	ck_assert_int_eq(kgr__ltr_candidates(&c, g, u, &ro, 200, 100, kgr_model_sequence(m)), 0);
+	ck_assert_int_eq(kgr__ltr_candidates(&c, g, u, &ro, 200, 100, 0, kgr_model_sequence(m)), 0);
 	ck_assert_uint_gt(c.n, 20);
 	{
 		/* against every item's score, counted here: the log-probability under the
@@ -513,12 +536,46 @@ START_TEST(sequence_features)
 			ck_assert_msg((size_t)f[KGR__LTR_SEQ_RANK] == rk, "candidate %zu: rank %g, counted %zu",
 				i, f[KGR__LTR_SEQ_RANK], rk);
 		}
+		/* with the sequence model's candidates: the same ones first, then its best items
+		 * not proposed yet, in its order; no item it scores higher than the last of them
+		 * is left out unless the user took it */
+		{
+			kgr__ltr_cands c2;
+			size_t n_add;
+			float last;
+			ck_assert_int_eq(kgr__ltr_candidates(&c2, g, u, &ro, 200, 100, 30, sm), 0);
+			ck_assert_uint_gt(c2.n, c.n);
+			ck_assert_uint_le(c2.n, c.n + 30);
+			n_add = c2.n - c.n;
+			for (i = 0; i < c.n; i++)
+				ck_assert_uint_eq(c2.node[i], c.node[i]);
+			for (i = c.n; i < c2.n; i++) {
+				ck_assert_int_eq(c2.graph_ix[i], -1);
+				if (i > c.n)
+					ck_assert(c2.x[i * KGR__LTR_NF + KGR__LTR_SEQ] <=
+						c2.x[(i - 1) * KGR__LTR_NF + KGR__LTR_SEQ]);
+			}
+			last = c2.x[(c2.n - 1) * KGR__LTR_NF + KGR__LTR_SEQ];
+			for (k = 0; n_add == 30 && k < n_items; k++) {
+				size_t q, in = 0, seen = 0;
+				if (!((double)all[k] - lse > last + 1e-4))
+					continue;
+				for (q = 0; q < c2.n; q++)
+					in += g->node_id[c2.node[q]] == sm->items[k];
+				for (q = 0; q < nh; q++)
+					seen += hist[q] == sm->items[k];
+				ck_assert_msg(in || seen, "item %zu (score %g) above the last added (%g) "
+					"left out", k, (double)all[k] - lse, last);
+			}
+			ck_assert_uint_eq(n_add, 30);
+			kgr__ltr_cands_free(&c2);
+		}
 		free(all);
 		free(hist);
 	}
 	kgr__ltr_cands_free(&c);
 	/* without a sequence model the three are missing */
-	ck_assert_int_eq(kgr__ltr_candidates(&c, g, u, &ro, 200, 100, NULL), 0);
+	ck_assert_int_eq(kgr__ltr_candidates(&c, g, u, &ro, 200, 100, 0, NULL), 0);
 	ck_assert(isnan(c.x[KGR__LTR_SEQ]) && isnan(c.x[KGR__LTR_SEQ_RANK]));
 	kgr__ltr_cands_free(&c);
 
@@ -552,6 +609,7 @@ START_TEST(sequence_features)
 	kgr_model_free(m);
 	kgr_model_free(back);
 	kgr_model_free(plain);
+	kgr_model_free(first);
 	kgr_seq_free(seq);
 	kgr_store_free(s);
 }
@@ -671,7 +729,7 @@ START_TEST(bad_options_are_named)
 	lo = (kgr_learn_options)KGR_LEARN_OPTIONS_INIT;
 	lo.version = 99;
 	ck_assert_int_eq(kgr_model_train(&m, s, &lo, NULL), KGR_EINVALID);
-	ck_assert_str_eq(kgr_error_last(), "learned ranker: options version 99, expected 3");
+	ck_assert_str_eq(kgr_error_last(), "learned ranker: options version 99, expected 4");
 	kgr_store_free(s);
 }
 END_TEST

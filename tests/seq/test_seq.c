@@ -439,43 +439,37 @@ END_TEST
 
 /* Sequences of item i followed by i + 1 mod n, from random starts: the model must learn to
  * predict the successor of the last item. */
-START_TEST(test_learns_successor_rule)
+/* n_users sequences of 5 to 16 items, each "item i is followed by i + 1 mod n_items" from a
+ * random first item; *seq and *start are allocated. */
+static void successor_data(uint32_t **seq, size_t **start, size_t n_users, size_t n_items,
+	uint64_t *rng)
 {
-	const size_t n_items = 30, n_users = 300;
-	kgr_seq_options o = KGR_SEQ_OPTIONS_INIT;
-	kgr_seq_report rep;
-	kgr__seq_net *net = NULL;
-	uint32_t *seq, hist[12];
-	size_t *start, u, j, r = 0, hits = 0, trials = 200;
-	float *scores;
-	uint64_t rng = 31;
-
-	seq = malloc(n_users * 20 * sizeof(*seq));
-	start = malloc((n_users + 1) * sizeof(*start));
-	scores = malloc(n_items * sizeof(*scores));
+	size_t u, j, r = 0;
+	*seq = malloc(n_users * 20 * sizeof(**seq));
+	*start = malloc((n_users + 1) * sizeof(**start));
+	ck_assert(*seq && *start);
 	for (u = 0; u < n_users; u++) {
-		size_t len = 5 + kgr__rng_next(&rng) % 12;
-		uint32_t first = (uint32_t)(kgr__rng_next(&rng) % n_items);
-		start[u] = r;
+		size_t len = 5 + kgr__rng_next(rng) % 12;
+		uint32_t first = (uint32_t)(kgr__rng_next(rng) % n_items);
+		(*start)[u] = r;
 		for (j = 0; j < len; j++)
-			seq[r++] = (uint32_t)((first + j) % n_items);
+			(*seq)[r++] = (uint32_t)((first + j) % n_items);
 	}
-	start[n_users] = r;
-	o.dims = 16;
-	o.blocks = 1;
-	o.heads = 1;
-	o.max_len = 10;
-	o.negatives = 8;
-	o.epochs = 30;
-	o.batch = 32;
-	o.lr = 5e-3;
-	o.dropout = 0.1;
-	o.val_users = 0;
-	ck_assert_int_eq(kgr__seq_fit(&net, seq, start, n_users, n_items, &o, &rep), 0);
-	ck_assert_ptr_nonnull(net);
+	(*start)[n_users] = r;
+}
+
+/* How many of `trials` random runs of 1 to 12 successive items get the next one as the
+ * model's best item. */
+static size_t successor_hits(const kgr__seq_net *net, size_t n_items, size_t trials,
+	uint64_t *rng)
+{
+	uint32_t hist[12];
+	float *scores = malloc(n_items * sizeof(*scores));
+	size_t u, j, hits = 0;
+	ck_assert_ptr_nonnull(scores);
 	for (u = 0; u < trials; u++) {
-		size_t len = 1 + kgr__rng_next(&rng) % 12, best = 0;
-		uint32_t first = (uint32_t)(kgr__rng_next(&rng) % n_items);
+		size_t len = 1 + kgr__rng_next(rng) % 12, best = 0;
+		uint32_t first = (uint32_t)(kgr__rng_next(rng) % n_items);
 		for (j = 0; j < len; j++)
 			hist[j] = (uint32_t)((first + j) % n_items);
 		ck_assert_int_eq(kgr__seq_score_items(scores, net, hist, len, NULL), 0);
@@ -484,16 +478,90 @@ START_TEST(test_learns_successor_rule)
 				best = j;
 		hits += best == (first + len) % n_items;
 	}
+	free(scores);
+	return hits;
+}
+
+/* A small model's options for the successor data: dims 16, one block, 10 items read. */
+static void successor_options(kgr_seq_options *o, int epochs)
+{
+	o->dims = 16;
+	o->blocks = 1;
+	o->heads = 1;
+	o->max_len = 10;
+	o->negatives = 8;
+	o->epochs = epochs;
+	o->batch = 32;
+	o->lr = 5e-3;
+	o->dropout = 0.1;
+}
+
+START_TEST(test_learns_successor_rule)
+{
+	const size_t n_items = 30, n_users = 300;
+	kgr_seq_options o = KGR_SEQ_OPTIONS_INIT;
+	kgr_seq_report rep;
+	kgr__seq_net *net = NULL;
+	uint32_t *seq;
+	size_t *start, hits, trials = 200;
+	uint64_t rng = 31;
+
+	successor_data(&seq, &start, n_users, n_items, &rng);
+	successor_options(&o, 30);
+	o.val_users = 0;
+	ck_assert_int_eq(kgr__seq_fit(&net, seq, start, n_users, n_items, &o, &rep), 0);
+	ck_assert_ptr_nonnull(net);
+	hits = successor_hits(net, n_items, trials, &rng);
 	ck_assert_msg(hits >= trials * 98 / 100, "next-item accuracy %zu/%zu (val NDCG %.3f, %d epochs)",
 		hits, trials, rep.best_ndcg, rep.epochs_run);
 	ck_assert(rep.best_ndcg > 0.95);
 	free(seq);
 	free(start);
-	free(scores);
 	kgr__seq_net_free(net);
 }
 END_TEST
 
+/* The refit: the first fit is the same as without it (its report too), then the model is
+ * trained again for the chosen epochs on every transition, each validation user's last one
+ * added; it is deterministic, still learns the rule, and adds nothing with holdout_all. */
+START_TEST(test_refit)
+{
+	const size_t n_items = 30, n_users = 300;
+	kgr_seq_options o = KGR_SEQ_OPTIONS_INIT;
+	kgr_seq_report r0, r1, r2, r3;
+	kgr__seq_net *n0 = NULL, *n1 = NULL, *n2 = NULL, *n3 = NULL;
+	uint32_t *seq;
+	size_t *start, hits, trials = 200;
+	uint64_t rng = 31;
+
+	successor_data(&seq, &start, n_users, n_items, &rng);
+	successor_options(&o, 12);
+	o.val_users = 100;
+	ck_assert_int_eq(kgr__seq_fit(&n0, seq, start, n_users, n_items, &o, &r0), 0);
+	o.refit = 1;
+	ck_assert_int_eq(kgr__seq_fit(&n1, seq, start, n_users, n_items, &o, &r1), 0);
+	ck_assert_int_eq(kgr__seq_fit(&n2, seq, start, n_users, n_items, &o, &r2), 0);
+	ck_assert_uint_eq(r0.refit_positions, 0);
+	ck_assert_int_eq(r1.best_epoch, r0.best_epoch);
+	ck_assert(r1.best_ndcg == r0.best_ndcg);
+	ck_assert_uint_eq(r1.positions, r0.positions);
+	ck_assert_uint_eq(r1.val_users, 100);
+	ck_assert_uint_eq(r1.refit_positions, r0.positions + 100);
+	ck_assert(memcmp(n0->w, n1->w, n0->n_params * sizeof(float)) != 0);
+	ck_assert_mem_eq(n1->w, n2->w, n1->n_params * sizeof(float));
+	hits = successor_hits(n1, n_items, trials, &rng);
+	ck_assert_msg(hits >= trials * 95 / 100, "refit next-item accuracy %zu/%zu", hits, trials);
+	o.holdout_all = 1;
+	ck_assert_int_eq(kgr__seq_fit(&n3, seq, start, n_users, n_items, &o, &r3), 0);
+	ck_assert_uint_eq(r3.refit_positions, 0);
+	free(seq);
+	free(start);
+	kgr__seq_net_free(n0);
+	kgr__seq_net_free(n1);
+	kgr__seq_net_free(n2);
+	kgr__seq_net_free(n3);
+}
+END_TEST
 
 /* ---- top k, the public model and its file ---- */
 
@@ -791,6 +859,7 @@ static Suite *seq_suite(void)
 	tc = tcase_create("training");
 	tcase_set_timeout(tc, 120);
 	tcase_add_test(tc, test_learns_successor_rule);
+	tcase_add_test(tc, test_refit);
 	tcase_add_test(tc, test_deterministic);
 	suite_add_tcase(s, tc);
 	tc = tcase_create("model");
