@@ -38,7 +38,7 @@ static const char usage[] =
 	"                     again with the held-back events once the ranker is fitted\n"
 	"  --no-seq-refit     write the sequence model the ranker learned from instead\n"
 	"  --seq-candidates N that sequence model's best items added to each request's candidates\n"
-	"                     (default 50)\n"
+	"                     (default 0)\n"
 	"  --seq-negatives N  that sequence model's sampled negatives a position (default 128)\n"
 	"  --seq-epochs N     ... and its epochs at most (default 100; early stopping ends most)\n"
 	"  -q, --quiet        no progress bar\n"

@@ -74,16 +74,15 @@ typedef struct {
 	 *  (Version 4; an older struct reads as 0.) */
 	int seq_refit;
 	/** With sequence: the sequence model's best items added to each request's candidates
-	 *  (those not proposed by the graph or the item-kNN), at fitting and at ranking time.
-	 *  (Version 4; an older struct reads as 0.) */
+	 *  (those not proposed by the graph or the item-kNN), at fitting and at ranking time;
+	 *  0 (the default): none. (Version 4; an older struct reads as 0.) */
 	size_t seq_candidates;
 } kgr_learn_options;
 
 #define KGR_LEARN_OPTIONS_VERSION 4
 #define KGR_LEARN_OPTIONS_INIT { .version = KGR_LEARN_OPTIONS_VERSION, .seed = 42, \
 	.n_candidates = 200, .knn_candidates = 100, .rounds = 400, .early_stop = 100, \
-	.learning_rate = 0.05, .max_depth = 6, .valid_share = 0.2, .refit = 1, .seq_refit = 1, \
-	.seq_candidates = 50 }
+	.learning_rate = 0.05, .max_depth = 6, .valid_share = 0.2, .refit = 1, .seq_refit = 1 }
 
 /** What kgr_model_train() did. */
 typedef struct {

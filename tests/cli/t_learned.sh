@@ -161,7 +161,8 @@ SRV=
 # sequence model (the CLI, serve and replay say so), and the list reads its scores
 SQ="--rounds 15 --threads 1 --seed 7 -q --seq-negatives 16"
 # shellcheck disable=SC2086
-"$KGREC" train "$T/s.snap" -o "$T/q.model" --sequence "$T/q.seq" $SQ > "$T/trainq.txt"
+"$KGREC" train "$T/s.snap" -o "$T/q.model" --sequence "$T/q.seq" --seq-candidates 50 $SQ \
+	> "$T/trainq.txt"
 check "train --sequence" $?
 grep -q '^sequence model: [0-9]* epochs, kept [0-9]*' "$T/trainq.txt" &&
 	grep -q '^sequence model fitted again with the held-back events: [0-9]* epochs.*written to' \
@@ -180,8 +181,8 @@ assert h["n_seq"] == 50 and h["info"]["options"]["seq_candidates"] == 50, h
 check "the model header says it reads the sequence model and adds its candidates" $?
 # shellcheck disable=SC2086
 "$KGREC" train "$T/s.snap" -o "$T/q0.model" --sequence "$T/q0.seq" --no-seq-refit \
-	--seq-candidates 0 $SQ > "$T/trainq0.txt"
-check "train --sequence --no-seq-refit --seq-candidates 0" $?
+	$SQ > "$T/trainq0.txt"
+check "train --sequence --no-seq-refit" $?
 grep -q '^sequence model: .*written to' "$T/trainq0.txt" &&
 	! grep -q 'fitted again with the held-back events' "$T/trainq0.txt" &&
 	sed -n 2p "$T/q0.model" | python3 -c '

@@ -464,6 +464,7 @@ START_TEST(sequence_features)
 	lo.rounds = 30;
 	lo.sequence = 1;
 	lo.seq_options = &so;
+	lo.seq_candidates = 50; /* kept through the model file (the lists after a load agree) */
 	ck_assert_msg(kgr_model_train(&m, s, &lo, &rep) == 0, "%s", kgr_error_last());
 	ck_assert(kgr_model_uses_sequence(m));
 	ck_assert_ptr_nonnull(kgr_model_sequence(m));
