@@ -193,10 +193,10 @@ static int train_learned(int argc, char **argv)
 	printf("validation users %zu: NDCG@10 of the graph formula %.4f, of the model %.4f\n",
 		rep.valid_groups, rep.valid_ndcg_graph, rep.valid_ndcg);
 	if (seq_out)
-		printf("sequence model: %d epochs, kept %d (validation NDCG@10 %.4f), %.1f s; %s%s\n",
+		printf("sequence model: %d epochs, kept %d (validation NDCG@10 %.4f), %.1f s; %s %s\n",
 			rep.sequence.epochs_run, rep.sequence.best_epoch, rep.sequence.best_ndcg,
-			rep.seconds_sequence, lo.seq_refit ? "the ranker learned from its scores" :
-			"written to ", lo.seq_refit ? "" : seq_out);
+			rep.seconds_sequence, lo.seq_refit ? "the ranker learned from" : "written to",
+			lo.seq_refit ? "its scores" : seq_out);
 	if (seq_out && lo.seq_refit)
 		printf("sequence model fitted again with the held-back events: %d epochs, kept %d "
 			"(validation NDCG@10 %.4f), %.1f s; written to %s\n", rep.sequence_refit.epochs_run,

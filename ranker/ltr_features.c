@@ -583,80 +583,56 @@ static int seq_scores(seq_pass *p, const kgr_graph *g, const kgr_seq_model *seq,
 	return 0;
 }
 
-typedef struct {
-	float s;
-	uint32_t d; /* dense item index */
-} seq_hit;
-
-/* 1: a comes before b in the model's order (score, then the lower index). */
-static inline int seq_before(const seq_hit *a, const seq_hit *b)
+/* Whether the sequence model's item d may join the candidates (the item-kNN's rules). */
+static uint32_t seq_eligible(const kgr__ltr_cands *c, const ltr_scratch *s, const kgr_graph *g,
+	const kgr_seq_model *seq, uint32_t d)
 {
-	return a->s != b->s ? a->s > b->s : a->d < b->d;
+	uint32_t node = kgr__node_of(g, seq->items[d]);
+	if (node == KGR__NONE || nmap_get(&s->excl, node) != UINT32_MAX ||
+		!(g->flags[node] & KGR__NODE_ITEM) || !kgr__constraints_admit(g, c->graph, seq->items[d]))
+		return KGR__NONE;
+	return node;
 }
 
-static int by_seq(const void *pa, const void *pb)
-{
-	const seq_hit *a = pa, *b = pb;
-	return seq_before(a, b) ? -1 : seq_before(b, a);
-}
-
-/* The sequence model's best items that are not candidates yet, in its order, until cap: a
- * heap of the best eligible ones over every item (the same rules as the item-kNN's). */
+/* The sequence model's best items that are not candidates yet, in its order, until cap:
+ * kgr__seq_top_k() past the candidates, asked for twice as many while too few of those it
+ * gives are eligible. */
 static int seq_candidates(kgr__ltr_cands *c, ltr_scratch *s, const kgr_graph *g,
 	const kgr_seq_model *seq, const seq_pass *p, size_t cap)
 {
-	size_t want = cap - c->n, n = 0, i;
-	seq_hit *h;
-	if (!want)
-		return 0;
-	if (!(h = malloc(want * sizeof(*h))))
+	unsigned char *skip = calloc(p->n_all + 1, 1);
+	uint32_t *top = NULL;
+	size_t i, want = cap - c->n, ask = want, got, ok;
+	int error = 0;
+	if (!skip)
 		return -1;
-	for (i = 0; i < p->n_all; i++) {
-		seq_hit x = { p->all[i], (uint32_t)i };
-		uint32_t node;
-		if (n == want && !seq_before(&x, &h[0]))
-			continue;
-		node = kgr__node_of(g, seq->items[i]);
-		if (node == KGR__NONE || nmap_get(&s->excl, node) != UINT32_MAX ||
-			!(g->flags[node] & KGR__NODE_ITEM) || nmap_get(&s->cand, node) != UINT32_MAX ||
-			!kgr__constraints_admit(g, c->graph, seq->items[i]))
-			continue;
-		if (n < want) {
-			size_t j = n++;
-			h[j] = x;
-			while (j && seq_before(&h[(j - 1) / 2], &h[j])) { /* the worse one goes up */
-				seq_hit t = h[j];
-				h[j] = h[(j - 1) / 2];
-				h[(j - 1) / 2] = t;
-				j = (j - 1) / 2;
-			}
-		} else {
-			size_t j = 0;
-			h[0] = x;
-			for (;;) {
-				size_t l = 2 * j + 1, w = j;
-				seq_hit t;
-				if (l < n && seq_before(&h[w], &h[l]))
-					w = l;
-				if (l + 1 < n && seq_before(&h[w], &h[l + 1]))
-					w = l + 1;
-				if (w == j)
-					break;
-				t = h[j];
-				h[j] = h[w];
-				h[w] = t;
-				j = w;
-			}
-		}
+	for (i = 0; i < c->n; i++) {
+		uint32_t d = kgr__seq_model_item(seq, g->node_id[c->node[i]]);
+		if (d != KGR__SEQ_NONE)
+			skip[d] = 1;
 	}
-	qsort(h, n, sizeof(*h), by_seq);
-	for (i = 0; i < n; i++)
-		if (add_cand(c, s, kgr__node_of(g, seq->items[h[i].d]), -1, cap) < 0) {
-			free(h);
-			return -1;
+	for (; want; ask *= 2) {
+		uint32_t *t = realloc(top, ask * sizeof(*t));
+		if (!t) {
+			error = -1;
+			break;
 		}
-	free(h);
-	return 0;
+		top = t;
+		got = kgr__seq_top_k(top, p->all, skip, p->n_all, ask);
+		for (i = ok = 0; i < got; i++)
+			ok += seq_eligible(c, s, g, seq, top[i]) != KGR__NONE;
+		if (ok < want && got == ask)
+			continue; /* some of the best were not eligible: look further */
+		for (i = 0; i < got && c->n < cap && !error; i++) {
+			uint32_t node = seq_eligible(c, s, g, seq, top[i]);
+			if (node != KGR__NONE && add_cand(c, s, node, -1, cap) < 0)
+				error = -1;
+		}
+		break;
+	}
+	free(top);
+	free(skip);
+	return error;
 }
 
 /* The sequence model's features of every candidate from the scores of every item: the

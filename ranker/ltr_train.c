@@ -616,9 +616,9 @@ static int check_learn_options(const kgr_learn_options *o)
 /* The sequence model the features are learned from is fitted before the groups are cut and
  * without every held-back event, so that no cut's label is among its training transitions
  * (its own validation events are the last kept ones). The one that ranks (all: seq_refit) is
- * fitted afterwards on every interaction, as the graph view that ranks holds every one: its
- * scores of the next item are then predictions one step ahead, as the first one's of the
- * labels were. */
+ * fitted afterwards with the held-back events (as any fit of it, without its own validation
+ * users' last ones), as the graph view that ranks holds them: its scores of the next item
+ * are then predictions one step ahead, as the first one's of the labels were. */
 static int fit_sequence(kgr_seq_model **out, const kgr_store *store, const kgr_interaction *ev,
 	size_t n_ev, const kgr_learn_options *o, int all, kgr_learn_report *rep)
 {

@@ -364,10 +364,9 @@ static int fit(kgr__seq_net **out, const uint32_t *seq, const size_t *start, siz
 
 	for (ep = 1; ep <= t.pr.epochs; ep++) {
 		train_epoch(&t, ep, &loss, &nb);
-		if (refit_epochs) {
+		if (refit_epochs) { /* no validation: the last epoch's weights are kept */
 			t.rep.epochs_run = t.rep.best_epoch = ep;
 			t.rep.last_loss = loss;
-			memcpy(t.best, t.net->w, t.net->n_params * sizeof(float));
 			continue;
 		}
 		if ((error = val_ndcg(&ndcg, &t.v, t.net, t.ws)) < 0)
@@ -390,7 +389,8 @@ static int fit(kgr__seq_net **out, const uint32_t *seq, const size_t *start, siz
 		if (ep - t.rep.best_epoch >= o->patience)
 			break;
 	}
-	memcpy(t.net->w, t.best, t.net->n_params * sizeof(float));
+	if (!refit_epochs)
+		memcpy(t.net->w, t.best, t.net->n_params * sizeof(float));
 	if (t.rep.best_ndcg < 0)
 		t.rep.best_ndcg = 0;
 	t.rep.seconds = now() - t0;
