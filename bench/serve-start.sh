@@ -4,6 +4,9 @@
 serve_start() {
 	local bin=$1 store=$2 threads=$3 dir=$4
 	shift 4
+	# the previous server's output goes first: the new one truncates it only once it runs,
+	# and until then its 'listening on' line would name the old port
+	rm -f "$dir/serve.out" "$dir/serve.err"
 	"$bin" serve "$store" --listen 127.0.0.1:0 --threads "$threads" --events-log "$dir/events.log" \
 		"$@" >"$dir/serve.out" 2>"$dir/serve.err" &
 	SERVER=$!
