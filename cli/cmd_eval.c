@@ -13,7 +13,7 @@ static const char usage[] =
 	"  --protocol P        loo: last event test, second last validation, full ranking (default)\n"
 	"                      temporal: global time cut; sampled: leave-one-out against negatives\n"
 	"  --ranker NAME       pop, itemknn, graph, graph-nokg, graph-open, llm, learned, learned-nokg,\n"
-	"                      sequence (default pop)\n"
+	"                      sequence, graph-sequence (default pop)\n"
 	"  --negatives FILE|N  sampled: a file 'user neg1 neg2 ...' or a count drawn with the seed\n"
 	"                      (default 99)\n"
 	"  --k LIST            cut-offs, comma-separated (default 5,10,20)\n"

@@ -35,8 +35,11 @@ static const char usage[] =
 	"  --sequence FILE    also fit a sequence model on the same events without the held-back\n"
 	"                     ones, learn from its scores, and write it to FILE (ranking with the\n"
 	"                     model then needs --sequence FILE); the model written is fitted\n"
-	"                     again with the held-back events once the ranker is fitted\n"
-	"  --no-seq-refit     write the sequence model the ranker learned from instead\n"
+	"                     again on every event once the ranker is fitted\n"
+	"  --seq-refit N      which sequence model is written: 2, fitted again on every event\n"
+	"                     (default); 1, again with the held-back events but without its own\n"
+	"                     validation users' last ones; 0, the one the ranker learned from\n"
+	"  --no-seq-refit     the same as --seq-refit 0\n"
 	"  --seq-candidates N that sequence model's best items added to each request's candidates\n"
 	"                     (default 0)\n"
 	"  --seq-negatives N  that sequence model's sampled negatives a position (default 128)\n"
@@ -120,7 +123,8 @@ static int train_learned(int argc, char **argv)
 	const char *path = NULL, *out = NULL, *seq_out = NULL;
 	kgr_learn_options lo = KGR_LEARN_OPTIONS_INIT;
 	kgr_seq_options so = KGR_SEQ_OPTIONS_INIT;
-	long long seq_neg = so.negatives, seq_epochs = so.epochs, seq_cands = (long long)lo.seq_candidates;
+	long long seq_neg = so.negatives, seq_epochs = so.epochs, seq_cands = (long long)lo.seq_candidates,
+		seq_refit = -1;
 	kgr_learn_report rep;
 	kgr_store *store = NULL;
 	kgr_model *model = NULL;
@@ -143,6 +147,7 @@ static int train_learned(int argc, char **argv)
 		{ "--cuts", NULL, KGR_OPT_SIZE, &lo.cuts, 0, 64, 0, NULL, NULL },
 		{ "--no-refit", NULL, KGR_OPT_SET, &lo.refit, 0, 0, 0, NULL, NULL },
 		{ "--no-seq-refit", NULL, KGR_OPT_SET, &lo.seq_refit, 0, 0, 0, NULL, NULL },
+		{ "--seq-refit", NULL, KGR_OPT_LONG, &seq_refit, 0, 2, 0, NULL, NULL },
 		{ "--config", NULL, KGR_OPT_STRING, &lo.config_path, 0, 0, 0, NULL, NULL },
 		{ "--no-catalog", NULL, KGR_OPT_SET, &lo.no_catalog, 0, 0, 1, NULL, NULL },
 		{ "--sequence", NULL, KGR_OPT_STRING, &seq_out, 0, 0, 0, NULL, NULL },
@@ -167,6 +172,8 @@ static int train_learned(int argc, char **argv)
 		so.seed = lo.seed;
 		so.negatives = (int)seq_neg;
 		lo.seq_candidates = (size_t)seq_cands;
+		if (seq_refit >= 0)
+			lo.seq_refit = (int)seq_refit;
 		so.epochs = (int)seq_epochs;
 		lo.sequence = 1;
 		lo.seq_options = &so;
@@ -197,11 +204,15 @@ static int train_learned(int argc, char **argv)
 			rep.sequence.epochs_run, rep.sequence.best_epoch, rep.sequence.best_ndcg,
 			rep.seconds_sequence, lo.seq_refit ? "the ranker learned from" : "written to",
 			lo.seq_refit ? "its scores" : seq_out);
-	if (seq_out && lo.seq_refit)
+	if (seq_out && lo.seq_refit) {
 		printf("sequence model fitted again with the held-back events: %d epochs, kept %d "
-			"(validation NDCG@10 %.4f), %.1f s; written to %s\n", rep.sequence_refit.epochs_run,
-			rep.sequence_refit.best_epoch, rep.sequence_refit.best_ndcg,
-			rep.seconds_sequence_refit, seq_out);
+			"(validation NDCG@10 %.4f)", rep.sequence_refit.epochs_run,
+			rep.sequence_refit.best_epoch, rep.sequence_refit.best_ndcg);
+		if (rep.sequence_refit.refit_positions)
+			printf(", then %d epochs on every event (%zu positions)",
+				rep.sequence_refit.best_epoch, rep.sequence_refit.refit_positions);
+		printf(", %.1f s; written to %s\n", rep.seconds_sequence_refit, seq_out);
+	}
 	printf("rounds %d, kept %d%s; features %.1f s, boosting %.1f s\n", rep.rounds, rep.best_round,
 		lo.refit && rep.valid_groups ? " (then fitted again on every user)" : "",
 		rep.seconds_features, rep.seconds_boosting);

@@ -14,7 +14,7 @@
 static const kgr__ranker *const rankers[] = {
 	&kgr__ranker_pop, &kgr__ranker_itemknn, &kgr__ranker_graph, &kgr__ranker_graph_nokg,
 	&kgr__ranker_graph_open, &kgr__ranker_llm, &kgr__ranker_learned, &kgr__ranker_learned_nokg,
-	&kgr__ranker_sequence,
+	&kgr__ranker_sequence, &kgr__ranker_graph_sequence,
 };
 #define N_RANKERS (sizeof(rankers) / sizeof(rankers[0]))
 
@@ -315,16 +315,23 @@ static void fitted_free(const kgr__ranker *r, fitted *f)
 	memset(f, 0, sizeof(*f));
 }
 
-/* Fit r on `fit`; params reach the fit only when the ranker has no configure hook. */
+/* Fit r on `fit`; a ranker with a configure hook gets only its fit_params of params. */
 static int fit_ranker(harness *h, const kgr__ranker *r, const char *params, const char *phase,
 	const kgr_interaction *fit, size_t n_fit, int explain, fitted *f)
 {
 	const kgr_eval_options *o = h->opts;
 	kgr__eval_ctx *ctx = &h->ctx;
 	double t0 = now();
+	char fit_part[256];
 	size_t i;
 	int error;
 
+	if (r->configure) {
+		if ((error = kgr__eval_params_pick(params, r->fit_params, 1, fit_part,
+			     sizeof(fit_part))) < 0)
+			return error;
+		params = error > 0 ? fit_part : NULL;
+	}
 	fitted_free(r, f);
 	f->items = malloc((n_fit ? n_fit : 1) * sizeof(*f->items));
 	if (!f->items)
@@ -336,7 +343,7 @@ static int fit_ranker(harness *h, const kgr__ranker *r, const char *params, cons
 	if (o->on_fit)
 		o->on_fit(phase, fit, n_fit, o->on_fit_payload);
 	ctx->explain = explain;
-	error = r->fit(&f->state, ctx, fit, f->items, n_fit, r->configure ? NULL : params);
+	error = r->fit(&f->state, ctx, fit, f->items, n_fit, params);
 	if (error < 0) {
 		kgr__error_prefix("%s: fit (%s phase)", r->name, phase);
 		fitted_free(r, f);
@@ -862,7 +869,8 @@ static int check_run(harness *h, const kgr__ranker **rp, const kgr_eval_options 
 	*rp = r = find_ranker(opts->ranker ? opts->ranker : "pop");
 	if (!r)
 		return kgr__error_set(KGR_EINVALID,
-			"eval: unknown ranker '%s' (pop, itemknn, graph, graph-nokg, graph-open, llm)",
+			"eval: unknown ranker '%s' (pop, itemknn, graph, graph-nokg, graph-open, llm, "
+			"learned, learned-nokg, sequence, graph-sequence)",
 			opts->ranker);
 	h->ks = opts->ks ? opts->ks : default_ks;
 	h->n_ks = opts->ks ? opts->n_ks : 3;
@@ -926,30 +934,43 @@ static int pick_users(harness *h, const kgr_eval_split *split, const kgr_eval_op
 static int validation_phase(harness *h, const kgr__ranker *r, const kgr_eval_split *split,
 	kgr_eval_result *res, char *best_params, size_t best_size, fitted *fit_valid)
 {
+	const char *given = h->opts->params;
+	char fit_part[256], cfg[256];
 	size_t j;
-	int error;
+	int error, n_fit_part = 0, tune = !given;
 
-	if (!h->opts->params && !h->opts->no_tune && r->n_grid > 0) {
+	/* only fit parameters given: the others are still tuned, with them */
+	if (given && r->configure && r->fit_params) {
+		if ((error = kgr__eval_params_pick(given, r->fit_params, 0, cfg, sizeof(cfg))) < 0 ||
+			(n_fit_part = kgr__eval_params_pick(given, r->fit_params, 1, fit_part,
+				 sizeof(fit_part))) < 0)
+			return error < 0 ? error : n_fit_part;
+		tune = error == 0;
+	}
+	if (tune && !h->opts->no_tune && r->n_grid > 0) {
 		size_t ki = tune_k_index(h);
 		double best = -1, total = 0;
 		kgr_eval_metrics m;
 		for (j = 0; j < r->n_grid; j++) {
+			if (snprintf(cfg, sizeof(cfg), "%s%s%s", r->grid[j], n_fit_part ? "," : "",
+				    n_fit_part ? fit_part : "") >= (int)sizeof(cfg))
+				return kgr__error_set(KGR_EINVALID, "eval: parameters too long: %s", given);
 			if (!fit_valid->items || !r->configure) {
-				error = fit_ranker(h, r, r->grid[j], "valid", split->train, split->n_train, 0,
+				error = fit_ranker(h, r, cfg, "valid", split->train, split->n_train, 0,
 					fit_valid);
 				if (error < 0)
 					return error;
 				total += fit_valid->seconds;
 			}
-			error = run_phase(h, r, fit_valid, r->grid[j], "valid", split->valid,
-				split->n_valid, 0, &m, NULL, NULL);
+			error = run_phase(h, r, fit_valid, cfg, "valid", split->valid, split->n_valid, 0,
+				&m, NULL, NULL);
 			if (error < 0)
 				return error;
 			total += m.seconds;
 			if (m.ndcg[ki] > best) {
 				best = m.ndcg[ki];
 				res->valid = m;
-				snprintf(best_params, best_size, "%s", r->grid[j]);
+				snprintf(best_params, best_size, "%s", cfg);
 			}
 		}
 		res->valid.seconds = total;

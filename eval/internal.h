@@ -63,6 +63,10 @@ typedef struct {
 	void (*free)(void *state);
 	/* Optional: adds what the ranker counted during the test phase to the result. */
 	void (*report)(void *state, kgr_eval_result *res);
+	/* Optional, rankers with configure: the parameters their fit reads (the rest are
+	 * configure's). Given ones reach the fit, and the others are still tuned when none of
+	 * them is given. */
+	const char *const *fit_params;
 } kgr__ranker;
 
 /** A ranked list as the harness's scores: listed items by position (the first highest), the
@@ -79,6 +83,7 @@ extern const kgr__ranker kgr__ranker_itemknn;
 extern const kgr__ranker kgr__ranker_graph;
 extern const kgr__ranker kgr__ranker_graph_nokg;
 extern const kgr__ranker kgr__ranker_graph_open;
+extern const kgr__ranker kgr__ranker_graph_sequence;
 extern const kgr__ranker kgr__ranker_llm;
 extern const kgr__ranker kgr__ranker_learned;
 extern const kgr__ranker kgr__ranker_learned_nokg;
@@ -91,6 +96,11 @@ extern const kgr__ranker kgr__ranker_sequence;
  *         value is not a number.
  */
 int kgr__eval_param(const char *params, const char *name, double def, double *out);
+
+/** Copy into out the fields of params named in names (named_ones) or not named there, in
+ *  their order. @return the length copied; KGR_EINVALID when out is too small. */
+int kgr__eval_params_pick(const char *params, const char *const *names, int named_ones,
+	char *out, size_t size);
 
 /** Check that every name in params is in names. KGR_EINVALID naming the first unknown one. */
 int kgr__eval_params_check(const char *params, const char *const *names, const char *ranker);

@@ -57,3 +57,38 @@ int kgr__eval_params_check(const char *params, const char *const *names, const c
 	}
 	return 0;
 }
+
+/* Whether the field at p ("name=value...") is named in names. */
+static int named(const char *p, const char *const *names)
+{
+	size_t len = strcspn(p, "=,");
+	const char *const *n;
+	for (n = names; n && *n; n++)
+		if (strlen(*n) == len && !strncmp(*n, p, len))
+			return 1;
+	return 0;
+}
+
+int kgr__eval_params_pick(const char *params, const char *const *names, int named_ones,
+	char *out, size_t size)
+{
+	const char *p = params;
+	size_t used = 0;
+	if (size)
+		out[0] = '\0';
+	while (p && *p) {
+		size_t len = strcspn(p, ",");
+		if (named(p, names) == (named_ones != 0)) {
+			if (used + (used > 0) + len + 1 > size)
+				return kgr__error_set(KGR_EINVALID, "eval: parameters too long (%zu bytes)",
+					strlen(params));
+			if (used)
+				out[used++] = ',';
+			memcpy(out + used, p, len);
+			used += len;
+			out[used] = '\0';
+		}
+		p = p[len] ? p + len + 1 : p + len;
+	}
+	return (int)used;
+}

@@ -76,7 +76,7 @@ static void pop_free(void *state)
 }
 
 const kgr__ranker kgr__ranker_pop = {
-	"pop", 0, "", NULL, 0, NULL, pop_fit, NULL, pop_score, pop_free, NULL
+	"pop", 0, "", NULL, 0, NULL, pop_fit, NULL, pop_score, pop_free, NULL, NULL
 };
 
 /* ---------------------------------------------------------------- item-kNN */
@@ -332,5 +332,5 @@ static const char *const knn_grid[] = {
 const kgr__ranker kgr__ranker_itemknn = {
 	"itemknn", 0, "neighbours=0,alpha=0.5,decay=1", knn_grid,
 	sizeof(knn_grid) / sizeof(knn_grid[0]), knn_params, knn_fit, NULL, knn_score, knn_free,
-	NULL
+	NULL, NULL
 };

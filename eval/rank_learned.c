@@ -58,7 +58,7 @@ static int read_options(kgr_learn_options *lo, kgr_seq_options *so, const char *
 	lo->refit = v != 0;
 	if (kgr__eval_param(params, "seq_refit", lo->seq_refit, &v) < 0)
 		return kgr_error_last_code();
-	lo->seq_refit = v != 0;
+	lo->seq_refit = v >= 0 && v <= 2 ? (int)v : -1; /* refused by name when not 0 .. 2 */
 	if (kgr__eval_param(params, "seq_candidates", (double)lo->seq_candidates, &v) < 0)
 		return kgr_error_last_code();
 	lo->seq_candidates = (size_t)v;
@@ -160,9 +160,10 @@ static int learned_score(void *state, const kgr__eval_ctx *ctx, const kgr__eval_
 }
 
 const kgr__ranker kgr__ranker_learned = {
-	"learned", 1, "", NULL, 0, learned_params, fit_learned, NULL, learned_score, learned_free, NULL
+	"learned", 1, "", NULL, 0, learned_params, fit_learned, NULL, learned_score, learned_free, NULL,
+	NULL
 };
 const kgr__ranker kgr__ranker_learned_nokg = {
 	"learned-nokg", 1, "", NULL, 0, learned_params, fit_learned_nokg, NULL, learned_score,
-	learned_free, NULL
+	learned_free, NULL, NULL
 };

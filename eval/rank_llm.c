@@ -157,5 +157,5 @@ static void llm_free(void *state)
 
 const kgr__ranker kgr__ranker_llm = {
 	"llm", 1, "candidates=20,alpha=0.5", NULL, 0, llm_params, llm_fit, llm_configure,
-	llm_score, llm_free, llm_report
+	llm_score, llm_free, llm_report, NULL
 };

@@ -155,5 +155,5 @@ static int seq_score(void *state, const kgr__eval_ctx *ctx, const kgr__eval_quer
 }
 
 const kgr__ranker kgr__ranker_sequence = {
-	"sequence", 0, "", NULL, 0, seq_params, seq_fit, NULL, seq_score, seq_free, NULL
+	"sequence", 0, "", NULL, 0, seq_params, seq_fit, NULL, seq_score, seq_free, NULL, NULL
 };

@@ -542,6 +542,9 @@ static char *info_json(const kgr_learn_options *o, const kgr_learn_report *r)
 		cJSON_AddNumberToObject(sp, "valid_ndcg", r->sequence.best_ndcg);
 		cJSON_AddBoolToObject(sp, "refit", seq_refit_asked(o));
 		if (seq_refit_asked(o)) {
+			cJSON_AddNumberToObject(sp, "refit_level", o->seq_refit);
+			cJSON_AddNumberToObject(sp, "refit_every_event_positions",
+				(double)r->sequence_refit.refit_positions);
 			cJSON_AddNumberToObject(sp, "refit_epochs_run", r->sequence_refit.epochs_run);
 			cJSON_AddNumberToObject(sp, "refit_best_epoch", r->sequence_refit.best_epoch);
 			cJSON_AddNumberToObject(sp, "refit_valid_ndcg", r->sequence_refit.best_ndcg);
@@ -606,19 +609,21 @@ static int check_learn_options(const kgr_learn_options *o)
 	if (o->n_candidates < 1 || o->n_candidates > KGR_MAX_K || o->knn_candidates > KGR_MAX_K ||
 		o->rounds < 1 || o->early_stop < 1 || !(o->learning_rate > 0 && o->learning_rate <= 1) ||
 		o->max_depth < 1 || o->max_depth > 16 || !(o->valid_share >= 0 && o->valid_share < 1) ||
-		seq_cands(o) > KGR_MAX_K)
+		seq_cands(o) > KGR_MAX_K || (o->version >= 4 && (o->seq_refit < 0 || o->seq_refit > 2)))
 		return kgr__error_set(KGR_EINVALID, "learned ranker: bad options (candidates 1..%d, "
 			"knn and sequence candidates 0..%d, rounds >= 1, early stop >= 1, learning rate in "
-			"(0, 1], depth 1..16, validation share in [0, 1))", KGR_MAX_K, KGR_MAX_K);
+			"(0, 1], depth 1..16, validation share in [0, 1), sequence refit 0..2)", KGR_MAX_K,
+			KGR_MAX_K);
 	return 0;
 }
 
 /* The sequence model the features are learned from is fitted before the groups are cut and
  * without every held-back event, so that no cut's label is among its training transitions
  * (its own validation events are the last kept ones). The one that ranks (all: seq_refit) is
- * fitted afterwards with the held-back events (as any fit of it, without its own validation
- * users' last ones), as the graph view that ranks holds them: its scores of the next item
- * are then predictions one step ahead, as the first one's of the labels were. */
+ * fitted afterwards with the held-back events, as the graph view that ranks holds them, and
+ * at level 2 trained again for the epochs its validation chose with its validation users'
+ * last events too (kgr_seq_options.refit): its scores of the next item are then predictions
+ * one step ahead of everything it was trained on, as the first one's of the labels were. */
 static int fit_sequence(kgr_seq_model **out, const kgr_store *store, const kgr_interaction *ev,
 	size_t n_ev, const kgr_learn_options *o, int all, kgr_learn_report *rep)
 {
@@ -632,6 +637,7 @@ static int fit_sequence(kgr_seq_model **out, const kgr_store *store, const kgr_i
 		so.seed = o->seed;
 	}
 	so.holdout_all = !all;
+	so.refit = all && o->seq_refit >= 2;
 	if ((error = kgr__seq_train_events(out, store, ev, n_ev, all ? 0 : rep->cuts - 1, &so,
 		     all ? &rep->sequence_refit : &rep->sequence)) < 0)
 		return error;

@@ -86,7 +86,9 @@ typedef struct {
 	kgr_eval_protocol protocol;
 	/** Ranker: "pop", "itemknn", "graph", "graph-nokg" (the graph ranker without catalog
 	 *  relations), "graph-open" (the graph ranker allowed to return unexplained items),
-	 *  "llm", "sequence" (the sequence model, docs/SEQUENCE.md). */
+	 *  "llm", "sequence" (the sequence model, docs/SEQUENCE.md), "graph-sequence" (the
+	 *  graph ranker with a sequence model fitted on the same events), "learned",
+	 *  "learned-nokg" (docs/LEARNED.md). */
 	const char *ranker;
 	const size_t *ks;          /**< cut-offs; NULL: 5, 10, 20 */
 	size_t n_ks;

@@ -67,11 +67,13 @@ typedef struct {
 	 *  for that many rounds; 0: keep the model fitted without them. (Version 3; a version 2
 	 *  struct reads as 0.) */
 	int refit;
-	/** With sequence: 1: once the ranker is fitted, fit the sequence model again with the
-	 *  held-back events (as the graph view that ranks sees them; its own validation users'
-	 *  last events aside) and keep that one for ranking; 0: keep the one the features were
-	 *  learned from.
-	 *  (Version 4; an older struct reads as 0.) */
+	/** With sequence, which sequence model ranks: 2 (the default): once the ranker is
+	 *  fitted, the sequence model fitted again on every event: with the held-back events (as
+	 *  the graph view that ranks sees them), and, once its validation has chosen the
+	 *  epochs, trained again that long with its own validation users' last events too
+	 *  (kgr_seq_options.refit); 1: fitted again with the held-back events only (its
+	 *  validation users' last events aside); 0: the one the features were learned from.
+	 *  (Version 4; an older struct reads as 0. Level 2 is read from version 4 too.) */
 	int seq_refit;
 	/** With sequence: the sequence model's best items added to each request's candidates
 	 *  (those not proposed by the graph or the item-kNN), at fitting and at ranking time;
@@ -82,7 +84,7 @@ typedef struct {
 #define KGR_LEARN_OPTIONS_VERSION 4
 #define KGR_LEARN_OPTIONS_INIT { .version = KGR_LEARN_OPTIONS_VERSION, .seed = 42, \
 	.n_candidates = 200, .knn_candidates = 100, .rounds = 400, .early_stop = 100, \
-	.learning_rate = 0.05, .max_depth = 6, .valid_share = 0.2, .refit = 1, .seq_refit = 1 }
+	.learning_rate = 0.05, .max_depth = 6, .valid_share = 0.2, .refit = 1, .seq_refit = 2 }
 
 /** What kgr_model_train() did. */
 typedef struct {
@@ -101,7 +103,7 @@ typedef struct {
 	double seconds_boosting;
 	double seconds_sequence;   /**< fitting the sequence model (with opts->sequence) */
 	kgr_seq_report sequence;   /**< ... and what it did */
-	double seconds_sequence_refit; /**< fitting it again on every interaction (seq_refit) */
+	double seconds_sequence_refit; /**< fitting it again (seq_refit), its own refit included */
 	kgr_seq_report sequence_refit; /**< ... and what that did (epochs_run 0: not done) */
 } kgr_learn_report;
 

@@ -165,7 +165,7 @@ SQ="--rounds 15 --threads 1 --seed 7 -q --seq-negatives 16"
 	> "$T/trainq.txt"
 check "train --sequence" $?
 grep -q '^sequence model: [0-9]* epochs, kept [0-9]*' "$T/trainq.txt" &&
-	grep -q '^sequence model fitted again with the held-back events: [0-9]* epochs.*written to' \
+	grep -Eq '^sequence model fitted again with the held-back events: [0-9]+ epochs.*, then [1-9][0-9]* epochs on every event \([1-9][0-9]* positions\).*written to' \
 		"$T/trainq.txt" &&
 	[ -s "$T/q.seq" ]
 r=$?
@@ -176,6 +176,7 @@ h = json.loads(sys.stdin.read())
 assert h["sequence"] is True and h["info"]["options"]["sequence"] is True, h
 sm = h["info"]["options"]["sequence_model"]
 assert sm["negatives"] == 16 and sm["refit"] is True and sm["refit_epochs_run"] >= 1, sm
+assert sm["refit_level"] == 2 and sm["refit_every_event_positions"] > 0, sm
 assert h["n_seq"] == 50 and h["info"]["options"]["seq_candidates"] == 50, h
 '
 check "the model header says it reads the sequence model and adds its candidates" $?
@@ -191,6 +192,20 @@ h = json.loads(sys.stdin.read())
 assert "n_seq" not in h and h["info"]["options"]["sequence_model"]["refit"] is False, h
 '
 check "without the refit the ranker's own sequence model is written, and no candidates of it" $?
+# shellcheck disable=SC2086
+"$KGREC" train "$T/s.snap" -o "$T/q1.model" --sequence "$T/q1.seq" --seq-refit 1 \
+	$SQ > "$T/trainq1.txt"
+check "train --sequence --seq-refit 1" $?
+grep -q 'fitted again with the held-back events' "$T/trainq1.txt" &&
+	! grep -q 'on every event' "$T/trainq1.txt" &&
+	sed -n 2p "$T/q1.model" | python3 -c '
+import json, sys
+sm = json.loads(sys.stdin.read())["info"]["options"]["sequence_model"]
+assert sm["refit_level"] == 1 and sm["refit_every_event_positions"] == 0, sm
+'
+check "--seq-refit 1: fitted again with the held-back events only" $?
+err=$("$KGREC" train "$T/s.snap" -o "$T/x.model" --sequence "$T/x.seq" --seq-refit 3 2>&1); r=$?
+[ $r -eq 2 ] && echo "$err" | grep -q -- '--seq-refit'; check "--seq-refit 3 refused ($err)" $?
 "$KGREC" recommend "$T/s.snap" --user $U --model "$T/q.model" -k 5 2> "$T/errq.txt"
 [ $? -ne 0 ] && grep -q -- '--sequence' "$T/errq.txt"
 r=$?; check "recommend without the sequence model is refused ($(head -1 "$T/errq.txt"))" $r

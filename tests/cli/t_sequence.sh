@@ -126,6 +126,43 @@ assert d["cold_start"] and len(d["items"]) == 5, d
 ' "$T/cold2.json"
 check "no history before --at: a cold-start list" $?
 
+# eval --ranker graph-sequence: the graph ranker with a sequence model fitted on each phase's
+# fit events; given only the model's options, the weights (w_sequence among them) are still
+# tuned, and the chosen configuration given in full gives the same validation figures
+GS=seq_negatives=16,seq_epochs=2
+"$KGREC" eval "$T/s.snap" --ranker graph-sequence --params $GS -q --out "$T/gs.json" > "$T/gs.txt"
+check "eval --ranker graph-sequence" $?
+grep -q '25 configurations tuned on validation' "$T/gs.txt"; check "graph-sequence: tuned ($(head -2 "$T/gs.txt"))" $?
+chosen=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["params"])' "$T/gs.json")
+echo "$chosen" | grep -Eq '(^|,)w_sequence=[0-9.]+(,|$)' && echo "$chosen" | grep -q 'seq_negatives=16' &&
+	echo "$chosen" | grep -q 'seq_epochs=2'
+check "graph-sequence: the chosen parameters name the weight and the model's options ($chosen)" $?
+"$KGREC" eval "$T/s.snap" --ranker graph-sequence --params "$chosen" -q --out "$T/gs2.json" > "$T/gs2.txt"
+r=$?
+[ $r -eq 0 ] && ! grep -q 'configurations tuned' "$T/gs2.txt" && python3 -c '
+import json, sys
+a, b = (json.load(open(f)) for f in sys.argv[1:3])
+assert a["valid"] == b["valid"] | {"seconds": a["valid"]["seconds"]}, (a["valid"], b["valid"])
+assert a["test"]["ndcg"] == b["test"]["ndcg"], (a["test"], b["test"])
+' "$T/gs.json" "$T/gs2.json"
+check "graph-sequence: the chosen configuration, fixed, gives the same figures" $?
+for w in 0 1000; do
+	"$KGREC" eval "$T/s.snap" --ranker graph-sequence --params "$GS,w_sequence=$w" -q \
+		--out "$T/gs-w$w.json" > /dev/null || echo "eval with w_sequence=$w failed"
+done
+python3 -c '
+import json, sys
+a, b = (json.load(open(f)) for f in sys.argv[1:3])
+assert a["test"]["mrr"] != b["test"]["mrr"], (a["test"], b["test"])
+' "$T/gs-w0.json" "$T/gs-w1000.json"
+check "graph-sequence: the model's weight changes the lists" $?
+err=$("$KGREC" eval "$T/s.snap" --ranker graph --params seq_negatives=16 2>&1); r=$?
+[ $r -eq 1 ] && echo "$err" | grep -q "ranker graph has no parameter 'seq_negatives'"
+check "graph: no sequence model options ($err)" $?
+err=$("$KGREC" eval "$T/s.snap" --ranker graph-sequence --params $GS,w_sequence=inf 2>&1); r=$?
+[ $r -eq 1 ] && echo "$err" | grep -q "w_sequence must be finite"
+check "graph-sequence: a weight that is not finite ($err)" $?
+
 # with the learned ranker the learned model orders the list and says the sequence model is
 # not one of its features
 "$KGREC" train "$T/s.snap" -o "$T/l.model" --rounds 5 --threads 1 --seed 7 -q > /dev/null

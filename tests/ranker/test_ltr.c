@@ -429,8 +429,9 @@ START_TEST(model_file_round_trip_and_determinism)
 END_TEST
 
 /* A model fitted with the sequence model's scores: the sequence model it learned from never
- * trained on a held-back event, the one it ranks with (the refit) trained on every event but
- * its own validation events, and without the refit it ranks with the first; every candidate
+ * trained on a held-back event, the one it ranks with (the refit) trained with them and then
+ * on every event (level 2; at level 1 without its own validation events), and without the
+ * refit it ranks with the first; every candidate
  * of a known item gets the three features (ranks 1..n),
  * the lists are the same after a save and load with the sequence model's file, and without
  * one ranking is refused with a message that says what to give. */
@@ -490,6 +491,10 @@ START_TEST(sequence_features)
 	ck_assert_uint_eq(rep.sequence_refit.positions, all_positions);
 	ck_assert_uint_gt(all_positions, positions);
 	ck_assert_int_gt(rep.sequence_refit.epochs_run, 0);
+	/* level 2, the default: then as many epochs again on every transition */
+	ck_assert_int_eq(lo.seq_refit, 2);
+	ck_assert_uint_eq(rep.sequence_refit.refit_positions, all_positions + so.val_users);
+	ck_assert_ptr_nonnull(strstr(kgr_model_info_json(m), "\"refit_level\":2"));
 	ck_assert_uint_eq(kgr_model_sequence(m)->n_items, rep.sequence_refit.items);
 	/* without the refit the model keeps the sequence model it learned from */
 	lo.seq_refit = 0;
@@ -498,7 +503,18 @@ START_TEST(sequence_features)
 	ck_assert_uint_eq(rep.sequence.positions, positions);
 	ck_assert_ptr_null(strstr(kgr_model_info_json(first), "\"refit_epochs_run\""));
 	ck_assert_ptr_nonnull(strstr(kgr_model_info_json(m), "\"refit_epochs_run\""));
+	kgr_model_free(first);
+	first = NULL;
+	/* level 1: with the held-back events, its validation users' last ones still left out */
 	lo.seq_refit = 1;
+	ck_assert_msg(kgr_model_train(&first, s, &lo, &rep) == 0, "%s", kgr_error_last());
+	ck_assert_uint_eq(rep.sequence_refit.positions, all_positions);
+	ck_assert_uint_eq(rep.sequence_refit.refit_positions, 0);
+	ck_assert_ptr_nonnull(strstr(kgr_model_info_json(first), "\"refit_level\":1"));
+	lo.seq_refit = 3;
+	ck_assert_int_eq(kgr_model_train(&plain, s, &lo, &rep), KGR_EINVALID);
+	ck_assert_ptr_nonnull(strstr(kgr_error_last(), "sequence refit 0..2"));
+	lo.seq_refit = 2;
 
 	ck_assert_msg(kgr_graph_new(&g, s, NULL) == 0, "%s", kgr_error_last());
 	ck_assert_int_eq(kgr__ltr_candidates(&c, g, u, &ro, 200, 100, 0, kgr_model_sequence(m)), 0);
