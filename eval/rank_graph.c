@@ -22,13 +22,11 @@ typedef struct {
 
 /* Parameters: "candidates" and one "w_<feature>" per ranker weight (kgr_feature_name()),
  * starting from kgr_weights_default(). */
-static const char *const graph_params[] = { "candidates", "w_ppr", "w_covisit", "w_metapath",
-	"w_sequential", "w_popular", "w_newitem", "w_query", "w_paths", "w_shortest", "w_recency",
-	"w_itempop", "w_hub", NULL };
-static const char *const graph_seq_params[] = { "candidates", "w_ppr", "w_covisit",
-	"w_metapath", "w_sequential", "w_popular", "w_newitem", "w_query", "w_paths", "w_shortest",
-	"w_recency", "w_itempop", "w_hub", "w_sequence", "seq_candidates", "seq_negatives",
-	"seq_epochs", "seq_refit", NULL };
+#define GRAPH_PARAMS "candidates", "w_ppr", "w_covisit", "w_metapath", "w_sequential", \
+	"w_popular", "w_newitem", "w_query", "w_paths", "w_shortest", "w_recency", "w_itempop", "w_hub"
+static const char *const graph_params[] = { GRAPH_PARAMS, NULL };
+static const char *const graph_seq_params[] = { GRAPH_PARAMS, "w_sequence", "seq_candidates",
+	"seq_negatives", "seq_epochs", "seq_refit", NULL };
 /* what graph-sequence's fit reads: the sequence model's options */
 static const char *const graph_seq_fit_params[] = { "seq_negatives", "seq_epochs", "seq_refit",
 	NULL };
@@ -109,6 +107,8 @@ static int fit_graph(void **out, const kgr__eval_ctx *ctx, const kgr_interaction
 	return fit_common(out, ctx, ev, n, 0, 1);
 }
 
+static void graph_free(void *state);
+
 /* The graph of fit_graph and a sequence model fitted on the same events (the library's
  * options but for seq_negatives, seq_epochs and seq_refit, its own refit; seeded by the run),
  * which ranks nothing the graph could not see. */
@@ -134,12 +134,10 @@ static int fit_graph_seq(void **out, const kgr__eval_ctx *ctx, const kgr_interac
 		return error;
 	s = *out;
 	if ((error = kgr__seq_train_events(&s->seq, ctx->store, ev, n, 0, &so, NULL)) < 0) {
-		kgr_graph_free(s->graph);
-		free(s);
+		graph_free(s);
 		*out = NULL;
-		return error;
 	}
-	return 0;
+	return error;
 }
 
 static int fit_nokg(void **out, const kgr__eval_ctx *ctx, const kgr_interaction *ev,
