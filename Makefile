@@ -36,9 +36,10 @@ check-asan: deps
 	cmake --build $(BUILD)-asan -j2
 	cd $(BUILD)-asan && ASAN_OPTIONS=detect_leaks=1 LSAN_OPTIONS=suppressions=$(CURDIR)/tests/sanitizers/lsan.supp ctest --output-on-failure -j2
 
-# The multi-threaded suites (store loading, service, retrieval, LLM client) under ThreadSanitizer: the first
-# data race fails the test (the service under test is this build's kgrec too).
-TSAN_SUITES = ^(kg|server|server_t_pg_events|server_t_pg_faults|server_t_pg_map|server_t_pg_timeouts|retrieval|llm|llm_t_recommend_llm)$$
+# The multi-threaded suites (store loading, service, retrieval, LLM client, the sequence
+# model's training threads) under ThreadSanitizer: the first data race fails the test (the
+# service under test is this build's kgrec too).
+TSAN_SUITES = ^(kg|server|server_t_pg_events|server_t_pg_faults|server_t_pg_map|server_t_pg_timeouts|retrieval|llm|llm_t_recommend_llm|seq_threads)$$
 check-tsan: deps
 	cmake -S . -B $(BUILD)-tsan -DCMAKE_BUILD_TYPE=Debug -DKGR_TSAN=ON -DKGR_WERROR=$(WERROR) $(CMAKE_FLAGS)
 	cmake --build $(BUILD)-tsan -j2

@@ -44,6 +44,8 @@ static const char usage[] =
 	"                     (default 0)\n"
 	"  --seq-negatives N  that sequence model's sampled negatives a position (default 128)\n"
 	"  --seq-epochs N     ... and its epochs at most (default 100; early stopping ends most)\n"
+	"  --seq-threads N    ... and its threads, each taking a share of every batch (default:\n"
+	"                     --threads); same seed and threads, same model\n"
 	"  -q, --quiet        no progress bar\n"
 	"\n"
 	"usage: kgrec train STORE --linear -o WEIGHTS.json [options]\n"
@@ -124,7 +126,7 @@ static int train_learned(int argc, char **argv)
 	kgr_learn_options lo = KGR_LEARN_OPTIONS_INIT;
 	kgr_seq_options so = KGR_SEQ_OPTIONS_INIT;
 	long long seq_neg = so.negatives, seq_epochs = so.epochs, seq_cands = (long long)lo.seq_candidates,
-		seq_refit = -1;
+		seq_refit = -1, seq_threads = -1;
 	kgr_learn_report rep;
 	kgr_store *store = NULL;
 	kgr_model *model = NULL;
@@ -154,6 +156,7 @@ static int train_learned(int argc, char **argv)
 		{ "--seq-negatives", NULL, KGR_OPT_LONG, &seq_neg, 1, 100000, 0, NULL, NULL },
 		{ "--seq-candidates", NULL, KGR_OPT_LONG, &seq_cands, 0, KGR_MAX_K, 0, NULL, NULL },
 		{ "--seq-epochs", NULL, KGR_OPT_LONG, &seq_epochs, 1, 100000, 0, NULL, NULL },
+		{ "--seq-threads", NULL, KGR_OPT_LONG, &seq_threads, 0, 256, 0, NULL, NULL },
 		{ "--quiet", "-q", KGR_OPT_SET, &quiet, 0, 0, 1, NULL, NULL },
 		{ NULL, NULL, KGR_OPT_SET, NULL, 0, 0, 0, NULL, NULL }
 	};
@@ -175,6 +178,7 @@ static int train_learned(int argc, char **argv)
 		if (seq_refit >= 0)
 			lo.seq_refit = (int)seq_refit;
 		so.epochs = (int)seq_epochs;
+		so.threads = (int)(seq_threads >= 0 ? seq_threads : threads); /* 0: the core count */
 		lo.sequence = 1;
 		lo.seq_options = &so;
 		if (!quiet)

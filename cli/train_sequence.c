@@ -35,7 +35,9 @@ static const char usage[] =
 	"                    for that many epochs on every event, the validation users' last\n"
 	"                    ones included, and write that model\n"
 	"  --seed N          seed (default 42)\n"
-	"  --threads N       BLAS threads (default 1)\n"
+	"  --threads N       threads, each taking a share of every batch and of the validation\n"
+	"                    users (default: the core count); the same seed and threads give the\n"
+	"                    same model, and 1 the serial computation of the figures in the docs\n"
 	"  --curve FILE.tsv  write the training curve: one line per epoch with its mean loss,\n"
 	"                    validation NDCG@10 and elapsed seconds (scripts/plot-curve.sh\n"
 	"                    draws it)\n"
@@ -150,7 +152,7 @@ int kgr_cli_train_sequence(int argc, char **argv)
 		} else if (!strcmp(a, "--batch") && more) {
 			bad = whole(a, argv[++i], 1, 100000, &o.batch);
 		} else if (!strcmp(a, "--threads") && more) {
-			bad = whole(a, argv[++i], 1, 256, &o.threads);
+			bad = whole(a, argv[++i], 0, 256, &o.threads);
 		} else if (!strcmp(a, "--lr") && more) {
 			bad = real(a, argv[++i], &o.lr);
 		} else if (!strcmp(a, "--weight-decay") && more) {

@@ -5,6 +5,7 @@
 #include "kg/internal.h"
 #include "kgrec/eval.h"
 #include "kgrec/retrieval.h"
+#include "kgrec/sequence.h"
 
 #define KGR__NO_ITEM UINT32_MAX
 
@@ -104,5 +105,10 @@ int kgr__eval_params_pick(const char *params, const char *const *names, int name
 
 /** Check that every name in params is in names. KGR_EINVALID naming the first unknown one. */
 int kgr__eval_params_check(const char *params, const char *const *names, const char *ranker);
+
+/** The options of a sequence model a ranker fits, from its parameters seq_negatives,
+ *  seq_epochs and seq_threads (each left as it is when absent). KGR_EINVALID when a value
+ *  is not a number; values out of range are refused by the model's own checks. */
+int kgr__eval_seq_params(kgr_seq_options *so, const char *params);
 
 #endif

@@ -35,29 +35,6 @@ int kgr__eval_param(const char *params, const char *name, double def, double *ou
 	return 1;
 }
 
-int kgr__eval_params_check(const char *params, const char *const *names, const char *ranker)
-{
-	const char *p = params;
-	while (p && *p) {
-		size_t len = strcspn(p, "=,");
-		const char *const *n;
-		int known = 0;
-		if (p[len] != '=')
-			return kgr__error_set(KGR_EINVALID, "eval: parameter '%.*s' has no '=value'",
-				(int)strcspn(p, ","), p);
-		for (n = names; n && *n; n++)
-			if (strlen(*n) == len && !strncmp(*n, p, len))
-				known = 1;
-		if (!known)
-			return kgr__error_set(KGR_EINVALID, "eval: ranker %s has no parameter '%.*s'",
-				ranker, (int)len, p);
-		p = strchr(p, ',');
-		if (p)
-			p++;
-	}
-	return 0;
-}
-
 /* Whether the field at p ("name=value...") is named in names. */
 static int named(const char *p, const char *const *names)
 {
@@ -66,6 +43,24 @@ static int named(const char *p, const char *const *names)
 	for (n = names; n && *n; n++)
 		if (strlen(*n) == len && !strncmp(*n, p, len))
 			return 1;
+	return 0;
+}
+
+int kgr__eval_params_check(const char *params, const char *const *names, const char *ranker)
+{
+	const char *p = params;
+	while (p && *p) {
+		size_t len = strcspn(p, "=,");
+		if (p[len] != '=')
+			return kgr__error_set(KGR_EINVALID, "eval: parameter '%.*s' has no '=value'",
+				(int)strcspn(p, ","), p);
+		if (!named(p, names))
+			return kgr__error_set(KGR_EINVALID, "eval: ranker %s has no parameter '%.*s'",
+				ranker, (int)len, p);
+		p = strchr(p, ',');
+		if (p)
+			p++;
+	}
 	return 0;
 }
 
@@ -91,4 +86,19 @@ int kgr__eval_params_pick(const char *params, const char *const *names, int name
 		p = p[len] ? p + len + 1 : p + len;
 	}
 	return (int)used;
+}
+
+int kgr__eval_seq_params(kgr_seq_options *so, const char *params)
+{
+	double v;
+	if (kgr__eval_param(params, "seq_negatives", so->negatives, &v) < 0)
+		return kgr_error_last_code();
+	so->negatives = (int)v;
+	if (kgr__eval_param(params, "seq_epochs", so->epochs, &v) < 0)
+		return kgr_error_last_code();
+	so->epochs = (int)v;
+	if (kgr__eval_param(params, "seq_threads", so->threads, &v) < 0)
+		return kgr_error_last_code();
+	so->threads = v >= -1e6 && v <= 1e6 ? (int)v : -1; /* refused by name when out of range */
+	return 0;
 }

@@ -26,10 +26,10 @@ typedef struct {
 	"w_popular", "w_newitem", "w_query", "w_paths", "w_shortest", "w_recency", "w_itempop", "w_hub"
 static const char *const graph_params[] = { GRAPH_PARAMS, NULL };
 static const char *const graph_seq_params[] = { GRAPH_PARAMS, "w_sequence", "seq_candidates",
-	"seq_negatives", "seq_epochs", "seq_refit", NULL };
+	"seq_negatives", "seq_epochs", "seq_threads", "seq_refit", NULL };
 /* what graph-sequence's fit reads: the sequence model's options */
-static const char *const graph_seq_fit_params[] = { "seq_negatives", "seq_epochs", "seq_refit",
-	NULL };
+static const char *const graph_seq_fit_params[] = { "seq_negatives", "seq_epochs", "seq_threads",
+	"seq_refit", NULL };
 
 static int read_weights(kgr_weights *w, const char *params)
 {
@@ -110,8 +110,8 @@ static int fit_graph(void **out, const kgr__eval_ctx *ctx, const kgr_interaction
 static void graph_free(void *state);
 
 /* The graph of fit_graph and a sequence model fitted on the same events (the library's
- * options but for seq_negatives, seq_epochs and seq_refit, its own refit; seeded by the run),
- * which ranks nothing the graph could not see. */
+ * options but for seq_negatives, seq_epochs, seq_threads and seq_refit, its own refit;
+ * seeded by the run), which ranks nothing the graph could not see. */
 static int fit_graph_seq(void **out, const kgr__eval_ctx *ctx, const kgr_interaction *ev,
 	const uint32_t *items, size_t n, const char *params)
 {
@@ -120,12 +120,8 @@ static int fit_graph_seq(void **out, const kgr__eval_ctx *ctx, const kgr_interac
 	double v;
 	int error;
 	(void)items;
-	if (kgr__eval_param(params, "seq_negatives", so.negatives, &v) < 0)
+	if (kgr__eval_seq_params(&so, params) < 0)
 		return kgr_error_last_code();
-	so.negatives = (int)v;
-	if (kgr__eval_param(params, "seq_epochs", so.epochs, &v) < 0)
-		return kgr_error_last_code();
-	so.epochs = (int)v;
 	if (kgr__eval_param(params, "seq_refit", so.refit, &v) < 0)
 		return kgr_error_last_code();
 	so.refit = v != 0;

@@ -16,7 +16,7 @@ typedef struct {
 
 static const char *const learned_params[] = { "candidates", "knn_candidates", "rounds",
 	"early_stop", "eta", "depth", "users", "checked", "threads", "cuts", "sequence",
-	"seq_negatives", "seq_epochs", "refit", "seq_refit", "seq_candidates", "valid_share", NULL };
+	"seq_negatives", "seq_epochs", "seq_threads", "refit", "seq_refit", "seq_candidates", "valid_share", NULL };
 
 static int read_options(kgr_learn_options *lo, kgr_seq_options *so, const char *params)
 {
@@ -24,12 +24,8 @@ static int read_options(kgr_learn_options *lo, kgr_seq_options *so, const char *
 	if (kgr__eval_param(params, "sequence", 0, &v) < 0)
 		return kgr_error_last_code();
 	lo->sequence = v != 0;
-	if (kgr__eval_param(params, "seq_negatives", so->negatives, &v) < 0)
+	if (kgr__eval_seq_params(so, params) < 0)
 		return kgr_error_last_code();
-	so->negatives = (int)v;
-	if (kgr__eval_param(params, "seq_epochs", so->epochs, &v) < 0)
-		return kgr_error_last_code();
-	so->epochs = (int)v;
 	if (kgr__eval_param(params, "candidates", (double)lo->n_candidates, &v) < 0)
 		return kgr_error_last_code();
 	lo->n_candidates = (size_t)v;

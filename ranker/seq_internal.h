@@ -171,11 +171,17 @@ typedef struct {
 	size_t n;
 	long t;
 	double lr, beta1, beta2, eps, weight_decay;
+	float c1, c2;  /* this step's bias corrections */
 } kgr__seq_adamw;
 
 int kgr__seq_adamw_init(kgr__seq_adamw *opt, size_t n, double lr, double weight_decay);
 void kgr__seq_adamw_step(kgr__seq_adamw *opt, float *w, const float *grad,
 	const kgr__seq_tensor *tensors, size_t n_tensors);
+/* The same step in parts: begin once, then the elements [lo, hi) of each range, in any order
+ * or at once on separate threads. */
+void kgr__seq_adamw_begin(kgr__seq_adamw *opt);
+void kgr__seq_adamw_range(const kgr__seq_adamw *opt, float *w, const float *grad,
+	const kgr__seq_tensor *tensors, size_t n_tensors, size_t lo, size_t hi);
 void kgr__seq_adamw_free(kgr__seq_adamw *opt);
 
 /* ---- negatives (seq_sampler.c) ---- */
@@ -209,6 +215,11 @@ int kgr__seq_fit(kgr__seq_net **out, const uint32_t *seq, const size_t *start, s
  * drop_last of them. */
 int kgr__seq_train_events(kgr_seq_model **out, const kgr_store *store, const kgr_interaction *ev,
 	size_t n_ev, size_t drop_last, const kgr_seq_options *opts, kgr_seq_report *report);
+
+/* The gradient of a batch's mean loss (no dropout) into grad (n_params floats, overwritten)
+ * and the loss into *loss, computed in threads shares as training computes it. */
+int kgr__seq_batch_gradient(float *grad, double *loss, const kgr__seq_net *net,
+	const kgr__seq_batch *b, int threads);
 
 /* Sets the OpenBLAS thread count (process-wide). */
 void kgr__seq_threads(int threads);

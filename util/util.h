@@ -53,6 +53,16 @@ void *kgr__huge_calloc(size_t size);
 /** The processors online, at least 1 and at most @p max: the default number of threads. */
 int kgr__cpu_count(int max);
 
+/** A fixed set of threads running one function on every worker index together (util/pool.c).
+ *  kgr__pool_run(p, fn, arg) calls fn(arg, w) for every w in 0 .. n - 1, w 0 on the caller,
+ *  and returns when all have returned. Should a thread fail to start, the caller makes its
+ *  calls after its own, so what the calls compute depends on n alone. One run at a time. */
+typedef struct kgr__pool kgr__pool;
+int kgr__pool_new(kgr__pool **out, int n, const char *name);
+void kgr__pool_run(kgr__pool *p, void (*fn)(void *arg, int w), void *arg);
+int kgr__pool_size(const kgr__pool *p);
+void kgr__pool_free(kgr__pool *p);
+
 /** Names the calling thread (at most 15 bytes), as top -H, ps -L and perf show it: nothing
  *  where the system has no names. */
 void kgr__thread_name(const char *name);

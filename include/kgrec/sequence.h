@@ -52,7 +52,9 @@ typedef struct {
 	double dropout;       /**< dropout rate of the embeddings and the residual branches */
 	kgr_seq_sampler sampler;
 	uint64_t seed;        /**< initialisation, shuffling, negatives, dropout */
-	int threads;          /**< OpenBLAS threads; the same seed and threads give the same model */
+	int threads;          /**< threads, each taking a share of every batch's windows and of the
+	                           validation users (0: the core count; at most 256); the same seed
+	                           and threads give the same model, and 1 the serial computation */
 	size_t val_users;     /**< validation users: a seeded sample of this many; 0: all */
 	int holdout_all;      /**< 1: hold out every user's last event; 0: only the validation
 	                           users' (the others' last events are trained on) */

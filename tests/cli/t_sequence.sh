@@ -28,6 +28,13 @@ check "train again, quiet" $?
 cmp -s "$T/a.ckpt" "$T/b.ckpt"; check "same seed, same file" $?
 "$KGREC" train "$T/tiny.snap" --model sequence -o "$T/c.ckpt" $SMALL --seed 7 -q > /dev/null
 ! cmp -s "$T/a.ckpt" "$T/c.ckpt"; check "another seed, another file" $?
+# two threads, each with a share of every batch: the same seed and threads, the same file
+"$KGREC" train "$T/tiny.snap" --model sequence -o "$T/t1.ckpt" $SMALL --threads 2 -q > /dev/null
+check "train --threads 2" $?
+"$KGREC" train "$T/tiny.snap" --model sequence -o "$T/t2.ckpt" $SMALL --threads 2 -q > /dev/null
+cmp -s "$T/t1.ckpt" "$T/t2.ckpt"; check "--threads 2 twice, same file" $?
+err=$("$KGREC" train "$T/tiny.snap" --model sequence -o "$T/x.ckpt" --threads 257 2>&1); r=$?
+[ $r -eq 2 ] && echo "$err" | grep -q -- "--threads"; check "threads 257 refused ($err)" $?
 
 err=$("$KGREC" train "$T/tiny.snap" --model tree -o "$T/x.ckpt" 2>&1); r=$?
 [ $r -eq 2 ] && echo "$err" | grep -q "unknown --model 'tree'"; check "unknown model ($err)" $?
@@ -42,6 +49,11 @@ err=$("$KGREC" train "$T/tiny.snap" --model sequence 2>&1); r=$?
 out=$("$KGREC" eval "$T/tiny.snap" --ranker sequence --params dims=8,epochs=3,negatives=3 -q); r=$?
 check "eval --ranker sequence" $r
 echo "$out" | grep -q '^ranker sequence, protocol loo'; check "eval header ($out)" $?
+out2=$("$KGREC" eval "$T/tiny.snap" --ranker sequence --params dims=8,epochs=3,negatives=3,threads=2 -q); r=$?
+check "eval --ranker sequence, threads=2" $r
+echo "$out2" | grep -q '^ranker sequence, protocol loo'; check "eval threads=2 header ($out2)" $?
+err=$("$KGREC" eval "$T/tiny.snap" --ranker learned --params sequence=1,seq_threads=300 2>&1); r=$?
+[ $r -eq 1 ] && echo "$err" | grep -q "threads 300 out of 0 .. 256"; check "eval: seq_threads 300 refused ($err)" $?
 err=$("$KGREC" eval "$T/tiny.snap" --ranker sequence --params depth=2 2>&1); r=$?
 [ $r -eq 1 ] && echo "$err" | grep -q "depth"; check "eval: unknown parameter ($err)" $?
 
