@@ -206,8 +206,9 @@ int kgr_cli_train_sequence(int argc, char **argv)
 		rc = kgr_cli_fail("train");
 		goto done;
 	}
-	printf("users %zu, items %zu, training positions %zu, validation users %zu, weights %zu\n",
-		rep.users, rep.items, rep.positions, rep.val_users, rep.params);
+	printf("users %zu, items %zu, training positions %zu, validation users %zu, weights %zu, "
+		"threads %d\n", rep.users, rep.items, rep.positions, rep.val_users, rep.params,
+		rep.threads);
 	printf("epochs %d, kept epoch %d: validation NDCG@10 %.4f (full ranking), last loss %.4f, "
 		"%.1f s\n", rep.epochs_run, rep.best_epoch, rep.best_ndcg, rep.last_loss, rep.seconds);
 	if (rep.refit_positions)

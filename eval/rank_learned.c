@@ -16,7 +16,8 @@ typedef struct {
 
 static const char *const learned_params[] = { "candidates", "knn_candidates", "rounds",
 	"early_stop", "eta", "depth", "users", "checked", "threads", "cuts", "sequence",
-	"seq_negatives", "seq_epochs", "seq_threads", "refit", "seq_refit", "seq_candidates", "valid_share", NULL };
+	"seq_negatives", "seq_epochs", "seq_threads", "refit", "seq_refit", "seq_candidates",
+	"valid_share", NULL };
 
 static int read_options(kgr_learn_options *lo, kgr_seq_options *so, const char *params)
 {

@@ -537,6 +537,7 @@ static char *info_json(const kgr_learn_options *o, const kgr_learn_report *r)
 		cJSON_AddNumberToObject(sp, "heads", so.heads);
 		cJSON_AddNumberToObject(sp, "max_len", so.max_len);
 		cJSON_AddNumberToObject(sp, "negatives", so.negatives);
+		cJSON_AddNumberToObject(sp, "threads", r->sequence.threads);
 		cJSON_AddNumberToObject(sp, "epochs_run", r->sequence.epochs_run);
 		cJSON_AddNumberToObject(sp, "best_epoch", r->sequence.best_epoch);
 		cJSON_AddNumberToObject(sp, "valid_ndcg", r->sequence.best_ndcg);

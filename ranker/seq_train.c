@@ -662,6 +662,7 @@ static int fit(kgr__seq_net **out, const uint32_t *seq, const size_t *start, siz
 	t.rep.positions = t.positions;
 	t.rep.val_users = t.v.n_users;
 	t.rep.params = t.net->n_params;
+	t.rep.threads = t.T;
 	t.rep.best_ndcg = -1;
 	t.pr.epochs = refit_epochs ? refit_epochs : o->epochs;
 	t.pr.n_batches = (t.n_win + t.B - 1) / t.B;

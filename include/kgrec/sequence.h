@@ -87,6 +87,8 @@ typedef struct {
 	double seconds;        /**< wall time of the training (the first fit) */
 	size_t refit_positions; /**< training positions of the refit; 0: no refit */
 	double refit_seconds;  /**< wall time of the refit */
+	int threads;           /**< threads the training ran on (kgr_seq_options.threads resolved:
+	                            the core count for 0, at most one a sequence of a batch) */
 } kgr_seq_report;
 
 /**

@@ -29,8 +29,9 @@ cmp -s "$T/a.ckpt" "$T/b.ckpt"; check "same seed, same file" $?
 "$KGREC" train "$T/tiny.snap" --model sequence -o "$T/c.ckpt" $SMALL --seed 7 -q > /dev/null
 ! cmp -s "$T/a.ckpt" "$T/c.ckpt"; check "another seed, another file" $?
 # two threads, each with a share of every batch: the same seed and threads, the same file
-"$KGREC" train "$T/tiny.snap" --model sequence -o "$T/t1.ckpt" $SMALL --threads 2 -q > /dev/null
-check "train --threads 2" $?
+out=$("$KGREC" train "$T/tiny.snap" --model sequence -o "$T/t1.ckpt" $SMALL --threads 2 -q); r=$?
+check "train --threads 2" $r
+echo "$out" | grep -q ', threads 2$'; check "train: the report names the threads ($out)" $?
 "$KGREC" train "$T/tiny.snap" --model sequence -o "$T/t2.ckpt" $SMALL --threads 2 -q > /dev/null
 cmp -s "$T/t1.ckpt" "$T/t2.ckpt"; check "--threads 2 twice, same file" $?
 err=$("$KGREC" train "$T/tiny.snap" --model sequence -o "$T/x.ckpt" --threads 257 2>&1); r=$?

@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 /* ---- finite differences ---- */
 
@@ -629,36 +630,52 @@ END_TEST
 
 /* With two threads the model is the same for the same seed (the shares after the first draw
  * their dropout masks from streams seeded per batch), differs from one thread's (its
- * training path is another), and still learns the successor rule. */
+ * training path is another), and still learns the successor rule; the report says how many
+ * threads ran. */
 START_TEST(test_threads_training)
 {
 	const size_t n_items = 30, n_users = 300;
 	kgr_seq_options o = KGR_SEQ_OPTIONS_INIT;
-	kgr__seq_net *n1 = NULL, *n2 = NULL, *n3 = NULL;
+	kgr_seq_report r1, r2, r4, r5;
+	kgr__seq_net *n1 = NULL, *n2 = NULL, *n3 = NULL, *n4 = NULL, *n5 = NULL;
 	uint32_t *seq;
 	size_t *start, hits, trials = 200;
 	uint64_t rng = 31;
+	long cores = sysconf(_SC_NPROCESSORS_ONLN);
 
 	successor_data(&seq, &start, n_users, n_items, &rng);
 	successor_options(&o, 30);
 	o.val_users = 0;
 	o.threads = 2;
-	ck_assert_int_eq(kgr__seq_fit(&n2, seq, start, n_users, n_items, &o, NULL), 0);
+	ck_assert_int_eq(kgr__seq_fit(&n2, seq, start, n_users, n_items, &o, &r2), 0);
 	ck_assert_int_eq(kgr__seq_fit(&n3, seq, start, n_users, n_items, &o, NULL), 0);
 	ck_assert_mem_eq(n2->w, n3->w, n2->n_params * sizeof(float));
+	ck_assert_int_eq(r2.threads, 2);
 	o.threads = 1;
-	ck_assert_int_eq(kgr__seq_fit(&n1, seq, start, n_users, n_items, &o, NULL), 0);
+	ck_assert_int_eq(kgr__seq_fit(&n1, seq, start, n_users, n_items, &o, &r1), 0);
+	ck_assert_int_eq(r1.threads, 1);
 	ck_assert(memcmp(n1->w, n2->w, n1->n_params * sizeof(float)) != 0);
-	hits = successor_hits(n2, n_items, trials, &rng);
 	/* one thread's fits reach 175 to 200 of 200 over seeds 1 to 4 of this data; chance is
 	 * about 7 */
+	hits = successor_hits(n2, n_items, trials, &rng);
 	ck_assert_msg(hits >= trials * 90 / 100, "2 threads: next-item accuracy %zu/%zu", hits,
 		trials);
+	/* the threads it ran on: never more than the windows of a batch (32 here), and the core
+	 * count for 0 */
+	o.epochs = 1;
+	o.threads = 64;
+	ck_assert_int_eq(kgr__seq_fit(&n4, seq, start, n_users, n_items, &o, &r4), 0);
+	ck_assert_int_eq(r4.threads, 32);
+	o.threads = 0;
+	ck_assert_int_eq(kgr__seq_fit(&n5, seq, start, n_users, n_items, &o, &r5), 0);
+	ck_assert_int_eq(r5.threads, cores < 1 ? 1 : cores > 32 ? 32 : (int)cores);
 	free(seq);
 	free(start);
 	kgr__seq_net_free(n1);
 	kgr__seq_net_free(n2);
 	kgr__seq_net_free(n3);
+	kgr__seq_net_free(n4);
+	kgr__seq_net_free(n5);
 }
 END_TEST
 
