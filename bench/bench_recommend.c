@@ -593,6 +593,11 @@ int main(int argc, char **argv)
 	       "build %.0f ms, +%.0f MB RSS (peak %.0f MB)\n",
 		g->n_nodes, g->n_cat_edges, g->n_ints, g->n_rels, kgr__text_tokens(g), t_graph, rss1 - rss0,
 		peak);
+	printf("graph view steps (ms): events %.0f, nodes %.0f, catalog edges %.0f, interaction index "
+	       "%.0f, catalog CSR %.0f, specificity %.0f, token index %.0f\n",
+		g->build_ms[KGR__BUILD_EVENTS], g->build_ms[KGR__BUILD_NODES], g->build_ms[KGR__BUILD_CATALOG],
+		g->build_ms[KGR__BUILD_INTS], g->build_ms[KGR__BUILD_CSR], g->build_ms[KGR__BUILD_SPEC],
+		g->build_ms[KGR__BUILD_TEXT]);
 
 	all = kgr_store_users(store, &n_all);
 	if (!n_all) {

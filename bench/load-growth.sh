@@ -13,7 +13,10 @@
 #
 # Environment: KGREC (default build/kgrec), BENCH_RECOMMEND (build/bench/bench_recommend),
 # ROUNDS, KGREC_ARGS (more arguments of kgrec load, e.g. "--threads 1"), KGREC_REF (a
-# reference build of kgrec, run in turn with the others each round: one more column).
+# reference build of kgrec, run in turn with the others each round: one more column),
+# BENCH_RECOMMEND_REF (with --view: a reference build of bench_recommend, run in turn with the
+# other on each store: one more line a store and round), LOADS=0 (with --view: the graph views
+# alone, no load timed).
 set -u
 HERE=$(cd "$(dirname "$0")" && pwd)
 ROOT=$(dirname "$HERE")
@@ -31,7 +34,8 @@ TMP=$(mktemp -d)
 trap 'rm -rf "$TMP"' EXIT
 KGREC_REF=${KGREC_REF:-}
 echo "round dir | rapper -c: wall user sys peakKB | kgrec load: wall user sys peakKB${KGREC_REF:+ | reference kgrec load: wall user sys peakKB} | load average"
-for round in $(seq "$ROUNDS"); do
+[ "${LOADS:-1}" = 0 ] && [ $VIEW = 1 ] && LOAD_ROUNDS=0 || LOAD_ROUNDS=$ROUNDS
+for round in $(seq "$LOAD_ROUNDS"); do
 	for d in "$@"; do
 		/usr/bin/time -o "$TMP/r" -f "%e %U %S %M" rapper -i ntriples -c "$d/graph.nt" >/dev/null 2>&1
 		# shellcheck disable=SC2086 # KGREC_ARGS is a list of arguments
@@ -49,7 +53,12 @@ done
 if [ $VIEW = 1 ]; then
 	for round in $(seq "$ROUNDS"); do
 		for d in "$@"; do
-			echo "$round $d | $("$BENCH_RECOMMEND" "$d/store.kgr" --users 1 --ppr 0 2>&1 | grep '^graph view')"
+			echo "$round $d | $("$BENCH_RECOMMEND" "$d/store.kgr" --users 1 --ppr 0 2>&1 | grep '^graph view' |
+				paste -sd'|')"
+			if [ -n "${BENCH_RECOMMEND_REF:-}" ]; then
+				echo "$round $d | reference | $("$BENCH_RECOMMEND_REF" "$d/store.kgr" --users 1 --ppr 0 2>&1 |
+					grep '^graph view')"
+			fi
 		done
 	done
 fi

@@ -63,8 +63,21 @@ typedef struct {
 	size_t n_by_node;
 } kgr__cliques;
 
+/* The steps of kgr_graph_new(), timed (wall ms) for bench_recommend. */
+enum {
+	KGR__BUILD_EVENTS,   /* configuration, term -> node table, events copied and sorted */
+	KGR__BUILD_NODES,    /* item and user nodes */
+	KGR__BUILD_CATALOG,  /* sameAs cliques, catalog edges */
+	KGR__BUILD_INTS,     /* interaction index: histories, item lists, popularity */
+	KGR__BUILD_CSR,      /* catalog adjacency */
+	KGR__BUILD_SPEC,     /* hubs, specificity */
+	KGR__BUILD_TEXT,     /* token index */
+	KGR__BUILD_STEPS
+};
+
 struct kgr_graph {
 	const kgr_store *store;
+	double build_ms[KGR__BUILD_STEPS];
 	kgr_graph_options opts;
 	double hub_degree;
 	double half_life;
