@@ -221,6 +221,11 @@ int kgr__seq_train_events(kgr_seq_model **out, const kgr_store *store, const kgr
 int kgr__seq_batch_gradient(float *grad, double *loss, const kgr__seq_net *net,
 	const kgr__seq_batch *b, int threads);
 
+/* steps AdamW steps of training on the one batch b (no dropout) in threads shares, on net's
+ * weights in place, as training takes them; *loss: the last step's loss. */
+int kgr__seq_batch_steps(kgr__seq_net *net, const kgr__seq_batch *b, int threads, int steps,
+	double lr, double weight_decay, double *loss);
+
 /* Sets the OpenBLAS thread count (process-wide). */
 void kgr__seq_threads(int threads);
 

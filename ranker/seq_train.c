@@ -563,31 +563,66 @@ static void adam_step(trainer *t)
 	kgr__pool_run(t->pool, update_part, t);
 }
 
+/* A trainer for the test hooks below: one batch b on net (read only unless stepped), threads
+ * shares, no dropout; grad: the gradient buffer of share 0. */
+static int hook_trainer(trainer *t, kgr_seq_options *o, const kgr__seq_net *net,
+	const kgr__seq_batch *b, int threads, float *grad)
+{
+	size_t s;
+
+	memset(t, 0, sizeof(*t));
+	*o = (kgr_seq_options)KGR_SEQ_OPTIONS_INIT;
+	o->threads = threads;
+	o->dropout = 0;
+	t->o = o;
+	t->net = (kgr__seq_net *)net; /* not freed here */
+	t->dm = net->dims;
+	t->n_items = (size_t)net->dims.n_items;
+	t->L = (size_t)net->dims.max_len;
+	t->B = b->segs.n_seg ? b->segs.n_seg : 1;
+	t->N = b->n_neg;
+	t->grad = grad;
+	for (s = 0; s < b->segs.n_seg; s++)
+		if (b->segs.len[s] > t->L)
+			return kgr__error_set(KGR_EINVALID, "sequence model: a segment longer than max_len");
+	return shards_alloc(t);
+}
+
 int kgr__seq_batch_gradient(float *grad, double *loss, const kgr__seq_net *net,
 	const kgr__seq_batch *b, int threads)
 {
-	kgr_seq_options o = KGR_SEQ_OPTIONS_INIT;
+	kgr_seq_options o;
 	trainer t;
-	size_t s;
 	int error;
 
-	memset(&t, 0, sizeof(t));
-	o.threads = threads;
-	o.dropout = 0;
-	t.o = &o;
-	t.net = (kgr__seq_net *)net; /* read only: not freed here */
-	t.dm = net->dims;
-	t.n_items = (size_t)net->dims.n_items;
-	t.L = (size_t)net->dims.max_len;
-	t.B = b->segs.n_seg ? b->segs.n_seg : 1;
-	t.N = b->n_neg;
-	t.grad = grad;
-	for (s = 0; s < b->segs.n_seg; s++)
-		if (b->segs.len[s] > t.L)
-			return kgr__error_set(KGR_EINVALID, "sequence model: a segment longer than max_len");
-	if ((error = shards_alloc(&t)) == 0)
-		*loss = batch_gradient(&t, b);
+	if ((error = hook_trainer(&t, &o, net, b, threads, grad)) == 0)
+		*loss = batch_gradient(&t, b); /* not kept_zero: summed by reduce_part */
 	shards_free(&t);
+	return error;
+}
+
+int kgr__seq_batch_steps(kgr__seq_net *net, const kgr__seq_batch *b, int threads, int steps,
+	double lr, double weight_decay, double *loss)
+{
+	kgr_seq_options o;
+	trainer t;
+	float *grad = calloc(net->n_params, sizeof(*grad));
+	int error, k;
+
+	if (!grad)
+		return kgr__error_set(KGR_ENOMEM, "sequence model: out of memory");
+	if ((error = hook_trainer(&t, &o, net, b, threads, grad)) == 0 &&
+		(error = kgr__seq_adamw_init(&t.opt, net->n_params, lr, weight_decay)) == 0) {
+		kgr__seq_layout(&t.dm, NULL, NULL, t.tensors, &t.n_tensors);
+		t.kept_zero = t.T > 1; /* as training sets it: the gradients start zeroed */
+		for (k = 0; k < steps; k++) {
+			*loss = batch_gradient(&t, b);
+			adam_step(&t);
+		}
+	}
+	kgr__seq_adamw_free(&t.opt);
+	shards_free(&t);
+	free(grad);
 	return error;
 }
 

@@ -569,49 +569,67 @@ END_TEST
  * its rows: the batch's gradient and loss are the serial ones up to rounding for any thread
  * count, with segments of very unequal lengths (so that weighting the shares alike would
  * show) and with more threads than segments. */
-START_TEST(test_threads_gradient)
-{
-	kgr__seq_dims dm = { .n_items = 40, .d = 16, .max_len = 12, .blocks = 2, .heads = 2,
-		.ff = 24 };
-	enum { SEGS = 7, NEG = 5 };
-	size_t len[SEGS] = { 12, 2, 9, 1, 12, 3, 7 }, start[SEGS], rows = 0, s, j;
-	uint32_t items[64], target[64], neg[SEGS * NEG];
-	int pos[64], threads[] = { 2, 3, 5, 9 }, k;
-	kgr__seq_net *net = NULL;
+/* A batch of 7 windows of 1 to 12 items (one row without a target), 5 negatives a window,
+ * for a net of 40 items with max_len 12: shares of very unequal rows on any thread count. */
+enum { TB_SEGS = 7, TB_NEG = 5 };
+typedef struct {
+	size_t len[TB_SEGS], start[TB_SEGS];
+	uint32_t items[64], target[64], neg[TB_SEGS * TB_NEG];
+	int pos[64];
 	kgr__seq_batch b;
-	float *g1, *gk;
-	double l1, lk;
+} threads_batch;
+
+static const kgr__seq_dims threads_dims = { .n_items = 40, .d = 16, .max_len = 12, .blocks = 2,
+	.heads = 2, .ff = 24 };
+
+static void threads_batch_make(threads_batch *tb)
+{
+	static const size_t len[TB_SEGS] = { 12, 2, 9, 1, 12, 3, 7 };
+	size_t rows = 0, s, j;
 	uint64_t rng = 5;
 
-	ck_assert_int_eq(kgr__seq_net_new(&net, &dm, 11), 0);
-	for (s = 0; s < SEGS; s++) {
-		start[s] = rows;
+	memset(tb, 0, sizeof(*tb));
+	for (s = 0; s < TB_SEGS; s++) {
+		tb->len[s] = len[s];
+		tb->start[s] = rows;
 		for (j = 0; j < len[s]; j++, rows++) {
-			items[rows] = (uint32_t)(kgr__rng_next(&rng) % 40);
-			target[rows] = (uint32_t)(kgr__rng_next(&rng) % 40);
-			pos[rows] = kgr__seq_position(dm.max_len, len[s], j);
+			tb->items[rows] = (uint32_t)(kgr__rng_next(&rng) % 40);
+			tb->target[rows] = (uint32_t)(kgr__rng_next(&rng) % 40);
+			tb->pos[rows] = kgr__seq_position(threads_dims.max_len, len[s], j);
 		}
 	}
-	target[3] = KGR__SEQ_NONE;
-	for (j = 0; j < SEGS * NEG; j++)
-		neg[j] = (uint32_t)(kgr__rng_next(&rng) % 40);
-	memset(&b, 0, sizeof(b));
-	b.segs.n_seg = SEGS;
-	b.segs.rows = rows;
-	b.segs.start = start;
-	b.segs.len = len;
-	b.items = items;
-	b.pos = pos;
-	b.target = target;
-	b.neg = neg;
-	b.n_neg = NEG;
+	tb->target[3] = KGR__SEQ_NONE;
+	for (j = 0; j < TB_SEGS * TB_NEG; j++)
+		tb->neg[j] = (uint32_t)(kgr__rng_next(&rng) % 40);
+	tb->b.segs.n_seg = TB_SEGS;
+	tb->b.segs.rows = rows;
+	tb->b.segs.start = tb->start;
+	tb->b.segs.len = tb->len;
+	tb->b.items = tb->items;
+	tb->b.pos = tb->pos;
+	tb->b.target = tb->target;
+	tb->b.neg = tb->neg;
+	tb->b.n_neg = TB_NEG;
+}
+
+START_TEST(test_threads_gradient)
+{
+	int threads[] = { 2, 3, 5, 9 }, k;
+	kgr__seq_net *net = NULL;
+	threads_batch tb;
+	float *g1, *gk;
+	double l1, lk;
+	size_t j;
+
+	ck_assert_int_eq(kgr__seq_net_new(&net, &threads_dims, 11), 0);
+	threads_batch_make(&tb);
 	g1 = malloc(net->n_params * sizeof(float));
 	gk = malloc(net->n_params * sizeof(float));
 	ck_assert(g1 && gk);
-	ck_assert_int_eq(kgr__seq_batch_gradient(g1, &l1, net, &b, 1), 0);
+	ck_assert_int_eq(kgr__seq_batch_gradient(g1, &l1, net, &tb.b, 1), 0);
 	for (k = 0; k < (int)(sizeof(threads) / sizeof(threads[0])); k++) {
 		float most = 0, apart = 0;
-		ck_assert_int_eq(kgr__seq_batch_gradient(gk, &lk, net, &b, threads[k]), 0);
+		ck_assert_int_eq(kgr__seq_batch_gradient(gk, &lk, net, &tb.b, threads[k]), 0);
 		ck_assert_msg(fabs(lk - l1) < 1e-6 * l1, "%d threads: loss %.9f against %.9f",
 			threads[k], lk, l1);
 		for (j = 0; j < net->n_params; j++) {
@@ -625,6 +643,64 @@ START_TEST(test_threads_gradient)
 	free(g1);
 	free(gk);
 	kgr__seq_net_free(net);
+}
+END_TEST
+
+/* Training's update on more threads (each share's slice summed, stepped and cleared a chunk
+ * at a time) against the plain AdamW step over the whole gradient of the same shares, step
+ * after step: a slice summed twice or left out, a share's gradient not cleared before the
+ * next batch or a chunk stepped twice would each move the weights. */
+START_TEST(test_threads_update)
+{
+	int threads[] = { 1, 2, 3, 5, 9 }, k, step;
+	enum { STEPS = 4 };
+	const double lr = 0.01, wd = 0.1;
+	threads_batch tb;
+
+	threads_batch_make(&tb);
+	for (k = 0; k < (int)(sizeof(threads) / sizeof(threads[0])); k++) {
+		kgr__seq_net *fused = NULL, *plain = NULL;
+		kgr__seq_tensor tensors[KGR__SEQ_MAX_TENSORS];
+		kgr__seq_adamw opt;
+		size_t n_tensors, j;
+		float *g, most = 0, apart = 0, moved = 0;
+		double lf, lp = 0;
+
+		ck_assert_int_eq(kgr__seq_net_new(&fused, &threads_dims, 11), 0);
+		ck_assert_int_eq(kgr__seq_net_new(&plain, &threads_dims, 11), 0);
+		ck_assert_int_eq(kgr__seq_batch_steps(fused, &tb.b, threads[k], STEPS, lr, wd, &lf), 0);
+		kgr__seq_layout(&threads_dims, NULL, NULL, tensors, &n_tensors);
+		ck_assert_int_eq(kgr__seq_adamw_init(&opt, plain->n_params, lr, wd), 0);
+		ck_assert(g = malloc(plain->n_params * sizeof(float)));
+		for (step = 0; step < STEPS; step++) {
+			ck_assert_int_eq(kgr__seq_batch_gradient(g, &lp, plain, &tb.b, threads[k]), 0);
+			kgr__seq_adamw_step(&opt, plain->w, g, tensors, n_tensors);
+		}
+		ck_assert_msg(fabs(lf - lp) <= 1e-6 * lp, "%d threads: loss %.9f against %.9f",
+			threads[k], lf, lp);
+		for (j = 0; j < plain->n_params; j++) {
+			most = fabsf(plain->w[j]) > most ? fabsf(plain->w[j]) : most;
+			apart = fabsf(plain->w[j] - fused->w[j]) > apart ?
+				fabsf(plain->w[j] - fused->w[j]) : apart;
+		}
+		/* the steps moved the weights (the comparison is not of two untrained nets) */
+		{
+			kgr__seq_net *init = NULL;
+			ck_assert_int_eq(kgr__seq_net_new(&init, &threads_dims, 11), 0);
+			for (j = 0; j < plain->n_params; j++)
+				moved = fabsf(plain->w[j] - init->w[j]) > moved ?
+					fabsf(plain->w[j] - init->w[j]) : moved;
+			kgr__seq_net_free(init);
+		}
+		ck_assert_msg(moved > 2 * lr, "%d threads: the steps moved no weight far (%g)",
+			threads[k], moved);
+		ck_assert_msg(apart <= 1e-6f * most, "%d threads: weights apart by %g (largest %g)",
+			threads[k], apart, most);
+		kgr__seq_adamw_free(&opt);
+		free(g);
+		kgr__seq_net_free(fused);
+		kgr__seq_net_free(plain);
+	}
 }
 END_TEST
 
@@ -1027,6 +1103,7 @@ static Suite *seq_suite(void)
 	tcase_set_timeout(tc, 120);
 	tcase_add_test(tc, test_pool);
 	tcase_add_test(tc, test_threads_gradient);
+	tcase_add_test(tc, test_threads_update);
 	tcase_add_test(tc, test_threads_training);
 	suite_add_tcase(s, tc);
 	tc = tcase_create("model");
