@@ -10,7 +10,7 @@
  *
  * --digest prints one FNV-1a digest over every list (items, scores, features, contributions,
  * evidence paths, path counts, rationales) in user order: two builds that must rank alike can
- * be compared on a large store.
+ * be compared on a large store. It also prints a digest of the graph view's token index.
  *
  * --model FILE runs the same users a second time through the learned ranker
  * (kgr_learned_recommend(), same options) right after the graph formula, and prints both
@@ -609,8 +609,10 @@ int main(int argc, char **argv)
 	users = malloc(n_users * sizeof(kgr_id));
 	lat = calloc(n_users, sizeof(double));
 	cpu = calloc(n_users, sizeof(double));
-	if (want_digest)
+	if (want_digest) {
 		digests = calloc(n_users, sizeof(uint64_t));
+		printf("digest of the token index: %016llx\n", (unsigned long long)kgr__text_digest(g));
+	}
 	for (i = 0; i < n_users; i++)
 		users[i] = all[rng() % n_all];
 	o.explain = 1;

@@ -57,7 +57,7 @@ if [ $VIEW = 1 ]; then
 				paste -sd'|')"
 			if [ -n "${BENCH_RECOMMEND_REF:-}" ]; then
 				echo "$round $d | reference | $("$BENCH_RECOMMEND_REF" "$d/store.kgr" --users 1 --ppr 0 2>&1 |
-					grep '^graph view')"
+					grep '^graph view' | paste -sd'|')"
 			fi
 		done
 	done

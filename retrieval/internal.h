@@ -328,6 +328,9 @@ typedef struct {
 int kgr__text_query(const kgr_graph *g, const char *query, kgr__text_hit **out, size_t *n_out,
 	size_t max);
 size_t kgr__text_tokens(const kgr_graph *g);
+/* A digest (FNV-1a) of the token index: its words, postings and lengths (bench_recommend
+ * --digest: a change that should not move the index can be checked). */
+uint64_t kgr__text_digest(const kgr_graph *g);
 
 /* ---- paths.c ---- */
 /* How a node of the reach maps M1/M2 was reached (chained per node). */

@@ -432,3 +432,35 @@ cleanup:
 	free(info);
 	return error;
 }
+
+/* Declared in retrieval/internal.h. */
+uint64_t kgr__text_digest(const kgr_graph *g)
+{
+	const kgr__text_index *t = g->text;
+	uint64_t h = 1469598103934665603ull;
+	size_t i;
+#define MIX(p, n)                                                    \
+	do {                                                         \
+		const unsigned char *b_ = (const unsigned char *)(p); \
+		size_t n_ = (n), k_;                                 \
+		for (k_ = 0; k_ < n_; k_++) {                         \
+			h ^= b_[k_];                                  \
+			h *= 1099511628211ull;                        \
+		}                                                    \
+	} while (0)
+	if (!t)
+		return 0;
+	MIX(&t->n_tok, sizeof(t->n_tok));
+	MIX(&t->n_post, sizeof(t->n_post));
+	for (i = 0; i < t->n_tok; i++) {
+		const char *w = t->arena + t->tok_off[i];
+		MIX(w, strlen(w) + 1);
+	}
+	MIX(t->post_off, (t->n_tok + 1) * sizeof(uint32_t));
+	MIX(t->post_node, t->n_post * sizeof(uint32_t));
+	MIX(t->post_tf, t->n_post * sizeof(float));
+	MIX(t->doclen, (size_t)g->n_nodes * sizeof(float));
+	MIX(&t->avglen, sizeof(t->avglen));
+#undef MIX
+	return h;
+}
