@@ -23,7 +23,7 @@ static const char usage[] =
 	"  --rounds N         boosting rounds at most (default 400)\n"
 	"  --early-stop N     stop after N rounds without a better validation NDCG@10 (smoothed\n"
 	"                     over 11 rounds; default 100)\n"
-	"  --eta X            learning rate (default 0.05)\n"
+	"  --eta X            learning rate (default 0.1)\n"
 	"  --depth N          tree depth (default 6)\n"
 	"  --valid-share X    share of users held back to choose the rounds (default 0.2)\n"
 	"  --no-refit         keep the model fitted without them (default: fit again on every\n"

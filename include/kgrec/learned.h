@@ -84,7 +84,7 @@ typedef struct {
 #define KGR_LEARN_OPTIONS_VERSION 4
 #define KGR_LEARN_OPTIONS_INIT { .version = KGR_LEARN_OPTIONS_VERSION, .seed = 42, \
 	.n_candidates = 200, .knn_candidates = 100, .rounds = 400, .early_stop = 100, \
-	.learning_rate = 0.05, .max_depth = 6, .valid_share = 0.2, .refit = 1, .seq_refit = 2 }
+	.learning_rate = 0.1, .max_depth = 6, .valid_share = 0.2, .refit = 1, .seq_refit = 2 }
 
 /** What kgr_model_train() did. */
 typedef struct {
