@@ -20,7 +20,10 @@
  * host's speed drifts between runs; each difference compares two runs next to each other).
  * --stages N times the learned ranker's stages alone on the first 200 users, N passes: the
  * graph's candidate list, the whole candidate stage (that list, the item-kNN, the features)
- * and the trees on its rows (kgr__ltr_predict()); the best and the median pass per request.
+ * and the trees on its rows (kgr__ltr_predict()); then the whole requests of the graph
+ * formula and of the learned ranker on the same users, and what the second adds to the
+ * first; the best and the median pass per request. The best of many passes moves less with
+ * the host's load than one pass over many users.
  *
  * --holdout N also measures quality: every user's last interaction is held back, the graph
  * view is built on the rest, and HR@10 (the held-back item among the 10 recommended) is
@@ -432,16 +435,18 @@ static int time_stages(const kgr_graph *g, const kgr_model *m, const kgr_id *use
 {
 	size_t n = n_users < 200 ? n_users : 200, u, p, rows = 0, most = 0, k;
 	kgr__ltr_cands *c = calloc(n, sizeof(*c));
-	double *per[3];
-	const char *what[3] = { "the graph's list", "the candidate stage", "the trees" };
+	double *per[5];
+	const char *what[5] = { "the graph's list", "the candidate stage", "the trees",
+		"the graph formula's request", "the learned ranker's request" };
 	float *out = NULL;
 	kgr_rec_options ro = *o;
 	const kgr_seq_model *seq = m->uses_seq ? m->seq : NULL;
 	ro.k = ro.n_candidates = m->n_graph;
 	ro.explain = ro.require_path = 0;
-	for (k = 0; k < 3; k++)
-		per[k] = calloc(passes, sizeof(double));
-	if (!c || !per[0] || !per[1] || !per[2])
+	for (k = 0; k < 5; k++)
+		if (!(per[k] = calloc(passes, sizeof(double))))
+			return -1;
+	if (!c)
 		return -1;
 	for (u = 0; u < n; u++) {
 		if (kgr__ltr_candidates(&c[u], g, users[u], o, m->n_graph, m->n_knn, m->n_seq, seq) < 0) {
@@ -476,16 +481,31 @@ static int time_stages(const kgr_graph *g, const kgr_model *m, const kgr_id *use
 			if (kgr__ltr_predict(m, c[u].x, c[u].n, out) < 0)
 				return -1;
 		per[2][p] = (cpu_ms() - t0) / (double)n;
+		for (k = 3; k < 5; k++) { /* whole requests, as the clients make them */
+			t0 = cpu_ms();
+			for (u = 0; u < n; u++) {
+				kgr_recs *r = NULL;
+				if ((k == 3 ? kgr_recommend(&r, g, users[u], o) :
+					     kgr_learned_recommend(&r, g, m, users[u], o)) < 0)
+					return -1;
+				kgr_recs_free(r);
+			}
+			per[k][p] = (cpu_ms() - t0) / (double)n;
+		}
 	}
 	printf("the learned ranker's stages alone (%zu passes over %zu users, %.0f rows a request, "
 	       "thread CPU time per request, best / median pass):\n", passes, n,
 		(double)rows / (double)n);
-	for (k = 0; k < 3; k++) {
+	for (k = 0; k < 5; k++) {
 		qsort(per[k], passes, sizeof(double), cmp_double);
 		printf("  %s: %.1f / %.1f us\n", what[k], per[k][0] * 1000.0,
 			pct(per[k], passes, 50) * 1000.0);
-		free(per[k]);
 	}
+	printf("  what the learned ranker adds to a request: %.1f / %.1f us\n",
+		(per[4][0] - per[3][0]) * 1000.0, (pct(per[4], passes, 50) - pct(per[3], passes, 50)) *
+		1000.0);
+	for (k = 0; k < 5; k++)
+		free(per[k]);
 	for (u = 0; u < n; u++)
 		kgr__ltr_cands_free(&c[u]);
 	free(c);

@@ -150,7 +150,8 @@ static int learned_score(void *state, const kgr__eval_ctx *ctx, const kgr__eval_
 	ro.n_exclude = q->n_exclude;
 	ro.require_path = 1;
 	if ((error = kgr__learned_rank(&recs, s->graph, s->model, q->user, &ro,
-		     s->checked && s->checked < ctx->list_len ? s->checked : ctx->list_len, 0)) < 0)
+		     s->checked && s->checked < ctx->list_len ? s->checked : ctx->list_len, SIZE_MAX,
+		     0)) < 0)
 		return error;
 	kgr__eval_list_scores(ctx, recs, scores, recs_out);
 	return 0;

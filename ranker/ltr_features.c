@@ -7,8 +7,8 @@
  * interactions; a user's score for x sums sim(h, x) over the history events h, the event j
  * steps before the last weighted decay^j. Bounded per request: the 50 newest history events,
  * the 500 newest users of each history item, the 200 newest items of each such user. The
- * items reached are not sorted: the best of them are picked with a heap, and the candidates'
- * ranks among all of them are counted. */
+ * items reached are sorted once (a radix sort): that order gives the item-kNN's candidates
+ * and every candidate's rank among all of them. */
 #include "ranker/ltr_internal.h"
 #include "ranker/seq_internal.h"
 
@@ -143,8 +143,77 @@ static inline int dmap_add(dmap *m, uint32_t node, uint32_t v)
 	return 1;
 }
 
+/* The items co-interacted with one history item: a slot per node, set when its stamp is the
+ * map's epoch, and the nodes set, in the order they were first met. */
 typedef struct {
-	dmap users, co, hits;
+	uint32_t stamp, count, last; /* co-interactions; the last user (1-based) that counted it */
+} co_slot;
+
+typedef struct {
+	co_slot *slot;
+	uint32_t *list;
+	size_t cap;
+	uint32_t epoch;
+} co_map;
+
+static int co_begin(co_map *m, size_t n_nodes)
+{
+	if (n_nodes > m->cap) {
+		free(m->slot);
+		free(m->list);
+		m->cap = 0;
+		m->epoch = 0;
+		m->slot = calloc(n_nodes + n_nodes / 8 + 1, sizeof(co_slot));
+		m->list = malloc((n_nodes + n_nodes / 8 + 1) * sizeof(uint32_t));
+		if (!m->slot || !m->list)
+			return -1;
+		m->cap = n_nodes + n_nodes / 8 + 1;
+	}
+	if (++m->epoch == 0) {
+		memset(m->slot, 0, m->cap * sizeof(co_slot));
+		m->epoch = 1;
+	}
+	return 0;
+}
+
+/* The users met in one history item's list, to count each once: a small hash set (at most
+ * KNN_USERS of them, so at most half full) that stays in the first-level cache, where a slot
+ * per graph node was a cache miss for nearly every user. A slot is set when its stamp is the
+ * set's epoch. */
+#define USER_SLOTS 1024
+_Static_assert(2 * KNN_USERS <= USER_SLOTS, "the user set must stay at most half full");
+
+typedef struct {
+	uint32_t user[USER_SLOTS], stamp[USER_SLOTS];
+	uint32_t epoch;
+} user_set;
+
+static void users_begin(user_set *u)
+{
+	if (++u->epoch == 0) {
+		memset(u->stamp, 0, sizeof(u->stamp));
+		u->epoch = 1;
+	}
+}
+
+/* Adds user; returns 1 when it was not in the set. */
+static int users_add(user_set *u, uint32_t user)
+{
+	size_t i = (size_t)((uint32_t)(user * 0x9E3779B1u) >> 22);
+	while (u->stamp[i] == u->epoch) {
+		if (u->user[i] == user)
+			return 0;
+		i = (i + 1) & (USER_SLOTS - 1);
+	}
+	u->stamp[i] = u->epoch;
+	u->user[i] = user;
+	return 1;
+}
+
+typedef struct {
+	dmap hits;
+	co_map co;
+	user_set users;
 } knn_maps;
 
 static pthread_key_t maps_key;
@@ -154,8 +223,8 @@ static int maps_key_ok;
 static void maps_free(void *p)
 {
 	knn_maps *k = p;
-	free(k->users.slot);
 	free(k->co.slot);
+	free(k->co.list);
 	free(k->hits.slot);
 	free(k);
 }
@@ -197,22 +266,27 @@ typedef struct {
 	size_t n, cap;
 } knn_acc;
 
+/* The hit of node, a new one (zero) when it has none yet. Without a branch on which: the next
+ * free hit is made ready for node either way and taken only when node is new, so the loop
+ * over a history item's co-items does not stop at each mispredicted guess. NULL: out of
+ * memory. */
 static knn_hit *knn_slot(knn_acc *k, uint32_t node)
 {
-	uint32_t v = dmap_add(k->ix, node, (uint32_t)k->n) ? (uint32_t)k->n : dmap_get(k->ix, node);
-	if (v == k->n) {
-		if (k->n == k->cap) {
-			size_t nc = k->cap ? k->cap * 2 : 256;
-			knn_hit *p = realloc(k->hits, nc * sizeof(*p));
-			if (!p)
-				return NULL;
-			k->hits = p;
-			k->cap = nc;
-		}
-		memset(&k->hits[k->n], 0, sizeof(knn_hit));
-		k->hits[k->n].node = node;
-		k->n++;
+	dslot *d = &k->ix->slot[node];
+	uint32_t fresh = d->stamp != k->ix->epoch, v = fresh ? (uint32_t)k->n : d->val;
+	if (k->n + 1 > k->cap) {
+		size_t nc = k->cap ? k->cap * 2 : 256;
+		knn_hit *p = realloc(k->hits, nc * sizeof(*p));
+		if (!p)
+			return NULL;
+		k->hits = p;
+		k->cap = nc;
 	}
+	memset(&k->hits[k->n], 0, sizeof(knn_hit));
+	k->hits[k->n].node = node;
+	d->stamp = k->ix->epoch;
+	d->val = v;
+	k->n += fresh;
 	return &k->hits[v];
 }
 
@@ -221,56 +295,47 @@ static int has_ints(const kgr_graph *g, uint32_t n)
 	return n != KGR__NONE && n < g->int_cap_nodes;
 }
 
-typedef struct {
-	uint32_t node, count, last; /* co-interactions; the last user (1-based) that counted it */
-} co_entry;
-
-/* Adds sim(h, .) * w[] for one history item h. users, co: scratch maps. */
-static int knn_item(knn_acc *k, const kgr_graph *g, uint32_t h, const double w[4], dmap *users,
-	dmap *co, co_entry **ce, size_t *ce_cap)
+/* Adds sim(h, .) * w[] for one history item h. users, co: scratch maps. Counting a user's
+ * item takes no branch on what the map holds (whether the item is new, whether this user
+ * counted it already): those are the walk's unpredictable outcomes, and a mispredicted
+ * branch each cost more than the few instructions that do both cases. */
+static int knn_item(knn_acc *k, const kgr_graph *g, uint32_t h, const double w[4],
+	user_set *users, co_map *co)
 {
-	uint32_t a = g->iu_off[h], b = g->iu_end[h], j, n_users = 0;
+	uint32_t a = g->iu_off[h], b = g->iu_end[h], j, n_users = 0, ep;
 	size_t n_co = 0, q;
 	double nh = g->pop[h] ? (double)g->pop[h] : 1.0;
-	if (dmap_begin(users, g->n_nodes) < 0 || dmap_begin(co, g->n_nodes) < 0)
+	if (co_begin(co, g->n_nodes) < 0)
 		return -1;
+	users_begin(users);
+	ep = co->epoch;
 	for (j = b; j > a && n_users < KNN_USERS; j--) {
 		uint32_t u = g->iu_user[j - 1], ha, t;
 		size_t taken = 0;
-		if (!dmap_add(users, u, 0) || !has_ints(g, u))
+		if (!users_add(users, u) || !has_ints(g, u))
 			continue;
 		n_users++;
 		ha = g->hist_off[u];
 		for (t = ha + g->hist_len[u]; t > ha && taken < KNN_USER_ITEMS; t--) {
-			uint32_t x = g->int_inode[t - 1], c;
+			uint32_t x = g->int_inode[t - 1], fresh, count;
+			co_slot *c;
 			if (x == h)
 				continue;
 			taken++;
-			c = dmap_get(co, x);
-			if (c == UINT32_MAX) {
-				if (n_co == *ce_cap) {
-					size_t nc = *ce_cap ? *ce_cap * 2 : 256;
-					co_entry *p = realloc(*ce, nc * sizeof(*p));
-					if (!p)
-						return -1;
-					*ce = p;
-					*ce_cap = nc;
-				}
-				dmap_add(co, x, (uint32_t)n_co);
-				(*ce)[n_co].node = x;
-				(*ce)[n_co].count = 1;
-				(*ce)[n_co].last = n_users;
-				n_co++;
-			} else if ((*ce)[c].last != n_users) {
-				(*ce)[c].count++;
-				(*ce)[c].last = n_users;
-			}
+			c = &co->slot[x];
+			fresh = c->stamp != ep;
+			co->list[n_co] = x;
+			n_co += fresh;
+			count = fresh ? 0 : c->count;
+			c->count = count + (fresh | (c->last != n_users));
+			c->last = n_users;
+			c->stamp = ep;
 		}
 	}
 	for (q = 0; q < n_co; q++) {
-		uint32_t x = (*ce)[q].node;
+		uint32_t x = co->list[q];
 		double nx = g->pop[x] ? (double)g->pop[x] : 1.0;
-		double sim = (double)(*ce)[q].count / sqrt(nh * nx);
+		double sim = (double)co->slot[x].count / sqrt(nh * nx);
 		knn_hit *hit = knn_slot(k, x);
 		int d;
 		if (!hit)
@@ -281,30 +346,34 @@ static int knn_item(knn_acc *k, const kgr_graph *g, uint32_t h, const double w[4
 	return 0;
 }
 
-/* Interactions with item x up to time t (the item's list is in time order). */
+/* Interactions with item x up to time t (the item's list is in time order). A search without
+ * branches: its steps depend on the data only through their loads, so the searches of the
+ * next candidates start while this one's loads are under way, where a branch on each step
+ * would be mispredicted half the time. */
 static uint32_t count_until(const kgr_graph *g, uint32_t x, int64_t t)
 {
-	uint32_t lo = g->iu_off[x], hi = g->iu_end[x], a = lo;
-	while (lo < hi) {
-		uint32_t mid = lo + (hi - lo) / 2;
-		if (g->iu_time[mid] <= t)
-			lo = mid + 1;
-		else
-			hi = mid;
+	const int64_t *base = g->iu_time + g->iu_off[x], *p = base;
+	uint32_t n = g->iu_end[x] - g->iu_off[x];
+	if (!n)
+		return 0;
+	while (n > 1) {
+		uint32_t half = n / 2;
+		p = p[half - 1] <= t ? p + half : p;
+		n -= half;
 	}
-	return lo - a;
+	return (uint32_t)(p - base) + (*p <= t);
 }
 
 static void item_features(float *f, const kgr_graph *g, uint32_t x, int64_t t_ref)
 {
 	double hl = g->half_life > 0 ? g->half_life : 1.0;
 	uint32_t pop = g->pop[x], upto, recent;
-	f[KGR__LTR_POP_LOG] = (float)log1p((double)pop);
+	f[KGR__LTR_POP_LOG] = (float)kgr__log1p_count(pop);
 	if (!has_ints(g, x) || g->iu_end[x] == g->iu_off[x])
 		return;
 	upto = count_until(g, x, t_ref);
 	recent = upto - count_until(g, x, t_ref - (int64_t)hl);
-	f[KGR__LTR_POP_RECENT] = (float)log1p((double)recent);
+	f[KGR__LTR_POP_RECENT] = (float)kgr__log1p_count(recent);
 	f[KGR__LTR_POP_TREND] = (float)((double)recent / (double)(pop ? pop : 1));
 	f[KGR__LTR_ITEM_AGE] = (float)((double)(t_ref - g->iu_time[g->iu_off[x]]) / hl);
 	f[KGR__LTR_ITEM_IDLE] = upto ? (float)((double)(t_ref -
@@ -326,8 +395,7 @@ typedef struct {
 	knn_acc k;
 	knn_maps *maps; /* the thread's: users, co-items, hits */
 	nmap cand, excl;
-	co_entry *ce;
-	size_t ce_cap;
+	uint32_t *order; /* the hits in the item-kNN's order (knn_order()) */
 } ltr_scratch;
 
 static void scratch_free(ltr_scratch *s)
@@ -335,7 +403,7 @@ static void scratch_free(ltr_scratch *s)
 	free(s->k.hits);
 	nmap_free(&s->cand);
 	nmap_free(&s->excl);
-	free(s->ce);
+	free(s->order);
 }
 
 /* The user's history range [*a, *b) before o->at in the graph view. */
@@ -361,7 +429,7 @@ static int knn_history(ltr_scratch *s, const kgr_graph *g, uint32_t a, uint32_t 
 		double w[4] = { 1.0, w07, w04, j == 0 ? 1.0 : 0.0 };
 		if (!has_ints(g, h))
 			continue;
-		if (knn_item(&s->k, g, h, w, &s->maps->users, &s->maps->co, &s->ce, &s->ce_cap) < 0)
+		if (knn_item(&s->k, g, h, w, &s->maps->users, &s->maps->co) < 0)
 			return -1;
 	}
 	return 0;
@@ -383,158 +451,141 @@ static int add_cand(kgr__ltr_cands *c, ltr_scratch *s, uint32_t node, int32_t gi
 	return 0;
 }
 
-/* 1: hit a comes before hit b in the item-kNN's order (score at decay 0.7, then node). */
-static int knn_before(const knn_hit *a, const knn_hit *b)
+/* ---- the item-kNN's order: every hit sorted once ---- */
+
+/* A hit's place key: its score at decay 0.7 turned into an unsigned integer that orders the
+ * other way (the highest score first), and its node. */
+typedef struct {
+	uint64_t s;
+	uint32_t node, hit;
+} order_key;
+
+static uint64_t desc_bits(double v)
 {
-	return a->s[1] != b->s[1] ? a->s[1] > b->s[1] : a->node < b->node;
+	uint64_t u;
+	memcpy(&u, &v, sizeof(u));
+	u = u >> 63 ? ~u : u | 1ull << 63; /* IEEE 754 bits that order as the numbers do */
+	return ~u;
 }
 
-static int by_knn(const void *pa, const void *pb)
+/* 1: key a comes before key b (the score, then the node). */
+static int order_before(const order_key *a, const order_key *b)
 {
-	const knn_hit *a = *(const knn_hit *const *)pa, *b = *(const knn_hit *const *)pb;
-	return knn_before(a, b) ? -1 : knn_before(b, a);
+	return a->s != b->s ? a->s < b->s : a->node < b->node;
 }
 
-/* Sifts the hit in slot i of a heap (the worst on top) down. */
-static void heap_down(const knn_hit **h, size_t n, size_t i)
+static int by_order(const void *pa, const void *pb)
 {
-	for (;;) {
-		size_t l = 2 * i + 1, w = i;
-		const knn_hit *t;
-		if (l < n && knn_before(h[w], h[l]))
-			w = l;
-		if (l + 1 < n && knn_before(h[w], h[l + 1]))
-			w = l + 1;
-		if (w == i)
-			return;
-		t = h[i];
-		h[i] = h[w];
-		h[w] = t;
-		i = w;
-	}
+	return order_before(pa, pb) ? -1 : order_before(pb, pa);
 }
 
-/* The item-kNN's best items that are not candidates yet, in its order, until cap: a heap of
- * the best `cap - n` eligible hits, then a sort of those alone (not of everything reached). */
-/* Whether an item meets the constraints of the request's query (the graph's list applied them
- * to its own candidates; the item-kNN's must meet them too). */
-static int knn_candidates(kgr__ltr_cands *c, ltr_scratch *s, const kgr_graph *g, size_t cap)
+/* The radix sort's digits, least significant first: the node's four bytes, then the high
+ * four bytes of the score (its sign, exponent and first 20 bits). */
+#define ORDER_DIGITS 8
+
+static unsigned order_digit(const order_key *k, int d)
 {
-	size_t want = cap - c->n, n = 0, i;
-	const knn_hit **h;
-	if (!want || !s->k.n)
-		return 0;
-	if (!(h = malloc((want < s->k.n ? want : s->k.n) * sizeof(*h))))
+	return d < 4 ? k->node >> (8 * d) & 0xff : (unsigned)(k->s >> (8 * d) & 0xff);
+}
+
+/* The hits in the item-kNN's order (score at decay 0.7 descending, then node ascending) into
+ * s->order, and each hit's rank (1 + the hits before it). A stable radix sort, a byte at a
+ * time, by the node and then by the high half of the score; digits the same in every hit
+ * (the nodes' high bytes, the scores' signs and exponents) are neither counted nor sorted on. Hits whose scores
+ * share the high half (equal scores, already in node order, and the rare ones that differ
+ * by less than a millionth) are then put in order by the whole key: by insertion in short
+ * runs, else by a comparison sort. A comparison sort of the few thousand hits a request
+ * reaches, through a callback, cost more than the walk that found them. */
+static int knn_order(ltr_scratch *s)
+{
+	size_t n = s->k.n, i, j, at;
+	uint32_t (*cnt)[256] = calloc(ORDER_DIGITS, sizeof(*cnt));
+	order_key *a = malloc((n + 1) * sizeof(*a)), *b = malloc((n + 1) * sizeof(*b)), *t;
+	uint32_t *order = realloc(s->order, (n + 1) * sizeof(*order));
+	uint32_t lo_n = UINT32_MAX, hi_n = 0, lo_s = UINT32_MAX, hi_s = 0;
+	int d, q, live[ORDER_DIGITS], n_live = 0;
+	if (order)
+		s->order = order;
+	if (!cnt || !a || !b || !order) {
+		free(cnt);
+		free(a);
+		free(b);
 		return -1;
-	for (i = 0; i < s->k.n; i++) {
-		const knn_hit *x = &s->k.hits[i];
-		if (n == want && !knn_before(x, h[0]))
-			continue; /* not among the best so far: no need to look further */
-		if (nmap_get(&s->excl, x->node) != UINT32_MAX || !(g->flags[x->node] & KGR__NODE_ITEM) ||
-			nmap_get(&s->cand, x->node) != UINT32_MAX || !kgr__constraints_admit(g, c->graph, g->node_id[x->node]))
-			continue;
-		if (n < want) {
-			size_t j = n++;
-			h[j] = x;
-			while (j && knn_before(h[(j - 1) / 2], h[j])) { /* the worse one goes up */
-				const knn_hit *t = h[j];
-				h[j] = h[(j - 1) / 2];
-				h[(j - 1) / 2] = t;
-				j = (j - 1) / 2;
+	}
+	for (i = 0; i < n; i++) {
+		a[i].s = desc_bits(s->k.hits[i].s[1]);
+		a[i].node = s->k.hits[i].node;
+		a[i].hit = (uint32_t)i;
+	}
+	/* the digits that differ somewhere: those where the lowest and highest key differ, or
+	 * below (every key lies between the two, so they share all the digits above) */
+	for (i = 0; i < n; i++) {
+		uint32_t hi = (uint32_t)(a[i].s >> 32);
+		lo_n = a[i].node < lo_n ? a[i].node : lo_n;
+		hi_n = a[i].node > hi_n ? a[i].node : hi_n;
+		lo_s = hi < lo_s ? hi : lo_s;
+		hi_s = hi > hi_s ? hi : hi_s;
+	}
+	for (d = 0; d < ORDER_DIGITS; d++)
+		if (((d < 4 ? lo_n ^ hi_n : lo_s ^ hi_s) >> (8 * (d & 3))) != 0)
+			live[n_live++] = d;
+	for (i = 0; i < n; i++)
+		for (q = 0; q < n_live; q++)
+			cnt[live[q]][order_digit(&a[i], live[q])]++;
+	for (q = 0; q < n_live; q++) {
+		uint32_t sum = 0, c;
+		unsigned v;
+		d = live[q];
+		for (v = 0; v < 256; v++) {
+			c = cnt[d][v];
+			cnt[d][v] = sum;
+			sum += c;
+		}
+		for (i = 0; i < n; i++)
+			b[cnt[d][order_digit(&a[i], d)]++] = a[i];
+		t = a;
+		a = b;
+		b = t;
+	}
+	for (i = 0; i < n; i = j) { /* runs that share the high half of the score */
+		for (j = i + 1; j < n && a[j].s >> 32 == a[i].s >> 32; j++)
+			;
+		if (j - i > 64) {
+			qsort(a + i, j - i, sizeof(*a), by_order);
+		} else {
+			size_t p, r;
+			for (p = i + 1; p < j; p++) {
+				order_key x = a[p];
+				for (r = p; r > i && order_before(&x, &a[r - 1]); r--)
+					a[r] = a[r - 1];
+				a[r] = x;
 			}
-		} else if (knn_before(x, h[0])) {
-			h[0] = x;
-			heap_down(h, n, 0);
 		}
 	}
-	qsort(h, n, sizeof(*h), by_knn);
-	for (i = 0; i < n; i++)
-		if (add_cand(c, s, h[i]->node, -1, cap) < 0) {
-			free(h);
-			return -1;
-		}
-	free(h);
+	for (at = 0; at < n; at++) {
+		order[at] = a[at].hit;
+		s->k.hits[a[at].hit].rank = (uint32_t)(at + 1);
+	}
+	free(cnt);
+	free(a);
+	free(b);
 	return 0;
 }
 
-/* A candidate's place key for knn_ranks(): its hit's score at decay 0.7 and node, copied
- * out of the hits so the searches read one contiguous array. */
-typedef struct {
-	double s;
-	uint32_t node;
-	uint32_t hit;
-} rank_key;
-
-/* 1: key (s, node) comes before k in the item-kNN's order (as knn_before()). */
-static inline int key_before(double s, uint32_t node, const rank_key *k)
+/* The item-kNN's best items that are not candidates yet, in its order, until cap. Whether an
+ * item meets the constraints of the request's query is checked too (the graph's list applied
+ * them to its own candidates; the item-kNN's must meet them too). */
+static int knn_candidates(kgr__ltr_cands *c, ltr_scratch *s, const kgr_graph *g, size_t cap)
 {
-	return s != k->s ? s > k->s : node < k->node;
-}
-
-static int by_key(const void *pa, const void *pb)
-{
-	const rank_key *a = pa, *b = pb;
-	return key_before(a->s, a->node, b) ? -1 : key_before(b->s, b->node, a);
-}
-
-#define RANK_LANES 8
-
-/* Each candidate's rank among every hit (1 + the hits before it), without sorting the hits:
- * the candidates' keys are sorted, and each hit counts once for the candidates after it
- * (a binary search, then a running sum). A search without branches takes the same number of
- * steps for every hit, so RANK_LANES hits are searched side by side: their steps do not wait
- * for each other's loads, where one search alone is a chain of them. */
-static int knn_ranks(kgr__ltr_cands *c, ltr_scratch *s)
-{
-	rank_key *ck = malloc((c->n + 1) * sizeof(*ck));
-	uint32_t *below = calloc(c->n + 2, sizeof(*below));
-	uint32_t *todo = malloc((s->k.n + 1) * sizeof(*todo));
-	size_t m = 0, i, run = 0, n_todo = 0;
-	if (!ck || !below || !todo) {
-		free(ck);
-		free(below);
-		free(todo);
-		return -1;
+	size_t i;
+	for (i = 0; i < s->k.n && c->n < cap; i++) {
+		const knn_hit *x = &s->k.hits[s->order[i]];
+		if (nmap_get(&s->excl, x->node) != UINT32_MAX || !(g->flags[x->node] & KGR__NODE_ITEM) ||
+			nmap_get(&s->cand, x->node) != UINT32_MAX || !kgr__constraints_admit(g, c->graph, g->node_id[x->node]))
+			continue;
+		if (add_cand(c, s, x->node, -1, cap) < 0)
+			return -1;
 	}
-	for (i = 0; i < c->n; i++) {
-		uint32_t ki = dmap_get(s->k.ix, c->node[i]);
-		if (ki != UINT32_MAX) {
-			ck[m].s = s->k.hits[ki].s[1];
-			ck[m].node = s->k.hits[ki].node;
-			ck[m++].hit = ki;
-		}
-	}
-	qsort(ck, m, sizeof(*ck), by_key);
-	for (i = 0; m && i < s->k.n; i++) /* the hits before some candidate */
-		if (key_before(s->k.hits[i].s[1], s->k.hits[i].node, &ck[m - 1]))
-			todo[n_todo++] = (uint32_t)i;
-	for (i = 0; i < n_todo; i += RANK_LANES) {
-		size_t at[RANK_LANES], len = m, q, lanes = n_todo - i < RANK_LANES ? n_todo - i :
-			RANK_LANES;
-		double xs[RANK_LANES];
-		uint32_t xn[RANK_LANES];
-		for (q = 0; q < RANK_LANES; q++) { /* idle lanes search the last hit again */
-			const knn_hit *h = &s->k.hits[todo[i + (q < lanes ? q : lanes - 1)]];
-			at[q] = 0;
-			xs[q] = h->s[1];
-			xn[q] = h->node;
-		}
-		while (len > 1) {
-			size_t half = len / 2;
-			for (q = 0; q < RANK_LANES; q++)
-				at[q] += (size_t)!key_before(xs[q], xn[q], &ck[at[q] + half - 1]) * half;
-			len -= half;
-		}
-		for (q = 0; q < lanes; q++)
-			below[at[q]]++;
-	}
-	for (i = 0; i < m; i++) {
-		run += below[i];
-		s->k.hits[ck[i].hit].rank = (uint32_t)(run + 1);
-	}
-	free(ck);
-	free(below);
-	free(todo);
 	return 0;
 }
 
@@ -749,7 +800,7 @@ int kgr__ltr_candidates(kgr__ltr_cands *out, const kgr_graph *g, kgr_id user,
 		goto oom;
 	s.k.ix = &s.maps->hits;
 	for (t = a; t < b; t++) {
-		hist_pop += log1p((double)g->pop[g->int_inode[t]]);
+		hist_pop += kgr__log1p_count(g->pop[g->int_inode[t]]);
 		if (o->exclude_seen && nmap_put(&s.excl, g->int_inode[t], 0) == UINT32_MAX - 1)
 			goto oom;
 	}
@@ -760,25 +811,21 @@ int kgr__ltr_candidates(kgr__ltr_cands *out, const kgr_graph *g, kgr_id user,
 	}
 	if (knn_history(&s, g, a, b) < 0)
 		goto oom;
-	best_knn = 0;
-	for (i = 0; i < s.k.n; i++)
-		if (s.k.hits[i].s[1] > best_knn)
-			best_knn = s.k.hits[i].s[1];
 	for (i = 0; i < out->graph->n; i++) {
 		uint32_t n = kgr__node_of(g, out->graph->items[i].item);
 		if (n != KGR__NONE && add_cand(out, &s, n, (int32_t)i, cap) < 0)
 			goto oom;
 	}
-	if (knn_candidates(out, &s, g, cap - n_seq) < 0)
+	if (knn_order(&s) < 0 || knn_candidates(out, &s, g, cap - n_seq) < 0)
 		goto oom;
+	best_knn = s.k.n ? s.k.hits[s.order[0]].s[1] : 0; /* the item-kNN's first */
 	if (seq && (error = seq_scores(&sp, g, seq, a, b)) < 0) {
 		scratch_free(&s);
 		kgr__ltr_cands_free(out);
 		free(sp.all);
 		return error;
 	}
-	if ((n_seq && seq_candidates(out, &s, g, seq, &sp, out->n + n_seq) < 0) ||
-		knn_ranks(out, &s) < 0)
+	if (n_seq && seq_candidates(out, &s, g, seq, &sp, out->n + n_seq) < 0)
 		goto oom;
 	if (!(out->x = calloc((out->n ? out->n : 1) * KGR__LTR_NF, sizeof(float))))
 		goto oom;
@@ -793,14 +840,14 @@ int kgr__ltr_candidates(kgr__ltr_cands *out, const kgr_graph *g, kgr_id user,
 			f[KGR__LTR_GRAPH_SCORE] = (float)it->score;
 			f[KGR__LTR_GRAPH_RANK] = (float)(out->graph_ix[i] + 1);
 			f[KGR__LTR_IN_GRAPH] = 1;
-			f[KGR__LTR_PATHS_CATALOG] = (float)log1p((double)it->n_catalog_paths);
-			f[KGR__LTR_PATHS_COLLAB] = (float)log1p((double)it->n_collab_paths);
+			f[KGR__LTR_PATHS_CATALOG] = (float)kgr__log1p_count(it->n_catalog_paths);
+			f[KGR__LTR_PATHS_COLLAB] = (float)kgr__log1p_count(it->n_collab_paths);
 			if (it->n_catalog_paths + it->n_collab_paths)
 				f[KGR__LTR_CATALOG_SHARE] = (float)((double)it->n_catalog_paths /
 					(double)(it->n_catalog_paths + it->n_collab_paths));
 		} else {
-			f[KGR_FEAT_ITEMPOP] = g->max_pop ? (float)(log1p((double)g->pop[n]) /
-				log1p((double)g->max_pop)) : 0.0f;
+			f[KGR_FEAT_ITEMPOP] = g->max_pop ? (float)(kgr__log1p_count(g->pop[n]) /
+				kgr__log1p_count(g->max_pop)) : 0.0f;
 			f[KGR__LTR_GRAPH_RANK] = (float)(out->graph->n + 1);
 		}
 		if (ki != UINT32_MAX) {
@@ -815,7 +862,7 @@ int kgr__ltr_candidates(kgr__ltr_cands *out, const kgr_graph *g, kgr_id user,
 			f[KGR__LTR_KNN_RANK] = (float)(s.k.n + 1);
 		}
 		item_features(f, g, n, t_ref);
-		f[KGR__LTR_USER_LEN] = (float)log1p((double)n_hist);
+		f[KGR__LTR_USER_LEN] = (float)kgr__log1p_count(n_hist);
 		f[KGR__LTR_HIST_POP] = n_hist ? (float)(hist_pop / (double)n_hist) : 0.0f;
 	}
 	scratch_free(&s);

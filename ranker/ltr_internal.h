@@ -77,6 +77,18 @@ void kgr__ltr_trees_contribs_with(const kgr__ltr_trees *t, const float *x, size_
 /* Approximate contributions of n rows: n x (KGR__LTR_NF + 1) values, bias last, as XGBoost's
  * pred_contribs with approx_contribs. */
 void kgr__ltr_trees_contribs(const kgr__ltr_trees *t, const float *x, size_t n, float *out);
+/* The number of trees. */
+size_t kgr__ltr_trees_count(const kgr__ltr_trees *t);
+/* Margins as kgr__ltr_trees_predict_with(), and, along complete trees, the leaf each row
+ * reached in each tree: leaves[tree * n + row] (kgr__ltr_trees_count() x n bytes). Returns 1
+ * when the leaves were written, 0 when the walk does not give them (trees too deep to be
+ * made complete, or the node walk). */
+int kgr__ltr_trees_predict_leaves(const kgr__ltr_trees *t, const float *x, size_t n, float *out,
+	uint8_t *leaves, kgr__ltr_walk walk);
+/* The contributions of rows[0 .. n) of the n_rows whose leaves were written, as
+ * kgr__ltr_trees_contribs() gives them for those rows. */
+void kgr__ltr_trees_contribs_leaves(const kgr__ltr_trees *t, const uint8_t *leaves,
+	size_t n_rows, const size_t *rows, size_t n, float *out);
 
 struct kgr_model {
 	void *booster;          /* BoosterHandle: saving, and XGBoost's own predictions */
@@ -112,10 +124,11 @@ int kgr__ltr_xgb_error(const char *what);
  * the earliest of equals; 0 when n is 0. */
 int kgr__ltr_smoothed_peak(const double *v, int n);
 
-/* The learned order of a user's candidates: every candidate, best first; the first
- * n_checked are looked up for evidence (kept when explain, else dropped; with require_path
- * an item without a path is skipped there), and get contributions when contribs is set. */
+/* The learned order of a user's candidates, best first, at most n_keep of them (SIZE_MAX:
+ * every candidate); the first n_checked are looked up for evidence (kept when explain, else
+ * dropped; with require_path an item without a path is skipped there), and get
+ * contributions when contribs is set. */
 int kgr__learned_rank(kgr_recs **out, const kgr_graph *g, const kgr_model *m, kgr_id user,
-	const kgr_rec_options *o, size_t n_checked, int contribs);
+	const kgr_rec_options *o, size_t n_checked, size_t n_keep, int contribs);
 
 #endif

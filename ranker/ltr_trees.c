@@ -306,7 +306,8 @@ static inline int32_t step(const kgr__ltr_trees *t, int32_t k, const float *row)
  * overlap the others' instead of waiting in one chain. Each row's leaves are added in tree
  * order, as XGBoost adds them. (Gathering eight rows' nodes with AVX2 instead was slower on
  * the development machine: gathers are slow there.) */
-static void predict_complete(const kgr__ltr_trees *t, const float *x, size_t n, float *out)
+static void predict_complete(const kgr__ltr_trees *t, const float *x, size_t n, float *out,
+	uint8_t *leaves)
 {
 	size_t ni = ((size_t)1 << t->depth) - 1, li = (size_t)1 << t->depth, r, ti;
 	for (ti = 0; ti < t->n_trees; ti++) {
@@ -324,6 +325,9 @@ static void predict_complete(const kgr__ltr_trees *t, const float *x, size_t n, 
 				}
 			for (q = 0; q < m; q++)
 				out[r + q] += leaf[idx[q] - ni];
+			if (leaves)
+				for (q = 0; q < m; q++)
+					leaves[ti * n + r + q] = (uint8_t)(idx[q] - ni);
 		}
 	}
 }
@@ -369,7 +373,7 @@ __attribute__((target("avx512f"))) static inline __m512 level_values(const float
 }
 
 __attribute__((target("avx512f"))) static void predict_wide(const kgr__ltr_trees *t,
-	const float *x, size_t n, float *out)
+	const float *x, size_t n, float *out, uint8_t *leaves)
 {
 	const size_t ni = ((size_t)1 << t->depth) - 1, li = (size_t)1 << t->depth;
 	const __m512i one = _mm512_set1_epi32(1), fmask = _mm512_set1_epi32(0xffff);
@@ -438,6 +442,9 @@ __attribute__((target("avx512f"))) static void predict_wide(const kgr__ltr_trees
 						lv = _mm512_mask_blend_ps(_mm512_test_epi32_mask(pos[q], bit5), lv,
 							_mm512_permutex2var_ps(l2, pos[q], l3));
 					acc[q] = _mm512_add_ps(acc[q], lv);
+					if (leaves && live[q])
+						_mm512_mask_cvtepi32_storeu_epi8(leaves + ti * n + r + 16 * (size_t)q,
+							live[q], pos[q]);
 				}
 			}
 		}
@@ -458,8 +465,10 @@ static int wide_ok(void)
 }
 #endif
 
-void kgr__ltr_trees_predict_with(const kgr__ltr_trees *t, const float *x, size_t n, float *out,
-	kgr__ltr_walk walk)
+/* The walk asked for, and the leaves of each row in each tree when leaves is not NULL and the
+ * walk is along complete trees. Returns 1 when the leaves were written. */
+static int predict(const kgr__ltr_trees *t, const float *x, size_t n, float *out,
+	kgr__ltr_walk walk, uint8_t *leaves)
 {
 	size_t r, ti;
 	for (r = 0; r < n; r++)
@@ -467,13 +476,13 @@ void kgr__ltr_trees_predict_with(const kgr__ltr_trees *t, const float *x, size_t
 #ifdef HAVE_WIDE
 	if ((walk == KGR__LTR_WALK_AUTO || walk == KGR__LTR_WALK_WIDE) && t->depth &&
 		t->depth <= 6 && wide_ok()) {
-		predict_wide(t, x, n, out);
-		return;
+		predict_wide(t, x, n, out, leaves);
+		return leaves != NULL;
 	}
 #endif
 	if (t->depth && walk != KGR__LTR_WALK_NODES) {
-		predict_complete(t, x, n, out);
-		return;
+		predict_complete(t, x, n, out, leaves);
+		return leaves != NULL;
 	}
 	for (ti = 0; ti < t->n_trees; ti++) {
 		const packed_node *tree = t->pk + t->root[ti];
@@ -488,11 +497,29 @@ void kgr__ltr_trees_predict_with(const kgr__ltr_trees *t, const float *x, size_t
 			out[r] += p->cond;
 		}
 	}
+	return 0;
+}
+
+void kgr__ltr_trees_predict_with(const kgr__ltr_trees *t, const float *x, size_t n, float *out,
+	kgr__ltr_walk walk)
+{
+	predict(t, x, n, out, walk, NULL);
 }
 
 void kgr__ltr_trees_predict(const kgr__ltr_trees *t, const float *x, size_t n, float *out)
 {
-	kgr__ltr_trees_predict_with(t, x, n, out, KGR__LTR_WALK_AUTO);
+	predict(t, x, n, out, KGR__LTR_WALK_AUTO, NULL);
+}
+
+size_t kgr__ltr_trees_count(const kgr__ltr_trees *t)
+{
+	return t->n_trees;
+}
+
+int kgr__ltr_trees_predict_leaves(const kgr__ltr_trees *t, const float *x, size_t n, float *out,
+	uint8_t *leaves, kgr__ltr_walk walk)
+{
+	return predict(t, x, n, out, walk, leaves);
 }
 
 int kgr__ltr_trees_walks(const kgr__ltr_trees *t, kgr__ltr_walk walk)
@@ -562,6 +589,34 @@ void kgr__ltr_trees_contribs_with(const kgr__ltr_trees *t, const float *x, size_
 				int32_t nx = step(t, k, row);
 				c[t->feature[k]] += t->mean[nx] - t->mean[k];
 				k = nx;
+			}
+		}
+	}
+}
+
+/* The same contributions from the leaves the rows reached (kgr__ltr_trees_predict_leaves()):
+ * in a complete tree the leaf's position holds the path, its first d bits the node at depth
+ * d, so no split is looked at again. The values are added in contribs_complete()'s order:
+ * the same floats. */
+void kgr__ltr_trees_contribs_leaves(const kgr__ltr_trees *t, const uint8_t *leaves,
+	size_t n_rows, const size_t *rows, size_t n, float *out)
+{
+	size_t ni = ((size_t)1 << t->depth) - 1, li = (size_t)1 << t->depth, w = KGR__LTR_NF + 1;
+	size_t r, ti;
+	for (r = 0; r < n; r++) {
+		float *c = out + r * w;
+		memset(c, 0, w * sizeof(float));
+		c[KGR__LTR_NF] = t->base_score;
+		for (ti = 0; ti < t->n_trees; ti++) {
+			const float *mean = t->c_mean + ti * (ni + li);
+			const int32_t *fn = t->c_fn + ti * ni;
+			size_t leaf = leaves[ti * n_rows + rows[r]], i = 0;
+			int d;
+			c[KGR__LTR_NF] += mean[0];
+			for (d = 0; d < t->depth; d++) {
+				size_t nx = ((size_t)2 << d) - 1 + (leaf >> (t->depth - 1 - d));
+				c[fn[i] & 0xffff] += mean[nx] - mean[i];
+				i = nx;
 			}
 		}
 	}

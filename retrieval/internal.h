@@ -163,6 +163,8 @@ static inline uint32_t kgr__node_of(const kgr_graph *g, kgr_id id)
 }
 
 double kgr__action_weight(const kgr_graph *g, kgr_id action);
+/* log1p(n), the same double, from a table for small counts (recommend.c). */
+double kgr__log1p_count(size_t n);
 /* Full personalized PageRank by igraph's PRPACK solver on the same weighted graph the push
  * walks (catalog + interaction edges). out[n_nodes], caller allocated. Not thread-safe: the
  * first call on a view builds its igraph copy (for tests and benchmarks, never requests). */

@@ -183,6 +183,12 @@ static double log1p_count(size_t n)
 	return n < LOG1P_TABLE ? log1p_table[n] : log1p((double)n);
 }
 
+double kgr__log1p_count(size_t n)
+{
+	pthread_once(&log1p_once, log1p_table_init);
+	return log1p_count(n);
+}
+
 static double item_pop_feature(const kgr_graph *g, uint32_t node)
 {
 	return g->max_pop ? log1p_count(g->pop[node]) / log1p_count(g->max_pop) : 0.0;

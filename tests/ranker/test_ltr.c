@@ -126,6 +126,57 @@ START_TEST(knn_feature_is_the_cosine_of_co_interactions)
 		checked += want > 0;
 	}
 	ck_assert_uint_gt(checked, 5);
+	/* each candidate's rank among every item the item-kNN reached (1 + the items scored
+	 * higher at decay 0.7, or as high with a lower node), against the scores of every item
+	 * counted here (a tie within rounding may go either way); the item-kNN's own candidates
+	 * come in that order */
+	{
+		size_t n_items, y, last_knn = 0, ranked = 0;
+		const kgr_id *items = kgr_store_items(s, &n_items);
+		double *sc = calloc(n_items, sizeof(double));
+		for (y = 0; y < n_items; y++) {
+			double w07 = 1, ny, both, nh, dummy;
+			size_t j;
+			counts(ev, n_ev, items[y], items[y], &dummy, &ny);
+			for (j = n_hist; ny > 0 && j-- > 0; w07 *= 0.7)
+				if (hist[j].item != items[y]) {
+					counts(ev, n_ev, hist[j].item, items[y], &both, &nh);
+					sc[y] += w07 * both / sqrt(nh * ny);
+				}
+		}
+		for (i = 0; i < c.n; i++) {
+			float rank = c.x[i * KGR__LTR_NF + KGR__LTR_KNN_RANK];
+			double mine = c.x[i * KGR__LTR_NF + KGR__LTR_KNN_D07];
+			size_t above = 0, near = 0, reached = 0;
+			uint32_t node = c.node[i];
+			for (y = 0; y < n_items; y++) {
+				uint32_t ny = kgr__node_of(g, items[y]);
+				if (sc[y] <= 0 || ny == node)
+					continue;
+				reached++;
+				if (sc[y] > mine + 1e-5 || (fabs(sc[y] - mine) <= 1e-5 && ny < node))
+					above++;
+				else if (fabs(sc[y] - mine) <= 1e-5)
+					near++;
+			}
+			if (mine <= 0) { /* not reached: ranked after all that were */
+				ck_assert_msg(rank == (float)(reached + 1), "candidate %zu unreached: rank %g, "
+					"%zu reached", i, rank, reached);
+				continue;
+			}
+			ranked++;
+			ck_assert_msg(rank >= (float)(above + 1) && rank <= (float)(above + near + 1),
+				"candidate %zu: rank %g, %zu items above it, %zu as high", i, rank, above, near);
+			if (c.graph_ix[i] < 0) {
+				ck_assert_msg(rank > (float)last_knn, "candidate %zu of the item-kNN: rank %g "
+					"after %zu", i, rank, last_knn);
+				last_knn = (size_t)rank;
+			}
+		}
+		ck_assert_uint_gt(ranked, 5);
+		ck_assert_uint_gt(last_knn, 0);
+		free(sc);
+	}
 	kgr__ltr_cands_free(&c);
 	kgr_graph_free(g);
 	kgr_store_free(s);
@@ -319,6 +370,36 @@ START_TEST(trees_score_missing_values_as_xgboost_does)
 	for (i = 0; i < n * w; i++)
 		ck_assert_msg(a[i] == b[i], "row %zu, contribution %zu: %.9g along the complete "
 			"trees, %.9g by the node walk", i / w, i % w, a[i], b[i]);
+	/* ... and from the leaves each walk along the complete trees kept, for rows picked out of
+	 * order (as the items shown are): the same values again; the node walk keeps none */
+	{
+		size_t nt = kgr__ltr_trees_count(m->trees), *pick = malloc(n * sizeof(size_t)), np = 0;
+		uint8_t *leaves = malloc(nt * n);
+		float *sc = malloc(n * sizeof(float)), *cl = malloc(n * w * sizeof(float));
+		for (i = n; i-- > 0;)
+			if (i % 3 != 1)
+				pick[np++] = i;
+		ck_assert_int_eq(kgr__ltr_trees_predict_leaves(m->trees, x, n, sc, leaves,
+			KGR__LTR_WALK_NODES), 0);
+		for (walk = KGR__LTR_WALK_COMPLETE; walk <= KGR__LTR_WALK_WIDE; walk++) {
+			size_t q;
+			if (!kgr__ltr_trees_walks(m->trees, (kgr__ltr_walk)walk))
+				continue;
+			memset(leaves, 0xff, nt * n);
+			ck_assert_int_eq(kgr__ltr_trees_predict_leaves(m->trees, x, n, sc, leaves,
+				(kgr__ltr_walk)walk), 1);
+			kgr__ltr_trees_contribs_leaves(m->trees, leaves, n, pick, np, cl);
+			for (q = 0; q < np; q++)
+				for (i = 0; i < w; i++)
+					ck_assert_msg(cl[q * w + i] == a[pick[q] * w + i], "walk %d, row %zu, "
+						"contribution %zu: %.9g from the leaves, %.9g along the trees", walk,
+						pick[q], i, cl[q * w + i], a[pick[q] * w + i]);
+		}
+		free(pick);
+		free(leaves);
+		free(sc);
+		free(cl);
+	}
 	free(a);
 	free(b);
 	free(x);
@@ -328,9 +409,69 @@ START_TEST(trees_score_missing_values_as_xgboost_does)
 }
 END_TEST
 
+/* A request's k items are the first k of the whole learned order (the request puts only the
+ * best few in order, and more of them when require_path skips many or evidence is looked up
+ * for more): the same items, scores, evidence and contributions for every user, k and
+ * require_path. */
+START_TEST(first_k_items_are_those_of_the_whole_order)
+{
+	kgr_store *s = shop();
+	kgr_model *m = train(s, 5);
+	kgr_graph *g = NULL;
+	size_t n_users, u, k, i, partial = 0;
+	const kgr_id *users = kgr_store_users(s, &n_users);
+	int req;
+	ck_assert_msg(kgr_graph_new(&g, s, NULL) == 0, "%s", kgr_error_last());
+	for (u = 0; u < n_users; u++)
+		for (req = 0; req < 2; req++)
+			for (k = 1; k <= 12; k++) {
+				kgr_rec_options ro = KGR_REC_OPTIONS_INIT;
+				kgr_recs *a = NULL, *b = NULL;
+				ro.k = k;
+				ro.explain = 1;
+				ro.require_path = req;
+				ck_assert_msg(kgr_learned_recommend(&a, g, m, users[u], &ro) == 0, "%s",
+					kgr_error_last());
+				ck_assert_int_eq(kgr__learned_rank(&b, g, m, users[u], &ro, k, SIZE_MAX, 1), 0);
+				ck_assert_uint_eq(a->n, b->n < k ? b->n : k);
+				ck_assert_uint_eq(a->n_candidates, b->n_candidates);
+				partial += b->n_candidates > 4 * (2 * k + 8);
+				for (i = 0; i < a->n; i++) {
+					const kgr_rec_item *x = &a->items[i], *y = &b->items[i];
+					ck_assert_msg(x->item == y->item, "user %zu, k %zu, require_path %d, item %zu",
+						u, k, req, i);
+					ck_assert(x->score == y->score);
+					ck_assert_uint_eq(x->n_paths, y->n_paths);
+					ck_assert_uint_eq(x->n_contribs, y->n_contribs);
+					ck_assert(x->contribs[0].contribution == y->contribs[0].contribution);
+				}
+				/* evidence looked up for more than are kept: the order is extended past the
+				 * best few, and the first k are still those of the whole order */
+				kgr_recs_free(a);
+				ck_assert_int_eq(kgr__learned_rank(&a, g, m, users[u], &ro, 40, k, 1), 0);
+				kgr_recs_free(b);
+				ck_assert_int_eq(kgr__learned_rank(&b, g, m, users[u], &ro, 40, SIZE_MAX, 1), 0);
+				ck_assert_uint_eq(a->n, b->n < k ? b->n : k);
+				for (i = 0; i < a->n; i++) {
+					ck_assert(a->items[i].item == b->items[i].item);
+					ck_assert(a->items[i].score == b->items[i].score);
+					ck_assert_uint_eq(a->items[i].n_paths, b->items[i].n_paths);
+				}
+				kgr_recs_free(a);
+				kgr_recs_free(b);
+			}
+	/* lists long enough that only the best few were put in order */
+	ck_assert_uint_gt(partial, 0);
+	kgr_graph_free(g);
+	kgr_model_free(m);
+	kgr_store_free(s);
+}
+END_TEST
+
 /* Trees of every depth the vector walk takes (1 to 6: one register of split conditions per
  * level up to 16 nodes, two above; 2 to 64 leaves) and 7 (the scalar walks alone where the
- * trees grow that deep), by every walk, against XGBoost. */
+ * trees grow that deep), by every walk, against XGBoost; and at every depth the contributions
+ * from the leaves each walk along the complete trees kept, against the node walk's. */
 START_TEST(trees_of_every_depth_score_as_xgboost_does)
 {
 	kgr_store *s = shop();
@@ -368,6 +509,26 @@ START_TEST(trees_of_every_depth_score_as_xgboost_does)
 			for (i = 0; i < n; i++)
 				ck_assert_msg(a[i] == b[i], "depth %d, walk %d, row %zu: %.9g, by XGBoost %.9g",
 					depth, walk, i, a[i], b[i]);
+			if (walk != KGR__LTR_WALK_NODES) { /* the contributions from its leaves */
+				size_t w = KGR__LTR_NF + 1, nt = kgr__ltr_trees_count(m->trees);
+				size_t *all = malloc(n * sizeof(size_t));
+				uint8_t *leaves = malloc(nt * n);
+				float *ca = malloc(n * w * sizeof(float)), *cb = malloc(n * w * sizeof(float));
+				for (i = 0; i < n; i++)
+					all[i] = i;
+				ck_assert_int_eq(kgr__ltr_trees_predict_leaves(m->trees, x, n, a, leaves,
+					(kgr__ltr_walk)walk), 1);
+				kgr__ltr_trees_contribs_leaves(m->trees, leaves, n, all, n, ca);
+				kgr__ltr_trees_contribs_with(m->trees, x, n, cb, KGR__LTR_WALK_NODES);
+				for (i = 0; i < n * w; i++)
+					ck_assert_msg(ca[i] == cb[i], "depth %d, walk %d, row %zu, contribution "
+						"%zu: %.9g from the leaves, %.9g by the node walk", depth, walk, i / w,
+						i % w, ca[i], cb[i]);
+				free(all);
+				free(leaves);
+				free(ca);
+				free(cb);
+			}
 		}
 		kgr_model_free(m);
 	}
@@ -761,6 +922,7 @@ static Suite *ltr_suite(void)
 	tcase_add_test(tc, trees_score_as_xgboost_does);
 	tcase_add_test(tc, trees_score_missing_values_as_xgboost_does);
 	tcase_add_test(tc, trees_of_every_depth_score_as_xgboost_does);
+	tcase_add_test(tc, first_k_items_are_those_of_the_whole_order);
 	tcase_add_test(tc, model_file_round_trip_and_determinism);
 	tcase_add_test(tc, sequence_features);
 	tcase_add_test(tc, smoothed_peak_prefers_a_plateau_to_a_spike);
